@@ -1,0 +1,208 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Team(models.Model):
+    """A sales team: a manager and the reps who report to them."""
+
+    name = models.CharField(max_length=150, unique=True)
+    region = models.CharField(max_length=100, blank=True)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_teams",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        REP = "rep", "Account rep"
+        MANAGER = "manager", "Sales manager"
+        EXECUTIVE = "executive", "Executive"
+        OPS = "ops", "Sales operations"
+
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.REP)
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+
+    @property
+    def sees_all_accounts(self) -> bool:
+        return self.is_superuser or self.role in {self.Role.EXECUTIVE, self.Role.OPS}
+
+    @property
+    def is_ops(self) -> bool:
+        return self.is_superuser or self.role == self.Role.OPS
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == self.Role.MANAGER
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Account(models.Model):
+    """A customer company we already sell to, or could."""
+
+    name = models.CharField(max_length=200, unique=True)
+    external_id = models.CharField(max_length=100, blank=True, db_index=True)
+    sector = models.CharField(max_length=100, blank=True)
+    year_established = models.PositiveSmallIntegerField(null=True, blank=True)
+    annual_revenue_musd = models.DecimalField(
+        "annual revenue (million USD)",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    employees = models.PositiveIntegerField(null=True, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="subsidiaries",
+    )
+    team_members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="AccountTeamMember",
+        related_name="team_accounts",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccountTeamMember(models.Model):
+    """A person on our side who works the account."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="team_memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="account_memberships",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "user"], name="unique_account_team_member"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.account}"
+
+
+class Product(models.Model):
+    """Something we sell: an offering in our catalogue."""
+
+    name = models.CharField(max_length=150, unique=True)
+    series = models.CharField(max_length=100, blank=True)
+    list_price = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Opportunity(models.Model):
+    """A deal from the CRM pipeline, open or closed."""
+
+    class Stage(models.TextChoices):
+        PROSPECTING = "prospecting", "Prospecting"
+        ENGAGING = "engaging", "Engaging"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
+    external_id = models.CharField(max_length=100, unique=True)
+    account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="opportunities",
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="opportunities"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opportunities",
+    )
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    engaged_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    close_value = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "stage"])]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class RevenueLine(models.Model):
+    """Realised revenue for one account, product and quarter."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="revenue_lines"
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="revenue_lines"
+    )
+    quarter_start = models.DateField()
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    currency = models.CharField(max_length=3, default="USD")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "product", "quarter_start"],
+                name="unique_revenue_line",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.product} {self.quarter_start}"

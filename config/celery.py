@@ -1,0 +1,21 @@
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("lode")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def schedule_nightly_scoring(sender: Celery, **kwargs: object) -> None:
+    from django.conf import settings
+
+    sender.add_periodic_task(
+        crontab(hour=settings.SCORING_NIGHTLY_HOUR, minute=0),
+        sender.signature("scoring.tasks.scoring_nightly_task"),
+        name="nightly score run",
+    )

@@ -1,0 +1,216 @@
+"""Shared fixtures: named people, real services, the browser.
+
+With CI=true a test that needs PostgreSQL, Redis, a Celery worker or the
+browser fails when the service is missing; elsewhere it is skipped, so the
+suite also runs on the embedded default.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from accounts.models import Account, User
+from config.celery import app as celery_app
+from tests.accounts.factories import AccountFactory, TeamFactory, UserFactory
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM would
+# otherwise refuse to run beside it in the live-server tests.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(available: bool, reason: str) -> None:
+    """Fail under CI, skip elsewhere, when a real service is missing."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def eager_tasks() -> Iterator[None]:
+    """Run Celery tasks in process unless a test asks for the real worker."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture
+def postgres(db: None) -> None:
+    require_service(
+        connection.vendor == "postgresql",
+        "this test needs PostgreSQL: set DATABASE_URL to a postgres:// URL",
+    )
+
+
+def redis_reachable() -> bool:
+    if not settings.REDIS_URL:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def redis_url() -> str:
+    require_service(
+        redis_reachable(), "this test needs Redis: set REDIS_URL and start Redis"
+    )
+    return settings.REDIS_URL
+
+
+@pytest.fixture
+def celery_worker(
+    transactional_db: None, postgres: None, redis_url: str
+) -> Iterator[None]:
+    """Start a real Celery worker on Redis against the test database."""
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}"
+            f"/{database['NAME']}"
+        ),
+        "REDIS_URL": redis_url,
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--pool=solo",
+        "--concurrency=1",
+        "--loglevel=INFO",
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    log_path = PROJECT_DIR / "var" / "test-worker.log"
+    log_path.parent.mkdir(exist_ok=True)
+    log = log_path.open("w")
+    worker = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=log)
+    celery_app.conf.task_always_eager = False
+    try:
+        deadline = time.monotonic() + 60
+        while not celery_app.control.ping(timeout=1):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Celery worker did not start; see {log_path}")
+        yield
+    finally:
+        celery_app.conf.task_always_eager = True
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    require_service(
+        shutil.which(CHROMIUM) is not None,
+        f"browser tests need Chromium at {CHROMIUM} (Debian package chromium)",
+    )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: object, live_server: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def browser_login(page: object, live_server: object, username: str) -> None:
+    """Log in through the real login form."""
+    page.goto(f"{live_server.url}/login/")  # type: ignore[attr-defined]
+    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
+    page.fill("input[name=password]", "password")  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+
+
+# Named people for access tests: Rita is a rep on Acme's team, Mark
+# manages Rita's team, Otto is a rep elsewhere, Eve is an executive, Oona
+# runs sales ops.
+
+
+@pytest.fixture
+def team(db: None) -> object:
+    return TeamFactory(name="Central")
+
+
+@pytest.fixture
+def manager(team: object) -> User:
+    user = UserFactory(username="mark", role=User.Role.MANAGER, team=team)
+    team.manager = user  # type: ignore[attr-defined]
+    team.save()  # type: ignore[attr-defined]
+    return user
+
+
+@pytest.fixture
+def rep(team: object, manager: User) -> User:
+    return UserFactory(username="rita", role=User.Role.REP, team=team)
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    return UserFactory(
+        username="otto", role=User.Role.REP, team=TeamFactory(name="West")
+    )
+
+
+@pytest.fixture
+def executive(db: None) -> User:
+    return UserFactory(username="eve", role=User.Role.EXECUTIVE)
+
+
+@pytest.fixture
+def ops(db: None) -> User:
+    return UserFactory(username="oona", role=User.Role.OPS)
+
+
+@pytest.fixture
+def account(rep: User) -> Account:
+    account = AccountFactory(name="Acme Corporation")
+    account.team_members.add(rep)
+    return account
