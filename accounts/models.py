@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 
@@ -206,3 +208,43 @@ class RevenueLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.product} {self.quarter_start}"
+
+
+class ChangeRecord(models.Model):
+    """One field of one object changed by one person: the shared history.
+
+    Stakeholders and plans record every edit here, so an account has one
+    readable history and an erasure can scrub a person from all of it.
+    """
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="change_records"
+    )
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    object_label = models.CharField(max_length=300, blank=True)
+    action = models.CharField(max_length=20, default="update")
+    field = models.CharField(max_length=100, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="change_records",
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"]),
+            models.Index(fields=["account", "changed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_label}.{self.field} by {self.changed_by}"

@@ -1,0 +1,46 @@
+"""Sections of the account page, contributed by the apps that own them.
+
+The account page belongs to `accounts`, which depends on no other app of
+ours. Scoring, stakeholders and plans each register a section in their
+AppConfig.ready(); the page renders them in order.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from accounts.models import Account, User
+
+SectionContext = Callable[..., dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class AccountSection:
+    key: str
+    title: str
+    template: str
+    order: int
+    # Called as context(user=..., account=...); must run a fixed number of
+    # queries whatever the size of the account.
+    context: SectionContext
+
+
+_sections: dict[str, AccountSection] = {}
+
+
+def account_section_register(section: AccountSection) -> None:
+    """Add a section to the account page, replacing one with the same key."""
+    _sections[section.key] = section
+
+
+def account_section_list() -> list[AccountSection]:
+    return sorted(_sections.values(), key=lambda section: section.order)
+
+
+def account_section_render_context(
+    *, user: User, account: Account
+) -> list[tuple[AccountSection, dict[str, Any]]]:
+    return [
+        (section, section.context(user=user, account=account))
+        for section in account_section_list()
+    ]

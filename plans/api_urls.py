@@ -1,0 +1,4 @@
+
+app_name = "plans_api"
+
+urlpatterns: list = []
