@@ -248,3 +248,56 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_label}.{self.field} by {self.changed_by}"
+
+
+class ImportJob(models.Model):
+    """One import of a CRM export: its files, progress, counts and report."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        REJECTED = "rejected", "Rejected (nothing written)"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_jobs",
+    )
+    # A directory holding accounts.csv, products.csv, sales_teams.csv and
+    # sales_pipeline.csv: MEDIA_ROOT/imports/<id>/ for uploads, or the
+    # directory given to the management command.
+    source_directory = models.CharField(max_length=500, blank=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    keep_good_rows = models.BooleanField(default=False)
+    progress = models.PositiveSmallIntegerField(default=0)
+    progress_message = models.CharField(max_length=200, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    issues = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {
+            self.Status.SUCCEEDED,
+            self.Status.FAILED,
+            self.Status.REJECTED,
+        }
+
+    @property
+    def rejected_count(self) -> int:
+        return sum(1 for issue in self.issues if issue.get("action") == "rejected")
