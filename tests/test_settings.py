@@ -1,0 +1,63 @@
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run manage.py in a fresh process with the given environment on top."""
+    # The test run sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a real
+    # deployment never does, and the deploy check rightly refuses it.
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def production_env() -> dict[str, str]:
+    return {
+        "DEBUG": "false",
+        "HTTPS": "true",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "lode.example.com",
+        "CSRF_TRUSTED_ORIGINS": "https://lode.example.com",
+    }
+
+
+def test_production_settings_pass_the_deploy_check_with_no_warnings():
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", **production_env()
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_embedded_default_fails_the_deploy_check():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="",
+        HTTPS="",
+        SECRET_KEY="",
+    )
+
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr or "security.W009" in result.stderr
+
+
+def test_a_bad_boolean_fails_loudly():
+    result = run_manage("check", DEBUG="maybe")
+
+    assert result.returncode != 0
+    assert "DEBUG must be true or false, not 'maybe'" in result.stderr
