@@ -1,1 +1,296 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
 
+from accounts.models import Account
+
+
+class BuyingRole(models.Model):
+    """A role in a customer's buying group, from a configurable taxonomy."""
+
+    class Kind(models.TextChoices):
+        BUYING = "buying", "Buying role"
+        FUNCTION = "function", "Business function"
+
+    key = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.BUYING)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SectorRoleDefault(models.Model):
+    """A role an account in this sector is expected to have by default.
+
+    The blank sector holds the default for sectors with no rows of their own.
+    """
+
+    sector = models.CharField(max_length=100, blank=True, db_index=True)
+    role = models.ForeignKey(
+        BuyingRole, on_delete=models.CASCADE, related_name="sector_defaults"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sector", "role"], name="unique_sector_role_default"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sector or 'any sector'}: {self.role}"
+
+
+class AccountExpectedRole(models.Model):
+    """A role this account is expected to have, edited for the account."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="expected_roles"
+    )
+    role = models.ForeignKey(
+        BuyingRole, on_delete=models.CASCADE, related_name="account_expectations"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "role"], name="unique_account_expected_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.role}"
+
+
+class Stakeholder(models.Model):
+    """A person at the customer, and how we stand with them."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        LEFT = "left", "Left the account"
+        ERASED = "erased", "Erased on request"
+
+    class Seniority(models.TextChoices):
+        EXECUTIVE = "executive", "C-level / executive"
+        VICE_PRESIDENT = "vp", "Vice president"
+        DIRECTOR = "director", "Director / head of"
+        MANAGER = "manager", "Manager"
+        STAFF = "staff", "Individual contributor"
+
+    class Sentiment(models.IntegerChoices):
+        OPPONENT = -2, "Opponent"
+        SCEPTIC = -1, "Sceptic"
+        NEUTRAL = 0, "Neutral"
+        SUPPORTER = 1, "Supporter"
+        ALLY = 2, "Ally"
+
+    class Influence(models.IntegerChoices):
+        MINIMAL = 1, "Minimal"
+        LOW = 2, "Low"
+        MODERATE = 3, "Moderate"
+        HIGH = 4, "High"
+        DECISIVE = 5, "Decisive"
+
+    class RelationshipLevel(models.IntegerChoices):
+        VENDOR = 1, "Vendor"
+        CREDIBLE_SOURCE = 2, "Credible source"
+        PROBLEM_SOLVER = 3, "Problem solver"
+        STRATEGIC_CONTRIBUTOR = 4, "Strategic contributor"
+        TRUSTED_ADVISOR = 5, "Trusted advisor"
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="stakeholders"
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    department = models.CharField(
+        "department or business unit", max_length=200, blank=True
+    )
+    seniority = models.CharField(max_length=20, choices=Seniority.choices, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    source = models.CharField(max_length=100, blank=True, default="entered by hand")
+    external_id = models.CharField(max_length=100, blank=True, db_index=True)
+    reports_to = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="direct_reports",
+    )
+    roles = models.ManyToManyField(BuyingRole, blank=True, related_name="stakeholders")
+
+    sentiment = models.SmallIntegerField(
+        choices=Sentiment.choices, default=Sentiment.NEUTRAL
+    )
+    sentiment_confirmed = models.BooleanField(default=False)
+    sentiment_confirmed_at = models.DateTimeField(null=True, blank=True)
+    influence = models.PositiveSmallIntegerField(
+        choices=Influence.choices, default=Influence.MODERATE
+    )
+    influence_confirmed = models.BooleanField(default=False)
+    influence_confirmed_at = models.DateTimeField(null=True, blank=True)
+    goals = models.TextField(blank=True)
+    personal_wins = models.TextField(blank=True)
+    kpis = models.TextField("KPIs", blank=True)
+    concerns = models.TextField(blank=True)
+    action_plan = models.TextField(blank=True)
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_stakeholders",
+    )
+    relationship_current = models.PositiveSmallIntegerField(
+        choices=RelationshipLevel.choices, default=RelationshipLevel.VENDOR
+    )
+    relationship_desired = models.PositiveSmallIntegerField(
+        choices=RelationshipLevel.choices, default=RelationshipLevel.CREDIBLE_SOURCE
+    )
+
+    left_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Fields that identify or describe the person; erasure blanks all of them.
+    PERSONAL_FIELDS = (
+        "first_name",
+        "last_name",
+        "title",
+        "email",
+        "phone",
+        "external_id",
+        "goals",
+        "personal_wins",
+        "kpis",
+        "concerns",
+        "action_plan",
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [models.Index(fields=["account", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reports_to=F("id")), name="stakeholder_not_own_manager"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        if self.status == self.Status.ERASED:
+            return f"Erased person #{self.pk}"
+        full = f"{self.first_name} {self.last_name}".strip()
+        return full or f"Person #{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def is_supportive(self) -> bool:
+        return self.sentiment >= self.Sentiment.SUPPORTER
+
+
+class InfluenceLink(models.Model):
+    """Who sways whom, kept apart from the reporting line."""
+
+    class Kind(models.TextChoices):
+        INFLUENCES = "influences", "Influences"
+        CONFLICTS = "conflicts", "Conflicts with"
+        ALLIED = "allied", "Allied with"
+
+    class Strength(models.IntegerChoices):
+        WEAK = 1, "Weak"
+        MEDIUM = 2, "Medium"
+        STRONG = 3, "Strong"
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="influence_links"
+    )
+    source = models.ForeignKey(
+        Stakeholder, on_delete=models.CASCADE, related_name="links_out"
+    )
+    target = models.ForeignKey(
+        Stakeholder, on_delete=models.CASCADE, related_name="links_in"
+    )
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.INFLUENCES
+    )
+    strength = models.PositiveSmallIntegerField(
+        choices=Strength.choices, default=Strength.MEDIUM
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "target", "kind"], name="unique_influence_link"
+            ),
+            models.CheckConstraint(
+                condition=~Q(source=F("target")), name="influence_link_two_people"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Ids rather than names, so the shared history never copies a name
+        # into a label that erasure would have to find again.
+        return f"Link #{self.pk}: {self.get_kind_display().lower()}"
+
+
+class Activity(models.Model):
+    """A touch with one or more people at the customer, logged by our side."""
+
+    class Kind(models.TextChoices):
+        MEETING = "meeting", "Meeting"
+        CALL = "call", "Call"
+        EMAIL = "email", "Email"
+        EVENT = "event", "Event"
+        OTHER = "other", "Other"
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="stakeholder_activities"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stakeholder_activities",
+    )
+    stakeholders = models.ManyToManyField(Stakeholder, related_name="activities")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.MEETING)
+    occurred_at = models.DateTimeField(db_index=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name_plural = "activities"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.occurred_at:%Y-%m-%d}"
