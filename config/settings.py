@@ -219,5 +219,8 @@ LOGGING = {
 
 # Lode
 
+# First month of the fiscal year (1 = January); plans cover one fiscal year.
+FISCAL_YEAR_START_MONTH = env_int("FISCAL_YEAR_START_MONTH", 1)
+
 # Days after which a relationship with no logged touch shows as going stale.
 STAKEHOLDER_STALE_DAYS = env_int("STAKEHOLDER_STALE_DAYS", 90)

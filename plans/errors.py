@@ -1,0 +1,23 @@
+"""The one error type plan services raise, and its two special cases."""
+
+from typing import Any
+
+
+class PlanError(Exception):
+    """A plan change was refused; the message says why, for the user."""
+
+
+class VersionConflict(PlanError):
+    """Someone saved the item first; carries the current stored state."""
+
+    def __init__(self, message: str, *, current: Any) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+class GateClosed(PlanError):
+    """A pursuit may not leave its stage before the buyer checkpoints."""
+
+    def __init__(self, message: str, *, missing: list[str]) -> None:
+        super().__init__(message)
+        self.missing = missing
