@@ -1,0 +1,464 @@
+"""The scoring engine: account facts in, performance and potential out.
+
+Plain pandas, no Django, so it is tested without a database and runs the
+same on 85 accounts or a million.
+
+Inputs
+    accounts  account_id, sector, annual_revenue_musd, employees, parent_id
+              (extra columns such as name are ignored)
+    revenue   account_id, product_id, quarter_start, amount
+    products  product_id: the catalogue
+    weights   ScoringWeights: the active scoring model as plain numbers
+
+Method
+    as_of defaults to the last day of the latest quarter in the revenue, so
+    "trailing twelve months" (TTM) is relative to the data, not to today.
+    The TTM window holds quarters starting after as_of minus one year; the
+    prior window is the twelve months before that.
+
+    Performance inputs
+        ttm_revenue  won revenue in the TTM window
+        growth       symmetric change (ttm - prior) / ((ttm + prior) / 2),
+                     from -2 (lost everything) to +2 (new account); 0 when
+                     both windows are empty, so zero-before never divides
+                     by zero
+        breadth      share of the catalogue bought in the TTM window
+
+    Potential inputs
+        wallet_headroom       peer spend per million USD of company revenue,
+                              times this account's company revenue, less its
+                              TTM spend, floored at 0. Peers are the other
+                              accounts that bought in the TTM window and have
+                              a known company revenue, in the same sector and
+                              size band (terciles of company revenue across
+                              the portfolio: small, mid, large). With fewer
+                              than min_peer_group peers the group widens to
+                              the same sector at any size, then the whole
+                              portfolio; with no peer at all the headroom
+                              is 0 and the group is "none".
+        product_whitespace    sum, over catalogue products the account did
+                              not buy in the TTM window, of the share of
+                              accounts that did buy it (a product nobody
+                              buys is no evidence of demand)
+        subsidiary_whitespace direct subsidiaries with no TTM revenue
+        capacity_revenue      company revenue (missing counts as 0)
+        capacity_employees    employees (missing counts as 0); the two
+                              capacity inputs share the capacity weight
+
+    Normalisation is by mid-rank percentile across the portfolio:
+    100 * (average rank - 1) / (n - 1). It ignores the size of outliers,
+    treats zeros like any other value, and gives ties equal scores. An
+    all-equal input therefore gives everyone 50, and so does a portfolio of
+    one account (defined, not computed, as n - 1 would be 0).
+
+    Each axis is the weighted sum of its normalised inputs, the weights
+    renormalised to sum to 1 within the axis, so both scores stay in
+    0-100. A score is "high" at or above its threshold.
+
+    Tier is the classic A/B/C by TTM revenue alone: an account is A while
+    the accounts strictly above it hold less than tier_a_share of the
+    total, B while they hold less than tier_b_share, else C. Ties share a
+    tier, and with no revenue at all every account is C.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+PERFORMANCE_INPUTS = ("ttm_revenue", "growth", "breadth")
+POTENTIAL_INPUTS = (
+    "wallet_headroom",
+    "product_whitespace",
+    "subsidiary_whitespace",
+    "capacity_revenue",
+    "capacity_employees",
+)
+SIZE_BANDS = ("small", "mid", "large")
+NEUTRAL_SCORE = 50.0
+
+
+@dataclass(frozen=True)
+class ScoringWeights:
+    """The scoring model as plain numbers: weights, thresholds, tiers."""
+
+    weight_ttm_revenue: float = 50
+    weight_growth: float = 25
+    weight_breadth: float = 25
+    weight_wallet_headroom: float = 50
+    weight_product_whitespace: float = 25
+    weight_subsidiary_whitespace: float = 10
+    weight_capacity: float = 15
+    performance_threshold: float = 50
+    potential_threshold: float = 50
+    tier_a_share: float = 70
+    tier_b_share: float = 90
+    min_peer_group: int = 5
+
+    def axis_weights(self) -> dict[str, dict[str, float]]:
+        """Return each axis's input weights as the model states them."""
+        return {
+            "performance": {
+                "ttm_revenue": float(self.weight_ttm_revenue),
+                "growth": float(self.weight_growth),
+                "breadth": float(self.weight_breadth),
+            },
+            "potential": {
+                "wallet_headroom": float(self.weight_wallet_headroom),
+                "product_whitespace": float(self.weight_product_whitespace),
+                "subsidiary_whitespace": float(self.weight_subsidiary_whitespace),
+                "capacity_revenue": float(self.weight_capacity) / 2,
+                "capacity_employees": float(self.weight_capacity) / 2,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class ScoringResult:
+    scores: pd.DataFrame
+    as_of: date | None
+
+
+class ScoringInputError(ValueError):
+    """The inputs or the model cannot produce meaningful scores."""
+
+
+def percentile_score(values: pd.Series) -> pd.Series:
+    """Return 0-100 mid-rank percentiles; ties equal, a lone value 50."""
+    values = values.astype(float).replace([np.inf, -np.inf], np.nan).fillna(0.0)
+    count = len(values)
+    if count <= 1:
+        return pd.Series(NEUTRAL_SCORE, index=values.index, dtype=float)
+
+    ranks = values.rank(method="average")
+    return 100.0 * (ranks - 1.0) / (count - 1)
+
+
+def default_as_of(revenue: pd.DataFrame) -> date | None:
+    """Return the last day of the latest quarter present in the revenue."""
+    if revenue.empty:
+        return None
+
+    latest = pd.Timestamp(revenue["quarter_start"].max())
+    quarter_end = latest.to_period("Q").end_time
+    return quarter_end.date()
+
+
+def score_accounts(
+    *,
+    accounts: pd.DataFrame,
+    revenue: pd.DataFrame,
+    products: pd.DataFrame,
+    weights: ScoringWeights,
+    as_of: date | None = None,
+) -> ScoringResult:
+    """Score every account on performance and potential, with a breakdown."""
+    axis_weights = weights.axis_weights()
+    for axis, inputs in axis_weights.items():
+        if sum(inputs.values()) <= 0:
+            raise ScoringInputError(f"The {axis} weights add up to zero.")
+
+    frame = _account_frame(accounts)
+    revenue = _revenue_frame(revenue)
+    as_of = as_of or default_as_of(revenue)
+    catalogue = pd.Index(products["product_id"].unique())
+
+    facts = _revenue_facts(frame.index, revenue, catalogue, as_of)
+    frame = frame.join(facts)
+    frame["growth"] = _symmetric_growth(frame["ttm_revenue"], frame["prior_revenue"])
+    frame = frame.join(_wallet_headroom(frame, weights.min_peer_group))
+    frame["subsidiary_whitespace"] = _subsidiary_whitespace(frame)
+    frame["capacity_revenue"] = frame["company_revenue"]
+    frame["capacity_employees"] = frame["employees"]
+
+    points: dict[str, pd.DataFrame] = {}
+    for axis, inputs in axis_weights.items():
+        total_weight = sum(inputs.values())
+        axis_points = pd.DataFrame(index=frame.index)
+        for name, weight in inputs.items():
+            frame[f"{name}_normalised"] = percentile_score(frame[name])
+            axis_points[name] = frame[f"{name}_normalised"] * weight / total_weight
+        points[axis] = axis_points
+        # Rounding noise can push a perfect score a hair past 100.
+        frame[axis] = axis_points.sum(axis=1).clip(0.0, 100.0)
+
+    frame["quadrant"] = _quadrant(
+        frame, weights.performance_threshold, weights.potential_threshold
+    )
+    frame["tier"] = _tier(
+        frame["ttm_revenue"], weights.tier_a_share, weights.tier_b_share
+    )
+    frame["components"] = _components(frame, axis_weights, points)
+
+    columns = [
+        "performance",
+        "potential",
+        "quadrant",
+        "tier",
+        "ttm_revenue",
+        "size_band",
+        "peer_group",
+        "components",
+    ]
+    return ScoringResult(scores=frame[columns], as_of=as_of)
+
+
+def _account_frame(accounts: pd.DataFrame) -> pd.DataFrame:
+    if accounts["account_id"].duplicated().any():
+        raise ScoringInputError("An account appears twice in the accounts frame.")
+
+    frame = pd.DataFrame(index=pd.Index(accounts["account_id"], name="account_id"))
+    frame["sector"] = (
+        accounts["sector"].fillna("").astype(str).str.strip().str.lower().to_numpy()
+    )
+    frame["company_revenue"] = (
+        pd.to_numeric(accounts["annual_revenue_musd"], errors="coerce")
+        .astype(float)
+        .clip(lower=0)
+        .fillna(0.0)
+        .to_numpy()
+    )
+    frame["employees"] = (
+        pd.to_numeric(accounts["employees"], errors="coerce")
+        .astype(float)
+        .clip(lower=0)
+        .fillna(0.0)
+        .to_numpy()
+    )
+    frame["parent_id"] = accounts["parent_id"].to_numpy()
+    frame["size_band"] = _size_band(frame["company_revenue"])
+    return frame
+
+
+def _revenue_frame(revenue: pd.DataFrame) -> pd.DataFrame:
+    revenue = revenue[["account_id", "product_id", "quarter_start", "amount"]].copy()
+    revenue["quarter_start"] = pd.to_datetime(revenue["quarter_start"])
+    revenue["amount"] = pd.to_numeric(revenue["amount"]).astype(float).fillna(0.0)
+    return revenue
+
+
+def _size_band(company_revenue: pd.Series) -> pd.Series:
+    """Return small, mid or large by tercile of known company revenue."""
+    known = company_revenue[company_revenue > 0]
+    band = pd.Series("unknown", index=company_revenue.index, dtype=object)
+    if known.empty:
+        return band
+
+    share = known.rank(method="average", pct=True)
+    band[known.index] = np.select(
+        [share <= 1 / 3, share <= 2 / 3], ["small", "mid"], default="large"
+    )
+    return band
+
+
+def _revenue_facts(
+    account_ids: pd.Index,
+    revenue: pd.DataFrame,
+    catalogue: pd.Index,
+    as_of: date | None,
+) -> pd.DataFrame:
+    facts = pd.DataFrame(index=account_ids)
+    if as_of is None:
+        facts["ttm_revenue"] = 0.0
+        facts["prior_revenue"] = 0.0
+        facts["breadth"] = 0.0
+        facts["product_whitespace"] = 0.0
+        return facts
+
+    end = pd.Timestamp(as_of)
+    ttm_start = end - pd.DateOffset(years=1)
+    prior_start = ttm_start - pd.DateOffset(years=1)
+    known = revenue[revenue["account_id"].isin(account_ids)]
+    in_ttm = known[
+        (known["quarter_start"] > ttm_start) & (known["quarter_start"] <= end)
+    ]
+    in_prior = known[
+        (known["quarter_start"] > prior_start) & (known["quarter_start"] <= ttm_start)
+    ]
+
+    facts["ttm_revenue"] = in_ttm.groupby("account_id")["amount"].sum()
+    facts["prior_revenue"] = in_prior.groupby("account_id")["amount"].sum()
+    facts = facts.fillna(0.0)
+
+    # One row per account and product bought (net amount above zero) in TTM.
+    bought = in_ttm[in_ttm["product_id"].isin(catalogue)]
+    bought = bought.groupby(["account_id", "product_id"])["amount"].sum()
+    bought = bought[bought > 0].reset_index()[["account_id", "product_id"]]
+    products_bought = bought.groupby("account_id")["product_id"].nunique()
+    facts["breadth"] = (
+        products_bought.reindex(account_ids, fill_value=0) / len(catalogue)
+        if len(catalogue)
+        else 0.0
+    )
+
+    # Whitespace: the adoption of every product the account has not bought.
+    adoption = (
+        bought.groupby("product_id")["account_id"].nunique() / len(account_ids)
+    ).reindex(catalogue, fill_value=0.0)
+    adoption_bought = (
+        bought.assign(adoption=bought["product_id"].map(adoption))
+        .groupby("account_id")["adoption"]
+        .sum()
+        .reindex(account_ids, fill_value=0.0)
+    )
+    facts["product_whitespace"] = (adoption.sum() - adoption_bought).clip(lower=0.0)
+    return facts
+
+
+def _symmetric_growth(ttm: pd.Series, prior: pd.Series) -> pd.Series:
+    middle = (ttm + prior) / 2
+    growth = (ttm - prior) / middle.where(middle > 0)
+    return growth.fillna(0.0)
+
+
+def _wallet_headroom(frame: pd.DataFrame, min_peer_group: int) -> pd.DataFrame:
+    """Return headroom, the peer group used, and its size and spend rate."""
+    is_peer = (frame["ttm_revenue"] > 0) & (frame["company_revenue"] > 0)
+    peer_spend = frame["ttm_revenue"].where(is_peer, 0.0)
+    peer_revenue = frame["company_revenue"].where(is_peer, 0.0)
+    peer_count = is_peer.astype(float)
+    has_sector = frame["sector"] != ""
+    has_band = frame["size_band"] != "unknown"
+
+    # (level, grouping keys, who may use it, peers it needs)
+    levels = [
+        ("sector_size", ["sector", "size_band"], has_sector & has_band, min_peer_group),
+        ("sector", ["sector"], has_sector, min_peer_group),
+        ("portfolio", [], pd.Series(True, index=frame.index), 1),
+    ]
+    sums = pd.DataFrame(
+        {"spend": peer_spend, "revenue": peer_revenue, "count": peer_count}
+    )
+    result = pd.DataFrame(index=frame.index)
+    result["peer_group"] = "none"
+    result["peer_count"] = 0
+    result["peer_rate"] = 0.0
+    chosen = pd.Series(False, index=frame.index)
+
+    for level, keys, eligible, minimum in levels:
+        if keys:
+            group_sums = sums.groupby([frame[key] for key in keys]).transform("sum")
+        else:
+            group_sums = pd.DataFrame(
+                np.tile(sums.sum().to_numpy(), (len(sums), 1)),
+                index=sums.index,
+                columns=sums.columns,
+            )
+
+        # Leave the account itself out: its own spend must not set its bar.
+        others = group_sums - sums
+        take = (
+            eligible
+            & ~chosen
+            & (others["count"] >= max(minimum, 1))
+            & (others["revenue"] > 0)
+        )
+
+        result.loc[take, "peer_group"] = level
+        result.loc[take, "peer_count"] = others.loc[take, "count"].astype(int)
+        result.loc[take, "peer_rate"] = (
+            others.loc[take, "spend"] / others.loc[take, "revenue"]
+        )
+        chosen |= take
+
+    result["expected_spend"] = result["peer_rate"] * frame["company_revenue"]
+    result["wallet_headroom"] = (result["expected_spend"] - frame["ttm_revenue"]).clip(
+        lower=0.0
+    )
+    return result
+
+
+def _subsidiary_whitespace(frame: pd.DataFrame) -> pd.Series:
+    parents = frame["parent_id"].dropna().astype("int64")
+    idle = parents[frame.loc[parents.index, "ttm_revenue"] <= 0]
+    counts = idle.value_counts()
+    return counts.reindex(frame.index, fill_value=0).astype(float)
+
+
+def _quadrant(
+    frame: pd.DataFrame, performance_threshold: float, potential_threshold: float
+) -> pd.Series:
+    high_performance = frame["performance"] >= float(performance_threshold)
+    high_potential = frame["potential"] >= float(potential_threshold)
+    quadrant = np.select(
+        [
+            high_performance & high_potential,
+            ~high_performance & high_potential,
+            high_performance & ~high_potential,
+        ],
+        ["grow", "expand", "maintain"],
+        default="monitor",
+    )
+    return pd.Series(quadrant, index=frame.index, dtype=object)
+
+
+def _tier(ttm_revenue: pd.Series, a_share: float, b_share: float) -> pd.Series:
+    total = ttm_revenue.clip(lower=0).sum()
+    if total <= 0:
+        return pd.Series("C", index=ttm_revenue.index, dtype=object)
+
+    # Revenue held by accounts strictly above each one, so ties share a tier.
+    per_value = ttm_revenue.clip(lower=0).groupby(ttm_revenue).sum()
+    above = per_value.sort_index(ascending=False).cumsum() - per_value
+    share_above = 100.0 * ttm_revenue.map(above) / total
+    tier = np.select(
+        [
+            (share_above < float(a_share)) & (ttm_revenue > 0),
+            (share_above < float(b_share)) & (ttm_revenue > 0),
+        ],
+        ["A", "B"],
+        default="C",
+    )
+    return pd.Series(tier, index=ttm_revenue.index, dtype=object)
+
+
+def _components(
+    frame: pd.DataFrame,
+    axis_weights: dict[str, dict[str, float]],
+    points: dict[str, pd.DataFrame],
+) -> list[dict]:
+    """Return, per account, every input's raw, normalised, weight and points."""
+    columns: dict[str, dict[str, np.ndarray]] = {}
+    for axis, inputs in axis_weights.items():
+        for name in inputs:
+            columns[name] = {
+                "raw": frame[name].to_numpy(dtype=float),
+                "normalised": frame[f"{name}_normalised"].to_numpy(dtype=float),
+                "points": points[axis][name].to_numpy(dtype=float),
+            }
+    shares = {
+        axis: {name: weight / sum(inputs.values()) for name, weight in inputs.items()}
+        for axis, inputs in axis_weights.items()
+    }
+    peer_group = frame["peer_group"].to_numpy()
+    peer_count = frame["peer_count"].to_numpy()
+    peer_rate = frame["peer_rate"].to_numpy(dtype=float)
+    expected = frame["expected_spend"].to_numpy(dtype=float)
+    sector = frame["sector"].to_numpy()
+    size_band = frame["size_band"].to_numpy()
+
+    breakdowns = []
+    for row in range(len(frame)):
+        breakdown: dict = {}
+        for axis, inputs in axis_weights.items():
+            breakdown[axis] = {
+                name: {
+                    "raw": float(columns[name]["raw"][row]),
+                    "normalised": float(columns[name]["normalised"][row]),
+                    "weight": weight,
+                    "share": shares[axis][name],
+                    "points": float(columns[name]["points"][row]),
+                }
+                for name, weight in inputs.items()
+            }
+        breakdown["peer_group"] = {
+            "level": str(peer_group[row]),
+            "sector": str(sector[row]),
+            "size_band": str(size_band[row]),
+            "peers": int(peer_count[row]),
+            "spend_per_musd": float(peer_rate[row]),
+            "expected_spend": float(expected[row]),
+        }
+        breakdowns.append(breakdown)
+    return breakdowns
