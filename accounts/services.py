@@ -1,0 +1,425 @@
+"""Writes for accounts: the CRM import."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.utils import timezone
+
+from accounts import importing
+from accounts.models import (
+    Account,
+    AccountTeamMember,
+    ImportJob,
+    Opportunity,
+    Product,
+    RevenueLine,
+    Team,
+    User,
+)
+from accounts.signals import import_finished
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, str], None]
+
+BUNDLED_DATA = (
+    Path(__file__).resolve().parent.parent / "data" / ("maven-crm-sales-opportunities")
+)
+CREATE_BATCH = 2000
+UPDATE_BATCH = 500
+
+# Each table we write, and the file whose rejected rows count against it.
+TABLES = {
+    "teams": importing.SALES_TEAMS,
+    "users": importing.SALES_TEAMS,
+    "products": importing.PRODUCTS,
+    "accounts": importing.ACCOUNTS,
+    "opportunities": importing.SALES_PIPELINE,
+    "revenue_lines": importing.SALES_PIPELINE,
+    "account_team_members": importing.SALES_PIPELINE,
+}
+
+
+def import_progress_cache_key(job_id: int) -> str:
+    return f"accounts:import-job:{job_id}:progress"
+
+
+# Entry points
+
+
+def maven_import_directory(
+    *,
+    directory: Path = BUNDLED_DATA,
+    user: User | None = None,
+    keep_good_rows: bool = False,
+    progress: Progress | None = None,
+) -> ImportJob:
+    """Import the four CSVs in a directory now, in this process."""
+    job = ImportJob.objects.create(
+        created_by=user,
+        source_directory=str(Path(directory).resolve()),
+        keep_good_rows=keep_good_rows,
+    )
+    return maven_import_run(job=job, progress=progress)
+
+
+def import_job_create(
+    *, user: User, files: Mapping[str, UploadedFile], keep_good_rows: bool
+) -> ImportJob:
+    """Store uploaded files under MEDIA_ROOT and enqueue their import."""
+    job = ImportJob.objects.create(created_by=user, keep_good_rows=keep_good_rows)
+    directory = Path(settings.MEDIA_ROOT) / "imports" / str(job.pk)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in importing.FILE_NAMES:
+        with (directory / name).open("wb") as target:
+            for chunk in files[name].chunks():
+                target.write(chunk)
+    job.source_directory = str(directory)
+    job.save(update_fields=["source_directory", "updated_at"])
+
+    _enqueue(job)
+    return job
+
+
+def import_job_retry_keeping_good_rows(*, job: ImportJob, user: User) -> ImportJob:
+    """Re-run a rejected job's stored files, writing the rows that passed."""
+    retry = ImportJob.objects.create(
+        created_by=user, source_directory=job.source_directory, keep_good_rows=True
+    )
+    _enqueue(retry)
+    return retry
+
+
+def _enqueue(job: ImportJob) -> None:
+    from accounts.tasks import import_job_task
+
+    transaction.on_commit(lambda: import_job_task.delay(job.pk))
+
+
+# The run
+
+
+def maven_import_run(*, job: ImportJob, progress: Progress | None = None) -> ImportJob:
+    """Read, check and write one import; never leave half of it written."""
+    started = time.monotonic()
+    report = _reporter(job, progress)
+    job.status = ImportJob.Status.RUNNING
+    job.error = ""
+    report(2, "Reading the files")
+    job.save()
+
+    try:
+        try:
+            tables = importing.maven_tables_read(directory=Path(job.source_directory))
+        except importing.ImportFileError as error:
+            issue = importing.Issue(
+                error.file, 1, "", "", error.message, importing.REJECTED
+            )
+            job.issues = [issue.as_dict()]
+            job.counts = {}
+            return _finish(job, ImportJob.Status.REJECTED, report, "Rejected")
+
+        job.issues = [issue.as_dict() for issue in tables.issues]
+        rejected = _rejected_lines(tables.issues)
+        report(
+            25,
+            f"Checked {sum(tables.rows_read.values()):,} rows: "
+            f"{len(tables.issues):,} issues, {sum(rejected.values()):,} rows rejected",
+        )
+        if rejected and not job.keep_good_rows:
+            job.counts = {
+                table: _counts(0, 0, 0, rejected.get(file, 0))
+                for table, file in TABLES.items()
+            }
+            return _finish(
+                job,
+                ImportJob.Status.REJECTED,
+                report,
+                "Rejected: nothing was written",
+            )
+
+        with transaction.atomic():
+            counts = _write(tables, report)
+            for table, file in TABLES.items():
+                counts[table]["rejected"] = rejected.get(file, 0)
+            job.counts = counts
+            _finish(job, ImportJob.Status.SUCCEEDED, report, "Done")
+            if any(c["created"] or c["updated"] for c in counts.values()):
+                transaction.on_commit(
+                    lambda: import_finished.send(sender=ImportJob, job=job)
+                )
+    except Exception as error:
+        logger.exception("import job %s failed", job.pk)
+        job.error = f"{type(error).__name__}: {error}"
+        _finish(job, ImportJob.Status.FAILED, report, "Failed")
+    finally:
+        logger.info(
+            "import job %s %s in %.2fs",
+            job.pk,
+            job.status,
+            time.monotonic() - started,
+        )
+    return job
+
+
+def _reporter(job: ImportJob, progress: Progress | None) -> Progress:
+    # The write runs in one transaction, so other processes cannot see the
+    # job row change until it commits; the cache carries progress meanwhile.
+    def report(percent: int, message: str) -> None:
+        job.progress = percent
+        job.progress_message = message[:200]
+        cache.set(import_progress_cache_key(job.pk), (percent, message), 3600)
+        if progress is not None:
+            progress(percent, message)
+
+    return report
+
+
+def _finish(job: ImportJob, status: str, report: Progress, message: str) -> ImportJob:
+    job.status = status
+    job.finished_at = timezone.now()
+    report(100, message)
+    job.save()
+    return job
+
+
+def _rejected_lines(issues: list[importing.Issue]) -> dict[str, int]:
+    lines: dict[str, set[int]] = {}
+    for issue in issues:
+        if issue.action == importing.REJECTED:
+            lines.setdefault(issue.file, set()).add(issue.line)
+    return {file: len(found) for file, found in lines.items()}
+
+
+def _counts(created: int, updated: int, unchanged: int, rejected: int) -> dict:
+    return {
+        "created": created,
+        "updated": updated,
+        "unchanged": unchanged,
+        "rejected": rejected,
+    }
+
+
+# Set-based upsert
+
+
+def _canon(value: object) -> str:
+    """Return a comparable text form: DB and file values meet here."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _plain(value: object) -> object:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "item") and not isinstance(value, Decimal | date):
+        return value.item()  # numpy scalar
+    return value
+
+
+def _keys(frame: pd.DataFrame, key: list[str]) -> pd.Series:
+    if frame.empty:
+        return pd.Series([], index=frame.index, dtype=object)
+    parts = [frame[column].map(_canon) for column in key]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + "\x1f" + part
+    return joined
+
+
+def _sync(
+    *,
+    model: type[models.Model],
+    key: list[str],
+    fields: list[str],
+    incoming: pd.DataFrame,
+    create_defaults: dict[str, object] | None = None,
+) -> tuple[set[str], set[str], int]:
+    """Create missing rows and update changed ones; return what happened.
+
+    Loads the existing rows in one query, diffs them with the incoming frame
+    in pandas and writes with bulk statements, so the query count depends on
+    the batch sizes, not on the number of rows.
+    """
+    columns = ["pk", *key, *fields]
+    existing = pd.DataFrame.from_records(
+        list(model.objects.values(*columns)), columns=columns
+    )
+    existing["_key"] = _keys(existing, key)
+    existing = existing.set_index("_key")
+
+    incoming = incoming[key + fields].copy()
+    incoming["_key"] = _keys(incoming, key)
+    incoming = incoming.drop_duplicates("_key")
+    is_new = ~incoming["_key"].isin(existing.index)
+    present = incoming[~is_new]
+    old = existing.loc[present["_key"]]
+    changed = pd.Series(False, index=present.index)
+    for column in fields:
+        changed |= (
+            present[column].map(_canon).to_numpy() != old[column].map(_canon).to_numpy()
+        )
+
+    has_updated_at = any(f.name == "updated_at" for f in model._meta.fields)
+    now = timezone.now()
+    new_rows = incoming[is_new]
+    model.objects.bulk_create(
+        [
+            model(
+                **{column: _plain(row[column]) for column in key + fields},
+                **(create_defaults or {}),
+            )
+            for row in new_rows.to_dict("records")
+        ],
+        batch_size=CREATE_BATCH,
+    )
+    changed_rows = present[changed]
+    if not changed_rows.empty:
+        pks = existing.loc[changed_rows["_key"], "pk"].to_list()
+        objects = []
+        for pk, row in zip(pks, changed_rows.to_dict("records"), strict=True):
+            values = {column: _plain(row[column]) for column in fields}
+            if has_updated_at:
+                values["updated_at"] = now
+            objects.append(model(pk=int(pk), **values))
+        model.objects.bulk_update(
+            objects,
+            [*fields, "updated_at"] if has_updated_at else fields,
+            batch_size=UPDATE_BATCH,
+        )
+    return set(new_rows["_key"]), set(changed_rows["_key"]), len(incoming)
+
+
+def _summary(total: int, created: set[str], *updated_sets: set[str]) -> dict[str, int]:
+    updated = set().union(*updated_sets) - created
+    return _counts(len(created), len(updated), total - len(created) - len(updated), 0)
+
+
+def _write(tables: importing.MavenTables, report: Progress) -> dict:
+    counts: dict[str, dict[str, int]] = {}
+
+    report(35, "Writing teams and users")
+    teams = tables.teams
+    team_created, team_updated, team_total = _sync(
+        model=Team, key=["name"], fields=["region"], incoming=teams
+    )
+    team_ids = dict(Team.objects.values_list("name", "pk"))
+    users = tables.users.assign(team_id=tables.users["team_name"].map(team_ids))
+    user_created, user_updated, user_total = _sync(
+        model=User,
+        key=["username"],
+        fields=["first_name", "last_name", "role", "team_id"],
+        incoming=users,
+        create_defaults={"password": make_password(None)},
+    )
+    counts["users"] = _summary(user_total, user_created, user_updated)
+    user_ids = dict(User.objects.values_list("username", "pk"))
+    teams = teams.assign(manager_id=teams["manager_username"].map(user_ids))
+    _, team_managed, _ = _sync(
+        model=Team, key=["name"], fields=["region", "manager_id"], incoming=teams
+    )
+    counts["teams"] = _summary(team_total, team_created, team_updated, team_managed)
+
+    report(45, "Writing products")
+    created, updated, total = _sync(
+        model=Product,
+        key=["name"],
+        fields=["series", "list_price"],
+        incoming=tables.products,
+    )
+    counts["products"] = _summary(total, created, updated)
+    product_ids = dict(Product.objects.values_list("name", "pk"))
+
+    report(50, "Writing accounts")
+    accounts = tables.accounts
+    account_fields = [
+        "sector",
+        "year_established",
+        "annual_revenue_musd",
+        "employees",
+        "country",
+    ]
+    created, updated, total = _sync(
+        model=Account, key=["name"], fields=account_fields, incoming=accounts
+    )
+    account_ids = dict(Account.objects.values_list("name", "pk"))
+    accounts = accounts.assign(
+        parent_id=accounts["parent_name"].map(lambda name: account_ids.get(name))
+    )
+    _, parented, _ = _sync(
+        model=Account, key=["name"], fields=["parent_id"], incoming=accounts
+    )
+    counts["accounts"] = _summary(total, created, updated, parented)
+
+    report(60, f"Writing {len(tables.opportunities):,} opportunities")
+    opportunities = tables.opportunities.assign(
+        account_id=tables.opportunities["account_name"].map(
+            lambda name: account_ids.get(name) if isinstance(name, str) else None
+        ),
+        product_id=tables.opportunities["product_name"].map(product_ids),
+        owner_id=tables.opportunities["owner_username"].map(user_ids),
+    )
+    created, updated, total = _sync(
+        model=Opportunity,
+        key=["external_id"],
+        fields=[
+            "account_id",
+            "product_id",
+            "owner_id",
+            "stage",
+            "engaged_on",
+            "closed_on",
+            "close_value",
+        ],
+        incoming=opportunities,
+    )
+    counts["opportunities"] = _summary(total, created, updated)
+
+    report(85, "Writing revenue by account, product and quarter")
+    revenue = tables.revenue_lines.assign(
+        account_id=tables.revenue_lines["account_name"].map(account_ids),
+        product_id=tables.revenue_lines["product_name"].map(product_ids),
+    )
+    created, updated, total = _sync(
+        model=RevenueLine,
+        key=["account_id", "product_id", "quarter_start"],
+        fields=["amount"],
+        incoming=revenue,
+    )
+    counts["revenue_lines"] = _summary(total, created, updated)
+
+    report(95, "Writing account teams")
+    members = tables.account_team.assign(
+        account_id=tables.account_team["account_name"].map(account_ids),
+        user_id=tables.account_team["username"].map(user_ids),
+    )
+    created, updated, total = _sync(
+        model=AccountTeamMember,
+        key=["account_id", "user_id"],
+        fields=[],
+        incoming=members,
+    )
+    counts["account_team_members"] = _summary(total, created, updated)
+    return counts
