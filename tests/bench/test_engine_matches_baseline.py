@@ -1,0 +1,52 @@
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bench.baseline import SCORE_COLUMNS, baseline_scores
+from bench.frames import frames_from_folder
+from bench.generate import Spec, generate
+from scoring.computation import ScoringWeights, score_accounts
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("bench-data")
+    return generate(spec=Spec(accounts=3_000, lines=40_000, seed=11), root=root)
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        ScoringWeights(),
+        ScoringWeights(weight_growth=0, weight_capacity=40, min_peer_group=50),
+    ],
+    ids=["default model", "tuned model"],
+)
+def test_engine_and_baseline_give_identical_scores(
+    folder: Path, weights: ScoringWeights
+) -> None:
+    # given
+    frames = frames_from_folder(folder=folder)
+
+    # when
+    engine = score_accounts(
+        accounts=frames.accounts,
+        revenue=frames.revenue,
+        products=frames.products,
+        weights=weights,
+    ).scores
+    baseline = baseline_scores(
+        accounts=frames.accounts,
+        revenue=frames.revenue,
+        products=frames.products,
+        model=asdict(weights),
+    )
+
+    # then
+    assert len(engine) == 3_000
+    assert set(engine["peer_group"]) >= {"sector_size"}
+    pd.testing.assert_frame_equal(
+        engine[SCORE_COLUMNS], baseline, check_exact=True, check_dtype=True
+    )
