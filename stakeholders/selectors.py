@@ -1,0 +1,258 @@
+"""Reads for people, links and coverage, always through account access."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Max, Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Account, User
+from accounts.selectors import account_can_edit, account_list_for_user
+from stakeholders.coverage import Finding, Person, coverage_findings
+from stakeholders.graph import reporting_loops
+from stakeholders.models import (
+    AccountExpectedRole,
+    Activity,
+    BuyingRole,
+    InfluenceLink,
+    SectorRoleDefault,
+    Stakeholder,
+)
+
+
+def stakeholder_list_for_user(*, user: User) -> QuerySet[Stakeholder]:
+    """Return the people at the accounts this user may see."""
+    return Stakeholder.objects.filter(
+        account__in=account_list_for_user(user=user).values("pk")
+    )
+
+
+def stakeholder_get_for_user(*, user: User, pk: int) -> Stakeholder:
+    """Return the person if the user may see their account, else raise 404."""
+    try:
+        return stakeholder_list_for_user(user=user).select_related("account").get(pk=pk)
+    except Stakeholder.DoesNotExist as error:
+        raise Http404("No such person.") from error
+
+
+def influence_link_get_for_user(*, user: User, pk: int) -> InfluenceLink:
+    """Return the link if the user may see its account, else raise 404."""
+    visible = account_list_for_user(user=user).values("pk")
+    try:
+        return InfluenceLink.objects.select_related("account").get(
+            pk=pk, account__in=visible
+        )
+    except InfluenceLink.DoesNotExist as error:
+        raise Http404("No such link.") from error
+
+
+def stakeholder_can_edit(*, user: User, account: Account) -> bool:
+    return account_can_edit(user=user, account=account)
+
+
+def stale_days() -> int:
+    return settings.STAKEHOLDER_STALE_DAYS
+
+
+def _people_queryset() -> QuerySet[Stakeholder]:
+    return (
+        Stakeholder.objects.exclude(status=Stakeholder.Status.ERASED)
+        .select_related("owner")
+        .annotate(last_touch_at=Max("activities__occurred_at"))
+        .prefetch_related(
+            Prefetch("roles", queryset=BuyingRole.objects.only("id", "key", "name"))
+        )
+    )
+
+
+def _expected_roles(
+    accounts: list[Account],
+) -> dict[int, list[BuyingRole]]:
+    """Return each account's expected roles in two queries for any number."""
+    explicit: dict[int, list[BuyingRole]] = defaultdict(list)
+    for expected in AccountExpectedRole.objects.filter(
+        account__in=[account.pk for account in accounts]
+    ).select_related("role"):
+        explicit[expected.account_id].append(expected.role)
+
+    by_sector: dict[str, list[BuyingRole]] = defaultdict(list)
+    for default in SectorRoleDefault.objects.select_related("role"):
+        by_sector[default.sector].append(default.role)
+
+    result = {}
+    for account in accounts:
+        if account.pk in explicit:
+            roles = explicit[account.pk]
+        else:
+            roles = by_sector.get(account.sector.strip().lower()) or by_sector[""]
+        result[account.pk] = sorted(roles, key=lambda role: (role.position, role.name))
+    return result
+
+
+def _as_person(stakeholder: Stakeholder) -> Person:
+    return Person(
+        id=stakeholder.pk,
+        name=stakeholder.name,
+        seniority=stakeholder.seniority,
+        influence=stakeholder.influence,
+        sentiment=stakeholder.sentiment,
+        owner_id=stakeholder.owner_id,
+        role_ids=frozenset(role.pk for role in stakeholder.roles.all()),
+        last_touch_at=stakeholder.last_touch_at,  # type: ignore[attr-defined]
+        action_plan=stakeholder.action_plan,
+        title=stakeholder.title,
+    )
+
+
+def _findings(
+    people: list[Stakeholder], roles: list[BuyingRole], now: datetime
+) -> list[Finding]:
+    return coverage_findings(
+        people=[_as_person(person) for person in people if person.is_active],
+        expected_roles=[(role.pk, role.name) for role in roles],
+        stale_days=stale_days(),
+        now=now,
+    )
+
+
+@dataclass
+class AccountCoverage:
+    account: Account
+    people: int
+    findings: list[Finding]
+
+
+def coverage_for_account(*, account: Account) -> list[Finding]:
+    people = list(_people_queryset().filter(account=account))
+    roles = _expected_roles([account])[account.pk]
+    return _findings(people, roles, timezone.now())
+
+
+def coverage_rollup_for_user(*, user: User) -> list[AccountCoverage]:
+    """Return every visible account's findings, in a fixed number of queries."""
+    accounts = list(account_list_for_user(user=user).order_by("name"))
+    people: dict[int, list[Stakeholder]] = defaultdict(list)
+    for person in _people_queryset().filter(
+        account__in=[account.pk for account in accounts]
+    ):
+        people[person.account_id].append(person)
+    roles = _expected_roles(accounts)
+    now = timezone.now()
+    return [
+        AccountCoverage(
+            account=account,
+            people=sum(1 for person in people[account.pk] if person.is_active),
+            findings=_findings(people[account.pk], roles[account.pk], now),
+        )
+        for account in accounts
+    ]
+
+
+def _graph(people: list[Stakeholder], links: list[InfluenceLink]) -> dict[str, Any]:
+    """Return the plain data the org chart and the influence map draw."""
+    shown = [person for person in people if person.is_active]
+    shown_ids = {person.pk for person in shown}
+    managers = {
+        person.pk: person.reports_to_id
+        for person in shown
+        if person.reports_to_id in shown_ids
+    }
+    loops = reporting_loops(managers)
+    in_loop = {pk for loop in loops for pk in loop}
+    return {
+        "people": [
+            {
+                "id": person.pk,
+                "name": person.name,
+                "title": person.title,
+                "department": person.department,
+                "seniority": person.get_seniority_display(),
+                "sentiment": person.sentiment,
+                "sentimentLabel": person.get_sentiment_display(),
+                "influence": person.influence,
+                "owner": person.owner.display_name if person.owner else "",
+                "reportsTo": managers.get(person.pk),
+                "inLoop": person.pk in in_loop,
+            }
+            for person in shown
+        ],
+        "links": [
+            {
+                "id": link.pk,
+                "source": link.source_id,
+                "target": link.target_id,
+                "kind": link.kind,
+                "kindLabel": link.get_kind_display(),
+                "strength": link.strength,
+            }
+            for link in links
+            if link.source_id in shown_ids and link.target_id in shown_ids
+        ],
+        "loops": loops,
+    }
+
+
+def account_stakeholder_board(*, user: User, account: Account) -> dict[str, Any]:
+    """Return everything the stakeholder section shows for one account.
+
+    A fixed number of queries whatever the number of people: the people with
+    their last touch, their roles, the links, the expected roles, the
+    sector defaults, the team and the edit right.
+    """
+    people = list(_people_queryset().filter(account=account))
+    links = list(InfluenceLink.objects.filter(account=account))
+    expected = _expected_roles([account])[account.pk]
+    team = list(
+        User.objects.filter(account_memberships__account=account).order_by(
+            "first_name", "last_name", "username"
+        )
+    )
+    roles = list(BuyingRole.objects.all())
+    now = timezone.now()
+    findings = _findings(people, expected, now)
+    names = {person.pk: person.name for person in people}
+    active = [person for person in people if person.is_active]
+    stale_after = stale_days()
+    for person in people:
+        touch = person.last_touch_at  # type: ignore[attr-defined]
+        person.days_since_touch = (now - touch).days if touch else None  # type: ignore[attr-defined]
+        person.is_stale = bool(  # type: ignore[attr-defined]
+            person.is_active
+            and person.owner_id
+            and (touch is None or (now - touch).days > stale_after)
+        )
+    return {
+        "account": account,
+        "people": people,
+        "active_count": len(active),
+        "left_count": len(people) - len(active),
+        "links": [
+            {
+                "link": link,
+                "source": names.get(link.source_id, ""),
+                "target": names.get(link.target_id, ""),
+            }
+            for link in links
+            if link.source_id in names and link.target_id in names
+        ],
+        "expected_roles": expected,
+        "roles": roles,
+        "team": team,
+        "findings": findings,
+        "graph": _graph(people, links),
+        "can_edit": account_can_edit(user=user, account=account),
+        "stale_days": stale_after,
+        "choices": {
+            "sentiment": Stakeholder.Sentiment.choices,
+            "influence": Stakeholder.Influence.choices,
+            "relationship": Stakeholder.RelationshipLevel.choices,
+            "seniority": Stakeholder.Seniority.choices,
+            "link_kind": InfluenceLink.Kind.choices,
+            "link_strength": InfluenceLink.Strength.choices,
+            "activity_kind": Activity.Kind.choices,
+        },
+    }

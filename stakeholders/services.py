@@ -1,0 +1,477 @@
+"""Writes for people, links, activities and expected roles.
+
+Every change goes through accounts.history, so the account keeps one record
+of who changed what, and erasure can scrub a person from all of it.
+"""
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Replace
+from django.utils import timezone
+
+from accounts.history import (
+    ERASED,
+    change_record_many,
+    change_records_erase,
+    model_changes,
+)
+from accounts.models import Account, ChangeRecord, User
+from stakeholders.graph import reporting_chain
+from stakeholders.models import (
+    AccountExpectedRole,
+    Activity,
+    BuyingRole,
+    InfluenceLink,
+    Stakeholder,
+)
+from stakeholders.seniority import seniority_from_title
+
+logger = logging.getLogger(__name__)
+
+# Fields a person's form or API may set directly; roles go separately.
+STAKEHOLDER_FIELDS = (
+    "first_name",
+    "last_name",
+    "title",
+    "department",
+    "seniority",
+    "email",
+    "phone",
+    "source",
+    "external_id",
+    "reports_to",
+    "sentiment",
+    "sentiment_confirmed",
+    "influence",
+    "influence_confirmed",
+    "goals",
+    "personal_wins",
+    "kpis",
+    "concerns",
+    "action_plan",
+    "owner",
+    "relationship_current",
+    "relationship_desired",
+)
+
+
+class StakeholderError(Exception):
+    """A change to people or links that the rules refuse, with a reason."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _raise_from(error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        field, errors = next(iter(error.error_dict.items()))
+        raise StakeholderError(
+            f"{field.replace('_', ' ')}: {errors[0].messages[0]}", field=field
+        ) from error
+    raise StakeholderError(error.messages[0]) from error
+
+
+def _check_reports_to(*, stakeholder: Stakeholder, manager: Stakeholder | None) -> None:
+    if manager is None:
+        return
+    if manager.account_id != stakeholder.account_id:
+        raise StakeholderError(
+            "A person can only report to someone at the same account.",
+            field="reports_to",
+        )
+    if stakeholder.pk is None:
+        return
+
+    managers = dict(
+        Stakeholder.objects.filter(account_id=stakeholder.account_id).values_list(
+            "id", "reports_to_id"
+        )
+    )
+    loop = reporting_chain(
+        managers=managers, person=stakeholder.pk, new_manager=manager.pk
+    )
+    if loop is None:
+        return
+
+    names = dict(
+        (person.pk, person.name)
+        for person in Stakeholder.objects.filter(pk__in=set(loop))
+    )
+    if len(loop) == 2:
+        raise StakeholderError(
+            f"{names[loop[0]]} cannot report to themselves.", field="reports_to"
+        )
+    path = " → ".join(names[pk] for pk in loop)
+    raise StakeholderError(
+        f"That reporting line would make a loop: {path}.", field="reports_to"
+    )
+
+
+def _check_owner(*, account: Account, owner: User | None) -> None:
+    if owner is None:
+        return
+    if not account.team_memberships.filter(user=owner).exists():
+        raise StakeholderError(
+            f"{owner.display_name} is not on this account's team.", field="owner"
+        )
+
+
+def _apply(
+    stakeholder: Stakeholder, data: Mapping[str, Any], *, now: datetime
+) -> dict[str, tuple[Any, Any]]:
+    unknown = set(data) - set(STAKEHOLDER_FIELDS)
+    if unknown:
+        raise StakeholderError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+
+    values = dict(data)
+    # Follow a new title only while the seniority is still the derived one.
+    if (
+        "title" in values
+        and "seniority" not in values
+        and stakeholder.seniority in ("", seniority_from_title(stakeholder.title))
+    ):
+        values["seniority"] = ""
+    if values.get("seniority", stakeholder.seniority) == "":
+        values["seniority"] = seniority_from_title(
+            values.get("title", stakeholder.title)
+        )
+
+    for rating in ("sentiment", "influence"):
+        confirmed = values.get(
+            f"{rating}_confirmed", getattr(stakeholder, f"{rating}_confirmed")
+        )
+        rating_changed = rating in values and values[rating] != getattr(
+            stakeholder, rating
+        )
+        newly_confirmed = confirmed and not getattr(stakeholder, f"{rating}_confirmed")
+        if confirmed and (rating_changed or newly_confirmed or stakeholder.pk is None):
+            values[f"{rating}_confirmed_at"] = now
+
+    changes = model_changes(stakeholder, values)
+    for field, value in values.items():
+        setattr(stakeholder, field, value)
+    return changes
+
+
+def _save(stakeholder: Stakeholder) -> None:
+    try:
+        stakeholder.full_clean()
+    except ValidationError as error:
+        _raise_from(error)
+    stakeholder.save()
+
+
+def _role_keys(roles: Iterable[BuyingRole]) -> str:
+    return ", ".join(sorted(role.key for role in roles))
+
+
+@transaction.atomic
+def stakeholder_create(
+    *,
+    user: User | None,
+    account: Account,
+    data: Mapping[str, Any],
+    roles: Iterable[BuyingRole] = (),
+) -> Stakeholder:
+    stakeholder = Stakeholder(account=account)
+    if not (data.get("first_name") or data.get("last_name")):
+        raise StakeholderError("A person needs a first or last name.", "last_name")
+    _check_owner(account=account, owner=data.get("owner"))
+    _check_reports_to(stakeholder=stakeholder, manager=data.get("reports_to"))
+
+    changes = _apply(stakeholder, data, now=timezone.now())
+    _save(stakeholder)
+    roles = list(roles)
+    stakeholder.roles.set(roles)
+
+    if roles:
+        changes["roles"] = ("", _role_keys(roles))
+    change_record_many(
+        user=user,
+        account=account,
+        target=stakeholder,
+        changes={field: (None, new) for field, (_, new) in changes.items()},
+        action="create",
+    )
+    logger.info("stakeholder %s created on account %s", stakeholder.pk, account.pk)
+    return stakeholder
+
+
+@transaction.atomic
+def stakeholder_update(
+    *,
+    user: User | None,
+    stakeholder: Stakeholder,
+    data: Mapping[str, Any],
+    roles: Iterable[BuyingRole] | None = None,
+) -> Stakeholder:
+    if stakeholder.status == Stakeholder.Status.ERASED:
+        raise StakeholderError("This person was erased and cannot be edited.")
+    if "owner" in data:
+        _check_owner(account=stakeholder.account, owner=data["owner"])
+    if "reports_to" in data:
+        _check_reports_to(stakeholder=stakeholder, manager=data["reports_to"])
+
+    changes = _apply(stakeholder, data, now=timezone.now())
+    if not (stakeholder.first_name or stakeholder.last_name):
+        raise StakeholderError("A person needs a first or last name.", "last_name")
+    _save(stakeholder)
+
+    if roles is not None:
+        roles = list(roles)
+        old = _role_keys(stakeholder.roles.all())
+        stakeholder.roles.set(roles)
+        if old != _role_keys(roles):
+            changes["roles"] = (old, _role_keys(roles))
+    change_record_many(
+        user=user, account=stakeholder.account, target=stakeholder, changes=changes
+    )
+    return stakeholder
+
+
+@transaction.atomic
+def stakeholder_mark_left(
+    *, user: User | None, stakeholder: Stakeholder
+) -> Stakeholder:
+    """Mark a person as gone from the account; keep them and their history."""
+    if stakeholder.status != Stakeholder.Status.ACTIVE:
+        raise StakeholderError(f"{stakeholder.name} is not active at the account.")
+
+    now = timezone.now()
+    change_record_many(
+        user=user,
+        account=stakeholder.account,
+        target=stakeholder,
+        changes={"status": (stakeholder.status, Stakeholder.Status.LEFT)},
+    )
+    stakeholder.status = Stakeholder.Status.LEFT
+    stakeholder.left_at = now
+    # People who reported to them now report to no one we know of.
+    stakeholder.direct_reports.update(reports_to=None)
+    stakeholder.save(update_fields=["status", "left_at", "updated_at"])
+    return stakeholder
+
+
+@transaction.atomic
+def stakeholder_erase(*, user: User | None, stakeholder: Stakeholder) -> Stakeholder:
+    """Remove a person's personal fields everywhere they were stored.
+
+    The row, its links and its history stay, so the account's counts and
+    audit trail hold, but no name, contact detail or note about the person
+    remains: not on the row, not in the shared history, not in link or
+    activity notes.
+    """
+    personal = {
+        field: getattr(stakeholder, field) for field in Stakeholder.PERSONAL_FIELDS
+    }
+    full_name = f"{stakeholder.first_name} {stakeholder.last_name}".strip()
+    # What other rows may quote: names, contact details, the notes. The
+    # title is left out on purpose, as "CFO" in someone else's history is
+    # not about this person; the person's own history loses it below.
+    quoted = [
+        full_name,
+        *(personal[field] for field in Stakeholder.PERSONAL_FIELDS if field != "title"),
+    ]
+    # Longest first, so the full name goes before its parts.
+    values = sorted(
+        {value for value in quoted if len(value) >= 3}, key=len, reverse=True
+    )
+
+    for field in Stakeholder.PERSONAL_FIELDS:
+        setattr(stakeholder, field, "")
+    stakeholder.status = Stakeholder.Status.ERASED
+    stakeholder.erased_at = timezone.now()
+    stakeholder.sentiment_confirmed_at = None
+    stakeholder.influence_confirmed_at = None
+    stakeholder.save()
+
+    change_records_erase(target=stakeholder, fields=Stakeholder.PERSONAL_FIELDS)
+    account_records = ChangeRecord.objects.filter(account=stakeholder.account)
+    links = InfluenceLink.objects.filter(Q(source=stakeholder) | Q(target=stakeholder))
+    activities = Activity.objects.filter(account=stakeholder.account)
+    colleagues = Stakeholder.objects.filter(account=stakeholder.account)
+    # Anything else that quoted the person: colleagues' notes, the shared
+    # history, link and activity notes.
+    for value in values:
+        for column in ("goals", "personal_wins", "kpis", "concerns", "action_plan"):
+            colleagues.filter(**{f"{column}__contains": value}).update(
+                **{column: Replace(column, Value(value), Value(ERASED))}
+            )
+        for column in ("old_value", "new_value", "object_label"):
+            account_records.filter(**{f"{column}__contains": value}).update(
+                **{column: Replace(column, Value(value), Value(ERASED))}
+            )
+        links.filter(note__contains=value).update(
+            note=Replace("note", Value(value), Value(ERASED))
+        )
+        activities.filter(note__contains=value).update(
+            note=Replace("note", Value(value), Value(ERASED))
+        )
+
+    change_record_many(
+        user=user,
+        account=stakeholder.account,
+        target=stakeholder,
+        changes={"status": ("", Stakeholder.Status.ERASED)},
+        action="erase",
+    )
+    logger.info("stakeholder %s erased", stakeholder.pk)
+    return stakeholder
+
+
+def _check_link(*, source: Stakeholder, target: Stakeholder) -> None:
+    if source.pk == target.pk:
+        raise StakeholderError("A link needs two different people.", field="target")
+    if source.account_id != target.account_id:
+        raise StakeholderError(
+            "Both people in a link must be at the same account.", field="target"
+        )
+
+
+@transaction.atomic
+def influence_link_create(
+    *,
+    user: User | None,
+    source: Stakeholder,
+    target: Stakeholder,
+    kind: str = InfluenceLink.Kind.INFLUENCES,
+    strength: int = InfluenceLink.Strength.MEDIUM,
+    note: str = "",
+) -> InfluenceLink:
+    _check_link(source=source, target=target)
+    if InfluenceLink.objects.filter(source=source, target=target, kind=kind).exists():
+        raise StakeholderError(
+            f"{source.name} already has that link to {target.name}.", field="target"
+        )
+
+    link = InfluenceLink(
+        account_id=source.account_id,
+        source=source,
+        target=target,
+        kind=kind,
+        strength=strength,
+        note=note,
+    )
+    try:
+        link.full_clean()
+    except ValidationError as error:
+        _raise_from(error)
+    link.save()
+
+    change_record_many(
+        user=user,
+        account=source.account,
+        target=link,
+        changes={
+            "source": (None, source.pk),
+            "target": (None, target.pk),
+            "kind": (None, kind),
+            "strength": (None, strength),
+            "note": (None, note),
+        },
+        action="create",
+    )
+    return link
+
+
+@transaction.atomic
+def influence_link_update(
+    *, user: User | None, link: InfluenceLink, data: Mapping[str, Any]
+) -> InfluenceLink:
+    unknown = set(data) - {"kind", "strength", "note"}
+    if unknown:
+        raise StakeholderError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+
+    changes = model_changes(link, data)
+    for field, value in data.items():
+        setattr(link, field, value)
+    try:
+        link.full_clean()
+    except ValidationError as error:
+        _raise_from(error)
+    link.save()
+
+    change_record_many(user=user, account=link.account, target=link, changes=changes)
+    return link
+
+
+@transaction.atomic
+def influence_link_delete(*, user: User | None, link: InfluenceLink) -> None:
+    change_record_many(
+        user=user,
+        account=link.account,
+        target=link,
+        changes={
+            "source": (link.source_id, None),
+            "target": (link.target_id, None),
+            "kind": (link.kind, None),
+        },
+        action="delete",
+    )
+    link.delete()
+
+
+@transaction.atomic
+def activity_log(
+    *,
+    user: User | None,
+    account: Account,
+    stakeholders: Iterable[Stakeholder],
+    kind: str = Activity.Kind.MEETING,
+    occurred_at: datetime | None = None,
+    note: str = "",
+) -> Activity:
+    """Log a touch with people at the account; their last-touch date follows."""
+    people = list(stakeholders)
+    if not people:
+        raise StakeholderError("An activity needs at least one person.", "stakeholders")
+    if any(person.account_id != account.pk for person in people):
+        raise StakeholderError(
+            "Every person in an activity must be at the account.", "stakeholders"
+        )
+
+    activity = Activity(
+        account=account,
+        user=user,
+        kind=kind,
+        occurred_at=occurred_at or timezone.now(),
+        note=note,
+    )
+    try:
+        activity.full_clean()
+    except ValidationError as error:
+        _raise_from(error)
+    activity.save()
+    activity.stakeholders.set(people)
+    return activity
+
+
+@transaction.atomic
+def account_expected_roles_set(
+    *, user: User | None, account: Account, roles: Iterable[BuyingRole]
+) -> list[BuyingRole]:
+    """Replace the roles this account is expected to have."""
+    roles = list(roles)
+    old = AccountExpectedRole.objects.filter(account=account).select_related("role")
+    old_keys = _role_keys(expected.role for expected in old)
+
+    old.delete()
+    AccountExpectedRole.objects.bulk_create(
+        AccountExpectedRole(account=account, role=role) for role in roles
+    )
+
+    change_record_many(
+        user=user,
+        account=account,
+        target=account,
+        changes={"expected_roles": (old_keys, _role_keys(roles))},
+    )
+    return roles
