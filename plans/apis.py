@@ -1,0 +1,477 @@
+"""The plan API: the same services, gates, versions and history as the page.
+
+Editing takes the item's version in If-Match (the ETag of its last read):
+a stale one answers 412 with the current state, a missing one 428.
+"""
+
+from typing import Any
+
+from django.db import models
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Account, User
+from accounts.selectors import account_can_edit, account_get_for_user
+from plans import services
+from plans.errors import GateClosed, PlanError, VersionConflict
+from plans.models import Checkpoint, Pursuit, PursuitStage, SellCycleTemplate
+from plans.selectors import (
+    ITEM_KINDS,
+    item_get_for_user,
+    item_kind,
+    plan_detail,
+    plan_get_for_user,
+    plan_history,
+    plan_team_overview,
+)
+
+CREATE_SERVICES = {
+    "strategy": services.strategy_create,
+    "alignment": services.alignment_create,
+    "action": services.action_create,
+    "force": services.external_force_create,
+}
+
+
+def _etag(item: models.Model) -> str:
+    return f'"{item.version}"'  # type: ignore[attr-defined]
+
+
+def _if_match_version(request: Request) -> int | None:
+    raw = request.headers.get("If-Match", "").strip()
+    if not raw:
+        return None
+    raw = raw.removeprefix("W/").strip('"')
+    try:
+        return int(raw)
+    except ValueError:
+        return -1
+
+
+def _require_edit(*, user: User, account: Account) -> None:
+    if not account_can_edit(user=user, account=account):
+        raise PermissionDenied("You can read this plan but not change it.")
+
+
+def _display(item: models.Model, name: str) -> str:
+    field = item._meta.get_field(name)
+    if field.many_to_many:
+        return ", ".join(str(obj) for obj in getattr(item, name).all())
+    if field.choices:
+        return getattr(item, f"get_{name}_display")()
+    value = getattr(item, name)
+    return "" if value is None else str(value)
+
+
+def item_data(item: models.Model) -> dict[str, Any]:
+    """Serialize any plan item: its editable fields, raw and for display."""
+    model = type(item)
+    fields = services.EDITABLE_FIELDS[model]
+    values: dict[str, Any] = {}
+    for name in fields:
+        field = model._meta.get_field(name)
+        if field.many_to_many:
+            values[name] = [obj.pk for obj in getattr(item, name).all()]
+        elif field.is_relation:
+            values[name] = getattr(item, field.attname)
+        else:
+            value = getattr(item, name)
+            values[name] = value if value is None else str(value)
+            if isinstance(value, bool):
+                values[name] = value
+    data = {
+        "kind": item_kind(item),
+        "id": item.pk,
+        "version": item.version,  # type: ignore[attr-defined]
+        "fields": values,
+        "display": {name: _display(item, name) for name in fields},
+    }
+    if isinstance(item, Checkpoint):
+        data["validated"] = item.is_validated
+        data["evidence"] = item.evidence
+        data["happened_on"] = item.happened_on and item.happened_on.isoformat()
+        data["validated_by"] = item.validated_by and item.validated_by.display_name
+    if isinstance(item, Pursuit):
+        data["current_stage"] = item.current_stage and item.current_stage.name
+    return data
+
+
+def _input_serializer(model: type[models.Model]) -> type[serializers.ModelSerializer]:
+    meta = type(
+        "Meta", (), {"model": model, "fields": list(services.EDITABLE_FIELDS[model])}
+    )
+    return type(
+        f"{model.__name__}InputSerializer",
+        (serializers.ModelSerializer,),
+        {"Meta": meta},
+    )
+
+
+def _conflict_response(error: VersionConflict) -> Response:
+    current = error.current
+    body = {"detail": str(error), "current": current and item_data(current)}
+    response = Response(body, status=status.HTTP_412_PRECONDITION_FAILED)
+    if current is not None:
+        response["ETag"] = _etag(current)
+    return response
+
+
+def _item_response(item: models.Model, code: int = status.HTTP_200_OK) -> Response:
+    response = Response(item_data(item), status=code)
+    response["ETag"] = _etag(item)
+    return response
+
+
+class ItemApi(APIView):
+    """GET one plan item; PATCH its fields with If-Match."""
+
+    def get(self, request: Request, kind: str, pk: int) -> Response:
+        item = item_get_for_user(user=request.user, kind=kind, pk=pk)
+        return _item_response(item)
+
+    def patch(self, request: Request, kind: str, pk: int) -> Response:
+        item = item_get_for_user(user=request.user, kind=kind, pk=pk)
+        _require_edit(user=request.user, account=services.item_account(item))
+        version = _if_match_version(request)
+        if version is None:
+            return Response(
+                {"detail": "Send the version you edited in If-Match."},
+                status=status.HTTP_428_PRECONDITION_REQUIRED,
+            )
+        serializer = _input_serializer(type(item))(
+            instance=item, data=request.data, partial=True
+        )
+        serializer.is_valid(raise_exception=True)
+
+        try:
+            item = services.plan_item_update(
+                user=request.user,
+                item=item,
+                version=version,
+                values=serializer.validated_data,
+            )
+        except VersionConflict as error:
+            return _conflict_response(error)
+        except PlanError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        return _item_response(item)
+
+
+class ItemCreateApi(APIView):
+    """POST a new strategy, alignment, pursuit, action or external force."""
+
+    class PursuitExtraSerializer(serializers.Serializer):
+        template = serializers.PrimaryKeyRelatedField(
+            queryset=SellCycleTemplate.objects.filter(is_active=True),
+            required=False,
+            allow_null=True,
+        )
+
+    def post(self, request: Request, plan_pk: int, kind: str) -> Response:
+        plan = plan_get_for_user(user=request.user, pk=plan_pk)
+        _require_edit(user=request.user, account=plan.account)
+        if kind not in {*CREATE_SERVICES, "pursuit"}:
+            return Response(
+                {"detail": f"Cannot create a {kind} here."},
+                status=status.HTTP_404_NOT_FOUND,
+            )
+        serializer = _input_serializer(ITEM_KINDS[kind])(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        try:
+            if kind == "pursuit":
+                extra = self.PursuitExtraSerializer(data=request.data)
+                extra.is_valid(raise_exception=True)
+                item = services.pursuit_create(
+                    user=request.user,
+                    plan=plan,
+                    values=serializer.validated_data,
+                    template=extra.validated_data.get("template"),
+                )
+            else:
+                item = CREATE_SERVICES[kind](
+                    user=request.user, plan=plan, values=serializer.validated_data
+                )
+        except PlanError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        return _item_response(item, status.HTTP_201_CREATED)
+
+
+class CheckpointCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        description = serializers.CharField(max_length=300)
+        required = serializers.BooleanField(default=True)
+
+    def post(self, request: Request, pk: int) -> Response:
+        stage = item_get_for_user(user=request.user, kind="stage", pk=pk)
+        assert isinstance(stage, PursuitStage)
+        _require_edit(user=request.user, account=services.item_account(stage))
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        checkpoint = services.checkpoint_create(
+            user=request.user, stage=stage, **serializer.validated_data
+        )
+        return _item_response(checkpoint, status.HTTP_201_CREATED)
+
+
+class CheckpointValidateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        evidence = serializers.CharField(allow_blank=True)
+        happened_on = serializers.DateField(required=False, allow_null=True)
+        evidence_link = serializers.URLField(required=False, allow_blank=True)
+
+    def post(self, request: Request, pk: int) -> Response:
+        checkpoint = item_get_for_user(user=request.user, kind="checkpoint", pk=pk)
+        assert isinstance(checkpoint, Checkpoint)
+        _require_edit(user=request.user, account=services.item_account(checkpoint))
+        version = _if_match_version(request)
+        if version is None:
+            return Response(
+                {"detail": "Send the version you edited in If-Match."},
+                status=status.HTTP_428_PRECONDITION_REQUIRED,
+            )
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        try:
+            checkpoint = services.checkpoint_validate(
+                user=request.user,
+                checkpoint=checkpoint,
+                version=version,
+                evidence=serializer.validated_data["evidence"],
+                happened_on=serializer.validated_data.get("happened_on"),
+                evidence_link=serializer.validated_data.get("evidence_link", ""),
+            )
+        except VersionConflict as error:
+            return _conflict_response(error)
+        except PlanError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        return _item_response(checkpoint)
+
+
+class PursuitAdvanceApi(APIView):
+    """Move a pursuit to its next stage; a closed gate answers 409."""
+
+    class InputSerializer(serializers.Serializer):
+        override_reason = serializers.CharField(required=False, allow_blank=True)
+        direction = serializers.ChoiceField(
+            choices=["forward", "back"], default="forward"
+        )
+
+    def post(self, request: Request, pk: int) -> Response:
+        pursuit = item_get_for_user(user=request.user, kind="pursuit", pk=pk)
+        assert isinstance(pursuit, Pursuit)
+        _require_edit(user=request.user, account=pursuit.plan.account)
+        version = _if_match_version(request)
+        if version is None:
+            return Response(
+                {"detail": "Send the version you edited in If-Match."},
+                status=status.HTTP_428_PRECONDITION_REQUIRED,
+            )
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        try:
+            if serializer.validated_data["direction"] == "back":
+                services.pursuit_move_back(
+                    user=request.user, pursuit=pursuit, version=version
+                )
+            else:
+                services.pursuit_advance(
+                    user=request.user,
+                    pursuit=pursuit,
+                    version=version,
+                    override_reason=serializer.validated_data.get(
+                        "override_reason", ""
+                    ),
+                )
+        except VersionConflict as error:
+            return _conflict_response(error)
+        except GateClosed as error:
+            return Response(
+                {"detail": str(error), "missing": error.missing},
+                status=status.HTTP_409_CONFLICT,
+            )
+        except PlanError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        return _item_response(pursuit)
+
+
+class PlanCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        account = serializers.IntegerField()
+        fiscal_year = serializers.IntegerField(required=False, min_value=2000)
+        summary = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        account = account_get_for_user(
+            user=request.user, pk=serializer.validated_data["account"]
+        )
+        _require_edit(user=request.user, account=account)
+
+        try:
+            plan = services.plan_create(
+                user=request.user,
+                account=account,
+                fiscal_year=serializer.validated_data.get("fiscal_year"),
+                summary=serializer.validated_data["summary"],
+            )
+        except PlanError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        return _item_response(plan, status.HTTP_201_CREATED)
+
+
+class PlanDetailApi(APIView):
+    """GET the whole plan: every section, totals and balance."""
+
+    def get(self, request: Request, pk: int) -> Response:
+        plan = plan_get_for_user(user=request.user, pk=pk)
+        detail = plan_detail(plan=plan, user=request.user)
+        data = item_data(plan)
+        data.update(
+            {
+                "account": {"id": plan.account_id, "name": plan.account.name},
+                "fiscal_year": plan.fiscal_year,
+                "period_start": plan.period_start,
+                "period_end": plan.period_end,
+                "can_edit": detail["can_edit"],
+                "strategies": [
+                    {**item_data(s), "at_risk": s.at_risk} for s in detail["strategies"]
+                ],
+                "alignments": [item_data(a) for a in detail["alignments"]],
+                "pursuits": [
+                    {
+                        **item_data(p),
+                        "at_risk": p.at_risk,
+                        "progress": p.progress,
+                        "stages": [
+                            {
+                                **item_data(stage),
+                                "checkpoints": [
+                                    item_data(c) for c in stage.checkpoints.all()
+                                ],
+                            }
+                            for stage in p.stages.all()
+                        ],
+                        "overrides": [
+                            {
+                                "from": o.from_stage.name,
+                                "to": o.to_stage.name,
+                                "reason": o.reason,
+                                "by": o.overridden_by and o.overridden_by.display_name,
+                                "at": o.created_at,
+                            }
+                            for o in p.gate_overrides.all()
+                        ],
+                    }
+                    for p in detail["pursuits"]
+                ],
+                "actions": [
+                    {**item_data(a), "overdue": a.flag_overdue}
+                    for a in detail["actions"]
+                ],
+                "forces": [item_data(f) for f in detail["forces"]],
+                "outcomes": {
+                    key: {"count": total.count, "amount": total.amount}
+                    for key, total in detail["outcomes"].items()
+                },
+                "balance": detail["balance"].percentages(),
+                "progress": detail["progress"],
+            }
+        )
+        response = Response(data)
+        response["ETag"] = _etag(plan)
+        return response
+
+
+class PlanNextApi(APIView):
+    """POST to start the next period's plan, carrying forward what is open."""
+
+    def post(self, request: Request, pk: int) -> Response:
+        plan = plan_get_for_user(user=request.user, pk=pk)
+        _require_edit(user=request.user, account=plan.account)
+
+        try:
+            new = services.plan_start_next(user=request.user, plan=plan)
+        except PlanError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        return _item_response(new, status.HTTP_201_CREATED)
+
+
+class CommentCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        body = serializers.CharField()
+
+    def post(self, request: Request, pk: int) -> Response:
+        plan = plan_get_for_user(user=request.user, pk=pk)
+        _require_edit(user=request.user, account=plan.account)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        try:
+            comment = services.comment_create(
+                user=request.user, plan=plan, body=serializer.validated_data["body"]
+            )
+        except PlanError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {
+                "id": comment.pk,
+                "body": comment.body,
+                "author": request.user.display_name,
+                "created_at": comment.created_at,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class PlanHistoryApi(APIView):
+    def get(self, request: Request, pk: int) -> Response:
+        plan = plan_get_for_user(user=request.user, pk=pk)
+        records = plan_history(plan=plan, limit=500)
+        return Response(
+            [
+                {
+                    "object": record.object_label,
+                    "action": record.action,
+                    "field": record.field,
+                    "old": record.old_value,
+                    "new": record.new_value,
+                    "by": record.changed_by and record.changed_by.display_name,
+                    "at": record.changed_at,
+                }
+                for record in records
+            ]
+        )
+
+
+class PlanBalanceApi(APIView):
+    """GET the balance and outcome totals across the user's visible plans."""
+
+    def get(self, request: Request) -> Response:
+        overview = plan_team_overview(user=request.user)
+        return Response(
+            {
+                "balance": overview["balance"].percentages(),
+                "outcomes": {
+                    key: {"count": total.count, "amount": total.amount}
+                    for key, total in overview["outcomes"].items()
+                },
+                "plans": [
+                    {
+                        "id": row["plan"].pk,
+                        "account": row["plan"].account.name,
+                        "fiscal_year": row["plan"].fiscal_year,
+                        "balance": row["balance"].percentages(),
+                        "overdue_actions": row["overdue"],
+                    }
+                    for row in overview["rows"]
+                ],
+            }
+        )

@@ -1,0 +1,368 @@
+"""Reads for plans: access, the plan page in a fixed number of queries, totals."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Account, ChangeRecord, Product, User
+from accounts.selectors import account_can_edit, account_list_for_user
+from plans.models import (
+    Action,
+    Alignment,
+    Checkpoint,
+    Comment,
+    ExternalForce,
+    GateOverride,
+    Plan,
+    Pursuit,
+    PursuitStage,
+    SellCycleTemplate,
+    Strategy,
+)
+from plans.services import item_account
+
+# URL names for the kinds of item the page and the API edit in place.
+ITEM_KINDS: dict[str, type[models.Model]] = {
+    "plan": Plan,
+    "strategy": Strategy,
+    "alignment": Alignment,
+    "pursuit": Pursuit,
+    "stage": PursuitStage,
+    "checkpoint": Checkpoint,
+    "action": Action,
+    "force": ExternalForce,
+}
+_ITEM_RELATED: dict[str, tuple[str, ...]] = {
+    "plan": ("account",),
+    "stage": ("pursuit__plan__account",),
+    "checkpoint": ("stage__pursuit__plan__account",),
+}
+
+
+def plan_list_for_user(*, user: User) -> QuerySet[Plan]:
+    return Plan.objects.filter(
+        account__in=account_list_for_user(user=user).values("pk")
+    ).select_related("account", "owner")
+
+
+def plan_get_for_user(*, user: User, pk: int) -> Plan:
+    """Return the plan if the user may see its account, else raise 404."""
+    try:
+        return plan_list_for_user(user=user).get(pk=pk)
+    except Plan.DoesNotExist as error:
+        raise Http404("No such plan.") from error
+
+
+def plan_current_for_account(*, account: Account) -> Plan | None:
+    """Return the account's open plan for the latest period, if any."""
+    return (
+        Plan.objects.filter(account=account)
+        .exclude(status=Plan.Status.CLOSED)
+        .order_by("-fiscal_year")
+        .first()
+    )
+
+
+def item_get_for_user(*, user: User, kind: str, pk: int) -> models.Model:
+    """Return a plan item of this kind if the user may see it, else 404."""
+    model = ITEM_KINDS.get(kind)
+    if model is None:
+        raise Http404("No such kind of plan item.")
+    related = _ITEM_RELATED.get(kind, ("plan__account",))
+    try:
+        item = model.objects.select_related(*related).get(pk=pk)
+    except model.DoesNotExist as error:
+        raise Http404("No such plan item.") from error
+    visible = account_list_for_user(user=user).filter(pk=item_account(item).pk)
+    if not visible.exists():
+        raise Http404("No such plan item.")
+    return item
+
+
+def item_kind(item: models.Model) -> str:
+    for kind, model in ITEM_KINDS.items():
+        if isinstance(item, model):
+            return kind
+    raise ValueError(f"{type(item).__name__} is not a plan item")
+
+
+@dataclass
+class OutcomeTotal:
+    count: int = 0
+    amount: Decimal = Decimal(0)
+
+
+def pursuit_outcome_totals(*, pursuits: Iterable[Pursuit]) -> dict[str, OutcomeTotal]:
+    """Return count and amount per outcome; no decision is never folded in lost."""
+    totals = {outcome: OutcomeTotal() for outcome in Pursuit.Outcome.values}
+    for pursuit in pursuits:
+        total = totals[pursuit.outcome]
+        total.count += 1
+        total.amount += pursuit.amount
+    return totals
+
+
+@dataclass
+class BalanceRow:
+    label: str
+    pipeline: Decimal = Decimal(0)
+    effort_days: int = 0
+    pursuits: int = 0
+
+    def share(self, total: Decimal) -> int:
+        return round(self.pipeline * 100 / total) if total else 0
+
+
+@dataclass
+class Balance:
+    rows: dict[str, BalanceRow] = field(default_factory=dict)
+
+    @property
+    def pipeline(self) -> Decimal:
+        return sum((row.pipeline for row in self.rows.values()), Decimal(0))
+
+    @property
+    def effort_days(self) -> int:
+        return sum(row.effort_days for row in self.rows.values())
+
+    def percentages(self) -> list[dict[str, Any]]:
+        pipeline, effort = self.pipeline, self.effort_days
+        return [
+            {
+                "key": key,
+                "label": row.label,
+                "pipeline": row.pipeline,
+                "pipeline_share": round(row.pipeline * 100 / pipeline)
+                if pipeline
+                else 0,
+                "effort_days": row.effort_days,
+                "effort_share": round(row.effort_days * 100 / effort) if effort else 0,
+                "pursuits": row.pursuits,
+            }
+            for key, row in self.rows.items()
+        ]
+
+
+def plan_balance(
+    *,
+    pursuits: Iterable[Pursuit],
+    alignments: Iterable[Alignment],
+    strategy_kinds: dict[int, str],
+) -> Balance:
+    """Split open pipeline and planned effort between strategies and initiatives."""
+    balance = Balance(
+        rows={
+            Strategy.Kind.STRATEGY: BalanceRow("Long-term strategies"),
+            Strategy.Kind.INITIATIVE: BalanceRow("Short-term initiatives"),
+            "none": BalanceRow("Not tied to either"),
+        }
+    )
+    for pursuit in pursuits:
+        if not pursuit.is_open:
+            continue
+        row = balance.rows[strategy_kinds.get(pursuit.strategy_id or 0, "none")]
+        row.pipeline += pursuit.amount
+        row.pursuits += 1
+    for alignment in alignments:
+        row = balance.rows[strategy_kinds.get(alignment.strategy_id, "none")]
+        row.effort_days += alignment.effort_days
+    return balance
+
+
+def pursuit_progress(*, pursuit: Pursuit) -> dict[str, int]:
+    """Return claimed versus validated progress from prefetched stages.
+
+    Claimed is the stage the pursuit sits in; validated counts the stages
+    from the start whose required checkpoints all carry evidence.
+    """
+    stages = list(pursuit.stages.all())
+    claimed = 0
+    validated = 0
+    validated_run = True
+    checkpoints = 0
+    checkpoints_validated = 0
+    for index, stage in enumerate(stages, start=1):
+        if stage.pk == pursuit.current_stage_id:
+            claimed = index
+        required = [c for c in stage.checkpoints.all() if c.required]
+        checkpoints += len(stage.checkpoints.all())
+        checkpoints_validated += sum(
+            1 for c in stage.checkpoints.all() if c.is_validated
+        )
+        if validated_run and all(c.is_validated for c in required) and index < claimed:
+            validated = index
+        else:
+            validated_run = False
+    return {
+        "stages": len(stages),
+        "claimed": claimed,
+        "validated": validated,
+        "checkpoints": checkpoints,
+        "checkpoints_validated": checkpoints_validated,
+    }
+
+
+def plan_history(*, plan: Plan, limit: int = 60) -> QuerySet[ChangeRecord]:
+    """Return the recorded changes to this plan's items, newest first.
+
+    History lives on the account; a plan's share is every plan-app change
+    since the plan began, which includes its carried-forward items.
+    """
+    types = ContentType.objects.get_for_models(*ITEM_KINDS.values()).values()
+    return (
+        ChangeRecord.objects.filter(
+            account_id=plan.account_id,
+            content_type__in=[content_type.pk for content_type in types],
+            changed_at__gte=plan.created_at,
+        )
+        .select_related("changed_by")
+        .order_by("-changed_at", "-id")[:limit]
+    )
+
+
+def plan_detail(*, plan: Plan, user: User, today: date | None = None) -> dict[str, Any]:
+    """Return everything the plan page shows, in a fixed number of queries."""
+    today = today or timezone.localdate()
+    forces = list(
+        ExternalForce.objects.filter(plan=plan).prefetch_related(
+            "strategies", "pursuits"
+        )
+    )
+    at_risk_strategies = {
+        strategy.pk
+        for force in forces
+        if force.is_active
+        for strategy in force.strategies.all()
+    }
+    at_risk_pursuits = {
+        pursuit.pk
+        for force in forces
+        if force.is_active
+        for pursuit in force.pursuits.all()
+    }
+    strategies = list(
+        Strategy.objects.filter(plan=plan).prefetch_related("stakeholders")
+    )
+    alignments = list(
+        Alignment.objects.filter(plan=plan).select_related("product", "strategy")
+    )
+    stages = PursuitStage.objects.prefetch_related(
+        Prefetch(
+            "checkpoints",
+            queryset=Checkpoint.objects.select_related("validated_by"),
+        )
+    )
+    pursuits = list(
+        Pursuit.objects.filter(plan=plan)
+        .select_related("product", "strategy", "owner", "current_stage", "template")
+        .prefetch_related(
+            Prefetch("stages", queryset=stages),
+            Prefetch(
+                "gate_overrides",
+                queryset=GateOverride.objects.select_related(
+                    "overridden_by", "from_stage", "to_stage"
+                ),
+            ),
+        )
+    )
+    actions = list(
+        Action.objects.filter(plan=plan).select_related(
+            "owner", "strategy", "pursuit", "stakeholder"
+        )
+    )
+    stakeholders = list(plan.account.stakeholders.order_by("last_name", "first_name"))
+    team = list(
+        User.objects.filter(account_memberships__account=plan.account).order_by(
+            "last_name", "username"
+        )
+    )
+
+    for strategy in strategies:
+        strategy.at_risk = strategy.pk in at_risk_strategies  # type: ignore[attr-defined]
+        strategy.aligned = [a for a in alignments if a.strategy_id == strategy.pk]  # type: ignore[attr-defined]
+    claimed = validated = 0
+    for pursuit in pursuits:
+        pursuit.at_risk = pursuit.pk in at_risk_pursuits  # type: ignore[attr-defined]
+        pursuit.progress = pursuit_progress(pursuit=pursuit)  # type: ignore[attr-defined]
+        if pursuit.is_open:
+            claimed += pursuit.progress["claimed"]  # type: ignore[attr-defined]
+            validated += pursuit.progress["validated"]  # type: ignore[attr-defined]
+    for action in actions:
+        action.flag_overdue = action.is_overdue(today)  # type: ignore[attr-defined]
+
+    kinds = {strategy.pk: strategy.kind for strategy in strategies}
+    return {
+        "plan": plan,
+        "can_edit": account_can_edit(user=user, account=plan.account),
+        "strategies": strategies,
+        "alignments": alignments,
+        "pursuits": pursuits,
+        "actions": actions,
+        "forces": forces,
+        "stakeholders": stakeholders,
+        "team": team,
+        "products": list(Product.objects.all()),
+        "templates": list(SellCycleTemplate.objects.filter(is_active=True)),
+        "comments": list(
+            Comment.objects.filter(plan=plan).select_related("author")[:50]
+        ),
+        "history": list(plan_history(plan=plan)),
+        "outcomes": pursuit_outcome_totals(pursuits=pursuits),
+        "balance": plan_balance(
+            pursuits=pursuits, alignments=alignments, strategy_kinds=kinds
+        ),
+        "progress": {"claimed": claimed, "validated": validated},
+        "overdue_count": sum(1 for action in actions if action.flag_overdue),  # type: ignore[attr-defined]
+        "next_plan": plan.next_plans.first(),
+        "today": today,
+    }
+
+
+def plan_team_overview(*, user: User) -> dict[str, Any]:
+    """Return the visible plans of the latest periods with totals and balance."""
+    plans = list(plan_list_for_user(user=user).exclude(status=Plan.Status.CLOSED))
+    plan_ids = [plan.pk for plan in plans]
+    pursuits = list(Pursuit.objects.filter(plan_id__in=plan_ids))
+    alignments = list(Alignment.objects.filter(plan_id__in=plan_ids))
+    kinds = dict(
+        Strategy.objects.filter(plan_id__in=plan_ids).values_list("pk", "kind")
+    )
+    overdue = defaultdict(int)
+    for plan_id in Action.objects.filter(
+        plan_id__in=plan_ids,
+        status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS],
+        due_on__lt=timezone.localdate(),
+    ).values_list("plan_id", flat=True):
+        overdue[plan_id] += 1
+
+    rows = []
+    for plan in plans:
+        own = [p for p in pursuits if p.plan_id == plan.pk]
+        rows.append(
+            {
+                "plan": plan,
+                "outcomes": pursuit_outcome_totals(pursuits=own),
+                "balance": plan_balance(
+                    pursuits=own,
+                    alignments=[a for a in alignments if a.plan_id == plan.pk],
+                    strategy_kinds=kinds,
+                ),
+                "overdue": overdue[plan.pk],
+            }
+        )
+    return {
+        "rows": rows,
+        "outcomes": pursuit_outcome_totals(pursuits=pursuits),
+        "balance": plan_balance(
+            pursuits=pursuits, alignments=alignments, strategy_kinds=kinds
+        ),
+    }
