@@ -3,8 +3,9 @@
 import statistics
 from dataclasses import dataclass
 
-from accounts.models import User
+from accounts.models import Account, User
 from accounts.selectors import account_list_for_user
+from scoring.charts import quadrant_figure_filter
 from scoring.models import AccountScore, ScoreRun
 
 
@@ -78,3 +79,81 @@ def hidden_gold_list(*, scores: list[AccountScore]) -> list[HiddenGold]:
             reason += f"; {strongest}"
         found.append(HiddenGold(score=score, threshold=threshold, reason=reason + "."))
     return sorted(found, key=lambda gold: -gold.score.potential)
+
+
+PORTFOLIO_SORTS = {
+    "name": lambda score: score.account.name.lower(),
+    "sector": lambda score: score.account.sector.lower(),
+    "country": lambda score: score.account.country.lower(),
+    "revenue": lambda score: score.ttm_revenue,
+    "performance": lambda score: score.performance,
+    "potential": lambda score: score.potential,
+    "quadrant": lambda score: score.quadrant,
+    "tier": lambda score: score.tier,
+}
+
+
+def portfolio_table(
+    *,
+    scores: list[AccountScore],
+    quadrant: str = "",
+    tier: str = "",
+    sector: str = "",
+    search: str = "",
+    sort: str = "name",
+) -> list[AccountScore]:
+    """Return the scores that pass the table's filters, in the asked order.
+
+    `sort` is a column name, with a leading "-" for descending; an unknown
+    column sorts by name.
+    """
+    needle = search.strip().lower()
+    rows = [
+        score
+        for score in scores
+        if (not quadrant or score.quadrant == quadrant)
+        and (not tier or score.tier == tier)
+        and (not sector or score.account.sector == sector)
+        and (not needle or needle in score.account.name.lower())
+    ]
+    descending = sort.startswith("-")
+    key = PORTFOLIO_SORTS.get(sort.lstrip("-"), PORTFOLIO_SORTS["name"])
+    return sorted(rows, key=key, reverse=descending)
+
+
+def score_run_current() -> ScoreRun | None:
+    """Return the run whose scores the pages show, if any."""
+    return ScoreRun.objects.filter(is_current=True).first()
+
+
+def score_run_pending() -> ScoreRun | None:
+    """Return the newest pending or running run newer than the current one."""
+    runs = ScoreRun.objects.filter(
+        status__in=[ScoreRun.Status.PENDING, ScoreRun.Status.RUNNING]
+    )
+    current = score_run_current()
+    if current is not None:
+        runs = runs.filter(pk__gt=current.pk)
+    return runs.order_by("-pk").first()
+
+
+def quadrant_figure_for_user(*, user: User, run: ScoreRun) -> dict | None:
+    """Return the run's stored figure with only the accounts the user may see.
+
+    Each point's customdata is its account id; one query finds the visible
+    ids, and every trace is cut to them (legend counts included).
+    """
+    if not run.figure:
+        return None
+
+    visible = set(account_list_for_user(user=user).values_list("pk", flat=True))
+    return quadrant_figure_filter(figure=run.figure, visible_ids=visible)
+
+
+def account_score_current(*, account: Account) -> AccountScore | None:
+    """Return the account's score in the current run, if it has one."""
+    return (
+        AccountScore.objects.filter(account=account, run__is_current=True)
+        .select_related("run")
+        .first()
+    )

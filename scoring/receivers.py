@@ -1,0 +1,19 @@
+"""Signal receivers: other apps' events that start a score run."""
+
+import logging
+
+from accounts.signals import import_finished
+from scoring.services import score_run_request
+
+logger = logging.getLogger(__name__)
+
+
+def import_finished_score(sender: object, **kwargs: object) -> None:
+    run = score_run_request(trigger="import")
+    logger.info("Import finished; score run %s requested", run.pk)
+
+
+def receivers_connect() -> None:
+    import_finished.connect(
+        import_finished_score, dispatch_uid="scoring.import_finished_score"
+    )

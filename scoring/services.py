@@ -1,0 +1,202 @@
+"""Writes for scoring: request a run, execute it, keep the active model."""
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from time import perf_counter
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from accounts.models import User
+from scoring.charts import quadrant_figure_build
+from scoring.computation import score_accounts
+from scoring.loading import (
+    SAVE_BATCH_SIZE,
+    account_scores_save,
+    scoring_frames_load,
+    scoring_weights_from_model,
+)
+from scoring.models import ScoreRun, ScoringModel
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL_NAME = "Default"
+# A run still "running" this long after it started is taken to be from a
+# killed worker, and a redelivered task may run it again.
+STALE_RUN_AFTER = timedelta(minutes=30)
+
+
+def scoring_model_active() -> ScoringModel:
+    """Return the active scoring model, creating the default if none is."""
+    model = ScoringModel.objects.filter(is_active=True).first()
+    if model is not None:
+        return model
+
+    model, _ = ScoringModel.objects.get_or_create(name=DEFAULT_MODEL_NAME)
+    ScoringModel.objects.filter(pk=model.pk).update(is_active=True)
+    model.is_active = True
+    return model
+
+
+def _score_run_enqueue(run_id: int) -> None:
+    from scoring.tasks import scoring_run_task
+
+    # With the broker down the page still answers; the run stays pending
+    # and the next request or the nightly run re-sends it.
+    try:
+        scoring_run_task.delay(run_id)
+    except BrokerError:
+        logger.exception("Could not enqueue score run %s; it stays pending", run_id)
+
+
+@transaction.atomic
+def score_run_request(*, trigger: str, user: User | None = None) -> ScoreRun:
+    """Create (or reuse the waiting) pending run and enqueue it on commit."""
+    run = (
+        ScoreRun.objects.select_for_update()
+        .filter(status=ScoreRun.Status.PENDING, started_at__isnull=True)
+        .order_by("created_at")
+        .first()
+    )
+    if run is None:
+        run = ScoreRun(
+            scoring_model=scoring_model_active(),
+            trigger=trigger,
+            requested_by=user if user and user.is_authenticated else None,
+        )
+        run.full_clean()
+        run.save()
+        logger.info("Score run %s requested (%s)", run.pk, trigger)
+    else:
+        logger.info("Score run %s already pending; reusing it for %s", run.pk, trigger)
+
+    # Sending a waiting run again is harmless: only one execution claims it.
+    run_id = run.pk
+    transaction.on_commit(lambda: _score_run_enqueue(run_id))
+    return run
+
+
+def _score_run_claim(*, run_id: int) -> bool:
+    now = timezone.now()
+    claimable = Q(status=ScoreRun.Status.PENDING) | Q(
+        status=ScoreRun.Status.RUNNING, started_at__lt=now - STALE_RUN_AFTER
+    )
+    claimed = (
+        ScoreRun.objects.filter(claimable, pk=run_id).update(
+            status=ScoreRun.Status.RUNNING,
+            started_at=now,
+            finished_at=None,
+            message="",
+            progress=5,
+            updated_at=now,
+        )
+        == 1
+    )
+    return claimed
+
+
+def _score_run_progress(*, run_id: int, progress: int) -> None:
+    ScoreRun.objects.filter(pk=run_id).update(
+        progress=progress, updated_at=timezone.now()
+    )
+
+
+def score_run_execute(
+    *,
+    run_id: int,
+    batch_size: int = SAVE_BATCH_SIZE,
+    on_batch_saved: Callable[[int], None] | None = None,
+) -> ScoreRun:
+    """Load, score, save and render one run, then make it current.
+
+    Everything written for the run commits together, and the switch of the
+    current run is the transaction's last statement, so a failure at any
+    point leaves the previous run current and no partial scores behind.
+    A run that already finished, or that another worker holds, is left
+    alone. `batch_size` and `on_batch_saved` pass through to the save step.
+    """
+    if not _score_run_claim(run_id=run_id):
+        run = ScoreRun.objects.get(pk=run_id)
+        logger.info("Score run %s is %s; nothing to do", run_id, run.status)
+        return run
+
+    run = ScoreRun.objects.select_related("scoring_model").get(pk=run_id)
+    started = perf_counter()
+    try:
+        frames = scoring_frames_load()
+        loaded = perf_counter()
+        _score_run_progress(run_id=run_id, progress=30)
+
+        weights = scoring_weights_from_model(model=run.scoring_model)
+        result = score_accounts(
+            accounts=frames.accounts,
+            revenue=frames.revenue,
+            products=frames.products,
+            weights=weights,
+        )
+        scored = perf_counter()
+        _score_run_progress(run_id=run_id, progress=60)
+
+        with transaction.atomic():
+            count = account_scores_save(
+                run=run,
+                scores=result.scores,
+                batch_size=batch_size,
+                on_batch_saved=on_batch_saved,
+            )
+            saved = perf_counter()
+            run.figure = quadrant_figure_build(
+                scores=result.scores,
+                names=frames.accounts.set_index("account_id")["name"],
+                performance_threshold=weights.performance_threshold,
+                potential_threshold=weights.potential_threshold,
+            )
+            rendered = perf_counter()
+
+            run.status = ScoreRun.Status.SUCCEEDED
+            run.progress = 100
+            run.as_of = result.as_of
+            run.accounts_scored = count
+            run.revenue_lines_read = len(frames.revenue)
+            run.finished_at = timezone.now()
+            run.timings = {
+                "load_seconds": round(loaded - started, 4),
+                "score_seconds": round(scored - loaded, 4),
+                "save_seconds": round(saved - scored, 4),
+                "render_seconds": round(rendered - saved, 4),
+                "total_seconds": round(perf_counter() - started, 4),
+            }
+            run.save()
+            _score_run_make_current(run=run)
+    except Exception as error:
+        logger.exception("Score run %s failed", run_id)
+        ScoreRun.objects.filter(pk=run_id).update(
+            status=ScoreRun.Status.FAILED,
+            message=str(error) or error.__class__.__name__,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        raise
+
+    logger.info(
+        "Score run %s scored %s accounts in %ss",
+        run_id,
+        run.accounts_scored,
+        run.timings["total_seconds"],
+    )
+    return run
+
+
+def _score_run_make_current(*, run: ScoreRun) -> None:
+    # A run that finishes after a newer one must not push it aside.
+    current = ScoreRun.objects.select_for_update().filter(is_current=True).first()
+    if current is not None and current.pk > run.pk:
+        logger.info("Score run %s finished after newer run %s", run.pk, current.pk)
+        return
+
+    ScoreRun.objects.filter(is_current=True).update(is_current=False)
+    ScoreRun.objects.filter(pk=run.pk).update(is_current=True)
+    run.is_current = True

@@ -1,0 +1,32 @@
+"""Celery tasks for scoring: thin wrappers around the run services."""
+
+import logging
+
+from celery import shared_task
+from django.db import InterfaceError
+from django.db import OperationalError as DatabaseError
+from kombu.exceptions import OperationalError as BrokerError
+
+from scoring.services import score_run_execute, score_run_request
+
+logger = logging.getLogger(__name__)
+
+# Only a lost connection is worth another try; a bad input fails the run.
+CONNECTION_ERRORS = (BrokerError, DatabaseError, InterfaceError, ConnectionError)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=CONNECTION_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=120,
+    max_retries=5,
+)
+def scoring_run_task(run_id: int) -> None:
+    score_run_execute(run_id=run_id)
+
+
+@shared_task
+def scoring_nightly_task() -> None:
+    run = score_run_request(trigger="nightly")
+    logger.info("Nightly score run %s requested", run.pk)

@@ -1,0 +1,295 @@
+"""Score runs against the database: request, execute, fail, load and save."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import Account, Product, RevenueLine, User
+from accounts.signals import import_finished
+from scoring import selectors
+from scoring.computation import score_accounts
+from scoring.loading import (
+    account_scores_save,
+    scoring_frames_load,
+    scoring_weights_from_model,
+)
+from scoring.models import AccountScore, ScoreRun
+from scoring.services import score_run_execute, score_run_request, scoring_model_active
+from scoring.tasks import scoring_nightly_task
+from tests.accounts.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def portfolio_create(*, size: int, prefix: str = "Account") -> list[Account]:
+    """Create `size` accounts buying from two products, set-based."""
+    products = [ProductFactory(name="GTX Basic"), ProductFactory(name="MG Special")]
+    accounts = Account.objects.bulk_create(
+        Account(
+            name=f"{prefix} {index:04d}",
+            sector="retail" if index % 2 else "medical",
+            annual_revenue_musd=Decimal(100 + index),
+            employees=10 * (index + 1),
+        )
+        for index in range(size)
+    )
+    RevenueLine.objects.bulk_create(
+        RevenueLine(
+            account=account,
+            product=products[index % 2],
+            quarter_start=date(2017, 1 + 3 * (index % 4), 1),
+            amount=Decimal(1000 * (index + 1)),
+        )
+        for index, account in enumerate(accounts)
+    )
+    return accounts
+
+
+def run_requested(django_capture_on_commit_callbacks: object) -> ScoreRun:
+    """Request a run and let its on-commit task run (eagerly, in process)."""
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        run = score_run_request(trigger="manual")
+    run.refresh_from_db()
+    return run
+
+
+def test_a_run_scores_every_account_and_becomes_current(
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    # given
+    portfolio_create(size=6)
+
+    # when
+    run = run_requested(django_capture_on_commit_callbacks)
+
+    # then
+    assert run.status == ScoreRun.Status.SUCCEEDED
+    assert run.is_current
+    assert run.progress == 100
+    assert run.accounts_scored == 6
+    assert run.revenue_lines_read == 6
+    assert run.as_of == date(2017, 12, 31)
+    assert AccountScore.objects.filter(run=run).count() == 6
+    assert set(run.timings) == {
+        "load_seconds",
+        "score_seconds",
+        "save_seconds",
+        "render_seconds",
+        "total_seconds",
+    }
+    traces = run.figure["data"]
+    assert [trace["meta"]["quadrant"] for trace in traces] == [
+        "grow",
+        "expand",
+        "maintain",
+        "monitor",
+    ]
+    plotted = sorted(point for trace in traces for point in trace["customdata"])
+    assert plotted == sorted(Account.objects.values_list("pk", flat=True))
+    assert selectors.score_run_current() == run
+
+
+def test_a_new_run_takes_over_from_the_current_one(
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    portfolio_create(size=4)
+    first = run_requested(django_capture_on_commit_callbacks)
+
+    second = run_requested(django_capture_on_commit_callbacks)
+    first.refresh_from_db()
+
+    assert second.pk != first.pk
+    assert second.is_current
+    assert not first.is_current
+    assert first.scores.count() == 4
+
+
+def test_a_run_failing_midway_leaves_the_previous_run_current(
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    # given a current run and a second one that breaks after its first batch
+    portfolio_create(size=5)
+    previous = run_requested(django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False):
+        failing = score_run_request(trigger="manual")
+    written_before_fault = []
+
+    def fault(saved: int) -> None:
+        written_before_fault.append(AccountScore.objects.filter(run=failing).count())
+        raise RuntimeError(f"disk full after {saved} scores")
+
+    # when
+    with pytest.raises(RuntimeError, match="disk full after 2 scores"):
+        score_run_execute(run_id=failing.pk, batch_size=2, on_batch_saved=fault)
+
+    # then the partial batch really was written, and then rolled back
+    assert written_before_fault == [2]
+    failing.refresh_from_db()
+    previous.refresh_from_db()
+    assert failing.status == ScoreRun.Status.FAILED
+    assert failing.message == "disk full after 2 scores"
+    assert not failing.is_current
+    assert failing.figure is None
+    assert AccountScore.objects.filter(run=failing).count() == 0
+    assert previous.is_current
+    assert AccountScore.objects.filter(run=previous).count() == 5
+    assert selectors.score_run_current() == previous
+
+
+def test_a_run_with_unusable_weights_fails_with_the_reason(
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    portfolio_create(size=3)
+    model = scoring_model_active()
+    model.weight_wallet_headroom = model.weight_product_whitespace = Decimal(0)
+    model.weight_subsidiary_whitespace = model.weight_capacity = Decimal(0)
+    model.save()
+
+    with pytest.raises(ValueError, match="potential weights add up to zero"):
+        run_requested(django_capture_on_commit_callbacks)
+
+    run = ScoreRun.objects.get()
+    assert run.status == ScoreRun.Status.FAILED
+    assert run.message == "The potential weights add up to zero."
+    assert selectors.score_run_current() is None
+
+
+def test_executing_a_finished_run_again_does_nothing(
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    portfolio_create(size=3)
+    run = run_requested(django_capture_on_commit_callbacks)
+    finished_at = run.finished_at
+
+    again = score_run_execute(run_id=run.pk)
+
+    assert again.status == ScoreRun.Status.SUCCEEDED
+    assert again.finished_at == finished_at
+    assert AccountScore.objects.filter(run=run).count() == 3
+
+
+def test_a_waiting_run_is_reused_rather_than_piled_up(
+    django_capture_on_commit_callbacks: object, ops: User
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = score_run_request(trigger="manual", user=ops)
+        second = score_run_request(trigger="nightly")
+
+    assert first.pk == second.pk
+    assert ScoreRun.objects.count() == 1
+    assert first.requested_by == ops
+    assert first.scoring_model.name == "Default"
+    assert first.scoring_model.is_active
+    # Each request enqueues on commit; only one execution can claim the run.
+    assert len(callbacks) == 2
+
+
+def test_pending_means_newer_than_the_current_run(
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    portfolio_create(size=3)
+    run_requested(django_capture_on_commit_callbacks)
+    assert selectors.score_run_pending() is None
+
+    with django_capture_on_commit_callbacks(execute=False):
+        waiting = score_run_request(trigger="manual")
+
+    assert selectors.score_run_pending() == waiting
+
+
+def test_an_import_and_the_nightly_task_request_runs(
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    portfolio_create(size=3)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        import_finished.send(sender=None, job=None)
+    after_import = ScoreRun.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        scoring_nightly_task.delay()
+    nightly = ScoreRun.objects.exclude(pk=after_import.pk).get()
+
+    assert after_import.trigger == "import"
+    assert after_import.status == ScoreRun.Status.SUCCEEDED
+    assert nightly.trigger == "nightly"
+    assert nightly.status == ScoreRun.Status.SUCCEEDED
+    assert nightly.is_current
+
+
+def test_the_quadrant_shows_a_rep_only_their_accounts(
+    django_capture_on_commit_callbacks: object, rep: User, executive: User
+) -> None:
+    accounts = portfolio_create(size=5)
+    accounts[1].team_members.add(rep)
+    accounts[3].team_members.add(rep)
+    run = run_requested(django_capture_on_commit_callbacks)
+
+    for_rep = selectors.quadrant_figure_for_user(user=rep, run=run)
+    for_executive = selectors.quadrant_figure_for_user(user=executive, run=run)
+
+    def plotted(figure: dict) -> list[int]:
+        return sorted(p for trace in figure["data"] for p in trace["customdata"])
+
+    assert plotted(for_rep) == sorted([accounts[1].pk, accounts[3].pk])
+    assert plotted(for_executive) == sorted(account.pk for account in accounts)
+    for trace in for_rep["data"]:
+        assert len(trace["x"]) == len(trace["y"]) == len(trace["customdata"])
+        assert len(trace["text"]) == len(trace["customdata"])
+        assert trace["name"].endswith(f"({len(trace['customdata'])})")
+    # The stored figure itself is untouched.
+    run.refresh_from_db()
+    assert plotted(run.figure) == plotted(for_executive)
+
+
+def test_the_current_score_of_an_account(
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    accounts = portfolio_create(size=3)
+    assert selectors.account_score_current(account=accounts[0]) is None
+
+    run = run_requested(django_capture_on_commit_callbacks)
+    score = selectors.account_score_current(account=accounts[0])
+
+    assert score is not None
+    assert score.run == run
+    assert score.ttm_revenue == Decimal("1000.00")
+
+
+@pytest.mark.parametrize("size", [3, 40])
+def test_loading_takes_one_query_per_table(
+    size: int, django_assert_num_queries: object
+) -> None:
+    portfolio_create(size=size)
+
+    with django_assert_num_queries(3):  # type: ignore[operator]
+        frames = scoring_frames_load()
+
+    assert len(frames.accounts) == size
+    assert len(frames.revenue) == size
+    assert len(frames.products) == Product.objects.count()
+
+
+@pytest.mark.parametrize("size", [3, 40])
+def test_saving_takes_one_insert_per_batch(
+    size: int,
+    django_assert_num_queries: object,
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    portfolio_create(size=size)
+    run = run_requested(django_capture_on_commit_callbacks)
+    scores = AccountScore.objects.filter(run=run)
+    frame = scoring_frames_load()
+    result = score_accounts(
+        accounts=frame.accounts,
+        revenue=frame.revenue,
+        products=frame.products,
+        weights=scoring_weights_from_model(model=run.scoring_model),
+    )
+    other = ScoreRun.objects.create(scoring_model=run.scoring_model)
+
+    with django_assert_num_queries(1):  # type: ignore[operator]
+        saved = account_scores_save(run=other, scores=result.scores)
+
+    assert saved == size
+    assert AccountScore.objects.filter(run=other).count() == scores.count()
