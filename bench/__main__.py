@@ -1,0 +1,129 @@
+"""Run the benchmarks: `python -m bench --scale small|10k|100k|1m`.
+
+Each benchmark prints its figure beside the baseline from the same run and
+appends a row to bench/RESULTS.md (or to $BENCH_RESULTS). Database work
+happens in a throwaway database named after the configured one plus
+"_bench", created and dropped here, so no real data is touched.
+"""
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import django
+
+from bench.generate import Spec, generate
+from bench.results import RESULTS, Figure, results_append
+
+SCALES = {
+    "small": Spec(accounts=1_000, lines=20_000),
+    "10k": Spec(accounts=10_000, lines=100_000),
+    "100k": Spec(accounts=100_000, lines=1_000_000),
+    "1m": Spec(accounts=1_000_000, lines=10_000_000),
+}
+BENCHMARKS = ["scoring", "import", "pages"]
+DATA_ROOT = Path(__file__).resolve().parent.parent / "var" / "bench" / "data"
+
+
+def say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def database_benchmarks(
+    *, spec: Spec, folder: Path, only: list[str], requests: int
+) -> tuple[list[Figure], str]:
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    from bench.import_bench import import_benchmark
+    from bench.pages_bench import pages_benchmark
+
+    database = settings.DATABASES["default"]
+    if connection.vendor == "postgresql":
+        database.setdefault("TEST", {})["NAME"] = f"{database['NAME']}_bench"
+    setup_test_environment(debug=False)
+    # Production serves a collected manifest; the bench has not collected
+    # static files, so it names them plainly, as the test suite does.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    label = f"SQLite {connection.Database.sqlite_version}"
+    if connection.vendor == "postgresql":
+        label = f"PostgreSQL {connection.pg_version // 10000}"
+    figures: list[Figure] = []
+    try:
+        if "import" in only or "pages" in only:
+            figures += import_benchmark(folder=folder, lines=spec.lines)
+            for figure in figures:
+                say(figure.line())
+        if "pages" in only:
+            page_figures = pages_benchmark(requests=requests)
+            for figure in page_figures:
+                say(figure.line())
+            figures += page_figures
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return figures, label
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Lode benchmarks against baselines")
+    parser.add_argument("--scale", choices=list(SCALES), default="small")
+    parser.add_argument("--only", action="append", choices=BENCHMARKS)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=0, help="0: by scale")
+    parser.add_argument(
+        "--results", type=Path, default=Path(os.environ.get("BENCH_RESULTS", RESULTS))
+    )
+    args = parser.parse_args(argv)
+    only = args.only or BENCHMARKS
+    spec = SCALES[args.scale]
+    repeats = args.repeats or (3 if spec.accounts <= 10_000 else 1)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+
+    started = time.perf_counter()
+    folder = DATA_ROOT / spec.folder_name()
+    if not (folder / "SOURCE.md").exists():
+        generate(spec=spec, root=DATA_ROOT)
+    say(f"data: {folder} ({time.perf_counter() - started:.1f} s)")
+
+    figures: list[Figure] = []
+    if "scoring" in only:
+        from bench.frames import frames_from_folder
+        from bench.scoring_bench import scoring_benchmark
+
+        frames = frames_from_folder(folder=folder)
+        for figure in scoring_benchmark(frames=frames, repeats=repeats):
+            say(figure.line())
+            figures.append(figure)
+        del frames
+
+    label = "no database"
+    if "import" in only or "pages" in only:
+        database_figures, label = database_benchmarks(
+            spec=spec, folder=folder, only=only, requests=args.requests
+        )
+        figures += database_figures
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    memory = Figure(benchmark="peak memory of the bench process", value=peak, unit="MB")
+    say(memory.line())
+    figures.append(memory)
+    results_append(figures=figures, scale=args.scale, database=label, path=args.results)
+    say(f"appended {len(figures)} rows to {args.results}")
+    say(f"total {time.perf_counter() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
