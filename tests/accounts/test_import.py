@@ -1,0 +1,528 @@
+import csv
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import (
+    Account,
+    AccountTeamMember,
+    ImportJob,
+    Opportunity,
+    Product,
+    RevenueLine,
+    Team,
+    User,
+)
+from accounts.services import BUNDLED_DATA, maven_import_directory
+from accounts.signals import import_finished
+
+pytestmark = pytest.mark.django_db
+
+ALL_MODELS = [Team, User, Product, Account, Opportunity, RevenueLine, AccountTeamMember]
+
+SMALL = {
+    "accounts.csv": [
+        "account,sector,year_established,revenue,employees,office_location,"
+        "subsidiary_of",
+        "Acme Corporation,technolgy,1996,1100.04,2822,United States,",
+        "Bluth Company,technolgy,1993,1242.32,3027,United States,Acme Corporation",
+        "Betatech,medical,1986,647.18,1185,Kenya,",
+    ],
+    "products.csv": [
+        "product,series,sales_price",
+        "GTX Basic,GTX,550",
+        "GTX Pro,GTX,4821",
+    ],
+    "sales_teams.csv": [
+        "sales_agent,manager,regional_office",
+        "Anna Snelling,Dustin Brinkmann,Central",
+        "Moses Frase,Dustin Brinkmann,Central",
+        "Violet Mclelland,Cara Losch,East",
+    ],
+    "sales_pipeline.csv": [
+        "opportunity_id,sales_agent,product,account,deal_stage,engage_date,"
+        "close_date,close_value",
+        "OPP1,Moses Frase,GTX Basic,Acme Corporation,Won,2017-01-05,2017-03-01,500",
+        "OPP2,Anna Snelling,GTXPro,Bluth Company,Won,2017-02-01,2017-04-12,4500",
+        "OPP3,Violet Mclelland,GTX Pro,Betatech,Lost,2017-02-01,2017-05-02,0",
+        "OPP4,Moses Frase,GTX Basic,,Prospecting,,,",
+        "OPP5,Moses Frase,GTX Basic,Acme Corporation,Won,2017-01-09,2017-03-20,520",
+    ],
+}
+
+
+def write_export(directory: Path, **replace: list[str]) -> Path:
+    """Write the small export, with some files' lines replaced or added."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, lines in {**SMALL, **replace}.items():
+        (directory / name).write_text("\r\n".join(lines) + "\r\n")
+    return directory
+
+
+def csv_rows(name: str) -> list[tuple[int, dict[str, str]]]:
+    """Return (spreadsheet line, row) pairs read with the csv module."""
+    with (BUNDLED_DATA / name).open(newline="") as source:
+        return [(index + 2, row) for index, row in enumerate(csv.DictReader(source))]
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    return {
+        model.__name__: sorted(model.objects.values_list(), key=lambda row: row[0])
+        for model in ALL_MODELS
+    }
+
+
+def issue_lines(job: ImportJob, *, file: str, column: str, action: str) -> set[int]:
+    return {
+        issue["line"]
+        for issue in job.issues
+        if issue["file"] == file
+        and issue["column"] == column
+        and issue["action"] == action
+    }
+
+
+def test_the_bundled_data_imports_with_the_exact_counts():
+    job = maven_import_directory()
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.error
+    assert Account.objects.count() == 85
+    assert Product.objects.count() == 7
+    assert User.objects.filter(role=User.Role.REP).count() == 35
+    assert User.objects.filter(role=User.Role.MANAGER).count() == 6
+    assert Team.objects.count() == 6
+    assert set(Team.objects.values_list("region", flat=True)) == {
+        "Central",
+        "East",
+        "West",
+    }
+    assert Opportunity.objects.count() == 8800
+    assert Counter(Opportunity.objects.values_list("stage", flat=True)) == {
+        "won": 4238,
+        "lost": 2473,
+        "engaging": 1589,
+        "prospecting": 500,
+    }
+    assert Opportunity.objects.filter(account=None).count() == 1425
+    assert Account.objects.exclude(parent=None).count() == 15
+    assert job.counts["accounts"] == {
+        "created": 85,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+    }
+    assert job.counts["opportunities"]["created"] == 8800
+
+
+def test_it_maps_people_teams_and_accounts():
+    maven_import_directory()
+
+    team = Team.objects.get(name="Dustin Brinkmann's team")
+    assert team.region == "Central"
+    assert team.manager.username == "dustin.brinkmann"
+    anna = User.objects.get(username="anna.snelling")
+    assert (anna.first_name, anna.last_name, anna.role) == ("Anna", "Snelling", "rep")
+    assert anna.team == team
+    assert not anna.has_usable_password()
+    assert User.objects.filter(username="mei-mei.johns").exists()
+
+    bluth = Account.objects.get(name="Bluth Company")
+    assert bluth.parent.name == "Acme Corporation"
+    assert bluth.sector == "technology"
+    assert bluth.annual_revenue_musd == Decimal("1242.32")
+    assert Account.objects.get(name="Bioholding").country == "Philippines"
+    assert Product.objects.get(name="GTX Pro").list_price == Decimal("4821")
+
+    deal = Opportunity.objects.get(external_id="Z063OYW0")
+    assert deal.product.name == "GTX Pro"
+    assert deal.owner.username == "darcel.schlecht"
+    assert deal.stage == "won"
+    agents = {
+        row["sales_agent"]
+        for _, row in csv_rows("sales_pipeline.csv")
+        if row["account"] == "Cancity"
+    }
+    team_names = {
+        member.user.get_full_name()
+        for member in AccountTeamMember.objects.filter(account__name="Cancity")
+    }
+    assert team_names == agents
+
+
+def test_a_second_import_changes_nothing():
+    # given
+    maven_import_directory()
+    before = snapshot()
+
+    # when
+    job = maven_import_directory()
+
+    # then
+    assert job.status == ImportJob.Status.SUCCEEDED
+    for table, counts in job.counts.items():
+        assert counts["created"] == counts["updated"] == 0, table
+        assert counts["unchanged"] > 0, table
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("file", "column", "matches", "action", "reason"),
+    [
+        (
+            "accounts.csv",
+            "sector",
+            lambda row: row["sector"] == "technolgy",
+            "repaired",
+            "misspelt sector, read as 'technology'",
+        ),
+        (
+            "accounts.csv",
+            "office_location",
+            lambda row: row["office_location"] == "Philipines",
+            "repaired",
+            "misspelt country, read as 'Philippines'",
+        ),
+        (
+            "sales_pipeline.csv",
+            "product",
+            lambda row: row["product"] == "GTXPro",
+            "repaired",
+            "product name differs from the catalogue, read as 'GTX Pro'",
+        ),
+        (
+            "sales_pipeline.csv",
+            "account",
+            lambda row: row["account"] == "",
+            "kept",
+            "open deal with no account, kept without one",
+        ),
+    ],
+)
+def test_each_dirt_item_is_reported_on_its_lines(file, column, matches, action, reason):
+    expected = {line for line, row in csv_rows(file) if matches(row)}
+
+    job = maven_import_directory()
+
+    reported = [
+        issue
+        for issue in job.issues
+        if issue["file"] == file and issue["column"] == column
+    ]
+    assert {issue["line"] for issue in reported} == expected
+    assert {issue["action"] for issue in reported} == {action}
+    assert {issue["reason"] for issue in reported} == {reason}
+    assert len(expected) == {"sector": 12, "office_location": 1}.get(
+        column, 1480 if action == "repaired" else 1425
+    )
+
+
+def test_won_revenue_matches_the_source_for_three_accounts():
+    maven_import_directory()
+
+    for name in ["Acme Corporation", "Kan-code", "Sonron"]:
+        expected = sum(
+            Decimal(row["close_value"])
+            for _, row in csv_rows("sales_pipeline.csv")
+            if row["account"] == name and row["deal_stage"] == "Won"
+        )
+        lines = RevenueLine.objects.filter(account__name=name)
+        assert expected > 0
+        assert sum(line.amount for line in lines) == expected, name
+
+
+def test_revenue_lines_start_on_the_first_day_of_the_quarter(tmp_path):
+    maven_import_directory(directory=write_export(tmp_path))
+
+    acme = RevenueLine.objects.get(account__name="Acme Corporation")
+    bluth = RevenueLine.objects.get(account__name="Bluth Company")
+    assert (str(acme.quarter_start), acme.amount) == ("2017-01-01", Decimal("1020"))
+    assert (str(bluth.quarter_start), bluth.product.name) == ("2017-04-01", "GTX Pro")
+    assert not RevenueLine.objects.filter(account__name="Betatech").exists()
+
+
+BAD_ROWS = [
+    (
+        "sales_pipeline.csv",
+        "OPP9,Moses Frase,GTX Basic,Acme Corporation,Won,2017-01-05,2017-03-01,-5",
+        "close_value",
+        "must not be negative",
+    ),
+    (
+        "sales_pipeline.csv",
+        "OPP9,Moses Frase,GTX Basic,Acme Corporation,Won,2017-01-05,2017-13-45,5",
+        "close_date",
+        "not a date (expected YYYY-MM-DD)",
+    ),
+    (
+        "sales_pipeline.csv",
+        "OPP9,Moses Frase,GTX Basic,Acme Corporation,Signed,2017-01-05,2017-03-01,5",
+        "deal_stage",
+        "unknown stage (expected Prospecting, Engaging, Won or Lost)",
+    ),
+    (
+        "sales_pipeline.csv",
+        "OPP1,Moses Frase,GTX Basic,Acme Corporation,Won,2017-01-05,2017-03-01,5",
+        "opportunity_id",
+        "duplicate opportunity_id, first seen on line 2",
+    ),
+    (
+        "sales_pipeline.csv",
+        "OPP9,Nobody Here,GTX Basic,Acme Corporation,Won,2017-01-05,2017-03-01,5",
+        "sales_agent",
+        "agent not in sales_teams.csv",
+    ),
+    (
+        "sales_pipeline.csv",
+        "OPP9,Moses Frase,GTX Ultra,Acme Corporation,Won,2017-01-05,2017-03-01,5",
+        "product",
+        "product not in products.csv",
+    ),
+    (
+        "sales_pipeline.csv",
+        "OPP9,Moses Frase,GTX Basic,Initech,Won,2017-01-05,2017-03-01,5",
+        "account",
+        "account not a valid row of accounts.csv",
+    ),
+    (
+        "accounts.csv",
+        "Initech,software,1999,12.5,80,United States,Umbrella",
+        "subsidiary_of",
+        "parent account 'Umbrella' is not a valid row of accounts.csv",
+    ),
+    (
+        "accounts.csv",
+        "Initech,software,1999,lots,80,United States,",
+        "revenue",
+        "not a number",
+    ),
+]
+
+
+@pytest.mark.parametrize(("file", "line", "column", "reason"), BAD_ROWS)
+def test_a_bad_row_writes_nothing_and_is_reported(tmp_path, file, line, column, reason):
+    # given
+    directory = write_export(tmp_path, **{file: [*SMALL[file], line]})
+    bad_line = len(SMALL[file]) + 1
+
+    # when
+    job = maven_import_directory(directory=directory)
+
+    # then
+    assert job.status == ImportJob.Status.REJECTED
+    for model in ALL_MODELS:
+        assert not model.objects.exists(), model.__name__
+    rejected = [issue for issue in job.issues if issue["action"] == "rejected"]
+    assert {
+        "file": file,
+        "line": bad_line,
+        "column": column,
+        "reason": reason,
+    }.items() <= rejected[0].items()
+    assert len({(issue["file"], issue["line"]) for issue in rejected}) == 1
+    assert job.counts["opportunities"]["created"] == 0
+
+
+def test_a_rejected_import_leaves_earlier_data_untouched(tmp_path):
+    maven_import_directory(directory=write_export(tmp_path / "good"))
+    before = snapshot()
+    bad = BAD_ROWS[0][1].replace("-5", "-1")
+    changed_price = ["product,series,sales_price", "GTX Basic,GTX,999", "GTX Pro,GTX,1"]
+
+    job = maven_import_directory(
+        directory=write_export(
+            tmp_path / "bad",
+            **{
+                "sales_pipeline.csv": [*SMALL["sales_pipeline.csv"], bad],
+                "products.csv": changed_price,
+            },
+        )
+    )
+
+    assert job.status == ImportJob.Status.REJECTED
+    assert snapshot() == before
+
+
+def test_keep_good_rows_writes_the_others_and_reports_the_rejected(tmp_path):
+    bad = BAD_ROWS[0][1]
+    directory = write_export(
+        tmp_path, **{"sales_pipeline.csv": [*SMALL["sales_pipeline.csv"], bad]}
+    )
+
+    job = maven_import_directory(directory=directory, keep_good_rows=True)
+
+    assert job.status == ImportJob.Status.SUCCEEDED
+    assert set(Opportunity.objects.values_list("external_id", flat=True)) == {
+        "OPP1",
+        "OPP2",
+        "OPP3",
+        "OPP4",
+        "OPP5",
+    }
+    assert job.counts["opportunities"] == {
+        "created": 5,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+    }
+    assert Account.objects.count() == 3
+    assert issue_lines(
+        job, file="sales_pipeline.csv", column="close_value", action="rejected"
+    ) == {7}
+
+
+def test_a_changed_row_is_updated_and_the_rest_untouched(tmp_path):
+    maven_import_directory(directory=write_export(tmp_path / "first"))
+    before = {a.name: a.updated_at for a in Account.objects.all()}
+    accounts = [*SMALL["accounts.csv"]]
+    accounts[3] = "Betatech,medical,1986,700.00,1185,Kenya,"
+
+    job = maven_import_directory(
+        directory=write_export(tmp_path / "second", **{"accounts.csv": accounts})
+    )
+
+    assert job.counts["accounts"] == {
+        "created": 0,
+        "updated": 1,
+        "unchanged": 2,
+        "rejected": 0,
+    }
+    after = {a.name: a.updated_at for a in Account.objects.all()}
+    assert after["Acme Corporation"] == before["Acme Corporation"]
+    assert after["Betatech"] > before["Betatech"]
+    assert Account.objects.get(name="Betatech").annual_revenue_musd == Decimal("700")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("products.csv", None, "the file is missing"),
+        ("products.csv", "", "the file is empty"),
+        (
+            "products.csv",
+            "product,price\r\nGTX Basic,550\r\n",
+            "missing column(s) series, sales_price; "
+            "expected product, series, sales_price",
+        ),
+    ],
+)
+def test_an_unreadable_file_is_rejected_with_its_reason(
+    tmp_path, name, content, reason
+):
+    directory = write_export(tmp_path)
+    if content is None:
+        (directory / name).unlink()
+    else:
+        (directory / name).write_text(content)
+
+    job = maven_import_directory(directory=directory)
+
+    assert job.status == ImportJob.Status.REJECTED
+    assert job.issues[0]["file"] == name
+    assert job.issues[0]["reason"] == reason
+    assert not Account.objects.exists()
+
+
+def test_it_reads_semicolons_a_bom_and_windows_1252(tmp_path):
+    directory = write_export(tmp_path)
+    accounts = [line.replace(",", ";") for line in SMALL["accounts.csv"]]
+    accounts[3] = "Bétatech;medical;1986;1,647.18;1185;Kenya;"
+    (directory / "accounts.csv").write_bytes(
+        ("\r\n".join(accounts) + "\r\n").encode("cp1252")
+    )
+    pipeline = "\ufeff" + "\r\n".join(SMALL["sales_pipeline.csv"]).replace(
+        "Betatech", "Bétatech"
+    )
+    (directory / "sales_pipeline.csv").write_text(pipeline, encoding="utf-8")
+
+    job = maven_import_directory(directory=directory)
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    account = Account.objects.get(name="Bétatech")
+    assert account.annual_revenue_musd == Decimal("1647.18")
+
+
+def test_it_sends_import_finished_on_commit_only_when_it_wrote(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    received = []
+
+    def receiver(sender, job, **kwargs):
+        received.append(job.pk)
+
+    import_finished.connect(receiver)
+    try:
+        directory = write_export(tmp_path)
+        with django_capture_on_commit_callbacks(execute=True):
+            first = maven_import_directory(directory=directory)
+        with django_capture_on_commit_callbacks(execute=True):
+            maven_import_directory(directory=directory)
+    finally:
+        import_finished.disconnect(receiver)
+
+    assert received == [first.pk]
+
+
+def test_the_query_count_does_not_grow_with_the_rows(
+    tmp_path, django_assert_max_num_queries
+):
+    # SQLite caps a statement at 999 parameters, so the first full import
+    # writes in batches of about 100 rows there; PostgreSQL uses batches of
+    # 2,000. A second import reads once per table and writes nothing.
+    with django_assert_max_num_queries(40):
+        maven_import_directory(directory=write_export(tmp_path))
+    with django_assert_max_num_queries(160):
+        maven_import_directory()
+    with django_assert_max_num_queries(25):
+        maven_import_directory()
+
+
+def test_the_full_import_runs_set_based_on_postgresql(
+    postgres, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(40):
+        job = maven_import_directory()
+    with django_assert_max_num_queries(25):
+        again = maven_import_directory()
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.error
+    assert Opportunity.objects.count() == 8800
+    assert Opportunity.objects.filter(account=None).count() == 1425
+    assert again.counts["opportunities"]["unchanged"] == 8800
+
+
+def test_the_command_prints_progress_counts_and_issues(capsys):
+    call_command("import_maven", str(BUNDLED_DATA), "--max-issues", "5")
+
+    out = capsys.readouterr().out
+    assert "[100%] Done" in out
+    assert "opportunities" in out and "8,800" in out
+    assert "2,918 issues: 1,493 repaired, 1,425 kept" in out
+    assert "misspelt sector, read as 'technology'" in out
+
+
+def test_the_command_fails_when_the_import_is_rejected(tmp_path, capsys):
+    bad = BAD_ROWS[0][1]
+    directory = write_export(
+        tmp_path, **{"sales_pipeline.csv": [*SMALL["sales_pipeline.csv"], bad]}
+    )
+
+    with pytest.raises(CommandError, match="rejected and nothing was written"):
+        call_command("import_maven", str(directory))
+
+    out = capsys.readouterr().out
+    assert "must not be negative" in out
+    assert not Opportunity.objects.exists()
+
+
+def test_the_command_keeps_good_rows_when_asked(tmp_path):
+    bad = BAD_ROWS[0][1]
+    directory = write_export(
+        tmp_path, **{"sales_pipeline.csv": [*SMALL["sales_pipeline.csv"], bad]}
+    )
+
+    call_command("import_maven", str(directory), "--keep-good-rows")
+
+    assert Opportunity.objects.count() == 5
