@@ -2,17 +2,31 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
+
+from config.security import LoginView
 
 api_patterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view serves Swagger UI's start-up code as a file, which the
+    # content security policy needs: it allows no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("accounts/", include("accounts.api_urls")),
     path("stakeholders/", include("stakeholders.api_urls")),
     path("plans/", include("plans.api_urls")),
 ]
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="scoring:portfolio"), name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("accounts/tokens/", include("accounts.api_token_urls")),
     path("accounts/", include("accounts.urls")),
     path("scoring/", include("scoring.urls")),
     path("stakeholders/", include("stakeholders.urls")),

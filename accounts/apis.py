@@ -1,0 +1,393 @@
+"""REST endpoints for accounts, their revenue, products and API tokens."""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api_services import account_update
+from accounts.api_tokens import (
+    api_token_create,
+    api_token_get_for_user,
+    api_token_list_for_user,
+    api_token_revoke,
+)
+from accounts.models import Account, Product, RevenueLine
+from accounts.selectors import (
+    account_can_edit,
+    account_get_for_user,
+    account_list_for_user,
+)
+from config.api import LodePagination, PreconditionFailed, etag_for, etag_require
+
+ACCOUNT_ORDERINGS = {
+    "name",
+    "-name",
+    "annual_revenue_musd",
+    "-annual_revenue_musd",
+    "employees",
+    "-employees",
+    "updated_at",
+    "-updated_at",
+}
+
+
+def _ordering(request: Request, allowed: set[str], default: str) -> str:
+    ordering = request.query_params.get("ordering", default)
+    if ordering not in allowed:
+        raise ValidationError(
+            {"ordering": [f"Order by one of: {', '.join(sorted(allowed))}."]}
+        )
+    return ordering
+
+
+def _paginated(
+    request: Request, view: APIView, queryset: QuerySet, serializer: type
+) -> Response:
+    paginator = LodePagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+class AccountOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "name",
+            "external_id",
+            "sector",
+            "country",
+            "year_established",
+            "annual_revenue_musd",
+            "employees",
+            "created_at",
+            "updated_at",
+        ]
+
+
+ACCOUNT_EXAMPLE = {
+    "id": 12,
+    "name": "Acme Corporation",
+    "external_id": "ACME-001",
+    "sector": "retail",
+    "country": "United States",
+    "year_established": 1998,
+    "annual_revenue_musd": "1250.50",
+    "employees": 4200,
+    "created_at": "2026-11-02T09:15:00Z",
+    "updated_at": "2026-12-01T14:03:12.123456Z",
+}
+
+
+class AccountListApi(APIView):
+    @extend_schema(
+        tags=["accounts"],
+        summary="List the accounts you may see",
+        parameters=[
+            OpenApiParameter("search", str, description="Part of the name."),
+            OpenApiParameter("sector", str, description="Exact sector."),
+            OpenApiParameter("country", str, description="Exact country."),
+            OpenApiParameter(
+                "ordering", str, enum=sorted(ACCOUNT_ORDERINGS), default="name"
+            ),
+        ],
+        responses=AccountOutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A page of accounts",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [ACCOUNT_EXAMPLE],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        accounts = account_list_for_user(user=request.user)
+        params = request.query_params
+        if params.get("search"):
+            accounts = accounts.filter(
+                Q(name__icontains=params["search"])
+                | Q(external_id__iexact=params["search"])
+            )
+        if params.get("sector"):
+            accounts = accounts.filter(sector=params["sector"])
+        if params.get("country"):
+            accounts = accounts.filter(country=params["country"])
+        accounts = accounts.order_by(
+            _ordering(request, ACCOUNT_ORDERINGS, "name"), "pk"
+        )
+
+        return _paginated(request, self, accounts, AccountOutputSerializer)
+
+
+class AccountDetailApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        sector = serializers.CharField(max_length=100, allow_blank=True, required=False)
+        country = serializers.CharField(
+            max_length=100, allow_blank=True, required=False
+        )
+        year_established = serializers.IntegerField(
+            min_value=1800, max_value=2100, allow_null=True, required=False
+        )
+        annual_revenue_musd = serializers.DecimalField(
+            max_digits=14,
+            decimal_places=2,
+            min_value=0,
+            allow_null=True,
+            required=False,
+        )
+        employees = serializers.IntegerField(
+            min_value=0, max_value=10_000_000, allow_null=True, required=False
+        )
+
+    @extend_schema(
+        tags=["accounts"],
+        summary="Read one account; the ETag header is its version",
+        responses=AccountOutputSerializer,
+        examples=[OpenApiExample("An account", value=ACCOUNT_EXAMPLE)],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        account = account_get_for_user(user=request.user, pk=pk)
+
+        return Response(
+            AccountOutputSerializer(account).data,
+            headers={"ETag": etag_for(instance=account)},
+        )
+
+    @extend_schema(
+        tags=["accounts"],
+        summary="Change an account's firmographics",
+        description=(
+            "Send the ETag from your last read in If-Match. Without it the "
+            "answer is 428; if the account changed since, 412 with the "
+            "current account in `current` and its ETag in the header."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="The ETag from your last read.",
+            )
+        ],
+        request=InputSerializer,
+        responses={
+            200: AccountOutputSerializer,
+            412: inline_serializer(
+                "AccountPreconditionFailed",
+                {
+                    "detail": serializers.CharField(),
+                    "current": AccountOutputSerializer(),
+                },
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Correct the head count",
+                value={"employees": 4300},
+                request_only=True,
+            )
+        ],
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        account = account_get_for_user(user=request.user, pk=pk)
+        if not account_can_edit(user=request.user, account=account):
+            raise PermissionDenied("You may read this account but not change it.")
+        version = account.updated_at
+        etag = etag_for(instance=account)
+        etag_require(
+            request=request,
+            etag=etag,
+            current=AccountOutputSerializer(account).data,
+        )
+        serializer = self.InputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+
+        saved = account_update(
+            account=account,
+            user=request.user,
+            data=serializer.validated_data,
+            expected_version=version,
+        )
+
+        if not saved:
+            current = Account.objects.get(pk=account.pk)
+            raise PreconditionFailed(
+                current=AccountOutputSerializer(current).data,
+                etag=etag_for(instance=current),
+            )
+        return Response(
+            AccountOutputSerializer(account).data,
+            headers={"ETag": etag_for(instance=account)},
+        )
+
+
+class RevenueLineOutputSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.name")
+
+    class Meta:
+        model = RevenueLine
+        fields = ["id", "product", "quarter_start", "amount", "currency"]
+
+
+class AccountRevenueListApi(APIView):
+    @extend_schema(
+        tags=["accounts"],
+        summary="Realised revenue of one account, per product and quarter",
+        parameters=[
+            OpenApiParameter("product", str, description="Exact product name."),
+            OpenApiParameter("since", OpenApiTypes.DATE, description="First quarter."),
+            OpenApiParameter(
+                "ordering",
+                str,
+                enum=["quarter_start", "-quarter_start", "amount", "-amount"],
+                default="quarter_start",
+            ),
+        ],
+        responses=RevenueLineOutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "Revenue lines",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "id": 7,
+                            "product": "GTX Pro",
+                            "quarter_start": "2026-07-01",
+                            "amount": "48000.00",
+                            "currency": "USD",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, account_pk: int) -> Response:
+        account = account_get_for_user(user=request.user, pk=account_pk)
+        lines = RevenueLine.objects.filter(account=account).select_related("product")
+        params = request.query_params
+        if params.get("product"):
+            lines = lines.filter(product__name=params["product"])
+        if params.get("since"):
+            since = serializers.DateField().run_validation(params["since"])
+            lines = lines.filter(quarter_start__gte=since)
+        ordering = _ordering(
+            request,
+            {"quarter_start", "-quarter_start", "amount", "-amount"},
+            "quarter_start",
+        )
+        lines = lines.order_by(ordering, "product__name", "pk")
+
+        return _paginated(request, self, lines, RevenueLineOutputSerializer)
+
+
+class ProductOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "name", "series", "list_price"]
+
+
+class ProductListApi(APIView):
+    @extend_schema(
+        tags=["accounts"],
+        summary="Our product catalogue",
+        responses=ProductOutputSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        products = Product.objects.order_by("name", "pk")
+
+        return _paginated(request, self, products, ProductOutputSerializer)
+
+
+class ApiTokenOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class ApiTokenListApi(APIView):
+    @extend_schema(
+        tags=["tokens"],
+        summary="Your personal API tokens",
+        responses=ApiTokenOutputSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        tokens = api_token_list_for_user(user=request.user)
+
+        return _paginated(request, self, tokens, ApiTokenOutputSerializer)
+
+
+class ApiTokenCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=100)
+
+    class OutputSerializer(ApiTokenOutputSerializer):
+        secret = serializers.CharField(help_text="Shown this once only.")
+
+    @extend_schema(
+        tags=["tokens"],
+        summary="Create a personal API token; its secret is shown once",
+        request=InputSerializer,
+        responses={201: OutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Name the token after where it will live",
+                value={"name": "CRM nightly sync"},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        token, secret = api_token_create(
+            user=request.user,
+            name=serializer.validated_data["name"],
+            request=request,
+        )
+
+        data: dict[str, Any] = {
+            **ApiTokenOutputSerializer(token).data,
+            "secret": secret,
+        }
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class ApiTokenRevokeApi(APIView):
+    @extend_schema(
+        tags=["tokens"],
+        summary="Revoke one of your tokens; its next use is refused",
+        request=None,
+        responses=ApiTokenOutputSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        token = api_token_get_for_user(user=request.user, pk=pk)
+
+        api_token_revoke(token=token, user=request.user, request=request)
+
+        return Response(ApiTokenOutputSerializer(token).data)
