@@ -1,9 +1,19 @@
 """Reads for accounts, and the one rule for who may see which account."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
-from accounts.models import Account, AccountTeamMember, User
+from accounts.models import (
+    Account,
+    AccountTeamMember,
+    Opportunity,
+    Product,
+    RevenueLine,
+    User,
+)
 
 
 def account_list_for_user(*, user: User) -> QuerySet[Account]:
@@ -46,3 +56,108 @@ def account_can_edit(*, user: User, account: Account) -> bool:
     if user.role == User.Role.EXECUTIVE and not user.is_superuser:
         return False
     return account_list_for_user(user=user).filter(pk=account.pk).exists()
+
+
+@dataclass(frozen=True)
+class RelatedAccount:
+    """A parent or subsidiary, linked only when the user may open it."""
+
+    pk: int
+    name: str
+    visible: bool
+
+
+@dataclass(frozen=True)
+class AccountOverview:
+    """What the account page shows besides the app sections."""
+
+    revenue_by_quarter: list[dict[str, object]]
+    products_bought: list[Product]
+    products_not_bought: list[Product]
+    parent: RelatedAccount | None
+    subsidiaries: list[RelatedAccount]
+    team: list[AccountTeamMember]
+    won_revenue: Decimal
+    won_deals: int
+    open_deals: int
+
+
+def account_revenue_by_quarter(*, account: Account) -> list[dict[str, object]]:
+    """Return realised revenue per quarter and product, oldest first."""
+    rows = (
+        RevenueLine.objects.filter(account=account)
+        .values("quarter_start", "product__name")
+        .annotate(total=Sum("amount"))
+        .order_by("quarter_start", "product__name")
+    )
+    return [
+        {
+            "quarter": row["quarter_start"].isoformat(),
+            "product": row["product__name"],
+            "amount": float(row["total"]),
+        }
+        for row in rows
+    ]
+
+
+def account_relatives_for_user(
+    *, user: User, account: Account
+) -> tuple[RelatedAccount | None, list[RelatedAccount]]:
+    """Return the parent and subsidiaries, marking which the user may see."""
+    relatives = list(
+        Account.objects.filter(
+            Q(parent_id=account.pk) | Q(pk=account.parent_id or 0)
+        ).order_by("name")
+    )
+    if not relatives:
+        return None, []
+
+    visible = set(
+        account_list_for_user(user=user)
+        .filter(pk__in=[relative.pk for relative in relatives])
+        .values_list("pk", flat=True)
+    )
+    parent = None
+    subsidiaries = []
+    for relative in relatives:
+        item = RelatedAccount(relative.pk, relative.name, relative.pk in visible)
+        if relative.pk == account.parent_id:
+            parent = item
+        else:
+            subsidiaries.append(item)
+    return parent, subsidiaries
+
+
+def account_overview_for_user(*, user: User, account: Account) -> AccountOverview:
+    """Return the account page facts in a fixed number of queries."""
+    revenue = account_revenue_by_quarter(account=account)
+    bought_names = {row["product"] for row in revenue}
+    products = list(Product.objects.order_by("name"))
+    parent, subsidiaries = account_relatives_for_user(user=user, account=account)
+    team = list(
+        AccountTeamMember.objects.filter(account=account)
+        .select_related("user", "user__team")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
+    deals = Opportunity.objects.filter(account=account).aggregate(
+        won_revenue=Sum("close_value", filter=Q(stage=Opportunity.Stage.WON)),
+        won_deals=Count("pk", filter=Q(stage=Opportunity.Stage.WON)),
+        open_deals=Count(
+            "pk",
+            filter=Q(
+                stage__in=[Opportunity.Stage.PROSPECTING, Opportunity.Stage.ENGAGING]
+            ),
+        ),
+    )
+
+    return AccountOverview(
+        revenue_by_quarter=revenue,
+        products_bought=[p for p in products if p.name in bought_names],
+        products_not_bought=[p for p in products if p.name not in bought_names],
+        parent=parent,
+        subsidiaries=subsidiaries,
+        team=team,
+        won_revenue=deals["won_revenue"] or Decimal(0),
+        won_deals=deals["won_deals"],
+        open_deals=deals["open_deals"],
+    )

@@ -1,3 +1,9 @@
+from django.urls import path
+
+from accounts import views
+
 app_name = "accounts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:pk>/", views.account_detail, name="detail"),
+]

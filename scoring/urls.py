@@ -1,3 +1,11 @@
+from django.urls import path
+
+from scoring import views
+
 app_name = "scoring"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("portfolio/", views.portfolio, name="portfolio"),
+    path("runs/", views.run_create, name="run_create"),
+    path("runs/progress/", views.run_progress, name="run_progress"),
+]

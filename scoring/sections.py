@@ -1,0 +1,157 @@
+"""The scoring section of the account page: why the account scores as it does."""
+
+from typing import Any
+
+from accounts.models import Account, User
+from accounts.sections import AccountSection, account_section_register
+from scoring.models import AccountScore, ScoringModel
+
+# Weight fields of the scoring model per axis, with the words the page uses
+# when a run's stored breakdown does not carry its own label or weight.
+AXES: dict[str, list[tuple[str, str, str]]] = {
+    "performance": [
+        ("ttm_revenue", "Trailing-12-month won revenue", "USD"),
+        ("growth", "Growth on the 12 months before", "%"),
+        ("breadth", "Share of the catalogue bought", "%"),
+    ],
+    "potential": [
+        ("wallet_headroom", "Share-of-wallet headroom", "USD"),
+        ("product_whitespace", "Products not yet bought (demand-weighted)", ""),
+        ("subsidiary_whitespace", "Subsidiaries not yet buying", ""),
+        ("capacity_revenue", "Company revenue", "M USD"),
+        ("capacity_employees", "Employees", ""),
+    ],
+}
+# Ratios the engine stores as fractions; the page shows them as percentages.
+PERCENT_INPUTS = {"growth", "breadth"}
+PEER_LEVELS = {
+    "sector_size": "same sector and size band",
+    "sector": "same sector, any size (the size band had too few peers)",
+    "portfolio": "the whole portfolio (the sector had too few peers)",
+    "none": "no peer bought anything, so no headroom is estimated",
+}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _first(part: dict[str, Any], *names: str) -> Any:
+    for name in names:
+        if part.get(name) is not None:
+            return part[name]
+    return None
+
+
+def score_component_rows(
+    *, components: dict[str, Any], axis: str, scoring_model: ScoringModel
+) -> list[dict[str, Any]]:
+    """Return one row per component of an axis, with its share of the score.
+
+    The share is the component's points over the axis's points; when a
+    breakdown stores no points, weight times normalised value stands in.
+    """
+    stored = components.get(axis) or {}
+    if isinstance(stored, list):
+        stored = {
+            str(part.get("key", index)): part for index, part in enumerate(stored)
+        }
+    known = {key: (label, unit) for key, label, unit in AXES.get(axis, [])}
+    keys = [key for key in known if key in stored]
+    keys += [key for key in stored if key not in keys]
+
+    rows = []
+    for key in keys:
+        part = stored[key] if isinstance(stored[key], dict) else {"raw": stored[key]}
+        weight = _number(_first(part, "weight"))
+        if weight is None:
+            weight = _number(getattr(scoring_model, f"weight_{key}", None))
+        normalised = _number(_first(part, "normalised", "normalized", "score"))
+        points = _number(_first(part, "points", "contribution"))
+        if points is None and weight is not None and normalised is not None:
+            points = weight * normalised
+        label, unit = known.get(key, (key.replace("_", " "), ""))
+        raw = _number(_first(part, "raw", "value"))
+        if raw is not None and key in PERCENT_INPUTS:
+            raw *= 100
+        rows.append(
+            {
+                "key": key,
+                "label": _first(part, "label") or label,
+                "raw": raw,
+                "unit": _first(part, "unit") or unit,
+                "normalised": normalised,
+                "weight": weight,
+                "points": points,
+            }
+        )
+
+    total = sum(row["points"] or 0 for row in rows)
+    for row in rows:
+        row["share"] = (row["points"] or 0) / total * 100 if total > 0 else 0.0
+    return rows
+
+
+def scoring_section_context(*, user: User, account: Account) -> dict[str, Any]:
+    """Return the account's current score and its breakdown, in one query."""
+    score = (
+        AccountScore.objects.filter(account=account, run__is_current=True)
+        .select_related("run", "run__scoring_model")
+        .first()
+    )
+    if score is None:
+        return {"score": None}
+
+    components = score.components or {}
+    model = score.run.scoring_model
+    return {
+        "score": score,
+        "run": score.run,
+        "performance_rows": score_component_rows(
+            components=components, axis="performance", scoring_model=model
+        ),
+        "potential_rows": score_component_rows(
+            components=components, axis="potential", scoring_model=model
+        ),
+        "peer_group": peer_group_description(components.get("peer_group")),
+    }
+
+
+def peer_group_description(peer_group: Any) -> str:
+    """Return the peer group of the wallet estimate in words."""
+    if not peer_group:
+        return ""
+    if not isinstance(peer_group, dict):
+        return str(peer_group)
+
+    level = str(peer_group.get("level", ""))
+    words = PEER_LEVELS.get(level, level)
+    facts = []
+    if level in {"sector_size", "sector"} and peer_group.get("sector"):
+        facts.append(f"sector {peer_group['sector']}")
+    if level == "sector_size" and peer_group.get("size_band"):
+        facts.append(f"{peer_group['size_band']} companies")
+    peers = _number(peer_group.get("peers"))
+    if peers is not None:
+        facts.append(f"{int(peers)} peers")
+    rate = _number(peer_group.get("spend_per_musd"))
+    if rate and level != "none":
+        facts.append(f"peers spend {rate:,.0f} USD per million USD of company revenue")
+    return words + (f": {', '.join(facts)}" if facts else "")
+
+
+def scoring_section_register() -> None:
+    account_section_register(
+        AccountSection(
+            key="scoring",
+            title="Why this account scores as it does",
+            template="scoring/account_score_section.html",
+            order=10,
+            context=scoring_section_context,
+        )
+    )

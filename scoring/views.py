@@ -1,0 +1,91 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from scoring import selectors
+from scoring.models import AccountScore, ScoreRun
+from scoring.services import score_run_request
+
+
+def _can_recompute(user: object) -> bool:
+    return bool(getattr(user, "is_ops", False) or getattr(user, "is_manager", False))
+
+
+def _run_state(run: ScoreRun | None) -> dict[str, object] | None:
+    if run is None:
+        return None
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "progress": run.progress,
+        "is_current": run.is_current,
+        "message": run.message,
+    }
+
+
+@login_required
+@require_GET
+def portfolio(request: HttpRequest) -> HttpResponse:
+    run = selectors.score_run_current()
+    pending = selectors.score_run_pending()
+    scores = (
+        selectors.account_score_list_for_user(user=request.user, run=run) if run else []
+    )
+    figure = (
+        selectors.quadrant_figure_for_user(user=request.user, run=run) if run else None
+    )
+    table = selectors.portfolio_table(
+        scores=scores,
+        quadrant=request.GET.get("quadrant", ""),
+        tier=request.GET.get("tier", ""),
+        sector=request.GET.get("sector", ""),
+        search=request.GET.get("q", ""),
+        sort=request.GET.get("sort", "name"),
+    )
+
+    return render(
+        request,
+        "scoring/portfolio.html",
+        {
+            "run": run,
+            "pending": pending,
+            "pending_state": _run_state(pending),
+            "scores": scores,
+            "table": table,
+            "figure": figure,
+            "hidden_gold": selectors.hidden_gold_list(scores=scores),
+            "sectors": sorted({score.account.sector for score in scores}),
+            "quadrants": AccountScore.Quadrant.choices,
+            "tiers": AccountScore.Tier.choices,
+            "can_recompute": _can_recompute(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def run_create(request: HttpRequest) -> HttpResponse:
+    if not _can_recompute(request.user):
+        raise PermissionDenied("Only sales ops and managers recompute scores.")
+
+    run = score_run_request(trigger="manual", user=request.user)
+
+    messages.info(request, f"Score run {run.pk} requested.")
+    return redirect("scoring:portfolio")
+
+
+@login_required
+@require_GET
+def run_progress(request: HttpRequest) -> JsonResponse:
+    pending = selectors.score_run_pending()
+    current = selectors.score_run_current()
+    return JsonResponse(
+        {
+            "pending": _run_state(pending),
+            "current": _run_state(current),
+        }
+    )

@@ -1,0 +1,79 @@
+// The portfolio page: the quadrant chart, click-through to accounts, and
+// the progress of a requested score run.
+(function () {
+  "use strict";
+
+  function accountIdOf(point) {
+    var data = point.customdata;
+    if (Array.isArray(data)) {
+      data = data[0];
+    }
+    if (data && typeof data === "object") {
+      data = data.id || data.account_id;
+    }
+    return data;
+  }
+
+  function drawQuadrant() {
+    var holder = document.getElementById("quadrant");
+    var source = document.getElementById("quadrant-figure");
+    if (!holder || !source || !window.Plotly) {
+      return;
+    }
+    var figure = JSON.parse(source.textContent);
+    if (!figure) {
+      return;
+    }
+    var layout = Object.assign({}, figure.layout || {}, { autosize: true });
+    delete layout.width;
+    delete layout.height;
+    window.Plotly.newPlot(holder, figure.data || [], layout, {
+      displayModeBar: false,
+      responsive: true
+    });
+    holder.on("plotly_click", function (event) {
+      var id = event.points.length ? accountIdOf(event.points[0]) : null;
+      if (id) {
+        window.location.href = "/accounts/" + encodeURIComponent(id) + "/";
+      }
+    });
+  }
+
+  function watchRun() {
+    var source = document.getElementById("pending-run");
+    var box = document.getElementById("run-pending");
+    var holder = document.getElementById("progress-url");
+    if (!source || !box || !holder) {
+      return;
+    }
+    var pending = JSON.parse(source.textContent);
+    if (!pending) {
+      return;
+    }
+    var url = holder.getAttribute("data-url");
+
+    function poll() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (state) {
+          if (!state.pending) {
+            // The run finished (or failed): the page shows its outcome.
+            window.location.reload();
+            return;
+          }
+          document.getElementById("run-status").textContent =
+            state.pending.status_label.toLowerCase();
+          document.getElementById("run-progress").value = state.pending.progress;
+          document.getElementById("run-percent").textContent = state.pending.progress;
+          window.setTimeout(poll, 2000);
+        })
+        .catch(function () { window.setTimeout(poll, 5000); });
+    }
+    window.setTimeout(poll, 1000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    drawQuadrant();
+    watchRun();
+  });
+})();

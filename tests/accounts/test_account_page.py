@@ -1,0 +1,176 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Opportunity
+from scoring.models import AccountScore, ScoreRun, ScoringModel
+from tests.accounts.factories import (
+    AccountFactory,
+    ProductFactory,
+    RevenueLineFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings) -> None:
+    """Serve static names as they are: the tests run no collectstatic."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+
+
+def won(account, product, value: str, number: int) -> Opportunity:
+    return Opportunity.objects.create(
+        external_id=f"{account.pk}-{number}",
+        account=account,
+        product=product,
+        stage=Opportunity.Stage.WON,
+        closed_on=datetime.date(2017, 3, 1),
+        close_value=Decimal(value),
+    )
+
+
+def test_another_account_answers_404(client, outsider, account):
+    client.force_login(outsider)
+
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    assert response.status_code == 404
+
+
+def test_it_shows_the_facts_products_family_and_team(client, rep, account):
+    # given
+    bought = ProductFactory(name="GTX Basic", list_price=Decimal("550"))
+    ProductFactory(name="MG Advanced", list_price=Decimal("3393"))
+    RevenueLineFactory(account=account, product=bought, amount=Decimal("1200"))
+    visible_child = AccountFactory(name="Child Visible", parent=account)
+    visible_child.team_members.add(rep)
+    AccountFactory(name="Child Hidden", parent=account)
+    client.force_login(rep)
+
+    # when
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    # then
+    html = response.content.decode()
+    overview = response.context["overview"]
+    assert [p.name for p in overview.products_bought] == ["GTX Basic"]
+    assert [p.name for p in overview.products_not_bought] == ["MG Advanced"]
+    assert "3,393 USD" in html
+    assert reverse("accounts:detail", args=[visible_child.pk]) in html
+    assert "Child Hidden" in html
+    assert "not in your accounts" in html
+    assert rep.display_name in html
+    assert 'id="revenue-data"' in html
+
+
+def test_won_revenue_equals_the_sum_of_won_close_values(client, rep, account):
+    product = ProductFactory(name="GTX Pro")
+    won(account, product, "4514", 1)
+    won(account, product, "1054", 2)
+    Opportunity.objects.create(
+        external_id="lost-1",
+        account=account,
+        product=product,
+        stage=Opportunity.Stage.LOST,
+        close_value=Decimal("0"),
+    )
+    Opportunity.objects.create(
+        external_id="open-1",
+        account=account,
+        product=product,
+        stage=Opportunity.Stage.ENGAGING,
+    )
+    client.force_login(rep)
+
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    assert response.context["overview"].won_revenue == Decimal("5568")
+    assert response.context["overview"].open_deals == 1
+    assert "5,568 USD" in response.content.decode()
+
+
+def test_it_explains_the_current_score(client, rep, account):
+    model = ScoringModel.objects.filter(is_active=True).first()
+    model = model or ScoringModel.objects.create(name="Default", is_active=True)
+    run = ScoreRun.objects.create(
+        scoring_model=model, status=ScoreRun.Status.SUCCEEDED, is_current=True
+    )
+    AccountScore.objects.create(
+        run=run,
+        account=account,
+        performance=60.0,
+        potential=80.0,
+        quadrant=AccountScore.Quadrant.GROW,
+        tier=AccountScore.Tier.B,
+        ttm_revenue=Decimal("10000"),
+        components={
+            "performance": {
+                "ttm_revenue": {
+                    "raw": 10000.0,
+                    "normalised": 80.0,
+                    "weight": 50.0,
+                    "points": 40.0,
+                },
+                "growth": {
+                    "raw": 0.1,
+                    "normalised": 40.0,
+                    "weight": 50.0,
+                    "points": 20.0,
+                },
+            },
+            "potential": {},
+            "peer_group": {"level": "sector", "sector": "retail", "peers": 7},
+        },
+    )
+    client.force_login(rep)
+
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    html = response.content.decode()
+    assert "Why this account scores as it does" in html
+    assert "Trailing-12-month won revenue" in html
+    assert "67 %" in html  # 40 of the 60 performance points
+    assert "10.0 %" in html  # growth shown as a percentage
+    assert "sector retail, 7 peers" in html
+
+
+@pytest.mark.parametrize("lines", [2, 40])
+def test_the_page_runs_a_fixed_number_of_queries(client, rep, account, lines):
+    products = [ProductFactory(name=f"P{index}") for index in range(4)]
+    for index in range(lines):
+        RevenueLineFactory(
+            account=account,
+            product=products[index % 4],
+            quarter_start=datetime.date(2010 + index // 4, 1, 1),
+        )
+        won(account, products[index % 4], "10", index)
+    for index in range(lines // 2):
+        child = AccountFactory(name=f"Child {index}", parent=account)
+        if index % 2:
+            child.team_members.add(rep)
+    for index in range(lines // 4):
+        account.team_members.add(UserFactory(username=f"teammate{index}"))
+    client.force_login(rep)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    assert response.status_code == 200
+    assert len(response.context["overview"].revenue_by_quarter) == lines
+    assert len(queries) == ACCOUNT_QUERIES, [q["sql"] for q in queries]
+
+
+# Session, user, account, revenue, products, relatives, visible relatives,
+# team, deals, then one per registered section that is not ours.
+ACCOUNT_QUERIES = 10

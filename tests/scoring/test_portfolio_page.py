@@ -1,0 +1,213 @@
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Account
+from scoring.models import AccountScore, ScoreRun, ScoringModel
+from tests.accounts.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings) -> None:
+    """Serve static names as they are: the tests run no collectstatic."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+
+
+def current_run() -> ScoreRun:
+    model = ScoringModel.objects.filter(is_active=True).first()
+    model = model or ScoringModel.objects.create(name="Default", is_active=True)
+    return ScoreRun.objects.create(
+        scoring_model=model,
+        status=ScoreRun.Status.SUCCEEDED,
+        is_current=True,
+        figure={"data": [], "layout": {"xaxis": {"title": {"text": "Performance"}}}},
+    )
+
+
+def score(run: ScoreRun, account: Account, **values: object) -> AccountScore:
+    fields = {
+        "performance": 40.0,
+        "potential": 40.0,
+        "quadrant": AccountScore.Quadrant.MONITOR,
+        "tier": AccountScore.Tier.C,
+        "ttm_revenue": Decimal("1000"),
+        "components": {},
+        **values,
+    }
+    return AccountScore.objects.create(run=run, account=account, **fields)
+
+
+def store_figure(run: ScoreRun) -> None:
+    """Store a figure shaped as the worker stores it: account ids as customdata."""
+    scores = list(run.scores.select_related("account"))
+    run.figure = {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [s.performance for s in scores],
+                "y": [s.potential for s in scores],
+                "text": [s.account.name for s in scores],
+                "customdata": [s.account_id for s in scores],
+            }
+        ],
+        "layout": {},
+    }
+    run.save()
+
+
+def chart_account_ids(html: str) -> set[int]:
+    payload = re.search(
+        r'<script id="quadrant-figure" type="application/json">(.*?)</script>',
+        html,
+        re.S,
+    )
+    figure = json.loads(payload.group(1))
+    return {point for trace in figure["data"] for point in trace["customdata"]}
+
+
+def test_a_rep_sees_only_their_accounts_in_the_table_chart_and_panel(
+    client, rep, outsider, account
+):
+    # given
+    run = current_run()
+    other = AccountFactory(name="Zeta Other")
+    other.team_members.add(outsider)
+    score(run, account, potential=90.0, tier=AccountScore.Tier.B)
+    score(run, other, potential=95.0, tier=AccountScore.Tier.C)
+    store_figure(run)
+    client.force_login(rep)
+
+    # when
+    response = client.get(reverse("scoring:portfolio"))
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Acme Corporation" in html
+    assert "Zeta Other" not in html
+    assert chart_account_ids(html) == {account.pk}
+
+
+def test_a_manager_sees_their_reps_accounts(client, manager, rep, outsider, account):
+    run = current_run()
+    other = AccountFactory(name="Zeta Other")
+    other.team_members.add(outsider)
+    score(run, account)
+    score(run, other)
+    store_figure(run)
+    client.force_login(manager)
+
+    html = client.get(reverse("scoring:portfolio")).content.decode()
+
+    assert "Acme Corporation" in html
+    assert "Zeta Other" not in html
+    assert chart_account_ids(html) == {account.pk}
+
+
+def test_hidden_gold_lists_b_and_c_accounts_with_top_quarter_potential(
+    client, executive
+):
+    run = current_run()
+    # The top quarter of 10, 20, 30, 95, 96 starts at 95.
+    potentials = {
+        "A1": (95.0, "A"),
+        "B1": (96.0, "B"),
+        "C1": (10.0, "C"),
+        "C2": (20.0, "C"),
+        "C3": (30.0, "C"),
+    }
+    for name, (potential, tier) in potentials.items():
+        score(run, AccountFactory(name=name), potential=potential, tier=tier)
+    client.force_login(executive)
+
+    response = client.get(reverse("scoring:portfolio"))
+
+    gold = [g.score.account.name for g in response.context["hidden_gold"]]
+    assert gold == ["B1"]
+    assert "Tier B on revenue alone" in response.content.decode()
+
+
+def test_the_table_filters_and_sorts(client, executive):
+    run = current_run()
+    score(run, AccountFactory(name="Alpha", sector="retail"), performance=10.0)
+    score(run, AccountFactory(name="Beta", sector="medical"), performance=80.0)
+    score(run, AccountFactory(name="Gamma", sector="retail"), performance=50.0)
+    client.force_login(executive)
+
+    by_sector = client.get(reverse("scoring:portfolio"), {"sector": "retail"})
+    by_performance = client.get(reverse("scoring:portfolio"), {"sort": "-performance"})
+    by_name = client.get(reverse("scoring:portfolio"), {"q": "amm"})
+
+    names = [s.account.name for s in by_sector.context["table"]]
+    assert names == ["Alpha", "Gamma"]
+    names = [s.account.name for s in by_performance.context["table"]]
+    assert names == ["Beta", "Gamma", "Alpha"]
+    assert [s.account.name for s in by_name.context["table"]] == ["Gamma"]
+
+
+def test_with_no_score_it_says_what_to_do(client, ops):
+    client.force_login(ops)
+
+    response = client.get(reverse("scoring:portfolio"))
+
+    assert "Nothing scored yet" in response.content.decode()
+    assert "Recompute scores" in response.content.decode()
+
+
+def test_a_rep_cannot_request_a_run(client, rep):
+    client.force_login(rep)
+
+    response = client.post(reverse("scoring:run_create"))
+
+    assert response.status_code == 403
+
+
+def test_the_progress_endpoint_reports_the_pending_run(client, manager):
+    current_run()
+    model = ScoringModel.objects.get(is_active=True)
+    pending = ScoreRun.objects.create(
+        scoring_model=model, status=ScoreRun.Status.RUNNING, progress=40
+    )
+    client.force_login(manager)
+
+    state = client.get(reverse("scoring:run_progress")).json()
+
+    assert state["pending"]["id"] == pending.pk
+    assert state["pending"]["progress"] == 40
+    assert state["current"]["is_current"] is True
+
+
+@pytest.mark.parametrize("size", [3, 60])
+def test_the_page_runs_a_fixed_number_of_queries(client, manager, rep, size):
+    run = current_run()
+    for index in range(size):
+        account = AccountFactory(name=f"Account {index:03}")
+        account.team_members.add(rep)
+        score(run, account, potential=float(index), tier="BC"[index % 2])
+    store_figure(run)
+    client.force_login(manager)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("scoring:portfolio"))
+
+    assert response.status_code == 200
+    assert len(response.context["scores"]) == size
+    assert len(queries) == PORTFOLIO_QUERIES, [q["sql"] for q in queries]
+
+
+# Session, user, current run, pending run (and the current run again inside
+# it), visible scores, visible ids for the chart.
+PORTFOLIO_QUERIES = 7
