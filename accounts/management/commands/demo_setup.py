@@ -1,0 +1,80 @@
+"""Load the bundled data set, score it, and create the demo logins."""
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
+
+from accounts.models import Team, User
+from accounts.services import maven_import_directory
+from scoring.models import ScoreRun
+from scoring.services import score_run_request
+
+DEMO_PASSWORD = "lode-demo-2026"
+
+
+class Command(BaseCommand):
+    help = "Import the bundled CRM data, score it and create demo logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+        job = maven_import_directory(keep_good_rows=True)
+        self.stdout.write(
+            f"Import {job.pk}: {job.status}, {len(job.issues)} rows reported"
+            f"{': ' + job.error if job.error else ''}"
+        )
+
+        run = score_run_request(trigger="demo")
+        run.refresh_from_db()
+        if run.status != ScoreRun.Status.SUCCEEDED or not run.is_current:
+            raise CommandError(f"Score run {run.pk} ended {run.status}: {run.message}")
+        self.stdout.write(f"Score run {run.pk}: {run.accounts_scored} accounts scored")
+
+        logins = self._logins()
+        self.stdout.write(
+            f"Ready in {time.monotonic() - started:.1f} s. "
+            f"Log in at http://127.0.0.1:8000 with password {DEMO_PASSWORD} as:"
+        )
+        for username, what in logins:
+            self.stdout.write(f"  {username:<24} {what}")
+
+    def _logins(self) -> list[tuple[str, str]]:
+        ops = self._user("ops", role=User.Role.OPS, first_name="Sales", last_name="Ops")
+        executive = self._user(
+            "exec", role=User.Role.EXECUTIVE, first_name="Erin", last_name="Executive"
+        )
+        team = (
+            Team.objects.filter(manager__isnull=False)
+            .annotate(
+                accounts=Count("members__account_memberships__account", distinct=True)
+            )
+            .order_by("-accounts", "name")
+            .select_related("manager")
+            .first()
+        )
+        logins = [(ops.username, "sales ops: sees all, imports, recomputes")]
+        logins.append((executive.username, "executive: reads every account"))
+        if team is None:
+            return logins
+
+        manager = team.manager
+        rep = (
+            team.members.filter(role=User.Role.REP)
+            .annotate(accounts=Count("account_memberships"))
+            .order_by("-accounts", "username")
+            .first()
+        )
+        for person in filter(None, [manager, rep]):
+            person.set_password(DEMO_PASSWORD)
+            person.save(update_fields=["password"])
+        logins.append((manager.username, f"manager of {team.name}"))
+        if rep is not None:
+            logins.append((rep.username, f"rep on {team.name}: sees own accounts"))
+        return logins
+
+    def _user(self, username: str, **fields: Any) -> User:
+        user, _ = User.objects.update_or_create(username=username, defaults=fields)
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        return user
