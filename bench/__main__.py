@@ -42,6 +42,7 @@ def database_benchmarks(
 
     from bench.import_bench import import_benchmark
     from bench.pages_bench import pages_benchmark
+    from bench.run_bench import score_run_benchmark
 
     database = settings.DATABASES["default"]
     if connection.vendor == "postgresql":
@@ -56,9 +57,10 @@ def database_benchmarks(
         },
     }
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    label = f"SQLite {connection.Database.sqlite_version}"
     if connection.vendor == "postgresql":
         label = f"PostgreSQL {connection.pg_version // 10000}"
+    else:
+        label = f"SQLite {connection.Database.sqlite_version}"
     figures: list[Figure] = []
     try:
         if "import" in only or "pages" in only:
@@ -66,6 +68,10 @@ def database_benchmarks(
             for figure in figures:
                 say(figure.line())
         if "pages" in only:
+            run_figures = score_run_benchmark()
+            for figure in run_figures:
+                say(figure.line())
+            figures += run_figures
             page_figures = pages_benchmark(requests=requests)
             for figure in page_figures:
                 say(figure.line())
