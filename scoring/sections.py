@@ -11,7 +11,7 @@ from scoring.models import AccountScore, ScoringModel
 AXES: dict[str, list[tuple[str, str, str]]] = {
     "performance": [
         ("ttm_revenue", "Trailing-12-month won revenue", "USD"),
-        ("growth", "Growth on the 12 months before", "%"),
+        ("growth", "Growth on the 12 months before (symmetric)", "%"),
         ("breadth", "Share of the catalogue bought", "%"),
     ],
     "potential": [
