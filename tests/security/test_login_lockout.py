@@ -1,0 +1,83 @@
+import pytest
+from django.test import Client, override_settings
+
+from accounts.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def fail_login(client: Client, username: str, address: str = "10.0.0.1") -> int:
+    response = client.post(
+        "/login/",
+        {"username": username, "password": "wrong"},
+        REMOTE_ADDR=address,
+    )
+    return response.status_code
+
+
+@override_settings(LOGIN_LOCKOUT_FAILURES=3)
+def test_it_locks_an_account_after_repeated_failures(client, rep):
+    # given
+    for _ in range(3):
+        assert fail_login(client, "rita") == 200
+
+    # when: the right password now
+    response = client.post(
+        "/login/", {"username": "rita", "password": "password"}, REMOTE_ADDR="10.0.0.2"
+    )
+
+    # then
+    assert response.status_code == 429
+    assert "Too many failed logins" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.LOGIN_FAILED, actor_label="rita"
+        ).count()
+        == 3
+    )
+    locked = AuditEvent.objects.get(action=AuditEvent.Action.LOGIN_LOCKED)
+    assert locked.actor_label == "rita"
+    assert locked.ip_address == "10.0.0.1"
+
+
+@override_settings(LOGIN_LOCKOUT_FAILURES=3)
+def test_the_lockout_also_covers_the_admin_login(client, rep):
+    for _ in range(3):
+        fail_login(client, "rita")
+
+    assert not Client().login(username="rita", password="password")
+
+
+@override_settings(LOGIN_LOCKOUT_FAILURES=100, LOGIN_LOCKOUT_ADDRESS_FAILURES=4)
+def test_it_locks_an_address_that_tries_many_accounts(client, rep):
+    for name in ["a", "b", "c", "d"]:
+        fail_login(client, name, address="10.9.9.9")
+
+    from_there = client.post(
+        "/login/", {"username": "rita", "password": "password"}, REMOTE_ADDR="10.9.9.9"
+    )
+    from_elsewhere = Client().post(
+        "/login/", {"username": "rita", "password": "password"}, REMOTE_ADDR="10.1.1.1"
+    )
+
+    assert from_there.status_code == 429
+    assert from_elsewhere.status_code == 302
+
+
+@override_settings(LOGIN_LOCKOUT_FAILURES=3)
+def test_a_good_login_resets_the_account_counter_and_is_audited(client, rep):
+    fail_login(client, "rita")
+    fail_login(client, "rita")
+
+    response = client.post("/login/", {"username": "rita", "password": "password"})
+    client.logout()
+    fail_login(client, "rita")
+    fail_login(client, "rita")
+    again = client.post("/login/", {"username": "rita", "password": "password"})
+
+    assert response.status_code == 302
+    assert again.status_code == 302
+    login = AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN).first()
+    assert login.actor == rep
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGOUT).exists()
