@@ -423,3 +423,19 @@ def _write(tables: importing.MavenTables, report: Progress) -> dict:
     )
     counts["account_team_members"] = _summary(total, created, updated)
     return counts
+
+
+def import_job_progress(*, job: ImportJob) -> dict[str, object]:
+    """Return the job's progress, live from the cache while it writes."""
+    percent, message = job.progress, job.progress_message
+    if not job.is_finished:
+        percent, message = cache.get(
+            import_progress_cache_key(job.pk), (percent, message)
+        )
+    return {
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "progress": percent,
+        "message": message,
+        "finished": job.is_finished,
+    }
