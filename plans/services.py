@@ -122,6 +122,8 @@ def _check_same_plan(item: models.Model, values: Mapping[str, Any]) -> None:
     for name, value in values.items():
         linked = value if isinstance(value, list | tuple) else [value]
         for target in linked:
+            if target is None:
+                continue
             if isinstance(target, Strategy | Pursuit) and target.plan_id != plan.pk:
                 raise PlanError(f"{target} belongs to another plan.")
             account_id = getattr(target, "account_id", None)

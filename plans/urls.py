@@ -1,4 +1,12 @@
+from django.urls import path
+
+from plans import views
 
 app_name = "plans"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.plan_list, name="list"),
+    path("<int:pk>/", views.plan_detail_view, name="detail"),
+    path("account/<int:account_pk>/", views.plan_for_account, name="account"),
+    path("account/<int:account_pk>/start/", views.plan_create_view, name="create"),
+]

@@ -1,0 +1,47 @@
+import pytest
+
+from accounts.models import Account, User
+from plans.models import Plan, Pursuit
+from plans.services import plan_create, pursuit_create, strategy_create
+from tests.accounts.factories import ProductFactory
+from tests.plans.factories import gated_template
+
+
+@pytest.fixture(autouse=True)
+def plain_static(settings: object) -> None:
+    """Serve static names as they are: the tests run no collectstatic."""
+    settings.STORAGES = {  # type: ignore[attr-defined]
+        **settings.STORAGES,  # type: ignore[attr-defined]
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+
+
+@pytest.fixture
+def plan(rep: User, account: Account) -> Plan:
+    return plan_create(user=rep, account=account, fiscal_year=2026)
+
+
+@pytest.fixture
+def strategy(rep: User, plan: Plan) -> object:
+    return strategy_create(
+        user=rep,
+        plan=plan,
+        values={"title": "Grow in Asia", "kind": "strategy", "description": "Asia."},
+    )
+
+
+@pytest.fixture
+def pursuit(rep: User, plan: Plan, strategy: object) -> Pursuit:
+    return pursuit_create(
+        user=rep,
+        plan=plan,
+        template=gated_template(),
+        values={
+            "name": "Asia rollout",
+            "product": ProductFactory(name="GTX Pro"),
+            "strategy": strategy,
+            "amount": 50000,
+        },
+    )
