@@ -49,6 +49,21 @@ def eager_tasks() -> Iterator[None]:
     celery_app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
 
 
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings: object) -> None:
+    """Serve static files from the source folders, as the demo does.
+
+    Production collects them into a hashed manifest first; tests render pages
+    without running collectstatic.
+    """
+    settings.STORAGES = {  # type: ignore[attr-defined]
+        **settings.STORAGES,  # type: ignore[attr-defined]
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+
+
 @pytest.fixture
 def postgres(db: None) -> None:
     require_service(
