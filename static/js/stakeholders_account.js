@@ -1,0 +1,504 @@
+// Stakeholders at one account: org chart, influence map and in-page edits.
+// Both charts are hand-drawn SVG laid out on a grid, so labels never overlap
+// however many people there are; they redraw when the width changes.
+(function () {
+  "use strict";
+
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var SENTIMENT_COLOURS = {
+    "-2": "#b42318",
+    "-1": "#e8833a",
+    "0": "#9aa5b1",
+    "1": "#7cb342",
+    "2": "#2e7d32"
+  };
+  var KIND_CLASSES = { influences: "influences", allied: "allied", conflicts: "conflicts" };
+
+  function svgElement(name, attributes, parent) {
+    var node = document.createElementNS(SVG_NS, name);
+    Object.keys(attributes || {}).forEach(function (key) {
+      node.setAttribute(key, attributes[key]);
+    });
+    if (parent) {
+      parent.appendChild(node);
+    }
+    return node;
+  }
+
+  // Add a text node cut with an ellipsis to fit maxWidth; the full text
+  // stays available as a tooltip.
+  function fittedText(parent, text, attributes, maxWidth) {
+    var node = svgElement("text", attributes, parent);
+    node.textContent = text;
+    var title = svgElement("title", {}, node);
+    title.textContent = text;
+    var shown = text;
+    while (shown.length > 1 && node.getComputedTextLength() > maxWidth) {
+      shown = shown.slice(0, -1);
+      node.firstChild.nodeValue = shown.replace(/\s+$/, "") + "…";
+    }
+    return node;
+  }
+
+  function clear(svg) {
+    while (svg.firstChild) {
+      svg.removeChild(svg.firstChild);
+    }
+  }
+
+  function availableWidth(svg) {
+    var holder = svg.parentNode;
+    return Math.max(260, holder.clientWidth - 2);
+  }
+
+  function drawOrgChart(svg, graph) {
+    clear(svg);
+    var width = availableWidth(svg);
+    var byId = {};
+    var children = {};
+    graph.people.forEach(function (person) {
+      byId[person.id] = person;
+      children[person.id] = [];
+    });
+    graph.people.forEach(function (person) {
+      if (person.reportsTo !== null && byId[person.reportsTo]) {
+        children[person.reportsTo].push(person);
+      }
+    });
+    var rows = [];
+    var placed = {};
+    function walk(person, depth, parentRow) {
+      if (placed[person.id] !== undefined) {
+        return;
+      }
+      placed[person.id] = rows.length;
+      rows.push({ person: person, depth: depth, parentRow: parentRow });
+      var row = rows.length - 1;
+      children[person.id].forEach(function (child) {
+        walk(child, depth + 1, row);
+      });
+    }
+    graph.people.forEach(function (person) {
+      if (person.reportsTo === null || !byId[person.reportsTo]) {
+        walk(person, 0, null);
+      }
+    });
+    // People on a loop have no top; start from each so all are drawn.
+    graph.people.forEach(function (person) {
+      walk(person, 0, null);
+    });
+
+    if (!rows.length) {
+      svg.setAttribute("width", width);
+      svg.setAttribute("height", 40);
+      var empty = svgElement("text", { x: 8, y: 24, "class": "empty" }, svg);
+      empty.textContent = "No one yet.";
+      return;
+    }
+
+    var rowHeight = 46;
+    var maxDepth = Math.max.apply(null, rows.map(function (row) { return row.depth; }));
+    var indent = maxDepth ? Math.min(24, Math.max(8, (width - 220) / maxDepth)) : 0;
+    var height = rows.length * rowHeight + 6;
+    svg.setAttribute("width", width);
+    svg.setAttribute("height", height);
+    svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+
+    var lines = svgElement("g", { "class": "connectors" }, svg);
+    rows.forEach(function (row, index) {
+      var x = 4 + row.depth * indent;
+      var y = 4 + index * rowHeight;
+      var person = row.person;
+      if (row.parentRow !== null) {
+        var parent = rows[row.parentRow];
+        var px = 4 + parent.depth * indent + 8;
+        var py = 4 + row.parentRow * rowHeight + 38;
+        svgElement("path", {
+          d: "M" + px + " " + py + " V" + (y + 19) + " H" + x
+        }, lines);
+      }
+      var boxWidth = Math.min(340, width - x - 4);
+      var group = svgElement("g", {
+        "class": "org-node" + (person.inLoop ? " in-loop" : ""),
+        "data-person": person.id,
+        transform: "translate(" + x + "," + y + ")"
+      }, svg);
+      svgElement("rect", { width: boxWidth, height: 38, rx: 5 }, group);
+      svgElement("rect", {
+        "class": "stripe", width: 5, height: 38, rx: 2,
+        fill: SENTIMENT_COLOURS[String(person.sentiment)]
+      }, group);
+      var nameWidth = boxWidth - 16 - (person.inLoop ? 40 : 0);
+      fittedText(group, person.name, { x: 12, y: 16, "class": "name" }, nameWidth);
+      var detail = [person.title || person.seniority, person.owner ? "owner " + person.owner : "no owner"]
+        .filter(Boolean).join(" · ");
+      fittedText(group, detail, { x: 12, y: 31, "class": "detail" }, boxWidth - 16);
+      if (person.inLoop) {
+        var mark = svgElement("text", { x: boxWidth - 8, y: 16, "class": "loop-mark", "text-anchor": "end" }, group);
+        mark.textContent = "loop";
+      }
+    });
+    if (graph.loops.length) {
+      svg.setAttribute("aria-label", "Org chart; the recorded reporting line holds a loop, marked in red");
+    }
+  }
+
+  function drawInfluenceMap(svg, graph) {
+    clear(svg);
+    var width = availableWidth(svg);
+    var bandLabel = 58;
+    var cellHeight = 76;
+    var columns = Math.max(1, Math.floor((width - bandLabel) / 150));
+    var cellWidth = (width - bandLabel) / columns;
+    var positions = {};
+    var bands = [];
+    var top = 0;
+    for (var level = 5; level >= 1; level -= 1) {
+      var members = graph.people.filter(function (person) { return person.influence === level; });
+      members.sort(function (a, b) {
+        return (a.department || "").localeCompare(b.department || "") || a.name.localeCompare(b.name);
+      });
+      var rowsNeeded = Math.max(1, Math.ceil(members.length / columns));
+      var bandHeight = members.length ? rowsNeeded * cellHeight : 26;
+      bands.push({ level: level, top: top, height: bandHeight, members: members });
+      members.forEach(function (person, index) {
+        positions[person.id] = {
+          x: bandLabel + (index % columns + 0.5) * cellWidth,
+          y: top + Math.floor(index / columns) * cellHeight + 26,
+          r: 5 + person.influence * 3,
+          person: person
+        };
+      });
+      top += bandHeight;
+    }
+    var height = top + 4;
+    svg.setAttribute("width", width);
+    svg.setAttribute("height", height);
+    svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+
+    var defs = svgElement("defs", {}, svg);
+    var marker = svgElement("marker", {
+      id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5,
+      markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse"
+    }, defs);
+    svgElement("path", { d: "M0 0 L10 5 L0 10 z", "class": "arrow-head" }, marker);
+
+    var bandLayer = svgElement("g", { "class": "bands" }, svg);
+    bands.forEach(function (band, index) {
+      svgElement("rect", {
+        x: 0, y: band.top, width: width, height: band.height,
+        "class": index % 2 ? "band odd" : "band"
+      }, bandLayer);
+      var label = svgElement("text", { x: 6, y: band.top + 16, "class": "band-label" }, bandLayer);
+      label.textContent = "Influence " + band.level;
+    });
+
+    var linkLayer = svgElement("g", { "class": "links" }, svg);
+    graph.links.forEach(function (link) {
+      var from = positions[link.source];
+      var to = positions[link.target];
+      if (!from || !to) {
+        return;
+      }
+      var dx = to.x - from.x;
+      var dy = to.y - from.y;
+      var length = Math.sqrt(dx * dx + dy * dy) || 1;
+      // Stop at the circles' edges so the arrow head stays visible.
+      var sx = from.x + dx / length * from.r;
+      var sy = from.y + dy / length * from.r;
+      var ex = to.x - dx / length * (to.r + 2);
+      var ey = to.y - dy / length * (to.r + 2);
+      var bend = Math.min(40, length / 5);
+      var cx = (sx + ex) / 2 - dy / length * bend;
+      var cy = (sy + ey) / 2 + dx / length * bend;
+      var path = svgElement("path", {
+        d: "M" + sx + " " + sy + " Q" + cx + " " + cy + " " + ex + " " + ey,
+        "class": "link " + (KIND_CLASSES[link.kind] || ""),
+        "stroke-width": 1 + link.strength,
+        "data-link": link.id
+      }, linkLayer);
+      if (link.kind === "influences") {
+        path.setAttribute("marker-end", "url(#arrow)");
+      }
+      var title = svgElement("title", {}, path);
+      title.textContent = from.person.name + " " + link.kindLabel.toLowerCase() + " " + to.person.name;
+    });
+
+    var nodeLayer = svgElement("g", { "class": "nodes" }, svg);
+    Object.keys(positions).forEach(function (id) {
+      var spot = positions[id];
+      var person = spot.person;
+      var group = svgElement("g", { "class": "map-node", "data-person": person.id }, nodeLayer);
+      svgElement("circle", {
+        cx: spot.x, cy: spot.y, r: spot.r,
+        fill: SENTIMENT_COLOURS[String(person.sentiment)]
+      }, group);
+      var tip = svgElement("title", {}, group);
+      tip.textContent = person.name + " — " + (person.title || "no title") + "; " +
+        person.sentimentLabel.toLowerCase() + ", influence " + person.influence + "/5";
+      fittedText(group, person.name, {
+        x: spot.x, y: spot.y + 5 * 3 + 16 + 2, "text-anchor": "middle", "class": "name label"
+      }, cellWidth - 10);
+      fittedText(group, person.owner ? "owner " + person.owner : "no owner", {
+        x: spot.x, y: spot.y + 5 * 3 + 30 + 2, "text-anchor": "middle",
+        "class": person.owner ? "owner label" : "owner label none"
+      }, cellWidth - 10);
+    });
+  }
+
+  function graphData(root) {
+    var source = root.querySelector("#stakeholder-graph") || document.getElementById("stakeholder-graph");
+    return source ? JSON.parse(source.textContent) : { people: [], links: [], loops: [] };
+  }
+
+  function draw(root) {
+    var graph = graphData(root);
+    var org = root.querySelector("#org-chart");
+    var map = root.querySelector("#influence-map");
+    if (org) {
+      drawOrgChart(org, graph);
+    }
+    if (map) {
+      drawInfluenceMap(map, graph);
+    }
+  }
+
+  // Forms
+
+  function formValues(form) {
+    var values = {};
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field.type === "submit" || field.type === "button") {
+        return;
+      }
+      if (field.type === "checkbox") {
+        values[field.name] = field.checked;
+      } else if (field.multiple) {
+        values[field.name] = Array.prototype.filter.call(field.options, function (option) {
+          return option.selected;
+        }).map(function (option) { return option.value; });
+      } else {
+        values[field.name] = field.value;
+      }
+    });
+    ["reports_to", "owner"].forEach(function (name) {
+      if (name in values) {
+        values[name] = values[name] === "" ? null : Number(values[name]);
+      }
+    });
+    ["sentiment", "influence", "relationship_current", "relationship_desired", "source", "target", "strength"]
+      .forEach(function (name) {
+        if (name in values && values[name] !== "") {
+          values[name] = Number(values[name]);
+        }
+      });
+    if (Array.isArray(values.stakeholders)) {
+      values.stakeholders = values.stakeholders.map(Number);
+    }
+    return values;
+  }
+
+  function send(root, method, url, body, extraHeaders) {
+    var headers = {
+      Accept: "application/json",
+      "Content-Type": "application/json",
+      "X-CSRFToken": root.dataset.csrf
+    };
+    Object.keys(extraHeaders || {}).forEach(function (key) { headers[key] = extraHeaders[key]; });
+    return fetch(url, {
+      method: method,
+      credentials: "same-origin",
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body)
+    }).then(function (response) {
+      if (response.status === 204) {
+        return { ok: true, data: null, response: response };
+      }
+      return response.json().then(function (data) {
+        return { ok: response.ok, data: data, response: response };
+      });
+    });
+  }
+
+  function errorText(data) {
+    if (!data) {
+      return "Something went wrong; try again.";
+    }
+    if (data.detail) {
+      return data.detail;
+    }
+    return Object.keys(data).map(function (key) {
+      var messages = Array.isArray(data[key]) ? data[key].join(" ") : String(data[key]);
+      return (key === "non_field_errors" ? "" : key.replace(/_/g, " ") + ": ") + messages;
+    }).join(" ");
+  }
+
+  function showError(form, text) {
+    var holder = form.querySelector(".form-error");
+    if (holder) {
+      holder.textContent = text;
+    }
+  }
+
+  function personUrl(root, id) {
+    return root.dataset.personUrl.replace(/\/0\/$/, "/" + id + "/");
+  }
+
+  function linkUrl(root, id) {
+    return root.dataset.linkDetailUrl.replace(/\/0\/$/, "/" + id + "/");
+  }
+
+  function refresh(root, openForm) {
+    return fetch(root.dataset.sectionUrl, { credentials: "same-origin" })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var fresh = holder.querySelector("#stakeholders-root");
+        root.replaceWith(fresh);
+        if (openForm) {
+          var details = fresh.querySelector("form[data-action='" + openForm + "']");
+          if (details && details.closest("details")) {
+            details.closest("details").open = true;
+          }
+        }
+        start(fresh);
+        fresh.dispatchEvent(new CustomEvent("stakeholders:refreshed", { bubbles: true }));
+      });
+  }
+
+  function fillEditForm(form, person) {
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || !(field.name in person)) {
+        return;
+      }
+      var value = person[field.name];
+      if (field.type === "checkbox") {
+        field.checked = Boolean(value);
+      } else if (field.multiple) {
+        Array.prototype.forEach.call(field.options, function (option) {
+          option.selected = value.indexOf(option.value) !== -1;
+        });
+      } else {
+        field.value = value === null || value === undefined ? "" : String(value);
+      }
+    });
+    // Nobody reports to themselves: hide their own name from the choice.
+    var reports = form.elements.reports_to;
+    Array.prototype.forEach.call(reports.options, function (option) {
+      option.hidden = option.value === String(person.id);
+    });
+    form.querySelector("[data-name]").textContent = person.name;
+    form.original = formValues(form);
+  }
+
+  // Send only what the user changed, so an untouched derived seniority
+  // keeps following the title.
+  function changedValues(form) {
+    var values = formValues(form);
+    var original = form.original || {};
+    var changed = {};
+    Object.keys(values).forEach(function (key) {
+      if (JSON.stringify(values[key]) !== JSON.stringify(original[key])) {
+        changed[key] = values[key];
+      }
+    });
+    return changed;
+  }
+
+  function start(root) {
+    draw(root);
+
+    root.addEventListener("submit", function (event) {
+      var form = event.target;
+      var action = form.dataset.action;
+      if (!action) {
+        return;
+      }
+      event.preventDefault();
+      showError(form, "");
+      var values = formValues(form);
+      var request;
+      if (action === "create-person") {
+        request = send(root, "POST", root.dataset.createUrl, values);
+      } else if (action === "create-link") {
+        request = send(root, "POST", root.dataset.linkUrl, values);
+      } else if (action === "log-activity") {
+        request = send(root, "POST", root.dataset.activityUrl, values);
+      } else if (action === "edit-person") {
+        request = send(root, "PATCH", personUrl(root, form.dataset.person), changedValues(form), {
+          "If-Match": form.dataset.etag
+        });
+      }
+      request.then(function (result) {
+        if (!result.ok) {
+          if (result.response.status === 412) {
+            showError(form, "Someone changed this person while you edited. Their version is loaded; apply your change again.");
+            fillEditForm(form, result.data.current);
+            form.dataset.etag = result.response.headers.get("ETag");
+            return;
+          }
+          showError(form, errorText(result.data));
+          return;
+        }
+        var dialog = form.closest("dialog");
+        if (dialog) {
+          dialog.close();
+        }
+        refresh(root, action === "edit-person" ? null : action);
+      }).catch(function () {
+        showError(form, "The server could not be reached; nothing was saved.");
+      });
+    });
+
+    root.addEventListener("click", function (event) {
+      var edit = event.target.closest("[data-edit]");
+      var removeLink = event.target.closest("[data-delete-link]");
+      var close = event.target.closest("[data-close]");
+      if (edit) {
+        var dialog = root.querySelector("#edit-person");
+        var form = dialog.querySelector("form");
+        send(root, "GET", personUrl(root, edit.dataset.edit)).then(function (result) {
+          if (!result.ok) {
+            return;
+          }
+          form.dataset.person = edit.dataset.edit;
+          form.dataset.etag = result.response.headers.get("ETag");
+          showError(form, "");
+          fillEditForm(form, result.data);
+          dialog.showModal();
+        });
+      } else if (removeLink) {
+        send(root, "DELETE", linkUrl(root, removeLink.dataset.deleteLink)).then(function () {
+          refresh(root, null);
+        });
+      } else if (close) {
+        close.closest("dialog").close();
+      }
+    });
+  }
+
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () {
+      var root = document.getElementById("stakeholders-root");
+      if (root) {
+        draw(root);
+      }
+    }, 150);
+  });
+
+  function boot() {
+    var root = document.getElementById("stakeholders-root");
+    if (root) {
+      start(root);
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", boot);
+  } else {
+    boot();
+  }
+}());
