@@ -155,7 +155,7 @@ def maven_import_run(*, job: ImportJob, progress: Progress | None = None) -> Imp
             counts = _write(tables, report)
             for table, file in TABLES.items():
                 counts[table]["rejected"] = rejected.get(file, 0)
-            job.counts = counts
+            job.counts = {table: counts[table] for table in TABLES}
             _finish(job, ImportJob.Status.SUCCEEDED, report, "Done")
             if any(c["created"] or c["updated"] for c in counts.values()):
                 transaction.on_commit(

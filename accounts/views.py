@@ -106,6 +106,17 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "issues_page": page,
             "action": action,
             "by_action": by_action,
+            "rejected_rows": len(
+                {
+                    (i["file"], i["line"])
+                    for i in job.issues
+                    if i["action"] == "rejected"
+                }
+            ),
+            "count_rows": [
+                (table.replace("_", " ").capitalize(), counts)
+                for table, counts in job.counts.items()
+            ],
             "can_keep_good_rows": (
                 job.status == ImportJob.Status.REJECTED
                 and bool(job.counts)
