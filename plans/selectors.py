@@ -185,23 +185,29 @@ def pursuit_progress(*, pursuit: Pursuit) -> dict[str, int]:
     from the start whose required checkpoints all carry evidence.
     """
     stages = list(pursuit.stages.all())
-    claimed = 0
+    claimed = next(
+        (
+            index
+            for index, stage in enumerate(stages, start=1)
+            if stage.pk == pursuit.current_stage_id
+        ),
+        0,
+    )
     validated = 0
-    validated_run = True
     checkpoints = 0
     checkpoints_validated = 0
-    for index, stage in enumerate(stages, start=1):
-        if stage.pk == pursuit.current_stage_id:
-            claimed = index
-        required = [c for c in stage.checkpoints.all() if c.required]
+    for stage in stages:
         checkpoints += len(stage.checkpoints.all())
         checkpoints_validated += sum(
-            1 for c in stage.checkpoints.all() if c.is_validated
+            1 for checkpoint in stage.checkpoints.all() if checkpoint.is_validated
         )
-        if validated_run and all(c.is_validated for c in required) and index < claimed:
-            validated = index
-        else:
-            validated_run = False
+    # A stage counts as validated progress once it is behind the pursuit and
+    # every required checkpoint in it, and in the stages before, has evidence.
+    for index, stage in enumerate(stages[: max(claimed - 1, 0)], start=1):
+        required = [c for c in stage.checkpoints.all() if c.required]
+        if not all(checkpoint.is_validated for checkpoint in required):
+            break
+        validated = index
     return {
         "stages": len(stages),
         "claimed": claimed,

@@ -1,0 +1,108 @@
+import pytest
+
+from plans.models import Strategy
+from plans.services import plan_create, pursuit_create, strategy_create
+from tests.accounts.factories import ProductFactory
+from tests.conftest import browser_login
+from tests.plans.factories import gated_template
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings) -> None:
+    """Serve static names as they are: the tests run no collectstatic."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+
+
+@pytest.fixture
+def plan(rep, account):
+    plan = plan_create(user=rep, account=account, fiscal_year=2026)
+    strategy = strategy_create(
+        user=rep, plan=plan, values={"title": "Grow in Asia", "kind": "strategy"}
+    )
+    pursuit_create(
+        user=rep,
+        plan=plan,
+        template=gated_template(),
+        values={
+            "name": "Asia rollout",
+            "product": ProductFactory(name="GTX Pro"),
+            "strategy": strategy,
+            "amount": 50000,
+        },
+    )
+    return plan
+
+
+def _edit_strategy_title(page, title: str) -> None:
+    strategy = page.locator("[data-section=strategies] article.strategy").first
+    strategy.get_by_role("button", name="Edit").click()
+    strategy.locator("input[name=title]").fill(title)
+    strategy.get_by_role("button", name="Save").click()
+
+
+def test_a_rep_edits_validates_meets_the_gate_and_sees_a_conflict(
+    browser, page, live_server, rep, plan
+):
+    # given
+    browser_login(page, live_server, rep.username)
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    page.evaluate("window.notReloaded = true")
+
+    # when: a strategy is edited in place
+    _edit_strategy_title(page, "Double revenue in Asia")
+
+    # then
+    strategy = page.locator("[data-section=strategies] article.strategy").first
+    strategy.locator("[data-show=title]", has_text="Double revenue in Asia").wait_for()
+    assert page.evaluate("window.notReloaded") is True
+    assert Strategy.objects.get(plan=plan).title == "Double revenue in Asia"
+
+    # when: an optional checkpoint is validated, the required one is not
+    optional = page.locator("li.checkpoint", has_text="Nice to have")
+    optional.get_by_role("button", name="Validate").click()
+    optional.locator("textarea[name=evidence]").fill("She asked for the price list")
+    optional.get_by_role("button", name="Record evidence").click()
+    page.locator("li.checkpoint.validated", has_text="Nice to have").wait_for()
+
+    # then: advancing past the gate is refused, with the missing checkpoint
+    page.get_by_role("button", name="Advance to next stage").click()
+    refusal = page.locator("[data-gate-message]")
+    refusal.wait_for(state="visible")
+    assert "Cannot move past Qualify" in refusal.inner_text()
+    assert "The finance lead reviewed the terms" in refusal.inner_text()
+    assert page.evaluate("window.notReloaded") is True
+
+    # when: a second person edits the same strategy at the same time
+    other_context = browser.new_context(viewport={"width": 820, "height": 1000})
+    other = other_context.new_page()
+    other.set_default_timeout(15000)
+    browser_login(other, live_server, rep.username)
+    other.goto(f"{live_server.url}/plans/{plan.pk}/")
+    page.reload()
+    first = page.locator("[data-section=strategies] article.strategy").first
+    second = other.locator("[data-section=strategies] article.strategy").first
+    first.get_by_role("button", name="Edit").click()
+    second.get_by_role("button", name="Edit").click()
+    first.locator("input[name=title]").fill("Title from the laptop")
+    second.locator("input[name=title]").fill("Title from the tablet")
+    first.get_by_role("button", name="Save").click()
+    first.locator("[data-show=title]", has_text="Title from the laptop").wait_for()
+    second.get_by_role("button", name="Save").click()
+
+    # then: the second save is refused, showing both values, typing kept
+    conflict = second.locator("[data-conflict]")
+    conflict.wait_for(state="visible")
+    text = conflict.inner_text()
+    assert "Someone else saved this first" in text
+    assert "Title from the laptop" in text
+    assert "Title from the tablet" in text
+    assert second.locator("input[name=title]").input_value() == "Title from the tablet"
+    assert Strategy.objects.get(plan=plan).title == "Title from the laptop"
+    other_context.close()
