@@ -1,0 +1,180 @@
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from plans.models import Strategy
+from plans.services import (
+    action_create,
+    alignment_create,
+    external_force_create,
+    plan_create,
+    pursuit_create,
+    strategy_create,
+)
+from tests.accounts.factories import ProductFactory
+from tests.plans.factories import gated_template
+
+pytestmark = pytest.mark.django_db
+
+
+def _patch(client, url, data, version=None):
+    headers = {"If-Match": f'"{version}"'} if version is not None else {}
+    return client.patch(
+        url, data=json.dumps(data), content_type="application/json", headers=headers
+    )
+
+
+def test_a_save_without_a_version_answers_428(client, rep, strategy):
+    client.force_login(rep)
+
+    response = _patch(
+        client, f"/api/plans/items/strategy/{strategy.pk}/", {"title": "x"}
+    )
+
+    assert response.status_code == 428
+    assert "If-Match" in response.json()["detail"]
+
+
+def test_a_stale_version_answers_412_with_the_current_state(client, rep, strategy):
+    client.force_login(rep)
+    url = f"/api/plans/items/strategy/{strategy.pk}/"
+    first = _patch(client, url, {"title": "Mine"}, version=1)
+
+    response = _patch(client, url, {"title": "Theirs"}, version=1)
+
+    assert first.status_code == 200 and first["ETag"] == '"2"'
+    assert response.status_code == 412
+    assert response.json()["current"]["fields"]["title"] == "Mine"
+    assert response.json()["current"]["version"] == 2
+    assert response["ETag"] == '"2"'
+    assert Strategy.objects.get(pk=strategy.pk).title == "Mine"
+
+
+def test_an_executive_reads_but_cannot_edit(client, executive, strategy):
+    client.force_login(executive)
+    url = f"/api/plans/items/strategy/{strategy.pk}/"
+
+    assert client.get(url).status_code == 200
+    assert _patch(client, url, {"title": "x"}, version=1).status_code == 403
+
+
+def test_an_outsider_gets_404(client, outsider, strategy, plan):
+    client.force_login(outsider)
+
+    assert client.get(f"/api/plans/items/strategy/{strategy.pk}/").status_code == 404
+    assert client.get(f"/plans/{plan.pk}/").status_code == 404
+    assert client.get(f"/api/plans/{plan.pk}/").status_code == 404
+
+
+def test_the_api_creates_a_pursuit_from_a_template(client, rep, plan, strategy):
+    client.force_login(rep)
+    template = gated_template()
+    product = ProductFactory(name="GTX Plus")
+
+    response = client.post(
+        f"/api/plans/{plan.pk}/items/pursuit/",
+        data={
+            "name": "New line",
+            "product": product.pk,
+            "strategy": strategy.pk,
+            "amount": "1200.50",
+            "template": template.pk,
+        },
+        content_type="application/json",
+    )
+
+    assert response.status_code == 201, response.json()
+    detail = client.get(f"/api/plans/{plan.pk}/").json()
+    pursuit = detail["pursuits"][0]
+    assert pursuit["current_stage"] == "Qualify"
+    assert [stage["fields"]["name"] for stage in pursuit["stages"]] == [
+        "Qualify",
+        "Propose",
+        "Close",
+    ]
+
+
+def test_a_checkpoint_needs_evidence(client, rep, pursuit):
+    client.force_login(rep)
+    checkpoint = pursuit.current_stage.checkpoints.first()
+
+    response = client.post(
+        f"/api/plans/checkpoints/{checkpoint.pk}/validate/",
+        data={"evidence": " ", "happened_on": "2026-01-05"},
+        content_type="application/json",
+        headers={"If-Match": '"1"'},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Say what the buyer did: evidence is required."
+
+
+def test_the_history_api_lists_each_changed_field(client, rep, strategy):
+    client.force_login(rep)
+    _patch(
+        client,
+        f"/api/plans/items/strategy/{strategy.pk}/",
+        {"title": "New", "priority": "high", "horizon": "long"},
+        version=1,
+    )
+
+    history = client.get(f"/api/plans/{strategy.plan_id}/history/").json()
+
+    updates = {entry["field"] for entry in history if entry["action"] == "update"}
+    assert updates == {"title", "priority", "horizon"}
+
+
+def _fill(plan, rep, count):
+    product = ProductFactory(name="GTX Query")
+    template = gated_template(f"Query cycle {count}")
+    for index in range(count):
+        strategy = strategy_create(
+            user=rep, plan=plan, values={"title": f"Strategy {index}"}
+        )
+        alignment_create(
+            user=rep, plan=plan, values={"strategy": strategy, "product": product}
+        )
+        pursuit = pursuit_create(
+            user=rep,
+            plan=plan,
+            template=template,
+            values={
+                "name": f"Pursuit {index}",
+                "product": product,
+                "strategy": strategy,
+            },
+        )
+        action_create(
+            user=rep,
+            plan=plan,
+            values={"title": f"Action {index}", "pursuit": pursuit},
+        )
+        external_force_create(
+            user=rep,
+            plan=plan,
+            values={"title": f"Force {index}", "strategies": [strategy]},
+        )
+
+
+def _page_queries(client, plan):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/plans/{plan.pk}/")
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_plan_page_runs_the_same_queries_for_3_and_100_items(client, rep, account):
+    small = plan_create(user=rep, account=account, fiscal_year=2026)
+    large = plan_create(user=rep, account=account, fiscal_year=2027)
+    _fill(small, rep, 3)
+    _fill(large, rep, 100)
+    client.force_login(rep)
+    _page_queries(client, small)  # warm the content-type cache
+
+    small_count = _page_queries(client, small)
+    large_count = _page_queries(client, large)
+
+    print(f"plan page queries: {small_count} with 3 items, {large_count} with 100")
+    assert small_count == large_count
