@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class PlansConfig(AppConfig):
     name = "plans"
     verbose_name = "Plans"
+
+    def ready(self) -> None:
+        from accounts.sections import AccountSection, account_section_register
+        from plans.sections import plan_section_context
+
+        account_section_register(
+            AccountSection(
+                key="plan",
+                title="Account plan",
+                template="plans/_account_section_row.html",
+                order=30,
+                context=plan_section_context,
+            )
+        )

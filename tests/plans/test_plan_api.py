@@ -178,3 +178,13 @@ def test_the_plan_page_runs_the_same_queries_for_3_and_100_items(client, rep, ac
 
     print(f"plan page queries: {small_count} with 3 items, {large_count} with 100")
     assert small_count == large_count
+
+
+def test_the_account_page_shows_the_plan_section(client, rep, plan, pursuit):
+    client.force_login(rep)
+
+    response = client.get(f"/accounts/{plan.account_id}/")
+
+    assert response.status_code == 200
+    assert "FY2026 plan" in response.content.decode()
+    assert f"/plans/{plan.pk}/" in response.content.decode()
