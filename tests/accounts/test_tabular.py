@@ -1,0 +1,272 @@
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from accounts.importing import ImportFileError, Issue
+from accounts.tabular import Table, cell_text, delimiter_sniff, table_read
+
+FIXTURES = Path(__file__).parent / "fixtures" / "byod"
+
+
+def read(name: str) -> Table:
+    return table_read(content=(FIXTURES / name).read_bytes(), file=name)
+
+
+def rows(table: Table) -> list[list[str]]:
+    return table.frame.to_numpy().tolist()
+
+
+def test_it_reads_utf8_with_a_byte_order_mark() -> None:
+    table = read("utf8_bom.csv")
+
+    assert table.encoding == "utf-8-sig"
+    assert table.describe() == "Read as UTF-8 with BOM text, comma-separated."
+    assert table.columns == ["Account Name", "Billing Country"]
+    assert rows(table) == [["Café Müller", "Deutschland"], ["Åkesson AB", "Sverige"]]
+    assert table.lines == [2, 3]
+    assert table.notes == []
+
+
+def test_it_reads_utf8_without_a_byte_order_mark() -> None:
+    table = read("utf8_plain.csv")
+
+    assert table.encoding == "utf-8"
+    assert rows(table) == [["São Paulo Têxtil", "São Paulo"]]
+
+
+def test_it_falls_back_to_windows_1252_when_strict_utf8_fails() -> None:
+    content = (FIXTURES / "windows1252.csv").read_bytes()
+    assert b"Caf\xe9 Z\xfcrich" in content
+
+    table = read("windows1252.csv")
+
+    assert table.encoding == "cp1252"
+    assert table.describe() == "Read as Windows-1252 text, semicolon-separated."
+    assert rows(table) == [["Café Zürich", "Zürich"], ["L’Oréal", "Clichy"]]
+
+
+def test_it_refuses_bytes_that_are_neither_utf8_nor_windows_1252() -> None:
+    with pytest.raises(ImportFileError) as error:
+        read("not_text.csv")
+
+    assert error.value.message == (
+        "byte 23 (0x81) is neither UTF-8 nor Windows-1252; save the file as "
+        "UTF-8 CSV and upload it again"
+    )
+
+
+def test_it_refuses_binary_and_old_excel_files() -> None:
+    with pytest.raises(ImportFileError) as binary:
+        table_read(content=b"\x00\x01\x02abc", file="blob.csv")
+    with pytest.raises(ImportFileError) as xls:
+        table_read(content=b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", file="old.xls")
+    with pytest.raises(ImportFileError) as empty:
+        table_read(content=b" \r\n\r\n", file="empty.csv")
+
+    assert binary.value.message == "this is not a CSV text file"
+    assert xls.value.message == (
+        "this is an old Excel .xls workbook; save it as .xlsx or CSV and upload that"
+    )
+    assert empty.value.message == "the file is empty"
+
+
+def test_it_reads_utf16_from_excel_unicode_text() -> None:
+    content = "Account Name\tEmployees\r\nÆrø Shipping\t12\r\n".encode("utf-16")
+
+    table = table_read(content=content, file="unicode.txt")
+
+    assert table.encoding == "utf-16"
+    assert table.delimiter == "\t"
+    assert rows(table) == [["Ærø Shipping", "12"]]
+
+
+def test_it_sniffs_a_semicolon_with_decimal_commas_in_the_values() -> None:
+    table = read("semicolon.csv")
+
+    assert table.delimiter == ";"
+    assert rows(table) == [
+        ["Acme GmbH", "1.234,50", "13.02.2024"],
+        ["Beta AG", "980,00", "01.03.2024"],
+    ]
+
+
+def test_it_sniffs_a_tab_and_keeps_leading_zeros_as_text() -> None:
+    table = read("tab.tsv")
+
+    assert table.delimiter == "\t"
+    assert table.describe() == "Read as UTF-8 text, tab-separated."
+    assert rows(table) == [["00123", "Acme Widgets, Inc", "1,200"]]
+
+
+def test_it_follows_an_excel_sep_hint_line() -> None:
+    table = read("sep_hint.csv")
+
+    assert table.delimiter == ";"
+    assert table.columns == ["Account Name", "Employees"]
+    assert rows(table) == [["Acme, Inc", "10"]]
+    assert table.lines == [2]
+
+
+def test_it_prefers_the_delimiter_that_keeps_rows_the_same_width() -> None:
+    text = "a;b;c\n1,5;2,5;3,5\n4,1;5,2;6,3\n"
+
+    assert delimiter_sniff(text=text) == ";"
+    assert delimiter_sniff(text="name\nAcme\n") == ","
+
+
+def test_it_keeps_quoted_line_breaks_in_one_row_and_counts_rows() -> None:
+    table = read("quoted_newlines.csv")
+
+    assert rows(table) == [
+        ["Acme", "First line\nsecond line, with comma", "10"],
+        ["Beta", 'He said "hi"', "20"],
+    ]
+    # A spreadsheet shows the two-line cell as one row: Beta is row 3.
+    assert table.lines == [2, 3]
+
+
+def test_it_reads_bare_carriage_return_line_endings() -> None:
+    content = (FIXTURES / "cr_only.csv").read_bytes()
+    assert b"\n" not in content
+
+    table = read("cr_only.csv")
+
+    assert rows(table) == [["Acme", "10"], ["Beta", "20"]]
+    assert table.lines == [2, 3]
+
+
+def test_it_drops_blank_rows_with_a_note() -> None:
+    table = read("trailing_blank.csv")
+
+    assert rows(table) == [["Acme", "10"], ["Beta", "20"]]
+    assert table.lines == [2, 4]
+    assert table.notes == [
+        Issue("trailing_blank.csv", 3, "", "", "blank row left out", "dropped"),
+        Issue(
+            "trailing_blank.csv",
+            5,
+            "",
+            "",
+            "3 blank row(s) at the end left out",
+            "dropped",
+        ),
+    ]
+
+
+def test_it_rejects_a_row_wider_than_the_header_and_pads_a_short_one() -> None:
+    table = read("ragged.csv")
+
+    assert rows(table) == [["Acme", "10", ""], ["Gamma", "30", "Banking"]]
+    assert table.lines == [2, 4]
+    assert table.notes == [
+        Issue(
+            "ragged.csv",
+            3,
+            "",
+            "Beta,20,Retail,extra",
+            "4 values but the header has 3 columns",
+            "rejected",
+        )
+    ]
+
+
+def test_it_drops_a_salesforce_report_footer_with_a_note() -> None:
+    table = read("salesforce_report_accounts.csv")
+
+    assert [row[0] for row in rows(table)] == [
+        "Acme Widgets, Inc",
+        "Acme Widgets Europe GmbH",
+        "Harbor Bank of the North",
+    ]
+    assert table.lines == [2, 3, 4]
+    assert table.notes == [
+        Issue(
+            "salesforce_report_accounts.csv",
+            5,
+            "",
+            "Grand Totals (3 records)",
+            "Salesforce report footer, lines 5-12, is not data and was left out",
+            "dropped",
+        )
+    ]
+
+
+def test_it_keeps_a_last_row_that_only_looks_like_a_footer() -> None:
+    content = b"Account Name\nAcme\nGenerated Byte Ltd\nTotal Energies\n"
+
+    table = table_read(content=content, file="one_column.csv")
+
+    assert rows(table) == [["Acme"], ["Generated Byte Ltd"], ["Total Energies"]]
+    assert table.notes == []
+
+
+def test_it_names_empty_and_repeated_header_cells() -> None:
+    content = b"Name,,Amount,amount\nAcme,x,1,2\n"
+
+    table = table_read(content=content, file="headers.csv")
+
+    assert table.columns == ["Name", "Column 2", "Amount", "amount (2)"]
+    assert [note.reason for note in table.notes] == [
+        "the header cell is empty",
+        "the column name 'amount' repeats, read as 'amount (2)'",
+    ]
+
+
+def workbook_bytes(tmp_path: Path) -> bytes:
+    workbook = Workbook()
+    notes = workbook.active
+    notes.title = "Notes"
+    notes.append(["Exported from the CRM"])
+    accounts = workbook.create_sheet("Accounts")
+    accounts.append(["Account ID", "Account Name", "Employees", "Created", "Active"])
+    accounts.append(["00042", "Acme GmbH", 1200, datetime(2024, 2, 13), True])
+    accounts.append([None, None, None, None, None])
+    accounts.append([123456789012, "Beta AG", 12.5, datetime(2024, 3, 1, 9, 30), False])
+    path = tmp_path / "export.xlsx"
+    workbook.save(path)
+    return path.read_bytes()
+
+
+def test_it_reads_a_named_xlsx_sheet_as_text(tmp_path: Path) -> None:
+    content = workbook_bytes(tmp_path)
+
+    table = table_read(content=content, file="export.xlsx", sheet="Accounts")
+
+    assert table.encoding == "xlsx"
+    assert table.describe() == "Read sheet 'Accounts' of an XLSX workbook."
+    assert rows(table) == [
+        ["00042", "Acme GmbH", "1200", "2024-02-13", "TRUE"],
+        ["123456789012", "Beta AG", "12.5", "2024-03-01 09:30:00", "FALSE"],
+    ]
+    assert table.lines == [2, 4]
+    assert [note.reason for note in table.notes] == ["blank row left out"]
+
+
+def test_it_reads_the_first_xlsx_sheet_unless_told(tmp_path: Path) -> None:
+    content = workbook_bytes(tmp_path)
+
+    table = table_read(content=content, file="export.xlsx")
+
+    assert table.sheet == "Notes"
+    assert table.columns == ["Exported from the CRM"]
+
+
+def test_it_names_the_sheets_when_the_chosen_one_is_missing(tmp_path: Path) -> None:
+    content = workbook_bytes(tmp_path)
+
+    with pytest.raises(ImportFileError) as error:
+        table_read(content=content, file="export.xlsx", sheet="Deals")
+
+    assert error.value.message == (
+        "there is no sheet 'Deals'; the sheets are 'Notes', 'Accounts'"
+    )
+
+
+def test_it_writes_cells_as_a_csv_export_would() -> None:
+    assert cell_text(None) == ""
+    assert cell_text(0) == "0"
+    assert cell_text(3.0) == "3"
+    assert cell_text(0.1) == "0.1"
+    assert cell_text(datetime(2024, 1, 31)) == "2024-01-31"
