@@ -1,0 +1,614 @@
+"""Type one column of text cells: numbers, money, dates, IDs, flags, text.
+
+Each `*_column_parse` takes the column's cells and their spreadsheet lines and
+returns a `ParsedColumn`: one value per cell (None for a blank cell or a
+rejected one), an Issue for every cell rejected or repaired, what was decided
+for the whole column (decimal separator, date order) and, when the column
+cannot decide on its own, a `Question` for the user. A column with a question
+has no values yet: ask, then parse again with `decimal=` or `order=` given.
+Nothing is guessed from a single cell.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from accounts.importing import REJECTED, REPAIRED, Issue
+
+DAY_FIRST = "day-first"
+MONTH_FIRST = "month-first"
+DECIMAL_POINT = "."
+DECIMAL_COMMA = ","
+
+# Unambiguous currency signs. "$" is shared by many currencies: it reads as
+# the `dollar` argument (USD unless told) and the column says so.
+CURRENCY_SIGNS = {
+    "€": "EUR",
+    "£": "GBP",
+    "₹": "INR",
+    "₩": "KRW",
+    "₪": "ILS",
+    "₺": "TRY",
+    "₽": "RUB",
+    "zł": "PLN",
+    "US$": "USD",
+    "C$": "CAD",
+    "CA$": "CAD",
+    "A$": "AUD",
+    "AU$": "AUD",
+    "NZ$": "NZD",
+    "HK$": "HKD",
+    "S$": "SGD",
+    "R$": "BRL",
+}
+_CODE = r"[A-Z]{3}"
+_SIGN = "|".join(
+    re.escape(sign) for sign in sorted([*CURRENCY_SIGNS, "$"], key=len, reverse=True)
+)
+_MONEY = re.compile(
+    rf"^(?P<open>\()?\s*(?P<lead_minus>[-−])?\s*"
+    rf"(?P<lead>{_SIGN}|{_CODE})?\s*(?P<minus>[-−])?\s*"
+    r"(?P<number>[\d.,'\s\u00a0\u202f]*\d|-)\s*"
+    rf"(?P<trail>{_SIGN}|{_CODE})?\s*(?P<trail_minus>[-−])?\s*(?P<close>\))?$"
+)
+_SCIENTIFIC = re.compile(r"^[-+]?\d(?:[.,]\d+)?[eE][-+]?\d+$")
+_GROUP_SPACES = re.compile(r"[\s\u00a0\u202f']")
+
+TRUE_WORDS = {"true", "yes", "y", "1", "won", "x"}
+FALSE_WORDS = {"false", "no", "n", "0", "lost"}
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_TIME = (
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+    r"\s*(?:[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+_ISO_DATE = re.compile(rf"^(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}}){_TIME}$")
+_NUMERIC_DATE = re.compile(
+    rf"^(\d{{1,2}})([-/.])(\d{{1,2}})\2(\d{{4}}|\d{{2}}){_TIME}$"
+)
+_DAY_MONTH_NAME = re.compile(r"^(\d{1,2})[-\s.]([A-Za-z]{3,9})\.?[-\s,]+(\d{4})$")
+_MONTH_NAME_DAY = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})$")
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str | None
+
+
+@dataclass(frozen=True)
+class Question:
+    """A choice only the user can make for a whole column."""
+
+    column: str
+    kind: str
+    message: str
+    options: list[str]
+    examples: list[tuple[int, str]]
+
+
+@dataclass
+class ParsedColumn:
+    values: list[Any]
+    issues: list[Issue] = field(default_factory=list)
+    decision: str = ""
+    question: Question | None = None
+
+    @property
+    def needs_answer(self) -> bool:
+        return self.question is not None
+
+
+# Text and IDs
+
+
+def text_column_parse(
+    *,
+    values: Sequence[str],
+    lines: Sequence[int],
+    file: str,
+    column: str,
+    max_length: int,
+) -> ParsedColumn:
+    """Keep text as it is; refuse values longer than the field holds."""
+    parsed: list[str | None] = []
+    issues: list[Issue] = []
+    for value, line in zip(values, lines, strict=True):
+        if value == "":
+            parsed.append(None)
+            continue
+        if len(value) > max_length:
+            issues.append(
+                Issue(
+                    file,
+                    line,
+                    column,
+                    value,
+                    f"{len(value)} characters, over the limit of {max_length}",
+                    REJECTED,
+                )
+            )
+            parsed.append(None)
+            continue
+        parsed.append(value)
+    return ParsedColumn(values=parsed, issues=issues)
+
+
+def id_column_parse(
+    *,
+    values: Sequence[str],
+    lines: Sequence[int],
+    file: str,
+    column: str,
+    max_length: int = 100,
+) -> ParsedColumn:
+    """Keep IDs as text, leading zeros and all; flag spreadsheet damage.
+
+    A spreadsheet that opened the export turned long numeric IDs into
+    scientific notation ("1.23457E+11") and lost their last digits; such an
+    ID cannot be matched to anything, so the row is refused with the reason.
+    """
+    result = text_column_parse(
+        values=values, lines=lines, file=file, column=column, max_length=max_length
+    )
+    for index, (value, line) in enumerate(zip(values, lines, strict=True)):
+        if result.values[index] is not None and _SCIENTIFIC.match(value):
+            result.issues.append(
+                Issue(
+                    file,
+                    line,
+                    column,
+                    value,
+                    "an ID in scientific notation: a spreadsheet has rounded it "
+                    "and its digits are lost; export the column as text",
+                    REJECTED,
+                )
+            )
+            result.values[index] = None
+    result.issues.sort(key=lambda issue: issue.line)
+    return result
+
+
+def boolean_column_parse(
+    *, values: Sequence[str], lines: Sequence[int], file: str, column: str
+) -> ParsedColumn:
+    """Read true/false, yes/no, 1/0 (and Won/Lost) in any case."""
+    parsed: list[bool | None] = []
+    issues: list[Issue] = []
+    for value, line in zip(values, lines, strict=True):
+        word = value.strip().casefold()
+        if word == "":
+            parsed.append(None)
+        elif word in TRUE_WORDS:
+            parsed.append(True)
+        elif word in FALSE_WORDS:
+            parsed.append(False)
+        else:
+            parsed.append(None)
+            issues.append(
+                Issue(
+                    file,
+                    line,
+                    column,
+                    value,
+                    "not a yes/no value (expected true or false)",
+                    REJECTED,
+                )
+            )
+    return ParsedColumn(values=parsed, issues=issues)
+
+
+# Numbers and money
+
+
+@dataclass(frozen=True)
+class _Amount:
+    digits: str
+    negative: bool
+    currency: str | None
+    dash: bool
+
+
+def _amount_split(value: str, *, dollar: str) -> _Amount | None:
+    match = _MONEY.match(value.strip())
+    if match is None:
+        return None
+    lead, trail = match["lead"], match["trail"]
+    if lead and trail:
+        return None
+    if bool(match["open"]) != bool(match["close"]):
+        return None
+    minuses = [match["lead_minus"], match["minus"], match["trail_minus"]]
+    signs = sum(1 for sign in minuses if sign) + bool(match["open"])
+    if signs > 1:
+        return None
+    sign = lead or trail
+    currency = None
+    if sign:
+        currency = dollar if sign == "$" else CURRENCY_SIGNS.get(sign, sign)
+    digits = match["number"]
+    dash = digits == "-"
+    return _Amount(digits=digits, negative=signs == 1, currency=currency, dash=dash)
+
+
+def _decimal_vote(digits: str, *, whole: bool) -> str | None:
+    """Return the decimal separator this one value proves, if any."""
+    core = _GROUP_SPACES.sub("", digits)
+    dots, commas = core.count("."), core.count(",")
+    if dots and commas:
+        return DECIMAL_POINT if core.rfind(".") > core.rfind(",") else DECIMAL_COMMA
+    if dots + commas == 0:
+        return None
+    separator = "." if dots else ","
+    other = DECIMAL_COMMA if separator == "." else DECIMAL_POINT
+    own = DECIMAL_POINT if separator == "." else DECIMAL_COMMA
+    if dots + commas > 1:
+        # Repeated, so it groups thousands; the other one is the decimal.
+        return other
+    head, tail = core.split(separator)
+    if len(tail) != 3 or head in ("", "0") or len(head) > 3:
+        return own
+    # "1,234": a thousands group or three decimals. In a whole-number column
+    # only the grouping makes sense.
+    return other if whole else None
+
+
+def _number_read(digits: str, *, decimal: str) -> Decimal | None:
+    core = _GROUP_SPACES.sub("", digits)
+    group = "," if decimal == DECIMAL_POINT else "."
+    pattern = (
+        rf"^(\d{{1,3}}(?:{re.escape(group)}\d{{3}})+|\d+)"
+        rf"(?:{re.escape(decimal)}(\d+))?$"
+    )
+    if _GROUP_SPACES.search(digits):
+        # Spaces or apostrophes group thousands; they must sit every 3 digits.
+        spaced = re.sub(r"[\u00a0\u202f']", " ", digits)
+        whole, _, fraction = spaced.partition(decimal)
+        if not re.fullmatch(r"\d{1,3}(?: \d{3})+", whole.strip()) or (
+            fraction and not fraction.isdigit()
+        ):
+            return None
+    match = re.match(pattern, core)
+    if match is None:
+        return None
+    text = match[1].replace(group, "")
+    if match[2] is not None:
+        text += "." + match[2]
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def number_column_parse(
+    *,
+    values: Sequence[str],
+    lines: Sequence[int],
+    file: str,
+    column: str,
+    decimal: str | None = None,
+    whole: bool = False,
+    negative: bool = True,
+    dollar: str = "USD",
+    with_currency: bool = False,
+) -> ParsedColumn:
+    """Read numbers with the column's decimal separator, given or detected.
+
+    The separator is decided from every value: "1.234,50" or "12,5" prove a
+    decimal comma, "1,234.50" or "0.75" a decimal point. When only values
+    like "1,234" are present the column asks. Accounting negatives
+    "(1,234.00)", trailing minus signs, currency signs and ISO codes are
+    read; a lone accounting dash reads as zero and says so; zero is 0 and
+    blank is None. With `with_currency` the values are Money, keeping the
+    currency of each cell (None where the cell names none).
+    """
+    amounts: list[_Amount | None] = []
+    issues: list[Issue] = []
+    for value, line in zip(values, lines, strict=True):
+        if value.strip() == "":
+            amounts.append(None)
+            continue
+        amount = _amount_split(value, dollar=dollar)
+        if amount is None:
+            issues.append(Issue(file, line, column, value, "not a number", REJECTED))
+        amounts.append(amount)
+
+    decision = ""
+    if decimal is None:
+        votes: dict[str, list[tuple[int, str]]] = {DECIMAL_POINT: [], DECIMAL_COMMA: []}
+        undecided: list[tuple[int, str]] = []
+        for value, line, amount in zip(values, lines, amounts, strict=True):
+            if amount is None or amount.dash:
+                continue
+            vote = _decimal_vote(amount.digits, whole=whole)
+            if vote is not None:
+                votes[vote].append((line, value))
+            elif re.search(r"[.,]", amount.digits):
+                undecided.append((line, value))
+        if votes[DECIMAL_POINT] and votes[DECIMAL_COMMA]:
+            return _asked(
+                values,
+                issues,
+                Question(
+                    column=column,
+                    kind="decimal",
+                    message=(
+                        f"{column!r} mixes a decimal point (e.g. "
+                        f"{votes[DECIMAL_POINT][0][1]!r} on line "
+                        f"{votes[DECIMAL_POINT][0][0]}) and a decimal comma (e.g. "
+                        f"{votes[DECIMAL_COMMA][0][1]!r} on line "
+                        f"{votes[DECIMAL_COMMA][0][0]}); which does this column use?"
+                    ),
+                    options=[DECIMAL_POINT, DECIMAL_COMMA],
+                    examples=[votes[DECIMAL_POINT][0], votes[DECIMAL_COMMA][0]],
+                ),
+            )
+        if votes[DECIMAL_POINT] or votes[DECIMAL_COMMA]:
+            decimal = DECIMAL_POINT if votes[DECIMAL_POINT] else DECIMAL_COMMA
+            decision = "decimal point" if decimal == "." else "decimal comma"
+        elif undecided:
+            line, value = undecided[0]
+            return _asked(
+                values,
+                issues,
+                Question(
+                    column=column,
+                    kind="decimal",
+                    message=(
+                        f"In {column!r}, {value!r} (line {line}) could be a "
+                        "thousands separator or a decimal separator; which "
+                        "does this column use as the decimal separator?"
+                    ),
+                    options=[DECIMAL_POINT, DECIMAL_COMMA],
+                    examples=undecided[:3],
+                ),
+            )
+        else:
+            decimal = DECIMAL_POINT
+    else:
+        decision = "decimal point" if decimal == "." else "decimal comma"
+
+    parsed: list[Any] = []
+    dollar_seen = False
+    for value, line, amount in zip(values, lines, amounts, strict=True):
+        if amount is None:
+            parsed.append(None)
+            continue
+        if amount.dash:
+            number: Decimal | None = Decimal("0")
+            issues.append(
+                Issue(file, line, column, value, "accounting dash read as 0", REPAIRED)
+            )
+        else:
+            number = _number_read(amount.digits, decimal=decimal)
+        reason = ""
+        if number is None:
+            other = "," if decimal == "." else "."
+            reason = (
+                f"not a number with {decimal!r} as the decimal separator"
+                if other in amount.digits or decimal in amount.digits
+                else "not a number"
+            )
+        elif amount.negative and number != 0 and not negative:
+            reason = "must not be negative"
+        elif whole and number != number.to_integral_value():
+            reason = "not a whole number"
+        elif amount.currency and not with_currency:
+            reason = f"a currency ({amount.currency}) where a plain number belongs"
+        if reason:
+            issues.append(Issue(file, line, column, value, reason, REJECTED))
+            parsed.append(None)
+            continue
+
+        assert number is not None
+        if amount.negative:
+            number = -number
+        if whole:
+            number = Decimal(int(number))
+        if with_currency:
+            dollar_seen = dollar_seen or "$" in value and amount.currency == dollar
+            parsed.append(Money(amount=number, currency=amount.currency))
+        else:
+            parsed.append(number)
+
+    if dollar_seen:
+        decision = ", ".join(filter(None, [decision, f"'$' read as {dollar}"]))
+    issues.sort(key=lambda issue: issue.line)
+    return ParsedColumn(values=parsed, issues=issues, decision=decision)
+
+
+def money_column_parse(
+    *,
+    values: Sequence[str],
+    lines: Sequence[int],
+    file: str,
+    column: str,
+    decimal: str | None = None,
+    dollar: str = "USD",
+) -> ParsedColumn:
+    """Read amounts as Money, each keeping the currency its cell names."""
+    return number_column_parse(
+        values=values,
+        lines=lines,
+        file=file,
+        column=column,
+        decimal=decimal,
+        dollar=dollar,
+        with_currency=True,
+    )
+
+
+# Dates
+
+
+def _two_digit_year(year: str) -> int:
+    number = int(year)
+    if len(year) == 4:
+        return number
+    # Spreadsheets write short years for recent dates: 00-69 is 2000-2069.
+    return 2000 + number if number < 70 else 1900 + number
+
+
+def _date_or_none(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def date_column_parse(
+    *,
+    values: Sequence[str],
+    lines: Sequence[int],
+    file: str,
+    column: str,
+    order: str | None = None,
+) -> ParsedColumn:
+    """Read dates; decide day-first or month-first from the whole column.
+
+    ISO dates (2024-02-13) and dates with a month name are read as they are.
+    For 13/02/2024-style dates any value whose first part is over 12 proves
+    day-first, any whose second part is over 12 proves month-first; when no
+    value decides (or both orders are proven) the column asks. A time after
+    the date is ignored. A bare number is refused: it is a spreadsheet's
+    serial day count, not a date anyone typed.
+    """
+    if order not in (None, DAY_FIRST, MONTH_FIRST):
+        raise ValueError(f"unknown date order {order!r}")
+
+    decision = order or ""
+    if order is None:
+        day_first: list[tuple[int, str]] = []
+        month_first: list[tuple[int, str]] = []
+        undecided: list[tuple[int, str]] = []
+        for value, line in zip(values, lines, strict=True):
+            match = _NUMERIC_DATE.match(value.strip())
+            if match is None:
+                continue
+            first, second = int(match[1]), int(match[3])
+            year = _two_digit_year(match[4])
+            # Only a real date can prove an order: 31/02 proves nothing.
+            if first > 12 and _date_or_none(year, second, first):
+                day_first.append((line, value))
+            elif second > 12 and _date_or_none(year, first, second):
+                month_first.append((line, value))
+            elif first != second and first <= 12 and second <= 12:
+                undecided.append((line, value))
+        if day_first and month_first:
+            return _asked(
+                values,
+                [],
+                Question(
+                    column=column,
+                    kind="date-order",
+                    message=(
+                        f"{column!r} has day-first dates (e.g. "
+                        f"{day_first[0][1]!r} on line {day_first[0][0]}) and "
+                        f"month-first dates (e.g. {month_first[0][1]!r} on line "
+                        f"{month_first[0][0]}); which order does this column use?"
+                    ),
+                    options=[DAY_FIRST, MONTH_FIRST],
+                    examples=[day_first[0], month_first[0]],
+                ),
+            )
+        if day_first or month_first:
+            order = DAY_FIRST if day_first else MONTH_FIRST
+            proof = (day_first or month_first)[0]
+            decision = f"{order}, as {proof[1]!r} on line {proof[0]} shows"
+        elif undecided:
+            line, value = undecided[0]
+            return _asked(
+                values,
+                [],
+                Question(
+                    column=column,
+                    kind="date-order",
+                    message=(
+                        f"No date in {column!r} says whether it is day-first or "
+                        f"month-first: is {value!r} (line {line}) "
+                        "day/month/year or month/day/year?"
+                    ),
+                    options=[DAY_FIRST, MONTH_FIRST],
+                    examples=undecided[:3],
+                ),
+            )
+
+    parsed: list[date | None] = []
+    issues: list[Issue] = []
+    for value, line in zip(values, lines, strict=True):
+        text = value.strip()
+        if text == "":
+            parsed.append(None)
+            continue
+        day, reason = _date_read(text, order=order)
+        if reason:
+            issues.append(Issue(file, line, column, value, reason, REJECTED))
+        parsed.append(day)
+    return ParsedColumn(values=parsed, issues=issues, decision=decision)
+
+
+def _date_read(text: str, *, order: str | None) -> tuple[date | None, str]:
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return None, "a bare number, not a date (a spreadsheet serial day count?)"
+
+    match = _ISO_DATE.match(text)
+    if match:
+        day = _date_or_none(int(match[1]), int(match[2]), int(match[3]))
+        return (day, "") if day else (None, "no such date")
+
+    match = _NUMERIC_DATE.match(text)
+    if match:
+        first, second = int(match[1]), int(match[3])
+        year = _two_digit_year(match[4])
+        if first == second or order is None:
+            # Only reachable when the day and month are the same number or
+            # the column never needed to decide.
+            order = order or DAY_FIRST
+        day_number, month = (first, second) if order == DAY_FIRST else (second, first)
+        day = _date_or_none(year, month, day_number)
+        return (day, "") if day else (None, f"no such date when read {order}")
+
+    for pattern, parts in ((_DAY_MONTH_NAME, (1, 2, 3)), (_MONTH_NAME_DAY, (2, 1, 3))):
+        match = pattern.match(text)
+        if match:
+            month = _MONTHS.get(match[parts[1]].casefold())
+            if month is None:
+                return None, "not a date (unknown month name)"
+            day = _date_or_none(int(match[parts[2]]), month, int(match[parts[0]]))
+            return (day, "") if day else (None, "no such date")
+
+    try:
+        return datetime.fromisoformat(text).date(), ""
+    except ValueError:
+        return None, "not a date"
+
+
+def _asked(
+    values: Sequence[str], issues: list[Issue], question: Question
+) -> ParsedColumn:
+    return ParsedColumn(values=[None] * len(values), issues=issues, question=question)
