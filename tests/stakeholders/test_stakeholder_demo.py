@@ -1,0 +1,42 @@
+import pytest
+from django.core.management import call_command
+
+from stakeholders.coverage import KIND_TITLES
+from stakeholders.demo import DEMO_SOURCE
+from stakeholders.models import Stakeholder
+from stakeholders.selectors import coverage_rollup_for_user
+from tests.accounts.factories import AccountFactory
+from tests.stakeholders.factories import StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def names() -> list[tuple[str, str, str]]:
+    return list(
+        Stakeholder.objects.order_by("account__name", "id").values_list(
+            "account__name", "first_name", "last_name"
+        )
+    )
+
+
+def test_the_demo_gives_every_account_a_labelled_repeatable_group(ops, rep):
+    # given
+    accounts = [AccountFactory(name=f"Demo {n}") for n in range(40)]
+    for account in accounts:
+        account.team_members.add(rep)
+    real = StakeholderFactory(account=accounts[0], source="entered by hand")
+
+    # when
+    call_command("stakeholders_demo")
+    first = names()
+    call_command("stakeholders_demo")
+
+    # then
+    assert names() == first
+    demo = Stakeholder.objects.filter(source=DEMO_SOURCE)
+    assert set(demo.values_list("account", flat=True)) == {a.pk for a in accounts}
+    assert Stakeholder.objects.filter(pk=real.pk).exists()
+    rollup = coverage_rollup_for_user(user=ops)
+    kinds = {finding.kind for item in rollup for finding in item.findings}
+    assert kinds == set(KIND_TITLES)
+    assert any(not item.findings for item in rollup)
