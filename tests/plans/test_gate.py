@@ -5,6 +5,7 @@ import pytest
 from accounts.history import change_list_for_target
 from plans.errors import GateClosed
 from plans.models import GateOverride
+from plans.selectors import pursuit_progress
 from plans.services import checkpoint_validate, pursuit_advance
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +119,33 @@ def test_the_page_shows_the_override(client, manager, pursuit):
 
     assert "Gate overridden" in response.content.decode()
     assert "Verbal from the CFO" in response.content.decode()
+
+
+def test_progress_shows_claimed_against_validated(rep, manager, pursuit):
+    pursuit_advance(
+        user=manager, pursuit=pursuit, version=pursuit.version, override_reason="ok"
+    )
+    pursuit.refresh_from_db()
+
+    progress = pursuit_progress(pursuit=pursuit)
+
+    assert progress["claimed"] == 2
+    assert progress["validated"] == 0
+    assert progress["checkpoints"] == 3 and progress["checkpoints_validated"] == 0
+
+
+def test_validated_progress_counts_stages_behind_with_evidence(rep, pursuit):
+    required = pursuit.current_stage.checkpoints.get(required=True)
+    checkpoint_validate(
+        user=rep,
+        checkpoint=required,
+        version=required.version,
+        evidence="Marked-up terms came back",
+        happened_on=required.created_at.date(),
+    )
+    pursuit_advance(user=rep, pursuit=pursuit, version=pursuit.version)
+    pursuit.refresh_from_db()
+
+    progress = pursuit_progress(pursuit=pursuit)
+
+    assert (progress["claimed"], progress["validated"]) == (2, 1)
