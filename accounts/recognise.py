@@ -1,0 +1,478 @@
+"""Recognise an export by its header row and propose a column mapping.
+
+Headers are compared after `header_normalise` (case, spacing and punctuation
+ignored), so "AnnualRevenue", "ANNUALREVENUE" and "Annual Revenue" are one
+name. `headers_recognise` tries each known layout (Salesforce API and Data
+Loader exports, Salesforce report exports, HubSpot exports, the bundled data
+set's files) and returns the best fit: its kind, a mapping {source column:
+(entity, field)}, the columns left unmapped, a confidence and the header
+signature under which a confirmed mapping is saved for next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+ACCOUNT = "account"
+OPPORTUNITY = "opportunity"
+PERSON = "person"
+PRODUCT = "product"
+USER = "user"
+
+# The field a source column is kept under when it has no field of its own,
+# such as a Salesforce custom field; the source column names it.
+EXTRA = "extra"
+
+# Every (entity, field) a mapping may name. Money and dates are typed by
+# accounts.parsing; an importer reads these fields, not the source headers.
+TARGET_FIELDS: dict[str, tuple[str, ...]] = {
+    ACCOUNT: (
+        "external_id",
+        "name",
+        "owner",
+        "sector",
+        "annual_revenue",
+        "employees",
+        "country",
+        "city",
+        "website",
+        "year_established",
+        "parent_external_id",
+        "parent_name",
+        "currency",
+        EXTRA,
+    ),
+    OPPORTUNITY: (
+        "external_id",
+        "name",
+        "account_external_id",
+        "account_name",
+        "stage",
+        "amount",
+        "currency",
+        "close_date",
+        "engage_date",
+        "is_won",
+        "is_closed",
+        "probability",
+        "owner",
+        "product",
+        EXTRA,
+    ),
+    PERSON: (
+        "external_id",
+        "first_name",
+        "last_name",
+        "full_name",
+        "email",
+        "title",
+        "phone",
+        "account_external_id",
+        "account_name",
+        "owner",
+        EXTRA,
+    ),
+    PRODUCT: ("name", "series", "list_price"),
+    USER: ("full_name", "manager_name", "region"),
+}
+
+_CUSTOM_FIELD = re.compile(r"__c$", re.IGNORECASE)
+
+
+def header_normalise(header: str) -> str:
+    """Return a header with case, accents, spacing and punctuation removed."""
+    text = unicodedata.normalize("NFKD", header)
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def header_signature(headers: Sequence[str]) -> str:
+    """Return a stable key for a header row, whatever its order or spelling.
+
+    Two files whose headers normalise to the same set share the signature,
+    so a mapping confirmed for one is offered for the other.
+    """
+    names = sorted({header_normalise(header) for header in headers} - {""})
+    digest = hashlib.sha256("\x1f".join(names).encode()).hexdigest()
+    return f"h1:{digest[:32]}"
+
+
+@dataclass(frozen=True)
+class Layout:
+    kind: str
+    entity: str
+    fields: dict[str, tuple[str, str]]
+    markers: tuple[str, ...]
+    custom_fields: bool = False
+
+
+def _layout(
+    kind: str,
+    entity: str,
+    fields: dict[str, str | tuple[str, str]],
+    *,
+    markers: Sequence[str],
+    custom_fields: bool = False,
+) -> Layout:
+    normalised = {
+        header_normalise(header): (
+            target if isinstance(target, tuple) else (entity, target)
+        )
+        for header, target in fields.items()
+    }
+    return Layout(
+        kind=kind,
+        entity=entity,
+        fields=normalised,
+        markers=tuple(header_normalise(marker) for marker in markers),
+        custom_fields=custom_fields,
+    )
+
+
+LAYOUTS: tuple[Layout, ...] = (
+    # Salesforce API names, as Data Loader, Workbench or the REST API export
+    # them; Data Loader writes them in upper case.
+    _layout(
+        "salesforce-api accounts",
+        ACCOUNT,
+        {
+            "Id": "external_id",
+            "Name": "name",
+            "OwnerId": "owner",
+            "Industry": "sector",
+            "AnnualRevenue": "annual_revenue",
+            "NumberOfEmployees": "employees",
+            "BillingCountry": "country",
+            "BillingCity": "city",
+            "Website": "website",
+            "YearStarted": "year_established",
+            "ParentId": "parent_external_id",
+            "CurrencyIsoCode": "currency",
+        },
+        markers=["Id", "Name"],
+        custom_fields=True,
+    ),
+    _layout(
+        "salesforce-api opportunities",
+        OPPORTUNITY,
+        {
+            "Id": "external_id",
+            "Name": "name",
+            "AccountId": "account_external_id",
+            "StageName": "stage",
+            "Amount": "amount",
+            "CurrencyIsoCode": "currency",
+            "CloseDate": "close_date",
+            "CreatedDate": "engage_date",
+            "IsWon": "is_won",
+            "IsClosed": "is_closed",
+            "Probability": "probability",
+            "OwnerId": "owner",
+        },
+        markers=["Id", "StageName"],
+        custom_fields=True,
+    ),
+    _layout(
+        "salesforce-api contacts",
+        PERSON,
+        {
+            "Id": "external_id",
+            "FirstName": "first_name",
+            "LastName": "last_name",
+            "Name": "full_name",
+            "Email": "email",
+            "Title": "title",
+            "Phone": "phone",
+            "AccountId": "account_external_id",
+            "OwnerId": "owner",
+        },
+        markers=["Id", "LastName"],
+        custom_fields=True,
+    ),
+    # Salesforce report exports ("Export Details"), in the report's labels.
+    _layout(
+        "salesforce-report accounts",
+        ACCOUNT,
+        {
+            "Account ID": "external_id",
+            "Account Name": "name",
+            "Account Owner": "owner",
+            "Industry": "sector",
+            "Annual Revenue": "annual_revenue",
+            "Employees": "employees",
+            "Billing Country": "country",
+            "Billing City": "city",
+            "Website": "website",
+            "Parent Account": "parent_name",
+            "Parent Account ID": "parent_external_id",
+            "Account Currency": "currency",
+        },
+        markers=["Account Name"],
+    ),
+    _layout(
+        "salesforce-report opportunities",
+        OPPORTUNITY,
+        {
+            "Opportunity ID": "external_id",
+            "Opportunity Name": "name",
+            "Account ID": "account_external_id",
+            "Account Name": "account_name",
+            "Stage": "stage",
+            "Amount": "amount",
+            "Amount Currency": "currency",
+            "Opportunity Currency": "currency",
+            "Close Date": "close_date",
+            "Created Date": "engage_date",
+            "Won": "is_won",
+            "Closed": "is_closed",
+            "Probability (%)": "probability",
+            "Opportunity Owner": "owner",
+            "Product Name": "product",
+        },
+        markers=["Opportunity Name"],
+    ),
+    _layout(
+        "salesforce-report contacts",
+        PERSON,
+        {
+            "Contact ID": "external_id",
+            "First Name": "first_name",
+            "Last Name": "last_name",
+            "Title": "title",
+            "Email": "email",
+            "Phone": "phone",
+            "Account ID": "account_external_id",
+            "Account Name": "account_name",
+            "Contact Owner": "owner",
+        },
+        markers=["Last Name", "Account Name"],
+    ),
+    # HubSpot exports, in HubSpot's property labels.
+    _layout(
+        "hubspot companies",
+        ACCOUNT,
+        {
+            "Record ID": "external_id",
+            "Company name": "name",
+            "Company owner": "owner",
+            "Industry": "sector",
+            "Annual Revenue": "annual_revenue",
+            "Number of Employees": "employees",
+            "Country/Region": "country",
+            "City": "city",
+            "Company Domain Name": "website",
+            "Year Founded": "year_established",
+            "Parent Company": "parent_name",
+        },
+        markers=["Record ID", "Company name"],
+    ),
+    _layout(
+        "hubspot contacts",
+        PERSON,
+        {
+            "Record ID": "external_id",
+            "First Name": "first_name",
+            "Last Name": "last_name",
+            "Email": "email",
+            "Job Title": "title",
+            "Phone Number": "phone",
+            "Associated Company": "account_name",
+            "Associated Company ID": "account_external_id",
+            "Associated Company IDs": "account_external_id",
+            "Contact owner": "owner",
+        },
+        markers=["Record ID", "Last Name"],
+    ),
+    _layout(
+        "hubspot deals",
+        OPPORTUNITY,
+        {
+            "Record ID": "external_id",
+            "Deal Name": "name",
+            "Deal Stage": "stage",
+            "Amount": "amount",
+            "Currency": "currency",
+            "Close Date": "close_date",
+            "Create Date": "engage_date",
+            "Deal owner": "owner",
+            "Associated Company": "account_name",
+            "Associated Company IDs": "account_external_id",
+        },
+        markers=["Record ID", "Deal Name"],
+    ),
+    # The bundled data set (accounts.importing reads it as a whole).
+    _layout(
+        "bundled accounts",
+        ACCOUNT,
+        {
+            "account": "name",
+            "sector": "sector",
+            "year_established": "year_established",
+            "revenue": "annual_revenue",
+            "employees": "employees",
+            "office_location": "country",
+            "subsidiary_of": "parent_name",
+        },
+        markers=["account", "sector", "subsidiary_of"],
+    ),
+    _layout(
+        "bundled products",
+        PRODUCT,
+        {"product": "name", "series": "series", "sales_price": "list_price"},
+        markers=["product", "sales_price"],
+    ),
+    _layout(
+        "bundled sales teams",
+        USER,
+        {
+            "sales_agent": "full_name",
+            "manager": "manager_name",
+            "regional_office": "region",
+        },
+        markers=["sales_agent", "manager"],
+    ),
+    _layout(
+        "bundled pipeline",
+        OPPORTUNITY,
+        {
+            "opportunity_id": "external_id",
+            "sales_agent": "owner",
+            "product": "product",
+            "account": "account_name",
+            "deal_stage": "stage",
+            "engage_date": "engage_date",
+            "close_date": "close_date",
+            "close_value": "amount",
+        },
+        markers=["opportunity_id", "deal_stage"],
+    ),
+)
+
+
+@dataclass
+class Recognition:
+    """The best-fitting layout for a header row and its proposed mapping."""
+
+    kind: str
+    entity: str | None
+    mapping: dict[str, tuple[str, str]]
+    unmapped: list[str]
+    confidence: float
+    signature: str
+    variant: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+UNKNOWN = "unknown"
+
+
+def headers_recognise(*, headers: Sequence[str]) -> Recognition:
+    """Return the layout these headers fit best, with a proposed mapping.
+
+    A layout fits when all its marker columns are present; among those the
+    one that maps the most columns wins. Confidence is the share of columns
+    mapped (custom `__c` fields count, kept as extra fields). With no fitting
+    layout the kind is "unknown", the mapping empty and the confidence 0.
+    """
+    signature = header_signature(headers)
+    keys = [header_normalise(header) for header in headers]
+    present = set(keys)
+
+    best: tuple[int, int, Layout, dict[str, tuple[str, str]], list[str]] | None = None
+    for layout in LAYOUTS:
+        if not all(marker in present for marker in layout.markers):
+            continue
+        mapping, notes = _layout_map(layout, headers, keys)
+        score = (len(mapping), len(layout.markers))
+        if best is None or score > best[:2]:
+            best = (*score, layout, mapping, notes)
+
+    if best is None:
+        return Recognition(
+            kind=UNKNOWN,
+            entity=None,
+            mapping={},
+            unmapped=list(headers),
+            confidence=0.0,
+            signature=signature,
+        )
+
+    _, _, layout, mapping, notes = best
+    variant = ""
+    letters = "".join(char for char in "".join(headers) if char.isalpha())
+    if layout.kind.startswith("salesforce-api") and letters.isupper():
+        variant = "Data Loader (upper case)"
+    return Recognition(
+        kind=layout.kind,
+        entity=layout.entity,
+        mapping=mapping,
+        unmapped=[header for header in headers if header not in mapping],
+        confidence=round(len(mapping) / len(headers), 2),
+        signature=signature,
+        variant=variant,
+        notes=notes,
+    )
+
+
+def _layout_map(
+    layout: Layout, headers: Sequence[str], keys: Sequence[str]
+) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    mapping: dict[str, tuple[str, str]] = {}
+    taken: dict[tuple[str, str], str] = {}
+    notes: list[str] = []
+    for header, key in zip(headers, keys, strict=True):
+        if layout.custom_fields and _CUSTOM_FIELD.search(header.strip()):
+            mapping[header] = (layout.entity, EXTRA)
+            continue
+        target = layout.fields.get(key)
+        if target is None:
+            continue
+        if target in taken:
+            notes.append(
+                f"{header!r} and {taken[target]!r} both mean {target[1]}; "
+                f"{taken[target]!r} is used"
+            )
+            continue
+        taken[target] = header
+        mapping[header] = target
+    return mapping, notes
+
+
+def mapping_check(*, mapping: dict[str, tuple[str, str]]) -> list[str]:
+    """Return what is wrong with a mapping a user edited, in plain words."""
+    problems: list[str] = []
+    used: dict[tuple[str, str], str] = {}
+    for column, (entity, name) in mapping.items():
+        if name not in TARGET_FIELDS.get(entity, ()):
+            problems.append(f"{column!r} maps to an unknown field {entity}.{name}")
+            continue
+        if name != EXTRA and (entity, name) in used:
+            problems.append(
+                f"{column!r} and {used[(entity, name)]!r} both map to {entity}.{name}"
+            )
+        used.setdefault((entity, name), column)
+    return problems
+
+
+def mapping_save_form(*, mapping: dict[str, tuple[str, str]]) -> dict[str, list[str]]:
+    """Return a mapping as JSON-ready data keyed by normalised header."""
+    return {
+        header_normalise(column): [entity, name]
+        for column, (entity, name) in mapping.items()
+    }
+
+
+def mapping_reuse(
+    *, headers: Sequence[str], saved: dict[str, list[str]]
+) -> dict[str, tuple[str, str]]:
+    """Apply a saved mapping to this file's headers, however they are spelt."""
+    mapping: dict[str, tuple[str, str]] = {}
+    for header in headers:
+        target = saved.get(header_normalise(header))
+        if target is not None:
+            mapping[header] = (target[0], target[1])
+    return mapping
