@@ -1,0 +1,250 @@
+"""Propose which incoming account names are accounts we already have.
+
+`account_name_key` folds a name to what a person would call the same name:
+case, accents, spacing, punctuation and a trailing legal form (Inc., Ltd,
+GmbH, AB, S.A. ...) are ignored, so "ACME WIDGETS, INC" and "Acme  Widgets
+Inc." share a key. `account_match_propose` pairs names by that key, and also
+pairs names one typo apart in a distinctive word; two names that differ in
+any generic word ("Harbor Bank of the North" and "... of the South") are
+never paired. Proposals are only proposals: merging waits for the user.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+SAME = "same"
+SIMILAR = "similar"
+
+# Legal forms, written as their words once dots are gone ("s.a." -> "sa").
+LEGAL_FORMS = {
+    ("inc",),
+    ("incorporated",),
+    ("ltd",),
+    ("limited",),
+    ("llc",),
+    ("llp",),
+    ("lp",),
+    ("plc",),
+    ("corp",),
+    ("corporation",),
+    ("co",),
+    ("company",),
+    ("gmbh",),
+    ("ag",),
+    ("kg",),
+    ("gmbh", "co", "kg"),
+    ("gmbh", "and", "co", "kg"),
+    ("ab",),
+    ("publ",),
+    ("as",),
+    ("asa",),
+    ("aps",),
+    ("oy",),
+    ("oyj",),
+    ("sa",),
+    ("sas",),
+    ("sarl",),
+    ("srl",),
+    ("spa",),
+    ("bv",),
+    ("nv",),
+    ("pty",),
+    ("pty", "ltd"),
+    ("pvt", "ltd"),
+    ("kk",),
+}
+_LONGEST_FORM = max(len(form) for form in LEGAL_FORMS)
+
+# Words that say nothing about which organisation is meant; two names that
+# differ only in them are not proposed as one, and they never carry a typo
+# match on their own.
+GENERIC_WORDS = {
+    "the",
+    "of",
+    "and",
+    "for",
+    "de",
+    "la",
+    "bank",
+    "group",
+    "holding",
+    "holdings",
+    "international",
+    "global",
+    "national",
+    "services",
+    "solutions",
+    "systems",
+    "technologies",
+    "technology",
+    "industries",
+    "partners",
+    "north",
+    "south",
+    "east",
+    "west",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "central",
+    "first",
+    "united",
+    "american",
+    "europe",
+    "european",
+    "asia",
+    "pacific",
+}
+
+# Only words this long carry a one-letter typo match.
+TYPO_MIN_LENGTH = 5
+
+
+@dataclass(frozen=True)
+class MatchProposal:
+    """An incoming name that may be an existing account."""
+
+    incoming: str
+    existing: str
+    kind: str
+    reason: str
+
+
+def account_name_words(name: str) -> list[str]:
+    """Return the words that identify a name, legal form left out."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = text.casefold().replace("&", " and ")
+    # "S.A." and "A.B." are one word each; "acme.com" stays one word too.
+    text = re.sub(r"(?<=\w)\.(?=\w)", "", text)
+    words = re.findall(r"[^\W_]+", text)
+
+    # Strip trailing legal forms, longest first ("GmbH & Co. KG").
+    stripped = True
+    while stripped and len(words) > 1:
+        stripped = False
+        for size in range(min(_LONGEST_FORM, len(words) - 1), 0, -1):
+            if tuple(words[-size:]) in LEGAL_FORMS:
+                words = words[:-size]
+                stripped = True
+                break
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    return words
+
+
+def account_name_key(name: str) -> str:
+    """Return the key under which two spellings of one name are equal."""
+    return " ".join(account_name_words(name))
+
+
+def _one_edit_apart(one: str, two: str) -> bool:
+    if one == two or abs(len(one) - len(two)) > 1:
+        return False
+    if len(one) > len(two):
+        one, two = two, one
+    for index, (a, b) in enumerate(zip(one, two, strict=False)):
+        if a != b:
+            if len(one) == len(two):
+                return one[index + 1 :] == two[index + 1 :]
+            return one[index:] == two[index + 1 :]
+    return True
+
+
+def _similar(one: list[str], two: list[str]) -> bool:
+    """Return True when the words differ by one typo in one distinctive word."""
+    if len(one) != len(two):
+        return False
+    differing = [(a, b) for a, b in zip(one, two, strict=True) if a != b]
+    if len(differing) != 1:
+        return False
+    a, b = differing[0]
+    if a in GENERIC_WORDS or b in GENERIC_WORDS or a.isdigit() or b.isdigit():
+        return False
+    if min(len(a), len(b)) < TYPO_MIN_LENGTH:
+        return False
+    if len(one) < 2:
+        # A lone word one letter from another is as likely a different firm.
+        return False
+    return _one_edit_apart(a, b)
+
+
+def account_match_propose(
+    *, incoming: Sequence[str], existing: Sequence[str]
+) -> list[MatchProposal]:
+    """Return proposed pairs of incoming and existing names, same key first.
+
+    An incoming name equal to an existing one is no proposal: it is simply
+    that account. Otherwise a shared key is proposed as the same account, a
+    single typo in a distinctive word as a similar one.
+    """
+    existing_names = set(existing)
+    by_key: dict[str, list[str]] = defaultdict(list)
+    by_shape: dict[tuple[int, str], list[tuple[str, list[str]]]] = defaultdict(list)
+    for name in dict.fromkeys(existing):
+        words = account_name_words(name)
+        if not words:
+            continue
+        by_key[" ".join(words)].append(name)
+        # Index by word count and the first word or the last: a single typo
+        # leaves at least one of them intact when there are two words.
+        by_shape[(len(words), words[0])].append((name, words))
+        by_shape[(len(words), "$" + words[-1])].append((name, words))
+
+    proposals: list[MatchProposal] = []
+    for name in dict.fromkeys(incoming):
+        if name in existing_names:
+            continue
+        words = account_name_words(name)
+        if not words:
+            continue
+        key = " ".join(words)
+        same = [other for other in by_key.get(key, []) if other != name]
+        for other in same:
+            proposals.append(
+                MatchProposal(
+                    incoming=name,
+                    existing=other,
+                    kind=SAME,
+                    reason=f"same name once case, spacing, punctuation and legal "
+                    f"form are ignored ({key!r})",
+                )
+            )
+        if same:
+            continue
+        candidates = by_shape.get((len(words), words[0]), []) + by_shape.get(
+            (len(words), "$" + words[-1]), []
+        )
+        seen: set[str] = set()
+        for other, other_words in candidates:
+            if other in seen or not _similar(words, other_words):
+                continue
+            seen.add(other)
+            typo = next(
+                (a, b) for a, b in zip(words, other_words, strict=True) if a != b
+            )
+            proposals.append(
+                MatchProposal(
+                    incoming=name,
+                    existing=other,
+                    kind=SIMILAR,
+                    reason=f"one letter apart: {typo[0]!r} and {typo[1]!r}",
+                )
+            )
+    return proposals
+
+
+def account_name_groups(*, names: Sequence[str]) -> list[list[str]]:
+    """Return groups of distinct names in one file that share a key."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for name in dict.fromkeys(names):
+        key = account_name_key(name)
+        if key:
+            groups[key].append(name)
+    return [group for group in groups.values() if len(group) > 1]
