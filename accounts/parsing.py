@@ -596,10 +596,10 @@ def _date_read(text: str, *, order: str | None) -> tuple[date | None, str]:
     for pattern, parts in ((_DAY_MONTH_NAME, (1, 2, 3)), (_MONTH_NAME_DAY, (2, 1, 3))):
         match = pattern.match(text)
         if match:
-            month = _MONTHS.get(match[parts[1]].casefold())
-            if month is None:
+            named = _MONTHS.get(match[parts[1]].casefold())
+            if named is None:
                 return None, "not a date (unknown month name)"
-            day = _date_or_none(int(match[parts[2]]), month, int(match[parts[0]]))
+            day = _date_or_none(int(match[parts[2]]), named, int(match[parts[0]]))
             return (day, "") if day else (None, "no such date")
 
     try:
