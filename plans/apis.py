@@ -4,7 +4,7 @@ Editing takes the item's version in If-Match (the ETag of its last read):
 a stale one answers 412 with the current state, a missing one 428.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 from rest_framework import serializers, status
@@ -36,6 +36,11 @@ CREATE_SERVICES = {
 }
 
 
+def _user(request: Request) -> User:
+    """Return the signed-in user; IsAuthenticated has already refused others."""
+    return cast(User, request.user)
+
+
 def _etag(item: models.Model) -> str:
     return f'"{item.version}"'  # type: ignore[attr-defined]
 
@@ -57,7 +62,7 @@ def _require_edit(*, user: User, account: Account) -> None:
 
 
 def _display(item: models.Model, name: str) -> str:
-    field = item._meta.get_field(name)
+    field = cast(models.Field, item._meta.get_field(name))
     if field.many_to_many:
         return ", ".join(str(obj) for obj in getattr(item, name).all())
     if field.choices:
@@ -72,7 +77,7 @@ def item_data(item: models.Model) -> dict[str, Any]:
     fields = services.EDITABLE_FIELDS[model]
     values: dict[str, Any] = {}
     for name in fields:
-        field = model._meta.get_field(name)
+        field = cast(models.Field, model._meta.get_field(name))
         if field.many_to_many:
             values[name] = [obj.pk for obj in getattr(item, name).all()]
         elif field.is_relation:
@@ -129,12 +134,12 @@ class ItemApi(APIView):
     """GET one plan item; PATCH its fields with If-Match."""
 
     def get(self, request: Request, kind: str, pk: int) -> Response:
-        item = item_get_for_user(user=request.user, kind=kind, pk=pk)
+        item = item_get_for_user(user=_user(request), kind=kind, pk=pk)
         return _item_response(item)
 
     def patch(self, request: Request, kind: str, pk: int) -> Response:
-        item = item_get_for_user(user=request.user, kind=kind, pk=pk)
-        _require_edit(user=request.user, account=services.item_account(item))
+        item = item_get_for_user(user=_user(request), kind=kind, pk=pk)
+        _require_edit(user=_user(request), account=services.item_account(item))
         version = _if_match_version(request)
         if version is None:
             return Response(
@@ -148,7 +153,7 @@ class ItemApi(APIView):
 
         try:
             item = services.plan_item_update(
-                user=request.user,
+                user=_user(request),
                 item=item,
                 version=version,
                 values=serializer.validated_data,
@@ -171,8 +176,8 @@ class ItemCreateApi(APIView):
         )
 
     def post(self, request: Request, plan_pk: int, kind: str) -> Response:
-        plan = plan_get_for_user(user=request.user, pk=plan_pk)
-        _require_edit(user=request.user, account=plan.account)
+        plan = plan_get_for_user(user=_user(request), pk=plan_pk)
+        _require_edit(user=_user(request), account=plan.account)
         if kind not in {*CREATE_SERVICES, "pursuit"}:
             return Response(
                 {"detail": f"Cannot create a {kind} here."},
@@ -181,19 +186,20 @@ class ItemCreateApi(APIView):
         serializer = _input_serializer(ITEM_KINDS[kind])(data=request.data)
         serializer.is_valid(raise_exception=True)
 
+        item: models.Model
         try:
             if kind == "pursuit":
                 extra = self.PursuitExtraSerializer(data=request.data)
                 extra.is_valid(raise_exception=True)
                 item = services.pursuit_create(
-                    user=request.user,
+                    user=_user(request),
                     plan=plan,
                     values=serializer.validated_data,
                     template=extra.validated_data.get("template"),
                 )
             else:
                 item = CREATE_SERVICES[kind](
-                    user=request.user, plan=plan, values=serializer.validated_data
+                    user=_user(request), plan=plan, values=serializer.validated_data
                 )
         except PlanError as error:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
@@ -203,17 +209,17 @@ class ItemCreateApi(APIView):
 class CheckpointCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         description = serializers.CharField(max_length=300)
-        required = serializers.BooleanField(default=True)
+        required = serializers.BooleanField(default=True)  # type: ignore[assignment]
 
     def post(self, request: Request, pk: int) -> Response:
-        stage = item_get_for_user(user=request.user, kind="stage", pk=pk)
+        stage = item_get_for_user(user=_user(request), kind="stage", pk=pk)
         assert isinstance(stage, PursuitStage)
-        _require_edit(user=request.user, account=services.item_account(stage))
+        _require_edit(user=_user(request), account=services.item_account(stage))
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
 
         checkpoint = services.checkpoint_create(
-            user=request.user, stage=stage, **serializer.validated_data
+            user=_user(request), stage=stage, **serializer.validated_data
         )
         return _item_response(checkpoint, status.HTTP_201_CREATED)
 
@@ -225,9 +231,9 @@ class CheckpointValidateApi(APIView):
         evidence_link = serializers.URLField(required=False, allow_blank=True)
 
     def post(self, request: Request, pk: int) -> Response:
-        checkpoint = item_get_for_user(user=request.user, kind="checkpoint", pk=pk)
+        checkpoint = item_get_for_user(user=_user(request), kind="checkpoint", pk=pk)
         assert isinstance(checkpoint, Checkpoint)
-        _require_edit(user=request.user, account=services.item_account(checkpoint))
+        _require_edit(user=_user(request), account=services.item_account(checkpoint))
         version = _if_match_version(request)
         if version is None:
             return Response(
@@ -239,7 +245,7 @@ class CheckpointValidateApi(APIView):
 
         try:
             checkpoint = services.checkpoint_validate(
-                user=request.user,
+                user=_user(request),
                 checkpoint=checkpoint,
                 version=version,
                 evidence=serializer.validated_data["evidence"],
@@ -263,9 +269,10 @@ class PursuitAdvanceApi(APIView):
         )
 
     def post(self, request: Request, pk: int) -> Response:
-        pursuit = item_get_for_user(user=request.user, kind="pursuit", pk=pk)
-        assert isinstance(pursuit, Pursuit)
-        _require_edit(user=request.user, account=pursuit.plan.account)
+        pursuit = cast(
+            Pursuit, item_get_for_user(user=_user(request), kind="pursuit", pk=pk)
+        )
+        _require_edit(user=_user(request), account=pursuit.plan.account)
         version = _if_match_version(request)
         if version is None:
             return Response(
@@ -278,11 +285,11 @@ class PursuitAdvanceApi(APIView):
         try:
             if serializer.validated_data["direction"] == "back":
                 services.pursuit_move_back(
-                    user=request.user, pursuit=pursuit, version=version
+                    user=_user(request), pursuit=pursuit, version=version
                 )
             else:
                 services.pursuit_advance(
-                    user=request.user,
+                    user=_user(request),
                     pursuit=pursuit,
                     version=version,
                     override_reason=serializer.validated_data.get(
@@ -311,13 +318,13 @@ class PlanCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         account = account_get_for_user(
-            user=request.user, pk=serializer.validated_data["account"]
+            user=_user(request), pk=serializer.validated_data["account"]
         )
-        _require_edit(user=request.user, account=account)
+        _require_edit(user=_user(request), account=account)
 
         try:
             plan = services.plan_create(
-                user=request.user,
+                user=_user(request),
                 account=account,
                 fiscal_year=serializer.validated_data.get("fiscal_year"),
                 summary=serializer.validated_data["summary"],
@@ -331,8 +338,8 @@ class PlanDetailApi(APIView):
     """GET the whole plan: every section, totals and balance."""
 
     def get(self, request: Request, pk: int) -> Response:
-        plan = plan_get_for_user(user=request.user, pk=pk)
-        detail = plan_detail(plan=plan, user=request.user)
+        plan = plan_get_for_user(user=_user(request), pk=pk)
+        detail = plan_detail(plan=plan, user=_user(request))
         data = item_data(plan)
         data.update(
             {
@@ -394,11 +401,11 @@ class PlanNextApi(APIView):
     """POST to start the next period's plan, carrying forward what is open."""
 
     def post(self, request: Request, pk: int) -> Response:
-        plan = plan_get_for_user(user=request.user, pk=pk)
-        _require_edit(user=request.user, account=plan.account)
+        plan = plan_get_for_user(user=_user(request), pk=pk)
+        _require_edit(user=_user(request), account=plan.account)
 
         try:
-            new = services.plan_start_next(user=request.user, plan=plan)
+            new = services.plan_start_next(user=_user(request), plan=plan)
         except PlanError as error:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
         return _item_response(new, status.HTTP_201_CREATED)
@@ -409,14 +416,14 @@ class CommentCreateApi(APIView):
         body = serializers.CharField()
 
     def post(self, request: Request, pk: int) -> Response:
-        plan = plan_get_for_user(user=request.user, pk=pk)
-        _require_edit(user=request.user, account=plan.account)
+        plan = plan_get_for_user(user=_user(request), pk=pk)
+        _require_edit(user=_user(request), account=plan.account)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
 
         try:
             comment = services.comment_create(
-                user=request.user, plan=plan, body=serializer.validated_data["body"]
+                user=_user(request), plan=plan, body=serializer.validated_data["body"]
             )
         except PlanError as error:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
@@ -424,7 +431,7 @@ class CommentCreateApi(APIView):
             {
                 "id": comment.pk,
                 "body": comment.body,
-                "author": request.user.display_name,
+                "author": _user(request).display_name,
                 "created_at": comment.created_at,
             },
             status=status.HTTP_201_CREATED,
@@ -433,7 +440,7 @@ class CommentCreateApi(APIView):
 
 class PlanHistoryApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
-        plan = plan_get_for_user(user=request.user, pk=pk)
+        plan = plan_get_for_user(user=_user(request), pk=pk)
         records = plan_history(plan=plan, limit=500)
         return Response(
             [
@@ -455,7 +462,7 @@ class PlanBalanceApi(APIView):
     """GET the balance and outcome totals across the user's visible plans."""
 
     def get(self, request: Request) -> Response:
-        overview = plan_team_overview(user=request.user)
+        overview = plan_team_overview(user=_user(request))
         return Response(
             {
                 "balance": overview["balance"].percentages(),

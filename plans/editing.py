@@ -5,7 +5,7 @@ static/js/plan_detail.js sends the form to the item API with its version.
 """
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 
@@ -67,7 +67,7 @@ def editor_fields(
     """Return one spec per editable field, filled from the item if given."""
     specs = []
     for name in EDITABLE_FIELDS[model]:
-        model_field = model._meta.get_field(name)
+        model_field = cast(models.Field, model._meta.get_field(name))
         label = LABELS.get(name, str(model_field.verbose_name).capitalize())
         if model_field.many_to_many:
             selected = {obj.pk for obj in getattr(item, name).all()} if item else set()
@@ -100,7 +100,11 @@ def editor_fields(
                     name,
                     label,
                     "select",
-                    options=_options(list(model_field.choices), {value}, False),
+                    options=_options(
+                        list(model_field.choices or []),  # type: ignore[arg-type]
+                        {value},
+                        False,
+                    ),
                 )
             )
         elif isinstance(model_field, models.BooleanField):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
@@ -79,8 +80,8 @@ def item_get_for_user(*, user: User, kind: str, pk: int) -> models.Model:
         raise Http404("No such kind of plan item.")
     related = _ITEM_RELATED.get(kind, ("plan__account",))
     try:
-        item = model.objects.select_related(*related).get(pk=pk)
-    except model.DoesNotExist as error:
+        item = model._default_manager.select_related(*related).get(pk=pk)
+    except ObjectDoesNotExist as error:
         raise Http404("No such plan item.") from error
     visible = account_list_for_user(user=user).filter(pk=item_account(item).pk)
     if not visible.exists():
@@ -327,7 +328,9 @@ def plan_detail(*, plan: Plan, user: User, today: date | None = None) -> dict[st
             pursuits=pursuits, alignments=alignments, strategy_kinds=kinds
         ),
         "progress": {"claimed": claimed, "validated": validated},
-        "overdue_count": sum(1 for action in actions if action.flag_overdue),  # type: ignore[attr-defined]
+        "overdue_count": len(
+            [action for action in actions if action.flag_overdue]  # type: ignore[attr-defined]
+        ),
         "next_plan": plan.next_plans.first(),
         "today": today,
     }
@@ -342,7 +345,7 @@ def plan_team_overview(*, user: User) -> dict[str, Any]:
     kinds = dict(
         Strategy.objects.filter(plan_id__in=plan_ids).values_list("pk", "kind")
     )
-    overdue = defaultdict(int)
+    overdue: defaultdict[int, int] = defaultdict(int)
     for plan_id in Action.objects.filter(
         plan_id__in=plan_ids,
         status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS],

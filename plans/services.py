@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -182,17 +182,15 @@ def _versioned_save(
 
     now = timezone.now()
     with transaction.atomic():
-        columns = {
-            model._meta.get_field(name).attname: getattr(
-                item, model._meta.get_field(name).attname
-            )
-            for name in plain
-        }
-        updated = model.objects.filter(pk=item.pk, version=version).update(
+        attnames = [
+            cast(models.Field, model._meta.get_field(name)).attname for name in plain
+        ]
+        columns = {attname: getattr(item, attname) for attname in attnames}
+        updated = model._default_manager.filter(pk=item.pk, version=version).update(
             **columns, version=F("version") + 1, updated_at=now
         )
         if updated == 0:
-            current = model.objects.filter(pk=item.pk).first()
+            current = model._default_manager.filter(pk=item.pk).first()
             raise VersionConflict(
                 "Someone else saved this first. Their version is shown beside "
                 "yours; nothing you typed was lost.",
@@ -568,7 +566,7 @@ def plan_start_next(*, user: User, plan: Plan) -> Plan:
         status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS]
     ).select_related("pursuit")
     for action in open_actions:
-        pursuit = action.pursuit if action.pursuit in moved else None
+        carried = action.pursuit if action.pursuit in moved else None
         action_create(
             user=user,
             plan=new,
@@ -578,7 +576,7 @@ def plan_start_next(*, user: User, plan: Plan) -> Plan:
                 "due_on": action.due_on,
                 "status": action.status,
                 "strategy": strategies.get(action.strategy_id or 0),
-                "pursuit": Pursuit.objects.get(pk=pursuit.pk) if pursuit else None,
+                "pursuit": Pursuit.objects.get(pk=carried.pk) if carried else None,
                 "stakeholder": action.stakeholder,
             },
         )

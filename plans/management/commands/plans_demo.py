@@ -77,7 +77,7 @@ class Command(BaseCommand):
             made += 1
         self.stdout.write(f"Created {made} synthetic account plans.")
 
-    def _people(self, account: Account) -> tuple[User, User | None]:
+    def _people(self, account: Account) -> tuple[User | None, User | None]:
         rep = account.team_members.order_by("username").first()
         manager = rep.team.manager if rep and rep.team else None
         return rep, manager
@@ -91,6 +91,8 @@ class Command(BaseCommand):
         today: Any,
     ) -> None:
         rep, manager = self._people(account)
+        if rep is None:
+            return
         year = fiscal_year_for(today)
         summary = (
             f"{MARKER}: invented content to show the product. Focus on the "
@@ -174,6 +176,7 @@ class Command(BaseCommand):
 
         # The first pursuit has its first gate validated and moved on.
         first = pursuits[0]
+        assert first.current_stage is not None
         for checkpoint in first.current_stage.checkpoints.all():
             checkpoint_validate(
                 user=rep,
