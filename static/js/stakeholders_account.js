@@ -161,9 +161,12 @@
       var rowsNeeded = Math.max(1, Math.ceil(members.length / columns));
       var bandHeight = members.length ? rowsNeeded * cellHeight : 26;
       bands.push({ level: level, top: top, height: bandHeight, members: members });
+      // A band that fits on one row spreads across the width; fuller bands
+      // fill a grid row by row.
+      var across = members.length < columns ? (width - bandLabel) / members.length : cellWidth;
       members.forEach(function (person, index) {
         positions[person.id] = {
-          x: bandLabel + (index % columns + 0.5) * cellWidth,
+          x: bandLabel + (index % columns + 0.5) * across,
           y: top + Math.floor(index / columns) * cellHeight + 26,
           r: 5 + person.influence * 3,
           person: person

@@ -1,0 +1,184 @@
+"""The stakeholder section in Chromium: in-page edits and legible maps."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from accounts.models import Account
+from tests.conftest import browser_login
+from tests.stakeholders.factories import InfluenceLinkFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SHOTS = "var/shots"
+
+# Pairs of boxes (labels in a chart) that intersect by more than this many
+# pixels both ways count as an overlap a reader would trip over.
+OVERLAP_TOLERANCE = 2
+
+MEASURE = """
+([selector, tolerance]) => {
+  const boxes = Array.from(document.querySelectorAll(selector))
+    .map((node) => node.getBoundingClientRect())
+    .filter((box) => box.width > 0);
+  let overlaps = 0;
+  for (let i = 0; i < boxes.length; i += 1) {
+    for (let j = i + 1; j < boxes.length; j += 1) {
+      const a = boxes[i], b = boxes[j];
+      const across = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const down = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (across > tolerance && down > tolerance) overlaps += 1;
+    }
+  }
+  return {count: boxes.length, overlaps: overlaps};
+}
+"""
+
+FITS = """
+(selector) => {
+  const svg = document.querySelector(selector);
+  const holder = svg.parentNode.getBoundingClientRect();
+  const box = svg.getBoundingClientRect();
+  const texts = Array.from(svg.querySelectorAll("text"))
+    .map((node) => node.getBoundingClientRect());
+  return {
+    svgInside: box.left >= holder.left - 1 && box.right <= holder.right + 1,
+    textInside: texts.every((t) => t.left >= box.left - 1 && t.right <= box.right + 1),
+  };
+}
+"""
+
+
+def shown_texts(page, selector: str) -> list[str]:
+    # The first child is the visible text; a <title> after it holds the tooltip.
+    return page.eval_on_selector_all(
+        selector, "nodes => nodes.map((node) => node.firstChild.nodeValue)"
+    )
+
+
+def org_names(page) -> list[str]:
+    return shown_texts(page, "#org-chart .org-node text.name")
+
+
+def map_names(page) -> list[str]:
+    return shown_texts(page, "#influence-map .map-node text.name")
+
+
+def test_a_rep_adds_a_person_and_a_link_and_both_maps_keep_them(
+    page, live_server, rep, account
+):
+    # given
+    boss = StakeholderFactory(
+        account=account, first_name="Greta", last_name="Holm", title="CEO"
+    )
+    StakeholderFactory(account=account, first_name="Ivo", last_name="Jung")
+    browser_login(page, live_server, rep.username)
+    page.goto(live_server.url + reverse("accounts:detail", args=[account.pk]))
+    page.wait_for_selector("#org-chart .org-node")
+    assert sorted(org_names(page)) == ["Greta Holm", "Ivo Jung"]
+
+    # when: add a person who reports to Greta
+    page.click("summary:has-text('Add a person')")
+    form = page.locator("form[data-action='create-person']")
+    form.locator("input[name=first_name]").fill("Nora")
+    form.locator("input[name=last_name]").fill("Quist")
+    form.locator("input[name=title]").fill("Chief Technology Officer")
+    form.locator("select[name=reports_to]").select_option(str(boss.pk))
+    form.locator("select[name=influence]").select_option("5")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#org-chart .org-node")).to_have_count(3)
+
+    # then: both maps show her, under Greta in the org chart
+    assert "Nora Quist" in org_names(page)
+    assert "Nora Quist" in map_names(page)
+    assert page.url.endswith(f"/accounts/{account.pk}/")
+    nora = account.stakeholders.get(last_name="Quist")
+    assert nora.reports_to == boss
+    assert nora.seniority == "executive"
+
+    # when: link Nora to Ivo
+    page.click("summary:has-text('Link two people')")
+    link_form = page.locator("form[data-action='create-link']")
+    link_form.locator("select[name=source]").select_option(str(nora.pk))
+    link_form.locator("select[name=kind]").select_option("conflicts")
+    ivo = account.stakeholders.get(last_name="Jung")
+    link_form.locator("select[name=target]").select_option(str(ivo.pk))
+    link_form.locator("button[type=submit]").click()
+    page.wait_for_selector("#influence-map path.link.conflicts")
+
+    # then: the link is drawn and listed; after a reload everything is kept
+    assert "Nora Quist conflicts with Ivo Jung" in page.locator(
+        "[data-testid=links]"
+    ).inner_text().replace("\n", " ")
+    page.reload()
+    page.wait_for_selector("#influence-map path.link.conflicts")
+    assert sorted(org_names(page)) == ["Greta Holm", "Ivo Jung", "Nora Quist"]
+    assert sorted(map_names(page)) == ["Greta Holm", "Ivo Jung", "Nora Quist"]
+    page.screenshot(path=f"{SHOTS}/stakeholders_added_1366.png", full_page=True)
+
+
+def test_a_refused_reporting_loop_shows_its_message_in_the_dialog(
+    page, live_server, rep, account
+):
+    boss = StakeholderFactory(account=account, first_name="Bo", last_name="Berg")
+    StakeholderFactory(
+        account=account, first_name="Cy", last_name="Carr", reports_to=boss
+    )
+    report = account.stakeholders.get(last_name="Carr")
+    browser_login(page, live_server, rep.username)
+    page.goto(live_server.url + reverse("stakeholders:account", args=[account.pk]))
+    page.wait_for_selector("#org-chart .org-node")
+
+    page.click(f"button[data-edit='{boss.pk}']")
+    dialog = page.locator("#edit-person")
+    dialog.locator("select[name=reports_to]").select_option(str(report.pk))
+    dialog.locator("button[type=submit]").click()
+
+    page.wait_for_selector("#edit-person .form-error:not(:empty)")
+    assert (
+        "would make a loop: Bo Berg → Cy Carr → Bo Berg"
+        in dialog.locator(".form-error").inner_text()
+    )
+
+
+def build_group(account: Account, size: int) -> None:
+    people = []
+    for index in range(size):
+        manager = people[(index - 1) // 3] if index else None
+        people.append(
+            StakeholderFactory(
+                account=account,
+                first_name=f"Person{index:02d}",
+                last_name="Longsurname-Example",
+                title="Senior Director of Global Procurement Excellence",
+                influence=1 + index % 5,
+                sentiment=index % 5 - 2,
+                reports_to=manager,
+            )
+        )
+    for source, target in zip(people, people[3:], strict=False):
+        InfluenceLinkFactory(source=source, target=target, kind="influences")
+
+
+@pytest.mark.parametrize("size", [5, 60])
+def test_the_maps_stay_legible_at_tablet_width(page, live_server, rep, account, size):
+    # given
+    build_group(account, size)
+    page.set_viewport_size({"width": 820, "height": 1000})
+    browser_login(page, live_server, rep.username)
+
+    # when
+    page.goto(live_server.url + reverse("accounts:detail", args=[account.pk]))
+    page.wait_for_selector("#influence-map .map-node")
+
+    # then
+    org = page.evaluate(MEASURE, ["#org-chart text", OVERLAP_TOLERANCE])
+    influence = page.evaluate(MEASURE, ["#influence-map text.label", OVERLAP_TOLERANCE])
+    assert org == {"count": 2 * size, "overlaps": 0}
+    assert influence == {"count": 2 * size, "overlaps": 0}
+    for selector in ("#org-chart", "#influence-map"):
+        assert page.evaluate(FITS, selector) == {
+            "svgInside": True,
+            "textInside": True,
+        }, selector
+    page.locator(".stk-charts").screenshot(path=f"{SHOTS}/stakeholders_{size}_820.png")
