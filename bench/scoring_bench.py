@@ -51,7 +51,7 @@ def scoring_benchmark(*, frames: Frames, repeats: int) -> list[Figure]:
             note=(
                 f"{len(frames.accounts):,} accounts, "
                 f"{len(frames.revenue):,} revenue lines, best of {repeats}; "
-                "engine also builds the per-account breakdown"
+                "engine also keeps the breakdown, column-wise"
             ),
         )
     ]

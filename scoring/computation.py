@@ -116,8 +116,27 @@ class ScoringWeights:
 
 @dataclass(frozen=True)
 class ScoringResult:
+    """The scores, and the breakdown behind them kept column-wise.
+
+    `components` has one row per account (same index as `scores`) and flat
+    columns: `<input>_raw`, `<input>_normalised` and `<input>_points` for
+    every input, then the peer group's `peer_level`, `peer_sector`,
+    `peer_size_band`, `peer_count`, `peer_rate` and `expected_spend`. It
+    becomes one nested dict per account only where one is stored or shown
+    (`breakdown_list`), so scoring a large portfolio builds no Python
+    objects per account.
+    """
+
     scores: pd.DataFrame
     as_of: date | None
+    components: pd.DataFrame
+    axis_weights: dict[str, dict[str, float]]
+
+    def breakdown_list(self) -> list[dict]:
+        """Return, per account in score order, the nested breakdown dict."""
+        return component_dicts(
+            components=self.components, axis_weights=self.axis_weights
+        )
 
 
 class ScoringInputError(ValueError):
@@ -172,16 +191,19 @@ def score_accounts(
     frame["capacity_revenue"] = frame["company_revenue"]
     frame["capacity_employees"] = frame["employees"]
 
-    points: dict[str, pd.DataFrame] = {}
+    components: dict[str, pd.Series] = {}
     for axis, inputs in axis_weights.items():
         total_weight = sum(inputs.values())
-        axis_points = pd.DataFrame(index=frame.index)
+        axis_points = []
         for name, weight in inputs.items():
-            frame[f"{name}_normalised"] = percentile_score(frame[name])
-            axis_points[name] = frame[f"{name}_normalised"] * weight / total_weight
-        points[axis] = axis_points
+            normalised = percentile_score(frame[name])
+            points = normalised * weight / total_weight
+            components[f"{name}_raw"] = frame[name].astype(float)
+            components[f"{name}_normalised"] = normalised
+            components[f"{name}_points"] = points
+            axis_points.append(points.to_numpy())
         # Rounding noise can push a perfect score a hair past 100.
-        frame[axis] = axis_points.sum(axis=1).clip(0.0, 100.0)
+        frame[axis] = np.clip(np.sum(axis_points, axis=0), 0.0, 100.0)
 
     frame["quadrant"] = _quadrant(
         frame, weights.performance_threshold, weights.potential_threshold
@@ -189,7 +211,12 @@ def score_accounts(
     frame["tier"] = _tier(
         frame["ttm_revenue"], weights.tier_a_share, weights.tier_b_share
     )
-    frame["components"] = _components(frame, axis_weights, points)
+    components["peer_level"] = frame["peer_group"]
+    components["peer_sector"] = frame["sector"]
+    components["peer_size_band"] = frame["size_band"]
+    components["peer_count"] = frame["peer_count"]
+    components["peer_rate"] = frame["peer_rate"].astype(float)
+    components["expected_spend"] = frame["expected_spend"].astype(float)
 
     columns = [
         "performance",
@@ -199,9 +226,13 @@ def score_accounts(
         "ttm_revenue",
         "size_band",
         "peer_group",
-        "components",
     ]
-    return ScoringResult(scores=frame[columns], as_of=as_of)
+    return ScoringResult(
+        scores=frame[columns],
+        as_of=as_of,
+        components=pd.DataFrame(components, index=frame.index),
+        axis_weights=axis_weights,
+    )
 
 
 def _account_frame(accounts: pd.DataFrame) -> pd.DataFrame:
@@ -413,52 +444,35 @@ def _tier(ttm_revenue: pd.Series, a_share: float, b_share: float) -> pd.Series:
     return pd.Series(tier, index=ttm_revenue.index, dtype=object)
 
 
-def _components(
-    frame: pd.DataFrame,
-    axis_weights: dict[str, dict[str, float]],
-    points: dict[str, pd.DataFrame],
+def component_dicts(
+    *, components: pd.DataFrame, axis_weights: dict[str, dict[str, float]]
 ) -> list[dict]:
     """Return, per account, every input's raw, normalised, weight and points."""
-    columns: dict[str, dict[str, np.ndarray]] = {}
-    for axis, inputs in axis_weights.items():
-        for name in inputs:
-            columns[name] = {
-                "raw": frame[name].to_numpy(dtype=float),
-                "normalised": frame[f"{name}_normalised"].to_numpy(dtype=float),
-                "points": points[axis][name].to_numpy(dtype=float),
-            }
-    shares = {
-        axis: {name: weight / sum(inputs.values()) for name, weight in inputs.items()}
-        for axis, inputs in axis_weights.items()
-    }
-    peer_group = frame["peer_group"].to_numpy()
-    peer_count = frame["peer_count"].to_numpy()
-    peer_rate = frame["peer_rate"].to_numpy(dtype=float)
-    expected = frame["expected_spend"].to_numpy(dtype=float)
-    sector = frame["sector"].to_numpy()
-    size_band = frame["size_band"].to_numpy()
-
+    # tolist() turns whole columns into Python numbers at C speed; only the
+    # dict assembly below is a loop, and it runs at save or display time.
+    column = {name: components[name].tolist() for name in components.columns}
     breakdowns = []
-    for row in range(len(frame)):
+    for row in range(len(components)):
         breakdown: dict = {}
         for axis, inputs in axis_weights.items():
+            total = sum(inputs.values())
             breakdown[axis] = {
                 name: {
-                    "raw": float(columns[name]["raw"][row]),
-                    "normalised": float(columns[name]["normalised"][row]),
+                    "raw": float(column[f"{name}_raw"][row]),
+                    "normalised": float(column[f"{name}_normalised"][row]),
                     "weight": weight,
-                    "share": shares[axis][name],
-                    "points": float(columns[name]["points"][row]),
+                    "share": weight / total,
+                    "points": float(column[f"{name}_points"][row]),
                 }
                 for name, weight in inputs.items()
             }
         breakdown["peer_group"] = {
-            "level": str(peer_group[row]),
-            "sector": str(sector[row]),
-            "size_band": str(size_band[row]),
-            "peers": int(peer_count[row]),
-            "spend_per_musd": float(peer_rate[row]),
-            "expected_spend": float(expected[row]),
+            "level": str(column["peer_level"][row]),
+            "sector": str(column["peer_sector"][row]),
+            "size_band": str(column["peer_size_band"][row]),
+            "peers": int(column["peer_count"][row]),
+            "spend_per_musd": float(column["peer_rate"][row]),
+            "expected_spend": float(column["expected_spend"][row]),
         }
         breakdowns.append(breakdown)
     return breakdowns

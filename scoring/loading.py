@@ -1,19 +1,30 @@
 """Move scoring data between the database and DataFrames, set-based.
 
-Loading reads each table with one query; saving writes scores in large
-bulk batches. Neither ever issues a query per account, so the cost is a
-handful of statements however large the portfolio grows.
+On PostgreSQL loading is one `COPY (SELECT ...) TO STDOUT` per large table,
+parsed straight into columns, and saving is one binary `COPY` of the scores
+into a temporary staging table, then `INSERT ... SELECT` from it (one per
+batch), which also builds each account's breakdown JSON in the database.
+Elsewhere (SQLite in development and tests) loading is one query per table
+and saving is one bulk insert per batch. Neither ever issues a query per
+account, so the cost is a handful of statements however large the
+portfolio grows.
 """
 
+import contextlib
+import io
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
+from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
 
 from accounts.models import Account, Product, RevenueLine
-from scoring.computation import ScoringWeights
+from scoring.computation import ScoringResult, ScoringWeights, component_dicts
 from scoring.models import AccountScore, ScoreRun, ScoringModel
 
 ACCOUNT_COLUMNS = [
@@ -25,7 +36,13 @@ ACCOUNT_COLUMNS = [
     "parent_id",
 ]
 REVENUE_COLUMNS = ["account_id", "product_id", "quarter_start", "amount"]
-SAVE_BATCH_SIZE = 5000
+# Rows per INSERT: bulk_create batches on SQLite, INSERT ... SELECT slices of
+# the staging table on PostgreSQL.
+SAVE_BATCH_SIZE = 50_000
+STAGING_TABLE = "scoring_score_staging"
+# PostgreSQL's binary COPY framing: signature, flags, header extension.
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+COPY_TRAILER = struct.pack(">h", -1)
 
 
 @dataclass(frozen=True)
@@ -39,8 +56,18 @@ def _frame(queryset: QuerySet, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(queryset), columns=columns)
 
 
+def _uses_copy() -> bool:
+    return connection.vendor == "postgresql"
+
+
 def scoring_frames_load() -> ScoringFrames:
-    """Return accounts, revenue lines and the catalogue: one query each."""
+    """Return accounts, revenue lines and the catalogue: one statement each."""
+    products = _frame(Product.objects.order_by("pk").values_list("pk"), ["product_id"])
+    if _uses_copy():
+        accounts = _accounts_copy_out()
+        revenue = _revenue_copy_out()
+        return ScoringFrames(accounts=accounts, revenue=revenue, products=products)
+
     accounts = _frame(
         Account.objects.order_by("pk").values_list(
             "pk", "name", "sector", "annual_revenue_musd", "employees", "parent_id"
@@ -53,7 +80,6 @@ def scoring_frames_load() -> ScoringFrames:
         ),
         REVENUE_COLUMNS,
     )
-    products = _frame(Product.objects.order_by("pk").values_list("pk"), ["product_id"])
 
     # The database hands back Decimals; the engine works in floats.
     for column in ("annual_revenue_musd", "employees"):
@@ -62,6 +88,100 @@ def scoring_frames_load() -> ScoringFrames:
     revenue["amount"] = pd.to_numeric(revenue["amount"]).astype(float)
     revenue["quarter_start"] = pd.to_datetime(revenue["quarter_start"])
     return ScoringFrames(accounts=accounts, revenue=revenue, products=products)
+
+
+def _copy(cursor: CursorWrapper, sql: str, stream: io.BytesIO) -> None:
+    # Django logs execute() only; log COPY the same way so query counts and
+    # debug tooling see every statement a run sends.
+    logged = getattr(cursor, "debug_sql", None)
+    with logged(sql) if logged else contextlib.nullcontext():
+        cursor.cursor.copy_expert(sql, stream)
+
+
+def _copy_out(sql: str) -> bytes:
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        _copy(cursor, sql, buffer)
+    return buffer.getvalue()
+
+
+def _accounts_copy_out() -> pd.DataFrame:
+    table = Account._meta.db_table
+    data = _copy_out(
+        "COPY (SELECT id, name, sector, annual_revenue_musd::float8, "
+        f"employees::float8, parent_id FROM {table} ORDER BY id) "
+        "TO STDOUT WITH (FORMAT csv)"
+    )
+    # NULL is an unquoted empty field; only the numeric columns have any,
+    # so names such as "NA" stay text.
+    accounts = pd.read_csv(
+        io.BytesIO(data),
+        header=None,
+        names=ACCOUNT_COLUMNS,
+        dtype={"name": str, "sector": str},
+        keep_default_na=False,
+        na_values={
+            column: [""] for column in ("annual_revenue_musd", "employees", "parent_id")
+        },
+    )
+    for column in ("annual_revenue_musd", "employees"):
+        accounts[column] = accounts[column].astype(float)
+    accounts["account_id"] = accounts["account_id"].astype("int64")
+    accounts["parent_id"] = accounts["parent_id"].astype("Int64")
+    return accounts
+
+
+# One binary COPY row of the revenue query: a field count, then each field
+# as a length and a big-endian value. No column is nullable, so every row
+# has the same width and numpy reads the whole stream as one array.
+REVENUE_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("account_length", ">i4"),
+        ("account_id", ">i8"),
+        ("product_length", ">i4"),
+        ("product_id", ">i8"),
+        ("day_length", ">i4"),
+        ("day", ">i4"),
+        ("amount_length", ">i4"),
+        ("amount", ">f8"),
+    ]
+)
+
+
+def _revenue_copy_out() -> pd.DataFrame:
+    table = RevenueLine._meta.db_table
+    data = _copy_out(
+        "COPY (SELECT account_id::int8, product_id::int8, "
+        "(quarter_start - DATE '1970-01-01')::int4, amount::float8 "
+        f"FROM {table}) TO STDOUT WITH (FORMAT binary)"
+    )
+    body = len(data) - len(COPY_HEADER) - len(COPY_TRAILER)
+    if (
+        not data.startswith(COPY_HEADER)
+        or body % REVENUE_ROW.itemsize
+        or not data.endswith(COPY_TRAILER)
+    ):
+        raise RuntimeError("Unexpected binary COPY layout for revenue lines.")
+
+    rows = np.frombuffer(
+        data,
+        dtype=REVENUE_ROW,
+        count=body // REVENUE_ROW.itemsize,
+        offset=len(COPY_HEADER),
+    )
+    if len(rows) and (rows["fields"] != 4).any():
+        raise RuntimeError("Unexpected field count in the revenue COPY stream.")
+
+    days = rows["day"].astype("int64").astype("datetime64[D]")
+    return pd.DataFrame(
+        {
+            "account_id": rows["account_id"].astype("int64"),
+            "product_id": rows["product_id"].astype("int64"),
+            "quarter_start": pd.to_datetime(days.astype("datetime64[s]")),
+            "amount": rows["amount"].astype(float),
+        }
+    )
 
 
 def scoring_weights_from_model(*, model: ScoringModel) -> ScoringWeights:
@@ -85,7 +205,7 @@ def scoring_weights_from_model(*, model: ScoringModel) -> ScoringWeights:
 def account_scores_save(
     *,
     run: ScoreRun,
-    scores: pd.DataFrame,
+    result: ScoringResult,
     batch_size: int = SAVE_BATCH_SIZE,
     on_batch_saved: Callable[[int], None] | None = None,
 ) -> int:
@@ -94,9 +214,19 @@ def account_scores_save(
     `on_batch_saved` is called with the number of rows written so far after
     every batch; the run service uses it as a seam for progress and faults.
     """
+    if _uses_copy():
+        return _scores_copy_in(
+            run=run, result=result, batch_size=batch_size, on_batch_saved=on_batch_saved
+        )
+
+    scores = result.scores
     saved = 0
     for start in range(0, len(scores), batch_size):
         batch = scores.iloc[start : start + batch_size]
+        breakdowns = component_dicts(
+            components=result.components.iloc[start : start + batch_size],
+            axis_weights=result.axis_weights,
+        )
         AccountScore.objects.bulk_create(
             [
                 AccountScore(
@@ -107,10 +237,10 @@ def account_scores_save(
                     quadrant=row.quadrant,
                     tier=row.tier,
                     ttm_revenue=Decimal(f"{row.ttm_revenue:.2f}"),
-                    components=row.components,
+                    components=breakdown,
                 )
-                for account_id, row in zip(
-                    batch.index, batch.itertuples(index=False), strict=True
+                for account_id, row, breakdown in zip(
+                    batch.index, batch.itertuples(index=False), breakdowns, strict=True
                 )
             ],
             batch_size=batch_size,
@@ -118,4 +248,128 @@ def account_scores_save(
         saved += len(batch)
         if on_batch_saved is not None:
             on_batch_saved(saved)
+    return saved
+
+
+def _float_inputs(axis_weights: dict[str, dict[str, float]]) -> list[str]:
+    return [
+        f"{name}_{part}"
+        for inputs in axis_weights.values()
+        for name in inputs
+        for part in ("raw", "normalised", "points")
+    ]
+
+
+def _binary_copy_rows(columns: list[tuple[str, np.ndarray]]) -> bytes:
+    """Return a binary COPY stream of fixed-width, non-null columns."""
+    count = len(columns[0][1])
+    layout: list[tuple[str, str]] = [("fields", ">i2")]
+    for name, values in columns:
+        layout += [(f"{name}_length", ">i4"), (name, f">{values.dtype.kind}8")]
+    rows = np.empty(count, dtype=np.dtype(layout))
+    rows["fields"] = len(columns)
+    for name, values in columns:
+        rows[f"{name}_length"] = 8
+        rows[name] = values
+    return COPY_HEADER + rows.tobytes() + COPY_TRAILER
+
+
+def _scores_copy_in(
+    *,
+    run: ScoreRun,
+    result: ScoringResult,
+    batch_size: int,
+    on_batch_saved: Callable[[int], None] | None,
+) -> int:
+    scores = result.scores
+    components = result.components
+    axis_weights = result.axis_weights
+    quadrant_codes, quadrants = pd.factorize(scores["quadrant"])
+    tier_codes, tiers = pd.factorize(scores["tier"])
+    level_codes, levels = pd.factorize(components["peer_level"])
+    sector_codes, sectors = pd.factorize(components["peer_sector"])
+    band_codes, bands = pd.factorize(components["peer_size_band"])
+    floats = _float_inputs(axis_weights)
+
+    # Labels travel as 1-based codes into small arrays passed as parameters,
+    # so every COPY field is a fixed-width number.
+    columns: list[tuple[str, np.ndarray]] = [
+        ("position", np.arange(len(scores), dtype="int64")),
+        ("account_id", scores.index.to_numpy(dtype="int64")),
+        ("performance", scores["performance"].to_numpy(dtype="float64")),
+        ("potential", scores["potential"].to_numpy(dtype="float64")),
+        ("quadrant", quadrant_codes.astype("int64") + 1),
+        ("tier", tier_codes.astype("int64") + 1),
+        ("ttm_revenue", scores["ttm_revenue"].to_numpy(dtype="float64")),
+        *[(name, components[name].to_numpy(dtype="float64")) for name in floats],
+        ("peer_level", level_codes.astype("int64") + 1),
+        ("peer_sector", sector_codes.astype("int64") + 1),
+        ("peer_size_band", band_codes.astype("int64") + 1),
+        ("peer_count", components["peer_count"].to_numpy(dtype="int64")),
+        ("peer_rate", components["peer_rate"].to_numpy(dtype="float64")),
+        ("expected_spend", components["expected_spend"].to_numpy(dtype="float64")),
+    ]
+    definition = ", ".join(
+        f"{name} {'int8' if values.dtype.kind == 'i' else 'float8'}"
+        for name, values in columns
+    )
+    payload = _binary_copy_rows(columns)
+
+    def axis_json(axis: str) -> str:
+        inputs = axis_weights[axis]
+        total = sum(inputs.values())
+        parts = [
+            f"'{name}', jsonb_build_object('raw', {name}_raw, "
+            f"'normalised', {name}_normalised, 'weight', {float(weight)!r}::float8, "
+            f"'share', {weight / total!r}::float8, 'points', {name}_points)"
+            for name, weight in inputs.items()
+        ]
+        return "jsonb_build_object(" + ", ".join(parts) + ")"
+
+    breakdown = (
+        f"jsonb_build_object('performance', {axis_json('performance')}, "
+        f"'potential', {axis_json('potential')}, "
+        "'peer_group', jsonb_build_object("
+        "'level', (%(levels)s::text[])[peer_level], "
+        "'sector', (%(sectors)s::text[])[peer_sector], "
+        "'size_band', (%(bands)s::text[])[peer_size_band], "
+        "'peers', peer_count, 'spend_per_musd', peer_rate, "
+        "'expected_spend', expected_spend))"
+    )
+    insert = (
+        f"INSERT INTO {AccountScore._meta.db_table} (run_id, account_id, "
+        "performance, potential, quadrant, tier, ttm_revenue, components) "
+        "SELECT %(run)s, account_id, performance, potential, "
+        "(%(quadrants)s::text[])[quadrant], (%(tiers)s::text[])[tier], "
+        f"round(ttm_revenue::numeric, 2), {breakdown} "
+        f"FROM {STAGING_TABLE} "
+        "WHERE position >= %(start)s AND position < %(stop)s"
+    )
+    parameters = {
+        "run": run.pk,
+        "quadrants": list(quadrants),
+        "tiers": list(tiers),
+        "levels": list(levels),
+        "sectors": [str(sector) for sector in sectors],
+        "bands": list(bands),
+    }
+    saved = 0
+    # No savepoint: the caller's transaction is the unit; this only makes sure
+    # there is one, for ON COMMIT DROP.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGING_TABLE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {STAGING_TABLE} ({definition}) ON COMMIT DROP"
+        )
+        _copy(
+            cursor,
+            f"COPY {STAGING_TABLE} FROM STDIN WITH (FORMAT binary)",
+            io.BytesIO(payload),
+        )
+        for start in range(0, len(scores), batch_size):
+            stop = min(start + batch_size, len(scores))
+            cursor.execute(insert, {**parameters, "start": start, "stop": stop})
+            saved = stop
+            if on_batch_saved is not None:
+                on_batch_saved(saved)
     return saved

@@ -143,7 +143,7 @@ def score_run_execute(
         with transaction.atomic():
             count = account_scores_save(
                 run=run,
-                scores=result.scores,
+                result=result,
                 batch_size=batch_size,
                 on_batch_saved=on_batch_saved,
             )

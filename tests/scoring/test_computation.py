@@ -91,7 +91,7 @@ def test_it_scores_performance_by_hand(small_portfolio: dict) -> None:
     # growth (ttm - prior) / mean: A1 100/150 = 0.667, A2 200/100 = 2,
     #   A3 0/0 -> 0, A4 -50/25 = -2; ranks 3, 4, 2, 1 -> 66.67, 100, 33.33, 0
     # breadth 2/2, 1/2, 0, 0; ranks 4, 3, 1.5, 1.5 -> 100, 66.67, 16.67, 16.67
-    growth = [item["performance"]["growth"] for item in scores["components"]]
+    growth = [item["performance"]["growth"] for item in result.breakdown_list()]
     assert [g["raw"] for g in growth] == pytest.approx([2 / 3, 2, 0, -2])
     assert [g["normalised"] for g in growth] == pytest.approx(
         [200 / 3, 100, 100 / 3, 0]
@@ -109,8 +109,8 @@ def test_it_scores_performance_by_hand(small_portfolio: dict) -> None:
 def test_it_scores_potential_by_hand(small_portfolio: dict) -> None:
     result = score_accounts(**small_portfolio, as_of=date(2017, 12, 31))
     scores = result.scores
-    parts = [item["potential"] for item in scores["components"]]
-    peers = [item["peer_group"] for item in scores["components"]]
+    parts = [item["potential"] for item in result.breakdown_list()]
+    peers = [item["peer_group"] for item in result.breakdown_list()]
 
     # Size bands by revenue tercile: A1 small, A2 mid, A3 and A4 large.
     assert scores["size_band"].tolist() == ["small", "mid", "large", "large"]
@@ -150,11 +150,12 @@ def test_it_scores_potential_by_hand(small_portfolio: dict) -> None:
 
 
 def test_components_add_up_to_each_score(small_portfolio: dict) -> None:
-    scores = score_accounts(**small_portfolio).scores
+    result = score_accounts(**small_portfolio)
 
-    for _, row in scores.iterrows():
+    breakdowns = result.breakdown_list()
+    for (_, row), breakdown in zip(result.scores.iterrows(), breakdowns, strict=True):
         for axis in ("performance", "potential"):
-            parts = row["components"][axis].values()
+            parts = breakdown[axis].values()
             assert sum(part["points"] for part in parts) == pytest.approx(row[axis])
             assert sum(part["share"] for part in parts) == pytest.approx(1)
 
@@ -176,13 +177,13 @@ def test_it_widens_peer_groups_only_when_too_small() -> None:
     )
     weights = ScoringWeights(min_peer_group=2)
 
-    scores = score_accounts(
+    result = score_accounts(
         accounts=accounts,
         revenue=revenue,
         products=products_frame([P1]),
         weights=weights,
-    ).scores
-    peers = [item["peer_group"] for item in scores["components"]]
+    )
+    peers = [item["peer_group"] for item in result.breakdown_list()]
 
     assert [p["level"] for p in peers] == [
         "sector_size",
@@ -202,18 +203,19 @@ def test_a_single_account_scores_fifty_on_both_axes() -> None:
     accounts = accounts_frame([(1, "retail", 100, 10, None)])
     revenue = revenue_frame([(1, P1, date(2017, 1, 1), 100)])
 
-    scores = score_accounts(
+    result = score_accounts(
         accounts=accounts,
         revenue=revenue,
         products=products_frame([P1, P2]),
         weights=ScoringWeights(),
-    ).scores
+    )
+    scores = result.scores
 
     assert scores.loc[1, "performance"] == 50
     assert scores.loc[1, "potential"] == 50
     assert scores.loc[1, "quadrant"] == "grow"
     assert scores.loc[1, "tier"] == "A"
-    assert scores.loc[1, "components"]["peer_group"]["level"] == "none"
+    assert result.breakdown_list()[0]["peer_group"]["level"] == "none"
 
 
 def test_an_all_equal_portfolio_scores_fifty_everywhere() -> None:
@@ -253,7 +255,7 @@ def test_zeros_and_missing_values_give_no_nan_or_infinity() -> None:
     assert np.isfinite(numbers).all()
     assert scores.scores["performance"].between(0, 100).all()
     assert set(scores.scores["tier"]) == {"C"}
-    for item in scores.scores["components"]:
+    for item in scores.breakdown_list():
         for axis in ("performance", "potential"):
             for part in item[axis].values():
                 assert all(np.isfinite(value) for value in part.values())
