@@ -4,7 +4,6 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import (
     SpectacularAPIView,
-    SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
 
@@ -15,7 +14,6 @@ api_patterns = [
     # The split view serves Swagger UI's start-up code as a file, which the
     # content security policy needs: it allows no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("accounts/", include("accounts.api_urls")),
     path("stakeholders/", include("stakeholders.api_urls")),
     path("plans/", include("plans.api_urls")),
