@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from scoring import selectors
+from scoring.computation import ScoringInputError
 from scoring.models import AccountScore, ScoreRun
 from scoring.services import score_run_request
 
@@ -72,7 +73,13 @@ def run_create(request: HttpRequest) -> HttpResponse:
     if not _can_recompute(request.user):
         raise PermissionDenied("Only sales ops and managers recompute scores.")
 
-    run = score_run_request(trigger="manual", user=request.user)
+    try:
+        run = score_run_request(trigger="manual", user=request.user)
+    except ScoringInputError as error:
+        # With no broker the run executes inside this request; it is already
+        # recorded as failed and the previous scores stay current.
+        messages.error(request, f"The score run failed: {error}")
+        return redirect("scoring:portfolio")
 
     messages.info(request, f"Score run {run.pk} requested.")
     return redirect("scoring:portfolio")

@@ -9,20 +9,10 @@ from django.urls import reverse
 
 from accounts.models import Account
 from scoring.models import AccountScore, ScoreRun, ScoringModel
+from scoring.services import scoring_model_active
 from tests.accounts.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def plain_static_files(settings) -> None:
-    """Serve static names as they are: the tests run no collectstatic."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
 
 
 def current_run() -> ScoreRun:
@@ -211,3 +201,28 @@ def test_the_page_runs_a_fixed_number_of_queries(client, manager, rep, size):
 # Session, user, current run, pending run (and the current run again inside
 # it), visible scores, visible ids for the chart.
 PORTFOLIO_QUERIES = 7
+
+
+def test_a_failing_run_shows_its_reason_and_keeps_the_current_scores(
+    transactional_db, client, ops
+):
+    # given a scoring model whose potential weights add up to zero
+    model = scoring_model_active()
+    ScoringModel.objects.filter(pk=model.pk).update(
+        weight_wallet_headroom=0,
+        weight_product_whitespace=0,
+        weight_subsidiary_whitespace=0,
+        weight_capacity=0,
+    )
+    client.force_login(ops)
+
+    # when ops asks for a run, which executes in process
+    response = client.post(reverse("scoring:run_create"), follow=True)
+
+    # then the page says why, and nothing became current
+    assert response.status_code == 200
+    assert "The score run failed: The potential weights add up to zero." in (
+        response.content.decode()
+    )
+    assert not ScoreRun.objects.filter(is_current=True).exists()
+    assert ScoreRun.objects.get().status == ScoreRun.Status.FAILED
