@@ -59,6 +59,17 @@ KIND_TITLES = {
     Kind.HIDDEN_INFLUENCER: "Hidden influencer",
 }
 
+# Column heads for tables that show every kind side by side.
+KIND_SHORT = {
+    Kind.MISSING_ROLE: "Unnamed roles",
+    Kind.NO_OWNER: "No owner",
+    Kind.UNADDRESSED_OPPONENT: "Opponents, no plan",
+    Kind.SINGLE_THREADED: "Single-threaded",
+    Kind.STALE: "Stale",
+    Kind.EMPTY_SUIT: "Empty suits",
+    Kind.HIDDEN_INFLUENCER: "Hidden influencers",
+}
+
 SENTIMENT_WORDS = {-2: "an opponent", -1: "a sceptic"}
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.history import change_list_for_target
 from accounts.selectors import account_can_edit, account_get_for_user
-from stakeholders.coverage import KIND_TITLES
+from stakeholders.coverage import KIND_SHORT, KIND_TITLES
 from stakeholders.importing import ImportFileError
 from stakeholders.selectors import (
     account_stakeholder_board,
@@ -99,7 +99,7 @@ def erase(request: HttpRequest, pk: int) -> HttpResponse:
 def coverage(request: HttpRequest) -> HttpResponse:
     rollup = coverage_rollup_for_user(user=request.user)
 
-    kinds = list(KIND_TITLES.items())
+    kinds = [(kind, KIND_SHORT[kind], title) for kind, title in KIND_TITLES.items()]
     rows = []
     totals = Counter[str]()
     for item in rollup:
@@ -109,7 +109,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
             {
                 "account": item.account,
                 "people": item.people,
-                "counts": [counts[kind] for kind, _ in kinds],
+                "counts": [counts[kind] for kind, _, _ in kinds],
             }
         )
 
@@ -119,7 +119,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
         {
             "kinds": kinds,
             "rows": rows,
-            "totals": [totals[kind] for kind, _ in kinds],
+            "totals": [totals[kind] for kind, _, _ in kinds],
             "total_people": sum(item.people for item in rollup),
         },
     )

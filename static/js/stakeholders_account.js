@@ -274,7 +274,12 @@
       if (!field.name || field.type === "submit" || field.type === "button") {
         return;
       }
-      if (field.type === "checkbox") {
+      if (field.type === "checkbox" && field.name === "roles") {
+        values.roles = values.roles || [];
+        if (field.checked) {
+          values.roles.push(field.value);
+        }
+      } else if (field.type === "checkbox") {
         values[field.name] = field.checked;
       } else if (field.multiple) {
         values[field.name] = Array.prototype.filter.call(field.options, function (option) {
@@ -426,6 +431,8 @@
         request = send(root, "POST", root.dataset.createUrl, values);
       } else if (action === "create-link") {
         request = send(root, "POST", root.dataset.linkUrl, values);
+      } else if (action === "set-expected-roles") {
+        request = send(root, "PUT", root.dataset.rolesUrl, { roles: values.roles || [] });
       } else if (action === "log-activity") {
         request = send(root, "POST", root.dataset.activityUrl, values);
       } else if (action === "edit-person") {
