@@ -376,3 +376,145 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor_label or '?'}"
+
+
+# The import wizard: mapped imports of CRM, ERP and support exports
+
+
+class MappedImport(models.Model):
+    """The wizard's side of an import job: its files, mapping and choices."""
+
+    job = models.OneToOneField(
+        ImportJob, on_delete=models.CASCADE, related_name="mapped"
+    )
+    # [{"name": "accounts.csv", "path": "...", "size": 1234}], in upload order.
+    files = models.JSONField(default=list, blank=True)
+    # {file name: {column: [entity, field]}}
+    mapping = models.JSONField(default=dict, blank=True)
+    # {file name: {column: option}}: the answers to the columns' questions.
+    answers = models.JSONField(default=dict, blank=True)
+    # {incoming account name: existing account name}, confirmed by the user.
+    merges = models.JSONField(default=dict, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="undone_imports",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Mapped import {self.job_id}"
+
+    @property
+    def file_names(self) -> list[str]:
+        return [file["name"] for file in self.files]
+
+
+class SavedMapping(models.Model):
+    """A confirmed column mapping, offered again for the same header row."""
+
+    signature = models.CharField(max_length=64, unique=True)
+    headers = models.JSONField(default=list, blank=True)
+    # {normalised header: [entity, field]}, as recognise.mapping_save_form.
+    mapping = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="saved_mappings",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Mapping {self.signature}"
+
+
+class ImportRowChange(models.Model):
+    """One object an import created or updated, with the values it replaced."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+
+    job = models.ForeignKey(
+        ImportJob, on_delete=models.CASCADE, related_name="row_changes"
+    )
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    action = models.CharField(max_length=20, choices=Action.choices)
+    # Field name -> the value before the import, as JSON text forms.
+    old_values = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["job", "content_type"]),
+            models.Index(fields=["content_type", "object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.content_type_id}:{self.object_id}"
+
+
+class CurrencyRate(models.Model):
+    """How many units of the reporting currency one unit of a currency buys."""
+
+    currency = models.CharField(max_length=3)
+    reporting_currency = models.CharField(max_length=3, default="USD")
+    rate = models.DecimalField(max_digits=20, decimal_places=10)
+    rate_date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["currency", "-rate_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "reporting_currency", "rate_date"],
+                name="unique_currency_rate",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate} {self.reporting_currency}"
+
+
+class SupportSignal(models.Model):
+    """Support-desk health of one account in one period: tickets, CSAT, NPS."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="support_signals"
+    )
+    period_start = models.DateField()
+    tickets = models.PositiveIntegerField(null=True, blank=True)
+    # Satisfaction as the export gives it (CSAT per cent, or a 1-5 mean).
+    satisfaction = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    nps = models.SmallIntegerField("net promoter score", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account", "-period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "period_start"], name="unique_support_signal"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.period_start}"
