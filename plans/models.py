@@ -504,3 +504,40 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return self.body[:50]
+
+
+class ManagerReview(models.Model):
+    """A manager's recorded review of a plan with the account team."""
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="manager_reviews"
+    )
+    reviewed_on = models.DateField()
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="manager_reviews",
+    )
+    attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="attended_reviews"
+    )
+    # People who are not Lode users, such as a partner or a specialist.
+    other_attendees = models.CharField(max_length=300, blank=True)
+    coaching_points = models.TextField()
+    agreed_actions = models.TextField(blank=True)
+    next_review_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-reviewed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"Review of {self.plan} on {self.reviewed_on:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        if self.next_review_on and self.next_review_on <= self.reviewed_on:
+            raise ValidationError(
+                {"next_review_on": "The next review must come after this one."}
+            )
