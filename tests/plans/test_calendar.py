@@ -1,0 +1,118 @@
+"""Fiscal quarter bucketing: start month, label convention, time zone."""
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from plans.calendar import (
+    fiscal_quarter_for,
+    fiscal_quarter_parse,
+    fiscal_quarter_starting,
+    fiscal_quarters_ending_with,
+)
+
+# Bogotá keeps UTC-5 all year; New York would be UTC-4 on 31 March.
+UTC_MINUS_5 = "America/Bogota"
+
+
+@pytest.mark.parametrize(
+    ("day", "by_end", "by_start", "first", "last"),
+    [
+        # The last week of the fiscal year that began in April 2023.
+        ("2024-03-26", "FY2024 Q4", "FY2023 Q4", "2024-01-01", "2024-03-31"),
+        # The first day of the year that runs April 2024 to March 2025.
+        ("2024-04-01", "FY2025 Q1", "FY2024 Q1", "2024-04-01", "2024-06-30"),
+        # New Year's Eve sits in that year's third quarter, October to December.
+        ("2024-12-31", "FY2025 Q3", "FY2024 Q3", "2024-10-01", "2024-12-31"),
+    ],
+)
+def test_it_labels_an_april_year_by_end_and_by_start(
+    day: str, by_end: str, by_start: str, first: str, last: str
+) -> None:
+    moment = date.fromisoformat(day)
+
+    ending = fiscal_quarter_for(moment, start_month=4, label_by="end")
+    starting = fiscal_quarter_for(moment, start_month=4, label_by="start")
+
+    assert ending.label == by_end
+    assert starting.label == by_start
+    assert ending.start == starting.start == date.fromisoformat(first)
+    assert ending.end == starting.end == date.fromisoformat(last)
+
+
+def test_it_reads_the_start_month_and_label_from_settings(settings: object) -> None:
+    settings.FISCAL_YEAR_START_MONTH = 4  # type: ignore[attr-defined]
+    settings.FISCAL_YEAR_LABEL = "start"  # type: ignore[attr-defined]
+
+    assert fiscal_quarter_for(date(2024, 3, 26)).label == "FY2023 Q4"
+
+    settings.FISCAL_YEAR_LABEL = "end"  # type: ignore[attr-defined]
+    assert fiscal_quarter_for(date(2024, 3, 26)).label == "FY2024 Q4"
+
+
+def test_it_refuses_an_unknown_label_convention(settings: object) -> None:
+    settings.FISCAL_YEAR_LABEL = "middle"  # type: ignore[attr-defined]
+
+    with pytest.raises(ValueError, match='must be "end" or "start", not middle'):
+        fiscal_quarter_for(date(2024, 3, 26))
+
+
+def test_a_late_deal_on_31_march_lands_in_calendar_q1_in_a_utc_minus_5_org(
+    settings: object,
+) -> None:
+    """The issue's case, worked out.
+
+    "Falls in Q1" holds for a fiscal year that starts in January (the
+    default): 31 March 23:30 in a UTC-5 organisation is 1 April 04:30 UTC,
+    which bucketing by UTC would put in Q2. In the organisation's zone it is
+    still 31 March, the last evening of Q1 of FY2024 under either label.
+    """
+    # given
+    settings.TIME_ZONE = UTC_MINUS_5  # type: ignore[attr-defined]
+    settings.FISCAL_YEAR_START_MONTH = 1  # type: ignore[attr-defined]
+    closed = datetime(2024, 3, 31, 23, 30, tzinfo=ZoneInfo(UTC_MINUS_5))
+    stored = closed.astimezone(UTC)
+    assert stored == datetime(2024, 4, 1, 4, 30, tzinfo=UTC)
+
+    # when
+    by_end = fiscal_quarter_for(stored, label_by="end")
+    by_start = fiscal_quarter_for(stored, label_by="start")
+
+    # then
+    assert by_end.label == by_start.label == "FY2024 Q1"
+    assert (by_end.start, by_end.end) == (date(2024, 1, 1), date(2024, 3, 31))
+    assert fiscal_quarter_for(stored, zone=UTC).label == "FY2024 Q2"
+
+
+def test_the_same_late_deal_closes_the_year_when_the_year_starts_in_april(
+    settings: object,
+) -> None:
+    """With an April year, 31 March is the last day of Q4, not Q1."""
+    settings.TIME_ZONE = UTC_MINUS_5  # type: ignore[attr-defined]
+    stored = datetime(2024, 4, 1, 4, 30, tzinfo=UTC)
+
+    by_end = fiscal_quarter_for(stored, start_month=4, label_by="end")
+    by_start = fiscal_quarter_for(stored, start_month=4, label_by="start")
+
+    assert by_end.label == "FY2024 Q4"
+    assert by_start.label == "FY2023 Q4"
+    assert by_end.end == date(2024, 3, 31)
+
+
+def test_it_walks_quarters_across_year_ends() -> None:
+    quarter = fiscal_quarter_for(date(2024, 4, 15), start_month=4, label_by="end")
+
+    labels = [q.label for q in fiscal_quarters_ending_with(quarter, 5)]
+
+    assert labels == ["FY2024 Q1", "FY2024 Q2", "FY2024 Q3", "FY2024 Q4", "FY2025 Q1"]
+    assert quarter.previous.start == date(2024, 1, 1)
+    assert quarter.next.start == date(2024, 7, 1)
+
+
+def test_it_only_parses_the_first_day_of_a_quarter(settings: object) -> None:
+    settings.FISCAL_YEAR_START_MONTH = 2  # type: ignore[attr-defined]
+
+    assert fiscal_quarter_parse("2024-02-01").end == date(2024, 4, 30)
+    with pytest.raises(ValueError, match="2024-01-01 is not the first day"):
+        fiscal_quarter_starting(date(2024, 1, 1))
