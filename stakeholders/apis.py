@@ -6,7 +6,7 @@ pages do.
 """
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -39,6 +39,11 @@ from stakeholders.services import (
     stakeholder_mark_left,
     stakeholder_update,
 )
+
+
+def _user(request: Request) -> User:
+    # The default permission class lets only signed-in users through.
+    return cast(User, request.user)
 
 
 def _require_edit(user: User, account: Account) -> None:
@@ -80,7 +85,9 @@ def _resolve(account: Account, data: dict[str, Any]) -> dict[str, Any]:
 
 class StakeholderOutputSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
-    roles = serializers.SlugRelatedField(slug_field="key", many=True, read_only=True)
+    roles = serializers.SlugRelatedField(  # type: ignore[var-annotated]
+        slug_field="key", many=True, read_only=True
+    )
     owner_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -117,7 +124,10 @@ class StakeholderInputSerializer(serializers.Serializer):
     )
     email = serializers.EmailField(allow_blank=True, required=False)
     phone = serializers.CharField(max_length=50, allow_blank=True, required=False)
-    source = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    # A field named like Field.source: fine at runtime, confusing to mypy.
+    source = serializers.CharField(  # type: ignore[assignment]
+        max_length=100, allow_blank=True, required=False
+    )
     external_id = serializers.CharField(
         max_length=100, allow_blank=True, required=False
     )
@@ -151,7 +161,7 @@ class StakeholderListApi(APIView):
     OutputSerializer = StakeholderOutputSerializer
 
     def get(self, request: Request, account_pk: int) -> Response:
-        account = account_get_for_user(user=request.user, pk=account_pk)
+        account = account_get_for_user(user=_user(request), pk=account_pk)
 
         people = (
             account.stakeholders.select_related("owner")
@@ -167,8 +177,8 @@ class StakeholderCreateApi(APIView):
     OutputSerializer = StakeholderOutputSerializer
 
     def post(self, request: Request, account_pk: int) -> Response:
-        account = account_get_for_user(user=request.user, pk=account_pk)
-        _require_edit(request.user, account)
+        account = account_get_for_user(user=_user(request), pk=account_pk)
+        _require_edit(_user(request), account)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -176,7 +186,7 @@ class StakeholderCreateApi(APIView):
 
         try:
             person = stakeholder_create(
-                user=request.user,
+                user=_user(request),
                 account=account,
                 data=_resolve(account, data),
                 roles=roles,
@@ -198,7 +208,7 @@ class StakeholderDetailApi(APIView):
     OutputSerializer = StakeholderOutputSerializer
 
     def get(self, request: Request, pk: int) -> Response:
-        person = stakeholder_get_for_user(user=request.user, pk=pk)
+        person = stakeholder_get_for_user(user=_user(request), pk=pk)
 
         return Response(
             self.OutputSerializer(person).data,
@@ -206,8 +216,8 @@ class StakeholderDetailApi(APIView):
         )
 
     def patch(self, request: Request, pk: int) -> Response:
-        person = stakeholder_get_for_user(user=request.user, pk=pk)
-        _require_edit(request.user, person.account)
+        person = stakeholder_get_for_user(user=_user(request), pk=pk)
+        _require_edit(_user(request), person.account)
         etag_require(
             request=request,
             etag=etag_for(instance=person),
@@ -220,7 +230,7 @@ class StakeholderDetailApi(APIView):
 
         try:
             stakeholder_update(
-                user=request.user,
+                user=_user(request),
                 stakeholder=person,
                 data=_resolve(person.account, data),
                 roles=roles,
@@ -245,11 +255,11 @@ class StakeholderLeaveApi(APIView):
     OutputSerializer = StakeholderOutputSerializer
 
     def post(self, request: Request, pk: int) -> Response:
-        person = stakeholder_get_for_user(user=request.user, pk=pk)
-        _require_edit(request.user, person.account)
+        person = stakeholder_get_for_user(user=_user(request), pk=pk)
+        _require_edit(_user(request), person.account)
 
         try:
-            stakeholder_mark_left(user=request.user, stakeholder=person)
+            stakeholder_mark_left(user=_user(request), stakeholder=person)
         except StakeholderError as error:
             raise _refused(error) from error
 
@@ -260,10 +270,10 @@ class StakeholderEraseApi(APIView):
     OutputSerializer = StakeholderOutputSerializer
 
     def post(self, request: Request, pk: int) -> Response:
-        person = stakeholder_get_for_user(user=request.user, pk=pk)
-        _require_edit(request.user, person.account)
+        person = stakeholder_get_for_user(user=_user(request), pk=pk)
+        _require_edit(_user(request), person.account)
 
-        stakeholder_erase(user=request.user, stakeholder=person)
+        stakeholder_erase(user=_user(request), stakeholder=person)
 
         return Response(self.OutputSerializer(person).data)
 
@@ -283,14 +293,14 @@ class StakeholderOwnerApi(APIView):
     OutputSerializer = StakeholderOutputSerializer
 
     def put(self, request: Request, pk: int) -> Response:
-        person = stakeholder_get_for_user(user=request.user, pk=pk)
-        _require_edit(request.user, person.account)
+        person = stakeholder_get_for_user(user=_user(request), pk=pk)
+        _require_edit(_user(request), person.account)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
 
         try:
             stakeholder_update(
-                user=request.user,
+                user=_user(request),
                 stakeholder=person,
                 data=_resolve(person.account, dict(serializer.validated_data)),
             )
@@ -322,7 +332,7 @@ class OwnerListApi(APIView):
             return stakeholder.owner.display_name if stakeholder.owner else ""
 
     def get(self, request: Request, account_pk: int) -> Response:
-        account = account_get_for_user(user=request.user, pk=account_pk)
+        account = account_get_for_user(user=_user(request), pk=account_pk)
 
         people = account.stakeholders.filter(
             status=Stakeholder.Status.ACTIVE
@@ -348,20 +358,20 @@ class ExpectedRoleApi(APIView):
         roles = serializers.ListField(child=serializers.SlugField(), allow_empty=True)
 
     def get(self, request: Request, account_pk: int) -> Response:
-        account = account_get_for_user(user=request.user, pk=account_pk)
+        account = account_get_for_user(user=_user(request), pk=account_pk)
 
-        board = account_stakeholder_board(user=request.user, account=account)
+        board = account_stakeholder_board(user=_user(request), account=account)
 
         return Response({"roles": [role.key for role in board["expected_roles"]]})
 
     def put(self, request: Request, account_pk: int) -> Response:
-        account = account_get_for_user(user=request.user, pk=account_pk)
-        _require_edit(request.user, account)
+        account = account_get_for_user(user=_user(request), pk=account_pk)
+        _require_edit(_user(request), account)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
 
         roles = account_expected_roles_set(
-            user=request.user,
+            user=_user(request),
             account=account,
             roles=_roles(serializer.validated_data["roles"]),
         )
@@ -379,7 +389,7 @@ class InfluenceLinkListApi(APIView):
     OutputSerializer = InfluenceLinkOutputSerializer
 
     def get(self, request: Request, account_pk: int) -> Response:
-        account = account_get_for_user(user=request.user, pk=account_pk)
+        account = account_get_for_user(user=_user(request), pk=account_pk)
 
         links = account.influence_links.all()
 
@@ -388,7 +398,7 @@ class InfluenceLinkListApi(APIView):
 
 class InfluenceLinkCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
-        source = serializers.IntegerField()
+        source = serializers.IntegerField()  # type: ignore[assignment]
         target = serializers.IntegerField()
         kind = serializers.ChoiceField(
             choices=InfluenceLink.Kind.choices, default=InfluenceLink.Kind.INFLUENCES
@@ -402,8 +412,8 @@ class InfluenceLinkCreateApi(APIView):
     OutputSerializer = InfluenceLinkOutputSerializer
 
     def post(self, request: Request, account_pk: int) -> Response:
-        account = account_get_for_user(user=request.user, pk=account_pk)
-        _require_edit(request.user, account)
+        account = account_get_for_user(user=_user(request), pk=account_pk)
+        _require_edit(_user(request), account)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -417,7 +427,7 @@ class InfluenceLinkCreateApi(APIView):
 
         try:
             link = influence_link_create(
-                user=request.user,
+                user=_user(request),
                 source=source,
                 target=target,
                 kind=data["kind"],
@@ -445,19 +455,19 @@ class InfluenceLinkDetailApi(APIView):
     OutputSerializer = InfluenceLinkOutputSerializer
 
     def get(self, request: Request, pk: int) -> Response:
-        link = influence_link_get_for_user(user=request.user, pk=pk)
+        link = influence_link_get_for_user(user=_user(request), pk=pk)
 
         return Response(self.OutputSerializer(link).data)
 
     def patch(self, request: Request, pk: int) -> Response:
-        link = influence_link_get_for_user(user=request.user, pk=pk)
-        _require_edit(request.user, link.account)
+        link = influence_link_get_for_user(user=_user(request), pk=pk)
+        _require_edit(_user(request), link.account)
         serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
 
         try:
             influence_link_update(
-                user=request.user, link=link, data=serializer.validated_data
+                user=_user(request), link=link, data=serializer.validated_data
             )
         except StakeholderError as error:
             raise _refused(error) from error
@@ -465,10 +475,10 @@ class InfluenceLinkDetailApi(APIView):
         return Response(self.OutputSerializer(link).data)
 
     def delete(self, request: Request, pk: int) -> Response:
-        link = influence_link_get_for_user(user=request.user, pk=pk)
-        _require_edit(request.user, link.account)
+        link = influence_link_get_for_user(user=_user(request), pk=pk)
+        _require_edit(_user(request), link.account)
 
-        influence_link_delete(user=request.user, link=link)
+        influence_link_delete(user=_user(request), link=link)
 
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -490,8 +500,8 @@ class ActivityCreateApi(APIView):
             fields = ["id", "account", "user", "stakeholders", "kind", "occurred_at"]
 
     def post(self, request: Request, account_pk: int) -> Response:
-        account = account_get_for_user(user=request.user, pk=account_pk)
-        _require_edit(request.user, account)
+        account = account_get_for_user(user=_user(request), pk=account_pk)
+        _require_edit(_user(request), account)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -506,7 +516,7 @@ class ActivityCreateApi(APIView):
             )
 
         activity = activity_log(
-            user=request.user,
+            user=_user(request),
             account=account,
             stakeholders=people,
             kind=data["kind"],
@@ -527,7 +537,7 @@ class FindingListApi(APIView):
     """Coverage findings for one account."""
 
     def get(self, request: Request, account_pk: int) -> Response:
-        account = account_get_for_user(user=request.user, pk=account_pk)
+        account = account_get_for_user(user=_user(request), pk=account_pk)
 
         findings = coverage_for_account(account=account)
 
@@ -538,7 +548,7 @@ class FindingRollupApi(APIView):
     """Coverage findings for every account the user may see."""
 
     def get(self, request: Request) -> Response:
-        rollup = coverage_rollup_for_user(user=request.user)
+        rollup = coverage_rollup_for_user(user=_user(request))
 
         return Response(
             [
@@ -557,8 +567,8 @@ class BoardApi(APIView):
     """The org chart and influence map data for one account."""
 
     def get(self, request: Request, account_pk: int) -> Response:
-        account = account_get_for_user(user=request.user, pk=account_pk)
+        account = account_get_for_user(user=_user(request), pk=account_pk)
 
-        board = account_stakeholder_board(user=request.user, account=account)
+        board = account_stakeholder_board(user=_user(request), account=account)
 
         return Response(board["graph"])

@@ -1,6 +1,7 @@
 """Pages for people at an account, one person, coverage and import."""
 
 from collections import Counter
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,9 +11,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.history import change_list_for_target
+from accounts.models import User
 from accounts.selectors import account_can_edit, account_get_for_user
 from stakeholders.coverage import KIND_SHORT, KIND_TITLES
 from stakeholders.importing import ImportFileError
+from stakeholders.models import Stakeholder
 from stakeholders.selectors import (
     account_stakeholder_board,
     coverage_rollup_for_user,
@@ -26,11 +29,16 @@ from stakeholders.services import (
 )
 
 
+def _user(request: HttpRequest) -> User:
+    # Every view here is behind login_required.
+    return cast(User, request.user)
+
+
 @login_required
 def account_page(request: HttpRequest, pk: int) -> HttpResponse:
-    account = account_get_for_user(user=request.user, pk=pk)
+    account = account_get_for_user(user=_user(request), pk=pk)
 
-    board = account_stakeholder_board(user=request.user, account=account)
+    board = account_stakeholder_board(user=_user(request), account=account)
 
     return render(request, "stakeholders/account.html", board)
 
@@ -38,30 +46,30 @@ def account_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def account_board(request: HttpRequest, pk: int) -> HttpResponse:
     """Render the section body alone, for the page script to swap in."""
-    account = account_get_for_user(user=request.user, pk=pk)
+    account = account_get_for_user(user=_user(request), pk=pk)
 
-    board = account_stakeholder_board(user=request.user, account=account)
+    board = account_stakeholder_board(user=_user(request), account=account)
 
     return render(request, "stakeholders/_board.html", board)
 
 
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = stakeholder_get_for_user(user=request.user, pk=pk)
+    person = stakeholder_get_for_user(user=_user(request), pk=pk)
 
     context = {
         "person": person,
         "history": change_list_for_target(target=person)[:200],
         "activities": person.activities.select_related("user")[:50],
-        "can_edit": account_can_edit(user=request.user, account=person.account),
+        "can_edit": account_can_edit(user=_user(request), account=person.account),
     }
 
     return render(request, "stakeholders/detail.html", context)
 
 
-def _editable_person(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
-    person = stakeholder_get_for_user(user=request.user, pk=pk)
-    if not account_can_edit(user=request.user, account=person.account):
+def _editable_person(request: HttpRequest, pk: int) -> Stakeholder:
+    person = stakeholder_get_for_user(user=_user(request), pk=pk)
+    if not account_can_edit(user=_user(request), account=person.account):
         raise PermissionDenied("You may read this account but not change it.")
     return person
 
@@ -72,7 +80,7 @@ def leave(request: HttpRequest, pk: int) -> HttpResponse:
     person = _editable_person(request, pk)
 
     try:
-        stakeholder_mark_left(user=request.user, stakeholder=person)
+        stakeholder_mark_left(user=_user(request), stakeholder=person)
     except StakeholderError as error:
         messages.error(request, error.message)
     else:
@@ -89,7 +97,7 @@ def erase(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Tick the box to confirm the erasure request.")
         return redirect("stakeholders:detail", pk=person.pk)
 
-    stakeholder_erase(user=request.user, stakeholder=person)
+    stakeholder_erase(user=_user(request), stakeholder=person)
 
     messages.success(request, "The person's personal data was erased.")
     return redirect("stakeholders:account", pk=person.account_id)
@@ -97,7 +105,7 @@ def erase(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def coverage(request: HttpRequest) -> HttpResponse:
-    rollup = coverage_rollup_for_user(user=request.user)
+    rollup = coverage_rollup_for_user(user=_user(request))
 
     kinds = [(kind, KIND_SHORT[kind], title) for kind, title in KIND_TITLES.items()]
     rows = []
@@ -135,7 +143,9 @@ def import_people(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 report = stakeholder_import(
-                    user=request.user, content=upload.read(), file=upload.name
+                    user=_user(request),
+                    content=upload.read(),
+                    file=upload.name or "upload.csv",
                 )
             except ImportFileError as error:
                 messages.error(request, str(error))
