@@ -5,7 +5,6 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import Account
-from stakeholders.models import Stakeholder
 from tests.conftest import browser_login
 from tests.stakeholders.factories import InfluenceLinkFactory, StakeholderFactory
 
@@ -143,7 +142,7 @@ def test_a_refused_reporting_loop_shows_its_message_in_the_dialog(
 
 
 def build_group(account: Account, size: int) -> None:
-    people: list[Stakeholder] = []
+    people: list[object] = []
     for index in range(size):
         manager = people[(index - 1) // 3] if index else None
         people.append(
