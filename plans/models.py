@@ -1,6 +1,6 @@
 """The living account plan: strategies, alignment, pursuits, gates, actions."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -541,3 +541,360 @@ class ManagerReview(models.Model):
             raise ValidationError(
                 {"next_review_on": "The next review must come after this one."}
             )
+
+
+# The value scorecard, the customer's voice and the quarterly executive
+# review. Quarters are stored by their first day (see plans/calendar.py), so
+# changing the label convention renames them without touching a row.
+
+
+class ValueMeasure(models.Model):
+    """A measure of value agreed with the customer, e.g. hours saved."""
+
+    class Direction(models.TextChoices):
+        UP = "up", "Higher is better"
+        DOWN = "down", "Lower is better"
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="value_measures"
+    )
+    name = models.CharField(max_length=150)
+    unit = models.CharField(max_length=30, blank=True)
+    direction = models.CharField(
+        max_length=10, choices=Direction.choices, default=Direction.UP
+    )
+    baseline = models.DecimalField(max_digits=16, decimal_places=2)
+    # Where the figure comes from: "customer's ERP", "joint survey".
+    source = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="value_measures",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "name"], name="unique_value_measure_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_better(self, value: Decimal, than: Decimal) -> bool:
+        return value > than if self.direction == self.Direction.UP else value < than
+
+
+class MeasureQuarter(models.Model):
+    """One measure's target and actual for one fiscal quarter."""
+
+    measure = models.ForeignKey(
+        ValueMeasure, on_delete=models.CASCADE, related_name="quarters"
+    )
+    quarter_start = models.DateField()
+    target = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    actual = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="measure_quarters",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["measure_id", "quarter_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "quarter_start"], name="unique_measure_quarter"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.quarter_start}"
+
+    @property
+    def on_target(self) -> bool | None:
+        if self.target is None or self.actual is None:
+            return None
+        return self.actual == self.target or self.measure.is_better(
+            self.actual, self.target
+        )
+
+
+class CustomerLink(models.Model):
+    """A signed, expiring, revocable link for one named customer contact.
+
+    It shows that account's scorecard, takes the contact's quarterly rating
+    and comments, and lets them confirm the checkpoints assigned to them.
+    Only a hash of the link's secret is kept.
+    """
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="customer_links"
+    )
+    stakeholder = models.ForeignKey(
+        "stakeholders.Stakeholder",
+        on_delete=models.CASCADE,
+        related_name="customer_links",
+    )
+    checkpoints = models.ManyToManyField(
+        Checkpoint, blank=True, related_name="customer_links"
+    )
+    secret_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="revoked_customer_links",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="customer_links",
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Link for {self.stakeholder} at {self.account}"
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and now < self.expires_at
+
+
+class CustomerLinkEvent(models.Model):
+    """Something a customer contact did through their link."""
+
+    class Action(models.TextChoices):
+        OPENED = "opened", "Opened the scorecard"
+        RATED = "rated", "Rated the quarter"
+        CONFIRMED = "confirmed", "Confirmed a checkpoint"
+
+    link = models.ForeignKey(
+        CustomerLink, on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.link.stakeholder}: {self.get_action_display()}"
+
+
+class CustomerRating(models.Model):
+    """A customer contact's rating of the value we delivered in a quarter."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="customer_ratings"
+    )
+    quarter_start = models.DateField()
+    stakeholder = models.ForeignKey(
+        "stakeholders.Stakeholder",
+        on_delete=models.CASCADE,
+        related_name="value_ratings",
+    )
+    # From 1 (no value) to 10 (far beyond what was agreed).
+    score = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    # Set when the contact entered it through their link, else who typed it.
+    link = models.ForeignKey(
+        CustomerLink,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ratings",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recorded_customer_ratings",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account_id", "quarter_start", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "quarter_start", "stakeholder"],
+                name="unique_customer_rating",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stakeholder} rated {self.score}/10"
+
+    def clean(self) -> None:
+        if not 1 <= self.score <= 10:
+            raise ValidationError({"score": "Rate from 1 to 10."})
+
+
+class VoiceOfCustomer(models.Model):
+    """A quote, survey score, complaint or praise, with who said it and when."""
+
+    class Kind(models.TextChoices):
+        QUOTE = "quote", "Quote"
+        SURVEY = "survey", "Survey score"
+        COMPLAINT = "complaint", "Complaint"
+        PRAISE = "praise", "Praise"
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="voice_entries"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.QUOTE)
+    body = models.TextField(blank=True)
+    # A survey's score and the top of its scale: 8 of 10, 42 of 100.
+    score = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    score_max = models.DecimalField(
+        max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    stakeholder = models.ForeignKey(
+        "stakeholders.Stakeholder",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="voice_entries",
+    )
+    # Who said it when they are not a mapped person: "Plant manager, Lyon".
+    speaker = models.CharField(max_length=200, blank=True)
+    said_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="voice_entries",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-said_on", "-id"]
+        verbose_name_plural = "voice of customer entries"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.who}"
+
+    @property
+    def who(self) -> str:
+        return str(self.stakeholder) if self.stakeholder_id else self.speaker
+
+    def clean(self) -> None:
+        errors = {}
+        if self.stakeholder_id is None and not self.speaker.strip():
+            errors["speaker"] = "Say who said it."
+        if self.kind == self.Kind.SURVEY:
+            if self.score is None or self.score_max is None:
+                errors["score"] = "A survey entry needs its score and scale."
+            elif not 0 <= self.score <= self.score_max:
+                errors["score"] = "The score must lie between 0 and the scale's top."
+        elif not self.body.strip():
+            errors["body"] = "Write what was said."
+        if errors:
+            raise ValidationError(errors)
+
+
+class PlanSnapshot(models.Model):
+    """A frozen capture of a plan, for "what changed" views and reviews."""
+
+    class Trigger(models.TextChoices):
+        QUARTER_END = "quarter_end", "Quarter end"
+        ON_DEMAND = "on_demand", "On demand"
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="snapshots")
+    trigger = models.CharField(
+        max_length=20, choices=Trigger.choices, default=Trigger.ON_DEMAND
+    )
+    # The quarter a quarter-end snapshot closes; blank for on-demand ones.
+    quarter_start = models.DateField(null=True, blank=True)
+    label = models.CharField(max_length=200, blank=True)
+    data = models.JSONField(default=dict)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="plan_snapshots",
+    )
+    taken_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        constraints = [
+            # The beat task may run twice; a quarter closes once per plan.
+            models.UniqueConstraint(
+                fields=["plan", "quarter_start"],
+                condition=models.Q(trigger="quarter_end"),
+                name="unique_quarter_end_snapshot",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label or f"Snapshot of {self.plan} at {self.taken_at:%Y-%m-%d}"
+
+
+class ExecutiveReview(models.Model):
+    """The quarterly executive review: what was decided in the meeting."""
+
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        related_name="executive_reviews",
+    )
+    quarter_start = models.DateField()
+    held_on = models.DateField(null=True, blank=True)
+    attendees = models.TextField(blank=True)
+    decisions = models.TextField(blank=True)
+    next_steps = models.TextField(blank=True)
+    # What the review compares against: the snapshot taken for it.
+    snapshot = models.ForeignKey(
+        PlanSnapshot,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="executive_reviews",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="executive_reviews",
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account_id", "-quarter_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "quarter_start"], name="unique_executive_review"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} review of {self.quarter_start}"
