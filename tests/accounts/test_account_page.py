@@ -18,17 +18,6 @@ from tests.accounts.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def plain_static_files(settings) -> None:
-    """Serve static names as they are: the tests run no collectstatic."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
-
-
 def won(account, product, value: str, number: int) -> Opportunity:
     return Opportunity.objects.create(
         external_id=f"{account.pk}-{number}",

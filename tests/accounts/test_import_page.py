@@ -17,15 +17,8 @@ FIELDS = {
 
 
 @pytest.fixture(autouse=True)
-def media_and_static(settings, tmp_path):
+def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    # The manifest storage needs collectstatic; the tests serve plain files.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
 
 
 def uploads(**replace: bytes) -> dict[str, SimpleUploadedFile]:

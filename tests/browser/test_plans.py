@@ -9,17 +9,6 @@ from tests.plans.factories import gated_template
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def plain_static_files(settings) -> None:
-    """Serve static names as they are: the tests run no collectstatic."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
-
-
 @pytest.fixture
 def plan(rep, account):
     plan = plan_create(user=rep, account=account, fiscal_year=2026)

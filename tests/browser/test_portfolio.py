@@ -7,17 +7,6 @@ from tests.conftest import browser_login
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def plain_static_files(settings) -> None:
-    """Serve static names as they are: the tests run no collectstatic."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
-
-
 def test_a_manager_sees_one_marker_per_account_and_opens_one(
     page, live_server, manager, rep, outsider
 ):

@@ -7,17 +7,6 @@ from tests.accounts.factories import ProductFactory
 from tests.plans.factories import gated_template
 
 
-@pytest.fixture(autouse=True)
-def plain_static(settings: object) -> None:
-    """Serve static names as they are: the tests run no collectstatic."""
-    settings.STORAGES = {  # type: ignore[attr-defined]
-        **settings.STORAGES,  # type: ignore[attr-defined]
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
-
-
 @pytest.fixture
 def plan(rep: User, account: Account) -> Plan:
     return plan_create(user=rep, account=account, fiscal_year=2026)

@@ -27,14 +27,3 @@ def clean_cache() -> Iterator[None]:
     forget_counters()
     yield
     forget_counters()
-
-
-@pytest.fixture(autouse=True)
-def plain_static_storage(settings: object) -> None:
-    """Serve pages without a collected manifest, as the other page tests do."""
-    settings.STORAGES = {  # type: ignore[attr-defined]
-        **settings.STORAGES,  # type: ignore[attr-defined]
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
