@@ -1,7 +1,26 @@
-"""The quadrant chart, built once per run by the worker and stored as JSON."""
+"""The quadrant chart, built once per run by the worker and stored as JSON.
 
+Three shapes, by how many accounts the chart shows:
+
+- up to SVG_POINTS_MAX (2,000): one SVG marker per account, names in the
+  hover text; the bundled 85-account portfolio looks like this;
+- up to DENSITY_FROM (20,000): the same traces as WebGL (scattergl) with
+  coordinates and ids as typed arrays (base64 in the JSON), which plotly.js
+  draws without an SVG node per point;
+- beyond that a scatter is no longer readable and its payload grows with
+  the portfolio, so a density layer (a heatmap of account counts on a
+  DENSITY_BINS x DENSITY_BINS grid over 0-100) shows where all accounts
+  sit, and only the TOP_ACCOUNTS accounts by potential and the TOP_ACCOUNTS
+  by TTM revenue are drawn as markers, with hover and click-through as
+  before. Legend counts stay those of every account shown.
+
+The payload of the third shape does not grow with the portfolio.
+"""
+
+import base64
 import json
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -14,12 +33,29 @@ QUADRANTS = {
 }
 
 
-def _hover(row: pd.Series) -> str:
+SVG_POINTS_MAX = 2_000
+DENSITY_FROM = 20_000
+DENSITY_BINS = 50
+TOP_ACCOUNTS = 500
+POINT_COLUMNS = ["name", "performance", "potential", "ttm_revenue", "tier", "quadrant"]
+
+
+def _hover(
+    name: str, performance: float, potential: float, revenue: float, tier: str
+) -> str:
     return (
-        f"<b>{row['name']}</b><br>"
-        f"Performance {row['performance']:.0f} · Potential {row['potential']:.0f}<br>"
-        f"TTM revenue ${row['ttm_revenue']:,.0f} · Tier {row['tier']}"
+        f"<b>{name}</b><br>"
+        f"Performance {performance:.0f} · Potential {potential:.0f}<br>"
+        f"TTM revenue ${revenue:,.0f} · Tier {tier}"
     )
+
+
+def _hover_texts(part: pd.DataFrame) -> list[str]:
+    columns = ["name", "performance", "potential", "ttm_revenue", "tier"]
+    return [
+        _hover(*values)
+        for values in zip(*(part[column].tolist() for column in columns), strict=True)
+    ]
 
 
 def quadrant_figure_build(
@@ -33,35 +69,168 @@ def quadrant_figure_build(
 
     `scores` is the engine's output indexed by account id and `names` maps
     account id to name. Every quadrant gets a trace, even an empty one, so
-    the legend and colours never shift between runs.
+    the legend and colours never shift between runs. Large portfolios get
+    the density shape (see the module docstring).
     """
     frame = scores[["performance", "potential", "ttm_revenue", "tier", "quadrant"]]
     frame = frame.assign(name=names.reindex(frame.index).fillna("").astype(str))
-    frame = frame.sort_values("name")
+    if len(frame) > DENSITY_FROM:
+        return quadrant_density_build(
+            counts=density_counts(
+                performance=frame["performance"].to_numpy(),
+                potential=frame["potential"].to_numpy(),
+            ),
+            quadrant_totals=frame["quadrant"].value_counts().to_dict(),
+            top=top_accounts(frame),
+            performance_threshold=performance_threshold,
+            potential_threshold=potential_threshold,
+        )
+    return quadrant_scatter_build(
+        points=frame,
+        performance_threshold=performance_threshold,
+        potential_threshold=potential_threshold,
+    )
 
+
+def quadrant_scatter_build(
+    *, points: pd.DataFrame, performance_threshold: float, potential_threshold: float
+) -> dict:
+    """Return the scatter of these accounts (POINT_COLUMNS, indexed by id)."""
+    frame = points.sort_values("name")
+    webgl = len(frame) > SVG_POINTS_MAX
     figure = go.Figure()
     for quadrant, (label, _, colour, _, _) in QUADRANTS.items():
         part = frame[frame["quadrant"] == quadrant]
         figure.add_trace(
-            go.Scatter(
-                name=f"{label} ({len(part)})",
-                legendgroup=quadrant,
-                x=part["performance"].round(2).tolist(),
-                y=part["potential"].round(2).tolist(),
-                customdata=[int(account_id) for account_id in part.index],
-                text=[_hover(row) for _, row in part.iterrows()],
-                hovertemplate="%{text}<extra></extra>",
-                mode="markers",
-                marker={
-                    "color": colour,
-                    "size": 11,
-                    "opacity": 0.85,
-                    "line": {"color": "#ffffff", "width": 1},
-                },
-                meta={"quadrant": quadrant, "label": label},
-            )
+            _marker_trace(part, quadrant, label, colour, len(part), webgl=webgl)
+        )
+    _decorate(figure, performance_threshold, potential_threshold)
+    # plotly's own encoder turns numpy values into plain JSON types.
+    return json.loads(figure.to_json())
+
+
+def _marker_trace(
+    part: pd.DataFrame,
+    quadrant: str,
+    label: str,
+    colour: str,
+    total: int,
+    *,
+    webgl: bool,
+) -> go.Scatter | go.Scattergl:
+    common = {
+        "legendgroup": quadrant,
+        "text": _hover_texts(part),
+        "hovertemplate": "%{text}<extra></extra>",
+        "mode": "markers",
+        "meta": {"quadrant": quadrant, "label": label},
+    }
+    if not webgl:
+        return go.Scatter(
+            name=f"{label} ({total})",
+            x=part["performance"].round(2).tolist(),
+            y=part["potential"].round(2).tolist(),
+            customdata=[int(account_id) for account_id in part.index],
+            marker={
+                "color": colour,
+                "size": 11,
+                "opacity": 0.85,
+                "line": {"color": "#ffffff", "width": 1},
+            },
+            **common,
         )
 
+    # Typed arrays: float32 keeps the two decimals of a 0-100 score, and
+    # float64 ids stay exact far beyond any portfolio.
+    return go.Scattergl(
+        name=f"{label} ({total:,})",
+        x=part["performance"].round(2).to_numpy(dtype="float32"),
+        y=part["potential"].round(2).to_numpy(dtype="float32"),
+        customdata=part.index.to_numpy(dtype="float64"),
+        marker={"color": colour, "size": 7, "opacity": 0.8},
+        **common,
+    )
+
+
+def density_counts(*, performance: np.ndarray, potential: np.ndarray) -> np.ndarray:
+    """Return account counts on the density grid, potential rows first."""
+    edges = np.linspace(0.0, 100.0, DENSITY_BINS + 1)
+    counts, _, _ = np.histogram2d(potential, performance, bins=[edges, edges])
+    return counts.astype("int64")
+
+
+def top_accounts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the TOP_ACCOUNTS by potential and by TTM revenue, once each."""
+    by_potential = frame.nlargest(TOP_ACCOUNTS, "potential")
+    by_revenue = frame.nlargest(TOP_ACCOUNTS, "ttm_revenue")
+    top = pd.concat([by_potential, by_revenue])
+    return top[~top.index.duplicated()]
+
+
+def quadrant_density_build(
+    *,
+    counts: np.ndarray,
+    quadrant_totals: dict[str, int],
+    top: pd.DataFrame,
+    performance_threshold: float,
+    potential_threshold: float,
+) -> dict:
+    """Return the density of all accounts with the top accounts drawn.
+
+    `counts` is the DENSITY_BINS square grid of density_counts, `top` the
+    drawn accounts (POINT_COLUMNS, indexed by id).
+    """
+    centres = (np.arange(DENSITY_BINS) + 0.5) * (100.0 / DENSITY_BINS)
+    shown = counts.astype("float32")
+    # Empty cells stay blank rather than the palette's lowest colour.
+    shown[shown == 0] = np.nan
+    figure = go.Figure()
+    figure.add_trace(
+        go.Heatmap(
+            x=centres.astype("float32"),
+            y=centres.astype("float32"),
+            z=shown,
+            colorscale=[[0.0, "#e8edf4"], [0.5, "#a9bad0"], [1.0, "#4a6584"]],
+            showscale=False,
+            hoverongaps=False,
+            hovertemplate=(
+                "%{z:,.0f} accounts near performance %{x:.0f}, "
+                "potential %{y:.0f}<extra></extra>"
+            ),
+            name="All accounts",
+            showlegend=False,
+            meta={"density": True},
+        )
+    )
+    frame = top.sort_values("name")
+    for quadrant, (label, _, colour, _, _) in QUADRANTS.items():
+        part = frame[frame["quadrant"] == quadrant]
+        total = int(quadrant_totals.get(quadrant, 0))
+        figure.add_trace(
+            _marker_trace(part, quadrant, label, colour, total, webgl=True)
+        )
+
+    _decorate(figure, performance_threshold, potential_threshold)
+    accounts = int(counts.sum())
+    figure.update_layout(
+        meta={"mode": "density", "accounts": accounts, "drawn": len(frame)},
+        title={
+            "text": (
+                f"Shading: where all {accounts:,} accounts sit. Markers: the "
+                f"{len(frame):,} top by potential and by TTM revenue."
+            ),
+            "font": {"size": 13, "color": "#555555"},
+            "x": 0.01,
+            "xanchor": "left",
+        },
+        margin={"t": 40},
+    )
+    return json.loads(figure.to_json())
+
+
+def _decorate(
+    figure: go.Figure, performance_threshold: float, potential_threshold: float
+) -> None:
     line = {"color": "#9e9e9e", "width": 1, "dash": "dash"}
     figure.add_shape(
         type="line", x0=performance_threshold, x1=performance_threshold, y0=0, y1=100,
@@ -100,23 +269,40 @@ def quadrant_figure_build(
         hovermode="closest",
         clickmode="event",
     )
-    # plotly's own encoder turns numpy values into plain JSON types.
-    return json.loads(figure.to_json())
+
+
+def _values(column: object) -> list:
+    """Return a trace column as a list, decoding plotly's typed arrays."""
+    if isinstance(column, dict) and "bdata" in column:
+        data = np.frombuffer(
+            base64.b64decode(column["bdata"]), dtype=np.dtype(column["dtype"])
+        )
+        return data.tolist()
+    return list(column or [])
 
 
 def quadrant_figure_filter(*, figure: dict, visible_ids: set[int]) -> dict:
     """Return a copy of the figure keeping only the points of these accounts."""
     filtered = {**figure, "data": []}
     for trace in figure.get("data", []):
+        if "customdata" not in trace:
+            filtered["data"].append(trace)
+            continue
+        ids = _values(trace["customdata"])
         keep = [
             index
-            for index, account_id in enumerate(trace.get("customdata", []))
-            if account_id in visible_ids
+            for index, account_id in enumerate(ids)
+            if int(account_id) in visible_ids
         ]
         trace = dict(trace)
         for key in ("x", "y", "text", "customdata"):
             if key in trace:
-                trace[key] = [trace[key][index] for index in keep]
+                values = _values(trace[key])
+                trace[key] = [values[index] for index in keep]
+        if trace.get("type") == "scattergl":
+            trace["customdata"] = [
+                int(account_id) for account_id in trace["customdata"]
+            ]
         label = (trace.get("meta") or {}).get("label")
         if label:
             trace["name"] = f"{label} ({len(keep)})"

@@ -3,9 +3,22 @@
 import statistics
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+from django.db.models import Count, F, QuerySet, Value
+from django.db.models.functions import Floor, Least
+
 from accounts.models import Account, User
 from accounts.selectors import account_list_for_user
-from scoring.charts import quadrant_figure_filter
+from scoring.charts import (
+    DENSITY_BINS,
+    DENSITY_FROM,
+    POINT_COLUMNS,
+    TOP_ACCOUNTS,
+    quadrant_density_build,
+    quadrant_figure_filter,
+    quadrant_scatter_build,
+)
 from scoring.models import AccountScore, ScoreRun
 
 
@@ -138,16 +151,81 @@ def score_run_pending() -> ScoreRun | None:
 
 
 def quadrant_figure_for_user(*, user: User, run: ScoreRun) -> dict | None:
-    """Return the run's stored figure with only the accounts the user may see.
+    """Return the run's figure with only the accounts the user may see.
 
-    Each point's customdata is its account id; one query finds the visible
-    ids, and every trace is cut to them (legend counts included).
+    Up to DENSITY_FROM scored accounts the stored figure holds every point
+    (customdata is the account id): one query finds the visible ids and
+    every trace is cut to them, legend counts included. Beyond that the
+    stored figure is the density of all accounts, which is what a user who
+    sees everything gets; anyone else gets a figure built from the run's
+    stored scores of their accounts (never recomputed): a scatter when they
+    see up to DENSITY_FROM accounts, else a density aggregated in SQL with
+    their top accounts drawn. That is at most four queries at any size.
     """
     if not run.figure:
         return None
 
-    visible = set(account_list_for_user(user=user).values_list("pk", flat=True))
-    return quadrant_figure_filter(figure=run.figure, visible_ids=visible)
+    visible = account_list_for_user(user=user)
+    if run.accounts_scored <= DENSITY_FROM:
+        ids = set(visible.values_list("pk", flat=True))
+        return quadrant_figure_filter(figure=run.figure, visible_ids=ids)
+    if user.is_authenticated and user.is_active and user.sees_all_accounts:
+        return run.figure
+
+    scores = AccountScore.objects.filter(run=run, account__in=visible.values("pk"))
+    thresholds = {
+        "performance_threshold": float(run.scoring_model.performance_threshold),
+        "potential_threshold": float(run.scoring_model.potential_threshold),
+    }
+    totals = dict(scores.order_by().values_list("quadrant").annotate(count=Count("pk")))
+    if sum(totals.values()) <= DENSITY_FROM:
+        return quadrant_scatter_build(points=_score_points(scores), **thresholds)
+
+    # Bin in the database: the grid is DENSITY_BINS cells of equal width
+    # over 0-100, a score of exactly 100 in the last cell, as numpy does.
+    width = 100.0 / DENSITY_BINS
+    last = float(DENSITY_BINS - 1)
+    cells = (
+        scores.order_by()
+        .annotate(
+            row=Least(Floor(F("potential") / width), Value(last)),
+            column=Least(Floor(F("performance") / width), Value(last)),
+        )
+        .values_list("row", "column")
+        .annotate(count=Count("pk"))
+    )
+    counts = np.zeros((DENSITY_BINS, DENSITY_BINS), dtype="int64")
+    for row, column, count in cells:
+        counts[int(row), int(column)] = count
+    top = pd.concat(
+        [
+            _score_points(scores.order_by("-potential")[:TOP_ACCOUNTS]),
+            _score_points(scores.order_by("-ttm_revenue")[:TOP_ACCOUNTS]),
+        ]
+    )
+    return quadrant_density_build(
+        counts=counts,
+        quadrant_totals=totals,
+        top=top[~top.index.duplicated()],
+        **thresholds,
+    )
+
+
+def _score_points(scores: QuerySet[AccountScore]) -> pd.DataFrame:
+    rows = scores.values_list(
+        "account_id",
+        "account__name",
+        "performance",
+        "potential",
+        "ttm_revenue",
+        "tier",
+        "quadrant",
+    )
+    frame = pd.DataFrame.from_records(
+        list(rows), columns=["account_id", *POINT_COLUMNS]
+    ).set_index("account_id")
+    frame["ttm_revenue"] = frame["ttm_revenue"].astype(float)
+    return frame
 
 
 def account_score_current(*, account: Account) -> AccountScore | None:

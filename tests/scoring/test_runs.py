@@ -1,14 +1,16 @@
 """Score runs against the database: request, execute, fail, load and save."""
 
+import base64
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from django.db import connection
 
 from accounts.models import Account, Product, RevenueLine, User
 from accounts.signals import import_finished
-from scoring import selectors
+from scoring import charts, selectors
 from scoring.computation import score_accounts
 from scoring.loading import (
     account_scores_save,
@@ -331,3 +333,125 @@ def test_saved_breakdowns_match_the_engine(
         assert score.quadrant == row["quadrant"]
         assert score.tier == row["tier"]
         assert score.ttm_revenue == Decimal(f"{row['ttm_revenue']:.2f}")
+
+
+def trace_values(column: object) -> list:
+    """Return a stored trace column as a list, typed arrays decoded."""
+    if isinstance(column, dict):
+        raw = base64.b64decode(column["bdata"])
+        return np.frombuffer(raw, dtype=np.dtype(column["dtype"])).tolist()
+    return list(column)
+
+
+def plotted_ids(figure: dict) -> list[int]:
+    return sorted(
+        int(point)
+        for trace in figure["data"]
+        if "customdata" in trace
+        for point in trace_values(trace["customdata"])
+    )
+
+
+@pytest.fixture
+def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shrink the chart's size limits so a test portfolio crosses them."""
+    for module in (charts, selectors):
+        monkeypatch.setattr(module, "DENSITY_FROM", 12, raising=False)
+        monkeypatch.setattr(module, "TOP_ACCOUNTS", 3, raising=False)
+    monkeypatch.setattr(charts, "SVG_POINTS_MAX", 5)
+
+
+def test_a_mid_sized_portfolio_is_drawn_with_webgl_typed_arrays(
+    django_capture_on_commit_callbacks: object, small_limits: None, rep: User
+) -> None:
+    # given 10 accounts: above the SVG limit, below the density one
+    accounts = portfolio_create(size=10)
+    accounts[2].team_members.add(rep)
+
+    # when
+    run = run_requested(django_capture_on_commit_callbacks)
+    for_rep = selectors.quadrant_figure_for_user(user=rep, run=run)
+
+    # then
+    traces = run.figure["data"]
+    assert {trace["type"] for trace in traces} == {"scattergl"}
+    assert any(isinstance(trace["x"], dict) for trace in traces)
+    assert plotted_ids(run.figure) == sorted(account.pk for account in accounts)
+    assert plotted_ids(for_rep) == [accounts[2].pk]
+
+
+def test_a_large_portfolio_stores_a_density_and_the_top_accounts(
+    django_capture_on_commit_callbacks: object, small_limits: None
+) -> None:
+    # given 30 accounts, over the (shrunk) density limit of 12
+    accounts = portfolio_create(size=30)
+
+    # when
+    run = run_requested(django_capture_on_commit_callbacks)
+
+    # then one density trace counts every account
+    density, *markers = run.figure["data"]
+    assert density["type"] == "heatmap"
+    counts = np.nan_to_num(np.array(trace_values(density["z"]), dtype=float))
+    assert counts.sum() == 30
+    assert run.figure["layout"]["meta"] == {
+        "mode": "density",
+        "accounts": 30,
+        "drawn": len(plotted_ids(run.figure)),
+    }
+    # and the markers are the top 3 by potential and the top 3 by revenue
+    scores = AccountScore.objects.filter(run=run)
+    top = set(
+        scores.order_by("-potential").values_list("account_id", flat=True)[:3]
+    ) | set(scores.order_by("-ttm_revenue").values_list("account_id", flat=True)[:3])
+    assert set(plotted_ids(run.figure)) == top
+    assert [trace["meta"]["quadrant"] for trace in markers] == [
+        "grow",
+        "expand",
+        "maintain",
+        "monitor",
+    ]
+    legend_total = sum(
+        int(trace["name"].split("(")[1].rstrip(")").replace(",", ""))
+        for trace in markers
+    )
+    assert legend_total == len(accounts)
+    assert all(trace["text"] for trace in markers if trace_values(trace["x"]))
+
+
+def test_on_a_large_portfolio_each_user_sees_only_their_accounts(
+    django_capture_on_commit_callbacks: object,
+    django_assert_max_num_queries: object,
+    small_limits: None,
+    rep: User,
+    manager: User,
+    executive: User,
+) -> None:
+    # given 30 accounts; the rep is on 4, the manager alone on 16 more
+    accounts = portfolio_create(size=30)
+    for account in accounts[:4]:
+        account.team_members.add(rep)
+    for account in accounts[10:26]:
+        account.team_members.add(manager)
+    run = run_requested(django_capture_on_commit_callbacks)
+    run = selectors.score_run_current()
+
+    # when
+    with django_assert_max_num_queries(5):  # type: ignore[operator]
+        for_rep = selectors.quadrant_figure_for_user(user=rep, run=run)
+    with django_assert_max_num_queries(6):  # type: ignore[operator]
+        for_manager = selectors.quadrant_figure_for_user(user=manager, run=run)
+    for_executive = selectors.quadrant_figure_for_user(user=executive, run=run)
+
+    # then the rep's 4 accounts are a plain scatter of exactly those
+    assert plotted_ids(for_rep) == sorted(account.pk for account in accounts[:4])
+    # the manager sees 20 (their 16 and their rep's 4): over the limit, so a
+    # density of those 20 with only their own top accounts drawn
+    visible = {account.pk for account in accounts[:4] + accounts[10:26]}
+    density = for_manager["data"][0]
+    counts = np.nan_to_num(np.array(trace_values(density["z"]), dtype=float))
+    assert counts.sum() == 20
+    assert set(plotted_ids(for_manager)) <= visible
+    assert 3 <= len(plotted_ids(for_manager)) <= 6
+    # and the executive gets the stored density of everyone
+    assert for_executive == run.figure
