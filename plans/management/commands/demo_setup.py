@@ -1,8 +1,12 @@
-"""Load the bundled data set, score it, and create the demo logins."""
+"""Load the bundled data set, score it, add synthetic people and plans.
+
+It lives in plans, the one app that may use all the others.
+"""
 
 import time
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
@@ -12,6 +16,7 @@ from scoring.models import ScoreRun
 from scoring.services import score_run_request
 
 DEMO_PASSWORD = "lode-demo-2026"
+DEMO_EXTRAS = ["stakeholders_demo", "plans_demo"]
 
 
 class Command(BaseCommand):
@@ -30,6 +35,11 @@ class Command(BaseCommand):
         if run.status != ScoreRun.Status.SUCCEEDED or not run.is_current:
             raise CommandError(f"Score run {run.pk} ended {run.status}: {run.message}")
         self.stdout.write(f"Score run {run.pk}: {run.accounts_scored} accounts scored")
+
+        # The data set has no people and no plans: these commands add
+        # deterministic synthetic ones, labelled as such, on top of it.
+        for command in DEMO_EXTRAS:
+            call_command(command, stdout=self.stdout)
 
         logins = self._logins()
         self.stdout.write(
