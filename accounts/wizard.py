@@ -1,0 +1,1620 @@
+"""The import wizard: any CRM, ERP or support export, mapped, checked, undone.
+
+An upload becomes an ImportJob with a MappedImport beside it. The wizard
+reads each file (accounts.tabular), proposes a mapping (a saved one for the
+same headers first, then accounts.recognise), types every mapped column
+(accounts.parsing) and asks what a column cannot decide. `mapped_import_check`
+then runs the whole import inside a transaction it rolls back, so the user
+sees every problem and the exact created/updated/unchanged/rejected counts
+before anything is written; `mapped_import_run` does the same for real.
+Names that match an existing account only after normalisation are proposed
+(accounts.matching) and merged only when the user confirmed them. Every
+object created or updated is recorded in ImportRowChange with the values it
+replaced, so `mapped_import_undo` restores the state before the import.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db import models, transaction
+from django.utils import timezone
+
+from accounts.importing import KEPT, REJECTED, REPAIRED, ImportFileError, Issue
+from accounts.matching import (
+    SAME,
+    account_match_propose,
+    account_name_groups,
+)
+from accounts.models import (
+    Account,
+    CurrencyRate,
+    ImportJob,
+    ImportRowChange,
+    MappedImport,
+    Opportunity,
+    Product,
+    RevenueLine,
+    SavedMapping,
+    SupportSignal,
+    User,
+)
+from accounts.parsing import (
+    DAY_FIRST,
+    MONTH_FIRST,
+    Money,
+    ParsedColumn,
+    Question,
+    boolean_column_parse,
+    date_column_parse,
+    id_column_parse,
+    money_column_parse,
+    number_column_parse,
+    text_column_parse,
+)
+from accounts.recognise import (
+    ACCOUNT,
+    EXTRA,
+    OPPORTUNITY,
+    PERSON,
+    PRODUCT,
+    TARGET_FIELDS,
+    UNKNOWN,
+    USER,
+    header_normalise,
+    header_signature,
+    headers_recognise,
+    mapping_reuse,
+    mapping_save_form,
+)
+from accounts.signals import import_finished
+from accounts.tabular import Table, table_read
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, str], None]
+
+REVENUE = "revenue"
+SUPPORT = "support"
+RATE = "rate"
+
+REPORTING_CURRENCY = "USD"
+PREVIEW_ROWS = 5
+UNSPECIFIED_PRODUCT = "Unspecified"
+CREATE_BATCH = 2000
+
+# The wizard writes these; people and users belong to other parts of Lode
+# (stakeholders owns people) and are recognised but not written here.
+WIZARD_FIELDS: dict[str, tuple[str, ...]] = {
+    ACCOUNT: TARGET_FIELDS[ACCOUNT],
+    OPPORTUNITY: TARGET_FIELDS[OPPORTUNITY],
+    PRODUCT: TARGET_FIELDS[PRODUCT],
+    REVENUE: (
+        "account_external_id",
+        "account_name",
+        "product",
+        "date",
+        "amount",
+        "currency",
+    ),
+    SUPPORT: (
+        "account_external_id",
+        "account_name",
+        "period",
+        "tickets",
+        "satisfaction",
+        "nps",
+    ),
+    RATE: ("currency", "rate", "rate_date"),
+}
+ENTITY_LABELS = {
+    ACCOUNT: "Accounts",
+    OPPORTUNITY: "Opportunities",
+    PRODUCT: "Products",
+    REVENUE: "Revenue lines",
+    SUPPORT: "Support signals",
+    RATE: "Currency rates",
+    PERSON: "People",
+    USER: "Users",
+}
+NOT_WRITTEN = {PERSON, USER}
+
+# Layouts accounts.recognise does not know: ERP invoice extracts, support
+# desk exports and rate tables, by normalised header.
+_EXTRA_LAYOUTS: tuple[tuple[str, str, dict[str, str], tuple[str, ...]], ...] = (
+    (
+        "erp revenue",
+        REVENUE,
+        {
+            "customerid": "account_external_id",
+            "customernumber": "account_external_id",
+            "customer": "account_name",
+            "customername": "account_name",
+            "accountname": "account_name",
+            "account": "account_name",
+            "product": "product",
+            "item": "product",
+            "productname": "product",
+            "invoicedate": "date",
+            "postingdate": "date",
+            "date": "date",
+            "netamount": "amount",
+            "amount": "amount",
+            "revenue": "amount",
+            "currency": "currency",
+        },
+        ("date", "amount"),
+    ),
+    (
+        "support desk",
+        SUPPORT,
+        {
+            "accountid": "account_external_id",
+            "organizationid": "account_external_id",
+            "account": "account_name",
+            "accountname": "account_name",
+            "organization": "account_name",
+            "organisation": "account_name",
+            "company": "account_name",
+            "customer": "account_name",
+            "period": "period",
+            "month": "period",
+            "date": "period",
+            "tickets": "tickets",
+            "ticketcount": "tickets",
+            "ticketsopened": "tickets",
+            "csat": "satisfaction",
+            "csatscore": "satisfaction",
+            "satisfaction": "satisfaction",
+            "satisfactionscore": "satisfaction",
+            "nps": "nps",
+            "netpromoterscore": "nps",
+        },
+        ("period",),
+    ),
+    (
+        "currency rates",
+        RATE,
+        {
+            "currency": "currency",
+            "rate": "rate",
+            "ratetousd": "rate",
+            "usdrate": "rate",
+            "ratedate": "rate_date",
+            "date": "rate_date",
+        },
+        ("currency", "rate"),
+    ),
+)
+
+# How a field's cells are typed.
+_IDS = {"external_id", "parent_external_id", "account_external_id"}
+_MONEY = {"annual_revenue", "amount", "list_price"}
+_WHOLE = {"employees", "year_established", "tickets"}
+_SIGNED_WHOLE = {"nps"}
+_NUMBERS = {"satisfaction", "rate", "probability"}
+_DATES = {"close_date", "engage_date", "period", "date", "rate_date"}
+_FLAGS = {"is_won", "is_closed"}
+_LENGTHS = {"name": 200, "sector": 100, "country": 100, "product": 150, "series": 100}
+
+
+class WizardError(Exception):
+    """Something the wizard cannot do, in words for the user."""
+
+
+# Files and mapping
+
+
+@dataclass
+class FilePreview:
+    """One uploaded file as read, with the mapping proposed for it."""
+
+    name: str
+    table: Table
+    kind: str
+    entity: str | None
+    mapping: dict[str, tuple[str, str]]
+    source: str
+    signature: str
+
+    @property
+    def head(self) -> list[list[str]]:
+        return self.table.frame.head(PREVIEW_ROWS).values.tolist()
+
+    @property
+    def row_count(self) -> int:
+        return len(self.table.frame)
+
+
+def mapped_import_create(
+    *, user: User | None, files: Sequence[tuple[str, bytes]]
+) -> MappedImport:
+    """Store uploaded files under MEDIA_ROOT and open a wizard job for them."""
+    if not files:
+        raise WizardError("Choose at least one file.")
+    names = [name for name, _ in files]
+    if len(set(names)) != len(names):
+        raise WizardError("Two files have the same name; rename one.")
+
+    job = ImportJob.objects.create(created_by=user)
+    directory = Path(settings.MEDIA_ROOT) / "imports" / str(job.pk)
+    directory.mkdir(parents=True, exist_ok=True)
+    stored = []
+    for name, content in files:
+        path = directory / Path(name).name
+        path.write_bytes(content)
+        stored.append({"name": name, "path": str(path), "size": len(content)})
+    job.source_directory = str(directory)
+    job.progress_message = "Waiting for the mapping"
+    job.save(update_fields=["source_directory", "progress_message", "updated_at"])
+
+    return MappedImport.objects.create(job=job, files=stored)
+
+
+def mapped_import_create_from_paths(
+    *, user: User | None, paths: Sequence[Path]
+) -> MappedImport:
+    """Open a wizard job for files on this machine (the command line)."""
+    return mapped_import_create(
+        user=user, files=[(Path(path).name, Path(path).read_bytes()) for path in paths]
+    )
+
+
+def mapped_import_files_read(*, mapped: MappedImport) -> list[FilePreview]:
+    """Read every file of the job and propose (or reuse) a mapping for it."""
+    previews = []
+    for stored in mapped.files:
+        content = Path(stored["path"]).read_bytes()
+        table = table_read(content=content, file=stored["name"])
+        previews.append(
+            _preview(table=table, chosen=mapped.mapping.get(stored["name"]))
+        )
+    return previews
+
+
+def _preview(
+    *, table: Table, chosen: Mapping[str, Sequence[str]] | None
+) -> FilePreview:
+    headers = table.columns
+    signature = header_signature(headers)
+    recognition = headers_recognise(headers=headers)
+    kind, entity, mapping = recognition.kind, recognition.entity, recognition.mapping
+    source = "recognised"
+    if kind == UNKNOWN:
+        kind, entity, mapping = _extra_recognise(headers)
+        source = "recognised" if mapping else "none"
+
+    saved = SavedMapping.objects.filter(signature=signature).first()
+    if saved is not None:
+        mapping = mapping_reuse(headers=headers, saved=saved.mapping)
+        source = "saved"
+    if chosen is not None:
+        mapping = {
+            column: (target[0], target[1])
+            for column, target in chosen.items()
+            if column in headers
+        }
+        source = "confirmed"
+    entities = {target[0] for target in mapping.values()}
+    if len(entities) == 1:
+        entity = entities.pop()
+    return FilePreview(
+        name=table.file,
+        table=table,
+        kind=kind if source != "none" else UNKNOWN,
+        entity=entity,
+        mapping=mapping,
+        source=source,
+        signature=signature,
+    )
+
+
+def _extra_recognise(
+    headers: Sequence[str],
+) -> tuple[str, str | None, dict[str, tuple[str, str]]]:
+    keys = [header_normalise(header) for header in headers]
+    best: tuple[int, str, str, dict[str, tuple[str, str]]] | None = None
+    for kind, entity, fields, markers in _EXTRA_LAYOUTS:
+        mapping: dict[str, tuple[str, str]] = {}
+        taken: set[str] = set()
+        for header, key in zip(headers, keys, strict=True):
+            target = fields.get(key)
+            if target is None or target in taken:
+                continue
+            taken.add(target)
+            mapping[header] = (entity, target)
+        if not all(marker in taken for marker in markers):
+            continue
+        if entity == SUPPORT and not taken & {"tickets", "satisfaction", "nps"}:
+            continue
+        if entity in (REVENUE, SUPPORT) and not taken & {
+            "account_name",
+            "account_external_id",
+        }:
+            continue
+        if best is None or len(mapping) > best[0]:
+            best = (len(mapping), kind, entity, mapping)
+    if best is None:
+        return UNKNOWN, None, {}
+    return best[1], best[2], best[3]
+
+
+def mapping_problems(*, mapping: Mapping[str, tuple[str, str]]) -> list[str]:
+    """Return what is wrong with one file's mapping, in plain words."""
+    problems: list[str] = []
+    used: dict[tuple[str, str], str] = {}
+    entities = set()
+    for column, (entity, name) in mapping.items():
+        if entity in NOT_WRITTEN:
+            problems.append(
+                f"{column!r}: {ENTITY_LABELS[entity].lower()} are not imported by "
+                "the wizard; import people on the stakeholder pages"
+            )
+            continue
+        if name not in WIZARD_FIELDS.get(entity, ()):
+            problems.append(f"{column!r} maps to an unknown field {entity}.{name}")
+            continue
+        entities.add(entity)
+        if name != EXTRA and (entity, name) in used:
+            problems.append(
+                f"{column!r} and {used[(entity, name)]!r} both map to {entity}.{name}"
+            )
+        used.setdefault((entity, name), column)
+    if len(entities) > 1:
+        problems.append(
+            "one file holds one kind of record; this mapping mixes "
+            + ", ".join(sorted(entities))
+        )
+    if not mapping:
+        problems.append("no column is mapped")
+    return problems
+
+
+def mapped_import_mapping_confirm(
+    *,
+    mapped: MappedImport,
+    mapping: Mapping[str, Mapping[str, Sequence[str]]],
+    user: User | None,
+) -> dict[str, list[str]]:
+    """Keep the user's mapping per file and save it for the same headers.
+
+    Returns the problems per file; nothing is kept while there are any.
+    """
+    previews = {
+        preview.name: preview for preview in mapped_import_files_read(mapped=mapped)
+    }
+    clean: dict[str, dict[str, list[str]]] = {}
+    problems: dict[str, list[str]] = {}
+    for name, columns in mapping.items():
+        preview = previews.get(name)
+        if preview is None:
+            raise WizardError(f"{name!r} is not a file of this import")
+        typed = {
+            column: (target[0], target[1])
+            for column, target in columns.items()
+            if column in preview.table.columns and target and target[0]
+        }
+        found = mapping_problems(mapping=typed)
+        if found:
+            problems[name] = found
+        clean[name] = {column: list(target) for column, target in typed.items()}
+    if problems:
+        return problems
+
+    mapped.mapping = clean
+    mapped.save(update_fields=["mapping", "updated_at"])
+    for name, columns in clean.items():
+        preview = previews[name]
+        SavedMapping.objects.update_or_create(
+            signature=preview.signature,
+            defaults={
+                "headers": preview.table.columns,
+                "mapping": mapping_save_form(
+                    mapping={c: (t[0], t[1]) for c, t in columns.items()}
+                ),
+                "created_by": user,
+            },
+        )
+    return {}
+
+
+def mapped_import_mapping_accept(*, mapped: MappedImport, user: User | None) -> dict:
+    """Confirm the proposed mapping of every file as it stands."""
+    proposed = {
+        preview.name: {c: list(t) for c, t in preview.mapping.items()}
+        for preview in mapped_import_files_read(mapped=mapped)
+    }
+    return mapped_import_mapping_confirm(mapped=mapped, mapping=proposed, user=user)
+
+
+# Typing the columns
+
+
+@dataclass
+class FileRows:
+    """The typed rows of one file: field -> values, and their lines."""
+
+    file: str
+    entity: str
+    lines: list[int]
+    values: dict[str, list[Any]]
+    rejected: set[int] = field(default_factory=set)
+
+    def rows(self) -> Iterable[tuple[int, dict[str, Any]]]:
+        names = list(self.values)
+        for index, line in enumerate(self.lines):
+            if line in self.rejected:
+                continue
+            yield line, {name: self.values[name][index] for name in names}
+
+
+@dataclass
+class Outcome:
+    """What an import would do or did: counts, issues, questions, proposals."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    questions: list[tuple[str, Question]] = field(default_factory=list)
+    proposals: list[dict[str, str]] = field(default_factory=list)
+    decisions: list[tuple[str, str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({(i.file, i.line) for i in self.issues if i.action == REJECTED})
+
+    @property
+    def can_write(self) -> bool:
+        return not self.questions and not self.problems
+
+
+def _column_parse(
+    *,
+    name: str,
+    values: list[str],
+    lines: list[int],
+    file: str,
+    column: str,
+    answer: str | None,
+) -> ParsedColumn:
+    common = {"values": values, "lines": lines, "file": file, "column": column}
+    if name in _IDS:
+        return id_column_parse(**common)
+    if name in _MONEY:
+        return money_column_parse(**common, decimal=answer)
+    if name in _WHOLE:
+        return number_column_parse(**common, decimal=answer, whole=True, negative=False)
+    if name in _SIGNED_WHOLE:
+        return number_column_parse(**common, decimal=answer, whole=True)
+    if name in _NUMBERS:
+        return number_column_parse(**common, decimal=answer, negative=False)
+    if name in _DATES:
+        return date_column_parse(**common, order=answer)
+    if name in _FLAGS:
+        return boolean_column_parse(**common)
+    if name == "currency":
+        return _currency_parse(**common)
+    return text_column_parse(**common, max_length=_LENGTHS.get(name, 200))
+
+
+def _currency_parse(
+    *, values: list[str], lines: list[int], file: str, column: str
+) -> ParsedColumn:
+    parsed: list[str | None] = []
+    issues: list[Issue] = []
+    for value, line in zip(values, lines, strict=True):
+        code = value.strip().upper()
+        if code == "":
+            parsed.append(None)
+        elif len(code) == 3 and code.isalpha():
+            parsed.append(code)
+        else:
+            parsed.append(None)
+            issues.append(
+                Issue(file, line, column, value, "not an ISO currency code", REJECTED)
+            )
+    return ParsedColumn(values=parsed, issues=issues)
+
+
+def _rows_type(
+    *, preview: FilePreview, answers: Mapping[str, str], outcome: Outcome
+) -> FileRows | None:
+    table = preview.table
+    outcome.issues.extend(table.notes)
+    mapping = {c: t for c, t in preview.mapping.items() if t[1] != EXTRA}
+    problems = mapping_problems(mapping=preview.mapping)
+    if problems:
+        outcome.problems.extend(f"{preview.name}: {problem}" for problem in problems)
+        return None
+    entity = next(iter(mapping.values()))[0]
+
+    rows = FileRows(file=preview.name, entity=entity, lines=table.lines, values={})
+    for column, (_, name) in mapping.items():
+        parsed = _column_parse(
+            name=name,
+            values=table.frame[column].tolist(),
+            lines=table.lines,
+            file=preview.name,
+            column=column,
+            answer=answers.get(column),
+        )
+        if parsed.question is not None:
+            outcome.questions.append((preview.name, parsed.question))
+        if parsed.decision:
+            outcome.decisions.append((preview.name, column, parsed.decision))
+        outcome.issues.extend(parsed.issues)
+        rows.values[name] = parsed.values
+    rows.rejected = {
+        issue.line
+        for issue in outcome.issues
+        if issue.file == preview.name and issue.action == REJECTED
+    }
+    return rows
+
+
+# Check and run
+
+
+class _DryRun(Exception):
+    pass
+
+
+def mapped_import_check(*, mapped: MappedImport) -> Outcome:
+    """Run the import in a transaction that is rolled back; report it all."""
+    outcome = Outcome()
+    try:
+        with transaction.atomic():
+            _execute(mapped=mapped, job=mapped.job, outcome=outcome, report=None)
+            raise _DryRun
+    except _DryRun:
+        pass
+    return outcome
+
+
+def mapped_import_start(
+    *,
+    mapped: MappedImport,
+    merges: Mapping[str, str],
+    keep_good_rows: bool,
+) -> ImportJob:
+    """Record the user's go-ahead and queue the import in the background."""
+    job = mapped.job
+    if mapped.confirmed_at is not None:
+        raise WizardError("This import has already been started.")
+    if not mapped.mapping:
+        raise WizardError("Confirm the mapping first.")
+
+    mapped.merges = dict(merges)
+    mapped.confirmed_at = timezone.now()
+    mapped.save(update_fields=["merges", "confirmed_at", "updated_at"])
+    job.keep_good_rows = keep_good_rows
+    job.status = ImportJob.Status.PENDING
+    job.progress_message = "Queued"
+    job.save(
+        update_fields=["keep_good_rows", "status", "progress_message", "updated_at"]
+    )
+
+    from accounts.tasks import mapped_import_task
+
+    transaction.on_commit(lambda: mapped_import_task.delay(job.pk))
+    return job
+
+
+def mapped_import_run(
+    *, mapped: MappedImport, progress: Progress | None = None
+) -> ImportJob:
+    """Write one confirmed import, all of it or (if asked) its good rows."""
+    job = mapped.job
+    started = time.monotonic()
+    report = _reporter(job, progress)
+    job.status = ImportJob.Status.RUNNING
+    job.error = ""
+    report(2, "Reading the files")
+    job.save()
+
+    outcome = Outcome()
+    try:
+        with transaction.atomic():
+            _execute(mapped=mapped, job=job, outcome=outcome, report=report)
+            blocked = outcome.problems or outcome.questions
+            if blocked or (outcome.rejected_rows and not job.keep_good_rows):
+                raise _DryRun
+            job.counts = outcome.counts
+            job.issues = [issue.as_dict() for issue in outcome.issues]
+            _finish(job, ImportJob.Status.SUCCEEDED, report, "Done")
+            if any(c["created"] or c["updated"] for c in outcome.counts.values()):
+                transaction.on_commit(
+                    lambda: import_finished.send(sender=ImportJob, job=job)
+                )
+    except _DryRun:
+        job.counts = {
+            name: {**counts, "created": 0, "updated": 0, "unchanged": 0}
+            for name, counts in outcome.counts.items()
+        }
+        job.issues = [issue.as_dict() for issue in outcome.issues] + [
+            Issue("", 0, "", "", problem, REJECTED).as_dict()
+            for problem in outcome.problems
+            + [question.message for _, question in outcome.questions]
+        ]
+        _finish(job, ImportJob.Status.REJECTED, report, "Rejected: nothing was written")
+    except ImportFileError as error:
+        job.issues = [Issue(error.file, 1, "", "", error.message, REJECTED).as_dict()]
+        _finish(job, ImportJob.Status.REJECTED, report, "Rejected: nothing was written")
+    except Exception as error:
+        logger.exception("mapped import %s failed", job.pk)
+        job.error = f"{type(error).__name__}: {error}"
+        _finish(job, ImportJob.Status.FAILED, report, "Failed")
+    finally:
+        logger.info(
+            "mapped import %s %s in %.2fs",
+            job.pk,
+            job.status,
+            time.monotonic() - started,
+        )
+    return job
+
+
+def _reporter(job: ImportJob, progress: Progress | None) -> Progress:
+    from accounts.services import import_progress_cache_key
+
+    # The write runs in one transaction; the cache carries progress meanwhile.
+    def report(percent: int, message: str) -> None:
+        job.progress = percent
+        job.progress_message = message[:200]
+        cache.set(import_progress_cache_key(job.pk), (percent, message), 3600)
+        if progress is not None:
+            progress(percent, message)
+
+    return report
+
+
+def _finish(job: ImportJob, status: str, report: Progress, message: str) -> None:
+    job.status = status
+    job.finished_at = timezone.now()
+    report(100, message)
+    job.save()
+
+
+def _execute(
+    *,
+    mapped: MappedImport,
+    job: ImportJob,
+    outcome: Outcome,
+    report: Progress | None,
+) -> None:
+    def step(percent: int, message: str) -> None:
+        if report is not None:
+            report(percent, message)
+
+    previews = mapped_import_files_read(mapped=mapped)
+    step(10, "Typing the columns")
+    by_entity: dict[str, list[FileRows]] = defaultdict(list)
+    for preview in previews:
+        rows = _rows_type(
+            preview=preview,
+            answers=mapped.answers.get(preview.name, {}),
+            outcome=outcome,
+        )
+        if rows is not None:
+            by_entity[rows.entity].append(rows)
+    if outcome.problems or outcome.questions:
+        return
+
+    writer = _Writer(job=job, outcome=outcome, merges=mapped.merges)
+    step(20, "Writing currency rates and products")
+    writer.rates(by_entity[RATE])
+    writer.products(by_entity[PRODUCT])
+    step(35, "Writing accounts")
+    writer.accounts(by_entity[ACCOUNT])
+    step(55, "Writing opportunities")
+    writer.opportunities(by_entity[OPPORTUNITY])
+    step(75, "Writing revenue lines")
+    writer.revenue(by_entity[REVENUE])
+    step(90, "Writing support signals")
+    writer.support(by_entity[SUPPORT])
+    outcome.issues.sort(key=lambda issue: (issue.file, issue.line))
+
+
+# Writing, with every change recorded for undo
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _same(one: object, two: object) -> bool:
+    if isinstance(one, Decimal) or isinstance(two, Decimal):
+        if one is None or two is None:
+            return one is two
+        return Decimal(str(one)) == Decimal(str(two))
+    return one == two
+
+
+def _empty_counts() -> dict[str, int]:
+    return {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+class _Writer:
+    """Applies typed rows to the database and records what it changed."""
+
+    def __init__(
+        self, *, job: ImportJob, outcome: Outcome, merges: Mapping[str, str]
+    ) -> None:
+        self.job = job
+        self.outcome = outcome
+        self.merges = dict(merges)
+        self.rates_cache: dict[str, tuple[Decimal, date] | None] = {}
+
+    # Shared
+
+    def _counts(self, entity: str) -> dict[str, int]:
+        return self.outcome.counts.setdefault(ENTITY_LABELS[entity], _empty_counts())
+
+    def _reject(
+        self, entity: str, file: str, line: int, column: str, value: str, reason: str
+    ) -> None:
+        self.outcome.issues.append(Issue(file, line, column, value, reason, REJECTED))
+        self._counts(entity)["rejected"] += 1
+
+    def _rejected_lines(self, files: list[FileRows], entity: str) -> None:
+        if not files:
+            return
+        counts = self._counts(entity)
+        for rows in files:
+            counts["rejected"] += len(rows.rejected & set(rows.lines))
+
+    def _apply(
+        self,
+        *,
+        entity: str,
+        model: type[models.Model],
+        creates: list[dict[str, Any]],
+        updates: list[tuple[models.Model, dict[str, Any]]],
+        count: bool = True,
+    ) -> tuple[list[models.Model], set[int], set[int]]:
+        """Create and update objects, recording each change; count them.
+
+        Returns the created objects and the pks updated and left unchanged.
+        """
+        if not creates and not updates:
+            return [], set(), set()
+        counts = self._counts(entity) if count else _empty_counts()
+        content_type = ContentType.objects.get_for_model(model)
+        created = model.objects.bulk_create(
+            [model(**values) for values in creates], batch_size=CREATE_BATCH
+        )
+        if created and created[0].pk is None:
+            raise RuntimeError("the database did not return the new primary keys")
+        changes = [
+            ImportRowChange(
+                job=self.job,
+                content_type=content_type,
+                object_id=obj.pk,
+                action=ImportRowChange.Action.CREATED,
+            )
+            for obj in created
+        ]
+        counts["created"] += len(created)
+
+        changed_objects: list[models.Model] = []
+        changed_fields: set[str] = set()
+        unchanged: set[int] = set()
+        for obj, values in updates:
+            # A second row for the same object compares with the first
+            # row's values, already set on the object.
+            differing = {
+                name: value
+                for name, value in values.items()
+                if value is not None and not _same(getattr(obj, name), value)
+            }
+            if not differing:
+                counts["unchanged"] += 1
+                unchanged.add(obj.pk)
+                continue
+            old = {name: _json_value(getattr(obj, name)) for name in differing}
+            for name, value in differing.items():
+                setattr(obj, name, value)
+            changed_fields.update(differing)
+            changed_objects.append(obj)
+            changes.append(
+                ImportRowChange(
+                    job=self.job,
+                    content_type=content_type,
+                    object_id=obj.pk,
+                    action=ImportRowChange.Action.UPDATED,
+                    old_values=old,
+                )
+            )
+            counts["updated"] += 1
+        if changed_objects:
+            fields = sorted(changed_fields)
+            if any(f.name == "updated_at" for f in model._meta.fields):
+                now = timezone.now()
+                for obj in changed_objects:
+                    obj.updated_at = now  # type: ignore[attr-defined]
+                fields.append("updated_at")
+            model.objects.bulk_update(
+                list({obj.pk: obj for obj in changed_objects}.values()),
+                fields,
+                batch_size=500,
+            )
+        ImportRowChange.objects.bulk_create(changes, batch_size=CREATE_BATCH)
+        return (
+            created,
+            {obj.pk for obj in changed_objects},
+            unchanged - {obj.pk for obj in changed_objects},
+        )
+
+    # Currency
+
+    def rate_for(self, currency: str) -> tuple[Decimal, date] | None:
+        if currency == REPORTING_CURRENCY:
+            return Decimal(1), timezone.localdate()
+        if currency not in self.rates_cache:
+            rate = (
+                CurrencyRate.objects.filter(
+                    currency=currency, reporting_currency=REPORTING_CURRENCY
+                )
+                .order_by("-rate_date")
+                .first()
+            )
+            self.rates_cache[currency] = (rate.rate, rate.rate_date) if rate else None
+        return self.rates_cache[currency]
+
+    def rates(self, files: list[FileRows]) -> None:
+        self._rejected_lines(files, RATE)
+        if not files:
+            return
+        existing = {
+            (rate.currency, rate.rate_date): rate
+            for rate in CurrencyRate.objects.filter(
+                reporting_currency=REPORTING_CURRENCY
+            )
+        }
+        creates, updates = [], []
+        for rows in files:
+            for line, row in rows.rows():
+                currency, rate = row.get("currency"), row.get("rate")
+                rate_date = row.get("rate_date") or timezone.localdate()
+                if not currency or rate is None:
+                    self._reject(
+                        RATE,
+                        rows.file,
+                        line,
+                        "",
+                        "",
+                        "a rate needs a currency and a rate",
+                    )
+                    continue
+                key = (currency, rate_date)
+                if key in existing:
+                    updates.append((existing[key], {"rate": rate}))
+                else:
+                    values = {
+                        "currency": currency,
+                        "reporting_currency": REPORTING_CURRENCY,
+                        "rate": rate,
+                        "rate_date": rate_date,
+                    }
+                    creates.append(values)
+                    existing[key] = CurrencyRate(**values)
+        self._apply(entity=RATE, model=CurrencyRate, creates=creates, updates=updates)
+        self.rates_cache.clear()
+
+    # Products
+
+    def product_ids(self, names: Iterable[str]) -> dict[str, int]:
+        """Return product ids by name, creating the products not there yet."""
+        wanted = set(names)
+        ids = dict(Product.objects.filter(name__in=wanted).values_list("name", "pk"))
+        missing = sorted(wanted - set(ids))
+        if missing:
+            created, _, _ = self._apply(
+                entity=PRODUCT,
+                model=Product,
+                creates=[{"name": name} for name in missing],
+                updates=[],
+            )
+            ids.update({obj.name: obj.pk for obj in created})  # type: ignore[attr-defined]
+        return ids
+
+    def products(self, files: list[FileRows]) -> None:
+        self._rejected_lines(files, PRODUCT)
+        if not files:
+            return
+        existing = {product.name: product for product in Product.objects.all()}
+        creates: list[dict[str, Any]] = []
+        updates: list[tuple[models.Model, dict[str, Any]]] = []
+        for rows in files:
+            for line, row in rows.rows():
+                name = row.get("name")
+                if not name:
+                    self._reject(
+                        PRODUCT, rows.file, line, "", "", "a product needs a name"
+                    )
+                    continue
+                price = row.get("list_price")
+                values = {
+                    "series": row.get("series"),
+                    "list_price": price.amount if isinstance(price, Money) else None,
+                }
+                if name in existing:
+                    updates.append((existing[name], values))
+                else:
+                    creates.append(
+                        {
+                            "name": name,
+                            **{k: v for k, v in values.items() if v is not None},
+                        }
+                    )
+                    existing[name] = Product(name=name)
+        self._apply(entity=PRODUCT, model=Product, creates=creates, updates=updates)
+
+    # Accounts
+
+    def accounts(self, files: list[FileRows]) -> None:
+        self._rejected_lines(files, ACCOUNT)
+        if not files:
+            return
+        by_id: dict[str, Account] = {}
+        by_name: dict[str, Account] = {}
+        for account in Account.objects.all():
+            by_name[account.name] = account
+            if account.external_id:
+                by_id[account.external_id] = account
+
+        incoming = [
+            row["name"]
+            for rows in files
+            for _, row in rows.rows()
+            if row.get("name")
+            and not (row.get("external_id") and row["external_id"] in by_id)
+        ]
+        self._propose(incoming=incoming, existing=list(by_name))
+
+        creates: list[dict[str, Any]] = []
+        pending: dict[str, dict[str, Any]] = {}
+        updates: list[tuple[models.Model, dict[str, Any]]] = []
+        parents: list[tuple[str, int, str | None, str | None, str]] = []
+        for rows in files:
+            for line, row in rows.rows():
+                name, external_id = row.get("name"), row.get("external_id")
+                if not name and not external_id:
+                    self._reject(
+                        ACCOUNT,
+                        rows.file,
+                        line,
+                        "",
+                        "",
+                        "an account needs a name or an ID",
+                    )
+                    continue
+                values = self._account_values(rows.file, line, row)
+                target = by_id.get(external_id) if external_id else None
+                if target is not None and name and name != target.name:
+                    clash = by_name.get(name)
+                    if clash is not None and clash.pk != target.pk:
+                        self._reject(
+                            ACCOUNT,
+                            rows.file,
+                            line,
+                            "",
+                            name,
+                            f"ID {external_id} is {target.name!r}, but another "
+                            f"account is already called {name!r}",
+                        )
+                        continue
+                    values["name"] = name
+                if target is None and name:
+                    merged = self.merges.get(name, name)
+                    target = by_name.get(merged)
+                    if target is not None and external_id and not target.external_id:
+                        values["external_id"] = external_id
+                    if target is None and merged in pending:
+                        pending[merged].update(
+                            {k: v for k, v in values.items() if v is not None}
+                        )
+                        parents.append(
+                            (
+                                rows.file,
+                                line,
+                                row.get("parent_external_id"),
+                                row.get("parent_name"),
+                                merged,
+                            )
+                        )
+                        self.outcome.issues.append(
+                            Issue(
+                                rows.file,
+                                line,
+                                "name",
+                                row["name"],
+                                f"merged into {merged!r}, named earlier in this upload",
+                                REPAIRED,
+                            )
+                        )
+                        continue
+                    name = merged
+                if target is None:
+                    if not name:
+                        self._reject(
+                            ACCOUNT,
+                            rows.file,
+                            line,
+                            "",
+                            external_id or "",
+                            f"no account has ID {external_id}, and the row names none",
+                        )
+                        continue
+                    fresh = {"name": name, "external_id": external_id or ""}
+                    fresh.update({k: v for k, v in values.items() if v is not None})
+                    pending[name] = fresh
+                    creates.append(fresh)
+                    parents.append(
+                        (
+                            rows.file,
+                            line,
+                            row.get("parent_external_id"),
+                            row.get("parent_name"),
+                            name,
+                        )
+                    )
+                    continue
+                updates.append((target, values))
+                parents.append(
+                    (
+                        rows.file,
+                        line,
+                        row.get("parent_external_id"),
+                        row.get("parent_name"),
+                        target.name,
+                    )
+                )
+        _, _, unchanged = self._apply(
+            entity=ACCOUNT, model=Account, creates=creates, updates=updates
+        )
+        self._parents(parents, unchanged)
+
+    def _account_values(
+        self, file: str, line: int, row: dict[str, Any]
+    ) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "sector": row.get("sector"),
+            "employees": int(row["employees"])
+            if row.get("employees") is not None
+            else None,
+            "country": row.get("country"),
+            "year_established": (
+                int(row["year_established"])
+                if row.get("year_established") is not None
+                else None
+            ),
+        }
+        revenue = row.get("annual_revenue")
+        if isinstance(revenue, Money):
+            currency = revenue.currency or row.get("currency") or REPORTING_CURRENCY
+            rate = self.rate_for(currency)
+            if rate is None:
+                self.outcome.issues.append(
+                    Issue(
+                        file,
+                        line,
+                        "annual_revenue",
+                        f"{currency} {revenue.amount}",
+                        f"no {currency} to {REPORTING_CURRENCY} rate is stored, so "
+                        "the annual revenue was left as it was; import a rate "
+                        "and this file again",
+                        KEPT,
+                    )
+                )
+            else:
+                millions = revenue.amount * rate[0] / Decimal(1_000_000)
+                values["annual_revenue_musd"] = millions.quantize(
+                    Decimal("0.01"), rounding=ROUND_HALF_UP
+                )
+        return values
+
+    def _propose(self, *, incoming: list[str], existing: list[str]) -> None:
+        known = {(p["incoming"], p["existing"]) for p in self.outcome.proposals}
+        for proposal in account_match_propose(incoming=incoming, existing=existing):
+            if (proposal.incoming, proposal.existing) in known:
+                continue
+            self.outcome.proposals.append(
+                {
+                    "incoming": proposal.incoming,
+                    "existing": proposal.existing,
+                    "kind": proposal.kind,
+                    "reason": proposal.reason,
+                    "merged": "yes"
+                    if self.merges.get(proposal.incoming) == proposal.existing
+                    else "",
+                }
+            )
+        fresh = [name for name in incoming if name not in set(existing)]
+        for group in account_name_groups(names=fresh):
+            first, *others = group
+            for other in others:
+                self.outcome.proposals.append(
+                    {
+                        "incoming": other,
+                        "existing": first,
+                        "kind": SAME,
+                        "reason": "same name in this upload once case, spacing, "
+                        "punctuation and legal form are ignored",
+                        "merged": "yes" if self.merges.get(other) == first else "",
+                    }
+                )
+
+    def _parents(
+        self,
+        parents: list[tuple[str, int, str | None, str | None, str]],
+        unchanged: set[int],
+    ) -> None:
+        wanted = [p for p in parents if p[2] or p[3]]
+        if not wanted:
+            return
+        accounts = {a.name: a for a in Account.objects.all()}
+        by_id = {a.external_id: a for a in accounts.values() if a.external_id}
+        updates: list[tuple[models.Model, dict[str, Any]]] = []
+        for file, line, parent_id, parent_name, name in wanted:
+            parent = by_id.get(parent_id) if parent_id else None
+            if parent is None and parent_name:
+                parent = accounts.get(self.merges.get(parent_name, parent_name))
+            if parent is None:
+                self.outcome.issues.append(
+                    Issue(
+                        file,
+                        line,
+                        "parent",
+                        parent_id or parent_name or "",
+                        "no such parent account; the parent was left as it was",
+                        KEPT,
+                    )
+                )
+                continue
+            child = accounts[name]
+            if parent.pk != child.pk:
+                updates.append((child, {"parent_id": parent.pk}))
+        # Parents are set once every account of the upload exists. The rows
+        # were counted above; one that only gained a parent now counts as
+        # updated instead of unchanged.
+        _, updated, _ = self._apply(
+            entity=ACCOUNT, model=Account, creates=[], updates=updates, count=False
+        )
+        moved = len(updated & unchanged)
+        counts = self._counts(ACCOUNT)
+        counts["updated"] += moved
+        counts["unchanged"] -= moved
+
+    def account_resolver(self) -> Callable[[dict[str, Any]], Account | None]:
+        accounts = list(Account.objects.all())
+        by_id = {a.external_id: a for a in accounts if a.external_id}
+        by_name = {a.name: a for a in accounts}
+
+        def resolve(row: dict[str, Any]) -> Account | None:
+            external_id = row.get("account_external_id")
+            if external_id and external_id in by_id:
+                return by_id[external_id]
+            name = row.get("account_name")
+            if name:
+                return by_name.get(self.merges.get(name, name))
+            return None
+
+        return resolve
+
+    def _unknown_account(
+        self, entity: str, file: str, line: int, row: dict[str, Any]
+    ) -> None:
+        named = row.get("account_external_id") or row.get("account_name") or ""
+        reason = (
+            f"no account {named!r}; import the accounts first or in the same upload"
+            if named
+            else "the row names no account"
+        )
+        self._reject(entity, file, line, "", named, reason)
+
+    # Opportunities and the revenue they realise
+
+    def opportunities(self, files: list[FileRows]) -> None:
+        self._rejected_lines(files, OPPORTUNITY)
+        if not files:
+            return
+        resolve = self.account_resolver()
+        prepared: list[tuple[str, int, dict[str, Any], str | None]] = []
+        for rows in files:
+            for line, row in rows.rows():
+                account = resolve(row)
+                if account is None:
+                    self._unknown_account(OPPORTUNITY, rows.file, line, row)
+                    continue
+                amount = row.get("amount")
+                currency = None
+                if isinstance(amount, Money):
+                    currency = (
+                        amount.currency or row.get("currency") or REPORTING_CURRENCY
+                    )
+                stage = _stage(row)
+                external_id = row.get("external_id") or _derived_id(account.name, row)
+                values = {
+                    "external_id": external_id,
+                    "account_id": account.pk,
+                    "product": row.get("product") or UNSPECIFIED_PRODUCT,
+                    "stage": stage,
+                    "engaged_on": row.get("engage_date"),
+                    "closed_on": row.get("close_date"),
+                    "close_value": amount.amount if isinstance(amount, Money) else None,
+                }
+                prepared.append((rows.file, line, values, currency))
+
+        product_ids = self.product_ids(
+            {values["product"] for _, _, values, _ in prepared}
+        )
+        existing = {
+            opportunity.external_id: opportunity
+            for opportunity in Opportunity.objects.filter(
+                external_id__in=[values["external_id"] for _, _, values, _ in prepared]
+            )
+        }
+        creates, updates = [], []
+        won: dict[tuple[int, int, date], set[str]] = defaultdict(set)
+        for _, _, values, currency in prepared:
+            values["product_id"] = product_ids[values.pop("product")]
+            if values["stage"] == Opportunity.Stage.WON and values["closed_on"]:
+                key = (
+                    values["account_id"],
+                    values["product_id"],
+                    _quarter_start(values["closed_on"]),
+                )
+                won[key].add(currency or REPORTING_CURRENCY)
+            target = existing.get(values["external_id"])
+            if target is None:
+                creates.append({k: v for k, v in values.items()})
+                existing[values["external_id"]] = Opportunity(**values)
+            else:
+                updates.append(
+                    (target, {k: v for k, v in values.items() if k != "external_id"})
+                )
+        self._apply(
+            entity=OPPORTUNITY, model=Opportunity, creates=creates, updates=updates
+        )
+        self._won_revenue(won)
+
+    def _won_revenue(self, won: dict[tuple[int, int, date], set[str]]) -> None:
+        """Set each touched quarter's revenue line to its won deals' sum."""
+        if not won:
+            return
+        totals: dict[tuple[int, int, date], Decimal] = defaultdict(Decimal)
+        accounts = {key[0] for key in won}
+        for account_id, product_id, closed_on, value in Opportunity.objects.filter(
+            account_id__in=accounts,
+            stage=Opportunity.Stage.WON,
+            closed_on__isnull=False,
+        ).values_list("account_id", "product_id", "closed_on", "close_value"):
+            key = (account_id, product_id, _quarter_start(closed_on))
+            if key in won and value is not None:
+                totals[key] += value
+        lines: dict[tuple[int, int, date], tuple[Decimal, str]] = {}
+        for key, currencies in won.items():
+            if len(currencies) > 1:
+                self.outcome.issues.append(
+                    Issue(
+                        "",
+                        0,
+                        "amount",
+                        ", ".join(sorted(currencies)),
+                        f"won deals of account {key[0]} in quarter {key[2]} are in "
+                        "more than one currency; their revenue line was not written",
+                        KEPT,
+                    )
+                )
+                continue
+            lines[key] = (totals[key], next(iter(currencies)))
+        self._revenue_lines_write(lines)
+
+    def _revenue_lines_write(
+        self, lines: dict[tuple[int, int, date], tuple[Decimal, str]]
+    ) -> None:
+        existing = {
+            (line.account_id, line.product_id, line.quarter_start): line
+            for line in RevenueLine.objects.filter(
+                account_id__in={key[0] for key in lines}
+            )
+        }
+        creates, updates = [], []
+        for key, (amount, currency) in lines.items():
+            values = {"amount": amount, "currency": currency}
+            if key in existing:
+                updates.append((existing[key], values))
+            else:
+                creates.append(
+                    {
+                        "account_id": key[0],
+                        "product_id": key[1],
+                        "quarter_start": key[2],
+                        **values,
+                    }
+                )
+        self._apply(entity=REVENUE, model=RevenueLine, creates=creates, updates=updates)
+
+    def revenue(self, files: list[FileRows]) -> None:
+        self._rejected_lines(files, REVENUE)
+        if not files:
+            return
+        resolve = self.account_resolver()
+        sums: dict[tuple[int, str, date], Decimal] = defaultdict(Decimal)
+        currencies: dict[tuple[int, str, date], set[str]] = defaultdict(set)
+        for rows in files:
+            for line, row in rows.rows():
+                account = resolve(row)
+                if account is None:
+                    self._unknown_account(REVENUE, rows.file, line, row)
+                    continue
+                amount, day = row.get("amount"), row.get("date")
+                if not isinstance(amount, Money) or day is None:
+                    self._reject(
+                        REVENUE,
+                        rows.file,
+                        line,
+                        "",
+                        "",
+                        "a revenue line needs an amount and a date",
+                    )
+                    continue
+                key = (
+                    account.pk,
+                    row.get("product") or UNSPECIFIED_PRODUCT,
+                    _quarter_start(day),
+                )
+                sums[key] += amount.amount
+                currencies[key].add(
+                    amount.currency or row.get("currency") or REPORTING_CURRENCY
+                )
+        product_ids = self.product_ids({key[1] for key in sums})
+        lines = {}
+        for key, total in sums.items():
+            if len(currencies[key]) > 1:
+                self.outcome.issues.append(
+                    Issue(
+                        "",
+                        0,
+                        "currency",
+                        ", ".join(sorted(currencies[key])),
+                        "one account, product and quarter in more than one "
+                        "currency; that revenue line was not written",
+                        KEPT,
+                    )
+                )
+                continue
+            lines[(key[0], product_ids[key[1]], key[2])] = (
+                total,
+                next(iter(currencies[key])),
+            )
+        self._revenue_lines_write(lines)
+
+    # Support
+
+    def support(self, files: list[FileRows]) -> None:
+        self._rejected_lines(files, SUPPORT)
+        if not files:
+            return
+        resolve = self.account_resolver()
+        existing = {
+            (signal.account_id, signal.period_start): signal
+            for signal in SupportSignal.objects.all()
+        }
+        creates, updates = [], []
+        for rows in files:
+            for line, row in rows.rows():
+                account = resolve(row)
+                if account is None:
+                    self._unknown_account(SUPPORT, rows.file, line, row)
+                    continue
+                if row.get("period") is None:
+                    self._reject(
+                        SUPPORT,
+                        rows.file,
+                        line,
+                        "",
+                        "",
+                        "a support signal needs a period",
+                    )
+                    continue
+                values = {
+                    "tickets": int(row["tickets"])
+                    if row.get("tickets") is not None
+                    else None,
+                    "satisfaction": row.get("satisfaction"),
+                    "nps": int(row["nps"]) if row.get("nps") is not None else None,
+                }
+                key = (account.pk, row["period"])
+                if key in existing:
+                    updates.append((existing[key], values))
+                else:
+                    creates.append(
+                        {"account_id": key[0], "period_start": key[1], **values}
+                    )
+                    existing[key] = SupportSignal(
+                        account_id=key[0], period_start=key[1]
+                    )
+        self._apply(
+            entity=SUPPORT, model=SupportSignal, creates=creates, updates=updates
+        )
+
+
+def _stage(row: Mapping[str, Any]) -> str:
+    """Return our stage for a CRM stage name and won/closed flags."""
+    text = (row.get("stage") or "").casefold().replace(" ", "")
+    if row.get("is_won") is True or "won" in text:
+        return Opportunity.Stage.WON
+    if "lost" in text or (row.get("is_closed") is True and row.get("is_won") is False):
+        return Opportunity.Stage.LOST
+    if any(word in text for word in ("prospect", "qualif", "lead", "new")):
+        return Opportunity.Stage.PROSPECTING
+    return Opportunity.Stage.ENGAGING
+
+
+def _derived_id(account: str, row: Mapping[str, Any]) -> str:
+    """Return a stable ID for a deal exported without one (report exports)."""
+    parts = [account, row.get("name") or "", str(row.get("close_date") or "")]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+    return f"wiz-{digest}"
+
+
+# Undo
+
+
+UNDO_ORDER = (RevenueLine, SupportSignal, Opportunity, Account, Product, CurrencyRate)
+
+
+def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> None:
+    """Restore every object the import touched to its state before it."""
+    job = mapped.job
+    if mapped.undone_at is not None:
+        raise WizardError("This import has already been undone.")
+    if job.status != ImportJob.Status.SUCCEEDED:
+        raise WizardError("Only an import that wrote something can be undone.")
+
+    mine = ImportRowChange.objects.filter(job=job)
+    later = (
+        ImportRowChange.objects.filter(
+            job__created_at__gt=job.created_at,
+            job__mapped__undone_at__isnull=True,
+            job__status=ImportJob.Status.SUCCEEDED,
+        )
+        .filter(
+            models.Exists(
+                mine.filter(
+                    content_type=models.OuterRef("content_type"),
+                    object_id=models.OuterRef("object_id"),
+                )
+            )
+        )
+        .values_list("job_id", flat=True)
+        .first()
+    )
+    if later is not None:
+        raise WizardError(
+            f"Import {later} changed the same rows afterwards; undo it first."
+        )
+
+    with transaction.atomic():
+        for model in (Account, *UNDO_ORDER):
+            content_type = ContentType.objects.get_for_model(model)
+            changes = list(
+                mine.filter(
+                    content_type=content_type, action=ImportRowChange.Action.UPDATED
+                ).order_by("-id")
+            )
+            if not changes:
+                continue
+            objects = model.objects.in_bulk([c.object_id for c in changes])
+            restored: dict[int, models.Model] = {}
+            names: set[str] = set()
+            for change in changes:
+                obj = objects.get(change.object_id)
+                if obj is None:
+                    continue
+                for name, value in change.old_values.items():
+                    setattr(obj, name, model._meta.get_field(name).to_python(value))
+                    names.add(name)
+                restored[obj.pk] = obj
+            if restored:
+                model.objects.bulk_update(list(restored.values()), sorted(names))
+        for model in UNDO_ORDER:
+            content_type = ContentType.objects.get_for_model(model)
+            ids = mine.filter(
+                content_type=content_type, action=ImportRowChange.Action.CREATED
+            ).values_list("object_id", flat=True)
+            model.objects.filter(pk__in=list(ids)).delete()
+        mapped.undone_at = timezone.now()
+        mapped.undone_by = user
+        mapped.save(update_fields=["undone_at", "undone_by", "updated_at"])
+        transaction.on_commit(lambda: import_finished.send(sender=ImportJob, job=job))
+
+
+# Report
+
+
+def mapped_import_report_csv(*, job: ImportJob) -> str:
+    """Return the job's full row report as CSV text."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["file", "line", "column", "value", "reason", "action"])
+    for issue in job.issues:
+        writer.writerow(
+            [
+                issue["file"],
+                issue["line"],
+                issue["column"],
+                issue["value"],
+                issue["reason"],
+                issue["action"],
+            ]
+        )
+    writer.writerow([])
+    writer.writerow(["table", "created", "updated", "unchanged", "rejected"])
+    for table, counts in job.counts.items():
+        writer.writerow(
+            [
+                table,
+                counts["created"],
+                counts["updated"],
+                counts["unchanged"],
+                counts["rejected"],
+            ]
+        )
+    return out.getvalue()
+
+
+def mapped_import_answer(
+    *, mapped: MappedImport, file: str, column: str, option: str
+) -> None:
+    """Keep the user's answer to one column's question."""
+    if option not in (DAY_FIRST, MONTH_FIRST, ".", ","):
+        raise WizardError(f"{option!r} is not an answer to this question")
+    answers = dict(mapped.answers)
+    answers.setdefault(file, {})[column] = option
+    mapped.answers = answers
+    mapped.save(update_fields=["answers", "updated_at"])
+
+
+def mapping_from_json(*, text: str) -> dict[str, dict[str, list[str]]]:
+    """Read a mapping given as JSON: {file: {column: "entity.field"}}."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise WizardError(f"the mapping is not valid JSON ({error})") from error
+    if not isinstance(data, dict):
+        raise WizardError("the mapping must be a JSON object keyed by file name")
+    mapping: dict[str, dict[str, list[str]]] = {}
+    for file, columns in data.items():
+        if not isinstance(columns, dict):
+            raise WizardError(f"the mapping of {file!r} must be an object")
+        mapping[file] = {}
+        for column, target in columns.items():
+            entity, _, name = str(target).partition(".")
+            mapping[file][column] = [entity, name]
+    return mapping

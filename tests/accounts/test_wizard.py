@@ -1,0 +1,551 @@
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from accounts.models import (
+    Account,
+    CurrencyRate,
+    ImportJob,
+    ImportRowChange,
+    MappedImport,
+    Opportunity,
+    Product,
+    RevenueLine,
+    SavedMapping,
+    SupportSignal,
+)
+from accounts.wizard import (
+    WizardError,
+    mapped_import_answer,
+    mapped_import_check,
+    mapped_import_create_from_paths,
+    mapped_import_files_read,
+    mapped_import_mapping_accept,
+    mapped_import_mapping_confirm,
+    mapped_import_report_csv,
+    mapped_import_start,
+    mapped_import_undo,
+)
+from scoring.models import ScoreRun
+from tests.accounts.factories import AccountFactory
+
+BYOD = Path(__file__).parent / "fixtures" / "byod"
+WIZARD = Path(__file__).parent / "fixtures" / "wizard"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def opened(*paths: Path) -> MappedImport:
+    mapped = mapped_import_create_from_paths(user=None, paths=list(paths))
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+    return mapped
+
+
+def imported(
+    capture,
+    *paths: Path,
+    merges: dict[str, str] | None = None,
+    keep_good_rows: bool = False,
+) -> ImportJob:
+    mapped = opened(*paths)
+    with capture(execute=True):
+        mapped_import_start(
+            mapped=mapped, merges=merges or {}, keep_good_rows=keep_good_rows
+        )
+    mapped.job.refresh_from_db()
+    return mapped.job
+
+
+def portfolio_state() -> dict[str, list[tuple]]:
+    return {
+        "accounts": list(
+            Account.objects.order_by("pk").values_list(
+                "pk",
+                "name",
+                "external_id",
+                "sector",
+                "annual_revenue_musd",
+                "employees",
+                "country",
+                "parent_id",
+            )
+        ),
+        "opportunities": list(
+            Opportunity.objects.order_by("pk").values_list(
+                "external_id", "account_id", "stage", "closed_on", "close_value"
+            )
+        ),
+        "revenue": list(
+            RevenueLine.objects.order_by("pk").values_list(
+                "account_id", "product_id", "quarter_start", "amount", "currency"
+            )
+        ),
+        "products": list(Product.objects.order_by("pk").values_list("name")),
+    }
+
+
+def test_salesforce_api_exports_import_with_no_manual_mapping(
+    django_capture_on_commit_callbacks,
+) -> None:
+    # when
+    job = imported(
+        django_capture_on_commit_callbacks,
+        BYOD / "salesforce_api_accounts.csv",
+        BYOD / "salesforce_api_opportunities.csv",
+    )
+
+    # then
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    parent = Account.objects.get(external_id="0015g00000AbCdEAAV")
+    child = Account.objects.get(external_id="0015g00000AbCdFAAV")
+    assert (parent.name, parent.sector, parent.employees, parent.country) == (
+        "Acme Widgets, Inc",
+        "Manufacturing",
+        1200,
+        "United States",
+    )
+    assert parent.annual_revenue_musd == Decimal("12.50")
+    assert child.parent == parent
+    assert child.annual_revenue_musd == Decimal("3.40")
+
+    deal = Opportunity.objects.get(external_id="0065g00000Q1w2eAAB")
+    assert (deal.account, deal.stage, deal.closed_on, deal.close_value) == (
+        parent,
+        Opportunity.Stage.WON,
+        date(2026, 3, 31),
+        Decimal("48000"),
+    )
+    line = RevenueLine.objects.get(account=parent)
+    assert (line.quarter_start, line.amount, line.currency) == (
+        date(2026, 1, 1),
+        Decimal("48000"),
+        "USD",
+    )
+    assert job.counts["Accounts"] == {
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+    }
+    assert job.counts["Opportunities"]["created"] == 1
+
+
+def test_a_data_loader_export_in_upper_case_is_recognised() -> None:
+    mapped = mapped_import_create_from_paths(
+        user=None, paths=[BYOD / "salesforce_dataloader_accounts.csv"]
+    )
+
+    [preview] = mapped_import_files_read(mapped=mapped)
+
+    assert preview.kind == "salesforce-api accounts"
+    assert preview.mapping["NAME"] == ("account", "name")
+    assert preview.mapping["ANNUALREVENUE"] == ("account", "annual_revenue")
+
+
+def test_a_hubspot_company_export_imports_with_no_manual_mapping(
+    django_capture_on_commit_callbacks,
+) -> None:
+    job = imported(django_capture_on_commit_callbacks, BYOD / "hubspot_companies.csv")
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    account = Account.objects.get()
+    # The leading zero of the record ID is kept: it is text, not a number.
+    assert account.external_id == "00918273645"
+    assert (account.name, account.sector, account.employees) == (
+        "ACME WIDGETS, INC",
+        "MACHINERY",
+        1200,
+    )
+    assert account.annual_revenue_musd == Decimal("12.50")
+
+
+def test_a_report_export_drops_its_footer_and_says_when_a_rate_is_missing(
+    django_capture_on_commit_callbacks,
+) -> None:
+    job = imported(
+        django_capture_on_commit_callbacks, BYOD / "salesforce_report_accounts.csv"
+    )
+
+    assert job.status == ImportJob.Status.SUCCEEDED
+    assert job.counts["Accounts"]["created"] == 3
+    europe = Account.objects.get(name="Acme Widgets Europe GmbH")
+    assert europe.annual_revenue_musd is None
+    assert europe.parent == Account.objects.get(name="Acme Widgets, Inc")
+    harbor = Account.objects.get(name="Harbor Bank of the North")
+    # Zero employees is kept apart from a blank revenue.
+    assert (harbor.employees, harbor.annual_revenue_musd) == (0, None)
+    reasons = {
+        (issue["line"], issue["action"], issue["reason"]) for issue in job.issues
+    }
+    assert (
+        3,
+        "kept",
+        "no EUR to USD rate is stored, so the annual revenue was left as it was; "
+        "import a rate and this file again",
+    ) in reasons
+    assert (
+        5,
+        "dropped",
+        "Salesforce report footer, lines 5-12, is not data and was left out",
+    ) in reasons
+
+
+def test_a_stored_rate_converts_revenue_to_the_reporting_currency(
+    django_capture_on_commit_callbacks,
+) -> None:
+    # given
+    rates = imported(django_capture_on_commit_callbacks, WIZARD / "rates.csv")
+    assert rates.counts["Currency rates"]["created"] == 2
+    assert CurrencyRate.objects.get(currency="EUR").rate == Decimal("1.085")
+
+    # when
+    imported(
+        django_capture_on_commit_callbacks, BYOD / "salesforce_report_accounts.csv"
+    )
+
+    # then: EUR 3,400,000.00 at 1.085 is USD 3.689 million
+    europe = Account.objects.get(name="Acme Widgets Europe GmbH")
+    assert europe.annual_revenue_musd == Decimal("3.69")
+
+
+def test_semicolons_decimal_commas_and_day_first_dates_import_as_written(
+    django_capture_on_commit_callbacks,
+) -> None:
+    job = imported(
+        django_capture_on_commit_callbacks,
+        WIZARD / "accounts_semicolon.csv",
+        WIZARD / "opportunities_semicolon.csv",
+    )
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    nordlicht = Account.objects.get(name="Nordlicht Maschinenbau GmbH")
+    assert nordlicht.annual_revenue_musd == Decimal("1.25")
+    brightwater = Account.objects.get(name="Brightwater Foods")
+    assert brightwater.employees == 1200
+    press = Opportunity.objects.get(account=nordlicht, close_value=Decimal("48000"))
+    assert press.closed_on == date(2026, 2, 13)
+    assert Opportunity.objects.get(close_value=Decimal("90000")).stage == (
+        Opportunity.Stage.ENGAGING
+    )
+    line = RevenueLine.objects.get(account=nordlicht)
+    assert (line.product.name, line.quarter_start, line.amount) == (
+        "GTX Pro",
+        date(2026, 1, 1),
+        Decimal("50000"),
+    )
+    assert job.counts["Revenue lines"]["created"] == 2
+
+
+def test_it_proposes_names_equal_after_normalisation_and_merges_only_when_confirmed(
+    django_capture_on_commit_callbacks,
+) -> None:
+    # given
+    acme = AccountFactory(name="Acme  Widgets Inc.", employees=900)
+    AccountFactory(name="Harbor Bank of the North")
+    mapped = opened(WIZARD / "duplicates.csv")
+
+    # when
+    outcome = mapped_import_check(mapped=mapped)
+
+    # then
+    assert [(p["incoming"], p["existing"], p["kind"]) for p in outcome.proposals] == [
+        ("ACME WIDGETS, INC", "Acme  Widgets Inc.", "same")
+    ]
+    assert outcome.counts["Accounts"] == {
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+    }
+    assert Account.objects.count() == 2
+
+    # when the user confirms the proposal
+    with django_capture_on_commit_callbacks(execute=True):
+        mapped_import_start(
+            mapped=mapped,
+            merges={"ACME WIDGETS, INC": "Acme  Widgets Inc."},
+            keep_good_rows=False,
+        )
+
+    # then
+    acme.refresh_from_db()
+    assert acme.employees == 1200
+    assert sorted(Account.objects.values_list("name", flat=True)) == [
+        "Acme  Widgets Inc.",
+        "Harbor Bank of the North",
+        "Harbor Bank of the South",
+    ]
+
+
+def test_reimporting_the_same_files_changes_nothing(
+    django_capture_on_commit_callbacks,
+) -> None:
+    # given
+    paths = (
+        WIZARD / "accounts_semicolon.csv",
+        WIZARD / "opportunities_semicolon.csv",
+    )
+    imported(django_capture_on_commit_callbacks, *paths)
+    before = portfolio_state()
+
+    # when
+    again = imported(django_capture_on_commit_callbacks, *paths)
+
+    # then
+    assert again.status == ImportJob.Status.SUCCEEDED
+    assert portfolio_state() == before
+    assert not ImportRowChange.objects.filter(job=again).exists()
+    for counts in again.counts.values():
+        assert counts["created"] == counts["updated"] == 0
+    assert again.counts["Accounts"]["unchanged"] == 2
+    assert again.counts["Opportunities"]["unchanged"] == 4
+
+
+def test_undoing_an_import_restores_the_state_before_it(
+    django_capture_on_commit_callbacks,
+) -> None:
+    # given
+    AccountFactory(
+        name="Brightwater Foods",
+        employees=50,
+        sector="Food",
+        annual_revenue_musd=Decimal("0.50"),
+    )
+    before = portfolio_state()
+    job = imported(
+        django_capture_on_commit_callbacks,
+        WIZARD / "accounts_semicolon.csv",
+        WIZARD / "opportunities_semicolon.csv",
+    )
+    assert job.counts["Accounts"] == {
+        "created": 1,
+        "updated": 1,
+        "unchanged": 0,
+        "rejected": 0,
+    }
+    assert portfolio_state() != before
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        mapped_import_undo(mapped=job.mapped, user=None)
+
+    # then
+    assert portfolio_state() == before
+    job.mapped.refresh_from_db()
+    assert job.mapped.undone_at is not None
+    with pytest.raises(WizardError, match="already been undone"):
+        mapped_import_undo(mapped=job.mapped, user=None)
+
+
+def test_it_refuses_to_undo_an_import_whose_rows_a_later_one_changed(
+    django_capture_on_commit_callbacks,
+) -> None:
+    # given
+    first = imported(
+        django_capture_on_commit_callbacks, WIZARD / "accounts_semicolon.csv"
+    )
+    later = imported(django_capture_on_commit_callbacks, WIZARD / "accounts_update.csv")
+    assert later.counts["Accounts"]["updated"] == 1
+
+    # when / then
+    with pytest.raises(WizardError) as refused:
+        mapped_import_undo(mapped=first.mapped, user=None)
+    assert str(refused.value) == (
+        f"Import {later.pk} changed the same rows afterwards; undo it first."
+    )
+
+    mapped_import_undo(mapped=later.mapped, user=None)
+    assert Account.objects.get(name="Brightwater Foods").employees == 1200
+    mapped_import_undo(mapped=first.mapped, user=None)
+    assert not Account.objects.exists()
+
+
+def test_one_bad_row_rejects_the_import_unless_good_rows_are_kept(
+    django_capture_on_commit_callbacks,
+) -> None:
+    rejected = imported(django_capture_on_commit_callbacks, WIZARD / "one_bad_row.csv")
+
+    assert rejected.status == ImportJob.Status.REJECTED
+    assert not Account.objects.exists()
+    assert {
+        "file": "one_bad_row.csv",
+        "line": 3,
+        "column": "Employees",
+        "value": "ten",
+        "reason": "not a number",
+        "action": "rejected",
+    } in rejected.issues
+    assert rejected.counts["Accounts"]["rejected"] == 1
+
+    kept = imported(
+        django_capture_on_commit_callbacks,
+        WIZARD / "one_bad_row.csv",
+        keep_good_rows=True,
+    )
+
+    assert kept.status == ImportJob.Status.SUCCEEDED
+    assert list(Account.objects.values_list("name", flat=True)) == ["Good Co"]
+    assert kept.counts["Accounts"] == {
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+    }
+
+
+def test_a_column_that_cannot_decide_its_date_order_asks_before_writing() -> None:
+    # given
+    mapped = mapped_import_create_from_paths(
+        user=None, paths=[BYOD / "dates_ambiguous.csv"]
+    )
+    problems = mapped_import_mapping_confirm(
+        mapped=mapped,
+        mapping={
+            "dates_ambiguous.csv": {
+                "Opportunity Name": ["opportunity", "name"],
+                "Close Date": ["opportunity", "close_date"],
+            }
+        },
+        user=None,
+    )
+    assert problems == {}
+
+    # when
+    outcome = mapped_import_check(mapped=mapped)
+
+    # then
+    [(file, question)] = outcome.questions
+    assert file == "dates_ambiguous.csv"
+    assert question.message == (
+        "No date in 'Close Date' says whether it is day-first or month-first: "
+        "is '01/03/2024' (line 2) day/month/year or month/day/year?"
+    )
+    assert not outcome.can_write
+
+    # when answered
+    mapped_import_answer(
+        mapped=mapped, file=file, column="Close Date", option="day-first"
+    )
+
+    # then the column reads, and the rows fail only for want of an account
+    outcome = mapped_import_check(mapped=mapped)
+    assert outcome.questions == []
+    assert {issue.reason for issue in outcome.issues} == {"the row names no account"}
+
+
+def test_a_confirmed_mapping_is_offered_again_for_the_same_headers() -> None:
+    # given
+    first = mapped_import_create_from_paths(
+        user=None, paths=[WIZARD / "unknown_headers.csv"]
+    )
+    [preview] = mapped_import_files_read(mapped=first)
+    assert (preview.kind, preview.mapping) == ("unknown", {})
+
+    # when
+    problems = mapped_import_mapping_confirm(
+        mapped=first,
+        mapping={
+            "unknown_headers.csv": {
+                "Kunde": ["account", "name"],
+                "Branche": ["account", "sector"],
+                "Mitarbeiter": ["account", "employees"],
+            }
+        },
+        user=None,
+    )
+
+    # then
+    assert problems == {}
+    assert SavedMapping.objects.count() == 1
+    second = mapped_import_create_from_paths(
+        user=None, paths=[WIZARD / "unknown_headers.csv"]
+    )
+    [preview] = mapped_import_files_read(mapped=second)
+    assert preview.source == "saved"
+    assert preview.mapping == {
+        "Kunde": ("account", "name"),
+        "Branche": ("account", "sector"),
+        "Mitarbeiter": ("account", "employees"),
+    }
+
+
+def test_a_mapping_that_mixes_records_or_repeats_a_field_is_refused() -> None:
+    mapped = mapped_import_create_from_paths(
+        user=None, paths=[WIZARD / "unknown_headers.csv"]
+    )
+
+    problems = mapped_import_mapping_confirm(
+        mapped=mapped,
+        mapping={
+            "unknown_headers.csv": {
+                "Kunde": ["account", "name"],
+                "Branche": ["account", "name"],
+                "Mitarbeiter": ["product", "name"],
+            }
+        },
+        user=None,
+    )
+
+    assert problems == {
+        "unknown_headers.csv": [
+            "'Branche' and 'Kunde' both map to account.name",
+            "one file holds one kind of record; this mapping mixes account, product",
+        ]
+    }
+
+
+def test_support_signals_and_erp_revenue_import_against_known_accounts(
+    django_capture_on_commit_callbacks,
+) -> None:
+    # given
+    imported(django_capture_on_commit_callbacks, WIZARD / "accounts_semicolon.csv")
+
+    # when
+    job = imported(
+        django_capture_on_commit_callbacks,
+        WIZARD / "support.csv",
+        WIZARD / "erp_revenue.csv",
+    )
+
+    # then
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    signal = SupportSignal.objects.get(account__name="Brightwater Foods")
+    assert (signal.period_start, signal.tickets, signal.satisfaction, signal.nps) == (
+        date(2026, 1, 1),
+        3,
+        Decimal("78"),
+        -12,
+    )
+    lines = {
+        (line.account.name, line.quarter_start): (line.amount, line.currency)
+        for line in RevenueLine.objects.select_related("account")
+    }
+    assert lines == {
+        ("Brightwater Foods", date(2026, 4, 1)): (Decimal("1500"), "EUR"),
+        ("Nordlicht Maschinenbau GmbH", date(2026, 4, 1)): (Decimal("2000"), "USD"),
+    }
+
+
+def test_an_import_that_wrote_starts_a_score_run_and_reports_as_csv(
+    django_capture_on_commit_callbacks,
+) -> None:
+    job = imported(
+        django_capture_on_commit_callbacks,
+        WIZARD / "one_bad_row.csv",
+        keep_good_rows=True,
+    )
+
+    assert ScoreRun.objects.filter(trigger="import").exists()
+    report = mapped_import_report_csv(job=job)
+    assert report.splitlines()[:2] == [
+        "file,line,column,value,reason,action",
+        "one_bad_row.csv,3,Employees,ten,not a number,rejected",
+    ]
+    assert "Accounts,1,0,0,1" in report
