@@ -19,3 +19,9 @@ def schedule_nightly_scoring(sender: Celery, **kwargs: object) -> None:
         sender.signature("scoring.tasks.scoring_nightly_task"),
         name="nightly score run",
     )
+    # Work a request recorded as pending while the broker was away.
+    sender.add_periodic_task(
+        float(settings.PENDING_RESEND_EVERY_SECONDS),
+        sender.signature("config.pending.pending_work_resend_task"),
+        name="resend pending work",
+    )

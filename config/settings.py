@@ -125,14 +125,23 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+# A request that sends a task must answer within seconds when Redis is down
+# or stalled: one attempt bounded by the socket timeouts above, no retries.
+# The work is already recorded as pending, and config.pending sends it again.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_IMPORTS = ["config.pending"]
+PENDING_RESEND_EVERY_SECONDS = env_int("PENDING_RESEND_EVERY_SECONDS", 60)
 CELERY_TIMEZONE = "UTC"
 SCORING_NIGHTLY_HOUR = env_int("SCORING_NIGHTLY_HOUR", 2)
 
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Skips Redis for a while after a connection error, so pages
+            # keep serving without the cache; short timeouts bound a stall.
+            "BACKEND": "config.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
