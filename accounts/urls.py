@@ -10,4 +10,16 @@ urlpatterns = [
     path("import/<int:pk>/", views.import_detail, name="import_detail"),
     path("import/<int:pk>/progress/", views.import_progress, name="import_progress"),
     path("import/<int:pk>/retry/", views.import_retry, name="import_retry"),
+    path("import/wizard/", views.wizard_upload, name="wizard"),
+    path("import/wizard/<int:pk>/", views.wizard_report, name="wizard_report"),
+    path(
+        "import/wizard/<int:pk>/mapping/", views.wizard_mapping, name="wizard_mapping"
+    ),
+    path("import/wizard/<int:pk>/check/", views.wizard_check, name="wizard_check"),
+    path(
+        "import/wizard/<int:pk>/report.csv",
+        views.wizard_report_csv,
+        name="wizard_report_csv",
+    ),
+    path("import/wizard/<int:pk>/undo/", views.wizard_undo, name="wizard_undo"),
 ]

@@ -1,3 +1,6 @@
+import json
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -6,8 +9,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts import wizard
 from accounts.forms import ImportUploadForm
-from accounts.models import ImportJob
+from accounts.importing import ImportFileError
+from accounts.models import ImportJob, MappedImport
 from accounts.sections import account_section_render_context
 from accounts.selectors import account_get_for_user, account_overview_for_user
 from accounts.services import (
@@ -138,3 +143,163 @@ def import_retry(request: HttpRequest, pk: int) -> HttpResponse:
     job = _get_import_job_for_user(request, pk)
     retry = import_job_retry_keeping_good_rows(job=job, user=request.user)
     return redirect("accounts:import_detail", pk=retry.pk)
+
+
+# The import wizard: any CRM, ERP or support export (sales ops only)
+
+
+def _get_mapped_import_for_user(request: HttpRequest, pk: int) -> MappedImport:
+    if not request.user.is_ops:
+        raise Http404("No such import.")
+    mapped = wizard.mapped_import_for_job(job_id=pk)
+    if mapped is None:
+        raise Http404("No such import.")
+    return mapped
+
+
+@login_required
+def wizard_upload(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_ops:
+        raise Http404("No such page.")
+
+    error = ""
+    if request.method == "POST":
+        uploads = request.FILES.getlist("files")
+        try:
+            mapped = wizard.mapped_import_create(
+                user=request.user, files=[(upload.name, upload) for upload in uploads]
+            )
+        except wizard.WizardError as problem:
+            error = str(problem)
+        else:
+            return redirect("accounts:wizard_mapping", pk=mapped.job_id)
+
+    recent = MappedImport.objects.select_related("job", "job__created_by")[:10]
+    return render(
+        request, "accounts/wizard_upload.html", {"error": error, "recent": recent}
+    )
+
+
+@login_required
+def wizard_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+    mapped = _get_mapped_import_for_user(request, pk)
+    if mapped.confirmed_at is not None:
+        return redirect("accounts:wizard_report", pk=pk)
+
+    problems: dict[str, list[str]] = {}
+    data = None
+    try:
+        if request.method == "POST":
+            problems = wizard.mapped_import_mapping_post(
+                mapped=mapped, data=request.POST, user=request.user
+            )
+            if not problems:
+                return redirect("accounts:wizard_check", pk=pk)
+            data = request.POST
+        previews = wizard.mapped_import_files_read(mapped=mapped)
+    except ImportFileError as error:
+        return render(
+            request,
+            "accounts/wizard_mapping.html",
+            {"mapped": mapped, "file_error": error, "files": []},
+        )
+
+    return render(
+        request,
+        "accounts/wizard_mapping.html",
+        {
+            "mapped": mapped,
+            "files": wizard.wizard_mapping_rows(previews=previews, data=data),
+            "choices": wizard.wizard_field_choices(),
+            "problems": problems,
+        },
+    )
+
+
+@login_required
+def wizard_check(request: HttpRequest, pk: int) -> HttpResponse:
+    mapped = _get_mapped_import_for_user(request, pk)
+    if mapped.confirmed_at is not None:
+        return redirect("accounts:wizard_report", pk=pk)
+    if not mapped.mapping:
+        return redirect("accounts:wizard_mapping", pk=pk)
+
+    if request.method == "POST" and "option" in request.POST:
+        wizard.mapped_import_answer(
+            mapped=mapped,
+            file=request.POST.get("file", ""),
+            column=request.POST.get("column", ""),
+            option=request.POST["option"],
+        )
+        return redirect("accounts:wizard_check", pk=pk)
+    if request.method == "POST":
+        merges = dict(
+            json.loads(value) for value in request.POST.getlist("merge") if value
+        )
+        wizard.mapped_import_start(
+            mapped=mapped,
+            merges=merges,
+            keep_good_rows=request.POST.get("keep_good_rows") == "on",
+        )
+        return redirect("accounts:wizard_report", pk=pk)
+
+    outcome = wizard.mapped_import_check(mapped=mapped)
+    return render(
+        request,
+        "accounts/wizard_check.html",
+        {
+            "mapped": mapped,
+            "outcome": outcome,
+            "issues": [issue.as_dict() for issue in outcome.issues[:500]],
+            "proposals": [
+                (proposal, json.dumps([proposal["incoming"], proposal["existing"]]))
+                for proposal in outcome.proposals
+            ],
+        },
+    )
+
+
+@login_required
+def wizard_report(request: HttpRequest, pk: int) -> HttpResponse:
+    mapped = _get_mapped_import_for_user(request, pk)
+    job = mapped.job
+
+    return render(
+        request,
+        "accounts/wizard_report.html",
+        {
+            "mapped": mapped,
+            "job": job,
+            "progress": import_job_progress(job=job),
+            "progress_config": {
+                "url": reverse("accounts:import_progress", args=[job.pk]),
+                "finished": job.is_finished or mapped.confirmed_at is None,
+            },
+            "issues": job.issues[:500],
+            "can_undo": job.status == ImportJob.Status.SUCCEEDED
+            and mapped.undone_at is None,
+        },
+    )
+
+
+@login_required
+def wizard_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    mapped = _get_mapped_import_for_user(request, pk)
+    response = HttpResponse(
+        wizard.mapped_import_report_csv(job=mapped.job), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{pk}-report.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def wizard_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    mapped = _get_mapped_import_for_user(request, pk)
+    try:
+        wizard.mapped_import_undo(mapped=mapped, user=request.user)
+    except wizard.WizardError as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, f"Import {pk} was undone.")
+    return redirect("accounts:wizard_report", pk=pk)

@@ -32,6 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -242,7 +243,7 @@ class FilePreview:
 
 
 def mapped_import_create(
-    *, user: User | None, files: Sequence[tuple[str, bytes]]
+    *, user: User | None, files: Sequence[tuple[str, bytes | UploadedFile]]
 ) -> MappedImport:
     """Store uploaded files under MEDIA_ROOT and open a wizard job for them."""
     if not files:
@@ -257,8 +258,15 @@ def mapped_import_create(
     stored = []
     for name, content in files:
         path = directory / Path(name).name
-        path.write_bytes(content)
-        stored.append({"name": name, "path": str(path), "size": len(content)})
+        with path.open("wb") as target:
+            if isinstance(content, bytes):
+                target.write(content)
+            else:
+                # Uploads are copied in chunks: a large file never sits
+                # whole in memory here.
+                for chunk in content.chunks():
+                    target.write(chunk)
+        stored.append({"name": name, "path": str(path), "size": path.stat().st_size})
     job.source_directory = str(directory)
     job.progress_message = "Waiting for the mapping"
     job.save(update_fields=["source_directory", "progress_message", "updated_at"])
@@ -1601,6 +1609,29 @@ def mapped_import_answer(
     mapped.save(update_fields=["answers", "updated_at"])
 
 
+def wizard_field_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Return the mapping targets grouped by record kind, for a select."""
+    return [
+        (
+            ENTITY_LABELS[entity],
+            [
+                (f"{entity}.{name}", name.replace("_", " "))
+                for name in names
+                if name != EXTRA
+            ],
+        )
+        for entity, names in WIZARD_FIELDS.items()
+    ]
+
+
+def mapped_import_for_job(*, job_id: int) -> MappedImport | None:
+    return (
+        MappedImport.objects.select_related("job", "job__created_by")
+        .filter(job_id=job_id)
+        .first()
+    )
+
+
 def mapping_from_json(*, text: str) -> dict[str, dict[str, list[str]]]:
     """Read a mapping given as JSON: {file: {column: "entity.field"}}."""
     try:
@@ -1618,3 +1649,59 @@ def mapping_from_json(*, text: str) -> dict[str, dict[str, list[str]]]:
             entity, _, name = str(target).partition(".")
             mapping[file][column] = [entity, name]
     return mapping
+
+
+# What the mapping page shows
+
+
+def wizard_mapping_rows(
+    *, previews: Sequence[FilePreview], data: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Return each file's columns with the chosen target and sample values.
+
+    With `data` (a posted form) the choices come from it, so a form with
+    problems is shown again as the user left it.
+    """
+    files = []
+    for file_index, preview in enumerate(previews):
+        head = preview.head
+        columns = []
+        for column_index, column in enumerate(preview.table.columns):
+            key = f"map:{file_index}:{column_index}"
+            target = preview.mapping.get(column)
+            chosen = f"{target[0]}.{target[1]}" if target else ""
+            if data is not None:
+                chosen = data.get(key, "")
+            columns.append(
+                {
+                    "key": key,
+                    "name": column,
+                    "chosen": chosen,
+                    "samples": [row[column_index] for row in head],
+                }
+            )
+        files.append(
+            {
+                "preview": preview,
+                "columns": columns,
+                "label": ENTITY_LABELS.get(preview.entity or "", ""),
+            }
+        )
+    return files
+
+
+def mapped_import_mapping_post(
+    *, mapped: MappedImport, data: Mapping[str, str], user: User | None
+) -> dict[str, list[str]]:
+    """Confirm the mapping posted from the mapping page; return problems."""
+    previews = mapped_import_files_read(mapped=mapped)
+    mapping: dict[str, dict[str, list[str]]] = {}
+    for file_index, preview in enumerate(previews):
+        columns: dict[str, list[str]] = {}
+        for column_index, column in enumerate(preview.table.columns):
+            target = data.get(f"map:{file_index}:{column_index}", "")
+            entity, _, name = target.partition(".")
+            if entity and name:
+                columns[column] = [entity, name]
+        mapping[preview.name] = columns
+    return mapped_import_mapping_confirm(mapped=mapped, mapping=mapping, user=user)

@@ -1,0 +1,125 @@
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accounts.models import Account, ImportJob, MappedImport
+
+WIZARD = Path(__file__).parent / "fixtures" / "wizard"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def upload(*names: str) -> list[SimpleUploadedFile]:
+    return [
+        SimpleUploadedFile(name, (WIZARD / name).read_bytes(), "text/csv")
+        for name in names
+    ]
+
+
+def test_only_sales_ops_reach_the_wizard(client, rep, manager, executive) -> None:
+    for user in (rep, manager, executive):
+        client.force_login(user)
+        assert client.get(reverse("accounts:wizard")).status_code == 404
+
+
+def test_ops_walk_upload_mapping_check_and_report(
+    client, ops, django_capture_on_commit_callbacks
+) -> None:
+    # given
+    client.force_login(ops)
+
+    # when: upload
+    response = client.post(
+        reverse("accounts:wizard"),
+        {"files": upload("accounts_semicolon.csv", "opportunities_semicolon.csv")},
+    )
+
+    # then: the mapping page proposes the recognised mapping
+    mapped = MappedImport.objects.get()
+    assert response.url == reverse("accounts:wizard_mapping", args=[mapped.job_id])
+    page = client.get(response.url)
+    assert b"Recognised: salesforce-report accounts" in page.content
+    assert b'<option value="account.name" selected>' in page.content
+
+    # when: confirm the proposed mapping as it stands
+    form = {
+        f"map:{file}:{column}": value
+        for file, column, value in [
+            (0, 0, "account.name"),
+            (0, 1, "account.sector"),
+            (0, 2, "account.annual_revenue"),
+            (0, 3, "account.employees"),
+            (0, 4, "account.country"),
+            (1, 0, "opportunity.name"),
+            (1, 1, "opportunity.account_name"),
+            (1, 2, "opportunity.stage"),
+            (1, 3, "opportunity.amount"),
+            (1, 4, "opportunity.close_date"),
+            (1, 5, "opportunity.product"),
+        ]
+    }
+    response = client.post(
+        reverse("accounts:wizard_mapping", args=[mapped.job_id]), form
+    )
+    assert response.url == reverse("accounts:wizard_check", args=[mapped.job_id])
+
+    # then: the check shows what would be written, and nothing is yet
+    page = client.get(response.url)
+    assert page.context["outcome"].counts["Accounts"]["created"] == 2
+    assert b"day-first, as &#x27;13/02/2026&#x27; on line 2 shows" in page.content
+    assert not Account.objects.exists()
+
+    # when: import
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(response.url, {})
+
+    # then
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.SUCCEEDED
+    assert Account.objects.count() == 2
+    report = client.get(reverse("accounts:wizard_report", args=[job.pk]))
+    assert b"Undo this import" in report.content
+    csv = client.get(reverse("accounts:wizard_report_csv", args=[job.pk]))
+    assert csv["Content-Type"] == "text/csv"
+    assert b"Accounts,2,0,0,0" in csv.content
+
+    # when: undo
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:wizard_undo", args=[job.pk]))
+
+    # then
+    assert not Account.objects.exists()
+    report = client.get(reverse("accounts:wizard_report", args=[job.pk]))
+    assert b"Undone" in report.content
+    assert b"Undo this import" not in report.content
+
+
+def test_a_mapping_with_problems_is_shown_again_with_them(client, ops) -> None:
+    client.force_login(ops)
+    client.post(reverse("accounts:wizard"), {"files": upload("unknown_headers.csv")})
+    mapped = MappedImport.objects.get()
+
+    response = client.post(
+        reverse("accounts:wizard_mapping", args=[mapped.job_id]),
+        {"map:0:0": "account.name", "map:0:1": "account.name"},
+    )
+
+    assert response.status_code == 200
+    assert b"&#x27;Branche&#x27; and &#x27;Kunde&#x27; both map to account.name" in (
+        response.content
+    )
+
+
+def test_an_upload_without_files_says_so(client, ops) -> None:
+    client.force_login(ops)
+
+    response = client.post(reverse("accounts:wizard"), {})
+
+    assert b"Choose at least one file." in response.content
