@@ -4,15 +4,34 @@ from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from accounts.selectors import account_can_edit, account_get_for_user
+from config.security import audit_record
+from plans.dashboard import (
+    DashboardFilters,
+    dashboard_figure_rows,
+    dashboard_for_user,
+    dashboard_tables,
+    figure_title,
+    plan_completeness_for,
+)
 from plans.editing import attach_editors
 from plans.errors import PlanError
+from plans.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, table_csv, tables_xlsx
+from plans.manager_reviews import (
+    ManagerReviewForm,
+    manager_review_can_record,
+    manager_review_create,
+    manager_review_list,
+)
 from plans.selectors import (
     plan_current_for_account,
     plan_detail,
@@ -75,3 +94,114 @@ def plan_create_view(request: HttpRequest, account_pk: int) -> HttpResponse:
         messages.error(request, str(error))
         return redirect(reverse("plans:account", args=[account.pk]))
     return redirect("plans:detail", pk=plan.pk)
+
+
+# -- Manager dashboard and manager reviews ------------------------------------
+
+
+@login_required
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    filters = DashboardFilters.from_query(request.GET)
+    dashboard = dashboard_for_user(user=_user(request), filters=filters)
+    return render(
+        request,
+        "plans/dashboard.html",
+        {"dashboard": dashboard, "query": urlencode(filters.as_query())},
+    )
+
+
+@login_required
+def dashboard_accounts_view(request: HttpRequest) -> HttpResponse:
+    """List the accounts behind one dashboard figure."""
+    filters = DashboardFilters.from_query(request.GET)
+    dashboard = dashboard_for_user(user=_user(request), filters=filters)
+    key = request.GET.get("figure", "")
+    if key not in dashboard.figures:
+        raise Http404("No such figure.")
+    return render(
+        request,
+        "plans/dashboard_accounts.html",
+        {
+            "dashboard": dashboard,
+            "figure": dashboard.figures[key],
+            "title": figure_title(dashboard=dashboard, key=key),
+            "rows": dashboard_figure_rows(dashboard=dashboard, key=key),
+            "query": urlencode(filters.as_query()),
+        },
+    )
+
+
+@login_required
+def dashboard_export_view(request: HttpRequest, file_format: str) -> HttpResponse:
+    """Download the dashboard's tables: one CSV table, or all as XLSX."""
+    if file_format not in {"csv", "xlsx"}:
+        raise Http404("No such export format.")
+    filters = DashboardFilters.from_query(request.GET)
+    dashboard = dashboard_for_user(user=_user(request), filters=filters)
+    tables = dashboard_tables(dashboard=dashboard)
+    stamp = timezone.localdate().isoformat()
+
+    if file_format == "xlsx":
+        content = tables_xlsx(tables=tables)
+        response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+        filename = f"lode-dashboard-{stamp}.xlsx"
+    else:
+        names = {slugify(table.name): table for table in tables}
+        table = names.get(request.GET.get("table", "accounts"))
+        if table is None:
+            raise Http404("No such table.")
+        response = HttpResponse(table_csv(table=table), content_type=CSV_CONTENT_TYPE)
+        filename = f"lode-dashboard-{slugify(table.name)}-{stamp}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+
+    audit_record(
+        actor=_user(request),
+        action=AuditEvent.Action.EXPORT,
+        request=request,
+        detail={
+            "what": "dashboard",
+            "format": file_format,
+            "filters": filters.as_query(),
+            "accounts": len(dashboard.rows),
+        },
+    )
+    return response
+
+
+@login_required
+def manager_review_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a plan's manager reviews; managers record a new one here."""
+    plan = plan_get_for_user(user=_user(request), pk=pk)
+    can_record = manager_review_can_record(user=_user(request), plan=plan)
+    form = ManagerReviewForm(
+        request.POST or None,
+        plan=plan,
+        initial={"reviewed_on": timezone.localdate()},
+    )
+
+    if request.method == "POST":
+        if not can_record:
+            messages.error(request, "Only a manager of this team records reviews.")
+            return redirect("plans:reviews", pk=plan.pk)
+        if form.is_valid():
+            try:
+                manager_review_create(
+                    user=_user(request), plan=plan, **form.cleaned_data
+                )
+            except PlanError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Review recorded.")
+                return redirect("plans:reviews", pk=plan.pk)
+
+    return render(
+        request,
+        "plans/dashboard_reviews.html",
+        {
+            "plan": plan,
+            "reviews": manager_review_list(plan=plan),
+            "form": form,
+            "can_record": can_record,
+            "completeness": plan_completeness_for(plan=plan),
+        },
+    )

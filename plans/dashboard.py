@@ -1,0 +1,1157 @@
+"""The manager dashboard: figures over the team's accounts, and what is behind them.
+
+Every figure is a count with the exact set of accounts behind it, so the page
+can link each number to those accounts. The figures are computed by the plain
+functions in the first half of this module from plain data; the second half
+loads that data in a fixed number of queries, whatever the portfolio's size.
+"""
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Max, Min, Prefetch
+from django.utils import timezone
+
+from accounts.models import AccountTeamMember, ChangeRecord, Product, RevenueLine, User
+from accounts.selectors import account_list_for_user
+from plans.calendar import (
+    FiscalQuarter,
+    fiscal_quarter_for,
+    fiscal_quarters_ending_with,
+    local_date,
+)
+from plans.exports import Table
+from plans.models import (
+    Action,
+    Alignment,
+    Checkpoint,
+    ExternalForce,
+    GateOverride,
+    ManagerReview,
+    Plan,
+    Pursuit,
+    PursuitStage,
+    Strategy,
+)
+from plans.selectors import ITEM_KINDS, pursuit_progress
+from scoring.models import AccountScore, ScoreRun
+from stakeholders.coverage import HIGH_INFLUENCE, Kind
+from stakeholders.models import Activity, Stakeholder
+from stakeholders.selectors import coverage_rollup_for_user
+
+QUARTERS_SHOWN = 4
+# A plan counts as complete enough at this share of fresh, filled sections.
+COMPLETE_ENOUGH = 70
+
+# Figure keys whose accounts the drill-down lists; per-quarter keys add
+# ".<first day of the quarter>".
+FIGURE_TITLES = {
+    "accounts": "Accounts on the dashboard",
+    "quadrant.grow": "Grow quadrant",
+    "quadrant.expand": "Expand quadrant",
+    "quadrant.maintain": "Maintain quadrant",
+    "quadrant.monitor": "Monitor quadrant",
+    "quadrant.unscored": "Not scored yet",
+    "quadrant.moved": "Changed quadrant over the quarters shown",
+    "whitespace.open": "Open whitespace cells at the start of",
+    "whitespace.pursued": "Whitespace cells with a pursuit in",
+    "whitespace.won": "Whitespace cells won in",
+    "coverage.missing_role": "Expected roles with no named person",
+    "coverage.unowned": "Important people with no owner",
+    "coverage.stale": "Relationships going stale",
+    "sentiment.2": "Allies",
+    "sentiment.1": "Supporters",
+    "sentiment.0": "Neutral",
+    "sentiment.-1": "Sceptics",
+    "sentiment.-2": "Opponents",
+    "execution.ahead": "Pursuits claimed ahead of validated checkpoints",
+    "execution.overridden": "Gates overridden",
+    "execution.overdue": "Overdue actions",
+    "execution.untouched": "Plans not touched recently",
+    "execution.forces": "External forces putting items at risk",
+    "execution.no_plan": "Accounts without an open plan",
+    "outcome.won": "Pursuits won in",
+    "outcome.lost": "Pursuits lost in",
+    "outcome.no_decision": "Pursuits ending in no decision in",
+    "effort.waiting": "High potential, little effort",
+    "effort.tapped": "Low potential, much effort",
+    "plans.incomplete": "Plans under the completeness bar",
+}
+
+
+# -- Plain data in -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreFact:
+    account_id: int
+    performance: float
+    potential: float
+    quadrant: str
+    tier: str
+
+
+@dataclass(frozen=True)
+class PursuitFact:
+    account_id: int
+    product_id: int
+    outcome: str
+    created_on: date
+    closed_on: date | None
+    claimed: int = 0
+    validated: int = 0
+
+
+@dataclass(frozen=True)
+class PersonFact:
+    account_id: int
+    sentiment: int
+    influence: int
+    owner_id: int | None
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What the completeness measure reads for one plan."""
+
+    plan_id: int
+    account_id: int
+    summary: str
+    updated_at: datetime
+    strategies_at: datetime | None = None
+    alignments_at: datetime | None = None
+    pursuits_at: datetime | None = None
+    actions_at: datetime | None = None
+    people_at: datetime | None = None
+    reviewed_on: date | None = None
+
+
+# -- Plain data out ----------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    key: str
+    title: str
+    count: int
+    account_ids: set[int] = field(default_factory=set)
+
+
+@dataclass
+class SectionState:
+    name: str
+    state: str  # "fresh", "stale" or "missing"
+    last_at: date | None
+
+
+@dataclass
+class Completeness:
+    plan_id: int
+    account_id: int
+    percent: int
+    sections: list[SectionState]
+
+
+def _figure(key: str, items: Iterable[int]) -> Figure:
+    """Return a figure counting these items, each named by its account id."""
+    ids = list(items)
+    return Figure(key, FIGURE_TITLES[key], len(ids), set(ids))
+
+
+def quarter_key(key: str, quarter: FiscalQuarter) -> str:
+    return f"{key}.{quarter.slug}"
+
+
+# -- Pure figures ------------------------------------------------------------
+
+
+def quadrant_figures(
+    *, account_ids: Iterable[int], scores: Mapping[int, ScoreFact]
+) -> dict[str, Figure]:
+    """Count accounts per quadrant of the current run; unscored apart."""
+    account_ids = list(account_ids)
+    figures = {
+        f"quadrant.{quadrant}": _figure(
+            f"quadrant.{quadrant}",
+            [
+                pk
+                for pk in account_ids
+                if pk in scores and scores[pk].quadrant == quadrant
+            ],
+        )
+        for quadrant in AccountScore.Quadrant.values
+    }
+    figures["quadrant.unscored"] = _figure(
+        "quadrant.unscored", [pk for pk in account_ids if pk not in scores]
+    )
+    return figures
+
+
+def account_paths(
+    *,
+    account_ids: Iterable[int],
+    history: Mapping[int, Mapping[str, ScoreFact]],
+    quarters: list[FiscalQuarter],
+) -> dict[int, list[ScoreFact | None]]:
+    """Return each account's score at the end of each quarter, oldest first.
+
+    `history` maps account id to {quarter slug: the score of the last run
+    kept in that quarter}; a quarter with no run is None.
+    """
+    return {
+        pk: [history.get(pk, {}).get(quarter.slug) for quarter in quarters]
+        for pk in account_ids
+    }
+
+
+def moved_figure(*, paths: Mapping[int, list[ScoreFact | None]]) -> Figure:
+    """Count accounts whose quadrant changed across the quarters shown."""
+    moved = []
+    for pk, path in paths.items():
+        quadrants = [point.quadrant for point in path if point is not None]
+        if len(set(quadrants)) > 1:
+            moved.append(pk)
+    return _figure("quadrant.moved", moved)
+
+
+def whitespace_figures(
+    *,
+    account_ids: Iterable[int],
+    product_ids: Iterable[int],
+    first_bought: Mapping[tuple[int, int], date],
+    pursuits: Iterable[PursuitFact],
+    quarters: list[FiscalQuarter],
+) -> dict[str, Figure]:
+    """Return open, pursued and won whitespace cells for each quarter.
+
+    A cell is an account and a product. It is open at a quarter's start when
+    the account had bought nothing of the product before that day and won no
+    pursuit on it. Of those open cells, it is pursued in the quarter when a
+    pursuit on it was open at some point in the quarter, and won when a
+    pursuit on it was won in the quarter.
+    """
+    accounts = list(account_ids)
+    products = list(product_ids)
+    pursuits = list(pursuits)
+    owned_since: dict[tuple[int, int], date] = dict(first_bought)
+    for pursuit in pursuits:
+        if pursuit.outcome == Pursuit.Outcome.WON and pursuit.closed_on:
+            cell = (pursuit.account_id, pursuit.product_id)
+            if cell not in owned_since or pursuit.closed_on < owned_since[cell]:
+                owned_since[cell] = pursuit.closed_on
+
+    product_set = set(products)
+    owned_days: dict[int, list[date]] = defaultdict(list)
+    for (account_id, product_id), since in owned_since.items():
+        if product_id in product_set:
+            owned_days[account_id].append(since)
+
+    figures = {}
+    for quarter in quarters:
+
+        def is_open(cell: tuple[int, int], start: date = quarter.start) -> bool:
+            since = owned_since.get(cell)
+            return since is None or since >= start
+
+        open_count = 0
+        open_accounts = []
+        for account_id in accounts:
+            owned = sum(1 for since in owned_days[account_id] if since < quarter.start)
+            if owned < len(products):
+                open_count += len(products) - owned
+                open_accounts.append(account_id)
+
+        pursued: set[tuple[int, int]] = set()
+        won: set[tuple[int, int]] = set()
+        for pursuit in pursuits:
+            cell = (pursuit.account_id, pursuit.product_id)
+            if not is_open(cell):
+                continue
+            started = pursuit.created_on <= quarter.end
+            ended_before = pursuit.closed_on is not None and (
+                pursuit.closed_on < quarter.start
+            )
+            if started and not ended_before:
+                pursued.add(cell)
+            if (
+                pursuit.outcome == Pursuit.Outcome.WON
+                and pursuit.closed_on
+                and quarter.contains(pursuit.closed_on)
+            ):
+                won.add(cell)
+
+        for name, count, ids in (
+            ("open", open_count, open_accounts),
+            ("pursued", len(pursued), {cell[0] for cell in pursued}),
+            ("won", len(won), {cell[0] for cell in won}),
+        ):
+            key = quarter_key(f"whitespace.{name}", quarter)
+            figures[key] = Figure(
+                key, FIGURE_TITLES[f"whitespace.{name}"], count, set(ids)
+            )
+    return figures
+
+
+def coverage_figures(
+    *,
+    findings: Mapping[int, Iterable[Any]],
+    people: Iterable[PersonFact],
+) -> dict[str, Figure]:
+    """Return role, ownership, sentiment and staleness figures.
+
+    `findings` maps account id to its coverage findings (objects with a
+    `kind`); `people` are the active people of those accounts.
+    """
+    people = list(people)
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for account_id, account_findings in findings.items():
+        for finding in account_findings:
+            by_kind[finding.kind].append(account_id)
+
+    figures = {
+        "coverage.missing_role": _figure(
+            "coverage.missing_role", by_kind[Kind.MISSING_ROLE]
+        ),
+        "coverage.unowned": _figure("coverage.unowned", by_kind[Kind.NO_OWNER]),
+        "coverage.stale": _figure("coverage.stale", by_kind[Kind.STALE]),
+    }
+    important = [person for person in people if person.influence >= HIGH_INFLUENCE]
+    figures["coverage.important"] = Figure(
+        "coverage.important",
+        "Important people",
+        len(important),
+        {person.account_id for person in important},
+    )
+    for sentiment in Stakeholder.Sentiment.values:
+        key = f"sentiment.{sentiment}"
+        figures[key] = _figure(
+            key,
+            [person.account_id for person in people if person.sentiment == sentiment],
+        )
+    return figures
+
+
+def outcome_figures(
+    *, pursuits: Iterable[PursuitFact], quarters: list[FiscalQuarter]
+) -> dict[str, Figure]:
+    """Return won, lost and no-decision pursuits closed in each quarter."""
+    figures = {}
+    pursuits = list(pursuits)
+    for quarter in quarters:
+        for outcome in ("won", "lost", "no_decision"):
+            key = quarter_key(f"outcome.{outcome}", quarter)
+            closed = [
+                pursuit.account_id
+                for pursuit in pursuits
+                if pursuit.outcome == outcome
+                and pursuit.closed_on
+                and quarter.contains(pursuit.closed_on)
+            ]
+            figures[key] = Figure(
+                key, FIGURE_TITLES[f"outcome.{outcome}"], len(closed), set(closed)
+            )
+    return figures
+
+
+def outcome_rates(
+    *, figures: Mapping[str, Figure], quarter: FiscalQuarter
+) -> dict[str, int | None]:
+    """Return each outcome's share, in whole percent, of the quarter's closes."""
+    counts = {
+        outcome: figures[quarter_key(f"outcome.{outcome}", quarter)].count
+        for outcome in ("won", "lost", "no_decision")
+    }
+    closed = sum(counts.values())
+    return {
+        outcome: (round(100 * count / closed) if closed else None)
+        for outcome, count in counts.items()
+    }
+
+
+def effort_figures(
+    *,
+    account_ids: Iterable[int],
+    touches: Mapping[int, int],
+    scores: Mapping[int, ScoreFact],
+    potential_threshold: float,
+) -> tuple[dict[str, Figure], float]:
+    """Split scored accounts by potential against effort around the median.
+
+    Waiting: potential at or above the threshold and fewer touches than the
+    median of the accounts shown. Tapped: potential below the threshold and
+    more touches than that median. Returns the figures and the median.
+    """
+    scored = [pk for pk in account_ids if pk in scores]
+    median = statistics.median([touches.get(pk, 0) for pk in scored]) if scored else 0
+    waiting = [
+        pk
+        for pk in scored
+        if scores[pk].potential >= potential_threshold and touches.get(pk, 0) < median
+    ]
+    tapped = [
+        pk
+        for pk in scored
+        if scores[pk].potential < potential_threshold and touches.get(pk, 0) > median
+    ]
+    return {
+        "effort.waiting": _figure("effort.waiting", waiting),
+        "effort.tapped": _figure("effort.tapped", tapped),
+    }, float(median)
+
+
+def plan_completeness(
+    *, facts: PlanFacts, today: date, fresh_days: int
+) -> Completeness:
+    """Score which of a plan's seven sections are filled and fresh.
+
+    A filled section changed within `fresh_days` counts fully, a filled but
+    stale one half, an empty one nothing.
+    """
+
+    def day(moment: datetime | date | None) -> date | None:
+        return None if moment is None else local_date(moment)
+
+    parts = [
+        ("Summary", day(facts.updated_at) if facts.summary.strip() else None),
+        ("Strategies", day(facts.strategies_at)),
+        ("Solution alignment", day(facts.alignments_at)),
+        ("Pursuits", day(facts.pursuits_at)),
+        ("Open actions", day(facts.actions_at)),
+        ("People", day(facts.people_at)),
+        ("Manager review", facts.reviewed_on),
+    ]
+    sections = []
+    points = 0.0
+    for name, last in parts:
+        if last is None:
+            state = "missing"
+        elif (today - last).days <= fresh_days:
+            state, points = "fresh", points + 1
+        else:
+            state, points = "stale", points + 0.5
+        sections.append(SectionState(name, state, last))
+    return Completeness(
+        plan_id=facts.plan_id,
+        account_id=facts.account_id,
+        percent=round(100 * points / len(parts)),
+        sections=sections,
+    )
+
+
+# -- Loading -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    rep: int | None = None
+    region: str = ""
+    quadrant: str = ""
+    tier: str = ""
+    stale_days: int = 30
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> "DashboardFilters":
+        """Read filters from a query string, ignoring what does not parse."""
+        rep = query.get("rep", "")
+        stale = query.get("stale", "")
+        stale_days = int(stale) if stale.isdigit() else plan_stale_days()
+        return cls(
+            rep=int(rep) if rep.isdigit() else None,
+            region=query.get("region", "").strip(),
+            quadrant=query.get("quadrant", "")
+            if query.get("quadrant") in AccountScore.Quadrant.values
+            else "",
+            tier=query.get("tier", "")
+            if query.get("tier") in AccountScore.Tier.values
+            else "",
+            stale_days=min(max(stale_days, 1), 730),
+        )
+
+    def as_query(self) -> dict[str, str]:
+        query = {
+            "rep": str(self.rep or ""),
+            "region": self.region,
+            "quadrant": self.quadrant,
+            "tier": self.tier,
+        }
+        if self.stale_days != plan_stale_days():
+            query["stale"] = str(self.stale_days)
+        return {name: value for name, value in query.items() if value}
+
+
+def plan_stale_days() -> int:
+    """Return after how many days without a change a plan counts as untouched."""
+    return int(getattr(settings, "PLAN_STALE_DAYS", 30))
+
+
+def plan_fresh_days() -> int:
+    """Return how recent a section's last change must be to count as fresh."""
+    return int(getattr(settings, "PLAN_FRESH_DAYS", 90))
+
+
+def effort_window_days() -> int:
+    return int(getattr(settings, "DASHBOARD_EFFORT_DAYS", 90))
+
+
+@dataclass
+class AccountRow:
+    """One account on the dashboard, for the tables and the exports."""
+
+    pk: int
+    name: str
+    reps: list[str]
+    regions: list[str]
+    score: ScoreFact | None = None
+    ttm_revenue: Decimal | None = None
+    path: list[ScoreFact | None] = field(default_factory=list)
+    plan_id: int | None = None
+    completeness: Completeness | None = None
+    last_touched_on: date | None = None
+    touches: int = 0
+
+
+@dataclass
+class Dashboard:
+    filters: DashboardFilters
+    quarters: list[FiscalQuarter]
+    figures: dict[str, Figure]
+    rows: dict[int, AccountRow]
+    reps: list[tuple[int, str]]
+    regions: list[str]
+    run: ScoreRun | None
+    potential_threshold: float
+    effort_median: float
+    effort_days: int
+    fresh_days: int
+
+    def _pick(self, *keys: str) -> list[Figure]:
+        return [self.figures[key] for key in keys]
+
+    @property
+    def quadrants(self) -> dict[str, Figure]:
+        return {
+            quadrant: self.figures[f"quadrant.{quadrant}"]
+            for quadrant in [*AccountScore.Quadrant.values, "unscored", "moved"]
+        }
+
+    @property
+    def coverage(self) -> list[Figure]:
+        return self._pick("coverage.missing_role", "coverage.unowned", "coverage.stale")
+
+    @property
+    def important_people(self) -> Figure:
+        return self.figures["coverage.important"]
+
+    @property
+    def sentiment(self) -> list[Figure]:
+        return self._pick(
+            *(f"sentiment.{value}" for value in sorted(Stakeholder.Sentiment.values))
+        )
+
+    @property
+    def execution(self) -> list[Figure]:
+        return self._pick(
+            "execution.ahead",
+            "execution.overridden",
+            "execution.overdue",
+            "execution.untouched",
+            "execution.forces",
+            "execution.no_plan",
+        )
+
+    @property
+    def incomplete(self) -> Figure:
+        return self.figures["plans.incomplete"]
+
+    @property
+    def effort(self) -> list[Figure]:
+        return self._pick("effort.waiting", "effort.tapped")
+
+    @property
+    def effort_rows(self) -> list[AccountRow]:
+        """Return the scored rows, highest potential first, flagged by effort."""
+        waiting = self.figures["effort.waiting"].account_ids
+        tapped = self.figures["effort.tapped"].account_ids
+        rows = [row for row in self.rows.values() if row.score is not None]
+        for row in rows:
+            row.effort_flag = (  # type: ignore[attr-defined]
+                "waiting" if row.pk in waiting else "tapped" if row.pk in tapped else ""
+            )
+        return sorted(rows, key=lambda row: -row.score.potential)  # type: ignore[union-attr]
+
+    @property
+    def ranked_plans(self) -> list[AccountRow]:
+        """Return the rows with a plan, least complete first."""
+        rows = [row for row in self.rows.values() if row.completeness is not None]
+        return sorted(rows, key=lambda row: (row.completeness.percent, row.name))  # type: ignore[union-attr]
+
+    @property
+    def quarter_rows(self) -> list[dict[str, Any]]:
+        """Return whitespace and outcome figures per quarter, newest first."""
+        return [
+            {
+                "quarter": quarter,
+                "open": self.figures[quarter_key("whitespace.open", quarter)],
+                "pursued": self.figures[quarter_key("whitespace.pursued", quarter)],
+                "won_cells": self.figures[quarter_key("whitespace.won", quarter)],
+                "won": self.figures[quarter_key("outcome.won", quarter)],
+                "lost": self.figures[quarter_key("outcome.lost", quarter)],
+                "no_decision": self.figures[
+                    quarter_key("outcome.no_decision", quarter)
+                ],
+                "rates": outcome_rates(figures=self.figures, quarter=quarter),
+            }
+            for quarter in reversed(self.quarters)
+        ]
+
+
+def _memberships(account_ids: list[int]) -> list[dict[str, Any]]:
+    return list(
+        AccountTeamMember.objects.filter(account_id__in=account_ids).values(
+            "account_id",
+            "user_id",
+            "user__first_name",
+            "user__last_name",
+            "user__username",
+            "user__team__region",
+        )
+    )
+
+
+def _score_fact(score: dict[str, Any]) -> ScoreFact:
+    return ScoreFact(
+        account_id=score["account_id"],
+        performance=score["performance"],
+        potential=score["potential"],
+        quadrant=score["quadrant"],
+        tier=score["tier"],
+    )
+
+
+def _score_history(
+    account_ids: list[int], quarters: list[FiscalQuarter]
+) -> dict[int, dict[str, ScoreFact]]:
+    """Return each account's score of the last run kept in each quarter."""
+    # A run belongs to the quarter of the day its data stands for (as_of),
+    # else of the day it finished; the latest of a quarter stands for it.
+    last_run: dict[str, tuple[date, int]] = {}
+    runs = ScoreRun.objects.filter(status=ScoreRun.Status.SUCCEEDED).values(
+        "pk", "as_of", "finished_at", "created_at"
+    )
+    for run in runs:
+        day = local_date(run["as_of"] or run["finished_at"] or run["created_at"])
+        if not quarters[0].start <= day <= quarters[-1].end:
+            continue
+        slug = fiscal_quarter_for(day).slug
+        if slug not in last_run or (day, run["pk"]) > last_run[slug]:
+            last_run[slug] = (day, run["pk"])
+
+    history: dict[int, dict[str, ScoreFact]] = defaultdict(dict)
+    slug_of_run = {pk: slug for slug, (_, pk) in last_run.items()}
+    for score in AccountScore.objects.filter(
+        run_id__in=list(slug_of_run), account_id__in=account_ids
+    ).values("run_id", "account_id", "performance", "potential", "quadrant", "tier"):
+        history[score["account_id"]][slug_of_run[score["run_id"]]] = _score_fact(score)
+    return history
+
+
+def _pursuit_facts(account_ids: list[int]) -> list[PursuitFact]:
+    stages = PursuitStage.objects.prefetch_related(
+        Prefetch(
+            "checkpoints",
+            queryset=Checkpoint.objects.only("stage_id", "required", "validated_at"),
+        )
+    )
+    facts = []
+    for pursuit in (
+        Pursuit.objects.filter(plan__account_id__in=account_ids)
+        .select_related("plan")
+        .only(
+            "pk",
+            "plan__account_id",
+            "product_id",
+            "outcome",
+            "created_at",
+            "closed_on",
+            "current_stage_id",
+        )
+        .prefetch_related(Prefetch("stages", queryset=stages))
+    ):
+        progress = pursuit_progress(pursuit=pursuit) if pursuit.is_open else {}
+        facts.append(
+            PursuitFact(
+                account_id=pursuit.plan.account_id,
+                product_id=pursuit.product_id,
+                outcome=pursuit.outcome,
+                created_on=local_date(pursuit.created_at),
+                closed_on=pursuit.closed_on,
+                claimed=progress.get("claimed", 0),
+                validated=progress.get("validated", 0),
+            )
+        )
+    return facts
+
+
+def _current_plans(account_ids: list[int]) -> dict[int, Plan]:
+    """Return each account's open plan of the latest period."""
+    plans: dict[int, Plan] = {}
+    for plan in (
+        Plan.objects.filter(account_id__in=account_ids)
+        .exclude(status=Plan.Status.CLOSED)
+        .order_by("account_id", "-fiscal_year")
+    ):
+        plans.setdefault(plan.account_id, plan)
+    return plans
+
+
+def _latest_by_plan(model: type, plan_ids: list[int], **filters: Any) -> dict[int, Any]:
+    return dict(
+        model._default_manager.filter(plan_id__in=plan_ids, **filters)
+        .values("plan_id")
+        .annotate(last=Max("updated_at"))
+        .values_list("plan_id", "last")
+    )
+
+
+def _plan_facts(
+    plans: dict[int, Plan], people_at: Mapping[int, datetime]
+) -> list[PlanFacts]:
+    plan_ids = [plan.pk for plan in plans.values()]
+    strategies = _latest_by_plan(Strategy, plan_ids, status=Strategy.Status.OPEN)
+    alignments = _latest_by_plan(Alignment, plan_ids)
+    pursuits = _latest_by_plan(Pursuit, plan_ids)
+    actions = _latest_by_plan(
+        Action, plan_ids, status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS]
+    )
+    reviews = dict(
+        ManagerReview.objects.filter(plan_id__in=plan_ids)
+        .values("plan_id")
+        .annotate(last=Max("reviewed_on"))
+        .values_list("plan_id", "last")
+    )
+    return [
+        PlanFacts(
+            plan_id=plan.pk,
+            account_id=plan.account_id,
+            summary=plan.summary,
+            updated_at=plan.updated_at,
+            strategies_at=strategies.get(plan.pk),
+            alignments_at=alignments.get(plan.pk),
+            pursuits_at=pursuits.get(plan.pk),
+            actions_at=actions.get(plan.pk),
+            people_at=people_at.get(plan.account_id),
+            reviewed_on=reviews.get(plan.pk),
+        )
+        for plan in plans.values()
+    ]
+
+
+def _last_plan_change(plans: dict[int, Plan]) -> dict[int, date]:
+    """Return the day each plan last changed: itself or any of its items."""
+    types = ContentType.objects.get_for_models(*ITEM_KINDS.values()).values()
+    changed = dict(
+        ChangeRecord.objects.filter(
+            account_id__in=list(plans),
+            content_type__in=[content_type.pk for content_type in types],
+        )
+        .values("account_id")
+        .annotate(last=Max("changed_at"))
+        .values_list("account_id", "last")
+    )
+    result = {}
+    for account_id, plan in plans.items():
+        moments = [plan.updated_at]
+        if changed.get(account_id):
+            moments.append(changed[account_id])
+        result[account_id] = local_date(max(moments))
+    return result
+
+
+def _execution_figures(
+    *,
+    account_ids: list[int],
+    plans: dict[int, Plan],
+    pursuits: list[PursuitFact],
+    last_changed: Mapping[int, date],
+    today: date,
+    stale_days: int,
+) -> dict[str, Figure]:
+    plan_ids = [plan.pk for plan in plans.values()]
+    overrides = GateOverride.objects.filter(pursuit__plan_id__in=plan_ids).values_list(
+        "pursuit__plan__account_id", flat=True
+    )
+    overdue = Action.objects.filter(
+        plan_id__in=plan_ids,
+        status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS],
+        due_on__lt=today,
+    ).values_list("plan__account_id", flat=True)
+    # A force counts when it is active and names at least one open strategy
+    # or open pursuit; the count is of forces, not of the items they touch.
+    account_of_plan = {plan.pk: plan.account_id for plan in plans.values()}
+    forces = []
+    for force in ExternalForce.objects.filter(
+        plan_id__in=plan_ids, status=ExternalForce.Status.ACTIVE
+    ).prefetch_related(
+        Prefetch("strategies", queryset=Strategy.objects.only("pk", "status")),
+        Prefetch("pursuits", queryset=Pursuit.objects.only("pk", "outcome")),
+    ):
+        if any(item.is_open for item in force.strategies.all()) or any(
+            item.is_open for item in force.pursuits.all()
+        ):
+            forces.append(account_of_plan[force.plan_id])
+    ahead = [
+        pursuit.account_id
+        for pursuit in pursuits
+        if pursuit.outcome == Pursuit.Outcome.OPEN
+        and pursuit.account_id in plans
+        and pursuit.validated < pursuit.claimed - 1
+    ]
+    untouched = [
+        account_id
+        for account_id, day in last_changed.items()
+        if (today - day).days > stale_days
+    ]
+    return {
+        "execution.ahead": _figure("execution.ahead", ahead),
+        "execution.overridden": _figure("execution.overridden", list(overrides)),
+        "execution.overdue": _figure("execution.overdue", list(overdue)),
+        "execution.untouched": _figure("execution.untouched", untouched),
+        "execution.forces": _figure("execution.forces", forces),
+        "execution.no_plan": _figure(
+            "execution.no_plan", [pk for pk in account_ids if pk not in plans]
+        ),
+    }
+
+
+def dashboard_for_user(
+    *,
+    user: User,
+    filters: DashboardFilters | None = None,
+    now: datetime | None = None,
+) -> Dashboard:
+    """Return every dashboard figure over the accounts the user may see.
+
+    The number of queries does not depend on how many accounts, plans or
+    people there are.
+    """
+    filters = filters or DashboardFilters(stale_days=plan_stale_days())
+    now = now or timezone.now()
+    today = local_date(now)
+    quarters = fiscal_quarters_ending_with(fiscal_quarter_for(now), QUARTERS_SHOWN)
+
+    # load: who may see what, and the filters' choices
+    visible = dict(account_list_for_user(user=user).values_list("pk", "name"))
+    memberships = _memberships(list(visible))
+    run = (
+        ScoreRun.objects.filter(is_current=True).select_related("scoring_model").first()
+    )
+    scores: dict[int, ScoreFact] = {}
+    revenue: dict[int, Decimal] = {}
+    if run is not None:
+        for score in AccountScore.objects.filter(
+            run=run, account_id__in=list(visible)
+        ).values(
+            "account_id", "performance", "potential", "quadrant", "tier", "ttm_revenue"
+        ):
+            scores[score["account_id"]] = _score_fact(score)
+            revenue[score["account_id"]] = score["ttm_revenue"]
+
+    reps: dict[int, str] = {}
+    regions: set[str] = set()
+    reps_of: dict[int, list[str]] = defaultdict(list)
+    regions_of: dict[int, set[str]] = defaultdict(set)
+    for member in memberships:
+        name = (
+            f"{member['user__first_name']} {member['user__last_name']}".strip()
+            or member["user__username"]
+        )
+        reps[member["user_id"]] = name
+        reps_of[member["account_id"]].append(name)
+        if member["user__team__region"]:
+            regions.add(member["user__team__region"])
+            regions_of[member["account_id"]].add(member["user__team__region"])
+
+    # filter the accounts every figure is about
+    rep_accounts = {
+        member["account_id"]
+        for member in memberships
+        if member["user_id"] == filters.rep
+    }
+    account_ids = sorted(
+        (
+            pk
+            for pk in visible
+            if (filters.rep is None or pk in rep_accounts)
+            and (not filters.region or filters.region in regions_of[pk])
+            and (
+                not filters.quadrant
+                or (pk in scores and scores[pk].quadrant == filters.quadrant)
+            )
+            and (not filters.tier or (pk in scores and scores[pk].tier == filters.tier))
+        ),
+        key=lambda pk: visible[pk].lower(),
+    )
+
+    # load the facts of those accounts
+    history = _score_history(account_ids, quarters)
+    product_ids = list(Product.objects.values_list("pk", flat=True))
+    first_bought = {
+        (row["account_id"], row["product_id"]): row["first"]
+        for row in RevenueLine.objects.filter(account_id__in=account_ids)
+        .values("account_id", "product_id")
+        .annotate(first=Min("quarter_start"))
+    }
+    pursuits = _pursuit_facts(account_ids)
+    plans = _current_plans(account_ids)
+    last_changed = _last_plan_change(plans)
+    coverage = {
+        item.account.pk: item.findings
+        for item in coverage_rollup_for_user(user=user)
+        if item.account.pk in set(account_ids)
+    }
+    people = []
+    people_at: dict[int, datetime] = {}
+    for person in Stakeholder.objects.filter(
+        account_id__in=account_ids, status=Stakeholder.Status.ACTIVE
+    ).values("account_id", "sentiment", "influence", "owner_id", "updated_at"):
+        people.append(
+            PersonFact(
+                person["account_id"],
+                person["sentiment"],
+                person["influence"],
+                person["owner_id"],
+            )
+        )
+        last = people_at.get(person["account_id"])
+        if last is None or person["updated_at"] > last:
+            people_at[person["account_id"]] = person["updated_at"]
+    effort_days = effort_window_days()
+    touches = dict(
+        Activity.objects.filter(
+            account_id__in=account_ids,
+            occurred_at__gte=now - timedelta(days=effort_days),
+        )
+        .values("account_id")
+        .annotate(count=Count("pk"))
+        .values_list("account_id", "count")
+    )
+    threshold = float(run.scoring_model.potential_threshold) if run else 50.0
+
+    # compute
+    figures: dict[str, Figure] = {
+        "accounts": _figure("accounts", account_ids),
+    }
+    figures.update(quadrant_figures(account_ids=account_ids, scores=scores))
+    paths = account_paths(account_ids=account_ids, history=history, quarters=quarters)
+    figures["quadrant.moved"] = moved_figure(paths=paths)
+    figures.update(
+        whitespace_figures(
+            account_ids=account_ids,
+            product_ids=product_ids,
+            first_bought=first_bought,
+            pursuits=pursuits,
+            quarters=quarters,
+        )
+    )
+    figures.update(coverage_figures(findings=coverage, people=people))
+    figures.update(
+        _execution_figures(
+            account_ids=account_ids,
+            plans=plans,
+            pursuits=pursuits,
+            last_changed=last_changed,
+            today=today,
+            stale_days=filters.stale_days,
+        )
+    )
+    figures.update(outcome_figures(pursuits=pursuits, quarters=quarters))
+    effort, median = effort_figures(
+        account_ids=account_ids,
+        touches=touches,
+        scores=scores,
+        potential_threshold=threshold,
+    )
+    figures.update(effort)
+    fresh_days = plan_fresh_days()
+    completeness = {
+        facts.account_id: plan_completeness(
+            facts=facts, today=today, fresh_days=fresh_days
+        )
+        for facts in _plan_facts(plans, people_at)
+    }
+    figures["plans.incomplete"] = _figure(
+        "plans.incomplete",
+        [pk for pk, item in completeness.items() if item.percent < COMPLETE_ENOUGH],
+    )
+
+    rows = {
+        pk: AccountRow(
+            pk=pk,
+            name=visible[pk],
+            reps=sorted(reps_of[pk]),
+            regions=sorted(regions_of[pk]),
+            score=scores.get(pk),
+            ttm_revenue=revenue.get(pk),
+            path=paths[pk],
+            plan_id=plans[pk].pk if pk in plans else None,
+            completeness=completeness.get(pk),
+            last_touched_on=last_changed.get(pk),
+            touches=touches.get(pk, 0),
+        )
+        for pk in account_ids
+    }
+    return Dashboard(
+        filters=filters,
+        quarters=quarters,
+        figures=figures,
+        rows=rows,
+        reps=sorted(reps.items(), key=lambda item: item[1].lower()),
+        regions=sorted(regions),
+        run=run,
+        potential_threshold=threshold,
+        effort_median=median,
+        effort_days=effort_days,
+        fresh_days=fresh_days,
+    )
+
+
+def dashboard_figure_rows(*, dashboard: Dashboard, key: str) -> list[AccountRow]:
+    """Return the accounts behind one figure, by name; unknown keys give none."""
+    figure = dashboard.figures.get(key)
+    if figure is None:
+        return []
+    return [row for pk, row in dashboard.rows.items() if pk in figure.account_ids]
+
+
+def figure_title(*, dashboard: Dashboard, key: str) -> str:
+    """Return a figure's title, naming its quarter when it has one."""
+    figure = dashboard.figures.get(key)
+    if figure is None:
+        return "Unknown figure"
+    for quarter in dashboard.quarters:
+        if key.endswith(f".{quarter.slug}"):
+            return f"{figure.title} {quarter.label}"
+    return figure.title
+
+
+def dashboard_tables(*, dashboard: Dashboard) -> list[Table]:
+    """Return the dashboard's tables for export: accounts, quarters, plans."""
+    quarters = dashboard.quarters
+    accounts = Table(
+        name="Accounts",
+        headers=[
+            "Account",
+            "Reps",
+            "Regions",
+            "Quadrant",
+            "Tier",
+            "Performance",
+            "Potential",
+            "TTM revenue",
+            *[f"Quadrant {quarter.label}" for quarter in quarters],
+            f"Touches in {dashboard.effort_days} days",
+            "Plan completeness %",
+            "Plan last changed",
+        ],
+        rows=[
+            [
+                row.name,
+                ", ".join(row.reps),
+                ", ".join(row.regions),
+                row.score.quadrant if row.score else None,
+                row.score.tier if row.score else None,
+                round(row.score.performance, 1) if row.score else None,
+                round(row.score.potential, 1) if row.score else None,
+                row.ttm_revenue,
+                *[point.quadrant if point else None for point in row.path],
+                row.touches,
+                row.completeness.percent if row.completeness else None,
+                row.last_touched_on,
+            ]
+            for row in dashboard.rows.values()
+        ],
+    )
+    by_quarter = Table(
+        name="Quarters",
+        headers=[
+            "Quarter",
+            "Open whitespace cells",
+            "Cells with a pursuit",
+            "Cells won",
+            "Won",
+            "Lost",
+            "No decision",
+            "Won %",
+            "Lost %",
+            "No decision %",
+        ],
+        rows=[
+            [
+                item["quarter"].label,
+                item["open"].count,
+                item["pursued"].count,
+                item["won_cells"].count,
+                item["won"].count,
+                item["lost"].count,
+                item["no_decision"].count,
+                item["rates"]["won"],
+                item["rates"]["lost"],
+                item["rates"]["no_decision"],
+            ]
+            for item in dashboard.quarter_rows
+        ],
+    )
+    ranked = dashboard.ranked_plans
+    section_names = (
+        [section.name for section in ranked[0].completeness.sections]  # type: ignore[union-attr]
+        if ranked
+        else []
+    )
+    plans = Table(
+        name="Plan completeness",
+        headers=["Account", "Completeness %", *section_names],
+        rows=[
+            [
+                row.name,
+                row.completeness.percent,  # type: ignore[union-attr]
+                *[section.state for section in row.completeness.sections],  # type: ignore[union-attr]
+            ]
+            for row in ranked
+        ],
+    )
+    figures = Table(
+        name="Figures",
+        headers=["Figure", "Count", "Accounts"],
+        rows=[
+            [
+                figure_title(dashboard=dashboard, key=key),
+                figure.count,
+                len(figure.account_ids),
+            ]
+            for key, figure in dashboard.figures.items()
+        ],
+    )
+    return [accounts, by_quarter, plans, figures]
+
+
+def plan_completeness_for(*, plan: Plan, today: date | None = None) -> Completeness:
+    """Return one plan's completeness, as the dashboard ranks it."""
+    people_at = Stakeholder.objects.filter(
+        account_id=plan.account_id, status=Stakeholder.Status.ACTIVE
+    ).aggregate(last=Max("updated_at"))["last"]
+    facts = _plan_facts(
+        {plan.account_id: plan},
+        {plan.account_id: people_at} if people_at else {},
+    )[0]
+    return plan_completeness(
+        facts=facts,
+        today=today or timezone.localdate(),
+        fresh_days=plan_fresh_days(),
+    )

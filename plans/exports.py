@@ -1,0 +1,93 @@
+"""Tables as CSV and XLSX files, safe to open in a spreadsheet.
+
+A spreadsheet runs a cell that starts with =, +, - or @ as a formula, and
+some also treat a leading tab or carriage return as the start of one. Text
+cells starting with any of these get a leading apostrophe, which every
+spreadsheet shows as plain text. Numbers are written as numbers, so a negative
+revenue stays a negative number.
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+Cell = str | int | float | Decimal | date | datetime | bool | None
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table to export: a sheet in a workbook, or one CSV file."""
+
+    name: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[Cell]]
+
+
+def cell_neutralise(value: Any) -> Any:
+    """Return the value, with text that a spreadsheet would run made inert."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv_text(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return cell_neutralise(value)
+
+
+def table_csv(*, table: Table) -> bytes:
+    """Return the table as UTF-8 CSV with a byte order mark, for Excel."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([cell_neutralise(header) for header in table.headers])
+    for row in table.rows:
+        writer.writerow([_csv_text(value) for value in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        # openpyxl writes Decimal as a number too; float keeps readers simple.
+        return float(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        # XLSX has no time zones; the caller passes local times.
+        return value.replace(tzinfo=None)
+    return cell_neutralise(value)
+
+
+def tables_xlsx(*, tables: Iterable[Table]) -> bytes:
+    """Return a workbook with one sheet per table, headers in bold."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    for table in tables:
+        # Sheet titles are at most 31 characters and may not hold []:*?/\.
+        title = "".join(c for c in table.name if c not in "[]:*?/\\")[:31]
+        sheet = workbook.create_sheet(title=title or "Sheet")
+        sheet.append([cell_neutralise(header) for header in table.headers])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append([_xlsx_value(value) for value in row])
+        for cell in sheet[1]:
+            width = max(len(str(cell.value or "")) + 2, 12)
+            sheet.column_dimensions[cell.column_letter].width = min(width, 40)
+        sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
