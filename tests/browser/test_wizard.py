@@ -1,0 +1,70 @@
+from pathlib import Path
+
+import pytest
+
+from accounts.models import Account, ImportJob
+from tests.conftest import browser_login
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WIZARD = Path(__file__).parents[1] / "accounts" / "fixtures" / "wizard"
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_ops_import_semicolon_day_first_files_and_see_them_on_the_quadrant(
+    page, live_server, ops
+) -> None:
+    # given
+    browser_login(page, live_server, ops.username)
+
+    # when: upload a semicolon file with decimal commas and one with
+    # day-first dates
+    page.goto(f"{live_server.url}/accounts/import/wizard/")
+    page.set_input_files(
+        "#wizard-files",
+        [
+            str(WIZARD / "accounts_semicolon.csv"),
+            str(WIZARD / "opportunities_semicolon.csv"),
+        ],
+    )
+    page.click("text=Upload and preview")
+
+    # then: both files are recognised and previewed
+    page.wait_for_url("**/mapping/")
+    assert page.locator(".tag-known").count() == 2
+    assert (
+        page.locator("table.mapping tbody tr")
+        .first.inner_text()
+        .startswith("Nordlicht Maschinenbau GmbH")
+    )
+
+    # when: confirm the mapping as proposed, fix nothing, import
+    page.click("#confirm-mapping")
+    page.wait_for_url("**/check/")
+    assert "No problems found." in page.inner_text("main")
+    page.click("#start-import")
+
+    # then: the report shows what was written
+    page.wait_for_url("**/import/wizard/*/")
+    page.wait_for_selector("#report-counts")
+    counts = page.inner_text("#report-counts")
+    assert "Accounts\t2\t0\t0\t0" in counts
+    assert "Opportunities\t4\t0\t0\t0" in counts
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.SUCCEEDED
+
+    # and the new accounts are on the quadrant
+    page.click("text=portfolio quadrant")
+    page.wait_for_selector("#quadrant .main-svg")
+    names = page.locator("#account-table tbody tr").all_inner_texts()
+    assert any("Nordlicht Maschinenbau GmbH" in name for name in names)
+    assert any("Brightwater Foods" in name for name in names)
+    markers = page.evaluate(
+        "document.getElementById('quadrant').data"
+        ".reduce((total, trace) => total + trace.x.length, 0)"
+    )
+    assert markers == Account.objects.count() == 2
