@@ -1,0 +1,67 @@
+"""Forms for the scorecard, the executive review and customer links."""
+
+from django import forms
+
+from plans.models import ValueMeasure, VoiceOfCustomer
+
+
+class ValueMeasureForm(forms.Form):
+    name = forms.CharField(max_length=150)
+    unit = forms.CharField(max_length=30, required=False)
+    direction = forms.ChoiceField(choices=ValueMeasure.Direction.choices)
+    baseline = forms.DecimalField(max_digits=16, decimal_places=2)
+    source = forms.CharField(max_length=200, required=False)
+
+
+class MeasureQuarterForm(forms.Form):
+    measure = forms.IntegerField(widget=forms.HiddenInput)
+    target = forms.DecimalField(max_digits=16, decimal_places=2, required=False)
+    actual = forms.DecimalField(max_digits=16, decimal_places=2, required=False)
+    note = forms.CharField(max_length=300, required=False)
+
+
+class RatingForm(forms.Form):
+    score = forms.IntegerField(min_value=1, max_value=10)
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class StaffRatingForm(RatingForm):
+    stakeholder = forms.IntegerField()
+
+
+class VoiceForm(forms.Form):
+    kind = forms.ChoiceField(choices=VoiceOfCustomer.Kind.choices)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    score = forms.DecimalField(max_digits=6, decimal_places=1, required=False)
+    score_max = forms.DecimalField(max_digits=6, decimal_places=1, required=False)
+    stakeholder = forms.IntegerField(required=False)
+    speaker = forms.CharField(max_length=200, required=False)
+    said_on = forms.DateField()
+
+
+class ReviewForm(forms.Form):
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    held_on = forms.DateField(required=False)
+    attendees = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    decisions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    next_steps = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+
+
+class CustomerLinkForm(forms.Form):
+    stakeholder = forms.IntegerField()
+    days = forms.IntegerField(min_value=1, max_value=90, initial=30)
+    checkpoints = forms.TypedMultipleChoiceField(coerce=int, required=False)
+
+    def __init__(self, *args: object, checkpoint_choices: list, **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["checkpoints"].choices = checkpoint_choices  # type: ignore[attr-defined]
+
+
+class ConfirmForm(forms.Form):
+    note = forms.CharField(max_length=500, required=False)
