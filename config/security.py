@@ -1,4 +1,4 @@
-"""Cross-cutting security: audit trail, login lockout, security headers.
+"""Cross-cutting security: audit, login lockout, headers, upload limits.
 
 Other parts record security-relevant actions with `audit_record`. Login
 lockout counts failures per account and per address in the cache, so it
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import user_logged_in, user_logged_out
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.backends import ModelBackend
@@ -20,7 +21,9 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.defaultfilters import filesizeformat
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import AuditEvent, User
 
@@ -262,3 +265,71 @@ class SecurityHeadersMiddleware:
         )
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
+
+
+# Upload size
+
+
+def _request_body_limit(request: HttpRequest) -> int:
+    # Files are streamed to disk, so a multipart body may be as large as the
+    # upload limit; anything else is read into memory and stays small.
+    if request.content_type == "multipart/form-data":
+        return settings.LODE_UPLOAD_MAX_BYTES
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def _request_body_discard(request: HttpRequest, *, length: int) -> None:
+    # Reading the refused body before answering lets the browser see the
+    # answer: a server that closes on unread data resets the connection,
+    # and the user gets a network error instead of the message. Past a few
+    # times the limit that costs more than it is worth.
+    if length > 4 * settings.LODE_UPLOAD_MAX_BYTES:
+        return
+    stream = request.META.get("wsgi.input")
+    remaining = length
+    while stream is not None and remaining > 0:
+        chunk = stream.read(min(remaining, 1024 * 1024))
+        if not chunk:
+            break
+        remaining -= len(chunk)
+
+
+class UploadLimitMiddleware:
+    """Refuse a request body over the limit with a message, before reading it.
+
+    Django alone would answer an oversized form with a bare 400 page, and
+    puts no bound on files at all. The API gets 413 with a JSON detail; a
+    page goes back where the form was, with the message on it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = _request_body_limit(request)
+        if length <= limit:
+            return self.get_response(request)
+
+        logger.warning(
+            "refused a %s-byte body to %s (limit %s)", length, request.path, limit
+        )
+        _request_body_discard(request, length=length)
+        message = (
+            f"The upload is {filesizeformat(length)}; the limit is "
+            f"{filesizeformat(limit)}. Split the file or remove columns you "
+            "do not need, then try again."
+        )
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=413)
+
+        messages.error(request, message)
+        back = request.headers.get("Referer", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = request.path
+        return HttpResponseRedirect(back, status=303)
