@@ -599,8 +599,13 @@ def mapped_import_start(
     mapped: MappedImport,
     merges: Mapping[str, str],
     keep_good_rows: bool,
+    enqueue: bool = True,
 ) -> ImportJob:
-    """Record the user's go-ahead and queue the import in the background."""
+    """Record the user's go-ahead and queue the import in the background.
+
+    With `enqueue=False` the caller runs it (the command line does, in
+    process, with `mapped_import_run`).
+    """
     job = mapped.job
     if mapped.confirmed_at is not None:
         raise WizardError("This import has already been started.")
@@ -617,9 +622,10 @@ def mapped_import_start(
         update_fields=["keep_good_rows", "status", "progress_message", "updated_at"]
     )
 
-    from accounts.tasks import mapped_import_task
+    if enqueue:
+        from accounts.tasks import mapped_import_task
 
-    transaction.on_commit(lambda: mapped_import_task.delay(job.pk))
+        transaction.on_commit(lambda: mapped_import_task.delay(job.pk))
     return job
 
 

@@ -1,0 +1,177 @@
+"""Import CRM, ERP or support exports from the command line, as the wizard."""
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.importing import ImportFileError
+from accounts.models import ImportJob
+from accounts.wizard import (
+    WizardError,
+    mapped_import_answer,
+    mapped_import_check,
+    mapped_import_create_from_paths,
+    mapped_import_files_read,
+    mapped_import_for_job,
+    mapped_import_mapping_confirm,
+    mapped_import_run,
+    mapped_import_start,
+    mapped_import_undo,
+    mapping_from_json,
+)
+
+COUNT_COLUMNS = ["created", "updated", "unchanged", "rejected"]
+
+
+class Command(BaseCommand):
+    help = (
+        "Import CSV or XLSX exports (Salesforce, HubSpot, ERP, support desk, "
+        "currency rates) through the import wizard. Without --yes it only "
+        "shows the mapping, the problems and what would be written."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("files", nargs="*", help="CSV or XLSX files")
+        parser.add_argument(
+            "--mapping",
+            help='JSON, or a path to a JSON file: {"file.csv": {"Column": '
+            '"account.name", ...}}; files left out keep the proposed mapping',
+        )
+        parser.add_argument(
+            "--answer",
+            action="append",
+            default=[],
+            metavar="FILE:COLUMN=OPTION",
+            help="answer a column's question, e.g. deals.csv:Close Date=day-first "
+            "or accounts.csv:Revenue=, (decimal comma)",
+        )
+        parser.add_argument(
+            "--merge-proposed",
+            action="store_true",
+            help="merge every proposed duplicate into the existing account",
+        )
+        parser.add_argument(
+            "--keep-good-rows",
+            action="store_true",
+            help="write the good rows even when some are rejected",
+        )
+        parser.add_argument(
+            "--yes", action="store_true", help="write the import, not only check it"
+        )
+        parser.add_argument(
+            "--undo", type=int, metavar="JOB", help="undo the wizard import JOB"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["undo"]:
+            self._undo(options["undo"])
+            return
+        paths = [Path(name) for name in options["files"]]
+        if not paths:
+            raise CommandError("name at least one file, or --undo JOB")
+        missing = [str(path) for path in paths if not path.is_file()]
+        if missing:
+            raise CommandError("no such file: " + ", ".join(missing))
+
+        try:
+            self._import(paths, options)
+        except (WizardError, ImportFileError) as error:
+            raise CommandError(str(error)) from error
+
+    def _import(self, paths: list[Path], options: dict[str, Any]) -> None:
+        mapped = mapped_import_create_from_paths(user=None, paths=paths)
+        previews = mapped_import_files_read(mapped=mapped)
+        mapping = {
+            preview.name: {c: list(t) for c, t in preview.mapping.items()}
+            for preview in previews
+        }
+        if options["mapping"]:
+            text = options["mapping"]
+            if not text.lstrip().startswith("{"):
+                text = Path(text).read_text(encoding="utf-8")
+            mapping.update(mapping_from_json(text=text))
+        problems = mapped_import_mapping_confirm(
+            mapped=mapped, mapping=mapping, user=None
+        )
+        for preview in previews:
+            self.stdout.write(
+                f"{preview.name}: {preview.table.describe()} "
+                f"{preview.row_count} rows, {preview.kind} ({preview.source})"
+            )
+            for column in preview.table.columns:
+                target = mapping.get(preview.name, {}).get(column)
+                shown = ".".join(target) if target else "(not imported)"
+                self.stdout.write(f"  {column} -> {shown}")
+        if problems:
+            lines = [f"{file}: {p}" for file, found in problems.items() for p in found]
+            raise CommandError("the mapping cannot be used:\n" + "\n".join(lines))
+
+        for answer in options["answer"]:
+            target, _, option = answer.rpartition("=")
+            file, _, column = target.partition(":")
+            mapped_import_answer(mapped=mapped, file=file, column=column, option=option)
+
+        outcome = mapped_import_check(mapped=mapped)
+        for file, question in outcome.questions:
+            self.stdout.write(
+                f"QUESTION {file}: {question.message} Answer with --answer "
+                f"'{file}:{question.column}=<{'|'.join(question.options)}>'"
+            )
+        if outcome.problems or outcome.questions:
+            raise CommandError(
+                f"import {mapped.job_id} needs answers before it can be written"
+            )
+        for proposal in outcome.proposals:
+            self.stdout.write(
+                f"DUPLICATE? {proposal['incoming']!r} is {proposal['existing']!r}: "
+                f"{proposal['reason']}"
+            )
+        self._print(outcome.counts, [issue.as_dict() for issue in outcome.issues])
+
+        if not options["yes"]:
+            self.stdout.write(
+                f"Checked import {mapped.job_id}: nothing written. "
+                "Run again with --yes to write it."
+            )
+            return
+
+        merges = (
+            {p["incoming"]: p["existing"] for p in outcome.proposals}
+            if options["merge_proposed"]
+            else {}
+        )
+        mapped_import_start(
+            mapped=mapped,
+            merges=merges,
+            keep_good_rows=options["keep_good_rows"],
+            enqueue=False,
+        )
+        job = mapped_import_run(mapped=mapped)
+        self.stdout.write(f"Import {job.pk}: {job.get_status_display()}")
+        if job.status != ImportJob.Status.SUCCEEDED:
+            raise CommandError(f"import {job.pk} ended {job.status}: {job.error}")
+
+    def _print(self, counts: dict[str, dict[str, int]], issues: list[dict]) -> None:
+        self.stdout.write(
+            f"{'records':<18}" + "".join(f"{c:>11}" for c in COUNT_COLUMNS)
+        )
+        for table, count in counts.items():
+            self.stdout.write(
+                f"{table:<18}" + "".join(f"{count[c]:>11,}" for c in COUNT_COLUMNS)
+            )
+        for issue in issues:
+            self.stdout.write(
+                f"{issue['file']}:{issue['line']} {issue['column']} "
+                f"{issue['value']!r}: {issue['reason']} ({issue['action']})"
+            )
+
+    def _undo(self, job_id: int) -> None:
+        mapped = mapped_import_for_job(job_id=job_id)
+        if mapped is None:
+            raise CommandError(f"no wizard import {job_id}")
+        try:
+            mapped_import_undo(mapped=mapped, user=None)
+        except WizardError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(f"Import {job_id} undone.")

@@ -1,0 +1,85 @@
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import Account, ImportJob, Opportunity
+
+BYOD = Path(__file__).parent / "fixtures" / "byod"
+WIZARD = Path(__file__).parent / "fixtures" / "wizard"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("import_files", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_without_yes_it_shows_the_mapping_and_counts_and_writes_nothing() -> None:
+    output = run(str(BYOD / "hubspot_companies.csv"))
+
+    assert "  Company name -> account.name" in output
+    assert "hubspot companies (recognised)" in output
+    assert "Accounts                    1          0          0          0" in output
+    assert "nothing written. Run again with --yes" in output
+    assert not Account.objects.exists()
+
+
+def test_with_yes_it_writes_and_reimporting_changes_nothing() -> None:
+    paths = [str(WIZARD / "accounts_semicolon.csv")]
+
+    run(*paths, "--yes")
+    output = run(*paths, "--yes")
+
+    assert Account.objects.count() == 2
+    assert "Accounts                    0          0          2          0" in output
+    assert ImportJob.objects.filter(status=ImportJob.Status.SUCCEEDED).count() == 2
+
+
+def test_it_takes_a_mapping_and_answers_and_undoes() -> None:
+    # given
+    run(str(WIZARD / "accounts_semicolon.csv"), "--yes")
+    mapping = {
+        "dates_ambiguous.csv": {
+            "Opportunity Name": "opportunity.account_name",
+            "Close Date": "opportunity.close_date",
+        }
+    }
+
+    # when the date order is not answered
+    with pytest.raises(CommandError, match="needs answers"):
+        run(str(BYOD / "dates_ambiguous.csv"), "--mapping", json.dumps(mapping))
+
+    # then an answer lets the check through (the rows name no known account)
+    with pytest.raises(CommandError, match="ended rejected"):
+        run(
+            str(BYOD / "dates_ambiguous.csv"),
+            "--mapping",
+            json.dumps(mapping),
+            "--answer",
+            "dates_ambiguous.csv:Close Date=day-first",
+            "--yes",
+        )
+    assert not Opportunity.objects.exists()
+
+    # when the first import is undone
+    first = ImportJob.objects.order_by("pk").first()
+    output = run("--undo", str(first.pk))
+
+    # then
+    assert output == f"Import {first.pk} undone.\n"
+    assert not Account.objects.exists()
+
+
+def test_it_refuses_a_file_that_is_not_there() -> None:
+    with pytest.raises(CommandError, match="no such file: nowhere.csv"):
+        run("nowhere.csv")
