@@ -25,3 +25,10 @@ def schedule_nightly_scoring(sender: Celery, **kwargs: object) -> None:
         sender.signature("config.pending.pending_work_resend_task"),
         name="resend pending work",
     )
+    # Close each fiscal quarter with a plan snapshot: hourly, so the first run
+    # after local midnight on a quarter's first day takes it; the rest no-op.
+    sender.add_periodic_task(
+        crontab(minute=5),
+        sender.signature("plans.tasks.plan_snapshots_quarter_end_task"),
+        name="quarter-end plan snapshots",
+    )

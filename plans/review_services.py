@@ -282,18 +282,26 @@ def plan_snapshot_take(
 def plan_snapshots_quarter_end(*, today: date | None = None) -> int:
     """Close the quarter that ended before today for every open plan.
 
-    Run daily by beat: on the first day of a quarter it snapshots the one
-    that just ended; on other days every plan already has its snapshot.
+    Run hourly by beat: the first run after local midnight on a quarter's
+    first day snapshots the quarter that just ended; later runs find every
+    plan done in one query and take nothing.
     """
     today = today or timezone.localdate()
     ended = fiscal_quarter_for(today).previous
+    done = PlanSnapshot.objects.filter(
+        trigger=PlanSnapshot.Trigger.QUARTER_END, quarter_start=ended.start
+    ).values("plan_id")
+    plans = (
+        Plan.objects.exclude(status=Plan.Status.CLOSED)
+        .exclude(pk__in=done)
+        .select_related("account")
+    )
     taken = 0
-    plans = Plan.objects.exclude(status=Plan.Status.CLOSED).select_related("account")
-    for plan in plans:
-        before = PlanSnapshot.objects.filter(plan=plan).count()
+    for plan in plans.iterator():
         plan_snapshot_take(plan=plan, quarter=ended)
-        taken += PlanSnapshot.objects.filter(plan=plan).count() - before
-    logger.info("Quarter-end snapshots for %s: %s taken", ended.label, taken)
+        taken += 1
+    if taken:
+        logger.info("Quarter-end snapshots for %s: %s taken", ended.label, taken)
     return taken
 
 

@@ -1,0 +1,497 @@
+"""The executive review as PDF (reportlab) and PowerPoint (python-pptx).
+
+Both are built from the same pack as the page (`executive_review_pack`), so
+the figures match what the room saw. The PowerPoint's quadrant and scorecard
+charts are native charts that stay editable in PowerPoint; the PDF draws
+them as vector graphics. Both libraries install from PyPI alone.
+"""
+
+import io
+from decimal import Decimal
+from typing import Any
+
+from plans.exports import Table
+
+PDF_CONTENT_TYPE = "application/pdf"
+PPTX_CONTENT_TYPE = (
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+)
+QUADRANT_COLOURS = {
+    "Grow": "2E7D32",
+    "Expand": "1565C0",
+    "Maintain": "B26A00",
+    "Monitor": "757575",
+}
+
+
+def number_text(value: Decimal | float | None) -> str:
+    """Return a figure as the exports and the page print it: 1,250 or 12.5."""
+    if value is None:
+        return "–"
+    text = f"{Decimal(str(value)):,.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def export_filename(pack: dict[str, Any], extension: str) -> str:
+    name = "".join(
+        c if c.isalnum() else "-" for c in pack["account"].name.lower()
+    ).strip("-")
+    quarter = pack["quarter"].label.replace(" ", "-")
+    return f"review-{name}-{quarter}.{extension}"
+
+
+def scorecard_rows(pack: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Return the scorecard as text rows: measure, baseline, target/actual."""
+    scorecard = pack["scorecard"]
+    headers = ["Measure", "Baseline"] + [q.short_label for q in scorecard.quarters]
+    rows = []
+    for row in scorecard.rows:
+        unit = f" ({row.measure.unit})" if row.measure.unit else ""
+        cells = [
+            f"{number_text(cell.actual)} / {number_text(cell.target)}" if cell else "–"
+            for cell in row.cells
+        ]
+        rows.append(
+            [f"{row.measure.name}{unit}", number_text(row.measure.baseline), *cells]
+        )
+    rating = [
+        number_text(scorecard.average_rating.get(q.start)) for q in scorecard.quarters
+    ]
+    rows.append(["Customer rating of value (1-10)", "", *rating])
+    return headers, rows
+
+
+def scorecard_tables(pack: dict[str, Any]) -> list[Table]:
+    """Return the scorecard as numeric tables for CSV and XLSX."""
+    scorecard = pack["scorecard"]
+    values = []
+    for row in scorecard.rows:
+        for quarter, cell in zip(scorecard.quarters, row.cells, strict=True):
+            values.append(
+                [
+                    row.measure.name,
+                    row.measure.unit,
+                    row.measure.get_direction_display(),
+                    row.measure.baseline,
+                    quarter.label,
+                    quarter.start,
+                    cell.target if cell else None,
+                    cell.actual if cell else None,
+                    row.measure.source,
+                ]
+            )
+    ratings = [
+        [
+            rating.stakeholder.name,
+            rating.quarter_start,
+            rating.score,
+            rating.comment,
+            "customer link" if rating.link_id else str(rating.recorded_by or ""),
+        ]
+        for rating in scorecard.ratings
+    ]
+    return [
+        Table(
+            "Scorecard",
+            [
+                "Measure",
+                "Unit",
+                "Direction",
+                "Baseline",
+                "Quarter",
+                "Quarter start",
+                "Target",
+                "Actual",
+                "Source",
+            ],
+            values,
+        ),
+        Table(
+            "Ratings",
+            ["Contact", "Quarter start", "Score", "Comment", "Entered by"],
+            ratings,
+        ),
+    ]
+
+
+def _plain(text: str) -> str:
+    # The bundled PDF font has no arrow glyph.
+    return text.replace("→", "->")
+
+
+# PDF
+
+
+def review_pdf(pack: dict[str, Any]) -> bytes:
+    """Return the review pack as an A4 landscape PDF."""
+    from xml.sax.saxutils import escape
+
+    from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import (
+        KeepTogether,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        TableStyle,
+    )
+    from reportlab.platypus import (
+        Table as PdfTable,
+    )
+
+    styles = getSampleStyleSheet()
+    story: list[Any] = []
+
+    def heading(text: str) -> None:
+        story.append(Spacer(1, 4 * mm))
+        story.append(Paragraph(escape(text), styles["Heading2"]))
+
+    def para(text: str) -> None:
+        story.append(Paragraph(escape(_plain(text)), styles["BodyText"]))
+
+    account, quarter = pack["account"], pack["quarter"]
+    story.append(
+        Paragraph(
+            escape(f"Executive review: {account.name}, {quarter.label}"),
+            styles["Title"],
+        )
+    )
+    para(f"{quarter.start:%d %b %Y} to {quarter.end:%d %b %Y}")
+
+    heading("Value scorecard (actual / target)")
+    headers, rows = scorecard_rows(pack)
+    table = PdfTable([headers, *rows], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
+                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+            ]
+        )
+    )
+    story.append(table)
+    for measure in pack["scorecard"].rows:
+        if measure.measure.source:
+            para(f"{measure.measure.name}: source {measure.measure.source}.")
+
+    heading("Quadrant position and path")
+    path = pack["path"]
+    size = 70 * mm
+    drawing = Drawing(size + 60 * mm, size + 10 * mm)
+    drawing.add(Rect(0, 0, size, size, fillColor=None, strokeColor=colors.grey))
+    thresholds = pack["thresholds"]
+    x_line = size * thresholds["performance"] / 100
+    y_line = size * thresholds["potential"] / 100
+    drawing.add(Line(x_line, 0, x_line, size, strokeColor=colors.lightgrey))
+    drawing.add(Line(0, y_line, size, y_line, strokeColor=colors.lightgrey))
+    drawing.add(String(2, size + 3, "Potential", fontSize=8))
+    drawing.add(String(size - 40, -9, "Performance", fontSize=8))
+    points = [
+        (size * point["performance"] / 100, size * point["potential"] / 100)
+        for point in path
+    ]
+    if len(points) > 1:
+        drawing.add(
+            PolyLine(
+                [coordinate for point in points for coordinate in point],
+                strokeColor=colors.HexColor("#1565c0"),
+            )
+        )
+    for (x, y), point in zip(points, path, strict=True):
+        drawing.add(
+            Rect(
+                x - 2, y - 2, 4, 4, fillColor=colors.HexColor("#1565c0"), strokeWidth=0
+            )
+        )
+        drawing.add(String(x + 4, y + 2, point["quarter"], fontSize=7))
+    lines = [
+        f"{point['quarter']}: {point['quadrant']} "
+        f"(performance {point['performance']}, potential {point['potential']})"
+        for point in path
+    ] or ["No kept score runs in these quarters."]
+    for index, text in enumerate(lines):
+        drawing.add(String(size + 6 * mm, size - 10 - 12 * index, text, fontSize=8))
+    story.append(KeepTogether([drawing]))
+
+    heading("What changed since the last review")
+    if pack["changes"]:
+        for change in pack["changes"][:40]:
+            para(f"{change.section_title}: {change.text}")
+        if len(pack["changes"]) > 40:
+            para(f"And {len(pack['changes']) - 40} more changes.")
+    else:
+        para("No earlier snapshot to compare with, or nothing changed.")
+
+    heading("Key people and sentiment")
+    for person in pack["people"]:
+        para(
+            f"{person.name}, {person.title or 'no title'}: "
+            f"{person.get_sentiment_display()}, influence "
+            f"{person.get_influence_display().lower()}"
+        )
+
+    heading("Strategic alignment")
+    for strategy in pack["strategies"]:
+        products = ", ".join(a.product.name for a in strategy.alignments.all())
+        para(
+            f"{strategy.title} ({strategy.get_kind_display().lower()}, "
+            f"{strategy.get_status_display().lower()})"
+            + (f": {products}" if products else "")
+        )
+
+    heading("Risks and external forces")
+    for force in pack["forces"]:
+        para(f"{force.title} ({force.get_impact_display().lower()} impact)")
+    if not pack["forces"]:
+        para("No active external forces.")
+
+    heading("Voice of the customer")
+    for voice in pack["voices"]:
+        score = (
+            f" {number_text(voice.score)} of {number_text(voice.score_max)}"
+            if voice.score is not None
+            else ""
+        )
+        para(
+            f"{voice.get_kind_display()}{score}, {voice.who}, "
+            f"{voice.said_on:%d %b %Y}: {voice.body}"
+        )
+
+    heading("Decisions and next steps")
+    review = pack["review"]
+    if review is None:
+        para("Not recorded yet.")
+    else:
+        if review.held_on:
+            para(f"Held on {review.held_on:%d %b %Y}. Attendees: {review.attendees}")
+        para(f"Decisions: {review.decisions or 'none recorded'}")
+        para(f"Next steps: {review.next_steps or 'none recorded'}")
+
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4),
+        title=f"Executive review {account.name} {quarter.label}",
+        author="Lode",
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+    )
+    document.build(story)
+    return buffer.getvalue()
+
+
+# PowerPoint
+
+
+def review_pptx(pack: dict[str, Any]) -> bytes:
+    """Return the review pack as slides with native, editable charts."""
+    from pptx import Presentation
+    from pptx.chart.data import CategoryChartData, XyChartData
+    from pptx.dml.color import RGBColor
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+    from pptx.util import Emu, Inches, Pt
+
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
+    title_layout, body_layout, blank_layout = (
+        deck.slide_layouts[0],
+        deck.slide_layouts[1],
+        deck.slide_layouts[5],
+    )
+    account, quarter = pack["account"], pack["quarter"]
+
+    def titled(text: str) -> Any:
+        slide = deck.slides.add_slide(blank_layout)
+        slide.shapes.title.text = text
+        slide.shapes.title.left, slide.shapes.title.top = Inches(0.5), Inches(0.3)
+        slide.shapes.title.width, slide.shapes.title.height = Inches(12.3), Inches(0.9)
+        return slide
+
+    def bullets(title: str, lines: list[str]) -> None:
+        slide = deck.slides.add_slide(body_layout)
+        slide.shapes.title.text = title
+        body = slide.placeholders[1]
+        body.left, body.top = Inches(0.6), Inches(1.4)
+        body.width, body.height = Inches(12.1), Inches(5.7)
+        frame = body.text_frame
+        for index, line in enumerate(lines or ["Nothing to report."]):
+            paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
+            paragraph.text = line
+            paragraph.font.size = Pt(16 if len(lines) < 10 else 12)
+
+    cover = deck.slides.add_slide(title_layout)
+    cover.shapes.title.text = f"Executive review: {account.name}"
+    cover.placeholders[
+        1
+    ].text = f"{quarter.label} ({quarter.start:%d %b %Y} to {quarter.end:%d %b %Y})"
+
+    # Scorecard table.
+    slide = titled("Value scorecard (actual / target)")
+    headers, rows = scorecard_rows(pack)
+    shape = slide.shapes.add_table(
+        len(rows) + 1,
+        len(headers),
+        Inches(0.5),
+        Inches(1.4),
+        Inches(12.3),
+        Inches(0.4) * (len(rows) + 1),
+    )
+    for column, header in enumerate(headers):
+        shape.table.cell(0, column).text = header
+    for row_index, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            cell = shape.table.cell(row_index, column)
+            cell.text = value
+            cell.text_frame.paragraphs[0].font.size = Pt(12)
+    shape.table.columns[0].width = Inches(4.3)
+    for column in range(1, len(headers)):
+        shape.table.columns[column].width = Emu(int(Inches(8) / (len(headers) - 1)))
+
+    # Scorecard trend: one native line chart per measure, four to a slide.
+    measures = pack["scorecard"].rows
+    categories = [q.short_label for q in pack["scorecard"].quarters]
+    for first in range(0, len(measures), 4):
+        slide = titled("Scorecard trend")
+        for offset, row in enumerate(measures[first : first + 4]):
+            data = CategoryChartData()
+            data.categories = categories
+            data.add_series(
+                "Target", [_float(cell.target) if cell else None for cell in row.cells]
+            )
+            data.add_series(
+                "Actual", [_float(cell.actual) if cell else None for cell in row.cells]
+            )
+            left = Inches(0.5 + 6.3 * (offset % 2))
+            top = Inches(1.3 + 3.0 * (offset // 2))
+            chart = slide.shapes.add_chart(
+                XL_CHART_TYPE.LINE_MARKERS, left, top, Inches(6), Inches(2.9), data
+            ).chart
+            unit = f" ({row.measure.unit})" if row.measure.unit else ""
+            chart.has_title = True
+            chart.chart_title.text_frame.text = f"{row.measure.name}{unit}"
+            chart.chart_title.text_frame.paragraphs[0].font.size = Pt(14)
+            chart.has_legend = True
+            chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+            chart.legend.include_in_layout = False
+
+    # Quadrant: an XY chart with the path and the two thresholds.
+    slide = titled("Quadrant position and path")
+    path = pack["path"]
+    thresholds = pack["thresholds"]
+    xy = XyChartData()
+    series = xy.add_series("Account path")
+    for point in path:
+        series.add_data_point(point["performance"], point["potential"])
+    vertical = xy.add_series("Performance threshold")
+    vertical.add_data_point(thresholds["performance"], 0)
+    vertical.add_data_point(thresholds["performance"], 100)
+    horizontal = xy.add_series("Potential threshold")
+    horizontal.add_data_point(0, thresholds["potential"])
+    horizontal.add_data_point(100, thresholds["potential"])
+    chart = slide.shapes.add_chart(
+        XL_CHART_TYPE.XY_SCATTER_LINES,
+        Inches(0.5),
+        Inches(1.3),
+        Inches(7.5),
+        Inches(5.9),
+        xy,
+    ).chart
+    for axis in (chart.category_axis, chart.value_axis):
+        axis.minimum_scale, axis.maximum_scale = 0, 100
+        axis.has_major_gridlines = False
+    chart.category_axis.has_title = True
+    chart.category_axis.axis_title.text_frame.text = "Performance"
+    chart.value_axis.has_title = True
+    chart.value_axis.axis_title.text_frame.text = "Potential"
+    for plot_series in list(chart.plots[0].series)[1:]:
+        plot_series.format.line.color.rgb = RGBColor(0xBB, 0xBB, 0xBB)
+        plot_series.marker.style = None
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    box = slide.shapes.add_textbox(Inches(8.3), Inches(1.4), Inches(4.6), Inches(5))
+    frame = box.text_frame
+    frame.word_wrap = True
+    lines = [
+        f"{point['quarter']}: {point['quadrant']} "
+        f"({point['performance']} / {point['potential']})"
+        for point in path
+    ] or ["No kept score runs in these quarters."]
+    for index, line in enumerate(lines):
+        paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
+        paragraph.text = line
+        paragraph.font.size = Pt(16)
+        colour = QUADRANT_COLOURS.get(path[index]["quadrant"]) if path else None
+        if colour:
+            paragraph.font.color.rgb = RGBColor.from_string(colour)
+
+    bullets(
+        "What changed since the last review",
+        [f"{c.section_title}: {c.text}" for c in pack["changes"][:14]]
+        + (
+            [f"And {len(pack['changes']) - 14} more."]
+            if len(pack["changes"]) > 14
+            else []
+        ),
+    )
+    bullets(
+        "Key people and sentiment",
+        [
+            f"{p.name}, {p.title or 'no title'}: {p.get_sentiment_display()}, "
+            f"influence {p.get_influence_display().lower()}"
+            for p in pack["people"]
+        ],
+    )
+    bullets(
+        "Strategic alignment, risks and external forces",
+        [
+            f"{s.title} ({s.get_kind_display().lower()})"
+            + (
+                ": " + ", ".join(a.product.name for a in s.alignments.all())
+                if s.alignments.all()
+                else ""
+            )
+            for s in pack["strategies"]
+        ]
+        + [
+            f"Risk: {f.title} ({f.get_impact_display().lower()} impact)"
+            for f in pack["forces"]
+        ],
+    )
+    bullets(
+        "Voice of the customer",
+        [
+            f"{v.get_kind_display()}, {v.who}, {v.said_on:%d %b %Y}: "
+            + (
+                f"{number_text(v.score)} of {number_text(v.score_max)} "
+                if v.score is not None
+                else ""
+            )
+            + v.body
+            for v in pack["voices"]
+        ],
+    )
+    review = pack["review"]
+    bullets(
+        "Decisions and next steps",
+        [
+            f"Decisions: {review.decisions or 'none recorded'}",
+            f"Next steps: {review.next_steps or 'none recorded'}",
+        ]
+        if review
+        else ["Not recorded yet."],
+    )
+
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    return buffer.getvalue()
+
+
+def _float(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None

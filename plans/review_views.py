@@ -1,0 +1,522 @@
+"""Pages for the value scorecard, executive review, snapshots and customer links.
+
+Kept apart from plans/views.py so the manager dashboard and the review can
+change side by side; plans/urls.py mounts both under the plans namespace.
+"""
+
+import logging
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.models import Account, User
+from accounts.selectors import account_can_edit, account_get_for_user
+from plans.calendar import (
+    FiscalQuarter,
+    fiscal_quarter_current,
+    fiscal_quarter_parse,
+    fiscal_quarters_ending_with,
+)
+from plans.errors import PlanError
+from plans.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, table_csv, tables_xlsx
+from plans.models import Checkpoint, CustomerLink, PlanSnapshot, ValueMeasure
+from plans.review_forms import (
+    ConfirmForm,
+    CustomerLinkForm,
+    MeasureQuarterForm,
+    RatingForm,
+    ReviewForm,
+    StaffRatingForm,
+    ValueMeasureForm,
+    VoiceForm,
+)
+from plans.review_selectors import (
+    customer_link_list,
+    executive_review_pack,
+    plan_snapshot_list,
+    scorecard_for_account,
+)
+from plans.review_services import (
+    customer_checkpoint_confirm,
+    customer_link_create,
+    customer_link_opened,
+    customer_link_resolve,
+    customer_link_revoke,
+    customer_rating_by_link,
+    customer_rating_record,
+    executive_review_save,
+    measure_quarter_set,
+    plan_snapshot_take,
+    value_measure_create,
+    voice_create,
+)
+from plans.selectors import plan_get_for_user
+from plans.snapshots import snapshot_capture, snapshot_diff, snapshot_diff_grouped
+from stakeholders.models import Stakeholder
+
+logger = logging.getLogger(__name__)
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _quarter(slug: str) -> FiscalQuarter:
+    try:
+        return fiscal_quarter_parse(slug)
+    except ValueError as error:
+        raise Http404("No such quarter.") from error
+
+
+def _form_errors(form: Any) -> str:
+    return "; ".join(
+        f"{name.replace('_', ' ')}: {' '.join(errors)}"
+        for name, errors in form.errors.items()
+    )
+
+
+# Scorecard
+
+
+@login_required
+def scorecard_view(request: HttpRequest, account_pk: int) -> HttpResponse:
+    account = account_get_for_user(user=_user(request), pk=account_pk)
+    current = fiscal_quarter_current()
+    quarters = fiscal_quarters_ending_with(current, 4)
+    scorecard = scorecard_for_account(account=account, quarters=quarters)
+    can_edit = account_can_edit(user=_user(request), account=account)
+    return render(
+        request,
+        "plans/scorecard.html",
+        {
+            "account": account,
+            "scorecard": scorecard,
+            "chart": scorecard.chart_data(),
+            "current": current,
+            "can_edit": can_edit,
+            "people": Stakeholder.objects.filter(
+                account=account, status=Stakeholder.Status.ACTIVE
+            ),
+            "voices": account.voice_entries.select_related("stakeholder")[:30],
+            "links": customer_link_list(account=account) if can_edit else [],
+            "link_checkpoints": _link_checkpoints(account) if can_edit else [],
+            "measure_form": ValueMeasureForm(),
+            "voice_form": VoiceForm(),
+            "voice_kinds": VoiceForm.base_fields["kind"].choices,  # type: ignore[attr-defined]
+            "directions": ValueMeasure.Direction.choices,
+            "new_link": request.session.pop("customer_link_url", None),
+        },
+    )
+
+
+def _link_checkpoints(account: Account) -> list[Checkpoint]:
+    return list(
+        Checkpoint.objects.filter(
+            stage__pursuit__plan__account=account, validated_at__isnull=True
+        ).select_related("stage__pursuit")
+    )
+
+
+def _scorecard_redirect(account: Account) -> HttpResponse:
+    return redirect("plans:scorecard", account_pk=account.pk)
+
+
+@login_required
+@require_POST
+def scorecard_measure_create(request: HttpRequest, account_pk: int) -> HttpResponse:
+    account = account_get_for_user(user=_user(request), pk=account_pk)
+    form = ValueMeasureForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _scorecard_redirect(account)
+
+    try:
+        value_measure_create(
+            user=_user(request), account=account, values=form.cleaned_data
+        )
+    except PlanError as error:
+        messages.error(request, str(error))
+    return _scorecard_redirect(account)
+
+
+@login_required
+@require_POST
+def scorecard_quarter_set(
+    request: HttpRequest, account_pk: int, quarter: str
+) -> HttpResponse:
+    account = account_get_for_user(user=_user(request), pk=account_pk)
+    fiscal = _quarter(quarter)
+    form = MeasureQuarterForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _scorecard_redirect(account)
+    measure = get_object_or_404(
+        ValueMeasure, pk=form.cleaned_data["measure"], account=account
+    )
+
+    try:
+        measure_quarter_set(
+            user=_user(request),
+            measure=measure,
+            quarter=fiscal,
+            target=form.cleaned_data["target"],
+            actual=form.cleaned_data["actual"],
+            note=form.cleaned_data["note"],
+        )
+    except PlanError as error:
+        messages.error(request, str(error))
+    return _scorecard_redirect(account)
+
+
+@login_required
+@require_POST
+def scorecard_rating_record(
+    request: HttpRequest, account_pk: int, quarter: str
+) -> HttpResponse:
+    account = account_get_for_user(user=_user(request), pk=account_pk)
+    fiscal = _quarter(quarter)
+    form = StaffRatingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _scorecard_redirect(account)
+    stakeholder = get_object_or_404(
+        Stakeholder, pk=form.cleaned_data["stakeholder"], account=account
+    )
+
+    try:
+        customer_rating_record(
+            user=_user(request),
+            account=account,
+            stakeholder=stakeholder,
+            quarter=fiscal,
+            score=form.cleaned_data["score"],
+            comment=form.cleaned_data["comment"],
+        )
+    except PlanError as error:
+        messages.error(request, str(error))
+    return _scorecard_redirect(account)
+
+
+@login_required
+@require_POST
+def scorecard_voice_create(request: HttpRequest, account_pk: int) -> HttpResponse:
+    account = account_get_for_user(user=_user(request), pk=account_pk)
+    form = VoiceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _scorecard_redirect(account)
+    values = dict(form.cleaned_data)
+    stakeholder_id = values.pop("stakeholder")
+    values["stakeholder"] = (
+        get_object_or_404(Stakeholder, pk=stakeholder_id, account=account)
+        if stakeholder_id
+        else None
+    )
+
+    try:
+        voice_create(user=_user(request), account=account, values=values)
+    except PlanError as error:
+        messages.error(request, str(error))
+    return _scorecard_redirect(account)
+
+
+# Executive review
+
+
+@login_required
+def review_current(request: HttpRequest, account_pk: int) -> HttpResponse:
+    account = account_get_for_user(user=_user(request), pk=account_pk)
+    quarter = fiscal_quarter_current()
+    return redirect("plans:review", account_pk=account.pk, quarter=quarter.slug)
+
+
+@login_required
+def review_view(request: HttpRequest, account_pk: int, quarter: str) -> HttpResponse:
+    account = account_get_for_user(user=_user(request), pk=account_pk)
+    fiscal = _quarter(quarter)
+    pack = executive_review_pack(account=account, quarter=fiscal, user=_user(request))
+
+    if request.method == "POST":
+        form = ReviewForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _form_errors(form))
+        else:
+            values = dict(form.cleaned_data)
+            version = values.pop("version")
+            try:
+                executive_review_save(
+                    user=_user(request),
+                    account=account,
+                    quarter=fiscal,
+                    values=values,
+                    version=version,
+                )
+                messages.success(request, "Decisions and next steps saved.")
+            except PlanError as error:
+                messages.error(request, str(error))
+        return redirect("plans:review", account_pk=account.pk, quarter=fiscal.slug)
+
+    review = pack["review"]
+    pack["form"] = ReviewForm(
+        initial={
+            "version": review.version if review else None,
+            "held_on": review.held_on if review else None,
+            "attendees": review.attendees if review else "",
+            "decisions": review.decisions if review else "",
+            "next_steps": review.next_steps if review else "",
+        }
+    )
+    pack["chart"] = {
+        **pack["scorecard"].chart_data(),
+        "path": pack["path"],
+        "thresholds": pack["thresholds"],
+    }
+    return render(request, "plans/review.html", pack)
+
+
+def _export_unavailable(what: str, error: ImportError) -> HttpResponse:
+    logger.exception("The %s export cannot run", what)
+    return HttpResponse(
+        f"The {what} export needs the Python package {error.name}, which is not "
+        "installed. Install the pinned dependencies with "
+        "`.venv/bin/pip install -r requirements.lock`.",
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+@login_required
+def review_export(
+    request: HttpRequest, account_pk: int, quarter: str, file_format: str
+) -> HttpResponse:
+    """Return the review as PDF or PowerPoint, or its scorecard as CSV/XLSX."""
+    from plans import review_exports
+
+    account = account_get_for_user(user=_user(request), pk=account_pk)
+    fiscal = _quarter(quarter)
+    pack = executive_review_pack(account=account, quarter=fiscal, user=_user(request))
+
+    try:
+        if file_format == "pdf":
+            body = review_exports.review_pdf(pack)
+            content_type = review_exports.PDF_CONTENT_TYPE
+        elif file_format == "pptx":
+            body = review_exports.review_pptx(pack)
+            content_type = review_exports.PPTX_CONTENT_TYPE
+        elif file_format == "csv":
+            body = table_csv(table=review_exports.scorecard_tables(pack)[0])
+            content_type = CSV_CONTENT_TYPE
+        elif file_format == "xlsx":
+            body = tables_xlsx(tables=review_exports.scorecard_tables(pack))
+            content_type = XLSX_CONTENT_TYPE
+        else:
+            raise Http404("No such export format.")
+    except ImportError as error:
+        return _export_unavailable(file_format.upper(), error)
+
+    response = HttpResponse(body, content_type=content_type)
+    filename = review_exports.export_filename(pack, file_format)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# Snapshots
+
+
+@login_required
+def snapshot_list_view(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_get_for_user(user=_user(request), pk=pk)
+    snapshots = list(plan_snapshot_list(plan=plan))
+    return render(
+        request,
+        "plans/snapshot_list.html",
+        {
+            "plan": plan,
+            "snapshots": snapshots,
+            "can_edit": account_can_edit(user=_user(request), account=plan.account),
+        },
+    )
+
+
+@login_required
+@require_POST
+def snapshot_take_view(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_get_for_user(user=_user(request), pk=pk)
+    try:
+        plan_snapshot_take(
+            plan=plan, user=_user(request), label=request.POST.get("label", "")[:200]
+        )
+        messages.success(request, "Snapshot taken.")
+    except PlanError as error:
+        messages.error(request, str(error))
+    return redirect("plans:snapshots", pk=plan.pk)
+
+
+@login_required
+def snapshot_compare_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Compare two snapshots, or a snapshot with the plan as it is now."""
+    plan = plan_get_for_user(user=_user(request), pk=pk)
+    snapshots = {snapshot.pk: snapshot for snapshot in plan_snapshot_list(plan=plan)}
+
+    def pick(name: str) -> PlanSnapshot | None:
+        raw = request.GET.get(name, "now")
+        if raw == "now":
+            return None
+        try:
+            return snapshots[int(raw)]
+        except (KeyError, ValueError) as error:
+            raise Http404("No such snapshot of this plan.") from error
+
+    before, after = pick("from"), pick("to")
+    if before is None:
+        raise Http404("Choose the snapshot to compare from.")
+    after_data = after.data if after else snapshot_capture(plan=plan)
+    changes = snapshot_diff(before.data, after_data)
+    return render(
+        request,
+        "plans/snapshot_compare.html",
+        {
+            "plan": plan,
+            "before": before,
+            "after": after,
+            "snapshots": list(snapshots.values()),
+            "groups": snapshot_diff_grouped(changes),
+            "count": len(changes),
+        },
+    )
+
+
+# Customer links, as the account team manages them
+
+
+@login_required
+@require_POST
+def customer_link_create_view(request: HttpRequest, account_pk: int) -> HttpResponse:
+    account = account_get_for_user(user=_user(request), pk=account_pk)
+    choices = [(c.pk, str(c)) for c in _link_checkpoints(account)]
+    form = CustomerLinkForm(request.POST, checkpoint_choices=choices)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _scorecard_redirect(account)
+    stakeholder = get_object_or_404(
+        Stakeholder, pk=form.cleaned_data["stakeholder"], account=account
+    )
+
+    try:
+        _link, token = customer_link_create(
+            user=_user(request),
+            account=account,
+            stakeholder=stakeholder,
+            checkpoints=Checkpoint.objects.filter(
+                pk__in=form.cleaned_data["checkpoints"]
+            ).select_related("stage__pursuit__plan"),
+            days=form.cleaned_data["days"],
+        )
+    except PlanError as error:
+        messages.error(request, str(error))
+        return _scorecard_redirect(account)
+
+    # Shown once, on the next page: only a hash of the secret is kept.
+    request.session["customer_link_url"] = request.build_absolute_uri(
+        reverse("plans:customer", args=[token])
+    )
+    return _scorecard_redirect(account)
+
+
+@login_required
+@require_POST
+def customer_link_revoke_view(
+    request: HttpRequest, account_pk: int, link_pk: int
+) -> HttpResponse:
+    account = account_get_for_user(user=_user(request), pk=account_pk)
+    link = get_object_or_404(CustomerLink, pk=link_pk, account=account)
+    try:
+        customer_link_revoke(user=_user(request), link=link)
+        messages.success(request, f"The link for {link.stakeholder} no longer works.")
+    except PlanError as error:
+        messages.error(request, str(error))
+    return _scorecard_redirect(account)
+
+
+# The customer's own pages: no login, only the token.
+
+
+def _customer_link(token: str) -> CustomerLink:
+    link = customer_link_resolve(token=token)
+    if link is None:
+        raise Http404("This link is not valid any more.")
+    return link
+
+
+@never_cache
+def customer_view(request: HttpRequest, token: str) -> HttpResponse:
+    link = _customer_link(token)
+    customer_link_opened(link=link)
+    current = fiscal_quarter_current()
+    quarters = fiscal_quarters_ending_with(current, 4)
+    scorecard = scorecard_for_account(account=link.account, quarters=quarters)
+    own = next(
+        (
+            rating
+            for rating in scorecard.ratings
+            if rating.stakeholder_id == link.stakeholder_id
+            and rating.quarter_start == current.start
+        ),
+        None,
+    )
+    return render(
+        request,
+        "plans/customer_scorecard.html",
+        {
+            "link": link,
+            "token": token,
+            "account": link.account,
+            "scorecard": scorecard,
+            "chart": scorecard.chart_data(),
+            "current": current,
+            "own_rating": own,
+            "rating_form": RatingForm(
+                initial={"score": own.score, "comment": own.comment} if own else None
+            ),
+            "checkpoints": link.checkpoints.select_related("stage__pursuit"),
+        },
+    )
+
+
+@require_POST
+def customer_rate_view(request: HttpRequest, token: str) -> HttpResponse:
+    link = _customer_link(token)
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("plans:customer", token=token)
+
+    customer_rating_by_link(
+        link=link,
+        quarter=fiscal_quarter_current(),
+        score=form.cleaned_data["score"],
+        comment=form.cleaned_data["comment"],
+    )
+    messages.success(request, "Thank you: your rating is saved.")
+    return redirect("plans:customer", token=token)
+
+
+@require_POST
+def customer_confirm_view(
+    request: HttpRequest, token: str, checkpoint_pk: int
+) -> HttpResponse:
+    link = _customer_link(token)
+    form = ConfirmForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        customer_checkpoint_confirm(link=link, checkpoint_id=checkpoint_pk, note=note)
+    except PlanError as error:
+        raise Http404(str(error)) from error
+    messages.success(request, "Thank you: confirmed.")
+    return redirect("plans:customer", token=token)
