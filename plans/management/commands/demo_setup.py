@@ -16,7 +16,7 @@ from scoring.models import ScoreRun
 from scoring.services import score_run_request
 
 DEMO_PASSWORD = "lode-demo-2026"
-DEMO_EXTRAS = ["stakeholders_demo", "plans_demo"]
+DEMO_EXTRAS = ["stakeholders_demo", "plans_demo", "reviews_demo"]
 
 
 class Command(BaseCommand):
