@@ -635,18 +635,24 @@ def _score_fact(score: dict[str, Any]) -> ScoreFact:
     )
 
 
+def _moment_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
 def _score_history(
     account_ids: list[int], quarters: list[FiscalQuarter]
 ) -> dict[int, dict[str, ScoreFact]]:
     """Return each account's score of the last run kept in each quarter."""
-    # A run belongs to the quarter of the day its data stands for (as_of),
-    # else of the day it finished; the latest of a quarter stands for it.
+    # A run belongs to the quarter in which it was kept (finished), not to
+    # its data date: an imported history scored today is today's view. The
+    # latest run kept in a quarter stands for that quarter.
     last_run: dict[str, tuple[date, int]] = {}
-    runs = ScoreRun.objects.filter(status=ScoreRun.Status.SUCCEEDED).values(
-        "pk", "as_of", "finished_at", "created_at"
-    )
+    runs = ScoreRun.objects.filter(
+        status=ScoreRun.Status.SUCCEEDED,
+        created_at__gte=_moment_of(quarters[0].start) - timedelta(days=1),
+    ).values("pk", "finished_at", "created_at")
     for run in runs:
-        day = local_date(run["as_of"] or run["finished_at"] or run["created_at"])
+        day = local_date(run["finished_at"] or run["created_at"])
         if not quarters[0].start <= day <= quarters[-1].end:
             continue
         slug = fiscal_quarter_for(day).slug

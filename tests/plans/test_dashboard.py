@@ -1,0 +1,544 @@
+"""The manager dashboard on a hand-built team, every figure counted by hand.
+
+The team: Mark manages Central (Rita) and North (Ray). Acme is Rita's, Bolt
+and Dune are Ray's, Crane has both; Edge belongs to Otto of the West team and
+must never show up in Mark's figures. Quarters are taken relative to today,
+so the expectations hold whenever the suite runs.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Account, ChangeRecord, RevenueLine, User
+from plans.calendar import FiscalQuarter, fiscal_quarter_current
+from plans.dashboard import (
+    DashboardFilters,
+    dashboard_figure_rows,
+    dashboard_for_user,
+    plan_completeness_for,
+)
+from plans.models import (
+    Action,
+    ExternalForce,
+    GateOverride,
+    ManagerReview,
+    Plan,
+    Pursuit,
+    SellCycleTemplate,
+)
+from plans.services import (
+    action_create,
+    external_force_create,
+    plan_create,
+    pursuit_create,
+    strategy_create,
+)
+from scoring.models import AccountScore, ScoreRun, ScoringModel
+from stakeholders.models import SectorRoleDefault, Stakeholder
+from tests.accounts.factories import (
+    AccountFactory,
+    ProductFactory,
+    TeamFactory,
+    UserFactory,
+)
+from tests.plans.factories import gated_template
+from tests.stakeholders.factories import (
+    ActivityFactory,
+    BuyingRoleFactory,
+    StakeholderFactory,
+)
+
+
+def _moment(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(12)))
+
+
+@dataclass
+class Team:
+    manager: User
+    rita: User
+    ray: User
+    otto: User
+    accounts: dict[str, Account]
+    plans: dict[str, Plan]
+    quarters: list[FiscalQuarter]  # oldest first, the current one last
+
+
+def _scoring_model() -> ScoringModel:
+    model = ScoringModel.objects.filter(is_active=True).first()
+    return model or ScoringModel.objects.create(name="Default", is_active=True)
+
+
+def _run(as_of: date, *, current: bool) -> ScoreRun:
+    return ScoreRun.objects.create(
+        scoring_model=_scoring_model(),
+        status=ScoreRun.Status.SUCCEEDED,
+        is_current=current,
+        as_of=as_of,
+        finished_at=_moment(as_of),
+    )
+
+
+def _score(
+    run: ScoreRun,
+    account: Account,
+    quadrant: str,
+    tier: str,
+    potential: float,
+    performance: float = 50,
+    revenue: str = "1000",
+) -> AccountScore:
+    return AccountScore.objects.create(
+        run=run,
+        account=account,
+        performance=performance,
+        potential=potential,
+        quadrant=quadrant,
+        tier=tier,
+        ttm_revenue=Decimal(revenue),
+    )
+
+
+def _template() -> SellCycleTemplate:
+    return SellCycleTemplate.objects.filter(name="Test cycle").first() or (
+        gated_template()
+    )
+
+
+def _pursuit(user: User, plan: Plan, product: object, name: str) -> Pursuit:
+    return pursuit_create(
+        user=user,
+        plan=plan,
+        template=_template(),
+        values={"name": name, "product": product, "amount": 1000},
+    )
+
+
+def _close(pursuit: Pursuit, outcome: str, on: date) -> None:
+    Pursuit.objects.filter(pk=pursuit.pk).update(
+        outcome=outcome,
+        closed_on=on,
+        outcome_reason="Budget moved." if outcome == "no_decision" else "",
+        reengage_on=on + timedelta(days=90) if outcome == "no_decision" else None,
+    )
+
+
+def build_team() -> Team:
+    """Build the hand-counted team described in the module docstring."""
+    today = timezone.localdate()
+    now_quarter = fiscal_quarter_current()
+    quarters = [now_quarter.shifted(offset) for offset in (-3, -2, -1, 0)]
+    q3, q2, q1, q0 = quarters
+
+    central = TeamFactory(name="Central", region="Central")
+    north = TeamFactory(name="North", region="North")
+    west = TeamFactory(name="West", region="West")
+    manager = UserFactory(username="mark", role=User.Role.MANAGER, team=central)
+    central.manager = north.manager = manager
+    central.save()
+    north.save()
+    rita = UserFactory(
+        username="rita", first_name="Rita", last_name="Reyes", team=central
+    )
+    ray = UserFactory(username="ray", first_name="Ray", last_name="Ortiz", team=north)
+    otto = UserFactory(username="otto", first_name="Otto", last_name="West", team=west)
+
+    accounts = {
+        name: AccountFactory(name=name)
+        for name in ("Acme", "Bolt", "Crane", "Dune", "Edge")
+    }
+    accounts["Acme"].team_members.add(rita)
+    accounts["Bolt"].team_members.add(ray)
+    accounts["Crane"].team_members.add(rita, ray)
+    accounts["Dune"].team_members.add(ray)
+    accounts["Edge"].team_members.add(otto)
+    acme, bolt, crane, dune, edge = (accounts[name] for name in accounts)
+
+    # Three products make twelve cells over Mark's four accounts.
+    p1, p2, p3 = (ProductFactory(name=name) for name in ("Core", "Cloud", "Care"))
+    for account in (acme, crane, edge):
+        RevenueLine.objects.create(
+            account=account, product=p1, quarter_start=q3.start, amount=Decimal(500)
+        )
+
+    # Scores: an older run in q2 and the current one today.
+    old = _run(q2.start + timedelta(days=3), current=False)
+    _score(old, acme, "expand", "B", 70)
+    _score(old, bolt, "expand", "C", 70)
+    _score(old, crane, "maintain", "B", 30)
+    current = _run(today, current=True)
+    _score(current, acme, "grow", "A", 80, performance=70)
+    _score(current, bolt, "expand", "C", 75, performance=20)
+    _score(current, crane, "maintain", "B", 30, performance=80, revenue="-1250.50")
+    _score(current, edge, "grow", "A", 90)
+
+    # People: Finance is the one role every account is expected to have.
+    SectorRoleDefault.objects.all().delete()
+    finance = BuyingRoleFactory(key="finance", name="Finance")
+    SectorRoleDefault.objects.create(sector="", role=finance)
+    ally = StakeholderFactory(
+        account=acme, sentiment=2, influence=5, owner=rita, first_name="Alma"
+    )
+    ally.roles.add(finance)
+    StakeholderFactory(account=acme, sentiment=-2, influence=4, owner=None)
+    StakeholderFactory(account=crane, sentiment=1, influence=3, owner=ray)
+    StakeholderFactory(
+        account=crane, sentiment=-2, influence=5, status=Stakeholder.Status.LEFT
+    )
+    StakeholderFactory(account=edge, sentiment=-2, influence=5, owner=None)
+    ActivityFactory(account=acme, occurred_at=timezone.now() - timedelta(days=10))
+    ally.activities.add(acme.stakeholder_activities.get())
+    for days in (1, 2, 3, 4, 5):
+        ActivityFactory(
+            account=crane, occurred_at=timezone.now() - timedelta(days=days)
+        )
+    ActivityFactory(account=crane, occurred_at=timezone.now() - timedelta(days=200))
+    for _ in range(9):
+        ActivityFactory(account=edge, occurred_at=timezone.now())
+
+    # Acme's plan: a won cell last quarter, a pursuit claimed ahead, a force.
+    plans = {}
+    plans["Acme"] = plan = plan_create(user=rita, account=acme, summary="Grow")
+    strategy_create(user=rita, plan=plan, values={"title": "Go east"})
+    won = _pursuit(rita, plan, p2, "Cloud for Acme")
+    Pursuit.objects.filter(pk=won.pk).update(
+        created_at=_moment(q2.start + timedelta(days=5))
+    )
+    _close(won, "won", q1.start + timedelta(days=10))
+    ahead = _pursuit(rita, plan, p3, "Care for Acme")
+    last_stage = ahead.stages.order_by("-order").first()
+    Pursuit.objects.filter(pk=ahead.pk).update(current_stage=last_stage)
+    GateOverride.objects.create(
+        pursuit=ahead,
+        from_stage=ahead.stages.get(order=1),
+        to_stage=last_stage,
+        reason="The CFO is on leave.",
+        overridden_by=manager,
+    )
+    action_create(
+        user=rita, plan=plan, values={"title": "Call", "due_on": today + timedelta(1)}
+    )
+    force = external_force_create(
+        user=rita, plan=plan, values={"title": "New regulation", "kind": "regulation"}
+    )
+    force.pursuits.add(ahead)
+    resolved = external_force_create(
+        user=rita, plan=plan, values={"title": "Merger", "status": "resolved"}
+    )
+    resolved.pursuits.add(ahead)
+    ManagerReview.objects.create(
+        plan=plan, reviewed_on=today, reviewer=manager, coaching_points="Go."
+    )
+
+    # Crane's plan: lost and no decision this quarter, an overdue action, and
+    # nothing changed for sixty days.
+    plans["Crane"] = plan = plan_create(user=rita, account=crane)
+    lost = _pursuit(rita, plan, p1, "Core renewal")
+    _close(lost, "lost", today)
+    stalled = _pursuit(rita, plan, p2, "Cloud for Crane")
+    _close(stalled, "no_decision", today)
+    action_create(
+        user=ray,
+        plan=plan,
+        values={"title": "Send terms", "due_on": today - timedelta(1)},
+    )
+    closed_force = external_force_create(
+        user=ray, plan=plan, values={"title": "Budget freeze"}
+    )
+    closed_force.pursuits.add(lost)
+    long_ago = timezone.now() - timedelta(days=60)
+    Plan.objects.filter(pk=plan.pk).update(updated_at=long_ago)
+    ChangeRecord.objects.filter(account=crane).update(changed_at=long_ago)
+    Pursuit.objects.filter(plan=plan).update(
+        updated_at=timezone.now() - timedelta(days=100)
+    )
+
+    # Edge, outside Mark's teams, has everything that would count.
+    plans["Edge"] = plan = plan_create(user=otto, account=edge)
+    edge_won = _pursuit(otto, plan, p3, "Care for Edge")
+    _close(edge_won, "won", today)
+    action_create(
+        user=otto, plan=plan, values={"title": "Late", "due_on": today - timedelta(9)}
+    )
+    return Team(manager, rita, ray, otto, accounts, plans, quarters)
+
+
+@pytest.fixture
+def team_data(db: None) -> Team:
+    return build_team()
+
+
+def _names(dashboard: object, key: str) -> set[str]:
+    return {row.name for row in dashboard_figure_rows(dashboard=dashboard, key=key)}  # type: ignore[arg-type]
+
+
+def _key(name: str, quarter: FiscalQuarter) -> str:
+    return f"{name}.{quarter.slug}"
+
+
+EVERYONE = {"Acme", "Bolt", "Crane", "Dune"}
+
+
+def test_every_figure_equals_the_hand_count(team_data: Team) -> None:
+    # given
+    q3, q2, q1, q0 = team_data.quarters
+
+    # when
+    dashboard = dashboard_for_user(user=team_data.manager)
+
+    # then: (count, accounts behind it) for every figure, counted by hand
+    expected = {
+        "accounts": (4, EVERYONE),
+        "quadrant.grow": (1, {"Acme"}),
+        "quadrant.expand": (1, {"Bolt"}),
+        "quadrant.maintain": (1, {"Crane"}),
+        "quadrant.monitor": (0, set()),
+        "quadrant.unscored": (1, {"Dune"}),
+        "quadrant.moved": (1, {"Acme"}),
+        _key("whitespace.open", q3): (12, EVERYONE),
+        _key("whitespace.open", q2): (10, EVERYONE),
+        _key("whitespace.open", q1): (10, EVERYONE),
+        _key("whitespace.open", q0): (9, EVERYONE),
+        _key("whitespace.pursued", q3): (0, set()),
+        _key("whitespace.pursued", q2): (1, {"Acme"}),
+        _key("whitespace.pursued", q1): (1, {"Acme"}),
+        _key("whitespace.pursued", q0): (2, {"Acme", "Crane"}),
+        _key("whitespace.won", q3): (0, set()),
+        _key("whitespace.won", q2): (0, set()),
+        _key("whitespace.won", q1): (1, {"Acme"}),
+        _key("whitespace.won", q0): (0, set()),
+        "coverage.missing_role": (3, {"Bolt", "Crane", "Dune"}),
+        "coverage.unowned": (1, {"Acme"}),
+        "coverage.stale": (1, {"Crane"}),
+        "coverage.important": (2, {"Acme"}),
+        "sentiment.2": (1, {"Acme"}),
+        "sentiment.1": (1, {"Crane"}),
+        "sentiment.0": (0, set()),
+        "sentiment.-1": (0, set()),
+        "sentiment.-2": (1, {"Acme"}),
+        "execution.ahead": (1, {"Acme"}),
+        "execution.overridden": (1, {"Acme"}),
+        "execution.overdue": (1, {"Crane"}),
+        "execution.untouched": (1, {"Crane"}),
+        "execution.forces": (1, {"Acme"}),
+        "execution.no_plan": (2, {"Bolt", "Dune"}),
+        _key("outcome.won", q3): (0, set()),
+        _key("outcome.won", q2): (0, set()),
+        _key("outcome.won", q1): (1, {"Acme"}),
+        _key("outcome.won", q0): (0, set()),
+        _key("outcome.lost", q1): (0, set()),
+        _key("outcome.lost", q0): (1, {"Crane"}),
+        _key("outcome.no_decision", q0): (1, {"Crane"}),
+        "effort.waiting": (1, {"Bolt"}),
+        "effort.tapped": (1, {"Crane"}),
+        "plans.incomplete": (1, {"Crane"}),
+    }
+    actual = {
+        key: (dashboard.figures[key].count, _names(dashboard, key)) for key in expected
+    }
+    assert actual == expected
+    every_key = set(dashboard.figures)
+    untested = {
+        key
+        for key in every_key - set(expected)
+        if not key.startswith(("outcome.lost", "outcome.no_decision"))
+    }
+    assert untested == set()
+
+
+def test_it_computes_rates_paths_effort_and_completeness(team_data: Team) -> None:
+    q3, q2, q1, q0 = team_data.quarters
+
+    dashboard = dashboard_for_user(user=team_data.manager)
+
+    rates = {item["quarter"]: item["rates"] for item in dashboard.quarter_rows}
+    assert rates[q1] == {"won": 100, "lost": 0, "no_decision": 0}
+    assert rates[q0] == {"won": 0, "lost": 50, "no_decision": 50}
+    assert rates[q2] == {"won": None, "lost": None, "no_decision": None}
+    acme = dashboard.rows[team_data.accounts["Acme"].pk]
+    assert [point.quadrant if point else None for point in acme.path] == [
+        None,
+        "expand",
+        None,
+        "grow",
+    ]
+    # Touches in 90 days: Acme 1, Bolt 0, Crane 5 (the 200-day-old one is out).
+    assert dashboard.effort_median == 1
+    assert [row.name for row in dashboard.effort_rows] == ["Acme", "Bolt", "Crane"]
+    # Acme: six of seven sections fresh, alignment missing; Crane: pursuits
+    # stale, open actions and people fresh, the rest missing.
+    assert [(row.name, row.completeness.percent) for row in dashboard.ranked_plans] == [
+        ("Crane", 36),
+        ("Acme", 86),
+    ]
+    crane = dashboard.rows[team_data.accounts["Crane"].pk].completeness
+    assert {section.name: section.state for section in crane.sections} == {
+        "Summary": "missing",
+        "Strategies": "missing",
+        "Solution alignment": "missing",
+        "Pursuits": "stale",
+        "Open actions": "fresh",
+        "People": "fresh",
+        "Manager review": "missing",
+    }
+    assert plan_completeness_for(plan=team_data.plans["Crane"]).percent == 36
+
+
+def test_filters_narrow_every_figure(team_data: Team) -> None:
+    ray = team_data.ray
+
+    def accounts(**filters: object) -> set[str]:
+        dashboard = dashboard_for_user(
+            user=team_data.manager, filters=DashboardFilters(**filters)
+        )
+        return _names(dashboard, "accounts")
+
+    assert accounts(rep=ray.pk) == {"Bolt", "Crane", "Dune"}
+    assert accounts(region="North") == {"Bolt", "Crane", "Dune"}
+    assert accounts(region="Central") == {"Acme", "Crane"}
+    assert accounts(quadrant="grow") == {"Acme"}
+    assert accounts(tier="C") == {"Bolt"}
+    assert accounts(rep=ray.pk, tier="B") == {"Crane"}
+
+    by_rep = dashboard_for_user(
+        user=team_data.manager, filters=DashboardFilters(rep=ray.pk)
+    )
+    assert _names(by_rep, "execution.overdue") == {"Crane"}
+    assert _names(by_rep, "execution.ahead") == set()
+    assert by_rep.figures["coverage.missing_role"].count == 3
+
+
+def test_the_untouched_threshold_is_configurable(team_data: Team) -> None:
+    ninety = dashboard_for_user(
+        user=team_data.manager, filters=DashboardFilters(stale_days=90)
+    )
+
+    assert ninety.figures["execution.untouched"].count == 0
+
+
+def test_a_manager_sees_only_the_teams_accounts_in_every_figure(
+    team_data: Team,
+) -> None:
+    edge = team_data.accounts["Edge"].pk
+
+    dashboard = dashboard_for_user(user=team_data.manager)
+
+    leaking = [
+        key for key, figure in dashboard.figures.items() if edge in figure.account_ids
+    ]
+    assert leaking == []
+    assert edge not in dashboard.rows
+
+
+def test_a_rep_sees_their_own_accounts_and_an_executive_all(team_data: Team) -> None:
+    rep = dashboard_for_user(user=team_data.rita)
+    executive = dashboard_for_user(user=UserFactory(role=User.Role.EXECUTIVE))
+
+    assert _names(rep, "accounts") == {"Acme", "Crane"}
+    assert _names(executive, "accounts") == EVERYONE | {"Edge"}
+    q0 = team_data.quarters[-1]
+    assert _names(executive, _key("outcome.won", q0)) == {"Edge"}
+
+
+def test_the_drill_down_page_lists_exactly_the_accounts_behind_a_figure(
+    client: object, team_data: Team
+) -> None:
+    client.force_login(team_data.manager)  # type: ignore[attr-defined]
+
+    response = client.get(  # type: ignore[attr-defined]
+        reverse("plans:dashboard_accounts"), {"figure": "execution.no_plan"}
+    )
+
+    assert response.status_code == 200
+    listed = {row.name for row in response.context["rows"]}
+    assert listed == {"Bolt", "Dune"}
+    body = response.content.decode()
+    assert "Accounts without an open plan" in body
+    assert "Acme" not in body and "Edge" not in body
+
+
+def test_the_drill_down_keeps_the_filters_and_refuses_unknown_figures(
+    client: object, team_data: Team
+) -> None:
+    client.force_login(team_data.manager)  # type: ignore[attr-defined]
+    url = reverse("plans:dashboard_accounts")
+
+    filtered = client.get(url, {"figure": "accounts", "rep": team_data.rita.pk})  # type: ignore[attr-defined]
+    unknown = client.get(url, {"figure": "nothing.here"})  # type: ignore[attr-defined]
+
+    assert {row.name for row in filtered.context["rows"]} == {"Acme", "Crane"}
+    assert unknown.status_code == 404
+
+
+def test_the_dashboard_page_links_every_figure(client: object, team_data: Team) -> None:
+    client.force_login(team_data.manager)  # type: ignore[attr-defined]
+
+    response = client.get(reverse("plans:dashboard"))  # type: ignore[attr-defined]
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    shown = response.context["dashboard"].figures
+    for key in shown:
+        assert f'data-figure="{key}"' in body, key
+    assert "Edge" not in body
+
+
+def _grow(count: int, manager: User, rep: User, tag: str) -> None:
+    """Add `count` accounts with a plan, people, pursuits and actions each."""
+    today = timezone.localdate()
+    product = ProductFactory(name="Core")
+    template = _template()
+    run = ScoreRun.objects.get(is_current=True)
+    for index in range(count):
+        account = AccountFactory(name=f"{tag} {index}")
+        account.team_members.add(rep)
+        _score(run, account, "monitor", "C", 20)
+        plan = plan_create(user=rep, account=account)
+        pursuit_create(
+            user=rep,
+            plan=plan,
+            template=template,
+            values={"name": "Deal", "product": product, "amount": 10},
+        )
+        action_create(
+            user=rep, plan=plan, values={"title": "Do", "due_on": today - timedelta(1)}
+        )
+        external_force_create(user=rep, plan=plan, values={"title": "Freeze"})
+        person = StakeholderFactory(account=account, owner=rep, influence=5)
+        ActivityFactory(account=account, occurred_at=timezone.now()).stakeholders.add(
+            person
+        )
+        ManagerReview.objects.create(
+            plan=plan, reviewed_on=today, reviewer=manager, coaching_points="Ok"
+        )
+
+
+def _queries(user: User) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        dashboard_for_user(user=user)
+    return len(captured.captured_queries)
+
+
+def test_the_figures_take_the_same_number_of_queries_at_two_sizes(
+    team_data: Team,
+) -> None:
+    # given: warm caches (content types), then two portfolio sizes
+    _queries(team_data.manager)
+    _grow(2, team_data.manager, team_data.rita, "Small")
+    small = _queries(team_data.manager)
+
+    # when
+    _grow(12, team_data.manager, team_data.ray, "Large")
+    large = _queries(team_data.manager)
+
+    # then
+    assert small == large
+    assert large <= 30
+    assert Action.objects.count() > 14 and ExternalForce.objects.count() > 14
