@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plans import views
+from plans import review_urls, views
 
 app_name = "plans"
 
@@ -22,3 +22,6 @@ urlpatterns = [
     ),
     path("<int:pk>/reviews/", views.manager_review_view, name="reviews"),
 ]
+
+# Scorecards, executive reviews, snapshots and customer links.
+urlpatterns += review_urls.urlpatterns
