@@ -243,6 +243,19 @@ def wizard_check(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("accounts:wizard_report", pk=pk)
 
+    if wizard.mapped_import_is_large(mapped=mapped):
+        # A full check of a large upload would hold the request for minutes;
+        # the background run checks as it goes instead.
+        return render(
+            request,
+            "accounts/wizard_check.html",
+            {
+                "mapped": mapped,
+                "large": True,
+                "large_size": sum(f["size"] for f in mapped.files),
+            },
+        )
+
     outcome = wizard.mapped_import_check(mapped=mapped)
     return render(
         request,

@@ -84,7 +84,8 @@ from accounts.recognise import (
     mapping_save_form,
 )
 from accounts.signals import import_finished
-from accounts.tabular import Table, table_read
+from accounts.streaming import table_chunks
+from accounts.tabular import Table
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,10 @@ RATE = "rate"
 
 REPORTING_CURRENCY = "USD"
 PREVIEW_ROWS = 5
+PREVIEW_READ_ROWS = 1000
+# Above this many bytes the check before writing is not run in the request:
+# the import checks as it goes, in the background.
+INLINE_CHECK_MAX_BYTES = 5 * 1024 * 1024
 UNSPECIFIED_PRODUCT = "Unspecified"
 CREATE_BATCH = 2000
 
@@ -232,14 +237,18 @@ class FilePreview:
     mapping: dict[str, tuple[str, str]]
     source: str
     signature: str
+    path: Path = Path()
+    size: int = 0
+    # False when the file has more rows than the preview read.
+    complete: bool = True
 
     @property
     def head(self) -> list[list[str]]:
         return self.table.frame.head(PREVIEW_ROWS).values.tolist()
 
     @property
-    def row_count(self) -> int:
-        return len(self.table.frame)
+    def row_count(self) -> int | None:
+        return len(self.table.frame) if self.complete else None
 
 
 def mapped_import_create(
@@ -284,14 +293,24 @@ def mapped_import_create_from_paths(
 
 
 def mapped_import_files_read(*, mapped: MappedImport) -> list[FilePreview]:
-    """Read every file of the job and propose (or reuse) a mapping for it."""
+    """Read the head of every file and propose (or reuse) a mapping for it.
+
+    Only the first PREVIEW_READ_ROWS rows are read, so a preview of a file
+    of a million rows returns at once; the run reads the rest in chunks.
+    """
     previews = []
     for stored in mapped.files:
-        content = Path(stored["path"]).read_bytes()
-        table = table_read(content=content, file=stored["name"])
-        previews.append(
-            _preview(table=table, chosen=mapped.mapping.get(stored["name"]))
+        chunks = table_chunks(
+            path=Path(stored["path"]), file=stored["name"], rows=PREVIEW_READ_ROWS
         )
+        table = next(chunks)
+        complete = next(chunks, None) is None
+        chunks.close()
+        preview = _preview(table=table, chosen=mapped.mapping.get(stored["name"]))
+        preview.path = Path(stored["path"])
+        preview.size = int(stored.get("size", 0))
+        preview.complete = complete
+        previews.append(preview)
     return previews
 
 
@@ -539,39 +558,150 @@ def _currency_parse(
     return ParsedColumn(values=parsed, issues=issues)
 
 
-def _rows_type(
+@dataclass
+class FilePlan:
+    """One file's mapping and the whole-column answers it is typed with."""
+
+    preview: FilePreview
+    entity: str
+    mapping: dict[str, tuple[str, str]]
+    answers: dict[str, str]
+
+
+_DECIDED = _MONEY | _WHOLE | _SIGNED_WHOLE | _NUMBERS | _DATES
+
+
+def _plan(
     *, preview: FilePreview, answers: Mapping[str, str], outcome: Outcome
-) -> FileRows | None:
-    table = preview.table
-    outcome.issues.extend(table.notes)
-    mapping = {c: t for c, t in preview.mapping.items() if t[1] != EXTRA}
+) -> FilePlan | None:
     problems = mapping_problems(mapping=preview.mapping)
     if problems:
         outcome.problems.extend(f"{preview.name}: {problem}" for problem in problems)
         return None
-    entity = next(iter(mapping.values()))[0]
+    mapping = {c: t for c, t in preview.mapping.items() if t[1] != EXTRA}
+    entity = next(iter(preview.mapping.values()))[0]
+    return FilePlan(
+        preview=preview, entity=entity, mapping=mapping, answers=dict(answers)
+    )
 
-    rows = FileRows(file=preview.name, entity=entity, lines=table.lines, values={})
-    for column, (_, name) in mapping.items():
+
+def _option(decision: str) -> str | None:
+    """Return the answer a column's decision amounts to, if any."""
+    for option in (DAY_FIRST, MONTH_FIRST):
+        if decision.startswith(option):
+            return option
+    if decision.startswith("decimal point"):
+        return "."
+    if decision.startswith("decimal comma"):
+        return ","
+    return None
+
+
+def _decide(*, plan: FilePlan, outcome: Outcome) -> None:
+    """Decide date order and decimal separator from every chunk of a column.
+
+    Each chunk votes as accounts.parsing would for a whole column; the
+    column is decided when the chunks that decide agree, and asks when they
+    disagree or none decides. The user's answers always win.
+    """
+    columns = [
+        (column, name)
+        for column, (_, name) in plan.mapping.items()
+        if name in _DECIDED and column not in plan.answers
+    ]
+    if not columns:
+        return
+    decided: dict[str, dict[str, str]] = {column: {} for column, _ in columns}
+    asked: dict[str, Question] = {}
+    for table in table_chunks(path=plan.preview.path, file=plan.preview.name):
+        for column, name in columns:
+            parsed = _column_parse(
+                name=name,
+                values=table.frame[column].tolist(),
+                lines=table.lines,
+                file=plan.preview.name,
+                column=column,
+                answer=None,
+            )
+            if parsed.question is not None:
+                asked.setdefault(column, parsed.question)
+                if not _undecided(parsed.question):
+                    # This chunk proves both readings: no other chunk can
+                    # settle the column.
+                    decided[column]["?"] = parsed.question.message
+            option = _option(parsed.decision)
+            if option is not None:
+                decided[column].setdefault(option, parsed.decision)
+            elif parsed.decision:
+                decided[column].setdefault("", parsed.decision)
+
+    for column, _ in columns:
+        found = decided[column]
+        note = found.pop("", "")
+        if "?" in found:
+            outcome.questions.append((plan.preview.name, asked[column]))
+            continue
+        if len(found) > 1:
+            first, second = list(found.items())[:2]
+            question = asked.get(column)
+            outcome.questions.append(
+                (
+                    plan.preview.name,
+                    Question(
+                        column=column,
+                        kind=question.kind if question else "",
+                        message=(
+                            f"{column!r} reads as {first[1]} in one part of the "
+                            f"file and as {second[1]} in another; which does "
+                            "this column use?"
+                        ),
+                        options=[first[0], second[0]],
+                        examples=[],
+                    ),
+                )
+            )
+            continue
+        if found:
+            option, decision = next(iter(found.items()))
+            plan.answers[column] = option
+            if note and note not in decision:
+                decision = f"{decision}, {note}"
+            outcome.decisions.append((plan.preview.name, column, decision))
+        elif column in asked:
+            outcome.questions.append((plan.preview.name, asked[column]))
+        elif note:
+            outcome.decisions.append((plan.preview.name, column, note))
+
+
+def _undecided(question: Question) -> bool:
+    # accounts.parsing asks when no value decides, or when values prove both
+    # readings; only the first can be settled by the column's other chunks.
+    return question.message.startswith("No date in") or (
+        "could be a thousands separator" in question.message
+    )
+
+
+def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
+    """Type one chunk of a file with the column answers already decided."""
+    found = list(table.notes)
+    rows = FileRows(
+        file=plan.preview.name, entity=plan.entity, lines=table.lines, values={}
+    )
+    for column, (_, name) in plan.mapping.items():
         parsed = _column_parse(
             name=name,
             values=table.frame[column].tolist(),
             lines=table.lines,
-            file=preview.name,
+            file=plan.preview.name,
             column=column,
-            answer=answers.get(column),
+            answer=plan.answers.get(column),
         )
         if parsed.question is not None:
-            outcome.questions.append((preview.name, parsed.question))
-        if parsed.decision:
-            outcome.decisions.append((preview.name, column, parsed.decision))
-        outcome.issues.extend(parsed.issues)
+            outcome.questions.append((plan.preview.name, parsed.question))
+        found.extend(parsed.issues)
         rows.values[name] = parsed.values
-    rows.rejected = {
-        issue.line
-        for issue in outcome.issues
-        if issue.file == preview.name and issue.action == REJECTED
-    }
+    rows.rejected = {issue.line for issue in found if issue.action == REJECTED}
+    outcome.issues.extend(found)
     return rows
 
 
@@ -704,6 +834,16 @@ def _finish(job: ImportJob, status: str, report: Progress, message: str) -> None
     job.save()
 
 
+WRITE_ORDER = (
+    (RATE, 15, "currency rates"),
+    (PRODUCT, 20, "products"),
+    (ACCOUNT, 30, "accounts"),
+    (OPPORTUNITY, 50, "opportunities"),
+    (REVENUE, 70, "revenue lines"),
+    (SUPPORT, 85, "support signals"),
+)
+
+
 def _execute(
     *,
     mapped: MappedImport,
@@ -715,33 +855,47 @@ def _execute(
         if report is not None:
             report(percent, message)
 
-    previews = mapped_import_files_read(mapped=mapped)
-    step(10, "Typing the columns")
-    by_entity: dict[str, list[FileRows]] = defaultdict(list)
-    for preview in previews:
-        rows = _rows_type(
+    plans: list[FilePlan] = []
+    for preview in mapped_import_files_read(mapped=mapped):
+        plan = _plan(
             preview=preview,
             answers=mapped.answers.get(preview.name, {}),
             outcome=outcome,
         )
-        if rows is not None:
-            by_entity[rows.entity].append(rows)
-    if outcome.problems or outcome.questions:
+        if plan is not None:
+            plans.append(plan)
+    if outcome.problems:
+        return
+    step(5, "Deciding date orders and decimal separators")
+    for plan in plans:
+        _decide(plan=plan, outcome=outcome)
+    if outcome.questions:
         return
 
     writer = _Writer(job=job, outcome=outcome, merges=mapped.merges)
-    step(20, "Writing currency rates and products")
-    writer.rates(by_entity[RATE])
-    writer.products(by_entity[PRODUCT])
-    step(35, "Writing accounts")
-    writer.accounts(by_entity[ACCOUNT])
-    step(55, "Writing opportunities")
-    writer.opportunities(by_entity[OPPORTUNITY])
-    step(75, "Writing revenue lines")
-    writer.revenue(by_entity[REVENUE])
-    step(90, "Writing support signals")
-    writer.support(by_entity[SUPPORT])
+    write = {
+        RATE: writer.rates,
+        PRODUCT: writer.products,
+        ACCOUNT: writer.accounts,
+        OPPORTUNITY: writer.opportunities,
+        REVENUE: writer.revenue,
+        SUPPORT: writer.support,
+    }
+    for entity, percent, label in WRITE_ORDER:
+        done = 0
+        for plan in (plan for plan in plans if plan.entity == entity):
+            for table in table_chunks(path=plan.preview.path, file=plan.preview.name):
+                step(percent, f"Writing {label}: {done:,} rows so far")
+                rows = _rows_type(plan=plan, table=table, outcome=outcome)
+                write[entity]([rows])
+                done += len(table.lines)
+        writer.flush(entity)
     outcome.issues.sort(key=lambda issue: (issue.file, issue.line))
+
+
+def mapped_import_is_large(*, mapped: MappedImport) -> bool:
+    """Return True when the check before writing would take too long inline."""
+    return sum(int(f.get("size", 0)) for f in mapped.files) > INLINE_CHECK_MAX_BYTES
 
 
 # Writing, with every change recorded for undo
@@ -781,6 +935,19 @@ class _Writer:
         self.outcome = outcome
         self.merges = dict(merges)
         self.rates_cache: dict[str, tuple[Decimal, date] | None] = {}
+        # Revenue is summed over every chunk of a file, then written once.
+        self.won: dict[tuple[int, int, date], set[str]] = defaultdict(set)
+        self.revenue_sums: dict[tuple[int, str, date], Decimal] = defaultdict(Decimal)
+        self.revenue_currencies: dict[tuple[int, str, date], set[str]] = defaultdict(
+            set
+        )
+
+    def flush(self, entity: str) -> None:
+        """Write what an entity's rows add up to, once all were read."""
+        if entity == OPPORTUNITY:
+            self._won_revenue(self.won)
+        elif entity == REVENUE:
+            self._revenue_flush()
 
     # Shared
 
@@ -1293,7 +1460,6 @@ class _Writer:
             )
         }
         creates, updates = [], []
-        won: dict[tuple[int, int, date], set[str]] = defaultdict(set)
         for _, _, values, currency in prepared:
             values["product_id"] = product_ids[values.pop("product")]
             if values["stage"] == Opportunity.Stage.WON and values["closed_on"]:
@@ -1302,7 +1468,7 @@ class _Writer:
                     values["product_id"],
                     _quarter_start(values["closed_on"]),
                 )
-                won[key].add(currency or REPORTING_CURRENCY)
+                self.won[key].add(currency or REPORTING_CURRENCY)
             target = existing.get(values["external_id"])
             if target is None:
                 creates.append({k: v for k, v in values.items()})
@@ -1314,7 +1480,6 @@ class _Writer:
         self._apply(
             entity=OPPORTUNITY, model=Opportunity, creates=creates, updates=updates
         )
-        self._won_revenue(won)
 
     def _won_revenue(self, won: dict[tuple[int, int, date], set[str]]) -> None:
         """Set each touched quarter's revenue line to its won deals' sum."""
@@ -1378,8 +1543,7 @@ class _Writer:
         if not files:
             return
         resolve = self.account_resolver()
-        sums: dict[tuple[int, str, date], Decimal] = defaultdict(Decimal)
-        currencies: dict[tuple[int, str, date], set[str]] = defaultdict(set)
+        sums, currencies = self.revenue_sums, self.revenue_currencies
         for rows in files:
             for line, row in rows.rows():
                 account = resolve(row)
@@ -1406,6 +1570,11 @@ class _Writer:
                 currencies[key].add(
                     amount.currency or row.get("currency") or REPORTING_CURRENCY
                 )
+
+    def _revenue_flush(self) -> None:
+        sums, currencies = self.revenue_sums, self.revenue_currencies
+        if not sums:
+            return
         product_ids = self.product_ids({key[1] for key in sums})
         lines = {}
         for key, total in sums.items():

@@ -1,0 +1,234 @@
+"""Read a stored CSV or XLSX file in chunks of rows, in bounded memory.
+
+`table_chunks` yields accounts.tabular Tables of at most `rows` data rows
+each, read as `table_read` reads a whole file (same encodings, delimiters,
+line numbers, header repairs, blank rows and Salesforce report footers), so
+a file of a million rows never sits whole in memory. A small file comes back
+as one chunk equal to `table_read`'s Table.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from accounts.importing import ImportFileError
+from accounts.tabular import (
+    _OLE_MAGIC,
+    _TOTALS,
+    _ZIP_MAGIC,
+    DELIMITERS,
+    Table,
+    _table_build,
+    cell_text,
+    delimiter_sniff,
+)
+
+CHUNK_ROWS = 50_000
+HEAD_BYTES = 64 * 1024
+BLOCK_BYTES = 1024 * 1024
+
+
+def encoding_detect(*, path: Path, file: str) -> str:
+    """Return the file's encoding, decided from all of it, like text_decode.
+
+    The file is decoded block by block as strict UTF-8; one invalid byte
+    anywhere makes it Windows-1252, which decodes every byte.
+    """
+    with path.open("rb") as stream:
+        head = stream.read(4)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return "utf-16"
+        stream.seek(0)
+        if b"\x00" in stream.read(4096):
+            raise ImportFileError(file, "this is not a CSV text file")
+        stream.seek(0)
+        bom = head.startswith(b"\xef\xbb\xbf")
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while block := stream.read(BLOCK_BYTES):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            if bom:
+                raise ImportFileError(
+                    file, "the file starts with a UTF-8 mark but is not UTF-8"
+                ) from None
+        else:
+            return "utf-8-sig" if bom else "utf-8"
+
+        stream.seek(0)
+        offset = 0
+        while block := stream.read(BLOCK_BYTES):
+            try:
+                block.decode("cp1252")
+            except UnicodeDecodeError as error:
+                position = offset + error.start
+                raise ImportFileError(
+                    file,
+                    f"byte {position} (0x{block[error.start]:02X}) is neither "
+                    "UTF-8 nor Windows-1252; save the file as UTF-8 CSV and "
+                    "upload it again",
+                ) from error
+            offset += len(block)
+    return "cp1252"
+
+
+def table_chunks(*, path: Path, file: str, rows: int | None = None) -> Iterator[Table]:
+    """Yield the file's rows as Tables of about `rows` rows, in order.
+
+    A chunk may run a little past `rows` so that it ends on a row with data.
+    """
+    rows = rows or CHUNK_ROWS
+    with path.open("rb") as stream:
+        head = stream.read(HEAD_BYTES)
+    if not head.strip():
+        raise ImportFileError(file, "the file is empty")
+    if head.startswith(_ZIP_MAGIC):
+        yield from _xlsx_chunks(path=path, file=file, rows=rows)
+        return
+    if head.startswith(_OLE_MAGIC):
+        raise ImportFileError(
+            file,
+            "this is an old Excel .xls workbook; save it as .xlsx or CSV and "
+            "upload that",
+        )
+    yield from _csv_chunks(path=path, file=file, rows=rows)
+
+
+def _csv_chunks(*, path: Path, file: str, rows: int) -> Iterator[Table]:
+    encoding = encoding_detect(path=path, file=file)
+    with path.open("r", encoding=encoding, newline="") as text:
+        head = text.read(HEAD_BYTES)
+        text.seek(0)
+        hint = re.match(r'"?sep=(.)"?(\r\n|\r|\n)', head)
+        if hint and hint.group(1) in DELIMITERS:
+            delimiter = hint.group(1)
+            text.readline()
+        else:
+            delimiter = delimiter_sniff(text=head)
+        reader = csv.reader(text, delimiter=delimiter)
+        try:
+            records = _records(reader)
+            yield from _chunked(
+                records,
+                file=file,
+                rows=rows,
+                encoding=encoding,
+                delimiter=delimiter,
+                sheet=None,
+            )
+        except csv.Error as error:
+            raise ImportFileError(
+                file, f"line {reader.line_num} cannot be read as CSV ({error})"
+            ) from error
+
+
+def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    # A record's line is its place among the records, as a spreadsheet
+    # user counts it: a quoted line break does not start a new line.
+    yield from enumerate(reader, start=1)
+
+
+def _xlsx_chunks(*, path: Path, file: str, rows: int) -> Iterator[Table]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, OSError, ValueError) as error:
+        raise ImportFileError(
+            file, "this is a ZIP file but not a readable XLSX workbook"
+        ) from error
+    try:
+        sheet = workbook.sheetnames[0]
+        records = (
+            (number, [cell_text(value) for value in row])
+            for number, row in enumerate(
+                workbook[sheet].iter_rows(values_only=True), start=1
+            )
+        )
+        yield from _chunked(
+            records,
+            file=file,
+            rows=rows,
+            encoding="xlsx",
+            delimiter=None,
+            sheet=sheet,
+        )
+    finally:
+        workbook.close()
+
+
+def _chunked(
+    records: Iterator[tuple[int, list[str]]],
+    *,
+    file: str,
+    rows: int,
+    encoding: str,
+    delimiter: str | None,
+    sheet: str | None,
+) -> Iterator[Table]:
+    header: list[str] | None = None
+    for _, record in records:
+        if any(cell.strip() for cell in record):
+            header = record
+            break
+    if header is None:
+        raise ImportFileError(file, "the file is empty")
+
+    first = True
+    batch: list[tuple[int, list[str]]] = []
+
+    def build(part: list[tuple[int, list[str]]]) -> Table:
+        nonlocal first
+        table = _table_build(
+            file=file,
+            header=header,
+            rows=[cells for _, cells in part],
+            lines=[line for line, _ in part],
+            encoding=encoding,
+            delimiter=delimiter,
+            sheet=sheet,
+        )
+        if not first:
+            # Header repairs are reported once, with the first chunk.
+            table.notes = [note for note in table.notes if note.line != 1]
+        first = False
+        return table
+
+    for line, record in records:
+        batch.append((line, record))
+        if len(batch) >= 2 * rows:
+            cut = _cut(batch, rows)
+            if cut is not None:
+                yield build(batch[:cut])
+                batch = batch[cut:]
+    while len(batch) > rows:
+        cut = _cut(batch, rows)
+        if cut is None:
+            break
+        yield build(batch[:cut])
+        batch = batch[cut:]
+    yield build(batch)
+
+
+def _cut(batch: list[tuple[int, list[str]]], rows: int) -> int | None:
+    """Return where to end a chunk: on a row with data, with data after it.
+
+    A chunk never ends in blank or single-value rows, so a blank row inside
+    the file is not reported as trailing and a report footer is never split;
+    None means "read on": the rest of the batch may be the footer.
+    """
+    cut = rows
+    while cut < len(batch) and _sparse(batch[cut - 1][1]):
+        cut += 1
+    return cut if cut < len(batch) else None
+
+
+def _sparse(cells: list[str]) -> bool:
+    filled = [cell.strip() for cell in cells if cell.strip()]
+    return len(filled) <= 1 or bool(_TOTALS.match(filled[0]))
