@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from accounts.models import Account, User
 from accounts.selectors import account_can_edit
@@ -33,7 +34,7 @@ from plans.models import (
 )
 from plans.selectors import plan_current_for_account
 from plans.snapshots import Change, snapshot_capture, snapshot_diff
-from scoring.models import AccountScore
+from scoring.models import AccountScore, ScoringModel
 from stakeholders.models import Stakeholder
 
 TREND_QUARTERS = 4
@@ -139,6 +140,17 @@ def quadrant_path(*, account: Account, quarters: list[FiscalQuarter]) -> list[di
         assert score.run.as_of is not None
         quarter = fiscal_quarter_for(score.run.as_of)
         by_quarter[quarter.start] = score
+    # The current run stands for the quarter in progress, whatever data date
+    # it was computed as of: it is what the account looks like today.
+    today = fiscal_quarter_for(timezone.now())
+    if quarters and quarters[-1].start == today.start:
+        current = (
+            AccountScore.objects.filter(account=account, run__is_current=True)
+            .select_related("run")
+            .first()
+        )
+        if current is not None:
+            by_quarter[today.start] = current
     return [
         {
             "quarter": quarter.short_label,
@@ -152,8 +164,6 @@ def quadrant_path(*, account: Account, quarters: list[FiscalQuarter]) -> list[di
 
 
 def quadrant_thresholds() -> dict[str, float]:
-    from scoring.models import ScoringModel
-
     model = ScoringModel.objects.filter(is_active=True).first()
     if model is None:
         return {"performance": 50.0, "potential": 50.0}

@@ -6,7 +6,9 @@ captures alone, so a snapshot can be compared with another or with a fresh
 capture of the plan as it is now.
 """
 
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
@@ -17,6 +19,7 @@ from scoring.models import AccountScore
 from stakeholders.models import Stakeholder
 
 CAPTURE_VERSION = 1
+AMOUNT = re.compile(r"-?\d+\.\d{2}")
 
 # Section key, its heading, and the fields compared, each with its label.
 SECTIONS: list[tuple[str, str, list[tuple[str, str]]]] = [
@@ -213,14 +216,30 @@ class Change:
         return SECTION_TITLES.get(self.section, self.section)
 
     @property
+    def shown_old(self) -> str:
+        return _shown(self.old)
+
+    @property
+    def shown_new(self) -> str:
+        return _shown(self.new)
+
+    @property
     def text(self) -> str:
         if self.kind == "added":
             return f"{self.name} added"
         if self.kind == "removed":
             return f"{self.name} removed"
-        old = self.old if self.old not in ("", None) else "(none)"
-        new = self.new if self.new not in ("", None) else "(none)"
-        return f"{self.name}: {self.field} {old} → {new}"
+        return f"{self.name}: {self.field} {self.shown_old} → {self.shown_new}"
+
+
+def _shown(value: Any) -> str:
+    """Return a captured value for reading: amounts get thousands separators."""
+    if value in ("", None):
+        return "(none)"
+    if isinstance(value, str) and AMOUNT.fullmatch(value):
+        whole, cents = f"{Decimal(value):,.2f}".split(".")
+        return whole if cents == "00" else f"{whole}.{cents}"
+    return str(value)
 
 
 def snapshot_diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:

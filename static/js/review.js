@@ -36,13 +36,14 @@
     window.Plotly.newPlot(holder, [{
       x: points.map(function (p) { return p.performance; }),
       y: points.map(function (p) { return p.potential; }),
-      text: points.map(function (p) { return p.quarter; }),
+      text: points.map(function (p, i) { return i === 0 || i === points.length - 1 ? p.quarter : ""; }),
+      customdata: points.map(function (p) { return p.quarter; }),
       mode: "lines+markers+text",
       textposition: "top center",
       marker: { size: points.map(function (_, i) { return i === points.length - 1 ? 14 : 8; }),
         color: "#1565c0" },
       line: { color: "#1565c0" },
-      hovertemplate: "%{text}<br>performance %{x}<br>potential %{y}<extra></extra>"
+      hovertemplate: "%{customdata}<br>performance %{x}<br>potential %{y}<extra></extra>"
     }], {
       height: 320,
       margin: { l: 50, r: 10, t: 10, b: 45 },

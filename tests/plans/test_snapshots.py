@@ -102,6 +102,7 @@ def test_the_diff_between_two_snapshots_lists_exactly_the_changes_made(
             "yes",
         ),
     ]
+    assert changes[2].text == "Asia rollout: amount 50,000 → 80,000"
     assert new_strategy.pk is not None
 
 
