@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.db.models import Count, Max, Min, Prefetch
 from django.utils import timezone
 
@@ -612,7 +613,7 @@ class Dashboard:
         ]
 
 
-def _memberships(account_ids: list[int]) -> list[dict[str, Any]]:
+def _memberships(account_ids: list[int]) -> list[Mapping[str, Any]]:
     return list(
         AccountTeamMember.objects.filter(account_id__in=account_ids).values(
             "account_id",
@@ -625,7 +626,7 @@ def _memberships(account_ids: list[int]) -> list[dict[str, Any]]:
     )
 
 
-def _score_fact(score: dict[str, Any]) -> ScoreFact:
+def _score_fact(score: Mapping[str, Any]) -> ScoreFact:
     return ScoreFact(
         account_id=score["account_id"],
         performance=score["performance"],
@@ -717,7 +718,9 @@ def _current_plans(account_ids: list[int]) -> dict[int, Plan]:
     return plans
 
 
-def _latest_by_plan(model: type, plan_ids: list[int], **filters: Any) -> dict[int, Any]:
+def _latest_by_plan(
+    model: type[models.Model], plan_ids: list[int], **filters: Any
+) -> dict[int, Any]:
     return dict(
         model._default_manager.filter(plan_id__in=plan_ids, **filters)
         .values("plan_id")

@@ -105,11 +105,16 @@ def manager_review_create(
     return review
 
 
+class TeamMemberField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.display_name
+
+
 class ManagerReviewForm(forms.Form):
     """The review page's form; the attendee choices are the account team."""
 
     reviewed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    attendees = forms.ModelMultipleChoiceField(
+    attendees = TeamMemberField(
         queryset=User.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -126,8 +131,7 @@ class ManagerReviewForm(forms.Form):
     def __init__(self, *args: Any, plan: Plan, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["attendees"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
+        assert isinstance(field, TeamMemberField)
         field.queryset = plan.account.team_members.order_by(
             "last_name", "first_name", "username"
         )
-        field.label_from_instance = lambda user: user.display_name  # type: ignore[method-assign]

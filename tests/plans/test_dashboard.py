@@ -9,6 +9,7 @@ so the expectations hold whenever the suite runs.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 import pytest
 from django.db import connection
@@ -16,7 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Account, ChangeRecord, RevenueLine, User
+from accounts.models import Account, ChangeRecord, Product, RevenueLine, User
+from accounts.models import Team as AccountTeam
 from plans.calendar import FiscalQuarter, fiscal_quarter_current
 from plans.dashboard import (
     DashboardFilters,
@@ -41,7 +43,7 @@ from plans.services import (
     strategy_create,
 )
 from scoring.models import AccountScore, ScoreRun, ScoringModel
-from stakeholders.models import SectorRoleDefault, Stakeholder
+from stakeholders.models import BuyingRole, SectorRoleDefault, Stakeholder
 from tests.accounts.factories import (
     AccountFactory,
     ProductFactory,
@@ -54,6 +56,18 @@ from tests.stakeholders.factories import (
     BuyingRoleFactory,
     StakeholderFactory,
 )
+
+
+def _user(**values: object) -> User:
+    return cast(User, UserFactory(**values))
+
+
+def _account(name: str) -> Account:
+    return cast(Account, AccountFactory(name=name))
+
+
+def _person(**values: object) -> Stakeholder:
+    return cast(Stakeholder, StakeholderFactory(**values))
 
 
 def _moment(day: date) -> datetime:
@@ -137,22 +151,19 @@ def build_team() -> Team:
     quarters = [now_quarter.shifted(offset) for offset in (-3, -2, -1, 0)]
     q3, q2, q1, q0 = quarters
 
-    central = TeamFactory(name="Central", region="Central")
-    north = TeamFactory(name="North", region="North")
+    central = cast(AccountTeam, TeamFactory(name="Central", region="Central"))
+    north = cast(AccountTeam, TeamFactory(name="North", region="North"))
     west = TeamFactory(name="West", region="West")
-    manager = UserFactory(username="mark", role=User.Role.MANAGER, team=central)
+    manager = _user(username="mark", role=User.Role.MANAGER, team=central)
     central.manager = north.manager = manager
     central.save()
     north.save()
-    rita = UserFactory(
-        username="rita", first_name="Rita", last_name="Reyes", team=central
-    )
-    ray = UserFactory(username="ray", first_name="Ray", last_name="Ortiz", team=north)
-    otto = UserFactory(username="otto", first_name="Otto", last_name="West", team=west)
+    rita = _user(username="rita", first_name="Rita", last_name="Reyes", team=central)
+    ray = _user(username="ray", first_name="Ray", last_name="Ortiz", team=north)
+    otto = _user(username="otto", first_name="Otto", last_name="West", team=west)
 
     accounts = {
-        name: AccountFactory(name=name)
-        for name in ("Acme", "Bolt", "Crane", "Dune", "Edge")
+        name: _account(name) for name in ("Acme", "Bolt", "Crane", "Dune", "Edge")
     }
     accounts["Acme"].team_members.add(rita)
     accounts["Bolt"].team_members.add(ray)
@@ -162,7 +173,9 @@ def build_team() -> Team:
     acme, bolt, crane, dune, edge = (accounts[name] for name in accounts)
 
     # Three products make twelve cells over Mark's four accounts.
-    p1, p2, p3 = (ProductFactory(name=name) for name in ("Core", "Cloud", "Care"))
+    p1, p2, p3 = (
+        cast(Product, ProductFactory(name=name)) for name in ("Core", "Cloud", "Care")
+    )
     for account in (acme, crane, edge):
         RevenueLine.objects.create(
             account=account, product=p1, quarter_start=q3.start, amount=Decimal(500)
@@ -181,9 +194,9 @@ def build_team() -> Team:
 
     # People: Finance is the one role every account is expected to have.
     SectorRoleDefault.objects.all().delete()
-    finance = BuyingRoleFactory(key="finance", name="Finance")
+    finance = cast(BuyingRole, BuyingRoleFactory(key="finance", name="Finance"))
     SectorRoleDefault.objects.create(sector="", role=finance)
-    ally = StakeholderFactory(
+    ally = _person(
         account=acme, sentiment=2, influence=5, owner=rita, first_name="Alma"
     )
     ally.roles.add(finance)
@@ -213,7 +226,7 @@ def build_team() -> Team:
     )
     _close(won, "won", q1.start + timedelta(days=10))
     ahead = _pursuit(rita, plan, p3, "Care for Acme")
-    last_stage = ahead.stages.order_by("-order").first()
+    last_stage = ahead.stages.order_by("-order")[0]
     Pursuit.objects.filter(pk=ahead.pk).update(current_stage=last_stage)
     GateOverride.objects.create(
         pursuit=ahead,
@@ -374,11 +387,15 @@ def test_it_computes_rates_paths_effort_and_completeness(team_data: Team) -> Non
     assert [row.name for row in dashboard.effort_rows] == ["Acme", "Bolt", "Crane"]
     # Acme: six of seven sections fresh, alignment missing; Crane: pursuits
     # stale, open actions and people fresh, the rest missing.
-    assert [(row.name, row.completeness.percent) for row in dashboard.ranked_plans] == [
+    ranked = dashboard.ranked_plans
+    assert [
+        (row.name, row.completeness and row.completeness.percent) for row in ranked
+    ] == [
         ("Crane", 36),
         ("Acme", 86),
     ]
     crane = dashboard.rows[team_data.accounts["Crane"].pk].completeness
+    assert crane is not None
     assert {section.name: section.state for section in crane.sections} == {
         "Summary": "missing",
         "Strategies": "missing",
@@ -394,7 +411,7 @@ def test_it_computes_rates_paths_effort_and_completeness(team_data: Team) -> Non
 def test_filters_narrow_every_figure(team_data: Team) -> None:
     ray = team_data.ray
 
-    def accounts(**filters: object) -> set[str]:
+    def accounts(**filters: Any) -> set[str]:
         dashboard = dashboard_for_user(
             user=team_data.manager, filters=DashboardFilters(**filters)
         )
@@ -439,7 +456,7 @@ def test_a_manager_sees_only_the_teams_accounts_in_every_figure(
 
 def test_a_rep_sees_their_own_accounts_and_an_executive_all(team_data: Team) -> None:
     rep = dashboard_for_user(user=team_data.rita)
-    executive = dashboard_for_user(user=UserFactory(role=User.Role.EXECUTIVE))
+    executive = dashboard_for_user(user=_user(role=User.Role.EXECUTIVE))
 
     assert _names(rep, "accounts") == {"Acme", "Crane"}
     assert _names(executive, "accounts") == EVERYONE | {"Edge"}
@@ -493,11 +510,11 @@ def test_the_dashboard_page_links_every_figure(client: object, team_data: Team) 
 def _grow(count: int, manager: User, rep: User, tag: str) -> None:
     """Add `count` accounts with a plan, people, pursuits and actions each."""
     today = timezone.localdate()
-    product = ProductFactory(name="Core")
+    product = cast(Product, ProductFactory(name="Core"))
     template = _template()
     run = ScoreRun.objects.get(is_current=True)
     for index in range(count):
-        account = AccountFactory(name=f"{tag} {index}")
+        account = _account(f"{tag} {index}")
         account.team_members.add(rep)
         _score(run, account, "monitor", "C", 20)
         plan = plan_create(user=rep, account=account)
@@ -511,7 +528,7 @@ def _grow(count: int, manager: User, rep: User, tag: str) -> None:
             user=rep, plan=plan, values={"title": "Do", "due_on": today - timedelta(1)}
         )
         external_force_create(user=rep, plan=plan, values={"title": "Freeze"})
-        person = StakeholderFactory(account=account, owner=rep, influence=5)
+        person = _person(account=account, owner=rep, influence=5)
         ActivityFactory(account=account, occurred_at=timezone.now()).stakeholders.add(
             person
         )

@@ -1,6 +1,7 @@
 """Manager reviews of a plan: who records them, what they hold, who reads them."""
 
 from datetime import date
+from typing import cast
 
 import pytest
 from django.urls import reverse
@@ -77,7 +78,7 @@ def test_only_a_manager_of_the_team_records_reviews(
 def test_a_manager_of_another_team_cannot_record_or_see(
     client: object, plan: Plan
 ) -> None:
-    stranger = UserFactory(username="maud", role=User.Role.MANAGER)
+    stranger = cast(User, UserFactory(username="maud", role=User.Role.MANAGER))
 
     with pytest.raises(PlanError):
         _record(stranger, plan)
