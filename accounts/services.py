@@ -506,6 +506,10 @@ STAGING = {
 }
 
 
+# Held for the write's transaction; any constant unique to this import.
+IMPORT_LOCK = 8_100_001
+
+
 def _staging_create(name: str) -> str:
     definition = ", ".join(f"{column} {kind}" for column, kind in STAGING[name].items())
     return f"CREATE TEMPORARY TABLE import_{name} ({definition}) ON COMMIT DROP"
@@ -554,37 +558,54 @@ def _upsert(
     insert_only: dict[str, object] | None = None,
     record: bool = False,
 ) -> tuple[int, int]:
-    """INSERT the source rows, updating only those whose values differ.
+    """UPDATE the rows whose values differ and INSERT the new keys.
 
     `select` maps each target column to its SQL expression over `source`.
-    Return how many rows were created and how many written in all (xmax = 0
-    marks a row this statement inserted). With `record`, also keep the
-    touched ids under `label` in import_touched, for a table that a second
-    statement writes too.
+    One statement holds two parts: an UPDATE ... FROM of the existing rows,
+    only where a value differs, and a plain INSERT of the keys not yet
+    stored (anti-joined, sorted by the key, so its index is written in
+    order). Neither part inserts speculatively, as ON CONFLICT does; both
+    see the table as it was before the statement, and the UPDATE never
+    changes a key. Return how many rows were created and how many written
+    in all. With `record`, also keep the touched ids under `label` in
+    import_touched, for a table that a second statement writes too.
     """
     table = model._meta.db_table
     given = list(select)
     defaults = {**_insert_defaults(model, given, now), **(insert_only or {})}
+    fields = [column for column in given if column not in key]
+    matches = " AND ".join(f"_old.{column} = {select[column]}" for column in key)
+    parameters: list[object] = []
+
+    parts = []
+    if fields:
+        stamp = ", updated_at = %s" if "updated_at" in defaults else ""
+        parameters += [now] if stamp else []
+        assignments = ", ".join(f"{column} = {select[column]}" for column in fields)
+        old = ", ".join(f"_old.{column}" for column in fields)
+        new = ", ".join(select[column] for column in fields)
+        parts.append(
+            f"UPDATE {table} AS _old SET {assignments}{stamp} "
+            f"FROM {source} WHERE {matches} "
+            f"AND ROW({old}) IS DISTINCT FROM ROW({new}) "
+            "RETURNING _old.id, false AS created"
+        )
     columns = ", ".join([*given, *defaults])
     values = ", ".join([*select.values(), *["%s"] * len(defaults)])
-    fields = [column for column in given if column not in key]
-    if fields:
-        stamp = ", updated_at = EXCLUDED.updated_at" if "updated_at" in defaults else ""
-        assignments = ", ".join(f"{column} = EXCLUDED.{column}" for column in fields)
-        old = ", ".join(f"{table}.{column}" for column in fields)
-        new = ", ".join(f"EXCLUDED.{column}" for column in fields)
-        conflict = (
-            f"DO UPDATE SET {assignments}{stamp} "
-            f"WHERE ROW({old}) IS DISTINCT FROM ROW({new})"
-        )
-    else:
-        conflict = "DO NOTHING"
-    sql = (
-        f"WITH written AS (INSERT INTO {table} ({columns}) SELECT {values} "
-        f"FROM {source} ON CONFLICT ({', '.join(key)}) {conflict} "
-        "RETURNING id, xmax = 0 AS created)"
+    parameters += list(defaults.values())
+    order = ", ".join(select[column] for column in key)
+    parts.append(
+        f"INSERT INTO {table} ({columns}) SELECT {values} "
+        f"FROM {source} WHERE NOT EXISTS (SELECT FROM {table} _old WHERE {matches}) "
+        f"ORDER BY {order} RETURNING id, true AS created"
     )
-    parameters = list(defaults.values())
+
+    names = [f"written_{index}" for index in range(len(parts))]
+    sql = "WITH " + ", ".join(
+        f"{name} AS ({part})" for name, part in zip(names, parts, strict=True)
+    )
+    sql += ", written AS (" + " UNION ALL ".join(f"SELECT * FROM {n}" for n in names)
+    sql += ")"
     if record:
         sql += (
             ", recorded AS (INSERT INTO import_touched "
@@ -622,7 +643,10 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
     staging = ", ".join(["import_touched", *(f"import_{name}" for name in STAGING)])
     with connection.cursor() as cursor:
         report(30, "Copying the checked rows into staging tables")
+        # The writes below find new keys by anti-join, not ON CONFLICT: two
+        # imports at once would both see a key as new, so they take turns.
         cursor.execute(
+            f"SELECT pg_advisory_xact_lock({IMPORT_LOCK}); "
             f"DROP TABLE IF EXISTS {staging}; "
             "CREATE TEMPORARY TABLE import_touched "
             "(label text, id bigint, created boolean) ON COMMIT DROP; "
