@@ -55,7 +55,7 @@ def _ordering(request: Request, allowed: set[str], default: str) -> str:
 def _paginated(
     request: Request, view: APIView, queryset: QuerySet, serializer: type
 ) -> Response:
-    paginator = LodePagination()
+    paginator = view.pagination_class()  # type: ignore[attr-defined]
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
@@ -92,6 +92,9 @@ ACCOUNT_EXAMPLE = {
 
 
 class AccountListApi(APIView):
+    # Named here so the schema describes the paged envelope, not a bare list.
+    pagination_class = LodePagination
+
     @extend_schema(
         tags=["accounts"],
         summary="List the accounts you may see",
@@ -248,6 +251,8 @@ class RevenueLineOutputSerializer(serializers.ModelSerializer):
 
 
 class AccountRevenueListApi(APIView):
+    pagination_class = LodePagination
+
     @extend_schema(
         tags=["accounts"],
         summary="Realised revenue of one account, per product and quarter",
@@ -309,6 +314,8 @@ class ProductOutputSerializer(serializers.ModelSerializer):
 
 
 class ProductListApi(APIView):
+    pagination_class = LodePagination
+
     @extend_schema(
         tags=["accounts"],
         summary="Our product catalogue",
@@ -330,6 +337,8 @@ class ApiTokenOutputSerializer(serializers.Serializer):
 
 
 class ApiTokenListApi(APIView):
+    pagination_class = LodePagination
+
     @extend_schema(
         tags=["tokens"],
         summary="Your personal API tokens",

@@ -59,6 +59,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = exceptions.ValidationError(
             {"non_field_errors": ["A value is out of range or malformed."]}
         )
+    elif isinstance(exc, OverflowError):
+        # SQLite's answer to an id or number past 64 bits in a query, where
+        # PostgreSQL raises DataError: the client's value, not our fault.
+        exc = exceptions.ValidationError(
+            {"non_field_errors": ["A value is out of range or malformed."]}
+        )
     elif isinstance(exc, IntegrityError):
         exc = Conflict()
 

@@ -21,7 +21,13 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.template.defaultfilters import filesizeformat
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -333,3 +339,31 @@ class UploadLimitMiddleware:
         ):
             back = request.path
         return HttpResponseRedirect(back, status=303)
+
+
+# Query strings
+
+
+class QueryNulMiddleware:
+    """Refuse a query string with a NUL character in it, as bad input.
+
+    PostgreSQL cannot store or compare NUL in text, and its driver raises
+    on one, so a filter such as `?country=%00` would otherwise answer 500.
+    Form and serializer fields already refuse NUL in bodies.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not any(
+            "\x00" in key or "\x00" in value
+            for key, values in request.GET.lists()
+            for value in values
+        ):
+            return self.get_response(request)
+
+        message = "The address contains a NUL character; remove it and try again."
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=400)
+        return HttpResponseBadRequest(message, content_type="text/plain")

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     # Last, so the refusal can carry a message; it answers before any
     # view or the CSRF check reads the body.
     "config.security.UploadLimitMiddleware",
+    "config.security.QueryNulMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
