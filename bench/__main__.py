@@ -24,7 +24,7 @@ SCALES = {
     "100k": Spec(accounts=100_000, lines=1_000_000),
     "1m": Spec(accounts=1_000_000, lines=10_000_000),
 }
-BENCHMARKS = ["scoring", "import", "pages"]
+BENCHMARKS = ["scoring", "import", "pages", "run"]
 DATA_ROOT = Path(__file__).resolve().parent.parent / "var" / "bench" / "data"
 
 
@@ -67,11 +67,29 @@ def database_benchmarks(
             figures += import_benchmark(folder=folder, lines=spec.lines)
             for figure in figures:
                 say(figure.line())
-        if "pages" in only:
+        if "run" in only and "import" not in only and "pages" not in only:
+            # The run alone: rows straight into the tables, no importer.
+            from bench.frames import frames_from_folder
+            from bench.run_data import bench_rows_load
+
+            loading = time.perf_counter()
+            bench_rows_load(frames=frames_from_folder(folder=folder))
+            say(f"rows loaded with COPY ({time.perf_counter() - loading:.1f} s)")
+        if "pages" in only or "run" in only:
             run_figures = score_run_benchmark()
             for figure in run_figures:
                 say(figure.line())
             figures += run_figures
+        if "run" in only:
+            from bench.chart_bench import chart_interactive_benchmark
+            from scoring.models import ScoreRun
+
+            current = ScoreRun.objects.get(is_current=True)
+            chart_figures = chart_interactive_benchmark(figure=current.figure)
+            for figure in chart_figures:
+                say(figure.line())
+            figures += chart_figures
+        if "pages" in only:
             page_figures = pages_benchmark(requests=requests)
             for figure in page_figures:
                 say(figure.line())
@@ -116,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
         del frames
 
     label = "no database"
-    if "import" in only or "pages" in only:
+    if "import" in only or "pages" in only or "run" in only:
         database_figures, label = database_benchmarks(
             spec=spec, folder=folder, only=only, requests=args.requests
         )

@@ -1,6 +1,7 @@
 """A whole score run: load, score, save and render the chart, as stored."""
 
 import json
+import time
 
 from bench.results import Figure
 from scoring.models import ScoreRun
@@ -10,7 +11,11 @@ from scoring.services import score_run_execute, scoring_model_active
 def score_run_benchmark() -> list[Figure]:
     """Execute one run in process and report its own step timings."""
     run = ScoreRun.objects.create(scoring_model=scoring_model_active(), trigger="bench")
+    started = time.perf_counter()
     run = score_run_execute(run_id=run.pk)
+    # The run's own timings stop before its transaction commits; the
+    # deferred foreign-key checks of the scores run at commit.
+    wall = time.perf_counter() - started
     timings = run.timings
     steps = ", ".join(
         f"{step.removesuffix('_seconds')} {seconds:.2f} s"
@@ -24,7 +29,11 @@ def score_run_benchmark() -> list[Figure]:
             value=timings["total_seconds"],
             unit="s",
             target="<= 60 s at 1M accounts and 10M lines",
-            note=f"{run.accounts_scored:,} accounts; {steps}",
+            note=(
+                f"{run.accounts_scored:,} accounts, "
+                f"{run.revenue_lines_read:,} revenue lines; {steps}; "
+                f"wall clock with the commit {wall:.2f} s"
+            ),
         ),
         Figure(
             benchmark="quadrant figure payload (stored figure JSON)",

@@ -1,0 +1,72 @@
+"""Time the stored quadrant figure to interactive in headless Chromium.
+
+The page holds only plotly.js and the figure JSON, as the portfolio page
+ships them; the clock runs from parsing the JSON to the first frame painted
+after Plotly.newPlot resolves (the chart then answers hover and click).
+"""
+
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+from bench.results import Figure
+
+CHROMIUM = "/usr/bin/chromium"
+PLOTLY_JS = (
+    Path(importlib.util.find_spec("plotly").origin).parent  # type: ignore[arg-type]
+    / "package_data"
+    / "plotly.min.js"
+)
+MEASURE = """
+async (payload) => {
+  const started = performance.now();
+  const figure = JSON.parse(payload);
+  const holder = document.getElementById("quadrant");
+  await Plotly.newPlot(holder, figure.data, figure.layout, {displayModeBar: false});
+  await new Promise((resolve) => requestAnimationFrame(() => resolve()));
+  return performance.now() - started;
+}
+"""
+
+
+def chart_interactive_benchmark(*, figure: dict, repeats: int = 3) -> list[Figure]:
+    """Return the best time to interactive of the figure, in milliseconds."""
+    if shutil.which(CHROMIUM) is None:
+        raise RuntimeError(f"The chart benchmark needs Chromium at {CHROMIUM}.")
+
+    from playwright.sync_api import sync_playwright
+
+    payload = json.dumps(figure, separators=(",", ":"))
+    timings = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking"],
+        )
+        try:
+            for _ in range(repeats):
+                page = browser.new_page(viewport={"width": 1366, "height": 900})
+                page.set_content(
+                    '<div id="quadrant" style="width:900px;height:640px"></div>'
+                )
+                page.add_script_tag(path=str(PLOTLY_JS))
+                timings.append(page.evaluate(MEASURE, payload))
+                page.close()
+        finally:
+            browser.close()
+
+    traces = ", ".join(
+        sorted({trace.get("type", "scatter") for trace in figure.get("data", [])})
+    )
+    return [
+        Figure(
+            benchmark="quadrant time to interactive in headless Chromium",
+            value=min(timings),
+            unit="ms",
+            target="<= 1500 ms at 100k accounts",
+            note=f"best of {repeats}; traces: {traces}; "
+            f"payload {len(payload) / 2**20:.2f} MB",
+        )
+    ]
