@@ -95,9 +95,14 @@ class Command(BaseCommand):
             mapped=mapped, mapping=mapping, user=None
         )
         for preview in previews:
+            rows = (
+                f"{preview.row_count:,}"
+                if preview.row_count is not None
+                else f"more than {len(preview.table.lines):,}"
+            )
             self.stdout.write(
                 f"{preview.name}: {preview.table.describe()} "
-                f"{preview.row_count} rows, {preview.kind} ({preview.source})"
+                f"{rows} rows, {preview.kind} ({preview.source})"
             )
             for column in preview.table.columns:
                 target = mapping.get(preview.name, {}).get(column)
@@ -112,35 +117,35 @@ class Command(BaseCommand):
             file, _, column = target.partition(":")
             mapped_import_answer(mapped=mapped, file=file, column=column, option=option)
 
-        outcome = mapped_import_check(mapped=mapped)
-        for file, question in outcome.questions:
-            self.stdout.write(
-                f"QUESTION {file}: {question.message} Answer with --answer "
-                f"'{file}:{question.column}=<{'|'.join(question.options)}>'"
-            )
-        if outcome.problems or outcome.questions:
-            raise CommandError(
-                f"import {mapped.job_id} needs answers before it can be written"
-            )
-        for proposal in outcome.proposals:
-            self.stdout.write(
-                f"DUPLICATE? {proposal['incoming']!r} is {proposal['existing']!r}: "
-                f"{proposal['reason']}"
-            )
-        self._print(outcome.counts, [issue.as_dict() for issue in outcome.issues])
+        merges: dict[str, str] = {}
+        if not options["yes"] or options["merge_proposed"]:
+            outcome = mapped_import_check(mapped=mapped)
+            for file, question in outcome.questions:
+                self.stdout.write(
+                    f"QUESTION {file}: {question.message} Answer with --answer "
+                    f"'{file}:{question.column}=<{'|'.join(question.options)}>'"
+                )
+            if outcome.problems or outcome.questions:
+                raise CommandError(
+                    f"import {mapped.job_id} needs answers before it can be written"
+                )
+            for proposal in outcome.proposals:
+                self.stdout.write(
+                    f"DUPLICATE? {proposal['incoming']!r} is "
+                    f"{proposal['existing']!r}: {proposal['reason']}"
+                )
+            if not options["yes"]:
+                self._print(outcome.counts, [i.as_dict() for i in outcome.issues])
+                self.stdout.write(
+                    f"Checked import {mapped.job_id}: nothing written. "
+                    "Run again with --yes to write it."
+                )
+                return
+            if options["merge_proposed"]:
+                merges = {p["incoming"]: p["existing"] for p in outcome.proposals}
 
-        if not options["yes"]:
-            self.stdout.write(
-                f"Checked import {mapped.job_id}: nothing written. "
-                "Run again with --yes to write it."
-            )
-            return
-
-        merges = (
-            {p["incoming"]: p["existing"] for p in outcome.proposals}
-            if options["merge_proposed"]
-            else {}
-        )
+        # With --yes the run checks as it writes, in one pass over the files;
+        # all or nothing unless --keep-good-rows.
         mapped_import_start(
             mapped=mapped,
             merges=merges,
@@ -148,6 +153,7 @@ class Command(BaseCommand):
             enqueue=False,
         )
         job = mapped_import_run(mapped=mapped)
+        self._print(job.counts, job.issues)
         self.stdout.write(f"Import {job.pk}: {job.get_status_display()}")
         if job.status != ImportJob.Status.SUCCEEDED:
             raise CommandError(f"import {job.pk} ended {job.status}: {job.error}")
