@@ -19,7 +19,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.api_tokens import api_token_create
-from accounts.models import Account, AccountTeamMember, ImportJob, User
+from accounts.models import (
+    Account,
+    AccountTeamMember,
+    ImportJob,
+    MappedImport,
+    User,
+)
+from plans.calendar import fiscal_quarter_current
 from tests.accounts.factories import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +64,15 @@ PK_OBJECTS: dict[str, str | None] = {
     "accounts:import_detail": "import_job",
     "accounts:import_progress": "import_job",
     "accounts:import_retry": "import_job",
+    "accounts:wizard_report": "import_job",
+    "accounts:wizard_mapping": "import_job",
+    "accounts:wizard_check": "import_job",
+    "accounts:wizard_report_csv": "import_job",
+    "accounts:wizard_undo": "import_job",
+    "plans:reviews": "plan",
+    "plans:snapshots": "plan",
+    "plans:snapshot_take": "plan",
+    "plans:snapshot_compare": "plan",
     # TODO: build a plan item, stage, checkpoint and pursuit on the hidden
     # account; until then these routes are walked with an id no row has.
     "plans_api:item": None,
@@ -68,10 +84,19 @@ PK_OBJECTS: dict[str, str | None] = {
 # a rep of another team must get 404 for each.
 HIDDEN_OBJECTS = {"account", "plan", "stakeholder", "link", "token"}
 # Every other URL argument, by name.
-KWARG_OBJECTS: dict[str, str] = {
+KWARG_OBJECTS: dict[str, str | None] = {
     "account_pk": "account",
     "plan_pk": "plan",
     "kind": "kind",
+    "quarter": "quarter",
+    "file_format": "file_format",
+    # A customer's link is a capability: the walker checks that a made-up
+    # one opens nothing.
+    "token": "customer_token",
+    # TODO: build a customer link and a checkpoint on the hidden account;
+    # until then these are walked with an id no row has.
+    "link_pk": None,
+    "checkpoint_pk": None,
 }
 
 
@@ -151,6 +176,8 @@ def world(db: None) -> World:
         target=StakeholderFactory(account=account, last_name="Hiddenperson"),
     )
     token, _ = api_token_create(user=reps["north1"], name="north1 token")
+    import_job = ImportJob.objects.create(created_by=reps["north1"])
+    MappedImport.objects.create(job=import_job)
     return World(
         manager=manager,
         executive=UserFactory(username="walker-exec", role=User.Role.EXECUTIVE),
@@ -160,8 +187,11 @@ def world(db: None) -> World:
             "stakeholder": stakeholder,
             "link": link,
             "token": token,
-            "import_job": ImportJob.objects.create(created_by=reps["north1"]),
+            "import_job": import_job,
             "kind": "strategy",
+            "quarter": fiscal_quarter_current().start.isoformat(),
+            "file_format": "csv",
+            "customer_token": "no-such-customer-link",
         },
         **reps,
     )
