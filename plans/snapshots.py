@@ -249,12 +249,13 @@ def snapshot_diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]
         old_rows = before.get(section) or {}
         new_rows = after.get(section) or {}
         for key in sorted(old_rows.keys() | new_rows.keys(), key=_natural):
-            old, new = old_rows.get(key), new_rows.get(key)
-            if old is None:
-                changes.append(Change(section, key, new.get("name", key), "added"))
-                continue
-            if new is None:
-                changes.append(Change(section, key, old.get("name", key), "removed"))
+            old: dict[str, Any] | None = old_rows.get(key)
+            new: dict[str, Any] | None = new_rows.get(key)
+            if old is None or new is None:
+                row = new if old is None else old
+                assert row is not None
+                kind = "added" if old is None else "removed"
+                changes.append(Change(section, key, row.get("name", key), kind))
                 continue
             for field, label in fields:
                 if old.get(field) != new.get(field):
