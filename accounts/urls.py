@@ -22,4 +22,5 @@ urlpatterns = [
         name="wizard_report_csv",
     ),
     path("import/wizard/<int:pk>/undo/", views.wizard_undo, name="wizard_undo"),
+    path("import/wizard/<int:pk>/reopen/", views.wizard_reopen, name="wizard_reopen"),
 ]

@@ -316,3 +316,15 @@ def wizard_undo(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Import {pk} was undone.")
     return redirect("accounts:wizard_report", pk=pk)
+
+
+@login_required
+@require_POST
+def wizard_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    mapped = _get_mapped_import_for_user(request, pk)
+    try:
+        wizard.mapped_import_reopen(mapped=mapped)
+    except wizard.WizardError as problem:
+        messages.error(request, str(problem))
+        return redirect("accounts:wizard_report", pk=pk)
+    return redirect("accounts:wizard_check", pk=pk)

@@ -759,6 +759,21 @@ def mapped_import_start(
     return job
 
 
+def mapped_import_reopen(*, mapped: MappedImport) -> None:
+    """Let a rejected or failed import be checked and started again."""
+    job = mapped.job
+    if job.status not in (ImportJob.Status.REJECTED, ImportJob.Status.FAILED):
+        raise WizardError("Only a rejected or failed import can be started again.")
+
+    mapped.confirmed_at = None
+    mapped.save(update_fields=["confirmed_at", "updated_at"])
+    job.status = ImportJob.Status.PENDING
+    job.progress = 0
+    job.progress_message = "Waiting for the go-ahead"
+    job.counts, job.issues, job.error, job.finished_at = {}, [], "", None
+    job.save()
+
+
 def mapped_import_run(
     *, mapped: MappedImport, progress: Progress | None = None
 ) -> ImportJob:

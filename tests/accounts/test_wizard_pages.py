@@ -123,3 +123,28 @@ def test_an_upload_without_files_says_so(client, ops) -> None:
     response = client.post(reverse("accounts:wizard"), {})
 
     assert b"Choose at least one file." in response.content
+
+
+def test_a_rejected_import_goes_back_to_the_check(
+    client, ops, django_capture_on_commit_callbacks
+) -> None:
+    # given
+    client.force_login(ops)
+    client.post(reverse("accounts:wizard"), {"files": upload("one_bad_row.csv")})
+    mapped = MappedImport.objects.get()
+    client.post(
+        reverse("accounts:wizard_mapping", args=[mapped.job_id]),
+        {"map:0:0": "account.name", "map:0:1": "account.employees"},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:wizard_check", args=[mapped.job_id]), {})
+    assert ImportJob.objects.get().status == ImportJob.Status.REJECTED
+
+    # when
+    response = client.post(reverse("accounts:wizard_reopen", args=[mapped.job_id]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response.url, {"keep_good_rows": "on"})
+
+    # then
+    assert ImportJob.objects.get().status == ImportJob.Status.SUCCEEDED
+    assert list(Account.objects.values_list("name", flat=True)) == ["Good Co"]
