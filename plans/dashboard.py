@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +21,14 @@ from django.db import models
 from django.db.models import Count, Max, Min, Prefetch
 from django.utils import timezone
 
-from accounts.models import AccountTeamMember, ChangeRecord, Product, RevenueLine, User
+from accounts.models import (
+    Account,
+    AccountTeamMember,
+    ChangeRecord,
+    Product,
+    RevenueLine,
+    User,
+)
 from accounts.selectors import account_list_for_user
 from plans.calendar import (
     FiscalQuarter,
@@ -41,13 +49,22 @@ from plans.models import (
     PursuitStage,
     Strategy,
 )
-from plans.selectors import ITEM_KINDS, pursuit_progress
+from plans.selectors import ITEM_KINDS
 from scoring.models import AccountScore, ScoreRun
-from stakeholders.coverage import HIGH_INFLUENCE, Kind
+from stakeholders.coverage import (
+    HIGH_INFLUENCE,
+    Finding,
+    Kind,
+    Person,
+    coverage_findings,
+)
 from stakeholders.models import Activity, Stakeholder
-from stakeholders.selectors import coverage_rollup_for_user
+from stakeholders.selectors import _expected_roles as expected_roles_by_account
+from stakeholders.selectors import stale_days as stakeholder_stale_days
 
 QUARTERS_SHOWN = 4
+# Tables on the page stop here; the drill-down and the exports have every row.
+ROWS_SHOWN = 50
 # A plan counts as complete enough at this share of fresh, filled sections.
 COMPLETE_ENOUGH = 70
 
@@ -339,6 +356,31 @@ def coverage_figures(
     return figures
 
 
+def stage_progress(
+    *, stage_ids: list[int], current_stage_id: int | None, unmet_stage_ids: set[int]
+) -> tuple[int, int]:
+    """Return a pursuit's claimed and validated stage numbers.
+
+    The same rule as plans.selectors.pursuit_progress, on plain ids: claimed
+    is the position of the current stage; validated counts the stages from
+    the start, behind the current one, with no required checkpoint unmet.
+    """
+    claimed = next(
+        (
+            index
+            for index, stage_id in enumerate(stage_ids, start=1)
+            if stage_id == current_stage_id
+        ),
+        0,
+    )
+    validated = 0
+    for index, stage_id in enumerate(stage_ids[: max(claimed - 1, 0)], start=1):
+        if stage_id in unmet_stage_ids:
+            break
+        validated = index
+    return claimed, validated
+
+
 def outcome_figures(
     *, pursuits: Iterable[PursuitFact], quarters: list[FiscalQuarter]
 ) -> dict[str, Figure]:
@@ -575,7 +617,7 @@ class Dashboard:
     def effort(self) -> list[Figure]:
         return self._pick("effort.waiting", "effort.tapped")
 
-    @property
+    @cached_property
     def effort_rows(self) -> list[AccountRow]:
         """Return the scored rows, highest potential first, flagged by effort."""
         waiting = self.figures["effort.waiting"].account_ids
@@ -587,13 +629,24 @@ class Dashboard:
             )
         return sorted(rows, key=lambda row: -row.score.potential)  # type: ignore[union-attr]
 
+    @cached_property
+    def path_rows(self) -> list[AccountRow]:
+        """Return the rows whose quadrant moved first, then the rest, by name."""
+        moved = self.figures["quadrant.moved"].account_ids
+        rows = sorted(self.rows.values(), key=lambda row: row.pk not in moved)
+        return rows[:ROWS_SHOWN]
+
     @property
+    def rows_shown(self) -> int:
+        return ROWS_SHOWN
+
+    @cached_property
     def ranked_plans(self) -> list[AccountRow]:
         """Return the rows with a plan, least complete first."""
         rows = [row for row in self.rows.values() if row.completeness is not None]
         return sorted(rows, key=lambda row: (row.completeness.percent, row.name))  # type: ignore[union-attr]
 
-    @property
+    @cached_property
     def quarter_rows(self) -> list[dict[str, Any]]:
         """Return whitespace and outcome figures per quarter, newest first."""
         return [
@@ -670,17 +723,13 @@ def _score_history(
 
 
 def _pursuit_facts(account_ids: list[int]) -> list[PursuitFact]:
-    stages = PursuitStage.objects.prefetch_related(
-        Prefetch(
-            "checkpoints",
-            queryset=Checkpoint.objects.only("stage_id", "required", "validated_at"),
-        )
-    )
-    facts = []
-    for pursuit in (
-        Pursuit.objects.filter(plan__account_id__in=account_ids)
-        .select_related("plan")
-        .only(
+    """Return every pursuit of these accounts, open ones with their progress.
+
+    Plain rows rather than model instances: at a few thousand accounts,
+    building a prefetched instance per stage and checkpoint costs seconds.
+    """
+    pursuits = list(
+        Pursuit.objects.filter(plan__account_id__in=account_ids).values(
             "pk",
             "plan__account_id",
             "product_id",
@@ -689,21 +738,119 @@ def _pursuit_facts(account_ids: list[int]) -> list[PursuitFact]:
             "closed_on",
             "current_stage_id",
         )
-        .prefetch_related(Prefetch("stages", queryset=stages))
+    )
+    open_pursuits = Pursuit.objects.filter(
+        plan__account_id__in=account_ids, outcome=Pursuit.Outcome.OPEN
+    )
+    stages: dict[int, list[int]] = defaultdict(list)
+    for stage_id, pursuit_id in (
+        PursuitStage.objects.filter(pursuit__in=open_pursuits)
+        .order_by("pursuit_id", "order", "pk")
+        .values_list("pk", "pursuit_id")
     ):
-        progress = pursuit_progress(pursuit=pursuit) if pursuit.is_open else {}
+        stages[pursuit_id].append(stage_id)
+    unmet = set(
+        Checkpoint.objects.filter(
+            stage__pursuit__in=open_pursuits, required=True, validated_at__isnull=True
+        ).values_list("stage_id", flat=True)
+    )
+
+    facts = []
+    for pursuit in pursuits:
+        claimed = validated = 0
+        if pursuit["outcome"] == Pursuit.Outcome.OPEN:
+            claimed, validated = stage_progress(
+                stage_ids=stages[pursuit["pk"]],
+                current_stage_id=pursuit["current_stage_id"],
+                unmet_stage_ids=unmet,
+            )
         facts.append(
             PursuitFact(
-                account_id=pursuit.plan.account_id,
-                product_id=pursuit.product_id,
-                outcome=pursuit.outcome,
-                created_on=local_date(pursuit.created_at),
-                closed_on=pursuit.closed_on,
-                claimed=progress.get("claimed", 0),
-                validated=progress.get("validated", 0),
+                account_id=pursuit["plan__account_id"],
+                product_id=pursuit["product_id"],
+                outcome=pursuit["outcome"],
+                created_on=local_date(pursuit["created_at"]),
+                closed_on=pursuit["closed_on"],
+                claimed=claimed,
+                validated=validated,
             )
         )
     return facts
+
+
+def _people_and_coverage(
+    account_ids: list[int], now: datetime
+) -> tuple[list[PersonFact], dict[int, datetime], dict[int, list[Finding]]]:
+    """Return the active people, their latest change and coverage findings."""
+    rows = list(
+        Stakeholder.objects.filter(
+            account_id__in=account_ids, status=Stakeholder.Status.ACTIVE
+        )
+        .annotate(last_touch_at=Max("activities__occurred_at"))
+        .values(
+            "pk",
+            "account_id",
+            "first_name",
+            "last_name",
+            "title",
+            "seniority",
+            "sentiment",
+            "influence",
+            "owner_id",
+            "action_plan",
+            "updated_at",
+            "last_touch_at",
+        )
+    )
+    active = Stakeholder.objects.filter(
+        account_id__in=account_ids, status=Stakeholder.Status.ACTIVE
+    )
+    roles: dict[int, set[int]] = defaultdict(set)
+    for person_id, role_id in Stakeholder.roles.through.objects.filter(
+        stakeholder__in=active
+    ).values_list("stakeholder_id", "buyingrole_id"):
+        roles[person_id].add(role_id)
+    accounts = list(Account.objects.filter(pk__in=account_ids).only("pk", "sector"))
+    # The stakeholders app's own rule for which roles an account expects
+    # (its list, else its sector's, else the default); it has no public name
+    # yet, and copying the rule here would let the two drift apart.
+    expected = expected_roles_by_account(accounts)
+
+    facts = []
+    people_at: dict[int, datetime] = {}
+    persons: dict[int, list[Person]] = defaultdict(list)
+    for row in rows:
+        account_id = row["account_id"]
+        facts.append(
+            PersonFact(account_id, row["sentiment"], row["influence"], row["owner_id"])
+        )
+        if account_id not in people_at or row["updated_at"] > people_at[account_id]:
+            people_at[account_id] = row["updated_at"]
+        persons[account_id].append(
+            Person(
+                id=row["pk"],
+                name=f"{row['first_name']} {row['last_name']}".strip()
+                or f"Person #{row['pk']}",
+                seniority=row["seniority"],
+                influence=row["influence"],
+                sentiment=row["sentiment"],
+                owner_id=row["owner_id"],
+                role_ids=frozenset(roles[row["pk"]]),
+                last_touch_at=row["last_touch_at"],
+                action_plan=row["action_plan"],
+                title=row["title"],
+            )
+        )
+    coverage = {
+        account.pk: coverage_findings(
+            people=persons[account.pk],
+            expected_roles=[(role.pk, role.name) for role in expected[account.pk]],
+            stale_days=stakeholder_stale_days(),
+            now=now,
+        )
+        for account in accounts
+    }
+    return facts, people_at, coverage
 
 
 def _current_plans(account_ids: list[int]) -> dict[int, Plan]:
@@ -920,27 +1067,7 @@ def dashboard_for_user(
     pursuits = _pursuit_facts(account_ids)
     plans = _current_plans(account_ids)
     last_changed = _last_plan_change(plans)
-    coverage = {
-        item.account.pk: item.findings
-        for item in coverage_rollup_for_user(user=user)
-        if item.account.pk in set(account_ids)
-    }
-    people = []
-    people_at: dict[int, datetime] = {}
-    for person in Stakeholder.objects.filter(
-        account_id__in=account_ids, status=Stakeholder.Status.ACTIVE
-    ).values("account_id", "sentiment", "influence", "owner_id", "updated_at"):
-        people.append(
-            PersonFact(
-                person["account_id"],
-                person["sentiment"],
-                person["influence"],
-                person["owner_id"],
-            )
-        )
-        last = people_at.get(person["account_id"])
-        if last is None or person["updated_at"] > last:
-            people_at[person["account_id"]] = person["updated_at"]
+    people, people_at, coverage = _people_and_coverage(account_ids, now)
     effort_days = effort_window_days()
     touches = dict(
         Activity.objects.filter(

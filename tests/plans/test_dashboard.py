@@ -25,9 +25,11 @@ from plans.dashboard import (
     dashboard_figure_rows,
     dashboard_for_user,
     plan_completeness_for,
+    stage_progress,
 )
 from plans.models import (
     Action,
+    Checkpoint,
     ExternalForce,
     GateOverride,
     ManagerReview,
@@ -35,6 +37,7 @@ from plans.models import (
     Pursuit,
     SellCycleTemplate,
 )
+from plans.selectors import pursuit_progress
 from plans.services import (
     action_create,
     external_force_create,
@@ -559,3 +562,33 @@ def test_the_figures_take_the_same_number_of_queries_at_two_sizes(
     assert small == large
     assert large <= 30
     assert Action.objects.count() > 14 and ExternalForce.objects.count() > 14
+
+
+def test_stage_progress_follows_the_plan_pages_rule(team_data: Team) -> None:
+    # given: Acme's pursuit sits in stage 3 of 3; stage 1's gate is then met
+    pursuit = Pursuit.objects.get(name="Care for Acme")
+    first = pursuit.stages.get(order=1)
+    first.checkpoints.filter(required=True).update(validated_at=timezone.now())
+    stages = list(pursuit.stages.order_by("order").values_list("pk", flat=True))
+    unmet = set(
+        Checkpoint.objects.filter(
+            stage__pursuit=pursuit, required=True, validated_at__isnull=True
+        ).values_list("stage_id", flat=True)
+    )
+
+    # when
+    progress = pursuit_progress(pursuit=Pursuit.objects.get(pk=pursuit.pk))
+    plain = stage_progress(
+        stage_ids=stages,
+        current_stage_id=pursuit.current_stage_id,
+        unmet_stage_ids=unmet,
+    )
+
+    # then
+    assert plain == (progress["claimed"], progress["validated"]) == (3, 1)
+    assert stage_progress(
+        stage_ids=stages, current_stage_id=None, unmet_stage_ids=set()
+    ) == (0, 0)
+    assert stage_progress(
+        stage_ids=stages, current_stage_id=stages[2], unmet_stage_ids=set()
+    ) == (3, 2)
