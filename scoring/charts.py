@@ -10,15 +10,16 @@ Three shapes, by how many accounts the chart shows:
 - beyond that a scatter is no longer readable and its payload grows with
   the portfolio, so a density layer (a heatmap of account counts on a
   DENSITY_BINS x DENSITY_BINS grid over 0-100) shows where all accounts
-  sit, and only the TOP_ACCOUNTS accounts by potential and the TOP_ACCOUNTS
-  by TTM revenue are drawn as markers, with hover and click-through as
-  before. Legend counts stay those of every account shown.
+  sit, and only each quadrant's TOP_ACCOUNTS by potential and TOP_ACCOUNTS
+  by TTM revenue (at most 1,000) are drawn as markers, with hover and
+  click-through as before. Legend counts stay those of every account shown.
 
 The payload of the third shape does not grow with the portfolio.
 """
 
 import base64
 import json
+from html import escape
 
 import numpy as np
 import pandas as pd
@@ -36,15 +37,17 @@ QUADRANTS = {
 SVG_POINTS_MAX = 2_000
 DENSITY_FROM = 20_000
 DENSITY_BINS = 50
-TOP_ACCOUNTS = 500
+TOP_ACCOUNTS = 125
 POINT_COLUMNS = ["name", "performance", "potential", "ttm_revenue", "tier", "quadrant"]
 
 
 def _hover(
     name: str, performance: float, potential: float, revenue: float, tier: str
 ) -> str:
+    # plotly.js reads hover text as its own small HTML: a name with a tag in
+    # it would lose the tag, or style the label. Escaped, it shows as typed.
     return (
-        f"<b>{name}</b><br>"
+        f"<b>{escape(name, quote=False)}</b><br>"
         f"Performance {performance:.0f} · Potential {potential:.0f}<br>"
         f"TTM revenue ${revenue:,.0f} · Tier {tier}"
     )
@@ -160,10 +163,15 @@ def density_counts(*, performance: np.ndarray, potential: np.ndarray) -> np.ndar
 
 
 def top_accounts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return the TOP_ACCOUNTS by potential and by TTM revenue, once each."""
-    by_potential = frame.nlargest(TOP_ACCOUNTS, "potential")
-    by_revenue = frame.nlargest(TOP_ACCOUNTS, "ttm_revenue")
-    top = pd.concat([by_potential, by_revenue])
+    """Return each quadrant's TOP_ACCOUNTS by potential and by revenue, once."""
+    # Per quadrant, so every quadrant in the legend has accounts to click.
+    tops = [
+        frame.sort_values(column, ascending=False, kind="stable")
+        .groupby("quadrant", sort=False)
+        .head(TOP_ACCOUNTS)
+        for column in ("potential", "ttm_revenue")
+    ]
+    top = pd.concat(tops)
     return top[~top.index.duplicated()]
 
 
@@ -181,20 +189,23 @@ def quadrant_density_build(
     drawn accounts (POINT_COLUMNS, indexed by id).
     """
     centres = (np.arange(DENSITY_BINS) + 0.5) * (100.0 / DENSITY_BINS)
-    shown = counts.astype("float32")
-    # Empty cells stay blank rather than the palette's lowest colour.
-    shown[shown == 0] = np.nan
+    # Shade by log(1 + count) so a few crowded cells do not wash out the
+    # rest; empty cells stay blank rather than the palette's lowest colour.
+    shown = np.log1p(counts).astype("float32")
+    shown[counts == 0] = np.nan
+    labels = [[f"{count:,}" for count in row] for row in counts.tolist()]
     figure = go.Figure()
     figure.add_trace(
         go.Heatmap(
             x=centres.astype("float32"),
             y=centres.astype("float32"),
             z=shown,
+            text=labels,
             colorscale=[[0.0, "#e8edf4"], [0.5, "#a9bad0"], [1.0, "#4a6584"]],
             showscale=False,
             hoverongaps=False,
             hovertemplate=(
-                "%{z:,.0f} accounts near performance %{x:.0f}, "
+                "%{text} accounts near performance %{x:.0f}, "
                 "potential %{y:.0f}<extra></extra>"
             ),
             name="All accounts",
@@ -217,7 +228,8 @@ def quadrant_density_build(
         title={
             "text": (
                 f"Shading: where all {accounts:,} accounts sit. Markers: the "
-                f"{len(frame):,} top by potential and by TTM revenue."
+                f"{len(frame):,} top by potential and by TTM revenue "
+                "in each quadrant."
             ),
             "font": {"size": 13, "color": "#555555"},
             "x": 0.01,

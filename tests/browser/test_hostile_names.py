@@ -1,0 +1,39 @@
+"""Hostile names in Chromium: shown as typed in the quadrant, never run."""
+
+import pytest
+
+from scoring.services import score_run_request
+from tests.accounts.factories import AccountFactory, RevenueLineFactory
+from tests.conftest import PROJECT_DIR, browser_login
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+# plotly.js reads a few tags in labels (<a>, <b>, <br>...) and drops others,
+# so the name carries one of each kind.
+HOSTILE = '<a href="https://evil.example/">Acme</a> <img src=x onerror=alert(1)>'
+
+
+def test_a_hostile_name_shows_as_typed_in_the_quadrant_hover(
+    page, live_server, manager, rep
+):
+    # given one account whose name is markup, scored on its own
+    account = AccountFactory(name=HOSTILE)
+    account.team_members.add(rep)
+    RevenueLineFactory(account=account)
+    score_run_request(trigger="test")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    # when the manager hovers over its marker
+    browser_login(page, live_server, manager.username)
+    page.wait_for_selector("#quadrant .scatterlayer .point")
+    page.locator("#quadrant .scatterlayer .point").first.hover(force=True)
+    label = page.wait_for_selector("#quadrant .hoverlayer .hovertext")
+    page.screenshot(path=str(PROJECT_DIR / "var" / "shots" / "hostile-hover.png"))
+
+    # then the label reads the name as typed, and nothing ran or loaded
+    assert HOSTILE in label.text_content()
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("#quadrant a[href*='evil.example']").count() == 0
+    assert dialogs == []
+    assert HOSTILE in page.locator("#account-table tbody").inner_text()
