@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plans import apis
+from plans import apis, review_apis
 
 app_name = "plans_api"
 
@@ -31,5 +31,39 @@ urlpatterns = [
         "pursuits/<int:pk>/advance/",
         apis.PursuitAdvanceApi.as_view(),
         name="pursuit_advance",
+    ),
+]
+
+# Scorecards, executive reviews and snapshots.
+urlpatterns += [
+    path(
+        "accounts/<int:account_pk>/scorecard/",
+        review_apis.ScorecardApi.as_view(),
+        name="scorecard",
+    ),
+    path(
+        "accounts/<int:account_pk>/scorecard/measures/",
+        review_apis.MeasureCreateApi.as_view(),
+        name="measure_create",
+    ),
+    path(
+        "accounts/<int:account_pk>/scorecard/<str:quarter>/",
+        review_apis.MeasureQuarterSetApi.as_view(),
+        name="measure_quarter_set",
+    ),
+    path(
+        "accounts/<int:account_pk>/reviews/<str:quarter>/",
+        review_apis.ReviewApi.as_view(),
+        name="review",
+    ),
+    path(
+        "<int:plan_pk>/snapshots/",
+        review_apis.SnapshotListApi.as_view(),
+        name="snapshots",
+    ),
+    path(
+        "<int:plan_pk>/snapshots/compare/",
+        review_apis.SnapshotCompareApi.as_view(),
+        name="snapshot_compare",
     ),
 ]
