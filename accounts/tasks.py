@@ -47,7 +47,7 @@ def import_job_task(job_id: int) -> None:
     maven_import_run(job=job)
 
 
-@shared_task(acks_late=True)
+@shared_task(base=EnqueueOrLeavePendingTask, acks_late=True)
 def mapped_import_task(job_id: int) -> None:
     """Run one confirmed wizard import; a finished job is left alone."""
     from accounts.wizard import mapped_import_run
@@ -59,5 +59,9 @@ def mapped_import_task(job_id: int) -> None:
     if job.is_finished:
         logger.info("mapped import %s already finished as %s", job_id, job.status)
         return
+    if not _import_job_claim(job_id=job_id):
+        logger.info("mapped import %s is already running elsewhere", job_id)
+        return
 
+    job.refresh_from_db()
     mapped_import_run(mapped=job.mapped)

@@ -61,7 +61,7 @@ def pending_work_resend(
 ) -> dict[str, int]:
     """Send every pending score run and import job again; return the counts."""
     # Imported here: the task modules import this one for the base class.
-    from accounts.tasks import import_job_task
+    from accounts.tasks import import_job_task, mapped_import_task
     from scoring.tasks import scoring_run_task
 
     cutoff = timezone.now() - older_than
@@ -70,24 +70,20 @@ def pending_work_resend(
         started_at__isnull=True,
         created_at__lte=cutoff,
     ).values_list("pk", flat=True)
-    # A job without files is one the management command runs in process.
-    # TODO: jobs of the mapping wizard (those with a MappedImport) are not
-    # resent yet: their task belongs to the wizard, still being built when
-    # this was written, and an unconfirmed one must wait for its user. Until
-    # then a wizard import sent while the broker was down stays pending.
-    job_ids = (
-        ImportJob.objects.filter(
-            status=ImportJob.Status.PENDING,
-            created_at__lte=cutoff,
-            mapped__isnull=True,
-        )
-        .exclude(source_directory="")
-        .values_list("pk", flat=True)
-    )
+    # A job without files is one the management command runs in process;
+    # a wizard job waits for its user until the mapping is confirmed.
+    pending_jobs = ImportJob.objects.filter(
+        status=ImportJob.Status.PENDING, created_at__lte=cutoff
+    ).exclude(source_directory="")
+    job_ids = pending_jobs.filter(mapped__isnull=True).values_list("pk", flat=True)
+    mapped_ids = pending_jobs.filter(
+        mapped__confirmed_at__isnull=False, mapped__undone_at__isnull=True
+    ).values_list("pk", flat=True)
 
     sent = {
         "score_runs": sum(_send(scoring_run_task, pk) for pk in run_ids),
-        "import_jobs": sum(_send(import_job_task, pk) for pk in job_ids),
+        "import_jobs": sum(_send(import_job_task, pk) for pk in job_ids)
+        + sum(_send(mapped_import_task, pk) for pk in mapped_ids),
     }
     if any(sent.values()):
         logger.info("resent pending work: %s", sent)

@@ -334,3 +334,29 @@ def test_an_import_uploaded_while_redis_is_paused_runs_after(celery_worker):
         pending_work_resend_task.delay(older_than_seconds=0)
     job = finished(job, {ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED})
     assert job.status == ImportJob.Status.SUCCEEDED, job.error
+
+
+@pytest.mark.django_db
+def test_the_sweeper_sends_a_confirmed_wizard_import_to_its_own_task(tmp_path):
+    # given a wizard import the user confirmed while the broker was away
+    job = ImportJob.objects.create(source_directory=str(tmp_path))
+    MappedImport.objects.create(job=job, confirmed_at=timezone.now())
+    ImportJob.objects.update(created_at=timezone.now() - timedelta(minutes=2))
+
+    # when
+    sent = pending_work_resend()
+
+    # then the wizard's task claimed and ran it (here: with nothing mapped)
+    assert sent == {"score_runs": 0, "import_jobs": 1}
+    job.refresh_from_db()
+    assert job.status != ImportJob.Status.PENDING
+
+
+def test_beat_resends_pending_work_every_minute():
+    celery_app.loader.import_default_modules()
+    celery_app.finalize()
+
+    entry = celery_app.conf.beat_schedule["resend pending work"]
+
+    assert entry["task"] == "config.pending.pending_work_resend_task"
+    assert entry["schedule"] == 60.0
