@@ -569,6 +569,7 @@ class Dashboard:
     reps: list[tuple[int, str]]
     regions: list[str]
     run: ScoreRun | None
+    performance_threshold: float
     potential_threshold: float
     effort_median: float
     effort_days: int
@@ -635,6 +636,29 @@ class Dashboard:
         moved = self.figures["quadrant.moved"].account_ids
         rows = sorted(self.rows.values(), key=lambda row: row.pk not in moved)
         return rows[:ROWS_SHOWN]
+
+    @cached_property
+    def path_chart(self) -> dict[str, Any]:
+        """Return the plain data the path chart draws, for json_script."""
+        accounts = []
+        for row in self.path_rows:
+            points = [
+                [
+                    quarter.short_label,
+                    point.performance,
+                    point.potential,
+                    point.quadrant,
+                ]
+                for quarter, point in zip(self.quarters, row.path, strict=True)
+                if point is not None
+            ]
+            if points:
+                accounts.append({"id": row.pk, "name": row.name, "points": points})
+        return {
+            "performance_threshold": self.performance_threshold,
+            "potential_threshold": self.potential_threshold,
+            "accounts": accounts,
+        }
 
     @property
     def rows_shown(self) -> int:
@@ -1079,6 +1103,9 @@ def dashboard_for_user(
         .values_list("account_id", "count")
     )
     threshold = float(run.scoring_model.potential_threshold) if run else 50.0
+    performance_threshold = (
+        float(run.scoring_model.performance_threshold) if run else 50.0
+    )
 
     # compute
     figures: dict[str, Figure] = {
@@ -1151,6 +1178,7 @@ def dashboard_for_user(
         reps=sorted(reps.items(), key=lambda item: item[1].lower()),
         regions=sorted(regions),
         run=run,
+        performance_threshold=performance_threshold,
         potential_threshold=threshold,
         effort_median=median,
         effort_days=effort_days,

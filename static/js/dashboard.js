@@ -1,13 +1,97 @@
-// Manager dashboard: apply a filter as soon as it changes.
+// Manager dashboard: apply a filter as soon as it changes, and draw each
+// account's path across the quadrant over the last quarters.
 (function () {
   "use strict";
-  var form = document.getElementById("dashboard-filters");
-  if (!form) {
-    return;
-  }
-  form.querySelectorAll("select").forEach(function (select) {
-    select.addEventListener("change", function () {
-      form.requestSubmit();
+
+  var COLOURS = {
+    grow: "#2e7d32",
+    expand: "#1565c0",
+    maintain: "#b26a00",
+    monitor: "#757575"
+  };
+
+  function applyFiltersOnChange() {
+    var form = document.getElementById("dashboard-filters");
+    if (!form) {
+      return;
+    }
+    form.querySelectorAll("select").forEach(function (select) {
+      select.addEventListener("change", function () {
+        form.requestSubmit();
+      });
     });
-  });
+  }
+
+  function pathTrace(account) {
+    var points = account.points;
+    var last = points[points.length - 1];
+    return {
+      type: "scatter",
+      mode: "lines+markers",
+      name: account.name,
+      x: points.map(function (point) { return point[1]; }),
+      y: points.map(function (point) { return point[2]; }),
+      customdata: points.map(function () { return account.id; }),
+      text: points.map(function (point) {
+        return account.name + "<br>" + point[0] + ": " + point[3] +
+          " (performance " + Math.round(point[1]) + ", potential " + Math.round(point[2]) + ")";
+      }),
+      hoverinfo: "text",
+      line: { color: COLOURS[last[3]] || "#616e7c", width: 1.5 },
+      marker: {
+        color: COLOURS[last[3]] || "#616e7c",
+        size: points.map(function (point, index) { return index === points.length - 1 ? 11 : 6; }),
+        opacity: points.map(function (point, index) { return index === points.length - 1 ? 1 : 0.55; })
+      },
+      showlegend: false
+    };
+  }
+
+  function drawPaths() {
+    var holder = document.getElementById("path-chart");
+    var source = document.getElementById("path-data");
+    if (!holder || !source || !window.Plotly) {
+      return;
+    }
+    var data = JSON.parse(source.textContent);
+    if (!data.accounts.length) {
+      holder.textContent = "No score runs kept in these quarters yet.";
+      holder.classList.add("empty");
+      return;
+    }
+    var px = data.performance_threshold;
+    var py = data.potential_threshold;
+    var line = { color: "#9aa5b1", width: 1, dash: "dot" };
+    var layout = {
+      autosize: true,
+      height: 360,
+      margin: { l: 48, r: 12, t: 8, b: 40 },
+      xaxis: { title: { text: "Performance" }, range: [-2, 102], zeroline: false },
+      yaxis: { title: { text: "Potential" }, range: [-2, 102], zeroline: false },
+      hovermode: "closest",
+      shapes: [
+        { type: "line", x0: px, x1: px, y0: 0, y1: 100, line: line },
+        { type: "line", x0: 0, x1: 100, y0: py, y1: py, line: line }
+      ],
+      annotations: [
+        { x: 2, y: 98, text: "Expand", showarrow: false, xanchor: "left", font: { color: COLOURS.expand } },
+        { x: 98, y: 98, text: "Grow", showarrow: false, xanchor: "right", font: { color: COLOURS.grow } },
+        { x: 2, y: 2, text: "Monitor", showarrow: false, xanchor: "left", font: { color: COLOURS.monitor } },
+        { x: 98, y: 2, text: "Maintain", showarrow: false, xanchor: "right", font: { color: COLOURS.maintain } }
+      ]
+    };
+    window.Plotly.newPlot(holder, data.accounts.map(pathTrace), layout, {
+      displayModeBar: false,
+      responsive: true
+    });
+    holder.on("plotly_click", function (event) {
+      var id = event.points.length ? event.points[0].customdata : null;
+      if (id) {
+        window.location.href = "/accounts/" + encodeURIComponent(id) + "/";
+      }
+    });
+  }
+
+  applyFiltersOnChange();
+  drawPaths();
 })();

@@ -16,6 +16,9 @@ def test_a_manager_clicks_a_figure_and_lands_on_its_accounts(
     browser_login(page, live_server, team.manager.username)
     page.get_by_role("link", name="Dashboard").click()  # type: ignore[attr-defined]
     page.get_by_role("heading", name="Manager dashboard").wait_for()  # type: ignore[attr-defined]
+    # Acme, Bolt and Crane have kept scores; Dune has none, Edge is not Mark's.
+    page.locator("#path-chart .scatterlayer .trace").nth(2).wait_for()  # type: ignore[attr-defined]
+    assert page.locator("#path-chart .scatterlayer .trace").count() == 3  # type: ignore[attr-defined]
 
     # when
     page.locator('a[data-figure="execution.no_plan"]').click()  # type: ignore[attr-defined]
