@@ -23,7 +23,7 @@ $(VENV)/.dev: $(BIN)/python requirements-dev.lock
 
 demo: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py demo_setup
+	$(BIN)/python manage.py demo_setup --url http://$(HOST):$(PORT)
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 serve: $(VENV)/.runtime

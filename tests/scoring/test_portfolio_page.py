@@ -163,6 +163,9 @@ def test_a_rep_cannot_request_a_run(client, rep):
     response = client.post(reverse("scoring:run_create"))
 
     assert response.status_code == 403
+    assert "Only sales ops and managers recompute scores." in (
+        response.content.decode()
+    )
 
 
 def test_the_progress_endpoint_reports_the_pending_run(client, manager):

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count
 
 from accounts.models import Team, User
@@ -21,6 +21,13 @@ DEMO_EXTRAS = ["stakeholders_demo", "plans_demo", "reviews_demo"]
 
 class Command(BaseCommand):
     help = "Import the bundled CRM data, score it and create demo logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000",
+            help="Address the demo will be served on, for the closing message.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
@@ -44,7 +51,7 @@ class Command(BaseCommand):
         logins = self._logins()
         self.stdout.write(
             f"Ready in {time.monotonic() - started:.1f} s. "
-            f"Log in at http://127.0.0.1:8000 with password {DEMO_PASSWORD} as:"
+            f"Log in at {options['url']} with password {DEMO_PASSWORD} as:"
         )
         for username, what in logins:
             self.stdout.write(f"  {username:<24} {what}")
