@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import apis
+from accounts import apis, wizard_apis
 
 app_name = "accounts_api"
 
@@ -13,6 +13,37 @@ urlpatterns = [
         name="revenue_list",
     ),
     path("products/", apis.ProductListApi.as_view(), name="product_list"),
+    path("imports/", wizard_apis.WizardImportCreateApi.as_view(), name="import_create"),
+    path(
+        "imports/<int:pk>/",
+        wizard_apis.WizardImportDetailApi.as_view(),
+        name="import_detail",
+    ),
+    path(
+        "imports/<int:pk>/mapping/",
+        wizard_apis.WizardImportMappingApi.as_view(),
+        name="import_mapping",
+    ),
+    path(
+        "imports/<int:pk>/check/",
+        wizard_apis.WizardImportCheckApi.as_view(),
+        name="import_check",
+    ),
+    path(
+        "imports/<int:pk>/answer/",
+        wizard_apis.WizardImportAnswerApi.as_view(),
+        name="import_answer",
+    ),
+    path(
+        "imports/<int:pk>/start/",
+        wizard_apis.WizardImportStartApi.as_view(),
+        name="import_start",
+    ),
+    path(
+        "imports/<int:pk>/undo/",
+        wizard_apis.WizardImportUndoApi.as_view(),
+        name="import_undo",
+    ),
     path("tokens/", apis.ApiTokenListApi.as_view(), name="token_list"),
     path("tokens/create/", apis.ApiTokenCreateApi.as_view(), name="token_create"),
     path(

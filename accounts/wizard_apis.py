@@ -1,0 +1,283 @@
+"""REST endpoints for the import wizard: the same steps as its pages.
+
+Upload files, read the proposed mapping, confirm or change it, answer the
+columns' questions, check, start, follow and undo; sales ops only, anyone
+else gets 404 as for an import that does not exist.
+"""
+
+from typing import Any
+
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import wizard
+from accounts.importing import ImportFileError
+from accounts.models import MappedImport
+from accounts.services import import_job_progress
+
+ISSUE_LIMIT = 1000
+
+
+def _get_mapped_import_for_user(request: Request, pk: int) -> MappedImport:
+    if not request.user.is_ops:
+        raise Http404("No such import.")
+    mapped = wizard.mapped_import_for_job(job_id=pk)
+    if mapped is None:
+        raise Http404("No such import.")
+    return mapped
+
+
+def _files_data(mapped: MappedImport) -> list[dict[str, Any]]:
+    try:
+        previews = wizard.mapped_import_files_read(mapped=mapped)
+    except ImportFileError as error:
+        raise ValidationError({"files": [str(error)]}) from error
+    return [
+        {
+            "name": preview.name,
+            "read_as": preview.table.describe(),
+            "kind": preview.kind,
+            "mapping_source": preview.source,
+            "columns": preview.table.columns,
+            "mapping": {
+                column: f"{entity}.{name}"
+                for column, (entity, name) in preview.mapping.items()
+            },
+            "head": preview.head,
+        }
+        for preview in previews
+    ]
+
+
+def _job_data(mapped: MappedImport) -> dict[str, Any]:
+    job = mapped.job
+    return {
+        "id": job.pk,
+        "files": mapped.file_names,
+        "created_at": job.created_at,
+        "confirmed_at": mapped.confirmed_at,
+        "undone_at": mapped.undone_at,
+        "keep_good_rows": job.keep_good_rows,
+        **import_job_progress(job=job),
+        "counts": job.counts,
+        "issue_count": len(job.issues),
+        "issues": job.issues[:ISSUE_LIMIT],
+        "report_csv": reverse("accounts:wizard_report_csv", args=[job.pk]),
+    }
+
+
+JOB_SCHEMA = inline_serializer(
+    "WizardImport",
+    {
+        "id": serializers.IntegerField(),
+        "status": serializers.CharField(),
+        "counts": serializers.DictField(),
+        "issues": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+class WizardImportCreateApi(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        tags=["imports"],
+        summary="Upload CSV or XLSX files; returns the proposed mapping per file",
+        request={
+            "multipart/form-data": inline_serializer(
+                "WizardUpload",
+                {"files": serializers.ListField(child=serializers.FileField())},
+            )
+        },
+        responses={201: JOB_SCHEMA},
+    )
+    def post(self, request: Request) -> Response:
+        if not request.user.is_ops:
+            raise Http404("No such page.")
+        uploads = request.FILES.getlist("files")
+        try:
+            mapped = wizard.mapped_import_create(
+                user=request.user, files=[(upload.name, upload) for upload in uploads]
+            )
+        except wizard.WizardError as error:
+            raise ValidationError({"files": [str(error)]}) from error
+
+        data = {**_job_data(mapped), "file_previews": _files_data(mapped)}
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class WizardImportDetailApi(APIView):
+    @extend_schema(
+        tags=["imports"],
+        summary="Follow an import: status, progress, counts and row report",
+        responses={200: JOB_SCHEMA},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        mapped = _get_mapped_import_for_user(request, pk)
+        return Response(_job_data(mapped))
+
+
+class WizardImportMappingApi(APIView):
+    parser_classes = [JSONParser]
+
+    class InputSerializer(serializers.Serializer):
+        mapping = serializers.DictField(
+            child=serializers.DictField(child=serializers.CharField(allow_blank=True)),
+            help_text='{"file.csv": {"Column": "account.name"}}; a file left out '
+            "keeps its proposed mapping",
+        )
+
+    @extend_schema(
+        tags=["imports"], summary="Read the proposed mapping and the file heads"
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        mapped = _get_mapped_import_for_user(request, pk)
+        return Response({"files": _files_data(mapped)})
+
+    @extend_schema(
+        tags=["imports"],
+        summary="Confirm the mapping; it is saved for files with the same headers",
+        request=InputSerializer,
+    )
+    def put(self, request: Request, pk: int) -> Response:
+        mapped = _get_mapped_import_for_user(request, pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        mapping = {
+            file["name"]: {
+                column: target.split(".", 1)
+                for column, target in file["mapping"].items()
+            }
+            for file in _files_data(mapped)
+        }
+        for file, columns in serializer.validated_data["mapping"].items():
+            mapping[file] = {
+                column: target.split(".", 1)
+                for column, target in columns.items()
+                if "." in target
+            }
+        try:
+            problems = wizard.mapped_import_mapping_confirm(
+                mapped=mapped, mapping=mapping, user=request.user
+            )
+        except wizard.WizardError as error:
+            raise ValidationError({"mapping": [str(error)]}) from error
+        if problems:
+            raise ValidationError({"mapping": problems})
+        return Response({"files": _files_data(mapped)})
+
+
+class WizardImportCheckApi(APIView):
+    @extend_schema(
+        tags=["imports"],
+        summary="Every problem, question, duplicate proposal and count, unwritten",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        mapped = _get_mapped_import_for_user(request, pk)
+        if not mapped.mapping:
+            raise ValidationError({"mapping": ["Confirm the mapping first."]})
+
+        outcome = wizard.mapped_import_check(mapped=mapped)
+        return Response(
+            {
+                "can_write": outcome.can_write,
+                "problems": outcome.problems,
+                "questions": [
+                    {
+                        "file": file,
+                        "column": question.column,
+                        "message": question.message,
+                        "options": question.options,
+                    }
+                    for file, question in outcome.questions
+                ],
+                "decisions": [
+                    {"file": file, "column": column, "decision": decision}
+                    for file, column, decision in outcome.decisions
+                ],
+                "proposals": outcome.proposals,
+                "counts": outcome.counts,
+                "rejected_rows": outcome.rejected_rows,
+                "issues": [i.as_dict() for i in outcome.issues[:ISSUE_LIMIT]],
+            }
+        )
+
+
+class WizardImportAnswerApi(APIView):
+    parser_classes = [JSONParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.CharField()
+        column = serializers.CharField()
+        option = serializers.CharField()
+
+    @extend_schema(
+        tags=["imports"],
+        summary="Answer a column's question (date order or decimal separator)",
+        request=InputSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        mapped = _get_mapped_import_for_user(request, pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        try:
+            wizard.mapped_import_answer(mapped=mapped, **serializer.validated_data)
+        except wizard.WizardError as error:
+            raise ValidationError({"option": [str(error)]}) from error
+        return Response({"answers": mapped.answers})
+
+
+class WizardImportStartApi(APIView):
+    parser_classes = [JSONParser]
+
+    class InputSerializer(serializers.Serializer):
+        merges = serializers.DictField(
+            child=serializers.CharField(),
+            required=False,
+            default=dict,
+            help_text="{incoming name: existing account name}, confirmed merges",
+        )
+        keep_good_rows = serializers.BooleanField(required=False, default=False)
+
+    @extend_schema(
+        tags=["imports"],
+        summary="Start the import in the background; follow it on the detail",
+        request=InputSerializer,
+        responses={202: JOB_SCHEMA},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        mapped = _get_mapped_import_for_user(request, pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        try:
+            wizard.mapped_import_start(mapped=mapped, **serializer.validated_data)
+        except wizard.WizardError as error:
+            raise ValidationError({"detail": [str(error)]}) from error
+        return Response(_job_data(mapped), status=status.HTTP_202_ACCEPTED)
+
+
+class WizardImportUndoApi(APIView):
+    @extend_schema(
+        tags=["imports"],
+        summary="Undo a whole import: restore what it changed, delete what it made",
+        request=None,
+        responses={200: JOB_SCHEMA},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        mapped = _get_mapped_import_for_user(request, pk)
+        try:
+            wizard.mapped_import_undo(mapped=mapped, user=request.user)
+        except wizard.WizardError as error:
+            raise ValidationError({"detail": [str(error)]}) from error
+        mapped.refresh_from_db()
+        return Response(_job_data(mapped))
