@@ -713,29 +713,30 @@ def _score_fact(score: Mapping[str, Any]) -> ScoreFact:
     )
 
 
-def _moment_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
-
-
 def _score_history(
-    account_ids: list[int], quarters: list[FiscalQuarter]
+    account_ids: list[int], quarters: list[FiscalQuarter], current: ScoreRun | None
 ) -> dict[int, dict[str, ScoreFact]]:
-    """Return each account's score of the last run kept in each quarter."""
-    # A run belongs to the quarter in which it was kept (finished), not to
-    # its data date: an imported history scored today is today's view. The
-    # latest run kept in a quarter stands for that quarter.
+    """Return each account's score of the last run kept in each quarter.
+
+    A kept run stands for the quarter of the day its data is as of (the day
+    it finished when unset), as the executive review reads it; the latest
+    such run stands for its quarter. The current run always stands for this
+    quarter, since it is what every other figure shows, even when it scores
+    an older export.
+    """
     last_run: dict[str, tuple[date, int]] = {}
-    runs = ScoreRun.objects.filter(
-        status=ScoreRun.Status.SUCCEEDED,
-        created_at__gte=_moment_of(quarters[0].start) - timedelta(days=1),
-    ).values("pk", "finished_at", "created_at")
+    runs = ScoreRun.objects.filter(status=ScoreRun.Status.SUCCEEDED).values(
+        "pk", "as_of", "finished_at", "created_at"
+    )
     for run in runs:
-        day = local_date(run["finished_at"] or run["created_at"])
+        day = run["as_of"] or local_date(run["finished_at"] or run["created_at"])
         if not quarters[0].start <= day <= quarters[-1].end:
             continue
         slug = fiscal_quarter_for(day).slug
         if slug not in last_run or (day, run["pk"]) > last_run[slug]:
             last_run[slug] = (day, run["pk"])
+    if current is not None:
+        last_run[quarters[-1].slug] = (quarters[-1].end, current.pk)
 
     history: dict[int, dict[str, ScoreFact]] = defaultdict(dict)
     slug_of_run = {pk: slug for slug, (_, pk) in last_run.items()}
@@ -1080,7 +1081,7 @@ def dashboard_for_user(
     )
 
     # load the facts of those accounts
-    history = _score_history(account_ids, quarters)
+    history = _score_history(account_ids, quarters, run)
     product_ids = list(Product.objects.values_list("pk", flat=True))
     first_bought = {
         (row["account_id"], row["product_id"]): row["first"]
