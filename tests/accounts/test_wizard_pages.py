@@ -148,3 +148,32 @@ def test_a_rejected_import_goes_back_to_the_check(
     # then
     assert ImportJob.objects.get().status == ImportJob.Status.SUCCEEDED
     assert list(Account.objects.values_list("name", flat=True)) == ["Good Co"]
+
+
+def test_a_large_upload_is_checked_in_the_background_run(
+    client, ops, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    # given
+    monkeypatch.setattr("accounts.wizard.INLINE_CHECK_MAX_BYTES", 10)
+    client.force_login(ops)
+    client.post(reverse("accounts:wizard"), {"files": upload("one_bad_row.csv")})
+    mapped = MappedImport.objects.get()
+    client.post(
+        reverse("accounts:wizard_mapping", args=[mapped.job_id]),
+        {"map:0:0": "account.name", "map:0:1": "account.employees"},
+    )
+
+    # when
+    page = client.get(reverse("accounts:wizard_check", args=[mapped.job_id]))
+
+    # then: the page does not run the check, the import does
+    assert b"A large upload" in page.content
+    assert "outcome" not in page.context
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("accounts:wizard_check", args=[mapped.job_id]),
+            {"keep_good_rows": "on"},
+        )
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.SUCCEEDED
+    assert job.counts["Accounts"]["rejected"] == 1
