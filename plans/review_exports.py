@@ -163,7 +163,7 @@ def review_pdf(pack: dict[str, Any]) -> bytes:
 
     heading("Value scorecard (actual / target)")
     headers, rows = scorecard_rows(pack)
-    table = PdfTable([headers, *rows], repeatRows=1)
+    table = PdfTable([headers, *rows], repeatRows=1, hAlign="LEFT")
     table.setStyle(
         TableStyle(
             [
@@ -202,13 +202,31 @@ def review_pdf(pack: dict[str, Any]) -> bytes:
                 strokeColor=colors.HexColor("#1565c0"),
             )
         )
-    for (x, y), point in zip(points, path, strict=True):
+    for index, ((x, y), point) in enumerate(zip(points, path, strict=True)):
+        last = index == len(points) - 1
+        half = 3 if last else 2
         drawing.add(
             Rect(
-                x - 2, y - 2, 4, 4, fillColor=colors.HexColor("#1565c0"), strokeWidth=0
+                x - half,
+                y - half,
+                2 * half,
+                2 * half,
+                fillColor=colors.HexColor("#1565c0"),
+                strokeWidth=0,
             )
         )
-        drawing.add(String(x + 4, y + 2, point["quarter"], fontSize=7))
+        # Only the first and last quarters are named: close points overlap.
+        if index == 0 or last:
+            drawing.add(String(x + 5, y + 3, point["quarter"], fontSize=7))
+    for text, x, y, anchor in (
+        ("Expand", 4, size - 10, "start"),
+        ("Grow", size - 4, size - 10, "end"),
+        ("Monitor", 4, 4, "start"),
+        ("Maintain", size - 4, 4, "end"),
+    ):
+        drawing.add(
+            String(x, y, text, fontSize=7, fillColor=colors.grey, textAnchor=anchor)
+        )
     lines = [
         f"{point['quarter']}: {point['quadrant']} "
         f"(performance {point['performance']}, potential {point['potential']})"
