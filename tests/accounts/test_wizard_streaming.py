@@ -171,3 +171,29 @@ def test_the_preview_reads_only_the_head_of_a_large_file(
     job = mapped_import_run(mapped=mapped)
     assert job.status == ImportJob.Status.SUCCEEDED
     assert Account.objects.count() == 100
+
+
+def test_reading_in_chunks_holds_a_small_part_of_the_file_in_memory(
+    tmp_path: Path,
+) -> None:
+    import tracemalloc
+
+    # given
+    path = tmp_path / "invoices.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("Customer;Invoice Date;Net Amount\n")
+        for number in range(60_000):
+            out.write(f"Customer {number % 500};03/04/2026;{number},50\n")
+
+    # when
+    tracemalloc.start()
+    rows = sum(len(t.lines) for t in table_chunks(path=path, file="x", rows=1000))
+    _, chunked_peak = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    whole = table_read(content=path.read_bytes(), file="x")
+    _, whole_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    # then
+    assert rows == len(whole.lines) == 60_000
+    assert chunked_peak * 10 < whole_peak
