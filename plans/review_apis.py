@@ -119,7 +119,7 @@ class MeasureCreateApi(APIView):
         unit = serializers.CharField(max_length=30, required=False, default="")
         direction = serializers.ChoiceField(choices=ValueMeasure.Direction.choices)
         baseline = serializers.DecimalField(max_digits=16, decimal_places=2)
-        source = serializers.CharField(max_length=200, required=False, default="")
+        source = serializers.CharField(max_length=200, required=False, default="")  # type: ignore[assignment]
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -291,7 +291,7 @@ class SnapshotListApi(APIView):
     """GET a plan's snapshots, newest first; POST takes one now."""
 
     class InputSerializer(serializers.Serializer):
-        label = serializers.CharField(max_length=200, required=False, default="")
+        label = serializers.CharField(max_length=200, required=False, default="")  # type: ignore[assignment]
 
     def get(self, request: Request, plan_pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=plan_pk)
