@@ -632,9 +632,15 @@ class Dashboard:
 
     @cached_property
     def path_rows(self) -> list[AccountRow]:
-        """Return the rows whose quadrant moved first, then the rest, by name."""
+        """Return moved accounts first, then those with the longest paths."""
         moved = self.figures["quadrant.moved"].account_ids
-        rows = sorted(self.rows.values(), key=lambda row: row.pk not in moved)
+        rows = sorted(
+            self.rows.values(),
+            key=lambda row: (
+                row.pk not in moved,
+                -sum(1 for point in row.path if point is not None),
+            ),
+        )
         return rows[:ROWS_SHOWN]
 
     @cached_property
