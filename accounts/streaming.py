@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 from accounts.importing import ImportFileError
@@ -77,7 +77,9 @@ def encoding_detect(*, path: Path, file: str) -> str:
     return "cp1252"
 
 
-def table_chunks(*, path: Path, file: str, rows: int | None = None) -> Iterator[Table]:
+def table_chunks(
+    *, path: Path, file: str, rows: int | None = None
+) -> Generator[Table, None, None]:
     """Yield the file's rows as Tables of about `rows` rows, in order.
 
     A chunk may run a little past `rows` so that it ends on a row with data.

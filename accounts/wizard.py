@@ -519,24 +519,39 @@ def _column_parse(
     column: str,
     answer: str | None,
 ) -> ParsedColumn:
-    common = {"values": values, "lines": lines, "file": file, "column": column}
     if name in _IDS:
-        return id_column_parse(**common)
+        return id_column_parse(values=values, lines=lines, file=file, column=column)
     if name in _MONEY:
-        return money_column_parse(**common, decimal=answer)
-    if name in _WHOLE:
-        return number_column_parse(**common, decimal=answer, whole=True, negative=False)
-    if name in _SIGNED_WHOLE:
-        return number_column_parse(**common, decimal=answer, whole=True)
-    if name in _NUMBERS:
-        return number_column_parse(**common, decimal=answer, negative=False)
+        return money_column_parse(
+            values=values, lines=lines, file=file, column=column, decimal=answer
+        )
+    if name in _WHOLE | _SIGNED_WHOLE | _NUMBERS:
+        return number_column_parse(
+            values=values,
+            lines=lines,
+            file=file,
+            column=column,
+            decimal=answer,
+            whole=name not in _NUMBERS,
+            negative=name in _SIGNED_WHOLE,
+        )
     if name in _DATES:
-        return date_column_parse(**common, order=answer)
+        return date_column_parse(
+            values=values, lines=lines, file=file, column=column, order=answer
+        )
     if name in _FLAGS:
-        return boolean_column_parse(**common)
+        return boolean_column_parse(
+            values=values, lines=lines, file=file, column=column
+        )
     if name == "currency":
-        return _currency_parse(**common)
-    return text_column_parse(**common, max_length=_LENGTHS.get(name, 200))
+        return _currency_parse(values=values, lines=lines, file=file, column=column)
+    return text_column_parse(
+        values=values,
+        lines=lines,
+        file=file,
+        column=column,
+        max_length=_LENGTHS.get(name, 200),
+    )
 
 
 def _currency_parse(
@@ -988,7 +1003,7 @@ class _Writer:
         entity: str,
         model: type[models.Model],
         creates: list[dict[str, Any]],
-        updates: list[tuple[models.Model, dict[str, Any]]],
+        updates: Sequence[tuple[models.Model, dict[str, Any]]],
         count: bool = True,
     ) -> tuple[list[models.Model], set[int], set[int]]:
         """Create and update objects, recording each change; count them.
@@ -999,7 +1014,7 @@ class _Writer:
             return [], set(), set()
         counts = self._counts(entity) if count else _empty_counts()
         content_type = ContentType.objects.get_for_model(model)
-        created = model.objects.bulk_create(
+        created = model._default_manager.bulk_create(
             [model(**values) for values in creates], batch_size=CREATE_BATCH
         )
         if created and created[0].pk is None:
@@ -1052,7 +1067,7 @@ class _Writer:
                 for obj in changed_objects:
                     obj.updated_at = now  # type: ignore[attr-defined]
                 fields.append("updated_at")
-            model.objects.bulk_update(
+            model._default_manager.bulk_update(
                 list({obj.pk: obj for obj in changed_objects}.values()),
                 fields,
                 batch_size=500,
@@ -1507,6 +1522,8 @@ class _Writer:
             stage=Opportunity.Stage.WON,
             closed_on__isnull=False,
         ).values_list("account_id", "product_id", "closed_on", "close_value"):
+            if closed_on is None:
+                continue
             key = (account_id, product_id, _quarter_start(closed_on))
             if key in won and value is not None:
                 totals[key] += value
@@ -1719,7 +1736,7 @@ def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> None:
         )
 
     with transaction.atomic():
-        for model in (Account, *UNDO_ORDER):
+        for model in UNDO_ORDER:
             content_type = ContentType.objects.get_for_model(model)
             changes = list(
                 mine.filter(
@@ -1728,25 +1745,29 @@ def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> None:
             )
             if not changes:
                 continue
-            objects = model.objects.in_bulk([c.object_id for c in changes])
-            restored: dict[int, models.Model] = {}
+            objects = model._default_manager.in_bulk([c.object_id for c in changes])
+            restored: dict[int, Any] = {}
             names: set[str] = set()
             for change in changes:
                 obj = objects.get(change.object_id)
                 if obj is None:
                     continue
                 for name, value in change.old_values.items():
-                    setattr(obj, name, model._meta.get_field(name).to_python(value))
+                    field = model._meta.get_field(name)
+                    assert isinstance(field, models.Field)
+                    setattr(obj, name, field.to_python(value))
                     names.add(name)
                 restored[obj.pk] = obj
             if restored:
-                model.objects.bulk_update(list(restored.values()), sorted(names))
+                model._default_manager.bulk_update(
+                    list(restored.values()), sorted(names)
+                )
         for model in UNDO_ORDER:
             content_type = ContentType.objects.get_for_model(model)
             ids = mine.filter(
                 content_type=content_type, action=ImportRowChange.Action.CREATED
             ).values_list("object_id", flat=True)
-            model.objects.filter(pk__in=list(ids)).delete()
+            model._default_manager.filter(pk__in=list(ids)).delete()
         mapped.undone_at = timezone.now()
         mapped.undone_by = user
         mapped.save(update_fields=["undone_at", "undone_by", "updated_at"])
