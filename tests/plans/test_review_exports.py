@@ -309,3 +309,34 @@ def test_a_review_url_with_a_day_inside_a_quarter_is_not_found(
     response = client.get(reverse("plans:review", args=[account.pk, "2026-04-02"]))
 
     assert response.status_code == 404
+
+
+def test_a_manager_exports_only_the_teams_accounts(
+    client: Client, settings: object, manager: User, account: Account, scorecard: dict
+) -> None:
+    _settings_january(settings)
+    elsewhere = Account.objects.create(name="Globex")
+    client.force_login(manager)
+
+    own = client.get(
+        reverse("plans:review_export", args=[account.pk, QUARTER.slug, "xlsx"])
+    )
+    other = client.get(
+        reverse("plans:review_export", args=[elsewhere.pk, QUARTER.slug, "xlsx"])
+    )
+
+    assert own.status_code == 200
+    assert other.status_code == 404
+
+
+def test_a_missing_export_library_is_named_in_the_answer() -> None:
+    from plans.review_views import _export_unavailable
+
+    response = _export_unavailable("PDF", ImportError("gone", name="reportlab"))
+
+    assert response.status_code == 503
+    assert response.content.decode() == (
+        "The PDF export needs the Python package reportlab, which is not "
+        "installed. Install the pinned dependencies with "
+        "`.venv/bin/pip install -r requirements.lock`."
+    )

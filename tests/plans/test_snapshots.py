@@ -165,3 +165,19 @@ def test_the_compare_page_shows_changes_since_a_snapshot(
     assert response.status_code == 200
     assert b"1 change." in response.content
     assert b"Asia rollout" in response.content and b"Asia 2.0" in response.content
+
+
+def test_beat_runs_the_quarter_end_snapshots_every_hour(plan: Plan) -> None:
+    from celery.schedules import crontab
+
+    from config.celery import app
+    from plans.tasks import plan_snapshots_quarter_end_task
+
+    app.finalize(auto=True)
+    schedule = {
+        entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()
+    }
+
+    assert schedule["plans.tasks.plan_snapshots_quarter_end_task"] == crontab(minute=5)
+    assert plan_snapshots_quarter_end_task.delay().get() == 1
+    assert PlanSnapshot.objects.get().trigger == PlanSnapshot.Trigger.QUARTER_END
