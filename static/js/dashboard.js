@@ -22,18 +22,27 @@
     });
   }
 
+  // plotly.js reads hover text as a small HTML dialect: escape the name so
+  // an account called "<a href=...>" shows as typed instead of as a link.
+  function escapeLabel(text) {
+    return String(text)
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;");
+  }
+
   function pathTrace(account) {
     var points = account.points;
     var last = points[points.length - 1];
     return {
       type: "scatter",
       mode: "lines+markers",
-      name: account.name,
+      name: escapeLabel(account.name),
       x: points.map(function (point) { return point[1]; }),
       y: points.map(function (point) { return point[2]; }),
       customdata: points.map(function () { return account.id; }),
       text: points.map(function (point) {
-        return account.name + "<br>" + point[0] + ": " + point[3] +
+        return escapeLabel(account.name) + "<br>" + point[0] + ": " + point[3] +
           " (performance " + Math.round(point[1]) + ", potential " + Math.round(point[2]) + ")";
       }),
       hoverinfo: "text",

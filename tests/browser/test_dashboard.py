@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts.models import Account
 from tests.conftest import browser_login
 from tests.plans.test_dashboard import build_team
 
@@ -51,3 +52,33 @@ def test_a_filter_applies_on_change_and_the_quadrant_drills_down(
     names = page.locator("[data-testid=drill-accounts] tbody td:first-child a")  # type: ignore[attr-defined]
     assert names.all_inner_texts() == ["Bolt"]
     assert f"rep={team.ray.pk}" in page.url  # type: ignore[attr-defined]
+
+
+HOSTILE = '<a href="https://evil.example/">Acme</a> <img src=x onerror=alert(1)>'
+
+
+def test_a_hostile_name_shows_as_typed_in_the_path_hover(
+    browser: object, page: object, live_server: object
+) -> None:
+    # given: Acme's name is markup
+    team = build_team()
+    Account.objects.filter(pk=team.accounts["Acme"].pk).update(name=HOSTILE)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))  # type: ignore[attr-defined]
+
+    # when: the manager hovers over the end of each path
+    browser_login(page, live_server, team.manager.username)
+    page.goto(f"{live_server.url}/plans/dashboard/")  # type: ignore[attr-defined]
+    points = page.locator("#path-chart .scatterlayer .point")  # type: ignore[attr-defined]
+    points.nth(5).wait_for()
+    labels = []
+    for index in range(points.count()):
+        points.nth(index).hover(force=True)
+        label = page.wait_for_selector("#path-chart .hoverlayer .hovertext")  # type: ignore[attr-defined]
+        labels.append(label.text_content())
+
+    # then: the label reads the name as typed, and nothing ran or loaded
+    assert any(HOSTILE in text for text in labels)
+    assert page.locator("img[src='x']").count() == 0  # type: ignore[attr-defined]
+    assert page.locator("#path-chart a[href*='evil.example']").count() == 0  # type: ignore[attr-defined]
+    assert dialogs == []
