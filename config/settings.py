@@ -128,10 +128,16 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 # A request that sends a task must answer within seconds when Redis is down
-# or stalled: one attempt bounded by the socket timeouts above, no retries.
-# The work is already recorded as pending, and config.pending sends it again.
+# or stalled: one connection attempt and one publish, each bounded by these
+# socket timeouts, and no retries (kombu would otherwise keep reconnecting for
+# the whole connection timeout). The work is already recorded as pending, and
+# config.pending sends it again.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+    "max_retries": 0,
+}
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_IMPORTS = ["config.pending"]
 PENDING_RESEND_EVERY_SECONDS = env_int("PENDING_RESEND_EVERY_SECONDS", 60)
