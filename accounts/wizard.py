@@ -44,6 +44,7 @@ from accounts.matching import (
 )
 from accounts.models import (
     Account,
+    AccountTeamMember,
     CurrencyRate,
     ImportJob,
     ImportRowChange,
@@ -92,6 +93,7 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, str], None]
 
 REVENUE = "revenue"
+TEAM = "team"
 SUPPORT = "support"
 RATE = "rate"
 
@@ -135,10 +137,18 @@ ENTITY_LABELS = {
     REVENUE: "Revenue lines",
     SUPPORT: "Support signals",
     RATE: "Currency rates",
+    TEAM: "Account team members",
     PERSON: "People",
     USER: "Users",
 }
 NOT_WRITTEN = {PERSON, USER}
+# Fields an export may carry that Lode has nowhere to keep; the check says so.
+NOT_STORED = {
+    (ACCOUNT, "city"),
+    (ACCOUNT, "website"),
+    (OPPORTUNITY, "name"),
+    (OPPORTUNITY, "probability"),
+}
 
 # Layouts accounts.recognise does not know: ERP invoice extracts, support
 # desk exports and rate tables, by normalised header.
@@ -593,6 +603,11 @@ def _plan(
     if problems:
         outcome.problems.extend(f"{preview.name}: {problem}" for problem in problems)
         return None
+    for column, (entity, name) in preview.mapping.items():
+        if name == EXTRA or (entity, name) in NOT_STORED:
+            outcome.decisions.append(
+                (preview.name, column, "read but not stored: Lode has no such field")
+            )
     mapping = {c: t for c, t in preview.mapping.items() if t[1] != EXTRA}
     entity = next(iter(preview.mapping.values()))[0]
     return FilePlan(
@@ -965,6 +980,8 @@ class _Writer:
         self.outcome = outcome
         self.merges = dict(merges)
         self.rates_cache: dict[str, tuple[Decimal, date] | None] = {}
+        self.users: dict[str, int] | None = None
+        self.unknown_deal_owners: dict[str, tuple[str, int, int]] = {}
         # Revenue is summed over every chunk of a file, then written once.
         self.won: dict[tuple[int, int, date], set[str]] = defaultdict(set)
         self.revenue_sums: dict[tuple[int, str, date], Decimal] = defaultdict(Decimal)
@@ -976,6 +993,7 @@ class _Writer:
         """Write what an entity's rows add up to, once all were read."""
         if entity == OPPORTUNITY:
             self._won_revenue(self.won)
+            self._unknown_owners(self.unknown_deal_owners)
         elif entity == REVENUE:
             self._revenue_flush()
 
@@ -1209,7 +1227,9 @@ class _Writer:
         creates: list[dict[str, Any]] = []
         pending: dict[str, dict[str, Any]] = {}
         updates: list[tuple[models.Model, dict[str, Any]]] = []
-        parents: list[tuple[str, int, str | None, str | None, str]] = []
+        # (file, line, row, account name): parents and owners are linked once
+        # every account of the chunk exists.
+        links: list[tuple[str, int, dict[str, Any], str]] = []
         for rows in files:
             for line, row in rows.rows():
                 name, external_id = row.get("name"), row.get("external_id")
@@ -1248,15 +1268,7 @@ class _Writer:
                         pending[merged].update(
                             {k: v for k, v in values.items() if v is not None}
                         )
-                        parents.append(
-                            (
-                                rows.file,
-                                line,
-                                row.get("parent_external_id"),
-                                row.get("parent_name"),
-                                merged,
-                            )
-                        )
+                        links.append((rows.file, line, row, merged))
                         self.outcome.issues.append(
                             Issue(
                                 rows.file,
@@ -1284,30 +1296,15 @@ class _Writer:
                     fresh.update({k: v for k, v in values.items() if v is not None})
                     pending[name] = fresh
                     creates.append(fresh)
-                    parents.append(
-                        (
-                            rows.file,
-                            line,
-                            row.get("parent_external_id"),
-                            row.get("parent_name"),
-                            name,
-                        )
-                    )
+                    links.append((rows.file, line, row, name))
                     continue
                 updates.append((target, values))
-                parents.append(
-                    (
-                        rows.file,
-                        line,
-                        row.get("parent_external_id"),
-                        row.get("parent_name"),
-                        target.name,
-                    )
-                )
+                links.append((rows.file, line, row, values.get("name") or target.name))
         _, _, unchanged = self._apply(
             entity=ACCOUNT, model=Account, creates=creates, updates=updates
         )
-        self._parents(parents, unchanged)
+        self._parents(links, unchanged)
+        self._owners(links)
 
     def _account_values(
         self, file: str, line: int, row: dict[str, Any]
@@ -1381,10 +1378,14 @@ class _Writer:
 
     def _parents(
         self,
-        parents: list[tuple[str, int, str | None, str | None, str]],
+        links: list[tuple[str, int, dict[str, Any], str]],
         unchanged: set[int],
     ) -> None:
-        wanted = [p for p in parents if p[2] or p[3]]
+        wanted = [
+            (file, line, row.get("parent_external_id"), row.get("parent_name"), name)
+            for file, line, row, name in links
+            if row.get("parent_external_id") or row.get("parent_name")
+        ]
         if not wanted:
             return
         accounts = {a.name: a for a in Account.objects.all()}
@@ -1420,6 +1421,64 @@ class _Writer:
         counts["updated"] += moved
         counts["unchanged"] -= moved
 
+    def user_for(self, owner: str) -> int | None:
+        """Return the Lode user an owner cell names: login, email or name."""
+        if self.users is None:
+            self.users = {}
+            for pk, username, email, first, last in User.objects.values_list(
+                "pk", "username", "email", "first_name", "last_name"
+            ):
+                for key in (username, email, f"{first} {last}"):
+                    if key.strip():
+                        self.users.setdefault(_person_key(key), pk)
+        return self.users.get(_person_key(owner))
+
+    def _unknown_owners(self, unknown: dict[str, tuple[str, int, int]]) -> None:
+        for owner, (file, line, count) in unknown.items():
+            self.outcome.issues.append(
+                Issue(
+                    file,
+                    line,
+                    "owner",
+                    owner,
+                    f"no Lode user has this login, email or name ({count} row"
+                    f"{'s' if count != 1 else ''}); the owner was left as it was",
+                    KEPT,
+                )
+            )
+
+    def _owners(self, links: list[tuple[str, int, dict[str, Any], str]]) -> None:
+        """Put each account's owner on its account team."""
+        wanted = [
+            (f, line, row["owner"], n) for f, line, row, n in links if row.get("owner")
+        ]
+        if not wanted:
+            return
+        accounts = dict(
+            Account.objects.filter(name__in={n for *_, n in wanted}).values_list(
+                "name", "pk"
+            )
+        )
+        existing = set(
+            AccountTeamMember.objects.filter(
+                account_id__in=accounts.values()
+            ).values_list("account_id", "user_id")
+        )
+        creates: list[dict[str, Any]] = []
+        unknown: dict[str, tuple[str, int, int]] = {}
+        for file, line, owner, name in wanted:
+            user_id = self.user_for(owner)
+            if user_id is None:
+                first = unknown.get(owner, (file, line, 0))
+                unknown[owner] = (first[0], first[1], first[2] + 1)
+                continue
+            pair = (accounts[name], user_id)
+            if pair not in existing:
+                existing.add(pair)
+                creates.append({"account_id": pair[0], "user_id": pair[1]})
+        self._apply(entity=TEAM, model=AccountTeamMember, creates=creates, updates=[])
+        self._unknown_owners(unknown)
+
     def account_resolver(self) -> Callable[[dict[str, Any]], Account | None]:
         accounts = list(Account.objects.all())
         by_id = {a.external_id: a for a in accounts if a.external_id}
@@ -1449,6 +1508,18 @@ class _Writer:
 
     # Opportunities and the revenue they realise
 
+    def _opportunity_owner(
+        self, file: str, line: int, row: dict[str, Any]
+    ) -> int | None:
+        owner = row.get("owner")
+        if not owner:
+            return None
+        user_id = self.user_for(owner)
+        if user_id is None:
+            first = self.unknown_deal_owners.get(owner, (file, line, 0))
+            self.unknown_deal_owners[owner] = (first[0], first[1], first[2] + 1)
+        return user_id
+
     def opportunities(self, files: list[FileRows]) -> None:
         self._rejected_lines(files, OPPORTUNITY)
         if not files:
@@ -1473,6 +1544,7 @@ class _Writer:
                     "external_id": external_id,
                     "account_id": account.pk,
                     "product": row.get("product") or UNSPECIFIED_PRODUCT,
+                    "owner_id": self._opportunity_owner(rows.file, line, row),
                     "stage": stage,
                     "engaged_on": row.get("engage_date"),
                     "closed_on": row.get("close_date"),
@@ -1679,6 +1751,10 @@ class _Writer:
         )
 
 
+def _person_key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
 def _stage(row: Mapping[str, Any]) -> str:
     """Return our stage for a CRM stage name and won/closed flags."""
     text = (row.get("stage") or "").casefold().replace(" ", "")
@@ -1701,7 +1777,15 @@ def _derived_id(account: str, row: Mapping[str, Any]) -> str:
 # Undo
 
 
-UNDO_ORDER = (RevenueLine, SupportSignal, Opportunity, Account, Product, CurrencyRate)
+UNDO_ORDER = (
+    AccountTeamMember,
+    RevenueLine,
+    SupportSignal,
+    Opportunity,
+    Account,
+    Product,
+    CurrencyRate,
+)
 
 
 def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> None:

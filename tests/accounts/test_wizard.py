@@ -6,6 +6,7 @@ import pytest
 
 from accounts.models import (
     Account,
+    AccountTeamMember,
     CurrencyRate,
     ImportJob,
     ImportRowChange,
@@ -29,7 +30,7 @@ from accounts.wizard import (
     mapped_import_undo,
 )
 from scoring.models import ScoreRun
-from tests.accounts.factories import AccountFactory
+from tests.accounts.factories import AccountFactory, UserFactory
 
 BYOD = Path(__file__).parent / "fixtures" / "byod"
 WIZARD = Path(__file__).parent / "fixtures" / "wizard"
@@ -549,3 +550,53 @@ def test_an_import_that_wrote_starts_a_score_run_and_reports_as_csv(
         "one_bad_row.csv,3,Employees,ten,not a number,rejected",
     ]
     assert "Accounts,1,0,0,1" in report
+
+
+def test_owners_join_the_account_team_and_unknown_owners_are_reported(
+    django_capture_on_commit_callbacks,
+) -> None:
+    # given
+    jane = UserFactory(username="jpark", first_name="Jane", last_name="Park")
+
+    # when
+    job = imported(
+        django_capture_on_commit_callbacks, BYOD / "salesforce_report_accounts.csv"
+    )
+
+    # then
+    assert sorted(
+        AccountTeamMember.objects.filter(user=jane).values_list(
+            "account__name", flat=True
+        )
+    ) == ["Acme Widgets Europe GmbH", "Acme Widgets, Inc"]
+    assert job.counts["Account team members"]["created"] == 2
+    assert {
+        "file": "salesforce_report_accounts.csv",
+        "line": 4,
+        "column": "owner",
+        "value": "Luis Ortega",
+        "reason": "no Lode user has this login, email or name (1 row); the owner "
+        "was left as it was",
+        "action": "kept",
+    } in job.issues
+
+    # when undone, the team is as before
+    mapped_import_undo(mapped=job.mapped, user=None)
+    assert not AccountTeamMember.objects.exists()
+
+
+def test_the_check_says_which_mapped_columns_are_not_stored() -> None:
+    mapped = opened(BYOD / "salesforce_api_opportunities.csv")
+
+    outcome = mapped_import_check(mapped=mapped)
+
+    assert (
+        "salesforce_api_opportunities.csv",
+        "Name",
+        "read but not stored: Lode has no such field",
+    ) in outcome.decisions
+    assert (
+        "salesforce_api_opportunities.csv",
+        "Forecast_Category__c",
+        "read but not stored: Lode has no such field",
+    ) in outcome.decisions

@@ -103,9 +103,11 @@ def test_a_file_read_in_chunks_decides_its_dates_from_every_chunk(
 
     # then
     assert outcome.questions == []
-    assert outcome.decisions == [
-        ("deals.csv", "Close Date", "day-first, as '25/01/2026' on line 5 shows")
-    ]
+    assert (
+        "deals.csv",
+        "Close Date",
+        "day-first, as '25/01/2026' on line 5 shows",
+    ) in outcome.decisions
     assert dict(Opportunity.objects.values_list("external_id", "closed_on")) == {
         "D1": date(2026, 2, 1),
         "D2": date(2026, 4, 3),
