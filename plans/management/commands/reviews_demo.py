@@ -3,8 +3,9 @@
 Everything it writes is synthetic and labelled so: measures, targets and
 actuals, customer ratings, voice-of-customer entries, executive reviews,
 quarter-end snapshots and a kept score run per past quarter (so the review
-shows a quadrant path). It is deterministic: the same accounts, in name
-order, get the same figures, placed in the four fiscal quarters up to today.
+shows a quadrant path). It is deterministic: the same accounts, the demo
+team's first and then in name order, get the same figures, placed in the
+four fiscal quarters up to today.
 """
 
 import copy
@@ -15,9 +16,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
-from accounts.models import Account, User
+from accounts.models import Account, Team, User
 from plans.calendar import (
     FiscalQuarter,
     fiscal_quarter_current,
@@ -81,10 +83,25 @@ class Command(BaseCommand):
         if ValueMeasure.objects.filter(source__startswith=MARKER).exists():
             self.stdout.write("Demo scorecards already exist; nothing to do.")
             return
-        plans = list(
-            Plan.objects.exclude(status=Plan.Status.CLOSED)
-            .select_related("account", "owner")
-            .order_by("account__name")[:count]
+        # The demo logs in the manager and a rep of the team with the most
+        # accounts; their accounts come first, so their reviews show trends.
+        team = (
+            Team.objects.filter(manager__isnull=False)
+            .annotate(
+                accounts=Count("members__account_memberships__account", distinct=True)
+            )
+            .order_by("-accounts", "name")
+            .first()
+        )
+        open_plans = Plan.objects.exclude(status=Plan.Status.CLOSED).select_related(
+            "account", "owner"
+        )
+        ours = open_plans.filter(account__team_members__team=team).distinct()
+        plans = list(ours.order_by("account__name")[:count])
+        plans += list(
+            open_plans.exclude(pk__in=[plan.pk for plan in plans]).order_by(
+                "account__name"
+            )[: count - len(plans)]
         )
         if not plans:
             self.stdout.write("No plans yet: run plans_demo first.")
