@@ -292,6 +292,8 @@ LOGGING = {
 
 # First month of the fiscal year (1 = January); plans cover one fiscal year.
 FISCAL_YEAR_START_MONTH = env_int("FISCAL_YEAR_START_MONTH", 1)
+# Name a fiscal year by the calendar year it ends in ("end") or starts in.
+FISCAL_YEAR_LABEL = env_str("FISCAL_YEAR_LABEL", "end")
 
 # Days after which a relationship with no logged touch shows as going stale.
 STAKEHOLDER_STALE_DAYS = env_int("STAKEHOLDER_STALE_DAYS", 90)

@@ -24,7 +24,7 @@ LABEL_BY_START = "start"
 
 def fiscal_label_by() -> str:
     """Return whether years are labelled by their "end" or "start" year."""
-    label_by = str(getattr(settings, "FISCAL_YEAR_LABEL", LABEL_BY_END)).lower()
+    label_by = str(settings.FISCAL_YEAR_LABEL).lower()
     if label_by not in {LABEL_BY_END, LABEL_BY_START}:
         raise ValueError(f'FISCAL_YEAR_LABEL must be "end" or "start", not {label_by}')
     return label_by
