@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from django.db.models import Count, F, QuerySet, Value
-from django.db.models.functions import Floor, Least
+from django.db.models import Count, F, QuerySet, Value, Window
+from django.db.models.functions import Floor, Least, RowNumber
 
 from accounts.models import Account, User
 from accounts.selectors import account_list_for_user
@@ -160,7 +160,7 @@ def quadrant_figure_for_user(*, user: User, run: ScoreRun) -> dict | None:
     sees everything gets; anyone else gets a figure built from the run's
     stored scores of their accounts (never recomputed): a scatter when they
     see up to DENSITY_FROM accounts, else a density aggregated in SQL with
-    their top accounts drawn. That is at most four queries at any size.
+    their top accounts of each quadrant drawn. That is at most four queries at any size.
     """
     if not run.figure:
         return None
@@ -199,8 +199,16 @@ def quadrant_figure_for_user(*, user: User, run: ScoreRun) -> dict | None:
         counts[int(row), int(column)] = count
     top = pd.concat(
         [
-            _score_points(scores.order_by("-potential")[:TOP_ACCOUNTS]),
-            _score_points(scores.order_by("-ttm_revenue")[:TOP_ACCOUNTS]),
+            _score_points(
+                scores.annotate(
+                    place=Window(
+                        RowNumber(),
+                        partition_by=F("quadrant"),
+                        order_by=[F(column).desc(), F("account_id").asc()],
+                    )
+                ).filter(place__lte=TOP_ACCOUNTS)
+            )
+            for column in ("potential", "ttm_revenue")
         ]
     )
     return quadrant_density_build(
