@@ -104,6 +104,6 @@ class FailSoftRedisCache(RedisCache):
         delete_many = super().delete_many
         self._attempt(lambda: delete_many(keys, version), None)
 
-    def clear(self) -> bool:
+    def clear(self) -> None:
         clear = super().clear
-        return self._attempt(clear, False)
+        self._attempt(clear, None)
