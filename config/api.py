@@ -158,7 +158,7 @@ def instance_save_if_unchanged(
     now = timezone.now()
     values = {field: getattr(instance, field) for field in fields}
     values[version_field] = now
-    rows = type(instance).objects.filter(
+    rows = type(instance)._default_manager.filter(
         pk=instance.pk, **{version_field: expected_version}
     )
 
