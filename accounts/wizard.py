@@ -926,6 +926,13 @@ def _execute(
         REVENUE: writer.revenue,
         SUPPORT: writer.support,
     }
+    for plan in plans:
+        writer.columns.update(
+            {
+                (plan.preview.name, name): column
+                for column, (_, name) in plan.mapping.items()
+            }
+        )
     for entity, percent, label in WRITE_ORDER:
         done = 0
         for plan in (plan for plan in plans if plan.entity == entity):
@@ -981,6 +988,8 @@ class _Writer:
         self.merges = dict(merges)
         self.rates_cache: dict[str, tuple[Decimal, date] | None] = {}
         self.users: dict[str, int] | None = None
+        # (file, field) -> the source column, for the row report.
+        self.columns: dict[tuple[str, str], str] = {}
         self.unknown_deal_owners: dict[str, tuple[str, int, int]] = {}
         # Revenue is summed over every chunk of a file, then written once.
         self.won: dict[tuple[int, int, date], set[str]] = defaultdict(set)
@@ -998,6 +1007,9 @@ class _Writer:
             self._revenue_flush()
 
     # Shared
+
+    def _col(self, file: str, field: str) -> str:
+        return self.columns.get((file, field), field)
 
     def _counts(self, entity: str) -> dict[str, int]:
         return self.outcome.counts.setdefault(ENTITY_LABELS[entity], _empty_counts())
@@ -1273,7 +1285,7 @@ class _Writer:
                             Issue(
                                 rows.file,
                                 line,
-                                "name",
+                                self._col(rows.file, "name"),
                                 row["name"],
                                 f"merged into {merged!r}, named earlier in this upload",
                                 REPAIRED,
@@ -1330,7 +1342,7 @@ class _Writer:
                     Issue(
                         file,
                         line,
-                        "annual_revenue",
+                        self._col(file, "annual_revenue"),
                         f"{currency} {revenue.amount}",
                         f"no {currency} to {REPORTING_CURRENCY} rate is stored, so "
                         "the annual revenue was left as it was; import a rate "
@@ -1400,7 +1412,10 @@ class _Writer:
                     Issue(
                         file,
                         line,
-                        "parent",
+                        self._col(
+                            file,
+                            "parent_external_id" if parent_id else "parent_name",
+                        ),
                         parent_id or parent_name or "",
                         "no such parent account; the parent was left as it was",
                         KEPT,
@@ -1439,7 +1454,7 @@ class _Writer:
                 Issue(
                     file,
                     line,
-                    "owner",
+                    self._col(file, "owner"),
                     owner,
                     f"no Lode user has this login, email or name ({count} row"
                     f"{'s' if count != 1 else ''}); the owner was left as it was",
@@ -1504,7 +1519,12 @@ class _Writer:
             if named
             else "the row names no account"
         )
-        self._reject(entity, file, line, "", named, reason)
+        field = (
+            "account_external_id"
+            if row.get("account_external_id")
+            else ("account_name")
+        )
+        self._reject(entity, file, line, self._col(file, field), named, reason)
 
     # Opportunities and the revenue they realise
 

@@ -573,7 +573,7 @@ def test_owners_join_the_account_team_and_unknown_owners_are_reported(
     assert {
         "file": "salesforce_report_accounts.csv",
         "line": 4,
-        "column": "owner",
+        "column": "Account Owner",
         "value": "Luis Ortega",
         "reason": "no Lode user has this login, email or name (1 row); the owner "
         "was left as it was",
