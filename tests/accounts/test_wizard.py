@@ -600,3 +600,39 @@ def test_the_check_says_which_mapped_columns_are_not_stored() -> None:
         "Forecast_Category__c",
         "read but not stored: Lode has no such field",
     ) in outcome.decisions
+
+
+def test_salesforce_report_exports_import_together_and_again_unchanged(
+    django_capture_on_commit_callbacks,
+) -> None:
+    paths = (
+        BYOD / "salesforce_report_accounts.csv",
+        BYOD / "salesforce_report_opportunities.csv",
+    )
+
+    first = imported(django_capture_on_commit_callbacks, *paths)
+    again = imported(django_capture_on_commit_callbacks, *paths)
+
+    assert first.status == ImportJob.Status.SUCCEEDED, first.issues
+    deal = Opportunity.objects.get()
+    assert (deal.account.name, deal.stage, deal.closed_on, deal.close_value) == (
+        "Acme Widgets, Inc",
+        Opportunity.Stage.WON,
+        date(2026, 3, 31),
+        Decimal("48000.00"),
+    )
+    # A report export carries no deal ID: a stable one is made from the
+    # account, deal name and close date, so the second import matches it.
+    assert deal.external_id.startswith("wiz-")
+    assert again.counts["Opportunities"] == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 1,
+        "rejected": 0,
+    }
+    line = RevenueLine.objects.get()
+    assert (line.quarter_start, line.amount, line.currency) == (
+        date(2026, 1, 1),
+        Decimal("48000.00"),
+        "USD",
+    )
