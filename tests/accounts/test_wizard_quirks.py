@@ -137,3 +137,24 @@ def test_a_column_of_only_thousands_like_values_asks_for_its_separator() -> None
         "In 'Annual Revenue', '1,234' (line 2) could be a thousands separator or "
         "a decimal separator; which does this column use as the decimal separator?"
     )
+
+
+def test_an_xlsx_workbook_imports_like_a_csv(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Record ID", "Company name", "Number of Employees", "Annual Revenue"])
+    sheet.append(["00917", "Nordlicht GmbH", 340, 1250000.5])
+    path = tmp_path / "companies.xlsx"
+    workbook.save(path)
+    mapped = mapped_import_create_from_paths(user=None, paths=[path])
+    mapped_import_mapping_accept(mapped=mapped, user=None)
+    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+
+    job = mapped_import_run(mapped=mapped)
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    assert stored("external_id", "employees", "annual_revenue_musd") == [
+        ("Nordlicht GmbH", "00917", 340, Decimal("1.25"))
+    ]
