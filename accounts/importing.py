@@ -14,15 +14,16 @@ Int64. The writer turns them into database values.
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ACCOUNTS = "accounts.csv"
@@ -61,6 +62,10 @@ OPEN_STAGES = {"prospecting", "engaging"}
 # Known misspellings in real exports, repaired and reported.
 SECTOR_REPAIRS = {"technolgy": "technology"}
 COUNTRY_REPAIRS = {"Philipines": "Philippines"}
+
+# The pipeline is read this many rows at a time; files in blocks of BLOCK.
+PIPELINE_CHUNK_LINES = 50_000
+BLOCK = 1 << 20
 
 REPAIRED = "repaired"
 REJECTED = "rejected"
@@ -102,6 +107,8 @@ class MavenTables:
     account_team: pd.DataFrame
     issues: list[Issue] = field(default_factory=list)
     rows_read: dict[str, int] = field(default_factory=dict)
+    # Clean opportunity rows, kept in `opportunities` or handed to a sink.
+    opportunity_rows: int = 0
 
     @property
     def rejected(self) -> list[Issue]:
@@ -113,32 +120,69 @@ class MavenTables:
 
 def csv_read(*, path: Path, file: str) -> pd.DataFrame:
     """Read one CSV as text, check its header and number its lines."""
-    if not path.exists():
-        raise ImportFileError(file, "the file is missing")
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise ImportFileError(file, "the file is empty")
-    if b"\x00" in raw[:4096]:
-        raise ImportFileError(file, "this is not a CSV text file")
-    text = _decode(raw)
-    header = text.lstrip().splitlines()[0]
-    delimiter = max([",", ";", "\t"], key=header.count)
+    return next(csv_chunks(path=path, file=file, lines=None))
 
+
+def csv_chunks(
+    *, path: Path, file: str, lines: int | None = PIPELINE_CHUNK_LINES
+) -> Iterator[pd.DataFrame]:
+    """Read one CSV in frames of at most `lines` rows (None: one frame).
+
+    The file's presence, kind, encoding and header are checked before this
+    returns, so a bad file fails here; a malformed row further down fails
+    while reading. Lines keep their numbers across frames.
+    """
+    options = _csv_options(path=path, file=file)
     try:
-        frame = pd.read_csv(
-            StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            skipinitialspace=True,
-        )
+        header = pd.read_csv(path, nrows=0, **options)
     except (pd.errors.ParserError, ValueError) as error:
         raise ImportFileError(file, f"this is not a readable CSV ({error})") from error
+    _columns_check([str(column).strip().lower() for column in header.columns], file)
+    return _frames(path=path, file=file, lines=lines, options=options)
 
-    frame.columns = [str(column).strip().lower() for column in frame.columns]
+
+def _csv_options(*, path: Path, file: str) -> dict[str, object]:
+    """Return read_csv options for this file: delimiter and encoding."""
+    if not path.exists():
+        raise ImportFileError(file, "the file is missing")
+    with path.open("rb") as source:
+        head = source.read(BLOCK)
+        if b"\x00" in head[:4096]:
+            raise ImportFileError(file, "this is not a CSV text file")
+        text = head
+        while not text.strip():
+            text = source.read(BLOCK)
+            if not text:
+                raise ImportFileError(file, "the file is empty")
+    encoding = "utf-8-sig" if _is_utf8(path) else "cp1252"
+    header = text.decode(encoding, errors="replace").lstrip().splitlines()[0]
+    return {
+        "sep": max([",", ";", "\t"], key=header.count),
+        "dtype": str,
+        "keep_default_na": False,
+        "skip_blank_lines": False,
+        "skipinitialspace": True,
+        "encoding": encoding,
+        "encoding_errors": "replace",
+    }
+
+
+def _is_utf8(path: Path) -> bool:
+    """Return whether the whole file decodes as UTF-8, a block at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as source:
+            while block := source.read(BLOCK):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _columns_check(columns: list[str], file: str) -> None:
     expected = COLUMNS[file]
-    missing = [column for column in expected if column not in frame.columns]
+    missing = [column for column in expected if column not in columns]
     if missing:
         raise ImportFileError(
             file,
@@ -148,11 +192,33 @@ def csv_read(*, path: Path, file: str) -> pd.DataFrame:
             + ", ".join(expected),
         )
 
-    frame = frame[expected].apply(lambda column: column.str.strip())
-    # Without quoted line breaks, row i sits on line i + 2 (header is 1).
-    frame["line"] = frame.index + 2
-    blank = (frame[expected] == "").all(axis=1)
-    return frame[~blank].reset_index(drop=True)
+
+def _frames(
+    *, path: Path, file: str, lines: int | None, options: dict[str, object]
+) -> Iterator[pd.DataFrame]:
+    expected = COLUMNS[file]
+    try:
+        read = pd.read_csv(path, chunksize=lines, **options)
+        chunks = [read] if lines is None else read
+        for frame in chunks:
+            frame.columns = [str(column).strip().lower() for column in frame.columns]
+            frame = frame[expected].apply(_stripped)
+            # Without quoted line breaks, row i sits on line i + 2 (header is
+            # 1); the reader numbers rows on across chunks.
+            frame["line"] = frame.index + 2
+            blank = (frame[expected] == "").all(axis=1)
+            yield frame[~blank].reset_index(drop=True)
+    except (pd.errors.ParserError, ValueError) as error:
+        raise ImportFileError(file, f"this is not a readable CSV ({error})") from error
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    """Strip spaces around values, once per distinct value, if any has them."""
+    repairs = {}
+    for value in _distinct(values):
+        if isinstance(value, str) and (trimmed := value.strip()) != value:
+            repairs[value] = trimmed
+    return values.replace(repairs) if repairs else values
 
 
 def _decode(raw: bytes) -> str:
@@ -288,8 +354,13 @@ def dates_parse(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _mapped(values: pd.Series, function: Callable[[str], str]) -> pd.Series:
     """Apply a text function once per distinct value, not once per row."""
-    distinct = pd.unique(values)
+    distinct = _distinct(values)
     return values.map(dict(zip(distinct, map(function, distinct), strict=True)))
+
+
+def _distinct(values: pd.Series) -> list[object]:
+    """Return the distinct values as a list: quick to loop over in Python."""
+    return pd.unique(values.to_numpy(dtype=object)).tolist()
 
 
 def name_key(value: str) -> str:
@@ -367,27 +438,80 @@ def _duplicates(
     return frame[~repeated]
 
 
-def maven_tables_read(*, directory: Path) -> MavenTables:
-    """Read, check and repair the four files; build the tables to write."""
-    frames = {file: csv_read(path=directory / file, file=file) for file in FILE_NAMES}
-    return maven_tables_check(frames=frames)
+def maven_tables_read(
+    *,
+    directory: Path,
+    chunk_lines: int = PIPELINE_CHUNK_LINES,
+    sink: Callable[[pd.DataFrame], None] | None = None,
+) -> MavenTables:
+    """Read, check and repair the four files; build the tables to write.
+
+    The small files are read whole; the pipeline, which grows with the
+    business, is read and checked `chunk_lines` rows at a time. Its clean
+    rows are kept in a compact form, or, given a `sink`, handed to it chunk
+    by chunk and not kept (the tables then hold no opportunity rows, only
+    their count), so memory does not grow with the file.
+    """
+    frames = {
+        file: csv_read(path=directory / file, file=file)
+        for file in (ACCOUNTS, PRODUCTS, SALES_TEAMS)
+    }
+    pipeline = csv_chunks(
+        path=directory / SALES_PIPELINE, file=SALES_PIPELINE, lines=chunk_lines
+    )
+    return maven_tables_check(frames=frames, pipeline=pipeline, sink=sink)
 
 
-def maven_tables_check(*, frames: dict[str, pd.DataFrame]) -> MavenTables:
+def maven_tables_check(
+    *,
+    frames: dict[str, pd.DataFrame],
+    pipeline: Iterable[pd.DataFrame] | None = None,
+    sink: Callable[[pd.DataFrame], None] | None = None,
+) -> MavenTables:
+    """Check the frames; the pipeline comes as `pipeline` chunks or a frame."""
     report = _Report()
     rows_read = {file: len(frame) for file, frame in frames.items()}
 
     products = _products_check(frames[PRODUCTS], report)
     teams, users = _sales_teams_check(frames[SALES_TEAMS], report)
     accounts = _accounts_check(frames[ACCOUNTS], report)
-    opportunities = _pipeline_check(
-        frames[SALES_PIPELINE],
-        report,
-        products=products,
-        agents=users[users["role"] == "rep"],
-        accounts=accounts,
+    agents = users[users["role"] == "rep"]
+    categories = {
+        "account_name": accounts["name"],
+        "product_name": products["name"],
+        "owner_username": agents["username"],
+        "stage": sorted(STAGES),
+    }
+
+    seen = _SeenIds()
+    kept: list[pd.DataFrame] = []
+    revenue_parts: list[pd.DataFrame] = []
+    team_parts: list[pd.DataFrame] = []
+    rows_read[SALES_PIPELINE] = 0
+    opportunity_rows = 0
+    chunks = [frames[SALES_PIPELINE]] if pipeline is None else pipeline
+    for chunk in _at_least_one(chunks):
+        rows_read[SALES_PIPELINE] += len(chunk)
+        clean = _pipeline_check(
+            chunk,
+            report,
+            products=products,
+            agents=agents,
+            accounts=accounts,
+            seen=seen,
+        )
+        revenue, team = _derived(clean)
+        revenue_parts.append(revenue)
+        team_parts.append(team)
+        clean = clean.drop(columns=["line"])
+        opportunity_rows += len(clean)
+        if sink is not None:
+            sink(clean)
+            clean = clean.iloc[0:0]  # the columns only
+        kept.append(_compact(clean, categories))
+    opportunities, revenue_lines, account_team = _combined(
+        kept, revenue_parts, team_parts
     )
-    revenue_lines, account_team = _derived(opportunities)
 
     issues = sorted(
         report.issues,
@@ -398,12 +522,88 @@ def maven_tables_check(*, frames: dict[str, pd.DataFrame]) -> MavenTables:
         users=users,
         products=products.drop(columns=["key", "line"]),
         accounts=accounts.drop(columns=["line"]),
-        opportunities=opportunities.drop(columns=["line"]),
+        opportunities=opportunities,
         revenue_lines=revenue_lines,
         account_team=account_team,
         issues=issues,
-        rows_read=rows_read,
+        rows_read={file: rows_read[file] for file in FILE_NAMES},
+        opportunity_rows=opportunity_rows,
     )
+
+
+def _at_least_one(chunks: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Yield the chunks, or one empty frame for a file with no rows."""
+    empty = True
+    for chunk in chunks:
+        empty = False
+        yield chunk
+    if empty:
+        columns = {name: pd.Series(dtype=object) for name in COLUMNS[SALES_PIPELINE]}
+        yield pd.DataFrame({**columns, "line": pd.Series(dtype="int64")})
+
+
+def _compact(frame: pd.DataFrame, categories: dict[str, object]) -> pd.DataFrame:
+    """Hold the repeated names as categories: a few bytes a row, not a str."""
+    for column, values in categories.items():
+        frame[column] = pd.Categorical(frame[column], categories=values)
+    return frame
+
+
+def _combined(
+    kept: list[pd.DataFrame],
+    revenue_parts: list[pd.DataFrame],
+    team_parts: list[pd.DataFrame],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Join the chunks' clean rows and add up their derived tables."""
+    opportunities = pd.concat(kept, ignore_index=True)
+    kept.clear()
+    keys = ["account_name", "product_name", "quarter_start"]
+    revenue_lines = (
+        pd.concat(revenue_parts, ignore_index=True)
+        .groupby(keys, sort=True)["amount"]
+        .sum()
+        .astype("Int64")
+        .reset_index()
+    )
+    account_team = (
+        pd.concat(team_parts, ignore_index=True)
+        .drop_duplicates()
+        .sort_values(["account_name", "username"])
+        .reset_index(drop=True)
+    )
+    return opportunities, revenue_lines, account_team
+
+
+class _SeenIds:
+    """The opportunity ids of the chunks checked so far, compactly.
+
+    A set of the ids (it refers to the same strings as the clean rows) and,
+    per chunk, the ids first seen there with their lines, to name the first
+    line of a repeat, which is rare.
+    """
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self.parts: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def contains(self, ids: pd.Series) -> pd.Series:
+        if not self.ids:
+            return pd.Series(False, index=ids.index)
+        return ids.map(self.ids.__contains__).astype(bool)
+
+    def first_lines(self, ids: pd.Series) -> pd.Series:
+        """Return the line each of these (seen) ids was first seen on."""
+        wanted = set(ids)
+        found: dict[str, int] = {}
+        for part_ids, part_lines in self.parts:
+            hits = pd.Series(part_ids).isin(wanted).to_numpy()
+            found.update(zip(part_ids[hits], part_lines[hits].tolist(), strict=True))
+        return ids.map(found)
+
+    def add(self, ids: pd.Series, lines: pd.Series) -> None:
+        values = ids.to_numpy(dtype=object)
+        self.ids.update(values.tolist())
+        self.parts.append((values, lines.to_numpy()))
 
 
 def _products_check(frame: pd.DataFrame, report: _Report) -> pd.DataFrame:
@@ -628,16 +828,35 @@ def _pipeline_check(
     products: pd.DataFrame,
     agents: pd.DataFrame,
     accounts: pd.DataFrame,
+    seen: _SeenIds,
 ) -> pd.DataFrame:
-    frame = _duplicates(
-        frame,
-        column="opportunity_id",
-        key=frame["opportunity_id"],
-        file=SALES_PIPELINE,
-        report=report,
-    )
+    # Every repeat of an id is rejected, in this chunk or a later one; the
+    # first occurrence is kept for the checks below.
+    ids = frame["opportunity_id"]
+    named = ids != ""
+    earlier = named & seen.contains(ids)
+    repeated = earlier | (ids.duplicated(keep="first") & named)
+    fresh = named & ~repeated
+    seen.add(ids[fresh], frame.loc[fresh, "line"])
+    if repeated.any():
+        first_line = frame.groupby(ids)["line"].transform("min")
+        if earlier.any():
+            first_line = first_line.mask(earlier, seen.first_lines(ids[earlier]))
+        report.rows(
+            frame,
+            repeated,
+            file=SALES_PIPELINE,
+            column="opportunity_id",
+            reason=(
+                "duplicate opportunity_id, first seen on line "
+                + first_line.astype("int64").astype(str)
+            ),
+            action=REJECTED,
+        )
+        frame = frame[~repeated]
     product_by_key = dict(zip(products["key"], products["name"], strict=True))
     agent_names = dict(zip(agents["full_name"], agents["username"], strict=True))
+    account_names = dict(zip(accounts["name"], accounts["name"], strict=True))
     bad = pd.Series(False, index=frame.index)
 
     def reject(mask: pd.Series, column: str, reason: str | pd.Series) -> None:
@@ -732,7 +951,9 @@ def _pipeline_check(
     return pd.DataFrame(
         {
             "external_id": frame["opportunity_id"],
-            "account_name": account.where(~no_account, None),
+            # The accounts frame's own strings, not one copy per line: the
+            # derived tables hold on to them across chunks.
+            "account_name": account.map(account_names).where(~no_account, None),
             "product_name": product,
             "owner_username": owner,
             "stage": stage,

@@ -123,37 +123,47 @@ def maven_import_run(*, job: ImportJob, progress: Progress | None = None) -> Imp
     job.save()
 
     try:
-        try:
-            tables = importing.maven_tables_read(directory=Path(job.source_directory))
-        except importing.ImportFileError as error:
-            issue = importing.Issue(
-                error.file, 1, "", "", error.message, importing.REJECTED
-            )
-            job.issues = [issue.as_dict()]
-            job.counts = {}
-            return _finish(job, ImportJob.Status.REJECTED, report, "Rejected")
-
-        job.issues = [issue.as_dict() for issue in tables.issues]
-        rejected = _rejected_lines(tables.issues)
-        report(
-            25,
-            f"Checked {sum(tables.rows_read.values()):,} rows: "
-            f"{len(tables.issues):,} issues, {sum(rejected.values()):,} rows rejected",
-        )
-        if rejected and not job.keep_good_rows:
-            job.counts = {
-                table: _counts(0, 0, 0, rejected.get(file, 0))
-                for table, file in TABLES.items()
-            }
-            return _finish(
-                job,
-                ImportJob.Status.REJECTED,
-                report,
-                "Rejected: nothing was written",
-            )
-
+        # One transaction from the first chunk read to the last row written.
+        # On PostgreSQL the pipeline's clean rows go into a staging table as
+        # they are read; nothing reaches our tables until every row of every
+        # file is checked, and a rejection leaves only dropped staging.
         with transaction.atomic():
+            sink = None
             if connection.vendor == "postgresql":
+                sink = _staging_begin()
+            try:
+                tables = importing.maven_tables_read(
+                    directory=Path(job.source_directory), sink=sink
+                )
+            except importing.ImportFileError as error:
+                issue = importing.Issue(
+                    error.file, 1, "", "", error.message, importing.REJECTED
+                )
+                job.issues = [issue.as_dict()]
+                job.counts = {}
+                return _finish(job, ImportJob.Status.REJECTED, report, "Rejected")
+
+            job.issues = [issue.as_dict() for issue in tables.issues]
+            rejected = _rejected_lines(tables.issues)
+            report(
+                25,
+                f"Checked {sum(tables.rows_read.values()):,} rows: "
+                f"{len(tables.issues):,} issues, "
+                f"{sum(rejected.values()):,} rows rejected",
+            )
+            if rejected and not job.keep_good_rows:
+                job.counts = {
+                    table: _counts(0, 0, 0, rejected.get(file, 0))
+                    for table, file in TABLES.items()
+                }
+                return _finish(
+                    job,
+                    ImportJob.Status.REJECTED,
+                    report,
+                    "Rejected: nothing was written",
+                )
+
+            if sink is not None:
                 counts = _write_postgresql(tables, report)
             else:
                 counts = _write_bulk(tables, report)
@@ -508,6 +518,8 @@ STAGING = {
 
 # Held for the write's transaction; any constant unique to this import.
 IMPORT_LOCK = 8_100_001
+# Rows formatted at a time for a COPY into a staging table.
+COPY_SLICE = 20_000
 
 
 def _staging_create(name: str) -> str:
@@ -516,16 +528,48 @@ def _staging_create(name: str) -> str:
 
 
 def _staging_copy(cursor: object, *, name: str, frame: pd.DataFrame) -> None:
-    """COPY a clean frame into its staging table."""
-    columns = STAGING[name]
-    buffer = io.StringIO()
-    frame[list(columns)].to_csv(
-        buffer, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d"
-    )
-    buffer.seek(0)
+    """COPY a clean frame into its staging table as one streamed COPY."""
     cursor.copy_expert(
-        f"COPY import_{name} FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
+        f"COPY import_{name} FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+        _CsvStream(frame[list(STAGING[name])]),
     )
+
+
+class _CsvStream(io.TextIOBase):
+    """A frame as CSV text, formatted a slice of rows at a time as read.
+
+    COPY reads it in small pieces, so PostgreSQL parses and stores one
+    slice while the next is formatted, and the whole frame never sits in
+    memory as text.
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._slices = (
+            frame.iloc[start : start + COPY_SLICE]
+            for start in range(0, len(frame), COPY_SLICE)
+        )
+        self._text = ""
+        self._at = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> str:
+        wanted = None if size is None or size < 0 else size
+        while wanted is None or len(self._text) - self._at < wanted:
+            part = next(self._slices, None)
+            if part is None:
+                break
+            buffer = io.StringIO()
+            part.to_csv(
+                buffer, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d"
+            )
+            self._text = self._text[self._at :] + buffer.getvalue()
+            self._at = 0
+        end = len(self._text) if wanted is None else self._at + wanted
+        piece = self._text[self._at : end]
+        self._at += len(piece)
+        return piece
 
 
 def _insert_defaults(
@@ -629,7 +673,35 @@ def _touch_update(cursor: object, *, label: str, sql: str, now: datetime) -> Non
     )
 
 
+# Staging tables filled while the files are read, before the write.
+STREAMED = {"opportunities"}
+
+
+def _staging_begin() -> Callable[[pd.DataFrame], None]:
+    """Create the staging tables; return a sink that COPYs pipeline chunks."""
+    # ON COMMIT DROP does not fire while an outer transaction (a test, a
+    # caller's atomic block) stays open, so a second import drops them first.
+    staging = ", ".join(["import_touched", *(f"import_{name}" for name in STAGING)])
+    with connection.cursor() as cursor:
+        # The writes find new keys by anti-join, not ON CONFLICT: two imports
+        # at once would both see a key as new, so they take turns.
+        cursor.execute(
+            f"SELECT pg_advisory_xact_lock({IMPORT_LOCK}); "
+            f"DROP TABLE IF EXISTS {staging}; "
+            "CREATE TEMPORARY TABLE import_touched "
+            "(label text, id bigint, created boolean) ON COMMIT DROP; "
+            + "; ".join(_staging_create(name) for name in STAGING)
+        )
+
+    def sink(frame: pd.DataFrame) -> None:
+        with connection.cursor() as cursor:
+            _staging_copy(cursor, name="opportunities", frame=frame)
+
+    return sink
+
+
 def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
+    """Write from the staging tables; the pipeline's is already filled."""
     now = timezone.now()
     account, product, user, team = (
         Account._meta.db_table,
@@ -638,22 +710,11 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
         Team._meta.db_table,
     )
     written: dict[str, tuple[int, int]] = {}
-    # ON COMMIT DROP does not fire while an outer transaction (a test, a
-    # caller's atomic block) stays open, so a second import drops them first.
-    staging = ", ".join(["import_touched", *(f"import_{name}" for name in STAGING)])
     with connection.cursor() as cursor:
         report(30, "Copying the checked rows into staging tables")
-        # The writes below find new keys by anti-join, not ON CONFLICT: two
-        # imports at once would both see a key as new, so they take turns.
-        cursor.execute(
-            f"SELECT pg_advisory_xact_lock({IMPORT_LOCK}); "
-            f"DROP TABLE IF EXISTS {staging}; "
-            "CREATE TEMPORARY TABLE import_touched "
-            "(label text, id bigint, created boolean) ON COMMIT DROP; "
-            + "; ".join(_staging_create(name) for name in STAGING)
-        )
         for name in STAGING:
-            _staging_copy(cursor, name=name, frame=getattr(tables, name))
+            if name not in STREAMED:
+                _staging_copy(cursor, name=name, frame=getattr(tables, name))
         # Temporary tables are never auto-analysed; the joins need row counts.
         cursor.execute("ANALYZE " + ", ".join(f"import_{name}" for name in STAGING))
 
@@ -745,7 +806,7 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
             now=now,
         )
 
-        report(60, f"Writing {len(tables.opportunities):,} opportunities")
+        report(60, f"Writing {tables.opportunity_rows:,} opportunities")
         written["opportunities"] = _upsert(
             cursor,
             label="opportunities",
@@ -816,7 +877,7 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
         "users": len(tables.users),
         "products": len(tables.products),
         "accounts": len(tables.accounts),
-        "opportunities": len(tables.opportunities),
+        "opportunities": tables.opportunity_rows,
         "revenue_lines": len(tables.revenue_lines),
         "account_team_members": len(tables.account_team),
     }

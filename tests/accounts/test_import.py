@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from accounts import importing
 from accounts.models import (
     Account,
     AccountTeamMember,
@@ -526,3 +527,64 @@ def test_the_command_keeps_good_rows_when_asked(tmp_path):
     call_command("import_maven", str(directory), "--keep-good-rows")
 
     assert Opportunity.objects.count() == 5
+
+
+def _tables_as_records(tables) -> dict[str, object]:
+    frames = {
+        name: getattr(tables, name).astype(object)
+        for name in ["products", "accounts", "opportunities", "revenue_lines"]
+    }
+    return {
+        "issues": [issue.as_dict() for issue in tables.issues],
+        "rows_read": tables.rows_read,
+        **{
+            name: frame.where(frame.notna(), None).to_dict("records")
+            for name, frame in frames.items()
+        },
+        "account_team": tables.account_team.to_dict("records"),
+    }
+
+
+def test_reading_the_pipeline_in_chunks_changes_nothing(tmp_path):
+    # Repeats straddle the chunks: OPP1 again three chunks later, OPP7 twice
+    # in one chunk after its first, a blank line and a bad row in between.
+    pipeline = [
+        *SMALL["sales_pipeline.csv"],
+        "OPP6,Moses Frase,GTX Basic,Acme Corporation,Won,2017-05-05,2017-06-01,70",
+        "OPP1,Moses Frase,GTX Basic,Acme Corporation,Won,2017-01-05,2017-03-01,5",
+        "",
+        "OPP7,Anna Snelling,GTX Pro,Bluth Company,Won,2017-02-01,2017-04-12,30",
+        "OPP7,Anna Snelling,GTX Pro,Bluth Company,Won,2017-02-01,2017-04-12,30",
+        "OPP8,Moses Frase,GTX Basic,Acme Corporation,Signed,2017-01-05,,",
+        "OPP7,Anna Snelling,GTX Pro,Bluth Company,Lost,2017-02-01,2017-04-12,0",
+    ]
+    directory = write_export(tmp_path, **{"sales_pipeline.csv": pipeline})
+
+    whole = importing.maven_tables_read(directory=directory)
+    for lines in (1, 2, 3):
+        chunked = importing.maven_tables_read(directory=directory, chunk_lines=lines)
+        assert _tables_as_records(chunked) == _tables_as_records(whole)
+
+    duplicates = [
+        (issue.line, issue.reason)
+        for issue in whole.issues
+        if issue.column == "opportunity_id"
+    ]
+    assert duplicates == [
+        (8, "duplicate opportunity_id, first seen on line 2"),
+        (11, "duplicate opportunity_id, first seen on line 10"),
+        (13, "duplicate opportunity_id, first seen on line 10"),
+    ]
+    assert whole.rows_read["sales_pipeline.csv"] == 11  # the blank line is no row
+
+
+def test_a_pipeline_with_only_a_header_imports_nothing_from_it(tmp_path):
+    directory = write_export(
+        tmp_path, **{"sales_pipeline.csv": SMALL["sales_pipeline.csv"][:1]}
+    )
+
+    tables = importing.maven_tables_read(directory=directory, chunk_lines=2)
+
+    assert tables.opportunities.empty and tables.revenue_lines.empty
+    assert tables.rows_read["sales_pipeline.csv"] == 0
+    assert len(tables.accounts) == 3
