@@ -297,3 +297,10 @@ FISCAL_YEAR_LABEL = env_str("FISCAL_YEAR_LABEL", "end")
 
 # Days after which a relationship with no logged touch shows as going stale.
 STAKEHOLDER_STALE_DAYS = env_int("STAKEHOLDER_STALE_DAYS", 90)
+
+# Days after which an untouched plan shows as stalled on the dashboard.
+PLAN_STALE_DAYS = env_int("PLAN_STALE_DAYS", 30)
+# Plan sections changed within this many days count as fresh.
+PLAN_FRESH_DAYS = env_int("PLAN_FRESH_DAYS", 90)
+# Window of logged activity the dashboard sets against potential.
+DASHBOARD_EFFORT_DAYS = env_int("DASHBOARD_EFFORT_DAYS", 90)

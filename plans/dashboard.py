@@ -59,7 +59,7 @@ from stakeholders.coverage import (
     coverage_findings,
 )
 from stakeholders.models import Activity, Stakeholder
-from stakeholders.selectors import _expected_roles as expected_roles_by_account
+from stakeholders.selectors import account_expected_roles_map
 from stakeholders.selectors import stale_days as stakeholder_stale_days
 
 QUARTERS_SHOWN = 4
@@ -531,16 +531,16 @@ class DashboardFilters:
 
 def plan_stale_days() -> int:
     """Return after how many days without a change a plan counts as untouched."""
-    return int(getattr(settings, "PLAN_STALE_DAYS", 30))
+    return settings.PLAN_STALE_DAYS
 
 
 def plan_fresh_days() -> int:
     """Return how recent a section's last change must be to count as fresh."""
-    return int(getattr(settings, "PLAN_FRESH_DAYS", 90))
+    return settings.PLAN_FRESH_DAYS
 
 
 def effort_window_days() -> int:
-    return int(getattr(settings, "DASHBOARD_EFFORT_DAYS", 90))
+    return settings.DASHBOARD_EFFORT_DAYS
 
 
 @dataclass
@@ -845,7 +845,7 @@ def _people_and_coverage(
     # The stakeholders app's own rule for which roles an account expects
     # (its list, else its sector's, else the default); it has no public name
     # yet, and copying the rule here would let the two drift apart.
-    expected = expected_roles_by_account(accounts)
+    expected = account_expected_roles_map(accounts=accounts)
 
     facts = []
     people_at: dict[int, datetime] = {}

@@ -7,7 +7,7 @@ from django.conf import settings
 
 def fiscal_year_start_month() -> int:
     """Return the first month of the fiscal year, 1 to 12 (default January)."""
-    month = int(getattr(settings, "FISCAL_YEAR_START_MONTH", 1))
+    month = settings.FISCAL_YEAR_START_MONTH
     if not 1 <= month <= 12:
         raise ValueError(f"FISCAL_YEAR_START_MONTH must be 1 to 12, not {month}")
     return month

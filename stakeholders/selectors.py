@@ -69,8 +69,8 @@ def _people_queryset() -> QuerySet[Stakeholder]:
     )
 
 
-def _expected_roles(
-    accounts: list[Account],
+def account_expected_roles_map(
+    *, accounts: list[Account]
 ) -> dict[int, list[BuyingRole]]:
     """Return each account's expected roles in two queries for any number."""
     explicit: dict[int, list[BuyingRole]] = defaultdict(list)
@@ -128,7 +128,7 @@ class AccountCoverage:
 
 def coverage_for_account(*, account: Account) -> list[Finding]:
     people = list(_people_queryset().filter(account=account))
-    roles = _expected_roles([account])[account.pk]
+    roles = account_expected_roles_map(accounts=[account])[account.pk]
     return _findings(people, roles, timezone.now())
 
 
@@ -140,7 +140,7 @@ def coverage_rollup_for_user(*, user: User) -> list[AccountCoverage]:
         account__in=[account.pk for account in accounts]
     ):
         people[person.account_id].append(person)
-    roles = _expected_roles(accounts)
+    roles = account_expected_roles_map(accounts=accounts)
     now = timezone.now()
     return [
         AccountCoverage(
@@ -205,7 +205,7 @@ def account_stakeholder_board(*, user: User, account: Account) -> dict[str, Any]
     """
     people = list(_people_queryset().filter(account=account))
     links = list(InfluenceLink.objects.filter(account=account))
-    expected = _expected_roles([account])[account.pk]
+    expected = account_expected_roles_map(accounts=[account])[account.pk]
     team = list(
         User.objects.filter(account_memberships__account=account).order_by(
             "first_name", "last_name", "username"
