@@ -11,11 +11,13 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.api_tokens import api_token_create
@@ -27,7 +29,8 @@ from accounts.models import (
     User,
 )
 from plans.calendar import fiscal_quarter_current
-from tests.accounts.factories import TeamFactory, UserFactory
+from plans.models import Checkpoint, CustomerLink, Pursuit, PursuitStage, Strategy
+from tests.accounts.factories import ProductFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,16 +83,26 @@ PK_OBJECTS: dict[str, str | None] = {
     "plans:snapshots": "plan",
     "plans:snapshot_take": "plan",
     "plans:snapshot_compare": "plan",
-    # TODO: build a plan item, stage, checkpoint and pursuit on the hidden
-    # account; until then these routes are walked with an id no row has.
-    "plans_api:item": None,
-    "plans_api:checkpoint_create": None,
-    "plans_api:checkpoint_validate": None,
-    "plans_api:pursuit_advance": None,
+    # `kind` is "strategy" (KWARG_OBJECTS), so the item is the strategy.
+    "plans_api:item": "strategy",
+    "plans_api:checkpoint_create": "stage",
+    "plans_api:checkpoint_validate": "checkpoint",
+    "plans_api:pursuit_advance": "pursuit",
 }
 # The fixture objects that belong to north1's hidden account (or to north1):
 # a rep of another team must get 404 for each.
-HIDDEN_OBJECTS = {"account", "plan", "stakeholder", "link", "token"}
+HIDDEN_OBJECTS = {
+    "account",
+    "plan",
+    "stakeholder",
+    "link",
+    "token",
+    "strategy",
+    "pursuit",
+    "stage",
+    "checkpoint",
+    "customer_link",
+}
 # Every other URL argument, by name.
 KWARG_OBJECTS: dict[str, str | None] = {
     "account_pk": "account",
@@ -100,10 +113,8 @@ KWARG_OBJECTS: dict[str, str | None] = {
     # A customer's link is a capability: the walker checks that a made-up
     # one opens nothing.
     "token": "customer_token",
-    # TODO: build a customer link and a checkpoint on the hidden account;
-    # until then these are walked with an id no row has.
-    "link_pk": None,
-    "checkpoint_pk": None,
+    "link_pk": "customer_link",
+    "checkpoint_pk": "checkpoint",
 }
 
 
@@ -183,6 +194,19 @@ def world(db: None) -> World:
         target=StakeholderFactory(account=account, last_name="Hiddenperson"),
     )
     token, _ = api_token_create(user=reps["north1"], name="north1 token")
+    plan = PlanFactory(account=account)
+    strategy = Strategy.objects.create(plan=plan, title="Hidden strategy")
+    pursuit = Pursuit.objects.create(
+        plan=plan, product=ProductFactory(name="Hidden product"), name="Hidden deal"
+    )
+    stage = PursuitStage.objects.create(pursuit=pursuit, order=0, name="Qualify")
+    checkpoint = Checkpoint.objects.create(stage=stage, description="CFO met us")
+    customer_link = CustomerLink.objects.create(
+        account=account,
+        stakeholder=stakeholder,
+        secret_hash="0" * 64,
+        expires_at=timezone.now() + timedelta(days=30),
+    )
     import_job = ImportJob.objects.create(created_by=reps["north1"])
     MappedImport.objects.create(job=import_job)
     return World(
@@ -190,7 +214,12 @@ def world(db: None) -> World:
         executive=UserFactory(username="walker-exec", role=User.Role.EXECUTIVE),
         objects={
             "account": account,
-            "plan": PlanFactory(account=account),
+            "plan": plan,
+            "strategy": strategy,
+            "pursuit": pursuit,
+            "stage": stage,
+            "checkpoint": checkpoint,
+            "customer_link": customer_link,
             "stakeholder": stakeholder,
             "link": link,
             "token": token,
