@@ -208,7 +208,7 @@ def _versioned_save(
 
     item.version = version + 1  # type: ignore[attr-defined]
     item.updated_at = now  # type: ignore[attr-defined]
-    logger.info("plan item %s %s saved at version %s", model.__name__, item.pk, version)
+    logger.debug("plan item %s %s saved at version %s", model.__name__, item.pk, version)
     return item
 
 

@@ -210,7 +210,7 @@ def stakeholder_create(
         changes={field: (None, new) for field, (_, new) in changes.items()},
         action="create",
     )
-    logger.info("stakeholder %s created on account %s", stakeholder.pk, account.pk)
+    logger.debug("stakeholder %s created on account %s", stakeholder.pk, account.pk)
     return stakeholder
 
 
