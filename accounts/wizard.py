@@ -33,7 +33,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from accounts.importing import KEPT, REJECTED, REPAIRED, ImportFileError, Issue
@@ -610,6 +610,15 @@ def _plan(
             )
     mapping = {c: t for c, t in preview.mapping.items() if t[1] != EXTRA}
     entity = next(iter(preview.mapping.values()))[0]
+    if entity == REVENUE:
+        outcome.decisions.append(
+            (
+                preview.name,
+                "",
+                "each account's revenue per product and quarter is set to this "
+                "file's sum: upload every invoice of a quarter together",
+            )
+        )
     return FilePlan(
         preview=preview, entity=entity, mapping=mapping, answers=dict(answers)
     )
@@ -969,6 +978,56 @@ def _same(one: object, two: object) -> bool:
     return one == two
 
 
+UPDATE_BATCH = 2000
+
+
+def objects_update(
+    *, model: type[models.Model], objects: Sequence[models.Model], fields: list[str]
+) -> None:
+    """Write these fields of these objects back, in as few statements as can be.
+
+    Django's bulk_update builds a CASE expression per object and field,
+    which costs seconds per ten thousand rows in Python alone; on PostgreSQL
+    one UPDATE ... FROM (VALUES ...) per batch does the same work in the
+    database.
+    """
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(objects, fields, batch_size=500)
+        return
+
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    assert all(isinstance(column, models.Field) for column in columns)
+    table = connection.ops.quote_name(meta.db_table)
+    pk = connection.ops.quote_name(meta.pk.column)
+    names = [connection.ops.quote_name(c.column) for c in columns]  # type: ignore[union-attr]
+    casts = [c.db_type(connection) for c in columns]  # type: ignore[union-attr]
+    pk_cast = meta.pk.rel_db_type(connection) if meta.pk.is_relation else "bigint"
+    assignments = ", ".join(
+        f"{name} = v.c{index}::{cast}"
+        for index, (name, cast) in enumerate(zip(names, casts, strict=True))
+    )
+    value_names = ", ".join(f"c{index}" for index in range(len(names)))
+    row = "(" + ", ".join(["%s"] * (len(names) + 1)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), UPDATE_BATCH):
+            batch = objects[start : start + UPDATE_BATCH]
+            params: list[object] = []
+            for obj in batch:
+                params.append(obj.pk)
+                for column in columns:
+                    value = getattr(obj, column.attname)  # type: ignore[union-attr]
+                    params.append(column.get_db_prep_save(value, connection))  # type: ignore[union-attr]
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} "
+                f"FROM (VALUES {', '.join([row] * len(batch))}) "
+                f"AS v(id, {value_names}) WHERE {table}.{pk} = v.id::{pk_cast}",
+                params,
+            )
+
+
 def _empty_counts() -> dict[str, int]:
     return {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
 
@@ -1097,10 +1156,10 @@ class _Writer:
                 for obj in changed_objects:
                     obj.updated_at = now  # type: ignore[attr-defined]
                 fields.append("updated_at")
-            model._default_manager.bulk_update(
-                list({obj.pk: obj for obj in changed_objects}.values()),
-                fields,
-                batch_size=500,
+            objects_update(
+                model=model,
+                objects=list({obj.pk: obj for obj in changed_objects}.values()),
+                fields=fields,
             )
         ImportRowChange.objects.bulk_create(changes, batch_size=CREATE_BATCH)
         return (
@@ -1863,8 +1922,8 @@ def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> None:
                     names.add(name)
                 restored[obj.pk] = obj
             if restored:
-                model._default_manager.bulk_update(
-                    list(restored.values()), sorted(names)
+                objects_update(
+                    model=model, objects=list(restored.values()), fields=sorted(names)
                 )
         for model in UNDO_ORDER:
             content_type = ContentType.objects.get_for_model(model)
