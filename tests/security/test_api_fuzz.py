@@ -25,7 +25,14 @@ from schemathesis.core.failures import FailureGroup
 
 from accounts.api_tokens import api_token_create
 from accounts.models import User
-from tests.accounts.factories import AccountFactory, TeamFactory, UserFactory
+from plans.calendar import fiscal_quarter_current
+from plans.models import Checkpoint, Pursuit, PursuitStage, Strategy
+from tests.accounts.factories import (
+    AccountFactory,
+    ProductFactory,
+    TeamFactory,
+    UserFactory,
+)
 from tests.plans.factories import PlanFactory
 from tests.security.conftest import forget_counters
 from tests.stakeholders.factories import InfluenceLinkFactory, StakeholderFactory
@@ -66,12 +73,21 @@ def fuzz_world(db: None) -> dict[str, Any]:
     link = InfluenceLinkFactory(
         source=stakeholder, target=StakeholderFactory(account=account)
     )
+    plan = PlanFactory(account=account)
+    pursuit = Pursuit.objects.create(
+        plan=plan, product=ProductFactory(name="Fuzz product"), name="Fuzz deal"
+    )
+    stage = PursuitStage.objects.create(pursuit=pursuit, order=0, name="Qualify")
     _, secret = api_token_create(user=rep, name="fuzzing")
     spare, _ = api_token_create(user=rep, name="revoked by the fuzzer")
     return {
         "secret": secret,
         "account": account,
-        "plan": PlanFactory(account=account),
+        "plan": plan,
+        "strategy": Strategy.objects.create(plan=plan, title="Grow the fleet"),
+        "pursuit": pursuit,
+        "stage": stage,
+        "checkpoint": Checkpoint.objects.create(stage=stage, description="CFO met"),
         "stakeholder": stakeholder,
         "link": link,
         "token": spare,
@@ -80,12 +96,17 @@ def fuzz_world(db: None) -> dict[str, Any]:
 
 def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, Any] | None:
     """Return path parameters naming the rep's own objects, where known."""
-    pk_owner = [
+    pk_owner: list[tuple[str, str | None]] = [
+        ("/api/accounts/imports/", None),  # sales ops only: a rep gets 404
         ("/api/accounts/tokens/", "token"),
         ("/api/accounts/", "account"),
         ("/api/stakeholders/people/", "stakeholder"),
         ("/api/stakeholders/links/", "link"),
         ("/api/plans/{pk}", "plan"),
+        ("/api/plans/items/", "strategy"),
+        ("/api/plans/pursuits/", "pursuit"),
+        ("/api/plans/stages/", "stage"),
+        ("/api/plans/checkpoints/", "checkpoint"),
     ]
     parameters: dict[str, Any] = {}
     if "{account_pk}" in path:
@@ -101,6 +122,8 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, Any] | N
         parameters["pk"] = world[owner].pk
     if "{kind}" in path:
         parameters["kind"] = "strategy"
+    if "{quarter}" in path:
+        parameters["quarter"] = fiscal_quarter_current().start.isoformat()
     return parameters
 
 
