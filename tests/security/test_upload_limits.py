@@ -97,3 +97,15 @@ def test_an_oversized_form_post_is_not_a_bare_400(client, rep, account):
     )
 
     assert response.status_code == 303
+
+
+def test_an_oversized_api_upload_is_refused_with_json(client, ops):
+    client.force_login(ops)
+
+    response = client.post(
+        reverse("accounts_api:import_create"), {"files": [csv_of(2 * LIMIT)]}
+    )
+
+    assert response.status_code == 413
+    assert f"the limit is {filesizeformat(LIMIT)}" in response.json()["detail"]
+    assert ImportJob.objects.count() == 0
