@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -998,32 +998,31 @@ def objects_update(
         return
 
     meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
-    assert all(isinstance(column, models.Field) for column in columns)
-    table = connection.ops.quote_name(meta.db_table)
-    pk = connection.ops.quote_name(meta.pk.column)
-    names = [connection.ops.quote_name(c.column) for c in columns]  # type: ignore[union-attr]
-    casts = [c.db_type(connection) for c in columns]  # type: ignore[union-attr]
-    pk_cast = meta.pk.rel_db_type(connection) if meta.pk.is_relation else "bigint"
+    columns = [cast(models.Field, meta.get_field(name)) for name in fields]
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    pk = quote(str(meta.pk.column))  # type: ignore[union-attr]
+    names = [quote(str(column.column)) for column in columns]
+    casts = [column.db_type(connection) for column in columns]
     assignments = ", ".join(
-        f"{name} = v.c{index}::{cast}"
-        for index, (name, cast) in enumerate(zip(names, casts, strict=True))
+        f"{name} = v.c{index}::{cast_to}"
+        for index, (name, cast_to) in enumerate(zip(names, casts, strict=True))
     )
     value_names = ", ".join(f"c{index}" for index in range(len(names)))
     row = "(" + ", ".join(["%s"] * (len(names) + 1)) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(objects), UPDATE_BATCH):
             batch = objects[start : start + UPDATE_BATCH]
-            params: list[object] = []
+            params: list[Any] = []
             for obj in batch:
                 params.append(obj.pk)
                 for column in columns:
-                    value = getattr(obj, column.attname)  # type: ignore[union-attr]
-                    params.append(column.get_db_prep_save(value, connection))  # type: ignore[union-attr]
+                    value = getattr(obj, column.attname)
+                    params.append(column.get_db_prep_save(value, connection))
             cursor.execute(
                 f"UPDATE {table} SET {assignments} "
                 f"FROM (VALUES {', '.join([row] * len(batch))}) "
-                f"AS v(id, {value_names}) WHERE {table}.{pk} = v.id::{pk_cast}",
+                f"AS v(id, {value_names}) WHERE {table}.{pk} = v.id::bigint",
                 params,
             )
 
