@@ -1928,8 +1928,9 @@ def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> None:
             content_type = ContentType.objects.get_for_model(model)
             ids = mine.filter(
                 content_type=content_type, action=ImportRowChange.Action.CREATED
-            ).values_list("object_id", flat=True)
-            model._default_manager.filter(pk__in=list(ids)).delete()
+            ).values("object_id")
+            # A subquery, not a list: an import may have created a million.
+            model._default_manager.filter(pk__in=ids).delete()
         mapped.undone_at = timezone.now()
         mapped.undone_by = user
         mapped.save(update_fields=["undone_at", "undone_by", "updated_at"])
