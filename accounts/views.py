@@ -89,6 +89,9 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _get_import_job_for_user(request, pk)
+    if MappedImport.objects.filter(job=job).exists():
+        # A wizard import has its own report, with undo and no Maven retry.
+        return redirect("accounts:wizard_report", pk=pk)
 
     action = request.GET.get("action", "")
     issues = [i for i in job.issues if not action or i["action"] == action]

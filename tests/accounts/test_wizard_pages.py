@@ -177,3 +177,13 @@ def test_a_large_upload_is_checked_in_the_background_run(
     job = ImportJob.objects.get()
     assert job.status == ImportJob.Status.SUCCEEDED
     assert job.counts["Accounts"]["rejected"] == 1
+
+
+def test_the_bundled_import_page_sends_a_wizard_job_to_its_report(client, ops) -> None:
+    client.force_login(ops)
+    client.post(reverse("accounts:wizard"), {"files": upload("one_bad_row.csv")})
+    job = ImportJob.objects.get()
+
+    response = client.get(reverse("accounts:import_detail", args=[job.pk]))
+
+    assert response.url == reverse("accounts:wizard_report", args=[job.pk])
