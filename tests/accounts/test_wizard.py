@@ -636,3 +636,31 @@ def test_salesforce_report_exports_import_together_and_again_unchanged(
         Decimal("48000.00"),
         "USD",
     )
+
+
+def test_hubspot_companies_and_deals_import_with_no_manual_mapping(
+    django_capture_on_commit_callbacks,
+) -> None:
+    # given
+    jane = UserFactory(username="jpark", first_name="Jane", last_name="Park")
+
+    # when
+    job = imported(
+        django_capture_on_commit_callbacks,
+        BYOD / "hubspot_companies.csv",
+        WIZARD / "hubspot_deals.csv",
+    )
+
+    # then
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    deals = {
+        deal.external_id: (deal.account.external_id, deal.stage, deal.owner)
+        for deal in Opportunity.objects.select_related("account", "owner")
+    }
+    assert deals == {
+        "7001": ("00918273645", Opportunity.Stage.WON, jane),
+        "7002": ("00918273645", Opportunity.Stage.ENGAGING, jane),
+        "7003": ("00918273645", Opportunity.Stage.LOST, None),
+    }
+    line = RevenueLine.objects.get()
+    assert (line.quarter_start, line.amount) == (date(2026, 1, 1), Decimal("48000"))
