@@ -33,6 +33,13 @@ def percentile(values: pd.Series) -> pd.Series:
     return 100.0 * (values.rank(method="average") - 1.0) / (len(values) - 1)
 
 
+def amount(values: pd.Series) -> pd.Series:
+    # An amount of 0 earns 0; a positive one 100 * mid-rank / n.
+    values = values.astype(float).fillna(0.0)
+    score = 100.0 * values.rank(method="average") / len(values)
+    return score.where(values > 0, 0.0)
+
+
 def baseline_scores(
     *,
     accounts: pd.DataFrame,
@@ -97,11 +104,16 @@ def baseline_scores(
         taken = taken.reindex(ids, fill_value=0.0)
         out["whitespace"] = (adoption.sum() - taken).clip(lower=0.0)
 
+    # Growth: ranked among accounts with prior revenue; new 50; idle 0.
     middle = (out["ttm_revenue"] + out["prior_revenue"]) / 2
     out["growth"] = (out["ttm_revenue"] - out["prior_revenue"]) / middle.where(
         middle > 0
     )
     out["growth"] = out["growth"].fillna(0.0)
+    had_prior = out["prior_revenue"] > 0
+    out["growth_score"] = 0.0
+    out.loc[had_prior, "growth_score"] = percentile(out.loc[had_prior, "growth"])
+    out.loc[~had_prior & (out["ttm_revenue"] > 0), "growth_score"] = 50.0
 
     # Wallet headroom from peers: sector and size band, then sector, then all.
     peer = (out["ttm_revenue"] > 0) & (out["company_revenue"] > 0)
@@ -167,14 +179,31 @@ def baseline_scores(
         ],
     }
     for axis, inputs in axes.items():
-        total = sum(float(weight) for _, weight in inputs)
-        parts = pd.DataFrame(
-            {
-                column: percentile(out[column]) * float(weight) / total
-                for column, weight in inputs
-            }
-        )
-        out[axis] = parts.sum(axis=1).clip(0.0, 100.0)
+        # Amounts: 0 earns 0. An input equal for everyone, or growth with no
+        # prior revenue anywhere, is left out and the rest reweighted.
+        normalised = {}
+        for column, _weight in inputs:
+            if column == "growth":
+                if had_prior.any():
+                    normalised[column] = out["growth_score"]
+            else:
+                normalised[column] = amount(out[column])
+        weights = {
+            column: float(weight)
+            for column, weight in inputs
+            if column in normalised and normalised[column].nunique() > 1
+        }
+        total = sum(weights.values())
+        if total > 0:
+            parts = pd.DataFrame(
+                {
+                    column: normalised[column] * weight / total
+                    for column, weight in weights.items()
+                }
+            )
+            out[axis] = parts.sum(axis=1).clip(0.0, 100.0)
+        else:
+            out[axis] = 50.0
 
     high_performance = out["performance"] >= float(model["performance_threshold"])
     high_potential = out["potential"] >= float(model["potential_threshold"])

@@ -19,9 +19,9 @@ Method
     Performance inputs
         ttm_revenue  won revenue in the TTM window
         growth       symmetric change (ttm - prior) / ((ttm + prior) / 2),
-                     from -2 (lost everything) to +2 (new account); 0 when
-                     both windows are empty, so zero-before never divides
-                     by zero
+                     from -2 (lost everything) to +2; only meaningful for an
+                     account that had revenue in the prior window (see
+                     "Growth" below)
         breadth      share of the catalogue bought in the TTM window
 
     Potential inputs
@@ -45,15 +45,31 @@ Method
         capacity_employees    employees (missing counts as 0); the two
                               capacity inputs share the capacity weight
 
-    Normalisation is by mid-rank percentile across the portfolio:
-    100 * (average rank - 1) / (n - 1). It ignores the size of outliers,
-    treats zeros like any other value, and gives ties equal scores. An
-    all-equal input therefore gives everyone 50, and so does a portfolio of
-    one account (defined, not computed, as n - 1 would be 0).
+    Normalisation: every input but growth measures an amount of something,
+    so an amount of 0 (or less) earns 0. A positive amount earns
+    100 * r / n, r its mid-rank across the whole portfolio of n accounts
+    (zeros included, so they take the lowest ranks): the size of outliers
+    does not matter, ties get equal values, and the largest single amount
+    earns 100.
 
-    Each axis is the weighted sum of its normalised inputs, the weights
-    renormalised to sum to 1 within the axis, so both scores stay in
-    0-100. A score is "high" at or above its threshold.
+    Growth: an account with revenue in the prior window ("ranked") gets the
+    mid-rank percentile of its growth among the ranked accounts,
+    100 * (r - 1) / (k - 1), or 50 when it is the only one. An account with
+    no prior revenue but some now is "new": it earns the neutral 50, as
+    there is nothing to compare with (its symmetric growth of +2 is not
+    used). An account with revenue in neither window is "idle" and earns 0.
+    When no account at all had revenue in the prior window, growth is "not
+    available" (status no_prior_revenue) and is left out.
+
+    An input whose normalised values are the same for every account (every
+    account at 0, all equal, or a portfolio of one) does not separate the
+    accounts: it is left out too (status no_separation). Each axis is the
+    weighted sum of the inputs left in, their weights renormalised to sum to
+    1, so both scores stay in 0-100 and left-out inputs earn 0 points and 0
+    share. When no input of an axis is left in (a single account, an
+    all-equal portfolio) every account scores the neutral 50 on it. No NaN
+    and no division by zero arise: n >= 2 whenever an input separates.
+    A score is "high" at or above its threshold.
 
     Tier is the classic A/B/C by TTM revenue alone: an account is A while
     the accounts strictly above it hold less than tier_a_share of the
@@ -61,7 +77,7 @@ Method
     tier, and with no revenue at all every account is C.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -77,6 +93,15 @@ POTENTIAL_INPUTS = (
 )
 SIZE_BANDS = ("small", "mid", "large")
 NEUTRAL_SCORE = 50.0
+GROWTH_INPUT = "growth"
+
+
+class InputStatus:
+    """Why an input does or does not count in a run (one value per run)."""
+
+    USED = "used"
+    NO_PRIOR_REVENUE = "no_prior_revenue"
+    NO_SEPARATION = "no_separation"
 
 
 @dataclass(frozen=True)
@@ -124,18 +149,23 @@ class ScoringResult:
     `peer_size_band`, `peer_count`, `peer_rate` and `expected_spend`. It
     becomes one nested dict per account only where one is stored or shown
     (`breakdown_list`), so scoring a large portfolio builds no Python
-    objects per account.
+    objects per account. `prior_revenue` is kept too, so a page can say
+    which accounts are new. `input_status` says, per input, whether it
+    counted in this run (InputStatus), the same for every account.
     """
 
     scores: pd.DataFrame
     as_of: date | None
     components: pd.DataFrame
     axis_weights: dict[str, dict[str, float]]
+    input_status: dict[str, str] = field(default_factory=dict)
 
     def breakdown_list(self) -> list[dict]:
         """Return, per account in score order, the nested breakdown dict."""
         return component_dicts(
-            components=self.components, axis_weights=self.axis_weights
+            components=self.components,
+            axis_weights=self.axis_weights,
+            input_status=self.input_status,
         )
 
 
@@ -143,15 +173,38 @@ class ScoringInputError(ValueError):
     """The inputs or the model cannot produce meaningful scores."""
 
 
+def _clean(values: pd.Series) -> pd.Series:
+    return values.astype(float).replace([np.inf, -np.inf], np.nan).fillna(0.0)
+
+
 def percentile_score(values: pd.Series) -> pd.Series:
     """Return 0-100 mid-rank percentiles; ties equal, a lone value 50."""
-    values = values.astype(float).replace([np.inf, -np.inf], np.nan).fillna(0.0)
+    values = _clean(values)
     count = len(values)
     if count <= 1:
         return pd.Series(NEUTRAL_SCORE, index=values.index, dtype=float)
 
     ranks = values.rank(method="average")
     return 100.0 * (ranks - 1.0) / (count - 1)
+
+
+def amount_score(values: pd.Series) -> pd.Series:
+    """Return 0 for an amount of 0 or less, else 100 * mid-rank / count."""
+    values = _clean(values)
+    if values.empty:
+        return values
+
+    ranks = values.rank(method="average")
+    return (100.0 * ranks / len(values)).where(values > 0, 0.0)
+
+
+def growth_score(*, ttm: pd.Series, prior: pd.Series) -> pd.Series:
+    """Return growth normalised: ranked if prior revenue, new 50, idle 0."""
+    ranked = prior > 0
+    normalised = pd.Series(0.0, index=ttm.index)
+    normalised[ranked] = percentile_score(_symmetric_growth(ttm, prior)[ranked])
+    normalised[~ranked & (ttm > 0)] = NEUTRAL_SCORE
+    return normalised
 
 
 def default_as_of(revenue: pd.DataFrame) -> date | None:
@@ -192,18 +245,47 @@ def score_accounts(
     frame["capacity_employees"] = frame["employees"]
 
     components: dict[str, pd.Series] = {}
+    input_status: dict[str, str] = {}
     for axis, inputs in axis_weights.items():
-        total_weight = sum(inputs.values())
+        normalised_inputs = {}
+        for name in inputs:
+            if name == GROWTH_INPUT:
+                normalised = growth_score(
+                    ttm=frame["ttm_revenue"], prior=frame["prior_revenue"]
+                )
+                has_prior = bool((frame["prior_revenue"] > 0).any())
+            else:
+                normalised = amount_score(frame[name])
+                has_prior = True
+            if not has_prior:
+                input_status[name] = InputStatus.NO_PRIOR_REVENUE
+            elif normalised.nunique() <= 1:
+                input_status[name] = InputStatus.NO_SEPARATION
+            else:
+                input_status[name] = InputStatus.USED
+            normalised_inputs[name] = normalised
+
+        used_weight = sum(
+            weight
+            for name, weight in inputs.items()
+            if input_status[name] == InputStatus.USED
+        )
         axis_points = []
         for name, weight in inputs.items():
-            normalised = percentile_score(frame[name])
-            points = normalised * weight / total_weight
+            normalised = normalised_inputs[name]
+            if input_status[name] == InputStatus.USED and used_weight > 0:
+                points = normalised * weight / used_weight
+                axis_points.append(points.to_numpy())
+            else:
+                points = pd.Series(0.0, index=frame.index)
             components[f"{name}_raw"] = frame[name].astype(float)
             components[f"{name}_normalised"] = normalised
             components[f"{name}_points"] = points
-            axis_points.append(points.to_numpy())
-        # Rounding noise can push a perfect score a hair past 100.
-        frame[axis] = np.clip(np.sum(axis_points, axis=0), 0.0, 100.0)
+        if axis_points:
+            # Rounding noise can push a perfect score a hair past 100.
+            frame[axis] = np.clip(np.sum(axis_points, axis=0), 0.0, 100.0)
+        else:
+            frame[axis] = NEUTRAL_SCORE
 
     frame["quadrant"] = _quadrant(
         frame, weights.performance_threshold, weights.potential_threshold
@@ -217,6 +299,7 @@ def score_accounts(
     components["peer_count"] = frame["peer_count"]
     components["peer_rate"] = frame["peer_rate"].astype(float)
     components["expected_spend"] = frame["expected_spend"].astype(float)
+    components["prior_revenue"] = frame["prior_revenue"].astype(float)
 
     columns = [
         "performance",
@@ -232,6 +315,7 @@ def score_accounts(
         as_of=as_of,
         components=pd.DataFrame(components, index=frame.index),
         axis_weights=axis_weights,
+        input_status=input_status,
     )
 
 
@@ -444,10 +528,36 @@ def _tier(ttm_revenue: pd.Series, a_share: float, b_share: float) -> pd.Series:
     return pd.Series(tier, index=ttm_revenue.index, dtype=object)
 
 
+def input_shares(
+    *, axis_weights: dict[str, dict[str, float]], input_status: dict[str, str]
+) -> dict[str, float]:
+    """Return each input's share of its axis: its weight over the used ones.
+
+    An input that did not count has share 0; a run scored before statuses
+    were kept (no status given) counts every input.
+    """
+    shares = {}
+    for inputs in axis_weights.values():
+        used = {
+            name: weight
+            for name, weight in inputs.items()
+            if input_status.get(name, InputStatus.USED) == InputStatus.USED
+        }
+        total = sum(used.values())
+        for name in inputs:
+            shares[name] = used[name] / total if name in used and total > 0 else 0.0
+    return shares
+
+
 def component_dicts(
-    *, components: pd.DataFrame, axis_weights: dict[str, dict[str, float]]
+    *,
+    components: pd.DataFrame,
+    axis_weights: dict[str, dict[str, float]],
+    input_status: dict[str, str] | None = None,
 ) -> list[dict]:
     """Return, per account, every input's raw, normalised, weight and points."""
+    input_status = input_status or {}
+    shares = input_shares(axis_weights=axis_weights, input_status=input_status)
     # tolist() turns whole columns into Python numbers at C speed; only the
     # dict assembly below is a loop, and it runs at save or display time.
     column = {name: components[name].tolist() for name in components.columns}
@@ -455,17 +565,21 @@ def component_dicts(
     for row in range(len(components)):
         breakdown: dict = {}
         for axis, inputs in axis_weights.items():
-            total = sum(inputs.values())
             breakdown[axis] = {
                 name: {
                     "raw": float(column[f"{name}_raw"][row]),
                     "normalised": float(column[f"{name}_normalised"][row]),
                     "weight": weight,
-                    "share": weight / total,
+                    "share": shares[name],
                     "points": float(column[f"{name}_points"][row]),
+                    "status": input_status.get(name, InputStatus.USED),
                 }
                 for name, weight in inputs.items()
             }
+        if GROWTH_INPUT in breakdown.get("performance", {}):
+            breakdown["performance"][GROWTH_INPUT]["prior_revenue"] = float(
+                column["prior_revenue"][row]
+            )
         breakdown["peer_group"] = {
             "level": str(column["peer_level"][row]),
             "sector": str(column["peer_sector"][row]),

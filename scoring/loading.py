@@ -12,6 +12,7 @@ portfolio grows.
 
 import contextlib
 import io
+import json
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,14 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
 
 from accounts.models import Account, Product, RevenueLine
-from scoring.computation import ScoringResult, ScoringWeights, component_dicts
+from scoring.computation import (
+    GROWTH_INPUT,
+    InputStatus,
+    ScoringResult,
+    ScoringWeights,
+    component_dicts,
+    input_shares,
+)
 from scoring.models import AccountScore, ScoreRun, ScoringModel
 
 ACCOUNT_COLUMNS = [
@@ -226,6 +234,7 @@ def account_scores_save(
         breakdowns = component_dicts(
             components=result.components.iloc[start : start + batch_size],
             axis_weights=result.axis_weights,
+            input_status=result.input_status,
         )
         AccountScore.objects.bulk_create(
             [
@@ -308,6 +317,7 @@ def _scores_copy_in(
         ("peer_count", components["peer_count"].to_numpy(dtype="int64")),
         ("peer_rate", components["peer_rate"].to_numpy(dtype="float64")),
         ("expected_spend", components["expected_spend"].to_numpy(dtype="float64")),
+        ("prior_revenue", components["prior_revenue"].to_numpy(dtype="float64")),
     ]
     definition = ", ".join(
         f"{name} {'int8' if values.dtype.kind == 'i' else 'float8'}"
@@ -315,7 +325,7 @@ def _scores_copy_in(
     )
     payload = _binary_copy_rows(columns)
 
-    breakdown = _json_text_sql(_breakdown_pieces(axis_weights))
+    breakdown = _json_text_sql(_breakdown_pieces(axis_weights, result.input_status))
     insert = (
         f"INSERT INTO {AccountScore._meta.db_table} (run_id, account_id, "
         "performance, potential, quadrant, tier, ttm_revenue, components) "
@@ -358,27 +368,32 @@ def _scores_copy_in(
     return saved
 
 
-def _breakdown_pieces(axis_weights: dict[str, dict[str, float]]) -> list[str]:
+def _breakdown_pieces(
+    axis_weights: dict[str, dict[str, float]], input_status: dict[str, str]
+) -> list[str]:
     """Return the breakdown JSON as literal text and ("sql", expression) parts.
 
-    Same shape as computation.component_dicts. Weights and shares are the
-    run's constants, written once into the statement.
+    Same shape as computation.component_dicts. Weights, shares and input
+    statuses are the run's constants, written once into the statement.
     """
+    shares = input_shares(axis_weights=axis_weights, input_status=input_status)
     pieces: list = ["{"]
     for axis_index, (axis, inputs) in enumerate(axis_weights.items()):
-        total = sum(inputs.values())
         pieces.append(f'{", " if axis_index else ""}"{axis}": {{')
         for index, (name, weight) in enumerate(inputs.items()):
+            status = json.dumps(input_status.get(name, InputStatus.USED))
             pieces += [
                 f'{", " if index else ""}"{name}": {{"raw": ',
                 ("sql", f"{name}_raw"),
                 ', "normalised": ',
                 ("sql", f"{name}_normalised"),
-                f', "weight": {float(weight)!r}, "share": {weight / total!r}'
-                ', "points": ',
+                f', "weight": {float(weight)!r}, "share": {shares[name]!r}, "points": ',
                 ("sql", f"{name}_points"),
-                "}",
+                f', "status": {status}',
             ]
+            if name == GROWTH_INPUT:
+                pieces += [', "prior_revenue": ', ("sql", "prior_revenue")]
+            pieces.append("}")
         pieces.append("}")
     pieces += [
         ', "peer_group": {"level": ',

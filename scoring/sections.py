@@ -1,5 +1,6 @@
 """The scoring section of the account page: why the account scores as it does."""
 
+from datetime import date, timedelta
 from typing import Any
 
 from accounts.models import Account, User
@@ -48,14 +49,66 @@ def _first(part: dict[str, Any], *names: str) -> Any:
     return None
 
 
+def ttm_window_start(*, as_of: date | None) -> date | None:
+    """Return the first day of the trailing twelve months ending at as_of."""
+    if as_of is None:
+        return None
+    try:
+        year_before = as_of.replace(year=as_of.year - 1)
+    except ValueError:  # 29 February
+        year_before = as_of.replace(year=as_of.year - 1, day=28)
+    return year_before + timedelta(days=1)
+
+
+def _component_note(
+    *, key: str, part: dict[str, Any], ttm_start: date | None
+) -> tuple[str, str]:
+    """Return (what to show instead of the raw value, a note) for one input."""
+    since = f"{ttm_start:%-d %b %Y}" if ttm_start else "the last 12 months"
+    status = part.get("status", "used")
+    if status == "no_prior_revenue":
+        return (
+            "not available",
+            f"Not available: no revenue in the 12 months before {since} in "
+            "the whole portfolio; its weight went to the others.",
+        )
+    if status == "no_separation":
+        return (
+            "",
+            "Did not separate accounts: every account has the same value; "
+            "its weight went to the others.",
+        )
+    if key == "growth" and _number(part.get("prior_revenue")) is not None:
+        prior = _number(part.get("prior_revenue")) or 0.0
+        if prior <= 0 and (_number(part.get("raw")) or 0.0) > 0:
+            return (
+                "new",
+                f"New: no revenue in the 12 months before {since}, nothing to "
+                "compare with; counts as the middle (50 of 100).",
+            )
+        if prior <= 0:
+            return (
+                "none",
+                "No revenue in this window or the one before: earns no points.",
+            )
+    return "", ""
+
+
 def score_component_rows(
-    *, components: dict[str, Any], axis: str, scoring_model: ScoringModel
+    *,
+    components: dict[str, Any],
+    axis: str,
+    scoring_model: ScoringModel,
+    as_of: date | None = None,
 ) -> list[dict[str, Any]]:
     """Return one row per component of an axis, with its share of the score.
 
     The share is the component's points over the axis's points; when a
     breakdown stores no points, weight times normalised value stands in.
+    Each row says in `note` when the input did not count in this run (not
+    available, or it did not separate accounts) or the account is new.
     """
+    ttm_start = ttm_window_start(as_of=as_of)
     stored = components.get(axis) or {}
     if isinstance(stored, list):
         stored = {
@@ -79,6 +132,7 @@ def score_component_rows(
         raw = _number(_first(part, "raw", "value"))
         if raw is not None and key in PERCENT_INPUTS:
             raw *= 100
+        raw_text, note = _component_note(key=key, part=part, ttm_start=ttm_start)
         rows.append(
             {
                 "key": key,
@@ -88,6 +142,9 @@ def score_component_rows(
                 "normalised": normalised,
                 "weight": weight,
                 "points": points,
+                "used": part.get("status", "used") == "used",
+                "raw_text": raw_text,
+                "note": note,
             }
         )
 
@@ -109,17 +166,33 @@ def scoring_section_context(*, user: User, account: Account) -> dict[str, Any]:
 
     components = score.components or {}
     model = score.run.scoring_model
+    rows = {
+        axis: score_component_rows(
+            components=components,
+            axis=axis,
+            scoring_model=model,
+            as_of=score.run.as_of,
+        )
+        for axis in AXES
+    }
     return {
         "score": score,
         "run": score.run,
-        "performance_rows": score_component_rows(
-            components=components, axis="performance", scoring_model=model
-        ),
-        "potential_rows": score_component_rows(
-            components=components, axis="potential", scoring_model=model
-        ),
+        "performance_rows": rows["performance"],
+        "potential_rows": rows["potential"],
+        "performance_note": _axis_note(rows["performance"]),
+        "potential_note": _axis_note(rows["potential"]),
         "peer_group": peer_group_description(components.get("peer_group")),
     }
+
+
+def _axis_note(rows: list[dict[str, Any]]) -> str:
+    if rows and not any(row["used"] for row in rows):
+        return (
+            "No input separates the accounts in this run, so every account "
+            "scores the neutral 50 on this axis."
+        )
+    return ""
 
 
 def peer_group_description(peer_group: Any) -> str:

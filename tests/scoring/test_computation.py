@@ -9,6 +9,7 @@ import pytest
 from scoring.computation import (
     ScoringInputError,
     ScoringWeights,
+    amount_score,
     default_as_of,
     percentile_score,
     score_accounts,
@@ -86,24 +87,23 @@ def test_it_scores_performance_by_hand(small_portfolio: dict) -> None:
 
     # TTM (2017): A1 200, A2 200, A3 0, A4 0. Prior (2016): 100, 0, 0, 50.
     assert scores["ttm_revenue"].tolist() == [200, 200, 0, 0]
-    # n = 4, so a mid-rank r normalises to 100 * (r - 1) / 3.
-    # ttm ranks 3.5, 3.5, 1.5, 1.5 -> 83.33, 83.33, 16.67, 16.67
-    # growth (ttm - prior) / mean: A1 100/150 = 0.667, A2 200/100 = 2,
-    #   A3 0/0 -> 0, A4 -50/25 = -2; ranks 3, 4, 2, 1 -> 66.67, 100, 33.33, 0
-    # breadth 2/2, 1/2, 0, 0; ranks 4, 3, 1.5, 1.5 -> 100, 66.67, 16.67, 16.67
+    # Amounts: 0 earns 0, a positive amount 100 * mid-rank / n, n = 4.
+    # ttm ranks 3.5, 3.5, 1.5, 1.5 -> 87.5, 87.5, 0, 0
+    # breadth 2/2, 1/2, 0, 0; ranks 4, 3, 1.5, 1.5 -> 100, 75, 0, 0
+    # Growth: A1 and A4 had prior revenue and are ranked among themselves,
+    #   A1 100/150 = 0.667, A4 -50/25 = -2; ranks 2, 1 of k = 2 ->
+    #   100 * (r - 1) / (k - 1) = 100, 0. A2 is new (none before) -> 50.
+    #   A3 is idle (nothing in either window) -> 0.
     growth = [item["performance"]["growth"] for item in result.breakdown_list()]
     assert [g["raw"] for g in growth] == pytest.approx([2 / 3, 2, 0, -2])
-    assert [g["normalised"] for g in growth] == pytest.approx(
-        [200 / 3, 100, 100 / 3, 0]
-    )
+    assert [g["prior_revenue"] for g in growth] == [100, 0, 0, 50]
+    assert [g["normalised"] for g in growth] == [100, 50, 0, 0]
+    assert {g["status"] for g in growth} == {"used"}
     # Weights 50/25/25 renormalise to 0.5/0.25/0.25:
-    # A1 .5*83.33 + .25*66.67 + .25*100   = 83.33
-    # A2 .5*83.33 + .25*100   + .25*66.67 = 83.33
-    # A3 .5*16.67 + .25*33.33 + .25*16.67 = 20.83
-    # A4 .5*16.67 + .25*0     + .25*16.67 = 12.50
-    assert scores["performance"].tolist() == pytest.approx(
-        [83.3333, 83.3333, 20.8333, 12.5], abs=1e-3
-    )
+    # A1 .5*87.5 + .25*100 + .25*100 = 93.75
+    # A2 .5*87.5 + .25*50  + .25*75  = 75.00
+    # A3 and A4 buy nothing now: every input 0 -> 0.
+    assert scores["performance"].tolist() == pytest.approx([93.75, 75, 0, 0])
 
 
 def test_it_scores_potential_by_hand(small_portfolio: dict) -> None:
@@ -135,17 +135,20 @@ def test_it_scores_potential_by_hand(small_portfolio: dict) -> None:
     assert whitespace == pytest.approx([0, 0.25, 0.75, 0.75])
     # A1's subsidiaries: A2 buys, A3 does not -> 1.
     assert [p["subsidiary_whitespace"]["raw"] for p in parts] == [1, 0, 0, 0]
-    # Normalised: headroom 0, 33.33, 66.67, 100; whitespace 0, 33.33, 83.33,
-    # 83.33; subsidiaries 100, 33.33, 33.33, 33.33; revenue 0, 33.33, 66.67,
-    # 100; employees (100, 300, 200, 400) 0, 66.67, 33.33, 100.
+    # Normalised, 0 -> 0 else 100 * mid-rank / 4:
+    # headroom ranks 1, 2, 3, 4 -> 0 (A1's headroom is 0), 50, 75, 100
+    assert [p["wallet_headroom"]["normalised"] for p in parts] == [0, 50, 75, 100]
+    # whitespace ranks 1, 2, 3.5, 3.5 -> 0, 50, 87.5, 87.5
+    # subsidiaries ranks 4, 2, 2, 2 -> 100, 0, 0, 0
+    assert [p["subsidiary_whitespace"]["normalised"] for p in parts] == [100, 0, 0, 0]
+    # revenue 100..400 -> 25, 50, 75, 100; employees (100, 300, 200, 400)
+    # -> 25, 75, 50, 100.
     # Weights 50/25/10/7.5/7.5 of 100:
-    # A1 0 + 0 + 10 + 0 + 0                              = 10.00
-    # A2 16.67 + 8.33 + 3.33 + 2.5 + 5                   = 35.83
-    # A3 33.33 + 20.83 + 3.33 + 5 + 2.5                  = 65.00
-    # A4 50 + 20.83 + 3.33 + 7.5 + 7.5                   = 89.17
-    assert scores["potential"].tolist() == pytest.approx(
-        [10, 35.8333, 65, 89.1667], abs=1e-3
-    )
+    # A1 0 + 0 + 10 + 1.875 + 1.875           = 13.75
+    # A2 25 + 12.5 + 0 + 3.75 + 5.625         = 46.875
+    # A3 37.5 + 21.875 + 0 + 5.625 + 3.75     = 68.75
+    # A4 50 + 21.875 + 0 + 7.5 + 7.5          = 86.875
+    assert scores["potential"].tolist() == pytest.approx([13.75, 46.875, 68.75, 86.875])
     assert scores["quadrant"].tolist() == ["maintain", "maintain", "expand", "expand"]
 
 
@@ -258,14 +261,89 @@ def test_zeros_and_missing_values_give_no_nan_or_infinity() -> None:
     for item in scores.breakdown_list():
         for axis in ("performance", "potential"):
             for part in item[axis].values():
-                assert all(np.isfinite(value) for value in part.values())
+                numbers = [v for v in part.values() if not isinstance(v, str)]
+                assert all(np.isfinite(value) for value in numbers)
 
 
 def test_ties_get_equal_normalised_values() -> None:
-    values = pd.Series([0, 0, 5, 5, 1000])
+    values = pd.Series([-3, -3, 5, 5, 1000])
 
     # Mid-ranks 1.5, 1.5, 3.5, 3.5, 5 of 5: 100 * (r - 1) / 4.
     assert percentile_score(values).tolist() == [12.5, 12.5, 62.5, 62.5, 100]
+
+
+def test_a_zero_amount_earns_nothing_and_tied_amounts_earn_the_same() -> None:
+    values = pd.Series([0, 0, 5, 5, 1000])
+
+    # Zeros earn 0; mid-ranks 3.5, 3.5, 5 of 5: 100 * r / 5 -> 70, 70, 100.
+    assert amount_score(values).tolist() == [0, 0, 70, 70, 100]
+    assert amount_score(pd.Series([0.0, 0.0])).tolist() == [0, 0]
+    assert amount_score(pd.Series([], dtype=float)).tolist() == []
+
+
+def test_growth_is_left_out_when_nobody_had_revenue_before() -> None:
+    # Revenue in 2017 only. TTM: A1 300 (P1, P2), A2 100 (P1), A3 0.
+    accounts = accounts_frame([(i, "retail", 100 * i, 10 * i, None) for i in (1, 2, 3)])
+    revenue = revenue_frame(
+        [
+            (1, P1, date(2017, 1, 1), 200),
+            (1, P2, date(2017, 4, 1), 100),
+            (2, P1, date(2017, 7, 1), 100),
+        ]
+    )
+
+    result = score_accounts(
+        accounts=accounts,
+        revenue=revenue,
+        products=products_frame([P1, P2]),
+        weights=ScoringWeights(),
+        as_of=date(2017, 12, 31),
+    )
+    performance = [item["performance"] for item in result.breakdown_list()]
+
+    assert result.input_status["growth"] == "no_prior_revenue"
+    assert {p["growth"]["status"] for p in performance} == {"no_prior_revenue"}
+    assert [p["growth"]["points"] for p in performance] == [0, 0, 0]
+    assert performance[0]["growth"]["share"] == 0
+    # Revenue and breadth keep their 50 : 25, renormalised to 2/3 and 1/3.
+    assert performance[0]["ttm_revenue"]["share"] == pytest.approx(2 / 3)
+    assert performance[0]["breadth"]["share"] == pytest.approx(1 / 3)
+    # ttm 300, 100, 0 -> 100 * r / 3: 100, 66.67, 0.
+    # breadth 1, .5, 0 -> 100, 66.67, 0.
+    # A1 2/3*100 + 1/3*100 = 100; A2 66.67; A3 0.
+    assert result.scores["performance"].tolist() == pytest.approx([100, 200 / 3, 0])
+
+
+def test_an_input_at_zero_for_everyone_does_not_count() -> None:
+    # No parents: subsidiaries not yet buying is 0 everywhere.
+    accounts = accounts_frame(
+        [(1, "retail", 100, 10, None), (2, "retail", 300, 30, None)]
+    )
+    revenue = revenue_frame(
+        [(1, P1, date(2017, 1, 1), 100), (2, P1, date(2016, 1, 1), 100)]
+    )
+
+    result = score_accounts(
+        accounts=accounts,
+        revenue=revenue,
+        products=products_frame([P1]),
+        weights=ScoringWeights(),
+        as_of=date(2017, 12, 31),
+    )
+    potential = [item["potential"] for item in result.breakdown_list()]
+
+    assert result.input_status["subsidiary_whitespace"] == "no_separation"
+    assert [p["subsidiary_whitespace"]["points"] for p in potential] == [0, 0]
+    assert potential[0]["subsidiary_whitespace"]["share"] == 0
+    # Left in: headroom 50, whitespace 25, capacity 7.5 + 7.5 of 90.
+    assert potential[0]["wallet_headroom"]["share"] == pytest.approx(50 / 90)
+    # A1 bought P1 in TTM; A2 did not (its revenue is from 2016).
+    # Headroom: A1 has no other peer -> none -> 0; A2's peer A1 spends
+    # 1 per $M, A2 expects 300 -> headroom 300. Normalised 0, 100.
+    # Whitespace: adoption of P1 is 1/2; A1 0, A2 .5 -> 0, 100.
+    # Revenue and employees: A1 50, A2 100 (100 * r / 2).
+    # A1: (7.5 * 50 + 7.5 * 50) / 90 = 8.33; A2: 90 * 100 / 90 = 100.
+    assert result.scores["potential"].tolist() == pytest.approx([25 / 3, 100])
 
 
 def test_tiers_follow_the_cumulative_share_of_revenue() -> None:
@@ -292,13 +370,13 @@ def test_tiers_follow_the_cumulative_share_of_revenue() -> None:
 
 def test_high_means_at_or_above_the_threshold(small_portfolio: dict) -> None:
     weights = ScoringWeights(
-        min_peer_group=2, performance_threshold=20.8, potential_threshold=35
+        min_peer_group=2, performance_threshold=75, potential_threshold=46.875
     )
 
     scores = score_accounts(**{**small_portfolio, "weights": weights}).scores
 
-    # Performance 83.3, 83.3, 20.8, 12.5; potential 10, 35.8, 65, 89.2.
-    assert scores["quadrant"].tolist() == ["maintain", "grow", "grow", "expand"]
+    # Performance 93.75, 75, 0, 0; potential 13.75, 46.875, 68.75, 86.875.
+    assert scores["quadrant"].tolist() == ["maintain", "grow", "expand", "expand"]
 
 
 def test_the_last_quadrant_is_monitor() -> None:
