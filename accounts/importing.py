@@ -483,6 +483,12 @@ def maven_tables_check(
         "stage": sorted(STAGES),
     }
 
+    # Built once, not per chunk: the pipeline is checked against these.
+    lookups = {
+        "product_by_key": _pairs(products["key"], products["name"]),
+        "agent_names": _pairs(agents["full_name"], agents["username"]),
+        "account_names": _pairs(accounts["name"], accounts["name"]),
+    }
     seen = _SeenIds()
     kept: list[pd.DataFrame] = []
     revenue_parts: list[pd.DataFrame] = []
@@ -492,14 +498,7 @@ def maven_tables_check(
     chunks = [frames[SALES_PIPELINE]] if pipeline is None else pipeline
     for chunk in _at_least_one(chunks):
         rows_read[SALES_PIPELINE] += len(chunk)
-        clean = _pipeline_check(
-            chunk,
-            report,
-            products=products,
-            agents=agents,
-            accounts=accounts,
-            seen=seen,
-        )
+        clean = _pipeline_check(chunk, report, lookups=lookups, seen=seen)
         revenue, team = _derived(clean)
         revenue_parts.append(revenue)
         team_parts.append(team)
@@ -529,6 +528,14 @@ def maven_tables_check(
         rows_read={file: rows_read[file] for file in FILE_NAMES},
         opportunity_rows=opportunity_rows,
     )
+
+
+def _pairs(keys: pd.Series, values: pd.Series) -> dict[str, str]:
+    return dict(zip(_listed(keys), _listed(values), strict=True))
+
+
+def _listed(values: pd.Series) -> list[object]:
+    return values.to_numpy(dtype=object).tolist()
 
 
 def _at_least_one(chunks: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -825,9 +832,7 @@ def _pipeline_check(
     frame: pd.DataFrame,
     report: _Report,
     *,
-    products: pd.DataFrame,
-    agents: pd.DataFrame,
-    accounts: pd.DataFrame,
+    lookups: dict[str, dict[str, str]],
     seen: _SeenIds,
 ) -> pd.DataFrame:
     # Every repeat of an id is rejected, in this chunk or a later one; the
@@ -854,9 +859,9 @@ def _pipeline_check(
             action=REJECTED,
         )
         frame = frame[~repeated]
-    product_by_key = dict(zip(products["key"], products["name"], strict=True))
-    agent_names = dict(zip(agents["full_name"], agents["username"], strict=True))
-    account_names = dict(zip(accounts["name"], accounts["name"], strict=True))
+    product_by_key = lookups["product_by_key"]
+    agent_names = lookups["agent_names"]
+    account_names = lookups["account_names"]
     bad = pd.Series(False, index=frame.index)
 
     def reject(mask: pd.Series, column: str, reason: str | pd.Series) -> None:
@@ -919,7 +924,7 @@ def _pipeline_check(
         "a closed deal needs an account",
     )
     reject(
-        ~no_account & ~account.isin(accounts["name"]),
+        ~no_account & account.map(account_names).isna(),
         "account",
         "account not a valid row of accounts.csv",
     )

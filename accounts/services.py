@@ -7,6 +7,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -123,58 +124,18 @@ def maven_import_run(*, job: ImportJob, progress: Progress | None = None) -> Imp
     job.save()
 
     try:
-        # One transaction from the first chunk read to the last row written.
-        # On PostgreSQL the pipeline's clean rows go into a staging table as
-        # they are read; nothing reaches our tables until every row of every
-        # file is checked, and a rejection leaves only dropped staging.
-        with transaction.atomic():
-            sink = None
-            if connection.vendor == "postgresql":
-                sink = _staging_begin()
-            try:
-                tables = importing.maven_tables_read(
-                    directory=Path(job.source_directory), sink=sink
-                )
-            except importing.ImportFileError as error:
-                issue = importing.Issue(
-                    error.file, 1, "", "", error.message, importing.REJECTED
-                )
-                job.issues = [issue.as_dict()]
-                job.counts = {}
-                return _finish(job, ImportJob.Status.REJECTED, report, "Rejected")
-
-            job.issues = [issue.as_dict() for issue in tables.issues]
-            rejected = _rejected_lines(tables.issues)
-            report(
-                25,
-                f"Checked {sum(tables.rows_read.values()):,} rows: "
-                f"{len(tables.issues):,} issues, "
-                f"{sum(rejected.values()):,} rows rejected",
-            )
-            if rejected and not job.keep_good_rows:
-                job.counts = {
-                    table: _counts(0, 0, 0, rejected.get(file, 0))
-                    for table, file in TABLES.items()
-                }
-                return _finish(
-                    job,
-                    ImportJob.Status.REJECTED,
-                    report,
-                    "Rejected: nothing was written",
-                )
-
-            if sink is not None:
-                counts = _write_postgresql(tables, report)
-            else:
-                counts = _write_bulk(tables, report)
-            for table, file in TABLES.items():
-                counts[table]["rejected"] = rejected.get(file, 0)
-            job.counts = {table: counts[table] for table in TABLES}
-            _finish(job, ImportJob.Status.SUCCEEDED, report, "Done")
-            if any(c["created"] or c["updated"] for c in counts.values()):
-                transaction.on_commit(
-                    lambda: import_finished.send(sender=ImportJob, job=job)
-                )
+        if connection.vendor == "postgresql":
+            # One transaction from the first chunk read to the last row
+            # written: the pipeline's clean rows go into a staging table as
+            # they are read; nothing reaches our tables until every row of
+            # every file is checked, and a rejection leaves only staging,
+            # dropped at the commit.
+            with transaction.atomic():
+                _import_checked(job, report, sink=_staging_begin())
+        else:
+            # SQLite locks whole tables for a transaction's length, so it
+            # reads first and opens the transaction for the write alone.
+            _import_checked(job, report, sink=None)
     except Exception as error:
         logger.exception("import job %s failed", job.pk)
         job.error = f"{type(error).__name__}: {error}"
@@ -187,6 +148,54 @@ def maven_import_run(*, job: ImportJob, progress: Progress | None = None) -> Imp
             time.monotonic() - started,
         )
     return job
+
+
+def _import_checked(
+    job: ImportJob, report: Progress, *, sink: Callable[[pd.DataFrame], None] | None
+) -> None:
+    """Read and check the files, then write them unless they are rejected."""
+    try:
+        tables = importing.maven_tables_read(
+            directory=Path(job.source_directory), sink=sink
+        )
+    except importing.ImportFileError as error:
+        issue = importing.Issue(
+            error.file, 1, "", "", error.message, importing.REJECTED
+        )
+        job.issues = [issue.as_dict()]
+        job.counts = {}
+        _finish(job, ImportJob.Status.REJECTED, report, "Rejected")
+        return
+
+    job.issues = [issue.as_dict() for issue in tables.issues]
+    rejected = _rejected_lines(tables.issues)
+    report(
+        25,
+        f"Checked {sum(tables.rows_read.values()):,} rows: "
+        f"{len(tables.issues):,} issues, {sum(rejected.values()):,} rows rejected",
+    )
+    if rejected and not job.keep_good_rows:
+        job.counts = {
+            table: _counts(0, 0, 0, rejected.get(file, 0))
+            for table, file in TABLES.items()
+        }
+        _finish(job, ImportJob.Status.REJECTED, report, "Rejected: nothing was written")
+        return
+
+    # On PostgreSQL the caller's transaction already holds everything.
+    with transaction.atomic() if sink is None else nullcontext():
+        if sink is not None:
+            counts = _write_postgresql(tables, report)
+        else:
+            counts = _write_bulk(tables, report)
+        for table, file in TABLES.items():
+            counts[table]["rejected"] = rejected.get(file, 0)
+        job.counts = {table: counts[table] for table in TABLES}
+        _finish(job, ImportJob.Status.SUCCEEDED, report, "Done")
+        if any(c["created"] or c["updated"] for c in counts.values()):
+            transaction.on_commit(
+                lambda: import_finished.send(sender=ImportJob, job=job)
+            )
 
 
 def _reporter(job: ImportJob, progress: Progress | None) -> Progress:

@@ -167,9 +167,12 @@ def import_benchmark(*, folder: Path, lines: int) -> list[Figure]:
     else:
         note += "; COPY baseline needs PostgreSQL"
 
+    phases = _Phases()
     started = time.perf_counter()
-    again = maven_import_directory(directory=folder)
+    again = maven_import_directory(directory=folder, progress=phases.mark)
     repeat_seconds = time.perf_counter() - started
+    phases.mark(100, "returned")
+    sys.stdout.write(f"re-import phases: {phases.summary()}\n")
     return [
         Figure(
             benchmark="import, CSV to stored rows (maven_import_directory)",
