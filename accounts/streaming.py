@@ -202,20 +202,31 @@ def _chunked(
         first = False
         return table
 
-    for line, record in records:
-        batch.append((line, record))
-        if len(batch) >= 2 * rows:
-            cut = _cut(batch, rows)
-            if cut is not None:
-                yield build(batch[:cut])
-                batch = batch[cut:]
+    broken: csv.Error | None = None
+    try:
+        for line, record in records:
+            batch.append((line, record))
+            if len(batch) >= 2 * rows:
+                cut = _cut(batch, rows)
+                if cut is not None:
+                    yield build(batch[:cut])
+                    batch = batch[cut:]
+    except csv.Error as error:
+        # The rows read so far come first, so a preview of the head works;
+        # the error follows them.
+        broken = error
     while len(batch) > rows:
         cut = _cut(batch, rows)
         if cut is None:
             break
         yield build(batch[:cut])
         batch = batch[cut:]
-    yield build(batch)
+    if broken is None:
+        yield build(batch)
+        return
+    if batch:
+        yield build(batch)
+    raise broken
 
 
 def _cut(batch: list[tuple[int, list[str]]], rows: int) -> int | None:

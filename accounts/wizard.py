@@ -314,7 +314,11 @@ def mapped_import_files_read(*, mapped: MappedImport) -> list[FilePreview]:
             path=Path(stored["path"]), file=stored["name"], rows=PREVIEW_READ_ROWS
         )
         table = next(chunks)
-        complete = next(chunks, None) is None
+        try:
+            complete = next(chunks, None) is None
+        except ImportFileError:
+            # Trouble past the head is for the check to report.
+            complete = False
         chunks.close()
         preview = _preview(table=table, chosen=mapped.mapping.get(stored["name"]))
         preview.path = Path(stored["path"])
@@ -760,6 +764,8 @@ def mapped_import_check(*, mapped: MappedImport) -> Outcome:
             raise _DryRun
     except _DryRun:
         pass
+    except ImportFileError as error:
+        outcome.problems.append(str(error))
     return outcome
 
 

@@ -664,3 +664,28 @@ def test_hubspot_companies_and_deals_import_with_no_manual_mapping(
     }
     line = RevenueLine.objects.get()
     assert (line.quarter_start, line.amount) == (date(2026, 1, 1), Decimal("48000"))
+
+
+def test_a_file_that_breaks_after_its_head_is_a_problem_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    # given: the preview reads fine, the rest cannot be read as CSV
+    path = tmp_path / "broken.csv"
+    path.write_text(
+        "Account Name,Employees\n"
+        + "".join(f"Firm {n},1\n" for n in range(1200))
+        + 'Bad,"'
+        + "x" * 200_000
+        + '"\n',
+        encoding="utf-8",
+    )
+    mapped = opened(path)
+
+    # when
+    outcome = mapped_import_check(mapped=mapped)
+
+    # then
+    assert not outcome.can_write
+    [problem] = outcome.problems
+    assert problem.startswith("broken.csv: line ")
+    assert "cannot be read as CSV" in problem
