@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import ImportJob
 from accounts.services import maven_import_run
-from config.pending import EnqueueOrLeavePendingTask
+from config.pending import LongTask
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def _import_job_claim(*, job_id: int) -> bool:
     return claimed == 1
 
 
-@shared_task(base=EnqueueOrLeavePendingTask, acks_late=True)
+@shared_task(base=LongTask, acks_late=True)
 def import_job_task(job_id: int) -> None:
     """Run one import job; a job that already finished is left alone."""
     job = ImportJob.objects.filter(pk=job_id).first()
@@ -47,7 +47,7 @@ def import_job_task(job_id: int) -> None:
     maven_import_run(job=job)
 
 
-@shared_task(base=EnqueueOrLeavePendingTask, acks_late=True)
+@shared_task(base=LongTask, acks_late=True)
 def mapped_import_task(job_id: int) -> None:
     """Run one confirmed wizard import; a finished job is left alone."""
     from accounts.wizard import mapped_import_run

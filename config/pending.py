@@ -9,11 +9,14 @@ claims its row before working on it.
 """
 
 import logging
+import threading
 from datetime import timedelta
 from typing import Any
 
 from celery import Task, shared_task
 from celery.signals import worker_ready
+from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
 from accounts.models import ImportJob
@@ -45,6 +48,39 @@ class EnqueueOrLeavePendingTask(Task):
             # surface as an error from inside the transport.
             logger.exception("could not send %s; the work stays pending", self.name)
             return None
+
+
+class LongTask(EnqueueOrLeavePendingTask):
+    """A task long enough that a user waits for it on a progress page.
+
+    With no broker it runs in a thread of the calling process instead of
+    inside the request, unless TASKS_IN_BACKGROUND_THREAD is off (tests).
+    """
+
+    def apply_async(self, *args: Any, **kwargs: Any) -> Any:
+        if not (
+            self.app.conf.task_always_eager and settings.TASKS_IN_BACKGROUND_THREAD
+        ):
+            return super().apply_async(*args, **kwargs)
+
+        thread = threading.Thread(
+            target=self._run_in_thread,
+            args=args,
+            kwargs=kwargs,
+            name=f"lode-{self.name}",
+            daemon=True,
+        )
+        thread.start()
+        return None
+
+    def _run_in_thread(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            EnqueueOrLeavePendingTask.apply_async(self, *args, **kwargs)
+        except Exception:
+            # The task has recorded its failure on its own row already.
+            logger.exception("background %s failed", self.name)
+        finally:
+            connections.close_all()
 
 
 def _send(task: Task, pk: int) -> bool:

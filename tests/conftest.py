@@ -41,8 +41,9 @@ def require_service(available: bool, reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def eager_tasks() -> Iterator[None]:
+def eager_tasks(settings: object) -> Iterator[None]:
     """Run Celery tasks in process unless a test asks for the real worker."""
+    settings.TASKS_IN_BACKGROUND_THREAD = False  # type: ignore[attr-defined]
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield

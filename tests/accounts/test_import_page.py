@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -181,3 +183,29 @@ def test_a_file_that_is_not_csv_or_too_big_is_refused(client, ops, monkeypatch):
         response.content.decode()
     )
     assert not ImportJob.objects.exists()
+
+
+def test_with_no_broker_the_upload_returns_and_the_import_runs_behind_it(
+    transactional_db, client, ops, settings
+):
+    # given the embedded default: no broker, long tasks in a thread
+    settings.TASKS_IN_BACKGROUND_THREAD = True
+    client.force_login(ops)
+
+    # when ops uploads the bundled files
+    response = client.post(reverse("accounts:import"), uploads())
+
+    # then the page answers before the import is done, and the job the
+    # progress endpoint reports finishes on its own
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    deadline = time.monotonic() + 120
+    progress: dict = {}
+    while time.monotonic() < deadline:
+        progress = client.get(reverse("accounts:import_progress", args=[job.pk])).json()
+        if progress["finished"]:
+            break
+        time.sleep(0.2)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.SUCCEEDED, progress
+    assert Account.objects.count() == 85
