@@ -100,6 +100,10 @@ class ScoreRun(models.Model):
     revenue_lines_read = models.PositiveIntegerField(default=0)
     timings = models.JSONField(default=dict, blank=True)
     figure = models.JSONField(null=True, blank=True)
+    # Portfolio-wide figures the portfolio page reads instead of scanning the
+    # scores: "sectors" (every account's sector, sorted) and
+    # "potential_quartile" (the top-quartile potential threshold).
+    summary = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -150,7 +154,13 @@ class AccountScore(models.Model):
                 fields=["run", "account"], name="unique_account_score_per_run"
             )
         ]
-        indexes = [models.Index(fields=["account", "run"])]
+        indexes = [
+            models.Index(fields=["account", "run"]),
+            # The portfolio table sorts a run's scores by these.
+            models.Index(fields=["run", "potential"]),
+            models.Index(fields=["run", "performance"]),
+            models.Index(fields=["run", "ttm_revenue"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account} in run {self.run_id}"

@@ -1,6 +1,5 @@
 """Reads for scores, runs and the portfolio page."""
 
-import statistics
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,23 +30,184 @@ class HiddenGold:
     reason: str
 
 
+PAGE_SIZE = 50
+HIDDEN_GOLD_SHOWN = 10
+# Table column -> ORM field; every order ends with the account id, so pages
+# never overlap or skip a row.
+PORTFOLIO_SORTS = {
+    "name": "account__name",
+    "sector": "account__sector",
+    "country": "account__country",
+    "revenue": "ttm_revenue",
+    "performance": "performance",
+    "potential": "potential",
+    "quadrant": "quadrant",
+    "tier": "tier",
+}
+
+
+@dataclass(frozen=True)
+class PortfolioPage:
+    """One page of the account table: its rows and where it sits."""
+
+    rows: list[AccountScore]
+    number: int
+    has_previous: bool
+    has_next: bool
+    first: int
+    last: int
+
+
+def _sees_all(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.sees_all_accounts)
+
+
+def account_score_queryset_for_user(
+    *, user: User, run: ScoreRun
+) -> QuerySet[AccountScore]:
+    """Return the run's scores of the accounts this user may see, unevaluated.
+
+    Access is account_list_for_user's; a user who sees everything gets the
+    run's scores with no subquery, so the planner can walk indexes.
+    """
+    scores = AccountScore.objects.filter(run=run)
+    if _sees_all(user):
+        return scores
+    return scores.filter(account__in=account_list_for_user(user=user).values("pk"))
+
+
 def account_score_list_for_user(*, user: User, run: ScoreRun) -> list[AccountScore]:
     """Return the run's scores of the accounts this user may see, by name."""
-    visible = account_list_for_user(user=user).values("pk")
     return list(
-        AccountScore.objects.filter(run=run, account__in=visible)
+        account_score_queryset_for_user(user=user, run=run)
         .select_related("account")
         .order_by("account__name")
     )
+
+
+def portfolio_visible_count(*, user: User, run: ScoreRun) -> int:
+    """Return how many of the run's scores the user may see.
+
+    Someone who sees everything gets the count stored on the run (no COUNT
+    over the table); anyone else counts their own accounts' scores.
+    """
+    if _sees_all(user) and run.accounts_scored:
+        return run.accounts_scored
+    return account_score_queryset_for_user(user=user, run=run).count()
+
+
+def portfolio_sector_list(*, user: User, run: ScoreRun) -> list[str]:
+    """Return the sectors of the accounts the user may see, for the filter."""
+    stored = (run.summary or {}).get("sectors")
+    if _sees_all(user) and stored is not None:
+        return list(stored)
+    return sorted(
+        set(
+            account_list_for_user(user=user)
+            .order_by()
+            .values_list("sector", flat=True)
+            .distinct()
+        )
+    )
+
+
+def portfolio_page(
+    *,
+    scores: QuerySet[AccountScore],
+    quadrant: str = "",
+    tier: str = "",
+    sector: str = "",
+    search: str = "",
+    sort: str = "name",
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> PortfolioPage:
+    """Return one page of the scores that pass the filters, in the asked order.
+
+    Filtering, sorting and paging happen in SQL. `sort` is a column name with
+    a leading "-" for descending; an unknown column sorts by name. One query
+    reads a row more than the page to know whether another page follows, so
+    nothing counts the whole table.
+    """
+    if quadrant:
+        scores = scores.filter(quadrant=quadrant)
+    if tier:
+        scores = scores.filter(tier=tier)
+    if sector:
+        scores = scores.filter(account__sector=sector)
+    if search.strip():
+        scores = scores.filter(account__name__icontains=search.strip())
+    descending = sort.startswith("-")
+    field_name = PORTFOLIO_SORTS.get(sort.lstrip("-"), PORTFOLIO_SORTS["name"])
+    order = F(field_name).desc() if descending else F(field_name).asc()
+    number = max(page, 1)
+    offset = (number - 1) * page_size
+    rows = list(
+        scores.select_related("account").order_by(order, "account_id")[
+            offset : offset + page_size + 1
+        ]
+    )
+    shown = rows[:page_size]
+    return PortfolioPage(
+        rows=shown,
+        number=number,
+        has_previous=number > 1,
+        has_next=len(rows) > page_size,
+        first=offset + 1 if shown else 0,
+        last=offset + len(shown),
+    )
+
+
+def quartile_from_sorted(*, lower: float, upper: float, count: int) -> float:
+    """Return the top-quartile threshold from the two values around it.
+
+    Same as statistics.quantiles(values, n=4, method="inclusive")[2]: with
+    j, delta = divmod(3 * (count - 1), 4), the threshold is
+    (v[j] * (4 - delta) + v[j + 1] * delta) / 4 over values sorted upwards;
+    `lower` is v[j] and `upper` v[j + 1] (unused when delta is 0).
+    """
+    _, delta = divmod(3 * (count - 1), 4)
+    if delta == 0:
+        return lower
+    return (lower * (4 - delta) + upper * delta) / 4
 
 
 def potential_top_quartile_threshold(*, potentials: list[float]) -> float | None:
     """Return the potential at or above which an account is in the top quarter."""
     if not potentials:
         return None
-    if len(potentials) == 1:
-        return potentials[0]
-    return statistics.quantiles(potentials, n=4, method="inclusive")[2]
+    ordered = sorted(potentials)
+    index, _ = divmod(3 * (len(ordered) - 1), 4)
+    return quartile_from_sorted(
+        lower=ordered[index],
+        upper=ordered[min(index + 1, len(ordered) - 1)],
+        count=len(ordered),
+    )
+
+
+def portfolio_potential_threshold(
+    *, user: User, run: ScoreRun, scores: QuerySet[AccountScore], count: int
+) -> float | None:
+    """Return the top-quartile potential of the scores the user may see.
+
+    Someone who sees everything gets the figure stored on the run; anyone
+    else gets one query reading the two values around the quartile, by
+    OFFSET over the potential order.
+    """
+    stored = (run.summary or {}).get("potential_quartile")
+    if _sees_all(user) and stored is not None:
+        return float(stored)
+    if count <= 0:
+        return None
+    index, _ = divmod(3 * (count - 1), 4)
+    values = list(
+        scores.order_by("potential", "account_id").values_list("potential", flat=True)[
+            index : index + 2
+        ]
+    )
+    if not values:
+        return None
+    return quartile_from_sorted(lower=values[0], upper=values[-1], count=count)
 
 
 def _strongest_potential_input(score: AccountScore) -> str | None:
@@ -66,22 +226,30 @@ def _strongest_potential_input(score: AccountScore) -> str | None:
     return f"{name.replace('_', ' ')} gives {share:.0f} % of its potential"
 
 
-def hidden_gold_list(*, scores: list[AccountScore]) -> list[HiddenGold]:
-    """Return B and C accounts whose potential is in the top quarter of these.
+def hidden_gold_list(
+    *,
+    scores: QuerySet[AccountScore],
+    threshold: float | None,
+    limit: int = HIDDEN_GOLD_SHOWN,
+) -> list[HiddenGold]:
+    """Return B and C accounts whose potential is in the top quarter, best first.
 
-    The quarter is taken over the scores given, so a rep's panel compares
-    their own accounts with each other, as the page's chart does.
+    `threshold` is the top-quartile potential of the same scores
+    (portfolio_potential_threshold), so a rep's panel compares their own
+    accounts with each other, as the page's chart does. One query, at most
+    `limit` rows.
     """
-    threshold = potential_top_quartile_threshold(
-        potentials=[score.potential for score in scores]
-    )
     if threshold is None:
         return []
 
     found = []
-    for score in scores:
-        if score.tier == AccountScore.Tier.A or score.potential < threshold:
-            continue
+    rows = (
+        scores.exclude(tier=AccountScore.Tier.A)
+        .filter(potential__gte=threshold)
+        .select_related("account")
+        .order_by("-potential", "account_id")[:limit]
+    )
+    for score in rows:
         reason = (
             f"Tier {score.tier} on revenue alone ({score.ttm_revenue:,.0f} USD in "
             f"the last 12 months), yet potential {score.potential:.0f} is in the "
@@ -91,47 +259,7 @@ def hidden_gold_list(*, scores: list[AccountScore]) -> list[HiddenGold]:
         if strongest:
             reason += f"; {strongest}"
         found.append(HiddenGold(score=score, threshold=threshold, reason=reason + "."))
-    return sorted(found, key=lambda gold: -gold.score.potential)
-
-
-PORTFOLIO_SORTS = {
-    "name": lambda score: score.account.name.lower(),
-    "sector": lambda score: score.account.sector.lower(),
-    "country": lambda score: score.account.country.lower(),
-    "revenue": lambda score: score.ttm_revenue,
-    "performance": lambda score: score.performance,
-    "potential": lambda score: score.potential,
-    "quadrant": lambda score: score.quadrant,
-    "tier": lambda score: score.tier,
-}
-
-
-def portfolio_table(
-    *,
-    scores: list[AccountScore],
-    quadrant: str = "",
-    tier: str = "",
-    sector: str = "",
-    search: str = "",
-    sort: str = "name",
-) -> list[AccountScore]:
-    """Return the scores that pass the table's filters, in the asked order.
-
-    `sort` is a column name, with a leading "-" for descending; an unknown
-    column sorts by name.
-    """
-    needle = search.strip().lower()
-    rows = [
-        score
-        for score in scores
-        if (not quadrant or score.quadrant == quadrant)
-        and (not tier or score.tier == tier)
-        and (not sector or score.account.sector == sector)
-        and (not needle or needle in score.account.name.lower())
-    ]
-    descending = sort.startswith("-")
-    key = PORTFOLIO_SORTS.get(sort.lstrip("-"), PORTFOLIO_SORTS["name"])
-    return sorted(rows, key=key, reverse=descending)
+    return found
 
 
 def score_run_current() -> ScoreRun | None:
@@ -139,12 +267,15 @@ def score_run_current() -> ScoreRun | None:
     return ScoreRun.objects.filter(is_current=True).first()
 
 
-def score_run_pending() -> ScoreRun | None:
-    """Return the newest pending or running run newer than the current one."""
+def score_run_pending(*, current: ScoreRun | None = None) -> ScoreRun | None:
+    """Return the newest pending or running run newer than the current one.
+
+    Pass the current run when it is already read, to spare a query.
+    """
     runs = ScoreRun.objects.filter(
         status__in=[ScoreRun.Status.PENDING, ScoreRun.Status.RUNNING]
     )
-    current = score_run_current()
+    current = current or score_run_current()
     if current is not None:
         runs = runs.filter(pk__gt=current.pk)
     return runs.order_by("-pk").first()

@@ -5,6 +5,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from time import perf_counter
 
+import numpy as np
+import pandas as pd
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,6 +22,7 @@ from scoring.loading import (
     scoring_weights_from_model,
 )
 from scoring.models import ScoreRun, ScoringModel
+from scoring.selectors import quartile_from_sorted
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +151,9 @@ def score_run_execute(
                 on_batch_saved=on_batch_saved,
             )
             saved = perf_counter()
+            run.summary = score_run_summary(
+                sectors=frames.accounts["sector"], potentials=result.scores["potential"]
+            )
             run.figure = quadrant_figure_build(
                 scores=result.scores,
                 names=frames.accounts.set_index("account_id")["name"],
@@ -188,6 +194,26 @@ def score_run_execute(
         run.timings["total_seconds"],
     )
     return run
+
+
+def score_run_summary(*, sectors: pd.Series, potentials: pd.Series) -> dict:
+    """Return the figures the portfolio page reads for a user who sees all.
+
+    The sector list for the table's filter, and the top-quartile potential
+    threshold of the hidden-gold panel, computed as
+    selectors.potential_top_quartile_threshold does.
+    """
+    ordered = np.sort(potentials.to_numpy(dtype="float64"))
+    quartile = None
+    if len(ordered):
+        index, _ = divmod(3 * (len(ordered) - 1), 4)
+        quartile = quartile_from_sorted(
+            lower=float(ordered[index]),
+            upper=float(ordered[min(index + 1, len(ordered) - 1)]),
+            count=len(ordered),
+        )
+    names = sorted({str(name) for name in sectors.fillna("")})
+    return {"sectors": names, "potential_quartile": quartile}
 
 
 def _score_run_make_current(*, run: ScoreRun) -> None:

@@ -28,43 +28,55 @@ def _run_state(run: ScoreRun | None) -> dict[str, object] | None:
     }
 
 
+def _page_number(value: str | None) -> int:
+    try:
+        return max(int(value or 1), 1)
+    except ValueError:
+        return 1
+
+
 @login_required
 @require_GET
 def portfolio(request: HttpRequest) -> HttpResponse:
     run = selectors.score_run_current()
-    pending = selectors.score_run_pending()
-    scores = (
-        selectors.account_score_list_for_user(user=request.user, run=run) if run else []
-    )
-    figure = (
-        selectors.quadrant_figure_for_user(user=request.user, run=run) if run else None
-    )
-    table = selectors.portfolio_table(
-        scores=scores,
-        quadrant=request.GET.get("quadrant", ""),
-        tier=request.GET.get("tier", ""),
-        sector=request.GET.get("sector", ""),
-        search=request.GET.get("q", ""),
-        sort=request.GET.get("sort", "name"),
-    )
+    pending = selectors.score_run_pending(current=run)
+    context: dict[str, object] = {
+        "run": run,
+        "pending": pending,
+        "pending_state": _run_state(pending),
+        "quadrants": AccountScore.Quadrant.choices,
+        "tiers": AccountScore.Tier.choices,
+        "can_recompute": _can_recompute(request.user),
+        "visible_count": 0,
+    }
+    if run is None:
+        return render(request, "scoring/portfolio.html", context)
 
-    return render(
-        request,
-        "scoring/portfolio.html",
-        {
-            "run": run,
-            "pending": pending,
-            "pending_state": _run_state(pending),
-            "scores": scores,
-            "table": table,
-            "figure": figure,
-            "hidden_gold": selectors.hidden_gold_list(scores=scores),
-            "sectors": sorted({score.account.sector for score in scores}),
-            "quadrants": AccountScore.Quadrant.choices,
-            "tiers": AccountScore.Tier.choices,
-            "can_recompute": _can_recompute(request.user),
-        },
-    )
+    scores = selectors.account_score_queryset_for_user(user=request.user, run=run)
+    count = selectors.portfolio_visible_count(user=request.user, run=run)
+    if count:
+        threshold = selectors.portfolio_potential_threshold(
+            user=request.user, run=run, scores=scores, count=count
+        )
+        context |= {
+            "figure": selectors.quadrant_figure_for_user(user=request.user, run=run),
+            "page": selectors.portfolio_page(
+                scores=scores,
+                quadrant=request.GET.get("quadrant", ""),
+                tier=request.GET.get("tier", ""),
+                sector=request.GET.get("sector", ""),
+                search=request.GET.get("q", ""),
+                sort=request.GET.get("sort", "name"),
+                page=_page_number(request.GET.get("page")),
+            ),
+            "hidden_gold": selectors.hidden_gold_list(
+                scores=scores, threshold=threshold
+            ),
+            "hidden_gold_shown": selectors.HIDDEN_GOLD_SHOWN,
+            "sectors": selectors.portfolio_sector_list(user=request.user, run=run),
+        }
+    context["visible_count"] = count
+    return render(request, "scoring/portfolio.html", context)
 
 
 @login_required
@@ -88,8 +100,8 @@ def run_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def run_progress(request: HttpRequest) -> JsonResponse:
-    pending = selectors.score_run_pending()
     current = selectors.score_run_current()
+    pending = selectors.score_run_pending(current=current)
     return JsonResponse(
         {
             "pending": _run_state(pending),

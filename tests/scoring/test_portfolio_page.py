@@ -1,5 +1,6 @@
 import json
 import re
+import statistics
 from decimal import Decimal
 
 import pytest
@@ -9,6 +10,12 @@ from django.urls import reverse
 
 from accounts.models import Account
 from scoring.models import AccountScore, ScoreRun, ScoringModel
+from scoring.selectors import (
+    PAGE_SIZE,
+    account_score_queryset_for_user,
+    portfolio_potential_threshold,
+    potential_top_quartile_threshold,
+)
 from scoring.services import scoring_model_active
 from tests.accounts.factories import AccountFactory
 
@@ -141,11 +148,11 @@ def test_the_table_filters_and_sorts(client, executive):
     by_performance = client.get(reverse("scoring:portfolio"), {"sort": "-performance"})
     by_name = client.get(reverse("scoring:portfolio"), {"q": "amm"})
 
-    names = [s.account.name for s in by_sector.context["table"]]
+    names = [s.account.name for s in by_sector.context["page"].rows]
     assert names == ["Alpha", "Gamma"]
-    names = [s.account.name for s in by_performance.context["table"]]
+    names = [s.account.name for s in by_performance.context["page"].rows]
     assert names == ["Beta", "Gamma", "Alpha"]
-    assert [s.account.name for s in by_name.context["table"]] == ["Gamma"]
+    assert [s.account.name for s in by_name.context["page"].rows] == ["Gamma"]
 
 
 def test_with_no_score_it_says_what_to_do(client, ops):
@@ -197,13 +204,83 @@ def test_the_page_runs_a_fixed_number_of_queries(client, manager, rep, size):
         response = client.get(reverse("scoring:portfolio"))
 
     assert response.status_code == 200
-    assert len(response.context["scores"]) == size
+    assert response.context["visible_count"] == size
+    assert len(response.context["page"].rows) == min(size, PAGE_SIZE)
     assert len(queries) == PORTFOLIO_QUERIES, [q["sql"] for q in queries]
 
 
-# Session, user, current run, pending run (and the current run again inside
-# it), visible scores, visible ids for the chart.
-PORTFOLIO_QUERIES = 7
+# Session, user, current run, pending run, count of visible scores, the two
+# scores around the potential quartile, visible ids for the chart, one table
+# page, hidden gold, sectors.
+PORTFOLIO_QUERIES = 10
+
+
+@pytest.mark.parametrize("size", [3, 60])
+def test_someone_who_sees_all_reads_stored_counts(client, ops, size):
+    # given a run that stored its count, sectors and quartile
+    run = current_run()
+    for index in range(size):
+        account = AccountFactory(name=f"Account {index:03}", sector="retail")
+        score(run, account, potential=float(index), tier="BC"[index % 2])
+    run.accounts_scored = size
+    run.summary = {"sectors": ["retail"], "potential_quartile": 0.75 * (size - 1)}
+    run.save()
+    client.force_login(ops)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("scoring:portfolio"))
+
+    # then no query counts or scans the scores
+    assert response.status_code == 200
+    assert response.context["visible_count"] == size
+    assert response.context["sectors"] == ["retail"]
+    sql = " ".join(q["sql"] for q in queries).upper()
+    assert "COUNT(" not in sql
+    assert len(queries) == SEES_ALL_QUERIES, [q["sql"] for q in queries]
+
+
+# Session, user, current run, pending run, visible ids for the chart (the
+# run is small), one table page, hidden gold.
+SEES_ALL_QUERIES = 7
+
+
+def test_the_table_pages_through_every_account_once(client, executive):
+    run = current_run()
+    for index in range(PAGE_SIZE + 7):
+        score(run, AccountFactory(name=f"Account {index:03}"), performance=50.0)
+    client.force_login(executive)
+
+    first = client.get(reverse("scoring:portfolio"), {"sort": "-performance"})
+    second = client.get(
+        reverse("scoring:portfolio"), {"sort": "-performance", "page": "2"}
+    )
+
+    rows = first.context["page"].rows + second.context["page"].rows
+    assert len({row.account_id for row in rows}) == PAGE_SIZE + 7
+    assert first.context["page"].has_next and not second.context["page"].has_next
+    html = second.content.decode()
+    assert "Showing 51–57" in html
+    assert 'rel="prev"' in html
+
+
+def test_the_quartile_read_by_offset_matches_the_statistics_module(rep):
+    run = current_run()
+    potentials = [3.0, 17.5, 9.0, 42.0, 8.0, 99.0, 61.0]
+    for index, potential in enumerate(potentials):
+        account = AccountFactory(name=f"Account {index}")
+        account.team_members.add(rep)
+        score(run, account, potential=potential)
+
+    scores = account_score_queryset_for_user(user=rep, run=run)
+    threshold = portfolio_potential_threshold(
+        user=rep, run=run, scores=scores, count=len(potentials)
+    )
+
+    expected = statistics.quantiles(potentials, n=4, method="inclusive")[2]
+    assert threshold == pytest.approx(expected)
+    assert potential_top_quartile_threshold(potentials=potentials) == pytest.approx(
+        expected
+    )
 
 
 def test_a_failing_run_shows_its_reason_and_keeps_the_current_scores(
