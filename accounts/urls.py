@@ -23,4 +23,5 @@ urlpatterns = [
     ),
     path("import/wizard/<int:pk>/undo/", views.wizard_undo, name="wizard_undo"),
     path("import/wizard/<int:pk>/reopen/", views.wizard_reopen, name="wizard_reopen"),
+    path("import/wizard/<int:pk>/answer/", views.wizard_answer, name="wizard_answer"),
 ]

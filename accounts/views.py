@@ -292,6 +292,7 @@ def wizard_report(request: HttpRequest, pk: int) -> HttpResponse:
                 "finished": job.is_finished or mapped.confirmed_at is None,
             },
             "issues": job.issues[:500],
+            "questions": wizard.mapped_import_questions(job=job),
             "can_undo": job.status == ImportJob.Status.SUCCEEDED
             and mapped.undone_at is None,
         },
@@ -327,6 +328,24 @@ def wizard_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     mapped = _get_mapped_import_for_user(request, pk)
     try:
         wizard.mapped_import_reopen(mapped=mapped)
+    except wizard.WizardError as problem:
+        messages.error(request, str(problem))
+        return redirect("accounts:wizard_report", pk=pk)
+    return redirect("accounts:wizard_check", pk=pk)
+
+
+@login_required
+@require_POST
+def wizard_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    mapped = _get_mapped_import_for_user(request, pk)
+    try:
+        wizard.mapped_import_reopen(mapped=mapped)
+        wizard.mapped_import_answer(
+            mapped=mapped,
+            file=request.POST.get("file", ""),
+            column=request.POST.get("column", ""),
+            option=request.POST.get("option", ""),
+        )
     except wizard.WizardError as problem:
         messages.error(request, str(problem))
         return redirect("accounts:wizard_report", pk=pk)

@@ -93,6 +93,8 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, str], None]
 
 REVENUE = "revenue"
+# A column's question, left in a rejected job's issues for the report to ask.
+QUESTION = "question"
 TEAM = "team"
 SUPPORT = "support"
 RATE = "rate"
@@ -804,6 +806,15 @@ def mapped_import_start(
     return job
 
 
+def mapped_import_questions(*, job: ImportJob) -> list[dict[str, Any]]:
+    """Return the column questions that stopped a rejected run."""
+    return [
+        {**issue, "options": str(issue["value"]).split("|")}
+        for issue in job.issues
+        if issue["action"] == QUESTION
+    ]
+
+
 def mapped_import_reopen(*, mapped: MappedImport) -> None:
     """Let a rejected or failed import be checked and started again."""
     job = mapped.job
@@ -850,11 +861,25 @@ def mapped_import_run(
             name: {**counts, "created": 0, "updated": 0, "unchanged": 0}
             for name, counts in outcome.counts.items()
         }
-        job.issues = [issue.as_dict() for issue in outcome.issues] + [
-            Issue("", 0, "", "", problem, REJECTED).as_dict()
-            for problem in outcome.problems
-            + [question.message for _, question in outcome.questions]
-        ]
+        job.issues = (
+            [issue.as_dict() for issue in outcome.issues]
+            + [
+                Issue("", 0, "", "", problem, REJECTED).as_dict()
+                for problem in outcome.problems
+            ]
+            + [
+                # The options travel in the value, so the report can ask.
+                Issue(
+                    file,
+                    0,
+                    question.column,
+                    "|".join(question.options),
+                    question.message,
+                    QUESTION,
+                ).as_dict()
+                for file, question in outcome.questions
+            ]
+        )
         _finish(job, ImportJob.Status.REJECTED, report, "Rejected: nothing was written")
     except ImportFileError as error:
         job.issues = [Issue(error.file, 1, "", "", error.message, REJECTED).as_dict()]

@@ -1,12 +1,15 @@
+from datetime import date
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from accounts.models import Account, ImportJob, MappedImport
+from accounts.models import Account, ImportJob, MappedImport, Opportunity
+from tests.accounts.factories import AccountFactory
 
 WIZARD = Path(__file__).parent / "fixtures" / "wizard"
+BYOD = Path(__file__).parent / "fixtures" / "byod"
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +190,44 @@ def test_the_bundled_import_page_sends_a_wizard_job_to_its_report(client, ops) -
     response = client.get(reverse("accounts:import_detail", args=[job.pk]))
 
     assert response.url == reverse("accounts:wizard_report", args=[job.pk])
+
+
+def test_a_large_upload_stopped_by_a_question_is_answered_on_its_report(
+    client, ops, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    # given: a large upload whose dates cannot decide their order
+    monkeypatch.setattr("accounts.wizard.INLINE_CHECK_MAX_BYTES", 10)
+    AccountFactory(name="Renewal")
+    AccountFactory(name="Expansion")
+    client.force_login(ops)
+    ambiguous = BYOD / "dates_ambiguous.csv"
+    client.post(
+        reverse("accounts:wizard"),
+        {"files": [SimpleUploadedFile(ambiguous.name, ambiguous.read_bytes())]},
+    )
+    mapped = MappedImport.objects.get()
+    client.post(
+        reverse("accounts:wizard_mapping", args=[mapped.job_id]),
+        {"map:0:0": "opportunity.account_name", "map:0:1": "opportunity.close_date"},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:wizard_check", args=[mapped.job_id]), {})
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.REJECTED
+    report = client.get(reverse("accounts:wizard_report", args=[job.pk]))
+    assert b'name="option" value="day-first"' in report.content
+
+    # when
+    response = client.post(
+        reverse("accounts:wizard_answer", args=[job.pk]),
+        {"file": "dates_ambiguous.csv", "column": "Close Date", "option": "day-first"},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response.url, {})
+
+    # then
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    assert Opportunity.objects.get(account__name="Expansion").closed_on == date(
+        2024, 6, 5
+    )

@@ -73,6 +73,7 @@ PK_OBJECTS: dict[str, str | None] = {
     "accounts:wizard_report_csv": "import_job",
     "accounts:wizard_undo": "import_job",
     "accounts:wizard_reopen": "import_job",
+    "accounts:wizard_answer": "import_job",
     "accounts_api:import_detail": "import_job",
     "accounts_api:import_mapping": "import_job",
     "accounts_api:import_check": "import_job",
