@@ -3,9 +3,6 @@ from django.core.files.uploadedfile import UploadedFile
 
 from accounts import importing
 
-# Far above any real CRM export of this layout (the bundled pipeline is
-# 0.6 MB), and low enough that a wrong file cannot fill the disk.
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 HEADER_BYTES = 64 * 1024
 
 
@@ -28,11 +25,6 @@ class CsvFileField(forms.FileField):
         if upload is None:
             return upload
 
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"{self.file_name}: the file is {upload.size / 1024 / 1024:.0f} MB; "
-                f"the limit is {MAX_UPLOAD_BYTES // 1024 // 1024} MB."
-            )
         if not upload.name.lower().endswith((".csv", ".txt")):
             raise forms.ValidationError(
                 f"{self.file_name}: {upload.name} is not a .csv file."

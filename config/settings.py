@@ -259,7 +259,7 @@ MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # The largest request body carrying files; config.security refuses a larger
 # one with a message.
-LODE_UPLOAD_MAX_BYTES = env_int("LODE_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+LODE_UPLOAD_MAX_BYTES = env_int("LODE_UPLOAD_MAX_BYTES", 256 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
