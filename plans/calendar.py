@@ -16,10 +16,16 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
-from plans.periods import fiscal_year_start_month
-
 LABEL_BY_END = "end"
 LABEL_BY_START = "start"
+
+
+def fiscal_year_start_month() -> int:
+    """Return the first month of the fiscal year, 1 to 12 (default January)."""
+    month = settings.FISCAL_YEAR_START_MONTH
+    if not 1 <= month <= 12:
+        raise ValueError(f"FISCAL_YEAR_START_MONTH must be 1 to 12, not {month}")
+    return month
 
 
 def fiscal_label_by() -> str:

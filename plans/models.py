@@ -1,12 +1,14 @@
 """The living account plan: strategies, alignment, pursuits, gates, actions."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+
+from plans.periods import fiscal_year_for
 
 
 class Plan(models.Model):
@@ -20,7 +22,8 @@ class Plan(models.Model):
     account = models.ForeignKey(
         "accounts.Account", on_delete=models.CASCADE, related_name="plans"
     )
-    # Named after the calendar year in which the fiscal year ends.
+    # The label year under FISCAL_YEAR_LABEL when the plan was started; titles
+    # are named from period_start, which no label convention changes.
     fiscal_year = models.PositiveSmallIntegerField()
     period_start = models.DateField()
     period_end = models.DateField()
@@ -55,11 +58,16 @@ class Plan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account} FY{self.fiscal_year}"
+        return f"{self.account} {self.label}"
 
     @property
     def label(self) -> str:
-        return f"FY{self.fiscal_year}"
+        return f"FY{fiscal_year_for(self.period_start)}"
+
+    @property
+    def next_fiscal_year(self) -> int:
+        """Return the label year of the fiscal year after this plan's."""
+        return fiscal_year_for(self.period_end + timedelta(days=1))
 
 
 class Strategy(models.Model):
@@ -718,7 +726,10 @@ class CustomerRating(models.Model):
     # From 1 (no value) to 10 (far beyond what was agreed).
     score = models.PositiveSmallIntegerField()
     comment = models.TextField(blank=True)
-    # Set when the contact entered it through their link, else who typed it.
+    # True when the contact entered it themselves through their link. A rep's
+    # entry for the same contact and quarter is a separate rating, kept.
+    by_customer = models.BooleanField(default=False)
+    # The link the contact used (kept until the link is deleted).
     link = models.ForeignKey(
         CustomerLink,
         null=True,
@@ -740,13 +751,22 @@ class CustomerRating(models.Model):
         ordering = ["account_id", "quarter_start", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["account", "quarter_start", "stakeholder"],
-                name="unique_customer_rating",
+                fields=["account", "quarter_start", "stakeholder", "by_customer"],
+                name="unique_customer_rating_per_source",
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.stakeholder} rated {self.score}/10"
+
+    @property
+    def entered_by(self) -> str:
+        """Say who entered the rating: the contact themselves or a colleague."""
+        if self.by_customer:
+            return "the customer (own link)"
+        if self.recorded_by is None:
+            return "the team"
+        return self.recorded_by.display_name
 
     def clean(self) -> None:
         if not 1 <= self.score <= 10:

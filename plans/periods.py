@@ -1,31 +1,32 @@
-"""Fiscal periods: a year that starts in a configurable month."""
+"""Fiscal years of plans, named by the same rule as the fiscal quarters.
 
-from datetime import date
+A plan's fiscal year is the label year of its quarters (plans.calendar): by
+the year it ends under FISCAL_YEAR_LABEL = "end", by the year it starts under
+"start". The period itself never depends on the label convention.
+"""
 
-from django.conf import settings
+from datetime import date, timedelta
 
+from plans.calendar import (
+    LABEL_BY_END,
+    fiscal_label_by,
+    fiscal_quarter_for,
+    fiscal_year_start_month,
+)
 
-def fiscal_year_start_month() -> int:
-    """Return the first month of the fiscal year, 1 to 12 (default January)."""
-    month = settings.FISCAL_YEAR_START_MONTH
-    if not 1 <= month <= 12:
-        raise ValueError(f"FISCAL_YEAR_START_MONTH must be 1 to 12, not {month}")
-    return month
+__all__ = ["fiscal_period", "fiscal_year_for", "fiscal_year_start_month"]
 
 
 def fiscal_year_for(day: date) -> int:
-    """Return the fiscal year containing the day, named by the year it ends."""
-    start_month = fiscal_year_start_month()
-    if start_month == 1 or day.month < start_month:
-        return day.year
-    return day.year + 1
+    """Return the label year of the fiscal year containing the day."""
+    return fiscal_quarter_for(day).fiscal_year
 
 
 def fiscal_period(fiscal_year: int) -> tuple[date, date]:
-    """Return the first and last day of the fiscal year."""
+    """Return the first and last day of the fiscal year with this label."""
     start_month = fiscal_year_start_month()
-    if start_month == 1:
-        return date(fiscal_year, 1, 1), date(fiscal_year, 12, 31)
-    start = date(fiscal_year - 1, start_month, 1)
-    end = date(fiscal_year, start_month, 1).replace(day=1)
-    return start, date.fromordinal(end.toordinal() - 1)
+    start_year = fiscal_year
+    if start_month != 1 and fiscal_label_by() == LABEL_BY_END:
+        start_year = fiscal_year - 1
+    start = date(start_year, start_month, 1)
+    return start, date(start_year + 1, start_month, 1) - timedelta(days=1)

@@ -93,7 +93,8 @@ def scorecard_data(scorecard: Scorecard) -> dict[str, Any]:
                 "contact": rating.stakeholder.name,
                 "score": rating.score,
                 "comment": rating.comment,
-                "entered_by_customer": rating.link_id is not None,
+                "entered_by_customer": rating.by_customer,
+                "entered_by": rating.entered_by,
             }
             for rating in scorecard.ratings
         ],

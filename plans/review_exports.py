@@ -86,7 +86,7 @@ def scorecard_tables(pack: dict[str, Any]) -> list[Table]:
             rating.quarter_start,
             rating.score,
             rating.comment,
-            "customer link" if rating.link_id else str(rating.recorded_by or ""),
+            rating.entered_by,
         ]
         for rating in scorecard.ratings
     ]
@@ -178,6 +178,19 @@ def review_pdf(pack: dict[str, Any]) -> bytes:
     for measure in pack["scorecard"].rows:
         if measure.measure.source:
             para(f"{measure.measure.name}: source {measure.measure.source}.")
+
+    chart = pack["scorecard"].chart_data()
+    if chart["measures"]:
+        heading("Scorecard trend (target and actual by quarter)")
+        drawings = [
+            pdf_trend_chart(measure=measure, quarters=chart["quarters"])
+            for measure in chart["measures"]
+        ]
+        # Two charts side by side, as many rows as it takes.
+        grid = [drawings[index : index + 2] for index in range(0, len(drawings), 2)]
+        if len(grid[-1]) == 1:
+            grid[-1].append("")
+        story.append(PdfTable(grid, hAlign="LEFT"))
 
     heading("Quadrant position and path")
     path = pack["path"]
@@ -303,6 +316,103 @@ def review_pdf(pack: dict[str, Any]) -> bytes:
     )
     document.build(story)
     return buffer.getvalue()
+
+
+def pdf_trend_chart(*, measure: dict[str, Any], quarters: list[str]) -> Any:
+    """Return one measure's target and actual by quarter as a reportlab drawing.
+
+    Quarters with no value leave a gap in their line; the axes are labelled
+    and a legend names both lines.
+    """
+    from reportlab.graphics.charts.legends import Legend
+    from reportlab.graphics.charts.linecharts import HorizontalLineChart
+    from reportlab.graphics.shapes import Drawing, Group, String
+    from reportlab.graphics.widgets.markers import makeMarker
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+
+    target_colour = colors.HexColor("#8a94a6")
+    actual_colour = colors.HexColor("#1565c0")
+    width, height = 125 * mm, 62 * mm
+    drawing = Drawing(width, height)
+    unit = f" ({measure['unit']})" if measure["unit"] else ""
+    drawing.add(
+        String(
+            0,
+            height - 10,
+            _plain(f"Trend: {measure['name']}{unit}")[:70],
+            fontName="Helvetica-Bold",
+            fontSize=9,
+        )
+    )
+
+    chart = HorizontalLineChart()
+    chart.x, chart.y = 20 * mm, 11 * mm
+    chart.width, chart.height = width - 26 * mm, height - 26 * mm
+    chart.data = [measure["target"], measure["actual"]]
+    chart.categoryAxis.categoryNames = list(quarters)
+    chart.categoryAxis.labels.fontSize = 7
+    # Quarter names stay under the plot even when a value is negative.
+    chart.categoryAxis.joinAxisMode = "bottom"
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = _axis_number
+    values = [value for series in chart.data for value in series if value is not None]
+    if values:
+        low, high = min(0.0, *values), max(0.0, *values)
+        if low == high:
+            high = low + 1
+        chart.valueAxis.valueMin = low
+        chart.valueAxis.valueMax = high + (high - low) * 0.1
+    chart.lines[0].strokeColor = target_colour
+    chart.lines[0].strokeDashArray = (3, 2)
+    chart.lines[1].strokeColor = actual_colour
+    chart.lines[1].strokeWidth = 1.5
+    for index, colour in enumerate((target_colour, actual_colour)):
+        chart.lines[index].symbol = makeMarker("FilledCircle", size=3)
+        chart.lines[index].symbol.fillColor = colour
+        chart.lines[index].symbol.strokeColor = colour
+    drawing.add(chart)
+
+    drawing.add(
+        String(
+            chart.x + chart.width / 2,
+            2,
+            "Quarter",
+            fontSize=7,
+            textAnchor="middle",
+            fillColor=colors.grey,
+        )
+    )
+    # The value axis title reads upwards along the axis.
+    drawing.add(
+        Group(
+            String(
+                0,
+                0,
+                _plain(measure["unit"] or "Value")[:24],
+                fontSize=7,
+                textAnchor="middle",
+                fillColor=colors.grey,
+            ),
+            transform=(0, 1, -1, 0, 7, chart.y + chart.height / 2),
+        )
+    )
+
+    legend = Legend()
+    legend.x, legend.y = width - 45 * mm, height - 6
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.fontSize = 7
+    legend.deltax = 40
+    legend.colorNamePairs = [(target_colour, "Target"), (actual_colour, "Actual")]
+    drawing.add(legend)
+    return drawing
+
+
+def _axis_number(value: float) -> str:
+    if value == 0:
+        return "0"
+    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.1f}"
 
 
 # PowerPoint

@@ -113,11 +113,16 @@ def scorecard_for_account(
     ratings = list(
         CustomerRating.objects.filter(account=account, quarter_start__in=starts)
         .select_related("stakeholder", "recorded_by", "link")
-        .order_by("quarter_start", "stakeholder__last_name")
+        .order_by("quarter_start", "stakeholder__last_name", "-by_customer")
     )
     average = {}
     for start in starts:
-        scores = [rating.score for rating in ratings if rating.quarter_start == start]
+        # One score per contact: their own when they gave one, else the team's.
+        by_contact: dict[int, int] = {}
+        for rating in sorted(ratings, key=lambda rating: rating.by_customer):
+            if rating.quarter_start == start:
+                by_contact[rating.stakeholder_id] = rating.score
+        scores = list(by_contact.values())
         average[start] = (
             (Decimal(sum(scores)) / len(scores)).quantize(Decimal("0.1"))
             if scores

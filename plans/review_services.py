@@ -133,10 +133,13 @@ def _rating_save(
 ) -> CustomerRating:
     if stakeholder.account_id != account.pk:
         raise PlanError(f"{stakeholder} is not a person at {account}.")
+    # The customer's own rating and the team's entry for the same contact are
+    # kept apart: neither ever overwrites the other.
     rating, _ = CustomerRating.objects.get_or_create(
         account=account,
         quarter_start=quarter.start,
         stakeholder=stakeholder,
+        by_customer=link is not None,
         defaults={"score": score},
     )
     rating.score, rating.comment = score, comment.strip()

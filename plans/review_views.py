@@ -467,6 +467,7 @@ def customer_view(request: HttpRequest, token: str) -> HttpResponse:
             for rating in scorecard.ratings
             if rating.stakeholder_id == link.stakeholder_id
             and rating.quarter_start == current.start
+            and rating.by_customer
         ),
         None,
     )

@@ -7,13 +7,13 @@ from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.history import change_record_many
 from accounts.models import Account, User
 from accounts.selectors import account_list_for_user
-from plans.errors import GateClosed, PlanError, VersionConflict
+from plans.errors import GateClosed, PlanClosed, PlanError, VersionConflict
 from plans.models import (
     Action,
     Alignment,
@@ -32,6 +32,8 @@ from plans.models import (
 from plans.periods import fiscal_period, fiscal_year_for
 
 logger = logging.getLogger(__name__)
+
+NO_SUCH_PERSON = "No such person on this account."
 
 # What a user may change on each kind of plan item, by API or page.
 EDITABLE_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
@@ -131,7 +133,81 @@ def _check_same_plan(item: models.Model, values: Mapping[str, Any]) -> None:
                 name in {"stakeholder", "stakeholders"}
                 and account_id != plan.account_id
             ):
-                raise PlanError(f"{target} is not a person at {plan.account}.")
+                # Neutral on purpose: naming the person would tell a rep who
+                # works at an account they may not see.
+                raise PlanError(NO_SUCH_PERSON)
+
+
+def _check_plan_open(item: models.Model, values: Mapping[str, Any]) -> None:
+    """Refuse writes to a closed plan; only reopening the plan itself passes."""
+    plan = item_plan(item)
+    if plan.pk is None or plan.status != Plan.Status.CLOSED:
+        return
+    if isinstance(item, Plan) and set(values) <= {"status"}:
+        return
+    raise PlanClosed(
+        f"The {plan.label} plan is closed and kept as it was; reopen it to change it."
+    )
+
+
+def _check_pursuit_values(
+    *, user: User, pursuit: Pursuit, values: Mapping[str, Any]
+) -> None:
+    """Refuse amounts below zero, stale close dates and a Won past the gates."""
+    amount = values.get("amount")
+    if amount is not None and amount < 0:
+        raise PlanError("The amount cannot be negative.")
+    outcome = values.get("outcome", pursuit.outcome)
+    close_on = values.get("expected_close_on")
+    plan = pursuit.plan
+    if (
+        close_on is not None
+        and outcome == Pursuit.Outcome.OPEN
+        and close_on < plan.period_start
+    ):
+        raise PlanError(
+            f"The expected close date {close_on:%d %b %Y} is before the "
+            f"{plan.label} plan starts ({plan.period_start:%d %b %Y}); "
+            "set when it will close now, or record the outcome."
+        )
+    if outcome == Pursuit.Outcome.WON and pursuit.outcome != Pursuit.Outcome.WON:
+        _check_may_win(pursuit=pursuit)
+
+
+def _check_may_win(*, pursuit: Pursuit) -> None:
+    """Won needs the last stage reached and its checkpoints validated.
+
+    Reaching the last stage means every earlier gate was passed, either
+    with the buyer's checkpoints validated or by a recorded manager override.
+    Lost and no decision may be recorded at any stage.
+    """
+    stages = list(pursuit.stages.prefetch_related("checkpoints"))
+    if not stages:
+        raise PlanError(
+            "This pursuit has no sell-cycle stages, so no gate shows it was "
+            "won; add stages and pass them first."
+        )
+    last = stages[-1]
+    if pursuit.current_stage_id != last.pk:
+        current = pursuit.current_stage.name if pursuit.current_stage else "none"
+        raise GateClosed(
+            f"Only a pursuit at its last stage ({last.name}) can be won; this "
+            f"one is at {current}. Pass its gates first, or ask a sales "
+            "manager to override them.",
+            missing=[],
+        )
+    missing = [
+        checkpoint.description
+        for checkpoint in last.checkpoints.all()
+        if checkpoint.required and not checkpoint.is_validated
+    ]
+    if missing:
+        raise GateClosed(
+            f"Cannot mark it won: the buyer has not yet shown "
+            f"{len(missing)} required checkpoint(s) of {last.name}: "
+            f"{'; '.join(missing)}.",
+            missing=missing,
+        )
 
 
 def _full_clean(item: models.Model) -> None:
@@ -165,6 +241,7 @@ def _versioned_save(
     m2m = _m2m_fields(model)
     plain = {name: value for name, value in values.items() if name not in m2m}
     related = {name: list(value) for name, value in values.items() if name in m2m}
+    _check_plan_open(item, values)
     _check_same_plan(item, values)
 
     changes: dict[str, tuple[Any, Any]] = {}
@@ -208,7 +285,9 @@ def _versioned_save(
 
     item.version = version + 1  # type: ignore[attr-defined]
     item.updated_at = now  # type: ignore[attr-defined]
-    logger.debug("plan item %s %s saved at version %s", model.__name__, item.pk, version)
+    logger.debug(
+        "plan item %s %s saved at version %s", model.__name__, item.pk, version
+    )
     return item
 
 
@@ -221,6 +300,20 @@ def plan_item_update(
     if unknown:
         raise PlanError(f"These fields cannot be changed here: {', '.join(unknown)}.")
     values = dict(values)
+    _check_plan_open(item, values)
+    if isinstance(item, Pursuit):
+        _check_pursuit_values(user=user, pursuit=item, values=values)
+    if (
+        isinstance(item, Checkpoint)
+        and "required" in values
+        and values["required"] != item.required
+        and not gate_can_override(user=user, account=item_account(item))
+    ):
+        # Otherwise a rep could open their own gate by unticking it.
+        raise PlanError(
+            "Only a sales manager of this account's team can change whether "
+            "a checkpoint is required."
+        )
     if isinstance(item, Pursuit) and "outcome" in values:
         closing = values["outcome"] != Pursuit.Outcome.OPEN
         values["closed_on"] = timezone.localdate() if closing else None
@@ -249,6 +342,7 @@ def _create(
     *, user: User | None, item: models.Model, values: Mapping[str, Any]
 ) -> models.Model:
     m2m = _m2m_fields(type(item))
+    _check_plan_open(item, values)
     _check_same_plan(item, values)
     for name, value in values.items():
         if name not in m2m:
@@ -274,9 +368,11 @@ def plan_create(
 ) -> Plan:
     """Start the plan for an account's fiscal year (the current one by default)."""
     fiscal_year = fiscal_year or fiscal_year_for(timezone.localdate())
-    if Plan.objects.filter(account=account, fiscal_year=fiscal_year).exists():
-        raise PlanError(f"{account} already has a plan for FY{fiscal_year}.")
     start, end = fiscal_period(fiscal_year)
+    if Plan.objects.filter(
+        Q(fiscal_year=fiscal_year) | Q(period_start=start), account=account
+    ).exists():
+        raise PlanError(f"{account} already has a plan for FY{fiscal_year}.")
     plan = Plan(
         account=account,
         fiscal_year=fiscal_year,
@@ -314,6 +410,11 @@ def external_force_create(
     return _create(user=user, item=ExternalForce(plan=plan), values=values)  # type: ignore[return-value]
 
 
+def template_default() -> SellCycleTemplate | None:
+    """Return the template a pursuit copies when none is chosen: the oldest active one."""
+    return SellCycleTemplate.objects.filter(is_active=True).order_by("pk").first()
+
+
 @transaction.atomic
 def pursuit_create(
     *,
@@ -330,12 +431,19 @@ def pursuit_create(
     values = dict(values)
     values.setdefault("owner", user)
     pursuit = Pursuit(plan=plan)
-    if template is not None:
-        pursuit.template = template
-        pursuit.template_revision = template.revision
-    _create(user=user, item=pursuit, values=values)
+    if values.get("outcome", Pursuit.Outcome.OPEN) != Pursuit.Outcome.OPEN:
+        raise PlanError("A pursuit starts open; record its outcome once it has one.")
+    _check_pursuit_values(user=user, pursuit=pursuit, values=values)
+    # Without stages a pursuit would have no gate at all.
+    template = template or template_default()
     if template is None:
-        return pursuit
+        raise PlanError(
+            "There is no active sell-cycle template to start the pursuit from; "
+            "ask an administrator to activate one."
+        )
+    pursuit.template = template
+    pursuit.template_revision = template.revision
+    _create(user=user, item=pursuit, values=values)
 
     first = None
     for template_stage in template.stages.prefetch_related("checkpoints"):
@@ -509,7 +617,7 @@ def plan_start_next(*, user: User, plan: Plan) -> Plan:
     new = plan_create(
         user=user,
         account=plan.account,
-        fiscal_year=plan.fiscal_year + 1,
+        fiscal_year=plan.next_fiscal_year,
         owner=plan.owner,
         summary=plan.summary,
         previous=plan,

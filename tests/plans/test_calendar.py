@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.urls import reverse
 
 from plans.calendar import (
     fiscal_quarter_for,
@@ -11,6 +12,9 @@ from plans.calendar import (
     fiscal_quarter_starting,
     fiscal_quarters_ending_with,
 )
+from plans.errors import PlanError
+from plans.periods import fiscal_period, fiscal_year_for
+from plans.services import plan_create, plan_start_next
 
 # Bogotá keeps UTC-5 all year; New York would be UTC-4 on 31 March.
 UTC_MINUS_5 = "America/Bogota"
@@ -116,3 +120,50 @@ def test_it_only_parses_the_first_day_of_a_quarter(settings: object) -> None:
     assert fiscal_quarter_parse("2024-02-01").end == date(2024, 4, 30)
     with pytest.raises(ValueError, match="2024-01-01 is not the first day"):
         fiscal_quarter_starting(date(2024, 1, 1))
+
+
+@pytest.mark.django_db
+def test_plan_years_follow_the_quarter_label_convention(
+    settings: object, rep: object, account: object
+) -> None:
+    settings.FISCAL_YEAR_START_MONTH = 4
+    settings.FISCAL_YEAR_LABEL = "start"
+
+    assert fiscal_year_for(date(2024, 4, 1)) == 2024
+    assert fiscal_year_for(date(2025, 3, 31)) == 2024
+    assert fiscal_period(2024) == (date(2024, 4, 1), date(2025, 3, 31))
+
+    plan = plan_create(user=rep, account=account, fiscal_year=2024)
+    quarters = {
+        fiscal_quarter_for(day).label
+        for day in (plan.period_start, date(2024, 12, 31), plan.period_end)
+    }
+    assert plan.label == "FY2024"
+    assert quarters == {"FY2024 Q1", "FY2024 Q3", "FY2024 Q4"}
+    assert plan.next_fiscal_year == 2025
+    with pytest.raises(PlanError, match="already has a plan for FY2024"):
+        plan_create(user=rep, account=account, fiscal_year=2024)
+
+    following = plan_start_next(user=rep, plan=plan)
+    assert following.label == "FY2025"
+    assert following.period_start == date(2025, 4, 1)
+
+    settings.FISCAL_YEAR_LABEL = "end"
+    # The same stored plan is retitled, never moved.
+    assert plan.label == "FY2025"
+    assert fiscal_period(2025) == (date(2024, 4, 1), date(2025, 3, 31))
+
+
+@pytest.mark.django_db
+def test_the_plan_page_offers_the_next_year_by_the_label_convention(
+    settings: object, client: object, rep: object, account: object
+) -> None:
+    settings.FISCAL_YEAR_START_MONTH = 4
+    settings.FISCAL_YEAR_LABEL = "start"
+    plan = plan_create(user=rep, account=account, fiscal_year=2024)
+    client.force_login(rep)
+
+    page = client.get(reverse("plans:detail", args=[plan.pk])).content.decode()
+
+    assert "Start FY2025 plan" in page
+    assert "FY2024" in page

@@ -18,10 +18,13 @@ from plans.models import (
     CustomerRating,
     Pursuit,
 )
+from plans.review_exports import scorecard_tables
+from plans.review_selectors import scorecard_for_account
 from plans.review_services import (
     customer_link_create,
     customer_link_resolve,
     customer_link_revoke,
+    customer_rating_record,
     measure_quarter_set,
     value_measure_create,
 )
@@ -246,3 +249,47 @@ def test_the_team_page_shows_the_new_link_once(
     link = CustomerLink.objects.get()
     assert link.stakeholder == contact
     assert timedelta(days=6) < link.expires_at - timezone.now() <= timedelta(days=7)
+
+
+def test_the_customers_rating_keeps_the_reps_entry_and_hides_it_from_them(
+    client: Client, rep: User, account: Account, contact: Stakeholder, link_url: str
+) -> None:
+    customer_rating_record(
+        user=rep,
+        account=account,
+        stakeholder=contact,
+        quarter=fiscal_quarter_current(),
+        score=7,
+        comment="Said so on the call.",
+    )
+
+    before = client.get(link_url).content.decode()
+    client.post(f"{link_url}rating/", {"score": "9", "comment": "Real savings."})
+    after = client.get(link_url).content.decode()
+
+    assert "You rated this quarter" not in before
+    assert "Said so on the call." not in before
+    assert 'value=""' in before.split('name="score"')[1].split(">")[0]
+    assert "You rated this quarter 9/10" in after
+    ratings = CustomerRating.objects.order_by("by_customer")
+    assert [(r.score, r.by_customer, r.entered_by) for r in ratings] == [
+        (7, False, rep.display_name),
+        (9, True, "the customer (own link)"),
+    ]
+
+    client.force_login(rep)
+    page = client.get(reverse("plans:scorecard", args=[account.pk])).content.decode()
+    assert f"entered by {rep.display_name}" in page
+    assert "entered by the customer (own link)" in page
+    scorecard = scorecard_for_account(
+        account=account, quarters=[fiscal_quarter_current()]
+    )
+    # The contact's own word counts once in the quarter's figure.
+    assert scorecard.rating_cells == [Decimal("9.0")]
+    rows = {
+        table.name: table.rows for table in scorecard_tables({"scorecard": scorecard})
+    }
+    assert sorted((row[2], row[4]) for row in rows["Ratings"]) == [
+        (7, rep.display_name),
+        (9, "the customer (own link)"),
+    ]
