@@ -11,11 +11,12 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pptx import Presentation
 from pypdf import PdfReader
+from reportlab.graphics.charts.linecharts import HorizontalLineChart
 
 from accounts.models import Account, User
 from plans.calendar import fiscal_quarter_for
 from plans.models import ExecutiveReview, Plan
-from plans.review_exports import review_pdf, review_pptx
+from plans.review_exports import pdf_trend_chart, review_pdf, review_pptx
 from plans.review_selectors import executive_review_pack
 from plans.review_services import (
     customer_rating_record,
@@ -340,3 +341,41 @@ def test_a_missing_export_library_is_named_in_the_answer() -> None:
         "installed. Install the pinned dependencies with "
         "`.venv/bin/pip install -r requirements.lock`."
     )
+
+
+def test_the_pdf_draws_a_trend_chart_per_measure(
+    settings: object, account: Account, scorecard: dict
+) -> None:
+    _settings_january(settings)
+    pack = executive_review_pack(account=account, quarter=QUARTER)
+    chart_data = pack["scorecard"].chart_data()
+
+    drawings = [
+        pdf_trend_chart(measure=measure, quarters=chart_data["quarters"])
+        for measure in chart_data["measures"]
+    ]
+    text = "\n".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(review_pdf(pack))).pages
+    )
+
+    charts = [
+        next(item for item in drawing.contents if isinstance(item, HorizontalLineChart))
+        for drawing in drawings
+    ]
+    assert [chart.data for chart in charts] == [
+        [[None, None, 900.0, 1000.0], [None, None, 875.5, 1250.0]],
+        [[None, None, None, 20000.0], [None, None, None, -1250.5]],
+    ]
+    assert charts[0].categoryAxis.categoryNames == [
+        "Q3 FY25",
+        "Q4 FY25",
+        "Q1 FY26",
+        "Q2 FY26",
+    ]
+    # The negative actual stays inside the value axis.
+    assert charts[1].valueAxis.valueMin <= -1250.5
+    assert "Scorecard trend (target and actual by quarter)" in text
+    assert "Trend: Hours saved per month (hours)" in text
+    assert "Trend: Revenue uplift (USD)" in text
+    assert text.count("Target") >= 2 and text.count("Actual") >= 2
+    assert text.count("Quarter") >= 2
