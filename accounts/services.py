@@ -527,6 +527,7 @@ STAGING = {
 
 # Held for the write's transaction; any constant unique to this import.
 IMPORT_LOCK = 8_100_001
+IMPORT_WORK_MEM = "64MB"
 # Rows formatted at a time for a COPY into a staging table.
 COPY_SLICE = 20_000
 
@@ -694,8 +695,11 @@ def _staging_begin() -> Callable[[pd.DataFrame], None]:
     with connection.cursor() as cursor:
         # The writes find new keys by anti-join, not ON CONFLICT: two imports
         # at once would both see a key as new, so they take turns.
+        # Sorting a million keys for the INSERT spills to disk at the
+        # default 4 MB; this import's transaction alone gets more.
         cursor.execute(
             f"SELECT pg_advisory_xact_lock({IMPORT_LOCK}); "
+            f"SET LOCAL work_mem = '{IMPORT_WORK_MEM}'; "
             f"DROP TABLE IF EXISTS {staging}; "
             "CREATE TEMPORARY TABLE import_touched "
             "(label text, id bigint, created boolean) ON COMMIT DROP; "
