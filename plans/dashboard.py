@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Count, Max, Min, Prefetch
+from django.db.models import Count, Max, Prefetch
 from django.utils import timezone
 
 from accounts.models import (
@@ -26,7 +26,6 @@ from accounts.models import (
     AccountTeamMember,
     ChangeRecord,
     Product,
-    RevenueLine,
     User,
 )
 from accounts.selectors import account_list_for_user
@@ -49,7 +48,7 @@ from plans.models import (
     PursuitStage,
     Strategy,
 )
-from plans.selectors import ITEM_KINDS
+from plans.selectors import ITEM_KINDS, whitespace_bought_since
 from scoring.models import AccountScore, ScoreRun
 from stakeholders.coverage import (
     HIGH_INFLUENCE,
@@ -1089,12 +1088,7 @@ def dashboard_for_user(
     # load the facts of those accounts
     history = _score_history(account_ids, quarters, run)
     product_ids = list(Product.objects.values_list("pk", flat=True))
-    first_bought = {
-        (row["account_id"], row["product_id"]): row["first"]
-        for row in RevenueLine.objects.filter(account_id__in=account_ids)
-        .values("account_id", "product_id")
-        .annotate(first=Min("quarter_start"))
-    }
+    first_bought = whitespace_bought_since(account_ids=account_ids)
     pursuits = _pursuit_facts(account_ids)
     plans = _current_plans(account_ids)
     last_changed = _last_plan_change(plans)

@@ -13,8 +13,9 @@ from typing import Any
 
 from django.db.models import Prefetch
 
-from accounts.models import Product, RevenueLine
+from accounts.models import Product
 from plans.models import Checkpoint, Plan, Pursuit, PursuitStage, Strategy
+from plans.selectors import whitespace_bought_since
 from scoring.models import AccountScore
 from stakeholders.models import Stakeholder
 
@@ -163,16 +164,17 @@ def _pursuits(plan: Plan) -> tuple[dict[str, dict], dict[str, dict]]:
 
 def _whitespace(plan: Plan, pursuits: dict[str, dict]) -> dict[str, dict[str, Any]]:
     """Return each catalogue product's state at this account."""
-    bought = set(
-        RevenueLine.objects.filter(account_id=plan.account_id).values_list(
-            "product__name", flat=True
+    bought_ids = {
+        product_id
+        for _account_id, product_id in whitespace_bought_since(
+            account_ids=[plan.account_id]
         )
-    )
+    }
     won = {p["product"] for p in pursuits.values() if p["outcome"] == "Won"}
     pursued = {p["product"] for p in pursuits.values() if p["outcome"] == "Open"}
     cells = {}
     for product in Product.objects.order_by("name"):
-        if product.name in bought:
+        if product.pk in bought_ids:
             state = "bought"
         elif product.name in won:
             state = "won"

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Account, Product, User
 from plans.models import Plan, SellCycleTemplate, Strategy
 from plans.periods import fiscal_year_for
+from plans.selectors import whitespace_bought_since
 from plans.services import (
     action_create,
     alignment_create,
@@ -121,7 +122,12 @@ class Command(BaseCommand):
         templates: list[SellCycleTemplate],
         today: Any,
     ) -> None:
-        owned = set(plan.account.revenue_lines.values_list("product_id", flat=True))
+        owned = {
+            product_id
+            for _account_id, product_id in whitespace_bought_since(
+                account_ids=[plan.account_id]
+            )
+        }
         whitespace = [p for p in products if p.pk not in owned] or products
         people = list(plan.account.stakeholders.order_by("pk")[:3])
 

@@ -1,0 +1,76 @@
+"""Whitespace counts a cell as bought only while its net revenue is positive."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import Account, Product, RevenueLine, User
+from plans.calendar import fiscal_quarter_current
+from plans.dashboard import dashboard_for_user
+from plans.selectors import whitespace_bought_since
+from plans.services import plan_create
+from plans.snapshots import snapshot_capture
+from tests.accounts.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _line(account: Account, product: Product, quarter_start: date, amount: str) -> None:
+    RevenueLine.objects.create(
+        account=account,
+        product=product,
+        quarter_start=quarter_start,
+        amount=Decimal(amount),
+    )
+
+
+@pytest.fixture
+def products(account: Account) -> dict[str, Product]:
+    """Core is bought, Credit only ever credited, Refund bought then refunded."""
+    named = {name: ProductFactory(name=name) for name in ("Core", "Credit", "Refund")}
+    this = fiscal_quarter_current()
+    earlier = this.shifted(-3)
+    _line(account, named["Core"], earlier.start, "500")
+    _line(account, named["Credit"], earlier.start, "-120.50")
+    _line(account, named["Refund"], earlier.start, "300")
+    _line(account, named["Refund"], this.previous.start, "-300")
+    return named
+
+
+def test_only_a_positive_net_revenue_buys_a_cell(
+    account: Account, products: dict[str, Product]
+) -> None:
+    since = whitespace_bought_since(account_ids=[account.pk])
+
+    assert since == {
+        (account.pk, products["Core"].pk): fiscal_quarter_current().shifted(-3).start
+    }
+
+
+def test_a_credit_only_line_leaves_the_dashboard_cell_open(
+    manager: User, account: Account, products: dict[str, Product]
+) -> None:
+    this = fiscal_quarter_current()
+    dashboard = dashboard_for_user(user=manager)
+
+    # Three products at one account: only Core is bought, two cells stay open.
+    current = dashboard.figures[f"whitespace.open.{this.slug}"]
+    assert (current.count, current.account_ids) == (2, {account.pk})
+    # Before anything was sold, all three were open.
+    before = dashboard.figures[f"whitespace.open.{this.shifted(-3).slug}"]
+    assert before.count == 3
+
+
+def test_the_snapshot_calls_a_credited_product_open(
+    rep: User, account: Account, products: dict[str, Product]
+) -> None:
+    plan = plan_create(user=rep, account=account)
+
+    cells = snapshot_capture(plan=plan)["whitespace"]
+
+    assert {cell["name"]: cell["state"] for cell in cells.values()} == {
+        "Core": "bought",
+        "Credit": "open",
+        "Refund": "open",
+    }
