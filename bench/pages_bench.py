@@ -70,6 +70,42 @@ def pages_benchmark(*, requests: int) -> list[Figure]:
         urls=[reverse("scoring:portfolio")],
         requests=requests,
     )
+    # The table sorted, filtered and paged, as people use it.
+    portfolio = reverse("scoring:portfolio")
+    figures += _page_figures(
+        client=client,
+        name="portfolio (sorted, filtered, paged)",
+        urls=[
+            f"{portfolio}?sort=-potential",
+            f"{portfolio}?sort=-revenue&page=3",
+            f"{portfolio}?quadrant=expand&tier=C",
+            f"{portfolio}?sort=-performance&page=40",
+            f"{portfolio}?q=ac",
+        ],
+        requests=requests,
+    )
+    # The chart's data, fetched by the page; timed without the browser's
+    # revalidation (304), so this is the first load.
+    figures += _page_figures(
+        client=client,
+        name="portfolio chart data (first load)",
+        urls=[reverse("scoring:portfolio_figure")],
+        requests=requests,
+    )
+    manager = (
+        User.objects.filter(role=User.Role.MANAGER, managed_teams__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    if manager is not None:
+        manager_client = Client()
+        manager_client.force_login(manager)
+        figures += _page_figures(
+            client=manager_client,
+            name=f"portfolio as a manager ({manager.username})",
+            urls=[portfolio, f"{portfolio}?sort=-potential&page=2"],
+            requests=requests,
+        )
     figures += _page_figures(
         client=client,
         name="account",

@@ -284,24 +284,25 @@ def score_run_pending(*, current: ScoreRun | None = None) -> ScoreRun | None:
 def quadrant_figure_for_user(*, user: User, run: ScoreRun) -> dict | None:
     """Return the run's figure with only the accounts the user may see.
 
-    Up to DENSITY_FROM scored accounts the stored figure holds every point
-    (customdata is the account id): one query finds the visible ids and
-    every trace is cut to them, legend counts included. Beyond that the
-    stored figure is the density of all accounts, which is what a user who
-    sees everything gets; anyone else gets a figure built from the run's
-    stored scores of their accounts (never recomputed): a scatter when they
-    see up to DENSITY_FROM accounts, else a density aggregated in SQL with
-    their top accounts of each quadrant drawn. That is at most four queries at any size.
+    A user who sees everything gets the stored figure as it is, with no
+    query. Up to DENSITY_FROM scored accounts the stored figure holds every
+    point (customdata is the account id): for anyone else one query finds
+    the visible ids and every trace is cut to them, legend counts included.
+    Beyond that the stored figure is the density of all accounts; anyone
+    else gets a figure built from the run's stored scores of their accounts
+    (never recomputed): a scatter when they see up to DENSITY_FROM accounts,
+    else a density aggregated in SQL with their top accounts of each
+    quadrant drawn. That is at most four queries at any size.
     """
     if not run.figure:
         return None
 
+    if _sees_all(user):
+        return run.figure
     visible = account_list_for_user(user=user)
     if run.accounts_scored <= DENSITY_FROM:
         ids = set(visible.values_list("pk", flat=True))
         return quadrant_figure_filter(figure=run.figure, visible_ids=ids)
-    if user.is_authenticated and user.is_active and user.sees_all_accounts:
-        return run.figure
 
     scores = AccountScore.objects.filter(run=run, account__in=visible.values("pk"))
     thresholds = {

@@ -6,6 +6,7 @@ app_name = "scoring"
 
 urlpatterns = [
     path("portfolio/", views.portfolio, name="portfolio"),
+    path("portfolio/figure/", views.portfolio_figure, name="portfolio_figure"),
     path("runs/", views.run_create, name="run_create"),
     path("runs/progress/", views.run_progress, name="run_progress"),
 ]

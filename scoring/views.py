@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import condition, require_GET, require_POST
 
 from scoring import selectors
 from scoring.computation import ScoringInputError
@@ -59,7 +59,6 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             user=request.user, run=run, scores=scores, count=count
         )
         context |= {
-            "figure": selectors.quadrant_figure_for_user(user=request.user, run=run),
             "page": selectors.portfolio_page(
                 scores=scores,
                 quadrant=request.GET.get("quadrant", ""),
@@ -77,6 +76,38 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         }
     context["visible_count"] = count
     return render(request, "scoring/portfolio.html", context)
+
+
+def _figure_etag(request: HttpRequest) -> str | None:
+    """Tag the stored figure of the current run for people who see it whole.
+
+    Their figure changes only with the run, so the browser revalidates it
+    and gets 304 without the figure being read. Anyone else's figure is
+    cut to their accounts, which can change between runs: never tagged.
+    """
+    user = request.user
+    if not (user.is_authenticated and user.is_active and user.sees_all_accounts):
+        return None
+    run = selectors.score_run_current()
+    return f"run-{run.pk}-all" if run else None
+
+
+@login_required
+@require_GET
+@condition(etag_func=_figure_etag)
+def portfolio_figure(request: HttpRequest) -> JsonResponse:
+    """Return the quadrant figure of the accounts this user may see.
+
+    The portfolio page fetches it, so the page itself stays small however
+    many accounts the chart holds.
+    """
+    run = selectors.score_run_current()
+    figure = (
+        selectors.quadrant_figure_for_user(user=request.user, run=run) if run else None
+    )
+    response = JsonResponse({"figure": figure})
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @login_required

@@ -16,27 +16,44 @@
 
   function drawQuadrant() {
     var holder = document.getElementById("quadrant");
-    var source = document.getElementById("quadrant-figure");
-    if (!holder || !source || !window.Plotly) {
+    if (!holder || !window.Plotly) {
       return;
     }
-    var figure = JSON.parse(source.textContent);
-    if (!figure) {
-      return;
-    }
-    var layout = Object.assign({}, figure.layout || {}, { autosize: true });
-    delete layout.width;
-    delete layout.height;
-    window.Plotly.newPlot(holder, figure.data || [], layout, {
-      displayModeBar: false,
-      responsive: true
-    });
-    holder.on("plotly_click", function (event) {
-      var id = event.points.length ? accountIdOf(event.points[0]) : null;
-      if (id) {
-        window.location.href = "/accounts/" + encodeURIComponent(id) + "/";
-      }
-    });
+    // The figure comes separately, so the page stays small at any size.
+    fetch(holder.getAttribute("data-figure-url"), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" }
+    })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("figure " + response.status);
+        }
+        return response.json();
+      })
+      .then(function (payload) {
+        var figure = payload.figure;
+        holder.textContent = "";
+        if (!figure) {
+          holder.textContent = "No chart is stored for this run yet.";
+          return;
+        }
+        var layout = Object.assign({}, figure.layout || {}, { autosize: true });
+        delete layout.width;
+        delete layout.height;
+        window.Plotly.newPlot(holder, figure.data || [], layout, {
+          displayModeBar: false,
+          responsive: true
+        });
+        holder.on("plotly_click", function (event) {
+          var id = event.points.length ? accountIdOf(event.points[0]) : null;
+          if (id) {
+            window.location.href = "/accounts/" + encodeURIComponent(id) + "/";
+          }
+        });
+      })
+      .catch(function () {
+        holder.textContent = "The chart could not be loaded; reload the page to try again.";
+      });
   }
 
   function watchRun() {

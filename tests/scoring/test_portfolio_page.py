@@ -1,5 +1,3 @@
-import json
-import re
 import statistics
 from decimal import Decimal
 
@@ -65,13 +63,8 @@ def store_figure(run: ScoreRun) -> None:
     run.save()
 
 
-def chart_account_ids(html: str) -> set[int]:
-    payload = re.search(
-        r'<script id="quadrant-figure" type="application/json">(.*?)</script>',
-        html,
-        re.S,
-    )
-    figure = json.loads(payload.group(1))
+def chart_account_ids(client) -> set[int]:
+    figure = client.get(reverse("scoring:portfolio_figure")).json()["figure"]
     return {point for trace in figure["data"] for point in trace["customdata"]}
 
 
@@ -95,7 +88,7 @@ def test_a_rep_sees_only_their_accounts_in_the_table_chart_and_panel(
     assert response.status_code == 200
     assert "Acme Corporation" in html
     assert "Zeta Other" not in html
-    assert chart_account_ids(html) == {account.pk}
+    assert chart_account_ids(client) == {account.pk}
 
 
 def test_a_manager_sees_their_reps_accounts(client, manager, rep, outsider, account):
@@ -111,7 +104,7 @@ def test_a_manager_sees_their_reps_accounts(client, manager, rep, outsider, acco
 
     assert "Acme Corporation" in html
     assert "Zeta Other" not in html
-    assert chart_account_ids(html) == {account.pk}
+    assert chart_account_ids(client) == {account.pk}
 
 
 def test_hidden_gold_lists_b_and_c_accounts_with_top_quarter_potential(
@@ -210,9 +203,9 @@ def test_the_page_runs_a_fixed_number_of_queries(client, manager, rep, size):
 
 
 # Session, user, current run, pending run, count of visible scores, the two
-# scores around the potential quartile, visible ids for the chart, one table
-# page, hidden gold, sectors.
-PORTFOLIO_QUERIES = 10
+# scores around the potential quartile, one table page, hidden gold,
+# sectors. The chart comes from its own URL.
+PORTFOLIO_QUERIES = 9
 
 
 @pytest.mark.parametrize("size", [3, 60])
@@ -239,9 +232,28 @@ def test_someone_who_sees_all_reads_stored_counts(client, ops, size):
     assert len(queries) == SEES_ALL_QUERIES, [q["sql"] for q in queries]
 
 
-# Session, user, current run, pending run, visible ids for the chart (the
-# run is small), one table page, hidden gold.
-SEES_ALL_QUERIES = 7
+# Session, user, current run, pending run, one table page, hidden gold.
+SEES_ALL_QUERIES = 6
+
+
+def test_the_chart_of_someone_who_sees_all_is_revalidated_not_resent(client, ops):
+    run = current_run()
+    client.force_login(ops)
+
+    first = client.get(reverse("scoring:portfolio_figure"))
+    again = client.get(
+        reverse("scoring:portfolio_figure"), HTTP_IF_NONE_MATCH=first["ETag"]
+    )
+
+    assert first.status_code == 200
+    assert first.json()["figure"] == run.figure
+    assert again.status_code == 304
+
+
+def test_the_chart_needs_a_login(client):
+    response = client.get(reverse("scoring:portfolio_figure"))
+
+    assert response.status_code == 302
 
 
 def test_the_table_pages_through_every_account_once(client, executive):
