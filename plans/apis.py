@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from accounts.models import Account, User
 from accounts.selectors import account_can_edit, account_get_for_user
 from plans import services
-from plans.errors import GateClosed, PlanError, VersionConflict
+from plans.errors import GateClosed, PlanClosed, PlanError, VersionConflict
 from plans.models import Checkpoint, Pursuit, PursuitStage, SellCycleTemplate
 from plans.selectors import (
     ITEM_KINDS,
@@ -105,8 +105,17 @@ def item_data(item: models.Model) -> dict[str, Any]:
 
 
 def _input_serializer(model: type[models.Model]) -> type[serializers.ModelSerializer]:
+    fields = list(services.EDITABLE_FIELDS[model])
+    # An unknown person id reads the same as one from another account, so
+    # the answer tells nothing about who exists elsewhere.
+    neutral = {"does_not_exist": services.NO_SUCH_PERSON}
+    extra_kwargs = {
+        name: {"error_messages": neutral}
+        for name in fields
+        if name in {"stakeholder", "stakeholders"}
+    }
     meta = type(
-        "Meta", (), {"model": model, "fields": list(services.EDITABLE_FIELDS[model])}
+        "Meta", (), {"model": model, "fields": fields, "extra_kwargs": extra_kwargs}
     )
     return type(
         f"{model.__name__}InputSerializer",
@@ -122,6 +131,16 @@ def _conflict_response(error: VersionConflict) -> Response:
     if current is not None:
         response["ETag"] = _etag(current)
     return response
+
+
+def _error_response(error: PlanError) -> Response:
+    """A closed plan or gate answers 409 (a state of the plan); others 400."""
+    code = (
+        status.HTTP_409_CONFLICT
+        if isinstance(error, PlanClosed | GateClosed)
+        else status.HTTP_400_BAD_REQUEST
+    )
+    return Response({"detail": str(error)}, status=code)
 
 
 def _item_response(item: models.Model, code: int = status.HTTP_200_OK) -> Response:
@@ -161,7 +180,7 @@ class ItemApi(APIView):
         except VersionConflict as error:
             return _conflict_response(error)
         except PlanError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+            return _error_response(error)
         return _item_response(item)
 
 
@@ -202,7 +221,7 @@ class ItemCreateApi(APIView):
                     user=_user(request), plan=plan, values=serializer.validated_data
                 )
         except PlanError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+            return _error_response(error)
         return _item_response(item, status.HTTP_201_CREATED)
 
 
@@ -218,9 +237,12 @@ class CheckpointCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
 
-        checkpoint = services.checkpoint_create(
-            user=_user(request), stage=stage, **serializer.validated_data
-        )
+        try:
+            checkpoint = services.checkpoint_create(
+                user=_user(request), stage=stage, **serializer.validated_data
+            )
+        except PlanError as error:
+            return _error_response(error)
         return _item_response(checkpoint, status.HTTP_201_CREATED)
 
 
@@ -255,7 +277,7 @@ class CheckpointValidateApi(APIView):
         except VersionConflict as error:
             return _conflict_response(error)
         except PlanError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+            return _error_response(error)
         return _item_response(checkpoint)
 
 
@@ -304,7 +326,7 @@ class PursuitAdvanceApi(APIView):
                 status=status.HTTP_409_CONFLICT,
             )
         except PlanError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+            return _error_response(error)
         return _item_response(pursuit)
 
 
@@ -330,7 +352,7 @@ class PlanCreateApi(APIView):
                 summary=serializer.validated_data["summary"],
             )
         except PlanError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+            return _error_response(error)
         return _item_response(plan, status.HTTP_201_CREATED)
 
 
@@ -407,7 +429,7 @@ class PlanNextApi(APIView):
         try:
             new = services.plan_start_next(user=_user(request), plan=plan)
         except PlanError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+            return _error_response(error)
         return _item_response(new, status.HTTP_201_CREATED)
 
 
@@ -426,7 +448,7 @@ class CommentCreateApi(APIView):
                 user=_user(request), plan=plan, body=serializer.validated_data["body"]
             )
         except PlanError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+            return _error_response(error)
         return Response(
             {
                 "id": comment.pk,

@@ -21,3 +21,7 @@ class GateClosed(PlanError):
     def __init__(self, message: str, *, missing: list[str]) -> None:
         super().__init__(message)
         self.missing = missing
+
+
+class PlanClosed(PlanError):
+    """The plan is closed: its items are kept as they were, read only."""

@@ -411,7 +411,10 @@ def external_force_create(
 
 
 def template_default() -> SellCycleTemplate | None:
-    """Return the template a pursuit copies when none is chosen: the oldest active one."""
+    """Return the template a pursuit copies when none is chosen.
+
+    The oldest active one: the migration ships the expansion cycle first.
+    """
     return SellCycleTemplate.objects.filter(is_active=True).order_by("pk").first()
 
 

@@ -19,6 +19,7 @@ from plans.services import (
 )
 from tests.accounts.factories import ProductFactory
 from tests.plans.factories import gated_template
+from tests.plans.walk import pursuit_walk_to_last_stage
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +89,8 @@ def test_no_decision_counts_stay_separate_from_lost(rep, plan, strategy):
             plan=plan,
             values={"name": name, "product": product, "amount": amount},
         )
+        if outcome == Pursuit.Outcome.WON:
+            pursuit = pursuit_walk_to_last_stage(user=rep, pursuit=pursuit)
         if outcome != Pursuit.Outcome.OPEN:
             plan_item_update(
                 user=rep,
@@ -125,6 +128,7 @@ def test_the_next_period_carries_forward_only_open_items(rep, plan, strategy, pu
         plan=plan,
         values={"name": "Won deal", "product": pursuit.product, "amount": 10},
     )
+    won = pursuit_walk_to_last_stage(user=rep, pursuit=won)
     plan_item_update(user=rep, item=won, version=won.version, values={"outcome": "won"})
     action_create(
         user=rep,

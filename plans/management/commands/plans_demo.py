@@ -5,7 +5,7 @@ deterministic: the same accounts, in name order, get the same content, with
 dates relative to today so overdue actions stay overdue.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, Product, User
-from plans.models import Plan, SellCycleTemplate, Strategy
+from plans.models import Plan, Pursuit, SellCycleTemplate, Strategy
 from plans.periods import fiscal_year_for
 from plans.selectors import whitespace_bought_since
 from plans.services import (
@@ -45,6 +45,26 @@ FORCES = [
     ("budget_freeze", "Capital spending frozen until the next fiscal year", "high"),
     ("merger", "Announced merger with a competitor", "medium"),
 ]
+
+
+def _walk_to_last_stage(*, user: User, pursuit: Pursuit, today: date) -> Pursuit:
+    """Validate each stage's required checkpoints and advance to the last."""
+    while True:
+        pursuit.refresh_from_db()
+        current = pursuit.current_stage
+        assert current is not None
+        for checkpoint in current.checkpoints.filter(required=True):
+            if not checkpoint.is_validated:
+                checkpoint_validate(
+                    user=user,
+                    checkpoint=checkpoint,
+                    version=checkpoint.version,
+                    evidence="Synthetic: the buyer did this in a meeting.",
+                    happened_on=today - timedelta(days=2),
+                )
+        if current == pursuit.stages.last():
+            return pursuit
+        pursuit_advance(user=user, pursuit=pursuit, version=pursuit.version)
 
 
 class Command(BaseCommand):
@@ -206,16 +226,27 @@ class Command(BaseCommand):
         third = pursuits[2]
         third.refresh_from_db()
         outcome = ["open", "won", "no_decision", "lost", "open"][index % 5]
+        if outcome == "won":
+            # A win passes every gate first, as the rules require.
+            third = _walk_to_last_stage(user=rep, pursuit=third, today=today)
+        closing: dict[str, object] = {
+            "won": {"outcome": "won"},
+            "lost": {
+                "outcome": "lost",
+                "outcome_reason": "Synthetic: a competitor undercut the price.",
+            },
+            "no_decision": {
+                "outcome": "no_decision",
+                "outcome_reason": "Synthetic: priorities moved to a reorg.",
+                "reengage_on": today + timedelta(days=90),
+            },
+        }
         if outcome != "open":
             plan_item_update(
                 user=rep,
                 item=third,
                 version=third.version,
-                values={
-                    "outcome": outcome,
-                    "outcome_reason": "Synthetic: priorities moved to a reorg.",
-                    "reengage_on": today + timedelta(days=90),
-                },
+                values=closing[outcome],  # type: ignore[arg-type]
             )
 
         action_create(
