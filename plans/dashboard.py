@@ -9,7 +9,7 @@ loads that data in a fixed number of queries, whatever the portfolio's size.
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
@@ -490,6 +490,9 @@ def plan_completeness(
 # -- Loading -----------------------------------------------------------------
 
 
+STALE_DAYS_MIN, STALE_DAYS_MAX = 1, 730
+
+
 @dataclass(frozen=True)
 class DashboardFilters:
     rep: int | None = None
@@ -497,23 +500,59 @@ class DashboardFilters:
     quadrant: str = ""
     tier: str = ""
     stale_days: int = 30
+    # What the query asked for that was ignored or changed, said to the user.
+    notices: tuple[str, ...] = ()
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> "DashboardFilters":
-        """Read filters from a query string, ignoring what does not parse."""
-        rep = query.get("rep", "")
-        stale = query.get("stale", "")
-        stale_days = int(stale) if stale.isdigit() else plan_stale_days()
+        """Read filters from a query string, noting what was ignored or clamped.
+
+        Whether the rep and region exist for this viewer is checked when the
+        dashboard is built (dashboard_for_user), which knows them.
+        """
+        notices = []
+        rep_text = query.get("rep", "").strip()
+        rep = int(rep_text) if rep_text.isdigit() else None
+        if rep_text and rep is None:
+            notices.append(f"Rep filter “{rep_text[:40]}” is unknown and was ignored.")
+        quadrant = query.get("quadrant", "").strip()
+        if quadrant and quadrant not in AccountScore.Quadrant.values:
+            notices.append(
+                f"Quadrant “{quadrant[:40]}” is unknown and was ignored; "
+                "choose Grow, Expand, Maintain or Monitor."
+            )
+            quadrant = ""
+        tier = query.get("tier", "").strip()
+        if tier and tier not in AccountScore.Tier.values:
+            notices.append(
+                f"Tier “{tier[:40]}” is unknown and was ignored; choose A, B or C."
+            )
+            tier = ""
+        stale = query.get("stale", "").strip()
+        stale_days = plan_stale_days()
+        if stale:
+            try:
+                asked = int(stale)
+            except ValueError:
+                notices.append(
+                    f"“{stale[:40]}” is not a number of days; "
+                    f"untouched means after {stale_days} days."
+                )
+            else:
+                stale_days = min(max(asked, STALE_DAYS_MIN), STALE_DAYS_MAX)
+                if stale_days != asked:
+                    notices.append(
+                        f"Untouched after {asked} days is out of range "
+                        f"({STALE_DAYS_MIN} to {STALE_DAYS_MAX}); "
+                        f"{stale_days} days was used."
+                    )
         return cls(
-            rep=int(rep) if rep.isdigit() else None,
+            rep=rep,
             region=query.get("region", "").strip(),
-            quadrant=query.get("quadrant", "")
-            if query.get("quadrant") in AccountScore.Quadrant.values
-            else "",
-            tier=query.get("tier", "")
-            if query.get("tier") in AccountScore.Tier.values
-            else "",
-            stale_days=min(max(stale_days, 1), 730),
+            quadrant=quadrant,
+            tier=tier,
+            stale_days=stale_days,
+            notices=tuple(notices),
         )
 
     def as_query(self) -> dict[str, str]:
@@ -559,8 +598,29 @@ class AccountRow:
     touches: int = 0
 
 
+def _rep_choices(user: User) -> dict[int, str]:
+    """Return the reps the viewer may filter by, by id.
+
+    A manager picks among the reps on the teams they manage, executives
+    and sales ops among every active rep; a rep's dashboard is their own.
+    """
+    if user.sees_all_accounts:
+        people = User.objects.filter(role=User.Role.REP)
+    elif user.is_manager:
+        people = User.objects.filter(role=User.Role.REP, team__manager=user)
+    else:
+        people = User.objects.filter(pk=user.pk)
+    return {
+        person.pk: person.display_name
+        for person in people.filter(is_active=True).only(
+            "pk", "first_name", "last_name", "username"
+        )
+    }
+
+
 @dataclass
 class Dashboard:
+    viewer_is_rep: bool
     filters: DashboardFilters
     quarters: list[FiscalQuarter]
     figures: dict[str, Figure]
@@ -1049,7 +1109,7 @@ def dashboard_for_user(
             scores[score["account_id"]] = _score_fact(score)
             revenue[score["account_id"]] = score["ttm_revenue"]
 
-    reps: dict[int, str] = {}
+    reps = _rep_choices(user)
     regions: set[str] = set()
     reps_of: dict[int, list[str]] = defaultdict(list)
     regions_of: dict[int, set[str]] = defaultdict(set)
@@ -1058,11 +1118,25 @@ def dashboard_for_user(
             f"{member['user__first_name']} {member['user__last_name']}".strip()
             or member["user__username"]
         )
-        reps[member["user_id"]] = name
         reps_of[member["account_id"]].append(name)
         if member["user__team__region"]:
             regions.add(member["user__team__region"])
             regions_of[member["account_id"]].add(member["user__team__region"])
+
+    # a rep or region this viewer cannot pick is said, then ignored
+    notices = list(filters.notices)
+    if filters.rep is not None and filters.rep not in reps:
+        notices.append(
+            f"Rep #{filters.rep} is not one of the reps you can filter by "
+            "and was ignored."
+        )
+        filters = replace(filters, rep=None)
+    if filters.region and filters.region not in regions:
+        notices.append(
+            f"Region “{filters.region[:40]}” has none of your accounts and was ignored."
+        )
+        filters = replace(filters, region="")
+    filters = replace(filters, notices=tuple(notices))
 
     # filter the accounts every figure is about
     rep_accounts = {
@@ -1172,6 +1246,7 @@ def dashboard_for_user(
         for pk in account_ids
     }
     return Dashboard(
+        viewer_is_rep=not user.sees_all_accounts and not user.is_manager,
         filters=filters,
         quarters=quarters,
         figures=figures,

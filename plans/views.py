@@ -106,7 +106,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "plans/dashboard.html",
-        {"dashboard": dashboard, "query": urlencode(filters.as_query())},
+        {"dashboard": dashboard, "query": urlencode(dashboard.filters.as_query())},
     )
 
 
@@ -126,7 +126,7 @@ def dashboard_accounts_view(request: HttpRequest) -> HttpResponse:
             "figure": dashboard.figures[key],
             "title": figure_title(dashboard=dashboard, key=key),
             "rows": dashboard_figure_rows(dashboard=dashboard, key=key),
-            "query": urlencode(filters.as_query()),
+            "query": urlencode(dashboard.filters.as_query()),
         },
     )
 
@@ -161,7 +161,7 @@ def dashboard_export_view(request: HttpRequest, file_format: str) -> HttpRespons
         detail={
             "what": "dashboard",
             "format": file_format,
-            "filters": filters.as_query(),
+            "filters": dashboard.filters.as_query(),
             "accounts": len(dashboard.rows),
         },
     )
