@@ -7,7 +7,13 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.sections import AccountSection, account_section_register
+        from plans.erasure import on_stakeholder_erased
         from plans.sections import plan_section_context
+        from stakeholders.signals import stakeholder_erased
+
+        stakeholder_erased.connect(
+            on_stakeholder_erased, dispatch_uid="plans_stakeholder_erased"
+        )
 
         account_section_register(
             AccountSection(

@@ -36,6 +36,7 @@ from stakeholders.models import (
     Stakeholder,
 )
 from stakeholders.seniority import seniority_from_title
+from stakeholders.signals import stakeholder_erased
 
 logger = logging.getLogger(__name__)
 
@@ -341,6 +342,10 @@ def stakeholder_erase(*, user: User | None, stakeholder: Stakeholder) -> Stakeho
         target=stakeholder,
         changes={"status": ("", Stakeholder.Status.ERASED)},
         action="erase",
+    )
+    # Other apps (plans: snapshots, reviews) scrub what they quoted.
+    stakeholder_erased.send(
+        sender=Stakeholder, stakeholder=stakeholder, erased_values=values
     )
     logger.info("stakeholder %s erased", stakeholder.pk)
     return stakeholder

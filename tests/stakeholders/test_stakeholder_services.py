@@ -1,9 +1,10 @@
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 
 from accounts.history import change_list_for_target
 from accounts.models import ChangeRecord
-from stakeholders.models import Activity, InfluenceLink, Stakeholder
+from stakeholders.models import InfluenceLink, Stakeholder
 from stakeholders.services import (
     StakeholderError,
     activity_log,
@@ -148,21 +149,28 @@ def test_an_activity_sets_the_last_touch(rep, account):
 
 
 def text_columns_hold(value: str) -> list[str]:
-    """Return table.column for every text column in our tables holding value."""
+    """Return table.column for every text or JSON column of any table holding value.
+
+    Every installed model is searched, not a list of ours, so a new table
+    that quotes people is caught the day it appears.
+    """
     hits = []
-    for model in (Stakeholder, InfluenceLink, Activity, ChangeRecord):
+    for model in django_apps.get_models():
         for field in model._meta.concrete_fields:
             if field.get_internal_type() not in {
                 "CharField",
                 "TextField",
                 "EmailField",
                 "SlugField",
+                "URLField",
+                "JSONField",
             }:
                 continue
             with connection.cursor() as cursor:
                 table = model._meta.db_table
                 cursor.execute(
-                    f'SELECT COUNT(*) FROM "{table}" WHERE "{field.column}" LIKE %s',
+                    f'SELECT COUNT(*) FROM "{table}" '
+                    f'WHERE CAST("{field.column}" AS TEXT) LIKE %s',
                     [f"%{value}%"],
                 )
                 if cursor.fetchone()[0]:
