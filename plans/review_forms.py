@@ -20,8 +20,20 @@ class MeasureQuarterForm(forms.Form):
     note = forms.CharField(max_length=300, required=False)
 
 
+RATING_RANGE_MESSAGE = "Rate the quarter with a whole number from 1 to 10."
+
+
 class RatingForm(forms.Form):
-    score = forms.IntegerField(min_value=1, max_value=10)
+    score = forms.IntegerField(
+        min_value=1,
+        max_value=10,
+        error_messages={
+            "required": RATING_RANGE_MESSAGE,
+            "invalid": RATING_RANGE_MESSAGE,
+            "min_value": RATING_RANGE_MESSAGE,
+            "max_value": RATING_RANGE_MESSAGE,
+        },
+    )
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
@@ -53,14 +65,54 @@ class ReviewForm(forms.Form):
     )
 
 
-class CustomerLinkForm(forms.Form):
-    stakeholder = forms.IntegerField()
-    days = forms.IntegerField(min_value=1, max_value=90, initial=30)
-    checkpoints = forms.TypedMultipleChoiceField(coerce=int, required=False)
+LINK_DAYS_MESSAGE = (
+    "A link lasts from 1 to 90 days: enter a whole number in that range."
+)
 
-    def __init__(self, *args: object, checkpoint_choices: list, **kwargs: object):
+
+class CustomerLinkForm(forms.Form):
+    """A link for one of the account's people, with its own open checkpoints."""
+
+    stakeholder = forms.TypedChoiceField(
+        coerce=int,
+        error_messages={
+            "required": "Choose the contact the link is for.",
+            "invalid_choice": "That contact is not an active person at this account.",
+        },
+    )
+    days = forms.IntegerField(
+        min_value=1,
+        max_value=90,
+        initial=30,
+        error_messages={
+            "required": LINK_DAYS_MESSAGE,
+            "invalid": LINK_DAYS_MESSAGE,
+            "min_value": LINK_DAYS_MESSAGE,
+            "max_value": LINK_DAYS_MESSAGE,
+        },
+    )
+    checkpoints = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        error_messages={
+            "invalid_choice": (
+                "Checkpoint %(value)s is not an open checkpoint of this account's "
+                "pursuits, so it cannot go on the link."
+            ),
+            "invalid_list": "Pick checkpoints from the list.",
+        },
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        checkpoint_choices: list,
+        stakeholder_choices: list,
+        **kwargs: object,
+    ):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["checkpoints"].choices = checkpoint_choices  # type: ignore[attr-defined]
+        self.fields["stakeholder"].choices = stakeholder_choices  # type: ignore[attr-defined]
 
 
 class ConfirmForm(forms.Form):

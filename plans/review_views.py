@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -87,6 +88,28 @@ def _form_errors(form: Any) -> str:
 @login_required
 def scorecard_view(request: HttpRequest, account_pk: int) -> HttpResponse:
     account = account_get_for_user(user=_user(request), pk=account_pk)
+    return _scorecard_page(request, account)
+
+
+def _link_form(account: Account, data: Any = None) -> CustomerLinkForm:
+    people = Stakeholder.objects.filter(
+        account=account, status=Stakeholder.Status.ACTIVE
+    )
+    return CustomerLinkForm(
+        data,
+        checkpoint_choices=[(c.pk, str(c)) for c in _link_checkpoints(account)],
+        stakeholder_choices=[(person.pk, person.name) for person in people],
+    )
+
+
+def _scorecard_page(
+    request: HttpRequest,
+    account: Account,
+    *,
+    link_form: CustomerLinkForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render the team's scorecard page; a refused link form keeps its errors."""
     current = fiscal_quarter_current()
     quarters = fiscal_quarters_ending_with(current, 4)
     scorecard = scorecard_for_account(account=account, quarters=quarters)
@@ -111,7 +134,9 @@ def scorecard_view(request: HttpRequest, account_pk: int) -> HttpResponse:
             "voice_kinds": VoiceForm.base_fields["kind"].choices,  # type: ignore[attr-defined]
             "directions": ValueMeasure.Direction.choices,
             "new_link": request.session.pop("customer_link_url", None),
+            "link_form": link_form or _link_form(account),
         },
+        status=status,
     )
 
 
@@ -399,13 +424,17 @@ def snapshot_compare_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def customer_link_create_view(request: HttpRequest, account_pk: int) -> HttpResponse:
     account = account_get_for_user(user=_user(request), pk=account_pk)
-    choices = [(c.pk, str(c)) for c in _link_checkpoints(account)]
-    form = CustomerLinkForm(request.POST, checkpoint_choices=choices)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
+    if not account_can_edit(user=_user(request), account=account):
+        messages.error(
+            request, "You can read this account's reviews but not change them."
+        )
         return _scorecard_redirect(account)
-    stakeholder = get_object_or_404(
-        Stakeholder, pk=form.cleaned_data["stakeholder"], account=account
+    form = _link_form(account, request.POST)
+    if not form.is_valid():
+        # Said on the form itself, next to what was typed.
+        return _scorecard_page(request, account, link_form=form, status=400)
+    stakeholder = Stakeholder.objects.get(
+        pk=form.cleaned_data["stakeholder"], account=account
     )
 
     try:
@@ -419,8 +448,8 @@ def customer_link_create_view(request: HttpRequest, account_pk: int) -> HttpResp
             days=form.cleaned_data["days"],
         )
     except PlanError as error:
-        messages.error(request, str(error))
-        return _scorecard_redirect(account)
+        form.add_error(None, str(error))
+        return _scorecard_page(request, account, link_form=form, status=400)
 
     # Shown once, on the next page: only a hash of the secret is kept.
     request.session["customer_link_url"] = request.build_absolute_uri(
@@ -458,6 +487,18 @@ def _customer_link(token: str) -> CustomerLink:
 def customer_view(request: HttpRequest, token: str) -> HttpResponse:
     link = _customer_link(token)
     customer_link_opened(link=link)
+    return _customer_page(request, link, token)
+
+
+def _customer_page(
+    request: HttpRequest,
+    link: CustomerLink,
+    token: str,
+    *,
+    rating_form: RatingForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render the customer's page; a refused rating keeps its errors."""
     current = fiscal_quarter_current()
     quarters = fiscal_quarters_ending_with(current, 4)
     scorecard = scorecard_for_account(account=link.account, quarters=quarters)
@@ -482,11 +523,13 @@ def customer_view(request: HttpRequest, token: str) -> HttpResponse:
             "chart": scorecard.chart_data(),
             "current": current,
             "own_rating": own,
-            "rating_form": RatingForm(
+            "rating_form": rating_form
+            or RatingForm(
                 initial={"score": own.score, "comment": own.comment} if own else None
             ),
             "checkpoints": link.checkpoints.select_related("stage__pursuit"),
         },
+        status=status,
     )
 
 
@@ -495,8 +538,9 @@ def customer_rate_view(request: HttpRequest, token: str) -> HttpResponse:
     link = _customer_link(token)
     form = RatingForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect("plans:customer", token=token)
+        response = _customer_page(request, link, token, rating_form=form, status=400)
+        add_never_cache_headers(response)
+        return response
 
     customer_rating_by_link(
         link=link,

@@ -28,8 +28,10 @@ from plans.review_services import (
     measure_quarter_set,
     value_measure_create,
 )
+from plans.services import plan_create, pursuit_create
 from stakeholders.models import Stakeholder
-from tests.accounts.factories import AccountFactory
+from tests.accounts.factories import AccountFactory, ProductFactory
+from tests.plans.factories import gated_template
 
 pytestmark = pytest.mark.django_db
 
@@ -293,3 +295,84 @@ def test_the_customers_rating_keeps_the_reps_entry_and_hides_it_from_them(
         (7, rep.display_name),
         (9, "the customer (own link)"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("score", "kept"),
+    [("0", "0"), ("11", "11"), ("-1", "-1"), ("7.5", "7.5"), ("abc", "abc"), ("", "")],
+)
+def test_a_rating_outside_1_to_10_is_refused_on_the_form(
+    client: Client, link_url: str, score: str, kept: str
+) -> None:
+    response = client.post(f"{link_url}rating/", {"score": score, "comment": "x"})
+
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "Your rating was not saved" in text
+    assert "Rate the quarter with a whole number from 1 to 10." in text
+    assert "no-cache" in response["Cache-Control"]
+    assert not CustomerRating.objects.exists()
+    assert not CustomerLinkEvent.objects.filter(
+        action=CustomerLinkEvent.Action.RATED
+    ).exists()
+
+
+def _create_link(client: Client, account: Account, **form: object) -> object:
+    return client.post(reverse("plans:customer_link_create", args=[account.pk]), form)
+
+
+def test_a_link_with_another_accounts_checkpoint_is_refused_on_the_form(
+    client: Client, rep: User, account: Account, contact: Stakeholder
+) -> None:
+    other = AccountFactory(name="Globex")
+    other.team_members.add(rep)
+    plan = plan_create(user=rep, account=other, fiscal_year=2026)
+    pursuit_create(
+        user=rep,
+        plan=plan,
+        template=gated_template("Globex cycle"),
+        values={"name": "Globex deal", "product": ProductFactory(name="Globex X")},
+    )
+    foreign = Checkpoint.objects.filter(stage__pursuit__plan=plan).first()
+    assert foreign is not None
+    client.force_login(rep)
+
+    response = _create_link(
+        client, account, stakeholder=contact.pk, days=7, checkpoints=foreign.pk
+    )
+
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "The link was not created" in text
+    assert f"Checkpoint {foreign.pk} is not an open checkpoint of this account" in text
+    assert not CustomerLink.objects.exists()
+
+
+@pytest.mark.parametrize("days", ["0", "91", "100000", "-3", "soon"])
+def test_an_absurd_expiry_is_refused_on_the_form(
+    client: Client, rep: User, account: Account, contact: Stakeholder, days: str
+) -> None:
+    client.force_login(rep)
+
+    response = _create_link(client, account, stakeholder=contact.pk, days=days)
+
+    assert response.status_code == 400
+    assert "A link lasts from 1 to 90 days" in response.content.decode()
+    assert not CustomerLink.objects.exists()
+
+
+def test_a_link_for_someone_elsewhere_is_refused_on_the_form(
+    client: Client, rep: User, account: Account
+) -> None:
+    stranger = Stakeholder.objects.create(
+        account=AccountFactory(name="Globex"), first_name="Gus"
+    )
+    client.force_login(rep)
+
+    response = _create_link(client, account, stakeholder=stranger.pk, days=7)
+
+    assert response.status_code == 400
+    assert "That contact is not an active person at this account." in (
+        response.content.decode()
+    )
+    assert not CustomerLink.objects.exists()
