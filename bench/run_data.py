@@ -73,6 +73,7 @@ def bench_rows_load(*, frames: Frames) -> None:
                     "quarter_start": revenue["quarter_start"].dt.strftime("%Y-%m-%d"),
                     "amount": revenue["amount"].round(2),
                     "currency": "USD",
+                    "source": RevenueLine._meta.get_field("source").default,
                     "created_at": now,
                     "updated_at": now,
                 }

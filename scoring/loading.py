@@ -365,6 +365,11 @@ def _scores_copy_in(
             saved = stop
             if on_batch_saved is not None:
                 on_batch_saved(saved)
+        # Fresh statistics, so the portfolio page's filtered and sorted
+        # queries are planned for the run's real size from its first request
+        # (before autovacuum gets to it, a filter on a new run was planned
+        # as matching one row: 400 ms instead of 8 at 100k accounts).
+        cursor.execute(f"ANALYZE {AccountScore._meta.db_table}")
     return saved
 
 
