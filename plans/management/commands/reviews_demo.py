@@ -2,15 +2,16 @@
 
 Everything it writes is synthetic and labelled so: measures, targets and
 actuals, customer ratings, voice-of-customer entries, executive reviews,
-quarter-end snapshots and a kept score run per past quarter (so the review
-shows a quadrant path). It is deterministic: the same accounts, the demo
-team's first and then in name order, get the same figures, placed in the
-four fiscal quarters up to today.
+manager reviews, quarter-end snapshots and a kept score run per past quarter
+(so the review shows a quadrant path; the first account changes quadrant).
+Nothing is dated after today. It is deterministic: the same accounts, the
+demo team's first and then in name order, get the same figures, placed in
+the four fiscal quarters up to today.
 """
 
 import copy
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,8 +25,10 @@ from plans.calendar import (
     FiscalQuarter,
     fiscal_quarter_current,
     fiscal_quarters_ending_with,
+    local_date,
     organisation_zone,
 )
+from plans.manager_reviews import manager_review_create
 from plans.models import (
     CustomerRating,
     ExecutiveReview,
@@ -69,6 +72,22 @@ DECISIONS = [
     (
         "Add the planning module to next year's budget request.",
         "Joint business case to the CFO before budget lock.",
+    ),
+]
+
+# coaching points, agreed actions
+REVIEW_POINTS = [
+    (
+        "Map the economic buyer before the proposal; the champion cannot sign.",
+        "Book a meeting with the CFO's office this month.",
+    ),
+    (
+        "Two pursuits claim a stage their checkpoints do not support.",
+        "Validate the finance review or move the stage back.",
+    ),
+    (
+        "Whitespace in services is untouched; pick one cell to open.",
+        "Draft a services pilot offer for the operations lead.",
     ),
 ]
 
@@ -130,6 +149,7 @@ class Command(BaseCommand):
         }
         if model is None or not current:
             return
+        performance_line = float(model.performance_threshold)
         for back, quarter in enumerate(reversed(quarters[:-1]), start=1):
             run = ScoreRun.objects.create(
                 scoring_model=model,
@@ -148,6 +168,15 @@ class Command(BaseCommand):
                 rng = random.Random(f"{account.name}-{back}")
                 performance = max(0.0, now.performance - back * rng.uniform(2, 7))
                 potential = min(100.0, now.potential + back * rng.uniform(-2, 5))
+                if account.pk == accounts[0].pk and back >= 2:
+                    # The first account crossed the performance line since
+                    # two quarters ago, so its path changes quadrant.
+                    performance = (
+                        performance_line - 6 - back
+                        if now.performance >= performance_line
+                        else performance_line + 6 + back
+                    )
+                    performance = min(100.0, max(0.0, performance))
                 quadrant = _quadrant(model, performance, potential)
                 scores.append(
                     AccountScore(
@@ -165,6 +194,8 @@ class Command(BaseCommand):
 
     def _account(self, index: int, plan: Plan, quarters: list[FiscalQuarter]) -> None:
         account = plan.account
+        # Nothing the demo records happens after today.
+        today = local_date(timezone.now())
         rng = random.Random(account.name)
         owner = plan.owner
         people = list(
@@ -219,7 +250,9 @@ class Command(BaseCommand):
                 body=body,
                 stakeholder=speaker,
                 speaker="" if speaker else "Plant manager (synthetic)",
-                said_on=quarter.start + timedelta(days=20 + rng.randint(0, 40)),
+                said_on=min(
+                    today, quarter.start + timedelta(days=20 + rng.randint(0, 40))
+                ),
                 recorded_by=owner,
             )
             VoiceOfCustomer.objects.create(
@@ -229,11 +262,12 @@ class Command(BaseCommand):
                 score=Decimal(str(round(7 + number * 0.3 + rng.uniform(-0.5, 0.5), 1))),
                 score_max=Decimal(10),
                 speaker="Customer survey",
-                said_on=quarter.end - timedelta(days=10),
+                said_on=min(today, quarter.end - timedelta(days=10)),
                 recorded_by=owner,
             )
 
         self._snapshots(plan, quarters, owner)
+        self._manager_reviews(index, plan, today)
         for number, quarter in enumerate(quarters[:-1]):
             decisions, next_steps = DECISIONS[(index + number) % len(DECISIONS)]
             ExecutiveReview.objects.create(
@@ -250,6 +284,39 @@ class Command(BaseCommand):
                     plan=plan, quarter_start=quarter.start
                 ).first(),
                 updated_by=owner,
+            )
+
+    def _manager_reviews(self, index: int, plan: Plan, today: date) -> None:
+        """Record a few manager reviews, the latest recent for most plans.
+
+        The fifth plan of every five keeps none, so the dashboard shows both.
+        """
+        manager = (
+            User.objects.filter(
+                managed_teams__members__account_memberships__account=plan.account
+            )
+            .order_by("pk")
+            .first()
+        )
+        if manager is None or index % 5 == 4:
+            return
+        team = list(plan.account.team_members.order_by("pk")[:2])
+        # Days ago: an older review last quarter, then a recent one.
+        for days_ago, points in (
+            (100 + 3 * index, REVIEW_POINTS[index % len(REVIEW_POINTS)]),
+            (6 + 5 * index, REVIEW_POINTS[(index + 1) % len(REVIEW_POINTS)]),
+        ):
+            reviewed_on = today - timedelta(days=days_ago)
+            coaching, agreed = points
+            manager_review_create(
+                user=manager,
+                plan=plan,
+                reviewed_on=reviewed_on,
+                coaching_points=f"{coaching} ({MARKER})",
+                agreed_actions=agreed,
+                # The next review is agreed for later: a plan, not an event.
+                next_review_on=reviewed_on + timedelta(days=42),
+                attendees=team,
             )
 
     def _snapshots(
