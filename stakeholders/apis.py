@@ -26,6 +26,7 @@ from stakeholders.selectors import (
     stakeholder_get_for_user,
 )
 from stakeholders.services import (
+    NO_SUCH_PERSON,
     STAKEHOLDER_FIELDS,
     StakeholderConflict,
     StakeholderError,
@@ -73,12 +74,14 @@ def _resolve(account: Account, data: dict[str, Any]) -> dict[str, Any]:
             pk=values["reports_to"]
         )
         if not manager.exists():
-            raise ValidationError({"reports_to": ["No such person at this account."]})
+            raise ValidationError({"reports_to": [NO_SUCH_PERSON]})
         values["reports_to"] = manager.get()
     if values.get("owner") is not None:
         owner = User.objects.filter(pk=values["owner"]).first()
         if owner is None:
-            raise ValidationError({"owner": ["No such user."]})
+            raise ValidationError(
+                {"owner": ["That user is not on this account's team."]}
+            )
         values["owner"] = owner
     return values
 
@@ -421,9 +424,7 @@ class InfluenceLinkCreateApi(APIView):
         source = people.filter(pk=data["source"]).first()
         target = people.filter(pk=data["target"]).first()
         if source is None or target is None:
-            raise ValidationError(
-                {"target": ["Both people must be active at this account."]}
-            )
+            raise ValidationError({"target": [NO_SUCH_PERSON]})
 
         try:
             link = influence_link_create(
@@ -511,9 +512,7 @@ class ActivityCreateApi(APIView):
             )
         )
         if len(people) != len(set(data["stakeholders"])):
-            raise ValidationError(
-                {"stakeholders": ["Every person must be active at this account."]}
-            )
+            raise ValidationError({"stakeholders": [NO_SUCH_PERSON]})
 
         activity = activity_log(
             user=_user(request),

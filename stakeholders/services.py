@@ -76,6 +76,11 @@ class StakeholderError(Exception):
         self.field = field
 
 
+# The one answer for a person id that is unknown, hidden from the user or at
+# another account: a different answer would tell who exists elsewhere.
+NO_SUCH_PERSON = "No such person on this account."
+
+
 class StakeholderConflict(StakeholderError):
     """Someone else saved the person since the caller read them."""
 
@@ -93,10 +98,7 @@ def _check_reports_to(*, stakeholder: Stakeholder, manager: Stakeholder | None) 
     if manager is None:
         return
     if manager.account_id != stakeholder.account_id:
-        raise StakeholderError(
-            "A person can only report to someone at the same account.",
-            field="reports_to",
-        )
+        raise StakeholderError(NO_SUCH_PERSON, field="reports_to")
     if stakeholder.pk is None:
         return
 
@@ -129,8 +131,9 @@ def _check_owner(*, account: Account, owner: User | None) -> None:
     if owner is None:
         return
     if not account.team_memberships.filter(user=owner).exists():
+        # Unnamed: any user id may be sent, and the name is not theirs to learn.
         raise StakeholderError(
-            f"{owner.display_name} is not on this account's team.", field="owner"
+            "That user is not on this account's team.", field="owner"
         )
 
 
@@ -355,9 +358,7 @@ def _check_link(*, source: Stakeholder, target: Stakeholder) -> None:
     if source.pk == target.pk:
         raise StakeholderError("A link needs two different people.", field="target")
     if source.account_id != target.account_id:
-        raise StakeholderError(
-            "Both people in a link must be at the same account.", field="target"
-        )
+        raise StakeholderError(NO_SUCH_PERSON, field="target")
 
 
 @transaction.atomic
@@ -458,9 +459,7 @@ def activity_log(
     if not people:
         raise StakeholderError("An activity needs at least one person.", "stakeholders")
     if any(person.account_id != account.pk for person in people):
-        raise StakeholderError(
-            "Every person in an activity must be at the account.", "stakeholders"
-        )
+        raise StakeholderError(NO_SUCH_PERSON, "stakeholders")
 
     activity = Activity(
         account=account,
