@@ -375,21 +375,37 @@
       });
   }
 
+  function setField(field, value) {
+    if (field.type === "checkbox") {
+      field.checked = Boolean(value);
+    } else if (field.multiple) {
+      var wanted = (value || []).map(String);
+      Array.prototype.forEach.call(field.options, function (option) {
+        option.selected = wanted.indexOf(option.value) !== -1;
+      });
+    } else {
+      field.value = value === null || value === undefined ? "" : String(value);
+    }
+  }
+
   function fillEditForm(form, person) {
+    Array.prototype.forEach.call(form.querySelectorAll(".their-value"), function (note) {
+      note.remove();
+    });
+    if (!("id" in person)) {
+      // Only some fields (typed values put back): leave the rest alone.
+      Array.prototype.forEach.call(form.elements, function (field) {
+        if (field.name && field.name in person) {
+          setField(field, person[field.name]);
+        }
+      });
+      return;
+    }
     Array.prototype.forEach.call(form.elements, function (field) {
       if (!field.name || !(field.name in person)) {
         return;
       }
-      var value = person[field.name];
-      if (field.type === "checkbox") {
-        field.checked = Boolean(value);
-      } else if (field.multiple) {
-        Array.prototype.forEach.call(field.options, function (option) {
-          option.selected = value.indexOf(option.value) !== -1;
-        });
-      } else {
-        field.value = value === null || value === undefined ? "" : String(value);
-      }
+      setField(field, person[field.name]);
     });
     // Nobody reports to themselves: hide their own name from the choice.
     var reports = form.elements.reports_to;
@@ -398,6 +414,48 @@
     });
     form.querySelector("[data-name]").textContent = person.name;
     form.original = formValues(form);
+  }
+
+  // How a stored value reads to a person: option labels, not ids.
+  function shownValue(field, value) {
+    if (value === null || value === undefined || value === "") {
+      return "(empty)";
+    }
+    if (field.options) {
+      var wanted = Array.isArray(value) ? value.map(String) : [String(value)];
+      var labels = Array.prototype.filter.call(field.options, function (option) {
+        return wanted.indexOf(option.value) !== -1;
+      }).map(function (option) { return option.textContent.trim(); });
+      return labels.length ? labels.join(", ") : "(empty)";
+    }
+    if (field.type === "checkbox") {
+      return value ? "yes" : "no";
+    }
+    return String(value);
+  }
+
+  // A refused save loads the other person's version as the new base, puts
+  // back everything this user typed, and shows their value under each
+  // field the two disagree on, so nothing typed is lost.
+  function keepTypingBesideTheirs(form, current) {
+    var typed = changedValues(form);
+    fillEditForm(form, current);
+    var theirs = form.original;
+    fillEditForm(form, typed);
+    form.original = theirs;
+    Object.keys(typed).forEach(function (name) {
+      var field = form.elements[name];
+      if (!field || !(name in current)) {
+        return;
+      }
+      if (JSON.stringify(typed[name]) === JSON.stringify(theirs[name])) {
+        return;
+      }
+      var note = document.createElement("p");
+      note.className = "their-value";
+      note.textContent = "Saved meanwhile: " + shownValue(field, current[name]);
+      (field.closest("label") || field).after(note);
+    });
   }
 
   // Send only what the user changed, so an untouched derived seniority
@@ -443,9 +501,9 @@
       request.then(function (result) {
         if (!result.ok) {
           if (result.response.status === 412) {
-            showError(form, "Someone changed this person while you edited. Their version is loaded; apply your change again.");
-            fillEditForm(form, result.data.current);
+            keepTypingBesideTheirs(form, result.data.current);
             form.dataset.etag = result.response.headers.get("ETag");
+            showError(form, "Someone saved this person while you edited. What you typed is kept; their saved value is shown under each field you changed. Save again to keep yours.");
             return;
           }
           showError(form, errorText(result.data));

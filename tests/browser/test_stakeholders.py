@@ -5,6 +5,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import Account
+from stakeholders.services import stakeholder_update
 from tests.conftest import browser_login
 from tests.stakeholders.factories import InfluenceLinkFactory, StakeholderFactory
 
@@ -182,3 +183,34 @@ def test_the_maps_stay_legible_at_tablet_width(page, live_server, rep, account, 
             "textInside": True,
         }, selector
     page.locator(".stk-charts").screenshot(path=f"{SHOTS}/stakeholders_{size}_820.png")
+
+
+def test_a_conflicting_edit_keeps_what_was_typed_beside_their_value(
+    page, live_server, rep, account
+):
+    person = StakeholderFactory(
+        account=account, first_name="Di", last_name="Dorn", title="Buyer"
+    )
+    browser_login(page, live_server, rep.username)
+    page.goto(live_server.url + reverse("stakeholders:account", args=[account.pk]))
+    page.wait_for_selector("#org-chart .org-node")
+    page.click(f"button[data-edit='{person.pk}']")
+    dialog = page.locator("#edit-person")
+    dialog.locator("input[name=title]").fill("Head of Purchasing")
+
+    # Someone else saves first, while the dialog is open.
+    stakeholder_update(user=rep, stakeholder=person, data={"title": "Chief Buyer"})
+    dialog.locator("button[type=submit]").click()
+
+    page.wait_for_selector("#edit-person .their-value")
+    assert "Chief Buyer" in dialog.locator(".their-value").inner_text()
+    assert "is kept" in dialog.locator(".form-error").inner_text()
+    assert dialog.locator("input[name=title]").input_value() == "Head of Purchasing"
+    for width in (1366, 820):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=f"{SHOTS}/stk-conflict-{width}.png")
+
+    dialog.locator("button[type=submit]").click()
+    expect(dialog).to_be_hidden()
+    person.refresh_from_db()
+    assert person.title == "Head of Purchasing"
