@@ -75,10 +75,11 @@ KEPT = "kept"
 class ImportFileError(Exception):
     """A file that cannot be read as this layout at all."""
 
-    def __init__(self, file: str, message: str) -> None:
+    def __init__(self, file: str, message: str, line: int = 1) -> None:
         super().__init__(f"{file}: {message}")
         self.file = file
         self.message = message
+        self.line = line
 
 
 @dataclass
@@ -209,7 +210,42 @@ def _frames(
             blank = (frame[expected] == "").all(axis=1)
             yield frame[~blank].reset_index(drop=True)
     except (pd.errors.ParserError, ValueError) as error:
-        raise ImportFileError(file, f"this is not a readable CSV ({error})") from error
+        raise _unreadable(path=path, file=file, error=error, options=options) from error
+
+
+_FIELD_COUNT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _unreadable(
+    *, path: Path, file: str, error: Exception, options: dict[str, object]
+) -> ImportFileError:
+    """Say in plain words, and on the right line, why the parser stopped."""
+    text = str(error)
+    if "inside string" in text:
+        line = _unclosed_quote_line(path=path, encoding=str(options["encoding"]))
+        if line is not None:
+            return ImportFileError(
+                file, f"a quoted value that starts on line {line} is never closed", line
+            )
+    if match := _FIELD_COUNT.search(text):
+        expected, line, seen = (int(group) for group in match.groups())
+        return ImportFileError(
+            file,
+            f"line {line} has {seen} values where the header has {expected}",
+            line,
+        )
+    return ImportFileError(file, f"this is not a readable CSV ({error})")
+
+
+def _unclosed_quote_line(*, path: Path, encoding: str) -> int | None:
+    """Return the line on which a quote opens that the file never closes."""
+    opened_on = None
+    with path.open(encoding=encoding, errors="replace", newline="") as source:
+        for number, line in enumerate(source, start=1):
+            # A doubled quote inside a quoted value flips the state twice.
+            if line.count('"') % 2:
+                opened_on = number if opened_on is None else None
+    return opened_on
 
 
 def _stripped(values: pd.Series) -> pd.Series:

@@ -101,6 +101,12 @@ class Account(models.Model):
 class AccountTeamMember(models.Model):
     """A person on our side who works the account."""
 
+    class Source(models.TextChoices):
+        # Derived from the owners of the bundled pipeline's deals: the bundled
+        # import removes it again when no deal supports it any more.
+        PIPELINE = "pipeline", "Pipeline"
+        MANUAL = "manual", "Added by hand or by another import"
+
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="team_memberships"
     )
@@ -108,6 +114,9 @@ class AccountTeamMember(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="account_memberships",
+    )
+    source = models.CharField(
+        max_length=20, choices=Source.choices, default=Source.MANUAL
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -195,6 +204,12 @@ class Opportunity(models.Model):
 class RevenueLine(models.Model):
     """Realised revenue for one account, product and quarter."""
 
+    class Source(models.TextChoices):
+        # Summed from the bundled pipeline's won deals: the bundled import
+        # removes it again when no won deal stands behind it.
+        PIPELINE = "pipeline", "Won deals of the pipeline"
+        INVOICE = "invoice", "Invoices or another import"
+
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="revenue_lines"
     )
@@ -204,6 +219,9 @@ class RevenueLine(models.Model):
     quarter_start = models.DateField()
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     currency = models.CharField(max_length=3, default="USD")
+    source = models.CharField(
+        max_length=20, choices=Source.choices, default=Source.INVOICE
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -18,6 +18,9 @@ from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 
 from accounts import importing
@@ -52,6 +55,13 @@ TABLES = {
     "opportunities": importing.SALES_PIPELINE,
     "revenue_lines": importing.SALES_PIPELINE,
     "account_team_members": importing.SALES_PIPELINE,
+}
+# The table a rejected row of each file is counted under, once.
+REJECTED_IN = {
+    importing.SALES_TEAMS: "users",
+    importing.PRODUCTS: "products",
+    importing.ACCOUNTS: "accounts",
+    importing.SALES_PIPELINE: "opportunities",
 }
 
 
@@ -160,7 +170,7 @@ def _import_checked(
         )
     except importing.ImportFileError as error:
         issue = importing.Issue(
-            error.file, 1, "", "", error.message, importing.REJECTED
+            error.file, error.line, "", "", error.message, importing.REJECTED
         )
         job.issues = [issue.as_dict()]
         job.counts = {}
@@ -176,7 +186,7 @@ def _import_checked(
     )
     if rejected and not job.keep_good_rows:
         job.counts = {
-            table: _counts(0, 0, 0, rejected.get(file, 0))
+            table: _counts(0, 0, 0, _rejected_in(rejected, table=table, file=file))
             for table, file in TABLES.items()
         }
         _finish(job, ImportJob.Status.REJECTED, report, "Rejected: nothing was written")
@@ -189,7 +199,7 @@ def _import_checked(
         else:
             counts = _write_bulk(tables, report)
         for table, file in TABLES.items():
-            counts[table]["rejected"] = rejected.get(file, 0)
+            counts[table]["rejected"] = _rejected_in(rejected, table=table, file=file)
         job.counts = {table: counts[table] for table in TABLES}
         _finish(job, ImportJob.Status.SUCCEEDED, report, "Done")
         if any(c["created"] or c["updated"] for c in counts.values()):
@@ -225,6 +235,10 @@ def _rejected_lines(issues: list[importing.Issue]) -> dict[str, int]:
         if issue.action == importing.REJECTED:
             lines.setdefault(issue.file, set()).add(issue.line)
     return {file: len(found) for file, found in lines.items()}
+
+
+def _rejected_in(rejected: dict[str, int], *, table: str, file: str) -> int:
+    return rejected.get(file, 0) if REJECTED_IN[file] == table else 0
 
 
 def _counts(created: int, updated: int, unchanged: int, rejected: int) -> dict:
@@ -434,6 +448,7 @@ def _write_bulk(tables: importing.MavenTables, report: Progress) -> dict:
         product_id=tables.opportunities["product_name"].map(product_ids),
         owner_id=tables.opportunities["owner_username"].map(user_ids),
     )
+    moved_from = _moved_accounts(opportunities)
     created, updated, total = _sync(
         model=Opportunity,
         key=["external_id"],
@@ -454,11 +469,12 @@ def _write_bulk(tables: importing.MavenTables, report: Progress) -> dict:
     revenue = tables.revenue_lines.assign(
         account_id=tables.revenue_lines["account_name"].map(account_ids),
         product_id=tables.revenue_lines["product_name"].map(product_ids),
+        source=RevenueLine.Source.PIPELINE,
     )
     created, updated, total = _sync(
         model=RevenueLine,
         key=["account_id", "product_id", "quarter_start"],
-        fields=["amount"],
+        fields=["amount", "source"],
         incoming=revenue,
     )
     counts["revenue_lines"] = _summary(total, created, updated)
@@ -473,9 +489,73 @@ def _write_bulk(tables: importing.MavenTables, report: Progress) -> dict:
         key=["account_id", "user_id"],
         fields=[],
         incoming=members,
+        create_defaults={"source": AccountTeamMember.Source.PIPELINE},
     )
     counts["account_team_members"] = _summary(total, created, updated)
+    _pipeline_derived_prune(account_ids=moved_from)
     return counts
+
+
+# What a deal's revenue line and team membership hang on.
+DERIVING = ["account_id", "product_id", "owner_id", "stage", "closed_on"]
+
+
+def _moved_accounts(incoming: pd.DataFrame) -> list[int]:
+    """Return the accounts that lose or gain a stored deal, or see one change."""
+    columns = ["external_id", *DERIVING]
+    stored = pd.DataFrame.from_records(
+        list(
+            Opportunity.objects.filter(
+                external_id__in=incoming["external_id"].to_list()
+            ).values_list(*columns)
+        ),
+        columns=columns,
+    )
+    both = stored.merge(
+        incoming[columns], on="external_id", suffixes=("_old", ""), how="inner"
+    )
+    changed = pd.Series(False, index=both.index)
+    for column in DERIVING:
+        changed |= (
+            both[f"{column}_old"].map(_canon).to_numpy()
+            != both[column].map(_canon).to_numpy()
+        )
+    both = both[changed]
+    ids = pd.concat([both["account_id_old"], both["account_id"]]).dropna()
+    return sorted({int(value) for value in ids})
+
+
+def _pipeline_derived_prune(*, account_ids: list[int] | RawSQL) -> dict[str, int]:
+    """Drop the pipeline-derived rows of these accounts no deal supports now.
+
+    A revenue line stays while a won deal of its account, product and quarter
+    is stored; a membership while a deal of its account has that owner. Rows
+    from invoices or added by hand are never touched. Two DELETEs.
+    """
+    won = Opportunity.objects.annotate(quarter=TruncQuarter("closed_on")).filter(
+        account_id=OuterRef("account_id"),
+        product_id=OuterRef("product_id"),
+        stage=Opportunity.Stage.WON,
+        quarter=OuterRef("quarter_start"),
+    )
+    lines, _ = (
+        RevenueLine.objects.filter(
+            source=RevenueLine.Source.PIPELINE, account_id__in=account_ids
+        )
+        .exclude(Exists(won))
+        .delete()
+    )
+    owned = Opportunity.objects.filter(
+        account_id=OuterRef("account_id"), owner_id=OuterRef("user_id")
+    )
+    members, _ = (
+        AccountTeamMember.objects.filter(
+            source=AccountTeamMember.Source.PIPELINE, account_id__in=account_ids
+        )
+        .exclude(Exists(owned))
+        .delete()
+    )
+    return {"revenue_lines": lines, "account_team_members": members}
 
 
 # Writing on PostgreSQL: COPY into staging tables, then one statement per
@@ -691,7 +771,9 @@ def _staging_begin() -> Callable[[pd.DataFrame], None]:
     """Create the staging tables; return a sink that COPYs pipeline chunks."""
     # ON COMMIT DROP does not fire while an outer transaction (a test, a
     # caller's atomic block) stays open, so a second import drops them first.
-    staging = ", ".join(["import_touched", *(f"import_{name}" for name in STAGING)])
+    staging = ", ".join(
+        ["import_touched", "import_moved", *(f"import_{name}" for name in STAGING)]
+    )
     with connection.cursor() as cursor:
         # The writes find new keys by anti-join, not ON CONFLICT: two imports
         # at once would both see a key as new, so they take turns.
@@ -820,6 +902,21 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
         )
 
         report(60, f"Writing {tables.opportunity_rows:,} opportunities")
+        # Before the deals change: every account that loses, gains or sees
+        # a change in a stored deal, whose derived rows are checked after.
+        opportunity = Opportunity._meta.db_table
+        deriving = ", ".join(f"o.{column}" for column in DERIVING)
+        cursor.execute(
+            "CREATE TEMPORARY TABLE import_moved ON COMMIT DROP AS "
+            "SELECT DISTINCT unnest(ARRAY[o.account_id, a.id]) AS account_id "
+            f"FROM import_opportunities s JOIN {opportunity} o "
+            "ON o.external_id = s.external_id "
+            f"LEFT JOIN {account} a ON a.name = s.account_name "
+            f"LEFT JOIN {product} p ON p.name = s.product_name "
+            f"LEFT JOIN {user} u ON u.username = s.owner_username "
+            f"WHERE ROW({deriving}) IS DISTINCT FROM "
+            "ROW(a.id, p.id, u.id, s.stage, s.closed_on)"
+        )
         written["opportunities"] = _upsert(
             cursor,
             label="opportunities",
@@ -854,6 +951,7 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
                 "product_id": "p.id",
                 "quarter_start": "s.quarter_start",
                 "amount": "s.amount::numeric / 100",
+                "source": f"'{RevenueLine.Source.PIPELINE.value}'",
             },
             source=(
                 f"import_revenue_lines s JOIN {account} a ON a.name = s.account_name "
@@ -875,6 +973,12 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
             ),
             key=["account_id", "user_id"],
             now=now,
+            insert_only={"source": AccountTeamMember.Source.PIPELINE.value},
+        )
+        _pipeline_derived_prune(
+            account_ids=RawSQL(
+                "SELECT account_id FROM import_moved WHERE account_id IS NOT NULL", []
+            )
         )
 
         cursor.execute(

@@ -1,5 +1,6 @@
 import csv
 from collections import Counter
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -476,7 +477,8 @@ def test_the_query_count_does_not_grow_with_the_rows(
         maven_import_directory(directory=write_export(tmp_path))
     with django_assert_max_num_queries(160):
         maven_import_directory()
-    with django_assert_max_num_queries(25):
+    # Three more than the writes: the moved-deal accounts and two prunes.
+    with django_assert_max_num_queries(28):
         maven_import_directory()
 
 
@@ -485,7 +487,8 @@ def test_the_full_import_runs_set_based_on_postgresql(
 ):
     with django_assert_max_num_queries(40):
         job = maven_import_directory()
-    with django_assert_max_num_queries(25):
+    # Three more than the writes: the moved-deal accounts and two prunes.
+    with django_assert_max_num_queries(28):
         again = maven_import_directory()
 
     assert job.status == ImportJob.Status.SUCCEEDED, job.error
@@ -588,3 +591,124 @@ def test_a_pipeline_with_only_a_header_imports_nothing_from_it(tmp_path):
     assert tables.opportunities.empty and tables.revenue_lines.empty
     assert tables.rows_read["sales_pipeline.csv"] == 0
     assert len(tables.accounts) == 3
+
+
+def renamed_export(directory: Path) -> Path:
+    """The small export with Bluth Company renamed Bluth Holdings."""
+    accounts = [
+        line.replace("Bluth Company", "Bluth Holdings")
+        for line in SMALL["accounts.csv"]
+    ]
+    pipeline = [
+        line.replace("Bluth Company", "Bluth Holdings")
+        for line in SMALL["sales_pipeline.csv"]
+    ]
+    return write_export(
+        directory, **{"accounts.csv": accounts, "sales_pipeline.csv": pipeline}
+    )
+
+
+def test_a_renamed_account_loses_the_rows_its_deals_took_along(tmp_path):
+    assert maven_import_directory(directory=write_export(tmp_path / "a")).status == (
+        ImportJob.Status.SUCCEEDED
+    )
+    old = Account.objects.get(name="Bluth Company")
+    by_hand = User.objects.create(username="helper", role=User.Role.REP)
+    AccountTeamMember.objects.create(account=old, user=by_hand)
+    invoiced = RevenueLine.objects.create(
+        account=old,
+        product=Product.objects.get(name="GTX Basic"),
+        quarter_start=date(2016, 10, 1),
+        amount=Decimal("99.00"),
+    )
+
+    def others() -> tuple[set, set]:
+        lines = RevenueLine.objects.exclude(account__name__startswith="Bluth")
+        members = AccountTeamMember.objects.exclude(account__name__startswith="Bluth")
+        return (
+            set(lines.values_list("account", "product", "quarter_start", "amount")),
+            set(members.values_list("account", "user")),
+        )
+
+    before = others()
+
+    job = maven_import_directory(directory=renamed_export(tmp_path / "b"))
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.error
+    new = Account.objects.get(name="Bluth Holdings")
+    assert list(old.opportunities.all()) == []
+    # Only what came from elsewhere stays on the old account.
+    assert list(old.revenue_lines.all()) == [invoiced]
+    assert list(old.team_memberships.values_list("user__username", flat=True)) == [
+        "helper"
+    ]
+    assert list(new.revenue_lines.values_list("amount", "source")) == [
+        (Decimal("4500.00"), RevenueLine.Source.PIPELINE)
+    ]
+    assert list(new.team_memberships.values_list("user__username", "source")) == [
+        ("anna.snelling", AccountTeamMember.Source.PIPELINE)
+    ]
+    # The other accounts' derived rows are as they were.
+    assert others() == before
+
+
+def test_a_deal_no_longer_won_takes_its_revenue_line_along(tmp_path):
+    maven_import_directory(directory=write_export(tmp_path / "a"))
+    pipeline = [
+        line.replace(
+            "OPP2,Anna Snelling,GTXPro,Bluth Company,Won",
+            "OPP2,Moses Frase,GTXPro,Bluth Company,Lost",
+        )
+        for line in SMALL["sales_pipeline.csv"]
+    ]
+
+    job = maven_import_directory(
+        directory=write_export(tmp_path / "b", **{"sales_pipeline.csv": pipeline})
+    )
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.error
+    bluth = Account.objects.get(name="Bluth Company")
+    assert list(bluth.revenue_lines.all()) == []
+    assert list(bluth.team_memberships.values_list("user__username", flat=True)) == [
+        "moses.frase"
+    ]
+
+
+def test_an_unclosed_quote_is_reported_on_its_line_in_plain_words(tmp_path):
+    pipeline = [
+        *SMALL["sales_pipeline.csv"],
+        "OPP6,Moses Frase,GTX Basic,Betatech,Lost,2017-01-05,2017-03-01,0",
+        'OPP7,Moses Frase,GTX Basic,"Acme Corporation,Won,2017-01-05,2017-03-01,1',
+        "OPP8,Moses Frase,GTX Basic,Betatech,Lost,2017-01-05,2017-03-01,0",
+    ]
+    directory = write_export(tmp_path, **{"sales_pipeline.csv": pipeline})
+
+    job = maven_import_directory(directory=directory)
+
+    assert job.status == ImportJob.Status.REJECTED
+    assert [(i["file"], i["line"], i["reason"]) for i in job.issues] == [
+        (
+            "sales_pipeline.csv",
+            8,
+            "a quoted value that starts on line 8 is never closed",
+        )
+    ]
+
+
+def test_a_rejected_deal_is_counted_once_where_it_is(tmp_path):
+    pipeline = [*SMALL["sales_pipeline.csv"], "OPP6,Moses Frase,GTX Basic,,Won,,,"]
+    directory = write_export(tmp_path, **{"sales_pipeline.csv": pipeline})
+
+    job = maven_import_directory(directory=directory)
+
+    assert job.status == ImportJob.Status.REJECTED
+    rejected = {table: counts["rejected"] for table, counts in job.counts.items()}
+    assert rejected == {
+        "teams": 0,
+        "users": 0,
+        "products": 0,
+        "accounts": 0,
+        "opportunities": 1,
+        "revenue_lines": 0,
+        "account_team_members": 0,
+    }
