@@ -26,6 +26,8 @@ class Person:
     owner_id: int | None
     role_ids: frozenset[int] = field(default_factory=frozenset)
     last_touch_at: datetime | None = None
+    # When the person was added: with no touch yet, staleness counts from here.
+    added_at: datetime | None = None
     action_plan: str = ""
     title: str = ""
 
@@ -121,6 +123,18 @@ def coverage_findings(
     return findings
 
 
+def person_days_untouched(*, person: Person, now: datetime) -> int | None:
+    """Return whole days since the last touch, or since the person was added.
+
+    None when neither is known (a person never saved), so nobody added a
+    minute ago reads as going stale.
+    """
+    since = person.last_touch_at or person.added_at
+    if since is None:
+        return None
+    return (now - since).days
+
+
 def _person_findings(
     person: Person, *, stale_days: int, now: datetime
 ) -> list[Finding]:
@@ -147,27 +161,24 @@ def _person_findings(
             )
         )
     if person.owner_id is not None:
-        if person.last_touch_at is None:
+        since = person_days_untouched(person=person, now=now)
+        if since is not None and since > stale_days:
+            if person.last_touch_at is None:
+                reason = (
+                    f"{person.name} has an owner and no logged touch in the "
+                    f"{since} days since they were added; relationships go "
+                    f"stale after {stale_days}."
+                )
+            else:
+                reason = (
+                    f"Last touch with {person.name} was {since} days ago; "
+                    f"relationships go stale after {stale_days}."
+                )
             findings.append(
                 Finding(
-                    Kind.STALE,
-                    KIND_TITLES[Kind.STALE],
-                    f"{person.name} has an owner but no logged touch at all.",
-                    person_id=person.id,
+                    Kind.STALE, KIND_TITLES[Kind.STALE], reason, person_id=person.id
                 )
             )
-        else:
-            days = (now - person.last_touch_at).days
-            if days > stale_days:
-                findings.append(
-                    Finding(
-                        Kind.STALE,
-                        KIND_TITLES[Kind.STALE],
-                        f"Last touch with {person.name} was {days} days ago; "
-                        f"relationships go stale after {stale_days}.",
-                        person_id=person.id,
-                    )
-                )
     if person.seniority in SENIOR and person.influence <= LOW_INFLUENCE:
         findings.append(
             Finding(

@@ -103,6 +103,7 @@ def _as_person(stakeholder: Stakeholder) -> Person:
         owner_id=stakeholder.owner_id,
         role_ids=frozenset(role.pk for role in stakeholder.roles.all()),
         last_touch_at=stakeholder.last_touch_at,  # type: ignore[attr-defined]
+        added_at=stakeholder.created_at,
         action_plan=stakeholder.action_plan,
         title=stakeholder.title,
     )
@@ -220,10 +221,9 @@ def account_stakeholder_board(*, user: User, account: Account) -> dict[str, Any]
     for person in people:
         touch = person.last_touch_at  # type: ignore[attr-defined]
         person.days_since_touch = (now - touch).days if touch else None  # type: ignore[attr-defined]
+        untouched = (now - (touch or person.created_at)).days
         person.is_stale = bool(  # type: ignore[attr-defined]
-            person.is_active
-            and person.owner_id
-            and (touch is None or (now - touch).days > stale_after)
+            person.is_active and person.owner_id and untouched > stale_after
         )
     return {
         "account": account,

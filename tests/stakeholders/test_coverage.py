@@ -141,13 +141,31 @@ def test_it_flags_a_stale_relationship():
     assert "120 days ago; relationships go stale after 90" in result[0].reason
 
 
-def test_an_owned_person_never_touched_is_stale():
+def test_an_owned_person_never_touched_since_long_ago_is_stale():
     group = healthy_group()
-    group[1] = person(2, role_ids=frozenset({TECHNICAL}), last_touch_at=None)
+    group[1] = person(
+        2,
+        role_ids=frozenset({TECHNICAL}),
+        last_touch_at=None,
+        added_at=NOW - timedelta(days=100),
+    )
 
     result = findings(group)
 
     assert [(f.kind, f.person_id) for f in result] == [(Kind.STALE, 2)]
+    assert "no logged touch in the 100 days since they were added" in (result[0].reason)
+
+
+def test_a_person_added_minutes_ago_is_not_stale():
+    group = healthy_group()
+    group[1] = person(
+        2,
+        role_ids=frozenset({TECHNICAL}),
+        last_touch_at=None,
+        added_at=NOW - timedelta(minutes=5),
+    )
+
+    assert findings(group) == []
 
 
 def test_it_flags_an_empty_suit():

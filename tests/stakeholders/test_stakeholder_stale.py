@@ -1,0 +1,43 @@
+"""A person added a minute ago is not a relationship going stale."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from stakeholders.coverage import Kind
+from stakeholders.models import Stakeholder
+from stakeholders.selectors import account_stakeholder_board, coverage_for_account
+from tests.stakeholders.factories import StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_owned_person_is_not_flagged_on_the_page(client, rep, account):
+    StakeholderFactory(account=account, first_name="Nia", last_name="New", owner=rep)
+    client.force_login(rep)
+
+    response = client.get(reverse("stakeholders:account", args=[account.pk]))
+
+    assert response.status_code == 200
+    assert "Relationship going stale" not in response.content.decode()
+
+
+def test_an_owned_person_added_long_ago_and_never_touched_is_stale(rep, account):
+    old = StakeholderFactory(account=account, last_name="Old", owner=rep)
+    Stakeholder.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(days=400)
+    )
+    StakeholderFactory(account=account, last_name="New", owner=rep)
+
+    board = account_stakeholder_board(user=rep, account=account)
+
+    stale = {person.last_name for person in board["people"] if person.is_stale}
+    assert stale == {"Old"}
+    stale_findings = [
+        finding.person_id
+        for finding in coverage_for_account(account=account)
+        if finding.kind == Kind.STALE
+    ]
+    assert stale_findings == [old.pk]
