@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from stakeholders.models import Activity, BuyingRole, InfluenceLink, Stakeholder
-from stakeholders.seniority import seniority_from_title
+from stakeholders.seniority import JUNIOR, SENIOR, seniority_from_title
 
 DEMO_SOURCE = "synthetic demo data"
 DEMO_NOTE = "[synthetic demo data] "
@@ -194,11 +194,18 @@ def _account_generate(
             else people[0][0]
         )
         suit.influence = 1
-        suit.title = suit.title if suit.seniority != "staff" else "VP Transformation"
+        if suit.seniority not in SENIOR:
+            suit.title = "VP Transformation"
+            suit.seniority = seniority_from_title(suit.title)
     if profile == "thin":
-        # A junior analyst who really runs the show.
-        people[-1][0].seniority = "staff"
-        people[-1][0].influence = 5
+        # A junior who really runs the show: a junior title, not a senior one
+        # stored as staff, so the hidden-influencer finding is true.
+        juniors = [person for person, _ in people if person.seniority in JUNIOR]
+        insider = juniors[-1] if juniors else people[-1][0]
+        if insider.seniority not in JUNIOR:
+            insider.title = "Business Analyst"
+            insider.seniority = seniority_from_title(insider.title)
+        insider.influence = 5
     if profile == "opponent":
         people[1][0].sentiment = -2
         people[1][0].action_plan = ""

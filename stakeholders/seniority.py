@@ -28,11 +28,25 @@ SENIOR = {"executive", "vp", "director"}
 JUNIOR = {"manager", "staff"}
 
 
+# "... to the CEO" names whom the person supports, not their own rank.
+_SUPPORTS = re.compile(r"\s+to\s+(the\s+)?\S.*$", re.IGNORECASE)
+# Support roles stay staff whatever senior word their title carries
+# ("Executive Assistant"), except a deputy rank ("Assistant Vice President",
+# "Assistant Director"), which the rules below read as senior.
+_SUPPORT_ROLE = re.compile(
+    r"\b(assistant|coordinator|secretary|receptionist|intern|clerk)\b(?!\s+"
+    r"(vice|director|general|head|chief|manager))",
+    re.IGNORECASE,
+)
+
+
 def seniority_from_title(title: str) -> str:
     """Return the seniority a title suggests; blank when there is no title."""
-    cleaned = title.strip()
+    cleaned = _SUPPORTS.sub("", title.strip())
     if not cleaned:
         return ""
+    if _SUPPORT_ROLE.search(cleaned):
+        return "staff"
     for seniority, pattern in _RULES:
         if pattern.search(cleaned):
             return seniority

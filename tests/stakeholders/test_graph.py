@@ -39,6 +39,11 @@ def test_it_finds_existing_loops_once_each():
         ("IT Director", "director"),
         ("Procurement Manager", "manager"),
         ("Business Analyst", "staff"),
+        ("Director of Strategy", "director"),
+        ("Executive Assistant to the CEO", "staff"),
+        ("Assistant to the VP of Sales", "staff"),
+        ("Project Coordinator", "staff"),
+        ("Assistant Vice President, Finance", "vp"),
         ("", ""),
     ],
 )

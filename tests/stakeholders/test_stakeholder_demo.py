@@ -1,10 +1,11 @@
 import pytest
 from django.core.management import call_command
 
-from stakeholders.coverage import KIND_TITLES
+from stakeholders.coverage import KIND_TITLES, Kind
 from stakeholders.demo import DEMO_SOURCE
 from stakeholders.models import Stakeholder
 from stakeholders.selectors import coverage_rollup_for_user
+from stakeholders.seniority import JUNIOR, seniority_from_title
 from tests.accounts.factories import AccountFactory
 from tests.stakeholders.factories import StakeholderFactory
 
@@ -40,3 +41,24 @@ def test_the_demo_gives_every_account_a_labelled_repeatable_group(ops, rep):
     kinds = {finding.kind for item in rollup for finding in item.findings}
     assert kinds == set(KIND_TITLES)
     assert any(not item.findings for item in rollup)
+
+
+def test_demo_seniority_matches_each_title_and_no_senior_is_a_hidden_influencer(
+    ops, rep
+):
+    for n in range(30):
+        AccountFactory(name=f"Demo {n}").team_members.add(rep)
+
+    call_command("stakeholders_demo")
+
+    for title, seniority in Stakeholder.objects.values_list("title", "seniority"):
+        assert seniority == seniority_from_title(title), title
+    by_id = {person.pk: person for person in Stakeholder.objects.all()}
+    hidden = [
+        by_id[finding.person_id]
+        for item in coverage_rollup_for_user(user=ops)
+        for finding in item.findings
+        if finding.kind == Kind.HIDDEN_INFLUENCER
+    ]
+    assert hidden
+    assert all(person.seniority in JUNIOR for person in hidden)
