@@ -17,6 +17,7 @@ api_patterns = [
     path("accounts/", include("accounts.api_urls")),
     path("stakeholders/", include("stakeholders.api_urls")),
     path("plans/", include("plans.api_urls")),
+    path("scoring/", include("scoring.api_urls")),
 ]
 
 urlpatterns = [

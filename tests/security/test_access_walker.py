@@ -89,6 +89,10 @@ PK_OBJECTS: dict[str, str | None] = {
     "plans_api:checkpoint_create": "stage",
     "plans_api:checkpoint_validate": "checkpoint",
     "plans_api:pursuit_advance": "pursuit",
+    # Scoring models and runs are not anyone's account: every user may read
+    # them, so the walker only needs a row id.
+    "scoring_api:model_detail": None,
+    "scoring_api:run_detail": None,
 }
 # The fixture objects that belong to north1's hidden account (or to north1):
 # a rep of another team must get 404 for each.

@@ -1,0 +1,487 @@
+"""REST endpoints for scoring models, score runs and account scores."""
+
+from typing import cast
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.apis import _ordering, _paginated
+from accounts.models import User
+from accounts.selectors import account_get_for_user
+from config.api import LodePagination, PreconditionFailed, etag_for, etag_require
+from scoring.api_services import EDITABLE_FIELDS, scoring_model_update
+from scoring.models import AccountScore, ScoreRun, ScoringModel
+from scoring.selectors import account_score_queryset_for_user, score_run_current
+from scoring.services import score_run_request
+
+SCORE_ORDERINGS = {
+    "account__name",
+    "-account__name",
+    "performance",
+    "-performance",
+    "potential",
+    "-potential",
+    "ttm_revenue",
+    "-ttm_revenue",
+}
+
+
+def _user(request: Request) -> User:
+    return cast(User, request.user)
+
+
+def _weight() -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+
+
+class ScoringModelOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ScoringModel
+        fields = ["id", "name", "is_active", *EDITABLE_FIELDS, "updated_at"]
+
+
+SCORING_MODEL_EXAMPLE = {
+    "id": 1,
+    "name": "Default",
+    "is_active": True,
+    "weight_ttm_revenue": "50.00",
+    "weight_growth": "25.00",
+    "weight_breadth": "25.00",
+    "weight_wallet_headroom": "50.00",
+    "weight_product_whitespace": "25.00",
+    "weight_subsidiary_whitespace": "10.00",
+    "weight_capacity": "15.00",
+    "performance_threshold": "50.00",
+    "potential_threshold": "50.00",
+    "tier_a_share": "70.00",
+    "tier_b_share": "90.00",
+    "min_peer_group": 5,
+    "updated_at": "2026-12-01T10:00:00Z",
+}
+
+
+class ScoringModelListApi(APIView):
+    pagination_class = LodePagination
+
+    @extend_schema(
+        tags=["scoring"],
+        summary="List the scoring models",
+        responses=ScoringModelOutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "The scoring models",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [SCORING_MODEL_EXAMPLE],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        models = ScoringModel.objects.order_by("-is_active", "name", "pk")
+
+        return _paginated(request, self, models, ScoringModelOutputSerializer)
+
+
+class ScoringModelDetailApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        weight_ttm_revenue = _weight()
+        weight_growth = _weight()
+        weight_breadth = _weight()
+        weight_wallet_headroom = _weight()
+        weight_product_whitespace = _weight()
+        weight_subsidiary_whitespace = _weight()
+        weight_capacity = _weight()
+        performance_threshold = _weight()
+        potential_threshold = _weight()
+        tier_a_share = _weight()
+        tier_b_share = _weight()
+        min_peer_group = serializers.IntegerField(
+            min_value=1, max_value=1000, required=False
+        )
+
+    @extend_schema(
+        tags=["scoring"],
+        summary="Read one scoring model; the ETag header is its version",
+        responses=ScoringModelOutputSerializer,
+        examples=[OpenApiExample("A scoring model", value=SCORING_MODEL_EXAMPLE)],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        model = _scoring_model_get(pk=pk)
+
+        return Response(
+            ScoringModelOutputSerializer(model).data,
+            headers={"ETag": etag_for(instance=model)},
+        )
+
+    @extend_schema(
+        tags=["scoring"],
+        summary="Change weights or thresholds (sales ops only)",
+        description=(
+            "Weights are 0-100; each axis needs at least one weight above 0. "
+            "Send the ETag from your last read in If-Match: without it 428, "
+            "stale 412 with the current model. The next run uses the change."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="The ETag from your last read.",
+            )
+        ],
+        request=InputSerializer,
+        responses={200: ScoringModelOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Weigh growth more",
+                value={"weight_growth": "40.00", "weight_breadth": "10.00"},
+                request_only=True,
+            )
+        ],
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        model = _scoring_model_get(pk=pk)
+        if not _user(request).is_ops:
+            raise PermissionDenied("Only sales ops change scoring models.")
+        version = model.updated_at
+        etag_require(
+            request=request,
+            etag=etag_for(instance=model),
+            current=ScoringModelOutputSerializer(model).data,
+        )
+        serializer = self.InputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+
+        saved = scoring_model_update(
+            model=model,
+            user=_user(request),
+            data=serializer.validated_data,
+            expected_version=version,
+        )
+
+        if not saved:
+            current = ScoringModel.objects.get(pk=model.pk)
+            raise PreconditionFailed(
+                current=ScoringModelOutputSerializer(current).data,
+                etag=etag_for(instance=current),
+            )
+        return Response(
+            ScoringModelOutputSerializer(model).data,
+            headers={"ETag": etag_for(instance=model)},
+        )
+
+
+def _scoring_model_get(*, pk: int) -> ScoringModel:
+    model = ScoringModel.objects.filter(pk=pk).first()
+    if model is None:
+        raise NotFound()
+    return model
+
+
+class ScoreRunOutputSerializer(serializers.ModelSerializer):
+    scoring_model = serializers.CharField(source="scoring_model.name")
+
+    class Meta:
+        model = ScoreRun
+        fields = [
+            "id",
+            "scoring_model",
+            "status",
+            "is_current",
+            "progress",
+            "message",
+            "trigger",
+            "as_of",
+            "accounts_scored",
+            "revenue_lines_read",
+            "timings",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+SCORE_RUN_EXAMPLE = {
+    "id": 42,
+    "scoring_model": "Default",
+    "status": "succeeded",
+    "is_current": True,
+    "progress": 100,
+    "message": "",
+    "trigger": "api",
+    "as_of": "2026-12-01",
+    "accounts_scored": 1500,
+    "revenue_lines_read": 96000,
+    "timings": {"load": 0.41, "compute": 0.22, "save": 0.35},
+    "created_at": "2026-12-01T10:00:00Z",
+    "started_at": "2026-12-01T10:00:01Z",
+    "finished_at": "2026-12-01T10:00:03Z",
+}
+
+
+class ScoreRunListApi(APIView):
+    pagination_class = LodePagination
+
+    @extend_schema(
+        tags=["scoring"],
+        summary="List score runs, newest first",
+        parameters=[
+            OpenApiParameter(
+                "status", str, enum=[choice.value for choice in ScoreRun.Status]
+            )
+        ],
+        responses=ScoreRunOutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "Recent runs",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [SCORE_RUN_EXAMPLE],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        runs = ScoreRun.objects.select_related("scoring_model").order_by("-pk")
+        wanted = request.query_params.get("status")
+        if wanted:
+            if wanted not in ScoreRun.Status.values:
+                raise ValidationError(
+                    {"status": [f"One of: {', '.join(ScoreRun.Status.values)}."]}
+                )
+            runs = runs.filter(status=wanted)
+
+        return _paginated(request, self, runs, ScoreRunOutputSerializer)
+
+
+class ScoreRunCreateApi(APIView):
+    @extend_schema(
+        tags=["scoring"],
+        summary="Start a score run (sales ops and managers)",
+        description=(
+            "Answers 202 with the pending run at once; follow it at "
+            "/api/scoring/runs/{id}/. A run already waiting is reused."
+        ),
+        request=None,
+        responses={202: ScoreRunOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "The pending run",
+                value={
+                    **SCORE_RUN_EXAMPLE,
+                    "status": "pending",
+                    "is_current": False,
+                    "progress": 0,
+                    "started_at": None,
+                    "finished_at": None,
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        user = _user(request)
+        if not (user.is_ops or user.is_manager):
+            raise PermissionDenied("Only sales ops and managers recompute scores.")
+
+        run = score_run_request(trigger="api", user=user)
+
+        run.refresh_from_db()
+        return Response(
+            ScoreRunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class ScoreRunDetailApi(APIView):
+    @extend_schema(
+        tags=["scoring"],
+        summary="Follow one score run: status, progress and message",
+        responses=ScoreRunOutputSerializer,
+        examples=[OpenApiExample("A finished run", value=SCORE_RUN_EXAMPLE)],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        run = ScoreRun.objects.select_related("scoring_model").filter(pk=pk).first()
+        if run is None:
+            raise NotFound()
+
+        return Response(ScoreRunOutputSerializer(run).data)
+
+
+class ScoreRunCurrentApi(APIView):
+    @extend_schema(
+        tags=["scoring"],
+        summary="The run whose scores the pages show",
+        description="404 until a run has succeeded.",
+        responses=ScoreRunOutputSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        run = score_run_current()
+        if run is None:
+            raise NotFound("No score run has finished yet.")
+
+        return Response(ScoreRunOutputSerializer(run).data)
+
+
+class AccountScoreOutputSerializer(serializers.ModelSerializer):
+    account_id = serializers.IntegerField()
+    account = serializers.CharField(source="account.name")
+    sector = serializers.CharField(source="account.sector")
+    run_id = serializers.IntegerField()
+
+    class Meta:
+        model = AccountScore
+        fields = [
+            "account_id",
+            "account",
+            "sector",
+            "run_id",
+            "performance",
+            "potential",
+            "quadrant",
+            "tier",
+            "ttm_revenue",
+        ]
+
+
+class AccountScoreDetailSerializer(AccountScoreOutputSerializer):
+    run_finished_at = serializers.DateTimeField(source="run.finished_at")
+
+    class Meta(AccountScoreOutputSerializer.Meta):
+        fields = [
+            *AccountScoreOutputSerializer.Meta.fields,
+            "run_finished_at",
+            "components",
+        ]
+
+
+SCORE_EXAMPLE = {
+    "account_id": 12,
+    "account": "Acme Corporation",
+    "sector": "retail",
+    "run_id": 42,
+    "performance": 71.5,
+    "potential": 38.2,
+    "quadrant": "maintain",
+    "tier": "A",
+    "ttm_revenue": "1840000.00",
+}
+
+
+class ScoreListApi(APIView):
+    pagination_class = LodePagination
+
+    @extend_schema(
+        tags=["scoring"],
+        summary="Scores of the current run for the accounts you may see",
+        parameters=[
+            OpenApiParameter(
+                "quadrant", str, enum=[q.value for q in AccountScore.Quadrant]
+            ),
+            OpenApiParameter("tier", str, enum=[t.value for t in AccountScore.Tier]),
+            OpenApiParameter("sector", str, description="Exact sector."),
+            OpenApiParameter(
+                "ordering", str, enum=sorted(SCORE_ORDERINGS), default="account__name"
+            ),
+        ],
+        responses=AccountScoreOutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A page of scores",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [SCORE_EXAMPLE],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        ordering = _ordering(request, SCORE_ORDERINGS, "account__name")
+        run = score_run_current()
+        if run is None:
+            scores = AccountScore.objects.none()
+        else:
+            scores = account_score_queryset_for_user(user=_user(request), run=run)
+        for name, choices in (
+            ("quadrant", AccountScore.Quadrant.values),
+            ("tier", AccountScore.Tier.values),
+        ):
+            value = params.get(name)
+            if value:
+                if value not in choices:
+                    raise ValidationError({name: [f"One of: {', '.join(choices)}."]})
+                scores = scores.filter(**{name: value})
+        if params.get("sector"):
+            scores = scores.filter(account__sector=params["sector"])
+        scores = scores.select_related("account").order_by(ordering, "account_id")
+
+        return _paginated(request, self, scores, AccountScoreOutputSerializer)
+
+
+class AccountScoreApi(APIView):
+    @extend_schema(
+        tags=["scoring"],
+        summary="One account's current score with its components",
+        description="404 if you may not see the account or it has no score yet.",
+        responses=AccountScoreDetailSerializer,
+        examples=[
+            OpenApiExample(
+                "A score and why",
+                value={
+                    **SCORE_EXAMPLE,
+                    "run_finished_at": "2026-12-01T10:00:03Z",
+                    "components": {"ttm_revenue": 88.0, "growth": 52.1},
+                },
+            )
+        ],
+    )
+    def get(self, request: Request, account_pk: int) -> Response:
+        account = account_get_for_user(user=_user(request), pk=account_pk)
+        score = (
+            AccountScore.objects.filter(account=account, run__is_current=True)
+            .select_related("account", "run")
+            .first()
+        )
+        if score is None:
+            raise NotFound("This account has no score in the current run.")
+
+        return Response(AccountScoreDetailSerializer(score).data)
+
+
+class AccountScoreHistoryApi(APIView):
+    pagination_class = LodePagination
+
+    @extend_schema(
+        tags=["scoring"],
+        summary="One account's scores across the kept runs, newest first",
+        responses=AccountScoreDetailSerializer(many=True),
+    )
+    def get(self, request: Request, account_pk: int) -> Response:
+        account = account_get_for_user(user=_user(request), pk=account_pk)
+        scores = (
+            AccountScore.objects.filter(
+                account=account, run__status=ScoreRun.Status.SUCCEEDED
+            )
+            .select_related("account", "run")
+            .order_by("-run__created_at", "-run_id")
+        )
+
+        return _paginated(request, self, scores, AccountScoreDetailSerializer)
