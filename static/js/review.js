@@ -3,6 +3,17 @@
 (function () {
   "use strict";
 
+  // The value range of one measure, its baseline included, with a tenth of
+  // room above and below so no point sits on the axis.
+  function paddedRange(measure) {
+    var values = measure.target.concat(measure.actual, [measure.baseline])
+      .filter(function (value) { return value !== null && value !== undefined; });
+    var low = Math.min.apply(null, values);
+    var high = Math.max.apply(null, values);
+    var room = (high - low) * 0.1 || Math.abs(high) * 0.1 || 1;
+    return [low - room, high + room];
+  }
+
   var CONFIG = { displayModeBar: false, responsive: true };
 
   function trend(holder, data) {
@@ -24,8 +35,12 @@
         legend: { orientation: "h", y: -0.25 },
         shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: measure.baseline,
           y1: measure.baseline, line: { color: "#d9e2ec", width: 1 } }],
-        xaxis: { type: "category", fixedrange: true },
-        yaxis: { fixedrange: true }
+        // Half a quarter of room at each end keeps the first quarter's
+        // label clear of the value axis and its lowest number.
+        xaxis: { type: "category", fixedrange: true,
+          range: [-0.5, data.quarters.length - 0.5] },
+        yaxis: { fixedrange: true, automargin: true, nticks: 5,
+          range: paddedRange(measure), ticklabelstandoff: 4 }
       }, CONFIG);
     });
   }
@@ -36,10 +51,8 @@
     window.Plotly.newPlot(holder, [{
       x: points.map(function (p) { return p.performance; }),
       y: points.map(function (p) { return p.potential; }),
-      text: points.map(function (p, i) { return i === 0 || i === points.length - 1 ? p.quarter : ""; }),
       customdata: points.map(function (p) { return p.quarter; }),
-      mode: "lines+markers+text",
-      textposition: "top center",
+      mode: "lines+markers",
       marker: { size: points.map(function (_, i) { return i === points.length - 1 ? 14 : 8; }),
         color: "#1565c0" },
       line: { color: "#1565c0" },
@@ -60,8 +73,56 @@
         { x: 3, y: 97, text: "Expand", showarrow: false, xanchor: "left" },
         { x: 97, y: 3, text: "Maintain", showarrow: false, xanchor: "right" },
         { x: 3, y: 3, text: "Monitor", showarrow: false, xanchor: "left" }
-      ]
+      ].concat(endLabels(points))
     }, CONFIG);
+  }
+
+  // The first and last quarters are named beside their points, each pushed
+  // away from its neighbour on the path (and from each other when the two
+  // ends sit close), on a white box so a threshold line never runs through.
+  function endLabels(points) {
+    if (!points.length) {
+      return [];
+    }
+    var last = points.length - 1;
+    var ends = last === 0 ? [0] : [0, last];
+    var start = points[0];
+    var end = points[last];
+    // Ends within this many points of each other label away from each other.
+    var close = last > 0 &&
+      Math.abs(end.performance - start.performance) < 15 &&
+      Math.abs(end.potential - start.potential) < 15;
+    return ends.map(function (index) {
+      var point = points[index];
+      var other;
+      if (close) {
+        other = index === 0 ? end : start;
+      } else {
+        other = points[index === 0 ? Math.min(1, last) : last - 1];
+      }
+      var dx = point.performance - other.performance;
+      var dy = point.potential - other.potential;
+      if (dx === 0 && dy === 0) {
+        // Same spot: the first quarter goes below left, the last above right.
+        dx = dy = index === 0 ? -1 : 1;
+      }
+      var right = dx >= 0;
+      var up = dy >= 0;
+      return {
+        x: point.performance,
+        y: point.potential,
+        text: (index === 0 && last > 0 ? "from " : "") + point.quarter,
+        showarrow: false,
+        xanchor: right ? "left" : "right",
+        yanchor: up ? "bottom" : "top",
+        xshift: right ? 6 : -6,
+        yshift: up ? 4 : -4,
+        bgcolor: "rgba(255, 255, 255, 0.9)",
+        bordercolor: "#c9d2dc",
+        borderpad: 2,
+        font: { size: 11, color: "#102a43" }
+      };
+    });
   }
 
   var source = document.getElementById("review-chart");

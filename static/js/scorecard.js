@@ -3,6 +3,17 @@
 (function () {
   "use strict";
 
+  // The value range of one measure, its baseline included, with a tenth of
+  // room above and below so no point sits on the axis.
+  function paddedRange(measure) {
+    var values = measure.target.concat(measure.actual, [measure.baseline])
+      .filter(function (value) { return value !== null && value !== undefined; });
+    var low = Math.min.apply(null, values);
+    var high = Math.max.apply(null, values);
+    var room = (high - low) * 0.1 || Math.abs(high) * 0.1 || 1;
+    return [low - room, high + room];
+  }
+
   function drawTrend(holder, data) {
     data.measures.forEach(function (measure) {
       var box = document.createElement("div");
@@ -21,8 +32,12 @@
         legend: { orientation: "h", y: -0.25 },
         shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: measure.baseline,
           y1: measure.baseline, line: { color: "#d9e2ec", width: 1 } }],
-        xaxis: { type: "category", fixedrange: true },
-        yaxis: { fixedrange: true }
+        // Half a quarter of room at each end keeps the first quarter's
+        // label clear of the value axis and its lowest number.
+        xaxis: { type: "category", fixedrange: true,
+          range: [-0.5, data.quarters.length - 0.5] },
+        yaxis: { fixedrange: true, automargin: true, nticks: 5,
+          range: paddedRange(measure), ticklabelstandoff: 4 }
       }, { displayModeBar: false, responsive: true });
     });
   }

@@ -87,3 +87,23 @@ def test_a_hostile_name_shows_as_typed_in_the_path_hover(
     assert page.locator("img[src='x']").count() == 0  # type: ignore[attr-defined]
     assert page.locator("#path-chart a[href*='evil.example']").count() == 0  # type: ignore[attr-defined]
     assert dialogs == []
+
+
+def test_the_completeness_table_fits_a_tablet(
+    browser: object, page: object, live_server: object
+) -> None:
+    # given
+    team = build_team()
+    page.set_viewport_size({"width": 820, "height": 900})  # type: ignore[attr-defined]
+    browser_login(page, live_server, team.manager.username)
+
+    # when
+    page.goto(f"{live_server.url}/plans/dashboard/")  # type: ignore[attr-defined]
+    wrap = page.locator(".completeness-wrap")  # type: ignore[attr-defined]
+    wrap.wait_for()
+
+    # then: no sideways scrolling, the last change sits in the tooltip
+    scroll, client = wrap.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert scroll <= client
+    assert not page.locator(".completeness td.last-change").first.is_visible()  # type: ignore[attr-defined]
+    assert page.locator(".completeness .percent[title^='Last change']").count() > 0  # type: ignore[attr-defined]

@@ -3,11 +3,13 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from pptx import Presentation
 from pypdf import PdfReader
 
 from plans.calendar import fiscal_quarter_current
 from plans.review_services import measure_quarter_set, value_measure_create
+from scoring.models import AccountScore, ScoreRun, ScoringModel
 from tests.conftest import browser_login
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -102,3 +104,75 @@ def test_an_executive_sees_the_review_without_the_decisions_form(
     page.locator("table.scorecard").wait_for()
     assert page.locator("textarea[name=decisions]").count() == 0
     assert page.locator("[data-export=pdf]").is_visible()
+
+
+def _boxes_overlap(first: dict, second: dict) -> bool:
+    return not (
+        first["x"] + first["width"] <= second["x"]
+        or second["x"] + second["width"] <= first["x"]
+        or first["y"] + first["height"] <= second["y"]
+        or second["y"] + second["height"] <= first["y"]
+    )
+
+
+@pytest.mark.parametrize("width", [1366, 820])
+def test_the_path_labels_and_trend_axes_do_not_collide(
+    browser, page, live_server, rep, account, measure, width
+):
+    # given: a path that starts and ends next to each other on the line
+    quarter = fiscal_quarter_current()
+    model = ScoringModel.objects.filter(
+        is_active=True
+    ).first() or ScoringModel.objects.create(name="Default", is_active=True)
+    for offset, (performance, potential) in enumerate(
+        [(34.4, 49.0), (33.6, 48.2), (41.2, 39.9)]
+    ):
+        run = ScoreRun.objects.create(
+            scoring_model=model,
+            status=ScoreRun.Status.SUCCEEDED,
+            as_of=quarter.shifted(offset - 3).end,
+            finished_at=timezone.now(),
+        )
+        _path_score(run, account, performance, potential)
+    current = ScoreRun.objects.create(
+        scoring_model=model,
+        status=ScoreRun.Status.SUCCEEDED,
+        is_current=True,
+        as_of=quarter.start,
+        finished_at=timezone.now(),
+    )
+    _path_score(current, account, 37.0, 50.5)
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_login(page, live_server, rep.username)
+
+    # when
+    page.goto(f"{live_server.url}/plans/account/{account.pk}/review/")
+    labels = page.locator("#path-chart .annotation-text")
+    labels.nth(5).wait_for()
+
+    # then: both end quarters are named, apart from each other
+    texts = labels.all_text_contents()
+    first = labels.nth(texts.index(f"from {quarter.shifted(-3).short_label}"))
+    last = labels.nth(texts.index(quarter.short_label))
+    assert not _boxes_overlap(first.bounding_box(), last.bounding_box())
+
+    # then: the lowest value label stays clear of the first quarter's label
+    chart = page.locator("#trend .trend-chart").first
+    chart.locator(".xtick text").first.wait_for()
+    x_first = chart.locator(".xtick text").first.bounding_box()
+    y_labels = [box.bounding_box() for box in chart.locator(".ytick text").all()]
+    assert y_labels
+    assert not any(_boxes_overlap(x_first, y_label) for y_label in y_labels)
+
+
+def _path_score(run, account, performance, potential):
+    return AccountScore.objects.create(
+        run=run,
+        account=account,
+        performance=performance,
+        potential=potential,
+        quadrant="monitor" if potential < 50 else "expand",
+        tier="B",
+        ttm_revenue=Decimal(1000),
+        components={},
+    )
