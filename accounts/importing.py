@@ -70,16 +70,27 @@ BLOCK = 1 << 20
 REPAIRED = "repaired"
 REJECTED = "rejected"
 KEPT = "kept"
+# The order issues are reported in: what stopped the import first.
+ACTIONS = [REJECTED, REPAIRED, KEPT]
 
 
 class ImportFileError(Exception):
     """A file that cannot be read as this layout at all."""
 
-    def __init__(self, file: str, message: str, line: int = 1) -> None:
+    def __init__(
+        self,
+        file: str,
+        message: str,
+        line: int = 1,
+        *,
+        also: list[tuple[str, str]] | None = None,
+    ) -> None:
         super().__init__(f"{file}: {message}")
         self.file = file
         self.message = message
         self.line = line
+        # Other files with a problem found at the same time: (file, message).
+        self.also = also or []
 
 
 @dataclass
@@ -148,7 +159,7 @@ def _csv_options(*, path: Path, file: str) -> dict[str, object]:
         raise ImportFileError(file, "the file is missing")
     with path.open("rb") as source:
         head = source.read(BLOCK)
-        if b"\x00" in head[:4096]:
+        if _looks_binary(head[:4096]):
             raise ImportFileError(file, "this is not a CSV text file")
         text = head
         while not text.strip():
@@ -166,6 +177,18 @@ def _csv_options(*, path: Path, file: str) -> dict[str, object]:
         "encoding": encoding,
         "encoding_errors": "replace",
     }
+
+
+# Control bytes no text file holds: all below space but tab, LF, FF and CR.
+_CONTROL = bytes(set(range(32)) - {9, 10, 12, 13}) + b"\x7f"
+
+
+def _looks_binary(head: bytes) -> bool:
+    """Return whether these first bytes are not text: a NUL, or many controls."""
+    if b"\x00" in head:
+        return True
+    controls = len(head) - len(head.translate(None, _CONTROL))
+    return controls > max(1, len(head) // 200)
 
 
 def _is_utf8(path: Path) -> bool:
@@ -268,7 +291,7 @@ def csv_header_check(*, content: bytes, file: str) -> None:
     """Raise ImportFileError unless these bytes start with this file's header."""
     if not content.strip():
         raise ImportFileError(file, "the file is empty")
-    if b"\x00" in content[:4096]:
+    if _looks_binary(content[:4096]):
         raise ImportFileError(file, "this is not a CSV text file")
     header = _decode(content).lstrip().splitlines()[0]
     delimiter = max([",", ";", "\t"], key=header.count)
@@ -488,6 +511,13 @@ def maven_tables_read(
     by chunk and not kept (the tables then hold no opportunity rows, only
     their count), so memory does not grow with the file.
     """
+    missing = [file for file in FILE_NAMES if not (directory / file).exists()]
+    if missing:
+        raise ImportFileError(
+            missing[0],
+            "the file is missing",
+            also=[(file, "the file is missing") for file in missing[1:]],
+        )
     frames = {
         file: csv_read(path=directory / file, file=file)
         for file in (ACCOUNTS, PRODUCTS, SALES_TEAMS)
@@ -548,9 +578,21 @@ def maven_tables_check(
         kept, revenue_parts, team_parts
     )
 
+    for file in (PRODUCTS, SALES_TEAMS, ACCOUNTS):
+        if rows_read[file] == 0:
+            # Said once here: every row that names one of its entries fails.
+            report.issues.append(
+                Issue(file, 1, "", "", f"{file} has no rows", REJECTED)
+            )
+    # Rejected rows first: they are what stops an import.
     issues = sorted(
         report.issues,
-        key=lambda issue: (FILE_NAMES.index(issue.file), issue.line, issue.column),
+        key=lambda issue: (
+            ACTIONS.index(issue.action),
+            FILE_NAMES.index(issue.file),
+            issue.line,
+            issue.column,
+        ),
     )
     return MavenTables(
         teams=teams,
@@ -939,7 +981,7 @@ def _pipeline_check(
         column="product",
         reason=(
             "product name differs from the catalogue, read as "
-            + product[renamed].map(repr)
+            + product[renamed].map(repr).astype(str)
         ),
         action=REPAIRED,
     )
@@ -1037,3 +1079,43 @@ def _derived(opportunities: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         .reset_index(drop=True)
     )
     return revenue, team
+
+
+# Reporting
+
+# A row rejected only because another file lacks what it names.
+_KNOCK_ON = re.compile(r" not in [\w.-]+\.csv$")
+
+
+def issues_grouped(
+    issues: list[dict[str, object]], *, lines_shown: int = 5
+) -> list[dict[str, object]]:
+    """Fold knock-on rejections into one row per file, column, value and reason.
+
+    A missing catalogue entry fails every row that names it; those rows say
+    the same thing, so they become one row with their count and first lines,
+    at the place of the first. Every other issue passes through, with a
+    count of 1. The full list stays in the job for the complete report.
+    """
+    groups: dict[tuple, dict[str, object]] = {}
+    folded: list[dict[str, object]] = []
+    for issue in issues:
+        if issue["action"] != REJECTED or not _KNOCK_ON.search(str(issue["reason"])):
+            folded.append({**issue, "count": 1})
+            continue
+        key = (issue["file"], issue["column"], issue["value"], issue["reason"])
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {**issue, "count": 0, "lines": []}
+            folded.append(group)
+        group["count"] += 1
+        group["lines"].append(issue["line"])
+    for group in groups.values():
+        lines, count = group.pop("lines"), group["count"]
+        if count > 1:
+            shown = ", ".join(f"{line:,}" for line in lines[:lines_shown])
+            more = f" and {count - lines_shown:,} more" if count > lines_shown else ""
+            group["reason"] = (
+                f"{group['reason']}: {count:,} rows, on lines {shown}{more}"
+            )
+    return folded

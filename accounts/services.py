@@ -169,10 +169,12 @@ def _import_checked(
             directory=Path(job.source_directory), sink=sink
         )
     except importing.ImportFileError as error:
-        issue = importing.Issue(
-            error.file, error.line, "", "", error.message, importing.REJECTED
-        )
-        job.issues = [issue.as_dict()]
+        problems = [(error.file, error.line, error.message)]
+        problems += [(file, 1, message) for file, message in error.also]
+        job.issues = [
+            importing.Issue(file, line, "", "", message, importing.REJECTED).as_dict()
+            for file, line, message in problems
+        ]
         job.counts = {}
         _finish(job, ImportJob.Status.REJECTED, report, "Rejected")
         return

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts import wizard
+from accounts import importing, wizard
 from accounts.forms import ImportUploadForm
 from accounts.importing import ImportFileError
 from accounts.models import ImportJob, MappedImport
@@ -93,13 +93,18 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # A wizard import has its own report, with undo and no Maven retry.
         return redirect("accounts:wizard_report", pk=pk)
 
-    action = request.GET.get("action", "")
-    issues = [i for i in job.issues if not action or i["action"] == action]
-    page = Paginator(issues, 100).get_page(request.GET.get("page"))
     by_action = {
         name: sum(1 for i in job.issues if i["action"] == name)
         for name in ISSUE_ACTIONS
     }
+    # The report opens on what stopped the import; "all" shows everything.
+    action = request.GET.get("action", "rejected" if by_action["rejected"] else "")
+    every_row = request.GET.get("rows") == "all"
+    issues = [i for i in job.issues if action in ("", "all") or i["action"] == action]
+    folded = importing.issues_grouped(issues)
+    page = Paginator(issues if every_row else folded, 100).get_page(
+        request.GET.get("page")
+    )
 
     return render(
         request,
@@ -113,6 +118,8 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             },
             "issues_page": page,
             "action": action,
+            "every_row": every_row,
+            "can_fold": len(folded) < len(issues),
             "by_action": by_action,
             "rejected_rows": len(
                 {

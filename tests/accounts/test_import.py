@@ -712,3 +712,106 @@ def test_a_rejected_deal_is_counted_once_where_it_is(tmp_path):
         "revenue_lines": 0,
         "account_team_members": 0,
     }
+
+
+def test_rejected_issues_come_first(tmp_path):
+    # GTXPro is repaired (pipeline line 3); a bad account row is rejected.
+    accounts = [*SMALL["accounts.csv"], "Zeta,retail,20x6,10,5,Kenya,"]
+    directory = write_export(tmp_path, **{"accounts.csv": accounts})
+
+    job = maven_import_directory(directory=directory)
+
+    actions = [issue["action"] for issue in job.issues]
+    assert actions[0] == "rejected"
+    assert actions == sorted(actions, key=importing.ACTIONS.index)
+    assert "repaired" in actions
+
+
+def test_a_bad_product_row_is_the_cause_and_its_deals_fold_into_one_line(tmp_path):
+    products = [SMALL["products.csv"][0], "GTX Basic,GTX,cheap", "GTX Pro,GTX,4821"]
+    pipeline = [
+        *SMALL["sales_pipeline.csv"],
+        *(
+            f"OPP{n},Moses Frase,GTX Basic,Betatech,Lost,2017-01-05,2017-03-01,0"
+            for n in range(10, 20)
+        ),
+    ]
+    directory = write_export(
+        tmp_path, **{"products.csv": products, "sales_pipeline.csv": pipeline}
+    )
+
+    job = maven_import_directory(directory=directory)
+    folded = importing.issues_grouped(job.issues)
+
+    assert job.issues[0]["file"] == "products.csv"
+    knock_on = [i for i in job.issues if i["reason"] == "product not in products.csv"]
+    assert len(knock_on) == 13
+    rows = [i for i in folded if i["action"] == "rejected"][1:]
+    assert [(i["line"], i["count"], i["reason"]) for i in rows] == [
+        (
+            2,
+            13,
+            "product not in products.csv: 13 rows, on lines 2, 5, 6, 7, 8 and 8 more",
+        )
+    ]
+
+
+def test_a_products_file_with_no_rows_says_so_once(tmp_path):
+    directory = write_export(tmp_path, **{"products.csv": SMALL["products.csv"][:1]})
+
+    job = maven_import_directory(directory=directory)
+    folded = importing.issues_grouped(job.issues)
+
+    assert job.issues[0] == {
+        "file": "products.csv",
+        "line": 1,
+        "column": "",
+        "value": "",
+        "reason": "products.csv has no rows",
+        "action": "rejected",
+    }
+    # One line per product the deals name, not one per deal.
+    knock_on = [i for i in folded[1:] if i["action"] == "rejected"]
+    assert [(i["value"], i["count"]) for i in knock_on] == [
+        ("GTX Basic", 3),
+        ("GTXPro", 1),
+        ("GTX Pro", 1),
+    ]
+
+
+def test_a_binary_file_is_not_a_csv_text_file(tmp_path):
+    directory = write_export(tmp_path)
+    # Random bytes with no NUL among them: control bytes give it away.
+    noise = bytes((n * 97 + 13) % 255 + 1 for n in range(300))
+    (directory / "accounts.csv").write_bytes(noise)
+
+    job = maven_import_directory(directory=directory)
+
+    assert [(i["file"], i["reason"]) for i in job.issues] == [
+        ("accounts.csv", "this is not a CSV text file")
+    ]
+
+
+def test_an_empty_directory_names_all_four_missing_files(tmp_path):
+    job = maven_import_directory(directory=tmp_path)
+
+    assert job.status == ImportJob.Status.REJECTED
+    assert [(i["file"], i["reason"]) for i in job.issues] == [
+        (name, "the file is missing") for name in importing.FILE_NAMES
+    ]
+
+
+def test_the_command_prints_rejected_first_and_folds_knock_on_rows(tmp_path, capsys):
+    directory = write_export(tmp_path, **{"products.csv": SMALL["products.csv"][:1]})
+
+    with pytest.raises(CommandError):
+        call_command("import_maven", str(directory), "--max-issues", "2")
+    out = capsys.readouterr().out
+    assert "products.csv has no rows" in out
+    assert "product not in products.csv: 3 rows, on lines 2, 5, 6" in out
+    assert "--every-row lists them all" in out
+
+    with pytest.raises(CommandError):
+        call_command("import_maven", str(directory), "--every-row")
+    out = capsys.readouterr().out
+    assert out.count("product not in products.csv") == 5

@@ -207,3 +207,35 @@ def test_with_no_broker_the_upload_returns_and_the_import_runs_behind_it(
     job.refresh_from_db()
     assert job.status == ImportJob.Status.SUCCEEDED, progress
     assert Account.objects.count() == 85
+
+
+def test_the_report_opens_on_rejected_rows_with_knock_on_rows_folded(
+    client, ops, django_capture_on_commit_callbacks
+):
+    # given: products.csv has only its header, so every deal names a product
+    # that is not there
+    client.force_login(ops)
+    files = uploads(
+        accounts=small("accounts"),
+        products=("\r\n".join(SMALL["products.csv"][:1]) + "\r\n").encode(),
+        sales_teams=small("sales_teams"),
+        sales_pipeline=small("sales_pipeline"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:import"), files)
+    url = response["Location"]
+
+    # when
+    page = client.get(url).content.decode()
+    every = client.get(url + "?action=rejected&rows=all").content.decode()
+    everything = client.get(url + "?action=all").content.decode()
+
+    # then: rejected only, the cause first, one line per missing product
+    assert '<a href="?action=rejected" class="active">' in page
+    assert "misspelt sector" not in page
+    assert page.index("products.csv has no rows") < page.index("not in products.csv")
+    assert "product not in products.csv: 3 rows, on lines 2, 5, 6" in page
+    assert page.count("product not in products.csv") == 3
+    assert "List every row" in page
+    assert every.count("product not in products.csv") == 5
+    assert "misspelt sector" in everything

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.importing import ACTIONS, issues_grouped
 from accounts.models import ImportJob
 from accounts.services import BUNDLED_DATA, maven_import_directory
 
@@ -31,7 +32,15 @@ class Command(BaseCommand):
             "--max-issues",
             type=int,
             default=0,
-            help="print at most this many issues (default 0: all of them)",
+            help="print at most this many issues, rejected first (default 0: all)",
+        )
+        parser.add_argument(
+            "--every-row",
+            action="store_true",
+            help=(
+                "list each row rejected for a missing product, agent or account, "
+                "instead of one line per missing entry"
+            ),
         )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -46,7 +55,11 @@ class Command(BaseCommand):
         )
 
         self._print_counts(job)
-        self._print_issues(job, limit=int(str(options["max_issues"])))
+        self._print_issues(
+            job,
+            limit=int(str(options["max_issues"])),
+            every_row=bool(options["every_row"]),
+        )
         self.stdout.write(f"Import {job.pk}: {job.get_status_display()}")
         if job.status == ImportJob.Status.FAILED:
             raise CommandError(f"the import failed: {job.error}")
@@ -69,22 +82,31 @@ class Command(BaseCommand):
         self.stdout.write("")
         self._table(["table", *COUNT_COLUMNS], rows, right=range(1, 5))
 
-    def _print_issues(self, job: ImportJob, *, limit: int) -> None:
+    def _print_issues(self, job: ImportJob, *, limit: int, every_row: bool) -> None:
         if not job.issues:
             self.stdout.write("\nNo issues.")
             return
-        by_action: dict[str, int] = {}
-        for issue in job.issues:
-            by_action[issue["action"]] = by_action.get(issue["action"], 0) + 1
+        # Rejected first, then repaired, then kept: what stopped the import.
+        issues = sorted(job.issues, key=lambda issue: ACTIONS.index(issue["action"]))
+        by_action = {
+            action: sum(1 for issue in issues if issue["action"] == action)
+            for action in ACTIONS
+        }
         summary = ", ".join(
-            f"{count:,} {action}" for action, count in by_action.items()
+            f"{count:,} {action}" for action, count in by_action.items() if count
         )
-        self.stdout.write(f"\n{len(job.issues):,} issues: {summary}")
-        shown = job.issues[:limit] if limit else job.issues
+        self.stdout.write(f"\n{len(issues):,} issues: {summary}")
+        listed = issues if every_row else issues_grouped(issues)
+        shown = listed[:limit] if limit else listed
         rows = [[str(issue[name]) for name in ISSUE_COLUMNS] for issue in shown]
         self._table(ISSUE_COLUMNS, rows, right=[1])
-        if len(shown) < len(job.issues):
-            self.stdout.write(f"... and {len(job.issues) - len(shown):,} more")
+        if len(shown) < len(listed):
+            self.stdout.write(f"... and {len(listed) - len(shown):,} more")
+        if len(listed) < len(issues):
+            self.stdout.write(
+                f"{len(issues) - len(listed):,} rows rejected for the same missing "
+                "entry are folded into one line each; --every-row lists them all"
+            )
 
     def _table(self, header: list[str], rows: list[list[str]], right: object) -> None:
         widths = [
