@@ -1,3 +1,4 @@
+import threading
 import time
 
 import pytest
@@ -204,6 +205,10 @@ def test_with_no_broker_the_upload_returns_and_the_import_runs_behind_it(
         if progress["finished"]:
             break
         time.sleep(0.2)
+    # The thread goes on to score the import; let it end before teardown.
+    for thread in threading.enumerate():
+        if thread.name.startswith("lode-"):
+            thread.join(timeout=120)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.SUCCEEDED, progress
     assert Account.objects.count() == 85
