@@ -12,6 +12,11 @@ urlpatterns = [
         apis.AccountRevenueListApi.as_view(),
         name="revenue_list",
     ),
+    path(
+        "<int:account_pk>/whitespace/",
+        apis.AccountWhitespaceApi.as_view(),
+        name="whitespace",
+    ),
     path("products/", apis.ProductListApi.as_view(), name="product_list"),
     path("imports/", wizard_apis.WizardImportCreateApi.as_view(), name="import_create"),
     path(

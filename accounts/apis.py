@@ -30,6 +30,7 @@ from accounts.selectors import (
     account_list_for_user,
 )
 from config.api import LodePagination, PreconditionFailed, etag_for, etag_require
+from plans.selectors import whitespace_bought_since
 
 ACCOUNT_ORDERINGS = {
     "name",
@@ -400,3 +401,73 @@ class ApiTokenRevokeApi(APIView):
         api_token_revoke(token=token, user=request.user, request=request)
 
         return Response(ApiTokenOutputSerializer(token).data)
+
+
+class WhitespaceProductSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    series = serializers.CharField()
+    list_price = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True
+    )
+    bought_since = serializers.DateField(allow_null=True)
+
+
+class AccountWhitespaceApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        account_id = serializers.IntegerField()
+        bought = WhitespaceProductSerializer(many=True)
+        not_bought = WhitespaceProductSerializer(many=True)
+
+    @extend_schema(
+        tags=["accounts"],
+        summary="Products the account buys and the whitespace it does not",
+        description=(
+            "A product counts as bought while the account's net revenue on it "
+            "is positive, as on the dashboard; a refunded one is whitespace."
+        ),
+        examples=[
+            OpenApiExample(
+                "Bought and not",
+                value={
+                    "account_id": 12,
+                    "bought": [
+                        {
+                            "id": 3,
+                            "name": "GTX Pro",
+                            "series": "GTX",
+                            "list_price": "4800.00",
+                            "bought_since": "2025-04-01",
+                        }
+                    ],
+                    "not_bought": [
+                        {
+                            "id": 5,
+                            "name": "MG Special",
+                            "series": "MG",
+                            "list_price": "1200.00",
+                            "bought_since": None,
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, account_pk: int) -> Response:
+        account = account_get_for_user(user=request.user, pk=account_pk)
+
+        since = whitespace_bought_since(account_ids=[account.pk])
+
+        bought, not_bought = [], []
+        for product in Product.objects.order_by("name", "pk"):
+            row = {
+                "id": product.pk,
+                "name": product.name,
+                "series": product.series,
+                "list_price": product.list_price,
+                "bought_since": since.get((account.pk, product.pk)),
+            }
+            (bought if row["bought_since"] else not_bought).append(row)
+        data = {"account_id": account.pk, "bought": bought, "not_bought": not_bought}
+        return Response(self.OutputSerializer(data).data)
