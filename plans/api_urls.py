@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plans import apis, review_apis
+from plans import apis, export_apis, list_apis, review_apis
 
 app_name = "plans_api"
 
@@ -65,5 +65,35 @@ urlpatterns += [
         "<int:plan_pk>/snapshots/compare/",
         review_apis.SnapshotCompareApi.as_view(),
         name="snapshot_compare",
+    ),
+]
+
+# Read-only lists across the accounts the user may see.
+urlpatterns += [
+    path("list/", list_apis.PlanListApi.as_view(), name="plan_list"),
+    path("pursuits/", list_apis.PursuitListApi.as_view(), name="pursuit_list"),
+    path(
+        "accounts/<int:account_pk>/manager-reviews/",
+        list_apis.ManagerReviewListApi.as_view(),
+        name="manager_review_list",
+    ),
+    path(
+        "accounts/<int:account_pk>/executive-reviews/",
+        list_apis.ExecutiveReviewListApi.as_view(),
+        name="executive_review_list",
+    ),
+]
+
+# The page exports, for token holders.
+urlpatterns += [
+    path(
+        "exports/dashboard.<str:file_format>",
+        export_apis.DashboardExportApi.as_view(),
+        name="dashboard_export",
+    ),
+    path(
+        "accounts/<int:account_pk>/reviews/<str:quarter>/export.<str:file_format>",
+        export_apis.ReviewExportApi.as_view(),
+        name="review_export",
     ),
 ]

@@ -1,0 +1,70 @@
+"""The dashboard and review downloads, for API clients with a token.
+
+Each view hands the authenticated request to the page's own export view, so
+the API serves the same file under the same access rules and audit trail;
+DRF has already put the token's user on the underlying request.
+"""
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from plans import review_views, views
+
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+
+class DashboardExportApi(APIView):
+    @extend_schema(
+        tags=["exports"],
+        summary="Download the dashboard's tables as CSV (one table) or XLSX",
+        description=(
+            "`file_format` is `csv` or `xlsx`. Takes the dashboard's filters "
+            "in the query string; `table` picks the CSV table (default "
+            "`accounts`). Counts only the accounts you may see; the download "
+            "is recorded in the audit log. Example: "
+            "`GET /api/plans/exports/dashboard.csv?table=accounts`."
+        ),
+        parameters=[
+            OpenApiParameter("table", str, description="CSV only: which table."),
+        ],
+        responses={
+            (200, CSV): OpenApiTypes.BINARY,
+            (200, XLSX): OpenApiTypes.BINARY,
+        },
+    )
+    def get(self, request: Request, file_format: str) -> HttpResponse:
+        return views.dashboard_export_view(request._request, file_format=file_format)
+
+
+class ReviewExportApi(APIView):
+    @extend_schema(
+        tags=["exports"],
+        summary="Download an executive review as PDF or PowerPoint",
+        description=(
+            "`file_format` is `pdf` or `pptx`, or `csv`/`xlsx` for its "
+            "scorecard; `quarter` is the quarter's first day. 404 for an "
+            "account you may not see. Example: "
+            "`GET /api/plans/accounts/12/reviews/2026-10-01/export.pdf`."
+        ),
+        responses={
+            (200, PDF): OpenApiTypes.BINARY,
+            (200, PPTX): OpenApiTypes.BINARY,
+            (200, CSV): OpenApiTypes.BINARY,
+            (200, XLSX): OpenApiTypes.BINARY,
+        },
+    )
+    def get(
+        self, request: Request, account_pk: int, quarter: str, file_format: str
+    ) -> HttpResponse:
+        return review_views.review_export(
+            request._request,
+            account_pk=account_pk,
+            quarter=quarter,
+            file_format=file_format,
+        )

@@ -1,0 +1,357 @@
+"""Read-only lists of plans, pursuits and reviews across visible accounts."""
+
+from typing import Any, cast
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from accounts.selectors import account_get_for_user
+from config.api import LodePagination
+from plans.models import ExecutiveReview, ManagerReview, Plan, Pursuit
+from plans.review_selectors import executive_review_list
+from plans.selectors import plan_list_for_user
+
+PLAN_ORDERINGS = [
+    "account__name",
+    "-account__name",
+    "fiscal_year",
+    "-fiscal_year",
+    "updated_at",
+    "-updated_at",
+]
+PURSUIT_ORDERINGS = [
+    "name",
+    "-name",
+    "amount",
+    "-amount",
+    "expected_close_on",
+    "-expected_close_on",
+    "updated_at",
+    "-updated_at",
+]
+
+
+def _user(request: Request) -> User:
+    return cast(User, request.user)
+
+
+def _filters(request: Request, serializer: type[serializers.Serializer]) -> Any:
+    """Validate the query string, so junk answers 400 naming the parameter."""
+    filters = serializer(data=request.query_params)
+    filters.is_valid(raise_exception=True)
+    return filters.validated_data
+
+
+def _paginated(
+    *, request: Request, view: APIView, queryset: QuerySet, serializer: type
+) -> Response:
+    paginator = LodePagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+def _page(example: dict[str, Any]) -> dict[str, Any]:
+    return {"count": 1, "next": None, "previous": None, "results": [example]}
+
+
+class PlanListApi(APIView):
+    pagination_class = LodePagination
+
+    class FilterSerializer(serializers.Serializer):
+        account = serializers.IntegerField(min_value=1, required=False)
+        fiscal_year = serializers.IntegerField(
+            min_value=1900, max_value=2200, required=False
+        )
+        status = serializers.ChoiceField(choices=Plan.Status.choices, required=False)
+        owner = serializers.IntegerField(min_value=1, required=False)
+        ordering = serializers.ChoiceField(
+            choices=PLAN_ORDERINGS, required=False, default="account__name"
+        )
+
+    class OutputSerializer(serializers.ModelSerializer):
+        account = serializers.CharField(source="account.name")
+        owner = serializers.CharField(source="owner.username", allow_null=True)
+
+        class Meta:
+            model = Plan
+            fields = [
+                "id",
+                "account_id",
+                "account",
+                "fiscal_year",
+                "period_start",
+                "period_end",
+                "owner_id",
+                "owner",
+                "status",
+                "version",
+                "created_at",
+                "updated_at",
+            ]
+
+    @extend_schema(
+        tags=["plans"],
+        summary="List the plans of the accounts you may see",
+        parameters=[FilterSerializer],
+        responses=OutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A page of plans",
+                value=_page(
+                    {
+                        "id": 8,
+                        "account_id": 12,
+                        "account": "Acme Corporation",
+                        "fiscal_year": 2027,
+                        "period_start": "2026-07-01",
+                        "period_end": "2027-06-30",
+                        "owner_id": 4,
+                        "owner": "rita",
+                        "status": "active",
+                        "version": 3,
+                        "created_at": "2026-07-02T09:00:00Z",
+                        "updated_at": "2026-11-30T16:20:00Z",
+                    }
+                ),
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        filters = _filters(request, self.FilterSerializer)
+        plans = plan_list_for_user(user=_user(request))
+        for name, lookup in (
+            ("account", "account_id"),
+            ("fiscal_year", "fiscal_year"),
+            ("status", "status"),
+            ("owner", "owner_id"),
+        ):
+            if name in filters:
+                plans = plans.filter(**{lookup: filters[name]})
+        plans = plans.order_by(filters["ordering"], "pk")
+
+        return _paginated(
+            request=request, view=self, queryset=plans, serializer=self.OutputSerializer
+        )
+
+
+class PursuitListApi(APIView):
+    pagination_class = LodePagination
+
+    class FilterSerializer(serializers.Serializer):
+        plan = serializers.IntegerField(min_value=1, required=False)
+        account = serializers.IntegerField(min_value=1, required=False)
+        stage = serializers.CharField(
+            max_length=100, required=False, help_text="Current stage name."
+        )
+        outcome = serializers.ChoiceField(
+            choices=Pursuit.Outcome.choices, required=False
+        )
+        ordering = serializers.ChoiceField(
+            choices=PURSUIT_ORDERINGS, required=False, default="name"
+        )
+
+    class OutputSerializer(serializers.ModelSerializer):
+        account_id = serializers.IntegerField(source="plan.account_id")
+        account = serializers.CharField(source="plan.account.name")
+        product = serializers.CharField(source="product.name")
+        stage = serializers.CharField(source="current_stage.name", allow_null=True)
+
+        class Meta:
+            model = Pursuit
+            fields = [
+                "id",
+                "plan_id",
+                "account_id",
+                "account",
+                "name",
+                "product",
+                "amount",
+                "expected_close_on",
+                "stage",
+                "outcome",
+                "outcome_reason",
+                "closed_on",
+                "version",
+                "updated_at",
+            ]
+
+    @extend_schema(
+        tags=["plans"],
+        summary="List the pursuits across the plans you may see",
+        parameters=[FilterSerializer],
+        responses=OutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "Pursuits that ended with no decision",
+                value=_page(
+                    {
+                        "id": 31,
+                        "plan_id": 8,
+                        "account_id": 12,
+                        "account": "Acme Corporation",
+                        "name": "GTX Pro for the Ohio plant",
+                        "product": "GTX Pro",
+                        "amount": "240000.00",
+                        "expected_close_on": "2027-03-31",
+                        "stage": "Propose",
+                        "outcome": "no_decision",
+                        "outcome_reason": "Budget frozen",
+                        "closed_on": "2026-11-20",
+                        "version": 6,
+                        "updated_at": "2026-11-20T11:00:00Z",
+                    }
+                ),
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        filters = _filters(request, self.FilterSerializer)
+        plans = plan_list_for_user(user=_user(request))
+        pursuits = Pursuit.objects.filter(plan__in=plans.values("pk")).select_related(
+            "plan__account", "product", "current_stage"
+        )
+        for name, lookup in (
+            ("plan", "plan_id"),
+            ("account", "plan__account_id"),
+            ("stage", "current_stage__name__iexact"),
+            ("outcome", "outcome"),
+        ):
+            if name in filters:
+                pursuits = pursuits.filter(**{lookup: filters[name]})
+        pursuits = pursuits.order_by(filters["ordering"], "pk")
+
+        return _paginated(
+            request=request,
+            view=self,
+            queryset=pursuits,
+            serializer=self.OutputSerializer,
+        )
+
+
+class ManagerReviewListApi(APIView):
+    pagination_class = LodePagination
+
+    class OutputSerializer(serializers.ModelSerializer):
+        reviewer = serializers.CharField(source="reviewer.username", allow_null=True)
+        attendees = serializers.SlugRelatedField(
+            many=True, read_only=True, slug_field="username"
+        )
+
+        class Meta:
+            model = ManagerReview
+            fields = [
+                "id",
+                "plan_id",
+                "reviewed_on",
+                "reviewer",
+                "attendees",
+                "other_attendees",
+                "coaching_points",
+                "agreed_actions",
+                "next_review_on",
+                "created_at",
+            ]
+
+    @extend_schema(
+        tags=["reviews"],
+        summary="The manager reviews of an account's plans, newest first",
+        responses=OutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A manager review",
+                value=_page(
+                    {
+                        "id": 5,
+                        "plan_id": 8,
+                        "reviewed_on": "2026-11-14",
+                        "reviewer": "mark",
+                        "attendees": ["rita"],
+                        "other_attendees": "",
+                        "coaching_points": "Meet the CFO before proposing.",
+                        "agreed_actions": "Book the CFO meeting.",
+                        "next_review_on": "2026-12-12",
+                        "created_at": "2026-11-14T15:00:00Z",
+                    }
+                ),
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, account_pk: int) -> Response:
+        account = account_get_for_user(user=_user(request), pk=account_pk)
+        reviews = (
+            ManagerReview.objects.filter(plan__account=account)
+            .select_related("reviewer")
+            .prefetch_related("attendees")
+            .order_by("-reviewed_on", "-pk")
+        )
+
+        return _paginated(
+            request=request,
+            view=self,
+            queryset=reviews,
+            serializer=self.OutputSerializer,
+        )
+
+
+class ExecutiveReviewListApi(APIView):
+    pagination_class = LodePagination
+
+    class OutputSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = ExecutiveReview
+            fields = [
+                "id",
+                "quarter_start",
+                "held_on",
+                "attendees",
+                "decisions",
+                "next_steps",
+                "snapshot_id",
+                "version",
+                "updated_at",
+            ]
+
+    @extend_schema(
+        tags=["reviews"],
+        summary="An account's executive reviews, newest quarter first",
+        responses=OutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "An executive review",
+                value=_page(
+                    {
+                        "id": 2,
+                        "quarter_start": "2026-10-01",
+                        "held_on": "2026-11-03",
+                        "attendees": "CFO, CIO, our VP Sales",
+                        "decisions": "Pilot GTX Pro in Ohio.",
+                        "next_steps": "Pilot plan by December.",
+                        "snapshot_id": 17,
+                        "version": 2,
+                        "updated_at": "2026-11-03T17:00:00Z",
+                    }
+                ),
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, account_pk: int) -> Response:
+        account = account_get_for_user(user=_user(request), pk=account_pk)
+        reviews = executive_review_list(account=account).order_by(
+            "-quarter_start", "-pk"
+        )
+
+        return _paginated(
+            request=request,
+            view=self,
+            queryset=reviews,
+            serializer=self.OutputSerializer,
+        )
