@@ -21,10 +21,13 @@ from accounts.tabular import (
     _TOTALS,
     _ZIP_MAGIC,
     DELIMITERS,
+    LineTap,
     Table,
     _table_build,
     cell_text,
     delimiter_sniff,
+    not_xlsx_check,
+    summary_row,
 )
 
 CHUNK_ROWS = 50_000
@@ -98,6 +101,7 @@ def table_chunks(
             "this is an old Excel .xls workbook; save it as .xlsx or CSV and "
             "upload that",
         )
+    not_xlsx_check(file=file)
     yield from _csv_chunks(path=path, file=file, rows=rows)
 
 
@@ -112,9 +116,10 @@ def _csv_chunks(*, path: Path, file: str, rows: int) -> Iterator[Table]:
             text.readline()
         else:
             delimiter = delimiter_sniff(text=head)
-        reader = csv.reader(text, delimiter=delimiter)
+        tap = LineTap(text)
+        reader = csv.reader(tap, delimiter=delimiter)
         try:
-            records = _records(reader)
+            records = _records(tap.checked(reader, file=file, delimiter=delimiter))
             yield from _chunked(
                 records,
                 file=file,
@@ -244,4 +249,4 @@ def _cut(batch: list[tuple[int, list[str]]], rows: int) -> int | None:
 
 def _sparse(cells: list[str]) -> bool:
     filled = [cell.strip() for cell in cells if cell.strip()]
-    return len(filled) <= 1 or bool(_TOTALS.match(filled[0]))
+    return len(filled) <= 1 or bool(_TOTALS.match(filled[0])) or summary_row(filled)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -34,6 +35,10 @@ ENCODING_LABELS = {
 # How many records the delimiter sniffer looks at.
 SNIFF_RECORDS = 20
 
+# A quoted value with this many lines shaped like whole rows is taken for
+# a missing closing quote rather than a note with line breaks.
+ROWLIKE_LINES = 2
+
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
@@ -44,6 +49,12 @@ _FOOTER_MARKERS = re.compile(
     re.IGNORECASE,
 )
 _TOTALS = re.compile(r"^grand totals?\b", re.IGNORECASE)
+# A report's summary row: its label alone ("Total", "Grand Totals (3
+# records)", "Subtotal") and, in the other cells, only figures.
+_SUMMARY_LABEL = re.compile(
+    r"^(grand\s+totals?|totals?|sub-?\s?totals?)(\s*\(.*\))?:?$", re.IGNORECASE
+)
+_FIGURE = re.compile(r"^[^A-Za-z]*([A-Z]{3})?[^A-Za-z]*$")
 
 
 @dataclass
@@ -91,9 +102,24 @@ def table_read(*, content: bytes, file: str, sheet: str | None = None) -> Table:
         )
     if sheet is not None:
         raise ImportFileError(file, "a sheet can only be chosen in an XLSX workbook")
+    not_xlsx_check(file=file)
 
     text, encoding = text_decode(content=content, file=file)
     return _csv_read(text=text, encoding=encoding, file=file)
+
+
+def not_xlsx_check(*, file: str) -> None:
+    """Refuse a file named as an XLSX workbook whose bytes are no workbook.
+
+    Called once the bytes are known not to be a ZIP archive: reading such a
+    file as CSV would import whatever text it holds under a wrong name.
+    """
+    if file.lower().endswith((".xlsx", ".xlsm")):
+        raise ImportFileError(
+            file,
+            f"{file} is not a valid XLSX workbook; open it in a spreadsheet, "
+            "save it as .xlsx or CSV and upload that",
+        )
 
 
 def text_decode(*, content: bytes, file: str) -> tuple[str, str]:
@@ -181,9 +207,10 @@ def _csv_read(*, text: str, encoding: str, file: str) -> Table:
 
     # csv.reader takes \n, \r\n and a bare \r as record ends and keeps line
     # breaks that sit inside quotes.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    tap = LineTap(io.StringIO(text, newline=""))
+    reader = csv.reader(tap, delimiter=delimiter)
     try:
-        records = [record for record in reader]
+        records = list(tap.checked(reader, file=file, delimiter=delimiter))
     except csv.Error as error:
         raise ImportFileError(
             file, f"line {reader.line_num} cannot be read as CSV ({error})"
@@ -208,6 +235,85 @@ def _csv_read(*, text: str, encoding: str, file: str) -> Table:
         delimiter=delimiter,
         sheet=None,
     )
+
+
+class LineTap:
+    """Feed a csv.reader the physical lines of a text and keep each record's.
+
+    `checked` yields the reader's records and refuses one whose quoted value
+    was never closed, so that the rows after it are not swallowed silently.
+    """
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self.held: list[str] = []
+        self.line = 0
+
+    def __iter__(self) -> LineTap:
+        return self
+
+    def __next__(self) -> str:
+        text = next(self._lines)
+        self.held.append(text)
+        self.line += 1
+        return text
+
+    def checked(
+        self, reader: Iterator[list[str]], *, file: str, delimiter: str
+    ) -> Iterator[list[str]]:
+        width = 0
+        for record in reader:
+            if len(self.held) > 1:
+                open_quote_check(
+                    source="".join(self.held),
+                    line=self.line - len(self.held) + 1,
+                    delimiter=delimiter,
+                    width=width,
+                    file=file,
+                )
+            if not width and any(cell.strip() for cell in record):
+                width = len(record)
+            self.held.clear()
+            yield record
+
+
+def open_quote_check(
+    *, source: str, line: int, delimiter: str, width: int, file: str
+) -> None:
+    """Refuse a record that spans lines because a quote was never closed.
+
+    `source` is the record's raw text. A quote still open at the end of the
+    file has swallowed every line after it; a quoted value whose lines hold
+    as many delimiters as whole rows most likely swallowed rows until a
+    stray quote further down closed it.
+    """
+    try:
+        for _ in csv.reader(
+            io.StringIO(source, newline=""), delimiter=delimiter, strict=True
+        ):
+            pass
+    except csv.Error as error:
+        if "unexpected end of data" in str(error):
+            raise ImportFileError(
+                file,
+                f"a quoted value that starts on line {line} is never closed; "
+                "every line after it would be read into that one value. Add "
+                "the missing closing quote and upload the file again",
+            ) from error
+    if width < 3:
+        return
+    rowlike = [
+        text
+        for text in re.split(r"\r\n|\r|\n", source)[1:]
+        if text.count(delimiter) >= width - 1
+    ]
+    if len(rowlike) >= ROWLIKE_LINES:
+        raise ImportFileError(
+            file,
+            f"a quoted value that starts on line {line} runs over "
+            f"{len(rowlike)} lines that look like whole rows; is a closing "
+            "quote missing? Fix the quotes and upload the file again",
+        )
 
 
 def _xlsx_read(*, content: bytes, file: str, sheet: str | None) -> Table:
@@ -312,6 +418,7 @@ def _table_build(
         kept_rows.append(cells)
         kept_lines.append(line)
 
+    kept_rows, kept_lines = _summary_drop(kept_rows, kept_lines, file=file, notes=notes)
     kept_rows, kept_lines = _footer_drop(kept_rows, kept_lines, file=file, notes=notes)
     kept_rows, kept_lines = _blank_drop(kept_rows, kept_lines, file=file, notes=notes)
     frame = pd.DataFrame(kept_rows, columns=columns, dtype=str)
@@ -363,6 +470,46 @@ def _header_clean(header: list[str], *, file: str, notes: list[Issue]) -> list[s
             seen[key] = 1
         named.append(column)
     return named
+
+
+def summary_row(filled: list[str]) -> bool:
+    """Return True for the filled cells of a report's total or subtotal row."""
+    return (
+        len(filled) > 1
+        and bool(_SUMMARY_LABEL.match(filled[0]))
+        and all(_FIGURE.match(cell) for cell in filled[1:])
+    )
+
+
+def _summary_drop(
+    rows: list[list[str]], lines: list[int], *, file: str, notes: list[Issue]
+) -> tuple[list[list[str]], list[int]]:
+    """Drop a report's total and subtotal rows: they sum rows, they are none.
+
+    A row is a summary when its first filled cell is only a label such as
+    "Total", "Subtotal" or "Grand Totals (3 records)" and every other filled
+    cell holds a figure. An account named "Total Logistics" stays.
+    """
+    kept_rows: list[list[str]] = []
+    kept_lines: list[int] = []
+    for row, line in zip(rows, lines, strict=True):
+        filled = [cell for cell in row if cell]
+        if summary_row(filled):
+            notes.append(
+                Issue(
+                    file,
+                    line,
+                    "",
+                    " ".join(filled),
+                    f"the report's summary row {filled[0]!r} adds up other rows, "
+                    "is not data and was left out",
+                    DROPPED,
+                )
+            )
+            continue
+        kept_rows.append(row)
+        kept_lines.append(line)
+    return kept_rows, kept_lines
 
 
 def _footer_drop(

@@ -5,6 +5,7 @@ import pytest
 from openpyxl import Workbook
 
 from accounts.importing import ImportFileError, Issue
+from accounts.streaming import table_chunks
 from accounts.tabular import Table, cell_text, delimiter_sniff, table_read
 
 FIXTURES = Path(__file__).parent / "fixtures" / "byod"
@@ -72,6 +73,23 @@ def test_it_refuses_binary_and_old_excel_files() -> None:
     assert empty.value.message == "the file is empty"
 
 
+def test_it_refuses_text_named_as_an_xlsx_workbook(tmp_path: Path) -> None:
+    content = b"Account Name,Employees\nAcme,10\n"
+    path = tmp_path / "fake.xlsx"
+    path.write_bytes(content)
+
+    with pytest.raises(ImportFileError) as read:
+        table_read(content=content, file="fake.xlsx")
+    with pytest.raises(ImportFileError) as streamed:
+        list(table_chunks(path=path, file="fake.xlsx"))
+
+    expected = (
+        "fake.xlsx is not a valid XLSX workbook; open it in a spreadsheet, save "
+        "it as .xlsx or CSV and upload that"
+    )
+    assert read.value.message == streamed.value.message == expected
+
+
 def test_it_reads_utf16_from_excel_unicode_text() -> None:
     content = "Account Name\tEmployees\r\nÆrø Shipping\t12\r\n".encode("utf-16")
 
@@ -125,6 +143,60 @@ def test_it_keeps_quoted_line_breaks_in_one_row_and_counts_rows() -> None:
     ]
     # A spreadsheet shows the two-line cell as one row: Beta is row 3.
     assert table.lines == [2, 3]
+
+
+def test_it_refuses_a_quote_left_open_to_the_end_of_the_file() -> None:
+    content = (
+        b"Account Name,Annual Revenue,Billing Country\n"
+        b'"Open Quote Co,100,Norway\n'
+        b"After One,300,Norway\n"
+        b"After Two,400,Norway\n"
+    )
+
+    with pytest.raises(ImportFileError) as refused:
+        table_read(content=content, file="openq.csv")
+
+    assert refused.value.message == (
+        "a quoted value that starts on line 2 is never closed; every line after "
+        "it would be read into that one value. Add the missing closing quote "
+        "and upload the file again"
+    )
+
+
+def test_it_refuses_a_quoted_value_that_swallows_whole_rows() -> None:
+    # The quote opened on line 3 is closed by a stray quote on line 6.
+    content = (
+        b"Account Name,Annual Revenue,Billing Country\r\n"
+        b"Fine Co,50,Norway\r\n"
+        b'"Open Quote Co,100,Norway\r\n'
+        b"After One,300,Norway\r\n"
+        b"After Two,400,Norway\r\n"
+        b'After Three",500,Norway\r\n'
+    )
+
+    with pytest.raises(ImportFileError) as refused:
+        table_read(content=content, file="stray.csv")
+
+    assert refused.value.message == (
+        "a quoted value that starts on line 3 runs over 3 lines that look like "
+        "whole rows; is a closing quote missing? Fix the quotes and upload the "
+        "file again"
+    )
+
+
+def test_it_keeps_a_closed_note_whose_lines_hold_a_comma_each() -> None:
+    content = (
+        b"Account Name,Notes,Billing Country\n"
+        b'Acme,"Call back, Monday\nBudget, Q3\nOwner, Ann",Norway\n'
+        b"Beta,,Sweden\n"
+    )
+
+    table = table_read(content=content, file="notes.csv")
+
+    assert rows(table) == [
+        ["Acme", "Call back, Monday\nBudget, Q3\nOwner, Ann", "Norway"],
+        ["Beta", "", "Sweden"],
+    ]
 
 
 def test_it_reads_bare_carriage_return_line_endings() -> None:
@@ -190,6 +262,46 @@ def test_it_drops_a_salesforce_report_footer_with_a_note() -> None:
             "Salesforce report footer, lines 5-12, is not data and was left out",
             "dropped",
         )
+    ]
+
+
+def test_it_drops_report_total_and_subtotal_rows_with_a_note() -> None:
+    table = read("salesforce_report_totals.csv")
+
+    assert [row[0] for row in rows(table)] == [
+        "Zephyr Analytics",
+        "Total Logistics",
+        "Harbor Bank of the North",
+    ]
+    assert table.lines == [2, 4, 5]
+    file = "salesforce_report_totals.csv"
+    assert table.notes == [
+        Issue(
+            file,
+            3,
+            "",
+            "Subtotal $1,250,000.00 120",
+            "the report's summary row 'Subtotal' adds up other rows, is not data "
+            "and was left out",
+            "dropped",
+        ),
+        Issue(
+            file,
+            6,
+            "",
+            "Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved.",
+            "Salesforce report footer, lines 6-12, is not data and was left out",
+            "dropped",
+        ),
+        Issue(
+            file,
+            7,
+            "",
+            "Total $13,650,000.00 1,370",
+            "the report's summary row 'Total' adds up other rows, is not data "
+            "and was left out",
+            "dropped",
+        ),
     ]
 
 

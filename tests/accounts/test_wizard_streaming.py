@@ -62,6 +62,26 @@ def test_a_file_neither_utf8_nor_windows_1252_is_refused_with_the_byte() -> None
     )
 
 
+def test_a_quote_left_open_far_down_a_file_stops_the_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "openq.csv"
+    good = "".join(f"Firm {number},{number},Norway\n" for number in range(10))
+    path.write_text(
+        "Account Name,Annual Revenue,Billing Country\n"
+        + good
+        + '"Open Quote Co,100,Norway\nAfter One,300,Norway\n'
+    )
+
+    chunks = table_chunks(path=path, file="openq.csv", rows=2)
+    heads = [next(chunks), next(chunks)]
+    with pytest.raises(ImportFileError) as refused:
+        list(chunks)
+
+    assert [head.lines for head in heads] == [[2, 3], [4, 5]]
+    assert refused.value.message.startswith(
+        "a quoted value that starts on line 12 is never closed;"
+    )
+
+
 def test_an_xlsx_workbook_streams_in_chunks(tmp_path: Path) -> None:
     workbook = Workbook()
     sheet = workbook.active
