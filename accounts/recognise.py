@@ -36,6 +36,8 @@ TARGET_FIELDS: dict[str, tuple[str, ...]] = {
         "owner",
         "sector",
         "annual_revenue",
+        # Annual revenue already in millions of US dollars (the bundled set).
+        "annual_revenue_musd",
         "employees",
         "country",
         "city",
@@ -108,6 +110,8 @@ class Layout:
     fields: dict[str, tuple[str, str]]
     markers: tuple[str, ...]
     custom_fields: bool = False
+    # What the user should know about reading this layout, for the mapping.
+    notes: tuple[str, ...] = ()
 
 
 def _layout(
@@ -117,6 +121,7 @@ def _layout(
     *,
     markers: Sequence[str],
     custom_fields: bool = False,
+    notes: Sequence[str] = (),
 ) -> Layout:
     normalised = {
         header_normalise(header): (
@@ -130,6 +135,7 @@ def _layout(
         fields=normalised,
         markers=tuple(header_normalise(marker) for marker in markers),
         custom_fields=custom_fields,
+        notes=tuple(notes),
     )
 
 
@@ -312,12 +318,18 @@ LAYOUTS: tuple[Layout, ...] = (
             "account": "name",
             "sector": "sector",
             "year_established": "year_established",
-            "revenue": "annual_revenue",
+            "revenue": "annual_revenue_musd",
             "employees": "employees",
             "office_location": "country",
             "subsidiary_of": "parent_name",
         },
         markers=["account", "sector", "subsidiary_of"],
+        notes=[
+            "revenue is read in millions of US dollars, the bundled data "
+            "set's unit (1100.04 is USD 1,100.04 million)",
+            "the bundled data set's known misspellings are repaired and "
+            "reported: sector 'technolgy' and country 'Philipines'",
+        ],
     ),
     _layout(
         "bundled products",
@@ -402,6 +414,7 @@ def headers_recognise(*, headers: Sequence[str]) -> Recognition:
         )
 
     _, _, layout, mapping, notes = best
+    notes = [*layout.notes, *notes]
     variant = ""
     letters = "".join(char for char in "".join(headers) if char.isalpha())
     if layout.kind.startswith("salesforce-api") and letters.isupper():

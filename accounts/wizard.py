@@ -36,7 +36,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from accounts.importing import KEPT, REJECTED, REPAIRED, ImportFileError, Issue
+from accounts.importing import (
+    COUNTRY_REPAIRS,
+    KEPT,
+    REJECTED,
+    REPAIRED,
+    SECTOR_REPAIRS,
+    ImportFileError,
+    Issue,
+)
 from accounts.matching import (
     SAME,
     account_match_propose,
@@ -144,6 +152,8 @@ ENTITY_LABELS = {
     USER: "Users",
 }
 NOT_WRITTEN = {PERSON, USER}
+# Field labels that say more than the field's name.
+FIELD_LABELS = {"annual_revenue_musd": "annual revenue (millions of USD)"}
 # Fields an export may carry that Lode has nowhere to keep; the check says so.
 NOT_STORED = {
     (ACCOUNT, "city"),
@@ -222,12 +232,14 @@ _EXTRA_LAYOUTS: tuple[tuple[str, str, dict[str, str], tuple[str, ...]], ...] = (
 
 # How a field's cells are typed.
 _IDS = {"external_id", "parent_external_id", "account_external_id"}
-_MONEY = {"annual_revenue", "amount", "list_price"}
+_MONEY = {"annual_revenue", "annual_revenue_musd", "amount", "list_price"}
 _WHOLE = {"employees", "year_established", "tickets"}
 _SIGNED_WHOLE = {"nps"}
 _NUMBERS = {"satisfaction", "rate", "probability"}
 _DATES = {"close_date", "engage_date", "period", "date", "rate_date"}
 _FLAGS = {"is_won", "is_closed"}
+# Names kept on one line: a line break inside one reads as a space.
+_ONE_LINE = {"name", "account_name", "parent_name", "product", "full_name"}
 _LENGTHS = {"name": 200, "sector": 100, "country": 100, "product": 150, "series": 100}
 
 
@@ -253,6 +265,8 @@ class FilePreview:
     size: int = 0
     # False when the file has more rows than the preview read.
     complete: bool = True
+    # How the recognised layout is read, said on the mapping page.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def head(self) -> list[list[str]]:
@@ -364,6 +378,7 @@ def _preview(
         mapping=mapping,
         source=source,
         signature=signature,
+        notes=list(recognition.notes),
     )
 
 
@@ -428,6 +443,22 @@ def mapping_problems(*, mapping: Mapping[str, tuple[str, str]]) -> list[str]:
     return problems
 
 
+def people_elsewhere_message(*, preview: FilePreview) -> str:
+    """Say plainly that a file of people or users is imported elsewhere."""
+    what = ENTITY_LABELS[preview.entity or PERSON].lower()
+    if preview.entity == USER:
+        return (
+            f"{preview.name} holds {what} ({preview.kind}); this import does "
+            "not create users or teams. Upload the other files without it"
+        )
+    return (
+        f"{preview.name} holds {what} ({preview.kind} export): this import "
+        "brings in accounts and their records, and people are imported on "
+        "the stakeholders' Import people page. Import it there and upload "
+        "the other files here without it"
+    )
+
+
 def mapped_import_mapping_confirm(
     *,
     mapped: MappedImport,
@@ -452,6 +483,11 @@ def mapped_import_mapping_confirm(
             for column, target in columns.items()
             if column in preview.table.columns and target and target[0]
         }
+        if preview.entity in NOT_WRITTEN and all(
+            target[0] in NOT_WRITTEN for target in typed.values()
+        ):
+            problems[name] = [people_elsewhere_message(preview=preview)]
+            continue
         found = mapping_problems(mapping=typed)
         if found:
             problems[name] = found
@@ -561,13 +597,54 @@ def _column_parse(
         )
     if name == "currency":
         return _currency_parse(values=values, lines=lines, file=file, column=column)
-    return text_column_parse(
+    joined: list[Issue] = []
+    if name in _ONE_LINE:
+        values = _lines_join(
+            values=values, lines=lines, file=file, column=column, found=joined
+        )
+    parsed = text_column_parse(
         values=values,
         lines=lines,
         file=file,
         column=column,
         max_length=_LENGTHS.get(name, 200),
     )
+    parsed.issues[:0] = joined
+    return parsed
+
+
+def _lines_join(
+    *,
+    values: Sequence[str],
+    lines: Sequence[int],
+    file: str,
+    column: str,
+    found: list[Issue],
+) -> list[str]:
+    """Join a name's lines with a space, noting each joined name.
+
+    A name is shown on one line everywhere in Lode and matched to other rows
+    by its words, so a line break inside it (a CRM text box, a spreadsheet's
+    Alt+Enter) is taken as a space rather than refused.
+    """
+    joined = []
+    for value, line in zip(values, lines, strict=True):
+        if "\n" in value:
+            parts = [part.strip() for part in value.split("\n") if part.strip()]
+            one = " ".join(parts)
+            found.append(
+                Issue(
+                    file,
+                    line,
+                    column,
+                    value,
+                    f"the name spans {len(parts)} lines, read as {one!r}",
+                    REPAIRED,
+                )
+            )
+            value = one
+        joined.append(value)
+    return joined
 
 
 def _currency_parse(
@@ -745,9 +822,50 @@ def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
             outcome.questions.append((plan.preview.name, parsed.question))
         found.extend(parsed.issues)
         rows.values[name] = parsed.values
+    if plan.entity == ACCOUNT:
+        found.extend(_misspellings_repair(plan=plan, rows=rows))
     rows.rejected = {issue.line for issue in found if issue.action == REJECTED}
     outcome.issues.extend(found)
     return rows
+
+
+def _misspellings_repair(*, plan: FilePlan, rows: FileRows) -> list[Issue]:
+    """Repair the misspelt sectors and countries the bundled importer repairs.
+
+    The tables are accounts.importing's, so both importers store the same
+    names; every repair is reported.
+    """
+    found: list[Issue] = []
+    for name, repairs, what in (
+        ("sector", SECTOR_REPAIRS, "sector"),
+        ("country", COUNTRY_REPAIRS, "country"),
+    ):
+        values = rows.values.get(name)
+        if values is None:
+            continue
+        column = next(
+            (column for column, (_, target) in plan.mapping.items() if target == name),
+            name,
+        )
+        known = {key.casefold(): fixed for key, fixed in repairs.items()}
+        for index, value in enumerate(values):
+            if not isinstance(value, str):
+                continue
+            fixed = known.get(value.casefold())
+            if fixed is None:
+                continue
+            values[index] = fixed
+            found.append(
+                Issue(
+                    plan.preview.name,
+                    rows.lines[index],
+                    column,
+                    value,
+                    f"misspelt {what}, read as {fixed!r}",
+                    REPAIRED,
+                )
+            )
+    return found
 
 
 # Check and run
@@ -1444,6 +1562,25 @@ class _Writer:
                 values["annual_revenue_musd"] = millions.quantize(
                     Decimal("0.01"), rounding=ROUND_HALF_UP
                 )
+        millions = row.get("annual_revenue_musd")
+        if isinstance(millions, Money):
+            if millions.currency not in (None, REPORTING_CURRENCY):
+                self.outcome.issues.append(
+                    Issue(
+                        file,
+                        line,
+                        self._col(file, "annual_revenue_musd"),
+                        f"{millions.currency} {millions.amount}",
+                        f"annual revenue in millions must be in "
+                        f"{REPORTING_CURRENCY}, not {millions.currency}; the "
+                        "annual revenue was left as it was",
+                        KEPT,
+                    )
+                )
+            else:
+                values["annual_revenue_musd"] = millions.amount.quantize(
+                    Decimal("0.01"), rounding=ROUND_HALF_UP
+                )
         return values
 
     def _propose(self, *, incoming: list[str], existing: list[str]) -> None:
@@ -2020,7 +2157,7 @@ def wizard_field_choices() -> list[tuple[str, list[tuple[str, str]]]]:
         (
             ENTITY_LABELS[entity],
             [
-                (f"{entity}.{name}", name.replace("_", " "))
+                (f"{entity}.{name}", FIELD_LABELS.get(name, name.replace("_", " ")))
                 for name in names
                 if name != EXTRA
             ],

@@ -17,6 +17,7 @@ from accounts.models import (
     SavedMapping,
     SupportSignal,
 )
+from accounts.services import BUNDLED_DATA, maven_import_directory
 from accounts.wizard import (
     WizardError,
     mapped_import_answer,
@@ -689,3 +690,57 @@ def test_a_file_that_breaks_after_its_head_is_a_problem_not_a_crash(
     [problem] = outcome.problems
     assert problem.startswith("broken.csv: line ")
     assert "cannot be read as CSV" in problem
+
+
+def test_the_bundled_accounts_file_reimports_unchanged_in_millions(
+    django_capture_on_commit_callbacks,
+) -> None:
+    # given the bundled data set imported by its own importer
+    maven_import_directory()
+    before = portfolio_state()
+    acme = Account.objects.get(name="Acme Corporation")
+    assert (acme.sector, acme.annual_revenue_musd) == ("technology", Decimal("1100.04"))
+
+    # when its accounts.csv comes through the wizard
+    mapped = opened(BUNDLED_DATA / "accounts.csv")
+    preview = mapped_import_files_read(mapped=mapped)[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False)
+    mapped.job.refresh_from_db()
+
+    # then the revenue is read as millions and the misspellings repaired again
+    assert preview.mapping["revenue"] == ("account", "annual_revenue_musd")
+    assert preview.notes[0].startswith("revenue is read in millions of US dollars")
+    assert mapped.job.status == ImportJob.Status.SUCCEEDED, mapped.job.issues
+    assert mapped.job.counts["Accounts"] == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 85,
+        "rejected": 0,
+    }
+    assert portfolio_state() == before
+    repaired = {
+        (issue["column"], issue["value"], issue["reason"])
+        for issue in mapped.job.issues
+        if issue["action"] == "repaired"
+    }
+    assert ("sector", "technolgy", "misspelt sector, read as 'technology'") in repaired
+    assert (
+        "office_location",
+        "Philipines",
+        "misspelt country, read as 'Philippines'",
+    ) in repaired
+
+
+def test_a_semicolon_bundled_file_reads_its_decimal_commas_in_millions(
+    django_capture_on_commit_callbacks,
+) -> None:
+    job = imported(django_capture_on_commit_callbacks, WIZARD / "bundled_semicolon.csv")
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    assert list(
+        Account.objects.order_by("name").values_list("name", "annual_revenue_musd")
+    ) == [
+        ("Brasserie Lumière", Decimal("1234567.89")),
+        ("Käsefabrik Müller GmbH", Decimal("987654.00")),
+    ]

@@ -231,3 +231,71 @@ def test_a_large_upload_stopped_by_a_question_is_answered_on_its_report(
     assert Opportunity.objects.get(account__name="Expansion").closed_on == date(
         2024, 6, 5
     )
+
+
+def test_a_contact_export_is_sent_to_the_stakeholder_import_which_takes_it(
+    client, ops
+) -> None:
+    # given: a HubSpot contact export for an account Lode holds
+    AccountFactory(name="Vireo Health", external_id="00012345")
+    client.force_login(ops)
+
+    # when: it is uploaded to the wizard
+    response = client.post(
+        reverse("accounts:wizard"), {"files": upload("hubspot_contacts_vireo.csv")}
+    )
+
+    # then: the mapping page says where people are imported, with a link
+    page = client.get(response.url)
+    assert b"Recognised: hubspot contacts" in page.content
+    assert b"people are imported with the stakeholders, not here" in page.content
+    assert f'href="{reverse("stakeholders:import")}"'.encode() in page.content
+
+    # when: the mapping is submitted as it stands
+    posted = client.post(response.url, {})
+
+    # then: the problem says so instead of "no column is mapped"
+    assert b"no column is mapped" not in posted.content
+    assert (
+        b"hubspot_contacts_vireo.csv holds people (hubspot contacts export)"
+        in posted.content
+    )
+
+    # when: the same file goes to the stakeholder import
+    imported = client.post(
+        reverse("stakeholders:import"),
+        {"file": upload("hubspot_contacts_vireo.csv")[0]},
+    )
+
+    # then: both people are imported to their account
+    assert imported.status_code == 200
+    vireo = Account.objects.get(name="Vireo Health")
+    assert sorted(vireo.stakeholders.values_list("last_name", flat=True)) == [
+        "Gruber",
+        "Yates",
+    ]
+
+
+def test_an_overlong_value_shows_its_start_and_length_in_the_problems(
+    client, ops
+) -> None:
+    client.force_login(ops)
+    name = "L" * 5000
+    content = f"Account Name,Billing Country\n{name},Norway\nShort Co,Norway\n"
+    client.post(
+        reverse("accounts:wizard"),
+        {"files": [SimpleUploadedFile("long.csv", content.encode(), "text/csv")]},
+    )
+    mapped = MappedImport.objects.get()
+    client.post(
+        reverse("accounts:wizard_mapping", args=[mapped.job_id]),
+        {"map:0:0": "account.name", "map:0:1": "account.country"},
+    )
+
+    page = client.get(reverse("accounts:wizard_check", args=[mapped.job_id]))
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f"<code>{'L' * 80}…</code>" in text
+    assert "(5,000 characters)" in text
+    assert "L" * 81 not in text

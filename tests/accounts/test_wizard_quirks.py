@@ -158,3 +158,41 @@ def test_an_xlsx_workbook_imports_like_a_csv(tmp_path: Path) -> None:
     assert stored("external_id", "employees", "annual_revenue_musd") == [
         ("Nordlicht GmbH", "00917", 340, Decimal("1.25"))
     ]
+
+
+def test_a_report_total_row_is_not_an_account() -> None:
+    job = run("salesforce_report_totals.csv")
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    assert [name for (name,) in stored()] == [
+        "Harbor Bank of the North",
+        "Total Logistics",
+        "Zephyr Analytics",
+    ]
+    assert [
+        (issue["line"], issue["action"], issue["value"])
+        for issue in job.issues
+        if issue["reason"].startswith("the report's summary row")
+    ] == [
+        (3, "dropped", "Subtotal $1,250,000.00 120"),
+        (7, "dropped", "Total $13,650,000.00 1,370"),
+    ]
+
+
+def test_a_name_with_a_line_break_is_read_on_one_line_with_a_note() -> None:
+    job = run("name_line_break.csv")
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    assert [name for (name,) in stored()] == ["Multi Line Corp", "Plain Co"]
+    assert [
+        (issue["line"], issue["column"], issue["action"], issue["reason"])
+        for issue in job.issues
+        if issue["column"] == "Account Name"
+    ] == [
+        (
+            2,
+            "Account Name",
+            "repaired",
+            "the name spans 2 lines, read as 'Multi Line Corp'",
+        )
+    ]
