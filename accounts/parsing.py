@@ -12,6 +12,7 @@ Nothing is guessed from a single cell.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -256,6 +257,30 @@ def _amount_split(value: str, *, dollar: str) -> _Amount | None:
     return _Amount(digits=digits, negative=signs == 1, currency=currency, dash=dash)
 
 
+# Signs that stand for more than one currency, with the codes to choose from.
+AMBIGUOUS_SIGNS = {"¥": ("JPY", "CNY"), "￥": ("JPY", "CNY")}
+
+
+def _unknown_sign_reason(value: str) -> str | None:
+    """Name the currency sign a value carries that is not read, if any."""
+    for sign, codes in AMBIGUOUS_SIGNS.items():
+        if sign in value:
+            amount = value.replace(sign, "").strip()
+            return (
+                f"unsupported currency symbol {sign}: it stands for "
+                + " and ".join(codes)
+                + "; write the code instead, e.g. "
+                + " or ".join(f"{code} {amount}" for code in codes)
+            )
+    for char in value:
+        if unicodedata.category(char) == "Sc" and char not in {"$", *CURRENCY_SIGNS}:
+            return (
+                f"unsupported currency symbol {char}; write the amount with "
+                "its three-letter currency code instead"
+            )
+    return None
+
+
 def _decimal_vote(digits: str, *, whole: bool) -> str | None:
     """Return the decimal separator this one value proves, if any."""
     core = _GROUP_SPACES.sub("", digits)
@@ -335,7 +360,8 @@ def number_column_parse(
             continue
         amount = _amount_split(value, dollar=dollar)
         if amount is None:
-            issues.append(Issue(file, line, column, value, "not a number", REJECTED))
+            reason = _unknown_sign_reason(value) or "not a number"
+            issues.append(Issue(file, line, column, value, reason, REJECTED))
         amounts.append(amount)
 
     decision = ""

@@ -197,6 +197,18 @@ def test_a_dollar_sign_reads_as_the_currency_given() -> None:
     assert result.decision == "decimal point, '$' read as AUD"
 
 
+def test_a_yen_sign_is_refused_naming_both_currencies_it_may_be() -> None:
+    result = money_column_parse(**cells("¥5000", "₿12", "JPY 5000"))
+
+    assert [issue.reason for issue in result.issues] == [
+        "unsupported currency symbol ¥: it stands for JPY and CNY; write the "
+        "code instead, e.g. JPY 5000 or CNY 5000",
+        "unsupported currency symbol ₿; write the amount with its three-letter "
+        "currency code instead",
+    ]
+    assert result.values[2] == Money(Decimal("5000"), "JPY")
+
+
 # Dates
 
 
