@@ -889,6 +889,7 @@ def _people_and_coverage(
             "owner_id",
             "action_plan",
             "updated_at",
+            "created_at",
             "last_touch_at",
         )
     )
@@ -927,6 +928,7 @@ def _people_and_coverage(
                 owner_id=row["owner_id"],
                 role_ids=frozenset(roles[row["pk"]]),
                 last_touch_at=row["last_touch_at"],
+                added_at=row["created_at"],
                 action_plan=row["action_plan"],
                 title=row["title"],
             )

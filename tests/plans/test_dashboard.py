@@ -207,7 +207,11 @@ def build_team() -> Team:
     )
     ally.roles.add(finance)
     StakeholderFactory(account=acme, sentiment=-2, influence=4, owner=None)
-    StakeholderFactory(account=crane, sentiment=1, influence=3, owner=ray)
+    # Owned, never touched, and added long ago: a relationship going stale.
+    untouched = StakeholderFactory(account=crane, sentiment=1, influence=3, owner=ray)
+    Stakeholder.objects.filter(pk=untouched.pk).update(
+        created_at=timezone.now() - timedelta(days=200)
+    )
     StakeholderFactory(
         account=crane, sentiment=-2, influence=5, status=Stakeholder.Status.LEFT
     )
