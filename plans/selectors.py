@@ -307,9 +307,14 @@ def plan_detail(*, plan: Plan, user: User, today: date | None = None) -> dict[st
         action.flag_overdue = action.is_overdue(today)  # type: ignore[attr-defined]
 
     kinds = {strategy.pk: strategy.kind for strategy in strategies}
+    may_write = account_can_edit(user=user, account=plan.account)
     return {
         "plan": plan,
-        "can_edit": account_can_edit(user=user, account=plan.account),
+        # A closed plan is kept as it was: no edit controls, but the team may
+        # still comment, reopen it or start the next period.
+        "can_edit": may_write and plan.status != Plan.Status.CLOSED,
+        "may_write": may_write,
+        "plan_closed": plan.status == Plan.Status.CLOSED,
         "strategies": strategies,
         "alignments": alignments,
         "pursuits": pursuits,

@@ -222,10 +222,21 @@
     window.alert(errorText(result.data));
   }
 
+  async function reopenPlan(button) {
+    const result = await send(button.dataset.url, "PATCH", { status: "active" }, button.dataset.version);
+    if (result.status === 200) {
+      window.location.reload();
+      return;
+    }
+    window.alert(errorText(result.data));
+  }
+
   document.addEventListener("click", (event) => {
     const target = event.target;
     if (!(target instanceof Element)) return;
-    if (target.matches("[data-edit]")) {
+    if (target.matches("[data-reopen]")) {
+      reopenPlan(target);
+    } else if (target.matches("[data-edit]")) {
       openEditor(target.closest("[data-item]"));
     } else if (target.matches("[data-cancel]")) {
       closeEditor(target.closest("[data-item]"));

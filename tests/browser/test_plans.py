@@ -1,7 +1,13 @@
 import pytest
+from playwright.sync_api import expect
 
-from plans.models import Strategy
-from plans.services import plan_create, pursuit_create, strategy_create
+from plans.models import Plan, Strategy
+from plans.services import (
+    plan_create,
+    plan_item_update,
+    pursuit_create,
+    strategy_create,
+)
 from tests.accounts.factories import ProductFactory
 from tests.conftest import browser_login
 from tests.plans.factories import gated_template
@@ -95,3 +101,27 @@ def test_a_rep_edits_validates_meets_the_gate_and_sees_a_conflict(
     assert second.locator("input[name=title]").input_value() == "Title from the tablet"
     assert Strategy.objects.get(plan=plan).title == "Title from the laptop"
     other_context.close()
+
+
+def test_a_closed_plan_shows_no_edit_controls_until_reopened(
+    page, live_server, rep, plan
+):
+    plan_item_update(
+        user=rep, item=plan, version=plan.version, values={"status": "closed"}
+    )
+    browser_login(page, live_server, rep.username)
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+
+    expect(page.locator(".closed-note")).to_contain_text("This plan is closed")
+    assert page.locator("button[data-edit]").count() == 0
+    assert page.locator("form[data-comment]").count() == 1
+    for width in (1366, 820):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=f"var/shots/plan-closed-{width}.png")
+
+    page.get_by_role("button", name="Reopen plan").click()
+
+    expect(page.locator(".closed-note")).to_have_count(0)
+    assert page.locator("button[data-edit]").count() > 0
+    plan.refresh_from_db()
+    assert plan.status == Plan.Status.ACTIVE

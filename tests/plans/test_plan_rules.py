@@ -254,3 +254,49 @@ def test_a_closed_plan_can_be_reopened(rep, plan):
 
     plan.refresh_from_db()
     assert plan.status == Plan.Status.ACTIVE
+
+
+def test_the_page_of_a_closed_plan_has_no_edit_controls(client, rep, plan, strategy):
+    plan_item_update(
+        user=rep, item=plan, version=plan.version, values={"status": "closed"}
+    )
+    client.force_login(rep)
+
+    page = client.get(f"/plans/{plan.pk}/").content.decode()
+
+    assert "This plan is closed" in page
+    assert "data-edit" not in page
+    assert "data-editor" not in page
+    assert "data-comment" in page
+    assert "data-reopen" in page
+
+
+def test_the_history_names_fields_as_people_read_them(client, rep, plan, pursuit):
+    plan_item_update(
+        user=rep,
+        item=pursuit,
+        version=pursuit.version,
+        values={"expected_close_on": plan.period_end, "amount": 7},
+    )
+    client.force_login(rep)
+
+    page = client.get(f"/plans/{plan.pk}/").content.decode()
+
+    assert "Expected close on" in page
+    assert ": expected_close_on" not in page
+
+
+def test_a_refusal_reads_with_field_names_and_one_full_stop(rep, pursuit):
+    with pytest.raises(PlanError) as error:
+        plan_item_update(
+            user=rep,
+            item=pursuit,
+            version=pursuit.version,
+            values={"outcome": "no_decision"},
+        )
+
+    message = str(error.value)
+    assert "Outcome reason: Say why the customer made no decision." in message
+    assert "Reengage on: Set a date to re-engage." in message
+    assert ".." not in message and ".;" not in message
+    assert "_" not in message
