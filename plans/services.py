@@ -215,12 +215,26 @@ def _full_clean(item: models.Model) -> None:
         item.full_clean(exclude=["plan", "pursuit", "stage"])
     except ValidationError as error:
         messages = [
-            f"{field.replace('_', ' ')}: {' '.join(texts)}"
-            if field != "__all__"
-            else " ".join(texts)
+            _sentence(
+                " ".join(texts)
+                if field == "__all__"
+                else f"{_field_label(item, field)}: {' '.join(texts)}"
+            )
             for field, texts in error.message_dict.items()
         ]
-        raise PlanError("; ".join(messages)) from error
+        raise PlanError(" ".join(messages)) from error
+
+
+def _field_label(item: models.Model, name: str) -> str:
+    """Return the field's name as people read it ("Expected close on")."""
+    label = str(item._meta.get_field(name).verbose_name)
+    return label[:1].upper() + label[1:]
+
+
+def _sentence(text: str) -> str:
+    """End a message with one full stop, never two."""
+    text = text.strip()
+    return text if text.endswith((".", "?", "!")) else f"{text}."
 
 
 def _versioned_save(
