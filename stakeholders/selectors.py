@@ -197,6 +197,21 @@ def _graph(people: list[Stakeholder], links: list[InfluenceLink]) -> dict[str, A
     }
 
 
+def findings_by_kind(*, findings: list[Finding]) -> list[dict[str, Any]]:
+    """Group findings by kind, in the order each kind first appears.
+
+    With sixty people a flat list of findings pushes the maps off the
+    screen; the page shows one line per kind with a count to open.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for finding in findings:
+        group = groups.setdefault(
+            finding.kind, {"kind": finding.kind, "title": finding.title, "items": []}
+        )
+        group["items"].append(finding)
+    return list(groups.values())
+
+
 def account_stakeholder_board(*, user: User, account: Account) -> dict[str, Any]:
     """Return everything the stakeholder section shows for one account.
 
@@ -243,6 +258,7 @@ def account_stakeholder_board(*, user: User, account: Account) -> dict[str, Any]
         "roles": roles,
         "team": team,
         "findings": findings,
+        "finding_groups": findings_by_kind(findings=findings),
         "graph": _graph(people, links),
         "can_edit": account_can_edit(user=user, account=account),
         "stale_days": stale_after,

@@ -41,3 +41,23 @@ def test_an_owned_person_added_long_ago_and_never_touched_is_stale(rep, account)
         if finding.kind == Kind.STALE
     ]
     assert stale_findings == [old.pk]
+
+
+def test_findings_of_one_kind_fold_into_a_counted_group(client, rep, account):
+    for index in range(6):
+        person = StakeholderFactory(
+            account=account, last_name=f"Old{index}", owner=rep, influence=2
+        )
+        Stakeholder.objects.filter(pk=person.pk).update(
+            created_at=timezone.now() - timedelta(days=400)
+        )
+    client.force_login(rep)
+
+    page = client.get(reverse("stakeholders:account", args=[account.pk]))
+
+    groups = page.context["finding_groups"]
+    stale = [group for group in groups if group["kind"] == Kind.STALE]
+    assert len(stale) == 1 and len(stale[0]["items"]) == 6
+    body = page.content.decode()
+    assert body.count('class="finding-group finding-stale"') == 1
+    assert '<span class="finding-count">6</span>' in body
