@@ -19,6 +19,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.request import Request
 
 from accounts.models import ApiToken, AuditEvent, User
+from config.api import api_token_failure_record, api_token_failure_wait
 from config.security import audit_record
 
 logger = logging.getLogger(__name__)
@@ -115,18 +116,26 @@ class ApiTokenAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != KEYWORD.lower().encode():
             return None
+        wait = api_token_failure_wait(request=request)
+        if wait is not None:
+            raise exceptions.Throttled(
+                wait=wait, detail="Too many failed token attempts from your address."
+            )
         if len(parts) != 2:
+            api_token_failure_record(request=request)
             raise exceptions.AuthenticationFailed(
                 "Send the header as 'Authorization: Token <secret>'."
             )
         try:
             secret = parts[1].decode()
         except UnicodeDecodeError as error:
+            api_token_failure_record(request=request)
             raise exceptions.AuthenticationFailed("Invalid token.") from error
 
         token = api_token_authenticate(secret=secret)
         if token is None:
             logger.info("refused an unknown or revoked API token")
+            api_token_failure_record(request=request)
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         return token.user, token
 

@@ -29,7 +29,13 @@ from accounts.selectors import (
     account_get_for_user,
     account_list_for_user,
 )
-from config.api import LodePagination, PreconditionFailed, etag_for, etag_require
+from config.api import (
+    LodePagination,
+    PreconditionFailed,
+    StrictInputSerializer,
+    etag_for,
+    etag_require,
+)
 from plans.selectors import whitespace_bought_since
 
 ACCOUNT_ORDERINGS = {
@@ -141,7 +147,7 @@ class AccountListApi(APIView):
 
 
 class AccountDetailApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         sector = serializers.CharField(max_length=100, allow_blank=True, required=False)
         country = serializers.CharField(
             max_length=100, allow_blank=True, required=False

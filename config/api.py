@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, models
 from django.http import Http404
 from django.utils import timezone
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -171,11 +171,83 @@ def instance_save_if_unchanged(
 # Paging
 
 
+def _query_int(request: Request, *, name: str, minimum: int, maximum: int) -> int:
+    raw = request.query_params[name]
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not minimum <= value <= maximum:
+        raise exceptions.ValidationError(
+            {name: [f"Give a whole number from {minimum} to {maximum}."]}
+        )
+    return value
+
+
 class LodePagination(LimitOffsetPagination):
-    """Limit/offset paging with a ceiling, so no one pulls a table in one go."""
+    """Limit/offset paging with a ceiling, so no one pulls a table in one go.
+
+    A malformed limit or offset, or a `page` parameter (we page by offset),
+    answers 400 naming it rather than quietly serving the first page; an
+    offset past the end answers 404.
+    """
 
     default_limit = 100
     max_limit = 1000
+
+    def get_limit(self, request: Request) -> int:
+        if self.limit_query_param not in request.query_params:
+            return self.default_limit
+        return _query_int(
+            request, name=self.limit_query_param, minimum=1, maximum=self.max_limit
+        )
+
+    def get_offset(self, request: Request) -> int:
+        if self.offset_query_param not in request.query_params:
+            return 0
+        return _query_int(
+            request, name=self.offset_query_param, minimum=0, maximum=2**31 - 1
+        )
+
+    def paginate_queryset(
+        self, queryset: Any, request: Request, view: Any = None
+    ) -> list[Any]:
+        if "page" in request.query_params:
+            raise exceptions.ValidationError(
+                {"page": ["This list pages with limit and offset, not page."]}
+            )
+        page = super().paginate_queryset(queryset, request, view=view)
+        if self.offset > 0 and self.offset >= self.count:
+            raise exceptions.NotFound(
+                f"Offset {self.offset} is past the end of the list "
+                f"({self.count} items)."
+            )
+        return list(page or [])
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """Refuse fields the input does not accept, naming each one.
+
+    DRF drops unknown keys silently, so a client sending a read-only field
+    such as `name` or `id` would think it had changed it.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        if hasattr(data, "keys"):
+            writable = {
+                name for name, field in self.fields.items() if not field.read_only
+            }
+            unknown = sorted(str(key) for key in data if key not in writable)
+            if unknown:
+                raise exceptions.ValidationError(
+                    {
+                        key: [
+                            "This field cannot be set here; it is read-only or unknown."
+                        ]
+                        for key in unknown
+                    }
+                )
+        return super().to_internal_value(data)
 
 
 # Throttles. They fail open when the cache is down: a Redis outage must not
@@ -209,3 +281,55 @@ class ApiTokenRateThrottle(_FailOpenMixin, SimpleRateThrottle):
         if token is None or not hasattr(token, "secret_hash"):
             return None
         return self.cache_format % {"scope": self.scope, "ident": token.pk}
+
+
+# Failed token authentications, counted per client address in a fixed window.
+# Past the limit every token attempt from the address answers 429 until the
+# window ends, right or wrong, so guessing secrets learns nothing.
+
+
+def _token_failure_limit() -> tuple[int, int]:
+    rate = getattr(settings, "API_TOKEN_FAILURE_RATE", "20/minute")
+    count, period = rate.split("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
+    return int(count), seconds
+
+
+def _token_failure_key(request: Any) -> str | None:
+    from config.security import client_address
+
+    address = client_address(getattr(request, "_request", request))
+    return f"throttle_token_failure_{address}" if address else None
+
+
+def api_token_failure_wait(*, request: Any) -> int | None:
+    """Return the seconds to wait if the address failed too often, else None."""
+    from django.core.cache import cache
+
+    key = _token_failure_key(request)
+    if key is None:
+        return None
+    limit, seconds = _token_failure_limit()
+    try:
+        failures = cache.get(key, 0)
+    except Exception:
+        logger.exception("token failure count skipped: cache unavailable")
+        return None
+    return seconds if failures >= limit else None
+
+
+def api_token_failure_record(*, request: Any) -> None:
+    """Count one failed token authentication against the client's address."""
+    from django.core.cache import cache
+
+    key = _token_failure_key(request)
+    if key is None:
+        return
+    _, seconds = _token_failure_limit()
+    try:
+        cache.add(key, 0, timeout=seconds)
+        failures = cache.incr(key)
+    except Exception:
+        logger.exception("token failure not counted: cache unavailable")
+        return
+    logger.info("failed token authentication %s from %s", failures, key)

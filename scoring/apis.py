@@ -13,7 +13,13 @@ from rest_framework.views import APIView
 from accounts.apis import _ordering, _paginated
 from accounts.models import User
 from accounts.selectors import account_get_for_user
-from config.api import LodePagination, PreconditionFailed, etag_for, etag_require
+from config.api import (
+    LodePagination,
+    PreconditionFailed,
+    StrictInputSerializer,
+    etag_for,
+    etag_require,
+)
 from scoring.api_services import EDITABLE_FIELDS, scoring_model_update
 from scoring.models import AccountScore, ScoreRun, ScoringModel
 from scoring.selectors import account_score_queryset_for_user, score_run_current
@@ -94,7 +100,7 @@ class ScoringModelListApi(APIView):
 
 
 class ScoringModelDetailApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         weight_ttm_revenue = _weight()
         weight_growth = _weight()
         weight_breadth = _weight()

@@ -1,0 +1,127 @@
+"""Paging junk, unknown PATCH fields and token guessing all answer clearly."""
+
+import pytest
+from django.test import Client
+
+from accounts.api_tokens import api_token_create
+from config.api import etag_for
+from tests.accounts.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def accounts(rep):
+    made = [AccountFactory(name=f"Paged {number}") for number in range(3)]
+    for account in made:
+        account.team_members.add(rep)
+    return made
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limit=abc", "limit"),
+        ("limit=0", "limit"),
+        ("limit=-5", "limit"),
+        ("limit=5000", "limit"),
+        ("offset=abc", "offset"),
+        ("offset=-1", "offset"),
+        ("page=abc", "page"),
+        ("page=2", "page"),
+    ],
+)
+def test_junk_paging_is_a_400_naming_the_parameter(client, rep, accounts, query, field):
+    client.force_login(rep)
+
+    response = client.get(f"/api/accounts/?{query}")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert field in response.json()
+
+
+def test_an_offset_past_the_end_is_a_404(client, rep, accounts):
+    client.force_login(rep)
+
+    response = client.get("/api/accounts/?offset=3")
+
+    assert response.status_code == 404
+    assert "past the end" in response.json()["detail"]
+
+
+def test_good_paging_still_pages(client, rep, accounts):
+    client.force_login(rep)
+
+    response = client.get("/api/accounts/?limit=2&offset=2")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 3
+    assert [row["name"] for row in response.json()["results"]] == ["Paged 2"]
+
+
+def test_an_empty_list_answers_200_at_offset_zero(client, rep):
+    client.force_login(rep)
+
+    response = client.get("/api/accounts/?offset=0")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+
+
+@pytest.mark.parametrize("field", ["name", "id", "no_such_field"])
+def test_a_patch_with_a_read_only_or_unknown_field_is_a_400_naming_it(
+    client, rep, account, field
+):
+    client.force_login(rep)
+
+    response = client.patch(
+        f"/api/accounts/{account.pk}/",
+        {field: "Renamed", "employees": 10},
+        content_type="application/json",
+        HTTP_IF_MATCH=etag_for(instance=account),
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert "read-only or unknown" in response.json()[field][0]
+    account.refresh_from_db()
+    assert account.name == "Acme Corporation"
+    assert account.employees != 10
+
+
+def test_bad_tokens_from_one_address_are_throttled(settings, rep):
+    settings.API_TOKEN_FAILURE_RATE = "3/minute"
+    _, secret = api_token_create(user=rep, name="real one")
+    guesser = Client(REMOTE_ADDR="203.0.113.9")
+    other = Client(REMOTE_ADDR="198.51.100.7")
+
+    refused = [
+        guesser.get("/api/accounts/", HTTP_AUTHORIZATION=f"Token lode_guess{n}")
+        for n in range(3)
+    ]
+    blocked = guesser.get("/api/accounts/", HTTP_AUTHORIZATION="Token lode_guess4")
+    right_but_blocked = guesser.get(
+        "/api/accounts/", HTTP_AUTHORIZATION=f"Token {secret}"
+    )
+    elsewhere = other.get("/api/accounts/", HTTP_AUTHORIZATION=f"Token {secret}")
+
+    assert [response.status_code for response in refused] == [401, 401, 401]
+    assert blocked.status_code == 429
+    assert "Too many failed token attempts" in blocked.json()["detail"]
+    assert int(blocked["Retry-After"]) > 0
+    assert right_but_blocked.status_code == 429
+    assert elsewhere.status_code == 200
+
+
+def test_good_tokens_do_not_count_as_failures(settings, rep):
+    settings.API_TOKEN_FAILURE_RATE = "2/minute"
+    _, secret = api_token_create(user=rep, name="busy one")
+    client = Client(REMOTE_ADDR="203.0.113.10")
+
+    statuses = [
+        client.get("/api/accounts/", HTTP_AUTHORIZATION=f"Token {secret}").status_code
+        for _ in range(5)
+    ]
+
+    assert statuses == [200] * 5
