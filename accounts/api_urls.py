@@ -17,6 +17,7 @@ urlpatterns = [
         apis.AccountWhitespaceApi.as_view(),
         name="whitespace",
     ),
+    path("audit/", apis.AuditEventListApi.as_view(), name="audit_list"),
     path("products/", apis.ProductListApi.as_view(), name="product_list"),
     path("imports/", wizard_apis.WizardImportCreateApi.as_view(), name="import_create"),
     path(

@@ -11,7 +11,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,7 +23,7 @@ from accounts.api_tokens import (
     api_token_list_for_user,
     api_token_revoke,
 )
-from accounts.models import Account, Product, RevenueLine
+from accounts.models import Account, AuditEvent, Product, RevenueLine
 from accounts.selectors import (
     account_can_edit,
     account_get_for_user,
@@ -477,3 +477,98 @@ class AccountWhitespaceApi(APIView):
             (bought if row["bought_since"] else not_bought).append(row)
         data = {"account_id": account.pk, "bought": bought, "not_bought": not_bought}
         return Response(self.OutputSerializer(data).data)
+
+
+class AuditEventListApi(APIView):
+    pagination_class = LodePagination
+
+    class FilterSerializer(serializers.Serializer):
+        action = serializers.ChoiceField(
+            choices=AuditEvent.Action.choices, required=False
+        )
+        actor = serializers.CharField(
+            max_length=150, required=False, help_text="Username, as recorded."
+        )
+        since = serializers.DateTimeField(required=False)
+        until = serializers.DateTimeField(required=False)
+
+        def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+            if "since" in data and "until" in data and data["since"] > data["until"]:
+                raise ValidationError({"until": ["Must not be before since."]})
+            return data
+
+    class OutputSerializer(serializers.ModelSerializer):
+        actor = serializers.CharField(source="actor_label")
+        target_type = serializers.CharField(
+            source="target_type.model", allow_null=True, default=None
+        )
+
+        class Meta:
+            model = AuditEvent
+            fields = [
+                "id",
+                "created_at",
+                "action",
+                "actor_id",
+                "actor",
+                "target_type",
+                "target_id",
+                "target_label",
+                "ip_address",
+                "user_agent",
+                "detail",
+            ]
+
+    @extend_schema(
+        tags=["audit"],
+        summary="The audit log, newest first (admins and sales ops)",
+        description="Anyone else gets 404. `since` and `until` are inclusive.",
+        parameters=[FilterSerializer],
+        responses=OutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A failed login",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "id": 981,
+                            "created_at": "2026-12-03T08:14:02Z",
+                            "action": "login_failed",
+                            "actor_id": None,
+                            "actor": "rita",
+                            "target_type": None,
+                            "target_id": None,
+                            "target_label": "",
+                            "ip_address": "192.0.2.15",
+                            "user_agent": "Mozilla/5.0",
+                            "detail": {},
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        if not request.user.is_ops:
+            raise NotFound()
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        wanted = filters.validated_data
+
+        events = AuditEvent.objects.select_related("target_type").order_by(
+            "-created_at", "-pk"
+        )
+        if "action" in wanted:
+            events = events.filter(action=wanted["action"])
+        if "actor" in wanted:
+            events = events.filter(actor_label=wanted["actor"])
+        if "since" in wanted:
+            events = events.filter(created_at__gte=wanted["since"])
+        if "until" in wanted:
+            events = events.filter(created_at__lte=wanted["until"])
+
+        return _paginated(request, self, events, self.OutputSerializer)
