@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Replace
@@ -88,10 +88,21 @@ class StakeholderConflict(StakeholderError):
 def _raise_from(error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         field, errors = next(iter(error.error_dict.items()))
+        if field == "__all__":
+            raise StakeholderError(errors[0].messages[0]) from error
         raise StakeholderError(
-            f"{field.replace('_', ' ')}: {errors[0].messages[0]}", field=field
+            f"{_field_label(field)}: {errors[0].messages[0]}", field=field
         ) from error
     raise StakeholderError(error.messages[0]) from error
+
+
+def _field_label(name: str) -> str:
+    """Return a person field's name as people read it ("Last name")."""
+    try:
+        label = str(Stakeholder._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        label = name.replace("_", " ")
+    return label[:1].upper() + label[1:]
 
 
 def _check_reports_to(*, stakeholder: Stakeholder, manager: Stakeholder | None) -> None:

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from stakeholders.services import StakeholderError, stakeholder_update
 from tests.accounts.factories import AccountFactory
 from tests.stakeholders.factories import StakeholderFactory
 
@@ -84,3 +85,15 @@ def test_an_owner_id_outside_the_team_names_nobody(client, rep, account, outside
         assert "That user is not on this account's team." in body
         assert outsider.username not in body
         assert outsider.display_name not in body
+
+
+def test_a_field_refusal_names_the_field_as_people_read_it(rep, account):
+    person = StakeholderFactory(account=account)
+
+    with pytest.raises(StakeholderError) as error:
+        stakeholder_update(
+            user=rep, stakeholder=person, data={"email": "not an address"}
+        )
+
+    assert error.value.message.startswith("Email: ")
+    assert "_" not in error.value.message
