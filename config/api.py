@@ -216,11 +216,11 @@ class LodePagination(LimitOffsetPagination):
             raise exceptions.ValidationError(
                 {"page": ["This list pages with limit and offset, not page."]}
             )
-        page = super().paginate_queryset(queryset, request, view=view)
-        if self.offset > 0 and self.offset >= self.count:
+        page: list[Any] | None = super().paginate_queryset(queryset, request, view=view)
+        offset, count = self.offset or 0, self.count or 0
+        if offset > 0 and offset >= count:
             raise exceptions.NotFound(
-                f"Offset {self.offset} is past the end of the list "
-                f"({self.count} items)."
+                f"Offset {offset} is past the end of the list ({count} items)."
             )
         return list(page or [])
 

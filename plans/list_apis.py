@@ -240,7 +240,7 @@ class ManagerReviewListApi(APIView):
 
     class OutputSerializer(serializers.ModelSerializer):
         reviewer = serializers.CharField(source="reviewer.username", allow_null=True)
-        attendees = serializers.SlugRelatedField(
+        attendees: serializers.SlugRelatedField = serializers.SlugRelatedField(
             many=True, read_only=True, slug_field="username"
         )
 
