@@ -182,7 +182,8 @@
     var defs = svgElement("defs", {}, svg);
     var marker = svgElement("marker", {
       id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5,
-      markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse"
+      markerWidth: 10, markerHeight: 10, markerUnits: "userSpaceOnUse",
+      orient: "auto-start-reverse"
     }, defs);
     svgElement("path", { d: "M0 0 L10 5 L0 10 z", "class": "arrow-head" }, marker);
 
@@ -197,6 +198,7 @@
     });
 
     var linkLayer = svgElement("g", { "class": "links" }, svg);
+    var heads = [];
     graph.links.forEach(function (link) {
       var from = positions[link.source];
       var to = positions[link.target];
@@ -206,14 +208,18 @@
       var dx = to.x - from.x;
       var dy = to.y - from.y;
       var length = Math.sqrt(dx * dx + dy * dy) || 1;
-      // Stop at the circles' edges so the arrow head stays visible.
-      var sx = from.x + dx / length * from.r;
-      var sy = from.y + dy / length * from.r;
-      var ex = to.x - dx / length * (to.r + 2);
-      var ey = to.y - dy / length * (to.r + 2);
       var bend = Math.min(40, length / 5);
-      var cx = (sx + ex) / 2 - dy / length * bend;
-      var cy = (sy + ey) / 2 + dx / length * bend;
+      var cx = (from.x + to.x) / 2 - dy / length * bend;
+      var cy = (from.y + to.y) / 2 + dx / length * bend;
+      // Stop at the circles' edges along the curve's own direction there
+      // (towards the control point), so a large circle never covers the
+      // arrow head.
+      var sLength = Math.hypot(cx - from.x, cy - from.y) || 1;
+      var eLength = Math.hypot(to.x - cx, to.y - cy) || 1;
+      var sx = from.x + (cx - from.x) / sLength * from.r;
+      var sy = from.y + (cy - from.y) / sLength * from.r;
+      var ex = to.x - (to.x - cx) / eLength * (to.r + 2);
+      var ey = to.y - (to.y - cy) / eLength * (to.r + 2);
       var path = svgElement("path", {
         d: "M" + sx + " " + sy + " Q" + cx + " " + cy + " " + ex + " " + ey,
         "class": "link " + (KIND_CLASSES[link.kind] || ""),
@@ -221,7 +227,9 @@
         "data-link": link.id
       }, linkLayer);
       if (link.kind === "influences") {
-        path.setAttribute("marker-end", "url(#arrow)");
+        // The head is drawn again in a layer above the people, so a name
+        // or a large circle at the arrow's end never hides its direction.
+        heads.push(path.getAttribute("d"));
       }
       var title = svgElement("title", {}, path);
       title.textContent = from.person.name + " " + link.kindLabel.toLowerCase() + " " + to.person.name;
@@ -246,6 +254,13 @@
         x: spot.x, y: spot.y + 5 * 3 + 30 + 2, "text-anchor": "middle",
         "class": person.owner ? "owner label" : "owner label none"
       }, cellWidth - 10);
+    });
+
+    var headLayer = svgElement("g", { "class": "link-heads", "aria-hidden": "true" }, svg);
+    heads.forEach(function (d) {
+      svgElement("path", {
+        d: d, fill: "none", stroke: "none", "marker-end": "url(#arrow)", "class": "link-head"
+      }, headLayer);
     });
   }
 

@@ -214,3 +214,48 @@ def test_a_conflicting_edit_keeps_what_was_typed_beside_their_value(
     expect(dialog).to_be_hidden()
     person.refresh_from_db()
     assert person.title == "Head of Purchasing"
+
+
+HEADS_CLEAR = """
+() => {
+  const circles = Array.from(document.querySelectorAll("#influence-map circle"))
+    .map((c) => ({
+      x: +c.getAttribute("cx"), y: +c.getAttribute("cy"), r: +c.getAttribute("r"),
+    }));
+  const paths = Array.from(document.querySelectorAll("#influence-map path.link-head"));
+  let covered = 0;
+  for (const path of paths) {
+    const total = path.getTotalLength();
+    const tip = path.getPointAtLength(total);
+    const back = path.getPointAtLength(Math.max(0, total - 8));
+    const gap = (c) => Math.hypot(c.x - tip.x, c.y - tip.y) - c.r;
+    const target = circles.reduce((best, c) => (gap(c) < gap(best) ? c : best));
+    if (Math.hypot(back.x - target.x, back.y - target.y) < target.r) covered += 1;
+  }
+  return {paths: paths.length, covered: covered};
+}
+"""
+
+
+def test_arrow_heads_stay_outside_large_circles(page, live_server, rep, account):
+    big = [
+        StakeholderFactory(account=account, first_name=f"Big{n}", influence=5)
+        for n in range(3)
+    ]
+    small = StakeholderFactory(account=account, first_name="Small", influence=1)
+    for person in big:
+        InfluenceLinkFactory(source=small, target=person, kind="influences")
+    InfluenceLinkFactory(source=big[0], target=big[2], kind="influences")
+    browser_login(page, live_server, rep.username)
+    page.goto(live_server.url + reverse("stakeholders:account", args=[account.pk]))
+    page.wait_for_selector("#influence-map .map-node")
+
+    result = page.evaluate(HEADS_CLEAR)
+    # Heads are drawn after (above) the people's circles and names.
+    layers = page.eval_on_selector_all(
+        "#influence-map > g", "groups => groups.map((g) => g.getAttribute('class'))"
+    )
+
+    assert result == {"paths": 4, "covered": 0}
+    assert layers.index("link-heads") > layers.index("nodes")
+    page.locator("#influence-map").screenshot(path=f"{SHOTS}/stk-arrows.png")
