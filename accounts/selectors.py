@@ -1,5 +1,6 @@
 """Reads for accounts, and the one rule for who may see which account."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -131,7 +132,12 @@ def account_relatives_for_user(
 def account_overview_for_user(*, user: User, account: Account) -> AccountOverview:
     """Return the account page facts in a fixed number of queries."""
     revenue = account_revenue_by_quarter(account=account)
-    bought_names = {row["product"] for row in revenue}
+    # A product counts as bought only on positive net revenue: a credit note
+    # alone does not close a whitespace cell.
+    net_by_product: dict[object, float] = defaultdict(float)
+    for row in revenue:
+        net_by_product[row["product"]] += float(row["amount"])  # type: ignore[arg-type]
+    bought_names = {name for name, net in net_by_product.items() if net > 0}
     products = list(Product.objects.order_by("name"))
     parent, subsidiaries = account_relatives_for_user(user=user, account=account)
     team = list(

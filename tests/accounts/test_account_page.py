@@ -63,6 +63,21 @@ def test_it_shows_the_facts_products_family_and_team(client, rep, account):
     assert 'id="revenue-data"' in html
 
 
+def test_a_credit_alone_leaves_the_product_in_the_whitespace(client, rep, account):
+    # given a product with only a credit note against it
+    credited = ProductFactory(name="GTK 500", list_price=Decimal("26768"))
+    RevenueLineFactory(account=account, product=credited, amount=Decimal("-500"))
+    client.force_login(rep)
+
+    # when
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    # then it is still a product the account has not bought
+    overview = response.context["overview"]
+    assert [p.name for p in overview.products_bought] == []
+    assert [p.name for p in overview.products_not_bought] == ["GTK 500"]
+
+
 def test_won_revenue_equals_the_sum_of_won_close_values(client, rep, account):
     product = ProductFactory(name="GTX Pro")
     won(account, product, "4514", 1)
