@@ -36,6 +36,7 @@ from plans.models import (
     ValueMeasure,
     VoiceOfCustomer,
 )
+from plans.services import NO_SUCH_PERSON
 from plans.snapshots import snapshot_capture
 from stakeholders.models import Stakeholder
 
@@ -132,7 +133,7 @@ def _rating_save(
     link: CustomerLink | None,
 ) -> CustomerRating:
     if stakeholder.account_id != account.pk:
-        raise PlanError(f"{stakeholder} is not a person at {account}.")
+        raise PlanError(NO_SUCH_PERSON)
     # The customer's own rating and the team's entry for the same contact are
     # kept apart: neither ever overwrites the other.
     rating, _ = CustomerRating.objects.get_or_create(
@@ -179,7 +180,7 @@ def voice_create(
     _require_edit(user, account)
     stakeholder = values.get("stakeholder")
     if stakeholder is not None and stakeholder.account_id != account.pk:
-        raise PlanError(f"{stakeholder} is not a person at {account}.")
+        raise PlanError(NO_SUCH_PERSON)
     entry = VoiceOfCustomer(account=account, recorded_by=user, **values)
     _clean(entry)
     entry.save()
@@ -335,7 +336,7 @@ def customer_link_create(
     """
     _require_edit(user, account)
     if stakeholder.account_id != account.pk:
-        raise PlanError(f"{stakeholder} is not a person at {account}.")
+        raise PlanError(NO_SUCH_PERSON)
     if not stakeholder.is_active:
         raise PlanError(f"{stakeholder} is no longer active at {account}.")
     if not 1 <= days <= LINK_DAYS_MAX:

@@ -14,6 +14,12 @@
     return [low - room, high + room];
   }
 
+  // Plotly reads tags in titles as markup; a measure name is only text.
+  function asText(value) {
+    return String(value).replace(/&/g, "&amp;").replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;");
+  }
+
   function drawTrend(holder, data) {
     data.measures.forEach(function (measure) {
       var box = document.createElement("div");
@@ -26,7 +32,7 @@
         { x: data.quarters, y: measure.actual, name: "Actual", mode: "lines+markers",
           line: { color: "#1f6feb", width: 3 }, connectgaps: true }
       ], {
-        title: { text: measure.name + unit, font: { size: 14 } },
+        title: { text: asText(measure.name + unit), font: { size: 14 } },
         height: 230,
         margin: { l: 50, r: 10, t: 40, b: 40 },
         legend: { orientation: "h", y: -0.25 },

@@ -227,7 +227,7 @@ def test_only_the_account_team_creates_links_for_their_own_people(
     for user in (executive, outsider):
         with pytest.raises(PlanError, match="can read this account's reviews but not"):
             customer_link_create(user=user, account=account, stakeholder=contact)
-    with pytest.raises(PlanError, match="Gus is not a person at Acme Corporation"):
+    with pytest.raises(PlanError, match="^No such person on this account.$"):
         customer_link_create(user=rep, account=account, stakeholder=stranger)
     with pytest.raises(PlanError, match="A link lasts from 1 to 90 days"):
         customer_link_create(user=rep, account=account, stakeholder=contact, days=365)
