@@ -297,6 +297,7 @@ class ScoreRunCreateApi(APIView):
                     "finished_at": None,
                 },
                 response_only=True,
+                status_codes=["202"],
             )
         ],
     )
@@ -334,6 +335,7 @@ class ScoreRunCurrentApi(APIView):
         summary="The run whose scores the pages show",
         description="404 until a run has succeeded.",
         responses=ScoreRunOutputSerializer,
+        examples=[OpenApiExample("The current run", value=SCORE_RUN_EXAMPLE)],
     )
     def get(self, request: Request) -> Response:
         run = score_run_current()
@@ -479,6 +481,21 @@ class AccountScoreHistoryApi(APIView):
         tags=["scoring"],
         summary="One account's scores across the kept runs, newest first",
         responses=AccountScoreDetailSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "Two runs",
+                value={
+                    "count": 2,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {**SCORE_EXAMPLE, "run_id": 42, "components": {}},
+                        {**SCORE_EXAMPLE, "run_id": 41, "components": {}},
+                    ],
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
