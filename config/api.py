@@ -289,7 +289,7 @@ class ApiTokenRateThrottle(_FailOpenMixin, SimpleRateThrottle):
 
 
 def _token_failure_limit() -> tuple[int, int]:
-    rate = getattr(settings, "API_TOKEN_FAILURE_RATE", "20/minute")
+    rate = settings.API_TOKEN_FAILURE_RATE
     count, period = rate.split("/")
     seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
     return int(count), seconds

@@ -212,6 +212,8 @@ REST_FRAMEWORK = {
         "token": env_str("API_TOKEN_RATE", "1200/minute"),
     },
 }
+# Failed token authentications from one address before it must wait.
+API_TOKEN_FAILURE_RATE = env_str("API_TOKEN_FAILURE_RATE", "20/minute")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lode API",
