@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Account, User
 from accounts.selectors import account_can_edit, account_get_for_user
-from config.api import PreconditionFailed, etag_for, etag_require
+from config.api import LodePagination, PreconditionFailed, etag_for, etag_require
 from stakeholders.models import Activity, BuyingRole, InfluenceLink, Stakeholder
 from stakeholders.selectors import (
     account_stakeholder_board,
@@ -548,8 +548,10 @@ class FindingRollupApi(APIView):
 
     def get(self, request: Request) -> Response:
         rollup = coverage_rollup_for_user(user=_user(request))
+        paginator = LodePagination()
+        page = paginator.paginate_queryset(rollup, request, view=self) or []
 
-        return Response(
+        return paginator.get_paginated_response(
             [
                 {
                     "account": item.account.pk,
@@ -557,7 +559,7 @@ class FindingRollupApi(APIView):
                     "people": item.people,
                     "findings": [_finding_data(finding) for finding in item.findings],
                 }
-                for item in rollup
+                for item in page
             ]
         )
 

@@ -96,7 +96,8 @@ def test_the_rollup_leaves_out_other_teams_accounts(client, outsider, account, p
 
     rollup = client.get(reverse("stakeholders_api:finding_rollup")).json()
 
-    assert [item["account"] for item in rollup] == []
+    assert rollup["count"] == 0
+    assert [item["account"] for item in rollup["results"]] == []
 
 
 def test_an_executive_reads_but_may_not_change(client, executive, account, person):

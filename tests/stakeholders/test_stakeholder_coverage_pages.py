@@ -66,6 +66,6 @@ def test_a_manager_sees_the_gaps_of_the_team_accounts(client, manager, rep, acco
     assert page.status_code == 200
     assert "Acme Corporation" in body
     assert "Elsewhere" not in body
-    rollup = client.get(reverse("stakeholders_api:finding_rollup")).json()
+    rollup = client.get(reverse("stakeholders_api:finding_rollup")).json()["results"]
     assert [item["account_name"] for item in rollup] == ["Acme Corporation"]
     assert "no_owner" in {f["kind"] for f in rollup[0]["findings"]}
