@@ -16,7 +16,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api_services import account_update
 from accounts.api_tokens import (
     api_token_create,
     api_token_get_for_user,
@@ -28,7 +27,9 @@ from accounts.selectors import (
     account_can_edit,
     account_get_for_user,
     account_list_for_user,
+    whitespace_bought_since,
 )
+from accounts.services import account_update
 from config.api import (
     LodePagination,
     PreconditionFailed,
@@ -36,7 +37,6 @@ from config.api import (
     etag_for,
     etag_require,
 )
-from plans.selectors import whitespace_bought_since
 
 ACCOUNT_ORDERINGS = {
     "name",

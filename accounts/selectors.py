@@ -1,7 +1,9 @@
 """Reads for accounts, and the one rule for who may see which account."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -132,12 +134,10 @@ def account_relatives_for_user(
 def account_overview_for_user(*, user: User, account: Account) -> AccountOverview:
     """Return the account page facts in a fixed number of queries."""
     revenue = account_revenue_by_quarter(account=account)
-    # A product counts as bought only on positive net revenue: a credit note
-    # alone does not close a whitespace cell.
-    net_by_product: dict[object, float] = defaultdict(float)
-    for row in revenue:
-        net_by_product[row["product"]] += float(row["amount"])  # type: ignore[arg-type]
-    bought_names = {name for name, net in net_by_product.items() if net > 0}
+    bought_ids = {
+        product_id
+        for _, product_id in whitespace_bought_since(account_ids=[account.pk])
+    }
     products = list(Product.objects.order_by("name"))
     parent, subsidiaries = account_relatives_for_user(user=user, account=account)
     team = list(
@@ -158,8 +158,8 @@ def account_overview_for_user(*, user: User, account: Account) -> AccountOvervie
 
     return AccountOverview(
         revenue_by_quarter=revenue,
-        products_bought=[p for p in products if p.name in bought_names],
-        products_not_bought=[p for p in products if p.name not in bought_names],
+        products_bought=[p for p in products if p.pk in bought_ids],
+        products_not_bought=[p for p in products if p.pk not in bought_ids],
         parent=parent,
         subsidiaries=subsidiaries,
         team=team,
@@ -167,3 +167,31 @@ def account_overview_for_user(*, user: User, account: Account) -> AccountOvervie
         won_deals=deals["won_deals"],
         open_deals=deals["open_deals"],
     )
+
+
+def whitespace_bought_since(
+    *, account_ids: Iterable[int]
+) -> dict[tuple[int, int], date]:
+    """Return when each account and product cell counts as bought.
+
+    A cell is bought only while the account's net revenue on the product is
+    positive: it counts from the first quarter after which the running sum
+    stays above zero. A credit-only or fully refunded product (sum zero or
+    less) is not bought, so it stays whitespace.
+    """
+    rows = (
+        RevenueLine.objects.filter(account_id__in=list(account_ids))
+        .values("account_id", "product_id", "quarter_start")
+        .annotate(total=Sum("amount"))
+        .order_by("account_id", "product_id", "quarter_start")
+    )
+    running: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    since: dict[tuple[int, int], date | None] = {}
+    for row in rows:
+        cell = (row["account_id"], row["product_id"])
+        running[cell] += row["total"]
+        if running[cell] <= 0:
+            since[cell] = None
+        elif since.get(cell) is None:
+            since[cell] = row["quarter_start"]
+    return {cell: day for cell, day in since.items() if day is not None}

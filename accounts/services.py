@@ -11,6 +11,7 @@ from contextlib import nullcontext
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from django.conf import settings
@@ -35,6 +36,7 @@ from accounts.models import (
     User,
 )
 from accounts.signals import import_finished
+from config.api import instance_save_if_unchanged
 
 logger = logging.getLogger(__name__)
 
@@ -1021,3 +1023,32 @@ def import_job_progress(*, job: ImportJob) -> dict[str, object]:
         "message": message,
         "finished": job.is_finished,
     }
+
+
+# Firmographics edited through the API
+
+ACCOUNT_EDITABLE_FIELDS = (
+    "sector",
+    "country",
+    "year_established",
+    "annual_revenue_musd",
+    "employees",
+)
+
+
+def account_update(
+    *, account: Account, user: User, data: dict[str, Any], expected_version: Any
+) -> bool:
+    """Change the account's firmographics unless someone else changed it first.
+
+    Return False, saving nothing, when the account is no longer at the
+    version the caller read.
+    """
+    fields = [field for field in ACCOUNT_EDITABLE_FIELDS if field in data]
+    for field in fields:
+        setattr(account, field, data[field])
+    account.full_clean()
+
+    return instance_save_if_unchanged(
+        instance=account, fields=fields, expected_version=expected_version
+    )

@@ -28,7 +28,7 @@ from accounts.models import (
     Product,
     User,
 )
-from accounts.selectors import account_list_for_user
+from accounts.selectors import account_list_for_user, whitespace_bought_since
 from plans.calendar import (
     FiscalQuarter,
     fiscal_quarter_for,
@@ -48,7 +48,7 @@ from plans.models import (
     PursuitStage,
     Strategy,
 )
-from plans.selectors import ITEM_KINDS, whitespace_bought_since
+from plans.selectors import ITEM_KINDS
 from scoring.models import AccountScore, ScoreRun
 from stakeholders.coverage import (
     HIGH_INFLUENCE,

@@ -14,8 +14,11 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import Account, ChangeRecord, Product, RevenueLine, User
-from accounts.selectors import account_can_edit, account_list_for_user
+from accounts.models import Account, ChangeRecord, Product, User
+from accounts.selectors import (
+    account_can_edit,
+    account_list_for_user,
+)
 from plans.models import (
     Action,
     Alignment,
@@ -380,31 +383,3 @@ def plan_team_overview(*, user: User) -> dict[str, Any]:
             pursuits=pursuits, alignments=alignments, strategy_kinds=kinds
         ),
     }
-
-
-def whitespace_bought_since(
-    *, account_ids: Iterable[int]
-) -> dict[tuple[int, int], date]:
-    """Return when each account and product cell counts as bought.
-
-    A cell is bought only while the account's net revenue on the product is
-    positive: it counts from the first quarter after which the running sum
-    stays above zero. A credit-only or fully refunded product (sum zero or
-    less) is not bought, so it stays whitespace.
-    """
-    rows = (
-        RevenueLine.objects.filter(account_id__in=list(account_ids))
-        .values("account_id", "product_id", "quarter_start")
-        .annotate(total=models.Sum("amount"))
-        .order_by("account_id", "product_id", "quarter_start")
-    )
-    running: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
-    since: dict[tuple[int, int], date | None] = {}
-    for row in rows:
-        cell = (row["account_id"], row["product_id"])
-        running[cell] += row["total"]
-        if running[cell] <= 0:
-            since[cell] = None
-        elif since.get(cell) is None:
-            since[cell] = row["quarter_start"]
-    return {cell: day for cell, day in since.items() if day is not None}

@@ -14,8 +14,8 @@ from typing import Any
 from django.db.models import Prefetch
 
 from accounts.models import Product
+from accounts.selectors import whitespace_bought_since
 from plans.models import Checkpoint, Plan, Pursuit, PursuitStage, Strategy
-from plans.selectors import whitespace_bought_since
 from scoring.models import AccountScore
 from stakeholders.models import Stakeholder
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Account, Product, RevenueLine, User
+from accounts.selectors import whitespace_bought_since
 from plans.calendar import fiscal_quarter_current
 from plans.dashboard import dashboard_for_user
-from plans.selectors import whitespace_bought_since
 from plans.services import plan_create
 from plans.snapshots import snapshot_capture
 from tests.accounts.factories import ProductFactory

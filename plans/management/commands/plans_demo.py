@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, Product, User
+from accounts.selectors import whitespace_bought_since
 from plans.models import Plan, Pursuit, SellCycleTemplate, Strategy
 from plans.periods import fiscal_year_for
-from plans.selectors import whitespace_bought_since
 from plans.services import (
     action_create,
     alignment_create,
