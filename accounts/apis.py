@@ -32,10 +32,9 @@ from accounts.selectors import (
 from accounts.services import account_update
 from config.api import (
     LodePagination,
-    PreconditionFailed,
     StrictInputSerializer,
     etag_for,
-    etag_require,
+    versioned_update_respond,
 )
 
 ACCOUNT_ORDERINGS = {
@@ -225,32 +224,17 @@ class AccountDetailApi(APIView):
         account = account_get_for_user(user=_user(request), pk=pk)
         if not account_can_edit(user=_user(request), account=account):
             raise PermissionDenied("You may read this account but not change it.")
-        version = account.updated_at
-        etag = etag_for(instance=account)
-        etag_require(
+        return versioned_update_respond(
             request=request,
-            etag=etag,
-            current=AccountOutputSerializer(account).data,
-        )
-        serializer = self.InputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-
-        saved = account_update(
-            account=account,
-            user=_user(request),
-            data=serializer.validated_data,
-            expected_version=version,
-        )
-
-        if not saved:
-            current = Account.objects.get(pk=account.pk)
-            raise PreconditionFailed(
-                current=AccountOutputSerializer(current).data,
-                etag=etag_for(instance=current),
-            )
-        return Response(
-            AccountOutputSerializer(account).data,
-            headers={"ETag": etag_for(instance=account)},
+            instance=account,
+            input_serializer=self.InputSerializer,
+            output_serializer=AccountOutputSerializer,
+            save=lambda data, version: account_update(
+                account=account,
+                user=_user(request),
+                data=data,
+                expected_version=version,
+            ),
         )
 
 

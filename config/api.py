@@ -8,6 +8,7 @@ refused with 428, with a stale one with 412 and the current state.
 
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -166,6 +167,42 @@ def instance_save_if_unchanged(
         return False
     setattr(instance, version_field, now)
     return True
+
+
+def versioned_update_respond(
+    *,
+    request: Request,
+    instance: models.Model,
+    input_serializer: type[serializers.Serializer],
+    output_serializer: type[serializers.Serializer],
+    save: Callable[[dict[str, Any], Any], bool],
+) -> Response:
+    """Apply a PATCH under If-Match and answer with the new state and ETag.
+
+    `save(data, expected_version)` writes the validated data only if the row
+    is still at the version that was read, and says whether it did.
+    """
+    version = instance.updated_at  # type: ignore[attr-defined]
+    etag_require(
+        request=request,
+        etag=etag_for(instance=instance),
+        current=output_serializer(instance).data,
+    )
+    serializer = input_serializer(data=request.data, partial=True)
+    serializer.is_valid(raise_exception=True)
+
+    saved = save(serializer.validated_data, version)
+
+    if not saved:
+        current = type(instance)._default_manager.get(pk=instance.pk)
+        raise PreconditionFailed(
+            current=output_serializer(current).data,
+            etag=etag_for(instance=current),
+        )
+    return Response(
+        output_serializer(instance).data,
+        headers={"ETag": etag_for(instance=instance)},
+    )
 
 
 # Paging

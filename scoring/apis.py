@@ -15,10 +15,9 @@ from accounts.models import User
 from accounts.selectors import account_get_for_user
 from config.api import (
     LodePagination,
-    PreconditionFailed,
     StrictInputSerializer,
     etag_for,
-    etag_require,
+    versioned_update_respond,
 )
 from scoring.api_services import EDITABLE_FIELDS, scoring_model_update
 from scoring.models import AccountScore, ScoreRun, ScoringModel
@@ -161,31 +160,17 @@ class ScoringModelDetailApi(APIView):
         model = _scoring_model_get(pk=pk)
         if not _user(request).is_ops:
             raise PermissionDenied("Only sales ops change scoring models.")
-        version = model.updated_at
-        etag_require(
+        return versioned_update_respond(
             request=request,
-            etag=etag_for(instance=model),
-            current=ScoringModelOutputSerializer(model).data,
-        )
-        serializer = self.InputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-
-        saved = scoring_model_update(
-            model=model,
-            user=_user(request),
-            data=serializer.validated_data,
-            expected_version=version,
-        )
-
-        if not saved:
-            current = ScoringModel.objects.get(pk=model.pk)
-            raise PreconditionFailed(
-                current=ScoringModelOutputSerializer(current).data,
-                etag=etag_for(instance=current),
-            )
-        return Response(
-            ScoringModelOutputSerializer(model).data,
-            headers={"ETag": etag_for(instance=model)},
+            instance=model,
+            input_serializer=self.InputSerializer,
+            output_serializer=ScoringModelOutputSerializer,
+            save=lambda data, version: scoring_model_update(
+                model=model,
+                user=_user(request),
+                data=data,
+                expected_version=version,
+            ),
         )
 
 
