@@ -2,7 +2,7 @@
 
 from typing import Any, cast
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -34,6 +34,8 @@ from config.api import (
     LodePagination,
     StrictInputSerializer,
     etag_for,
+    ordering_param,
+    paginated_response,
     versioned_update_respond,
 )
 
@@ -52,23 +54,6 @@ ACCOUNT_ORDERINGS = {
 def _user(request: Request) -> User:
     """Return the signed-in user; IsAuthenticated has already refused others."""
     return cast(User, request.user)
-
-
-def _ordering(request: Request, allowed: set[str], default: str) -> str:
-    ordering = request.query_params.get("ordering", default)
-    if ordering not in allowed:
-        raise ValidationError(
-            {"ordering": [f"Order by one of: {', '.join(sorted(allowed))}."]}
-        )
-    return ordering
-
-
-def _paginated(
-    request: Request, view: APIView, queryset: QuerySet, serializer: type
-) -> Response:
-    paginator = view.pagination_class()  # type: ignore[attr-defined]
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
 class AccountOutputSerializer(serializers.ModelSerializer):
@@ -144,10 +129,15 @@ class AccountListApi(APIView):
         if params.get("country"):
             accounts = accounts.filter(country=params["country"])
         accounts = accounts.order_by(
-            _ordering(request, ACCOUNT_ORDERINGS, "name"), "pk"
+            ordering_param(request, allowed=ACCOUNT_ORDERINGS, default="name"), "pk"
         )
 
-        return _paginated(request, self, accounts, AccountOutputSerializer)
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=accounts,
+            serializer=AccountOutputSerializer,
+        )
 
 
 class AccountDetailApi(APIView):
@@ -293,14 +283,19 @@ class AccountRevenueListApi(APIView):
         if params.get("since"):
             since = serializers.DateField().run_validation(params["since"])
             lines = lines.filter(quarter_start__gte=since)
-        ordering = _ordering(
+        ordering = ordering_param(
             request,
-            {"quarter_start", "-quarter_start", "amount", "-amount"},
-            "quarter_start",
+            allowed={"quarter_start", "-quarter_start", "amount", "-amount"},
+            default="quarter_start",
         )
         lines = lines.order_by(ordering, "product__name", "pk")
 
-        return _paginated(request, self, lines, RevenueLineOutputSerializer)
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=lines,
+            serializer=RevenueLineOutputSerializer,
+        )
 
 
 class ProductOutputSerializer(serializers.ModelSerializer):
@@ -320,7 +315,12 @@ class ProductListApi(APIView):
     def get(self, request: Request) -> Response:
         products = Product.objects.order_by("name", "pk")
 
-        return _paginated(request, self, products, ProductOutputSerializer)
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=products,
+            serializer=ProductOutputSerializer,
+        )
 
 
 class ApiTokenOutputSerializer(serializers.Serializer):
@@ -343,7 +343,12 @@ class ApiTokenListApi(APIView):
     def get(self, request: Request) -> Response:
         tokens = api_token_list_for_user(user=_user(request))
 
-        return _paginated(request, self, tokens, ApiTokenOutputSerializer)
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=tokens,
+            serializer=ApiTokenOutputSerializer,
+        )
 
 
 class ApiTokenCreateApi(APIView):
@@ -561,4 +566,9 @@ class AuditEventListApi(APIView):
         if "until" in wanted:
             events = events.filter(created_at__lte=wanted["until"])
 
-        return _paginated(request, self, events, self.OutputSerializer)
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=events,
+            serializer=self.OutputSerializer,
+        )

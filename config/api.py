@@ -144,6 +144,17 @@ def etag_require(
     raise PreconditionFailed(current=current or {}, etag=etag)
 
 
+def if_match_version(request: Request) -> int | None:
+    """Return the integer version sent in If-Match, None if absent, -1 if junk."""
+    raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return -1
+
+
 def instance_save_if_unchanged(
     *,
     instance: models.Model,
@@ -206,6 +217,25 @@ def versioned_update_respond(
 
 
 # Paging
+
+
+def ordering_param(request: Request, *, allowed: set[str], default: str) -> str:
+    """Return the requested ordering, refusing one not in the allowed set."""
+    ordering = request.query_params.get("ordering", default)
+    if ordering not in allowed:
+        raise exceptions.ValidationError(
+            {"ordering": [f"Order by one of: {', '.join(sorted(allowed))}."]}
+        )
+    return ordering
+
+
+def paginated_response(
+    *, request: Request, view: Any, queryset: Any, serializer: type
+) -> Response:
+    """Answer one page of the queryset in the paged envelope."""
+    paginator = LodePagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
 def _query_int(request: Request, *, name: str, minimum: int, maximum: int) -> int:

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Account, User
 from accounts.selectors import account_can_edit, account_get_for_user
+from config.api import if_match_version
 from plans import services
 from plans.errors import GateClosed, PlanClosed, PlanError, VersionConflict
 from plans.models import Checkpoint, Pursuit, PursuitStage, SellCycleTemplate
@@ -43,17 +44,6 @@ def _user(request: Request) -> User:
 
 def _etag(item: models.Model) -> str:
     return f'"{item.version}"'  # type: ignore[attr-defined]
-
-
-def _if_match_version(request: Request) -> int | None:
-    raw = request.headers.get("If-Match", "").strip()
-    if not raw:
-        return None
-    raw = raw.removeprefix("W/").strip('"')
-    try:
-        return int(raw)
-    except ValueError:
-        return -1
 
 
 def _require_edit(*, user: User, account: Account) -> None:
@@ -159,7 +149,7 @@ class ItemApi(APIView):
     def patch(self, request: Request, kind: str, pk: int) -> Response:
         item = item_get_for_user(user=_user(request), kind=kind, pk=pk)
         _require_edit(user=_user(request), account=services.item_account(item))
-        version = _if_match_version(request)
+        version = if_match_version(request)
         if version is None:
             return Response(
                 {"detail": "Send the version you edited in If-Match."},
@@ -256,7 +246,7 @@ class CheckpointValidateApi(APIView):
         checkpoint = item_get_for_user(user=_user(request), kind="checkpoint", pk=pk)
         assert isinstance(checkpoint, Checkpoint)
         _require_edit(user=_user(request), account=services.item_account(checkpoint))
-        version = _if_match_version(request)
+        version = if_match_version(request)
         if version is None:
             return Response(
                 {"detail": "Send the version you edited in If-Match."},
@@ -295,7 +285,7 @@ class PursuitAdvanceApi(APIView):
             Pursuit, item_get_for_user(user=_user(request), kind="pursuit", pk=pk)
         )
         _require_edit(user=_user(request), account=pursuit.plan.account)
-        version = _if_match_version(request)
+        version = if_match_version(request)
         if version is None:
             return Response(
                 {"detail": "Send the version you edited in If-Match."},

@@ -2,7 +2,6 @@
 
 from typing import Any, cast
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -11,7 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.selectors import account_get_for_user
-from config.api import LodePagination
+from config.api import LodePagination, paginated_response
 from plans.models import ExecutiveReview, ManagerReview, Plan, Pursuit
 from plans.review_selectors import executive_review_list
 from plans.selectors import plan_list_for_user
@@ -45,14 +44,6 @@ def _filters(request: Request, serializer: type[serializers.Serializer]) -> Any:
     filters = serializer(data=request.query_params)
     filters.is_valid(raise_exception=True)
     return filters.validated_data
-
-
-def _paginated(
-    *, request: Request, view: APIView, queryset: QuerySet, serializer: type
-) -> Response:
-    paginator = LodePagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
 def _page(example: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +126,7 @@ class PlanListApi(APIView):
                 plans = plans.filter(**{lookup: filters[name]})
         plans = plans.order_by(filters["ordering"], "pk")
 
-        return _paginated(
+        return paginated_response(
             request=request, view=self, queryset=plans, serializer=self.OutputSerializer
         )
 
@@ -227,7 +218,7 @@ class PursuitListApi(APIView):
                 pursuits = pursuits.filter(**{lookup: filters[name]})
         pursuits = pursuits.order_by(filters["ordering"], "pk")
 
-        return _paginated(
+        return paginated_response(
             request=request,
             view=self,
             queryset=pursuits,
@@ -293,7 +284,7 @@ class ManagerReviewListApi(APIView):
             .order_by("-reviewed_on", "-pk")
         )
 
-        return _paginated(
+        return paginated_response(
             request=request,
             view=self,
             queryset=reviews,
@@ -349,7 +340,7 @@ class ExecutiveReviewListApi(APIView):
             "-quarter_start", "-pk"
         )
 
-        return _paginated(
+        return paginated_response(
             request=request,
             view=self,
             queryset=reviews,

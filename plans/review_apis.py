@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.selectors import account_get_for_user
+from config.api import if_match_version
 from plans.calendar import (
     FiscalQuarter,
     fiscal_quarter_current,
@@ -240,7 +241,7 @@ class ReviewApi(APIView):
         exists = ExecutiveReview.objects.filter(
             account=account, quarter_start=fiscal.start
         ).exists()
-        version = _if_match(request)
+        version = if_match_version(request)
         if exists and version is None:
             return Response(
                 {"detail": "Send the review's ETag in If-Match to change it."},
@@ -265,16 +266,6 @@ class ReviewApi(APIView):
             raise _refused(error) from error
         pack = executive_review_pack(account=account, quarter=fiscal)
         return Response(_review_data(pack), headers={"ETag": f'"{review.version}"'})
-
-
-def _if_match(request: Request) -> int | None:
-    raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        return -1
 
 
 def _snapshot_data(snapshot: PlanSnapshot) -> dict[str, Any]:

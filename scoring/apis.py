@@ -10,13 +10,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.apis import _ordering, _paginated
 from accounts.models import User
 from accounts.selectors import account_get_for_user
 from config.api import (
     LodePagination,
     StrictInputSerializer,
     etag_for,
+    ordering_param,
+    paginated_response,
     versioned_update_respond,
 )
 from scoring.api_services import EDITABLE_FIELDS, scoring_model_update
@@ -95,7 +96,12 @@ class ScoringModelListApi(APIView):
     def get(self, request: Request) -> Response:
         models = ScoringModel.objects.order_by("-is_active", "name", "pk")
 
-        return _paginated(request, self, models, ScoringModelOutputSerializer)
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=models,
+            serializer=ScoringModelOutputSerializer,
+        )
 
 
 class ScoringModelDetailApi(APIView):
@@ -257,7 +263,12 @@ class ScoreRunListApi(APIView):
                 )
             runs = runs.filter(status=wanted)
 
-        return _paginated(request, self, runs, ScoreRunOutputSerializer)
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=runs,
+            serializer=ScoreRunOutputSerializer,
+        )
 
 
 class ScoreRunCreateApi(APIView):
@@ -407,7 +418,9 @@ class ScoreListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
-        ordering = _ordering(request, SCORE_ORDERINGS, "account__name")
+        ordering = ordering_param(
+            request, allowed=SCORE_ORDERINGS, default="account__name"
+        )
         run = score_run_current()
         if run is None:
             scores = AccountScore.objects.none()
@@ -426,7 +439,12 @@ class ScoreListApi(APIView):
             scores = scores.filter(account__sector=params["sector"])
         scores = scores.select_related("account").order_by(ordering, "account_id")
 
-        return _paginated(request, self, scores, AccountScoreOutputSerializer)
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=scores,
+            serializer=AccountScoreOutputSerializer,
+        )
 
 
 class AccountScoreApi(APIView):
@@ -492,4 +510,9 @@ class AccountScoreHistoryApi(APIView):
             .order_by("-run__created_at", "-run_id")
         )
 
-        return _paginated(request, self, scores, AccountScoreDetailSerializer)
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=scores,
+            serializer=AccountScoreDetailSerializer,
+        )
