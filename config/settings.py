@@ -263,13 +263,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # one with a message.
 LODE_UPLOAD_MAX_BYTES = env_int("LODE_UPLOAD_MAX_BYTES", 256 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Also serve files straight from the static folders, so a server started
+# without `collectstatic` still has its styles and scripts.
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "config.static.LodeStaticFilesStorage"
         )
     },
 }

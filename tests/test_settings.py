@@ -1,8 +1,11 @@
+import json
 import os
 import secrets
 import subprocess
 import sys
 from pathlib import Path
+
+from config.static import LodeStaticFilesStorage
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -61,3 +64,18 @@ def test_a_bad_boolean_fails_loudly():
 
     assert result.returncode != 0
     assert "DEBUG must be true or false, not 'maybe'" in result.stderr
+
+
+def test_static_storage_without_manifest_serves_plain_names(tmp_path: Path) -> None:
+    storage = LodeStaticFilesStorage(location=tmp_path, base_url="/static/")
+
+    assert storage.url("css/base.css") == "/static/css/base.css"
+
+
+def test_static_storage_with_manifest_serves_hashed_names(tmp_path: Path) -> None:
+    manifest = {"version": "1.1", "paths": {"css/base.css": "css/base.1a2b.css"}}
+    (tmp_path / "staticfiles.json").write_text(json.dumps(manifest))
+
+    storage = LodeStaticFilesStorage(location=tmp_path, base_url="/static/")
+
+    assert storage.url("css/base.css") == "/static/css/base.1a2b.css"
