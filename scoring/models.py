@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from accounts.models import Account
+from accounts.models import Account, ImportJob
 
 WEIGHT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
@@ -89,6 +89,14 @@ class ScoreRun(models.Model):
     trigger = models.CharField(max_length=30, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="score_runs",
+    )
+    # The import whose finish requested this run, shown on the job's page.
+    import_job = models.ForeignKey(
+        ImportJob,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

@@ -2,6 +2,7 @@
 
 import logging
 
+from accounts.models import ImportJob
 from accounts.signals import import_finished
 from scoring.services import score_run_request
 
@@ -9,7 +10,10 @@ logger = logging.getLogger(__name__)
 
 
 def import_finished_score(sender: object, **kwargs: object) -> None:
-    run = score_run_request(trigger="import")
+    job = kwargs.get("job")
+    run = score_run_request(
+        trigger="import", import_job=job if isinstance(job, ImportJob) else None
+    )
     logger.info("Import finished; score run %s requested", run.pk)
 
 

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from accounts.models import User
+from accounts.models import ImportJob, User
 from scoring.charts import quadrant_figure_build
 from scoring.computation import score_accounts
 from scoring.loading import (
@@ -56,8 +56,15 @@ def _score_run_enqueue(run_id: int) -> None:
 
 
 @transaction.atomic
-def score_run_request(*, trigger: str, user: User | None = None) -> ScoreRun:
-    """Create (or reuse the waiting) pending run and enqueue it on commit."""
+def score_run_request(
+    *, trigger: str, user: User | None = None, import_job: ImportJob | None = None
+) -> ScoreRun:
+    """Create (or reuse the waiting) pending run and enqueue it on commit.
+
+    `import_job` is the import whose finish asks for the run. A waiting run
+    reused for an import keeps the job it already names, if any: it was
+    created for that one, and it scores the later import's data too.
+    """
     run = (
         ScoreRun.objects.select_for_update()
         .filter(status=ScoreRun.Status.PENDING, started_at__isnull=True)
@@ -69,12 +76,16 @@ def score_run_request(*, trigger: str, user: User | None = None) -> ScoreRun:
             scoring_model=scoring_model_active(),
             trigger=trigger,
             requested_by=user if user and user.is_authenticated else None,
+            import_job=import_job,
         )
         run.full_clean()
         run.save()
         logger.info("Score run %s requested (%s)", run.pk, trigger)
     else:
         logger.info("Score run %s already pending; reusing it for %s", run.pk, trigger)
+        if import_job is not None and run.import_job_id is None:
+            run.import_job = import_job
+            run.save(update_fields=["import_job", "updated_at"])
 
     # Sending a waiting run again is harmless: only one execution claims it.
     run_id = run.pk

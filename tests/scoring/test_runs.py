@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from django.db import connection
 
-from accounts.models import Account, Product, RevenueLine, User
+from accounts.models import Account, ImportJob, Product, RevenueLine, User
 from accounts.signals import import_finished
 from scoring import charts, selectors
 from scoring.computation import score_accounts
@@ -218,6 +218,28 @@ def test_an_import_and_the_nightly_task_request_runs(
     assert nightly.trigger == "nightly"
     assert nightly.status == ScoreRun.Status.SUCCEEDED
     assert nightly.is_current
+
+
+def test_a_run_requested_by_an_import_names_the_job(
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    portfolio_create(size=3)
+    first_job = ImportJob.objects.create()
+    second_job = ImportJob.objects.create()
+
+    with django_capture_on_commit_callbacks(execute=False):
+        import_finished.send(sender=ImportJob, job=first_job)
+        # A second import while the run still waits reuses it.
+        import_finished.send(sender=ImportJob, job=second_job)
+    run = ScoreRun.objects.get()
+
+    assert run.import_job == first_job
+    assert list(first_job.score_runs.all()) == [run]
+    assert not second_job.score_runs.exists()
+
+    first_job.delete()
+    run.refresh_from_db()
+    assert run.import_job is None
 
 
 def test_the_quadrant_shows_a_rep_only_their_accounts(
