@@ -8,6 +8,13 @@ pages do.
 from dataclasses import asdict
 from typing import Any, cast
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -16,7 +23,14 @@ from rest_framework.views import APIView
 
 from accounts.models import Account, User
 from accounts.selectors import account_can_edit, account_get_for_user
-from config.api import LodePagination, PreconditionFailed, etag_for, etag_require
+from config.api import (
+    LodePagination,
+    PreconditionFailed,
+    StrictInputSerializer,
+    etag_for,
+    etag_require,
+)
+from stakeholders.coverage import KIND_TITLES
 from stakeholders.models import Activity, BuyingRole, InfluenceLink, Stakeholder
 from stakeholders.selectors import (
     account_stakeholder_board,
@@ -115,7 +129,7 @@ class StakeholderOutputSerializer(serializers.ModelSerializer):
         return stakeholder.owner.display_name if stakeholder.owner else ""
 
 
-class StakeholderInputSerializer(serializers.Serializer):
+class StakeholderInputSerializer(StrictInputSerializer):
     first_name = serializers.CharField(max_length=100, allow_blank=True, required=False)
     last_name = serializers.CharField(max_length=100, allow_blank=True, required=False)
     title = serializers.CharField(max_length=200, allow_blank=True, required=False)
@@ -160,9 +174,69 @@ class StakeholderInputSerializer(serializers.Serializer):
     )
 
 
+TAGS = ["stakeholders"]
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag from your last read.",
+)
+
+STAKEHOLDER_EXAMPLE = {
+    "id": 41,
+    "account": 12,
+    "status": "active",
+    "name": "Dana Whitfield",
+    "first_name": "Dana",
+    "last_name": "Whitfield",
+    "title": "Chief Financial Officer",
+    "department": "Finance",
+    "seniority": "executive",
+    "email": "dana.whitfield@example.com",
+    "phone": "+1 555 0100",
+    "source": "entered by hand",
+    "external_id": "",
+    "reports_to": None,
+    "sentiment": 1,
+    "sentiment_confirmed": True,
+    "influence": 5,
+    "influence_confirmed": False,
+    "goals": "Cut the cost of the fleet by a tenth.",
+    "personal_wins": "",
+    "kpis": "",
+    "concerns": "",
+    "action_plan": "",
+    "owner": 3,
+    "relationship_current": 2,
+    "relationship_desired": 4,
+    "roles": ["economic-buyer"],
+    "owner_name": "Rita Rep",
+    "sentiment_confirmed_at": "2026-11-20T09:00:00Z",
+    "influence_confirmed_at": None,
+    "left_at": None,
+    "erased_at": None,
+    "created_at": "2026-11-02T09:15:00Z",
+    "updated_at": "2026-12-01T14:03:12.123456Z",
+}
+
+
 class StakeholderListApi(APIView):
     OutputSerializer = StakeholderOutputSerializer
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Everyone recorded at one account, including who left",
+        responses=StakeholderOutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "The people at an account",
+                value=[STAKEHOLDER_EXAMPLE],
+                response_only=True,
+            )
+        ],
+    )
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
 
@@ -179,6 +253,29 @@ class StakeholderCreateApi(APIView):
     InputSerializer = StakeholderInputSerializer
     OutputSerializer = StakeholderOutputSerializer
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Add a person to an account",
+        description=(
+            "Seniority left blank is derived from the title. `reports_to` is "
+            "a person at the same account; `roles` are buying role keys."
+        ),
+        request=StakeholderInputSerializer,
+        responses={201: StakeholderOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "A new finance chief",
+                value={
+                    "first_name": "Dana",
+                    "last_name": "Whitfield",
+                    "title": "Chief Financial Officer",
+                    "sentiment": 1,
+                    "roles": ["economic-buyer"],
+                },
+                request_only=True,
+            )
+        ],
+    )
     def post(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         _require_edit(_user(request), account)
@@ -210,6 +307,12 @@ class StakeholderDetailApi(APIView):
     InputSerializer = StakeholderInputSerializer
     OutputSerializer = StakeholderOutputSerializer
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Read one person; the ETag header is their version",
+        responses=StakeholderOutputSerializer,
+        examples=[OpenApiExample("A person", value=STAKEHOLDER_EXAMPLE)],
+    )
     def get(self, request: Request, pk: int) -> Response:
         person = stakeholder_get_for_user(user=_user(request), pk=pk)
 
@@ -218,6 +321,35 @@ class StakeholderDetailApi(APIView):
             headers={"ETag": etag_for(instance=person)},
         )
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Change a person",
+        description=(
+            "Send the ETag from your last read in If-Match. Without it the "
+            "answer is 428; if the person changed since, 412 with the current "
+            "person in `current` and its ETag in the header. `roles`, when "
+            "sent, replaces all of the person's roles."
+        ),
+        parameters=[IF_MATCH],
+        request=StakeholderInputSerializer,
+        responses={
+            200: StakeholderOutputSerializer,
+            412: inline_serializer(
+                "StakeholderPreconditionFailed",
+                {
+                    "detail": serializers.CharField(),
+                    "current": StakeholderOutputSerializer(),
+                },
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "They warmed to us",
+                value={"sentiment": 2, "sentiment_confirmed": True},
+                request_only=True,
+            )
+        ],
+    )
     def patch(self, request: Request, pk: int) -> Response:
         person = stakeholder_get_for_user(user=_user(request), pk=pk)
         _require_edit(_user(request), person.account)
@@ -257,6 +389,12 @@ class StakeholderDetailApi(APIView):
 class StakeholderLeaveApi(APIView):
     OutputSerializer = StakeholderOutputSerializer
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Mark a person as having left the account; they are kept",
+        request=None,
+        responses=StakeholderOutputSerializer,
+    )
     def post(self, request: Request, pk: int) -> Response:
         person = stakeholder_get_for_user(user=_user(request), pk=pk)
         _require_edit(_user(request), person.account)
@@ -272,6 +410,12 @@ class StakeholderLeaveApi(APIView):
 class StakeholderEraseApi(APIView):
     OutputSerializer = StakeholderOutputSerializer
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Erase a person on request: personal fields go, history stays",
+        request=None,
+        responses=StakeholderOutputSerializer,
+    )
     def post(self, request: Request, pk: int) -> Response:
         person = stakeholder_get_for_user(user=_user(request), pk=pk)
         _require_edit(_user(request), person.account)
@@ -284,7 +428,7 @@ class StakeholderEraseApi(APIView):
 class StakeholderOwnerApi(APIView):
     """Set who on our team owns the relationship, and at which level."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         owner = serializers.IntegerField(allow_null=True)
         relationship_current = serializers.ChoiceField(
             choices=Stakeholder.RelationshipLevel.choices, required=False
@@ -295,6 +439,19 @@ class StakeholderOwnerApi(APIView):
 
     OutputSerializer = StakeholderOutputSerializer
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Set our owner of the relationship and its levels",
+        request=InputSerializer,
+        responses=StakeholderOutputSerializer,
+        examples=[
+            OpenApiExample(
+                "Rita takes the CFO",
+                value={"owner": 3, "relationship_desired": 5},
+                request_only=True,
+            )
+        ],
+    )
     def put(self, request: Request, pk: int) -> Response:
         person = stakeholder_get_for_user(user=_user(request), pk=pk)
         _require_edit(_user(request), person.account)
@@ -334,6 +491,11 @@ class OwnerListApi(APIView):
         def get_owner_name(self, stakeholder: Stakeholder) -> str:
             return stakeholder.owner.display_name if stakeholder.owner else ""
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Who on our team owns each active person at an account",
+        responses=OutputSerializer(many=True),
+    )
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
 
@@ -350,6 +512,11 @@ class BuyingRoleListApi(APIView):
             model = BuyingRole
             fields = ["key", "name", "kind", "description"]
 
+    @extend_schema(
+        tags=TAGS,
+        summary="The buying roles and business functions a person can hold",
+        responses=OutputSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         return Response(self.OutputSerializer(BuyingRole.objects.all(), many=True).data)
 
@@ -357,16 +524,39 @@ class BuyingRoleListApi(APIView):
 class ExpectedRoleApi(APIView):
     """Read or replace the roles an account is expected to have."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         roles = serializers.ListField(child=serializers.SlugField(), allow_empty=True)
 
+    class OutputSerializer(serializers.Serializer):
+        roles = serializers.ListField(child=serializers.SlugField())
+
+    @extend_schema(
+        tags=TAGS,
+        summary="The roles an account is expected to have",
+        description="The sector's default until someone edits it for the account.",
+        responses=OutputSerializer,
+    )
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
 
         board = account_stakeholder_board(user=_user(request), account=account)
 
-        return Response({"roles": [role.key for role in board["expected_roles"]]})
+        roles = [role.key for role in board["expected_roles"]]
+        return Response(self.OutputSerializer({"roles": roles}).data)
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Replace the roles an account is expected to have",
+        request=InputSerializer,
+        responses=OutputSerializer,
+        examples=[
+            OpenApiExample(
+                "Expect a buyer and a coach",
+                value={"roles": ["economic-buyer", "coach"]},
+                request_only=True,
+            )
+        ],
+    )
     def put(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         _require_edit(_user(request), account)
@@ -379,7 +569,8 @@ class ExpectedRoleApi(APIView):
             roles=_roles(serializer.validated_data["roles"]),
         )
 
-        return Response({"roles": [role.key for role in roles]})
+        keys = [role.key for role in roles]
+        return Response(self.OutputSerializer({"roles": keys}).data)
 
 
 class InfluenceLinkOutputSerializer(serializers.ModelSerializer):
@@ -391,6 +582,11 @@ class InfluenceLinkOutputSerializer(serializers.ModelSerializer):
 class InfluenceLinkListApi(APIView):
     OutputSerializer = InfluenceLinkOutputSerializer
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Who influences whom at one account",
+        responses=InfluenceLinkOutputSerializer(many=True),
+    )
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
 
@@ -400,7 +596,7 @@ class InfluenceLinkListApi(APIView):
 
 
 class InfluenceLinkCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         source = serializers.IntegerField()  # type: ignore[assignment]
         target = serializers.IntegerField()
         kind = serializers.ChoiceField(
@@ -414,6 +610,19 @@ class InfluenceLinkCreateApi(APIView):
 
     OutputSerializer = InfluenceLinkOutputSerializer
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Link two active people at an account",
+        request=InputSerializer,
+        responses={201: InfluenceLinkOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "The CFO sways the CIO",
+                value={"source": 41, "target": 42, "kind": "influences"},
+                request_only=True,
+            )
+        ],
+    )
     def post(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         _require_edit(_user(request), account)
@@ -444,7 +653,7 @@ class InfluenceLinkCreateApi(APIView):
 
 
 class InfluenceLinkDetailApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         kind = serializers.ChoiceField(
             choices=InfluenceLink.Kind.choices, required=False
         )
@@ -455,11 +664,22 @@ class InfluenceLinkDetailApi(APIView):
 
     OutputSerializer = InfluenceLinkOutputSerializer
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Read one influence link",
+        responses=InfluenceLinkOutputSerializer,
+    )
     def get(self, request: Request, pk: int) -> Response:
         link = influence_link_get_for_user(user=_user(request), pk=pk)
 
         return Response(self.OutputSerializer(link).data)
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Change the kind, strength or note of a link",
+        request=InputSerializer,
+        responses=InfluenceLinkOutputSerializer,
+    )
     def patch(self, request: Request, pk: int) -> Response:
         link = influence_link_get_for_user(user=_user(request), pk=pk)
         _require_edit(_user(request), link.account)
@@ -475,6 +695,7 @@ class InfluenceLinkDetailApi(APIView):
 
         return Response(self.OutputSerializer(link).data)
 
+    @extend_schema(tags=TAGS, summary="Remove an influence link", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         link = influence_link_get_for_user(user=_user(request), pk=pk)
         _require_edit(_user(request), link.account)
@@ -485,7 +706,7 @@ class InfluenceLinkDetailApi(APIView):
 
 
 class ActivityCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         stakeholders = serializers.ListField(
             child=serializers.IntegerField(), allow_empty=False
         )
@@ -500,6 +721,19 @@ class ActivityCreateApi(APIView):
             model = Activity
             fields = ["id", "account", "user", "stakeholders", "kind", "occurred_at"]
 
+    @extend_schema(
+        tags=TAGS,
+        summary="Log a touch with one or more people; it counts as their last",
+        request=InputSerializer,
+        responses={201: OutputSerializer},
+        examples=[
+            OpenApiExample(
+                "A call with the CFO",
+                value={"stakeholders": [41], "kind": "call", "note": "Budget set."},
+                request_only=True,
+            )
+        ],
+    )
     def post(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         _require_edit(_user(request), account)
@@ -528,6 +762,14 @@ class ActivityCreateApi(APIView):
         )
 
 
+class FindingOutputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=sorted(KIND_TITLES))
+    title = serializers.CharField()
+    reason = serializers.CharField()
+    person_id = serializers.IntegerField(allow_null=True)
+    role_id = serializers.IntegerField(allow_null=True)
+
+
 def _finding_data(finding: Any) -> dict[str, Any]:
     return asdict(finding)
 
@@ -535,41 +777,121 @@ def _finding_data(finding: Any) -> dict[str, Any]:
 class FindingListApi(APIView):
     """Coverage findings for one account."""
 
+    OutputSerializer = FindingOutputSerializer
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Where coverage of one account is thin, and why",
+        responses=FindingOutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "No owner for a decisive person",
+                value=[
+                    {
+                        "kind": "no_owner",
+                        "title": "Important person with no owner",
+                        "reason": "Influence is high and nobody on our side owns "
+                        "the relationship.",
+                        "person_id": 41,
+                        "role_id": None,
+                    }
+                ],
+                response_only=True,
+            )
+        ],
+    )
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
 
         findings = coverage_for_account(account=account)
 
-        return Response([_finding_data(finding) for finding in findings])
+        return Response(
+            self.OutputSerializer(
+                [_finding_data(finding) for finding in findings], many=True
+            ).data
+        )
 
 
 class FindingRollupApi(APIView):
     """Coverage findings for every account the user may see."""
 
+    pagination_class = LodePagination
+
+    class OutputSerializer(serializers.Serializer):
+        account = serializers.IntegerField()
+        account_name = serializers.CharField()
+        people = serializers.IntegerField()
+        findings = FindingOutputSerializer(many=True)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Coverage findings for every account you may see",
+        responses=OutputSerializer(many=True),
+    )
     def get(self, request: Request) -> Response:
         rollup = coverage_rollup_for_user(user=_user(request))
         paginator = LodePagination()
         page = paginator.paginate_queryset(rollup, request, view=self) or []
 
         return paginator.get_paginated_response(
-            [
-                {
-                    "account": item.account.pk,
-                    "account_name": item.account.name,
-                    "people": item.people,
-                    "findings": [_finding_data(finding) for finding in item.findings],
-                }
-                for item in page
-            ]
+            self.OutputSerializer(
+                [
+                    {
+                        "account": item.account.pk,
+                        "account_name": item.account.name,
+                        "people": item.people,
+                        "findings": [_finding_data(each) for each in item.findings],
+                    }
+                    for item in page
+                ],
+                many=True,
+            ).data
         )
+
+
+class BoardPersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    title = serializers.CharField(allow_blank=True)
+    department = serializers.CharField(allow_blank=True)
+    seniority = serializers.CharField(allow_blank=True)
+    sentiment = serializers.IntegerField()
+    sentimentLabel = serializers.CharField()
+    influence = serializers.IntegerField()
+    owner = serializers.CharField(allow_blank=True)
+    reportsTo = serializers.IntegerField(allow_null=True)
+    inLoop = serializers.BooleanField()
+
+
+class BoardLinkSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    source = serializers.IntegerField()  # type: ignore[assignment]
+    target = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=InfluenceLink.Kind.choices)
+    kindLabel = serializers.CharField()
+    strength = serializers.IntegerField()
 
 
 class BoardApi(APIView):
     """The org chart and influence map data for one account."""
 
+    class OutputSerializer(serializers.Serializer):
+        people = BoardPersonSerializer(many=True)
+        links = BoardLinkSerializer(many=True)
+        loops = serializers.ListField(
+            child=serializers.ListField(child=serializers.IntegerField()),
+            help_text="Reporting loops in the data, each as the people in it.",
+        )
+
+    @extend_schema(
+        tags=TAGS,
+        summary="What the org chart and the influence map draw for an account",
+        description="Active people only; `reportsTo` is null at the top.",
+        responses=OutputSerializer,
+    )
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
 
         board = account_stakeholder_board(user=_user(request), account=account)
 
-        return Response(board["graph"])
+        return Response(self.OutputSerializer(board["graph"]).data)

@@ -1,0 +1,109 @@
+"""The stakeholder API refuses fields it does not take, naming each one."""
+
+import pytest
+from django.urls import reverse
+
+from stakeholders.models import InfluenceLink, Stakeholder
+from tests.stakeholders.factories import InfluenceLinkFactory, StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+REFUSED = ["This field cannot be set here; it is read-only or unknown."]
+
+
+@pytest.fixture
+def person(account):
+    return StakeholderFactory(account=account, first_name="Ada", last_name="Lind")
+
+
+def test_a_patch_naming_id_or_an_unknown_key_is_refused_field_by_field(
+    client, rep, person
+):
+    # given
+    client.force_login(rep)
+    url = reverse("stakeholders_api:detail", args=[person.pk])
+    etag = client.get(url)["ETag"]
+
+    # when
+    response = client.patch(
+        url,
+        {"id": 999, "name": "Someone else", "nickname": "Ace", "title": "CFO"},
+        content_type="application/json",
+        HTTP_IF_MATCH=etag,
+    )
+
+    # then
+    assert response.status_code == 400
+    assert response.json() == {"id": REFUSED, "name": REFUSED, "nickname": REFUSED}
+    person.refresh_from_db()
+    assert person.title == "Analyst"
+
+
+def test_read_only_dates_cannot_be_set_when_creating_a_person(client, rep, account):
+    client.force_login(rep)
+
+    response = client.post(
+        reverse("stakeholders_api:create", args=[account.pk]),
+        {"last_name": "Lind", "erased_at": "2026-01-01T00:00:00Z", "status": "left"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"erased_at": REFUSED, "status": REFUSED}
+    assert not account.stakeholders.exists()
+
+
+def test_a_link_patch_cannot_move_the_link_to_other_people(client, rep, account):
+    client.force_login(rep)
+    link = InfluenceLinkFactory(source=StakeholderFactory(account=account))
+    other = StakeholderFactory(account=account)
+
+    response = client.patch(
+        reverse("stakeholders_api:link_detail", args=[link.pk]),
+        {"target": other.pk, "strength": 3},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"target": REFUSED}
+    link.refresh_from_db()
+    assert link.strength == InfluenceLink.Strength.MEDIUM
+
+
+def test_the_owner_endpoint_refuses_fields_of_the_person(client, rep, person):
+    client.force_login(rep)
+
+    response = client.put(
+        reverse("stakeholders_api:owner", args=[person.pk]),
+        {"owner": rep.pk, "sentiment": 2},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"sentiment": REFUSED}
+    person.refresh_from_db()
+    assert person.owner is None
+    assert person.sentiment == Stakeholder.Sentiment.NEUTRAL
+
+
+def test_expected_roles_and_activities_refuse_unknown_keys(
+    client, rep, account, person
+):
+    client.force_login(rep)
+
+    roles = client.put(
+        reverse("stakeholders_api:expected_roles", args=[account.pk]),
+        {"roles": [], "account": account.pk},
+        content_type="application/json",
+    )
+    activity = client.post(
+        reverse("stakeholders_api:activity_create", args=[account.pk]),
+        {"stakeholders": [person.pk], "user": rep.pk},
+        content_type="application/json",
+    )
+
+    assert roles.status_code == 400
+    assert roles.json() == {"account": REFUSED}
+    assert activity.status_code == 400
+    assert activity.json() == {"user": REFUSED}
+    assert not account.stakeholder_activities.exists()
