@@ -352,7 +352,7 @@ class ApiTokenListApi(APIView):
 
 
 class ApiTokenCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         name = serializers.CharField(max_length=100)
 
     class OutputSerializer(ApiTokenOutputSerializer):
@@ -422,6 +422,7 @@ class AccountWhitespaceApi(APIView):
     @extend_schema(
         tags=["accounts"],
         summary="Products the account buys and the whitespace it does not",
+        responses=OutputSerializer,
         description=(
             "A product counts as bought while the account's net revenue on it "
             "is positive, as on the dashboard; a refunded one is whitespace."

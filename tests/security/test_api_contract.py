@@ -180,3 +180,39 @@ def test_the_api_docs_are_served_locally_and_need_a_login(client, rep):
     assert "<script>" not in docs.replace(" ", "")
     assert "/api/accounts/{pk}/" in schema["paths"]
     assert schema["components"]["securitySchemes"]["tokenAuth"]["type"] == "apiKey"
+
+
+REFUSED = ["This field cannot be set here; it is read-only or unknown."]
+
+
+def test_an_account_patch_naming_id_or_name_is_refused_field_by_field(
+    client, rep, account
+):
+    client.force_login(rep)
+    _, etag = read_account(client, account)
+
+    response = client.patch(
+        f"/api/accounts/{account.pk}/",
+        {"id": 1, "name": "Renamed", "colour": "red", "employees": 5},
+        content_type="application/json",
+        HTTP_IF_MATCH=etag,
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"colour": REFUSED, "id": REFUSED, "name": REFUSED}
+    account.refresh_from_db()
+    assert account.employees == 1000
+
+
+def test_a_new_token_refuses_a_chosen_secret_or_owner(client, rep, outsider):
+    client.force_login(rep)
+
+    response = client.post(
+        "/api/accounts/tokens/create/",
+        {"name": "sync", "secret": "lode_mine", "user": outsider.pk},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"secret": REFUSED, "user": REFUSED}
+    assert not rep.api_tokens.exists()
