@@ -59,6 +59,8 @@ def stale_days() -> int:
 
 
 def _people_queryset() -> QuerySet[Stakeholder]:
+    # The Max() makes this a GROUP BY query, which drops Meta.ordering: name
+    # the order, or PostgreSQL hands people back in hash order.
     return (
         Stakeholder.objects.exclude(status=Stakeholder.Status.ERASED)
         .select_related("owner")
@@ -66,6 +68,7 @@ def _people_queryset() -> QuerySet[Stakeholder]:
         .prefetch_related(
             Prefetch("roles", queryset=BuyingRole.objects.only("id", "key", "name"))
         )
+        .order_by("last_name", "first_name", "id")
     )
 
 

@@ -123,9 +123,12 @@
         "data-person": person.id,
         transform: "translate(" + x + "," + y + ")"
       }, svg);
-      svgElement("rect", { width: boxWidth, height: 38, rx: 5 }, group);
+      // Half a pixel in, so the 1px border falls on whole pixels and the
+      // left edge is not cut off by the chart's edge; the sentiment stripe
+      // sits inside the border rather than over it.
+      svgElement("rect", { "class": "box", x: 0.5, y: 0.5, width: boxWidth - 1, height: 37, rx: 5 }, group);
       svgElement("rect", {
-        "class": "stripe", width: 5, height: 38, rx: 2,
+        "class": "stripe", x: 1, y: 1, width: 5, height: 36, rx: 2,
         fill: SENTIMENT_COLOURS[String(person.sentiment)]
       }, group);
       var nameWidth = boxWidth - 16 - (person.inLoop ? 40 : 0);
