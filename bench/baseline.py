@@ -8,6 +8,9 @@ exactly equal, so a faster engine can never drift from the method.
 
 Only the per-account explanation (the engine's "components" column) is left
 out: it is presentation, and the benchmark reports its cost separately.
+Currencies (converted with the latest rate on or before each line's
+quarter, lines without one dropped) and support signals (relationship
+health) are handled here too, written independently of the engine.
 """
 
 from typing import Any
@@ -46,6 +49,8 @@ def baseline_scores(
     revenue: pd.DataFrame,
     products: pd.DataFrame,
     model: dict[str, Any],
+    rates: pd.DataFrame | None = None,
+    signals: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Return performance, potential, quadrant and tier for every account."""
     ids = pd.Index(accounts["account_id"], name="account_id")
@@ -73,14 +78,54 @@ def baseline_scores(
     lines = revenue[["account_id", "product_id", "quarter_start", "amount"]].copy()
     lines["quarter_start"] = pd.to_datetime(lines["quarter_start"])
     lines["amount"] = pd.to_numeric(lines["amount"]).astype(float).fillna(0.0)
+    if "currency" in revenue.columns:
+        lines["currency"] = (
+            revenue["currency"].astype(object).fillna("").astype(str).str.strip()
+        ).str.upper()
+    else:
+        lines["currency"] = ""
+    end = None
+    if not lines.empty:
+        # The window comes from every line, converted or not.
+        end = pd.Timestamp(lines["quarter_start"].max()).to_period("Q").end_time
+        end = pd.Timestamp(end.date())
     lines = lines[lines["account_id"].isin(ids)]
+
+    # Other currencies: the latest rate on or before the line's quarter.
+    reporting = model.get("reporting_currency", "USD")
+    other = lines[(lines["currency"] != "") & (lines["currency"] != reporting)]
+    if len(other):
+        table = pd.DataFrame(columns=["currency", "rate_date", "rate"])
+        if rates is not None:
+            table = rates[["currency", "rate_date", "rate"]]
+        table = pd.DataFrame(
+            {
+                "currency": table["currency"].astype(str),
+                "quarter_start": pd.to_datetime(table["rate_date"]).astype(
+                    "datetime64[ns]"
+                ),
+                "rate": table["rate"].astype(float),
+            }
+        ).sort_values("quarter_start")
+        keyed = other[["currency", "quarter_start"]].copy()
+        keyed["quarter_start"] = keyed["quarter_start"].astype("datetime64[ns]")
+        keyed["row"] = other.index
+        matched = pd.merge_asof(
+            keyed.sort_values("quarter_start"),
+            table,
+            on="quarter_start",
+            by="currency",
+            direction="backward",
+        ).set_index("row")["rate"]
+        rate = matched.reindex(other.index)
+        lines.loc[other.index, "amount"] = other["amount"] * rate
+        lines = lines.drop(index=rate[rate.isna()].index)
+
     catalogue = pd.Index(products["product_id"].unique())
-    if lines.empty:
+    if end is None:
         for column in ["ttm_revenue", "prior_revenue", "breadth", "whitespace"]:
             out[column] = 0.0
     else:
-        end = pd.Timestamp(lines["quarter_start"].max()).to_period("Q").end_time
-        end = pd.Timestamp(end.date())
         start = end - pd.DateOffset(years=1)
         before = start - pd.DateOffset(years=1)
         quarter = lines["quarter_start"]
@@ -163,12 +208,40 @@ def baseline_scores(
         idle.value_counts().reindex(ids, fill_value=0).astype(float)
     )
 
+    # Relationship health: the latest satisfaction, NPS and tickets of the
+    # trailing twelve months, each ranked (fewer tickets better), averaged.
+    out["health"] = np.nan
+    if signals is not None and len(signals) and end is not None:
+        period = pd.to_datetime(signals["period_start"])
+        recent = signals[
+            (period > end - pd.DateOffset(years=1))
+            & (period <= end)
+            & signals["account_id"].isin(ids)
+        ].assign(period=period)
+        ranks = []
+        for column in ["satisfaction", "nps", "tickets"]:
+            values = recent[["account_id", "period", column]].copy()
+            values[column] = pd.to_numeric(values[column], errors="coerce")
+            values = values.dropna(subset=[column]).sort_values("period")
+            last = (
+                values.drop_duplicates("account_id", keep="last")
+                .set_index("account_id")[column]
+                .astype(float)
+            )
+            ranks.append(percentile(-last if column == "tickets" else last))
+        table = pd.concat(ranks, axis=1)
+        out["health"] = table.mean(axis=1).reindex(ids)
+    has_health = out["health"].notna()
+    out["health_score"] = 0.0
+    out.loc[has_health, "health_score"] = percentile(out.loc[has_health, "health"])
+
     capacity = float(model["weight_capacity"]) / 2
     axes = {
         "performance": [
             ("ttm_revenue", model["weight_ttm_revenue"]),
             ("growth", model["weight_growth"]),
             ("breadth", model["weight_breadth"]),
+            ("health", model["weight_relationship_health"]),
         ],
         "potential": [
             ("headroom", model["weight_wallet_headroom"]),
@@ -186,22 +259,40 @@ def baseline_scores(
             if column == "growth":
                 if had_prior.any():
                     normalised[column] = out["growth_score"]
+            elif column == "health":
+                # Only among accounts with a signal; the others lack it.
+                if has_health.any():
+                    normalised[column] = out["health_score"]
             else:
                 normalised[column] = amount(out[column])
         weights = {
             column: float(weight)
             for column, weight in inputs
-            if column in normalised and normalised[column].nunique() > 1
+            if column in normalised
+            and (
+                normalised[column][has_health].nunique() > 1
+                if column == "health"
+                else normalised[column].nunique() > 1
+            )
         }
-        total = sum(weights.values())
-        if total > 0:
+        # An account without a signal spreads the weight over the rest.
+        total = pd.Series(sum(weights.values()), index=ids)
+        if "health" in weights:
+            total[~has_health] = sum(
+                weight for column, weight in weights.items() if column != "health"
+            )
+        if weights:
             parts = pd.DataFrame(
                 {
-                    column: normalised[column] * weight / total
+                    column: (
+                        (normalised[column] * weight / total).where(has_health, 0.0)
+                        if column == "health"
+                        else normalised[column] * weight / total
+                    )
                     for column, weight in weights.items()
                 }
             )
-            out[axis] = parts.sum(axis=1).clip(0.0, 100.0)
+            out[axis] = parts.sum(axis=1).clip(0.0, 100.0).where(total > 0, 50.0)
         else:
             out[axis] = 50.0
 

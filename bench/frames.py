@@ -5,10 +5,16 @@ product and quarter of the close date; `subsidiary_of` gives parent ids.
 Ids are row numbers from 1, as a fresh database would assign them.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+
+# Currencies the bench gives some revenue lines, with a quarterly rate to
+# USD from this date on; NOK gets no rate, so its lines are left out.
+FOREIGN_CURRENCIES = {"EUR": 1.1, "SEK": 0.095, "NOK": None}
+RATES_FROM = "2015-10-01"
 
 
 @dataclass(frozen=True)
@@ -16,6 +22,60 @@ class Frames:
     accounts: pd.DataFrame
     revenue: pd.DataFrame
     products: pd.DataFrame
+    rates: pd.DataFrame | None = None
+    signals: pd.DataFrame | None = None
+
+
+def frames_with_currencies_and_signals(
+    *, frames: Frames, seed: int = 7, foreign_share: float = 0.1
+) -> Frames:
+    """Return the frames with some lines in other currencies, and signals.
+
+    Seeded. About `foreign_share` of the revenue lines move to EUR, SEK or
+    NOK (amounts unchanged, as if invoiced there); EUR and SEK get one rate
+    per quarter, NOK none. About 60 % of the accounts get support signals
+    for the last four quarters of the data, each value sometimes blank.
+    """
+    generator = np.random.default_rng(seed)
+    revenue = frames.revenue.copy()
+    codes = np.array(["USD", *FOREIGN_CURRENCIES], dtype=object)
+    draw = generator.random(len(revenue))
+    pick = np.minimum(
+        (draw / foreign_share * len(FOREIGN_CURRENCIES)).astype(int) + 1,
+        len(codes) - 1,
+    )
+    revenue["currency"] = np.where(draw < foreign_share, codes[pick], "USD")
+
+    quarters = pd.date_range(RATES_FROM, revenue["quarter_start"].max(), freq="QS")
+    rates = pd.DataFrame(
+        [
+            {
+                "currency": currency,
+                "rate_date": quarter,
+                "rate": round(base * (1 + 0.02 * ((index % 5) - 2)), 6),
+            }
+            for currency, base in FOREIGN_CURRENCIES.items()
+            if base is not None
+            for index, quarter in enumerate(quarters)
+        ]
+    )
+
+    ids = frames.accounts["account_id"].to_numpy()
+    chosen = ids[generator.random(len(ids)) < 0.6]
+    periods = quarters[-4:]
+    count = len(chosen) * len(periods)
+    signals = pd.DataFrame(
+        {
+            "account_id": np.repeat(chosen, len(periods)),
+            "period_start": np.tile(periods.to_numpy(), len(chosen)),
+            "tickets": generator.integers(0, 40, count).astype(float),
+            "satisfaction": generator.integers(40, 101, count).astype(float),
+            "nps": generator.integers(-100, 101, count).astype(float),
+        }
+    )
+    for column in ("tickets", "satisfaction", "nps"):
+        signals.loc[generator.random(count) < 0.15, column] = np.nan
+    return replace(frames, revenue=revenue, rates=rates, signals=signals)
 
 
 def frames_from_folder(*, folder: Path) -> Frames:

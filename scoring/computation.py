@@ -6,15 +6,28 @@ same on 85 accounts or a million.
 Inputs
     accounts  account_id, sector, annual_revenue_musd, employees, parent_id
               (extra columns such as name are ignored)
-    revenue   account_id, product_id, quarter_start, amount
+    revenue   account_id, product_id, quarter_start, amount, and optionally
+              currency (missing or blank: the reporting currency)
     products  product_id: the catalogue
     weights   ScoringWeights: the active scoring model as plain numbers
+    rates     optional: currency, rate_date, rate; one unit of the currency
+              is `rate` units of weights.reporting_currency from rate_date on
+    signals   optional: account_id, period_start, tickets, satisfaction, nps
+              (support-desk health per account and period; any may be blank)
 
 Method
     as_of defaults to the last day of the latest quarter in the revenue, so
     "trailing twelve months" (TTM) is relative to the data, not to today.
     The TTM window holds quarters starting after as_of minus one year; the
     prior window is the twelve months before that.
+
+    Currencies: every amount is converted into the model's reporting
+    currency with the latest stored rate dated on or before the line's
+    quarter_start. A line in another currency with no such rate is left out
+    of every sum (never added as a raw number); the lines left out inside
+    the TTM and prior windows are counted per account and currency
+    (`left_out_<currency>` columns of the breakdown, `left_out_lines` for
+    the run). as_of is taken from every line, converted or not.
 
     Performance inputs
         ttm_revenue  won revenue in the TTM window
@@ -23,6 +36,20 @@ Method
                      account that had revenue in the prior window (see
                      "Growth" below)
         breadth      share of the catalogue bought in the TTM window
+        relationship_health
+                     support-desk health from the signals whose period_start
+                     falls in the TTM window: per account the latest
+                     satisfaction, the latest NPS and the latest ticket
+                     count in that window (each from the latest period that
+                     has it). Each is ranked among the accounts that have it
+                     (percentile as for growth; fewer tickets rank higher)
+                     and the raw health is the mean of the account's ranks,
+                     0-100. An account without any signal in the window has
+                     it "not available" (status no_signal on its row): the
+                     input is left out for that account alone and its other
+                     performance weights renormalised, as below; it does
+                     not count as 0. When no account has a signal the input
+                     is not available for the run (status no_signals).
 
     Potential inputs
         wallet_headroom       peer spend per million USD of company revenue,
@@ -58,6 +85,8 @@ Method
     no prior revenue but some now is "new": it earns the neutral 50, as
     there is nothing to compare with (its symmetric growth of +2 is not
     used). An account with revenue in neither window is "idle" and earns 0.
+    Relationship health is normalised the same way as growth: the mid-rank
+    percentile of the raw health among the accounts that have one.
     When no account at all had revenue in the prior window, growth is "not
     available" (status no_prior_revenue) and is left out.
 
@@ -66,8 +95,10 @@ Method
     accounts: it is left out too (status no_separation). Each axis is the
     weighted sum of the inputs left in, their weights renormalised to sum to
     1, so both scores stay in 0-100 and left-out inputs earn 0 points and 0
-    share. When no input of an axis is left in (a single account, an
-    all-equal portfolio) every account scores the neutral 50 on it. No NaN
+    share; relationship health is also left out, with the same
+    renormalisation, for each account that has no signal. When no input of
+    an axis is left in for an account (a single account, an all-equal
+    portfolio) it scores the neutral 50 on that axis. No NaN
     and no division by zero arise: n >= 2 whenever an input separates.
     A score is "high" at or above its threshold.
 
@@ -83,7 +114,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-PERFORMANCE_INPUTS = ("ttm_revenue", "growth", "breadth")
+PERFORMANCE_INPUTS = ("ttm_revenue", "growth", "breadth", "relationship_health")
 POTENTIAL_INPUTS = (
     "wallet_headroom",
     "product_whitespace",
@@ -94,6 +125,9 @@ POTENTIAL_INPUTS = (
 SIZE_BANDS = ("small", "mid", "large")
 NEUTRAL_SCORE = 50.0
 GROWTH_INPUT = "growth"
+HEALTH_INPUT = "relationship_health"
+HEALTH_PARTS = ("satisfaction", "nps", "tickets")
+REPORTING_CURRENCY = "USD"
 
 
 class InputStatus:
@@ -102,6 +136,10 @@ class InputStatus:
     USED = "used"
     NO_PRIOR_REVENUE = "no_prior_revenue"
     NO_SEPARATION = "no_separation"
+    # No account has a support signal in the window: health is left out.
+    NO_SIGNALS = "no_signals"
+    # This account has no signal (one account's row; others may use it).
+    NO_SIGNAL = "no_signal"
 
 
 @dataclass(frozen=True)
@@ -111,6 +149,7 @@ class ScoringWeights:
     weight_ttm_revenue: float = 50
     weight_growth: float = 25
     weight_breadth: float = 25
+    weight_relationship_health: float = 20
     weight_wallet_headroom: float = 50
     weight_product_whitespace: float = 25
     weight_subsidiary_whitespace: float = 10
@@ -120,6 +159,7 @@ class ScoringWeights:
     tier_a_share: float = 70
     tier_b_share: float = 90
     min_peer_group: int = 5
+    reporting_currency: str = REPORTING_CURRENCY
 
     def axis_weights(self) -> dict[str, dict[str, float]]:
         """Return each axis's input weights as the model states them."""
@@ -128,6 +168,7 @@ class ScoringWeights:
                 "ttm_revenue": float(self.weight_ttm_revenue),
                 "growth": float(self.weight_growth),
                 "breadth": float(self.weight_breadth),
+                "relationship_health": float(self.weight_relationship_health),
             },
             "potential": {
                 "wallet_headroom": float(self.weight_wallet_headroom),
@@ -144,14 +185,19 @@ class ScoringResult:
     """The scores, and the breakdown behind them kept column-wise.
 
     `components` has one row per account (same index as `scores`) and flat
-    columns: `<input>_raw`, `<input>_normalised` and `<input>_points` for
-    every input, then the peer group's `peer_level`, `peer_sector`,
-    `peer_size_band`, `peer_count`, `peer_rate` and `expected_spend`. It
-    becomes one nested dict per account only where one is stored or shown
-    (`breakdown_list`), so scoring a large portfolio builds no Python
-    objects per account. `prior_revenue` is kept too, so a page can say
-    which accounts are new. `input_status` says, per input, whether it
-    counted in this run (InputStatus), the same for every account.
+    float or label columns: `<input>_raw`, `<input>_normalised` and
+    `<input>_points` for every input; the peer group's `peer_level`,
+    `peer_sector`, `peer_size_band`, `peer_count`, `peer_rate` and
+    `expected_spend`; `prior_revenue` (so a page can say which accounts are
+    new); `relationship_health_available` (1 or 0) and the health parts
+    `health_satisfaction`, `health_nps`, `health_tickets` (NaN when
+    missing); and `left_out_<currency>`, the account's lines in that
+    currency left out for want of a rate. It becomes one nested dict per
+    account only where one is shown (`breakdown_list`, breakdown_dict), so
+    scoring and saving a large portfolio build no Python objects per
+    account. `input_status` says, per input, whether it counted in this run
+    (InputStatus); `left_out_lines` counts the run's lines left out per
+    currency.
     """
 
     scores: pd.DataFrame
@@ -159,6 +205,8 @@ class ScoringResult:
     components: pd.DataFrame
     axis_weights: dict[str, dict[str, float]]
     input_status: dict[str, str] = field(default_factory=dict)
+    reporting_currency: str = REPORTING_CURRENCY
+    left_out_lines: dict[str, int] = field(default_factory=dict)
 
     def breakdown_list(self) -> list[dict]:
         """Return, per account in score order, the nested breakdown dict."""
@@ -224,6 +272,8 @@ def score_accounts(
     products: pd.DataFrame,
     weights: ScoringWeights,
     as_of: date | None = None,
+    rates: pd.DataFrame | None = None,
+    signals: pd.DataFrame | None = None,
 ) -> ScoringResult:
     """Score every account on performance and potential, with a breakdown."""
     axis_weights = weights.axis_weights()
@@ -234,6 +284,13 @@ def score_accounts(
     frame = _account_frame(accounts)
     revenue = _revenue_frame(revenue)
     as_of = as_of or default_as_of(revenue)
+    revenue, left_out = _revenue_converted(
+        revenue=revenue,
+        rates=rates,
+        reporting_currency=weights.reporting_currency,
+        account_ids=frame.index,
+        as_of=as_of,
+    )
     catalogue = pd.Index(products["product_id"].unique())
 
     facts = _revenue_facts(frame.index, revenue, catalogue, as_of)
@@ -243,6 +300,10 @@ def score_accounts(
     frame["subsidiary_whitespace"] = _subsidiary_whitespace(frame)
     frame["capacity_revenue"] = frame["company_revenue"]
     frame["capacity_employees"] = frame["employees"]
+    health = _relationship_health(frame.index, signals, as_of)
+    frame[HEALTH_INPUT] = health[HEALTH_INPUT]
+    # Whether each account has the input at all; only health can lack it.
+    available = {HEALTH_INPUT: health[HEALTH_INPUT].notna().to_numpy()}
 
     components: dict[str, pd.Series] = {}
     input_status: dict[str, str] = {}
@@ -253,39 +314,57 @@ def score_accounts(
                 normalised = growth_score(
                     ttm=frame["ttm_revenue"], prior=frame["prior_revenue"]
                 )
-                has_prior = bool((frame["prior_revenue"] > 0).any())
+                has_any = bool((frame["prior_revenue"] > 0).any())
+                missing = InputStatus.NO_PRIOR_REVENUE
+            elif name == HEALTH_INPUT:
+                normalised = health_score(frame[HEALTH_INPUT])
+                has_any = bool(available[name].any())
+                missing = InputStatus.NO_SIGNALS
             else:
                 normalised = amount_score(frame[name])
-                has_prior = True
-            if not has_prior:
-                input_status[name] = InputStatus.NO_PRIOR_REVENUE
-            elif normalised.nunique() <= 1:
+                has_any = True
+                missing = InputStatus.USED
+            if not has_any:
+                input_status[name] = missing
+            elif (
+                normalised[available[name]] if name in available else normalised
+            ).nunique() <= 1:
                 input_status[name] = InputStatus.NO_SEPARATION
             else:
                 input_status[name] = InputStatus.USED
             normalised_inputs[name] = normalised
 
-        used_weight = sum(
-            weight
-            for name, weight in inputs.items()
-            if input_status[name] == InputStatus.USED
-        )
-        axis_points = []
+        # Per account: the weight of the inputs that count for it.
+        used_weight = np.zeros(len(frame))
+        for name, weight in inputs.items():
+            if input_status[name] == InputStatus.USED:
+                used_weight = used_weight + np.where(
+                    available.get(name, True), weight, 0.0
+                )
+        divisor = np.where(used_weight > 0, used_weight, 1.0)
+        axis_total = np.zeros(len(frame))
         for name, weight in inputs.items():
             normalised = normalised_inputs[name]
-            if input_status[name] == InputStatus.USED and used_weight > 0:
-                points = normalised * weight / used_weight
-                axis_points.append(points.to_numpy())
+            if input_status[name] == InputStatus.USED:
+                points = pd.Series(
+                    np.where(
+                        available.get(name, True),
+                        normalised.to_numpy() * weight / divisor,
+                        0.0,
+                    ),
+                    index=frame.index,
+                )
+                axis_total = axis_total + points.to_numpy()
             else:
                 points = pd.Series(0.0, index=frame.index)
             components[f"{name}_raw"] = frame[name].astype(float)
             components[f"{name}_normalised"] = normalised
             components[f"{name}_points"] = points
-        if axis_points:
-            # Rounding noise can push a perfect score a hair past 100.
-            frame[axis] = np.clip(np.sum(axis_points, axis=0), 0.0, 100.0)
-        else:
-            frame[axis] = NEUTRAL_SCORE
+        # Rounding noise can push a perfect score a hair past 100; with no
+        # input counting for an account it scores the neutral middle.
+        frame[axis] = np.where(
+            used_weight > 0, np.clip(axis_total, 0.0, 100.0), NEUTRAL_SCORE
+        )
 
     frame["quadrant"] = _quadrant(
         frame, weights.performance_threshold, weights.potential_threshold
@@ -300,6 +379,13 @@ def score_accounts(
     components["peer_rate"] = frame["peer_rate"].astype(float)
     components["expected_spend"] = frame["expected_spend"].astype(float)
     components["prior_revenue"] = frame["prior_revenue"].astype(float)
+    components[f"{HEALTH_INPUT}_available"] = pd.Series(
+        available[HEALTH_INPUT].astype(float), index=frame.index
+    )
+    for part in HEALTH_PARTS:
+        components[f"health_{part}"] = health[part]
+    for currency in left_out.columns:
+        components[f"left_out_{currency}"] = left_out[currency]
 
     columns = [
         "performance",
@@ -316,7 +402,132 @@ def score_accounts(
         components=pd.DataFrame(components, index=frame.index),
         axis_weights=axis_weights,
         input_status=input_status,
+        reporting_currency=weights.reporting_currency,
+        left_out_lines={
+            str(currency): int(count) for currency, count in left_out.sum().items()
+        },
     )
+
+
+def health_score(values: pd.Series) -> pd.Series:
+    """Return health normalised: ranked among accounts that have it, else 0."""
+    normalised = pd.Series(0.0, index=values.index)
+    known = values.notna()
+    normalised[known] = percentile_score(values[known])
+    return normalised
+
+
+def _window(as_of: date) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
+    """Return (end, ttm_start, prior_start); a window holds (start, end]."""
+    end = pd.Timestamp(as_of)
+    ttm_start = end - pd.DateOffset(years=1)
+    return end, ttm_start, ttm_start - pd.DateOffset(years=1)
+
+
+def _revenue_converted(
+    *,
+    revenue: pd.DataFrame,
+    rates: pd.DataFrame | None,
+    reporting_currency: str,
+    account_ids: pd.Index,
+    as_of: date | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the lines in the reporting currency, and the lines left out.
+
+    Rows keep their order, so sums add up in the same order as before. The
+    second frame counts, per account (rows) and currency (columns), the
+    lines of the TTM and prior windows that no stored rate converts.
+    """
+    empty = pd.DataFrame(index=account_ids)
+    currency = revenue["currency"]
+    foreign = (currency != "") & (currency != reporting_currency)
+    if not foreign.any():
+        return revenue, empty
+
+    factor = np.ones(len(revenue))
+    for code in pd.unique(currency[foreign]):
+        rows = (currency == code).to_numpy()
+        known = (
+            rates[rates["currency"] == code]
+            if rates is not None
+            else pd.DataFrame({"rate_date": [], "rate": []})
+        )
+        known = known.sort_values("rate_date")
+        days = pd.to_datetime(known["rate_date"]).to_numpy(dtype="datetime64[ns]")
+        lines = revenue["quarter_start"].to_numpy(dtype="datetime64[ns]")[rows]
+        position = np.searchsorted(days, lines, side="right") - 1
+        values = known["rate"].astype(float).to_numpy()
+        if len(values):
+            found = values[np.clip(position, 0, None)]
+            factor[rows] = np.where(position >= 0, found, np.nan)
+        else:
+            factor[rows] = np.nan
+
+    missing = np.isnan(factor)
+    converted = revenue[~missing].copy()
+    converted["amount"] = converted["amount"] * factor[~missing]
+    if not missing.any() or as_of is None:
+        return converted, empty
+
+    end, _, prior_start = _window(as_of)
+    lost = revenue[missing]
+    lost = lost[
+        (lost["quarter_start"] > prior_start)
+        & (lost["quarter_start"] <= end)
+        & lost["account_id"].isin(account_ids)
+    ]
+    counts = (
+        lost.groupby(["account_id", "currency"], observed=True)
+        .size()
+        .unstack(fill_value=0)
+        if len(lost)
+        else pd.DataFrame()
+    )
+    counts = counts.reindex(index=account_ids, fill_value=0).astype(float)
+    return converted, counts[sorted(counts.columns)]
+
+
+def _relationship_health(
+    account_ids: pd.Index, signals: pd.DataFrame | None, as_of: date | None
+) -> pd.DataFrame:
+    """Return per account its latest health parts in the TTM window and index.
+
+    Columns: satisfaction, nps, tickets (NaN when the window has none) and
+    relationship_health, the mean of the parts' percentiles among accounts
+    that have each part (NaN for an account with no part at all).
+    """
+    health = pd.DataFrame(
+        np.nan, index=account_ids, columns=[*HEALTH_PARTS, HEALTH_INPUT]
+    )
+    if signals is None or signals.empty or as_of is None:
+        return health
+
+    end, ttm_start, _ = _window(as_of)
+    period = pd.to_datetime(signals["period_start"])
+    inside = signals[
+        (period > ttm_start) & (period <= end) & signals["account_id"].isin(account_ids)
+    ]
+    if inside.empty:
+        return health
+
+    parts = inside[["account_id", *HEALTH_PARTS]].copy()
+    for part in HEALTH_PARTS:
+        parts[part] = pd.to_numeric(parts[part], errors="coerce").astype(float)
+    parts["period_start"] = period[inside.index]
+    # last() skips blanks: each part from the latest period that has it.
+    latest = (
+        parts.sort_values(["account_id", "period_start"], kind="stable")
+        .groupby("account_id")[list(HEALTH_PARTS)]
+        .last()
+    )
+    ranks = pd.DataFrame(index=latest.index)
+    for part in HEALTH_PARTS:
+        known = latest[part].dropna()
+        # Fewer tickets is the healthier relationship.
+        ranked = percentile_score(-known if part == "tickets" else known)
+        ranks[part] = ranked.reindex(latest.index)
+    latest[HEALTH_INPUT] = ranks.mean(axis=1, skipna=True)
+    return latest.reindex(account_ids)
 
 
 def _account_frame(accounts: pd.DataFrame) -> pd.DataFrame:
@@ -347,10 +558,34 @@ def _account_frame(accounts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _revenue_frame(revenue: pd.DataFrame) -> pd.DataFrame:
-    revenue = revenue[["account_id", "product_id", "quarter_start", "amount"]].copy()
+    columns = ["account_id", "product_id", "quarter_start", "amount"]
+    has_currency = "currency" in revenue.columns
+    revenue = revenue[[*columns, "currency"] if has_currency else columns].copy()
     revenue["quarter_start"] = pd.to_datetime(revenue["quarter_start"])
     revenue["amount"] = pd.to_numeric(revenue["amount"]).astype(float).fillna(0.0)
+    revenue["currency"] = (
+        _currency_codes(revenue["currency"])
+        if has_currency
+        else pd.Categorical.from_codes(np.zeros(len(revenue), dtype="int8"), [""])
+    )
     return revenue
+
+
+def _currency_codes(values: pd.Series) -> pd.Categorical:
+    """Return currencies trimmed and upper-cased, blank for missing, as codes.
+
+    Cleaned once per distinct value, not once per line.
+    """
+    categorical = (
+        values.array
+        if isinstance(values.dtype, pd.CategoricalDtype)
+        else pd.Categorical(values)
+    )
+    cleaned = [str(code).strip().upper() for code in categorical.categories]
+    uniques = sorted({*cleaned, ""})
+    lookup = np.array([uniques.index(code) for code in [*cleaned, ""]])
+    # A missing value has code -1, which picks the blank at the end.
+    return pd.Categorical.from_codes(lookup[categorical.codes], categories=uniques)
 
 
 def _size_band(company_revenue: pd.Series) -> pd.Series:
@@ -381,9 +616,7 @@ def _revenue_facts(
         facts["product_whitespace"] = 0.0
         return facts
 
-    end = pd.Timestamp(as_of)
-    ttm_start = end - pd.DateOffset(years=1)
-    prior_start = ttm_start - pd.DateOffset(years=1)
+    end, ttm_start, prior_start = _window(as_of)
     known = revenue[revenue["account_id"].isin(account_ids)]
     in_ttm = known[
         (known["quarter_start"] > ttm_start) & (known["quarter_start"] <= end)
@@ -554,39 +787,78 @@ def component_dicts(
     components: pd.DataFrame,
     axis_weights: dict[str, dict[str, float]],
     input_status: dict[str, str] | None = None,
+    reporting_currency: str = REPORTING_CURRENCY,
 ) -> list[dict]:
     """Return, per account, every input's raw, normalised, weight and points."""
-    input_status = input_status or {}
-    shares = input_shares(axis_weights=axis_weights, input_status=input_status)
     # tolist() turns whole columns into Python numbers at C speed; only the
-    # dict assembly below is a loop, and it runs at save or display time.
+    # dict assembly is a loop, and it runs where breakdowns are shown.
     column = {name: components[name].tolist() for name in components.columns}
-    breakdowns = []
-    for row in range(len(components)):
-        breakdown: dict = {}
-        for axis, inputs in axis_weights.items():
-            breakdown[axis] = {
-                name: {
-                    "raw": float(column[f"{name}_raw"][row]),
-                    "normalised": float(column[f"{name}_normalised"][row]),
-                    "weight": weight,
-                    "share": shares[name],
-                    "points": float(column[f"{name}_points"][row]),
-                    "status": input_status.get(name, InputStatus.USED),
-                }
-                for name, weight in inputs.items()
+    return [
+        breakdown_dict(
+            values={name: values[row] for name, values in column.items()},
+            axis_weights=axis_weights,
+            input_status=input_status or {},
+            reporting_currency=reporting_currency,
+        )
+        for row in range(len(components))
+    ]
+
+
+def _plain(value: object) -> float | None:
+    number = float(value)  # type: ignore[arg-type]
+    return None if np.isnan(number) else number
+
+
+def breakdown_dict(
+    *,
+    values: dict[str, object],
+    axis_weights: dict[str, dict[str, float]],
+    input_status: dict[str, str],
+    reporting_currency: str = REPORTING_CURRENCY,
+) -> dict:
+    """Return one account's nested breakdown from its flat component values.
+
+    `values` maps the component column names (ScoringResult.components) to
+    the account's numbers and labels. Shares are the account's own: an
+    account without a support signal shares its performance among the
+    other inputs. A missing number (NaN) becomes None.
+    """
+    has_health = bool(values.get(f"{HEALTH_INPUT}_available", 1.0))
+    statuses = dict(input_status)
+    if not has_health and statuses.get(HEALTH_INPUT) in (None, InputStatus.USED):
+        statuses[HEALTH_INPUT] = InputStatus.NO_SIGNAL
+    shares = input_shares(axis_weights=axis_weights, input_status=statuses)
+
+    breakdown: dict = {}
+    for axis, inputs in axis_weights.items():
+        breakdown[axis] = {}
+        for name, weight in inputs.items():
+            part = {
+                "raw": _plain(values[f"{name}_raw"]),
+                "normalised": _plain(values[f"{name}_normalised"]),
+                "weight": weight,
+                "share": shares[name],
+                "points": _plain(values[f"{name}_points"]),
+                "status": statuses.get(name, InputStatus.USED),
             }
-        if GROWTH_INPUT in breakdown.get("performance", {}):
-            breakdown["performance"][GROWTH_INPUT]["prior_revenue"] = float(
-                column["prior_revenue"][row]
-            )
-        breakdown["peer_group"] = {
-            "level": str(column["peer_level"][row]),
-            "sector": str(column["peer_sector"][row]),
-            "size_band": str(column["peer_size_band"][row]),
-            "peers": int(column["peer_count"][row]),
-            "spend_per_musd": float(column["peer_rate"][row]),
-            "expected_spend": float(column["expected_spend"][row]),
-        }
-        breakdowns.append(breakdown)
-    return breakdowns
+            if name == GROWTH_INPUT:
+                part["prior_revenue"] = _plain(values["prior_revenue"])
+            if name == HEALTH_INPUT:
+                for health_part in HEALTH_PARTS:
+                    part[health_part] = _plain(values[f"health_{health_part}"])
+            breakdown[axis][name] = part
+    breakdown["peer_group"] = {
+        "level": str(values["peer_level"]),
+        "sector": str(values["peer_sector"]),
+        "size_band": str(values["peer_size_band"]),
+        "peers": int(values["peer_count"]),  # type: ignore[call-overload]
+        "spend_per_musd": _plain(values["peer_rate"]),
+        "expected_spend": _plain(values["expected_spend"]),
+    }
+    breakdown["currency"] = reporting_currency
+    breakdown["left_out"] = {
+        name.removeprefix("left_out_"): int(count)  # type: ignore[call-overload]
+        for name, count in sorted(values.items())
+        if name.startswith("left_out_") and count
+    }
+    return breakdown

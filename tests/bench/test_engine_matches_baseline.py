@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from bench.baseline import SCORE_COLUMNS, baseline_scores
-from bench.frames import frames_from_folder
+from bench.frames import frames_from_folder, frames_with_currencies_and_signals
 from bench.generate import Spec, generate
 from scoring.computation import ScoringWeights, score_accounts
 
@@ -49,4 +49,50 @@ def test_engine_and_baseline_give_identical_scores(
     assert set(engine["peer_group"]) >= {"sector_size"}
     pd.testing.assert_frame_equal(
         engine[SCORE_COLUMNS], baseline, check_exact=True, check_dtype=True
+    )
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        ScoringWeights(),
+        ScoringWeights(weight_relationship_health=60, min_peer_group=50),
+    ],
+    ids=["default model", "health-heavy model"],
+)
+def test_engine_and_baseline_agree_with_currencies_and_signals(
+    folder: Path, weights: ScoringWeights
+) -> None:
+    # given: some lines in EUR and SEK (rated) and NOK (no rate), and
+    # support signals for about 60 % of the accounts
+    frames = frames_with_currencies_and_signals(
+        frames=frames_from_folder(folder=folder)
+    )
+
+    # when
+    result = score_accounts(
+        accounts=frames.accounts,
+        revenue=frames.revenue,
+        products=frames.products,
+        weights=weights,
+        rates=frames.rates,
+        signals=frames.signals,
+    )
+    baseline = baseline_scores(
+        accounts=frames.accounts,
+        revenue=frames.revenue,
+        products=frames.products,
+        model=asdict(weights),
+        rates=frames.rates,
+        signals=frames.signals,
+    )
+
+    # then
+    assert result.input_status["relationship_health"] == "used"
+    assert set(result.left_out_lines) == {"NOK"}
+    assert result.left_out_lines["NOK"] > 0
+    health = result.components["relationship_health_available"]
+    assert 0 < health.sum() < len(health)
+    pd.testing.assert_frame_equal(
+        result.scores[SCORE_COLUMNS], baseline, check_exact=True, check_dtype=True
     )

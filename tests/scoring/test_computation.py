@@ -261,7 +261,8 @@ def test_zeros_and_missing_values_give_no_nan_or_infinity() -> None:
     for item in scores.breakdown_list():
         for axis in ("performance", "potential"):
             for part in item[axis].values():
-                numbers = [v for v in part.values() if not isinstance(v, str)]
+                # None is "not available" (health without any signal).
+                numbers = [v for v in part.values() if not isinstance(v, str | None)]
                 assert all(np.isfinite(value) for value in numbers)
 
 
@@ -394,7 +395,189 @@ def test_the_last_quadrant_is_monitor() -> None:
 
 
 def test_it_rejects_an_axis_whose_weights_add_up_to_zero(small_portfolio: dict) -> None:
-    weights = ScoringWeights(weight_ttm_revenue=0, weight_growth=0, weight_breadth=0)
+    weights = ScoringWeights(
+        weight_ttm_revenue=0,
+        weight_growth=0,
+        weight_breadth=0,
+        weight_relationship_health=0,
+    )
 
     with pytest.raises(ScoringInputError, match="performance weights add up to zero"):
         score_accounts(**{**small_portfolio, "weights": weights})
+
+
+def test_amounts_are_converted_with_the_rate_valid_at_the_line() -> None:
+    accounts = accounts_frame(
+        [
+            (1, "retail", 100, 10, None),
+            (2, "retail", 100, 10, None),
+            (3, "retail", 100, 10, None),
+        ]
+    )
+    revenue = revenue_frame(
+        [
+            (1, P1, date(2017, 7, 1), 100),
+            (2, P1, date(2017, 7, 1), 100),
+            (2, P1, date(2016, 7, 1), 10),
+            (3, P1, date(2017, 7, 1), 100),
+            (3, P1, date(2017, 4, 1), 100),
+            (3, P1, date(2014, 1, 1), 100),
+        ]
+    ).assign(currency=["USD", "eur ", "EUR", "SEK", "SEK", "SEK"])
+    rates = pd.DataFrame(
+        {
+            "currency": ["EUR", "EUR", "EUR", "EUR"],
+            "rate_date": [
+                date(2016, 1, 1),
+                date(2017, 1, 1),
+                date(2017, 7, 1),
+                date(2017, 8, 1),
+            ],
+            "rate": [1.25, 1.2, 1.5, 2.0],
+        }
+    )
+
+    result = score_accounts(
+        accounts=accounts,
+        revenue=revenue,
+        products=products_frame([P1]),
+        weights=ScoringWeights(),
+        rates=rates,
+    )
+
+    # EUR 100 at the rate of 1 July (on the line's date), EUR 10 at 1.25;
+    # no SEK rate: the two SEK lines of the scored windows are left out and
+    # counted, the one of 2014 is outside them.
+    assert result.scores["ttm_revenue"].tolist() == [100.0, 150.0, 0.0]
+    assert result.components["prior_revenue"].tolist() == [0.0, 12.5, 0.0]
+    assert result.left_out_lines == {"SEK": 2}
+    assert result.components["left_out_SEK"].tolist() == [0.0, 0.0, 2.0]
+    breakdowns = result.breakdown_list()
+    assert breakdowns[2]["left_out"] == {"SEK": 2}
+    assert breakdowns[0]["left_out"] == {}
+    assert breakdowns[0]["currency"] == "USD"
+
+
+def test_a_line_older_than_every_rate_is_left_out() -> None:
+    result = score_accounts(
+        accounts=accounts_frame([(1, "retail", 100, 10, None)]),
+        revenue=revenue_frame([(1, P1, date(2017, 7, 1), 100)]).assign(currency="EUR"),
+        products=products_frame([P1]),
+        weights=ScoringWeights(reporting_currency="USD"),
+        rates=pd.DataFrame(
+            {"currency": ["EUR"], "rate_date": [date(2017, 7, 2)], "rate": [1.5]}
+        ),
+    )
+
+    assert result.scores["ttm_revenue"].tolist() == [0.0]
+    assert result.left_out_lines == {"EUR": 1}
+
+
+def signals_frame(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(
+        rows,
+        columns=["account_id", "period_start", "tickets", "satisfaction", "nps"],
+    )
+
+
+def test_support_signals_score_relationship_health() -> None:
+    """Worked by hand; revenue 100-400 on one product, nothing before.
+
+    Used: TTM revenue (amount ranks 25, 50, 75, 100; weight 50) and health
+    (weight 20). Growth has no prior revenue and breadth is 1 for all, so
+    both are left out. Latest parts in the TTM window (Oct 2016 - Sep 2017):
+        A1 satisfaction 90, NPS 50, tickets 2 (an April 10 is older, and
+           2016-01 is outside the window)
+        A2 satisfaction 70, NPS 10, tickets 10
+        A3 satisfaction 80, NPS -20 (July has none; April has), tickets 4
+        A4 no signal: health not available, TTM revenue takes all its weight
+    Ranks (k - 1 = 2): satisfaction 100, 0, 50; NPS 100, 50, 0; tickets
+    (fewer is better) 100, 0, 50. Raw health: 100, 16.67, 33.33; ranked:
+    100, 0, 50.
+    """
+    accounts = accounts_frame([(n, "retail", 100, 10, None) for n in (1, 2, 3, 4)])
+    revenue = revenue_frame([(n, P1, date(2017, 7, 1), 100 * n) for n in (1, 2, 3, 4)])
+    signals = signals_frame(
+        [
+            (1, date(2017, 7, 1), 2, 90, 50),
+            (1, date(2017, 4, 1), 5, 10, None),
+            (1, date(2016, 1, 1), 0, 100, 100),
+            (2, date(2017, 7, 1), 10, 70, 10),
+            (3, date(2017, 7, 1), 4, 80, None),
+            (3, date(2017, 4, 1), None, 20, -20),
+        ]
+    )
+
+    result = score_accounts(
+        accounts=accounts,
+        revenue=revenue,
+        products=products_frame([P1]),
+        weights=ScoringWeights(),
+        signals=signals,
+    )
+
+    assert result.input_status["relationship_health"] == "used"
+    assert result.input_status["growth"] == "no_prior_revenue"
+    assert result.input_status["breadth"] == "no_separation"
+    assert result.scores["performance"].tolist() == pytest.approx(
+        [
+            (25 * 50 + 100 * 20) / 70,
+            (50 * 50 + 0 * 20) / 70,
+            (75 * 50 + 50 * 20) / 70,
+            100.0,
+        ],
+        abs=1e-9,
+    )
+    health = [
+        item["performance"]["relationship_health"] for item in result.breakdown_list()
+    ]
+    assert [part["raw"] for part in health[:3]] == pytest.approx(
+        [100.0, 50 / 3, 100 / 3], abs=1e-9
+    )
+    assert [part["normalised"] for part in health] == [100.0, 0.0, 50.0, 0.0]
+    assert [part["status"] for part in health] == ["used"] * 3 + ["no_signal"]
+    assert health[3]["raw"] is None
+    assert health[3]["points"] == 0.0
+    assert health[0] | {"raw": None} == {
+        "raw": None,
+        "normalised": 100.0,
+        "weight": 20.0,
+        "share": pytest.approx(20 / 70),
+        "points": pytest.approx(100 * 20 / 70),
+        "status": "used",
+        "satisfaction": 90.0,
+        "nps": 50.0,
+        "tickets": 2.0,
+    }
+    assert health[2]["nps"] == -20.0
+    # A4's revenue carries its whole performance; A1 shares it with health.
+    shares = [
+        item["performance"]["ttm_revenue"]["share"] for item in result.breakdown_list()
+    ]
+    assert shares == [pytest.approx(50 / 70)] * 3 + [1.0]
+
+
+def test_without_any_signal_health_is_not_available_and_scores_stay() -> None:
+    accounts = accounts_frame([(n, "retail", 100, 10, None) for n in (1, 2, 3)])
+    revenue = revenue_frame([(n, P1, date(2017, 7, 1), 100 * n) for n in (1, 2, 3)])
+    outside = signals_frame([(1, date(2015, 1, 1), 1, 90, 10)])
+
+    with_old_signal = score_accounts(
+        accounts=accounts,
+        revenue=revenue,
+        products=products_frame([P1]),
+        weights=ScoringWeights(),
+        signals=outside,
+    )
+    unweighted = score_accounts(
+        accounts=accounts,
+        revenue=revenue,
+        products=products_frame([P1]),
+        weights=ScoringWeights(weight_relationship_health=0),
+    )
+
+    assert with_old_signal.input_status["relationship_health"] == "no_signals"
+    pd.testing.assert_frame_equal(with_old_signal.scores, unweighted.scores)
+    assert with_old_signal.scores["performance"].tolist() == pytest.approx(
+        [100 / 3, 200 / 3, 100.0]
+    )
