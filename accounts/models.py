@@ -42,6 +42,9 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="members",
     )
+    # The user's ID in the CRM they were imported from (a Salesforce User
+    # Id), so an OwnerId in an account export finds them.
+    external_id = models.CharField(max_length=100, blank=True, db_index=True)
 
     @property
     def sees_all_accounts(self) -> bool:

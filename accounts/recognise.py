@@ -22,6 +22,8 @@ OPPORTUNITY = "opportunity"
 PERSON = "person"
 PRODUCT = "product"
 USER = "user"
+# Our sales teams, as a file of teams of its own; a users file names teams too.
+SALES_TEAM = "sales_team"
 
 # The field a source column is kept under when it has no field of its own,
 # such as a Salesforce custom field; the source column names it.
@@ -79,7 +81,23 @@ TARGET_FIELDS: dict[str, tuple[str, ...]] = {
         EXTRA,
     ),
     PRODUCT: ("name", "series", "list_price"),
-    USER: ("full_name", "manager_name", "region"),
+    USER: (
+        "external_id",
+        "username",
+        "first_name",
+        "last_name",
+        "full_name",
+        "email",
+        "role",
+        "team",
+        # The user's manager or team lead: an email, a login, a name or
+        # (Salesforce ManagerId) the manager's ID in the same export.
+        "manager",
+        "region",
+        "is_active",
+        EXTRA,
+    ),
+    SALES_TEAM: ("name", "manager", "region"),
 }
 
 _CUSTOM_FIELD = re.compile(r"__c$", re.IGNORECASE)
@@ -257,6 +275,29 @@ LAYOUTS: tuple[Layout, ...] = (
         },
         markers=["Last Name", "Account Name"],
     ),
+    # Salesforce users (Setup, or Data Loader on the User object).
+    _layout(
+        "salesforce-api users",
+        USER,
+        {
+            "Id": "external_id",
+            "Username": "username",
+            "FirstName": "first_name",
+            "LastName": "last_name",
+            "Name": "full_name",
+            "Email": "email",
+            "UserRole.Name": "role",
+            "Department": "team",
+            "ManagerId": "manager",
+            "IsActive": "is_active",
+        },
+        markers=["Id", "Username"],
+        custom_fields=True,
+        notes=[
+            "UserRole.Name is read as the Lode role: rep, manager, executive "
+            "or ops; rename the roles first if the export uses others",
+        ],
+    ),
     # HubSpot exports, in HubSpot's property labels.
     _layout(
         "hubspot companies",
@@ -294,6 +335,20 @@ LAYOUTS: tuple[Layout, ...] = (
         markers=["Record ID", "Last Name"],
     ),
     _layout(
+        "hubspot users",
+        USER,
+        {
+            "First Name": "first_name",
+            "Last Name": "last_name",
+            "Email": "email",
+            "Team": "team",
+            "Teams": "team",
+            "Primary Team": "team",
+            "Role": "role",
+        },
+        markers=["First Name", "Last Name", "Email", "Team"],
+    ),
+    _layout(
         "hubspot deals",
         OPPORTUNITY,
         {
@@ -309,6 +364,44 @@ LAYOUTS: tuple[Layout, ...] = (
             "Associated Company IDs": "account_external_id",
         },
         markers=["Record ID", "Deal Name"],
+    ),
+    # A users or teams list kept by hand.
+    *(
+        _layout(
+            "plain users",
+            USER,
+            {
+                "email": "email",
+                "name": "full_name",
+                "full name": "full_name",
+                "first name": "first_name",
+                "last name": "last_name",
+                "role": "role",
+                "team": "team",
+                "manager": "manager",
+                "team lead": "manager",
+                "region": "region",
+                "active": "is_active",
+                "is active": "is_active",
+            },
+            markers=markers,
+        )
+        for markers in (["email", "name", "role"], ["email", "name", "team"])
+    ),
+    *(
+        _layout(
+            "plain teams",
+            SALES_TEAM,
+            {
+                "team": "name",
+                "team name": "name",
+                "manager": "manager",
+                "team lead": "manager",
+                "region": "region",
+            },
+            markers=markers,
+        )
+        for markers in (["team", "team lead"], ["team", "manager"])
     ),
     # The bundled data set (accounts.importing reads it as a whole).
     _layout(
@@ -342,7 +435,7 @@ LAYOUTS: tuple[Layout, ...] = (
         USER,
         {
             "sales_agent": "full_name",
-            "manager": "manager_name",
+            "manager": "manager",
             "regional_office": "region",
         },
         markers=["sales_agent", "manager"],

@@ -30,9 +30,12 @@ from pathlib import Path
 from typing import Any, cast
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -62,6 +65,7 @@ from accounts.models import (
     RevenueLine,
     SavedMapping,
     SupportSignal,
+    Team,
     User,
 )
 from accounts.parsing import (
@@ -83,6 +87,7 @@ from accounts.recognise import (
     OPPORTUNITY,
     PERSON,
     PRODUCT,
+    SALES_TEAM,
     TARGET_FIELDS,
     UNKNOWN,
     USER,
@@ -116,8 +121,8 @@ INLINE_CHECK_MAX_BYTES = 5 * 1024 * 1024
 UNSPECIFIED_PRODUCT = "Unspecified"
 CREATE_BATCH = 2000
 
-# The wizard writes these; people and users belong to other parts of Lode
-# (stakeholders owns people) and are recognised but not written here.
+# The wizard writes these; people belong to stakeholders and are recognised
+# but not written here.
 WIZARD_FIELDS: dict[str, tuple[str, ...]] = {
     ACCOUNT: TARGET_FIELDS[ACCOUNT],
     OPPORTUNITY: TARGET_FIELDS[OPPORTUNITY],
@@ -139,6 +144,8 @@ WIZARD_FIELDS: dict[str, tuple[str, ...]] = {
         "nps",
     ),
     RATE: ("currency", "rate", "rate_date"),
+    USER: TARGET_FIELDS[USER],
+    SALES_TEAM: TARGET_FIELDS[SALES_TEAM],
 }
 ENTITY_LABELS = {
     ACCOUNT: "Accounts",
@@ -150,8 +157,9 @@ ENTITY_LABELS = {
     TEAM: "Account team members",
     PERSON: "People",
     USER: "Users",
+    SALES_TEAM: "Teams",
 }
-NOT_WRITTEN = {PERSON, USER}
+NOT_WRITTEN = {PERSON}
 # Field labels that say more than the field's name.
 FIELD_LABELS = {"annual_revenue_musd": "annual revenue (millions of USD)"}
 # Fields an export may carry that Lode has nowhere to keep; the check says so.
@@ -237,10 +245,31 @@ _WHOLE = {"employees", "year_established", "tickets"}
 _SIGNED_WHOLE = {"nps"}
 _NUMBERS = {"satisfaction", "rate", "probability"}
 _DATES = {"close_date", "engage_date", "period", "date", "rate_date"}
-_FLAGS = {"is_won", "is_closed"}
+_FLAGS = {"is_won", "is_closed", "is_active"}
 # Names kept on one line: a line break inside one reads as a space.
-_ONE_LINE = {"name", "account_name", "parent_name", "product", "full_name"}
-_LENGTHS = {"name": 200, "sector": 100, "country": 100, "product": 150, "series": 100}
+_ONE_LINE = {
+    "name",
+    "account_name",
+    "parent_name",
+    "product",
+    "full_name",
+    "first_name",
+    "last_name",
+    "team",
+}
+_LENGTHS = {
+    "name": 200,
+    "sector": 100,
+    "country": 100,
+    "product": 150,
+    "series": 100,
+    "username": 150,
+    "first_name": 150,
+    "last_name": 150,
+    "email": 254,
+    "team": 150,
+    "region": 100,
+}
 
 
 class WizardError(Exception):
@@ -440,17 +469,20 @@ def mapping_problems(*, mapping: Mapping[str, tuple[str, str]]) -> list[str]:
         )
     if not mapping:
         problems.append("no column is mapped")
+    names = {(entity, name) for entity, name in mapping.values()}
+    if entities == {USER} and (USER, "email") not in names:
+        problems.append(
+            "a users file needs an email column: Lode matches users by their "
+            "email and sends their password reset there"
+        )
+    if entities == {SALES_TEAM} and (SALES_TEAM, "name") not in names:
+        problems.append("a teams file needs a column with the team's name")
     return problems
 
 
 def people_elsewhere_message(*, preview: FilePreview) -> str:
-    """Say plainly that a file of people or users is imported elsewhere."""
+    """Say plainly that a file of people is imported elsewhere."""
     what = ENTITY_LABELS[preview.entity or PERSON].lower()
-    if preview.entity == USER:
-        return (
-            f"{preview.name} holds {what} ({preview.kind}); this import does "
-            "not create users or teams. Upload the other files without it"
-        )
     return (
         f"{preview.name} holds {what} ({preview.kind} export): this import "
         "brings in accounts and their records, and people are imported on "
@@ -1038,6 +1070,10 @@ def _finish(job: ImportJob, status: str, report: Progress, message: str) -> None
 
 
 WRITE_ORDER = (
+    # Users first, so the owners of accounts and deals in the same upload
+    # find them; a teams file after them, so its managers do.
+    (USER, 8, "users"),
+    (SALES_TEAM, 12, "teams"),
     (RATE, 15, "currency rates"),
     (PRODUCT, 20, "products"),
     (ACCOUNT, 30, "accounts"),
@@ -1083,6 +1119,8 @@ def _execute(
         OPPORTUNITY: writer.opportunities,
         REVENUE: writer.revenue,
         SUPPORT: writer.support,
+        USER: writer.user_file,
+        SALES_TEAM: writer.team_file,
     }
     for plan in plans:
         writer.columns.update(
@@ -1195,6 +1233,11 @@ class _Writer:
         self.merges = dict(merges)
         self.rates_cache: dict[str, tuple[Decimal, date] | None] = {}
         self.users: dict[str, int] | None = None
+        self.user_external_ids: dict[str, int] = {}
+        self.users_by_email: dict[str, User] = {}
+        # Users and teams files are read whole, then written at their flush.
+        self.user_rows: list[tuple[str, int, dict[str, Any]]] = []
+        self.team_rows: list[tuple[str, int, dict[str, Any]]] = []
         # (file, field) -> the source column, for the row report.
         self.columns: dict[tuple[str, str], str] = {}
         self.unknown_deal_owners: dict[str, tuple[str, int, int]] = {}
@@ -1212,6 +1255,10 @@ class _Writer:
             self._unknown_owners(self.unknown_deal_owners)
         elif entity == REVENUE:
             self._revenue_flush()
+        elif entity == USER:
+            self._users_flush()
+        elif entity == SALES_TEAM:
+            self._sales_teams_flush()
 
     # Shared
 
@@ -1663,15 +1710,30 @@ class _Writer:
         counts["unchanged"] -= moved
 
     def user_for(self, owner: str) -> int | None:
-        """Return the Lode user an owner cell names: login, email or name."""
+        """Return the Lode user an owner cell names: ID, login, email or name."""
         if self.users is None:
             self.users = {}
-            for pk, username, email, first, last in User.objects.values_list(
-                "pk", "username", "email", "first_name", "last_name"
+            self.user_external_ids = {}
+            for (
+                pk,
+                username,
+                email,
+                first,
+                last,
+                external_id,
+            ) in User.objects.values_list(
+                "pk", "username", "email", "first_name", "last_name", "external_id"
             ):
+                # CRM IDs are compared exactly: Salesforce's 15-character
+                # IDs differ by case alone.
+                if external_id:
+                    self.user_external_ids.setdefault(external_id, pk)
                 for key in (username, email, f"{first} {last}"):
                     if key.strip():
                         self.users.setdefault(_person_key(key), pk)
+        owner = owner.strip()
+        if owner in self.user_external_ids:
+            return self.user_external_ids[owner]
         return self.users.get(_person_key(owner))
 
     def _unknown_owners(self, unknown: dict[str, tuple[str, int, int]]) -> None:
@@ -1996,6 +2058,385 @@ class _Writer:
             entity=SUPPORT, model=SupportSignal, creates=creates, updates=updates
         )
 
+    # Users and teams
+
+    def user_file(self, files: list[FileRows]) -> None:
+        self._rejected_lines(files, USER)
+        for rows in files:
+            self.user_rows.extend((rows.file, line, row) for line, row in rows.rows())
+
+    def team_file(self, files: list[FileRows]) -> None:
+        self._rejected_lines(files, SALES_TEAM)
+        for rows in files:
+            self.team_rows.extend((rows.file, line, row) for line, row in rows.rows())
+
+    def _teams_known(self) -> dict[str, Team]:
+        return {team.name.casefold(): team for team in Team.objects.all()}
+
+    def _team_name(
+        self, file: str, line: int, field: str, value: str, spellings: dict[str, str]
+    ) -> str:
+        """Return a team cell as stored: spacing tidied, the first spelling.
+
+        A team already in Lode keeps its name; a new one is spelt as the
+        file first spells it.
+        """
+        name = " ".join(value.split())
+        name = spellings.setdefault(name.casefold(), name)
+        if name != value:
+            self.outcome.issues.append(
+                Issue(
+                    file,
+                    line,
+                    self._col(file, field),
+                    value,
+                    f"team read as {name!r}",
+                    REPAIRED,
+                )
+            )
+        return name
+
+    def _teams_create(self, names: Iterable[str], teams: dict[str, Team]) -> None:
+        fresh = sorted({name for name in names if name.casefold() not in teams})
+        created, _, _ = self._apply(
+            entity=SALES_TEAM,
+            model=Team,
+            creates=[{"name": name} for name in fresh],
+            updates=[],
+        )
+        for team in created:
+            teams[cast(Team, team).name.casefold()] = cast(Team, team)
+
+    def _user_row(
+        self,
+        file: str,
+        line: int,
+        row: dict[str, Any],
+        *,
+        seen: dict[str, int],
+        grants_ops: bool,
+    ) -> tuple[str, str | None] | None:
+        """Check one user row; return its email and role, or None if refused."""
+        email_column = self._col(file, "email")
+        written = (row.get("email") or "").strip()
+        if not written:
+            self._reject(
+                USER,
+                file,
+                line,
+                email_column,
+                "",
+                "the email is blank: Lode matches users by their email",
+            )
+            return None
+        try:
+            validate_email(written)
+        except ValidationError:
+            self._reject(
+                USER, file, line, email_column, written, "not an email address"
+            )
+            return None
+        email = written.lower()
+        if email in seen:
+            self._reject(
+                USER,
+                file,
+                line,
+                email_column,
+                written,
+                f"the same email as line {seen[email]}: each user is listed once",
+            )
+            return None
+        seen[email] = line
+
+        given = " ".join((row.get("role") or "").split())
+        role = _ROLES.get(given.casefold()) if given else None
+        if given and role is None:
+            self._reject(
+                USER,
+                file,
+                line,
+                self._col(file, "role"),
+                given,
+                f"unknown role {given!r}; the roles are " + ", ".join(User.Role.values),
+            )
+            return None
+        if role == User.Role.OPS and not grants_ops:
+            existing = self.users_by_email.get(email)
+            if existing is None or existing.role != User.Role.OPS:
+                self._reject(
+                    USER,
+                    file,
+                    line,
+                    self._col(file, "role"),
+                    given,
+                    "only a sales ops user may give the ops role; this import "
+                    "was not started by one",
+                )
+                return None
+        return email, role
+
+    def _users_flush(self) -> None:
+        """Create and update users and the teams they name; link managers."""
+        if not self.user_rows:
+            return
+        importer = self.job.created_by
+        grants_ops = importer is not None and importer.is_ops
+        existing = list(User.objects.all())
+        self.users_by_email = {u.email.lower(): u for u in existing if u.email}
+        by_external = {u.external_id: u for u in existing if u.external_id}
+        logins = {u.username.casefold() for u in existing}
+        teams = self._teams_known()
+        spellings = {key: team.name for key, team in teams.items()}
+
+        checked: list[tuple[str, int, dict[str, Any], str, str | None, str]] = []
+        seen: dict[str, int] = {}
+        for file, line, row in self.user_rows:
+            found = self._user_row(file, line, row, seen=seen, grants_ops=grants_ops)
+            if found is None:
+                continue
+            email, role = found
+            team = row.get("team") or ""
+            if team.strip():
+                team = self._team_name(file, line, "team", team, spellings)
+            checked.append((file, line, row, email, role, team.strip()))
+        self._teams_create((team for *_, team in checked if team), teams)
+
+        creates: list[dict[str, Any]] = []
+        updates: list[tuple[models.Model, dict[str, Any]]] = []
+        for file, line, row, email, role, team in checked:
+            external_id = (row.get("external_id") or "").strip()
+            target = by_external.get(external_id) if external_id else None
+            by_email = self.users_by_email.get(email)
+            if target is None:
+                target = by_email
+            elif by_email is not None and by_email.pk != target.pk:
+                self._reject(
+                    USER,
+                    file,
+                    line,
+                    self._col(file, "email"),
+                    row["email"],
+                    f"ID {external_id} is {target.email}, but another user has "
+                    "this email",
+                )
+                continue
+            values = _user_values(row, role=role)
+            if team:
+                values["team_id"] = teams[team.casefold()].pk
+            if external_id:
+                values["external_id"] = external_id
+            if target is None:
+                login = (row.get("username") or "").strip().casefold() or email
+                if login in logins:
+                    login = email
+                if login in logins:
+                    self._reject(
+                        USER,
+                        file,
+                        line,
+                        self._col(file, "email"),
+                        row["email"],
+                        f"the login {login!r} belongs to another user",
+                    )
+                    continue
+                logins.add(login)
+                creates.append(
+                    {
+                        "username": login,
+                        "email": email,
+                        # No password: they log in once an admin sets one or
+                        # through a password reset.
+                        "password": make_password(None),
+                        "is_staff": False,
+                        "is_superuser": False,
+                        "role": User.Role.REP,
+                        **{k: v for k, v in values.items() if v is not None},
+                    }
+                )
+                continue
+            if (
+                importer is not None
+                and target.pk == importer.pk
+                and ((role and role != target.role) or values.get("is_active") is False)
+            ):
+                self._reject(
+                    USER,
+                    file,
+                    line,
+                    self._col(file, "role" if role else "is_active"),
+                    row.get("role") or "false",
+                    "this row is you: an import does not change your own role "
+                    "or deactivate you",
+                )
+                continue
+            if target.email.lower() != email:
+                values["email"] = email
+            updates.append((target, values))
+        self._apply(entity=USER, model=User, creates=creates, updates=updates)
+        # Owners and managers named below must find the users just written.
+        self.users = None
+        self._managers_link(checked, teams)
+
+    def _managers_link(
+        self,
+        checked: list[tuple[str, int, dict[str, Any], str, str | None, str]],
+        teams: dict[str, Team],
+    ) -> None:
+        """Make each row's manager the manager of the row's team."""
+        chosen: dict[str, tuple[int, int]] = {}
+        leads: dict[str, int] = {}
+        for file, line, row, email, role, team in checked:
+            manager = (row.get("manager") or "").strip()
+            if not manager:
+                user_id = self.user_for(email)
+                if role == User.Role.MANAGER and team and user_id is not None:
+                    leads.setdefault(team.casefold(), user_id)
+                continue
+            column = self._col(file, "manager")
+            if not team:
+                self.outcome.issues.append(
+                    Issue(
+                        file,
+                        line,
+                        column,
+                        manager,
+                        "the row names no team; Lode keeps a manager as the "
+                        "lead of a team, so the manager was not recorded",
+                        KEPT,
+                    )
+                )
+                continue
+            user_id = self.user_for(manager)
+            if user_id is None:
+                self.outcome.issues.append(
+                    Issue(
+                        file,
+                        line,
+                        column,
+                        manager,
+                        "no Lode user has this ID, login, email or name; the "
+                        "team's manager was left as it was",
+                        KEPT,
+                    )
+                )
+                continue
+            first = chosen.setdefault(team.casefold(), (user_id, line))
+            if first[0] != user_id:
+                self.outcome.issues.append(
+                    Issue(
+                        file,
+                        line,
+                        column,
+                        manager,
+                        f"line {first[1]} names another manager for {team!r}; "
+                        "that one leads the team",
+                        KEPT,
+                    )
+                )
+        # A manager with a team and no lead named leads a team that has none.
+        for key, user_id in leads.items():
+            if key not in chosen and teams[key].manager_id is None:
+                chosen[key] = (user_id, 0)
+        updates: list[tuple[models.Model, dict[str, Any]]] = [
+            (teams[key], {"manager_id": user_id})
+            for key, (user_id, _) in chosen.items()
+        ]
+        self._apply(entity=SALES_TEAM, model=Team, creates=[], updates=updates)
+
+    def _sales_teams_flush(self) -> None:
+        """Create and update the teams of a teams file, with their managers."""
+        if not self.team_rows:
+            return
+        teams = self._teams_known()
+        spellings = {key: team.name for key, team in teams.items()}
+        checked: list[tuple[str, int, dict[str, Any], str]] = []
+        seen: dict[str, int] = {}
+        for file, line, row in self.team_rows:
+            written = row.get("name") or ""
+            column = self._col(file, "name")
+            if not written.strip():
+                self._reject(
+                    SALES_TEAM, file, line, column, "", "the team's name is blank"
+                )
+                continue
+            name = self._team_name(file, line, "name", written, spellings)
+            if len(name) > 150:
+                self._reject(
+                    SALES_TEAM,
+                    file,
+                    line,
+                    column,
+                    written,
+                    f"{len(name)} characters, over the limit of 150",
+                )
+                continue
+            if name.casefold() in seen:
+                self._reject(
+                    SALES_TEAM,
+                    file,
+                    line,
+                    column,
+                    written,
+                    f"the same team as line {seen[name.casefold()]}: each team "
+                    "is listed once",
+                )
+                continue
+            seen[name.casefold()] = line
+            checked.append((file, line, row, name))
+        creates: list[dict[str, Any]] = []
+        updates: list[tuple[models.Model, dict[str, Any]]] = []
+        for file, line, row, name in checked:
+            values: dict[str, Any] = {"region": (row.get("region") or "").strip()}
+            values["region"] = values["region"] or None
+            manager = (row.get("manager") or "").strip()
+            if manager:
+                user_id = self.user_for(manager)
+                if user_id is None:
+                    self.outcome.issues.append(
+                        Issue(
+                            file,
+                            line,
+                            self._col(file, "manager"),
+                            manager,
+                            "no Lode user has this ID, login, email or name; "
+                            "the team's manager was left as it was",
+                            KEPT,
+                        )
+                    )
+                values["manager_id"] = user_id
+            team = teams.get(name.casefold())
+            if team is None:
+                creates.append(
+                    {"name": name, **{k: v for k, v in values.items() if v is not None}}
+                )
+            else:
+                updates.append((team, values))
+        self._apply(entity=SALES_TEAM, model=Team, creates=creates, updates=updates)
+
+
+# What a role cell may say: the role's value or its label, any case.
+_ROLES = {
+    **{value.casefold(): value for value in User.Role.values},
+    **{str(label).casefold(): value for value, label in User.Role.choices},
+}
+
+
+def _user_values(row: Mapping[str, Any], *, role: str | None) -> dict[str, Any]:
+    """Return the user fields a row sets; None where it says nothing."""
+    first = (row.get("first_name") or "").strip() or None
+    last = (row.get("last_name") or "").strip() or None
+    full = " ".join((row.get("full_name") or "").split())
+    if full and first is None and last is None:
+        given, _, family = full.rpartition(" ")
+        first, last = (given, family) if given else (family, "")
+    return {
+        "first_name": first,
+        "last_name": last,
+        "role": role,
+        "is_active": row.get("is_active"),
+    }
+
 
 def _person_key(text: str) -> str:
     return " ".join(text.casefold().split())
@@ -2031,11 +2472,20 @@ UNDO_ORDER = (
     Account,
     Product,
     CurrencyRate,
+    # Teams before users: a team the import made goes before its members.
+    Team,
+    User,
 )
+UNDONE = "undone"
 
 
-def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> None:
-    """Restore every object the import touched to its state before it."""
+def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> list[str]:
+    """Restore every object the import touched to its state before it.
+
+    Users it created are deleted, unless they have since logged in or
+    anything refers to them: those are deactivated instead. Returns what
+    was done with each such user, also added to the job's row report.
+    """
     job = mapped.job
     if mapped.undone_at is not None:
         raise WizardError("This import has already been undone.")
@@ -2092,17 +2542,75 @@ def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> None:
                 objects_update(
                     model=model, objects=list(restored.values()), fields=sorted(names)
                 )
+        said: list[str] = []
         for model in UNDO_ORDER:
             content_type = ContentType.objects.get_for_model(model)
             ids = mine.filter(
                 content_type=content_type, action=ImportRowChange.Action.CREATED
             ).values("object_id")
+            if model is User:
+                said = _created_users_undo(job=job, ids=ids)
+                continue
             # A subquery, not a list: an import may have created a million.
             model._default_manager.filter(pk__in=ids).delete()
         mapped.undone_at = timezone.now()
         mapped.undone_by = user
         mapped.save(update_fields=["undone_at", "undone_by", "updated_at"])
         transaction.on_commit(lambda: import_finished.send(sender=ImportJob, job=job))
+    return said
+
+
+def _user_activity(users: Sequence[User]) -> dict[int, list[str]]:
+    """Return what each user has done in Lode since: a login, their records."""
+    done: dict[int, list[str]] = defaultdict(list)
+    for user in users:
+        if user.last_login is not None:
+            done[user.pk].append("logged in")
+    ids = [user.pk for user in users]
+    for relation in User._meta.related_objects:
+        if relation.many_to_many:
+            continue
+        related = cast(type[models.Model], relation.related_model)
+        name = relation.field.name
+        referring = (
+            related._default_manager.filter(**{f"{name}__in": ids})
+            .values(name)
+            .annotate(total=models.Count("pk"))
+            .values_list(name, "total")
+        )
+        for pk, total in referring:
+            label = (
+                related._meta.verbose_name
+                if total == 1
+                else related._meta.verbose_name_plural
+            )
+            done[pk].append(f"{total} {label}")
+    return done
+
+
+def _created_users_undo(*, job: ImportJob, ids: models.QuerySet) -> list[str]:
+    """Delete the users an import created, or deactivate those since active."""
+    users = list(User.objects.filter(pk__in=ids).order_by("email"))
+    done = _user_activity(users)
+    said: list[str] = []
+    issues: list[dict[str, object]] = []
+    for user in users:
+        if done.get(user.pk):
+            reason = "deactivated, not deleted: since the import they have " + (
+                ", ".join(done[user.pk])
+            )
+        else:
+            reason = "deleted: created by this import and not used since"
+        said.append(f"{user.email}: {reason}")
+        issues.append(Issue("", 0, "email", user.email, reason, UNDONE).as_dict())
+    User.objects.filter(pk__in=[u.pk for u in users if done.get(u.pk)]).update(
+        is_active=False
+    )
+    User.objects.filter(pk__in=[u.pk for u in users if not done.get(u.pk)]).delete()
+    if issues:
+        job.issues = [*job.issues, *issues]
+        job.save(update_fields=["issues", "updated_at"])
+    return said
 
 
 # Report

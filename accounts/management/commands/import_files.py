@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.importing import ImportFileError
-from accounts.models import ImportJob
+from accounts.models import ImportJob, User
 from accounts.wizard import (
     WizardError,
     mapped_import_answer,
@@ -62,10 +62,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--undo", type=int, metavar="JOB", help="undo the wizard import JOB"
         )
+        parser.add_argument(
+            "--user",
+            metavar="LOGIN",
+            help="the sales ops user the import is recorded as; a users file "
+            "may give the ops role only with this",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        user = self._user(options["user"])
         if options["undo"]:
-            self._undo(options["undo"])
+            self._undo(options["undo"], user)
             return
         paths = [Path(name) for name in options["files"]]
         if not paths:
@@ -75,12 +82,22 @@ class Command(BaseCommand):
             raise CommandError("no such file: " + ", ".join(missing))
 
         try:
-            self._import(paths, options)
+            self._import(paths, options, user)
         except (WizardError, ImportFileError) as error:
             raise CommandError(str(error)) from error
 
-    def _import(self, paths: list[Path], options: dict[str, Any]) -> None:
-        mapped = mapped_import_create_from_paths(user=None, paths=paths)
+    def _user(self, login: str | None) -> User | None:
+        if not login:
+            return None
+        user = User.objects.filter(username=login, is_active=True).first()
+        if user is None or not user.is_ops:
+            raise CommandError(f"{login!r} is not an active sales ops user")
+        return user
+
+    def _import(
+        self, paths: list[Path], options: dict[str, Any], user: User | None
+    ) -> None:
+        mapped = mapped_import_create_from_paths(user=user, paths=paths)
         previews = mapped_import_files_read(mapped=mapped)
         mapping = {
             preview.name: {c: list(t) for c, t in preview.mapping.items()}
@@ -92,7 +109,7 @@ class Command(BaseCommand):
                 text = Path(text).read_text(encoding="utf-8")
             mapping.update(mapping_from_json(text=text))
         problems = mapped_import_mapping_confirm(
-            mapped=mapped, mapping=mapping, user=None
+            mapped=mapped, mapping=mapping, user=user
         )
         for preview in previews:
             rows = (
@@ -172,12 +189,14 @@ class Command(BaseCommand):
                 f"{issue['value']!r}: {issue['reason']} ({issue['action']})"
             )
 
-    def _undo(self, job_id: int) -> None:
+    def _undo(self, job_id: int, user: User | None) -> None:
         mapped = mapped_import_for_job(job_id=job_id)
         if mapped is None:
             raise CommandError(f"no wizard import {job_id}")
         try:
-            mapped_import_undo(mapped=mapped, user=None)
+            said = mapped_import_undo(mapped=mapped, user=user)
         except WizardError as error:
             raise CommandError(str(error)) from error
+        for line in said:
+            self.stdout.write(line)
         self.stdout.write(f"Import {job_id} undone.")
