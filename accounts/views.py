@@ -302,6 +302,7 @@ def wizard_report(request: HttpRequest, pk: int) -> HttpResponse:
             "questions": wizard.mapped_import_questions(job=job),
             "can_undo": job.status == ImportJob.Status.SUCCEEDED
             and mapped.undone_at is None,
+            "score_run": wizard.mapped_import_score_run(job=job),
         },
     )
 
@@ -321,11 +322,11 @@ def wizard_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
 def wizard_undo(request: HttpRequest, pk: int) -> HttpResponse:
     mapped = _get_mapped_import_for_user(request, pk)
     try:
-        wizard.mapped_import_undo(mapped=mapped, user=request.user)
+        said = wizard.mapped_import_undo(mapped=mapped, user=request.user)
     except wizard.WizardError as problem:
         messages.error(request, str(problem))
     else:
-        messages.success(request, f"Import {pk} was undone.")
+        messages.success(request, " ".join([f"Import {pk} was undone.", *said]))
     return redirect("accounts:wizard_report", pk=pk)
 
 

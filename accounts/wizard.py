@@ -37,6 +37,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import connection, models, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.importing import (
@@ -2616,6 +2617,25 @@ def _created_users_undo(*, job: ImportJob, ids: models.QuerySet) -> list[str]:
 # Report
 
 
+def mapped_import_score_run(*, job: ImportJob) -> dict[str, Any] | None:
+    """Return the newest score run this import asked for, if any.
+
+    scoring links its runs to the job that asked (ScoreRun.import_job); the
+    reverse relation is read here so accounts never imports scoring. An undo
+    asks for a run too, so after one the newest run is the undo's.
+    """
+    runs = getattr(job, "score_runs", None)
+    run = runs.order_by("-pk").first() if runs is not None else None
+    if run is None:
+        return None
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "url": reverse("scoring_api:run_detail", args=[run.pk]),
+    }
+
+
 def mapped_import_report_csv(*, job: ImportJob) -> str:
     """Return the job's full row report as CSV text."""
     out = io.StringIO()
@@ -2644,6 +2664,11 @@ def mapped_import_report_csv(*, job: ImportJob) -> str:
                 counts["rejected"],
             ]
         )
+    run = mapped_import_score_run(job=job)
+    if run is not None:
+        writer.writerow([])
+        writer.writerow(["score run", "status"])
+        writer.writerow([run["id"], run["status"]])
     return out.getvalue()
 
 

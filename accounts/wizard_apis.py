@@ -75,6 +75,7 @@ def _job_data(mapped: MappedImport) -> dict[str, Any]:
         "issue_count": len(job.issues),
         "issues": job.issues[:ISSUE_LIMIT],
         "report_csv": reverse("accounts:wizard_report_csv", args=[job.pk]),
+        "score_run": wizard.mapped_import_score_run(job=job),
     }
 
 
@@ -85,6 +86,17 @@ JOB_SCHEMA = inline_serializer(
         "status": serializers.CharField(),
         "counts": serializers.DictField(),
         "issues": serializers.ListField(child=serializers.DictField()),
+        "score_run": inline_serializer(
+            "WizardImportScoreRun",
+            {
+                "id": serializers.IntegerField(),
+                "status": serializers.CharField(),
+                "status_label": serializers.CharField(),
+                "url": serializers.CharField(),
+            },
+            allow_null=True,
+            help_text="the score run the import's finish (or undo) asked for",
+        ),
     },
 )
 
