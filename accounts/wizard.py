@@ -161,6 +161,7 @@ ENTITY_LABELS = {
     SALES_TEAM: "Teams",
 }
 NOT_WRITTEN = {PERSON}
+BUNDLED_SALES_TEAMS = "bundled sales teams"
 # Field labels that say more than the field's name.
 FIELD_LABELS = {"annual_revenue_musd": "annual revenue (millions of USD)"}
 # Fields an export may carry that Lode has nowhere to keep; the check says so.
@@ -522,6 +523,12 @@ def mapped_import_mapping_confirm(
             problems[name] = [people_elsewhere_message(preview=preview)]
             continue
         found = mapping_problems(mapping=typed)
+        if found and preview.kind == BUNDLED_SALES_TEAMS:
+            found = [
+                "this is the bundled data set's sales teams file: it names no "
+                "emails, so import it with the other bundled files on the "
+                "Import page"
+            ]
         if found:
             problems[name] = found
         clean[name] = {column: list(target) for column, target in typed.items()}

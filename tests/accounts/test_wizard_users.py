@@ -11,6 +11,7 @@ from accounts.models import (
     User,
 )
 from accounts.recognise import headers_recognise
+from accounts.services import BUNDLED_DATA
 from accounts.wizard import (
     mapped_import_check,
     mapped_import_create_from_paths,
@@ -529,5 +530,23 @@ def test_a_users_file_without_an_email_column_is_refused_at_the_mapping(
         "people.csv": [
             "a users file needs an email column: Lode matches users by their "
             "email and sends their password reset there"
+        ]
+    }
+
+
+def test_the_bundled_sales_teams_file_is_sent_to_the_bundled_import() -> None:
+    # given
+    mapped = mapped_import_create_from_paths(
+        user=None, paths=[BUNDLED_DATA / "sales_teams.csv"]
+    )
+
+    # when
+    problems = mapped_import_mapping_accept(mapped=mapped, user=None)
+
+    # then
+    assert problems == {
+        "sales_teams.csv": [
+            "this is the bundled data set's sales teams file: it names no emails, "
+            "so import it with the other bundled files on the Import page"
         ]
     }
