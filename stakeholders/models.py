@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import F, Q
 
@@ -206,6 +207,15 @@ class Stakeholder(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @classmethod
+    def field_label(cls, name: str) -> str:
+        """Return a field's name as people read it ("Reports to", "KPIs")."""
+        try:
+            label = str(cls._meta.get_field(name.removesuffix("_id")).verbose_name)
+        except FieldDoesNotExist:
+            label = name.replace("_", " ")
+        return label[:1].upper() + label[1:]
 
     @property
     def is_supportive(self) -> bool:

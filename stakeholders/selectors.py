@@ -2,14 +2,17 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, Prefetch, QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import BooleanField, DateTimeField, Max, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from accounts.history import ERASED, change_list_for_target
 from accounts.models import Account, User
 from accounts.selectors import account_can_edit, account_list_for_user
 from stakeholders.coverage import Finding, Person, coverage_findings
@@ -275,3 +278,102 @@ def account_stakeholder_board(*, user: User, account: Account) -> dict[str, Any]
             "activity_kind": Activity.Kind.choices,
         },
     }
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    changed_at: datetime
+    changed_by: str
+    action: str
+    field: str
+    old: str
+    new: str
+
+
+HISTORY_ACTIONS = {
+    "create": "Added",
+    "update": "Changed",
+    "delete": "Removed",
+    "erase": "Erased",
+}
+
+
+def stakeholder_history(
+    *, stakeholder: Stakeholder, limit: int = 200
+) -> list[HistoryEntry]:
+    """Return the person's history as a reader sees it, newest first.
+
+    The history stores raw values: ids for the manager and the owner, choice
+    keys, role keys. They turn into names and labels here, in three queries
+    whatever the length, and a value erasure blanked stays blank.
+    """
+    records = list(change_list_for_target(target=stakeholder)[:limit])
+    wanted: dict[str, set[int]] = {"reports_to": set(), "owner": set()}
+    for record in records:
+        field = record.field.removesuffix("_id")
+        if field in wanted:
+            wanted[field].update(
+                int(value)
+                for value in (record.old_value, record.new_value)
+                if value.isdigit()
+            )
+    people = {
+        person.pk: person.name
+        for person in Stakeholder.objects.filter(pk__in=wanted["reports_to"])
+    }
+    users = {
+        user.pk: user.display_name
+        for user in User.objects.filter(pk__in=wanted["owner"])
+    }
+    roles = dict(BuyingRole.objects.values_list("key", "name"))
+
+    def shown(field: str, value: str) -> str:
+        if value in ("", ERASED):
+            return value
+        if field == "reports_to" and value.isdigit():
+            return people.get(int(value), "a person no longer recorded")
+        if field == "owner" and value.isdigit():
+            return users.get(int(value), "a former user")
+        if field == "roles":
+            keys = [key.strip() for key in value.split(",")]
+            return ", ".join(roles.get(key, key) for key in keys)
+        return history_value_display(field=field, value=value)
+
+    entries = []
+    for record in records:
+        field = record.field.removesuffix("_id")
+        entries.append(
+            HistoryEntry(
+                changed_at=record.changed_at,
+                changed_by=(
+                    record.changed_by.display_name if record.changed_by else "system"
+                ),
+                action=HISTORY_ACTIONS.get(record.action, record.action),
+                field=Stakeholder.field_label(field) if field else "",
+                old=shown(field, record.old_value),
+                new=shown(field, record.new_value),
+            )
+        )
+    return entries
+
+
+def history_value_display(*, field: str, value: str) -> str:
+    """Return one stored value of a person field as its label or plain text."""
+    try:
+        model_field = Stakeholder._meta.get_field(field)
+    except FieldDoesNotExist:
+        return value
+    if model_field.choices:
+        labels = {str(key): str(label) for key, label in model_field.flatchoices}
+        return labels.get(value, value)
+    if isinstance(model_field, BooleanField):
+        return {"True": "Yes", "False": "No"}.get(value, value)
+    if isinstance(model_field, DateTimeField):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, UTC)
+        return date_format(timezone.localtime(moment), "j M Y H:i")
+    return value

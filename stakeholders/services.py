@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Replace
@@ -98,11 +98,7 @@ def _raise_from(error: ValidationError) -> None:
 
 def _field_label(name: str) -> str:
     """Return a person field's name as people read it ("Last name")."""
-    try:
-        label = str(Stakeholder._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:
-        label = name.replace("_", " ")
-    return label[:1].upper() + label[1:]
+    return Stakeholder.field_label(name)
 
 
 def _check_reports_to(*, stakeholder: Stakeholder, manager: Stakeholder | None) -> None:

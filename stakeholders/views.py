@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.history import change_list_for_target
 from accounts.models import User
 from accounts.selectors import account_can_edit, account_get_for_user
 from stakeholders.coverage import KIND_SHORT, KIND_TITLES
@@ -20,6 +19,7 @@ from stakeholders.selectors import (
     account_stakeholder_board,
     coverage_rollup_for_user,
     stakeholder_get_for_user,
+    stakeholder_history,
 )
 from stakeholders.services import (
     StakeholderError,
@@ -59,7 +59,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     context = {
         "person": person,
-        "history": change_list_for_target(target=person)[:200],
+        "history": stakeholder_history(stakeholder=person),
         "activities": person.activities.select_related("user")[:50],
         "can_edit": account_can_edit(user=_user(request), account=person.account),
     }
