@@ -177,3 +177,59 @@ def test_the_command_imports_users_and_gives_ops_only_for_an_ops_user(ops) -> No
 def test_the_command_refuses_a_user_who_is_not_sales_ops(rep) -> None:
     with pytest.raises(CommandError, match="'rita' is not an active sales ops user"):
         call_command("import_files", str(WIZARD / "plain_users.csv"), "--user", "rita")
+
+
+def test_ops_walk_a_users_file_through_the_pages_and_undo_it(
+    client, ops, django_capture_on_commit_callbacks
+) -> None:
+    # given
+    client.force_login(ops)
+
+    # when: upload
+    response = client.post(reverse("accounts:wizard"), users_file())
+
+    # then: the mapping page proposes the users mapping
+    mapped = MappedImport.objects.get()
+    page = client.get(response.url)
+    assert b"Recognised: plain users" in page.content
+    assert b'<option value="user.email" selected>' in page.content
+    assert b'<option value="user.manager" selected>' in page.content
+
+    # when: confirm it as it stands
+    form = {
+        f"map:0:{index}": target
+        for index, target in enumerate(
+            [
+                "user.email",
+                "user.full_name",
+                "user.role",
+                "user.team",
+                "user.manager",
+                "user.is_active",
+            ]
+        )
+    }
+    response = client.post(
+        reverse("accounts:wizard_mapping", args=[mapped.job_id]), form
+    )
+    page = client.get(response.url)
+
+    # then: the check counts them and writes nothing
+    assert page.context["outcome"].counts["Users"]["created"] == 3
+    assert list(User.objects.values_list("username", flat=True)) == ["oona"]
+
+    # when: import, then undo
+    run_without_scoring(
+        django_capture_on_commit_callbacks, lambda: client.post(response.url, {})
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        undone = client.post(
+            reverse("accounts:wizard_undo", args=[mapped.job_id]), follow=True
+        )
+
+    # then
+    assert list(User.objects.values_list("username", flat=True)) == ["oona"]
+    assert (
+        "dana.weiss@lode.example: deleted: created by this import and not used "
+        "since" in undone.content.decode()
+    )
