@@ -2263,19 +2263,26 @@ class _Writer:
                     }
                 )
                 continue
-            if (
-                importer is not None
-                and target.pk == importer.pk
-                and ((role and role != target.role) or values.get("is_active") is False)
-            ):
+            demotes = (role and role != target.role) or values.get("is_active") is False
+            refusal = ""
+            if demotes and target.is_superuser:
+                refusal = (
+                    "this user is a Lode administrator: change their role or "
+                    "deactivate them in the admin, not by an import"
+                )
+            elif demotes and importer is not None and target.pk == importer.pk:
+                refusal = (
+                    "this row is you: an import does not change your own role "
+                    "or deactivate you"
+                )
+            if refusal:
                 self._reject(
                     USER,
                     file,
                     line,
                     self._col(file, "role" if role else "is_active"),
                     row.get("role") or "false",
-                    "this row is you: an import does not change your own role "
-                    "or deactivate you",
+                    refusal,
                 )
                 continue
             if target.email.lower() != email:

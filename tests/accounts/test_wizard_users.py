@@ -550,3 +550,36 @@ def test_the_bundled_sales_teams_file_is_sent_to_the_bundled_import() -> None:
             "so import it with the other bundled files on the Import page"
         ]
     }
+
+
+def test_an_import_does_not_demote_or_deactivate_an_administrator(
+    tmp_path, importer
+) -> None:
+    # given
+    UserFactory(username="root", email="root@lode.example", is_superuser=True)
+    path = tmp_path / "users.csv"
+    path.write_text(
+        "email,name,role,active\n"
+        "root@lode.example,Root Admin,,no\n"
+        "root@lode.example,Root Admin,rep,\n"
+    )
+
+    # when
+    outcome = mapped_import_check(mapped=opened(path, user=importer))
+
+    # then
+    assert [(i.line, i.column, i.value, i.reason) for i in outcome.issues] == [
+        (
+            2,
+            "active",
+            "false",
+            "this user is a Lode administrator: change their role or deactivate "
+            "them in the admin, not by an import",
+        ),
+        (
+            3,
+            "email",
+            "root@lode.example",
+            "the same email as line 2: each user is listed once",
+        ),
+    ]
