@@ -326,7 +326,8 @@ def wizard_undo(request: HttpRequest, pk: int) -> HttpResponse:
     except wizard.WizardError as problem:
         messages.error(request, str(problem))
     else:
-        messages.success(request, " ".join([f"Import {pk} was undone.", *said]))
+        users = f" Users: {'; '.join(said)}." if said else ""
+        messages.success(request, f"Import {pk} was undone.{users}")
     return redirect("accounts:wizard_report", pk=pk)
 
 
