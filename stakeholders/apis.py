@@ -708,7 +708,11 @@ class InfluenceLinkDetailApi(APIView):
 class ActivityCreateApi(APIView):
     class InputSerializer(StrictInputSerializer):
         stakeholders = serializers.ListField(
-            child=serializers.IntegerField(), allow_empty=False
+            child=serializers.IntegerField(),
+            allow_empty=False,
+            error_messages={
+                "empty": "Choose at least one person you were in touch with."
+            },
         )
         kind = serializers.ChoiceField(
             choices=Activity.Kind.choices, default=Activity.Kind.MEETING

@@ -107,3 +107,18 @@ def test_expected_roles_and_activities_refuse_unknown_keys(
     assert activity.status_code == 400
     assert activity.json() == {"user": REFUSED}
     assert not account.stakeholder_activities.exists()
+
+
+def test_a_touch_with_nobody_says_to_choose_someone(client, rep, account):
+    client.force_login(rep)
+
+    response = client.post(
+        reverse("stakeholders_api:activity_create", args=[account.pk]),
+        {"stakeholders": [], "kind": "call"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "stakeholders": ["Choose at least one person you were in touch with."]
+    }

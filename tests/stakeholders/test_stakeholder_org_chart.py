@@ -65,3 +65,31 @@ def test_the_top_boxes_keep_their_left_border_and_sentiment_stripe(
     assert all(box["inside"] for box in boxes), boxes
     assert all(box["border"] not in {"none", ""} for box in boxes), boxes
     assert [box["stripe"] for box in boxes] == [ALLY_GREEN] + [OPPONENT_RED] * 2
+
+
+def test_long_unbroken_names_stay_within_a_tablet_screen(
+    page, live_server, rep, account
+):
+    # given: a name, title and department with no place to break a line
+    person = StakeholderFactory(
+        account=account,
+        first_name="Bartholomew" * 9,
+        last_name="<img src=x onerror=alert(1)>",
+        title="=HYPERLINK(" + "x" * 190 + ")",
+        department="é" * 200,
+    )
+    StakeholderFactory(account=account, last_name="Plain", reports_to=person)
+    page.set_viewport_size({"width": 820, "height": 900})
+    browser_login(page, live_server, rep.username)
+
+    for path in [
+        reverse("stakeholders:account", args=[account.pk]),
+        reverse("stakeholders:detail", args=[person.pk]),
+    ]:
+        # when
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+
+        # then: nothing widens the page, and the name is text, not markup
+        assert page.evaluate("document.documentElement.scrollWidth") == 820, path
+        assert page.locator("img[src=x]").count() == 0, path
