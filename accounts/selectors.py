@@ -5,8 +5,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.models import (
@@ -34,21 +35,58 @@ def account_list_for_user(*, user: User) -> QuerySet[Account]:
 
     # Subqueries rather than joins keep one row per account without DISTINCT,
     # which stays cheap when the portfolio grows.
+    return Account.objects.filter(pk__in=_memberships_seen(user).values("account_id"))
+
+
+def _memberships_seen(user: User) -> QuerySet[AccountTeamMember]:
+    """Return the team memberships that make accounts visible to this user."""
     people = User.objects.filter(pk=user.pk)
     if user.is_manager:
         people = User.objects.filter(pk=user.pk) | User.objects.filter(
             team__manager=user
         )
-    memberships = AccountTeamMember.objects.filter(user__in=people.values("pk"))
-    return Account.objects.filter(pk__in=memberships.values("account_id"))
+    return AccountTeamMember.objects.filter(user__in=people.values("pk"))
+
+
+def account_visibility_key(*, user: User) -> str:
+    """Return a short text that changes whenever the user's accounts may change.
+
+    For caching figures over "the accounts this user sees" (the run's
+    scores are fixed once it finished, so run and key name the figure).
+    Everyone who sees all accounts shares "all", with no query. Anyone
+    else's set is decided by account_list_for_user's memberships: one query
+    over those few rows sums them up. Any added membership raises the
+    highest id; a removal lowers the count; moving one to another account
+    or person changes a sum, so a single change always gives a new key.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return "none"
+    if user.sees_all_accounts:
+        return "all"
+
+    facts = _memberships_seen(user).aggregate(
+        count=Count("pk"),
+        last=Max("pk"),
+        accounts=Sum("account_id"),
+        people=Sum("user_id"),
+    )
+    return (
+        f"{user.pk}.{user.role}.{facts['count']}.{facts['last'] or 0}."
+        f"{facts['accounts'] or 0}.{facts['people'] or 0}"
+    )
 
 
 def account_get_for_user(*, user: User, pk: int) -> Account:
     """Return the account if the user may see it, else raise 404."""
     try:
-        return account_list_for_user(user=user).get(pk=pk)
+        account = account_list_for_user(user=user).get(pk=pk)
     except Account.DoesNotExist as error:
         raise Http404("No such account.") from error
+
+    # The page's sections ask account_can_edit again; this instance was
+    # just read through the access rule, so they need not ask the database.
+    account._seen_by = user.pk  # type: ignore[attr-defined]
+    return account
 
 
 def account_can_edit(*, user: User, account: Account) -> bool:
@@ -58,6 +96,10 @@ def account_can_edit(*, user: User, account: Account) -> bool:
     """
     if user.role == User.Role.EXECUTIVE and not user.is_superuser:
         return False
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.sees_all_accounts or getattr(account, "_seen_by", None) == user.pk:
+        return True
     return account_list_for_user(user=user).filter(pk=account.pk).exists()
 
 
@@ -87,13 +129,21 @@ class AccountOverview:
 
 def account_revenue_by_quarter(*, account: Account) -> list[dict[str, object]]:
     """Return realised revenue per quarter and product, oldest first."""
-    rows = (
+    revenue, _ = _revenue_and_bought(account=account)
+    return revenue
+
+
+def _revenue_and_bought(
+    *, account: Account
+) -> tuple[list[dict[str, object]], set[int]]:
+    """Return the revenue by quarter and the bought products, in one query."""
+    rows = list(
         RevenueLine.objects.filter(account=account)
-        .values("quarter_start", "product__name")
+        .values("quarter_start", "product_id", "product__name")
         .annotate(total=Sum("amount"))
-        .order_by("quarter_start", "product__name")
+        .order_by("quarter_start", "product__name", "product_id")
     )
-    return [
+    revenue = [
         {
             "quarter": row["quarter_start"].isoformat(),
             "product": row["product__name"],
@@ -101,6 +151,16 @@ def account_revenue_by_quarter(*, account: Account) -> list[dict[str, object]]:
         }
         for row in rows
     ]
+    bought = {
+        product_id
+        for _, product_id in _bought_since(
+            {**row, "account_id": account.pk}
+            for row in sorted(
+                rows, key=lambda row: (row["product_id"], row["quarter_start"])
+            )
+        )
+    }
+    return revenue, bought
 
 
 def account_relatives_for_user(
@@ -133,11 +193,7 @@ def account_relatives_for_user(
 
 def account_overview_for_user(*, user: User, account: Account) -> AccountOverview:
     """Return the account page facts in a fixed number of queries."""
-    revenue = account_revenue_by_quarter(account=account)
-    bought_ids = {
-        product_id
-        for _, product_id in whitespace_bought_since(account_ids=[account.pk])
-    }
+    revenue, bought_ids = _revenue_and_bought(account=account)
     products = list(Product.objects.order_by("name"))
     parent, subsidiaries = account_relatives_for_user(user=user, account=account)
     team = list(
@@ -185,6 +241,17 @@ def whitespace_bought_since(
         .annotate(total=Sum("amount"))
         .order_by("account_id", "product_id", "quarter_start")
     )
+    return _bought_since(rows)
+
+
+def _bought_since(
+    rows: Iterable[dict[str, Any]],
+) -> dict[tuple[int, int], date]:
+    """Apply whitespace_bought_since's rule to per-quarter totals.
+
+    Rows need account_id, product_id, quarter_start and total, and come
+    oldest quarter first within each account and product.
+    """
     running: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
     since: dict[tuple[int, int], date | None] = {}
     for row in rows:

@@ -4,11 +4,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.core.cache import cache
 from django.db.models import Count, F, QuerySet, Value, Window
 from django.db.models.functions import Floor, Least, RowNumber
 
 from accounts.models import Account, User
-from accounts.selectors import account_list_for_user
+from accounts.selectors import account_list_for_user, account_visibility_key
 from scoring.charts import (
     DENSITY_BINS,
     DENSITY_FROM,
@@ -109,6 +110,66 @@ def portfolio_sector_list(*, user: User, run: ScoreRun) -> list[str]:
             .distinct()
         )
     )
+
+
+# A run's scores never change once it finished, so a summary of them over
+# one set of accounts holds until the set changes; this only bounds how long
+# summaries of runs no longer shown stay in the cache.
+SUMMARY_SECONDS = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class PortfolioSummary:
+    """What the portfolio page says about all the accounts the user sees."""
+
+    count: int
+    potential_threshold: float | None
+    sectors: list[str]
+
+
+def portfolio_summary_for_user(
+    *, user: User, run: ScoreRun, scores: QuerySet[AccountScore]
+) -> PortfolioSummary:
+    """Return the count, top-quartile potential and sectors the user sees.
+
+    Someone who sees everything reads the figures stored on the run. Anyone
+    else's are computed once per run and set of visible accounts (three
+    queries through the team memberships) and then read from the cache,
+    keyed by the run and account_visibility_key (one small query).
+    """
+    stored = run.summary or {}
+    if (
+        _sees_all(user)
+        and run.accounts_scored
+        and stored.get("sectors") is not None
+        and stored.get("potential_quartile") is not None
+    ):
+        return PortfolioSummary(
+            count=run.accounts_scored,
+            potential_threshold=float(stored["potential_quartile"]),
+            sectors=list(stored["sectors"]),
+        )
+
+    # The creation time tells apart runs of the same id in databases that
+    # were emptied and refilled (tests, the bench) and share one cache.
+    key = (
+        f"scoring:portfolio-summary:{run.pk}:{run.created_at.timestamp()}:"
+        f"{account_visibility_key(user=user)}"
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return PortfolioSummary(**cached)
+
+    count = portfolio_visible_count(user=user, run=run)
+    summary = PortfolioSummary(
+        count=count,
+        potential_threshold=portfolio_potential_threshold(
+            user=user, run=run, scores=scores, count=count
+        ),
+        sectors=portfolio_sector_list(user=user, run=run) if count else [],
+    )
+    cache.set(key, summary.__dict__, SUMMARY_SECONDS)
+    return summary
 
 
 def portfolio_page(

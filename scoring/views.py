@@ -53,11 +53,10 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         return render(request, "scoring/portfolio.html", context)
 
     scores = selectors.account_score_queryset_for_user(user=request.user, run=run)
-    count = selectors.portfolio_visible_count(user=request.user, run=run)
-    if count:
-        threshold = selectors.portfolio_potential_threshold(
-            user=request.user, run=run, scores=scores, count=count
-        )
+    summary = selectors.portfolio_summary_for_user(
+        user=request.user, run=run, scores=scores
+    )
+    if summary.count:
         context |= {
             "page": selectors.portfolio_page(
                 scores=scores,
@@ -69,12 +68,12 @@ def portfolio(request: HttpRequest) -> HttpResponse:
                 page=_page_number(request.GET.get("page")),
             ),
             "hidden_gold": selectors.hidden_gold_list(
-                scores=scores, threshold=threshold
+                scores=scores, threshold=summary.potential_threshold
             ),
             "hidden_gold_shown": selectors.HIDDEN_GOLD_SHOWN,
-            "sectors": selectors.portfolio_sector_list(user=request.user, run=run),
+            "sectors": summary.sectors,
         }
-    context["visible_count"] = count
+    context["visible_count"] = summary.count
     return render(request, "scoring/portfolio.html", context)
 
 

@@ -186,3 +186,29 @@ def test_the_page_runs_the_same_queries_with_2_or_40_revenue_lines(
 
     assert account.revenue_lines.count() == 40
     assert small == large
+
+
+@pytest.mark.parametrize("who", ["manager", "ops"])
+def test_a_manager_and_ops_take_the_same_queries_at_two_sizes(
+    request, client, rep, account, who
+):
+    client.force_login(request.getfixturevalue(who))
+    grow_account(account, rep, 0, 2)
+    small = page_queries(client, account)
+
+    grow_account(account, rep, 2, 40)
+    large = page_queries(client, account)
+
+    assert small == large
+
+
+def test_the_page_asks_no_more_whether_the_user_may_edit(client, rep, ops, account):
+    # The account was just read through the access rule, so the sections'
+    # edit checks answer without asking the database again.
+    client.force_login(rep)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    assert response.status_code == 200
+    checks = [q["sql"] for q in queries if q["sql"].startswith("SELECT 1 AS")]
+    assert checks == [], checks

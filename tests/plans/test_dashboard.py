@@ -571,6 +571,38 @@ def test_the_figures_take_the_same_number_of_queries_at_two_sizes(
     assert Action.objects.count() > 14 and ExternalForce.objects.count() > 14
 
 
+@pytest.mark.parametrize("who", ["rep", "executive"])
+def test_a_rep_and_someone_who_sees_all_take_the_same_queries_at_two_sizes(
+    client: object, team_data: Team, who: str
+) -> None:
+    # given: a rep of the team, or an executive who sees every account
+    viewer = team_data.rita
+    if who == "executive":
+        viewer = _user(username="eve", role=User.Role.EXECUTIVE)
+    client.force_login(viewer)  # type: ignore[attr-defined]
+
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("plans:dashboard"))  # type: ignore[attr-defined]
+        assert response.status_code == 200
+        return len(captured.captured_queries)
+
+    page_queries()
+    _grow(2, team_data.manager, team_data.rita, "Small")
+    small = page_queries()
+
+    # when
+    _grow(12, team_data.manager, team_data.rita, "Large")
+    large = page_queries()
+
+    # then
+    assert small == large
+    accounts = Account.objects.filter(team_members=team_data.rita).count()
+    shown = client.get(reverse("plans:dashboard")).context["dashboard"]  # type: ignore[attr-defined]
+    expected = Account.objects.count() if who == "executive" else accounts
+    assert shown.figures["accounts"].count == expected
+
+
 def test_stage_progress_follows_the_plan_pages_rule(team_data: Team) -> None:
     # given: Acme's pursuit sits in stage 3 of 3; stage 1's gate is then met
     pursuit = Pursuit.objects.get(name="Care for Acme")

@@ -193,19 +193,48 @@ def test_the_page_runs_a_fixed_number_of_queries(client, manager, rep, size):
     store_figure(run)
     client.force_login(manager)
 
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as first:
         response = client.get(reverse("scoring:portfolio"))
+    with CaptureQueriesContext(connection) as again:
+        cached = client.get(reverse("scoring:portfolio"))
 
     assert response.status_code == 200
     assert response.context["visible_count"] == size
     assert len(response.context["page"].rows) == min(size, PAGE_SIZE)
-    assert len(queries) == PORTFOLIO_QUERIES, [q["sql"] for q in queries]
+    assert len(first) == PORTFOLIO_QUERIES, [q["sql"] for q in first]
+    # then the count, quartile and sectors of this run come from the cache
+    assert cached.context["visible_count"] == size
+    assert cached.context["hidden_gold"] == response.context["hidden_gold"]
+    assert len(again) == PORTFOLIO_CACHED_QUERIES, [q["sql"] for q in again]
 
 
-# Session, user, current run, pending run, count of visible scores, the two
-# scores around the potential quartile, one table page, hidden gold,
-# sectors. The chart comes from its own URL.
-PORTFOLIO_QUERIES = 9
+# Session, user, current run, pending run, the visibility key, count of
+# visible scores, the two scores around the potential quartile, sectors,
+# one table page, hidden gold. The chart comes from its own URL.
+PORTFOLIO_QUERIES = 10
+# The same less the count, the quartile and the sectors.
+PORTFOLIO_CACHED_QUERIES = 7
+
+
+def test_a_new_team_member_account_shows_at_once(client, manager, rep):
+    # given a manager whose summary of this run is cached
+    run = current_run()
+    for index in range(3):
+        account = AccountFactory(name=f"Account {index:03}")
+        account.team_members.add(rep)
+        score(run, account, potential=float(index))
+    client.force_login(manager)
+    assert client.get(reverse("scoring:portfolio")).context["visible_count"] == 3
+
+    # when the rep joins the team of an account of the same run
+    joined = AccountFactory(name="Joined", sector="mining")
+    score(run, joined, potential=90.0)
+    joined.team_members.add(rep)
+    response = client.get(reverse("scoring:portfolio"))
+
+    # then the count and the sectors include it
+    assert response.context["visible_count"] == 4
+    assert "mining" in response.context["sectors"]
 
 
 @pytest.mark.parametrize("size", [3, 60])
