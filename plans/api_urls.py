@@ -1,11 +1,11 @@
 from django.urls import path
 
-from plans import apis, export_apis, list_apis, review_apis
+from plans import apis, export_apis, list_apis, manager_review_apis, review_apis
 
 app_name = "plans_api"
 
 urlpatterns = [
-    path("", apis.PlanCreateApi.as_view(), name="plan_create"),
+    path("", list_apis.PlanListApi.as_view(), name="plan_list"),
     path("balance/", apis.PlanBalanceApi.as_view(), name="balance"),
     path("<int:pk>/", apis.PlanDetailApi.as_view(), name="detail"),
     path("<int:pk>/next/", apis.PlanNextApi.as_view(), name="next"),
@@ -47,6 +47,31 @@ urlpatterns += [
         name="measure_create",
     ),
     path(
+        "accounts/<int:account_pk>/scorecard/measures/<int:pk>/",
+        review_apis.MeasureApi.as_view(),
+        name="measure",
+    ),
+    path(
+        "accounts/<int:account_pk>/voice/",
+        review_apis.VoiceListApi.as_view(),
+        name="voice_list",
+    ),
+    path(
+        "accounts/<int:account_pk>/voice/<int:pk>/",
+        review_apis.VoiceApi.as_view(),
+        name="voice",
+    ),
+    path(
+        "accounts/<int:account_pk>/customer-links/",
+        review_apis.CustomerLinkListApi.as_view(),
+        name="customer_link_list",
+    ),
+    path(
+        "accounts/<int:account_pk>/customer-links/<int:link_pk>/revoke/",
+        review_apis.CustomerLinkRevokeApi.as_view(),
+        name="customer_link_revoke",
+    ),
+    path(
         "accounts/<int:account_pk>/scorecard/<str:quarter>/",
         review_apis.MeasureQuarterSetApi.as_view(),
         name="measure_quarter_set",
@@ -62,15 +87,33 @@ urlpatterns += [
         name="snapshots",
     ),
     path(
+        "<int:plan_pk>/snapshots/<int:pk>/",
+        review_apis.SnapshotApi.as_view(),
+        name="snapshot",
+    ),
+    path(
         "<int:plan_pk>/snapshots/compare/",
         review_apis.SnapshotCompareApi.as_view(),
         name="snapshot_compare",
     ),
 ]
 
-# Read-only lists across the accounts the user may see.
+# Manager reviews of a plan.
 urlpatterns += [
-    path("list/", list_apis.PlanListApi.as_view(), name="plan_list"),
+    path(
+        "<int:plan_pk>/manager-reviews/",
+        manager_review_apis.PlanManagerReviewListApi.as_view(),
+        name="plan_manager_review_list",
+    ),
+    path(
+        "manager-reviews/<int:pk>/",
+        manager_review_apis.ManagerReviewApi.as_view(),
+        name="manager_review",
+    ),
+]
+
+# Lists across the accounts the user may see.
+urlpatterns += [
     path("pursuits/", list_apis.PursuitListApi.as_view(), name="pursuit_list"),
     path(
         "accounts/<int:account_pk>/manager-reviews/",

@@ -7,6 +7,7 @@ a stale one answers 412 with the current state, a missing one 428.
 from typing import Any, cast
 
 from django.db import models
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -14,8 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Account, User
-from accounts.selectors import account_can_edit, account_get_for_user
-from config.api import if_match_version
+from accounts.selectors import account_can_edit
+from config.api import StrictInputSerializer, if_match_version
 from plans import services
 from plans.errors import GateClosed, PlanClosed, PlanError, VersionConflict
 from plans.models import Checkpoint, Pursuit, PursuitStage, SellCycleTemplate
@@ -46,7 +47,7 @@ def _etag(item: models.Model) -> str:
     return f'"{item.version}"'  # type: ignore[attr-defined]
 
 
-def _require_edit(*, user: User, account: Account) -> None:
+def require_edit(*, user: User, account: Account) -> None:
     if not account_can_edit(user=user, account=account):
         raise PermissionDenied("You can read this plan but not change it.")
 
@@ -94,8 +95,56 @@ def item_data(item: models.Model) -> dict[str, Any]:
     return data
 
 
-def _input_serializer(model: type[models.Model]) -> type[serializers.ModelSerializer]:
-    fields = list(services.EDITABLE_FIELDS[model])
+class ItemOutputSerializer(serializers.Serializer):
+    """One plan item as `item_data` writes it; the extras by kind are optional."""
+
+    kind = serializers.CharField()
+    id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    fields = serializers.DictField(help_text="The editable fields, raw values.")  # type: ignore[assignment]
+    display = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        help_text="The same fields as people read them.",
+    )
+    validated = serializers.BooleanField(required=False)
+    evidence = serializers.CharField(required=False, allow_blank=True)
+    happened_on = serializers.DateField(required=False, allow_null=True)
+    validated_by = serializers.CharField(required=False, allow_null=True)
+    current_stage = serializers.CharField(required=False, allow_null=True)
+
+
+class DetailOutputSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class ConflictOutputSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    current = ItemOutputSerializer(allow_null=True)
+
+
+ITEM_RESPONSES: dict[int, Any] = {
+    200: ItemOutputSerializer,
+    400: OpenApiResponse(description="A field is refused; the body names it."),
+    403: DetailOutputSerializer,
+    404: DetailOutputSerializer,
+    409: DetailOutputSerializer,
+    412: ConflictOutputSerializer,
+    428: DetailOutputSerializer,
+}
+CREATED_RESPONSES: dict[int, Any] = {
+    201: ItemOutputSerializer,
+    400: OpenApiResponse(description="A field is refused; the body names it."),
+    403: DetailOutputSerializer,
+    404: DetailOutputSerializer,
+    409: DetailOutputSerializer,
+}
+
+
+def _input_serializer(
+    model: type[models.Model], extra: dict[str, serializers.Field] | None = None
+) -> type[serializers.ModelSerializer]:
+    """Build the strict input serializer for a plan item's editable fields."""
+    fields = list(services.EDITABLE_FIELDS[model]) + list(extra or {})
     # An unknown person id reads the same as one from another account, so
     # the answer tells nothing about who exists elsewhere.
     neutral = {"does_not_exist": services.NO_SUCH_PERSON}
@@ -109,8 +158,8 @@ def _input_serializer(model: type[models.Model]) -> type[serializers.ModelSerial
     )
     return type(
         f"{model.__name__}InputSerializer",
-        (serializers.ModelSerializer,),
-        {"Meta": meta},
+        (StrictInputSerializer, serializers.ModelSerializer),
+        {"Meta": meta, **(extra or {})},
     )
 
 
@@ -123,7 +172,7 @@ def _conflict_response(error: VersionConflict) -> Response:
     return response
 
 
-def _error_response(error: PlanError) -> Response:
+def plan_error_response(error: PlanError) -> Response:
     """A closed plan or gate answers 409 (a state of the plan); others 400."""
     code = (
         status.HTTP_409_CONFLICT
@@ -133,7 +182,7 @@ def _error_response(error: PlanError) -> Response:
     return Response({"detail": str(error)}, status=code)
 
 
-def _item_response(item: models.Model, code: int = status.HTTP_200_OK) -> Response:
+def item_response(item: models.Model, code: int = status.HTTP_200_OK) -> Response:
     response = Response(item_data(item), status=code)
     response["ETag"] = _etag(item)
     return response
@@ -142,13 +191,23 @@ def _item_response(item: models.Model, code: int = status.HTTP_200_OK) -> Respon
 class ItemApi(APIView):
     """GET one plan item; PATCH its fields with If-Match."""
 
+    OutputSerializer = ItemOutputSerializer
+
+    @extend_schema(tags=["plans"], responses=ItemOutputSerializer)
     def get(self, request: Request, kind: str, pk: int) -> Response:
         item = item_get_for_user(user=_user(request), kind=kind, pk=pk)
-        return _item_response(item)
+        return item_response(item)
 
+    @extend_schema(
+        tags=["plans"],
+        request={"application/json": {"type": "object"}},
+        responses=ITEM_RESPONSES,
+        description="Send only the fields to change; which fields depends on "
+        "`kind`. A field the item does not have is refused by name.",
+    )
     def patch(self, request: Request, kind: str, pk: int) -> Response:
         item = item_get_for_user(user=_user(request), kind=kind, pk=pk)
-        _require_edit(user=_user(request), account=services.item_account(item))
+        require_edit(user=_user(request), account=services.item_account(item))
         version = if_match_version(request)
         if version is None:
             return Response(
@@ -170,60 +229,69 @@ class ItemApi(APIView):
         except VersionConflict as error:
             return _conflict_response(error)
         except PlanError as error:
-            return _error_response(error)
-        return _item_response(item)
+            return plan_error_response(error)
+        return item_response(item)
 
 
 class ItemCreateApi(APIView):
     """POST a new strategy, alignment, pursuit, action or external force."""
 
-    class PursuitExtraSerializer(serializers.Serializer):
-        template = serializers.PrimaryKeyRelatedField(
-            queryset=SellCycleTemplate.objects.filter(is_active=True),
-            required=False,
-            allow_null=True,
-        )
+    OutputSerializer = ItemOutputSerializer
 
+    @extend_schema(
+        tags=["plans"],
+        request={"application/json": {"type": "object"}},
+        responses=CREATED_RESPONSES,
+        description="Send the new item's fields; a pursuit may also name its "
+        "sell-cycle `template`. A field the item does not have is refused.",
+    )
     def post(self, request: Request, plan_pk: int, kind: str) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=plan_pk)
-        _require_edit(user=_user(request), account=plan.account)
+        require_edit(user=_user(request), account=plan.account)
         if kind not in {*CREATE_SERVICES, "pursuit"}:
             return Response(
                 {"detail": f"Cannot create a {kind} here."},
                 status=status.HTTP_404_NOT_FOUND,
             )
-        serializer = _input_serializer(ITEM_KINDS[kind])(data=request.data)
+        extra: dict[str, serializers.Field] = {}
+        if kind == "pursuit":
+            extra["template"] = serializers.PrimaryKeyRelatedField(
+                queryset=SellCycleTemplate.objects.filter(is_active=True),
+                required=False,
+                allow_null=True,
+            )
+        serializer = _input_serializer(ITEM_KINDS[kind], extra)(data=request.data)
         serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        template = values.pop("template", None)
 
         item: models.Model
         try:
             if kind == "pursuit":
-                extra = self.PursuitExtraSerializer(data=request.data)
-                extra.is_valid(raise_exception=True)
                 item = services.pursuit_create(
-                    user=_user(request),
-                    plan=plan,
-                    values=serializer.validated_data,
-                    template=extra.validated_data.get("template"),
+                    user=_user(request), plan=plan, values=values, template=template
                 )
             else:
                 item = CREATE_SERVICES[kind](
-                    user=_user(request), plan=plan, values=serializer.validated_data
+                    user=_user(request), plan=plan, values=values
                 )
         except PlanError as error:
-            return _error_response(error)
-        return _item_response(item, status.HTTP_201_CREATED)
+            return plan_error_response(error)
+        return item_response(item, status.HTTP_201_CREATED)
 
 
 class CheckpointCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         description = serializers.CharField(max_length=300)
         required = serializers.BooleanField(default=True)  # type: ignore[assignment]
 
+    OutputSerializer = ItemOutputSerializer
+
+    @extend_schema(tags=["plans"], responses=CREATED_RESPONSES)
     def post(self, request: Request, pk: int) -> Response:
         stage = item_get_for_user(user=_user(request), kind="stage", pk=pk)
         assert isinstance(stage, PursuitStage)
-        _require_edit(user=_user(request), account=services.item_account(stage))
+        require_edit(user=_user(request), account=services.item_account(stage))
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
 
@@ -232,20 +300,23 @@ class CheckpointCreateApi(APIView):
                 user=_user(request), stage=stage, **serializer.validated_data
             )
         except PlanError as error:
-            return _error_response(error)
-        return _item_response(checkpoint, status.HTTP_201_CREATED)
+            return plan_error_response(error)
+        return item_response(checkpoint, status.HTTP_201_CREATED)
 
 
 class CheckpointValidateApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         evidence = serializers.CharField(allow_blank=True)
         happened_on = serializers.DateField(required=False, allow_null=True)
         evidence_link = serializers.URLField(required=False, allow_blank=True)
 
+    OutputSerializer = ItemOutputSerializer
+
+    @extend_schema(tags=["plans"], responses=ITEM_RESPONSES)
     def post(self, request: Request, pk: int) -> Response:
         checkpoint = item_get_for_user(user=_user(request), kind="checkpoint", pk=pk)
         assert isinstance(checkpoint, Checkpoint)
-        _require_edit(user=_user(request), account=services.item_account(checkpoint))
+        require_edit(user=_user(request), account=services.item_account(checkpoint))
         version = if_match_version(request)
         if version is None:
             return Response(
@@ -267,24 +338,34 @@ class CheckpointValidateApi(APIView):
         except VersionConflict as error:
             return _conflict_response(error)
         except PlanError as error:
-            return _error_response(error)
-        return _item_response(checkpoint)
+            return plan_error_response(error)
+        return item_response(checkpoint)
 
 
 class PursuitAdvanceApi(APIView):
     """Move a pursuit to its next stage; a closed gate answers 409."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         override_reason = serializers.CharField(required=False, allow_blank=True)
         direction = serializers.ChoiceField(
             choices=["forward", "back"], default="forward"
         )
 
+    class GateClosedOutputSerializer(serializers.Serializer):
+        detail = serializers.CharField()
+        missing = serializers.ListField(child=serializers.CharField(), required=False)
+
+    OutputSerializer = ItemOutputSerializer
+
+    @extend_schema(
+        tags=["plans"],
+        responses={**ITEM_RESPONSES, 409: GateClosedOutputSerializer},
+    )
     def post(self, request: Request, pk: int) -> Response:
         pursuit = cast(
             Pursuit, item_get_for_user(user=_user(request), kind="pursuit", pk=pk)
         )
-        _require_edit(user=_user(request), account=pursuit.plan.account)
+        require_edit(user=_user(request), account=pursuit.plan.account)
         version = if_match_version(request)
         if version is None:
             return Response(
@@ -316,39 +397,50 @@ class PursuitAdvanceApi(APIView):
                 status=status.HTTP_409_CONFLICT,
             )
         except PlanError as error:
-            return _error_response(error)
-        return _item_response(pursuit)
+            return plan_error_response(error)
+        return item_response(pursuit)
 
 
-class PlanCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
-        account = serializers.IntegerField()
-        fiscal_year = serializers.IntegerField(required=False, min_value=2000)
-        summary = serializers.CharField(required=False, allow_blank=True, default="")
+class BalanceRowSerializer(serializers.Serializer):
+    """One kind of strategy's share of the pipeline and of the effort."""
 
-    def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        account = account_get_for_user(
-            user=_user(request), pk=serializer.validated_data["account"]
-        )
-        _require_edit(user=_user(request), account=account)
+    key = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    pipeline = serializers.FloatField()
+    pipeline_share = serializers.IntegerField()
+    effort_days = serializers.FloatField()
+    effort_share = serializers.IntegerField()
+    pursuits = serializers.IntegerField()
 
-        try:
-            plan = services.plan_create(
-                user=_user(request),
-                account=account,
-                fiscal_year=serializer.validated_data.get("fiscal_year"),
-                summary=serializer.validated_data["summary"],
-            )
-        except PlanError as error:
-            return _error_response(error)
-        return _item_response(plan, status.HTTP_201_CREATED)
+
+class PlanDetailOutputSerializer(ItemOutputSerializer):
+    """The whole plan: its own fields, then every section and the totals."""
+
+    class AccountSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+
+    account = AccountSerializer()
+    fiscal_year = serializers.IntegerField()
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    can_edit = serializers.BooleanField()
+    strategies = serializers.ListField(child=serializers.DictField())
+    alignments = serializers.ListField(child=serializers.DictField())
+    pursuits = serializers.ListField(child=serializers.DictField())
+    actions = serializers.ListField(child=serializers.DictField())
+    forces = serializers.ListField(child=serializers.DictField())
+    outcomes = serializers.DictField(child=serializers.DictField())
+    balance = BalanceRowSerializer(many=True)
+    progress = serializers.DictField()
 
 
 class PlanDetailApi(APIView):
     """GET the whole plan: every section, totals and balance."""
 
+    OutputSerializer = PlanDetailOutputSerializer
+
+    @extend_schema(tags=["plans"], responses=PlanDetailOutputSerializer)
     def get(self, request: Request, pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=pk)
         detail = plan_detail(plan=plan, user=_user(request))
@@ -412,24 +504,37 @@ class PlanDetailApi(APIView):
 class PlanNextApi(APIView):
     """POST to start the next period's plan, carrying forward what is open."""
 
+    OutputSerializer = ItemOutputSerializer
+
+    @extend_schema(tags=["plans"], request=None, responses=CREATED_RESPONSES)
     def post(self, request: Request, pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=pk)
-        _require_edit(user=_user(request), account=plan.account)
+        require_edit(user=_user(request), account=plan.account)
 
         try:
             new = services.plan_start_next(user=_user(request), plan=plan)
         except PlanError as error:
-            return _error_response(error)
-        return _item_response(new, status.HTTP_201_CREATED)
+            return plan_error_response(error)
+        return item_response(new, status.HTTP_201_CREATED)
 
 
 class CommentCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         body = serializers.CharField()
 
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        body = serializers.CharField()
+        author = serializers.CharField()
+        created_at = serializers.DateTimeField()
+
+    @extend_schema(
+        tags=["plans"],
+        responses={**CREATED_RESPONSES, 201: OutputSerializer},
+    )
     def post(self, request: Request, pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=pk)
-        _require_edit(user=_user(request), account=plan.account)
+        require_edit(user=_user(request), account=plan.account)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
 
@@ -438,7 +543,7 @@ class CommentCreateApi(APIView):
                 user=_user(request), plan=plan, body=serializer.validated_data["body"]
             )
         except PlanError as error:
-            return _error_response(error)
+            return plan_error_response(error)
         return Response(
             {
                 "id": comment.pk,
@@ -451,6 +556,20 @@ class CommentCreateApi(APIView):
 
 
 class PlanHistoryApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        object = serializers.CharField(allow_blank=True)
+        action = serializers.CharField()
+        field = serializers.CharField(allow_blank=True)
+        old = serializers.CharField(allow_blank=True, allow_null=True)
+        new = serializers.CharField(allow_blank=True, allow_null=True)
+        by = serializers.CharField(allow_null=True)
+        at = serializers.DateTimeField()
+
+    @extend_schema(
+        tags=["plans"],
+        summary="The plan's last 500 changes, newest first",
+        responses=OutputSerializer(many=True),
+    )
     def get(self, request: Request, pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=pk)
         records = plan_history(plan=plan, limit=500)
@@ -473,6 +592,12 @@ class PlanHistoryApi(APIView):
 class PlanBalanceApi(APIView):
     """GET the balance and outcome totals across the user's visible plans."""
 
+    class OutputSerializer(serializers.Serializer):
+        balance = BalanceRowSerializer(many=True)
+        outcomes = serializers.DictField(child=serializers.DictField())
+        plans = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(tags=["plans"], responses=OutputSerializer)
     def get(self, request: Request) -> Response:
         overview = plan_team_overview(user=_user(request))
         return Response(

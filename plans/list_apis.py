@@ -1,16 +1,27 @@
-"""Read-only lists of plans, pursuits and reviews across visible accounts."""
+"""Lists of plans, pursuits and reviews across visible accounts.
+
+The plan list is also where a plan is created: one route, GET and POST.
+"""
 
 from typing import Any, cast
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.selectors import account_get_for_user
-from config.api import LodePagination, paginated_response
+from config.api import LodePagination, StrictInputSerializer, paginated_response
+from plans import services
+from plans.apis import (
+    CREATED_RESPONSES,
+    item_response,
+    plan_error_response,
+    require_edit,
+)
+from plans.errors import PlanError
 from plans.models import ExecutiveReview, ManagerReview, Plan, Pursuit
 from plans.review_selectors import executive_review_list
 from plans.selectors import plan_list_for_user
@@ -51,7 +62,16 @@ def _page(example: dict[str, Any]) -> dict[str, Any]:
 
 
 class PlanListApi(APIView):
+    """GET the plans you may see, paged; POST starts a plan for an account."""
+
     pagination_class = LodePagination
+
+    class InputSerializer(StrictInputSerializer):
+        account = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+        fiscal_year = serializers.IntegerField(
+            required=False, min_value=2000, max_value=2200
+        )
+        summary = serializers.CharField(required=False, allow_blank=True, default="")
 
     class FilterSerializer(serializers.Serializer):
         account = serializers.IntegerField(min_value=1, required=False)
@@ -129,6 +149,38 @@ class PlanListApi(APIView):
         return paginated_response(
             request=request, view=self, queryset=plans, serializer=self.OutputSerializer
         )
+
+    @extend_schema(
+        tags=["plans"],
+        summary="Start a plan for an account you may edit",
+        request=InputSerializer,
+        responses=CREATED_RESPONSES,
+        examples=[
+            OpenApiExample(
+                "Start next year's plan",
+                value={"account": 12, "fiscal_year": 2027, "summary": "Grow Ohio."},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        account = account_get_for_user(
+            user=_user(request), pk=serializer.validated_data["account"]
+        )
+        require_edit(user=_user(request), account=account)
+
+        try:
+            plan = services.plan_create(
+                user=_user(request),
+                account=account,
+                fiscal_year=serializer.validated_data.get("fiscal_year"),
+                summary=serializer.validated_data["summary"],
+            )
+        except PlanError as error:
+            return plan_error_response(error)
+        return item_response(plan, status.HTTP_201_CREATED)
 
 
 class PursuitListApi(APIView):

@@ -810,6 +810,8 @@ class VoiceOfCustomer(models.Model):
         related_name="voice_entries",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The version an edit or delete must name, as for measures.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-said_on", "-id"]

@@ -1,22 +1,37 @@
-"""The API for scorecards, executive reviews and snapshots.
+"""The API for scorecards, voice of customer, reviews, snapshots and links.
 
 The same selectors and services as the pages, so the API enforces what the
 pages enforce: executives read, only the account team writes. Updating a
-recorded review takes its version in If-Match, as plan items do.
+recorded review takes its version in If-Match, as plan items do; measures
+and voice entries take the ETag of their last read, for edits and deletes.
 """
 
+from collections.abc import Callable
 from typing import Any, cast
 
+from django.db import models
 from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
-from accounts.selectors import account_get_for_user
-from config.api import if_match_version
+from accounts.models import Account, User
+from accounts.selectors import account_can_edit, account_get_for_user
+from config.api import (
+    LodePagination,
+    PreconditionFailed,
+    StrictInputSerializer,
+    etag_for,
+    etag_require,
+    if_match_version,
+    paginated_response,
+    versioned_update_respond,
+)
 from plans.calendar import (
     FiscalQuarter,
     fiscal_quarter_current,
@@ -24,21 +39,40 @@ from plans.calendar import (
     fiscal_quarters_ending_with,
 )
 from plans.errors import PlanError, VersionConflict
-from plans.models import ExecutiveReview, PlanSnapshot, ValueMeasure
+from plans.models import (
+    Checkpoint,
+    CustomerLink,
+    ExecutiveReview,
+    PlanSnapshot,
+    ValueMeasure,
+    VoiceOfCustomer,
+)
 from plans.review_selectors import (
     Scorecard,
+    customer_link_list,
     executive_review_pack,
     plan_snapshot_list,
     scorecard_for_account,
 )
 from plans.review_services import (
+    LINK_DAYS_DEFAULT,
+    LINK_DAYS_MAX,
+    customer_link_create,
+    customer_link_revoke,
     executive_review_save,
     measure_quarter_set,
     plan_snapshot_take,
     value_measure_create,
+    value_measure_delete,
+    value_measure_update,
+    voice_create,
+    voice_delete,
+    voice_update,
 )
 from plans.selectors import plan_get_for_user
+from plans.services import NO_SUCH_PERSON
 from plans.snapshots import snapshot_capture, snapshot_diff
+from stakeholders.models import Stakeholder
 
 
 def _user(request: Request) -> User:
@@ -59,6 +93,43 @@ def _refused(error: PlanError) -> PermissionDenied | ValidationError:
     if "not change" in str(error):
         return PermissionDenied(str(error))
     return ValidationError({"detail": str(error)})
+
+
+class ScorecardOutputSerializer(serializers.Serializer):
+    """Four quarters of measures and ratings; numbers are JSON numbers."""
+
+    class QuarterSerializer(serializers.Serializer):
+        label = serializers.CharField()  # type: ignore[assignment]
+        start = serializers.DateField()
+        end = serializers.DateField()
+
+    class MeasureRowSerializer(serializers.Serializer):
+        class CellSerializer(serializers.Serializer):
+            quarter_start = serializers.DateField()
+            target = serializers.FloatField(allow_null=True)
+            actual = serializers.FloatField(allow_null=True)
+            note = serializers.CharField(allow_blank=True)
+
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        unit = serializers.CharField(allow_blank=True)
+        direction = serializers.ChoiceField(choices=ValueMeasure.Direction.choices)
+        baseline = serializers.FloatField()
+        source = serializers.CharField(allow_blank=True)  # type: ignore[assignment]
+        quarters = CellSerializer(many=True)
+
+    class RatingSerializer(serializers.Serializer):
+        quarter_start = serializers.DateField()
+        contact = serializers.CharField()
+        score = serializers.IntegerField()
+        comment = serializers.CharField(allow_blank=True)
+        entered_by_customer = serializers.BooleanField()
+        entered_by = serializers.CharField()
+
+    account = serializers.IntegerField()
+    quarters = QuarterSerializer(many=True)
+    measures = MeasureRowSerializer(many=True)
+    ratings = RatingSerializer(many=True)
 
 
 def scorecard_data(scorecard: Scorecard) -> dict[str, Any]:
@@ -102,31 +173,101 @@ def scorecard_data(scorecard: Scorecard) -> dict[str, Any]:
     }
 
 
+QUARTER_PARAMETER = OpenApiParameter(
+    "quarter",
+    str,
+    description="The first day of the last quarter shown; the current one if left out.",
+)
+
+
 class ScorecardApi(APIView):
     """GET the account's scorecard over the four quarters up to `quarter`."""
 
+    OutputSerializer = ScorecardOutputSerializer
+
+    @extend_schema(tags=["reviews"], parameters=[QUARTER_PARAMETER])
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         raw = request.query_params.get("quarter")
         quarter = _quarter(raw) if raw else fiscal_quarter_current()
         quarters = fiscal_quarters_ending_with(quarter, 4)
-        return Response(
-            scorecard_data(scorecard_for_account(account=account, quarters=quarters))
+        scorecard = scorecard_for_account(account=account, quarters=quarters)
+        return Response(self.OutputSerializer(scorecard_data(scorecard)).data)
+
+
+# Measures
+
+
+class MeasureOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ValueMeasure
+        fields = [
+            "id",
+            "name",
+            "unit",
+            "direction",
+            "baseline",
+            "source",
+            "position",
+            "updated_at",
+        ]
+
+
+class MeasureInputSerializer(StrictInputSerializer):
+    name = serializers.CharField(max_length=150)
+    unit = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    direction = serializers.ChoiceField(choices=ValueMeasure.Direction.choices)
+    baseline = serializers.DecimalField(max_digits=16, decimal_places=2)
+    source = serializers.CharField(max_length=200, required=False, allow_blank=True)  # type: ignore[assignment]
+
+
+def _measure(request: Request, account_pk: int, pk: int) -> ValueMeasure:
+    account = account_get_for_user(user=_user(request), pk=account_pk)
+    return get_object_or_404(ValueMeasure, pk=pk, account=account)
+
+
+def _refusing(save: Callable[..., bool]) -> Callable[..., bool]:
+    """Wrap a versioned save so a refused write answers 403 or 400."""
+
+    def run(*args: Any, **kwargs: Any) -> bool:
+        try:
+            return save(*args, **kwargs)
+        except PlanError as error:
+            raise _refused(error) from error
+
+    return run
+
+
+def _versioned_delete(
+    *,
+    request: Request,
+    instance: models.Model,
+    output: type[serializers.Serializer],
+    delete: Callable[[Any], bool],
+) -> Response:
+    """Delete under If-Match: 428 without it, 412 with the current state."""
+    version = instance.updated_at  # type: ignore[attr-defined]
+    etag_require(
+        request=request,
+        etag=etag_for(instance=instance),
+        current=output(instance).data,
+    )
+
+    if not _refusing(delete)(version):
+        current = type(instance)._default_manager.filter(pk=instance.pk).first()
+        if current is None:
+            raise Http404("Someone deleted this already.")
+        raise PreconditionFailed(
+            current=output(current).data, etag=etag_for(instance=current)
         )
+    return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeasureCreateApi(APIView):
-    class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=150)
-        unit = serializers.CharField(max_length=30, required=False, default="")
-        direction = serializers.ChoiceField(choices=ValueMeasure.Direction.choices)
-        baseline = serializers.DecimalField(max_digits=16, decimal_places=2)
-        source = serializers.CharField(max_length=200, required=False, default="")  # type: ignore[assignment]
+    InputSerializer = MeasureInputSerializer
+    OutputSerializer = MeasureOutputSerializer
 
-    class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
-        name = serializers.CharField()
-
+    @extend_schema(tags=["reviews"], responses={201: MeasureOutputSerializer})
     def post(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         serializer = self.InputSerializer(data=request.data)
@@ -139,30 +280,84 @@ class MeasureCreateApi(APIView):
         except PlanError as error:
             raise _refused(error) from error
         return Response(
-            {"id": measure.pk, "name": measure.name}, status=status.HTTP_201_CREATED
+            self.OutputSerializer(measure).data,
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": etag_for(instance=measure)},
+        )
+
+
+class MeasureApi(APIView):
+    """GET a measure; PATCH or DELETE it with the ETag of that read."""
+
+    InputSerializer = MeasureInputSerializer
+    OutputSerializer = MeasureOutputSerializer
+
+    @extend_schema(tags=["reviews"])
+    def get(self, request: Request, account_pk: int, pk: int) -> Response:
+        measure = _measure(request, account_pk, pk)
+        return Response(
+            self.OutputSerializer(measure).data,
+            headers={"ETag": etag_for(instance=measure)},
+        )
+
+    @extend_schema(tags=["reviews"])
+    def patch(self, request: Request, account_pk: int, pk: int) -> Response:
+        measure = _measure(request, account_pk, pk)
+        return versioned_update_respond(
+            request=request,
+            instance=measure,
+            input_serializer=self.InputSerializer,
+            output_serializer=self.OutputSerializer,
+            save=_refusing(
+                lambda data, version: value_measure_update(
+                    user=_user(request),
+                    measure=measure,
+                    values=data,
+                    expected_version=version,
+                )
+            ),
+        )
+
+    @extend_schema(tags=["reviews"], responses={204: None})
+    def delete(self, request: Request, account_pk: int, pk: int) -> Response:
+        measure = _measure(request, account_pk, pk)
+        return _versioned_delete(
+            request=request,
+            instance=measure,
+            output=self.OutputSerializer,
+            delete=lambda version: value_measure_delete(
+                user=_user(request), measure=measure, expected_version=version
+            ),
         )
 
 
 class MeasureQuarterSetApi(APIView):
     """PUT one measure's target and actual for a quarter."""
 
-    class InputSerializer(serializers.Serializer):
-        measure = serializers.IntegerField()
+    class InputSerializer(StrictInputSerializer):
+        measure = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
         target = serializers.DecimalField(
             max_digits=16, decimal_places=2, allow_null=True
         )
         actual = serializers.DecimalField(
             max_digits=16, decimal_places=2, allow_null=True
         )
-        note = serializers.CharField(max_length=300, required=False, default="")
+        note = serializers.CharField(
+            max_length=300, required=False, default="", allow_blank=True
+        )
 
     class OutputSerializer(serializers.Serializer):
-        measure = serializers.IntegerField()
+        measure = serializers.IntegerField(source="measure_id")
         quarter_start = serializers.DateField()
-        target = serializers.DecimalField(max_digits=16, decimal_places=2)
-        actual = serializers.DecimalField(max_digits=16, decimal_places=2)
-        note = serializers.CharField()
+        target = serializers.DecimalField(
+            max_digits=16, decimal_places=2, allow_null=True
+        )
+        actual = serializers.DecimalField(
+            max_digits=16, decimal_places=2, allow_null=True
+        )
+        note = serializers.CharField(allow_blank=True)
 
+    @extend_schema(tags=["reviews"])
     def put(self, request: Request, account_pk: int, quarter: str) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         fiscal = _quarter(quarter)
@@ -186,43 +381,210 @@ class MeasureQuarterSetApi(APIView):
             )
         except PlanError as error:
             raise _refused(error) from error
-        return Response(
-            {
-                "measure": measure.pk,
-                "quarter_start": cell.quarter_start,
-                "target": cell.target,
-                "actual": cell.actual,
-                "note": cell.note,
-            }
+        return Response(self.OutputSerializer(cell).data)
+
+
+# Voice of customer
+
+
+class VoiceOutputSerializer(serializers.ModelSerializer):
+    stakeholder = serializers.CharField(source="stakeholder.name", allow_null=True)
+    recorded_by = serializers.CharField(
+        source="recorded_by.display_name", allow_null=True
+    )
+
+    class Meta:
+        model = VoiceOfCustomer
+        fields = [
+            "id",
+            "kind",
+            "body",
+            "score",
+            "score_max",
+            "stakeholder_id",
+            "stakeholder",
+            "speaker",
+            "said_on",
+            "recorded_by",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class VoiceInputSerializer(StrictInputSerializer):
+    kind = serializers.ChoiceField(choices=VoiceOfCustomer.Kind.choices)
+    body = serializers.CharField(required=False, allow_blank=True)
+    score = serializers.DecimalField(
+        max_digits=6, decimal_places=1, required=False, allow_null=True
+    )
+    score_max = serializers.DecimalField(
+        max_digits=6, decimal_places=1, required=False, allow_null=True
+    )
+    stakeholder = serializers.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        required=False,
+        allow_null=True,
+        help_text="A person on this account who said it.",
+    )
+    speaker = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    said_on = serializers.DateField()
+
+
+def _voice_values(account: Account, data: dict[str, Any]) -> dict[str, Any]:
+    """Return the entry's values with the speaker's id turned into the person."""
+    values = dict(data)
+    if values.get("stakeholder") is not None:
+        person = Stakeholder.objects.filter(
+            pk=values["stakeholder"], account=account
+        ).first()
+        if person is None:
+            raise ValidationError({"stakeholder": [NO_SUCH_PERSON]})
+        values["stakeholder"] = person
+    return values
+
+
+def _voice(request: Request, account_pk: int, pk: int) -> VoiceOfCustomer:
+    account = account_get_for_user(user=_user(request), pk=account_pk)
+    return get_object_or_404(
+        VoiceOfCustomer.objects.select_related("stakeholder", "recorded_by"),
+        pk=pk,
+        account=account,
+    )
+
+
+class VoiceListApi(APIView):
+    """GET an account's voice-of-customer entries, newest first; POST adds one."""
+
+    pagination_class = LodePagination
+    InputSerializer = VoiceInputSerializer
+    OutputSerializer = VoiceOutputSerializer
+
+    @extend_schema(tags=["reviews"], responses=VoiceOutputSerializer(many=True))
+    def get(self, request: Request, account_pk: int) -> Response:
+        account = account_get_for_user(user=_user(request), pk=account_pk)
+        entries = account.voice_entries.select_related(
+            "stakeholder", "recorded_by"
+        ).order_by("-said_on", "-pk")
+
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=entries,
+            serializer=self.OutputSerializer,
         )
+
+    @extend_schema(tags=["reviews"], responses={201: VoiceOutputSerializer})
+    def post(self, request: Request, account_pk: int) -> Response:
+        account = account_get_for_user(user=_user(request), pk=account_pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = _voice_values(account, serializer.validated_data)
+
+        try:
+            entry = voice_create(user=_user(request), account=account, values=values)
+        except PlanError as error:
+            raise _refused(error) from error
+        return Response(
+            self.OutputSerializer(entry).data,
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": etag_for(instance=entry)},
+        )
+
+
+class VoiceApi(APIView):
+    """GET a voice-of-customer entry; PATCH or DELETE it with its ETag."""
+
+    InputSerializer = VoiceInputSerializer
+    OutputSerializer = VoiceOutputSerializer
+
+    @extend_schema(tags=["reviews"])
+    def get(self, request: Request, account_pk: int, pk: int) -> Response:
+        entry = _voice(request, account_pk, pk)
+        return Response(
+            self.OutputSerializer(entry).data,
+            headers={"ETag": etag_for(instance=entry)},
+        )
+
+    @extend_schema(tags=["reviews"])
+    def patch(self, request: Request, account_pk: int, pk: int) -> Response:
+        entry = _voice(request, account_pk, pk)
+        return versioned_update_respond(
+            request=request,
+            instance=entry,
+            input_serializer=self.InputSerializer,
+            output_serializer=self.OutputSerializer,
+            save=_refusing(
+                lambda data, version: voice_update(
+                    user=_user(request),
+                    entry=entry,
+                    values=_voice_values(entry.account, data),
+                    expected_version=version,
+                )
+            ),
+        )
+
+    @extend_schema(tags=["reviews"], responses={204: None})
+    def delete(self, request: Request, account_pk: int, pk: int) -> Response:
+        entry = _voice(request, account_pk, pk)
+        return _versioned_delete(
+            request=request,
+            instance=entry,
+            output=self.OutputSerializer,
+            delete=lambda version: voice_delete(
+                user=_user(request), entry=entry, expected_version=version
+            ),
+        )
+
+
+# Executive review
+
+
+class ReviewOutputSerializer(serializers.Serializer):
+    account = serializers.IntegerField()
+    quarter = serializers.CharField()
+    quarter_start = serializers.DateField()
+    version = serializers.IntegerField(allow_null=True)
+    held_on = serializers.DateField(allow_null=True)
+    attendees = serializers.CharField(allow_blank=True)
+    decisions = serializers.CharField(allow_blank=True)
+    next_steps = serializers.CharField(allow_blank=True)
+    scorecard = ScorecardOutputSerializer()
+    path = serializers.ListField(child=serializers.DictField())
+    changes = serializers.ListField(child=serializers.CharField())
 
 
 def _review_data(pack: dict[str, Any]) -> dict[str, Any]:
     review: ExecutiveReview | None = pack["review"]
-    return {
-        "account": pack["account"].pk,
-        "quarter": pack["quarter"].label,
-        "quarter_start": pack["quarter"].start,
-        "version": review.version if review else None,
-        "held_on": review.held_on if review else None,
-        "attendees": review.attendees if review else "",
-        "decisions": review.decisions if review else "",
-        "next_steps": review.next_steps if review else "",
-        "scorecard": scorecard_data(pack["scorecard"]),
-        "path": pack["path"],
-        "changes": [change.text for change in pack["changes"]],
-    }
+    return ReviewOutputSerializer(
+        {
+            "account": pack["account"].pk,
+            "quarter": pack["quarter"].label,
+            "quarter_start": pack["quarter"].start,
+            "version": review.version if review else None,
+            "held_on": review.held_on if review else None,
+            "attendees": review.attendees if review else "",
+            "decisions": review.decisions if review else "",
+            "next_steps": review.next_steps if review else "",
+            "scorecard": scorecard_data(pack["scorecard"]),
+            "path": pack["path"],
+            "changes": [change.text for change in pack["changes"]],
+        }
+    ).data
 
 
 class ReviewApi(APIView):
     """GET the quarterly review; PUT the meeting's decisions and next steps."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         held_on = serializers.DateField(required=False, allow_null=True)
         attendees = serializers.CharField(required=False, allow_blank=True)
         decisions = serializers.CharField(required=False, allow_blank=True)
         next_steps = serializers.CharField(required=False, allow_blank=True)
 
+    OutputSerializer = ReviewOutputSerializer
+
+    @extend_schema(tags=["reviews"])
     def get(self, request: Request, account_pk: int, quarter: str) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         pack = executive_review_pack(
@@ -233,6 +595,7 @@ class ReviewApi(APIView):
             response["ETag"] = f'"{pack["review"].version}"'
         return response
 
+    @extend_schema(tags=["reviews"])
     def put(self, request: Request, account_pk: int, quarter: str) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         fiscal = _quarter(quarter)
@@ -268,27 +631,56 @@ class ReviewApi(APIView):
         return Response(_review_data(pack), headers={"ETag": f'"{review.version}"'})
 
 
+# Snapshots
+
+
+class SnapshotOutputSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(source="__str__")  # type: ignore[assignment]
+    taken_by = serializers.CharField(source="taken_by.display_name", allow_null=True)
+
+    class Meta:
+        model = PlanSnapshot
+        fields = ["id", "label", "trigger", "quarter_start", "taken_at", "taken_by"]
+
+
+class SnapshotDetailOutputSerializer(SnapshotOutputSerializer):
+    data = serializers.JSONField(  # type: ignore[assignment]
+        help_text="The captured plan: sections of rows keyed by id."
+    )
+
+    class Meta(SnapshotOutputSerializer.Meta):
+        fields = [*SnapshotOutputSerializer.Meta.fields, "data"]
+
+
 def _snapshot_data(snapshot: PlanSnapshot) -> dict[str, Any]:
-    return {
-        "id": snapshot.pk,
-        "label": str(snapshot),
-        "trigger": snapshot.trigger,
-        "quarter_start": snapshot.quarter_start,
-        "taken_at": snapshot.taken_at,
-        "taken_by": snapshot.taken_by and snapshot.taken_by.display_name,
-    }
+    return SnapshotOutputSerializer(snapshot).data
 
 
 class SnapshotListApi(APIView):
     """GET a plan's snapshots, newest first; POST takes one now."""
 
-    class InputSerializer(serializers.Serializer):
-        label = serializers.CharField(max_length=200, required=False, default="")  # type: ignore[assignment]
+    pagination_class = LodePagination
 
+    class InputSerializer(StrictInputSerializer):
+        label = serializers.CharField(
+            max_length=200, required=False, default="", allow_blank=True
+        )  # type: ignore[assignment]
+
+    OutputSerializer = SnapshotOutputSerializer
+
+    @extend_schema(tags=["plans"], responses=SnapshotOutputSerializer(many=True))
     def get(self, request: Request, plan_pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=plan_pk)
-        return Response([_snapshot_data(s) for s in plan_snapshot_list(plan=plan)])
+        snapshots = plan_snapshot_list(plan=plan).select_related("taken_by", "plan")
 
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=snapshots.defer("data"),
+            serializer=self.OutputSerializer,
+        )
+
+    @extend_schema(tags=["plans"], responses={201: SnapshotOutputSerializer})
     def post(self, request: Request, plan_pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=plan_pk)
         serializer = self.InputSerializer(data=request.data)
@@ -303,9 +695,54 @@ class SnapshotListApi(APIView):
         return Response(_snapshot_data(snapshot), status=status.HTTP_201_CREATED)
 
 
+class SnapshotApi(APIView):
+    """GET one snapshot of a plan with everything it captured."""
+
+    OutputSerializer = SnapshotDetailOutputSerializer
+
+    @extend_schema(tags=["plans"])
+    def get(self, request: Request, plan_pk: int, pk: int) -> Response:
+        plan = plan_get_for_user(user=_user(request), pk=plan_pk)
+        snapshot = get_object_or_404(
+            plan_snapshot_list(plan=plan).select_related("taken_by"), pk=pk
+        )
+        return Response(self.OutputSerializer(snapshot).data)
+
+
 class SnapshotCompareApi(APIView):
     """GET what changed between snapshot `from` and snapshot `to` (or now)."""
 
+    class OutputSerializer(serializers.Serializer):
+        class ChangeSerializer(serializers.Serializer):
+            section = serializers.CharField()
+            name = serializers.CharField()
+            kind = serializers.ChoiceField(choices=["added", "removed", "changed"])
+            field = serializers.CharField(allow_blank=True)
+            old = serializers.JSONField(allow_null=True)
+            new = serializers.JSONField(allow_null=True)
+            text = serializers.CharField()
+
+        to_field = serializers.JSONField(
+            help_text="The snapshot compared to, or the string `now`."
+        )
+        changes = ChangeSerializer(many=True)
+
+        def get_fields(self) -> dict[str, serializers.Field]:
+            # `from` and `to` are keywords or clash with them in Python.
+            fields = super().get_fields()
+            fields["from"] = SnapshotOutputSerializer()
+            fields["to"] = fields.pop("to_field")
+            return fields
+
+    @extend_schema(
+        tags=["plans"],
+        parameters=[
+            OpenApiParameter("from", int, required=True),
+            OpenApiParameter(
+                "to", str, description="A snapshot id, or `now` (the default)."
+            ),
+        ],
+    )
     def get(self, request: Request, plan_pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=plan_pk)
         snapshots = {s.pk: s for s in plan_snapshot_list(plan=plan)}
@@ -316,7 +753,7 @@ class SnapshotCompareApi(APIView):
                 return None
             try:
                 return snapshots[int(raw)]
-            except (KeyError, ValueError) as error:
+            except (KeyError, ValueError, OverflowError) as error:
                 raise ValidationError(
                     {name: "No such snapshot of this plan."}
                 ) from error
@@ -346,3 +783,141 @@ class SnapshotCompareApi(APIView):
                 ],
             }
         )
+
+
+# Customer links, as the account team manages them
+
+
+class CustomerLinkOutputSerializer(serializers.ModelSerializer):
+    stakeholder = serializers.CharField(source="stakeholder.name")
+    checkpoints: serializers.PrimaryKeyRelatedField = (
+        serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    )
+    is_usable = serializers.BooleanField()
+
+    class Meta:
+        model = CustomerLink
+        fields = [
+            "id",
+            "stakeholder_id",
+            "stakeholder",
+            "checkpoints",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+            "created_at",
+            "is_usable",
+        ]
+
+
+class CustomerLinkCreatedSerializer(CustomerLinkOutputSerializer):
+    url = serializers.CharField(
+        help_text="The link to send the contact. Shown once: only a hash is kept."
+    )
+
+    class Meta(CustomerLinkOutputSerializer.Meta):
+        fields = [*CustomerLinkOutputSerializer.Meta.fields, "url"]
+
+
+def _account_for_links(request: Request, account_pk: int) -> Account:
+    """Return the account if the user may manage its links: 404, then 403."""
+    account = account_get_for_user(user=_user(request), pk=account_pk)
+    if not account_can_edit(user=_user(request), account=account):
+        raise PermissionDenied(
+            "You can read this account's reviews but not change them."
+        )
+    return account
+
+
+class CustomerLinkListApi(APIView):
+    """GET the account's customer links, newest first; POST makes one."""
+
+    pagination_class = LodePagination
+
+    class InputSerializer(StrictInputSerializer):
+        stakeholder = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+        days = serializers.IntegerField(
+            min_value=1, max_value=LINK_DAYS_MAX, default=LINK_DAYS_DEFAULT
+        )
+        checkpoints = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+            required=False,
+            default=list,
+            max_length=100,
+            help_text="Open checkpoints of this account the contact may confirm.",
+        )
+
+    OutputSerializer = CustomerLinkOutputSerializer
+
+    @extend_schema(tags=["reviews"], responses=CustomerLinkOutputSerializer(many=True))
+    def get(self, request: Request, account_pk: int) -> Response:
+        account = _account_for_links(request, account_pk)
+        links = customer_link_list(account=account).prefetch_related("checkpoints")
+
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=links,
+            serializer=self.OutputSerializer,
+        )
+
+    @extend_schema(tags=["reviews"], responses={201: CustomerLinkCreatedSerializer})
+    def post(self, request: Request, account_pk: int) -> Response:
+        account = _account_for_links(request, account_pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        person = Stakeholder.objects.filter(
+            pk=data["stakeholder"], account=account
+        ).first()
+        if person is None:
+            raise ValidationError({"stakeholder": [NO_SUCH_PERSON]})
+        checkpoints = list(
+            Checkpoint.objects.filter(
+                pk__in=data["checkpoints"], stage__pursuit__plan__account=account
+            ).select_related("stage__pursuit__plan")
+        )
+        unknown = set(data["checkpoints"]) - {c.pk for c in checkpoints}
+        if unknown:
+            raise ValidationError(
+                {
+                    "checkpoints": [
+                        "No such checkpoint on this account: "
+                        + ", ".join(str(pk) for pk in sorted(unknown))
+                    ]
+                }
+            )
+
+        try:
+            link, token = customer_link_create(
+                user=_user(request),
+                account=account,
+                stakeholder=person,
+                checkpoints=checkpoints,
+                days=data["days"],
+            )
+        except PlanError as error:
+            raise _refused(error) from error
+        link.url = request.build_absolute_uri(  # type: ignore[attr-defined]
+            reverse("plans:customer", args=[token])
+        )
+        return Response(
+            CustomerLinkCreatedSerializer(link).data, status=status.HTTP_201_CREATED
+        )
+
+
+class CustomerLinkRevokeApi(APIView):
+    """POST to stop a customer link working; revoking twice is harmless."""
+
+    OutputSerializer = CustomerLinkOutputSerializer
+
+    @extend_schema(tags=["reviews"], request=None)
+    def post(self, request: Request, account_pk: int, link_pk: int) -> Response:
+        account = _account_for_links(request, account_pk)
+        link = get_object_or_404(CustomerLink, pk=link_pk, account=account)
+
+        try:
+            link = customer_link_revoke(user=_user(request), link=link)
+        except PlanError as error:
+            raise _refused(error) from error
+        return Response(self.OutputSerializer(link).data)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.history import change_record_many
 from accounts.models import Account, User
 from accounts.selectors import account_can_edit
+from config.api import instance_save_if_unchanged
 from plans.calendar import FiscalQuarter, fiscal_quarter_for
 from plans.errors import PlanError, VersionConflict
 from plans.models import (
@@ -45,6 +46,16 @@ logger = logging.getLogger(__name__)
 LINK_SALT = "plans.customer_link"
 LINK_DAYS_DEFAULT = 30
 LINK_DAYS_MAX = 90
+MEASURE_FIELDS = ("name", "unit", "direction", "baseline", "source")
+VOICE_FIELDS = (
+    "kind",
+    "body",
+    "score",
+    "score_max",
+    "stakeholder",
+    "speaker",
+    "said_on",
+)
 
 
 def _require_edit(user: User, account: Account) -> None:
@@ -185,6 +196,125 @@ def voice_create(
     _clean(entry)
     entry.save()
     return entry
+
+
+def _save_versioned(
+    *,
+    user: User,
+    account: Account,
+    item: models.Model,
+    values: Mapping[str, Any],
+    expected_version: Any,
+) -> bool:
+    """Apply the values if the row is still at the version read; record them.
+
+    Return False, changing nothing, when someone saved it in between.
+    """
+    _require_edit(user, account)
+    before = {name: getattr(item, name) for name in values}
+    for name, value in values.items():
+        setattr(item, name, value)
+    _clean(item)
+
+    if not instance_save_if_unchanged(
+        instance=item, fields=list(values), expected_version=expected_version
+    ):
+        return False
+    change_record_many(
+        user=user,
+        account=account,
+        target=item,
+        changes={name: (before[name], values[name]) for name in values},
+    )
+    return True
+
+
+def _delete_versioned(
+    *, user: User, account: Account, item: models.Model, expected_version: Any
+) -> bool:
+    """Delete the row if it is still at the version read, keeping its history."""
+    _require_edit(user, account)
+    label = str(item)
+    deleted, _ = (
+        type(item)
+        ._default_manager.filter(pk=item.pk, updated_at=expected_version)
+        .delete()
+    )
+    if not deleted:
+        return False
+    change_record_many(
+        user=user,
+        account=account,
+        target=item,
+        changes={"deleted": (label, "")},
+        action="delete",
+    )
+    return True
+
+
+@transaction.atomic
+def value_measure_update(
+    *,
+    user: User,
+    measure: ValueMeasure,
+    values: Mapping[str, Any],
+    expected_version: Any,
+) -> bool:
+    """Change a measure's name, unit, direction, baseline or source."""
+    unknown = set(values) - set(MEASURE_FIELDS)
+    if unknown:
+        raise PlanError(f"Cannot change {', '.join(sorted(unknown))} on a measure.")
+    return _save_versioned(
+        user=user,
+        account=measure.account,
+        item=measure,
+        values=values,
+        expected_version=expected_version,
+    )
+
+
+@transaction.atomic
+def value_measure_delete(
+    *, user: User, measure: ValueMeasure, expected_version: Any
+) -> bool:
+    """Delete a measure with its quarters; its history stays on the account."""
+    return _delete_versioned(
+        user=user,
+        account=measure.account,
+        item=measure,
+        expected_version=expected_version,
+    )
+
+
+@transaction.atomic
+def voice_update(
+    *,
+    user: User,
+    entry: VoiceOfCustomer,
+    values: Mapping[str, Any],
+    expected_version: Any,
+) -> bool:
+    """Correct a voice-of-customer entry: what was said, by whom, when."""
+    unknown = set(values) - set(VOICE_FIELDS)
+    if unknown:
+        raise PlanError(f"Cannot change {', '.join(sorted(unknown))} on an entry.")
+    stakeholder = values.get("stakeholder")
+    if stakeholder is not None and stakeholder.account_id != entry.account_id:
+        raise PlanError(NO_SUCH_PERSON)
+    return _save_versioned(
+        user=user,
+        account=entry.account,
+        item=entry,
+        values=values,
+        expected_version=expected_version,
+    )
+
+
+@transaction.atomic
+def voice_delete(*, user: User, entry: VoiceOfCustomer, expected_version: Any) -> bool:
+    return _delete_versioned(
+        user=user, account=entry.account, item=entry, expected_version=expected_version
+    )
 
 
 # Executive review

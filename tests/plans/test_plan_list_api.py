@@ -33,8 +33,8 @@ def hidden_plan(outsider) -> Plan:
 
 
 def test_a_rep_lists_only_the_plans_they_may_see(plan, hidden_plan, rep, executive):
-    mine = client_for(rep).get("/api/plans/list/").json()
-    everyone = client_for(executive).get("/api/plans/list/").json()
+    mine = client_for(rep).get("/api/plans/").json()
+    everyone = client_for(executive).get("/api/plans/").json()
 
     assert [row["account"] for row in mine["results"]] == ["Acme Corporation"]
     assert everyone["count"] == 2
@@ -45,10 +45,10 @@ def test_plans_filter_by_account_year_status_and_owner(
 ):
     client = client_for(executive)
 
-    by_year = client.get("/api/plans/list/?fiscal_year=2025").json()
-    by_owner = client.get(f"/api/plans/list/?owner={outsider.pk}").json()
-    by_account = client.get(f"/api/plans/list/?account={plan.account_id}").json()
-    closed = client.get("/api/plans/list/?status=closed").json()
+    by_year = client.get("/api/plans/?fiscal_year=2025").json()
+    by_owner = client.get(f"/api/plans/?owner={outsider.pk}").json()
+    by_account = client.get(f"/api/plans/?account={plan.account_id}").json()
+    closed = client.get("/api/plans/?status=closed").json()
 
     assert [row["id"] for row in by_year["results"]] == [hidden_plan.pk]
     assert [row["id"] for row in by_owner["results"]] == [hidden_plan.pk]
@@ -56,8 +56,35 @@ def test_plans_filter_by_account_year_status_and_owner(
     assert closed["count"] == 0
 
 
+def test_the_list_route_also_creates_a_plan(rep, account):
+    client = client_for(rep)
+
+    created = client.post(
+        "/api/plans/", {"account": account.pk, "fiscal_year": 2027}, format="json"
+    )
+    listed = client.get("/api/plans/").json()
+
+    assert created.status_code == 201
+    assert created.json()["kind"] == "plan"
+    assert [row["id"] for row in listed["results"]] == [created.json()["id"]]
+
+
+def test_the_old_list_route_is_gone(rep):
+    assert client_for(rep).get("/api/plans/list/").status_code == 404
+
+
+def test_a_plan_create_naming_id_or_an_unknown_key_is_refused_by_name(rep, account):
+    response = client_for(rep).post(
+        "/api/plans/", {"account": account.pk, "id": 5, "colour": "red"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"id", "colour"}
+    assert not Plan.objects.exists()
+
+
 def test_a_junk_filter_is_a_400_naming_it(executive):
-    response = client_for(executive).get("/api/plans/list/?fiscal_year=abc")
+    response = client_for(executive).get("/api/plans/?fiscal_year=abc")
 
     assert response.status_code == 400
     assert "fiscal_year" in response.json()
@@ -118,7 +145,9 @@ def test_the_executive_reads_the_lists_but_cannot_write_to_them(plan, executive)
     client = client_for(executive)
 
     read = client.get("/api/plans/pursuits/")
-    write = client.post("/api/plans/list/", {})
+    write = client.post("/api/plans/", {"account": plan.account_id}, format="json")
+    pursuits_write = client.post("/api/plans/pursuits/", {})
 
     assert read.status_code == 200
-    assert write.status_code == 405
+    assert write.status_code == 403
+    assert pursuits_write.status_code == 405

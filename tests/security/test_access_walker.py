@@ -84,6 +84,14 @@ PK_OBJECTS: dict[str, str | None] = {
     "plans:snapshots": "plan",
     "plans:snapshot_take": "plan",
     "plans:snapshot_compare": "plan",
+    "plans_api:snapshot": "snapshot",
+    "plans:scorecard_measure_update": "measure",
+    "plans:scorecard_measure_delete": "measure",
+    "plans:scorecard_voice_update": "voice",
+    "plans:scorecard_voice_delete": "voice",
+    "plans_api:measure": "measure",
+    "plans_api:voice": "voice",
+    "plans_api:manager_review": "manager_review",
     # `kind` is "strategy" (KWARG_OBJECTS), so the item is the strategy.
     "plans_api:item": "strategy",
     "plans_api:checkpoint_create": "stage",
@@ -107,6 +115,10 @@ HIDDEN_OBJECTS = {
     "stage",
     "checkpoint",
     "customer_link",
+    "snapshot",
+    "measure",
+    "voice",
+    "manager_review",
 }
 # Every other URL argument, by name.
 KWARG_OBJECTS: dict[str, str | None] = {
@@ -212,12 +224,28 @@ def world(db: None) -> World:
         secret_hash="0" * 64,
         expires_at=timezone.now() + timedelta(days=30),
     )
+    from plans.models import ManagerReview, ValueMeasure, VoiceOfCustomer
+    from plans.review_services import plan_snapshot_take
+
+    review_objects = {
+        "snapshot": plan_snapshot_take(plan=plan),
+        "measure": ValueMeasure.objects.create(
+            account=account, name="Hidden measure", baseline=1
+        ),
+        "voice": VoiceOfCustomer.objects.create(
+            account=account, body="Hidden quote", speaker="CFO", said_on="2026-11-02"
+        ),
+        "manager_review": ManagerReview.objects.create(
+            plan=plan, reviewed_on="2026-11-14", coaching_points="Hidden coaching"
+        ),
+    }
     import_job = ImportJob.objects.create(created_by=reps["north1"])
     MappedImport.objects.create(job=import_job)
     return World(
         manager=manager,
         executive=UserFactory(username="walker-exec", role=User.Role.EXECUTIVE),
         objects={
+            **review_objects,
             "account": account,
             "plan": plan,
             "strategy": strategy,

@@ -9,6 +9,8 @@ bounded and derandomised, so a run is repeatable and takes about a minute.
 """
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
@@ -26,7 +29,17 @@ from schemathesis.core.failures import FailureGroup
 from accounts.api_tokens import api_token_create
 from accounts.models import User
 from plans.calendar import fiscal_quarter_current
-from plans.models import Checkpoint, Pursuit, PursuitStage, Strategy
+from plans.models import (
+    Checkpoint,
+    CustomerLink,
+    ManagerReview,
+    Pursuit,
+    PursuitStage,
+    Strategy,
+    ValueMeasure,
+    VoiceOfCustomer,
+)
+from plans.review_services import plan_snapshot_take
 from tests.accounts.factories import (
     AccountFactory,
     ProductFactory,
@@ -80,7 +93,29 @@ def fuzz_world(db: None) -> dict[str, Any]:
     stage = PursuitStage.objects.create(pursuit=pursuit, order=0, name="Qualify")
     _, secret = api_token_create(user=rep, name="fuzzing")
     spare, _ = api_token_create(user=rep, name="revoked by the fuzzer")
+    plans = {
+        "snapshot": plan_snapshot_take(plan=plan, user=rep),
+        "measure": ValueMeasure.objects.create(
+            account=account, name="Hours saved", baseline=Decimal(400)
+        ),
+        "voice": VoiceOfCustomer.objects.create(
+            account=account,
+            body="Saved us a week.",
+            speaker="CFO",
+            said_on="2026-11-02",
+        ),
+        "manager_review": ManagerReview.objects.create(
+            plan=plan, reviewed_on="2026-11-14", coaching_points="Meet the CFO."
+        ),
+        "customer_link": CustomerLink.objects.create(
+            account=account,
+            stakeholder=stakeholder,
+            secret_hash="1" * 64,
+            expires_at=timezone.now() + timedelta(days=30),
+        ),
+    }
     return {
+        **plans,
         "secret": secret,
         "account": account,
         "plan": plan,
@@ -103,6 +138,10 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, Any] | N
         ("/api/stakeholders/people/", "stakeholder"),
         ("/api/stakeholders/links/", "link"),
         ("/api/plans/{pk}", "plan"),
+        ("/api/plans/{plan_pk}/snapshots/", "snapshot"),
+        ("/api/plans/accounts/{account_pk}/scorecard/measures/", "measure"),
+        ("/api/plans/accounts/{account_pk}/voice/", "voice"),
+        ("/api/plans/manager-reviews/", "manager_review"),
         ("/api/plans/items/", "strategy"),
         ("/api/plans/pursuits/", "pursuit"),
         ("/api/plans/stages/", "stage"),
@@ -113,6 +152,8 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, Any] | N
         parameters["account_pk"] = world["account"].pk
     if "{plan_pk}" in path:
         parameters["plan_pk"] = world["plan"].pk
+    if "{link_pk}" in path:
+        parameters["link_pk"] = world["customer_link"].pk
     if "{pk}" in path:
         owner = next(
             (name for prefix, name in pk_owner if path.startswith(prefix)), None

@@ -1,0 +1,362 @@
+"""Measures, voice entries, manager reviews, links and snapshots by API.
+
+Each write goes through the same service as the page: the account team
+writes, executives read, others get 404; edits and deletes need the ETag
+of the last read, and each leaves a line in the account's history.
+"""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from accounts.models import Account, ChangeRecord, User
+from plans.models import (
+    CustomerLink,
+    ManagerReview,
+    Plan,
+    PlanSnapshot,
+    ValueMeasure,
+    VoiceOfCustomer,
+)
+from plans.review_services import plan_snapshot_take, value_measure_create
+from plans.services import plan_create
+from tests.stakeholders.factories import StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _send(client: Client, method: str, url: str, body: dict, **headers: str) -> object:
+    return client.generic(
+        method, url, json.dumps(body), content_type="application/json", headers=headers
+    )
+
+
+@pytest.fixture
+def measure(rep: User, account: Account) -> ValueMeasure:
+    return value_measure_create(
+        user=rep,
+        account=account,
+        values={"name": "Hours saved", "direction": "up", "baseline": Decimal(400)},
+    )
+
+
+def _measure_url(account: Account, measure: ValueMeasure) -> str:
+    return f"/api/plans/accounts/{account.pk}/scorecard/measures/{measure.pk}/"
+
+
+def test_a_measure_patch_with_its_etag_saves_and_records_history(
+    client: Client, rep: User, account: Account, measure: ValueMeasure
+) -> None:
+    # given
+    client.force_login(rep)
+    url = _measure_url(account, measure)
+    etag = client.get(url)["ETag"]
+
+    # when
+    response = _send(
+        client, "PATCH", url, {"name": "Hours saved a month"}, If_Match=etag
+    )
+
+    # then
+    assert response.status_code == 200
+    assert response.json()["name"] == "Hours saved a month"
+    assert response["ETag"] != etag
+    record = ChangeRecord.objects.get(
+        object_id=measure.pk, field="name", action="update"
+    )
+    assert (record.old_value, record.new_value) == (
+        "Hours saved",
+        "Hours saved a month",
+    )
+
+
+def test_a_measure_patch_needs_a_current_etag(
+    client: Client, rep: User, account: Account, measure: ValueMeasure
+) -> None:
+    client.force_login(rep)
+    url = _measure_url(account, measure)
+    etag = client.get(url)["ETag"]
+    _send(client, "PATCH", url, {"unit": "hours"}, If_Match=etag)
+
+    missing = _send(client, "PATCH", url, {"unit": "days"})
+    stale = _send(client, "PATCH", url, {"unit": "days"}, If_Match=etag)
+
+    assert missing.status_code == 428
+    assert stale.status_code == 412
+    assert stale.json()["current"]["unit"] == "hours"
+    assert ValueMeasure.objects.get().unit == "hours"
+
+
+def test_a_patch_naming_id_or_an_unknown_key_is_refused_by_name(
+    client: Client, rep: User, account: Account, measure: ValueMeasure
+) -> None:
+    client.force_login(rep)
+    url = _measure_url(account, measure)
+    etag = client.get(url)["ETag"]
+
+    response = _send(
+        client, "PATCH", url, {"id": 9, "colour": "red", "unit": "h"}, If_Match=etag
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"id", "colour"}
+    assert "read-only or unknown" in response.json()["id"][0]
+    assert ValueMeasure.objects.get().unit == ""
+
+
+def test_a_plan_item_patch_naming_id_is_refused_by_name(
+    client: Client, rep: User, plan: Plan
+) -> None:
+    client.force_login(rep)
+
+    response = _send(
+        client,
+        "PATCH",
+        f"/api/plans/items/plan/{plan.pk}/",
+        {"id": 1, "summary": "Grow."},
+        If_Match=f'"{plan.version}"',
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["id"]
+    assert Plan.objects.get().summary == ""
+
+
+def test_a_measure_delete_needs_the_etag_and_leaves_history(
+    client: Client, rep: User, account: Account, measure: ValueMeasure
+) -> None:
+    client.force_login(rep)
+    url = _measure_url(account, measure)
+    etag = client.get(url)["ETag"]
+
+    refused = client.delete(url)
+    deleted = client.delete(url, headers={"If-Match": etag})
+
+    assert refused.status_code == 428
+    assert deleted.status_code == 204
+    assert not ValueMeasure.objects.exists()
+    assert ChangeRecord.objects.filter(object_id=measure.pk, action="delete").exists()
+
+
+def test_the_executive_reads_a_measure_but_cannot_change_it(
+    client: Client, executive: User, account: Account, measure: ValueMeasure
+) -> None:
+    client.force_login(executive)
+    url = _measure_url(account, measure)
+    etag = client.get(url)["ETag"]
+
+    patch = _send(client, "PATCH", url, {"unit": "h"}, If_Match=etag)
+    delete = client.delete(url, headers={"If-Match": etag})
+
+    assert patch.status_code == delete.status_code == 403
+    assert ValueMeasure.objects.get().unit == ""
+
+
+def test_voice_entries_are_created_edited_and_deleted(
+    client: Client, rep: User, account: Account
+) -> None:
+    # given
+    client.force_login(rep)
+    person = StakeholderFactory(account=account)
+    base = f"/api/plans/accounts/{account.pk}/voice/"
+
+    # when
+    created = _send(
+        client,
+        "POST",
+        base,
+        {
+            "kind": "quote",
+            "body": "It works.",
+            "stakeholder": person.pk,
+            "said_on": "2026-11-02",
+        },
+    )
+    url = f"{base}{created.json()['id']}/"
+    edited = _send(
+        client, "PATCH", url, {"body": "It works well."}, If_Match=created["ETag"]
+    )
+    listed = client.get(base).json()
+    deleted = client.delete(url, headers={"If-Match": edited["ETag"]})
+
+    # then
+    assert created.status_code == 201
+    assert created.json()["stakeholder"] == person.name
+    assert edited.status_code == 200
+    assert edited.json()["body"] == "It works well."
+    assert listed["count"] == 1
+    assert deleted.status_code == 204
+    assert not VoiceOfCustomer.objects.exists()
+
+
+def test_a_voice_entry_cannot_name_a_person_of_another_account(
+    client: Client, rep: User, account: Account
+) -> None:
+    client.force_login(rep)
+    stranger = StakeholderFactory()
+
+    response = _send(
+        client,
+        "POST",
+        f"/api/plans/accounts/{account.pk}/voice/",
+        {
+            "kind": "quote",
+            "body": "Hi",
+            "stakeholder": stranger.pk,
+            "said_on": "2026-11-02",
+        },
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["stakeholder"]
+
+
+def test_a_manager_records_a_review_and_the_rep_reads_it(
+    client: Client, manager: User, rep: User, account: Account, plan: Plan
+) -> None:
+    # given
+    account.team_members.add(manager)
+    client.force_login(manager)
+
+    # when
+    created = _send(
+        client,
+        "POST",
+        f"/api/plans/{plan.pk}/manager-reviews/",
+        {
+            "reviewed_on": "2026-11-14",
+            "coaching_points": "Meet the CFO.",
+            "attendees": [rep.pk],
+        },
+    )
+    client.force_login(rep)
+    read = client.get(f"/api/plans/manager-reviews/{created.json()['id']}/")
+    listed = client.get(f"/api/plans/{plan.pk}/manager-reviews/")
+
+    # then
+    assert created.status_code == 201
+    assert read.json()["attendees"] == ["rita"]
+    assert read.json()["reviewer"] == "mark"
+    assert listed.json()["count"] == 1
+    assert ChangeRecord.objects.filter(
+        field="coaching_points", new_value="Meet the CFO."
+    ).exists()
+
+
+def test_a_rep_may_not_record_a_review_and_an_outsider_sees_none(
+    client: Client, rep: User, outsider: User, plan: Plan
+) -> None:
+    review = ManagerReview.objects.create(
+        plan=plan, reviewed_on="2026-11-14", coaching_points="Hidden"
+    )
+    body = {"reviewed_on": "2026-11-14", "coaching_points": "Mine."}
+
+    client.force_login(rep)
+    by_rep = _send(client, "POST", f"/api/plans/{plan.pk}/manager-reviews/", body)
+    client.force_login(outsider)
+    by_outsider = _send(client, "POST", f"/api/plans/{plan.pk}/manager-reviews/", body)
+    read = client.get(f"/api/plans/manager-reviews/{review.pk}/")
+
+    assert by_rep.status_code == 403
+    assert by_outsider.status_code == read.status_code == 404
+    assert ManagerReview.objects.count() == 1
+
+
+def test_review_attendees_must_be_on_the_account_team(
+    client: Client, manager: User, outsider: User, account: Account, plan: Plan
+) -> None:
+    account.team_members.add(manager)
+    client.force_login(manager)
+
+    response = _send(
+        client,
+        "POST",
+        f"/api/plans/{plan.pk}/manager-reviews/",
+        {
+            "reviewed_on": "2026-11-14",
+            "coaching_points": "Meet the CFO.",
+            "attendees": [outsider.pk],
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.json()["attendees"] == [
+        f"Not on the account team: {outsider.pk}; name them under other attendees."
+    ]
+    assert outsider.last_name not in response.content.decode()
+
+
+def test_a_customer_link_is_made_once_and_revoked(
+    client: Client, rep: User, account: Account
+) -> None:
+    # given
+    client.force_login(rep)
+    person = StakeholderFactory(account=account)
+    base = f"/api/plans/accounts/{account.pk}/customer-links/"
+
+    # when
+    created = _send(client, "POST", base, {"stakeholder": person.pk, "days": 7})
+    link_id = created.json()["id"]
+    listed = client.get(base).json()
+    revoked = client.post(f"{base}{link_id}/revoke/")
+    opened = client.get(created.json()["url"])
+
+    # then
+    assert created.status_code == 201
+    assert "/plans/customer/" in created.json()["url"]
+    assert "url" not in listed["results"][0]
+    assert revoked.status_code == 200
+    assert revoked.json()["is_usable"] is False
+    assert opened.status_code == 404
+    assert CustomerLink.objects.get().revoked_by == rep
+    assert set(
+        ChangeRecord.objects.filter(object_id=link_id).values_list("action", flat=True)
+    ) == {"create", "update"}
+
+
+def test_the_executive_may_not_make_or_list_customer_links(
+    client: Client, executive: User, account: Account
+) -> None:
+    client.force_login(executive)
+    person = StakeholderFactory(account=account)
+    base = f"/api/plans/accounts/{account.pk}/customer-links/"
+
+    listed = client.get(base)
+    created = _send(client, "POST", base, {"stakeholder": person.pk})
+
+    assert listed.status_code == created.status_code == 403
+    assert not CustomerLink.objects.exists()
+
+
+def test_snapshots_are_taken_listed_and_read(
+    client: Client, rep: User, outsider: User, plan: Plan
+) -> None:
+    client.force_login(rep)
+    base = f"/api/plans/{plan.pk}/snapshots/"
+
+    taken = _send(client, "POST", base, {"label": "Before the QBR"})
+    listed = client.get(base)
+    read = client.get(f"{base}{taken.json()['id']}/")
+    client.force_login(outsider)
+    hidden = client.get(f"{base}{taken.json()['id']}/")
+
+    assert taken.status_code == 201
+    assert listed.json()["count"] == 1
+    assert listed.json()["results"][0]["label"] == "Before the QBR"
+    assert read.json()["data"]["plan"]["id"] == plan.pk
+    assert hidden.status_code == 404
+
+
+def test_a_snapshot_of_another_plan_is_not_found_under_this_one(
+    client: Client, rep: User, account: Account, plan: Plan
+) -> None:
+    other = plan_create(user=rep, account=account, fiscal_year=2027)
+    snapshot = plan_snapshot_take(plan=other, user=rep)
+    client.force_login(rep)
+
+    response = client.get(f"/api/plans/{plan.pk}/snapshots/{snapshot.pk}/")
+
+    assert response.status_code == 404
+    assert PlanSnapshot.objects.count() == 1
