@@ -13,6 +13,16 @@ class ValueMeasureForm(forms.Form):
     source = forms.CharField(max_length=200, required=False)
 
 
+class VersionForm(forms.Form):
+    """The version of the row the page showed, so a stale edit is refused."""
+
+    version = forms.CharField(max_length=100, widget=forms.HiddenInput)
+
+
+class ValueMeasureEditForm(ValueMeasureForm, VersionForm):
+    pass
+
+
 class MeasureQuarterForm(forms.Form):
     measure = forms.IntegerField(widget=forms.HiddenInput)
     target = forms.DecimalField(max_digits=16, decimal_places=2, required=False)
@@ -49,6 +59,10 @@ class VoiceForm(forms.Form):
     stakeholder = forms.IntegerField(required=False)
     speaker = forms.CharField(max_length=200, required=False)
     said_on = forms.DateField()
+
+
+class VoiceEditForm(VoiceForm, VersionForm):
+    pass
 
 
 class ReviewForm(forms.Form):

@@ -30,6 +30,26 @@ urlpatterns = [
         name="scorecard_voice_create",
     ),
     path(
+        "account/<int:account_pk>/scorecard/measures/<int:pk>/edit/",
+        views.scorecard_measure_update,
+        name="scorecard_measure_update",
+    ),
+    path(
+        "account/<int:account_pk>/scorecard/measures/<int:pk>/delete/",
+        views.scorecard_measure_delete,
+        name="scorecard_measure_delete",
+    ),
+    path(
+        "account/<int:account_pk>/scorecard/voice/<int:pk>/edit/",
+        views.scorecard_voice_update,
+        name="scorecard_voice_update",
+    ),
+    path(
+        "account/<int:account_pk>/scorecard/voice/<int:pk>/delete/",
+        views.scorecard_voice_delete,
+        name="scorecard_voice_delete",
+    ),
+    path(
         "account/<int:account_pk>/customer-links/",
         views.customer_link_create_view,
         name="customer_link_create",

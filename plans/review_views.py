@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account, User
 from accounts.selectors import account_can_edit, account_get_for_user
+from config.api import etag_for
 from plans.calendar import (
     FiscalQuarter,
     fiscal_quarter_current,
@@ -26,7 +27,13 @@ from plans.calendar import (
 )
 from plans.errors import PlanError
 from plans.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, table_csv, tables_xlsx
-from plans.models import Checkpoint, CustomerLink, PlanSnapshot, ValueMeasure
+from plans.models import (
+    Checkpoint,
+    CustomerLink,
+    PlanSnapshot,
+    ValueMeasure,
+    VoiceOfCustomer,
+)
 from plans.review_forms import (
     ConfirmForm,
     CustomerLinkForm,
@@ -34,7 +41,10 @@ from plans.review_forms import (
     RatingForm,
     ReviewForm,
     StaffRatingForm,
+    ValueMeasureEditForm,
     ValueMeasureForm,
+    VersionForm,
+    VoiceEditForm,
     VoiceForm,
 )
 from plans.review_selectors import (
@@ -55,7 +65,11 @@ from plans.review_services import (
     measure_quarter_set,
     plan_snapshot_take,
     value_measure_create,
+    value_measure_delete,
+    value_measure_update,
     voice_create,
+    voice_delete,
+    voice_update,
 )
 from plans.selectors import plan_get_for_user
 from plans.snapshots import snapshot_capture, snapshot_diff, snapshot_diff_grouped
@@ -114,6 +128,11 @@ def _scorecard_page(
     quarters = fiscal_quarters_ending_with(current, 4)
     scorecard = scorecard_for_account(account=account, quarters=quarters)
     can_edit = account_can_edit(user=_user(request), account=account)
+    voices = list(account.voice_entries.select_related("stakeholder")[:30])
+    # Each row carries the version it was shown at, so an edit or delete
+    # made from a stale page is refused rather than overwriting.
+    for item in [*voices, *(row.measure for row in scorecard.rows)]:
+        item.etag = etag_for(instance=item)  # type: ignore[attr-defined]
     return render(
         request,
         "plans/scorecard.html",
@@ -126,7 +145,7 @@ def _scorecard_page(
             "people": Stakeholder.objects.filter(
                 account=account, status=Stakeholder.Status.ACTIVE
             ),
-            "voices": account.voice_entries.select_related("stakeholder")[:30],
+            "voices": voices,
             "links": customer_link_list(account=account) if can_edit else [],
             "link_checkpoints": _link_checkpoints(account) if can_edit else [],
             "measure_form": ValueMeasureForm(),
@@ -248,6 +267,137 @@ def scorecard_voice_create(request: HttpRequest, account_pk: int) -> HttpRespons
         voice_create(user=_user(request), account=account, values=values)
     except PlanError as error:
         messages.error(request, str(error))
+    return _scorecard_redirect(account)
+
+
+STALE = "Someone changed this {what} since you opened the page; reload to see it."
+
+
+def _stale(form: VersionForm, item: Any) -> bool:
+    return form.cleaned_data["version"] != etag_for(instance=item)
+
+
+@login_required
+@require_POST
+def scorecard_measure_update(
+    request: HttpRequest, account_pk: int, pk: int
+) -> HttpResponse:
+    account = account_get_for_user(user=_user(request), pk=account_pk)
+    measure = get_object_or_404(ValueMeasure, pk=pk, account=account)
+    form = ValueMeasureEditForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _scorecard_redirect(account)
+    if _stale(form, measure):
+        messages.error(request, STALE.format(what="measure"))
+        return _scorecard_redirect(account)
+    values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+
+    try:
+        saved = value_measure_update(
+            user=_user(request),
+            measure=measure,
+            values=values,
+            expected_version=measure.updated_at,
+        )
+    except PlanError as error:
+        messages.error(request, str(error))
+        return _scorecard_redirect(account)
+    if saved:
+        messages.success(request, f"Measure {measure.name} saved.")
+    else:
+        messages.error(request, STALE.format(what="measure"))
+    return _scorecard_redirect(account)
+
+
+@login_required
+@require_POST
+def scorecard_measure_delete(
+    request: HttpRequest, account_pk: int, pk: int
+) -> HttpResponse:
+    account = account_get_for_user(user=_user(request), pk=account_pk)
+    measure = get_object_or_404(ValueMeasure, pk=pk, account=account)
+    form = VersionForm(request.POST)
+    if not form.is_valid() or _stale(form, measure):
+        messages.error(request, STALE.format(what="measure"))
+        return _scorecard_redirect(account)
+
+    try:
+        deleted = value_measure_delete(
+            user=_user(request), measure=measure, expected_version=measure.updated_at
+        )
+    except PlanError as error:
+        messages.error(request, str(error))
+        return _scorecard_redirect(account)
+    if deleted:
+        messages.success(request, f"Measure {measure.name} deleted.")
+    else:
+        messages.error(request, STALE.format(what="measure"))
+    return _scorecard_redirect(account)
+
+
+@login_required
+@require_POST
+def scorecard_voice_update(
+    request: HttpRequest, account_pk: int, pk: int
+) -> HttpResponse:
+    account = account_get_for_user(user=_user(request), pk=account_pk)
+    entry = get_object_or_404(VoiceOfCustomer, pk=pk, account=account)
+    form = VoiceEditForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _scorecard_redirect(account)
+    if _stale(form, entry):
+        messages.error(request, STALE.format(what="entry"))
+        return _scorecard_redirect(account)
+    values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+    stakeholder_id = values.pop("stakeholder")
+    values["stakeholder"] = (
+        get_object_or_404(Stakeholder, pk=stakeholder_id, account=account)
+        if stakeholder_id
+        else None
+    )
+
+    try:
+        saved = voice_update(
+            user=_user(request),
+            entry=entry,
+            values=values,
+            expected_version=entry.updated_at,
+        )
+    except PlanError as error:
+        messages.error(request, str(error))
+        return _scorecard_redirect(account)
+    if saved:
+        messages.success(request, "Entry saved.")
+    else:
+        messages.error(request, STALE.format(what="entry"))
+    return _scorecard_redirect(account)
+
+
+@login_required
+@require_POST
+def scorecard_voice_delete(
+    request: HttpRequest, account_pk: int, pk: int
+) -> HttpResponse:
+    account = account_get_for_user(user=_user(request), pk=account_pk)
+    entry = get_object_or_404(VoiceOfCustomer, pk=pk, account=account)
+    form = VersionForm(request.POST)
+    if not form.is_valid() or _stale(form, entry):
+        messages.error(request, STALE.format(what="entry"))
+        return _scorecard_redirect(account)
+
+    try:
+        deleted = voice_delete(
+            user=_user(request), entry=entry, expected_version=entry.updated_at
+        )
+    except PlanError as error:
+        messages.error(request, str(error))
+        return _scorecard_redirect(account)
+    if deleted:
+        messages.success(request, "Entry deleted.")
+    else:
+        messages.error(request, STALE.format(what="entry"))
     return _scorecard_redirect(account)
 
 
