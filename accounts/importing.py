@@ -18,10 +18,11 @@ import codecs
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -103,7 +104,16 @@ class Issue:
     action: str
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        # Not dataclasses.asdict, which deep-copies every value: a large
+        # export can have a hundred thousand issues, all plain str and int.
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+            "action": self.action,
+        }
 
 
 @dataclass
@@ -456,6 +466,32 @@ class _Report:
     ) -> None:
         self.issues.append(Issue(file, int(line), column, value, reason, action))
 
+    def repeats(self, repeats: pd.DataFrame) -> None:
+        """Report repeated opportunity ids found after every chunk was read.
+
+        A repeat is rejected as a repeat only, as when found while reading:
+        anything else its checks said of it is withdrawn.
+        """
+        if repeats.empty:
+            return
+        lines = set(repeats["line"].tolist())
+        self.issues = [
+            issue
+            for issue in self.issues
+            if issue.file != SALES_PIPELINE or issue.line not in lines
+        ]
+        for line, value, first_line in zip(
+            repeats["line"], repeats["external_id"], repeats["first_line"], strict=True
+        ):
+            self.add(
+                SALES_PIPELINE,
+                line,
+                "opportunity_id",
+                value,
+                f"duplicate opportunity_id, first seen on line {int(first_line)}",
+                REJECTED,
+            )
+
     def rows(
         self,
         frame: pd.DataFrame,
@@ -497,19 +533,42 @@ def _duplicates(
     return frame[~repeated]
 
 
+class PipelineSink(Protocol):
+    """Where checked pipeline rows go instead of memory, a chunk at a time.
+
+    It keeps every row with an opportunity id: the clean ones to write and,
+    by id and line only, the rejected ones, so that once every chunk is in
+    it can name each repeated id and where it was first seen, and leave out
+    the repeats, since only the first occurrence of an id is written. The
+    revenue lines and account teams are the sink's to derive from the rows
+    it keeps.
+    """
+
+    def rows_add(self, rows: pd.DataFrame, *, clean: pd.Series) -> None:
+        """Take a chunk's rows that have an id; `clean` marks the good."""
+
+    def repeats_remove(self) -> pd.DataFrame:
+        """Drop every repeat of an id; return them, in line order.
+
+        Columns: line, external_id, first_line (where the id was first
+        seen) and clean (whether the repeat passed every other check).
+        """
+
+
 def maven_tables_read(
     *,
     directory: Path,
     chunk_lines: int = PIPELINE_CHUNK_LINES,
-    sink: Callable[[pd.DataFrame], None] | None = None,
+    sink: PipelineSink | None = None,
 ) -> MavenTables:
     """Read, check and repair the four files; build the tables to write.
 
     The small files are read whole; the pipeline, which grows with the
     business, is read and checked `chunk_lines` rows at a time. Its clean
     rows are kept in a compact form, or, given a `sink`, handed to it chunk
-    by chunk and not kept (the tables then hold no opportunity rows, only
-    their count), so memory does not grow with the file.
+    by chunk and not kept: the tables then hold no opportunity, revenue
+    line or account team rows, only the count of opportunities, and memory
+    does not grow with the file.
     """
     missing = [file for file in FILE_NAMES if not (directory / file).exists()]
     if missing:
@@ -532,7 +591,7 @@ def maven_tables_check(
     *,
     frames: dict[str, pd.DataFrame],
     pipeline: Iterable[pd.DataFrame] | None = None,
-    sink: Callable[[pd.DataFrame], None] | None = None,
+    sink: PipelineSink | None = None,
 ) -> MavenTables:
     """Check the frames; the pipeline comes as `pipeline` chunks or a frame."""
     report = _Report()
@@ -555,7 +614,8 @@ def maven_tables_check(
         "agent_names": _pairs(agents["full_name"], agents["username"]),
         "account_names": _pairs(accounts["name"], accounts["name"]),
     }
-    seen = _SeenIds()
+    # Repeated ids are found here, in memory, or by the sink at the end.
+    seen = _SeenIds() if sink is None else None
     kept: list[pd.DataFrame] = []
     revenue_parts: list[pd.DataFrame] = []
     team_parts: list[pd.DataFrame] = []
@@ -564,16 +624,25 @@ def maven_tables_check(
     chunks = [frames[SALES_PIPELINE]] if pipeline is None else pipeline
     for chunk in _at_least_one(chunks):
         rows_read[SALES_PIPELINE] += len(chunk)
-        clean = _pipeline_check(chunk, report, lookups=lookups, seen=seen)
+        rows, good = _pipeline_check(chunk, report, lookups=lookups, seen=seen)
+        opportunity_rows += int(good.sum())
+        if sink is not None:
+            named = rows["external_id"] != ""
+            sink.rows_add(rows[named], clean=good[named])
+            continue
+        clean = rows[good].reset_index(drop=True)
         revenue, team = _derived(clean)
         revenue_parts.append(revenue)
         team_parts.append(team)
-        clean = clean.drop(columns=["line"])
-        opportunity_rows += len(clean)
-        if sink is not None:
-            sink(clean)
-            clean = clean.iloc[0:0]  # the columns only
-        kept.append(_compact(clean, categories))
+        kept.append(_compact(clean.drop(columns=["line"]), categories))
+    if sink is not None:
+        repeats = sink.repeats_remove()
+        opportunity_rows -= int(repeats["clean"].sum())
+        report.repeats(repeats)
+        kept.append(_compact(rows.iloc[0:0].drop(columns=["line"]), categories))
+        revenue, team = _derived(rows.iloc[0:0])
+        revenue_parts.append(revenue)
+        team_parts.append(team)
     opportunities, revenue_lines, account_team = _combined(
         kept, revenue_parts, team_parts
     )
@@ -911,16 +980,23 @@ def _pipeline_check(
     report: _Report,
     *,
     lookups: dict[str, dict[str, str]],
-    seen: _SeenIds,
-) -> pd.DataFrame:
-    # Every repeat of an id is rejected, in this chunk or a later one; the
-    # first occurrence is kept for the checks below.
+    seen: _SeenIds | None,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Check a chunk; return its rows as they would be written, and the good.
+
+    With `seen`, every repeat of an id, in this chunk or a later one, is
+    rejected here and the first occurrence kept for the checks below;
+    without, repeats are the caller's to find once every chunk is read.
+    """
     ids = frame["opportunity_id"]
     named = ids != ""
-    earlier = named & seen.contains(ids)
-    repeated = earlier | (ids.duplicated(keep="first") & named)
-    fresh = named & ~repeated
-    seen.add(ids[fresh], frame.loc[fresh, "line"])
+    if seen is None:
+        repeated = pd.Series(False, index=frame.index)
+    else:
+        earlier = named & seen.contains(ids)
+        repeated = earlier | (ids.duplicated(keep="first") & named)
+        fresh = named & ~repeated
+        seen.add(ids[fresh], frame.loc[fresh, "line"])
     if repeated.any():
         first_line = frame.groupby(ids)["line"].transform("min")
         if earlier.any():
@@ -1001,8 +1077,11 @@ def _pipeline_check(
         "account",
         "a closed deal needs an account",
     )
+    # The accounts frame's own strings, not one copy per line: the derived
+    # tables hold on to them across chunks.
+    account_name = account.map(account_names)
     reject(
-        ~no_account & account.map(account_names).isna(),
+        ~no_account & account_name.isna(),
         "account",
         "account not a valid row of accounts.csv",
     )
@@ -1030,13 +1109,10 @@ def _pipeline_check(
         "a won deal needs a close value",
     )
 
-    keep = ~bad
-    return pd.DataFrame(
+    rows = pd.DataFrame(
         {
             "external_id": frame["opportunity_id"],
-            # The accounts frame's own strings, not one copy per line: the
-            # derived tables hold on to them across chunks.
-            "account_name": account.map(account_names).where(~no_account, None),
+            "account_name": account_name.where(~no_account, None),
             "product_name": product,
             "owner_username": owner,
             "stage": stage,
@@ -1045,7 +1121,8 @@ def _pipeline_check(
             "close_value": close_value,
             "line": frame["line"],
         }
-    )[keep].reset_index(drop=True)
+    )
+    return rows, ~bad
 
 
 def quarter_start(day: date) -> date:

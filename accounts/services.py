@@ -7,6 +7,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from datetime import date, datetime
 from decimal import Decimal
@@ -143,7 +144,7 @@ def maven_import_run(*, job: ImportJob, progress: Progress | None = None) -> Imp
             # every file is checked, and a rejection leaves only staging,
             # dropped at the commit.
             with transaction.atomic():
-                _import_checked(job, report, sink=_staging_begin())
+                _import_checked(job, report, sink=_StagingSink())
         else:
             # SQLite locks whole tables for a transaction's length, so it
             # reads first and opens the transaction for the write alone.
@@ -163,13 +164,18 @@ def maven_import_run(*, job: ImportJob, progress: Progress | None = None) -> Imp
 
 
 def _import_checked(
-    job: ImportJob, report: Progress, *, sink: Callable[[pd.DataFrame], None] | None
+    job: ImportJob, report: Progress, *, sink: _StagingSink | None
 ) -> None:
     """Read and check the files, then write them unless they are rejected."""
     try:
-        tables = importing.maven_tables_read(
-            directory=Path(job.source_directory), sink=sink
-        )
+        # The sink's last COPY ends before anything else uses the connection,
+        # even when a file fails half way.
+        with nullcontext() if sink is None else sink:
+            tables = importing.maven_tables_read(
+                directory=Path(job.source_directory),
+                chunk_lines=importing.PIPELINE_CHUNK_LINES,
+                sink=sink,
+            )
     except importing.ImportFileError as error:
         problems = [(error.file, error.line, error.message)]
         problems += [(file, 1, message) for file, message in error.also]
@@ -598,7 +604,11 @@ STAGING = {
         "engaged_on": "date",
         "closed_on": "date",
         "close_value": "bigint",
+        "line": "integer",
     },
+    # The ids and lines of rows rejected for another reason: a later row
+    # with the same id is still a repeat.
+    "rejected_ids": {"external_id": "text", "line": "integer"},
     "revenue_lines": {
         "account_name": "text",
         "product_name": "text",
@@ -611,7 +621,7 @@ STAGING = {
 
 # Held for the write's transaction; any constant unique to this import.
 IMPORT_LOCK = 8_100_001
-IMPORT_WORK_MEM = "64MB"
+IMPORT_WORK_MEM = "256MB"
 # Rows formatted at a time for a COPY into a staging table.
 COPY_SLICE = 20_000
 
@@ -767,36 +777,126 @@ def _touch_update(cursor: object, *, label: str, sql: str, now: datetime) -> Non
     )
 
 
-# Staging tables filled while the files are read, before the write.
-STREAMED = {"opportunities"}
+# Staging tables filled while the files are read, before the write; the
+# derived ones are filled from them in SQL.
+STREAMED = {"opportunities", "rejected_ids"}
+DERIVED = {"revenue_lines", "account_team"}
+# Bytes handed to COPY at a time.
+COPY_READ = 1 << 18
 
 
-def _staging_begin() -> Callable[[pd.DataFrame], None]:
-    """Create the staging tables; return a sink that COPYs pipeline chunks."""
-    # ON COMMIT DROP does not fire while an outer transaction (a test, a
-    # caller's atomic block) stays open, so a second import drops them first.
-    staging = ", ".join(
-        ["import_touched", "import_moved", *(f"import_{name}" for name in STAGING)]
-    )
-    with connection.cursor() as cursor:
-        # The writes find new keys by anti-join, not ON CONFLICT: two imports
-        # at once would both see a key as new, so they take turns.
-        # Sorting a million keys for the INSERT spills to disk at the
-        # default 4 MB; this import's transaction alone gets more.
-        cursor.execute(
-            f"SELECT pg_advisory_xact_lock({IMPORT_LOCK}); "
-            f"SET LOCAL work_mem = '{IMPORT_WORK_MEM}'; "
-            f"DROP TABLE IF EXISTS {staging}; "
-            "CREATE TEMPORARY TABLE import_touched "
-            "(label text, id bigint, created boolean) ON COMMIT DROP; "
-            + "; ".join(_staging_create(name) for name in STAGING)
+class _StagingSink:
+    """Create the staging tables; COPY checked pipeline chunks into them.
+
+    Each chunk is formatted as CSV here and COPYed by a worker thread while
+    the reader goes on to the next chunk: the thread mostly waits on
+    PostgreSQL with the GIL released, so the two cores share the work.
+    Only one COPY runs at a time, on the import's own connection and in its
+    transaction, and the main thread does not use the connection meanwhile;
+    leaving the `with` block waits for the last one.
+    """
+
+    def __init__(self) -> None:
+        # ON COMMIT DROP does not fire while an outer transaction (a test, a
+        # caller's atomic block) stays open, so a second import drops them
+        # first.
+        staging = ", ".join(
+            ["import_touched", "import_moved", *(f"import_{name}" for name in STAGING)]
         )
-
-    def sink(frame: pd.DataFrame) -> None:
         with connection.cursor() as cursor:
-            _staging_copy(cursor, name="opportunities", frame=frame)
+            # The writes find new keys by anti-join, not ON CONFLICT: two
+            # imports at once would both see a key as new, so they take
+            # turns. Sorting a million keys for the INSERT, and grouping a
+            # million ids to find repeats, spill to disk at the default 4 MB
+            # (at 64 MB too); this import's transaction alone gets more.
+            cursor.execute(
+                f"SELECT pg_advisory_xact_lock({IMPORT_LOCK}); "
+                f"SET LOCAL work_mem = '{IMPORT_WORK_MEM}'; "
+                f"DROP TABLE IF EXISTS {staging}; "
+                "CREATE TEMPORARY TABLE import_touched "
+                "(label text, id bigint, created boolean) ON COMMIT DROP; "
+                + "; ".join(_staging_create(name) for name in STAGING)
+            )
+        self._connection = connection.connection
+        self._worker = ThreadPoolExecutor(max_workers=1)
+        self._copying: Future[None] | None = None
 
-    return sink
+    def __enter__(self) -> _StagingSink:
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        try:
+            self._wait()
+        except Exception:
+            # The reader's own error, if any, is the one to report.
+            if error is None:
+                raise
+        finally:
+            self._worker.shutdown()
+
+    def rows_add(self, rows: pd.DataFrame, *, clean: pd.Series) -> None:
+        good = _csv_bytes(rows.loc[clean, list(STAGING["opportunities"])])
+        bad = _csv_bytes(rows.loc[~clean, list(STAGING["rejected_ids"])])
+        self._wait()
+        self._copying = self._worker.submit(self._copy, good, bad)
+
+    def repeats_remove(self) -> pd.DataFrame:
+        """Find the repeated ids in SQL; drop the repeats' clean rows."""
+        self._wait()
+        with connection.cursor() as cursor:
+            # Ids are grouped by a 64-bit hash, which is cheaper to group a
+            # million of than text; only rows whose hash repeats are then
+            # grouped by the id itself, as a hash may collide.
+            hashed = "hashtextextended(external_id, 0)"
+            cursor.execute(
+                f"WITH hashes AS (SELECT h FROM (SELECT {hashed} AS h "
+                "FROM import_opportunities UNION ALL "
+                f"SELECT {hashed} FROM import_rejected_ids) AS every_id "
+                "GROUP BY h HAVING count(*) > 1), "
+                "suspects AS (SELECT external_id, line, true AS clean "
+                f"FROM import_opportunities WHERE {hashed} IN (SELECT h FROM hashes) "
+                "UNION ALL SELECT external_id, line, false FROM import_rejected_ids "
+                f"WHERE {hashed} IN (SELECT h FROM hashes)), "
+                "repeated AS (SELECT external_id, min(line) AS first_line "
+                "FROM suspects GROUP BY external_id HAVING count(*) > 1) "
+                "SELECT s.line, s.external_id, r.first_line, s.clean "
+                "FROM suspects s JOIN repeated r ON r.external_id = s.external_id "
+                "WHERE s.line > r.first_line ORDER BY s.line"
+            )
+            repeats = pd.DataFrame.from_records(
+                cursor.fetchall(),
+                columns=["line", "external_id", "first_line", "clean"],
+            ).astype({"line": "int64", "first_line": "int64", "clean": bool})
+            lines = repeats.loc[repeats["clean"], "line"].tolist()
+            if lines:
+                cursor.execute(
+                    "DELETE FROM import_opportunities WHERE line = ANY(%s)", [lines]
+                )
+        return repeats
+
+    def _wait(self) -> None:
+        if self._copying is not None:
+            copying, self._copying = self._copying, None
+            copying.result()
+
+    def _copy(self, good: bytes, bad: bytes) -> None:
+        with self._connection.cursor() as cursor:
+            for table, text in (("opportunities", good), ("rejected_ids", bad)):
+                if text:
+                    cursor.copy_expert(
+                        f"COPY import_{table} FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+                        io.BytesIO(text),
+                        size=COPY_READ,
+                    )
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Return the frame as CSV for COPY: no header, \\N for missing."""
+    if frame.empty:
+        return b""
+    return frame.to_csv(
+        index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d"
+    ).encode()
 
 
 def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
@@ -812,10 +912,29 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
     with connection.cursor() as cursor:
         report(30, "Copying the checked rows into staging tables")
         for name in STAGING:
-            if name not in STREAMED:
+            if name not in STREAMED | DERIVED:
                 _staging_copy(cursor, name=name, frame=getattr(tables, name))
-        # Temporary tables are never auto-analysed; the joins need row counts.
-        cursor.execute("ANALYZE " + ", ".join(f"import_{name}" for name in STAGING))
+        # Temporary tables are never auto-analysed; the joins and the
+        # groupings below need row counts.
+        cursor.execute("ANALYZE " + ", ".join(f"import_{name}" for name in STREAMED))
+        # Won revenue per account, product and quarter, and who worked each
+        # account, from the staged deals, as importing._derived builds them.
+        cursor.execute(
+            "INSERT INTO import_revenue_lines "
+            "SELECT account_name, product_name, "
+            "date_trunc('quarter', closed_on)::date, sum(close_value) "
+            "FROM import_opportunities WHERE stage = 'won' GROUP BY 1, 2, 3"
+        )
+        derived = {"revenue_lines": cursor.rowcount}
+        cursor.execute(
+            "INSERT INTO import_account_team SELECT DISTINCT account_name, "
+            "owner_username FROM import_opportunities WHERE account_name IS NOT NULL"
+        )
+        derived["account_team"] = cursor.rowcount
+        cursor.execute(
+            "ANALYZE "
+            + ", ".join(f"import_{name}" for name in STAGING if name not in STREAMED)
+        )
 
         report(35, "Writing teams and users")
         _upsert(
@@ -999,8 +1118,8 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
         "products": len(tables.products),
         "accounts": len(tables.accounts),
         "opportunities": tables.opportunity_rows,
-        "revenue_lines": len(tables.revenue_lines),
-        "account_team_members": len(tables.account_team),
+        "revenue_lines": derived["revenue_lines"],
+        "account_team_members": derived["account_team"],
     }
     counts = {}
     for table, total in totals.items():

@@ -581,6 +581,80 @@ def test_reading_the_pipeline_in_chunks_changes_nothing(tmp_path):
     assert whole.rows_read["sales_pipeline.csv"] == 11  # the blank line is no row
 
 
+REPEATING_PIPELINE = [
+    *SMALL["sales_pipeline.csv"],
+    "OPP6,Moses Frase,GTX Basic,Acme Corporation,Won,2017-05-05,2017-06-01,70",
+    "OPP1,Moses Frase,GTX Basic,Acme Corporation,Won,2017-01-05,2017-03-01,5",
+    "",
+    "OPP7,Anna Snelling,GTX Pro,Bluth Company,Won,2017-02-01,2017-04-12,30",
+    "OPP7,Anna Snelling,GTX Pro,Bluth Company,Won,2017-02-01,2017-04-12,30",
+    "OPP8,Moses Frase,GTX Basic,Acme Corporation,Signed,2017-01-05,,",
+    "OPP7,Anna Snelling,GTX Pro,Bluth Company,Lost,2017-02-01,2017-04-12,0",
+    # A repeat of a rejected row is still a repeat, and says nothing else.
+    "OPP8,Nobody Here,GTX Basic,Acme Corporation,Won,2017-01-05,,",
+]
+
+
+@pytest.mark.parametrize("lines", [2, 5])
+def test_staged_chunks_report_and_write_as_the_whole_file_does(
+    tmp_path, monkeypatch, postgres, lines
+):
+    # given
+    directory = write_export(tmp_path, **{"sales_pipeline.csv": REPEATING_PIPELINE})
+    whole = importing.maven_tables_read(directory=directory)
+    monkeypatch.setattr(importing, "PIPELINE_CHUNK_LINES", lines)
+
+    # when
+    rejected = maven_import_directory(directory=directory)
+    kept = maven_import_directory(directory=directory, keep_good_rows=True)
+
+    # then
+    expected = [issue.as_dict() for issue in whole.issues]
+    assert [
+        (issue["line"], issue["reason"])
+        for issue in expected
+        if issue["line"] >= 8 and issue["file"] == "sales_pipeline.csv"
+    ] == [
+        (8, "duplicate opportunity_id, first seen on line 2"),
+        (11, "duplicate opportunity_id, first seen on line 10"),
+        (12, "unknown stage (expected Prospecting, Engaging, Won or Lost)"),
+        (13, "duplicate opportunity_id, first seen on line 10"),
+        (14, "duplicate opportunity_id, first seen on line 12"),
+    ]
+    assert rejected.status == ImportJob.Status.REJECTED
+    assert rejected.issues == expected
+    assert kept.status == ImportJob.Status.SUCCEEDED, kept.error
+    assert kept.issues == expected
+    assert kept.counts["opportunities"]["created"] == len(whole.opportunities) == 7
+    assert kept.counts["opportunities"]["rejected"] == 5
+    assert dict(Opportunity.objects.values_list("external_id", "close_value")) == {
+        "OPP1": Decimal("500.00"),
+        "OPP2": Decimal("4500.00"),
+        "OPP3": Decimal("0.00"),
+        "OPP4": None,
+        "OPP5": Decimal("520.00"),
+        "OPP6": Decimal("70.00"),
+        "OPP7": Decimal("30.00"),
+    }
+    stored = set(
+        RevenueLine.objects.values_list(
+            "account__name", "product__name", "quarter_start", "amount"
+        )
+    )
+    assert stored == {
+        (row.account_name, row.product_name, row.quarter_start.date(), row.amount)
+        for row in whole.revenue_lines.assign(
+            amount=whole.revenue_lines["amount"].map(lambda c: Decimal(c) / 100)
+        ).itertuples()
+    }
+    assert kept.counts["revenue_lines"]["created"] == len(whole.revenue_lines)
+    members = set(
+        AccountTeamMember.objects.values_list("account__name", "user__username")
+    )
+    assert members == set(whole.account_team.itertuples(index=False, name=None))
+    assert kept.counts["account_team_members"]["created"] == len(whole.account_team)
+
+
 def test_a_pipeline_with_only_a_header_imports_nothing_from_it(tmp_path):
     directory = write_export(
         tmp_path, **{"sales_pipeline.csv": SMALL["sales_pipeline.csv"][:1]}
