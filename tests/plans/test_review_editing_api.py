@@ -6,9 +6,11 @@ of the last read, and each leaves a line in the account's history.
 """
 
 import json
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from accounts.models import Account, ChangeRecord, User
@@ -360,3 +362,35 @@ def test_a_snapshot_of_another_plan_is_not_found_under_this_one(
 
     assert response.status_code == 404
     assert PlanSnapshot.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_concurrent_measure_patches_with_one_etag_give_one_success(
+    postgres: None, rep: User, account: Account, measure: ValueMeasure
+) -> None:
+    # given ten clients that all read the same version
+    url = _measure_url(account, measure)
+    reader = Client()
+    reader.force_login(rep)
+    etag = reader.get(url)["ETag"]
+    statuses: list[int] = []
+    barrier = threading.Barrier(10)
+
+    def patch(number: int) -> None:
+        client = Client()
+        client.force_login(rep)
+        barrier.wait()
+        response = _send(client, "PATCH", url, {"unit": f"u{number}"}, If_Match=etag)
+        statuses.append(response.status_code)
+        connection.close()
+
+    # when
+    threads = [threading.Thread(target=patch, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then
+    assert sorted(statuses) == [200] + [412] * 9
+    assert ChangeRecord.objects.filter(object_id=measure.pk, field="unit").count() == 1
