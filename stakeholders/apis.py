@@ -222,6 +222,20 @@ STAKEHOLDER_EXAMPLE = {
 }
 
 
+STAKEHOLDER_STALE = inline_serializer(
+    "StakeholderPreconditionFailed",
+    {"detail": serializers.CharField(), "current": StakeholderOutputSerializer()},
+)
+
+
+def _stale_person(person: Stakeholder) -> PreconditionFailed:
+    current = Stakeholder.objects.get(pk=person.pk)
+    return PreconditionFailed(
+        current=StakeholderOutputSerializer(current).data,
+        etag=etag_for(instance=current),
+    )
+
+
 class StakeholderListApi(APIView):
     OutputSerializer = StakeholderOutputSerializer
 
@@ -332,16 +346,7 @@ class StakeholderDetailApi(APIView):
         ),
         parameters=[IF_MATCH],
         request=StakeholderInputSerializer,
-        responses={
-            200: StakeholderOutputSerializer,
-            412: inline_serializer(
-                "StakeholderPreconditionFailed",
-                {
-                    "detail": serializers.CharField(),
-                    "current": StakeholderOutputSerializer(),
-                },
-            ),
-        },
+        responses={200: StakeholderOutputSerializer, 412: STAKEHOLDER_STALE},
         examples=[
             OpenApiExample(
                 "They warmed to us",
@@ -372,11 +377,7 @@ class StakeholderDetailApi(APIView):
                 expected_version=person.updated_at,
             )
         except StakeholderConflict as error:
-            current = Stakeholder.objects.get(pk=person.pk)
-            raise PreconditionFailed(
-                current=self.OutputSerializer(current).data,
-                etag=etag_for(instance=current),
-            ) from error
+            raise _stale_person(person) from error
         except StakeholderError as error:
             raise _refused(error) from error
 
@@ -442,8 +443,13 @@ class StakeholderOwnerApi(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Set our owner of the relationship and its levels",
+        description=(
+            "Send the person's ETag from your last read in If-Match: without "
+            "it 428, stale 412 with the current person."
+        ),
+        parameters=[IF_MATCH],
         request=InputSerializer,
-        responses=StakeholderOutputSerializer,
+        responses={200: StakeholderOutputSerializer, 412: STAKEHOLDER_STALE},
         examples=[
             OpenApiExample(
                 "Rita takes the CFO",
@@ -455,6 +461,11 @@ class StakeholderOwnerApi(APIView):
     def put(self, request: Request, pk: int) -> Response:
         person = stakeholder_get_for_user(user=_user(request), pk=pk)
         _require_edit(_user(request), person.account)
+        etag_require(
+            request=request,
+            etag=etag_for(instance=person),
+            current=self.OutputSerializer(person).data,
+        )
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
 
@@ -463,11 +474,17 @@ class StakeholderOwnerApi(APIView):
                 user=_user(request),
                 stakeholder=person,
                 data=_resolve(person.account, dict(serializer.validated_data)),
+                expected_version=person.updated_at,
             )
+        except StakeholderConflict as error:
+            raise _stale_person(person) from error
         except StakeholderError as error:
             raise _refused(error) from error
 
-        return Response(self.OutputSerializer(person).data)
+        return Response(
+            self.OutputSerializer(person).data,
+            headers={"ETag": etag_for(instance=person)},
+        )
 
 
 class OwnerListApi(APIView):
@@ -579,6 +596,12 @@ class InfluenceLinkOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "account", "source", "target", "kind", "strength", "note"]
 
 
+INFLUENCE_LINK_STALE = inline_serializer(
+    "InfluenceLinkPreconditionFailed",
+    {"detail": serializers.CharField(), "current": InfluenceLinkOutputSerializer()},
+)
+
+
 class InfluenceLinkListApi(APIView):
     OutputSerializer = InfluenceLinkOutputSerializer
 
@@ -648,7 +671,9 @@ class InfluenceLinkCreateApi(APIView):
             raise _refused(error) from error
 
         return Response(
-            self.OutputSerializer(link).data, status=status.HTTP_201_CREATED
+            self.OutputSerializer(link).data,
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": etag_for(instance=link)},
         )
 
 
@@ -666,34 +691,59 @@ class InfluenceLinkDetailApi(APIView):
 
     @extend_schema(
         tags=TAGS,
-        summary="Read one influence link",
+        summary="Read one influence link; the ETag header is its version",
         responses=InfluenceLinkOutputSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
         link = influence_link_get_for_user(user=_user(request), pk=pk)
 
-        return Response(self.OutputSerializer(link).data)
+        return Response(
+            self.OutputSerializer(link).data,
+            headers={"ETag": etag_for(instance=link)},
+        )
 
     @extend_schema(
         tags=TAGS,
         summary="Change the kind, strength or note of a link",
+        description=(
+            "Send the link's ETag from your last read in If-Match: without it "
+            "428, stale 412 with the current link."
+        ),
+        parameters=[IF_MATCH],
         request=InputSerializer,
-        responses=InfluenceLinkOutputSerializer,
+        responses={200: InfluenceLinkOutputSerializer, 412: INFLUENCE_LINK_STALE},
     )
     def patch(self, request: Request, pk: int) -> Response:
         link = influence_link_get_for_user(user=_user(request), pk=pk)
         _require_edit(_user(request), link.account)
+        etag_require(
+            request=request,
+            etag=etag_for(instance=link),
+            current=self.OutputSerializer(link).data,
+        )
         serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
 
         try:
             influence_link_update(
-                user=_user(request), link=link, data=serializer.validated_data
+                user=_user(request),
+                link=link,
+                data=serializer.validated_data,
+                expected_version=link.updated_at,
             )
+        except StakeholderConflict as error:
+            current = InfluenceLink.objects.get(pk=link.pk)
+            raise PreconditionFailed(
+                current=self.OutputSerializer(current).data,
+                etag=etag_for(instance=current),
+            ) from error
         except StakeholderError as error:
             raise _refused(error) from error
 
-        return Response(self.OutputSerializer(link).data)
+        return Response(
+            self.OutputSerializer(link).data,
+            headers={"ETag": etag_for(instance=link)},
+        )
 
     @extend_schema(tags=TAGS, summary="Remove an influence link", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:

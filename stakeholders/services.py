@@ -416,8 +416,21 @@ def influence_link_create(
 
 @transaction.atomic
 def influence_link_update(
-    *, user: User | None, link: InfluenceLink, data: Mapping[str, Any]
+    *,
+    user: User | None,
+    link: InfluenceLink,
+    data: Mapping[str, Any],
+    expected_version: datetime | None = None,
 ) -> InfluenceLink:
+    """Change a link; with expected_version, only if no one else has since."""
+    if expected_version is not None:
+        # As for people: the row lock makes check-then-save atomic.
+        current = InfluenceLink.objects.select_for_update().get(pk=link.pk)
+        if current.updated_at != expected_version:
+            raise StakeholderConflict(
+                "Someone changed this link since you opened it; reload to see "
+                "their change, then apply yours."
+            )
     unknown = set(data) - {"kind", "strength", "note"}
     if unknown:
         raise StakeholderError(f"Unknown fields: {', '.join(sorted(unknown))}.")

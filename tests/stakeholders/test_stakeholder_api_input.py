@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from config.api import etag_for
 from stakeholders.models import InfluenceLink, Stakeholder
 from tests.stakeholders.factories import InfluenceLinkFactory, StakeholderFactory
 
@@ -62,6 +63,7 @@ def test_a_link_patch_cannot_move_the_link_to_other_people(client, rep, account)
         reverse("stakeholders_api:link_detail", args=[link.pk]),
         {"target": other.pk, "strength": 3},
         content_type="application/json",
+        headers={"If-Match": etag_for(instance=link)},
     )
 
     assert response.status_code == 400
@@ -77,6 +79,7 @@ def test_the_owner_endpoint_refuses_fields_of_the_person(client, rep, person):
         reverse("stakeholders_api:owner", args=[person.pk]),
         {"owner": rep.pk, "sentiment": 2},
         content_type="application/json",
+        headers={"If-Match": etag_for(instance=person)},
     )
 
     assert response.status_code == 400
@@ -122,3 +125,61 @@ def test_a_touch_with_nobody_says_to_choose_someone(client, rep, account):
     assert response.json() == {
         "stakeholders": ["Choose at least one person you were in touch with."]
     }
+
+
+def test_owner_and_link_changes_need_a_current_etag(client, rep, account, person):
+    # given
+    client.force_login(rep)
+    link = InfluenceLinkFactory(source=person)
+    owner_url = reverse("stakeholders_api:owner", args=[person.pk])
+    link_url = reverse("stakeholders_api:link_detail", args=[link.pk])
+    person_etag = client.get(reverse("stakeholders_api:detail", args=[person.pk]))[
+        "ETag"
+    ]
+    link_etag = client.get(link_url)["ETag"]
+
+    # when: without If-Match, then with the ETag read, then with it again
+    missing = [
+        client.put(owner_url, {"owner": rep.pk}, content_type="application/json"),
+        client.patch(link_url, {"strength": 3}, content_type="application/json"),
+    ]
+    fresh = [
+        client.put(
+            owner_url,
+            {"owner": rep.pk},
+            content_type="application/json",
+            headers={"If-Match": person_etag},
+        ),
+        client.patch(
+            link_url,
+            {"strength": 3},
+            content_type="application/json",
+            headers={"If-Match": link_etag},
+        ),
+    ]
+    stale = [
+        client.put(
+            owner_url,
+            {"owner": None},
+            content_type="application/json",
+            headers={"If-Match": person_etag},
+        ),
+        client.patch(
+            link_url,
+            {"strength": 1},
+            content_type="application/json",
+            headers={"If-Match": link_etag},
+        ),
+    ]
+
+    # then
+    assert [response.status_code for response in missing] == [428, 428]
+    assert [response.status_code for response in fresh] == [200, 200]
+    assert [response.status_code for response in stale] == [412, 412]
+    assert stale[0].json()["current"]["owner"] == rep.pk
+    assert stale[1].json()["current"]["strength"] == 3
+    assert stale[1]["ETag"] == fresh[1]["ETag"]
+    person.refresh_from_db()
+    link.refresh_from_db()
+    assert person.owner == rep
+    assert link.strength == InfluenceLink.Strength.STRONG

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from config.api import etag_for
 from stakeholders.services import StakeholderError, stakeholder_update
 from tests.accounts.factories import AccountFactory
 from tests.stakeholders.factories import StakeholderFactory
@@ -79,6 +80,7 @@ def test_an_owner_id_outside_the_team_names_nobody(client, rep, account, outside
             reverse("stakeholders_api:owner", args=[person.pk]),
             data=json.dumps({"owner": owner}),
             content_type="application/json",
+            headers={"If-Match": etag_for(instance=person)},
         )
         body = response.content.decode()
         assert response.status_code == 400
