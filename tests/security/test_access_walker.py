@@ -85,6 +85,13 @@ PK_OBJECTS: dict[str, str | None] = {
     "plans:snapshot_take": "plan",
     "plans:snapshot_compare": "plan",
     "plans_api:snapshot": "snapshot",
+    # Sell-cycle templates belong to no account: sales ops only, 404 else.
+    "plans:template_detail": None,
+    "plans:template_stage_create": None,
+    "plans:template_stage_update": None,
+    "plans:template_stage_delete": None,
+    "plans:template_checkpoint_create": None,
+    "plans:template_checkpoint_delete": None,
     "plans:scorecard_measure_update": "measure",
     "plans:scorecard_measure_delete": "measure",
     "plans:scorecard_voice_update": "voice",

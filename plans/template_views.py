@@ -1,0 +1,198 @@
+"""Pages where sales ops keep the sell-cycle templates (#7, formerly admin).
+
+Everyone else gets 404, as for imports: the pages are not theirs to find.
+"""
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from plans.errors import PlanError
+from plans.models import SellCycleTemplate, TemplateCheckpoint, TemplateStage
+from plans.template_forms import (
+    CheckpointForm,
+    RevisionForm,
+    StageForm,
+    TemplateEditForm,
+    TemplateForm,
+)
+from plans.template_services import (
+    sell_cycle_template_create,
+    sell_cycle_template_update,
+    template_checkpoint_create,
+    template_checkpoint_delete,
+    template_stage_create,
+    template_stage_delete,
+    template_stage_update,
+)
+
+
+def _ops(request: HttpRequest) -> User:
+    user = cast(User, request.user)
+    if not user.is_ops:
+        raise Http404("No such page.")
+    return user
+
+
+def _form_errors(form: Any) -> str:
+    return "; ".join(
+        f"{name.replace('_', ' ')}: {' '.join(errors)}"
+        for name, errors in form.errors.items()
+    )
+
+
+def _detail(template: SellCycleTemplate) -> HttpResponse:
+    return redirect("plans:template_detail", pk=template.pk)
+
+
+@login_required
+def template_list_view(request: HttpRequest) -> HttpResponse:
+    user = _ops(request)
+    form = TemplateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            template = sell_cycle_template_create(user=user, values=form.cleaned_data)
+        except PlanError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Template {template.name} created.")
+            return _detail(template)
+    templates = SellCycleTemplate.objects.prefetch_related("stages")
+    return render(
+        request,
+        "plans/template_list.html",
+        {"templates": templates, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def template_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _ops(request)
+    template = get_object_or_404(SellCycleTemplate, pk=pk)
+    if request.method == "POST":
+        form = TemplateEditForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _form_errors(form))
+            return _detail(template)
+        values = dict(form.cleaned_data)
+        revision = values.pop("revision")
+        try:
+            sell_cycle_template_update(
+                user=user, template=template, revision=revision, values=values
+            )
+            messages.success(request, "Template saved.")
+        except PlanError as error:
+            messages.error(request, str(error))
+        return _detail(template)
+
+    stages = template.stages.prefetch_related("checkpoints")
+    return render(
+        request,
+        "plans/template_detail.html",
+        {"template": template, "stages": stages},
+    )
+
+
+@login_required
+@require_POST
+def template_stage_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _ops(request)
+    template = get_object_or_404(SellCycleTemplate, pk=pk)
+    form = StageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _detail(template)
+    values = dict(form.cleaned_data)
+    revision = values.pop("revision")
+
+    try:
+        template_stage_create(
+            user=user, template=template, revision=revision, values=values
+        )
+    except PlanError as error:
+        messages.error(request, str(error))
+    return _detail(template)
+
+
+@login_required
+@require_POST
+def template_stage_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _ops(request)
+    stage = get_object_or_404(TemplateStage.objects.select_related("template"), pk=pk)
+    form = StageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _detail(stage.template)
+    values = dict(form.cleaned_data)
+    revision = values.pop("revision")
+
+    try:
+        template_stage_update(user=user, stage=stage, revision=revision, values=values)
+        messages.success(request, f"Stage {stage.name} saved.")
+    except PlanError as error:
+        messages.error(request, str(error))
+    return _detail(stage.template)
+
+
+@login_required
+@require_POST
+def template_stage_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _ops(request)
+    stage = get_object_or_404(TemplateStage.objects.select_related("template"), pk=pk)
+    form = RevisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _detail(stage.template)
+
+    try:
+        template_stage_delete(
+            user=user, stage=stage, revision=form.cleaned_data["revision"]
+        )
+        messages.success(request, f"Stage {stage.name} deleted.")
+    except PlanError as error:
+        messages.error(request, str(error))
+    return _detail(stage.template)
+
+
+@login_required
+@require_POST
+def template_checkpoint_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _ops(request)
+    stage = get_object_or_404(TemplateStage.objects.select_related("template"), pk=pk)
+    form = CheckpointForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _detail(stage.template)
+
+    try:
+        template_checkpoint_create(user=user, stage=stage, **form.cleaned_data)
+    except PlanError as error:
+        messages.error(request, str(error))
+    return _detail(stage.template)
+
+
+@login_required
+@require_POST
+def template_checkpoint_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _ops(request)
+    checkpoint = get_object_or_404(
+        TemplateCheckpoint.objects.select_related("stage__template"), pk=pk
+    )
+    form = RevisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _detail(checkpoint.stage.template)
+
+    try:
+        template_checkpoint_delete(
+            user=user, checkpoint=checkpoint, revision=form.cleaned_data["revision"]
+        )
+    except PlanError as error:
+        messages.error(request, str(error))
+    return _detail(checkpoint.stage.template)
