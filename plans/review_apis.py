@@ -671,7 +671,7 @@ class SnapshotListApi(APIView):
     @extend_schema(tags=["plans"], responses=SnapshotOutputSerializer(many=True))
     def get(self, request: Request, plan_pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=plan_pk)
-        snapshots = plan_snapshot_list(plan=plan).select_related("taken_by", "plan")
+        snapshots = plan_snapshot_list(plan=plan).select_related("plan__account")
 
         return paginated_response(
             request=request,

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account, ChangeRecord, User
 from plans.models import (
@@ -394,3 +395,21 @@ def test_ten_concurrent_measure_patches_with_one_etag_give_one_success(
     # then
     assert sorted(statuses) == [200] + [412] * 9
     assert ChangeRecord.objects.filter(object_id=measure.pk, field="unit").count() == 1
+
+
+def test_listing_snapshots_takes_the_same_queries_for_one_or_five(
+    client: Client, rep: User, plan: Plan
+) -> None:
+    client.force_login(rep)
+    url = f"/api/plans/{plan.pk}/snapshots/"
+    plan_snapshot_take(plan=plan, user=rep)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for _ in range(4):
+        plan_snapshot_take(plan=plan, user=rep)
+
+    with CaptureQueriesContext(connection) as five:
+        response = client.get(url)
+
+    assert response.json()["count"] == 5
+    assert len(five) == len(one)
