@@ -1,0 +1,55 @@
+"""Correcting and deleting scorecard measures and voice entries in Chromium."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from plans.models import ValueMeasure, VoiceOfCustomer
+from plans.review_services import value_measure_create, voice_create
+from tests.conftest import browser_login
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_rep_corrects_a_measure_and_deletes_a_quote(
+    browser, page, live_server, rep, account
+):
+    # given
+    measure = value_measure_create(
+        user=rep,
+        account=account,
+        values={"name": "Hours saved", "direction": "up", "baseline": Decimal(400)},
+    )
+    voice = voice_create(
+        user=rep,
+        account=account,
+        values={
+            "kind": "quote",
+            "body": "<b>Great</b> =HYPERLINK(1)",
+            "speaker": "CFO",
+            "said_on": date(2026, 11, 2),
+        },
+    )
+    browser_login(page, live_server, rep.username)
+    page.goto(f"{live_server.url}/plans/account/{account.pk}/scorecard/")
+
+    # when: the measure is corrected
+    editor = page.locator(f"[data-testid=measure-edit-{measure.pk}]")
+    editor.locator("summary").click()
+    editor.locator("input[name=unit]").fill("hours")
+    editor.get_by_role("button", name="Save measure").click()
+    page.get_by_text("Measure Hours saved saved.").wait_for()
+
+    # when: the quote is deleted
+    entry = page.locator(f"[data-testid=voice-edit-{voice.pk}]")
+    assert entry.locator("textarea[name=body]").input_value() == (
+        "<b>Great</b> =HYPERLINK(1)"
+    )
+    entry.locator("summary").click()
+    entry.get_by_role("button", name="Delete this entry").click()
+    page.get_by_text("Entry deleted.").wait_for()
+
+    # then
+    assert ValueMeasure.objects.get().unit == "hours"
+    assert not VoiceOfCustomer.objects.exists()
