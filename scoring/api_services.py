@@ -13,7 +13,12 @@ from scoring.models import ScoringModel
 
 logger = logging.getLogger(__name__)
 
-PERFORMANCE_WEIGHTS = ["weight_ttm_revenue", "weight_growth", "weight_breadth"]
+PERFORMANCE_WEIGHTS = [
+    "weight_ttm_revenue",
+    "weight_growth",
+    "weight_breadth",
+    "weight_relationship_health",
+]
 POTENTIAL_WEIGHTS = [
     "weight_wallet_headroom",
     "weight_product_whitespace",
@@ -28,6 +33,7 @@ EDITABLE_FIELDS = [
     "tier_a_share",
     "tier_b_share",
     "min_peer_group",
+    "reporting_currency",
 ]
 
 

@@ -60,6 +60,7 @@ SCORING_MODEL_EXAMPLE = {
     "weight_ttm_revenue": "50.00",
     "weight_growth": "25.00",
     "weight_breadth": "25.00",
+    "weight_relationship_health": "20.00",
     "weight_wallet_headroom": "50.00",
     "weight_product_whitespace": "25.00",
     "weight_subsidiary_whitespace": "10.00",
@@ -69,6 +70,7 @@ SCORING_MODEL_EXAMPLE = {
     "tier_a_share": "70.00",
     "tier_b_share": "90.00",
     "min_peer_group": 5,
+    "reporting_currency": "USD",
     "updated_at": "2026-12-01T10:00:00Z",
 }
 
@@ -109,6 +111,7 @@ class ScoringModelDetailApi(APIView):
         weight_ttm_revenue = _weight()
         weight_growth = _weight()
         weight_breadth = _weight()
+        weight_relationship_health = _weight()
         weight_wallet_headroom = _weight()
         weight_product_whitespace = _weight()
         weight_subsidiary_whitespace = _weight()
@@ -119,6 +122,11 @@ class ScoringModelDetailApi(APIView):
         tier_b_share = _weight()
         min_peer_group = serializers.IntegerField(
             min_value=1, max_value=1000, required=False
+        )
+        reporting_currency = serializers.RegexField(
+            r"^[A-Z]{3}$",
+            required=False,
+            error_messages={"invalid": "Give a three-letter currency code, e.g. EUR."},
         )
 
     @extend_schema(
@@ -189,6 +197,16 @@ def _scoring_model_get(*, pk: int) -> ScoringModel:
 
 class ScoreRunOutputSerializer(serializers.ModelSerializer):
     scoring_model = serializers.CharField(source="scoring_model.name")
+    reporting_currency = serializers.SerializerMethodField()
+    left_out_lines = serializers.SerializerMethodField(
+        help_text="Revenue lines per currency left out: no rate was stored."
+    )
+
+    def get_reporting_currency(self, run: ScoreRun) -> str:
+        return str((run.summary or {}).get("reporting_currency") or "USD")
+
+    def get_left_out_lines(self, run: ScoreRun) -> dict[str, int]:
+        return dict((run.summary or {}).get("left_out_lines") or {})
 
     class Meta:
         model = ScoreRun
@@ -203,6 +221,8 @@ class ScoreRunOutputSerializer(serializers.ModelSerializer):
             "as_of",
             "accounts_scored",
             "revenue_lines_read",
+            "reporting_currency",
+            "left_out_lines",
             "timings",
             "created_at",
             "started_at",
@@ -221,6 +241,8 @@ SCORE_RUN_EXAMPLE = {
     "as_of": "2026-12-01",
     "accounts_scored": 1500,
     "revenue_lines_read": 96000,
+    "reporting_currency": "USD",
+    "left_out_lines": {"SEK": 3},
     "timings": {"load": 0.41, "compute": 0.22, "save": 0.35},
     "created_at": "2026-12-01T10:00:00Z",
     "started_at": "2026-12-01T10:00:01Z",
@@ -364,6 +386,8 @@ class AccountScoreOutputSerializer(serializers.ModelSerializer):
 
 class AccountScoreDetailSerializer(AccountScoreOutputSerializer):
     run_finished_at = serializers.DateTimeField(source="run.finished_at")
+    # Built from the stored breakdown numbers and the run's layout.
+    components = serializers.JSONField(read_only=True)
 
     class Meta(AccountScoreOutputSerializer.Meta):
         fields = [

@@ -1,8 +1,12 @@
+import json
+from collections import OrderedDict
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.signals import post_init
 
 from accounts.models import Account, ImportJob
 
@@ -31,6 +35,11 @@ class ScoringModel(models.Model):
     weight_breadth = weight_field(
         25, "Share of our catalogue the account already buys."
     )
+    weight_relationship_health = weight_field(
+        20,
+        "Support-desk health: latest satisfaction, NPS and tickets. Accounts "
+        "without a signal share this weight among the other inputs.",
+    )
 
     # Potential: what it could buy.
     weight_wallet_headroom = weight_field(
@@ -52,6 +61,9 @@ class ScoringModel(models.Model):
 
     # Peer groups smaller than this are widened.
     min_peer_group = models.PositiveSmallIntegerField(default=5)
+
+    # Every amount is converted into this currency with the stored rates.
+    reporting_currency = models.CharField(max_length=3, default="USD")
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -109,9 +121,15 @@ class ScoreRun(models.Model):
     timings = models.JSONField(default=dict, blank=True)
     figure = models.JSONField(null=True, blank=True)
     # Portfolio-wide figures the portfolio page reads instead of scanning the
-    # scores: "sectors" (every account's sector, sorted) and
-    # "potential_quartile" (the top-quartile potential threshold).
+    # scores: "sectors" (every account's sector, sorted),
+    # "potential_quartile" (the top-quartile potential threshold),
+    # "reporting_currency" and "left_out_lines" (revenue lines per currency
+    # left out for want of a rate).
     summary = models.JSONField(default=dict, blank=True)
+    # How to read AccountScore.breakdown: "columns" (the name of each value),
+    # "labels" (text of the coded columns), "axis_weights", "input_status"
+    # and "reporting_currency". One per run, so each score stores numbers only.
+    breakdown_layout = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -131,8 +149,46 @@ class ScoreRun(models.Model):
         return f"Score run {self.pk} ({self.status})"
 
 
+class FloatArrayField(models.Field):
+    """A list of floats: float8[] on PostgreSQL, JSON text elsewhere.
+
+    An array is stored as it comes, with no per-value parsing, so a run can
+    write a million breakdowns in one INSERT ... SELECT cheaply.
+    """
+
+    description = "List of floats"
+
+    def db_type(self, connection: Any) -> str:
+        return "double precision[]" if connection.vendor == "postgresql" else "text"
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None or isinstance(value, list):
+            return value
+        return json.loads(value)
+
+    def get_db_prep_value(
+        self, value: Any, connection: Any, prepared: bool = False
+    ) -> Any:
+        if value is None:
+            return None
+        numbers = [float(number) for number in value]
+        if connection.vendor == "postgresql":
+            return numbers
+        return json.dumps(numbers)
+
+
 class AccountScore(models.Model):
-    """One account's scores in one run, with the parts that made them."""
+    """One account's scores in one run, with the parts that made them.
+
+    The breakdown is stored column-wise: `breakdown` holds the account's
+    numbers in the order the run's `breakdown_layout` names, and
+    `components` builds the nested dict from them when one score is read
+    (select the run with it). Rows written before, or by hand, keep their
+    dict in `stored_components`, which `components` returns as it is.
+    Neither foreign key is a database constraint: the run's save joins the
+    accounts table under a share lock instead of checking a million rows
+    one by one at commit (scoring.loading).
+    """
 
     class Quadrant(models.TextChoices):
         GROW = "grow", "Grow"
@@ -145,16 +201,21 @@ class AccountScore(models.Model):
         B = "B", "B"
         C = "C", "C"
 
-    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="scores")
+    run = models.ForeignKey(
+        ScoreRun, on_delete=models.CASCADE, related_name="scores", db_constraint=False
+    )
     account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="scores"
+        Account, on_delete=models.CASCADE, related_name="scores", db_constraint=False
     )
     performance = models.FloatField()
     potential = models.FloatField()
     quadrant = models.CharField(max_length=20, choices=Quadrant.choices)
     tier = models.CharField(max_length=1, choices=Tier.choices)
     ttm_revenue = models.DecimalField(max_digits=16, decimal_places=2)
-    components = models.JSONField(default=dict)
+    stored_components = models.JSONField(
+        default=dict, blank=True, db_column="components"
+    )
+    breakdown = FloatArrayField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -172,3 +233,55 @@ class AccountScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} in run {self.run_id}"
+
+    @property
+    def components(self) -> dict:
+        """Return the breakdown as a nested dict (scoring.computation).
+
+        The layout comes from the run selected with the score, else from a
+        run of the same id already read in this process (a page reads the
+        current run before its scores), else from the run, read now.
+        """
+        if self.breakdown is None:
+            return self.stored_components
+        from scoring.computation import breakdown_from_layout
+
+        layout = None
+        if not AccountScore.run.is_cached(self):
+            layout = _layouts_seen.get(self.run_id)
+        if layout is None or len(layout.get("columns", ())) != len(self.breakdown):
+            layout = self.run.breakdown_layout
+        return breakdown_from_layout(values=self.breakdown, layout=layout)
+
+    @components.setter
+    def components(self, value: dict) -> None:
+        self.stored_components = value
+        self.breakdown = None
+
+
+# Breakdown layouts of runs read in this process, newest last. A finished
+# run's layout never changes, and a run that is rewritten gets a new one
+# before any score of it is written (and the save remembers that one).
+_layouts_seen: OrderedDict[int, dict] = OrderedDict()
+LAYOUTS_KEPT = 16
+
+
+def score_run_layout_remember(*, run: ScoreRun) -> None:
+    """Keep the run's breakdown layout for reading its scores."""
+    # A deferred layout is not in __dict__; reading it here would query.
+    layout = run.__dict__.get("breakdown_layout")
+    if run.pk is None or not layout:
+        return
+    _layouts_seen[run.pk] = layout
+    _layouts_seen.move_to_end(run.pk)
+    while len(_layouts_seen) > LAYOUTS_KEPT:
+        _layouts_seen.popitem(last=False)
+
+
+def _score_run_layout_remember(sender: type, instance: ScoreRun, **kwargs: Any) -> None:
+    score_run_layout_remember(run=instance)
+
+
+post_init.connect(
+    _score_run_layout_remember, sender=ScoreRun, dispatch_uid="scoring.run_layout"
+)

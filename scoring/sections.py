@@ -6,17 +6,24 @@ from typing import Any
 from accounts.models import Account, User
 from accounts.sections import AccountSection, account_section_register
 from scoring.models import AccountScore, ScoringModel
+from scoring.services import left_out_description
 
 # Weight fields of the scoring model per axis, with the words the page uses
 # when a run's stored breakdown does not carry its own label or weight.
+# "CUR" is replaced by the run's reporting currency.
 AXES: dict[str, list[tuple[str, str, str]]] = {
     "performance": [
-        ("ttm_revenue", "Trailing-12-month won revenue", "USD"),
+        ("ttm_revenue", "Trailing-12-month won revenue", "CUR"),
         ("growth", "Growth on the 12 months before (symmetric)", "%"),
         ("breadth", "Share of the catalogue bought", "%"),
+        (
+            "relationship_health",
+            "Relationship health (support: satisfaction, NPS, tickets)",
+            "of 100",
+        ),
     ],
     "potential": [
-        ("wallet_headroom", "Share-of-wallet headroom", "USD"),
+        ("wallet_headroom", "Share-of-wallet headroom", "CUR"),
         ("product_whitespace", "Products not yet bought (demand-weighted)", ""),
         ("subsidiary_whitespace", "Subsidiaries not yet buying", ""),
         ("capacity_revenue", "Company revenue", "M USD"),
@@ -72,6 +79,20 @@ def _component_note(
             f"Not available: no revenue in the 12 months before {since} in "
             "the whole portfolio; its weight went to the others.",
         )
+    if status == "no_signals":
+        return (
+            "not available",
+            "Not available: no account has a support signal (tickets, "
+            f"satisfaction or NPS) since {since}; its weight went to the others.",
+        )
+    if status == "no_signal":
+        return (
+            "not available",
+            f"Not available: no support signal for this account since {since}; "
+            "its weight went to this account's other inputs (not counted as 0).",
+        )
+    if key == "relationship_health":
+        return "", _health_note(part)
     if status == "no_separation":
         return (
             "",
@@ -94,6 +115,27 @@ def _component_note(
     return "", ""
 
 
+def _health_note(part: dict[str, Any]) -> str:
+    facts = []
+    satisfaction = _number(part.get("satisfaction"))
+    if satisfaction is not None:
+        facts.append(f"satisfaction {satisfaction:g}")
+    nps = _number(part.get("nps"))
+    if nps is not None:
+        facts.append(f"NPS {nps:g}")
+    tickets = _number(part.get("tickets"))
+    if tickets is not None:
+        facts.append(f"{tickets:g} tickets")
+    if not facts:
+        return ""
+    return (
+        "Latest support figures: "
+        + ", ".join(facts)
+        + "; each ranked against the other accounts with signals (fewer "
+        "tickets rank higher), averaged, then ranked again."
+    )
+
+
 def score_component_rows(
     *,
     components: dict[str, Any],
@@ -109,6 +151,7 @@ def score_component_rows(
     available, or it did not separate accounts) or the account is new.
     """
     ttm_start = ttm_window_start(as_of=as_of)
+    currency = str(components.get("currency") or "USD")
     stored = components.get(axis) or {}
     if isinstance(stored, list):
         stored = {
@@ -129,6 +172,7 @@ def score_component_rows(
         if points is None and weight is not None and normalised is not None:
             points = weight * normalised
         label, unit = known.get(key, (key.replace("_", " "), ""))
+        unit = currency if unit == "CUR" else unit
         raw = _number(_first(part, "raw", "value"))
         if raw is not None and key in PERCENT_INPUTS:
             raw *= 100
@@ -166,6 +210,10 @@ def scoring_section_context(*, user: User, account: Account) -> dict[str, Any]:
 
     components = score.components or {}
     model = score.run.scoring_model
+    left_out = left_out_description(
+        left_out_lines=components.get("left_out") or {},
+        reporting_currency=str(components.get("currency") or "USD"),
+    )
     rows = {
         axis: score_component_rows(
             components=components,
@@ -180,9 +228,23 @@ def scoring_section_context(*, user: User, account: Account) -> dict[str, Any]:
         "run": score.run,
         "performance_rows": rows["performance"],
         "potential_rows": rows["potential"],
-        "performance_note": _axis_note(rows["performance"]),
+        "performance_note": " ".join(
+            note
+            for note in (
+                _axis_note(rows["performance"]),
+                f"{left_out} (revenue of the last 24 months)." if left_out else "",
+            )
+            if note
+        ),
         "potential_note": _axis_note(rows["potential"]),
-        "peer_group": peer_group_description(components.get("peer_group")),
+        "peer_group": peer_group_description(
+            {
+                **(components.get("peer_group") or {}),
+                "currency": components.get("currency") or "USD",
+            }
+            if isinstance(components.get("peer_group"), dict)
+            else components.get("peer_group")
+        ),
     }
 
 
@@ -213,8 +275,11 @@ def peer_group_description(peer_group: Any) -> str:
     if peers is not None:
         facts.append(f"{int(peers)} peers")
     rate = _number(peer_group.get("spend_per_musd"))
+    currency = str(peer_group.get("currency") or "USD")
     if rate and level != "none":
-        facts.append(f"peers spend {rate:,.0f} USD per million USD of company revenue")
+        facts.append(
+            f"peers spend {rate:,.0f} {currency} per million USD of company revenue"
+        )
     return words + (f": {', '.join(facts)}" if facts else "")
 
 

@@ -16,7 +16,6 @@ from accounts.models import ImportJob, User
 from scoring.charts import quadrant_figure_build
 from scoring.computation import score_accounts
 from scoring.loading import (
-    SAVE_BATCH_SIZE,
     account_scores_save,
     scoring_frames_load,
     scoring_weights_from_model,
@@ -121,7 +120,7 @@ def _score_run_progress(*, run_id: int, progress: int) -> None:
 def score_run_execute(
     *,
     run_id: int,
-    batch_size: int = SAVE_BATCH_SIZE,
+    batch_size: int | None = None,
     on_batch_saved: Callable[[int], None] | None = None,
 ) -> ScoreRun:
     """Load, score, save and render one run, then make it current.
@@ -140,16 +139,18 @@ def score_run_execute(
     run = ScoreRun.objects.select_related("scoring_model").get(pk=run_id)
     started = perf_counter()
     try:
-        frames = scoring_frames_load()
+        weights = scoring_weights_from_model(model=run.scoring_model)
+        frames = scoring_frames_load(reporting_currency=weights.reporting_currency)
         loaded = perf_counter()
         _score_run_progress(run_id=run_id, progress=30)
 
-        weights = scoring_weights_from_model(model=run.scoring_model)
         result = score_accounts(
             accounts=frames.accounts,
             revenue=frames.revenue,
             products=frames.products,
             weights=weights,
+            rates=frames.rates,
+            signals=frames.signals,
         )
         scored = perf_counter()
         _score_run_progress(run_id=run_id, progress=60)
@@ -163,7 +164,10 @@ def score_run_execute(
             )
             saved = perf_counter()
             run.summary = score_run_summary(
-                sectors=frames.accounts["sector"], potentials=result.scores["potential"]
+                sectors=frames.accounts["sector"],
+                potentials=result.scores["potential"],
+                reporting_currency=result.reporting_currency,
+                left_out_lines=result.left_out_lines,
             )
             run.figure = quadrant_figure_build(
                 scores=result.scores,
@@ -174,6 +178,12 @@ def score_run_execute(
             rendered = perf_counter()
 
             run.status = ScoreRun.Status.SUCCEEDED
+            # A finished run says what it could not count, e.g. "3 lines in
+            # SEK left out: no SEK rate to USD".
+            run.message = left_out_description(
+                left_out_lines=result.left_out_lines,
+                reporting_currency=result.reporting_currency,
+            )
             run.progress = 100
             run.as_of = result.as_of
             run.accounts_scored = count
@@ -207,12 +217,19 @@ def score_run_execute(
     return run
 
 
-def score_run_summary(*, sectors: pd.Series, potentials: pd.Series) -> dict:
+def score_run_summary(
+    *,
+    sectors: pd.Series,
+    potentials: pd.Series,
+    reporting_currency: str = "USD",
+    left_out_lines: dict[str, int] | None = None,
+) -> dict:
     """Return the figures the portfolio page reads for a user who sees all.
 
     The sector list for the table's filter, and the top-quartile potential
     threshold of the hidden-gold panel, computed as
-    selectors.potential_top_quartile_threshold does.
+    selectors.potential_top_quartile_threshold does; the reporting currency
+    and the revenue lines left out per currency for want of a rate.
     """
     ordered = np.sort(potentials.to_numpy(dtype="float64"))
     quartile = None
@@ -224,7 +241,25 @@ def score_run_summary(*, sectors: pd.Series, potentials: pd.Series) -> dict:
             count=len(ordered),
         )
     names = sorted({str(name) for name in sectors.fillna("")})
-    return {"sectors": names, "potential_quartile": quartile}
+    return {
+        "sectors": names,
+        "potential_quartile": quartile,
+        "reporting_currency": reporting_currency,
+        "left_out_lines": dict(sorted((left_out_lines or {}).items())),
+    }
+
+
+def left_out_description(
+    *, left_out_lines: dict[str, int], reporting_currency: str
+) -> str:
+    """Return the lines left out for want of a rate, in words, or ""."""
+    parts = [
+        f"{count:,} {'line' if count == 1 else 'lines'} in {currency} left out: "
+        f"no {currency} rate to {reporting_currency}"
+        for currency, count in sorted(left_out_lines.items())
+        if count
+    ]
+    return "; ".join(parts)
 
 
 def _score_run_make_current(*, run: ScoreRun) -> None:

@@ -287,7 +287,8 @@ def test_loading_takes_one_query_per_table(
 ) -> None:
     portfolio_create(size=size)
 
-    with django_assert_num_queries(3):  # type: ignore[operator]
+    # Products, rates, accounts, revenue lines, support signals.
+    with django_assert_num_queries(5):  # type: ignore[operator]
         frames = scoring_frames_load()
 
     assert len(frames.accounts) == size
@@ -312,9 +313,10 @@ def test_saving_takes_a_constant_number_of_statements(
         weights=scoring_weights_from_model(model=run.scoring_model),
     )
     other = ScoreRun.objects.create(scoring_model=run.scoring_model)
-    # PostgreSQL: set the float format, drop, create and COPY into the
-    # staging table, one INSERT ... SELECT, ANALYZE; elsewhere one bulk INSERT.
-    statements = 6 if connection.vendor == "postgresql" else 1
+    # The run's breakdown layout, then on PostgreSQL: drop, create and COPY
+    # into the staging table, lock the accounts, one INSERT ... SELECT,
+    # ANALYZE; elsewhere one bulk INSERT.
+    statements = 7 if connection.vendor == "postgresql" else 2
 
     with django_assert_num_queries(statements):  # type: ignore[operator]
         saved = account_scores_save(run=other, result=result)

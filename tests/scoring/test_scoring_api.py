@@ -98,7 +98,12 @@ def test_it_refuses_an_axis_whose_weights_add_to_zero(ops):
 
     response = client.patch(
         url,
-        {"weight_ttm_revenue": "0", "weight_growth": "0", "weight_breadth": "0"},
+        {
+            "weight_ttm_revenue": "0",
+            "weight_growth": "0",
+            "weight_breadth": "0",
+            "weight_relationship_health": "0",
+        },
         format="json",
         HTTP_IF_MATCH=etag,
     )
