@@ -33,9 +33,11 @@ from config.api import (
 from stakeholders.coverage import KIND_TITLES
 from stakeholders.models import Activity, BuyingRole, InfluenceLink, Stakeholder
 from stakeholders.selectors import (
+    account_expected_roles_map,
     account_stakeholder_board,
     coverage_for_account,
     coverage_rollup_for_user,
+    expected_roles_etag,
     influence_link_get_for_user,
     stakeholder_get_for_user,
 )
@@ -549,23 +551,34 @@ class ExpectedRoleApi(APIView):
 
     @extend_schema(
         tags=TAGS,
-        summary="The roles an account is expected to have",
+        summary="The roles an account is expected to have; the ETag is their version",
         description="The sector's default until someone edits it for the account.",
         responses=OutputSerializer,
     )
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
 
-        board = account_stakeholder_board(user=_user(request), account=account)
+        roles = account_expected_roles_map(accounts=[account])[account.pk]
 
-        roles = [role.key for role in board["expected_roles"]]
-        return Response(self.OutputSerializer({"roles": roles}).data)
+        return _expected_roles_respond(account, roles)
 
     @extend_schema(
         tags=TAGS,
         summary="Replace the roles an account is expected to have",
+        description=(
+            "An empty list goes back to the sector's default, which the answer "
+            "shows. Send the ETag from your last read in If-Match: without it "
+            "428, stale 412 with the current roles."
+        ),
+        parameters=[IF_MATCH],
         request=InputSerializer,
-        responses=OutputSerializer,
+        responses={
+            200: OutputSerializer,
+            412: inline_serializer(
+                "ExpectedRolePreconditionFailed",
+                {"detail": serializers.CharField(), "current": OutputSerializer()},
+            ),
+        },
         examples=[
             OpenApiExample(
                 "Expect a buyer and a coach",
@@ -577,17 +590,40 @@ class ExpectedRoleApi(APIView):
     def put(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         _require_edit(_user(request), account)
+        current = account_expected_roles_map(accounts=[account])[account.pk]
+        keys = [role.key for role in current]
+        etag_require(
+            request=request,
+            etag=expected_roles_etag(account=account, roles=current),
+            current={"roles": keys},
+        )
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
 
-        roles = account_expected_roles_set(
-            user=_user(request),
-            account=account,
-            roles=_roles(serializer.validated_data["roles"]),
-        )
+        try:
+            account_expected_roles_set(
+                user=_user(request),
+                account=account,
+                roles=_roles(serializer.validated_data["roles"]),
+                expected_keys=keys,
+            )
+        except StakeholderConflict as error:
+            now = account_expected_roles_map(accounts=[account])[account.pk]
+            raise PreconditionFailed(
+                current={"roles": [role.key for role in now]},
+                etag=expected_roles_etag(account=account, roles=now),
+            ) from error
 
-        keys = [role.key for role in roles]
-        return Response(self.OutputSerializer({"roles": keys}).data)
+        roles = account_expected_roles_map(accounts=[account])[account.pk]
+        return _expected_roles_respond(account, roles)
+
+
+def _expected_roles_respond(account: Account, roles: list[BuyingRole]) -> Response:
+    keys = [role.key for role in roles]
+    return Response(
+        ExpectedRoleApi.OutputSerializer({"roles": keys}).data,
+        headers={"ETag": expected_roles_etag(account=account, roles=roles)},
+    )
 
 
 class InfluenceLinkOutputSerializer(serializers.ModelSerializer):

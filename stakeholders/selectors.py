@@ -1,5 +1,6 @@
 """Reads for people, links and coverage, always through account access."""
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -203,6 +204,17 @@ def _graph(people: list[Stakeholder], links: list[InfluenceLink]) -> dict[str, A
     }
 
 
+def expected_roles_etag(*, account: Account, roles: list[BuyingRole]) -> str:
+    """Return an ETag for the account's expected roles, from their keys.
+
+    The set has no row of its own to carry a version, so its content is
+    the version: the same roles give the same tag.
+    """
+    keys = ",".join(sorted(role.key for role in roles))
+    raw = f"expected-roles:{account.pk}:{keys}"
+    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+
+
 def findings_by_kind(*, findings: list[Finding]) -> list[dict[str, Any]]:
     """Group findings by kind, in the order each kind first appears.
 
@@ -261,6 +273,7 @@ def account_stakeholder_board(*, user: User, account: Account) -> dict[str, Any]
             if link.source_id in names and link.target_id in names
         ],
         "expected_roles": expected,
+        "expected_roles_etag": expected_roles_etag(account=account, roles=expected),
         "roles": roles,
         "team": team,
         "findings": findings,

@@ -35,6 +35,7 @@ from stakeholders.models import (
     InfluenceLink,
     Stakeholder,
 )
+from stakeholders.selectors import account_expected_roles_map
 from stakeholders.seniority import seniority_from_title
 from stakeholders.signals import stakeholder_erased
 
@@ -499,9 +500,25 @@ def activity_log(
 
 @transaction.atomic
 def account_expected_roles_set(
-    *, user: User | None, account: Account, roles: Iterable[BuyingRole]
+    *,
+    user: User | None,
+    account: Account,
+    roles: Iterable[BuyingRole],
+    expected_keys: list[str] | None = None,
 ) -> list[BuyingRole]:
-    """Replace the roles this account is expected to have."""
+    """Replace the roles this account is expected to have.
+
+    With expected_keys, only if the account still expects exactly those.
+    """
+    if expected_keys is not None:
+        # Lock the account: the expected roles have no row of their own.
+        Account.objects.select_for_update().filter(pk=account.pk).first()
+        current = account_expected_roles_map(accounts=[account])[account.pk]
+        if sorted(role.key for role in current) != sorted(expected_keys):
+            raise StakeholderConflict(
+                "Someone changed the expected roles since you opened them; "
+                "reload to see their change, then apply yours."
+            )
     roles = list(roles)
     old = AccountExpectedRole.objects.filter(account=account).select_related("role")
     old_keys = _role_keys(expected.role for expected in old)

@@ -508,7 +508,9 @@
       } else if (action === "create-link") {
         request = send(root, "POST", root.dataset.linkUrl, values);
       } else if (action === "set-expected-roles") {
-        request = send(root, "PUT", root.dataset.rolesUrl, { roles: values.roles || [] });
+        request = send(root, "PUT", root.dataset.rolesUrl, { roles: values.roles || [] }, {
+          "If-Match": form.dataset.etag
+        });
       } else if (action === "log-activity") {
         request = send(root, "POST", root.dataset.activityUrl, values);
       } else if (action === "edit-person") {
@@ -518,6 +520,11 @@
       }
       request.then(function (result) {
         if (!result.ok) {
+          if (result.response.status === 412 && action === "set-expected-roles") {
+            form.dataset.etag = result.response.headers.get("ETag");
+            showError(form, "Someone changed the expected roles while you chose. Now expected: " + result.data.current.roles.join(", ") + ". Save again to keep your choice.");
+            return;
+          }
           if (result.response.status === 412) {
             keepTypingBesideTheirs(form, result.data.current);
             form.dataset.etag = result.response.headers.get("ETag");

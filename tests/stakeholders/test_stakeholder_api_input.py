@@ -5,7 +5,11 @@ from django.urls import reverse
 
 from config.api import etag_for
 from stakeholders.models import InfluenceLink, Stakeholder
-from tests.stakeholders.factories import InfluenceLinkFactory, StakeholderFactory
+from tests.stakeholders.factories import (
+    BuyingRoleFactory,
+    InfluenceLinkFactory,
+    StakeholderFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -94,10 +98,12 @@ def test_expected_roles_and_activities_refuse_unknown_keys(
 ):
     client.force_login(rep)
 
+    roles_url = reverse("stakeholders_api:expected_roles", args=[account.pk])
     roles = client.put(
-        reverse("stakeholders_api:expected_roles", args=[account.pk]),
+        roles_url,
         {"roles": [], "account": account.pk},
         content_type="application/json",
+        headers={"If-Match": client.get(roles_url)["ETag"]},
     )
     activity = client.post(
         reverse("stakeholders_api:activity_create", args=[account.pk]),
@@ -183,3 +189,37 @@ def test_owner_and_link_changes_need_a_current_etag(client, rep, account, person
     link.refresh_from_db()
     assert person.owner == rep
     assert link.strength == InfluenceLink.Strength.STRONG
+
+
+def test_expected_roles_change_only_from_the_version_read(client, rep, account):
+    # given: two people read the sector's default
+    client.force_login(rep)
+    BuyingRoleFactory(key="champion", name="Coach / champion")
+    BuyingRoleFactory(key="finance", name="Finance")
+    url = reverse("stakeholders_api:expected_roles", args=[account.pk])
+    read = client.get(url)
+
+    # when: one saves, then the other saves from the same read
+    missing = client.put(url, {"roles": ["finance"]}, content_type="application/json")
+    first = client.put(
+        url,
+        {"roles": ["champion"]},
+        content_type="application/json",
+        headers={"If-Match": read["ETag"]},
+    )
+    second = client.put(
+        url,
+        {"roles": ["finance"]},
+        content_type="application/json",
+        headers={"If-Match": read["ETag"]},
+    )
+
+    # then
+    assert missing.status_code == 428
+    assert first.status_code == 200
+    assert first.json() == {"roles": ["champion"]}
+    assert first["ETag"] != read["ETag"]
+    assert second.status_code == 412
+    assert second.json()["current"] == {"roles": ["champion"]}
+    assert second["ETag"] == first["ETag"]
+    assert client.get(url).json() == {"roles": ["champion"]}

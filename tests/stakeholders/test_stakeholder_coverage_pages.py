@@ -42,9 +42,15 @@ def test_a_person_who_left_covers_no_role_and_needs_no_owner(rep, account):
 def test_the_expected_roles_follow_the_sector_until_set(client, rep, account):
     client.force_login(rep)
     url = reverse("stakeholders_api:expected_roles", args=[account.pk])
-    default = client.get(url).json()["roles"]
+    read = client.get(url)
+    default = read.json()["roles"]
 
-    client.put(url, {"roles": ["champion"]}, content_type="application/json")
+    client.put(
+        url,
+        {"roles": ["champion"]},
+        content_type="application/json",
+        headers={"If-Match": read["ETag"]},
+    )
     edited = client.get(url).json()["roles"]
 
     assert "finance" in default  # the retail default
