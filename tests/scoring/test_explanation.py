@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts.models import RevenueLine
+from accounts.models import CurrencyRate, Product, RevenueLine, SupportSignal
 from scoring.models import AccountScore
 from tests.scoring.test_runs import portfolio_create, run_requested
 
@@ -70,3 +70,76 @@ def test_an_account_with_no_revenue_before_is_shown_as_new(
     assert growth["normalised"] == 50
     assert "New: no revenue in the 12 months before" in section
     assert "200.0 %" not in section
+
+
+def test_currencies_and_support_signals_are_explained(
+    client, ops, django_capture_on_commit_callbacks
+):
+    # given three SEK lines with no SEK rate, one EUR line with a rate, and
+    # support signals for the first three accounts only
+    accounts = portfolio_create(size=6)
+    basic, special = Product.objects.order_by("pk")
+    for product, quarter in [
+        (special, date(2017, 1, 1)),
+        (special, date(2017, 4, 1)),
+        (basic, date(2017, 4, 1)),
+    ]:
+        RevenueLine.objects.create(
+            account=accounts[0],
+            product=product,
+            quarter_start=quarter,
+            amount=Decimal(900),
+            currency="SEK",
+        )
+    RevenueLine.objects.create(
+        account=accounts[1],
+        product=basic,
+        quarter_start=date(2017, 4, 1),
+        amount=Decimal(100),
+        currency="EUR",
+    )
+    CurrencyRate.objects.create(
+        currency="EUR", rate=Decimal("1.5"), rate_date=date(2017, 1, 1)
+    )
+    CurrencyRate.objects.create(
+        currency="EUR", rate=Decimal("3"), rate_date=date(2017, 5, 1)
+    )
+    for account, satisfaction in zip(accounts[:3], [90, 70, 80], strict=True):
+        SupportSignal.objects.create(
+            account=account,
+            period_start=date(2017, 7, 1),
+            satisfaction=Decimal(satisfaction),
+            tickets=3,
+        )
+
+    # when
+    run = run_requested(django_capture_on_commit_callbacks)
+    client.force_login(ops)
+    first = score_section(client, accounts[0].pk)
+    fourth = score_section(client, accounts[3].pk)
+
+    # then the run and the account say what was left out and why
+    assert run.summary["left_out_lines"] == {"SEK": 3}
+    assert run.summary["reporting_currency"] == "USD"
+    assert run.message == "3 lines in SEK left out: no SEK rate to USD"
+    scores = {score.account_id: score for score in AccountScore.objects.filter(run=run)}
+    assert scores[accounts[0].pk].ttm_revenue == Decimal("1000.00")
+    # 2,000 USD plus EUR 100 at the rate of 1 January (1.5), not May's.
+    assert scores[accounts[1].pk].ttm_revenue == Decimal("2150.00")
+    assert scores[accounts[0].pk].components["left_out"] == {"SEK": 3}
+    assert "3 lines in SEK left out: no SEK rate to USD" in first
+    assert "3 lines in SEK left out" not in fourth
+
+    # and health counts for the accounts with signals, ranked on satisfaction
+    # (tickets are equal), and is not available, not zero, for the others
+    health = [
+        scores[account.pk].components["performance"]["relationship_health"]
+        for account in accounts[:4]
+    ]
+    assert [part["normalised"] for part in health] == [100.0, 0.0, 50.0, 0.0]
+    assert [part["status"] for part in health] == ["used"] * 3 + ["no_signal"]
+    assert health[0]["satisfaction"] == 90.0
+    assert health[3]["share"] == 0.0
+    assert "Relationship health" in first
+    assert "Latest support figures: satisfaction 90, 3 tickets" in first
+    assert "Not available: no support signal for this account" in fourth

@@ -485,3 +485,49 @@ def test_on_a_large_portfolio_each_user_sees_only_their_accounts(
     assert 3 <= len(plotted_ids(for_manager)) <= 4 * 6
     # and the executive gets the stored density of everyone
     assert for_executive == run.figure
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the PostgreSQL save joins accounts"
+)
+def test_no_score_is_saved_for_an_account_deleted_after_loading(
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    accounts = portfolio_create(size=4)
+    run = run_requested(django_capture_on_commit_callbacks)
+    frames = scoring_frames_load()
+    result = score_accounts(
+        accounts=frames.accounts,
+        revenue=frames.revenue,
+        products=frames.products,
+        weights=scoring_weights_from_model(model=run.scoring_model),
+    )
+    accounts[2].delete()
+    other = ScoreRun.objects.create(scoring_model=run.scoring_model)
+
+    saved = account_scores_save(run=other, result=result)
+
+    assert saved == 3
+    assert sorted(other.scores.values_list("account_id", flat=True)) == sorted(
+        account.pk for account in accounts if account != accounts[2]
+    )
+
+
+def test_a_breakdown_is_read_with_the_layout_of_a_run_already_read(
+    django_capture_on_commit_callbacks: object, django_assert_num_queries: object
+) -> None:
+    portfolio_create(size=3)
+    run = run_requested(django_capture_on_commit_callbacks)
+    expected = AccountScore.objects.select_related("run").filter(run=run)
+    expected_breakdowns = [score.components for score in expected.order_by("pk")]
+
+    # A page reads the current run first, then its scores without the run.
+    current = selectors.score_run_current()
+    with django_assert_num_queries(1):  # type: ignore[operator]
+        scores = list(AccountScore.objects.filter(run=current).order_by("pk"))
+        breakdowns = [score.components for score in scores]
+
+    assert breakdowns == expected_breakdowns
+    assert breakdowns[0]["performance"]["ttm_revenue"]["weight"] == 50.0
+    assert scores[0].breakdown is not None
+    assert scores[0].stored_components == {}
