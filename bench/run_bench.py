@@ -1,6 +1,7 @@
 """A whole score run: load, score, save and render the chart, as stored."""
 
 import json
+import os
 import time
 
 from bench.results import Figure
@@ -13,8 +14,7 @@ def score_run_benchmark() -> list[Figure]:
     run = ScoreRun.objects.create(scoring_model=scoring_model_active(), trigger="bench")
     started = time.perf_counter()
     run = score_run_execute(run_id=run.pk)
-    # The run's own timings stop before its transaction commits; the
-    # deferred foreign-key checks of the scores run at commit.
+    # The run's own timings stop before its transaction commits.
     wall = time.perf_counter() - started
     timings = run.timings
     steps = ", ".join(
@@ -31,8 +31,10 @@ def score_run_benchmark() -> list[Figure]:
             target="<= 60 s at 1M accounts and 10M lines",
             note=(
                 f"{run.accounts_scored:,} accounts, "
-                f"{run.revenue_lines_read:,} revenue lines; {steps}; "
-                f"wall clock with the commit {wall:.2f} s"
+                f"{run.revenue_lines_read:,} revenue lines"
+                f"{'; ' + run.message if run.message else ''}; {steps}; "
+                f"wall clock with the commit {wall:.2f} s; "
+                f"load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}"
             ),
         ),
         Figure(

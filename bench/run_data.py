@@ -3,8 +3,9 @@
 The import benchmark measures the importer; the score run benchmark only
 needs the rows to be there. At 1M accounts the importer would dominate the
 run by far, so this writes the engine's input frames (bench/frames.py)
-straight into the account tables with PostgreSQL COPY (bulk_create
-elsewhere), ids as the frames number them.
+straight into the account tables with PostgreSQL COPY, ids as the frames
+number them, with the frames' currencies, rates and support signals when
+they have them (bench.frames.frames_with_currencies_and_signals).
 """
 
 import io
@@ -13,7 +14,13 @@ from datetime import UTC, datetime
 import pandas as pd
 from django.db import connection, transaction
 
-from accounts.models import Account, Product, RevenueLine
+from accounts.models import (
+    Account,
+    CurrencyRate,
+    Product,
+    RevenueLine,
+    SupportSignal,
+)
 from bench.frames import Frames
 
 
@@ -30,7 +37,7 @@ def _copy_in(table: str, frame: pd.DataFrame) -> None:
 
 
 def bench_rows_load(*, frames: Frames) -> None:
-    """Write accounts, products and revenue lines with the frames' ids."""
+    """Write accounts, products, revenue lines, rates and signals."""
     if connection.vendor != "postgresql":
         raise RuntimeError("The score run benchmark at scale needs PostgreSQL.")
 
@@ -72,13 +79,48 @@ def bench_rows_load(*, frames: Frames) -> None:
                     "product_id": revenue["product_id"],
                     "quarter_start": revenue["quarter_start"].dt.strftime("%Y-%m-%d"),
                     "amount": revenue["amount"].round(2),
-                    "currency": "USD",
+                    "currency": (
+                        revenue["currency"] if "currency" in revenue.columns else "USD"
+                    ),
                     "source": RevenueLine._meta.get_field("source").default,
                     "created_at": now,
                     "updated_at": now,
                 }
             ),
         )
+        if frames.rates is not None and len(frames.rates):
+            _copy_in(
+                CurrencyRate._meta.db_table,
+                pd.DataFrame(
+                    {
+                        "currency": frames.rates["currency"],
+                        "reporting_currency": "USD",
+                        "rate": frames.rates["rate"],
+                        "rate_date": pd.to_datetime(
+                            frames.rates["rate_date"]
+                        ).dt.strftime("%Y-%m-%d"),
+                        "created_at": now,
+                    }
+                ),
+            )
+        if frames.signals is not None and len(frames.signals):
+            signals = frames.signals
+            _copy_in(
+                SupportSignal._meta.db_table,
+                pd.DataFrame(
+                    {
+                        "account_id": signals["account_id"],
+                        "period_start": pd.to_datetime(
+                            signals["period_start"]
+                        ).dt.strftime("%Y-%m-%d"),
+                        "tickets": signals["tickets"].astype("Int64"),
+                        "satisfaction": signals["satisfaction"],
+                        "nps": signals["nps"].astype("Int64"),
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                ),
+            )
         with connection.cursor() as cursor:
             for model in (Account, Product):
                 table = model._meta.db_table
@@ -86,7 +128,7 @@ def bench_rows_load(*, frames: Frames) -> None:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT max(id) FROM {table}))"
                 )
-            for model in (Account, RevenueLine):
+            for model in (Account, RevenueLine, SupportSignal):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
