@@ -91,14 +91,14 @@ def _component_note(
             f"Not available: no support signal for this account since {since}; "
             "its weight went to this account's other inputs (not counted as 0).",
         )
-    if key == "relationship_health":
-        return "", _health_note(part)
     if status == "no_separation":
         return (
             "",
             "Did not separate accounts: every account has the same value; "
             "its weight went to the others.",
         )
+    if key == "relationship_health":
+        return "", _health_note(part)
     if key == "growth" and _number(part.get("prior_revenue")) is not None:
         prior = _number(part.get("prior_revenue")) or 0.0
         if prior <= 0 and (_number(part.get("raw")) or 0.0) > 0:
