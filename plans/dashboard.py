@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Count, Max, Prefetch
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Value
 from django.utils import timezone
 
 from accounts.models import (
@@ -832,18 +832,22 @@ def _pursuit_facts(account_ids: list[int]) -> list[PursuitFact]:
     open_pursuits = Pursuit.objects.filter(
         plan__account_id__in=account_ids, outcome=Pursuit.Outcome.OPEN
     )
+    # One query: each open pursuit's stages, flagged when a required
+    # checkpoint in them has no evidence yet.
     stages: dict[int, list[int]] = defaultdict(list)
-    for stage_id, pursuit_id in (
+    unmet: set[int] = set()
+    unmet_checkpoints = Checkpoint.objects.filter(
+        stage=OuterRef("pk"), required=True, validated_at__isnull=True
+    )
+    for stage_id, pursuit_id, has_unmet in (
         PursuitStage.objects.filter(pursuit__in=open_pursuits)
+        .annotate(has_unmet=Exists(unmet_checkpoints))
         .order_by("pursuit_id", "order", "pk")
-        .values_list("pk", "pursuit_id")
+        .values_list("pk", "pursuit_id", "has_unmet")
     ):
         stages[pursuit_id].append(stage_id)
-    unmet = set(
-        Checkpoint.objects.filter(
-            stage__pursuit__in=open_pursuits, required=True, validated_at__isnull=True
-        ).values_list("stage_id", flat=True)
-    )
+        if has_unmet:
+            unmet.add(stage_id)
 
     facts = []
     for pursuit in pursuits:
@@ -869,7 +873,7 @@ def _pursuit_facts(account_ids: list[int]) -> list[PursuitFact]:
 
 
 def _people_and_coverage(
-    account_ids: list[int], now: datetime
+    account_ids: list[int], sectors: Mapping[int, str], now: datetime
 ) -> tuple[list[PersonFact], dict[int, datetime], dict[int, list[Finding]]]:
     """Return the active people, their latest change and coverage findings."""
     rows = list(
@@ -901,7 +905,8 @@ def _people_and_coverage(
         stakeholder__in=active
     ).values_list("stakeholder_id", "buyingrole_id"):
         roles[person_id].add(role_id)
-    accounts = list(Account.objects.filter(pk__in=account_ids).only("pk", "sector"))
+    # Read with the visible accounts already: only their ids and sectors.
+    accounts = [Account(pk=pk, sector=sectors[pk]) for pk in account_ids]
     # The stakeholders app's own rule for which roles an account expects
     # (its list, else its sector's, else the default); it has no public name
     # yet, and copying the rule here would let the two drift apart.
@@ -958,13 +963,14 @@ def _current_plans(account_ids: list[int]) -> dict[int, Plan]:
 
 
 def _latest_by_plan(
-    model: type[models.Model], plan_ids: list[int], **filters: Any
-) -> dict[int, Any]:
-    return dict(
+    model: type[models.Model], plan_ids: list[int], section: str, **filters: Any
+) -> models.QuerySet:
+    return (
         model._default_manager.filter(plan_id__in=plan_ids, **filters)
+        .order_by()
         .values("plan_id")
-        .annotate(last=Max("updated_at"))
-        .values_list("plan_id", "last")
+        .annotate(last=Max("updated_at"), section=Value(section))
+        .values_list("section", "plan_id", "last")
     )
 
 
@@ -972,11 +978,25 @@ def _plan_facts(
     plans: dict[int, Plan], people_at: Mapping[int, datetime]
 ) -> list[PlanFacts]:
     plan_ids = [plan.pk for plan in plans.values()]
-    strategies = _latest_by_plan(Strategy, plan_ids, status=Strategy.Status.OPEN)
-    alignments = _latest_by_plan(Alignment, plan_ids)
-    pursuits = _latest_by_plan(Pursuit, plan_ids)
-    actions = _latest_by_plan(
-        Action, plan_ids, status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS]
+    # The four sections' latest changes in one query (UNION ALL).
+    latest: dict[str, dict[int, Any]] = defaultdict(dict)
+    sections = _latest_by_plan(
+        Strategy, plan_ids, "strategies", status=Strategy.Status.OPEN
+    ).union(
+        _latest_by_plan(Alignment, plan_ids, "alignments"),
+        _latest_by_plan(Pursuit, plan_ids, "pursuits"),
+        _latest_by_plan(
+            Action,
+            plan_ids,
+            "actions",
+            status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS],
+        ),
+        all=True,
+    )
+    for section, plan_id, last in sections:
+        latest[section][plan_id] = last
+    strategies, alignments, pursuits, actions = (
+        latest[name] for name in ("strategies", "alignments", "pursuits", "actions")
     )
     reviews = dict(
         ManagerReview.objects.filter(plan_id__in=plan_ids)
@@ -1095,7 +1115,13 @@ def dashboard_for_user(
     quarters = fiscal_quarters_ending_with(fiscal_quarter_for(now), QUARTERS_SHOWN)
 
     # load: who may see what, and the filters' choices
-    visible = dict(account_list_for_user(user=user).values_list("pk", "name"))
+    visible: dict[int, str] = {}
+    sectors: dict[int, str] = {}
+    for pk, name, sector in account_list_for_user(user=user).values_list(
+        "pk", "name", "sector"
+    ):
+        visible[pk] = name
+        sectors[pk] = sector
     memberships = _memberships(list(visible))
     run = (
         ScoreRun.objects.filter(is_current=True).select_related("scoring_model").first()
@@ -1168,7 +1194,7 @@ def dashboard_for_user(
     pursuits = _pursuit_facts(account_ids)
     plans = _current_plans(account_ids)
     last_changed = _last_plan_change(plans)
-    people, people_at, coverage = _people_and_coverage(account_ids, now)
+    people, people_at, coverage = _people_and_coverage(account_ids, sectors, now)
     effort_days = effort_window_days()
     touches = dict(
         Activity.objects.filter(
