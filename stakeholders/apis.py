@@ -582,7 +582,7 @@ class ExpectedRoleApi(APIView):
         examples=[
             OpenApiExample(
                 "Expect a buyer and a coach",
-                value={"roles": ["economic-buyer", "coach"]},
+                value={"roles": ["economic-buyer", "champion"]},
                 request_only=True,
             )
         ],
