@@ -281,10 +281,35 @@ def _unclosed_quote_line(*, path: Path, encoding: str) -> int | None:
     return opened_on
 
 
+def _text(values: pd.Series) -> np.ndarray | None:
+    """Return the values as a numpy string array, for numpy's string ufuncs.
+
+    Those run in C, a column at a time; Python's own string methods run
+    once per value. numpy drops trailing NUL characters, so a column with
+    any NUL (or with a value that is not text) gets None: the caller then
+    takes the slow road.
+    """
+    listed = values.tolist()
+    try:
+        if "\x00" in "".join(listed):
+            return None
+    except TypeError:
+        return None
+    return np.array(listed, dtype=np.dtypes.StringDType())
+
+
 def _stripped(values: pd.Series) -> pd.Series:
     """Strip spaces around values, once per distinct value, if any has them."""
+    text = _text(values)
+    if text is not None:
+        padded = np.strings.strip(text) != text
+        if not padded.any():
+            return values
+        values_padded = values[padded]
+    else:
+        values_padded = values
     repairs = {}
-    for value in _distinct(values):
+    for value in _distinct(values_padded):
         if isinstance(value, str) and (trimmed := value.strip()) != value:
             repairs[value] = trimmed
     return values.replace(repairs) if repairs else values
@@ -361,8 +386,33 @@ def _date(value: str) -> tuple[date | None, str]:
 # thousands separators, more than two decimals) go through the scalar
 # parsers above, one by one, and real exports have few of those.
 
-_PLAIN_NUMBER = r"\d+(?:\.\d{0,2})?"
-_PLAIN_WHOLE = r"\d+"
+
+def _plain_numbers(values: pd.Series) -> pd.Series:
+    """Return where a value is digits with at most two decimals after a dot.
+
+    What the pattern below matches in full, in numpy's string ufuncs: with
+    its first dot taken out, a value is all decimal digits (the characters
+    the pattern's digit class matches), and a dot has a digit before it
+    and at most two after.
+    """
+    text = _text(values)
+    if text is None:
+        return values.str.fullmatch(r"\d+(?:\.\d{0,2})?")
+    dot = np.strings.find(text, ".")
+    digits = np.strings.isdecimal(np.strings.replace(text, ".", "", 1))
+    decimals = np.strings.str_len(text) - dot - 1
+    plain = digits & ((dot < 0) | ((dot > 0) & (decimals <= 2)))
+    return pd.Series(plain, index=values.index)
+
+
+def _plain_wholes(values: pd.Series) -> pd.Series:
+    """Return where a value is decimal digits only, as the pattern below."""
+    text = _text(values)
+    if text is None:
+        return values.str.fullmatch(r"\d+")
+    return pd.Series(np.strings.isdecimal(text), index=values.index)
+
+
 NOT_A_DATE = "not a date (expected YYYY-MM-DD)"
 
 
@@ -374,7 +424,7 @@ def numbers_parse(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Return amounts in cents (Int64, missing when blank) and reasons."""
     cents = pd.Series(pd.NA, index=values.index, dtype="Int64")
     reasons = _no_reasons(values)
-    plain = values.str.fullmatch(_PLAIN_NUMBER)
+    plain = _plain_numbers(values)
     if plain.any():
         # At most two decimals and 14 digits: exact after rounding.
         cents[plain] = (pd.to_numeric(values[plain]) * 100).round().astype("int64")
@@ -392,7 +442,7 @@ def wholes_parse(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Return whole numbers (Int64, missing when blank) and reasons."""
     wholes = pd.Series(pd.NA, index=values.index, dtype="Int64")
     reasons = _no_reasons(values)
-    plain = values.str.fullmatch(_PLAIN_WHOLE)
+    plain = _plain_wholes(values)
     if plain.any():
         wholes[plain] = pd.to_numeric(values[plain]).astype("int64")
     odd = ~plain & (values != "")
