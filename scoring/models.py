@@ -201,11 +201,21 @@ class AccountScore(models.Model):
         B = "B", "B"
         C = "C", "C"
 
+    # No index of their own: (run, account) and (account, run) lead with
+    # them, and every index costs each of a run's million inserts.
     run = models.ForeignKey(
-        ScoreRun, on_delete=models.CASCADE, related_name="scores", db_constraint=False
+        ScoreRun,
+        on_delete=models.CASCADE,
+        related_name="scores",
+        db_constraint=False,
+        db_index=False,
     )
     account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="scores", db_constraint=False
+        Account,
+        on_delete=models.CASCADE,
+        related_name="scores",
+        db_constraint=False,
+        db_index=False,
     )
     performance = models.FloatField()
     potential = models.FloatField()
