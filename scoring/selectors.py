@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from django.core.cache import cache
-from django.db.models import Count, F, QuerySet, Value, Window
+from django.db.models import Count, Exists, F, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Floor, Least, RowNumber
 
 from accounts.models import Account, User
@@ -326,6 +326,26 @@ def hidden_gold_list(
 def score_run_current() -> ScoreRun | None:
     """Return the run whose scores the pages show, if any."""
     return ScoreRun.objects.filter(is_current=True).first()
+
+
+def score_run_current_and_pending() -> tuple[ScoreRun | None, ScoreRun | None]:
+    """Return the current run and the newest pending or running one after it.
+
+    One query for what score_run_current and score_run_pending give in two:
+    the current run sorts first, then the newest waiting run above it.
+    """
+    current_pk = ScoreRun.objects.filter(is_current=True).values("pk")[:1]
+    waiting = Q(status__in=[ScoreRun.Status.PENDING, ScoreRun.Status.RUNNING]) & (
+        Q(pk__gt=Subquery(current_pk)) | ~Exists(current_pk)
+    )
+    runs = list(
+        ScoreRun.objects.filter(Q(is_current=True) | waiting).order_by(
+            F("is_current").desc(), "-pk"
+        )[:2]
+    )
+    current = runs[0] if runs and runs[0].is_current else None
+    pending = [run for run in runs if not run.is_current][:1]
+    return current, pending[0] if pending else None
 
 
 def score_run_pending(*, current: ScoreRun | None = None) -> ScoreRun | None:

@@ -38,8 +38,7 @@ def _page_number(value: str | None) -> int:
 @login_required
 @require_GET
 def portfolio(request: HttpRequest) -> HttpResponse:
-    run = selectors.score_run_current()
-    pending = selectors.score_run_pending(current=run)
+    run, pending = selectors.score_run_current_and_pending()
     context: dict[str, object] = {
         "run": run,
         "pending": pending,
@@ -77,6 +76,13 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     return render(request, "scoring/portfolio.html", context)
 
 
+def _current_run(request: HttpRequest) -> ScoreRun | None:
+    """Return the current run, read once per request (tag, then figure)."""
+    if not hasattr(request, "_current_run"):
+        request._current_run = selectors.score_run_current()  # type: ignore[attr-defined]
+    return request._current_run  # type: ignore[attr-defined]
+
+
 def _figure_etag(request: HttpRequest) -> str | None:
     """Tag the stored figure of the current run for people who see it whole.
 
@@ -87,7 +93,7 @@ def _figure_etag(request: HttpRequest) -> str | None:
     user = request.user
     if not (user.is_authenticated and user.is_active and user.sees_all_accounts):
         return None
-    run = selectors.score_run_current()
+    run = _current_run(request)
     return f"run-{run.pk}-all" if run else None
 
 
@@ -100,7 +106,7 @@ def portfolio_figure(request: HttpRequest) -> JsonResponse:
     The portfolio page fetches it, so the page itself stays small however
     many accounts the chart holds.
     """
-    run = selectors.score_run_current()
+    run = _current_run(request)
     figure = (
         selectors.quadrant_figure_for_user(user=request.user, run=run) if run else None
     )
@@ -130,8 +136,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def run_progress(request: HttpRequest) -> JsonResponse:
-    current = selectors.score_run_current()
-    pending = selectors.score_run_pending(current=current)
+    current, pending = selectors.score_run_current_and_pending()
     return JsonResponse(
         {
             "pending": _run_state(pending),

@@ -13,6 +13,9 @@ from scoring.selectors import (
     account_score_queryset_for_user,
     portfolio_potential_threshold,
     potential_top_quartile_threshold,
+    score_run_current,
+    score_run_current_and_pending,
+    score_run_pending,
 )
 from scoring.services import scoring_model_active
 from tests.accounts.factories import AccountFactory
@@ -208,12 +211,12 @@ def test_the_page_runs_a_fixed_number_of_queries(client, manager, rep, size):
     assert len(again) == PORTFOLIO_CACHED_QUERIES, [q["sql"] for q in again]
 
 
-# Session, user, current run, pending run, the visibility key, count of
+# Session, user, current and pending runs, the visibility key, count of
 # visible scores, the two scores around the potential quartile, sectors,
 # one table page, hidden gold. The chart comes from its own URL.
-PORTFOLIO_QUERIES = 10
+PORTFOLIO_QUERIES = 9
 # The same less the count, the quartile and the sectors.
-PORTFOLIO_CACHED_QUERIES = 7
+PORTFOLIO_CACHED_QUERIES = 6
 
 
 def test_a_new_team_member_account_shows_at_once(client, manager, rep):
@@ -261,8 +264,40 @@ def test_someone_who_sees_all_reads_stored_counts(client, ops, size):
     assert len(queries) == SEES_ALL_QUERIES, [q["sql"] for q in queries]
 
 
-# Session, user, current run, pending run, one table page, hidden gold.
-SEES_ALL_QUERIES = 6
+# Session, user, current and pending runs, one table page, hidden gold.
+SEES_ALL_QUERIES = 5
+
+
+def test_one_query_finds_the_current_run_and_the_one_waiting_after_it():
+    # given an old pending run, the current run and two newer waiting runs
+    model = ScoringModel.objects.filter(is_active=True).first()
+    model = model or ScoringModel.objects.create(name="Default", is_active=True)
+    ScoreRun.objects.create(scoring_model=model, status=ScoreRun.Status.PENDING)
+    run = current_run()
+    ScoreRun.objects.create(scoring_model=model, status=ScoreRun.Status.RUNNING)
+    newest = ScoreRun.objects.create(
+        scoring_model=model, status=ScoreRun.Status.PENDING
+    )
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        found = score_run_current_and_pending()
+
+    # then
+    assert found == (run, newest)
+    assert len(queries) == 1
+    assert found == (score_run_current(), score_run_pending())
+
+
+def test_with_no_current_run_the_newest_waiting_run_is_pending():
+    model = ScoringModel.objects.filter(is_active=True).first()
+    model = model or ScoringModel.objects.create(name="Default", is_active=True)
+    ScoreRun.objects.create(scoring_model=model, status=ScoreRun.Status.FAILED)
+    waiting = ScoreRun.objects.create(scoring_model=model)
+
+    assert score_run_current_and_pending() == (None, waiting)
+    run = current_run()
+    assert score_run_current_and_pending() == (run, None)
 
 
 def test_the_chart_of_someone_who_sees_all_is_revalidated_not_resent(client, ops):
