@@ -21,6 +21,7 @@ from accounts import wizard
 from accounts.importing import ImportFileError
 from accounts.models import MappedImport, User
 from accounts.services import import_job_progress
+from config.api import StrictInputSerializer
 
 ISSUE_LIMIT = 1000
 
@@ -101,6 +102,61 @@ JOB_SCHEMA = inline_serializer(
 )
 
 
+FILES_SCHEMA = inline_serializer(
+    "WizardImportFiles",
+    {
+        "files": serializers.ListField(
+            child=inline_serializer(
+                "WizardImportFile",
+                {
+                    "name": serializers.CharField(),
+                    "read_as": serializers.CharField(
+                        help_text="encoding, delimiter and locale as read"
+                    ),
+                    "kind": serializers.CharField(),
+                    "mapping_source": serializers.CharField(),
+                    "columns": serializers.ListField(child=serializers.CharField()),
+                    "mapping": serializers.DictField(
+                        child=serializers.CharField(),
+                        help_text='{"Column": "account.name"}',
+                    ),
+                    "head": serializers.ListField(child=serializers.ListField()),
+                },
+            )
+        )
+    },
+)
+
+CHECK_SCHEMA = inline_serializer(
+    "WizardImportCheck",
+    {
+        "can_write": serializers.BooleanField(),
+        "problems": serializers.ListField(child=serializers.CharField()),
+        "questions": serializers.ListField(
+            child=inline_serializer(
+                "WizardImportQuestion",
+                {
+                    "file": serializers.CharField(),
+                    "column": serializers.CharField(),
+                    "message": serializers.CharField(),
+                    "options": serializers.ListField(),
+                },
+            )
+        ),
+        "decisions": serializers.ListField(child=serializers.DictField()),
+        "proposals": serializers.ListField(child=serializers.DictField()),
+        "counts": serializers.DictField(),
+        "rejected_rows": serializers.IntegerField(),
+        "issues": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+ANSWERS_SCHEMA = inline_serializer(
+    "WizardImportAnswers",
+    {"answers": serializers.DictField(help_text="the answers given so far")},
+)
+
+
 class WizardImportCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
@@ -144,7 +200,7 @@ class WizardImportDetailApi(APIView):
 class WizardImportMappingApi(APIView):
     parser_classes = [JSONParser]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         mapping = serializers.DictField(
             child=serializers.DictField(child=serializers.CharField(allow_blank=True)),
             help_text='{"file.csv": {"Column": "account.name"}}; a file left out '
@@ -152,7 +208,9 @@ class WizardImportMappingApi(APIView):
         )
 
     @extend_schema(
-        tags=["imports"], summary="Read the proposed mapping and the file heads"
+        tags=["imports"],
+        summary="Read the proposed mapping and the file heads",
+        responses={200: FILES_SCHEMA},
     )
     def get(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
@@ -162,6 +220,7 @@ class WizardImportMappingApi(APIView):
         tags=["imports"],
         summary="Confirm the mapping; it is saved for files with the same headers",
         request=InputSerializer,
+        responses={200: FILES_SCHEMA},
     )
     def put(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
@@ -196,6 +255,7 @@ class WizardImportCheckApi(APIView):
     @extend_schema(
         tags=["imports"],
         summary="Every problem, question, duplicate proposal and count, unwritten",
+        responses={200: CHECK_SCHEMA},
     )
     def get(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
@@ -231,7 +291,7 @@ class WizardImportCheckApi(APIView):
 class WizardImportAnswerApi(APIView):
     parser_classes = [JSONParser]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         file = serializers.CharField()
         column = serializers.CharField()
         option = serializers.CharField()
@@ -240,6 +300,7 @@ class WizardImportAnswerApi(APIView):
         tags=["imports"],
         summary="Answer a column's question (date order or decimal separator)",
         request=InputSerializer,
+        responses={200: ANSWERS_SCHEMA},
     )
     def post(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
@@ -256,7 +317,7 @@ class WizardImportAnswerApi(APIView):
 class WizardImportStartApi(APIView):
     parser_classes = [JSONParser]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         merges = serializers.DictField(
             child=serializers.CharField(),
             required=False,

@@ -235,6 +235,14 @@ SPECTACULAR_SETTINGS = {
     # Schema quality is tested in tests/security; `check --deploy` stays about
     # the deployment.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    # Several models call their choices Kind; name each set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "VoiceKindEnum": "plans.models.VoiceOfCustomer.Kind",
+        "MeasureDirectionEnum": "plans.models.ValueMeasure.Direction",
+        "InfluenceKindEnum": "stakeholders.models.InfluenceLink.Kind",
+        "ActivityKindEnum": "stakeholders.models.Activity.Kind",
+        "RelationshipLevelEnum": "stakeholders.models.Stakeholder.RelationshipLevel",
+    },
 }
 
 # Internationalisation
