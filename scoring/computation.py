@@ -862,3 +862,47 @@ def breakdown_dict(
         if name.startswith("left_out_") and count
     }
     return breakdown
+
+
+# Breakdown columns holding labels: stored as codes into the layout's lists.
+LABEL_COLUMNS = ("peer_level", "peer_sector", "peer_size_band")
+
+
+def breakdown_columns(result: ScoringResult) -> tuple[dict, list[np.ndarray]]:
+    """Return the run's breakdown layout and its columns as float arrays.
+
+    Each account's breakdown is then one row of numbers (AccountScore's
+    breakdown), read back into the nested dict by breakdown_from_layout.
+    """
+    columns: list[np.ndarray] = []
+    names: list[str] = []
+    labels: dict[str, list[str]] = {}
+    for name in result.components.columns:
+        values = result.components[name]
+        if name in LABEL_COLUMNS:
+            codes, uniques = pd.factorize(values)
+            labels[name] = [str(label) for label in uniques]
+            values = codes
+        names.append(name)
+        columns.append(np.asarray(values, dtype="float64"))
+    layout = {
+        "columns": names,
+        "labels": labels,
+        "axis_weights": result.axis_weights,
+        "input_status": result.input_status,
+        "reporting_currency": result.reporting_currency,
+    }
+    return layout, columns
+
+
+def breakdown_from_layout(*, values: list[float], layout: dict) -> dict:
+    """Return one account's nested breakdown from its stored numbers."""
+    named: dict[str, object] = dict(zip(layout["columns"], values, strict=True))
+    for name, texts in layout.get("labels", {}).items():
+        named[name] = texts[int(named[name])]  # type: ignore[call-overload]
+    return breakdown_dict(
+        values=named,
+        axis_weights=layout["axis_weights"],
+        input_status=layout.get("input_status", {}),
+        reporting_currency=layout.get("reporting_currency", REPORTING_CURRENCY),
+    )
