@@ -104,3 +104,14 @@ def test_only_ops_find_the_pages(
 
     assert listed.status_code == created.status_code == edited.status_code == 404
     assert not SellCycleTemplate.objects.filter(name__in=["Mine", "Renamed"]).exists()
+
+
+@pytest.mark.parametrize(("who", "shown"), [("ops", True), ("rep", False)])
+def test_the_main_navigation_leads_ops_to_the_templates(
+    client: Client, request: pytest.FixtureRequest, who: str, shown: bool
+) -> None:
+    client.force_login(request.getfixturevalue(who))
+
+    page = client.get("/plans/").content.decode()
+
+    assert ('href="/plans/templates/">Sell cycles</a>' in page) is shown
