@@ -24,7 +24,10 @@ SCALES = {
     "100k": Spec(accounts=100_000, lines=1_000_000),
     "1m": Spec(accounts=1_000_000, lines=10_000_000),
 }
+# "worker" (a score run through a real Celery worker against the service
+# called directly) runs only when asked for: it needs REDIS_URL.
 BENCHMARKS = ["scoring", "import", "pages", "run"]
+OPTIONAL_BENCHMARKS = ["worker"]
 DATA_ROOT = Path(__file__).resolve().parent.parent / "var" / "bench" / "data"
 
 
@@ -67,7 +70,11 @@ def database_benchmarks(
             figures += import_benchmark(folder=folder, lines=spec.lines)
             for figure in figures:
                 say(figure.line())
-        if "run" in only and "import" not in only and "pages" not in only:
+        if (
+            ("run" in only or "worker" in only)
+            and "import" not in only
+            and "pages" not in only
+        ):
             # The run alone: rows straight into the tables, no importer,
             # with a tenth of the lines in other currencies (one without a
             # rate) and support signals for about 60 % of the accounts.
@@ -98,6 +105,13 @@ def database_benchmarks(
             for figure in chart_figures:
                 say(figure.line())
             figures += chart_figures
+        if "worker" in only:
+            from bench.run_bench import score_run_worker_benchmark
+
+            worker_figures = score_run_worker_benchmark()
+            for figure in worker_figures:
+                say(figure.line())
+            figures += worker_figures
         if "pages" in only:
             page_figures = pages_benchmark(requests=requests)
             for figure in page_figures:
@@ -111,7 +125,9 @@ def database_benchmarks(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Lode benchmarks against baselines")
     parser.add_argument("--scale", choices=list(SCALES), default="small")
-    parser.add_argument("--only", action="append", choices=BENCHMARKS)
+    parser.add_argument(
+        "--only", action="append", choices=BENCHMARKS + OPTIONAL_BENCHMARKS
+    )
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=0, help="0: by scale")
     parser.add_argument(
@@ -143,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
         del frames
 
     label = "no database"
-    if "import" in only or "pages" in only or "run" in only:
+    if any(name in only for name in ("import", "pages", "run", "worker")):
         database_figures, label = database_benchmarks(
             spec=spec, folder=folder, only=only, requests=args.requests
         )

@@ -2,11 +2,21 @@
 
 import json
 import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
+
+from django.db import connection
 
 from bench.results import Figure
 from scoring.models import ScoreRun
-from scoring.services import score_run_execute, scoring_model_active
+from scoring.services import (
+    score_run_execute,
+    score_run_request,
+    scoring_model_active,
+)
 
 
 def score_run_benchmark() -> list[Figure]:
@@ -43,4 +53,109 @@ def score_run_benchmark() -> list[Figure]:
             unit="MB",
             target="<= 3 MB at 100k accounts",
         ),
+    ]
+
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def _worker_start(log_path: Path) -> subprocess.Popen:
+    """Start one real Celery worker on the bench database; wait until it answers."""
+    from config.celery import app
+
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}"
+            f"/{database['NAME']}"
+        ),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--pool=solo",
+        "--concurrency=1",
+        "--loglevel=INFO",
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    log = log_path.open("w")
+    worker = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=log)
+    deadline = time.monotonic() + 120
+    while not app.control.ping(timeout=1):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.terminate()
+            raise RuntimeError(f"The Celery worker did not start; see {log_path}")
+    return worker
+
+
+def _direct_run_seconds() -> tuple[float, float]:
+    run = ScoreRun.objects.create(scoring_model=scoring_model_active(), trigger="bench")
+    started = time.perf_counter()
+    run = score_run_execute(run_id=run.pk)
+    return time.perf_counter() - started, run.timings["total_seconds"]
+
+
+def score_run_worker_benchmark() -> list[Figure]:
+    """Time a run through a real worker against the service called directly.
+
+    Same data, same database: a direct run, a run requested the way the app
+    does (enqueued on Redis at commit, executed by a separate `celery worker`
+    process, followed by polling the run every 20 ms as a page would), then
+    a second direct run. The figure is the worker run's wall clock, from the
+    request's commit until the run is seen finished; the baseline is the
+    mean wall clock of the two direct runs, commit included.
+    """
+    from django.conf import settings
+
+    if not settings.CELERY_BROKER_URL.startswith("redis"):
+        raise RuntimeError("The worker benchmark needs REDIS_URL (a real broker).")
+
+    worker = _worker_start(Path(tempfile.gettempdir()) / "lode-bench-worker.log")
+    try:
+        first_direct, first_compute = _direct_run_seconds()
+        started = time.perf_counter()
+        run = score_run_request(trigger="bench")
+        finished = {ScoreRun.Status.SUCCEEDED, ScoreRun.Status.FAILED}
+        while True:
+            run.refresh_from_db()
+            if run.status in finished:
+                break
+            time.sleep(0.02)
+        through_worker = time.perf_counter() - started
+        if run.status != ScoreRun.Status.SUCCEEDED:
+            raise RuntimeError(f"The worker's run failed: {run.message}")
+        worker_compute = run.timings["total_seconds"]
+        second_direct, second_compute = _direct_run_seconds()
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+    direct = (first_direct + second_direct) / 2
+    load = " ".join(f"{value:.1f}" for value in os.getloadavg())
+    return [
+        Figure(
+            benchmark="score run through a Celery worker (request to finished)",
+            value=through_worker,
+            unit="s",
+            baseline=direct,
+            target="<= 1.1x the service called directly",
+            note=(
+                f"{run.accounts_scored:,} accounts; direct runs "
+                f"{first_direct:.2f} s and {second_direct:.2f} s wall clock "
+                f"(their own timings {first_compute:.2f} s, {second_compute:.2f} s); "
+                f"the worker's run timed itself at {worker_compute:.2f} s; "
+                f"load average {load}"
+            ),
+        )
     ]
