@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scoring import views
+from scoring import model_views, views
 
 app_name = "scoring"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("portfolio/figure/", views.portfolio_figure, name="portfolio_figure"),
     path("runs/", views.run_create, name="run_create"),
     path("runs/progress/", views.run_progress, name="run_progress"),
+    path("model/", model_views.scoring_model_page, name="model"),
 ]
