@@ -90,8 +90,6 @@ class ScoringModelForm(forms.Form):
     )
     reporting_currency = forms.CharField(
         label=LABELS["reporting_currency"],
-        max_length=3,
-        min_length=3,
         strip=True,
         validators=[
             RegexValidator(
@@ -100,10 +98,8 @@ class ScoringModelForm(forms.Form):
         ],
         error_messages={
             "required": "Give a three-letter currency code, e.g. EUR.",
-            "min_length": "Give a three-letter currency code, e.g. EUR.",
-            "max_length": "Give a three-letter currency code, e.g. EUR.",
         },
-        widget=forms.TextInput(attrs={"autocapitalize": "characters"}),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "size": "3"}),
     )
 
     def __init__(self, *args: Any, model: ScoringModel, **kwargs: Any) -> None:

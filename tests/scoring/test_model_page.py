@@ -177,6 +177,8 @@ def test_a_stale_version_is_refused_and_keeps_what_was_typed(client, ops, manage
     assert 'value="33.33"' in page  # what was typed
     assert 'data-testid="stored-weight_growth">Now stored: 10.00' in page
     assert 'data-testid="stored-tier_a_share">Now stored: 60.00' in page
+    # A field typed as it is stored needs no note beside it.
+    assert 'data-testid="stored-weight_breadth"' not in page
     model.refresh_from_db()
     assert model.weight_growth == Decimal(10)
     assert not ScoreRun.objects.exists()
@@ -251,6 +253,11 @@ def test_saving_again_after_a_stale_refusal_applies_the_typed_values(client, ops
             "Give a three-letter currency code, e.g. EUR.",
         ),
         (
+            {"reporting_currency": "EURO"},
+            "reporting_currency",
+            "Give a three-letter currency code, e.g. EUR.",
+        ),
+        (
             {"reporting_currency": "E1R"},
             "reporting_currency",
             "Give a three-letter currency code, e.g. EUR.",
@@ -271,6 +278,7 @@ def test_it_shows_each_problem_next_to_its_field_and_keeps_the_input(
     assert response.status_code == 400
     page = response.content.decode()
     assert f'data-testid="error-{field}">{message}' in page
+    assert page.count(message) == 1
     typed = str(changes[field])
     assert f'value="{typed}"' in page
     assert ScoringModel.objects.get(pk=model.pk).updated_at == model.updated_at
