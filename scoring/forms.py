@@ -35,10 +35,20 @@ EXTRA_HELP = {
     "reporting_currency": "Every amount is converted into this currency "
     "with the stored rates.",
 }
+VERSION_LOST = (
+    "This form does not say which version of the model it was read at; "
+    "reload the page and enter your changes again."
+)
 AXES = [
     ("performance", "Performance: what the account buys today", PERFORMANCE_WEIGHTS),
     ("potential", "Potential: what it could buy", POTENTIAL_WEIGHTS),
 ]
+
+
+def help_text_for(name: str) -> str:
+    """Return the help text of an editable field of the scoring model."""
+    field = ScoringModel._meta.get_field(name)
+    return str(getattr(field, "help_text", "")) or EXTRA_HELP.get(name, "")
 
 
 def _number_field(name: str) -> forms.DecimalField:
@@ -63,7 +73,13 @@ def _number_field(name: str) -> forms.DecimalField:
 class ScoringModelForm(forms.Form):
     """The editable weights and thresholds, plus the version that was read."""
 
-    version = forms.DateTimeField(widget=forms.HiddenInput)
+    version = forms.DateTimeField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": VERSION_LOST,
+            "invalid": VERSION_LOST,
+        },
+    )
 
     weight_ttm_revenue = _number_field("weight_ttm_revenue")
     weight_growth = _number_field("weight_growth")
@@ -104,11 +120,10 @@ class ScoringModelForm(forms.Form):
 
     def __init__(self, *args: Any, model: ScoringModel, **kwargs: Any) -> None:
         initial = {name: getattr(model, name) for name in EDITABLE_FIELDS}
-        initial["version"] = model.updated_at
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial | {"version": model.updated_at.isoformat()}
+        super().__init__(*args, **kwargs)
         for name in EDITABLE_FIELDS:
-            help_text = ScoringModel._meta.get_field(name).help_text
-            self.fields[name].help_text = help_text or EXTRA_HELP.get(name, "")
+            self.fields[name].help_text = help_text_for(name)
 
     def clean_reporting_currency(self) -> str:
         # Typed in lower case it is still the same code; the regex has

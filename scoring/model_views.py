@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import User
 from scoring.api_services import EDITABLE_FIELDS, scoring_model_update
 from scoring.computation import ScoringInputError
-from scoring.forms import AXES, EXTRA_HELP, LABELS, ScoringModelForm
+from scoring.forms import AXES, LABELS, ScoringModelForm, help_text_for
 from scoring.models import ScoringModel
 from scoring.services import score_run_request, scoring_model_active
 
@@ -38,7 +38,7 @@ def _axis_list(*, model: ScoringModel, form: ScoringModelForm | None) -> list[di
                 {
                     "name": name,
                     "label": LABELS[name],
-                    "help_text": ScoringModel._meta.get_field(name).help_text,
+                    "help_text": help_text_for(name),
                     "weight": weight,
                     "share": weight / total * 100 if total else None,
                     "field": form[name] if form else None,
@@ -54,8 +54,7 @@ def _setting_list(*, model: ScoringModel, form: ScoringModelForm | None) -> list
         {
             "name": name,
             "label": LABELS[name],
-            "help_text": ScoringModel._meta.get_field(name).help_text
-            or EXTRA_HELP.get(name, ""),
+            "help_text": help_text_for(name),
             "value": getattr(model, name),
             "field": form[name] if form else None,
         }
@@ -162,7 +161,7 @@ def _refuse_stale(
         request.user.pk,
     )
 
-    data = form.data.copy()
+    data = request.POST.copy()
     data["version"] = stored.updated_at.isoformat()
     form = ScoringModelForm(data, model=stored)
     form.is_valid()

@@ -285,6 +285,22 @@ def test_it_shows_each_problem_next_to_its_field_and_keeps_the_input(
     assert not ScoreRun.objects.exists()
 
 
+@pytest.mark.parametrize("version", ["", "yesterday"])
+def test_a_form_without_a_readable_version_is_refused_with_a_message(
+    client, ops, version
+):
+    model = scoring_model_active()
+    client.force_login(ops)
+
+    response = client.post(URL, form_data(model, weight_growth=40, version=version))
+
+    assert response.status_code == 400
+    assert "reload the page and enter your changes again" in response.content.decode()
+    assert 'value="40"' in response.content.decode()
+    model.refresh_from_db()
+    assert model.weight_growth == Decimal(25)
+
+
 @pytest.mark.parametrize("who", ["rep", "ops"])
 def test_the_page_reads_a_fixed_number_of_queries(
     client, request, who, django_assert_num_queries
