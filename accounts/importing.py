@@ -1041,7 +1041,7 @@ def _pipeline_check(
     ids = frame["opportunity_id"]
     named = ids != ""
     if seen is None:
-        repeated = pd.Series(False, index=frame.index)
+        earlier = repeated = pd.Series(False, index=frame.index)
     else:
         earlier = named & seen.contains(ids)
         repeated = earlier | (ids.duplicated(keep="first") & named)
@@ -1049,7 +1049,7 @@ def _pipeline_check(
         seen.add(ids[fresh], frame.loc[fresh, "line"])
     if repeated.any():
         first_line = frame.groupby(ids)["line"].transform("min")
-        if earlier.any():
+        if seen is not None and earlier.any():
             first_line = first_line.mask(earlier, seen.first_lines(ids[earlier]))
         report.rows(
             frame,
