@@ -180,7 +180,7 @@ def pages_benchmark(*, requests: int) -> list[Figure]:
     )
     # Below the 100k target's scale the pages are asked fewer times beyond
     # sales ops' portfolio and account pages, so `make bench` stays short.
-    fewer = requests if Account.objects.count() >= 10_000 else min(requests, 20)
+    fewer = requests if Account.objects.count() >= 10_000 else min(requests, 10)
     portfolio = reverse("scoring:portfolio")
     figures: list[Figure] = []
     for label, user in _people():
