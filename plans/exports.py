@@ -1,10 +1,7 @@
 """Tables as CSV and XLSX files, safe to open in a spreadsheet.
 
-A spreadsheet runs a cell that starts with =, +, - or @ as a formula, and
-some also treat a leading tab or carriage return as the start of one. Text
-cells starting with any of these get a leading apostrophe, which every
-spreadsheet shows as plain text. Numbers are written as numbers, so a negative
-revenue stays a negative number.
+Text cells go through config.spreadsheet.cell_neutralise. Numbers are written
+as numbers, so a negative revenue stays a negative number.
 """
 
 import csv
@@ -18,7 +15,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from config.spreadsheet import cell_neutralise
+
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,13 +30,6 @@ class Table:
     name: str
     headers: Sequence[str]
     rows: Sequence[Sequence[Cell]]
-
-
-def cell_neutralise(value: Any) -> Any:
-    """Return the value, with text that a spreadsheet would run made inert."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _csv_text(value: Any) -> Any:
