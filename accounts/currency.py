@@ -1,8 +1,8 @@
 """Add money in several currencies: convert with stored rates, or say why not.
 
 `money_rollup` is plain: amounts per currency and rates in, a `Rollup` out.
-A total is only given when every currency has a rate; otherwise the roll-up
-names the currencies that lack one and keeps the per-currency sums, so no
+Every currency with a rate is converted into the reporting currency; one
+without a rate is left out of the total and named, with its amount, so no
 page ever adds euros to dollars as if they were one number.
 """
 
@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.apps import apps
 from django.db.models import Sum
 
 from accounts.models import Account, CurrencyRate, RevenueLine
 
 REPORTING_CURRENCY = "USD"
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -27,38 +29,76 @@ class Rate:
     rate_date: date
 
 
+def day_text(day: date) -> str:
+    """Return a date as people write it on the page: "31 Mar 2026"."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def rate_text(rate: Decimal) -> str:
+    """Return a stored rate without its padding zeros: "1.08"."""
+    return format(rate.normalize(), "f")
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """Return "1,234.50 EUR", or "5,000 CHF" when there are no cents."""
+    if amount == amount.to_integral_value():
+        return f"{amount:,.0f} {currency}"
+    return f"{amount:,.2f} {currency}"
+
+
+def rate_note(*, currency: str, rate: Rate) -> str:
+    """Return which rate converted a currency: "EUR at 1.08 from 31 Mar 2026"."""
+    return f"{currency} at {rate_text(rate.rate)} from {day_text(rate.rate_date)}"
+
+
+def missing_rate_reason(*, currency: str, on: date | None = None) -> str:
+    """Return why a currency was not converted: "no EUR rate on or before …"."""
+    if on is None:
+        return f"no {currency} rate"
+    return f"no {currency} rate on or before {day_text(on)}"
+
+
 @dataclass
 class Rollup:
-    """Amounts per currency and, when every rate is known, their total."""
+    """Amounts per currency and the total of those a rate converts."""
 
     reporting_currency: str
     by_currency: dict[str, Decimal]
-    total: Decimal | None
+    # The converted currencies only; see missing_rates for the rest.
+    total: Decimal
     rates_used: dict[str, Rate] = field(default_factory=dict)
     missing_rates: list[str] = field(default_factory=list)
+    # The date rates had to be on or before, when the roll-up asked for one.
+    rates_on: date | None = None
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing_rates
 
     @property
     def oldest_rate_date(self) -> date | None:
         dates = [rate.rate_date for rate in self.rates_used.values()]
         return min(dates) if dates else None
 
+    def notes(self) -> list[str]:
+        """Return the rates used, then each amount left out and why."""
+        used = [
+            rate_note(currency=currency, rate=rate)
+            for currency, rate in sorted(self.rates_used.items())
+        ]
+        left_out = [
+            f"{money_text(self.by_currency[currency], currency)} not included: "
+            + missing_rate_reason(currency=currency, on=self.rates_on)
+            for currency in self.missing_rates
+        ]
+        return used + left_out
+
     def describe(self) -> str:
-        """Return one sentence saying how the total was reached, or why not."""
-        if self.missing_rates:
-            return (
-                "No total: no rate to "
-                f"{self.reporting_currency} is stored for "
-                + ", ".join(self.missing_rates)
-            )
-        if not self.rates_used:
+        """Return one sentence saying how the total was reached."""
+        notes = self.notes()
+        if not notes:
             return f"All amounts are in {self.reporting_currency}."
-        return "Converted to {} at {}.".format(
-            self.reporting_currency,
-            "; ".join(
-                f"{currency} {rate.rate} of {rate.rate_date.isoformat()}"
-                for currency, rate in sorted(self.rates_used.items())
-            ),
-        )
+        return "; ".join(notes) + "."
 
 
 def money_rollup(
@@ -66,6 +106,7 @@ def money_rollup(
     amounts: Iterable[tuple[Decimal, str]],
     rates: Mapping[str, Rate],
     reporting_currency: str = REPORTING_CURRENCY,
+    rates_on: date | None = None,
 ) -> Rollup:
     """Return the sum of (amount, currency) pairs in the reporting currency."""
     by_currency: dict[str, Decimal] = defaultdict(Decimal)
@@ -88,10 +129,38 @@ def money_rollup(
     return Rollup(
         reporting_currency=reporting_currency,
         by_currency=dict(sorted(by_currency.items())),
-        total=None if missing else total.quantize(Decimal("0.01")),
+        total=total.quantize(CENT),
         rates_used=used,
         missing_rates=missing,
+        rates_on=rates_on,
     )
+
+
+def convert(
+    *, amount: Decimal, currency: str, rates: Mapping[str, Rate], reporting: str
+) -> Decimal | None:
+    """Return one amount in the reporting currency, or None without a rate."""
+    if not currency or currency == reporting:
+        return amount
+    rate = rates.get(currency)
+    return None if rate is None else amount * rate.rate
+
+
+def reporting_currency_active() -> str:
+    """Return the active scoring model's reporting currency, or USD.
+
+    Looked up by label: accounts imports no other app of ours, and the
+    account page must work before any scoring model exists.
+    """
+    if not apps.is_installed("scoring"):
+        return REPORTING_CURRENCY
+    model = apps.get_model("scoring", "ScoringModel")
+    currency = (
+        model.objects.filter(is_active=True)
+        .values_list("reporting_currency", flat=True)
+        .first()
+    )
+    return currency or REPORTING_CURRENCY
 
 
 def currency_rates_latest(
@@ -109,7 +178,13 @@ def currency_rates_latest(
     return latest
 
 
-def account_revenue_rollup(*, account: Account, since: date | None = None) -> Rollup:
+def account_revenue_rollup(
+    *,
+    account: Account,
+    since: date | None = None,
+    reporting_currency: str = REPORTING_CURRENCY,
+    on: date | None = None,
+) -> Rollup:
     """Return an account's realised revenue in the reporting currency."""
     lines = RevenueLine.objects.filter(account=account)
     if since is not None:
@@ -118,4 +193,9 @@ def account_revenue_rollup(*, account: Account, since: date | None = None) -> Ro
         (row["total"], row["currency"])
         for row in lines.values("currency").annotate(total=Sum("amount"))
     ]
-    return money_rollup(amounts=amounts, rates=currency_rates_latest())
+    return money_rollup(
+        amounts=amounts,
+        rates=currency_rates_latest(reporting_currency=reporting_currency, on=on),
+        reporting_currency=reporting_currency,
+        rates_on=on,
+    )
