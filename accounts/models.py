@@ -189,6 +189,8 @@ class Opportunity(models.Model):
     close_value = models.DecimalField(
         max_digits=14, decimal_places=2, null=True, blank=True
     )
+    # A database default too, so the bulk import's COPY may leave it out.
+    currency = models.CharField(max_length=3, default="USD", db_default="USD")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
