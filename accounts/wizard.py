@@ -1865,6 +1865,7 @@ class _Writer:
                     "engaged_on": row.get("engage_date"),
                     "closed_on": row.get("close_date"),
                     "close_value": amount.amount if isinstance(amount, Money) else None,
+                    "currency": currency or REPORTING_CURRENCY,
                 }
                 prepared.append((rows.file, line, values, currency))
 
