@@ -10,6 +10,14 @@ from typing import Any
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.http import Http404
 
+from accounts.currency import (
+    Rate,
+    Rollup,
+    convert,
+    currency_rates_latest,
+    money_rollup,
+    reporting_currency_active,
+)
 from accounts.models import (
     Account,
     AccountTeamMember,
@@ -116,51 +124,85 @@ class RelatedAccount:
 class AccountOverview:
     """What the account page shows besides the app sections."""
 
+    # Amounts in reporting_currency; revenue_rollup says which rates made
+    # them and which currencies were left out for want of one.
     revenue_by_quarter: list[dict[str, object]]
+    revenue_rollup: Rollup
     products_bought: list[Product]
     products_not_bought: list[Product]
     parent: RelatedAccount | None
     subsidiaries: list[RelatedAccount]
     team: list[AccountTeamMember]
     won_revenue: Decimal
+    won_rollup: Rollup
     won_deals: int
     open_deals: int
+    reporting_currency: str
 
 
-def account_revenue_by_quarter(*, account: Account) -> list[dict[str, object]]:
+def account_revenue_by_quarter(
+    *, account: Account, reporting_currency: str
+) -> list[dict[str, object]]:
     """Return realised revenue per quarter and product, oldest first."""
-    revenue, _ = _revenue_and_bought(account=account)
+    revenue, _, _ = _revenue_and_bought(
+        account=account,
+        rates=currency_rates_latest(reporting_currency=reporting_currency),
+        reporting_currency=reporting_currency,
+    )
     return revenue
 
 
 def _revenue_and_bought(
-    *, account: Account
-) -> tuple[list[dict[str, object]], set[int]]:
-    """Return the revenue by quarter and the bought products, in one query."""
+    *, account: Account, rates: dict[str, Rate], reporting_currency: str
+) -> tuple[list[dict[str, object]], Rollup, set[int]]:
+    """Return the converted revenue by quarter, its roll-up and the bought
+    products, in one query.
+
+    A line in a currency without a rate is left out of the chart; the
+    roll-up names it and its amount.
+    """
     rows = list(
         RevenueLine.objects.filter(account=account)
-        .values("quarter_start", "product_id", "product__name")
+        .values("quarter_start", "product_id", "product__name", "currency")
         .annotate(total=Sum("amount"))
-        .order_by("quarter_start", "product__name", "product_id")
+        .order_by("quarter_start", "product__name", "product_id", "currency")
     )
+    converted: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
+    raw: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
+    for row in rows:
+        amount = convert(
+            amount=row["total"],
+            currency=row["currency"],
+            rates=rates,
+            reporting=reporting_currency,
+        )
+        if amount is not None:
+            converted[(row["quarter_start"], row["product__name"])] += amount
+        raw[(row["product_id"], row["quarter_start"])] += row["total"]
     revenue = [
-        {
-            "quarter": row["quarter_start"].isoformat(),
-            "product": row["product__name"],
-            "amount": float(row["total"]),
-        }
-        for row in rows
+        {"quarter": quarter.isoformat(), "product": product, "amount": float(amount)}
+        for (quarter, product), amount in converted.items()
     ]
+    rollup = money_rollup(
+        amounts=[(row["total"], row["currency"]) for row in rows],
+        rates=rates,
+        reporting_currency=reporting_currency,
+    )
+    # Whether a product was bought hangs on the sign of its running sum,
+    # which a rate does not change within one currency.
     bought = {
         product_id
         for _, product_id in _bought_since(
-            {**row, "account_id": account.pk}
-            for row in sorted(
-                rows, key=lambda row: (row["product_id"], row["quarter_start"])
-            )
+            {
+                "account_id": account.pk,
+                "product_id": product_id,
+                "quarter_start": quarter_start,
+                "total": total,
+            }
+            for (product_id, quarter_start), total in sorted(raw.items())
         )
     }
-    return revenue, bought
+    return revenue, rollup, bought
 
 
 def account_relatives_for_user(
@@ -193,7 +235,11 @@ def account_relatives_for_user(
 
 def account_overview_for_user(*, user: User, account: Account) -> AccountOverview:
     """Return the account page facts in a fixed number of queries."""
-    revenue, bought_ids = _revenue_and_bought(account=account)
+    reporting_currency = reporting_currency_active()
+    rates = currency_rates_latest(reporting_currency=reporting_currency)
+    revenue, revenue_rollup, bought_ids = _revenue_and_bought(
+        account=account, rates=rates, reporting_currency=reporting_currency
+    )
     products = list(Product.objects.order_by("name"))
     parent, subsidiaries = account_relatives_for_user(user=user, account=account)
     team = list(
@@ -201,27 +247,33 @@ def account_overview_for_user(*, user: User, account: Account) -> AccountOvervie
         .select_related("user", "user__team")
         .order_by("user__last_name", "user__first_name", "user__username")
     )
-    deals = Opportunity.objects.filter(account=account).aggregate(
-        won_revenue=Sum("close_value", filter=Q(stage=Opportunity.Stage.WON)),
-        won_deals=Count("pk", filter=Q(stage=Opportunity.Stage.WON)),
-        open_deals=Count(
-            "pk",
-            filter=Q(
-                stage__in=[Opportunity.Stage.PROSPECTING, Opportunity.Stage.ENGAGING]
-            ),
-        ),
+    deals = list(
+        Opportunity.objects.filter(account=account)
+        .values("stage", "currency")
+        .annotate(value=Sum("close_value"), count=Count("pk"))
+        .order_by("stage", "currency")
     )
+    won = [deal for deal in deals if deal["stage"] == Opportunity.Stage.WON]
+    won_rollup = money_rollup(
+        amounts=[(deal["value"] or Decimal(0), deal["currency"]) for deal in won],
+        rates=rates,
+        reporting_currency=reporting_currency,
+    )
+    open_stages = {Opportunity.Stage.PROSPECTING, Opportunity.Stage.ENGAGING}
 
     return AccountOverview(
         revenue_by_quarter=revenue,
+        revenue_rollup=revenue_rollup,
         products_bought=[p for p in products if p.pk in bought_ids],
         products_not_bought=[p for p in products if p.pk not in bought_ids],
         parent=parent,
         subsidiaries=subsidiaries,
         team=team,
-        won_revenue=deals["won_revenue"] or Decimal(0),
-        won_deals=deals["won_deals"],
-        open_deals=deals["open_deals"],
+        won_revenue=won_rollup.total,
+        won_rollup=won_rollup,
+        won_deals=sum(deal["count"] for deal in won),
+        open_deals=sum(deal["count"] for deal in deals if deal["stage"] in open_stages),
+        reporting_currency=reporting_currency,
     )
 
 

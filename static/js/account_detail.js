@@ -9,6 +9,7 @@
       return;
     }
     var rows = JSON.parse(source.textContent);
+    var currency = holder.dataset.currency || "USD";
     var quarters = [];
     var byProduct = {};
     rows.forEach(function (row) {
@@ -24,14 +25,14 @@
         name: product,
         x: quarters,
         y: quarters.map(function (q) { return byProduct[product][q] || 0; }),
-        hovertemplate: "%{fullData.name}<br>%{x|%Y Q%q}: %{y:,.0f} USD<extra></extra>"
+        hovertemplate: "%{fullData.name}<br>%{x|%Y Q%q}: %{y:,.0f} " + currency + "<extra></extra>"
       };
     });
     var layout = {
       barmode: "stack",
       margin: { l: 60, r: 10, t: 10, b: 40 },
       xaxis: { type: "date", tickformat: "%Y Q%q", dtick: "M3" },
-      yaxis: { title: { text: "USD" }, tickformat: ",.0f" },
+      yaxis: { title: { text: currency }, tickformat: ",.0f" },
       legend: { orientation: "h", y: -0.2 },
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)"

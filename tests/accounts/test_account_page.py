@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import Opportunity
+from accounts.models import CurrencyRate, Opportunity
 from scoring.models import AccountScore, ScoreRun, ScoringModel
 from tests.accounts.factories import (
     AccountFactory,
@@ -18,7 +18,9 @@ from tests.accounts.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def won(account, product, value: str, number: int) -> Opportunity:
+def won(
+    account, product, value: str, number: int, currency: str = "USD"
+) -> Opportunity:
     return Opportunity.objects.create(
         external_id=f"{account.pk}-{number}",
         account=account,
@@ -26,6 +28,7 @@ def won(account, product, value: str, number: int) -> Opportunity:
         stage=Opportunity.Stage.WON,
         closed_on=datetime.date(2017, 3, 1),
         close_value=Decimal(value),
+        currency=currency,
     )
 
 
@@ -104,6 +107,94 @@ def test_won_revenue_equals_the_sum_of_won_close_values(client, rep, account):
     assert "5,568 USD" in response.content.decode()
 
 
+def test_it_converts_revenue_and_won_deals_and_names_rates_and_gaps(
+    client, rep, account
+):
+    # given the tester's Rheinwerk: invoices in EUR and SEK, deals in EUR,
+    # SEK and CHF, and a EUR rate only
+    quarter = datetime.date(2026, 1, 1)
+    wartung = ProductFactory(name="Wartung")
+    ersatzteile = ProductFactory(name="Ersatzteile")
+    lizenz = ProductFactory(name="Lizenz")
+    for product, amount, currency in [
+        (wartung, "1234.50", "EUR"),
+        (ersatzteile, "12000", "EUR"),
+        (lizenz, "10000", "SEK"),
+    ]:
+        RevenueLineFactory(
+            account=account,
+            product=product,
+            quarter_start=quarter,
+            amount=Decimal(amount),
+            currency=currency,
+        )
+    won(account, wartung, "10000", 1, "EUR")
+    won(account, lizenz, "100000", 2, "SEK")
+    won(account, wartung, "5000", 3, "CHF")
+    CurrencyRate.objects.create(
+        currency="EUR", rate="1.08", rate_date=datetime.date(2026, 3, 31)
+    )
+    client.force_login(rep)
+
+    # when
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    # then
+    overview = response.context["overview"]
+    assert overview.revenue_by_quarter == [
+        {"quarter": "2026-01-01", "product": "Ersatzteile", "amount": 12960.0},
+        {"quarter": "2026-01-01", "product": "Wartung", "amount": 1333.26},
+    ]
+    assert overview.won_revenue == Decimal("10800.00")
+    html = response.content.decode()
+    assert "10,800 USD" in html
+    assert "(3 deals)" in html
+    assert "EUR at 1.08 from 31 Mar 2026" in html
+    assert "10,000 SEK not included: no SEK rate" in html
+    assert "100,000 SEK not included: no SEK rate" in html
+    assert "5,000 CHF not included: no CHF rate" in html
+    assert "115,000" not in html
+    assert 'data-currency="USD"' in html
+
+
+def test_it_totals_in_the_active_models_reporting_currency(client, rep, account):
+    # given a 250,000 SEK invoice and a model reporting in EUR
+    ScoringModel.objects.update(is_active=False)
+    ScoringModel.objects.create(name="Europe", is_active=True, reporting_currency="EUR")
+    product = ProductFactory(name="Wartung")
+    RevenueLineFactory(
+        account=account,
+        product=product,
+        quarter_start=datetime.date(2025, 10, 1),
+        amount=Decimal("250000"),
+        currency="SEK",
+    )
+    won(account, product, "1000", 1, "EUR")
+    CurrencyRate.objects.create(
+        currency="SEK",
+        reporting_currency="EUR",
+        rate="0.088",
+        rate_date=datetime.date(2026, 3, 31),
+    )
+    CurrencyRate.objects.create(
+        currency="SEK", rate="0.095", rate_date=datetime.date(2026, 3, 31)
+    )
+    client.force_login(rep)
+
+    # when
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    # then
+    overview = response.context["overview"]
+    assert overview.revenue_by_quarter == [
+        {"quarter": "2025-10-01", "product": "Wartung", "amount": 22000.0}
+    ]
+    html = response.content.decode()
+    assert "1,000 EUR" in html
+    assert "SEK at 0.088 from 31 Mar 2026" in html
+    assert 'data-currency="EUR"' in html
+
+
 def test_it_explains_the_current_score(client, rep, account):
     model = ScoringModel.objects.filter(is_active=True).first()
     model = model or ScoringModel.objects.create(name="Default", is_active=True)
@@ -149,6 +240,10 @@ def test_it_explains_the_current_score(client, rep, account):
     assert "sector retail, 7 peers" in html
 
 
+# One without a rate, so the page also names what it leaves out.
+CURRENCIES = ["USD", "EUR", "SEK", "CHF"]
+
+
 def grow_account(account, rep, start: int, stop: int) -> None:
     """Add revenue lines, won deals, subsidiaries and team members."""
     products = [ProductFactory(name=f"P{index}") for index in range(4)]
@@ -157,8 +252,9 @@ def grow_account(account, rep, start: int, stop: int) -> None:
             account=account,
             product=products[index % 4],
             quarter_start=datetime.date(2000 + index // 4, 1 + 3 * (index % 4), 1),
+            currency=CURRENCIES[index % 4],
         )
-        won(account, products[index % 4], "10", index)
+        won(account, products[index % 4], "10", index, CURRENCIES[index % 3])
         child = AccountFactory(name=f"Child {index}", parent=account)
         if index % 2:
             child.team_members.add(rep)
@@ -178,6 +274,10 @@ def test_the_page_runs_the_same_queries_with_2_or_40_revenue_lines(
     # The count includes the sections other apps register, so the test
     # compares sizes rather than pinning a number that grows with them.
     client.force_login(rep)
+    for currency in ["EUR", "SEK"]:
+        CurrencyRate.objects.create(
+            currency=currency, rate="0.1", rate_date=datetime.date(2026, 1, 1)
+        )
     grow_account(account, rep, 0, 2)
     small = page_queries(client, account)
 
