@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from plans.exports import Table
+from plans.review_services import voice_score_problem
 
 PDF_CONTENT_TYPE = "application/pdf"
 PPTX_CONTENT_TYPE = (
@@ -30,6 +31,14 @@ def number_text(value: Decimal | float | None) -> str:
         return "–"
     text = f"{Decimal(str(value)):,.2f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _score_shown(voice: Any) -> bool:
+    """Print a survey score only if it fits its scale; older rows may not."""
+    return (
+        voice.score is not None
+        and voice_score_problem(voice.score, voice.score_max) is None
+    )
 
 
 def export_filename(pack: dict[str, Any], extension: str) -> str:
@@ -285,7 +294,7 @@ def review_pdf(pack: dict[str, Any]) -> bytes:
     for voice in pack["voices"]:
         score = (
             f" {number_text(voice.score)} of {number_text(voice.score_max)}"
-            if voice.score is not None
+            if _score_shown(voice)
             else ""
         )
         para(
@@ -598,7 +607,7 @@ def review_pptx(pack: dict[str, Any]) -> bytes:
             f"{v.get_kind_display()}, {v.who}, {v.said_on:%d %b %Y}: "
             + (
                 f"{number_text(v.score)} of {number_text(v.score_max)} "
-                if v.score is not None
+                if _score_shown(v)
                 else ""
             )
             + v.body

@@ -1,16 +1,51 @@
 """Forms for the scorecard, the executive review and customer links."""
 
+from typing import Any
+
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from plans.models import ValueMeasure, VoiceOfCustomer
 
 
+def _figure(label: str, *, max_digits: int, decimal_places: int, **kwargs: Any) -> Any:
+    """A decimal field whose errors read as words, not Django's defaults."""
+    return forms.DecimalField(
+        label=label,
+        max_digits=max_digits,
+        decimal_places=decimal_places,
+        error_messages={
+            "invalid": "enter a number",
+            "max_digits": "at most %(max)s digits",
+            "max_decimal_places": "at most %(max)s digits after the point",
+            "max_whole_digits": "at most %(max)s digits before the point",
+            "required": "enter a number",
+        },
+        **kwargs,
+    )
+
+
+def form_error_text(form: forms.Form) -> str:
+    """Return the form's errors as one line, each led by its label on the page."""
+    parts = []
+    for name, errors in form.errors.items():
+        text = " ".join(errors)
+        if name == NON_FIELD_ERRORS:
+            parts.append(text)
+            continue
+        label = form.fields[name].label or name.replace("_", " ").capitalize()
+        parts.append(f"{label}: {text}")
+    return "; ".join(parts)
+
+
 class ValueMeasureForm(forms.Form):
-    name = forms.CharField(max_length=150)
-    unit = forms.CharField(max_length=30, required=False)
-    direction = forms.ChoiceField(choices=ValueMeasure.Direction.choices)
-    baseline = forms.DecimalField(max_digits=16, decimal_places=2)
-    source = forms.CharField(max_length=200, required=False)
+    name = forms.CharField(label="Name", max_length=150)
+    unit = forms.CharField(label="Unit", max_length=30, required=False)
+    direction = forms.ChoiceField(
+        label="Direction", choices=ValueMeasure.Direction.choices
+    )
+    baseline = _figure("Baseline", max_digits=16, decimal_places=2)
+    source = forms.CharField(label="Source", max_length=200, required=False)
 
 
 class VersionForm(forms.Form):
@@ -24,10 +59,10 @@ class ValueMeasureEditForm(ValueMeasureForm, VersionForm):
 
 
 class MeasureQuarterForm(forms.Form):
-    measure = forms.IntegerField(widget=forms.HiddenInput)
-    target = forms.DecimalField(max_digits=16, decimal_places=2, required=False)
-    actual = forms.DecimalField(max_digits=16, decimal_places=2, required=False)
-    note = forms.CharField(max_length=300, required=False)
+    measure = forms.IntegerField(label="Measure", widget=forms.HiddenInput)
+    target = _figure("Target", max_digits=16, decimal_places=2, required=False)
+    actual = _figure("Actual", max_digits=16, decimal_places=2, required=False)
+    note = forms.CharField(label="Note", max_length=300, required=False)
 
 
 RATING_RANGE_MESSAGE = "Rate the quarter with a whole number from 1 to 10."
@@ -44,21 +79,33 @@ class RatingForm(forms.Form):
             "max_value": RATING_RANGE_MESSAGE,
         },
     )
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    comment = forms.CharField(
+        label="Comment", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
 
 class StaffRatingForm(RatingForm):
-    stakeholder = forms.IntegerField()
+    stakeholder = forms.IntegerField(label="Contact")
 
 
 class VoiceForm(forms.Form):
-    kind = forms.ChoiceField(choices=VoiceOfCustomer.Kind.choices)
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    score = forms.DecimalField(max_digits=6, decimal_places=1, required=False)
-    score_max = forms.DecimalField(max_digits=6, decimal_places=1, required=False)
-    stakeholder = forms.IntegerField(required=False)
-    speaker = forms.CharField(max_length=200, required=False)
-    said_on = forms.DateField()
+    kind = forms.ChoiceField(label="Kind", choices=VoiceOfCustomer.Kind.choices)
+    body = forms.CharField(
+        label="What was said",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    score = _figure("Survey score", max_digits=6, decimal_places=1, required=False)
+    score_max = _figure("Out of", max_digits=6, decimal_places=1, required=False)
+    stakeholder = forms.IntegerField(label="Who", required=False)
+    speaker = forms.CharField(label="or name them", max_length=200, required=False)
+    said_on = forms.DateField(
+        label="Said on",
+        error_messages={
+            "required": "enter the date",
+            "invalid": "enter a date like 2026-11-30",
+        },
+    )
 
 
 class VoiceEditForm(VoiceForm, VersionForm):
@@ -67,15 +114,19 @@ class VoiceEditForm(VoiceForm, VersionForm):
 
 class ReviewForm(forms.Form):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    held_on = forms.DateField(required=False)
+    held_on = forms.DateField(
+        label="Held on",
+        required=False,
+        error_messages={"invalid": "enter a date like 2026-11-30"},
+    )
     attendees = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label="Attendees", widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
     decisions = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label="Decisions", widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
     next_steps = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label="Next steps", widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
 
 

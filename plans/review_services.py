@@ -184,6 +184,26 @@ def customer_rating_record(
     )
 
 
+def voice_score_problem(score: Any, score_max: Any) -> str | None:
+    """Return why a survey score and its scale do not fit, or None if they do."""
+    if score is None and score_max is None:
+        return None
+    if score is None or score_max is None:
+        return "Survey score: give the score and what it is out of, or neither."
+    if score_max <= 0:
+        return "Out of: the top of the scale must be above 0."
+    if not 0 <= score <= score_max:
+        top = Decimal(str(score_max)).normalize()
+        return f"Survey score: must lie between 0 and {top:f}."
+    return None
+
+
+def _voice_check_score(score: Any, score_max: Any) -> None:
+    problem = voice_score_problem(score, score_max)
+    if problem:
+        raise PlanError(problem)
+
+
 @transaction.atomic
 def voice_create(
     *, user: User, account: Account, values: Mapping[str, Any]
@@ -192,6 +212,7 @@ def voice_create(
     stakeholder = values.get("stakeholder")
     if stakeholder is not None and stakeholder.account_id != account.pk:
         raise PlanError(NO_SUCH_PERSON)
+    _voice_check_score(values.get("score"), values.get("score_max"))
     entry = VoiceOfCustomer(account=account, recorded_by=user, **values)
     _clean(entry)
     entry.save()
@@ -301,6 +322,9 @@ def voice_update(
     stakeholder = values.get("stakeholder")
     if stakeholder is not None and stakeholder.account_id != entry.account_id:
         raise PlanError(NO_SUCH_PERSON)
+    _voice_check_score(
+        values.get("score", entry.score), values.get("score_max", entry.score_max)
+    )
     return _save_versioned(
         user=user,
         account=entry.account,

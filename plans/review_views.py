@@ -46,6 +46,7 @@ from plans.review_forms import (
     VersionForm,
     VoiceEditForm,
     VoiceForm,
+    form_error_text,
 )
 from plans.review_selectors import (
     customer_link_list,
@@ -54,6 +55,7 @@ from plans.review_selectors import (
     scorecard_for_account,
 )
 from plans.review_services import (
+    MEASURE_FIELDS,
     customer_checkpoint_confirm,
     customer_link_create,
     customer_link_opened,
@@ -90,10 +92,7 @@ def _quarter(slug: str) -> FiscalQuarter:
 
 
 def _form_errors(form: Any) -> str:
-    return "; ".join(
-        f"{name.replace('_', ' ')}: {' '.join(errors)}"
-        for name, errors in form.errors.items()
-    )
+    return form_error_text(form)
 
 
 # Scorecard
@@ -121,9 +120,14 @@ def _scorecard_page(
     account: Account,
     *,
     link_form: CustomerLinkForm | None = None,
+    refused: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """Render the team's scorecard page; a refused link form keeps its errors."""
+    """Render the team's scorecard page; a refused form keeps what was typed.
+
+    `refused` holds the bound form that failed, under the name the template
+    reads it by, and for an edit panel the pk of the row it belongs to.
+    """
     current = fiscal_quarter_current()
     quarters = fiscal_quarters_ending_with(current, 4)
     scorecard = scorecard_for_account(account=account, quarters=quarters)
@@ -133,6 +137,8 @@ def _scorecard_page(
     # made from a stale page is refused rather than overwriting.
     for item in [*voices, *(row.measure for row in scorecard.rows)]:
         item.etag = etag_for(instance=item)  # type: ignore[attr-defined]
+    refused = refused or {}
+    _attach_edit_forms(scorecard, voices, refused)
     return render(
         request,
         "plans/scorecard.html",
@@ -154,9 +160,46 @@ def _scorecard_page(
             "directions": ValueMeasure.Direction.choices,
             "new_link": request.session.pop("customer_link_url", None),
             "link_form": link_form or _link_form(account),
+            "rating_form": StaffRatingForm(),
+            "quarter_form": MeasureQuarterForm(),
+            **refused,
         },
         status=status,
     )
+
+
+def _attach_edit_forms(
+    scorecard: Any, voices: list[VoiceOfCustomer], refused: dict[str, Any]
+) -> None:
+    """Give each edit panel its form: as stored, or as typed if it was refused."""
+    failed = refused.get("edit_form")
+    for row in scorecard.rows:
+        measure = row.measure
+        if failed is not None and refused.get("edit_measure_pk") == measure.pk:
+            measure.edit_form = failed
+            continue
+        measure.edit_form = ValueMeasureEditForm(
+            initial={
+                "version": measure.etag,
+                **{name: getattr(measure, name) for name in MEASURE_FIELDS},
+            }
+        )
+    for voice in voices:
+        if failed is not None and refused.get("edit_voice_pk") == voice.pk:
+            voice.edit_form = failed  # type: ignore[attr-defined]
+            continue
+        voice.edit_form = VoiceEditForm(  # type: ignore[attr-defined]
+            initial={
+                "version": voice.etag,  # type: ignore[attr-defined]
+                "kind": voice.kind,
+                "body": voice.body,
+                "score": voice.score,
+                "score_max": voice.score_max,
+                "stakeholder": voice.stakeholder_id,
+                "speaker": voice.speaker,
+                "said_on": voice.said_on,
+            }
+        )
 
 
 def _link_checkpoints(account: Account) -> list[Checkpoint]:
@@ -171,21 +214,34 @@ def _scorecard_redirect(account: Account) -> HttpResponse:
     return redirect("plans:scorecard", account_pk=account.pk)
 
 
+def _refused(
+    request: HttpRequest,
+    account: Account,
+    form: Any,
+    name: str,
+    what: str,
+    **extra: Any,
+) -> HttpResponse:
+    """Show the page again with the refused form as typed and its errors."""
+    messages.error(request, f"{what[0].upper()}{what[1:]}: {_form_errors(form)}")
+    return _scorecard_page(request, account, refused={name: form, **extra}, status=400)
+
+
 @login_required
 @require_POST
 def scorecard_measure_create(request: HttpRequest, account_pk: int) -> HttpResponse:
     account = account_get_for_user(user=_user(request), pk=account_pk)
     form = ValueMeasureForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _scorecard_redirect(account)
+        return _refused(request, account, form, "measure_form", "measure not added")
 
     try:
         value_measure_create(
             user=_user(request), account=account, values=form.cleaned_data
         )
     except PlanError as error:
-        messages.error(request, str(error))
+        form.add_error(None, str(error))
+        return _refused(request, account, form, "measure_form", "measure not added")
     return _scorecard_redirect(account)
 
 
@@ -198,8 +254,7 @@ def scorecard_quarter_set(
     fiscal = _quarter(quarter)
     form = MeasureQuarterForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _scorecard_redirect(account)
+        return _refused(request, account, form, "quarter_form", "figures not saved")
     measure = get_object_or_404(
         ValueMeasure, pk=form.cleaned_data["measure"], account=account
     )
@@ -214,7 +269,8 @@ def scorecard_quarter_set(
             note=form.cleaned_data["note"],
         )
     except PlanError as error:
-        messages.error(request, str(error))
+        form.add_error(None, str(error))
+        return _refused(request, account, form, "quarter_form", "figures not saved")
     return _scorecard_redirect(account)
 
 
@@ -227,8 +283,7 @@ def scorecard_rating_record(
     fiscal = _quarter(quarter)
     form = StaffRatingForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _scorecard_redirect(account)
+        return _refused(request, account, form, "rating_form", "rating not saved")
     stakeholder = get_object_or_404(
         Stakeholder, pk=form.cleaned_data["stakeholder"], account=account
     )
@@ -243,7 +298,8 @@ def scorecard_rating_record(
             comment=form.cleaned_data["comment"],
         )
     except PlanError as error:
-        messages.error(request, str(error))
+        form.add_error(None, str(error))
+        return _refused(request, account, form, "rating_form", "rating not saved")
     return _scorecard_redirect(account)
 
 
@@ -253,8 +309,7 @@ def scorecard_voice_create(request: HttpRequest, account_pk: int) -> HttpRespons
     account = account_get_for_user(user=_user(request), pk=account_pk)
     form = VoiceForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _scorecard_redirect(account)
+        return _refused(request, account, form, "voice_form", "entry not recorded")
     values = dict(form.cleaned_data)
     stakeholder_id = values.pop("stakeholder")
     values["stakeholder"] = (
@@ -266,7 +321,8 @@ def scorecard_voice_create(request: HttpRequest, account_pk: int) -> HttpRespons
     try:
         voice_create(user=_user(request), account=account, values=values)
     except PlanError as error:
-        messages.error(request, str(error))
+        form.add_error(None, str(error))
+        return _refused(request, account, form, "voice_form", "entry not recorded")
     return _scorecard_redirect(account)
 
 
@@ -285,9 +341,11 @@ def scorecard_measure_update(
     account = account_get_for_user(user=_user(request), pk=account_pk)
     measure = get_object_or_404(ValueMeasure, pk=pk, account=account)
     form = ValueMeasureEditForm(request.POST)
+    what = f"{measure.name} not saved"
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _scorecard_redirect(account)
+        return _refused(
+            request, account, form, "edit_form", what, edit_measure_pk=measure.pk
+        )
     if _stale(form, measure):
         messages.error(request, STALE.format(what="measure"))
         return _scorecard_redirect(account)
@@ -301,8 +359,10 @@ def scorecard_measure_update(
             expected_version=measure.updated_at,
         )
     except PlanError as error:
-        messages.error(request, str(error))
-        return _scorecard_redirect(account)
+        form.add_error(None, str(error))
+        return _refused(
+            request, account, form, "edit_form", what, edit_measure_pk=measure.pk
+        )
     if saved:
         messages.success(request, f"Measure {measure.name} saved.")
     else:
@@ -344,9 +404,11 @@ def scorecard_voice_update(
     account = account_get_for_user(user=_user(request), pk=account_pk)
     entry = get_object_or_404(VoiceOfCustomer, pk=pk, account=account)
     form = VoiceEditForm(request.POST)
+    what = f"entry from {entry.who} not saved"
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _scorecard_redirect(account)
+        return _refused(
+            request, account, form, "edit_form", what, edit_voice_pk=entry.pk
+        )
     if _stale(form, entry):
         messages.error(request, STALE.format(what="entry"))
         return _scorecard_redirect(account)
@@ -366,8 +428,10 @@ def scorecard_voice_update(
             expected_version=entry.updated_at,
         )
     except PlanError as error:
-        messages.error(request, str(error))
-        return _scorecard_redirect(account)
+        form.add_error(None, str(error))
+        return _refused(
+            request, account, form, "edit_form", what, edit_voice_pk=entry.pk
+        )
     if saved:
         messages.success(request, "Entry saved.")
     else:

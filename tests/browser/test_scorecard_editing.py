@@ -47,9 +47,43 @@ def test_a_rep_corrects_a_measure_and_deletes_a_quote(
         "<b>Great</b> =HYPERLINK(1)"
     )
     entry.locator("summary").click()
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    entry.get_by_role("button", name="Delete this entry").click()
+    assert asked == ["Delete this entry from CFO? This cannot be undone."]
+    assert VoiceOfCustomer.objects.exists(), "dismissing the question keeps it"
+    page.once("dialog", lambda dialog: dialog.accept())
     entry.get_by_role("button", name="Delete this entry").click()
     page.get_by_text("Entry deleted.").wait_for()
 
     # then
     assert ValueMeasure.objects.get().unit == "hours"
     assert not VoiceOfCustomer.objects.exists()
+
+
+def test_a_refused_measure_edit_stays_open_with_what_was_typed(
+    browser, page, live_server, rep, account
+):
+    # given
+    measure = value_measure_create(
+        user=rep,
+        account=account,
+        values={"name": "Hours saved", "direction": "up", "baseline": Decimal(400)},
+    )
+    browser_login(page, live_server, rep.username)
+    page.goto(f"{live_server.url}/plans/account/{account.pk}/scorecard/")
+
+    # when
+    editor = page.locator(f"[data-testid=measure-edit-{measure.pk}]")
+    editor.locator("summary").click()
+    editor.locator("input[name=unit]").fill("hours a month")
+    editor.locator("input[name=baseline]").fill("12345678901234567890")
+    editor.get_by_role("button", name="Save measure").click()
+    page.get_by_text("Hours saved not saved: Baseline: at most 16 digits").wait_for()
+
+    # then
+    editor = page.locator(f"[data-testid=measure-edit-{measure.pk}]")
+    assert editor.get_attribute("open") is not None
+    assert editor.locator("input[name=unit]").input_value() == "hours a month"
+    assert editor.locator(".field-error").inner_text() == "At most 16 digits"
+    assert ValueMeasure.objects.get().unit == ""
