@@ -125,3 +125,34 @@ def test_a_closed_plan_shows_no_edit_controls_until_reopened(
     assert page.locator("button[data-edit]").count() > 0
     plan.refresh_from_db()
     assert plan.status == Plan.Status.ACTIVE
+
+
+@pytest.mark.parametrize("width", [1366, 820])
+def test_a_long_template_name_keeps_the_page_width_and_deleting_asks(
+    browser, page, live_server, ops, width
+):
+    # given
+    from plans.models import SellCycleTemplate, TemplateCheckpoint, TemplateStage
+
+    template = SellCycleTemplate.objects.create(name="Enterprise" + "X" * 140)
+    stage = TemplateStage.objects.create(template=template, order=0, name="Qualify")
+    TemplateCheckpoint.objects.create(stage=stage, description="CFO met")
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_login(page, live_server, ops.username)
+
+    # when
+    widths = {}
+    for url in ("/plans/templates/", f"/plans/templates/{template.pk}/"):
+        page.goto(f"{live_server.url}{url}")
+        widths[url] = page.evaluate("document.documentElement.scrollWidth")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Delete stage Qualify").click()
+
+    # then
+    assert all(seen <= width for seen in widths.values()), widths
+    assert asked == ["Delete the stage Qualify and its checkpoints from this template?"]
+    assert TemplateStage.objects.filter(pk=stage.pk).exists()
+    remove = page.get_by_role("button", name="Remove")
+    row = page.locator(".checkpoint-list li", has_text="CFO met")
+    assert abs(remove.bounding_box()["y"] - row.bounding_box()["y"]) < 20

@@ -115,3 +115,23 @@ def test_the_main_navigation_leads_ops_to_the_templates(
     page = client.get("/plans/").content.decode()
 
     assert ('href="/plans/templates/">Sell cycles</a>' in page) is shown
+
+
+def test_removing_a_stage_or_checkpoint_asks_first(
+    client: Client, ops: User, template: SellCycleTemplate
+) -> None:
+    stage = template.stages.get()
+    TemplateCheckpoint.objects.create(stage=stage, description="CFO met")
+    client.force_login(ops)
+
+    page = client.get(f"/plans/templates/{template.pk}/").content.decode()
+
+    assert (
+        'data-confirm="Delete the stage Qualify and its checkpoints from this '
+        'template?"' in page
+    )
+    assert 'data-confirm="Remove the checkpoint &quot;CFO met&quot; from Qualify?"' in (
+        page
+    )
+    assert "js/confirm.js" in page
+    assert 'class="danger">Delete stage Qualify</button>' in page
