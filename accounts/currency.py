@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.apps import apps
 from django.db.models import Sum
@@ -199,3 +199,57 @@ def account_revenue_rollup(
         reporting_currency=reporting_currency,
         rates_on=on,
     )
+
+
+def annual_revenue_source_values(
+    *,
+    amount: Decimal | None = None,
+    currency: str = "",
+    rate: Rate | None = None,
+    reporting_currency: str = REPORTING_CURRENCY,
+) -> dict[str, object]:
+    """Return the account fields that record where annual revenue came from.
+
+    Without a rate, or in the reporting currency, they are cleared.
+    """
+    if amount is None or rate is None or currency in ("", reporting_currency):
+        return {
+            "annual_revenue_source": None,
+            "annual_revenue_currency": "",
+            "annual_revenue_rate": None,
+            "annual_revenue_rate_date": None,
+        }
+    return {
+        "annual_revenue_source": amount,
+        "annual_revenue_currency": currency,
+        "annual_revenue_rate": rate.rate,
+        "annual_revenue_rate_date": rate.rate_date,
+    }
+
+
+def annual_revenue_source_note(*, account: Account) -> str:
+    """Return "entered as 12,500,000 EUR; EUR at 1.08 from 31 Mar 2026", or "".
+
+    Only while the stored source still gives the stored millions: an edit
+    that bypassed the conversion makes the note false, so it is dropped.
+    """
+    source = account.annual_revenue_source
+    rate = account.annual_revenue_rate
+    day = account.annual_revenue_rate_date
+    if (
+        source is None
+        or rate is None
+        or day is None
+        or not account.annual_revenue_currency
+        or account.annual_revenue_musd is None
+    ):
+        return ""
+    millions = (source * rate / Decimal(1_000_000)).quantize(
+        CENT, rounding=ROUND_HALF_UP
+    )
+    if millions != account.annual_revenue_musd:
+        return ""
+    currency = account.annual_revenue_currency
+    entered = money_text(source, currency)
+    used = rate_note(currency=currency, rate=Rate(rate=rate, rate_date=day))
+    return f"entered as {entered}; {used}"

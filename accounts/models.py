@@ -77,6 +77,19 @@ class Account(models.Model):
         null=True,
         blank=True,
     )
+    # Where annual_revenue_musd was converted from another currency: the
+    # amount as entered and the rate used. The page names them only while
+    # they still give annual_revenue_musd, so an edit elsewhere drops them.
+    annual_revenue_source = models.DecimalField(
+        max_digits=20, decimal_places=2, null=True, blank=True
+    )
+    annual_revenue_currency = models.CharField(
+        max_length=3, blank=True, default="", db_default=""
+    )
+    annual_revenue_rate = models.DecimalField(
+        max_digits=20, decimal_places=10, null=True, blank=True
+    )
+    annual_revenue_rate_date = models.DateField(null=True, blank=True)
     employees = models.PositiveIntegerField(null=True, blank=True)
     country = models.CharField(max_length=100, blank=True)
     parent = models.ForeignKey(

@@ -13,6 +13,7 @@ from django.http import Http404
 from accounts.currency import (
     Rate,
     Rollup,
+    annual_revenue_source_note,
     convert,
     currency_rates_latest,
     money_rollup,
@@ -138,6 +139,8 @@ class AccountOverview:
     won_deals: int
     open_deals: int
     reporting_currency: str
+    # Which currency and rate annual_revenue_musd came from, if converted.
+    company_revenue_note: str
 
 
 def account_revenue_by_quarter(
@@ -274,6 +277,7 @@ def account_overview_for_user(*, user: User, account: Account) -> AccountOvervie
         won_deals=sum(deal["count"] for deal in won),
         open_deals=sum(deal["count"] for deal in deals if deal["stage"] in open_stages),
         reporting_currency=reporting_currency,
+        company_revenue_note=annual_revenue_source_note(account=account),
     )
 
 

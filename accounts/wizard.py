@@ -40,6 +40,7 @@ from django.db import connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.currency import Rate, annual_revenue_source_values
 from accounts.importing import (
     COUNTRY_REPAIRS,
     KEPT,
@@ -1617,6 +1618,11 @@ class _Writer:
                 values["annual_revenue_musd"] = millions.quantize(
                     Decimal("0.01"), rounding=ROUND_HALF_UP
                 )
+                values.update(
+                    annual_revenue_source_values(
+                        amount=revenue.amount, currency=currency, rate=Rate(*rate)
+                    )
+                )
         millions = row.get("annual_revenue_musd")
         if isinstance(millions, Money):
             if millions.currency not in (None, REPORTING_CURRENCY):
@@ -1636,6 +1642,7 @@ class _Writer:
                 values["annual_revenue_musd"] = millions.amount.quantize(
                     Decimal("0.01"), rounding=ROUND_HALF_UP
                 )
+                values.update(annual_revenue_source_values())
         return values
 
     def _propose(self, *, incoming: list[str], existing: list[str]) -> None:

@@ -1,12 +1,18 @@
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import CurrencyRate, Opportunity
+from accounts.models import Account, CurrencyRate, ImportJob, Opportunity
+from accounts.wizard import (
+    mapped_import_create_from_paths,
+    mapped_import_mapping_accept,
+    mapped_import_start,
+)
 from scoring.models import AccountScore, ScoreRun, ScoringModel
 from tests.accounts.factories import (
     AccountFactory,
@@ -16,6 +22,8 @@ from tests.accounts.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+CURRENCY_FILES = Path(__file__).parent / "fixtures" / "currency"
 
 
 def won(
@@ -193,6 +201,66 @@ def test_it_totals_in_the_active_models_reporting_currency(client, rep, account)
     assert "1,000 EUR" in html
     assert "SEK at 0.088 from 31 Mar 2026" in html
     assert 'data-currency="EUR"' in html
+
+
+def test_an_imported_account_names_the_currencies_behind_its_money(
+    client, ops, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    # given a Salesforce export with revenue in EUR and deals in three
+    # currencies, and a EUR rate
+    settings.MEDIA_ROOT = tmp_path / "media"
+    CurrencyRate.objects.create(
+        currency="EUR", rate="1.08", rate_date=datetime.date(2026, 3, 31)
+    )
+    mapped = mapped_import_create_from_paths(
+        user=None,
+        paths=[
+            CURRENCY_FILES / "salesforce_accounts.csv",
+            CURRENCY_FILES / "salesforce_opportunities.csv",
+        ],
+    )
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+    with django_capture_on_commit_callbacks(execute=True):
+        mapped_import_start(mapped=mapped, merges={}, keep_good_rows=True)
+    mapped.job.refresh_from_db()
+    assert mapped.job.status == ImportJob.Status.SUCCEEDED, mapped.job.issues
+    account = Account.objects.get(external_id="0015g00000AbCdE2")
+    client.force_login(ops)
+
+    # when
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    # then
+    html = response.content.decode()
+    assert "13.50 M USD" in html
+    assert "entered as 12,500,000 EUR; EUR at 1.08 from 31 Mar 2026" in html
+    assert "10,800 USD" in html
+    assert "(3 deals)" in html
+    assert "100,000 SEK not included: no SEK rate" in html
+    assert "5,000 CHF not included: no CHF rate" in html
+
+
+def test_a_company_revenue_edited_after_conversion_drops_the_old_source(
+    client, rep, account
+):
+    # given a conversion recorded, then the millions changed elsewhere
+    account.annual_revenue_musd = Decimal("13.50")
+    account.annual_revenue_source = Decimal("12500000")
+    account.annual_revenue_currency = "EUR"
+    account.annual_revenue_rate = Decimal("1.08")
+    account.annual_revenue_rate_date = datetime.date(2026, 3, 31)
+    account.save()
+    client.force_login(rep)
+    converted = client.get(reverse("accounts:detail", args=[account.pk]))
+    Account.objects.filter(pk=account.pk).update(annual_revenue_musd=Decimal("20"))
+
+    # when
+    edited = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    # then
+    assert "entered as 12,500,000 EUR" in converted.content.decode()
+    assert "20.00 M USD" in edited.content.decode()
+    assert "entered as" not in edited.content.decode()
 
 
 def test_it_explains_the_current_score(client, rep, account):
