@@ -10,7 +10,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -34,6 +34,7 @@ from plans.calendar import (
     fiscal_quarter_for,
     fiscal_quarters_ending_with,
     local_date,
+    organisation_zone,
 )
 from plans.exports import Table
 from plans.models import (
@@ -449,7 +450,7 @@ def effort_figures(
 
 
 def plan_completeness(
-    *, facts: PlanFacts, today: date, fresh_days: int
+    *, facts: PlanFacts, today: date, fresh_days: int, zone: tzinfo | None = None
 ) -> Completeness:
     """Score which of a plan's seven sections are filled and fresh.
 
@@ -458,7 +459,7 @@ def plan_completeness(
     """
 
     def day(moment: datetime | date | None) -> date | None:
-        return None if moment is None else local_date(moment)
+        return None if moment is None else local_date(moment, zone=zone)
 
     parts = [
         ("Summary", day(facts.updated_at) if facts.summary.strip() else None),
@@ -755,9 +756,9 @@ class Dashboard:
         ]
 
 
-def _memberships(account_ids: list[int]) -> list[Mapping[str, Any]]:
+def _memberships(scope: models.QuerySet) -> list[Mapping[str, Any]]:
     return list(
-        AccountTeamMember.objects.filter(account_id__in=account_ids).values(
+        AccountTeamMember.objects.filter(account_id__in=scope).values(
             "account_id",
             "user_id",
             "user__first_name",
@@ -779,7 +780,7 @@ def _score_fact(score: Mapping[str, Any]) -> ScoreFact:
 
 
 def _score_history(
-    account_ids: list[int], quarters: list[FiscalQuarter], current: ScoreRun | None
+    scope: models.QuerySet, quarters: list[FiscalQuarter], current: ScoreRun | None
 ) -> dict[int, dict[str, ScoreFact]]:
     """Return each account's score of the last run kept in each quarter.
 
@@ -806,20 +807,20 @@ def _score_history(
     history: dict[int, dict[str, ScoreFact]] = defaultdict(dict)
     slug_of_run = {pk: slug for slug, (_, pk) in last_run.items()}
     for score in AccountScore.objects.filter(
-        run_id__in=list(slug_of_run), account_id__in=account_ids
+        run_id__in=list(slug_of_run), account_id__in=scope
     ).values("run_id", "account_id", "performance", "potential", "quadrant", "tier"):
         history[score["account_id"]][slug_of_run[score["run_id"]]] = _score_fact(score)
     return history
 
 
-def _pursuit_facts(account_ids: list[int]) -> list[PursuitFact]:
+def _pursuit_facts(scope: models.QuerySet) -> list[PursuitFact]:
     """Return every pursuit of these accounts, open ones with their progress.
 
     Plain rows rather than model instances: at a few thousand accounts,
     building a prefetched instance per stage and checkpoint costs seconds.
     """
     pursuits = list(
-        Pursuit.objects.filter(plan__account_id__in=account_ids).values(
+        Pursuit.objects.filter(plan__account_id__in=scope).values(
             "pk",
             "plan__account_id",
             "product_id",
@@ -830,7 +831,7 @@ def _pursuit_facts(account_ids: list[int]) -> list[PursuitFact]:
         )
     )
     open_pursuits = Pursuit.objects.filter(
-        plan__account_id__in=account_ids, outcome=Pursuit.Outcome.OPEN
+        plan__account_id__in=scope, outcome=Pursuit.Outcome.OPEN
     )
     # One query: each open pursuit's stages, flagged when a required
     # checkpoint in them has no evidence yet.
@@ -873,12 +874,15 @@ def _pursuit_facts(account_ids: list[int]) -> list[PursuitFact]:
 
 
 def _people_and_coverage(
-    account_ids: list[int], sectors: Mapping[int, str], now: datetime
+    scope: models.QuerySet,
+    account_ids: list[int],
+    sectors: Mapping[int, str],
+    now: datetime,
 ) -> tuple[list[PersonFact], dict[int, datetime], dict[int, list[Finding]]]:
     """Return the active people, their latest change and coverage findings."""
     rows = list(
         Stakeholder.objects.filter(
-            account_id__in=account_ids, status=Stakeholder.Status.ACTIVE
+            account_id__in=scope, status=Stakeholder.Status.ACTIVE
         )
         .annotate(last_touch_at=Max("activities__occurred_at"))
         .values(
@@ -898,7 +902,7 @@ def _people_and_coverage(
         )
     )
     active = Stakeholder.objects.filter(
-        account_id__in=account_ids, status=Stakeholder.Status.ACTIVE
+        account_id__in=scope, status=Stakeholder.Status.ACTIVE
     )
     roles: dict[int, set[int]] = defaultdict(set)
     for person_id, role_id in Stakeholder.roles.through.objects.filter(
@@ -950,20 +954,34 @@ def _people_and_coverage(
     return facts, people_at, coverage
 
 
-def _current_plans(account_ids: list[int]) -> dict[int, Plan]:
-    """Return each account's open plan of the latest period."""
-    plans: dict[int, Plan] = {}
-    for plan in (
-        Plan.objects.filter(account_id__in=account_ids)
-        .exclude(status=Plan.Status.CLOSED)
-        .order_by("account_id", "-fiscal_year")
-    ):
-        plans.setdefault(plan.account_id, plan)
-    return plans
+def _current_plan_ids(scope: models.QuerySet) -> models.QuerySet:
+    """Return the ids of each account's open plan of the latest period.
+
+    An account has one plan a period, so the open plan with no later open
+    plan beside it is the one; a subquery, so no list of ids is sent.
+    """
+    open_plans = Plan.objects.exclude(status=Plan.Status.CLOSED)
+    later = open_plans.filter(
+        account_id=OuterRef("account_id"), fiscal_year__gt=OuterRef("fiscal_year")
+    )
+    return (
+        open_plans.filter(account_id__in=scope)
+        .exclude(Exists(later))
+        .order_by()
+        .values("pk")
+    )
+
+
+def _current_plans(plan_ids: models.QuerySet) -> dict[int, Plan]:
+    """Return each account's open plan of the latest period, by account."""
+    return {plan.account_id: plan for plan in Plan.objects.filter(pk__in=plan_ids)}
 
 
 def _latest_by_plan(
-    model: type[models.Model], plan_ids: list[int], section: str, **filters: Any
+    model: type[models.Model],
+    plan_ids: models.QuerySet | list[int],
+    section: str,
+    **filters: Any,
 ) -> models.QuerySet:
     return (
         model._default_manager.filter(plan_id__in=plan_ids, **filters)
@@ -975,9 +993,12 @@ def _latest_by_plan(
 
 
 def _plan_facts(
-    plans: dict[int, Plan], people_at: Mapping[int, datetime]
+    plans: dict[int, Plan],
+    people_at: Mapping[int, datetime],
+    plan_ids: models.QuerySet | list[int] | None = None,
 ) -> list[PlanFacts]:
-    plan_ids = [plan.pk for plan in plans.values()]
+    if plan_ids is None:
+        plan_ids = [plan.pk for plan in plans.values()]
     # The four sections' latest changes in one query (UNION ALL).
     latest: dict[str, dict[int, Any]] = defaultdict(dict)
     sections = _latest_by_plan(
@@ -1021,12 +1042,14 @@ def _plan_facts(
     ]
 
 
-def _last_plan_change(plans: dict[int, Plan]) -> dict[int, date]:
+def _last_plan_change(
+    plans: dict[int, Plan], plan_ids: models.QuerySet, zone: tzinfo
+) -> dict[int, date]:
     """Return the day each plan last changed: itself or any of its items."""
     types = ContentType.objects.get_for_models(*ITEM_KINDS.values()).values()
     changed = dict(
         ChangeRecord.objects.filter(
-            account_id__in=list(plans),
+            account_id__in=Plan.objects.filter(pk__in=plan_ids).values("account_id"),
             content_type__in=[content_type.pk for content_type in types],
         )
         .values("account_id")
@@ -1038,7 +1061,7 @@ def _last_plan_change(plans: dict[int, Plan]) -> dict[int, date]:
         moments = [plan.updated_at]
         if changed.get(account_id):
             moments.append(changed[account_id])
-        result[account_id] = local_date(max(moments))
+        result[account_id] = local_date(max(moments), zone=zone)
     return result
 
 
@@ -1046,12 +1069,12 @@ def _execution_figures(
     *,
     account_ids: list[int],
     plans: dict[int, Plan],
+    plan_ids: models.QuerySet,
     pursuits: list[PursuitFact],
     last_changed: Mapping[int, date],
     today: date,
     stale_days: int,
 ) -> dict[str, Figure]:
-    plan_ids = [plan.pk for plan in plans.values()]
     overrides = GateOverride.objects.filter(pursuit__plan_id__in=plan_ids).values_list(
         "pursuit__plan__account_id", flat=True
     )
@@ -1098,6 +1121,35 @@ def _execution_figures(
     }
 
 
+def _filtered_accounts(
+    *, visible: models.QuerySet, filters: DashboardFilters, run: ScoreRun | None
+) -> models.QuerySet:
+    """Narrow the visible accounts by the dashboard's filters, in SQL."""
+    scope = visible
+    if filters.rep is not None:
+        scope = scope.filter(
+            pk__in=AccountTeamMember.objects.filter(user_id=filters.rep).values(
+                "account_id"
+            )
+        )
+    if filters.region:
+        scope = scope.filter(
+            pk__in=AccountTeamMember.objects.filter(
+                user__team__region=filters.region
+            ).values("account_id")
+        )
+    if filters.quadrant or filters.tier:
+        scored = (
+            AccountScore.objects.filter(run=run) if run else AccountScore.objects.none()
+        )
+        if filters.quadrant:
+            scored = scored.filter(quadrant=filters.quadrant)
+        if filters.tier:
+            scored = scored.filter(tier=filters.tier)
+        scope = scope.filter(pk__in=scored.values("account_id"))
+    return scope
+
+
 def dashboard_for_user(
     *,
     user: User,
@@ -1114,42 +1166,23 @@ def dashboard_for_user(
     today = local_date(now)
     quarters = fiscal_quarters_ending_with(fiscal_quarter_for(now), QUARTERS_SHOWN)
 
-    # load: who may see what, and the filters' choices
-    visible: dict[int, str] = {}
-    sectors: dict[int, str] = {}
-    for pk, name, sector in account_list_for_user(user=user).values_list(
-        "pk", "name", "sector"
-    ):
-        visible[pk] = name
-        sectors[pk] = sector
-    memberships = _memberships(list(visible))
+    # load: the filters' choices over the accounts this user may see; every
+    # later query reads those accounts as a subquery of the one access rule,
+    # never as a list of ids (at 100k accounts building such lists cost
+    # more than running the queries)
+    visible = account_list_for_user(user=user)
     run = (
         ScoreRun.objects.filter(is_current=True).select_related("scoring_model").first()
     )
-    scores: dict[int, ScoreFact] = {}
-    revenue: dict[int, Decimal] = {}
-    if run is not None:
-        for score in AccountScore.objects.filter(
-            run=run, account_id__in=list(visible)
-        ).values(
-            "account_id", "performance", "potential", "quadrant", "tier", "ttm_revenue"
-        ):
-            scores[score["account_id"]] = _score_fact(score)
-            revenue[score["account_id"]] = score["ttm_revenue"]
-
     reps = _rep_choices(user)
-    regions: set[str] = set()
-    reps_of: dict[int, list[str]] = defaultdict(list)
-    regions_of: dict[int, set[str]] = defaultdict(set)
-    for member in memberships:
-        name = (
-            f"{member['user__first_name']} {member['user__last_name']}".strip()
-            or member["user__username"]
-        )
-        reps_of[member["account_id"]].append(name)
-        if member["user__team__region"]:
-            regions.add(member["user__team__region"])
-            regions_of[member["account_id"]].add(member["user__team__region"])
+    regions = set(
+        AccountTeamMember.objects.filter(account_id__in=visible.values("pk"))
+        .exclude(user__team__region__isnull=True)
+        .exclude(user__team__region="")
+        .order_by()
+        .values_list("user__team__region", flat=True)
+        .distinct()
+    )
 
     # a rep or region this viewer cannot pick is said, then ignored
     notices = list(filters.notices)
@@ -1166,39 +1199,51 @@ def dashboard_for_user(
         filters = replace(filters, region="")
     filters = replace(filters, notices=tuple(notices))
 
-    # filter the accounts every figure is about
-    rep_accounts = {
-        member["account_id"]
-        for member in memberships
-        if member["user_id"] == filters.rep
-    }
-    account_ids = sorted(
-        (
-            pk
-            for pk in visible
-            if (filters.rep is None or pk in rep_accounts)
-            and (not filters.region or filters.region in regions_of[pk])
-            and (
-                not filters.quadrant
-                or (pk in scores and scores[pk].quadrant == filters.quadrant)
-            )
-            and (not filters.tier or (pk in scores and scores[pk].tier == filters.tier))
-        ),
-        key=lambda pk: visible[pk].lower(),
-    )
+    # filter the accounts every figure is about, in SQL
+    scope = _filtered_accounts(visible=visible, filters=filters, run=run)
+    ids = scope.values("pk")
+    names: dict[int, str] = {}
+    sectors: dict[int, str] = {}
+    for pk, name, sector in scope.values_list("pk", "name", "sector"):
+        names[pk] = name
+        sectors[pk] = sector
+    account_ids = sorted(names, key=lambda pk: names[pk].lower())
+
+    scores: dict[int, ScoreFact] = {}
+    revenue: dict[int, Decimal] = {}
+    if run is not None:
+        for score in AccountScore.objects.filter(run=run, account_id__in=ids).values(
+            "account_id", "performance", "potential", "quadrant", "tier", "ttm_revenue"
+        ):
+            scores[score["account_id"]] = _score_fact(score)
+            revenue[score["account_id"]] = score["ttm_revenue"]
+    reps_of: dict[int, list[str]] = defaultdict(list)
+    regions_of: dict[int, set[str]] = defaultdict(set)
+    for member in _memberships(ids):
+        name = (
+            f"{member['user__first_name']} {member['user__last_name']}".strip()
+            or member["user__username"]
+        )
+        reps_of[member["account_id"]].append(name)
+        if member["user__team__region"]:
+            regions_of[member["account_id"]].add(member["user__team__region"])
 
     # load the facts of those accounts
-    history = _score_history(account_ids, quarters, run)
+    history = _score_history(ids, quarters, run)
     product_ids = list(Product.objects.values_list("pk", flat=True))
+    # accounts.selectors takes the ids as a list (it calls list() on them).
     first_bought = whitespace_bought_since(account_ids=account_ids)
-    pursuits = _pursuit_facts(account_ids)
-    plans = _current_plans(account_ids)
-    last_changed = _last_plan_change(plans)
-    people, people_at, coverage = _people_and_coverage(account_ids, sectors, now)
+    pursuits = _pursuit_facts(ids)
+    plan_ids = _current_plan_ids(ids)
+    plans = _current_plans(plan_ids)
+    # One zone for the request: looking it up per date cost seconds at 100k.
+    zone = organisation_zone()
+    last_changed = _last_plan_change(plans, plan_ids, zone)
+    people, people_at, coverage = _people_and_coverage(ids, account_ids, sectors, now)
     effort_days = effort_window_days()
     touches = dict(
         Activity.objects.filter(
-            account_id__in=account_ids,
+            account_id__in=ids,
             occurred_at__gte=now - timedelta(days=effort_days),
         )
         .values("account_id")
@@ -1231,6 +1276,7 @@ def dashboard_for_user(
         _execution_figures(
             account_ids=account_ids,
             plans=plans,
+            plan_ids=plan_ids,
             pursuits=pursuits,
             last_changed=last_changed,
             today=today,
@@ -1248,9 +1294,9 @@ def dashboard_for_user(
     fresh_days = plan_fresh_days()
     completeness = {
         facts.account_id: plan_completeness(
-            facts=facts, today=today, fresh_days=fresh_days
+            facts=facts, today=today, fresh_days=fresh_days, zone=zone
         )
-        for facts in _plan_facts(plans, people_at)
+        for facts in _plan_facts(plans, people_at, plan_ids)
     }
     figures["plans.incomplete"] = _figure(
         "plans.incomplete",
@@ -1260,7 +1306,7 @@ def dashboard_for_user(
     rows = {
         pk: AccountRow(
             pk=pk,
-            name=visible[pk],
+            name=names[pk],
             reps=sorted(reps_of[pk]),
             regions=sorted(regions_of[pk]),
             score=scores.get(pk),

@@ -631,3 +631,27 @@ def test_stage_progress_follows_the_plan_pages_rule(team_data: Team) -> None:
     assert stage_progress(
         stage_ids=stages, current_stage_id=stages[2], unmet_stage_ids=set()
     ) == (3, 2)
+
+
+def test_each_account_counts_its_open_plan_of_the_latest_period(
+    team_data: Team,
+) -> None:
+    # given: Acme also has an open plan for next year
+    acme = team_data.accounts["Acme"]
+    current = team_data.plans["Acme"]
+    later = plan_create(
+        user=team_data.rita, account=acme, fiscal_year=current.fiscal_year + 1
+    )
+
+    # when
+    shown = dashboard_for_user(user=team_data.manager).rows[acme.pk]
+
+    # then: the later plan is the one read; once closed, the current one again
+    assert shown.plan_id == later.pk
+    assert shown.completeness is not None
+    assert shown.completeness.plan_id == later.pk
+    Plan.objects.filter(pk=later.pk).update(status=Plan.Status.CLOSED)
+    shown = dashboard_for_user(user=team_data.manager).rows[acme.pk]
+    assert shown.plan_id == current.pk
+    assert shown.completeness is not None
+    assert shown.completeness.plan_id == current.pk
