@@ -37,6 +37,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import connection, models, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.urls import reverse
 from django.utils import timezone
 
@@ -171,6 +172,25 @@ NOT_STORED = {
     (ACCOUNT, "website"),
     (OPPORTUNITY, "name"),
     (OPPORTUNITY, "probability"),
+}
+
+# The model field each number lands in, and how many of its digits before the
+# decimal point a file's value may use up (annual revenue arrives in currency
+# units and is stored in millions). A value too large for its field is
+# refused at the check: PostgreSQL would fail the whole write, and SQLite
+# would store it and fail every later read of the account.
+_NUMBER_FIELDS: dict[tuple[str, str], tuple[type[models.Model], str, int]] = {
+    (ACCOUNT, "annual_revenue"): (Account, "annual_revenue_musd", 6),
+    (ACCOUNT, "annual_revenue_musd"): (Account, "annual_revenue_musd", 0),
+    (ACCOUNT, "employees"): (Account, "employees", 0),
+    (ACCOUNT, "year_established"): (Account, "year_established", 0),
+    (PRODUCT, "list_price"): (Product, "list_price", 0),
+    (OPPORTUNITY, "amount"): (Opportunity, "close_value", 0),
+    (REVENUE, "amount"): (RevenueLine, "amount", 0),
+    (SUPPORT, "tickets"): (SupportSignal, "tickets", 0),
+    (SUPPORT, "satisfaction"): (SupportSignal, "satisfaction", 0),
+    (SUPPORT, "nps"): (SupportSignal, "nps", 0),
+    (RATE, "rate"): (CurrencyRate, "rate", 0),
 }
 
 # Layouts accounts.recognise does not know: ERP invoice extracts, support
@@ -862,12 +882,82 @@ def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
         if parsed.question is not None:
             outcome.questions.append((plan.preview.name, parsed.question))
         found.extend(parsed.issues)
+        found.extend(
+            _number_limits_check(
+                entity=plan.entity,
+                name=name,
+                parsed=parsed.values,
+                raw=table.frame[column].tolist(),
+                lines=table.lines,
+                file=plan.preview.name,
+                column=column,
+            )
+        )
         rows.values[name] = parsed.values
     if plan.entity == ACCOUNT:
         found.extend(_misspellings_repair(plan=plan, rows=rows))
     rows.rejected = {issue.line for issue in found if issue.action == REJECTED}
     outcome.issues.extend(found)
     return rows
+
+
+def number_too_large(*, number: Decimal, digits: int, places: int) -> bool:
+    """Say if `number` needs more than `digits` digits before the point.
+
+    A value is compared as it would be stored, rounded to `places`.
+    """
+    largest = Decimal(10) ** digits - Decimal(5).scaleb(-(places + 1))
+    return abs(number) >= largest
+
+
+def _number_limit_reason(*, entity: str, name: str, number: Decimal) -> str | None:
+    target = _NUMBER_FIELDS.get((entity, name))
+    if target is None:
+        return None
+    model, field_name, shift = target
+    model_field = model._meta.get_field(field_name)
+    if isinstance(model_field, models.DecimalField):
+        digits = model_field.max_digits - model_field.decimal_places + shift
+        places = max(model_field.decimal_places - shift, 0)
+        if number_too_large(number=number, digits=digits, places=places):
+            return f"too large: at most {digits} digits before the decimal point"
+        return None
+    # The ranges PostgreSQL keeps, even on SQLite, which stores any 64 bits:
+    # a file is refused or taken the same on both.
+    low, high = BaseDatabaseOperations.integer_field_ranges[
+        model_field.get_internal_type()
+    ]
+    if number > high:
+        return f"too large: at most {high:,}"
+    if number < low:
+        return f"too small: at least {low:,}"
+    return None
+
+
+def _number_limits_check(
+    *,
+    entity: str,
+    name: str,
+    parsed: list[Any],
+    raw: Sequence[str],
+    lines: Sequence[int],
+    file: str,
+    column: str,
+) -> list[Issue]:
+    """Refuse each number too large for the field it is stored in."""
+    if (entity, name) not in _NUMBER_FIELDS:
+        return []
+    found: list[Issue] = []
+    for index, value in enumerate(parsed):
+        number = value.amount if isinstance(value, Money) else value
+        if not isinstance(number, Decimal | int):
+            continue
+        reason = _number_limit_reason(entity=entity, name=name, number=Decimal(number))
+        if reason is None:
+            continue
+        parsed[index] = None
+        found.append(Issue(file, lines[index], column, raw[index], reason, REJECTED))
+    return found
 
 
 def _misspellings_repair(*, plan: FilePlan, rows: FileRows) -> list[Issue]:
@@ -1012,8 +1102,11 @@ def mapped_import_run(
             job.issues = [issue.as_dict() for issue in outcome.issues]
             _finish(job, ImportJob.Status.SUCCEEDED, report, "Done")
             if any(c["created"] or c["updated"] for c in outcome.counts.values()):
+                # The import is written once this commits: a receiver that
+                # fails after it (a score run) must not call it failed.
                 transaction.on_commit(
-                    lambda: import_finished.send(sender=ImportJob, job=job)
+                    lambda: import_finished.send(sender=ImportJob, job=job),
+                    robust=True,
                 )
     except _DryRun:
         job.counts = {
@@ -1615,14 +1708,30 @@ class _Writer:
                 )
             else:
                 millions = revenue.amount * rate[0] / Decimal(1_000_000)
-                values["annual_revenue_musd"] = millions.quantize(
-                    Decimal("0.01"), rounding=ROUND_HALF_UP
+                reason = _number_limit_reason(
+                    entity=ACCOUNT, name="annual_revenue_musd", number=millions
                 )
-                values.update(
-                    annual_revenue_source_values(
-                        amount=revenue.amount, currency=currency, rate=Rate(*rate)
+                if reason is not None:
+                    self.outcome.issues.append(
+                        Issue(
+                            file,
+                            line,
+                            self._col(file, "annual_revenue"),
+                            f"{currency} {revenue.amount}",
+                            f"{reason} in millions of {REPORTING_CURRENCY}; the "
+                            "annual revenue was left as it was",
+                            KEPT,
+                        )
                     )
-                )
+                else:
+                    values["annual_revenue_musd"] = millions.quantize(
+                        Decimal("0.01"), rounding=ROUND_HALF_UP
+                    )
+                    values.update(
+                        annual_revenue_source_values(
+                            amount=revenue.amount, currency=currency, rate=Rate(*rate)
+                        )
+                    )
         millions = row.get("annual_revenue_musd")
         if isinstance(millions, Money):
             if millions.currency not in (None, REPORTING_CURRENCY):
@@ -2537,6 +2646,14 @@ def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> list[str]:
         raise WizardError(
             f"Import {later} changed the same rows afterwards; undo it first."
         )
+    children = _later_children_jobs(job=job)
+    if children:
+        named = ", ".join(str(pk) for pk in children)
+        raise WizardError(
+            f"Import{'s' if len(children) > 1 else ''} {named} wrote rows under "
+            "records this import created, which undoing it would delete; undo "
+            f"{'them' if len(children) > 1 else 'it'} first."
+        )
 
     with transaction.atomic():
         for model in UNDO_ORDER:
@@ -2581,6 +2698,42 @@ def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> list[str]:
         mapped.save(update_fields=["undone_at", "undone_by", "updated_at"])
         transaction.on_commit(lambda: import_finished.send(sender=ImportJob, job=job))
     return said
+
+
+def _later_children_jobs(*, job: ImportJob) -> list[int]:
+    """Return the later imports that wrote rows under records `job` created.
+
+    Deleting an account or product the job created would take those rows
+    (revenue lines, support signals, deals) with it, behind the back of
+    imports that still say they succeeded.
+    """
+    later = ImportJob.objects.filter(
+        created_at__gt=job.created_at,
+        mapped__undone_at__isnull=True,
+        status=ImportJob.Status.SUCCEEDED,
+    )
+    found: set[int] = set()
+    for parent in UNDO_ORDER:
+        created = ImportRowChange.objects.filter(
+            job=job,
+            content_type=ContentType.objects.get_for_model(parent),
+            action=ImportRowChange.Action.CREATED,
+        ).values("object_id")
+        for relation in parent._meta.related_objects:
+            child = relation.related_model
+            if child not in UNDO_ORDER or not relation.one_to_many:
+                continue
+            rows = child._default_manager.filter(
+                **{f"{relation.field.name}__in": created}
+            ).values("pk")
+            found.update(
+                ImportRowChange.objects.filter(
+                    job__in=later,
+                    content_type=ContentType.objects.get_for_model(child),
+                    object_id__in=rows,
+                ).values_list("job_id", flat=True)
+            )
+    return sorted(found)
 
 
 def _user_activity(users: Sequence[User]) -> dict[int, list[str]]:

@@ -1,0 +1,200 @@
+"""The import wizard against the findings of a first-time tester (issue #6)."""
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import (
+    Account,
+    ImportJob,
+    MappedImport,
+    RevenueLine,
+    SupportSignal,
+)
+from accounts.signals import import_finished
+from accounts.wizard import (
+    WizardError,
+    mapped_import_check,
+    mapped_import_create_from_paths,
+    mapped_import_mapping_accept,
+    mapped_import_mapping_confirm,
+    mapped_import_start,
+    mapped_import_undo,
+)
+
+WIZARD = Path(__file__).parent / "fixtures" / "wizard"
+NINES_30 = "9" * 30
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def opened(*paths: Path) -> MappedImport:
+    mapped = mapped_import_create_from_paths(user=None, paths=list(paths))
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+    return mapped
+
+
+def imported(capture, *paths: Path) -> ImportJob:
+    mapped = opened(*paths)
+    with capture(execute=True):
+        mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False)
+    mapped.job.refresh_from_db()
+    return mapped.job
+
+
+def reasons(outcome_or_job: object) -> list[tuple[int, str, str]]:
+    issues = getattr(outcome_or_job, "issues", [])
+    return [
+        (issue["line"], issue["column"], issue["reason"])
+        if isinstance(issue, dict)
+        else (issue.line, issue.column, issue.reason)
+        for issue in issues
+    ]
+
+
+def test_the_check_refuses_an_annual_revenue_too_large_to_store() -> None:
+    outcome = mapped_import_check(mapped=opened(WIZARD / "overlong_revenue.csv"))
+
+    assert reasons(outcome) == [
+        (
+            2,
+            "Annual Revenue",
+            "too large: at most 18 digits before the decimal point",
+        )
+    ]
+    assert outcome.issues[0].value == NINES_30
+    assert outcome.rejected_rows == 1
+
+
+def test_four_hundred_digits_are_a_row_problem_not_a_crash() -> None:
+    outcome = mapped_import_check(mapped=opened(WIZARD / "overlong400.csv"))
+
+    assert reasons(outcome) == [
+        (
+            2,
+            "Annual Revenue",
+            "too large: at most 18 digits before the decimal point",
+        )
+    ]
+
+
+def test_an_over_long_number_rejects_the_import_and_writes_nothing(
+    django_capture_on_commit_callbacks,
+) -> None:
+    job = imported(django_capture_on_commit_callbacks, WIZARD / "overlong_revenue.csv")
+
+    assert job.status == ImportJob.Status.REJECTED
+    assert job.progress_message == "Rejected: nothing was written"
+    assert not Account.objects.exists()
+    assert job.counts["Accounts"]["rejected"] == 1
+
+
+def test_millions_and_whole_numbers_are_checked_against_their_fields(
+    tmp_path,
+) -> None:
+    path = tmp_path / "accounts.csv"
+    path.write_text(
+        "Account Name,Annual Revenue (M USD),Employees,Year Established\n"
+        "Big Co,1234567890123,10,1990\n"
+        "Many Co,12.5,3000000000,1990\n"
+        "Old Co,12.5,10,40000\n"
+        "Fine Co,999999999999.99,2147483647,2026\n",
+        encoding="utf-8",
+    )
+    mapped = mapped_import_create_from_paths(user=None, paths=[path])
+    mapping = {
+        "accounts.csv": {
+            "Account Name": ["account", "name"],
+            "Annual Revenue (M USD)": ["account", "annual_revenue_musd"],
+            "Employees": ["account", "employees"],
+            "Year Established": ["account", "year_established"],
+        }
+    }
+
+    assert (
+        mapped_import_mapping_confirm(mapped=mapped, mapping=mapping, user=None) == {}
+    )
+    outcome = mapped_import_check(mapped=mapped)
+
+    assert reasons(outcome) == [
+        (
+            2,
+            "Annual Revenue (M USD)",
+            "too large: at most 12 digits before the decimal point",
+        ),
+        (3, "Employees", "too large: at most 2,147,483,647"),
+        (4, "Year Established", "too large: at most 32,767"),
+    ]
+
+
+def test_the_command_reports_the_row_instead_of_a_traceback() -> None:
+    out = StringIO()
+
+    with pytest.raises(CommandError, match="ended rejected"):
+        call_command(
+            "import_files", str(WIZARD / "overlong400.csv"), "--yes", stdout=out
+        )
+
+    assert (
+        "overlong400.csv:2 Annual Revenue '" + "9" * 400 + "': too large: at most "
+        "18 digits before the decimal point (rejected)"
+    ) in out.getvalue()
+    assert not Account.objects.exists()
+
+
+def test_a_receiver_failing_after_the_write_does_not_call_it_failed(
+    django_capture_on_commit_callbacks, tmp_path
+) -> None:
+    path = tmp_path / "accounts.csv"
+    path.write_text("Record ID,Company name\n1,Written Co\n", encoding="utf-8")
+
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("a receiver broke")
+
+    import_finished.connect(broken, dispatch_uid="test_broken_receiver")
+    try:
+        job = imported(django_capture_on_commit_callbacks, path)
+    finally:
+        import_finished.disconnect(dispatch_uid="test_broken_receiver")
+
+    assert job.status == ImportJob.Status.SUCCEEDED
+    assert list(Account.objects.values_list("name", flat=True)) == ["Written Co"]
+
+
+def test_undo_is_refused_while_a_later_import_wrote_under_its_accounts(
+    django_capture_on_commit_callbacks,
+) -> None:
+    # given accounts, then support signals and revenue lines on them
+    first = imported(
+        django_capture_on_commit_callbacks, WIZARD / "accounts_semicolon.csv"
+    )
+    second = imported(
+        django_capture_on_commit_callbacks,
+        WIZARD / "support.csv",
+        WIZARD / "erp_revenue.csv",
+    )
+    assert second.status == ImportJob.Status.SUCCEEDED
+
+    # when the first is undone, then it is refused and nothing is deleted
+    with pytest.raises(WizardError) as refused:
+        mapped_import_undo(mapped=first.mapped, user=None)
+
+    assert str(refused.value) == (
+        f"Import {second.pk} wrote rows under records this import created, "
+        "which undoing it would delete; undo it first."
+    )
+    assert SupportSignal.objects.count() == 2
+    assert RevenueLine.objects.count() == 2
+
+    # when the later import is undone first, then the first one may be
+    mapped_import_undo(mapped=second.mapped, user=None)
+    mapped_import_undo(mapped=first.mapped, user=None)
+
+    assert not Account.objects.exists()
