@@ -179,7 +179,8 @@ def score_run_execute(
 
             run.status = ScoreRun.Status.SUCCEEDED
             # A finished run says what it could not count, e.g. "3 lines in
-            # SEK left out: no SEK rate to USD".
+            # SEK left out: no SEK rate to USD on or before each line's
+            # quarter start".
             run.message = left_out_description(
                 left_out_lines=result.left_out_lines,
                 reporting_currency=result.reporting_currency,
@@ -255,7 +256,8 @@ def left_out_description(
     """Return the lines left out for want of a rate, in words, or ""."""
     parts = [
         f"{count:,} {'line' if count == 1 else 'lines'} in {currency} left out: "
-        f"no {currency} rate to {reporting_currency}"
+        f"no {currency} rate to {reporting_currency} on or before each line's "
+        "quarter start"
         for currency, count in sorted(left_out_lines.items())
         if count
     ]

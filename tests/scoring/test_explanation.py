@@ -121,13 +121,19 @@ def test_currencies_and_support_signals_are_explained(
     # then the run and the account say what was left out and why
     assert run.summary["left_out_lines"] == {"SEK": 3}
     assert run.summary["reporting_currency"] == "USD"
-    assert run.message == "3 lines in SEK left out: no SEK rate to USD"
+    assert run.message == (
+        "3 lines in SEK left out: no SEK rate to USD on or before each line's "
+        "quarter start"
+    )
     scores = {score.account_id: score for score in AccountScore.objects.filter(run=run)}
     assert scores[accounts[0].pk].ttm_revenue == Decimal("1000.00")
     # 2,000 USD plus EUR 100 at the rate of 1 January (1.5), not May's.
     assert scores[accounts[1].pk].ttm_revenue == Decimal("2150.00")
     assert scores[accounts[0].pk].components["left_out"] == {"SEK": 3}
-    assert "3 lines in SEK left out: no SEK rate to USD" in first
+    assert (
+        "3 lines in SEK left out: no SEK rate to USD on or before each "
+        "line&#x27;s quarter start"
+    ) in first
     assert "3 lines in SEK left out" not in fourth
 
     # and health counts for the accounts with signals, ranked on satisfaction
