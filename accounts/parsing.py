@@ -92,6 +92,9 @@ _ISO_DATE = re.compile(rf"^(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}}){_TIME}$")
 _NUMERIC_DATE = re.compile(
     rf"^(\d{{1,2}})([-/.])(\d{{1,2}})\2(\d{{4}}|\d{{2}}){_TIME}$"
 )
+# A month with no day: 2026-09, 2026/9, 2026-M09, Sep 2026, September 2026.
+_ISO_MONTH = re.compile(r"^(\d{4})[-/.]M?(\d{1,2})$", re.IGNORECASE)
+_NAMED_MONTH = re.compile(r"^([A-Za-z]{3,9})\.?[-\s]+(\d{4})$")
 _DAY_MONTH_NAME = re.compile(r"^(\d{1,2})[-\s.]([A-Za-z]{3,9})\.?[-\s,]+(\d{4})$")
 _MONTH_NAME_DAY = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})$")
 
@@ -514,6 +517,7 @@ def date_column_parse(
     file: str,
     column: str,
     order: str | None = None,
+    months: bool = False,
 ) -> ParsedColumn:
     """Read dates; decide day-first or month-first from the whole column.
 
@@ -522,7 +526,8 @@ def date_column_parse(
     day-first, any whose second part is over 12 proves month-first; when no
     value decides (or both orders are proven) the column asks. A time after
     the date is ignored. A bare number is refused: it is a spreadsheet's
-    serial day count, not a date anyone typed.
+    serial day count, not a date anyone typed. With `months` a month alone
+    (2026-09, 2026-M09, Sep 2026) reads as its first day, as a period.
     """
     if order not in (None, DAY_FIRST, MONTH_FIRST):
         raise ValueError(f"unknown date order {order!r}")
@@ -592,6 +597,8 @@ def date_column_parse(
             parsed.append(None)
             continue
         day, reason = _date_read(text, order=order)
+        if reason and months:
+            day, reason = _month_read(text) or (day, reason)
         if reason:
             issues.append(Issue(file, line, column, value, reason, REJECTED))
         parsed.append(day)
@@ -632,6 +639,23 @@ def _date_read(text: str, *, order: str | None) -> tuple[date | None, str]:
         return datetime.fromisoformat(text).date(), ""
     except ValueError:
         return None, "not a date"
+
+
+def _month_read(text: str) -> tuple[date | None, str] | None:
+    """Read a month with no day as its first day, or None if it is none."""
+    match = _ISO_MONTH.match(text)
+    if match:
+        year, month = int(match[1]), int(match[2])
+    else:
+        match = _NAMED_MONTH.match(text)
+        if match is None:
+            return None
+        named = _MONTHS.get(match[1].casefold())
+        if named is None:
+            return None
+        year, month = int(match[2]), named
+    day = _date_or_none(year, month, 1)
+    return (day, "") if day else (None, "no such month")
 
 
 def _asked(

@@ -650,7 +650,12 @@ def _column_parse(
         )
     if name in _DATES:
         return date_column_parse(
-            values=values, lines=lines, file=file, column=column, order=answer
+            values=values,
+            lines=lines,
+            file=file,
+            column=column,
+            order=answer,
+            months=name == "period",
         )
     if name in _FLAGS:
         return boolean_column_parse(
@@ -2333,6 +2338,25 @@ class _Writer:
             external_id = (row.get("external_id") or "").strip()
             target = by_external.get(external_id) if external_id else None
             by_email = self.users_by_email.get(email)
+            if (
+                target is None
+                and by_email is not None
+                and external_id
+                and by_email.external_id
+                and by_email.external_id != external_id
+            ):
+                # Two CRM users behind one email: taking the row would rename
+                # the existing user and give them the other's ID.
+                self._reject(
+                    USER,
+                    file,
+                    line,
+                    self._col(file, "email"),
+                    row["email"],
+                    f"this email is {by_email.display_name}'s, whose ID is "
+                    f"{by_email.external_id}, but this row has ID {external_id}",
+                )
+                continue
             if target is None:
                 target = by_email
             elif by_email is not None and by_email.pk != target.pk:

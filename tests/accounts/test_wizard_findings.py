@@ -1,5 +1,6 @@
 """The import wizard against the findings of a first-time tester (issue #6)."""
 
+from datetime import date
 from io import StringIO
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from accounts.models import (
     MappedImport,
     RevenueLine,
     SupportSignal,
+    User,
 )
 from accounts.signals import import_finished
 from accounts.wizard import (
@@ -198,3 +200,59 @@ def test_undo_is_refused_while_a_later_import_wrote_under_its_accounts(
     mapped_import_undo(mapped=first.mapped, user=None)
 
     assert not Account.objects.exists()
+
+
+def test_support_periods_given_as_months_read_as_their_first_day(
+    django_capture_on_commit_callbacks,
+) -> None:
+    imported(django_capture_on_commit_callbacks, WIZARD / "accounts_semicolon.csv")
+
+    outcome = mapped_import_check(mapped=opened(WIZARD / "support_months.csv"))
+
+    assert reasons(outcome) == [(5, "Month", "no such month")]
+    job = imported(django_capture_on_commit_callbacks, WIZARD / "support_months.csv")
+    assert job.status == ImportJob.Status.REJECTED
+    assert not SupportSignal.objects.exists()
+
+
+def test_month_periods_are_stored_as_the_first_of_the_month(
+    django_capture_on_commit_callbacks, tmp_path
+) -> None:
+    imported(django_capture_on_commit_callbacks, WIZARD / "accounts_semicolon.csv")
+    path = tmp_path / "support.csv"
+    lines = (WIZARD / "support_months.csv").read_text().splitlines()[:-1]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    job = imported(django_capture_on_commit_callbacks, path)
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    assert sorted(
+        SupportSignal.objects.values_list("account__name", "period_start", "tickets")
+    ) == [
+        ("Brightwater Foods", date(2026, 10, 1), 30),
+        ("Nordlicht Maschinenbau GmbH", date(2026, 9, 1), 12),
+        ("Nordlicht Maschinenbau GmbH", date(2026, 10, 1), 3),
+    ]
+
+
+def test_a_user_with_the_same_email_and_another_id_is_refused(
+    django_capture_on_commit_callbacks,
+) -> None:
+    imported(django_capture_on_commit_callbacks, WIZARD / "salesforce_users.csv")
+    before = list(User.objects.order_by("pk").values_list("pk", "first_name", "email"))
+
+    job = imported(
+        django_capture_on_commit_callbacks, WIZARD / "salesforce_users_same_email.csv"
+    )
+
+    assert job.status == ImportJob.Status.REJECTED
+    assert (
+        2,
+        "Email",
+        "this email is Maria Lindqvist's, whose ID is 0055g00000Mgr01AAA, but "
+        "this row has ID 0055g00000U00099",
+    ) in reasons(job)
+    assert (
+        list(User.objects.order_by("pk").values_list("pk", "first_name", "email"))
+        == before
+    )
