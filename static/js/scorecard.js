@@ -14,27 +14,47 @@
     return [low - room, high + room];
   }
 
-  // Plotly reads tags in titles as markup; a measure name is only text.
-  function asText(value) {
-    return String(value).replace(/&/g, "&amp;").replace(/</g, "&lt;")
-      .replace(/>/g, "&gt;");
+  function hasFigures(measure) {
+    return measure.target.concat(measure.actual).some(function (value) {
+      return value !== null && value !== undefined;
+    });
+  }
+
+  // The title is plain HTML above the chart, not Plotly's: Plotly centres
+  // and clips a long one on both sides, while this one ends in an ellipsis
+  // and shows the whole name on hover.
+  function chartTitle(measure) {
+    var unit = measure.unit ? " (" + measure.unit + ")" : "";
+    var title = document.createElement("h3");
+    title.className = "trend-title";
+    title.textContent = measure.name + unit;
+    title.title = measure.name + unit;
+    return title;
   }
 
   function drawTrend(holder, data) {
     data.measures.forEach(function (measure) {
       var box = document.createElement("div");
       box.className = "trend-chart";
+      box.appendChild(chartTitle(measure));
       holder.appendChild(box);
-      var unit = measure.unit ? " (" + measure.unit + ")" : "";
-      window.Plotly.newPlot(box, [
+      if (!hasFigures(measure)) {
+        var empty = document.createElement("p");
+        empty.className = "trend-empty muted";
+        empty.textContent = "No figures yet";
+        box.appendChild(empty);
+        return;
+      }
+      var plot = document.createElement("div");
+      box.appendChild(plot);
+      window.Plotly.newPlot(plot, [
         { x: data.quarters, y: measure.target, name: "Target", mode: "lines+markers",
           line: { dash: "dot", color: "#9aa5b1" }, connectgaps: true },
         { x: data.quarters, y: measure.actual, name: "Actual", mode: "lines+markers",
           line: { color: "#1f6feb", width: 3 }, connectgaps: true }
       ], {
-        title: { text: asText(measure.name + unit), font: { size: 14 } },
-        height: 230,
-        margin: { l: 50, r: 10, t: 40, b: 40 },
+        height: 200,
+        margin: { l: 50, r: 10, t: 10, b: 40 },
         legend: { orientation: "h", y: -0.25 },
         shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: measure.baseline,
           y1: measure.baseline, line: { color: "#d9e2ec", width: 1 } }],

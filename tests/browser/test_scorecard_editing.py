@@ -87,3 +87,32 @@ def test_a_refused_measure_edit_stays_open_with_what_was_typed(
     assert editor.locator("input[name=unit]").input_value() == "hours a month"
     assert editor.locator(".field-error").inner_text() == "At most 16 digits"
     assert ValueMeasure.objects.get().unit == ""
+
+
+@pytest.mark.parametrize("width", [1366, 820])
+def test_a_long_chart_title_ends_in_an_ellipsis_and_an_empty_one_says_so(
+    browser, page, live_server, rep, account, width
+):
+    # given
+    name = "Hours saved <b>" + "W" * 120
+    value_measure_create(
+        user=rep,
+        account=account,
+        values={"name": name, "direction": "up", "baseline": Decimal(400)},
+    )
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_login(page, live_server, rep.username)
+
+    # when
+    page.goto(f"{live_server.url}/plans/account/{account.pk}/scorecard/")
+    chart = page.locator("#trend .trend-chart").first
+    title = chart.locator(".trend-title")
+
+    # then
+    assert title.inner_text() == name
+    assert title.get_attribute("title") == name
+    assert title.evaluate("el => el.scrollWidth > el.clientWidth"), "clipped"
+    assert title.evaluate("el => getComputedStyle(el).textOverflow") == "ellipsis"
+    assert chart.get_by_text("No figures yet").is_visible()
+    assert chart.locator(".main-svg").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
