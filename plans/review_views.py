@@ -110,7 +110,9 @@ def _link_form(account: Account, data: Any = None) -> CustomerLinkForm:
     )
     return CustomerLinkForm(
         data,
-        checkpoint_choices=[(c.pk, str(c)) for c in _link_checkpoints(account)],
+        checkpoint_choices=[
+            (c.pk, _checkpoint_label(c)) for c in _link_checkpoints(account)
+        ],
         stakeholder_choices=[(person.pk, person.name) for person in people],
     )
 
@@ -200,6 +202,16 @@ def _attach_edit_forms(
                 "said_on": voice.said_on,
             }
         )
+
+
+def _checkpoint_label(checkpoint: Checkpoint) -> str:
+    """Name a checkpoint so two pursuits sharing a name still differ."""
+    stage = checkpoint.stage
+    pursuit = stage.pursuit
+    return (
+        f"{checkpoint.description} ({pursuit.name} #{pursuit.pk}, "
+        f"started {pursuit.created_at:%-d %b %Y}, stage {stage.name})"
+    )
 
 
 def _link_checkpoints(account: Account) -> list[Checkpoint]:
@@ -510,6 +522,11 @@ def review_view(request: HttpRequest, account_pk: int, quarter: str) -> HttpResp
             "decisions": review.decisions if review else "",
             "next_steps": review.next_steps if review else "",
         }
+    )
+    # A later quarter has no review yet; only link up to the current one.
+    following = fiscal.next
+    pack["next_quarter"] = (
+        following if following.start <= fiscal_quarter_current().start else None
     )
     pack["chart"] = {
         **pack["scorecard"].chart_data(),

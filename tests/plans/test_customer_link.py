@@ -376,3 +376,50 @@ def test_a_link_for_someone_elsewhere_is_refused_on_the_form(
         response.content.decode()
     )
     assert not CustomerLink.objects.exists()
+
+
+def test_checkpoints_of_pursuits_sharing_a_name_can_be_told_apart(
+    client: Client, rep: User, plan: object, strategy: object, pursuit: Pursuit
+) -> None:
+    # given: a second pursuit with the same name and the same template
+    twin = pursuit_create(
+        user=rep,
+        plan=plan,  # type: ignore[arg-type]
+        template=pursuit.template,
+        values={
+            "name": "Asia rollout",
+            "product": ProductFactory(name="GTX Lite"),
+            "strategy": strategy,
+            "amount": 1000,
+        },
+    )
+    Stakeholder.objects.create(
+        account=pursuit.plan.account, first_name="Carla", last_name="Finch"
+    )
+    client.force_login(rep)
+
+    # when
+    page = client.get(
+        reverse("plans:scorecard", args=[pursuit.plan.account_id])
+    ).content.decode()
+
+    # then
+    started = f"{pursuit.created_at:%-d %b %Y}"
+    assert f"(Asia rollout #{pursuit.pk}, started {started}, stage" in page
+    assert f"(Asia rollout #{twin.pk}, started {started}, stage" in page
+
+
+def test_the_review_links_no_quarter_after_the_current_one(
+    client: Client, rep: User, account: Account
+) -> None:
+    current = fiscal_quarter_current()
+    client.force_login(rep)
+
+    now = client.get(reverse("plans:review", args=[account.pk, current.slug]))
+    before = client.get(
+        reverse("plans:review", args=[account.pk, current.previous.slug])
+    )
+
+    assert current.next.label not in now.content.decode()
+    assert 'rel="next"' not in now.content.decode()
+    assert f"{current.label} →" in before.content.decode()
