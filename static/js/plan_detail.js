@@ -27,10 +27,27 @@
     return { status: response.status, data: data };
   }
 
-  function errorText(data) {
+  // The words a user sees beside a field, not the API's name for it.
+  function fieldLabel(form, field) {
+    const input = form && form.querySelector("[name=\"" + CSS.escape(field) + "\"]");
+    const label = input && (input.closest("label") || (input.id && form.querySelector("label[for=\"" + CSS.escape(input.id) + "\"]")));
+    if (label) {
+      const copy = label.cloneNode(true);
+      copy.querySelectorAll("input, select, textarea, .req, [data-status]").forEach((node) => node.remove());
+      const text = copy.textContent.replace(/\s+/g, " ").trim();
+      if (text) return text;
+    }
+    const words = field.replace(/_/g, " ");
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
+  function errorText(data, form) {
     if (data.detail) return data.detail;
     return Object.entries(data)
-      .map(([field, messages]) => field.replace(/_/g, " ") + ": " + [].concat(messages).join(" "))
+      .map(([field, messages]) => {
+        const text = [].concat(messages).join(" ");
+        return field === "non_field_errors" ? text : fieldLabel(form, field) + ": " + text;
+      })
       .join("; ") || "Could not save.";
   }
 
@@ -150,7 +167,7 @@
       showConflict(item, editor, result.data);
       return;
     }
-    status.textContent = errorText(result.data);
+    status.textContent = errorText(result.data, editor);
     status.classList.add("error");
   }
 
@@ -169,7 +186,7 @@
       await refreshSections(["pursuits", "totals", "history"]);
       return;
     }
-    status.textContent = result.status === 412 ? result.data.detail : errorText(result.data);
+    status.textContent = result.status === 412 ? result.data.detail : errorText(result.data, form);
   }
 
   async function advancePursuit(form, direction) {
@@ -182,7 +199,7 @@
       await refreshSections(["pursuits", "totals", "history"]);
       return;
     }
-    message.textContent = errorText(result.data);
+    message.textContent = errorText(result.data, form);
     message.hidden = false;
   }
 
@@ -193,7 +210,7 @@
       await refreshSections([form.dataset.section, "totals", "alignments", "history"]);
       return;
     }
-    status.textContent = errorText(result.data);
+    status.textContent = errorText(result.data, form);
   }
 
   async function postComment(form) {

@@ -156,3 +156,25 @@ def test_a_long_template_name_keeps_the_page_width_and_deleting_asks(
     remove = page.get_by_role("button", name="Remove")
     row = page.locator(".checkpoint-list li", has_text="CFO met")
     assert abs(remove.bounding_box()["y"] - row.bounding_box()["y"]) < 20
+
+
+def test_a_refused_new_strategy_names_the_field_as_the_page_does(
+    browser, page, live_server, rep, plan
+):
+    # given
+    browser_login(page, live_server, rep.username)
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+
+    # when
+    page.get_by_text("Add a strategy or initiative").click()
+    form = page.locator("form[data-section=strategies]")
+    form.locator("[name=title]").fill("")
+    form.get_by_role("button", name="Add").click()
+    status = form.locator("[data-status]")
+    expect(status).not_to_be_empty()
+
+    # then
+    label = form.locator("label", has=page.locator("[name=title]"))
+    shown = label.evaluate("el => el.firstChild.textContent.trim()")
+    assert status.inner_text().startswith(f"{shown}: ")
+    assert "title:" not in status.inner_text()
