@@ -26,6 +26,11 @@ urlpatterns = [
         name="import_detail",
     ),
     path(
+        "imports/<int:pk>/report.csv",
+        wizard_apis.WizardImportReportCsvApi.as_view(),
+        name="import_report_csv",
+    ),
+    path(
         "imports/<int:pk>/mapping/",
         wizard_apis.WizardImportMappingApi.as_view(),
         name="import_mapping",

@@ -7,12 +7,13 @@ else gets 404 as for an import that does not exist.
 
 from typing import Any, cast
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -75,7 +76,7 @@ def _job_data(mapped: MappedImport) -> dict[str, Any]:
         "counts": job.counts,
         "issue_count": len(job.issues),
         "issues": job.issues[:ISSUE_LIMIT],
-        "report_csv": reverse("accounts:wizard_report_csv", args=[job.pk]),
+        "report_csv": reverse("accounts_api:import_report_csv", args=[job.pk]),
         "score_run": wizard.mapped_import_score_run(job=job),
     }
 
@@ -195,6 +196,41 @@ class WizardImportDetailApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
         return Response(_job_data(mapped))
+
+
+class _CsvRenderer(BaseRenderer):
+    # Lets a client ask for text/csv; an error still goes out as its text.
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Any = None,
+    ) -> bytes:
+        return str(data).encode(self.charset)
+
+
+class WizardImportReportCsvApi(APIView):
+    renderer_classes = [JSONRenderer, _CsvRenderer]
+
+    @extend_schema(
+        tags=["imports"],
+        summary="Download the row report: every rejected, repaired or kept row",
+        responses={(200, "text/csv"): str},
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        mapped = _get_mapped_import_for_user(request, pk)
+        response = HttpResponse(
+            wizard.mapped_import_report_csv(job=mapped.job),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="import-{pk}-report.csv"'
+        )
+        return response
 
 
 class WizardImportMappingApi(APIView):

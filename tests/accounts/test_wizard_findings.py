@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
+from accounts.api_tokens import api_token_create
 from accounts.models import (
     Account,
     ImportJob,
@@ -256,3 +258,35 @@ def test_a_user_with_the_same_email_and_another_id_is_refused(
         list(User.objects.order_by("pk").values_list("pk", "first_name", "email"))
         == before
     )
+
+
+def test_the_report_csv_link_of_the_api_serves_a_token_client(
+    django_capture_on_commit_callbacks,
+) -> None:
+    ops = User.objects.create_user(username="ops", role=User.Role.OPS)
+    rep = User.objects.create_user(username="rep", role=User.Role.REP)
+    _, ops_secret = api_token_create(user=ops, name="sync")
+    _, rep_secret = api_token_create(user=rep, name="sync")
+    job = imported(django_capture_on_commit_callbacks, WIZARD / "overlong_revenue.csv")
+    client = Client()
+
+    detail = client.get(
+        f"/api/accounts/imports/{job.pk}/", HTTP_AUTHORIZATION=f"Token {ops_secret}"
+    )
+    link = detail.json()["report_csv"]
+    report = client.get(
+        link, HTTP_AUTHORIZATION=f"Token {ops_secret}", HTTP_ACCEPT="text/csv"
+    )
+
+    assert link == f"/api/accounts/imports/{job.pk}/report.csv"
+    assert report.status_code == 200
+    assert report["Content-Type"] == "text/csv; charset=utf-8"
+    assert "too large: at most 18 digits before the decimal point" in (
+        report.content.decode()
+    )
+    for secret, pk in ((rep_secret, job.pk), (ops_secret, job.pk + 1)):
+        refused = client.get(
+            f"/api/accounts/imports/{pk}/report.csv",
+            HTTP_AUTHORIZATION=f"Token {secret}",
+        )
+        assert refused.status_code == 404
