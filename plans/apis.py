@@ -388,6 +388,7 @@ class PursuitAdvanceApi(APIView):
                     override_reason=serializer.validated_data.get(
                         "override_reason", ""
                     ),
+                    request=request,
                 )
         except VersionConflict as error:
             return _conflict_response(error)

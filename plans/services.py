@@ -8,11 +8,13 @@ from typing import Any, cast
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.history import change_record_many
-from accounts.models import Account, User
+from accounts.models import Account, AuditEvent, User
 from accounts.selectors import account_list_for_user
+from config.security import audit_record
 from plans.errors import GateClosed, PlanClosed, PlanError, VersionConflict
 from plans.models import (
     Action,
@@ -540,7 +542,12 @@ def gate_can_override(*, user: User, account: Account) -> bool:
 
 
 def pursuit_advance(
-    *, user: User, pursuit: Pursuit, version: int, override_reason: str = ""
+    *,
+    user: User,
+    pursuit: Pursuit,
+    version: int,
+    override_reason: str = "",
+    request: HttpRequest | None = None,
 ) -> Pursuit:
     """Move the pursuit to its next stage if the buyer's checkpoints allow.
 
@@ -600,6 +607,18 @@ def pursuit_advance(
                 target=pursuit,
                 changes={"gate_override": ("", f"{current.name}: {reason}")},
                 action="override",
+            )
+            audit_record(
+                actor=user,
+                action=AuditEvent.Action.OVERRIDE,
+                target=pursuit,
+                request=request,
+                detail={
+                    "reason": reason,
+                    "from_stage": current.name,
+                    "to_stage": target.name,
+                    "missing_checkpoints": missing,
+                },
             )
             logger.info("gate overridden on pursuit %s by user %s", pursuit.pk, user.pk)
     return pursuit

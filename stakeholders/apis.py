@@ -423,7 +423,7 @@ class StakeholderEraseApi(APIView):
         person = stakeholder_get_for_user(user=_user(request), pk=pk)
         _require_edit(_user(request), person.account)
 
-        stakeholder_erase(user=_user(request), stakeholder=person)
+        stakeholder_erase(user=_user(request), stakeholder=person, request=request)
 
         return Response(self.OutputSerializer(person).data)
 

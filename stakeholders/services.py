@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Replace
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.history import (
@@ -24,8 +25,9 @@ from accounts.history import (
     model_changes,
 )
 from accounts.importing import REJECTED, Issue
-from accounts.models import Account, ChangeRecord, User
+from accounts.models import Account, AuditEvent, ChangeRecord, User
 from accounts.selectors import account_can_edit, account_list_for_user
+from config.security import audit_record
 from stakeholders.graph import reporting_chain
 from stakeholders.importing import company_key, contact_file_read
 from stakeholders.models import (
@@ -292,7 +294,12 @@ def stakeholder_mark_left(
 
 
 @transaction.atomic
-def stakeholder_erase(*, user: User | None, stakeholder: Stakeholder) -> Stakeholder:
+def stakeholder_erase(
+    *,
+    user: User | None,
+    stakeholder: Stakeholder,
+    request: HttpRequest | None = None,
+) -> Stakeholder:
     """Remove a person's personal fields everywhere they were stored.
 
     The row, its links and its history stay, so the account's counts and
@@ -357,6 +364,15 @@ def stakeholder_erase(*, user: User | None, stakeholder: Stakeholder) -> Stakeho
     # Other apps (plans: snapshots, reviews) scrub what they quoted.
     stakeholder_erased.send(
         sender=Stakeholder, stakeholder=stakeholder, erased_values=values
+    )
+    # Recorded after the scrub, so the audit row names the erased row and
+    # never the personal data that went.
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.ERASURE,
+        target=stakeholder,
+        request=request,
+        detail={"account": stakeholder.account_id},
     )
     logger.info("stakeholder %s erased", stakeholder.pk)
     return stakeholder

@@ -97,7 +97,7 @@ def erase(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Tick the box to confirm the erasure request.")
         return redirect("stakeholders:detail", pk=person.pk)
 
-    stakeholder_erase(user=_user(request), stakeholder=person)
+    stakeholder_erase(user=_user(request), stakeholder=person, request=request)
 
     messages.success(request, "The person's personal data was erased.")
     return redirect("stakeholders:account", pk=person.account_id)
