@@ -26,6 +26,7 @@ from plans.dashboard import (
 from plans.editing import attach_editors
 from plans.errors import PlanError
 from plans.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, table_csv, tables_xlsx
+from plans.history import history_entries
 from plans.manager_reviews import (
     ManagerReviewForm,
     manager_review_can_record,
@@ -56,6 +57,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 def plan_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     plan = plan_get_for_user(user=_user(request), pk=pk)
     detail = plan_detail(plan=plan, user=_user(request))
+    detail["history"] = history_entries(detail["history"])
     attach_editors(detail)
     detail["can_override"] = gate_can_override(
         user=_user(request), account=plan.account
