@@ -112,7 +112,17 @@ TEMPLATES = [
 # Database
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'lode.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Seconds a connection is kept for the next request. 0 by default: the
+# development server starts a thread per request, and kept connections would
+# pile up until PostgreSQL refuses new clients. Gunicorn's workers reuse
+# theirs, so production sets it (docker-compose.yml).
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        conn_health_checks=True,
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     (BASE_DIR / "var").mkdir(exist_ok=True)
     # WAL lets pages read while a background import writes.

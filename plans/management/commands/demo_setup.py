@@ -17,6 +17,9 @@ from scoring.services import score_run_request
 
 DEMO_PASSWORD = "lode-demo-2026"
 DEMO_EXTRAS = ["stakeholders_demo", "plans_demo", "reviews_demo"]
+FINISHED = (ScoreRun.Status.SUCCEEDED, ScoreRun.Status.FAILED)
+# With a broker the run waits for a Celery worker to pick it up.
+WORKER_WAIT_SECONDS = 120
 
 
 class Command(BaseCommand):
@@ -37,8 +40,7 @@ class Command(BaseCommand):
             f"{': ' + job.error if job.error else ''}"
         )
 
-        run = score_run_request(trigger="demo")
-        run.refresh_from_db()
+        run = self._scored(score_run_request(trigger="demo"))
         if run.status != ScoreRun.Status.SUCCEEDED or not run.is_current:
             raise CommandError(f"Score run {run.pk} ended {run.status}: {run.message}")
         self.stdout.write(f"Score run {run.pk}: {run.accounts_scored} accounts scored")
@@ -55,6 +57,22 @@ class Command(BaseCommand):
         )
         for username, what in logins:
             self.stdout.write(f"  {username:<24} {what}")
+
+    def _scored(self, run: ScoreRun) -> ScoreRun:
+        """Return the run once finished: at once in process, else from a worker."""
+        deadline = time.monotonic() + WORKER_WAIT_SECONDS
+        run.refresh_from_db()
+        while run.status not in FINISHED and time.monotonic() < deadline:
+            time.sleep(0.5)
+            run.refresh_from_db()
+        if run.status not in FINISHED:
+            raise CommandError(
+                f"Score run {run.pk} is still {run.status} after "
+                f"{WORKER_WAIT_SECONDS} s: with REDIS_URL set, a Celery worker "
+                "scores it (celery -A config worker); start one, or unset "
+                "REDIS_URL to score in process."
+            )
+        return run
 
     def _logins(self) -> list[tuple[str, str]]:
         ops = self._user("ops", role=User.Role.OPS, first_name="Sales", last_name="Ops")
