@@ -749,6 +749,8 @@ def _plan(
     *, preview: FilePreview, answers: Mapping[str, str], outcome: Outcome
 ) -> FilePlan | None:
     problems = mapping_problems(mapping=preview.mapping)
+    if preview.row_count == 0:
+        problems.append("the file has a header row but no data rows")
     if problems:
         outcome.problems.extend(f"{preview.name}: {problem}" for problem in problems)
         return None
@@ -2891,7 +2893,8 @@ def wizard_field_choices() -> list[tuple[str, list[tuple[str, str]]]]:
             [
                 (f"{entity}.{name}", FIELD_LABELS.get(name, name.replace("_", " ")))
                 for name in names
-                if name != EXTRA
+                # A field Lode does not keep is no target to choose.
+                if name != EXTRA and (entity, name) not in NOT_STORED
             ],
         )
         for entity, names in WIZARD_FIELDS.items()

@@ -293,11 +293,11 @@ class LodePagination(LimitOffsetPagination):
 
 
 class StrictInputSerializer(serializers.Serializer):
-    """Refuse fields the input does not accept, naming each one.
-
-    DRF drops unknown keys silently, so a client sending a read-only field
-    such as `name` or `id` would think it had changed it.
-    """
+    # DRF drops unknown keys silently, so a client sending a read-only field
+    # such as `name` or `id` would think it had changed it. The docstring is
+    # the body's description in /api/schema/ for every input, so it speaks
+    # to the API's users.
+    """Send only the fields listed: any other is refused, named in the error."""
 
     def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "keys"):

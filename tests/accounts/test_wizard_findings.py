@@ -26,6 +26,7 @@ from accounts.wizard import (
     mapped_import_mapping_confirm,
     mapped_import_start,
     mapped_import_undo,
+    wizard_field_choices,
 )
 
 WIZARD = Path(__file__).parent / "fixtures" / "wizard"
@@ -290,3 +291,48 @@ def test_the_report_csv_link_of_the_api_serves_a_token_client(
             HTTP_AUTHORIZATION=f"Token {secret}",
         )
         assert refused.status_code == 404
+
+
+def test_a_file_of_headers_only_is_a_problem_not_a_success() -> None:
+    mapped = mapped_import_create_from_paths(
+        user=None, paths=[WIZARD / "headers_only.csv"]
+    )
+    mapped_import_mapping_accept(mapped=mapped, user=None)
+
+    outcome = mapped_import_check(mapped=mapped)
+
+    assert outcome.problems == [
+        "headers_only.csv: the file has a header row but no data rows"
+    ]
+    assert not outcome.can_write
+
+
+def test_fields_lode_does_not_keep_are_not_offered_as_targets() -> None:
+    offered = {value for _, choices in wizard_field_choices() for value, _ in choices}
+
+    assert "account.name" in offered
+    assert not offered & {
+        "account.city",
+        "account.website",
+        "opportunity.name",
+        "opportunity.probability",
+    }
+
+
+def test_the_command_does_not_take_an_abbreviated_option() -> None:
+    with pytest.raises(CommandError, match="unrecognized arguments: --map"):
+        call_command(
+            "import_files", "--map", "{}", str(WIZARD / "overlong_revenue.csv")
+        )
+
+
+def test_input_bodies_in_the_schema_carry_no_developer_notes() -> None:
+    client = Client()
+    client.force_login(User.objects.create_user(username="ops", role=User.Role.OPS))
+
+    schema = client.get("/api/schema/?format=json")
+
+    assert schema.status_code == 200
+    text = schema.content.decode()
+    assert "Send only the fields listed: any other is refused" in text
+    assert "DRF drops unknown keys" not in text

@@ -31,6 +31,14 @@ class Command(BaseCommand):
         "shows the mapping, the problems and what would be written."
     )
 
+    def create_parser(
+        self, prog_name: str, subcommand: str, **kwargs: Any
+    ) -> CommandParser:
+        # "--map" must not quietly stand for --mapping (or fail half-read).
+        return super().create_parser(
+            prog_name, subcommand, allow_abbrev=False, **kwargs
+        )
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="*", help="CSV or XLSX files")
         parser.add_argument(
