@@ -16,6 +16,7 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from accounts.models import ApiToken, AuditEvent, User
@@ -141,6 +142,24 @@ class ApiTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return KEYWORD
+
+
+class BrowserSessionRequired(BasePermission):
+    """Refuse a request authenticated by an API token.
+
+    Minting tokens needs a signed-in person: otherwise one leaked token
+    could mint others that outlive its revocation.
+    """
+
+    message = (
+        "Create API tokens while signed in to Lode in a browser, on the API "
+        "tokens page; an API token cannot create tokens."
+    )
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        return bool(request.user and request.user.is_authenticated) and not (
+            isinstance(request.auth, ApiToken)
+        )
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

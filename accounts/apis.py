@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_tokens import (
+    BrowserSessionRequired,
     api_token_create,
     api_token_get_for_user,
     api_token_list_for_user,
@@ -352,6 +353,8 @@ class ApiTokenListApi(APIView):
 
 
 class ApiTokenCreateApi(APIView):
+    permission_classes = [BrowserSessionRequired]
+
     class InputSerializer(StrictInputSerializer):
         name = serializers.CharField(max_length=100)
 
