@@ -212,3 +212,16 @@ def test_destructive_scorecard_forms_ask_first(
     assert 'data-confirm="Delete Hours saved and all its quarterly figures?' in page
     assert 'data-confirm="Delete this entry from CFO?' in page
     assert "js/confirm.js" in page
+
+
+def test_a_refused_review_names_the_field_as_the_page_does(
+    client: Client, rep: User, account: Account
+) -> None:
+    client.force_login(rep)
+    url = f"/plans/account/{account.pk}/review/{fiscal_quarter_current().slug}/"
+
+    response = client.post(url, {"held_on": "next tuesday"}, follow=True)
+
+    page = _page(response)
+    assert "Held on: enter a date like 2026-11-30" in page
+    assert "held on:" not in page.lower().replace("held on: enter", "")
