@@ -3,7 +3,7 @@
 Errors are always JSON. A validation error keeps DRF's field-level shape,
 `{"field": ["message"]}`; every other error is `{"detail": "message"}`.
 Updates carry the ETag from the last read in If-Match: without it they are
-refused with 428, with a stale one with 412 and the current state.
+refused with 428, with a stale one or `*` with 412 and the current state.
 """
 
 import hashlib
@@ -133,13 +133,17 @@ def etag_for(*, instance: models.Model, version_field: str = "updated_at") -> st
 def etag_require(
     *, request: Request, etag: str, current: dict[str, Any] | None = None
 ) -> None:
-    """Refuse an update without If-Match (428) or with a stale one (412)."""
+    """Refuse an update without If-Match (428) or with a stale one (412).
+
+    `*` is refused like a stale tag: it would overwrite whatever is there,
+    and every endpoint, hash or version, needs the version that was read.
+    """
     header = request.headers.get("If-Match", "").strip()
     if not header:
         raise PreconditionRequired()
 
     sent = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    if "*" in sent or etag in sent:
+    if etag in sent:
         return
     raise PreconditionFailed(current=current or {}, etag=etag)
 
