@@ -122,6 +122,9 @@ PREVIEW_READ_ROWS = 1000
 # the import checks as it goes, in the background.
 INLINE_CHECK_MAX_BYTES = 5 * 1024 * 1024
 UNSPECIFIED_PRODUCT = "Unspecified"
+# A row report action: the rows were read, and what they add up to was not
+# written.
+NOT_WRITTEN_ACTION = "not written"
 CREATE_BATCH = 2000
 
 # The wizard writes these; people belong to stakeholders and are recognised
@@ -967,6 +970,10 @@ def _number_limits_check(
     return found
 
 
+def _lines(numbers: Sequence[int]) -> str:
+    return ", ".join(str(number) for number in numbers)
+
+
 def _misspellings_repair(*, plan: FilePlan, rows: FileRows) -> list[Issue]:
     """Repair the misspelt sectors and countries the bundled importer repairs.
 
@@ -1352,6 +1359,11 @@ class _Writer:
         self.unknown_deal_owners: dict[str, tuple[str, int, int]] = {}
         # Revenue is summed over every chunk of a file, then written once.
         self.won: dict[tuple[int, int, date], set[str]] = defaultdict(set)
+        # Where each quarter's won deals were read, for the report.
+        self.won_rows: dict[tuple[int, int, date], list[tuple[str, int]]] = defaultdict(
+            list
+        )
+        self.account_names: dict[int, str] = {}
         self.revenue_sums: dict[tuple[int, str, date], Decimal] = defaultdict(Decimal)
         self.revenue_currencies: dict[tuple[int, str, date], set[str]] = defaultdict(
             set
@@ -1991,6 +2003,7 @@ class _Writer:
                     "currency": currency or REPORTING_CURRENCY,
                 }
                 prepared.append((rows.file, line, values, currency))
+                self.account_names[account.pk] = account.name
 
         product_ids = self.product_ids(
             {values["product"] for _, _, values, _ in prepared}
@@ -2002,7 +2015,7 @@ class _Writer:
             )
         }
         creates, updates = [], []
-        for _, _, values, currency in prepared:
+        for file, line, values, currency in prepared:
             values["product_id"] = product_ids[values.pop("product")]
             if values["stage"] == Opportunity.Stage.WON and values["closed_on"]:
                 key = (
@@ -2011,6 +2024,7 @@ class _Writer:
                     _quarter_start(values["closed_on"]),
                 )
                 self.won[key].add(currency or REPORTING_CURRENCY)
+                self.won_rows[key].append((file, line))
             target = existing.get(values["external_id"])
             if target is None:
                 creates.append({k: v for k, v in values.items()})
@@ -2042,15 +2056,24 @@ class _Writer:
         lines: dict[tuple[int, int, date], tuple[Decimal, str]] = {}
         for key, currencies in won.items():
             if len(currencies) > 1:
+                read = self.won_rows[key]
+                file = read[0][0] if read else ""
+                numbers = sorted({line for name, line in read if name == file})
+                account = self.account_names.get(key[0], f"account {key[0]}")
+                also = ""
+                if len(numbers) > 1:
+                    plural = "s" if len(numbers) > 2 else ""
+                    also = f" (also line{plural} {_lines(numbers[1:])})"
                 self.outcome.issues.append(
                     Issue(
-                        "",
-                        0,
-                        "amount",
+                        file,
+                        numbers[0] if numbers else 0,
+                        self._col(file, "amount"),
                         ", ".join(sorted(currencies)),
-                        f"won deals of account {key[0]} in quarter {key[2]} are in "
-                        "more than one currency; their revenue line was not written",
-                        KEPT,
+                        f"won deals of {account!r} in the quarter from {key[2]} "
+                        f"are in more than one currency{also}; their revenue "
+                        "line was not written",
+                        NOT_WRITTEN_ACTION,
                     )
                 )
                 continue

@@ -336,3 +336,30 @@ def test_input_bodies_in_the_schema_carry_no_developer_notes() -> None:
     text = schema.content.decode()
     assert "Send only the fields listed: any other is refused" in text
     assert "DRF drops unknown keys" not in text
+
+
+def test_won_deals_in_two_currencies_name_their_file_lines_and_account(
+    django_capture_on_commit_callbacks,
+) -> None:
+    accounts = imported(
+        django_capture_on_commit_callbacks, WIZARD / "sf_report_accounts_try.csv"
+    )
+    assert accounts.status == ImportJob.Status.SUCCEEDED, accounts.issues
+
+    job = imported(
+        django_capture_on_commit_callbacks, WIZARD / "sf_opps_mixed_currency.csv"
+    )
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    [issue] = [i for i in job.issues if i["action"] == "not written"]
+    assert issue == {
+        "file": "sf_opps_mixed_currency.csv",
+        "line": 2,
+        "column": "Amount",
+        "value": "CHF, EUR, SEK",
+        "reason": "won deals of 'Rheinwerk GmbH' in the quarter from 2026-01-01 are "
+        "in more than one currency (also lines 3, 6); their revenue line was not "
+        "written",
+        "action": "not written",
+    }
+    assert not RevenueLine.objects.exists()
