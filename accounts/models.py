@@ -147,6 +147,27 @@ class AccountTeamMember(models.Model):
         return f"{self.user} on {self.account}"
 
 
+class AccountAlias(models.Model):
+    """Another name an export gives an account, confirmed as the same one.
+
+    The import wizard keeps one for each duplicate the user merges, so the
+    same file imported again finds the account without asking again.
+    """
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="aliases"
+    )
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "account aliases"
+
+    def __str__(self) -> str:
+        return f"{self.name} = {self.account_id}"
+
+
 class Product(models.Model):
     """Something we sell: an offering in our catalogue."""
 

@@ -58,6 +58,7 @@ from accounts.matching import (
 )
 from accounts.models import (
     Account,
+    AccountAlias,
     AccountTeamMember,
     CurrencyRate,
     ImportJob,
@@ -1597,16 +1598,28 @@ class _Writer:
             return
         by_id: dict[str, Account] = {}
         by_name: dict[str, Account] = {}
+        by_pk: dict[int, Account] = {}
         for account in Account.objects.all():
             by_name[account.name] = account
+            by_pk[account.pk] = account
             if account.external_id:
                 by_id[account.external_id] = account
+        # Names the user has confirmed as an account's in an earlier import.
+        aliases = {
+            name: by_pk[account_id]
+            for name, account_id in AccountAlias.objects.values_list(
+                "name", "account_id"
+            )
+            if account_id in by_pk
+        }
+        fresh_aliases: dict[str, int] = {}
 
         incoming = [
             row["name"]
             for rows in files
             for _, row in rows.rows()
             if row.get("name")
+            and row["name"] not in aliases
             and not (row.get("external_id") and row["external_id"] in by_id)
         ]
         self._propose(incoming=incoming, existing=list(by_name))
@@ -1649,6 +1662,10 @@ class _Writer:
                 if target is None and name:
                     merged = self.merges.get(name, name)
                     target = by_name.get(merged)
+                    if target is None and merged == name:
+                        target = aliases.get(name)
+                    elif target is not None and merged != name:
+                        fresh_aliases.setdefault(name, target.pk)
                     if target is not None and external_id and not target.external_id:
                         values["external_id"] = external_id
                     if target is None and merged in pending:
@@ -1690,8 +1707,37 @@ class _Writer:
         _, _, unchanged = self._apply(
             entity=ACCOUNT, model=Account, creates=creates, updates=updates
         )
+        self._aliases_create(fresh_aliases, known=aliases, names=by_name)
         self._parents(links, unchanged)
         self._owners(links)
+
+    def _aliases_create(
+        self,
+        fresh: Mapping[str, int],
+        *,
+        known: Mapping[str, Account],
+        names: Mapping[str, Account],
+    ) -> None:
+        """Remember each confirmed merge, so the name matches next time."""
+        aliases = AccountAlias.objects.bulk_create(
+            [
+                AccountAlias(name=name, account_id=account_id)
+                for name, account_id in fresh.items()
+                if name not in known and name not in names
+            ]
+        )
+        content_type = ContentType.objects.get_for_model(AccountAlias)
+        ImportRowChange.objects.bulk_create(
+            [
+                ImportRowChange(
+                    job=self.job,
+                    content_type=content_type,
+                    object_id=alias.pk,
+                    action=ImportRowChange.Action.CREATED,
+                )
+                for alias in aliases
+            ]
+        )
 
     def _account_values(
         self, file: str, line: int, row: dict[str, Any]
@@ -2646,6 +2692,7 @@ def _derived_id(account: str, row: Mapping[str, Any]) -> str:
 
 
 UNDO_ORDER = (
+    AccountAlias,
     AccountTeamMember,
     RevenueLine,
     SupportSignal,

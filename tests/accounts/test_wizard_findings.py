@@ -11,6 +11,7 @@ from django.test import Client
 from accounts.api_tokens import api_token_create
 from accounts.models import (
     Account,
+    AccountAlias,
     ImportJob,
     MappedImport,
     RevenueLine,
@@ -363,3 +364,49 @@ def test_won_deals_in_two_currencies_name_their_file_lines_and_account(
         "action": "not written",
     }
     assert not RevenueLine.objects.exists()
+
+
+def test_a_confirmed_merge_is_remembered_and_undone_with_its_import(
+    django_capture_on_commit_callbacks,
+) -> None:
+    # given a merge the user confirmed
+    acme = Account.objects.create(name="Acme  Widgets Inc.", employees=900)
+    mapped = opened(WIZARD / "duplicates.csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        mapped_import_start(
+            mapped=mapped,
+            merges={"ACME WIDGETS, INC": "Acme  Widgets Inc."},
+            keep_good_rows=False,
+        )
+    assert AccountAlias.objects.get().account == acme
+
+    # when the same file comes again, then nothing is proposed or changed
+    again = opened(WIZARD / "duplicates.csv")
+    outcome = mapped_import_check(mapped=again)
+
+    assert outcome.proposals == []
+    assert outcome.counts["Accounts"] == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 2,
+        "rejected": 0,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        mapped_import_start(mapped=again, merges={}, keep_good_rows=False)
+    assert sorted(Account.objects.values_list("name", flat=True)) == [
+        "Acme  Widgets Inc.",
+        "Harbor Bank of the South",
+    ]
+
+    again.job.refresh_from_db()
+    assert again.job.counts["Accounts"]["unchanged"] == 2
+
+    # when the import that merged is undone
+    mapped.job.refresh_from_db()
+    mapped_import_undo(mapped=mapped, user=None)
+
+    # then the alias goes with it
+    assert not AccountAlias.objects.exists()
+    assert list(Account.objects.values_list("name", flat=True)) == [
+        "Acme  Widgets Inc."
+    ]
