@@ -6,10 +6,11 @@ recorded review takes its version in If-Match, as plan items do; measures
 and voice entries take the ETag of their last read, for edits and deletes.
 """
 
+import hashlib
 from collections.abc import Callable
 from typing import Any, cast
 
-from django.db import models
+from django.db import models, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -43,6 +44,7 @@ from plans.models import (
     Checkpoint,
     CustomerLink,
     ExecutiveReview,
+    MeasureQuarter,
     PlanSnapshot,
     ValueMeasure,
     VoiceOfCustomer,
@@ -180,8 +182,33 @@ QUARTER_PARAMETER = OpenApiParameter(
 )
 
 
+def _quarter_cells(account: Account, fiscal: FiscalQuarter) -> list[MeasureQuarter]:
+    return list(
+        MeasureQuarter.objects.filter(
+            measure__account=account, quarter_start=fiscal.start
+        ).order_by("measure_id")
+    )
+
+
+def scorecard_quarter_etag(
+    *, account: Account, fiscal: FiscalQuarter, cells: list[MeasureQuarter]
+) -> str:
+    """Return the ETag of the account's figures for one quarter.
+
+    It hashes every figure's version, so any write to the quarter, by
+    anyone and to any measure, makes an older ETag stale.
+    """
+    versions = ",".join(f"{cell.pk}:{cell.updated_at.isoformat()}" for cell in cells)
+    raw = f"scorecard:{account.pk}:{fiscal.start.isoformat()}:{versions}"
+    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+
+
 class ScorecardApi(APIView):
-    """GET the account's scorecard over the four quarters up to `quarter`."""
+    """GET the account's scorecard over the four quarters up to `quarter`.
+
+    The ETag is that of the last quarter's figures, the one a PUT to
+    `scorecard/<quarter>/` needs; GET that address for another quarter's.
+    """
 
     OutputSerializer = ScorecardOutputSerializer
 
@@ -192,7 +219,14 @@ class ScorecardApi(APIView):
         quarter = _quarter(raw) if raw else fiscal_quarter_current()
         quarters = fiscal_quarters_ending_with(quarter, 4)
         scorecard = scorecard_for_account(account=account, quarters=quarters)
-        return Response(self.OutputSerializer(scorecard_data(scorecard)).data)
+
+        etag = scorecard_quarter_etag(
+            account=account, fiscal=quarter, cells=_quarter_cells(account, quarter)
+        )
+        return Response(
+            self.OutputSerializer(scorecard_data(scorecard)).data,
+            headers={"ETag": etag},
+        )
 
 
 # Measures
@@ -332,7 +366,55 @@ class MeasureApi(APIView):
 
 
 class MeasureQuarterSetApi(APIView):
-    """PUT one measure's target and actual for a quarter."""
+    """GET one quarter's figures with their ETag; PUT one measure's figures.
+
+    A PUT needs the ETag from the last read in If-Match: 428 without it,
+    412 with the quarter's current figures when someone wrote since.
+    """
+
+    class FigureSerializer(serializers.Serializer):
+        measure = serializers.IntegerField(source="measure_id")
+        quarter_start = serializers.DateField()
+        target = serializers.DecimalField(
+            max_digits=16, decimal_places=2, allow_null=True
+        )
+        actual = serializers.DecimalField(
+            max_digits=16, decimal_places=2, allow_null=True
+        )
+        note = serializers.CharField(allow_blank=True)
+
+    class QuarterOutputSerializer(serializers.Serializer):
+        account = serializers.IntegerField()
+        quarter = serializers.CharField()
+        quarter_start = serializers.DateField()
+        figures = serializers.ListField(child=serializers.DictField())
+
+    def _current(
+        self, account: Account, fiscal: FiscalQuarter, cells: list[MeasureQuarter]
+    ) -> dict[str, Any]:
+        return self.QuarterOutputSerializer(
+            {
+                "account": account.pk,
+                "quarter": fiscal.label,
+                "quarter_start": fiscal.start,
+                "figures": self.FigureSerializer(cells, many=True).data,
+            }
+        ).data
+
+    @extend_schema(
+        tags=["reviews"],
+        operation_id="plans_accounts_scorecard_quarter_retrieve",
+        summary="One quarter's figures, with the ETag a PUT needs",
+        responses=QuarterOutputSerializer,
+    )
+    def get(self, request: Request, account_pk: int, quarter: str) -> Response:
+        account = account_get_for_user(user=_user(request), pk=account_pk)
+        fiscal = _quarter(quarter)
+
+        cells = _quarter_cells(account, fiscal)
+
+        etag = scorecard_quarter_etag(account=account, fiscal=fiscal, cells=cells)
+        return Response(self._current(account, fiscal, cells), headers={"ETag": etag})
 
     class InputSerializer(StrictInputSerializer):
         measure = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
@@ -370,18 +452,40 @@ class MeasureQuarterSetApi(APIView):
         if measure is None:
             raise ValidationError({"measure": "No such measure on this account."})
 
-        try:
-            cell = measure_quarter_set(
-                user=_user(request),
-                measure=measure,
-                quarter=fiscal,
-                target=data["target"],
-                actual=data["actual"],
-                note=data["note"],
+        with transaction.atomic():
+            # Locking the account's measures makes check-and-write one step:
+            # of two writers holding the same ETag, the second sees the
+            # first's figure and gets 412.
+            list(
+                ValueMeasure.objects.select_for_update()
+                .filter(account=account)
+                .order_by("pk")
+                .values_list("pk", flat=True)
             )
-        except PlanError as error:
-            raise _refused(error) from error
-        return Response(self.OutputSerializer(cell).data)
+            cells = _quarter_cells(account, fiscal)
+            etag_require(
+                request=request,
+                etag=scorecard_quarter_etag(
+                    account=account, fiscal=fiscal, cells=cells
+                ),
+                current=self._current(account, fiscal, cells),
+            )
+            try:
+                cell = measure_quarter_set(
+                    user=_user(request),
+                    measure=measure,
+                    quarter=fiscal,
+                    target=data["target"],
+                    actual=data["actual"],
+                    note=data["note"],
+                )
+            except PlanError as error:
+                raise _refused(error) from error
+
+        etag = scorecard_quarter_etag(
+            account=account, fiscal=fiscal, cells=_quarter_cells(account, fiscal)
+        )
+        return Response(self.OutputSerializer(cell).data, headers={"ETag": etag})
 
 
 # Voice of customer
@@ -620,8 +724,15 @@ class ReviewApi(APIView):
                 version=version if exists else None,
             )
         except VersionConflict as error:
+            current = executive_review_pack(
+                account=account, quarter=fiscal, user=_user(request)
+            )
             return Response(
-                {"detail": str(error), "version": error.current.version},
+                {
+                    "detail": str(error),
+                    "version": error.current.version,
+                    "current": _review_data(current),
+                },
                 status=status.HTTP_412_PRECONDITION_FAILED,
                 headers={"ETag": f'"{error.current.version}"'},
             )

@@ -37,10 +37,12 @@ def test_a_rep_sets_a_quarter_and_reads_it_back(
     client.force_login(rep)
     base = f"/api/plans/accounts/{account.pk}/scorecard/"
 
+    etag = client.get(base, {"quarter": QUARTER})["ETag"]
     put = _put(
         client,
         f"{base}{QUARTER}/",
         {"measure": measure.pk, "target": "1000", "actual": "-12.50"},  # type: ignore[attr-defined]
+        if_match=etag,
     )
     read = client.get(base, {"quarter": QUARTER})
 
@@ -135,3 +137,48 @@ def test_a_quarter_that_is_not_a_quarter_start_is_not_found(
     response = client.get(f"/api/plans/accounts/{account.pk}/reviews/2026-04-15/")
 
     assert response.status_code == 404
+
+
+def test_a_scorecard_write_needs_the_quarters_etag(
+    client: Client, rep: User, account: Account, measure: object
+) -> None:
+    # given
+    client.force_login(rep)
+    url = f"/api/plans/accounts/{account.pk}/scorecard/{QUARTER}/"
+    body = {"measure": measure.pk, "target": "1000", "actual": "10"}  # type: ignore[attr-defined]
+    etag = client.get(url)["ETag"]
+
+    # when
+    missing = _put(client, url, body)
+    garbage = _put(client, url, body, if_match='"garbage"')
+    star = _put(client, url, body, if_match="*")
+    first = _put(client, url, body, if_match=etag)
+    stale = _put(client, url, {**body, "actual": "99"}, if_match=etag)
+    second = _put(client, url, {**body, "actual": "99"}, if_match=first["ETag"])
+
+    # then
+    assert missing.status_code == 428
+    assert garbage.status_code == star.status_code == 412
+    assert garbage.json()["current"]["figures"] == []
+    assert first.status_code == 200
+    assert first["ETag"] != etag
+    assert stale.status_code == 412
+    assert stale["ETag"] == first["ETag"]
+    assert stale.json()["current"]["figures"][0]["actual"] == "10.00"
+    assert second.status_code == 200
+    assert client.get(url).json()["figures"][0]["actual"] == "99.00"
+
+
+def test_a_stale_review_write_carries_the_current_review(
+    client: Client, rep: User, account: Account
+) -> None:
+    client.force_login(rep)
+    url = f"/api/plans/accounts/{account.pk}/reviews/{QUARTER}/"
+    _put(client, url, {"decisions": "Go to Lyon"})
+
+    stale = _put(client, url, {"decisions": "Go to Lille"}, if_match='"0"')
+
+    assert stale.status_code == 412
+    assert stale.json()["current"]["decisions"] == "Go to Lyon"
+    assert stale.json()["current"]["version"] == stale.json()["version"]
+    assert stale["ETag"] == f'"{stale.json()["version"]}"'
