@@ -655,3 +655,22 @@ def test_each_account_counts_its_open_plan_of_the_latest_period(
     assert shown.plan_id == current.pk
     assert shown.completeness is not None
     assert shown.completeness.plan_id == current.pk
+
+
+def test_the_figures_are_the_same_read_by_ids_or_by_subquery(
+    team_data: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: the team read with its ids named in every query
+    now = timezone.now()
+    by_ids = dashboard_for_user(user=team_data.manager, now=now)
+
+    # when: beyond the list's size, so every query reads a subquery
+    monkeypatch.setattr("plans.dashboard.LITERAL_IDS_MAX", 0)
+    by_subquery = dashboard_for_user(user=team_data.manager, now=now)
+
+    # then
+    assert {key: (f.count, f.account_ids) for key, f in by_ids.figures.items()} == {
+        key: (f.count, f.account_ids) for key, f in by_subquery.figures.items()
+    }
+    assert by_ids.rows == by_subquery.rows
+    assert by_ids.figures["accounts"].count == 4
