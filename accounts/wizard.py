@@ -123,6 +123,8 @@ PREVIEW_READ_ROWS = 1000
 # the import checks as it goes, in the background.
 INLINE_CHECK_MAX_BYTES = 5 * 1024 * 1024
 UNSPECIFIED_PRODUCT = "Unspecified"
+# The roles an unknown role value may be mapped to: ops only by its name.
+ROLE_ANSWERS = (User.Role.REP, User.Role.MANAGER, User.Role.EXECUTIVE)
 # A row report action: the rows were read, and what they add up to was not
 # written.
 NOT_WRITTEN_ACTION = "not written"
@@ -1228,7 +1230,9 @@ def _execute(
     if outcome.questions:
         return
 
-    writer = _Writer(job=job, outcome=outcome, merges=mapped.merges)
+    writer = _Writer(
+        job=job, outcome=outcome, merges=mapped.merges, answers=mapped.answers
+    )
     write = {
         RATE: writer.rates,
         PRODUCT: writer.products,
@@ -1343,11 +1347,19 @@ class _Writer:
     """Applies typed rows to the database and records what it changed."""
 
     def __init__(
-        self, *, job: ImportJob, outcome: Outcome, merges: Mapping[str, str]
+        self,
+        *,
+        job: ImportJob,
+        outcome: Outcome,
+        merges: Mapping[str, str],
+        answers: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.job = job
         self.outcome = outcome
         self.merges = dict(merges)
+        self.answers = answers or {}
+        # The unknown role values already asked about, by file.
+        self.roles_asked: set[tuple[str, str]] = set()
         self.rates_cache: dict[str, tuple[Decimal, date] | None] = {}
         self.users: dict[str, int] | None = None
         self.user_external_ids: dict[str, int] = {}
@@ -2353,15 +2365,12 @@ class _Writer:
         given = " ".join((row.get("role") or "").split())
         role = _ROLES.get(given.casefold()) if given else None
         if given and role is None:
-            self._reject(
-                USER,
-                file,
-                line,
-                self._col(file, "role"),
-                given,
-                f"unknown role {given!r}; the roles are " + ", ".join(User.Role.values),
-            )
-            return None
+            role_column = self._col(file, "role")
+            key = role_question_key(column=role_column, value=given)
+            role = self.answers.get(file, {}).get(key)
+            if role not in ROLE_ANSWERS:
+                self._role_ask(file, line, role_column, given, key)
+                return None
         if role == User.Role.OPS and not grants_ops:
             existing = self.users_by_email.get(email)
             if existing is None or existing.role != User.Role.OPS:
@@ -2376,6 +2385,29 @@ class _Writer:
                 )
                 return None
         return email, role
+
+    def _role_ask(
+        self, file: str, line: int, column: str, given: str, key: str
+    ) -> None:
+        """Ask once per file which Lode role an unknown role value is."""
+        if (file, key) in self.roles_asked:
+            return
+        self.roles_asked.add((file, key))
+        self.outcome.questions.append(
+            (
+                file,
+                Question(
+                    column=key,
+                    kind="role",
+                    message=(
+                        f"{column!r} says {given!r} (line {line}), which is no "
+                        "Lode role; which role do users with it get?"
+                    ),
+                    options=list(ROLE_ANSWERS),
+                    examples=[(line, given)],
+                ),
+            )
+        )
 
     def _users_flush(self) -> None:
         """Create and update users and the teams they name; link managers."""
@@ -2943,11 +2975,21 @@ def mapped_import_report_csv(*, job: ImportJob) -> str:
     return out.getvalue()
 
 
+def role_question_key(*, column: str, value: str) -> str:
+    """Return the key an unknown role value's answer is kept under."""
+    return f"{column}={value}"
+
+
 def mapped_import_answer(
     *, mapped: MappedImport, file: str, column: str, option: str
 ) -> None:
-    """Keep the user's answer to one column's question."""
-    if option not in (DAY_FIRST, MONTH_FIRST, ".", ","):
+    """Keep the user's answer to one column's question.
+
+    A role question's column is "Column=value" (see `role_question_key`);
+    its answer is a Lode role other than ops, which no mapping may give.
+    """
+    allowed = ROLE_ANSWERS if "=" in column else (DAY_FIRST, MONTH_FIRST, ".", ",")
+    if option not in allowed:
         raise WizardError(f"{option!r} is not an answer to this question")
     answers = dict(mapped.answers)
     answers.setdefault(file, {})[column] = option

@@ -21,6 +21,7 @@ from accounts.models import (
 from accounts.signals import import_finished
 from accounts.wizard import (
     WizardError,
+    mapped_import_answer,
     mapped_import_check,
     mapped_import_create_from_paths,
     mapped_import_mapping_accept,
@@ -409,4 +410,56 @@ def test_a_confirmed_merge_is_remembered_and_undone_with_its_import(
     assert not AccountAlias.objects.exists()
     assert list(Account.objects.values_list("name", flat=True)) == [
         "Acme  Widgets Inc."
+    ]
+
+
+def test_unknown_role_values_are_asked_once_and_mapped_to_lode_roles(
+    django_capture_on_commit_callbacks,
+) -> None:
+    mapped = opened(WIZARD / "users_crm_roles.csv")
+
+    outcome = mapped_import_check(mapped=mapped)
+
+    assert [
+        (file, q.column, q.options, q.message) for file, q in outcome.questions
+    ] == [
+        (
+            "users_crm_roles.csv",
+            "role=Sales Rep Nordics",
+            ["rep", "manager", "executive"],
+            "'role' says 'Sales Rep Nordics' (line 2), which is no Lode role; "
+            "which role do users with it get?",
+        ),
+        (
+            "users_crm_roles.csv",
+            "role=Regional Director",
+            ["rep", "manager", "executive"],
+            "'role' says 'Regional Director' (line 4), which is no Lode role; "
+            "which role do users with it get?",
+        ),
+    ]
+    with pytest.raises(WizardError, match="'ops' is not an answer"):
+        mapped_import_answer(
+            mapped=mapped,
+            file="users_crm_roles.csv",
+            column="role=Regional Director",
+            option="ops",
+        )
+
+    out = StringIO()
+    call_command(
+        "import_files",
+        str(WIZARD / "users_crm_roles.csv"),
+        "--answer",
+        "users_crm_roles.csv:role=Sales Rep Nordics=rep",
+        "--answer",
+        "users_crm_roles.csv:role=Regional Director=manager",
+        "--yes",
+        stdout=out,
+    )
+
+    assert sorted(User.objects.values_list("email", "role")) == [
+        ("ana.lund@lode.example", "rep"),
+        ("kim.berg@lode.example", "manager"),
+        ("sven.ek@lode.example", "rep"),
     ]
