@@ -7,6 +7,7 @@ because a Redis outage must not lock everyone out.
 """
 
 import hashlib
+import ipaddress
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -39,16 +40,50 @@ logger = logging.getLogger(__name__)
 # Audit
 
 
+def _address_parse(raw: str) -> str | None:
+    # Proxies may write "203.0.113.5:41234" or "[2001:db8::1]:443".
+    candidate = raw.strip()
+    if candidate.startswith("[") and "]" in candidate:
+        candidate = candidate[1 : candidate.index("]")]
+    elif candidate.count(":") == 1:
+        candidate = candidate.split(":")[0]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None
+
+
 def client_address(request: HttpRequest | None) -> str | None:
     """Return the address the request came from.
 
-    Only REMOTE_ADDR is trusted: a header such as X-Forwarded-For is set by
-    the client unless a proxy we run overwrites it, and the deployment puts
-    gunicorn behind such a proxy that sets REMOTE_ADDR correctly.
+    With no proxy of ours in front (TRUSTED_PROXY_COUNT = 0) that is
+    REMOTE_ADDR, and X-Forwarded-For is ignored: a client can write anything
+    in it. Behind N proxies REMOTE_ADDR is the last proxy, and each proxy
+    appended the address it saw, so the client is the Nth entry from the
+    right: anything left of it came from the client and is not trusted.
     """
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+
+    forwarded = [
+        hop.strip()
+        for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if hop.strip()
+    ]
+    if not forwarded:
+        return remote
+    # Fewer hops than proxies means the request skipped one of them; the
+    # left-most is then the closest thing to the client we have.
+    hop = forwarded[-proxies] if len(forwarded) >= proxies else forwarded[0]
+    address = _address_parse(hop)
+    if address is None:
+        logger.warning("unreadable X-Forwarded-For hop %r; using REMOTE_ADDR", hop)
+        return remote
+    return address
 
 
 def audit_record(

@@ -195,6 +195,9 @@ AUTHENTICATION_BACKENDS = ["config.security.LockoutModelBackend"]
 LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5)
 LOGIN_LOCKOUT_ADDRESS_FAILURES = env_int("LOGIN_LOCKOUT_ADDRESS_FAILURES", 20)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# How many proxies we run in front of the app, each appending the address
+# it saw to X-Forwarded-For. 0 trusts only REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # API
 
@@ -216,6 +219,9 @@ REST_FRAMEWORK = {
         "config.api.LodeUserRateThrottle",
         "config.api.ApiTokenRateThrottle",
     ],
+    # Throttles tell anonymous clients apart by address: the same proxy
+    # count as logins, or DRF would trust a client's X-Forwarded-For.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_ANON_RATE", "60/minute"),
         "user": env_str("API_USER_RATE", "6000/minute"),
