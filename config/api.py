@@ -321,6 +321,19 @@ class StrictInputSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class NoInputSerializer(StrictInputSerializer):
+    """Send no body or an empty object: this action takes no fields."""
+
+
+def body_require_empty(request: Request) -> None:
+    """Refuse a body an action would ignore: malformed JSON or any field.
+
+    An ignored field reads as accepted, so a client sending `{"force": true}`
+    to an action would believe it did something.
+    """
+    NoInputSerializer(data=request.data).is_valid(raise_exception=True)
+
+
 # Throttles. They fail open when the cache is down: a Redis outage must not
 # take the API with it.
 

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Account, User
 from accounts.selectors import account_can_edit
-from config.api import StrictInputSerializer, if_match_version
+from config.api import StrictInputSerializer, body_require_empty, if_match_version
 from plans import services
 from plans.errors import GateClosed, PlanClosed, PlanError, VersionConflict
 from plans.models import Checkpoint, Pursuit, PursuitStage, SellCycleTemplate
@@ -511,6 +511,7 @@ class PlanNextApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=pk)
         require_edit(user=_user(request), account=plan.account)
+        body_require_empty(request)
 
         try:
             new = services.plan_start_next(user=_user(request), plan=plan)

@@ -27,6 +27,7 @@ from config.api import (
     LodePagination,
     PreconditionFailed,
     StrictInputSerializer,
+    body_require_empty,
     etag_for,
     etag_require,
     if_match_version,
@@ -1026,6 +1027,7 @@ class CustomerLinkRevokeApi(APIView):
     def post(self, request: Request, account_pk: int, link_pk: int) -> Response:
         account = _account_for_links(request, account_pk)
         link = get_object_or_404(CustomerLink, pk=link_pk, account=account)
+        body_require_empty(request)
 
         try:
             link = customer_link_revoke(user=_user(request), link=link)

@@ -15,6 +15,7 @@ from accounts.selectors import account_get_for_user
 from config.api import (
     LodePagination,
     StrictInputSerializer,
+    body_require_empty,
     etag_for,
     ordering_param,
     paginated_response,
@@ -323,6 +324,7 @@ class ScoreRunCreateApi(APIView):
         user = _user(request)
         if not (user.is_ops or user.is_manager):
             raise PermissionDenied("Only sales ops and managers recompute scores.")
+        body_require_empty(request)
 
         run = score_run_request(trigger="api", user=user)
 

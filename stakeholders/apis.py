@@ -27,6 +27,7 @@ from config.api import (
     LodePagination,
     PreconditionFailed,
     StrictInputSerializer,
+    body_require_empty,
     etag_for,
     etag_require,
 )
@@ -401,6 +402,7 @@ class StakeholderLeaveApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         person = stakeholder_get_for_user(user=_user(request), pk=pk)
         _require_edit(_user(request), person.account)
+        body_require_empty(request)
 
         try:
             stakeholder_mark_left(user=_user(request), stakeholder=person)
@@ -422,6 +424,7 @@ class StakeholderEraseApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         person = stakeholder_get_for_user(user=_user(request), pk=pk)
         _require_edit(_user(request), person.account)
+        body_require_empty(request)
 
         stakeholder_erase(user=_user(request), stakeholder=person, request=request)
 
