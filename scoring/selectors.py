@@ -291,6 +291,7 @@ def hidden_gold_list(
     *,
     scores: QuerySet[AccountScore],
     threshold: float | None,
+    currency: str = "USD",
     limit: int = HIDDEN_GOLD_SHOWN,
 ) -> list[HiddenGold]:
     """Return B and C accounts whose potential is in the top quarter, best first.
@@ -312,9 +313,10 @@ def hidden_gold_list(
     )
     for score in rows:
         reason = (
-            f"Tier {score.tier} on revenue alone ({score.ttm_revenue:,.0f} USD in "
-            f"the last 12 months), yet potential {score.potential:.0f} is in the "
-            f"top quarter (at or above {threshold:.0f})"
+            f"Tier {score.tier} on revenue alone ({score.ttm_revenue:,.0f} "
+            f"{currency} in the last 12 months), yet potential "
+            f"{score.potential:.0f} is in the top quarter (at or above "
+            f"{threshold:.0f})"
         )
         strongest = _strongest_potential_input(score)
         if strongest:

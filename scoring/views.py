@@ -51,6 +51,8 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     if run is None:
         return render(request, "scoring/portfolio.html", context)
 
+    currency = (run.summary or {}).get("reporting_currency", "USD")
+    context["revenue_label"] = f"TTM revenue ({currency})"
     scores = selectors.account_score_queryset_for_user(user=request.user, run=run)
     summary = selectors.portfolio_summary_for_user(
         user=request.user, run=run, scores=scores
@@ -67,7 +69,9 @@ def portfolio(request: HttpRequest) -> HttpResponse:
                 page=_page_number(request.GET.get("page")),
             ),
             "hidden_gold": selectors.hidden_gold_list(
-                scores=scores, threshold=summary.potential_threshold
+                scores=scores,
+                threshold=summary.potential_threshold,
+                currency=currency,
             ),
             "hidden_gold_shown": selectors.HIDDEN_GOLD_SHOWN,
             "sectors": summary.sectors,

@@ -380,3 +380,13 @@ def test_the_page_asks_no_more_whether_the_user_may_edit(client, rep, ops, accou
     assert response.status_code == 200
     checks = [q["sql"] for q in queries if q["sql"].startswith("SELECT 1 AS")]
     assert checks == [], checks
+
+
+def test_an_unknown_head_count_shows_a_dash(client, rep, account):
+    account.employees = None
+    account.save(update_fields=["employees"])
+    client.force_login(rep)
+
+    page = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+
+    assert "<dt>Employees</dt><dd>—</dd>" in page

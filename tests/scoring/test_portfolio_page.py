@@ -382,3 +382,18 @@ def test_a_failing_run_shows_its_reason_and_keeps_the_current_scores(
     )
     assert not ScoreRun.objects.filter(is_current=True).exists()
     assert ScoreRun.objects.get().status == ScoreRun.Status.FAILED
+
+
+def test_revenue_is_labelled_in_the_run_s_reporting_currency(client, executive):
+    run = current_run()
+    run.summary = {**(run.summary or {}), "reporting_currency": "EUR"}
+    run.save(update_fields=["summary"])
+    for name, potential in [("B1", 96.0), ("C1", 10.0), ("C2", 20.0), ("C3", 30.0)]:
+        score(run, AccountFactory(name=name), potential=potential, tier="B")
+    client.force_login(executive)
+
+    page = client.get(reverse("scoring:portfolio")).content.decode()
+
+    assert "TTM revenue (EUR)" in page
+    assert "(1,000 EUR in the last 12 months)" in page
+    assert "USD" not in page
