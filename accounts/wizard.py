@@ -104,6 +104,7 @@ from accounts.recognise import (
 from accounts.signals import import_finished
 from accounts.streaming import table_chunks
 from accounts.tabular import Table
+from config.spreadsheet import cell_neutralise
 
 logger = logging.getLogger(__name__)
 
@@ -2944,15 +2945,12 @@ def mapped_import_report_csv(*, job: ImportJob) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["file", "line", "column", "value", "reason", "action"])
+    # Values and reasons quote the uploaded cells, which may be formulas.
     for issue in job.issues:
         writer.writerow(
             [
-                issue["file"],
-                issue["line"],
-                issue["column"],
-                issue["value"],
-                issue["reason"],
-                issue["action"],
+                cell_neutralise(issue[name])
+                for name in ("file", "line", "column", "value", "reason", "action")
             ]
         )
     writer.writerow([])

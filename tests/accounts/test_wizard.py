@@ -744,3 +744,19 @@ def test_a_semicolon_bundled_file_reads_its_decimal_commas_in_millions(
         ("Brasserie Lumière", Decimal("1234567.89")),
         ("Käsefabrik Müller GmbH", Decimal("987654.00")),
     ]
+
+
+def test_the_row_report_keeps_uploaded_formulas_inert(
+    django_capture_on_commit_callbacks, tmp_path: Path
+) -> None:
+    upload = tmp_path / "formula.csv"
+    upload.write_text(
+        'Account Name,Employees\nGood Co,10\nBad Co,"=HYPERLINK(""x"")"\n'
+    )
+
+    job = imported(django_capture_on_commit_callbacks, upload, keep_good_rows=True)
+
+    report = mapped_import_report_csv(job=job)
+    assert report.splitlines()[1] == (
+        'formula.csv,3,Employees,"\'=HYPERLINK(""x"")",not a number,rejected'
+    )
