@@ -5,6 +5,7 @@ change side by side; plans/urls.py mounts both under the plans namespace.
 """
 
 import logging
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.contrib import messages
@@ -389,22 +390,42 @@ def scorecard_measure_delete(
 ) -> HttpResponse:
     account = account_get_for_user(user=_user(request), pk=account_pk)
     measure = get_object_or_404(ValueMeasure, pk=pk, account=account)
+    return _scorecard_delete(
+        request,
+        account,
+        measure,
+        what="measure",
+        done=f"Measure {measure.name} deleted.",
+        delete=lambda version: value_measure_delete(
+            user=_user(request), measure=measure, expected_version=version
+        ),
+    )
+
+
+def _scorecard_delete(
+    request: HttpRequest,
+    account: Account,
+    row: ValueMeasure | VoiceOfCustomer,
+    *,
+    what: str,
+    done: str,
+    delete: Callable[[object], bool],
+) -> HttpResponse:
+    """Delete a scorecard row if the form's version is still the stored one."""
     form = VersionForm(request.POST)
-    if not form.is_valid() or _stale(form, measure):
-        messages.error(request, STALE.format(what="measure"))
+    if not form.is_valid() or _stale(form, row):
+        messages.error(request, STALE.format(what=what))
         return _scorecard_redirect(account)
 
     try:
-        deleted = value_measure_delete(
-            user=_user(request), measure=measure, expected_version=measure.updated_at
-        )
+        deleted = delete(row.updated_at)
     except PlanError as error:
         messages.error(request, str(error))
         return _scorecard_redirect(account)
     if deleted:
-        messages.success(request, f"Measure {measure.name} deleted.")
+        messages.success(request, done)
     else:
-        messages.error(request, STALE.format(what="measure"))
+        messages.error(request, STALE.format(what=what))
     return _scorecard_redirect(account)
 
 
@@ -458,23 +479,16 @@ def scorecard_voice_delete(
 ) -> HttpResponse:
     account = account_get_for_user(user=_user(request), pk=account_pk)
     entry = get_object_or_404(VoiceOfCustomer, pk=pk, account=account)
-    form = VersionForm(request.POST)
-    if not form.is_valid() or _stale(form, entry):
-        messages.error(request, STALE.format(what="entry"))
-        return _scorecard_redirect(account)
-
-    try:
-        deleted = voice_delete(
-            user=_user(request), entry=entry, expected_version=entry.updated_at
-        )
-    except PlanError as error:
-        messages.error(request, str(error))
-        return _scorecard_redirect(account)
-    if deleted:
-        messages.success(request, "Entry deleted.")
-    else:
-        messages.error(request, STALE.format(what="entry"))
-    return _scorecard_redirect(account)
+    return _scorecard_delete(
+        request,
+        account,
+        entry,
+        what="entry",
+        done="Entry deleted.",
+        delete=lambda version: voice_delete(
+            user=_user(request), entry=entry, expected_version=version
+        ),
+    )
 
 
 # Executive review
