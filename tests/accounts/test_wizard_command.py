@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from accounts.management.commands.import_files import counts_table
 from accounts.models import Account, ImportJob, Opportunity
 
 BYOD = Path(__file__).parent / "fixtures" / "byod"
@@ -29,7 +30,9 @@ def test_without_yes_it_shows_the_mapping_and_counts_and_writes_nothing() -> Non
 
     assert "  Company name -> account.name" in output
     assert "hubspot companies (recognised)" in output
-    assert "Accounts                    1          0          0          0" in output
+    assert (
+        "records   created  updated  unchanged  rejected\nAccounts        1" in output
+    )
     assert "nothing written. Run again with --yes" in output
     assert not Account.objects.exists()
 
@@ -41,7 +44,7 @@ def test_with_yes_it_writes_and_reimporting_changes_nothing() -> None:
     output = run(*paths, "--yes")
 
     assert Account.objects.count() == 2
-    assert "Accounts                    0          0          2          0" in output
+    assert "Accounts        0        0          2         0\n" in output
     assert ImportJob.objects.filter(status=ImportJob.Status.SUCCEEDED).count() == 2
 
 
@@ -83,3 +86,36 @@ def test_it_takes_a_mapping_and_answers_and_undoes() -> None:
 def test_it_refuses_a_file_that_is_not_there() -> None:
     with pytest.raises(CommandError, match="no such file: nowhere.csv"):
         run("nowhere.csv")
+
+
+def test_its_counts_table_lines_up_whatever_the_widths() -> None:
+    counts = {
+        "Accounts": {"created": 1_250_000, "updated": 0, "unchanged": 3, "rejected": 0},
+        "Account team members": {
+            "created": 2,
+            "updated": 0,
+            "unchanged": 0,
+            "rejected": 12,
+        },
+    }
+
+    lines = counts_table(counts)
+
+    assert lines == [
+        "records                 created  updated  unchanged  rejected",
+        "Accounts              1,250,000        0          3         0",
+        "Account team members          2        0          0        12",
+    ]
+
+
+def test_it_prints_the_counts_as_an_aligned_table() -> None:
+    output = run(
+        str(WIZARD / "plain_users.csv"), str(WIZARD / "hubspot_companies_owned.csv")
+    )
+
+    assert (
+        "records   created  updated  unchanged  rejected\n"
+        "Users           3        0          0         0\n"
+        "Teams           1        1          0         0\n"
+        "Accounts        2        0          0         0\n"
+    ) in output

@@ -24,6 +24,26 @@ from accounts.wizard import (
 COUNT_COLUMNS = ["created", "updated", "unchanged", "rejected"]
 
 
+def counts_table(counts: dict[str, dict[str, int]]) -> list[str]:
+    """Return the counts as lines of a table whose columns line up.
+
+    Each column is as wide as its widest cell, so a long table name
+    ("Account team members") or a count in the millions moves no column.
+    """
+    rows = [["records", *COUNT_COLUMNS]] + [
+        [table, *(f"{count.get(c, 0):,}" for c in COUNT_COLUMNS)]
+        for table, count in counts.items()
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
+
+
 class Command(BaseCommand):
     help = (
         "Import CSV or XLSX exports (Salesforce, HubSpot, ERP, support desk, "
@@ -184,13 +204,8 @@ class Command(BaseCommand):
             raise CommandError(f"import {job.pk} ended {job.status}: {job.error}")
 
     def _print(self, counts: dict[str, dict[str, int]], issues: list[dict]) -> None:
-        self.stdout.write(
-            f"{'records':<18}" + "".join(f"{c:>11}" for c in COUNT_COLUMNS)
-        )
-        for table, count in counts.items():
-            self.stdout.write(
-                f"{table:<18}" + "".join(f"{count[c]:>11,}" for c in COUNT_COLUMNS)
-            )
+        for line in counts_table(counts):
+            self.stdout.write(line)
         for issue in issues:
             self.stdout.write(
                 f"{issue['file']}:{issue['line']} {issue['column']} "
