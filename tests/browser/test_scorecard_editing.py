@@ -6,7 +6,12 @@ from decimal import Decimal
 import pytest
 
 from plans.models import ValueMeasure, VoiceOfCustomer
-from plans.review_services import value_measure_create, voice_create
+from plans.review_services import (
+    customer_link_create,
+    value_measure_create,
+    voice_create,
+)
+from stakeholders.models import Stakeholder
 from tests.conftest import browser_login
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -116,3 +121,38 @@ def test_a_long_chart_title_ends_in_an_ellipsis_and_an_empty_one_says_so(
     assert chart.get_by_text("No figures yet").is_visible()
     assert chart.locator(".main-svg").count() == 0
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_revoking_a_customer_link_asks_first(browser, page, live_server, rep, account):
+    # given
+    contact = Stakeholder.objects.create(
+        account=account, first_name="Carla", last_name="Finch", title="CFO"
+    )
+    link, _token = customer_link_create(
+        user=rep, account=account, stakeholder=contact, days=14
+    )
+    browser_login(page, live_server, rep.username)
+    page.goto(f"{live_server.url}/plans/account/{account.pk}/scorecard/")
+    revoke = page.get_by_role("button", name="Revoke")
+
+    # when the question is dismissed
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    revoke.click()
+
+    # then nothing is revoked
+    assert asked == [
+        "Revoke Carla Finch's link? It stops working at once and cannot be "
+        "turned back on."
+    ]
+    link.refresh_from_db()
+    assert link.revoked_at is None
+
+    # when it is accepted
+    page.once("dialog", lambda dialog: dialog.accept())
+    revoke.click()
+    page.get_by_text("Revoked").wait_for()
+
+    # then
+    link.refresh_from_db()
+    assert link.revoked_by == rep

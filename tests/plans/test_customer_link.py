@@ -423,3 +423,21 @@ def test_the_review_links_no_quarter_after_the_current_one(
     assert current.next.label not in now.content.decode()
     assert 'rel="next"' not in now.content.decode()
     assert f"{current.label} →" in before.content.decode()
+
+
+def test_revoking_a_link_asks_first(
+    client: Client, rep: User, account: Account, link_url: str
+) -> None:
+    client.force_login(rep)
+
+    page = client.get(reverse("plans:scorecard", args=[account.pk])).content.decode()
+
+    assert (
+        'data-confirm="Revoke Carla Finch&#x27;s link? It stops working at once '
+        'and cannot be turned back on."'
+    ) not in page
+    assert (
+        "data-confirm=\"Revoke Carla Finch's link? It stops working at once "
+        'and cannot be turned back on."'
+    ) in page
+    assert "js/confirm.js" in page
