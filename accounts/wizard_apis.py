@@ -5,11 +5,15 @@ columns' questions, check, start, follow and undo; sales ops only, anyone
 else gets 404 as for an import that does not exist.
 """
 
+import hashlib
+import json
 from typing import Any, cast
 
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -22,7 +26,7 @@ from accounts import wizard
 from accounts.importing import ImportFileError
 from accounts.models import MappedImport, User
 from accounts.services import import_job_progress
-from config.api import StrictInputSerializer
+from config.api import StrictInputSerializer, etag_require
 
 ISSUE_LIMIT = 1000
 
@@ -61,6 +65,15 @@ def _files_data(mapped: MappedImport) -> list[dict[str, Any]]:
         }
         for preview in previews
     ]
+
+
+def _mapping_etag(mapped: MappedImport, files: list[dict[str, Any]]) -> str:
+    # The proposal of a file left unconfirmed comes from the mappings saved
+    # for its headers, which another import may change without touching
+    # this row: the tag covers what the read showed, not only the row.
+    shown = [(file["name"], file["mapping"]) for file in files]
+    raw = f"{mapped.pk}:{mapped.updated_at.isoformat()}:{json.dumps(shown)}"
+    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
 
 
 def _job_data(mapped: MappedImport) -> dict[str, Any]:
@@ -250,16 +263,53 @@ class WizardImportMappingApi(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
-        return Response({"files": _files_data(mapped)})
+        files = _files_data(mapped)
+        return Response(
+            {"files": files}, headers={"ETag": _mapping_etag(mapped, files)}
+        )
 
     @extend_schema(
         tags=["imports"],
         summary="Confirm the mapping; it is saved for files with the same headers",
+        description=(
+            "Send the ETag from your last read of the mapping in If-Match: "
+            "without it the answer is 428; if the mapping changed since, 412 "
+            "with the current files in `current` and their ETag in the header."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="The ETag from your last read of the mapping.",
+            )
+        ],
         request=InputSerializer,
-        responses={200: FILES_SCHEMA},
+        responses={
+            200: FILES_SCHEMA,
+            412: inline_serializer(
+                "WizardImportMappingPreconditionFailed",
+                {"detail": serializers.CharField(), "current": FILES_SCHEMA},
+            ),
+        },
     )
+    @transaction.atomic
     def put(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
+        # Lock the row and read it again: of two writers holding the same
+        # ETag, the second waits here and then sees the first one's change.
+        mapped = (
+            MappedImport.objects.select_for_update(of=("self",))
+            .select_related("job")
+            .get(pk=mapped.pk)
+        )
+        files = _files_data(mapped)
+        etag_require(
+            request=request,
+            etag=_mapping_etag(mapped, files),
+            current={"files": files},
+        )
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
 
@@ -268,7 +318,7 @@ class WizardImportMappingApi(APIView):
                 column: target.split(".", 1)
                 for column, target in file["mapping"].items()
             }
-            for file in _files_data(mapped)
+            for file in files
         }
         for file, columns in serializer.validated_data["mapping"].items():
             mapping[file] = {
@@ -284,7 +334,11 @@ class WizardImportMappingApi(APIView):
             raise ValidationError({"mapping": [str(error)]}) from error
         if problems:
             raise ValidationError({"mapping": problems})
-        return Response({"files": _files_data(mapped)})
+
+        files = _files_data(mapped)
+        return Response(
+            {"files": files}, headers={"ETag": _mapping_etag(mapped, files)}
+        )
 
 
 class WizardImportCheckApi(APIView):

@@ -61,7 +61,10 @@ def test_ops_upload_map_check_start_and_undo_through_the_api(
 
     # when: confirm it, check
     url = f"/api/accounts/imports/{job['id']}/"
-    confirmed = api.put(url + "mapping/", {"mapping": {}}, format="json")
+    etag = api.get(url + "mapping/")["ETag"]
+    confirmed = api.put(
+        url + "mapping/", {"mapping": {}}, format="json", HTTP_IF_MATCH=etag
+    )
     check = api.get(url + "check/").json()
 
     # then
@@ -107,6 +110,7 @@ def test_a_bad_mapping_and_an_unanswered_question_are_reported(api, ops) -> None
     job = upload(api, BYOD / "dates_ambiguous.csv")
     url = f"/api/accounts/imports/{job['id']}/"
 
+    etag = api.get(url + "mapping/")["ETag"]
     bad = api.put(
         url + "mapping/",
         {
@@ -118,6 +122,7 @@ def test_a_bad_mapping_and_an_unanswered_question_are_reported(api, ops) -> None
             }
         },
         format="json",
+        HTTP_IF_MATCH=etag,
     )
     assert bad.status_code == 400
     assert "both map to opportunity.name" in bad.content.decode()
@@ -133,6 +138,7 @@ def test_a_bad_mapping_and_an_unanswered_question_are_reported(api, ops) -> None
             }
         },
         format="json",
+        HTTP_IF_MATCH=etag,
     )
     check = api.get(url + "check/").json()
     assert check["can_write"] is False

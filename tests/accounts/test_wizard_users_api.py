@@ -70,9 +70,11 @@ def test_ops_import_users_through_the_api_and_see_the_score_run(
     job_id = uploaded.json()["id"]
     assert uploaded.json()["file_previews"][0]["kind"] == "plain users"
     assert uploaded.json()["score_run"] is None
+    mapping_url = f"/api/accounts/imports/{job_id}/mapping/"
+    etag = api.get(mapping_url)["ETag"]
     assert (
         api.put(
-            f"/api/accounts/imports/{job_id}/mapping/", {"mapping": {}}, format="json"
+            mapping_url, {"mapping": {}}, format="json", HTTP_IF_MATCH=etag
         ).status_code
         == 200
     )
