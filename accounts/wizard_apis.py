@@ -13,7 +13,12 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -171,6 +176,53 @@ ANSWERS_SCHEMA = inline_serializer(
 )
 
 
+FILES_EXAMPLE = {
+    "files": [
+        {
+            "name": "accounts.csv",
+            "read_as": "Read as UTF-8 text, comma-separated.",
+            "kind": "salesforce-report accounts",
+            "mapping_source": "recognised",
+            "columns": ["Account Name", "Industry", "Employees"],
+            "mapping": {
+                "Account Name": "account.name",
+                "Industry": "account.sector",
+                "Employees": "account.employees",
+            },
+            "head": [["Harbor Bank of the South", "Banking", "300"]],
+        }
+    ]
+}
+
+JOB_EXAMPLE = {
+    "id": 31,
+    "files": ["accounts.csv"],
+    "created_at": "2026-11-20T09:12:04Z",
+    "confirmed_at": "2026-11-20T09:14:37Z",
+    "undone_at": None,
+    "keep_good_rows": False,
+    "status": "succeeded",
+    "status_label": "Succeeded",
+    "progress": 100,
+    "message": "Done",
+    "finished": True,
+    "counts": {"Accounts": {"created": 1, "updated": 1, "unchanged": 0, "rejected": 1}},
+    "issue_count": 1,
+    "issues": [
+        {
+            "file": "accounts.csv",
+            "line": 4,
+            "column": "Employees",
+            "value": "about 40",
+            "reason": "not a whole number",
+            "action": "rejected",
+        }
+    ],
+    "report_csv": "/api/accounts/imports/31/report.csv",
+    "score_run": None,
+}
+
+
 class WizardImportCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
@@ -205,6 +257,13 @@ class WizardImportDetailApi(APIView):
         tags=["imports"],
         summary="Follow an import: status, progress, counts and row report",
         responses={200: JOB_SCHEMA},
+        examples=[
+            OpenApiExample(
+                "A finished import with one rejected row",
+                value=JOB_EXAMPLE,
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
@@ -259,7 +318,15 @@ class WizardImportMappingApi(APIView):
     @extend_schema(
         tags=["imports"],
         summary="Read the proposed mapping and the file heads",
+        description="The ETag in the answer goes in If-Match to confirm.",
         responses={200: FILES_SCHEMA},
+        examples=[
+            OpenApiExample(
+                "A file's proposed mapping",
+                value=FILES_EXAMPLE,
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
@@ -286,6 +353,21 @@ class WizardImportMappingApi(APIView):
             )
         ],
         request=InputSerializer,
+        examples=[
+            OpenApiExample(
+                "Leave a column out of the import",
+                value={
+                    "mapping": {
+                        "accounts.csv": {
+                            "Account Name": "account.name",
+                            "Employees": "account.employees",
+                            "Industry": "",
+                        }
+                    }
+                },
+                request_only=True,
+            )
+        ],
         responses={
             200: FILES_SCHEMA,
             412: inline_serializer(

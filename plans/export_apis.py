@@ -7,7 +7,7 @@ DRF has already put the token's user on the underlying request.
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -37,6 +37,20 @@ class DashboardExportApi(APIView):
             (200, CSV): OpenApiTypes.BINARY,
             (200, XLSX): OpenApiTypes.BINARY,
         },
+        examples=[
+            OpenApiExample(
+                "The accounts table as CSV",
+                value=(
+                    "Account,Reps,Regions,Quadrant,Tier,Performance,Potential,"
+                    "TTM revenue,Quadrant FY2026 Q4,Touches in 90 days,"
+                    "Plan completeness %,Plan last changed\r\n"
+                    "Harbor Bank of the South,Dana Whitfield,EMEA,grow,A,72.4,"
+                    "81.0,1250000.00,grow,6,80,2026-11-18\r\n"
+                ),
+                media_type=CSV,
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request, file_format: str) -> HttpResponse:
         return views.dashboard_export_view(request._request, file_format=file_format)
