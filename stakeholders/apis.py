@@ -70,7 +70,11 @@ def _require_edit(user: User, account: Account) -> None:
 
 
 def _refused(error: StakeholderError) -> ValidationError:
-    return ValidationError({error.field or "non_field_errors": [error.message]})
+    # Under a field's key the reason goes alone, as the serializer's own
+    # refusals do; the page puts the field's label in front.
+    if error.field:
+        return ValidationError({error.field: [error.reason]})
+    return ValidationError({"non_field_errors": [error.message]})
 
 
 def _roles(keys: list[str]) -> list[BuyingRole]:

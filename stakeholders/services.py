@@ -73,10 +73,13 @@ STAKEHOLDER_FIELDS = (
 class StakeholderError(Exception):
     """A change to people or links that the rules refuse, with a reason."""
 
-    def __init__(self, message: str, field: str = "") -> None:
+    def __init__(self, message: str, field: str = "", reason: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # The message without the field's label in front, for a report or a
+        # form that names the field itself.
+        self.reason = reason or message
 
 
 # The one answer for a person id that is unknown, hidden from the user or at
@@ -93,8 +96,9 @@ def _raise_from(error: ValidationError) -> None:
         field, errors = next(iter(error.error_dict.items()))
         if field == "__all__":
             raise StakeholderError(errors[0].messages[0]) from error
+        reason = errors[0].messages[0]
         raise StakeholderError(
-            f"{_field_label(field)}: {errors[0].messages[0]}", field=field
+            f"{_field_label(field)}: {reason}", field=field, reason=reason
         ) from error
     raise StakeholderError(error.messages[0]) from error
 
@@ -638,6 +642,11 @@ def stakeholder_import(*, user: User, content: bytes, file: str) -> ImportReport
     return report
 
 
+def _reason_as_reported(reason: str) -> str:
+    """Return a validation message as the import report's reasons read."""
+    return (reason[:1].lower() + reason[1:]).removesuffix(".")
+
+
 def _import_write(
     *,
     user: User,
@@ -685,7 +694,15 @@ def _import_write(
                 )
                 report.created += 1
         except StakeholderError as error:
-            issue(row.line, error.field or "last_name", "", error.message)
+            # The report has a column for the field, so the reason goes
+            # without the field's label in front, as the file's checks say it.
+            field = error.field or "last_name"
+            issue(
+                row.line,
+                field,
+                str(data.get(field, "")) if error.field else "",
+                _reason_as_reported(error.reason) if error.field else error.message,
+            )
             continue
         if row.external_id:
             people[row.external_id] = person

@@ -346,7 +346,7 @@
     });
   }
 
-  function errorText(data) {
+  function errorText(data, form) {
     if (!data) {
       return "Something went wrong; try again.";
     }
@@ -355,8 +355,22 @@
     }
     return Object.keys(data).map(function (key) {
       var messages = Array.isArray(data[key]) ? data[key].join(" ") : String(data[key]);
-      return (key === "non_field_errors" ? "" : key.replace(/_/g, " ") + ": ") + messages;
+      return (key === "non_field_errors" ? "" : fieldLabel(form, key) + ": ") + messages;
     }).join(" ");
+  }
+
+  // Name a field as the form shows it ("Email", "Influence (real power)"),
+  // or in words from its key when the form has no such field.
+  function fieldLabel(form, key) {
+    var input = form && form.querySelector("[name='" + key + "']");
+    var label = input && input.closest("label");
+    var text = label && label.firstChild && label.firstChild.nodeType === Node.TEXT_NODE
+      ? label.firstChild.nodeValue.trim()
+      : "";
+    if (!text) {
+      text = key.replace(/_/g, " ");
+    }
+    return text.charAt(0).toUpperCase() + text.slice(1);
   }
 
   function showError(form, text) {
@@ -531,7 +545,7 @@
             showError(form, "Someone saved this person while you edited. What you typed is kept; their saved value is shown under each field you changed. Save again to keep yours.");
             return;
           }
-          showError(form, errorText(result.data));
+          showError(form, errorText(result.data, form));
           return;
         }
         var dialog = form.closest("dialog");

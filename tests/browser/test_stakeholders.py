@@ -142,6 +142,24 @@ def test_a_refused_reporting_loop_shows_its_message_in_the_dialog(
     )
 
 
+def test_a_refused_new_person_names_the_field_as_the_form_does(
+    page, live_server, rep, account
+):
+    browser_login(page, live_server, rep.username)
+    page.goto(live_server.url + reverse("accounts:detail", args=[account.pk]))
+    page.click("summary:has-text('Add a person')")
+    form = page.locator("form[data-action='create-person']")
+
+    form.locator("input[name=last_name]").fill("Quist")
+    form.locator("input[name=email]").fill("nora at example")
+    form.locator("button[type=submit]").click()
+
+    expect(form.locator(".form-error")).to_have_text(
+        "Email: Enter a valid email address."
+    )
+    assert not account.stakeholders.exists()
+
+
 def build_group(account: Account, size: int) -> None:
     people: list[object] = []
     for index in range(size):

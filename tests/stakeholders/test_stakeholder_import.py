@@ -188,3 +188,15 @@ def test_company_names_match_without_case_spacing_or_legal_suffix(name):
 
 def test_different_companies_keep_different_keys():
     assert company_key("Acme Holdings") != company_key("Acme")
+
+
+def test_a_refused_email_is_reported_by_row_column_value_and_reason(rep, account):
+    # The loose check of the file passes it; the model's stricter one does not.
+    content = f"Email,Last Name,Account Name\na..b@acme.test,Finch,{account.name}\n"
+
+    report = stakeholder_import(user=rep, content=content.encode(), file="c.csv")
+
+    assert [(i.line, i.column, i.value, i.reason) for i in report.issues] == [
+        (2, "Email", "a..b@acme.test", "enter a valid email address")
+    ]
+    assert not Stakeholder.objects.exists()
