@@ -507,10 +507,14 @@ def review_view(request: HttpRequest, account_pk: int, quarter: str) -> HttpResp
     fiscal = _quarter(quarter)
     pack = executive_review_pack(account=account, quarter=fiscal, user=_user(request))
 
+    # A refused form is shown again as typed, as the scorecard's forms are;
+    # its version stays the one it was read at, so a stale save stays refused.
+    refused = None
     if request.method == "POST":
         form = ReviewForm(request.POST)
         if not form.is_valid():
             messages.error(request, _form_errors(form))
+            refused = form
         else:
             values = dict(form.cleaned_data)
             version = values.pop("version")
@@ -522,13 +526,17 @@ def review_view(request: HttpRequest, account_pk: int, quarter: str) -> HttpResp
                     values=values,
                     version=version,
                 )
-                messages.success(request, "Decisions and next steps saved.")
             except PlanError as error:
                 messages.error(request, str(error))
-        return redirect("plans:review", account_pk=account.pk, quarter=fiscal.slug)
+                refused = form
+            else:
+                messages.success(request, "Decisions and next steps saved.")
+                return redirect(
+                    "plans:review", account_pk=account.pk, quarter=fiscal.slug
+                )
 
     review = pack["review"]
-    pack["form"] = ReviewForm(
+    pack["form"] = refused or ReviewForm(
         initial={
             "version": review.version if review else None,
             "held_on": review.held_on if review else None,
@@ -547,7 +555,9 @@ def review_view(request: HttpRequest, account_pk: int, quarter: str) -> HttpResp
         "path": pack["path"],
         "thresholds": pack["thresholds"],
     }
-    return render(request, "plans/review.html", pack)
+    return render(
+        request, "plans/review.html", pack, status=400 if refused is not None else 200
+    )
 
 
 def _export_unavailable(what: str, error: ImportError) -> HttpResponse:

@@ -225,3 +225,29 @@ def test_a_refused_review_names_the_field_as_the_page_does(
     page = _page(response)
     assert "Held on: enter a date like 2026-11-30" in page
     assert "held on:" not in page.lower().replace("held on: enter", "")
+
+
+def test_a_refused_review_keeps_what_was_typed(
+    client: Client, rep: User, account: Account
+) -> None:
+    client.force_login(rep)
+    url = f"/plans/account/{account.pk}/review/{fiscal_quarter_current().slug}/"
+
+    response = client.post(
+        url,
+        {
+            "held_on": "next tuesday",
+            "attendees": "Dana (CFO), Sam",
+            "decisions": "Extend the pilot to <two> sites.",
+            "next_steps": "Send the SOW by Friday.",
+        },
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Held on: enter a date like 2026-11-30" in unescape(page)
+    assert 'value="next tuesday"' in page
+    assert ">\nDana (CFO), Sam</textarea>" in page
+    assert ">\nExtend the pilot to &lt;two&gt; sites.</textarea>" in page
+    assert ">\nSend the SOW by Friday.</textarea>" in page
+    assert not account.executive_reviews.exists()
