@@ -1,18 +1,80 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.forms import ModelForm
 from django.http import HttpRequest
 
 from accounts.models import Account, AuditEvent, Product, Team, User
+from accounts.permission_audit import (
+    permission_changes_record,
+    user_permissions_read,
+)
 
 
 @admin.register(User)
 class LodeUserAdmin(UserAdmin):
+    """Users, with every change to their access recorded in the audit."""
+
     fieldsets = (*UserAdmin.fieldsets, ("Lode", {"fields": ("role", "team")}))
     list_display = ("username", "email", "role", "team", "is_active")
     list_filter = ("role", "team", "is_active")
 
+    def save_model(
+        self, request: HttpRequest, obj: User, form: ModelForm, change: bool
+    ) -> None:
+        # Read before the save; groups and permissions are saved after it,
+        # in save_related, which compares and records.
+        request._permissions_before = (  # type: ignore[attr-defined]
+            user_permissions_read(user_ids=[obj.pk], with_grants=True).get(obj.pk)
+            if change
+            else None
+        )
+        super().save_model(request, obj, form, change)
 
-admin.site.register(Team)
+    def save_related(
+        self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+
+        user = form.instance
+        permission_changes_record(
+            targets={user.pk: user},
+            before={user.pk: getattr(request, "_permissions_before", None)},
+            after=user_permissions_read(user_ids=[user.pk], with_grants=True),
+            actor=request.user,  # type: ignore[arg-type]
+            request=request,
+            source="admin",
+        )
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    """Teams; a new manager changes who sees the team's accounts, so audit it."""
+
+    list_display = ("name", "region", "manager")
+
+    def save_model(
+        self, request: HttpRequest, obj: Team, form: ModelForm, change: bool
+    ) -> None:
+        stored = Team.objects.filter(pk=obj.pk).select_related("manager").first()
+        before = (
+            {"manager": stored.manager.username if stored.manager else None}
+            if change and stored
+            else None
+        )
+        super().save_model(request, obj, form, change)
+
+        permission_changes_record(
+            targets={obj.pk: obj},
+            before={obj.pk: before},
+            after={obj.pk: {"manager": obj.manager.username if obj.manager else None}},
+            actor=request.user,  # type: ignore[arg-type]
+            request=request,
+            source="admin",
+        )
+
+
 admin.site.register(Product)
 
 

@@ -10,6 +10,7 @@ import hashlib
 import ipaddress
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -84,6 +85,34 @@ def client_address(request: HttpRequest | None) -> str | None:
         logger.warning("unreadable X-Forwarded-For hop %r; using REMOTE_ADDR", hop)
         return remote
     return address
+
+
+_request_current: ContextVar[HttpRequest | None] = ContextVar(
+    "audit_request", default=None
+)
+
+
+def request_current() -> HttpRequest | None:
+    """Return the request this thread is serving, for audits made deep below."""
+    return _request_current.get()
+
+
+class AuditRequestMiddleware:
+    """Let code that a request runs, such as signal receivers, audit it.
+
+    A receiver of an import's undo runs on commit inside the request but
+    is handed only the job; it still owes the audit the request's address.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _request_current.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _request_current.reset(token)
 
 
 def audit_record(
