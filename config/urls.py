@@ -32,3 +32,7 @@ urlpatterns = [
     path("plans/", include("plans.urls")),
     path("api/", include(api_patterns)),
 ]
+
+# Unmatched paths under /api/ answer JSON like the rest of the API.
+handler404 = "config.views.not_found"
+handler500 = "config.views.server_error"
