@@ -39,6 +39,21 @@ def manager_review_list(*, plan: Plan) -> QuerySet[ManagerReview]:
     )
 
 
+# The review form's names for the fields, so a refusal names them as the
+# page does.
+FIELD_LABELS = {
+    "reviewed_on": "Date",
+    "next_review_on": "Next review",
+    "other_attendees": "Other attendees",
+    "coaching_points": "Coaching points",
+    "agreed_actions": "Agreed actions",
+}
+
+
+def _field_label(name: str) -> str:
+    return FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
 @transaction.atomic
 def manager_review_create(
     *,
@@ -78,7 +93,7 @@ def manager_review_create(
     except ValidationError as error:
         raise PlanError(
             "; ".join(
-                f"{name.replace('_', ' ')}: {' '.join(texts)}"
+                f"{_field_label(name)}: {' '.join(texts)}"
                 for name, texts in error.message_dict.items()
             )
         ) from error

@@ -49,8 +49,40 @@ def test_a_manager_records_a_review_with_the_team(
 
 
 def test_it_refuses_a_next_review_before_this_one(manager: User, plan: Plan) -> None:
-    with pytest.raises(PlanError, match="The next review must come after this one"):
+    with pytest.raises(PlanError) as refused:
         _record(manager, plan, next_review_on=date(2026, 11, 1))
+
+    assert str(refused.value) == (
+        "Next review: The next review must come after this one."
+    )
+
+
+def test_a_refused_review_keeps_what_was_typed(
+    client: object, manager: User, rep: User, plan: Plan
+) -> None:
+    client.force_login(manager)  # type: ignore[attr-defined]
+
+    response = client.post(  # type: ignore[attr-defined]
+        reverse("plans:reviews", args=[plan.pk]),
+        {
+            "reviewed_on": "2026-11-02",
+            "attendees": [rep.pk],
+            "other_attendees": "Sam from Partner Co",
+            "coaching_points": "Multi-thread the deal.",
+            "agreed_actions": "Meet IT.",
+            "next_review_on": "2026-11-01",
+        },
+    )
+
+    body = response.content.decode()
+    assert "Next review: The next review must come after this one." in body
+    assert 'name="reviewed_on" value="2026-11-02"' in body
+    assert 'name="next_review_on" value="2026-11-01"' in body
+    assert f'name="attendees" value="{rep.pk}" id="id_attendees_0" checked' in body
+    assert 'value="Sam from Partner Co"' in body
+    assert ">\nMulti-thread the deal.</textarea>" in body
+    assert ">\nMeet IT.</textarea>" in body
+    assert not ManagerReview.objects.exists()
 
 
 def test_it_refuses_attendees_from_outside_the_account_team(
