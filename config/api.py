@@ -6,9 +6,10 @@ Updates carry the ETag from the last read in If-Match: without it they are
 refused with 428, with a stale one or `*` with 412 and the current state.
 """
 
+import functools
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -255,12 +256,69 @@ def _query_int(request: Request, *, name: str, minimum: int, maximum: int) -> in
     return value
 
 
+# Query parameters any request may carry: DRF's renderer choice.
+ALWAYS_ALLOWED_PARAMS = frozenset({"format"})
+
+
+@functools.cache
+def _documented_query_params(view_class: type, method: str) -> frozenset[str]:
+    # The names the view's @extend_schema documents for this method, read
+    # once per view: what the docs promise is exactly what a list accepts.
+    handler = getattr(view_class, method.lower(), None)
+    schema_class = getattr(handler, "kwargs", {}).get("schema")
+    if schema_class is None:
+        return frozenset()
+    from drf_spectacular.utils import OpenApiParameter
+
+    schema = schema_class()
+    schema.method = method
+    # Only the view's class is needed to say whether the override applies.
+    schema.view = view_class()
+    schema.view.request = None
+    schema.view.kwargs = {}
+    names: set[str] = set()
+    for parameter in schema.get_override_parameters():
+        if isinstance(parameter, OpenApiParameter):
+            if parameter.location == OpenApiParameter.QUERY:
+                names.add(parameter.name)
+        else:
+            serializer = parameter() if isinstance(parameter, type) else parameter
+            names.update(serializer.fields)
+    return frozenset(names)
+
+
+def query_params_refuse_unknown(
+    request: Request, *, view: Any, also: Iterable[str] = ()
+) -> None:
+    """Refuse query parameters the view does not document, naming each.
+
+    A list that ignored `page_size` or `?account=` would answer as if it
+    had applied them.
+    """
+    known = (
+        _documented_query_params(type(view), request.method or "GET")
+        | ALWAYS_ALLOWED_PARAMS
+        | set(also)
+    )
+    unknown = sorted(set(request.query_params) - known)
+    if not unknown:
+        return
+    takes = ", ".join(sorted(known - ALWAYS_ALLOWED_PARAMS)) or "no parameters"
+    raise exceptions.ValidationError(
+        {
+            name: [f"Unknown query parameter; this list takes: {takes}."]
+            for name in unknown
+        }
+    )
+
+
 class LodePagination(LimitOffsetPagination):
     """Limit/offset paging with a ceiling, so no one pulls a table in one go.
 
     A malformed limit or offset, or a `page` parameter (we page by offset),
-    answers 400 naming it rather than quietly serving the first page; an
-    offset past the end answers 404.
+    answers 400 naming it rather than quietly serving the first page; so
+    does any query parameter the list does not document. An offset past
+    the end answers 404.
     """
 
     default_limit = 100
@@ -286,6 +344,12 @@ class LodePagination(LimitOffsetPagination):
         if "page" in request.query_params:
             raise exceptions.ValidationError(
                 {"page": ["This list pages with limit and offset, not page."]}
+            )
+        if view is not None:
+            query_params_refuse_unknown(
+                request,
+                view=view,
+                also={self.limit_query_param, self.offset_query_param},
             )
         page: list[Any] | None = super().paginate_queryset(queryset, request, view=view)
         offset, count = self.offset or 0, self.count or 0

@@ -1,0 +1,93 @@
+"""Lists refuse query parameters they do not document, and accept those they do.
+
+The lists are found from the schema, not a hand-kept list: each paged list
+is asked with an unknown parameter and with each parameter it documents.
+"""
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from accounts.models import User
+from tests.accounts.factories import UserFactory
+from tests.plans.factories import PlanFactory
+
+pytestmark = pytest.mark.django_db
+
+UNKNOWN = "Unknown query parameter; this list takes:"
+
+
+def paged_lists() -> list[tuple[str, list[str]]]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    found = []
+    for path, methods in schema["paths"].items():
+        operation = methods.get("get")
+        if operation is None:
+            continue
+        names = [
+            parameter["name"]
+            for parameter in operation.get("parameters", [])
+            if parameter["in"] == "query"
+        ]
+        if "limit" in names:
+            found.append((path, names))
+    return found
+
+
+@pytest.fixture
+def admin(db: None) -> User:
+    return UserFactory(username="ada", role=User.Role.OPS, is_superuser=True)
+
+
+def test_page_size_and_account_on_the_accounts_list_are_refused_by_name(
+    client, rep, account
+) -> None:
+    client.force_login(rep)
+
+    response = client.get("/api/accounts/?page_size=5&account=3")
+
+    assert response.status_code == 400
+    message = (
+        "Unknown query parameter; this list takes: country, limit, offset, "
+        "ordering, search, sector."
+    )
+    assert response.json() == {"account": [message], "page_size": [message]}
+
+
+def test_a_documented_filter_is_applied(client, rep, account) -> None:
+    client.force_login(rep)
+
+    response = client.get("/api/accounts/?search=Acme&limit=1")
+
+    assert response.status_code == 200
+    assert [row["name"] for row in response.json()["results"]] == ["Acme Corporation"]
+
+
+def test_every_paged_list_refuses_unknown_and_accepts_documented_parameters(
+    client, admin, account
+) -> None:
+    # given
+    plan = PlanFactory(account=account)
+    client.force_login(admin)
+    lists = paged_lists()
+
+    for path, names in lists:
+        url = path.replace("{account_pk}", str(account.pk)).replace(
+            "{plan_pk}", str(plan.pk)
+        )
+
+        # when
+        unknown = client.get(url, {"page_size": "5"})
+        documented = {
+            name: client.get(url, {name: "1"}).json()
+            for name in names
+            if name not in {"limit", "offset"}
+        }
+
+        # then
+        assert unknown.status_code == 400, path
+        assert list(unknown.json()) == ["page_size"], path
+        assert unknown.json()["page_size"][0].startswith(UNKNOWN), path
+        for name, body in documented.items():
+            refused = body.get(name, []) if isinstance(body, dict) else []
+            assert not any(str(m).startswith(UNKNOWN) for m in refused), (path, name)
+    assert len(lists) == 18
