@@ -121,6 +121,24 @@ def header_signature(headers: Sequence[str]) -> str:
     return f"h1:{digest[:32]}"
 
 
+HUBSPOT_COMPANIES = "hubspot companies"
+# HubSpot exports a company's industry as the option's internal name.
+_HUBSPOT_CODE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
+# Codes whose words need more than spaces and lower case.
+_HUBSPOT_INDUSTRY_WORDS = {"E_LEARNING": "E-learning"}
+
+
+def industry_words(value: str) -> str:
+    """Return a HubSpot industry code as words ("Computer software")."""
+    code = value.strip()
+    if not _HUBSPOT_CODE.fullmatch(code):
+        return value
+    if code in _HUBSPOT_INDUSTRY_WORDS:
+        return _HUBSPOT_INDUSTRY_WORDS[code]
+    words = code.replace("_", " ").lower()
+    return words[:1].upper() + words[1:]
+
+
 @dataclass(frozen=True)
 class Layout:
     kind: str
@@ -300,7 +318,7 @@ LAYOUTS: tuple[Layout, ...] = (
     ),
     # HubSpot exports, in HubSpot's property labels.
     _layout(
-        "hubspot companies",
+        HUBSPOT_COMPANIES,
         ACCOUNT,
         {
             "Record ID": "external_id",
@@ -316,6 +334,10 @@ LAYOUTS: tuple[Layout, ...] = (
             "Parent Company": "parent_name",
         },
         markers=["Record ID", "Company name"],
+        notes=[
+            "HubSpot's industry codes are kept as words: COMPUTER_SOFTWARE "
+            "as 'Computer software'",
+        ],
     ),
     _layout(
         "hubspot contacts",

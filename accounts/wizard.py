@@ -88,6 +88,7 @@ from accounts.parsing import (
 from accounts.recognise import (
     ACCOUNT,
     EXTRA,
+    HUBSPOT_COMPANIES,
     OPPORTUNITY,
     PERSON,
     PRODUCT,
@@ -98,6 +99,7 @@ from accounts.recognise import (
     header_normalise,
     header_signature,
     headers_recognise,
+    industry_words,
     mapping_reuse,
     mapping_save_form,
 )
@@ -910,6 +912,11 @@ def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
         rows.values[name] = parsed.values
     if plan.entity == ACCOUNT:
         found.extend(_misspellings_repair(plan=plan, rows=rows))
+    if plan.preview.kind == HUBSPOT_COMPANIES and "sector" in rows.values:
+        rows.values["sector"] = [
+            industry_words(value) if isinstance(value, str) else value
+            for value in rows.values["sector"]
+        ]
     rows.rejected = {issue.line for issue in found if issue.action == REJECTED}
     outcome.issues.extend(found)
     return rows

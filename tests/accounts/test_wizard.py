@@ -162,7 +162,7 @@ def test_a_hubspot_company_export_imports_with_no_manual_mapping(
     assert account.external_id == "00918273645"
     assert (account.name, account.sector, account.employees) == (
         "ACME WIDGETS, INC",
-        "MACHINERY",
+        "Machinery",
         1200,
     )
     assert account.annual_revenue_musd == Decimal("12.50")
