@@ -30,6 +30,7 @@ from config.api import (
     body_require_empty,
     etag_for,
     etag_require,
+    paginated_response,
 )
 from stakeholders.coverage import KIND_TITLES
 from stakeholders.models import Activity, BuyingRole, InfluenceLink, Stakeholder
@@ -245,6 +246,7 @@ def _stale_person(person: Stakeholder) -> PreconditionFailed:
 
 class StakeholderListApi(APIView):
     OutputSerializer = StakeholderOutputSerializer
+    pagination_class = LodePagination
 
     @extend_schema(
         tags=TAGS,
@@ -253,7 +255,12 @@ class StakeholderListApi(APIView):
         examples=[
             OpenApiExample(
                 "The people at an account",
-                value=[STAKEHOLDER_EXAMPLE],
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [STAKEHOLDER_EXAMPLE],
+                },
                 response_only=True,
             )
         ],
@@ -267,7 +274,12 @@ class StakeholderListApi(APIView):
             .order_by("last_name", "first_name", "id")
         )
 
-        return Response(self.OutputSerializer(people, many=True).data)
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=people,
+            serializer=self.OutputSerializer,
+        )
 
 
 class StakeholderCreateApi(APIView):
@@ -499,6 +511,8 @@ class StakeholderOwnerApi(APIView):
 class OwnerListApi(APIView):
     """Our side of each relationship at one account."""
 
+    pagination_class = LodePagination
+
     class OutputSerializer(serializers.ModelSerializer):
         name = serializers.CharField(read_only=True)
         owner_name = serializers.SerializerMethodField()
@@ -525,11 +539,18 @@ class OwnerListApi(APIView):
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
 
-        people = account.stakeholders.filter(
-            status=Stakeholder.Status.ACTIVE
-        ).select_related("owner")
+        people = (
+            account.stakeholders.filter(status=Stakeholder.Status.ACTIVE)
+            .select_related("owner")
+            .order_by("last_name", "first_name", "id")
+        )
 
-        return Response(self.OutputSerializer(people, many=True).data)
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=people,
+            serializer=self.OutputSerializer,
+        )
 
 
 class BuyingRoleListApi(APIView):
@@ -647,6 +668,7 @@ INFLUENCE_LINK_STALE = inline_serializer(
 
 class InfluenceLinkListApi(APIView):
     OutputSerializer = InfluenceLinkOutputSerializer
+    pagination_class = LodePagination
 
     @extend_schema(
         tags=TAGS,
@@ -656,9 +678,11 @@ class InfluenceLinkListApi(APIView):
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
 
-        links = account.influence_links.all()
+        links = account.influence_links.order_by("id")
 
-        return Response(self.OutputSerializer(links, many=True).data)
+        return paginated_response(
+            request=request, view=self, queryset=links, serializer=self.OutputSerializer
+        )
 
 
 class InfluenceLinkCreateApi(APIView):
@@ -875,6 +899,7 @@ class FindingListApi(APIView):
     """Coverage findings for one account."""
 
     OutputSerializer = FindingOutputSerializer
+    pagination_class = LodePagination
 
     @extend_schema(
         tags=TAGS,
@@ -883,16 +908,21 @@ class FindingListApi(APIView):
         examples=[
             OpenApiExample(
                 "No owner for a decisive person",
-                value=[
-                    {
-                        "kind": "no_owner",
-                        "title": "Important person with no owner",
-                        "reason": "Influence is high and nobody on our side owns "
-                        "the relationship.",
-                        "person_id": 41,
-                        "role_id": None,
-                    }
-                ],
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "kind": "no_owner",
+                            "title": "Important person with no owner",
+                            "reason": "Influence is high and nobody on our side "
+                            "owns the relationship.",
+                            "person_id": 41,
+                            "role_id": None,
+                        }
+                    ],
+                },
                 response_only=True,
             )
         ],
@@ -902,10 +932,11 @@ class FindingListApi(APIView):
 
         findings = coverage_for_account(account=account)
 
-        return Response(
-            self.OutputSerializer(
-                [_finding_data(finding) for finding in findings], many=True
-            ).data
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=[_finding_data(finding) for finding in findings],
+            serializer=self.OutputSerializer,
         )
 
 

@@ -10,6 +10,7 @@ from drf_spectacular.generators import SchemaGenerator
 from accounts.models import User
 from tests.accounts.factories import UserFactory
 from tests.plans.factories import PlanFactory
+from tests.stakeholders.factories import StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -90,4 +91,23 @@ def test_every_paged_list_refuses_unknown_and_accepts_documented_parameters(
         for name, body in documented.items():
             refused = body.get(name, []) if isinstance(body, dict) else []
             assert not any(str(m).startswith(UNKNOWN) for m in refused), (path, name)
-    assert len(lists) == 18
+    assert len(lists) == 22
+
+
+def test_the_people_at_an_account_are_paged_like_other_lists(
+    client, rep, account
+) -> None:
+    for last_name in ("Adams", "Baker", "Clark"):
+        StakeholderFactory(account=account, last_name=last_name)
+    client.force_login(rep)
+
+    response = client.get(f"/api/stakeholders/accounts/{account.pk}/people/?limit=2")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 3
+    assert [person["last_name"] for person in body["results"]] == ["Adams", "Baker"]
+    assert body["next"] == (
+        f"http://testserver/api/stakeholders/accounts/{account.pk}/people/"
+        "?limit=2&offset=2"
+    )
