@@ -65,3 +65,11 @@ def mapped_import_task(job_id: int) -> None:
 
     job.refresh_from_db()
     mapped_import_run(mapped=job.mapped)
+
+
+@shared_task
+def mapped_imports_abandoned_delete_task() -> None:
+    """Delete the wizard imports left unstarted for a week, with their files."""
+    from accounts.wizard_discard import mapped_imports_abandoned_delete
+
+    mapped_imports_abandoned_delete()

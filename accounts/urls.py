@@ -22,6 +22,11 @@ urlpatterns = [
         name="wizard_report_csv",
     ),
     path("import/wizard/<int:pk>/undo/", views.wizard_undo, name="wizard_undo"),
+    path(
+        "import/wizard/<int:pk>/discard/",
+        views.wizard_discard,
+        name="wizard_discard",
+    ),
     path("import/wizard/<int:pk>/reopen/", views.wizard_reopen, name="wizard_reopen"),
     path("import/wizard/<int:pk>/answer/", views.wizard_answer, name="wizard_answer"),
 ]

@@ -20,6 +20,7 @@ from accounts.services import (
     import_job_progress,
     import_job_retry_keeping_good_rows,
 )
+from accounts.wizard_discard import DiscardError, mapped_import_discard
 
 
 @login_required
@@ -80,7 +81,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         )
         return redirect("accounts:import_detail", pk=job.pk)
 
-    recent = ImportJob.objects.select_related("created_by")[:10]
+    recent = ImportJob.objects.select_related("created_by", "mapped")[:10]
     return render(
         request, "accounts/import_upload.html", {"form": form, "recent": recent}
     )
@@ -315,6 +316,19 @@ def wizard_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="import-{pk}-report.csv"'
     return response
+
+
+@login_required
+@require_POST
+def wizard_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    mapped = _get_mapped_import_for_user(request, pk)
+    try:
+        mapped_import_discard(mapped=mapped, user=request.user)
+    except DiscardError as problem:
+        messages.error(request, str(problem))
+        return redirect("accounts:wizard_report", pk=pk)
+    messages.success(request, f"Import {pk} discarded with its uploaded files.")
+    return redirect("accounts:wizard")
 
 
 @login_required

@@ -32,3 +32,10 @@ def schedule_nightly_scoring(sender: Celery, **kwargs: object) -> None:
         sender.signature("plans.tasks.plan_snapshots_quarter_end_task"),
         name="quarter-end plan snapshots",
     )
+    # Wizard imports whose mapping was never confirmed are deleted, with
+    # their uploaded files, a week after the upload.
+    sender.add_periodic_task(
+        crontab(hour=3, minute=30),
+        sender.signature("accounts.tasks.mapped_imports_abandoned_delete_task"),
+        name="abandoned wizard imports",
+    )

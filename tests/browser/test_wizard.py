@@ -68,3 +68,35 @@ def test_ops_import_semicolon_day_first_files_and_see_them_on_the_quadrant(
         ".reduce((total, trace) => total + trace.x.length, 0)"
     )
     assert markers == Account.objects.count() == 2
+
+
+def test_ops_discard_an_import_they_never_started(page, live_server, ops) -> None:
+    # given: a file uploaded and left at the mapping
+    browser_login(page, live_server, ops.username)
+    page.goto(f"{live_server.url}/accounts/import/wizard/")
+    page.set_input_files("#wizard-files", [str(WIZARD / "accounts_semicolon.csv")])
+    page.click("text=Upload and preview")
+    page.wait_for_url("**/mapping/")
+    job = ImportJob.objects.get()
+
+    # when: the list is opened and the discard is first dismissed
+    page.goto(f"{live_server.url}/accounts/import/wizard/")
+    row = page.locator("table.recent tbody tr")
+    assert row.locator(".status").inner_text() == "Not started"
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    row.get_by_role("button", name="Discard").click()
+    assert asked == [
+        f"Discard import {job.pk} and its uploaded files? Nothing was imported "
+        "from them."
+    ]
+    assert ImportJob.objects.filter(pk=job.pk).exists()
+
+    # when: it is accepted
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Discard").click()
+    page.get_by_text(f"Import {job.pk} discarded with its uploaded files.").wait_for()
+
+    # then
+    assert not ImportJob.objects.exists()
+    assert page.locator("table.recent").count() == 0
