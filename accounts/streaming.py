@@ -27,6 +27,7 @@ from accounts.tabular import (
     cell_text,
     delimiter_sniff,
     not_xlsx_check,
+    sheet_choose,
     summary_row,
 )
 
@@ -81,11 +82,12 @@ def encoding_detect(*, path: Path, file: str) -> str:
 
 
 def table_chunks(
-    *, path: Path, file: str, rows: int | None = None
+    *, path: Path, file: str, rows: int | None = None, sheet: str | None = None
 ) -> Generator[Table, None, None]:
     """Yield the file's rows as Tables of about `rows` rows, in order.
 
     A chunk may run a little past `rows` so that it ends on a row with data.
+    `sheet` names a workbook's sheet; see accounts.tabular.sheet_choose.
     """
     rows = rows or CHUNK_ROWS
     with path.open("rb") as stream:
@@ -93,7 +95,7 @@ def table_chunks(
     if not head.strip():
         raise ImportFileError(file, "the file is empty")
     if head.startswith(_ZIP_MAGIC):
-        yield from _xlsx_chunks(path=path, file=file, rows=rows)
+        yield from _xlsx_chunks(path=path, file=file, rows=rows, sheet=sheet)
         return
     if head.startswith(_OLE_MAGIC):
         raise ImportFileError(
@@ -101,6 +103,8 @@ def table_chunks(
             "this is an old Excel .xls workbook; save it as .xlsx or CSV and "
             "upload that",
         )
+    if sheet is not None:
+        raise ImportFileError(file, "a sheet can only be chosen in an XLSX workbook")
     not_xlsx_check(file=file)
     yield from _csv_chunks(path=path, file=file, rows=rows)
 
@@ -140,7 +144,9 @@ def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
     yield from enumerate(reader, start=1)
 
 
-def _xlsx_chunks(*, path: Path, file: str, rows: int) -> Iterator[Table]:
+def _xlsx_chunks(
+    *, path: Path, file: str, rows: int, sheet: str | None
+) -> Iterator[Table]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -151,7 +157,7 @@ def _xlsx_chunks(*, path: Path, file: str, rows: int) -> Iterator[Table]:
             file, "this is a ZIP file but not a readable XLSX workbook"
         ) from error
     try:
-        sheet = workbook.sheetnames[0]
+        sheet = sheet_choose(workbook=workbook, file=file, sheet=sheet)
         records = (
             (number, [cell_text(value) for value in row])
             for number, row in enumerate(

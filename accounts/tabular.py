@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Any
 
 import pandas as pd
 
@@ -316,6 +317,50 @@ def open_quote_check(
         )
 
 
+class SheetChoiceError(ImportFileError):
+    """A workbook with data on several sheets, and none of them chosen."""
+
+    def __init__(self, file: str, sheets: list[str]) -> None:
+        super().__init__(
+            file,
+            f"the workbook has data on {len(sheets)} sheets: "
+            + ", ".join(repr(name) for name in sheets)
+            + "; choose the sheet to import",
+        )
+        self.sheets = sheets
+
+
+def sheet_choose(*, workbook: Any, file: str, sheet: str | None) -> str:
+    """Return the sheet to read: the one chosen, or the only one with data.
+
+    A workbook with data on more than one sheet is refused until a sheet
+    is chosen: reading the first and ignoring the rest would be silent.
+    """
+    names = list(workbook.sheetnames)
+    if sheet is not None:
+        if sheet not in names:
+            raise ImportFileError(
+                file,
+                f"there is no sheet {sheet!r}; the sheets are "
+                + ", ".join(repr(name) for name in names),
+            )
+        return sheet
+    if len(names) == 1:
+        return names[0]
+
+    filled = [name for name in names if _sheet_has_data(workbook[name])]
+    if len(filled) > 1:
+        raise SheetChoiceError(file, filled)
+    return filled[0] if filled else names[0]
+
+
+def _sheet_has_data(worksheet: Any) -> bool:
+    return any(
+        any(cell not in (None, "") for cell in row)
+        for row in worksheet.iter_rows(values_only=True)
+    )
+
+
 def _xlsx_read(*, content: bytes, file: str, sheet: str | None) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
@@ -327,15 +372,7 @@ def _xlsx_read(*, content: bytes, file: str, sheet: str | None) -> Table:
             file, "this is a ZIP file but not a readable XLSX workbook"
         ) from error
     try:
-        names = workbook.sheetnames
-        if sheet is None:
-            sheet = names[0]
-        elif sheet not in names:
-            raise ImportFileError(
-                file,
-                f"there is no sheet {sheet!r}; the sheets are "
-                + ", ".join(repr(name) for name in names),
-            )
+        sheet = sheet_choose(workbook=workbook, file=file, sheet=sheet)
         worksheet = workbook[sheet]
         numbered: list[tuple[int, list[str]]] = []
         for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):

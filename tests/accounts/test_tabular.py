@@ -6,7 +6,13 @@ from openpyxl import Workbook
 
 from accounts.importing import ImportFileError, Issue
 from accounts.streaming import table_chunks
-from accounts.tabular import Table, cell_text, delimiter_sniff, table_read
+from accounts.tabular import (
+    SheetChoiceError,
+    Table,
+    cell_text,
+    delimiter_sniff,
+    table_read,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "byod"
 
@@ -356,13 +362,54 @@ def test_it_reads_a_named_xlsx_sheet_as_text(tmp_path: Path) -> None:
     assert [note.reason for note in table.notes] == ["blank row left out"]
 
 
-def test_it_reads_the_first_xlsx_sheet_unless_told(tmp_path: Path) -> None:
+def test_it_refuses_a_workbook_with_several_sheets_unless_one_is_chosen(
+    tmp_path: Path,
+) -> None:
     content = workbook_bytes(tmp_path)
+    path = tmp_path / "export.xlsx"
 
-    table = table_read(content=content, file="export.xlsx")
+    with pytest.raises(SheetChoiceError) as read:
+        table_read(content=content, file="export.xlsx")
+    with pytest.raises(SheetChoiceError) as streamed:
+        list(table_chunks(path=path, file="export.xlsx"))
 
-    assert table.sheet == "Notes"
-    assert table.columns == ["Exported from the CRM"]
+    for error in (read.value, streamed.value):
+        assert str(error) == (
+            "export.xlsx: the workbook has data on 2 sheets: 'Notes', "
+            "'Accounts'; choose the sheet to import"
+        )
+        assert error.sheets == ["Notes", "Accounts"]
+    [chunk] = table_chunks(path=path, file="export.xlsx", sheet="Accounts")
+    assert chunk.describe() == "Read sheet 'Accounts' of an XLSX workbook."
+    assert chunk.lines == [2, 4]
+
+
+def test_it_reads_the_only_sheet_with_data_and_says_which(tmp_path: Path) -> None:
+    workbook = Workbook()
+    workbook.active.title = "Sheet1"
+    deals = workbook.create_sheet("Deals")
+    deals.append(["Opportunity Name", "Amount"])
+    deals.append(["Acme renewal", 1200])
+    workbook.create_sheet("Sheet3")
+    path = tmp_path / "deals.xlsx"
+    workbook.save(path)
+
+    table = table_read(content=path.read_bytes(), file="deals.xlsx")
+    [chunk] = table_chunks(path=path, file="deals.xlsx")
+
+    assert table.describe() == "Read sheet 'Deals' of an XLSX workbook."
+    assert chunk.describe() == "Read sheet 'Deals' of an XLSX workbook."
+    assert rows(chunk) == [["Acme renewal", "1200"]]
+
+
+def test_a_sheet_cannot_be_chosen_in_a_csv_file(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(b"Account Name\nAcme\n")
+
+    with pytest.raises(ImportFileError) as error:
+        list(table_chunks(path=path, file="accounts.csv", sheet="Accounts"))
+
+    assert error.value.message == "a sheet can only be chosen in an XLSX workbook"
 
 
 def test_it_names_the_sheets_when_the_chosen_one_is_missing(tmp_path: Path) -> None:
