@@ -22,6 +22,7 @@ urlpatterns = [
         name="wizard_report_csv",
     ),
     path("import/wizard/<int:pk>/undo/", views.wizard_undo, name="wizard_undo"),
+    path("import/wizard/<int:pk>/sheet/", views.wizard_sheet, name="wizard_sheet"),
     path(
         "import/wizard/<int:pk>/discard/",
         views.wizard_discard,

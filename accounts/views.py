@@ -20,7 +20,9 @@ from accounts.services import (
     import_job_progress,
     import_job_retry_keeping_good_rows,
 )
+from accounts.tabular import SheetChoiceError
 from accounts.wizard_discard import DiscardError, mapped_import_discard
+from accounts.wizard_sheets import mapped_import_sheets_choose
 
 
 @login_required
@@ -208,6 +210,12 @@ def wizard_mapping(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("accounts:wizard_check", pk=pk)
             data = request.POST
         previews = wizard.mapped_import_files_read(mapped=mapped)
+    except SheetChoiceError as error:
+        return render(
+            request,
+            "accounts/wizard_mapping.html",
+            {"mapped": mapped, "sheet_choice": error, "files": []},
+        )
     except ImportFileError as error:
         return render(
             request,
@@ -316,6 +324,18 @@ def wizard_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="import-{pk}-report.csv"'
     return response
+
+
+@login_required
+@require_POST
+def wizard_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    mapped = _get_mapped_import_for_user(request, pk)
+    file, sheet = request.POST.get("file", ""), request.POST.get("sheet", "")
+    try:
+        mapped_import_sheets_choose(mapped=mapped, sheets={file: sheet})
+    except wizard.WizardError as problem:
+        messages.error(request, str(problem))
+    return redirect("accounts:wizard_mapping", pk=pk)
 
 
 @login_required

@@ -328,6 +328,9 @@ class FilePreview:
     complete: bool = True
     # How the recognised layout is read, said on the mapping page.
     notes: list[str] = field(default_factory=list)
+    # The workbook sheet chosen for the import; None reads the only sheet
+    # with data (accounts.tabular.sheet_choose).
+    sheet: str | None = None
 
     @property
     def head(self) -> list[list[str]]:
@@ -388,7 +391,10 @@ def mapped_import_files_read(*, mapped: MappedImport) -> list[FilePreview]:
     previews = []
     for stored in mapped.files:
         chunks = table_chunks(
-            path=Path(stored["path"]), file=stored["name"], rows=PREVIEW_READ_ROWS
+            path=Path(stored["path"]),
+            file=stored["name"],
+            rows=PREVIEW_READ_ROWS,
+            sheet=stored.get("sheet"),
         )
         table = next(chunks)
         try:
@@ -399,6 +405,7 @@ def mapped_import_files_read(*, mapped: MappedImport) -> list[FilePreview]:
         chunks.close()
         preview = _preview(table=table, chosen=mapped.mapping.get(stored["name"]))
         preview.path = Path(stored["path"])
+        preview.sheet = stored.get("sheet")
         preview.size = int(stored.get("size", 0))
         preview.complete = complete
         previews.append(preview)
@@ -812,7 +819,9 @@ def _decide(*, plan: FilePlan, outcome: Outcome) -> None:
         return
     decided: dict[str, dict[str, str]] = {column: {} for column, _ in columns}
     asked: dict[str, Question] = {}
-    for table in table_chunks(path=plan.preview.path, file=plan.preview.name):
+    for table in table_chunks(
+        path=plan.preview.path, file=plan.preview.name, sheet=plan.preview.sheet
+    ):
         for column, name in columns:
             parsed = _column_parse(
                 name=name,
@@ -1261,7 +1270,11 @@ def _execute(
     for entity, percent, label in WRITE_ORDER:
         done = 0
         for plan in (plan for plan in plans if plan.entity == entity):
-            for table in table_chunks(path=plan.preview.path, file=plan.preview.name):
+            for table in table_chunks(
+                path=plan.preview.path,
+                file=plan.preview.name,
+                sheet=plan.preview.sheet,
+            ):
                 step(percent, f"Writing {label}: {done:,} rows so far")
                 rows = _rows_type(plan=plan, table=table, outcome=outcome)
                 write[entity]([rows])

@@ -1,0 +1,64 @@
+"""Choose which sheet of an uploaded workbook a wizard import reads.
+
+A workbook with data on several sheets is refused until a sheet is chosen
+(accounts.tabular.SheetChoiceError); the page, the command line and the
+API all record the choice here, per file.
+"""
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from accounts.models import MappedImport
+from accounts.wizard import WizardError
+
+logger = logging.getLogger(__name__)
+
+
+def workbook_sheet_names(*, path: Path, file: str) -> list[str]:
+    """Return the sheet names of an XLSX workbook, in workbook order."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True)
+    except Exception as error:
+        # openpyxl raises several types for a file that is no workbook.
+        raise WizardError(
+            f"{file} is not an XLSX workbook, so it has no sheets to choose"
+        ) from error
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def mapped_import_sheets_choose(
+    *, mapped: MappedImport, sheets: Mapping[str, str]
+) -> None:
+    """Record the sheet each named workbook is read from."""
+    if mapped.confirmed_at is not None:
+        raise WizardError("This import has already been started.")
+    stored = {file["name"]: file for file in mapped.files}
+    for name, sheet in sheets.items():
+        file = stored.get(name)
+        if file is None:
+            raise WizardError(
+                f"This import has no file {name!r}; its files are "
+                + ", ".join(repr(known) for known in stored)
+                + "."
+            )
+        names = workbook_sheet_names(path=Path(file["path"]), file=name)
+        if sheet not in names:
+            raise WizardError(
+                f"{name} has no sheet {sheet!r}; its sheets are "
+                + ", ".join(repr(known) for known in names)
+                + "."
+            )
+
+        # Another sheet has other columns: the file's mapping and answers
+        # are proposed afresh.
+        file["sheet"] = sheet
+        mapped.mapping.pop(name, None)
+        mapped.answers.pop(name, None)
+    mapped.save(update_fields=["files", "mapping", "answers", "updated_at"])
+    logger.info("import %s reads sheets %s", mapped.job_id, dict(sheets))

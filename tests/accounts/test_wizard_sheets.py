@@ -1,0 +1,164 @@
+"""A workbook with data on several sheets: the user chooses the sheet."""
+
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from openpyxl import Workbook
+
+from accounts.models import Account, ImportJob
+from accounts.tabular import SheetChoiceError
+from accounts.wizard import (
+    WizardError,
+    mapped_import_check,
+    mapped_import_create,
+    mapped_import_files_read,
+    mapped_import_mapping_confirm,
+    mapped_import_run,
+    mapped_import_start,
+)
+from accounts.wizard_sheets import mapped_import_sheets_choose
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def workbook_bytes(tmp_path: Path) -> bytes:
+    workbook = Workbook()
+    notes = workbook.active
+    notes.title = "Read me"
+    notes.append(["Exported from the CRM on 2 Dec"])
+    accounts = workbook.create_sheet("Accounts")
+    accounts.append(["Account Name", "Employees"])
+    accounts.append(["Pelican Paper Co", 120])
+    accounts.append(["Gull Bank", 3400])
+    path = tmp_path / "export.xlsx"
+    workbook.save(path)
+    return path.read_bytes()
+
+
+def test_the_preview_refuses_until_a_sheet_is_chosen(tmp_path: Path, ops) -> None:
+    mapped = mapped_import_create(
+        user=ops, files=[("export.xlsx", workbook_bytes(tmp_path))]
+    )
+
+    with pytest.raises(SheetChoiceError) as refused:
+        mapped_import_files_read(mapped=mapped)
+
+    assert str(refused.value) == (
+        "export.xlsx: the workbook has data on 2 sheets: 'Read me', 'Accounts'; "
+        "choose the sheet to import"
+    )
+
+
+def test_the_chosen_sheet_is_previewed_checked_and_written(tmp_path: Path, ops) -> None:
+    # given
+    mapped = mapped_import_create(
+        user=ops, files=[("export.xlsx", workbook_bytes(tmp_path))]
+    )
+
+    # when
+    mapped_import_sheets_choose(mapped=mapped, sheets={"export.xlsx": "Accounts"})
+    [preview] = mapped_import_files_read(mapped=mapped)
+    mapping = {preview.name: {c: list(t) for c, t in preview.mapping.items()}}
+    assert mapped_import_mapping_confirm(mapped=mapped, mapping=mapping, user=ops) == {}
+    assert mapped_import_check(mapped=mapped).problems == []
+    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+    job = mapped_import_run(mapped=mapped)
+
+    # then
+    assert preview.table.describe() == "Read sheet 'Accounts' of an XLSX workbook."
+    assert preview.table.columns == ["Account Name", "Employees"]
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    assert dict(Account.objects.values_list("name", "employees")) == {
+        "Pelican Paper Co": 120,
+        "Gull Bank": 3400,
+    }
+
+
+@pytest.mark.parametrize(
+    ("sheets", "message"),
+    [
+        (
+            {"export.xlsx": "Deals"},
+            "export.xlsx has no sheet 'Deals'; its sheets are 'Read me', 'Accounts'.",
+        ),
+        (
+            {"deals.xlsx": "Accounts"},
+            "This import has no file 'deals.xlsx'; its files are 'export.xlsx', "
+            "'notes.csv'.",
+        ),
+        (
+            {"notes.csv": "Accounts"},
+            "notes.csv is not an XLSX workbook, so it has no sheets to choose",
+        ),
+    ],
+)
+def test_a_sheet_that_is_not_there_is_refused_by_name(
+    tmp_path: Path, ops, sheets: dict[str, str], message: str
+) -> None:
+    mapped = mapped_import_create(
+        user=ops,
+        files=[
+            ("export.xlsx", workbook_bytes(tmp_path)),
+            ("notes.csv", b"Account Name\nPelican Paper Co\n"),
+        ],
+    )
+
+    with pytest.raises(WizardError) as refused:
+        mapped_import_sheets_choose(mapped=mapped, sheets=sheets)
+
+    assert str(refused.value) == message
+    mapped.refresh_from_db()
+    assert all("sheet" not in file for file in mapped.files)
+
+
+def test_the_mapping_page_asks_for_the_sheet_and_reads_the_one_chosen(
+    tmp_path: Path, client, ops
+) -> None:
+    # given
+    mapped = mapped_import_create(
+        user=ops, files=[("export.xlsx", workbook_bytes(tmp_path))]
+    )
+    url = reverse("accounts:wizard_mapping", args=[mapped.job_id])
+    client.force_login(ops)
+
+    # when
+    asked = client.get(url).content.decode()
+    chosen = client.post(
+        reverse("accounts:wizard_sheet", args=[mapped.job_id]),
+        {"file": "export.xlsx", "sheet": "Accounts"},
+        follow=True,
+    )
+
+    # then
+    assert "Which sheet of export.xlsx?" in asked
+    assert "The workbook has data on 2 sheets." in asked
+    assert 'name="sheet" value="Read me" required checked' in asked
+    assert 'name="sheet" value="Accounts" required>' in asked
+    assert chosen.redirect_chain == [(url, 302)]
+    page = chosen.content.decode()
+    assert "Read sheet &#x27;Accounts&#x27; of an XLSX workbook." in page
+    assert "Which sheet" not in page
+
+
+def test_the_page_names_a_missing_sheet(tmp_path: Path, client, ops) -> None:
+    mapped = mapped_import_create(
+        user=ops, files=[("export.xlsx", workbook_bytes(tmp_path))]
+    )
+    client.force_login(ops)
+
+    response = client.post(
+        reverse("accounts:wizard_sheet", args=[mapped.job_id]),
+        {"file": "export.xlsx", "sheet": "Deals"},
+        follow=True,
+    )
+
+    assert (
+        "export.xlsx has no sheet &#x27;Deals&#x27;; its sheets are "
+        "&#x27;Read me&#x27;, &#x27;Accounts&#x27;."
+    ) in response.content.decode()
