@@ -1,8 +1,10 @@
 """A workbook with data on several sheets: the user chooses the sheet."""
 
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook
 
@@ -162,3 +164,45 @@ def test_the_page_names_a_missing_sheet(tmp_path: Path, client, ops) -> None:
         "export.xlsx has no sheet &#x27;Deals&#x27;; its sheets are "
         "&#x27;Read me&#x27;, &#x27;Accounts&#x27;."
     ) in response.content.decode()
+
+
+def _command(*args: str) -> str:
+    out = StringIO()
+    call_command("import_files", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_command_names_the_sheets_and_reads_the_one_given(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(workbook_bytes(tmp_path))
+
+    with pytest.raises(CommandError) as refused:
+        _command(str(path))
+    output = _command(str(path), "--sheet", "export.xlsx:Accounts", "--yes")
+    again = _command(str(path), "--sheet", "Accounts")
+
+    assert str(refused.value) == (
+        "export.xlsx: the workbook has data on 2 sheets: 'Read me', 'Accounts'; "
+        "choose the sheet to import; name it with --sheet 'export.xlsx:<sheet>'"
+    )
+    assert output.startswith(
+        "export.xlsx: Read sheet 'Accounts' of an XLSX workbook. 2 rows"
+    )
+    assert "Accounts        2        0          0         0\n" in output
+    assert "Accounts        0        0          2         0\n" in again
+    assert Account.objects.count() == 2
+
+
+def test_the_command_refuses_a_sheet_for_a_file_not_given(tmp_path: Path) -> None:
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(workbook_bytes(tmp_path))
+
+    with pytest.raises(CommandError) as refused:
+        _command(str(path), "--sheet", "deals.xlsx:Accounts")
+
+    assert str(refused.value) == (
+        "--sheet 'deals.xlsx:Accounts' names 'deals.xlsx', which is not one of "
+        "the files given"
+    )

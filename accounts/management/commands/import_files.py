@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.importing import ImportFileError
 from accounts.models import ImportJob, User
+from accounts.tabular import SheetChoiceError
 from accounts.wizard import (
     WizardError,
     mapped_import_answer,
@@ -20,8 +21,10 @@ from accounts.wizard import (
     mapped_import_undo,
     mapping_from_json,
 )
+from accounts.wizard_sheets import mapped_import_sheets_choose
 
 COUNT_COLUMNS = ["created", "updated", "unchanged", "rejected"]
+XLSX = (".xlsx", ".xlsm")
 
 
 def counts_table(counts: dict[str, dict[str, int]]) -> list[str]:
@@ -75,6 +78,14 @@ class Command(BaseCommand):
             "or accounts.csv:Revenue=, (decimal comma)",
         )
         parser.add_argument(
+            "--sheet",
+            action="append",
+            default=[],
+            metavar="[FILE:]SHEET",
+            help="the sheet to read from a workbook with data on several, e.g. "
+            "export.xlsx:Accounts; without FILE, from every workbook given",
+        )
+        parser.add_argument(
             "--merge-proposed",
             action="store_true",
             help="merge every proposed duplicate into the existing account",
@@ -126,7 +137,15 @@ class Command(BaseCommand):
         self, paths: list[Path], options: dict[str, Any], user: User | None
     ) -> None:
         mapped = mapped_import_create_from_paths(user=user, paths=paths)
-        previews = mapped_import_files_read(mapped=mapped)
+        sheets = self._sheets(options["sheet"], paths)
+        if sheets:
+            mapped_import_sheets_choose(mapped=mapped, sheets=sheets)
+        try:
+            previews = mapped_import_files_read(mapped=mapped)
+        except SheetChoiceError as error:
+            raise CommandError(
+                f"{error}; name it with --sheet '{error.file}:<sheet>'"
+            ) from error
         mapping = {
             preview.name: {c: list(t) for c, t in preview.mapping.items()}
             for preview in previews
@@ -202,6 +221,25 @@ class Command(BaseCommand):
         self.stdout.write(f"Import {job.pk}: {job.get_status_display()}")
         if job.status != ImportJob.Status.SUCCEEDED:
             raise CommandError(f"import {job.pk} ended {job.status}: {job.error}")
+
+    def _sheets(self, given: list[str], paths: list[Path]) -> dict[str, str]:
+        # A sheet name cannot hold ":", so the last one ends the file name.
+        names = [path.name for path in paths]
+        sheets: dict[str, str] = {}
+        for value in given:
+            file, colon, sheet = value.rpartition(":")
+            if not colon:
+                workbooks = [name for name in names if name.lower().endswith(XLSX)]
+                sheets.update(dict.fromkeys(workbooks, sheet))
+                continue
+            file = Path(file).name
+            if file not in names:
+                raise CommandError(
+                    f"--sheet {value!r} names {file!r}, which is not one of the "
+                    "files given"
+                )
+            sheets[file] = sheet
+        return sheets
 
     def _print(self, counts: dict[str, dict[str, int]], issues: list[dict]) -> None:
         for line in counts_table(counts):
