@@ -31,6 +31,8 @@ from accounts import wizard
 from accounts.importing import ImportFileError
 from accounts.models import MappedImport, User
 from accounts.services import import_job_progress
+from accounts.wizard_discard import mapped_import_discard
+from accounts.wizard_sheets import mapped_import_sheets_choose
 from config.api import StrictInputSerializer, etag_require
 
 ISSUE_LIMIT = 1000
@@ -232,7 +234,15 @@ class WizardImportCreateApi(APIView):
         request={
             "multipart/form-data": inline_serializer(
                 "WizardUpload",
-                {"files": serializers.ListField(child=serializers.FileField())},
+                {
+                    "files": serializers.ListField(child=serializers.FileField()),
+                    "sheets": serializers.CharField(
+                        required=False,
+                        help_text='JSON {"file.xlsx": "sheet"}: the sheet to '
+                        "read from a workbook with data on several; such a "
+                        "workbook is refused without it, naming its sheets",
+                    ),
+                },
             )
         },
         responses={201: JOB_SCHEMA},
@@ -241,6 +251,7 @@ class WizardImportCreateApi(APIView):
         if not _user(request).is_ops:
             raise Http404("No such page.")
         uploads = request.FILES.getlist("files")
+        sheets = _sheets_read(request.data.get("sheets", ""))
         try:
             mapped = wizard.mapped_import_create(
                 user=_user(request), files=[(upload.name, upload) for upload in uploads]
@@ -248,8 +259,38 @@ class WizardImportCreateApi(APIView):
         except wizard.WizardError as error:
             raise ValidationError({"files": [str(error)]}) from error
 
-        data = {**_job_data(mapped), "file_previews": _files_data(mapped)}
+        # A refused upload goes on only as another upload (with the sheet
+        # named, say), so it leaves no unstarted import behind.
+        try:
+            if sheets:
+                mapped_import_sheets_choose(mapped=mapped, sheets=sheets)
+            previews = _files_data(mapped)
+        except wizard.WizardError as error:
+            mapped_import_discard(mapped=mapped, user=_user(request))
+            raise ValidationError({"sheets": [str(error)]}) from error
+        except ValidationError:
+            mapped_import_discard(mapped=mapped, user=_user(request))
+            raise
+        data = {**_job_data(mapped), "file_previews": previews}
         return Response(data, status=status.HTTP_201_CREATED)
+
+
+def _sheets_read(text: str) -> dict[str, str]:
+    if not text:
+        return {}
+    try:
+        sheets = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValidationError(
+            {"sheets": [f"sheets is not valid JSON ({error})"]}
+        ) from error
+    if not isinstance(sheets, dict) or not all(
+        isinstance(value, str) for value in sheets.values()
+    ):
+        raise ValidationError(
+            {"sheets": ['sheets must be a JSON object: {"file.xlsx": "sheet"}']}
+        )
+    return sheets
 
 
 class WizardImportDetailApi(APIView):

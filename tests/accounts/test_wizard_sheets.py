@@ -4,9 +4,12 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook
+from rest_framework.response import Response
+from rest_framework.test import APIClient
 
 from accounts.models import Account, ImportJob
 from accounts.tabular import SheetChoiceError
@@ -206,3 +209,54 @@ def test_the_command_refuses_a_sheet_for_a_file_not_given(tmp_path: Path) -> Non
         "--sheet 'deals.xlsx:Accounts' names 'deals.xlsx', which is not one of "
         "the files given"
     )
+
+
+def _api_upload(api: APIClient, content: bytes, **data: str) -> Response:
+    return api.post(
+        "/api/accounts/imports/",
+        {"files": [SimpleUploadedFile("export.xlsx", content)], **data},
+        format="multipart",
+    )
+
+
+def test_the_api_reads_the_sheet_named_with_the_upload(tmp_path: Path, ops) -> None:
+    api = APIClient()
+    api.force_authenticate(ops)
+    content = workbook_bytes(tmp_path)
+
+    refused = _api_upload(api, content)
+    wrong = _api_upload(api, content, sheets='{"export.xlsx": "Deals"}')
+    taken = _api_upload(api, content, sheets='{"export.xlsx": "Accounts"}')
+
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "files": [
+            "export.xlsx: the workbook has data on 2 sheets: 'Read me', "
+            "'Accounts'; choose the sheet to import"
+        ]
+    }
+    assert wrong.status_code == 400
+    assert wrong.json() == {
+        "sheets": [
+            "export.xlsx has no sheet 'Deals'; its sheets are 'Read me', 'Accounts'."
+        ]
+    }
+    assert taken.status_code == 201, taken.content
+    [file] = taken.json()["file_previews"]
+    assert file["read_as"] == "Read sheet 'Accounts' of an XLSX workbook."
+    assert file["columns"] == ["Account Name", "Employees"]
+    # The refused uploads left no unstarted import behind.
+    assert list(ImportJob.objects.values_list("pk", flat=True)) == [taken.json()["id"]]
+
+
+def test_the_api_refuses_sheets_that_are_not_an_object(tmp_path: Path, ops) -> None:
+    api = APIClient()
+    api.force_authenticate(ops)
+
+    response = _api_upload(api, workbook_bytes(tmp_path), sheets='["Accounts"]')
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "sheets": ['sheets must be a JSON object: {"file.xlsx": "sheet"}']
+    }
+    assert not ImportJob.objects.exists()
