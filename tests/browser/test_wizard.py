@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 
 from accounts.models import Account, ImportJob
 from tests.conftest import browser_login
@@ -100,3 +101,34 @@ def test_ops_discard_an_import_they_never_started(page, live_server, ops) -> Non
     # then
     assert not ImportJob.objects.exists()
     assert page.locator("table.recent").count() == 0
+
+
+def test_ops_choose_the_sheet_of_a_workbook_with_several(
+    page, live_server, ops, tmp_path
+) -> None:
+    # given: a workbook with a notes sheet before the accounts
+    workbook = Workbook()
+    workbook.active.title = "Read me"
+    workbook.active.append(["Exported from the CRM on 2 Dec"])
+    accounts = workbook.create_sheet("Accounts")
+    accounts.append(["Account Name", "Employees"])
+    accounts.append(["Pelican Paper Co", 120])
+    path = tmp_path / "export.xlsx"
+    workbook.save(path)
+    browser_login(page, live_server, ops.username)
+
+    # when: it is uploaded
+    page.goto(f"{live_server.url}/accounts/import/wizard/")
+    page.set_input_files("#wizard-files", [str(path)])
+    page.click("text=Upload and preview")
+    page.wait_for_url("**/mapping/")
+
+    # then: the sheets are offered, and the chosen one is read
+    assert page.locator("#sheet-title").inner_text() == "Which sheet of export.xlsx?"
+    page.get_by_label("Accounts").check()
+    page.get_by_role("button", name="Read this sheet").click()
+    page.get_by_text("Read sheet 'Accounts' of an XLSX workbook.").wait_for()
+    assert page.locator("table.mapping thead th").all_inner_texts() == [
+        "Account Name",
+        "Employees",
+    ]
