@@ -2,7 +2,7 @@
 
 from typing import Any, cast
 
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -229,12 +229,12 @@ class AccountDetailApi(APIView):
         )
 
 
-class RevenueLineOutputSerializer(serializers.ModelSerializer):
-    product = serializers.CharField(source="product.name")
-
-    class Meta:
-        model = RevenueLine
-        fields = ["id", "product", "quarter_start", "amount", "currency"]
+class RevenueQuarterOutputSerializer(serializers.Serializer):
+    product = serializers.CharField(source="product__name")
+    quarter_start = serializers.DateField()
+    amount = serializers.DecimalField(source="total", max_digits=18, decimal_places=2)
+    currency = serializers.CharField()
+    lines = serializers.IntegerField(help_text="Invoice or won-deal lines summed.")
 
 
 class AccountRevenueListApi(APIView):
@@ -243,6 +243,10 @@ class AccountRevenueListApi(APIView):
     @extend_schema(
         tags=["accounts"],
         summary="Realised revenue of one account, per product and quarter",
+        description=(
+            "Each entry sums the account's invoice lines (or won deals) of one "
+            "product, quarter and currency."
+        ),
         parameters=[
             OpenApiParameter("product", str, description="Exact product name."),
             OpenApiParameter("since", OpenApiTypes.DATE, description="First quarter."),
@@ -253,7 +257,7 @@ class AccountRevenueListApi(APIView):
                 default="quarter_start",
             ),
         ],
-        responses=RevenueLineOutputSerializer(many=True),
+        responses=RevenueQuarterOutputSerializer(many=True),
         examples=[
             OpenApiExample(
                 "Revenue lines",
@@ -263,11 +267,11 @@ class AccountRevenueListApi(APIView):
                     "previous": None,
                     "results": [
                         {
-                            "id": 7,
                             "product": "GTX Pro",
                             "quarter_start": "2026-07-01",
                             "amount": "48000.00",
                             "currency": "USD",
+                            "lines": 3,
                         }
                     ],
                 },
@@ -277,7 +281,7 @@ class AccountRevenueListApi(APIView):
     )
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
-        lines = RevenueLine.objects.filter(account=account).select_related("product")
+        lines = RevenueLine.objects.filter(account=account)
         params = request.query_params
         if params.get("product"):
             lines = lines.filter(product__name=params["product"])
@@ -289,13 +293,22 @@ class AccountRevenueListApi(APIView):
             allowed={"quarter_start", "-quarter_start", "amount", "-amount"},
             default="quarter_start",
         )
-        lines = lines.order_by(ordering, "product__name", "pk")
+        quarters = (
+            lines.values("product_id", "product__name", "quarter_start", "currency")
+            .annotate(total=Sum("amount"), lines=Count("pk"))
+            .order_by(
+                ordering.replace("amount", "total"),
+                "product__name",
+                "product_id",
+                "currency",
+            )
+        )
 
         return paginated_response(
             request=request,
             view=self,
-            queryset=lines,
-            serializer=RevenueLineOutputSerializer,
+            queryset=quarters,
+            serializer=RevenueQuarterOutputSerializer,
         )
 
 
@@ -465,7 +478,7 @@ class AccountWhitespaceApi(APIView):
 
         bought: list[dict[str, Any]] = []
         not_bought: list[dict[str, Any]] = []
-        for product in Product.objects.order_by("name", "pk"):
+        for product in Product.objects.catalogue().order_by("name", "pk"):
             row = {
                 "id": product.pk,
                 "name": product.name,

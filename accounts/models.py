@@ -168,6 +168,12 @@ class AccountAlias(models.Model):
         return f"{self.name} = {self.account_id}"
 
 
+class ProductQuerySet(models.QuerySet):
+    def catalogue(self) -> "ProductQuerySet":
+        """Return the products we sell, leaving out placeholders."""
+        return self.filter(is_placeholder=False)
+
+
 class Product(models.Model):
     """Something we sell: an offering in our catalogue."""
 
@@ -176,8 +182,13 @@ class Product(models.Model):
     list_price = models.DecimalField(
         max_digits=14, decimal_places=2, null=True, blank=True
     )
+    # Stands for revenue or deals an import could not tie to a product, such
+    # as "Unspecified": it is never whitespace, as nobody can sell it.
+    is_placeholder = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProductQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -241,11 +252,18 @@ class Opportunity(models.Model):
 
 
 class RevenueLine(models.Model):
-    """Realised revenue for one account, product and quarter."""
+    """Realised revenue of one account and product: an invoice line or a sum.
+
+    An imported invoice line keeps its own date and key, so extracts that
+    overlap add up instead of replacing each other; quarter totals are summed
+    where they are read. A pipeline line is the sum of one quarter's won
+    deals.
+    """
 
     class Source(models.TextChoices):
-        # Summed from the bundled pipeline's won deals: the bundled import
-        # removes it again when no won deal stands behind it.
+        # One quarter's won deals, summed by the bundled import or the
+        # wizard; the bundled import removes it again when no won deal
+        # stands behind it.
         PIPELINE = "pipeline", "Won deals of the pipeline"
         INVOICE = "invoice", "Invoices or another import"
 
@@ -255,20 +273,36 @@ class RevenueLine(models.Model):
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, related_name="revenue_lines"
     )
+    # The first day of the quarter of `booked_on`, kept so that quarter
+    # totals are one GROUP BY.
     quarter_start = models.DateField()
+    # The invoice or posting date; blank for a quarter's sum.
+    booked_on = models.DateField(null=True, blank=True)
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     currency = models.CharField(max_length=3, default="USD")
     source = models.CharField(
         max_length=20, choices=Source.choices, default=Source.INVOICE
     )
+    # What an import finds the line by again: "invoice:<number>:<n>",
+    # "row:<digest>:<n>" or "won:<account>:<product>:<quarter>". Lines
+    # entered otherwise have none. The database default lets a bulk COPY
+    # leave it out.
+    import_key = models.CharField(max_length=255, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
+                fields=["import_key"],
+                condition=~models.Q(import_key=""),
+                name="unique_revenue_line_import_key",
+            )
+        ]
+        indexes = [
+            models.Index(
                 fields=["account", "product", "quarter_start"],
-                name="unique_revenue_line",
+                name="revenue_line_quarter",
             )
         ]
 

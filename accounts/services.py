@@ -36,6 +36,7 @@ from accounts.models import (
     Team,
     User,
 )
+from accounts.revenue_keys import won_key
 from accounts.signals import import_finished
 from config.api import instance_save_if_unchanged
 
@@ -481,10 +482,23 @@ def _write_bulk(tables: importing.MavenTables, report: Progress) -> dict:
         product_id=tables.revenue_lines["product_name"].map(product_ids),
         source=RevenueLine.Source.PIPELINE,
     )
+    revenue["import_key"] = [
+        won_key(
+            account_id=int(account),
+            product_id=int(product),
+            quarter=pd.Timestamp(quarter).date(),
+        )
+        for account, product, quarter in zip(
+            revenue["account_id"],
+            revenue["product_id"],
+            revenue["quarter_start"],
+            strict=True,
+        )
+    ]
     created, updated, total = _sync(
         model=RevenueLine,
-        key=["account_id", "product_id", "quarter_start"],
-        fields=["amount", "source"],
+        key=["import_key"],
+        fields=["account_id", "product_id", "quarter_start", "amount", "source"],
         incoming=revenue,
     )
     counts["revenue_lines"] = _summary(total, created, updated)
@@ -1079,12 +1093,16 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
                 "quarter_start": "s.quarter_start",
                 "amount": "s.amount::numeric / 100",
                 "source": f"'{RevenueLine.Source.PIPELINE.value}'",
+                # accounts.revenue_keys.won_key, in SQL.
+                "import_key": (
+                    "'won:' || a.id || ':' || p.id || ':' || s.quarter_start::text"
+                ),
             },
             source=(
                 f"import_revenue_lines s JOIN {account} a ON a.name = s.account_name "
                 f"JOIN {product} p ON p.name = s.product_name"
             ),
-            key=["account_id", "product_id", "quarter_start"],
+            key=["import_key"],
             now=now,
         )
 

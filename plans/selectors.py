@@ -325,7 +325,7 @@ def plan_detail(*, plan: Plan, user: User, today: date | None = None) -> dict[st
         "forces": forces,
         "stakeholders": stakeholders,
         "team": team,
-        "products": list(Product.objects.all()),
+        "products": list(Product.objects.catalogue()),
         "templates": list(SellCycleTemplate.objects.filter(is_active=True)),
         "comments": list(
             Comment.objects.filter(plan=plan).select_related("author")[:50]

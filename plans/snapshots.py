@@ -173,7 +173,7 @@ def _whitespace(plan: Plan, pursuits: dict[str, dict]) -> dict[str, dict[str, An
     won = {p["product"] for p in pursuits.values() if p["outcome"] == "Won"}
     pursued = {p["product"] for p in pursuits.values() if p["outcome"] == "Open"}
     cells = {}
-    for product in Product.objects.order_by("name"):
+    for product in Product.objects.catalogue().order_by("name"):
         if product.pk in bought_ids:
             state = "bought"
         elif product.name in won:
