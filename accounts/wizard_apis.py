@@ -153,6 +153,11 @@ CHECK_SCHEMA = inline_serializer(
     {
         "can_write": serializers.BooleanField(),
         "problems": serializers.ListField(child=serializers.CharField()),
+        "warnings": serializers.ListField(
+            child=serializers.CharField(),
+            help_text="What the import would change elsewhere, e.g. a "
+            "scoring window it would move; nothing stops the import.",
+        ),
         "questions": serializers.ListField(
             child=inline_serializer(
                 "WizardImportQuestion",
@@ -480,6 +485,7 @@ class WizardImportCheckApi(APIView):
             {
                 "can_write": outcome.can_write,
                 "problems": outcome.problems,
+                "warnings": outcome.warnings,
                 "questions": [
                     {
                         "file": file,
@@ -553,7 +559,7 @@ class WizardImportStartApi(APIView):
         try:
             wizard.mapped_import_start(mapped=mapped, **serializer.validated_data)
         except wizard.WizardError as error:
-            raise ValidationError({"detail": [str(error)]}) from error
+            raise ValidationError({"non_field_errors": [str(error)]}) from error
         return Response(_job_data(mapped), status=status.HTTP_202_ACCEPTED)
 
 
@@ -569,6 +575,6 @@ class WizardImportUndoApi(APIView):
         try:
             wizard.mapped_import_undo(mapped=mapped, user=_user(request))
         except wizard.WizardError as error:
-            raise ValidationError({"detail": [str(error)]}) from error
+            raise ValidationError({"non_field_errors": [str(error)]}) from error
         mapped.refresh_from_db()
         return Response(_job_data(mapped))

@@ -174,12 +174,13 @@ def _conflict_response(error: VersionConflict) -> Response:
 
 def plan_error_response(error: PlanError) -> Response:
     """A closed plan or gate answers 409 (a state of the plan); others 400."""
-    code = (
-        status.HTTP_409_CONFLICT
-        if isinstance(error, PlanClosed | GateClosed)
-        else status.HTTP_400_BAD_REQUEST
-    )
-    return Response({"detail": str(error)}, status=code)
+    if isinstance(error, PlanClosed | GateClosed):
+        return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+    if error.field:
+        return Response(
+            {error.field: [error.reason]}, status=status.HTTP_400_BAD_REQUEST
+        )
+    return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
 
 
 def item_response(item: models.Model, code: int = status.HTTP_200_OK) -> Response:

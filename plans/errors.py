@@ -4,7 +4,19 @@ from typing import Any
 
 
 class PlanError(Exception):
-    """A plan change was refused; the message says why, for the user."""
+    """A plan change was refused; the message says why, for the user.
+
+    `field` names the input the refusal is about, when it is about one, so
+    the API can answer under that field's name with `reason`: the message
+    without the field's label, which the page puts in front itself.
+    """
+
+    def __init__(
+        self, message: str, *, field: str | None = None, reason: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.field = field
+        self.reason = reason or message
 
 
 class VersionConflict(PlanError):

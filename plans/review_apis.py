@@ -92,10 +92,12 @@ def _quarter(slug: str) -> FiscalQuarter:
 
 
 def _refused(error: PlanError) -> PermissionDenied | ValidationError:
-    """Map a refused write to 403 (not allowed) or 400 (bad values)."""
+    """Map a refused write to 403 (not allowed) or 400 under its field."""
     if "not change" in str(error):
         return PermissionDenied(str(error))
-    return ValidationError({"detail": str(error)})
+    if error.field:
+        return ValidationError({error.field: [error.reason]})
+    return ValidationError({"non_field_errors": [str(error)]})
 
 
 class ScorecardOutputSerializer(serializers.Serializer):

@@ -144,7 +144,7 @@ def _rating_save(
     link: CustomerLink | None,
 ) -> CustomerRating:
     if stakeholder.account_id != account.pk:
-        raise PlanError(NO_SUCH_PERSON)
+        raise PlanError(NO_SUCH_PERSON, field="stakeholder")
     # The customer's own rating and the team's entry for the same contact are
     # kept apart: neither ever overwrites the other.
     rating, _ = CustomerRating.objects.get_or_create(
@@ -201,7 +201,12 @@ def voice_score_problem(score: Any, score_max: Any) -> str | None:
 def _voice_check_score(score: Any, score_max: Any) -> None:
     problem = voice_score_problem(score, score_max)
     if problem:
-        raise PlanError(problem)
+        label, _, reason = problem.partition(": ")
+        raise PlanError(
+            problem,
+            field="score_max" if label == "Out of" else "score",
+            reason=reason[:1].upper() + reason[1:],
+        )
 
 
 @transaction.atomic
@@ -211,7 +216,7 @@ def voice_create(
     _require_edit(user, account)
     stakeholder = values.get("stakeholder")
     if stakeholder is not None and stakeholder.account_id != account.pk:
-        raise PlanError(NO_SUCH_PERSON)
+        raise PlanError(NO_SUCH_PERSON, field="stakeholder")
     _voice_check_score(values.get("score"), values.get("score_max"))
     entry = VoiceOfCustomer(account=account, recorded_by=user, **values)
     _clean(entry)
@@ -321,7 +326,7 @@ def voice_update(
         raise PlanError(f"Cannot change {', '.join(sorted(unknown))} on an entry.")
     stakeholder = values.get("stakeholder")
     if stakeholder is not None and stakeholder.account_id != entry.account_id:
-        raise PlanError(NO_SUCH_PERSON)
+        raise PlanError(NO_SUCH_PERSON, field="stakeholder")
     _voice_check_score(
         values.get("score", entry.score), values.get("score_max", entry.score_max)
     )
@@ -490,15 +495,19 @@ def customer_link_create(
     """
     _require_edit(user, account)
     if stakeholder.account_id != account.pk:
-        raise PlanError(NO_SUCH_PERSON)
+        raise PlanError(NO_SUCH_PERSON, field="stakeholder")
     if not stakeholder.is_active:
-        raise PlanError(f"{stakeholder} is no longer active at {account}.")
+        raise PlanError(
+            f"{stakeholder} is no longer active at {account}.", field="stakeholder"
+        )
     if not 1 <= days <= LINK_DAYS_MAX:
-        raise PlanError(f"A link lasts from 1 to {LINK_DAYS_MAX} days.")
+        raise PlanError(f"A link lasts from 1 to {LINK_DAYS_MAX} days.", field="days")
     checkpoints = list(checkpoints)
     for checkpoint in checkpoints:
         if checkpoint.stage.pursuit.plan.account_id != account.pk:
-            raise PlanError(f"{checkpoint} belongs to another account.")
+            raise PlanError(
+                f"{checkpoint} belongs to another account.", field="checkpoints"
+            )
 
     secret = secrets.token_urlsafe(32)
     link = CustomerLink.objects.create(

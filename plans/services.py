@@ -137,7 +137,7 @@ def _check_same_plan(item: models.Model, values: Mapping[str, Any]) -> None:
             ):
                 # Neutral on purpose: naming the person would tell a rep who
                 # works at an account they may not see.
-                raise PlanError(NO_SUCH_PERSON)
+                raise PlanError(NO_SUCH_PERSON, field=name)
 
 
 def _check_plan_open(item: models.Model, values: Mapping[str, Any]) -> None:
@@ -158,7 +158,7 @@ def _check_pursuit_values(
     """Refuse amounts below zero, stale close dates and a Won past the gates."""
     amount = values.get("amount")
     if amount is not None and amount < 0:
-        raise PlanError("The amount cannot be negative.")
+        raise PlanError("The amount cannot be negative.", field="amount")
     outcome = values.get("outcome", pursuit.outcome)
     close_on = values.get("expected_close_on")
     plan = pursuit.plan
@@ -170,7 +170,8 @@ def _check_pursuit_values(
         raise PlanError(
             f"The expected close date {close_on:%d %b %Y} is before the "
             f"{plan.label} plan starts ({plan.period_start:%d %b %Y}); "
-            "set when it will close now, or record the outcome."
+            "set when it will close now, or record the outcome.",
+            field="expected_close_on",
         )
     if outcome == Pursuit.Outcome.WON and pursuit.outcome != Pursuit.Outcome.WON:
         _check_may_win(pursuit=pursuit)
@@ -224,6 +225,14 @@ def _full_clean(item: models.Model) -> None:
             )
             for field, texts in error.message_dict.items()
         ]
+        fields = set(error.message_dict) - {"__all__"}
+        if len(fields) == 1 and len(error.message_dict) == 1:
+            field = fields.pop()
+            raise PlanError(
+                " ".join(messages),
+                field=field,
+                reason=_sentence(" ".join(error.message_dict[field])),
+            ) from error
         raise PlanError(" ".join(messages)) from error
 
 
@@ -512,11 +521,13 @@ def checkpoint_validate(
 ) -> Checkpoint:
     """Record that the buyer did it: what happened, when, and who checked."""
     if not evidence.strip():
-        raise PlanError("Say what the buyer did: evidence is required.")
+        raise PlanError(
+            "Say what the buyer did: evidence is required.", field="evidence"
+        )
     if happened_on is None:
-        raise PlanError("Say when it happened.")
+        raise PlanError("Say when it happened.", field="happened_on")
     if happened_on > timezone.localdate():
-        raise PlanError("Evidence cannot come from the future.")
+        raise PlanError("Evidence cannot come from the future.", field="happened_on")
 
     values = {
         "evidence": evidence.strip(),

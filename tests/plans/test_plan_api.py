@@ -108,7 +108,9 @@ def test_a_checkpoint_needs_evidence(client, rep, pursuit):
     )
 
     assert response.status_code == 400
-    assert response.json()["detail"] == "Say what the buyer did: evidence is required."
+    assert response.json() == {
+        "evidence": ["Say what the buyer did: evidence is required."]
+    }
 
 
 def test_the_history_api_lists_each_changed_field(client, rep, strategy):

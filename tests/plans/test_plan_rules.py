@@ -171,7 +171,7 @@ def test_an_action_for_a_foreign_person_is_refused_neutrally(client, rep, plan):
     )
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "No such person on this account."}
+    assert response.json() == {"stakeholder": ["No such person on this account."]}
 
 
 def test_a_pursuit_started_without_a_template_gets_the_default_stages(
@@ -214,7 +214,8 @@ def test_an_open_pursuit_cannot_close_before_the_plan_starts(client, rep, pursui
     )
 
     assert response.status_code == 400
-    assert "before the" in response.json()["detail"]
+    assert list(response.json()) == ["expected_close_on"]
+    assert "before the" in response.json()["expected_close_on"][0]
     pursuit.refresh_from_db()
     assert pursuit.expected_close_on is None
 
