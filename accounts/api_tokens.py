@@ -162,6 +162,15 @@ class BrowserSessionRequired(BasePermission):
         )
 
 
+class BrowserSessionRequiredToRevoke(BrowserSessionRequired):
+    """Refuse a token revoking tokens: a leaked one could lock out the rest."""
+
+    message = (
+        "Revoke API tokens while signed in to Lode in a browser, on the API "
+        "tokens page; an API token cannot revoke tokens."
+    )
+
+
 class ApiTokenScheme(OpenApiAuthenticationExtension):
     target_class = ApiTokenAuthentication
     name = "tokenAuth"

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.api_tokens import (
     BrowserSessionRequired,
+    BrowserSessionRequiredToRevoke,
     api_token_create,
     api_token_get_for_user,
     api_token_list_for_user,
@@ -405,9 +406,15 @@ class ApiTokenCreateApi(APIView):
 
 
 class ApiTokenRevokeApi(APIView):
+    permission_classes = [BrowserSessionRequiredToRevoke]
+
     @extend_schema(
         tags=["tokens"],
         summary="Revoke one of your tokens; its next use is refused",
+        description=(
+            "Only a signed-in browser session may revoke, as only one may "
+            "create: a request made with an API token is refused with 403."
+        ),
         request=None,
         responses=ApiTokenOutputSerializer,
     )

@@ -60,3 +60,44 @@ def test_nobody_signed_in_gets_401(db):
 
     assert response.status_code == 401
     assert not ApiToken.objects.exists()
+
+
+def test_a_token_cannot_revoke_tokens(rep):
+    first, secret = api_token_create(user=rep, name="CRM sync")
+    second, _ = api_token_create(user=rep, name="BI")
+
+    revoke_other = Client().post(
+        f"/api/accounts/tokens/{second.pk}/revoke/",
+        HTTP_AUTHORIZATION=f"Token {secret}",
+    )
+    revoke_itself = Client().post(
+        f"/api/accounts/tokens/{first.pk}/revoke/",
+        HTTP_AUTHORIZATION=f"Token {secret}",
+    )
+
+    message = (
+        "Revoke API tokens while signed in to Lode in a browser, on the API "
+        "tokens page; an API token cannot revoke tokens."
+    )
+    assert revoke_other.status_code == 403
+    assert revoke_other.json() == {"detail": message}
+    assert revoke_itself.status_code == 403
+    assert revoke_itself.json() == {"detail": message}
+    assert not ApiToken.objects.filter(revoked_at__isnull=False).exists()
+
+
+def test_a_browser_session_revokes_a_token(rep):
+    token, _ = api_token_create(user=rep, name="CRM sync")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(rep)
+    client.get("/accounts/tokens/")
+
+    response = client.post(
+        f"/api/accounts/tokens/{token.pk}/revoke/",
+        headers={"X-CSRFToken": client.cookies["csrftoken"].value},
+    )
+
+    assert response.status_code == 200
+    assert response.json()["revoked_at"] is not None
+    token.refresh_from_db()
+    assert token.revoked_at is not None
