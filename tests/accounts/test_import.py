@@ -18,6 +18,7 @@ from accounts.models import (
     Team,
     User,
 )
+from accounts.revenue_keys import won_key
 from accounts.services import BUNDLED_DATA, maven_import_directory
 from accounts.signals import import_finished
 
@@ -243,6 +244,15 @@ def test_revenue_lines_start_on_the_first_day_of_the_quarter(tmp_path):
     assert (str(acme.quarter_start), acme.amount) == ("2017-01-01", Decimal("1020"))
     assert (str(bluth.quarter_start), bluth.product.name) == ("2017-04-01", "GTX Pro")
     assert not RevenueLine.objects.filter(account__name="Betatech").exists()
+    # The wizard finds a quarter's won deals under the same key.
+    assert (acme.import_key, acme.source) == (
+        won_key(
+            account_id=acme.account_id,
+            product_id=acme.product_id,
+            quarter=date(2017, 1, 1),
+        ),
+        RevenueLine.Source.PIPELINE,
+    )
 
 
 BAD_ROWS = [
