@@ -1,26 +1,36 @@
 """Add money in several currencies: convert with stored rates, or say why not.
 
-`money_rollup` is plain: amounts per currency and rates in, a `Rollup` out.
-Every currency with a rate is converted into the reporting currency; one
-without a rate is left out of the total and named, with its amount, so no
-page ever adds euros to dollars as if they were one number.
+One rule everywhere: an amount converts at the latest stored rate dated on
+or before the amount's own date (a quarterly line's quarter start, a deal's
+close date). An amount with no such rate, or with no date, is left out of
+the total, counted and named, so no page ever adds euros to dollars as if
+they were one number, and the account page and scoring always agree.
+
+`rates_on_or_before` is that rule, set-based for any number of amounts; the
+scoring engine and `money_rollup` (the account page) both use it. Neither
+needs a database: the models are imported only where rows are read.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
 from django.apps import apps
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
-from accounts.models import Account, CurrencyRate, RevenueLine
+if TYPE_CHECKING:
+    from accounts.models import Account
 
 REPORTING_CURRENCY = "USD"
 CENT = Decimal("0.01")
+RATE_COLUMNS = ["currency", "rate_date", "rate"]
 
 
 @dataclass(frozen=True)
@@ -29,9 +39,72 @@ class Rate:
     rate_date: date
 
 
+@dataclass(frozen=True)
+class RateMatch:
+    """Which stored rate converts each amount, from rates_on_or_before."""
+
+    # Whether the amount is in a currency other than the reporting one.
+    foreign: np.ndarray
+    # The row (by position) of the rates frame that converts it; -1 for an
+    # amount in the reporting currency or with no rate on or before its date.
+    position: np.ndarray
+
+    @property
+    def missing(self) -> np.ndarray:
+        """Return, per amount, whether it needs a rate and has none."""
+        return self.foreign & (self.position < 0)
+
+
+def rates_on_or_before(
+    *,
+    currencies: pd.Series,
+    days: pd.Series,
+    rates: pd.DataFrame | None,
+    reporting_currency: str,
+) -> RateMatch:
+    """Return, per amount, the latest rate dated on or before its day.
+
+    `currencies` are upper-case codes, blank for the reporting currency;
+    `days` the amounts' dates (NaT: undated, so never converted); `rates`
+    has currency, rate_date and rate rows into the reporting currency, in
+    any order. One binary search per currency, not per amount.
+    """
+    count = len(currencies)
+    position = np.full(count, -1, dtype="int64")
+    foreign = ((currencies != "") & (currencies != reporting_currency)).to_numpy(
+        dtype=bool
+    )
+    if not foreign.any():
+        return RateMatch(foreign=foreign, position=position)
+
+    table = rates if rates is not None else pd.DataFrame(columns=RATE_COLUMNS)
+    rate_days = pd.to_datetime(table["rate_date"]).to_numpy(dtype="datetime64[ns]")
+    rate_currencies = table["currency"].astype(str).to_numpy()
+    lines = pd.to_datetime(days).to_numpy(dtype="datetime64[ns]")
+    for code in pd.unique(currencies[foreign]):
+        rows = (currencies == code).to_numpy(dtype=bool)
+        own = np.flatnonzero(rate_currencies == str(code))
+        if not len(own):
+            continue
+        own = own[np.argsort(rate_days[own], kind="stable")]
+        found = np.searchsorted(rate_days[own], lines[rows], side="right") - 1
+        picked = np.where(found >= 0, own[np.clip(found, 0, None)], -1)
+        # NaT sorts after every date; an undated amount has no rate.
+        position[rows] = np.where(np.isnat(lines[rows]), -1, picked)
+    return RateMatch(foreign=foreign, position=position)
+
+
 def day_text(day: date) -> str:
     """Return a date as people write it on the page: "31 Mar 2026"."""
     return f"{day.day} {day:%b %Y}"
+
+
+def days_text(days: Sequence[date]) -> str:
+    """Return one date, or the range "1 Jan 2026 to 31 Mar 2026"."""
+    first, last = min(days), max(days)
+    if first == last:
+        return day_text(first)
+    return f"{day_text(first)} to {day_text(last)}"
 
 
 def rate_text(rate: Decimal) -> str:
@@ -51,11 +124,46 @@ def rate_note(*, currency: str, rate: Rate) -> str:
     return f"{currency} at {rate_text(rate.rate)} from {day_text(rate.rate_date)}"
 
 
-def missing_rate_reason(*, currency: str, on: date | None = None) -> str:
-    """Return why a currency was not converted: "no EUR rate on or before …"."""
-    if on is None:
-        return f"no {currency} rate"
-    return f"no {currency} rate on or before {day_text(on)}"
+def rates_note(*, currency: str, rates: Sequence[Rate]) -> str:
+    """Return the rates that converted a currency, one or a range of dates.
+
+    "EUR at 1.08 from 31 Mar 2026", or with several "EUR at 1.05 to 1.1,
+    rates from 1 Jan 2026 to 1 Jun 2026".
+    """
+    if len(rates) == 1:
+        return rate_note(currency=currency, rate=rates[0])
+    values = [rate.rate for rate in rates]
+    dates = days_text([rate.rate_date for rate in rates])
+    return (
+        f"{currency} at {rate_text(min(values))} to {rate_text(max(values))}, "
+        f"rates from {dates}"
+    )
+
+
+def missing_rate_reason(*, currency: str, days: Sequence[date] = ()) -> str:
+    """Return why a currency was not converted, naming the amounts' dates."""
+    if not days:
+        return f"no {currency} rate, and no date to choose one by"
+    return f"no {currency} rate on or before {days_text(days)}"
+
+
+@dataclass(frozen=True)
+class DatedAmount:
+    """An amount in its own currency on its own date, of `count` items."""
+
+    amount: Decimal
+    currency: str
+    day: date | None
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """The amounts of one currency that no rate converts."""
+
+    amount: Decimal
+    count: int
+    days: tuple[date, ...]
 
 
 @dataclass
@@ -64,33 +172,37 @@ class Rollup:
 
     reporting_currency: str
     by_currency: dict[str, Decimal]
-    # The converted currencies only; see missing_rates for the rest.
+    # The converted amounts only; see left_out for the rest.
     total: Decimal
-    rates_used: dict[str, Rate] = field(default_factory=dict)
-    missing_rates: list[str] = field(default_factory=list)
-    # The date rates had to be on or before, when the roll-up asked for one.
-    rates_on: date | None = None
+    # Per currency, the distinct rates used, oldest first.
+    rates_used: dict[str, list[Rate]] = field(default_factory=dict)
+    left_out: dict[str, LeftOut] = field(default_factory=dict)
+    # Each amount given, in the reporting currency, or None when left out.
+    converted: list[Decimal | None] = field(default_factory=list)
+    # What one counted item is called in the notes: "line", "deal".
+    noun: str = "amount"
+
+    @property
+    def missing_rates(self) -> list[str]:
+        return sorted(self.left_out)
 
     @property
     def complete(self) -> bool:
-        return not self.missing_rates
-
-    @property
-    def oldest_rate_date(self) -> date | None:
-        dates = [rate.rate_date for rate in self.rates_used.values()]
-        return min(dates) if dates else None
+        return not self.left_out
 
     def notes(self) -> list[str]:
         """Return the rates used, then each amount left out and why."""
         used = [
-            rate_note(currency=currency, rate=rate)
-            for currency, rate in sorted(self.rates_used.items())
+            rates_note(currency=currency, rates=rates)
+            for currency, rates in sorted(self.rates_used.items())
         ]
-        left_out = [
-            f"{money_text(self.by_currency[currency], currency)} not included: "
-            + missing_rate_reason(currency=currency, on=self.rates_on)
-            for currency in self.missing_rates
-        ]
+        left_out = []
+        for currency, lost in sorted(self.left_out.items()):
+            items = f"{lost.count:,} {self.noun}{'' if lost.count == 1 else 's'}"
+            left_out.append(
+                f"{money_text(lost.amount, currency)} not included ({items}): "
+                + missing_rate_reason(currency=currency, days=lost.days)
+            )
         return used + left_out
 
     def describe(self) -> str:
@@ -103,47 +215,73 @@ class Rollup:
 
 def money_rollup(
     *,
-    amounts: Iterable[tuple[Decimal, str]],
-    rates: Mapping[str, Rate],
+    amounts: Sequence[DatedAmount],
+    rates: pd.DataFrame | None,
     reporting_currency: str = REPORTING_CURRENCY,
-    rates_on: date | None = None,
+    noun: str = "amount",
 ) -> Rollup:
-    """Return the sum of (amount, currency) pairs in the reporting currency."""
-    by_currency: dict[str, Decimal] = defaultdict(Decimal)
-    for amount, currency in amounts:
-        by_currency[currency or reporting_currency] += amount
+    """Return the sum of dated amounts in the reporting currency.
 
-    used: dict[str, Rate] = {}
-    missing: list[str] = []
+    `rates` has currency, rate_date and rate (Decimal) rows into the
+    reporting currency; each amount takes the rate rates_on_or_before
+    picks for its own date.
+    """
+    currencies = pd.Series(
+        [(item.currency or "").strip().upper() for item in amounts], dtype=object
+    )
+    match = rates_on_or_before(
+        currencies=currencies,
+        days=pd.Series([item.day for item in amounts], dtype=object),
+        rates=rates,
+        reporting_currency=reporting_currency,
+    )
+    table = rates if rates is not None else pd.DataFrame(columns=RATE_COLUMNS)
+    values = table["rate"].tolist()
+    rate_days = table["rate_date"].tolist()
+
+    by_currency: dict[str, Decimal] = defaultdict(Decimal)
+    used: dict[str, set[Rate]] = defaultdict(set)
+    lost: dict[str, list[DatedAmount]] = defaultdict(list)
+    converted: list[Decimal | None] = []
     total = Decimal(0)
-    for currency, amount in sorted(by_currency.items()):
-        if currency == reporting_currency:
-            total += amount
-            continue
-        rate = rates.get(currency)
-        if rate is None:
-            missing.append(currency)
-            continue
-        used[currency] = rate
-        total += amount * rate.rate
+    for index, item in enumerate(amounts):
+        currency = currencies[index] or reporting_currency
+        by_currency[currency] += item.amount
+        if not match.foreign[index]:
+            converted.append(item.amount)
+        elif match.position[index] < 0:
+            converted.append(None)
+            lost[currency].append(item)
+        else:
+            picked = int(match.position[index])
+            rate = Rate(rate=Decimal(values[picked]), rate_date=_day(rate_days[picked]))
+            used[currency].add(rate)
+            converted.append(item.amount * rate.rate)
+        if converted[-1] is not None:
+            total += converted[-1]
     return Rollup(
         reporting_currency=reporting_currency,
         by_currency=dict(sorted(by_currency.items())),
         total=total.quantize(CENT),
-        rates_used=used,
-        missing_rates=missing,
-        rates_on=rates_on,
+        rates_used={
+            currency: sorted(rates_of, key=lambda rate: rate.rate_date)
+            for currency, rates_of in sorted(used.items())
+        },
+        left_out={
+            currency: LeftOut(
+                amount=sum((item.amount for item in items), Decimal(0)),
+                count=sum(item.count for item in items),
+                days=tuple(sorted({item.day for item in items if item.day})),
+            )
+            for currency, items in sorted(lost.items())
+        },
+        converted=converted,
+        noun=noun,
     )
 
 
-def convert(
-    *, amount: Decimal, currency: str, rates: Mapping[str, Rate], reporting: str
-) -> Decimal | None:
-    """Return one amount in the reporting currency, or None without a rate."""
-    if not currency or currency == reporting:
-        return amount
-    rate = rates.get(currency)
-    return None if rate is None else amount * rate.rate
+def _day(value: object) -> date:
+    return value.date() if isinstance(value, pd.Timestamp) else value  # type: ignore[return-value]
 
 
 def reporting_currency_active() -> str:
@@ -163,19 +301,17 @@ def reporting_currency_active() -> str:
     return currency or REPORTING_CURRENCY
 
 
-def currency_rates_latest(
-    *, reporting_currency: str = REPORTING_CURRENCY, on: date | None = None
-) -> dict[str, Rate]:
-    """Return the latest stored rate per currency, as of `on` if given."""
-    rates = CurrencyRate.objects.filter(reporting_currency=reporting_currency)
-    if on is not None:
-        rates = rates.filter(rate_date__lte=on)
-    latest: dict[str, Rate] = {}
-    for currency, rate, rate_date in rates.order_by(
-        "currency", "-rate_date"
-    ).values_list("currency", "rate", "rate_date"):
-        latest.setdefault(currency, Rate(rate=rate, rate_date=rate_date))
-    return latest
+def currency_rates_frame(
+    *, reporting_currency: str = REPORTING_CURRENCY
+) -> pd.DataFrame:
+    """Return every stored rate into the reporting currency, as Decimals."""
+    rates = apps.get_model("accounts", "CurrencyRate").objects.filter(
+        reporting_currency=reporting_currency
+    )
+    return pd.DataFrame.from_records(
+        list(rates.order_by("currency", "rate_date").values_list(*RATE_COLUMNS)),
+        columns=RATE_COLUMNS,
+    )
 
 
 def account_revenue_rollup(
@@ -183,21 +319,29 @@ def account_revenue_rollup(
     account: Account,
     since: date | None = None,
     reporting_currency: str = REPORTING_CURRENCY,
-    on: date | None = None,
 ) -> Rollup:
     """Return an account's realised revenue in the reporting currency."""
-    lines = RevenueLine.objects.filter(account=account)
+    lines = apps.get_model("accounts", "RevenueLine").objects.filter(account=account)
     if since is not None:
         lines = lines.filter(quarter_start__gte=since)
-    amounts = [
-        (row["total"], row["currency"])
-        for row in lines.values("currency").annotate(total=Sum("amount"))
-    ]
+    rows = (
+        lines.values("quarter_start", "currency")
+        .annotate(total=Sum("amount"), count=Count("pk"))
+        .order_by("quarter_start", "currency")
+    )
     return money_rollup(
-        amounts=amounts,
-        rates=currency_rates_latest(reporting_currency=reporting_currency, on=on),
+        amounts=[
+            DatedAmount(
+                amount=row["total"],
+                currency=row["currency"],
+                day=row["quarter_start"],
+                count=row["count"],
+            )
+            for row in rows
+        ],
+        rates=currency_rates_frame(reporting_currency=reporting_currency),
         reporting_currency=reporting_currency,
-        rates_on=on,
+        noun="line",
     )
 
 

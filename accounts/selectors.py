@@ -7,15 +7,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pandas as pd
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.currency import (
-    Rate,
+    DatedAmount,
     Rollup,
     annual_revenue_source_note,
-    convert,
-    currency_rates_latest,
+    currency_rates_frame,
     money_rollup,
     reporting_currency_active,
 )
@@ -149,36 +149,45 @@ def account_revenue_by_quarter(
     """Return realised revenue per quarter and product, oldest first."""
     revenue, _, _ = _revenue_and_bought(
         account=account,
-        rates=currency_rates_latest(reporting_currency=reporting_currency),
+        rates=currency_rates_frame(reporting_currency=reporting_currency),
         reporting_currency=reporting_currency,
     )
     return revenue
 
 
 def _revenue_and_bought(
-    *, account: Account, rates: dict[str, Rate], reporting_currency: str
+    *, account: Account, rates: pd.DataFrame, reporting_currency: str
 ) -> tuple[list[dict[str, object]], Rollup, set[int]]:
     """Return the converted revenue by quarter, its roll-up and the bought
     products, in one query.
 
-    A line in a currency without a rate is left out of the chart; the
-    roll-up names it and its amount.
+    Each quarter's lines convert at the latest rate on or before the
+    quarter start, as in scoring. A line without one is left out of the
+    chart; the roll-up counts it and names its amount and dates.
     """
     rows = list(
         RevenueLine.objects.filter(account=account)
         .values("quarter_start", "product_id", "product__name", "currency")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Sum("amount"), count=Count("pk"))
         .order_by("quarter_start", "product__name", "product_id", "currency")
+    )
+    rollup = money_rollup(
+        amounts=[
+            DatedAmount(
+                amount=row["total"],
+                currency=row["currency"],
+                day=row["quarter_start"],
+                count=row["count"],
+            )
+            for row in rows
+        ],
+        rates=rates,
+        reporting_currency=reporting_currency,
+        noun="line",
     )
     converted: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
     raw: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
-    for row in rows:
-        amount = convert(
-            amount=row["total"],
-            currency=row["currency"],
-            rates=rates,
-            reporting=reporting_currency,
-        )
+    for row, amount in zip(rows, rollup.converted, strict=True):
         if amount is not None:
             converted[(row["quarter_start"], row["product__name"])] += amount
         raw[(row["product_id"], row["quarter_start"])] += row["total"]
@@ -186,11 +195,6 @@ def _revenue_and_bought(
         {"quarter": quarter.isoformat(), "product": product, "amount": float(amount)}
         for (quarter, product), amount in converted.items()
     ]
-    rollup = money_rollup(
-        amounts=[(row["total"], row["currency"]) for row in rows],
-        rates=rates,
-        reporting_currency=reporting_currency,
-    )
     # Whether a product was bought hangs on the sign of its running sum,
     # which a rate does not change within one currency.
     bought = {
@@ -239,7 +243,7 @@ def account_relatives_for_user(
 def account_overview_for_user(*, user: User, account: Account) -> AccountOverview:
     """Return the account page facts in a fixed number of queries."""
     reporting_currency = reporting_currency_active()
-    rates = currency_rates_latest(reporting_currency=reporting_currency)
+    rates = currency_rates_frame(reporting_currency=reporting_currency)
     revenue, revenue_rollup, bought_ids = _revenue_and_bought(
         account=account, rates=rates, reporting_currency=reporting_currency
     )
@@ -250,17 +254,27 @@ def account_overview_for_user(*, user: User, account: Account) -> AccountOvervie
         .select_related("user", "user__team")
         .order_by("user__last_name", "user__first_name", "user__username")
     )
+    # Per close date too: each won deal converts at the rate of its day.
     deals = list(
         Opportunity.objects.filter(account=account)
-        .values("stage", "currency")
+        .values("stage", "currency", "closed_on")
         .annotate(value=Sum("close_value"), count=Count("pk"))
-        .order_by("stage", "currency")
+        .order_by("stage", "currency", "closed_on")
     )
     won = [deal for deal in deals if deal["stage"] == Opportunity.Stage.WON]
     won_rollup = money_rollup(
-        amounts=[(deal["value"] or Decimal(0), deal["currency"]) for deal in won],
+        amounts=[
+            DatedAmount(
+                amount=deal["value"] or Decimal(0),
+                currency=deal["currency"],
+                day=deal["closed_on"],
+                count=deal["count"],
+            )
+            for deal in won
+        ],
         rates=rates,
         reporting_currency=reporting_currency,
+        noun="deal",
     )
     open_stages = {Opportunity.Stage.PROSPECTING, Opportunity.Stage.ENGAGING}
 

@@ -23,9 +23,11 @@ Method
 
     Currencies: every amount is converted into the model's reporting
     currency with the latest stored rate dated on or before the line's
-    quarter_start. A line in another currency with no such rate is left out
-    of every sum (never added as a raw number); the lines left out inside
-    the TTM and prior windows are counted per account and currency
+    quarter_start: accounts.currency.rates_on_or_before, the rule the
+    account page uses too (that module needs no database). A line in
+    another currency with no such rate is left out of every sum (never
+    added as a raw number); the lines left out inside the TTM and prior
+    windows are counted per account and currency
     (`left_out_<currency>` columns of the breakdown, `left_out_lines` for
     the run). as_of is taken from every line, converted or not.
 
@@ -113,6 +115,8 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+
+from accounts.currency import rates_on_or_before
 
 PERFORMANCE_INPUTS = ("ttm_revenue", "growth", "breadth", "relationship_health")
 POTENTIAL_INPUTS = (
@@ -439,29 +443,20 @@ def _revenue_converted(
     lines of the TTM and prior windows that no stored rate converts.
     """
     empty = pd.DataFrame(index=account_ids)
-    currency = revenue["currency"]
-    foreign = (currency != "") & (currency != reporting_currency)
-    if not foreign.any():
+    match = rates_on_or_before(
+        currencies=revenue["currency"],
+        days=revenue["quarter_start"],
+        rates=rates,
+        reporting_currency=reporting_currency,
+    )
+    if not match.foreign.any():
         return revenue, empty
 
     factor = np.ones(len(revenue))
-    for code in pd.unique(currency[foreign]):
-        rows = (currency == code).to_numpy()
-        known = (
-            rates[rates["currency"] == code]
-            if rates is not None
-            else pd.DataFrame({"rate_date": [], "rate": []})
-        )
-        known = known.sort_values("rate_date")
-        days = pd.to_datetime(known["rate_date"]).to_numpy(dtype="datetime64[ns]")
-        lines = revenue["quarter_start"].to_numpy(dtype="datetime64[ns]")[rows]
-        position = np.searchsorted(days, lines, side="right") - 1
-        values = known["rate"].astype(float).to_numpy()
-        if len(values):
-            found = values[np.clip(position, 0, None)]
-            factor[rows] = np.where(position >= 0, found, np.nan)
-        else:
-            factor[rows] = np.nan
+    found = match.position >= 0
+    if rates is not None and found.any():
+        factor[found] = rates["rate"].astype(float).to_numpy()[match.position[found]]
+    factor[match.missing] = np.nan
 
     missing = np.isnan(factor)
     converted = revenue[~missing].copy()

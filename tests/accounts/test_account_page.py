@@ -118,21 +118,23 @@ def test_won_revenue_equals_the_sum_of_won_close_values(client, rep, account):
 def test_it_converts_revenue_and_won_deals_and_names_rates_and_gaps(
     client, rep, account
 ):
-    # given the tester's Rheinwerk: invoices in EUR and SEK, deals in EUR,
-    # SEK and CHF, and a EUR rate only
+    # given the tester's Rheinwerk: invoices in EUR and SEK, deals closed
+    # on 1 Mar 2017 in EUR, SEK and CHF, and EUR rates only, from the end
+    # of 2016 and of 2025
     quarter = datetime.date(2026, 1, 1)
     wartung = ProductFactory(name="Wartung")
     ersatzteile = ProductFactory(name="Ersatzteile")
     lizenz = ProductFactory(name="Lizenz")
-    for product, amount, currency in [
-        (wartung, "1234.50", "EUR"),
-        (ersatzteile, "12000", "EUR"),
-        (lizenz, "10000", "SEK"),
+    for product, amount, currency, day in [
+        (wartung, "1234.50", "EUR", quarter),
+        (ersatzteile, "12000", "EUR", quarter),
+        (lizenz, "10000", "SEK", quarter),
+        (wartung, "700", "EUR", datetime.date(2016, 10, 1)),
     ]:
         RevenueLineFactory(
             account=account,
             product=product,
-            quarter_start=quarter,
+            quarter_start=day,
             amount=Decimal(amount),
             currency=currency,
         )
@@ -140,27 +142,38 @@ def test_it_converts_revenue_and_won_deals_and_names_rates_and_gaps(
     won(account, lizenz, "100000", 2, "SEK")
     won(account, wartung, "5000", 3, "CHF")
     CurrencyRate.objects.create(
-        currency="EUR", rate="1.08", rate_date=datetime.date(2026, 3, 31)
+        currency="EUR", rate="1.05", rate_date=datetime.date(2016, 12, 30)
+    )
+    CurrencyRate.objects.create(
+        currency="EUR", rate="1.08", rate_date=datetime.date(2025, 12, 31)
     )
     client.force_login(rep)
 
     # when
     response = client.get(reverse("accounts:detail", args=[account.pk]))
 
-    # then
+    # then: each amount at the latest rate on or before its own date
     overview = response.context["overview"]
     assert overview.revenue_by_quarter == [
         {"quarter": "2026-01-01", "product": "Ersatzteile", "amount": 12960.0},
         {"quarter": "2026-01-01", "product": "Wartung", "amount": 1333.26},
     ]
-    assert overview.won_revenue == Decimal("10800.00")
+    assert overview.revenue_rollup.notes() == [
+        "EUR at 1.08 from 31 Dec 2025",
+        "700 EUR not included (1 line): no EUR rate on or before 1 Oct 2016",
+        "10,000 SEK not included (1 line): no SEK rate on or before 1 Jan 2026",
+    ]
+    assert overview.won_revenue == Decimal("10500.00")
+    assert overview.won_rollup.notes() == [
+        "EUR at 1.05 from 30 Dec 2016",
+        "5,000 CHF not included (1 deal): no CHF rate on or before 1 Mar 2017",
+        "100,000 SEK not included (1 deal): no SEK rate on or before 1 Mar 2017",
+    ]
     html = response.content.decode()
-    assert "10,800 USD" in html
+    assert "10,500 USD" in html
     assert "(3 deals)" in html
-    assert "EUR at 1.08 from 31 Mar 2026" in html
-    assert "10,000 SEK not included: no SEK rate" in html
-    assert "100,000 SEK not included: no SEK rate" in html
-    assert "5,000 CHF not included: no CHF rate" in html
+    assert "EUR at 1.08 from 31 Dec 2025" in html
+    assert "700 EUR not included (1 line): no EUR rate on or before 1 Oct 2016" in html
     assert "115,000" not in html
     assert 'data-currency="USD"' in html
 
@@ -182,10 +195,10 @@ def test_it_totals_in_the_active_models_reporting_currency(client, rep, account)
         currency="SEK",
         reporting_currency="EUR",
         rate="0.088",
-        rate_date=datetime.date(2026, 3, 31),
+        rate_date=datetime.date(2025, 9, 30),
     )
     CurrencyRate.objects.create(
-        currency="SEK", rate="0.095", rate_date=datetime.date(2026, 3, 31)
+        currency="SEK", rate="0.095", rate_date=datetime.date(2025, 9, 30)
     )
     client.force_login(rep)
 
@@ -199,18 +212,19 @@ def test_it_totals_in_the_active_models_reporting_currency(client, rep, account)
     ]
     html = response.content.decode()
     assert "1,000 EUR" in html
-    assert "SEK at 0.088 from 31 Mar 2026" in html
+    assert "SEK at 0.088 from 30 Sep 2025" in html
     assert 'data-currency="EUR"' in html
 
 
 def test_an_imported_account_names_the_currencies_behind_its_money(
     client, ops, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    # given a Salesforce export with revenue in EUR and deals in three
-    # currencies, and a EUR rate
+    # given a Salesforce export with revenue in EUR and deals closed in
+    # February and March 2026 in three currencies, and a EUR rate from
+    # before them
     settings.MEDIA_ROOT = tmp_path / "media"
     CurrencyRate.objects.create(
-        currency="EUR", rate="1.08", rate_date=datetime.date(2026, 3, 31)
+        currency="EUR", rate="1.08", rate_date=datetime.date(2026, 1, 31)
     )
     mapped = mapped_import_create_from_paths(
         user=None,
@@ -233,11 +247,16 @@ def test_an_imported_account_names_the_currencies_behind_its_money(
     # then
     html = response.content.decode()
     assert "13.50 M USD" in html
-    assert "entered as 12,500,000 EUR; EUR at 1.08 from 31 Mar 2026" in html
+    assert "entered as 12,500,000 EUR; EUR at 1.08 from 31 Jan 2026" in html
     assert "10,800 USD" in html
     assert "(3 deals)" in html
-    assert "100,000 SEK not included: no SEK rate" in html
-    assert "5,000 CHF not included: no CHF rate" in html
+    assert (
+        "100,000 SEK not included (1 deal): no SEK rate on or before 11 Feb 2026"
+        in html
+    )
+    assert (
+        "5,000 CHF not included (1 deal): no CHF rate on or before 1 Mar 2026" in html
+    )
 
 
 def test_a_company_revenue_edited_after_conversion_drops_the_old_source(
