@@ -34,6 +34,7 @@ EDITABLE_FIELDS = [
     "tier_b_share",
     "min_peer_group",
     "reporting_currency",
+    "score_as_of",
 ]
 
 

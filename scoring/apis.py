@@ -1,6 +1,6 @@
 """REST endpoints for scoring models, score runs and account scores."""
 
-from typing import cast
+from typing import Any, cast
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -72,6 +72,7 @@ SCORING_MODEL_EXAMPLE = {
     "tier_b_share": "90.00",
     "min_peer_group": 5,
     "reporting_currency": "USD",
+    "score_as_of": None,
     "updated_at": "2026-12-01T10:00:00Z",
 }
 
@@ -129,6 +130,16 @@ class ScoringModelDetailApi(APIView):
             required=False,
             error_messages={"invalid": "Give a three-letter currency code, e.g. EUR."},
         )
+        score_as_of = serializers.DateField(
+            required=False,
+            allow_null=True,
+            help_text="null: the window ends with the latest revenue quarter; "
+            "a date (YYYY-MM-DD): every run scores the twelve months to it.",
+            error_messages={
+                "invalid": "Give a date as YYYY-MM-DD, or null to follow the "
+                "latest revenue."
+            },
+        )
 
     @extend_schema(
         tags=["scoring"],
@@ -149,6 +160,8 @@ class ScoringModelDetailApi(APIView):
         summary="Change weights or thresholds (sales ops only)",
         description=(
             "Weights are 0-100; each axis needs at least one weight above 0. "
+            "score_as_of pins where the scoring window ends (null follows the "
+            "latest revenue quarter). "
             "Send the ETag from your last read in If-Match: without it 428, "
             "stale 412 with the current model. The next run uses the change."
         ),
@@ -202,6 +215,14 @@ class ScoreRunOutputSerializer(serializers.ModelSerializer):
     left_out_lines = serializers.SerializerMethodField(
         help_text="Revenue lines per currency left out: no rate was stored."
     )
+    window = serializers.SerializerMethodField(
+        help_text="The trailing-twelve-month window: as_of, its quarters "
+        "(label), and the accounts with revenue only outside it "
+        "(idle_accounts, and the warning in words)."
+    )
+
+    def get_window(self, run: ScoreRun) -> dict[str, Any]:
+        return dict((run.summary or {}).get("window") or {})
 
     def get_reporting_currency(self, run: ScoreRun) -> str:
         return str((run.summary or {}).get("reporting_currency") or "USD")
@@ -224,6 +245,7 @@ class ScoreRunOutputSerializer(serializers.ModelSerializer):
             "revenue_lines_read",
             "reporting_currency",
             "left_out_lines",
+            "window",
             "timings",
             "created_at",
             "started_at",
@@ -244,6 +266,12 @@ SCORE_RUN_EXAMPLE = {
     "revenue_lines_read": 96000,
     "reporting_currency": "USD",
     "left_out_lines": {"SEK": 3},
+    "window": {
+        "as_of": "2026-09-30",
+        "label": "Q4 2025\u2013Q3 2026",
+        "idle_accounts": 12,
+        "warning": "12 accounts have no revenue in the window Q4 2025\u2013Q3 2026",
+    },
     "timings": {"load": 0.41, "compute": 0.22, "save": 0.35},
     "created_at": "2026-12-01T10:00:00Z",
     "started_at": "2026-12-01T10:00:01Z",

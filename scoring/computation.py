@@ -17,7 +17,10 @@ Inputs
 
 Method
     as_of defaults to the last day of the latest quarter in the revenue, so
-    "trailing twelve months" (TTM) is relative to the data, not to today.
+    "trailing twelve months" (TTM) is relative to the data, not to today;
+    a scoring model may fix it instead (ScoringModel.score_as_of). Accounts
+    with revenue lines, none of them in the window, are counted
+    (`idle_accounts`): a window moved by a few recent lines shows there.
     The TTM window holds quarters starting after as_of minus one year; the
     prior window is the twelve months before that.
 
@@ -111,7 +114,7 @@ Method
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -195,8 +198,11 @@ class ScoringResult:
     `expected_spend`; `prior_revenue` (so a page can say which accounts are
     new); `relationship_health_available` (1 or 0) and the health parts
     `health_satisfaction`, `health_nps`, `health_tickets` (NaN when
-    missing); and `left_out_<currency>`, the account's lines in that
-    currency left out for want of a rate. It becomes one nested dict per
+    missing); for an account without a signal in the window,
+    `health_outside_first` and `health_outside_last`, the periods of its
+    signals outside it (days since 1970-01-01, NaN for none); and
+    `left_out_<currency>`, the account's lines in that currency left out
+    for want of a rate. It becomes one nested dict per
     account only where one is shown (`breakdown_list`, breakdown_dict), so
     scoring and saving a large portfolio build no Python objects per
     account. `input_status` says, per input, whether it counted in this run
@@ -211,6 +217,8 @@ class ScoringResult:
     input_status: dict[str, str] = field(default_factory=dict)
     reporting_currency: str = REPORTING_CURRENCY
     left_out_lines: dict[str, int] = field(default_factory=dict)
+    # Accounts with revenue lines, none of them in the TTM window.
+    idle_accounts: int = 0
 
     def breakdown_list(self) -> list[dict]:
         """Return, per account in score order, the nested breakdown dict."""
@@ -264,9 +272,41 @@ def default_as_of(revenue: pd.DataFrame) -> date | None:
     if revenue.empty:
         return None
 
-    latest = pd.Timestamp(revenue["quarter_start"].max())
-    quarter_end = latest.to_period("Q").end_time
-    return quarter_end.date()
+    return quarter_end(pd.Timestamp(revenue["quarter_start"].max()).date())
+
+
+def quarter_end(day: date) -> date:
+    """Return the last day of the day's quarter: the window end it gives."""
+    return pd.Timestamp(day).to_period("Q").end_time.date()
+
+
+def window_bounds(as_of: date) -> tuple[date, date]:
+    """Return (after, until): the TTM window holds quarter starts in (after,
+    until]."""
+    end, ttm_start, _ = _window(as_of)
+    return ttm_start.date(), end.date()
+
+
+def window_quarters(as_of: date) -> tuple[pd.Period, pd.Period]:
+    """Return the first and last quarter whose start is in the TTM window."""
+    end, ttm_start, _ = _window(as_of)
+    return ttm_start.to_period("Q") + 1, end.to_period("Q")
+
+
+def window_label(as_of: date) -> str:
+    """Return the TTM window as quarters: "Q4 2025–Q3 2026"."""
+    first, last = window_quarters(as_of)
+    return "\u2013".join(
+        f"Q{quarter.quarter} {quarter.year}" for quarter in (first, last)
+    )
+
+
+def idle_accounts_warning(*, idle_accounts: int, as_of: date | None) -> str:
+    """Return "3 accounts have no revenue in the window Q4 2025–Q3 2026", or ""."""
+    if not idle_accounts or as_of is None:
+        return ""
+    verb = "account has" if idle_accounts == 1 else "accounts have"
+    return f"{idle_accounts:,} {verb} no revenue in the window {window_label(as_of)}"
 
 
 def score_accounts(
@@ -286,7 +326,7 @@ def score_accounts(
             raise ScoringInputError(f"The {axis} weights add up to zero.")
 
     frame = _account_frame(accounts)
-    revenue = _revenue_frame(revenue)
+    revenue = revenue_read = _revenue_frame(revenue)
     as_of = as_of or default_as_of(revenue)
     revenue, left_out = _revenue_converted(
         revenue=revenue,
@@ -305,6 +345,7 @@ def score_accounts(
     frame["capacity_revenue"] = frame["company_revenue"]
     frame["capacity_employees"] = frame["employees"]
     health = _relationship_health(frame.index, signals, as_of)
+    outside = _signals_outside(frame.index, signals, as_of)
     frame[HEALTH_INPUT] = health[HEALTH_INPUT]
     # Whether each account has the input at all; only health can lack it.
     available = {HEALTH_INPUT: health[HEALTH_INPUT].notna().to_numpy()}
@@ -388,6 +429,10 @@ def score_accounts(
     )
     for part in HEALTH_PARTS:
         components[f"health_{part}"] = health[part]
+    # Only for an account without a signal in the window: why it has none.
+    has_health = pd.Series(available[HEALTH_INPUT], index=frame.index)
+    for name in ("first", "last"):
+        components[f"health_outside_{name}"] = outside[name].where(~has_health)
     for currency in left_out.columns:
         components[f"left_out_{currency}"] = left_out[currency]
 
@@ -407,6 +452,7 @@ def score_accounts(
         axis_weights=axis_weights,
         input_status=input_status,
         reporting_currency=weights.reporting_currency,
+        idle_accounts=_idle_accounts(frame.index, revenue_read, as_of),
         left_out_lines={
             str(currency): int(count) for currency, count in left_out.sum().items()
         },
@@ -426,6 +472,55 @@ def _window(as_of: date) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp]:
     end = pd.Timestamp(as_of)
     ttm_start = end - pd.DateOffset(years=1)
     return end, ttm_start, ttm_start - pd.DateOffset(years=1)
+
+
+def _idle_accounts(
+    account_ids: pd.Index, revenue: pd.DataFrame, as_of: date | None
+) -> int:
+    """Count the accounts with revenue lines, all of them outside the window.
+
+    Every line counts, converted or not: a missing rate is reported apart.
+    """
+    if as_of is None:
+        return 0
+
+    end, ttm_start, _ = _window(as_of)
+    known = revenue[revenue["account_id"].isin(account_ids)]
+    inside = (known["quarter_start"] > ttm_start) & (known["quarter_start"] <= end)
+    with_lines = pd.unique(known["account_id"])
+    with_inside = pd.unique(known.loc[inside, "account_id"])
+    return len(with_lines) - len(with_inside)
+
+
+def _signals_outside(
+    account_ids: pd.Index, signals: pd.DataFrame | None, as_of: date | None
+) -> pd.DataFrame:
+    """Return per account the first and last signal period outside the window.
+
+    As days since 1970-01-01 (NaN for none), so they fit the breakdown's
+    numbers; breakdown_dict turns them back into dates.
+    """
+    outside = pd.DataFrame(np.nan, index=account_ids, columns=["first", "last"])
+    if signals is None or signals.empty or as_of is None:
+        return outside
+
+    end, ttm_start, _ = _window(as_of)
+    period = pd.to_datetime(signals["period_start"])
+    rows = ((period <= ttm_start) | (period > end)) & signals["account_id"].isin(
+        account_ids
+    )
+    if not rows.any():
+        return outside
+
+    days = (period[rows] - pd.Timestamp("1970-01-01")) // pd.Timedelta(days=1)
+    spans = (
+        pd.DataFrame({"account_id": signals.loc[rows, "account_id"], "day": days})
+        .groupby("account_id")["day"]
+        .agg(["min", "max"])
+    )
+    outside["first"] = spans["min"].astype(float).reindex(account_ids)
+    outside["last"] = spans["max"].astype(float).reindex(account_ids)
+    return outside
 
 
 def _revenue_converted(
@@ -804,6 +899,11 @@ def _plain(value: object) -> float | None:
     return None if np.isnan(number) else number
 
 
+def _day_text(days: float) -> str:
+    """Return a day count since 1970-01-01 as an ISO date."""
+    return (date(1970, 1, 1) + timedelta(days=int(days))).isoformat()
+
+
 def breakdown_dict(
     *,
     values: dict[str, object],
@@ -841,6 +941,9 @@ def breakdown_dict(
             if name == HEALTH_INPUT:
                 for health_part in HEALTH_PARTS:
                     part[health_part] = _plain(values[f"health_{health_part}"])
+                for end in ("first", "last"):
+                    day = _plain(values.get(f"health_outside_{end}", np.nan))
+                    part[f"outside_{end}"] = None if day is None else _day_text(day)
             breakdown[axis][name] = part
     breakdown["peer_group"] = {
         "level": str(values["peer_level"]),

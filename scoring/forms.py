@@ -28,6 +28,7 @@ LABELS = {
     "tier_b_share": "Tier B share of revenue (%)",
     "min_peer_group": "Smallest peer group",
     "reporting_currency": "Reporting currency",
+    "score_as_of": "Score as of",
 }
 # Fields whose model definition carries no help text of its own.
 EXTRA_HELP = {
@@ -116,6 +117,16 @@ class ScoringModelForm(forms.Form):
             "required": "Give a three-letter currency code, e.g. EUR.",
         },
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "size": "3"}),
+    )
+    score_as_of = forms.DateField(
+        label=LABELS["score_as_of"],
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={
+            "invalid": "Give a date as YYYY-MM-DD, or leave it blank to follow "
+            "the latest revenue.",
+        },
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args: Any, model: ScoringModel, **kwargs: Any) -> None:

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
 from scoring.api_services import EDITABLE_FIELDS, scoring_model_update
-from scoring.computation import ScoringInputError
+from scoring.computation import ScoringInputError, window_label
 from scoring.forms import AXES, LABELS, ScoringModelForm, help_text_for
-from scoring.models import ScoringModel
+from scoring.models import ScoreRun, ScoringModel
 from scoring.services import score_run_request, scoring_model_active
 
 logger = logging.getLogger(__name__)
@@ -49,18 +49,26 @@ def _axis_list(*, model: ScoringModel, form: ScoringModelForm | None) -> list[di
 
 
 def _setting_list(*, model: ScoringModel, form: ScoringModelForm | None) -> list[dict]:
-    """Return the thresholds, tier shares, peer group and currency."""
+    """Return the thresholds, tier shares, peer group, currency and window."""
     return [
         {
             "name": name,
             "label": LABELS[name],
             "help_text": help_text_for(name),
-            "value": getattr(model, name),
+            "value": _setting_text(name=name, value=getattr(model, name)),
             "field": form[name] if form else None,
         }
         for name in EDITABLE_FIELDS
         if not name.startswith("weight_")
     ]
+
+
+def _setting_text(*, name: str, value: Any) -> Any:
+    if name != "score_as_of":
+        return value
+    if value is None:
+        return "Latest revenue quarter"
+    return f"{value.day} {value:%b %Y} ({window_label(value)})"
 
 
 def _render(
@@ -77,11 +85,22 @@ def _render(
         "axes": _axis_list(model=model, form=form),
         "settings": _setting_list(model=model, form=form),
         "stored": stored,
+        "window": _current_window(),
         "stored_values": (
             {name: getattr(stored, name) for name in EDITABLE_FIELDS} if stored else {}
         ),
     }
     return render(request, "scoring/model.html", context, status=status)
+
+
+def _current_window() -> dict:
+    """Return the window of the current run's scores (label, warning), or {}."""
+    summary = (
+        ScoreRun.objects.filter(is_current=True)
+        .values_list("summary", flat=True)
+        .first()
+    )
+    return dict((summary or {}).get("window") or {})
 
 
 def _form_add_service_errors(form: ScoringModelForm, error: ValidationError) -> None:

@@ -65,6 +65,17 @@ class ScoringModel(models.Model):
     # Every amount is converted into this currency with the stored rates.
     reporting_currency = models.CharField(max_length=3, default="USD")
 
+    # Where the trailing-twelve-month window ends for every run: blank
+    # follows the latest revenue quarter, so one import of recent deals can
+    # move it; a date pins it.
+    score_as_of = models.DateField(
+        "score as of",
+        null=True,
+        blank=True,
+        help_text="Blank: the window ends with the latest quarter that has "
+        "revenue. A date: every run scores the twelve months up to that day.",
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -67,12 +67,48 @@ def ttm_window_start(*, as_of: date | None) -> date | None:
     return year_before + timedelta(days=1)
 
 
+def _day_text(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _signals_outside(
+    *, part: dict[str, Any], ttm_start: date | None, as_of: date | None
+) -> str:
+    """Return "its support signals (1 Jan 2027) fall outside the window …", or ""."""
+    first, last = part.get("outside_first"), part.get("outside_last")
+    if not first or not last or ttm_start is None or as_of is None:
+        return ""
+    days = [_day_text(date.fromisoformat(day)) for day in (first, last)]
+    periods = days[0] if first == last else f"{days[0]} to {days[1]}"
+    return (
+        f"this account's support signals (periods starting {periods}) fall "
+        f"outside the scoring window, {_day_text(ttm_start)} to {_day_text(as_of)}"
+    )
+
+
 def _component_note(
-    *, key: str, part: dict[str, Any], ttm_start: date | None
+    *,
+    key: str,
+    part: dict[str, Any],
+    ttm_start: date | None,
+    as_of: date | None = None,
 ) -> tuple[str, str]:
     """Return (what to show instead of the raw value, a note) for one input."""
     since = f"{ttm_start:%-d %b %Y}" if ttm_start else "the last 12 months"
     status = part.get("status", "used")
+    outside = _signals_outside(part=part, ttm_start=ttm_start, as_of=as_of)
+    if status == "no_signals" and outside:
+        return (
+            "not available",
+            f"Not available: no account has a support signal in the scoring "
+            f"window, and {outside}; its weight went to the others.",
+        )
+    if status == "no_signal" and outside:
+        return (
+            "not available",
+            f"Not available: {outside}; its weight went to this account's "
+            "other inputs (not counted as 0).",
+        )
     if status == "no_prior_revenue":
         return (
             "not available",
@@ -176,7 +212,9 @@ def score_component_rows(
         raw = _number(_first(part, "raw", "value"))
         if raw is not None and key in PERCENT_INPUTS:
             raw *= 100
-        raw_text, note = _component_note(key=key, part=part, ttm_start=ttm_start)
+        raw_text, note = _component_note(
+            key=key, part=part, ttm_start=ttm_start, as_of=as_of
+        )
         rows.append(
             {
                 "key": key,

@@ -14,7 +14,12 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import ImportJob, User
 from scoring.charts import quadrant_figure_build
-from scoring.computation import score_accounts
+from scoring.computation import (
+    ScoringResult,
+    idle_accounts_warning,
+    score_accounts,
+    window_label,
+)
 from scoring.loading import (
     account_scores_save,
     scoring_frames_load,
@@ -149,6 +154,7 @@ def score_run_execute(
             revenue=frames.revenue,
             products=frames.products,
             weights=weights,
+            as_of=run.scoring_model.score_as_of,
             rates=frames.rates,
             signals=frames.signals,
         )
@@ -169,6 +175,7 @@ def score_run_execute(
                 reporting_currency=result.reporting_currency,
                 left_out_lines=result.left_out_lines,
             )
+            run.summary["window"] = score_run_window(result=result)
             run.figure = quadrant_figure_build(
                 scores=result.scores,
                 names=frames.accounts.set_index("account_id")["name"],
@@ -181,9 +188,20 @@ def score_run_execute(
             # A finished run says what it could not count, e.g. "3 lines in
             # SEK left out: no SEK rate to USD on or before each line's
             # quarter start".
-            run.message = left_out_description(
-                left_out_lines=result.left_out_lines,
-                reporting_currency=result.reporting_currency,
+            # And which accounts the window leaves with no revenue at all,
+            # e.g. after an import of a few recent deals moved it.
+            run.message = "; ".join(
+                text
+                for text in (
+                    left_out_description(
+                        left_out_lines=result.left_out_lines,
+                        reporting_currency=result.reporting_currency,
+                    ),
+                    idle_accounts_warning(
+                        idle_accounts=result.idle_accounts, as_of=result.as_of
+                    ),
+                )
+                if text
             )
             run.progress = 100
             run.as_of = result.as_of
@@ -247,6 +265,20 @@ def score_run_summary(
         "potential_quartile": quartile,
         "reporting_currency": reporting_currency,
         "left_out_lines": dict(sorted((left_out_lines or {}).items())),
+    }
+
+
+def score_run_window(*, result: ScoringResult) -> dict:
+    """Return the run's TTM window: its end, quarters and idle accounts."""
+    if result.as_of is None:
+        return {}
+    return {
+        "as_of": result.as_of.isoformat(),
+        "label": window_label(result.as_of),
+        "idle_accounts": result.idle_accounts,
+        "warning": idle_accounts_warning(
+            idle_accounts=result.idle_accounts, as_of=result.as_of
+        ),
     }
 
 

@@ -548,6 +548,8 @@ def test_support_signals_score_relationship_health() -> None:
         "satisfaction": 90.0,
         "nps": 50.0,
         "tickets": 2.0,
+        "outside_first": None,
+        "outside_last": None,
     }
     assert health[2]["nps"] == -20.0
     # A4's revenue carries its whole performance; A1 shares it with health.

@@ -20,7 +20,10 @@ URL = reverse("scoring:model")
 
 def form_data(model: ScoringModel, **changes: object) -> dict[str, str]:
     """Return the form as the page fills it for this model, with changes."""
-    data = {name: str(getattr(model, name)) for name in EDITABLE_FIELDS}
+    data = {
+        name: "" if getattr(model, name) is None else str(getattr(model, name))
+        for name in EDITABLE_FIELDS
+    }
     data["version"] = model.updated_at.isoformat()
     return data | {name: str(value) for name, value in changes.items()}
 
@@ -308,8 +311,8 @@ def test_the_page_reads_a_fixed_number_of_queries(
     scoring_model_active()
     client.force_login(request.getfixturevalue(who))
 
-    # The session, the user and the active model.
-    with django_assert_num_queries(3):
+    # The session, the user, the active model and the current run's window.
+    with django_assert_num_queries(4):
         response = client.get(URL)
 
     assert response.status_code == 200
