@@ -131,6 +131,9 @@ class AccountOverview:
     revenue_rollup: Rollup
     products_bought: list[Product]
     products_not_bought: list[Product]
+    # Revenue filed under a placeholder product such as "Unspecified", in
+    # reporting_currency: counted in the totals, in no product.
+    revenue_without_product: Decimal
     parent: RelatedAccount | None
     subsidiaries: list[RelatedAccount]
     team: list[AccountTeamMember]
@@ -248,6 +251,16 @@ def account_overview_for_user(*, user: User, account: Account) -> AccountOvervie
         account=account, rates=rates, reporting_currency=reporting_currency
     )
     products = list(Product.objects.order_by("name"))
+    placeholders = {product.name for product in products if product.is_placeholder}
+    products = [product for product in products if not product.is_placeholder]
+    without_product = sum(
+        (
+            Decimal(str(row["amount"]))
+            for row in revenue
+            if row["product"] in placeholders
+        ),
+        Decimal(0),
+    )
     parent, subsidiaries = account_relatives_for_user(user=user, account=account)
     team = list(
         AccountTeamMember.objects.filter(account=account)
@@ -283,6 +296,7 @@ def account_overview_for_user(*, user: User, account: Account) -> AccountOvervie
         revenue_rollup=revenue_rollup,
         products_bought=[p for p in products if p.pk in bought_ids],
         products_not_bought=[p for p in products if p.pk not in bought_ids],
+        revenue_without_product=without_product.quantize(Decimal("0.01")),
         parent=parent,
         subsidiaries=subsidiaries,
         team=team,
