@@ -22,6 +22,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -230,7 +231,13 @@ JOB_EXAMPLE = {
 }
 
 
-class WizardImportCreateApi(APIView):
+class WizardApi(APIView):
+    # Anyone but sales ops gets 404 before the body is read, executives
+    # included: the import wizard does not exist for them.
+    permission_classes = [IsAuthenticated]
+
+
+class WizardImportCreateApi(WizardApi):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -298,7 +305,7 @@ def _sheets_read(text: str) -> dict[str, str]:
     return sheets
 
 
-class WizardImportDetailApi(APIView):
+class WizardImportDetailApi(WizardApi):
     @extend_schema(
         tags=["imports"],
         summary="Follow an import: status, progress, counts and row report",
@@ -331,7 +338,7 @@ class _CsvRenderer(BaseRenderer):
         return str(data).encode(self.charset)
 
 
-class WizardImportReportCsvApi(APIView):
+class WizardImportReportCsvApi(WizardApi):
     renderer_classes = [JSONRenderer, _CsvRenderer]
 
     @extend_schema(
@@ -351,7 +358,7 @@ class WizardImportReportCsvApi(APIView):
         return response
 
 
-class WizardImportMappingApi(APIView):
+class WizardImportMappingApi(WizardApi):
     parser_classes = [JSONParser]
 
     class InputSerializer(StrictInputSerializer):
@@ -469,7 +476,7 @@ class WizardImportMappingApi(APIView):
         )
 
 
-class WizardImportCheckApi(APIView):
+class WizardImportCheckApi(WizardApi):
     @extend_schema(
         tags=["imports"],
         summary="Every problem, question, duplicate proposal and count, unwritten",
@@ -507,7 +514,7 @@ class WizardImportCheckApi(APIView):
         )
 
 
-class WizardImportAnswerApi(APIView):
+class WizardImportAnswerApi(WizardApi):
     parser_classes = [JSONParser]
 
     class InputSerializer(StrictInputSerializer):
@@ -533,7 +540,7 @@ class WizardImportAnswerApi(APIView):
         return Response({"answers": mapped.answers})
 
 
-class WizardImportStartApi(APIView):
+class WizardImportStartApi(WizardApi):
     parser_classes = [JSONParser]
 
     class InputSerializer(StrictInputSerializer):
@@ -563,7 +570,7 @@ class WizardImportStartApi(APIView):
         return Response(_job_data(mapped), status=status.HTTP_202_ACCEPTED)
 
 
-class WizardImportUndoApi(APIView):
+class WizardImportUndoApi(WizardApi):
     @extend_schema(
         tags=["imports"],
         summary="Undo a whole import: restore what it changed, delete what it made",

@@ -20,6 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import (
@@ -396,6 +397,31 @@ def body_require_empty(request: Request) -> None:
     to an action would believe it did something.
     """
     NoInputSerializer(data=request.data).is_valid(raise_exception=True)
+
+
+# Permissions
+
+
+class ReadOnlyRoleWritesNothing(BasePermission):
+    """Refuse every write by an executive before the body is read.
+
+    Executives read everything and change nothing; telling them first that
+    a body is malformed would suggest a fixed one might go through.
+    """
+
+    message = "Executives read Lode but do not change it."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        from accounts.models import User
+
+        user = request.user
+        return not (
+            isinstance(user, User)
+            and user.role == User.Role.EXECUTIVE
+            and not user.is_superuser
+        )
 
 
 # Throttles. They fail open when the cache is down: a Redis outage must not

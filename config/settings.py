@@ -208,7 +208,10 @@ REST_FRAMEWORK = {
         "accounts.api_tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "config.api.ReadOnlyRoleWritesNothing",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.api.LodePagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "config.api_schema.LodeAutoSchema",
