@@ -42,6 +42,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.currency import Rate, annual_revenue_source_values
+from accounts.import_checks import import_checks_start
 from accounts.importing import (
     COUNTRY_REPAIRS,
     KEPT,
@@ -629,6 +630,9 @@ class Outcome:
     proposals: list[dict[str, str]] = field(default_factory=list)
     decisions: list[tuple[str, str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # What the import would change elsewhere, from the other apps' checks
+    # (accounts.import_checks), e.g. a scoring window it would move.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def rejected_rows(self) -> int:
@@ -1045,7 +1049,10 @@ def mapped_import_check(*, mapped: MappedImport) -> Outcome:
     outcome = Outcome()
     try:
         with transaction.atomic():
+            checks = import_checks_start()
             _execute(mapped=mapped, job=mapped.job, outcome=outcome, report=None)
+            if outcome.can_write:
+                outcome.warnings = [text for check in checks for text in check()]
             raise _DryRun
     except _DryRun:
         pass

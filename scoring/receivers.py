@@ -1,9 +1,12 @@
-"""Signal receivers: other apps' events that start a score run."""
+"""Signal receivers: other apps' events that start a score run or that an
+import checks with us before it writes."""
 
 import logging
 
+from accounts.import_checks import import_check_register
 from accounts.models import ImportJob
 from accounts.signals import import_finished
+from scoring.selectors import scoring_window_move_check
 from scoring.services import score_run_request
 
 logger = logging.getLogger(__name__)
@@ -21,3 +24,4 @@ def receivers_connect() -> None:
     import_finished.connect(
         import_finished_score, dispatch_uid="scoring.import_finished_score"
     )
+    import_check_register(key="scoring.window", check=scoring_window_move_check)

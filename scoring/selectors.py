@@ -1,14 +1,26 @@
 """Reads for scores, runs and the portfolio page."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, Q, QuerySet, Subquery, Value, Window
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Max,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
 from django.db.models.functions import Floor, Least, RowNumber
 
-from accounts.models import Account, User
+from accounts.models import Account, RevenueLine, User
 from accounts.selectors import account_list_for_user, account_visibility_key
 from scoring.charts import (
     DENSITY_BINS,
@@ -19,7 +31,8 @@ from scoring.charts import (
     quadrant_figure_filter,
     quadrant_scatter_build,
 )
-from scoring.models import AccountScore, ScoreRun
+from scoring.computation import quarter_end, window_bounds, window_label
+from scoring.models import AccountScore, ScoreRun, ScoringModel
 
 
 @dataclass(frozen=True)
@@ -457,4 +470,67 @@ def account_score_current(*, account: Account) -> AccountScore | None:
         AccountScore.objects.filter(account=account, run__is_current=True)
         .select_related("run")
         .first()
+    )
+
+
+def scoring_window_move_check() -> Callable[[], list[str]]:
+    """Return an import check: will the import move the scoring window?
+
+    Before the dry run writes: the window the active model would score now.
+    After: the window with the import's lines, and if it moved, the warning
+    with both windows and how many accounts with revenue would have none in
+    the new one. A model with a fixed score_as_of has a window no import
+    moves.
+    """
+    model = ScoringModel.objects.filter(is_active=True).first()
+    if model is not None and model.score_as_of is not None:
+        return lambda: []
+
+    before = _revenue_as_of()
+
+    def after() -> list[str]:
+        now = _revenue_as_of()
+        if before is None or now is None or now == before:
+            return []
+        return [
+            window_move_warning(
+                before=before, after=now, idle_accounts=idle_account_count(as_of=now)
+            )
+        ]
+
+    return after
+
+
+def _revenue_as_of() -> date | None:
+    latest = RevenueLine.objects.aggregate(latest=Max("quarter_start"))["latest"]
+    return None if latest is None else quarter_end(latest)
+
+
+def idle_account_count(*, as_of: date) -> int:
+    """Count the accounts with revenue lines, none of them in the window.
+
+    The engine's idle_accounts, counted in the database.
+    """
+    after, until = window_bounds(as_of)
+    return (
+        RevenueLine.objects.order_by()
+        .values("account_id")
+        .annotate(
+            inside=Count(
+                "pk", filter=Q(quarter_start__gt=after, quarter_start__lte=until)
+            )
+        )
+        .filter(inside=0)
+        .count()
+    )
+
+
+def window_move_warning(*, before: date, after: date, idle_accounts: int) -> str:
+    """Return the warning of an import that moves the scoring window."""
+    accounts = "account" if idle_accounts == 1 else "accounts"
+    return (
+        f"This import moves the scoring window from {window_label(before)} to "
+        f"{window_label(after)}: {idle_accounts:,} {accounts} with revenue would "
+        "have none in the new window and score as if they bought nothing. To "
+        "keep the window, set Score as of on the scoring model before importing."
     )

@@ -198,6 +198,8 @@ class Command(BaseCommand):
                     f"DUPLICATE? {proposal['incoming']!r} is "
                     f"{proposal['existing']!r}: {proposal['reason']}"
                 )
+            for warning in outcome.warnings:
+                self.stdout.write(f"WARNING {warning}")
             if not options["yes"]:
                 self._print(outcome.counts, [i.as_dict() for i in outcome.issues])
                 self.stdout.write(

@@ -1,0 +1,112 @@
+"""An import that would move the scoring window says so before it writes."""
+
+import html
+from datetime import date
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts.models import RevenueLine
+from accounts.wizard import (
+    mapped_import_check,
+    mapped_import_create_from_paths,
+    mapped_import_mapping_accept,
+)
+from scoring.services import scoring_model_active
+from tests.accounts.factories import AccountFactory, ProductFactory
+
+ERP_REVENUE = Path(__file__).parents[1] / "accounts/fixtures/wizard/erp_revenue.csv"
+MOVE_WARNING = (
+    "This import moves the scoring window from Q2 2024\u2013Q1 2025 to "
+    "Q3 2025\u2013Q2 2026: 1 account with revenue would have none in the new "
+    "window and score as if they bought nothing. To keep the window, set "
+    "Score as of on the scoring model before importing."
+)
+
+
+@pytest.fixture
+def billed_early_2025(settings, tmp_path) -> list:
+    """Three accounts billed in Q1 2025; the ERP file bills two in Q2 2026."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    product = ProductFactory(name="GTX Pro")
+    accounts = [
+        AccountFactory(name=name)
+        for name in ["Nordlicht Maschinenbau GmbH", "Brightwater Foods", "Harbor"]
+    ]
+    for account in accounts:
+        RevenueLine.objects.create(
+            account=account,
+            product=product,
+            quarter_start=date(2025, 1, 1),
+            amount=Decimal(100),
+        )
+    return accounts
+
+
+@pytest.mark.django_db
+def test_the_check_warns_an_import_would_move_the_window(billed_early_2025):
+    # given
+    mapped = mapped_import_create_from_paths(user=None, paths=[ERP_REVENUE])
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+
+    # when
+    outcome = mapped_import_check(mapped=mapped)
+
+    # then the warning names both windows and the account left idle, and
+    # nothing was written
+    assert outcome.can_write
+    assert outcome.warnings == [MOVE_WARNING]
+    assert RevenueLine.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_fixed_window_gets_no_warning(billed_early_2025):
+    # given
+    model = scoring_model_active()
+    model.score_as_of = date(2025, 3, 31)
+    model.save()
+    mapped = mapped_import_create_from_paths(user=None, paths=[ERP_REVENUE])
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+
+    # when
+    outcome = mapped_import_check(mapped=mapped)
+
+    # then
+    assert outcome.can_write
+    assert outcome.warnings == []
+
+
+@pytest.mark.django_db
+def test_the_page_the_api_and_the_command_line_show_the_warning(
+    billed_early_2025, client, ops
+):
+    # given an upload whose mapping is confirmed
+    api = APIClient()
+    api.force_authenticate(ops)
+    job = api.post(
+        "/api/accounts/imports/",
+        {"files": [SimpleUploadedFile("erp.csv", ERP_REVENUE.read_bytes())]},
+        format="multipart",
+    ).json()
+    url = f"/api/accounts/imports/{job['id']}/"
+    etag = api.get(url + "mapping/")["ETag"]
+    api.put(url + "mapping/", {"mapping": {}}, format="json", HTTP_IF_MATCH=etag)
+    client.force_login(ops)
+
+    # when
+    check = api.get(url + "check/").json()
+    page = client.get(reverse("accounts:wizard_check", args=[job["id"]]))
+    output = StringIO()
+    call_command("import_files", str(ERP_REVENUE), stdout=output)
+
+    # then
+    assert check["warnings"] == [MOVE_WARNING]
+    assert MOVE_WARNING in html.unescape(page.content.decode())
+    assert f"WARNING {MOVE_WARNING}\n" in output.getvalue()
+    assert RevenueLine.objects.count() == 3
