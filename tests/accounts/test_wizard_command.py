@@ -28,7 +28,12 @@ def run(*args: str) -> str:
 def test_without_yes_it_shows_the_mapping_and_counts_and_writes_nothing() -> None:
     output = run(str(BYOD / "hubspot_companies.csv"))
 
-    assert "  Company name -> account.name" in output
+    assert (
+        "  Record ID           -> account.external_id\n"
+        "  Company name        -> account.name\n"
+        "  Company owner       -> account.owner\n"
+        "  Number of Employees -> account.employees\n"
+    ) in output
     assert "hubspot companies (recognised)" in output
     assert (
         "records   created  updated  unchanged  rejected\nAccounts        1" in output

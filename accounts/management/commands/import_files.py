@@ -168,10 +168,12 @@ class Command(BaseCommand):
                 f"{preview.name}: {preview.table.describe()} "
                 f"{rows} rows, {preview.kind} ({preview.source})"
             )
+            # The arrows line up, so the targets read as a column.
+            width = max((len(column) for column in preview.table.columns), default=0)
             for column in preview.table.columns:
                 target = mapping.get(preview.name, {}).get(column)
                 shown = ".".join(target) if target else "(not imported)"
-                self.stdout.write(f"  {column} -> {shown}")
+                self.stdout.write(f"  {column:<{width}} -> {shown}")
         if problems:
             lines = [f"{file}: {p}" for file, found in problems.items() for p in found]
             raise CommandError("the mapping cannot be used:\n" + "\n".join(lines))
