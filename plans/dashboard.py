@@ -20,6 +20,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Value
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from accounts.models import (
     Account,
@@ -168,6 +170,13 @@ class Figure:
     title: str
     count: int
     account_ids: set[int] = field(default_factory=set)
+    # How many accounts are behind it when account_ids were left out (a
+    # stored summary keeps them apart and pages them); None: len(account_ids).
+    accounts: int | None = None
+
+    @property
+    def account_count(self) -> int:
+        return len(self.account_ids) if self.accounts is None else self.accounts
 
 
 @dataclass
@@ -642,6 +651,45 @@ class Dashboard:
     effort_median: float
     effort_days: int
     fresh_days: int
+    # Set when the figures come from a stored summary: when they were built,
+    # whether the data has changed since, and the lengths of the tables whose
+    # first rows alone were kept.
+    built_at: datetime | None = None
+    outdated: bool = False
+    totals: dict[str, int] | None = None
+    # The filters form and the figures' sections, rendered when stored.
+    body_html: str = ""
+
+    def _total(self, name: str, rows: list[Any] | dict[int, Any]) -> int:
+        return self.totals[name] if self.totals is not None else len(rows)
+
+    @cached_property
+    def rep_options(self) -> str:
+        """Return the rep filter's options as HTML, the chosen one selected.
+
+        Built in one pass rather than by the template: someone who sees every
+        account picks among thousands of reps.
+        """
+        return format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (pk, mark_safe(" selected") if self.filters.rep == pk else "", name)
+                for pk, name in self.reps
+            ),
+        )
+
+    @property
+    def row_count(self) -> int:
+        return self._total("rows", self.rows)
+
+    @property
+    def effort_count(self) -> int:
+        return self._total("effort_rows", self.effort_rows)
+
+    @property
+    def ranked_count(self) -> int:
+        return self._total("ranked_plans", self.ranked_plans)
 
     def _pick(self, *keys: str) -> list[Figure]:
         return [self.figures[key] for key in keys]
@@ -1052,7 +1100,7 @@ def _plan_facts(
 
 
 def _last_plan_change(
-    plans: dict[int, Plan], plan_ids: models.QuerySet, zone: tzinfo
+    plans: dict[int, Plan], plan_ids: models.QuerySet | list[int], zone: tzinfo
 ) -> dict[int, date]:
     """Return the day each plan last changed: itself or any of its items."""
     types = ContentType.objects.get_for_models(*ITEM_KINDS.values()).values()
@@ -1346,6 +1394,92 @@ def dashboard_for_user(
         effort_days=effort_days,
         fresh_days=fresh_days,
     )
+
+
+def dashboard_account_rows(
+    *, user: User, account_ids: list[int], now: datetime | None = None
+) -> list[AccountRow]:
+    """Return the dashboard's rows of these accounts, in the order given.
+
+    For one page of a drill-down: a few dozen accounts, read by their ids
+    through the access rule, so an id the viewer may not see gives no row.
+    Each row holds what dashboard_for_user's row of that account holds.
+    """
+    now = now or timezone.now()
+    today = local_date(now)
+    zone = organisation_zone()
+    quarters = fiscal_quarters_ending_with(fiscal_quarter_for(now), QUARTERS_SHOWN)
+    names = dict(
+        account_list_for_user(user=user)
+        .filter(pk__in=account_ids)
+        .values_list("pk", "name")
+    )
+    ids = [pk for pk in account_ids if pk in names]
+    run = ScoreRun.objects.filter(is_current=True).only("pk").first()
+
+    scores: dict[int, ScoreFact] = {}
+    revenue: dict[int, Decimal] = {}
+    if run is not None:
+        for score in AccountScore.objects.filter(run=run, account_id__in=ids).values(
+            "account_id", "performance", "potential", "quadrant", "tier", "ttm_revenue"
+        ):
+            scores[score["account_id"]] = _score_fact(score)
+            revenue[score["account_id"]] = score["ttm_revenue"]
+    reps_of: dict[int, list[str]] = defaultdict(list)
+    regions_of: dict[int, set[str]] = defaultdict(set)
+    for member in _memberships(ids):
+        name = (
+            f"{member['user__first_name']} {member['user__last_name']}".strip()
+            or member["user__username"]
+        )
+        reps_of[member["account_id"]].append(name)
+        if member["user__team__region"]:
+            regions_of[member["account_id"]].add(member["user__team__region"])
+    paths = account_paths(
+        account_ids=ids, history=_score_history(ids, quarters, run), quarters=quarters
+    )
+    plans = _current_plans(_current_plan_ids(ids))
+    # A few dozen plans: named, so no query repeats the latest-period rule.
+    plan_ids = [plan.pk for plan in plans.values()]
+    last_changed = _last_plan_change(plans, plan_ids, zone)
+    people_at = dict(
+        Stakeholder.objects.filter(account_id__in=ids, status=Stakeholder.Status.ACTIVE)
+        .values("account_id")
+        .annotate(last=Max("updated_at"))
+        .values_list("account_id", "last")
+    )
+    fresh_days = plan_fresh_days()
+    completeness = {
+        facts.account_id: plan_completeness(
+            facts=facts, today=today, fresh_days=fresh_days, zone=zone
+        )
+        for facts in _plan_facts(plans, people_at, plan_ids)
+    }
+    touches = dict(
+        Activity.objects.filter(
+            account_id__in=ids,
+            occurred_at__gte=now - timedelta(days=effort_window_days()),
+        )
+        .values("account_id")
+        .annotate(count=Count("pk"))
+        .values_list("account_id", "count")
+    )
+    return [
+        AccountRow(
+            pk=pk,
+            name=names[pk],
+            reps=sorted(reps_of[pk]),
+            regions=sorted(regions_of[pk]),
+            score=scores.get(pk),
+            ttm_revenue=revenue.get(pk),
+            path=paths[pk],
+            plan_id=plans[pk].pk if pk in plans else None,
+            completeness=completeness.get(pk),
+            last_touched_on=last_changed.get(pk),
+            touches=touches.get(pk, 0),
+        )
+        for pk in ids
+    ]
 
 
 def dashboard_figure_rows(*, dashboard: Dashboard, key: str) -> list[AccountRow]:

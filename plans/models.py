@@ -920,3 +920,59 @@ class ExecutiveReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} review of {self.quarter_start}"
+
+
+class DashboardSummary(models.Model):
+    """One viewer's manager dashboard, built once and read by every request.
+
+    Building the figures reads the facts of every account the viewer sees:
+    seconds for someone who sees 100,000 of them. The page reads what is
+    stored here instead and says when it was built. `version` names the data
+    it was built from (plans.dashboard_summaries.dashboard_data_version); a
+    summary of other data is rebuilt, or shown as of its time while a task
+    rebuilds it.
+    """
+
+    # A hash of the viewer's visible set and the filters.
+    key = models.CharField(max_length=64, unique=True)
+    # Whom it was built for: the refresh task builds it again as them.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="dashboard_summaries",
+    )
+    # The filters, as the dashboard's query string.
+    query = models.JSONField(default=dict, blank=True)
+    version = models.CharField(max_length=300)
+    accounts = models.PositiveIntegerField(default=0)
+    # The figures and the page's short tables (plans.dashboard.Dashboard with
+    # its account lists left out), pickled; written only by our own code.
+    dashboard = models.BinaryField()
+    built_at = models.DateTimeField()
+    build_seconds = models.FloatField(default=0)
+    refresh_requested_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Dashboard of {self.user_id} built {self.built_at:%Y-%m-%d %H:%M}"
+
+
+class DashboardSummaryFigure(models.Model):
+    """The accounts behind one figure of a stored dashboard, by name."""
+
+    summary = models.ForeignKey(
+        DashboardSummary, on_delete=models.CASCADE, related_name="figures"
+    )
+    key = models.CharField(max_length=100)
+    account_ids = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["summary", "key"], name="unique_dashboard_summary_figure"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} of summary {self.summary_id}"

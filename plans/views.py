@@ -4,6 +4,7 @@ from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,12 +17,17 @@ from accounts.models import AuditEvent, User
 from accounts.selectors import account_can_edit, account_get_for_user
 from config.security import audit_record
 from plans.dashboard import (
+    ROWS_SHOWN,
     DashboardFilters,
-    dashboard_figure_rows,
+    dashboard_account_rows,
     dashboard_for_user,
     dashboard_tables,
     figure_title,
     plan_completeness_for,
+)
+from plans.dashboard_summaries import (
+    dashboard_summary_figure_ids,
+    dashboard_summary_for_user,
 )
 from plans.editing import attach_editors
 from plans.errors import PlanError
@@ -104,7 +110,7 @@ def plan_create_view(request: HttpRequest, account_pk: int) -> HttpResponse:
 @login_required
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     filters = DashboardFilters.from_query(request.GET)
-    dashboard = dashboard_for_user(user=_user(request), filters=filters)
+    dashboard = dashboard_summary_for_user(user=_user(request), filters=filters)
     return render(
         request,
         "plans/dashboard.html",
@@ -114,12 +120,20 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard_accounts_view(request: HttpRequest) -> HttpResponse:
-    """List the accounts behind one dashboard figure."""
+    """List the accounts behind one dashboard figure, a page at a time."""
+    user = _user(request)
     filters = DashboardFilters.from_query(request.GET)
-    dashboard = dashboard_for_user(user=_user(request), filters=filters)
+    dashboard = dashboard_summary_for_user(user=user, filters=filters)
     key = request.GET.get("figure", "")
     if key not in dashboard.figures:
         raise Http404("No such figure.")
+
+    ids = dashboard_summary_figure_ids(
+        user=user, filters=filters, dashboard=dashboard, key=key
+    )
+    page = Paginator(ids, ROWS_SHOWN).get_page(request.GET.get("page"))
+    rows = dashboard_account_rows(user=user, account_ids=list(page.object_list))
+    query = dashboard.filters.as_query()
     return render(
         request,
         "plans/dashboard_accounts.html",
@@ -127,8 +141,10 @@ def dashboard_accounts_view(request: HttpRequest) -> HttpResponse:
             "dashboard": dashboard,
             "figure": dashboard.figures[key],
             "title": figure_title(dashboard=dashboard, key=key),
-            "rows": dashboard_figure_rows(dashboard=dashboard, key=key),
-            "query": urlencode(dashboard.filters.as_query()),
+            "rows": rows,
+            "page": page,
+            "query": urlencode(query),
+            "page_query": urlencode({"figure": key, **query}),
         },
     )
 

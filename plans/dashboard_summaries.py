@@ -1,0 +1,396 @@
+"""The manager dashboard, stored per viewer and filters and read per request.
+
+Building the dashboard (plans.dashboard.dashboard_for_user) reads the facts
+of every account the viewer sees; for someone who sees 100,000 accounts that
+takes seconds. So the page reads a stored summary: the figures and the page's
+short tables, with each figure's accounts kept apart for the drill-down,
+which pages them. A summary names the data it was built from (the current
+run, the day, and the newest row of each table whose rows change a figure);
+when that data has moved on it is built again on the spot for a small
+portfolio, and for a large one it is shown with its time while a task
+builds it again. It is never shown as current when it is not.
+"""
+
+import hashlib
+import json
+import logging
+import pickle
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import overload
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import JSONField
+from django.db.models.expressions import RawSQL
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from accounts.models import (
+    Account,
+    AccountTeamMember,
+    ChangeRecord,
+    ImportJob,
+    User,
+)
+from accounts.selectors import account_visibility_key
+from plans.calendar import local_date
+from plans.dashboard import (
+    ROWS_SHOWN,
+    Dashboard,
+    DashboardFilters,
+    Figure,
+    dashboard_for_user,
+    plan_stale_days,
+)
+from plans.models import (
+    Action,
+    DashboardSummary,
+    DashboardSummaryFigure,
+    GateOverride,
+    ManagerReview,
+    Plan,
+    Pursuit,
+)
+from scoring.models import ScoreRun
+from stakeholders.models import Activity, Stakeholder
+
+logger = logging.getLogger(__name__)
+
+# Up to this many accounts a summary of older data is built again during the
+# request (a few hundred milliseconds); beyond, it is shown as of its time
+# and a task builds it again.
+REBUILD_IN_REQUEST_MAX = 2_000
+# A rebuild asked this long ago and not done is asked again.
+REFRESH_AGAIN_AFTER = timedelta(minutes=10)
+# A summary not built again for this long is dropped after the next run.
+SUMMARY_KEPT_DAYS = 30
+
+# The tables whose newest row moves the version. Plan and stakeholder edits
+# are recorded as change records by their services; people, activities,
+# memberships, imports, reviews and overrides are counted by their own ids,
+# as are rows written in bulk without a record (plans, pursuits, actions).
+VERSIONED = (
+    Account,
+    AccountTeamMember,
+    ChangeRecord,
+    ImportJob,
+    Plan,
+    Pursuit,
+    Action,
+    GateOverride,
+    ManagerReview,
+    Stakeholder,
+    Activity,
+)
+
+
+def dashboard_data_version(*, now: datetime | None = None) -> str:
+    """Return a text that changes whenever the dashboard's figures may change.
+
+    One query: the current run and the highest id of each versioned table
+    (each an index lookup), with the organisation's date, since overdue,
+    untouched and stale all count days, and the settings that set them.
+    """
+    newest = ", ".join(
+        f"(SELECT MAX(id) FROM {model._meta.db_table})" for model in VERSIONED
+    )
+    current_run = f"(SELECT MAX(id) FROM {ScoreRun._meta.db_table} WHERE is_current)"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {current_run}, {newest}")
+        ids = cursor.fetchone()
+    day = local_date(now or timezone.now())
+    days = (
+        settings.PLAN_STALE_DAYS,
+        settings.PLAN_FRESH_DAYS,
+        settings.DASHBOARD_EFFORT_DAYS,
+    )
+    return ".".join(str(value or 0) for value in (*ids, day.isoformat(), *days))
+
+
+def _summary_key(*, visibility: str, filters: DashboardFilters) -> str:
+    asked = {**filters.as_query(), "stale": str(filters.stale_days)}
+    text = json.dumps([visibility, asked], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _lean(dashboard: Dashboard) -> tuple[Dashboard, dict[str, list[int]]]:
+    """Split a built dashboard into what the page shows and each figure's ids.
+
+    The page shows counts and the first ROWS_SHOWN rows of its tables with
+    their lengths, kept rendered; the ids, by account name, go to the
+    drill-down.
+    """
+    order = list(dashboard.rows)
+    figure_ids = {
+        key: [pk for pk in order if pk in figure.account_ids]
+        for key, figure in dashboard.figures.items()
+    }
+    totals = {
+        "rows": len(dashboard.rows),
+        "effort_rows": len(dashboard.effort_rows),
+        "ranked_plans": len(dashboard.ranked_plans),
+    }
+    # The tables are cached properties: keep their first rows, drop the rest.
+    short = {
+        "path_rows": dashboard.path_rows,
+        "path_chart": dashboard.path_chart,
+        "effort_rows": dashboard.effort_rows[:ROWS_SHOWN],
+        "ranked_plans": dashboard.ranked_plans[:ROWS_SHOWN],
+        "rep_options": dashboard.rep_options,
+    }
+    run = dashboard.run
+    if run is not None:
+        # The page names the run's date; the run's stored chart stays behind.
+        run = ScoreRun(
+            pk=run.pk, finished_at=run.finished_at, created_at=run.created_at
+        )
+    lean = replace(
+        dashboard,
+        figures={
+            key: Figure(
+                figure.key, figure.title, figure.count, accounts=figure.account_count
+            )
+            for key, figure in dashboard.figures.items()
+        },
+        rows={},
+        run=run,
+        totals=totals,
+    )
+    lean.__dict__.update(short)
+    # Rendered once here: at 100,000 accounts rendering the tables and the
+    # thousands of reps cost more than everything else a request does.
+    lean.body_html = render_to_string(
+        "plans/_dashboard_body.html",
+        {"dashboard": lean, "query": urlencode(lean.filters.as_query())},
+    )
+    # What the body was rendered from need not be kept.
+    for name in (*short, "quarter_rows"):
+        lean.__dict__.pop(name, None)
+    lean.reps = []
+    return lean, figure_ids
+
+
+def _build(
+    *, user: User, filters: DashboardFilters, key: str, version: str
+) -> tuple[Dashboard, DashboardSummary | None]:
+    """Build the dashboard, store it under `key` and return it with its row."""
+    started = time.perf_counter()
+    dashboard = dashboard_for_user(user=user, filters=filters)
+    seconds = time.perf_counter() - started
+    lean, figure_ids = _lean(dashboard)
+    built_at = timezone.now()
+    lean.built_at = built_at
+    try:
+        with transaction.atomic():
+            summary, _ = DashboardSummary.objects.update_or_create(
+                key=key,
+                defaults={
+                    "user": user,
+                    "query": {**filters.as_query(), "stale": str(filters.stale_days)},
+                    "version": version,
+                    "accounts": len(dashboard.rows),
+                    "dashboard": pickle.dumps(lean, protocol=pickle.HIGHEST_PROTOCOL),
+                    "built_at": built_at,
+                    "build_seconds": seconds,
+                    "refresh_requested_at": None,
+                },
+            )
+            DashboardSummaryFigure.objects.filter(summary=summary).delete()
+            DashboardSummaryFigure.objects.bulk_create(
+                DashboardSummaryFigure(summary=summary, key=name, account_ids=ids)
+                for name, ids in figure_ids.items()
+            )
+    except IntegrityError:
+        # Another request stored the same summary at the same moment.
+        logger.info("Dashboard summary %s was stored by another request", key)
+        return dashboard, None
+    logger.info(
+        "Dashboard summary %s built for user %s: %s accounts in %.2f s",
+        summary.pk,
+        user.pk,
+        len(dashboard.rows),
+        seconds,
+    )
+    return dashboard, summary
+
+
+def _load(summary: DashboardSummary, *, outdated: bool) -> Dashboard:
+    dashboard: Dashboard = pickle.loads(bytes(summary.dashboard))
+    dashboard.built_at = summary.built_at
+    dashboard.outdated = outdated
+    return dashboard
+
+
+def _refresh_request(summary: DashboardSummary) -> None:
+    """Ask the task to build this summary again, unless asked recently."""
+    from plans.tasks import dashboard_summary_refresh_task
+
+    now = timezone.now()
+    claimed = (
+        DashboardSummary.objects.filter(pk=summary.pk, version=summary.version)
+        .exclude(refresh_requested_at__gt=now - REFRESH_AGAIN_AFTER)
+        .update(refresh_requested_at=now)
+    )
+    if not claimed:
+        return
+
+    def send() -> None:
+        try:
+            dashboard_summary_refresh_task.delay(summary.pk)
+        except Exception:
+            # The page already says the figures are older; the next request
+            # after REFRESH_AGAIN_AFTER asks again.
+            logger.exception("Could not enqueue dashboard summary %s", summary.pk)
+
+    transaction.on_commit(send)
+
+
+def dashboard_summary_for_user(
+    *, user: User, filters: DashboardFilters | None = None
+) -> Dashboard:
+    """Return the dashboard the page shows: stored, or built and stored now.
+
+    A stored dashboard of the current data is read as it is. One of older
+    data is built again now when it covers few accounts; a larger one is
+    returned marked outdated, with its time, and a task builds it again.
+    Filters' notices about the query itself are the request's own.
+    """
+    filters = filters or DashboardFilters(stale_days=plan_stale_days())
+    asked_notices = filters.notices
+    filters = replace(filters, notices=())
+    version = dashboard_data_version()
+    key = _summary_key(visibility=account_visibility_key(user=user), filters=filters)
+    summary = DashboardSummary.objects.filter(key=key).first()
+
+    if summary is not None and summary.version == version:
+        dashboard = _load(summary, outdated=False)
+    elif summary is not None and summary.accounts > REBUILD_IN_REQUEST_MAX:
+        _refresh_request(summary)
+        dashboard = _load(summary, outdated=True)
+    else:
+        built, stored = _build(user=user, filters=filters, key=key, version=version)
+        dashboard = (
+            _load(stored, outdated=False) if stored is not None else _lean(built)[0]
+        )
+        if stored is None:
+            dashboard.built_at = timezone.now()
+    dashboard.filters = replace(
+        dashboard.filters, notices=asked_notices + dashboard.filters.notices
+    )
+    return dashboard
+
+
+class FigureAccounts(Sequence[int]):
+    """The accounts behind one stored figure, read a slice at a time.
+
+    For a Paginator: its length is the figure's stored account count, and
+    on PostgreSQL a slice reads only those ids out of the stored array, not
+    the 100,000 of a large figure.
+    """
+
+    def __init__(self, *, summary_key: str, key: str, count: int) -> None:
+        self.rows = DashboardSummaryFigure.objects.filter(
+            summary__key=summary_key, key=key
+        )
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        start, stop, _ = index.indices(self.count)
+        if stop <= start:
+            return []
+        if connection.vendor == "postgresql":
+            ids = self.rows.annotate(
+                page=RawSQL(
+                    "jsonb_path_query_array(account_ids, %s::jsonpath)",
+                    (f"$[{start} to {stop - 1}]",),
+                    output_field=JSONField(),
+                )
+            ).values_list("page", flat=True)
+            return list(ids.first() or [])
+        return list(self.rows.values_list("account_ids", flat=True).first() or [])[
+            start:stop
+        ]
+
+
+def dashboard_summary_figure_ids(
+    *, user: User, filters: DashboardFilters, dashboard: Dashboard, key: str
+) -> FigureAccounts:
+    """Return the accounts behind one figure of the viewer's stored dashboard.
+
+    By account name, for paging; `dashboard` is the one
+    dashboard_summary_for_user returned for the same viewer and filters.
+    """
+    summary_key = _summary_key(
+        visibility=account_visibility_key(user=user),
+        filters=replace(filters, notices=()),
+    )
+    return FigureAccounts(
+        summary_key=summary_key, key=key, count=dashboard.figures[key].account_count
+    )
+
+
+def dashboard_summary_refresh(*, summary_id: int) -> DashboardSummary | None:
+    """Build one stored dashboard again as its viewer, if it is still kept."""
+    summary = (
+        DashboardSummary.objects.filter(pk=summary_id).select_related("user").first()
+    )
+    if summary is None or not summary.user.is_active:
+        return None
+
+    filters = replace(DashboardFilters.from_query(summary.query), notices=())
+    version = dashboard_data_version()
+    if summary.version == version:
+        return summary
+    key = _summary_key(
+        visibility=account_visibility_key(user=summary.user), filters=filters
+    )
+    if key != summary.key:
+        # The viewer's accounts changed: no request reads this one any more.
+        summary.delete()
+        return None
+    _, stored = _build(
+        user=summary.user,
+        filters=filters,
+        key=summary.key,
+        version=version,
+    )
+    return stored
+
+
+def dashboard_summaries_refresh() -> int:
+    """Build again every stored dashboard too large to build in a request.
+
+    Run after a score run finishes, so the largest dashboards read the new
+    scores at once; smaller ones are built again when next asked for. Those
+    not built for SUMMARY_KEPT_DAYS are dropped: a viewer and filters asked
+    once need not be kept for ever. Returns how many were built.
+    """
+    DashboardSummary.objects.filter(
+        built_at__lt=timezone.now() - timedelta(days=SUMMARY_KEPT_DAYS)
+    ).delete()
+    version = dashboard_data_version()
+    large = list(
+        DashboardSummary.objects.filter(accounts__gt=REBUILD_IN_REQUEST_MAX)
+        .exclude(version=version)
+        .values_list("pk", flat=True)
+    )
+    built = 0
+    for summary_id in large:
+        if dashboard_summary_refresh(summary_id=summary_id) is not None:
+            built += 1
+    return built
