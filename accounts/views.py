@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,7 +23,7 @@ from accounts.services import (
 )
 from accounts.tabular import SheetChoiceError
 from accounts.wizard_discard import DiscardError, mapped_import_discard
-from accounts.wizard_sheets import mapped_import_sheets_choose
+from accounts.wizard_sheets import mapped_import_sheets_choose, workbook_sheet_names
 
 
 @login_required
@@ -327,15 +328,38 @@ def wizard_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def wizard_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     mapped = _get_mapped_import_for_user(request, pk)
+    if request.method != "POST":
+        return _wizard_sheet_page(request, mapped, request.GET.get("file", ""))
+
     file, sheet = request.POST.get("file", ""), request.POST.get("sheet", "")
     try:
         mapped_import_sheets_choose(mapped=mapped, sheets={file: sheet})
     except wizard.WizardError as problem:
         messages.error(request, str(problem))
     return redirect("accounts:wizard_mapping", pk=pk)
+
+
+def _wizard_sheet_page(
+    request: HttpRequest, mapped: MappedImport, file: str
+) -> HttpResponse:
+    """Offer every sheet of one workbook, the one read now chosen."""
+    stored = next((f for f in mapped.files if f["name"] == file), None)
+    if stored is None or mapped.confirmed_at is not None:
+        raise Http404("No such file in this import.")
+    try:
+        sheets = workbook_sheet_names(path=Path(stored["path"]), file=file)
+    except wizard.WizardError as problem:
+        messages.error(request, str(problem))
+        return redirect("accounts:wizard_mapping", pk=mapped.job_id)
+
+    choice = {"file": file, "sheets": sheets, "chosen": stored.get("sheet")}
+    return render(
+        request,
+        "accounts/wizard_mapping.html",
+        {"mapped": mapped, "sheet_choice": choice, "files": []},
+    )
 
 
 @login_required

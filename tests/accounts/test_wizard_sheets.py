@@ -260,3 +260,34 @@ def test_the_api_refuses_sheets_that_are_not_an_object(tmp_path: Path, ops) -> N
         "sheets": ['sheets must be a JSON object: {"file.xlsx": "sheet"}']
     }
     assert not ImportJob.objects.exists()
+
+
+def test_the_mapping_page_lets_another_sheet_be_chosen(
+    tmp_path: Path, client, ops
+) -> None:
+    # given: the Accounts sheet was chosen
+    mapped = mapped_import_create(
+        user=ops, files=[("export.xlsx", workbook_bytes(tmp_path))]
+    )
+    mapped_import_sheets_choose(mapped=mapped, sheets={"export.xlsx": "Accounts"})
+    client.force_login(ops)
+    sheet_url = reverse("accounts:wizard_sheet", args=[mapped.job_id])
+
+    # when
+    mapping = client.get(reverse("accounts:wizard_mapping", args=[mapped.job_id]))
+    offered = client.get(sheet_url, {"file": "export.xlsx"})
+    client.post(sheet_url, {"file": "export.xlsx", "sheet": "Read me"})
+    missing = client.get(sheet_url, {"file": "deals.xlsx"})
+
+    # then
+    assert f'<a href="{sheet_url}?file=export.xlsx">Read another sheet</a>' in (
+        mapping.content.decode()
+    )
+    page = offered.content.decode()
+    assert "The import reads the sheet Accounts; the workbook has 2 sheets." in page
+    assert 'name="sheet" value="Read me" required>' in page
+    assert 'name="sheet" value="Accounts" required checked>' in page
+    mapped.refresh_from_db()
+    [preview] = mapped_import_files_read(mapped=mapped)
+    assert preview.table.describe() == "Read sheet 'Read me' of an XLSX workbook."
+    assert missing.status_code == 404
