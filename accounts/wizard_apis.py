@@ -263,7 +263,7 @@ class WizardImportCreateApi(WizardApi):
         if not _user(request).is_ops:
             raise Http404("No such page.")
         uploads = request.FILES.getlist("files")
-        sheets = _sheets_read(request.data.get("sheets", ""))
+        sheets = _sheets_read(request.POST.get("sheets", ""))
         try:
             mapped = wizard.mapped_import_create(
                 user=_user(request), files=[(upload.name, upload) for upload in uploads]
