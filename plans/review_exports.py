@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from plans.exports import Table
+from plans.pdf_fonts import FONT, FONT_BOLD, pdf_fonts_register
 from plans.review_services import voice_score_problem
 
 PDF_CONTENT_TYPE = "application/pdf"
@@ -151,7 +152,11 @@ def review_pdf(pack: dict[str, Any]) -> bytes:
         Table as PdfTable,
     )
 
+    pdf_fonts_register()
     styles = getSampleStyleSheet()
+    for style in styles.byName.values():
+        bold = "Bold" in getattr(style, "fontName", "")
+        style.fontName = FONT_BOLD if bold else FONT
     story: list[Any] = []
 
     def heading(text: str) -> None:
@@ -176,7 +181,8 @@ def review_pdf(pack: dict[str, Any]) -> bytes:
     table.setStyle(
         TableStyle(
             [
-                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("FONT", (0, 0), (-1, -1), FONT),
+                ("FONT", (0, 0), (-1, 0), FONT_BOLD),
                 ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
                 ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
@@ -205,14 +211,16 @@ def review_pdf(pack: dict[str, Any]) -> bytes:
     path = pack["path"]
     size = 70 * mm
     drawing = Drawing(size + 60 * mm, size + 10 * mm)
+    # Otherwise each drawing starts in Helvetica, whatever its strings say.
+    drawing.initialFontName = FONT
     drawing.add(Rect(0, 0, size, size, fillColor=None, strokeColor=colors.grey))
     thresholds = pack["thresholds"]
     x_line = size * thresholds["performance"] / 100
     y_line = size * thresholds["potential"] / 100
     drawing.add(Line(x_line, 0, x_line, size, strokeColor=colors.lightgrey))
     drawing.add(Line(0, y_line, size, y_line, strokeColor=colors.lightgrey))
-    drawing.add(String(2, size + 3, "Potential", fontSize=8))
-    drawing.add(String(size - 40, -9, "Performance", fontSize=8))
+    drawing.add(String(2, size + 3, "Potential", fontName=FONT, fontSize=8))
+    drawing.add(String(size - 40, -9, "Performance", fontName=FONT, fontSize=8))
     points = [
         (size * point["performance"] / 100, size * point["potential"] / 100)
         for point in path
@@ -239,7 +247,9 @@ def review_pdf(pack: dict[str, Any]) -> bytes:
         )
         # Only the first and last quarters are named: close points overlap.
         if index == 0 or last:
-            drawing.add(String(x + 5, y + 3, point["quarter"], fontSize=7))
+            drawing.add(
+                String(x + 5, y + 3, point["quarter"], fontName=FONT, fontSize=7)
+            )
     for text, x, y, anchor in (
         ("Expand", 4, size - 10, "start"),
         ("Grow", size - 4, size - 10, "end"),
@@ -247,7 +257,15 @@ def review_pdf(pack: dict[str, Any]) -> bytes:
         ("Maintain", size - 4, 4, "end"),
     ):
         drawing.add(
-            String(x, y, text, fontSize=7, fillColor=colors.grey, textAnchor=anchor)
+            String(
+                x,
+                y,
+                text,
+                fontName=FONT,
+                fontSize=7,
+                fillColor=colors.grey,
+                textAnchor=anchor,
+            )
         )
     lines = [
         f"{point['quarter']}: {point['quadrant']} "
@@ -255,7 +273,11 @@ def review_pdf(pack: dict[str, Any]) -> bytes:
         for point in path
     ] or ["No kept score runs in these quarters."]
     for index, text in enumerate(lines):
-        drawing.add(String(size + 6 * mm, size - 10 - 12 * index, text, fontSize=8))
+        drawing.add(
+            String(
+                size + 6 * mm, size - 10 - 12 * index, text, fontName=FONT, fontSize=8
+            )
+        )
     story.append(KeepTogether([drawing]))
 
     heading("What changed since the last review")
@@ -318,6 +340,8 @@ def review_pdf(pack: dict[str, Any]) -> bytes:
         pagesize=landscape(A4),
         title=f"Executive review {account.name} {quarter.label}",
         author="Lode",
+        # The canvas would start each page in Helvetica otherwise.
+        initialFontName=FONT,
         leftMargin=15 * mm,
         rightMargin=15 * mm,
         topMargin=12 * mm,
@@ -340,17 +364,19 @@ def pdf_trend_chart(*, measure: dict[str, Any], quarters: list[str]) -> Any:
     from reportlab.lib import colors
     from reportlab.lib.units import mm
 
+    pdf_fonts_register()
     target_colour = colors.HexColor("#8a94a6")
     actual_colour = colors.HexColor("#1565c0")
     width, height = 125 * mm, 62 * mm
     drawing = Drawing(width, height)
+    drawing.initialFontName = FONT
     unit = f" ({measure['unit']})" if measure["unit"] else ""
     drawing.add(
         String(
             0,
             height - 10,
             _plain(f"Trend: {measure['name']}{unit}")[:70],
-            fontName="Helvetica-Bold",
+            fontName=FONT_BOLD,
             fontSize=9,
         )
     )
@@ -360,9 +386,11 @@ def pdf_trend_chart(*, measure: dict[str, Any], quarters: list[str]) -> Any:
     chart.width, chart.height = width - 26 * mm, height - 26 * mm
     chart.data = [measure["target"], measure["actual"]]
     chart.categoryAxis.categoryNames = list(quarters)
+    chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7
     # Quarter names stay under the plot even when a value is negative.
     chart.categoryAxis.joinAxisMode = "bottom"
+    chart.valueAxis.labels.fontName = FONT
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.labelTextFormat = _axis_number
     values = [value for series in chart.data for value in series if value is not None]
@@ -387,6 +415,7 @@ def pdf_trend_chart(*, measure: dict[str, Any], quarters: list[str]) -> Any:
             chart.x + chart.width / 2,
             2,
             "Quarter",
+            fontName=FONT,
             fontSize=7,
             textAnchor="middle",
             fillColor=colors.grey,
@@ -399,6 +428,7 @@ def pdf_trend_chart(*, measure: dict[str, Any], quarters: list[str]) -> Any:
                 0,
                 0,
                 _plain(measure["unit"] or "Value")[:24],
+                fontName=FONT,
                 fontSize=7,
                 textAnchor="middle",
                 fillColor=colors.grey,
@@ -411,6 +441,7 @@ def pdf_trend_chart(*, measure: dict[str, Any], quarters: list[str]) -> Any:
     legend.x, legend.y = width - 45 * mm, height - 6
     legend.alignment = "right"
     legend.columnMaximum = 1
+    legend.fontName = FONT
     legend.fontSize = 7
     legend.deltax = 40
     legend.colorNamePairs = [(target_colour, "Target"), (actual_colour, "Actual")]
