@@ -104,6 +104,7 @@ from accounts.recognise import (
     mapping_reuse,
     mapping_save_form,
 )
+from accounts.revenue_keys import LineKeys, quarter_start, row_digest, won_key
 from accounts.signals import import_finished
 from accounts.streaming import table_chunks
 from accounts.tabular import Table
@@ -141,6 +142,7 @@ WIZARD_FIELDS: dict[str, tuple[str, ...]] = {
     OPPORTUNITY: TARGET_FIELDS[OPPORTUNITY],
     PRODUCT: TARGET_FIELDS[PRODUCT],
     REVENUE: (
+        "invoice_number",
         "account_external_id",
         "account_name",
         "product",
@@ -219,6 +221,12 @@ _EXTRA_LAYOUTS: tuple[tuple[str, str, dict[str, str], tuple[str, ...]], ...] = (
             "product": "product",
             "item": "product",
             "productname": "product",
+            "invoice": "invoice_number",
+            "invoiceno": "invoice_number",
+            "invoicenumber": "invoice_number",
+            "invoiceid": "invoice_number",
+            "documentno": "invoice_number",
+            "documentnumber": "invoice_number",
             "invoicedate": "date",
             "postingdate": "date",
             "date": "date",
@@ -272,7 +280,7 @@ _EXTRA_LAYOUTS: tuple[tuple[str, str, dict[str, str], tuple[str, ...]], ...] = (
 )
 
 # How a field's cells are typed.
-_IDS = {"external_id", "parent_external_id", "account_external_id"}
+_IDS = {"external_id", "parent_external_id", "account_external_id", "invoice_number"}
 _MONEY = {"annual_revenue", "annual_revenue_musd", "amount", "list_price"}
 _WHOLE = {"employees", "year_established", "tickets"}
 _SIGNED_WHOLE = {"nps"}
@@ -786,8 +794,9 @@ def _plan(
             (
                 preview.name,
                 "",
-                "each account's revenue per product and quarter is set to this "
-                "file's sum: upload every invoice of a quarter together",
+                "each line is kept by its invoice number, or without one by "
+                "its values: an extract read again, or overlapping an earlier "
+                "one, adds no line twice",
             )
         )
     return FilePlan(
@@ -1367,10 +1376,6 @@ def _empty_counts() -> dict[str, int]:
     return {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
 
 
-def _quarter_start(day: date) -> date:
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
 class _Writer:
     """Applies typed rows to the database and records what it changed."""
 
@@ -1405,18 +1410,16 @@ class _Writer:
             list
         )
         self.account_names: dict[int, str] = {}
-        self.revenue_sums: dict[tuple[int, str, date], Decimal] = defaultdict(Decimal)
-        self.revenue_currencies: dict[tuple[int, str, date], set[str]] = defaultdict(
-            set
-        )
+        # Each revenue file's line keys, counted over all its chunks.
+        self.line_keys: dict[str, LineKeys] = {}
+        # The stored quarter sums the row report already named.
+        self.quarter_sums_noted: set[str] = set()
 
     def flush(self, entity: str) -> None:
         """Write what an entity's rows add up to, once all were read."""
         if entity == OPPORTUNITY:
             self._won_revenue(self.won)
             self._unknown_owners(self.unknown_deal_owners)
-        elif entity == REVENUE:
-            self._revenue_flush()
         elif entity == USER:
             self._users_flush()
         elif entity == SALES_TEAM:
@@ -1592,7 +1595,10 @@ class _Writer:
             created, _, _ = self._apply(
                 entity=PRODUCT,
                 model=Product,
-                creates=[{"name": name} for name in missing],
+                creates=[
+                    {"name": name, "is_placeholder": name == UNSPECIFIED_PRODUCT}
+                    for name in missing
+                ],
                 updates=[],
             )
             ids.update({obj.name: obj.pk for obj in created})  # type: ignore[attr-defined]
@@ -2107,7 +2113,7 @@ class _Writer:
                 key = (
                     values["account_id"],
                     values["product_id"],
-                    _quarter_start(values["closed_on"]),
+                    quarter_start(values["closed_on"]),
                 )
                 self.won[key].add(currency or REPORTING_CURRENCY)
                 self.won_rows[key].append((file, line))
@@ -2136,7 +2142,7 @@ class _Writer:
         ).values_list("account_id", "product_id", "closed_on", "close_value"):
             if closed_on is None:
                 continue
-            key = (account_id, product_id, _quarter_start(closed_on))
+            key = (account_id, product_id, quarter_start(closed_on))
             if key in won and value is not None:
                 totals[key] += value
         lines: dict[tuple[int, int, date], tuple[Decimal, str]] = {}
@@ -2169,20 +2175,26 @@ class _Writer:
     def _revenue_lines_write(
         self, lines: dict[tuple[int, int, date], tuple[Decimal, str]]
     ) -> None:
-        existing = {
-            (line.account_id, line.product_id, line.quarter_start): line
-            for line in RevenueLine.objects.filter(
-                account_id__in={key[0] for key in lines}
-            )
+        """Write each quarter's won deals' sum under the quarter's won key."""
+        keyed = {
+            won_key(account_id=key[0], product_id=key[1], quarter=key[2]): key
+            for key in lines
         }
+        existing = self._lines_by_key(list(keyed))
         creates, updates = [], []
-        for key, (amount, currency) in lines.items():
-            values = {"amount": amount, "currency": currency}
-            if key in existing:
-                updates.append((existing[key], values))
+        for import_key, key in keyed.items():
+            amount, currency = lines[key]
+            values = {
+                "amount": amount,
+                "currency": currency,
+                "source": RevenueLine.Source.PIPELINE,
+            }
+            if import_key in existing:
+                updates.append((existing[import_key], values))
             else:
                 creates.append(
                     {
+                        "import_key": import_key,
                         "account_id": key[0],
                         "product_id": key[1],
                         "quarter_start": key[2],
@@ -2191,13 +2203,30 @@ class _Writer:
                 )
         self._apply(entity=REVENUE, model=RevenueLine, creates=creates, updates=updates)
 
+    def _lines_by_key(self, keys: list[str]) -> dict[str, RevenueLine]:
+        found: dict[str, RevenueLine] = {}
+        for start in range(0, len(keys), CREATE_BATCH):
+            for line in RevenueLine.objects.filter(
+                import_key__in=keys[start : start + CREATE_BATCH]
+            ):
+                found[cast(str, line.import_key)] = line
+        return found
+
     def revenue(self, files: list[FileRows]) -> None:
+        """Write each invoice line under its own key, as read.
+
+        The key is the line's invoice number, else a digest of its values;
+        a line read again under the same key is updated or left unchanged,
+        never added twice.
+        """
         self._rejected_lines(files, REVENUE)
         if not files:
             return
         resolve = self.account_resolver()
-        sums, currencies = self.revenue_sums, self.revenue_currencies
+        read: list[tuple[str, dict[str, Any]]] = []
+        where: dict[str, tuple[str, int]] = {}
         for rows in files:
+            keys = self.line_keys.setdefault(rows.file, LineKeys())
             for line, row in rows.rows():
                 account = resolve(row)
                 if account is None:
@@ -2214,41 +2243,104 @@ class _Writer:
                         "a revenue line needs an amount and a date",
                     )
                     continue
-                key = (
-                    account.pk,
-                    row.get("product") or UNSPECIFIED_PRODUCT,
-                    _quarter_start(day),
-                )
-                sums[key] += amount.amount
-                currencies[key].add(
-                    amount.currency or row.get("currency") or REPORTING_CURRENCY
-                )
 
-    def _revenue_flush(self) -> None:
-        sums, currencies = self.revenue_sums, self.revenue_currencies
-        if not sums:
-            return
-        product_ids = self.product_ids({key[1] for key in sums})
-        lines = {}
-        for key, total in sums.items():
-            if len(currencies[key]) > 1:
-                self.outcome.issues.append(
-                    Issue(
-                        "",
-                        0,
-                        "currency",
-                        ", ".join(sorted(currencies[key])),
-                        "one account, product and quarter in more than one "
-                        "currency; that revenue line was not written",
-                        KEPT,
+                product = row.get("product") or UNSPECIFIED_PRODUCT
+                currency = amount.currency or row.get("currency") or REPORTING_CURRENCY
+                number = row.get("invoice_number")
+                if number:
+                    import_key = keys.invoice(number)
+                else:
+                    import_key = keys.row(
+                        row_digest(
+                            account=str(account.pk),
+                            product=product,
+                            booked_on=day,
+                            amount=amount.amount,
+                            currency=currency,
+                        )
                     )
-                )
-                continue
-            lines[(key[0], product_ids[key[1]], key[2])] = (
-                total,
-                next(iter(currencies[key])),
+                values = {
+                    "account_id": account.pk,
+                    "product": product,
+                    "booked_on": day,
+                    "quarter_start": quarter_start(day),
+                    "amount": amount.amount,
+                    "currency": currency,
+                    "source": RevenueLine.Source.INVOICE,
+                }
+                read.append((import_key, values))
+                where.setdefault(import_key, (rows.file, line))
+        if not read:
+            return
+
+        product_ids = self.product_ids({values["product"] for _, values in read})
+        existing = self._lines_by_key([import_key for import_key, _ in read])
+        creates: dict[str, dict[str, Any]] = {}
+        updates = []
+        for import_key, values in read:
+            values["product_id"] = product_ids[values.pop("product")]
+            if import_key in existing:
+                updates.append((existing[import_key], values))
+            elif import_key in creates:
+                # Two files of one upload hold the same line: it is written
+                # once, as the later file has it.
+                pending = creates[import_key]
+                same = all(_same(pending[name], v) for name, v in values.items())
+                self._counts(REVENUE)["unchanged" if same else "updated"] += 1
+                pending.update(values)
+            else:
+                creates[import_key] = {"import_key": import_key, **values}
+        self._apply(
+            entity=REVENUE,
+            model=RevenueLine,
+            creates=list(creates.values()),
+            updates=updates,
+        )
+        self._quarter_sums_note(created=creates, where=where)
+
+    def _quarter_sums_note(
+        self,
+        *,
+        created: Mapping[str, Mapping[str, Any]],
+        where: Mapping[str, tuple[str, int]],
+    ) -> None:
+        """Say where new lines add to a quarter stored as one sum before.
+
+        Revenue imported before lines were kept one by one is a quarter's
+        sum (migration 0013 keys it "quarter:..."); the new file may hold
+        the same invoices, which would then count twice.
+        """
+        first: dict[str, str] = {}
+        for import_key, values in created.items():
+            legacy = (
+                f"quarter:{values['account_id']}:{values['product_id']}:"
+                f"{values['quarter_start'].isoformat()}"
             )
-        self._revenue_lines_write(lines)
+            if legacy not in self.quarter_sums_noted:
+                first.setdefault(legacy, import_key)
+        if not first:
+            return
+
+        for line in RevenueLine.objects.filter(
+            import_key__in=list(first)
+        ).select_related("account", "product"):
+            self.quarter_sums_noted.add(line.import_key)
+            file, number = where[first[line.import_key]]
+            self.outcome.issues.append(
+                Issue(
+                    file,
+                    number,
+                    self._col(file, "amount"),
+                    f"{line.amount} {line.currency}",
+                    f"{line.account.name!r} already has {line.amount:,} "
+                    f"{line.currency} of {line.product.name} revenue in the "
+                    f"quarter from {line.quarter_start}, stored as one sum "
+                    "before lines were kept one by one; this file's lines add "
+                    "to it, so if it holds the same invoices, undo the import "
+                    "that stored the sum first",
+                    KEPT,
+                )
+            )
 
     # Support
 

@@ -525,14 +525,33 @@ def test_support_signals_and_erp_revenue_import_against_known_accounts(
         Decimal("78"),
         -12,
     )
-    lines = {
-        (line.account.name, line.quarter_start): (line.amount, line.currency)
-        for line in RevenueLine.objects.select_related("account")
-    }
-    assert lines == {
-        ("Brightwater Foods", date(2026, 4, 1)): (Decimal("1500"), "EUR"),
-        ("Nordlicht Maschinenbau GmbH", date(2026, 4, 1)): (Decimal("2000"), "USD"),
-    }
+    # Each invoice line is kept with its own date, in its quarter.
+    lines = RevenueLine.objects.order_by("account__name", "booked_on").values_list(
+        "account__name", "booked_on", "quarter_start", "amount", "currency"
+    )
+    assert list(lines) == [
+        (
+            "Brightwater Foods",
+            date(2026, 4, 3),
+            date(2026, 4, 1),
+            Decimal("1000"),
+            "EUR",
+        ),
+        (
+            "Brightwater Foods",
+            date(2026, 5, 20),
+            date(2026, 4, 1),
+            Decimal("500"),
+            "EUR",
+        ),
+        (
+            "Nordlicht Maschinenbau GmbH",
+            date(2026, 4, 10),
+            date(2026, 4, 1),
+            Decimal("2000"),
+            "USD",
+        ),
+    ]
 
 
 def test_an_import_that_wrote_starts_a_score_run_and_reports_as_csv(
