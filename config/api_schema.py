@@ -7,6 +7,25 @@ the API settings, which name the throttles and paginator in config.api.
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from rest_framework import serializers
+
+NOT_FOUND = inline_serializer(
+    "NotFound",
+    {"detail": serializers.CharField(help_text="What was not found.")},
+)
+# A refused query parameter answers {"name": ["why"]}, as a refused field;
+# a request refused as a whole, {"detail": "why"}.
+REFUSED = {
+    "type": "object",
+    "description": "Each refused query parameter with its reasons, or detail.",
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "string"},
+        ]
+    },
+}
 
 
 class LodeAutoSchema(AutoSchema):
@@ -38,3 +57,31 @@ class LodeAutoSchema(AutoSchema):
             view, inner = qualname[-2], qualname[-1]
             return view.removesuffix("Api") + inner.removesuffix("Serializer")
         return super().get_serializer_name(serializer, direction)
+
+    def _get_response_bodies(self, direction: Any = "response") -> Any:
+        # A read documents its refusals too: 404 when the path names an
+        # object, 400 when it takes query parameters a client can get wrong.
+        responses = super()._get_response_bodies(direction)
+        if self.method != "GET":
+            return responses
+        if "{" in self.path and "404" not in responses:
+            responses["404"] = self._get_response_for_code(
+                NOT_FOUND, "404", direction=direction
+            )
+        if self._takes_query_parameters() and "400" not in responses:
+            responses["400"] = self._get_response_for_code(
+                REFUSED, "400", direction=direction
+            )
+        return responses
+
+    def _takes_query_parameters(self) -> bool:
+        if getattr(self.view, "pagination_class", None) is not None and (
+            type(self.view).__name__.endswith("ListApi") or self._is_list_view()
+        ):
+            return True
+        return any(
+            isinstance(parameter, OpenApiParameter)
+            and parameter.location == OpenApiParameter.QUERY
+            or not isinstance(parameter, OpenApiParameter)
+            for parameter in self.get_override_parameters()
+        )

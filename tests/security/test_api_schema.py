@@ -63,3 +63,32 @@ def test_every_endpoint_group_has_an_example_in_the_docs() -> None:
         "tokens",
     ]
     assert [tag for tag, has in groups.items() if not has] == []
+
+
+def test_reads_document_their_404_and_400() -> None:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    reads = {
+        path: methods["get"]
+        for path, methods in schema["paths"].items()
+        if "get" in methods
+    }
+    missing_404 = [
+        path
+        for path, read in reads.items()
+        if "{" in path and "404" not in read["responses"]
+    ]
+    missing_400 = [
+        path
+        for path, read in reads.items()
+        if any(p["name"] == "limit" for p in read.get("parameters", []))
+        and "400" not in read["responses"]
+    ]
+
+    assert missing_404 == []
+    assert missing_400 == []
+    assert sorted(reads["/api/accounts/{pk}/"]["responses"]) == ["200", "404"]
+    assert sorted(reads["/api/accounts/"]["responses"]) == ["200", "400"]
+    assert reads["/api/accounts/{pk}/"]["responses"]["404"]["content"] == {
+        "application/json": {"schema": {"$ref": "#/components/schemas/NotFound"}}
+    }
