@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from accounts.models import Account, CurrencyRate, Product, RevenueLine, SupportSignal
 from scoring.computation import (
@@ -84,7 +84,10 @@ def scoring_frames_load(
     Accounts, revenue lines (with their currency), the catalogue, the
     stored rates into `reporting_currency` and the support signals.
     """
-    products = _frame(Product.objects.order_by("pk").values_list("pk"), ["product_id"])
+    # A placeholder product is no whitespace: it leaves the catalogue here.
+    products = _frame(
+        Product.objects.catalogue().order_by("pk").values_list("pk"), ["product_id"]
+    )
     rates = _frame(
         CurrencyRate.objects.filter(reporting_currency=reporting_currency)
         .order_by("currency", "rate_date")
@@ -108,10 +111,12 @@ def scoring_frames_load(
         ),
         ACCOUNT_COLUMNS,
     )
+    # Invoice lines are summed per quarter here, in the one query.
     revenue = _frame(
-        RevenueLine.objects.order_by().values_list(
-            "account_id", "product_id", "quarter_start", "amount", "currency"
-        ),
+        RevenueLine.objects.order_by()
+        .values("account_id", "product_id", "quarter_start", "currency")
+        .annotate(total=Sum("amount"))
+        .values_list("account_id", "product_id", "quarter_start", "total", "currency"),
         REVENUE_COLUMNS,
     )
     signals = _frame(
@@ -213,8 +218,10 @@ def _revenue_copy_out() -> pd.DataFrame:
     table = RevenueLine._meta.db_table
     data = _copy_out(
         "COPY (SELECT account_id::int8, product_id::int8, "
-        "(quarter_start - DATE '1970-01-01')::int4, amount::float8, "
-        f"{CURRENCY_CODE_SQL} FROM {table}) TO STDOUT WITH (FORMAT binary)"
+        "(quarter_start - DATE '1970-01-01')::int4, sum(amount)::float8, "
+        f"{CURRENCY_CODE_SQL} FROM {table} "
+        "GROUP BY account_id, product_id, quarter_start, currency) "
+        "TO STDOUT WITH (FORMAT binary)"
     )
     body = len(data) - len(COPY_HEADER) - len(COPY_TRAILER)
     if (
