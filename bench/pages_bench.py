@@ -8,6 +8,7 @@ action, and one to five people per account, written in bulk first.
 """
 
 import datetime
+import os
 import statistics
 import sys
 import time
@@ -20,6 +21,7 @@ from django.urls import reverse
 from accounts.models import Account, User
 from accounts.selectors import account_list_for_user
 from bench.results import Figure
+from plans.dashboard_summaries import dashboard_summary_for_user
 from plans.models import Action, Plan, Strategy
 from stakeholders.models import Stakeholder
 
@@ -66,8 +68,10 @@ def _page_figures(
             client.get(url)
         counts.add(len(queries))
     note = f"{asked} requests, queries {'/'.join(map(str, sorted(counts)))}"
+    load = " ".join(f"{value:.1f}" for value in os.getloadavg())
     if asked < requests:
         note += f" (over {SLOW_SECONDS:.0f} s a request, so only {asked} asked)"
+    note += f"; load average after {load}"
     return [
         Figure(
             benchmark=f"{name} page p50",
@@ -242,10 +246,55 @@ def pages_benchmark(*, requests: int) -> list[Figure]:
             urls=[reverse("plans:detail", args=[pk]) for pk in plan_ids],
             requests=fewer,
         )
+    return figures + dashboard_pages_benchmark(requests=fewer)
+
+
+def dashboard_pages_benchmark(*, requests: int) -> list[Figure]:
+    """Time building each viewer's stored dashboard, then its pages.
+
+    Sales ops, an executive (who shares sales ops' stored dashboard, as both
+    see every account), a manager and a rep. The build is what a request
+    or the refresh task pays once after the data changes; the pages then
+    read it, so they are timed after it.
+    """
+    executive, _ = User.objects.get_or_create(
+        username="bench-exec", defaults={"role": User.Role.EXECUTIVE}
+    )
+    people = _people()
+    people.insert(1, (f" as an executive ({executive.username})", executive))
+    figures: list[Figure] = []
+    for label, user in people:
+        started = time.perf_counter()
+        dashboard = dashboard_summary_for_user(user=user)
+        figures.append(
+            Figure(
+                benchmark=f"stored manager dashboard, build{label}",
+                value=time.perf_counter() - started,
+                unit="s",
+                note=(
+                    f"{dashboard.row_count:,} accounts; load average "
+                    f"{' '.join(f'{value:.1f}' for value in os.getloadavg())}"
+                ),
+            )
+        )
+        client = Client()
+        client.force_login(user)
+        drill = reverse("plans:dashboard_accounts")
         figures += _page_figures(
             client=client,
             name=f"manager dashboard{label}",
             urls=[reverse("plans:dashboard")],
-            requests=fewer,
+            requests=requests,
+        )
+        figures += _page_figures(
+            client=client,
+            name=f"dashboard drill-down{label}",
+            urls=[
+                f"{drill}?figure=accounts",
+                f"{drill}?figure=accounts&page=3",
+                f"{drill}?figure=quadrant.grow&page=2",
+                f"{drill}?figure=plans.incomplete",
+            ],
+            requests=requests,
         )
     return figures
