@@ -32,6 +32,7 @@ from plans.dashboard_summaries import (
 from plans.models import DashboardSummary
 from plans.services import action_create
 from plans.tasks import on_score_run_finished
+from scoring.services import score_run_request
 from scoring.tasks import scoring_run_task
 from tests.accounts.factories import UserFactory
 from tests.plans.test_dashboard import Team, _grow, build_team
@@ -89,7 +90,7 @@ def test_the_stored_figures_equal_building_them(
 ) -> None:
     # given
     viewer = (
-        UserFactory(role=User.Role.EXECUTIVE)
+        UserFactory.create(role=User.Role.EXECUTIVE)
         if who == "executive"
         else getattr(team_data, who)
     )
@@ -231,7 +232,7 @@ def test_a_stored_dashboard_is_read_in_the_same_queries_at_two_sizes(
     # given
     viewer = team_data.manager
     if who == "executive":
-        viewer = UserFactory(role=User.Role.EXECUTIVE)
+        viewer = UserFactory.create(role=User.Role.EXECUTIVE)
     client.force_login(viewer)
 
     def stored_page_queries() -> int:
@@ -271,3 +272,26 @@ def test_a_summary_not_built_for_a_month_is_dropped_after_a_run(
     assert list(DashboardSummary.objects.values_list("user", flat=True)) == [
         team_data.manager.pk
     ]
+
+
+def test_a_requested_score_run_rebuilds_the_large_dashboards(
+    team_data: Team,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # given: a large stored dashboard of the current run
+    monkeypatch.setattr("plans.dashboard_summaries.REBUILD_IN_REQUEST_MAX", 0)
+    dashboard_summary_for_user(user=team_data.manager)
+    before = DashboardSummary.objects.get()
+
+    # when: a run is requested and its task runs, in process
+    with django_capture_on_commit_callbacks(execute=True):
+        run = score_run_request(trigger="manual")
+
+    # then: the run is current and the dashboard was built on it
+    run.refresh_from_db()
+    assert run.is_current
+    after = DashboardSummary.objects.get()
+    assert after.version == dashboard_data_version() != before.version
+    assert after.built_at > before.built_at
+    assert not dashboard_summary_for_user(user=team_data.manager).outdated
