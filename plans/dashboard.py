@@ -1290,7 +1290,7 @@ def dashboard_for_user(
 
     # load the facts of those accounts
     history = _score_history(ids, quarters, run)
-    product_ids = list(Product.objects.values_list("pk", flat=True))
+    product_ids = list(Product.objects.catalogue().values_list("pk", flat=True))
     # accounts.selectors takes the ids as a list (it calls list() on them).
     first_bought = whitespace_bought_since(account_ids=account_ids)
     pursuits = _pursuit_facts(ids)
