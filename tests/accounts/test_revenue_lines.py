@@ -31,7 +31,7 @@ def media_root(settings, tmp_path) -> None:
 
 @pytest.fixture
 def brightwater(rep):
-    account = AccountFactory(name="Brightwater Foods")
+    account = AccountFactory.create(name="Brightwater Foods")
     account.team_members.add(rep)
     return account
 
@@ -225,7 +225,7 @@ def test_revenue_without_a_product_is_never_whitespace(
     django_capture_on_commit_callbacks, brightwater, rep
 ) -> None:
     # given a catalogue of one product and an invoice that names none
-    ProductFactory(name="MG Special", list_price=Decimal("1200.00"))
+    ProductFactory.create(name="MG Special", list_price=Decimal("1200.00"))
 
     # when
     imported(django_capture_on_commit_callbacks, WIZARD / "erp_no_product.csv")
@@ -248,7 +248,7 @@ def test_lines_adding_to_a_quarter_stored_as_one_sum_are_reported(
     django_capture_on_commit_callbacks, brightwater
 ) -> None:
     # given a quarter's sum stored before lines were kept one by one
-    pro = ProductFactory(name="GTX Pro")
+    pro = ProductFactory.create(name="GTX Pro")
     RevenueLine.objects.create(
         account=brightwater,
         product=pro,
@@ -276,3 +276,19 @@ def test_lines_adding_to_a_quarter_stored_as_one_sum_are_reported(
             "action": "kept",
         }
     ]
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Invoice", "Invoice No", "Invoice Number", "Document No", "InvoiceId"],
+)
+def test_common_invoice_number_headers_are_recognised(tmp_path, header) -> None:
+    path = tmp_path / "erp.csv"
+    path.write_text(
+        f"{header},Customer,Invoice Date,Net Amount\n"
+        "INV-1,Brightwater Foods,2026-01-05,100.00\n"
+    )
+
+    mapped = opened(path)
+
+    assert mapped.mapping["erp.csv"][header] == ["revenue", "invoice_number"]
