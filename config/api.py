@@ -29,6 +29,8 @@ from rest_framework.throttling import (
     UserRateThrottle,
 )
 
+from config.bounds import TEXT_MAX, date_problem, text_problem
+
 logger = logging.getLogger(__name__)
 
 
@@ -361,12 +363,36 @@ class LodePagination(LimitOffsetPagination):
         return list(page or [])
 
 
+def _text_bound(value: Any) -> None:
+    problem = text_problem(value)
+    if problem:
+        raise serializers.ValidationError(problem)
+
+
+def _date_bound(value: Any) -> None:
+    problem = date_problem(value)
+    if problem:
+        raise serializers.ValidationError(problem)
+
+
 class StrictInputSerializer(serializers.Serializer):
     # DRF drops unknown keys silently, so a client sending a read-only field
     # such as `name` or `id` would think it had changed it. The docstring is
     # the body's description in /api/schema/ for every input, so it speaks
     # to the API's users.
     """Send only the fields listed: any other is refused, named in the error."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Bound every free text and date once here rather than in each
+        # view: a text field without its own limit gets the general one.
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.CharField) and field.max_length is None:
+                field.max_length = TEXT_MAX
+                field.validators.append(_text_bound)
+            elif isinstance(field, serializers.DateField):
+                field.validators.append(_date_bound)
+        return fields
 
     def to_internal_value(self, data: Any) -> Any:
         if hasattr(data, "keys"):

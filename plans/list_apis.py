@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.selectors import account_get_for_user
 from config.api import LodePagination, StrictInputSerializer, paginated_response
+from config.bounds import DATE_MAX
 from plans import services
 from plans.apis import (
     CREATED_RESPONSES,
@@ -69,7 +70,7 @@ class PlanListApi(APIView):
     class InputSerializer(StrictInputSerializer):
         account = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
         fiscal_year = serializers.IntegerField(
-            required=False, min_value=2000, max_value=2200
+            required=False, min_value=2000, max_value=DATE_MAX.year
         )
         summary = serializers.CharField(required=False, allow_blank=True, default="")
 

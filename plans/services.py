@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.history import change_record_many
 from accounts.models import Account, AuditEvent, User
 from accounts.selectors import account_list_for_user
+from config.bounds import date_problem, text_problem
 from config.security import audit_record
 from plans.errors import GateClosed, PlanClosed, PlanError, VersionConflict
 from plans.models import (
@@ -213,8 +214,28 @@ def _check_may_win(*, pursuit: Pursuit) -> None:
         )
 
 
+def _bounds_check(item: models.Model) -> None:
+    """Refuse a text or a date no one would mean, as full_clean would."""
+    problems: dict[str, list[str]] = {}
+    for field in item._meta.concrete_fields:
+        value = getattr(item, field.attname)
+        if isinstance(field, models.TextField):
+            problem = text_problem(value)
+        elif isinstance(field, models.DateField) and not isinstance(
+            field, models.DateTimeField
+        ):
+            problem = date_problem(value)
+        else:
+            continue
+        if problem:
+            problems[field.name] = [problem]
+    if problems:
+        raise ValidationError(problems)
+
+
 def _full_clean(item: models.Model) -> None:
     try:
+        _bounds_check(item)
         item.full_clean(exclude=["plan", "pursuit", "stage"])
     except ValidationError as error:
         messages = [

@@ -1,0 +1,31 @@
+"""The plausible range of free text and dates that people type in.
+
+A year 9999 or a 100,000-character note is a slip or an attack, never
+data; the API and the plan services refuse both, naming the field.
+"""
+
+from datetime import date
+from typing import Any
+
+# Generous for a note or a piece of evidence, far below what would slow
+# the pages, the exports or the search that show it.
+TEXT_MAX = 10_000
+DATE_MIN = date(1990, 1, 1)
+DATE_MAX = date(2099, 12, 31)
+
+TEXT_MESSAGE = f"Keep this under {TEXT_MAX:,} characters."
+DATE_MESSAGE = f"Give a date from {DATE_MIN:%-d %B %Y} to {DATE_MAX:%-d %B %Y}."
+
+
+def text_problem(value: Any) -> str | None:
+    """Return why the text is implausible, or None if it is fine."""
+    if isinstance(value, str) and len(value) > TEXT_MAX:
+        return TEXT_MESSAGE
+    return None
+
+
+def date_problem(value: Any) -> str | None:
+    """Return why the date is implausible, or None if it is fine."""
+    if isinstance(value, date) and not DATE_MIN <= value <= DATE_MAX:
+        return DATE_MESSAGE
+    return None
