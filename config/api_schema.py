@@ -75,8 +75,10 @@ class LodeAutoSchema(AutoSchema):
         return responses
 
     def _takes_query_parameters(self) -> bool:
-        if getattr(self.view, "pagination_class", None) is not None and (
-            type(self.view).__name__.endswith("ListApi") or self._is_list_view()
+        # Every list refuses a query parameter it does not document.
+        if self._is_list_view() or (
+            getattr(self.view, "pagination_class", None) is not None
+            and type(self.view).__name__.endswith("ListApi")
         ):
             return True
         return any(

@@ -16,7 +16,12 @@ from rest_framework.views import APIView
 
 from accounts.models import Account, User
 from accounts.selectors import account_can_edit
-from config.api import StrictInputSerializer, body_require_empty, if_match_version
+from config.api import (
+    StrictInputSerializer,
+    body_require_empty,
+    if_match_version,
+    query_params_refuse_unknown,
+)
 from plans import services
 from plans.errors import GateClosed, PlanClosed, PlanError, VersionConflict
 from plans.models import Checkpoint, Pursuit, PursuitStage, SellCycleTemplate
@@ -575,6 +580,7 @@ class PlanHistoryApi(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=pk)
+        query_params_refuse_unknown(request, view=self)
         records = plan_history(plan=plan, limit=500)
         return Response(
             [

@@ -31,6 +31,7 @@ from config.api import (
     etag_for,
     etag_require,
     paginated_response,
+    query_params_refuse_unknown,
 )
 from stakeholders.coverage import KIND_TITLES
 from stakeholders.models import Activity, BuyingRole, InfluenceLink, Stakeholder
@@ -565,6 +566,8 @@ class BuyingRoleListApi(APIView):
         responses=OutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
+        query_params_refuse_unknown(request, view=self)
+
         return Response(self.OutputSerializer(BuyingRole.objects.all(), many=True).data)
 
 
