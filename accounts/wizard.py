@@ -2202,6 +2202,14 @@ class _Writer:
                     }
                 )
         self._apply(entity=REVENUE, model=RevenueLine, creates=creates, updates=updates)
+        self._quarter_sums_note(
+            created={values["import_key"]: values for values in creates},
+            where={
+                import_key: self.won_rows[keyed[import_key]][0]
+                for import_key in keyed
+                if self.won_rows[keyed[import_key]]
+            },
+        )
 
     def _lines_by_key(self, keys: list[str]) -> dict[str, RevenueLine]:
         found: dict[str, RevenueLine] = {}
@@ -2316,7 +2324,7 @@ class _Writer:
                 f"quarter:{values['account_id']}:{values['product_id']}:"
                 f"{values['quarter_start'].isoformat()}"
             )
-            if legacy not in self.quarter_sums_noted:
+            if legacy not in self.quarter_sums_noted and import_key in where:
                 first.setdefault(legacy, import_key)
         if not first:
             return
@@ -2336,7 +2344,7 @@ class _Writer:
                     f"{line.currency} of {line.product.name} revenue in the "
                     f"quarter from {line.quarter_start}, stored as one sum "
                     "before lines were kept one by one; this file's lines add "
-                    "to it, so if it holds the same invoices, undo the import "
+                    "to it, so if they are the same sales, undo the import "
                     "that stored the sum first",
                     KEPT,
                 )

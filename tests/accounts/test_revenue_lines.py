@@ -271,8 +271,8 @@ def test_lines_adding_to_a_quarter_stored_as_one_sum_are_reported(
             "value": "1500.00 USD",
             "reason": "'Brightwater Foods' already has 1,500.00 USD of GTX Pro "
             "revenue in the quarter from 2026-01-01, stored as one sum before "
-            "lines were kept one by one; this file's lines add to it, so if it "
-            "holds the same invoices, undo the import that stored the sum first",
+            "lines were kept one by one; this file's lines add to it, so if they "
+            "are the same sales, undo the import that stored the sum first",
             "action": "kept",
         }
     ]
@@ -292,3 +292,54 @@ def test_common_invoice_number_headers_are_recognised(tmp_path, header) -> None:
     mapped = opened(path)
 
     assert mapped.mapping["erp.csv"][header] == ["revenue", "invoice_number"]
+
+
+def test_won_deals_adding_to_a_quarter_stored_as_one_sum_are_reported(
+    django_capture_on_commit_callbacks, brightwater
+) -> None:
+    # given a quarter's sum stored before lines were kept one by one
+    special = ProductFactory.create(name="MG Special")
+    RevenueLine.objects.create(
+        account=brightwater,
+        product=special,
+        quarter_start=date(2026, 1, 1),
+        amount=Decimal("15500.00"),
+        import_key=f"quarter:{brightwater.pk}:{special.pk}:2026-01-01",
+    )
+    AccountFactory.create(name="Nordlicht Maschinenbau GmbH")
+
+    # when
+    job = imported(
+        django_capture_on_commit_callbacks, WIZARD / "opportunities_semicolon.csv"
+    )
+
+    # then the won deals' sum is written beside it, and the report says so
+    assert list(
+        RevenueLine.objects.filter(account=brightwater)
+        .order_by("pk")
+        .values_list("import_key", "amount", "source")
+    ) == [
+        (
+            f"quarter:{brightwater.pk}:{special.pk}:2026-01-01",
+            Decimal("15500.00"),
+            "invoice",
+        ),
+        (
+            f"won:{brightwater.pk}:{special.pk}:2026-01-01",
+            Decimal("15500.00"),
+            "pipeline",
+        ),
+    ]
+    assert [issue for issue in job.issues if issue["action"] == "kept"] == [
+        {
+            "file": "opportunities_semicolon.csv",
+            "line": 4,
+            "column": "Amount",
+            "value": "15500.00 USD",
+            "reason": "'Brightwater Foods' already has 15,500.00 USD of MG Special "
+            "revenue in the quarter from 2026-01-01, stored as one sum before "
+            "lines were kept one by one; this file's lines add to it, so if they "
+            "are the same sales, undo the import that stored the sum first",
+            "action": "kept",
+        }
+    ]
