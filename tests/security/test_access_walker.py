@@ -69,6 +69,8 @@ PK_OBJECTS: dict[str, str | None] = {
     "accounts:import_retry": "import_job",
     "accounts:wizard_report": "import_job",
     "accounts:wizard_mapping": "import_job",
+    "accounts:wizard_discard": "import_job",
+    "accounts:wizard_sheet": "import_job",
     "accounts:wizard_check": "import_job",
     "accounts:wizard_report_csv": "import_job",
     "accounts:wizard_undo": "import_job",
