@@ -17,8 +17,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from playwright.sync_api import Browser, Page
+from pytest_django import Settings
+from pytest_django.live_server_helper import LiveServer
 
-from accounts.models import Account, User
+from accounts.models import Account, Team, User
 from config.celery import app as celery_app
 from tests.accounts.factories import AccountFactory, TeamFactory, UserFactory
 
@@ -41,9 +44,9 @@ def require_service(available: bool, reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def eager_tasks(settings: object) -> Iterator[None]:
+def eager_tasks(settings: Settings) -> Iterator[None]:
     """Run Celery tasks in process unless a test asks for the real worker."""
-    settings.TASKS_IN_BACKGROUND_THREAD = False  # type: ignore[attr-defined]
+    settings.TASKS_IN_BACKGROUND_THREAD = False
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
     yield
@@ -51,14 +54,14 @@ def eager_tasks(settings: object) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def plain_static_storage(settings: object) -> None:
+def plain_static_storage(settings: Settings) -> None:
     """Serve static files from the source folders, as the demo does.
 
     Production collects them into a hashed manifest first; tests render pages
     without running collectstatic.
     """
-    settings.STORAGES = {  # type: ignore[attr-defined]
-        **settings.STORAGES,  # type: ignore[attr-defined]
+    settings.STORAGES = {
+        **settings.STORAGES,
         "staticfiles": {
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
@@ -143,7 +146,7 @@ def celery_worker(
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     require_service(
         shutil.which(CHROMIUM) is not None,
         f"browser tests need Chromium at {CHROMIUM} (Debian package chromium)",
@@ -169,20 +172,20 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser: object, live_server: object) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1366, "height": 900})  # type: ignore[attr-defined]
+def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
     context.close()
 
 
-def browser_login(page: object, live_server: object, username: str) -> None:
+def browser_login(page: Page, live_server: LiveServer, username: str) -> None:
     """Log in through the real login form."""
-    page.goto(f"{live_server.url}/login/")  # type: ignore[attr-defined]
-    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", "password")  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "password")
+    page.click("button[type=submit]")
 
 
 # Named people for access tests: Rita is a rep on Acme's team, Mark
@@ -191,42 +194,42 @@ def browser_login(page: object, live_server: object, username: str) -> None:
 
 
 @pytest.fixture
-def team(db: None) -> object:
-    return TeamFactory(name="Central")
+def team(db: None) -> Team:
+    return TeamFactory.create(name="Central")
 
 
 @pytest.fixture
-def manager(team: object) -> User:
-    user = UserFactory(username="mark", role=User.Role.MANAGER, team=team)
-    team.manager = user  # type: ignore[attr-defined]
-    team.save()  # type: ignore[attr-defined]
+def manager(team: Team) -> User:
+    user = UserFactory.create(username="mark", role=User.Role.MANAGER, team=team)
+    team.manager = user
+    team.save()
     return user
 
 
 @pytest.fixture
-def rep(team: object, manager: User) -> User:
-    return UserFactory(username="rita", role=User.Role.REP, team=team)
+def rep(team: Team, manager: User) -> User:
+    return UserFactory.create(username="rita", role=User.Role.REP, team=team)
 
 
 @pytest.fixture
 def outsider(db: None) -> User:
-    return UserFactory(
-        username="otto", role=User.Role.REP, team=TeamFactory(name="West")
+    return UserFactory.create(
+        username="otto", role=User.Role.REP, team=TeamFactory.create(name="West")
     )
 
 
 @pytest.fixture
 def executive(db: None) -> User:
-    return UserFactory(username="eve", role=User.Role.EXECUTIVE)
+    return UserFactory.create(username="eve", role=User.Role.EXECUTIVE)
 
 
 @pytest.fixture
 def ops(db: None) -> User:
-    return UserFactory(username="oona", role=User.Role.OPS)
+    return UserFactory.create(username="oona", role=User.Role.OPS)
 
 
 @pytest.fixture
 def account(rep: User) -> Account:
-    account = AccountFactory(name="Acme Corporation")
+    account = AccountFactory.create(name="Acme Corporation")
     account.team_members.add(rep)
     return account

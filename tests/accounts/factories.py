@@ -5,7 +5,7 @@ import factory
 from accounts.models import Account, Product, RevenueLine, Team, User
 
 
-class TeamFactory(factory.django.DjangoModelFactory):
+class TeamFactory(factory.django.DjangoModelFactory[Team]):
     class Meta:
         model = Team
         django_get_or_create = ("name",)
@@ -14,7 +14,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
     region = "Central"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -34,7 +34,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-class AccountFactory(factory.django.DjangoModelFactory):
+class AccountFactory(factory.django.DjangoModelFactory[Account]):
     class Meta:
         model = Account
         django_get_or_create = ("name",)
@@ -47,7 +47,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
     country = "United States"
 
 
-class ProductFactory(factory.django.DjangoModelFactory):
+class ProductFactory(factory.django.DjangoModelFactory[Product]):
     class Meta:
         model = Product
         django_get_or_create = ("name",)
@@ -57,7 +57,7 @@ class ProductFactory(factory.django.DjangoModelFactory):
     list_price = Decimal("1000.00")
 
 
-class RevenueLineFactory(factory.django.DjangoModelFactory):
+class RevenueLineFactory(factory.django.DjangoModelFactory[RevenueLine]):
     class Meta:
         model = RevenueLine
 

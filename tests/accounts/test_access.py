@@ -12,19 +12,19 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_rep_sees_only_the_accounts_whose_team_they_are_on(rep, outsider, account):
-    AccountFactory(name="Other").team_members.add(outsider)
+    AccountFactory.create(name="Other").team_members.add(outsider)
 
     assert list(account_list_for_user(user=rep)) == [account]
 
 
 def test_a_manager_sees_the_accounts_of_their_reps(manager, rep, outsider, account):
-    AccountFactory(name="Other").team_members.add(outsider)
+    AccountFactory.create(name="Other").team_members.add(outsider)
 
     assert list(account_list_for_user(user=manager)) == [account]
 
 
 def test_executives_and_ops_see_every_account(executive, ops, account, outsider):
-    AccountFactory(name="Other").team_members.add(outsider)
+    AccountFactory.create(name="Other").team_members.add(outsider)
 
     assert account_list_for_user(user=executive).count() == 2
     assert account_list_for_user(user=ops).count() == 2
@@ -44,4 +44,6 @@ def test_an_inactive_user_sees_nothing(rep, account):
 def test_executives_read_but_do_not_edit(executive, rep, account):
     assert not account_can_edit(user=executive, account=account)
     assert account_can_edit(user=rep, account=account)
-    assert not account_can_edit(user=UserFactory(username="nobody"), account=account)
+    assert not account_can_edit(
+        user=UserFactory.create(username="nobody"), account=account
+    )

@@ -50,12 +50,12 @@ def test_another_account_answers_404(client, outsider, account):
 
 def test_it_shows_the_facts_products_family_and_team(client, rep, account):
     # given
-    bought = ProductFactory(name="GTX Basic", list_price=Decimal("550"))
-    ProductFactory(name="MG Advanced", list_price=Decimal("3393"))
-    RevenueLineFactory(account=account, product=bought, amount=Decimal("1200"))
-    visible_child = AccountFactory(name="Child Visible", parent=account)
+    bought = ProductFactory.create(name="GTX Basic", list_price=Decimal("550"))
+    ProductFactory.create(name="MG Advanced", list_price=Decimal("3393"))
+    RevenueLineFactory.create(account=account, product=bought, amount=Decimal("1200"))
+    visible_child = AccountFactory.create(name="Child Visible", parent=account)
     visible_child.team_members.add(rep)
-    AccountFactory(name="Child Hidden", parent=account)
+    AccountFactory.create(name="Child Hidden", parent=account)
     client.force_login(rep)
 
     # when
@@ -76,8 +76,8 @@ def test_it_shows_the_facts_products_family_and_team(client, rep, account):
 
 def test_a_credit_alone_leaves_the_product_in_the_whitespace(client, rep, account):
     # given a product with only a credit note against it
-    credited = ProductFactory(name="GTK 500", list_price=Decimal("26768"))
-    RevenueLineFactory(account=account, product=credited, amount=Decimal("-500"))
+    credited = ProductFactory.create(name="GTK 500", list_price=Decimal("26768"))
+    RevenueLineFactory.create(account=account, product=credited, amount=Decimal("-500"))
     client.force_login(rep)
 
     # when
@@ -90,7 +90,7 @@ def test_a_credit_alone_leaves_the_product_in_the_whitespace(client, rep, accoun
 
 
 def test_won_revenue_equals_the_sum_of_won_close_values(client, rep, account):
-    product = ProductFactory(name="GTX Pro")
+    product = ProductFactory.create(name="GTX Pro")
     won(account, product, "4514", 1)
     won(account, product, "1054", 2)
     Opportunity.objects.create(
@@ -122,16 +122,16 @@ def test_it_converts_revenue_and_won_deals_and_names_rates_and_gaps(
     # on 1 Mar 2017 in EUR, SEK and CHF, and EUR rates only, from the end
     # of 2016 and of 2025
     quarter = datetime.date(2026, 1, 1)
-    wartung = ProductFactory(name="Wartung")
-    ersatzteile = ProductFactory(name="Ersatzteile")
-    lizenz = ProductFactory(name="Lizenz")
+    wartung = ProductFactory.create(name="Wartung")
+    ersatzteile = ProductFactory.create(name="Ersatzteile")
+    lizenz = ProductFactory.create(name="Lizenz")
     for product, amount, currency, day in [
         (wartung, "1234.50", "EUR", quarter),
         (ersatzteile, "12000", "EUR", quarter),
         (lizenz, "10000", "SEK", quarter),
         (wartung, "700", "EUR", datetime.date(2016, 10, 1)),
     ]:
-        RevenueLineFactory(
+        RevenueLineFactory.create(
             account=account,
             product=product,
             quarter_start=day,
@@ -182,8 +182,8 @@ def test_it_totals_in_the_active_models_reporting_currency(client, rep, account)
     # given a 250,000 SEK invoice and a model reporting in EUR
     ScoringModel.objects.update(is_active=False)
     ScoringModel.objects.create(name="Europe", is_active=True, reporting_currency="EUR")
-    product = ProductFactory(name="Wartung")
-    RevenueLineFactory(
+    product = ProductFactory.create(name="Wartung")
+    RevenueLineFactory.create(
         account=account,
         product=product,
         quarter_start=datetime.date(2025, 10, 1),
@@ -333,19 +333,19 @@ CURRENCIES = ["USD", "EUR", "SEK", "CHF"]
 
 def grow_account(account, rep, start: int, stop: int) -> None:
     """Add revenue lines, won deals, subsidiaries and team members."""
-    products = [ProductFactory(name=f"P{index}") for index in range(4)]
+    products = [ProductFactory.create(name=f"P{index}") for index in range(4)]
     for index in range(start, stop):
-        RevenueLineFactory(
+        RevenueLineFactory.create(
             account=account,
             product=products[index % 4],
             quarter_start=datetime.date(2000 + index // 4, 1 + 3 * (index % 4), 1),
             currency=CURRENCIES[index % 4],
         )
         won(account, products[index % 4], "10", index, CURRENCIES[index % 3])
-        child = AccountFactory(name=f"Child {index}", parent=account)
+        child = AccountFactory.create(name=f"Child {index}", parent=account)
         if index % 2:
             child.team_members.add(rep)
-        account.team_members.add(UserFactory(username=f"teammate{index}"))
+        account.team_members.add(UserFactory.create(username=f"teammate{index}"))
 
 
 def page_queries(client, account) -> int:

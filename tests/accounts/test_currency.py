@@ -168,24 +168,24 @@ def test_it_names_the_amount_and_currency_it_leaves_out() -> None:
 @pytest.mark.django_db
 def test_an_account_rolls_up_each_quarter_at_its_own_rate() -> None:
     # given
-    account = AccountFactory()
-    RevenueLineFactory(
+    account = AccountFactory.create()
+    RevenueLineFactory.create(
         account=account,
-        product=ProductFactory(name="A"),
+        product=ProductFactory.create(name="A"),
         quarter_start=date(2026, 1, 1),
         amount=Decimal("1000"),
         currency="EUR",
     )
-    RevenueLineFactory(
+    RevenueLineFactory.create(
         account=account,
-        product=ProductFactory(name="B"),
+        product=ProductFactory.create(name="B"),
         quarter_start=date(2026, 7, 1),
         amount=Decimal("1000"),
         currency="EUR",
     )
-    RevenueLineFactory(
+    RevenueLineFactory.create(
         account=account,
-        product=ProductFactory(name="C"),
+        product=ProductFactory.create(name="C"),
         quarter_start=date(2026, 1, 1),
         amount=Decimal("500"),
         currency="USD",
@@ -207,10 +207,10 @@ def test_an_account_rolls_up_each_quarter_at_its_own_rate() -> None:
 @pytest.mark.django_db
 def test_a_rate_after_the_quarter_is_not_used_and_the_reason_names_it() -> None:
     # given
-    account = AccountFactory()
-    RevenueLineFactory(
+    account = AccountFactory.create()
+    RevenueLineFactory.create(
         account=account,
-        product=ProductFactory(name="Wartung"),
+        product=ProductFactory.create(name="Wartung"),
         quarter_start=date(2026, 1, 1),
         amount=Decimal("1234.50"),
         currency="EUR",
@@ -232,10 +232,10 @@ def test_a_rate_after_the_quarter_is_not_used_and_the_reason_names_it() -> None:
 @pytest.mark.django_db
 def test_rates_into_another_reporting_currency_are_kept_apart() -> None:
     # given
-    account = AccountFactory()
-    RevenueLineFactory(
+    account = AccountFactory.create()
+    RevenueLineFactory.create(
         account=account,
-        product=ProductFactory(name="Lizenz"),
+        product=ProductFactory.create(name="Lizenz"),
         quarter_start=date(2026, 1, 1),
         amount=Decimal("10000"),
         currency="SEK",

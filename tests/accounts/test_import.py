@@ -73,7 +73,9 @@ def csv_rows(name: str) -> list[tuple[int, dict[str, str]]]:
 
 def snapshot() -> dict[str, list[tuple]]:
     return {
-        model.__name__: sorted(model.objects.values_list(), key=lambda row: row[0])
+        model.__name__: sorted(
+            model._default_manager.values_list(), key=lambda row: row[0]
+        )
         for model in ALL_MODELS
     }
 

@@ -16,8 +16,8 @@ def test_the_account_page_says_how_much_revenue_names_no_product(
     client, rep, account
 ) -> None:
     # given
-    ProductFactory(name="MG Special", list_price=Decimal("1200.00"))
-    unspecified = ProductFactory(name="Unspecified", is_placeholder=True)
+    ProductFactory.create(name="MG Special", list_price=Decimal("1200.00"))
+    unspecified = ProductFactory.create(name="Unspecified", is_placeholder=True)
     for day, amount in ((date(2026, 2, 10), "700.00"), (date(2026, 4, 2), "45.50")):
         RevenueLine.objects.create(
             account=account,
@@ -47,7 +47,7 @@ def test_the_page_says_nothing_when_every_line_names_a_product(
 ) -> None:
     RevenueLine.objects.create(
         account=account,
-        product=ProductFactory(name="GTX Pro"),
+        product=ProductFactory.create(name="GTX Pro"),
         quarter_start=date(2026, 1, 1),
         amount=Decimal("100.00"),
     )

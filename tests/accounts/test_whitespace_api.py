@@ -20,9 +20,9 @@ def client_for(user: object) -> APIClient:
 
 @pytest.fixture
 def catalogue(account):
-    pro = ProductFactory(name="GTX Pro", list_price=Decimal("4800.00"))
-    refunded = ProductFactory(name="MG Refunded", list_price=Decimal("900.00"))
-    ProductFactory(name="MG Special", list_price=Decimal("1200.00"))
+    pro = ProductFactory.create(name="GTX Pro", list_price=Decimal("4800.00"))
+    refunded = ProductFactory.create(name="MG Refunded", list_price=Decimal("900.00"))
+    ProductFactory.create(name="MG Special", list_price=Decimal("1200.00"))
     RevenueLine.objects.create(
         account=account, product=pro, quarter_start=date(2025, 4, 1), amount=500
     )

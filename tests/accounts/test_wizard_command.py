@@ -80,7 +80,7 @@ def test_it_takes_a_mapping_and_answers_and_undoes() -> None:
     assert not Opportunity.objects.exists()
 
     # when the first import is undone
-    first = ImportJob.objects.order_by("pk").first()
+    first = ImportJob.objects.earliest("pk")
     output = run("--undo", str(first.pk))
 
     # then

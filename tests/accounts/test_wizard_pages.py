@@ -197,8 +197,8 @@ def test_a_large_upload_stopped_by_a_question_is_answered_on_its_report(
 ) -> None:
     # given: a large upload whose dates cannot decide their order
     monkeypatch.setattr("accounts.wizard.INLINE_CHECK_MAX_BYTES", 10)
-    AccountFactory(name="Renewal")
-    AccountFactory(name="Expansion")
+    AccountFactory.create(name="Renewal")
+    AccountFactory.create(name="Expansion")
     client.force_login(ops)
     ambiguous = BYOD / "dates_ambiguous.csv"
     client.post(
@@ -237,7 +237,7 @@ def test_a_contact_export_is_sent_to_the_stakeholder_import_which_takes_it(
     client, ops
 ) -> None:
     # given: a HubSpot contact export for an account Lode holds
-    AccountFactory(name="Vireo Health", external_id="00012345")
+    AccountFactory.create(name="Vireo Health", external_id="00012345")
     client.force_login(ops)
 
     # when: it is uploaded to the wizard

@@ -8,7 +8,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook
-from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from accounts.models import Account, ImportJob
@@ -23,6 +22,7 @@ from accounts.wizard import (
     mapped_import_start,
 )
 from accounts.wizard_sheets import mapped_import_sheets_choose
+from tests.responses import ApiResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -211,7 +211,7 @@ def test_the_command_refuses_a_sheet_for_a_file_not_given(tmp_path: Path) -> Non
     )
 
 
-def _api_upload(api: APIClient, content: bytes, **data: str) -> Response:
+def _api_upload(api: APIClient, content: bytes, **data: str) -> ApiResponse:
     return api.post(
         "/api/accounts/imports/",
         {"files": [SimpleUploadedFile("export.xlsx", content)], **data},

@@ -36,7 +36,7 @@ def media_root(settings, tmp_path) -> None:
 
 @pytest.fixture
 def importer() -> User:
-    return UserFactory(username="olga", role=User.Role.OPS)
+    return UserFactory.create(username="olga", role=User.Role.OPS)
 
 
 def opened(*paths: Path, user: User | None) -> MappedImport:
@@ -168,7 +168,7 @@ def test_a_hubspot_user_export_joins_one_team_spelt_two_ways(
     django_capture_on_commit_callbacks, importer
 ) -> None:
     # given
-    TeamFactory(name="Inside Sales")
+    TeamFactory.create(name="Inside Sales")
 
     # when
     job = imported(
@@ -382,8 +382,8 @@ def test_an_update_keeps_logins_and_rights_and_undo_restores_it(
     django_capture_on_commit_callbacks, importer
 ) -> None:
     # given
-    west = TeamFactory(name="West")
-    lee = UserFactory(
+    west = TeamFactory.create(name="West")
+    lee = UserFactory.create(
         username="lpark",
         email="Lee.Park@lode.example",
         first_name="Lee",
@@ -401,6 +401,7 @@ def test_an_update_keeps_logins_and_rights_and_undo_restores_it(
 
     # then
     lee.refresh_from_db()
+    assert lee.team is not None
     assert (lee.username, lee.email, lee.role, lee.team.name, lee.is_staff) == (
         "lpark",
         "Lee.Park@lode.example",
@@ -496,7 +497,7 @@ def test_an_import_does_not_demote_the_person_running_it(
     django_capture_on_commit_callbacks, tmp_path
 ) -> None:
     # given
-    me = UserFactory(username="me", email="me@lode.example", role=User.Role.OPS)
+    me = UserFactory.create(username="me", email="me@lode.example", role=User.Role.OPS)
     path = tmp_path / "users.csv"
     path.write_text("email,name,role\nme@lode.example,Me Myself,rep\n")
 
@@ -560,7 +561,7 @@ def test_an_import_does_not_demote_or_deactivate_an_administrator(
     tmp_path, importer
 ) -> None:
     # given
-    UserFactory(username="root", email="root@lode.example", is_superuser=True)
+    UserFactory.create(username="root", email="root@lode.example", is_superuser=True)
     path = tmp_path / "users.csv"
     path.write_text(
         "email,name,role,active\n"

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import Account, User
-from plans.models import Plan, Pursuit
+from plans.models import Plan, Pursuit, Strategy
 from plans.services import plan_create, pursuit_create, strategy_create
 from tests.accounts.factories import ProductFactory
 from tests.plans.factories import gated_template
@@ -13,7 +13,7 @@ def plan(rep: User, account: Account) -> Plan:
 
 
 @pytest.fixture
-def strategy(rep: User, plan: Plan) -> object:
+def strategy(rep: User, plan: Plan) -> Strategy:
     return strategy_create(
         user=rep,
         plan=plan,
@@ -22,14 +22,14 @@ def strategy(rep: User, plan: Plan) -> object:
 
 
 @pytest.fixture
-def pursuit(rep: User, plan: Plan, strategy: object) -> Pursuit:
+def pursuit(rep: User, plan: Plan, strategy: Strategy) -> Pursuit:
     return pursuit_create(
         user=rep,
         plan=plan,
         template=gated_template(),
         values={
             "name": "Asia rollout",
-            "product": ProductFactory(name="GTX Pro"),
+            "product": ProductFactory.create(name="GTX Pro"),
             "strategy": strategy,
             "amount": 50000,
         },

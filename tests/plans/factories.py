@@ -7,7 +7,7 @@ from plans.services import template_create
 from tests.accounts.factories import AccountFactory
 
 
-class PlanFactory(factory.django.DjangoModelFactory):
+class PlanFactory(factory.django.DjangoModelFactory[Plan]):
     class Meta:
         model = Plan
 

@@ -4,8 +4,11 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+from pytest_django import Settings
 
+from accounts.models import Account, User
 from plans.calendar import (
     fiscal_quarter_for,
     fiscal_quarter_parse,
@@ -45,25 +48,25 @@ def test_it_labels_an_april_year_by_end_and_by_start(
     assert ending.end == starting.end == date.fromisoformat(last)
 
 
-def test_it_reads_the_start_month_and_label_from_settings(settings: object) -> None:
-    settings.FISCAL_YEAR_START_MONTH = 4  # type: ignore[attr-defined]
-    settings.FISCAL_YEAR_LABEL = "start"  # type: ignore[attr-defined]
+def test_it_reads_the_start_month_and_label_from_settings(settings: Settings) -> None:
+    settings.FISCAL_YEAR_START_MONTH = 4
+    settings.FISCAL_YEAR_LABEL = "start"
 
     assert fiscal_quarter_for(date(2024, 3, 26)).label == "FY2023 Q4"
 
-    settings.FISCAL_YEAR_LABEL = "end"  # type: ignore[attr-defined]
+    settings.FISCAL_YEAR_LABEL = "end"
     assert fiscal_quarter_for(date(2024, 3, 26)).label == "FY2024 Q4"
 
 
-def test_it_refuses_an_unknown_label_convention(settings: object) -> None:
-    settings.FISCAL_YEAR_LABEL = "middle"  # type: ignore[attr-defined]
+def test_it_refuses_an_unknown_label_convention(settings: Settings) -> None:
+    settings.FISCAL_YEAR_LABEL = "middle"
 
     with pytest.raises(ValueError, match='must be "end" or "start", not middle'):
         fiscal_quarter_for(date(2024, 3, 26))
 
 
 def test_a_late_deal_on_31_march_lands_in_calendar_q1_in_a_utc_minus_5_org(
-    settings: object,
+    settings: Settings,
 ) -> None:
     """The issue's case, worked out.
 
@@ -73,8 +76,8 @@ def test_a_late_deal_on_31_march_lands_in_calendar_q1_in_a_utc_minus_5_org(
     still 31 March, the last evening of Q1 of FY2024 under either label.
     """
     # given
-    settings.TIME_ZONE = UTC_MINUS_5  # type: ignore[attr-defined]
-    settings.FISCAL_YEAR_START_MONTH = 1  # type: ignore[attr-defined]
+    settings.TIME_ZONE = UTC_MINUS_5
+    settings.FISCAL_YEAR_START_MONTH = 1
     closed = datetime(2024, 3, 31, 23, 30, tzinfo=ZoneInfo(UTC_MINUS_5))
     stored = closed.astimezone(UTC)
     assert stored == datetime(2024, 4, 1, 4, 30, tzinfo=UTC)
@@ -90,10 +93,10 @@ def test_a_late_deal_on_31_march_lands_in_calendar_q1_in_a_utc_minus_5_org(
 
 
 def test_the_same_late_deal_closes_the_year_when_the_year_starts_in_april(
-    settings: object,
+    settings: Settings,
 ) -> None:
     """With an April year, 31 March is the last day of Q4, not Q1."""
-    settings.TIME_ZONE = UTC_MINUS_5  # type: ignore[attr-defined]
+    settings.TIME_ZONE = UTC_MINUS_5
     stored = datetime(2024, 4, 1, 4, 30, tzinfo=UTC)
 
     by_end = fiscal_quarter_for(stored, start_month=4, label_by="end")
@@ -114,8 +117,8 @@ def test_it_walks_quarters_across_year_ends() -> None:
     assert quarter.next.start == date(2024, 7, 1)
 
 
-def test_it_only_parses_the_first_day_of_a_quarter(settings: object) -> None:
-    settings.FISCAL_YEAR_START_MONTH = 2  # type: ignore[attr-defined]
+def test_it_only_parses_the_first_day_of_a_quarter(settings: Settings) -> None:
+    settings.FISCAL_YEAR_START_MONTH = 2
 
     assert fiscal_quarter_parse("2024-02-01").end == date(2024, 4, 30)
     with pytest.raises(ValueError, match="2024-01-01 is not the first day"):
@@ -124,7 +127,7 @@ def test_it_only_parses_the_first_day_of_a_quarter(settings: object) -> None:
 
 @pytest.mark.django_db
 def test_plan_years_follow_the_quarter_label_convention(
-    settings: object, rep: object, account: object
+    settings: Settings, rep: User, account: Account
 ) -> None:
     settings.FISCAL_YEAR_START_MONTH = 4
     settings.FISCAL_YEAR_LABEL = "start"
@@ -156,7 +159,7 @@ def test_plan_years_follow_the_quarter_label_convention(
 
 @pytest.mark.django_db
 def test_the_plan_page_offers_the_next_year_by_the_label_convention(
-    settings: object, client: object, rep: object, account: object
+    settings: Settings, client: Client, rep: User, account: Account
 ) -> None:
     settings.FISCAL_YEAR_START_MONTH = 4
     settings.FISCAL_YEAR_LABEL = "start"

@@ -16,7 +16,9 @@ from plans.models import (
     CustomerLink,
     CustomerLinkEvent,
     CustomerRating,
+    Plan,
     Pursuit,
+    Strategy,
 )
 from plans.review_exports import scorecard_tables
 from plans.review_selectors import scorecard_for_account
@@ -32,6 +34,7 @@ from plans.services import plan_create, pursuit_create
 from stakeholders.models import Stakeholder
 from tests.accounts.factories import AccountFactory, ProductFactory
 from tests.plans.factories import gated_template
+from tests.responses import ClientResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +97,7 @@ def test_the_link_shows_its_accounts_scorecard_without_a_login(
 def test_the_link_shows_nothing_of_another_account(
     client: Client, rep: User, link_url: str
 ) -> None:
-    other = AccountFactory(name="Globex")
+    other = AccountFactory.create(name="Globex")
     other.team_members.add(rep)
     value_measure_create(
         user=rep,
@@ -221,7 +224,7 @@ def test_only_the_account_team_creates_links_for_their_own_people(
     rep: User, executive: User, outsider: User, account: Account, contact: Stakeholder
 ) -> None:
     stranger = Stakeholder.objects.create(
-        account=AccountFactory(name="Globex"), first_name="Gus"
+        account=AccountFactory.create(name="Globex"), first_name="Gus"
     )
 
     for user in (executive, outsider):
@@ -317,21 +320,24 @@ def test_a_rating_outside_1_to_10_is_refused_on_the_form(
     ).exists()
 
 
-def _create_link(client: Client, account: Account, **form: object) -> object:
+def _create_link(client: Client, account: Account, **form: object) -> ClientResponse:
     return client.post(reverse("plans:customer_link_create", args=[account.pk]), form)
 
 
 def test_a_link_with_another_accounts_checkpoint_is_refused_on_the_form(
     client: Client, rep: User, account: Account, contact: Stakeholder
 ) -> None:
-    other = AccountFactory(name="Globex")
+    other = AccountFactory.create(name="Globex")
     other.team_members.add(rep)
     plan = plan_create(user=rep, account=other, fiscal_year=2026)
     pursuit_create(
         user=rep,
         plan=plan,
         template=gated_template("Globex cycle"),
-        values={"name": "Globex deal", "product": ProductFactory(name="Globex X")},
+        values={
+            "name": "Globex deal",
+            "product": ProductFactory.create(name="Globex X"),
+        },
     )
     foreign = Checkpoint.objects.filter(stage__pursuit__plan=plan).first()
     assert foreign is not None
@@ -365,7 +371,7 @@ def test_a_link_for_someone_elsewhere_is_refused_on_the_form(
     client: Client, rep: User, account: Account
 ) -> None:
     stranger = Stakeholder.objects.create(
-        account=AccountFactory(name="Globex"), first_name="Gus"
+        account=AccountFactory.create(name="Globex"), first_name="Gus"
     )
     client.force_login(rep)
 
@@ -379,16 +385,16 @@ def test_a_link_for_someone_elsewhere_is_refused_on_the_form(
 
 
 def test_checkpoints_of_pursuits_sharing_a_name_can_be_told_apart(
-    client: Client, rep: User, plan: object, strategy: object, pursuit: Pursuit
+    client: Client, rep: User, plan: Plan, strategy: Strategy, pursuit: Pursuit
 ) -> None:
     # given: a second pursuit with the same name and the same template
     twin = pursuit_create(
         user=rep,
-        plan=plan,  # type: ignore[arg-type]
+        plan=plan,
         template=pursuit.template,
         values={
             "name": "Asia rollout",
-            "product": ProductFactory(name="GTX Lite"),
+            "product": ProductFactory.create(name="GTX Lite"),
             "strategy": strategy,
             "amount": 1000,
         },

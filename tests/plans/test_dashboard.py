@@ -62,15 +62,15 @@ from tests.stakeholders.factories import (
 
 
 def _user(**values: object) -> User:
-    return cast(User, UserFactory(**values))
+    return cast(User, UserFactory.create(**values))
 
 
 def _account(name: str) -> Account:
-    return cast(Account, AccountFactory(name=name))
+    return cast(Account, AccountFactory.create(name=name))
 
 
 def _person(**values: object) -> Stakeholder:
-    return cast(Stakeholder, StakeholderFactory(**values))
+    return cast(Stakeholder, StakeholderFactory.create(**values))
 
 
 def _moment(day: date) -> datetime:
@@ -155,9 +155,9 @@ def build_team() -> Team:
     quarters = [now_quarter.shifted(offset) for offset in (-3, -2, -1, 0)]
     q3, q2, q1, q0 = quarters
 
-    central = cast(AccountTeam, TeamFactory(name="Central", region="Central"))
-    north = cast(AccountTeam, TeamFactory(name="North", region="North"))
-    west = TeamFactory(name="West", region="West")
+    central = cast(AccountTeam, TeamFactory.create(name="Central", region="Central"))
+    north = cast(AccountTeam, TeamFactory.create(name="North", region="North"))
+    west = TeamFactory.create(name="West", region="West")
     manager = _user(username="mark", role=User.Role.MANAGER, team=central)
     central.manager = north.manager = manager
     central.save()
@@ -178,7 +178,8 @@ def build_team() -> Team:
 
     # Three products make twelve cells over Mark's four accounts.
     p1, p2, p3 = (
-        cast(Product, ProductFactory(name=name)) for name in ("Core", "Cloud", "Care")
+        cast(Product, ProductFactory.create(name=name))
+        for name in ("Core", "Cloud", "Care")
     )
     for account in (acme, crane, edge):
         RevenueLine.objects.create(
@@ -200,31 +201,37 @@ def build_team() -> Team:
 
     # People: Finance is the one role every account is expected to have.
     SectorRoleDefault.objects.all().delete()
-    finance = cast(BuyingRole, BuyingRoleFactory(key="finance", name="Finance"))
+    finance = cast(BuyingRole, BuyingRoleFactory.create(key="finance", name="Finance"))
     SectorRoleDefault.objects.create(sector="", role=finance)
     ally = _person(
         account=acme, sentiment=2, influence=5, owner=rita, first_name="Alma"
     )
     ally.roles.add(finance)
-    StakeholderFactory(account=acme, sentiment=-2, influence=4, owner=None)
+    StakeholderFactory.create(account=acme, sentiment=-2, influence=4, owner=None)
     # Owned, never touched, and added long ago: a relationship going stale.
-    untouched = StakeholderFactory(account=crane, sentiment=1, influence=3, owner=ray)
+    untouched = StakeholderFactory.create(
+        account=crane, sentiment=1, influence=3, owner=ray
+    )
     Stakeholder.objects.filter(pk=untouched.pk).update(
         created_at=timezone.now() - timedelta(days=200)
     )
-    StakeholderFactory(
+    StakeholderFactory.create(
         account=crane, sentiment=-2, influence=5, status=Stakeholder.Status.LEFT
     )
-    StakeholderFactory(account=edge, sentiment=-2, influence=5, owner=None)
-    ActivityFactory(account=acme, occurred_at=timezone.now() - timedelta(days=10))
+    StakeholderFactory.create(account=edge, sentiment=-2, influence=5, owner=None)
+    ActivityFactory.create(
+        account=acme, occurred_at=timezone.now() - timedelta(days=10)
+    )
     ally.activities.add(acme.stakeholder_activities.get())
     for days in (1, 2, 3, 4, 5):
-        ActivityFactory(
+        ActivityFactory.create(
             account=crane, occurred_at=timezone.now() - timedelta(days=days)
         )
-    ActivityFactory(account=crane, occurred_at=timezone.now() - timedelta(days=200))
+    ActivityFactory.create(
+        account=crane, occurred_at=timezone.now() - timedelta(days=200)
+    )
     for _ in range(9):
-        ActivityFactory(account=edge, occurred_at=timezone.now())
+        ActivityFactory.create(account=edge, occurred_at=timezone.now())
 
     # Acme's plan: a won cell last quarter, a pursuit claimed ahead, a force.
     plans = {}
@@ -520,7 +527,7 @@ def test_the_dashboard_page_links_every_figure(client: object, team_data: Team) 
 def _grow(count: int, manager: User, rep: User, tag: str) -> None:
     """Add `count` accounts with a plan, people, pursuits and actions each."""
     today = timezone.localdate()
-    product = cast(Product, ProductFactory(name="Core"))
+    product = cast(Product, ProductFactory.create(name="Core"))
     template = _template()
     run = ScoreRun.objects.get(is_current=True)
     for index in range(count):
@@ -539,9 +546,9 @@ def _grow(count: int, manager: User, rep: User, tag: str) -> None:
         )
         external_force_create(user=rep, plan=plan, values={"title": "Freeze"})
         person = _person(account=account, owner=rep, influence=5)
-        ActivityFactory(account=account, occurred_at=timezone.now()).stakeholders.add(
-            person
-        )
+        ActivityFactory.create(
+            account=account, occurred_at=timezone.now()
+        ).stakeholders.add(person)
         ManagerReview.objects.create(
             plan=plan, reviewed_on=today, reviewer=manager, coaching_points="Ok"
         )

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 from django.urls import reverse
+from pytest_django import Settings
 
 from accounts.models import User
 from plans.dashboard import DashboardFilters, dashboard_for_user
@@ -28,7 +29,7 @@ def test_a_manager_picks_only_the_reps_of_their_teams(team_data: Team) -> None:
     team_data.accounts["Acme"].team_members.add(team_data.otto)
 
     managers = dashboard_for_user(user=team_data.manager)
-    executives = dashboard_for_user(user=UserFactory(role=User.Role.EXECUTIVE))
+    executives = dashboard_for_user(user=UserFactory.create(role=User.Role.EXECUTIVE))
     ritas = dashboard_for_user(user=team_data.rita)
 
     assert _rep_names(managers) == ["Ray Ortiz", "Rita Reyes"]
@@ -87,13 +88,13 @@ def test_a_rep_outside_the_list_is_said_and_ignored(team_data: Team) -> None:
 )
 def test_the_page_says_what_it_ignored_or_clamped(
     client: Client,
-    settings: object,
+    settings: Settings,
     team_data: Team,
     query: dict[str, str],
     notice: str,
     stale_days: int,
 ) -> None:
-    settings.PLAN_STALE_DAYS = 30  # type: ignore[attr-defined]
+    settings.PLAN_STALE_DAYS = 30
     client.force_login(team_data.manager)
 
     page = client.get(f"{reverse('plans:dashboard')}?{urlencode(query)}")

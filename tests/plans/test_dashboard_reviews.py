@@ -110,7 +110,7 @@ def test_only_a_manager_of_the_team_records_reviews(
 def test_a_manager_of_another_team_cannot_record_or_see(
     client: object, plan: Plan
 ) -> None:
-    stranger = cast(User, UserFactory(username="maud", role=User.Role.MANAGER))
+    stranger = cast(User, UserFactory.create(username="maud", role=User.Role.MANAGER))
 
     with pytest.raises(PlanError):
         _record(stranger, plan)

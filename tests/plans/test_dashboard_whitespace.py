@@ -28,7 +28,9 @@ def _line(account: Account, product: Product, quarter_start: date, amount: str) 
 @pytest.fixture
 def products(account: Account) -> dict[str, Product]:
     """Core is bought, Credit only ever credited, Refund bought then refunded."""
-    named = {name: ProductFactory(name=name) for name in ("Core", "Credit", "Refund")}
+    named = {
+        name: ProductFactory.create(name=name) for name in ("Core", "Credit", "Refund")
+    }
     this = fiscal_quarter_current()
     earlier = this.shifted(-3)
     _line(account, named["Core"], earlier.start, "500")

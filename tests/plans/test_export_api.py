@@ -4,21 +4,22 @@ import pytest
 from django.test import Client
 
 from accounts.api_tokens import api_token_create
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, User
 from plans.calendar import fiscal_quarter_current
 from tests.accounts.factories import AccountFactory
+from tests.responses import ClientResponse
 
 pytestmark = pytest.mark.django_db
 
 
-def token_get(user: object, path: str) -> object:
+def token_get(user: User, path: str) -> ClientResponse:
     _, secret = api_token_create(user=user, name="export test")
     return Client().get(path, HTTP_AUTHORIZATION=f"Token {secret}")
 
 
 @pytest.fixture
 def hidden(outsider):
-    account = AccountFactory(name="Hidden Holdings")
+    account = AccountFactory.create(name="Hidden Holdings")
     account.team_members.add(outsider)
     return account
 

@@ -71,7 +71,7 @@ def test_an_outsider_gets_404(client, outsider, strategy, plan):
 def test_the_api_creates_a_pursuit_from_a_template(client, rep, plan, strategy):
     client.force_login(rep)
     template = gated_template()
-    product = ProductFactory(name="GTX Plus")
+    product = ProductFactory.create(name="GTX Plus")
 
     response = client.post(
         f"/api/plans/{plan.pk}/items/pursuit/",
@@ -129,7 +129,7 @@ def test_the_history_api_lists_each_changed_field(client, rep, strategy):
 
 
 def _fill(plan, rep, count):
-    product = ProductFactory(name="GTX Query")
+    product = ProductFactory.create(name="GTX Query")
     template = gated_template(f"Query cycle {count}")
     for index in range(count):
         strategy = strategy_create(

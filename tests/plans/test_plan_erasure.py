@@ -29,7 +29,7 @@ def test_erasing_a_person_clears_them_from_every_plans_table(rep, account, plan)
             "phone": "+1 555 0199 321",
         },
     )
-    StakeholderFactory(account=account, first_name="Olga", last_name="Ost")
+    StakeholderFactory.create(account=account, first_name="Olga", last_name="Ost")
     strategy_create(
         user=rep,
         plan=plan,

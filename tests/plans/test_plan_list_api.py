@@ -20,12 +20,12 @@ def client_for(user: object) -> APIClient:
 
 @pytest.fixture
 def hidden_plan(outsider) -> Plan:
-    account = AccountFactory(name="Hidden Holdings")
+    account = AccountFactory.create(name="Hidden Holdings")
     account.team_members.add(outsider)
-    plan = PlanFactory(account=account, owner=outsider, fiscal_year=2025)
+    plan = PlanFactory.create(account=account, owner=outsider, fiscal_year=2025)
     Pursuit.objects.create(
         plan=plan,
-        product=ProductFactory(name="MG Special"),
+        product=ProductFactory.create(name="MG Special"),
         name="Hidden deal",
         outcome=Pursuit.Outcome.NO_DECISION,
     )

@@ -134,8 +134,8 @@ def test_a_rep_may_still_edit_a_checkpoint_description(rep, pursuit):
 def test_a_person_of_another_account_is_refused_without_their_name(
     client, rep, plan, strategy
 ):
-    elsewhere = StakeholderFactory(
-        account=AccountFactory(name="Hidden Ltd"),
+    elsewhere = StakeholderFactory.create(
+        account=AccountFactory.create(name="Hidden Ltd"),
         first_name="Kenji",
         last_name="Fontaine",
     )
@@ -161,7 +161,9 @@ def test_a_person_of_another_account_is_refused_without_their_name(
 
 
 def test_an_action_for_a_foreign_person_is_refused_neutrally(client, rep, plan):
-    elsewhere = StakeholderFactory(account=AccountFactory(), first_name="Kenji")
+    elsewhere = StakeholderFactory.create(
+        account=AccountFactory.create(), first_name="Kenji"
+    )
     client.force_login(rep)
 
     response = client.post(

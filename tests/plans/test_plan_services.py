@@ -76,7 +76,7 @@ def test_no_decision_needs_a_reason_and_a_reengage_date(rep, pursuit):
 
 
 def test_no_decision_counts_stay_separate_from_lost(rep, plan, strategy):
-    product = ProductFactory(name="GTX Basic")
+    product = ProductFactory.create(name="GTX Basic")
     for name, outcome, amount in [
         ("Won one", Pursuit.Outcome.WON, 100),
         ("Lost one", Pursuit.Outcome.LOST, 200),
@@ -185,7 +185,7 @@ def test_editing_a_template_leaves_a_running_pursuit_unchanged(rep, plan):
         user=rep,
         plan=plan,
         template=template,
-        values={"name": "Copy", "product": ProductFactory(name="GTX Lite")},
+        values={"name": "Copy", "product": ProductFactory.create(name="GTX Lite")},
     )
 
     # when

@@ -7,23 +7,24 @@ import pytest
 from django.test import Client
 
 from accounts.models import Account, User
-from plans.models import ExecutiveReview, Plan, Pursuit
+from plans.models import ExecutiveReview, Plan, Pursuit, ValueMeasure
 from plans.review_services import plan_snapshot_take, value_measure_create
 from plans.services import plan_item_update
+from tests.responses import ClientResponse
 
 pytestmark = pytest.mark.django_db
 
 QUARTER = "2026-04-01"
 
 
-def _put(client: Client, url: str, body: dict, **headers: str) -> object:
+def _put(client: Client, url: str, body: dict, **headers: str) -> ClientResponse:
     return client.put(
         url, json.dumps(body), content_type="application/json", headers=headers
     )
 
 
 @pytest.fixture
-def measure(rep: User, account: Account) -> object:
+def measure(rep: User, account: Account) -> ValueMeasure:
     return value_measure_create(
         user=rep,
         account=account,
@@ -32,7 +33,7 @@ def measure(rep: User, account: Account) -> object:
 
 
 def test_a_rep_sets_a_quarter_and_reads_it_back(
-    client: Client, rep: User, account: Account, measure: object
+    client: Client, rep: User, account: Account, measure: ValueMeasure
 ) -> None:
     client.force_login(rep)
     base = f"/api/plans/accounts/{account.pk}/scorecard/"
@@ -41,7 +42,7 @@ def test_a_rep_sets_a_quarter_and_reads_it_back(
     put = _put(
         client,
         f"{base}{QUARTER}/",
-        {"measure": measure.pk, "target": "1000", "actual": "-12.50"},  # type: ignore[attr-defined]
+        {"measure": measure.pk, "target": "1000", "actual": "-12.50"},
         if_match=etag,
     )
     read = client.get(base, {"quarter": QUARTER})
@@ -78,7 +79,7 @@ def test_a_review_update_needs_the_current_version(
 
 
 def test_an_executive_reads_the_review_but_may_not_write(
-    client: Client, executive: User, account: Account, measure: object
+    client: Client, executive: User, account: Account, measure: ValueMeasure
 ) -> None:
     client.force_login(executive)
     url = f"/api/plans/accounts/{account.pk}/reviews/{QUARTER}/"
@@ -140,12 +141,12 @@ def test_a_quarter_that_is_not_a_quarter_start_is_not_found(
 
 
 def test_a_scorecard_write_needs_the_quarters_etag(
-    client: Client, rep: User, account: Account, measure: object
+    client: Client, rep: User, account: Account, measure: ValueMeasure
 ) -> None:
     # given
     client.force_login(rep)
     url = f"/api/plans/accounts/{account.pk}/scorecard/{QUARTER}/"
-    body = {"measure": measure.pk, "target": "1000", "actual": "10"}  # type: ignore[attr-defined]
+    body = {"measure": measure.pk, "target": "1000", "actual": "10"}
     etag = client.get(url)["ETag"]
 
     # when

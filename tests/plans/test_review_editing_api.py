@@ -25,12 +25,15 @@ from plans.models import (
 )
 from plans.review_services import plan_snapshot_take, value_measure_create
 from plans.services import plan_create
+from tests.responses import ClientResponse
 from tests.stakeholders.factories import StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def _send(client: Client, method: str, url: str, body: dict, **headers: str) -> object:
+def _send(
+    client: Client, method: str, url: str, body: dict, **headers: str
+) -> ClientResponse:
     return client.generic(
         method, url, json.dumps(body), content_type="application/json", headers=headers
     )
@@ -162,7 +165,7 @@ def test_voice_entries_are_created_edited_and_deleted(
 ) -> None:
     # given
     client.force_login(rep)
-    person = StakeholderFactory(account=account)
+    person = StakeholderFactory.create(account=account)
     base = f"/api/plans/accounts/{account.pk}/voice/"
 
     # when
@@ -198,7 +201,7 @@ def test_a_voice_entry_cannot_name_a_person_of_another_account(
     client: Client, rep: User, account: Account
 ) -> None:
     client.force_login(rep)
-    stranger = StakeholderFactory()
+    stranger = StakeholderFactory.create()
 
     response = _send(
         client,
@@ -296,7 +299,7 @@ def test_a_customer_link_is_made_once_and_revoked(
 ) -> None:
     # given
     client.force_login(rep)
-    person = StakeholderFactory(account=account)
+    person = StakeholderFactory.create(account=account)
     base = f"/api/plans/accounts/{account.pk}/customer-links/"
 
     # when
@@ -323,7 +326,7 @@ def test_the_executive_may_not_make_or_list_customer_links(
     client: Client, executive: User, account: Account
 ) -> None:
     client.force_login(executive)
-    person = StakeholderFactory(account=account)
+    person = StakeholderFactory.create(account=account)
     base = f"/api/plans/accounts/{account.pk}/customer-links/"
 
     listed = client.get(base)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pptx import Presentation
 from pypdf import PdfReader
+from pytest_django import Settings
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 
 from accounts.models import Account, User
@@ -98,13 +99,13 @@ def scorecard(rep: User, account: Account, plan: Plan) -> dict:
     return {"hours": hours, "uplift": uplift, "person": person}
 
 
-def _settings_january(settings: object) -> None:
-    settings.FISCAL_YEAR_START_MONTH = 1  # type: ignore[attr-defined]
-    settings.FISCAL_YEAR_LABEL = "end"  # type: ignore[attr-defined]
+def _settings_january(settings: Settings) -> None:
+    settings.FISCAL_YEAR_START_MONTH = 1
+    settings.FISCAL_YEAR_LABEL = "end"
 
 
 def test_the_pdf_text_holds_the_scorecard_values(
-    settings: object, account: Account, scorecard: dict
+    settings: Settings, account: Account, scorecard: dict
 ) -> None:
     _settings_january(settings)
     pack = executive_review_pack(account=account, quarter=QUARTER)
@@ -134,7 +135,7 @@ def test_the_pdf_text_holds_the_scorecard_values(
 
 
 def test_the_slides_hold_the_scorecard_values_and_native_charts(
-    settings: object, account: Account, scorecard: dict
+    settings: Settings, account: Account, scorecard: dict
 ) -> None:
     _settings_january(settings)
     pack = executive_review_pack(account=account, quarter=QUARTER)
@@ -181,7 +182,7 @@ def test_the_slides_hold_the_scorecard_values_and_native_charts(
 
 
 def test_the_csv_neutralises_formulas_and_keeps_negative_numbers(
-    client: Client, settings: object, rep: User, account: Account, scorecard: dict
+    client: Client, settings: Settings, rep: User, account: Account, scorecard: dict
 ) -> None:
     _settings_january(settings)
     client.force_login(rep)
@@ -204,7 +205,7 @@ def test_the_csv_neutralises_formulas_and_keeps_negative_numbers(
 
 
 def test_the_xlsx_keeps_the_negative_actual_a_number(
-    client: Client, settings: object, rep: User, account: Account, scorecard: dict
+    client: Client, settings: Settings, rep: User, account: Account, scorecard: dict
 ) -> None:
     _settings_january(settings)
     client.force_login(rep)
@@ -227,7 +228,7 @@ def test_the_xlsx_keeps_the_negative_actual_a_number(
 
 def test_an_executive_reads_the_review_and_both_exports_but_cannot_edit(
     client: Client,
-    settings: object,
+    settings: Settings,
     executive: User,
     account: Account,
     scorecard: dict,
@@ -272,7 +273,7 @@ def test_an_executive_cannot_change_the_scorecard_either(
 
 
 def test_a_rep_records_decisions_and_a_stale_save_is_refused(
-    client: Client, settings: object, rep: User, account: Account, scorecard: dict
+    client: Client, settings: Settings, rep: User, account: Account, scorecard: dict
 ) -> None:
     _settings_january(settings)
     client.force_login(rep)
@@ -313,7 +314,7 @@ def test_a_review_url_with_a_day_inside_a_quarter_is_not_found(
 
 
 def test_a_manager_exports_only_the_teams_accounts(
-    client: Client, settings: object, manager: User, account: Account, scorecard: dict
+    client: Client, settings: Settings, manager: User, account: Account, scorecard: dict
 ) -> None:
     _settings_january(settings)
     elsewhere = Account.objects.create(name="Globex")
@@ -344,7 +345,7 @@ def test_a_missing_export_library_is_named_in_the_answer() -> None:
 
 
 def test_the_pdf_draws_a_trend_chart_per_measure(
-    settings: object, account: Account, scorecard: dict
+    settings: Settings, account: Account, scorecard: dict
 ) -> None:
     _settings_january(settings)
     pack = executive_review_pack(account=account, quarter=QUARTER)

@@ -92,7 +92,7 @@ def test_a_refused_measure_edit_stays_open_on_that_measure(
 def test_a_refused_rating_keeps_its_comment(
     client: Client, rep: User, account: Account
 ) -> None:
-    person = StakeholderFactory(account=account)
+    person = StakeholderFactory.create(account=account)
     client.force_login(rep)
 
     response = client.post(

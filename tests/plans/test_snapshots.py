@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import Settings
 
 from accounts.models import Account, User
 from plans.models import Checkpoint, Plan, PlanSnapshot, Pursuit
@@ -62,7 +63,7 @@ def test_the_diff_between_two_snapshots_lists_exactly_the_changes_made(
     ann = Stakeholder.objects.create(
         account=account, first_name="Ann", last_name="Lee", title="CFO"
     )
-    ProductFactory(name="Zeta Cloud")
+    ProductFactory.create(name="Zeta Cloud")
     first = plan_snapshot_take(plan=plan, user=rep, label="Before")
 
     # when: five edits, one in each section that can change here
@@ -109,7 +110,7 @@ def test_the_diff_between_two_snapshots_lists_exactly_the_changes_made(
 def test_the_capture_marks_whitespace_by_what_the_account_buys_and_pursues(
     rep: User, plan: Plan, pursuit: Pursuit
 ) -> None:
-    ProductFactory(name="Zeta Cloud")
+    ProductFactory.create(name="Zeta Cloud")
 
     data = plan_snapshot_take(plan=plan, user=rep).data
 
@@ -118,9 +119,9 @@ def test_the_capture_marks_whitespace_by_what_the_account_buys_and_pursues(
 
 
 def test_the_quarter_end_task_snapshots_each_open_plan_once(
-    plan: Plan, settings: object
+    plan: Plan, settings: Settings
 ) -> None:
-    settings.FISCAL_YEAR_START_MONTH = 4  # type: ignore[attr-defined]
+    settings.FISCAL_YEAR_START_MONTH = 4
 
     first = plan_snapshots_quarter_end(today=date(2026, 7, 1))
     again = plan_snapshots_quarter_end(today=date(2026, 7, 2))
@@ -159,7 +160,7 @@ def test_the_compare_page_shows_changes_since_a_snapshot(
 
     response = client.get(
         reverse("plans:snapshot_compare", args=[plan.pk]),
-        {"from": snapshot.pk, "to": "now"},
+        {"from": str(snapshot.pk), "to": "now"},
     )
 
     assert response.status_code == 200

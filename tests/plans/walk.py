@@ -11,6 +11,7 @@ def pursuit_walk_to_last_stage(*, user: User, pursuit: Pursuit) -> Pursuit:
         pursuit.refresh_from_db()
         stages = list(pursuit.stages.all())
         current = pursuit.current_stage
+        assert current is not None, f"pursuit {pursuit.pk} has no current stage"
         for checkpoint in current.checkpoints.filter(required=True):
             if not checkpoint.is_validated:
                 checkpoint_validate(

@@ -129,7 +129,7 @@ def test_the_requested_run_scores_the_portfolio_with_the_new_weights(
     # given
     RevenueLine.objects.create(
         account=account,
-        product=ProductFactory(),
+        product=ProductFactory.create(),
         quarter_start=date(2026, 7, 1),
         amount=Decimal(1000),
     )

@@ -76,7 +76,7 @@ def test_a_rep_sees_only_their_accounts_in_the_table_chart_and_panel(
 ):
     # given
     run = current_run()
-    other = AccountFactory(name="Zeta Other")
+    other = AccountFactory.create(name="Zeta Other")
     other.team_members.add(outsider)
     score(run, account, potential=90.0, tier=AccountScore.Tier.B)
     score(run, other, potential=95.0, tier=AccountScore.Tier.C)
@@ -96,7 +96,7 @@ def test_a_rep_sees_only_their_accounts_in_the_table_chart_and_panel(
 
 def test_a_manager_sees_their_reps_accounts(client, manager, rep, outsider, account):
     run = current_run()
-    other = AccountFactory(name="Zeta Other")
+    other = AccountFactory.create(name="Zeta Other")
     other.team_members.add(outsider)
     score(run, account)
     score(run, other)
@@ -123,7 +123,7 @@ def test_hidden_gold_lists_b_and_c_accounts_with_top_quarter_potential(
         "C3": (30.0, "C"),
     }
     for name, (potential, tier) in potentials.items():
-        score(run, AccountFactory(name=name), potential=potential, tier=tier)
+        score(run, AccountFactory.create(name=name), potential=potential, tier=tier)
     client.force_login(executive)
 
     response = client.get(reverse("scoring:portfolio"))
@@ -135,9 +135,9 @@ def test_hidden_gold_lists_b_and_c_accounts_with_top_quarter_potential(
 
 def test_the_table_filters_and_sorts(client, executive):
     run = current_run()
-    score(run, AccountFactory(name="Alpha", sector="retail"), performance=10.0)
-    score(run, AccountFactory(name="Beta", sector="medical"), performance=80.0)
-    score(run, AccountFactory(name="Gamma", sector="retail"), performance=50.0)
+    score(run, AccountFactory.create(name="Alpha", sector="retail"), performance=10.0)
+    score(run, AccountFactory.create(name="Beta", sector="medical"), performance=80.0)
+    score(run, AccountFactory.create(name="Gamma", sector="retail"), performance=50.0)
     client.force_login(executive)
 
     by_sector = client.get(reverse("scoring:portfolio"), {"sector": "retail"})
@@ -190,7 +190,7 @@ def test_the_progress_endpoint_reports_the_pending_run(client, manager):
 def test_the_page_runs_a_fixed_number_of_queries(client, manager, rep, size):
     run = current_run()
     for index in range(size):
-        account = AccountFactory(name=f"Account {index:03}")
+        account = AccountFactory.create(name=f"Account {index:03}")
         account.team_members.add(rep)
         score(run, account, potential=float(index), tier="BC"[index % 2])
     store_figure(run)
@@ -223,14 +223,14 @@ def test_a_new_team_member_account_shows_at_once(client, manager, rep):
     # given a manager whose summary of this run is cached
     run = current_run()
     for index in range(3):
-        account = AccountFactory(name=f"Account {index:03}")
+        account = AccountFactory.create(name=f"Account {index:03}")
         account.team_members.add(rep)
         score(run, account, potential=float(index))
     client.force_login(manager)
     assert client.get(reverse("scoring:portfolio")).context["visible_count"] == 3
 
     # when the rep joins the team of an account of the same run
-    joined = AccountFactory(name="Joined", sector="mining")
+    joined = AccountFactory.create(name="Joined", sector="mining")
     score(run, joined, potential=90.0)
     joined.team_members.add(rep)
     response = client.get(reverse("scoring:portfolio"))
@@ -245,7 +245,7 @@ def test_someone_who_sees_all_reads_stored_counts(client, ops, size):
     # given a run that stored its count, sectors and quartile
     run = current_run()
     for index in range(size):
-        account = AccountFactory(name=f"Account {index:03}", sector="retail")
+        account = AccountFactory.create(name=f"Account {index:03}", sector="retail")
         score(run, account, potential=float(index), tier="BC"[index % 2])
     run.accounts_scored = size
     run.summary = {"sectors": ["retail"], "potential_quartile": 0.75 * (size - 1)}
@@ -323,7 +323,7 @@ def test_the_chart_needs_a_login(client):
 def test_the_table_pages_through_every_account_once(client, executive):
     run = current_run()
     for index in range(PAGE_SIZE + 7):
-        score(run, AccountFactory(name=f"Account {index:03}"), performance=50.0)
+        score(run, AccountFactory.create(name=f"Account {index:03}"), performance=50.0)
     client.force_login(executive)
 
     first = client.get(reverse("scoring:portfolio"), {"sort": "-performance"})
@@ -343,7 +343,7 @@ def test_the_quartile_read_by_offset_matches_the_statistics_module(rep):
     run = current_run()
     potentials = [3.0, 17.5, 9.0, 42.0, 8.0, 99.0, 61.0]
     for index, potential in enumerate(potentials):
-        account = AccountFactory(name=f"Account {index}")
+        account = AccountFactory.create(name=f"Account {index}")
         account.team_members.add(rep)
         score(run, account, potential=potential)
 
@@ -389,7 +389,7 @@ def test_revenue_is_labelled_in_the_run_s_reporting_currency(client, executive):
     run.summary = {**(run.summary or {}), "reporting_currency": "EUR"}
     run.save(update_fields=["summary"])
     for name, potential in [("B1", 96.0), ("C1", 10.0), ("C2", 20.0), ("C3", 30.0)]:
-        score(run, AccountFactory(name=name), potential=potential, tier="B")
+        score(run, AccountFactory.create(name=name), potential=potential, tier="B")
     client.force_login(executive)
 
     page = client.get(reverse("scoring:portfolio")).content.decode()

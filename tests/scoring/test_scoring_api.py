@@ -23,9 +23,9 @@ def client_for(user: object) -> APIClient:
 @pytest.fixture
 def scored(account, outsider, django_capture_on_commit_callbacks):
     """Score the rep's account and one of the outsider's in a real run."""
-    other = AccountFactory(name="Hidden Holdings", sector="medical")
+    other = AccountFactory.create(name="Hidden Holdings", sector="medical")
     other.team_members.add(outsider)
-    product = ProductFactory(name="GTX Basic")
+    product = ProductFactory.create(name="GTX Basic")
     for index, target in enumerate([account, other]):
         RevenueLine.objects.create(
             account=target,
@@ -164,7 +164,7 @@ def test_a_run_started_through_the_api_finishes_and_becomes_current(
 ):
     RevenueLine.objects.create(
         account=account,
-        product=ProductFactory(name="GTX Basic"),
+        product=ProductFactory.create(name="GTX Basic"),
         quarter_start=date(2026, 7, 1),
         amount=Decimal(5000),
     )

@@ -87,7 +87,7 @@ def test_a_run_moved_by_a_recent_deal_warns_and_a_fixed_date_holds_it(
     # given six accounts that bought in 2017, and one deal imported for 2019
     accounts = portfolio_create(size=6)
     RevenueLine.objects.create(
-        account=AccountFactory(name="Newcomer"),
+        account=AccountFactory.create(name="Newcomer"),
         product=Product.objects.first(),
         quarter_start=date(2019, 1, 1),
         amount=Decimal(50),

@@ -34,9 +34,9 @@ MOVE_WARNING = (
 def billed_early_2025(settings, tmp_path) -> list:
     """Three accounts billed in Q1 2025; the ERP file bills two in Q2 2026."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    product = ProductFactory(name="GTX Pro")
+    product = ProductFactory.create(name="GTX Pro")
     accounts = [
-        AccountFactory(name=name)
+        AccountFactory.create(name=name)
         for name in ["Nordlicht Maschinenbau GmbH", "Brightwater Foods", "Harbor"]
     ]
     for account in accounts:

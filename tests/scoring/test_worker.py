@@ -28,8 +28,10 @@ def run_finished(run: ScoreRun, timeout: float = 60) -> ScoreRun:
 
 
 def portfolio_create(size: int) -> list[Account]:
-    product = ProductFactory(name="GTX Pro")
-    accounts = [AccountFactory(name=f"Worker account {index}") for index in range(size)]
+    product = ProductFactory.create(name="GTX Pro")
+    accounts = [
+        AccountFactory.create(name=f"Worker account {index}") for index in range(size)
+    ]
     RevenueLine.objects.bulk_create(
         RevenueLine(
             account=account,
@@ -55,6 +57,7 @@ def test_the_worker_executes_a_requested_run(celery_worker: None) -> None:
     assert run.is_current
     assert run.accounts_scored == 8
     assert AccountScore.objects.filter(run=run).count() == 8
+    assert run.figure is not None
     assert sum(len(trace["x"]) for trace in run.figure["data"]) == 8
     assert selectors.score_run_current() == run
 
@@ -69,7 +72,7 @@ def test_a_run_failing_in_the_worker_leaves_the_previous_current(
 
     # and revenue too large for a stored score: the save step fails in
     # PostgreSQL after the run has started writing
-    product = ProductFactory(name="MG Advanced")
+    product = ProductFactory.create(name="MG Advanced")
     RevenueLine.objects.bulk_create(
         RevenueLine(
             account=accounts[-1],

@@ -191,15 +191,17 @@ class World:
 @pytest.fixture
 def world(db: None) -> World:
     """Three reps with 50 accounts each; a manager over the two northern."""
-    north = TeamFactory(name="North")
-    south = TeamFactory(name="South")
-    manager = UserFactory(username="walker-manager", role=User.Role.MANAGER, team=north)
+    north = TeamFactory.create(name="North")
+    south = TeamFactory.create(name="South")
+    manager = UserFactory.create(
+        username="walker-manager", role=User.Role.MANAGER, team=north
+    )
     north.manager = manager
     north.save()
     reps = {
-        "north1": UserFactory(username="north1", team=north),
-        "north2": UserFactory(username="north2", team=north),
-        "south1": UserFactory(username="south1", team=south),
+        "north1": UserFactory.create(username="north1", team=north),
+        "north2": UserFactory.create(username="north2", team=north),
+        "south1": UserFactory.create(username="south1", team=south),
     }
     for username, rep in reps.items():
         accounts = Account.objects.bulk_create(
@@ -215,16 +217,18 @@ def world(db: None) -> World:
     from tests.plans.factories import PlanFactory
     from tests.stakeholders.factories import InfluenceLinkFactory, StakeholderFactory
 
-    stakeholder = StakeholderFactory(account=account, last_name="Hiddenperson")
-    link = InfluenceLinkFactory(
+    stakeholder = StakeholderFactory.create(account=account, last_name="Hiddenperson")
+    link = InfluenceLinkFactory.create(
         source=stakeholder,
-        target=StakeholderFactory(account=account, last_name="Hiddenperson"),
+        target=StakeholderFactory.create(account=account, last_name="Hiddenperson"),
     )
     token, _ = api_token_create(user=reps["north1"], name="north1 token")
-    plan = PlanFactory(account=account)
+    plan = PlanFactory.create(account=account)
     strategy = Strategy.objects.create(plan=plan, title="Hidden strategy")
     pursuit = Pursuit.objects.create(
-        plan=plan, product=ProductFactory(name="Hidden product"), name="Hidden deal"
+        plan=plan,
+        product=ProductFactory.create(name="Hidden product"),
+        name="Hidden deal",
     )
     stage = PursuitStage.objects.create(pursuit=pursuit, order=0, name="Qualify")
     checkpoint = Checkpoint.objects.create(stage=stage, description="CFO met us")
@@ -253,7 +257,7 @@ def world(db: None) -> World:
     MappedImport.objects.create(job=import_job)
     return World(
         manager=manager,
-        executive=UserFactory(username="walker-exec", role=User.Role.EXECUTIVE),
+        executive=UserFactory.create(username="walker-exec", role=User.Role.EXECUTIVE),
         objects={
             **review_objects,
             "account": account,

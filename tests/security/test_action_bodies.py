@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def person(account):
-    return StakeholderFactory(account=account, first_name="Greta", last_name="Holm")
+    return StakeholderFactory.create(
+        account=account, first_name="Greta", last_name="Holm"
+    )
 
 
 @pytest.fixture

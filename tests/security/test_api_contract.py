@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from accounts.models import Account
+from accounts.models import Account, User
 from config.security import content_security_policy
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +148,7 @@ def test_ten_concurrent_patches_with_one_etag_give_one_success(postgres, rep, ac
     assert sorted(statuses) == [200] + [412] * 9
 
 
-def _logged_in(user: object) -> Client:
+def _logged_in(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client

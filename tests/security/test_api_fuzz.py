@@ -75,20 +75,20 @@ def wsgi_app() -> Iterator[Any]:
 @pytest.fixture
 def fuzz_world(db: None) -> dict[str, Any]:
     """A rep with three accounts and what hangs off them; a foreign account."""
-    team = TeamFactory(name="Fuzz")
-    rep = UserFactory(username="fuzzer", role=User.Role.REP, team=team)
-    accounts = [AccountFactory(name=f"Fuzz account {n}") for n in range(3)]
+    team = TeamFactory.create(name="Fuzz")
+    rep = UserFactory.create(username="fuzzer", role=User.Role.REP, team=team)
+    accounts = [AccountFactory.create(name=f"Fuzz account {n}") for n in range(3)]
     for account in accounts:
         account.team_members.add(rep)
-    AccountFactory(name="Someone else's account")
+    AccountFactory.create(name="Someone else's account")
     account = accounts[0]
-    stakeholder = StakeholderFactory(account=account)
-    link = InfluenceLinkFactory(
-        source=stakeholder, target=StakeholderFactory(account=account)
+    stakeholder = StakeholderFactory.create(account=account)
+    link = InfluenceLinkFactory.create(
+        source=stakeholder, target=StakeholderFactory.create(account=account)
     )
-    plan = PlanFactory(account=account)
+    plan = PlanFactory.create(account=account)
     pursuit = Pursuit.objects.create(
-        plan=plan, product=ProductFactory(name="Fuzz product"), name="Fuzz deal"
+        plan=plan, product=ProductFactory.create(name="Fuzz product"), name="Fuzz deal"
     )
     stage = PursuitStage.objects.create(pursuit=pursuit, order=0, name="Qualify")
     _, secret = api_token_create(user=rep, name="fuzzing")

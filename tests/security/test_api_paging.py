@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def accounts(rep):
-    made = [AccountFactory(name=f"Paged {number}") for number in range(3)]
+    made = [AccountFactory.create(name=f"Paged {number}") for number in range(3)]
     for account in made:
         account.team_members.add(rep)
     return made

@@ -36,7 +36,7 @@ def paged_lists() -> list[tuple[str, list[str]]]:
 
 @pytest.fixture
 def admin(db: None) -> User:
-    return UserFactory(username="ada", role=User.Role.OPS, is_superuser=True)
+    return UserFactory.create(username="ada", role=User.Role.OPS, is_superuser=True)
 
 
 def test_page_size_and_account_on_the_accounts_list_are_refused_by_name(
@@ -67,7 +67,7 @@ def test_every_paged_list_refuses_unknown_and_accepts_documented_parameters(
     client, admin, account
 ) -> None:
     # given
-    plan = PlanFactory(account=account)
+    plan = PlanFactory.create(account=account)
     client.force_login(admin)
     lists = paged_lists()
 
@@ -98,7 +98,7 @@ def test_the_people_at_an_account_are_paged_like_other_lists(
     client, rep, account
 ) -> None:
     for last_name in ("Adams", "Baker", "Clark"):
-        StakeholderFactory(account=account, last_name=last_name)
+        StakeholderFactory.create(account=account, last_name=last_name)
     client.force_login(rep)
 
     response = client.get(f"/api/stakeholders/accounts/{account.pk}/people/?limit=2")

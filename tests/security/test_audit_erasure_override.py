@@ -19,7 +19,9 @@ def audit_rows(ops, action: str) -> list[dict]:
 
 
 def test_an_api_erasure_is_audited_without_the_name(client, rep, ops, account):
-    person = StakeholderFactory(account=account, first_name="Greta", last_name="Holm")
+    person = StakeholderFactory.create(
+        account=account, first_name="Greta", last_name="Holm"
+    )
     client.force_login(rep)
 
     response = client.post(
@@ -39,7 +41,9 @@ def test_an_api_erasure_is_audited_without_the_name(client, rep, ops, account):
 
 
 def test_a_page_erasure_is_audited(client, rep, ops, account):
-    person = StakeholderFactory(account=account, first_name="Greta", last_name="Holm")
+    person = StakeholderFactory.create(
+        account=account, first_name="Greta", last_name="Holm"
+    )
     client.force_login(rep)
 
     response = client.post(

@@ -268,8 +268,8 @@ def test_work_requested_while_the_broker_is_stopped_runs_when_a_worker_starts(
 ):
     # given
     portfolio_create(size=6)
-    manager = UserFactory(username="mona", role=User.Role.MANAGER)
-    ops = UserFactory(username="olga", role=User.Role.OPS)
+    manager = UserFactory.create(username="mona", role=User.Role.MANAGER)
+    ops = UserFactory.create(username="olga", role=User.Role.OPS)
 
     # when both are requested with the broker out of reach
     with web_broker(UNREACHABLE_REDIS):
@@ -296,7 +296,7 @@ def test_work_requested_while_the_broker_is_stopped_runs_when_a_worker_starts(
 def test_a_score_run_requested_while_redis_is_paused_runs_after(celery_worker):
     # given
     portfolio_create(size=6)
-    manager = UserFactory(username="mona", role=User.Role.MANAGER)
+    manager = UserFactory.create(username="mona", role=User.Role.MANAGER)
 
     # when the run is requested while Redis holds every write
     with web_broker(settings.REDIS_URL), redis_paused(settings.REDIS_URL):
@@ -322,7 +322,7 @@ def test_a_score_run_requested_while_redis_is_paused_runs_after(celery_worker):
 @pytest.mark.worker
 def test_an_import_uploaded_while_redis_is_paused_runs_after(celery_worker):
     # given
-    ops = UserFactory(username="olga", role=User.Role.OPS)
+    ops = UserFactory.create(username="olga", role=User.Role.OPS)
 
     # when
     with web_broker(settings.REDIS_URL), redis_paused(settings.REDIS_URL):

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from accounts.models import Account, RevenueLine
+from accounts.models import Account, RevenueLine, User
 from scoring.models import ScoreRun
 from scoring.services import score_run_request
 from tests.accounts.factories import AccountFactory, ProductFactory
@@ -21,8 +21,8 @@ FORMULA = '=HYPERLINK("http://evil.example","click")'
 
 
 @pytest.fixture
-def hostile_account(rep: object) -> Account:
-    account = AccountFactory(name=HOSTILE, sector=FORMULA)
+def hostile_account(rep: User) -> Account:
+    account = AccountFactory.create(name=HOSTILE, sector=FORMULA)
     account.team_members.add(rep)
     return account
 
@@ -64,12 +64,12 @@ def _plotly_label_text(label: str) -> str:
 
 
 @pytest.fixture
-def scored_hostile_accounts(rep: object, django_capture_on_commit_callbacks) -> list:
-    product = ProductFactory(name="GTX Pro")
+def scored_hostile_accounts(rep: User, django_capture_on_commit_callbacks) -> list:
+    product = ProductFactory.create(name="GTX Pro")
     accounts = [
-        AccountFactory(name=HOSTILE, sector="retail"),
-        AccountFactory(name=FORMULA, sector="retail"),
-        AccountFactory(name="Plain Industries", sector="retail"),
+        AccountFactory.create(name=HOSTILE, sector="retail"),
+        AccountFactory.create(name=FORMULA, sector="retail"),
+        AccountFactory.create(name="Plain Industries", sector="retail"),
     ]
     for index, account in enumerate(accounts):
         account.team_members.add(rep)

@@ -38,7 +38,9 @@ def test_a_voice_scale_of_zero_is_refused_under_score_max(client, rep, account) 
 def test_a_link_for_someone_who_left_is_refused_under_stakeholder(
     client, rep, account
 ) -> None:
-    person = StakeholderFactory(account=account, first_name="Ada", last_name="Ng")
+    person = StakeholderFactory.create(
+        account=account, first_name="Ada", last_name="Ng"
+    )
     person.status = person.Status.LEFT
     person.save()
     client.force_login(rep)

@@ -26,7 +26,7 @@ def test_star_is_refused_on_an_account_with_the_current_state(client, rep, accou
 
 
 def test_star_is_refused_on_a_person(client, rep, account):
-    person = StakeholderFactory(account=account, title="CFO")
+    person = StakeholderFactory.create(account=account, title="CFO")
     client.force_login(rep)
 
     response = client.patch(

@@ -21,7 +21,7 @@ def media_root(settings, tmp_path) -> None:
 
 @pytest.fixture
 def admin_user(db: None) -> User:
-    return UserFactory(
+    return UserFactory.create(
         username="ada", role=User.Role.OPS, is_staff=True, is_superuser=True
     )
 
@@ -37,7 +37,7 @@ def permission_events() -> list[tuple[str, str, str | None, dict]]:
 
 def change_form(user: User, **changes: object) -> dict:
     """The admin's change form for the user as stored, with these changes."""
-    data = {
+    data: dict[str, object] = {
         "username": user.username,
         "first_name": user.first_name,
         "last_name": user.last_name,
@@ -156,11 +156,11 @@ def test_a_new_team_manager_in_the_admin_is_audited(
 @pytest.mark.django_db(transaction=True)
 def test_a_users_import_and_its_undo_are_audited(ops) -> None:
     # given: Lee exists as an executive of another team
-    UserFactory(
+    UserFactory.create(
         username="lee",
         email="lee.park@lode.example",
         role=User.Role.EXECUTIVE,
-        team=TeamFactory(name="Central"),
+        team=TeamFactory.create(name="Central"),
     )
     api = APIClient(REMOTE_ADDR="198.51.100.4")
     api.force_authenticate(ops)

@@ -12,8 +12,8 @@ PROXY = "10.0.0.254"
 
 
 def address(forwarded: str | None, **settings: int) -> str | None:
-    headers = {} if forwarded is None else {"HTTP_X_FORWARDED_FOR": forwarded}
-    request = RequestFactory().get("/", REMOTE_ADDR=PROXY, **headers)
+    headers = None if forwarded is None else {"X-Forwarded-For": forwarded}
+    request = RequestFactory().get("/", headers=headers, REMOTE_ADDR=PROXY)
     with override_settings(**settings):
         return client_address(request)
 

@@ -6,7 +6,7 @@ from stakeholders.models import Activity, BuyingRole, InfluenceLink, Stakeholder
 from tests.accounts.factories import AccountFactory
 
 
-class BuyingRoleFactory(factory.django.DjangoModelFactory):
+class BuyingRoleFactory(factory.django.DjangoModelFactory[BuyingRole]):
     class Meta:
         model = BuyingRole
         django_get_or_create = ("key",)
@@ -15,7 +15,7 @@ class BuyingRoleFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda role: role.key.replace("-", " ").title())
 
 
-class StakeholderFactory(factory.django.DjangoModelFactory):
+class StakeholderFactory(factory.django.DjangoModelFactory[Stakeholder]):
     class Meta:
         model = Stakeholder
 
@@ -28,7 +28,7 @@ class StakeholderFactory(factory.django.DjangoModelFactory):
     influence = Stakeholder.Influence.MODERATE
 
 
-class InfluenceLinkFactory(factory.django.DjangoModelFactory):
+class InfluenceLinkFactory(factory.django.DjangoModelFactory[InfluenceLink]):
     class Meta:
         model = InfluenceLink
 
@@ -39,7 +39,7 @@ class InfluenceLinkFactory(factory.django.DjangoModelFactory):
     account = factory.SelfAttribute("source.account")
 
 
-class ActivityFactory(factory.django.DjangoModelFactory):
+class ActivityFactory(factory.django.DjangoModelFactory[Activity]):
     class Meta:
         model = Activity
         skip_postgeneration_save = True

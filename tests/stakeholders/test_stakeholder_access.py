@@ -19,13 +19,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def person(account):
-    return StakeholderFactory(account=account, first_name="Ada", last_name="Lind")
+    return StakeholderFactory.create(
+        account=account, first_name="Ada", last_name="Lind"
+    )
 
 
 @pytest.fixture
 def link(account, person):
-    return InfluenceLinkFactory(
-        source=person, target=StakeholderFactory(account=account)
+    return InfluenceLinkFactory.create(
+        source=person, target=StakeholderFactory.create(account=account)
     )
 
 
@@ -169,8 +171,8 @@ def test_an_update_needs_the_etag_and_refuses_a_stale_one(client, rep, person):
 
 def test_a_reporting_loop_is_refused_through_the_api_with_names(client, rep, account):
     client.force_login(rep)
-    boss = StakeholderFactory(account=account, first_name="Bo", last_name="Berg")
-    report = StakeholderFactory(
+    boss = StakeholderFactory.create(account=account, first_name="Bo", last_name="Berg")
+    report = StakeholderFactory.create(
         account=account, first_name="Cy", last_name="Carr", reports_to=boss
     )
     url = reverse("stakeholders_api:detail", args=[boss.pk])
@@ -193,7 +195,7 @@ def test_a_reporting_loop_is_refused_through_the_api_with_names(client, rep, acc
 
 def test_links_are_created_and_removed_through_the_api(client, rep, account, person):
     client.force_login(rep)
-    other = StakeholderFactory(account=account)
+    other = StakeholderFactory.create(account=account)
 
     created = client.post(
         reverse("stakeholders_api:link_create", args=[account.pk]),
@@ -211,8 +213,8 @@ def test_links_are_created_and_removed_through_the_api(client, rep, account, per
 
 def test_a_loop_already_in_the_data_still_renders_marked(client, rep, account):
     client.force_login(rep)
-    first = StakeholderFactory(account=account)
-    second = StakeholderFactory(account=account, reports_to=first)
+    first = StakeholderFactory.create(account=account)
+    second = StakeholderFactory.create(account=account, reports_to=first)
     # Written around the services, as an old import might have left it.
     Stakeholder.objects.filter(pk=first.pk).update(reports_to=second)
 
@@ -229,8 +231,8 @@ def test_a_loop_already_in_the_data_still_renders_marked(client, rep, account):
 def make_group(account, size, rep):
     people = StakeholderFactory.create_batch(size, account=account, owner=rep)
     for source, target in zip(people, people[1:], strict=False):
-        InfluenceLinkFactory(source=source, target=target)
-    ActivityFactory(account=account, stakeholders=people[:3])
+        InfluenceLinkFactory.create(source=source, target=target)
+    ActivityFactory.create(account=account, stakeholders=people[:3])
     people[0].roles.set([])
     return people
 
@@ -244,7 +246,7 @@ def count_queries(callable_) -> int:
 def test_the_section_runs_the_same_queries_for_5_and_200_people(client, rep, account):
     from tests.accounts.factories import AccountFactory
 
-    big = AccountFactory(name="Big Co")
+    big = AccountFactory.create(name="Big Co")
     big.team_members.add(rep)
     make_group(account, 5, rep)
     make_group(big, 200, rep)

@@ -18,7 +18,9 @@ REFUSED = ["This field cannot be set here; it is read-only or unknown."]
 
 @pytest.fixture
 def person(account):
-    return StakeholderFactory(account=account, first_name="Ada", last_name="Lind")
+    return StakeholderFactory.create(
+        account=account, first_name="Ada", last_name="Lind"
+    )
 
 
 def test_a_patch_naming_id_or_an_unknown_key_is_refused_field_by_field(
@@ -60,8 +62,10 @@ def test_read_only_dates_cannot_be_set_when_creating_a_person(client, rep, accou
 
 def test_a_link_patch_cannot_move_the_link_to_other_people(client, rep, account):
     client.force_login(rep)
-    link = InfluenceLinkFactory(source=StakeholderFactory(account=account))
-    other = StakeholderFactory(account=account)
+    link = InfluenceLinkFactory.create(
+        source=StakeholderFactory.create(account=account)
+    )
+    other = StakeholderFactory.create(account=account)
 
     response = client.patch(
         reverse("stakeholders_api:link_detail", args=[link.pk]),
@@ -136,7 +140,7 @@ def test_a_touch_with_nobody_says_to_choose_someone(client, rep, account):
 def test_owner_and_link_changes_need_a_current_etag(client, rep, account, person):
     # given
     client.force_login(rep)
-    link = InfluenceLinkFactory(source=person)
+    link = InfluenceLinkFactory.create(source=person)
     owner_url = reverse("stakeholders_api:owner", args=[person.pk])
     link_url = reverse("stakeholders_api:link_detail", args=[link.pk])
     person_etag = client.get(reverse("stakeholders_api:detail", args=[person.pk]))[
@@ -194,8 +198,8 @@ def test_owner_and_link_changes_need_a_current_etag(client, rep, account, person
 def test_expected_roles_change_only_from_the_version_read(client, rep, account):
     # given: two people read the sector's default
     client.force_login(rep)
-    BuyingRoleFactory(key="champion", name="Coach / champion")
-    BuyingRoleFactory(key="finance", name="Finance")
+    BuyingRoleFactory.create(key="champion", name="Coach / champion")
+    BuyingRoleFactory.create(key="finance", name="Finance")
     url = reverse("stakeholders_api:expected_roles", args=[account.pk])
     read = client.get(url)
 

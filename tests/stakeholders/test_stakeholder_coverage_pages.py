@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_stale_limit_comes_from_settings(settings, rep, account):
-    person = StakeholderFactory(account=account, owner=rep)
-    ActivityFactory(
+    person = StakeholderFactory.create(account=account, owner=rep)
+    ActivityFactory.create(
         account=account,
         stakeholders=[person],
         occurred_at=timezone.now() - timedelta(days=40),
@@ -32,7 +32,7 @@ def test_the_stale_limit_comes_from_settings(settings, rep, account):
 
 
 def test_a_person_who_left_covers_no_role_and_needs_no_owner(rep, account):
-    person = StakeholderFactory(account=account, influence=5, status="left")
+    person = StakeholderFactory.create(account=account, influence=5, status="left")
 
     kinds = {(f.kind, f.person_id) for f in coverage_for_account(account=account)}
 
@@ -61,9 +61,11 @@ def test_the_expected_roles_follow_the_sector_until_set(client, rep, account):
 
 
 def test_a_manager_sees_the_gaps_of_the_team_accounts(client, manager, rep, account):
-    StakeholderFactory(account=account, influence=5, owner=None, last_name="Vogel")
-    hidden = AccountFactory(name="Elsewhere")
-    hidden.team_members.add(UserFactory(username="stranger"))
+    StakeholderFactory.create(
+        account=account, influence=5, owner=None, last_name="Vogel"
+    )
+    hidden = AccountFactory.create(name="Elsewhere")
+    hidden.team_members.add(UserFactory.create(username="stranger"))
     client.force_login(manager)
 
     page = client.get(reverse("stakeholders:coverage"))

@@ -22,10 +22,10 @@ def names() -> list[tuple[str, str, str]]:
 
 def test_the_demo_gives_every_account_a_labelled_repeatable_group(ops, rep):
     # given
-    accounts = [AccountFactory(name=f"Demo {n}") for n in range(40)]
+    accounts = [AccountFactory.create(name=f"Demo {n}") for n in range(40)]
     for account in accounts:
         account.team_members.add(rep)
-    real = StakeholderFactory(account=accounts[0], source="entered by hand")
+    real = StakeholderFactory.create(account=accounts[0], source="entered by hand")
 
     # when
     call_command("stakeholders_demo")
@@ -47,7 +47,7 @@ def test_demo_seniority_matches_each_title_and_no_senior_is_a_hidden_influencer(
     ops, rep
 ):
     for n in range(30):
-        AccountFactory(name=f"Demo {n}").team_members.add(rep)
+        AccountFactory.create(name=f"Demo {n}").team_members.add(rep)
 
     call_command("stakeholders_demo")
 

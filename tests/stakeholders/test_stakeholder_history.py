@@ -22,9 +22,13 @@ def history_rows(client, person: Stakeholder) -> list[list[str]]:
 
 def test_the_history_shows_field_labels_names_and_choice_labels(client, rep, account):
     # given
-    greta = StakeholderFactory(account=account, first_name="Greta", last_name="Holm")
-    person = StakeholderFactory(account=account, first_name="Ivo", last_name="Jung")
-    BuyingRoleFactory(key="economic-buyer", name="Economic buyer")
+    greta = StakeholderFactory.create(
+        account=account, first_name="Greta", last_name="Holm"
+    )
+    person = StakeholderFactory.create(
+        account=account, first_name="Ivo", last_name="Jung"
+    )
+    BuyingRoleFactory.create(key="economic-buyer", name="Economic buyer")
     stakeholder_update(
         user=rep,
         stakeholder=person,
@@ -40,7 +44,7 @@ def test_the_history_shows_field_labels_names_and_choice_labels(client, rep, acc
         user=rep,
         stakeholder=person,
         data={},
-        roles=[BuyingRoleFactory(key="economic-buyer")],
+        roles=[BuyingRoleFactory.create(key="economic-buyer")],
     )
     client.force_login(rep)
 
@@ -60,8 +64,12 @@ def test_the_history_shows_field_labels_names_and_choice_labels(client, rep, acc
 
 def test_an_erased_manager_stays_erased_in_a_colleagues_history(client, rep, account):
     # given: Ivo reported to Greta, who then asked to be erased
-    greta = StakeholderFactory(account=account, first_name="Greta", last_name="Holm")
-    person = StakeholderFactory(account=account, first_name="Ivo", last_name="Jung")
+    greta = StakeholderFactory.create(
+        account=account, first_name="Greta", last_name="Holm"
+    )
+    person = StakeholderFactory.create(
+        account=account, first_name="Ivo", last_name="Jung"
+    )
     stakeholder_update(user=rep, stakeholder=person, data={"reports_to": greta})
     stakeholder_erase(user=rep, stakeholder=greta)
     client.force_login(rep)
@@ -79,7 +87,7 @@ def test_an_erased_manager_stays_erased_in_a_colleagues_history(client, rep, acc
 
 def test_the_history_takes_the_same_queries_for_two_changes_or_twenty(rep, account):
     managers = StakeholderFactory.create_batch(10, account=account)
-    person = StakeholderFactory(account=account)
+    person = StakeholderFactory.create(account=account)
 
     def queries_for_history() -> int:
         with CaptureQueriesContext(connection) as queries:

@@ -17,8 +17,8 @@ NEUTRAL = "No such person on this account."
 
 @pytest.fixture
 def hidden():
-    return StakeholderFactory(
-        account=AccountFactory(name="Hidden Ltd"),
+    return StakeholderFactory.create(
+        account=AccountFactory.create(name="Hidden Ltd"),
         first_name="Kenji",
         last_name="Fontaine",
     )
@@ -56,7 +56,7 @@ def _requests(account, person, person_id):
 def test_ids_outside_the_account_get_one_neutral_answer(
     client, rep, account, hidden, which
 ):
-    person = StakeholderFactory(account=account, first_name="Ada")
+    person = StakeholderFactory.create(account=account, first_name="Ada")
     person_id = hidden.pk if which == "elsewhere" else 999999
     client.force_login(rep)
     detail = client.get(reverse("stakeholders_api:detail", args=[person.pk]))
@@ -72,7 +72,7 @@ def test_ids_outside_the_account_get_one_neutral_answer(
 
 
 def test_an_owner_id_outside_the_team_names_nobody(client, rep, account, outsider):
-    person = StakeholderFactory(account=account)
+    person = StakeholderFactory.create(account=account)
     client.force_login(rep)
 
     for owner in (outsider.pk, 999999):
@@ -90,7 +90,7 @@ def test_an_owner_id_outside_the_team_names_nobody(client, rep, account, outside
 
 
 def test_a_field_refusal_names_the_field_as_people_read_it(rep, account):
-    person = StakeholderFactory(account=account)
+    person = StakeholderFactory.create(account=account)
 
     with pytest.raises(StakeholderError) as error:
         stakeholder_update(

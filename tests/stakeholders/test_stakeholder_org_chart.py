@@ -37,7 +37,7 @@ def test_the_top_boxes_keep_their_left_border_and_sentiment_stripe(
     page, live_server, rep, account, width
 ):
     # given: a chief who is an ally, with two reports under her
-    chief = StakeholderFactory(
+    chief = StakeholderFactory.create(
         account=account,
         first_name="Vera",
         last_name="Alm",
@@ -45,7 +45,7 @@ def test_the_top_boxes_keep_their_left_border_and_sentiment_stripe(
         sentiment=Stakeholder.Sentiment.ALLY,
     )
     for first, last in [("Yusuf", "Zorn"), ("Bea", "Berg")]:
-        StakeholderFactory(
+        StakeholderFactory.create(
             account=account,
             first_name=first,
             last_name=last,
@@ -71,14 +71,14 @@ def test_long_unbroken_names_stay_within_a_tablet_screen(
     page, live_server, rep, account
 ):
     # given: a name, title and department with no place to break a line
-    person = StakeholderFactory(
+    person = StakeholderFactory.create(
         account=account,
         first_name="Bartholomew" * 9,
         last_name="<img src=x onerror=alert(1)>",
         title="=HYPERLINK(" + "x" * 180 + ")",
         department="é" * 200,
     )
-    StakeholderFactory(account=account, last_name="Plain", reports_to=person)
+    StakeholderFactory.create(account=account, last_name="Plain", reports_to=person)
     page.set_viewport_size({"width": 820, "height": 900})
     browser_login(page, live_server, rep.username)
 

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_refuses_a_person_reporting_to_themselves(rep, account):
-    person = StakeholderFactory(account=account, first_name="Ada", last_name="Lind")
+    person = StakeholderFactory.create(
+        account=account, first_name="Ada", last_name="Lind"
+    )
 
     with pytest.raises(StakeholderError) as error:
         stakeholder_update(user=rep, stakeholder=person, data={"reports_to": person})
@@ -31,8 +33,8 @@ def test_it_refuses_a_person_reporting_to_themselves(rep, account):
 
 
 def test_it_refuses_a_loop_between_two_people(rep, account):
-    boss = StakeholderFactory(account=account, first_name="Bo", last_name="Berg")
-    report = StakeholderFactory(
+    boss = StakeholderFactory.create(account=account, first_name="Bo", last_name="Berg")
+    report = StakeholderFactory.create(
         account=account, first_name="Cy", last_name="Carr", reports_to=boss
     )
 
@@ -46,7 +48,9 @@ def test_it_refuses_a_loop_between_two_people(rep, account):
 
 def test_it_refuses_a_loop_through_a_chain_of_five(rep, account):
     people = [
-        StakeholderFactory(account=account, first_name=f"P{n}", last_name="Chain")
+        StakeholderFactory.create(
+            account=account, first_name=f"P{n}", last_name="Chain"
+        )
         for n in range(5)
     ]
     for person, manager in zip(people[1:], people[:-1], strict=True):
@@ -66,8 +70,8 @@ def test_it_refuses_a_loop_through_a_chain_of_five(rep, account):
 
 
 def test_it_refuses_a_manager_at_another_account(rep, account):
-    person = StakeholderFactory(account=account)
-    elsewhere = StakeholderFactory()
+    person = StakeholderFactory.create(account=account)
+    elsewhere = StakeholderFactory.create()
 
     with pytest.raises(StakeholderError, match="No such person on this account"):
         stakeholder_update(user=rep, stakeholder=person, data={"reports_to": elsewhere})
@@ -89,7 +93,7 @@ def test_creating_a_person_records_who_set_what(rep, account):
 
 
 def test_editing_records_old_and_new_values(rep, account):
-    person = StakeholderFactory(account=account, sentiment=0)
+    person = StakeholderFactory.create(account=account, sentiment=0)
 
     stakeholder_update(
         user=rep,
@@ -126,8 +130,8 @@ def test_the_owner_must_be_on_the_account_team(rep, outsider, account):
 
 
 def test_a_person_who_leaves_is_kept_and_marked(rep, account):
-    boss = StakeholderFactory(account=account)
-    report = StakeholderFactory(account=account, reports_to=boss)
+    boss = StakeholderFactory.create(account=account)
+    report = StakeholderFactory.create(account=account, reports_to=boss)
 
     stakeholder_mark_left(user=rep, stakeholder=boss)
 
@@ -139,7 +143,7 @@ def test_a_person_who_leaves_is_kept_and_marked(rep, account):
 
 
 def test_an_activity_sets_the_last_touch(rep, account):
-    person = StakeholderFactory(account=account)
+    person = StakeholderFactory.create(account=account)
 
     activity = activity_log(
         user=rep, account=account, stakeholders=[person], note="QBR prep"
@@ -194,7 +198,9 @@ def test_erasing_a_person_leaves_no_personal_value_anywhere(rep, account):
         "action_plan": "Invite to the Tidewater roundtable",
     }
     person = stakeholder_create(user=rep, account=account, data=personal)
-    other = StakeholderFactory(account=account, first_name="Olga", last_name="Ost")
+    other = StakeholderFactory.create(
+        account=account, first_name="Olga", last_name="Ost"
+    )
     stakeholder_update(user=rep, stakeholder=person, data={"title": "CXO Emerita"})
     link = influence_link_create(
         user=rep, source=person, target=other, note="Zelinda Quorrow steers Olga"

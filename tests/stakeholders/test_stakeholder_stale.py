@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_new_owned_person_is_not_flagged_on_the_page(client, rep, account):
-    StakeholderFactory(account=account, first_name="Nia", last_name="New", owner=rep)
+    StakeholderFactory.create(
+        account=account, first_name="Nia", last_name="New", owner=rep
+    )
     client.force_login(rep)
 
     response = client.get(reverse("stakeholders:account", args=[account.pk]))
@@ -25,11 +27,11 @@ def test_a_new_owned_person_is_not_flagged_on_the_page(client, rep, account):
 
 
 def test_an_owned_person_added_long_ago_and_never_touched_is_stale(rep, account):
-    old = StakeholderFactory(account=account, last_name="Old", owner=rep)
+    old = StakeholderFactory.create(account=account, last_name="Old", owner=rep)
     Stakeholder.objects.filter(pk=old.pk).update(
         created_at=timezone.now() - timedelta(days=400)
     )
-    StakeholderFactory(account=account, last_name="New", owner=rep)
+    StakeholderFactory.create(account=account, last_name="New", owner=rep)
 
     board = account_stakeholder_board(user=rep, account=account)
 
@@ -45,7 +47,7 @@ def test_an_owned_person_added_long_ago_and_never_touched_is_stale(rep, account)
 
 def test_findings_of_one_kind_fold_into_a_counted_group(client, rep, account):
     for index in range(6):
-        person = StakeholderFactory(
+        person = StakeholderFactory.create(
             account=account, last_name=f"Old{index}", owner=rep, influence=2
         )
         Stakeholder.objects.filter(pk=person.pk).update(
