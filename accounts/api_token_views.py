@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -13,6 +13,7 @@ from accounts.api_tokens import (
     api_token_list_for_user,
     api_token_revoke,
 )
+from accounts.http import AuthenticatedHttpRequest
 
 # The secret is handed from the create POST to the next page view through
 # the session and removed as it is shown, so a reload never shows it again.
@@ -27,7 +28,7 @@ class ApiTokenForm(forms.Form):
 
 
 @login_required
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token, secret = api_token_create(
@@ -47,7 +48,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     token = api_token_get_for_user(user=request.user, pk=pk)
 
     api_token_revoke(token=token, user=request.user, request=request)

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import importing, wizard
 from accounts.forms import ImportUploadForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.importing import ImportFileError
 from accounts.models import ImportJob, MappedImport
 from accounts.sections import account_section_render_context
@@ -27,7 +28,7 @@ from accounts.wizard_sheets import mapped_import_sheets_choose, workbook_sheet_n
 
 
 @login_required
-def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = account_get_for_user(user=request.user, pk=pk)
     overview = account_overview_for_user(user=request.user, account=account)
     # Each app's section renders its own template with its own context, so
@@ -64,14 +65,14 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 ISSUE_ACTIONS = ["rejected", "repaired", "kept"]
 
 
-def _get_import_job_for_user(request: HttpRequest, pk: int) -> ImportJob:
+def _get_import_job_for_user(request: AuthenticatedHttpRequest, pk: int) -> ImportJob:
     if not request.user.is_ops:
         raise Http404("No such import.")
     return get_object_or_404(ImportJob, pk=pk)
 
 
 @login_required
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.is_ops:
         raise Http404("No such page.")
 
@@ -91,7 +92,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = _get_import_job_for_user(request, pk)
     if MappedImport.objects.filter(job=job).exists():
         # A wizard import has its own report, with undo and no Maven retry.
@@ -146,14 +147,14 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+def import_progress(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     job = _get_import_job_for_user(request, pk)
     return JsonResponse(import_job_progress(job=job))
 
 
 @login_required
 @require_POST
-def import_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def import_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = _get_import_job_for_user(request, pk)
     retry = import_job_retry_keeping_good_rows(job=job, user=request.user)
     return redirect("accounts:import_detail", pk=retry.pk)
@@ -162,7 +163,9 @@ def import_retry(request: HttpRequest, pk: int) -> HttpResponse:
 # The import wizard: any CRM, ERP or support export (sales ops only)
 
 
-def _get_mapped_import_for_user(request: HttpRequest, pk: int) -> MappedImport:
+def _get_mapped_import_for_user(
+    request: AuthenticatedHttpRequest, pk: int
+) -> MappedImport:
     if not request.user.is_ops:
         raise Http404("No such import.")
     mapped = wizard.mapped_import_for_job(job_id=pk)
@@ -172,7 +175,7 @@ def _get_mapped_import_for_user(request: HttpRequest, pk: int) -> MappedImport:
 
 
 @login_required
-def wizard_upload(request: HttpRequest) -> HttpResponse:
+def wizard_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.is_ops:
         raise Http404("No such page.")
 
@@ -180,8 +183,11 @@ def wizard_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         uploads = request.FILES.getlist("files")
         try:
+            # Django's parser drops a file part without a name, so the
+            # fallback never applies.
             mapped = wizard.mapped_import_create(
-                user=request.user, files=[(upload.name, upload) for upload in uploads]
+                user=request.user,
+                files=[(upload.name or "", upload) for upload in uploads],
             )
         except wizard.WizardError as problem:
             error = str(problem)
@@ -195,7 +201,7 @@ def wizard_upload(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def wizard_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+def wizard_mapping(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mapped = _get_mapped_import_for_user(request, pk)
     if mapped.confirmed_at is not None:
         return redirect("accounts:wizard_report", pk=pk)
@@ -237,7 +243,7 @@ def wizard_mapping(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def wizard_check(request: HttpRequest, pk: int) -> HttpResponse:
+def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mapped = _get_mapped_import_for_user(request, pk)
     if mapped.confirmed_at is not None:
         return redirect("accounts:wizard_report", pk=pk)
@@ -293,7 +299,7 @@ def wizard_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def wizard_report(request: HttpRequest, pk: int) -> HttpResponse:
+def wizard_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mapped = _get_mapped_import_for_user(request, pk)
     job = mapped.job
 
@@ -318,7 +324,7 @@ def wizard_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def wizard_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def wizard_report_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mapped = _get_mapped_import_for_user(request, pk)
     response = HttpResponse(
         wizard.mapped_import_report_csv(job=mapped.job), content_type="text/csv"
@@ -328,7 +334,7 @@ def wizard_report_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def wizard_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+def wizard_sheet(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mapped = _get_mapped_import_for_user(request, pk)
     if request.method != "POST":
         return _wizard_sheet_page(request, mapped, request.GET.get("file", ""))
@@ -342,7 +348,7 @@ def wizard_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _wizard_sheet_page(
-    request: HttpRequest, mapped: MappedImport, file: str
+    request: AuthenticatedHttpRequest, mapped: MappedImport, file: str
 ) -> HttpResponse:
     """Offer every sheet of one workbook, the one read now chosen."""
     stored = next((f for f in mapped.files if f["name"] == file), None)
@@ -364,7 +370,7 @@ def _wizard_sheet_page(
 
 @login_required
 @require_POST
-def wizard_discard(request: HttpRequest, pk: int) -> HttpResponse:
+def wizard_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mapped = _get_mapped_import_for_user(request, pk)
     try:
         mapped_import_discard(mapped=mapped, user=request.user)
@@ -377,7 +383,7 @@ def wizard_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def wizard_undo(request: HttpRequest, pk: int) -> HttpResponse:
+def wizard_undo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mapped = _get_mapped_import_for_user(request, pk)
     try:
         said = wizard.mapped_import_undo(mapped=mapped, user=request.user)
@@ -391,7 +397,7 @@ def wizard_undo(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def wizard_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def wizard_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mapped = _get_mapped_import_for_user(request, pk)
     try:
         wizard.mapped_import_reopen(mapped=mapped)
@@ -403,7 +409,7 @@ def wizard_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def wizard_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def wizard_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     mapped = _get_mapped_import_for_user(request, pk)
     try:
         wizard.mapped_import_reopen(mapped=mapped)

@@ -6,7 +6,7 @@ change side by side; plans/urls.py mounts both under the plans namespace.
 
 import logging
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +17,8 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.models import Account, User
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import Account
 from accounts.selectors import account_can_edit, account_get_for_user
 from config.api import etag_for
 from plans.calendar import (
@@ -81,10 +82,6 @@ from stakeholders.models import Stakeholder
 logger = logging.getLogger(__name__)
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def _quarter(slug: str) -> FiscalQuarter:
     try:
         return fiscal_quarter_parse(slug)
@@ -100,8 +97,8 @@ def _form_errors(form: Any) -> str:
 
 
 @login_required
-def scorecard_view(request: HttpRequest, account_pk: int) -> HttpResponse:
-    account = account_get_for_user(user=_user(request), pk=account_pk)
+def scorecard_view(request: AuthenticatedHttpRequest, account_pk: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, pk=account_pk)
     return _scorecard_page(request, account)
 
 
@@ -119,7 +116,7 @@ def _link_form(account: Account, data: Any = None) -> CustomerLinkForm:
 
 
 def _scorecard_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     account: Account,
     *,
     link_form: CustomerLinkForm | None = None,
@@ -134,7 +131,7 @@ def _scorecard_page(
     current = fiscal_quarter_current()
     quarters = fiscal_quarters_ending_with(current, 4)
     scorecard = scorecard_for_account(account=account, quarters=quarters)
-    can_edit = account_can_edit(user=_user(request), account=account)
+    can_edit = account_can_edit(user=request.user, account=account)
     voices = list(account.voice_entries.select_related("stakeholder")[:30])
     # Each row carries the version it was shown at, so an edit or delete
     # made from a stale page is refused rather than overwriting.
@@ -228,7 +225,7 @@ def _scorecard_redirect(account: Account) -> HttpResponse:
 
 
 def _refused(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     account: Account,
     form: Any,
     name: str,
@@ -242,15 +239,17 @@ def _refused(
 
 @login_required
 @require_POST
-def scorecard_measure_create(request: HttpRequest, account_pk: int) -> HttpResponse:
-    account = account_get_for_user(user=_user(request), pk=account_pk)
+def scorecard_measure_create(
+    request: AuthenticatedHttpRequest, account_pk: int
+) -> HttpResponse:
+    account = account_get_for_user(user=request.user, pk=account_pk)
     form = ValueMeasureForm(request.POST)
     if not form.is_valid():
         return _refused(request, account, form, "measure_form", "measure not added")
 
     try:
         value_measure_create(
-            user=_user(request), account=account, values=form.cleaned_data
+            user=request.user, account=account, values=form.cleaned_data
         )
     except PlanError as error:
         form.add_error(None, str(error))
@@ -261,9 +260,9 @@ def scorecard_measure_create(request: HttpRequest, account_pk: int) -> HttpRespo
 @login_required
 @require_POST
 def scorecard_quarter_set(
-    request: HttpRequest, account_pk: int, quarter: str
+    request: AuthenticatedHttpRequest, account_pk: int, quarter: str
 ) -> HttpResponse:
-    account = account_get_for_user(user=_user(request), pk=account_pk)
+    account = account_get_for_user(user=request.user, pk=account_pk)
     fiscal = _quarter(quarter)
     form = MeasureQuarterForm(request.POST)
     if not form.is_valid():
@@ -274,7 +273,7 @@ def scorecard_quarter_set(
 
     try:
         measure_quarter_set(
-            user=_user(request),
+            user=request.user,
             measure=measure,
             quarter=fiscal,
             target=form.cleaned_data["target"],
@@ -290,9 +289,9 @@ def scorecard_quarter_set(
 @login_required
 @require_POST
 def scorecard_rating_record(
-    request: HttpRequest, account_pk: int, quarter: str
+    request: AuthenticatedHttpRequest, account_pk: int, quarter: str
 ) -> HttpResponse:
-    account = account_get_for_user(user=_user(request), pk=account_pk)
+    account = account_get_for_user(user=request.user, pk=account_pk)
     fiscal = _quarter(quarter)
     form = StaffRatingForm(request.POST)
     if not form.is_valid():
@@ -303,7 +302,7 @@ def scorecard_rating_record(
 
     try:
         customer_rating_record(
-            user=_user(request),
+            user=request.user,
             account=account,
             stakeholder=stakeholder,
             quarter=fiscal,
@@ -318,8 +317,10 @@ def scorecard_rating_record(
 
 @login_required
 @require_POST
-def scorecard_voice_create(request: HttpRequest, account_pk: int) -> HttpResponse:
-    account = account_get_for_user(user=_user(request), pk=account_pk)
+def scorecard_voice_create(
+    request: AuthenticatedHttpRequest, account_pk: int
+) -> HttpResponse:
+    account = account_get_for_user(user=request.user, pk=account_pk)
     form = VoiceForm(request.POST)
     if not form.is_valid():
         return _refused(request, account, form, "voice_form", "entry not recorded")
@@ -332,7 +333,7 @@ def scorecard_voice_create(request: HttpRequest, account_pk: int) -> HttpRespons
     )
 
     try:
-        voice_create(user=_user(request), account=account, values=values)
+        voice_create(user=request.user, account=account, values=values)
     except PlanError as error:
         form.add_error(None, str(error))
         return _refused(request, account, form, "voice_form", "entry not recorded")
@@ -349,9 +350,9 @@ def _stale(form: VersionForm, item: Any) -> bool:
 @login_required
 @require_POST
 def scorecard_measure_update(
-    request: HttpRequest, account_pk: int, pk: int
+    request: AuthenticatedHttpRequest, account_pk: int, pk: int
 ) -> HttpResponse:
-    account = account_get_for_user(user=_user(request), pk=account_pk)
+    account = account_get_for_user(user=request.user, pk=account_pk)
     measure = get_object_or_404(ValueMeasure, pk=pk, account=account)
     form = ValueMeasureEditForm(request.POST)
     what = f"{measure.name} not saved"
@@ -366,7 +367,7 @@ def scorecard_measure_update(
 
     try:
         saved = value_measure_update(
-            user=_user(request),
+            user=request.user,
             measure=measure,
             values=values,
             expected_version=measure.updated_at,
@@ -386,9 +387,9 @@ def scorecard_measure_update(
 @login_required
 @require_POST
 def scorecard_measure_delete(
-    request: HttpRequest, account_pk: int, pk: int
+    request: AuthenticatedHttpRequest, account_pk: int, pk: int
 ) -> HttpResponse:
-    account = account_get_for_user(user=_user(request), pk=account_pk)
+    account = account_get_for_user(user=request.user, pk=account_pk)
     measure = get_object_or_404(ValueMeasure, pk=pk, account=account)
     return _scorecard_delete(
         request,
@@ -397,7 +398,7 @@ def scorecard_measure_delete(
         what="measure",
         done=f"Measure {measure.name} deleted.",
         delete=lambda version: value_measure_delete(
-            user=_user(request), measure=measure, expected_version=version
+            user=request.user, measure=measure, expected_version=version
         ),
     )
 
@@ -432,9 +433,9 @@ def _scorecard_delete(
 @login_required
 @require_POST
 def scorecard_voice_update(
-    request: HttpRequest, account_pk: int, pk: int
+    request: AuthenticatedHttpRequest, account_pk: int, pk: int
 ) -> HttpResponse:
-    account = account_get_for_user(user=_user(request), pk=account_pk)
+    account = account_get_for_user(user=request.user, pk=account_pk)
     entry = get_object_or_404(VoiceOfCustomer, pk=pk, account=account)
     form = VoiceEditForm(request.POST)
     what = f"entry from {entry.who} not saved"
@@ -455,7 +456,7 @@ def scorecard_voice_update(
 
     try:
         saved = voice_update(
-            user=_user(request),
+            user=request.user,
             entry=entry,
             values=values,
             expected_version=entry.updated_at,
@@ -475,9 +476,9 @@ def scorecard_voice_update(
 @login_required
 @require_POST
 def scorecard_voice_delete(
-    request: HttpRequest, account_pk: int, pk: int
+    request: AuthenticatedHttpRequest, account_pk: int, pk: int
 ) -> HttpResponse:
-    account = account_get_for_user(user=_user(request), pk=account_pk)
+    account = account_get_for_user(user=request.user, pk=account_pk)
     entry = get_object_or_404(VoiceOfCustomer, pk=pk, account=account)
     return _scorecard_delete(
         request,
@@ -486,7 +487,7 @@ def scorecard_voice_delete(
         what="entry",
         done="Entry deleted.",
         delete=lambda version: voice_delete(
-            user=_user(request), entry=entry, expected_version=version
+            user=request.user, entry=entry, expected_version=version
         ),
     )
 
@@ -495,17 +496,19 @@ def scorecard_voice_delete(
 
 
 @login_required
-def review_current(request: HttpRequest, account_pk: int) -> HttpResponse:
-    account = account_get_for_user(user=_user(request), pk=account_pk)
+def review_current(request: AuthenticatedHttpRequest, account_pk: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, pk=account_pk)
     quarter = fiscal_quarter_current()
     return redirect("plans:review", account_pk=account.pk, quarter=quarter.slug)
 
 
 @login_required
-def review_view(request: HttpRequest, account_pk: int, quarter: str) -> HttpResponse:
-    account = account_get_for_user(user=_user(request), pk=account_pk)
+def review_view(
+    request: AuthenticatedHttpRequest, account_pk: int, quarter: str
+) -> HttpResponse:
+    account = account_get_for_user(user=request.user, pk=account_pk)
     fiscal = _quarter(quarter)
-    pack = executive_review_pack(account=account, quarter=fiscal, user=_user(request))
+    pack = executive_review_pack(account=account, quarter=fiscal, user=request.user)
 
     # A refused form is shown again as typed, as the scorecard's forms are;
     # its version stays the one it was read at, so a stale save stays refused.
@@ -520,7 +523,7 @@ def review_view(request: HttpRequest, account_pk: int, quarter: str) -> HttpResp
             version = values.pop("version")
             try:
                 executive_review_save(
-                    user=_user(request),
+                    user=request.user,
                     account=account,
                     quarter=fiscal,
                     values=values,
@@ -573,14 +576,14 @@ def _export_unavailable(what: str, error: ImportError) -> HttpResponse:
 
 @login_required
 def review_export(
-    request: HttpRequest, account_pk: int, quarter: str, file_format: str
+    request: AuthenticatedHttpRequest, account_pk: int, quarter: str, file_format: str
 ) -> HttpResponse:
     """Return the review as PDF or PowerPoint, or its scorecard as CSV/XLSX."""
     from plans import review_exports
 
-    account = account_get_for_user(user=_user(request), pk=account_pk)
+    account = account_get_for_user(user=request.user, pk=account_pk)
     fiscal = _quarter(quarter)
-    pack = executive_review_pack(account=account, quarter=fiscal, user=_user(request))
+    pack = executive_review_pack(account=account, quarter=fiscal, user=request.user)
 
     try:
         if file_format == "pdf":
@@ -610,8 +613,8 @@ def review_export(
 
 
 @login_required
-def snapshot_list_view(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = plan_get_for_user(user=_user(request), pk=pk)
+def snapshot_list_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    plan = plan_get_for_user(user=request.user, pk=pk)
     snapshots = list(plan_snapshot_list(plan=plan))
     return render(
         request,
@@ -619,18 +622,18 @@ def snapshot_list_view(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "plan": plan,
             "snapshots": snapshots,
-            "can_edit": account_can_edit(user=_user(request), account=plan.account),
+            "can_edit": account_can_edit(user=request.user, account=plan.account),
         },
     )
 
 
 @login_required
 @require_POST
-def snapshot_take_view(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = plan_get_for_user(user=_user(request), pk=pk)
+def snapshot_take_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    plan = plan_get_for_user(user=request.user, pk=pk)
     try:
         plan_snapshot_take(
-            plan=plan, user=_user(request), label=request.POST.get("label", "")[:200]
+            plan=plan, user=request.user, label=request.POST.get("label", "")[:200]
         )
         messages.success(request, "Snapshot taken.")
     except PlanError as error:
@@ -639,9 +642,9 @@ def snapshot_take_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def snapshot_compare_view(request: HttpRequest, pk: int) -> HttpResponse:
+def snapshot_compare_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Compare two snapshots, or a snapshot with the plan as it is now."""
-    plan = plan_get_for_user(user=_user(request), pk=pk)
+    plan = plan_get_for_user(user=request.user, pk=pk)
     snapshots = {snapshot.pk: snapshot for snapshot in plan_snapshot_list(plan=plan)}
 
     def pick(name: str) -> PlanSnapshot | None:
@@ -677,9 +680,11 @@ def snapshot_compare_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def customer_link_create_view(request: HttpRequest, account_pk: int) -> HttpResponse:
-    account = account_get_for_user(user=_user(request), pk=account_pk)
-    if not account_can_edit(user=_user(request), account=account):
+def customer_link_create_view(
+    request: AuthenticatedHttpRequest, account_pk: int
+) -> HttpResponse:
+    account = account_get_for_user(user=request.user, pk=account_pk)
+    if not account_can_edit(user=request.user, account=account):
         messages.error(
             request, "You can read this account's reviews but not change them."
         )
@@ -694,7 +699,7 @@ def customer_link_create_view(request: HttpRequest, account_pk: int) -> HttpResp
 
     try:
         _link, token = customer_link_create(
-            user=_user(request),
+            user=request.user,
             account=account,
             stakeholder=stakeholder,
             checkpoints=Checkpoint.objects.filter(
@@ -716,12 +721,12 @@ def customer_link_create_view(request: HttpRequest, account_pk: int) -> HttpResp
 @login_required
 @require_POST
 def customer_link_revoke_view(
-    request: HttpRequest, account_pk: int, link_pk: int
+    request: AuthenticatedHttpRequest, account_pk: int, link_pk: int
 ) -> HttpResponse:
-    account = account_get_for_user(user=_user(request), pk=account_pk)
+    account = account_get_for_user(user=request.user, pk=account_pk)
     link = get_object_or_404(CustomerLink, pk=link_pk, account=account)
     try:
-        customer_link_revoke(user=_user(request), link=link)
+        customer_link_revoke(user=request.user, link=link)
         messages.success(request, f"The link for {link.stakeholder} no longer works.")
     except PlanError as error:
         messages.error(request, str(error))

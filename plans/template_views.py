@@ -3,14 +3,15 @@
 Everyone else gets 404, as for imports: the pages are not theirs to find.
 """
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from plans.errors import PlanError
 from plans.models import SellCycleTemplate, TemplateCheckpoint, TemplateStage
@@ -32,8 +33,8 @@ from plans.template_services import (
 )
 
 
-def _ops(request: HttpRequest) -> User:
-    user = cast(User, request.user)
+def _ops(request: AuthenticatedHttpRequest) -> User:
+    user = request.user
     if not user.is_ops:
         raise Http404("No such page.")
     return user
@@ -51,7 +52,7 @@ def _detail(template: SellCycleTemplate) -> HttpResponse:
 
 
 @login_required
-def template_list_view(request: HttpRequest) -> HttpResponse:
+def template_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = _ops(request)
     form = TemplateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -72,7 +73,7 @@ def template_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def template_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def template_detail_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = _ops(request)
     template = get_object_or_404(SellCycleTemplate, pk=pk)
     if request.method == "POST":
@@ -101,7 +102,9 @@ def template_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def template_stage_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def template_stage_create_view(
+    request: AuthenticatedHttpRequest, pk: int
+) -> HttpResponse:
     user = _ops(request)
     template = get_object_or_404(SellCycleTemplate, pk=pk)
     form = StageForm(request.POST)
@@ -122,7 +125,9 @@ def template_stage_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def template_stage_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+def template_stage_update_view(
+    request: AuthenticatedHttpRequest, pk: int
+) -> HttpResponse:
     user = _ops(request)
     stage = get_object_or_404(TemplateStage.objects.select_related("template"), pk=pk)
     form = StageForm(request.POST)
@@ -142,7 +147,9 @@ def template_stage_update_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def template_stage_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+def template_stage_delete_view(
+    request: AuthenticatedHttpRequest, pk: int
+) -> HttpResponse:
     user = _ops(request)
     stage = get_object_or_404(TemplateStage.objects.select_related("template"), pk=pk)
     form = RevisionForm(request.POST)
@@ -162,7 +169,9 @@ def template_stage_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def template_checkpoint_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def template_checkpoint_create_view(
+    request: AuthenticatedHttpRequest, pk: int
+) -> HttpResponse:
     user = _ops(request)
     stage = get_object_or_404(TemplateStage.objects.select_related("template"), pk=pk)
     form = CheckpointForm(request.POST)
@@ -179,7 +188,9 @@ def template_checkpoint_create_view(request: HttpRequest, pk: int) -> HttpRespon
 
 @login_required
 @require_POST
-def template_checkpoint_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+def template_checkpoint_delete_view(
+    request: AuthenticatedHttpRequest, pk: int
+) -> HttpResponse:
     user = _ops(request)
     checkpoint = get_object_or_404(
         TemplateCheckpoint.objects.select_related("stage__template"), pk=pk

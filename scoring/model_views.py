@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import User
+from accounts.http import AuthenticatedHttpRequest
 from scoring.api_services import EDITABLE_FIELDS, scoring_model_update
 from scoring.computation import ScoringInputError, window_label
 from scoring.forms import AXES, LABELS, ScoringModelForm, help_text_for
@@ -110,8 +110,8 @@ def _form_add_service_errors(form: ScoringModelForm, error: ValidationError) -> 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def scoring_model_page(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def scoring_model_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     # Only sales ops may change the model; to anyone else the form does not
     # exist, so a forged POST is answered as a missing page.
     if request.method == "POST" and not user.is_ops:

@@ -5,14 +5,16 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import condition, require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import User
 from scoring import selectors
 from scoring.computation import ScoringInputError
 from scoring.models import AccountScore, ScoreRun
 from scoring.services import score_run_request
 
 
-def _can_recompute(user: object) -> bool:
-    return bool(getattr(user, "is_ops", False) or getattr(user, "is_manager", False))
+def _can_recompute(user: User) -> bool:
+    return user.is_ops or user.is_manager
 
 
 def _run_state(run: ScoreRun | None) -> dict[str, object] | None:
@@ -37,7 +39,7 @@ def _page_number(value: str | None) -> int:
 
 @login_required
 @require_GET
-def portfolio(request: HttpRequest) -> HttpResponse:
+def portfolio(request: AuthenticatedHttpRequest) -> HttpResponse:
     run, pending = selectors.score_run_current_and_pending()
     context: dict[str, object] = {
         "run": run,
@@ -87,7 +89,7 @@ def _current_run(request: HttpRequest) -> ScoreRun | None:
     return request._current_run  # type: ignore[attr-defined]
 
 
-def _figure_etag(request: HttpRequest) -> str | None:
+def _figure_etag(request: AuthenticatedHttpRequest) -> str | None:
     """Tag the stored figure of the current run for people who see it whole.
 
     Their figure changes only with the run, so the browser revalidates it
@@ -104,7 +106,7 @@ def _figure_etag(request: HttpRequest) -> str | None:
 @login_required
 @require_GET
 @condition(etag_func=_figure_etag)
-def portfolio_figure(request: HttpRequest) -> JsonResponse:
+def portfolio_figure(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Return the quadrant figure of the accounts this user may see.
 
     The portfolio page fetches it, so the page itself stays small however
@@ -121,7 +123,7 @@ def portfolio_figure(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_POST
-def run_create(request: HttpRequest) -> HttpResponse:
+def run_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not _can_recompute(request.user):
         raise PermissionDenied("Only sales ops and managers recompute scores.")
 
@@ -139,7 +141,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def run_progress(request: HttpRequest) -> JsonResponse:
+def run_progress(request: AuthenticatedHttpRequest) -> JsonResponse:
     current, pending = selectors.score_run_current_and_pending()
     return JsonResponse(
         {

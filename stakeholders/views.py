@@ -1,16 +1,15 @@
 """Pages for people at an account, one person, coverage and import."""
 
 from collections import Counter
-from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts.http import AuthenticatedHttpRequest
 from accounts.selectors import account_can_edit, account_get_for_user
 from stakeholders.coverage import KIND_SHORT, KIND_TITLES
 from stakeholders.importing import ImportFileError
@@ -29,58 +28,53 @@ from stakeholders.services import (
 )
 
 
-def _user(request: HttpRequest) -> User:
-    # Every view here is behind login_required.
-    return cast(User, request.user)
-
-
 @login_required
-def account_page(request: HttpRequest, pk: int) -> HttpResponse:
-    account = account_get_for_user(user=_user(request), pk=pk)
+def account_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, pk=pk)
 
-    board = account_stakeholder_board(user=_user(request), account=account)
+    board = account_stakeholder_board(user=request.user, account=account)
 
     return render(request, "stakeholders/account.html", board)
 
 
 @login_required
-def account_board(request: HttpRequest, pk: int) -> HttpResponse:
+def account_board(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Render the section body alone, for the page script to swap in."""
-    account = account_get_for_user(user=_user(request), pk=pk)
+    account = account_get_for_user(user=request.user, pk=pk)
 
-    board = account_stakeholder_board(user=_user(request), account=account)
+    board = account_stakeholder_board(user=request.user, account=account)
 
     return render(request, "stakeholders/_board.html", board)
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = stakeholder_get_for_user(user=_user(request), pk=pk)
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    person = stakeholder_get_for_user(user=request.user, pk=pk)
 
     context = {
         "person": person,
         "history": stakeholder_history(stakeholder=person),
         "activities": person.activities.select_related("user")[:50],
-        "can_edit": account_can_edit(user=_user(request), account=person.account),
+        "can_edit": account_can_edit(user=request.user, account=person.account),
     }
 
     return render(request, "stakeholders/detail.html", context)
 
 
-def _editable_person(request: HttpRequest, pk: int) -> Stakeholder:
-    person = stakeholder_get_for_user(user=_user(request), pk=pk)
-    if not account_can_edit(user=_user(request), account=person.account):
+def _editable_person(request: AuthenticatedHttpRequest, pk: int) -> Stakeholder:
+    person = stakeholder_get_for_user(user=request.user, pk=pk)
+    if not account_can_edit(user=request.user, account=person.account):
         raise PermissionDenied("You may read this account but not change it.")
     return person
 
 
 @login_required
 @require_POST
-def leave(request: HttpRequest, pk: int) -> HttpResponse:
+def leave(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = _editable_person(request, pk)
 
     try:
-        stakeholder_mark_left(user=_user(request), stakeholder=person)
+        stakeholder_mark_left(user=request.user, stakeholder=person)
     except StakeholderError as error:
         messages.error(request, error.message)
     else:
@@ -91,21 +85,21 @@ def leave(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def erase(request: HttpRequest, pk: int) -> HttpResponse:
+def erase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = _editable_person(request, pk)
     if request.POST.get("confirm") != "on":
         messages.error(request, "Tick the box to confirm the erasure request.")
         return redirect("stakeholders:detail", pk=person.pk)
 
-    stakeholder_erase(user=_user(request), stakeholder=person, request=request)
+    stakeholder_erase(user=request.user, stakeholder=person, request=request)
 
     messages.success(request, "The person's personal data was erased.")
     return redirect("stakeholders:account", pk=person.account_id)
 
 
 @login_required
-def coverage(request: HttpRequest) -> HttpResponse:
-    rollup = coverage_rollup_for_user(user=_user(request))
+def coverage(request: AuthenticatedHttpRequest) -> HttpResponse:
+    rollup = coverage_rollup_for_user(user=request.user)
 
     kinds = [(kind, KIND_SHORT[kind], title) for kind, title in KIND_TITLES.items()]
     rows = []
@@ -134,7 +128,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def import_people(request: HttpRequest) -> HttpResponse:
+def import_people(request: AuthenticatedHttpRequest) -> HttpResponse:
     report = None
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -143,7 +137,7 @@ def import_people(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 report = stakeholder_import(
-                    user=_user(request),
+                    user=request.user,
                     content=upload.read(),
                     file=upload.name or "upload.csv",
                 )
