@@ -251,6 +251,44 @@ class Opportunity(models.Model):
         return self.external_id
 
 
+class RevenueLineQuerySet(models.QuerySet):
+    """Revenue lines, and the one rule for which of them are counted.
+
+    Invoices are the ledger of record: where an account has any invoice
+    line in a quarter, its won-deal (pipeline) lines of that quarter are
+    set aside, so sales imported both as won deals and as invoices are
+    counted once. Every reader of amounts goes through counted(); the
+    scoring load groups by set_aside, on its COPY path too.
+    """
+
+    def with_set_aside(self) -> "RevenueLineQuerySet":
+        """Annotate each line with set_aside: invoices cover its quarter."""
+        return self.annotate(
+            set_aside=models.ExpressionWrapper(
+                _set_aside_q(), output_field=models.BooleanField()
+            )
+        )
+
+    def counted(self) -> "RevenueLineQuerySet":
+        """Return the lines counted as revenue: none that invoices cover."""
+        return self.exclude(_set_aside_q())
+
+    def set_aside(self) -> "RevenueLineQuerySet":
+        """Return the won-deal lines set aside because invoices cover them."""
+        return self.filter(_set_aside_q())
+
+
+def _set_aside_q() -> models.Q:
+    invoiced = RevenueLine.objects.filter(
+        account_id=models.OuterRef("account_id"),
+        quarter_start=models.OuterRef("quarter_start"),
+        source=RevenueLine.Source.INVOICE,
+    )
+    return models.Q(source=RevenueLine.Source.PIPELINE) & models.Q(
+        models.Exists(invoiced)
+    )
+
+
 class RevenueLine(models.Model):
     """Realised revenue of one account and product: an invoice line or a sum.
 
@@ -290,6 +328,8 @@ class RevenueLine(models.Model):
     import_key = models.CharField(max_length=255, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RevenueLineQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -66,6 +66,9 @@ class ScoringFrames:
     products: pd.DataFrame
     rates: pd.DataFrame
     signals: pd.DataFrame
+    # Account-quarters whose won-deal lines were set aside, since invoices
+    # cover them (RevenueLineQuerySet).
+    revenue_set_aside: int = 0
 
 
 def _frame(queryset: QuerySet, columns: list[str]) -> pd.DataFrame:
@@ -97,12 +100,15 @@ def scoring_frames_load(
     rates["rate"] = pd.to_numeric(rates["rate"]).astype(float)
     rates["rate_date"] = pd.to_datetime(rates["rate_date"])
     if _uses_copy():
+        accounts = _accounts_copy_out()
+        revenue, set_aside = _counted_revenue(_revenue_copy_out())
         return ScoringFrames(
-            accounts=_accounts_copy_out(),
-            revenue=_revenue_copy_out(),
+            accounts=accounts,
+            revenue=revenue,
             products=products,
             rates=rates,
             signals=_signals_copy_out(),
+            revenue_set_aside=set_aside,
         )
 
     accounts = _frame(
@@ -111,13 +117,18 @@ def scoring_frames_load(
         ),
         ACCOUNT_COLUMNS,
     )
-    # Invoice lines are summed per quarter here, in the one query.
+    # Invoice lines are summed per quarter here, in the one query, and won
+    # deals that invoices cover are summed apart to be set aside.
     revenue = _frame(
-        RevenueLine.objects.order_by()
-        .values("account_id", "product_id", "quarter_start", "currency")
-        .annotate(total=Sum("amount"))
-        .values_list("account_id", "product_id", "quarter_start", "total", "currency"),
-        REVENUE_COLUMNS,
+        _revenue_quarters().values_list(
+            "account_id",
+            "product_id",
+            "quarter_start",
+            "total",
+            "currency",
+            "set_aside",
+        ),
+        [*REVENUE_COLUMNS, "set_aside"],
     )
     signals = _frame(
         SupportSignal.objects.order_by().values_list(*SIGNAL_COLUMNS),
@@ -131,6 +142,7 @@ def scoring_frames_load(
     for column in ("annual_revenue_musd", "employees"):
         accounts[column] = pd.to_numeric(accounts[column]).astype(float)
     accounts["parent_id"] = accounts["parent_id"].astype("Int64")
+    revenue, set_aside = _counted_revenue(revenue)
     revenue["amount"] = pd.to_numeric(revenue["amount"]).astype(float)
     revenue["quarter_start"] = pd.to_datetime(revenue["quarter_start"])
     return ScoringFrames(
@@ -139,7 +151,32 @@ def scoring_frames_load(
         products=products,
         rates=rates,
         signals=signals,
+        revenue_set_aside=set_aside,
     )
+
+
+def _revenue_quarters() -> QuerySet:
+    """Return revenue summed per account, product, quarter and currency.
+
+    Lines set aside (won deals that invoices cover) are summed apart, so
+    the one query both counts them and leaves them out.
+    """
+    return (
+        RevenueLine.objects.with_set_aside()
+        .order_by()
+        .values("account_id", "product_id", "quarter_start", "currency", "set_aside")
+        .annotate(total=Sum("amount"))
+    )
+
+
+def _counted_revenue(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Split the set-aside sums off; return the rest and their account-quarters."""
+    set_aside = rows["set_aside"].astype(bool).to_numpy()
+    quarters = rows.loc[set_aside, ["account_id", "quarter_start"]].drop_duplicates()
+    counted = rows.loc[~set_aside, REVENUE_COLUMNS].reset_index(drop=True)
+    if isinstance(counted["currency"].dtype, pd.CategoricalDtype):
+        counted["currency"] = counted["currency"].cat.remove_unused_categories()
+    return counted, len(quarters)
 
 
 def _copy(cursor: CursorWrapper, sql: str, stream: object) -> None:
@@ -199,6 +236,8 @@ REVENUE_ROW = np.dtype(
         ("amount", ">f8"),
         ("currency_length", ">i4"),
         ("currency", ">i8"),
+        ("set_aside_length", ">i4"),
+        ("set_aside", ">i4"),
     ]
 )
 # The currency travels as one number: up to three characters, 21 bits each
@@ -215,12 +254,14 @@ def _currency_text(code: int) -> str:
 
 
 def _revenue_copy_out() -> pd.DataFrame:
-    table = RevenueLine._meta.db_table
+    # The ORM's own query, so the set-aside rule has one definition.
+    sql, params = _revenue_quarters().query.sql_with_params()
+    with connection.cursor() as cursor:
+        quarters = cursor.cursor.mogrify(sql, params).decode()
     data = _copy_out(
         "COPY (SELECT account_id::int8, product_id::int8, "
-        "(quarter_start - DATE '1970-01-01')::int4, sum(amount)::float8, "
-        f"{CURRENCY_CODE_SQL} FROM {table} "
-        "GROUP BY account_id, product_id, quarter_start, currency) "
+        "(quarter_start - DATE '1970-01-01')::int4, total::float8, "
+        f"{CURRENCY_CODE_SQL}, set_aside::int4 FROM ({quarters}) AS quarters) "
         "TO STDOUT WITH (FORMAT binary)"
     )
     body = len(data) - len(COPY_HEADER) - len(COPY_TRAILER)
@@ -237,7 +278,7 @@ def _revenue_copy_out() -> pd.DataFrame:
         count=body // REVENUE_ROW.itemsize,
         offset=len(COPY_HEADER),
     )
-    if len(rows) and (rows["fields"] != 5).any():
+    if len(rows) and (rows["fields"] != 6).any():
         raise RuntimeError("Unexpected field count in the revenue COPY stream.")
 
     days = rows["day"].astype("int64").astype("datetime64[D]")
@@ -252,6 +293,7 @@ def _revenue_copy_out() -> pd.DataFrame:
             "quarter_start": pd.to_datetime(days.astype("datetime64[s]")),
             "amount": rows["amount"].astype(float),
             "currency": currency,
+            "set_aside": rows["set_aside"].astype(bool),
         }
     )
 

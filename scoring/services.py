@@ -171,6 +171,7 @@ def score_run_execute(
             left_out_lines=result.left_out_lines,
         )
         run.summary["window"] = score_run_window(result=result)
+        run.summary["revenue_set_aside"] = frames.revenue_set_aside
         run.figure = quadrant_figure_build(
             scores=result.scores,
             names=frames.accounts.set_index("account_id")["name"],
@@ -194,6 +195,7 @@ def score_run_execute(
             # quarter start".
             # And which accounts the window leaves with no revenue at all,
             # e.g. after an import of a few recent deals moved it.
+            # And how many account-quarters' won deals invoices replaced.
             run.message = "; ".join(
                 text
                 for text in (
@@ -204,6 +206,7 @@ def score_run_execute(
                     idle_accounts_warning(
                         idle_accounts=result.idle_accounts, as_of=result.as_of
                     ),
+                    set_aside_description(quarters=frames.revenue_set_aside),
                 )
                 if text
             )
@@ -298,6 +301,14 @@ def left_out_description(
         if count
     ]
     return "; ".join(parts)
+
+
+def set_aside_description(*, quarters: int) -> str:
+    """Return the won-deal revenue that invoices replaced, in words, or ""."""
+    if not quarters:
+        return ""
+    noun = "account-quarter" if quarters == 1 else "account-quarters"
+    return f"won-deal revenue of {quarters:,} {noun} set aside: invoices cover them"
 
 
 def _score_run_make_current(*, run: ScoreRun) -> None:
