@@ -60,10 +60,11 @@ def database_benchmarks(
         },
     }
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    version = connection.get_database_version()
     if connection.vendor == "postgresql":
-        label = f"PostgreSQL {connection.pg_version // 10000}"
+        label = f"PostgreSQL {version[0]}"
     else:
-        label = f"SQLite {connection.Database.sqlite_version}"
+        label = f"SQLite {'.'.join(map(str, version))}"
     figures: list[Figure] = []
     try:
         if "import" in only or "pages" in only:
@@ -101,6 +102,8 @@ def database_benchmarks(
             from scoring.models import ScoreRun
 
             current = ScoreRun.objects.get(is_current=True)
+            if current.figure is None:
+                raise RuntimeError(f"the current run {current.pk} drew no chart")
             chart_figures = chart_interactive_benchmark(figure=current.figure)
             for figure in chart_figures:
                 say(figure.line())

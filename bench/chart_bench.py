@@ -13,11 +13,17 @@ from pathlib import Path
 from bench.results import Figure
 
 CHROMIUM = "/usr/bin/chromium"
-PLOTLY_JS = (
-    Path(importlib.util.find_spec("plotly").origin).parent  # type: ignore[arg-type]
-    / "package_data"
-    / "plotly.min.js"
-)
+
+
+def _package_folder(name: str) -> Path:
+    """Return the folder an installed package lives in, without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ImportError(f"the {name} package is not installed")
+    return Path(spec.origin).parent
+
+
+PLOTLY_JS = _package_folder("plotly") / "package_data" / "plotly.min.js"
 MEASURE = """
 async (payload) => {
   const started = performance.now();

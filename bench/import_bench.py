@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 
 from accounts.models import (
     Account,
@@ -39,7 +40,7 @@ SCHEMA = "bench_copy"
 _REFERENCE = re.compile(r"REFERENCES\s+(?:public\.)?\"?(\w+)\"?\s*\(")
 
 
-def _stored_rows(cursor: object, *, table: str, spool: IO[bytes]) -> None:
+def _stored_rows(cursor: CursorWrapper, *, table: str, spool: IO[bytes]) -> None:
     """Write the rows the import stored in a table to a spool, as COPY text.
 
     On disk, as the import's CSV files are, and out of the process's memory,
@@ -49,7 +50,7 @@ def _stored_rows(cursor: object, *, table: str, spool: IO[bytes]) -> None:
     spool.seek(0)
 
 
-def _twin_tables_create(cursor: object, tables: list[str]) -> None:
+def _twin_tables_create(cursor: CursorWrapper, tables: list[str]) -> None:
     """Create empty twins of our tables: same columns, indexes, keys, checks.
 
     LIKE ... INCLUDING ALL copies defaults, checks, indexes and unique
@@ -70,7 +71,10 @@ def _twin_tables_create(cursor: object, tables: list[str]) -> None:
         [tables],
     )
     for table, name, definition in cursor.fetchall():
-        target = _REFERENCE.search(definition).group(1)
+        reference = _REFERENCE.search(definition)
+        if reference is None:
+            raise ValueError(f"foreign key {name} names no table: {definition}")
+        target = reference.group(1)
         if target in tables:
             definition = _REFERENCE.sub(
                 f"REFERENCES {SCHEMA}.{target}(", definition, count=1

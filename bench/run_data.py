@@ -128,20 +128,22 @@ def bench_rows_load(*, frames: Frames) -> None:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT max(id) FROM {table}))"
                 )
-            for model in (Account, RevenueLine, SupportSignal):
-                cursor.execute(f"ANALYZE {model._meta.db_table}")
+            for analysed in (Account, RevenueLine, SupportSignal):
+                cursor.execute(f"ANALYZE {analysed._meta.db_table}")
 
 
 def _product_defaults() -> dict[str, object]:
     # Whatever else the catalogue requires, filled as a fresh product would be.
     defaults: dict[str, object] = {}
     for field in Product._meta.concrete_fields:
-        if field.name in {"id", "name", "created_at", "updated_at"}:
+        # Concrete fields always have a column; the check says so to mypy.
+        column = field.column
+        if column is None or field.name in {"id", "name", "created_at", "updated_at"}:
             continue
         if field.has_default():
-            defaults[field.column] = field.get_default()
+            defaults[column] = field.get_default()
         elif field.null:
-            defaults[field.column] = None
+            defaults[column] = None
         else:
-            defaults[field.column] = ""
+            defaults[column] = ""
     return defaults

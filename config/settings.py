@@ -44,6 +44,14 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+def package_folder(name: str) -> Path:
+    """Return the folder an installed package lives in, without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ImproperlyConfigured(f"the {name} package is not installed")
+    return Path(spec.origin).parent
+
+
 # Core
 
 DEBUG = env_bool("DEBUG", False)
@@ -281,7 +289,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     (
         "vendor/plotly",
-        Path(importlib.util.find_spec("plotly").origin).parent / "package_data",
+        package_folder("plotly") / "package_data",
     ),
 ]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
