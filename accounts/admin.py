@@ -16,7 +16,7 @@ from accounts.permission_audit import (
 class LodeUserAdmin(UserAdmin):
     """Users, with every change to their access recorded in the audit."""
 
-    fieldsets = (*UserAdmin.fieldsets, ("Lode", {"fields": ("role", "team")}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Lode", {"fields": ("role", "team")}))
     list_display = ("username", "email", "role", "team", "is_active")
     list_filter = ("role", "team", "is_active")
 

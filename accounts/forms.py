@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
@@ -9,7 +11,7 @@ HEADER_BYTES = 64 * 1024
 class CsvFileField(forms.FileField):
     """A CSV upload whose header must match one file of the layout."""
 
-    def __init__(self, *, file_name: str, **kwargs: object) -> None:
+    def __init__(self, *, file_name: str, **kwargs: Any) -> None:
         self.file_name = file_name
         kwargs.setdefault(
             "error_messages",

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -477,7 +477,7 @@ def _mapped(values: pd.Series, function: Callable[[str], str]) -> pd.Series:
     return values.map(dict(zip(distinct, map(function, distinct), strict=True)))
 
 
-def _distinct(values: pd.Series) -> list[object]:
+def _distinct(values: pd.Series) -> list[Any]:
     """Return the distinct values as a list: quick to loop over in Python."""
     return pd.unique(values.to_numpy(dtype=object)).tolist()
 
@@ -731,7 +731,7 @@ def _pairs(keys: pd.Series, values: pd.Series) -> dict[str, str]:
     return dict(zip(_listed(keys), _listed(values), strict=True))
 
 
-def _listed(values: pd.Series) -> list[object]:
+def _listed(values: pd.Series) -> list[Any]:
     return values.to_numpy(dtype=object).tolist()
 
 
@@ -1225,6 +1225,7 @@ def issues_grouped(
     count of 1. The full list stays in the job for the complete report.
     """
     groups: dict[tuple, dict[str, object]] = {}
+    lines_by_group: dict[tuple, list[object]] = {}
     folded: list[dict[str, object]] = []
     for issue in issues:
         if issue["action"] != REJECTED or not _KNOCK_ON.search(str(issue["reason"])):
@@ -1233,12 +1234,13 @@ def issues_grouped(
         key = (issue["file"], issue["column"], issue["value"], issue["reason"])
         group = groups.get(key)
         if group is None:
-            group = groups[key] = {**issue, "count": 0, "lines": []}
+            group = groups[key] = {**issue}
+            lines_by_group[key] = []
             folded.append(group)
-        group["count"] += 1
-        group["lines"].append(issue["line"])
-    for group in groups.values():
-        lines, count = group.pop("lines"), group["count"]
+        lines_by_group[key].append(issue["line"])
+    for key, group in groups.items():
+        lines = lines_by_group[key]
+        count = group["count"] = len(lines)
         if count > 1:
             shown = ", ".join(f"{line:,}" for line in lines[:lines_shown])
             more = f" and {count - lines_shown:,} more" if count > lines_shown else ""

@@ -20,6 +20,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Exists, OuterRef
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncQuarter
@@ -313,7 +314,7 @@ def _sync(
     """
     columns = ["pk", *key, *fields]
     existing = pd.DataFrame.from_records(
-        list(model.objects.values(*columns)), columns=columns
+        list(model._default_manager.values(*columns)), columns=columns
     )
     existing["_key"] = _keys(existing, key)
     existing = existing.set_index("_key")
@@ -333,7 +334,7 @@ def _sync(
     has_updated_at = any(f.name == "updated_at" for f in model._meta.fields)
     now = timezone.now()
     new_rows = incoming[is_new]
-    model.objects.bulk_create(
+    model._default_manager.bulk_create(
         [
             model(
                 **{column: _plain(row[column]) for column in key + fields},
@@ -352,7 +353,7 @@ def _sync(
             if has_updated_at:
                 values["updated_at"] = now
             objects.append(model(pk=int(pk), **values))
-        model.objects.bulk_update(
+        model._default_manager.bulk_update(
             objects,
             [*fields, "updated_at"] if has_updated_at else fields,
             batch_size=UPDATE_BATCH,
@@ -648,7 +649,7 @@ def _staging_create(name: str) -> str:
     return f"CREATE TEMPORARY TABLE import_{name} ({definition}) ON COMMIT DROP"
 
 
-def _staging_copy(cursor: object, *, name: str, frame: pd.DataFrame) -> None:
+def _staging_copy(cursor: CursorWrapper, *, name: str, frame: pd.DataFrame) -> None:
     """COPY a clean frame into its staging table as one streamed COPY."""
     cursor.copy_expert(
         f"COPY import_{name} FROM STDIN WITH (FORMAT csv, NULL '\\N')",
@@ -699,20 +700,22 @@ def _insert_defaults(
     """Return a value for every other column a new row needs."""
     defaults: dict[str, object] = {}
     for model_field in model._meta.concrete_fields:
-        if model_field.primary_key or model_field.column in given:
+        # Concrete fields always have a column; the check says so to mypy.
+        column = model_field.column
+        if model_field.primary_key or column is None or column in given:
             continue
         if getattr(model_field, "auto_now", False) or getattr(
             model_field, "auto_now_add", False
         ):
-            defaults[model_field.column] = now
+            defaults[column] = now
         else:
             # The model default, "" for text, else NULL: as Model() would.
-            defaults[model_field.column] = model_field.get_default()
+            defaults[column] = model_field.get_default()
     return defaults
 
 
 def _upsert(
-    cursor: object,
+    cursor: CursorWrapper,
     *,
     label: str,
     model: type[models.Model],
@@ -740,7 +743,7 @@ def _upsert(
     defaults = {**_insert_defaults(model, given, now), **(insert_only or {})}
     fields = [column for column in given if column not in key]
     matches = " AND ".join(f"_old.{column} = {select[column]}" for column in key)
-    parameters: list[object] = []
+    parameters: list[Any] = []
 
     parts = []
     if fields:
@@ -785,7 +788,9 @@ def _upsert(
     return created, written
 
 
-def _touch_update(cursor: object, *, label: str, sql: str, now: datetime) -> None:
+def _touch_update(
+    cursor: CursorWrapper, *, label: str, sql: str, now: datetime
+) -> None:
     """Run an UPDATE ... RETURNING the ids, and record them under `label`."""
     cursor.execute(
         f"WITH written AS ({sql}) "

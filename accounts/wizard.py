@@ -1843,23 +1843,23 @@ class _Writer:
                             amount=revenue.amount, currency=currency, rate=Rate(*rate)
                         )
                     )
-        millions = row.get("annual_revenue_musd")
-        if isinstance(millions, Money):
-            if millions.currency not in (None, REPORTING_CURRENCY):
+        stated = row.get("annual_revenue_musd")
+        if isinstance(stated, Money):
+            if stated.currency not in (None, REPORTING_CURRENCY):
                 self.outcome.issues.append(
                     Issue(
                         file,
                         line,
                         self._col(file, "annual_revenue_musd"),
-                        f"{millions.currency} {millions.amount}",
+                        f"{stated.currency} {stated.amount}",
                         f"annual revenue in millions must be in "
-                        f"{REPORTING_CURRENCY}, not {millions.currency}; the "
+                        f"{REPORTING_CURRENCY}, not {stated.currency}; the "
                         "annual revenue was left as it was",
                         KEPT,
                     )
                 )
             else:
-                values["annual_revenue_musd"] = millions.amount.quantize(
+                values["annual_revenue_musd"] = stated.amount.quantize(
                     Decimal("0.01"), rounding=ROUND_HALF_UP
                 )
                 values.update(annual_revenue_source_values())
@@ -2203,7 +2203,7 @@ class _Writer:
                 )
         self._apply(entity=REVENUE, model=RevenueLine, creates=creates, updates=updates)
         self._quarter_sums_note(
-            created={values["import_key"]: values for values in creates},
+            created={str(values["import_key"]): values for values in creates},
             where={
                 import_key: self.won_rows[keyed[import_key]][0]
                 for import_key in keyed

@@ -298,8 +298,10 @@ def query_params_refuse_unknown(
     A list that ignored `page_size` or `?account=` would answer as if it
     had applied them.
     """
+    # Widened to `type`, which mypy knows is hashable, for the cache's key.
+    view_class: type = type(view)
     known = (
-        _documented_query_params(type(view), request.method or "GET")
+        _documented_query_params(view_class, request.method or "GET")
         | ALWAYS_ALLOWED_PARAMS
         | set(also)
     )

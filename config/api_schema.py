@@ -4,7 +4,7 @@ Kept apart from config.api: drf-spectacular imports DRF's views, which read
 the API settings, which name the throttles and paginator in config.api.
 """
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
@@ -49,7 +49,9 @@ class LodeAutoSchema(AutoSchema):
             return serializer
         return super().get_response_serializers()
 
-    def get_serializer_name(self, serializer: Any, direction: str) -> str:
+    def get_serializer_name(
+        self, serializer: Any, direction: Literal["request", "response"]
+    ) -> str:
         # Nested serializers share names across views (every view has an
         # InputSerializer); name their components after the view instead.
         qualname = type(serializer).__qualname__.split(".")

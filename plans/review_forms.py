@@ -29,7 +29,7 @@ def form_error_text(form: forms.Form) -> str:
     """Return the form's errors as one line, each led by its label on the page."""
     parts = []
     for name, errors in form.errors.items():
-        text = " ".join(errors)
+        text = " ".join(str(error) for error in errors)
         if name == NON_FIELD_ERRORS:
             parts.append(text)
             continue

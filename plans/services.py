@@ -259,7 +259,12 @@ def _full_clean(item: models.Model) -> None:
 
 def _field_label(item: models.Model, name: str) -> str:
     """Return the field's name as people read it ("Expected close on")."""
-    label = str(item._meta.get_field(name).verbose_name)
+    field = item._meta.get_field(name)
+    # A reverse relation has no verbose name; it reads as its own name.
+    if isinstance(field, models.Field):
+        label = str(field.verbose_name)
+    else:
+        label = name.replace("_", " ")
     return label[:1].upper() + label[1:]
 
 

@@ -19,7 +19,9 @@ The payload of the third shape does not grow with the portfolio.
 
 import base64
 import json
+from collections.abc import Iterable
 from html import escape
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -283,7 +285,7 @@ def _decorate(
     )
 
 
-def _values(column: object) -> list:
+def _values(column: Iterable[Any] | None) -> list:
     """Return a trace column as a list, decoding plotly's typed arrays."""
     if isinstance(column, dict) and "bdata" in column:
         data = np.frombuffer(

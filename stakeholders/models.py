@@ -212,8 +212,13 @@ class Stakeholder(models.Model):
     def field_label(cls, name: str) -> str:
         """Return a field's name as people read it ("Reports to", "KPIs")."""
         try:
-            label = str(cls._meta.get_field(name.removesuffix("_id")).verbose_name)
+            field = cls._meta.get_field(name.removesuffix("_id"))
         except FieldDoesNotExist:
+            field = None
+        # A reverse relation has no verbose name; it reads as its own name.
+        if isinstance(field, models.Field):
+            label = str(field.verbose_name)
+        else:
             label = name.replace("_", " ")
         return label[:1].upper() + label[1:]
 

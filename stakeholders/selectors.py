@@ -8,7 +8,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import BooleanField, DateTimeField, Max, Prefetch, QuerySet
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    Field,
+    Max,
+    Prefetch,
+    QuerySet,
+)
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -375,6 +382,8 @@ def history_value_display(*, field: str, value: str) -> str:
     try:
         model_field = Stakeholder._meta.get_field(field)
     except FieldDoesNotExist:
+        return value
+    if not isinstance(model_field, Field):
         return value
     if model_field.choices:
         labels = {str(key): str(label) for key, label in model_field.flatchoices}

@@ -1,3 +1,4 @@
+from collections.abc import Container
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -108,7 +109,9 @@ class Command(BaseCommand):
                 "entry are folded into one line each; --every-row lists them all"
             )
 
-    def _table(self, header: list[str], rows: list[list[str]], right: object) -> None:
+    def _table(
+        self, header: list[str], rows: list[list[str]], right: Container[int]
+    ) -> None:
         widths = [
             max(len(str(cell)) for cell in [title, *(row[i] for row in rows)])
             for i, title in enumerate(header)

@@ -103,7 +103,8 @@ class Command(BaseCommand):
         for person in filter(None, [manager, rep]):
             person.set_password(DEMO_PASSWORD)
             person.save(update_fields=["password"])
-        logins.append((manager.username, f"manager of {team.name}"))
+        if manager is not None:
+            logins.append((manager.username, f"manager of {team.name}"))
         if rep is not None:
             logins.append((rep.username, f"rep on {team.name}: sees own accounts"))
         return logins

@@ -187,7 +187,7 @@ class Command(BaseCommand):
                         quadrant=quadrant,
                         tier=now.tier,
                         ttm_revenue=now.ttm_revenue,
-                        components={},
+                        stored_components={},
                     )
                 )
             AccountScore.objects.bulk_create(scores)
