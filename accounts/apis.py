@@ -282,7 +282,8 @@ class AccountRevenueListApi(APIView):
     )
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
-        lines = RevenueLine.objects.filter(account=account)
+        # Won deals that invoices cover are not revenue twice.
+        lines = RevenueLine.objects.counted().filter(account=account)
         params = request.query_params
         if params.get("product"):
             lines = lines.filter(product__name=params["product"])

@@ -321,7 +321,11 @@ def account_revenue_rollup(
     reporting_currency: str = REPORTING_CURRENCY,
 ) -> Rollup:
     """Return an account's realised revenue in the reporting currency."""
-    lines = apps.get_model("accounts", "RevenueLine").objects.filter(account=account)
+    lines = (
+        apps.get_model("accounts", "RevenueLine")
+        .objects.counted()
+        .filter(account=account)
+    )
     if since is not None:
         lines = lines.filter(quarter_start__gte=since)
     rows = (

@@ -144,13 +144,16 @@ class AccountOverview:
     reporting_currency: str
     # Which currency and rate annual_revenue_musd came from, if converted.
     company_revenue_note: str
+    # Which quarters' won deals are left out because invoices cover them,
+    # in words, or "".
+    revenue_set_aside_note: str = ""
 
 
 def account_revenue_by_quarter(
     *, account: Account, reporting_currency: str
 ) -> list[dict[str, object]]:
     """Return realised revenue per quarter and product, oldest first."""
-    revenue, _, _ = _revenue_and_bought(
+    revenue, _, _, _ = _revenue_and_bought(
         account=account,
         rates=currency_rates_frame(reporting_currency=reporting_currency),
         reporting_currency=reporting_currency,
@@ -160,20 +163,25 @@ def account_revenue_by_quarter(
 
 def _revenue_and_bought(
     *, account: Account, rates: pd.DataFrame, reporting_currency: str
-) -> tuple[list[dict[str, object]], Rollup, set[int]]:
-    """Return the converted revenue by quarter, its roll-up and the bought
-    products, in one query.
+) -> tuple[list[dict[str, object]], Rollup, set[int], list[date]]:
+    """Return the converted revenue by quarter, its roll-up, the bought
+    products and the quarters whose won deals are set aside, in one query.
 
     Each quarter's lines convert at the latest rate on or before the
     quarter start, as in scoring. A line without one is left out of the
-    chart; the roll-up counts it and names its amount and dates.
+    chart; the roll-up counts it and names its amount and dates. Won deals
+    of a quarter that invoices cover count in no amount, but a product
+    they name still counts as bought.
     """
-    rows = list(
+    lines = list(
         RevenueLine.objects.filter(account=account)
-        .values("quarter_start", "product_id", "product__name", "currency")
+        .with_set_aside()
+        .values("quarter_start", "product_id", "product__name", "currency", "set_aside")
         .annotate(total=Sum("amount"), count=Count("pk"))
         .order_by("quarter_start", "product__name", "product_id", "currency")
     )
+    rows = [row for row in lines if not row["set_aside"]]
+    set_aside = sorted({row["quarter_start"] for row in lines if row["set_aside"]})
     rollup = money_rollup(
         amounts=[
             DatedAmount(
@@ -193,6 +201,7 @@ def _revenue_and_bought(
     for row, amount in zip(rows, rollup.converted, strict=True):
         if amount is not None:
             converted[(row["quarter_start"], row["product__name"])] += amount
+    for row in lines:
         raw[(row["product_id"], row["quarter_start"])] += row["total"]
     revenue = [
         {"quarter": quarter.isoformat(), "product": product, "amount": float(amount)}
@@ -212,7 +221,22 @@ def _revenue_and_bought(
             for (product_id, quarter_start), total in sorted(raw.items())
         )
     }
-    return revenue, rollup, bought
+    return revenue, rollup, bought, set_aside
+
+
+def revenue_set_aside_note(*, quarters: list[date]) -> str:
+    """Return which quarters' won deals invoices replaced, in words, or ""."""
+    if not quarters:
+        return ""
+    labels = [f"Q{(day.month - 1) // 3 + 1} {day.year}" for day in quarters]
+    named = labels[0] if len(labels) == 1 else ", ".join(labels[:-1])
+    if len(labels) > 1:
+        named = f"{named} and {labels[-1]}"
+    them = "that quarter" if len(labels) == 1 else "those quarters"
+    return (
+        f"Won deals of {named} are set aside: invoices cover {them}, so "
+        "their sales count once."
+    )
 
 
 def account_relatives_for_user(
@@ -247,7 +271,7 @@ def account_overview_for_user(*, user: User, account: Account) -> AccountOvervie
     """Return the account page facts in a fixed number of queries."""
     reporting_currency = reporting_currency_active()
     rates = currency_rates_frame(reporting_currency=reporting_currency)
-    revenue, revenue_rollup, bought_ids = _revenue_and_bought(
+    revenue, revenue_rollup, bought_ids, set_aside = _revenue_and_bought(
         account=account, rates=rates, reporting_currency=reporting_currency
     )
     products = list(Product.objects.order_by("name"))
@@ -306,6 +330,7 @@ def account_overview_for_user(*, user: User, account: Account) -> AccountOvervie
         open_deals=sum(deal["count"] for deal in deals if deal["stage"] in open_stages),
         reporting_currency=reporting_currency,
         company_revenue_note=annual_revenue_source_note(account=account),
+        revenue_set_aside_note=revenue_set_aside_note(quarters=set_aside),
     )
 
 
