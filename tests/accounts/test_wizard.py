@@ -249,8 +249,8 @@ def test_it_proposes_names_equal_after_normalisation_and_merges_only_when_confir
     django_capture_on_commit_callbacks,
 ) -> None:
     # given
-    acme = AccountFactory(name="Acme  Widgets Inc.", employees=900)
-    AccountFactory(name="Harbor Bank of the North")
+    acme = AccountFactory.create(name="Acme  Widgets Inc.", employees=900)
+    AccountFactory.create(name="Harbor Bank of the North")
     mapped = opened(WIZARD / "duplicates.csv")
 
     # when
@@ -314,7 +314,7 @@ def test_undoing_an_import_restores_the_state_before_it(
     django_capture_on_commit_callbacks,
 ) -> None:
     # given
-    AccountFactory(
+    AccountFactory.create(
         name="Brightwater Foods",
         employees=50,
         sector="Food",
@@ -576,7 +576,7 @@ def test_owners_join_the_account_team_and_unknown_owners_are_reported(
     django_capture_on_commit_callbacks,
 ) -> None:
     # given
-    jane = UserFactory(username="jpark", first_name="Jane", last_name="Park")
+    jane = UserFactory.create(username="jpark", first_name="Jane", last_name="Park")
 
     # when
     job = imported(
@@ -635,6 +635,7 @@ def test_salesforce_report_exports_import_together_and_again_unchanged(
 
     assert first.status == ImportJob.Status.SUCCEEDED, first.issues
     deal = Opportunity.objects.get()
+    assert deal.account is not None
     assert (deal.account.name, deal.stage, deal.closed_on, deal.close_value) == (
         "Acme Widgets, Inc",
         Opportunity.Stage.WON,
@@ -662,7 +663,7 @@ def test_hubspot_companies_and_deals_import_with_no_manual_mapping(
     django_capture_on_commit_callbacks,
 ) -> None:
     # given
-    jane = UserFactory(username="jpark", first_name="Jane", last_name="Park")
+    jane = UserFactory.create(username="jpark", first_name="Jane", last_name="Park")
 
     # when
     job = imported(
@@ -674,7 +675,11 @@ def test_hubspot_companies_and_deals_import_with_no_manual_mapping(
     # then
     assert job.status == ImportJob.Status.SUCCEEDED, job.issues
     deals = {
-        deal.external_id: (deal.account.external_id, deal.stage, deal.owner)
+        deal.external_id: (
+            deal.account.external_id if deal.account else None,
+            deal.stage,
+            deal.owner,
+        )
         for deal in Opportunity.objects.select_related("account", "owner")
     }
     assert deals == {

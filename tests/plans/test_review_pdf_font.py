@@ -2,9 +2,11 @@
 
 import io
 from datetime import date
+from typing import cast
 
 import pytest
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
+from pypdf.generic import DictionaryObject
 
 from accounts.models import Account
 from plans.calendar import fiscal_quarter_for
@@ -15,6 +17,12 @@ pytestmark = pytest.mark.django_db
 
 QUARTER = fiscal_quarter_for(date(2026, 4, 1), start_month=1, label_by="end")
 NAME = "شركة النور ★ ☺"
+
+
+def _fonts(page: PageObject) -> DictionaryObject:
+    """Return the page's font resources (pypdf types them as any PDF object)."""
+    resources = cast(DictionaryObject, page["/Resources"])
+    return cast(DictionaryObject, resources["/Font"])
 
 
 def test_the_pdf_embeds_its_own_font_and_keeps_arabic_and_symbols(settings) -> None:
@@ -31,7 +39,7 @@ def test_the_pdf_embeds_its_own_font_and_keeps_arabic_and_symbols(settings) -> N
     fonts = {
         str(font["/BaseFont"]).split("+")[-1]
         for page in reader.pages
-        for font in page["/Resources"]["/Font"].values()
+        for font in _fonts(page).values()
     }
     assert fonts == {"DejaVuSans", "DejaVuSans-Bold"}
     # Every letter and symbol is there as itself, not as a missing glyph.

@@ -26,8 +26,8 @@ def line(account, product, day: date, amount: str, currency: str = "USD") -> Non
 
 def test_it_sums_the_lines_of_each_quarter_product_and_currency() -> None:
     # given
-    harbor = AccountFactory(name="Harbor Bank")
-    pro = ProductFactory(name="GTX Pro")
+    harbor = AccountFactory.create(name="Harbor Bank")
+    pro = ProductFactory.create(name="GTX Pro")
     line(harbor, pro, date(2026, 1, 5), "1000.00")
     line(harbor, pro, date(2026, 1, 5), "1000.00")
     line(harbor, pro, date(2026, 3, 15), "400.25")
@@ -67,8 +67,8 @@ def test_it_sums_the_lines_of_each_quarter_product_and_currency() -> None:
 
 
 def test_a_placeholder_product_is_not_in_the_catalogue() -> None:
-    pro = ProductFactory(name="GTX Pro")
-    ProductFactory(name="Unspecified", is_placeholder=True)
+    pro = ProductFactory.create(name="GTX Pro")
+    ProductFactory.create(name="Unspecified", is_placeholder=True)
 
     products = scoring_frames_load().products
 

@@ -1,12 +1,15 @@
 """Score runs against the database: request, execute, fail, load and save."""
 
 import base64
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pytest
 from django.db import connection
+from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
 
 from accounts.models import Account, ImportJob, Product, RevenueLine, User
 from accounts.signals import import_finished
@@ -28,7 +31,10 @@ pytestmark = pytest.mark.django_db
 
 def portfolio_create(*, size: int, prefix: str = "Account") -> list[Account]:
     """Create `size` accounts buying from two products, set-based."""
-    products = [ProductFactory(name="GTX Basic"), ProductFactory(name="MG Special")]
+    products = [
+        ProductFactory.create(name="GTX Basic"),
+        ProductFactory.create(name="MG Special"),
+    ]
     accounts = Account.objects.bulk_create(
         Account(
             name=f"{prefix} {index:04d}",
@@ -50,9 +56,17 @@ def portfolio_create(*, size: int, prefix: str = "Account") -> list[Account]:
     return accounts
 
 
-def run_requested(django_capture_on_commit_callbacks: object) -> ScoreRun:
+def drawn(figure: dict | None) -> dict:
+    """Return a figure the test expects the run to have drawn."""
+    assert figure is not None, "no figure was drawn"
+    return figure
+
+
+def run_requested(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> ScoreRun:
     """Request a run and let its on-commit task run (eagerly, in process)."""
-    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+    with django_capture_on_commit_callbacks(execute=True):
         run = score_run_request(trigger="manual")
     run.refresh_from_db()
     return run
@@ -69,7 +83,7 @@ def rows_written(run: ScoreRun) -> int:
 
 
 def test_a_run_scores_every_account_and_becomes_current(
-    django_capture_on_commit_callbacks: object,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     # given
     portfolio_create(size=6)
@@ -92,7 +106,7 @@ def test_a_run_scores_every_account_and_becomes_current(
         "render_seconds",
         "total_seconds",
     }
-    traces = run.figure["data"]
+    traces = drawn(run.figure)["data"]
     assert [trace["meta"]["quadrant"] for trace in traces] == [
         "grow",
         "expand",
@@ -105,7 +119,7 @@ def test_a_run_scores_every_account_and_becomes_current(
 
 
 def test_a_new_run_takes_over_from_the_current_one(
-    django_capture_on_commit_callbacks: object,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     portfolio_create(size=4)
     first = run_requested(django_capture_on_commit_callbacks)
@@ -120,7 +134,7 @@ def test_a_new_run_takes_over_from_the_current_one(
 
 
 def test_a_run_failing_midway_leaves_the_previous_run_current(
-    django_capture_on_commit_callbacks: object,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     # given a current run and a second one that breaks after its first batch
     portfolio_create(size=5)
@@ -152,7 +166,7 @@ def test_a_run_failing_midway_leaves_the_previous_run_current(
 
 
 def test_a_run_with_unusable_weights_fails_with_the_reason(
-    django_capture_on_commit_callbacks: object,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     portfolio_create(size=3)
     model = scoring_model_active()
@@ -170,7 +184,7 @@ def test_a_run_with_unusable_weights_fails_with_the_reason(
 
 
 def test_executing_a_finished_run_again_does_nothing(
-    django_capture_on_commit_callbacks: object,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     portfolio_create(size=3)
     run = run_requested(django_capture_on_commit_callbacks)
@@ -184,7 +198,7 @@ def test_executing_a_finished_run_again_does_nothing(
 
 
 def test_a_waiting_run_is_reused_rather_than_piled_up(
-    django_capture_on_commit_callbacks: object, ops: User
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks, ops: User
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         first = score_run_request(trigger="manual", user=ops)
@@ -200,7 +214,7 @@ def test_a_waiting_run_is_reused_rather_than_piled_up(
 
 
 def test_pending_means_newer_than_the_current_run(
-    django_capture_on_commit_callbacks: object,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     portfolio_create(size=3)
     run_requested(django_capture_on_commit_callbacks)
@@ -213,7 +227,7 @@ def test_pending_means_newer_than_the_current_run(
 
 
 def test_an_import_and_the_nightly_task_request_runs(
-    django_capture_on_commit_callbacks: object,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     portfolio_create(size=3)
 
@@ -232,7 +246,7 @@ def test_an_import_and_the_nightly_task_request_runs(
 
 
 def test_a_run_requested_by_an_import_names_the_job(
-    django_capture_on_commit_callbacks: object,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     portfolio_create(size=3)
     first_job = ImportJob.objects.create()
@@ -254,7 +268,9 @@ def test_a_run_requested_by_an_import_names_the_job(
 
 
 def test_the_quadrant_shows_a_rep_only_their_accounts(
-    django_capture_on_commit_callbacks: object, rep: User, executive: User
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    rep: User,
+    executive: User,
 ) -> None:
     accounts = portfolio_create(size=5)
     accounts[1].team_members.add(rep)
@@ -264,12 +280,12 @@ def test_the_quadrant_shows_a_rep_only_their_accounts(
     for_rep = selectors.quadrant_figure_for_user(user=rep, run=run)
     for_executive = selectors.quadrant_figure_for_user(user=executive, run=run)
 
-    def plotted(figure: dict) -> list[int]:
-        return sorted(p for trace in figure["data"] for p in trace["customdata"])
+    def plotted(figure: dict | None) -> list[int]:
+        return sorted(p for trace in drawn(figure)["data"] for p in trace["customdata"])
 
     assert plotted(for_rep) == sorted([accounts[1].pk, accounts[3].pk])
     assert plotted(for_executive) == sorted(account.pk for account in accounts)
-    for trace in for_rep["data"]:
+    for trace in drawn(for_rep)["data"]:
         assert len(trace["x"]) == len(trace["y"]) == len(trace["customdata"])
         assert len(trace["text"]) == len(trace["customdata"])
         assert trace["name"].endswith(f"({len(trace['customdata'])})")
@@ -279,7 +295,7 @@ def test_the_quadrant_shows_a_rep_only_their_accounts(
 
 
 def test_the_current_score_of_an_account(
-    django_capture_on_commit_callbacks: object,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     accounts = portfolio_create(size=3)
     assert selectors.account_score_current(account=accounts[0]) is None
@@ -294,12 +310,12 @@ def test_the_current_score_of_an_account(
 
 @pytest.mark.parametrize("size", [3, 40])
 def test_loading_takes_one_query_per_table(
-    size: int, django_assert_num_queries: object
+    size: int, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     portfolio_create(size=size)
 
     # Products, rates, accounts, revenue lines, support signals.
-    with django_assert_num_queries(5):  # type: ignore[operator]
+    with django_assert_num_queries(5):
         frames = scoring_frames_load()
 
     assert len(frames.accounts) == size
@@ -310,8 +326,8 @@ def test_loading_takes_one_query_per_table(
 @pytest.mark.parametrize("size", [3, 40])
 def test_saving_takes_a_constant_number_of_statements(
     size: int,
-    django_assert_num_queries: object,
-    django_capture_on_commit_callbacks: object,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     portfolio_create(size=size)
     run = run_requested(django_capture_on_commit_callbacks)
@@ -330,7 +346,7 @@ def test_saving_takes_a_constant_number_of_statements(
     # ANALYZE it and attach it; elsewhere one bulk INSERT.
     statements = 14 if connection.vendor == "postgresql" else 2
 
-    with django_assert_num_queries(statements):  # type: ignore[operator]
+    with django_assert_num_queries(statements):
         saved = account_scores_save(run=other, result=result)
 
     assert saved == size
@@ -338,7 +354,7 @@ def test_saving_takes_a_constant_number_of_statements(
 
 
 def test_saved_breakdowns_match_the_engine(
-    django_capture_on_commit_callbacks: object,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     # given
     portfolio_create(size=7)
@@ -371,7 +387,7 @@ def test_saved_breakdowns_match_the_engine(
         assert score.ttm_revenue == Decimal(f"{row['ttm_revenue']:.2f}")
 
 
-def trace_values(column: object) -> list:
+def trace_values(column: Iterable[Any]) -> list:
     """Return a stored trace column as a list, typed arrays decoded."""
     if isinstance(column, dict):
         raw = base64.b64decode(column["bdata"])
@@ -379,10 +395,10 @@ def trace_values(column: object) -> list:
     return list(column)
 
 
-def plotted_ids(figure: dict) -> list[int]:
+def plotted_ids(figure: dict | None) -> list[int]:
     return sorted(
         int(point)
-        for trace in figure["data"]
+        for trace in drawn(figure)["data"]
         if "customdata" in trace
         for point in trace_values(trace["customdata"])
     )
@@ -403,7 +419,9 @@ def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_mid_sized_portfolio_is_drawn_with_webgl_typed_arrays(
-    django_capture_on_commit_callbacks: object, small_limits: None, rep: User
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    small_limits: None,
+    rep: User,
 ) -> None:
     # given 10 accounts: above the SVG limit, below the density one
     accounts = portfolio_create(size=10)
@@ -414,7 +432,7 @@ def test_a_mid_sized_portfolio_is_drawn_with_webgl_typed_arrays(
     for_rep = selectors.quadrant_figure_for_user(user=rep, run=run)
 
     # then
-    traces = run.figure["data"]
+    traces = drawn(run.figure)["data"]
     assert {trace["type"] for trace in traces} == {"scattergl"}
     assert any(isinstance(trace["x"], dict) for trace in traces)
     assert plotted_ids(run.figure) == sorted(account.pk for account in accounts)
@@ -422,7 +440,8 @@ def test_a_mid_sized_portfolio_is_drawn_with_webgl_typed_arrays(
 
 
 def test_a_large_portfolio_stores_a_density_and_the_top_accounts(
-    django_capture_on_commit_callbacks: object, small_limits: None
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    small_limits: None,
 ) -> None:
     # given 30 accounts, over the (shrunk) density limit of 12
     accounts = portfolio_create(size=30)
@@ -431,10 +450,10 @@ def test_a_large_portfolio_stores_a_density_and_the_top_accounts(
     run = run_requested(django_capture_on_commit_callbacks)
 
     # then one density trace counts every account
-    density, *markers = run.figure["data"]
+    density, *markers = drawn(run.figure)["data"]
     assert density["type"] == "heatmap"
     assert density_total(density) == 30
-    assert run.figure["layout"]["meta"] == {
+    assert drawn(run.figure)["layout"]["meta"] == {
         "mode": "density",
         "accounts": 30,
         "drawn": len(plotted_ids(run.figure)),
@@ -463,8 +482,8 @@ def test_a_large_portfolio_stores_a_density_and_the_top_accounts(
 
 
 def test_on_a_large_portfolio_each_user_sees_only_their_accounts(
-    django_capture_on_commit_callbacks: object,
-    django_assert_max_num_queries: object,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
     small_limits: None,
     rep: User,
     manager: User,
@@ -476,13 +495,14 @@ def test_on_a_large_portfolio_each_user_sees_only_their_accounts(
         account.team_members.add(rep)
     for account in accounts[10:26]:
         account.team_members.add(manager)
-    run = run_requested(django_capture_on_commit_callbacks)
+    run_requested(django_capture_on_commit_callbacks)
     run = selectors.score_run_current()
+    assert run is not None
 
     # when
-    with django_assert_max_num_queries(5):  # type: ignore[operator]
+    with django_assert_max_num_queries(5):
         for_rep = selectors.quadrant_figure_for_user(user=rep, run=run)
-    with django_assert_max_num_queries(6):  # type: ignore[operator]
+    with django_assert_max_num_queries(6):
         for_manager = selectors.quadrant_figure_for_user(user=manager, run=run)
     for_executive = selectors.quadrant_figure_for_user(user=executive, run=run)
 
@@ -491,7 +511,7 @@ def test_on_a_large_portfolio_each_user_sees_only_their_accounts(
     # the manager sees 20 (their 16 and their rep's 4): over the limit, so a
     # density of those 20 with only their own top accounts drawn
     visible = {account.pk for account in accounts[:4] + accounts[10:26]}
-    density = for_manager["data"][0]
+    density = drawn(for_manager)["data"][0]
     assert density_total(density) == 20
     assert set(plotted_ids(for_manager)) <= visible
     assert 3 <= len(plotted_ids(for_manager)) <= 4 * 6
@@ -500,7 +520,7 @@ def test_on_a_large_portfolio_each_user_sees_only_their_accounts(
 
 
 def test_no_score_is_saved_for_an_account_deleted_after_loading(
-    postgres: None, django_capture_on_commit_callbacks: object
+    postgres: None, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     # The PostgreSQL save joins the accounts; under CI a missing PostgreSQL
     # fails this test instead of skipping it.
@@ -525,7 +545,8 @@ def test_no_score_is_saved_for_an_account_deleted_after_loading(
 
 
 def test_a_breakdown_is_read_with_the_layout_of_a_run_already_read(
-    django_capture_on_commit_callbacks: object, django_assert_num_queries: object
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
     portfolio_create(size=3)
     run = run_requested(django_capture_on_commit_callbacks)
@@ -534,7 +555,7 @@ def test_a_breakdown_is_read_with_the_layout_of_a_run_already_read(
 
     # A page reads the current run first, then its scores without the run.
     current = selectors.score_run_current()
-    with django_assert_num_queries(1):  # type: ignore[operator]
+    with django_assert_num_queries(1):
         scores = list(AccountScore.objects.filter(run=current).order_by("pk"))
         breakdowns = [score.components for score in scores]
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import Account
-from scoring.computation import breakdown_columns, score_accounts
+from scoring.computation import ScoringResult, breakdown_columns, score_accounts
 from scoring.loading import (
     account_scores_save,
     score_partition_name,
@@ -32,7 +32,7 @@ def partition_of(score_id: int) -> str:
     return name
 
 
-def engine_result() -> object:
+def engine_result() -> ScoringResult:
     frames = scoring_frames_load()
     return score_accounts(
         accounts=frames.accounts,

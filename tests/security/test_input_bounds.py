@@ -44,7 +44,9 @@ def test_a_100000_character_text_is_refused_on_a_person(client, rep, account) ->
 def test_a_100000_character_description_is_refused_on_a_plan_item(
     client, rep, account
 ) -> None:
-    strategy = Strategy.objects.create(plan=PlanFactory(account=account), title="Grow")
+    strategy = Strategy.objects.create(
+        plan=PlanFactory.create(account=account), title="Grow"
+    )
     client.force_login(rep)
     url = f"/api/plans/items/strategy/{strategy.pk}/"
     etag = client.get(url)["ETag"]
