@@ -17,9 +17,9 @@ def test_a_hostile_name_shows_as_typed_in_the_quadrant_hover(
     page, live_server, manager, rep
 ):
     # given one account whose name is markup, scored on its own
-    account = AccountFactory(name=HOSTILE)
+    account = AccountFactory.create(name=HOSTILE)
     account.team_members.add(rep)
-    RevenueLineFactory(account=account)
+    RevenueLineFactory.create(account=account)
     score_run_request(trigger="test")
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))

@@ -27,7 +27,7 @@ def plan(rep, account):
         template=gated_template(),
         values={
             "name": "Asia rollout",
-            "product": ProductFactory(name="GTX Pro"),
+            "product": ProductFactory.create(name="GTX Pro"),
             "strategy": strategy,
             "amount": 50000,
         },

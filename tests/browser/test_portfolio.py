@@ -12,10 +12,10 @@ def test_a_manager_sees_one_marker_per_account_and_opens_one(
 ):
     # given
     for index in range(4):
-        account = AccountFactory(name=f"Mine {index}")
+        account = AccountFactory.create(name=f"Mine {index}")
         account.team_members.add(rep)
-        RevenueLineFactory(account=account)
-    AccountFactory(name="Not mine").team_members.add(outsider)
+        RevenueLineFactory.create(account=account)
+    AccountFactory.create(name="Not mine").team_members.add(outsider)
     score_run_request(trigger="test")
 
     # when

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import Page
 
 from scoring.api_services import scoring_model_update
 from scoring.models import ScoreRun
@@ -12,10 +13,8 @@ from tests.conftest import browser_login
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def page_fits(page: object) -> bool:
-    return page.evaluate(  # type: ignore[attr-defined]
-        "document.documentElement.scrollWidth <= window.innerWidth"
-    )
+def page_fits(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_sales_ops_changes_one_weight_from_the_portfolio(page, live_server, ops):

@@ -69,10 +69,10 @@ def test_a_rep_adds_a_person_and_a_link_and_both_maps_keep_them(
     page, live_server, rep, account
 ):
     # given
-    boss = StakeholderFactory(
+    boss = StakeholderFactory.create(
         account=account, first_name="Greta", last_name="Holm", title="CEO"
     )
-    StakeholderFactory(account=account, first_name="Ivo", last_name="Jung")
+    StakeholderFactory.create(account=account, first_name="Ivo", last_name="Jung")
     browser_login(page, live_server, rep.username)
     page.goto(live_server.url + reverse("accounts:detail", args=[account.pk]))
     page.wait_for_selector("#org-chart .org-node")
@@ -121,8 +121,8 @@ def test_a_rep_adds_a_person_and_a_link_and_both_maps_keep_them(
 def test_a_refused_reporting_loop_shows_its_message_in_the_dialog(
     page, live_server, rep, account
 ):
-    boss = StakeholderFactory(account=account, first_name="Bo", last_name="Berg")
-    StakeholderFactory(
+    boss = StakeholderFactory.create(account=account, first_name="Bo", last_name="Berg")
+    StakeholderFactory.create(
         account=account, first_name="Cy", last_name="Carr", reports_to=boss
     )
     report = account.stakeholders.get(last_name="Carr")
@@ -165,7 +165,7 @@ def build_group(account: Account, size: int) -> None:
     for index in range(size):
         manager = people[(index - 1) // 3] if index else None
         people.append(
-            StakeholderFactory(
+            StakeholderFactory.create(
                 account=account,
                 first_name=f"Person{index:02d}",
                 last_name="Longsurname-Example",
@@ -176,7 +176,7 @@ def build_group(account: Account, size: int) -> None:
             )
         )
     for source, target in zip(people, people[3:], strict=False):
-        InfluenceLinkFactory(source=source, target=target, kind="influences")
+        InfluenceLinkFactory.create(source=source, target=target, kind="influences")
 
 
 @pytest.mark.parametrize("size", [5, 60])
@@ -206,7 +206,7 @@ def test_the_maps_stay_legible_at_tablet_width(page, live_server, rep, account, 
 def test_a_conflicting_edit_keeps_what_was_typed_beside_their_value(
     page, live_server, rep, account
 ):
-    person = StakeholderFactory(
+    person = StakeholderFactory.create(
         account=account, first_name="Di", last_name="Dorn", title="Buyer"
     )
     browser_login(page, live_server, rep.username)
@@ -257,13 +257,13 @@ HEADS_CLEAR = """
 
 def test_arrow_heads_stay_outside_large_circles(page, live_server, rep, account):
     big = [
-        StakeholderFactory(account=account, first_name=f"Big{n}", influence=5)
+        StakeholderFactory.create(account=account, first_name=f"Big{n}", influence=5)
         for n in range(3)
     ]
-    small = StakeholderFactory(account=account, first_name="Small", influence=1)
+    small = StakeholderFactory.create(account=account, first_name="Small", influence=1)
     for person in big:
-        InfluenceLinkFactory(source=small, target=person, kind="influences")
-    InfluenceLinkFactory(source=big[0], target=big[2], kind="influences")
+        InfluenceLinkFactory.create(source=small, target=person, kind="influences")
+    InfluenceLinkFactory.create(source=big[0], target=big[2], kind="influences")
     browser_login(page, live_server, rep.username)
     page.goto(live_server.url + reverse("stakeholders:account", args=[account.pk]))
     page.wait_for_selector("#influence-map .map-node")

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from playwright.sync_api import Dialog
 
 from accounts.models import Account, ImportJob
 from tests.conftest import browser_login
@@ -85,7 +86,12 @@ def test_ops_discard_an_import_they_never_started(page, live_server, ops) -> Non
     row = page.locator("table.recent tbody tr")
     assert row.locator(".status").inner_text() == "Not started"
     asked = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+
+    def note_and_dismiss(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", note_and_dismiss)
     row.get_by_role("button", name="Discard").click()
     assert asked == [
         f"Discard import {job.pk} and its uploaded files? Nothing was imported "

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -482,11 +483,11 @@ def test_a_rep_sees_their_own_accounts_and_an_executive_all(team_data: Team) -> 
 
 
 def test_the_drill_down_page_lists_exactly_the_accounts_behind_a_figure(
-    client: object, team_data: Team
+    client: Client, team_data: Team
 ) -> None:
-    client.force_login(team_data.manager)  # type: ignore[attr-defined]
+    client.force_login(team_data.manager)
 
-    response = client.get(  # type: ignore[attr-defined]
+    response = client.get(
         reverse("plans:dashboard_accounts"), {"figure": "execution.no_plan"}
     )
 
@@ -499,22 +500,22 @@ def test_the_drill_down_page_lists_exactly_the_accounts_behind_a_figure(
 
 
 def test_the_drill_down_keeps_the_filters_and_refuses_unknown_figures(
-    client: object, team_data: Team
+    client: Client, team_data: Team
 ) -> None:
-    client.force_login(team_data.manager)  # type: ignore[attr-defined]
+    client.force_login(team_data.manager)
     url = reverse("plans:dashboard_accounts")
 
-    filtered = client.get(url, {"figure": "accounts", "rep": team_data.rita.pk})  # type: ignore[attr-defined]
-    unknown = client.get(url, {"figure": "nothing.here"})  # type: ignore[attr-defined]
+    filtered = client.get(url, {"figure": "accounts", "rep": str(team_data.rita.pk)})
+    unknown = client.get(url, {"figure": "nothing.here"})
 
     assert {row.name for row in filtered.context["rows"]} == {"Acme", "Crane"}
     assert unknown.status_code == 404
 
 
-def test_the_dashboard_page_links_every_figure(client: object, team_data: Team) -> None:
-    client.force_login(team_data.manager)  # type: ignore[attr-defined]
+def test_the_dashboard_page_links_every_figure(client: Client, team_data: Team) -> None:
+    client.force_login(team_data.manager)
 
-    response = client.get(reverse("plans:dashboard"))  # type: ignore[attr-defined]
+    response = client.get(reverse("plans:dashboard"))
 
     assert response.status_code == 200
     body = response.content.decode()
@@ -580,17 +581,17 @@ def test_the_figures_take_the_same_number_of_queries_at_two_sizes(
 
 @pytest.mark.parametrize("who", ["rep", "executive"])
 def test_a_rep_and_someone_who_sees_all_take_the_same_queries_at_two_sizes(
-    client: object, team_data: Team, who: str
+    client: Client, team_data: Team, who: str
 ) -> None:
     # given: a rep of the team, or an executive who sees every account
     viewer = team_data.rita
     if who == "executive":
         viewer = _user(username="eve", role=User.Role.EXECUTIVE)
-    client.force_login(viewer)  # type: ignore[attr-defined]
+    client.force_login(viewer)
 
     def page_queries() -> int:
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(reverse("plans:dashboard"))  # type: ignore[attr-defined]
+            response = client.get(reverse("plans:dashboard"))
         assert response.status_code == 200
         return len(captured.captured_queries)
 
@@ -605,7 +606,7 @@ def test_a_rep_and_someone_who_sees_all_take_the_same_queries_at_two_sizes(
     # then
     assert small == large
     accounts = Account.objects.filter(team_members=team_data.rita).count()
-    shown = client.get(reverse("plans:dashboard")).context["dashboard"]  # type: ignore[attr-defined]
+    shown = client.get(reverse("plans:dashboard")).context["dashboard"]
     expected = Account.objects.count() if who == "executive" else accounts
     assert shown.figures["accounts"].count == expected
 

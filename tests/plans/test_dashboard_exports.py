@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -89,11 +90,11 @@ def team_data(db: None) -> Team:
 
 
 def test_the_accounts_csv_export_reimports_as_the_dashboard(
-    client: object, team_data: Team
+    client: Client, team_data: Team
 ) -> None:
-    client.force_login(team_data.manager)  # type: ignore[attr-defined]
+    client.force_login(team_data.manager)
 
-    response = client.get(  # type: ignore[attr-defined]
+    response = client.get(
         reverse("plans:dashboard_export", args=["csv"]), {"table": "accounts"}
     )
 
@@ -117,11 +118,11 @@ def test_the_accounts_csv_export_reimports_as_the_dashboard(
 
 
 def test_a_manager_exports_only_the_teams_accounts_in_every_table(
-    client: object, team_data: Team
+    client: Client, team_data: Team
 ) -> None:
-    client.force_login(team_data.manager)  # type: ignore[attr-defined]
+    client.force_login(team_data.manager)
 
-    response = client.get(reverse("plans:dashboard_export", args=["xlsx"]))  # type: ignore[attr-defined]
+    response = client.get(reverse("plans:dashboard_export", args=["xlsx"]))
 
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))
@@ -154,14 +155,14 @@ def test_a_manager_exports_only_the_teams_accounts_in_every_table(
 
 
 def test_the_export_follows_the_filters_and_refuses_unknown_tables(
-    client: object, team_data: Team
+    client: Client, team_data: Team
 ) -> None:
-    client.force_login(team_data.manager)  # type: ignore[attr-defined]
+    client.force_login(team_data.manager)
     url = reverse("plans:dashboard_export", args=["csv"])
 
-    filtered = client.get(url, {"table": "accounts", "tier": "C"})  # type: ignore[attr-defined]
-    unknown = client.get(url, {"table": "secrets"})  # type: ignore[attr-defined]
-    odd_format = client.get(reverse("plans:dashboard_export", args=["pdf"]))  # type: ignore[attr-defined]
+    filtered = client.get(url, {"table": "accounts", "tier": "C"})
+    unknown = client.get(url, {"table": "secrets"})
+    odd_format = client.get(reverse("plans:dashboard_export", args=["pdf"]))
 
     assert [row[0] for row in _csv_rows(filtered.content)[1:]] == ["Bolt"]
     assert unknown.status_code == 404
@@ -169,11 +170,11 @@ def test_the_export_follows_the_filters_and_refuses_unknown_tables(
 
 
 def test_an_outsider_exports_nothing_of_the_team(
-    client: object, team_data: Team
+    client: Client, team_data: Team
 ) -> None:
-    client.force_login(team_data.otto)  # type: ignore[attr-defined]
+    client.force_login(team_data.otto)
 
-    response = client.get(  # type: ignore[attr-defined]
+    response = client.get(
         reverse("plans:dashboard_export", args=["csv"]), {"table": "accounts"}
     )
 

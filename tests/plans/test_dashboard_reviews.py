@@ -1,9 +1,10 @@
 """Manager reviews of a plan: who records them, what they hold, who reads them."""
 
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,13 +15,13 @@ from plans.models import ManagerReview, Plan
 from tests.accounts.factories import UserFactory
 
 
-def _record(user: User, plan: Plan, **values: object) -> ManagerReview:
+def _record(user: User, plan: Plan, **values: Any) -> ManagerReview:
     return manager_review_create(
         user=user,
         plan=plan,
-        reviewed_on=values.pop("reviewed_on", date(2026, 11, 2)),  # type: ignore[arg-type]
-        coaching_points=values.pop("coaching_points", "Name the CFO's sponsor."),  # type: ignore[arg-type]
-        **values,  # type: ignore[arg-type]
+        reviewed_on=values.pop("reviewed_on", date(2026, 11, 2)),
+        coaching_points=values.pop("coaching_points", "Name the CFO's sponsor."),
+        **values,
     )
 
 
@@ -58,11 +59,11 @@ def test_it_refuses_a_next_review_before_this_one(manager: User, plan: Plan) -> 
 
 
 def test_a_refused_review_keeps_what_was_typed(
-    client: object, manager: User, rep: User, plan: Plan
+    client: Client, manager: User, rep: User, plan: Plan
 ) -> None:
-    client.force_login(manager)  # type: ignore[attr-defined]
+    client.force_login(manager)
 
-    response = client.post(  # type: ignore[attr-defined]
+    response = client.post(
         reverse("plans:reviews", args=[plan.pk]),
         {
             "reviewed_on": "2026-11-02",
@@ -108,24 +109,24 @@ def test_only_a_manager_of_the_team_records_reviews(
 
 
 def test_a_manager_of_another_team_cannot_record_or_see(
-    client: object, plan: Plan
+    client: Client, plan: Plan
 ) -> None:
     stranger = cast(User, UserFactory.create(username="maud", role=User.Role.MANAGER))
 
     with pytest.raises(PlanError):
         _record(stranger, plan)
-    client.force_login(stranger)  # type: ignore[attr-defined]
-    page = client.get(reverse("plans:reviews", args=[plan.pk]))  # type: ignore[attr-defined]
+    client.force_login(stranger)
+    page = client.get(reverse("plans:reviews", args=[plan.pk]))
     assert page.status_code == 404
 
 
 def test_the_review_page_records_a_review(
-    client: object, manager: User, rep: User, plan: Plan
+    client: Client, manager: User, rep: User, plan: Plan
 ) -> None:
-    client.force_login(manager)  # type: ignore[attr-defined]
+    client.force_login(manager)
     url = reverse("plans:reviews", args=[plan.pk])
 
-    response = client.post(  # type: ignore[attr-defined]
+    response = client.post(
         url,
         {
             "reviewed_on": "2026-11-02",
@@ -146,14 +147,14 @@ def test_the_review_page_records_a_review(
 
 
 def test_a_rep_reads_reviews_but_sees_no_form_and_cannot_post(
-    client: object, manager: User, rep: User, plan: Plan
+    client: Client, manager: User, rep: User, plan: Plan
 ) -> None:
     _record(manager, plan, coaching_points="Keep going.")
-    client.force_login(rep)  # type: ignore[attr-defined]
+    client.force_login(rep)
     url = reverse("plans:reviews", args=[plan.pk])
 
-    page = client.get(url)  # type: ignore[attr-defined]
-    client.post(url, {"reviewed_on": "2026-11-03", "coaching_points": "Self."})  # type: ignore[attr-defined]
+    page = client.get(url)
+    client.post(url, {"reviewed_on": "2026-11-03", "coaching_points": "Self."})
 
     assert "Keep going." in page.content.decode()
     assert "Record a review" not in page.content.decode()
@@ -161,14 +162,14 @@ def test_a_rep_reads_reviews_but_sees_no_form_and_cannot_post(
 
 
 def test_a_review_makes_the_plan_more_complete(
-    client: object, manager: User, plan: Plan, account: Account
+    client: Client, manager: User, plan: Plan, account: Account
 ) -> None:
-    client.force_login(manager)  # type: ignore[attr-defined]
+    client.force_login(manager)
     url = reverse("plans:reviews", args=[plan.pk])
-    before = client.get(url).context["completeness"]  # type: ignore[attr-defined]
+    before = client.get(url).context["completeness"]
 
     _record(manager, plan, reviewed_on=timezone.localdate())
-    after = client.get(url).context["completeness"]  # type: ignore[attr-defined]
+    after = client.get(url).context["completeness"]
 
     states = {section.name: section.state for section in after.sections}
     assert states["Manager review"] == "fresh"
