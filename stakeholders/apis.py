@@ -8,6 +8,7 @@ pages do.
 from dataclasses import asdict
 from typing import Any, cast
 
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -815,12 +816,37 @@ class InfluenceLinkDetailApi(APIView):
             headers={"ETag": etag_for(instance=link)},
         )
 
-    @extend_schema(tags=TAGS, summary="Remove an influence link", responses={204: None})
+    @extend_schema(
+        tags=TAGS,
+        summary="Remove an influence link",
+        description=(
+            "Send the link's ETag from your last read in If-Match: without it "
+            "428, stale 412 with the current link."
+        ),
+        parameters=[IF_MATCH],
+        responses={204: None, 412: INFLUENCE_LINK_STALE},
+    )
     def delete(self, request: Request, pk: int) -> Response:
         link = influence_link_get_for_user(user=_user(request), pk=pk)
         _require_edit(_user(request), link.account)
+        etag_require(
+            request=request,
+            etag=etag_for(instance=link),
+            current=self.OutputSerializer(link).data,
+        )
 
-        influence_link_delete(user=_user(request), link=link)
+        try:
+            influence_link_delete(
+                user=_user(request), link=link, expected_version=link.updated_at
+            )
+        except StakeholderConflict as error:
+            current = InfluenceLink.objects.filter(pk=link.pk).first()
+            if current is None:
+                raise Http404("Someone removed this link already.") from error
+            raise PreconditionFailed(
+                current=self.OutputSerializer(current).data,
+                etag=etag_for(instance=current),
+            ) from error
 
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -470,7 +470,20 @@ def influence_link_update(
 
 
 @transaction.atomic
-def influence_link_delete(*, user: User | None, link: InfluenceLink) -> None:
+def influence_link_delete(
+    *,
+    user: User | None,
+    link: InfluenceLink,
+    expected_version: datetime | None = None,
+) -> None:
+    """Remove a link; with expected_version, only if no one changed it since."""
+    if expected_version is not None:
+        current = InfluenceLink.objects.select_for_update().filter(pk=link.pk).first()
+        if current is None or current.updated_at != expected_version:
+            raise StakeholderConflict(
+                "Someone changed this link since you opened it; reload to see "
+                "their change, then decide again."
+            )
     change_record_many(
         user=user,
         account=link.account,

@@ -202,8 +202,9 @@ def test_links_are_created_and_removed_through_the_api(client, rep, account, per
         {"source": person.pk, "target": other.pk, "kind": "conflicts", "strength": 3},
         content_type="application/json",
     )
+    link_url = reverse("stakeholders_api:link_detail", args=[created.json()["id"]])
     removed = client.delete(
-        reverse("stakeholders_api:link_detail", args=[created.json()["id"]])
+        link_url, headers={"If-Match": client.get(link_url)["ETag"]}
     )
 
     assert created.status_code == 201

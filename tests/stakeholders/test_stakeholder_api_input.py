@@ -227,3 +227,38 @@ def test_expected_roles_change_only_from_the_version_read(client, rep, account):
     assert second.json()["current"] == {"roles": ["champion"]}
     assert second["ETag"] == first["ETag"]
     assert client.get(url).json() == {"roles": ["champion"]}
+
+
+def test_removing_a_link_needs_its_current_etag(client, rep, account, person):
+    # given
+    client.force_login(rep)
+    link = InfluenceLinkFactory.create(
+        source=person, target=StakeholderFactory.create(account=account)
+    )
+    url = reverse("stakeholders_api:link_detail", args=[link.pk])
+    etag = client.get(url)["ETag"]
+    client.patch(
+        url,
+        {"strength": 2},
+        content_type="application/json",
+        headers={"If-Match": etag},
+    )
+
+    # when
+    missing = client.delete(url)
+    stale = client.delete(url, headers={"If-Match": etag})
+    current_etag = etag_for(instance=InfluenceLink.objects.get(pk=link.pk))
+    fresh = client.delete(url, headers={"If-Match": current_etag})
+
+    # then
+    assert missing.status_code == 428
+    assert missing.json() == {
+        "detail": (
+            "Send the ETag from your last read in an If-Match header to change this."
+        )
+    }
+    assert stale.status_code == 412
+    assert stale.json()["current"]["strength"] == 2
+    assert stale["ETag"] == current_etag
+    assert fresh.status_code == 204
+    assert not InfluenceLink.objects.filter(pk=link.pk).exists()
