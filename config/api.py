@@ -392,7 +392,7 @@ class StrictInputSerializer(serializers.Serializer):
             if isinstance(field, serializers.CharField) and field.max_length is None:
                 field.max_length = TEXT_MAX
                 field.validators.append(_text_bound)
-            elif isinstance(field, serializers.DateField):
+            elif isinstance(field, serializers.DateField | serializers.DateTimeField):
                 field.validators.append(_date_bound)
         return fields
 

@@ -4,7 +4,7 @@ A year 9999 or a 100,000-character note is a slip or an attack, never
 data; the API and the plan services refuse both, naming the field.
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 # Generous for a note or a piece of evidence, far below what would slow
@@ -25,7 +25,9 @@ def text_problem(value: Any) -> str | None:
 
 
 def date_problem(value: Any) -> str | None:
-    """Return why the date is implausible, or None if it is fine."""
+    """Return why the date or moment is implausible, or None if it is fine."""
+    if isinstance(value, datetime):
+        value = value.date()
     if isinstance(value, date) and not DATE_MIN <= value <= DATE_MAX:
         return DATE_MESSAGE
     return None

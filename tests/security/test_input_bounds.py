@@ -4,6 +4,7 @@ import pytest
 
 from plans.models import Strategy
 from tests.plans.factories import PlanFactory
+from tests.stakeholders.factories import StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +75,23 @@ def test_a_plan_for_the_year_9999_is_refused(client, rep, account) -> None:
     assert response.json() == {
         "fiscal_year": ["Ensure this value is less than or equal to 2099."]
     }
+
+
+@pytest.mark.parametrize(
+    "occurred_at", ["9999-12-31T23:59:59Z", "1989-12-31T12:00:00Z"]
+)
+def test_a_touch_at_an_implausible_moment_is_refused(
+    client, rep, account, occurred_at
+) -> None:
+    client.force_login(rep)
+    person = StakeholderFactory.create(account=account)
+
+    response = client.post(
+        f"/api/stakeholders/accounts/{account.pk}/activities/create/",
+        {"stakeholders": [person.pk], "occurred_at": occurred_at},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"occurred_at": [DATE_MESSAGE]}
+    assert not account.stakeholder_activities.exists()
