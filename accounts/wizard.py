@@ -205,6 +205,11 @@ _NUMBER_FIELDS: dict[tuple[str, str], tuple[type[models.Model], str, int]] = {
     (RATE, "rate"): (CurrencyRate, "rate", 0),
 }
 
+# Company revenue is never negative; a line's amount may be (a credit note).
+_UNSIGNED_MONEY = {"annual_revenue", "annual_revenue_musd"}
+# The numbers stored to the cent and refused with more decimals than that.
+_CENTS = {(PRODUCT, "list_price"), (OPPORTUNITY, "amount"), (REVENUE, "amount")}
+
 # Layouts accounts.recognise does not know: ERP invoice extracts, support
 # desk exports and rate tables, by normalised header.
 _EXTRA_LAYOUTS: tuple[tuple[str, str, dict[str, str], tuple[str, ...]], ...] = (
@@ -958,7 +963,17 @@ def _number_limit_reason(*, entity: str, name: str, number: Decimal) -> str | No
     if target is None:
         return None
     model, field_name, shift = target
+    if number < 0 and name in _UNSIGNED_MONEY:
+        return "must not be negative"
     model_field = model._meta.get_field(field_name)
+    exponent = number.normalize().as_tuple().exponent
+    places_given = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if (entity, name) in _CENTS and places_given > 2:
+        # Stored to the cent; rounding would change the amount unseen.
+        return (
+            f"{places_given} decimals: amounts are kept to 2 decimals; round "
+            "the amount in the file"
+        )
     if isinstance(model_field, models.DecimalField):
         digits = model_field.max_digits - model_field.decimal_places + shift
         places = max(model_field.decimal_places - shift, 0)

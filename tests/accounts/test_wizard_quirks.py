@@ -13,6 +13,7 @@ from accounts.wizard import (
     mapped_import_run,
     mapped_import_start,
 )
+from tests.accounts.factories import AccountFactory
 
 BYOD = Path(__file__).parent / "fixtures" / "byod"
 
@@ -196,3 +197,55 @@ def test_a_name_with_a_line_break_is_read_on_one_line_with_a_note() -> None:
             "the name spans 2 lines, read as 'Multi Line Corp'",
         )
     ]
+
+
+def checked_rejections(name: str) -> list[tuple]:
+    mapped = mapped_import_create_from_paths(user=None, paths=[BYOD / name])
+    mapped_import_mapping_accept(mapped=mapped, user=None)
+
+    outcome = mapped_import_check(mapped=mapped)
+
+    return [
+        (issue.line, issue.column, issue.value, issue.reason)
+        for issue in outcome.issues
+        if issue.action == "rejected"
+    ]
+
+
+def test_an_amount_with_more_than_two_decimals_is_refused_not_rounded() -> None:
+    AccountFactory(name="Acme")
+
+    assert checked_rejections("amounts_over_cents.csv") == [
+        (
+            2,
+            "Amount",
+            "0.004",
+            "3 decimals: amounts are kept to 2 decimals; round the amount in the file",
+        ),
+        (
+            3,
+            "Amount",
+            "1234.567",
+            "3 decimals: amounts are kept to 2 decimals; round the amount in the file",
+        ),
+    ]
+
+
+def test_a_decimal_comma_amount_with_three_decimals_is_refused() -> None:
+    AccountFactory(name="Acme")
+
+    assert checked_rejections("amounts_comma_over_cents.csv") == [
+        (
+            2,
+            "Amount",
+            "1,234",
+            "3 decimals: amounts are kept to 2 decimals; round the amount in the file",
+        )
+    ]
+
+
+def test_a_negative_annual_revenue_is_refused() -> None:
+    job = run("revenue_negative.csv", keep_good_rows=True)
+
+    assert rejected(job) == [(2, "Annual Revenue", "must not be negative")]
+    assert stored("annual_revenue_musd") == [("Beta AG", Decimal("0.00"))]
