@@ -150,13 +150,18 @@ def _input_serializer(
 ) -> type[serializers.ModelSerializer]:
     """Build the strict input serializer for a plan item's editable fields."""
     fields = list(services.EDITABLE_FIELDS[model]) + list(extra or {})
-    # An unknown person id reads the same as one from another account, so
-    # the answer tells nothing about who exists elsewhere.
-    neutral = {"does_not_exist": services.NO_SUCH_PERSON}
+    # An unknown id reads the same as one from another account or plan, so
+    # the answer tells nothing about what exists elsewhere.
+    neutral = {
+        "stakeholder": services.NO_SUCH_PERSON,
+        "stakeholders": services.NO_SUCH_PERSON,
+        "owner": services.NOT_ON_TEAM,
+        **services.NO_SUCH_ITEM,
+    }
     extra_kwargs = {
-        name: {"error_messages": neutral}
+        name: {"error_messages": {"does_not_exist": neutral[name]}}
         for name in fields
-        if name in {"stakeholder", "stakeholders"}
+        if name in neutral
     }
     meta = type(
         "Meta", (), {"model": model, "fields": fields, "extra_kwargs": extra_kwargs}

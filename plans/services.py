@@ -37,6 +37,15 @@ from plans.periods import fiscal_period, fiscal_year_for
 logger = logging.getLogger(__name__)
 
 NO_SUCH_PERSON = "No such person on this account."
+NOT_ON_TEAM = "That user is not on this account's team."
+# Keyed by field: a strategy or pursuit of another plan reads the same as a
+# missing one, so the answer names no title and confirms no id.
+NO_SUCH_ITEM = {
+    "strategy": "No such strategy on this plan.",
+    "strategies": "No such strategy on this plan.",
+    "pursuit": "No such pursuit on this plan.",
+    "pursuits": "No such pursuit on this plan.",
+}
 
 # What a user may change on each kind of plan item, by API or page.
 EDITABLE_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
@@ -121,8 +130,10 @@ def _as_history(value: Any) -> Any:
     return value
 
 
-def _check_same_plan(item: models.Model, values: Mapping[str, Any]) -> None:
-    """Refuse links to strategies, pursuits or people of another account."""
+def _check_same_plan(
+    item: models.Model, values: Mapping[str, Any], *, user: User | None
+) -> None:
+    """Refuse links to items, people or owners from outside the plan's account."""
     plan = item_plan(item)
     for name, value in values.items():
         linked = value if isinstance(value, list | tuple) else [value]
@@ -130,7 +141,8 @@ def _check_same_plan(item: models.Model, values: Mapping[str, Any]) -> None:
             if target is None:
                 continue
             if isinstance(target, Strategy | Pursuit) and target.plan_id != plan.pk:
-                raise PlanError(f"{target} belongs to another plan.")
+                message = NO_SUCH_ITEM[name]
+                raise PlanError(message, field=name)
             account_id = getattr(target, "account_id", None)
             if (
                 name in {"stakeholder", "stakeholders"}
@@ -139,6 +151,24 @@ def _check_same_plan(item: models.Model, values: Mapping[str, Any]) -> None:
                 # Neutral on purpose: naming the person would tell a rep who
                 # works at an account they may not see.
                 raise PlanError(NO_SUCH_PERSON, field=name)
+            if name == "owner":
+                _check_owner(item, plan=plan, owner=target, user=user)
+
+
+def _check_owner(
+    item: models.Model, *, plan: Plan, owner: User, user: User | None
+) -> None:
+    """Refuse an owner off the account's team, unless kept or the editor.
+
+    Otherwise walking user ids would list every username, and a plan could
+    be handed to someone who may not even see it.
+    """
+    if owner.pk == getattr(item, "owner_id", None):
+        return
+    if user is not None and owner.pk == user.pk:
+        return
+    if not plan.account.team_memberships.filter(user=owner).exists():
+        raise PlanError(NOT_ON_TEAM, field="owner")
 
 
 def _check_plan_open(item: models.Model, values: Mapping[str, Any]) -> None:
@@ -293,7 +323,7 @@ def _versioned_save(
     plain = {name: value for name, value in values.items() if name not in m2m}
     related = {name: list(value) for name, value in values.items() if name in m2m}
     _check_plan_open(item, values)
-    _check_same_plan(item, values)
+    _check_same_plan(item, values, user=user)
 
     changes: dict[str, tuple[Any, Any]] = {}
     for name, new in plain.items():
@@ -394,7 +424,7 @@ def _create(
 ) -> models.Model:
     m2m = _m2m_fields(type(item))
     _check_plan_open(item, values)
-    _check_same_plan(item, values)
+    _check_same_plan(item, values, user=user)
     for name, value in values.items():
         if name not in m2m:
             setattr(item, name, value)

@@ -231,8 +231,11 @@ def test_links_to_another_plans_strategy_are_refused(rep, plan, outsider):
     )
     foreign = strategy_create(user=rep, plan=other, values={"title": "Elsewhere"})
 
-    with pytest.raises(PlanError, match="belongs to another plan"):
+    with pytest.raises(PlanError) as refused:
         action_create(user=rep, plan=plan, values={"title": "x", "strategy": foreign})
+
+    assert str(refused.value) == "No such strategy on this plan."
+    assert refused.value.field == "strategy"
 
 
 def test_an_open_action_past_its_due_date_is_overdue(rep, plan):
