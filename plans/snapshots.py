@@ -25,6 +25,17 @@ AMOUNT = re.compile(r"-?\d+\.\d{2}")
 # Section key, its heading, and the fields compared, each with its label.
 SECTIONS: list[tuple[str, str, list[tuple[str, str]]]] = [
     (
+        "details",
+        "Plan",
+        [
+            ("summary", "summary"),
+            ("status", "status"),
+            ("owner", "owner"),
+            ("period_start", "period start"),
+            ("period_end", "period end"),
+        ],
+    ),
+    (
         "score",
         "Score and quadrant",
         [
@@ -74,6 +85,20 @@ SECTIONS: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("whitespace", "Whitespace", [("state", "state")]),
 ]
 SECTION_TITLES = {key: title for key, title, _ in SECTIONS}
+
+
+def _details(plan: Plan) -> dict[str, dict[str, Any]]:
+    owner = plan.owner
+    return {
+        "plan": {
+            "name": "Plan",
+            "summary": plan.summary,
+            "status": plan.get_status_display(),
+            "owner": owner.display_name if owner else "",
+            "period_start": plan.period_start.isoformat(),
+            "period_end": plan.period_end.isoformat(),
+        }
+    }
 
 
 def _score(plan: Plan) -> dict[str, dict[str, Any]]:
@@ -192,6 +217,7 @@ def snapshot_capture(*, plan: Plan) -> dict[str, Any]:
     return {
         "version": CAPTURE_VERSION,
         "plan": {"id": plan.pk, "account": plan.account.name, "label": plan.label},
+        "details": _details(plan),
         "score": _score(plan),
         "people": _people(plan),
         "strategies": _strategies(plan),
@@ -248,6 +274,10 @@ def snapshot_diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]
     """Return every change from one capture to the other, in section order."""
     changes: list[Change] = []
     for section, _title, fields in SECTIONS:
+        # A capture taken before a section existed did not record it: that
+        # is not an addition of everything in it.
+        if section not in before or section not in after:
+            continue
         old_rows = before.get(section) or {}
         new_rows = after.get(section) or {}
         for key in sorted(old_rows.keys() | new_rows.keys(), key=_natural):

@@ -182,3 +182,37 @@ def test_beat_runs_the_quarter_end_snapshots_every_hour(plan: Plan) -> None:
     assert schedule["plans.tasks.plan_snapshots_quarter_end_task"] == crontab(minute=5)
     assert plan_snapshots_quarter_end_task.delay().get() == 1
     assert PlanSnapshot.objects.get().trigger == PlanSnapshot.Trigger.QUARTER_END
+
+
+def test_the_compare_page_lists_changes_to_the_plan_itself(
+    client: Client, rep: User, plan: Plan
+) -> None:
+    # given
+    snapshot = plan_snapshot_take(plan=plan, user=rep, label="Kick-off")
+
+    # when
+    Plan.objects.filter(pk=plan.pk).update(
+        summary="Grow cloud revenue", status=Plan.Status.DRAFT, owner=None
+    )
+    client.force_login(rep)
+    response = client.get(
+        reverse("plans:snapshot_compare", args=[plan.pk]),
+        {"from": str(snapshot.pk), "to": "now"},
+    )
+
+    # then
+    groups = response.context["groups"]
+    assert [title for title, _ in groups] == ["Plan"]
+    assert [change.text for change in groups[0][1]] == [
+        "Plan: summary (none) → Grow cloud revenue",
+        "Plan: status Active → Draft",
+        f"Plan: owner {rep.display_name} → (none)",
+    ]
+    assert b"3 changes." in response.content
+
+
+def test_a_capture_without_plan_details_reports_no_change_to_them() -> None:
+    before = {"people": {}}
+    after = {"details": {"plan": {"name": "Plan", "status": "Draft"}}, "people": {}}
+
+    assert snapshot_diff(before, after) == []
