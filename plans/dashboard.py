@@ -659,6 +659,9 @@ class Dashboard:
     totals: dict[str, int] | None = None
     # The filters form and the figures' sections, rendered when stored.
     body_html: str = ""
+    # The stored summary's key, under which its figures' accounts and rows
+    # are read (plans.dashboard_summaries).
+    summary_key: str = ""
 
     def _total(self, name: str, rows: list[Any] | dict[int, Any]) -> int:
         return self.totals[name] if self.totals is not None else len(rows)
@@ -1593,7 +1596,7 @@ def dashboard_tables(*, dashboard: Dashboard) -> list[Table]:
             [
                 figure_title(dashboard=dashboard, key=key),
                 figure.count,
-                len(figure.account_ids),
+                figure.account_count,
             ]
             for key, figure in dashboard.figures.items()
         ],

@@ -4,11 +4,14 @@ Building the dashboard (plans.dashboard.dashboard_for_user) reads the facts
 of every account the viewer sees; for someone who sees 100,000 accounts that
 takes seconds. So the page reads a stored summary: the figures and the page's
 short tables, with each figure's accounts kept apart for the drill-down,
-which pages them. A summary names the data it was built from (the current
-run, the day, and the newest row of each table whose rows change a figure);
-when that data has moved on it is built again on the spot for a small
-portfolio, and for a large one it is shown with its time while a task
-builds it again. It is never shown as current when it is not.
+which pages them, and every account's row for the drill-down and the
+exports. A summary names the data it was built from (the current run, the
+day, and the newest row of each table whose rows change a figure); when that
+data has moved on it is built again on the spot for a small portfolio, and
+for a large one it is shown with its time while a task builds it again. It
+is never shown as current when it is not. A large portfolio's first summary
+is never built in a request either: the page says it is being prepared,
+shows the viewer's newest other figures meanwhile, and a task builds it.
 """
 
 import hashlib
@@ -17,13 +20,13 @@ import logging
 import pickle
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import overload
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import JSONField
+from django.db.models import JSONField, Q
 from django.db.models.expressions import RawSQL
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -36,13 +39,15 @@ from accounts.models import (
     ImportJob,
     User,
 )
-from accounts.selectors import account_visibility_key
+from accounts.selectors import account_list_for_user, account_visibility_key
 from plans.calendar import local_date
 from plans.dashboard import (
     ROWS_SHOWN,
+    AccountRow,
     Dashboard,
     DashboardFilters,
     Figure,
+    _filtered_accounts,
     dashboard_for_user,
     plan_stale_days,
 )
@@ -50,6 +55,7 @@ from plans.models import (
     Action,
     DashboardSummary,
     DashboardSummaryFigure,
+    DashboardSummaryRow,
     GateOverride,
     ManagerReview,
     Plan,
@@ -60,10 +66,13 @@ from stakeholders.models import Activity, Stakeholder
 
 logger = logging.getLogger(__name__)
 
-# Up to this many accounts a summary of older data is built again during the
-# request (a few hundred milliseconds); beyond, it is shown as of its time
-# and a task builds it again.
+# Up to this many accounts a summary is built during the request (a few
+# hundred milliseconds); beyond, a task builds it (about a minute at 100,000)
+# while the page shows the figures it has, said to be older, or says they are
+# being prepared.
 REBUILD_IN_REQUEST_MAX = 2_000
+# Rows stored per INSERT when a summary keeps its accounts' rows.
+ROWS_BATCH = 2_000
 # A rebuild asked this long ago and not done is asked again.
 REFRESH_AGAIN_AFTER = timedelta(minutes=10)
 # A summary not built again for this long is dropped after the next run.
@@ -111,10 +120,44 @@ def dashboard_data_version(*, now: datetime | None = None) -> str:
     return ".".join(str(value or 0) for value in (*ids, day.isoformat(), *days))
 
 
+@dataclass
+class DashboardPreparing:
+    """A large dashboard whose figures a task is building for the first time.
+
+    `nearest` is the same viewer's newest other stored dashboard, with its
+    own filters and time, to show meanwhile; None when there is none.
+    """
+
+    filters: DashboardFilters
+    requested_at: datetime
+    accounts: int
+    nearest: Dashboard | None = None
+
+
+def dashboard_filters_described(*, filters: DashboardFilters) -> str:
+    """Return the filters in words, for figures shown under other filters."""
+    parts = []
+    if filters.rep is not None:
+        rep = User.objects.filter(pk=filters.rep).first()
+        parts.append(f"rep {rep.display_name if rep else filters.rep}")
+    if filters.region:
+        parts.append(f"region {filters.region}")
+    if filters.quadrant:
+        parts.append(f"{filters.quadrant} quadrant")
+    if filters.tier:
+        parts.append(f"tier {filters.tier}")
+    parts.append(f"untouched after {filters.stale_days} days")
+    return ", ".join(parts)
+
+
 def _summary_key(*, visibility: str, filters: DashboardFilters) -> str:
     asked = {**filters.as_query(), "stale": str(filters.stale_days)}
     text = json.dumps([visibility, asked], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _visibility_hash(visibility: str) -> str:
+    return hashlib.sha256(visibility.encode()).hexdigest()
 
 
 def _lean(dashboard: Dashboard) -> tuple[Dashboard, dict[str, list[int]]]:
@@ -175,7 +218,12 @@ def _lean(dashboard: Dashboard) -> tuple[Dashboard, dict[str, list[int]]]:
 
 
 def _build(
-    *, user: User, filters: DashboardFilters, key: str, version: str
+    *,
+    user: User,
+    filters: DashboardFilters,
+    key: str,
+    version: str,
+    visibility: str,
 ) -> tuple[Dashboard, DashboardSummary | None]:
     """Build the dashboard, store it under `key` and return it with its row."""
     started = time.perf_counter()
@@ -190,6 +238,7 @@ def _build(
                 key=key,
                 defaults={
                     "user": user,
+                    "visibility": _visibility_hash(visibility),
                     "query": {**filters.as_query(), "stale": str(filters.stale_days)},
                     "version": version,
                     "accounts": len(dashboard.rows),
@@ -203,6 +252,19 @@ def _build(
             DashboardSummaryFigure.objects.bulk_create(
                 DashboardSummaryFigure(summary=summary, key=name, account_ids=ids)
                 for name, ids in figure_ids.items()
+            )
+            DashboardSummaryRow.objects.filter(summary=summary).delete()
+            DashboardSummaryRow.objects.bulk_create(
+                (
+                    DashboardSummaryRow(
+                        summary=summary,
+                        account_id=pk,
+                        position=position,
+                        row=pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL),
+                    )
+                    for position, (pk, row) in enumerate(dashboard.rows.items())
+                ),
+                batch_size=ROWS_BATCH,
             )
     except IntegrityError:
         # Another request stored the same summary at the same moment.
@@ -226,7 +288,7 @@ def _load(summary: DashboardSummary, *, outdated: bool) -> Dashboard:
 
 
 def _refresh_request(summary: DashboardSummary) -> None:
-    """Ask the task to build this summary again, unless asked recently."""
+    """Ask the task to build this summary (again), unless asked recently."""
     from plans.tasks import dashboard_summary_refresh_task
 
     now = timezone.now()
@@ -242,42 +304,129 @@ def _refresh_request(summary: DashboardSummary) -> None:
         try:
             dashboard_summary_refresh_task.delay(summary.pk)
         except Exception:
-            # The page already says the figures are older; the next request
-            # after REFRESH_AGAIN_AFTER asks again.
+            # The page already says the figures are older or being prepared;
+            # the next request after REFRESH_AGAIN_AFTER asks again.
             logger.exception("Could not enqueue dashboard summary %s", summary.pk)
 
     transaction.on_commit(send)
 
 
+def _preparing(
+    *,
+    user: User,
+    filters: DashboardFilters,
+    key: str,
+    visibility: str,
+    version: str,
+) -> DashboardPreparing | None:
+    """Ask a task for a large dashboard's first summary; None for a small one.
+
+    The filtered accounts are counted first (one COUNT, tens of milliseconds
+    at 100,000 accounts): a small dashboard is built in the request. A large
+    one is recorded as being prepared, with no figures, before the task is
+    sent, so that a broker that is down only delays it.
+    """
+    run = ScoreRun.objects.filter(is_current=True).only("pk").first()
+    accounts = _filtered_accounts(
+        visible=account_list_for_user(user=user), filters=filters, run=run
+    ).count()
+    if accounts <= REBUILD_IN_REQUEST_MAX:
+        return None
+
+    summary, _ = DashboardSummary.objects.get_or_create(
+        key=key,
+        defaults={
+            "user": user,
+            "visibility": _visibility_hash(visibility),
+            "query": {**filters.as_query(), "stale": str(filters.stale_days)},
+            "version": "",
+            "accounts": accounts,
+        },
+    )
+    return _prepared(summary, filters=filters, version=version)
+
+
+def _prepared(
+    summary: DashboardSummary, *, filters: DashboardFilters, version: str
+) -> DashboardPreparing:
+    """Ask again for a summary being prepared; return what the page says."""
+    _refresh_request(summary)
+    summary.refresh_from_db(fields=["refresh_requested_at"])
+    nearest = (
+        DashboardSummary.objects.filter(
+            visibility=summary.visibility, built_at__isnull=False
+        )
+        .exclude(pk=summary.pk)
+        .order_by("-built_at")
+        .first()
+    )
+    return DashboardPreparing(
+        filters=filters,
+        requested_at=summary.refresh_requested_at or summary.created_at,
+        accounts=summary.accounts,
+        nearest=(
+            _load(nearest, outdated=nearest.version != version)
+            if nearest is not None
+            else None
+        ),
+    )
+
+
 def dashboard_summary_for_user(
     *, user: User, filters: DashboardFilters | None = None
-) -> Dashboard:
+) -> Dashboard | DashboardPreparing:
     """Return the dashboard the page shows: stored, or built and stored now.
 
     A stored dashboard of the current data is read as it is. One of older
     data is built again now when it covers few accounts; a larger one is
     returned marked outdated, with its time, and a task builds it again.
-    Filters' notices about the query itself are the request's own.
+    A large dashboard never built is left to a task: what is returned then
+    says it is being prepared. Filters' notices about the query itself are
+    the request's own.
     """
     filters = filters or DashboardFilters(stale_days=plan_stale_days())
     asked_notices = filters.notices
     filters = replace(filters, notices=())
     version = dashboard_data_version()
-    key = _summary_key(visibility=account_visibility_key(user=user), filters=filters)
+    visibility = account_visibility_key(user=user)
+    key = _summary_key(visibility=visibility, filters=filters)
     summary = DashboardSummary.objects.filter(key=key).first()
+    preparing = None
 
-    if summary is not None and summary.version == version:
+    if summary is not None and summary.built_at is None:
+        preparing = _prepared(summary, filters=filters, version=version)
+    elif summary is not None and summary.version == version:
         dashboard = _load(summary, outdated=False)
     elif summary is not None and summary.accounts > REBUILD_IN_REQUEST_MAX:
         _refresh_request(summary)
         dashboard = _load(summary, outdated=True)
     else:
-        built, stored = _build(user=user, filters=filters, key=key, version=version)
-        dashboard = (
-            _load(stored, outdated=False) if stored is not None else _lean(built)[0]
-        )
-        if stored is None:
-            dashboard.built_at = timezone.now()
+        if summary is None:
+            preparing = _preparing(
+                user=user,
+                filters=filters,
+                key=key,
+                visibility=visibility,
+                version=version,
+            )
+        if preparing is None:
+            built, stored = _build(
+                user=user,
+                filters=filters,
+                key=key,
+                version=version,
+                visibility=visibility,
+            )
+            dashboard = (
+                _load(stored, outdated=False) if stored is not None else _lean(built)[0]
+            )
+            if stored is None:
+                dashboard.built_at = timezone.now()
+    if preparing is not None:
+        preparing.filters = replace(filters, notices=asked_notices)
+        return preparing
+
+    dashboard.summary_key = key
     dashboard.filters = replace(
         dashboard.filters, notices=asked_notices + dashboard.filters.notices
     )
@@ -327,21 +476,49 @@ class FigureAccounts(Sequence[int]):
         ]
 
 
-def dashboard_summary_figure_ids(
-    *, user: User, filters: DashboardFilters, dashboard: Dashboard, key: str
-) -> FigureAccounts:
-    """Return the accounts behind one figure of the viewer's stored dashboard.
+def dashboard_summary_figure_ids(*, dashboard: Dashboard, key: str) -> FigureAccounts:
+    """Return the accounts behind one figure of a stored dashboard, by name.
 
-    By account name, for paging; `dashboard` is the one
-    dashboard_summary_for_user returned for the same viewer and filters.
+    For paging; `dashboard` is one dashboard_summary_for_user returned.
     """
-    summary_key = _summary_key(
-        visibility=account_visibility_key(user=user),
-        filters=replace(filters, notices=()),
-    )
     return FigureAccounts(
-        summary_key=summary_key, key=key, count=dashboard.figures[key].account_count
+        summary_key=dashboard.summary_key,
+        key=key,
+        count=dashboard.figures[key].account_count,
     )
+
+
+def dashboard_summary_rows(
+    *, dashboard: Dashboard, account_ids: list[int]
+) -> list[AccountRow]:
+    """Return the stored rows of these accounts, in the order given.
+
+    For one page of a drill-down, in one query: the rows were stored with
+    the summary `dashboard` was read from (dashboard_summary_for_user), so
+    they hold what its figures counted, and an account outside the viewer's
+    set has no row there.
+    """
+    stored = dict(
+        DashboardSummaryRow.objects.filter(
+            summary__key=dashboard.summary_key, account_id__in=account_ids
+        ).values_list("account_id", "row")
+    )
+    return [pickle.loads(bytes(stored[pk])) for pk in account_ids if pk in stored]
+
+
+def dashboard_summary_with_rows(*, dashboard: Dashboard) -> Dashboard:
+    """Return a stored dashboard with every account's row, for the exports.
+
+    `dashboard` is one dashboard_summary_for_user returned; its rows are
+    read back as stored, by name.
+    """
+    stored = (
+        DashboardSummaryRow.objects.filter(summary__key=dashboard.summary_key)
+        .order_by("position")
+        .values_list("account_id", "row")
+    )
+    rows = {pk: pickle.loads(bytes(row)) for pk, row in stored.iterator(2_000)}
+    return replace(dashboard, rows=rows, totals=None)
 
 
 def dashboard_summary_refresh(*, summary_id: int) -> DashboardSummary | None:
@@ -356,9 +533,8 @@ def dashboard_summary_refresh(*, summary_id: int) -> DashboardSummary | None:
     version = dashboard_data_version()
     if summary.version == version:
         return summary
-    key = _summary_key(
-        visibility=account_visibility_key(user=summary.user), filters=filters
-    )
+    visibility = account_visibility_key(user=summary.user)
+    key = _summary_key(visibility=visibility, filters=filters)
     if key != summary.key:
         # The viewer's accounts changed: no request reads this one any more.
         summary.delete()
@@ -368,6 +544,7 @@ def dashboard_summary_refresh(*, summary_id: int) -> DashboardSummary | None:
         filters=filters,
         key=summary.key,
         version=version,
+        visibility=visibility,
     )
     return stored
 
@@ -377,6 +554,8 @@ def dashboard_summaries_refresh() -> int:
 
     Run after a score run finishes, so the largest dashboards read the new
     scores at once; smaller ones are built again when next asked for. Those
+    still being prepared are built too, in case their own task was lost.
+    Those
     not built for SUMMARY_KEPT_DAYS are dropped: a viewer and filters asked
     once need not be kept for ever. Returns how many were built.
     """
@@ -385,7 +564,9 @@ def dashboard_summaries_refresh() -> int:
     ).delete()
     version = dashboard_data_version()
     large = list(
-        DashboardSummary.objects.filter(accounts__gt=REBUILD_IN_REQUEST_MAX)
+        DashboardSummary.objects.filter(
+            Q(accounts__gt=REBUILD_IN_REQUEST_MAX) | Q(built_at__isnull=True)
+        )
         .exclude(version=version)
         .values_list("pk", flat=True)
     )

@@ -935,6 +935,9 @@ class DashboardSummary(models.Model):
 
     # A hash of the viewer's visible set and the filters.
     key = models.CharField(max_length=64, unique=True)
+    # A hash of the visible set alone: a page whose filters have no figures
+    # yet shows the same viewer's newest other figures meanwhile.
+    visibility = models.CharField(max_length=64, blank=True, db_index=True)
     # Whom it was built for: the refresh task builds it again as them.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -947,14 +950,17 @@ class DashboardSummary(models.Model):
     accounts = models.PositiveIntegerField(default=0)
     # The figures and the page's short tables (plans.dashboard.Dashboard with
     # its account lists left out), pickled; written only by our own code.
-    dashboard = models.BinaryField()
-    built_at = models.DateTimeField()
+    # Empty, with no built_at, while a large one is first being built.
+    dashboard = models.BinaryField(default=b"", blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
     build_seconds = models.FloatField(default=0)
     refresh_requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
+        if self.built_at is None:
+            return f"Dashboard of {self.user_id} being prepared"
         return f"Dashboard of {self.user_id} built {self.built_at:%Y-%m-%d %H:%M}"
 
 
@@ -976,3 +982,32 @@ class DashboardSummaryFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} of summary {self.summary_id}"
+
+
+class DashboardSummaryRow(models.Model):
+    """One account's row of a stored dashboard, for its drill-down and exports.
+
+    The row (plans.dashboard.AccountRow) is pickled as built, so a page of a
+    drill-down reads its 50 rows in one query instead of a dozen, and an
+    export reads every row instead of building the dashboard again.
+    """
+
+    summary = models.ForeignKey(
+        DashboardSummary, on_delete=models.CASCADE, related_name="rows"
+    )
+    # Not a foreign key: the row is a copy, kept as of the summary's time.
+    account_id = models.BigIntegerField()
+    # By account name, as the dashboard lists them.
+    position = models.PositiveIntegerField()
+    row = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["summary", "account_id"],
+                name="unique_dashboard_summary_row",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Account {self.account_id} of summary {self.summary_id}"

@@ -4,6 +4,7 @@ import logging
 
 from celery import shared_task
 
+from config.pending import LongTask
 from plans.dashboard_summaries import (
     dashboard_summaries_refresh,
     dashboard_summary_refresh,
@@ -22,11 +23,17 @@ def plan_snapshots_quarter_end_task() -> int:
     return plan_snapshots_quarter_end()
 
 
+# A LongTask: with no broker it builds in a thread of the web process, never
+# inside the request that asked for it.
 @shared_task(
-    acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+    base=LongTask,
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
 )
 def dashboard_summary_refresh_task(summary_id: int) -> None:
-    """Build one stored dashboard again on the current data; idempotent."""
+    """Build one stored dashboard (again) on the current data; idempotent."""
     dashboard_summary_refresh(summary_id=summary_id)
 
 

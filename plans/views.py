@@ -19,15 +19,17 @@ from config.security import audit_record
 from plans.dashboard import (
     ROWS_SHOWN,
     DashboardFilters,
-    dashboard_account_rows,
-    dashboard_for_user,
     dashboard_tables,
     figure_title,
     plan_completeness_for,
 )
 from plans.dashboard_summaries import (
+    DashboardPreparing,
+    dashboard_filters_described,
     dashboard_summary_figure_ids,
     dashboard_summary_for_user,
+    dashboard_summary_rows,
+    dashboard_summary_with_rows,
 )
 from plans.editing import attach_editors
 from plans.errors import PlanError
@@ -107,10 +109,35 @@ def plan_create_view(request: HttpRequest, account_pk: int) -> HttpResponse:
 # -- Manager dashboard and manager reviews ------------------------------------
 
 
+def _dashboard_preparing(
+    request: HttpRequest, preparing: DashboardPreparing
+) -> HttpResponse:
+    """Say the figures asked for are being prepared; show the nearest ones."""
+    nearest = preparing.nearest
+    return render(
+        request,
+        "plans/dashboard_preparing.html",
+        {
+            "preparing": preparing,
+            "query": urlencode(preparing.filters.as_query()),
+            "nearest": nearest,
+            "asked": dashboard_filters_described(filters=preparing.filters),
+            "nearest_filters": (
+                dashboard_filters_described(filters=nearest.filters)
+                if nearest is not None
+                else ""
+            ),
+        },
+    )
+
+
 @login_required
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     filters = DashboardFilters.from_query(request.GET)
     dashboard = dashboard_summary_for_user(user=_user(request), filters=filters)
+    if isinstance(dashboard, DashboardPreparing):
+        return _dashboard_preparing(request, dashboard)
+
     return render(
         request,
         "plans/dashboard.html",
@@ -124,15 +151,17 @@ def dashboard_accounts_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     filters = DashboardFilters.from_query(request.GET)
     dashboard = dashboard_summary_for_user(user=user, filters=filters)
+    if isinstance(dashboard, DashboardPreparing):
+        return _dashboard_preparing(request, dashboard)
     key = request.GET.get("figure", "")
     if key not in dashboard.figures:
         raise Http404("No such figure.")
 
-    ids = dashboard_summary_figure_ids(
-        user=user, filters=filters, dashboard=dashboard, key=key
-    )
+    ids = dashboard_summary_figure_ids(dashboard=dashboard, key=key)
     page = Paginator(ids, ROWS_SHOWN).get_page(request.GET.get("page"))
-    rows = dashboard_account_rows(user=user, account_ids=list(page.object_list))
+    rows = dashboard_summary_rows(
+        dashboard=dashboard, account_ids=list(page.object_list)
+    )
     query = dashboard.filters.as_query()
     return render(
         request,
@@ -151,11 +180,23 @@ def dashboard_accounts_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard_export_view(request: HttpRequest, file_format: str) -> HttpResponse:
-    """Download the dashboard's tables: one CSV table, or all as XLSX."""
+    """Download the stored dashboard's tables: one CSV table, or all as XLSX."""
     if file_format not in {"csv", "xlsx"}:
         raise Http404("No such export format.")
     filters = DashboardFilters.from_query(request.GET)
-    dashboard = dashboard_for_user(user=_user(request), filters=filters)
+    stored = dashboard_summary_for_user(user=_user(request), filters=filters)
+    if isinstance(stored, DashboardPreparing):
+        response = HttpResponse(
+            "These figures are being prepared. Ask for the export again in a "
+            "minute or two.",
+            # Accepted: the figures are being built; nothing has failed.
+            status=202,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "60"
+        return response
+
+    dashboard = dashboard_summary_with_rows(dashboard=stored)
     tables = dashboard_tables(dashboard=dashboard)
     stamp = timezone.localdate().isoformat()
 
@@ -181,6 +222,7 @@ def dashboard_export_view(request: HttpRequest, file_format: str) -> HttpRespons
             "format": file_format,
             "filters": dashboard.filters.as_query(),
             "accounts": len(dashboard.rows),
+            "as_of": dashboard.built_at.isoformat() if dashboard.built_at else None,
         },
     )
     return response

@@ -101,6 +101,19 @@
     });
   }
 
+  // While the figures asked for are being prepared, look again now and then;
+  // the server answers with the figures as soon as they are stored.
+  function reloadWhilePreparing() {
+    var notice = document.querySelector("[data-dashboard-preparing]");
+    if (!notice) {
+      return;
+    }
+    window.setTimeout(function () {
+      window.location.reload();
+    }, 5000);
+  }
+
   applyFiltersOnChange();
   drawPaths();
+  reloadWhilePreparing();
 })();

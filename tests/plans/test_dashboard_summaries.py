@@ -5,6 +5,7 @@ hold it to plans.dashboard.dashboard_for_user, the straightforward build, on
 the hand-counted team of test_dashboard.py.
 """
 
+import io
 from datetime import timedelta
 from typing import Any
 
@@ -16,19 +17,25 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.text import slugify
+from openpyxl import load_workbook
 
 from accounts.models import User
 from plans.dashboard import (
     Dashboard,
     DashboardFilters,
     dashboard_account_rows,
+    dashboard_figure_rows,
     dashboard_for_user,
+    dashboard_tables,
 )
 from plans.dashboard_summaries import (
     dashboard_data_version,
     dashboard_summary_figure_ids,
     dashboard_summary_for_user,
+    dashboard_summary_rows,
 )
+from plans.exports import table_csv, tables_xlsx
 from plans.models import DashboardSummary
 from plans.services import action_create
 from plans.tasks import on_score_run_finished
@@ -108,9 +115,7 @@ def test_the_stored_figures_equal_building_them(
     assert stored.body_html == _body(built)
     assert 'data-figure="execution.overdue"' in stored.body_html
     for key in built.figures:
-        ids = dashboard_summary_figure_ids(
-            user=viewer, filters=asked, dashboard=stored, key=key
-        )
+        ids = dashboard_summary_figure_ids(dashboard=stored, key=key)
         assert ids[:] == _ids_by_name(built, key), key
         assert ids[1:3] == _ids_by_name(built, key)[1:3], key
 
@@ -152,10 +157,11 @@ def test_a_large_dashboard_is_shown_as_of_its_time_while_it_is_rebuilt(
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    # given: every dashboard counts as too large to build in a request
-    monkeypatch.setattr("plans.dashboard_summaries.REBUILD_IN_REQUEST_MAX", 0)
+    # given: a stored dashboard, then every one counts as too large to build
+    # in a request
     client.force_login(team_data.manager)
     client.get(reverse("plans:dashboard"))
+    monkeypatch.setattr("plans.dashboard_summaries.REBUILD_IN_REQUEST_MAX", 0)
     action_create(
         user=team_data.rita,
         plan=team_data.plans["Acme"],
@@ -181,8 +187,8 @@ def test_a_finished_score_run_task_rebuilds_the_large_dashboards(
     team_data: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given: a large stored dashboard, then a change it has not seen
-    monkeypatch.setattr("plans.dashboard_summaries.REBUILD_IN_REQUEST_MAX", 0)
     dashboard_summary_for_user(user=team_data.manager)
+    monkeypatch.setattr("plans.dashboard_summaries.REBUILD_IN_REQUEST_MAX", 0)
     action_create(
         user=team_data.rita,
         plan=team_data.plans["Acme"],
@@ -280,8 +286,8 @@ def test_a_requested_score_run_rebuilds_the_large_dashboards(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     # given: a large stored dashboard of the current run
-    monkeypatch.setattr("plans.dashboard_summaries.REBUILD_IN_REQUEST_MAX", 0)
     dashboard_summary_for_user(user=team_data.manager)
+    monkeypatch.setattr("plans.dashboard_summaries.REBUILD_IN_REQUEST_MAX", 0)
     before = DashboardSummary.objects.get()
 
     # when: a run is requested and its task runs, in process
@@ -293,5 +299,243 @@ def test_a_requested_score_run_rebuilds_the_large_dashboards(
     assert run.is_current
     after = DashboardSummary.objects.get()
     assert after.version == dashboard_data_version() != before.version
+    assert before.built_at is not None and after.built_at is not None
     assert after.built_at > before.built_at
     assert not dashboard_summary_for_user(user=team_data.manager).outdated
+
+
+# -- A large dashboard's first build, its drill-down and its exports ---------
+
+
+def test_a_large_first_dashboard_is_prepared_by_a_task_not_the_request(
+    client: Client,
+    team_data: Team,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # given: every dashboard counts as too large to build in a request
+    monkeypatch.setattr("plans.dashboard_summaries.REBUILD_IN_REQUEST_MAX", 0)
+    client.force_login(team_data.manager)
+    url = reverse("plans:dashboard")
+
+    # when: the page is asked; the task it sends is held back
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        asked = client.get(url)
+        again = client.get(url)
+
+    # then: no figures were built; the page says so and offers to reload
+    assert asked.status_code == 200
+    body = asked.content.decode()
+    assert "These figures are being prepared." in body
+    assert "Counting 4 accounts (untouched after 30 days)" in body
+    assert 'data-testid="dashboard-reload"' in body
+    assert 'data-testid="dashboard-nearest"' not in body
+    pending = DashboardSummary.objects.get()
+    assert (pending.built_at, pending.version, pending.accounts) == (None, "", 4)
+    assert not pending.rows.exists()
+    # asked twice, sent once
+    assert len(callbacks) == 1
+    assert "These figures are being prepared." in again.content.decode()
+
+    # when: the task runs, in process
+    callbacks[0]()
+    shown = client.get(url)
+
+    # then
+    built = dashboard_for_user(user=team_data.manager)
+    dashboard = shown.context["dashboard"]
+    assert _shown(dashboard) == _shown(built)
+    assert dashboard.body_html == _body(built)
+    assert "being prepared" not in shown.content.decode()
+
+
+def test_figures_being_prepared_show_the_newest_stored_ones_meanwhile(
+    client: Client,
+    team_data: Team,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # given: Mark's unfiltered dashboard is stored; then every one is large
+    client.force_login(team_data.manager)
+    client.get(reverse("plans:dashboard"))
+    monkeypatch.setattr("plans.dashboard_summaries.REBUILD_IN_REQUEST_MAX", 0)
+
+    # when: he asks for the North region
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.get(reverse("plans:dashboard"), {"region": "North"})
+
+    # then
+    body = response.content.decode()
+    nearest = response.context["nearest"]
+    stamp = timezone.localtime(nearest.built_at).strftime("%-d %b %Y, %H:%M")
+    assert "Counting 3 accounts (region North, untouched after 30 days)" in body
+    assert (
+        f"Meanwhile, your figures as of {stamp} with other filters: "
+        "untouched after 30 days." in body
+    )
+    assert nearest.body_html in body
+    assert nearest.filters.region == ""
+
+
+def test_the_drill_down_and_exports_wait_for_figures_being_prepared(
+    client: Client,
+    team_data: Team,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # given
+    monkeypatch.setattr("plans.dashboard_summaries.REBUILD_IN_REQUEST_MAX", 0)
+    client.force_login(team_data.manager)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=False):
+        drill = client.get(reverse("plans:dashboard_accounts"), {"figure": "accounts"})
+        export = client.get(
+            reverse("plans:dashboard_export", args=["csv"]), {"table": "accounts"}
+        )
+
+    # then
+    assert drill.status_code == 200
+    assert "These figures are being prepared." in drill.content.decode()
+    assert export.status_code == 202
+    assert export["Retry-After"] == "60"
+    assert export.content.decode() == (
+        "These figures are being prepared. Ask for the export again in a minute or two."
+    )
+
+
+@pytest.mark.parametrize(
+    ("who", "filters"),
+    [
+        ("manager", {}),
+        ("manager", {"region": "North"}),
+        ("rita", {}),
+        ("executive", {"tier": "A"}),
+    ],
+)
+def test_the_stored_drill_down_rows_equal_a_fresh_build(
+    team_data: Team, who: str, filters: dict[str, Any]
+) -> None:
+    # given
+    viewer = (
+        UserFactory.create(role=User.Role.EXECUTIVE)
+        if who == "executive"
+        else getattr(team_data, who)
+    )
+    asked = DashboardFilters(**{"stale_days": 30, **filters})
+    stored = dashboard_summary_for_user(user=viewer, filters=asked)
+    built = dashboard_for_user(user=viewer, filters=asked)
+
+    # when: every figure's accounts are read back as the drill-down does
+    for key in built.figures:
+        ids = dashboard_summary_figure_ids(dashboard=stored, key=key)
+        rows = dashboard_summary_rows(dashboard=stored, account_ids=ids[:])
+
+        # then
+        assert rows == dashboard_figure_rows(dashboard=built, key=key), key
+        assert rows == dashboard_account_rows(user=viewer, account_ids=ids[:]), key
+
+
+def test_the_stored_rows_hold_only_the_viewers_accounts(team_data: Team) -> None:
+    stored = dashboard_summary_for_user(user=team_data.manager)
+    edge = team_data.accounts["Edge"].pk
+    acme = team_data.accounts["Acme"].pk
+
+    rows = dashboard_summary_rows(dashboard=stored, account_ids=[edge, acme])
+
+    assert [row.name for row in rows] == ["Acme"]
+
+
+@pytest.mark.parametrize("filters", [{}, {"region": "North"}, {"tier": "A"}])
+def test_the_exports_of_the_stored_dashboard_equal_a_fresh_build(
+    client: Client, team_data: Team, filters: dict[str, str]
+) -> None:
+    # given
+    client.force_login(team_data.manager)
+    built = dashboard_for_user(
+        user=team_data.manager, filters=DashboardFilters.from_query(filters)
+    )
+    expected = dashboard_tables(dashboard=built)
+    url = reverse("plans:dashboard_export", args=["csv"])
+
+    # when
+    client.get(reverse("plans:dashboard"), filters)
+    files = {
+        table.name: client.get(url, {"table": slugify(table.name), **filters})
+        for table in expected
+    }
+    workbook = client.get(reverse("plans:dashboard_export", args=["xlsx"]), filters)
+
+    # then
+    for table in expected:
+        assert files[table.name].content == table_csv(table=table), table.name
+    sheets = load_workbook(io.BytesIO(workbook.content))
+    fresh = load_workbook(io.BytesIO(tables_xlsx(tables=expected)))
+    assert [
+        [[cell.value for cell in row] for row in sheet.iter_rows()]
+        for sheet in sheets.worksheets
+    ] == [
+        [[cell.value for cell in row] for row in sheet.iter_rows()]
+        for sheet in fresh.worksheets
+    ]
+
+
+def test_an_export_reads_the_stored_dashboard_in_the_same_queries_at_two_sizes(
+    client: Client, team_data: Team
+) -> None:
+    # given
+    client.force_login(team_data.manager)
+    url = reverse("plans:dashboard_export", args=["xlsx"])
+
+    def export_queries() -> int:
+        client.get(reverse("plans:dashboard"))  # builds it after the change
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(captured.captured_queries)
+
+    _grow(2, team_data.manager, team_data.rita, "Small")
+    small = export_queries()
+
+    # when
+    _grow(12, team_data.manager, team_data.ray, "Large")
+    large = export_queries()
+
+    # then: session, user, the data version, the visible set, the summary,
+    # its rows, and the audit record's actor and insert; no build
+    assert small == large
+    assert large == 8
+
+
+@pytest.mark.parametrize("who", ["manager", "executive"])
+def test_a_drill_down_page_is_read_in_the_same_queries_at_two_sizes(
+    client: Client, team_data: Team, who: str
+) -> None:
+    # given
+    viewer = team_data.manager
+    if who == "executive":
+        viewer = UserFactory.create(role=User.Role.EXECUTIVE)
+    client.force_login(viewer)
+    url = reverse("plans:dashboard_accounts")
+
+    def drill_down_queries() -> int:
+        client.get(url, {"figure": "accounts"})  # builds it after the change
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, {"figure": "accounts"})
+        assert response.status_code == 200
+        assert len(response.context["rows"]) == min(
+            response.context["page"].paginator.count, 50
+        )
+        return len(captured.captured_queries)
+
+    _grow(2, team_data.manager, team_data.rita, "Small")
+    small = drill_down_queries()
+
+    # when
+    _grow(60, team_data.manager, team_data.ray, "Large")
+    large = drill_down_queries()
+
+    # then: session, user, the data version, the visible set, the summary,
+    # the page's ids and the page's rows
+    assert small == large
+    assert large == (7 if who == "manager" else 6)
