@@ -120,3 +120,10 @@ def on_stakeholder_erased(
         label=str(stakeholder),
     )
     logger.info("erased stakeholder %s from %s plan rows", stakeholder.pk, changed)
+    # No one may answer for an erased person, so their links stop here.
+    revoked = (
+        apps.get_model("plans", "CustomerLink")
+        .objects.filter(stakeholder=stakeholder, revoked_at__isnull=True)
+        .update(revoked_at=stakeholder.erased_at)
+    )
+    logger.info("revoked %s customer links of stakeholder %s", revoked, stakeholder.pk)

@@ -14,7 +14,8 @@ from django.db import models, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -907,7 +908,8 @@ class CustomerLinkOutputSerializer(serializers.ModelSerializer):
     checkpoints: serializers.PrimaryKeyRelatedField = (
         serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     )
-    is_usable = serializers.BooleanField()
+    revoked_at = serializers.SerializerMethodField()
+    is_usable = serializers.SerializerMethodField()
 
     class Meta:
         model = CustomerLink
@@ -922,6 +924,16 @@ class CustomerLinkOutputSerializer(serializers.ModelSerializer):
             "created_at",
             "is_usable",
         ]
+
+    # Erasing a person revokes their links; links of people erased before
+    # that rule show revoked at the erasure, as no token of theirs resolves.
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_revoked_at(self, link: CustomerLink) -> str | None:
+        revoked_at = link.revoked_at or link.stakeholder.erased_at
+        return serializers.DateTimeField().to_representation(revoked_at)
+
+    def get_is_usable(self, link: CustomerLink) -> bool:
+        return link.is_usable() and link.stakeholder.is_active
 
 
 class CustomerLinkCreatedSerializer(CustomerLinkOutputSerializer):
@@ -965,7 +977,8 @@ class CustomerLinkListApi(APIView):
 
     @extend_schema(tags=["reviews"], responses=CustomerLinkOutputSerializer(many=True))
     def get(self, request: Request, account_pk: int) -> Response:
-        account = _account_for_links(request, account_pk)
+        # Anyone who reads the account reads its links, executives too.
+        account = account_get_for_user(user=_user(request), pk=account_pk)
         links = customer_link_list(account=account).prefetch_related("checkpoints")
 
         return paginated_response(

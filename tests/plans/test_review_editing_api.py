@@ -322,7 +322,7 @@ def test_a_customer_link_is_made_once_and_revoked(
     ) == {"create", "update"}
 
 
-def test_the_executive_may_not_make_or_list_customer_links(
+def test_the_executive_may_list_but_not_make_customer_links(
     client: Client, executive: User, account: Account
 ) -> None:
     client.force_login(executive)
@@ -332,8 +332,37 @@ def test_the_executive_may_not_make_or_list_customer_links(
     listed = client.get(base)
     created = _send(client, "POST", base, {"stakeholder": person.pk})
 
-    assert listed.status_code == created.status_code == 403
+    assert listed.status_code == 200
+    assert listed.json()["results"] == []
+    assert created.status_code == 403
+    assert created.json() == {"detail": "Executives read Lode but do not change it."}
     assert not CustomerLink.objects.exists()
+
+
+def test_an_erased_persons_link_shows_revoked(
+    client: Client, rep: User, account: Account
+) -> None:
+    # given
+    client.force_login(rep)
+    person = StakeholderFactory.create(account=account)
+    base = f"/api/plans/accounts/{account.pk}/customer-links/"
+    created = _send(client, "POST", base, {"stakeholder": person.pk, "days": 7})
+
+    # when
+    erased = client.post(f"/api/stakeholders/people/{person.pk}/erase/")
+    listed = client.get(base).json()["results"]
+    opened = client.get(created.json()["url"])
+
+    # then
+    assert erased.status_code == 200
+    person.refresh_from_db()
+    link = CustomerLink.objects.get()
+    assert link.revoked_at == person.erased_at
+    assert listed[0]["is_usable"] is False
+    assert listed[0]["revoked_at"] == person.erased_at.isoformat().replace(
+        "+00:00", "Z"
+    )
+    assert opened.status_code == 404
 
 
 def test_snapshots_are_taken_listed_and_read(
