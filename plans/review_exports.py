@@ -381,10 +381,35 @@ def pdf_trend_chart(*, measure: dict[str, Any], quarters: list[str]) -> Any:
         )
     )
 
+    # reportlab cannot draw a line through no points: a series with no figure
+    # in the quarters shown is left out, and with none at all the drawing
+    # says so instead of showing empty axes.
+    drawn = [
+        (name, series, colour)
+        for name, series, colour in (
+            ("Target", measure["target"], target_colour),
+            ("Actual", measure["actual"], actual_colour),
+        )
+        if any(value is not None for value in series)
+    ]
+    if not drawn:
+        drawing.add(
+            String(
+                width / 2,
+                height / 2,
+                "No figures in these quarters.",
+                fontName=FONT,
+                fontSize=8,
+                textAnchor="middle",
+                fillColor=colors.grey,
+            )
+        )
+        return drawing
+
     chart = HorizontalLineChart()
     chart.x, chart.y = 20 * mm, 11 * mm
     chart.width, chart.height = width - 26 * mm, height - 26 * mm
-    chart.data = [measure["target"], measure["actual"]]
+    chart.data = [series for _, series, _ in drawn]
     chart.categoryAxis.categoryNames = list(quarters)
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7
@@ -400,11 +425,12 @@ def pdf_trend_chart(*, measure: dict[str, Any], quarters: list[str]) -> Any:
             high = low + 1
         chart.valueAxis.valueMin = low
         chart.valueAxis.valueMax = high + (high - low) * 0.1
-    chart.lines[0].strokeColor = target_colour
-    chart.lines[0].strokeDashArray = (3, 2)
-    chart.lines[1].strokeColor = actual_colour
-    chart.lines[1].strokeWidth = 1.5
-    for index, colour in enumerate((target_colour, actual_colour)):
+    for index, (name, _, colour) in enumerate(drawn):
+        chart.lines[index].strokeColor = colour
+        if name == "Target":
+            chart.lines[index].strokeDashArray = (3, 2)
+        else:
+            chart.lines[index].strokeWidth = 1.5
         chart.lines[index].symbol = makeMarker("FilledCircle", size=3)
         chart.lines[index].symbol.fillColor = colour
         chart.lines[index].symbol.strokeColor = colour
@@ -444,7 +470,7 @@ def pdf_trend_chart(*, measure: dict[str, Any], quarters: list[str]) -> Any:
     legend.fontName = FONT
     legend.fontSize = 7
     legend.deltax = 40
-    legend.colorNamePairs = [(target_colour, "Target"), (actual_colour, "Actual")]
+    legend.colorNamePairs = [(colour, name) for name, _, colour in drawn]
     drawing.add(legend)
     return drawing
 

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from pptx import Presentation
 from pypdf import PdfReader
 from pytest_django import Settings
+from reportlab.graphics import renderPDF
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 
 from accounts.models import Account, User
@@ -380,3 +381,49 @@ def test_the_pdf_draws_a_trend_chart_per_measure(
     assert "Trend: Revenue uplift (USD)" in text
     assert text.count("Target") >= 2 and text.count("Actual") >= 2
     assert text.count("Quarter") >= 2
+
+
+def test_a_measure_without_figures_gets_a_note_not_a_chart(
+    client: Client, settings: Settings, rep: User, account: Account
+) -> None:
+    # given
+    _settings_january(settings)
+    value_measure_create(
+        user=rep,
+        account=account,
+        values={"name": "Uptime", "direction": "up", "baseline": Decimal("99")},
+    )
+    client.force_login(rep)
+
+    # when
+    response = client.get(
+        f"/api/plans/accounts/{account.pk}/reviews/{QUARTER.start}/export.pdf"
+    )
+
+    # then
+    assert response.status_code == 200
+    text = "\n".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages
+    )
+    assert "Trend: Uptime" in text
+    assert "No figures in these quarters." in text
+
+
+def test_a_measure_with_only_a_target_draws_only_the_target_line() -> None:
+    drawing = pdf_trend_chart(
+        measure={
+            "name": "Uptime",
+            "unit": "%",
+            "target": [None, None, 99.5, None],
+            "actual": [None, None, None, None],
+        },
+        quarters=["Q3 FY25", "Q4 FY25", "Q1 FY26", "Q2 FY26"],
+    )
+
+    chart = next(
+        item for item in drawing.contents if isinstance(item, HorizontalLineChart)
+    )
+    assert chart.data == [[None, None, 99.5, None]]
+    assert chart.lines[0].strokeDashArray == (3, 2)
+    # Rendering is where reportlab refused a line without points.
+    assert renderPDF.drawToString(drawing).startswith(b"%PDF")
