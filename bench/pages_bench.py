@@ -21,8 +21,12 @@ from django.urls import reverse
 from accounts.models import Account, User
 from accounts.selectors import account_list_for_user
 from bench.results import Figure
-from plans.dashboard_summaries import dashboard_summary_for_user
-from plans.models import Action, Plan, Strategy
+from plans.dashboard_summaries import (
+    DashboardPreparing,
+    dashboard_summary_for_user,
+    dashboard_summary_refresh,
+)
+from plans.models import Action, DashboardSummary, Plan, Strategy
 from stakeholders.models import Stakeholder
 
 BATCH = 5_000
@@ -253,9 +257,12 @@ def dashboard_pages_benchmark(*, requests: int) -> list[Figure]:
     """Time building each viewer's stored dashboard, then its pages.
 
     Sales ops, an executive (who shares sales ops' stored dashboard, as both
-    see every account), a manager and a rep. The build is what a request
-    or the refresh task pays once after the data changes; the pages then
-    read it, so they are timed after it.
+    see every account), a manager and a rep. The first request builds a
+    small dashboard itself; for a large one it only records that the
+    figures are being prepared, and the build is what the task then pays.
+    Both are timed, the task's by calling it here, with its send held back
+    until then. The pages read the stored dashboard, so they are timed
+    after it, and the exports too.
     """
     executive, _ = User.objects.get_or_create(
         username="bench-exec", defaults={"role": User.Role.EXECUTIVE}
@@ -264,17 +271,37 @@ def dashboard_pages_benchmark(*, requests: int) -> list[Figure]:
     people.insert(1, (f" as an executive ({executive.username})", executive))
     figures: list[Figure] = []
     for label, user in people:
-        started = time.perf_counter()
-        dashboard = dashboard_summary_for_user(user=user)
+        # Held in a transaction, the task's send waits for its end; by then
+        # the summary is built, so the task finds nothing to do.
+        with transaction.atomic():
+            started = time.perf_counter()
+            shown = dashboard_summary_for_user(user=user)
+            first = time.perf_counter() - started
+            if isinstance(shown, DashboardPreparing):
+                figures.append(
+                    Figure(
+                        benchmark=(f"stored manager dashboard, first request{label}"),
+                        value=first * 1000,
+                        unit="ms",
+                        note=(
+                            f"being prepared, {shown.accounts:,} accounts; "
+                            f"load average {_load()}"
+                        ),
+                    )
+                )
+                pending = DashboardSummary.objects.get(built_at__isnull=True)
+                started = time.perf_counter()
+                stored = dashboard_summary_refresh(summary_id=pending.pk)
+                first = time.perf_counter() - started
+                accounts = stored.accounts if stored is not None else 0
+            else:
+                accounts = shown.row_count
         figures.append(
             Figure(
                 benchmark=f"stored manager dashboard, build{label}",
-                value=time.perf_counter() - started,
+                value=first,
                 unit="s",
-                note=(
-                    f"{dashboard.row_count:,} accounts; load average "
-                    f"{' '.join(f'{value:.1f}' for value in os.getloadavg())}"
-                ),
+                note=f"{accounts:,} accounts; load average {_load()}",
             )
         )
         client = Client()
@@ -297,4 +324,21 @@ def dashboard_pages_benchmark(*, requests: int) -> list[Figure]:
             ],
             requests=requests,
         )
+        export = reverse("plans:dashboard_export", args=["csv"])
+        figures += _page_figures(
+            client=client,
+            name=f"dashboard export, quarters CSV{label}",
+            urls=[f"{export}?table=quarters"],
+            requests=requests,
+        )
+        figures += _page_figures(
+            client=client,
+            name=f"dashboard export, accounts CSV{label}",
+            urls=[f"{export}?table=accounts"],
+            requests=requests,
+        )
     return figures
+
+
+def _load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())

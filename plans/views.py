@@ -108,6 +108,9 @@ def plan_create_view(request: HttpRequest, account_pk: int) -> HttpResponse:
 
 # -- Manager dashboard and manager reviews ------------------------------------
 
+# Dashboard export tables made of figures alone, by their slug.
+FIGURE_TABLES = {"quarters", "figures"}
+
 
 def _dashboard_preparing(
     request: HttpRequest, preparing: DashboardPreparing
@@ -196,7 +199,10 @@ def dashboard_export_view(request: HttpRequest, file_format: str) -> HttpRespons
         response["Retry-After"] = "60"
         return response
 
-    dashboard = dashboard_summary_with_rows(dashboard=stored)
+    # The quarters and figures tables read only the figures; every account's
+    # row is read for the others (seconds at 100,000 accounts).
+    by_figures = file_format == "csv" and request.GET.get("table") in FIGURE_TABLES
+    dashboard = stored if by_figures else dashboard_summary_with_rows(dashboard=stored)
     tables = dashboard_tables(dashboard=dashboard)
     stamp = timezone.localdate().isoformat()
 
@@ -221,7 +227,7 @@ def dashboard_export_view(request: HttpRequest, file_format: str) -> HttpRespons
             "what": "dashboard",
             "format": file_format,
             "filters": dashboard.filters.as_query(),
-            "accounts": len(dashboard.rows),
+            "accounts": dashboard.row_count,
             "as_of": dashboard.built_at.isoformat() if dashboard.built_at else None,
         },
     )
