@@ -1429,6 +1429,9 @@ class _Writer:
         self.line_keys: dict[str, LineKeys] = {}
         # The stored quarter sums the row report already named.
         self.quarter_sums_noted: set[str] = set()
+        # Where each record's key was first read in this import, over all
+        # chunks and files: a later row with the same key is refused.
+        self.first_read: dict[tuple[str, object], tuple[str, int]] = {}
 
     def flush(self, entity: str) -> None:
         """Write what an entity's rows add up to, once all were read."""
@@ -1453,6 +1456,37 @@ class _Writer:
     ) -> None:
         self.outcome.issues.append(Issue(file, line, column, value, reason, REJECTED))
         self._counts(entity)["rejected"] += 1
+
+    def _repeated(
+        self,
+        *,
+        entity: str,
+        key: object,
+        file: str,
+        line: int,
+        column: str,
+        value: str,
+        what: str,
+        noun: str,
+    ) -> bool:
+        """Refuse a row whose key an earlier row of this import already had."""
+        earlier = self.first_read.setdefault((entity, key), (file, line))
+        if earlier == (file, line):
+            return False
+
+        earlier_file, earlier_line = earlier
+        where = f"line {earlier_line}"
+        if earlier_file != file:
+            where += f" of {earlier_file}"
+        self._reject(
+            entity,
+            file,
+            line,
+            column,
+            value,
+            f"the same {what} as {where}: each {noun} is listed once",
+        )
+        return True
 
     def _rejected_lines(self, files: list[FileRows], entity: str) -> None:
         if not files:
@@ -1585,6 +1619,17 @@ class _Writer:
                     )
                     continue
                 key = (currency, rate_date)
+                if self._repeated(
+                    entity=RATE,
+                    key=key,
+                    file=rows.file,
+                    line=line,
+                    column=self._col(rows.file, "rate_date"),
+                    value=str(rate_date),
+                    what="currency and rate date",
+                    noun="rate",
+                ):
+                    continue
                 if key in existing:
                     updates.append((existing[key], {"rate": rate}))
                 else:
@@ -2098,6 +2143,21 @@ class _Writer:
                     )
                 stage = _stage(row)
                 external_id = row.get("external_id") or _derived_id(account.name, row)
+                if self._repeated(
+                    entity=OPPORTUNITY,
+                    key=external_id,
+                    file=rows.file,
+                    line=line,
+                    column=self._col(rows.file, "external_id")
+                    if row.get("external_id")
+                    else self._col(rows.file, "name"),
+                    value=row.get("external_id") or row.get("name") or "",
+                    what="opportunity Id"
+                    if row.get("external_id")
+                    else "account, opportunity name and close date",
+                    noun="opportunity",
+                ):
+                    continue
                 values = {
                     "external_id": external_id,
                     "account_id": account.pk,
@@ -2401,6 +2461,17 @@ class _Writer:
                     "nps": int(row["nps"]) if row.get("nps") is not None else None,
                 }
                 key = (account.pk, row["period"])
+                if self._repeated(
+                    entity=SUPPORT,
+                    key=key,
+                    file=rows.file,
+                    line=line,
+                    column=self._col(rows.file, "period"),
+                    value=str(row["period"]),
+                    what="account and period",
+                    noun="account's period",
+                ):
+                    continue
                 if key in existing:
                     updates.append((existing[key], values))
                 else:
