@@ -1,17 +1,20 @@
 """The keys an import finds a revenue line by again; no database here.
 
-An invoice extract's line is keyed by its invoice or document number when
-the file has one, else by a digest of the values it was read with. Either
-way the key counts how often the same number or digest came before it in
-the same file, so the second of two identical lines is a line of its own,
-and the same file read again (or an extract overlapping it) finds each line
-it wrote instead of adding it twice.
+An invoice extract's line is keyed by its invoice or document number and
+a place among that invoice's lines when the file has one, else by a digest
+of the values it was read with, counting how often the same digest came
+before it in the same file. Either way the second of two identical lines is
+a line of its own, and the same file read again (or an extract overlapping
+it) finds each line it wrote instead of adding it twice. An invoice's lines
+take their places by content first (invoice_positions), so the same lines
+in another order change nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -52,12 +55,37 @@ class LineKeys:
     def __init__(self) -> None:
         self.seen: Counter[str] = Counter()
 
-    def invoice(self, number: str) -> str:
-        return self._next(f"invoice:{number}")
-
     def row(self, digest: str) -> str:
         return self._next(f"row:{digest}")
 
     def _next(self, base: str) -> str:
         self.seen[base] += 1
         return f"{base}:{self.seen[base]}"
+
+
+def invoice_positions(
+    *,
+    read: Sequence[Hashable],
+    stored: Mapping[int, Hashable],
+    free: Iterable[int],
+) -> list[int]:
+    """Return the position under one invoice each read line is kept at.
+
+    `read` holds the contents of the invoice's lines in the order read,
+    `stored` the contents of its lines already kept, by position, and
+    `free` the positions kept by nothing yet. A line takes the stored line
+    with the same content first, so the invoice's lines in another order
+    change nothing; what is left takes the stored lines left, in position
+    order, so an amended line is updated, not added; the rest take free
+    positions.
+    """
+    by_content: dict[Hashable, list[int]] = {}
+    for position in sorted(stored, reverse=True):
+        by_content.setdefault(stored[position], []).append(position)
+    positions: list[int | None] = []
+    for content in read:
+        same = by_content.get(content)
+        positions.append(same.pop() if same else None)
+    taken = {p for p in positions if p is not None}
+    spare = iter([*(p for p in sorted(stored) if p not in taken), *free])
+    return [next(spare) if p is None else p for p in positions]

@@ -104,7 +104,13 @@ from accounts.recognise import (
     mapping_reuse,
     mapping_save_form,
 )
-from accounts.revenue_keys import LineKeys, quarter_start, row_digest, won_key
+from accounts.revenue_keys import (
+    LineKeys,
+    invoice_positions,
+    quarter_start,
+    row_digest,
+    won_key,
+)
 from accounts.signals import import_finished
 from accounts.streaming import table_chunks
 from accounts.tabular import Table
@@ -1427,6 +1433,8 @@ class _Writer:
         self.account_names: dict[int, str] = {}
         # Each revenue file's line keys, counted over all its chunks.
         self.line_keys: dict[str, LineKeys] = {}
+        # The places each invoice's lines took so far, per file and number.
+        self.invoice_places: dict[tuple[str, str], set[int]] = {}
         # The stored quarter sums the row report already named.
         self.quarter_sums_noted: set[str] = set()
         # Where each record's key was first read in this import, over all
@@ -2298,16 +2306,18 @@ class _Writer:
     def revenue(self, files: list[FileRows]) -> None:
         """Write each invoice line under its own key, as read.
 
-        The key is the line's invoice number, else a digest of its values;
-        a line read again under the same key is updated or left unchanged,
-        never added twice.
+        The key is the line's invoice number and its place among the
+        invoice's lines, else a digest of its values; a line read again
+        under the same key is updated or left unchanged, never added twice.
         """
         self._rejected_lines(files, REVENUE)
         if not files:
             return
         resolve = self.account_resolver()
-        read: list[tuple[str, dict[str, Any]]] = []
-        where: dict[str, tuple[str, int]] = {}
+        # Each line's key ("" until its invoice's lines are placed), values
+        # and where it was read.
+        read: list[tuple[str, dict[str, Any], str, int]] = []
+        invoices: dict[tuple[str, str], list[int]] = defaultdict(list)
         for rows in files:
             keys = self.line_keys.setdefault(rows.file, LineKeys())
             for line, row in rows.rows():
@@ -2330,8 +2340,9 @@ class _Writer:
                 product = row.get("product") or UNSPECIFIED_PRODUCT
                 currency = amount.currency or row.get("currency") or REPORTING_CURRENCY
                 number = row.get("invoice_number")
+                import_key = ""
                 if number:
-                    import_key = keys.invoice(number)
+                    invoices[(rows.file, number)].append(len(read))
                 else:
                     import_key = keys.row(
                         row_digest(
@@ -2351,17 +2362,22 @@ class _Writer:
                     "currency": currency,
                     "source": RevenueLine.Source.INVOICE,
                 }
-                read.append((import_key, values))
-                where.setdefault(import_key, (rows.file, line))
+                read.append((import_key, values, rows.file, line))
         if not read:
             return
 
-        product_ids = self.product_ids({values["product"] for _, values in read})
-        existing = self._lines_by_key([import_key for import_key, _ in read])
+        product_ids = self.product_ids({values["product"] for _, values, _, _ in read})
+        for _, values, _, _ in read:
+            values["product_id"] = product_ids[values.pop("product")]
+        existing = self._invoice_lines_place(read, invoices)
+        existing.update(
+            self._lines_by_key([import_key for import_key, *_ in read if import_key])
+        )
+        where: dict[str, tuple[str, int]] = {}
         creates: dict[str, dict[str, Any]] = {}
         updates = []
-        for import_key, values in read:
-            values["product_id"] = product_ids[values.pop("product")]
+        for import_key, values, file, line in read:
+            where.setdefault(import_key, (file, line))
             if import_key in existing:
                 updates.append((existing[import_key], values))
             elif import_key in creates:
@@ -2380,6 +2396,71 @@ class _Writer:
             updates=updates,
         )
         self._quarter_sums_note(created=creates, where=where)
+
+    def _invoice_lines_place(
+        self,
+        read: list[tuple[str, dict[str, Any], str, int]],
+        invoices: Mapping[tuple[str, str], list[int]],
+    ) -> dict[str, RevenueLine]:
+        """Key each invoice's lines by content first, then by place.
+
+        A line is "invoice:<number>:<n>" for n up to the invoice's lines
+        read so far in its file. A read line takes the kept line with the
+        same values, so the lines of an invoice in another order are left
+        unchanged; an amended line takes a kept line no other line matched.
+        Returns the kept lines found, by key.
+        """
+        if not invoices:
+            return {}
+        wanted: dict[tuple[str, str], list[int]] = {}
+        for (file, number), indexes in invoices.items():
+            keys = self.line_keys[file]
+            before = keys.seen[f"invoice:{number}"]
+            keys.seen[f"invoice:{number}"] = before + len(indexes)
+            placed = self.invoice_places.setdefault((file, number), set())
+            wanted[(file, number)] = [
+                place
+                for place in range(1, before + len(indexes) + 1)
+                if place not in placed
+            ]
+        kept = self._lines_by_key(
+            [
+                f"invoice:{number}:{place}"
+                for (_, number), places in wanted.items()
+                for place in places
+            ]
+        )
+
+        for (file, number), indexes in invoices.items():
+            stored = {}
+            free = []
+            for place in wanted[(file, number)]:
+                line = kept.get(f"invoice:{number}:{place}")
+                if line is None:
+                    free.append(place)
+                    continue
+                stored[place] = (
+                    line.account_id,
+                    line.product_id,
+                    line.booked_on,
+                    line.amount,
+                    line.currency,
+                )
+            contents = [
+                (
+                    read[index][1]["account_id"],
+                    read[index][1]["product_id"],
+                    read[index][1]["booked_on"],
+                    read[index][1]["amount"],
+                    read[index][1]["currency"],
+                )
+                for index in indexes
+            ]
+            places = invoice_positions(read=contents, stored=stored, free=free)
+            self.invoice_places[(file, number)].update(places)
+            for index, place in zip(indexes, places, strict=True):
+                read[index] = (f"invoice:{number}:{place}", *read[index][1:])
+        return kept
 
     def _quarter_sums_note(
         self,

@@ -156,6 +156,28 @@ def test_an_amended_invoice_updates_its_line_by_number(
     assert quarter_sums() == {date(2026, 1, 1): Decimal("1300.00")}
 
 
+def test_an_invoice_with_its_lines_in_another_order_is_unchanged(
+    django_capture_on_commit_callbacks, brightwater
+) -> None:
+    # given
+    imported(django_capture_on_commit_callbacks, WIZARD / "erp_invoice_lines.csv")
+    before = stored()
+
+    # when the same invoice comes again with its lines in another order
+    again = imported(
+        django_capture_on_commit_callbacks, WIZARD / "erp_invoice_lines_reordered.csv"
+    )
+
+    # then each line is found by its values, not its place
+    assert again.counts["Revenue lines"] == counts(unchanged=3)
+    assert stored() == before
+    assert [key for _, key, *_ in before] == [
+        "invoice:00021:1",
+        "invoice:00021:2",
+        "invoice:00021:3",
+    ]
+
+
 def test_the_check_maps_the_invoice_number_and_says_how_lines_are_kept() -> None:
     mapped = opened(WIZARD / "erp_invoices.csv")
 
