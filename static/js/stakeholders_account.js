@@ -576,8 +576,17 @@
           dialog.showModal();
         });
       } else if (removeLink) {
-        send(root, "DELETE", linkUrl(root, removeLink.dataset.deleteLink)).then(function () {
-          refresh(root, null);
+        // confirm.js has asked already and stopped this click on "Cancel".
+        var url = linkUrl(root, removeLink.dataset.deleteLink);
+        send(root, "GET", url).then(function (read) {
+          if (!read.ok) {
+            return refresh(root, null);
+          }
+          return send(root, "DELETE", url, undefined, {
+            "If-Match": read.response.headers.get("ETag")
+          }).then(function () {
+            refresh(root, null);
+          });
         });
       } else if (close) {
         close.closest("dialog").close();

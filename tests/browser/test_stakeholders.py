@@ -277,3 +277,39 @@ def test_arrow_heads_stay_outside_large_circles(page, live_server, rep, account)
     assert result == {"paths": 4, "covered": 0}
     assert layers.index("link-heads") > layers.index("nodes")
     page.locator("#influence-map").screenshot(path=f"{SHOTS}/stk-arrows.png")
+
+
+def test_removing_a_link_asks_first_and_keeps_it_on_cancel(
+    page, live_server, rep, account
+):
+    # given
+    ada = StakeholderFactory.create(account=account, first_name="Ada", last_name="Berg")
+    cy = StakeholderFactory.create(account=account, first_name="Cy", last_name="Dorn")
+    link = InfluenceLinkFactory.create(source=ada, target=cy, kind="influences")
+    browser_login(page, live_server, rep.username)
+    page.goto(live_server.url + reverse("stakeholders:account", args=[account.pk]))
+    questions: list[str] = []
+
+    # when: the rep dismisses the question
+    def dismiss(dialog) -> None:
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.click(f"[data-delete-link='{link.pk}']")
+
+    # then: the link stays
+    assert questions == [
+        "Remove the link “Ada Berg influences Cy Dorn”? This cannot be undone."
+    ]
+    page.reload()
+    expect(page.locator(f"[data-delete-link='{link.pk}']")).to_have_count(1)
+    assert account.influence_links.filter(pk=link.pk).exists()
+
+    # when: the rep accepts
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click(f"[data-delete-link='{link.pk}']")
+
+    # then: the link is gone from the page and the database
+    expect(page.locator(f"[data-delete-link='{link.pk}']")).to_have_count(0)
+    assert not account.influence_links.filter(pk=link.pk).exists()
