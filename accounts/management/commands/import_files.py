@@ -5,10 +5,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.importing import ImportFileError
+from accounts.importing import REJECTED, ImportFileError
 from accounts.models import ImportJob, User
 from accounts.tabular import SheetChoiceError
 from accounts.wizard import (
+    QUESTION,
     WizardError,
     mapped_import_answer,
     mapped_import_check,
@@ -45,6 +46,30 @@ def counts_table(counts: dict[str, dict[str, int]]) -> list[str]:
         )
         for row in rows
     ]
+
+
+def rejection_reason(job: ImportJob) -> str:
+    """Say why a run wrote nothing, from the issues it recorded."""
+    rejected = [issue for issue in job.issues if issue["action"] == REJECTED]
+    reasons = [
+        f"{issue['file']}: {issue['reason']}" if issue["file"] else issue["reason"]
+        for issue in rejected
+        if not issue["line"]
+    ]
+    reasons += [
+        f"{issue['file']}: {issue['reason']} Answer with --answer "
+        f"'{issue['file']}:{issue['column']}=<{issue['value']}>'"
+        for issue in job.issues
+        if issue["action"] == QUESTION
+    ]
+    rows = len({(issue["file"], issue["line"]) for issue in rejected if issue["line"]})
+    if rows:
+        reasons.append(
+            f"{rows:,} row{'s' if rows != 1 else ''} rejected (listed above), so "
+            "nothing was written; fix them, or write the other rows with "
+            "--keep-good-rows"
+        )
+    return "; ".join(reasons) or "nothing was written"
 
 
 class Command(BaseCommand):
@@ -186,12 +211,20 @@ class Command(BaseCommand):
         merges: dict[str, str] = {}
         if not options["yes"] or options["merge_proposed"]:
             outcome = mapped_import_check(mapped=mapped)
+            for file, column, decision in outcome.decisions:
+                where = f"{file}: {column}" if column else file
+                self.stdout.write(f"DECIDED {where}: {decision}")
+            if outcome.problems:
+                raise CommandError(
+                    f"import {mapped.job_id} cannot be written:\n"
+                    + "\n".join(outcome.problems)
+                )
             for file, question in outcome.questions:
                 self.stdout.write(
                     f"QUESTION {file}: {question.message} Answer with --answer "
                     f"'{file}:{question.column}=<{'|'.join(question.options)}>'"
                 )
-            if outcome.problems or outcome.questions:
+            if outcome.questions:
                 raise CommandError(
                     f"import {mapped.job_id} needs answers before it can be written"
                 )
@@ -224,7 +257,8 @@ class Command(BaseCommand):
         self._print(job.counts, job.issues)
         self.stdout.write(f"Import {job.pk}: {job.get_status_display()}")
         if job.status != ImportJob.Status.SUCCEEDED:
-            raise CommandError(f"import {job.pk} ended {job.status}: {job.error}")
+            reason = job.error or rejection_reason(job)
+            raise CommandError(f"import {job.pk} ended {job.status}: {reason}")
 
     def _sheets(self, given: list[str], paths: list[Path]) -> dict[str, str]:
         # A sheet name cannot hold ":", so the last one ends the file name.
