@@ -698,10 +698,9 @@ class ReviewApi(APIView):
         pack = executive_review_pack(
             account=account, quarter=_quarter(quarter), user=_user(request)
         )
-        response = Response(_review_data(pack))
-        if pack["review"] is not None:
-            response["ETag"] = f'"{pack["review"].version}"'
-        return response
+        # A review no one saved yet is at version 0: creating it takes that.
+        version = pack["review"].version if pack["review"] is not None else 0
+        return Response(_review_data(pack), headers={"ETag": f'"{version}"'})
 
     @extend_schema(tags=["reviews"])
     def put(self, request: Request, account_pk: int, quarter: str) -> Response:
@@ -709,11 +708,8 @@ class ReviewApi(APIView):
         fiscal = _quarter(quarter)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        exists = ExecutiveReview.objects.filter(
-            account=account, quarter_start=fiscal.start
-        ).exists()
         version = if_match_version(request)
-        if exists and version is None:
+        if version is None:
             return Response(
                 {"detail": "Send the review's ETag in If-Match to change it."},
                 status=status.HTTP_428_PRECONDITION_REQUIRED,
@@ -725,20 +721,21 @@ class ReviewApi(APIView):
                 account=account,
                 quarter=fiscal,
                 values=serializer.validated_data,
-                version=version if exists else None,
+                version=version,
             )
         except VersionConflict as error:
             current = executive_review_pack(
                 account=account, quarter=fiscal, user=_user(request)
             )
+            stored = current["review"].version if current["review"] else 0
             return Response(
                 {
                     "detail": str(error),
-                    "version": error.current.version,
+                    "version": stored,
                     "current": _review_data(current),
                 },
                 status=status.HTTP_412_PRECONDITION_FAILED,
-                headers={"ETag": f'"{error.current.version}"'},
+                headers={"ETag": f'"{stored}"'},
             )
         except PlanError as error:
             raise _refused(error) from error

@@ -366,10 +366,14 @@ def executive_review_save(
     if unknown:
         raise PlanError(f"Cannot change {', '.join(sorted(unknown))} on a review.")
 
+    # The unique constraint makes concurrent first saves queue here: one
+    # creates the row, the rest find it locked, then read it at version 1+.
     review, created = ExecutiveReview.objects.select_for_update().get_or_create(
         account=account, quarter_start=quarter.start
     )
-    if not created and version is not None and review.version != version:
+    # A review not yet saved is at version 0, the ETag its GET sends.
+    stored = 0 if created else review.version
+    if version is not None and stored != version:
         raise VersionConflict(
             f"{review.updated_by or 'Someone'} saved this review first; "
             "reload to see their changes.",

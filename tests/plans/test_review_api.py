@@ -65,7 +65,7 @@ def test_a_review_update_needs_the_current_version(
     url = f"/api/plans/accounts/{account.pk}/reviews/{QUARTER}/"
 
     # when
-    created = _put(client, url, {"decisions": "Go to Lyon"})
+    created = _put(client, url, {"decisions": "Go to Lyon"}, if_match='"0"')
     missing = _put(client, url, {"decisions": "Go to Lille"})
     stale = _put(client, url, {"decisions": "Go to Lille"}, if_match='"0"')
     current = _put(client, url, {"decisions": "Go to Lille"}, if_match=created["ETag"])
@@ -175,7 +175,7 @@ def test_a_stale_review_write_carries_the_current_review(
 ) -> None:
     client.force_login(rep)
     url = f"/api/plans/accounts/{account.pk}/reviews/{QUARTER}/"
-    _put(client, url, {"decisions": "Go to Lyon"})
+    _put(client, url, {"decisions": "Go to Lyon"}, if_match='"0"')
 
     stale = _put(client, url, {"decisions": "Go to Lille"}, if_match='"0"')
 
@@ -183,3 +183,31 @@ def test_a_stale_review_write_carries_the_current_review(
     assert stale.json()["current"]["decisions"] == "Go to Lyon"
     assert stale.json()["current"]["version"] == stale.json()["version"]
     assert stale["ETag"] == f'"{stale.json()["version"]}"'
+
+
+def test_creating_a_review_needs_the_empty_states_etag(
+    client: Client, rep: User, account: Account
+) -> None:
+    # given
+    client.force_login(rep)
+    url = f"/api/plans/accounts/{account.pk}/reviews/{QUARTER}/"
+
+    # when
+    read = client.get(url)
+    missing = _put(client, url, {"decisions": "Go to Lyon"})
+    wrong = _put(client, url, {"decisions": "Go to Lyon"}, if_match='"7"')
+    created = _put(client, url, {"decisions": "Go to Lyon"}, if_match=read["ETag"])
+
+    # then
+    assert read["ETag"] == '"0"'
+    assert read.json()["version"] is None
+    assert missing.status_code == 428
+    assert missing.json() == {
+        "detail": "Send the review's ETag in If-Match to change it."
+    }
+    assert wrong.status_code == 412
+    assert wrong.json()["version"] == 0
+    assert wrong["ETag"] == '"0"'
+    assert created.status_code == 200
+    assert created["ETag"] == '"2"'
+    assert ExecutiveReview.objects.get().decisions == "Go to Lyon"

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Account, ChangeRecord, User
 from plans.models import (
     CustomerLink,
+    ExecutiveReview,
     ManagerReview,
     Plan,
     PlanSnapshot,
@@ -445,3 +446,36 @@ def test_listing_snapshots_takes_the_same_queries_for_one_or_five(
 
     assert response.json()["count"] == 5
     assert len(five) == len(one)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_concurrent_first_saves_of_a_review_give_one_success(
+    postgres: None, rep: User, account: Account
+) -> None:
+    # given ten clients that all read the review before anyone saved it
+    url = f"/api/plans/accounts/{account.pk}/reviews/2026-04-01/"
+    reader = Client()
+    reader.force_login(rep)
+    etag = reader.get(url)["ETag"]
+    statuses: list[int] = []
+    barrier = threading.Barrier(10)
+
+    def put(number: int) -> None:
+        client = Client()
+        client.force_login(rep)
+        barrier.wait()
+        response = _send(client, "PUT", url, {"decisions": f"d{number}"}, If_Match=etag)
+        statuses.append(response.status_code)
+        connection.close()
+
+    # when
+    threads = [threading.Thread(target=put, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then
+    assert etag == '"0"'
+    assert sorted(statuses) == [200] + [412] * 9
+    assert ExecutiveReview.objects.get().version == 2
