@@ -178,3 +178,22 @@ def test_a_refused_new_strategy_names_the_field_as_the_page_does(
     shown = label.evaluate("el => el.firstChild.textContent.trim()")
     assert status.inner_text().startswith(f"{shown}: ")
     assert "title:" not in status.inner_text()
+
+
+@pytest.mark.parametrize("size", [1366, 820])
+def test_a_long_unbroken_strategy_title_wraps_inside_the_page(
+    page, live_server, rep, plan, size
+):
+    # given
+    title = "Consolidate-" + "x" * 150 + "-programme"
+    Strategy.objects.filter(plan=plan).update(title=title)
+    page.set_viewport_size({"width": size, "height": 900})
+    browser_login(page, live_server, rep.username)
+
+    # when
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    shown = page.locator("[data-section=strategies] article.strategy").first
+
+    # then
+    assert title in shown.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= size
