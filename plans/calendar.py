@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
+from config.bounds import DATE_MAX, DATE_MIN
+
 LABEL_BY_END = "end"
 LABEL_BY_START = "start"
 
@@ -143,9 +145,23 @@ def fiscal_quarter_starting(
     return quarter
 
 
+class QuarterOutOfRange(ValueError):
+    """A quarter outside the plausible years, where its neighbours may not exist."""
+
+
+QUARTER_RANGE_MESSAGE = (
+    f"Give a quarter from {DATE_MIN.year} to {DATE_MAX.year}, by its first day."
+)
+
+
 def fiscal_quarter_parse(slug: str) -> FiscalQuarter:
     """Return the quarter named by its first day in a URL, or raise ValueError."""
-    return fiscal_quarter_starting(date.fromisoformat(slug))
+    start = date.fromisoformat(slug)
+    # Year 1 has no quarter before it and 9999 none after, and the review
+    # shows neighbours of the quarter asked for.
+    if not DATE_MIN <= start <= DATE_MAX:
+        raise QuarterOutOfRange(QUARTER_RANGE_MESSAGE)
+    return fiscal_quarter_starting(start)
 
 
 def fiscal_quarter_current(*, now: datetime | None = None) -> FiscalQuarter:

@@ -10,11 +10,13 @@ from typing import cast
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from accounts.http import AuthenticatedHttpRequest
 from plans import review_views, views
+from plans.calendar import QuarterOutOfRange, fiscal_quarter_parse
 
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -84,6 +86,13 @@ class ReviewExportApi(APIView):
     def get(
         self, request: Request, account_pk: int, quarter: str, file_format: str
     ) -> HttpResponse:
+        # The page answers 404 to a quarter out of range; the API names it.
+        try:
+            fiscal_quarter_parse(quarter)
+        except QuarterOutOfRange as error:
+            raise ValidationError({"quarter": [str(error)]}) from error
+        except ValueError:
+            pass  # any other malformed quarter gets the page's 404
         return review_views.review_export(
             _signed_in(request),
             account_pk=account_pk,

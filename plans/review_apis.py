@@ -37,6 +37,7 @@ from config.api import (
 )
 from plans.calendar import (
     FiscalQuarter,
+    QuarterOutOfRange,
     fiscal_quarter_current,
     fiscal_quarter_parse,
     fiscal_quarters_ending_with,
@@ -86,6 +87,8 @@ def _user(request: Request) -> User:
 def _quarter(slug: str) -> FiscalQuarter:
     try:
         return fiscal_quarter_parse(slug)
+    except QuarterOutOfRange as error:
+        raise ValidationError({"quarter": [str(error)]}) from error
     except ValueError as error:
         raise Http404(
             "No such quarter: use the first day of a fiscal quarter."

@@ -133,9 +133,16 @@ def scorecard_for_account(
 
 def quadrant_path(*, account: Account, quarters: list[FiscalQuarter]) -> list[dict]:
     """Return the account's score at the last kept run of each quarter."""
+    if not quarters:
+        return []
+    # Only runs inside the quarters shown: a run dated far in the future
+    # has no quarter that can be computed, and would not be shown anyway.
     scores = (
         AccountScore.objects.filter(
-            account=account, run__status="succeeded", run__as_of__isnull=False
+            account=account,
+            run__status="succeeded",
+            run__as_of__gte=quarters[0].start,
+            run__as_of__lte=quarters[-1].end,
         )
         .select_related("run")
         .order_by("run__as_of", "run_id")

@@ -1,0 +1,100 @@
+"""Quarters outside the plausible years are refused, not a 500.
+
+Year 1 has no quarter before it, and a review shows the quarters leading up
+to the one asked for; the API names `quarter`, the pages answer 404.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import Account, User
+from plans.calendar import fiscal_quarter_current, fiscal_quarters_ending_with
+from plans.review_selectors import quadrant_path
+from scoring.models import AccountScore, ScoreRun, ScoringModel
+
+pytestmark = pytest.mark.django_db
+
+MESSAGE = {"quarter": ["Give a quarter from 1990 to 2099, by its first day."]}
+
+
+@pytest.mark.parametrize("slug", ["0001-01-01", "9999-10-01", "1989-10-01"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/api/plans/accounts/{pk}/scorecard/?quarter={slug}",
+        "/api/plans/accounts/{pk}/reviews/{slug}/",
+        "/api/plans/accounts/{pk}/reviews/{slug}/export.pdf",
+        "/api/plans/accounts/{pk}/reviews/{slug}/export.csv",
+    ],
+)
+def test_the_api_names_a_quarter_out_of_range(
+    client: Client, rep: User, account: Account, address: str, slug: str
+) -> None:
+    client.force_login(rep)
+
+    response = client.get(address.format(pk=account.pk, slug=slug))
+
+    assert response.status_code == 400
+    assert response.json() == MESSAGE
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_review_page_of_year_one_is_not_found(
+    client: Client, rep: User, account: Account, method: str
+) -> None:
+    client.force_login(rep)
+
+    response = getattr(client, method)(
+        f"/plans/account/{account.pk}/review/0001-01-01/"
+    )
+
+    assert response.status_code == 404
+
+
+def test_a_run_dated_far_ahead_leaves_the_review_path_alone(
+    client: Client, rep: User, account: Account
+) -> None:
+    # given
+    model = ScoringModel.objects.filter(is_active=True).first() or (
+        ScoringModel.objects.create(name="Default", is_active=True)
+    )
+    quarters = fiscal_quarters_ending_with(fiscal_quarter_current().previous, 4)
+    for as_of, potential in ((quarters[-1].start, 60.0), (date(9999, 12, 31), 10.0)):
+        run = ScoreRun.objects.create(
+            scoring_model=model,
+            status=ScoreRun.Status.SUCCEEDED,
+            as_of=as_of,
+            finished_at=timezone.now(),
+        )
+        AccountScore.objects.create(
+            run=run,
+            account=account,
+            performance=40.0,
+            potential=potential,
+            quadrant="expand",
+            tier="B",
+            ttm_revenue=Decimal(1000),
+            components={},
+        )
+    client.force_login(rep)
+
+    # when
+    path = quadrant_path(account=account, quarters=quarters)
+    response = client.get(
+        f"/api/plans/accounts/{account.pk}/reviews/{quarters[-1].slug}/"
+    )
+
+    # then
+    assert path == [
+        {
+            "quarter": quarters[-1].short_label,
+            "performance": 40.0,
+            "potential": 60.0,
+            "quadrant": "Expand",
+        }
+    ]
+    assert response.status_code == 200
