@@ -1759,7 +1759,15 @@ class _Writer:
                     continue
                 values = self._account_values(rows.file, line, row)
                 target = by_id.get(external_id) if external_id else None
-                if target is not None and name and name != target.name:
+                # A name confirmed as this account's alias (a merge) is not a
+                # rename: the account keeps the name it was merged into.
+                alias = aliases.get(name) if name else None
+                if (
+                    target is not None
+                    and name
+                    and name != target.name
+                    and (alias is None or alias.pk != target.pk)
+                ):
                     clash = by_name.get(name)
                     if clash is not None and clash.pk != target.pk:
                         self._reject(

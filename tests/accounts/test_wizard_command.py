@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.management.commands.import_files import counts_table
 from accounts.models import Account, ImportJob, Opportunity
+from tests.accounts.factories import AccountFactory
 
 BYOD = Path(__file__).parent / "fixtures" / "byod"
 WIZARD = Path(__file__).parent / "fixtures" / "wizard"
@@ -51,6 +52,22 @@ def test_with_yes_it_writes_and_reimporting_changes_nothing() -> None:
     assert Account.objects.count() == 2
     assert "Accounts        0        0          2         0\n" in output
     assert ImportJob.objects.filter(status=ImportJob.Status.SUCCEEDED).count() == 2
+
+
+def test_reimporting_a_merged_account_keeps_its_name_and_changes_nothing() -> None:
+    # given the file's "Initech Ltd" merged into the stored "Initech"
+    AccountFactory(name="Initech", external_id="")
+    path = str(BYOD / "hubspot_initech.tsv")
+    run(path, "--yes", "--merge-proposed")
+
+    # when the same file comes again
+    output = run(path, "--yes")
+
+    # then
+    assert "Accounts        0        0          1         0\n" in output
+    assert list(Account.objects.values_list("name", "external_id")) == [
+        ("Initech", "0009003")
+    ]
 
 
 def test_it_takes_a_mapping_and_answers_and_undoes() -> None:
