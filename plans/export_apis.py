@@ -37,7 +37,9 @@ class DashboardExportApi(APIView):
             "`file_format` is `csv` or `xlsx`. Takes the dashboard's filters "
             "in the query string; `table` picks the CSV table (default "
             "`accounts`). Counts only the accounts you may see; the download "
-            "is recorded in the audit log. Example: "
+            "is recorded in the audit log. Reads the stored dashboard, as of "
+            "its time; while a large one is first being prepared, answers 202 "
+            "with a Retry-After header and no file. Example: "
             "`GET /api/plans/exports/dashboard.csv?table=accounts`."
         ),
         parameters=[
@@ -46,6 +48,7 @@ class DashboardExportApi(APIView):
         responses={
             (200, CSV): OpenApiTypes.BINARY,
             (200, XLSX): OpenApiTypes.BINARY,
+            (202, "text/plain"): OpenApiTypes.STR,
         },
         examples=[
             OpenApiExample(

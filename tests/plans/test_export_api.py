@@ -37,6 +37,25 @@ def test_a_token_downloads_the_dashboard_csv_of_visible_accounts(plan, hidden, r
     ).exists()
 
 
+def test_a_token_is_asked_to_come_back_for_a_dashboard_being_prepared(
+    plan, rep, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks
+):
+    # given: every dashboard counts as too large to build in a request
+    monkeypatch.setattr("plans.dashboard_summaries.REBUILD_IN_REQUEST_MAX", 0)
+
+    # when: its task is held back
+    with django_capture_on_commit_callbacks(execute=False):
+        response = token_get(rep, "/api/plans/exports/dashboard.xlsx")
+
+    # then
+    assert response.status_code == 202
+    assert response["Retry-After"] == "60"
+    assert response.content.decode() == (
+        "These figures are being prepared. Ask for the export again in a minute or two."
+    )
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
+
+
 def test_a_token_downloads_the_dashboard_xlsx(plan, executive):
     response = token_get(executive, "/api/plans/exports/dashboard.xlsx")
 
