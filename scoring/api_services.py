@@ -1,15 +1,18 @@
 """Writes the scoring API makes that the scoring pages do not."""
 
 import logging
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from config.api import instance_save_if_unchanged
 from scoring.models import ScoringModel
+from scoring.selectors import revenue_last_date
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +58,46 @@ def _scoring_model_check_axes(*, model: ScoringModel) -> None:
         raise ValidationError(errors)
 
 
+def _day(value: date) -> str:
+    return f"{value.day} {value:%b %Y}"
+
+
+def _scoring_model_check_as_of(*, model: ScoringModel) -> None:
+    # A window that ends past the data scores every account on empty
+    # quarters: all of them land at the same performance.
+    as_of = model.score_as_of
+    if as_of is None:
+        return
+
+    today = timezone.localdate()
+    if as_of > today:
+        raise ValidationError(
+            {
+                "score_as_of": [
+                    f"{_day(as_of)} is in the future: choose a date on or "
+                    f"before today, {_day(today)}."
+                ]
+            }
+        )
+    last = revenue_last_date()
+    if last is None:
+        raise ValidationError(
+            {
+                "score_as_of": [
+                    "No revenue is loaded yet: leave the date blank until there is."
+                ]
+            }
+        )
+    if as_of > last:
+        raise ValidationError(
+            {
+                "score_as_of": [
+                    f"No revenue after {_day(last)}: choose a date on or before it."
+                ]
+            }
+        )
+
+
 @transaction.atomic
 def scoring_model_update(
     *,
@@ -73,6 +116,8 @@ def scoring_model_update(
         setattr(model, name, value)
     model.full_clean()
     _scoring_model_check_axes(model=model)
+    if "score_as_of" in data:
+        _scoring_model_check_as_of(model=model)
 
     saved = instance_save_if_unchanged(
         instance=model, fields=list(data), expected_version=expected_version

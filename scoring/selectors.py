@@ -501,6 +501,11 @@ def scoring_window_move_check() -> Callable[[], list[str]]:
     return after
 
 
+def revenue_last_date() -> date | None:
+    """Return the last day of the latest quarter with revenue, if any."""
+    return _revenue_as_of()
+
+
 def _revenue_as_of() -> date | None:
     latest = RevenueLine.objects.aggregate(latest=Max("quarter_start"))["latest"]
     return None if latest is None else quarter_end(latest)

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Product, RevenueLine, SupportSignal
@@ -171,6 +172,7 @@ def test_a_date_the_form_cannot_read_is_refused_with_the_format(client, ops):
 
 @pytest.mark.django_db
 def test_the_api_fixes_and_releases_the_window(ops):
+    revenue_until_september_2026()
     model = scoring_model_active()
     client = APIClient()
     client.force_authenticate(user=ops)
@@ -241,3 +243,67 @@ def test_signals_after_the_window_are_named_with_their_dates(
         "performance"
     ]["relationship_health"]
     assert (other["outside_first"], other["outside_last"]) == (None, None)
+
+
+def revenue_until_september_2026() -> None:
+    RevenueLine.objects.create(
+        account=AccountFactory.create(),
+        product=Product.objects.create(name="GTX Pro"),
+        quarter_start=date(2026, 7, 1),
+        amount=Decimal(1000),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (
+            "2030-01-01",
+            "1 Jan 2030 is in the future: choose a date on or before today, {today}.",
+        ),
+        (
+            "2026-10-01",
+            "No revenue after 30 Sep 2026: choose a date on or before it.",
+        ),
+    ],
+)
+def test_the_form_refuses_a_date_past_today_or_the_revenue(client, ops, typed, message):
+    # given
+    revenue_until_september_2026()
+    model = scoring_model_active()
+    client.force_login(ops)
+    today = timezone.localdate()
+
+    # when
+    response = client.post(MODEL_URL, form_data(model, score_as_of=typed))
+
+    # then
+    assert response.status_code == 400
+    assert response.context["form"].errors["score_as_of"] == [
+        message.format(today=f"{today.day} {today:%b %Y}")
+    ]
+    model.refresh_from_db()
+    assert model.score_as_of is None
+    assert not model.runs.exists()
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_a_date_past_the_revenue(ops):
+    revenue_until_september_2026()
+    model = scoring_model_active()
+    client = APIClient()
+    client.force_authenticate(user=ops)
+    url = f"/api/scoring/models/{model.pk}/"
+
+    read = client.get(url)
+    refused = client.patch(
+        url, {"score_as_of": "2026-10-01"}, format="json", HTTP_IF_MATCH=read["ETag"]
+    )
+
+    assert refused.status_code == 400
+    assert refused.json()["score_as_of"] == [
+        "No revenue after 30 Sep 2026: choose a date on or before it."
+    ]
+    model.refresh_from_db()
+    assert model.score_as_of is None
