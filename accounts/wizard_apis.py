@@ -21,7 +21,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -35,6 +35,7 @@ from accounts.services import import_job_progress
 from accounts.wizard_discard import mapped_import_discard
 from accounts.wizard_sheets import mapped_import_sheets_choose
 from config.api import StrictInputSerializer, etag_require
+from config.parsers import DepthLimitedJSONParser
 
 ISSUE_LIMIT = 1000
 
@@ -359,7 +360,7 @@ class WizardImportReportCsvApi(WizardApi):
 
 
 class WizardImportMappingApi(WizardApi):
-    parser_classes = [JSONParser]
+    parser_classes = [DepthLimitedJSONParser]
 
     class InputSerializer(StrictInputSerializer):
         mapping = serializers.DictField(
@@ -515,7 +516,7 @@ class WizardImportCheckApi(WizardApi):
 
 
 class WizardImportAnswerApi(WizardApi):
-    parser_classes = [JSONParser]
+    parser_classes = [DepthLimitedJSONParser]
 
     class InputSerializer(StrictInputSerializer):
         file = serializers.CharField()
@@ -541,7 +542,7 @@ class WizardImportAnswerApi(WizardApi):
 
 
 class WizardImportStartApi(WizardApi):
-    parser_classes = [JSONParser]
+    parser_classes = [DepthLimitedJSONParser]
 
     class InputSerializer(StrictInputSerializer):
         merges = serializers.DictField(

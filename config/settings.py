@@ -220,6 +220,12 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "config.api.ReadOnlyRoleWritesNothing",
     ],
+    # DRF's parsers, with JSON nesting limited so deep bodies answer 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.api.LodePagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "config.api_schema.LodeAutoSchema",
