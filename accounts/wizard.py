@@ -114,6 +114,7 @@ from accounts.revenue_keys import (
 from accounts.signals import import_finished
 from accounts.streaming import table_chunks
 from accounts.tabular import Table
+from config.bounds import date_problem
 from config.spreadsheet import cell_neutralise
 
 logger = logging.getLogger(__name__)
@@ -942,6 +943,16 @@ def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
                 column=column,
             )
         )
+        found.extend(
+            _range_check(
+                name=name,
+                parsed=parsed.values,
+                raw=table.frame[column].tolist(),
+                lines=table.lines,
+                file=plan.preview.name,
+                column=column,
+            )
+        )
         rows.values[name] = parsed.values
     if plan.entity == ACCOUNT:
         found.extend(_misspellings_repair(plan=plan, rows=rows))
@@ -1022,6 +1033,67 @@ def _number_limits_check(
         parsed[index] = None
         found.append(Issue(file, lines[index], column, raw[index], reason, REJECTED))
     return found
+
+
+NPS_MIN, NPS_MAX = -100, 100
+# The scales a CSAT column can use; a header may name its own
+# ("CSAT (1-5)", "CSAT %"), else the most of its values decide.
+_CSAT_SCALES = {"1–5": (Decimal(1), Decimal(5)), "0–100": (Decimal(0), Decimal(100))}
+
+
+def _csat_scale(*, column: str, numbers: Sequence[Decimal]) -> str:
+    header = column.lower().replace(" ", "")
+    if any(mark in header for mark in ("1-5", "1–5", "1to5", "outof5", "/5")):
+        return "1–5"
+    if any(mark in header for mark in ("%", "percent", "0-100", "0–100", "/100")):
+        return "0–100"
+    small = sum(1 for number in numbers if Decimal(1) <= number <= Decimal(5))
+    return "1–5" if small * 2 > len(numbers) else "0–100"
+
+
+def _range_check(
+    *,
+    name: str,
+    parsed: list[Any],
+    raw: Sequence[str],
+    lines: Sequence[int],
+    file: str,
+    column: str,
+) -> list[Issue]:
+    """Refuse dates outside config.bounds, NPS beyond ±100, CSAT off its scale."""
+    reasons: dict[int, str] = {}
+    if name in _DATES:
+        for index, value in enumerate(parsed):
+            problem = date_problem(value)
+            if problem is not None:
+                reasons[index] = f"{value:%Y-%m-%d} is implausible. {problem}"
+    elif name == "nps":
+        for index, value in enumerate(parsed):
+            if isinstance(value, int | Decimal) and not NPS_MIN <= value <= NPS_MAX:
+                reasons[index] = (
+                    f"NPS {value} is outside {NPS_MIN} to {NPS_MAX}; "
+                    "a net promoter score cannot go beyond them"
+                )
+    elif name == "satisfaction":
+        numbers = [Decimal(v) for v in parsed if isinstance(v, int | Decimal)]
+        if numbers:
+            scale = _csat_scale(column=column, numbers=numbers)
+            low, high = _CSAT_SCALES[scale]
+            for index, value in enumerate(parsed):
+                if isinstance(value, int | Decimal) and not low <= value <= high:
+                    reasons[index] = (
+                        f"CSAT {value} is outside this column's {scale} scale; "
+                        "one column cannot mix scales"
+                    )
+    found: list[Issue] = []
+    for index, reason in reasons.items():
+        parsed[index] = None
+        found.append(Issue(file, lines[index], column, raw[index], reason, REJECTED))
+    return found
+
+
+def _where(earlier: tuple[str, int, str], file: str) -> str:
+    return f"line {earlier[1]}" + (f" of {earlier[0]}" if earlier[0] != file else "")
 
 
 def _lines(numbers: Sequence[int]) -> str:

@@ -1,0 +1,111 @@
+"""Implausible values and account families of issue #6 are row problems."""
+
+from pathlib import Path
+
+import pytest
+
+from accounts.models import Account
+from accounts.wizard import (
+    mapped_import_check,
+    mapped_import_create_from_paths,
+    mapped_import_mapping_accept,
+)
+
+BYOD = Path(__file__).parent / "fixtures" / "byod"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def check(*names: str) -> list[tuple]:
+    mapped = mapped_import_create_from_paths(
+        user=None, paths=[BYOD / name for name in names]
+    )
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+    outcome = mapped_import_check(mapped=mapped)
+    assert outcome.problems == []
+    return [
+        (issue.file, issue.line, issue.column, issue.reason)
+        for issue in outcome.issues
+        if issue.action == "rejected"
+    ]
+
+
+def test_invoice_dates_outside_1990_to_2099_are_refused() -> None:
+    Account.objects.create(name="Acme")
+
+    assert check("invoice_dates.csv") == [
+        (
+            "invoice_dates.csv",
+            line,
+            "Invoice Date",
+            f"{day} is implausible. Give a date from 1 January 1990 to "
+            "31 December 2099.",
+        )
+        for line, day in ((3, "1900-01-01"), (4, "2999-01-01"))
+    ]
+
+
+def test_a_close_date_in_2999_is_refused() -> None:
+    Account.objects.create(name="Acme")
+
+    assert check("close_date_far.csv") == [
+        (
+            "close_date_far.csv",
+            3,
+            "Close Date",
+            "2999-01-01 is implausible. Give a date from 1 January 1990 to "
+            "31 December 2099.",
+        )
+    ]
+
+
+def test_nps_beyond_100_and_csat_off_the_columns_scale_are_refused() -> None:
+    Account.objects.create(name="Acme")
+
+    assert check("support_range.csv") == [
+        (
+            "support_range.csv",
+            3,
+            "CSAT",
+            "CSAT 7 is outside this column's 1–5 scale; one column cannot mix scales",
+        ),
+        (
+            "support_range.csv",
+            4,
+            "CSAT",
+            "CSAT 95 is outside this column's 1–5 scale; one column cannot mix scales",
+        ),
+        (
+            "support_range.csv",
+            5,
+            "NPS",
+            "NPS -101 is outside -100 to 100; a net promoter score cannot go "
+            "beyond them",
+        ),
+        (
+            "support_range.csv",
+            6,
+            "NPS",
+            "NPS 101 is outside -100 to 100; a net promoter score cannot go "
+            "beyond them",
+        ),
+    ]
+
+
+def test_a_percent_csat_column_refuses_values_over_100() -> None:
+    Account.objects.create(name="Acme")
+
+    assert check("support_percent.csv") == [
+        (
+            "support_percent.csv",
+            3,
+            "CSAT %",
+            "CSAT 120 is outside this column's 0–100 scale; one column cannot "
+            "mix scales",
+        )
+    ]
