@@ -35,6 +35,49 @@ def check(*names: str) -> list[tuple]:
     ]
 
 
+def test_a_parent_that_closes_a_cycle_or_is_the_account_itself_is_refused() -> None:
+    assert check("parents.csv") == [
+        (
+            "parents.csv",
+            3,
+            "Parent Account ID",
+            "parent 001P01 makes a cycle: 001P02 → 001P01 → 001P02",
+        ),
+        ("parents.csv", 4, "Parent Account ID", "an account cannot be its own parent"),
+        (
+            "parents.csv",
+            6,
+            "Account ID",
+            "Id 001P06 already on line 5 with another name",
+        ),
+        (
+            "parents.csv",
+            8,
+            "Account Name",
+            "name 'Same Name' already used by Id 001P07 on line 7",
+        ),
+    ]
+
+
+def test_a_name_stored_under_another_id_is_refused() -> None:
+    Account.objects.create(name="Same Name", external_id="001P00")
+
+    assert check("parents.csv")[-2:] == [
+        (
+            "parents.csv",
+            7,
+            "Account Name",
+            "name 'Same Name' already used by Id 001P00",
+        ),
+        (
+            "parents.csv",
+            8,
+            "Account Name",
+            "name 'Same Name' already used by Id 001P07 on line 7",
+        ),
+    ]
+
+
 def test_invoice_dates_outside_1990_to_2099_are_refused() -> None:
     Account.objects.create(name="Acme")
 
