@@ -1,10 +1,25 @@
 """Error pages that answer JSON under /api/ and HTML everywhere else."""
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404
 from django.views import defaults
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 API_PREFIX = "/api/"
+
+# The split view serves Swagger UI's start-up code as a file, which the
+# content security policy needs: it allows no inline script.
+_swagger = SpectacularSwaggerSplitView.as_view(url_name="schema")
+
+
+def api_docs(request: HttpRequest) -> HttpResponse:
+    """Show the API docs; send a browser without a session to log in first."""
+    # A person opening the docs gets the login page rather than a bare 401;
+    # a client sending a token is answered by the API's own checks.
+    if not request.user.is_authenticated and "Authorization" not in request.headers:
+        return redirect_to_login(request.get_full_path())
+    return _swagger(request)
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

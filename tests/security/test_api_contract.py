@@ -182,6 +182,13 @@ def test_the_api_docs_are_served_locally_and_need_a_login(client, rep):
     assert schema["components"]["securitySchemes"]["tokenAuth"]["type"] == "apiKey"
 
 
+def test_the_api_docs_send_a_visitor_without_a_session_to_log_in(client):
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/api/docs/"
+
+
 REFUSED = ["This field cannot be set here; it is read-only or unknown."]
 
 
