@@ -2407,6 +2407,7 @@ class _Writer:
         creates, updates = [], []
         for file, line, values, currency in prepared:
             values["product_id"] = product_ids[values.pop("product")]
+            self._won_uncounted_note(file, line, values)
             if values["stage"] == Opportunity.Stage.WON and values["closed_on"]:
                 key = (
                     values["account_id"],
@@ -2425,6 +2426,28 @@ class _Writer:
                 )
         self._apply(
             entity=OPPORTUNITY, model=Opportunity, creates=creates, updates=updates
+        )
+
+    def _won_uncounted_note(self, file: str, line: int, values: dict[str, Any]) -> None:
+        """Say so when a won deal's revenue cannot be counted."""
+        if values["stage"] != Opportunity.Stage.WON:
+            return
+
+        if not values["closed_on"]:
+            field, what = "close_date", "a close date"
+        elif values["close_value"] is None:
+            field, what = "amount", "an amount"
+        else:
+            return
+        self.outcome.issues.append(
+            Issue(
+                file,
+                line,
+                self._col(file, field),
+                "",
+                f"won deal without {what}: not counted as revenue",
+                KEPT,
+            )
         )
 
     def _won_revenue(self, won: dict[tuple[int, int, date], set[str]]) -> None:

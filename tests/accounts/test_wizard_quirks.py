@@ -249,3 +249,27 @@ def test_a_negative_annual_revenue_is_refused() -> None:
 
     assert rejected(job) == [(2, "Annual Revenue", "must not be negative")]
     assert stored("annual_revenue_musd") == [("Beta AG", Decimal("0.00"))]
+
+
+def test_a_won_deal_without_a_close_date_or_amount_is_named_in_the_check() -> None:
+    AccountFactory(name="Acme")
+    mapped = mapped_import_create_from_paths(
+        user=None, paths=[BYOD / "won_uncounted.csv"]
+    )
+    mapped_import_mapping_accept(mapped=mapped, user=None)
+
+    outcome = mapped_import_check(mapped=mapped)
+
+    assert [
+        (issue.line, issue.column, issue.reason, issue.action)
+        for issue in outcome.issues
+        if "won deal" in issue.reason
+    ] == [
+        (
+            2,
+            "Close Date",
+            "won deal without a close date: not counted as revenue",
+            "kept",
+        ),
+        (3, "Amount", "won deal without an amount: not counted as revenue", "kept"),
+    ]
