@@ -445,10 +445,11 @@ class FigureAccounts(Sequence[int]):
         self.rows = DashboardSummaryFigure.objects.filter(
             summary__key=summary_key, key=key
         )
-        self.count = count
+        # Not `count`: Sequence has a count() method of that name.
+        self.length = count
 
     def __len__(self) -> int:
-        return self.count
+        return self.length
 
     @overload
     def __getitem__(self, index: int) -> int: ...
@@ -459,7 +460,7 @@ class FigureAccounts(Sequence[int]):
     def __getitem__(self, index: int | slice) -> int | list[int]:
         if isinstance(index, int):
             return self[index : index + 1][0]
-        start, stop, _ = index.indices(self.count)
+        start, stop, _ = index.indices(self.length)
         if stop <= start:
             return []
         if connection.vendor == "postgresql":

@@ -1,11 +1,9 @@
 """Plan pages. Editing happens in place through the plan API."""
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +11,8 @@ from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from accounts.models import AuditEvent, User
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import AuditEvent
 from accounts.selectors import account_can_edit, account_get_for_user
 from config.security import audit_record
 from plans.dashboard import (
@@ -50,33 +49,28 @@ from plans.selectors import (
 from plans.services import gate_can_override, plan_create
 
 
-def _user(request: HttpRequest) -> User:
-    """Return the signed-in user; login_required has refused everyone else."""
-    return cast(User, request.user)
-
-
 @login_required
-def plan_list(request: HttpRequest) -> HttpResponse:
-    overview = plan_team_overview(user=_user(request))
+def plan_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    overview = plan_team_overview(user=request.user)
     return render(request, "plans/plan_list.html", overview)
 
 
 @login_required
-def plan_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = plan_get_for_user(user=_user(request), pk=pk)
-    detail = plan_detail(plan=plan, user=_user(request))
+def plan_detail_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    plan = plan_get_for_user(user=request.user, pk=pk)
+    detail = plan_detail(plan=plan, user=request.user)
     detail["history"] = history_entries(detail["history"])
     attach_editors(detail)
-    detail["can_override"] = gate_can_override(
-        user=_user(request), account=plan.account
-    )
+    detail["can_override"] = gate_can_override(user=request.user, account=plan.account)
     return render(request, "plans/plan_detail.html", detail)
 
 
 @login_required
-def plan_for_account(request: HttpRequest, account_pk: int) -> HttpResponse:
+def plan_for_account(
+    request: AuthenticatedHttpRequest, account_pk: int
+) -> HttpResponse:
     """Open the account's current plan, or offer to start one."""
-    account = account_get_for_user(user=_user(request), pk=account_pk)
+    account = account_get_for_user(user=request.user, pk=account_pk)
     plan = plan_current_for_account(account=account)
     if plan is not None:
         return redirect("plans:detail", pk=plan.pk)
@@ -85,21 +79,23 @@ def plan_for_account(request: HttpRequest, account_pk: int) -> HttpResponse:
         "plans/plan_start.html",
         {
             "account": account,
-            "can_edit": account_can_edit(user=_user(request), account=account),
+            "can_edit": account_can_edit(user=request.user, account=account),
         },
     )
 
 
 @login_required
 @require_POST
-def plan_create_view(request: HttpRequest, account_pk: int) -> HttpResponse:
-    account = account_get_for_user(user=_user(request), pk=account_pk)
-    if not account_can_edit(user=_user(request), account=account):
+def plan_create_view(
+    request: AuthenticatedHttpRequest, account_pk: int
+) -> HttpResponse:
+    account = account_get_for_user(user=request.user, pk=account_pk)
+    if not account_can_edit(user=request.user, account=account):
         messages.error(request, "You can read this account but not plan it.")
         return redirect("plans:account", account_pk=account.pk)
 
     try:
-        plan = plan_create(user=_user(request), account=account)
+        plan = plan_create(user=request.user, account=account)
     except PlanError as error:
         messages.error(request, str(error))
         return redirect(reverse("plans:account", args=[account.pk]))
@@ -113,7 +109,7 @@ FIGURE_TABLES = {"quarters", "figures"}
 
 
 def _dashboard_preparing(
-    request: HttpRequest, preparing: DashboardPreparing
+    request: AuthenticatedHttpRequest, preparing: DashboardPreparing
 ) -> HttpResponse:
     """Say the figures asked for are being prepared; show the nearest ones."""
     nearest = preparing.nearest
@@ -135,9 +131,9 @@ def _dashboard_preparing(
 
 
 @login_required
-def dashboard_view(request: HttpRequest) -> HttpResponse:
+def dashboard_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = DashboardFilters.from_query(request.GET)
-    dashboard = dashboard_summary_for_user(user=_user(request), filters=filters)
+    dashboard = dashboard_summary_for_user(user=request.user, filters=filters)
     if isinstance(dashboard, DashboardPreparing):
         return _dashboard_preparing(request, dashboard)
 
@@ -149,9 +145,9 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard_accounts_view(request: HttpRequest) -> HttpResponse:
+def dashboard_accounts_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """List the accounts behind one dashboard figure, a page at a time."""
-    user = _user(request)
+    user = request.user
     filters = DashboardFilters.from_query(request.GET)
     dashboard = dashboard_summary_for_user(user=user, filters=filters)
     if isinstance(dashboard, DashboardPreparing):
@@ -182,12 +178,14 @@ def dashboard_accounts_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard_export_view(request: HttpRequest, file_format: str) -> HttpResponse:
+def dashboard_export_view(
+    request: AuthenticatedHttpRequest, file_format: str
+) -> HttpResponse:
     """Download the stored dashboard's tables: one CSV table, or all as XLSX."""
     if file_format not in {"csv", "xlsx"}:
         raise Http404("No such export format.")
     filters = DashboardFilters.from_query(request.GET)
-    stored = dashboard_summary_for_user(user=_user(request), filters=filters)
+    stored = dashboard_summary_for_user(user=request.user, filters=filters)
     if isinstance(stored, DashboardPreparing):
         response = HttpResponse(
             "These figures are being prepared. Ask for the export again in a "
@@ -220,7 +218,7 @@ def dashboard_export_view(request: HttpRequest, file_format: str) -> HttpRespons
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
 
     audit_record(
-        actor=_user(request),
+        actor=request.user,
         action=AuditEvent.Action.EXPORT,
         request=request,
         detail={
@@ -235,10 +233,10 @@ def dashboard_export_view(request: HttpRequest, file_format: str) -> HttpRespons
 
 
 @login_required
-def manager_review_view(request: HttpRequest, pk: int) -> HttpResponse:
+def manager_review_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Show a plan's manager reviews; managers record a new one here."""
-    plan = plan_get_for_user(user=_user(request), pk=pk)
-    can_record = manager_review_can_record(user=_user(request), plan=plan)
+    plan = plan_get_for_user(user=request.user, pk=pk)
+    can_record = manager_review_can_record(user=request.user, plan=plan)
     form = ManagerReviewForm(
         request.POST or None,
         plan=plan,
@@ -251,9 +249,7 @@ def manager_review_view(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("plans:reviews", pk=plan.pk)
         if form.is_valid():
             try:
-                manager_review_create(
-                    user=_user(request), plan=plan, **form.cleaned_data
-                )
+                manager_review_create(user=request.user, plan=plan, **form.cleaned_data)
             except PlanError as error:
                 form.add_error(None, str(error))
             else:

@@ -45,6 +45,13 @@ from tests.accounts.factories import UserFactory
 from tests.plans.test_dashboard import Team, _grow, build_team
 
 
+def _stored(**kwargs: Any) -> Dashboard:
+    """Return the viewer's dashboard, which these tests expect to be ready."""
+    dashboard = dashboard_summary_for_user(**kwargs)
+    assert isinstance(dashboard, Dashboard), "the dashboard is being prepared"
+    return dashboard
+
+
 @pytest.fixture
 def team_data(db: None) -> Team:
     return build_team()
@@ -106,7 +113,7 @@ def test_the_stored_figures_equal_building_them(
 
     # when: the first read builds and stores it, the second reads it back
     dashboard_summary_for_user(user=viewer, filters=asked)
-    stored = dashboard_summary_for_user(user=viewer, filters=asked)
+    stored = _stored(user=viewer, filters=asked)
 
     # then
     assert stored.built_at is not None and not stored.outdated
@@ -134,7 +141,7 @@ def test_the_drill_down_rows_equal_the_built_rows(team_data: Team) -> None:
 def test_a_recorded_plan_change_rebuilds_a_small_dashboard(team_data: Team) -> None:
     # given
     manager = team_data.manager
-    before = dashboard_summary_for_user(user=manager)
+    before = _stored(user=manager)
     assert before.figures["execution.overdue"].count == 1
 
     # when: Acme gets an overdue action through the plan's service
@@ -143,7 +150,7 @@ def test_a_recorded_plan_change_rebuilds_a_small_dashboard(team_data: Team) -> N
         plan=team_data.plans["Acme"],
         values={"title": "Late", "due_on": timezone.localdate() - timedelta(3)},
     )
-    after = dashboard_summary_for_user(user=manager)
+    after = _stored(user=manager)
 
     # then
     assert after.figures["execution.overdue"].count == 2
@@ -203,7 +210,7 @@ def test_a_finished_score_run_task_rebuilds_the_large_dashboards(
 
     # then
     assert DashboardSummary.objects.get().version == dashboard_data_version()
-    shown = dashboard_summary_for_user(user=team_data.manager)
+    shown = _stored(user=team_data.manager)
     assert not shown.outdated
     assert shown.figures["execution.overdue"].count == 2
 
@@ -301,7 +308,7 @@ def test_a_requested_score_run_rebuilds_the_large_dashboards(
     assert after.version == dashboard_data_version() != before.version
     assert before.built_at is not None and after.built_at is not None
     assert after.built_at > before.built_at
-    assert not dashboard_summary_for_user(user=team_data.manager).outdated
+    assert not _stored(user=team_data.manager).outdated
 
 
 # -- A large dashboard's first build, its drill-down and its exports ---------
@@ -423,7 +430,7 @@ def test_the_stored_drill_down_rows_equal_a_fresh_build(
         else getattr(team_data, who)
     )
     asked = DashboardFilters(**{"stale_days": 30, **filters})
-    stored = dashboard_summary_for_user(user=viewer, filters=asked)
+    stored = _stored(user=viewer, filters=asked)
     built = dashboard_for_user(user=viewer, filters=asked)
 
     # when: every figure's accounts are read back as the drill-down does
@@ -437,7 +444,7 @@ def test_the_stored_drill_down_rows_equal_a_fresh_build(
 
 
 def test_the_stored_rows_hold_only_the_viewers_accounts(team_data: Team) -> None:
-    stored = dashboard_summary_for_user(user=team_data.manager)
+    stored = _stored(user=team_data.manager)
     edge = team_data.accounts["Edge"].pk
     acme = team_data.accounts["Acme"].pk
 

@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -212,7 +213,7 @@ def test_the_compare_page_lists_changes_to_the_plan_itself(
 
 
 def test_a_capture_without_plan_details_reports_no_change_to_them() -> None:
-    before = {"people": {}}
+    before: dict[str, Any] = {"people": {}}
     after = {"details": {"plan": {"name": "Plan", "status": "Draft"}}, "people": {}}
 
     assert snapshot_diff(before, after) == []
