@@ -1392,9 +1392,14 @@ def _execute(
     outcome.issues.sort(key=lambda issue: (issue.file, issue.line))
 
 
+def mapped_import_size(*, mapped: MappedImport) -> int:
+    """Return the bytes of all the upload's files together, as stored."""
+    return sum(int(f.get("size", 0)) for f in mapped.files)
+
+
 def mapped_import_is_large(*, mapped: MappedImport) -> bool:
     """Return True when the check before writing would take too long inline."""
-    return sum(int(f.get("size", 0)) for f in mapped.files) > INLINE_CHECK_MAX_BYTES
+    return mapped_import_size(mapped=mapped) > INLINE_CHECK_MAX_BYTES
 
 
 # Writing, with every change recorded for undo

@@ -481,12 +481,31 @@ class WizardImportCheckApi(WizardApi):
     @extend_schema(
         tags=["imports"],
         summary="Every problem, question, duplicate proposal and count, unwritten",
-        responses={200: CHECK_SCHEMA},
+        responses={200: CHECK_SCHEMA, 202: JOB_SCHEMA},
     )
     def get(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
         if not mapped.mapping:
             raise ValidationError({"mapping": ["Confirm the mapping first."]})
+
+        if wizard.mapped_import_is_large(mapped=mapped):
+            # As on the wizard's page: checking a large upload here would hold
+            # the request for minutes; the background run checks as it goes.
+            start = reverse("accounts_api:import_start", args=[mapped.job.pk])
+            return Response(
+                {
+                    **_job_data(mapped),
+                    "check": (
+                        f"{wizard.mapped_import_size(mapped=mapped):,} bytes is "
+                        f"over the {wizard.INLINE_CHECK_MAX_BYTES:,} checked while "
+                        f"you wait: POST {start} and the background run checks "
+                        "every row, writing nothing if one is refused unless "
+                        "keep_good_rows is set; follow it on this job"
+                    ),
+                    "job": reverse("accounts_api:import_detail", args=[mapped.job.pk]),
+                },
+                status=status.HTTP_202_ACCEPTED,
+            )
 
         outcome = wizard.mapped_import_check(mapped=mapped)
         return Response(

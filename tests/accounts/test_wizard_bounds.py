@@ -3,8 +3,10 @@
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
 
-from accounts.models import Account
+from accounts.models import Account, ImportJob
 from accounts.wizard import (
     mapped_import_check,
     mapped_import_create_from_paths,
@@ -152,3 +154,34 @@ def test_a_percent_csat_column_refuses_values_over_100() -> None:
             "mix scales",
         )
     ]
+
+
+def test_the_api_checks_an_upload_over_the_inline_limit_in_the_background(
+    ops, monkeypatch
+) -> None:
+    # given: the limit lowered under parents.csv, so the test file stays small
+    monkeypatch.setattr("accounts.wizard.INLINE_CHECK_MAX_BYTES", 100)
+    api = APIClient()
+    api.force_authenticate(ops)
+    content = (BYOD / "parents.csv").read_bytes()
+    job = api.post(
+        "/api/accounts/imports/",
+        {"files": [SimpleUploadedFile("parents.csv", content, "text/csv")]},
+        format="multipart",
+    ).json()
+    url = f"/api/accounts/imports/{job['id']}/"
+    etag = api.get(url + "mapping/")["ETag"]
+    api.put(url + "mapping/", {"mapping": {}}, format="json", HTTP_IF_MATCH=etag)
+
+    # when
+    response = api.get(url + "check/")
+
+    # then
+    assert response.status_code == 202
+    assert response.json()["job"] == url
+    assert response.json()["check"] == (
+        f"{len(content)} bytes is over the 100 checked while you wait: POST "
+        f"{url}start/ and the background run checks every row, writing nothing "
+        "if one is refused unless keep_good_rows is set; follow it on this job"
+    )
+    assert ImportJob.objects.get(pk=job["id"]).status == ImportJob.Status.PENDING
