@@ -1,7 +1,7 @@
 """Reads for accounts, and the one rule for who may see which account."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -354,7 +354,7 @@ def whitespace_bought_since(
 
 
 def _bought_since(
-    rows: Iterable[dict[str, Any]],
+    rows: Iterable[Mapping[str, Any]],
 ) -> dict[tuple[int, int], date]:
     """Apply whitespace_bought_since's rule to per-quarter totals.
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import QuerySet, Sum
+from django.db.models import Field, QuerySet, Sum
 
 from accounts.models import Account, CurrencyRate, Product, RevenueLine, SupportSignal
 from scoring.computation import (
@@ -628,6 +628,14 @@ def _score_stream(
     yield COPY_TRAILER
 
 
+def _score_column(name: str) -> str:
+    """Return the table column of one of AccountScore's own fields."""
+    field = AccountScore._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise ValueError(f"AccountScore.{name} has no column of its own")
+    return field.column
+
+
 def _scores_copy_in(
     *,
     run: ScoreRun,
@@ -700,9 +708,7 @@ def _scores_copy_in(
             "ADD UNIQUE (run_id, account_id)"
         )
         for index in AccountScore._meta.indexes:
-            columns = ", ".join(
-                AccountScore._meta.get_field(name).column for name in index.fields
-            )
+            columns = ", ".join(_score_column(name) for name in index.fields)
             cursor.execute(f"CREATE INDEX ON {partition} ({columns})")
         # Fresh statistics, so the portfolio page's filtered and sorted
         # queries are planned for the run's real size from its first request
