@@ -1,0 +1,70 @@
+from pathlib import Path
+
+import pytest
+
+from accounts.models import MappedImport
+from accounts.wizard import (
+    mapped_import_check,
+    mapped_import_create_from_paths,
+    mapped_import_files_read,
+    mapped_import_mapping_accept,
+)
+from tests.accounts.factories import AccountFactory
+
+WIZARD = Path(__file__).parent / "fixtures" / "wizard"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def opened(*paths: Path) -> MappedImport:
+    mapped = mapped_import_create_from_paths(user=None, paths=list(paths))
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+    return mapped
+
+
+def proposed(path: Path) -> tuple[str, dict[str, tuple[str, str]]]:
+    mapped = mapped_import_create_from_paths(user=None, paths=[path])
+    (preview,) = mapped_import_files_read(mapped=mapped)
+    return preview.kind, preview.mapping
+
+
+def test_an_invoice_extract_with_an_account_name_is_read_as_revenue() -> None:
+    assert proposed(WIZARD / "erp_account_name.csv") == (
+        "erp revenue",
+        {
+            "Invoice Number": ("revenue", "invoice_number"),
+            "Invoice Date": ("revenue", "date"),
+            "Account Name": ("revenue", "account_name"),
+            "Product": ("revenue", "product"),
+            "Amount": ("revenue", "amount"),
+            "Currency": ("revenue", "currency"),
+        },
+    )
+
+
+def test_a_support_export_with_an_account_name_is_read_as_support() -> None:
+    assert proposed(WIZARD / "support_account_name.csv") == (
+        "support desk",
+        {
+            "Account Name": ("support", "account_name"),
+            "Period": ("support", "period"),
+            "Tickets": ("support", "tickets"),
+            "CSAT": ("support", "satisfaction"),
+            "NPS": ("support", "nps"),
+        },
+    )
+
+
+def test_the_check_warns_of_columns_with_data_left_out() -> None:
+    AccountFactory.create(name="Brightwater Foods")
+
+    outcome = mapped_import_check(mapped=opened(WIZARD / "accounts_extra_columns.csv"))
+
+    assert outcome.warnings == [
+        "accounts_extra_columns.csv: 2 of 3 columns are not imported: Region, Notes"
+    ]
