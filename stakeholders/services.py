@@ -298,6 +298,26 @@ def stakeholder_mark_left(
 
 
 @transaction.atomic
+def stakeholder_mark_back(
+    *, user: User | None, stakeholder: Stakeholder
+) -> Stakeholder:
+    """Undo a leaving: the person is active at the account again."""
+    if stakeholder.status != Stakeholder.Status.LEFT:
+        raise StakeholderError(f"{stakeholder.name} has not left the account.")
+
+    change_record_many(
+        user=user,
+        account=stakeholder.account,
+        target=stakeholder,
+        changes={"status": (stakeholder.status, Stakeholder.Status.ACTIVE)},
+    )
+    stakeholder.status = Stakeholder.Status.ACTIVE
+    stakeholder.left_at = None
+    stakeholder.save(update_fields=["status", "left_at", "updated_at"])
+    return stakeholder
+
+
+@transaction.atomic
 def stakeholder_erase(
     *,
     user: User | None,

@@ -11,5 +11,6 @@ urlpatterns = [
     path("import/", views.import_people, name="import"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/leave/", views.leave, name="leave"),
+    path("<int:pk>/rejoin/", views.rejoin, name="rejoin"),
     path("<int:pk>/erase/", views.erase, name="erase"),
 ]

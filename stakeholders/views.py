@@ -24,6 +24,7 @@ from stakeholders.services import (
     StakeholderError,
     stakeholder_erase,
     stakeholder_import,
+    stakeholder_mark_back,
     stakeholder_mark_left,
 )
 
@@ -79,6 +80,21 @@ def leave(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, f"{person.name} is marked as gone.")
+
+    return redirect("stakeholders:detail", pk=person.pk)
+
+
+@login_required
+@require_POST
+def rejoin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    person = _editable_person(request, pk)
+
+    try:
+        stakeholder_mark_back(user=request.user, stakeholder=person)
+    except StakeholderError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{person.name} is back at the account.")
 
     return redirect("stakeholders:detail", pk=person.pk)
 

@@ -58,6 +58,7 @@ PK_OBJECTS: dict[str, str | None] = {
     "stakeholders:account_board": "account",
     "stakeholders:detail": "stakeholder",
     "stakeholders:leave": "stakeholder",
+    "stakeholders:rejoin": "stakeholder",
     "stakeholders:erase": "stakeholder",
     "stakeholders_api:detail": "stakeholder",
     "stakeholders_api:leave": "stakeholder",
