@@ -114,6 +114,7 @@ from accounts.revenue_keys import (
 from accounts.signals import import_finished
 from accounts.streaming import table_chunks
 from accounts.tabular import Table
+from config.bounds import date_problem
 from config.spreadsheet import cell_neutralise
 
 logger = logging.getLogger(__name__)
@@ -959,6 +960,16 @@ def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
                 column=column,
             )
         )
+        found.extend(
+            _range_check(
+                name=name,
+                parsed=parsed.values,
+                raw=table.frame[column].tolist(),
+                lines=table.lines,
+                file=plan.preview.name,
+                column=column,
+            )
+        )
         rows.values[name] = parsed.values
     if plan.entity == ACCOUNT:
         found.extend(_misspellings_repair(plan=plan, rows=rows))
@@ -1039,6 +1050,67 @@ def _number_limits_check(
         parsed[index] = None
         found.append(Issue(file, lines[index], column, raw[index], reason, REJECTED))
     return found
+
+
+NPS_MIN, NPS_MAX = -100, 100
+# The scales a CSAT column can use; a header may name its own
+# ("CSAT (1-5)", "CSAT %"), else the most of its values decide.
+_CSAT_SCALES = {"1–5": (Decimal(1), Decimal(5)), "0–100": (Decimal(0), Decimal(100))}
+
+
+def _csat_scale(*, column: str, numbers: Sequence[Decimal]) -> str:
+    header = column.lower().replace(" ", "")
+    if any(mark in header for mark in ("1-5", "1–5", "1to5", "outof5", "/5")):
+        return "1–5"
+    if any(mark in header for mark in ("%", "percent", "0-100", "0–100", "/100")):
+        return "0–100"
+    small = sum(1 for number in numbers if Decimal(1) <= number <= Decimal(5))
+    return "1–5" if small * 2 > len(numbers) else "0–100"
+
+
+def _range_check(
+    *,
+    name: str,
+    parsed: list[Any],
+    raw: Sequence[str],
+    lines: Sequence[int],
+    file: str,
+    column: str,
+) -> list[Issue]:
+    """Refuse dates outside config.bounds, NPS beyond ±100, CSAT off its scale."""
+    reasons: dict[int, str] = {}
+    if name in _DATES:
+        for index, value in enumerate(parsed):
+            problem = date_problem(value)
+            if problem is not None:
+                reasons[index] = f"{value:%Y-%m-%d} is implausible. {problem}"
+    elif name == "nps":
+        for index, value in enumerate(parsed):
+            if isinstance(value, int | Decimal) and not NPS_MIN <= value <= NPS_MAX:
+                reasons[index] = (
+                    f"NPS {value} is outside {NPS_MIN} to {NPS_MAX}; "
+                    "a net promoter score cannot go beyond them"
+                )
+    elif name == "satisfaction":
+        numbers = [Decimal(v) for v in parsed if isinstance(v, int | Decimal)]
+        if numbers:
+            scale = _csat_scale(column=column, numbers=numbers)
+            low, high = _CSAT_SCALES[scale]
+            for index, value in enumerate(parsed):
+                if isinstance(value, int | Decimal) and not low <= value <= high:
+                    reasons[index] = (
+                        f"CSAT {value} is outside this column's {scale} scale; "
+                        "one column cannot mix scales"
+                    )
+    found: list[Issue] = []
+    for index, reason in reasons.items():
+        parsed[index] = None
+        found.append(Issue(file, lines[index], column, raw[index], reason, REJECTED))
+    return found
+
+
+def _where(earlier: tuple[str, int, str], file: str) -> str:
+    return f"line {earlier[1]}" + (f" of {earlier[0]}" if earlier[0] != file else "")
 
 
 def _lines(numbers: Sequence[int]) -> str:
@@ -1337,9 +1409,14 @@ def _execute(
     outcome.issues.sort(key=lambda issue: (issue.file, issue.line))
 
 
+def mapped_import_size(*, mapped: MappedImport) -> int:
+    """Return the bytes of all the upload's files together, as stored."""
+    return sum(int(f.get("size", 0)) for f in mapped.files)
+
+
 def mapped_import_is_large(*, mapped: MappedImport) -> bool:
     """Return True when the check before writing would take too long inline."""
-    return sum(int(f.get("size", 0)) for f in mapped.files) > INLINE_CHECK_MAX_BYTES
+    return mapped_import_size(mapped=mapped) > INLINE_CHECK_MAX_BYTES
 
 
 # Writing, with every change recorded for undo
@@ -1457,6 +1534,10 @@ class _Writer:
         # Where each record's key was first read in this import, over all
         # chunks and files: a later row with the same key is refused.
         self.first_read: dict[tuple[str, object], tuple[str, int]] = {}
+        # Where each account ID and name was first read in this import, with
+        # the name or ID beside it: one ID is one account, one name one ID.
+        self.account_ids_read: dict[str, tuple[str, int, str]] = {}
+        self.account_names_read: dict[str, tuple[str, int, str]] = {}
 
     def flush(self, entity: str) -> None:
         """Write what an entity's rows add up to, once all were read."""
@@ -1761,6 +1842,8 @@ class _Writer:
         # (file, line, row, account name): parents and owners are linked once
         # every account of the chunk exists.
         links: list[tuple[str, int, dict[str, Any], str]] = []
+        # The create or update each row made, should its parent be refused.
+        made: dict[tuple[str, int], object] = {}
         for rows in files:
             for line, row in rows.rows():
                 name, external_id = row.get("name"), row.get("external_id")
@@ -1773,6 +1856,8 @@ class _Writer:
                         "",
                         "an account needs a name or an ID",
                     )
+                    continue
+                if self._account_clash(rows.file, line, name, external_id):
                     continue
                 values = self._account_values(rows.file, line, row)
                 target = by_id.get(external_id) if external_id else None
@@ -1803,6 +1888,21 @@ class _Writer:
                     target = by_name.get(merged)
                     if target is None and merged == name:
                         target = aliases.get(name)
+                    if (
+                        target is not None
+                        and external_id
+                        and target.external_id
+                        and target.external_id != external_id
+                    ):
+                        self._reject(
+                            ACCOUNT,
+                            rows.file,
+                            line,
+                            self._col(rows.file, "name"),
+                            name,
+                            f"name {name!r} already used by Id {target.external_id}",
+                        )
+                        continue
                     elif target is not None and merged != name:
                         fresh_aliases.setdefault(name, target.pk)
                     if target is not None and external_id and not target.external_id:
@@ -1839,16 +1939,128 @@ class _Writer:
                     fresh.update({k: v for k, v in values.items() if v is not None})
                     pending[name] = fresh
                     creates.append(fresh)
+                    made[(rows.file, line)] = fresh
                     links.append((rows.file, line, row, name))
                     continue
                 updates.append((target, values))
+                made[(rows.file, line)] = updates[-1]
                 links.append((rows.file, line, row, values.get("name") or target.name))
+        refused = self._families_check(links, by_pk=by_pk, pending=pending)
+        if refused:
+            links = [link for link in links if (link[0], link[1]) not in refused]
+            dropped = {id(made[key]) for key in refused if key in made}
+            creates = [fresh for fresh in creates if id(fresh) not in dropped]
+            updates = [update for update in updates if id(update) not in dropped]
         _, _, unchanged = self._apply(
             entity=ACCOUNT, model=Account, creates=creates, updates=updates
         )
         self._aliases_create(fresh_aliases, known=aliases, names=by_name)
         self._parents(links, unchanged)
         self._owners(links)
+
+    def _account_clash(
+        self, file: str, line: int, name: str | None, external_id: str | None
+    ) -> bool:
+        """Refuse a row whose ID or name an earlier row gave to another."""
+        merged = self.merges.get(name, name) if name else ""
+        if external_id:
+            earlier = self.account_ids_read.setdefault(
+                external_id, (file, line, merged)
+            )
+            if earlier[2] and merged and earlier[2] != merged:
+                self._reject(
+                    ACCOUNT,
+                    file,
+                    line,
+                    self._col(file, "external_id"),
+                    external_id,
+                    f"Id {external_id} already on {_where(earlier, file)} "
+                    "with another name",
+                )
+                return True
+        if merged:
+            earlier = self.account_names_read.setdefault(
+                merged, (file, line, external_id or "")
+            )
+            if earlier[2] and external_id and earlier[2] != external_id:
+                self._reject(
+                    ACCOUNT,
+                    file,
+                    line,
+                    self._col(file, "name"),
+                    name or "",
+                    f"name {name!r} already used by Id {earlier[2]} on "
+                    f"{_where(earlier, file)}",
+                )
+                return True
+            if external_id and not earlier[2]:
+                self.account_names_read[merged] = (*earlier[:2], external_id)
+        return False
+
+    def _families_check(
+        self,
+        links: list[tuple[str, int, dict[str, Any], str]],
+        *,
+        by_pk: Mapping[int, Account],
+        pending: Mapping[str, dict[str, Any]],
+    ) -> set[tuple[str, int]]:
+        """Refuse each row whose parent is itself or closes a cycle.
+
+        Accounts are keyed by name, as the upload leaves them; the stored
+        parents are the family the upload's rows join.
+        """
+        parent_of = {
+            account.name: by_pk[account.parent_id].name
+            for account in by_pk.values()
+            if account.parent_id in by_pk
+        }
+        label = {
+            account.name: account.external_id or account.name
+            for account in by_pk.values()
+        }
+        by_id = {
+            account.external_id: account.name
+            for account in by_pk.values()
+            if account.external_id
+        }
+        for _, _, row, name in links:
+            if row.get("external_id"):
+                by_id.setdefault(row["external_id"], name)
+                label[name] = row["external_id"]
+            label.setdefault(name, name)
+        names = set(label) | set(pending)
+        refused: set[tuple[str, int]] = set()
+        for file, line, row, name in links:
+            parent_id, parent_name = (
+                row.get("parent_external_id"),
+                row.get("parent_name"),
+            )
+            parent = by_id.get(parent_id) if parent_id else None
+            if parent is None and parent_name:
+                parent = self.merges.get(parent_name, parent_name)
+                parent = parent if parent in names else None
+            if parent is None:
+                continue
+            field_name = "parent_external_id" if parent_id else "parent_name"
+            given = parent_id or parent_name or ""
+            if parent == name:
+                reason = "an account cannot be its own parent"
+            else:
+                path = [name, parent]
+                # A stored family may already loop; stop where it repeats.
+                while path[-1] in parent_of and path[-1] not in path[:-1]:
+                    path.append(parent_of[path[-1]])
+                if path[-1] != name:
+                    parent_of[name] = parent
+                    continue
+                reason = f"parent {given} makes a cycle: " + " → ".join(
+                    label.get(step, step) for step in path
+                )
+            self._reject(
+                ACCOUNT, file, line, self._col(file, field_name), given, reason
+            )
+            refused.add((file, line))
+        return refused
 
     def _aliases_create(
         self,
