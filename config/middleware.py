@@ -1,6 +1,6 @@
 """Django's common middleware, with a method-keeping slash redirect for the API."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.http.response import HttpResponseRedirectBase
 from django.middleware.common import CommonMiddleware
 from django.utils.http import escape_leading_slashes
@@ -30,8 +30,8 @@ class SlashMiddleware(CommonMiddleware):
         return escape_leading_slashes(request.get_full_path(force_append_slash=True))
 
     def process_response(
-        self, request: HttpRequest, response: HttpResponse
-    ) -> HttpResponse:
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         if (
             response.status_code == 404
             and self._keeps_method(request)

@@ -930,6 +930,8 @@ class CustomerLinkOutputSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_revoked_at(self, link: CustomerLink) -> str | None:
         revoked_at = link.revoked_at or link.stakeholder.erased_at
+        if revoked_at is None:
+            return None
         return serializers.DateTimeField().to_representation(revoked_at)
 
     def get_is_usable(self, link: CustomerLink) -> bool:

@@ -360,6 +360,7 @@ def test_an_erased_persons_link_shows_revoked(
     link = CustomerLink.objects.get()
     assert link.revoked_at == person.erased_at
     assert listed[0]["is_usable"] is False
+    assert person.erased_at is not None
     assert listed[0]["revoked_at"] == person.erased_at.isoformat().replace(
         "+00:00", "Z"
     )

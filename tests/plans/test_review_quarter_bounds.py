@@ -78,7 +78,7 @@ def test_a_run_dated_far_ahead_leaves_the_review_path_alone(
             quadrant="expand",
             tier="B",
             ttm_revenue=Decimal(1000),
-            components={},
+            stored_components={},
         )
     client.force_login(rep)
 
