@@ -278,7 +278,7 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             {
                 "mapped": mapped,
                 "large": True,
-                "large_size": sum(f["size"] for f in mapped.files),
+                "large_size": wizard.mapped_import_size(mapped=mapped),
             },
         )
 

@@ -1,16 +1,20 @@
 """Implausible values and account families of issue #6 are row problems."""
 
+import zipfile
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
 from rest_framework.test import APIClient
 
 from accounts.models import Account, ImportJob
 from accounts.wizard import (
     mapped_import_check,
     mapped_import_create_from_paths,
+    mapped_import_is_large,
     mapped_import_mapping_accept,
+    mapped_import_size,
 )
 
 BYOD = Path(__file__).parent / "fixtures" / "byod"
@@ -185,3 +189,27 @@ def test_the_api_checks_an_upload_over_the_inline_limit_in_the_background(
         "if one is refused unless keep_good_rows is set; follow it on this job"
     )
     assert ImportJob.objects.get(pk=job["id"]).status == ImportJob.Status.PENDING
+
+
+def test_a_workbook_counts_its_unpacked_size_against_the_inline_limit(
+    tmp_path, monkeypatch
+) -> None:
+    # given: a workbook whose repeated rows pack far below their size
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Account Name", "Industry"])
+    for number in range(2_000):
+        sheet.append([f"Account {number}", "Software"])
+    path = tmp_path / "accounts.xlsx"
+    workbook.save(path)
+    with zipfile.ZipFile(path) as packed:
+        unpacked = sum(part.file_size for part in packed.infolist())
+    monkeypatch.setattr("accounts.wizard.INLINE_CHECK_MAX_BYTES", unpacked - 1)
+
+    # when
+    mapped = mapped_import_create_from_paths(user=None, paths=[path])
+
+    # then
+    assert path.stat().st_size < unpacked - 1
+    assert mapped_import_size(mapped=mapped) == unpacked
+    assert mapped_import_is_large(mapped=mapped) is True
