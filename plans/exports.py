@@ -1,7 +1,9 @@
 """Tables as CSV and XLSX files, safe to open in a spreadsheet.
 
-Text cells go through config.spreadsheet.cell_neutralise. Numbers are written
-as numbers, so a negative revenue stays a negative number.
+CSV text cells go through config.spreadsheet.cell_neutralise. XLSX marks
+each cell's type, so its text cells are written as text as they are: a name
+starting with = stays that name, never a formula. Numbers are written as
+numbers, so a negative revenue stays a negative number.
 """
 
 import csv
@@ -59,7 +61,17 @@ def _xlsx_value(value: Any) -> Any:
     if isinstance(value, datetime) and value.tzinfo is not None:
         # XLSX has no time zones; the caller passes local times.
         return value.replace(tzinfo=None)
-    return cell_neutralise(value)
+    return value
+
+
+def _xlsx_append(sheet: Any, values: Iterable[Any]) -> None:
+    """Append a row, its text cells typed as text even when they start with =."""
+    sheet.append(list(values))
+    for cell in sheet[sheet.max_row]:
+        # openpyxl takes any text starting with = for a formula; typed as a
+        # string the cell shows the text and nothing runs.
+        if cell.data_type == "f":
+            cell.data_type = "s"
 
 
 def tables_xlsx(*, tables: Iterable[Table]) -> bytes:
@@ -70,11 +82,11 @@ def tables_xlsx(*, tables: Iterable[Table]) -> bytes:
         # Sheet titles are at most 31 characters and may not hold []:*?/\.
         title = "".join(c for c in table.name if c not in "[]:*?/\\")[:31]
         sheet = workbook.create_sheet(title=title or "Sheet")
-        sheet.append([cell_neutralise(header) for header in table.headers])
+        _xlsx_append(sheet, table.headers)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append([_xlsx_value(value) for value in row])
+            _xlsx_append(sheet, (_xlsx_value(value) for value in row))
         for cell in sheet[1]:
             width = max(len(str(cell.value or "")) + 2, 12)
             sheet.column_dimensions[cell.column_letter].width = min(width, 40)

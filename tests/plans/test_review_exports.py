@@ -224,7 +224,7 @@ def test_the_xlsx_keeps_the_negative_actual_a_number(
         if r["Measure"] == "Revenue uplift" and r["Quarter"] == "FY2026 Q2"
     )
     assert uplift["Actual"] == -1250.5
-    assert uplift["Source"].startswith("'=")
+    assert uplift["Source"] == '=HYPERLINK("http://example.invalid")'
 
 
 def test_an_executive_reads_the_review_and_both_exports_but_cannot_edit(
