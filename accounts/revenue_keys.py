@@ -24,9 +24,16 @@ def quarter_start(day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
-def won_key(*, account_id: int, product_id: int, quarter: date) -> str:
-    """Return the key of the line summing one quarter's won deals."""
-    return f"won:{account_id}:{product_id}:{quarter.isoformat()}"
+def won_key(
+    *, account_id: int, product_id: int, quarter: date, currency: str = ""
+) -> str:
+    """Return the key of the line summing one quarter's won deals.
+
+    A quarter's first currency (in code order) has the plain key; each other
+    currency's won deals are summed under the key with the currency after it.
+    """
+    key = f"won:{account_id}:{product_id}:{quarter.isoformat()}"
+    return f"{key}:{currency}" if currency else key
 
 
 def row_digest(

@@ -2461,60 +2461,68 @@ class _Writer:
         )
 
     def _won_revenue(self, won: dict[tuple[int, int, date], set[str]]) -> None:
-        """Set each touched quarter's revenue line to its won deals' sum."""
+        """Set each touched quarter's revenue lines to its won deals' sums.
+
+        Each currency's won deals are summed on a line of their own; the
+        roll-ups convert each line to the reporting currency.
+        """
         if not won:
             return
-        totals: dict[tuple[int, int, date], Decimal] = defaultdict(Decimal)
+        totals: dict[tuple[int, int, date], dict[str, Decimal]] = defaultdict(dict)
         accounts = {key[0] for key in won}
-        for account_id, product_id, closed_on, value in Opportunity.objects.filter(
+        deals = Opportunity.objects.filter(
             account_id__in=accounts,
             stage=Opportunity.Stage.WON,
             closed_on__isnull=False,
-        ).values_list("account_id", "product_id", "closed_on", "close_value"):
+        ).values_list(
+            "account_id", "product_id", "closed_on", "close_value", "currency"
+        )
+        for account_id, product_id, closed_on, value, currency in deals:
             if closed_on is None:
                 continue
             key = (account_id, product_id, quarter_start(closed_on))
             if key in won and value is not None:
-                totals[key] += value
-        lines: dict[tuple[int, int, date], tuple[Decimal, str]] = {}
+                sums = totals[key]
+                sums[currency] = sums.get(currency, Decimal(0)) + value
+        lines: dict[str, tuple[tuple[int, int, date], Decimal, str]] = {}
         for key, currencies in won.items():
-            if len(currencies) > 1:
-                read = self.won_rows[key]
-                file = read[0][0] if read else ""
-                numbers = sorted({line for name, line in read if name == file})
-                account = self.account_names.get(key[0], f"account {key[0]}")
-                also = ""
-                if len(numbers) > 1:
-                    plural = "s" if len(numbers) > 2 else ""
-                    also = f" (also line{plural} {_lines(numbers[1:])})"
-                self.outcome.issues.append(
-                    Issue(
-                        file,
-                        numbers[0] if numbers else 0,
-                        self._col(file, "amount"),
-                        ", ".join(sorted(currencies)),
-                        f"won deals of {account!r} in the quarter from {key[2]} "
-                        f"are in more than one currency{also}; their revenue "
-                        "line was not written",
-                        NOT_WRITTEN_ACTION,
-                    )
+            sums = totals.get(key) or {min(currencies): Decimal(0)}
+            for index, currency in enumerate(sorted(sums)):
+                import_key = won_key(
+                    account_id=key[0],
+                    product_id=key[1],
+                    quarter=key[2],
+                    currency=currency if index else "",
                 )
-                continue
-            lines[key] = (totals[key], next(iter(currencies)))
+                lines[import_key] = (key, sums[currency], currency)
         self._revenue_lines_write(lines)
 
     def _revenue_lines_write(
-        self, lines: dict[tuple[int, int, date], tuple[Decimal, str]]
+        self, lines: dict[str, tuple[tuple[int, int, date], Decimal, str]]
     ) -> None:
-        """Write each quarter's won deals' sum under the quarter's won key."""
-        keyed = {
+        """Write each quarter's won deals' sums under their won keys.
+
+        A currency the quarter's won deals no longer have keeps its line at
+        zero, so the change can be undone with its import.
+        """
+        keyed = {import_key: key for import_key, (key, _, _) in lines.items()}
+        plain = {
             won_key(account_id=key[0], product_id=key[1], quarter=key[2]): key
-            for key in lines
+            for key in keyed.values()
         }
         existing = self._lines_by_key(list(keyed))
+        for line in RevenueLine.objects.filter(
+            account_id__in={key[0] for key in plain.values()},
+            import_key__startswith="won:",
+        ):
+            import_key = cast(str, line.import_key)
+            base = import_key.rsplit(":", 1)[0]
+            if import_key not in lines and base in plain:
+                existing[import_key] = line
+                lines[import_key] = (plain[base], Decimal(0), line.currency)
+                keyed[import_key] = plain[base]
         creates, updates = [], []
-        for import_key, key in keyed.items():
-            amount, currency = lines[key]
+        for import_key, (key, amount, currency) in lines.items():
             values = {
                 "amount": amount,
                 "currency": currency,
