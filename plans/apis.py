@@ -64,6 +64,10 @@ def _display(item: models.Model, name: str) -> str:
     if field.choices:
         return getattr(item, f"get_{name}_display")()
     value = getattr(item, name)
+    if isinstance(value, User):
+        # The page shows people by name; a login name here would read as a
+        # change, and as a conflict, where there is none.
+        return value.display_name
     return "" if value is None else str(value)
 
 
@@ -613,7 +617,6 @@ class PlanBalanceApi(APIView):
 
     @extend_schema(tags=["plans"], responses=OutputSerializer)
     def get(self, request: Request) -> Response:
-        query_params_refuse_unknown(request, view=self)
         overview = plan_team_overview(user=_user(request))
         return Response(
             {

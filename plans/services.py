@@ -123,6 +123,8 @@ def _m2m_fields(model: type[models.Model]) -> set[str]:
 
 
 def _as_history(value: Any) -> Any:
+    if isinstance(value, User):
+        return value.display_name
     if isinstance(value, models.Model):
         return str(value)
     if isinstance(value, list | tuple | set):

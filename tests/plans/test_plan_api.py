@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import User
 from plans.models import Strategy
 from plans.services import (
     action_create,
@@ -13,7 +14,7 @@ from plans.services import (
     pursuit_create,
     strategy_create,
 )
-from tests.accounts.factories import ProductFactory
+from tests.accounts.factories import ProductFactory, UserFactory
 from tests.plans.factories import gated_template
 
 pytestmark = pytest.mark.django_db
@@ -190,3 +191,32 @@ def test_the_account_page_shows_the_plan_section(client, rep, plan, pursuit):
     assert response.status_code == 200
     assert "FY2026 plan" in response.content.decode()
     assert f"/plans/{plan.pk}/" in response.content.decode()
+
+
+def test_a_changed_owner_reads_by_name_in_the_answer_and_the_history(
+    client, rep, account, plan
+):
+    # given
+    User.objects.filter(pk=rep.pk).update(first_name="Rita", last_name="Reyes")
+    boris = UserFactory.create(
+        username="boris.faz", first_name="Boris", last_name="Faz"
+    )
+    account.team_members.add(boris)
+    client.force_login(rep)
+    url = f"/api/plans/items/plan/{plan.pk}/"
+
+    # when
+    saved = _patch(client, url, {"owner": boris.pk}, version=plan.version)
+    read = client.get(url).json()
+    history = client.get(f"/api/plans/{plan.pk}/history/").json()
+
+    # then
+    assert saved.status_code == 200, saved.json()
+    assert saved.json()["display"]["owner"] == "Boris Faz"
+    assert read["display"]["owner"] == "Boris Faz"
+    owner_changes = [entry for entry in history if entry["field"] == "owner"]
+    # Newest first; the plan's creation set the first owner.
+    assert (owner_changes[0]["old"], owner_changes[0]["new"]) == (
+        "Rita Reyes",
+        "Boris Faz",
+    )
