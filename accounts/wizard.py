@@ -2393,6 +2393,8 @@ class _Writer:
                     continue
                 amount = row.get("amount")
                 currency = None
+                if self._currency_clash(OPPORTUNITY, rows.file, line, row):
+                    continue
                 if isinstance(amount, Money):
                     currency = (
                         amount.currency or row.get("currency") or REPORTING_CURRENCY
@@ -2440,6 +2442,7 @@ class _Writer:
         creates, updates = [], []
         for file, line, values, currency in prepared:
             values["product_id"] = product_ids[values.pop("product")]
+            self._won_uncounted_note(file, line, values)
             if values["stage"] == Opportunity.Stage.WON and values["closed_on"]:
                 key = (
                     values["account_id"],
@@ -2458,6 +2461,49 @@ class _Writer:
                 )
         self._apply(
             entity=OPPORTUNITY, model=Opportunity, creates=creates, updates=updates
+        )
+
+    def _currency_clash(
+        self, entity: str, file: str, line: int, row: dict[str, Any]
+    ) -> bool:
+        """Refuse a row whose amount names another currency than its column."""
+        amount, stated = row.get("amount"), row.get("currency")
+        if not (isinstance(amount, Money) and amount.currency and stated):
+            return False
+        if amount.currency == stated:
+            return False
+
+        self._reject(
+            entity,
+            file,
+            line,
+            self._col(file, "amount"),
+            f"{amount.currency} {amount.amount}",
+            f"the amount is in {amount.currency} but "
+            f"{self._col(file, 'currency')!r} says {stated}",
+        )
+        return True
+
+    def _won_uncounted_note(self, file: str, line: int, values: dict[str, Any]) -> None:
+        """Say so when a won deal's revenue cannot be counted."""
+        if values["stage"] != Opportunity.Stage.WON:
+            return
+
+        if not values["closed_on"]:
+            field, what = "close_date", "a close date"
+        elif values["close_value"] is None:
+            field, what = "amount", "an amount"
+        else:
+            return
+        self.outcome.issues.append(
+            Issue(
+                file,
+                line,
+                self._col(file, field),
+                "",
+                f"won deal without {what}: not counted as revenue",
+                KEPT,
+            )
         )
 
     def _won_revenue(self, won: dict[tuple[int, int, date], set[str]]) -> None:
@@ -2593,6 +2639,8 @@ class _Writer:
                     )
                     continue
 
+                if self._currency_clash(REVENUE, rows.file, line, row):
+                    continue
                 product = row.get("product") or UNSPECIFIED_PRODUCT
                 currency = amount.currency or row.get("currency") or REPORTING_CURRENCY
                 number = row.get("invoice_number")

@@ -366,6 +366,25 @@ def test_won_deals_in_three_currencies_keep_a_revenue_line_each(
     ]
 
 
+def test_an_amount_sign_that_contradicts_the_currency_column_is_refused(
+    django_capture_on_commit_callbacks,
+) -> None:
+    imported(django_capture_on_commit_callbacks, WIZARD / "sf_report_accounts_try.csv")
+
+    job = imported(
+        django_capture_on_commit_callbacks, WIZARD / "sf_opps_symbol_clash.csv"
+    )
+
+    assert job.status == ImportJob.Status.REJECTED
+    assert [
+        (issue["line"], issue["column"], issue["value"], issue["reason"])
+        for issue in job.issues
+        if issue["action"] == "rejected"
+    ] == [
+        (2, "Amount", "EUR 100", "the amount is in EUR but 'CurrencyIsoCode' says CAD")
+    ]
+
+
 def test_a_confirmed_merge_is_remembered_and_undone_with_its_import(
     django_capture_on_commit_callbacks,
 ) -> None:
