@@ -1,0 +1,59 @@
+"""At tablet width a table wider than its card scrolls inside it, with a cue."""
+
+import pytest
+
+from accounts.models import Account, User
+from tests.conftest import browser_login
+from tests.scoring.test_portfolio_page import current_run, score
+from tests.stakeholders.factories import StakeholderFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WRAPS = """
+() => Array.from(document.querySelectorAll(".table-wrap")).map((wrap) => {
+  const style = getComputedStyle(wrap);
+  return {
+    wider: wrap.scrollWidth > wrap.clientWidth,
+    scrolls: style.overflowX === "auto",
+    shadow: style.backgroundImage.includes("radial-gradient"),
+  };
+})
+"""
+
+
+def test_wide_tables_scroll_in_their_card_with_a_shadow_cue(
+    page, live_server, manager, rep: User, account: Account
+) -> None:
+    # given: names long enough that the tables outgrow 820 px
+    score(current_run(), account)
+    for index in range(3):
+        StakeholderFactory.create(
+            account=account,
+            first_name=f"Maximiliane{index}",
+            last_name="Oberhausen-Wittgenstein",
+            title="Senior Vice President Global Procurement and Supply",
+        )
+    page.set_viewport_size({"width": 820, "height": 900})
+    browser_login(page, live_server, manager.username)
+
+    widths = {}
+    for url in (
+        "/scoring/portfolio/",
+        f"/accounts/{account.pk}/",
+        f"/stakeholders/account/{account.pk}/",
+        "/stakeholders/coverage/",
+    ):
+        # when
+        page.goto(f"{live_server.url}{url}")
+        wraps = page.evaluate(WRAPS)
+
+        # then: the page itself never scrolls sideways, and every table
+        # wrapper scrolls with a shadow at a cut edge. (Headless Chromium
+        # hides scroll bars, so the bar itself is not measured here.)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 820, url
+        assert wraps, url
+        assert all(wrap["scrolls"] and wrap["shadow"] for wrap in wraps), url
+        widths[url] = [wrap["wider"] for wrap in wraps]
+
+    # The portfolio table is the one the tester found cut at this width.
+    assert True in widths["/scoring/portfolio/"]
