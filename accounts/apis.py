@@ -38,6 +38,7 @@ from config.api import (
     etag_for,
     ordering_param,
     paginated_response,
+    query_params_refuse_unknown,
     versioned_update_respond,
 )
 
@@ -480,6 +481,7 @@ class AccountWhitespaceApi(APIView):
         ],
     )
     def get(self, request: Request, account_pk: int) -> Response:
+        query_params_refuse_unknown(request, view=self)
         account = account_get_for_user(user=_user(request), pk=account_pk)
 
         since = whitespace_bought_since(account_ids=[account.pk])

@@ -223,7 +223,12 @@ class ScorecardApi(APIView):
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         raw = request.query_params.get("quarter")
-        quarter = _quarter(raw) if raw else fiscal_quarter_current()
+        try:
+            quarter = _quarter(raw) if raw else fiscal_quarter_current()
+        except Http404 as error:
+            # In the path a bad quarter is a page not found; in the query it
+            # is a bad value of a parameter, named like any other.
+            raise ValidationError({"quarter": [str(error)]}) from error
         quarters = fiscal_quarters_ending_with(quarter, 4)
         scorecard = scorecard_for_account(account=account, quarters=quarters)
 
@@ -457,7 +462,7 @@ class MeasureQuarterSetApi(APIView):
             pk=data["measure"], account=account
         ).first()
         if measure is None:
-            raise ValidationError({"measure": "No such measure on this account."})
+            raise ValidationError({"measure": ["No such measure on this account."]})
 
         with transaction.atomic():
             # Locking the account's measures makes check-and-write one step:
@@ -870,12 +875,12 @@ class SnapshotCompareApi(APIView):
                 return snapshots[int(raw)]
             except (KeyError, ValueError, OverflowError) as error:
                 raise ValidationError(
-                    {name: "No such snapshot of this plan."}
+                    {name: ["No such snapshot of this plan."]}
                 ) from error
 
         before = pick("from", "")
         if before is None:
-            raise ValidationError({"from": "Name the snapshot to compare from."})
+            raise ValidationError({"from": ["Name the snapshot to compare from."]})
         after = pick("to", "now")
         changes = snapshot_diff(
             before.data, after.data if after else snapshot_capture(plan=plan)

@@ -19,6 +19,7 @@ from config.api import (
     etag_for,
     ordering_param,
     paginated_response,
+    query_params_refuse_unknown,
     versioned_update_respond,
 )
 from scoring.api_services import EDITABLE_FIELDS, scoring_model_update
@@ -386,6 +387,7 @@ class ScoreRunCurrentApi(APIView):
         examples=[OpenApiExample("The current run", value=SCORE_RUN_EXAMPLE)],
     )
     def get(self, request: Request) -> Response:
+        query_params_refuse_unknown(request, view=self)
         run = score_run_current()
         if run is None:
             raise NotFound("No score run has finished yet.")

@@ -1047,6 +1047,7 @@ class BoardApi(APIView):
         responses=OutputSerializer,
     )
     def get(self, request: Request, account_pk: int) -> Response:
+        query_params_refuse_unknown(request, view=self)
         account = account_get_for_user(user=_user(request), pk=account_pk)
 
         board = account_stakeholder_board(user=_user(request), account=account)

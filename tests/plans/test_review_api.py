@@ -211,3 +211,30 @@ def test_creating_a_review_needs_the_empty_states_etag(
     assert created.status_code == 200
     assert created["ETag"] == '"2"'
     assert ExecutiveReview.objects.get().decisions == "Go to Lyon"
+
+
+def test_bad_query_values_are_refused_as_lists_under_their_names(
+    client: Client, rep: User, account: Account, plan: Plan, measure: ValueMeasure
+) -> None:
+    client.force_login(rep)
+    compare = f"/api/plans/{plan.pk}/snapshots/compare/"
+
+    quarter = client.get(
+        f"/api/plans/accounts/{account.pk}/scorecard/", {"quarter": "bogus"}
+    )
+    unnamed = client.get(compare)
+    unknown = client.get(compare, {"from": "999999"})
+    no_measure = _put(
+        client,
+        f"/api/plans/accounts/{account.pk}/scorecard/{QUARTER}/",
+        {"measure": 999999, "target": "1", "actual": "1"},
+        if_match='"x"',
+    )
+
+    assert quarter.status_code == 400
+    assert quarter.json() == {
+        "quarter": ["No such quarter: use the first day of a fiscal quarter."]
+    }
+    assert unnamed.json() == {"from": ["No such snapshot of this plan."]}
+    assert unknown.json() == {"from": ["No such snapshot of this plan."]}
+    assert no_measure.json() == {"measure": ["No such measure on this account."]}

@@ -29,3 +29,21 @@ def test_the_buying_roles_refuse_an_account_filter(client, rep) -> None:
         "account": ["Unknown query parameter; this list takes: no parameters."]
     }
     assert client.get("/api/stakeholders/roles/").status_code == 200
+
+
+def test_the_single_reads_refuse_an_unknown_parameter(client, rep, account) -> None:
+    client.force_login(rep)
+    paths = [
+        "/api/plans/balance/",
+        f"/api/accounts/{account.pk}/whitespace/",
+        f"/api/stakeholders/accounts/{account.pk}/board/",
+        "/api/scoring/runs/current/",
+    ]
+
+    responses = [client.get(f"{path}?foo=1") for path in paths]
+
+    assert [response.status_code for response in responses] == [400] * 4
+    assert [response.json() for response in responses] == [
+        {"foo": ["Unknown query parameter; this list takes: no parameters."]}
+    ] * 4
+    assert client.get(paths[0]).status_code == 200
