@@ -2023,7 +2023,7 @@ class _Writer:
         parent_of = {
             account.name: by_pk[account.parent_id].name
             for account in by_pk.values()
-            if account.parent_id in by_pk
+            if account.parent_id is not None and account.parent_id in by_pk
         }
         label = {
             account.name: account.external_id or account.name
