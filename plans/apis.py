@@ -617,6 +617,7 @@ class PlanBalanceApi(APIView):
 
     @extend_schema(tags=["plans"], responses=OutputSerializer)
     def get(self, request: Request) -> Response:
+        query_params_refuse_unknown(request, view=self)
         overview = plan_team_overview(user=_user(request))
         return Response(
             {
