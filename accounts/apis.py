@@ -289,7 +289,10 @@ class AccountRevenueListApi(APIView):
         if params.get("product"):
             lines = lines.filter(product__name=params["product"])
         if params.get("since"):
-            since = serializers.DateField().run_validation(params["since"])
+            try:
+                since = serializers.DateField().run_validation(params["since"])
+            except ValidationError as error:
+                raise ValidationError({"since": error.detail}) from error
             lines = lines.filter(quarter_start__gte=since)
         ordering = ordering_param(
             request,

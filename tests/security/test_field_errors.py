@@ -55,3 +55,16 @@ def test_a_link_for_someone_who_left_is_refused_under_stakeholder(
     assert response.json() == {
         "stakeholder": ["Ada Ng is no longer active at Acme Corporation."]
     }
+
+
+def test_a_malformed_revenue_since_is_refused_under_since(client, rep, account) -> None:
+    client.force_login(rep)
+
+    response = client.get(f"/api/accounts/{account.pk}/revenue/?since=bad")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "since": [
+            "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+        ]
+    }
