@@ -35,6 +35,7 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench $(if $(SCALE),--scale $(SCALE),)
