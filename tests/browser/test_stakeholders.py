@@ -313,3 +313,36 @@ def test_removing_a_link_asks_first_and_keeps_it_on_cancel(
     # then: the link is gone from the page and the database
     expect(page.locator(f"[data-delete-link='{link.pk}']")).to_have_count(0)
     assert not account.influence_links.filter(pk=link.pk).exists()
+
+
+@pytest.mark.parametrize("size", [1366, 820])
+def test_marking_a_person_as_left_asks_and_can_be_undone(
+    page, live_server, rep, account, size
+):
+    # given
+    person = StakeholderFactory.create(
+        account=account, first_name="Nora", last_name="Quist"
+    )
+    page.set_viewport_size({"width": size, "height": 900})
+    browser_login(page, live_server, rep.username)
+    page.goto(live_server.url + reverse("stakeholders:detail", args=[person.pk]))
+    leave = page.get_by_role("button", name="Mark as left the account")
+
+    # when: the rep dismisses the question
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    leave.click()
+
+    # then: nothing changed
+    person.refresh_from_db()
+    assert person.status == "active"
+
+    # when: the rep accepts, then marks the person back
+    page.once("dialog", lambda dialog: dialog.accept())
+    leave.click()
+    page.get_by_role("button", name="Mark as back at the account").click()
+
+    # then
+    expect(page.get_by_text("Nora Quist is back at the account.")).to_be_visible()
+    person.refresh_from_db()
+    assert person.status == "active"
+    assert page.evaluate("document.documentElement.scrollWidth") <= size
