@@ -14,7 +14,6 @@ from django.db import models, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -932,7 +931,7 @@ class CustomerLinkOutputSerializer(serializers.ModelSerializer):
 
     # Erasing a person revokes their links; links of people erased before
     # that rule show revoked at the erasure, as no token of theirs resolves.
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_revoked_at(self, link: CustomerLink) -> str | None:
         revoked_at = link.revoked_at or link.stakeholder.erased_at
         if revoked_at is None:
