@@ -468,6 +468,22 @@ def _int8_copy_out(cursor: CursorWrapper, query: str) -> np.ndarray:
     return rows["value"].astype("int64")
 
 
+TTM_REVENUE_LIMIT = 10**14
+
+
+def _ttm_revenue_check(scores: pd.DataFrame) -> None:
+    """Refuse, before anything is written, a TTM revenue a score cannot hold."""
+    values = scores["ttm_revenue"].to_numpy(dtype="float64")
+    too_large = ~np.isfinite(values) | (np.abs(values) >= TTM_REVENUE_LIMIT)
+    if too_large.any():
+        first = int(np.flatnonzero(too_large)[0])
+        raise ValueError(
+            f"Account {scores.index[first]} has a TTM revenue of "
+            f"{values[first]:,.2f}: a score holds at most 14 digits before the "
+            f"decimal point. Check that account's revenue lines."
+        )
+
+
 def _numeric_digits(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return numeric(16,2) amounts as a sign word and five base-10000 digits.
 
@@ -666,6 +682,7 @@ def _scores_copy_in(
         kept = np.isin(result.scores.index.to_numpy(dtype="int64"), existing)
         scores = result.scores[kept]
         matrix = matrix[kept]
+        _ttm_revenue_check(scores)
         # Ids of the run's own range, above any the sequence may hand out
         # (migration 0008 caps it there): unique across every partition, with
         # no million nextval() calls (7.7 s at 1M).

@@ -70,8 +70,8 @@ def test_a_run_failing_in_the_worker_leaves_the_previous_current(
     previous = run_finished(score_run_request(trigger="manual"))
     assert previous.is_current
 
-    # and revenue too large for a stored score: the save step fails in
-    # PostgreSQL after the run has started writing
+    # and revenue too large for a stored score: the save step refuses it
+    # before it writes
     product = ProductFactory.create(name="MG Advanced")
     RevenueLine.objects.bulk_create(
         RevenueLine(
@@ -89,7 +89,11 @@ def test_a_run_failing_in_the_worker_leaves_the_previous_current(
 
     # then
     assert failing.status == ScoreRun.Status.FAILED
-    assert "numeric field overflow" in failing.message
+    assert failing.message == (
+        f"Account {accounts[-1].pk} has a TTM revenue of 180,000,000,002,500.00: "
+        "a score holds at most 14 digits before the decimal point. Check that "
+        "account's revenue lines."
+    )
     assert not failing.is_current
     assert AccountScore.objects.filter(run=failing).count() == 0
     assert previous.is_current
