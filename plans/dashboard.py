@@ -828,6 +828,36 @@ def _memberships(scope: AccountIds) -> list[Mapping[str, Any]]:
     )
 
 
+def _scores_and_teams(
+    ids: AccountIds, run: ScoreRun | None
+) -> tuple[
+    dict[int, ScoreFact],
+    dict[int, Decimal],
+    dict[int, list[str]],
+    dict[int, set[str]],
+]:
+    """Return the accounts' current scores, TTM revenue, reps and regions."""
+    scores: dict[int, ScoreFact] = {}
+    revenue: dict[int, Decimal] = {}
+    if run is not None:
+        for score in AccountScore.objects.filter(run=run, account_id__in=ids).values(
+            "account_id", "performance", "potential", "quadrant", "tier", "ttm_revenue"
+        ):
+            scores[score["account_id"]] = _score_fact(score)
+            revenue[score["account_id"]] = score["ttm_revenue"]
+    reps_of: dict[int, list[str]] = defaultdict(list)
+    regions_of: dict[int, set[str]] = defaultdict(set)
+    for member in _memberships(ids):
+        name = (
+            f"{member['user__first_name']} {member['user__last_name']}".strip()
+            or member["user__username"]
+        )
+        reps_of[member["account_id"]].append(name)
+        if member["user__team__region"]:
+            regions_of[member["account_id"]].add(member["user__team__region"])
+    return scores, revenue, reps_of, regions_of
+
+
 def _score_fact(score: Mapping[str, Any]) -> ScoreFact:
     return ScoreFact(
         account_id=score["account_id"],
@@ -1272,24 +1302,7 @@ def dashboard_for_user(
     if len(account_ids) <= LITERAL_IDS_MAX:
         ids = account_ids
 
-    scores: dict[int, ScoreFact] = {}
-    revenue: dict[int, Decimal] = {}
-    if run is not None:
-        for score in AccountScore.objects.filter(run=run, account_id__in=ids).values(
-            "account_id", "performance", "potential", "quadrant", "tier", "ttm_revenue"
-        ):
-            scores[score["account_id"]] = _score_fact(score)
-            revenue[score["account_id"]] = score["ttm_revenue"]
-    reps_of: dict[int, list[str]] = defaultdict(list)
-    regions_of: dict[int, set[str]] = defaultdict(set)
-    for member in _memberships(ids):
-        name = (
-            f"{member['user__first_name']} {member['user__last_name']}".strip()
-            or member["user__username"]
-        )
-        reps_of[member["account_id"]].append(name)
-        if member["user__team__region"]:
-            regions_of[member["account_id"]].add(member["user__team__region"])
+    scores, revenue, reps_of, regions_of = _scores_and_teams(ids, run)
 
     # load the facts of those accounts
     history = _score_history(ids, quarters, run)
@@ -1420,24 +1433,7 @@ def dashboard_account_rows(
     ids = [pk for pk in account_ids if pk in names]
     run = ScoreRun.objects.filter(is_current=True).only("pk").first()
 
-    scores: dict[int, ScoreFact] = {}
-    revenue: dict[int, Decimal] = {}
-    if run is not None:
-        for score in AccountScore.objects.filter(run=run, account_id__in=ids).values(
-            "account_id", "performance", "potential", "quadrant", "tier", "ttm_revenue"
-        ):
-            scores[score["account_id"]] = _score_fact(score)
-            revenue[score["account_id"]] = score["ttm_revenue"]
-    reps_of: dict[int, list[str]] = defaultdict(list)
-    regions_of: dict[int, set[str]] = defaultdict(set)
-    for member in _memberships(ids):
-        name = (
-            f"{member['user__first_name']} {member['user__last_name']}".strip()
-            or member["user__username"]
-        )
-        reps_of[member["account_id"]].append(name)
-        if member["user__team__region"]:
-            regions_of[member["account_id"]].add(member["user__team__region"])
+    scores, revenue, reps_of, regions_of = _scores_and_teams(ids, run)
     paths = account_paths(
         account_ids=ids, history=_score_history(ids, quarters, run), quarters=quarters
     )
