@@ -87,9 +87,13 @@ def _mapping_etag(mapped: MappedImport, files: list[dict[str, Any]]) -> str:
 
 def _job_data(mapped: MappedImport) -> dict[str, Any]:
     job = mapped.job
+    creator = job.created_by
     return {
         "id": job.pk,
         "files": mapped.file_names,
+        "created_by": (
+            {"id": creator.pk, "name": creator.display_name} if creator else None
+        ),
         "created_at": job.created_at,
         "confirmed_at": mapped.confirmed_at,
         "undone_at": mapped.undone_at,
@@ -107,6 +111,14 @@ JOB_SCHEMA = inline_serializer(
     "WizardImport",
     {
         "id": serializers.IntegerField(),
+        "files": serializers.ListField(child=serializers.CharField()),
+        "created_by": inline_serializer(
+            "WizardImportCreator",
+            {"id": serializers.IntegerField(), "name": serializers.CharField()},
+            allow_null=True,
+            help_text="who uploaded the files; null once that user is deleted",
+        ),
+        "created_at": serializers.DateTimeField(),
         "status": serializers.CharField(),
         "counts": serializers.DictField(),
         "issues": serializers.ListField(child=serializers.DictField()),
@@ -206,6 +218,7 @@ FILES_EXAMPLE = {
 JOB_EXAMPLE = {
     "id": 31,
     "files": ["accounts.csv"],
+    "created_by": {"id": 4, "name": "Olga Ops"},
     "created_at": "2026-11-20T09:12:04Z",
     "confirmed_at": "2026-11-20T09:14:37Z",
     "undone_at": None,

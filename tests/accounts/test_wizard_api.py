@@ -153,3 +153,31 @@ def test_a_bad_mapping_and_an_unanswered_question_are_reported(api, ops) -> None
         "answers": {"dates_ambiguous.csv": {"Close Date": "day-first"}}
     }
     assert api.get(url + "check/").json()["questions"] == []
+
+
+def test_the_job_detail_names_who_uploaded_it(api, ops) -> None:
+    # given
+    ops.first_name, ops.last_name = "Oona", "Ops"
+    ops.save()
+    api.force_authenticate(ops)
+    job = upload(api, WIZARD / "duplicates.csv")
+
+    # when
+    detail = api.get(f"/api/accounts/imports/{job['id']}/").json()
+
+    # then
+    assert job["created_by"] == {"id": ops.pk, "name": "Oona Ops"}
+    assert detail["created_by"] == {"id": ops.pk, "name": "Oona Ops"}
+
+
+def test_the_job_detail_says_null_once_the_uploader_is_gone(api, ops) -> None:
+    # given
+    api.force_authenticate(ops)
+    job = upload(api, WIZARD / "duplicates.csv")
+    ImportJob.objects.filter(pk=job["id"]).update(created_by=None)
+
+    # when
+    detail = api.get(f"/api/accounts/imports/{job['id']}/").json()
+
+    # then
+    assert detail["created_by"] is None
