@@ -1526,6 +1526,8 @@ class _Writer:
         # Users and teams files are read whole, then written at their flush.
         self.user_rows: list[tuple[str, int, dict[str, Any]]] = []
         self.team_rows: list[tuple[str, int, dict[str, Any]]] = []
+        # What became of each team this import wrote, by pk: counted once.
+        self.team_outcomes: dict[int, str] = {}
         # (file, field) -> the source column, for the row report.
         self.columns: dict[tuple[str, str], str] = {}
         self.unknown_deal_owners: dict[str, tuple[str, int, int]] = {}
@@ -2910,11 +2912,8 @@ class _Writer:
 
     def _teams_create(self, names: Iterable[str], teams: dict[str, Team]) -> None:
         fresh = sorted({name for name in names if name.casefold() not in teams})
-        created, _, _ = self._apply(
-            entity=SALES_TEAM,
-            model=Team,
-            creates=[{"name": name} for name in fresh],
-            updates=[],
+        created = self._teams_apply(
+            creates=[{"name": name} for name in fresh], updates=[]
         )
         for team in created:
             teams[cast(Team, team).name.casefold()] = cast(Team, team)
@@ -3200,7 +3199,7 @@ class _Writer:
             (teams[key], {"manager_id": user_id})
             for key, (user_id, _) in chosen.items()
         ]
-        self._apply(entity=SALES_TEAM, model=Team, creates=[], updates=updates)
+        self._teams_apply(creates=[], updates=updates)
 
     def _sales_teams_flush(self) -> None:
         """Create and update the teams of a teams file, with their managers."""
@@ -3270,7 +3269,37 @@ class _Writer:
                 )
             else:
                 updates.append((team, values))
-        self._apply(entity=SALES_TEAM, model=Team, creates=creates, updates=updates)
+        self._teams_apply(creates=creates, updates=updates)
+
+    def _teams_apply(
+        self,
+        *,
+        creates: list[dict[str, Any]],
+        updates: list[tuple[models.Model, dict[str, Any]]],
+    ) -> list[models.Model]:
+        """Write teams, counting each team once over the whole import.
+
+        A users file creates the teams it names and leads them; a teams file
+        in the same upload then updates them again. Each team counts once,
+        as the most it underwent: created, else updated, else unchanged.
+        """
+        if not creates and not updates:
+            return []
+        created, updated, unchanged = self._apply(
+            entity=SALES_TEAM, model=Team, creates=creates, updates=updates, count=False
+        )
+        outcomes = self.team_outcomes
+        for obj in created:
+            outcomes[obj.pk] = "created"
+        for pk in updated:
+            if outcomes.get(pk) != "created":
+                outcomes[pk] = "updated"
+        for pk in unchanged:
+            outcomes.setdefault(pk, "unchanged")
+        counts = self._counts(SALES_TEAM)
+        for outcome in ("created", "updated", "unchanged"):
+            counts[outcome] = sum(1 for one in outcomes.values() if one == outcome)
+        return created
 
 
 # What a role cell may say: the role's value or its label, any case.

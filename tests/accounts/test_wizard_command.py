@@ -138,6 +138,6 @@ def test_it_prints_the_counts_as_an_aligned_table() -> None:
     assert (
         "records   created  updated  unchanged  rejected\n"
         "Users           3        0          0         0\n"
-        "Teams           1        1          0         0\n"
+        "Teams           1        0          0         0\n"
         "Accounts        2        0          0         0\n"
     ) in output

@@ -160,7 +160,8 @@ def test_a_salesforce_user_export_creates_users_teams_and_managers(
     )
     assert job.counts == {
         "Users": {"created": 3, "updated": 0, "unchanged": 0, "rejected": 0},
-        "Teams": {"created": 1, "updated": 1, "unchanged": 0, "rejected": 0},
+        # Created, then led: one team, counted once.
+        "Teams": {"created": 1, "updated": 0, "unchanged": 0, "rejected": 0},
     }
 
 
@@ -292,10 +293,11 @@ def test_plain_users_and_teams_files_set_teams_leads_and_regions(
         ("Enterprise East", "dana.weiss@lode.example", "East"),
         ("Public Sector", None, "Central"),
     ]
-    # Enterprise East is updated twice: led by its manager, then its region.
+    # Each team counts once: both were created by this import, though the
+    # users file led Enterprise East and the teams file then set its region.
     assert job.counts["Teams"] == {
         "created": 2,
-        "updated": 2,
+        "updated": 0,
         "unchanged": 0,
         "rejected": 0,
     }
@@ -317,6 +319,33 @@ def test_plain_users_and_teams_files_set_teams_leads_and_regions(
             "was left as it was",
         ),
     ]
+
+
+def test_a_team_named_by_users_and_teams_files_counts_once(
+    django_capture_on_commit_callbacks, importer
+) -> None:
+    # given: both teams exist, without a lead or a region
+    TeamFactory.create(name="Enterprise East", region="West")
+    TeamFactory.create(name="Public Sector", region="West")
+    files = (WIZARD / "plain_users.csv", WIZARD / "plain_teams.csv")
+
+    # when: the users file leads Enterprise East, the teams file sets regions
+    first = imported(django_capture_on_commit_callbacks, *files, user=importer)
+    again = imported(django_capture_on_commit_callbacks, *files, user=importer)
+
+    # then: two teams, two rows of the teams file, two counted
+    assert first.counts["Teams"] == {
+        "created": 0,
+        "updated": 2,
+        "unchanged": 0,
+        "rejected": 0,
+    }
+    assert again.counts["Teams"] == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 2,
+        "rejected": 0,
+    }
 
 
 def test_account_owners_resolve_to_imported_users_by_id_name_and_email(

@@ -81,7 +81,7 @@ def test_ops_import_users_through_the_api_and_see_the_score_run(
     check = api.get(f"/api/accounts/imports/{job_id}/check/").json()
     assert check["counts"] == {
         "Users": {"created": 3, "updated": 0, "unchanged": 0, "rejected": 0},
-        "Teams": {"created": 1, "updated": 1, "unchanged": 0, "rejected": 0},
+        "Teams": {"created": 1, "updated": 0, "unchanged": 0, "rejected": 0},
     }
 
     # when
