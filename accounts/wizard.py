@@ -42,6 +42,12 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.archives import (
+    ArchiveError,
+    archive_remove,
+    upload_is_archive,
+    upload_unpack,
+)
 from accounts.currency import Rate, annual_revenue_source_values
 from accounts.import_checks import import_checks_start
 from accounts.importing import (
@@ -388,11 +394,45 @@ def mapped_import_create(
                 for chunk in content.chunks():
                     target.write(chunk)
         stored.append({"name": name, "path": str(path), "size": path.stat().st_size})
+    stored = _archives_unpack(job=job, directory=directory, stored=stored)
     job.source_directory = str(directory)
     job.progress_message = "Waiting for the mapping"
     job.save(update_fields=["source_directory", "progress_message", "updated_at"])
 
     return MappedImport.objects.create(job=job, files=stored)
+
+
+def _archives_unpack(
+    *, job: ImportJob, directory: Path, stored: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Replace each .gz or .zip upload by the files it holds, sized unpacked."""
+    limit = settings.LODE_UPLOAD_MAX_BYTES
+    unpacked: list[dict[str, Any]] = []
+    try:
+        for item in stored:
+            path = Path(item["path"])
+            if not upload_is_archive(name=item["name"], path=path):
+                unpacked.append(item)
+                continue
+            for name, inner in upload_unpack(name=item["name"], path=path, limit=limit):
+                unpacked.append(
+                    {"name": name, "path": str(inner), "size": inner.stat().st_size}
+                )
+        names = [item["name"] for item in unpacked]
+        if len(set(names)) != len(names):
+            raise ArchiveError(
+                "Two files have the same name once unpacked; rename one."
+            )
+        if sum(item["size"] for item in unpacked) > limit:
+            raise ArchiveError(
+                f"The files unpack to more than the upload limit of "
+                f"{limit / (1024 * 1024):,.1f} MB; import fewer rows at once."
+            )
+    except ArchiveError as error:
+        archive_remove(directory=directory)
+        job.delete()
+        raise WizardError(str(error)) from error
+    return unpacked
 
 
 def mapped_import_create_from_paths(

@@ -1,0 +1,161 @@
+"""Unpack compressed uploads: a gzipped CSV, or a ZIP of CSV and XLSX files.
+
+An upload is stored as it came; this module replaces a `.gz` or `.zip` with
+the files it holds, counting every byte as it is unpacked, so an archive
+that unpacks past the upload limit (a ZIP bomb among them) is refused
+before it fills the disk. Everything after this reads plain CSV or XLSX
+files and counts them at their unpacked size.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import zipfile
+import zlib
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+# What an archive may hold: the files the wizard reads.
+ARCHIVED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+BLOCK_BYTES = 1024 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class ArchiveError(Exception):
+    """An archive the wizard cannot unpack, in words for the user."""
+
+
+def upload_is_archive(*, name: str, path: Path) -> bool:
+    """Say if a stored upload is a gzip file or a ZIP archive (not a workbook)."""
+    lower = name.lower()
+    if lower.endswith(".gz"):
+        return True
+    if lower.endswith(".zip"):
+        return True
+    if lower.endswith((".xlsx", ".xlsm")):
+        return False
+    with path.open("rb") as stream:
+        return stream.read(2) == _GZIP_MAGIC
+
+
+def upload_unpack(*, name: str, path: Path, limit: int) -> list[tuple[str, Path]]:
+    """Unpack an archive beside itself; return each file's name and path.
+
+    The archive is removed once unpacked. Raises ArchiveError naming the
+    archive and the reason when it cannot be read, holds nothing the wizard
+    reads, or unpacks to more than `limit` bytes.
+    """
+    try:
+        if name.lower().endswith(".zip") or zipfile.is_zipfile(path):
+            unpacked = _zip_unpack(name=name, path=path, limit=limit)
+        else:
+            unpacked = [_gzip_unpack(name=name, path=path, limit=limit)]
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
+        raise ArchiveError(
+            f"{name}: the archive cannot be read ({error}); compress the file "
+            "again or upload it uncompressed"
+        ) from error
+    path.unlink()
+    return unpacked
+
+
+def _gzip_unpack(*, name: str, path: Path, limit: int) -> tuple[str, Path]:
+    inner = name[: -len(".gz")] if name.lower().endswith(".gz") else name
+    if not inner.lower().endswith(ARCHIVED_SUFFIXES):
+        raise ArchiveError(
+            f"{name}: a gzip upload must hold a CSV file named like accounts.csv.gz"
+        )
+    target = path.with_name(Path(inner).name)
+    with gzip.open(path, "rb") as source:
+        _copy(source=source, target=target, name=name, limit=limit, used=0)
+    return Path(inner).name, target
+
+
+def _zip_unpack(*, name: str, path: Path, limit: int) -> list[tuple[str, Path]]:
+    with zipfile.ZipFile(path) as archive:
+        members = [
+            member
+            for member in archive.infolist()
+            if not member.is_dir() and not _is_clutter(member.filename)
+        ]
+        refused = [
+            member.filename
+            for member in members
+            if not member.filename.lower().endswith(ARCHIVED_SUFFIXES)
+        ]
+        if refused:
+            raise ArchiveError(
+                f"{name}: holds {', '.join(refused)}; a ZIP upload may hold "
+                "only CSV and XLSX files"
+            )
+        if not members:
+            raise ArchiveError(f"{name}: the ZIP archive holds no CSV or XLSX file")
+        names = [PurePosixPath(member.filename).name for member in members]
+        repeated = sorted({one for one in names if names.count(one) > 1})
+        if repeated:
+            raise ArchiveError(
+                f"{name}: two files in the archive are called "
+                f"{', '.join(repeated)}; rename one"
+            )
+        # The sizes the archive states are checked first, and the bytes
+        # actually unpacked after: a forged header cannot get past both.
+        stated = sum(member.file_size for member in members)
+        if stated > limit:
+            raise ArchiveError(_too_large(name, stated, limit))
+        unpacked = []
+        used = 0
+        for member, inner in zip(members, names, strict=True):
+            target = path.with_name(inner)
+            if target == path:
+                raise ArchiveError(f"{name}: the archive holds a file of its own name")
+            with archive.open(member) as source:
+                used = _copy(
+                    source=source, target=target, name=name, limit=limit, used=used
+                )
+            unpacked.append((inner, target))
+    return unpacked
+
+
+def _is_clutter(filename: str) -> bool:
+    # macOS and Windows add these to archives made by their file managers.
+    parts = PurePosixPath(filename).parts
+    return (
+        parts[0] == "__MACOSX"
+        or parts[-1].startswith(".")
+        or (parts[-1].lower() == "thumbs.db")
+    )
+
+
+def _copy(*, source: _Readable, target: Path, name: str, limit: int, used: int) -> int:
+    """Copy until the end or until the archive's bytes pass `limit`."""
+    with target.open("wb") as out:
+        while block := source.read(BLOCK_BYTES):
+            used += len(block)
+            if used > limit:
+                out.close()
+                target.unlink()
+                raise ArchiveError(_too_large(name, used, limit, at_least=True))
+            out.write(block)
+    return used
+
+
+def _too_large(name: str, size: int, limit: int, *, at_least: bool = False) -> str:
+    unpacked = "more than the limit" if at_least else _megabytes(size)
+    return (
+        f"{name}: unpacks to {unpacked}, over the upload limit of "
+        f"{_megabytes(limit)}; split the file or import fewer rows at once"
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):,.1f} MB"
+
+
+def archive_remove(*, directory: Path) -> None:
+    """Remove an upload's directory after a refused archive."""
+    shutil.rmtree(directory, ignore_errors=True)
