@@ -6,13 +6,20 @@ account page section. A check is called inside the dry run's transaction
 before anything is written, and returns a function that is called after
 the writes, still inside that transaction (which is then rolled back): it
 compares and returns its warnings in words.
+
+An upload too large to check while the user waits gets no dry run; a
+forecast stands in for it. A forecast is given the latest revenue day the
+upload holds and returns its warnings in words, read from what is stored.
 """
 
 from collections.abc import Callable
+from datetime import date
 
 ImportCheck = Callable[[], Callable[[], list[str]]]
+ImportForecast = Callable[[date], list[str]]
 
 _checks: dict[str, ImportCheck] = {}
+_forecasts: dict[str, ImportForecast] = {}
 
 
 def import_check_register(*, key: str, check: ImportCheck) -> None:
@@ -23,3 +30,15 @@ def import_check_register(*, key: str, check: ImportCheck) -> None:
 def import_checks_start() -> list[Callable[[], list[str]]]:
     """Run each check's before-step; return their after-steps, in key order."""
     return [check() for _, check in sorted(_checks.items())]
+
+
+def import_forecast_register(*, key: str, forecast: ImportForecast) -> None:
+    """Add a forecast for uploads checked without a dry run."""
+    _forecasts[key] = forecast
+
+
+def import_forecasts(*, latest: date) -> list[str]:
+    """Return every forecast's warnings for revenue up to `latest`."""
+    return [
+        text for _, forecast in sorted(_forecasts.items()) for text in forecast(latest)
+    ]

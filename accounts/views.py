@@ -24,6 +24,7 @@ from accounts.services import (
 )
 from accounts.tabular import SheetChoiceError
 from accounts.wizard_discard import DiscardError, mapped_import_discard
+from accounts.wizard_forewarn import mapped_import_forewarnings
 from accounts.wizard_sheets import mapped_import_sheets_choose, workbook_sheet_names
 
 
@@ -279,6 +280,8 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 "mapped": mapped,
                 "large": True,
                 "large_size": wizard.mapped_import_size(mapped=mapped),
+                # No dry run: its warnings are forecast, shown before the start.
+                "warnings": mapped_import_forewarnings(mapped=mapped),
             },
         )
 
@@ -289,6 +292,7 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "mapped": mapped,
             "outcome": outcome,
+            "warnings": outcome.warnings,
             "issues": [issue.as_dict() for issue in outcome.issues[:500]],
             "proposals": [
                 (proposal, json.dumps([proposal["incoming"], proposal["existing"]]))

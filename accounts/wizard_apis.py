@@ -33,6 +33,7 @@ from accounts.importing import ImportFileError
 from accounts.models import MappedImport, User
 from accounts.services import import_job_progress
 from accounts.wizard_discard import mapped_import_discard
+from accounts.wizard_forewarn import mapped_import_forewarnings
 from accounts.wizard_sheets import mapped_import_sheets_choose
 from config.api import StrictInputSerializer, etag_require
 from config.parsers import DepthLimitedJSONParser
@@ -516,6 +517,7 @@ class WizardImportCheckApi(WizardApi):
                         "keep_good_rows is set; follow it on this job"
                     ),
                     "job": reverse("accounts_api:import_detail", args=[mapped.job.pk]),
+                    "warnings": mapped_import_forewarnings(mapped=mapped),
                 },
                 status=status.HTTP_202_ACCEPTED,
             )

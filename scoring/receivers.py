@@ -3,10 +3,10 @@ import checks with us before it writes."""
 
 import logging
 
-from accounts.import_checks import import_check_register
+from accounts.import_checks import import_check_register, import_forecast_register
 from accounts.models import ImportJob
 from accounts.signals import import_finished
-from scoring.selectors import scoring_window_move_check
+from scoring.selectors import scoring_window_forecast, scoring_window_move_check
 from scoring.services import score_run_request
 
 logger = logging.getLogger(__name__)
@@ -25,3 +25,4 @@ def receivers_connect() -> None:
         import_finished_score, dispatch_uid="scoring.import_finished_score"
     )
     import_check_register(key="scoring.window", check=scoring_window_move_check)
+    import_forecast_register(key="scoring.window", forecast=scoring_window_forecast)

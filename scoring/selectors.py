@@ -501,6 +501,29 @@ def scoring_window_move_check() -> Callable[[], list[str]]:
     return after
 
 
+def scoring_window_forecast(latest: date) -> list[str]:
+    """Return the window warning of an upload with revenue up to `latest`.
+
+    For an upload too large for a dry run: the window is moved as the
+    upload's latest revenue would move it, and the accounts left without
+    revenue are counted from what is stored, before the upload adds any.
+    """
+    model = ScoringModel.objects.filter(is_active=True).first()
+    if model is not None and model.score_as_of is not None:
+        return []
+    before = _revenue_as_of()
+    after = quarter_end(latest)
+    if before is None or after <= before:
+        return []
+    return [
+        window_move_warning(
+            before=before, after=after, idle_accounts=idle_account_count(as_of=after)
+        )
+        + " (Counted from the revenue stored now: this upload's own lines may "
+        "give some of them revenue in the new window.)"
+    ]
+
+
 def revenue_last_date() -> date | None:
     """Return the last day of the latest quarter with revenue, if any."""
     return _revenue_as_of()

@@ -110,3 +110,82 @@ def test_the_page_the_api_and_the_command_line_show_the_warning(
     assert MOVE_WARNING in html.unescape(page.content.decode())
     assert f"WARNING {MOVE_WARNING}\n" in output.getvalue()
     assert RevenueLine.objects.count() == 3
+
+
+FORECAST_WARNING = (
+    MOVE_WARNING + " (Counted from the revenue stored now: this upload's own "
+    "lines may give some of them revenue in the new window.)"
+)
+# Two of the three accounts get Q2 2026 revenue from the file: one is left.
+FORECAST_WARNING = FORECAST_WARNING.replace("1 account with", "3 accounts with")
+
+
+@pytest.mark.django_db
+def test_the_command_line_with_yes_warns_before_it_writes(billed_early_2025):
+    # given
+    output = StringIO()
+
+    # when
+    call_command("import_files", str(ERP_REVENUE), "--yes", stdout=output)
+
+    # then: the warning comes before the counts the write prints
+    text = output.getvalue()
+    assert f"WARNING {FORECAST_WARNING}\n" in text
+    assert text.index("WARNING") < text.index("\nrecords ") < text.index("Import ")
+    assert RevenueLine.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_a_large_upload_shows_the_forecast_before_it_starts(
+    billed_early_2025, client, ops, monkeypatch
+):
+    # given: every upload is checked in the background
+    monkeypatch.setattr("accounts.wizard.INLINE_CHECK_MAX_BYTES", 10)
+    api = APIClient()
+    api.force_authenticate(ops)
+    job = api.post(
+        "/api/accounts/imports/",
+        {"files": [SimpleUploadedFile("erp.csv", ERP_REVENUE.read_bytes())]},
+        format="multipart",
+    ).json()
+    url = f"/api/accounts/imports/{job['id']}/"
+    etag = api.get(url + "mapping/")["ETag"]
+    api.put(url + "mapping/", {"mapping": {}}, format="json", HTTP_IF_MATCH=etag)
+    client.force_login(ops)
+
+    # when
+    check = api.get(url + "check/")
+    page = client.get(reverse("accounts:wizard_check", args=[job["id"]]))
+
+    # then
+    assert check.status_code == 202
+    assert check.json()["warnings"] == [FORECAST_WARNING]
+    shown = html.unescape(page.content.decode())
+    assert "A large upload" in shown
+    assert FORECAST_WARNING in shown
+    assert shown.index(FORECAST_WARNING) < shown.index("Import in the background")
+    assert RevenueLine.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_the_forecast_names_unimported_columns_and_no_move_for_old_revenue(
+    billed_early_2025, tmp_path
+):
+    # given: revenue within the current window, and a column left out
+    path = tmp_path / "erp_old.csv"
+    path.write_text(
+        "Customer,Invoice Date,Net Amount,Notes\nHarbor,2024-11-02,10.00,late\n"
+    )
+    output = StringIO()
+
+    # when
+    call_command("import_files", str(path), "--yes", stdout=output)
+
+    # then
+    assert output.getvalue().splitlines()[:1] + [
+        line for line in output.getvalue().splitlines() if "WARNING" in line
+    ] == [
+        output.getvalue().splitlines()[0],
+        "WARNING erp_old.csv: 1 of 4 columns are not imported: Notes",
+    ]
+    assert RevenueLine.objects.count() == 4

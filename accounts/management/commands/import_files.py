@@ -22,6 +22,7 @@ from accounts.wizard import (
     mapped_import_undo,
     mapping_from_json,
 )
+from accounts.wizard_forewarn import mapped_import_forewarnings
 from accounts.wizard_sheets import mapped_import_sheets_choose
 
 COUNT_COLUMNS = ["created", "updated", "unchanged", "rejected"]
@@ -244,6 +245,12 @@ class Command(BaseCommand):
                 return
             if options["merge_proposed"]:
                 merges = {p["incoming"]: p["existing"] for p in outcome.proposals}
+
+        else:
+            # No check runs before this write: its warnings are forecast and
+            # said first, as the check would say them.
+            for warning in mapped_import_forewarnings(mapped=mapped):
+                self.stdout.write(f"WARNING {warning}")
 
         # With --yes the run checks as it writes, in one pass over the files;
         # all or nothing unless --keep-good-rows.
