@@ -30,6 +30,7 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
+from django.shortcuts import resolve_url
 from django.template.defaultfilters import filesizeformat
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -276,6 +277,16 @@ class LockoutModelBackend(ModelBackend):
 
 class LoginView(auth_views.LoginView):
     """Log in, telling a locked-out person why and when to come back."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Someone already logged in has nothing to do here: send them on
+        # rather than show a form that reads as if the session were gone.
+        if request.user.is_authenticated:
+            target = self.get_redirect_url()
+            if not target or target == request.path:
+                target = resolve_url(settings.LOGIN_REDIRECT_URL)
+            return HttpResponseRedirect(target)
+        return super().get(request, *args, **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         username = request.POST.get("username", "")
