@@ -397,3 +397,17 @@ def test_revenue_is_labelled_in_the_run_s_reporting_currency(client, executive):
     assert "TTM revenue (EUR)" in page
     assert "(1,000 EUR in the last 12 months)" in page
     assert "USD" not in page
+
+
+def test_an_empty_search_says_no_account_matches_once(client, executive):
+    run = current_run()
+    score(run, AccountFactory.create(name="Alpha"))
+    score(run, AccountFactory.create(name="Beta"))
+    client.force_login(executive)
+
+    response = client.get(reverse("scoring:portfolio"), {"q": "zzz"})
+
+    text = response.content.decode()
+    assert text.count("No account matches") == 1
+    assert "No account matches these filters." in text
+    assert "0 matching, of 2 accounts you can see" in text
