@@ -1,13 +1,16 @@
 """Pages where sales ops keep the sell-cycle templates (#7, formerly admin).
 
-Everyone else gets 404, as for imports: the pages are not theirs to find.
+Everyone logged in reads them: reps and managers copy them into their
+accounts, so they need to see the stages and checkpoints. Only sales ops
+change them; anyone else's write is refused with 403.
 """
 
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -36,7 +39,7 @@ from plans.template_services import (
 def _ops(request: AuthenticatedHttpRequest) -> User:
     user = request.user
     if not user.is_ops:
-        raise Http404("No such page.")
+        raise PermissionDenied("Only sales ops change sell-cycle templates.")
     return user
 
 
@@ -53,7 +56,7 @@ def _detail(template: SellCycleTemplate) -> HttpResponse:
 
 @login_required
 def template_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
-    user = _ops(request)
+    user = _ops(request) if request.method == "POST" else request.user
     form = TemplateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -67,16 +70,16 @@ def template_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "plans/template_list.html",
-        {"templates": templates, "form": form},
+        {"templates": templates, "form": form, "can_edit": request.user.is_ops},
         status=400 if form.errors else 200,
     )
 
 
 @login_required
 def template_detail_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    user = _ops(request)
     template = get_object_or_404(SellCycleTemplate, pk=pk)
     if request.method == "POST":
+        user = _ops(request)
         form = TemplateEditForm(request.POST)
         if not form.is_valid():
             messages.error(request, _form_errors(form))
@@ -96,7 +99,7 @@ def template_detail_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     return render(
         request,
         "plans/template_detail.html",
-        {"template": template, "stages": stages},
+        {"template": template, "stages": stages, "can_edit": request.user.is_ops},
     )
 
 

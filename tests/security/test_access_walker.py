@@ -89,7 +89,7 @@ PK_OBJECTS: dict[str, str | None] = {
     "plans:snapshot_take": "plan",
     "plans:snapshot_compare": "plan",
     "plans_api:snapshot": "snapshot",
-    # Sell-cycle templates belong to no account: sales ops only, 404 else.
+    # Sell-cycle templates belong to no account: everyone reads, ops edit.
     "plans:template_detail": None,
     "plans:template_stage_create": None,
     "plans:template_stage_update": None,
