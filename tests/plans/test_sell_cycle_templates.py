@@ -127,7 +127,9 @@ def test_only_ops_change_the_templates(
     staged = client.post(
         f"/plans/templates/stages/{stage.pk}/edit/", {"revision": 1, "name": "Mine"}
     )
-    deleted = client.post(f"/plans/templates/stages/{stage.pk}/delete/", {"revision": 1})
+    deleted = client.post(
+        f"/plans/templates/stages/{stage.pk}/delete/", {"revision": 1}
+    )
 
     assert [r.status_code for r in (created, edited, staged, deleted)] == [403] * 4
     assert not SellCycleTemplate.objects.filter(name__in=["Mine", "Renamed"]).exists()
