@@ -1500,6 +1500,11 @@ def figure_title(*, dashboard: Dashboard, key: str) -> str:
     return figure.title
 
 
+def _quadrant_label(code: str | None) -> str | None:
+    """Return a quadrant's name as the pages show it ("Grow"), not its code."""
+    return AccountScore.Quadrant(code).label if code else None
+
+
 def dashboard_tables(*, dashboard: Dashboard) -> list[Table]:
     """Return the dashboard's tables for export: accounts, quarters, plans."""
     quarters = dashboard.quarters
@@ -1524,12 +1529,15 @@ def dashboard_tables(*, dashboard: Dashboard) -> list[Table]:
                 row.name,
                 ", ".join(row.reps),
                 ", ".join(row.regions),
-                row.score.quadrant if row.score else None,
+                _quadrant_label(row.score.quadrant if row.score else None),
                 row.score.tier if row.score else None,
                 round(row.score.performance, 1) if row.score else None,
                 round(row.score.potential, 1) if row.score else None,
                 row.ttm_revenue,
-                *[point.quadrant if point else None for point in row.path],
+                *[
+                    _quadrant_label(point.quadrant if point else None)
+                    for point in row.path
+                ],
                 row.touches,
                 row.completeness.percent if row.completeness else None,
                 row.last_touched_on,
@@ -1580,7 +1588,7 @@ def dashboard_tables(*, dashboard: Dashboard) -> list[Table]:
             [
                 row.name,
                 row.completeness.percent,  # type: ignore[union-attr]
-                *[section.state for section in row.completeness.sections],  # type: ignore[union-attr]
+                *[section.state.capitalize() for section in row.completeness.sections],  # type: ignore[union-attr]
             ]
             for row in ranked
         ],

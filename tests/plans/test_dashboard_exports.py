@@ -106,6 +106,12 @@ def test_the_accounts_csv_export_reimports_as_the_dashboard(
     assert float(by_name["Crane"]["TTM revenue"]) == -1250.5
     assert by_name["Crane"]["Plan completeness %"] == "36"
     assert by_name["Dune"]["Quadrant"] == ""
+    # Quadrants as the pages name them, never their codes.
+    assert by_name["Bolt"]["Quadrant"] == "Expand"
+    assert by_name["Crane"]["Quadrant"] == "Maintain"
+    quarter_columns = [name for name in header if name.startswith("Quadrant ")]
+    assert {by_name["Crane"][name] for name in quarter_columns} <= {"Maintain", ""}
+    assert "Maintain" in {by_name["Crane"][name] for name in quarter_columns}
     assert AuditEvent.objects.filter(
         action=AuditEvent.Action.EXPORT, actor=team_data.manager
     ).exists()
@@ -147,6 +153,10 @@ def test_a_manager_exports_only_the_teams_accounts_in_every_table(
         ("Crane", 36),
         ('=HYPERLINK("http://x","Acme")', 86),
     ]
+    states = {
+        cell for row in plans.iter_rows(min_row=2, values_only=True) for cell in row[2:]
+    }
+    assert states <= {"Fresh", "Stale", "Missing"}
 
 
 def test_the_export_follows_the_filters_and_refuses_unknown_tables(
