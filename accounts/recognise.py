@@ -495,6 +495,24 @@ class Recognition:
 
 
 UNKNOWN = "unknown"
+# What each layout's kind prefix is called on a page.
+_LAYOUT_SOURCES = {
+    "salesforce-api": "Salesforce API export",
+    "salesforce-report": "Salesforce report",
+    "hubspot": "HubSpot export",
+    "bundled": "Bundled data set",
+    "plain": "List kept by hand",
+}
+
+
+def layout_label(kind: str) -> str:
+    """Return a layout's kind in words ("Salesforce report, accounts")."""
+    source, _, entity = kind.partition(" ")
+    if source in _LAYOUT_SOURCES and entity:
+        return f"{_LAYOUT_SOURCES[source]}, {entity}"
+    if kind == UNKNOWN:
+        return "Not recognised"
+    return kind.replace("-", " ").capitalize()
 
 
 def headers_recognise(*, headers: Sequence[str]) -> Recognition:

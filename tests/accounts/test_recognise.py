@@ -3,9 +3,11 @@ from pathlib import Path
 import pytest
 
 from accounts.recognise import (
+    LAYOUTS,
     header_normalise,
     header_signature,
     headers_recognise,
+    layout_label,
     mapping_check,
     mapping_reuse,
     mapping_save_form,
@@ -237,3 +239,25 @@ def test_a_saved_mapping_applies_to_the_same_headers_spelt_differently() -> None
         "KUNDE": ("account", "name"),
         "umsatz_eur": ("account", "annual_revenue"),
     }
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        ("salesforce-report accounts", "Salesforce report, accounts"),
+        ("salesforce-api opportunities", "Salesforce API export, opportunities"),
+        ("hubspot companies", "HubSpot export, companies"),
+        ("bundled sales teams", "Bundled data set, sales teams"),
+        ("plain users", "List kept by hand, users"),
+        ("unknown", "Not recognised"),
+    ],
+)
+def test_a_layout_kind_reads_as_words(kind: str, words: str) -> None:
+    assert layout_label(kind) == words
+
+
+def test_every_layout_has_words() -> None:
+    assert all(
+        not layout_label(layout.kind).startswith(layout.kind.split(" ")[0])
+        for layout in LAYOUTS
+    )

@@ -48,7 +48,7 @@ def test_ops_walk_upload_mapping_check_and_report(
     mapped = MappedImport.objects.get()
     assert response.url == reverse("accounts:wizard_mapping", args=[mapped.job_id])
     page = client.get(response.url)
-    assert b"Recognised: salesforce-report accounts" in page.content
+    assert b"Recognised: Salesforce report, accounts" in page.content
     assert b'<option value="account.name" selected>' in page.content
 
     # when: confirm the proposed mapping as it stands
@@ -247,7 +247,7 @@ def test_a_contact_export_is_sent_to_the_stakeholder_import_which_takes_it(
 
     # then: the mapping page says where people are imported, with a link
     page = client.get(response.url)
-    assert b"Recognised: hubspot contacts" in page.content
+    assert b"Recognised: HubSpot export, contacts" in page.content
     assert b"people are imported with the stakeholders, not here" in page.content
     assert f'href="{reverse("stakeholders:import")}"'.encode() in page.content
 

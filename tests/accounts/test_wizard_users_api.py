@@ -204,7 +204,7 @@ def test_ops_walk_a_users_file_through_the_pages_and_undo_it(
     # then: the mapping page proposes the users mapping
     mapped = MappedImport.objects.get()
     page = client.get(response.url)
-    assert b"Recognised: plain users" in page.content
+    assert b"Recognised: List kept by hand, users" in page.content
     assert b'<option value="user.email" selected>' in page.content
     assert b'<option value="user.manager" selected>' in page.content
 
