@@ -260,6 +260,11 @@ def _amount_split(value: str, *, dollar: str) -> _Amount | None:
     return _Amount(digits=digits, negative=signs == 1, currency=currency, dash=dash)
 
 
+def amount_split(value: str, *, dollar: str = "USD") -> _Amount | None:
+    """Split a money cell into its digits, sign and currency, if it is one."""
+    return _amount_split(value, dollar=dollar)
+
+
 # Signs that stand for more than one currency, with the codes to choose from.
 AMBIGUOUS_SIGNS = {"¥": ("JPY", "CNY"), "￥": ("JPY", "CNY")}
 

@@ -86,6 +86,7 @@ from accounts.parsing import (
     Money,
     ParsedColumn,
     Question,
+    amount_split,
     boolean_column_parse,
     date_column_parse,
     id_column_parse,
@@ -898,13 +899,20 @@ def _decide(*, plan: FilePlan, outcome: Outcome) -> None:
         for column, (_, name) in plan.mapping.items()
         if name in _DECIDED and column not in plan.answers
     ]
-    if not columns:
+    mixes = {
+        column: _CurrencyMix()
+        for column, (_, name) in plan.mapping.items()
+        if name in _MONEY
+    }
+    if not columns and not mixes:
         return
     decided: dict[str, dict[str, str]] = {column: {} for column, _ in columns}
     asked: dict[str, Question] = {}
     for table in table_chunks(
         path=plan.preview.path, file=plan.preview.name, sheet=plan.preview.sheet
     ):
+        for column, mix in mixes.items():
+            mix.read(table.frame[column].tolist(), table.lines)
         for column, name in columns:
             parsed = _column_parse(
                 name=name,
@@ -962,6 +970,102 @@ def _decide(*, plan: FilePlan, outcome: Outcome) -> None:
             outcome.questions.append((plan.preview.name, asked[column]))
         elif note:
             outcome.decisions.append((plan.preview.name, column, note))
+    for column, mix in mixes.items():
+        _currency_mix_decide(plan=plan, column=column, mix=mix, outcome=outcome)
+
+
+CURRENCY_ANSWER = "|currency"
+
+
+def currency_question_key(*, column: str) -> str:
+    """Return the key a money column's bare-cell currency is answered under."""
+    return f"{column}{CURRENCY_ANSWER}"
+
+
+@dataclass
+class _CurrencyMix:
+    """A money column's cells with a currency sign or code, and without."""
+
+    currencies: dict[str, tuple[int, str]] = field(default_factory=dict)
+    bare: tuple[int, str] | None = None
+
+    def read(self, values: Sequence[str], lines: Sequence[int]) -> None:
+        for value, line in zip(values, lines, strict=True):
+            if not value.strip():
+                continue
+            split = amount_split(value)
+            if split is None or split.dash:
+                continue
+            if split.currency:
+                self.currencies.setdefault(split.currency, (line, value))
+            elif self.bare is None:
+                self.bare = (line, value)
+
+
+def _currency_mix_decide(
+    *, plan: FilePlan, column: str, mix: _CurrencyMix, outcome: Outcome
+) -> None:
+    """Say which currency a column's bare amounts are read in, or ask.
+
+    A column whose cells name a currency beside cells that name none
+    (€1.200,50 and 300) leaves the bare cells' currency open. A currency
+    column on the row answers it; else the user does.
+    """
+    if not mix.currencies or mix.bare is None:
+        return
+    name = plan.mapping[column][1]
+    line, value = mix.bare
+    signed = ", ".join(
+        f"{code} ({example!r} on line {where})"
+        for code, (where, example) in sorted(mix.currencies.items())
+    )
+    currency_column = next(
+        (c for c, (_, target) in plan.mapping.items() if target == "currency"), None
+    )
+    if currency_column is not None:
+        outcome.decisions.append(
+            (
+                plan.preview.name,
+                column,
+                f"amounts without a currency (e.g. {value!r} on line {line}) are "
+                f"read in the currency {currency_column!r} names on their row, "
+                f"or in {REPORTING_CURRENCY} where it is blank; amounts with one "
+                f"keep it: {signed}",
+            )
+        )
+        return
+    key = currency_question_key(column=column)
+    answer = plan.answers.get(key)
+    if answer is not None:
+        outcome.decisions.append(
+            (
+                plan.preview.name,
+                column,
+                f"amounts without a currency (e.g. {value!r} on line {line}) are "
+                f"read in {answer}, as answered; amounts with one keep it: {signed}",
+            )
+        )
+        return
+    if name == "annual_revenue_musd":
+        return
+    options = sorted({*mix.currencies, REPORTING_CURRENCY})
+    outcome.questions.append(
+        (
+            plan.preview.name,
+            Question(
+                column=key,
+                kind="currency",
+                message=(
+                    f"{column!r} has amounts with a currency, {signed}, and "
+                    f"amounts without one (e.g. {value!r} on line {line}), and "
+                    "no currency column; which currency are the amounts without "
+                    "one in?"
+                ),
+                options=options,
+                examples=[(line, value)],
+            ),
+        )
+    )
 
 
 def _undecided(question: Question) -> bool:
@@ -989,6 +1093,14 @@ def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
         )
         if parsed.question is not None:
             outcome.questions.append((plan.preview.name, parsed.question))
+        bare = plan.answers.get(currency_question_key(column=column))
+        if bare is not None and name in _MONEY:
+            parsed.values = [
+                Money(amount=value.amount, currency=bare)
+                if isinstance(value, Money) and value.currency is None
+                else value
+                for value in parsed.values
+            ]
         found.extend(parsed.issues)
         found.extend(
             _number_limits_check(
@@ -3653,7 +3765,12 @@ def mapped_import_answer(
     A role question's column is "Column=value" (see `role_question_key`);
     its answer is a Lode role other than ops, which no mapping may give.
     """
-    allowed = ROLE_ANSWERS if "=" in column else (DAY_FIRST, MONTH_FIRST, ".", ",")
+    allowed: tuple[str, ...] = (
+        ROLE_ANSWERS if "=" in column else (DAY_FIRST, MONTH_FIRST, ".", ",")
+    )
+    if column.endswith(CURRENCY_ANSWER):
+        option = option.strip().upper()
+        allowed = (option,) if len(option) == 3 and option.isalpha() else ()
     if option not in allowed:
         raise WizardError(f"{option!r} is not an answer to this question")
     answers = dict(mapped.answers)

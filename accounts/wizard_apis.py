@@ -559,7 +559,7 @@ class WizardImportAnswerApi(WizardApi):
 
     @extend_schema(
         tags=["imports"],
-        summary="Answer a column's question (date order or decimal separator)",
+        summary="Answer a column's question (date order, decimal separator, currency)",
         request=InputSerializer,
         responses={200: ANSWERS_SCHEMA},
     )
