@@ -1,4 +1,13 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
+
+
+def revenue_quarters_after_migrate(*, using: str, **kwargs: object) -> None:
+    """Put back the quarter-sum triggers a table rebuild may have dropped."""
+    from accounts.revenue_quarters import revenue_quarters_ensure
+
+    revenue_quarters_ensure(connection=connections[using])
 
 
 class AccountsConfig(AppConfig):
@@ -9,3 +18,8 @@ class AccountsConfig(AppConfig):
         from accounts.permission_audit import receivers_connect
 
         receivers_connect()
+        post_migrate.connect(
+            revenue_quarters_after_migrate,
+            sender=self,
+            dispatch_uid="accounts.revenue_quarters_after_migrate",
+        )

@@ -258,7 +258,8 @@ class RevenueLineQuerySet(models.QuerySet):
     line in a quarter, its won-deal (pipeline) lines of that quarter are
     set aside, so sales imported both as won deals and as invoices are
     counted once. Every reader of amounts goes through counted(); the
-    scoring load groups by set_aside, on its COPY path too.
+    scoring load applies the same rule to the quarter sums the database
+    keeps (RevenueQuarter, scoring.loading._set_aside_mark).
     """
 
     def with_set_aside(self) -> "RevenueLineQuerySet":
@@ -293,9 +294,9 @@ class RevenueLine(models.Model):
     """Realised revenue of one account and product: an invoice line or a sum.
 
     An imported invoice line keeps its own date and key, so extracts that
-    overlap add up instead of replacing each other; quarter totals are summed
-    where they are read. A pipeline line is the sum of one quarter's won
-    deals.
+    overlap add up instead of replacing each other; quarter totals are kept
+    by the database in RevenueQuarter. A pipeline line is the sum of one
+    quarter's won deals.
     """
 
     class Source(models.TextChoices):
@@ -348,6 +349,61 @@ class RevenueLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.product} {self.quarter_start}"
+
+
+class RevenueQuarter(models.Model):
+    """The revenue lines of one account, product, quarter, currency and source.
+
+    Kept by the database itself (accounts.revenue_quarters installs the
+    triggers): every INSERT, UPDATE, DELETE or TRUNCATE of revenue lines,
+    whoever sends it, adds its lines' amounts and counts here in the same
+    statement, so a score run reads these sums instead of grouping every
+    invoice line. The set-aside rule is applied when they are read: it
+    depends on which sources an account-quarter has, which is here too.
+    """
+
+    # The key is the primary key, and its index the only one besides the
+    # small partial one below: no id sequence to draw from for every
+    # upserted row, no other index to keep.
+    pk = models.CompositePrimaryKey(
+        "account", "product", "quarter_start", "currency", "source"
+    )
+    # No foreign keys in the database and none followed by Django: the
+    # triggers remove a row when its last line goes, and a key check per
+    # upserted row would cost an import as much as the upsert itself.
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        db_index=False,
+    )
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        db_index=False,
+    )
+    quarter_start = models.DateField()
+    currency = models.CharField(max_length=3)
+    source = models.CharField(max_length=20, choices=RevenueLine.Source.choices)
+    amount = models.DecimalField(max_digits=30, decimal_places=2)
+    lines = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            # Rows whose last line went are deleted by the same trigger
+            # through this index, which stays all but empty.
+            models.Index(
+                fields=["lines"],
+                condition=models.Q(lines=0),
+                name="revenue_quarter_emptied",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.product_id} {self.quarter_start}"
 
 
 class ChangeRecord(models.Model):
