@@ -347,7 +347,20 @@ def csv_header_check(*, content: bytes, file: str) -> None:
 _NUMBER_NOISE = re.compile(r"[\s$€£¥]|(?<=\d),(?=\d{3}\b)")
 
 
-def _number(value: str) -> tuple[Decimal | None, str]:
+# Amounts are kept to the cent, as the wizard keeps them: more decimals are
+# refused, never rounded unseen. Company revenue here is in millions of USD,
+# so its 2 decimals are 10,000 USD, and a third would be a finer figure than
+# Lode keeps.
+DECIMALS_REASON = (
+    "{places} decimals: amounts are kept to 2 decimals; round the amount in the file"
+)
+MILLIONS_DECIMALS_REASON = (
+    "{places} decimals: revenue is in millions of USD, kept to 2 decimals "
+    "(10,000 USD); round the revenue in the file"
+)
+
+
+def _decimal(value: str) -> tuple[Decimal | None, str]:
     if value == "":
         return None, ""
     try:
@@ -358,11 +371,23 @@ def _number(value: str) -> tuple[Decimal | None, str]:
         return None, "not a number"
     if number < 0:
         return None, "must not be negative"
+    return number, ""
+
+
+def _number(value: str, *, millions: bool = False) -> tuple[Decimal | None, str]:
+    number, reason = _decimal(value)
+    if reason or number is None:
+        return None, reason
+    exponent = number.normalize().as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if places > 2:
+        reason = MILLIONS_DECIMALS_REASON if millions else DECIMALS_REASON
+        return None, reason.format(places=places)
     return number.quantize(Decimal("0.01")), ""
 
 
 def _whole(value: str) -> tuple[int | None, str]:
-    number, reason = _number(value)
+    number, reason = _decimal(value)
     if reason or number is None:
         return None, reason
     if number != number.to_integral_value():
@@ -420,8 +445,14 @@ def _no_reasons(values: pd.Series) -> pd.Series:
     return pd.Series("", index=values.index, dtype=object)
 
 
-def numbers_parse(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Return amounts in cents (Int64, missing when blank) and reasons."""
+def numbers_parse(
+    values: pd.Series, *, millions: bool = False
+) -> tuple[pd.Series, pd.Series]:
+    """Return amounts in cents (Int64, missing when blank) and reasons.
+
+    A value with more than 2 decimals is refused with its reason; with
+    `millions` the reason says the column counts millions.
+    """
     cents = pd.Series(pd.NA, index=values.index, dtype="Int64")
     reasons = _no_reasons(values)
     plain = _plain_numbers(values)
@@ -430,7 +461,7 @@ def numbers_parse(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         cents[plain] = (pd.to_numeric(values[plain]) * 100).round().astype("int64")
     odd = ~plain & (values != "")
     for index, value in values[odd].items():
-        number, reason = _number(value)
+        number, reason = _number(value, millions=millions)
         if reason:
             reasons[index] = reason
         elif number is not None:
@@ -967,7 +998,7 @@ def _accounts_check(frame: pd.DataFrame, report: _Report) -> pd.DataFrame:
     year, year_reasons = wholes_parse(frame["year_established"])
     implausible = year.notna() & ~year.between(1600, 2100).fillna(False)
     year_reasons = year_reasons.mask(implausible, "not a plausible year")
-    revenue, revenue_reasons = numbers_parse(frame["revenue"])
+    revenue, revenue_reasons = numbers_parse(frame["revenue"], millions=True)
     employees, employee_reasons = wholes_parse(frame["employees"])
     bad = pd.Series(False, index=frame.index)
     for column, reasons in (

@@ -312,6 +312,25 @@ BAD_ROWS = [
         "revenue",
         "not a number",
     ),
+    (
+        "accounts.csv",
+        "Initech,software,1999,12.505,80,United States,",
+        "revenue",
+        "3 decimals: revenue is in millions of USD, kept to 2 decimals "
+        "(10,000 USD); round the revenue in the file",
+    ),
+    (
+        "sales_pipeline.csv",
+        "OPP9,Moses Frase,GTX Basic,Acme Corporation,Won,2017-01-05,2017-03-01,5.125",
+        "close_value",
+        "3 decimals: amounts are kept to 2 decimals; round the amount in the file",
+    ),
+    (
+        "products.csv",
+        "GTX Max,GTX,99.9999",
+        "sales_price",
+        "4 decimals: amounts are kept to 2 decimals; round the amount in the file",
+    ),
 ]
 
 
@@ -901,3 +920,25 @@ def test_the_command_prints_rejected_first_and_folds_knock_on_rows(tmp_path, cap
         call_command("import_maven", str(directory), "--every-row")
     out = capsys.readouterr().out
     assert out.count("product not in products.csv") == 5
+
+
+def test_trailing_zeros_past_two_decimals_are_no_more_decimals(tmp_path):
+    # given
+    directory = write_export(
+        tmp_path,
+        **{
+            "accounts.csv": [
+                *SMALL["accounts.csv"],
+                "Initech,software,1999,12.5000,80.0,United States,",
+            ]
+        },
+    )
+
+    # when
+    job = maven_import_directory(directory=directory)
+
+    # then
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    assert Account.objects.filter(name="Initech").values_list(
+        "annual_revenue_musd", "employees"
+    ).get() == (Decimal("12.50"), 80)
