@@ -65,6 +65,10 @@ TARGET_FIELDS: dict[str, tuple[str, ...]] = {
         "probability",
         "owner",
         "product",
+        # One product line of an opportunity ("Opportunities with Products").
+        "line_total",
+        "quantity",
+        "unit_price",
         EXTRA,
     ),
     PERSON: (
@@ -276,6 +280,31 @@ LAYOUTS: tuple[Layout, ...] = (
             "Product Name": "product",
         },
         markers=["Opportunity Name"],
+    ),
+    # "Opportunities with Products": one row per product line, so one
+    # Opportunity ID on several rows.
+    _layout(
+        "salesforce-report opportunity products",
+        OPPORTUNITY,
+        {
+            "Opportunity ID": "external_id",
+            "Opportunity Name": "name",
+            "Account ID": "account_external_id",
+            "Account Name": "account_name",
+            "Stage": "stage",
+            "Opportunity Currency": "currency",
+            "Total Price Currency": "currency",
+            "Close Date": "close_date",
+            "Created Date": "engage_date",
+            "Won": "is_won",
+            "Closed": "is_closed",
+            "Opportunity Owner": "owner",
+            "Product Name": "product",
+            "Total Price": "line_total",
+            "Quantity": "quantity",
+            "Sales Price": "unit_price",
+        },
+        markers=["Opportunity Name", "Product Name", "Quantity"],
     ),
     _layout(
         "salesforce-report contacts",

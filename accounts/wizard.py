@@ -192,7 +192,15 @@ ENTITY_LABELS = {
 NOT_WRITTEN = {PERSON}
 BUNDLED_SALES_TEAMS = "bundled sales teams"
 # Field labels that say more than the field's name.
-FIELD_LABELS = {"annual_revenue_musd": "annual revenue (millions of USD)"}
+FIELD_LABELS = {
+    "annual_revenue_musd": "annual revenue (millions of USD)",
+    "line_total": "product line total",
+    "quantity": "product line quantity",
+    "unit_price": "product line sales price",
+}
+# The fields of one product line of an opportunity: a file with any of them
+# lists an opportunity once per product, each line kept as a deal of its own.
+PRODUCT_LINE_FIELDS = ("line_total", "quantity", "unit_price")
 # Fields an export may carry that Lode has nowhere to keep; the check says so.
 NOT_STORED = {
     (ACCOUNT, "city"),
@@ -213,6 +221,8 @@ _NUMBER_FIELDS: dict[tuple[str, str], tuple[type[models.Model], str, int]] = {
     (ACCOUNT, "year_established"): (Account, "year_established", 0),
     (PRODUCT, "list_price"): (Product, "list_price", 0),
     (OPPORTUNITY, "amount"): (Opportunity, "close_value", 0),
+    (OPPORTUNITY, "line_total"): (Opportunity, "close_value", 0),
+    (OPPORTUNITY, "unit_price"): (Opportunity, "close_value", 0),
     (REVENUE, "amount"): (RevenueLine, "amount", 0),
     (SUPPORT, "tickets"): (SupportSignal, "tickets", 0),
     (SUPPORT, "satisfaction"): (SupportSignal, "satisfaction", 0),
@@ -223,7 +233,13 @@ _NUMBER_FIELDS: dict[tuple[str, str], tuple[type[models.Model], str, int]] = {
 # Company revenue is never negative; a line's amount may be (a credit note).
 _UNSIGNED_MONEY = {"annual_revenue", "annual_revenue_musd"}
 # The numbers stored to the cent and refused with more decimals than that.
-_CENTS = {(PRODUCT, "list_price"), (OPPORTUNITY, "amount"), (REVENUE, "amount")}
+_CENTS = {
+    (PRODUCT, "list_price"),
+    (OPPORTUNITY, "amount"),
+    (OPPORTUNITY, "line_total"),
+    (OPPORTUNITY, "unit_price"),
+    (REVENUE, "amount"),
+}
 
 # Layouts accounts.recognise does not know: ERP invoice extracts, support
 # desk exports and rate tables, by normalised header.
@@ -301,10 +317,17 @@ _EXTRA_LAYOUTS: tuple[tuple[str, str, dict[str, str], tuple[str, ...]], ...] = (
 
 # How a field's cells are typed.
 _IDS = {"external_id", "parent_external_id", "account_external_id", "invoice_number"}
-_MONEY = {"annual_revenue", "annual_revenue_musd", "amount", "list_price"}
+_MONEY = {
+    "annual_revenue",
+    "annual_revenue_musd",
+    "amount",
+    "list_price",
+    "line_total",
+    "unit_price",
+}
 _WHOLE = {"employees", "year_established", "tickets"}
 _SIGNED_WHOLE = {"nps"}
-_NUMBERS = {"satisfaction", "rate", "probability"}
+_NUMBERS = {"satisfaction", "rate", "probability", "quantity"}
 _DATES = {"close_date", "engage_date", "period", "date", "rate_date"}
 _FLAGS = {"is_won", "is_closed", "is_active"}
 # Names kept on one line: a line break inside one reads as a space.
@@ -860,6 +883,20 @@ def _plan(
             )
     mapping = {c: t for c, t in preview.mapping.items() if t[1] != EXTRA}
     entity = next(iter(preview.mapping.values()))[0]
+    if entity == OPPORTUNITY and any(
+        name in PRODUCT_LINE_FIELDS for _, name in mapping.values()
+    ):
+        outcome.decisions.append(
+            (
+                preview.name,
+                "",
+                "each row is one product line of an opportunity, kept as a deal "
+                "of its own under the opportunity's ID, the product and its "
+                "place among that product's lines; won lines add revenue per "
+                "product, open ones are open deals, and a re-import changes "
+                "nothing",
+            )
+        )
     if entity == REVENUE:
         outcome.decisions.append(
             (
@@ -1683,6 +1720,8 @@ class _Writer:
         # (file, field) -> the source column, for the row report.
         self.columns: dict[tuple[str, str], str] = {}
         self.unknown_deal_owners: dict[str, tuple[str, int, int]] = {}
+        # How many lines of each product each opportunity had so far, by file.
+        self.line_places: dict[tuple[str, str, str], int] = defaultdict(int)
         # Revenue is summed over every chunk of a file, then written once.
         self.won: dict[tuple[int, int, date], set[str]] = defaultdict(set)
         # Where each quarter's won deals were read, for the report.
@@ -2540,11 +2579,14 @@ class _Writer:
         resolve = self.account_resolver()
         prepared: list[tuple[str, int, dict[str, Any], str | None]] = []
         for rows in files:
+            product_lines = any(name in rows.values for name in PRODUCT_LINE_FIELDS)
             for line, row in rows.rows():
                 account = resolve(row)
                 if account is None:
                     self._unknown_account(OPPORTUNITY, rows.file, line, row)
                     continue
+                if product_lines:
+                    row["amount"] = self._line_amount(rows.file, line, row)
                 amount = row.get("amount")
                 currency = None
                 if self._currency_clash(OPPORTUNITY, rows.file, line, row):
@@ -2555,6 +2597,8 @@ class _Writer:
                     )
                 stage = _stage(row)
                 external_id = row.get("external_id") or _derived_id(account.name, row)
+                if product_lines:
+                    external_id = self._line_key(rows.file, external_id, row)
                 if self._repeated(
                     entity=OPPORTUNITY,
                     key=external_id,
@@ -2616,6 +2660,48 @@ class _Writer:
         self._apply(
             entity=OPPORTUNITY, model=Opportunity, creates=creates, updates=updates
         )
+
+    def _line_amount(self, file: str, line: int, row: dict[str, Any]) -> Money | None:
+        """Return a product line's total: as given, else quantity × price."""
+        total, quantity, price = (
+            row.get("line_total"),
+            row.get("quantity"),
+            row.get("unit_price"),
+        )
+        if isinstance(total, Money):
+            return total
+        if quantity is None or not isinstance(price, Money):
+            return None
+
+        exact = Decimal(quantity) * price.amount
+        cents = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if cents != exact:
+            self.outcome.issues.append(
+                Issue(
+                    file,
+                    line,
+                    self._col(file, "quantity"),
+                    f"{quantity} × {price.amount}",
+                    f"quantity × sales price is {exact}, kept to the cent as {cents}",
+                    REPAIRED,
+                )
+            )
+        return Money(amount=cents, currency=price.currency)
+
+    def _line_key(self, file: str, opportunity: str, row: dict[str, Any]) -> str:
+        """Return a product line's key: opportunity, product and its place.
+
+        The place counts the lines of the same product on the opportunity
+        in this file, so a file read again gives every line the same key.
+        """
+        product = row.get("product") or UNSPECIFIED_PRODUCT
+        self.line_places[(file, opportunity, product)] += 1
+        place = self.line_places[(file, opportunity, product)]
+        key = f"{opportunity}:{product}:{place}"
+        if len(key) > 100:
+            digest = hashlib.sha256(product.encode()).hexdigest()[:16]
+            key = f"{opportunity}:{digest}:{place}"
+        return key
 
     def _currency_clash(
         self, entity: str, file: str, line: int, row: dict[str, Any]
