@@ -612,7 +612,12 @@ class PlanBalanceApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         balance = BalanceRowSerializer(many=True)
-        outcomes = serializers.DictField(child=serializers.DictField())
+        outcomes = serializers.DictField(
+            child=serializers.DictField(),
+            help_text="Open pursuits of the open plans; won, lost and no "
+            "decision closed in outcome_period on any plan, as on the dashboard.",
+        )
+        outcome_period = serializers.CharField()
         plans = serializers.ListField(child=serializers.DictField())
 
     @extend_schema(tags=["plans"], responses=OutputSerializer)
@@ -626,6 +631,7 @@ class PlanBalanceApi(APIView):
                     key: {"count": total.count, "amount": total.amount}
                     for key, total in overview["outcomes"].items()
                 },
+                "outcome_period": overview["outcome_period"],
                 "plans": [
                     {
                         "id": row["plan"].pk,

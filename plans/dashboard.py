@@ -51,7 +51,7 @@ from plans.models import (
     PursuitStage,
     Strategy,
 )
-from plans.selectors import ITEM_KINDS
+from plans.selectors import ITEM_KINDS, OUTCOME_QUARTERS, pursuit_outcome_counts_in
 from scoring.models import AccountScore, ScoreRun
 from stakeholders.coverage import (
     HIGH_INFLUENCE,
@@ -64,7 +64,7 @@ from stakeholders.models import Activity, Stakeholder
 from stakeholders.selectors import account_expected_roles_map
 from stakeholders.selectors import stale_days as stakeholder_stale_days
 
-QUARTERS_SHOWN = 4
+QUARTERS_SHOWN = OUTCOME_QUARTERS
 # Tables on the page stop here; the drill-down and the exports have every row.
 ROWS_SHOWN = 50
 # A plan counts as complete enough at this share of fresh, filled sections.
@@ -411,8 +411,12 @@ def outcome_figures(
                 pursuit.account_id
                 for pursuit in pursuits
                 if pursuit.outcome == outcome
-                and pursuit.closed_on
-                and quarter.contains(pursuit.closed_on)
+                and pursuit_outcome_counts_in(
+                    outcome=pursuit.outcome,
+                    closed_on=pursuit.closed_on,
+                    start=quarter.start,
+                    end=quarter.end,
+                )
             ]
             figures[key] = Figure(
                 key, FIGURE_TITLES[f"outcome.{outcome}"], len(closed), set(closed)

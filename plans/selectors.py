@@ -19,6 +19,7 @@ from accounts.selectors import (
     account_can_edit,
     account_list_for_user,
 )
+from plans.calendar import fiscal_quarter_current, fiscal_quarters_ending_with
 from plans.models import (
     Action,
     Alignment,
@@ -103,6 +104,52 @@ def item_kind(item: models.Model) -> str:
 class OutcomeTotal:
     count: int = 0
     amount: Decimal = Decimal(0)
+
+
+# Quarters the outcome figures cover, on the plans list as on the dashboard.
+OUTCOME_QUARTERS = 4
+
+
+def pursuit_outcome_counts_in(
+    *, outcome: str, closed_on: date | None, start: date, end: date
+) -> bool:
+    """Return whether an ended pursuit counts among the outcomes of a period.
+
+    The one rule for outcome figures, on the plans list and the manager
+    dashboard alike: a pursuit counts in the period its close date falls in,
+    for its account, whatever the status of the plan that held it. A win in
+    a prior-year plan closed since still counts in the quarter it was won.
+    """
+    return (
+        outcome != Pursuit.Outcome.OPEN
+        and closed_on is not None
+        and start <= closed_on <= end
+    )
+
+
+def pursuit_outcomes_closed_for_user(
+    *, user: User, start: date, end: date
+) -> dict[int, dict[str, OutcomeTotal]]:
+    """Return count and amount per outcome closed in the period, by account.
+
+    Every plan of the accounts the user may see, closed plans included.
+    """
+    totals: dict[int, dict[str, OutcomeTotal]] = {}
+    pursuits = Pursuit.objects.filter(
+        plan__account__in=account_list_for_user(user=user).values("pk"),
+        closed_on__range=(start, end),
+    ).values_list("plan__account_id", "outcome", "closed_on", "amount")
+    for account_id, outcome, closed_on, amount in pursuits:
+        if not pursuit_outcome_counts_in(
+            outcome=outcome, closed_on=closed_on, start=start, end=end
+        ):
+            continue
+        account = totals.setdefault(
+            account_id, {value: OutcomeTotal() for value in Pursuit.Outcome.values}
+        )
+        account[outcome].count += 1
+        account[outcome].amount += amount
+    return totals
 
 
 def pursuit_outcome_totals(*, pursuits: Iterable[Pursuit]) -> dict[str, OutcomeTotal]:
@@ -361,13 +408,19 @@ def plan_team_overview(*, user: User) -> dict[str, Any]:
     ).values_list("plan_id", flat=True):
         overdue[plan_id] += 1
 
+    quarters = fiscal_quarters_ending_with(fiscal_quarter_current(), OUTCOME_QUARTERS)
+    start, end = quarters[0].start, quarters[-1].end
+    closed = pursuit_outcomes_closed_for_user(user=user, start=start, end=end)
+    none_closed = {value: OutcomeTotal() for value in Pursuit.Outcome.values}
+
     rows = []
     for plan in plans:
         own = [p for p in pursuits if p.plan_id == plan.pk]
         rows.append(
             {
                 "plan": plan,
-                "outcomes": pursuit_outcome_totals(pursuits=own),
+                "open": pursuit_outcome_totals(pursuits=own)[Pursuit.Outcome.OPEN],
+                "outcomes": closed.get(plan.account_id, none_closed),
                 "balance": plan_balance(
                     pursuits=own,
                     alignments=[a for a in alignments if a.plan_id == plan.pk],
@@ -376,9 +429,19 @@ def plan_team_overview(*, user: User) -> dict[str, Any]:
                 "overdue": overdue[plan.pk],
             }
         )
+    outcomes = {value: OutcomeTotal() for value in Pursuit.Outcome.values}
+    for account in closed.values():
+        for value, total in account.items():
+            outcomes[value].count += total.count
+            outcomes[value].amount += total.amount
+    # Open pursuits are the pipeline of the open plans, whenever they began.
+    outcomes[Pursuit.Outcome.OPEN] = pursuit_outcome_totals(pursuits=pursuits)[
+        Pursuit.Outcome.OPEN
+    ]
     return {
         "rows": rows,
-        "outcomes": pursuit_outcome_totals(pursuits=pursuits),
+        "outcomes": outcomes,
+        "outcome_period": f"{quarters[0].label} to {quarters[-1].label}",
         "balance": plan_balance(
             pursuits=pursuits, alignments=alignments, strategy_kinds=kinds
         ),
