@@ -159,6 +159,28 @@ class ScoreRun(models.Model):
     def __str__(self) -> str:
         return f"Score run {self.pk} ({self.status})"
 
+    # What started a run, in words, for runs nobody requested by hand.
+    TRIGGER_LABELS = {
+        "manual": "Recompute button",
+        "api": "API",
+        "model_change": "Scoring model change",
+        "import": "Import",
+        "nightly": "Nightly schedule",
+        "demo": "Demo setup",
+        "demo-history": "Demo history",
+    }
+
+    @property
+    def trigger_label(self) -> str:
+        return self.TRIGGER_LABELS.get(self.trigger, self.trigger or "Unknown")
+
+    @property
+    def warnings(self) -> list[str]:
+        """Return what a finished run could not count, one sentence each."""
+        if self.status != self.Status.SUCCEEDED or not self.message:
+            return []
+        return [part.strip() for part in self.message.split("; ") if part.strip()]
+
 
 class FloatArrayField(models.Field):
     """A list of floats: float8[] on PostgreSQL, JSON text elsewhere.

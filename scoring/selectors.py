@@ -338,6 +338,13 @@ def hidden_gold_list(
     return found
 
 
+def score_run_list() -> QuerySet[ScoreRun]:
+    """Return every score run, newest first, with who and what started it."""
+    return ScoreRun.objects.select_related(
+        "scoring_model", "requested_by", "import_job"
+    ).order_by("-pk")
+
+
 def score_run_current() -> ScoreRun | None:
     """Return the run whose scores the pages show, if any."""
     return ScoreRun.objects.filter(is_current=True).first()

@@ -112,6 +112,7 @@ PK_OBJECTS: dict[str, str | None] = {
     # them, so the walker only needs a row id.
     "scoring_api:model_detail": None,
     "scoring_api:run_detail": None,
+    "scoring:run_detail": None,
 }
 # The fixture objects that belong to north1's hidden account (or to north1):
 # a rep of another team must get 404 for each.
