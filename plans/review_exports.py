@@ -269,7 +269,8 @@ def review_pdf(pack: dict[str, Any]) -> bytes:
         )
     lines = [
         f"{point['quarter']}: {point['quadrant']} "
-        f"(performance {point['performance']}, potential {point['potential']})"
+        f"(performance {point['performance_text']}, "
+        f"potential {point['potential_text']})"
         for point in path
     ] or ["No kept score runs in these quarters."]
     for index, text in enumerate(lines):
@@ -614,7 +615,7 @@ def review_pptx(pack: dict[str, Any]) -> bytes:
     frame.word_wrap = True
     lines = [
         f"{point['quarter']}: {point['quadrant']} "
-        f"({point['performance']} / {point['potential']})"
+        f"({point['performance_text']} / {point['potential_text']})"
         for point in path
     ] or ["No kept score runs in these quarters."]
     for index, line in enumerate(lines):

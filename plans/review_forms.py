@@ -117,6 +117,7 @@ class ReviewForm(forms.Form):
     held_on = forms.DateField(
         label="Held on",
         required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "enter a date like 2026-11-30"},
     )
     attendees = forms.CharField(

@@ -6,7 +6,7 @@ The review page, its PDF and its PowerPoint all start from
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -124,7 +124,10 @@ def scorecard_for_account(
                 by_contact[rating.stakeholder_id] = rating.score
         scores = list(by_contact.values())
         average[start] = (
-            (Decimal(sum(scores)) / len(scores)).quantize(Decimal("0.1"))
+            # Half up, as people round: 6.25 reads 6.3, like 6.75 reads 6.8.
+            (Decimal(sum(scores)) / len(scores)).quantize(
+                Decimal("0.1"), rounding=ROUND_HALF_UP
+            )
             if scores
             else None
         )
@@ -164,15 +167,41 @@ def quadrant_path(*, account: Account, quarters: list[FiscalQuarter]) -> list[di
         if current is not None:
             by_quarter[today.start] = current
     return [
-        {
-            "quarter": quarter.short_label,
-            "performance": round(by_quarter[quarter.start].performance, 1),
-            "potential": round(by_quarter[quarter.start].potential, 1),
-            "quadrant": by_quarter[quarter.start].get_quadrant_display(),
-        }
+        quadrant_point(quarter=quarter, score=by_quarter[quarter.start])
         for quarter in quarters
         if quarter.start in by_quarter
     ]
+
+
+# Quadrants above the performance and the potential threshold.
+_HIGH_PERFORMANCE = {AccountScore.Quadrant.GROW, AccountScore.Quadrant.MAINTAIN}
+_HIGH_POTENTIAL = {AccountScore.Quadrant.GROW, AccountScore.Quadrant.EXPAND}
+
+
+def score_text(value: float, *, above_threshold: bool) -> str:
+    """Return a score to one decimal, never rounded across its threshold.
+
+    49.96 below a threshold of 50 reads 49.9, not 50.0: rounded up it would
+    sit on the line while its quadrant says it is under it.
+    """
+    rounding = ROUND_HALF_UP if above_threshold else ROUND_FLOOR
+    return str(Decimal(str(value)).quantize(Decimal("0.1"), rounding=rounding))
+
+
+def quadrant_point(*, quarter: FiscalQuarter, score: AccountScore) -> dict:
+    """Return one quarter of the path: exact scores to draw, text to read."""
+    return {
+        "quarter": quarter.short_label,
+        "performance": round(score.performance, 4),
+        "potential": round(score.potential, 4),
+        "performance_text": score_text(
+            score.performance, above_threshold=score.quadrant in _HIGH_PERFORMANCE
+        ),
+        "potential_text": score_text(
+            score.potential, above_threshold=score.quadrant in _HIGH_POTENTIAL
+        ),
+        "quadrant": score.get_quadrant_display(),
+    }
 
 
 def quadrant_thresholds() -> dict[str, float]:

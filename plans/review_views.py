@@ -512,11 +512,14 @@ def review_view(
 
     # A refused form is shown again as typed, as the scorecard's forms are;
     # its version stays the one it was read at, so a stale save stays refused.
+    # Its error shows inside the form, beside what to fix, not at the top
+    # of a long page.
     refused = None
+    refused_error = ""
     if request.method == "POST":
         form = ReviewForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _form_errors(form))
+            refused_error = _form_errors(form)
             refused = form
         else:
             values = dict(form.cleaned_data)
@@ -530,7 +533,7 @@ def review_view(
                     version=version,
                 )
             except PlanError as error:
-                messages.error(request, str(error))
+                refused_error = str(error)
                 refused = form
             else:
                 messages.success(request, "Decisions and next steps saved.")
@@ -539,6 +542,7 @@ def review_view(
                 )
 
     review = pack["review"]
+    pack["review_error"] = refused_error
     pack["form"] = refused or ReviewForm(
         initial={
             "version": review.version if review else None,

@@ -77,12 +77,17 @@
     window.Plotly.newPlot(holder, [{
       x: points.map(function (p) { return p.performance; }),
       y: points.map(function (p) { return p.potential; }),
-      customdata: points.map(function (p) { return p.quarter; }),
+      // The hover reads as the list below the chart does; the point is
+      // drawn at the exact score, on its own side of the threshold.
+      customdata: points.map(function (p) {
+        return [p.quarter, p.performance_text, p.potential_text];
+      }),
       mode: "lines+markers",
       marker: { size: points.map(function (_, i) { return i === points.length - 1 ? 14 : 8; }),
         color: "#1565c0" },
       line: { color: "#1565c0" },
-      hovertemplate: "%{customdata}<br>performance %{x}<br>potential %{y}<extra></extra>"
+      hovertemplate: "%{customdata[0]}<br>performance %{customdata[1]}" +
+        "<br>potential %{customdata[2]}<extra></extra>"
     }], {
       height: 320,
       margin: { l: 50, r: 10, t: 10, b: 45 },
@@ -151,8 +156,18 @@
     });
   }
 
+  // A refused review form says why beside itself, at the foot of a long
+  // page: bring it into view once the charts above it have their height.
+  function showRefusal() {
+    var refused = document.getElementById("review-error");
+    if (refused) {
+      refused.scrollIntoView({ block: "center" });
+    }
+  }
+
   var source = document.getElementById("review-chart");
   if (!source || !window.Plotly) {
+    showRefusal();
     return;
   }
   var data = JSON.parse(source.textContent);
@@ -164,4 +179,5 @@
   if (pathHolder && data.path.length) {
     path(pathHolder, data);
   }
+  showRefusal();
 })();
