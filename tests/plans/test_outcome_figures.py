@@ -1,6 +1,6 @@
 """Outcome figures follow one rule on the plans list and the dashboard."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,7 +16,7 @@ from tests.plans.factories import PlanFactory
 pytestmark = pytest.mark.django_db
 
 
-def _pursuit(plan: Plan, outcome: str, closed_on: object, amount: str) -> Pursuit:
+def _pursuit(plan: Plan, outcome: str, closed_on: date | None, amount: str) -> Pursuit:
     return Pursuit.objects.create(
         plan=plan,
         product=ProductFactory.create(),

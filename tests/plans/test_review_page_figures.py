@@ -107,7 +107,6 @@ def test_a_path_point_keeps_the_exact_score_and_reads_on_its_side(
         quadrant=AccountScore.Quadrant.EXPAND,
         tier=AccountScore.Tier.B,
         ttm_revenue=0,
-        components={},
     )
 
     point = quadrant_point(quarter=fiscal_quarter_current(), score=score)
