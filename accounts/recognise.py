@@ -78,9 +78,13 @@ TARGET_FIELDS: dict[str, tuple[str, ...]] = {
         "full_name",
         "email",
         "title",
+        "department",
         "phone",
         "account_external_id",
         "account_name",
+        # The person's manager at the customer: their ID in the same export
+        # (Salesforce ReportsToId), else their email or name.
+        "reports_to",
         "owner",
         EXTRA,
     ),
@@ -232,8 +236,12 @@ LAYOUTS: tuple[Layout, ...] = (
             "Name": "full_name",
             "Email": "email",
             "Title": "title",
+            "Department": "department",
             "Phone": "phone",
+            "MobilePhone": "phone",
             "AccountId": "account_external_id",
+            "Account.Name": "account_name",
+            "ReportsToId": "reports_to",
             "OwnerId": "owner",
         },
         markers=["Id", "LastName"],
@@ -314,10 +322,13 @@ LAYOUTS: tuple[Layout, ...] = (
             "First Name": "first_name",
             "Last Name": "last_name",
             "Title": "title",
+            "Department": "department",
             "Email": "email",
             "Phone": "phone",
+            "Mobile": "phone",
             "Account ID": "account_external_id",
             "Account Name": "account_name",
+            "Reports To": "reports_to",
             "Contact Owner": "owner",
         },
         markers=["Last Name", "Account Name"],
@@ -377,10 +388,14 @@ LAYOUTS: tuple[Layout, ...] = (
             "Last Name": "last_name",
             "Email": "email",
             "Job Title": "title",
+            "Department": "department",
             "Phone Number": "phone",
+            "Mobile Phone Number": "phone",
             "Associated Company": "account_name",
+            "Company Name": "account_name",
             "Associated Company ID": "account_external_id",
             "Associated Company IDs": "account_external_id",
+            "Company ID": "account_external_id",
             "Contact owner": "owner",
         },
         markers=["Record ID", "Last Name"],
@@ -453,6 +468,41 @@ LAYOUTS: tuple[Layout, ...] = (
             markers=markers,
         )
         for markers in (["team", "team lead"], ["team", "manager"])
+    ),
+    # A people list kept by hand, in the columns Lode's first people import
+    # took: a first or last name and the account, by ID or name.
+    *(
+        _layout(
+            "plain people",
+            PERSON,
+            {
+                "id": "external_id",
+                "contact id": "external_id",
+                "first name": "first_name",
+                "last name": "last_name",
+                "name": "full_name",
+                "full name": "full_name",
+                "title": "title",
+                "job title": "title",
+                "department": "department",
+                "account id": "account_external_id",
+                "company id": "account_external_id",
+                "account": "account_name",
+                "account name": "account_name",
+                "company": "account_name",
+                "company name": "account_name",
+                "email": "email",
+                "email address": "email",
+                "phone": "phone",
+                "phone number": "phone",
+                "reports to": "reports_to",
+                "reports to id": "reports_to",
+                "manager": "reports_to",
+            },
+            markers=[name, account],
+        )
+        for name in ("last name", "full name")
+        for account in ("account", "account name", "company", "account id")
     ),
     # The bundled data set (accounts.importing reads it as a whole).
     _layout(

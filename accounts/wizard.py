@@ -50,6 +50,11 @@ from accounts.archives import (
 )
 from accounts.currency import Rate, annual_revenue_source_values
 from accounts.import_checks import import_checks_start
+from accounts.import_writers import (
+    EntityWrite,
+    import_writer_get,
+    import_writer_models,
+)
 from accounts.importing import (
     COUNTRY_REPAIRS,
     KEPT,
@@ -150,10 +155,11 @@ ROLE_ANSWERS = (User.Role.REP, User.Role.MANAGER, User.Role.EXECUTIVE)
 NOT_WRITTEN_ACTION = "not written"
 CREATE_BATCH = 2000
 
-# The wizard writes these; people belong to stakeholders and are recognised
-# but not written here.
+# The fields the wizard maps to. People belong to stakeholders, which
+# registers their writer (accounts.import_writers).
 WIZARD_FIELDS: dict[str, tuple[str, ...]] = {
     ACCOUNT: TARGET_FIELDS[ACCOUNT],
+    PERSON: TARGET_FIELDS[PERSON],
     OPPORTUNITY: TARGET_FIELDS[OPPORTUNITY],
     PRODUCT: TARGET_FIELDS[PRODUCT],
     REVENUE: (
@@ -189,7 +195,6 @@ ENTITY_LABELS = {
     USER: "Users",
     SALES_TEAM: "Teams",
 }
-NOT_WRITTEN = {PERSON}
 BUNDLED_SALES_TEAMS = "bundled sales teams"
 # Field labels that say more than the field's name.
 FIELD_LABELS = {
@@ -316,7 +321,13 @@ _EXTRA_LAYOUTS: tuple[tuple[str, str, dict[str, str], tuple[str, ...]], ...] = (
 )
 
 # How a field's cells are typed.
-_IDS = {"external_id", "parent_external_id", "account_external_id", "invoice_number"}
+_IDS = {
+    "external_id",
+    "parent_external_id",
+    "account_external_id",
+    "invoice_number",
+    "reports_to",
+}
 _MONEY = {
     "annual_revenue",
     "annual_revenue_musd",
@@ -353,6 +364,12 @@ _LENGTHS = {
     "email": 254,
     "team": 150,
     "region": 100,
+}
+# Where one kind of record keeps a field shorter than the others do.
+_ENTITY_LENGTHS = {
+    (PERSON, "first_name"): 100,
+    (PERSON, "last_name"): 100,
+    (PERSON, "phone"): 50,
 }
 
 
@@ -577,10 +594,10 @@ def mapping_problems(*, mapping: Mapping[str, tuple[str, str]]) -> list[str]:
     used: dict[tuple[str, str], str] = {}
     entities = set()
     for column, (entity, name) in mapping.items():
-        if entity in NOT_WRITTEN:
+        if entity == PERSON and import_writer_get(PERSON) is None:
             problems.append(
-                f"{column!r}: {ENTITY_LABELS[entity].lower()} are not imported by "
-                "the wizard; import people on the stakeholder pages"
+                f"{column!r}: {ENTITY_LABELS[entity].lower()} are not imported "
+                "here, as the stakeholders app is not installed"
             )
             continue
         if name not in WIZARD_FIELDS.get(entity, ()):
@@ -607,18 +624,22 @@ def mapping_problems(*, mapping: Mapping[str, tuple[str, str]]) -> list[str]:
         )
     if entities == {SALES_TEAM} and (SALES_TEAM, "name") not in names:
         problems.append("a teams file needs a column with the team's name")
+    if entities == {PERSON}:
+        if not names & {
+            (PERSON, "first_name"),
+            (PERSON, "last_name"),
+            (PERSON, "full_name"),
+        }:
+            problems.append(
+                "a people file needs a column with the person's first, last "
+                "or full name"
+            )
+        if not names & {(PERSON, "account_external_id"), (PERSON, "account_name")}:
+            problems.append(
+                "a people file needs a column with the account's ID or name: "
+                "each person is kept on an account"
+            )
     return problems
-
-
-def people_elsewhere_message(*, preview: FilePreview) -> str:
-    """Say plainly that a file of people is imported elsewhere."""
-    what = ENTITY_LABELS[preview.entity or PERSON].lower()
-    return (
-        f"{preview.name} holds {what} ({preview.kind} export): this import "
-        "brings in accounts and their records, and people are imported on "
-        "the stakeholders' Import people page. Import it there and upload "
-        "the other files here without it"
-    )
 
 
 def mapped_import_mapping_confirm(
@@ -645,11 +666,6 @@ def mapped_import_mapping_confirm(
             for column, target in columns.items()
             if column in preview.table.columns and target and target[0]
         }
-        if preview.entity in NOT_WRITTEN and all(
-            target[0] in NOT_WRITTEN for target in typed.values()
-        ):
-            problems[name] = [people_elsewhere_message(preview=preview)]
-            continue
         found = mapping_problems(mapping=typed)
         if found and preview.kind == BUNDLED_SALES_TEAMS:
             found = [
@@ -701,6 +717,8 @@ class FileRows:
     lines: list[int]
     values: dict[str, list[Any]]
     rejected: set[int] = field(default_factory=set)
+    # The recognised layout ("hubspot contacts"), or "unknown".
+    kind: str = ""
 
     def rows(self) -> Iterable[tuple[int, dict[str, Any]]]:
         names = list(self.values)
@@ -741,6 +759,7 @@ def _column_parse(
     file: str,
     column: str,
     answer: str | None,
+    entity: str = "",
 ) -> ParsedColumn:
     if name in _IDS:
         return id_column_parse(values=values, lines=lines, file=file, column=column)
@@ -783,7 +802,7 @@ def _column_parse(
         lines=lines,
         file=file,
         column=column,
-        max_length=_LENGTHS.get(name, 200),
+        max_length=_ENTITY_LENGTHS.get((entity, name), _LENGTHS.get(name, 200)),
     )
     parsed.issues[:0] = joined
     return parsed
@@ -1117,7 +1136,11 @@ def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
     """Type one chunk of a file with the column answers already decided."""
     found = list(table.notes)
     rows = FileRows(
-        file=plan.preview.name, entity=plan.entity, lines=table.lines, values={}
+        file=plan.preview.name,
+        entity=plan.entity,
+        lines=table.lines,
+        values={},
+        kind=plan.preview.kind,
     )
     for column, (_, name) in plan.mapping.items():
         parsed = _column_parse(
@@ -1127,6 +1150,7 @@ def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
             file=plan.preview.name,
             column=column,
             answer=plan.answers.get(column),
+            entity=plan.entity,
         )
         if parsed.question is not None:
             outcome.questions.append((plan.preview.name, parsed.question))
@@ -1529,6 +1553,8 @@ WRITE_ORDER = (
     (RATE, 15, "currency rates"),
     (PRODUCT, 20, "products"),
     (ACCOUNT, 30, "accounts"),
+    # People after the accounts they sit on, from the same upload too.
+    (PERSON, 40, "people"),
     (OPPORTUNITY, 50, "opportunities"),
     (REVENUE, 70, "revenue lines"),
     (SUPPORT, 85, "support signals"),
@@ -1566,7 +1592,7 @@ def _execute(
     writer = _Writer(
         job=job, outcome=outcome, merges=mapped.merges, answers=mapped.answers
     )
-    write = {
+    write: dict[str, Callable[[list[FileRows]], None]] = {
         RATE: writer.rates,
         PRODUCT: writer.products,
         ACCOUNT: writer.accounts,
@@ -1576,6 +1602,8 @@ def _execute(
         USER: writer.user_file,
         SALES_TEAM: writer.team_file,
     }
+    for entity in {plan.entity for plan in plans} - set(write):
+        write[entity] = writer.registered(entity).write
     for plan in plans:
         writer.columns.update(
             {
@@ -1742,6 +1770,8 @@ class _Writer:
         # the name or ID beside it: one ID is one account, one name one ID.
         self.account_ids_read: dict[str, tuple[str, int, str]] = {}
         self.account_names_read: dict[str, tuple[str, int, str]] = {}
+        # Writers of other apps' records (accounts.import_writers), by entity.
+        self.others: dict[str, EntityWrite] = {}
 
     def flush(self, entity: str) -> None:
         """Write what an entity's rows add up to, once all were read."""
@@ -1752,6 +1782,17 @@ class _Writer:
             self._users_flush()
         elif entity == SALES_TEAM:
             self._sales_teams_flush()
+        elif entity in self.others:
+            self.others[entity].flush()
+
+    def registered(self, entity: str) -> EntityWrite:
+        """Return this import's writer of another app's records."""
+        if entity not in self.others:
+            registration = import_writer_get(entity)
+            if registration is None:
+                raise WizardError(f"no writer is registered for {entity}")
+            self.others[entity] = registration.start(self)
+        return self.others[entity]
 
     # Shared
 
@@ -3605,6 +3646,11 @@ UNDO_ORDER = (
 UNDONE = "undone"
 
 
+def _undo_order() -> tuple[type[models.Model], ...]:
+    # Other apps' records sit on ours (a person on an account): they go first.
+    return (*import_writer_models(), *UNDO_ORDER)
+
+
 def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> list[str]:
     """Restore every object the import touched to its state before it.
 
@@ -3650,7 +3696,7 @@ def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> list[str]:
         )
 
     with transaction.atomic():
-        for model in UNDO_ORDER:
+        for model in _undo_order():
             content_type = ContentType.objects.get_for_model(model)
             changes = list(
                 mine.filter(
@@ -3677,7 +3723,7 @@ def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> list[str]:
                     model=model, objects=list(restored.values()), fields=sorted(names)
                 )
         said: list[str] = []
-        for model in UNDO_ORDER:
+        for model in _undo_order():
             content_type = ContentType.objects.get_for_model(model)
             ids = mine.filter(
                 content_type=content_type, action=ImportRowChange.Action.CREATED
@@ -3707,7 +3753,8 @@ def _later_children_jobs(*, job: ImportJob) -> list[int]:
         status=ImportJob.Status.SUCCEEDED,
     )
     found: set[int] = set()
-    for parent in UNDO_ORDER:
+    order = _undo_order()
+    for parent in order:
         created = ImportRowChange.objects.filter(
             job=job,
             content_type=ContentType.objects.get_for_model(parent),
@@ -3715,7 +3762,7 @@ def _later_children_jobs(*, job: ImportJob) -> list[int]:
         ).values("object_id")
         for relation in parent._meta.related_objects:
             child = relation.related_model
-            if child not in UNDO_ORDER or not relation.one_to_many:
+            if child not in order or not relation.one_to_many:
                 continue
             rows = child._default_manager.filter(
                 **{f"{relation.field.name}__in": created}

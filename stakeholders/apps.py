@@ -6,8 +6,12 @@ class StakeholdersConfig(AppConfig):
     verbose_name = "Stakeholders"
 
     def ready(self) -> None:
+        from accounts.import_writers import ImportWriter, import_writer_register
+        from accounts.recognise import PERSON
         from accounts.sections import AccountSection, account_section_register
+        from stakeholders.models import Stakeholder
         from stakeholders.sections import stakeholder_section_context
+        from stakeholders.wizard_people import people_write_start
 
         account_section_register(
             AccountSection(
@@ -17,4 +21,7 @@ class StakeholdersConfig(AppConfig):
                 order=20,
                 context=stakeholder_section_context,
             )
+        )
+        import_writer_register(
+            ImportWriter(entity=PERSON, start=people_write_start, models=(Stakeholder,))
         )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Value
@@ -25,7 +26,7 @@ from accounts.history import (
     model_changes,
 )
 from accounts.importing import REJECTED, Issue
-from accounts.models import Account, AuditEvent, ChangeRecord, User
+from accounts.models import Account, AuditEvent, ChangeRecord, ImportRowChange, User
 from accounts.selectors import account_can_edit, account_list_for_user
 from config.security import audit_record
 from stakeholders.graph import reporting_chain
@@ -356,6 +357,7 @@ def stakeholder_erase(
     stakeholder.save()
 
     change_records_erase(target=stakeholder, fields=Stakeholder.PERSONAL_FIELDS)
+    _import_changes_erase(stakeholder=stakeholder)
     account_records = ChangeRecord.objects.filter(account=stakeholder.account)
     links = InfluenceLink.objects.filter(Q(source=stakeholder) | Q(target=stakeholder))
     activities = Activity.objects.filter(account=stakeholder.account)
@@ -400,6 +402,27 @@ def stakeholder_erase(
     )
     logger.info("stakeholder %s erased", stakeholder.pk)
     return stakeholder
+
+
+def _import_changes_erase(*, stakeholder: Stakeholder) -> None:
+    """Drop the personal values an import kept for its undo.
+
+    An undo then leaves the erased fields blank rather than bring them back.
+    """
+    changes = ImportRowChange.objects.filter(
+        content_type=ContentType.objects.get_for_model(Stakeholder),
+        object_id=stakeholder.pk,
+        action=ImportRowChange.Action.UPDATED,
+    )
+    for change in changes:
+        kept = {
+            name: value
+            for name, value in change.old_values.items()
+            if name not in Stakeholder.PERSONAL_FIELDS
+        }
+        if kept != change.old_values:
+            change.old_values = kept
+            change.save(update_fields=["old_values"])
 
 
 def _check_link(*, source: Stakeholder, target: Stakeholder) -> None:

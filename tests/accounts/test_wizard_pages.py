@@ -233,11 +233,11 @@ def test_a_large_upload_stopped_by_a_question_is_answered_on_its_report(
     )
 
 
-def test_a_contact_export_is_sent_to_the_stakeholder_import_which_takes_it(
-    client, ops
+def test_a_contact_export_walks_the_wizard_and_its_people_reach_the_account(
+    client, ops, django_capture_on_commit_callbacks
 ) -> None:
     # given: a HubSpot contact export for an account Lode holds
-    AccountFactory.create(name="Vireo Health", external_id="00012345")
+    vireo = AccountFactory.create(name="Vireo Health", external_id="00012345")
     client.force_login(ops)
 
     # when: it is uploaded to the wizard
@@ -245,35 +245,38 @@ def test_a_contact_export_is_sent_to_the_stakeholder_import_which_takes_it(
         reverse("accounts:wizard"), {"files": upload("hubspot_contacts_vireo.csv")}
     )
 
-    # then: the mapping page says where people are imported, with a link
+    # then: the mapping page proposes the people mapping
     page = client.get(response.url)
     assert b"Recognised: HubSpot export, contacts" in page.content
-    assert b"people are imported with the stakeholders, not here" in page.content
-    assert f'href="{reverse("stakeholders:import")}"'.encode() in page.content
+    assert b'<option value="person.last_name" selected>' in page.content
+    assert b'<option value="person.account_external_id" selected>' in page.content
 
-    # when: the mapping is submitted as it stands
-    posted = client.post(response.url, {})
+    # when: the mapping is confirmed as it stands
+    form = {
+        column["key"]: column["chosen"]
+        for file in page.context["files"]
+        for column in file["columns"]
+    }
+    check = client.post(response.url, form)
 
-    # then: the problem says so instead of "no column is mapped"
-    assert b"no column is mapped" not in posted.content
-    assert (
-        b"hubspot_contacts_vireo.csv holds people (hubspot contacts export)"
-        in posted.content
-    )
+    # then: the check counts the people, and none is written yet
+    assert check.status_code == 302
+    page = client.get(check.url)
+    assert page.context["outcome"].counts == {
+        "People": {"created": 2, "updated": 0, "unchanged": 0, "rejected": 0}
+    }
+    assert not vireo.stakeholders.exists()
 
-    # when: the same file goes to the stakeholder import
-    imported = client.post(
-        reverse("stakeholders:import"),
-        {"file": upload("hubspot_contacts_vireo.csv")[0]},
-    )
+    # when: imported
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(check.url, {})
 
-    # then: both people are imported to their account
-    assert imported.status_code == 200
-    vireo = Account.objects.get(name="Vireo Health")
-    assert sorted(vireo.stakeholders.values_list("last_name", flat=True)) == [
-        "Gruber",
-        "Yates",
-    ]
+    # then: both people are on their account's stakeholder page
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    board = client.get(reverse("stakeholders:account", args=[vireo.pk]))
+    assert b"Ines Gruber" in board.content
+    assert b"Tom Yates" in board.content
 
 
 def test_an_overlong_value_shows_its_start_and_length_in_the_problems(

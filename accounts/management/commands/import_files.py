@@ -76,7 +76,7 @@ def rejection_reason(job: ImportJob) -> str:
 class Command(BaseCommand):
     help = (
         "Import CSV or XLSX exports (Salesforce, HubSpot, ERP, support desk, "
-        "currency rates) through the import wizard. Without --yes it only "
+        "currency rates, people) through the import wizard. Without --yes it only "
         "shows the mapping, the problems and what would be written."
     )
 

@@ -1,0 +1,551 @@
+"""People through the import wizard: match, check and write stakeholders.
+
+The wizard (accounts.wizard) reads, maps and types a people file as it does
+any other; this writer, registered in StakeholdersConfig.ready(), takes the
+typed rows. A file's rows are all read before anything is written, since a
+person may report to someone listed further down. A person matches a stored
+one by external ID first, then by email within the account, and sits on an
+account named by its ID or by its name, spelt as the account import would
+match it. Every change is recorded by the wizard, so an undo restores it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+
+from accounts.importing import KEPT, Issue
+from accounts.matching import account_name_key
+from accounts.models import Account, AccountAlias, AccountTeamMember
+from accounts.recognise import PERSON
+from stakeholders.models import Stakeholder
+from stakeholders.seniority import seniority_from_title
+
+if TYPE_CHECKING:
+    from accounts.wizard import FileRows, _Writer
+
+logger = logging.getLogger(__name__)
+
+# The person fields a row sets as they are, when it gives them.
+_PLAIN = ("first_name", "last_name", "title", "department", "email", "phone")
+
+
+def person_source(kind: str) -> str:
+    """Return what a new person's source says for a recognised layout."""
+    if kind.startswith("hubspot"):
+        return "HubSpot import"
+    if kind.startswith("salesforce"):
+        return "Salesforce import"
+    return "file import"
+
+
+@dataclass
+class _Row:
+    file: str
+    line: int
+    values: dict[str, Any]
+    account: Account
+    person: Stakeholder | None
+    name: str
+    manager: _Row | Stakeholder | None = None
+    # Set once written: the person the row created or updated.
+    written: Stakeholder | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class PeopleWrite:
+    """One import's people: read every chunk, then check and write at flush."""
+
+    def __init__(self, wizard: _Writer) -> None:
+        self.wizard = wizard
+        self.read: list[tuple[str, int, dict[str, Any], str]] = []
+
+    def write(self, files: list[FileRows]) -> None:
+        self.wizard._rejected_lines(files, PERSON)
+        for rows in files:
+            for line, row in rows.rows():
+                self.read.append((rows.file, line, row, rows.kind))
+
+    # Shared steps of the wizard's writer
+
+    def _reject(self, file: str, line: int, name: str, value: str, why: str) -> None:
+        column = self.wizard._col(file, name)
+        self.wizard._reject(PERSON, file, line, column, value, why)
+
+    def _keep(self, file: str, line: int, name: str, value: str, why: str) -> None:
+        column = self.wizard._col(file, name)
+        self.wizard.outcome.issues.append(Issue(file, line, column, value, why, KEPT))
+
+    # Accounts
+
+    def _account_finder(self) -> Any:
+        accounts = list(Account.objects.only("pk", "name", "external_id"))
+        by_pk = {account.pk: account for account in accounts}
+        by_id = {a.external_id: a for a in accounts if a.external_id}
+        by_name = {account.name: account for account in accounts}
+        for alias, account_id in AccountAlias.objects.values_list("name", "account_id"):
+            if account_id in by_pk:
+                by_name.setdefault(alias, by_pk[account_id])
+        by_key: dict[str, list[Account]] = defaultdict(list)
+        for account in accounts:
+            by_key[account_name_key(account.name)].append(account)
+        merges = self.wizard.merges
+
+        def find(row: dict[str, Any]) -> tuple[Account | None, str]:
+            """Return the row's account, or None and why not."""
+            external_id, name = row.get("account_external_id"), row.get("account_name")
+            if external_id and external_id in by_id:
+                return by_id[external_id], ""
+            if name:
+                exact = by_name.get(merges.get(name, name))
+                if exact is not None:
+                    return exact, ""
+                same = by_key.get(account_name_key(name), [])
+                if len(same) == 1:
+                    return same[0], ""
+                if len(same) > 1:
+                    return None, (
+                        f"{len(same)} accounts are called {name!r} once case, "
+                        "spacing, punctuation and legal form are ignored: "
+                        + ", ".join(sorted(repr(a.name) for a in same))
+                        + "; name the account by its ID"
+                    )
+            named = external_id or name
+            if not named:
+                return None, "the row names no account"
+            return None, (
+                f"no account {named!r}; import the accounts first or in the same upload"
+            )
+
+        return find
+
+    # Checking
+
+    def _name(
+        self, file: str, line: int, row: dict[str, Any]
+    ) -> tuple[str, str] | None:
+        """Return the row's first and last name; None once refused."""
+        first = (row.get("first_name") or "").strip()
+        last = (row.get("last_name") or "").strip()
+        full = " ".join((row.get("full_name") or "").split())
+        if full and not first and not last:
+            given, _, family = full.rpartition(" ")
+            first, last = given, family
+            for part, limit in ((first, 100), (last, 100)):
+                if len(part) > limit:
+                    self._reject(
+                        file,
+                        line,
+                        "full_name",
+                        full,
+                        f"a name part of {len(part)} characters, over the "
+                        f"limit of {limit}",
+                    )
+                    return None
+        if not first and not last:
+            self._reject(
+                file,
+                line,
+                "full_name" if "full_name" in row else "last_name",
+                "",
+                "a person needs a first or last name",
+            )
+            return None
+        return first, last
+
+    def flush(self) -> None:
+        if not self.read:
+            return
+        wizard = self.wizard
+        find = self._account_finder()
+        checked: list[_Row] = []
+        for file, line, cells, kind in self.read:
+            found = self._row_check(file, line, cells, kind, find)
+            if found is not None:
+                checked.append(found)
+        self.read = []
+        if not checked:
+            return
+
+        stored = list(
+            Stakeholder.objects.exclude(status=Stakeholder.Status.ERASED).filter(
+                models.Q(account_id__in={row.account.pk for row in checked})
+                | models.Q(
+                    external_id__in={
+                        row.values["external_id"]
+                        for row in checked
+                        if row.values.get("external_id")
+                    }
+                )
+            )
+        )
+        checked = self._match(checked, stored)
+        checked = self._managers_find(checked, stored)
+        checked = self._loops_refuse(checked, stored)
+        self._owners(checked)
+
+        creates: list[dict[str, Any]] = []
+        updates: list[tuple[models.Model, dict[str, Any]]] = []
+        made: list[_Row] = []
+        for row in checked:
+            if row.person is None:
+                values = {
+                    "account_id": row.account.pk,
+                    "source": row.extra["source"],
+                    "seniority": seniority_from_title(row.values.get("title") or ""),
+                    **{k: v for k, v in row.values.items() if v is not None},
+                }
+                creates.append(values)
+                made.append(row)
+                continue
+            updates.append((row.person, self._changes(row)))
+            row.written = row.person
+        created, _, unchanged = wizard._apply(
+            entity=PERSON, model=Stakeholder, creates=creates, updates=updates
+        )
+        for row, person in zip(made, created, strict=True):
+            row.written = cast(Stakeholder, person)
+        self._reports_to(checked, unchanged)
+
+    def _row_check(
+        self, file: str, line: int, row: dict[str, Any], kind: str, find: Any
+    ) -> _Row | None:
+        names = self._name(file, line, row)
+        if names is None:
+            return None
+        first, last = names
+        email = (row.get("email") or "").strip()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                self._reject(file, line, "email", email, "not an email address")
+                return None
+        account, why = find(row)
+        if account is None:
+            name = "account_external_id" if row.get("account_external_id") else ""
+            name = name or "account_name"
+            value = row.get("account_external_id") or row.get("account_name") or ""
+            self._reject(file, line, name, value, why)
+            return None
+        external_id = (row.get("external_id") or "").strip()
+        if external_id and self.wizard._repeated(
+            entity=PERSON,
+            key=("id", external_id),
+            file=file,
+            line=line,
+            column=self.wizard._col(file, "external_id"),
+            value=external_id,
+            what="person ID",
+            noun="person",
+        ):
+            return None
+        if email and self.wizard._repeated(
+            entity=PERSON,
+            key=("email", account.pk, email.casefold()),
+            file=file,
+            line=line,
+            column=self.wizard._col(file, "email"),
+            value=email,
+            what="email at this account",
+            noun="person",
+        ):
+            return None
+        values: dict[str, Any] = {
+            "first_name": first or None,
+            "last_name": last or None,
+            **{name: row.get(name) for name in _PLAIN[2:]},
+            "email": email or None,
+            "external_id": external_id or None,
+        }
+        return _Row(
+            file=file,
+            line=line,
+            values=values,
+            account=account,
+            person=None,
+            name=f"{first} {last}".strip(),
+            extra={
+                "source": person_source(kind),
+                "reports_to": (row.get("reports_to") or "").strip(),
+                "owner": (row.get("owner") or "").strip(),
+            },
+        )
+
+    def _match(self, checked: list[_Row], stored: list[Stakeholder]) -> list[_Row]:
+        """Find each row's stored person: by ID, then by email at the account."""
+        by_id = {person.external_id: person for person in stored if person.external_id}
+        by_email = {
+            (person.account_id, person.email.casefold()): person
+            for person in stored
+            if person.email
+        }
+        taken: dict[int, _Row] = {}
+        kept = []
+        for row in checked:
+            external_id, email = row.values["external_id"], row.values["email"]
+            person = by_id.get(external_id) if external_id else None
+            if person is None and email:
+                person = by_email.get((row.account.pk, email.casefold()))
+                if (
+                    person is not None
+                    and external_id
+                    and person.external_id
+                    and person.external_id != external_id
+                ):
+                    self._reject(
+                        row.file,
+                        row.line,
+                        "email",
+                        email,
+                        f"this email is {person.name}'s, whose ID is "
+                        f"{person.external_id}, but this row has ID {external_id}",
+                    )
+                    continue
+            if person is not None and person.pk in taken:
+                earlier = taken[person.pk]
+                self._reject(
+                    row.file,
+                    row.line,
+                    "email" if email else "external_id",
+                    email or external_id or "",
+                    f"the same person as line {earlier.line}: each person is "
+                    "listed once",
+                )
+                continue
+            if person is not None:
+                taken[person.pk] = row
+            row.person = person
+            kept.append(row)
+        return kept
+
+    def _managers_find(
+        self, checked: list[_Row], stored: list[Stakeholder]
+    ) -> list[_Row]:
+        """Find the person each row reports to, in the file or stored."""
+        rows_by_id = {
+            row.values["external_id"]: row
+            for row in checked
+            if row.values["external_id"]
+        }
+        stored_by_id = {p.external_id: p for p in stored if p.external_id}
+        at_account: dict[tuple[int, str], list[_Row | Stakeholder]] = defaultdict(list)
+        for row in checked:
+            for key in (row.values["email"], row.name):
+                if key:
+                    at_account[(row.account.pk, key.casefold())].append(row)
+        written = {row.person.pk for row in checked if row.person is not None}
+        for person in stored:
+            if person.pk in written:
+                continue
+            for key in (person.email, person.name):
+                if key:
+                    at_account[(person.account_id, key.casefold())].append(person)
+
+        kept = []
+        for row in checked:
+            given = row.extra["reports_to"]
+            if not given:
+                kept.append(row)
+                continue
+            manager: _Row | Stakeholder | None = rows_by_id.get(given)
+            if manager is None:
+                manager = stored_by_id.get(given)
+            if manager is None:
+                named = at_account.get((row.account.pk, given.casefold()), [])
+                if len(named) > 1:
+                    self._reject(
+                        row.file,
+                        row.line,
+                        "reports_to",
+                        given,
+                        f"{len(named)} people at {row.account.name} go by "
+                        f"{given!r}; name the manager by their ID",
+                    )
+                    continue
+                manager = named[0] if named else None
+            if manager is None:
+                self._reject(
+                    row.file,
+                    row.line,
+                    "reports_to",
+                    given,
+                    f"no person {given!r} in this upload or at {row.account.name}",
+                )
+                continue
+            if manager is row or (
+                isinstance(manager, Stakeholder) and manager == row.person
+            ):
+                self._reject(
+                    row.file,
+                    row.line,
+                    "reports_to",
+                    given,
+                    "a person cannot report to themselves",
+                )
+                continue
+            manager_account = (
+                manager.account
+                if isinstance(manager, _Row)
+                else next(
+                    (r.account for r in checked if r.person == manager),
+                    None,
+                )
+            )
+            manager_account_id = (
+                manager_account.pk if manager_account else manager.account_id  # type: ignore[union-attr]
+            )
+            if manager_account_id != row.account.pk:
+                self._reject(
+                    row.file,
+                    row.line,
+                    "reports_to",
+                    given,
+                    f"{_label(manager)} is at another account; a person reports "
+                    "to someone at their own account",
+                )
+                continue
+            row.manager = manager
+            kept.append(row)
+        return kept
+
+    def _loops_refuse(
+        self, checked: list[_Row], stored: list[Stakeholder]
+    ) -> list[_Row]:
+        """Refuse each row whose reporting line would come back to it."""
+        # Nodes: a stored person's pk, or a new row itself.
+        node_of: dict[int, object] = {}
+        managers: dict[object, object] = {}
+        for person in stored:
+            if person.reports_to_id is not None:
+                managers[person.pk] = person.reports_to_id
+        for row in checked:
+            node_of[id(row)] = row.person.pk if row.person is not None else id(row)
+        labels: dict[object, str] = {p.pk: p.name for p in stored}
+        for row in checked:
+            node = node_of[id(row)]
+            labels[node] = row.name
+            if row.manager is None:
+                continue
+            managers[node] = (
+                node_of[id(row.manager)]
+                if isinstance(row.manager, _Row)
+                else row.manager.pk
+            )
+        in_loop: dict[object, list[object]] = {}
+        for start in list(managers):
+            path = [start]
+            current = managers.get(start)
+            while current is not None and current not in path:
+                path.append(current)
+                current = managers.get(current)
+            if current == start:
+                in_loop[start] = [*path, start]
+        kept = []
+        for row in checked:
+            loop = in_loop.get(node_of[id(row)])
+            if loop is None or row.manager is None:
+                kept.append(row)
+                continue
+            self._reject(
+                row.file,
+                row.line,
+                "reports_to",
+                row.extra["reports_to"],
+                "reports-to loop: " + " → ".join(labels[node] for node in loop),
+            )
+        return kept
+
+    def _owners(self, checked: list[_Row]) -> None:
+        """Take each row's owner when they are on the account's team."""
+        wanted = [row for row in checked if row.extra["owner"]]
+        if not wanted:
+            return
+        team = set(
+            AccountTeamMember.objects.filter(
+                account_id__in={row.account.pk for row in wanted}
+            ).values_list("account_id", "user_id")
+        )
+        for row in wanted:
+            owner = row.extra["owner"]
+            user_id = self.wizard.user_for(owner)
+            if user_id is None:
+                self._keep(
+                    row.file,
+                    row.line,
+                    "owner",
+                    owner,
+                    "no Lode user has this ID, login, email or name; the "
+                    "owner was left as it was",
+                )
+            elif (row.account.pk, user_id) not in team:
+                self._keep(
+                    row.file,
+                    row.line,
+                    "owner",
+                    owner,
+                    f"not on {row.account.name}'s account team; the owner was "
+                    "left as it was",
+                )
+            else:
+                row.values["owner_id"] = user_id
+
+    def _changes(self, row: _Row) -> dict[str, Any]:
+        """Return what a row would set on its stored person."""
+        person = row.person
+        assert person is not None
+        values = dict(row.values)
+        if person.account_id != row.account.pk:
+            # The CRM moved the contact to another account.
+            values["account_id"] = row.account.pk
+        title = values.get("title")
+        # Follow a new title only while the seniority is still the derived one.
+        if title is not None and person.seniority in (
+            "",
+            seniority_from_title(person.title),
+        ):
+            values["seniority"] = seniority_from_title(title)
+        return values
+
+    def _reports_to(self, checked: list[_Row], unchanged: set[int]) -> None:
+        updates: list[tuple[models.Model, dict[str, Any]]] = []
+        for row in checked:
+            if row.manager is None or row.written is None:
+                continue
+            manager = (
+                row.manager.written if isinstance(row.manager, _Row) else row.manager
+            )
+            if manager is None:
+                self._keep(
+                    row.file,
+                    row.line,
+                    "reports_to",
+                    row.extra["reports_to"],
+                    "the manager's row was not imported; the reports-to was "
+                    "left as it was",
+                )
+                continue
+            updates.append((row.written, {"reports_to_id": manager.pk}))
+        # The rows were counted above; one that only gained a manager now
+        # counts as updated instead of unchanged.
+        _, updated, _ = self.wizard._apply(
+            entity=PERSON, model=Stakeholder, creates=[], updates=updates, count=False
+        )
+        moved = len(updated & unchanged)
+        counts = self.wizard._counts(PERSON)
+        counts["updated"] += moved
+        counts["unchanged"] -= moved
+
+
+def _label(person: _Row | Stakeholder) -> str:
+    return person.name
+
+
+def people_write_start(wizard: _Writer) -> PeopleWrite:
+    return PeopleWrite(wizard)
