@@ -4,10 +4,8 @@ Every change goes through accounts.history, so the account keeps one record
 of who changed what, and erasure can scrub a person from all of it.
 """
 
-import dataclasses
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,12 +23,9 @@ from accounts.history import (
     change_records_erase,
     model_changes,
 )
-from accounts.importing import REJECTED, Issue
 from accounts.models import Account, AuditEvent, ChangeRecord, ImportRowChange, User
-from accounts.selectors import account_can_edit, account_list_for_user
 from config.security import audit_record
 from stakeholders.graph import reporting_chain
-from stakeholders.importing import company_key, contact_file_read
 from stakeholders.models import (
     AccountExpectedRole,
     Activity,
@@ -611,186 +606,3 @@ def account_expected_roles_set(
         changes={"expected_roles": (old_keys, _role_keys(roles))},
     )
     return roles
-
-
-@dataclass
-class ImportReport:
-    """What an import did, or every reason it did nothing."""
-
-    file: str
-    source: str = ""
-    issues: list[Issue] = dataclasses.field(default_factory=list)
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-
-class _Rollback(Exception):
-    pass
-
-
-def _person_key(first: str, last: str) -> str:
-    return f"{first} {last}".casefold().strip()
-
-
-def stakeholder_import(*, user: User, content: bytes, file: str) -> ImportReport:
-    """Import people from a Salesforce or HubSpot contact export.
-
-    All or nothing: any bad row, unknown account or reporting loop, and no
-    person is written. Re-importing the same file changes nothing.
-    """
-    contacts = contact_file_read(content=content, file=file)
-    report = ImportReport(file=file, source=contacts.source, issues=contacts.issues)
-    editable = [
-        account
-        for account in account_list_for_user(user=user)
-        if account_can_edit(user=user, account=account)
-    ]
-    by_external = {a.external_id: a for a in editable if a.external_id}
-    by_name = {company_key(a.name): a for a in editable}
-
-    def issue(line: int, ours: str, value: str, reason: str) -> None:
-        report.issues.append(
-            Issue(
-                file=file,
-                line=int(line),
-                column=contacts.columns.get(ours, ours),
-                value=value,
-                reason=reason,
-                action=REJECTED,
-            )
-        )
-
-    matched: list[tuple[Any, Account]] = []
-    for row in contacts.rows.itertuples(index=False):
-        account = by_external.get(row.account_external_id) or by_name.get(
-            company_key(row.account_name)
-        )
-        if account is None:
-            shown = row.account_external_id or row.account_name
-            issue(
-                row.line,
-                "account_external_id" if row.account_external_id else "account_name",
-                shown,
-                f"no account {shown!r} that you may edit",
-            )
-            continue
-        matched.append((row, account))
-
-    if report.issues:
-        report.issues.sort(key=lambda item: (item.line, item.column))
-        return report
-
-    try:
-        with transaction.atomic():
-            _import_write(user=user, matched=matched, report=report, issue=issue)
-            if report.issues:
-                raise _Rollback
-    except _Rollback:
-        report.created = report.updated = report.unchanged = 0
-    logger.info(
-        "stakeholder import of %s: %s created, %s updated, %s issues",
-        file,
-        report.created,
-        report.updated,
-        len(report.issues),
-    )
-    return report
-
-
-def _reason_as_reported(reason: str) -> str:
-    """Return a validation message as the import report's reasons read."""
-    return (reason[:1].lower() + reason[1:]).removesuffix(".")
-
-
-def _import_write(
-    *,
-    user: User,
-    matched: list[tuple[Any, Account]],
-    report: ImportReport,
-    issue: Any,
-) -> None:
-    accounts = {account.pk for _, account in matched}
-    existing = list(Stakeholder.objects.filter(account__in=accounts))
-    by_external = {(p.account_id, p.external_id): p for p in existing if p.external_id}
-    by_email = {(p.account_id, p.email.casefold()): p for p in existing if p.email}
-    by_name = {
-        (p.account_id, _person_key(p.first_name, p.last_name)): p for p in existing
-    }
-
-    people: dict[str, Stakeholder] = {}
-    for row, account in matched:
-        data = {
-            "first_name": row.first_name,
-            "last_name": row.last_name,
-            "title": row.title,
-            "department": row.department,
-            "email": row.email,
-            "phone": row.phone,
-            "external_id": row.external_id,
-        }
-        person = (
-            (row.external_id and by_external.get((account.pk, row.external_id)))
-            or (row.email and by_email.get((account.pk, row.email.casefold())))
-            or by_name.get((account.pk, _person_key(row.first_name, row.last_name)))
-        )
-        try:
-            if person:
-                changes = {k: v for k, v in data.items() if getattr(person, k) != v}
-                if changes:
-                    stakeholder_update(user=user, stakeholder=person, data=changes)
-                    report.updated += 1
-                else:
-                    report.unchanged += 1
-            else:
-                person = stakeholder_create(
-                    user=user,
-                    account=account,
-                    data={**data, "source": report.source},
-                )
-                report.created += 1
-        except StakeholderError as error:
-            # The report has a column for the field, so the reason goes
-            # without the field's label in front, as the file's checks say it.
-            field = error.field or "last_name"
-            issue(
-                row.line,
-                field,
-                str(data.get(field, "")) if error.field else "",
-                _reason_as_reported(error.reason) if error.field else error.message,
-            )
-            continue
-        if row.external_id:
-            people[row.external_id] = person
-
-    for row, account in matched:
-        if not row.reports_to:
-            continue
-        person = people.get(row.external_id) if row.external_id else None
-        manager = people.get(row.reports_to) or by_external.get(
-            (account.pk, row.reports_to)
-        )
-        if person is None:
-            issue(
-                row.line,
-                "reports_to",
-                row.reports_to,
-                "a reports-to needs the contact's own id in the file",
-            )
-            continue
-        if manager is None:
-            issue(
-                row.line,
-                "reports_to",
-                row.reports_to,
-                "reports to a contact that is neither in the file nor known",
-            )
-            continue
-        if person.reports_to_id == manager.pk:
-            continue
-        try:
-            stakeholder_update(
-                user=user, stakeholder=person, data={"reports_to": manager}
-            )
-        except StakeholderError as error:
-            issue(row.line, "reports_to", row.reports_to, error.message)

@@ -1,18 +1,17 @@
-"""Pages for people at an account, one person, coverage and import."""
+"""Pages for people at an account, one person and coverage."""
 
 from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.selectors import account_can_edit, account_get_for_user
 from stakeholders.coverage import KIND_SHORT, KIND_TITLES
-from stakeholders.importing import ImportFileError
 from stakeholders.models import Stakeholder
 from stakeholders.selectors import (
     account_stakeholder_board,
@@ -23,7 +22,6 @@ from stakeholders.selectors import (
 from stakeholders.services import (
     StakeholderError,
     stakeholder_erase,
-    stakeholder_import,
     stakeholder_mark_back,
     stakeholder_mark_left,
 )
@@ -143,21 +141,6 @@ def coverage(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def import_people(request: AuthenticatedHttpRequest) -> HttpResponse:
-    report = None
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            messages.error(request, "Choose a CSV file to import.")
-        else:
-            try:
-                report = stakeholder_import(
-                    user=request.user,
-                    content=upload.read(),
-                    file=upload.name or "upload.csv",
-                )
-            except ImportFileError as error:
-                messages.error(request, str(error))
-
-    return render(request, "stakeholders/import.html", {"report": report})
+def import_people(request: HttpRequest) -> HttpResponse:
+    """Send the old people import address to the import wizard."""
+    return redirect("accounts:wizard", permanent=True)

@@ -53,13 +53,13 @@ def test_without_a_referer_it_goes_back_to_the_same_page(client, ops):
     client.force_login(ops)
 
     response = client.post(
-        reverse("stakeholders:import"),
+        reverse("accounts:wizard"),
         {"file": csv_of(2 * LIMIT)},
         HTTP_REFERER="https://elsewhere.example/",
     )
 
     assert response.status_code == 303
-    assert response["Location"] == reverse("stakeholders:import")
+    assert response["Location"] == reverse("accounts:wizard")
 
 
 def test_an_upload_under_the_limit_reaches_the_view(client, ops):

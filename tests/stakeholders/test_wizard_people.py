@@ -654,3 +654,12 @@ def test_erasing_a_person_drops_what_an_import_kept_of_them(
     assert change.old_values == {"department": "", "seniority": ""}
     ines.refresh_from_db()
     assert (ines.first_name, ines.title, ines.email, ines.phone) == ("", "", "", "")
+
+
+def test_the_old_people_import_address_leads_to_the_wizard(client, ops) -> None:
+    client.force_login(ops)
+
+    response = client.get("/stakeholders/import/")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/accounts/import/wizard/"
