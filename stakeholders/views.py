@@ -5,7 +5,7 @@ from collections import Counter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -141,6 +141,7 @@ def coverage(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def import_people(request: HttpRequest) -> HttpResponse:
+@login_required
+def import_people(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send the old people import address to the import wizard."""
     return redirect("accounts:wizard", permanent=True)
