@@ -390,17 +390,14 @@ class PeopleWrite:
                     "a person cannot report to themselves",
                 )
                 continue
-            manager_account = (
-                manager.account
-                if isinstance(manager, _Row)
-                else next(
-                    (r.account for r in checked if r.person == manager),
-                    None,
+            if isinstance(manager, _Row):
+                manager_account_id = manager.account.pk
+            else:
+                # A stored manager the file moves goes by their new account.
+                moved = next(
+                    (r.account.pk for r in checked if r.person == manager), None
                 )
-            )
-            manager_account_id = (
-                manager_account.pk if manager_account else manager.account_id  # type: ignore[union-attr]
-            )
+                manager_account_id = moved or manager.account_id
             if manager_account_id != row.account.pk:
                 self._reject(
                     row.file,
@@ -419,15 +416,17 @@ class PeopleWrite:
         self, checked: list[_Row], stored: list[Stakeholder]
     ) -> list[_Row]:
         """Refuse each row whose reporting line would come back to it."""
-        # Nodes: a stored person's pk, or a new row itself.
-        node_of: dict[int, object] = {}
-        managers: dict[object, object] = {}
+        # Nodes: ("pk", a stored person's pk) or ("row", a new row's id).
+        node_of: dict[int, tuple[str, int]] = {}
+        managers: dict[tuple[str, int], tuple[str, int]] = {}
         for person in stored:
             if person.reports_to_id is not None:
-                managers[person.pk] = person.reports_to_id
+                managers[("pk", person.pk)] = ("pk", person.reports_to_id)
         for row in checked:
-            node_of[id(row)] = row.person.pk if row.person is not None else id(row)
-        labels: dict[object, str] = {p.pk: p.name for p in stored}
+            node_of[id(row)] = (
+                ("pk", row.person.pk) if row.person is not None else ("row", id(row))
+            )
+        labels: dict[tuple[str, int], str] = {("pk", p.pk): p.name for p in stored}
         for row in checked:
             node = node_of[id(row)]
             labels[node] = row.name
@@ -436,12 +435,12 @@ class PeopleWrite:
             managers[node] = (
                 node_of[id(row.manager)]
                 if isinstance(row.manager, _Row)
-                else row.manager.pk
+                else ("pk", row.manager.pk)
             )
-        in_loop: dict[object, list[object]] = {}
+        in_loop: dict[tuple[str, int], list[tuple[str, int]]] = {}
         for start in list(managers):
             path = [start]
-            current = managers.get(start)
+            current: tuple[str, int] | None = managers.get(start)
             while current is not None and current not in path:
                 path.append(current)
                 current = managers.get(current)
