@@ -1,0 +1,105 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from accounts.models import ImportJob
+from tests.accounts.factories import AccountFactory
+from tests.conftest import browser_login
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PEOPLE = Path(__file__).parents[1] / "stakeholders" / "fixtures"
+# Set to a folder to keep screenshots of each wizard page.
+SHOTS = os.environ.get("LODE_SCREENSHOTS", "")
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def shoot(page, name: str) -> None:
+    if not SHOTS:
+        return
+    for width in (1366, 820):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=f"{SHOTS}/{name}-{width}.png", full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
+
+
+def test_ops_import_a_contact_export_and_see_the_people_on_the_account(
+    page, live_server, ops
+) -> None:
+    # given
+    vireo = AccountFactory.create(name="Vireo Health", external_id="0015e00000VirAAA")
+    browser_login(page, live_server, ops.username)
+
+    # when: a Salesforce contact export is uploaded
+    page.goto(f"{live_server.url}/accounts/import/wizard/")
+    page.set_input_files("#wizard-files", [str(PEOPLE / "salesforce_contacts.csv")])
+    shoot(page, "people-upload")
+    page.click("text=Upload and preview")
+
+    # then: it is recognised, with the people fields proposed
+    page.wait_for_url("**/mapping/")
+    assert page.inner_text(".tag-known") == (
+        "Recognised: Salesforce API export, contacts"
+    )
+    assert page.locator("table.mapping select").nth(8).input_value() == (
+        "person.reports_to"
+    )
+    shoot(page, "people-mapping")
+
+    # when: the mapping is confirmed as proposed
+    page.click("#confirm-mapping")
+    page.wait_for_url("**/check/")
+    assert "No problems found." in page.inner_text("main")
+    shoot(page, "people-check")
+    page.click("#start-import")
+
+    # then: the report counts the people
+    page.wait_for_url("**/import/wizard/*/")
+    page.wait_for_selector("#report-counts")
+    assert "People\t3\t0\t0\t0" in page.inner_text("#report-counts")
+    assert "The people are on their accounts' stakeholder pages." in page.inner_text(
+        "main"
+    )
+    assert ImportJob.objects.get().status == ImportJob.Status.SUCCEEDED
+    shoot(page, "people-report")
+
+    # and they are on the account's stakeholder page
+    page.goto(f"{live_server.url}/stakeholders/account/{vireo.pk}/")
+    board = page.inner_text("main")
+    for name in ("Ines Gruber", "Tom Yates", "Lena Ortiz"):
+        assert name in board
+    shoot(page, "people-stakeholders")
+
+
+def test_ops_see_every_refused_person_before_anything_is_written(
+    page, live_server, ops
+) -> None:
+    # given
+    AccountFactory.create(name="Vireo Health", external_id="0015e00000VirAAA")
+    browser_login(page, live_server, ops.username)
+
+    # when: a contact export with problem rows is uploaded and mapped
+    page.goto(f"{live_server.url}/accounts/import/wizard/")
+    page.set_input_files("#wizard-files", [str(PEOPLE / "people_problems.csv")])
+    page.click("text=Upload and preview")
+    page.wait_for_url("**/mapping/")
+    page.click("#confirm-mapping")
+    page.wait_for_url("**/check/")
+
+    # then: each refused row is named with its line, column and reason
+    main = page.inner_text("main")
+    for reason in (
+        "a person needs a first or last name",
+        "not an email address",
+        "no account '0015e00000NOPE'; import the accounts first or in the same upload",
+        "reports-to loop: Ann Ash → Ben Birch → Ann Ash",
+        "no person 'P99' in this upload or at Vireo Health",
+    ):
+        assert reason in main
+    shoot(page, "people-problems")
+    assert not ImportJob.objects.get().row_changes.exists()
