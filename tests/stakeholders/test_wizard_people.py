@@ -663,3 +663,64 @@ def test_the_old_people_import_address_leads_to_the_wizard(client, ops) -> None:
 
     assert response.status_code == 301
     assert response["Location"] == "/accounts/import/wizard/"
+
+
+def test_a_mapping_chosen_for_a_people_file_is_reused_for_the_same_headers(
+    vireo,
+) -> None:
+    from accounts.wizard import mapped_import_create, mapped_import_mapping_confirm
+
+    # given: a file whose headers Lode does not know, mapped by hand
+    content = "Nachname;Vorname;Firma;E-Mail\nGruber;Ines;Vireo Health;i@v.example\n"
+    first = mapped_import_create(user=None, files=[("kontakte.csv", content.encode())])
+    (preview,) = mapped_import_files_read(mapped=first)
+    assert (preview.source, preview.mapping) == ("none", {})
+    chosen = {
+        "Nachname": ["person", "last_name"],
+        "Vorname": ["person", "first_name"],
+        "Firma": ["person", "account_name"],
+        "E-Mail": ["person", "email"],
+    }
+    problems = mapped_import_mapping_confirm(
+        mapped=first, mapping={"kontakte.csv": chosen}, user=None
+    )
+    assert problems == {}
+
+    # when: the next export arrives with the headers spelt otherwise
+    later = "NACHNAME;vorname;FIRMA;e-mail\nYates;Tom;Vireo Health;t@v.example\n"
+    second = mapped_import_create(user=None, files=[("neu.csv", later.encode())])
+
+    # then: the saved mapping is proposed, and it checks clean
+    (preview,) = mapped_import_files_read(mapped=second)
+    assert preview.source == "saved"
+    assert preview.mapping == {
+        "NACHNAME": ("person", "last_name"),
+        "vorname": ("person", "first_name"),
+        "FIRMA": ("person", "account_name"),
+        "e-mail": ("person", "email"),
+    }
+    assert mapped_import_mapping_accept(mapped=second, user=None) == {}
+    assert mapped_import_check(mapped=second).counts == {
+        "People": {"created": 1, "updated": 0, "unchanged": 0, "rejected": 0}
+    }
+
+
+def test_a_people_mapping_without_a_name_or_an_account_is_refused(vireo) -> None:
+    from accounts.wizard import mapped_import_create, mapped_import_mapping_confirm
+
+    content = b"Mail,Title\ni@v.example,CFO\n"
+    mapped = mapped_import_create(user=None, files=[("half.csv", content)])
+
+    problems = mapped_import_mapping_confirm(
+        mapped=mapped,
+        mapping={"half.csv": {"Mail": ["person", "email"]}},
+        user=None,
+    )
+
+    assert problems == {
+        "half.csv": [
+            "a people file needs a column with the person's first, last or full name",
+            "a people file needs a column with the account's ID or name: each "
+            "person is kept on an account",
+        ]
+    }
