@@ -7,6 +7,7 @@ class StakeholdersConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.import_writers import ImportWriter, import_writer_register
+        from accounts.models import ChangeRecord
         from accounts.recognise import PERSON
         from accounts.sections import AccountSection, account_section_register
         from stakeholders.models import Stakeholder
@@ -23,5 +24,9 @@ class StakeholdersConfig(AppConfig):
             )
         )
         import_writer_register(
-            ImportWriter(entity=PERSON, start=people_write_start, models=(Stakeholder,))
+            ImportWriter(
+                entity=PERSON,
+                start=people_write_start,
+                models=(Stakeholder, ChangeRecord),
+            )
         )

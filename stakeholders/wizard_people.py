@@ -16,13 +16,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 
 from accounts.importing import KEPT, Issue
 from accounts.matching import account_name_key
-from accounts.models import Account, AccountAlias, AccountTeamMember
+from accounts.models import Account, AccountAlias, AccountTeamMember, ChangeRecord
 from accounts.recognise import PERSON
 from stakeholders.models import Stakeholder
 from stakeholders.seniority import seniority_from_title
@@ -34,6 +35,12 @@ logger = logging.getLogger(__name__)
 
 # The person fields a row sets as they are, when it gives them.
 _PLAIN = ("first_name", "last_name", "title", "department", "email", "phone")
+# How the shared history names the relations an import sets.
+_HISTORY_NAMES = {
+    "account_id": "account",
+    "owner_id": "owner",
+    "reports_to_id": "reports_to",
+}
 
 
 def person_source(kind: str) -> str:
@@ -206,12 +213,44 @@ class PeopleWrite:
                 continue
             updates.append((row.person, self._changes(row)))
             row.written = row.person
+        history = _differences(updates)
         created, _, unchanged = wizard._apply(
             entity=PERSON, model=Stakeholder, creates=creates, updates=updates
         )
-        for row, person in zip(made, created, strict=True):
+        for row, person, values in zip(made, created, creates, strict=True):
             row.written = cast(Stakeholder, person)
+            changes = {k: (None, v) for k, v in values.items() if k != "account_id"}
+            history.append((row.written, "create", changes))
+        self._history(history)
         self._reports_to(checked, unchanged)
+
+    def _history(
+        self, entries: list[tuple[Stakeholder, str, dict[str, tuple[Any, Any]]]]
+    ) -> None:
+        """Record the import's changes in the account's shared history.
+
+        The records are the import's own, so its undo takes them away too.
+        """
+        content_type = ContentType.objects.get_for_model(Stakeholder)
+        user_id = self.wizard.job.created_by_id
+        creates = [
+            {
+                "account_id": person.account_id,
+                "content_type_id": content_type.pk,
+                "object_id": person.pk,
+                "object_label": str(person)[:300],
+                "action": action,
+                "field": _HISTORY_NAMES.get(name, name),
+                "old_value": "" if old is None else str(old),
+                "new_value": "" if new is None else str(new),
+                "changed_by_id": user_id,
+            }
+            for person, action, changes in entries
+            for name, (old, new) in changes.items()
+        ]
+        self.wizard._apply(
+            entity=PERSON, model=ChangeRecord, creates=creates, updates=[], count=False
+        )
 
     def _row_check(
         self, file: str, line: int, row: dict[str, Any], kind: str, find: Any
@@ -531,6 +570,7 @@ class PeopleWrite:
                 )
                 continue
             updates.append((row.written, {"reports_to_id": manager.pk}))
+        history = _differences(updates)
         # The rows were counted above; one that only gained a manager now
         # counts as updated instead of unchanged.
         _, updated, _ = self.wizard._apply(
@@ -540,6 +580,23 @@ class PeopleWrite:
         counts = self.wizard._counts(PERSON)
         counts["updated"] += moved
         counts["unchanged"] -= moved
+        self._history(history)
+
+
+def _differences(
+    updates: list[tuple[models.Model, dict[str, Any]]],
+) -> list[tuple[Stakeholder, str, dict[str, tuple[Any, Any]]]]:
+    """Return what each update changes, before it is applied."""
+    found = []
+    for person, values in updates:
+        changes = {
+            name: (getattr(person, name), value)
+            for name, value in values.items()
+            if value is not None and getattr(person, name) != value
+        }
+        if changes:
+            found.append((cast(Stakeholder, person), "update", changes))
+    return found
 
 
 def _label(person: _Row | Stakeholder) -> str:

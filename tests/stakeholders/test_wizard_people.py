@@ -650,7 +650,7 @@ def test_erasing_a_person_drops_what_an_import_kept_of_them(
         mapped_import_undo(mapped=job.mapped, user=None)
 
     # then her old values are nowhere, and the undo did not bring them back
-    change = job.row_changes.get(object_id=ines.pk)
+    change = job.row_changes.get(object_id=ines.pk, content_type__model="stakeholder")
     assert change.old_values == {"department": "", "seniority": ""}
     ines.refresh_from_db()
     assert (ines.first_name, ines.title, ines.email, ines.phone) == ("", "", "", "")
@@ -724,3 +724,55 @@ def test_a_people_mapping_without_a_name_or_an_account_is_refused(vireo) -> None
             "person is kept on an account",
         ]
     }
+
+
+def test_the_import_writes_the_people_history_and_its_undo_takes_it_back(
+    django_capture_on_commit_callbacks, vireo, ops
+) -> None:
+    from accounts.models import ChangeRecord
+
+    # given: Ines typed by hand, with a history of her own
+    ines = Stakeholder.objects.create(
+        account=vireo,
+        first_name="Ines",
+        last_name="Gruber",
+        title="CFO",
+        seniority="executive",
+        email="ines.gruber@vireo.example",
+    )
+    ChangeRecord.objects.create(
+        account=vireo, target=ines, action="create", field="title", new_value="CFO"
+    )
+
+    # when
+    job = imported(
+        django_capture_on_commit_callbacks, "salesforce_contacts.csv", user=ops
+    )
+
+    # then: who changed what is in the account's history
+    records = ChangeRecord.objects.filter(object_id=ines.pk).order_by("pk")
+    assert list(
+        records.values_list("action", "field", "old_value", "new_value", "changed_by")
+    ) == [
+        ("create", "title", "", "CFO", None),
+        ("update", "title", "CFO", "Chief Financial Officer", ops.pk),
+        ("update", "department", "", "Finance", ops.pk),
+        ("update", "phone", "", "+43 1 555 0101", ops.pk),
+        ("update", "external_id", "", "0035e00000AbCdEAA1", ops.pk),
+    ]
+    tom = Stakeholder.objects.get(last_name="Yates")
+    assert set(
+        ChangeRecord.objects.filter(object_id=tom.pk).values_list(
+            "action", "field", "new_value"
+        )
+    ) >= {
+        ("create", "source", "Salesforce import"),
+        ("update", "reports_to", str(ines.pk)),
+    }
+
+    # when undone, only the hand-made history is left
+    with django_capture_on_commit_callbacks(execute=False):
+        mapped_import_undo(mapped=job.mapped, user=None)
+    assert list(ChangeRecord.objects.values_list("action", "field")) == [
+        ("create", "title")
+    ]
