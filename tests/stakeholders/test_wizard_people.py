@@ -776,3 +776,30 @@ def test_the_import_writes_the_people_history_and_its_undo_takes_it_back(
     assert list(ChangeRecord.objects.values_list("action", "field")) == [
         ("create", "title")
     ]
+
+
+def test_a_report_names_the_manager_in_words_and_it_is_found_at_the_account(
+    django_capture_on_commit_callbacks, vireo
+) -> None:
+    content = (
+        b'"First Name","Last Name","Account Name","Title","Email","Reports To"\n'
+        b'"Ines","Gruber","Vireo Health","CFO","ines@vireo.example",""\n'
+        b'"Tom","Yates","Vireo Health","Controller","tom@vireo.example",'
+        b'"Ines Gruber"\n'
+        b'"Lena","Ortiz","Vireo Health","Analyst","lena@vireo.example",'
+        b'"tom@vireo.example"\n'
+    )
+    mapped = mapped_import_create_from_paths_bytes("report.csv", content)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        mapped_import_start(
+            mapped=mapped, merges={}, keep_good_rows=False, enqueue=False
+        )
+        job = mapped_import_run(mapped=mapped)
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    assert list(
+        Stakeholder.objects.order_by("last_name").values_list(
+            "last_name", "reports_to__last_name"
+        )
+    ) == [("Gruber", None), ("Ortiz", "Yates"), ("Yates", "Gruber")]
