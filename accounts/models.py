@@ -92,6 +92,8 @@ class Account(models.Model):
     annual_revenue_rate_date = models.DateField(null=True, blank=True)
     employees = models.PositiveIntegerField(null=True, blank=True)
     country = models.CharField(max_length=100, blank=True)
+    # A CRM's own fields (Salesforce's "Region__c"), by column, as text.
+    custom_values = models.JSONField(default=dict, blank=True)
     parent = models.ForeignKey(
         "self",
         null=True,
@@ -112,6 +114,11 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def custom_value_items(self) -> list[tuple[str, str]]:
+        """Return the CRM's own fields and their values, by field name."""
+        return sorted((str(k), str(v)) for k, v in (self.custom_values or {}).items())
 
 
 class AccountTeamMember(models.Model):

@@ -709,8 +709,11 @@ def _insert_defaults(
         ):
             defaults[column] = now
         else:
-            # The model default, "" for text, else NULL: as Model() would.
-            defaults[column] = model_field.get_default()
+            # The model default, "" for text, else NULL: as Model() would,
+            # prepared as a save would (a JSON default is no bare dict).
+            defaults[column] = model_field.get_db_prep_save(
+                model_field.get_default(), connection
+            )
     return defaults
 
 

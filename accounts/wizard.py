@@ -869,8 +869,12 @@ class FilePlan:
     entity: str
     mapping: dict[str, tuple[str, str]]
     answers: dict[str, str]
+    # The CRM's own columns kept as the account's custom values.
+    extras: list[str] = field(default_factory=list)
 
 
+# A custom value is text of any length a CRM allows, within config.bounds'.
+CUSTOM_VALUE_MAX_LENGTH = 10_000
 _DECIDED = _MONEY | _WHOLE | _SIGNED_WHOLE | _NUMBERS | _DATES
 
 
@@ -895,13 +899,22 @@ def _plan(
             f"{preview.name}: {len(left)} of {len(preview.table.columns)} columns "
             "are not imported: " + ", ".join(left)
         )
-    for column, (entity, name) in preview.mapping.items():
-        if name == EXTRA or (entity, name) in NOT_STORED:
+    entity = next(iter(preview.mapping.values()))[0]
+    extras = [
+        column
+        for column, (kind, name) in preview.mapping.items()
+        if name == EXTRA and kind == ACCOUNT == entity
+    ]
+    for column, (kind, name) in preview.mapping.items():
+        if column in extras:
+            outcome.decisions.append(
+                (preview.name, column, "kept as a custom field of the account")
+            )
+        elif name == EXTRA or (kind, name) in NOT_STORED:
             outcome.decisions.append(
                 (preview.name, column, "read but not stored: Lode has no such field")
             )
     mapping = {c: t for c, t in preview.mapping.items() if t[1] != EXTRA}
-    entity = next(iter(preview.mapping.values()))[0]
     if entity == OPPORTUNITY and any(
         name in PRODUCT_LINE_FIELDS for _, name in mapping.values()
     ):
@@ -927,7 +940,11 @@ def _plan(
             )
         )
     return FilePlan(
-        preview=preview, entity=entity, mapping=mapping, answers=dict(answers)
+        preview=preview,
+        entity=entity,
+        mapping=mapping,
+        answers=dict(answers),
+        extras=extras,
     )
 
 
@@ -1185,6 +1202,10 @@ def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
             )
         )
         rows.values[name] = parsed.values
+    if plan.extras:
+        rows.values["custom_values"] = _custom_values(
+            plan=plan, table=table, found=found
+        )
     if plan.entity == ACCOUNT:
         found.extend(_misspellings_repair(plan=plan, rows=rows))
     if plan.preview.kind == HUBSPOT_COMPANIES and "sector" in rows.values:
@@ -1195,6 +1216,26 @@ def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
     rows.rejected = {issue.line for issue in found if issue.action == REJECTED}
     outcome.issues.extend(found)
     return rows
+
+
+def _custom_values(
+    *, plan: FilePlan, table: Table, found: list[Issue]
+) -> list[dict[str, str] | None]:
+    """Return each row's custom values by column; blank cells say nothing."""
+    per_row: list[dict[str, str]] = [{} for _ in table.lines]
+    for column in plan.extras:
+        parsed = text_column_parse(
+            values=table.frame[column].tolist(),
+            lines=table.lines,
+            file=plan.preview.name,
+            column=column,
+            max_length=CUSTOM_VALUE_MAX_LENGTH,
+        )
+        found.extend(parsed.issues)
+        for values, value in zip(per_row, parsed.values, strict=True):
+            if value:
+                values[column] = value
+    return [values or None for values in per_row]
 
 
 def number_too_large(*, number: Decimal, digits: int, places: int) -> bool:
@@ -2187,6 +2228,11 @@ class _Writer:
                     made[(rows.file, line)] = fresh
                     links.append((rows.file, line, row, name))
                     continue
+                if values.get("custom_values"):
+                    values["custom_values"] = {
+                        **target.custom_values,
+                        **values["custom_values"],
+                    }
                 updates.append((target, values))
                 made[(rows.file, line)] = updates[-1]
                 links.append((rows.file, line, row, values.get("name") or target.name))
@@ -2339,6 +2385,7 @@ class _Writer:
         self, file: str, line: int, row: dict[str, Any]
     ) -> dict[str, Any]:
         values: dict[str, Any] = {
+            "custom_values": row.get("custom_values"),
             "sector": row.get("sector"),
             "employees": int(row["employees"])
             if row.get("employees") is not None

@@ -615,6 +615,7 @@ def test_the_check_says_which_mapped_columns_are_not_stored() -> None:
         "Name",
         "read but not stored: Lode has no such field",
     ) in outcome.decisions
+    # An opportunity's own CRM fields have nowhere to go; an account's do.
     assert (
         "salesforce_api_opportunities.csv",
         "Forecast_Category__c",
