@@ -1507,12 +1507,30 @@ def mapped_import_run(
     job.save()
 
     outcome = Outcome()
+    rows_path = row_report_path(job=job)
+    rows_path.parent.mkdir(parents=True, exist_ok=True)
+    rows_file = rows_path.open("w", newline="", encoding="utf-8")
+    rows_csv = csv.writer(rows_file)
+
+    def row_log(file: str, line: int, result: str, obj: str, reason: str) -> None:
+        # Names and reasons quote uploaded cells, which may be formulas.
+        rows_csv.writerow(
+            [cell_neutralise(file), line, result, cell_neutralise(obj), reason]
+        )
+
     try:
         with transaction.atomic():
-            _execute(mapped=mapped, job=job, outcome=outcome, report=report)
+            _execute(
+                mapped=mapped,
+                job=job,
+                outcome=outcome,
+                report=report,
+                row_log=row_log,
+            )
             blocked = outcome.problems or outcome.questions
             if blocked or (outcome.rejected_rows and not job.keep_good_rows):
                 raise _DryRun
+            _rejected_rows_log(outcome, row_log)
             job.counts = outcome.counts
             job.issues = [issue.as_dict() for issue in outcome.issues]
             _finish(job, ImportJob.Status.SUCCEEDED, report, "Done")
@@ -1556,6 +1574,10 @@ def mapped_import_run(
         job.error = f"{type(error).__name__}: {error}"
         _finish(job, ImportJob.Status.FAILED, report, "Failed")
     finally:
+        rows_file.close()
+        if job.status != ImportJob.Status.SUCCEEDED:
+            # Nothing was written: the issues are the whole report.
+            rows_path.unlink(missing_ok=True)
         logger.info(
             "mapped import %s %s in %.2fs",
             job.pk,
@@ -1563,6 +1585,32 @@ def mapped_import_run(
             time.monotonic() - started,
         )
     return job
+
+
+ROW_REPORT_HEADER = ["file", "line", "outcome", "object", "reason"]
+
+
+def row_report_path(*, job: ImportJob) -> Path:
+    """Return where a run logs every row's outcome, beside its uploads.
+
+    In a folder of its own: no uploaded file can take its name.
+    """
+    directory = job.source_directory or str(
+        Path(settings.MEDIA_ROOT) / "imports" / str(job.pk)
+    )
+    return Path(directory) / "report" / "rows.csv"
+
+
+def _rejected_rows_log(
+    outcome: Outcome, row_log: Callable[[str, int, str, str, str], None]
+) -> None:
+    reasons: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for issue in outcome.issues:
+        if issue.action == REJECTED and issue.line:
+            column = f"{issue.column}: " if issue.column else ""
+            reasons[(issue.file, issue.line)].append(column + issue.reason)
+    for (file, line), said in sorted(reasons.items()):
+        row_log(file, line, "rejected", "", "; ".join(said))
 
 
 def _reporter(job: ImportJob, progress: Progress | None) -> Progress:
@@ -1608,6 +1656,7 @@ def _execute(
     job: ImportJob,
     outcome: Outcome,
     report: Progress | None,
+    row_log: Callable[[str, int, str, str, str], None] | None = None,
 ) -> None:
     def step(percent: int, message: str) -> None:
         if report is not None:
@@ -1633,6 +1682,7 @@ def _execute(
     writer = _Writer(
         job=job, outcome=outcome, merges=mapped.merges, answers=mapped.answers
     )
+    writer.row_log = row_log
     write: dict[str, Callable[[list[FileRows]], None]] = {
         RATE: writer.rates,
         PRODUCT: writer.products,
@@ -1756,6 +1806,16 @@ def objects_update(
             )
 
 
+def _object_label(obj: models.Model) -> str:
+    """Name a written object for the row report, without another query."""
+    kind = str(obj._meta.verbose_name)
+    for attribute in ("name", "email", "external_id", "import_key"):
+        value = getattr(obj, attribute, None)
+        if value:
+            return f"{kind} {value}"
+    return f"{kind} #{obj.pk}"
+
+
 def _empty_counts() -> dict[str, int]:
     return {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
 
@@ -1786,6 +1846,11 @@ class _Writer:
         self.team_rows: list[tuple[str, int, dict[str, Any]]] = []
         # What became of each team this import wrote, by pk: counted once.
         self.team_outcomes: dict[int, str] = {}
+        # The rows behind each create or update, by the id of its values
+        # (held, so the id is not reused), and where the run logs each row's
+        # outcome for the full row report; None on the check.
+        self.sources: dict[int, tuple[dict[str, Any], list[tuple[str, int]]]] = {}
+        self.row_log: Callable[[str, int, str, str, str], None] | None = None
         # (file, field) -> the source column, for the row report.
         self.columns: dict[tuple[str, str], str] = {}
         self.unknown_deal_owners: dict[str, tuple[str, int, int]] = {}
@@ -1836,6 +1901,20 @@ class _Writer:
         return self.others[entity]
 
     # Shared
+
+    def _row(self, values: dict[str, Any], file: str, line: int) -> dict[str, Any]:
+        """Note that this row asks for these values; return them."""
+        if self.row_log is not None:
+            self.sources.setdefault(id(values), (values, []))[1].append((file, line))
+        return values
+
+    def _rows_log(self, values: dict[str, Any], outcome: str, obj: object) -> None:
+        if self.row_log is None:
+            return
+        _, where = self.sources.pop(id(values), (values, []))
+        label = _object_label(cast(models.Model, obj))
+        for file, line in where:
+            self.row_log(file, line, outcome, label, "")
 
     def _col(self, file: str, field: str) -> str:
         return self.columns.get((file, field), field)
@@ -1919,6 +1998,8 @@ class _Writer:
             for obj in created
         ]
         counts["created"] += len(created)
+        for values, obj in zip(creates, created, strict=True):
+            self._rows_log(values, "created", obj)
 
         changed_objects: list[models.Model] = []
         changed_fields: set[str] = set()
@@ -1934,7 +2015,9 @@ class _Writer:
             if not differing:
                 counts["unchanged"] += 1
                 unchanged.add(obj.pk)
+                self._rows_log(values, "unchanged", obj)
                 continue
+            self._rows_log(values, "updated", obj)
             old = {name: _json_value(getattr(obj, name)) for name in differing}
             for name, value in differing.items():
                 setattr(obj, name, value)
@@ -2023,7 +2106,9 @@ class _Writer:
                 ):
                     continue
                 if key in existing:
-                    updates.append((existing[key], {"rate": rate}))
+                    updates.append(
+                        (existing[key], self._row({"rate": rate}, rows.file, line))
+                    )
                 else:
                     values = {
                         "currency": currency,
@@ -2031,7 +2116,7 @@ class _Writer:
                         "rate": rate,
                         "rate_date": rate_date,
                     }
-                    creates.append(values)
+                    creates.append(self._row(values, rows.file, line))
                     existing[key] = CurrencyRate(**values)
         self._apply(entity=RATE, model=CurrencyRate, creates=creates, updates=updates)
         self.rates_cache.clear()
@@ -2077,14 +2162,13 @@ class _Writer:
                     "list_price": price.amount if isinstance(price, Money) else None,
                 }
                 if name in existing:
-                    updates.append((existing[name], values))
+                    updates.append((existing[name], self._row(values, rows.file, line)))
                 else:
-                    creates.append(
-                        {
-                            "name": name,
-                            **{k: v for k, v in values.items() if v is not None},
-                        }
-                    )
+                    fresh = {
+                        "name": name,
+                        **{k: v for k, v in values.items() if v is not None},
+                    }
+                    creates.append(self._row(fresh, rows.file, line))
                     existing[name] = Product(name=name)
         self._apply(entity=PRODUCT, model=Product, creates=creates, updates=updates)
 
@@ -2197,6 +2281,7 @@ class _Writer:
                         pending[merged].update(
                             {k: v for k, v in values.items() if v is not None}
                         )
+                        self._row(pending[merged], rows.file, line)
                         links.append((rows.file, line, row, merged))
                         self.outcome.issues.append(
                             Issue(
@@ -2224,7 +2309,7 @@ class _Writer:
                     fresh = {"name": name, "external_id": external_id or ""}
                     fresh.update({k: v for k, v in values.items() if v is not None})
                     pending[name] = fresh
-                    creates.append(fresh)
+                    creates.append(self._row(fresh, rows.file, line))
                     made[(rows.file, line)] = fresh
                     links.append((rows.file, line, row, name))
                     continue
@@ -2233,7 +2318,7 @@ class _Writer:
                         **target.custom_values,
                         **values["custom_values"],
                     }
-                updates.append((target, values))
+                updates.append((target, self._row(values, rows.file, line)))
                 made[(rows.file, line)] = updates[-1]
                 links.append((rows.file, line, row, values.get("name") or target.name))
         refused = self._families_check(links, by_pk=by_pk, pending=pending)
@@ -2739,12 +2824,11 @@ class _Writer:
                 self.won_rows[key].append((file, line))
             target = existing.get(values["external_id"])
             if target is None:
-                creates.append({k: v for k, v in values.items()})
+                creates.append(self._row(dict(values), file, line))
                 existing[values["external_id"]] = Opportunity(**values)
             else:
-                updates.append(
-                    (target, {k: v for k, v in values.items() if k != "external_id"})
-                )
+                changes = {k: v for k, v in values.items() if k != "external_id"}
+                updates.append((target, self._row(changes, file, line)))
         self._apply(
             entity=OPPORTUNITY, model=Opportunity, creates=creates, updates=updates
         )
@@ -3011,7 +3095,7 @@ class _Writer:
         for import_key, values, file, line in read:
             where.setdefault(import_key, (file, line))
             if import_key in existing:
-                updates.append((existing[import_key], values))
+                updates.append((existing[import_key], self._row(values, file, line)))
             elif import_key in creates:
                 # Two files of one upload hold the same line: it is written
                 # once, as the later file has it.
@@ -3019,8 +3103,11 @@ class _Writer:
                 same = all(_same(pending[name], v) for name, v in values.items())
                 self._counts(REVENUE)["unchanged" if same else "updated"] += 1
                 pending.update(values)
+                self._row(pending, file, line)
             else:
-                creates[import_key] = {"import_key": import_key, **values}
+                creates[import_key] = self._row(
+                    {"import_key": import_key, **values}, file, line
+                )
         self._apply(
             entity=REVENUE,
             model=RevenueLine,
@@ -3186,10 +3273,14 @@ class _Writer:
                 ):
                     continue
                 if key in existing:
-                    updates.append((existing[key], values))
+                    updates.append((existing[key], self._row(values, rows.file, line)))
                 else:
                     creates.append(
-                        {"account_id": key[0], "period_start": key[1], **values}
+                        self._row(
+                            {"account_id": key[0], "period_start": key[1], **values},
+                            rows.file,
+                            line,
+                        )
                     )
                     existing[key] = SupportSignal(
                         account_id=key[0], period_start=key[1]
@@ -3418,17 +3509,21 @@ class _Writer:
                     continue
                 logins.add(login)
                 creates.append(
-                    {
-                        "username": login,
-                        "email": email,
-                        # No password: they log in once an admin sets one or
-                        # through a password reset.
-                        "password": make_password(None),
-                        "is_staff": False,
-                        "is_superuser": False,
-                        "role": User.Role.REP,
-                        **{k: v for k, v in values.items() if v is not None},
-                    }
+                    self._row(
+                        {
+                            "username": login,
+                            "email": email,
+                            # No password: they log in once an admin sets one or
+                            # through a password reset.
+                            "password": make_password(None),
+                            "is_staff": False,
+                            "is_superuser": False,
+                            "role": User.Role.REP,
+                            **{k: v for k, v in values.items() if v is not None},
+                        },
+                        file,
+                        line,
+                    )
                 )
                 continue
             demotes = (role and role != target.role) or values.get("is_active") is False
@@ -3455,7 +3550,7 @@ class _Writer:
                 continue
             if target.email.lower() != email:
                 values["email"] = email
-            updates.append((target, values))
+            updates.append((target, self._row(values, file, line)))
         self._apply(entity=USER, model=User, creates=creates, updates=updates)
         # Owners and managers named below must find the users just written.
         self.users = None
@@ -3590,11 +3685,13 @@ class _Writer:
                 values["manager_id"] = user_id
             team = teams.get(name.casefold())
             if team is None:
-                creates.append(
-                    {"name": name, **{k: v for k, v in values.items() if v is not None}}
-                )
+                fresh = {
+                    "name": name,
+                    **{k: v for k, v in values.items() if v is not None},
+                }
+                creates.append(self._row(fresh, file, line))
             else:
-                updates.append((team, values))
+                updates.append((team, self._row(values, file, line)))
         self._teams_apply(creates=creates, updates=updates)
 
     def _teams_apply(
@@ -3900,9 +3997,19 @@ def mapped_import_score_run(*, job: ImportJob) -> dict[str, Any] | None:
 
 
 def mapped_import_report_csv(*, job: ImportJob) -> str:
-    """Return the job's full row report as CSV text."""
+    """Return the job's full row report as CSV text.
+
+    Every row of a written import first, with what became of it, then the
+    notes on single cells, then the counts.
+    """
     out = io.StringIO()
     writer = csv.writer(out)
+    rows_path = row_report_path(job=job)
+    if rows_path.is_file():
+        writer.writerow(ROW_REPORT_HEADER)
+        with rows_path.open(newline="", encoding="utf-8") as rows:
+            writer.writerows(csv.reader(rows))
+        writer.writerow([])
     writer.writerow(["file", "line", "column", "value", "reason", "action"])
     # Values and reasons quote the uploaded cells, which may be formulas.
     for issue in job.issues:

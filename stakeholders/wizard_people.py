@@ -208,10 +208,11 @@ class PeopleWrite:
                     "seniority": seniority_from_title(row.values.get("title") or ""),
                     **{k: v for k, v in row.values.items() if v is not None},
                 }
-                creates.append(values)
+                creates.append(wizard._row(values, row.file, row.line))
                 made.append(row)
                 continue
-            updates.append((row.person, self._changes(row)))
+            changes = wizard._row(self._changes(row), row.file, row.line)
+            updates.append((row.person, changes))
             row.written = row.person
         history = _differences(updates)
         created, _, unchanged = wizard._apply(

@@ -71,8 +71,10 @@ def test_a_gzipped_csv_imports_as_the_csv_it_holds(ops) -> None:
         ("accounts.csv", len(ACCOUNTS))
     ]
     assert mapped_import_size(mapped=mapped) == len(ACCOUNTS)
+    # The run's row report has a folder of its own beside the upload.
     assert sorted(p.name for p in Path(mapped.job.source_directory).iterdir()) == [
-        "accounts.csv"
+        "accounts.csv",
+        "report",
     ]
     assert job.status == ImportJob.Status.SUCCEEDED, job.issues
     assert list(Account.objects.order_by("name").values_list("name", "employees")) == [
