@@ -40,6 +40,68 @@
     return node;
   }
 
+  // Break a name into at most maxLines lines of maxWidth: words fill each
+  // line in turn, a long double-barrelled name breaks after its hyphen, and
+  // only what still does not fit ends in an ellipsis.
+  function nameLines(measure, text, maxWidth, maxLines) {
+    var parts = [];
+    text.split(/\s+/).forEach(function (word) {
+      (word.match(/[^-]+-?|-/g) || [word]).forEach(function (piece, index) {
+        parts.push({ text: piece, space: index === 0 });
+      });
+    });
+    function width(line) {
+      measure.textContent = line;
+      return measure.getComputedTextLength();
+    }
+    var lines = [];
+    var current = "";
+    parts.forEach(function (part) {
+      var candidate = current ? current + (part.space ? " " : "") + part.text : part.text;
+      if (current && width(candidate) > maxWidth) {
+        lines.push(current);
+        current = part.text;
+      } else {
+        current = candidate;
+      }
+    });
+    lines.push(current);
+    if (lines.length > maxLines) {
+      lines = lines.slice(0, maxLines - 1).concat([lines.slice(maxLines - 1).join(" ")]);
+    }
+    return lines.map(function (line) {
+      var shown = line;
+      while (shown.length > 1 && width(shown + (shown === line ? "" : "…")) > maxWidth) {
+        shown = shown.slice(0, -1);
+      }
+      return shown === line ? line : shown.replace(/\s+$/, "") + "…";
+    });
+  }
+
+  // Put a plain backdrop under a node's labels, so a link passing beneath
+  // never runs through a name.
+  function labelBackdrop(group, labels, odd) {
+    var left = Infinity, top = Infinity, right = -Infinity, bottom = -Infinity;
+    labels.forEach(function (label) {
+      var box = label.getBBox();
+      if (!box.width) {
+        return;
+      }
+      left = Math.min(left, box.x);
+      top = Math.min(top, box.y);
+      right = Math.max(right, box.x + box.width);
+      bottom = Math.max(bottom, box.y + box.height);
+    });
+    if (left === Infinity) {
+      return;
+    }
+    var backdrop = svgElement("rect", {
+      x: left - 3, y: top - 1, width: right - left + 6, height: bottom - top + 2,
+      rx: 3, "class": odd ? "label-backdrop odd" : "label-backdrop"
+    });
+    group.insertBefore(backdrop, labels[0]);
+  }
+
   function clear(svg) {
     while (svg.firstChild) {
       svg.removeChild(svg.firstChild);
@@ -150,9 +212,17 @@
     clear(svg);
     var width = availableWidth(svg);
     var bandLabel = 58;
-    var cellHeight = 76;
+    var lineHeight = 14;
     var columns = Math.max(1, Math.floor((width - bandLabel) / 150));
     var cellWidth = (width - bandLabel) / columns;
+    // Each name is broken into lines before the layout, so every band's rows
+    // are as tall as its longest name needs and no label reaches the next.
+    var measure = svgElement("text", { "class": "name label", visibility: "hidden" }, svg);
+    var lines = {};
+    graph.people.forEach(function (person) {
+      lines[person.id] = nameLines(measure, person.name, cellWidth - 10, 3);
+    });
+    svg.removeChild(measure);
     var positions = {};
     var bands = [];
     var top = 0;
@@ -162,8 +232,13 @@
         return (a.department || "").localeCompare(b.department || "") || a.name.localeCompare(b.name);
       });
       var rowsNeeded = Math.max(1, Math.ceil(members.length / columns));
+      var most = Math.max.apply(null, [1].concat(members.map(function (person) {
+        return lines[person.id].length;
+      })));
+      // A circle, the name's lines, the owner and a gap.
+      var cellHeight = 62 + most * lineHeight;
       var bandHeight = members.length ? rowsNeeded * cellHeight : 26;
-      bands.push({ level: level, top: top, height: bandHeight, members: members });
+      var band = { level: level, top: top, height: bandHeight, members: members };
       // A band that fits on one row spreads across the width; fuller bands
       // fill a grid row by row.
       var across = members.length < columns ? (width - bandLabel) / members.length : cellWidth;
@@ -172,9 +247,11 @@
           x: bandLabel + (index % columns + 0.5) * across,
           y: top + Math.floor(index / columns) * cellHeight + 26,
           r: 5 + person.influence * 3,
+          odd: bands.length % 2 === 1,
           person: person
         };
       });
+      bands.push(band);
       top += bandHeight;
     }
     var height = top + 4;
@@ -250,13 +327,20 @@
       var tip = svgElement("title", {}, group);
       tip.textContent = person.name + " — " + (person.title || "no title") + "; " +
         person.sentimentLabel.toLowerCase() + ", influence " + person.influence + "/5";
-      fittedText(group, person.name, {
-        x: spot.x, y: spot.y + 5 * 3 + 16 + 2, "text-anchor": "middle", "class": "name label"
-      }, cellWidth - 10);
+      var shown = lines[person.id];
+      shown.forEach(function (line, index) {
+        var text = svgElement("text", {
+          x: spot.x, y: spot.y + 5 * 3 + 16 + 2 + index * lineHeight,
+          "text-anchor": "middle", "class": "name label"
+        }, group);
+        text.textContent = line;
+        svgElement("title", {}, text).textContent = person.name;
+      });
       fittedText(group, person.owner ? "owner " + person.owner : "no owner", {
-        x: spot.x, y: spot.y + 5 * 3 + 30 + 2, "text-anchor": "middle",
+        x: spot.x, y: spot.y + 5 * 3 + 16 + 2 + shown.length * lineHeight, "text-anchor": "middle",
         "class": person.owner ? "owner label" : "owner label none"
       }, cellWidth - 10);
+      labelBackdrop(group, Array.prototype.slice.call(group.querySelectorAll("text.label")), spot.odd);
     });
 
     var headLayer = svgElement("g", { "class": "link-heads", "aria-hidden": "true" }, svg);
