@@ -76,3 +76,29 @@ def test_the_snapshot_calls_a_credited_product_open(
         "Credit": "open",
         "Refund": "open",
     }
+
+
+def test_past_quarters_count_whitespace_from_the_revenue_known_now(
+    client: object, manager: User, account: Account, products: dict[str, Product]
+) -> None:
+    # given: Credit was open two quarters ago, as far as anyone knew
+    this = fiscal_quarter_current()
+    past = this.shifted(-2)
+    before = dashboard_for_user(user=manager).figures[f"whitespace.open.{past.slug}"]
+
+    # when: an import brings an older sale of Credit
+    _line(account, products["Credit"], this.shifted(-3).start, "900")
+
+    # then: the past quarter is counted again from the revenue known now,
+    # and the page says so
+    after = dashboard_for_user(user=manager).figures[f"whitespace.open.{past.slug}"]
+    assert (before.count, after.count) == (2, 1)
+    client.force_login(manager)  # type: ignore[attr-defined]
+    page = client.get("/plans/dashboard/").content.decode()  # type: ignore[attr-defined]
+    assert WHITESPACE_RULE in page
+
+
+WHITESPACE_RULE = (
+    "Open cells in every quarter, past ones too, are counted from the revenue "
+    "Lode holds now: an import of older revenue changes past quarters."
+)
