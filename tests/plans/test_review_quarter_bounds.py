@@ -94,6 +94,8 @@ def test_a_run_dated_far_ahead_leaves_the_review_path_alone(
             "quarter": quarters[-1].short_label,
             "performance": 40.0,
             "potential": 60.0,
+            "performance_text": "40.0",
+            "potential_text": "60.0",
             "quadrant": "Expand",
         }
     ]
