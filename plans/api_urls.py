@@ -1,6 +1,14 @@
 from django.urls import path
 
-from plans import apis, export_apis, list_apis, manager_review_apis, review_apis
+from plans import (
+    apis,
+    dashboard_apis,
+    export_apis,
+    list_apis,
+    manager_review_apis,
+    review_apis,
+    template_apis,
+)
 
 app_name = "plans_api"
 
@@ -9,7 +17,7 @@ urlpatterns = [
     path("balance/", apis.PlanBalanceApi.as_view(), name="balance"),
     path("<int:pk>/", apis.PlanDetailApi.as_view(), name="detail"),
     path("<int:pk>/next/", apis.PlanNextApi.as_view(), name="next"),
-    path("<int:pk>/comments/", apis.CommentCreateApi.as_view(), name="comment_create"),
+    path("<int:pk>/comments/", apis.CommentListApi.as_view(), name="comment_list"),
     path("<int:pk>/history/", apis.PlanHistoryApi.as_view(), name="history"),
     path(
         "<int:plan_pk>/items/<str:kind>/",
@@ -138,5 +146,54 @@ urlpatterns += [
         "accounts/<int:account_pk>/reviews/<str:quarter>/export.<str:file_format>",
         export_apis.ReviewExportApi.as_view(),
         name="review_export",
+    ),
+]
+
+# Sell-cycle templates: everyone reads, sales ops change.
+urlpatterns += [
+    path("templates/", template_apis.TemplateListApi.as_view(), name="template_list"),
+    path(
+        "templates/<int:pk>/",
+        template_apis.TemplateApi.as_view(),
+        name="template",
+    ),
+    path(
+        "templates/<int:pk>/stages/",
+        template_apis.TemplateStageCreateApi.as_view(),
+        name="template_stage_create",
+    ),
+    path(
+        "templates/stages/<int:pk>/",
+        template_apis.TemplateStageApi.as_view(),
+        name="template_stage",
+    ),
+    path(
+        "templates/stages/<int:pk>/checkpoints/",
+        template_apis.TemplateCheckpointCreateApi.as_view(),
+        name="template_checkpoint_create",
+    ),
+    path(
+        "templates/checkpoints/<int:pk>/",
+        template_apis.TemplateCheckpointApi.as_view(),
+        name="template_checkpoint",
+    ),
+]
+
+# The manager dashboard's figures and the accounts behind each.
+urlpatterns += [
+    path("dashboard/", dashboard_apis.DashboardApi.as_view(), name="dashboard"),
+    path(
+        "dashboard/accounts/",
+        dashboard_apis.DashboardAccountListApi.as_view(),
+        name="dashboard_accounts",
+    ),
+]
+
+# Customers' ratings of the value delivered in a quarter.
+urlpatterns += [
+    path(
+        "accounts/<int:account_pk>/ratings/",
+        review_apis.RatingListApi.as_view(),
+        name="rating_list",
     ),
 ]

@@ -7,7 +7,12 @@ a stale one answers 412 with the current state, a missing one 428.
 from typing import Any, cast
 
 from django.db import models
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -17,14 +22,22 @@ from rest_framework.views import APIView
 from accounts.models import Account, User
 from accounts.selectors import account_can_edit
 from config.api import (
+    LodePagination,
     StrictInputSerializer,
     body_require_empty,
     if_match_version,
+    paginated_response,
     query_params_refuse_unknown,
 )
 from plans import services
 from plans.errors import GateClosed, PlanClosed, PlanError, VersionConflict
-from plans.models import Checkpoint, Pursuit, PursuitStage, SellCycleTemplate
+from plans.models import (
+    Checkpoint,
+    Comment,
+    Pursuit,
+    PursuitStage,
+    SellCycleTemplate,
+)
 from plans.selectors import (
     ITEM_KINDS,
     item_get_for_user,
@@ -206,6 +219,8 @@ def item_response(item: models.Model, code: int = status.HTTP_200_OK) -> Respons
 class ItemApi(APIView):
     """GET one plan item; PATCH its fields with If-Match."""
 
+    if_match_methods = frozenset({"PATCH"})
+
     OutputSerializer = ItemOutputSerializer
 
     @extend_schema(tags=["plans"], responses=ItemOutputSerializer)
@@ -320,6 +335,8 @@ class CheckpointCreateApi(APIView):
 
 
 class CheckpointValidateApi(APIView):
+    if_match_methods = frozenset({"POST"})
+
     class InputSerializer(StrictInputSerializer):
         evidence = serializers.CharField(allow_blank=True)
         happened_on = serializers.DateField(required=False, allow_null=True)
@@ -359,6 +376,8 @@ class CheckpointValidateApi(APIView):
 
 class PursuitAdvanceApi(APIView):
     """Move a pursuit to its next stage; a closed gate answers 409."""
+
+    if_match_methods = frozenset({"POST"})
 
     class InputSerializer(StrictInputSerializer):
         override_reason = serializers.CharField(required=False, allow_blank=True)
@@ -535,19 +554,85 @@ class PlanNextApi(APIView):
         return item_response(new, status.HTTP_201_CREATED)
 
 
-class CommentCreateApi(APIView):
+COMMENT_ORDERINGS = ["created_at", "-created_at"]
+
+
+class CommentOutputSerializer(serializers.ModelSerializer):
+    author_id = serializers.IntegerField(allow_null=True)
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = ["id", "body", "author_id", "author", "created_at"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_author(self, comment: Comment) -> str | None:
+        return comment.author.display_name if comment.author else None
+
+
+class CommentListApi(APIView):
+    """GET a plan's comments, newest first, paged; POST adds one."""
+
+    pagination_class = LodePagination
+    OutputSerializer = CommentOutputSerializer
+
     class InputSerializer(StrictInputSerializer):
         body = serializers.CharField()
 
-    class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
-        body = serializers.CharField()
-        author = serializers.CharField()
-        created_at = serializers.DateTimeField()
+    class FilterSerializer(serializers.Serializer):
+        author = serializers.IntegerField(
+            min_value=1, max_value=2**31 - 1, required=False
+        )
+        ordering = serializers.ChoiceField(
+            choices=COMMENT_ORDERINGS, required=False, default="-created_at"
+        )
 
     @extend_schema(
         tags=["plans"],
-        responses={**CREATED_RESPONSES, 201: OutputSerializer},
+        summary="Read a plan's comments, newest first",
+        parameters=[FilterSerializer],
+        responses=CommentOutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A page of comments",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "id": 17,
+                            "body": "CFO wants the business case by Friday.",
+                            "author_id": 4,
+                            "author": "Rita Rep",
+                            "created_at": "2026-11-30T16:20:00Z",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        plan = plan_get_for_user(user=_user(request), pk=pk)
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        comments = plan.comments.select_related("author")
+        if "author" in filters.validated_data:
+            comments = comments.filter(author_id=filters.validated_data["author"])
+        ordering = filters.validated_data["ordering"]
+
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=comments.order_by(ordering, ordering.replace("created_at", "id")),
+            serializer=self.OutputSerializer,
+        )
+
+    @extend_schema(
+        tags=["plans"],
+        summary="Comment on a plan",
+        responses={**CREATED_RESPONSES, 201: CommentOutputSerializer},
     )
     def post(self, request: Request, pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=pk)
@@ -562,13 +647,7 @@ class CommentCreateApi(APIView):
         except PlanError as error:
             return plan_error_response(error)
         return Response(
-            {
-                "id": comment.pk,
-                "body": comment.body,
-                "author": _user(request).display_name,
-                "created_at": comment.created_at,
-            },
-            status=status.HTTP_201_CREATED,
+            self.OutputSerializer(comment).data, status=status.HTTP_201_CREATED
         )
 
 

@@ -14,7 +14,12 @@ from django.db import models, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -34,6 +39,7 @@ from config.api import (
     paginated_response,
     versioned_update_respond,
 )
+from config.api_schema import PRECONDITION_FAILED, PRECONDITION_REQUIRED
 from plans.calendar import (
     FiscalQuarter,
     QuarterOutOfRange,
@@ -45,6 +51,7 @@ from plans.errors import PlanError, VersionConflict
 from plans.models import (
     Checkpoint,
     CustomerLink,
+    CustomerRating,
     ExecutiveReview,
     MeasureQuarter,
     PlanSnapshot,
@@ -63,6 +70,7 @@ from plans.review_services import (
     LINK_DAYS_MAX,
     customer_link_create,
     customer_link_revoke,
+    customer_rating_record,
     executive_review_save,
     measure_quarter_set,
     plan_snapshot_take,
@@ -334,6 +342,8 @@ class MeasureCreateApi(APIView):
 class MeasureApi(APIView):
     """GET a measure; PATCH or DELETE it with the ETag of that read."""
 
+    if_match_methods = frozenset({"PATCH", "DELETE"})
+
     InputSerializer = MeasureInputSerializer
     OutputSerializer = MeasureOutputSerializer
 
@@ -382,6 +392,8 @@ class MeasureQuarterSetApi(APIView):
     A PUT needs the ETag from the last read in If-Match: 428 without it,
     412 with the quarter's current figures when someone wrote since.
     """
+
+    if_match_methods = frozenset({"PUT"})
 
     class FigureSerializer(serializers.Serializer):
         measure = serializers.IntegerField(source="measure_id")
@@ -610,6 +622,8 @@ class VoiceListApi(APIView):
 class VoiceApi(APIView):
     """GET a voice-of-customer entry; PATCH or DELETE it with its ETag."""
 
+    if_match_methods = frozenset({"PATCH", "DELETE"})
+
     InputSerializer = VoiceInputSerializer
     OutputSerializer = VoiceOutputSerializer
 
@@ -690,6 +704,8 @@ def _review_data(pack: dict[str, Any]) -> dict[str, Any]:
 
 class ReviewApi(APIView):
     """GET the quarterly review; PUT the meeting's decisions and next steps."""
+
+    if_match_methods = frozenset({"PUT"})
 
     class InputSerializer(StrictInputSerializer):
         held_on = serializers.DateField(required=False, allow_null=True)
@@ -1055,3 +1071,218 @@ class CustomerLinkRevokeApi(APIView):
         except PlanError as error:
             raise _refused(error) from error
         return Response(self.OutputSerializer(link).data)
+
+
+# Customer ratings
+
+
+RATING_ORDERINGS = ["quarter_start", "-quarter_start", "score", "-score"]
+
+
+def _quarter_query(text: str) -> FiscalQuarter:
+    """Return the quarter a query parameter names, or refuse it as a 400."""
+    try:
+        return fiscal_quarter_parse(text)
+    except QuarterOutOfRange as error:
+        raise ValidationError({"quarter": [str(error)]}) from error
+    except ValueError as error:
+        raise ValidationError(
+            {"quarter": ["Give the first day of a fiscal quarter, as 2026-10-01."]}
+        ) from error
+
+
+class RatingOutputSerializer(serializers.ModelSerializer):
+    quarter = serializers.DateField(source="quarter_start")
+    stakeholder_name = serializers.CharField(source="stakeholder.name")
+    entered_by = serializers.CharField()
+    link = serializers.IntegerField(source="link_id", allow_null=True)
+
+    class Meta:
+        model = CustomerRating
+        fields = [
+            "id",
+            "quarter",
+            "stakeholder",
+            "stakeholder_name",
+            "score",
+            "comment",
+            "by_customer",
+            "entered_by",
+            "link",
+            "created_at",
+            "updated_at",
+        ]
+
+
+RATING_EXAMPLE = {
+    "id": 52,
+    "quarter": "2026-10-01",
+    "stakeholder": 41,
+    "stakeholder_name": "Dana Whitfield",
+    "score": 8,
+    "comment": "Fleet costs are down as agreed.",
+    "by_customer": True,
+    "entered_by": "the customer (own link)",
+    "link": 7,
+    "created_at": "2026-12-02T09:30:00Z",
+    "updated_at": "2026-12-02T09:30:00Z",
+}
+
+
+class RatingListApi(APIView):
+    """GET the customers' ratings of each quarter; POST the team's entry.
+
+    A contact rates through their signed link; the team may enter a rating
+    given in person. Each is kept apart: neither overwrites the other.
+    """
+
+    pagination_class = LodePagination
+    OutputSerializer = RatingOutputSerializer
+
+    class FilterSerializer(serializers.Serializer):
+        quarter = serializers.CharField(
+            required=False, help_text="The quarter's first day, as 2026-10-01."
+        )
+        stakeholder = serializers.IntegerField(
+            min_value=1, max_value=2**31 - 1, required=False
+        )
+        by_customer = serializers.BooleanField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="true: only ratings the contact entered through a link.",
+        )
+        ordering = serializers.ChoiceField(
+            choices=RATING_ORDERINGS, required=False, default="-quarter_start"
+        )
+
+    class InputSerializer(StrictInputSerializer):
+        quarter = serializers.CharField(help_text="The quarter's first day.")
+        stakeholder = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+        score = serializers.IntegerField(min_value=1, max_value=10)
+        comment = serializers.CharField(allow_blank=True, required=False, default="")
+
+    @extend_schema(
+        tags=["reviews"],
+        summary="The customers' ratings of the value delivered, by quarter",
+        parameters=[FilterSerializer],
+        responses=RatingOutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "Ratings of a quarter",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [RATING_EXAMPLE],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, account_pk: int) -> Response:
+        account = account_get_for_user(user=_user(request), pk=account_pk)
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        ratings = account.customer_ratings.select_related("stakeholder", "recorded_by")
+        if "quarter" in data:
+            ratings = ratings.filter(
+                quarter_start=_quarter_query(data["quarter"]).start
+            )
+        if "stakeholder" in data:
+            ratings = ratings.filter(stakeholder_id=data["stakeholder"])
+        if data["by_customer"] is not None:
+            ratings = ratings.filter(by_customer=data["by_customer"])
+
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=ratings.order_by(data["ordering"], "stakeholder_id", "pk"),
+            serializer=self.OutputSerializer,
+        )
+
+    @extend_schema(
+        tags=["reviews"],
+        summary="Enter a rating the customer gave in person or by mail",
+        description=(
+            "Creates the team's rating of this contact for the quarter (201). "
+            "If the team already entered one, this replaces it (200) and needs "
+            "that rating's ETag in If-Match: 428 without it, 412 with the "
+            "current rating when it changed since. A rating the contact "
+            "entered through their link is never replaced."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Only to replace the team's earlier entry: its ETag.",
+            )
+        ],
+        responses={
+            200: RatingOutputSerializer,
+            201: RatingOutputSerializer,
+            412: PRECONDITION_FAILED,
+            428: PRECONDITION_REQUIRED,
+        },
+        examples=[
+            OpenApiExample(
+                "The CFO's rating at the review",
+                value={
+                    "quarter": "2026-10-01",
+                    "stakeholder": 41,
+                    "score": 8,
+                    "comment": "Said so at the review.",
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request, account_pk: int) -> Response:
+        account = account_get_for_user(user=_user(request), pk=account_pk)
+        if not account_can_edit(user=_user(request), account=account):
+            raise PermissionDenied("You can read this account but not change it.")
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        quarter = _quarter_query(data["quarter"])
+        stakeholder = account.stakeholders.filter(pk=data["stakeholder"]).first()
+        if stakeholder is None:
+            raise ValidationError({"stakeholder": [NO_SUCH_PERSON]})
+
+        with transaction.atomic():
+            earlier = (
+                CustomerRating.objects.select_for_update()
+                .filter(
+                    account=account,
+                    quarter_start=quarter.start,
+                    stakeholder=stakeholder,
+                    by_customer=False,
+                )
+                .first()
+            )
+            if earlier is not None:
+                etag_require(
+                    request=request,
+                    etag=etag_for(instance=earlier),
+                    current=self.OutputSerializer(earlier).data,
+                )
+            try:
+                rating = customer_rating_record(
+                    user=_user(request),
+                    account=account,
+                    stakeholder=stakeholder,
+                    quarter=quarter,
+                    score=data["score"],
+                    comment=data["comment"],
+                )
+            except PlanError as error:
+                raise _refused(error) from error
+
+        return Response(
+            self.OutputSerializer(rating).data,
+            status=status.HTTP_200_OK if earlier else status.HTTP_201_CREATED,
+            headers={"ETag": etag_for(instance=rating)},
+        )

@@ -707,7 +707,7 @@ def pursuit_move_back(*, user: User, pursuit: Pursuit, version: int) -> Pursuit:
 
 def comment_create(*, user: User, plan: Plan, body: str) -> Comment:
     if not body.strip():
-        raise PlanError("Write something before posting.")
+        raise PlanError("Write something before posting.", field="body")
     return Comment.objects.create(plan=plan, author=user, body=body.strip())
 
 

@@ -32,11 +32,17 @@ def _clean(item: models.Model, exclude: list[str] | None = None) -> None:
     try:
         item.full_clean(exclude=exclude)
     except ValidationError as error:
+        problems = error.message_dict
+        # One field's refusal is named by it, so the API answers under it.
+        (only, texts), *_ = problems.items()
+        single = len(problems) == 1 and only != "__all__"
         raise PlanError(
             "; ".join(
                 " ".join(texts) if name == "__all__" else f"{name}: {' '.join(texts)}"
-                for name, texts in error.message_dict.items()
-            )
+                for name, texts in problems.items()
+            ),
+            field=only if single else None,
+            reason=" ".join(texts) if single else "",
         ) from error
 
 
