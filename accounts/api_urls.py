@@ -55,6 +55,16 @@ urlpatterns = [
         wizard_apis.WizardImportUndoApi.as_view(),
         name="import_undo",
     ),
+    path(
+        "imports/<int:pk>/reopen/",
+        wizard_apis.WizardImportReopenApi.as_view(),
+        name="import_reopen",
+    ),
+    path(
+        "imports/<int:pk>/discard/",
+        wizard_apis.WizardImportDiscardApi.as_view(),
+        name="import_discard",
+    ),
     path("tokens/", apis.ApiTokenListApi.as_view(), name="token_list"),
     path("tokens/create/", apis.ApiTokenCreateApi.as_view(), name="token_create"),
     path(

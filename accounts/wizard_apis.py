@@ -32,10 +32,10 @@ from accounts import wizard
 from accounts.importing import ImportFileError
 from accounts.models import MappedImport, User
 from accounts.services import import_job_progress
-from accounts.wizard_discard import mapped_import_discard
+from accounts.wizard_discard import DiscardError, mapped_import_discard
 from accounts.wizard_forewarn import mapped_import_forewarnings
 from accounts.wizard_sheets import mapped_import_sheets_choose
-from config.api import StrictInputSerializer, etag_require
+from config.api import StrictInputSerializer, body_require_empty, etag_require
 from config.parsers import DepthLimitedJSONParser
 
 ISSUE_LIMIT = 1000
@@ -374,6 +374,8 @@ class WizardImportReportCsvApi(WizardApi):
 
 
 class WizardImportMappingApi(WizardApi):
+    if_match_methods = frozenset({"PUT"})
+
     parser_classes = [DepthLimitedJSONParser]
 
     class InputSerializer(StrictInputSerializer):
@@ -620,3 +622,38 @@ class WizardImportUndoApi(WizardApi):
             raise ValidationError({"non_field_errors": [str(error)]}) from error
         mapped.refresh_from_db()
         return Response(_job_data(mapped))
+
+
+class WizardImportReopenApi(WizardApi):
+    @extend_schema(
+        tags=["imports"],
+        summary="Let a rejected or failed import be checked and started again",
+        request=None,
+        responses={200: JOB_SCHEMA},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        mapped = _get_mapped_import_for_user(request, pk)
+        body_require_empty(request)
+        try:
+            wizard.mapped_import_reopen(mapped=mapped)
+        except wizard.WizardError as error:
+            raise ValidationError({"non_field_errors": [str(error)]}) from error
+        mapped.refresh_from_db()
+        return Response(_job_data(mapped))
+
+
+class WizardImportDiscardApi(WizardApi):
+    @extend_schema(
+        tags=["imports"],
+        summary="Discard an import that was never started, with its files",
+        request=None,
+        responses={204: None},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        mapped = _get_mapped_import_for_user(request, pk)
+        body_require_empty(request)
+        try:
+            mapped_import_discard(mapped=mapped, user=_user(request))
+        except DiscardError as error:
+            raise ValidationError({"non_field_errors": [str(error)]}) from error
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -38,6 +38,11 @@ urlpatterns = [
         name="link_create",
     ),
     path(
+        "accounts/<int:account_pk>/activities/",
+        apis.ActivityListApi.as_view(),
+        name="activity_list",
+    ),
+    path(
         "accounts/<int:account_pk>/activities/create/",
         apis.ActivityCreateApi.as_view(),
         name="activity_create",
@@ -54,6 +59,7 @@ urlpatterns = [
     ),
     path("people/<int:pk>/", apis.StakeholderDetailApi.as_view(), name="detail"),
     path("people/<int:pk>/leave/", apis.StakeholderLeaveApi.as_view(), name="leave"),
+    path("people/<int:pk>/rejoin/", apis.StakeholderRejoinApi.as_view(), name="rejoin"),
     path("people/<int:pk>/erase/", apis.StakeholderEraseApi.as_view(), name="erase"),
     path("people/<int:pk>/owner/", apis.StakeholderOwnerApi.as_view(), name="owner"),
     path("links/<int:pk>/", apis.InfluenceLinkDetailApi.as_view(), name="link_detail"),

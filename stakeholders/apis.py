@@ -14,6 +14,7 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -57,6 +58,7 @@ from stakeholders.services import (
     influence_link_update,
     stakeholder_create,
     stakeholder_erase,
+    stakeholder_mark_back,
     stakeholder_mark_left,
     stakeholder_update,
 )
@@ -339,6 +341,8 @@ class StakeholderCreateApi(APIView):
 class StakeholderDetailApi(APIView):
     """Read one person; change them with the ETag of that read in If-Match."""
 
+    if_match_methods = frozenset({"PATCH"})
+
     InputSerializer = StakeholderInputSerializer
     OutputSerializer = StakeholderOutputSerializer
 
@@ -451,6 +455,8 @@ class StakeholderEraseApi(APIView):
 
 class StakeholderOwnerApi(APIView):
     """Set who on our team owns the relationship, and at which level."""
+
+    if_match_methods = frozenset({"PUT"})
 
     class InputSerializer(StrictInputSerializer):
         owner = serializers.IntegerField(allow_null=True)
@@ -574,6 +580,8 @@ class BuyingRoleListApi(APIView):
 
 class ExpectedRoleApi(APIView):
     """Read or replace the roles an account is expected to have."""
+
+    if_match_methods = frozenset({"PUT"})
 
     class InputSerializer(StrictInputSerializer):
         roles = serializers.ListField(child=serializers.SlugField(), allow_empty=True)
@@ -749,6 +757,8 @@ class InfluenceLinkCreateApi(APIView):
 
 
 class InfluenceLinkDetailApi(APIView):
+    if_match_methods = frozenset({"PATCH", "DELETE"})
+
     class InputSerializer(StrictInputSerializer):
         kind = serializers.ChoiceField(
             choices=InfluenceLink.Kind.choices, required=False
@@ -1053,3 +1063,120 @@ class BoardApi(APIView):
         board = account_stakeholder_board(user=_user(request), account=account)
 
         return Response(self.OutputSerializer(board["graph"]).data)
+
+
+ACTIVITY_ORDERINGS = ["occurred_at", "-occurred_at"]
+
+
+class ActivityListApi(APIView):
+    """GET the touches logged with an account's people, newest first."""
+
+    pagination_class = LodePagination
+
+    class FilterSerializer(serializers.Serializer):
+        stakeholder = serializers.IntegerField(
+            min_value=1,
+            max_value=2**31 - 1,
+            required=False,
+            help_text="Only touches with this person.",
+        )
+        kind = serializers.ChoiceField(choices=Activity.Kind.choices, required=False)
+        ordering = serializers.ChoiceField(
+            choices=ACTIVITY_ORDERINGS, required=False, default="-occurred_at"
+        )
+
+    class OutputSerializer(serializers.ModelSerializer):
+        user_name = serializers.SerializerMethodField()
+
+        class Meta:
+            model = Activity
+            fields = [
+                "id",
+                "account",
+                "user",
+                "user_name",
+                "stakeholders",
+                "kind",
+                "occurred_at",
+                "note",
+                "created_at",
+            ]
+
+        @extend_schema_field(serializers.CharField(allow_null=True))
+        def get_user_name(self, activity: Activity) -> str | None:
+            return activity.user.display_name if activity.user else None
+
+    @extend_schema(
+        tags=TAGS,
+        summary="The touches logged with an account's people",
+        parameters=[FilterSerializer],
+        responses=OutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A call with the CFO",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "id": 90,
+                            "account": 12,
+                            "user": 4,
+                            "user_name": "Rita Rep",
+                            "stakeholders": [41],
+                            "kind": "call",
+                            "occurred_at": "2026-11-30T15:00:00Z",
+                            "note": "Budget set.",
+                            "created_at": "2026-11-30T15:20:00Z",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, account_pk: int) -> Response:
+        account = account_get_for_user(user=_user(request), pk=account_pk)
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        activities = account.stakeholder_activities.select_related(
+            "user"
+        ).prefetch_related("stakeholders")
+        if "stakeholder" in data:
+            activities = activities.filter(stakeholders__pk=data["stakeholder"])
+        if "kind" in data:
+            activities = activities.filter(kind=data["kind"])
+        ordering = data["ordering"]
+
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=activities.order_by(
+                ordering, ordering.replace("occurred_at", "id")
+            ),
+            serializer=self.OutputSerializer,
+        )
+
+
+class StakeholderRejoinApi(APIView):
+    OutputSerializer = StakeholderOutputSerializer
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Mark a person who left as back at the account",
+        request=None,
+        responses=StakeholderOutputSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        person = stakeholder_get_for_user(user=_user(request), pk=pk)
+        _require_edit(_user(request), person.account)
+        body_require_empty(request)
+
+        try:
+            stakeholder_mark_back(user=_user(request), stakeholder=person)
+        except StakeholderError as error:
+            raise _refused(error) from error
+
+        return Response(self.OutputSerializer(person).data)

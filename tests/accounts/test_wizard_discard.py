@@ -188,3 +188,52 @@ def test_the_report_of_an_unstarted_import_says_so_and_offers_discard(
         f'action="/accounts/import/wizard/{mapped.job_id}/discard/" '
         'class="discard-form"'
     ) in page
+
+
+def test_ops_discard_an_unstarted_import_through_the_api(client, ops, rep) -> None:
+    mapped = _upload(ops)
+    started = _upload(ops, name="second.csv")
+    _confirm(started, ops)
+    url = f"/api/accounts/imports/{mapped.job_id}/discard/"
+
+    client.force_login(rep)
+    hidden = client.post(url)
+    client.force_login(ops)
+    with_body = client.post(url, {"force": True}, content_type="application/json")
+    discarded = client.post(url)
+    refused = client.post(f"/api/accounts/imports/{started.job_id}/discard/")
+
+    assert hidden.status_code == 404
+    assert with_body.json() == {
+        "force": ["This field cannot be set here; it is read-only or unknown."]
+    }
+    assert discarded.status_code == 204
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "non_field_errors": [
+            f"Import {started.job_id} has started, so it is kept; undo it on its "
+            "report instead."
+        ]
+    }
+    assert list(MappedImport.objects.values_list("pk", flat=True)) == [started.pk]
+
+
+def test_ops_reopen_only_a_rejected_or_failed_import_through_the_api(
+    client, ops
+) -> None:
+    mapped = _upload(ops)
+    client.force_login(ops)
+    url = f"/api/accounts/imports/{mapped.job_id}/reopen/"
+
+    pending = client.post(url)
+    ImportJob.objects.filter(pk=mapped.job_id).update(
+        status=ImportJob.Status.FAILED, error="Worker lost"
+    )
+    reopened = client.post(url)
+
+    assert pending.json() == {
+        "non_field_errors": ["Only a rejected or failed import can be started again."]
+    }
+    assert reopened.status_code == 200
+    assert reopened.json()["status"] == "pending"
+    assert ImportJob.objects.get(pk=mapped.job_id).error == ""
