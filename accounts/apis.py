@@ -144,6 +144,8 @@ class AccountListApi(APIView):
 
 
 class AccountDetailApi(APIView):
+    if_match_methods = frozenset({"PATCH"})
+
     class InputSerializer(StrictInputSerializer):
         sector = serializers.CharField(max_length=100, allow_blank=True, required=False)
         country = serializers.CharField(

@@ -7,6 +7,7 @@ the API settings, which name the throttles and paginator in config.api.
 from typing import Any, Literal
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
@@ -25,6 +26,31 @@ REFUSED = {
             {"type": "string"},
         ]
     },
+}
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag from your last read of what you change.",
+)
+PRECONDITION_REQUIRED = inline_serializer(
+    "PreconditionRequired",
+    {"detail": serializers.CharField(help_text="Send If-Match with the ETag.")},
+)
+PRECONDITION_FAILED = {
+    "type": "object",
+    "description": (
+        "Someone changed it since your read: `detail` says so and `current` "
+        "holds the current state; its ETag is in the ETag header."
+    ),
+    "properties": {
+        "detail": {"type": "string"},
+        "current": {"type": "object", "nullable": True},
+    },
+    "required": ["detail"],
 }
 
 
@@ -60,10 +86,34 @@ class LodeAutoSchema(AutoSchema):
             return view.removesuffix("Api") + inner.removesuffix("Serializer")
         return super().get_serializer_name(serializer, direction)
 
+    def _needs_if_match(self) -> bool:
+        # A view lists the methods that refuse a write without If-Match;
+        # tests/security walks the API to check that the list is right.
+        return self.method in getattr(self.view, "if_match_methods", ())
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self._needs_if_match() and not any(
+            isinstance(parameter, OpenApiParameter) and parameter.name == "If-Match"
+            for parameter in parameters
+        ):
+            parameters.append(IF_MATCH)
+        return parameters
+
     def _get_response_bodies(self, direction: Any = "response") -> Any:
         # A read documents its refusals too: 404 when the path names an
         # object, 400 when it takes query parameters a client can get wrong.
+        # A write under If-Match documents its 428 and 412.
         responses = super()._get_response_bodies(direction)
+        if self._needs_if_match():
+            if "428" not in responses:
+                responses["428"] = self._get_response_for_code(
+                    PRECONDITION_REQUIRED, "428", direction=direction
+                )
+            if "412" not in responses:
+                responses["412"] = self._get_response_for_code(
+                    PRECONDITION_FAILED, "412", direction=direction
+                )
         if self.method != "GET":
             return responses
         if "{" in self.path and "404" not in responses:

@@ -110,6 +110,8 @@ class ScoringModelListApi(APIView):
 
 
 class ScoringModelDetailApi(APIView):
+    if_match_methods = frozenset({"PATCH"})
+
     class InputSerializer(StrictInputSerializer):
         weight_ttm_revenue = _weight()
         weight_growth = _weight()

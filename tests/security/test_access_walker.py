@@ -29,7 +29,16 @@ from accounts.models import (
     User,
 )
 from plans.calendar import fiscal_quarter_current
-from plans.models import Checkpoint, CustomerLink, Pursuit, PursuitStage, Strategy
+from plans.models import (
+    Checkpoint,
+    CustomerLink,
+    Pursuit,
+    PursuitStage,
+    SellCycleTemplate,
+    Strategy,
+    TemplateCheckpoint,
+    TemplateStage,
+)
 from tests.accounts.factories import ProductFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +61,7 @@ PK_OBJECTS: dict[str, str | None] = {
     "plans:detail": "plan",
     "plans_api:detail": "plan",
     "plans_api:next": "plan",
-    "plans_api:comment_create": "plan",
+    "plans_api:comment_list": "plan",
     "plans_api:history": "plan",
     "stakeholders:account": "account",
     "stakeholders:account_board": "account",
@@ -64,6 +73,7 @@ PK_OBJECTS: dict[str, str | None] = {
     "stakeholders_api:leave": "stakeholder",
     "stakeholders_api:owner": "stakeholder",
     "stakeholders_api:erase": "stakeholder",
+    "stakeholders_api:rejoin": "stakeholder",
     "stakeholders_api:link_detail": "link",
     "accounts:import_detail": "import_job",
     "accounts:import_progress": "import_job",
@@ -84,6 +94,8 @@ PK_OBJECTS: dict[str, str | None] = {
     "accounts_api:import_answer": "import_job",
     "accounts_api:import_start": "import_job",
     "accounts_api:import_undo": "import_job",
+    "accounts_api:import_reopen": "import_job",
+    "accounts_api:import_discard": "import_job",
     "plans:reviews": "plan",
     "plans:snapshots": "plan",
     "plans:snapshot_take": "plan",
@@ -111,6 +123,12 @@ PK_OBJECTS: dict[str, str | None] = {
     # Scoring models and runs are not anyone's account: every user may read
     # them, so the walker only needs a row id.
     "scoring_api:model_detail": None,
+    # Sell-cycle templates: every user reads them through the API.
+    "plans_api:template": "template",
+    "plans_api:template_stage_create": "template",
+    "plans_api:template_stage": "template_stage",
+    "plans_api:template_checkpoint_create": "template_stage",
+    "plans_api:template_checkpoint": "template_checkpoint",
     "scoring_api:run_detail": None,
     "scoring:run_detail": None,
 }
@@ -255,6 +273,13 @@ def world(db: None) -> World:
             plan=plan, reviewed_on="2026-11-14", coaching_points="Hidden coaching"
         ),
     }
+    template = SellCycleTemplate.objects.create(name="Walker template")
+    template_stage = TemplateStage.objects.create(
+        template=template, order=0, name="Qualify"
+    )
+    template_checkpoint = TemplateCheckpoint.objects.create(
+        stage=template_stage, description="Budget named"
+    )
     import_job = ImportJob.objects.create(created_by=reps["north1"])
     MappedImport.objects.create(job=import_job)
     return World(
@@ -273,6 +298,9 @@ def world(db: None) -> World:
             "link": link,
             "token": token,
             "import_job": import_job,
+            "template": template,
+            "template_stage": template_stage,
+            "template_checkpoint": template_checkpoint,
             "kind": "strategy",
             "quarter": fiscal_quarter_current().start.isoformat(),
             "file_format": "csv",

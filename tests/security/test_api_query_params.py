@@ -72,8 +72,10 @@ def test_every_paged_list_refuses_unknown_and_accepts_documented_parameters(
     lists = paged_lists()
 
     for path, names in lists:
-        url = path.replace("{account_pk}", str(account.pk)).replace(
-            "{plan_pk}", str(plan.pk)
+        url = (
+            path.replace("{account_pk}", str(account.pk))
+            .replace("{plan_pk}", str(plan.pk))
+            .replace("{pk}", str(plan.pk))
         )
 
         # when
@@ -91,7 +93,7 @@ def test_every_paged_list_refuses_unknown_and_accepts_documented_parameters(
         for name, body in documented.items():
             refused = body.get(name, []) if isinstance(body, dict) else []
             assert not any(str(m).startswith(UNKNOWN) for m in refused), (path, name)
-    assert len(lists) == 22
+    assert len(lists) == 27
 
 
 def test_the_people_at_an_account_are_paged_like_other_lists(

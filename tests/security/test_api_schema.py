@@ -54,12 +54,14 @@ def test_every_endpoint_group_has_an_example_in_the_docs() -> None:
     assert sorted(groups) == [
         "accounts",
         "audit",
+        "dashboard",
         "exports",
         "imports",
         "plans",
         "reviews",
         "scoring",
         "stakeholders",
+        "templates",
         "tokens",
     ]
     assert [tag for tag, has in groups.items() if not has] == []
