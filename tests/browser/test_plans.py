@@ -197,3 +197,20 @@ def test_a_long_unbroken_strategy_title_wraps_inside_the_page(
     # then
     assert title in shown.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= size
+
+
+def test_a_rep_comments_on_the_plan_in_place(page, live_server, rep, plan):
+    browser_login(page, live_server, rep.username)
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+
+    form = page.locator("form[data-comment]")
+    form.locator("textarea[name=body]").fill("CFO wants the case by Friday")
+    form.get_by_role("button").click()
+
+    feed = page.locator("[data-comments]")
+    expect(feed.locator("li").first).to_contain_text("CFO wants the case by Friday")
+    expect(feed.locator("li").first).to_contain_text(rep.display_name)
+    assert plan.comments.get().body == "CFO wants the case by Friday"
+    for width in (1366, 820):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.locator("#comments").screenshot(path=f"var/shots/plan-comment-{width}.png")
