@@ -524,7 +524,12 @@ class PlanDetailApi(APIView):
                 ],
                 "forces": [item_data(f) for f in detail["forces"]],
                 "outcomes": {
-                    key: {"count": total.count, "amount": total.amount}
+                    key: {
+                        "count": total.count,
+                        "amount": total.amount,
+                        "currency": total.currency,
+                        "note": total.note,
+                    }
                     for key, total in detail["outcomes"].items()
                 },
                 "balance": detail["balance"].percentages(),
@@ -707,7 +712,12 @@ class PlanBalanceApi(APIView):
             {
                 "balance": overview["balance"].percentages(),
                 "outcomes": {
-                    key: {"count": total.count, "amount": total.amount}
+                    key: {
+                        "count": total.count,
+                        "amount": total.amount,
+                        "currency": total.currency,
+                        "note": total.note,
+                    }
                     for key, total in overview["outcomes"].items()
                 },
                 "outcome_period": overview["outcome_period"],

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from django.db import models
 
+from accounts.currency import reporting_currency_active
 from plans.models import Action, Alignment, ExternalForce, Pursuit, Strategy
 from plans.services import EDITABLE_FIELDS
 
@@ -94,6 +95,9 @@ def editor_fields(
             )
             continue
         value = getattr(item, name) if item else model_field.get_default()
+        if name == "currency" and item is None:
+            # As pursuit_create does when no currency is given.
+            value = reporting_currency_active()
         if model_field.choices:
             specs.append(
                 FieldSpec(

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -215,6 +216,13 @@ class TemplateCheckpoint(models.Model):
         return self.description
 
 
+def pursuit_money_day(
+    *, closed_on: date | None, expected_close_on: date | None, created_at: datetime
+) -> date:
+    """Return the day a pursuit's amount converts at, as Pursuit.money_day."""
+    return closed_on or expected_close_on or timezone.localdate(created_at)
+
+
 class Pursuit(models.Model):
     """An opportunity inside the plan, on one whitespace cell."""
 
@@ -238,6 +246,19 @@ class Pursuit(models.Model):
     )
     name = models.CharField(max_length=200)
     amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+    # The amount's currency. A new pursuit takes the organisation's
+    # reporting currency (the active scoring model's) unless told otherwise.
+    currency = models.CharField(
+        max_length=3,
+        default="USD",
+        db_default="USD",
+        validators=[
+            RegexValidator(
+                r"^[A-Z]{3}$",
+                "Enter a three-letter currency code in capitals, such as EUR.",
+            )
+        ],
+    )
     expected_close_on = models.DateField(null=True, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -290,6 +311,16 @@ class Pursuit(models.Model):
     @property
     def is_open(self) -> bool:
         return self.outcome == self.Outcome.OPEN
+
+    @property
+    def money_day(self) -> date:
+        """Return the day whose rate converts the amount: its close, else when
+        it is expected to close, else when it started."""
+        return pursuit_money_day(
+            closed_on=self.closed_on,
+            expected_close_on=self.expected_close_on,
+            created_at=self.created_at,
+        )
 
 
 class PursuitStage(models.Model):

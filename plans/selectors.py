@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pandas as pd
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
@@ -14,6 +15,13 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.currency import (
+    DatedAmount,
+    Rollup,
+    currency_rates_frame,
+    money_rollup,
+    reporting_currency_active,
+)
 from accounts.models import Account, ChangeRecord, Product, User
 from accounts.selectors import (
     account_can_edit,
@@ -101,9 +109,81 @@ def item_kind(item: models.Model) -> str:
 
 
 @dataclass
+class PursuitMoney:
+    """The reporting currency and its stored rates, read once per page."""
+
+    reporting_currency: str
+    rates: pd.DataFrame
+
+    @classmethod
+    def load(cls) -> "PursuitMoney":
+        currency = reporting_currency_active()
+        return cls(currency, currency_rates_frame(reporting_currency=currency))
+
+
+@dataclass
 class OutcomeTotal:
+    """Pursuits of one outcome: how many, and their amounts converted.
+
+    `amount` is the total in the reporting currency of the amounts a stored
+    rate converts; `note` says which rates were used and what was left out.
+    """
+
     count: int = 0
-    amount: Decimal = Decimal(0)
+    amounts: list[DatedAmount] = field(default_factory=list)
+    rollup: Rollup | None = None
+
+    def add(self, *, amount: Decimal, currency: str, day: date | None) -> None:
+        self.count += 1
+        self.amounts.append(DatedAmount(amount=amount, currency=currency, day=day))
+
+    def convert(self, money: PursuitMoney) -> "OutcomeTotal":
+        self.rollup = money_rollup(
+            amounts=self.amounts,
+            rates=money.rates,
+            reporting_currency=money.reporting_currency,
+            noun="pursuit",
+        )
+        return self
+
+    @property
+    def amount(self) -> Decimal:
+        return self.rollup.total if self.rollup else Decimal(0)
+
+    @property
+    def currency(self) -> str:
+        return self.rollup.reporting_currency if self.rollup else ""
+
+    @property
+    def complete(self) -> bool:
+        return self.rollup.complete if self.rollup else True
+
+    @property
+    def note(self) -> str:
+        """Return how the total was reached, when not all in one currency."""
+        if self.rollup is None or not (self.rollup.rates_used or self.rollup.left_out):
+            return ""
+        return self.rollup.describe()
+
+
+def outcome_notes(totals: dict[str, OutcomeTotal]) -> list[str]:
+    """Return, per outcome whose total needed rates, how it was reached."""
+    labels = dict(Pursuit.Outcome.choices)
+    return [
+        f"{labels[key]}: {total.note}" for key, total in totals.items() if total.note
+    ]
+
+
+def outcome_totals_empty() -> dict[str, OutcomeTotal]:
+    return {outcome: OutcomeTotal() for outcome in Pursuit.Outcome.values}
+
+
+def outcome_totals_convert(
+    totals: dict[str, OutcomeTotal], money: PursuitMoney
+) -> dict[str, OutcomeTotal]:
+    for total in totals.values():
+        total.convert(money)
+    return totals
 
 
 # Quarters the outcome figures cover, on the plans list as on the dashboard.
@@ -138,28 +218,31 @@ def pursuit_outcomes_closed_for_user(
     pursuits = Pursuit.objects.filter(
         plan__account__in=account_list_for_user(user=user).values("pk"),
         closed_on__range=(start, end),
-    ).values_list("plan__account_id", "outcome", "closed_on", "amount")
-    for account_id, outcome, closed_on, amount in pursuits:
+    ).values_list("plan__account_id", "outcome", "closed_on", "amount", "currency")
+    for account_id, outcome, closed_on, amount, currency in pursuits:
         if not pursuit_outcome_counts_in(
             outcome=outcome, closed_on=closed_on, start=start, end=end
         ):
             continue
-        account = totals.setdefault(
-            account_id, {value: OutcomeTotal() for value in Pursuit.Outcome.values}
-        )
-        account[outcome].count += 1
-        account[outcome].amount += amount
+        account = totals.setdefault(account_id, outcome_totals_empty())
+        account[outcome].add(amount=amount, currency=currency, day=closed_on)
     return totals
 
 
-def pursuit_outcome_totals(*, pursuits: Iterable[Pursuit]) -> dict[str, OutcomeTotal]:
-    """Return count and amount per outcome; no decision is never folded in lost."""
-    totals = {outcome: OutcomeTotal() for outcome in Pursuit.Outcome.values}
+def pursuit_outcome_totals(
+    *, pursuits: Iterable[Pursuit], money: PursuitMoney | None = None
+) -> dict[str, OutcomeTotal]:
+    """Return count and converted amount per outcome.
+
+    No decision is never folded in lost. Each amount converts at the rate
+    of its pursuit's money_day, as revenue does.
+    """
+    totals = outcome_totals_empty()
     for pursuit in pursuits:
-        total = totals[pursuit.outcome]
-        total.count += 1
-        total.amount += pursuit.amount
-    return totals
+        totals[pursuit.outcome].add(
+            amount=pursuit.amount, currency=pursuit.currency, day=pursuit.money_day
+        )
+    return outcome_totals_convert(totals, money or PursuitMoney.load())
 
 
 @dataclass
@@ -176,6 +259,9 @@ class BalanceRow:
 @dataclass
 class Balance:
     rows: dict[str, BalanceRow] = field(default_factory=dict)
+    reporting_currency: str = ""
+    # How the open pipeline was converted; names what no rate converts.
+    note: str = ""
 
     @property
     def pipeline(self) -> Decimal:
@@ -208,21 +294,36 @@ def plan_balance(
     pursuits: Iterable[Pursuit],
     alignments: Iterable[Alignment],
     strategy_kinds: dict[int, str],
+    money: PursuitMoney | None = None,
 ) -> Balance:
-    """Split open pipeline and planned effort between strategies and initiatives."""
+    """Split open pipeline and planned effort between strategies and initiatives.
+
+    The pipeline is in the reporting currency; a pursuit no stored rate
+    converts counts among the pursuits but not in the pipeline, and the
+    note says so.
+    """
+    money = money or PursuitMoney.load()
     balance = Balance(
         rows={
             Strategy.Kind.STRATEGY: BalanceRow("Long-term strategies"),
             Strategy.Kind.INITIATIVE: BalanceRow("Short-term initiatives"),
             "none": BalanceRow("Not tied to either"),
-        }
+        },
+        reporting_currency=money.reporting_currency,
     )
-    for pursuit in pursuits:
-        if not pursuit.is_open:
-            continue
+    open_pursuits = [pursuit for pursuit in pursuits if pursuit.is_open]
+    total = OutcomeTotal()
+    for pursuit in open_pursuits:
+        total.add(
+            amount=pursuit.amount, currency=pursuit.currency, day=pursuit.money_day
+        )
+    total.convert(money)
+    assert total.rollup is not None
+    for pursuit, converted in zip(open_pursuits, total.rollup.converted, strict=True):
         row = balance.rows[strategy_kinds.get(pursuit.strategy_id or 0, "none")]
-        row.pipeline += pursuit.amount
+        row.pipeline += converted if converted is not None else Decimal(0)
         row.pursuits += 1
+    balance.note = total.note
     for alignment in alignments:
         row = balance.rows[strategy_kinds.get(alignment.strategy_id, "none")]
         row.effort_days += alignment.effort_days
@@ -358,6 +459,8 @@ def plan_detail(*, plan: Plan, user: User, today: date | None = None) -> dict[st
 
     kinds = {strategy.pk: strategy.kind for strategy in strategies}
     may_write = account_can_edit(user=user, account=plan.account)
+    money = PursuitMoney.load()
+    outcomes = pursuit_outcome_totals(pursuits=pursuits, money=money)
     return {
         "plan": plan,
         # A closed plan is kept as it was: no edit controls, but the team may
@@ -378,9 +481,10 @@ def plan_detail(*, plan: Plan, user: User, today: date | None = None) -> dict[st
             Comment.objects.filter(plan=plan).select_related("author")[:50]
         ),
         "history": list(plan_history(plan=plan)),
-        "outcomes": pursuit_outcome_totals(pursuits=pursuits),
+        "outcomes": outcomes,
+        "money_notes": outcome_notes(outcomes),
         "balance": plan_balance(
-            pursuits=pursuits, alignments=alignments, strategy_kinds=kinds
+            pursuits=pursuits, alignments=alignments, strategy_kinds=kinds, money=money
         ),
         "progress": {"claimed": claimed, "validated": validated},
         "overdue_count": len(
@@ -411,38 +515,49 @@ def plan_team_overview(*, user: User) -> dict[str, Any]:
     quarters = fiscal_quarters_ending_with(fiscal_quarter_current(), OUTCOME_QUARTERS)
     start, end = quarters[0].start, quarters[-1].end
     closed = pursuit_outcomes_closed_for_user(user=user, start=start, end=end)
-    none_closed = {value: OutcomeTotal() for value in Pursuit.Outcome.values}
+    money = PursuitMoney.load()
+    none_closed = outcome_totals_convert(outcome_totals_empty(), money)
 
     rows = []
     for plan in plans:
         own = [p for p in pursuits if p.plan_id == plan.pk]
+        by_outcome = pursuit_outcome_totals(pursuits=own, money=money)
+        account_closed = closed.get(plan.account_id)
         rows.append(
             {
                 "plan": plan,
-                "open": pursuit_outcome_totals(pursuits=own)[Pursuit.Outcome.OPEN],
-                "outcomes": closed.get(plan.account_id, none_closed),
+                "open": by_outcome[Pursuit.Outcome.OPEN],
+                "outcomes": (
+                    outcome_totals_convert(account_closed, money)
+                    if account_closed
+                    else none_closed
+                ),
                 "balance": plan_balance(
                     pursuits=own,
                     alignments=[a for a in alignments if a.plan_id == plan.pk],
                     strategy_kinds=kinds,
+                    money=money,
                 ),
                 "overdue": overdue[plan.pk],
             }
         )
-    outcomes = {value: OutcomeTotal() for value in Pursuit.Outcome.values}
+    outcomes = outcome_totals_empty()
     for account in closed.values():
         for value, total in account.items():
             outcomes[value].count += total.count
-            outcomes[value].amount += total.amount
+            outcomes[value].amounts.extend(total.amounts)
+    outcome_totals_convert(outcomes, money)
     # Open pursuits are the pipeline of the open plans, whenever they began.
-    outcomes[Pursuit.Outcome.OPEN] = pursuit_outcome_totals(pursuits=pursuits)[
-        Pursuit.Outcome.OPEN
-    ]
+    outcomes[Pursuit.Outcome.OPEN] = pursuit_outcome_totals(
+        pursuits=pursuits, money=money
+    )[Pursuit.Outcome.OPEN]
     return {
         "rows": rows,
         "outcomes": outcomes,
         "outcome_period": f"{quarters[0].label} to {quarters[-1].label}",
+        "reporting_currency": money.reporting_currency,
+        "money_notes": outcome_notes(outcomes),
         "balance": plan_balance(
-            pursuits=pursuits, alignments=alignments, strategy_kinds=kinds
+            pursuits=pursuits, alignments=alignments, strategy_kinds=kinds, money=money
         ),
     }

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.currency import reporting_currency_active
 from accounts.history import change_record_many
 from accounts.models import Account, AuditEvent, User
 from accounts.selectors import account_list_for_user
@@ -67,6 +68,7 @@ EDITABLE_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
         "product",
         "strategy",
         "amount",
+        "currency",
         "expected_close_on",
         "owner",
         "outcome",
@@ -516,6 +518,7 @@ def pursuit_create(
     """
     values = dict(values)
     values.setdefault("owner", user)
+    values.setdefault("currency", reporting_currency_active())
     pursuit = Pursuit(plan=plan)
     if values.get("outcome", Pursuit.Outcome.OPEN) != Pursuit.Outcome.OPEN:
         raise PlanError("A pursuit starts open; record its outcome once it has one.")
