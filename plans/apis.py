@@ -203,11 +203,10 @@ def plan_error_response(error: PlanError) -> Response:
     """A closed plan or gate answers 409 (a state of the plan); others 400."""
     if isinstance(error, PlanClosed | GateClosed):
         return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
-    if error.field:
-        return Response(
-            {error.field: [error.reason]}, status=status.HTTP_400_BAD_REQUEST
-        )
-    return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+    return Response(
+        error.field_errors() or {"detail": str(error)},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
 
 
 def item_response(item: models.Model, code: int = status.HTTP_200_OK) -> Response:

@@ -1,6 +1,12 @@
 """The one error type plan services raise, and its two special cases."""
 
+from collections.abc import Mapping
 from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+# The reason given under each field a change may not touch.
+CANNOT_CHANGE = "This field cannot be changed here."
 
 
 class PlanError(Exception):
@@ -8,15 +14,39 @@ class PlanError(Exception):
 
     `field` names the input the refusal is about, when it is about one, so
     the API can answer under that field's name with `reason`: the message
-    without the field's label, which the page puts in front itself.
+    without the field's label, which the page puts in front itself. A
+    refusal about several inputs carries `errors`, each input's reasons
+    under its name.
     """
 
     def __init__(
-        self, message: str, *, field: str | None = None, reason: str = ""
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        reason: str = "",
+        errors: Mapping[str, list[str]] | None = None,
     ) -> None:
         super().__init__(message)
         self.field = field
         self.reason = reason or message
+        self.errors = dict(errors or {})
+
+    def field_errors(self) -> dict[str, list[str]] | None:
+        """Return the reasons keyed by the inputs at fault, or None if none is."""
+        if self.errors:
+            return self.errors
+        if self.field:
+            return {self.field: [self.reason]}
+        return None
+
+
+def validation_field_errors(error: ValidationError) -> dict[str, list[str]]:
+    """Return a model's refusal keyed by field, as the API answers it."""
+    return {
+        ("non_field_errors" if name == NON_FIELD_ERRORS else name): texts
+        for name, texts in error.message_dict.items()
+    }
 
 
 class VersionConflict(PlanError):

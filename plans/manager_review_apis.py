@@ -105,7 +105,9 @@ class PlanManagerReviewListApi(APIView):
                 user=user, plan=plan, attendees=attendees, **data
             )
         except PlanError as error:
-            raise ValidationError({"non_field_errors": [str(error)]}) from error
+            raise ValidationError(
+                error.field_errors() or {"non_field_errors": [str(error)]}
+            ) from error
         return Response(
             self.OutputSerializer(review).data, status=status.HTTP_201_CREATED
         )

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from accounts.history import change_record_many
 from accounts.models import User
 from accounts.selectors import account_list_for_user
-from plans.errors import PlanError
+from plans.errors import PlanError, validation_field_errors
 from plans.models import ManagerReview, Plan
 
 logger = logging.getLogger(__name__)
@@ -76,7 +76,8 @@ def manager_review_create(
         names = ", ".join(person.display_name for person in strangers)
         raise PlanError(
             f"{names} {'is' if len(strangers) == 1 else 'are'} not on the "
-            "account team; name them under other attendees."
+            "account team; name them under other attendees.",
+            field="attendees",
         )
 
     review = ManagerReview(
@@ -95,7 +96,8 @@ def manager_review_create(
             "; ".join(
                 f"{_field_label(name)}: {' '.join(texts)}"
                 for name, texts in error.message_dict.items()
-            )
+            ),
+            errors=validation_field_errors(error),
         ) from error
     review.save()
     review.attendees.set(attendees)

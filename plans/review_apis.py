@@ -106,9 +106,7 @@ def _refused(error: PlanError) -> PermissionDenied | ValidationError:
     """Map a refused write to 403 (not allowed) or 400 under its field."""
     if "not change" in str(error):
         return PermissionDenied(str(error))
-    if error.field:
-        return ValidationError({error.field: [error.reason]})
-    return ValidationError({"non_field_errors": [str(error)]})
+    return ValidationError(error.field_errors() or {"non_field_errors": [str(error)]})
 
 
 class ScorecardOutputSerializer(serializers.Serializer):

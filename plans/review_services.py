@@ -24,7 +24,12 @@ from accounts.models import Account, User
 from accounts.selectors import account_can_edit
 from config.api import instance_save_if_unchanged
 from plans.calendar import FiscalQuarter, fiscal_quarter_for
-from plans.errors import PlanError, VersionConflict
+from plans.errors import (
+    CANNOT_CHANGE,
+    PlanError,
+    VersionConflict,
+    validation_field_errors,
+)
 from plans.models import (
     Checkpoint,
     CustomerLink,
@@ -71,7 +76,8 @@ def _clean(item: models.Model, exclude: Iterable[str] = ()) -> None:
             "; ".join(
                 " ".join(texts) if name == "__all__" else f"{name}: {' '.join(texts)}"
                 for name, texts in error.message_dict.items()
-            )
+            ),
+            errors=validation_field_errors(error),
         ) from error
 
 
@@ -289,7 +295,10 @@ def value_measure_update(
     """Change a measure's name, unit, direction, baseline or source."""
     unknown = set(values) - set(MEASURE_FIELDS)
     if unknown:
-        raise PlanError(f"Cannot change {', '.join(sorted(unknown))} on a measure.")
+        raise PlanError(
+            f"Cannot change {', '.join(sorted(unknown))} on a measure.",
+            errors=dict.fromkeys(sorted(unknown), [CANNOT_CHANGE]),
+        )
     return _save_versioned(
         user=user,
         account=measure.account,
@@ -323,7 +332,10 @@ def voice_update(
     """Correct a voice-of-customer entry: what was said, by whom, when."""
     unknown = set(values) - set(VOICE_FIELDS)
     if unknown:
-        raise PlanError(f"Cannot change {', '.join(sorted(unknown))} on an entry.")
+        raise PlanError(
+            f"Cannot change {', '.join(sorted(unknown))} on an entry.",
+            errors=dict.fromkeys(sorted(unknown), [CANNOT_CHANGE]),
+        )
     stakeholder = values.get("stakeholder")
     if stakeholder is not None and stakeholder.account_id != entry.account_id:
         raise PlanError(NO_SUCH_PERSON, field="stakeholder")
@@ -364,7 +376,10 @@ def executive_review_save(
     _require_edit(user, account)
     unknown = set(values) - set(REVIEW_FIELDS)
     if unknown:
-        raise PlanError(f"Cannot change {', '.join(sorted(unknown))} on a review.")
+        raise PlanError(
+            f"Cannot change {', '.join(sorted(unknown))} on a review.",
+            errors=dict.fromkeys(sorted(unknown), [CANNOT_CHANGE]),
+        )
 
     # The unique constraint makes concurrent first saves queue here: one
     # creates the row, the rest find it locked, then read it at version 1+.

@@ -17,7 +17,14 @@ from accounts.models import Account, AuditEvent, User
 from accounts.selectors import account_list_for_user
 from config.bounds import date_problem, text_problem
 from config.security import audit_record
-from plans.errors import GateClosed, PlanClosed, PlanError, VersionConflict
+from plans.errors import (
+    CANNOT_CHANGE,
+    GateClosed,
+    PlanClosed,
+    PlanError,
+    VersionConflict,
+    validation_field_errors,
+)
 from plans.models import (
     Action,
     Alignment,
@@ -288,7 +295,9 @@ def _full_clean(item: models.Model) -> None:
                 field=field,
                 reason=_sentence(" ".join(error.message_dict[field])),
             ) from error
-        raise PlanError(" ".join(messages)) from error
+        raise PlanError(
+            " ".join(messages), errors=validation_field_errors(error)
+        ) from error
 
 
 def _field_label(item: models.Model, name: str) -> str:
@@ -383,7 +392,10 @@ def plan_item_update(
     allowed = EDITABLE_FIELDS[type(item)]
     unknown = sorted(set(values) - set(allowed))
     if unknown:
-        raise PlanError(f"These fields cannot be changed here: {', '.join(unknown)}.")
+        raise PlanError(
+            f"These fields cannot be changed here: {', '.join(unknown)}.",
+            errors=dict.fromkeys(unknown, [CANNOT_CHANGE]),
+        )
     values = dict(values)
     _check_plan_open(item, values)
     if isinstance(item, Pursuit):
@@ -457,7 +469,9 @@ def plan_create(
     if Plan.objects.filter(
         Q(fiscal_year=fiscal_year) | Q(period_start=start), account=account
     ).exists():
-        raise PlanError(f"{account} already has a plan for FY{fiscal_year}.")
+        raise PlanError(
+            f"{account} already has a plan for FY{fiscal_year}.", field="fiscal_year"
+        )
     plan = Plan(
         account=account,
         fiscal_year=fiscal_year,

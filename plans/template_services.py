@@ -14,7 +14,7 @@ from django.db import models, transaction
 from django.db.models import F, Max
 
 from accounts.models import User
-from plans.errors import PlanError
+from plans.errors import PlanError, validation_field_errors
 from plans.models import SellCycleTemplate, TemplateCheckpoint, TemplateStage
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,8 @@ def _clean(item: models.Model, exclude: list[str] | None = None) -> None:
             ),
             field=only if single else None,
             reason=" ".join(texts) if single else "",
+            # Several fields: each is named with its own reasons.
+            errors=None if single else validation_field_errors(error),
         ) from error
 
 

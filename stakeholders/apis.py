@@ -77,6 +77,8 @@ def _require_edit(user: User, account: Account) -> None:
 def _refused(error: StakeholderError) -> ValidationError:
     # Under a field's key the reason goes alone, as the serializer's own
     # refusals do; the page puts the field's label in front.
+    if error.errors:
+        return ValidationError(error.errors)
     if error.field:
         return ValidationError({error.field: [error.reason]})
     return ValidationError({"non_field_errors": [error.message]})

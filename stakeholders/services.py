@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Replace
@@ -69,13 +69,21 @@ STAKEHOLDER_FIELDS = (
 class StakeholderError(Exception):
     """A change to people or links that the rules refuse, with a reason."""
 
-    def __init__(self, message: str, field: str = "", reason: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        field: str = "",
+        reason: str = "",
+        errors: Mapping[str, list[str]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         # The message without the field's label in front, for a report or a
         # form that names the field itself.
         self.reason = reason or message
+        # Every field's reasons, when the refusal is about several.
+        self.errors = dict(errors or {})
 
 
 # The one answer for a person id that is unknown, hidden from the user or at
@@ -89,12 +97,19 @@ class StakeholderConflict(StakeholderError):
 
 def _raise_from(error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
+        every = {
+            ("non_field_errors" if name == NON_FIELD_ERRORS else name): texts
+            for name, texts in error.message_dict.items()
+        }
         field, errors = next(iter(error.error_dict.items()))
-        if field == "__all__":
-            raise StakeholderError(errors[0].messages[0]) from error
+        if field == NON_FIELD_ERRORS:
+            raise StakeholderError(errors[0].messages[0], errors=every) from error
         reason = errors[0].messages[0]
         raise StakeholderError(
-            f"{_field_label(field)}: {reason}", field=field, reason=reason
+            f"{_field_label(field)}: {reason}",
+            field=field,
+            reason=reason,
+            errors=every,
         ) from error
     raise StakeholderError(error.messages[0]) from error
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from plans.services import plan_create
 from tests.stakeholders.factories import StakeholderFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,4 +68,63 @@ def test_a_malformed_revenue_since_is_refused_under_since(client, rep, account) 
         "since": [
             "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
         ]
+    }
+
+
+def test_a_voice_entry_without_speaker_or_words_names_both_fields(
+    client, rep, account
+) -> None:
+    client.force_login(rep)
+
+    response = client.post(
+        f"/api/plans/accounts/{account.pk}/voice/",
+        {"kind": "quote", "said_on": "2026-11-02"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "speaker": ["Say who said it."],
+        "body": ["Write what was said."],
+    }
+
+
+def test_a_next_review_before_the_review_is_refused_under_next_review_on(
+    client, manager, account
+) -> None:
+    plan = plan_create(user=manager, account=account, fiscal_year=2026)
+    account.team_members.add(manager)
+    client.force_login(manager)
+
+    response = client.post(
+        f"/api/plans/{plan.pk}/manager-reviews/",
+        {
+            "reviewed_on": "2026-05-02",
+            "coaching_points": "Meet the CFO.",
+            "next_review_on": "2026-05-01",
+        },
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "next_review_on": ["The next review must come after this one."]
+    }
+
+
+def test_a_second_plan_for_a_fiscal_year_is_refused_under_fiscal_year(
+    client, rep, account
+) -> None:
+    plan_create(user=rep, account=account, fiscal_year=2026)
+    client.force_login(rep)
+
+    response = client.post(
+        "/api/plans/",
+        {"account": account.pk, "fiscal_year": 2026},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "fiscal_year": ["Acme Corporation already has a plan for FY2026."]
     }
