@@ -23,7 +23,6 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,7 +34,13 @@ from accounts.services import import_job_progress
 from accounts.wizard_discard import DiscardError, mapped_import_discard
 from accounts.wizard_forewarn import mapped_import_forewarnings
 from accounts.wizard_sheets import mapped_import_sheets_choose
-from config.api import StrictInputSerializer, body_require_empty, etag_require
+from config.api import (
+    StrictInputSerializer,
+    body_require_empty,
+    etag_require,
+    query_params_refuse_unknown,
+)
+from config.downloads import DownloadApi
 from config.parsers import DepthLimitedJSONParser
 
 ISSUE_LIMIT = 1000
@@ -338,31 +343,24 @@ class WizardImportDetailApi(WizardApi):
         return Response(_job_data(mapped))
 
 
-class _CsvRenderer(BaseRenderer):
-    # Lets a client ask for text/csv; an error still goes out as its text.
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Any = None,
-    ) -> bytes:
-        return str(data).encode(self.charset)
-
-
-class WizardImportReportCsvApi(WizardApi):
-    renderer_classes = [JSONRenderer, _CsvRenderer]
+class WizardImportReportCsvApi(DownloadApi):
+    # As WizardApi: anyone but sales ops gets 404.
+    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         tags=["imports"],
         summary="Download the row report: every rejected, repaired or kept row",
+        description=(
+            "Always CSV, whatever the Accept header says; errors are JSON. "
+            "Takes no query parameters: `format` and any other are refused "
+            "with 400."
+        ),
         responses={(200, "text/csv"): str},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         mapped = _get_mapped_import_for_user(request, pk)
+        query_params_refuse_unknown(request, view=self)
+
         response = HttpResponse(
             wizard.mapped_import_report_csv(job=mapped.job),
             content_type="text/csv; charset=utf-8",

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Value
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, QuerySet, Value
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -618,6 +618,23 @@ class AccountRow:
     completeness: Completeness | None = None
     last_touched_on: date | None = None
     touches: int = 0
+
+
+def _region_choices(visible: QuerySet[Account]) -> set[str]:
+    """Return the regions of the teams working the visible accounts."""
+    return set(
+        AccountTeamMember.objects.filter(account_id__in=visible.values("pk"))
+        .exclude(user__team__region__isnull=True)
+        .exclude(user__team__region="")
+        .order_by()
+        .values_list("user__team__region", flat=True)
+        .distinct()
+    )
+
+
+def dashboard_filter_choices(*, user: User) -> tuple[dict[int, str], set[str]]:
+    """Return the reps (by id) and the regions the user may filter by."""
+    return _rep_choices(user), _region_choices(account_list_for_user(user=user))
 
 
 def _rep_choices(user: User) -> dict[int, str]:
@@ -1269,14 +1286,7 @@ def dashboard_for_user(
         ScoreRun.objects.filter(is_current=True).select_related("scoring_model").first()
     )
     reps = _rep_choices(user)
-    regions = set(
-        AccountTeamMember.objects.filter(account_id__in=visible.values("pk"))
-        .exclude(user__team__region__isnull=True)
-        .exclude(user__team__region="")
-        .order_by()
-        .values_list("user__team__region", flat=True)
-        .distinct()
-    )
+    regions = _region_choices(visible)
 
     # a rep or region this viewer cannot pick is said, then ignored
     notices = list(filters.notices)
@@ -1507,6 +1517,10 @@ def figure_title(*, dashboard: Dashboard, key: str) -> str:
 def _quadrant_label(code: str | None) -> str | None:
     """Return a quadrant's name as the pages show it ("Grow"), not its code."""
     return AccountScore.Quadrant(code).label if code else None
+
+
+# The slugs of dashboard_tables' names, in order: what a CSV export picks.
+DASHBOARD_TABLE_SLUGS = ("accounts", "quarters", "plan-completeness", "figures")
 
 
 def dashboard_tables(*, dashboard: Dashboard) -> list[Table]:

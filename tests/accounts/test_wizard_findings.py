@@ -296,6 +296,60 @@ def test_the_report_csv_link_of_the_api_serves_a_token_client(
         assert refused.status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [("?format=json", "application/json"), ("?format=csv", "text/csv")],
+)
+def test_the_report_csv_refuses_a_format_in_the_query(
+    django_capture_on_commit_callbacks, query: str, accept: str
+) -> None:
+    ops = User.objects.create_user(username="ops", role=User.Role.OPS)
+    _, secret = api_token_create(user=ops, name="sync")
+    job = imported(django_capture_on_commit_callbacks, WIZARD / "overlong_revenue.csv")
+
+    response = Client().get(
+        f"/api/accounts/imports/{job.pk}/report.csv{query}",
+        HTTP_AUTHORIZATION=f"Token {secret}",
+        HTTP_ACCEPT=accept,
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "format": [
+            "A download's format is the extension in its path, such as .csv; "
+            "remove format from the query."
+        ]
+    }
+
+
+def test_the_report_csv_refuses_other_query_parameters_and_errs_in_json(
+    django_capture_on_commit_callbacks,
+) -> None:
+    ops = User.objects.create_user(username="ops", role=User.Role.OPS)
+    _, secret = api_token_create(user=ops, name="sync")
+    job = imported(django_capture_on_commit_callbacks, WIZARD / "overlong_revenue.csv")
+    client = Client()
+
+    unknown = client.get(
+        f"/api/accounts/imports/{job.pk}/report.csv?rows=bad",
+        HTTP_AUTHORIZATION=f"Token {secret}",
+    )
+    missing = client.get(
+        f"/api/accounts/imports/{job.pk + 1}/report.csv",
+        HTTP_AUTHORIZATION=f"Token {secret}",
+        HTTP_ACCEPT="text/csv",
+    )
+
+    assert unknown.status_code == 400
+    assert unknown.json() == {
+        "rows": ["Unknown query parameter; this list takes: no parameters."]
+    }
+    assert missing.status_code == 404
+    assert missing["Content-Type"] == "application/json"
+    assert missing.json() == {"detail": "Not found."}
+
+
 def test_a_file_of_headers_only_is_a_problem_not_a_success() -> None:
     mapped = mapped_import_create_from_paths(
         user=None, paths=[WIZARD / "headers_only.csv"]

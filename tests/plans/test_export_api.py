@@ -6,10 +6,16 @@ from django.test import Client
 from accounts.api_tokens import api_token_create
 from accounts.models import AuditEvent, User
 from plans.calendar import fiscal_quarter_current
+from plans.dashboard import DASHBOARD_TABLE_SLUGS
 from tests.accounts.factories import AccountFactory
 from tests.responses import ClientResponse
 
 pytestmark = pytest.mark.django_db
+
+FORMAT_REFUSED = (
+    "A download's format is the extension in its path, such as .csv; "
+    "remove format from the query."
+)
 
 
 def token_get(user: User, path: str) -> ClientResponse:
@@ -67,7 +73,85 @@ def test_an_unknown_format_is_a_json_404(rep):
     response = token_get(rep, "/api/plans/exports/dashboard.exe")
 
     assert response.status_code == 404
-    assert "detail" in response.json()
+    assert response.json() == {
+        "detail": "No such export format: ask for dashboard.csv or .xlsx."
+    }
+
+
+def test_an_unknown_table_is_a_400_naming_the_tables(plan, rep):
+    response = token_get(rep, "/api/plans/exports/dashboard.csv?table=bogus")
+
+    assert response.status_code == 400
+    assert response.json() == {"table": ['"bogus" is not a valid choice.']}
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
+
+
+def test_the_dashboard_export_refuses_an_unknown_query_parameter(plan, rep):
+    response = token_get(rep, "/api/plans/exports/dashboard.csv?tabel=figures")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "tabel": [
+            "Unknown query parameter; this list takes: quadrant, region, rep, "
+            "stale, table, tier."
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?format=json", {"format": [FORMAT_REFUSED]}),
+        ("?quadrant=north", {"quadrant": ['"north" is not a valid choice.']}),
+        (
+            "?stale=0",
+            {"stale": ["Ensure this value is greater than or equal to 1."]},
+        ),
+        ("?rep=999999", {"rep": ["Not one of the reps you can filter by."]}),
+        ("?region=Mars", {"region": ["None of your accounts is in this region."]}),
+    ],
+)
+def test_the_dashboard_export_refuses_what_the_page_would_ignore(
+    plan, rep, query, expected
+):
+    response = token_get(rep, "/api/plans/exports/dashboard.csv" + query)
+
+    assert response.status_code == 400
+    assert response.json() == expected
+
+
+def test_an_xlsx_export_refuses_a_table(plan, rep):
+    response = token_get(rep, "/api/plans/exports/dashboard.xlsx?table=accounts")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "table": ["An XLSX download holds every table; table is for CSV only."]
+    }
+
+
+@pytest.mark.parametrize("table", DASHBOARD_TABLE_SLUGS)
+def test_every_documented_table_downloads(plan, rep, table):
+    response = token_get(rep, f"/api/plans/exports/dashboard.csv?table={table}")
+
+    assert response.status_code == 200
+    assert f"lode-dashboard-{table}-" in response["Content-Disposition"]
+
+
+def test_a_rep_may_filter_the_export_by_themselves(plan, rep):
+    response = token_get(rep, f"/api/plans/exports/dashboard.csv?rep={rep.pk}")
+
+    assert response.status_code == 200
+    assert "Acme Corporation" in response.content.decode()
+
+
+def test_the_review_export_refuses_a_format_in_the_query(plan, rep):
+    quarter = fiscal_quarter_current().start.isoformat()
+    path = f"/api/plans/accounts/{plan.account_id}/reviews/{quarter}/export.pdf"
+
+    response = token_get(rep, path + "?format=json")
+
+    assert response.status_code == 400
+    assert response.json() == {"format": [FORMAT_REFUSED]}
 
 
 @pytest.mark.parametrize(("file_format", "magic"), [("pdf", b"%PDF"), ("pptx", b"PK")])
