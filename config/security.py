@@ -14,13 +14,14 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import user_logged_in, user_logged_out
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
 from django.dispatch import receiver
 from django.http import (
@@ -275,6 +276,36 @@ class LockoutModelBackend(ModelBackend):
         return user
 
 
+def lockout_message() -> str:
+    """Return what a locked-out person is told, on every login form."""
+    minutes = max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
+    return (
+        "Too many failed logins for this account or address. "
+        f"Try again in {minutes} minutes."
+    )
+
+
+def login_locked_refuse(*, username: str, request: HttpRequest | None) -> bool:
+    """Return whether logins are locked here; if so, log and audit the attempt.
+
+    An attempt while locked out is recorded as a failed login marked so:
+    someone still trying after the lockout is what an admin looks for.
+    """
+    address = client_address(request)
+    if not login_is_locked(username=username, address=address):
+        return False
+
+    logger.warning("login refused for %s from %s: locked out", username, address)
+    audit_record(
+        actor=None,
+        actor_label=username,
+        action=AuditEvent.Action.LOGIN_FAILED,
+        request=request,
+        detail={"reason": "locked out"},
+    )
+    return True
+
+
 class LoginView(auth_views.LoginView):
     """Log in, telling a locked-out person why and when to come back."""
 
@@ -290,20 +321,44 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         username = request.POST.get("username", "")
-        if login_is_locked(username=username, address=client_address(request)):
-            minutes = max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
+        if login_locked_refuse(username=username, request=request):
             form = self.get_form()
             form.errors.clear()
             context = self.get_context_data(
-                form=form,
-                locked_out=True,
-                lockout_message=(
-                    "Too many failed logins for this account or address. "
-                    f"Try again in {minutes} minutes."
-                ),
+                form=form, locked_out=True, lockout_message=lockout_message()
             )
             return self.render_to_response(context, status=429)
         return super().post(request, *args, **kwargs)
+
+
+class LockoutAdminAuthenticationForm(AdminAuthenticationForm):
+    """The admin's login form, saying so when logins are locked out.
+
+    Without it the backend's refusal reads as a wrong password, and a
+    locked-out admin keeps trying and stays locked out.
+    """
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        if username and login_locked_refuse(username=username, request=self.request):
+            raise ValidationError(lockout_message(), code="locked_out")
+        return super().clean()
+
+
+def admin_login(
+    request: HttpRequest, extra_context: dict[str, Any] | None = None
+) -> HttpResponse:
+    """Show the admin's login; a locked-out attempt answers 429, as /login/.
+
+    config.urls gives the admin site the form that finds the lockout.
+    """
+    response = admin.site.login(request, extra_context)
+
+    context = getattr(response, "context_data", None) or {}
+    form = context.get("form")
+    if form is not None and form.has_error(NON_FIELD_ERRORS, "locked_out"):
+        response.status_code = 429
+    return response
 
 
 # Headers

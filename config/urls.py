@@ -4,8 +4,11 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
-from config.security import LoginView
+from config.security import LockoutAdminAuthenticationForm, LoginView, admin_login
 from config.views import api_docs
+
+# The admin's login says when logins are locked out, as ours does.
+admin.site.login_form = LockoutAdminAuthenticationForm
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -20,6 +23,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="scoring:portfolio"), name="home"),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Before the admin's own, so its login tells a locked-out person so.
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("accounts/tokens/", include("accounts.api_token_urls")),
     path("accounts/", include("accounts.urls")),

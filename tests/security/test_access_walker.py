@@ -49,7 +49,7 @@ ACCOUNTS_PER_REP = 50
 # routes; our users are not staff, and the walker checks below that an
 # outsider only reaches its login page.
 SKIPPED_NAMESPACES = {"admin"}
-PUBLIC_ROUTES = {"home", "login", "logout"}
+PUBLIC_ROUTES = {"home", "login", "logout", "admin_login"}
 
 # What `pk` names, per route. None marks a route whose object the walker
 # does not build yet: it is still walked with an id no row has.

@@ -30,12 +30,12 @@ def test_it_locks_an_account_after_repeated_failures(client, rep):
     assert response.status_code == 429
     assert "Too many failed logins" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    assert (
-        AuditEvent.objects.filter(
-            action=AuditEvent.Action.LOGIN_FAILED, actor_label="rita"
-        ).count()
-        == 3
-    )
+    failed = AuditEvent.objects.filter(
+        action=AuditEvent.Action.LOGIN_FAILED, actor_label="rita"
+    ).order_by("pk")
+    # three wrong passwords, then the right one refused while locked out
+    assert [event.detail for event in failed] == [{}, {}, {}, {"reason": "locked out"}]
+    assert failed.last().ip_address == "10.0.0.2"
     locked = AuditEvent.objects.get(action=AuditEvent.Action.LOGIN_LOCKED)
     assert locked.actor_label == "rita"
     assert locked.ip_address == "10.0.0.1"
@@ -47,6 +47,69 @@ def test_the_lockout_also_covers_the_admin_login(client, rep):
         fail_login(client, "rita")
 
     assert not Client().login(username="rita", password="password")
+
+
+LOCKED_MESSAGE = (
+    "Too many failed logins for this account or address. Try again in 15 minutes."
+)
+
+
+@override_settings(LOGIN_LOCKOUT_FAILURES=3, LOGIN_LOCKOUT_SECONDS=15 * 60)
+def test_the_admin_login_says_the_account_is_locked(client, rep):
+    # given: a staff member who fails on the admin's own login page
+    rep.is_staff = True
+    rep.save()
+    wrong = [
+        client.post(
+            "/admin/login/",
+            {"username": "rita", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.1",
+        )
+        for _ in range(3)
+    ]
+
+    # when: the right password, still within the lockout
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "rita", "password": "password", "next": "/admin/"},
+        REMOTE_ADDR="10.0.0.3",
+    )
+
+    # then
+    assert [answer.status_code for answer in wrong] == [200, 200, 200]
+    assert "Please enter the correct username and password" in wrong[0].text
+    assert response.status_code == 429
+    assert response.context["form"].non_field_errors() == [LOCKED_MESSAGE]
+    assert LOCKED_MESSAGE in response.text
+    assert "_auth_user_id" not in client.session
+    refused = (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.LOGIN_FAILED, actor_label="rita"
+        )
+        .order_by("pk")
+        .last()
+    )
+    assert refused.detail == {"reason": "locked out"}
+    assert refused.ip_address == "10.0.0.3"
+    assert (
+        AuditEvent.objects.get(action=AuditEvent.Action.LOGIN_LOCKED).ip_address
+        == "10.0.0.1"
+    )
+
+
+@override_settings(LOGIN_LOCKOUT_FAILURES=3)
+def test_the_admin_login_lets_a_staff_member_in_when_not_locked(client, rep):
+    rep.is_staff = True
+    rep.save()
+
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "rita", "password": "password", "next": "/admin/"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    assert client.session["_auth_user_id"] == str(rep.pk)
 
 
 @override_settings(LOGIN_LOCKOUT_FAILURES=100, LOGIN_LOCKOUT_ADDRESS_FAILURES=4)
