@@ -430,12 +430,38 @@ def _request_body_discard(request: HttpRequest, *, length: int) -> None:
         remaining -= len(chunk)
 
 
+def _is_json(request: HttpRequest) -> bool:
+    media = request.content_type or ""
+    return media == "application/json" or media.endswith("+json")
+
+
+def _request_body_refusal(request: HttpRequest, *, length: int, limit: int) -> str:
+    # Say what kind of body was too large: telling someone who sent JSON
+    # to split their file sends them looking for a file they never sent.
+    size, most = filesizeformat(length), filesizeformat(limit)
+    if request.content_type == "multipart/form-data":
+        return (
+            f"The upload is {size}; the limit is {most}. Split the file or "
+            "remove columns you do not need, then try again."
+        )
+    if _is_json(request):
+        return (
+            f"The request body is too large for JSON: {size}, and a JSON body "
+            f"may be at most {most}. Send fewer items in each request."
+        )
+    return (
+        f"The form is {size}; the limit is {most}. Shorten the text you "
+        "entered, or upload the data as a file."
+    )
+
+
 class UploadLimitMiddleware:
     """Refuse a request body over the limit with a message, before reading it.
 
     Django alone would answer an oversized form with a bare 400 page, and
-    puts no bound on files at all. The API gets 413 with a JSON detail; a
-    page goes back where the form was, with the message on it.
+    puts no bound on files at all. The API, and any JSON body, gets 413 with
+    a JSON detail; a page goes back where the form was, with the message
+    on it.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -454,12 +480,8 @@ class UploadLimitMiddleware:
             "refused a %s-byte body to %s (limit %s)", length, request.path, limit
         )
         _request_body_discard(request, length=length)
-        message = (
-            f"The upload is {filesizeformat(length)}; the limit is "
-            f"{filesizeformat(limit)}. Split the file or remove columns you "
-            "do not need, then try again."
-        )
-        if request.path.startswith("/api/"):
+        message = _request_body_refusal(request, length=length, limit=limit)
+        if request.path.startswith("/api/") or _is_json(request):
             return JsonResponse({"detail": message}, status=413)
 
         messages.error(request, message)

@@ -1,8 +1,10 @@
 """A request body over the limit gets a clear message, never a 400 or 500."""
 
 import json
+from urllib.parse import urlencode
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -84,9 +86,50 @@ def test_an_oversized_api_body_is_refused_with_json(client, rep, account):
 
     assert response.status_code == 413
     assert response["Content-Type"] == "application/json"
-    assert response.json()["detail"].startswith("The upload is ")
-    assert f"the limit is {filesizeformat(2048)}" in response.json()["detail"]
+    assert response.json() == {
+        "detail": "The request body is too large for JSON: 4.9\xa0KB, and a JSON "
+        "body may be at most 2.0\xa0KB. Send fewer items in each request."
+    }
     assert Stakeholder.objects.count() == 0
+
+
+def test_a_10_mb_json_body_is_refused_as_too_large_for_json(
+    settings, client, rep, account
+):
+    # given: the production limit, and a body just over it
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+    client.force_login(rep)
+    body = json.dumps({"last_name": "A" * (10 * 1024 * 1024), "title": "CFO"})
+
+    # when
+    response = client.post(
+        reverse("stakeholders_api:create", args=[account.pk]),
+        data=body,
+        content_type="application/json",
+    )
+
+    # then
+    assert response.status_code == 413
+    assert response.json() == {
+        "detail": "The request body is too large for JSON: 10.0\xa0MB, and a JSON "
+        "body may be at most 10.0\xa0MB. Send fewer items in each request."
+    }
+    assert Stakeholder.objects.count() == 0
+
+
+def test_an_oversized_json_body_to_a_page_is_answered_in_json(client, rep, account):
+    client.force_login(rep)
+
+    response = client.post(
+        reverse("accounts:detail", args=[account.pk]),
+        data=json.dumps({"note": "x" * 5000}),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 413
+    assert response.json()["detail"].startswith(
+        "The request body is too large for JSON: "
+    )
 
 
 def test_an_oversized_form_post_is_not_a_bare_400(client, rep, account):
@@ -97,6 +140,26 @@ def test_an_oversized_form_post_is_not_a_bare_400(client, rep, account):
     )
 
     assert response.status_code == 303
+
+
+def test_an_oversized_urlencoded_form_is_told_the_form_is_too_large(
+    client, rep, account
+):
+    client.force_login(rep)
+    detail = reverse("accounts:detail", args=[account.pk])
+
+    response = client.post(
+        detail,
+        urlencode({"note": "x" * 5000}),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_REFERER=f"http://testserver{detail}",
+    )
+
+    assert response.status_code == 303
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        "The form is 4.9\xa0KB; the limit is 2.0\xa0KB. Shorten the text you "
+        "entered, or upload the data as a file."
+    ]
 
 
 def test_an_oversized_api_upload_is_refused_with_json(client, ops):
