@@ -7,10 +7,11 @@ views there would import those settings back.
 from typing import Any
 
 from rest_framework import exceptions
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
+
+from config.negotiation import DownloadNegotiation
 
 
 def download_format_refuse(request: Request) -> None:
@@ -28,24 +29,6 @@ def download_format_refuse(request: Request) -> None:
                 ]
             }
         )
-
-
-class DownloadNegotiation(BaseContentNegotiation):
-    """Answer a download's errors in JSON, whatever the client accepts.
-
-    Its file goes out as the file; only a refusal is rendered, and a client
-    that sent `Accept: text/csv` for the file still gets a readable error
-    rather than a 406.
-    """
-
-    def select_parser(self, request: Request, parsers: Any) -> Any:
-        return parsers[0] if parsers else None
-
-    def select_renderer(
-        self, request: Request, renderers: Any, format_suffix: str | None = None
-    ) -> tuple[Any, str]:
-        renderer = renderers[0]
-        return renderer, renderer.media_type
 
 
 class DownloadApi(APIView):

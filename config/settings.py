@@ -227,6 +227,10 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # JSON only: the browsable API's forms cannot send If-Match, so every
+    # update from them was refused. /api/docs/ is where to try requests.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.JsonOnlyNegotiation",
     "DEFAULT_PAGINATION_CLASS": "config.api.LodePagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "config.api_schema.LodeAutoSchema",
@@ -256,7 +260,10 @@ SPECTACULAR_SETTINGS = {
         "Everything a user can do in the browser. Authenticate with the browser "
         "session (send the CSRF token on writes) or a personal API token from "
         "/accounts/tokens/ as `Authorization: Token <secret>`. Updates need the "
-        "ETag from the last read in If-Match: 428 without it, 412 when stale."
+        "ETag from the last read in If-Match: 428 without it, 412 when stale. "
+        "The API answers JSON only; there is no browsable API, whose forms "
+        "cannot send If-Match. Try requests here: each update has an If-Match "
+        "field, and signed-in writes carry the CSRF token."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
