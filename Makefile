@@ -21,10 +21,14 @@ $(VENV)/.dev: $(BIN)/python requirements-dev.lock
 	$(BIN)/pip install --quiet -r requirements-dev.lock
 	touch $@ $(VENV)/.runtime
 
+# The demo runs with DEBUG off, so an error shows Lode's error page and
+# never a stack trace; WhiteNoise serves the static files from their
+# source folders (config/settings.py), so it needs no collectstatic.
 demo: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo_setup --url http://$(HOST):$(PORT)
-	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	mkdir -p staticfiles  # WhiteNoise warns at start when it is missing
+	DEBUG=false $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 serve: $(VENV)/.runtime
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)

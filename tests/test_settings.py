@@ -79,3 +79,36 @@ def test_static_storage_with_manifest_serves_hashed_names(tmp_path: Path) -> Non
     storage = LodeStaticFilesStorage(location=tmp_path, base_url="/static/")
 
     assert storage.url("css/base.css") == "/static/css/base.1a2b.css"
+
+
+def _demo_recipe() -> list[str]:
+    lines = (PROJECT_DIR / "Makefile").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("demo:"))
+    recipe = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("\t"):
+            break
+        recipe.append(line.strip())
+    return recipe
+
+
+def test_the_demo_serves_with_debug_off() -> None:
+    server = [line for line in _demo_recipe() if "runserver" in line]
+
+    assert server == ["DEBUG=false $(BIN)/python manage.py runserver $(HOST):$(PORT)"]
+
+
+def test_with_debug_off_static_files_are_served_and_errors_show_no_trace(
+    settings, client
+) -> None:
+    # The demo has no collectstatic: WhiteNoise serves the source folders.
+    assert settings.DEBUG is False
+
+    css = client.get("/static/css/base.css")
+    missing = client.get("/no/such/page/")
+
+    assert css.status_code == 200
+    assert css["Content-Type"].startswith("text/css")
+    assert missing.status_code == 404
+    assert "Traceback" not in missing.text
+    assert "Using the URLconf" not in missing.text
