@@ -11,7 +11,17 @@ from decimal import Decimal
 from typing import Any
 
 from plans.exports import Table
-from plans.pdf_fonts import FONT, FONT_BOLD, pdf_fonts_register
+from plans.pdf_fonts import (
+    FONT,
+    FONT_BOLD,
+    pdf_cell,
+    pdf_fonts_register,
+    pdf_is_right_to_left,
+    pdf_lines,
+    pdf_markup,
+    pdf_string,
+    pdf_visual,
+)
 from plans.review_services import voice_score_problem
 
 PDF_CONTENT_TYPE = "application/pdf"
@@ -134,12 +144,11 @@ def _plain(text: str) -> str:
 
 def review_pdf(pack: dict[str, Any]) -> bytes:
     """Return the review pack as an A4 landscape PDF."""
-    from xml.sax.saxutils import escape
-
     from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
     from reportlab.lib import colors
+    from reportlab.lib.enums import TA_RIGHT
     from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib.units import mm
     from reportlab.platypus import (
         KeepTogether,
@@ -158,26 +167,40 @@ def review_pdf(pack: dict[str, Any]) -> bytes:
         bold = "Bold" in getattr(style, "fontName", "")
         style.fontName = FONT_BOLD if bold else FONT
     story: list[Any] = []
+    margin = 15 * mm
+    text_width = landscape(A4)[0] - 2 * margin
+
+    def paragraph(text: str, style: ParagraphStyle) -> Paragraph:
+        # Right-to-left text is broken into lines here, then each line is
+        # put in visual order; reportlab only breaks left-to-right text.
+        if pdf_is_right_to_left(text):
+            lines = pdf_lines(
+                text, width=text_width, font=style.fontName, size=style.fontSize
+            )
+            return Paragraph(
+                "<br/>".join(pdf_markup(line, style.fontName) for line in lines),
+                ParagraphStyle(f"{style.name}-rtl", parent=style, alignment=TA_RIGHT),
+            )
+        return Paragraph(pdf_markup(pdf_visual(text), style.fontName), style)
 
     def heading(text: str) -> None:
         story.append(Spacer(1, 4 * mm))
-        story.append(Paragraph(escape(text), styles["Heading2"]))
+        story.append(paragraph(text, styles["Heading2"]))
 
     def para(text: str) -> None:
-        story.append(Paragraph(escape(_plain(text)), styles["BodyText"]))
+        story.append(paragraph(_plain(text), styles["BodyText"]))
 
     account, quarter = pack["account"], pack["quarter"]
     story.append(
-        Paragraph(
-            escape(f"Executive review: {account.name}, {quarter.label}"),
-            styles["Title"],
-        )
+        paragraph(f"Executive review: {account.name}, {quarter.label}", styles["Title"])
     )
     para(f"{quarter.start:%d %b %Y} to {quarter.end:%d %b %Y}")
 
     heading("Value scorecard (actual / target)")
     headers, rows = scorecard_rows(pack)
-    table = PdfTable([headers, *rows], repeatRows=1, hAlign="LEFT")
+    cell_style = ParagraphStyle("cell", parent=styles["BodyText"], fontSize=10)
+    cells = [[pdf_cell(text, cell_style) for text in row] for row in rows]
+    table = PdfTable([headers, *cells], repeatRows=1, hAlign="LEFT")
     table.setStyle(
         TableStyle(
             [
@@ -343,8 +366,8 @@ def review_pdf(pack: dict[str, Any]) -> bytes:
         author="Lode",
         # The canvas would start each page in Helvetica otherwise.
         initialFontName=FONT,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
+        leftMargin=margin,
+        rightMargin=margin,
         topMargin=12 * mm,
         bottomMargin=12 * mm,
     )
@@ -373,12 +396,12 @@ def pdf_trend_chart(*, measure: dict[str, Any], quarters: list[str]) -> Any:
     drawing.initialFontName = FONT
     unit = f" ({measure['unit']})" if measure["unit"] else ""
     drawing.add(
-        String(
+        pdf_string(
             0,
             height - 10,
             _plain(f"Trend: {measure['name']}{unit}")[:70],
-            fontName=FONT_BOLD,
-            fontSize=9,
+            font=FONT_BOLD,
+            size=9,
         )
     )
 
@@ -451,13 +474,12 @@ def pdf_trend_chart(*, measure: dict[str, Any], quarters: list[str]) -> Any:
     # The value axis title reads upwards along the axis.
     drawing.add(
         Group(
-            String(
+            pdf_string(
                 0,
                 0,
                 _plain(measure["unit"] or "Value")[:24],
-                fontName=FONT,
-                fontSize=7,
-                textAnchor="middle",
+                size=7,
+                anchor="middle",
                 fillColor=colors.grey,
             ),
             transform=(0, 1, -1, 0, 7, chart.y + chart.height / 2),
