@@ -32,7 +32,9 @@ def test_a_missing_export_format_answers_json_404(client, rep) -> None:
     response = client.get("/api/plans/exports/dashboard.doc")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {
+        "detail": "No such export format: ask for dashboard.csv or .xlsx."
+    }
 
 
 def test_a_page_outside_the_api_keeps_the_html_404(client, rep) -> None:
