@@ -64,6 +64,7 @@ def bench_rows_load(*, frames: Frames) -> None:
                     "annual_revenue_musd": accounts["annual_revenue_musd"],
                     "employees": accounts["employees"].astype("Int64"),
                     "country": "",
+                    "custom_values": "{}",
                     "parent_id": accounts["parent_id"],
                     "created_at": now,
                     "updated_at": now,
