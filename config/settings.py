@@ -135,10 +135,16 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     (BASE_DIR / "var").mkdir(exist_ok=True)
-    # WAL lets pages read while a background import writes.
+    # WAL lets pages read while a background import writes. Every
+    # transaction takes the write lock when it begins (IMMEDIATE): a deferred
+    # one that read first and then writes cannot wait for the lock, SQLite
+    # fails it at once with "database is locked" whatever the timeout. The
+    # timeout is how long a writer queues for the lock, in seconds.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL;",
+        "transaction_mode": "IMMEDIATE",
+        # NORMAL is safe under WAL: a commit survives a crash of the app.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     # A file rather than shared memory, so tests see the same locking as the
     # embedded default when a background thread writes.

@@ -401,7 +401,7 @@ def test_a_snapshot_of_another_plan_is_not_found_under_this_one(
 
 @pytest.mark.django_db(transaction=True)
 def test_ten_concurrent_measure_patches_with_one_etag_give_one_success(
-    postgres: None, rep: User, account: Account, measure: ValueMeasure
+    rep: User, account: Account, measure: ValueMeasure
 ) -> None:
     # given ten clients that all read the same version
     url = _measure_url(account, measure)
@@ -451,7 +451,7 @@ def test_listing_snapshots_takes_the_same_queries_for_one_or_five(
 
 @pytest.mark.django_db(transaction=True)
 def test_ten_concurrent_first_saves_of_a_review_give_one_success(
-    postgres: None, rep: User, account: Account
+    rep: User, account: Account
 ) -> None:
     # given ten clients that all read the review before anyone saved it
     url = f"/api/plans/accounts/{account.pk}/reviews/2026-04-01/"
