@@ -38,7 +38,7 @@ from plans.calendar import (
     local_date,
     organisation_zone,
 )
-from plans.exports import Table
+from plans.exports import Cell, Table
 from plans.models import (
     Action,
     Alignment,
@@ -1523,45 +1523,48 @@ def _quadrant_label(code: str | None) -> str | None:
 DASHBOARD_TABLE_SLUGS = ("accounts", "quarters", "plan-completeness", "figures")
 
 
+def dashboard_account_headers(*, dashboard: Dashboard) -> list[str]:
+    """Return the headers of the dashboard's accounts table."""
+    return [
+        "Account",
+        "Reps",
+        "Regions",
+        "Quadrant",
+        "Tier",
+        "Performance",
+        "Potential",
+        "TTM revenue",
+        *[f"Quadrant {quarter.label}" for quarter in dashboard.quarters],
+        f"Touches in {dashboard.effort_days} days",
+        "Plan completeness %",
+        "Plan last changed",
+    ]
+
+
+def dashboard_account_cells(row: AccountRow) -> list[Cell]:
+    """Return one account's cells in the dashboard's accounts table."""
+    return [
+        row.name,
+        ", ".join(row.reps),
+        ", ".join(row.regions),
+        _quadrant_label(row.score.quadrant if row.score else None),
+        row.score.tier if row.score else None,
+        round(row.score.performance, 1) if row.score else None,
+        round(row.score.potential, 1) if row.score else None,
+        row.ttm_revenue,
+        *[_quadrant_label(point.quadrant if point else None) for point in row.path],
+        row.touches,
+        row.completeness.percent if row.completeness else None,
+        row.last_touched_on,
+    ]
+
+
 def dashboard_tables(*, dashboard: Dashboard) -> list[Table]:
     """Return the dashboard's tables for export: accounts, quarters, plans."""
-    quarters = dashboard.quarters
     accounts = Table(
         name="Accounts",
-        headers=[
-            "Account",
-            "Reps",
-            "Regions",
-            "Quadrant",
-            "Tier",
-            "Performance",
-            "Potential",
-            "TTM revenue",
-            *[f"Quadrant {quarter.label}" for quarter in quarters],
-            f"Touches in {dashboard.effort_days} days",
-            "Plan completeness %",
-            "Plan last changed",
-        ],
-        rows=[
-            [
-                row.name,
-                ", ".join(row.reps),
-                ", ".join(row.regions),
-                _quadrant_label(row.score.quadrant if row.score else None),
-                row.score.tier if row.score else None,
-                round(row.score.performance, 1) if row.score else None,
-                round(row.score.potential, 1) if row.score else None,
-                row.ttm_revenue,
-                *[
-                    _quadrant_label(point.quadrant if point else None)
-                    for point in row.path
-                ],
-                row.touches,
-                row.completeness.percent if row.completeness else None,
-                row.last_touched_on,
-            ]
-            for row in dashboard.rows.values()
-        ],
+        headers=dashboard_account_headers(dashboard=dashboard),
+        rows=[dashboard_account_cells(row) for row in dashboard.rows.values()],
     )
     by_quarter = Table(
         name="Quarters",

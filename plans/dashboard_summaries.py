@@ -14,23 +14,26 @@ is never built in a request either: the page says it is being prepared,
 shows the viewer's newest other figures meanwhile, and a task builds it.
 """
 
+import contextlib
 import hashlib
+import io
 import json
 import logging
 import pickle
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import overload
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import JSONField, Q
-from django.db.models.expressions import RawSQL
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 
 from accounts.models import (
     Account,
@@ -73,6 +76,13 @@ logger = logging.getLogger(__name__)
 REBUILD_IN_REQUEST_MAX = 2_000
 # Rows stored per INSERT when a summary keeps its accounts' rows.
 ROWS_BATCH = 2_000
+# Rows sent per COPY when a summary's rows are stored on PostgreSQL.
+ROWS_COPIED = 10_000
+# Rows read per fetch when an export streams a summary's rows.
+ROWS_STREAMED = 1_000
+# A figure's accounts are kept this many to a block: a page of its
+# drill-down reads one block, or two, of a few kilobytes each.
+FIGURE_BLOCK = 1_000
 # A rebuild asked this long ago and not done is asked again.
 REFRESH_AGAIN_AFTER = timedelta(minutes=10)
 # A summary not built again for this long is dropped after the next run.
@@ -232,6 +242,9 @@ def _build(
     lean, figure_ids = _lean(dashboard)
     built_at = timezone.now()
     lean.built_at = built_at
+    body_html, lean.body_html = lean.body_html, ""
+    pickled = pickle.dumps(lean, protocol=pickle.HIGHEST_PROTOCOL)
+    lean.body_html = body_html
     try:
         with transaction.atomic():
             summary, _ = DashboardSummary.objects.update_or_create(
@@ -242,7 +255,8 @@ def _build(
                     "query": {**filters.as_query(), "stale": str(filters.stale_days)},
                     "version": version,
                     "accounts": len(dashboard.rows),
-                    "dashboard": pickle.dumps(lean, protocol=pickle.HIGHEST_PROTOCOL),
+                    "dashboard": pickled,
+                    "body_html": body_html,
                     "built_at": built_at,
                     "build_seconds": seconds,
                     "refresh_requested_at": None,
@@ -250,22 +264,20 @@ def _build(
             )
             DashboardSummaryFigure.objects.filter(summary=summary).delete()
             DashboardSummaryFigure.objects.bulk_create(
-                DashboardSummaryFigure(summary=summary, key=name, account_ids=ids)
-                for name, ids in figure_ids.items()
-            )
-            DashboardSummaryRow.objects.filter(summary=summary).delete()
-            DashboardSummaryRow.objects.bulk_create(
                 (
-                    DashboardSummaryRow(
+                    DashboardSummaryFigure(
                         summary=summary,
-                        account_id=pk,
-                        position=position,
-                        row=pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL),
+                        key=name,
+                        block=start // FIGURE_BLOCK,
+                        account_ids=ids[start : start + FIGURE_BLOCK],
                     )
-                    for position, (pk, row) in enumerate(dashboard.rows.items())
+                    for name, ids in figure_ids.items()
+                    for start in range(0, len(ids), FIGURE_BLOCK)
                 ),
                 batch_size=ROWS_BATCH,
             )
+            DashboardSummaryRow.objects.filter(summary=summary).delete()
+            _rows_store(summary, dashboard.rows)
     except IntegrityError:
         # Another request stored the same summary at the same moment.
         logger.info("Dashboard summary %s was stored by another request", key)
@@ -280,8 +292,61 @@ def _build(
     return dashboard, summary
 
 
+def _rows_store(summary: DashboardSummary, rows: dict[int, AccountRow]) -> None:
+    """Store every account's row of a summary, by name.
+
+    On PostgreSQL through COPY, a batch of rows a statement: at 100,000
+    accounts building an ORM object and its INSERT parameters per row took
+    longer than computing the dashboard.
+    """
+    pickled = (
+        (pk, position, pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL))
+        for position, (pk, row) in enumerate(rows.items())
+    )
+    if connection.vendor != "postgresql":
+        DashboardSummaryRow.objects.bulk_create(
+            (
+                DashboardSummaryRow(
+                    summary=summary, account_id=pk, position=position, row=row
+                )
+                for pk, position, row in pickled
+            ),
+            batch_size=ROWS_BATCH,
+        )
+        return
+
+    table = DashboardSummaryRow._meta.db_table
+    sql = f"COPY {table} (summary_id, account_id, position, row) FROM STDIN"
+    batch = []
+    with connection.cursor() as cursor:
+        for pk, position, row in pickled:
+            # COPY's text format: a bytea is \x and hex digits, its
+            # backslash doubled.
+            batch.append(f"{summary.pk}\t{pk}\t{position}\t\\\\x{row.hex()}\n")
+            if len(batch) == ROWS_COPIED:
+                _copy_in(cursor, sql, batch)
+                batch = []
+        if batch:
+            _copy_in(cursor, sql, batch)
+
+
+def _copy_in(cursor: CursorWrapper, sql: str, lines: list[str]) -> None:
+    # Logged as execute() is, so query counts and debug tooling see it, and
+    # raised as Django's errors, so that _build's IntegrityError holds.
+    logged = getattr(cursor, "debug_sql", None)
+    with (
+        logged(sql) if logged else contextlib.nullcontext(),
+        connection.wrap_database_errors,
+    ):
+        cursor.cursor.copy_expert(sql, io.StringIO("".join(lines)))
+
+
 def _load(summary: DashboardSummary, *, outdated: bool) -> Dashboard:
     dashboard: Dashboard = pickle.loads(bytes(summary.dashboard))
+    if "body_html" not in summary.get_deferred_fields():
+        # Rendered by _lean from our template, its text escaped there; only
+        # our own code writes this column.
+        dashboard.body_html = mark_safe(summary.body_html)
     dashboard.built_at = summary.built_at
     dashboard.outdated = outdated
     return dashboard
@@ -373,9 +438,12 @@ def _prepared(
 
 
 def dashboard_summary_for_user(
-    *, user: User, filters: DashboardFilters | None = None
+    *, user: User, filters: DashboardFilters | None = None, body: bool = True
 ) -> Dashboard | DashboardPreparing:
     """Return the dashboard the page shows: stored, or built and stored now.
+
+    Without `body` a stored dashboard comes without its rendered filters and
+    figures (body_html), which only the dashboard page shows.
 
     A stored dashboard of the current data is read as it is. One of older
     data is built again now when it covers few accounts; a larger one is
@@ -390,7 +458,8 @@ def dashboard_summary_for_user(
     version = dashboard_data_version()
     visibility = account_visibility_key(user=user)
     key = _summary_key(visibility=visibility, filters=filters)
-    summary = DashboardSummary.objects.filter(key=key).first()
+    kept = DashboardSummary.objects.filter(key=key)
+    summary = (kept if body else kept.defer("body_html")).first()
     preparing = None
 
     if summary is not None and summary.built_at is None:
@@ -436,13 +505,13 @@ def dashboard_summary_for_user(
 class FigureAccounts(Sequence[int]):
     """The accounts behind one stored figure, read a slice at a time.
 
-    For a Paginator: its length is the figure's stored account count, and
-    on PostgreSQL a slice reads only those ids out of the stored array, not
-    the 100,000 of a large figure.
+    For a Paginator: its length is the figure's stored account count, and a
+    slice reads only the blocks of ids it falls in, by the unique index on
+    summary, figure and block, so a page costs the same at any size.
     """
 
     def __init__(self, *, summary_key: str, key: str, count: int) -> None:
-        self.rows = DashboardSummaryFigure.objects.filter(
+        self.blocks = DashboardSummaryFigure.objects.filter(
             summary__key=summary_key, key=key
         )
         # Not `count`: Sequence has a count() method of that name.
@@ -463,18 +532,15 @@ class FigureAccounts(Sequence[int]):
         start, stop, _ = index.indices(self.length)
         if stop <= start:
             return []
-        if connection.vendor == "postgresql":
-            ids = self.rows.annotate(
-                page=RawSQL(
-                    "jsonb_path_query_array(account_ids, %s::jsonpath)",
-                    (f"$[{start} to {stop - 1}]",),
-                    output_field=JSONField(),
-                )
-            ).values_list("page", flat=True)
-            return list(ids.first() or [])
-        return list(self.rows.values_list("account_ids", flat=True).first() or [])[
-            start:stop
-        ]
+        first = start // FIGURE_BLOCK
+        blocks = (
+            self.blocks.filter(block__range=(first, (stop - 1) // FIGURE_BLOCK))
+            .order_by("block")
+            .values_list("account_ids", flat=True)
+        )
+        ids = [pk for block in blocks for pk in block]
+        offset = first * FIGURE_BLOCK
+        return ids[start - offset : stop - offset]
 
 
 def dashboard_summary_figure_ids(*, dashboard: Dashboard, key: str) -> FigureAccounts:
@@ -505,6 +571,27 @@ def dashboard_summary_rows(
         ).values_list("account_id", "row")
     )
     return [pickle.loads(bytes(stored[pk])) for pk in account_ids if pk in stored]
+
+
+def dashboard_summary_row_stream(*, dashboard: Dashboard) -> Iterator[AccountRow]:
+    """Yield every stored row of a dashboard, by name, a chunk at a time.
+
+    For a streamed export; `dashboard` is one dashboard_summary_for_user
+    returned. The rows are read in the order of the (summary, position)
+    index through a server-side cursor on PostgreSQL, so the first rows
+    arrive without all 100,000 being read, sorted or held. The transaction
+    keeps that cursor from being materialised at once, as a cursor outside
+    a transaction would be (Django declares it WITH HOLD then).
+    """
+    stored = (
+        DashboardSummaryRow.objects.filter(summary__key=dashboard.summary_key)
+        .order_by("position")
+        .values_list("row", flat=True)
+    )
+    # No savepoint inside a caller's transaction: nothing here writes.
+    with transaction.atomic(savepoint=False):
+        for row in stored.iterator(chunk_size=ROWS_STREAMED):
+            yield pickle.loads(bytes(row))
 
 
 def dashboard_summary_with_rows(*, dashboard: Dashboard) -> Dashboard:

@@ -7,7 +7,7 @@ DRF has already put the token's user on the underlying request.
 
 from typing import cast
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
@@ -109,7 +109,9 @@ class DashboardExportApi(DownloadApi):
             )
         ],
     )
-    def get(self, request: Request, file_format: str) -> HttpResponse:
+    def get(
+        self, request: Request, file_format: str
+    ) -> HttpResponse | StreamingHttpResponse:
         if file_format not in DASHBOARD_FORMATS:
             raise NotFound("No such export format: ask for dashboard.csv or .xlsx.")
         query_params_refuse_unknown(request, view=self)

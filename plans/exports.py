@@ -8,7 +8,7 @@ numbers, so a negative revenue stays a negative number.
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -44,14 +44,34 @@ def _csv_text(value: Any) -> Any:
     return cell_neutralise(value)
 
 
-def table_csv(*, table: Table) -> bytes:
-    """Return the table as UTF-8 CSV with a byte order mark, for Excel."""
+def csv_chunks(
+    *, headers: Sequence[str], rows: Iterable[Sequence[Cell]], rows_per_chunk: int = 500
+) -> Iterator[bytes]:
+    """Yield a table as UTF-8 CSV with a byte order mark, a few rows a chunk.
+
+    For a streamed download: the first chunk is the byte order mark and the
+    headers, sent before any row is read.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([cell_neutralise(header) for header in table.headers])
-    for row in table.rows:
+    writer.writerow([cell_neutralise(header) for header in headers])
+    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+    buffer.seek(0)
+    buffer.truncate()
+    for count, row in enumerate(rows, start=1):
         writer.writerow([_csv_text(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        if count % rows_per_chunk == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")
+
+
+def table_csv(*, table: Table) -> bytes:
+    """Return the table as UTF-8 CSV with a byte order mark, for Excel."""
+    return b"".join(csv_chunks(headers=table.headers, rows=table.rows))
 
 
 def _xlsx_value(value: Any) -> Any:

@@ -94,7 +94,7 @@ def test_the_accounts_csv_export_reimports_as_the_dashboard(
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = _csv_rows(response.content)
+    rows = _csv_rows(response.getvalue())
     header, body = rows[0], rows[1:]
     by_name = {row[0]: dict(zip(header, row, strict=True)) for row in body}
     assert set(by_name) == {
@@ -169,7 +169,7 @@ def test_the_export_follows_the_filters_and_refuses_unknown_tables(
     unknown = client.get(url, {"table": "secrets"})
     odd_format = client.get(reverse("plans:dashboard_export", args=["pdf"]))
 
-    assert [row[0] for row in _csv_rows(filtered.content)[1:]] == ["Bolt"]
+    assert [row[0] for row in _csv_rows(filtered.getvalue())[1:]] == ["Bolt"]
     assert unknown.status_code == 404
     assert odd_format.status_code == 404
 
@@ -183,4 +183,4 @@ def test_an_outsider_exports_nothing_of_the_team(
         reverse("plans:dashboard_export", args=["csv"]), {"table": "accounts"}
     )
 
-    assert [row[0] for row in _csv_rows(response.content)[1:]] == ["Edge"]
+    assert [row[0] for row in _csv_rows(response.getvalue())[1:]] == ["Edge"]

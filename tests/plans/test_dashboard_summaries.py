@@ -215,11 +215,14 @@ def test_a_finished_score_run_task_rebuilds_the_large_dashboards(
     assert shown.figures["execution.overdue"].count == 2
 
 
+@pytest.mark.parametrize("block", [1_000, 2])
 def test_the_drill_down_pages_the_accounts_by_name(
-    client: Client, team_data: Team, monkeypatch: pytest.MonkeyPatch
+    client: Client, team_data: Team, monkeypatch: pytest.MonkeyPatch, block: int
 ) -> None:
-    # given: three accounts a page
+    # given: three accounts a page, stored in blocks of two (a page then
+    # reads across two blocks) or of a thousand
     monkeypatch.setattr("plans.views.ROWS_SHOWN", 3)
+    monkeypatch.setattr("plans.dashboard_summaries.FIGURE_BLOCK", block)
     client.force_login(team_data.manager)
     url = reverse("plans:dashboard_accounts")
 
@@ -475,7 +478,7 @@ def test_the_exports_of_the_stored_dashboard_equal_a_fresh_build(
 
     # then
     for table in expected:
-        assert files[table.name].content == table_csv(table=table), table.name
+        assert files[table.name].getvalue() == table_csv(table=table), table.name
     sheets = load_workbook(io.BytesIO(workbook.content))
     fresh = load_workbook(io.BytesIO(tables_xlsx(tables=expected)))
     assert [
@@ -512,6 +515,35 @@ def test_an_export_reads_the_stored_dashboard_in_the_same_queries_at_two_sizes(
     # its rows, and the audit record's actor and insert; no build
     assert small == large
     assert large == 8
+
+
+def test_the_accounts_csv_streams_in_the_same_queries_at_two_sizes(
+    client: Client, team_data: Team
+) -> None:
+    # given
+    client.force_login(team_data.manager)
+    url = reverse("plans:dashboard_export", args=["csv"])
+
+    def export_queries() -> tuple[int, int]:
+        client.get(reverse("plans:dashboard"))  # builds it after the change
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, {"table": "accounts"})
+            lines = response.getvalue().decode("utf-8-sig").splitlines()
+        assert response.status_code == 200
+        assert response.streaming
+        return len(captured.captured_queries), len(lines) - 1
+
+    _grow(2, team_data.manager, team_data.rita, "Small")
+    small = export_queries()
+
+    # when
+    _grow(12, team_data.manager, team_data.ray, "Large")
+    large = export_queries()
+
+    # then: session, user, the data version, the visible set, the summary,
+    # the audit record's actor and insert, and the rows, read as they are
+    # sent; one more account on the team's four for each one grown
+    assert (small, large) == ((8, 6), (8, 18))
 
 
 @pytest.mark.parametrize("who", ["manager", "executive"])

@@ -35,7 +35,7 @@ def test_a_token_downloads_the_dashboard_csv_of_visible_accounts(plan, hidden, r
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    body = response.content.decode()
+    body = response.getvalue().decode()
     assert "Acme Corporation" in body
     assert "Hidden Holdings" not in body
     assert AuditEvent.objects.filter(
@@ -141,7 +141,7 @@ def test_a_rep_may_filter_the_export_by_themselves(plan, rep):
     response = token_get(rep, f"/api/plans/exports/dashboard.csv?rep={rep.pk}")
 
     assert response.status_code == 200
-    assert "Acme Corporation" in response.content.decode()
+    assert "Acme Corporation" in response.getvalue().decode()
 
 
 def test_the_review_export_refuses_a_format_in_the_query(plan, rep):

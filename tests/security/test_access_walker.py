@@ -386,7 +386,7 @@ def test_no_route_leaks_an_account_to_anyone(world, django_assert_max_num_querie
                 response = call(client, method, url)
                 status = response.status_code
                 where = f"{label} {method} {url} -> {status}"
-                body = response.content.decode(errors="replace")
+                body = response.getvalue().decode(errors="replace")
 
                 # then
                 if status >= 500:

@@ -115,7 +115,7 @@ def test_hostile_names_are_literal_text_in_the_dashboard_csv_and_xlsx(
     assert csv_response.status_code == 200
     names = [
         row[0]
-        for row in csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig")))
+        for row in csv.reader(io.StringIO(csv_response.getvalue().decode("utf-8-sig")))
     ]
     assert HOSTILE in names
     assert "'" + FORMULA in names
