@@ -9,6 +9,8 @@ because a Redis outage must not lock everyone out.
 import hashlib
 import ipaddress
 import logging
+import math
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -184,16 +186,28 @@ def _lockout_subjects(*, username: str, address: str | None) -> list[tuple[str, 
     return subjects
 
 
-def login_is_locked(*, username: str, address: str | None) -> bool:
-    """Return whether logins for this account or from this address are locked."""
+def login_lock_seconds_left(*, username: str, address: str | None) -> int:
+    """Return the seconds until logins here unlock, 0 when they are not locked."""
+    now = time.time()
+    left = 0.0
     try:
-        return any(
-            cache.get(f"{key}:locked")
-            for key, _ in _lockout_subjects(username=username, address=address)
-        )
+        for key, _ in _lockout_subjects(username=username, address=address):
+            until = cache.get(f"{key}:locked")
+            if until is None:
+                continue
+            # A lock written before locks kept their end holds True.
+            if until is True:
+                until = now + settings.LOGIN_LOCKOUT_SECONDS
+            left = max(left, float(until) - now)
     except Exception:
         logger.exception("login lockout check failed; letting the attempt through")
-        return False
+        return 0
+    return math.ceil(left) if left > 0 else 0
+
+
+def login_is_locked(*, username: str, address: str | None) -> bool:
+    """Return whether logins for this account or from this address are locked."""
+    return login_lock_seconds_left(username=username, address=address) > 0
 
 
 def login_failure_record(*, username: str, request: HttpRequest | None) -> bool:
@@ -215,7 +229,8 @@ def login_failure_record(*, username: str, request: HttpRequest | None) -> bool:
             cache.add(key, 0, timeout=seconds)
             failures = cache.incr(key)
             if failures >= limit and not cache.get(f"{key}:locked"):
-                cache.set(f"{key}:locked", True, timeout=seconds)
+                # The lock holds its end, so a refusal can say what is left.
+                cache.set(f"{key}:locked", time.time() + seconds, timeout=seconds)
                 locked = True
     except Exception:
         logger.exception(
@@ -276,24 +291,26 @@ class LockoutModelBackend(ModelBackend):
         return user
 
 
-def lockout_message() -> str:
+def lockout_message(seconds: int) -> str:
     """Return what a locked-out person is told, on every login form."""
-    minutes = max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
+    minutes = max(1, math.ceil(seconds / 60))
+    unit = "minute" if minutes == 1 else "minutes"
     return (
         "Too many failed logins for this account or address. "
-        f"Try again in {minutes} minutes."
+        f"Try again in {minutes} {unit}."
     )
 
 
-def login_locked_refuse(*, username: str, request: HttpRequest | None) -> bool:
-    """Return whether logins are locked here; if so, log and audit the attempt.
+def login_locked_refuse(*, username: str, request: HttpRequest | None) -> int:
+    """Return the seconds logins stay locked here; if any, log and audit.
 
     An attempt while locked out is recorded as a failed login marked so:
     someone still trying after the lockout is what an admin looks for.
     """
     address = client_address(request)
-    if not login_is_locked(username=username, address=address):
-        return False
+    seconds = login_lock_seconds_left(username=username, address=address)
+    if not seconds:
+        return 0
 
     logger.warning("login refused for %s from %s: locked out", username, address)
     audit_record(
@@ -303,7 +320,7 @@ def login_locked_refuse(*, username: str, request: HttpRequest | None) -> bool:
         request=request,
         detail={"reason": "locked out"},
     )
-    return True
+    return seconds
 
 
 class LoginView(auth_views.LoginView):
@@ -321,13 +338,16 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         username = request.POST.get("username", "")
-        if login_locked_refuse(username=username, request=request):
+        seconds = login_locked_refuse(username=username, request=request)
+        if seconds:
             form = self.get_form()
             form.errors.clear()
             context = self.get_context_data(
-                form=form, locked_out=True, lockout_message=lockout_message()
+                form=form, locked_out=True, lockout_message=lockout_message(seconds)
             )
-            return self.render_to_response(context, status=429)
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(seconds)
+            return response
         return super().post(request, *args, **kwargs)
 
 
@@ -338,10 +358,19 @@ class LockoutAdminAuthenticationForm(AdminAuthenticationForm):
     locked-out admin keeps trying and stays locked out.
     """
 
+    # Seconds the lockout has left, for admin_login's Retry-After.
+    locked_seconds = 0
+
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
-        if username and login_locked_refuse(username=username, request=self.request):
-            raise ValidationError(lockout_message(), code="locked_out")
+        seconds = (
+            login_locked_refuse(username=username, request=self.request)
+            if username
+            else 0
+        )
+        if seconds:
+            self.locked_seconds = seconds
+            raise ValidationError(lockout_message(seconds), code="locked_out")
         return super().clean()
 
 
@@ -358,6 +387,7 @@ def admin_login(
     form = context.get("form")
     if form is not None and form.has_error(NON_FIELD_ERRORS, "locked_out"):
         response.status_code = 429
+        response["Retry-After"] = str(form.locked_seconds)
     return response
 
 

@@ -144,3 +144,57 @@ def test_a_good_login_resets_the_account_counter_and_is_audited(client, rep):
     login = AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN).first()
     assert login.actor == rep
     assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGOUT).exists()
+
+
+class _Clock:
+    """Stands in for the time module in config.security, at a set instant."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+@override_settings(LOGIN_LOCKOUT_FAILURES=3, LOGIN_LOCKOUT_SECONDS=15 * 60)
+def test_a_locked_login_says_the_time_actually_left(client, rep, monkeypatch):
+    # given: locked at a known instant
+    clock = _Clock(1_000_000.0)
+    monkeypatch.setattr("config.security.time", clock)
+    for _ in range(3):
+        fail_login(client, "rita")
+
+    # when: ten minutes and a half later, from another address
+    clock.now += 10 * 60 + 30
+    response = client.post(
+        "/login/", {"username": "rita", "password": "password"}, REMOTE_ADDR="10.0.0.2"
+    )
+
+    # then
+    assert response.status_code == 429
+    assert response["Retry-After"] == "270"
+    assert (
+        "Too many failed logins for this account or address. Try again in 5 minutes."
+        in response.text
+    )
+
+
+@override_settings(LOGIN_LOCKOUT_FAILURES=3, LOGIN_LOCKOUT_SECONDS=15 * 60)
+def test_the_admin_login_also_says_when_to_retry(client, rep, monkeypatch):
+    clock = _Clock(2_000_000.0)
+    monkeypatch.setattr("config.security.time", clock)
+    rep.is_staff = True
+    rep.save()
+    for _ in range(3):
+        fail_login(client, "rita")
+
+    clock.now += 14 * 60 + 20
+    response = client.post(
+        "/admin/login/", {"username": "rita", "password": "password"}
+    )
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "40"
+    assert response.context["form"].non_field_errors() == [
+        "Too many failed logins for this account or address. Try again in 1 minute."
+    ]
