@@ -9,6 +9,7 @@ import hashlib
 import logging
 import secrets
 from datetime import timedelta
+from typing import NoReturn
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
@@ -117,28 +118,32 @@ class ApiTokenAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != KEYWORD.lower().encode():
             return None
+        if len(parts) != 2:
+            self._refuse(request, "Send the header as 'Authorization: Token <secret>'.")
+        try:
+            secret = parts[1].decode()
+        except UnicodeDecodeError:
+            self._refuse(request, "Invalid token.")
+
+        # A valid token goes through whatever its address failed before:
+        # secrets are long and random, so a flood of bad ones from a shared
+        # address must not lock out the people behind it.
+        token = api_token_authenticate(secret=secret)
+        if token is None:
+            logger.info("refused an unknown or revoked API token")
+            self._refuse(request, "Invalid or revoked token.")
+        return token.user, token
+
+    def _refuse(self, request: Request, message: str) -> NoReturn:
+        # Past the limit a failing address is told to wait, not why it
+        # failed, so guessing learns nothing more until the window ends.
         wait = api_token_failure_wait(request=request)
         if wait is not None:
             raise exceptions.Throttled(
                 wait=wait, detail="Too many failed token attempts from your address."
             )
-        if len(parts) != 2:
-            api_token_failure_record(request=request)
-            raise exceptions.AuthenticationFailed(
-                "Send the header as 'Authorization: Token <secret>'."
-            )
-        try:
-            secret = parts[1].decode()
-        except UnicodeDecodeError as error:
-            api_token_failure_record(request=request)
-            raise exceptions.AuthenticationFailed("Invalid token.") from error
-
-        token = api_token_authenticate(secret=secret)
-        if token is None:
-            logger.info("refused an unknown or revoked API token")
-            api_token_failure_record(request=request)
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        return token.user, token
+        api_token_failure_record(request=request)
+        raise exceptions.AuthenticationFailed(message)
 
     def authenticate_header(self, request: Request) -> str:
         return KEYWORD

@@ -489,8 +489,9 @@ class ApiTokenRateThrottle(_FailOpenMixin, SimpleRateThrottle):
 
 
 # Failed token authentications, counted per client address in a fixed window.
-# Past the limit every token attempt from the address answers 429 until the
-# window ends, right or wrong, so guessing secrets learns nothing.
+# Past the limit every failing token attempt from the address answers 429
+# until the window ends; a valid token still goes through, since secrets are
+# too long to guess and an address may be shared by many people.
 
 
 def _token_failure_limit() -> tuple[int, int]:
