@@ -141,22 +141,30 @@ def etag_require(
 
     `*` is refused like a stale tag: it would overwrite whatever is there,
     and every endpoint, hash or version, needs the version that was read.
+    A weak tag (`W/"..."`) is refused too: If-Match compares strongly
+    (RFC 9110, 13.1.1), and a weak tag never names one exact version.
     """
     header = request.headers.get("If-Match", "").strip()
     if not header:
         raise PreconditionRequired()
 
-    sent = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    sent = {tag.strip() for tag in header.split(",")}
     if etag in sent:
         return
     raise PreconditionFailed(current=current or {}, etag=etag)
 
 
 def if_match_version(request: Request) -> int | None:
-    """Return the integer version sent in If-Match, None if absent, -1 if junk."""
-    raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-    if not raw:
+    """Return the integer version sent in If-Match, None if absent, -1 if junk.
+
+    A weak tag counts as junk: If-Match compares strongly (RFC 9110).
+    """
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
         return None
+    if header.startswith("W/"):
+        return -1
+    raw = header.strip('"')
     try:
         return int(raw)
     except ValueError:

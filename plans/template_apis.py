@@ -158,7 +158,8 @@ def _revision_require(request: Request, template: SellCycleTemplate) -> int:
     header = request.headers.get("If-Match", "").strip()
     if not header:
         raise PreconditionRequired()
-    raw = header.removeprefix("W/").strip('"')
+    # A weak tag stays as sent and so never matches: If-Match is strong.
+    raw = header.strip('"')
     if raw != str(template.revision):
         raise _stale(template)
     return template.revision
