@@ -736,8 +736,15 @@ class InfluenceLinkCreateApi(APIView):
         people = account.stakeholders.filter(status=Stakeholder.Status.ACTIVE)
         source = people.filter(pk=data["source"]).first()
         target = people.filter(pk=data["target"]).first()
+        # Name each end that is not an active person here, so the client
+        # fixes the id at fault rather than the one that was fine.
+        missing = {
+            name: [NO_SUCH_PERSON]
+            for name, person in (("source", source), ("target", target))
+            if person is None
+        }
         if source is None or target is None:
-            raise ValidationError({"target": [NO_SUCH_PERSON]})
+            raise ValidationError(missing)
 
         try:
             link = influence_link_create(
