@@ -732,14 +732,16 @@ def _upsert(
     """UPDATE the rows whose values differ and INSERT the new keys.
 
     `select` maps each target column to its SQL expression over `source`.
-    One statement holds two parts: an UPDATE ... FROM of the existing rows,
-    only where a value differs, and a plain INSERT of the keys not yet
+    There are two parts: an UPDATE ... FROM of the existing rows, only
+    where a value differs, and a plain INSERT of the keys not yet
     stored (anti-joined, sorted by the key, so its index is written in
-    order). Neither part inserts speculatively, as ON CONFLICT does; both
-    see the table as it was before the statement, and the UPDATE never
-    changes a key. Return how many rows were created and how many written
-    in all. With `record`, also keep the touched ids under `label` in
-    import_touched, for a table that a second statement writes too.
+    order). Neither part inserts speculatively, as ON CONFLICT does, and
+    the UPDATE never changes a key, so the INSERT finds the same keys new
+    whether it runs before or after it. Return how many rows were created
+    and how many written in all. With `record`, also keep the touched ids
+    under `label` in import_touched, for a table that a second statement
+    writes too; without, the two parts run as plain statements and their
+    row counts are the answer, so no id is returned and held.
     """
     table = model._meta.db_table
     given = list(select)
@@ -748,47 +750,69 @@ def _upsert(
     matches = " AND ".join(f"_old.{column} = {select[column]}" for column in key)
     parameters: list[Any] = []
 
-    parts = []
+    update = None
     if fields:
         stamp = ", updated_at = %s" if "updated_at" in defaults else ""
         parameters += [now] if stamp else []
         assignments = ", ".join(f"{column} = {select[column]}" for column in fields)
         old = ", ".join(f"_old.{column}" for column in fields)
         new = ", ".join(select[column] for column in fields)
-        parts.append(
+        update = (
             f"UPDATE {table} AS _old SET {assignments}{stamp} "
             f"FROM {source} WHERE {matches} "
-            f"AND ROW({old}) IS DISTINCT FROM ROW({new}) "
-            "RETURNING _old.id, false AS created"
+            f"AND ROW({old}) IS DISTINCT FROM ROW({new})"
         )
     columns = ", ".join([*given, *defaults])
     values = ", ".join([*select.values(), *["%s"] * len(defaults)])
-    parameters += list(defaults.values())
-    order = ", ".join(select[column] for column in key)
-    parts.append(
+    order = ", ".join(_sort_key(model, column, select[column]) for column in key)
+    insert = (
         f"INSERT INTO {table} ({columns}) SELECT {values} "
         f"FROM {source} WHERE NOT EXISTS (SELECT FROM {table} _old WHERE {matches}) "
-        f"ORDER BY {order} RETURNING id, true AS created"
+        f"ORDER BY {order}"
     )
 
+    if not record:
+        updated = 0
+        if update is not None:
+            cursor.execute(update, parameters)
+            updated = cursor.rowcount
+        values_given: list[Any] = list(defaults.values())
+        cursor.execute(insert, values_given)
+        return cursor.rowcount, updated + cursor.rowcount
+
+    parameters += list(defaults.values())
+    parts = [] if update is None else [f"{update} RETURNING _old.id, false AS created"]
+    parts.append(f"{insert} RETURNING id, true AS created")
     names = [f"written_{index}" for index in range(len(parts))]
     sql = "WITH " + ", ".join(
         f"{name} AS ({part})" for name, part in zip(names, parts, strict=True)
     )
     sql += ", written AS (" + " UNION ALL ".join(f"SELECT * FROM {n}" for n in names)
-    sql += ")"
-    if record:
-        sql += (
-            ", recorded AS (INSERT INTO import_touched "
-            "SELECT %s, id, created FROM written)"
-        )
-        parameters.append(label)
+    sql += (
+        "), recorded AS (INSERT INTO import_touched "
+        "SELECT %s, id, created FROM written)"
+    )
+    parameters.append(label)
     cursor.execute(
         sql + " SELECT count(*) FILTER (WHERE created), count(*) FROM written",
         parameters,
     )
     created, written = cursor.fetchone()
     return created, written
+
+
+def _sort_key(model: type[models.Model], column: str, expression: str) -> str:
+    """Return the ORDER BY term for a key column: text sorts by its bytes.
+
+    Our databases' C.UTF-8 collation orders text by code point, which is
+    the bytes' order in UTF-8, so "C" sorts the same rows the same way; but
+    PostgreSQL (before 17) compares under C.UTF-8 through the C library, one
+    call per comparison, and sorts "C" text far faster.
+    """
+    field = next(f for f in model._meta.concrete_fields if f.column == column)
+    if field.get_internal_type() in {"CharField", "TextField", "SlugField"}:
+        return f'{expression} COLLATE "C"'
+    return expression
 
 
 def _touch_update(
