@@ -1,5 +1,6 @@
 """Import: the importer end to end against a raw COPY of the same rows."""
 
+import os
 import re
 import resource
 import sys
@@ -101,8 +102,33 @@ def index_count(*, table: str, schema: str = "public") -> int:
         return cursor.fetchone()[0]
 
 
-def copy_baseline() -> float:
+def backend_cpu() -> float | None:
+    """Return the CPU seconds our PostgreSQL backend has used, if it is local.
+
+    Read from /proc, so only for a server on this machine; None elsewhere.
+    On a shared machine the wall clock grows with everyone's load, while
+    the CPU a piece of work takes does not.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # After the parenthesised name: utime and stime are the 12th and 13th.
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _spent(before: float | None, after: float | None) -> float | None:
+    return None if before is None or after is None else after - before
+
+
+def copy_baseline() -> tuple[float, float | None]:
     """Return the seconds to COPY the rows the import stored into twins.
+
+    And the CPU seconds the backend spent on it, when it can be read.
 
     The rows are those the first import wrote, with their ids and foreign
     keys resolved, read back before the clock starts. The twins carry the
@@ -120,6 +146,7 @@ def copy_baseline() -> float:
                 _stored_rows(cursor, model=model, spool=spools[model._meta.db_table])
             _twin_tables_create(cursor, tables)
 
+        cpu = backend_cpu()
         started = time.perf_counter()
         # One transaction, as the import's: deferred foreign keys are checked
         # when it commits, inside the timing.
@@ -129,10 +156,15 @@ def copy_baseline() -> float:
                     f"COPY {SCHEMA}.{table} FROM STDIN WITH (FORMAT text)", spool
                 )
         seconds = time.perf_counter() - started
+        cpu = _spent(cpu, backend_cpu())
 
     with connection.cursor() as cursor:
         cursor.execute(f"DROP SCHEMA {SCHEMA} CASCADE")
-    return seconds
+    return seconds, cpu
+
+
+def _load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 class _Phases:
@@ -156,9 +188,14 @@ class _Phases:
 def import_benchmark(*, folder: Path, lines: int) -> list[Figure]:
     """Import the folder through the service, then time the COPY floor."""
     phases = _Phases()
+    # The process's CPU counts the COPY thread of the staging sink too.
+    python_started, pg_started = time.process_time(), backend_cpu()
     started = time.perf_counter()
     job = maven_import_directory(directory=folder, progress=phases.mark)
     import_seconds = time.perf_counter() - started
+    python_cpu = time.process_time() - python_started
+    pg_cpu = _spent(pg_started, backend_cpu())
+    load = _load()
     # "Done" lasts until the commit has checked the deferred foreign keys.
     phases.mark(100, "returned")
     sys.stdout.write(f"import phases: {phases.summary()}\n")
@@ -170,14 +207,21 @@ def import_benchmark(*, folder: Path, lines: int) -> list[Figure]:
 
     baseline = None
     if connection.vendor == "postgresql":
-        baseline = copy_baseline()
+        baseline, copy_cpu = copy_baseline()
         indexes = index_count(table=Opportunity._meta.db_table)
         note += (
             "; baseline: COPY of the stored rows into twin tables with the same "
             f"indexes ({indexes} on opportunities) and deferred foreign keys"
         )
+        if pg_cpu is not None and copy_cpu:
+            own = python_cpu + pg_cpu
+            note += (
+                f"; CPU: import {own:.2f} s (Python {python_cpu:.2f}, PostgreSQL "
+                f"{pg_cpu:.2f}), COPY {copy_cpu:.2f} s, {own / copy_cpu:.2f}x"
+            )
     else:
         note += "; COPY baseline needs PostgreSQL"
+    note += f"; phases: {phases.summary()}; load average after the import {load}"
 
     phases = _Phases()
     started = time.perf_counter()
