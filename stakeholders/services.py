@@ -23,6 +23,7 @@ from accounts.history import (
     change_records_erase,
     model_changes,
 )
+from accounts.import_erasure import import_jobs_values_erase
 from accounts.models import Account, AuditEvent, ChangeRecord, ImportRowChange, User
 from config.security import audit_record
 from stakeholders.graph import reporting_chain
@@ -368,6 +369,7 @@ def stakeholder_erase(
 
     change_records_erase(target=stakeholder, fields=Stakeholder.PERSONAL_FIELDS)
     _import_changes_erase(stakeholder=stakeholder)
+    import_jobs = import_jobs_values_erase(values=values)
     account_records = ChangeRecord.objects.filter(account=stakeholder.account)
     links = InfluenceLink.objects.filter(Q(source=stakeholder) | Q(target=stakeholder))
     activities = Activity.objects.filter(account=stakeholder.account)
@@ -408,7 +410,7 @@ def stakeholder_erase(
         action=AuditEvent.Action.ERASURE,
         target=stakeholder,
         request=request,
-        detail={"account": stakeholder.account_id},
+        detail={"account": stakeholder.account_id, "import_jobs": import_jobs},
     )
     logger.info("stakeholder %s erased", stakeholder.pk)
     return stakeholder

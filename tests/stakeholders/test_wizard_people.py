@@ -803,3 +803,45 @@ def test_a_report_names_the_manager_in_words_and_it_is_found_at_the_account(
             "last_name", "reports_to__last_name"
         )
     ) == [("Gruber", None), ("Ortiz", "Yates"), ("Yates", "Gruber")]
+
+
+def test_erasing_a_person_takes_their_values_out_of_import_reports(
+    django_capture_on_commit_callbacks, vireo
+) -> None:
+    from accounts.models import AuditEvent
+    from accounts.wizard import mapped_import_report_csv
+    from stakeholders.services import stakeholder_erase
+
+    # given: an import that wrote Good Person and refused a row with her email
+    job = imported(
+        django_capture_on_commit_callbacks,
+        "people_problems.csv",
+        keep_good_rows=True,
+    )
+    good = Stakeholder.objects.get(external_id="P1")
+    before = mapped_import_report_csv(job=job)
+    assert "stakeholder Good Person" in before
+    assert "good@vireo.example" in before
+
+    # when she is erased
+    stakeholder_erase(user=None, stakeholder=good)
+
+    # then the report keeps its rows but names her nowhere
+    job.refresh_from_db()
+    report = mapped_import_report_csv(job=job)
+    lines = report.splitlines()
+    assert "Good Person" not in report
+    assert "good@vireo.example" not in report
+    assert lines[1] == "people_problems.csv,2,created,stakeholder [erased],"
+    assert lines[-4] == (
+        "people_problems.csv,10,Email,[erased],the same email at this account as "
+        "line 2: each person is listed once,rejected"
+    )
+    # and the rows about others are as they were
+    assert lines[6] == (
+        "people_problems.csv,7,rejected,,ReportsToId: reports-to loop: "
+        "Ann Ash → Ben Birch → Ann Ash"
+    )
+    assert len(lines) == len(before.splitlines())
+    event = AuditEvent.objects.get(action=AuditEvent.Action.ERASURE)
+    assert event.detail == {"account": vireo.pk, "import_jobs": [job.pk]}
