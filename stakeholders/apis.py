@@ -8,6 +8,7 @@ pages do.
 from dataclasses import asdict
 from typing import Any, cast
 
+from django.db import transaction
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -414,45 +415,81 @@ class StakeholderDetailApi(APIView):
         )
 
 
+def _person_for_action(request: Request, pk: int) -> Stakeholder:
+    """Return the person an action changes, locked, once If-Match holds.
+
+    The row is locked until the action's transaction ends, so a change
+    that lands between the check and the action cannot be overwritten.
+    """
+    found = stakeholder_get_for_user(user=_user(request), pk=pk)
+    _require_edit(_user(request), found.account)
+    body_require_empty(request)
+    person = Stakeholder.objects.select_for_update().get(pk=found.pk)
+    etag_require(
+        request=request,
+        etag=etag_for(instance=person),
+        current=StakeholderOutputSerializer(person).data,
+    )
+    return person
+
+
+ACTION_IF_MATCH = (
+    "Send the person's ETag from your last read in If-Match: without it "
+    "428, stale 412 with the current person and its ETag."
+)
+
+
 class StakeholderLeaveApi(APIView):
+    if_match_methods = frozenset({"POST"})
+
     OutputSerializer = StakeholderOutputSerializer
 
     @extend_schema(
         tags=TAGS,
         summary="Mark a person as having left the account; they are kept",
+        description=ACTION_IF_MATCH,
+        parameters=[IF_MATCH],
         request=None,
-        responses=StakeholderOutputSerializer,
+        responses={200: StakeholderOutputSerializer, 412: STAKEHOLDER_STALE},
     )
+    @transaction.atomic
     def post(self, request: Request, pk: int) -> Response:
-        person = stakeholder_get_for_user(user=_user(request), pk=pk)
-        _require_edit(_user(request), person.account)
-        body_require_empty(request)
+        person = _person_for_action(request, pk)
 
         try:
             stakeholder_mark_left(user=_user(request), stakeholder=person)
         except StakeholderError as error:
             raise _refused(error) from error
 
-        return Response(self.OutputSerializer(person).data)
+        return Response(
+            self.OutputSerializer(person).data,
+            headers={"ETag": etag_for(instance=person)},
+        )
 
 
 class StakeholderEraseApi(APIView):
+    if_match_methods = frozenset({"POST"})
+
     OutputSerializer = StakeholderOutputSerializer
 
     @extend_schema(
         tags=TAGS,
         summary="Erase a person on request: personal fields go, history stays",
+        description=ACTION_IF_MATCH,
+        parameters=[IF_MATCH],
         request=None,
-        responses=StakeholderOutputSerializer,
+        responses={200: StakeholderOutputSerializer, 412: STAKEHOLDER_STALE},
     )
+    @transaction.atomic
     def post(self, request: Request, pk: int) -> Response:
-        person = stakeholder_get_for_user(user=_user(request), pk=pk)
-        _require_edit(_user(request), person.account)
-        body_require_empty(request)
+        person = _person_for_action(request, pk)
 
         stakeholder_erase(user=_user(request), stakeholder=person, request=request)
 
-        return Response(self.OutputSerializer(person).data)
+        return Response(
+            self.OutputSerializer(person).data,
+            headers={"ETag": etag_for(instance=person)},
+        )
 
 
 class StakeholderOwnerApi(APIView):
@@ -1170,22 +1207,28 @@ class ActivityListApi(APIView):
 
 
 class StakeholderRejoinApi(APIView):
+    if_match_methods = frozenset({"POST"})
+
     OutputSerializer = StakeholderOutputSerializer
 
     @extend_schema(
         tags=TAGS,
         summary="Mark a person who left as back at the account",
+        description=ACTION_IF_MATCH,
+        parameters=[IF_MATCH],
         request=None,
-        responses=StakeholderOutputSerializer,
+        responses={200: StakeholderOutputSerializer, 412: STAKEHOLDER_STALE},
     )
+    @transaction.atomic
     def post(self, request: Request, pk: int) -> Response:
-        person = stakeholder_get_for_user(user=_user(request), pk=pk)
-        _require_edit(_user(request), person.account)
-        body_require_empty(request)
+        person = _person_for_action(request, pk)
 
         try:
             stakeholder_mark_back(user=_user(request), stakeholder=person)
         except StakeholderError as error:
             raise _refused(error) from error
 
-        return Response(self.OutputSerializer(person).data)
+        return Response(
+            self.OutputSerializer(person).data,
+            headers={"ETag": etag_for(instance=person)},
+        )

@@ -350,7 +350,10 @@ def test_an_erased_persons_link_shows_revoked(
     created = _send(client, "POST", base, {"stakeholder": person.pk, "days": 7})
 
     # when
-    erased = client.post(f"/api/stakeholders/people/{person.pk}/erase/")
+    etag = client.get(f"/api/stakeholders/people/{person.pk}/")["ETag"]
+    erased = client.post(
+        f"/api/stakeholders/people/{person.pk}/erase/", headers={"If-Match": etag}
+    )
     listed = client.get(base).json()["results"]
     opened = client.get(created.json()["url"])
 

@@ -24,10 +24,11 @@ def test_an_api_erasure_is_audited_without_the_name(client, rep, ops, account):
     )
     client.force_login(rep)
 
+    etag = client.get(f"/api/stakeholders/people/{person.pk}/")["ETag"]
     response = client.post(
         f"/api/stakeholders/people/{person.pk}/erase/",
         REMOTE_ADDR="192.0.2.7",
-        headers={"User-Agent": "audit-test"},
+        headers={"User-Agent": "audit-test", "If-Match": etag},
     )
 
     assert response.status_code == 200

@@ -123,15 +123,28 @@ def test_an_outsider_gets_404(
     assert response.status_code == 404
 
 
+def _etag(client: Client, person: Stakeholder) -> str:
+    return client.get(f"/api/stakeholders/people/{person.pk}/")["ETag"]
+
+
 def test_a_person_who_left_comes_back(
     client: Client, rep: User, people: dict[str, Stakeholder]
 ) -> None:
     cfo = people["cfo"]
     client.force_login(rep)
 
-    left = client.post(f"/api/stakeholders/people/{cfo.pk}/leave/")
-    back = client.post(f"/api/stakeholders/people/{cfo.pk}/rejoin/")
-    again = client.post(f"/api/stakeholders/people/{cfo.pk}/rejoin/")
+    left = client.post(
+        f"/api/stakeholders/people/{cfo.pk}/leave/",
+        headers={"If-Match": _etag(client, cfo)},
+    )
+    back = client.post(
+        f"/api/stakeholders/people/{cfo.pk}/rejoin/",
+        headers={"If-Match": left["ETag"]},
+    )
+    again = client.post(
+        f"/api/stakeholders/people/{cfo.pk}/rejoin/",
+        headers={"If-Match": back["ETag"]},
+    )
 
     assert left.json()["status"] == "left"
     assert back.status_code == 200
@@ -153,10 +166,64 @@ def test_only_the_team_brings_someone_back(
     cfo.save()
 
     client.force_login(outsider)
-    hidden = client.post(f"/api/stakeholders/people/{cfo.pk}/rejoin/")
+    hidden = client.post(
+        f"/api/stakeholders/people/{cfo.pk}/rejoin/", headers={"If-Match": '"x"'}
+    )
     client.force_login(executive)
-    read_only = client.post(f"/api/stakeholders/people/{cfo.pk}/rejoin/")
+    read_only = client.post(
+        f"/api/stakeholders/people/{cfo.pk}/rejoin/", headers={"If-Match": '"x"'}
+    )
 
     assert (hidden.status_code, read_only.status_code) == (404, 403)
     cfo.refresh_from_db()
     assert cfo.status == Stakeholder.Status.LEFT
+
+
+@pytest.mark.parametrize("action", ["leave", "rejoin", "erase"])
+def test_a_person_action_needs_the_etag_of_the_last_read(
+    client: Client, rep: User, people: dict[str, Stakeholder], action: str
+) -> None:
+    # given: a read, then someone else's change
+    cfo = people["cfo"]
+    if action == "rejoin":
+        cfo.status = Stakeholder.Status.LEFT
+        cfo.save()
+    client.force_login(rep)
+    url = f"/api/stakeholders/people/{cfo.pk}/{action}/"
+    read = _etag(client, cfo)
+    changed = client.patch(
+        f"/api/stakeholders/people/{cfo.pk}/",
+        {"goals": "Fewer vendors."},
+        content_type="application/json",
+        headers={"If-Match": read},
+    )
+
+    # when
+    missing = client.post(url)
+    stale = client.post(url, headers={"If-Match": read})
+    current = client.post(url, headers={"If-Match": changed["ETag"]})
+
+    # then
+    assert missing.status_code == 428
+    assert missing.json() == {
+        "detail": "Send the ETag from your last read in an If-Match header to "
+        "change this."
+    }
+    assert stale.status_code == 412
+    assert stale.json()["detail"] == (
+        "Someone changed this since you read it. Here is the current version; "
+        "apply your change to it and send its ETag."
+    )
+    assert stale.json()["current"]["goals"] == "Fewer vendors."
+    assert stale["ETag"] == changed["ETag"]
+    assert current.status_code == 200
+    assert (
+        current.json()["status"]
+        == {
+            "leave": "left",
+            "rejoin": "active",
+            "erase": "erased",
+        }[action]
+    )
+    assert current["ETag"] == _etag(client, cfo)
+    assert current["ETag"] != changed["ETag"]
