@@ -20,10 +20,17 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
+from django.utils import timezone
 
 from accounts.importing import KEPT, Issue
 from accounts.matching import account_name_key
-from accounts.models import Account, AccountAlias, AccountTeamMember, ChangeRecord
+from accounts.models import (
+    Account,
+    AccountAlias,
+    AccountTeamMember,
+    ChangeRecord,
+    ImportRowChange,
+)
 from accounts.recognise import PERSON
 from stakeholders.models import Stakeholder
 from stakeholders.seniority import seniority_from_title
@@ -224,6 +231,7 @@ class PeopleWrite:
             history.append((row.written, "create", changes))
         self._history(history)
         self._reports_to(checked, unchanged)
+        self._moved_lines_clear(checked)
 
     def _history(
         self, entries: list[tuple[Stakeholder, str, dict[str, tuple[Any, Any]]]]
@@ -312,6 +320,7 @@ class PeopleWrite:
             person=None,
             name=f"{first} {last}".strip(),
             extra={
+                "account_before": None,
                 "source": person_source(kind),
                 "reports_to": (row.get("reports_to") or "").strip(),
                 "owner": (row.get("owner") or "").strip(),
@@ -361,6 +370,7 @@ class PeopleWrite:
                 continue
             if person is not None:
                 taken[person.pk] = row
+                row.extra["account_before"] = person.account_id
             row.person = person
             kept.append(row)
         return kept
@@ -581,6 +591,73 @@ class PeopleWrite:
         counts = self.wizard._counts(PERSON)
         counts["updated"] += moved
         counts["unchanged"] -= moved
+        self._history(history)
+
+    def _moved_lines_clear(self, checked: list[_Row]) -> None:
+        """Clear each reporting line a move to another account broke.
+
+        A person the file moves keeps no manager left at the old account,
+        and no one left there keeps reporting to them: a person reports to
+        someone at their own account. Each clearing is noted on the moved
+        person's row, recorded for undo and kept in the shared history.
+        """
+        moved = {
+            row.written.pk: row
+            for row in checked
+            if row.person is not None
+            and row.written is not None
+            and row.extra["account_before"] != row.written.account_id
+        }
+        if not moved:
+            return
+
+        broken = list(
+            Stakeholder.objects.filter(
+                models.Q(pk__in=moved) | models.Q(reports_to_id__in=moved)
+            )
+            .exclude(reports_to=None)
+            .exclude(reports_to__account_id=models.F("account_id"))
+            .select_related("account", "reports_to", "reports_to__account")
+            .order_by("pk")
+        )
+        if not broken:
+            return
+
+        content_type = ContentType.objects.get_for_model(Stakeholder)
+        changes = []
+        history: list[tuple[Stakeholder, str, dict[str, tuple[Any, Any]]]] = []
+        for person in broken:
+            manager = person.reports_to
+            assert manager is not None
+            if person.pk in moved:
+                row = moved[person.pk]
+                why = (
+                    f"{person.name} moved to {person.account.name}, but their "
+                    f"manager {manager.name} is at {manager.account.name}; the "
+                    "reports-to was cleared"
+                )
+            else:
+                row = moved[manager.pk]
+                why = (
+                    f"{person.name} at {person.account.name} reported to "
+                    f"{manager.name}, who moved to {manager.account.name}; "
+                    f"{person.name}'s reports-to was cleared"
+                )
+            self._keep(row.file, row.line, "reports_to", row.extra["reports_to"], why)
+            changes.append(
+                ImportRowChange(
+                    job=self.wizard.job,
+                    content_type=content_type,
+                    object_id=person.pk,
+                    action=ImportRowChange.Action.UPDATED,
+                    old_values={"reports_to_id": manager.pk},
+                )
+            )
+            history.append((person, "update", {"reports_to_id": (manager.pk, None)}))
+        Stakeholder.objects.filter(pk__in=[person.pk for person in broken]).update(
+            reports_to=None, updated_at=timezone.now()
+        )
+        ImportRowChange.objects.bulk_create(changes)
         self._history(history)
 
 

@@ -845,3 +845,103 @@ def test_erasing_a_person_takes_their_values_out_of_import_reports(
     assert len(lines) == len(before.splitlines())
     event = AuditEvent.objects.get(action=AuditEvent.Action.ERASURE)
     assert event.detail == {"account": vireo.pk, "import_jobs": [job.pk]}
+
+
+def test_a_contact_moved_to_another_account_keeps_no_reporting_line_across(
+    django_capture_on_commit_callbacks, vireo
+) -> None:
+    # given: Mia reports to Bo at Vireo, and Jo reports to Mia
+    AccountFactory.create(name="Harbor Freight Lines", external_id="0015e00000HarAAA")
+    bo = Stakeholder.objects.create(
+        account=vireo, first_name="Bo", last_name="Boss", external_id="B1"
+    )
+    mia = Stakeholder.objects.create(
+        account=vireo, first_name="Mia", last_name="Mover", external_id="M1"
+    )
+    mia.reports_to = bo
+    mia.save()
+    jo = Stakeholder.objects.create(
+        account=vireo, first_name="Jo", last_name="Junior", reports_to=mia
+    )
+
+    # when the CRM moves Mia to Harbor, naming no manager
+    mapped = mapped_import_create_from_paths_bytes(
+        "moved.csv",
+        b"Id,AccountId,FirstName,LastName,Title,Department,Email,Phone,ReportsToId\n"
+        b"M1,0015e00000HarAAA,Mia,Mover,,,,,\n",
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False)
+        mapped_import_run(mapped=mapped)
+    job = mapped.job
+    job.refresh_from_db()
+
+    # then neither line crosses the accounts, and the row report says why
+    assert job.status == ImportJob.Status.SUCCEEDED
+    assert people() == [
+        (
+            "Vireo Health",
+            "Bo",
+            "Boss",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "B1",
+            "entered by hand",
+            None,
+        ),
+        (
+            "Vireo Health",
+            "Jo",
+            "Junior",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "entered by hand",
+            None,
+        ),
+        (
+            "Harbor Freight Lines",
+            "Mia",
+            "Mover",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "M1",
+            "entered by hand",
+            None,
+        ),
+    ]
+    assert [
+        (issue["line"], issue["column"], issue["reason"], issue["action"])
+        for issue in job.issues
+    ] == [
+        (
+            2,
+            "ReportsToId",
+            "Mia Mover moved to Harbor Freight Lines, but their manager Bo Boss "
+            "is at Vireo Health; the reports-to was cleared",
+            "kept",
+        ),
+        (
+            2,
+            "ReportsToId",
+            "Jo Junior at Vireo Health reported to Mia Mover, who moved to "
+            "Harbor Freight Lines; Jo Junior's reports-to was cleared",
+            "kept",
+        ),
+    ]
+
+    # and an undo puts both lines and the account back
+    with django_capture_on_commit_callbacks(execute=False):
+        mapped_import_undo(mapped=job.mapped, user=None)
+    mia.refresh_from_db()
+    jo.refresh_from_db()
+    assert (mia.account, mia.reports_to, jo.reports_to) == (vireo, bo, mia)
