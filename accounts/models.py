@@ -4,6 +4,8 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from accounts.numbers import ExactDigitsValidator
+
 
 class Team(models.Model):
     """A sales team: a manager and the reps who report to them."""
@@ -81,13 +83,21 @@ class Account(models.Model):
     # amount as entered and the rate used. The page names them only while
     # they still give annual_revenue_musd, so an edit elsewhere drops them.
     annual_revenue_source = models.DecimalField(
-        max_digits=20, decimal_places=2, null=True, blank=True
+        max_digits=20,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[ExactDigitsValidator()],
     )
     annual_revenue_currency = models.CharField(
         max_length=3, blank=True, default="", db_default=""
     )
     annual_revenue_rate = models.DecimalField(
-        max_digits=20, decimal_places=10, null=True, blank=True
+        max_digits=20,
+        decimal_places=10,
+        null=True,
+        blank=True,
+        validators=[ExactDigitsValidator()],
     )
     annual_revenue_rate_date = models.DateField(null=True, blank=True)
     employees = models.PositiveIntegerField(null=True, blank=True)
@@ -324,7 +334,9 @@ class RevenueLine(models.Model):
     quarter_start = models.DateField()
     # The invoice or posting date; blank for a quarter's sum.
     booked_on = models.DateField(null=True, blank=True)
-    amount = models.DecimalField(max_digits=16, decimal_places=2)
+    amount = models.DecimalField(
+        max_digits=16, decimal_places=2, validators=[ExactDigitsValidator()]
+    )
     currency = models.CharField(max_length=3, default="USD")
     source = models.CharField(
         max_length=20, choices=Source.choices, default=Source.INVOICE
@@ -678,7 +690,9 @@ class CurrencyRate(models.Model):
 
     currency = models.CharField(max_length=3)
     reporting_currency = models.CharField(max_length=3, default="USD")
-    rate = models.DecimalField(max_digits=20, decimal_places=10)
+    rate = models.DecimalField(
+        max_digits=20, decimal_places=10, validators=[ExactDigitsValidator()]
+    )
     rate_date = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -85,6 +85,7 @@ from accounts.models import (
     Team,
     User,
 )
+from accounts.numbers import EXACT_DIGITS, significant_digits
 from accounts.parsing import (
     DAY_FIRST,
     MONTH_FIRST,
@@ -1268,6 +1269,9 @@ def _number_limit_reason(*, entity: str, name: str, number: Decimal) -> str | No
         places = max(model_field.decimal_places - shift, 0)
         if number_too_large(number=number, digits=digits, places=places):
             return f"too large: at most {digits} digits before the decimal point"
+        if significant_digits(number) > EXACT_DIGITS:
+            # SQLite would keep a rounded figure, or one it cannot read back.
+            return f"too many digits: at most {EXACT_DIGITS} significant digits"
         return None
     # The ranges PostgreSQL keeps, even on SQLite, which stores any 64 bits:
     # a file is refused or taken the same on both.

@@ -9,6 +9,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from accounts.numbers import ExactDigitsValidator
 from plans.periods import fiscal_year_for
 
 
@@ -602,7 +603,9 @@ class ValueMeasure(models.Model):
     direction = models.CharField(
         max_length=10, choices=Direction.choices, default=Direction.UP
     )
-    baseline = models.DecimalField(max_digits=16, decimal_places=2)
+    baseline = models.DecimalField(
+        max_digits=16, decimal_places=2, validators=[ExactDigitsValidator()]
+    )
     # Where the figure comes from: "customer's ERP", "joint survey".
     source = models.CharField(max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
@@ -638,8 +641,20 @@ class MeasureQuarter(models.Model):
         ValueMeasure, on_delete=models.CASCADE, related_name="quarters"
     )
     quarter_start = models.DateField()
-    target = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
-    actual = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    target = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[ExactDigitsValidator()],
+    )
+    actual = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[ExactDigitsValidator()],
+    )
     note = models.CharField(max_length=300, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

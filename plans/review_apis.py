@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Account, User
+from accounts.numbers import EXACT_DIGITS
 from accounts.selectors import account_can_edit, account_get_for_user
 from config.api import (
     LodePagination,
@@ -268,7 +269,8 @@ class MeasureInputSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=150)
     unit = serializers.CharField(max_length=30, required=False, allow_blank=True)
     direction = serializers.ChoiceField(choices=ValueMeasure.Direction.choices)
-    baseline = serializers.DecimalField(max_digits=16, decimal_places=2)
+    # 15 digits: what SQLite keeps exactly (accounts.numbers).
+    baseline = serializers.DecimalField(max_digits=EXACT_DIGITS, decimal_places=2)
     source = serializers.CharField(max_length=200, required=False, allow_blank=True)  # type: ignore[assignment]
 
 
@@ -440,10 +442,10 @@ class MeasureQuarterSetApi(APIView):
     class InputSerializer(StrictInputSerializer):
         measure = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
         target = serializers.DecimalField(
-            max_digits=16, decimal_places=2, allow_null=True
+            max_digits=EXACT_DIGITS, decimal_places=2, allow_null=True
         )
         actual = serializers.DecimalField(
-            max_digits=16, decimal_places=2, allow_null=True
+            max_digits=EXACT_DIGITS, decimal_places=2, allow_null=True
         )
         note = serializers.CharField(
             max_length=300, required=False, default="", allow_blank=True

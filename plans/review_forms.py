@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 
+from accounts.numbers import EXACT_DIGITS
 from plans.models import ValueMeasure, VoiceOfCustomer
 
 
@@ -44,7 +45,7 @@ class ValueMeasureForm(forms.Form):
     direction = forms.ChoiceField(
         label="Direction", choices=ValueMeasure.Direction.choices
     )
-    baseline = _figure("Baseline", max_digits=16, decimal_places=2)
+    baseline = _figure("Baseline", max_digits=EXACT_DIGITS, decimal_places=2)
     source = forms.CharField(label="Source", max_length=200, required=False)
 
 
@@ -60,8 +61,12 @@ class ValueMeasureEditForm(ValueMeasureForm, VersionForm):
 
 class MeasureQuarterForm(forms.Form):
     measure = forms.IntegerField(label="Measure", widget=forms.HiddenInput)
-    target = _figure("Target", max_digits=16, decimal_places=2, required=False)
-    actual = _figure("Actual", max_digits=16, decimal_places=2, required=False)
+    target = _figure(
+        "Target", max_digits=EXACT_DIGITS, decimal_places=2, required=False
+    )
+    actual = _figure(
+        "Actual", max_digits=EXACT_DIGITS, decimal_places=2, required=False
+    )
     note = forms.CharField(label="Note", max_length=300, required=False)
 
 

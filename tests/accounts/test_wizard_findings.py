@@ -535,3 +535,31 @@ def test_unknown_role_values_are_asked_once_and_mapped_to_lode_roles(
         ("kim.berg@lode.example", "manager"),
         ("sven.ek@lode.example", "rep"),
     ]
+
+
+def test_amounts_and_rates_past_fifteen_digits_are_refused_by_row(tmp_path) -> None:
+    # SQLite keeps 15 significant digits exactly; a 16th would be rounded,
+    # and 99999999999999.99 could not be read back at all.
+    Account.objects.create(name="Big Co")
+    Account.objects.create(name="Fine Co")
+    revenue = tmp_path / "erp.csv"
+    revenue.write_text(
+        "Customer,Invoice Date,Product,Net Amount,Currency\n"
+        "Big Co,2026-04-03,GTX Pro,99999999999999.99,USD\n"
+        "Fine Co,2026-04-03,GTX Pro,9999999999999.99,USD\n",
+        encoding="utf-8",
+    )
+    rates = tmp_path / "rates.csv"
+    rates.write_text(
+        "Currency,Rate,Rate Date\n"
+        "EUR,1.0850000000,2026-11-30\n"
+        "GBP,123456.1234567891,2026-11-30\n",
+        encoding="utf-8",
+    )
+
+    outcome = mapped_import_check(mapped=opened(revenue, rates))
+
+    assert sorted(reasons(outcome)) == [
+        (2, "Net Amount", "too many digits: at most 15 significant digits"),
+        (3, "Rate", "too many digits: at most 15 significant digits"),
+    ]

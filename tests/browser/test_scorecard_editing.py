@@ -84,13 +84,13 @@ def test_a_refused_measure_edit_stays_open_with_what_was_typed(
     editor.locator("input[name=unit]").fill("hours a month")
     editor.locator("input[name=baseline]").fill("12345678901234567890")
     editor.get_by_role("button", name="Save measure").click()
-    page.get_by_text("Hours saved not saved: Baseline: at most 16 digits").wait_for()
+    page.get_by_text("Hours saved not saved: Baseline: at most 15 digits").wait_for()
 
     # then
     editor = page.locator(f"[data-testid=measure-edit-{measure.pk}]")
     assert editor.get_attribute("open") is not None
     assert editor.locator("input[name=unit]").input_value() == "hours a month"
-    assert editor.locator(".field-error").inner_text() == "At most 16 digits"
+    assert editor.locator(".field-error").inner_text() == "At most 15 digits"
     assert ValueMeasure.objects.get().unit == ""
 
 

@@ -51,14 +51,14 @@ def test_a_refused_new_measure_keeps_every_typed_value(
 
     assert response.status_code == 400
     page = _page(response)
-    assert "Measure not added: Baseline: at most 16 digits" in page
+    assert "Measure not added: Baseline: at most 15 digits" in page
     assert "ensure that" not in page.lower()
     assert 'value="Invoices per clerk"' in page
     assert 'value="invoices"' in page
     assert f'value="{TOO_LONG}"' in page
     assert 'value="Their ERP"' in page
     assert '<option value="down" selected>' in page
-    assert '<span class="field-error" id="id_baseline-error">At most 16 digits' in page
+    assert '<span class="field-error" id="id_baseline-error">At most 15 digits' in page
     assert not ValueMeasure.objects.exists()
 
 
@@ -81,7 +81,7 @@ def test_a_refused_measure_edit_stays_open_on_that_measure(
 
     assert response.status_code == 400
     page = _page(response)
-    assert "Hours saved not saved: Baseline: at most 16 digits" in page
+    assert "Hours saved not saved: Baseline: at most 15 digits" in page
     assert f'data-testid="measure-edit-{measure.pk}" open>' in page
     assert 'value="Hours saved a month"' in page
     assert 'value="Timesheets"' in page
