@@ -13,12 +13,12 @@ from django.db.models import Count
 from accounts.models import Team, User
 from accounts.services import maven_import_directory
 from scoring.models import ScoreRun
-from scoring.services import score_run_request
+from scoring.services import score_run_execute, score_run_request
 
 DEMO_PASSWORD = "lode-demo-2026"
 DEMO_EXTRAS = ["stakeholders_demo", "plans_demo", "reviews_demo"]
 FINISHED = (ScoreRun.Status.SUCCEEDED, ScoreRun.Status.FAILED)
-# With a broker the run waits for a Celery worker to pick it up.
+# How long to wait for a worker that claimed the run before the setup did.
 WORKER_WAIT_SECONDS = 120
 
 
@@ -40,7 +40,12 @@ class Command(BaseCommand):
             f"{': ' + job.error if job.error else ''}"
         )
 
-        run = self._scored(score_run_request(trigger="demo"))
+        # The setup scores in process, so it never hangs on a queue that no
+        # worker reads. A worker that claimed the run first keeps it, and
+        # the bounded wait below follows it to the end.
+        requested = score_run_request(trigger="demo")
+        score_run_execute(run_id=requested.pk)
+        run = self._scored(requested)
         if run.status != ScoreRun.Status.SUCCEEDED or not run.is_current:
             raise CommandError(f"Score run {run.pk} ended {run.status}: {run.message}")
         self.stdout.write(f"Score run {run.pk}: {run.accounts_scored} accounts scored")
@@ -59,7 +64,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<24} {what}")
 
     def _scored(self, run: ScoreRun) -> ScoreRun:
-        """Return the run once finished: at once in process, else from a worker."""
+        """Return the run once finished, waiting a bounded time for a worker."""
         deadline = time.monotonic() + WORKER_WAIT_SECONDS
         run.refresh_from_db()
         while run.status not in FINISHED and time.monotonic() < deadline:
@@ -68,9 +73,9 @@ class Command(BaseCommand):
         if run.status not in FINISHED:
             raise CommandError(
                 f"Score run {run.pk} is still {run.status} after "
-                f"{WORKER_WAIT_SECONDS} s: with REDIS_URL set, a Celery worker "
-                "scores it (celery -A config worker); start one, or unset "
-                "REDIS_URL to score in process."
+                f"{WORKER_WAIT_SECONDS} s: a Celery worker claimed it and has "
+                "not finished; check the worker's log, or stop it and run "
+                "the setup again to score in process."
             )
         return run
 
