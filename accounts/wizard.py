@@ -2836,6 +2836,34 @@ class _Writer:
         self._apply(
             entity=OPPORTUNITY, model=Opportunity, creates=creates, updates=updates
         )
+        self._deal_owners_join(
+            {
+                (values["account_id"], values["owner_id"])
+                for _, _, values, _ in prepared
+                if values["owner_id"] is not None
+            }
+        )
+
+    def _deal_owners_join(self, pairs: set[tuple[int, int]]) -> None:
+        """Put each deal's owner on the account's team.
+
+        Whoever works a deal works the account: without this, a rep whose
+        deals came in through the import could not see the account they sell
+        to, and access in Lode is by account team.
+        """
+        if not pairs:
+            return
+
+        existing = set(
+            AccountTeamMember.objects.filter(
+                account_id__in={account for account, _ in pairs}
+            ).values_list("account_id", "user_id")
+        )
+        creates: list[dict[str, Any]] = [
+            {"account_id": account, "user_id": user}
+            for account, user in sorted(pairs - existing)
+        ]
+        self._apply(entity=TEAM, model=AccountTeamMember, creates=creates, updates=[])
 
     def _line_amount(self, file: str, line: int, row: dict[str, Any]) -> Money | None:
         """Return a product line's total: as given, else quantity × price."""

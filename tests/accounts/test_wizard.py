@@ -3,6 +3,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from accounts.models import (
     Account,
@@ -16,6 +17,7 @@ from accounts.models import (
     RevenueLine,
     SavedMapping,
     SupportSignal,
+    User,
 )
 from accounts.services import BUNDLED_DATA, maven_import_directory
 from accounts.wizard import (
@@ -695,6 +697,39 @@ def test_hubspot_companies_and_deals_import_with_no_manual_mapping(
     }
     line = RevenueLine.objects.get()
     assert (line.quarter_start, line.amount) == (date(2026, 1, 1), Decimal("48000"))
+
+
+def test_a_deal_owner_joins_the_account_team_and_sees_the_account(
+    django_capture_on_commit_callbacks, client: Client
+) -> None:
+    # given a rep who owns deals at an account whose file names no owner
+    jane = UserFactory.create(
+        username="jpark", first_name="Jane", last_name="Park", role=User.Role.REP
+    )
+    other = UserFactory.create(username="other", role=User.Role.REP)
+
+    # when
+    job = imported(
+        django_capture_on_commit_callbacks,
+        BYOD / "hubspot_companies.csv",
+        WIZARD / "hubspot_deals.csv",
+    )
+
+    # then
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    account = Account.objects.get(external_id="00918273645")
+    assert list(account.team_members.all()) == [jane]
+    client.force_login(jane)
+    listed = client.get("/api/accounts/").json()["results"]
+    assert [row["name"] for row in listed] == [account.name]
+    client.force_login(other)
+    assert client.get("/api/accounts/").json()["results"] == []
+    assert client.get(f"/api/accounts/{account.pk}/").status_code == 404
+
+    # and undo takes the membership back with the deals
+    with django_capture_on_commit_callbacks(execute=True):
+        mapped_import_undo(mapped=job.mapped, user=None)
+    assert not AccountTeamMember.objects.exists()
 
 
 def test_a_file_that_breaks_after_its_head_is_a_problem_not_a_crash(
