@@ -96,6 +96,7 @@ def _form_errors(form: Any) -> str:
 # Scorecard
 
 
+@never_cache
 @login_required
 def scorecard_view(request: AuthenticatedHttpRequest, account_pk: int) -> HttpResponse:
     account = account_get_for_user(user=request.user, pk=account_pk)
@@ -502,6 +503,7 @@ def review_current(request: AuthenticatedHttpRequest, account_pk: int) -> HttpRe
     return redirect("plans:review", account_pk=account.pk, quarter=quarter.slug)
 
 
+@never_cache
 @login_required
 def review_view(
     request: AuthenticatedHttpRequest, account_pk: int, quarter: str

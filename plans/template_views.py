@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -75,6 +76,7 @@ def template_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required
 def template_detail_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     template = get_object_or_404(SellCycleTemplate, pk=pk)

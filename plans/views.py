@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import slugify
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -65,6 +66,7 @@ def plan_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "plans/plan_list.html", overview)
 
 
+@never_cache
 @login_required
 def plan_detail_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = plan_get_for_user(user=request.user, pk=pk)

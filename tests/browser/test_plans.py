@@ -214,3 +214,35 @@ def test_a_rep_comments_on_the_plan_in_place(page, live_server, rep, plan):
     for width in (1366, 820):
         page.set_viewport_size({"width": width, "height": 900})
         page.locator("#comments").screenshot(path=f"var/shots/plan-comment-{width}.png")
+
+
+def test_back_after_an_inline_save_shows_the_saved_plan_and_edits_again(
+    page, live_server, rep, plan
+):
+    # given: a strategy saved in place
+    browser_login(page, live_server, rep.username)
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    _edit_strategy_title(page, "Saved before leaving")
+    strategy = page.locator("[data-section=strategies] article.strategy").first
+    strategy.locator("[data-show=title]", has_text="Saved before leaving").wait_for()
+
+    # when: the user leaves the page and comes back with Back
+    page.get_by_role("link", name="Plans", exact=True).click()
+    page.wait_for_url(f"{live_server.url}/plans/")
+    page.go_back()
+    page.wait_for_url(f"{live_server.url}/plans/{plan.pk}/")
+
+    # then: the page shows the saved title, not the one it was loaded with
+    strategy = page.locator("[data-section=strategies] article.strategy").first
+    expect(strategy.locator("[data-show=title]")).to_have_text("Saved before leaving")
+
+    # when: the same strategy is edited again
+    _edit_strategy_title(page, "Saved after coming back")
+
+    # then: it saves; the user's own earlier save is no conflict
+    strategy = page.locator("[data-section=strategies] article.strategy").first
+    expect(strategy.locator("[data-show=title]")).to_have_text(
+        "Saved after coming back"
+    )
+    expect(page.locator("[data-conflict]:visible")).to_have_count(0)
+    assert Strategy.objects.get(plan=plan).title == "Saved after coming back"
