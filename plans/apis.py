@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Account, User
+from accounts.models import Account, ChangeRecord, User
 from accounts.selectors import account_can_edit
 from config.api import (
     LodePagination,
@@ -44,7 +44,7 @@ from plans.selectors import (
     item_kind,
     plan_detail,
     plan_get_for_user,
-    plan_history,
+    plan_history_all,
     plan_team_overview,
 )
 
@@ -655,38 +655,108 @@ class CommentListApi(APIView):
         )
 
 
+HISTORY_ORDERINGS = ["changed_at", "-changed_at"]
+
+
 class PlanHistoryApi(APIView):
+    """GET the recorded changes to a plan's items, newest first, paged."""
+
+    pagination_class = LodePagination
+
+    class FilterSerializer(serializers.Serializer):
+        field = serializers.CharField(
+            max_length=100, required=False, help_text="Only changes to this field."
+        )
+        author = serializers.IntegerField(
+            min_value=1,
+            max_value=2**31 - 1,
+            required=False,
+            help_text="Only changes by this user.",
+        )
+        changed_from = serializers.DateField(
+            required=False, help_text="Only changes on or after this day."
+        )
+        changed_to = serializers.DateField(
+            required=False, help_text="Only changes on or before this day."
+        )
+        ordering = serializers.ChoiceField(
+            choices=HISTORY_ORDERINGS, required=False, default="-changed_at"
+        )
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            start, end = attrs.get("changed_from"), attrs.get("changed_to")
+            if start and end and start > end:
+                raise serializers.ValidationError(
+                    {"changed_to": ["Must be on or after changed_from."]}
+                )
+            return attrs
+
     class OutputSerializer(serializers.Serializer):
-        object = serializers.CharField(allow_blank=True)
+        object = serializers.CharField(source="object_label", allow_blank=True)
         action = serializers.CharField()
         field = serializers.CharField(allow_blank=True)
-        old = serializers.CharField(allow_blank=True, allow_null=True)
-        new = serializers.CharField(allow_blank=True, allow_null=True)
-        by = serializers.CharField(allow_null=True)
-        at = serializers.DateTimeField()
+        old = serializers.CharField(
+            source="old_value", allow_blank=True, allow_null=True
+        )
+        new = serializers.CharField(
+            source="new_value", allow_blank=True, allow_null=True
+        )
+        by = serializers.SerializerMethodField()
+        at = serializers.DateTimeField(source="changed_at")
+
+        @extend_schema_field(serializers.CharField(allow_null=True))
+        def get_by(self, record: ChangeRecord) -> str | None:
+            return record.changed_by.display_name if record.changed_by else None
 
     @extend_schema(
         tags=["plans"],
-        summary="The plan's last 500 changes, newest first",
+        summary="The plan's recorded changes, newest first",
+        parameters=[FilterSerializer],
         responses=OutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A page of changes",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "object": "Win the fleet renewal",
+                            "action": "update",
+                            "field": "priority",
+                            "old": "medium",
+                            "new": "high",
+                            "by": "Rita Rep",
+                            "at": "2026-11-30T16:20:00Z",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request, pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=pk)
-        query_params_refuse_unknown(request, view=self)
-        records = plan_history(plan=plan, limit=500)
-        return Response(
-            [
-                {
-                    "object": record.object_label,
-                    "action": record.action,
-                    "field": record.field,
-                    "old": record.old_value,
-                    "new": record.new_value,
-                    "by": record.changed_by and record.changed_by.display_name,
-                    "at": record.changed_at,
-                }
-                for record in records
-            ]
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        records = plan_history_all(plan=plan)
+        if "field" in data:
+            records = records.filter(field=data["field"])
+        if "author" in data:
+            records = records.filter(changed_by_id=data["author"])
+        if "changed_from" in data:
+            records = records.filter(changed_at__date__gte=data["changed_from"])
+        if "changed_to" in data:
+            records = records.filter(changed_at__date__lte=data["changed_to"])
+        ordering = data["ordering"]
+
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=records.order_by(ordering, ordering.replace("changed_at", "id")),
+            serializer=self.OutputSerializer,
         )
 
 

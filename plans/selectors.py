@@ -369,22 +369,23 @@ def pursuit_progress(*, pursuit: Pursuit) -> dict[str, int]:
     }
 
 
-def plan_history(*, plan: Plan, limit: int = 60) -> QuerySet[ChangeRecord]:
-    """Return the recorded changes to this plan's items, newest first.
+def plan_history_all(*, plan: Plan) -> QuerySet[ChangeRecord]:
+    """Return every recorded change to this plan's items, unordered.
 
     History lives on the account; a plan's share is every plan-app change
     since the plan began, which includes its carried-forward items.
     """
     types = ContentType.objects.get_for_models(*ITEM_KINDS.values()).values()
-    return (
-        ChangeRecord.objects.filter(
-            account_id=plan.account_id,
-            content_type__in=[content_type.pk for content_type in types],
-            changed_at__gte=plan.created_at,
-        )
-        .select_related("changed_by")
-        .order_by("-changed_at", "-id")[:limit]
-    )
+    return ChangeRecord.objects.filter(
+        account_id=plan.account_id,
+        content_type__in=[content_type.pk for content_type in types],
+        changed_at__gte=plan.created_at,
+    ).select_related("changed_by")
+
+
+def plan_history(*, plan: Plan, limit: int = 60) -> QuerySet[ChangeRecord]:
+    """Return the plan's last `limit` recorded changes, newest first."""
+    return plan_history_all(plan=plan).order_by("-changed_at", "-id")[:limit]
 
 
 def plan_detail(*, plan: Plan, user: User, today: date | None = None) -> dict[str, Any]:

@@ -123,7 +123,7 @@ def test_the_history_api_lists_each_changed_field(client, rep, strategy):
         version=1,
     )
 
-    history = client.get(f"/api/plans/{strategy.plan_id}/history/").json()
+    history = client.get(f"/api/plans/{strategy.plan_id}/history/").json()["results"]
 
     updates = {entry["field"] for entry in history if entry["action"] == "update"}
     assert updates == {"title", "priority", "horizon"}
@@ -208,7 +208,7 @@ def test_a_changed_owner_reads_by_name_in_the_answer_and_the_history(
     # when
     saved = _patch(client, url, {"owner": boris.pk}, version=plan.version)
     read = client.get(url).json()
-    history = client.get(f"/api/plans/{plan.pk}/history/").json()
+    history = client.get(f"/api/plans/{plan.pk}/history/").json()["results"]
 
     # then
     assert saved.status_code == 200, saved.json()
@@ -220,3 +220,60 @@ def test_a_changed_owner_reads_by_name_in_the_answer_and_the_history(
         "Rita Reyes",
         "Boris Faz",
     )
+
+
+def test_the_history_api_pages_filters_and_orders(client, rep, strategy):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import ChangeRecord
+
+    # given: two changed fields, the title change two days later
+    client.force_login(rep)
+    _patch(
+        client,
+        f"/api/plans/items/strategy/{strategy.pk}/",
+        {"title": "New", "priority": "high"},
+        version=1,
+    )
+    later = timezone.now() + timedelta(days=2)
+    ChangeRecord.objects.filter(field="title", new_value="New").update(changed_at=later)
+    url = f"/api/plans/{strategy.plan_id}/history/"
+    total = client.get(url).json()["count"]
+
+    # when
+    by_field = client.get(url, {"field": "priority"}).json()
+    from_later = client.get(url, {"changed_from": later.date().isoformat()}).json()
+    to_today = client.get(url, {"changed_to": timezone.localdate().isoformat()})
+    by_nobody = client.get(url, {"author": 999999}).json()
+    oldest = client.get(url, {"ordering": "changed_at", "limit": 1}).json()
+    newest = client.get(url, {"limit": 1}).json()
+    unknown = client.get(url, {"since": "2026-01-01"})
+    backwards = client.get(
+        url, {"changed_from": "2026-12-05", "changed_to": "2026-12-01"}
+    )
+
+    # then
+    assert [(e["field"], e["old"], e["new"]) for e in by_field["results"]] == [
+        ("priority", "medium", "high")
+    ]
+    assert [(e["field"], e["new"], e["by"]) for e in from_later["results"]] == [
+        ("title", "New", rep.display_name)
+    ]
+    assert to_today.json()["count"] == total - 1
+    assert by_nobody == {"count": 0, "next": None, "previous": None, "results": []}
+    assert client.get(url, {"author": rep.pk}).json()["count"] == total
+    assert oldest["count"] == total
+    assert len(oldest["results"]) == 1
+    assert oldest["next"].endswith("limit=1&offset=1&ordering=changed_at")
+    assert newest["results"][0]["field"] == "title"
+    assert unknown.status_code == 400
+    assert unknown.json() == {
+        "since": [
+            "Unknown query parameter; this list takes: author, changed_from, "
+            "changed_to, field, limit, offset, ordering."
+        ]
+    }
+    assert backwards.status_code == 400
+    assert backwards.json() == {"changed_to": ["Must be on or after changed_from."]}

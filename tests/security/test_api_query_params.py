@@ -93,7 +93,7 @@ def test_every_paged_list_refuses_unknown_and_accepts_documented_parameters(
         for name, body in documented.items():
             refused = body.get(name, []) if isinstance(body, dict) else []
             assert not any(str(m).startswith(UNKNOWN) for m in refused), (path, name)
-    assert len(lists) == 27
+    assert len(lists) == 28
 
 
 def test_the_people_at_an_account_are_paged_like_other_lists(
