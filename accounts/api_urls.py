@@ -46,6 +46,11 @@ urlpatterns = [
         name="import_answer",
     ),
     path(
+        "imports/<int:pk>/sheet/",
+        wizard_apis.WizardImportSheetApi.as_view(),
+        name="import_sheet",
+    ),
+    path(
         "imports/<int:pk>/start/",
         wizard_apis.WizardImportStartApi.as_view(),
         name="import_start",

@@ -7,6 +7,7 @@ else gets 404 as for an import that does not exist.
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any, cast
 
 from django.db import transaction
@@ -33,7 +34,7 @@ from accounts.models import MappedImport, User
 from accounts.services import import_job_progress
 from accounts.wizard_discard import DiscardError, mapped_import_discard
 from accounts.wizard_forewarn import mapped_import_forewarnings
-from accounts.wizard_sheets import mapped_import_sheets_choose
+from accounts.wizard_sheets import mapped_import_sheets_choose, workbook_sheet_names
 from config.api import (
     StrictInputSerializer,
     body_require_empty,
@@ -573,6 +574,88 @@ class WizardImportAnswerApi(WizardApi):
         except wizard.WizardError as error:
             raise ValidationError({"option": [str(error)]}) from error
         return Response({"answers": mapped.answers})
+
+
+SHEETS_SCHEMA = inline_serializer(
+    "WizardImportSheets",
+    {
+        "file": serializers.CharField(),
+        "sheets": serializers.ListField(child=serializers.CharField()),
+        "chosen": serializers.CharField(allow_null=True),
+    },
+)
+
+
+class WizardImportSheetApi(WizardApi):
+    """Read a workbook's sheets; choose the one an uploaded workbook is read from."""
+
+    parser_classes = [DepthLimitedJSONParser]
+
+    class FilterSerializer(serializers.Serializer):
+        file = serializers.CharField(help_text="The workbook's file name.")
+
+    class InputSerializer(StrictInputSerializer):
+        file = serializers.CharField()
+        sheet = serializers.CharField()
+
+    @extend_schema(
+        tags=["imports"],
+        summary="List an uploaded workbook's sheets and the one read now",
+        parameters=[FilterSerializer],
+        responses={200: SHEETS_SCHEMA},
+        examples=[
+            OpenApiExample(
+                "A workbook with two sheets",
+                value={
+                    "file": "crm.xlsx",
+                    "sheets": ["Accounts", "Notes"],
+                    "chosen": "Accounts",
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        mapped = _get_mapped_import_for_user(request, pk)
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        file = filters.validated_data["file"]
+        stored = next((f for f in mapped.files if f["name"] == file), None)
+        if stored is None:
+            raise ValidationError({"file": [f"This import has no file {file!r}."]})
+
+        try:
+            sheets = workbook_sheet_names(path=Path(stored["path"]), file=file)
+        except wizard.WizardError as error:
+            raise ValidationError({"file": [str(error)]}) from error
+        return Response({"file": file, "sheets": sheets, "chosen": stored.get("sheet")})
+
+    @extend_schema(
+        tags=["imports"],
+        summary="Choose the sheet an uploaded workbook is read from",
+        description=(
+            "The file's mapping and answers are proposed afresh for the new "
+            "sheet; read the mapping again before confirming it."
+        ),
+        request=InputSerializer,
+        responses={200: FILES_SCHEMA},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        mapped = _get_mapped_import_for_user(request, pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+
+        try:
+            mapped_import_sheets_choose(
+                mapped=mapped, sheets={data["file"]: data["sheet"]}
+            )
+        except wizard.WizardError as error:
+            raise ValidationError({"sheet": [str(error)]}) from error
+        files = _files_data(mapped)
+        return Response(
+            {"files": files}, headers={"ETag": _mapping_etag(mapped, files)}
+        )
 
 
 class WizardImportStartApi(WizardApi):

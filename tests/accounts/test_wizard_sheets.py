@@ -291,3 +291,42 @@ def test_the_mapping_page_lets_another_sheet_be_chosen(
     [preview] = mapped_import_files_read(mapped=mapped)
     assert preview.table.describe() == "Read sheet 'Read me' of an XLSX workbook."
     assert missing.status_code == 404
+
+
+def test_the_api_chooses_another_sheet_after_the_upload(tmp_path: Path, ops) -> None:
+    # given: a workbook uploaded with its notes sheet named by mistake
+    api = APIClient()
+    api.force_authenticate(ops)
+    uploaded = _api_upload(
+        api, workbook_bytes(tmp_path), sheets='{"export.xlsx": "Read me"}'
+    )
+    assert uploaded.status_code == 201, uploaded.content
+    url = f"/api/accounts/imports/{uploaded.json()['id']}/sheet/"
+
+    # when
+    listed = api.get(url, {"file": "export.xlsx"})
+    no_file = api.get(url, {"file": "deals.csv"})
+    wrong = api.post(url, {"file": "export.xlsx", "sheet": "Deals"}, format="json")
+    chosen = api.post(url, {"file": "export.xlsx", "sheet": "Accounts"}, format="json")
+    after = api.get(url, {"file": "export.xlsx"})
+
+    # then
+    assert listed.json() == {
+        "file": "export.xlsx",
+        "sheets": ["Read me", "Accounts"],
+        "chosen": "Read me",
+    }
+    assert no_file.status_code == 400
+    assert no_file.json() == {"file": ["This import has no file 'deals.csv'."]}
+    assert wrong.status_code == 400
+    assert wrong.json() == {
+        "sheet": [
+            "export.xlsx has no sheet 'Deals'; its sheets are 'Read me', 'Accounts'."
+        ]
+    }
+    assert chosen.status_code == 200, chosen.content
+    [file] = chosen.json()["files"]
+    assert file["read_as"] == "Read sheet 'Accounts' of an XLSX workbook."
+    assert file["columns"] == ["Account Name", "Employees"]
+    assert chosen["ETag"] == api.get(url.replace("sheet/", "mapping/"))["ETag"]
+    assert after.json()["chosen"] == "Accounts"

@@ -92,6 +92,7 @@ PK_OBJECTS: dict[str, str | None] = {
     "accounts_api:import_mapping": "import_job",
     "accounts_api:import_check": "import_job",
     "accounts_api:import_answer": "import_job",
+    "accounts_api:import_sheet": "import_job",
     "accounts_api:import_start": "import_job",
     "accounts_api:import_undo": "import_job",
     "accounts_api:import_reopen": "import_job",
