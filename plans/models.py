@@ -5,10 +5,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from accounts.currency_codes import CurrencyCodeField
 from accounts.numbers import ExactDigitsValidator
 from plans.periods import fiscal_year_for
 
@@ -249,17 +249,7 @@ class Pursuit(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
     # The amount's currency. A new pursuit takes the organisation's
     # reporting currency (the active scoring model's) unless told otherwise.
-    currency = models.CharField(
-        max_length=3,
-        default="USD",
-        db_default="USD",
-        validators=[
-            RegexValidator(
-                r"^[A-Z]{3}$",
-                "Enter a three-letter currency code in capitals, such as EUR.",
-            )
-        ],
-    )
+    currency = CurrencyCodeField(default="USD", db_default="USD")
     expected_close_on = models.DateField(null=True, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -159,6 +159,21 @@ class OutcomeTotal:
         return self.rollup.complete if self.rollup else True
 
     @property
+    def counted(self) -> int:
+        """Return how many pursuits the converted amount includes."""
+        if self.rollup is None:
+            return self.count
+        return self.count - sum(lost.count for lost in self.rollup.left_out.values())
+
+    @property
+    def count_text(self) -> str:
+        """Return "3 pursuits", or "2 of 3 pursuits in the total"."""
+        noun = "pursuit" if self.count == 1 else "pursuits"
+        if self.counted == self.count:
+            return f"{self.count:,} {noun}"
+        return f"{self.counted:,} of {self.count:,} {noun} in the total"
+
+    @property
     def note(self) -> str:
         """Return how the total was reached, when not all in one currency."""
         if self.rollup is None or not (self.rollup.rates_used or self.rollup.left_out):

@@ -20,7 +20,7 @@ from scoring.models import AccountScore
 from stakeholders.models import Stakeholder
 
 CAPTURE_VERSION = 1
-AMOUNT = re.compile(r"-?\d+\.\d{2}")
+AMOUNT = re.compile(r"(-?\d+\.\d{2})(?: ([A-Z]{3}))?")
 
 # Section key, its heading, and the fields compared, each with its label.
 SECTIONS: list[tuple[str, str, list[tuple[str, str]]]] = [
@@ -171,6 +171,7 @@ def _pursuits(plan: Plan) -> tuple[dict[str, dict], dict[str, dict]]:
             "name": pursuit.name,
             "product": pursuit.product.name,
             "amount": f"{pursuit.amount:.2f}",
+            "currency": pursuit.currency,
             "stage": pursuit.current_stage.name if pursuit.current_stage else "",
             "outcome": pursuit.get_outcome_display(),
             "expected_close_on": pursuit.expected_close_on.isoformat()
@@ -264,10 +265,23 @@ def _shown(value: Any) -> str:
     """Return a captured value for reading: amounts get thousands separators."""
     if value in ("", None):
         return "(none)"
-    if isinstance(value, str) and AMOUNT.fullmatch(value):
-        whole, cents = f"{Decimal(value):,.2f}".split(".")
-        return whole if cents == "00" else f"{whole}.{cents}"
+    amount = AMOUNT.fullmatch(value) if isinstance(value, str) else None
+    if amount:
+        whole, cents = f"{Decimal(amount[1]):,.2f}".split(".")
+        shown = whole if cents == "00" else f"{whole}.{cents}"
+        return f"{shown} {amount[2]}" if amount[2] else shown
     return str(value)
+
+
+def _compared(section: str, field: str, row: dict[str, Any]) -> Any:
+    """Return a captured value as compared: a pursuit's amount with its currency.
+
+    A capture from before pursuits had a currency held US dollars, the
+    only currency there was then.
+    """
+    if section == "pursuits" and field == "amount" and row.get("amount"):
+        return f"{row['amount']} {row.get('currency') or 'USD'}"
+    return row.get(field)
 
 
 def snapshot_diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
@@ -290,7 +304,9 @@ def snapshot_diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]
                 changes.append(Change(section, key, row.get("name", key), kind))
                 continue
             for field, label in fields:
-                if old.get(field) != new.get(field):
+                old_value = _compared(section, field, old)
+                new_value = _compared(section, field, new)
+                if old_value != new_value:
                     changes.append(
                         Change(
                             section,
@@ -298,8 +314,8 @@ def snapshot_diff(before: dict[str, Any], after: dict[str, Any]) -> list[Change]
                             new.get("name", key),
                             "changed",
                             label,
-                            old.get(field),
-                            new.get(field),
+                            old_value,
+                            new_value,
                         )
                     )
             if old.get("name") != new.get("name"):

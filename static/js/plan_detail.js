@@ -142,11 +142,27 @@
     box.hidden = false;
   }
 
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  // Write a saved value the way the page first rendered it: whole amounts
+  // with thousands separators, dates as "4 Jan 2027".
+  function shownSaved(node, raw, text) {
+    if (node.dataset.format === "amount" && raw !== null && raw !== "") {
+      return Math.round(Number(raw)).toLocaleString("en-US");
+    }
+    if (node.dataset.format === "date") {
+      if (!raw) return node.dataset.empty || "";
+      const [year, month, day] = raw.split("-").map(Number);
+      return day + " " + MONTHS[month - 1] + " " + year;
+    }
+    return text;
+  }
+
   function applySaved(item, data) {
     item.dataset.version = data.version;
     Object.entries(data.display).forEach(([name, text]) => {
       item.querySelectorAll(":scope > .item-view [data-show='" + name + "']").forEach((node) => {
-        node.textContent = text;
+        node.textContent = shownSaved(node, data.fields[name], text);
       });
     });
   }

@@ -246,3 +246,26 @@ def test_back_after_an_inline_save_shows_the_saved_plan_and_edits_again(
     )
     expect(page.locator("[data-conflict]:visible")).to_have_count(0)
     assert Strategy.objects.get(plan=plan).title == "Saved after coming back"
+
+
+def test_an_inline_pursuit_save_shows_the_amount_as_the_page_does(
+    page, live_server, rep, plan
+):
+    # given
+    browser_login(page, live_server, rep.username)
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    pursuit = page.locator("[data-section=pursuits] article.pursuit").first
+
+    # when: amount, currency (in lower case) and close date are saved in place
+    pursuit.get_by_role("button", name="Edit").click()
+    pursuit.locator("input[name=amount]").fill("10000")
+    pursuit.locator("[name=currency]").fill("eur")
+    pursuit.locator("input[name=expected_close_on]").fill("2027-01-04")
+    pursuit.get_by_role("button", name="Save").click()
+
+    # then
+    meta = pursuit.locator(":scope > .item-view p.meta").first
+    expect(meta).to_contain_text("10,000 EUR · close 4 Jan 2027")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.screenshot(path="/tmp/pagefix_pursuit_1366.png", full_page=False)
+    assert Plan.objects.get(pk=plan.pk).pursuits.get().currency == "EUR"

@@ -1,5 +1,6 @@
 """Pursuit amounts keep their currency; totals convert with stored rates."""
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from accounts.models import CurrencyRate, User
 from plans.errors import PlanError
 from plans.models import Plan, Pursuit, SellCycleTemplate, Strategy
 from plans.services import plan_item_update, pursuit_create
+from plans.snapshots import snapshot_capture, snapshot_diff
 from scoring.services import scoring_model_active
 from tests.accounts.factories import ProductFactory
 from tests.plans.factories import gated_template
@@ -60,19 +62,122 @@ def test_a_new_pursuit_takes_the_reporting_currency(
     assert pursuit.currency == "EUR"
 
 
-def test_a_currency_that_is_not_a_code_is_refused(
+def test_a_currency_that_is_not_an_iso_code_is_refused(
     rep: User, plan: Plan, strategy: Strategy
 ) -> None:
     pursuit = _pursuit(rep, plan, strategy, "700")
 
     with pytest.raises(PlanError) as refused:
         plan_item_update(
-            user=rep, item=pursuit, version=pursuit.version, values={"currency": "eur"}
+            user=rep, item=pursuit, version=pursuit.version, values={"currency": "XYZ"}
         )
 
-    assert "Enter a three-letter currency code in capitals, such as EUR." in str(
-        refused.value
+    assert str(refused.value) == (
+        "Currency: Enter an ISO 4217 currency code, such as EUR."
     )
+    pursuit.refresh_from_db()
+    assert pursuit.currency == "USD"
+
+
+def test_a_lower_case_currency_is_stored_in_capitals(
+    rep: User, plan: Plan, strategy: Strategy
+) -> None:
+    pursuit = _pursuit(rep, plan, strategy, "700")
+
+    plan_item_update(
+        user=rep, item=pursuit, version=pursuit.version, values={"currency": "eur"}
+    )
+
+    pursuit.refresh_from_db()
+    assert pursuit.currency == "EUR"
+
+
+def test_the_api_refuses_a_made_up_currency_and_takes_lower_case(
+    client: Client, rep: User, plan: Plan, strategy: Strategy
+) -> None:
+    # given
+    pursuit = _pursuit(rep, plan, strategy, "700")
+    client.force_login(rep)
+    url = f"/api/plans/items/pursuit/{pursuit.pk}/"
+
+    # when
+    made_up = client.patch(
+        url,
+        data=json.dumps({"currency": "XYZ"}),
+        content_type="application/json",
+        headers={"If-Match": f'"{pursuit.version}"'},
+    )
+    lower = client.patch(
+        url,
+        data=json.dumps({"currency": "sek"}),
+        content_type="application/json",
+        headers={"If-Match": f'"{pursuit.version}"'},
+    )
+
+    # then
+    assert made_up.status_code == 400
+    assert made_up.json() == {
+        "currency": ["Enter an ISO 4217 currency code, such as EUR."]
+    }
+    assert lower.status_code == 200
+    assert lower.json()["fields"]["currency"] == "SEK"
+    pursuit.refresh_from_db()
+    assert pursuit.currency == "SEK"
+
+
+def test_the_header_says_how_many_pursuits_the_total_includes(
+    client: Client, rep: User, plan: Plan, mixed: list[Pursuit]
+) -> None:
+    client.force_login(rep)
+
+    response = client.get(f"/plans/{plan.pk}/")
+
+    assert response.context["outcomes"]["open"].count_text == (
+        "2 of 3 pursuits in the total"
+    )
+    assert (
+        '<span class="muted">2 of 3 pursuits in the total</span>'
+        in response.content.decode()
+    )
+
+
+def test_a_currency_change_shows_in_what_changed(
+    rep: User, plan: Plan, strategy: Strategy
+) -> None:
+    # given
+    pursuit = _pursuit(rep, plan, strategy, "8000")
+    before = snapshot_capture(plan=plan)
+
+    # when
+    plan_item_update(
+        user=rep,
+        item=pursuit,
+        version=pursuit.version,
+        values={"amount": Decimal("10000"), "currency": "EUR"},
+    )
+    pursuit.refresh_from_db()
+    moved = snapshot_capture(plan=plan)
+    plan_item_update(
+        user=rep, item=pursuit, version=pursuit.version, values={"currency": "GBP"}
+    )
+    only_currency = snapshot_capture(plan=plan)
+
+    # then
+    assert [c.text for c in snapshot_diff(before, moved)] == [
+        "Deal 8000: amount 8,000 USD → 10,000 EUR"
+    ]
+    assert [c.text for c in snapshot_diff(moved, only_currency)] == [
+        "Deal 8000: amount 10,000 EUR → 10,000 GBP"
+    ]
+
+
+def test_a_capture_without_a_currency_reads_as_dollars() -> None:
+    before = {"pursuits": {"7": {"name": "Rollout", "amount": "100.00"}}}
+    after = {
+        "pursuits": {"7": {"name": "Rollout", "amount": "100.00", "currency": "USD"}}
+    }
+
+    assert snapshot_diff(before, after) == []
 
 
 def test_the_plan_page_converts_the_pipeline_and_says_what_it_left_out(

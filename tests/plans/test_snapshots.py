@@ -94,7 +94,14 @@ def test_the_diff_between_two_snapshots_lists_exactly_the_changes_made(
     assert [(c.section, c.name, c.kind, c.field, c.old, c.new) for c in changes] == [
         ("people", "Ann Lee", "changed", "sentiment", "Neutral", "Ally"),
         ("strategies", "Cut energy use", "added", "", None, None),
-        ("pursuits", "Asia rollout", "changed", "amount", "50000.00", "80000.00"),
+        (
+            "pursuits",
+            "Asia rollout",
+            "changed",
+            "amount",
+            "50000.00 USD",
+            "80000.00 USD",
+        ),
         (
             "checkpoints",
             "The finance lead reviewed the terms",
@@ -104,7 +111,7 @@ def test_the_diff_between_two_snapshots_lists_exactly_the_changes_made(
             "yes",
         ),
     ]
-    assert changes[2].text == "Asia rollout: amount 50,000 → 80,000"
+    assert changes[2].text == "Asia rollout: amount 50,000 USD → 80,000 USD"
     assert new_strategy.pk is not None
 
 
