@@ -453,6 +453,15 @@ class ChangeRecord(models.Model):
         related_name="change_records",
     )
     changed_at = models.DateTimeField(auto_now_add=True)
+    # The import that made this change, or whose undo did; blank for a hand
+    # edit. The history names it, and an undo tells the two apart by it.
+    import_job = models.ForeignKey(
+        "ImportJob",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="change_records",
+    )
 
     class Meta:
         ordering = ["-changed_at", "-id"]

@@ -386,17 +386,42 @@ def wizard_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def wizard_undo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Show what undoing the import keeps; undo it when confirmed."""
     mapped = _get_mapped_import_for_user(request, pk)
+    if request.method != "POST":
+        return _wizard_undo_page(request, mapped)
+
     try:
-        said = wizard.mapped_import_undo(mapped=mapped, user=request.user)
+        done = wizard.mapped_import_undo(mapped=mapped, user=request.user)
     except wizard.WizardError as problem:
         messages.error(request, str(problem))
-    else:
-        users = f" Users: {'; '.join(said)}." if said else ""
-        messages.success(request, f"Import {pk} was undone.{users}")
+        return redirect("accounts:wizard_report", pk=pk)
+    users = f" Users: {'; '.join(done.users)}." if done.users else ""
+    kept = f" Kept: {' '.join(done.kept)}" if done.kept else ""
+    messages.success(request, f"Import {pk} was undone.{kept}{users}")
     return redirect("accounts:wizard_report", pk=pk)
+
+
+def _wizard_undo_page(
+    request: AuthenticatedHttpRequest, mapped: MappedImport
+) -> HttpResponse:
+    try:
+        keep = wizard.mapped_import_undo_plan(mapped=mapped)
+    except wizard.WizardError as problem:
+        keep, refusal = None, str(problem)
+    else:
+        refusal = ""
+    return render(
+        request,
+        "accounts/wizard_undo.html",
+        {
+            "mapped": mapped,
+            "job": mapped.job,
+            "kept": keep.notes if keep is not None else [],
+            "refusal": refusal,
+        },
+    )
 
 
 @login_required

@@ -73,6 +73,7 @@ from accounts.models import (
     Account,
     AccountAlias,
     AccountTeamMember,
+    ChangeRecord,
     CurrencyRate,
     ImportJob,
     ImportRowChange,
@@ -128,6 +129,7 @@ from accounts.revenue_keys import (
 from accounts.signals import import_finished
 from accounts.streaming import table_chunks
 from accounts.tabular import Table
+from accounts.undo_keep import UndoKeep, undo_keep_find
 from config.bounds import date_problem
 from config.spreadsheet import cell_neutralise
 
@@ -3827,13 +3829,25 @@ def _undo_order() -> tuple[type[models.Model], ...]:
     return (*import_writer_models(), *UNDO_ORDER)
 
 
-def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> list[str]:
-    """Restore every object the import touched to its state before it.
+@dataclass
+class UndoResult:
+    """What an undo did beyond the plain restore: kept records, users."""
 
-    Users it created are deleted, unless they have since logged in or
-    anything refers to them: those are deactivated instead. Returns what
-    was done with each such user, also added to the job's row report.
+    kept: list[str]
+    users: list[str]
+
+
+def mapped_import_undo_plan(*, mapped: MappedImport) -> UndoKeep:
+    """Return what undoing this import would leave alone, or refuse it.
+
+    Raises WizardError when the undo cannot be done at all: undone already,
+    nothing written, or a later import built on what it wrote.
     """
+    _undo_refusal(mapped=mapped)
+    return undo_keep_find(job=mapped.job, order=_undo_order())
+
+
+def _undo_refusal(*, mapped: MappedImport) -> None:
     job = mapped.job
     if mapped.undone_at is not None:
         raise WizardError("This import has already been undone.")
@@ -3871,7 +3885,24 @@ def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> list[str]:
             f"{'them' if len(children) > 1 else 'it'} first."
         )
 
+
+def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> UndoResult:
+    """Restore every object the import touched to its state before it.
+
+    Work done in Lode since is left alone (see accounts.undo_keep): a
+    record it created that someone has worked on is kept, and a value it
+    changed that someone has edited by hand keeps that edit. Users it
+    created are deleted, unless they have since logged in or anything
+    refers to them: those are deactivated instead. The import's history
+    stays, and the undo adds its own where the import wrote some.
+    """
+    job = mapped.job
+    keep = mapped_import_undo_plan(mapped=mapped)
+    mine = ImportRowChange.objects.filter(job=job)
+    history = _undo_history_places(job=job)
+
     with transaction.atomic():
+        records: list[ChangeRecord] = []
         for model in _undo_order():
             content_type = ContentType.objects.get_for_model(model)
             changes = list(
@@ -3889,17 +3920,36 @@ def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> list[str]:
                 if obj is None:
                     continue
                 for name, value in change.old_values.items():
+                    if keep.keeps(model, obj.pk, name):
+                        continue
                     field = model._meta.get_field(name)
                     assert isinstance(field, models.Field)
+                    before = getattr(obj, field.attname)
                     setattr(obj, name, field.to_python(value))
                     names.add(name)
+                    account_id = history.get((content_type.pk, obj.pk))
+                    if account_id is not None:
+                        records.append(
+                            _undo_record(
+                                job=job,
+                                user=user,
+                                account_id=account_id,
+                                obj=obj,
+                                name=history_name(name),
+                                old=before,
+                                new=getattr(obj, field.attname),
+                            )
+                        )
                 restored[obj.pk] = obj
-            if restored:
+            if restored and names:
                 objects_update(
                     model=model, objects=list(restored.values()), fields=sorted(names)
                 )
         said: list[str] = []
         for model in _undo_order():
+            # The history keeps what the import did and what its undo did.
+            if model is ChangeRecord:
+                continue
             content_type = ContentType.objects.get_for_model(model)
             ids = mine.filter(
                 content_type=content_type, action=ImportRowChange.Action.CREATED
@@ -3908,12 +3958,76 @@ def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> list[str]:
                 said = _created_users_undo(job=job, ids=ids)
                 continue
             # A subquery, not a list: an import may have created a million.
-            model._default_manager.filter(pk__in=ids).delete()
+            model._default_manager.filter(pk__in=ids).exclude(
+                pk__in=keep.created.get(model, set())
+            ).delete()
+        alive = set(
+            Account.objects.filter(
+                pk__in={one.account_id for one in records}
+            ).values_list("pk", flat=True)
+        )
+        ChangeRecord.objects.bulk_create(
+            [one for one in records if one.account_id in alive]
+        )
+        if keep.notes:
+            job.issues = [
+                *job.issues,
+                *(Issue("", 0, "", "", note, UNDONE).as_dict() for note in keep.notes),
+            ]
+            job.save(update_fields=["issues", "updated_at"])
         mapped.undone_at = timezone.now()
         mapped.undone_by = user
         mapped.save(update_fields=["undone_at", "undone_by", "updated_at"])
         transaction.on_commit(lambda: import_finished.send(sender=ImportJob, job=job))
-    return said
+    return UndoResult(kept=keep.notes, users=said)
+
+
+def history_name(name: str) -> str:
+    """Return how the shared history names a field: "account", not "account_id"."""
+    return name.removesuffix("_id") if name in _HISTORY_RELATIONS else name
+
+
+# The relations an import sets, named in the history without their "_id".
+_HISTORY_RELATIONS = ("account_id", "owner_id", "reports_to_id")
+
+
+def _undo_history_places(*, job: ImportJob) -> dict[tuple[int, int], int]:
+    """Return the account of each object the import wrote history for."""
+    own = ImportRowChange.objects.filter(
+        job=job,
+        content_type=ContentType.objects.get_for_model(ChangeRecord),
+        action=ImportRowChange.Action.CREATED,
+    ).values("object_id")
+    return {
+        (content_type_id, object_id): account_id
+        for content_type_id, object_id, account_id in ChangeRecord.objects.filter(
+            pk__in=own
+        ).values_list("content_type_id", "object_id", "account_id")
+    }
+
+
+def _undo_record(
+    *,
+    job: ImportJob,
+    user: User | None,
+    account_id: int,
+    obj: models.Model,
+    name: str,
+    old: Any,
+    new: Any,
+) -> ChangeRecord:
+    return ChangeRecord(
+        account_id=account_id,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        object_label=str(obj)[:300],
+        action="undo",
+        field=name,
+        old_value="" if old is None else str(old),
+        new_value="" if new is None else str(new),
+        changed_by=user,
+        import_job=job,
+    )
 
 
 def _later_children_jobs(*, job: ImportJob) -> list[int]:

@@ -223,6 +223,9 @@ class AccountScore(models.Model):
     one by one at commit (scoring.loading).
     """
 
+    # A score run remakes these: they are no work an import undo must keep.
+    import_undo_ignores = True
+
     class Quadrant(models.TextChoices):
         GROW = "grow", "Grow"
         EXPAND = "expand", "Expand"

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from accounts.models import Account
+from accounts.undo_keep import day
 
 
 class BuyingRole(models.Model):
@@ -309,3 +310,9 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.occurred_at:%Y-%m-%d}"
+
+    def later_work_phrase(self) -> str:
+        """Say how this touch is work done since an import, for its undo."""
+        kind = str(self.get_kind_display()).lower()
+        article = "an" if kind[:1] in "aeiou" else "a"
+        return f"{article} {kind} was logged on {day(self.created_at)}"

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.history import ERASED, change_list_for_target
-from accounts.models import Account, User
+from accounts.models import Account, ChangeRecord, User
 from accounts.selectors import account_can_edit, account_list_for_user
 from stakeholders.coverage import Finding, Person, coverage_findings
 from stakeholders.graph import reporting_loops
@@ -308,6 +308,8 @@ class HistoryEntry:
     field: str
     old: str
     new: str
+    # Which import made the change, or whose undo did; blank for a hand edit.
+    source: str = ""
 
 
 HISTORY_ACTIONS = {
@@ -315,7 +317,26 @@ HISTORY_ACTIONS = {
     "update": "Changed",
     "delete": "Removed",
     "erase": "Erased",
+    "undo": "Set back",
 }
+
+
+def _history_field(name: str) -> str:
+    """Return a recorded field's name: "owner" for "owner_id", not "external"."""
+    bare = name.removesuffix("_id")
+    try:
+        field = Stakeholder._meta.get_field(bare)
+    except FieldDoesNotExist:
+        return name
+    return bare if field.is_relation else name
+
+
+def _history_source(record: ChangeRecord) -> str:
+    if record.import_job_id is None:
+        return ""
+    if record.action == "undo":
+        return f"undo of import {record.import_job_id}"
+    return f"import {record.import_job_id}"
 
 
 def stakeholder_history(
@@ -361,7 +382,7 @@ def stakeholder_history(
 
     entries = []
     for record in records:
-        field = record.field.removesuffix("_id")
+        field = _history_field(record.field)
         entries.append(
             HistoryEntry(
                 changed_at=record.changed_at,
@@ -372,6 +393,7 @@ def stakeholder_history(
                 field=Stakeholder.field_label(field) if field else "",
                 old=shown(field, record.old_value),
                 new=shown(field, record.new_value),
+                source=_history_source(record),
             )
         )
     return entries

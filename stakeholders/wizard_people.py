@@ -238,7 +238,8 @@ class PeopleWrite:
     ) -> None:
         """Record the import's changes in the account's shared history.
 
-        The records are the import's own, so its undo takes them away too.
+        Each names the import, so the person's history says which import
+        made it; an undo keeps them and records its own changes beside them.
         """
         content_type = ContentType.objects.get_for_model(Stakeholder)
         user_id = self.wizard.job.created_by_id
@@ -253,6 +254,7 @@ class PeopleWrite:
                 "old_value": "" if old is None else str(old),
                 "new_value": "" if new is None else str(new),
                 "changed_by_id": user_id,
+                "import_job_id": self.wizard.job.pk,
             }
             for person, action, changes in entries
             for name, (old, new) in changes.items()

@@ -447,7 +447,7 @@ def test_an_update_keeps_logins_and_rights_and_undo_restores_it(
     }
 
     # when undone
-    said = mapped_import_undo(mapped=job.mapped, user=importer)
+    said = mapped_import_undo(mapped=job.mapped, user=importer).users
 
     # then
     assert users_state() == before
@@ -470,7 +470,7 @@ def test_undo_deactivates_an_imported_user_who_has_since_done_something(
     User.objects.filter(pk=lee.pk).update(last_login="2026-12-01T09:00:00Z")
 
     # when
-    said = mapped_import_undo(mapped=job.mapped, user=importer)
+    said = mapped_import_undo(mapped=job.mapped, user=importer).users
 
     # then
     assert list(

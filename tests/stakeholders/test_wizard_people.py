@@ -726,7 +726,7 @@ def test_a_people_mapping_without_a_name_or_an_account_is_refused(vireo) -> None
     }
 
 
-def test_the_import_writes_the_people_history_and_its_undo_takes_it_back(
+def test_the_people_history_keeps_the_import_and_records_its_undo(
     django_capture_on_commit_callbacks, vireo, ops
 ) -> None:
     from accounts.models import ChangeRecord
@@ -751,14 +751,13 @@ def test_the_import_writes_the_people_history_and_its_undo_takes_it_back(
 
     # then: who changed what is in the account's history
     records = ChangeRecord.objects.filter(object_id=ines.pk).order_by("pk")
-    assert list(
-        records.values_list("action", "field", "old_value", "new_value", "changed_by")
-    ) == [
-        ("create", "title", "", "CFO", None),
-        ("update", "title", "CFO", "Chief Financial Officer", ops.pk),
-        ("update", "department", "", "Finance", ops.pk),
-        ("update", "phone", "", "+43 1 555 0101", ops.pk),
-        ("update", "external_id", "", "0035e00000AbCdEAA1", ops.pk),
+    columns = ("action", "field", "old_value", "new_value", "changed_by", "import_job")
+    assert list(records.values_list(*columns)) == [
+        ("create", "title", "", "CFO", None, None),
+        ("update", "title", "CFO", "Chief Financial Officer", ops.pk, job.pk),
+        ("update", "department", "", "Finance", ops.pk, job.pk),
+        ("update", "phone", "", "+43 1 555 0101", ops.pk, job.pk),
+        ("update", "external_id", "", "0035e00000AbCdEAA1", ops.pk, job.pk),
     ]
     tom = Stakeholder.objects.get(last_name="Yates")
     assert set(
@@ -770,11 +769,15 @@ def test_the_import_writes_the_people_history_and_its_undo_takes_it_back(
         ("update", "reports_to", str(ines.pk)),
     }
 
-    # when undone, only the hand-made history is left
+    # when undone by someone else, the history says who set what back
+    undoer = UserFactory.create(username="una", first_name="Una", last_name="Dow")
     with django_capture_on_commit_callbacks(execute=False):
-        mapped_import_undo(mapped=job.mapped, user=None)
-    assert list(ChangeRecord.objects.values_list("action", "field")) == [
-        ("create", "title")
+        mapped_import_undo(mapped=job.mapped, user=undoer)
+    assert list(records.values_list(*columns))[5:] == [
+        ("undo", "title", "Chief Financial Officer", "CFO", undoer.pk, job.pk),
+        ("undo", "department", "Finance", "", undoer.pk, job.pk),
+        ("undo", "phone", "+43 1 555 0101", "", undoer.pk, job.pk),
+        ("undo", "external_id", "0035e00000AbCdEAA1", "", undoer.pk, job.pk),
     ]
 
 

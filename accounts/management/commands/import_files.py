@@ -303,6 +303,6 @@ class Command(BaseCommand):
             said = mapped_import_undo(mapped=mapped, user=user)
         except WizardError as error:
             raise CommandError(str(error)) from error
-        for line in said:
+        for line in [*said.kept, *said.users]:
             self.stdout.write(line)
         self.stdout.write(f"Import {job_id} undone.")

@@ -1,0 +1,327 @@
+"""What undoing an import leaves alone: the work done in Lode since.
+
+An import can be undone as a whole, but not at the cost of what people did
+after it. A record the import created is kept when someone has worked on it
+since (logged a meeting with the person, added a person by hand at the
+account, started a plan there, edited it), and so is every record the import
+created that a kept one needs. A value the import changed is left as it is
+when someone has edited that field by hand since. Everything else is deleted
+or restored exactly as before.
+
+Work is found through the relations Django knows, so accounts never imports
+the apps that sit on it; a model whose rows a score run remakes says so with
+`import_undo_ignores`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from accounts.models import ChangeRecord, ImportJob, ImportRowChange, User
+
+# How many later rows per relation are read to explain a kept record.
+_SAMPLE = 200
+# How many reasons one kept record names before "and N more".
+_SHOWN = 3
+
+Key = tuple[type[models.Model], int]
+
+
+@dataclass
+class UndoKeep:
+    """Records and values an undo leaves alone, and why, in words."""
+
+    created: dict[type[models.Model], set[int]] = field(default_factory=dict)
+    fields: dict[Key, set[str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def keeps(self, model: type[models.Model], pk: int, name: str) -> bool:
+        """Return whether the undo leaves this field of this object as it is."""
+        return _canonical(model, name) in self.fields.get((model, pk), set())
+
+
+def day(moment: datetime) -> str:
+    """Return a moment as the day a reader sees it: "5 Dec 2026"."""
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return date_format(moment, "j M Y")
+
+
+def undo_keep_find(
+    *, job: ImportJob, order: tuple[type[models.Model], ...]
+) -> UndoKeep:
+    """Return what undoing `job` must leave alone, looking at work since it."""
+    mine = ImportRowChange.objects.filter(job=job)
+    own_history = mine.filter(
+        content_type=_type(ChangeRecord), action=ImportRowChange.Action.CREATED
+    ).values("object_id")
+    hand_edits = ChangeRecord.objects.filter(
+        import_job__isnull=True, changed_at__gte=job.created_at
+    ).exclude(pk__in=own_history)
+    since = job.finished_at or job.created_at
+    # Where the import wrote history, hand edits are read from it field by
+    # field; elsewhere a later updated_at is all there is to go on.
+    historied = set(
+        ChangeRecord.objects.filter(pk__in=own_history)
+        .values_list("content_type_id", flat=True)
+        .distinct()
+    )
+    reasons: dict[Key, list[str]] = defaultdict(list)
+    keep = UndoKeep()
+
+    candidates = [model for model in order if model not in (User, ChangeRecord)]
+    for model in candidates:
+        created = mine.filter(
+            content_type=_type(model), action=ImportRowChange.Action.CREATED
+        ).values("object_id")
+        if not created.exists():
+            continue
+        for relation in model._meta.related_objects:
+            _later_rows(model, relation, created, mine, order, reasons)
+        _edits(model, hand_edits.filter(content_type=_type(model)), created, reasons)
+        if _has_updated_at(model) and _type(model).pk not in historied:
+            for pk, moment in _stamped(model, created, since, job):
+                if (model, pk) not in reasons:
+                    reasons[(model, pk)].append(f"it was edited on {day(moment)}")
+
+    _needed(reasons, mine, order)
+    objects = _load(reasons)
+    for (model, pk), said in reasons.items():
+        keep.created.setdefault(model, set()).add(pk)
+        label = str(objects.get((model, pk), f"{model._meta.verbose_name} {pk}"))
+        keep.notes.append(f"{label} kept: {_joined(said)}.")
+
+    for model in candidates:
+        stamps = _has_updated_at(model) and _type(model).pk not in historied
+        _values_edited(model, mine, hand_edits, since if stamps else None, keep, job)
+    return keep
+
+
+def _type(model: type[models.Model]) -> ContentType:
+    return ContentType.objects.get_for_model(model)
+
+
+def _canonical(model: type[models.Model], name: str) -> str:
+    """Return a field's name, given it or its column ("owner_id" → "owner")."""
+    for one in model._meta.concrete_fields:
+        if name in (one.name, one.attname):
+            return one.name
+    return name
+
+
+def _has_updated_at(model: type[models.Model]) -> bool:
+    return any(f.name == "updated_at" for f in model._meta.concrete_fields)
+
+
+def _stamped(
+    model: type[models.Model], ids: Any, since: datetime, job: ImportJob
+) -> list[tuple[int, datetime]]:
+    """Return the records updated since the import, by hand as far as known.
+
+    A later import that was undone since touched the row too; its undo,
+    not a person, explains an update at or before that undo.
+    """
+    undone_later = ImportRowChange.objects.filter(
+        content_type=_type(model),
+        object_id=models.OuterRef("pk"),
+        job__created_at__gt=job.created_at,
+        job__mapped__undone_at__gte=models.OuterRef("updated_at"),
+    )
+    return list(
+        model._default_manager.filter(pk__in=ids, updated_at__gt=since)
+        .exclude(models.Exists(undone_later))
+        .values_list("pk", "updated_at")
+    )
+
+
+def _joined(said: list[str]) -> str:
+    shown = "; ".join(said[:_SHOWN])
+    if len(said) > _SHOWN:
+        shown += f"; and {len(said) - _SHOWN} more"
+    return shown
+
+
+def _later_rows(
+    model: type[models.Model],
+    relation: Any,
+    created: models.QuerySet,
+    mine: models.QuerySet,
+    order: tuple[type[models.Model], ...],
+    reasons: dict[Key, list[str]],
+) -> None:
+    """Note the rows on another model that point at records the job made."""
+    related = relation.related_model
+    if related is ChangeRecord or getattr(related, "import_undo_ignores", False):
+        return
+    name = relation.field.name
+    rows = related._default_manager.filter(**{f"{name}__in": created})
+    by_hand = related in order
+    if by_hand:
+        # Rows this job wrote itself are its own data, not later work;
+        # rows a later import wrote already refuse the undo.
+        rows = rows.exclude(
+            pk__in=mine.filter(content_type=_type(related)).values("object_id")
+        )
+    pairs = list(rows.order_by("pk").values_list(name, "pk")[:_SAMPLE])
+    if not pairs:
+        return
+
+    found = related._default_manager.in_bulk({pk for _, pk in pairs})
+    for parent, pk in pairs:
+        row = found.get(pk)
+        if row is not None:
+            reasons[(model, parent)].append(_work(row, by_hand=by_hand))
+
+
+def _work(row: models.Model, *, by_hand: bool) -> str:
+    """Return one later piece of work in words: "a meeting was logged on …"."""
+    phrase = getattr(row, "later_work_phrase", None)
+    if callable(phrase):
+        return str(phrase())
+    name = str(row._meta.verbose_name)
+    text = f"{row} was added by hand" if by_hand else f"{_article(name)} was added"
+    when = getattr(row, "created_at", None)
+    return f"{text} on {day(when)}" if isinstance(when, datetime) else text
+
+
+def _article(name: str) -> str:
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
+def _edits(
+    model: type[models.Model],
+    records: models.QuerySet[ChangeRecord],
+    ids: models.QuerySet,
+    reasons: dict[Key, list[str]],
+) -> None:
+    """Note the hand edits the shared history holds for records the job made."""
+    edited: dict[int, dict[str, ChangeRecord]] = defaultdict(dict)
+    for record in (
+        records.filter(object_id__in=ids)
+        .select_related("changed_by")
+        .order_by("changed_at", "pk")
+    ):
+        edited[record.object_id][_canonical(model, record.field)] = record
+    for pk, by_field in edited.items():
+        last = max(by_field.values(), key=lambda record: (record.changed_at, record.pk))
+        names = " and ".join(_field_label(model, name) for name in by_field)
+        reasons[(model, pk)].append(
+            f"its {names} {'was' if len(by_field) == 1 else 'were'} edited "
+            f"by {_who(last)} on {day(last.changed_at)}"
+        )
+
+
+def _who(record: ChangeRecord) -> str:
+    return record.changed_by.display_name if record.changed_by else "someone"
+
+
+def _field_label(model: type[models.Model], name: str) -> str:
+    name = _canonical(model, name)
+    for one in model._meta.concrete_fields:
+        if one.name == name:
+            return str(one.verbose_name)
+    return name.replace("_", " ")
+
+
+def _needed(
+    reasons: dict[Key, list[str]],
+    mine: models.QuerySet,
+    order: tuple[type[models.Model], ...],
+) -> None:
+    """Keep the records the job made that a kept record points at."""
+    queue = list(reasons)
+    while queue:
+        model, pk = queue.pop(0)
+        obj = model._default_manager.filter(pk=pk).first()
+        if obj is None:
+            continue
+        for one in model._meta.concrete_fields:
+            parent = one.related_model
+            if not one.many_to_one or parent not in order or parent is User:
+                continue
+            value = getattr(obj, one.attname)
+            if value is None or (parent, value) in reasons:
+                continue
+            made = mine.filter(
+                content_type=_type(parent),
+                action=ImportRowChange.Action.CREATED,
+                object_id=value,
+            )
+            if made.exists():
+                reasons[(parent, value)].append(
+                    f"it is the {one.verbose_name} of {obj}, which is kept"
+                )
+                queue.append((parent, value))
+
+
+def _load(keys: Any) -> dict[Key, models.Model]:
+    wanted: dict[type[models.Model], set[int]] = defaultdict(set)
+    for model, pk in keys:
+        wanted[model].add(pk)
+    return {
+        (model, pk): obj
+        for model, pks in wanted.items()
+        for pk, obj in model._default_manager.in_bulk(pks).items()
+    }
+
+
+def _values_edited(
+    model: type[models.Model],
+    mine: models.QuerySet,
+    hand_edits: models.QuerySet[ChangeRecord],
+    since: datetime | None,
+    keep: UndoKeep,
+    job: ImportJob,
+) -> None:
+    """Leave the values the job changed that someone has edited by hand since."""
+    changes = {
+        change.object_id: change
+        for change in mine.filter(
+            content_type=_type(model), action=ImportRowChange.Action.UPDATED
+        ).order_by("pk")
+    }
+    if not changes:
+        return
+
+    records = (
+        hand_edits.filter(content_type=_type(model), object_id__in=list(changes))
+        .select_related("changed_by")
+        .order_by("changed_at", "pk")
+    )
+    last: dict[tuple[int, str], ChangeRecord] = {}
+    for record in records:
+        last[(record.object_id, _canonical(model, record.field))] = record
+    stamped: dict[int, datetime] = {}
+    if since is not None:
+        stamped = dict(_stamped(model, list(changes), since, job))
+    objects = model._default_manager.in_bulk(list(changes))
+    for pk, change in changes.items():
+        obj = objects.get(pk)
+        if obj is None:
+            continue
+        for name in change.old_values:
+            edit = last.get((pk, _canonical(model, name)))
+            if edit is not None:
+                why = f"edited by {_who(edit)} on {day(edit.changed_at)}"
+            elif pk in stamped:
+                why = f"the record was edited on {day(stamped[pk])}"
+            else:
+                continue
+            keep.fields.setdefault((model, pk), set()).add(_canonical(model, name))
+            label = _field_label(model, name)
+            value = _shown(obj, name)
+            keep.notes.append(f"{obj}'s {label} kept as “{value}”: {why}.")
+
+
+def _shown(obj: models.Model, name: str) -> str:
+    """Return a field's value as the page shows it: a related record's name."""
+    value = getattr(obj, _canonical(type(obj), name))
+    return "" if value is None else str(value)
