@@ -691,7 +691,7 @@ class WizardImportStartApi(WizardApi):
 class WizardImportUndoApi(WizardApi):
     @extend_schema(
         tags=["imports"],
-        summary="Undo a whole import: restore what it changed, delete what it made",
+        summary="Undo an import, keeping the work done in Lode since",
         request=None,
         responses={200: JOB_SCHEMA},
     )

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from accounts.models import ImportJob
+from stakeholders.models import Stakeholder
 from tests.accounts.factories import AccountFactory
 from tests.conftest import browser_login
 
@@ -103,3 +104,44 @@ def test_ops_see_every_refused_person_before_anything_is_written(
         assert reason in main
     shoot(page, "people-problems")
     assert not ImportJob.objects.get().row_changes.exists()
+
+
+def test_the_undo_confirm_page_lists_what_it_keeps_and_why(
+    page, live_server, ops, django_capture_on_commit_callbacks
+) -> None:
+    from stakeholders.models import Activity
+    from stakeholders.services import activity_log, stakeholder_create
+    from tests.stakeholders.test_wizard_undo_keeps import LATER, kestrel_imported
+
+    # given: an imported account and person, then a meeting and a new person
+    job = kestrel_imported(django_capture_on_commit_callbacks, ops)
+    rosa = Stakeholder.objects.get()
+    meeting = activity_log(user=ops, account=rosa.account, stakeholders=[rosa])
+    Activity.objects.filter(pk=meeting.pk).update(created_at=LATER)
+    lucius = stakeholder_create(
+        user=ops,
+        account=rosa.account,
+        data={"first_name": "Lucius", "last_name": "Fox"},
+    )
+    Stakeholder.objects.filter(pk=lucius.pk).update(created_at=LATER)
+    browser_login(page, live_server, ops.username)
+
+    # when
+    page.goto(f"{live_server.url}/accounts/import/wizard/{job.pk}/")
+    page.click("#undo-import")
+
+    # then
+    assert page.locator("#undo-kept li").all_inner_texts() == [
+        "Rosa Vidal kept: a meeting was logged on 5 Dec 2026.",
+        "Kestrel Mining kept: Lucius Fox was added by hand on 5 Dec 2026; a "
+        "meeting was logged on 5 Dec 2026.",
+    ]
+    shoot(page, "wizard-undo-confirm")
+
+    page.click("#undo-confirm")
+    page.wait_for_url(f"**/accounts/import/wizard/{job.pk}/")
+    assert "Kept: Rosa Vidal kept: a meeting" in page.inner_text(".messages")
+    assert sorted(Stakeholder.objects.values_list("first_name", flat=True)) == [
+        "Lucius",
+        "Rosa",
+    ]
