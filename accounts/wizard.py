@@ -3919,7 +3919,9 @@ def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> UndoResult
                 obj = objects.get(change.object_id)
                 if obj is None:
                     continue
-                for name, value in change.old_values.items():
+                # Sorted: PostgreSQL keeps JSON keys in its own order, and
+                # the history should read the same on every database.
+                for name, value in sorted(change.old_values.items()):
                     if keep.keeps(model, obj.pk, name):
                         continue
                     field = model._meta.get_field(name)

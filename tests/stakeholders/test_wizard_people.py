@@ -774,10 +774,10 @@ def test_the_people_history_keeps_the_import_and_records_its_undo(
     with django_capture_on_commit_callbacks(execute=False):
         mapped_import_undo(mapped=job.mapped, user=undoer)
     assert list(records.values_list(*columns))[5:] == [
-        ("undo", "title", "Chief Financial Officer", "CFO", undoer.pk, job.pk),
         ("undo", "department", "Finance", "", undoer.pk, job.pk),
-        ("undo", "phone", "+43 1 555 0101", "", undoer.pk, job.pk),
         ("undo", "external_id", "0035e00000AbCdEAA1", "", undoer.pk, job.pk),
+        ("undo", "phone", "+43 1 555 0101", "", undoer.pk, job.pk),
+        ("undo", "title", "Chief Financial Officer", "CFO", undoer.pk, job.pk),
     ]
 
 
