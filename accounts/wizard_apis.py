@@ -36,6 +36,7 @@ from accounts.wizard_discard import DiscardError, mapped_import_discard
 from accounts.wizard_forewarn import mapped_import_forewarnings
 from accounts.wizard_sheets import mapped_import_sheets_choose, workbook_sheet_names
 from config.api import (
+    QueryParamsDocumented,
     StrictInputSerializer,
     body_require_empty,
     etag_require,
@@ -255,7 +256,7 @@ JOB_EXAMPLE = {
 class WizardApi(APIView):
     # Anyone but sales ops gets 404 before the body is read, executives
     # included: the import wizard does not exist for them.
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, QueryParamsDocumented]
 
 
 class WizardImportCreateApi(WizardApi):
@@ -346,7 +347,7 @@ class WizardImportDetailApi(WizardApi):
 
 class WizardImportReportCsvApi(DownloadApi):
     # As WizardApi: anyone but sales ops gets 404.
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, QueryParamsDocumented]
 
     @extend_schema(
         tags=["imports"],

@@ -272,57 +272,54 @@ ALWAYS_ALLOWED_PARAMS = frozenset({"format"})
 
 
 @functools.cache
-def _documented_query_params(view_class: type, method: str) -> frozenset[str]:
-    # The names the view's @extend_schema documents for this method, read
-    # once per view: what the docs promise is exactly what a list accepts.
-    handler = getattr(view_class, method.lower(), None)
-    schema_class = getattr(handler, "kwargs", {}).get("schema")
-    if schema_class is None:
-        return frozenset()
-    from drf_spectacular.utils import OpenApiParameter
+def _schema_query_params() -> dict[tuple[type, str], frozenset[str]]:
+    # The query parameters /api/schema/ documents for each view and method,
+    # read from the generated schema once per process: what the docs
+    # promise is exactly what an operation accepts.
+    from drf_spectacular.generators import SchemaGenerator
 
-    schema = schema_class()
-    schema.method = method
-    # Only the view's class is needed to say whether the override applies.
-    schema.view = view_class()
-    schema.view.request = None
-    schema.view.kwargs = {}
-    names: set[str] = set()
-    for parameter in schema.get_override_parameters():
-        if isinstance(parameter, OpenApiParameter):
-            if parameter.location == OpenApiParameter.QUERY:
-                names.add(parameter.name)
-        else:
-            serializer = parameter() if isinstance(parameter, type) else parameter
-            names.update(serializer.fields)
-    return frozenset(names)
+    generator = SchemaGenerator()
+    paths = generator.get_schema(request=None, public=True)["paths"]
+    known: dict[tuple[type, str], frozenset[str]] = {}
+    for path, _, method, view in generator._get_paths_and_endpoints():
+        operation = paths.get(path, {}).get(method.lower())
+        if operation is None:
+            continue
+        names = {
+            parameter["name"]
+            for parameter in operation.get("parameters", [])
+            if parameter["in"] == "query"
+        }
+        key = (type(view), method.upper())
+        known[key] = known.get(key, frozenset()) | names
+    return known
 
 
 def query_params_refuse_unknown(
     request: Request, *, view: Any, also: Iterable[str] = ()
 ) -> None:
-    """Refuse query parameters the view does not document, naming each.
+    """Refuse query parameters the operation does not document, naming each.
 
-    A list that ignored `page_size` or `?account=` would answer as if it
-    had applied them.
+    A list that ignored `page_size` or `?account=`, or a read that ignored
+    `?fields=`, would answer as if it had applied them. An operation the
+    schema leaves out is not checked.
     """
-    # Widened to `type`, which mypy knows is hashable, for the cache's key.
-    view_class: type = type(view)
-    known = (
-        _documented_query_params(view_class, request.method or "GET")
-        | ALWAYS_ALLOWED_PARAMS
-        | set(also)
-    )
+    method = "GET" if request.method == "HEAD" else request.method or "GET"
+    documented = _schema_query_params().get((type(view), method))
+    if documented is None:
+        return
+    known = documented | ALWAYS_ALLOWED_PARAMS | set(also)
     unknown = sorted(set(request.query_params) - known)
     if not unknown:
         return
-    takes = ", ".join(sorted(known - ALWAYS_ALLOWED_PARAMS)) or "no parameters"
-    raise exceptions.ValidationError(
-        {
-            name: [f"Unknown query parameter; this list takes: {takes}."]
-            for name in unknown
-        }
-    )
+    takes = ", ".join(sorted(known - ALWAYS_ALLOWED_PARAMS))
+    if "limit" in known:
+        message = f"Unknown query parameter; this list takes: {takes}."
+    elif takes:
+        message = f"Unknown query parameter; this takes: {takes}."
+    else:
+        message = "Unknown query parameter; this takes no query parameters."
+    raise exceptions.ValidationError({name: [message] for name in unknown})
 
 
 class LodePagination(LimitOffsetPagination):
@@ -461,6 +458,19 @@ class ReadOnlyRoleWritesNothing(BasePermission):
             and user.role == User.Role.EXECUTIVE
             and not user.is_superuser
         )
+
+
+class QueryParamsDocumented(BasePermission):
+    """Refuse a read's query parameters that /api/schema/ does not document.
+
+    One check for every GET, detail or list, after authentication (so an
+    anonymous client still gets 401) and before the view runs.
+    """
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in {"GET", "HEAD"}:
+            query_params_refuse_unknown(request, view=view)
+        return True
 
 
 # Throttles. They fail open when the cache is down: a Redis outage must not

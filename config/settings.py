@@ -226,6 +226,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "config.api.ReadOnlyRoleWritesNothing",
+        "config.api.QueryParamsDocumented",
     ],
     # DRF's parsers, with JSON nesting limited so deep bodies answer 400.
     "DEFAULT_PARSER_CLASSES": [

@@ -4,6 +4,8 @@ The lists are found from the schema, not a hand-kept list: each paged list
 is asked with an unknown parameter and with each parameter it documents.
 """
 
+import re
+
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
@@ -113,3 +115,77 @@ def test_the_people_at_an_account_are_paged_like_other_lists(
         f"http://testserver/api/stakeholders/accounts/{account.pk}/people/"
         "?limit=2&offset=2"
     )
+
+
+def get_operations() -> list[tuple[str, list[str]]]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [
+        (
+            path,
+            [
+                p["name"]
+                for p in methods["get"].get("parameters", [])
+                if p["in"] == "query"
+            ],
+        )
+        for path, methods in schema["paths"].items()
+        if "get" in methods
+    ]
+
+
+def test_a_detail_read_refuses_an_unknown_parameter_by_name(
+    client, rep, account
+) -> None:
+    plan = PlanFactory.create(account=account)
+    client.force_login(rep)
+
+    refused = client.get(f"/api/plans/{plan.pk}/?foo=1")
+    plain = client.get(f"/api/plans/{plan.pk}/")
+
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "foo": ["Unknown query parameter; this takes no query parameters."]
+    }
+    assert plain.status_code == 200
+
+
+def test_a_read_with_parameters_lists_them_when_refusing(client, rep, account):
+    client.force_login(rep)
+
+    response = client.get(
+        f"/api/plans/accounts/{account.pk}/scorecard/?quaarter=2026-Q1"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "quaarter": ["Unknown query parameter; this takes: quarter."]
+    }
+
+
+def test_an_unknown_parameter_does_not_hide_a_missing_login(client, account):
+    plan = PlanFactory.create(account=account)
+
+    response = client.get(f"/api/plans/{plan.pk}/?foo=1")
+
+    assert response.status_code == 401
+
+
+def test_every_read_refuses_an_unknown_parameter(client, admin, account) -> None:
+    # given: every GET in the schema, its path filled with ids
+    client.force_login(admin)
+    operations = get_operations()
+
+    for path, names in operations:
+        url = path
+        for name, value in (("{kind}", "strategy"),):
+            url = url.replace(name, value)
+        url = re.sub(r"\{[a-z_]+\}", "1", url)
+
+        # when
+        response = client.get(url, {"zz_unknown": "1"})
+
+        # then
+        assert response.status_code == 400, (path, response.status_code)
+        assert list(response.json()) == ["zz_unknown"], path
+        assert "zz_unknown" not in names
+    assert len(operations) == 59
