@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import DataError, IntegrityError, models
 from django.http import Http404
 from django.utils import timezone
@@ -29,7 +30,7 @@ from rest_framework.throttling import (
     UserRateThrottle,
 )
 
-from config.bounds import TEXT_MAX, date_problem, text_problem
+from config.bounds import TEXT_MAX, TEXT_MESSAGE, date_problem
 
 logger = logging.getLogger(__name__)
 
@@ -370,12 +371,6 @@ class LodePagination(LimitOffsetPagination):
         return list(page or [])
 
 
-def _text_bound(value: Any) -> None:
-    problem = text_problem(value)
-    if problem:
-        raise serializers.ValidationError(problem)
-
-
 def _date_bound(value: Any) -> None:
     problem = date_problem(value)
     if problem:
@@ -396,7 +391,8 @@ class StrictInputSerializer(serializers.Serializer):
         for field in fields.values():
             if isinstance(field, serializers.CharField) and field.max_length is None:
                 field.max_length = TEXT_MAX
-                field.validators.append(_text_bound)
+                # A MaxLengthValidator, so /api/schema/ shows maxLength.
+                field.validators.append(MaxLengthValidator(TEXT_MAX, TEXT_MESSAGE))
             elif isinstance(field, serializers.DateField | serializers.DateTimeField):
                 field.validators.append(_date_bound)
         return fields

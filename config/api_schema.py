@@ -139,3 +139,131 @@ class LodeAutoSchema(AutoSchema):
             or not isinstance(parameter, OpenApiParameter)
             for parameter in self.get_override_parameters()
         )
+
+
+# Errors any operation can answer, added to every operation in one place
+# after the schema is built, so a view never lists them by hand. A client
+# reading the docs, and a fuzzer checking answers against them, sees every
+# status the API can give.
+
+ERROR = {
+    "type": "object",
+    "description": "Why the request was refused.",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+FIELD_ERRORS = {
+    "type": "object",
+    "description": (
+        "Each refused field or query parameter with its reasons, as "
+        '`{"field": ["why"]}`; `non_field_errors` for the body as a whole; '
+        "or `detail` when the request could not be read at all."
+    ),
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "string"},
+            {"type": "object"},
+        ]
+    },
+}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer"},
+    }
+}
+WWW_AUTHENTICATE = {
+    "WWW-Authenticate": {
+        "description": "How to authenticate: `Token`.",
+        "schema": {"type": "string"},
+    }
+}
+PRECONDITION_FAILED_HEADERS = {
+    "ETag": {
+        "description": "The ETag of the current state, for the retry.",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def _error(
+    description: str, schema: str, headers: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}
+        },
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _common_errors(path: str, method: str, operation: dict[str, Any]) -> dict:
+    parameters = operation.get("parameters", [])
+    errors = {
+        "400": _error(
+            "Refused input: each field or query parameter at fault with why.",
+            "FieldErrors",
+        ),
+        "401": _error(
+            "No valid session or API token.", "Error", headers=WWW_AUTHENTICATE
+        ),
+        "403": _error(
+            "Signed in but not allowed: a read-only role, or a missing CSRF "
+            "token on a session write.",
+            "Error",
+        ),
+        "429": _error(
+            "Too many requests, or too many failed tokens from this address.",
+            "Error",
+            headers=RETRY_AFTER,
+        ),
+    }
+    paged = any(parameter["name"] == "limit" for parameter in parameters)
+    if "{" in path or paged or path.startswith("/api/accounts/imports/"):
+        # Someone else's object is not found rather than forbidden; a page
+        # past the end is not found; the import wizard exists for ops only.
+        errors["404"] = _error("No such object for you, or no such page.", "Error")
+    if method != "get":
+        errors["413"] = _error("The request body is over the size limit.", "Error")
+    if "requestBody" in operation:
+        errors["415"] = _error(
+            "The body is not JSON (or, where files go, multipart).", "Error"
+        )
+    if any(
+        parameter["in"] == "header" and parameter["name"] == "If-Match"
+        for parameter in parameters
+    ):
+        errors["428"] = _error(
+            "No If-Match: send the ETag from your last read.", "Error"
+        )
+        errors["412"] = {
+            **_error(
+                "Stale, weak or `*` If-Match: the current state is in `current`.",
+                "PreconditionFailed",
+                headers=PRECONDITION_FAILED_HEADERS,
+            )
+        }
+    return errors
+
+
+def error_responses_add(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """Add the errors every operation can answer, keeping any it documents."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("Error", ERROR)
+    schemas.setdefault("FieldErrors", FIELD_ERRORS)
+    schemas.setdefault("PreconditionFailed", PRECONDITION_FAILED)
+    for path, methods in result.get("paths", {}).items():
+        for method, operation in methods.items():
+            responses = operation.setdefault("responses", {})
+            for code, response in _common_errors(path, method, operation).items():
+                responses.setdefault(code, response)
+            operation["responses"] = dict(
+                sorted(responses.items(), key=lambda item: item[0])
+            )
+    return result

@@ -284,6 +284,12 @@ SPECTACULAR_SETTINGS = {
     # Schema quality is tested in tests/security; `check --deploy` stays about
     # the deployment.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    # The errors every operation can answer (400, 401, 403, 404, 413, 415,
+    # 429, and 428/412 under If-Match) come from one hook, not each view.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_schema.error_responses_add",
+    ],
     # Several models call their choices Kind; name each set after its model.
     "ENUM_NAME_OVERRIDES": {
         "VoiceKindEnum": "plans.models.VoiceOfCustomer.Kind",

@@ -89,8 +89,106 @@ def test_reads_document_their_404_and_400() -> None:
 
     assert missing_404 == []
     assert missing_400 == []
-    assert sorted(reads["/api/accounts/{pk}/"]["responses"]) == ["200", "404"]
-    assert sorted(reads["/api/accounts/"]["responses"]) == ["200", "400"]
+    assert list(reads["/api/accounts/{pk}/"]["responses"]) == [
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+        "429",
+    ]
+    assert list(reads["/api/accounts/"]["responses"]) == [
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+        "429",
+    ]
     assert reads["/api/accounts/{pk}/"]["responses"]["404"]["content"] == {
         "application/json": {"schema": {"$ref": "#/components/schemas/NotFound"}}
+    }
+
+
+def _operations(schema: dict) -> list[tuple[str, str, dict]]:
+    return [
+        (path, method, operation)
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    ]
+
+
+def test_every_operation_documents_the_common_errors() -> None:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    missing = [
+        (method, path, code)
+        for path, method, operation in _operations(schema)
+        for code in ("400", "401", "403", "429")
+        if code not in operation["responses"]
+    ]
+    with_body = [
+        (method, path)
+        for path, method, operation in _operations(schema)
+        if "requestBody" in operation
+        and not {"413", "415"} <= set(operation["responses"])
+    ]
+    under_if_match = [
+        (method, path)
+        for path, method, operation in _operations(schema)
+        if any(p["name"] == "If-Match" for p in operation.get("parameters", []))
+        and not {"412", "428"} <= set(operation["responses"])
+    ]
+
+    assert missing == []
+    assert with_body == []
+    assert under_if_match == []
+
+
+def test_an_update_documents_exactly_what_it_answers() -> None:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    patch = schema["paths"]["/api/accounts/{pk}/"]["patch"]["responses"]
+    create = schema["paths"]["/api/stakeholders/accounts/{account_pk}/links/create/"][
+        "post"
+    ]["responses"]
+
+    assert list(patch) == [
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+        "412",
+        "413",
+        "415",
+        "428",
+        "429",
+    ]
+    assert list(create) == ["201", "400", "401", "403", "404", "413", "415", "429"]
+    assert patch["429"]["headers"] == {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again.",
+            "schema": {"type": "integer"},
+        }
+    }
+    assert patch["400"]["content"] == {
+        "application/json": {"schema": {"$ref": "#/components/schemas/FieldErrors"}}
+    }
+    assert patch["401"]["headers"]["WWW-Authenticate"]["schema"] == {"type": "string"}
+
+
+def test_bounded_texts_carry_their_max_length() -> None:
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"][
+        "schemas"
+    ]
+
+    assert schemas["CommentListInputRequest"]["properties"]["body"] == {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 10000,
+    }
+    assert schemas["VoiceInputRequest"]["properties"]["body"] == {
+        "type": "string",
+        "maxLength": 10000,
     }
