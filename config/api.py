@@ -314,8 +314,10 @@ def query_params_refuse_unknown(
     if not unknown:
         return
     takes = ", ".join(sorted(known - ALWAYS_ALLOWED_PARAMS))
-    if "limit" in known:
-        message = f"Unknown query parameter; this list takes: {takes}."
+    if "limit" in known or type(view).__name__.endswith("ListApi"):
+        message = (
+            f"Unknown query parameter; this list takes: {takes or 'no parameters'}."
+        )
     elif takes:
         message = f"Unknown query parameter; this takes: {takes}."
     else:

@@ -343,7 +343,7 @@ def test_the_report_csv_refuses_other_query_parameters_and_errs_in_json(
 
     assert unknown.status_code == 400
     assert unknown.json() == {
-        "rows": ["Unknown query parameter; this list takes: no parameters."]
+        "rows": ["Unknown query parameter; this takes no query parameters."]
     }
     assert missing.status_code == 404
     assert missing["Content-Type"] == "application/json"

@@ -92,7 +92,7 @@ def test_the_dashboard_export_refuses_an_unknown_query_parameter(plan, rep):
     assert response.status_code == 400
     assert response.json() == {
         "tabel": [
-            "Unknown query parameter; this list takes: quadrant, region, rep, "
+            "Unknown query parameter; this takes: quadrant, region, rep, "
             "stale, table, tier."
         ]
     }

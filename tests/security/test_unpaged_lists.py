@@ -15,7 +15,7 @@ def test_the_plan_history_refuses_page_size(client, rep, account) -> None:
 
     assert response.status_code == 400
     assert response.json() == {
-        "page_size": ["Unknown query parameter; this list takes: no parameters."]
+        "page_size": ["Unknown query parameter; this takes no query parameters."]
     }
 
 
@@ -44,6 +44,6 @@ def test_the_single_reads_refuse_an_unknown_parameter(client, rep, account) -> N
 
     assert [response.status_code for response in responses] == [400] * 4
     assert [response.json() for response in responses] == [
-        {"foo": ["Unknown query parameter; this list takes: no parameters."]}
+        {"foo": ["Unknown query parameter; this takes no query parameters."]}
     ] * 4
     assert client.get(paths[0]).status_code == 200
