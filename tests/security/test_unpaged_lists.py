@@ -15,7 +15,10 @@ def test_the_plan_history_refuses_page_size(client, rep, account) -> None:
 
     assert response.status_code == 400
     assert response.json() == {
-        "page_size": ["Unknown query parameter; this takes no query parameters."]
+        "page_size": [
+            "Unknown query parameter; this list takes: author, changed_from, "
+            "changed_to, field, limit, offset, ordering."
+        ]
     }
 
 
