@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.currency_codes import CurrencyCodeField
 from accounts.numbers import ExactDigitsValidator
+from config.bounds import DATE_MIN
 from plans.periods import fiscal_year_for
 
 
@@ -864,6 +865,10 @@ class VoiceOfCustomer(models.Model):
         errors = {}
         if self.stakeholder_id is None and not self.speaker.strip():
             errors["speaker"] = "Say who said it."
+        if self.said_on and self.said_on > timezone.localdate():
+            errors["said_on"] = "Said on cannot be in the future."
+        elif self.said_on and self.said_on < DATE_MIN:
+            errors["said_on"] = f"Said on cannot be before {DATE_MIN.year}."
         if self.kind == self.Kind.SURVEY:
             if self.score is None or self.score_max is None:
                 errors["score"] = "A survey entry needs its score and scale."
@@ -956,6 +961,18 @@ class ExecutiveReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} review of {self.quarter_start}"
+
+    def clean(self) -> None:
+        if self.held_on is None:
+            return
+
+        if self.held_on < self.quarter_start:
+            starts = f"{self.quarter_start.day} {self.quarter_start:%b %Y}"
+            raise ValidationError(
+                {"held_on": f"Held on cannot be before the quarter starts ({starts})."}
+            )
+        if self.held_on > timezone.localdate():
+            raise ValidationError({"held_on": "Held on cannot be in the future."})
 
 
 class DashboardSummary(models.Model):

@@ -84,9 +84,14 @@ logger = logging.getLogger(__name__)
 
 def _quarter(slug: str) -> FiscalQuarter:
     try:
-        return fiscal_quarter_parse(slug)
+        quarter = fiscal_quarter_parse(slug)
     except ValueError as error:
         raise Http404("No such quarter.") from error
+    # The next quarter's review may be prepared; later ones have nothing in
+    # them yet, and a typo of a year would otherwise open an empty page.
+    if quarter.start > fiscal_quarter_current().next.start:
+        raise Http404("No such quarter.")
+    return quarter
 
 
 def _form_errors(form: Any) -> str:

@@ -4,7 +4,7 @@ Year 1 has no quarter before it, and a review shows the quarters leading up
 to the one asked for; the API names `quarter`, the pages answer 404.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from accounts.models import Account, User
 from plans.calendar import fiscal_quarter_current, fiscal_quarters_ending_with
+from plans.errors import PlanError
 from plans.review_selectors import quadrant_path
+from plans.review_services import executive_review_save, voice_create
 from scoring.models import AccountScore, ScoreRun, ScoringModel
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +102,84 @@ def test_a_run_dated_far_ahead_leaves_the_review_path_alone(
         }
     ]
     assert response.status_code == 200
+
+
+def test_a_review_held_before_its_quarter_or_in_the_future_is_refused(
+    rep: User, account: Account
+) -> None:
+    quarter = fiscal_quarter_current()
+    starts = f"{quarter.start.day} {quarter.start:%b %Y}"
+    refused = {}
+
+    for held_on in [date(2020, 1, 1), quarter.start - timedelta(days=1)]:
+        with pytest.raises(PlanError) as error:
+            executive_review_save(
+                user=rep,
+                account=account,
+                quarter=quarter,
+                values={"held_on": held_on},
+                version=None,
+            )
+        refused[held_on] = error.value.errors
+    with pytest.raises(PlanError) as future:
+        executive_review_save(
+            user=rep,
+            account=account,
+            quarter=quarter,
+            values={"held_on": timezone.localdate() + timedelta(days=1)},
+            version=None,
+        )
+
+    before = [f"Held on cannot be before the quarter starts ({starts})."]
+    assert list(refused.values()) == [{"held_on": before}, {"held_on": before}]
+    assert future.value.errors == {"held_on": ["Held on cannot be in the future."]}
+    saved = executive_review_save(
+        user=rep,
+        account=account,
+        quarter=quarter,
+        values={"held_on": quarter.start},
+        version=None,
+    )
+    assert saved.held_on == quarter.start
+
+
+def test_a_voice_said_in_the_future_or_before_1990_is_refused(
+    rep: User, account: Account
+) -> None:
+    errors = []
+
+    for said_on in [date(2099, 1, 1), date(1989, 12, 31)]:
+        with pytest.raises(PlanError) as error:
+            voice_create(
+                user=rep,
+                account=account,
+                values={
+                    "kind": "quote",
+                    "speaker": "CFO",
+                    "body": "Hi",
+                    "said_on": said_on,
+                },
+            )
+        errors.append(error.value.errors)
+
+    assert errors == [
+        {"said_on": ["Said on cannot be in the future."]},
+        {"said_on": ["Said on cannot be before 1990."]},
+    ]
+    assert account.voice_entries.count() == 0
+
+
+def test_only_the_next_quarters_review_page_opens_ahead_of_time(
+    client: Client, rep: User, account: Account
+) -> None:
+    client.force_login(rep)
+    later = fiscal_quarter_current().next
+
+    pages = {
+        quarter.slug: client.get(
+            f"/plans/account/{account.pk}/review/{quarter.slug}/"
+        ).status_code
+        for quarter in [later, later.next]
+    }
+
+    assert pages == {later.slug: 200, later.next.slug: 404}
