@@ -141,3 +141,24 @@ def test_held_on_from_the_date_input_is_stored(
     client.post(_url(account), {"version": "", "held_on": "2026-11-30"})
 
     assert account.executive_reviews.get().held_on == date(2026, 11, 30)
+
+
+def test_the_scorecard_link_is_labelled_by_permission(
+    client: Client, rep: User, executive: User, account: Account
+) -> None:
+    scorecard = f"/plans/account/{account.pk}/scorecard/"
+    labels = {}
+
+    for user in [rep, executive]:
+        client.force_login(user)
+        page = client.get(_url(account)).content.decode()
+        labels[user.username] = [
+            label
+            for label in ("Edit the scorecard", "Scorecard")
+            if f'<a href="{scorecard}">{label}</a>' in page
+        ]
+
+    assert labels == {
+        rep.username: ["Edit the scorecard"],
+        executive.username: ["Scorecard"],
+    }
