@@ -17,6 +17,11 @@ urlpatterns = [
     ),
     path("import/wizard/<int:pk>/check/", views.wizard_check, name="wizard_check"),
     path(
+        "import/wizard/<int:pk>/changes.csv",
+        views.wizard_changes_csv,
+        name="wizard_changes_csv",
+    ),
+    path(
         "import/wizard/<int:pk>/report.csv",
         views.wizard_report_csv,
         name="wizard_report_csv",

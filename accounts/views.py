@@ -64,6 +64,8 @@ def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 # may not see)
 
 ISSUE_ACTIONS = ["rejected", "repaired", "kept"]
+# The changed records the check page lists; the rest are in its CSV.
+CHANGES_SHOWN = 50
 
 
 def _get_import_job_for_user(request: AuthenticatedHttpRequest, pk: int) -> ImportJob:
@@ -263,6 +265,9 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         merges = dict(
             json.loads(value) for value in request.POST.getlist("merge") if value
         )
+        if "recheck" in request.POST:
+            wizard.mapped_import_merges_set(mapped=mapped, merges=merges)
+            return redirect("accounts:wizard_check", pk=pk)
         wizard.mapped_import_start(
             mapped=mapped,
             merges=merges,
@@ -294,6 +299,7 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "outcome": outcome,
             "warnings": outcome.warnings,
             "issues": [issue.as_dict() for issue in outcome.issues[:500]],
+            "changes": outcome.changes[:CHANGES_SHOWN],
             "proposals": [
                 (proposal, json.dumps([proposal["incoming"], proposal["existing"]]))
                 for proposal in outcome.proposals
@@ -325,6 +331,20 @@ def wizard_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "score_run": wizard.mapped_import_score_run(job=job),
         },
     )
+
+
+@login_required
+def wizard_changes_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    mapped = _get_mapped_import_for_user(request, pk)
+    if mapped.confirmed_at is not None or not mapped.mapping:
+        raise Http404("No check for this import.")
+
+    outcome = wizard.mapped_import_check(mapped=mapped)
+    response = HttpResponse(
+        wizard.import_changes_csv(changes=outcome.changes), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{pk}-changes.csv"'
+    return response
 
 
 @login_required

@@ -744,6 +744,9 @@ class Outcome:
     # What the import would change elsewhere, from the other apps' checks
     # (accounts.import_checks), e.g. a scoring window it would move.
     warnings: list[str] = field(default_factory=list)
+    # Each existing record the import changes, with every field's old and
+    # new value, so the check shows what an "updated" count stands for.
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def rejected_rows(self) -> int:
@@ -1476,6 +1479,17 @@ def mapped_import_start(
     return job
 
 
+def mapped_import_merges_set(
+    *, mapped: MappedImport, merges: Mapping[str, str]
+) -> None:
+    """Keep the duplicates the user ticked, so the next check counts them."""
+    if mapped.confirmed_at is not None:
+        raise WizardError("This import has already been started.")
+
+    mapped.merges = dict(merges)
+    mapped.save(update_fields=["merges", "updated_at"])
+
+
 def mapped_import_questions(*, job: ImportJob) -> list[dict[str, Any]]:
     """Return the column questions that stopped a rejected run."""
     return [
@@ -1822,6 +1836,50 @@ def _object_label(obj: models.Model) -> str:
     return f"{kind} #{obj.pk}"
 
 
+def _shown(value: object) -> str:
+    """Write a stored or incoming value as the check page shows it."""
+    if value is None or value == "":
+        return "(empty)"
+    if isinstance(value, Decimal):
+        return f"{value:,}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _field_changes(
+    *, model: type[models.Model], obj: models.Model, differing: Mapping[str, Any]
+) -> list[dict[str, str]]:
+    """Name each field this update changes, with its old and new value."""
+    changes = []
+    for name, value in differing.items():
+        old = getattr(obj, name)
+        if isinstance(old, dict) and isinstance(value, dict):
+            changes += [
+                {"field": key, "old": _shown(old.get(key)), "new": _shown(new)}
+                for key, new in value.items()
+                if not _same(old.get(key), new)
+            ]
+            continue
+        column = cast(models.Field, model._meta.get_field(name))
+        if column.is_relation and column.related_model is not None:
+            # A link shows the record it names, not its key.
+            related = cast(type[models.Model], column.related_model)
+            names = {
+                obj.pk: _object_label(obj)
+                for obj in related._default_manager.filter(pk__in=[old, value])
+            }
+            old, value = names.get(old, old), names.get(value, value)
+        changes.append(
+            {
+                "field": str(column.verbose_name),
+                "old": _shown(old),
+                "new": _shown(value),
+            }
+        )
+    return changes
+
+
 def _empty_counts() -> dict[str, int]:
     return {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
 
@@ -1884,6 +1942,10 @@ class _Writer:
         self.account_names_read: dict[str, tuple[str, int, str]] = {}
         # Writers of other apps' records (accounts.import_writers), by entity.
         self.others: dict[str, EntityWrite] = {}
+        # The records this import created, by content type and pk, and the
+        # changes it made to the others: only those are changes to show.
+        self.created_keys: set[tuple[int, object]] = set()
+        self.changed: dict[tuple[int, object], dict[str, Any]] = {}
 
     def flush(self, entity: str) -> None:
         """Write what an entity's rows add up to, once all were read."""
@@ -2004,6 +2066,7 @@ class _Writer:
             for obj in created
         ]
         counts["created"] += len(created)
+        self.created_keys.update((content_type.pk, obj.pk) for obj in created)
         for values, obj in zip(creates, created, strict=True):
             self._rows_log(values, "created", obj)
 
@@ -2024,6 +2087,7 @@ class _Writer:
                 self._rows_log(values, "unchanged", obj)
                 continue
             self._rows_log(values, "updated", obj)
+            self._change_note(content_type.pk, model, obj, differing)
             old = {name: _json_value(getattr(obj, name)) for name in differing}
             for name, value in differing.items():
                 setattr(obj, name, value)
@@ -2057,6 +2121,24 @@ class _Writer:
             {obj.pk for obj in changed_objects},
             unchanged - {obj.pk for obj in changed_objects},
         )
+
+    def _change_note(
+        self,
+        kind: int,
+        model: type[models.Model],
+        obj: models.Model,
+        differing: Mapping[str, Any],
+    ) -> None:
+        """Keep each field of an existing record this import changes."""
+        key = (kind, obj.pk)
+        if key in self.created_keys:
+            return
+        fields = _field_changes(model=model, obj=obj, differing=differing)
+        if key in self.changed:
+            self.changed[key]["fields"] += fields
+            return
+        self.changed[key] = {"record": _object_label(obj), "fields": fields}
+        self.outcome.changes.append(self.changed[key])
 
     # Currency
 
@@ -4142,6 +4224,17 @@ def mapped_import_score_run(*, job: ImportJob) -> dict[str, Any] | None:
         "status_label": run.get_status_display(),
         "url": reverse("scoring_api:run_detail", args=[run.pk]),
     }
+
+
+def import_changes_csv(*, changes: Sequence[Mapping[str, Any]]) -> str:
+    """Write one line per changed field of an existing record, old and new."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["record", "field", "old", "new"])
+    for change in changes:
+        for one in change["fields"]:
+            writer.writerow([change["record"], one["field"], one["old"], one["new"]])
+    return out.getvalue()
 
 
 def mapped_import_report_csv(*, job: ImportJob) -> str:

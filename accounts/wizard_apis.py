@@ -196,6 +196,14 @@ CHECK_SCHEMA = inline_serializer(
         "counts": serializers.DictField(),
         "rejected_rows": serializers.IntegerField(),
         "issues": serializers.ListField(child=serializers.DictField()),
+        "changed_records": serializers.IntegerField(
+            help_text="how many existing records the import would change"
+        ),
+        "changes": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="the first 1000 of them: record, and each field's old "
+            "and new value",
+        ),
     },
 )
 
@@ -547,6 +555,8 @@ class WizardImportCheckApi(WizardApi):
                 "counts": outcome.counts,
                 "rejected_rows": outcome.rejected_rows,
                 "issues": [i.as_dict() for i in outcome.issues[:ISSUE_LIMIT]],
+                "changed_records": len(outcome.changes),
+                "changes": outcome.changes[:ISSUE_LIMIT],
             }
         )
 

@@ -9,6 +9,17 @@
     });
   });
 
+  // A ticked duplicate updates an account instead of creating one: check
+  // again so the counts and the changes follow the ticks.
+  var recheck = document.querySelector("button[data-recheck]");
+  if (recheck) {
+    document.querySelectorAll("input[name=merge]").forEach(function (box) {
+      box.addEventListener("change", function () {
+        recheck.click();
+      });
+    });
+  }
+
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (!window.confirm(form.getAttribute("data-confirm"))) {

@@ -84,6 +84,7 @@ PK_OBJECTS: dict[str, str | None] = {
     "accounts:wizard_sheet": "import_job",
     "accounts:wizard_check": "import_job",
     "accounts:wizard_report_csv": "import_job",
+    "accounts:wizard_changes_csv": "import_job",
     "accounts:wizard_undo": "import_job",
     "accounts:wizard_reopen": "import_job",
     "accounts:wizard_answer": "import_job",

@@ -236,6 +236,12 @@ class Command(BaseCommand):
                 )
             for warning in outcome.warnings:
                 self.stdout.write(f"WARNING {warning}")
+            for change in outcome.changes:
+                for one in change["fields"]:
+                    self.stdout.write(
+                        f"CHANGE {change['record']}: {one['field']} "
+                        f"{one['old']} -> {one['new']}"
+                    )
             if not options["yes"]:
                 self._print(outcome.counts, [i.as_dict() for i in outcome.issues])
                 self.stdout.write(
