@@ -1061,6 +1061,20 @@ def currency_question_key(*, column: str) -> str:
     return f"{column}{CURRENCY_ANSWER}"
 
 
+def currency_answer_meant(*, column: str, option: str) -> bool:
+    """Tell whether a plain column answer can only be a currency code.
+
+    Date orders and decimal marks are never three letters, and a role
+    question's column holds "=", so "Revenue=EUR" is unambiguous.
+    """
+    return (
+        "=" not in column
+        and not column.endswith(CURRENCY_ANSWER)
+        and len(option.strip()) == 3
+        and option.strip().isalpha()
+    )
+
+
 @dataclass
 class _CurrencyMix:
     """A money column's cells with a currency sign or code, and without."""
@@ -1477,6 +1491,39 @@ def mapped_import_start(
 
         transaction.on_commit(lambda: mapped_import_task.delay(job.pk))
     return job
+
+
+def mapped_import_merges_unknown(
+    *, mapped: MappedImport, merges: Mapping[str, str]
+) -> list[str]:
+    """Name the merges that match no duplicate the check proposes.
+
+    A large upload is not checked here (that would take minutes); there a
+    merge must at least name an existing account.
+    """
+    if not merges:
+        return []
+    if mapped_import_is_large(mapped=mapped):
+        names = set(
+            Account.objects.filter(name__in=list(merges.values())).values_list(
+                "name", flat=True
+            )
+        )
+        return [
+            f"{incoming!r} is {existing!r}: no account is called {existing!r}"
+            for incoming, existing in merges.items()
+            if existing not in names
+        ]
+
+    proposed = {
+        (proposal["incoming"], proposal["existing"])
+        for proposal in mapped_import_check(mapped=mapped).proposals
+    }
+    return [
+        f"{incoming!r} is {existing!r}: the check proposes no such duplicate"
+        for incoming, existing in merges.items()
+        if (incoming, existing) not in proposed
+    ]
 
 
 def mapped_import_merges_set(

@@ -691,6 +691,11 @@ class WizardImportStartApi(WizardApi):
         mapped = _get_mapped_import_for_user(request, pk)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        unknown = mapped.confirmed_at is None and wizard.mapped_import_merges_unknown(
+            mapped=mapped, merges=serializer.validated_data["merges"]
+        )
+        if unknown:
+            raise ValidationError({"merges": unknown})
 
         try:
             wizard.mapped_import_start(mapped=mapped, **serializer.validated_data)

@@ -192,3 +192,40 @@ def test_the_api_check_lists_the_changes(tmp_path, ops, existing) -> None:
             ],
         }
     ]
+
+
+def test_the_api_refuses_to_start_with_merges_it_did_not_propose(
+    tmp_path, ops, existing
+) -> None:
+    # given
+    api = APIClient()
+    api.force_authenticate(ops)
+    text = "Account Name,Employees\nACME CORPORATION INC,100\n"
+    response = api.post(
+        "/api/accounts/imports/",
+        {"files": [SimpleUploadedFile("accounts.csv", text.encode(), "text/csv")]},
+        format="multipart",
+    )
+    url = f"/api/accounts/imports/{response.json()['id']}/"
+    etag = api.get(url + "mapping/")["ETag"]
+    api.put(url + "mapping/", {"mapping": {}}, format="json", HTTP_IF_MATCH=etag)
+
+    # when
+    refused = api.post(
+        url + "start/",
+        {"merges": {"Nope": "Nada", "ACME CORPORATION INC": "Acme Corporation"}},
+        format="json",
+    )
+
+    # then
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "merges": ["'Nope' is 'Nada': the check proposes no such duplicate"]
+    }
+    assert MappedImport.objects.get().confirmed_at is None
+    started = api.post(
+        url + "start/",
+        {"merges": {"ACME CORPORATION INC": "Acme Corporation"}},
+        format="json",
+    )
+    assert started.status_code == 202

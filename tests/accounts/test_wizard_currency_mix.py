@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from accounts.management.commands.import_files import Command as ImportFilesCommand
 from accounts.models import ImportJob, RevenueLine
 from accounts.wizard import (
     WizardError,
@@ -166,3 +167,33 @@ def test_the_command_line_asks_and_takes_the_answer() -> None:
         (Decimal("300.00"), "GBP"),
         (Decimal("40.00"), "GBP"),
     ]
+
+
+def test_the_command_line_takes_the_currency_answer_without_its_suffix() -> None:
+    out = StringIO()
+
+    call_command(
+        "import_files",
+        str(MIXED),
+        "--yes",
+        "--answer",
+        "erp_currency_mixed.csv:Net Amount=gbp",
+        stdout=out,
+    )
+
+    assert lines() == [
+        (Decimal("1200.50"), "EUR"),
+        (Decimal("300.00"), "GBP"),
+        (Decimal("40.00"), "GBP"),
+    ]
+
+
+def test_the_command_line_help_shows_the_currency_answer() -> None:
+    parser = ImportFilesCommand().create_parser("manage.py", "import_files")
+
+    text = " ".join(parser.format_help().split())
+
+    assert (
+        "accounts.csv:Annual Revenue=EUR (the currency of amounts without one; "
+        "also accepted as ...:Annual Revenue|currency=EUR)"
+    ) in text

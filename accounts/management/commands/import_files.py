@@ -11,6 +11,8 @@ from accounts.tabular import SheetChoiceError
 from accounts.wizard import (
     QUESTION,
     WizardError,
+    currency_answer_meant,
+    currency_question_key,
     mapped_import_answer,
     mapped_import_check,
     mapped_import_create_from_paths,
@@ -100,8 +102,11 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="FILE:COLUMN=OPTION",
-            help="answer a column's question, e.g. deals.csv:Close Date=day-first "
-            "or accounts.csv:Revenue=, (decimal comma)",
+            help="answer a column's question as the check prints it, e.g. "
+            "deals.csv:Close Date=day-first, accounts.csv:Revenue=, (decimal "
+            "comma), accounts.csv:Annual Revenue=EUR (the currency of amounts "
+            "without one; also accepted as ...:Annual Revenue|currency=EUR) or "
+            "users.csv:Role=Boss=manager (a role value's Lode role)",
         )
         parser.add_argument(
             "--sheet",
@@ -207,6 +212,8 @@ class Command(BaseCommand):
         for answer in options["answer"]:
             target, _, option = answer.rpartition("=")
             file, _, column = target.partition(":")
+            if currency_answer_meant(column=column, option=option):
+                column = currency_question_key(column=column)
             mapped_import_answer(mapped=mapped, file=file, column=column, option=option)
 
         merges: dict[str, str] = {}
