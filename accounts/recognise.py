@@ -581,7 +581,12 @@ _LAYOUT_SOURCES = {
     "hubspot": "HubSpot export",
     "bundled": "Bundled data set",
     "plain": "List kept by hand",
+    "own": "Your own mapping",
 }
+
+
+# The columns a layout must take to fit without its marker columns.
+UNMARKED_MIN_COLUMNS = 3
 
 
 def layout_label(kind: str) -> str:
@@ -597,22 +602,32 @@ def layout_label(kind: str) -> str:
 def headers_recognise(*, headers: Sequence[str]) -> Recognition:
     """Return the layout these headers fit best, with a proposed mapping.
 
-    A layout fits when all its marker columns are present; among those the
-    one that maps the most columns wins. Confidence is the share of columns
-    mapped (custom `__c` fields count, kept as extra fields). With no fitting
+    A layout fits when all its marker columns are present, or when it maps
+    most of the columns (at least three); among those the one that maps the
+    most columns wins, a layout with its markers on a tie. Confidence is the
+    share of columns mapped (custom `__c` fields count, kept as extra
+    fields). With no fitting
     layout the kind is "unknown", the mapping empty and the confidence 0.
     """
     signature = header_signature(headers)
     keys = [header_normalise(header) for header in headers]
     present = set(keys)
 
-    best: tuple[int, int, Layout, dict[str, tuple[str, str]], list[str]] | None = None
+    best: tuple[int, int, int, Layout, dict[str, tuple[str, str]], list[str]] | None
+    best = None
     for layout in LAYOUTS:
-        if not all(marker in present for marker in layout.markers):
-            continue
+        marked = all(marker in present for marker in layout.markers)
         mapping, notes = _layout_map(layout, headers, keys)
-        score = (len(mapping), len(layout.markers))
-        if best is None or score > best[:2]:
+        # A layout missing a marker still fits when it takes most of the
+        # columns: "Account Name, Product Name, Close Date, Amount, Won" is
+        # a deals export without its "Opportunity Name", not an accounts
+        # report with four columns left out.
+        if not marked and not (
+            len(mapping) >= UNMARKED_MIN_COLUMNS and len(mapping) * 2 > len(headers)
+        ):
+            continue
+        score = (len(mapping), int(marked), len(layout.markers))
+        if best is None or score > best[:3]:
             best = (*score, layout, mapping, notes)
 
     if best is None:
@@ -625,7 +640,7 @@ def headers_recognise(*, headers: Sequence[str]) -> Recognition:
             signature=signature,
         )
 
-    _, _, layout, mapping, notes = best
+    _, _, _, layout, mapping, notes = best
     notes = [*layout.notes, *notes]
     variant = ""
     letters = "".join(char for char in "".join(headers) if char.isalpha())

@@ -547,6 +547,10 @@ def _preview(
         }
         source = "confirmed"
     entities = {target[0] for target in mapping.values()}
+    if source in ("saved", "confirmed") and entities != {entity}:
+        # The layout recognised names other records than this mapping
+        # writes: its label would say "accounts" over a deals mapping.
+        kind = f"own {'+'.join(sorted(entities))}" if entities else UNKNOWN
     if len(entities) == 1:
         entity = entities.pop()
     return FilePreview(

@@ -261,3 +261,29 @@ def test_every_layout_has_words() -> None:
         not layout_label(layout.kind).startswith(layout.kind.split(" ")[0])
         for layout in LAYOUTS
     )
+
+
+def test_a_deals_export_without_its_name_column_is_read_as_deals() -> None:
+    headers = ["Account Name", "Product Name", "Close Date", "Amount", "Won"]
+
+    recognition = headers_recognise(headers=headers)
+
+    assert recognition.kind == "salesforce-report opportunities"
+    assert recognition.mapping == {
+        "Account Name": ("opportunity", "account_name"),
+        "Product Name": ("opportunity", "product"),
+        "Close Date": ("opportunity", "close_date"),
+        "Amount": ("opportunity", "amount"),
+        "Won": ("opportunity", "is_won"),
+    }
+    assert recognition.unmapped == []
+    assert recognition.confidence == 1.0
+
+
+def test_a_layout_without_its_markers_needs_most_of_the_columns() -> None:
+    headers = ["Account Name", "Close Date", "Amount", "Region", "Tier", "Notes"]
+
+    recognition = headers_recognise(headers=headers)
+
+    assert recognition.kind == "salesforce-report accounts"
+    assert recognition.mapping == {"Account Name": ("account", "name")}
