@@ -1108,16 +1108,30 @@ def _currency_mix_decide(
     (€1.200,50 and 300) leaves the bare cells' currency open. A currency
     column on the row answers it; else the user does.
     """
-    if not mix.currencies or mix.bare is None:
+    if mix.bare is None:
         return
     name = plan.mapping[column][1]
     line, value = mix.bare
+    currency_column = next(
+        (c for c, (_, target) in plan.mapping.items() if target == "currency"), None
+    )
+    if not mix.currencies:
+        if currency_column is None:
+            # Said before writing: a bare 600 is stored as 600 USD otherwise
+            # without a word, which is wrong for a file kept in euros.
+            outcome.decisions.append(
+                (
+                    plan.preview.name,
+                    column,
+                    f"amounts name no currency (e.g. {value!r} on line {line}) "
+                    f"and the file has no currency column: read in "
+                    f"{REPORTING_CURRENCY}, the reporting currency",
+                )
+            )
+        return
     signed = ", ".join(
         f"{code} ({example!r} on line {where})"
         for code, (where, example) in sorted(mix.currencies.items())
-    )
-    currency_column = next(
-        (c for c, (_, target) in plan.mapping.items() if target == "currency"), None
     )
     if currency_column is not None:
         outcome.decisions.append(
@@ -1145,7 +1159,10 @@ def _currency_mix_decide(
         return
     if name == "annual_revenue_musd":
         return
-    options = sorted({*mix.currencies, REPORTING_CURRENCY})
+    # Every currency Lode can convert is a possible answer, not only the
+    # ones this column happens to show.
+    rated = CurrencyRate.objects.values_list("currency", flat=True).distinct()
+    options = sorted({*mix.currencies, REPORTING_CURRENCY, *rated})
     outcome.questions.append(
         (
             plan.preview.name,

@@ -39,6 +39,9 @@ def test_the_check_prints_what_it_decided_about_the_columns() -> None:
     ] == [
         "DECIDED accounts_semicolon.csv: Annual Revenue: decimal comma",
         "DECIDED accounts_semicolon.csv: Employees: decimal comma",
+        "DECIDED accounts_semicolon.csv: Annual Revenue: amounts name no currency "
+        "(e.g. '1.250.000,00' on line 2) and the file has no currency column: "
+        "read in USD, the reporting currency",
     ]
 
 

@@ -1,5 +1,6 @@
 """A money column mixing amounts with a currency and bare amounts."""
 
+from datetime import date
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.management.commands.import_files import Command as ImportFilesCommand
-from accounts.models import ImportJob, RevenueLine
+from accounts.models import CurrencyRate, ImportJob, RevenueLine
 from accounts.wizard import (
     WizardError,
     mapped_import_answer,
@@ -197,3 +198,45 @@ def test_the_command_line_help_shows_the_currency_answer() -> None:
         "accounts.csv:Annual Revenue=EUR (the currency of amounts without one; "
         "also accepted as ...:Annual Revenue|currency=EUR)"
     ) in text
+
+
+def test_the_question_offers_every_currency_with_a_stored_rate() -> None:
+    # given
+    CurrencyRate.objects.create(
+        currency="CHF", rate=Decimal("1.1"), rate_date=date(2026, 1, 1)
+    )
+    mapped = mapped_import_create_from_paths(user=None, paths=[MIXED])
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+
+    # when
+    outcome = mapped_import_check(mapped=mapped)
+
+    # then
+    assert [q.options for _, q in outcome.questions] == [["CHF", "EUR", "GBP", "USD"]]
+
+
+def test_bare_amounts_without_a_currency_column_are_said_to_be_usd(
+    tmp_path,
+) -> None:
+    # given
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "Opportunity Name,Account Name,Close Date,Amount\n"
+        "Big deal,Acme Corporation,2026-03-31,600\n"
+    )
+    AccountFactory(name="Acme Corporation")
+    mapped = mapped_import_create_from_paths(user=None, paths=[path])
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+
+    # when
+    outcome = mapped_import_check(mapped=mapped)
+    out = StringIO()
+    call_command("import_files", str(path), stdout=out)
+
+    # then
+    decision = (
+        "amounts name no currency (e.g. '600' on line 2) and the file has no "
+        "currency column: read in USD, the reporting currency"
+    )
+    assert ("deals.csv", "Amount", decision) in outcome.decisions
+    assert f"DECIDED deals.csv: Amount: {decision}\n" in out.getvalue()
