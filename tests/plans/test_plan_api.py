@@ -191,6 +191,10 @@ def test_the_account_page_shows_the_plan_section(client, rep, plan, pursuit):
     assert response.status_code == 200
     assert "FY2026 plan" in response.content.decode()
     assert f"/plans/{plan.pk}/" in response.content.decode()
+    page = response.content.decode()
+    assert "Plan pursuits open 50,000 USD in 1 pursuit" in page
+    assert '<dt>Open CRM deals</dt><dd data-testid="open-deals">0 deals</dd>' in page
+    assert "Open pipeline" not in page
 
 
 def test_a_changed_owner_reads_by_name_in_the_answer_and_the_history(
