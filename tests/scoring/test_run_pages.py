@@ -103,6 +103,24 @@ def test_a_failed_run_page_says_why(
     assert "Weights of the performance axis add up to 0." in page
 
 
+def test_a_finished_run_without_a_start_time_says_it_was_not_recorded(
+    client: Client, ops: User
+) -> None:
+    run = ScoreRun.objects.create(
+        scoring_model=scoring_model_active(),
+        status=ScoreRun.Status.SUCCEEDED,
+        trigger="manual",
+        finished_at=datetime(2026, 11, 4, 8, 0, tzinfo=UTC),
+    )
+    client.force_login(ops)
+
+    listed = client.get("/scoring/runs/all/").content.decode()
+    shown = client.get(f"/scoring/runs/{run.pk}/").content.decode()
+
+    assert '<span class="muted">Not recorded</span>' in listed
+    assert "<dt>Started</dt><dd>Not recorded</dd>" in shown
+
+
 @pytest.mark.parametrize("who", ["rep", "executive"])
 def test_reps_and_executives_do_not_find_the_run_pages(
     client: Client, request: pytest.FixtureRequest, who: str, runs: list[ScoreRun]
