@@ -18,9 +18,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import Account
+from accounts.models import Account, AuditEvent
 from accounts.selectors import account_can_edit, account_get_for_user
 from config.api import etag_for
+from config.security import audit_record
 from plans.calendar import (
     FiscalQuarter,
     fiscal_quarter_current,
@@ -614,6 +615,13 @@ def review_export(
     except ImportError as error:
         return _export_unavailable(file_format.upper(), error)
 
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT,
+        target=account,
+        request=request,
+        detail={"what": "review", "format": file_format, "quarter": quarter},
+    )
     response = HttpResponse(body, content_type=content_type)
     filename = review_exports.export_filename(pack, file_format)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -163,6 +163,10 @@ def test_a_token_downloads_the_review(plan, rep, file_format, magic):
 
     assert response.status_code == 200
     assert response.content[:4].startswith(magic)
+    event = AuditEvent.objects.get(actor=rep, action=AuditEvent.Action.EXPORT)
+    assert event.target_id == plan.account_id
+    assert event.ip_address == "127.0.0.1"
+    assert event.detail == {"what": "review", "format": file_format, "quarter": quarter}
 
 
 def test_an_outsider_gets_404_for_the_review(plan, outsider):
