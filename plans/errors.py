@@ -3,7 +3,9 @@
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db import models
+from django.utils.text import capfirst
 
 # The reason given under each field a change may not touch.
 CANNOT_CHANGE = "This field cannot be changed here."
@@ -47,6 +49,28 @@ def validation_field_errors(error: ValidationError) -> dict[str, list[str]]:
         ("non_field_errors" if name == NON_FIELD_ERRORS else name): texts
         for name, texts in error.message_dict.items()
     }
+
+
+def validation_message(item: models.Model, error: ValidationError) -> str:
+    """Word a model's refusal for a page, naming each field by its label.
+
+    A reason that already starts with the field's label stands alone, so
+    the page never reads "Held on: Held on cannot be in the future."
+    """
+    sentences = []
+    for name, texts in error.message_dict.items():
+        text = " ".join(texts)
+        if name == NON_FIELD_ERRORS:
+            sentences.append(text)
+            continue
+        try:
+            field = item._meta.get_field(name)
+        except FieldDoesNotExist:
+            field = None
+        verbose = getattr(field, "verbose_name", None) or name.replace("_", " ")
+        label = capfirst(str(verbose))
+        sentences.append(text if text.startswith(label) else f"{label}: {text}")
+    return "; ".join(sentences)
 
 
 class VersionConflict(PlanError):

@@ -29,6 +29,7 @@ from plans.errors import (
     PlanError,
     VersionConflict,
     validation_field_errors,
+    validation_message,
 )
 from plans.models import (
     Checkpoint,
@@ -73,10 +74,7 @@ def _clean(item: models.Model, exclude: Iterable[str] = ()) -> None:
         item.full_clean(exclude=list(exclude))
     except ValidationError as error:
         raise PlanError(
-            "; ".join(
-                " ".join(texts) if name == "__all__" else f"{name}: {' '.join(texts)}"
-                for name, texts in error.message_dict.items()
-            ),
+            validation_message(item, error),
             errors=validation_field_errors(error),
         ) from error
 

@@ -14,7 +14,7 @@ from django.db import models, transaction
 from django.db.models import F, Max
 
 from accounts.models import User
-from plans.errors import PlanError, validation_field_errors
+from plans.errors import PlanError, validation_field_errors, validation_message
 from plans.models import SellCycleTemplate, TemplateCheckpoint, TemplateStage
 
 logger = logging.getLogger(__name__)
@@ -37,10 +37,7 @@ def _clean(item: models.Model, exclude: list[str] | None = None) -> None:
         (only, texts), *_ = problems.items()
         single = len(problems) == 1 and only != "__all__"
         raise PlanError(
-            "; ".join(
-                " ".join(texts) if name == "__all__" else f"{name}: {' '.join(texts)}"
-                for name, texts in problems.items()
-            ),
+            validation_message(item, error),
             field=only if single else None,
             reason=" ".join(texts) if single else "",
             # Several fields: each is named with its own reasons.

@@ -133,6 +133,7 @@ def test_a_review_held_before_its_quarter_or_in_the_future_is_refused(
     before = [f"Held on cannot be before the quarter starts ({starts})."]
     assert list(refused.values()) == [{"held_on": before}, {"held_on": before}]
     assert future.value.errors == {"held_on": ["Held on cannot be in the future."]}
+    assert str(future.value) == "Held on cannot be in the future."
     saved = executive_review_save(
         user=rep,
         account=account,
