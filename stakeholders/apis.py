@@ -5,6 +5,7 @@ finding at an account the user may not see answers 404, exactly as the
 pages do.
 """
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, cast
 
@@ -439,10 +440,23 @@ ACTION_IF_MATCH = (
 )
 
 
+def _person_marked(
+    request: Request, pk: int, *, mark: Callable[..., object]
+) -> Response:
+    """Mark a person as left or back, and answer with them and their ETag."""
+    person = _person_for_action(request, pk)
+    try:
+        mark(user=_user(request), stakeholder=person)
+    except StakeholderError as error:
+        raise _refused(error) from error
+    return Response(
+        StakeholderOutputSerializer(person).data,
+        headers={"ETag": etag_for(instance=person)},
+    )
+
+
 class StakeholderLeaveApi(APIView):
     if_match_methods = frozenset({"POST"})
-
-    OutputSerializer = StakeholderOutputSerializer
 
     @extend_schema(
         tags=TAGS,
@@ -454,17 +468,7 @@ class StakeholderLeaveApi(APIView):
     )
     @transaction.atomic
     def post(self, request: Request, pk: int) -> Response:
-        person = _person_for_action(request, pk)
-
-        try:
-            stakeholder_mark_left(user=_user(request), stakeholder=person)
-        except StakeholderError as error:
-            raise _refused(error) from error
-
-        return Response(
-            self.OutputSerializer(person).data,
-            headers={"ETag": etag_for(instance=person)},
-        )
+        return _person_marked(request, pk, mark=stakeholder_mark_left)
 
 
 class StakeholderEraseApi(APIView):
@@ -1209,8 +1213,6 @@ class ActivityListApi(APIView):
 class StakeholderRejoinApi(APIView):
     if_match_methods = frozenset({"POST"})
 
-    OutputSerializer = StakeholderOutputSerializer
-
     @extend_schema(
         tags=TAGS,
         summary="Mark a person who left as back at the account",
@@ -1221,14 +1223,4 @@ class StakeholderRejoinApi(APIView):
     )
     @transaction.atomic
     def post(self, request: Request, pk: int) -> Response:
-        person = _person_for_action(request, pk)
-
-        try:
-            stakeholder_mark_back(user=_user(request), stakeholder=person)
-        except StakeholderError as error:
-            raise _refused(error) from error
-
-        return Response(
-            self.OutputSerializer(person).data,
-            headers={"ETag": etag_for(instance=person)},
-        )
+        return _person_marked(request, pk, mark=stakeholder_mark_back)
