@@ -300,11 +300,10 @@ def test_triggers_a_table_rebuild_dropped_are_put_back_with_the_sums() -> None:
     assert kept_sums() == []
 
 
-@pytest.mark.django_db
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="bench rows are COPYed on PostgreSQL"
-)
-def test_the_bench_rows_and_a_truncate_keep_the_sums(tmp_path: Path) -> None:
+def test_the_bench_rows_and_a_truncate_keep_the_sums(
+    postgres: None, tmp_path: Path
+) -> None:
+    # The bench rows are COPYed, which only PostgreSQL does.
     from bench.frames import frames_from_folder, frames_with_currencies_and_signals
     from bench.generate import Spec, generate
     from bench.run_data import bench_rows_load
