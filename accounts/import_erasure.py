@@ -4,36 +4,49 @@ A people import keeps two records of its rows: the notes on single cells
 (`ImportJob.issues`) and the row report beside the uploads (rows.csv).
 Both quote the uploaded cells, so a rejected or noted row names the person
 it was about; erasing that person takes the quotes out of both.
+
+The uploaded files themselves stay under MEDIA_ROOT/imports/<id>/ for the
+row report and a retry, and hold the person's own row. Each is rewritten
+with the person's values replaced, row for row, so line numbers in the
+report still point at the same rows; the job records what was replaced.
 """
 
 import csv
+import io
 import logging
 import os
 import re
 from collections.abc import Sequence
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
 
 from accounts.history import ERASED
-from accounts.models import ImportJob
+from accounts.models import ImportJob, MappedImport
 from accounts.recognise import PERSON
+from accounts.tabular import delimiter_sniff, text_decode
 from accounts.wizard import ENTITY_LABELS, row_report_path
 
 logger = logging.getLogger(__name__)
 
 
-def _pattern(values: Sequence[str]) -> re.Pattern[str] | None:
+def _pattern(values: Sequence[str], *, whole: bool = False) -> re.Pattern[str] | None:
     # Longest first, so a full name goes before its parts. An address is
     # matched in any case, as "INES@..." reaches the same person as
     # "ines@..."; a name only as spelt, so a last name such as "Person"
-    # leaves the word "person" in a reason alone.
+    # leaves the word "person" in a reason alone. With whole, a value only
+    # matches as a whole word: "Ann" leaves "Annual" alone.
     ordered = sorted({value for value in values if value}, key=len, reverse=True)
     if not ordered:
         return None
-    return re.compile(
-        "|".join(
-            f"(?i:{re.escape(value)})" if "@" in value else re.escape(value)
-            for value in ordered
-        )
+    alternatives = "|".join(
+        f"(?i:{re.escape(value)})" if "@" in value else re.escape(value)
+        for value in ordered
     )
+    if whole:
+        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+    return re.compile(alternatives)
 
 
 def _issues_scrub(job: ImportJob, pattern: re.Pattern[str]) -> bool:
@@ -69,20 +82,193 @@ def _rows_scrub(job: ImportJob, pattern: re.Pattern[str]) -> bool:
     return True
 
 
-def import_jobs_values_erase(*, values: Sequence[str]) -> list[int]:
-    """Replace the values in people imports' reports; return the jobs changed."""
+class _UploadScrub:
+    """Replace a person's values in the rows of an uploaded file.
+
+    Anything that identifies them alone (full name, email, phone, notes) is
+    replaced wherever it stands as a whole word. Their first name, last name
+    and title are replaced only in their own rows, the rows holding such a
+    value or both names as cells: a colleague who shares the last name keeps
+    it.
+    """
+
+    def __init__(self, *, values: Sequence[str], names: Sequence[str]) -> None:
+        own = {value for value in names if value}
+        self.anywhere = _pattern(
+            [value for value in values if value and value not in own], whole=True
+        )
+        self.own_row = _pattern([*values, *own], whole=True)
+        self.first_last = [value for value in names[:2] if value]
+
+    def row(self, cells: list[str]) -> tuple[list[str], int]:
+        """Return the row with the values replaced, and how many were."""
+        pattern = self.anywhere
+        if self._is_own(cells):
+            pattern = self.own_row
+        if pattern is None:
+            return cells, 0
+        replaced = 0
+        scrubbed = []
+        for cell in cells:
+            text, count = pattern.subn(ERASED, cell)
+            scrubbed.append(text)
+            replaced += count
+        return scrubbed, replaced
+
+    def _is_own(self, cells: list[str]) -> bool:
+        if self.anywhere is not None and any(
+            self.anywhere.search(cell) for cell in cells
+        ):
+            return True
+        stripped = {cell.strip() for cell in cells}
+        return len(self.first_last) == 2 and all(
+            name in stripped for name in self.first_last
+        )
+
+
+def _csv_scrub(path: Path, scrub: _UploadScrub) -> int:
+    content = path.read_bytes()
+    text, encoding = text_decode(content=content, file=path.name)
+    # Excel's "sep=;" first line names the delimiter; it is kept as it was.
+    hint = re.match(r'"?sep=(.)"?(\r\n|\r|\n)', text)
+    head = hint.group(0) if hint else ""
+    body = text[len(head) :]
+    delimiter = hint.group(1) if hint else delimiter_sniff(text=body)
+    ending = "\r\n" if "\r\n" in body[:65536] else "\n"
+
+    rows = []
+    replaced = 0
+    for cells in csv.reader(io.StringIO(body, newline=""), delimiter=delimiter):
+        cells, count = scrub.row(cells)
+        rows.append(cells)
+        replaced += count
+    if not replaced:
+        return 0
+
+    # Each record is written back as one record, and line breaks inside
+    # quoted cells stay inside them, so every row keeps its line number.
+    out = io.StringIO(newline="")
+    out.write(head)
+    csv.writer(out, delimiter=delimiter, lineterminator=ending).writerows(rows)
+    _replace(path, out.getvalue().encode(encoding))
+    return replaced
+
+
+def _xlsx_scrub(path: Path, scrub: _UploadScrub) -> int:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path)
+    replaced = 0
+    for worksheet in workbook.worksheets:
+        for row in worksheet.iter_rows():
+            texts = [cell.value if isinstance(cell.value, str) else "" for cell in row]
+            scrubbed, count = scrub.row(texts)
+            if not count:
+                continue
+            replaced += count
+            for cell, before, after in zip(row, texts, scrubbed, strict=True):
+                if before != after:
+                    cell.value = after
+    if replaced:
+        out = io.BytesIO()
+        workbook.save(out)
+        _replace(path, out.getvalue())
+    workbook.close()
+    return replaced
+
+
+def _replace(path: Path, content: bytes) -> None:
+    # Written aside, then moved over the upload, so a reader never sees
+    # half a file.
+    scratch = path.with_name(path.name + ".erasing")
+    scratch.write_bytes(content)
+    os.replace(scratch, path)
+
+
+def _uploads_scrub(job: ImportJob, scrub: _UploadScrub) -> dict[str, int]:
+    """Scrub the files a job stored; return the cells replaced per file."""
+    directory = Path(job.source_directory)
+    uploads = (Path(settings.MEDIA_ROOT) / "imports").resolve()
+    # Only files an upload stored under MEDIA_ROOT are Lode's to rewrite;
+    # a folder named on the command line belongs to whoever ran it.
+    if not directory.is_dir() or directory.resolve().parent != uploads:
+        return {}
+
+    replaced: dict[str, int] = {}
+    for path in sorted(directory.iterdir()):
+        if not path.is_file() or path.name.endswith(".erasing"):
+            continue
+        try:
+            with path.open("rb") as stream:
+                workbook = stream.read(4) == b"PK\x03\x04"
+            count = (_xlsx_scrub if workbook else _csv_scrub)(path, scrub)
+        except Exception:
+            # A file we cannot read again is left alone and said so; the
+            # rest of the erasure must go ahead.
+            logger.exception("upload %s of import %s not scrubbed", path, job.pk)
+            continue
+        if count:
+            replaced[path.name] = count
+    return replaced
+
+
+def _stored_sizes_update(job: ImportJob) -> None:
+    mapped = MappedImport.objects.filter(job=job).first()
+    if mapped is None:
+        return
+    for stored in mapped.files:
+        path = Path(stored["path"])
+        if path.is_file():
+            stored["size"] = path.stat().st_size
+    MappedImport.objects.filter(pk=mapped.pk).update(files=mapped.files)
+
+
+def import_jobs_values_erase(
+    *, values: Sequence[str], names: Sequence[str] = ()
+) -> list[int]:
+    """Replace a person's values in imports' reports and uploaded files.
+
+    `names` are the person's first name, last name and title: replaced in
+    the uploads only in the person's own rows. Return the jobs changed.
+    """
     pattern = _pattern(values)
     if pattern is None:
         return []
+    scrub = _UploadScrub(values=values, names=names)
 
     changed = []
-    jobs = ImportJob.objects.filter(counts__has_key=ENTITY_LABELS[PERSON])
-    for job in jobs.only("pk", "issues", "source_directory").order_by("pk"):
-        issues_changed = _issues_scrub(job, pattern)
-        if issues_changed:
-            ImportJob.objects.filter(pk=job.pk).update(issues=job.issues)
-        if _rows_scrub(job, pattern) or issues_changed:
-            changed.append(job.pk)
+    people_jobs = set(
+        ImportJob.objects.filter(counts__has_key=ENTITY_LABELS[PERSON]).values_list(
+            "pk", flat=True
+        )
+    )
+    scrubbed_directories: set[str] = set()
+    jobs = ImportJob.objects.exclude(source_directory="")
+    for job in jobs.only("pk", "issues", "source_directory", "erasures").order_by("pk"):
+        issues_changed = job.pk in people_jobs and _issues_scrub(job, pattern)
+        rows_changed = job.pk in people_jobs and _rows_scrub(job, pattern)
+        # A retry shares its first run's folder; that is scrubbed once.
+        files: dict[str, int] = {}
+        if job.source_directory not in scrubbed_directories:
+            scrubbed_directories.add(job.source_directory)
+            files = _uploads_scrub(job, scrub)
+        if not (issues_changed or rows_changed or files):
+            continue
+
+        job.erasures.append(
+            {
+                "erased_at": timezone.now().isoformat(),
+                "files": files,
+                "row_report": rows_changed,
+                "notes": issues_changed,
+            }
+        )
+        ImportJob.objects.filter(pk=job.pk).update(
+            issues=job.issues, erasures=job.erasures
+        )
+        if files:
+            _stored_sizes_update(job)
+        changed.append(job.pk)
     if changed:
         logger.info("erased a person's values from import jobs %s", changed)
     return changed

@@ -1,8 +1,12 @@
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.numbers import ExactDigitsValidator
 
@@ -504,6 +508,10 @@ class ImportJob(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     issues = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
+    # One entry per erasure that reached this job: [{"erased_at": iso,
+    # "files": {upload name: values replaced}, "row_report": bool,
+    # "notes": bool}]. Says why the stored files no longer match the upload.
+    erasures = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -525,6 +533,28 @@ class ImportJob(models.Model):
     @property
     def rejected_count(self) -> int:
         return sum(1 for issue in self.issues if issue.get("action") == "rejected")
+
+    @property
+    def erasures_said(self) -> list[str]:
+        """Say, per erasure, what of this job had a person's values replaced."""
+        said = []
+        for erasure in self.erasures:
+            places = [
+                f"{name} ({count} value{'' if count == 1 else 's'})"
+                for name, count in erasure.get("files", {}).items()
+            ]
+            if erasure.get("row_report"):
+                places.append("the row report")
+            if erasure.get("notes"):
+                places.append("the import's notes")
+            if len(places) > 1:
+                places = [", ".join(places[:-1]) + " and " + places[-1]]
+            moment = timezone.localtime(datetime.fromisoformat(erasure["erased_at"]))
+            said.append(
+                f"{date_format(moment, 'j M Y H:i')}: an erased person's values "
+                f"were replaced by [erased] in {places[0]}."
+            )
+        return said
 
 
 class ApiToken(models.Model):

@@ -112,6 +112,7 @@ def _job_data(mapped: MappedImport) -> dict[str, Any]:
         "issues": job.issues[:ISSUE_LIMIT],
         "report_csv": reverse("accounts_api:import_report_csv", args=[job.pk]),
         "score_run": wizard.mapped_import_score_run(job=job),
+        "erasures": job.erasures_said,
     }
 
 
@@ -140,6 +141,11 @@ JOB_SCHEMA = inline_serializer(
             },
             allow_null=True,
             help_text="the score run the import's finish (or undo) asked for",
+        ),
+        "erasures": serializers.ListField(
+            child=serializers.CharField(),
+            help_text="one sentence per erasure of a person that replaced "
+            "their values in this import's files, row report or notes",
         ),
     },
 )
@@ -258,6 +264,7 @@ JOB_EXAMPLE = {
     ],
     "report_csv": "/api/accounts/imports/31/report.csv",
     "score_run": None,
+    "erasures": [],
 }
 
 

@@ -369,7 +369,10 @@ def stakeholder_erase(
 
     change_records_erase(target=stakeholder, fields=Stakeholder.PERSONAL_FIELDS)
     _import_changes_erase(stakeholder=stakeholder)
-    import_jobs = import_jobs_values_erase(values=values)
+    import_jobs = import_jobs_values_erase(
+        values=values,
+        names=[personal["first_name"], personal["last_name"], personal["title"]],
+    )
     account_records = ChangeRecord.objects.filter(account=stakeholder.account)
     links = InfluenceLink.objects.filter(Q(source=stakeholder) | Q(target=stakeholder))
     activities = Activity.objects.filter(account=stakeholder.account)
