@@ -115,3 +115,30 @@ def test_the_completeness_table_fits_a_tablet(
     assert scroll <= client
     assert not page.locator(".completeness td.last-change").first.is_visible()
     assert page.locator(".completeness .percent[title^='Last change']").count() > 0
+
+
+@pytest.mark.parametrize("width", [1366, 1024, 820])
+def test_each_sentiment_tile_shows_its_label_whole(
+    browser: Browser, page: Page, live_server: LiveServer, width: int
+) -> None:
+    # given
+    team = build_team()
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_login(page, live_server, team.manager.username)
+
+    # when
+    page.goto(f"{live_server.url}/plans/dashboard/")
+    page.locator(".sentiment").wait_for()
+
+    # then: every label sits on one line inside its tile, none cut off
+    tiles = page.locator(".sentiment a").evaluate_all(
+        """links => links.map(link => ({
+            label: link.querySelector(".sentiment-label").textContent,
+            lines: link.querySelector(".sentiment-label").getClientRects().length,
+            fits: link.scrollWidth <= link.clientWidth,
+        }))"""
+    )
+    assert tiles == [
+        {"label": label, "lines": 1, "fits": True}
+        for label in ["Opponents", "Sceptics", "Neutral", "Supporters", "Allies"]
+    ]
