@@ -1,6 +1,7 @@
 import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -96,6 +97,61 @@ def test_the_demo_serves_with_debug_off() -> None:
     server = [line for line in _demo_recipe() if "runserver" in line]
 
     assert server == ["DEBUG=false $(BIN)/python manage.py runserver $(HOST):$(PORT)"]
+
+
+def test_the_demo_stops_at_once_when_its_port_is_taken(tmp_path: Path) -> None:
+    # given: something already listens on the port
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        # when: the venv path is fresh, so any step past the check would show
+        result = subprocess.run(
+            [
+                "make",
+                "--no-print-directory",
+                "demo",
+                f"PORT={port}",
+                f"VENV={tmp_path / 'venv'}",
+            ],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    # then
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[0] == (
+        f"make demo: cannot serve on 127.0.0.1:{port} (Address already in use). "
+        f"Stop what uses port {port}, or pick another port: "
+        f"make demo PORT={port + 1}"
+    )
+    assert not (tmp_path / "venv").exists()
+
+
+def test_the_demo_refuses_a_port_that_is_not_a_number(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "demo",
+            "PORT=80a",
+            f"VENV={tmp_path / 'venv'}",
+        ],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        "make demo: PORT must be a number from 1 to 65534, not '80a'."
+    )
+    assert not (tmp_path / "venv").exists()
 
 
 def test_with_debug_off_static_files_are_served_and_errors_show_no_trace(
