@@ -22,7 +22,7 @@ import json
 import logging
 import time
 import zipfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -742,7 +742,10 @@ class Outcome:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     questions: list[tuple[str, Question]] = field(default_factory=list)
-    proposals: list[dict[str, str]] = field(default_factory=list)
+    # Names that may be existing accounts: incoming, existing, kind, reason,
+    # merged ("yes" once confirmed), records (what the rows are: "accounts"
+    # or "people") and rows (how many rows name it).
+    proposals: list[dict[str, Any]] = field(default_factory=list)
     decisions: list[tuple[str, str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     # What the import would change elsewhere, from the other apps' checks
@@ -2014,6 +2017,8 @@ class _Writer:
         # changes it made to the others: only those are changes to show.
         self.created_keys: set[tuple[int, object]] = set()
         self.changed: dict[tuple[int, object], dict[str, Any]] = {}
+        # The outcome's proposals, by incoming name.
+        self.proposed_for: dict[str, list[dict[str, Any]]] = defaultdict(list)
 
     def flush(self, entity: str) -> None:
         """Write what an entity's rows add up to, once all were read."""
@@ -2704,35 +2709,63 @@ class _Writer:
         return values
 
     def _propose(self, *, incoming: list[str], existing: list[str]) -> None:
-        known = {(p["incoming"], p["existing"]) for p in self.outcome.proposals}
+        rows = Counter(incoming)
         for proposal in account_match_propose(incoming=incoming, existing=existing):
-            if (proposal.incoming, proposal.existing) in known:
-                continue
-            self.outcome.proposals.append(
-                {
-                    "incoming": proposal.incoming,
-                    "existing": proposal.existing,
-                    "kind": proposal.kind,
-                    "reason": proposal.reason,
-                    "merged": "yes"
-                    if self.merges.get(proposal.incoming) == proposal.existing
-                    else "",
-                }
+            self.proposal_note(
+                entity=ACCOUNT,
+                incoming=proposal.incoming,
+                existing=proposal.existing,
+                kind=proposal.kind,
+                reason=proposal.reason,
+                rows=rows[proposal.incoming],
             )
         fresh = [name for name in incoming if name not in set(existing)]
         for group in account_name_groups(names=fresh):
             first, *others = group
             for other in others:
-                self.outcome.proposals.append(
-                    {
-                        "incoming": other,
-                        "existing": first,
-                        "kind": SAME,
-                        "reason": "same name in this upload once case, spacing, "
-                        "punctuation and legal form are ignored",
-                        "merged": "yes" if self.merges.get(other) == first else "",
-                    }
+                self.proposal_note(
+                    entity=ACCOUNT,
+                    incoming=other,
+                    existing=first,
+                    kind=SAME,
+                    reason="same name in this upload once case, spacing, "
+                    "punctuation and legal form are ignored",
+                    rows=rows[other],
                 )
+
+    def proposal_note(
+        self,
+        *,
+        entity: str,
+        incoming: str,
+        existing: str,
+        kind: str,
+        reason: str,
+        rows: int,
+    ) -> dict[str, Any]:
+        """Show that a name may be an existing account's; count its rows.
+
+        A name proposed again (by a later chunk, or by a people file too)
+        adds its rows to the proposal already shown.
+        """
+        records = ENTITY_LABELS[entity].lower()
+        for proposal in self.proposed_for.get(incoming, []):
+            if (proposal["existing"], proposal["records"]) == (existing, records):
+                proposal["rows"] += rows
+                return proposal
+
+        proposal = {
+            "incoming": incoming,
+            "existing": existing,
+            "kind": kind,
+            "reason": reason,
+            "merged": "yes" if self.merges.get(incoming) == existing else "",
+            "records": records,
+            "rows": rows,
+        }
+        self.outcome.proposals.append(proposal)
+        self.proposed_for[incoming].append(proposal)
+        return proposal
 
     def _parents(
         self,

@@ -198,7 +198,14 @@ CHECK_SCHEMA = inline_serializer(
             )
         ),
         "decisions": serializers.ListField(child=serializers.DictField()),
-        "proposals": serializers.ListField(child=serializers.DictField()),
+        "proposals": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="Names that match an existing account only once "
+            "normalised: incoming, existing, kind, reason, merged, records "
+            '("accounts" or "people") and rows. Accept one by passing it in '
+            "the start's merges; a people row whose company is proposed and "
+            "not accepted is refused.",
+        ),
         "counts": serializers.DictField(),
         "rejected_rows": serializers.IntegerField(),
         "issues": serializers.ListField(child=serializers.DictField()),

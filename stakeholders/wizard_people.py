@@ -5,14 +5,17 @@ any other; this writer, registered in StakeholdersConfig.ready(), takes the
 typed rows. A file's rows are all read before anything is written, since a
 person may report to someone listed further down. A person matches a stored
 one by external ID first, then by email within the account, and sits on an
-account named by its ID or by its name, spelt as the account import would
-match it. Every change is recorded by the wizard, so an undo restores it.
+account named by its ID or by its exact name; a company name that matches
+an account only once normalised is proposed, as the account import proposes
+it, and attaches only once the user accepts it. Every change is recorded by
+the wizard, so an undo restores it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -23,7 +26,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.importing import KEPT, Issue
-from accounts.matching import account_name_key
+from accounts.matching import SAME, MatchProposal, account_match_propose
 from accounts.models import (
     Account,
     AccountAlias,
@@ -73,6 +76,112 @@ class _Row:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class _AccountFinder:
+    """Find the account each people row names, as the account import would.
+
+    An account ID or an exact name (or a name confirmed earlier, an alias)
+    finds it. A name that matches one account only once case, spacing,
+    punctuation and legal form are ignored (accounts.matching) is proposed
+    to the user, as an account row's name is; the row finds that account
+    only once the user accepted the proposal, else it is refused.
+    """
+
+    def __init__(self, writer: PeopleWrite) -> None:
+        self.writer = writer
+        accounts = list(Account.objects.only("pk", "name", "external_id"))
+        self.by_pk = {account.pk: account for account in accounts}
+        self.by_id = {a.external_id: a for a in accounts if a.external_id}
+        self.by_name = {account.name: account for account in accounts}
+        self.aliases: dict[str, Account] = {}
+        for alias, account_id in AccountAlias.objects.values_list("name", "account_id"):
+            if account_id in self.by_pk:
+                self.aliases.setdefault(alias, self.by_pk[account_id])
+        # Each name that is no account's, with the accounts it may be.
+        self.candidates: dict[str, list[MatchProposal]] = {}
+        # Each name the user confirmed as an account's, to keep as an alias.
+        self.confirmed: dict[str, int] = {}
+
+    def names_read(self, names: Iterable[str]) -> None:
+        """Find the accounts that names no account has may be, in one pass."""
+        unknown = [
+            name
+            for name in dict.fromkeys(names)
+            if name
+            and name not in self.candidates
+            and name not in self.by_name
+            and name not in self.aliases
+        ]
+        if not unknown:
+            return
+        proposals = account_match_propose(incoming=unknown, existing=list(self.by_name))
+        for name in unknown:
+            self.candidates[name] = []
+        for proposal in proposals:
+            self.candidates[proposal.incoming].append(proposal)
+
+    def find(self, row: dict[str, Any]) -> tuple[Account | None, str]:
+        """Return the row's account, or None and why not."""
+        external_id, name = row.get("account_external_id"), row.get("account_name")
+        if external_id and external_id in self.by_id:
+            return self.by_id[external_id], ""
+        if not name:
+            if external_id:
+                return None, self._unknown(external_id)
+            return None, "the row names no account"
+
+        exact = self.by_name.get(name) or self.aliases.get(name)
+        if exact is not None:
+            return exact, ""
+        self.names_read([name])
+        proposals = self.candidates[name]
+        if len(proposals) == 1:
+            self.writer.wizard.proposal_note(
+                entity=PERSON,
+                incoming=name,
+                existing=proposals[0].existing,
+                kind=proposals[0].kind,
+                reason=proposals[0].reason,
+                rows=1,
+            )
+        merged = self.by_name.get(self.writer.wizard.merges.get(name, ""))
+        if merged is not None:
+            self.confirmed[name] = merged.pk
+            return merged, ""
+
+        if not proposals:
+            return None, self._unknown(external_id or name)
+        if len(proposals) > 1:
+            if proposals[0].kind == SAME:
+                said = (
+                    f"are called {name!r} once case, spacing, punctuation and "
+                    "legal form are ignored"
+                )
+            else:
+                said = f"are one letter from {name!r}"
+            return None, (
+                f"{len(proposals)} accounts {said}: "
+                + ", ".join(sorted(repr(p.existing) for p in proposals))
+                + "; name the account by its ID"
+            )
+        return None, (
+            f'Company "{name}" matches no account exactly; accept the proposed '
+            f'match to "{proposals[0].existing}" or fix the name'
+        )
+
+    def aliases_create(self) -> None:
+        """Remember each confirmed match, so the name matches next time."""
+        self.writer.wizard._aliases_create(
+            self.confirmed, known=self.aliases, names=self.by_name
+        )
+        for name, account_id in self.confirmed.items():
+            self.aliases.setdefault(name, self.by_pk[account_id])
+        self.confirmed = {}
+
+    @staticmethod
+    def _unknown(named: str) -> str:
+        return f"no account {named!r}; import the accounts first or in the same upload"
+
+
 class PeopleWrite:
     """One import's people: read every chunk, then check and write at flush."""
 
@@ -97,47 +206,6 @@ class PeopleWrite:
         self.wizard.outcome.issues.append(Issue(file, line, column, value, why, KEPT))
 
     # Accounts
-
-    def _account_finder(self) -> Any:
-        accounts = list(Account.objects.only("pk", "name", "external_id"))
-        by_pk = {account.pk: account for account in accounts}
-        by_id = {a.external_id: a for a in accounts if a.external_id}
-        by_name = {account.name: account for account in accounts}
-        for alias, account_id in AccountAlias.objects.values_list("name", "account_id"):
-            if account_id in by_pk:
-                by_name.setdefault(alias, by_pk[account_id])
-        by_key: dict[str, list[Account]] = defaultdict(list)
-        for account in accounts:
-            by_key[account_name_key(account.name)].append(account)
-        merges = self.wizard.merges
-
-        def find(row: dict[str, Any]) -> tuple[Account | None, str]:
-            """Return the row's account, or None and why not."""
-            external_id, name = row.get("account_external_id"), row.get("account_name")
-            if external_id and external_id in by_id:
-                return by_id[external_id], ""
-            if name:
-                exact = by_name.get(merges.get(name, name))
-                if exact is not None:
-                    return exact, ""
-                same = by_key.get(account_name_key(name), [])
-                if len(same) == 1:
-                    return same[0], ""
-                if len(same) > 1:
-                    return None, (
-                        f"{len(same)} accounts are called {name!r} once case, "
-                        "spacing, punctuation and legal form are ignored: "
-                        + ", ".join(sorted(repr(a.name) for a in same))
-                        + "; name the account by its ID"
-                    )
-            named = external_id or name
-            if not named:
-                return None, "the row names no account"
-            return None, (
-                f"no account {named!r}; import the accounts first or in the same upload"
-            )
-
-        return find
 
     # Checking
 
@@ -177,10 +245,13 @@ class PeopleWrite:
         if not self.read:
             return
         wizard = self.wizard
-        find = self._account_finder()
+        finder = _AccountFinder(self)
+        finder.names_read(
+            cells.get("account_name") or "" for _, _, cells, _ in self.read
+        )
         checked: list[_Row] = []
         for file, line, cells, kind in self.read:
-            found = self._row_check(file, line, cells, kind, find)
+            found = self._row_check(file, line, cells, kind, finder)
             if found is not None:
                 checked.append(found)
         self.read = []
@@ -230,6 +301,7 @@ class PeopleWrite:
             changes = {k: (None, v) for k, v in values.items() if k != "account_id"}
             history.append((row.written, "create", changes))
         self._history(history)
+        finder.aliases_create()
         self._reports_to(checked, unchanged)
         self._moved_lines_clear(checked)
 
@@ -264,7 +336,12 @@ class PeopleWrite:
         )
 
     def _row_check(
-        self, file: str, line: int, row: dict[str, Any], kind: str, find: Any
+        self,
+        file: str,
+        line: int,
+        row: dict[str, Any],
+        kind: str,
+        finder: _AccountFinder,
     ) -> _Row | None:
         names = self._name(file, line, row)
         if names is None:
@@ -277,7 +354,7 @@ class PeopleWrite:
             except ValidationError:
                 self._reject(file, line, "email", email, "not an email address")
                 return None
-        account, why = find(row)
+        account, why = finder.find(row)
         if account is None:
             name = "account_external_id" if row.get("account_external_id") else ""
             name = name or "account_name"

@@ -106,6 +106,67 @@ def test_ops_see_every_refused_person_before_anything_is_written(
     assert not ImportJob.objects.get().row_changes.exists()
 
 
+def test_ops_accept_a_proposed_company_match_on_the_check_page(
+    page, live_server, ops
+) -> None:
+    # given: a contact file whose company is spelt "ACME Corp."
+    for name in (
+        "Acme Corporation",
+        "Harbor Bank of the North",
+        "Nordic Steel AB",
+        "NORDIC STEEL Ltd",
+    ):
+        AccountFactory.create(name=name, external_id="")
+    browser_login(page, live_server, ops.username)
+    page.goto(f"{live_server.url}/accounts/import/wizard/")
+    page.set_input_files("#wizard-files", [str(PEOPLE / "people_company_names.csv")])
+    page.click("text=Upload and preview")
+    page.wait_for_url("**/mapping/")
+    page.click("#confirm-mapping")
+    page.wait_for_url("**/check/")
+
+    # then: the match is proposed with its rows, and the rows are refused
+    assert page.locator(".proposals li").all_inner_texts() == [
+        "ACME Corp. is Acme Corporation\n2 rows of people\nsame name once case, "
+        "spacing, punctuation and legal form are ignored ('acme')"
+    ]
+    refused = (
+        'Company "ACME Corp." matches no account exactly; accept the proposed '
+        'match to "Acme Corporation" or fix the name'
+    )
+    assert page.locator("table.issues td", has_text=refused).count() == 2
+    assert "Problems: 4 rows rejected" in page.inner_text("main")
+    shoot(page, "people-proposal")
+
+    # when: the proposal is ticked (the page checks again by itself)
+    page.check(".proposals input[name=merge]")
+    page.wait_for_load_state()
+    page.wait_for_selector(".proposals input[name=merge]:checked")
+
+    # then: only the company that matches nothing, or two, is refused
+    assert page.locator("table.issues td", has_text=refused).count() == 0
+    assert "Problems: 2 rows rejected" in page.inner_text("main")
+    shoot(page, "people-proposal-ticked")
+
+    # when: the good rows are imported
+    page.locator("input[name=keep_good_rows]").last.check()
+    page.locator("#start-import").last.click()
+    page.wait_for_url("**/import/wizard/*/")
+    page.wait_for_selector("#report-counts")
+
+    # then
+    assert "People\t3\t0\t0\t2" in page.inner_text("#report-counts")
+    assert list(
+        Stakeholder.objects.order_by("last_name").values_list(
+            "last_name", "account__name"
+        )
+    ) == [
+        ("Bunny", "Acme Corporation"),
+        ("Coyote", "Acme Corporation"),
+        ("Runner", "Acme Corporation"),
+    ]
+
+
 def test_the_undo_confirm_page_lists_what_it_keeps_and_why(
     page, live_server, ops, django_capture_on_commit_callbacks
 ) -> None:

@@ -50,13 +50,20 @@ def opened(*names: str, user: User | None = None) -> MappedImport:
 
 
 def imported(
-    capture, *names: str, user: User | None = None, keep_good_rows: bool = False
+    capture,
+    *names: str,
+    user: User | None = None,
+    keep_good_rows: bool = False,
+    merges: dict[str, str] | None = None,
 ) -> ImportJob:
     """Run an import in process; the score run it asks for is not run here."""
     mapped = opened(*names, user=user)
     with capture(execute=False):
         mapped_import_start(
-            mapped=mapped, merges={}, keep_good_rows=keep_good_rows, enqueue=False
+            mapped=mapped,
+            merges=merges or {},
+            keep_good_rows=keep_good_rows,
+            enqueue=False,
         )
         mapped_import_run(mapped=mapped)
     mapped.job.refresh_from_db()
@@ -112,14 +119,18 @@ def test_each_people_layout_is_recognised_with_every_column_mapped(
 def test_a_hubspot_contact_export_imports_with_no_manual_mapping(
     django_capture_on_commit_callbacks, vireo, harbor
 ) -> None:
-    job = imported(django_capture_on_commit_callbacks, "hubspot_contacts.csv")
+    # Tom's company is spelt "VIREO HEALTH, INC.": the account import's
+    # name rules propose Vireo Health, and the user accepts it.
+    job = imported(
+        django_capture_on_commit_callbacks,
+        "hubspot_contacts.csv",
+        merges={"VIREO HEALTH, INC.": "Vireo Health"},
+    )
 
     assert job.status == ImportJob.Status.SUCCEEDED, job.issues
     assert job.counts == {
         "People": {"created": 3, "updated": 0, "unchanged": 0, "rejected": 0}
     }
-    # Tom's company is spelt "VIREO HEALTH, INC.": the account import's
-    # name rules find Vireo Health.
     assert people() == [
         (
             "Vireo Health",
@@ -559,20 +570,51 @@ def test_ops_import_people_through_the_api(
     etag = api.get(mapping_url)["ETag"]
     confirmed = api.put(mapping_url, {"mapping": {}}, format="json", HTTP_IF_MATCH=etag)
     assert confirmed.status_code == 200
+    # the check proposes Tom's "VIREO HEALTH, INC." as Vireo Health and
+    # refuses his row until the proposal is accepted
     check = api.get(f"/api/accounts/imports/{job_id}/check/").json()
+    assert check["proposals"] == [
+        {
+            "incoming": "VIREO HEALTH, INC.",
+            "existing": "Vireo Health",
+            "kind": "same",
+            "reason": "same name once case, spacing, punctuation and legal form "
+            "are ignored ('vireo health')",
+            "merged": "",
+            "records": "people",
+            "rows": 1,
+        }
+    ]
     assert check["counts"] == {
-        "People": {"created": 3, "updated": 0, "unchanged": 0, "rejected": 0}
+        "People": {"created": 2, "updated": 0, "unchanged": 0, "rejected": 1}
     }
+    assert [
+        (i["line"], i["column"], i["value"], i["reason"]) for i in check["issues"]
+    ] == [
+        (
+            3,
+            "Associated Company",
+            "VIREO HEALTH, INC.",
+            'Company "VIREO HEALTH, INC." matches no account exactly; accept '
+            'the proposed match to "Vireo Health" or fix the name',
+        )
+    ]
 
-    # when
+    # when: the proposal is accepted as an account merge is
     with django_capture_on_commit_callbacks(execute=True):
-        started = api.post(f"/api/accounts/imports/{job_id}/start/", {}, format="json")
+        started = api.post(
+            f"/api/accounts/imports/{job_id}/start/",
+            {"merges": {"VIREO HEALTH, INC.": "Vireo Health"}},
+            format="json",
+        )
 
     # then
     assert started.status_code == 202
     detail = api.get(f"/api/accounts/imports/{job_id}/").json()
     assert detail["status"] == "succeeded"
-    assert detail["counts"] == check["counts"]
+    assert detail["counts"] == {
+        "People": {"created": 3, "updated": 0, "unchanged": 0, "rejected": 0}
+    }
     assert sorted(vireo.stakeholders.values_list("last_name", flat=True)) == [
         "Gruber",
         "Yates",
@@ -591,7 +633,12 @@ def test_ops_import_people_through_the_api(
 def test_a_semicolon_file_with_a_bom_and_upper_case_headers_imports(
     django_capture_on_commit_callbacks, vireo
 ) -> None:
-    job = imported(django_capture_on_commit_callbacks, "people_plain.csv")
+    # Its company is spelt "vireo health": proposed as Vireo Health, accepted.
+    job = imported(
+        django_capture_on_commit_callbacks,
+        "people_plain.csv",
+        merges={"vireo health": "Vireo Health"},
+    )
 
     assert job.counts["People"] == {
         "created": 1,
