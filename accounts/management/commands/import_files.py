@@ -1,5 +1,6 @@
 """Import CRM, ERP or support exports from the command line, as the wizard."""
 
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from accounts.wizard import (
     mapped_import_files_read,
     mapped_import_for_job,
     mapped_import_mapping_confirm,
+    mapped_import_merges_set,
+    mapped_import_merges_unknown,
     mapped_import_run,
     mapped_import_start,
     mapped_import_undo,
@@ -117,9 +120,19 @@ class Command(BaseCommand):
             "export.xlsx:Accounts; without FILE, from every workbook given",
         )
         parser.add_argument(
+            "--merge",
+            action="append",
+            nargs=2,
+            default=[],
+            metavar=("NAME", "ACCOUNT"),
+            help="accept one proposed match as the check prints it: rows naming "
+            "NAME (an account or a person's company) are the existing ACCOUNT",
+        )
+        parser.add_argument(
             "--merge-proposed",
             action="store_true",
-            help="merge every proposed duplicate into the existing account",
+            help="accept every proposed match: merge each proposed duplicate "
+            "into the existing account",
         )
         parser.add_argument(
             "--keep-good-rows",
@@ -216,7 +229,12 @@ class Command(BaseCommand):
                 column = currency_question_key(column=column)
             mapped_import_answer(mapped=mapped, file=file, column=column, option=option)
 
-        merges: dict[str, str] = {}
+        merges = dict(options["merge"])
+        if merges:
+            unknown = mapped_import_merges_unknown(mapped=mapped, merges=merges)
+            if unknown:
+                raise CommandError("--merge: " + "; ".join(unknown))
+            mapped_import_merges_set(mapped=mapped, merges=merges)
         if not options["yes"] or options["merge_proposed"]:
             outcome = mapped_import_check(mapped=mapped)
             for file, column, decision in outcome.decisions:
@@ -237,9 +255,18 @@ class Command(BaseCommand):
                     f"import {mapped.job_id} needs answers before it can be written"
                 )
             for proposal in outcome.proposals:
+                rows = proposal["rows"]
+                accept = (
+                    "accepted"
+                    if proposal["merged"]
+                    else "Accept with --merge "
+                    + shlex.join([proposal["incoming"], proposal["existing"]])
+                )
                 self.stdout.write(
                     f"DUPLICATE? {proposal['incoming']!r} is "
-                    f"{proposal['existing']!r}: {proposal['reason']}"
+                    f"{proposal['existing']!r}: {proposal['reason']} ({rows:,} "
+                    f"row{'s' if rows != 1 else ''} of {proposal['records']}). "
+                    f"{accept}"
                 )
             for warning in outcome.warnings:
                 self.stdout.write(f"WARNING {warning}")
@@ -257,7 +284,8 @@ class Command(BaseCommand):
                 )
                 return
             if options["merge_proposed"]:
-                merges = {p["incoming"]: p["existing"] for p in outcome.proposals}
+                proposed = {p["incoming"]: p["existing"] for p in outcome.proposals}
+                merges = {**proposed, **merges}
 
         else:
             # No check runs before this write: its warnings are forecast and
