@@ -12,7 +12,9 @@ class TemplateForm(forms.Form):
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-    is_active = forms.BooleanField(required=False, initial=True)
+    is_active = forms.BooleanField(
+        label="Offer it for new pursuits", required=False, initial=True
+    )
 
 
 class TemplateEditForm(TemplateForm, RevisionForm):
@@ -27,9 +29,9 @@ class StageForm(RevisionForm):
     exit_criteria = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-    buyer_step = forms.CharField(max_length=200, required=False)
+    buyer_step = forms.CharField(label="Buyer's step", max_length=200, required=False)
 
 
 class CheckpointForm(RevisionForm):
-    description = forms.CharField(max_length=300)
-    required = forms.BooleanField(required=False)
+    description = forms.CharField(label="Checkpoint", max_length=300)
+    required = forms.BooleanField(label="Required to leave the stage", required=False)

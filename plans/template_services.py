@@ -14,7 +14,12 @@ from django.db import models, transaction
 from django.db.models import F, Max
 
 from accounts.models import User
-from plans.errors import PlanError, validation_field_errors, validation_message
+from plans.errors import (
+    PlanError,
+    VersionConflict,
+    validation_field_errors,
+    validation_message,
+)
 from plans.models import SellCycleTemplate, TemplateCheckpoint, TemplateStage
 
 logger = logging.getLogger(__name__)
@@ -49,9 +54,10 @@ def _lock_at(template: SellCycleTemplate, revision: int) -> SellCycleTemplate:
     """Lock the template row and refuse a change made from an older revision."""
     current = SellCycleTemplate.objects.select_for_update().get(pk=template.pk)
     if current.revision != revision:
-        raise PlanError(
+        raise VersionConflict(
             f"{current.name} changed since you opened it (now revision "
-            f"{current.revision}); reload to see the change."
+            f"{current.revision}).",
+            current=current,
         )
     return current
 

@@ -5,11 +5,15 @@ accounts, so they need to see the stages and checkpoints. Only sales ops
 change them; anyone else's write is refused with 403.
 """
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -17,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
-from plans.errors import PlanError
+from plans.errors import PlanError, VersionConflict
 from plans.models import SellCycleTemplate, TemplateCheckpoint, TemplateStage
 from plans.template_forms import (
     CheckpointForm,
@@ -27,6 +31,8 @@ from plans.template_forms import (
     TemplateForm,
 )
 from plans.template_services import (
+    STAGE_FIELDS,
+    TEMPLATE_FIELDS,
     sell_cycle_template_create,
     sell_cycle_template_update,
     template_checkpoint_create,
@@ -76,33 +82,121 @@ def template_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+@dataclass
+class _Kept:
+    """A refused form's input, shown again rather than lost."""
+
+    values: dict[str, Any]
+    message: str
+    conflict: bool
+    # Each field whose input differs from the stored value: its label, the
+    # stored value and the input.
+    changes: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+
+def _form(
+    key: str, stored: Mapping[str, Any], kept: dict[str, _Kept]
+) -> dict[str, Any]:
+    """Return one form's values: as refused when it was, else as stored."""
+    sent = kept.get(key)
+    return {"values": sent.values if sent else stored, "kept": sent}
+
+
+def _page(
+    request: AuthenticatedHttpRequest,
+    template: SellCycleTemplate,
+    *,
+    kept: dict[str, _Kept] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    kept = kept or {}
+    stages = [
+        {
+            "stage": stage,
+            "edit": _form(
+                f"stage-{stage.pk}",
+                {name: getattr(stage, name) for name in STAGE_FIELDS},
+                kept,
+            ),
+            "checkpoint": _form(
+                f"checkpoint-{stage.pk}",
+                {"description": "", "required": True},
+                kept,
+            ),
+        }
+        for stage in template.stages.prefetch_related("checkpoints")
+    ]
+    context = {
+        "template": template,
+        "header": _form(
+            "template",
+            {name: getattr(template, name) for name in TEMPLATE_FIELDS},
+            kept,
+        ),
+        "stages": stages,
+        "new_stage": _form("new-stage", dict.fromkeys(STAGE_FIELDS, ""), kept),
+        "can_edit": request.user.is_ops,
+    }
+    return render(request, "plans/template_detail.html", context, status=status)
+
+
+def _sent_back(
+    request: AuthenticatedHttpRequest,
+    template: SellCycleTemplate,
+    *,
+    key: str,
+    form: forms.Form,
+    error: PlanError,
+    stored: models.Model | None = None,
+) -> HttpResponse:
+    """Show the page as it is now, with the refused form as it was typed.
+
+    On a conflict the form carries the current revision, so saving it again
+    applies the input over the other change; beside it each field says what
+    is stored now and what was typed.
+    """
+    template.refresh_from_db()
+    values = {
+        name: value for name, value in form.cleaned_data.items() if name != "revision"
+    }
+    conflict = isinstance(error, VersionConflict)
+    kept = _Kept(values=values, message=str(error), conflict=conflict)
+    if conflict and stored is not None:
+        stored.refresh_from_db()
+        kept.changes = [
+            (str(form[name].label), getattr(stored, name), value)
+            for name, value in values.items()
+            if getattr(stored, name) != value
+        ]
+
+    return _page(request, template, kept={key: kept}, status=409 if conflict else 400)
+
+
 @never_cache
 @login_required
 def template_detail_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     template = get_object_or_404(SellCycleTemplate, pk=pk)
-    if request.method == "POST":
-        user = _ops(request)
-        form = TemplateEditForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _form_errors(form))
-            return _detail(template)
-        values = dict(form.cleaned_data)
-        revision = values.pop("revision")
-        try:
-            sell_cycle_template_update(
-                user=user, template=template, revision=revision, values=values
-            )
-            messages.success(request, "Template saved.")
-        except PlanError as error:
-            messages.error(request, str(error))
-        return _detail(template)
+    if request.method != "POST":
+        return _page(request, template)
 
-    stages = template.stages.prefetch_related("checkpoints")
-    return render(
-        request,
-        "plans/template_detail.html",
-        {"template": template, "stages": stages, "can_edit": request.user.is_ops},
-    )
+    user = _ops(request)
+    form = TemplateEditForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _detail(template)
+    values = dict(form.cleaned_data)
+    revision = values.pop("revision")
+
+    try:
+        sell_cycle_template_update(
+            user=user, template=template, revision=revision, values=values
+        )
+    except PlanError as error:
+        return _sent_back(
+            request, template, key="template", form=form, error=error, stored=template
+        )
+    messages.success(request, "Template saved.")
+    return _detail(template)
 
 
 @login_required
@@ -124,7 +218,7 @@ def template_stage_create_view(
             user=user, template=template, revision=revision, values=values
         )
     except PlanError as error:
-        messages.error(request, str(error))
+        return _sent_back(request, template, key="new-stage", form=form, error=error)
     return _detail(template)
 
 
@@ -144,9 +238,16 @@ def template_stage_update_view(
 
     try:
         template_stage_update(user=user, stage=stage, revision=revision, values=values)
-        messages.success(request, f"Stage {stage.name} saved.")
     except PlanError as error:
-        messages.error(request, str(error))
+        return _sent_back(
+            request,
+            stage.template,
+            key=f"stage-{stage.pk}",
+            form=form,
+            error=error,
+            stored=stage,
+        )
+    messages.success(request, f"Stage {stage.name} saved.")
     return _detail(stage.template)
 
 
@@ -168,7 +269,7 @@ def template_stage_delete_view(
         )
         messages.success(request, f"Stage {stage.name} deleted.")
     except PlanError as error:
-        messages.error(request, str(error))
+        messages.error(request, f"{error} Stage {stage.name} is not deleted.")
     return _detail(stage.template)
 
 
@@ -187,7 +288,13 @@ def template_checkpoint_create_view(
     try:
         template_checkpoint_create(user=user, stage=stage, **form.cleaned_data)
     except PlanError as error:
-        messages.error(request, str(error))
+        return _sent_back(
+            request,
+            stage.template,
+            key=f"checkpoint-{stage.pk}",
+            form=form,
+            error=error,
+        )
     return _detail(stage.template)
 
 
@@ -210,5 +317,5 @@ def template_checkpoint_delete_view(
             user=user, checkpoint=checkpoint, revision=form.cleaned_data["revision"]
         )
     except PlanError as error:
-        messages.error(request, str(error))
+        messages.error(request, f"{error} The checkpoint is not removed.")
     return _detail(checkpoint.stage.template)

@@ -165,3 +165,164 @@ def test_removing_a_stage_or_checkpoint_asks_first(
     )
     assert "js/confirm.js" in page
     assert 'class="danger">Delete stage Qualify</button>' in page
+
+
+def test_a_stage_saved_from_an_older_revision_keeps_what_was_typed(
+    client: Client, ops: User, template: SellCycleTemplate
+) -> None:
+    # given: another tab saved the stage's exit criteria first
+    client.force_login(ops)
+    stage = template.stages.get()
+    client.post(
+        f"/plans/templates/stages/{stage.pk}/edit/",
+        {"revision": 1, "name": "Qualify", "exit_criteria": "Budget named"},
+    )
+
+    # when: this tab saves from revision 1
+    response = client.post(
+        f"/plans/templates/stages/{stage.pk}/edit/",
+        {
+            "revision": 1,
+            "name": "Qualify",
+            "exit_criteria": "Budget and CFO named",
+            "buyer_step": "Buyer shares the budget",
+        },
+    )
+
+    # then: nothing of it is saved, all of it is on the page
+    page = response.content.decode()
+    assert response.status_code == 409
+    stage.refresh_from_db()
+    assert (stage.exit_criteria, stage.buyer_step) == ("Budget named", "")
+    assert (
+        "<strong>Not saved.</strong> Enterprise test changed since you opened it "
+        "(now revision 2)." in page
+    )
+    assert "<dt>Exit criteria</dt>" in page
+    assert '<dd class="theirs">Saved now: Budget named</dd>' in page
+    assert '<dd class="yours">Yours (not saved): Budget and CFO named</dd>' in page
+    assert "<dt>Buyer&#x27;s step</dt>" in page
+    assert '<dd class="theirs">Saved now: (empty)</dd>' in page
+    assert "<dt>Name</dt>" not in page
+    assert (
+        '<textarea name="exit_criteria" rows="2">Budget and CFO named</textarea>'
+        in page
+    )
+    assert 'value="Buyer shares the budget"' in page
+    assert page.count('<input type="hidden" name="revision" value="2">') == 5
+
+
+def test_saving_the_kept_input_again_applies_it(
+    client: Client, ops: User, template: SellCycleTemplate
+) -> None:
+    # given: a refused save, sent again as the page shows it
+    client.force_login(ops)
+    stage = template.stages.get()
+    client.post(
+        f"/plans/templates/stages/{stage.pk}/edit/",
+        {"revision": 1, "name": "Qualify", "exit_criteria": "Budget named"},
+    )
+    typed = {"name": "Qualify", "exit_criteria": "Budget and CFO named"}
+    client.post(f"/plans/templates/stages/{stage.pk}/edit/", {"revision": 1, **typed})
+
+    # when
+    response = client.post(
+        f"/plans/templates/stages/{stage.pk}/edit/", {"revision": 2, **typed}
+    )
+
+    # then
+    assert response.status_code == 302
+    stage.refresh_from_db()
+    assert stage.exit_criteria == "Budget and CFO named"
+    template.refresh_from_db()
+    assert template.revision == 3
+
+
+def test_the_template_form_keeps_its_input_on_a_conflict(
+    client: Client, ops: User, template: SellCycleTemplate
+) -> None:
+    # given: a stage was added since the page was opened
+    client.force_login(ops)
+    client.post(
+        f"/plans/templates/{template.pk}/stages/", {"revision": 1, "name": "Close"}
+    )
+
+    # when
+    response = client.post(
+        f"/plans/templates/{template.pk}/",
+        {"revision": 1, "name": "Enterprise", "description": "For large accounts"},
+    )
+
+    # then
+    page = response.content.decode()
+    assert response.status_code == 409
+    template.refresh_from_db()
+    assert (template.name, template.description, template.is_active) == (
+        "Enterprise test",
+        "",
+        True,
+    )
+    assert '<dd class="theirs">Saved now: Enterprise test</dd>' in page
+    assert '<dd class="yours">Yours (not saved): Enterprise</dd>' in page
+    assert "<dt>Offer it for new pursuits</dt>" in page
+    assert '<dd class="theirs">Saved now: yes</dd>' in page
+    assert '<dd class="yours">Yours (not saved): no</dd>' in page
+    assert 'name="name" required maxlength="150" value="Enterprise" autofocus' in page
+    assert '<textarea name="description" rows="2">For large accounts</textarea>' in page
+    assert '<input type="checkbox" name="is_active"> Offer it' in page
+
+
+def test_a_new_checkpoint_and_a_new_stage_keep_their_input_on_a_conflict(
+    client: Client, ops: User, template: SellCycleTemplate
+) -> None:
+    # given
+    client.force_login(ops)
+    stage = template.stages.get()
+    client.post(
+        f"/plans/templates/stages/{stage.pk}/edit/", {"revision": 1, "name": "Qualify+"}
+    )
+
+    # when
+    checkpoint = client.post(
+        f"/plans/templates/stages/{stage.pk}/checkpoints/",
+        {"revision": 1, "description": "CFO met the sponsor"},
+    )
+    new_stage = client.post(
+        f"/plans/templates/{template.pk}/stages/",
+        {"revision": 1, "name": "Negotiate", "buyer_step": "Legal reviews"},
+    )
+
+    # then
+    assert checkpoint.status_code == new_stage.status_code == 409
+    assert not stage.checkpoints.exists()
+    assert list(template.stages.values_list("name", flat=True)) == ["Qualify+"]
+    assert (
+        'placeholder="The buyer confirmed the budget" value="CFO met the sponsor"'
+        in (checkpoint.content.decode())
+    )
+    assert '<input type="checkbox" name="required"> Required' in (
+        checkpoint.content.decode()
+    )
+    assert 'maxlength="100" value="Negotiate" autofocus' in new_stage.content.decode()
+    assert 'maxlength="200" value="Legal reviews"' in new_stage.content.decode()
+
+
+def test_a_refused_new_template_name_keeps_the_other_fields(
+    client: Client, ops: User, template: SellCycleTemplate
+) -> None:
+    client.force_login(ops)
+    other = SellCycleTemplate.objects.create(name="Mid-market")
+
+    response = client.post(
+        f"/plans/templates/{other.pk}/",
+        {"revision": 1, "name": "Enterprise test", "description": "Smaller deals"},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert (
+        "<strong>Not saved.</strong> Name: Sell cycle template with this Name "
+        "already exists." in page
+    )
+    assert '<textarea name="description" rows="2">Smaller deals</textarea>' in page
+    assert "Your input is kept" not in page
