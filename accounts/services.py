@@ -1024,22 +1024,13 @@ def _opportunities_binary(rows: pd.DataFrame) -> bytes:
 def _binary_rows(fixed: dict[str, tuple[np.ndarray, str]], texts: list[str]) -> bytes:
     """Return rows for a binary COPY: the fixed-width fields, then one text.
 
-    Numpy lays the fixed part of every row out as one record array, and
-    scatters the records and the texts' bytes into place between them; no
-    Python code runs per row.
+    Rows whose text has the same length in bytes are fixed-width records,
+    laid out by numpy at once; staging keeps no order, so they go in one
+    block per length. No Python code runs per row.
     """
     count = len(texts)
     if not count:
         return b""
-    layout: list[tuple[str, str]] = [("fields", ">i2")]
-    for name, (_, kind) in fixed.items():
-        layout += [(f"{name}_size", ">i4"), (name, kind)]
-    layout.append(("text_size", ">i4"))
-    records = np.zeros(count, dtype=np.dtype(layout))
-    records["fields"] = len(fixed) + 1
-    for name, (values, kind) in fixed.items():
-        records[f"{name}_size"] = np.dtype(kind).itemsize
-        records[name] = values
     joined = "".join(texts)
     encoded = joined.encode()
     if len(encoded) == len(joined):
@@ -1049,17 +1040,26 @@ def _binary_rows(fixed: dict[str, tuple[np.ndarray, str]], texts: list[str]) -> 
         sizes = np.fromiter(
             (len(text.encode()) for text in texts), dtype=np.int64, count=count
         )
-    records["text_size"] = sizes
-    width = records.dtype.itemsize
-    ends = np.cumsum(sizes + width)
-    starts = ends - sizes - width
-    out = np.empty(int(ends[-1]), dtype=np.uint8)
-    out[(starts[:, None] + np.arange(width)).ravel()] = records.view(np.uint8)
+    text_bytes = np.frombuffer(encoded, dtype=np.uint8)
     text_starts = np.cumsum(sizes) - sizes
-    out[np.arange(len(encoded)) + np.repeat(starts + width - text_starts, sizes)] = (
-        np.frombuffer(encoded, dtype=np.uint8)
-    )
-    return BINARY_HEADER + out.tobytes() + BINARY_TRAILER
+
+    blocks = [BINARY_HEADER]
+    for size in np.unique(sizes).tolist():
+        rows = np.flatnonzero(sizes == size)
+        layout: list[tuple[Any, ...]] = [("fields", ">i2")]
+        for name, (_, kind) in fixed.items():
+            layout += [(f"{name}_size", ">i4"), (name, kind)]
+        layout += [("text_size", ">i4"), ("text", np.uint8, (size,))]
+        records = np.empty(len(rows), dtype=np.dtype(layout))
+        records["fields"] = len(fixed) + 1
+        for name, (values, kind) in fixed.items():
+            records[f"{name}_size"] = np.dtype(kind).itemsize
+            records[name] = values[rows]
+        records["text_size"] = size
+        records["text"] = text_bytes[text_starts[rows][:, None] + np.arange(size)]
+        blocks.append(records.tobytes())
+    blocks.append(BINARY_TRAILER)
+    return b"".join(blocks)
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:

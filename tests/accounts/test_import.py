@@ -945,3 +945,63 @@ def test_trailing_zeros_past_two_decimals_are_no_more_decimals(tmp_path):
     assert Account.objects.filter(name="Initech").values_list(
         "annual_revenue_musd", "employees"
     ).get() == (Decimal("12.50"), 80)
+
+
+def test_ids_of_any_length_and_alphabet_are_stored_as_read(tmp_path):
+    # PostgreSQL stages deals in blocks of ids of one length in bytes; a
+    # deal with no account, dates or value keeps them missing.
+    pipeline = [
+        SMALL["sales_pipeline.csv"][0],
+        "O,Moses Frase,GTX Basic,Acme Corporation,Won,2017-01-05,2017-03-01,500",
+        "OPP-Ärö-2,Anna Snelling,GTX Pro,Bluth Company,Lost,2017-02-01,2017-04-12,0",
+        "OPPORTUNITY-000000003,Violet Mclelland,GTX Pro,Betatech,Engaging,2017-02-01,,",
+        "商机4,Moses Frase,GTX Basic,,Prospecting,,,",
+    ]
+    directory = write_export(tmp_path, **{"sales_pipeline.csv": pipeline})
+
+    job = maven_import_directory(directory=directory)
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.error
+    stored = Opportunity.objects.values_list(
+        "external_id",
+        "account__name",
+        "product__name",
+        "owner__username",
+        "stage",
+        "engaged_on",
+        "closed_on",
+        "close_value",
+    )
+    assert sorted(stored) == [
+        (
+            "O",
+            "Acme Corporation",
+            "GTX Basic",
+            "moses.frase",
+            "won",
+            date(2017, 1, 5),
+            date(2017, 3, 1),
+            Decimal("500.00"),
+        ),
+        (
+            "OPP-Ärö-2",
+            "Bluth Company",
+            "GTX Pro",
+            "anna.snelling",
+            "lost",
+            date(2017, 2, 1),
+            date(2017, 4, 12),
+            Decimal("0.00"),
+        ),
+        (
+            "OPPORTUNITY-000000003",
+            "Betatech",
+            "GTX Pro",
+            "violet.mclelland",
+            "engaging",
+            date(2017, 2, 1),
+            None,
+            None,
+        ),
+        ("商机4", None, "GTX Basic", "moses.frase", "prospecting", None, None, None),
+    ]
