@@ -71,10 +71,21 @@
     });
   }
 
+  // Both axes show the whole 0-100 score range with a little room at each
+  // end, as the portfolio quadrant does, so 100 is labelled and a point at
+  // 0 or 100 is not cut in half.
+  var AXIS = [-3, 103];
+  var MARGIN = { l: 50, r: 14, t: 10, b: 40 };
+  var HEIGHT = 360;
+  var LABEL_FONT = 11;
+
   function path(holder, data) {
     var points = data.path;
     var t = data.thresholds;
-    window.Plotly.newPlot(holder, [{
+    var last = points.length - 1;
+    var line = "#1565c0";
+    var traces = [{
+      name: "Quarters, oldest to newest",
       x: points.map(function (p) { return p.performance; }),
       y: points.map(function (p) { return p.potential; }),
       // The hover reads as the list below the chart does; the point is
@@ -83,76 +94,192 @@
         return [p.quarter, p.performance_text, p.potential_text];
       }),
       mode: "lines+markers",
-      marker: { size: points.map(function (_, i) { return i === points.length - 1 ? 14 : 8; }),
-        color: "#1565c0" },
-      line: { color: "#1565c0" },
+      marker: { size: 8, color: line },
+      line: { color: line },
       hovertemplate: "%{customdata[0]}<br>performance %{customdata[1]}" +
         "<br>potential %{customdata[2]}<extra></extra>"
-    }], {
-      height: 320,
-      margin: { l: 50, r: 10, t: 10, b: 45 },
-      xaxis: { range: [0, 100], title: { text: "Performance" }, fixedrange: true },
-      yaxis: { range: [0, 100], title: { text: "Potential" }, fixedrange: true },
-      shapes: [
-        { type: "line", x0: t.performance, x1: t.performance, y0: 0, y1: 100,
-          line: { color: "#9aa5b1", dash: "dot" } },
-        { type: "line", x0: 0, x1: 100, y0: t.potential, y1: t.potential,
-          line: { color: "#9aa5b1", dash: "dot" } }
-      ],
-      annotations: [
-        { x: 97, y: 97, text: "Grow", showarrow: false, xanchor: "right" },
-        { x: 3, y: 97, text: "Expand", showarrow: false, xanchor: "left" },
-        { x: 97, y: 3, text: "Maintain", showarrow: false, xanchor: "right" },
-        { x: 3, y: 3, text: "Monitor", showarrow: false, xanchor: "left" }
-      ].concat(endLabels(points))
-    }, CONFIG);
+    }, {
+      name: "Latest quarter",
+      x: [points[last].performance],
+      y: [points[last].potential],
+      mode: "markers",
+      marker: { size: 14, color: line, line: { color: "#fff", width: 2 } },
+      hoverinfo: "skip"
+    }, {
+      // The thresholds are a trace rather than shapes so the legend names them.
+      name: "Quadrant thresholds",
+      x: [t.performance, t.performance, null, 0, 100],
+      y: [0, 100, null, t.potential, t.potential],
+      mode: "lines",
+      line: { color: "#9aa5b1", dash: "dot", width: 1 },
+      hoverinfo: "skip"
+    }];
+    var corners = [
+      { x: 100, y: 100, text: "Grow", xanchor: "right", yanchor: "top" },
+      { x: 0, y: 100, text: "Expand", xanchor: "left", yanchor: "top" },
+      { x: 100, y: 0, text: "Maintain", xanchor: "right", yanchor: "bottom" },
+      { x: 0, y: 0, text: "Monitor", xanchor: "left", yanchor: "bottom" }
+    ].map(function (corner) {
+      return Object.assign({ showarrow: false, font: { color: "#52606d" } }, corner);
+    });
+    window.Plotly.newPlot(holder, traces, {
+      height: HEIGHT,
+      margin: MARGIN,
+      xaxis: { range: AXIS, title: { text: "Performance" }, fixedrange: true,
+        zeroline: false, dtick: 20 },
+      yaxis: { range: AXIS, title: { text: "Potential" }, fixedrange: true,
+        zeroline: false, dtick: 20 },
+      showlegend: true,
+      legend: { orientation: "h", x: 0, y: -0.2, yanchor: "top",
+        font: { size: 11 } },
+      annotations: corners
+    }, CONFIG).then(function () {
+      // The quarter names are placed once the plot area's size is known.
+      var area = holder.querySelector(".nsewdrag").getBoundingClientRect();
+      var labels = endLabels(points, t, plotBox(area.width, area.height), corners);
+      return window.Plotly.relayout(holder, { annotations: corners.concat(labels) });
+    });
   }
 
-  // The first and last quarters are named beside their points, each pushed
-  // away from its neighbour on the path (and from each other when the two
-  // ends sit close), on a white box so a threshold line never runs through.
-  function endLabels(points) {
-    if (!points.length) {
-      return [];
+  // The plot area in pixels and a way to turn scores into its positions.
+  function plotBox(width, height) {
+    var span = AXIS[1] - AXIS[0];
+    return {
+      width: width,
+      height: height,
+      at: function (x, y) {
+        return {
+          x: (x - AXIS[0]) / span * width,
+          y: (AXIS[1] - y) / span * height
+        };
+      }
+    };
+  }
+
+  var measurer = document.createElement("canvas").getContext("2d");
+
+  function textWidth(text) {
+    measurer.font = LABEL_FONT + "px sans-serif";
+    return measurer.measureText(text).width;
+  }
+
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+
+  function inside(point, box) {
+    return point.x > box.left && point.x < box.right &&
+      point.y > box.top && point.y < box.bottom;
+  }
+
+  // How much a label at `box` would cover: path points and the other label
+  // weigh most, then the plot's edge, the path's segments, the quadrant
+  // names and last the threshold lines.
+  function cost(box, scene) {
+    var total = 0;
+    scene.marks.forEach(function (mark) {
+      var around = { left: mark.x - mark.r, right: mark.x + mark.r,
+        top: mark.y - mark.r, bottom: mark.y + mark.r };
+      if (overlaps(box, around)) total += 10;
+    });
+    scene.placed.forEach(function (other) {
+      if (overlaps(box, other)) total += 10;
+    });
+    scene.segments.forEach(function (segment) {
+      for (var step = 0; step <= 40; step += 1) {
+        var along = {
+          x: segment.from.x + (segment.to.x - segment.from.x) * step / 40,
+          y: segment.from.y + (segment.to.y - segment.from.y) * step / 40
+        };
+        if (inside(along, box)) {
+          total += segment.weight;
+          return;
+        }
+      }
+    });
+    scene.corners.forEach(function (corner) {
+      if (overlaps(box, corner)) total += 2;
+    });
+    if (box.left < 0 || box.top < 0 || box.right > scene.width || box.bottom > scene.height) {
+      total += 5;
     }
+    return total;
+  }
+
+  // The first and last quarters are named beside their points; the others
+  // are in the hover and the numbered list below. Each name takes the
+  // place around its point that covers the least of the path, the other
+  // name and the quadrant names: next to the point where that is clear,
+  // further out on a thin leader line where the points are bunched. The
+  // side away from its neighbour on the path is tried first; a white box
+  // keeps a threshold line from running through the name.
+  function endLabels(points, thresholds, plot, corners) {
     var last = points.length - 1;
-    var ends = last === 0 ? [0] : [0, last];
-    var start = points[0];
-    var end = points[last];
-    // Ends within this many points of each other label away from each other.
-    var close = last > 0 &&
-      Math.abs(end.performance - start.performance) < 15 &&
-      Math.abs(end.potential - start.potential) < 15;
+    var at = points.map(function (p) { return plot.at(p.performance, p.potential); });
+    var scene = {
+      width: plot.width,
+      height: plot.height,
+      marks: at.map(function (p, index) { return { x: p.x, y: p.y, r: index === last ? 8 : 5 }; }),
+      segments: at.slice(1).map(function (p, index) {
+        return { from: at[index], to: p, weight: 3 };
+      }).concat([
+        { from: plot.at(thresholds.performance, 0), to: plot.at(thresholds.performance, 100), weight: 1 },
+        { from: plot.at(0, thresholds.potential), to: plot.at(100, thresholds.potential), weight: 1 }
+      ]),
+      corners: corners.map(function (corner) {
+        var p = plot.at(corner.x, corner.y);
+        var w = textWidth(corner.text) + 4;
+        var left = corner.xanchor === "left" ? p.x : p.x - w;
+        var top = corner.yanchor === "top" ? p.y : p.y - 18;
+        return { left: left, right: left + w, top: top, bottom: top + 18 };
+      }),
+      placed: []
+    };
+    var ends = last === 0 ? [last] : [last, 0];
     return ends.map(function (index) {
       var point = points[index];
-      var other;
-      if (close) {
-        other = index === 0 ? end : start;
-      } else {
-        other = points[index === 0 ? Math.min(1, last) : last - 1];
-      }
-      var dx = point.performance - other.performance;
-      var dy = point.potential - other.potential;
-      if (dx === 0 && dy === 0) {
-        // Same spot: the first quarter goes below left, the last above right.
-        dx = dy = index === 0 ? -1 : 1;
-      }
-      var right = dx >= 0;
-      var up = dy >= 0;
-      return {
+      var text = (index === 0 && last > 0 ? "from " : "") + point.quarter;
+      var neighbour = at[index === 0 ? Math.min(1, last) : Math.max(last - 1, 0)];
+      var here = at[index];
+      var across = here.x >= neighbour.x ? 1 : -1;
+      var down = here.y > neighbour.y ? 1 : -1;
+      var w = textWidth(text) + 8;
+      var h = LABEL_FONT + 8;
+      var gap = index === last ? 9 : 6;
+      var sides = [
+        [across, down], [across, -down], [-across, down], [-across, -down],
+        [across, 0], [-across, 0], [0, down], [0, -down]
+      ];
+      var best = null;
+      [0, 28, 56].forEach(function (further, ring) {
+        sides.forEach(function (side, order) {
+          var dx = side[0] * (w / 2 + gap + further);
+          var dy = side[1] * (h / 2 + gap + further);
+          var box = { left: here.x + dx - w / 2, right: here.x + dx + w / 2,
+            top: here.y + dy - h / 2, bottom: here.y + dy + h / 2 };
+          var score = cost(box, scene) * 100 + ring * 10 + order;
+          if (best === null || score < best.score) {
+            best = { score: score, box: box, dx: dx, dy: dy, leader: further > 0 };
+          }
+        });
+      });
+      scene.placed.push(best.box);
+      var label = {
         x: point.performance,
         y: point.potential,
-        text: (index === 0 && last > 0 ? "from " : "") + point.quarter,
-        showarrow: false,
-        xanchor: right ? "left" : "right",
-        yanchor: up ? "bottom" : "top",
-        xshift: right ? 6 : -6,
-        yshift: up ? 4 : -4,
+        text: text,
+        xanchor: "center",
+        yanchor: "middle",
         bgcolor: "rgba(255, 255, 255, 0.9)",
         bordercolor: "#c9d2dc",
         borderpad: 2,
-        font: { size: 11, color: "#102a43" }
+        font: { size: LABEL_FONT, color: "#102a43" }
       };
+      if (best.leader) {
+        return Object.assign(label, { showarrow: true, ax: best.dx, ay: best.dy,
+          arrowhead: 0, arrowwidth: 1, arrowcolor: "#9aa5b1", standoff: gap - 3 });
+      }
+      return Object.assign(label, { showarrow: false, xshift: best.dx, yshift: -best.dy });
     });
   }
 

@@ -176,3 +176,67 @@ def _path_score(run, account, performance, potential):
         ttm_revenue=Decimal(1000),
         components={},
     )
+
+
+@pytest.mark.parametrize("width", [1366, 820])
+def test_the_quadrant_spans_every_score_and_names_its_marks(
+    browser, page, live_server, rep, account, width
+):
+    # given: four quarters bunched together near the top right
+    quarter = fiscal_quarter_current()
+    model = ScoringModel.objects.filter(
+        is_active=True
+    ).first() or ScoringModel.objects.create(name="Default", is_active=True)
+    scores = [(94.0, 92.0), (97.0, 95.0), (95.0, 97.5), (98.5, 94.0)]
+    for offset, (performance, potential) in enumerate(scores):
+        run = ScoreRun.objects.create(
+            scoring_model=model,
+            status=ScoreRun.Status.SUCCEEDED,
+            is_current=offset == 3,
+            as_of=quarter.shifted(offset - 3).end if offset < 3 else quarter.start,
+            finished_at=timezone.now(),
+        )
+        _path_score(run, account, performance, potential)
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_login(page, live_server, rep.username)
+
+    # when
+    page.goto(f"{live_server.url}/plans/account/{account.pk}/review/")
+    chart = page.locator("#path-chart")
+    labels = chart.locator(".annotation-text")
+    labels.nth(5).wait_for()
+
+    # then: both axes run to 100, and the legend names the marks
+    ticks = ["0", "20", "40", "60", "80", "100"]
+    assert chart.locator(".xtick text").all_text_contents() == ticks
+    assert chart.locator(".ytick text").all_text_contents() == ticks
+    assert chart.locator(".legendtext").all_text_contents() == [
+        "Quarters, oldest to newest",
+        "Latest quarter",
+        "Quadrant thresholds",
+    ]
+
+    # then: the two end names cover no point and no other name, inside the plot
+    texts = labels.all_text_contents()
+    names = [
+        labels.nth(texts.index(f"from {quarter.shifted(-3).short_label}")),
+        labels.nth(texts.index(quarter.short_label)),
+    ]
+    boxes = [name.bounding_box() for name in names]
+    points = [
+        point.bounding_box()
+        for point in chart.locator(".scatterlayer .trace .point").all()
+    ]
+    corners = [
+        labels.nth(texts.index(corner)).bounding_box()
+        for corner in ("Grow", "Expand", "Maintain", "Monitor")
+    ]
+    area = chart.locator(".nsewdrag").bounding_box()
+    assert len(points) == 5
+    assert not _boxes_overlap(boxes[0], boxes[1])
+    for box in boxes:
+        assert not any(_boxes_overlap(box, point) for point in points)
+        assert not any(_boxes_overlap(box, corner) for corner in corners)
+        assert area["x"] <= box["x"]
+        assert box["x"] + box["width"] <= area["x"] + area["width"]
+        assert area["y"] <= box["y"]
