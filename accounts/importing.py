@@ -58,6 +58,8 @@ COLUMNS: dict[str, list[str]] = {
 FILE_NAMES = list(COLUMNS)
 
 STAGES = {"prospecting", "engaging", "won", "lost"}
+# The stages in the order of their codes where the pipeline is compacted.
+STAGE_ORDER = sorted(STAGES)
 OPEN_STAGES = {"prospecting", "engaging"}
 
 # Known misspellings in real exports, repaired and reported.
@@ -697,7 +699,7 @@ def maven_tables_check(
         "account_name": pd.Index(accounts["name"]),
         "product_name": pd.Index(products["name"]),
         "owner_username": pd.Index(agents["username"]),
-        "stage": pd.Index(sorted(STAGES)),
+        "stage": pd.Index(STAGE_ORDER),
     }
 
     # Built once, not per chunk: the pipeline is checked against these.

@@ -643,12 +643,21 @@ STAGING = {
 }
 # The pipeline's name columns, staged as codes, and the staging column of
 # each; the codes index the categories importing.maven_tables_check gives.
+# What the codes of each but the stage stand for goes to `import_names`.
 CODED = {
     "account_name": "account_code",
     "product_name": "product_code",
     "owner_username": "owner_code",
     "stage": "stage_code",
 }
+NAMED = ["account_name", "product_name", "owner_username"]
+# A stage from its code: a constant array, not a join, so the planner
+# knows every deal keeps its row.
+STAGE_NAME = (
+    "(ARRAY["
+    + ", ".join(f"'{stage}'" for stage in importing.STAGE_ORDER)
+    + "])[s.stage_code + 1]"
+)
 
 
 # Held for the write's transaction; any constant unique to this import.
@@ -919,7 +928,7 @@ class _StagingSink:
                 pd.DataFrame(
                     {"kind": column, "code": range(len(values)), "name": values}
                 )
-                for column in CODED
+                for column in NAMED
                 for values in [rows[column].cat.categories]
             )
             copies.append(("names", _csv_bytes(names), "csv"))
@@ -1077,7 +1086,7 @@ OPPORTUNITY_COLUMNS = {
     "account_id": "a.id",
     "product_id": "p.id",
     "owner_id": "u.id",
-    "stage": "stage.name",
+    "stage": STAGE_NAME,
     "engaged_on": "NULLIF(s.engaged_on, '-infinity')",
     "closed_on": "NULLIF(s.closed_on, '-infinity')",
     "close_value": f"NULLIF(s.close_value, {VALUE_MISSING})::numeric / 100",
@@ -1086,7 +1095,6 @@ OPPORTUNITY_JOINS = (
     "LEFT JOIN import_account_ids a ON a.code = s.account_code "
     "JOIN import_product_ids p ON p.code = s.product_code "
     "LEFT JOIN import_owner_ids u ON u.code = s.owner_code "
-    "JOIN import_names stage ON stage.kind = 'stage' AND stage.code = s.stage_code "
 )
 
 
@@ -1114,8 +1122,8 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
             "INSERT INTO import_revenue_lines "
             "SELECT account_code, product_code, "
             "date_trunc('quarter', closed_on)::date, sum(close_value) "
-            "FROM import_opportunities WHERE stage_code = (SELECT code "
-            "FROM import_names WHERE kind = 'stage' AND name = 'won') "
+            "FROM import_opportunities "
+            f"WHERE stage_code = {importing.STAGE_ORDER.index('won')} "
             "GROUP BY 1, 2, 3"
         )
         derived = {"revenue_lines": cursor.rowcount}
@@ -1242,7 +1250,7 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
             "ON o.external_id = s.external_id "
             f"{OPPORTUNITY_JOINS}"
             f"WHERE ROW({deriving}) IS DISTINCT FROM "
-            f"ROW(a.id, p.id, u.id, stage.name, {OPPORTUNITY_COLUMNS['closed_on']})"
+            f"ROW(a.id, p.id, u.id, {STAGE_NAME}, {OPPORTUNITY_COLUMNS['closed_on']})"
         )
         written["opportunities"] = _upsert(
             cursor,
