@@ -285,23 +285,40 @@
       if (!from || !to) {
         return;
       }
+      // Each link leaves and reaches a circle from the side, never from
+      // below, where the person's name sits: the arrow head lands beside
+      // the circle, clear of the name. A link within one column bows out
+      // into the gap beside it; one along a row arcs over the people
+      // between, so it never seems to pass through them.
       var dx = to.x - from.x;
       var dy = to.y - from.y;
-      var length = Math.sqrt(dx * dx + dy * dy) || 1;
-      var bend = Math.min(40, length / 5);
-      var cx = (from.x + to.x) / 2 - dy / length * bend;
-      var cy = (from.y + to.y) / 2 + dx / length * bend;
+      var c1x, c2x;
+      var lift = 0;
+      if (Math.abs(dx) < 1) {
+        var side = link.id % 2 ? 1 : -1;
+        c1x = from.x + side * cellWidth * 0.45;
+        c2x = to.x + side * cellWidth * 0.45;
+      } else {
+        var reach = Math.sign(dx) * Math.max(30, Math.abs(dx) / 2);
+        c1x = from.x + reach;
+        c2x = to.x - reach;
+        if (Math.abs(dy) < 1 && Math.abs(dx) > cellWidth * 1.5) {
+          lift = -40;
+        }
+      }
+      var c1y = from.y + lift;
+      var c2y = to.y + lift;
       // Stop at the circles' edges along the curve's own direction there
-      // (towards the control point), so a large circle never covers the
+      // (towards the control points), so a large circle never covers the
       // arrow head.
-      var sLength = Math.hypot(cx - from.x, cy - from.y) || 1;
-      var eLength = Math.hypot(to.x - cx, to.y - cy) || 1;
-      var sx = from.x + (cx - from.x) / sLength * from.r;
-      var sy = from.y + (cy - from.y) / sLength * from.r;
-      var ex = to.x - (to.x - cx) / eLength * (to.r + 2);
-      var ey = to.y - (to.y - cy) / eLength * (to.r + 2);
+      var sLength = Math.hypot(c1x - from.x, c1y - from.y) || 1;
+      var eLength = Math.hypot(to.x - c2x, to.y - c2y) || 1;
+      var sx = from.x + (c1x - from.x) / sLength * from.r;
+      var sy = from.y + (c1y - from.y) / sLength * from.r;
+      var ex = to.x - (to.x - c2x) / eLength * (to.r + 2);
+      var ey = to.y - (to.y - c2y) / eLength * (to.r + 2);
       var path = svgElement("path", {
-        d: "M" + sx + " " + sy + " Q" + cx + " " + cy + " " + ex + " " + ey,
+        d: "M" + sx + " " + sy + " C" + c1x + " " + c1y + " " + c2x + " " + c2y + " " + ex + " " + ey,
         "class": "link " + (KIND_CLASSES[link.kind] || ""),
         "stroke-width": 1 + link.strength,
         "data-link": link.id

@@ -443,3 +443,68 @@ def test_people_sitting_close_keep_apart_and_readable(
     page.locator("#influence-map").screenshot(
         path=f"{SHOTS}/influence_close_{width}.png"
     )
+
+
+NAMES_CLEAR = """
+() => {
+  const svg = document.querySelector("#influence-map");
+  const layers = Array.from(svg.children).map((g) => g.getAttribute("class"));
+  const names = Array.from(svg.querySelectorAll("text.label")).map((n) => n.getBBox());
+  const on = (p) => names.some(
+    (b) => p.x > b.x && p.x < b.x + b.width && p.y > b.y && p.y < b.y + b.height
+  );
+  const heads = Array.from(svg.querySelectorAll("path.link-head"));
+  let headsOnNames = 0;
+  for (const head of heads) {
+    const total = head.getTotalLength();
+    const along = [0, 3, 6, 9].map((back) => head.getPointAtLength(total - back));
+    if (along.some(on)) headsOnNames += 1;
+  }
+  const backdrops = Array.from(svg.querySelectorAll(".label-backdrop"));
+  return {
+    heads: heads.length,
+    headsOnNames: headsOnNames,
+    linksUnderNames: layers.indexOf("links") < layers.indexOf("nodes"),
+    opaqueBackdrops: backdrops.every((r) => getComputedStyle(r).fillOpacity === "1"),
+    backdropPerPerson: backdrops.length === svg.querySelectorAll(".map-node").length,
+  };
+}
+"""
+
+
+@pytest.mark.parametrize("width", [1366, 820])
+def test_at_45_people_no_link_runs_over_a_name(page, live_server, rep, account, width):
+    # given: 45 people at every influence level, each linked to three others
+    people = [
+        StakeholderFactory.create(
+            account=account,
+            first_name=f"Person{index:02d}",
+            last_name="Longsurname",
+            influence=5 - index % 5,
+        )
+        for index in range(45)
+    ]
+    for index, source in enumerate(people):
+        for step in (4, 9, 16):
+            InfluenceLinkFactory.create(
+                source=source,
+                target=people[(index + step) % 45],
+                kind=("influences", "allied", "conflicts")[step % 3],
+            )
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_login(page, live_server, rep.username)
+
+    # when
+    page.goto(live_server.url + reverse("stakeholders:account", args=[account.pk]))
+    page.wait_for_selector("#influence-map .map-node")
+
+    # then: every arrow head sits clear of the names, and the lines pass
+    # beneath each name's opaque backdrop
+    assert page.evaluate(NAMES_CLEAR) == {
+        "heads": 45,
+        "headsOnNames": 0,
+        "linksUnderNames": True,
+        "opaqueBackdrops": True,
+        "backdropPerPerson": True,
+    }
+    page.locator("#influence-map").screenshot(path=f"{SHOTS}/stk-map-45-{width}.png")
