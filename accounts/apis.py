@@ -71,9 +71,12 @@ class AccountOutputSerializer(serializers.ModelSerializer):
             "year_established",
             "annual_revenue_musd",
             "employees",
+            "custom_values",
             "created_at",
             "updated_at",
         ]
+        # Written only by an import: the CRM's own fields, by column.
+        read_only_fields = ["custom_values"]
 
 
 ACCOUNT_EXAMPLE = {
@@ -85,6 +88,7 @@ ACCOUNT_EXAMPLE = {
     "year_established": 1998,
     "annual_revenue_musd": "1250.50",
     "employees": 4200,
+    "custom_values": {"Region__c": "North America", "Tier__c": "A"},
     "created_at": "2026-11-02T09:15:00Z",
     "updated_at": "2026-12-01T14:03:12.123456Z",
 }

@@ -69,6 +69,11 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+def custom_value_items(values: dict | None) -> list[tuple[str, str]]:
+    """Return a CRM's own fields and their values, by field name."""
+    return sorted((str(k), str(v)) for k, v in (values or {}).items())
+
+
 class Account(models.Model):
     """A customer company we already sell to, or could."""
 
@@ -131,8 +136,7 @@ class Account(models.Model):
 
     @property
     def custom_value_items(self) -> list[tuple[str, str]]:
-        """Return the CRM's own fields and their values, by field name."""
-        return sorted((str(k), str(v)) for k, v in (self.custom_values or {}).items())
+        return custom_value_items(self.custom_values)
 
 
 class AccountTeamMember(models.Model):
@@ -257,6 +261,8 @@ class Opportunity(models.Model):
     )
     # A database default too, so the bulk import's COPY may leave it out.
     currency = models.CharField(max_length=3, default="USD", db_default="USD")
+    # A CRM's own fields (Salesforce's "Forecast_Category__c"), as text.
+    custom_values = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -270,6 +276,10 @@ class Opportunity(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
+
+    @property
+    def custom_value_items(self) -> list[tuple[str, str]]:
+        return custom_value_items(self.custom_values)
 
 
 class RevenueLineQuerySet(models.QuerySet):

@@ -2,13 +2,13 @@
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.currency import (
@@ -147,6 +147,13 @@ class AccountOverview:
     # Which quarters' won deals are left out because invoices cover them,
     # in words, or "".
     revenue_set_aside_note: str = ""
+    # The latest deals that carry the CRM's own fields, and how many do.
+    custom_deals: list[Opportunity] = field(default_factory=list)
+    custom_deals_count: int = 0
+
+
+# How many deals with CRM fields the account page lists.
+CUSTOM_DEALS_SHOWN = 20
 
 
 def account_revenue_by_quarter(
@@ -314,6 +321,12 @@ def account_overview_for_user(*, user: User, account: Account) -> AccountOvervie
         noun="deal",
     )
     open_stages = {Opportunity.Stage.PROSPECTING, Opportunity.Stage.ENGAGING}
+    custom_deals = (
+        Opportunity.objects.filter(account=account)
+        .exclude(custom_values={})
+        .select_related("product")
+        .order_by(F("closed_on").desc(nulls_first=True), "external_id")
+    )
 
     return AccountOverview(
         revenue_by_quarter=revenue,
@@ -331,6 +344,8 @@ def account_overview_for_user(*, user: User, account: Account) -> AccountOvervie
         reporting_currency=reporting_currency,
         company_revenue_note=annual_revenue_source_note(account=account),
         revenue_set_aside_note=revenue_set_aside_note(quarters=set_aside),
+        custom_deals=list(custom_deals[:CUSTOM_DEALS_SHOWN]),
+        custom_deals_count=custom_deals.count(),
     )
 
 

@@ -882,12 +882,14 @@ class FilePlan:
     entity: str
     mapping: dict[str, tuple[str, str]]
     answers: dict[str, str]
-    # The CRM's own columns kept as the account's custom values.
+    # The CRM's own columns kept as the record's custom values.
     extras: list[str] = field(default_factory=list)
 
 
 # A custom value is text of any length a CRM allows, within config.bounds'.
 CUSTOM_VALUE_MAX_LENGTH = 10_000
+# The records that keep a CRM's own columns as custom values, by entity.
+_CUSTOM_VALUES_KEPT = {ACCOUNT: "account", OPPORTUNITY: "deal", PERSON: "person"}
 _DECIDED = _MONEY | _WHOLE | _SIGNED_WHOLE | _NUMBERS | _DATES
 
 
@@ -916,12 +918,13 @@ def _plan(
     extras = [
         column
         for column, (kind, name) in preview.mapping.items()
-        if name == EXTRA and kind == ACCOUNT == entity
+        if name == EXTRA and kind == entity and entity in _CUSTOM_VALUES_KEPT
     ]
     for column, (kind, name) in preview.mapping.items():
         if column in extras:
+            noun = _CUSTOM_VALUES_KEPT[entity]
             outcome.decisions.append(
-                (preview.name, column, "kept as a custom field of the account")
+                (preview.name, column, f"kept as a custom field of the {noun}")
             )
         elif name == EXTRA or (kind, name) in NOT_STORED:
             outcome.decisions.append(
@@ -2986,6 +2989,7 @@ class _Writer:
                     "closed_on": row.get("close_date"),
                     "close_value": amount.amount if isinstance(amount, Money) else None,
                     "currency": currency or REPORTING_CURRENCY,
+                    "custom_values": row.get("custom_values"),
                 }
                 prepared.append((rows.file, line, values, currency))
                 self.account_names[account.pk] = account.name
@@ -3013,10 +3017,17 @@ class _Writer:
                 self.won_rows[key].append((file, line))
             target = existing.get(values["external_id"])
             if target is None:
-                creates.append(self._row(dict(values), file, line))
-                existing[values["external_id"]] = Opportunity(**values)
+                fresh = {**values, "custom_values": values["custom_values"] or {}}
+                creates.append(self._row(fresh, file, line))
+                existing[values["external_id"]] = Opportunity(**fresh)
             else:
                 changes = {k: v for k, v in values.items() if k != "external_id"}
+                if changes["custom_values"]:
+                    # A column the file leaves out keeps its stored value.
+                    changes["custom_values"] = {
+                        **target.custom_values,
+                        **changes["custom_values"],
+                    }
                 updates.append((target, self._row(changes, file, line)))
         self._apply(
             entity=OPPORTUNITY, model=Opportunity, creates=creates, updates=updates

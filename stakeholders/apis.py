@@ -133,6 +133,7 @@ class StakeholderOutputSerializer(serializers.ModelSerializer):
             *STAKEHOLDER_FIELDS,
             "roles",
             "owner_name",
+            "custom_values",
             "sentiment_confirmed_at",
             "influence_confirmed_at",
             "left_at",
@@ -140,6 +141,8 @@ class StakeholderOutputSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        # Written only by an import: the CRM's own fields, by column.
+        read_only_fields = ["custom_values"]
 
     def get_owner_name(self, stakeholder: Stakeholder) -> str:
         return stakeholder.owner.display_name if stakeholder.owner else ""

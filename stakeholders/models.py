@@ -3,7 +3,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import F, Q
 
-from accounts.models import Account
+from accounts.models import Account, custom_value_items
 from accounts.undo_keep import day
 
 
@@ -127,6 +127,8 @@ class Stakeholder(models.Model):
     phone = models.CharField(max_length=50, blank=True)
     source = models.CharField(max_length=100, blank=True, default="entered by hand")
     external_id = models.CharField(max_length=100, blank=True, db_index=True)
+    # A CRM's own fields (Salesforce's "Preferred_Language__c"), as text.
+    custom_values = models.JSONField(default=dict, blank=True)
     reports_to = models.ForeignKey(
         "self",
         null=True,
@@ -208,6 +210,10 @@ class Stakeholder(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def custom_value_items(self) -> list[tuple[str, str]]:
+        return custom_value_items(self.custom_values)
 
     @classmethod
     def field_label(cls, name: str) -> str:

@@ -353,6 +353,7 @@ def stakeholder_erase(
     quoted = [
         full_name,
         *(personal[field] for field in Stakeholder.PERSONAL_FIELDS if field != "title"),
+        *(str(value) for value in stakeholder.custom_values.values()),
     ]
     # Longest first, so the full name goes before its parts.
     values = sorted(
@@ -361,13 +362,17 @@ def stakeholder_erase(
 
     for field in Stakeholder.PERSONAL_FIELDS:
         setattr(stakeholder, field, "")
+    # A CRM's own fields may say anything about the person.
+    stakeholder.custom_values = {}
     stakeholder.status = Stakeholder.Status.ERASED
     stakeholder.erased_at = timezone.now()
     stakeholder.sentiment_confirmed_at = None
     stakeholder.influence_confirmed_at = None
     stakeholder.save()
 
-    change_records_erase(target=stakeholder, fields=Stakeholder.PERSONAL_FIELDS)
+    change_records_erase(
+        target=stakeholder, fields=(*Stakeholder.PERSONAL_FIELDS, "custom_values")
+    )
     _import_changes_erase(stakeholder=stakeholder)
     import_jobs = import_jobs_values_erase(
         values=values,
@@ -433,7 +438,7 @@ def _import_changes_erase(*, stakeholder: Stakeholder) -> None:
         kept = {
             name: value
             for name, value in change.old_values.items()
-            if name not in Stakeholder.PERSONAL_FIELDS
+            if name not in Stakeholder.PERSONAL_FIELDS and name != "custom_values"
         }
         if kept != change.old_values:
             change.old_values = kept

@@ -390,6 +390,7 @@ class PeopleWrite:
             **{name: row.get(name) for name in _PLAIN[2:]},
             "email": email or None,
             "external_id": external_id or None,
+            "custom_values": row.get("custom_values"),
         }
         return _Row(
             file=file,
@@ -629,6 +630,12 @@ class PeopleWrite:
         person = row.person
         assert person is not None
         values = dict(row.values)
+        if values["custom_values"]:
+            # A column the file leaves out keeps its stored value.
+            values["custom_values"] = {
+                **person.custom_values,
+                **values["custom_values"],
+            }
         if person.account_id != row.account.pk:
             # The CRM moved the contact to another account.
             values["account_id"] = row.account.pk

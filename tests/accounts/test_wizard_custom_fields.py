@@ -1,12 +1,14 @@
-"""Salesforce custom `__c` columns: kept on the account and shown on its page."""
+"""Salesforce custom `__c` columns: kept on accounts and deals, shown, undone."""
 
 import html
+from datetime import date
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
 
-from accounts.models import Account, ImportJob
+from accounts.models import Account, ImportJob, Opportunity, Product
 from accounts.wizard import (
     mapped_import_check,
     mapped_import_create_from_paths,
@@ -18,6 +20,7 @@ from accounts.wizard import (
 
 BYOD = Path(__file__).parent / "fixtures" / "byod"
 ACCOUNTS = BYOD / "salesforce_api_accounts.csv"
+OPPORTUNITIES = BYOD / "salesforce_api_opportunities.csv"
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +149,160 @@ def test_an_account_without_custom_fields_shows_no_such_card(client, ops) -> Non
     page = client.get(reverse("accounts:detail", args=[account.pk]))
 
     assert b"Fields from the CRM" not in page.content
+
+
+def deals() -> list[tuple[str, dict]]:
+    return list(
+        Opportunity.objects.order_by("external_id").values_list(
+            "external_id", "custom_values"
+        )
+    )
+
+
+def test_a_deals_custom_columns_are_stored_and_a_reimport_changes_nothing() -> None:
+    # given
+    imported(ACCOUNTS)
+
+    # when
+    first = imported(OPPORTUNITIES)
+    again = imported(OPPORTUNITIES)
+
+    # then
+    assert first.status == ImportJob.Status.SUCCEEDED, first.issues
+    assert deals() == [("0065g00000Q1w2eAAB", {"Forecast_Category__c": "Closed"})]
+    assert again.counts["Opportunities"] == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 1,
+        "rejected": 0,
+    }
+
+
+def test_a_deals_changed_value_updates_keeps_the_others_and_undo_restores(
+    tmp_path,
+) -> None:
+    # given
+    imported(ACCOUNTS)
+    imported(OPPORTUNITIES)
+    changed = tmp_path / "opportunities.csv"
+    changed.write_text(
+        '"Id","AccountId","StageName","Amount","CloseDate","IsWon",'
+        '"Forecast_Category__c","Competitor__c"\n'
+        '"0065g00000Q1w2eAAB","0015g00000AbCdEAAV","Closed Won","48000",'
+        '"2026-03-31","true","Commit","Globex"\n'
+    )
+
+    # when
+    job = imported(changed)
+
+    # then: a new column is added beside the old, a changed one replaced
+    assert job.counts["Opportunities"] == {
+        "created": 0,
+        "updated": 1,
+        "unchanged": 0,
+        "rejected": 0,
+    }
+    assert deals() == [
+        (
+            "0065g00000Q1w2eAAB",
+            {"Competitor__c": "Globex", "Forecast_Category__c": "Commit"},
+        )
+    ]
+
+    # when undone
+    mapped_import_undo(mapped=job.mapped, user=None)
+
+    # then
+    assert deals() == [("0065g00000Q1w2eAAB", {"Forecast_Category__c": "Closed"})]
+
+
+def test_undoing_the_import_that_made_a_deal_removes_it_and_its_fields() -> None:
+    imported(ACCOUNTS)
+    job = imported(OPPORTUNITIES)
+
+    mapped_import_undo(mapped=job.mapped, user=None)
+
+    assert deals() == []
+
+
+def test_the_account_page_lists_the_deals_fields_from_the_crm(client, ops) -> None:
+    # given
+    imported(ACCOUNTS)
+    imported(OPPORTUNITIES)
+    account = Account.objects.get(name="Acme Widgets, Inc")
+    client.force_login(ops)
+
+    # when
+    page = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    # then
+    shown = html.unescape(page.content.decode())
+    assert page.status_code == 200
+    assert (
+        "<tr><td>0065g00000Q1w2eAAB</td><td>Unspecified</td><td>Won</td>"
+        '<td>31 Mar 2026</td><td><dl class="custom-fields">'
+        "<div><dt>Forecast_Category__c</dt><dd>Closed</dd></div></dl></td></tr>"
+    ) in shown
+    assert "deals with fields from the CRM." not in shown
+
+
+def test_the_account_page_names_how_many_deals_it_leaves_out(client, ops) -> None:
+    # given
+    account = Account.objects.create(name="Many Deals Co")
+    product = Product.objects.create(name="Widgets")
+    Opportunity.objects.bulk_create(
+        Opportunity(
+            external_id=f"D-{number:02}",
+            account=account,
+            product=product,
+            stage=Opportunity.Stage.WON,
+            closed_on=date(2026, 1, number),
+            custom_values={"Region__c": "EMEA"},
+        )
+        for number in range(1, 23)
+    )
+    Opportunity.objects.create(
+        external_id="D-plain", account=account, product=product, stage="won"
+    )
+    client.force_login(ops)
+
+    # when
+    page = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    # then: the latest close dates first, 20 of the 22 with fields
+    shown = page.content.decode()
+    assert shown.count("<tr><td>D-") == 20
+    assert shown.index("<tr><td>D-22<") < shown.index("<tr><td>D-03<")
+    assert "<tr><td>D-02<" not in shown
+    assert "D-plain" not in shown
+    assert "The latest 20 of 22 deals with fields from the CRM." in shown
+
+
+def test_the_api_gives_an_accounts_custom_fields_read_only(ops) -> None:
+    # given
+    imported(ACCOUNTS)
+    account = Account.objects.get(name="Acme Widgets, Inc")
+    api = APIClient()
+    api.force_authenticate(ops)
+    url = reverse("accounts_api:detail", args=[account.pk])
+
+    # when
+    read = api.get(url)
+    written = api.patch(
+        url,
+        {"custom_values": {"Tier__c": "C"}},
+        format="json",
+        HTTP_IF_MATCH=read["ETag"],
+    )
+
+    # then
+    assert read.json()["custom_values"] == {
+        "Region__c": "North America",
+        "Tier__c": "A",
+    }
+    assert written.status_code == 400
+    assert written.json() == {
+        "custom_values": ["This field cannot be set here; it is read-only or unknown."]
+    }
+    account.refresh_from_db()
+    assert account.custom_values == {"Region__c": "North America", "Tier__c": "A"}

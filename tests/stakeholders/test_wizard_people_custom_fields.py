@@ -1,0 +1,215 @@
+"""Salesforce custom `__c` columns of a contacts export: kept on the person."""
+
+import html
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts.models import Account, ImportJob
+from accounts.wizard import (
+    mapped_import_check,
+    mapped_import_create_from_paths,
+    mapped_import_mapping_accept,
+    mapped_import_run,
+    mapped_import_start,
+    mapped_import_undo,
+)
+from stakeholders.models import Stakeholder
+from stakeholders.services import stakeholder_erase
+from tests.accounts.factories import AccountFactory
+
+CONTACTS = Path(__file__).parent / "fixtures" / "salesforce_contacts_custom.csv"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def vireo() -> Account:
+    return AccountFactory.create(name="Vireo Health", external_id="0015e00000VirAAA")
+
+
+def imported(path: Path) -> ImportJob:
+    mapped = mapped_import_create_from_paths(user=None, paths=[path])
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+    return mapped_import_run(mapped=mapped)
+
+
+def custom() -> list[tuple[str, dict]]:
+    return list(
+        Stakeholder.objects.order_by("last_name").values_list(
+            "last_name", "custom_values"
+        )
+    )
+
+
+def test_the_check_says_a_persons_custom_columns_are_kept(vireo) -> None:
+    mapped = mapped_import_create_from_paths(user=None, paths=[CONTACTS])
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+
+    outcome = mapped_import_check(mapped=mapped)
+
+    assert [d for d in outcome.decisions if d[1].endswith("__c")] == [
+        (
+            "salesforce_contacts_custom.csv",
+            "Preferred_Language__c",
+            "kept as a custom field of the person",
+        ),
+        (
+            "salesforce_contacts_custom.csv",
+            "Buying_Committee__c",
+            "kept as a custom field of the person",
+        ),
+    ]
+
+
+def test_a_persons_custom_columns_are_stored_and_a_reimport_changes_nothing(
+    vireo,
+) -> None:
+    # when
+    first = imported(CONTACTS)
+    again = imported(CONTACTS)
+
+    # then: a blank cell says nothing
+    assert first.status == ImportJob.Status.SUCCEEDED, first.issues
+    assert custom() == [
+        ("Gruber", {"Buying_Committee__c": "Yes", "Preferred_Language__c": "German"}),
+        ("Yates", {"Preferred_Language__c": "English"}),
+    ]
+    assert again.counts["People"] == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 2,
+        "rejected": 0,
+    }
+
+
+def test_a_persons_changed_value_updates_keeps_the_others_and_undo_restores(
+    vireo, tmp_path
+) -> None:
+    # given
+    imported(CONTACTS)
+    changed = tmp_path / "contacts.csv"
+    changed.write_text(
+        "Id,AccountId,FirstName,LastName,Preferred_Language__c,Timezone__c\n"
+        "0035e00000AbCdEAA1,0015e00000VirAAA,Ines,Gruber,English,CET\n"
+        "0035e00000AbCdFAA1,0015e00000VirAAA,Tom,Yates,,\n"
+    )
+
+    # when
+    job = imported(changed)
+
+    # then
+    assert job.counts["People"] == {
+        "created": 0,
+        "updated": 1,
+        "unchanged": 1,
+        "rejected": 0,
+    }
+    assert custom() == [
+        (
+            "Gruber",
+            {
+                "Buying_Committee__c": "Yes",
+                "Preferred_Language__c": "English",
+                "Timezone__c": "CET",
+            },
+        ),
+        ("Yates", {"Preferred_Language__c": "English"}),
+    ]
+
+    # when undone
+    mapped_import_undo(mapped=job.mapped, user=None)
+
+    # then
+    assert custom() == [
+        ("Gruber", {"Buying_Committee__c": "Yes", "Preferred_Language__c": "German"}),
+        ("Yates", {"Preferred_Language__c": "English"}),
+    ]
+
+
+def test_the_person_page_shows_the_fields_from_the_crm(client, ops, vireo) -> None:
+    # given
+    imported(CONTACTS)
+    ines = Stakeholder.objects.get(last_name="Gruber")
+    client.force_login(ops)
+
+    # when
+    page = client.get(reverse("stakeholders:detail", args=[ines.pk]))
+
+    # then
+    shown = html.unescape(page.content.decode())
+    assert page.status_code == 200
+    assert (
+        "<h2>Fields from the CRM</h2>\n"
+        '        <dl class="facts custom-fields">\n'
+        "          <div><dt>Buying_Committee__c</dt><dd>Yes</dd></div>"
+        "<div><dt>Preferred_Language__c</dt><dd>German</dd></div>"
+    ) in shown
+
+
+def test_a_person_without_custom_fields_shows_no_such_card(client, ops, vireo) -> None:
+    person = Stakeholder.objects.create(account=vireo, last_name="Plain")
+    client.force_login(ops)
+
+    page = client.get(reverse("stakeholders:detail", args=[person.pk]))
+
+    assert page.status_code == 200
+    assert b"Fields from the CRM" not in page.content
+
+
+def test_the_api_gives_a_persons_custom_fields_read_only(ops, vireo) -> None:
+    # given
+    imported(CONTACTS)
+    ines = Stakeholder.objects.get(last_name="Gruber")
+    api = APIClient()
+    api.force_authenticate(ops)
+    url = reverse("stakeholders_api:detail", args=[ines.pk])
+
+    # when
+    read = api.get(url)
+    written = api.patch(
+        url,
+        {"custom_values": {"Buying_Committee__c": "No"}},
+        format="json",
+        HTTP_IF_MATCH=read["ETag"],
+    )
+
+    # then
+    assert read.json()["custom_values"] == {
+        "Buying_Committee__c": "Yes",
+        "Preferred_Language__c": "German",
+    }
+    assert written.status_code == 400
+    assert written.json() == {
+        "custom_values": ["This field cannot be set here; it is read-only or unknown."]
+    }
+    ines.refresh_from_db()
+    assert ines.custom_values["Buying_Committee__c"] == "Yes"
+
+
+def test_erasing_a_person_erases_their_fields_from_the_crm(vireo) -> None:
+    # given
+    job = imported(CONTACTS)
+    ines = Stakeholder.objects.get(last_name="Gruber")
+
+    # when
+    stakeholder_erase(user=None, stakeholder=ines)
+
+    # then: gone from the person and from the import's own report
+    ines.refresh_from_db()
+    assert ines.custom_values == {}
+    job.refresh_from_db()
+    assert "German" not in str(job.issues)
+    assert list(
+        ines.account.change_records.filter(
+            object_id=ines.pk, field="custom_values"
+        ).values_list("old_value", "new_value")
+    ) == [("[erased]", "[erased]")]
