@@ -5,7 +5,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from accounts.models import Account, AuditEvent, Product, Team, User
+from accounts.history import change_record_many
+from accounts.models import Account, AuditEvent, Opportunity, Product, Team, User
 from accounts.permission_audit import (
     permission_changes_record,
     user_permissions_read,
@@ -78,10 +79,50 @@ class TeamAdmin(admin.ModelAdmin):
 admin.site.register(Product)
 
 
+class HistoryAdmin(admin.ModelAdmin):
+    """Record each field a change form changes in the account's history.
+
+    An import's undo reads hand edits from there, field by field.
+    """
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm, change: bool
+    ) -> None:
+        stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+        super().save_model(request, obj, form, change)
+        account = obj if isinstance(obj, Account) else obj.account
+        if stored is None or account is None:
+            return
+
+        fields = {f.name: f.attname for f in obj._meta.concrete_fields}
+        change_record_many(
+            user=request.user,  # type: ignore[arg-type]
+            account=account,
+            target=obj,
+            changes={
+                name: (getattr(stored, fields[name]), getattr(obj, fields[name]))
+                for name in form.changed_data
+                if name in fields
+            },
+        )
+
+
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(HistoryAdmin):
     list_display = ("name", "sector", "country", "annual_revenue_musd", "parent")
     search_fields = ("name",)
+    readonly_fields = ("custom_values",)
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(HistoryAdmin):
+    """CRM deals; a hand edit here is kept when the import is undone."""
+
+    list_display = ("external_id", "account", "product", "stage", "closed_on")
+    search_fields = ("external_id", "account__name")
+    list_select_related = ("account", "product")
+    raw_id_fields = ("account", "owner")
+    readonly_fields = ("custom_values",)
 
 
 @admin.register(AuditEvent)

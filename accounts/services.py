@@ -29,6 +29,7 @@ from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 
 from accounts import importing
+from accounts.history import change_record_many
 from accounts.models import (
     Account,
     AccountTeamMember,
@@ -1364,14 +1365,26 @@ def account_update(
 ) -> bool:
     """Change the account's firmographics unless someone else changed it first.
 
-    Return False, saving nothing, when the account is no longer at the
-    version the caller read.
+    Each changed field goes to the account's history, so an import's undo
+    keeps this edit and sets back only what the user left alone. Return
+    False, saving nothing, when the account is no longer at the version the
+    caller read.
     """
     fields = [field for field in ACCOUNT_EDITABLE_FIELDS if field in data]
+    before = {field: getattr(account, field) for field in fields}
     for field in fields:
         setattr(account, field, data[field])
     account.full_clean()
 
-    return instance_save_if_unchanged(
-        instance=account, fields=fields, expected_version=expected_version
-    )
+    with transaction.atomic():
+        saved = instance_save_if_unchanged(
+            instance=account, fields=fields, expected_version=expected_version
+        )
+        if saved:
+            change_record_many(
+                user=user,
+                account=account,
+                target=account,
+                changes={field: (before[field], data[field]) for field in fields},
+            )
+    return saved
