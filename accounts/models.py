@@ -128,6 +128,10 @@ class Account(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Every hand edit (the API, the admin) is in the shared history, field
+    # by field: an import's undo keeps just the fields edited since.
+    edits_in_history = True
+
     class Meta:
         ordering = ["name"]
 
@@ -265,6 +269,9 @@ class Opportunity(models.Model):
     custom_values = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Every hand edit (the admin) is in the shared history, field by field.
+    edits_in_history = True
 
     class Meta:
         indexes = [models.Index(fields=["account", "stage"])]

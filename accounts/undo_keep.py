@@ -5,8 +5,10 @@ after it. A record the import created is kept when someone has worked on it
 since (logged a meeting with the person, added a person by hand at the
 account, started a plan there, edited it), and so is every record the import
 created that a kept one needs. A value the import changed is left as it is
-when someone has edited that field by hand since. Everything else is deleted
-or restored exactly as before.
+when someone has edited that field by hand since: read from the shared
+history (accounts.history), field by field, for the models that record every
+hand edit there, and from a later `updated_at` for the rest. Everything else
+is deleted or restored exactly as before.
 
 Work is found through the relations Django knows, so accounts never imports
 the apps that sit on it; a model whose rows a score run remakes says so with
@@ -67,13 +69,6 @@ def undo_keep_find(
         import_job__isnull=True, changed_at__gte=job.created_at
     ).exclude(pk__in=own_history)
     since = job.finished_at or job.created_at
-    # Where the import wrote history, hand edits are read from it field by
-    # field; elsewhere a later updated_at is all there is to go on.
-    historied = set(
-        ChangeRecord.objects.filter(pk__in=own_history)
-        .values_list("content_type_id", flat=True)
-        .distinct()
-    )
     reasons: dict[Key, list[str]] = defaultdict(list)
     keep = UndoKeep()
 
@@ -87,7 +82,7 @@ def undo_keep_find(
         for relation in model._meta.related_objects:
             _later_rows(model, relation, created, mine, order, reasons)
         _edits(model, hand_edits.filter(content_type=_type(model)), created, reasons)
-        if _has_updated_at(model) and _type(model).pk not in historied:
+        if _stamps_only(model):
             for pk, moment in _stamped(model, created, since, job):
                 if (model, pk) not in reasons:
                     reasons[(model, pk)].append(f"it was edited on {day(moment)}")
@@ -100,7 +95,7 @@ def undo_keep_find(
         keep.notes.append(f"{label} kept: {_joined(said)}.")
 
     for model in candidates:
-        stamps = _has_updated_at(model) and _type(model).pk not in historied
+        stamps = _stamps_only(model)
         _values_edited(model, mine, hand_edits, since if stamps else None, keep, job)
     return keep
 
@@ -117,7 +112,15 @@ def _canonical(model: type[models.Model], name: str) -> str:
     return name
 
 
-def _has_updated_at(model: type[models.Model]) -> bool:
+def _stamps_only(model: type[models.Model]) -> bool:
+    """Say if only a later updated_at can tell a hand edit of this model.
+
+    A model whose every hand edit goes to the shared history, field by
+    field, says so with `edits_in_history`: its undo keeps just the fields
+    edited since, and sets the others back.
+    """
+    if getattr(model, "edits_in_history", False):
+        return False
     return any(f.name == "updated_at" for f in model._meta.concrete_fields)
 
 

@@ -173,6 +173,10 @@ class Stakeholder(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Every hand edit and every import's change is in the shared history,
+    # field by field: an import's undo keeps just the fields edited since.
+    edits_in_history = True
+
     # Fields that identify or describe the person; erasure blanks all of them.
     PERSONAL_FIELDS = (
         "first_name",

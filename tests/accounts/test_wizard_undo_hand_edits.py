@@ -1,0 +1,243 @@
+"""Undo sets back the fields an import changed, except those edited by hand.
+
+A hand edit of an account (through the API) or of a deal (in the admin) is
+recorded field by field in the shared history; the undo keeps that field,
+says why, and still sets back every other field the import changed.
+"""
+
+import html
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts.models import (
+    Account,
+    ChangeRecord,
+    ImportJob,
+    Opportunity,
+    RevenueLine,
+    User,
+)
+from accounts.wizard import (
+    mapped_import_create_from_paths,
+    mapped_import_mapping_accept,
+    mapped_import_run,
+    mapped_import_start,
+    mapped_import_undo,
+    mapped_import_undo_plan,
+)
+from tests.accounts.factories import AccountFactory, UserFactory
+
+BYOD = Path(__file__).parent / "fixtures" / "byod"
+# The import ran on 1 Dec; the hand edit happened on 5 Dec.
+IMPORTED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+LATER = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def bruce() -> User:
+    return UserFactory.create(
+        username="bruce",
+        first_name="Bruce",
+        last_name="Wayne",
+        role=User.Role.OPS,
+        is_staff=True,
+        is_superuser=True,
+    )
+
+
+def imported(path: Path, *, user: User) -> ImportJob:
+    mapped = mapped_import_create_from_paths(user=user, paths=[path])
+    assert mapped_import_mapping_accept(mapped=mapped, user=user) == {}
+    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+    job = mapped_import_run(mapped=mapped)
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    # Date the import on 1 Dec, so the hand edit is plainly later work.
+    ImportJob.objects.filter(pk=job.pk).update(
+        created_at=IMPORTED, finished_at=IMPORTED
+    )
+    for model in (Account, Opportunity, RevenueLine):
+        model._default_manager.update(updated_at=IMPORTED)
+    job.refresh_from_db()
+    return job
+
+
+def edited_later() -> None:
+    ChangeRecord.objects.filter(import_job=None).update(changed_at=LATER)
+
+
+def test_undo_sets_back_an_accounts_sector_and_keeps_its_hand_edited_employees(
+    client, ops, bruce
+) -> None:
+    # given: the import sets the sector and the head count
+    acme = AccountFactory.create(
+        name="Acme Widgets, Inc",
+        external_id="0015g00000AbCdEAAV",
+        sector="Retail",
+        employees=900,
+        country="Canada",
+        annual_revenue_musd=Decimal("9.80"),
+    )
+    job = imported(BYOD / "salesforce_api_accounts.csv", user=ops)
+    acme.refresh_from_db()
+    assert (acme.sector, acme.employees) == ("Manufacturing", 1200)
+
+    # and Bruce corrects the head count through the API
+    api = APIClient()
+    api.force_authenticate(bruce)
+    url = reverse("accounts_api:detail", args=[acme.pk])
+    etag = api.get(url)["ETag"]
+    edit = api.patch(url, {"employees": 1300}, format="json", HTTP_IF_MATCH=etag)
+    assert edit.status_code == 200, edit.json()
+    edited_later()
+    note = (
+        "Acme Widgets, Inc's employees kept as “1300”: edited by Bruce Wayne on "
+        "5 Dec 2026."
+    )
+
+    # when
+    client.force_login(ops)
+    page = client.get(reverse("accounts:wizard_undo", args=[job.pk]))
+    done = mapped_import_undo(mapped=job.mapped, user=ops)
+
+    # then: the confirm page and the undo say which field stays and why
+    assert page.status_code == 200
+    assert f"<li>{note}</li>" in html.unescape(page.content.decode())
+    assert done.kept == [note]
+    # and every other field the import changed is set back
+    acme.refresh_from_db()
+    assert (
+        acme.sector,
+        acme.employees,
+        acme.country,
+        acme.annual_revenue_musd,
+        acme.custom_values,
+    ) == ("Retail", 1300, "Canada", Decimal("9.80"), {})
+    assert list(Account.objects.values_list("name", flat=True)) == [acme.name]
+
+
+def test_the_hand_edit_is_in_the_accounts_history(bruce) -> None:
+    acme = AccountFactory.create(name="Acme Widgets, Inc", employees=900, country="")
+    api = APIClient()
+    api.force_authenticate(bruce)
+    url = reverse("accounts_api:detail", args=[acme.pk])
+
+    api.patch(
+        url,
+        {"employees": 1300, "country": ""},
+        format="json",
+        HTTP_IF_MATCH=api.get(url)["ETag"],
+    )
+
+    # the unchanged country is not recorded
+    assert list(
+        ChangeRecord.objects.values_list(
+            "object_label", "field", "old_value", "new_value", "changed_by__username"
+        )
+    ) == [("Acme Widgets, Inc", "employees", "900", "1300", "bruce")]
+
+
+def test_undo_sets_back_a_deals_amount_and_keeps_its_hand_edited_close_date(
+    client, ops, bruce, tmp_path
+) -> None:
+    # given: a deal in negotiation, then an import that closes it as won
+    imported(BYOD / "salesforce_api_accounts.csv", user=ops)
+    earlier = tmp_path / "negotiation.csv"
+    earlier.write_text(
+        '"Id","AccountId","StageName","Amount","CloseDate","IsWon",'
+        '"Forecast_Category__c"\n'
+        '"0065g00000Q1w2eAAB","0015g00000AbCdEAAV","Negotiation","40000",'
+        '"2026-02-28","false","Pipeline"\n'
+    )
+    imported(earlier, user=ops)
+    job = imported(BYOD / "salesforce_api_opportunities.csv", user=ops)
+    deal = Opportunity.objects.get()
+    assert (deal.stage, deal.close_value, deal.closed_on) == (
+        "won",
+        Decimal("48000.00"),
+        date(2026, 3, 31),
+    )
+
+    # and Bruce moves the close date in the admin
+    client.force_login(bruce)
+    edit = client.post(
+        reverse("admin:accounts_opportunity_change", args=[deal.pk]),
+        {
+            "external_id": deal.external_id,
+            "account": deal.account_id,
+            "product": deal.product_id,
+            "owner": "",
+            "stage": "won",
+            "engaged_on": "",
+            "closed_on": "2026-04-15",
+            "close_value": "48000.00",
+            "currency": "USD",
+        },
+    )
+    assert edit.status_code == 302
+    edited_later()
+    note = (
+        "0065g00000Q1w2eAAB's closed on kept as “2026-04-15”: edited by Bruce "
+        "Wayne on 5 Dec 2026."
+    )
+
+    # when
+    plan = mapped_import_undo_plan(mapped=job.mapped)
+    done = mapped_import_undo(mapped=job.mapped, user=ops)
+
+    # then
+    assert plan.notes == done.kept == [note]
+    deal.refresh_from_db()
+    assert (
+        deal.stage,
+        deal.close_value,
+        deal.closed_on,
+        deal.custom_values,
+    ) == (
+        "engaging",
+        Decimal("40000.00"),
+        date(2026, 4, 15),
+        {"Forecast_Category__c": "Pipeline"},
+    )
+
+
+def test_the_admin_records_only_the_deal_fields_it_changed(client, bruce) -> None:
+    # given
+    imported(BYOD / "salesforce_api_accounts.csv", user=bruce)
+    imported(BYOD / "salesforce_api_opportunities.csv", user=bruce)
+    deal = Opportunity.objects.get()
+    client.force_login(bruce)
+
+    # when
+    client.post(
+        reverse("admin:accounts_opportunity_change", args=[deal.pk]),
+        {
+            "external_id": deal.external_id,
+            "account": deal.account_id,
+            "product": deal.product_id,
+            "owner": "",
+            "stage": "lost",
+            "engaged_on": "",
+            "closed_on": "2026-03-31",
+            "close_value": "48000.00",
+            "currency": "USD",
+        },
+    )
+
+    # then
+    assert list(
+        ChangeRecord.objects.filter(import_job=None).values_list(
+            "account__name", "object_label", "field", "old_value", "new_value"
+        )
+    ) == [("Acme Widgets, Inc", "0065g00000Q1w2eAAB", "stage", "won", "lost")]
