@@ -13,6 +13,11 @@ urlpatterns = [
         name="revenue_list",
     ),
     path(
+        "<int:account_pk>/deals/",
+        apis.AccountDealListApi.as_view(),
+        name="deal_list",
+    ),
+    path(
         "<int:account_pk>/whitespace/",
         apis.AccountWhitespaceApi.as_view(),
         name="whitespace",

@@ -2,7 +2,7 @@
 
 from typing import Any, cast
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -24,7 +24,14 @@ from accounts.api_tokens import (
     api_token_list_for_user,
     api_token_revoke,
 )
-from accounts.models import Account, AuditEvent, Product, RevenueLine, User
+from accounts.models import (
+    Account,
+    AuditEvent,
+    Opportunity,
+    Product,
+    RevenueLine,
+    User,
+)
 from accounts.selectors import (
     account_can_edit,
     account_get_for_user,
@@ -321,6 +328,108 @@ class AccountRevenueListApi(APIView):
             view=self,
             queryset=quarters,
             serializer=RevenueQuarterOutputSerializer,
+        )
+
+
+class DealOutputSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.name", read_only=True)
+    owner = serializers.CharField(
+        source="owner.display_name", read_only=True, default=""
+    )
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "external_id",
+            "product",
+            "owner",
+            "stage",
+            "engaged_on",
+            "closed_on",
+            "close_value",
+            "currency",
+            "custom_values",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+DEAL_ORDERINGS = {"closed_on", "-closed_on", "external_id", "-external_id"}
+
+
+class AccountDealListApi(APIView):
+    pagination_class = LodePagination
+
+    @extend_schema(
+        tags=["accounts"],
+        summary="The CRM deals of one account, with the CRM's own fields",
+        description=(
+            "Deals come from imports only; `custom_values` holds the CRM's "
+            "own columns (Salesforce `__c` fields) as text, by column."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "stage", str, enum=Opportunity.Stage.values, description="Stage."
+            ),
+            OpenApiParameter(
+                "ordering", str, enum=sorted(DEAL_ORDERINGS), default="-closed_on"
+            ),
+        ],
+        responses=DealOutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "Deals",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "id": 7,
+                            "external_id": "0065g00000Q1w2eAAB",
+                            "product": "GTX Pro",
+                            "owner": "Rita Rep",
+                            "stage": "won",
+                            "engaged_on": None,
+                            "closed_on": "2026-03-31",
+                            "close_value": "48000.00",
+                            "currency": "USD",
+                            "custom_values": {"Forecast_Category__c": "Closed"},
+                            "updated_at": "2026-12-01T09:00:00Z",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, account_pk: int) -> Response:
+        account = account_get_for_user(user=_user(request), pk=account_pk)
+        deals = Opportunity.objects.filter(account=account).select_related(
+            "product", "owner"
+        )
+        stage = request.query_params.get("stage")
+        if stage:
+            try:
+                serializers.ChoiceField(Opportunity.Stage.choices).run_validation(stage)
+            except ValidationError as error:
+                raise ValidationError({"stage": error.detail}) from error
+            deals = deals.filter(stage=stage)
+        ordering = ordering_param(request, allowed=DEAL_ORDERINGS, default="-closed_on")
+        # Deals without a close date go last either way, on every database.
+        name = ordering.removeprefix("-")
+        order = (
+            F(name).desc(nulls_last=True)
+            if ordering.startswith("-")
+            else F(name).asc(nulls_last=True)
+        )
+
+        return paginated_response(
+            request=request,
+            view=self,
+            queryset=deals.order_by(order, "pk"),
+            serializer=DealOutputSerializer,
         )
 
 
