@@ -2089,6 +2089,31 @@ class _Writer:
         if earlier == (file, line):
             return False
 
+        self.repeat_refuse(
+            entity=entity,
+            file=file,
+            line=line,
+            column=column,
+            value=value,
+            what=what,
+            noun=noun,
+            earlier=earlier,
+        )
+        return True
+
+    def repeat_refuse(
+        self,
+        *,
+        entity: str,
+        file: str,
+        line: int,
+        column: str,
+        value: str,
+        what: str,
+        noun: str,
+        earlier: tuple[str, int],
+    ) -> None:
+        """Refuse a row that repeats the key of the row read at `earlier`."""
         earlier_file, earlier_line = earlier
         where = f"line {earlier_line}"
         if earlier_file != file:
@@ -2101,7 +2126,6 @@ class _Writer:
             value,
             f"the same {what} as {where}: each {noun} is listed once",
         )
-        return True
 
     def _rejected_lines(self, files: list[FileRows], entity: str) -> None:
         if not files:
@@ -2118,10 +2142,14 @@ class _Writer:
         creates: list[dict[str, Any]],
         updates: Sequence[tuple[models.Model, dict[str, Any]]],
         count: bool = True,
+        remember_created: bool = True,
     ) -> tuple[list[models.Model], set[int], set[int]]:
         """Create and update objects, recording each change; count them.
 
         Returns the created objects and the pks updated and left unchanged.
+        A caller that never updates what it creates passes
+        `remember_created=False`, so a long file's new records are not all
+        held in memory to keep their later updates off the changes shown.
         """
         if not creates and not updates:
             return [], set(), set()
@@ -2142,7 +2170,8 @@ class _Writer:
             for obj in created
         ]
         counts["created"] += len(created)
-        self.created_keys.update((content_type.pk, obj.pk) for obj in created)
+        if remember_created:
+            self.created_keys.update((content_type.pk, obj.pk) for obj in created)
         for values, obj in zip(creates, created, strict=True):
             self._rows_log(values, "created", obj)
 

@@ -3,7 +3,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import F, Q
 
-from accounts.models import Account, custom_value_items
+from accounts.models import Account, ImportJob, custom_value_items
 from accounts.undo_keep import day
 
 
@@ -326,3 +326,51 @@ class Activity(models.Model):
         kind = str(self.get_kind_display()).lower()
         article = "an" if kind[:1] in "aeiou" else "a"
         return f"{article} {kind} was logged on {day(self.created_at)}"
+
+
+class PersonImportRow(models.Model):
+    """A people row an import has checked but not yet written: its stage.
+
+    A people file is read in chunks, and a person may report to someone
+    listed further down, so each chunk's checked rows wait here until the
+    whole file is read; repeats, managers and reporting loops are then
+    found by queries, and the rows written chunk by chunk. They live only
+    inside the import's transaction, which deletes them (or rolls back).
+    """
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+")
+    file = models.CharField(max_length=255)
+    line = models.PositiveIntegerField()
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    # The stored person the row matched, then the person it wrote.
+    person = models.ForeignKey(
+        Stakeholder, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    account_before_id = models.BigIntegerField(null=True)
+    external_id = models.CharField(max_length=100, blank=True)
+    email_key = models.CharField(max_length=254, blank=True)
+    name_key = models.CharField(max_length=201, blank=True)
+    name = models.CharField(max_length=201)
+    reports_to = models.TextField(blank=True)
+    # What the row sets on the person, as the writer takes it.
+    values = models.JSONField()
+    manager_row = models.ForeignKey(
+        "self", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    manager_person = models.ForeignKey(
+        Stakeholder, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    refused = models.BooleanField(default=False)
+    # "created", "updated" or "unchanged", once written.
+    result = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["job", "external_id"]),
+            models.Index(fields=["job", "account", "email_key"]),
+            models.Index(fields=["job", "account", "name_key"]),
+            models.Index(fields=["job", "person"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"

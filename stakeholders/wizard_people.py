@@ -2,8 +2,11 @@
 
 The wizard (accounts.wizard) reads, maps and types a people file as it does
 any other; this writer, registered in StakeholdersConfig.ready(), takes the
-typed rows. A file's rows are all read before anything is written, since a
-person may report to someone listed further down. A person matches a stored
+typed rows chunk by chunk, checks them and stages them (PersonImportRow),
+since a person may report to someone listed further down; once the file is
+read, repeats, managers and reporting loops are found by queries on the
+stage, and the rows are written in chunks, so a file of any length is
+imported in bounded memory. A person matches a stored
 one by external ID first, then by email within the account, and sits on an
 account named by its ID or by its exact name; a company name that matches
 an account only once normalised is proposed, as the account import proposes
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -23,6 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
+from django.db.models.functions import Concat, Lower, Trim
 from django.utils import timezone
 
 from accounts.importing import KEPT, Issue
@@ -35,7 +39,8 @@ from accounts.models import (
     ImportRowChange,
 )
 from accounts.recognise import PERSON
-from stakeholders.models import Stakeholder
+from accounts.wizard import objects_update
+from stakeholders.models import PersonImportRow, Stakeholder
 from stakeholders.seniority import seniority_from_title
 
 if TYPE_CHECKING:
@@ -51,6 +56,13 @@ _HISTORY_NAMES = {
     "owner_id": "owner",
     "reports_to_id": "reports_to",
 }
+# The values a staged row keeps, in the order they are written and shown.
+_STAGED = (*_PLAIN, "external_id", "custom_values", "owner_id", "source")
+# Staged rows handled at a time once the file is read.
+STAGE_ROWS = 5_000
+# A reporting-loop node: ("person", a stored person's pk) or ("row", a new
+# row's stage id).
+Node = tuple[str, int]
 
 
 def person_source(kind: str) -> str:
@@ -64,15 +76,14 @@ def person_source(kind: str) -> str:
 
 @dataclass
 class _Row:
+    """A people row of the chunk being read, as checked so far."""
+
     file: str
     line: int
     values: dict[str, Any]
     account: Account
     person: Stakeholder | None
     name: str
-    manager: _Row | Stakeholder | None = None
-    # Set once written: the person the row created or updated.
-    written: Stakeholder | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -183,17 +194,30 @@ class _AccountFinder:
 
 
 class PeopleWrite:
-    """One import's people: read every chunk, then check and write at flush."""
+    """One import's people: check and stage each chunk, write them at flush."""
 
     def __init__(self, wizard: _Writer) -> None:
         self.wizard = wizard
-        self.read: list[tuple[str, int, dict[str, Any], str]] = []
+        self.finder: _AccountFinder | None = None
+        self.staged = 0
 
     def write(self, files: list[FileRows]) -> None:
         self.wizard._rejected_lines(files, PERSON)
+        if self.finder is None:
+            # Made at the first chunk, once the upload's accounts are written.
+            self.finder = _AccountFinder(self)
         for rows in files:
-            for line, row in rows.rows():
-                self.read.append((rows.file, line, row, rows.kind))
+            read = list(rows.rows())
+            self.finder.names_read(row.get("account_name") or "" for _, row in read)
+            checked = []
+            for line, cells in read:
+                found = self._row_check(rows.file, line, cells, rows.kind, self.finder)
+                if found is not None:
+                    checked.append(found)
+            checked = self._repeats_refuse(checked)
+            checked = self._match(checked)
+            self._owners(checked)
+            self._stage(checked)
 
     # Shared steps of the wizard's writer
 
@@ -205,9 +229,21 @@ class PeopleWrite:
         column = self.wizard._col(file, name)
         self.wizard.outcome.issues.append(Issue(file, line, column, value, why, KEPT))
 
-    # Accounts
+    def _stage_rows(self, rows: models.QuerySet) -> Iterator[list[PersonImportRow]]:
+        """Yield this import's staged rows in file order, a chunk at a time."""
+        last = 0
+        while True:
+            chunk = list(
+                rows.filter(job=self.wizard.job, pk__gt=last).order_by("pk")[
+                    :STAGE_ROWS
+                ]
+            )
+            if not chunk:
+                return
+            yield chunk
+            last = chunk[-1].pk
 
-    # Checking
+    # Checking a chunk
 
     def _name(
         self, file: str, line: int, row: dict[str, Any]
@@ -241,100 +277,6 @@ class PeopleWrite:
             return None
         return first, last
 
-    def flush(self) -> None:
-        if not self.read:
-            return
-        wizard = self.wizard
-        finder = _AccountFinder(self)
-        finder.names_read(
-            cells.get("account_name") or "" for _, _, cells, _ in self.read
-        )
-        checked: list[_Row] = []
-        for file, line, cells, kind in self.read:
-            found = self._row_check(file, line, cells, kind, finder)
-            if found is not None:
-                checked.append(found)
-        self.read = []
-        if not checked:
-            return
-
-        stored = list(
-            Stakeholder.objects.exclude(status=Stakeholder.Status.ERASED).filter(
-                models.Q(account_id__in={row.account.pk for row in checked})
-                | models.Q(
-                    external_id__in={
-                        row.values["external_id"]
-                        for row in checked
-                        if row.values.get("external_id")
-                    }
-                )
-            )
-        )
-        checked = self._match(checked, stored)
-        checked = self._managers_find(checked, stored)
-        checked = self._loops_refuse(checked, stored)
-        self._owners(checked)
-
-        creates: list[dict[str, Any]] = []
-        updates: list[tuple[models.Model, dict[str, Any]]] = []
-        made: list[_Row] = []
-        for row in checked:
-            if row.person is None:
-                values = {
-                    "account_id": row.account.pk,
-                    "source": row.extra["source"],
-                    "seniority": seniority_from_title(row.values.get("title") or ""),
-                    **{k: v for k, v in row.values.items() if v is not None},
-                }
-                creates.append(wizard._row(values, row.file, row.line))
-                made.append(row)
-                continue
-            changes = wizard._row(self._changes(row), row.file, row.line)
-            updates.append((row.person, changes))
-            row.written = row.person
-        history = _differences(updates)
-        created, _, unchanged = wizard._apply(
-            entity=PERSON, model=Stakeholder, creates=creates, updates=updates
-        )
-        for row, person, values in zip(made, created, creates, strict=True):
-            row.written = cast(Stakeholder, person)
-            changes = {k: (None, v) for k, v in values.items() if k != "account_id"}
-            history.append((row.written, "create", changes))
-        self._history(history)
-        finder.aliases_create()
-        self._reports_to(checked, unchanged)
-        self._moved_lines_clear(checked)
-
-    def _history(
-        self, entries: list[tuple[Stakeholder, str, dict[str, tuple[Any, Any]]]]
-    ) -> None:
-        """Record the import's changes in the account's shared history.
-
-        Each names the import, so the person's history says which import
-        made it; an undo keeps them and records its own changes beside them.
-        """
-        content_type = ContentType.objects.get_for_model(Stakeholder)
-        user_id = self.wizard.job.created_by_id
-        creates = [
-            {
-                "account_id": person.account_id,
-                "content_type_id": content_type.pk,
-                "object_id": person.pk,
-                "object_label": str(person)[:300],
-                "action": action,
-                "field": _HISTORY_NAMES.get(name, name),
-                "old_value": "" if old is None else str(old),
-                "new_value": "" if new is None else str(new),
-                "changed_by_id": user_id,
-                "import_job_id": self.wizard.job.pk,
-            }
-            for person, action, changes in entries
-            for name, (old, new) in changes.items()
-        ]
-        self.wizard._apply(
-            entity=PERSON, model=ChangeRecord, creates=creates, updates=[], count=False
-        )
-
     def _row_check(
         self,
         file: str,
@@ -362,28 +304,6 @@ class PeopleWrite:
             self._reject(file, line, name, value, why)
             return None
         external_id = (row.get("external_id") or "").strip()
-        if external_id and self.wizard._repeated(
-            entity=PERSON,
-            key=("id", external_id),
-            file=file,
-            line=line,
-            column=self.wizard._col(file, "external_id"),
-            value=external_id,
-            what="person ID",
-            noun="person",
-        ):
-            return None
-        if email and self.wizard._repeated(
-            entity=PERSON,
-            key=("email", account.pk, email.casefold()),
-            file=file,
-            line=line,
-            column=self.wizard._col(file, "email"),
-            value=email,
-            what="email at this account",
-            noun="person",
-        ):
-            return None
         values: dict[str, Any] = {
             "first_name": first or None,
             "last_name": last or None,
@@ -407,15 +327,80 @@ class PeopleWrite:
             },
         )
 
-    def _match(self, checked: list[_Row], stored: list[Stakeholder]) -> list[_Row]:
+    def _repeats_refuse(self, checked: list[_Row]) -> list[_Row]:
+        """Refuse each row whose ID, or email at its account, came before."""
+        job = self.wizard.job
+        ids = {row.values["external_id"] for row in checked} - {None}
+        emails = {
+            row.values["email"].casefold() for row in checked if row.values["email"]
+        }
+        # Where each key was first read: earlier chunks (staged), then this one.
+        first: dict[tuple[Any, ...], tuple[str, int]] = {}
+        for external_id, file, line in PersonImportRow.objects.filter(
+            job=job, external_id__in=ids
+        ).values_list("external_id", "file", "line"):
+            first.setdefault(("id", external_id), (file, line))
+        for account_id, email_key, file, line in PersonImportRow.objects.filter(
+            job=job, email_key__in=emails
+        ).values_list("account_id", "email_key", "file", "line"):
+            first.setdefault(("email", account_id, email_key), (file, line))
+
+        kept = []
+        for row in checked:
+            external_id, email = row.values["external_id"], row.values["email"]
+            keys = [
+                (("id", external_id), "external_id", external_id, "person ID"),
+                (
+                    ("email", row.account.pk, (email or "").casefold()),
+                    "email",
+                    email,
+                    "email at this account",
+                ),
+            ]
+            repeated = False
+            for key, name, value, what in keys:
+                if not value:
+                    continue
+                earlier = first.setdefault(key, (row.file, row.line))
+                if earlier != (row.file, row.line):
+                    self.wizard.repeat_refuse(
+                        entity=PERSON,
+                        file=row.file,
+                        line=row.line,
+                        column=self.wizard._col(row.file, name),
+                        value=value,
+                        what=what,
+                        noun="person",
+                        earlier=earlier,
+                    )
+                    repeated = True
+                    break
+            if not repeated:
+                kept.append(row)
+        return kept
+
+    def _match(self, checked: list[_Row]) -> list[_Row]:
         """Find each row's stored person: by ID, then by email at the account."""
-        by_id = {person.external_id: person for person in stored if person.external_id}
+        ids = {row.values["external_id"] for row in checked} - {None}
+        emails = {row.values["email"].lower() for row in checked if row.values["email"]}
+        stored = Stakeholder.objects.exclude(status=Stakeholder.Status.ERASED)
+        by_id = {
+            person.external_id: person for person in stored.filter(external_id__in=ids)
+        }
         by_email = {
             (person.account_id, person.email.casefold()): person
-            for person in stored
-            if person.email
+            for person in stored.annotate(email_key=Lower("email")).filter(
+                account_id__in={row.account.pk for row in checked},
+                email_key__in=emails,
+            )
         }
-        taken: dict[int, _Row] = {}
+        matched = {p.pk for p in by_id.values()} | {p.pk for p in by_email.values()}
+        # Rows of earlier chunks that already took a stored person.
+        taken_line = dict(
+            PersonImportRow.objects.filter(
+                job=self.wizard.job, person_id__in=matched
+            ).values_list("person_id", "line")
+        )
         kept = []
         for row in checked:
             external_id, email = row.values["external_id"], row.values["email"]
@@ -437,158 +422,21 @@ class PeopleWrite:
                         f"{person.external_id}, but this row has ID {external_id}",
                     )
                     continue
-            if person is not None and person.pk in taken:
-                earlier = taken[person.pk]
+            if person is not None and person.pk in taken_line:
                 self._reject(
                     row.file,
                     row.line,
                     "email" if email else "external_id",
                     email or external_id or "",
-                    f"the same person as line {earlier.line}: each person is "
-                    "listed once",
+                    f"the same person as line {taken_line[person.pk]}: each "
+                    "person is listed once",
                 )
                 continue
             if person is not None:
-                taken[person.pk] = row
+                taken_line[person.pk] = row.line
                 row.extra["account_before"] = person.account_id
             row.person = person
             kept.append(row)
-        return kept
-
-    def _managers_find(
-        self, checked: list[_Row], stored: list[Stakeholder]
-    ) -> list[_Row]:
-        """Find the person each row reports to, in the file or stored."""
-        rows_by_id = {
-            row.values["external_id"]: row
-            for row in checked
-            if row.values["external_id"]
-        }
-        stored_by_id = {p.external_id: p for p in stored if p.external_id}
-        at_account: dict[tuple[int, str], list[_Row | Stakeholder]] = defaultdict(list)
-        for row in checked:
-            for key in (row.values["email"], row.name):
-                if key:
-                    at_account[(row.account.pk, key.casefold())].append(row)
-        written = {row.person.pk for row in checked if row.person is not None}
-        for person in stored:
-            if person.pk in written:
-                continue
-            for key in (person.email, person.name):
-                if key:
-                    at_account[(person.account_id, key.casefold())].append(person)
-
-        kept = []
-        for row in checked:
-            given = row.extra["reports_to"]
-            if not given:
-                kept.append(row)
-                continue
-            manager: _Row | Stakeholder | None = rows_by_id.get(given)
-            if manager is None:
-                manager = stored_by_id.get(given)
-            if manager is None:
-                named = at_account.get((row.account.pk, given.casefold()), [])
-                if len(named) > 1:
-                    self._reject(
-                        row.file,
-                        row.line,
-                        "reports_to",
-                        given,
-                        f"{len(named)} people at {row.account.name} go by "
-                        f"{given!r}; name the manager by their ID",
-                    )
-                    continue
-                manager = named[0] if named else None
-            if manager is None:
-                self._reject(
-                    row.file,
-                    row.line,
-                    "reports_to",
-                    given,
-                    f"no person {given!r} in this upload or at {row.account.name}",
-                )
-                continue
-            if manager is row or (
-                isinstance(manager, Stakeholder) and manager == row.person
-            ):
-                self._reject(
-                    row.file,
-                    row.line,
-                    "reports_to",
-                    given,
-                    "a person cannot report to themselves",
-                )
-                continue
-            if isinstance(manager, _Row):
-                manager_account_id = manager.account.pk
-            else:
-                # A stored manager the file moves goes by their new account.
-                moved = next(
-                    (r.account.pk for r in checked if r.person == manager), None
-                )
-                manager_account_id = moved or manager.account_id
-            if manager_account_id != row.account.pk:
-                self._reject(
-                    row.file,
-                    row.line,
-                    "reports_to",
-                    given,
-                    f"{_label(manager)} is at another account; a person reports "
-                    "to someone at their own account",
-                )
-                continue
-            row.manager = manager
-            kept.append(row)
-        return kept
-
-    def _loops_refuse(
-        self, checked: list[_Row], stored: list[Stakeholder]
-    ) -> list[_Row]:
-        """Refuse each row whose reporting line would come back to it."""
-        # Nodes: ("pk", a stored person's pk) or ("row", a new row's id).
-        node_of: dict[int, tuple[str, int]] = {}
-        managers: dict[tuple[str, int], tuple[str, int]] = {}
-        for person in stored:
-            if person.reports_to_id is not None:
-                managers[("pk", person.pk)] = ("pk", person.reports_to_id)
-        for row in checked:
-            node_of[id(row)] = (
-                ("pk", row.person.pk) if row.person is not None else ("row", id(row))
-            )
-        labels: dict[tuple[str, int], str] = {("pk", p.pk): p.name for p in stored}
-        for row in checked:
-            node = node_of[id(row)]
-            labels[node] = row.name
-            if row.manager is None:
-                continue
-            managers[node] = (
-                node_of[id(row.manager)]
-                if isinstance(row.manager, _Row)
-                else ("pk", row.manager.pk)
-            )
-        in_loop: dict[tuple[str, int], list[tuple[str, int]]] = {}
-        for start in list(managers):
-            path = [start]
-            current: tuple[str, int] | None = managers.get(start)
-            while current is not None and current not in path:
-                path.append(current)
-                current = managers.get(current)
-            if current == start:
-                in_loop[start] = [*path, start]
-        kept = []
-        for row in checked:
-            loop = in_loop.get(node_of[id(row)])
-            if loop is None or row.manager is None:
-                kept.append(row)
-                continue
-            self._reject(
-                row.file,
-                row.line,
-                "reports_to",
-                row.extra["reports_to"],
-                "reports-to loop: " + " → ".join(labels[node] for node in loop),
-            )
         return kept
 
     def _owners(self, checked: list[_Row]) -> None:
@@ -625,20 +473,321 @@ class PeopleWrite:
             else:
                 row.values["owner_id"] = user_id
 
-    def _changes(self, row: _Row) -> dict[str, Any]:
+    def _stage(self, checked: list[_Row]) -> None:
+        """Keep the chunk's checked rows until the whole file is read."""
+        PersonImportRow.objects.bulk_create(
+            [
+                PersonImportRow(
+                    job=self.wizard.job,
+                    file=row.file,
+                    line=row.line,
+                    account_id=row.account.pk,
+                    person=row.person,
+                    account_before_id=row.extra["account_before"],
+                    external_id=row.values["external_id"] or "",
+                    email_key=(row.values["email"] or "").casefold(),
+                    name_key=row.name.casefold(),
+                    name=row.name,
+                    reports_to=row.extra["reports_to"],
+                    values={
+                        **row.values,
+                        "source": row.extra["source"],
+                    },
+                )
+                for row in checked
+            ],
+            batch_size=STAGE_ROWS,
+        )
+        self.staged += len(checked)
+
+    # Once the whole file is read
+
+    def flush(self) -> None:
+        if not self.staged:
+            return
+        assert self.finder is not None
+
+        self._managers_find()
+        self._loops_refuse()
+        self._persons_write()
+        self.finder.aliases_create()
+        self._reports_to()
+        self._moved_lines_clear()
+        PersonImportRow.objects.filter(job=self.wizard.job).delete()
+        self.staged = 0
+
+    def _managers_find(self) -> None:
+        """Find the person each staged row reports to, in the file or stored."""
+        job = self.wizard.job
+        stage = PersonImportRow.objects.filter(job=job)
+        stored = Stakeholder.objects.exclude(status=Stakeholder.Status.ERASED)
+        for chunk in self._stage_rows(
+            stage.exclude(reports_to="").select_related("account")
+        ):
+            givens = {row.reports_to for row in chunk}
+            keys = {given.casefold() for given in givens}
+            accounts = {row.account_id for row in chunk}
+            # By ID: a row of the file first, then a stored person.
+            rows_by_id = {
+                row.external_id: row
+                for row in stage.filter(external_id__in=givens).only(
+                    "pk", "account_id", "person_id", "name", "external_id"
+                )
+            }
+            stored_by_id = {
+                person.external_id: person
+                for person in stored.filter(external_id__in=givens - set(rows_by_id))
+            }
+            # By email or name at the account: rows of the file, and stored
+            # people the file does not list.
+            at_account: dict[tuple[int, str], list[Any]] = defaultdict(list)
+            for row in stage.filter(account_id__in=accounts).filter(
+                models.Q(email_key__in=keys) | models.Q(name_key__in=keys)
+            ):
+                for key in {row.email_key, row.name_key} - {""}:
+                    at_account[(row.account_id, key)].append(row)
+            listed = stage.filter(person__isnull=False).values("person_id")
+            for person in (
+                stored.filter(account_id__in=accounts)
+                .annotate(
+                    email_key=Lower("email"),
+                    name_key=Lower(
+                        Trim(Concat("first_name", models.Value(" "), "last_name"))
+                    ),
+                )
+                .filter(models.Q(email_key__in=keys) | models.Q(name_key__in=keys))
+                .exclude(pk__in=listed)
+            ):
+                for key in {person.email.casefold(), person.name.casefold()} - {""}:
+                    at_account[(person.account_id, key)].append(person)
+            # A stored person the file lists is that row: it may move them.
+            rows_of = {
+                row.person_id: row
+                for row in stage.filter(
+                    person_id__in=[p.pk for p in stored_by_id.values()]
+                )
+            }
+
+            found = []
+            for row in chunk:
+                manager = self._manager(row, rows_by_id, stored_by_id, at_account)
+                if isinstance(manager, Stakeholder) and manager.pk in rows_of:
+                    manager = rows_of[manager.pk]
+                why = self._manager_refusal(row, manager)
+                if why:
+                    row.refused = True
+                    self._reject(row.file, row.line, "reports_to", row.reports_to, why)
+                elif isinstance(manager, PersonImportRow):
+                    row.manager_row = manager
+                else:
+                    row.manager_person = cast(Stakeholder, manager)
+                found.append(row)
+            objects_update(
+                model=PersonImportRow,
+                objects=found,
+                fields=["refused", "manager_row", "manager_person"],
+            )
+
+    def _manager(
+        self,
+        row: PersonImportRow,
+        rows_by_id: dict[str, PersonImportRow],
+        stored_by_id: dict[str, Stakeholder],
+        at_account: dict[tuple[int, str], list[Any]],
+    ) -> PersonImportRow | Stakeholder | str:
+        """Return the row's manager, or why there is none."""
+        given = row.reports_to
+        manager: PersonImportRow | Stakeholder | None = rows_by_id.get(given)
+        if manager is None:
+            manager = stored_by_id.get(given)
+        if manager is not None:
+            return manager
+        named = at_account.get((row.account_id, given.casefold()), [])
+        if len(named) > 1:
+            return (
+                f"{len(named)} people at {row.account.name} go by {given!r}; "
+                "name the manager by their ID"
+            )
+        if not named:
+            return f"no person {given!r} in this upload or at {row.account.name}"
+        return cast(PersonImportRow | Stakeholder, named[0])
+
+    def _manager_refusal(
+        self, row: PersonImportRow, manager: PersonImportRow | Stakeholder | str
+    ) -> str:
+        """Say why a row may not report to this manager; "" when it may."""
+        if isinstance(manager, str):
+            return manager
+        if (isinstance(manager, PersonImportRow) and manager.pk == row.pk) or (
+            isinstance(manager, Stakeholder) and manager.pk == row.person_id
+        ):
+            return "a person cannot report to themselves"
+        if manager.account_id != row.account_id:
+            return (
+                f"{manager.name} is at another account; a person reports to "
+                "someone at their own account"
+            )
+        return ""
+
+    def _loops_refuse(self) -> None:
+        """Refuse each row whose reporting line would come back to it.
+
+        Each row with a manager walks up its line, a step for the whole
+        chunk at a time, until the line ends, returns to the row (a loop)
+        or runs into a loop the row is not on.
+        """
+        stage = PersonImportRow.objects.filter(job=self.wizard.job)
+        with_manager = stage.filter(refused=False).filter(
+            models.Q(manager_row__isnull=False) | models.Q(manager_person__isnull=False)
+        )
+        refused: list[PersonImportRow] = []
+        for chunk in self._stage_rows(with_manager.select_related("manager_row")):
+            paths = {row.pk: [_node(row)] for row in chunk}
+            current = {row.pk: self._manager_node(row) for row in chunk}
+            loops: dict[int, list[Node]] = {}
+            while current:
+                managers = self._managers_of(set(current.values()))
+                walking = {}
+                for pk, node in current.items():
+                    path = paths[pk]
+                    if node == path[0]:
+                        loops[pk] = [*path, node]
+                    elif node not in path:
+                        path.append(node)
+                        following = managers.get(node)
+                        if following is not None:
+                            walking[pk] = following
+                current = walking
+            if not loops:
+                continue
+            labels = self._labels({node for loop in loops.values() for node in loop})
+            for row in chunk:
+                if row.pk not in loops:
+                    continue
+                row.refused = True
+                refused.append(row)
+                self._reject(
+                    row.file,
+                    row.line,
+                    "reports_to",
+                    row.reports_to,
+                    "reports-to loop: "
+                    + " → ".join(labels[node] for node in loops[row.pk]),
+                )
+        # Refused once every line was walked: a loop refuses all its rows.
+        PersonImportRow.objects.filter(pk__in=[row.pk for row in refused]).update(
+            refused=True
+        )
+
+    def _manager_node(self, row: PersonImportRow) -> Node:
+        if row.manager_row_id is not None:
+            manager = cast(PersonImportRow, row.manager_row)
+            return _node(manager)
+        return ("person", cast(int, row.manager_person_id))
+
+    def _managers_of(self, nodes: set[Node]) -> dict[Node, Node]:
+        """Return the manager of each node that has one, after the import."""
+        stage = PersonImportRow.objects.filter(job=self.wizard.job, refused=False)
+        rows = {pk for kind, pk in nodes if kind == "row"}
+        people = {pk for kind, pk in nodes if kind == "person"}
+        managers: dict[Node, Node] = {}
+        for row in stage.filter(
+            models.Q(pk__in=rows) | models.Q(person_id__in=people)
+        ).select_related("manager_row"):
+            if row.manager_row_id is not None or row.manager_person_id is not None:
+                managers[_node(row)] = self._manager_node(row)
+        # A stored person keeps their manager unless the file gives one.
+        for pk, manager_pk in (
+            Stakeholder.objects.filter(pk__in=people, reports_to__isnull=False)
+            .exclude(pk__in=[pk for kind, pk in managers if kind == "person"])
+            .values_list("pk", "reports_to_id")
+        ):
+            managers[("person", pk)] = ("person", manager_pk)
+        return managers
+
+    def _labels(self, nodes: set[Node]) -> dict[Node, str]:
+        """Return each node's name: the file's, else the stored one."""
+        people = {pk for kind, pk in nodes if kind == "person"}
+        labels: dict[Node, str] = {
+            ("person", person.pk): person.name
+            for person in Stakeholder.objects.filter(pk__in=people)
+        }
+        for row in PersonImportRow.objects.filter(job=self.wizard.job).filter(
+            models.Q(pk__in={pk for kind, pk in nodes if kind == "row"})
+            | models.Q(person_id__in=people)
+        ):
+            labels[_node(row)] = row.name
+        return labels
+
+    # Writing
+
+    def _persons_write(self) -> None:
+        wizard = self.wizard
+        stage = PersonImportRow.objects.filter(refused=False)
+        for chunk in self._stage_rows(stage.select_related("person")):
+            creates: list[dict[str, Any]] = []
+            updates: list[tuple[models.Model, dict[str, Any]]] = []
+            made: list[PersonImportRow] = []
+            for row in chunk:
+                # In the file's field order: PostgreSQL keeps JSON keys sorted.
+                values = {
+                    name: row.values[name] for name in _STAGED if name in row.values
+                }
+                source = values.pop("source")
+                if row.person is None:
+                    fresh = {
+                        "account_id": row.account_id,
+                        "source": source,
+                        "seniority": seniority_from_title(values.get("title") or ""),
+                        **{k: v for k, v in values.items() if v is not None},
+                    }
+                    creates.append(wizard._row(fresh, row.file, row.line))
+                    made.append(row)
+                    continue
+                changes = wizard._row(
+                    self._changes(row.person, row.account_id, values),
+                    row.file,
+                    row.line,
+                )
+                updates.append((row.person, changes))
+            history = _differences(updates)
+            # The managers of the people created here are set apart below.
+            created, _, unchanged = wizard._apply(
+                entity=PERSON,
+                model=Stakeholder,
+                creates=creates,
+                updates=updates,
+                remember_created=False,
+            )
+            for row, person, values in zip(made, created, creates, strict=True):
+                row.person = cast(Stakeholder, person)
+                row.result = "created"
+                changes = {k: (None, v) for k, v in values.items() if k != "account_id"}
+                history.append((row.person, "create", changes))
+            for row in chunk:
+                if row.result:
+                    continue
+                assert row.person is not None
+                row.result = "unchanged" if row.person.pk in unchanged else "updated"
+            self._history(history)
+            objects_update(
+                model=PersonImportRow, objects=chunk, fields=["person", "result"]
+            )
+
+    def _changes(
+        self, person: Stakeholder, account_id: int, values: dict[str, Any]
+    ) -> dict[str, Any]:
         """Return what a row would set on its stored person."""
-        person = row.person
-        assert person is not None
-        values = dict(row.values)
-        if values["custom_values"]:
+        values = dict(values)
+        if values.get("custom_values"):
             # A column the file leaves out keeps its stored value.
             values["custom_values"] = {
                 **person.custom_values,
                 **values["custom_values"],
             }
-        if person.account_id != row.account.pk:
+        if person.account_id != account_id:
             # The CRM moved the contact to another account.
-            values["account_id"] = row.account.pk
+            values["account_id"] = account_id
         title = values.get("title")
         # Follow a new title only while the seniority is still the derived one.
         if title is not None and person.seniority in (
@@ -648,38 +797,65 @@ class PeopleWrite:
             values["seniority"] = seniority_from_title(title)
         return values
 
-    def _reports_to(self, checked: list[_Row], unchanged: set[int]) -> None:
-        updates: list[tuple[models.Model, dict[str, Any]]] = []
-        for row in checked:
-            if row.manager is None or row.written is None:
-                continue
-            manager = (
-                row.manager.written if isinstance(row.manager, _Row) else row.manager
-            )
-            if manager is None:
-                self._keep(
-                    row.file,
-                    row.line,
-                    "reports_to",
-                    row.extra["reports_to"],
-                    "the manager's row was not imported; the reports-to was "
-                    "left as it was",
-                )
-                continue
-            updates.append((row.written, {"reports_to_id": manager.pk}))
-        history = _differences(updates)
-        # The rows were counted above; one that only gained a manager now
-        # counts as updated instead of unchanged.
-        _, updated, _ = self.wizard._apply(
-            entity=PERSON, model=Stakeholder, creates=[], updates=updates, count=False
+    def _reports_to(self) -> None:
+        stage = PersonImportRow.objects.filter(refused=False).filter(
+            models.Q(manager_row__isnull=False) | models.Q(manager_person__isnull=False)
         )
-        moved = len(updated & unchanged)
         counts = self.wizard._counts(PERSON)
-        counts["updated"] += moved
-        counts["unchanged"] -= moved
-        self._history(history)
+        for chunk in self._stage_rows(stage.select_related("person", "manager_row")):
+            updates: list[tuple[models.Model, dict[str, Any]]] = []
+            fresh: list[tuple[Stakeholder, int | None]] = []
+            for row in chunk:
+                manager = row.manager_row
+                if manager is not None and (
+                    manager.refused or manager.person_id is None
+                ):
+                    self._keep(
+                        row.file,
+                        row.line,
+                        "reports_to",
+                        row.reports_to,
+                        "the manager's row was not imported; the reports-to was "
+                        "left as it was",
+                    )
+                    continue
+                manager_pk = (
+                    manager.person_id if manager is not None else row.manager_person_id
+                )
+                person = cast(Stakeholder, row.person)
+                updates.append((person, {"reports_to_id": manager_pk}))
+                if row.result == "created":
+                    fresh.append((person, manager_pk))
+            history = _differences(updates)
+            # A person created here is deleted by an undo: their manager is
+            # set, not recorded as a change to undo or to show.
+            for person, manager_pk in fresh:
+                person.reports_to_id = manager_pk
+            created = {person.pk for person, _ in fresh}
+            objects_update(
+                model=Stakeholder,
+                objects=[person for person, _ in fresh],
+                fields=["reports_to"],
+            )
+            # The rows were counted above; one that only gained a manager now
+            # counts as updated instead of unchanged.
+            _, updated, _ = self.wizard._apply(
+                entity=PERSON,
+                model=Stakeholder,
+                creates=[],
+                updates=[update for update in updates if update[0].pk not in created],
+                count=False,
+            )
+            moved = sum(
+                1
+                for row in chunk
+                if row.result == "unchanged" and row.person_id in updated
+            )
+            counts["updated"] += moved
+            counts["unchanged"] -= moved
+            self._history(history)
 
-    def _moved_lines_clear(self, checked: list[_Row]) -> None:
+    def _moved_lines_clear(self) -> None:
         """Clear each reporting line a move to another account broke.
 
         A person the file moves keeps no manager left at the old account,
@@ -687,16 +863,13 @@ class PeopleWrite:
         someone at their own account. Each clearing is noted on the moved
         person's row, recorded for undo and kept in the shared history.
         """
-        moved = {
-            row.written.pk: row
-            for row in checked
-            if row.person is not None
-            and row.written is not None
-            and row.extra["account_before"] != row.written.account_id
-        }
-        if not moved:
-            return
+        stage = PersonImportRow.objects.filter(
+            refused=False, account_before_id__isnull=False
+        ).exclude(account_before_id=models.F("account_id"))
+        for chunk in self._stage_rows(stage):
+            self._moved_chunk_clear({cast(int, row.person_id): row for row in chunk})
 
+    def _moved_chunk_clear(self, moved: dict[int, PersonImportRow]) -> None:
         broken = list(
             Stakeholder.objects.filter(
                 models.Q(pk__in=moved) | models.Q(reports_to_id__in=moved)
@@ -729,7 +902,7 @@ class PeopleWrite:
                     f"{manager.name}, who moved to {manager.account.name}; "
                     f"{person.name}'s reports-to was cleared"
                 )
-            self._keep(row.file, row.line, "reports_to", row.extra["reports_to"], why)
+            self._keep(row.file, row.line, "reports_to", row.reports_to, why)
             changes.append(
                 ImportRowChange(
                     job=self.wizard.job,
@@ -746,6 +919,48 @@ class PeopleWrite:
         ImportRowChange.objects.bulk_create(changes)
         self._history(history)
 
+    def _history(
+        self, entries: list[tuple[Stakeholder, str, dict[str, tuple[Any, Any]]]]
+    ) -> None:
+        """Record the import's changes in the account's shared history.
+
+        Each names the import, so the person's history says which import
+        made it; an undo keeps them and records its own changes beside them.
+        """
+        content_type = ContentType.objects.get_for_model(Stakeholder)
+        user_id = self.wizard.job.created_by_id
+        creates = [
+            {
+                "account_id": person.account_id,
+                "content_type_id": content_type.pk,
+                "object_id": person.pk,
+                "object_label": str(person)[:300],
+                "action": action,
+                "field": _HISTORY_NAMES.get(name, name),
+                "old_value": "" if old is None else str(old),
+                "new_value": "" if new is None else str(new),
+                "changed_by_id": user_id,
+                "import_job_id": self.wizard.job.pk,
+            }
+            for person, action, changes in entries
+            for name, (old, new) in changes.items()
+        ]
+        self.wizard._apply(
+            entity=PERSON,
+            model=ChangeRecord,
+            creates=creates,
+            updates=[],
+            count=False,
+            remember_created=False,
+        )
+
+
+def _node(row: PersonImportRow) -> Node:
+    """Return a staged row's node: its stored person's, or its own."""
+    if row.person_id is not None:
+        return ("person", row.person_id)
+    return ("row", row.pk)
+
 
 def _differences(
     updates: list[tuple[models.Model, dict[str, Any]]],
@@ -761,10 +976,6 @@ def _differences(
         if changes:
             found.append((cast(Stakeholder, person), "update", changes))
     return found
-
-
-def _label(person: _Row | Stakeholder) -> str:
-    return person.name
 
 
 def people_write_start(wizard: _Writer) -> PeopleWrite:

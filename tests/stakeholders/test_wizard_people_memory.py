@@ -1,0 +1,103 @@
+"""A people file is imported in bounded memory, whatever its length.
+
+The rows are synthetic: generated here, in a Salesforce contact export's
+layout, with every manager listed below the people who report to them.
+"""
+
+import os
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from accounts import streaming
+from accounts.models import Account, ImportJob
+from accounts.wizard import (
+    mapped_import_create_from_paths,
+    mapped_import_mapping_accept,
+    mapped_import_run,
+    mapped_import_start,
+)
+from stakeholders import wizard_people
+from stakeholders.models import Stakeholder
+
+pytestmark = pytest.mark.django_db
+
+ACCOUNTS = 50
+# Rows per chunk (read and staged), and the two file lengths compared:
+# small by default, so the suite stays quick; LODE_PEOPLE_MEMORY=
+# "5000,20000,100000" measures the issue's sizes.
+CHUNK, SMALL, LARGE = (
+    int(n) for n in os.environ.get("LODE_PEOPLE_MEMORY", "100,200,600").split(",")
+)
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def synthetic_people(path: Path, rows: int) -> None:
+    """Write `rows` synthetic contacts, managers below their reports.
+
+    Each account's people form a tree ten wide, so a reporting line is a
+    few steps long; the file lists each account's tree upside down.
+    """
+    per_account = rows // ACCOUNTS
+    with path.open("w", encoding="utf-8") as out:
+        out.write("Id,AccountId,FirstName,LastName,Title,Email,ReportsToId\n")
+        for place in reversed(range(per_account)):
+            for account in range(ACCOUNTS):
+                number = place * ACCOUNTS + account
+                manager = (
+                    f"SYN{((place - 1) // 10) * ACCOUNTS + account:08d}"
+                    if place
+                    else ""
+                )
+                out.write(
+                    f"SYN{number:08d},ACC{account:03d},Synthetic,Person {number},"
+                    f"Analyst,person{number}@synthetic.example,{manager}\n"
+                )
+
+
+def peak_import(tmp_path: Path, rows: int, capture) -> int:
+    """Import a synthetic file of `rows` people; return the peak bytes."""
+    path = tmp_path / f"synthetic_people_{rows}.csv"
+    synthetic_people(path, rows)
+    mapped = mapped_import_create_from_paths(user=None, paths=[path])
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+
+    tracemalloc.start()
+    try:
+        with capture(execute=False):
+            job = mapped_import_run(mapped=mapped)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues[:3]
+    assert job.counts["People"]["created"] == rows
+    return peak
+
+
+def test_the_peak_memory_of_a_people_import_does_not_grow_with_its_rows(
+    tmp_path, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    # given
+    monkeypatch.setattr(streaming, "CHUNK_ROWS", CHUNK)
+    monkeypatch.setattr(wizard_people, "STAGE_ROWS", CHUNK)
+    for account in range(ACCOUNTS):
+        Account.objects.create(
+            name=f"Synthetic {account}", external_id=f"ACC{account:03d}"
+        )
+
+    # when
+    small = peak_import(tmp_path, SMALL, django_capture_on_commit_callbacks)
+    Stakeholder.objects.all().delete()
+    large = peak_import(tmp_path, LARGE, django_capture_on_commit_callbacks)
+
+    # then
+    print(f"peak: {SMALL:,} rows {small:,} B; {LARGE:,} rows {large:,} B")
+    assert Stakeholder.objects.filter(reports_to=None).count() == ACCOUNTS
+    assert large < small * 1.25
