@@ -15,6 +15,7 @@ shows the viewer's newest other figures meanwhile, and a task builds it.
 """
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -30,6 +31,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Q
+from django.template import Engine
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -107,12 +109,37 @@ VERSIONED = (
 )
 
 
+# The templates a stored summary's body is rendered from.
+BODY_TEMPLATES = (
+    "plans/_dashboard_body.html",
+    "plans/_dashboard_count_row.html",
+    "plans/_dashboard_figure_row.html",
+)
+
+
+@functools.cache
+def dashboard_body_version() -> str:
+    """Return a short hash of the body's templates.
+
+    A stored body is markup: after a release that changes it, every stored
+    summary is rebuilt rather than shown in the old markup until its data
+    moves on.
+    """
+    engine = Engine.get_default()
+    digest = hashlib.sha256()
+    for name in BODY_TEMPLATES:
+        template, _ = engine.find_template(name)
+        digest.update(template.source.encode())
+    return digest.hexdigest()[:12]
+
+
 def dashboard_data_version(*, now: datetime | None = None) -> str:
     """Return a text that changes whenever the dashboard's figures may change.
 
     One query: the current run and the highest id of each versioned table
     (each an index lookup), with the organisation's date, since overdue,
-    untouched and stale all count days, and the settings that set them.
+    untouched and stale all count days, the settings that set them, and
+    the version of the markup the body is rendered in.
     """
     newest = ", ".join(
         f"(SELECT MAX(id) FROM {model._meta.db_table})" for model in VERSIONED
@@ -127,7 +154,10 @@ def dashboard_data_version(*, now: datetime | None = None) -> str:
         settings.PLAN_FRESH_DAYS,
         settings.DASHBOARD_EFFORT_DAYS,
     )
-    return ".".join(str(value or 0) for value in (*ids, day.isoformat(), *days))
+    return ".".join(
+        str(value or 0)
+        for value in (*ids, day.isoformat(), *days, dashboard_body_version())
+    )
 
 
 @dataclass

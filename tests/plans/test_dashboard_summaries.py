@@ -6,7 +6,9 @@ the hand-counted team of test_dashboard.py.
 """
 
 import io
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +21,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import slugify
 from openpyxl import load_workbook
+from pytest_django import Settings
 
 from accounts.models import User
 from plans.dashboard import (
@@ -30,6 +33,7 @@ from plans.dashboard import (
     dashboard_tables,
 )
 from plans.dashboard_summaries import (
+    dashboard_body_version,
     dashboard_data_version,
     dashboard_summary_figure_ids,
     dashboard_summary_for_user,
@@ -578,3 +582,39 @@ def test_a_drill_down_page_is_read_in_the_same_queries_at_two_sizes(
     # the page's ids and the page's rows
     assert small == large
     assert large == (7 if who == "manager" else 6)
+
+
+@pytest.fixture
+def body_version_cleared() -> Iterator[None]:
+    dashboard_body_version.cache_clear()
+    yield
+    dashboard_body_version.cache_clear()
+
+
+def test_a_release_that_changes_the_body_markup_rebuilds_a_stored_dashboard(
+    team_data: Team,
+    settings: Settings,
+    tmp_path: Path,
+    body_version_cleared: None,
+) -> None:
+    # given: a stored dashboard
+    manager = team_data.manager
+    _stored(user=manager)
+    before = DashboardSummary.objects.get().version
+
+    # when: the body's template changes, and nothing in the data does
+    templates = settings.TEMPLATES[0]["DIRS"][0]
+    body = tmp_path / "plans" / "_dashboard_body.html"
+    body.parent.mkdir()
+    source = (templates / "plans" / "_dashboard_body.html").read_text()
+    body.write_text(source + "<p>New markup</p>\n")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, templates]}]
+    dashboard_body_version.cache_clear()
+    after = _stored(user=manager)
+
+    # then: it is built again, in the new markup
+    stored = DashboardSummary.objects.get()
+    assert not after.outdated
+    assert stored.version != before
+    assert stored.version.split(".")[:-1] == before.split(".")[:-1]
+    assert stored.body_html.endswith("<p>New markup</p>\n")
