@@ -1,15 +1,26 @@
-"""A deal's and a person's fields from the CRM, in Chromium."""
+"""CRM fields of deals and people, and an undo that keeps a hand edit."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Account, Opportunity, Product
+from accounts.services import account_update
+from accounts.wizard import (
+    mapped_import_create_from_paths,
+    mapped_import_mapping_accept,
+    mapped_import_run,
+    mapped_import_start,
+)
 from stakeholders.models import Stakeholder
 from tests.conftest import browser_login
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+BYOD = Path(__file__).parents[1] / "accounts" / "fixtures" / "byod"
 
 
 @pytest.mark.parametrize("width", [1366, 820])
@@ -78,3 +89,42 @@ def test_the_person_page_lists_their_crm_fields(
     width_seen = page.evaluate("document.documentElement.scrollWidth")
     assert width_seen <= width
     page.screenshot(path=str(tmp_path / f"person-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [1366, 820])
+def test_the_undo_page_names_the_field_edited_by_hand(
+    page, live_server, ops, tmp_path, width, settings
+) -> None:
+    # given: an import sets Acme's sector and head count; then a hand edit
+    settings.MEDIA_ROOT = tmp_path / "media"
+    acme = Account.objects.create(
+        name="Acme Widgets, Inc",
+        external_id="0015g00000AbCdEAAV",
+        sector="Retail",
+        employees=900,
+    )
+    mapped = mapped_import_create_from_paths(
+        user=ops, paths=[BYOD / "salesforce_api_accounts.csv"]
+    )
+    mapped_import_mapping_accept(mapped=mapped, user=ops)
+    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+    job = mapped_import_run(mapped=mapped)
+    acme.refresh_from_db()
+    account_update(
+        account=acme,
+        user=ops,
+        data={"employees": 1300},
+        expected_version=acme.updated_at,
+    )
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_login(page, live_server, ops.username)
+
+    # when
+    page.goto(live_server.url + reverse("accounts:wizard_undo", args=[job.pk]))
+
+    # then
+    assert page.locator("#undo-kept li").all_inner_texts() == [
+        f"Acme Widgets, Inc's employees kept as “1300”: edited by "
+        f"{ops.display_name} on {timezone.localdate():%-d %b %Y}."
+    ]
+    page.screenshot(path=str(tmp_path / f"undo-{width}.png"), full_page=True)
