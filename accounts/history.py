@@ -11,11 +11,14 @@ from accounts.models import Account, ChangeRecord, User
 ERASED = "[erased]"
 
 
-def _as_text(value: Any) -> str:
+def history_text(value: Any) -> str:
+    """Return a value as the history keeps it: a CRM's fields as "Name: value"."""
     if value is None:
         return ""
     if isinstance(value, models.Model):
         return str(value.pk)
+    if isinstance(value, dict):
+        return "; ".join(f"{name}: {text}" for name, text in sorted(value.items()))
     return str(value)
 
 
@@ -37,12 +40,12 @@ def change_record_many(
             object_label=str(target)[:300],
             action=action,
             field=field,
-            old_value=_as_text(old),
-            new_value=_as_text(new),
+            old_value=history_text(old),
+            new_value=history_text(new),
             changed_by=user,
         )
         for field, (old, new) in changes.items()
-        if _as_text(old) != _as_text(new) or action != "update"
+        if history_text(old) != history_text(new) or action != "update"
     ]
     return ChangeRecord.objects.bulk_create(records)
 

@@ -49,6 +49,7 @@ from accounts.archives import (
     upload_unpack,
 )
 from accounts.currency import Rate, annual_revenue_source_values
+from accounts.history import history_text
 from accounts.import_checks import import_checks_start
 from accounts.import_writers import (
     EntityWrite,
@@ -4248,8 +4249,8 @@ def _undo_record(
         object_label=str(obj)[:300],
         action="undo",
         field=name,
-        old_value="" if old is None else str(old),
-        new_value="" if new is None else str(new),
+        old_value=history_text(old),
+        new_value=history_text(new),
         changed_by=user,
         import_job=job,
     )

@@ -29,6 +29,7 @@ from django.db import models
 from django.db.models.functions import Concat, Lower, Trim
 from django.utils import timezone
 
+from accounts.history import history_text
 from accounts.importing import KEPT, Issue
 from accounts.matching import SAME, MatchProposal, account_match_propose
 from accounts.models import (
@@ -937,8 +938,8 @@ class PeopleWrite:
                 "object_label": str(person)[:300],
                 "action": action,
                 "field": _HISTORY_NAMES.get(name, name),
-                "old_value": "" if old is None else str(old),
-                "new_value": "" if new is None else str(new),
+                "old_value": history_text(old),
+                "new_value": history_text(new),
                 "changed_by_id": user_id,
                 "import_job_id": self.wizard.job.pk,
             }

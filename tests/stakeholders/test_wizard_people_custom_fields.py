@@ -17,6 +17,7 @@ from accounts.wizard import (
     mapped_import_undo,
 )
 from stakeholders.models import Stakeholder
+from stakeholders.selectors import stakeholder_history
 from stakeholders.services import stakeholder_erase
 from tests.accounts.factories import AccountFactory
 
@@ -213,3 +214,37 @@ def test_erasing_a_person_erases_their_fields_from_the_crm(vireo) -> None:
             object_id=ines.pk, field="custom_values"
         ).values_list("old_value", "new_value")
     ) == [("[erased]", "[erased]")]
+
+
+def test_the_persons_history_names_each_crm_field_and_its_undo(vireo, tmp_path) -> None:
+    # given
+    imported(CONTACTS)
+    changed = tmp_path / "contacts.csv"
+    changed.write_text(
+        "Id,AccountId,FirstName,LastName,Preferred_Language__c\n"
+        "0035e00000AbCdEAA1,0015e00000VirAAA,Ines,Gruber,English\n"
+    )
+    job = imported(changed)
+
+    # when
+    mapped_import_undo(mapped=job.mapped, user=None)
+
+    # then
+    ines = Stakeholder.objects.get(last_name="Gruber")
+    assert [
+        (entry.action, entry.old, entry.new)
+        for entry in stakeholder_history(stakeholder=ines)
+        if entry.field == "Custom values"
+    ] == [
+        (
+            "Set back",
+            "Buying_Committee__c: Yes; Preferred_Language__c: English",
+            "Buying_Committee__c: Yes; Preferred_Language__c: German",
+        ),
+        (
+            "Changed",
+            "Buying_Committee__c: Yes; Preferred_Language__c: German",
+            "Buying_Committee__c: Yes; Preferred_Language__c: English",
+        ),
+        ("Added", "", "Buying_Committee__c: Yes; Preferred_Language__c: German"),
+    ]
