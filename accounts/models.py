@@ -525,6 +525,10 @@ class ImportJob(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     issues = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
+    # Where the request that started the import came from, for the audit of
+    # what the worker then changes; blank for the command line.
+    started_ip_address = models.GenericIPAddressField(null=True, blank=True)
+    started_user_agent = models.CharField(max_length=300, blank=True)
     # One entry per erasure that reached this job: [{"erased_at": iso,
     # "files": {upload name: values replaced}, "row_report": bool,
     # "notes": bool}]. Says why the stored files no longer match the upload.

@@ -24,7 +24,13 @@ from accounts.models import (
     User,
 )
 from accounts.signals import import_finished
-from config.security import audit_record, request_current
+from config.security import (
+    Origin,
+    audit_event,
+    audit_events_save,
+    request_current,
+    request_origin,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -60,22 +66,26 @@ def user_permissions_read(
     users = User.objects.filter(pk__in=list(user_ids))
     if with_grants:
         users = users.prefetch_related("groups", "user_permissions")
-    states: dict[int, State] = {}
-    for user in users.select_related("team"):
-        state: State = {
-            "role": user.role,
-            "team": user.team.name if user.team else None,
-            "is_staff": user.is_staff,
-            "is_superuser": user.is_superuser,
-            "is_active": user.is_active,
-        }
-        if with_grants:
-            state["groups"] = sorted(group.name for group in user.groups.all())
-            state["permissions"] = sorted(
-                permission.codename for permission in user.user_permissions.all()
-            )
-        states[user.pk] = state
-    return states
+    return {
+        user.pk: _user_state(user, with_grants=with_grants)
+        for user in users.select_related("team")
+    }
+
+
+def _user_state(user: User, *, with_grants: bool) -> State:
+    state: State = {
+        "role": user.role,
+        "team": user.team.name if user.team else None,
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "is_active": user.is_active,
+    }
+    if with_grants:
+        state["groups"] = sorted(group.name for group in user.groups.all())
+        state["permissions"] = sorted(
+            permission.codename for permission in user.user_permissions.all()
+        )
+    return state
 
 
 def _changes(before: State | None, after: State) -> dict[str, dict[str, Any]]:
@@ -91,13 +101,15 @@ def _changes(before: State | None, after: State) -> dict[str, dict[str, Any]]:
 
 def permission_changes_record(
     *,
-    targets: Mapping[int, models.Model],
-    before: Mapping[int, State | None],
-    after: Mapping[int, State],
+    targets: Mapping[Any, models.Model],
+    before: Mapping[Any, State | None],
+    after: Mapping[Any, State],
     actor: User | None,
     request: HttpRequest | None,
     source: str,
     detail: Mapping[str, Any] | None = None,
+    origin: Origin | None = None,
+    actor_label: str = "",
 ) -> list[AuditEvent]:
     """Record one permission change per target whose state differs."""
     events = []
@@ -107,11 +119,13 @@ def permission_changes_record(
         if not changes:
             continue
         events.append(
-            audit_record(
+            audit_event(
                 actor=actor,
                 action=AuditEvent.Action.PERMISSION_CHANGE,
                 target=targets[pk],
                 request=request,
+                origin=origin,
+                actor_label=actor_label,
                 detail={
                     "source": source,
                     **({"created": True} if old is None else {}),
@@ -120,7 +134,7 @@ def permission_changes_record(
                 },
             )
         )
-    return events
+    return audit_events_save(events)
 
 
 # Imports: the row changes an import kept say what it replaced.
@@ -200,6 +214,21 @@ def _import_team_changes(
     return before, after, teams
 
 
+def import_job_origin_keep(*, job: ImportJob) -> None:
+    """Keep on the job where the request starting it came from (not saved).
+
+    The worker that runs the import has no request; the audit of what it
+    changes names this address, as an import run in process would.
+    """
+    origin = request_origin(request_current())
+    job.started_ip_address = origin.ip_address
+    job.started_user_agent = origin.user_agent
+
+
+def _import_origin(job: ImportJob) -> Origin:
+    return Origin(ip_address=job.started_ip_address, user_agent=job.started_user_agent)
+
+
 def import_permissions_record(*, job: ImportJob) -> list[AuditEvent]:
     """Record the permission changes an import, or its undo, made."""
     mapped = MappedImport.objects.filter(job=job).select_related("undone_by").first()
@@ -211,14 +240,16 @@ def import_permissions_record(*, job: ImportJob) -> list[AuditEvent]:
     before, after = _import_user_changes(job=job, undone=undone)
     users = User.objects.in_bulk(list(after))
     # An undo, or an import run in the request that started it, has that
-    # request's address; one run by the worker has none to give.
+    # request; one run by the worker has the address the job kept of it.
     request = request_current()
+    origin = None if undone else _import_origin(job)
     events = permission_changes_record(
         targets=users,
         before=before,
         after=after,
         actor=actor,
         request=request,
+        origin=origin,
         source=source,
         detail=detail,
     )
@@ -229,10 +260,58 @@ def import_permissions_record(*, job: ImportJob) -> list[AuditEvent]:
         after=team_after,
         actor=actor,
         request=request,
+        origin=origin,
         source=source,
         detail=detail,
     )
     return events
+
+
+# The bundled layout (accounts.services) keeps no row changes: it compares
+# everyone's access before and after its write, in the write's transaction.
+
+Snapshot = dict[models.Model, State]
+
+
+def permissions_snapshot() -> Snapshot:
+    """Return every user's permission state and every team's manager."""
+    snapshot: Snapshot = {
+        user: _user_state(user, with_grants=False)
+        for user in User.objects.select_related("team")
+    }
+    for team in Team.objects.select_related("manager"):
+        snapshot[team] = {"manager": team.manager.username if team.manager else None}
+    return snapshot
+
+
+def directory_import_permissions_record(
+    *, job: ImportJob, before: Snapshot
+) -> list[AuditEvent]:
+    """Record what a bundled-layout import changed in who may see what."""
+    after = permissions_snapshot()
+    # A model instance is equal to another of the same row, so the two
+    # snapshots meet on their rows; users first, each in id order.
+    changed = {
+        target: state
+        for target, state in sorted(
+            after.items(),
+            key=lambda item: (not isinstance(item[0], User), item[0].pk),
+        )
+        if before.get(target) != state
+    }
+    # The command line has no user and no request; say so rather than
+    # leave the actor blank.
+    return permission_changes_record(
+        targets={target: target for target in changed},
+        before={target: before.get(target) for target in changed},
+        after=changed,
+        actor=job.created_by,
+        actor_label="" if job.created_by_id else "command line",
+        request=request_current(),
+        origin=_import_origin(job),
+        source="bundled import",
+        detail={"import": job.pk},
+    )
 
 
 def import_finished_audit(sender: object, **kwargs: object) -> None:

@@ -40,6 +40,11 @@ from accounts.models import (
     Team,
     User,
 )
+from accounts.permission_audit import (
+    directory_import_permissions_record,
+    import_job_origin_keep,
+    permissions_snapshot,
+)
 from accounts.revenue_keys import won_key
 from accounts.signals import import_finished
 from config.api import instance_save_if_unchanged
@@ -100,7 +105,9 @@ def import_job_create(
     *, user: User, files: Mapping[str, UploadedFile], keep_good_rows: bool
 ) -> ImportJob:
     """Store uploaded files under MEDIA_ROOT and enqueue their import."""
-    job = ImportJob.objects.create(created_by=user, keep_good_rows=keep_good_rows)
+    job = ImportJob(created_by=user, keep_good_rows=keep_good_rows)
+    import_job_origin_keep(job=job)
+    job.save()
     directory = Path(settings.MEDIA_ROOT) / "imports" / str(job.pk)
     directory.mkdir(parents=True, exist_ok=True)
     for name in importing.FILE_NAMES:
@@ -116,9 +123,11 @@ def import_job_create(
 
 def import_job_retry_keeping_good_rows(*, job: ImportJob, user: User) -> ImportJob:
     """Re-run a rejected job's stored files, writing the rows that passed."""
-    retry = ImportJob.objects.create(
+    retry = ImportJob(
         created_by=user, source_directory=job.source_directory, keep_good_rows=True
     )
+    import_job_origin_keep(job=retry)
+    retry.save()
     _enqueue(retry)
     return retry
 
@@ -209,10 +218,13 @@ def _import_checked(
 
     # On PostgreSQL the caller's transaction already holds everything.
     with transaction.atomic() if sink is None else nullcontext():
+        permissions = permissions_snapshot()
         if sink is not None:
             counts = _write_postgresql(tables, report)
         else:
             counts = _write_bulk(tables, report)
+        # In the write's transaction: the record stands or falls with it.
+        directory_import_permissions_record(job=job, before=permissions)
         for table, file in TABLES.items():
             counts[table]["rejected"] = _rejected_in(rejected, table=table, file=file)
         job.counts = {table: counts[table] for table in TABLES}

@@ -102,6 +102,7 @@ from accounts.parsing import (
     number_column_parse,
     text_column_parse,
 )
+from accounts.permission_audit import import_job_origin_keep
 from accounts.recognise import (
     ACCOUNT,
     EXTRA,
@@ -1510,8 +1511,16 @@ def mapped_import_start(
     job.keep_good_rows = keep_good_rows
     job.status = ImportJob.Status.PENDING
     job.progress_message = "Queued"
+    import_job_origin_keep(job=job)
     job.save(
-        update_fields=["keep_good_rows", "status", "progress_message", "updated_at"]
+        update_fields=[
+            "keep_good_rows",
+            "status",
+            "progress_message",
+            "started_ip_address",
+            "started_user_agent",
+            "updated_at",
+        ]
     )
 
     if enqueue:

@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -119,6 +120,76 @@ class AuditRequestMiddleware:
             _request_current.reset(token)
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a request came from, kept for work that runs after it ends."""
+
+    ip_address: str | None = None
+    user_agent: str = ""
+
+
+def request_origin(request: HttpRequest | None) -> Origin:
+    """Return the address and browser of a request, for an audit to come."""
+    if request is None:
+        return Origin()
+    return Origin(
+        ip_address=client_address(request),
+        user_agent=request.headers.get("User-Agent", "")[:300],
+    )
+
+
+def audit_event(
+    *,
+    actor: User | None,
+    action: str,
+    target: models.Model | None = None,
+    request: HttpRequest | None = None,
+    detail: dict[str, Any] | None = None,
+    actor_label: str = "",
+    origin: Origin | None = None,
+) -> AuditEvent:
+    """Return, unsaved, the record of who did what, when and from where.
+
+    `origin` stands in for the request when the work runs after it, in the
+    worker: the address and browser of the request that started it.
+    """
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    if request is not None or origin is None:
+        origin = request_origin(request)
+    event = AuditEvent(
+        actor=actor,
+        actor_label=(actor.get_username() if actor else actor_label)[:150],
+        action=action,
+        ip_address=origin.ip_address,
+        user_agent=origin.user_agent,
+        detail=detail or {},
+    )
+    if target is not None:
+        event.target_type = ContentType.objects.get_for_model(target)
+        event.target_id = target.pk
+        event.target_label = str(target)[:300]
+    return event
+
+
+def audit_events_save(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Check and store audit records in one statement, however many."""
+    for event in events:
+        # The foreign keys are objects the caller holds; checking that they
+        # exist would cost a query per record.
+        event.clean_fields(exclude=["actor", "target_type"])
+    saved = AuditEvent.objects.bulk_create(events)
+    for event in saved:
+        logger.info(
+            "audit %s actor=%s target=%s address=%s",
+            event.action,
+            event.actor_label,
+            event.target_label,
+            event.ip_address,
+        )
+    return saved
+
+
 def audit_record(
     *,
     actor: User | None,
@@ -127,32 +198,20 @@ def audit_record(
     request: HttpRequest | None = None,
     detail: dict[str, Any] | None = None,
     actor_label: str = "",
+    origin: Origin | None = None,
 ) -> AuditEvent:
     """Record who did what to which object, when and from where."""
-    if actor is not None and not actor.is_authenticated:
-        actor = None
-    event = AuditEvent(
+    event = audit_event(
         actor=actor,
-        actor_label=(actor.get_username() if actor else actor_label)[:150],
         action=action,
-        ip_address=client_address(request),
-        user_agent=(request.headers.get("User-Agent", "") if request else "")[:300],
-        detail=detail or {},
+        target=target,
+        request=request,
+        detail=detail,
+        actor_label=actor_label,
+        origin=origin,
     )
-    if target is not None:
-        event.target_type = ContentType.objects.get_for_model(target)
-        event.target_id = target.pk
-        event.target_label = str(target)[:300]
-    event.full_clean()
-    event.save()
-    logger.info(
-        "audit %s actor=%s target=%s address=%s",
-        action,
-        event.actor_label,
-        event.target_label,
-        event.ip_address,
-    )
-    return event
+    (saved,) = audit_events_save([event])
+    return saved
 
 
 @receiver(user_logged_in)
