@@ -5,13 +5,18 @@ from collections import Counter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.history import change_list_for_target
 from accounts.http import AuthenticatedHttpRequest
 from accounts.selectors import account_can_edit, account_get_for_user
+from config.api import etag_for
 from stakeholders.coverage import KIND_SHORT, KIND_TITLES
 from stakeholders.models import Stakeholder
 from stakeholders.selectors import (
@@ -57,6 +62,8 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "history": stakeholder_history(stakeholder=person),
         "activities": person.activities.select_related("user")[:50],
         "can_edit": account_can_edit(user=request.user, account=person.account),
+        # The version the leaving and erasure forms were shown at.
+        "version": etag_for(instance=person),
     }
 
     return render(request, "stakeholders/detail.html", context)
@@ -69,10 +76,47 @@ def _editable_person(request: AuthenticatedHttpRequest, pk: int) -> Stakeholder:
     return person
 
 
+def _person_at_version(
+    request: AuthenticatedHttpRequest, pk: int
+) -> Stakeholder | None:
+    """Return the person locked, or None (said) if the page was out of date.
+
+    The lock holds until the caller's transaction ends, so no change can
+    land between the check and the action.
+    """
+    found = _editable_person(request, pk)
+    person = Stakeholder.objects.select_for_update().get(pk=found.pk)
+    sent = request.POST.get("version", "")
+    if sent == etag_for(instance=person):
+        return person
+    if not sent:
+        messages.error(
+            request,
+            "The form was sent without the page's version, so nothing was "
+            "done; reload the page and try again.",
+        )
+        return None
+
+    latest = change_list_for_target(target=person).first()
+    by = f" by {latest.changed_by.display_name}" if latest and latest.changed_by else ""
+    when = timezone.localtime(person.updated_at)
+    messages.error(
+        request,
+        f"{person.name} was changed since you opened this page: now "
+        f"{person.get_status_display().lower()}, last changed "
+        f"{date_format(when, 'j M Y H:i')}{by}. Nothing was done; check the "
+        "page as it is now and try again if it is still needed.",
+    )
+    return None
+
+
 @login_required
 @require_POST
+@transaction.atomic
 def leave(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    person = _editable_person(request, pk)
+    person = _person_at_version(request, pk)
+    if person is None:
+        return redirect("stakeholders:detail", pk=pk)
 
     try:
         stakeholder_mark_left(user=request.user, stakeholder=person)
@@ -86,8 +130,11 @@ def leave(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@transaction.atomic
 def rejoin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    person = _editable_person(request, pk)
+    person = _person_at_version(request, pk)
+    if person is None:
+        return redirect("stakeholders:detail", pk=pk)
 
     try:
         stakeholder_mark_back(user=request.user, stakeholder=person)
@@ -101,8 +148,11 @@ def rejoin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@transaction.atomic
 def erase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    person = _editable_person(request, pk)
+    person = _person_at_version(request, pk)
+    if person is None:
+        return redirect("stakeholders:detail", pk=pk)
     if request.POST.get("confirm") != "on":
         messages.error(request, "Tick the box to confirm the erasure request.")
         return redirect("stakeholders:detail", pk=person.pk)

@@ -5,6 +5,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
+from config.api import etag_for
 from tests.stakeholders.factories import StakeholderFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +49,9 @@ def test_a_page_erasure_is_audited(client, rep, ops, account):
     client.force_login(rep)
 
     response = client.post(
-        f"/stakeholders/{person.pk}/erase/", {"confirm": "on"}, REMOTE_ADDR="192.0.2.8"
+        f"/stakeholders/{person.pk}/erase/",
+        {"confirm": "on", "version": etag_for(instance=person)},
+        REMOTE_ADDR="192.0.2.8",
     )
 
     assert response.status_code == 302
