@@ -273,14 +273,17 @@ ALWAYS_ALLOWED_PARAMS = frozenset({"format"})
 
 
 @functools.cache
-def _schema_query_params() -> dict[tuple[type, str], frozenset[str]]:
+def schema_query_params() -> dict[tuple[type, str], frozenset[str]]:
     # The query parameters /api/schema/ documents for each view and method,
-    # read from the generated schema once per process: what the docs
-    # promise is exactly what an operation accepts.
+    # read from the schema the process built (config.schema_view): what the
+    # docs promise is exactly what an operation accepts.
     from drf_spectacular.generators import SchemaGenerator
 
+    from config.schema_view import api_schema
+
     generator = SchemaGenerator()
-    paths = generator.get_schema(request=None, public=True)["paths"]
+    generator._initialise_endpoints()
+    paths = api_schema()["paths"]
     known: dict[tuple[type, str], frozenset[str]] = {}
     for path, _, method, view in generator._get_paths_and_endpoints():
         operation = paths.get(path, {}).get(method.lower())
@@ -306,7 +309,7 @@ def query_params_refuse_unknown(
     schema leaves out is not checked.
     """
     method = "GET" if request.method == "HEAD" else request.method or "GET"
-    documented = _schema_query_params().get((type(view), method))
+    documented = schema_query_params().get((type(view), method))
     if documented is None:
         return
     known = documented | ALWAYS_ALLOWED_PARAMS | set(also)

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView
 
+from config.schema_view import SchemaApi
 from config.security import LockoutAdminAuthenticationForm, LoginView, admin_login
 from config.views import api_docs
 
@@ -11,7 +11,7 @@ from config.views import api_docs
 admin.site.login_form = LockoutAdminAuthenticationForm
 
 api_patterns: list[URLPattern | URLResolver] = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaApi.as_view(), name="schema"),
     path("docs/", api_docs, name="docs"),
     path("accounts/", include("accounts.api_urls")),
     path("stakeholders/", include("stakeholders.api_urls")),
