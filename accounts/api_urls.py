@@ -24,7 +24,7 @@ urlpatterns = [
     ),
     path("audit/", apis.AuditEventListApi.as_view(), name="audit_list"),
     path("products/", apis.ProductListApi.as_view(), name="product_list"),
-    path("imports/", wizard_apis.WizardImportCreateApi.as_view(), name="import_create"),
+    path("imports/", wizard_apis.WizardImportListApi.as_view(), name="import_list"),
     path(
         "imports/<int:pk>/",
         wizard_apis.WizardImportDetailApi.as_view(),

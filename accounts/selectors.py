@@ -22,6 +22,7 @@ from accounts.currency import (
 from accounts.models import (
     Account,
     AccountTeamMember,
+    MappedImport,
     Opportunity,
     Product,
     RevenueLine,
@@ -110,6 +111,28 @@ def account_can_edit(*, user: User, account: Account) -> bool:
     if user.sees_all_accounts or getattr(account, "_seen_by", None) == user.pk:
         return True
     return account_list_for_user(user=user).filter(pk=account.pk).exists()
+
+
+def mapped_import_list_for_user(*, user: User) -> QuerySet[MappedImport]:
+    """Return the wizard imports this user may see, newest first.
+
+    Imports write across every team's accounts, so only sales ops see them,
+    all of them; to anyone else the wizard and its imports do not exist.
+    Every import page and endpoint starts from here.
+    """
+    if not user.is_authenticated or not user.is_active or not user.is_ops:
+        return MappedImport.objects.none()
+    return MappedImport.objects.select_related("job", "job__created_by").order_by(
+        "-job__created_at", "-job_id"
+    )
+
+
+def mapped_import_get_for_user(*, user: User, pk: int) -> MappedImport:
+    """Return the import of job `pk` if the user may see it, else raise 404."""
+    try:
+        return mapped_import_list_for_user(user=user).get(job_id=pk)
+    except MappedImport.DoesNotExist as error:
+        raise Http404("No such import.") from error
 
 
 @dataclass(frozen=True)

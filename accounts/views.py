@@ -16,7 +16,12 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.importing import ImportFileError
 from accounts.models import ImportJob, MappedImport
 from accounts.sections import account_section_render_context
-from accounts.selectors import account_get_for_user, account_overview_for_user
+from accounts.selectors import (
+    account_get_for_user,
+    account_overview_for_user,
+    mapped_import_get_for_user,
+    mapped_import_list_for_user,
+)
 from accounts.services import (
     import_job_create,
     import_job_progress,
@@ -169,12 +174,7 @@ def import_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def _get_mapped_import_for_user(
     request: AuthenticatedHttpRequest, pk: int
 ) -> MappedImport:
-    if not request.user.is_ops:
-        raise Http404("No such import.")
-    mapped = wizard.mapped_import_for_job(job_id=pk)
-    if mapped is None:
-        raise Http404("No such import.")
-    return mapped
+    return mapped_import_get_for_user(user=request.user, pk=pk)
 
 
 @login_required
@@ -197,7 +197,7 @@ def wizard_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             return redirect("accounts:wizard_mapping", pk=mapped.job_id)
 
-    recent = MappedImport.objects.select_related("job", "job__created_by")[:10]
+    recent = mapped_import_list_for_user(user=request.user)[:10]
     return render(
         request, "accounts/wizard_upload.html", {"error": error, "recent": recent}
     )

@@ -18,6 +18,7 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -30,16 +31,19 @@ from rest_framework.views import APIView
 
 from accounts import wizard
 from accounts.importing import ImportFileError
-from accounts.models import MappedImport, User
+from accounts.models import ImportJob, MappedImport, User
+from accounts.selectors import mapped_import_get_for_user, mapped_import_list_for_user
 from accounts.services import import_job_progress
 from accounts.wizard_discard import DiscardError, mapped_import_discard
 from accounts.wizard_forewarn import mapped_import_forewarnings
 from accounts.wizard_sheets import mapped_import_sheets_choose, workbook_sheet_names
 from config.api import (
+    LodePagination,
     QueryParamsDocumented,
     StrictInputSerializer,
     body_require_empty,
     etag_require,
+    paginated_response,
     query_params_refuse_unknown,
 )
 from config.downloads import DownloadApi
@@ -54,12 +58,7 @@ def _user(request: Request) -> User:
 
 
 def _get_mapped_import_for_user(request: Request, pk: int) -> MappedImport:
-    if not _user(request).is_ops:
-        raise Http404("No such import.")
-    mapped = wizard.mapped_import_for_job(job_id=pk)
-    if mapped is None:
-        raise Http404("No such import.")
-    return mapped
+    return mapped_import_get_for_user(user=_user(request), pk=pk)
 
 
 def _files_data(mapped: MappedImport) -> list[dict[str, Any]]:
@@ -281,8 +280,174 @@ class WizardApi(APIView):
     permission_classes = [IsAuthenticated, QueryParamsDocumented]
 
 
-class WizardImportCreateApi(WizardApi):
+IMPORT_ORDERINGS = ["created_at", "-created_at"]
+TARGETS = {entity: label for entity, label in wizard.ENTITY_LABELS.items()}
+
+
+class WizardImportListApi(WizardApi):
+    """GET the imports, newest first, paged; POST uploads the files of one."""
+
+    pagination_class = LodePagination
     parser_classes = [MultiPartParser, FormParser]
+
+    class FilterSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(
+            choices=ImportJob.Status.choices, required=False
+        )
+        undone = serializers.BooleanField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="true: only imports undone since; false: only the others.",
+        )
+        target = serializers.ChoiceField(
+            choices=sorted(TARGETS.items()),
+            required=False,
+            help_text="Only imports whose run read rows of this kind of record "
+            "(an import not run yet has read none).",
+        )
+        created_by = serializers.IntegerField(
+            min_value=1,
+            max_value=2**31 - 1,
+            required=False,
+            help_text="Only imports uploaded by this user.",
+        )
+        created_after = serializers.DateTimeField(
+            required=False, help_text="Only imports uploaded at or after this time."
+        )
+        created_before = serializers.DateTimeField(
+            required=False, help_text="Only imports uploaded at or before this time."
+        )
+        ordering = serializers.ChoiceField(
+            choices=IMPORT_ORDERINGS, required=False, default="-created_at"
+        )
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            after, before = attrs.get("created_after"), attrs.get("created_before")
+            if after and before and after > before:
+                raise ValidationError(
+                    {"created_before": ["Must not be before created_after."]}
+                )
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField(source="job_id")
+        url = serializers.SerializerMethodField()
+        files = serializers.ListField(
+            child=serializers.CharField(), source="file_names"
+        )
+        created_by = serializers.SerializerMethodField()
+        created_at = serializers.DateTimeField(source="job.created_at")
+        confirmed_at = serializers.DateTimeField(allow_null=True)
+        finished_at = serializers.DateTimeField(
+            source="job.finished_at", allow_null=True
+        )
+        undone_at = serializers.DateTimeField(allow_null=True)
+        status = serializers.CharField(source="job.status")
+        status_label = serializers.CharField(source="job.get_status_display")
+        counts = serializers.DictField(
+            source="job.counts",
+            help_text='By kind of record: {"Accounts": {"created": 1, ...}}',
+        )
+        report_csv = serializers.SerializerMethodField()
+
+        def get_url(self, mapped: MappedImport) -> str:
+            return reverse("accounts_api:import_detail", args=[mapped.job_id])
+
+        def get_report_csv(self, mapped: MappedImport) -> str:
+            return reverse("accounts_api:import_report_csv", args=[mapped.job_id])
+
+        @extend_schema_field(
+            inline_serializer(
+                "WizardImportListCreator",
+                {"id": serializers.IntegerField(), "name": serializers.CharField()},
+                allow_null=True,
+            )
+        )
+        def get_created_by(self, mapped: MappedImport) -> dict[str, Any] | None:
+            creator = mapped.job.created_by
+            if creator is None:
+                return None
+            return {"id": creator.pk, "name": creator.display_name}
+
+    @extend_schema(
+        tags=["imports"],
+        summary="List the imports, newest first (sales ops)",
+        description=(
+            "Anyone else gets 404, as for every import. `created_after` and "
+            "`created_before` are inclusive. Follow `url` for an import's "
+            "issues and live progress."
+        ),
+        parameters=[FilterSerializer],
+        responses=OutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A page with one finished import",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "id": 31,
+                            "url": "/api/accounts/imports/31/",
+                            "files": ["accounts.csv"],
+                            "created_by": {"id": 4, "name": "Olga Ops"},
+                            "created_at": "2026-11-20T09:12:04Z",
+                            "confirmed_at": "2026-11-20T09:14:37Z",
+                            "finished_at": "2026-11-20T09:14:41Z",
+                            "undone_at": None,
+                            "status": "succeeded",
+                            "status_label": "Succeeded",
+                            "counts": {
+                                "Accounts": {
+                                    "created": 1,
+                                    "updated": 1,
+                                    "unchanged": 0,
+                                    "rejected": 1,
+                                }
+                            },
+                            "report_csv": "/api/accounts/imports/31/report.csv",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        if not _user(request).is_ops:
+            raise Http404("No such page.")
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        wanted = filters.validated_data
+
+        imports = mapped_import_list_for_user(user=_user(request))
+        if "status" in wanted:
+            imports = imports.filter(job__status=wanted["status"])
+        if wanted["undone"] is not None:
+            imports = imports.filter(undone_at__isnull=not wanted["undone"])
+        if "target" in wanted:
+            imports = imports.filter(job__counts__has_key=TARGETS[wanted["target"]])
+        if "created_by" in wanted:
+            imports = imports.filter(job__created_by_id=wanted["created_by"])
+        if "created_after" in wanted:
+            imports = imports.filter(job__created_at__gte=wanted["created_after"])
+        if "created_before" in wanted:
+            imports = imports.filter(job__created_at__lte=wanted["created_before"])
+        descending = wanted["ordering"].startswith("-")
+        ordering = ["-job__created_at", "-job_id"]
+        if not descending:
+            ordering = ["job__created_at", "job_id"]
+
+        return paginated_response(
+            request=request,
+            view=self,
+            # The issues of a large import run to megabytes; the list names
+            # the import and its detail has them.
+            queryset=imports.defer("job__issues").order_by(*ordering),
+            serializer=self.OutputSerializer,
+        )
 
     @extend_schema(
         tags=["imports"],

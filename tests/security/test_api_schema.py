@@ -197,6 +197,7 @@ def test_bounded_texts_carry_their_max_length() -> None:
 # What README.md says carries an example in /api/docs/; kept to exactly
 # what holds, so the README promises nothing the docs lack.
 README_EXAMPLES = [
+    ("get", "/api/accounts/imports/"),
     ("get", "/api/plans/"),
     ("post", "/api/plans/"),
     ("get", "/api/plans/{pk}/comments/"),

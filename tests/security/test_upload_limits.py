@@ -166,7 +166,7 @@ def test_an_oversized_api_upload_is_refused_with_json(client, ops):
     client.force_login(ops)
 
     response = client.post(
-        reverse("accounts_api:import_create"), {"files": [csv_of(2 * LIMIT)]}
+        reverse("accounts_api:import_list"), {"files": [csv_of(2 * LIMIT)]}
     )
 
     assert response.status_code == 413
