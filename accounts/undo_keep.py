@@ -37,13 +37,38 @@ _SHOWN = 3
 Key = tuple[type[models.Model], int]
 
 
+@dataclass(frozen=True)
+class Kept:
+    """One record, or one value of a record, an undo leaves alone, and why."""
+
+    kind: str
+    record: str
+    # The field and the value it keeps; both empty when the whole record is.
+    field: str
+    value: str
+    reasons: list[str]
+
+    @property
+    def note(self) -> str:
+        """Say it in one sentence: "Rosa Vidal kept: a meeting was logged …"."""
+        if self.field:
+            said = f"{self.record}'s {self.field} kept as “{self.value}”"
+        else:
+            said = f"{self.record} kept"
+        return f"{said}: {'; '.join(self.reasons)}."
+
+
 @dataclass
 class UndoKeep:
     """Records and values an undo leaves alone, and why, in words."""
 
     created: dict[type[models.Model], set[int]] = field(default_factory=dict)
     fields: dict[Key, set[str]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    kept: list[Kept] = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[str]:
+        return [one.note for one in self.kept]
 
     def keeps(self, model: type[models.Model], pk: int, name: str) -> bool:
         """Return whether the undo leaves this field of this object as it is."""
@@ -92,7 +117,9 @@ def undo_keep_find(
     for (model, pk), said in reasons.items():
         keep.created.setdefault(model, set()).add(pk)
         label = str(objects.get((model, pk), f"{model._meta.verbose_name} {pk}"))
-        keep.notes.append(f"{label} kept: {_joined(said)}.")
+        keep.kept.append(
+            Kept(str(model._meta.verbose_name), label, "", "", _shown_reasons(said))
+        )
 
     for model in candidates:
         stamps = _stamps_only(model)
@@ -145,11 +172,10 @@ def _stamped(
     )
 
 
-def _joined(said: list[str]) -> str:
-    shown = "; ".join(said[:_SHOWN])
+def _shown_reasons(said: list[str]) -> list[str]:
     if len(said) > _SHOWN:
-        shown += f"; and {len(said) - _SHOWN} more"
-    return shown
+        return [*said[:_SHOWN], f"and {len(said) - _SHOWN} more"]
+    return said
 
 
 def _later_rows(
@@ -319,9 +345,15 @@ def _values_edited(
             else:
                 continue
             keep.fields.setdefault((model, pk), set()).add(_canonical(model, name))
-            label = _field_label(model, name)
-            value = _shown(obj, name)
-            keep.notes.append(f"{obj}'s {label} kept as “{value}”: {why}.")
+            keep.kept.append(
+                Kept(
+                    str(model._meta.verbose_name),
+                    str(obj),
+                    _field_label(model, name),
+                    _shown(obj, name),
+                    [why],
+                )
+            )
 
 
 def _shown(obj: models.Model, name: str) -> str:

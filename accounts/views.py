@@ -426,20 +426,25 @@ def wizard_undo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def _wizard_undo_page(
     request: AuthenticatedHttpRequest, mapped: MappedImport
 ) -> HttpResponse:
-    try:
-        keep = wizard.mapped_import_undo_plan(mapped=mapped)
-    except wizard.WizardError as problem:
-        keep, refusal = None, str(problem)
-    else:
-        refusal = ""
+    preview = wizard.mapped_import_undo_preview(mapped=mapped)
+    kinds = sorted({*preview.deleted, *preview.restored})
     return render(
         request,
         "accounts/wizard_undo.html",
         {
             "mapped": mapped,
             "job": mapped.job,
-            "kept": keep.notes if keep is not None else [],
-            "refusal": refusal,
+            "kept": preview.keep.notes,
+            "refusal": preview.refusal,
+            "counts": [
+                (
+                    kind.capitalize(),
+                    preview.deleted.get(kind, 0),
+                    preview.restored.get(kind, 0),
+                )
+                for kind in kinds
+            ],
+            "users": preview.users,
         },
     )
 

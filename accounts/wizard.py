@@ -4080,6 +4080,65 @@ def mapped_import_undo_plan(*, mapped: MappedImport) -> UndoKeep:
     return undo_keep_find(job=mapped.job, order=_undo_order())
 
 
+@dataclass
+class UndoPreview:
+    """What undoing an import would do now, or why it cannot be undone."""
+
+    refusal: str = ""
+    keep: UndoKeep = field(default_factory=UndoKeep)
+    # By kind of record (plural): how many the undo deletes, and how many
+    # it sets back to their values before the import.
+    deleted: dict[str, int] = field(default_factory=dict)
+    restored: dict[str, int] = field(default_factory=dict)
+    # Users the import created: deleted, or deactivated where they have
+    # logged in or anything refers to them.
+    users: int = 0
+
+
+def mapped_import_undo_preview(*, mapped: MappedImport) -> UndoPreview:
+    """Return what undoing this import would delete, set back and keep."""
+    try:
+        keep = mapped_import_undo_plan(mapped=mapped)
+    except WizardError as error:
+        return UndoPreview(refusal=str(error))
+
+    preview = UndoPreview(keep=keep)
+    mine = ImportRowChange.objects.filter(job=mapped.job)
+    # A record the import created and then changed (a person's manager,
+    # set once every person was in) is deleted, not set back.
+    made = mine.filter(
+        action=ImportRowChange.Action.CREATED,
+        content_type=models.OuterRef("content_type"),
+        object_id=models.OuterRef("object_id"),
+    )
+    tallies = {
+        (content_type, action): total
+        for content_type, action, total in mine.exclude(
+            models.Q(action=ImportRowChange.Action.UPDATED) & models.Exists(made)
+        )
+        .values_list("content_type", "action")
+        .annotate(total=models.Count("object_id", distinct=True))
+        .order_by()
+    }
+    for model in _undo_order():
+        # The import's own history stays: the undo adds to it.
+        if model is ChangeRecord:
+            continue
+        kind = ContentType.objects.get_for_model(model).pk
+        created = tallies.get((kind, ImportRowChange.Action.CREATED), 0)
+        updated = tallies.get((kind, ImportRowChange.Action.UPDATED), 0)
+        if model is User:
+            preview.users = created
+            created = 0
+        deleted = created - len(keep.created.get(model, ()))
+        plural = str(model._meta.verbose_name_plural)
+        if deleted:
+            preview.deleted[plural] = deleted
+        if updated:
+            preview.restored[plural] = updated
+    return preview
+
+
 def _undo_refusal(*, mapped: MappedImport) -> None:
     job = mapped.job
     if mapped.undone_at is not None:

@@ -883,15 +883,159 @@ class WizardImportStartApi(WizardApi):
         return Response(_job_data(mapped), status=status.HTTP_202_ACCEPTED)
 
 
+def _undo_preview_data(mapped: MappedImport) -> dict[str, Any]:
+    preview = wizard.mapped_import_undo_preview(mapped=mapped)
+    return {
+        "can_undo": not preview.refusal,
+        "refusal": preview.refusal or None,
+        "deleted": preview.deleted,
+        "restored": preview.restored,
+        "users": preview.users,
+        "kept": [
+            {
+                "kind": one.kind,
+                "record": one.record,
+                "field": one.field or None,
+                "value": one.value if one.field else None,
+                "reasons": one.reasons,
+                "note": one.note,
+            }
+            for one in preview.keep.kept
+        ],
+    }
+
+
+def _undo_etag(mapped: MappedImport, preview: dict[str, Any]) -> str:
+    # The tag names what the preview said: an undo sent with it does what
+    # the client was shown, and one sent after later work changed that
+    # (a meeting logged or deleted) is refused with the new preview.
+    raw = f"{mapped.pk}:{json.dumps(preview, sort_keys=True)}"
+    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+
+
+UNDO_PREVIEW_SCHEMA = inline_serializer(
+    "WizardImportUndoPreview",
+    {
+        "can_undo": serializers.BooleanField(),
+        "refusal": serializers.CharField(
+            allow_null=True, help_text="why the import cannot be undone"
+        ),
+        "deleted": serializers.DictField(
+            child=serializers.IntegerField(),
+            help_text="by kind of record: how many the undo deletes",
+        ),
+        "restored": serializers.DictField(
+            child=serializers.IntegerField(),
+            help_text="by kind of record: how many the undo sets back to their "
+            "values before the import, but for the values listed in `kept`",
+        ),
+        "users": serializers.IntegerField(
+            help_text="users the import created: deleted, or deactivated where "
+            "they have logged in or anything refers to them"
+        ),
+        "kept": serializers.ListField(
+            child=inline_serializer(
+                "WizardImportUndoKept",
+                {
+                    "kind": serializers.CharField(),
+                    "record": serializers.CharField(),
+                    "field": serializers.CharField(
+                        allow_null=True,
+                        help_text="null when the whole record is kept",
+                    ),
+                    "value": serializers.CharField(allow_null=True),
+                    "reasons": serializers.ListField(child=serializers.CharField()),
+                    "note": serializers.CharField(help_text="all of it, in words"),
+                },
+            ),
+            help_text="the work done in Lode since, which the undo leaves alone",
+        ),
+    },
+)
+
+UNDO_PREVIEW_EXAMPLE = {
+    "can_undo": True,
+    "refusal": None,
+    "deleted": {"accounts": 1, "stakeholders": 2},
+    "restored": {"accounts": 1},
+    "users": 0,
+    "kept": [
+        {
+            "kind": "stakeholder",
+            "record": "Rosa Vidal",
+            "field": None,
+            "value": None,
+            "reasons": ["a meeting was logged on 5 Dec 2026"],
+            "note": "Rosa Vidal kept: a meeting was logged on 5 Dec 2026.",
+        },
+        {
+            "kind": "account",
+            "record": "Kestrel Mining",
+            "field": None,
+            "value": None,
+            "reasons": ["it is the account of Rosa Vidal, which is kept"],
+            "note": "Kestrel Mining kept: it is the account of Rosa Vidal, "
+            "which is kept.",
+        },
+    ],
+}
+
+
 class WizardImportUndoApi(WizardApi):
+    if_match_methods = frozenset({"POST"})
+
+    @extend_schema(
+        tags=["imports"],
+        summary="Preview an undo: what it deletes, sets back and keeps, and why",
+        description=(
+            "The ETag in the answer goes in If-Match to undo. An import that "
+            "cannot be undone says why in `refusal`."
+        ),
+        responses={200: UNDO_PREVIEW_SCHEMA},
+        examples=[
+            OpenApiExample(
+                "An import whose person has had a meeting since",
+                value=UNDO_PREVIEW_EXAMPLE,
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        mapped = _get_mapped_import_for_user(request, pk)
+        preview = _undo_preview_data(mapped)
+        return Response(preview, headers={"ETag": _undo_etag(mapped, preview)})
+
     @extend_schema(
         tags=["imports"],
         summary="Undo an import, keeping the work done in Lode since",
+        description=(
+            "Send the ETag from your last read of the preview in If-Match: "
+            "without it the answer is 428; if the preview changed since, 412 "
+            "with the current preview in `current` and its ETag in the header."
+        ),
         request=None,
-        responses={200: JOB_SCHEMA},
+        responses={
+            200: JOB_SCHEMA,
+            412: inline_serializer(
+                "WizardImportUndoPreconditionFailed",
+                {"detail": serializers.CharField(), "current": UNDO_PREVIEW_SCHEMA},
+            ),
+        },
     )
+    @transaction.atomic
     def post(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
+        # Of two undos sent with the same ETag, the second waits here and
+        # then finds the import undone.
+        mapped = (
+            MappedImport.objects.select_for_update(of=("self",))
+            .select_related("job", "job__created_by")
+            .get(pk=mapped.pk)
+        )
+        preview = _undo_preview_data(mapped)
+        etag_require(request=request, etag=_undo_etag(mapped, preview), current=preview)
+        body_require_empty(request)
+
         try:
             wizard.mapped_import_undo(mapped=mapped, user=_user(request))
         except wizard.WizardError as error:

@@ -96,7 +96,7 @@ def test_ops_upload_map_check_start_and_undo_through_the_api(
 
     # when: undo
     with django_capture_on_commit_callbacks(execute=True):
-        undone = api.post(url + "undo/")
+        undone = api.post(url + "undo/", HTTP_IF_MATCH=api.get(url + "undo/")["ETag"])
 
     # then
     assert undone.json()["undone_at"] is not None

@@ -117,14 +117,15 @@ def test_ops_import_users_through_the_api_and_see_the_score_run(
         f'<span id="import-score-run">score run {run.pk}: '
         '<span class="status status-succeeded">Succeeded</span></span>'
     ) in page.content.decode()
-    assert report.content.decode().splitlines()[-2:] == [
+    assert report.getvalue().decode().splitlines()[-2:] == [
         "score run,status",
         f"{run.pk},succeeded",
     ]
 
     # when undone
     with django_capture_on_commit_callbacks(execute=False):
-        undone = api.post(f"/api/accounts/imports/{job_id}/undo/")
+        undo = f"/api/accounts/imports/{job_id}/undo/"
+        undone = api.post(undo, HTTP_IF_MATCH=api.get(undo)["ETag"])
 
     # then
     assert undone.status_code == 200

@@ -197,6 +197,9 @@ def test_the_undo_confirm_page_lists_what_it_keeps_and_why(
         "Kestrel Mining kept: Lucius Fox was added by hand on 5 Dec 2026; a "
         "meeting was logged on 5 Dec 2026.",
     ]
+    assert page.inner_text("#undo-nothing-deleted") == (
+        "Nothing is deleted or set back: everything the import wrote is kept."
+    )
     shoot(page, "wizard-undo-confirm")
 
     page.click("#undo-confirm")
@@ -206,3 +209,34 @@ def test_the_undo_confirm_page_lists_what_it_keeps_and_why(
         "Lucius",
         "Rosa",
     ]
+
+
+def test_the_undo_confirm_page_counts_what_it_deletes_and_sets_back(
+    page, live_server, ops, django_capture_on_commit_callbacks
+) -> None:
+    from tests.stakeholders.test_wizard_undo_keeps import imported
+
+    # given: the import made Tom and Lena and changed Ines, known before
+    vireo = AccountFactory.create(name="Vireo Health", external_id="0015e00000VirAAA")
+    Stakeholder.objects.create(
+        account=vireo,
+        first_name="Ines",
+        last_name="Gruber",
+        email="ines.gruber@vireo.example",
+    )
+    job = imported(
+        django_capture_on_commit_callbacks, "salesforce_contacts.csv", user=ops
+    )
+    browser_login(page, live_server, ops.username)
+
+    # when
+    page.goto(f"{live_server.url}/accounts/import/wizard/{job.pk}/undo/")
+
+    # then
+    rows = page.locator("#undo-counts tr")
+    assert rows.all_inner_texts() == [
+        "Records\tDeleted\tSet back",
+        "Stakeholders\t2\t1",
+    ]
+    assert page.is_visible("#undo-nothing-kept")
+    shoot(page, "wizard-undo-counts")

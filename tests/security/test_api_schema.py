@@ -198,6 +198,7 @@ def test_bounded_texts_carry_their_max_length() -> None:
 # what holds, so the README promises nothing the docs lack.
 README_EXAMPLES = [
     ("get", "/api/accounts/imports/"),
+    ("get", "/api/accounts/imports/{pk}/undo/"),
     ("get", "/api/plans/"),
     ("post", "/api/plans/"),
     ("get", "/api/plans/{pk}/comments/"),

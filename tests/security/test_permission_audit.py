@@ -242,7 +242,7 @@ def test_a_users_import_and_its_undo_are_audited(ops) -> None:
 
     # when undone
     AuditEvent.objects.all().delete()
-    undone = api.post(url + "undo/")
+    undone = api.post(url + "undo/", HTTP_IF_MATCH=api.get(url + "undo/")["ETag"])
 
     # then: Lee's access is restored; the users it created are deleted
     assert undone.status_code == 200

@@ -625,7 +625,8 @@ def test_ops_import_people_through_the_api(
 
     # and an undo through the API takes them away
     with django_capture_on_commit_callbacks(execute=False):
-        undone = api.post(f"/api/accounts/imports/{job_id}/undo/", {}, format="json")
+        undo = f"/api/accounts/imports/{job_id}/undo/"
+        undone = api.post(undo, {}, format="json", HTTP_IF_MATCH=api.get(undo)["ETag"])
     assert undone.status_code == 200
     assert not Stakeholder.objects.exists()
 
