@@ -4,7 +4,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -348,9 +348,11 @@ def wizard_changes_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 
 
 @login_required
-def wizard_report_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def wizard_report_csv(
+    request: AuthenticatedHttpRequest, pk: int
+) -> StreamingHttpResponse:
     mapped = _get_mapped_import_for_user(request, pk)
-    response = HttpResponse(
+    response = StreamingHttpResponse(
         wizard.mapped_import_report_csv(job=mapped.job), content_type="text/csv"
     )
     response["Content-Disposition"] = f'attachment; filename="import-{pk}-report.csv"'

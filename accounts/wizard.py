@@ -18,17 +18,18 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import logging
 import time
 import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -1964,6 +1965,19 @@ def _field_changes(
     return changes
 
 
+class Source(NamedTuple):
+    """A row behind a write, and the derived record it led to, if any."""
+
+    file: str
+    line: int
+    label: str
+    reason: str
+
+
+# How many more deal rows a won-revenue line's report line names.
+WON_ROWS_SHOWN = 5
+
+
 def _empty_counts() -> dict[str, int]:
     return {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
 
@@ -1995,9 +2009,11 @@ class _Writer:
         # What became of each team this import wrote, by pk: counted once.
         self.team_outcomes: dict[int, str] = {}
         # The rows behind each create or update, by the id of its values
-        # (held, so the id is not reused), and where the run logs each row's
-        # outcome for the full row report; None on the check.
-        self.sources: dict[int, tuple[dict[str, Any], list[tuple[str, int]]]] = {}
+        # (held, so the id is not reused): file, line, and for a record
+        # derived from the row (a deal's revenue line, an owner's team
+        # membership) its label and how it came from the row. Where the run
+        # logs each row's outcome for the full row report; None on the check.
+        self.sources: dict[int, tuple[dict[str, Any], list[Source]]] = {}
         self.row_log: Callable[[str, int, str, str, str], None] | None = None
         # (file, field) -> the source column, for the row report.
         self.columns: dict[tuple[str, str], str] = {}
@@ -2011,6 +2027,7 @@ class _Writer:
             list
         )
         self.account_names: dict[int, str] = {}
+        self.product_names: dict[int, str] = {}
         # Each revenue file's line keys, counted over all its chunks.
         self.line_keys: dict[str, LineKeys] = {}
         # The places each invoice's lines took so far, per file and number.
@@ -2059,16 +2076,38 @@ class _Writer:
     def _row(self, values: dict[str, Any], file: str, line: int) -> dict[str, Any]:
         """Note that this row asks for these values; return them."""
         if self.row_log is not None:
-            self.sources.setdefault(id(values), (values, []))[1].append((file, line))
+            source = Source(file, line, "", "")
+            self.sources.setdefault(id(values), (values, []))[1].append(source)
         return values
+
+    def _derived(
+        self, values: dict[str, Any], *, file: str, line: int, label: str, reason: str
+    ) -> dict[str, Any]:
+        """Note that a row led to these values of another record; return them.
+
+        The row report lists the record on a line of its own, at the row,
+        under `label` (the record's own name when it is empty).
+        """
+        if self.row_log is not None:
+            source = Source(file, line, label, f"from this row: {reason}")
+            self.sources.setdefault(id(values), (values, []))[1].append(source)
+        return values
+
+    def derived_log(
+        self, obj: models.Model, outcome: str, file: str, line: int, reason: str
+    ) -> None:
+        """Report a record a row led to, written without `_apply`."""
+        if self.row_log is not None:
+            reason = f"from this row: {reason}"
+            self.row_log(file, line, outcome, _object_label(obj), reason)
 
     def _rows_log(self, values: dict[str, Any], outcome: str, obj: object) -> None:
         if self.row_log is None:
             return
         _, where = self.sources.pop(id(values), (values, []))
-        label = _object_label(cast(models.Model, obj))
-        for file, line in where:
-            self.row_log(file, line, outcome, label, "")
+        for source in where:
+            label = source.label or _object_label(cast(models.Model, obj))
+            self.row_log(source.file, source.line, outcome, label, source.reason)
 
     def _col(self, file: str, field: str) -> str:
         return self.columns.get((file, field), field)
@@ -2326,22 +2365,31 @@ class _Writer:
 
     # Products
 
-    def product_ids(self, names: Iterable[str]) -> dict[str, int]:
-        """Return product ids by name, creating the products not there yet."""
-        wanted = set(names)
-        ids = dict(Product.objects.filter(name__in=wanted).values_list("name", "pk"))
-        missing = sorted(wanted - set(ids))
+    def product_ids(self, names: Mapping[str, tuple[str, int]]) -> dict[str, int]:
+        """Return product ids by name, creating the products not there yet.
+
+        `names` gives the first row that named each, for the row report.
+        """
+        ids = dict(Product.objects.filter(name__in=names).values_list("name", "pk"))
+        missing = sorted(set(names) - set(ids))
         if missing:
             created, _, _ = self._apply(
                 entity=PRODUCT,
                 model=Product,
                 creates=[
-                    {"name": name, "is_placeholder": name == UNSPECIFIED_PRODUCT}
+                    self._derived(
+                        {"name": name, "is_placeholder": name == UNSPECIFIED_PRODUCT},
+                        file=names[name][0],
+                        line=names[name][1],
+                        label="",
+                        reason="its product was not in Lode yet",
+                    )
                     for name in missing
                 ],
                 updates=[],
             )
             ids.update({obj.name: obj.pk for obj in created})  # type: ignore[attr-defined]
+        self.product_names.update({pk: name for name, pk in ids.items()})
         return ids
 
     def products(self, files: list[FileRows]) -> None:
@@ -2845,7 +2893,14 @@ class _Writer:
                 continue
             child = accounts[name]
             if parent.pk != child.pk:
-                updates.append((child, {"parent_id": parent.pk}))
+                values = self._derived(
+                    {"parent_id": parent.pk},
+                    file=file,
+                    line=line,
+                    label="",
+                    reason=f"parent link to {parent.name}",
+                )
+                updates.append((child, values))
         # Parents are set once every account of the upload exists. The rows
         # were counted above; one that only gained a parent now counts as
         # updated instead of unchanged.
@@ -2915,7 +2970,7 @@ class _Writer:
                 account_id__in=accounts.values()
             ).values_list("account_id", "user_id")
         )
-        creates: list[dict[str, Any]] = []
+        joining: dict[tuple[int, int], tuple[str, int]] = {}
         unknown: dict[str, tuple[str, int, int]] = {}
         for file, line, owner, name in wanted:
             user_id = self.user_for(owner)
@@ -2926,9 +2981,35 @@ class _Writer:
             pair = (accounts[name], user_id)
             if pair not in existing:
                 existing.add(pair)
-                creates.append({"account_id": pair[0], "user_id": pair[1]})
-        self._apply(entity=TEAM, model=AccountTeamMember, creates=creates, updates=[])
+                joining[pair] = (file, line)
+        names = {pk: name for name, pk in accounts.items()}
+        self._team_join(joining, names, "the account's owner joins its team")
         self._unknown_owners(unknown)
+
+    def _team_join(
+        self,
+        joining: Mapping[tuple[int, int], tuple[str, int]],
+        account_names: Mapping[int, str],
+        reason: str,
+    ) -> None:
+        """Put each user on each account's team, from the row that asked."""
+        if not joining:
+            return
+        people = {
+            user.pk: user.display_name
+            for user in User.objects.filter(pk__in={user for _, user in joining})
+        }
+        creates = [
+            self._derived(
+                {"account_id": account, "user_id": user},
+                file=file,
+                line=line,
+                label=f"account team member {people[user]} on {account_names[account]}",
+                reason=reason,
+            )
+            for (account, user), (file, line) in sorted(joining.items())
+        ]
+        self._apply(entity=TEAM, model=AccountTeamMember, creates=creates, updates=[])
 
     def account_resolver(self) -> Callable[[dict[str, Any]], Account | None]:
         accounts = list(Account.objects.all())
@@ -3034,7 +3115,10 @@ class _Writer:
                 self.account_names[account.pk] = account.name
 
         product_ids = self.product_ids(
-            {values["product"] for _, _, values, _ in prepared}
+            {
+                values["product"]: (file, line)
+                for file, line, values, _ in reversed(prepared)
+            }
         )
         existing = {
             opportunity.external_id: opportunity
@@ -3071,15 +3155,14 @@ class _Writer:
         self._apply(
             entity=OPPORTUNITY, model=Opportunity, creates=creates, updates=updates
         )
-        self._deal_owners_join(
-            {
-                (values["account_id"], values["owner_id"])
-                for _, _, values, _ in prepared
-                if values["owner_id"] is not None
-            }
-        )
+        owners: dict[tuple[int, int], tuple[str, int]] = {}
+        for file, line, values, _ in prepared:
+            if values["owner_id"] is not None:
+                pair = (values["account_id"], values["owner_id"])
+                owners.setdefault(pair, (file, line))
+        self._deal_owners_join(owners)
 
-    def _deal_owners_join(self, pairs: set[tuple[int, int]]) -> None:
+    def _deal_owners_join(self, pairs: dict[tuple[int, int], tuple[str, int]]) -> None:
         """Put each deal's owner on the account's team.
 
         Whoever works a deal works the account: without this, a rep whose
@@ -3094,11 +3177,10 @@ class _Writer:
                 account_id__in={account for account, _ in pairs}
             ).values_list("account_id", "user_id")
         )
-        creates: list[dict[str, Any]] = [
-            {"account_id": account, "user_id": user}
-            for account, user in sorted(pairs - existing)
-        ]
-        self._apply(entity=TEAM, model=AccountTeamMember, creates=creates, updates=[])
+        joining = {pair: where for pair, where in pairs.items() if pair not in existing}
+        self._team_join(
+            joining, self.account_names, "the deal's owner joins the account's team"
+        )
 
     def _line_amount(self, file: str, line: int, row: dict[str, Any]) -> Money | None:
         """Return a product line's total: as given, else quantity × price."""
@@ -3253,18 +3335,21 @@ class _Writer:
                 "currency": currency,
                 "source": RevenueLine.Source.PIPELINE,
             }
+            if import_key not in existing:
+                values = {
+                    "import_key": import_key,
+                    "account_id": key[0],
+                    "product_id": key[1],
+                    "quarter_start": key[2],
+                    **values,
+                }
+            rows = self.won_rows[keyed[import_key]]
+            if rows:
+                values = self._won_line_derived(values, key, currency, rows)
             if import_key in existing:
                 updates.append((existing[import_key], values))
             else:
-                creates.append(
-                    {
-                        "import_key": import_key,
-                        "account_id": key[0],
-                        "product_id": key[1],
-                        "quarter_start": key[2],
-                        **values,
-                    }
-                )
+                creates.append(values)
         self._apply(entity=REVENUE, model=RevenueLine, creates=creates, updates=updates)
         self._quarter_sums_note(
             created={str(values["import_key"]): values for values in creates},
@@ -3274,6 +3359,32 @@ class _Writer:
                 if self.won_rows[keyed[import_key]]
             },
         )
+
+    def _won_line_derived(
+        self,
+        values: dict[str, Any],
+        key: tuple[int, int, date],
+        currency: str,
+        rows: list[tuple[str, int]],
+    ) -> dict[str, Any]:
+        """Tie a quarter's won-revenue line to the first deal row summed in it."""
+        account, product, quarter = key
+        label = (
+            f"revenue line {self.account_names.get(account, account)} / "
+            f"{self.product_names.get(product, product)} / {quarter.isoformat()} "
+            f"/ {currency}"
+        )
+        (file, line), others = rows[0], rows[1:]
+        said = "the quarter's won deals summed"
+        if others:
+            shown = ", ".join(
+                str(other) if where == file else f"{other} of {where}"
+                for where, other in others[:WON_ROWS_SHOWN]
+            )
+            more = len(others) - WON_ROWS_SHOWN
+            said += f" with line{'s' if len(others) > 1 else ''} {shown}"
+            said += f" and {more:,} more" if more > 0 else ""
+        return self._derived(values, file=file, line=line, label=label, reason=said)
 
     def _lines_by_key(self, keys: list[str]) -> dict[str, RevenueLine]:
         found: dict[str, RevenueLine] = {}
@@ -3349,7 +3460,12 @@ class _Writer:
         if not read:
             return
 
-        product_ids = self.product_ids({values["product"] for _, values, _, _ in read})
+        product_ids = self.product_ids(
+            {
+                values["product"]: (file, line)
+                for _, values, file, line in reversed(read)
+            }
+        )
         for _, values, _, _ in read:
             values["product_id"] = product_ids[values.pop("product")]
         existing = self._invoice_lines_place(read, invoices)
@@ -4447,29 +4563,47 @@ def import_changes_csv(*, changes: Sequence[Mapping[str, Any]]) -> str:
     return out.getvalue()
 
 
-def mapped_import_report_csv(*, job: ImportJob) -> str:
-    """Return the job's full row report as CSV text.
+# How many report lines go out in one piece of a streamed download.
+REPORT_CHUNK_LINES = 1000
 
-    Every row of a written import first, with what became of it, then the
-    notes on single cells, then the counts.
+
+def mapped_import_report_csv(*, job: ImportJob) -> Iterator[str]:
+    """Yield the job's full row report as CSV text, a chunk at a time.
+
+    Every row of a written import first, with what became of it and the
+    records derived from it, then the notes on single cells, then the
+    counts. The rows are read from the run's log as they go out: a report
+    of a million rows never sits in memory whole.
     """
     out = io.StringIO()
     writer = csv.writer(out)
+
+    def taken() -> str:
+        text = out.getvalue()
+        out.seek(0)
+        out.truncate()
+        return text
+
     rows_path = row_report_path(job=job)
     if rows_path.is_file():
         writer.writerow(ROW_REPORT_HEADER)
         with rows_path.open(newline="", encoding="utf-8") as rows:
-            writer.writerows(csv.reader(rows))
+            reader = csv.reader(rows)
+            while chunk := list(itertools.islice(reader, REPORT_CHUNK_LINES)):
+                writer.writerows(chunk)
+                yield taken()
         writer.writerow([])
     writer.writerow(["file", "line", "column", "value", "reason", "action"])
     # Values and reasons quote the uploaded cells, which may be formulas.
-    for issue in job.issues:
-        writer.writerow(
+    for start in range(0, len(job.issues), REPORT_CHUNK_LINES):
+        writer.writerows(
             [
                 cell_neutralise(issue[name])
                 for name in ("file", "line", "column", "value", "reason", "action")
             ]
+            for issue in job.issues[start : start + REPORT_CHUNK_LINES]
         )
+        yield taken()
     writer.writerow([])
     writer.writerow(["table", "created", "updated", "unchanged", "rejected"])
     for table, counts in job.counts.items():
@@ -4487,7 +4621,7 @@ def mapped_import_report_csv(*, job: ImportJob) -> str:
         writer.writerow([])
         writer.writerow(["score run", "status"])
         writer.writerow([run["id"], run["status"]])
-    return out.getvalue()
+    yield taken()
 
 
 def role_question_key(*, column: str, value: str) -> str:

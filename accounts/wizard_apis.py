@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -546,11 +546,11 @@ class WizardImportReportCsvApi(DownloadApi):
         ),
         responses={(200, "text/csv"): str},
     )
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> StreamingHttpResponse:
         mapped = _get_mapped_import_for_user(request, pk)
         query_params_refuse_unknown(request, view=self)
 
-        response = HttpResponse(
+        response = StreamingHttpResponse(
             wizard.mapped_import_report_csv(job=mapped.job),
             content_type="text/csv; charset=utf-8",
         )

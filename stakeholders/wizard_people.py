@@ -803,7 +803,8 @@ class PeopleWrite:
             models.Q(manager_row__isnull=False) | models.Q(manager_person__isnull=False)
         )
         counts = self.wizard._counts(PERSON)
-        for chunk in self._stage_rows(stage.select_related("person", "manager_row")):
+        related = ("person", "manager_row__person", "manager_person")
+        for chunk in self._stage_rows(stage.select_related(*related)):
             updates: list[tuple[models.Model, dict[str, Any]]] = []
             fresh: list[tuple[Stakeholder, int | None]] = []
             for row in chunk:
@@ -824,9 +825,17 @@ class PeopleWrite:
                     manager.person_id if manager is not None else row.manager_person_id
                 )
                 person = cast(Stakeholder, row.person)
-                updates.append((person, {"reports_to_id": manager_pk}))
+                boss = manager.person if manager is not None else row.manager_person
+                said = f"reports to {boss}"
+                values = {"reports_to_id": manager_pk}
                 if row.result == "created":
                     fresh.append((person, manager_pk))
+                    self.wizard.derived_log(person, "created", row.file, row.line, said)
+                else:
+                    values = self.wizard._derived(
+                        values, file=row.file, line=row.line, label="", reason=said
+                    )
+                updates.append((person, values))
             history = _differences(updates)
             # A person created here is deleted by an undo: their manager is
             # set, not recorded as a change to undo or to show.

@@ -566,7 +566,7 @@ def test_an_import_that_wrote_starts_a_score_run_and_reports_as_csv(
     )
 
     assert ScoreRun.objects.filter(trigger="import").exists()
-    report = mapped_import_report_csv(job=job)
+    report = "".join(mapped_import_report_csv(job=job))
     assert report.splitlines()[:7] == [
         "file,line,outcome,object,reason",
         "one_bad_row.csv,2,created,account Good Co,",
@@ -821,7 +821,7 @@ def test_the_row_report_keeps_uploaded_formulas_inert(
 
     job = imported(django_capture_on_commit_callbacks, upload, keep_good_rows=True)
 
-    report = mapped_import_report_csv(job=job)
+    report = "".join(mapped_import_report_csv(job=job))
     assert report.splitlines()[5] == (
         'formula.csv,3,Employees,"\'=HYPERLINK(""x"")",not a number,rejected'
     )

@@ -286,7 +286,7 @@ def test_the_report_csv_link_of_the_api_serves_a_token_client(
     assert report.status_code == 200
     assert report["Content-Type"] == "text/csv; charset=utf-8"
     assert "too large: at most 18 digits before the decimal point" in (
-        report.content.decode()
+        report.getvalue().decode()
     )
     for secret, pk in ((rep_secret, job.pk), (ops_secret, job.pk + 1)):
         refused = client.get(

@@ -91,7 +91,7 @@ def test_ops_walk_upload_mapping_check_and_report(
     assert b"Undo this import" in report.content
     csv = client.get(reverse("accounts:wizard_report_csv", args=[job.pk]))
     assert csv["Content-Type"] == "text/csv"
-    assert b"Accounts,2,0,0,0" in csv.content
+    assert b"Accounts,2,0,0,0" in csv.getvalue()
 
     # when: undo
     with django_capture_on_commit_callbacks(execute=True):
