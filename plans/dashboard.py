@@ -8,7 +8,7 @@ loads that data in a fixed number of queries, whatever the portfolio's size.
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -17,8 +17,20 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, QuerySet, Value
+from django.db import connection, models
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -53,15 +65,13 @@ from plans.models import (
 )
 from plans.selectors import ITEM_KINDS, OUTCOME_QUARTERS, pursuit_outcome_counts_in
 from scoring.models import AccountScore, ScoreRun
-from stakeholders.coverage import (
-    HIGH_INFLUENCE,
-    Finding,
-    Kind,
-    Person,
-    coverage_findings,
+from stakeholders.coverage import HIGH_INFLUENCE
+from stakeholders.models import (
+    AccountExpectedRole,
+    Activity,
+    SectorRoleDefault,
+    Stakeholder,
 )
-from stakeholders.models import Activity, Stakeholder
-from stakeholders.selectors import account_expected_roles_map
 from stakeholders.selectors import stale_days as stakeholder_stale_days
 
 QUARTERS_SHOWN = OUTCOME_QUARTERS
@@ -77,6 +87,23 @@ COMPLETE_ENOUGH = 70
 LITERAL_IDS_MAX = 5_000
 # The accounts a query reads: their ids, or a subquery giving them.
 AccountIds = models.QuerySet | list[int]
+# What str.strip() takes off, listed: a plan summary of these alone is
+# empty. SQL's TRIM takes off spaces only, so the database is asked whether
+# a summary holds any other character.
+BLANK_CHARACTERS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003"
+    "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# A plan's sections, in the order the completeness measure lists them.
+SECTION_NAMES = (
+    "Summary",
+    "Strategies",
+    "Solution alignment",
+    "Pursuits",
+    "Open actions",
+    "People",
+    "Manager review",
+)
 
 # Figure keys whose accounts the drill-down lists; per-quarter keys add
 # ".<first day of the quarter>".
@@ -94,6 +121,7 @@ FIGURE_TITLES = {
     "coverage.missing_role": "Expected roles with no named person",
     "coverage.unowned": "Important people with no owner",
     "coverage.stale": "Relationships going stale",
+    "coverage.important": "Important people",
     "sentiment.2": "Allies",
     "sentiment.1": "Supporters",
     "sentiment.0": "Neutral",
@@ -137,30 +165,6 @@ class PursuitFact:
     validated: int = 0
 
 
-@dataclass(frozen=True)
-class PersonFact:
-    account_id: int
-    sentiment: int
-    influence: int
-    owner_id: int | None
-
-
-@dataclass(frozen=True)
-class PlanFacts:
-    """What the completeness measure reads for one plan."""
-
-    plan_id: int
-    account_id: int
-    summary: str
-    updated_at: datetime
-    strategies_at: datetime | None = None
-    alignments_at: datetime | None = None
-    pursuits_at: datetime | None = None
-    actions_at: datetime | None = None
-    people_at: datetime | None = None
-    reviewed_on: date | None = None
-
-
 # -- Plain data out ----------------------------------------------------------
 
 
@@ -191,7 +195,25 @@ class Completeness:
     plan_id: int
     account_id: int
     percent: int
-    sections: list[SectionState]
+    # Each section's last day, in SECTION_NAMES' order, and the first day
+    # that counts as fresh: the sections are told from them when shown, so
+    # a dashboard of 100,000 plans builds and stores no section objects.
+    days: tuple[date | None, ...]
+    fresh_from: date
+
+    @property
+    def sections(self) -> list[SectionState]:
+        return [
+            SectionState(name, section_state(last, fresh_from=self.fresh_from), last)
+            for name, last in zip(SECTION_NAMES, self.days, strict=True)
+        ]
+
+
+def section_state(last: date | None, *, fresh_from: date) -> str:
+    """Return "fresh", "stale" or "missing" for a section last changed then."""
+    if last is None:
+        return "missing"
+    return "fresh" if last >= fresh_from else "stale"
 
 
 def _figure(key: str, items: Iterable[int]) -> Figure:
@@ -334,41 +356,32 @@ def whitespace_figures(
     return figures
 
 
-def coverage_figures(
-    *,
-    findings: Mapping[int, Iterable[Any]],
-    people: Iterable[PersonFact],
-) -> dict[str, Figure]:
-    """Return role, ownership, sentiment and staleness figures.
+# What coverage_figures reads of each account, by figure key.
+COVERAGE_KEYS = (
+    "coverage.missing_role",
+    "coverage.unowned",
+    "coverage.stale",
+    "coverage.important",
+    *(f"sentiment.{value}" for value in Stakeholder.Sentiment.values),
+)
 
-    `findings` maps account id to its coverage findings (objects with a
-    `kind`); `people` are the active people of those accounts.
+
+def coverage_figures(*, counts: Mapping[int, Sequence[int]]) -> dict[str, Figure]:
+    """Return role, ownership, staleness, importance and sentiment figures.
+
+    `counts` maps an account id to its counts in COVERAGE_KEYS' order:
+    expected roles no active person holds, important people without an
+    owner, relationships going stale, important people, then active people
+    of each sentiment. A figure counts them all, over the accounts with any.
     """
-    people = list(people)
-    by_kind: dict[str, list[int]] = defaultdict(list)
-    for account_id, account_findings in findings.items():
-        for finding in account_findings:
-            by_kind[finding.kind].append(account_id)
-
-    figures = {
-        "coverage.missing_role": _figure(
-            "coverage.missing_role", by_kind[Kind.MISSING_ROLE]
-        ),
-        "coverage.unowned": _figure("coverage.unowned", by_kind[Kind.NO_OWNER]),
-        "coverage.stale": _figure("coverage.stale", by_kind[Kind.STALE]),
-    }
-    important = [person for person in people if person.influence >= HIGH_INFLUENCE]
-    figures["coverage.important"] = Figure(
-        "coverage.important",
-        "Important people",
-        len(important),
-        {person.account_id for person in important},
-    )
-    for sentiment in Stakeholder.Sentiment.values:
-        key = f"sentiment.{sentiment}"
-        figures[key] = _figure(
+    figures = {}
+    for index, key in enumerate(COVERAGE_KEYS):
+        ids = {pk for pk, numbers in counts.items() if numbers[index]}
+        figures[key] = Figure(
             key,
-            [person.account_id for person in people if person.sentiment == sentiment],
+            FIGURE_TITLES[key],
+            sum(numbers[index] for numbers in counts.values()),
+            ids,
         )
     return figures
 
@@ -471,41 +484,29 @@ def effort_figures(
 
 
 def plan_completeness(
-    *, facts: PlanFacts, today: date, fresh_days: int, zone: tzinfo | None = None
+    *,
+    plan_id: int,
+    account_id: int,
+    days: Sequence[date | None],
+    today: date,
+    fresh_days: int,
 ) -> Completeness:
     """Score which of a plan's seven sections are filled and fresh.
 
-    A filled section changed within `fresh_days` counts fully, a filled but
-    stale one half, an empty one nothing.
+    `days` are the organisation's days each section last changed, in
+    SECTION_NAMES' order, None for an empty one. A filled section changed
+    within `fresh_days` counts fully, a filled but stale one half, an empty
+    one nothing.
     """
-
-    def day(moment: datetime | date | None) -> date | None:
-        return None if moment is None else local_date(moment, zone=zone)
-
-    parts = [
-        ("Summary", day(facts.updated_at) if facts.summary.strip() else None),
-        ("Strategies", day(facts.strategies_at)),
-        ("Solution alignment", day(facts.alignments_at)),
-        ("Pursuits", day(facts.pursuits_at)),
-        ("Open actions", day(facts.actions_at)),
-        ("People", day(facts.people_at)),
-        ("Manager review", facts.reviewed_on),
-    ]
-    sections = []
-    points = 0.0
-    for name, last in parts:
-        if last is None:
-            state = "missing"
-        elif (today - last).days <= fresh_days:
-            state, points = "fresh", points + 1
-        else:
-            state, points = "stale", points + 0.5
-        sections.append(SectionState(name, state, last))
+    fresh_from = today - timedelta(days=fresh_days)
+    worth = {"fresh": 1.0, "stale": 0.5, "missing": 0.0}
+    points = sum(worth[section_state(last, fresh_from=fresh_from)] for last in days)
     return Completeness(
-        plan_id=facts.plan_id,
-        account_id=facts.account_id,
-        percent=round(100 * points / len(parts)),
-        sections=sections,
+        plan_id=plan_id,
+        account_id=account_id,
+        percent=round(100 * points / len(SECTION_NAMES)),
+        days=tuple(days),
+        fresh_from=fresh_from,
     )
 
 
@@ -983,80 +984,123 @@ def _pursuit_facts(scope: AccountIds) -> list[PursuitFact]:
     return facts
 
 
-def _people_and_coverage(
-    scope: AccountIds, accounts: list[Account], now: datetime
-) -> tuple[list[PersonFact], dict[int, datetime], dict[int, list[Finding]]]:
-    """Return the active people, their latest change and coverage findings."""
-    rows = list(
-        Stakeholder.objects.filter(
-            account_id__in=scope, status=Stakeholder.Status.ACTIVE
-        )
-        .annotate(last_touch_at=Max("activities__occurred_at"))
-        .values(
-            "pk",
-            "account_id",
-            "first_name",
-            "last_name",
-            "title",
-            "seniority",
-            "sentiment",
-            "influence",
-            "owner_id",
-            "action_plan",
-            "updated_at",
-            "created_at",
-            "last_touch_at",
-        )
-    )
-    active = Stakeholder.objects.filter(
-        account_id__in=scope, status=Stakeholder.Status.ACTIVE
-    )
-    roles: dict[int, set[int]] = defaultdict(set)
-    for person_id, role_id in Stakeholder.roles.through.objects.filter(
-        stakeholder__in=active
-    ).values_list("stakeholder_id", "buyingrole_id"):
-        roles[person_id].add(role_id)
-    # The stakeholders app's own rule for which roles an account expects
-    # (its list, else its sector's, else the default); it has no public name
-    # yet, and copying the rule here would let the two drift apart.
-    expected = account_expected_roles_map(accounts=accounts)
+def _coverage_counts(
+    scope: AccountIds, sectors: Iterable[str], now: datetime
+) -> dict[int, tuple[int, ...]]:
+    """Return each account's counts in COVERAGE_KEYS' order, by account.
 
-    facts = []
-    people_at: dict[int, datetime] = {}
-    persons: dict[int, list[Person]] = defaultdict(list)
-    for row in rows:
-        account_id = row["account_id"]
-        facts.append(
-            PersonFact(account_id, row["sentiment"], row["influence"], row["owner_id"])
-        )
-        if account_id not in people_at or row["updated_at"] > people_at[account_id]:
-            people_at[account_id] = row["updated_at"]
-        persons[account_id].append(
-            Person(
-                id=row["pk"],
-                name=f"{row['first_name']} {row['last_name']}".strip()
-                or f"Person #{row['pk']}",
-                seniority=row["seniority"],
-                influence=row["influence"],
-                sentiment=row["sentiment"],
-                owner_id=row["owner_id"],
-                role_ids=frozenset(roles[row["pk"]]),
-                last_touch_at=row["last_touch_at"],
-                added_at=row["created_at"],
-                action_plan=row["action_plan"],
-                title=row["title"],
-            )
-        )
-    coverage = {
-        account.pk: coverage_findings(
-            people=persons[account.pk],
-            expected_roles=[(role.pk, role.name) for role in expected[account.pk]],
-            stale_days=stakeholder_stale_days(),
-            now=now,
-        )
-        for account in accounts
+    Set-based, in three queries whatever the number of people: each
+    account's active people counted by what the figures ask of them, and
+    (_unheld_role_counts) its expected roles that no active person holds.
+    The rules are the coverage page's (stakeholders.coverage), asked of the
+    database. `sectors` are the accounts' sectors as stored. Accounts with
+    nothing to count are left out.
+    """
+    active = Stakeholder.Status.ACTIVE
+    touches = Activity.stakeholders.through.objects.filter(
+        stakeholder_id=OuterRef("pk")
+    )
+    # Going stale: an owner, and more whole days than the stale days since
+    # the last touch, or since the person was added when never touched.
+    cutoff = now - timedelta(days=stakeholder_stale_days() + 1)
+    important = Q(influence__gte=HIGH_INFLUENCE)
+    counts = {
+        "unowned": Count("pk", filter=important & Q(owner__isnull=True)),
+        "stale": Count(
+            "pk",
+            filter=Q(owner__isnull=False)
+            & ~Exists(touches.filter(activity__occurred_at__gt=cutoff))
+            & (Exists(touches) | Q(created_at__lte=cutoff)),
+        ),
+        "important": Count("pk", filter=important),
+        **{
+            f"sentiment_{index}": Count("pk", filter=Q(sentiment=value))
+            for index, value in enumerate(Stakeholder.Sentiment.values)
+        },
     }
-    return facts, people_at, coverage
+    people = {
+        pk: numbers
+        for pk, *numbers in Stakeholder.objects.filter(
+            account_id__in=scope, status=active
+        )
+        .order_by()
+        .values("account_id")
+        .annotate(**counts)
+        .values_list("account_id", *counts)
+    }
+
+    missing = _unheld_role_counts(scope, sectors)
+    nothing = (0,) * (len(COVERAGE_KEYS) - 1)
+    return {
+        pk: (missing.get(pk, 0), *people.get(pk, nothing))
+        for pk in missing.keys() | people.keys()
+    }
+
+
+def _unheld_role_counts(scope: AccountIds, sectors: Iterable[str]) -> dict[int, int]:
+    """Return how many expected roles no active person holds, by account.
+
+    The roles an account expects: its own list, else its sector's defaults
+    (the sector stripped and lower-cased), else the blank sector's, as
+    stakeholders.selectors.account_expected_roles_map has it. The few
+    distinct sectors are matched to their defaults here, in Python, so the
+    database compares sectors as stored; the pairs of account and role are
+    then counted in one statement. Raw SQL: the ORM cannot join accounts to
+    their sector's defaults, and a subquery per account took 12 s at 100k.
+    """
+    default_sectors = set(SectorRoleDefault.objects.values_list("sector", flat=True))
+    keyed = [
+        (sector, key)
+        for sector in set(sectors)
+        if (key := sector.strip().lower()) and key in default_sectors
+    ]
+    if isinstance(scope, list):
+        if not scope:
+            return {}
+        scope_sql, scope_params = ", ".join(["%s"] * len(scope)), tuple(scope)
+    else:
+        scope_sql, scope_params = scope.order_by().query.sql_with_params()
+    key_sql = "''"
+    if keyed:
+        key_sql = (
+            f"CASE a.sector {' '.join(['WHEN %s THEN %s'] * len(keyed))} ELSE '' END"
+        )
+    tables = {
+        "account": Account._meta.db_table,
+        "own": AccountExpectedRole._meta.db_table,
+        "default": SectorRoleDefault._meta.db_table,
+        "person": Stakeholder._meta.db_table,
+        "holds": Stakeholder.roles.through._meta.db_table,
+    }
+    sql = f"""
+        SELECT expected.account_id, COUNT(*)
+        FROM (
+            SELECT own.account_id, own.role_id FROM {tables["own"]} own
+            WHERE own.account_id IN ({scope_sql})
+            UNION ALL
+            SELECT a.id, d.role_id FROM {tables["account"]} a
+            JOIN {tables["default"]} d ON d.sector = {key_sql}
+            WHERE a.id IN ({scope_sql}) AND NOT EXISTS (
+                SELECT 1 FROM {tables["own"]} own WHERE own.account_id = a.id
+            )
+        ) expected
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {tables["holds"]} holds
+            JOIN {tables["person"]} person ON person.id = holds.stakeholder_id
+            WHERE person.account_id = expected.account_id
+            AND person.status = %s AND holds.buyingrole_id = expected.role_id
+        )
+        GROUP BY expected.account_id
+    """
+    params: list[Any] = [
+        *scope_params,
+        *(value for pair in keyed for value in pair),
+        *scope_params,
+        Stakeholder.Status.ACTIVE.value,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
 
 
 def _current_plan_ids(scope: AccountIds) -> models.QuerySet:
@@ -1077,112 +1121,132 @@ def _current_plan_ids(scope: AccountIds) -> models.QuerySet:
     )
 
 
-def _current_plans(plan_ids: models.QuerySet) -> dict[int, Plan]:
-    """Return each account's open plan of the latest period, by account."""
-    # The dashboard reads only these fields of a plan.
-    return {
-        plan.account_id: plan
-        for plan in Plan.objects.filter(pk__in=plan_ids).only(
-            "pk", "account_id", "summary", "updated_at"
+@dataclass(frozen=True)
+class PlanDays:
+    """One current plan: the day each section and the plan last changed."""
+
+    plan_id: int
+    account_id: int
+    # In SECTION_NAMES' order; None for an empty section.
+    days: tuple[date | None, ...]
+    last_changed: date
+
+
+def _plan_days(
+    plan_ids: models.QuerySet | list[int], zone: tzinfo
+) -> dict[int, PlanDays]:
+    """Return each plan's section days and last change, by account.
+
+    Two queries, whatever the number of plans: the plans, and every
+    section's latest change per plan (per account, for people and recorded
+    changes) in one UNION ALL of GROUP BYs. The database turns moments into
+    the organisation's days. A plan last changed when it, or any item of
+    its account's plans, was last recorded as changed.
+    """
+    accounts = Plan.objects.filter(pk__in=plan_ids).values("account_id")
+    types = ContentType.objects.get_for_models(*ITEM_KINDS.values()).values()
+
+    def day(moment: Any) -> TruncDate:
+        return TruncDate(moment, tzinfo=zone)
+
+    def latest(
+        model: type[models.Model], key: str, ids: Any, section: str, **filters: Any
+    ) -> models.QuerySet:
+        return (
+            model._default_manager.filter(**{f"{key}__in": ids}, **filters)
+            .order_by()
+            .values(key)
+            .annotate(section=Value(section), last=day(Max("updated_at")))
+            .values_list("section", key, "last")
         )
-    }
 
-
-def _latest_by_plan(
-    model: type[models.Model],
-    plan_ids: models.QuerySet | list[int],
-    section: str,
-    **filters: Any,
-) -> models.QuerySet:
-    return (
-        model._default_manager.filter(plan_id__in=plan_ids, **filters)
-        .order_by()
-        .values("plan_id")
-        .annotate(last=Max("updated_at"), section=Value(section))
-        .values_list("section", "plan_id", "last")
-    )
-
-
-def _plan_facts(
-    plans: dict[int, Plan],
-    people_at: Mapping[int, datetime],
-    plan_ids: models.QuerySet | list[int] | None = None,
-) -> list[PlanFacts]:
-    if plan_ids is None:
-        plan_ids = [plan.pk for plan in plans.values()]
-    # The four sections' latest changes in one query (UNION ALL).
-    latest: dict[str, dict[int, Any]] = defaultdict(dict)
-    sections = _latest_by_plan(
-        Strategy, plan_ids, "strategies", status=Strategy.Status.OPEN
+    sections = latest(
+        Strategy, "plan_id", plan_ids, "strategies", status=Strategy.Status.OPEN
     ).union(
-        _latest_by_plan(Alignment, plan_ids, "alignments"),
-        _latest_by_plan(Pursuit, plan_ids, "pursuits"),
-        _latest_by_plan(
+        latest(Alignment, "plan_id", plan_ids, "alignments"),
+        latest(Pursuit, "plan_id", plan_ids, "pursuits"),
+        latest(
             Action,
+            "plan_id",
             plan_ids,
             "actions",
             status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS],
         ),
-        all=True,
-    )
-    for section, plan_id, last in sections:
-        latest[section][plan_id] = last
-    strategies, alignments, pursuits, actions = (
-        latest[name] for name in ("strategies", "alignments", "pursuits", "actions")
-    )
-    reviews = dict(
+        latest(
+            Stakeholder,
+            "account_id",
+            accounts,
+            "people",
+            status=Stakeholder.Status.ACTIVE,
+        ),
         ManagerReview.objects.filter(plan_id__in=plan_ids)
+        .order_by()
         .values("plan_id")
-        .annotate(last=Max("reviewed_on"))
-        .values_list("plan_id", "last")
-    )
-    return [
-        PlanFacts(
-            plan_id=plan.pk,
-            account_id=plan.account_id,
-            summary=plan.summary,
-            updated_at=plan.updated_at,
-            strategies_at=strategies.get(plan.pk),
-            alignments_at=alignments.get(plan.pk),
-            pursuits_at=pursuits.get(plan.pk),
-            actions_at=actions.get(plan.pk),
-            people_at=people_at.get(plan.account_id),
-            reviewed_on=reviews.get(plan.pk),
-        )
-        for plan in plans.values()
-    ]
-
-
-def _last_plan_change(
-    plans: dict[int, Plan], plan_ids: models.QuerySet | list[int], zone: tzinfo
-) -> dict[int, date]:
-    """Return the day each plan last changed: itself or any of its items."""
-    types = ContentType.objects.get_for_models(*ITEM_KINDS.values()).values()
-    changed = dict(
+        .annotate(section=Value("reviews"), last=Max("reviewed_on"))
+        .values_list("section", "plan_id", "last"),
         ChangeRecord.objects.filter(
-            account_id__in=Plan.objects.filter(pk__in=plan_ids).values("account_id"),
+            account_id__in=accounts,
             content_type__in=[content_type.pk for content_type in types],
         )
+        .order_by()
         .values("account_id")
-        .annotate(last=Max("changed_at"))
-        .values_list("account_id", "last")
+        .annotate(section=Value("changes"), last=day(Max("changed_at")))
+        .values_list("section", "account_id", "last"),
+        all=True,
     )
-    result = {}
-    for account_id, plan in plans.items():
-        moments = [plan.updated_at]
-        if changed.get(account_id):
-            moments.append(changed[account_id])
-        result[account_id] = local_date(max(moments), zone=zone)
-    return result
+    last: dict[str, dict[int, date]] = defaultdict(dict)
+    for section, pk, moment in sections:
+        last[section][pk] = moment
+
+    plans = {}
+    for pk, account_id, summary_day, updated_day in (
+        Plan.objects.filter(pk__in=plan_ids)
+        .order_by()
+        .values_list(
+            "pk",
+            "account_id",
+            Case(When(summary__regex=f"[^{BLANK_CHARACTERS}]", then=day("updated_at"))),
+            day("updated_at"),
+        )
+    ):
+        days = (
+            summary_day,
+            last["strategies"].get(pk),
+            last["alignments"].get(pk),
+            last["pursuits"].get(pk),
+            last["actions"].get(pk),
+            last["people"].get(account_id),
+            last["reviews"].get(pk),
+        )
+        # The day of the latest moment is the latest of their days.
+        changed = max(updated_day, last["changes"].get(account_id, updated_day))
+        plans[account_id] = PlanDays(pk, account_id, days, changed)
+    return plans
+
+
+def _completeness(
+    plans: Mapping[int, PlanDays], today: date
+) -> dict[int, Completeness]:
+    """Return each plan's completeness, by account."""
+    fresh_days = plan_fresh_days()
+    return {
+        account_id: plan_completeness(
+            plan_id=plan.plan_id,
+            account_id=account_id,
+            days=plan.days,
+            today=today,
+            fresh_days=fresh_days,
+        )
+        for account_id, plan in plans.items()
+    }
 
 
 def _execution_figures(
     *,
     account_ids: list[int],
-    plans: dict[int, Plan],
+    plans: Mapping[int, PlanDays],
     plan_ids: models.QuerySet,
     pursuits: list[PursuitFact],
-    last_changed: Mapping[int, date],
     today: date,
     stale_days: int,
 ) -> dict[str, Figure]:
@@ -1196,7 +1260,7 @@ def _execution_figures(
     ).values_list("plan__account_id", flat=True)
     # A force counts when it is active and names at least one open strategy
     # or open pursuit; the count is of forces, not of the items they touch.
-    account_of_plan = {plan.pk: plan.account_id for plan in plans.values()}
+    account_of_plan = {plan.plan_id: plan.account_id for plan in plans.values()}
     forces = []
     for force in ExternalForce.objects.filter(
         plan_id__in=plan_ids, status=ExternalForce.Status.ACTIVE
@@ -1217,8 +1281,8 @@ def _execution_figures(
     ]
     untouched = [
         account_id
-        for account_id, day in last_changed.items()
-        if (today - day).days > stale_days
+        for account_id, plan in plans.items()
+        if (today - plan.last_changed).days > stale_days
     ]
     return {
         "execution.ahead": _figure("execution.ahead", ahead),
@@ -1306,12 +1370,10 @@ def dashboard_for_user(
     # filter the accounts every figure is about, in SQL
     scope = _filtered_accounts(visible=visible, filters=filters, run=run)
     ids: AccountIds = scope.values("pk")
-    # Instances read from the database (three fields) cost far less to build
-    # than ones made from keywords, and the expected roles want instances.
     accounts = sorted(
-        scope.only("pk", "name", "sector"), key=lambda account: account.name.lower()
+        scope.values_list("pk", "name", "sector"), key=lambda row: row[1].lower()
     )
-    names = {account.pk: account.name for account in accounts}
+    names = {pk: name for pk, name, _ in accounts}
     account_ids = list(names)
     if len(account_ids) <= LITERAL_IDS_MAX:
         ids = account_ids
@@ -1325,11 +1387,10 @@ def dashboard_for_user(
     first_bought = whitespace_bought_since(account_ids=account_ids)
     pursuits = _pursuit_facts(ids)
     plan_ids = _current_plan_ids(ids)
-    plans = _current_plans(plan_ids)
     # One zone for the request: looking it up per date cost seconds at 100k.
     zone = organisation_zone()
-    last_changed = _last_plan_change(plans, plan_ids, zone)
-    people, people_at, coverage = _people_and_coverage(ids, accounts, now)
+    plans = _plan_days(plan_ids, zone)
+    coverage = _coverage_counts(ids, {sector for _, _, sector in accounts}, now)
     effort_days = effort_window_days()
     touches = dict(
         Activity.objects.filter(
@@ -1361,14 +1422,13 @@ def dashboard_for_user(
             quarters=quarters,
         )
     )
-    figures.update(coverage_figures(findings=coverage, people=people))
+    figures.update(coverage_figures(counts=coverage))
     figures.update(
         _execution_figures(
             account_ids=account_ids,
             plans=plans,
             plan_ids=plan_ids,
             pursuits=pursuits,
-            last_changed=last_changed,
             today=today,
             stale_days=filters.stale_days,
         )
@@ -1381,13 +1441,7 @@ def dashboard_for_user(
         potential_threshold=threshold,
     )
     figures.update(effort)
-    fresh_days = plan_fresh_days()
-    completeness = {
-        facts.account_id: plan_completeness(
-            facts=facts, today=today, fresh_days=fresh_days, zone=zone
-        )
-        for facts in _plan_facts(plans, people_at, plan_ids)
-    }
+    completeness = _completeness(plans, today)
     figures["plans.incomplete"] = _figure(
         "plans.incomplete",
         [pk for pk, item in completeness.items() if item.percent < COMPLETE_ENOUGH],
@@ -1402,9 +1456,9 @@ def dashboard_for_user(
             score=scores.get(pk),
             ttm_revenue=revenue.get(pk),
             path=paths[pk],
-            plan_id=plans[pk].pk if pk in plans else None,
+            plan_id=plans[pk].plan_id if pk in plans else None,
             completeness=completeness.get(pk),
-            last_touched_on=last_changed.get(pk),
+            last_touched_on=plans[pk].last_changed if pk in plans else None,
             touches=touches.get(pk, 0),
         )
         for pk in account_ids
@@ -1422,7 +1476,7 @@ def dashboard_for_user(
         potential_threshold=threshold,
         effort_median=median,
         effort_days=effort_days,
-        fresh_days=fresh_days,
+        fresh_days=plan_fresh_days(),
     )
 
 
@@ -1437,7 +1491,6 @@ def dashboard_account_rows(
     """
     now = now or timezone.now()
     today = local_date(now)
-    zone = organisation_zone()
     quarters = fiscal_quarters_ending_with(fiscal_quarter_for(now), QUARTERS_SHOWN)
     names = dict(
         account_list_for_user(user=user)
@@ -1451,23 +1504,8 @@ def dashboard_account_rows(
     paths = account_paths(
         account_ids=ids, history=_score_history(ids, quarters, run), quarters=quarters
     )
-    plans = _current_plans(_current_plan_ids(ids))
-    # A few dozen plans: named, so no query repeats the latest-period rule.
-    plan_ids = [plan.pk for plan in plans.values()]
-    last_changed = _last_plan_change(plans, plan_ids, zone)
-    people_at = dict(
-        Stakeholder.objects.filter(account_id__in=ids, status=Stakeholder.Status.ACTIVE)
-        .values("account_id")
-        .annotate(last=Max("updated_at"))
-        .values_list("account_id", "last")
-    )
-    fresh_days = plan_fresh_days()
-    completeness = {
-        facts.account_id: plan_completeness(
-            facts=facts, today=today, fresh_days=fresh_days, zone=zone
-        )
-        for facts in _plan_facts(plans, people_at, plan_ids)
-    }
+    plans = _plan_days(_current_plan_ids(ids), organisation_zone())
+    completeness = _completeness(plans, today)
     touches = dict(
         Activity.objects.filter(
             account_id__in=ids,
@@ -1486,9 +1524,9 @@ def dashboard_account_rows(
             score=scores.get(pk),
             ttm_revenue=revenue.get(pk),
             path=paths[pk],
-            plan_id=plans[pk].pk if pk in plans else None,
+            plan_id=plans[pk].plan_id if pk in plans else None,
             completeness=completeness.get(pk),
-            last_touched_on=last_changed.get(pk),
+            last_touched_on=plans[pk].last_changed if pk in plans else None,
             touches=touches.get(pk, 0),
         )
         for pk in ids
@@ -1631,15 +1669,11 @@ def dashboard_tables(*, dashboard: Dashboard) -> list[Table]:
 
 def plan_completeness_for(*, plan: Plan, today: date | None = None) -> Completeness:
     """Return one plan's completeness, as the dashboard ranks it."""
-    people_at = Stakeholder.objects.filter(
-        account_id=plan.account_id, status=Stakeholder.Status.ACTIVE
-    ).aggregate(last=Max("updated_at"))["last"]
-    facts = _plan_facts(
-        {plan.account_id: plan},
-        {plan.account_id: people_at} if people_at else {},
-    )[0]
+    days = _plan_days([plan.pk], organisation_zone())[plan.account_id]
     return plan_completeness(
-        facts=facts,
+        plan_id=plan.pk,
+        account_id=plan.account_id,
+        days=days.days,
         today=today or timezone.localdate(),
         fresh_days=plan_fresh_days(),
     )
