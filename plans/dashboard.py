@@ -8,12 +8,12 @@ loads that data in a fixed number of queries, whatever the portfolio's size.
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -202,10 +202,17 @@ class Completeness:
     fresh_from: date
 
     @property
+    def states(self) -> list[str]:
+        """Return each section's state, in SECTION_NAMES' order."""
+        return [section_state(last, fresh_from=self.fresh_from) for last in self.days]
+
+    @property
     def sections(self) -> list[SectionState]:
         return [
-            SectionState(name, section_state(last, fresh_from=self.fresh_from), last)
-            for name, last in zip(SECTION_NAMES, self.days, strict=True)
+            SectionState(name, state, last)
+            for name, state, last in zip(
+                SECTION_NAMES, self.states, self.days, strict=True
+            )
         ]
 
 
@@ -1597,12 +1604,46 @@ def dashboard_account_cells(row: AccountRow) -> list[Cell]:
     ]
 
 
-def dashboard_tables(*, dashboard: Dashboard) -> list[Table]:
-    """Return the dashboard's tables for export: accounts, quarters, plans."""
+@dataclass(frozen=True)
+class _Cells:
+    """A table's rows, each made from its account row as it is read."""
+
+    rows: Iterable[AccountRow]
+    cells: Callable[[AccountRow], list[Cell]]
+
+    def __iter__(self) -> Iterator[list[Cell]]:
+        return (self.cells(row) for row in self.rows)
+
+
+def _plan_cells(row: AccountRow) -> list[Cell]:
+    # Ranked rows are the rows with a plan: each has its completeness.
+    completeness = cast(Completeness, row.completeness)
+    return [
+        row.name,
+        completeness.percent,
+        *[state.capitalize() for state in completeness.states],
+    ]
+
+
+def dashboard_tables(
+    *,
+    dashboard: Dashboard,
+    rows: Iterable[AccountRow] | None = None,
+    ranked: Iterable[AccountRow] | None = None,
+) -> list[Table]:
+    """Return the dashboard's tables for export: accounts, quarters, plans.
+
+    The accounts and plans tables read `rows` (by name) and `ranked` (the
+    rows with a plan, least complete first), the dashboard's own unless
+    given: a stored dashboard streams them (dashboard_summary_tables). Their
+    cells are made as they are read, so a table over a stream is read once.
+    """
+    rows = dashboard.rows.values() if rows is None else rows
+    ranked = dashboard.ranked_plans if ranked is None else ranked
     accounts = Table(
         name="Accounts",
         headers=dashboard_account_headers(dashboard=dashboard),
-        rows=[dashboard_account_cells(row) for row in dashboard.rows.values()],
+        rows=_Cells(rows, dashboard_account_cells),
     )
     by_quarter = Table(
         name="Quarters",
@@ -1634,23 +1675,10 @@ def dashboard_tables(*, dashboard: Dashboard) -> list[Table]:
             for item in dashboard.quarter_rows
         ],
     )
-    ranked = dashboard.ranked_plans
-    section_names = (
-        [section.name for section in ranked[0].completeness.sections]  # type: ignore[union-attr]
-        if ranked
-        else []
-    )
     plans = Table(
         name="Plan completeness",
-        headers=["Account", "Completeness %", *section_names],
-        rows=[
-            [
-                row.name,
-                row.completeness.percent,  # type: ignore[union-attr]
-                *[section.state.capitalize() for section in row.completeness.sections],  # type: ignore[union-attr]
-            ]
-            for row in ranked
-        ],
+        headers=["Account", "Completeness %", *SECTION_NAMES],
+        rows=_Cells(ranked, _plan_cells),
     )
     figures = Table(
         name="Figures",

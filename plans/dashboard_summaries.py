@@ -54,8 +54,10 @@ from plans.dashboard import (
     Figure,
     _filtered_accounts,
     dashboard_for_user,
+    dashboard_tables,
     plan_stale_days,
 )
+from plans.exports import Table
 from plans.models import (
     Action,
     DashboardSummary,
@@ -307,7 +309,7 @@ def _build(
                 batch_size=ROWS_BATCH,
             )
             DashboardSummaryRow.objects.filter(summary=summary).delete()
-            _rows_store(summary, dashboard.rows)
+            _rows_store(summary, dashboard)
     except IntegrityError:
         # Another request stored the same summary at the same moment.
         logger.info("Dashboard summary %s was stored by another request", key)
@@ -322,37 +324,50 @@ def _build(
     return dashboard, summary
 
 
-def _rows_store(summary: DashboardSummary, rows: dict[int, AccountRow]) -> None:
-    """Store every account's row of a summary, by name.
+def _rows_store(summary: DashboardSummary, dashboard: Dashboard) -> None:
+    """Store every account's row of a summary, by name, with its plan's rank.
 
     On PostgreSQL through COPY, a batch of rows a statement: at 100,000
     accounts building an ORM object and its INSERT parameters per row took
     longer than computing the dashboard.
     """
+    ranks = {row.pk: rank for rank, row in enumerate(dashboard.ranked_plans)}
     pickled = (
-        (pk, position, pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL))
-        for position, (pk, row) in enumerate(rows.items())
+        (
+            pk,
+            position,
+            ranks.get(pk),
+            pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL),
+        )
+        for position, (pk, row) in enumerate(dashboard.rows.items())
     )
     if connection.vendor != "postgresql":
         DashboardSummaryRow.objects.bulk_create(
             (
                 DashboardSummaryRow(
-                    summary=summary, account_id=pk, position=position, row=row
+                    summary=summary,
+                    account_id=pk,
+                    position=position,
+                    plan_rank=rank,
+                    row=row,
                 )
-                for pk, position, row in pickled
+                for pk, position, rank, row in pickled
             ),
             batch_size=ROWS_BATCH,
         )
         return
 
     table = DashboardSummaryRow._meta.db_table
-    sql = f"COPY {table} (summary_id, account_id, position, row) FROM STDIN"
+    sql = f"COPY {table} (summary_id, account_id, position, plan_rank, row) FROM STDIN"
     batch = []
     with connection.cursor() as cursor:
-        for pk, position, row in pickled:
-            # COPY's text format: a bytea is \x and hex digits, its
-            # backslash doubled.
-            batch.append(f"{summary.pk}\t{pk}\t{position}\t\\\\x{row.hex()}\n")
+        for pk, position, rank, row in pickled:
+            # COPY's text format: \N is null; a bytea is \x and hex digits,
+            # its backslash doubled.
+            shown_rank = "\\N" if rank is None else rank
+            batch.append(
+                f"{summary.pk}\t{pk}\t{position}\t{shown_rank}\t\\\\x{row.hex()}\n"
+            )
             if len(batch) == ROWS_COPIED:
                 _copy_in(cursor, sql, batch)
                 batch = []
@@ -603,40 +618,45 @@ def dashboard_summary_rows(
     return [pickle.loads(bytes(stored[pk])) for pk in account_ids if pk in stored]
 
 
-def dashboard_summary_row_stream(*, dashboard: Dashboard) -> Iterator[AccountRow]:
+def dashboard_summary_row_stream(
+    *, dashboard: Dashboard, ranked: bool = False
+) -> Iterator[AccountRow]:
     """Yield every stored row of a dashboard, by name, a chunk at a time.
 
-    For a streamed export; `dashboard` is one dashboard_summary_for_user
-    returned. The rows are read in the order of the (summary, position)
-    index through a server-side cursor on PostgreSQL, so the first rows
-    arrive without all 100,000 being read, sorted or held. The transaction
-    keeps that cursor from being materialised at once, as a cursor outside
-    a transaction would be (Django declares it WITH HOLD then).
+    With `ranked`, the rows with a plan, least complete first, as the plan
+    completeness table lists them. For a streamed export; `dashboard` is
+    one dashboard_summary_for_user returned. The rows are read in the order
+    of an index on (summary, position) or (summary, plan_rank) through a
+    server-side cursor on PostgreSQL, so the first rows arrive without all
+    100,000 being read, sorted or held. The transaction keeps that cursor
+    from being materialised at once, as a cursor outside a transaction
+    would be (Django declares it WITH HOLD then).
     """
-    stored = (
-        DashboardSummaryRow.objects.filter(summary__key=dashboard.summary_key)
-        .order_by("position")
-        .values_list("row", flat=True)
-    )
+    stored = DashboardSummaryRow.objects.filter(summary__key=dashboard.summary_key)
+    if ranked:
+        stored = stored.filter(plan_rank__isnull=False).order_by("plan_rank")
+    else:
+        stored = stored.order_by("position")
     # No savepoint inside a caller's transaction: nothing here writes.
     with transaction.atomic(savepoint=False):
-        for row in stored.iterator(chunk_size=ROWS_STREAMED):
+        for row in stored.values_list("row", flat=True).iterator(
+            chunk_size=ROWS_STREAMED
+        ):
             yield pickle.loads(bytes(row))
 
 
-def dashboard_summary_with_rows(*, dashboard: Dashboard) -> Dashboard:
-    """Return a stored dashboard with every account's row, for the exports.
+def dashboard_summary_tables(*, dashboard: Dashboard) -> list[Table]:
+    """Return a stored dashboard's tables for export, rows read as written.
 
-    `dashboard` is one dashboard_summary_for_user returned; its rows are
-    read back as stored, by name.
+    `dashboard` is one dashboard_summary_for_user returned. The accounts and
+    plan completeness tables stream the stored rows, by name and by rank; a
+    table left unread reads nothing.
     """
-    stored = (
-        DashboardSummaryRow.objects.filter(summary__key=dashboard.summary_key)
-        .order_by("position")
-        .values_list("account_id", "row")
+    return dashboard_tables(
+        dashboard=dashboard,
+        rows=dashboard_summary_row_stream(dashboard=dashboard),
+        ranked=dashboard_summary_row_stream(dashboard=dashboard, ranked=True),
     )
-    rows = {pk: pickle.loads(bytes(row)) for pk, row in stored.iterator(2_000)}
-    return replace(dashboard, rows=rows, totals=None)
 
 
 def dashboard_summary_refresh(*, summary_id: int) -> DashboardSummary | None:

@@ -1064,6 +1064,9 @@ class DashboardSummaryRow(models.Model):
     account_id = models.BigIntegerField()
     # By account name, as the dashboard lists them.
     position = models.PositiveIntegerField()
+    # Among the rows with a plan, least complete first, as the plan
+    # completeness table lists them; blank without a plan.
+    plan_rank = models.PositiveIntegerField(null=True, blank=True)
     row = models.BinaryField()
 
     class Meta:
@@ -1078,7 +1081,10 @@ class DashboardSummaryRow(models.Model):
         indexes = [
             models.Index(
                 fields=["summary", "position"], name="dashboard_summary_row_order"
-            )
+            ),
+            models.Index(
+                fields=["summary", "plan_rank"], name="dashboard_summary_row_rank"
+            ),
         ]
 
     def __str__(self) -> str:

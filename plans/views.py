@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,9 +20,6 @@ from plans.dashboard import (
     ROWS_SHOWN,
     Dashboard,
     DashboardFilters,
-    dashboard_account_cells,
-    dashboard_account_headers,
-    dashboard_tables,
     figure_title,
     plan_completeness_for,
 )
@@ -31,9 +28,8 @@ from plans.dashboard_summaries import (
     dashboard_filters_described,
     dashboard_summary_figure_ids,
     dashboard_summary_for_user,
-    dashboard_summary_row_stream,
     dashboard_summary_rows,
-    dashboard_summary_with_rows,
+    dashboard_summary_tables,
 )
 from plans.editing import attach_editors
 from plans.errors import PlanError
@@ -41,8 +37,7 @@ from plans.exports import (
     CSV_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
     csv_chunks,
-    table_csv,
-    tables_xlsx,
+    tables_xlsx_file,
 )
 from plans.history import history_entries
 from plans.manager_reviews import (
@@ -115,9 +110,6 @@ def plan_create_view(
 
 
 # -- Manager dashboard and manager reviews ------------------------------------
-
-# Dashboard export tables made of figures alone, by their slug.
-FIGURE_TABLES = {"quarters", "figures"}
 
 
 def _dashboard_preparing(
@@ -199,64 +191,42 @@ def dashboard_export_view(
     filters = DashboardFilters.from_query(request.GET)
     stored = dashboard_summary_for_user(user=request.user, filters=filters, body=False)
     if isinstance(stored, DashboardPreparing):
-        response = HttpResponse(
+        waiting = HttpResponse(
             "These figures are being prepared. Ask for the export again in a "
             "minute or two.",
             # Accepted: the figures are being built; nothing has failed.
             status=202,
             content_type="text/plain; charset=utf-8",
         )
-        response["Retry-After"] = "60"
-        return response
+        waiting["Retry-After"] = "60"
+        return waiting
 
     table_name = request.GET.get("table", "accounts")
     stamp = timezone.localdate().isoformat()
-    if file_format == "csv" and table_name == "accounts":
-        streamed = _accounts_csv_streamed(stored)
-        filename = f"lode-dashboard-accounts-{stamp}.csv"
-        streamed["Content-Disposition"] = f'attachment; filename="{filename}"'
-        _dashboard_export_audit(request, dashboard=stored, file_format=file_format)
-        return streamed
-
-    # The quarters and figures tables read only the figures; the plan table
-    # ranks every account's row, and the workbook holds them all.
-    by_figures = file_format == "csv" and table_name in FIGURE_TABLES
-    dashboard = stored if by_figures else dashboard_summary_with_rows(dashboard=stored)
-    tables = dashboard_tables(dashboard=dashboard)
-
+    # The tables' rows are read from the stored dashboard as the file is
+    # written: a CSV streams as it is read, a workbook is written to a
+    # temporary file a row at a time, then sent a block at a time.
+    tables = dashboard_summary_tables(dashboard=stored)
+    response: StreamingHttpResponse
     if file_format == "xlsx":
-        content = tables_xlsx(tables=tables)
-        response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+        response = FileResponse(
+            tables_xlsx_file(tables=tables), content_type=XLSX_CONTENT_TYPE
+        )
         filename = f"lode-dashboard-{stamp}.xlsx"
     else:
         names = {slugify(table.name): table for table in tables}
         table = names.get(table_name)
         if table is None:
             raise Http404("No such table.")
-        response = HttpResponse(table_csv(table=table), content_type=CSV_CONTENT_TYPE)
+        response = StreamingHttpResponse(
+            csv_chunks(headers=table.headers, rows=table.rows),
+            content_type=CSV_CONTENT_TYPE,
+        )
         filename = f"lode-dashboard-{slugify(table.name)}-{stamp}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
 
-    _dashboard_export_audit(request, dashboard=dashboard, file_format=file_format)
+    _dashboard_export_audit(request, dashboard=stored, file_format=file_format)
     return response
-
-
-def _accounts_csv_streamed(dashboard: Dashboard) -> StreamingHttpResponse:
-    """Stream the accounts table from the stored rows, as they are read.
-
-    At 100,000 accounts the whole file takes seconds to write; streamed,
-    the headers leave at once and no more than a chunk of rows is held.
-    """
-    return StreamingHttpResponse(
-        csv_chunks(
-            headers=dashboard_account_headers(dashboard=dashboard),
-            rows=(
-                dashboard_account_cells(row)
-                for row in dashboard_summary_row_stream(dashboard=dashboard)
-            ),
-        ),
-        content_type=CSV_CONTENT_TYPE,
-    )
 
 
 def _dashboard_export_audit(

@@ -66,7 +66,7 @@ def test_a_token_downloads_the_dashboard_xlsx(plan, executive):
     response = token_get(executive, "/api/plans/exports/dashboard.xlsx")
 
     assert response.status_code == 200
-    assert response.content[:2] == b"PK"
+    assert response.getvalue()[:2] == b"PK"
 
 
 def test_an_unknown_format_is_a_json_404(rep):

@@ -122,7 +122,7 @@ def test_hostile_names_are_literal_text_in_the_dashboard_csv_and_xlsx(
     assert FORMULA not in names
 
     assert xlsx_response.status_code == 200
-    sheet = load_workbook(io.BytesIO(xlsx_response.content))["Accounts"]
+    sheet = load_workbook(io.BytesIO(xlsx_response.getvalue()))["Accounts"]
     cells = [row[0] for row in sheet.iter_rows(min_row=2)]
     values = [cell.value for cell in cells]
     assert HOSTILE in values
