@@ -1390,8 +1390,7 @@ def dashboard_for_user(
     # load the facts of those accounts
     history = _score_history(ids, quarters, run)
     product_ids = list(Product.objects.catalogue().values_list("pk", flat=True))
-    # accounts.selectors takes the ids as a list (it calls list() on them).
-    first_bought = whitespace_bought_since(account_ids=account_ids)
+    first_bought = whitespace_bought_since(account_ids=ids)
     pursuits = _pursuit_facts(ids)
     plan_ids = _current_plan_ids(ids)
     # One zone for the request: looking it up per date cost seconds at 100k.
