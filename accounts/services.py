@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import logging
 import math
@@ -691,13 +692,45 @@ def _staging_create(name: str) -> str:
 def _staging_copy(cursor: CursorWrapper, *, name: str, frame: pd.DataFrame) -> None:
     """COPY a clean frame into its staging table as one streamed COPY."""
     cursor.copy_expert(
-        f"COPY import_{name} FROM STDIN WITH (FORMAT csv, NULL '\\N')",
-        _CsvStream(frame[list(STAGING[name])]),
+        f"COPY import_{name} FROM STDIN",
+        _CopyTextStream(frame[list(STAGING[name])]),
     )
 
 
-class _CsvStream(io.TextIOBase):
-    """A frame as CSV text, formatted a slice of rows at a time as read.
+# COPY's text format: a backslash starts an escape, a tab ends a field and a
+# line break a row, and \N alone is NULL. Text values are escaped, so a name
+# that is `\N` or holds a backslash, tab or line break arrives as written.
+COPY_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(frame: pd.DataFrame) -> str:
+    """Return a frame as COPY text (no header), \\N for missing."""
+    texts = frame.select_dtypes(include=["object", "string", "category"]).columns
+    escaped = frame.assign(
+        **{
+            column: frame[column].map(
+                lambda value: (
+                    value.translate(COPY_TEXT_ESCAPES)
+                    if isinstance(value, str)
+                    else value
+                ),
+                na_action="ignore",
+            )
+            for column in texts
+        }
+    )
+    return escaped.to_csv(
+        index=False,
+        header=False,
+        sep="\t",
+        quoting=csv.QUOTE_NONE,
+        na_rep="\\N",
+        date_format="%Y-%m-%d",
+    )
+
+
+class _CopyTextStream(io.TextIOBase):
+    """A frame as COPY text, formatted a slice of rows at a time as read.
 
     COPY reads it in small pieces, so PostgreSQL parses and stores one
     slice while the next is formatted, and the whole frame never sits in
@@ -721,11 +754,7 @@ class _CsvStream(io.TextIOBase):
             part = next(self._slices, None)
             if part is None:
                 break
-            buffer = io.StringIO()
-            part.to_csv(
-                buffer, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d"
-            )
-            self._text = self._text[self._at :] + buffer.getvalue()
+            self._text = self._text[self._at :] + copy_text(part)
             self._at = 0
         end = len(self._text) if wanted is None else self._at + wanted
         piece = self._text[self._at : end]
@@ -944,13 +973,13 @@ class _StagingSink:
                 for column in NAMED
                 for values in [rows[column].cat.categories]
             )
-            copies.append(("names", _csv_bytes(names), "csv"))
+            copies.append(("names", _copy_bytes(names), "text"))
         copies += [
             ("opportunities", _opportunities_binary(rows.loc[clean]), "binary"),
             (
                 "rejected_ids",
-                _csv_bytes(rows.loc[~clean, ["external_id", "line"]]),
-                "csv",
+                _copy_bytes(rows.loc[~clean, ["external_id", "line"]]),
+                "text",
             ),
         ]
         self._wait()
@@ -999,10 +1028,9 @@ class _StagingSink:
         with self._connection.cursor() as cursor:
             for table, data, kind in copies:
                 if data:
-                    options = "binary" if kind == "binary" else "csv, NULL '\\N'"
                     cursor.copy_expert(
                         f"COPY import_{table} ({', '.join(STAGING[table])}) "
-                        f"FROM STDIN WITH (FORMAT {options})",
+                        f"FROM STDIN WITH (FORMAT {kind})",
                         io.BytesIO(data),
                         size=COPY_READ,
                     )
@@ -1084,13 +1112,11 @@ def _binary_rows(fixed: dict[str, tuple[np.ndarray, str]], texts: list[str]) -> 
     return b"".join(blocks)
 
 
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    """Return the frame as CSV for COPY: no header, \\N for missing."""
+def _copy_bytes(frame: pd.DataFrame) -> bytes:
+    """Return a frame as encoded COPY text; nothing for no rows."""
     if frame.empty:
         return b""
-    return frame.to_csv(
-        index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d"
-    ).encode()
+    return copy_text(frame).encode()
 
 
 # A staged deal's columns, from its codes and sentinels (see STAGING).

@@ -21,18 +21,15 @@ from accounts.models import (
     RevenueLine,
     SupportSignal,
 )
+from accounts.services import copy_text
 from bench.frames import Frames
 
 
 def _copy_in(table: str, frame: pd.DataFrame) -> None:
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False, na_rep=r"\N")
-    buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
-            f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN "
-            "WITH (FORMAT csv, NULL '\\N')",
-            buffer,
+            f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN",
+            io.StringIO(copy_text(frame)),
         )
 
 
