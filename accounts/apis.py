@@ -120,12 +120,7 @@ class AccountListApi(APIView):
         examples=[
             OpenApiExample(
                 "A page of accounts",
-                value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [ACCOUNT_EXAMPLE],
-                },
+                value=ACCOUNT_EXAMPLE,
                 response_only=True,
             )
         ],
@@ -223,7 +218,16 @@ class AccountDetailApi(APIView):
                 "Correct the head count",
                 value={"employees": 4300},
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "The account as saved",
+                value={
+                    **ACCOUNT_EXAMPLE,
+                    "employees": 4300,
+                    "updated_at": "2026-12-02T10:41:07.518204Z",
+                },
+                response_only=True,
+            ),
         ],
     )
     def patch(self, request: Request, pk: int) -> Response:
@@ -277,18 +281,11 @@ class AccountRevenueListApi(APIView):
             OpenApiExample(
                 "Revenue lines",
                 value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [
-                        {
-                            "product": "GTX Pro",
-                            "quarter_start": "2026-07-01",
-                            "amount": "48000.00",
-                            "currency": "USD",
-                            "lines": 3,
-                        }
-                    ],
+                    "product": "GTX Pro",
+                    "quarter_start": "2026-07-01",
+                    "amount": "48000.00",
+                    "currency": "USD",
+                    "lines": 3,
                 },
                 response_only=True,
             )
@@ -446,6 +443,18 @@ class ProductListApi(APIView):
         tags=["accounts"],
         summary="Our product catalogue",
         responses=ProductOutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A page of products",
+                value={
+                    "id": 7,
+                    "name": "GTK 500",
+                    "series": "GTK",
+                    "list_price": "26768.00",
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         products = Product.objects.order_by("name", "pk")
@@ -467,6 +476,16 @@ class ApiTokenOutputSerializer(serializers.Serializer):
     revoked_at = serializers.DateTimeField(allow_null=True)
 
 
+TOKEN_EXAMPLE = {
+    "id": 3,
+    "name": "CRM nightly sync",
+    "prefix": "lode_1UgC",
+    "created_at": "2026-11-28T16:05:12Z",
+    "last_used_at": "2026-12-04T02:00:09Z",
+    "revoked_at": None,
+}
+
+
 class ApiTokenListApi(APIView):
     pagination_class = LodePagination
 
@@ -474,6 +493,9 @@ class ApiTokenListApi(APIView):
         tags=["tokens"],
         summary="Your personal API tokens",
         responses=ApiTokenOutputSerializer(many=True),
+        examples=[
+            OpenApiExample("A page of tokens", value=TOKEN_EXAMPLE, response_only=True)
+        ],
     )
     def get(self, request: Request) -> Response:
         tokens = api_token_list_for_user(user=_user(request))
@@ -505,7 +527,16 @@ class ApiTokenCreateApi(APIView):
                 "Name the token after where it will live",
                 value={"name": "CRM nightly sync"},
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "The new token with its secret",
+                value={
+                    **TOKEN_EXAMPLE,
+                    "last_used_at": None,
+                    "secret": "lode_1UgC7hQ2vR9xKpW4sT8mYb3nLd6fJz0cXe5aGu1H",
+                },
+                response_only=True,
+            ),
         ],
     )
     def post(self, request: Request) -> Response:
@@ -537,6 +568,13 @@ class ApiTokenRevokeApi(APIView):
         ),
         request=None,
         responses=ApiTokenOutputSerializer,
+        examples=[
+            OpenApiExample(
+                "The token, revoked",
+                value={**TOKEN_EXAMPLE, "revoked_at": "2026-12-05T08:30:00Z"},
+                response_only=True,
+            )
+        ],
     )
     def post(self, request: Request, pk: int) -> Response:
         token = api_token_get_for_user(user=_user(request), pk=pk)
@@ -669,24 +707,17 @@ class AuditEventListApi(APIView):
             OpenApiExample(
                 "A failed login",
                 value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [
-                        {
-                            "id": 981,
-                            "created_at": "2026-12-03T08:14:02Z",
-                            "action": "login_failed",
-                            "actor_id": None,
-                            "actor": "rita",
-                            "target_type": None,
-                            "target_id": None,
-                            "target_label": "",
-                            "ip_address": "192.0.2.15",
-                            "user_agent": "Mozilla/5.0",
-                            "detail": {},
-                        }
-                    ],
+                    "id": 981,
+                    "created_at": "2026-12-03T08:14:02Z",
+                    "action": "login_failed",
+                    "actor_id": None,
+                    "actor": "rita",
+                    "target_type": None,
+                    "target_id": None,
+                    "target_label": "",
+                    "ip_address": "192.0.2.15",
+                    "user_agent": "Mozilla/5.0",
+                    "detail": {},
                 },
                 response_only=True,
             )

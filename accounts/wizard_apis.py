@@ -225,7 +225,7 @@ ANSWERS_SCHEMA = inline_serializer(
 )
 
 
-FILES_EXAMPLE = {
+FILES_EXAMPLE: dict[str, Any] = {
     "files": [
         {
             "name": "accounts.csv",
@@ -243,7 +243,7 @@ FILES_EXAMPLE = {
     ]
 }
 
-JOB_EXAMPLE = {
+JOB_EXAMPLE: dict[str, Any] = {
     "id": 31,
     "files": ["accounts.csv"],
     "created_by": {"id": 4, "name": "Olga Ops"},
@@ -264,13 +264,66 @@ JOB_EXAMPLE = {
             "line": 4,
             "column": "Employees",
             "value": "about 40",
-            "reason": "not a whole number",
+            "reason": "not a number",
             "action": "rejected",
         }
     ],
     "report_csv": "/api/accounts/imports/31/report.csv",
+    "score_run": {
+        "id": 57,
+        "status": "succeeded",
+        "status_label": "Succeeded",
+        "url": "/api/scoring/runs/57/",
+    },
+}
+# The same import just uploaded, its mapping not yet confirmed.
+JOB_UPLOADED_EXAMPLE = {
+    **JOB_EXAMPLE,
+    "confirmed_at": None,
+    "keep_good_rows": False,
+    "status": "pending",
+    "status_label": "Pending",
+    "progress": 0,
+    "message": "Waiting for the mapping",
+    "finished": False,
+    "counts": {},
+    "issue_count": 0,
+    "issues": [],
     "score_run": None,
     "erasures": [],
+}
+CHECK_EXAMPLE = {
+    "can_write": True,
+    "problems": [],
+    "warnings": ["accounts.csv: 1 of 4 columns are not imported: Industry"],
+    "questions": [
+        {
+            "file": "accounts.csv",
+            "column": "Annual Revenue",
+            "message": "In 'Annual Revenue', '1.250' (line 2) could be a thousands "
+            "separator or a decimal separator; which does this column use as "
+            "the decimal separator?",
+            "options": [".", ","],
+        }
+    ],
+    "decisions": [
+        {
+            "file": "accounts.csv",
+            "column": "Annual Revenue",
+            "decision": "decimal point, '$' read as USD",
+        }
+    ],
+    "proposals": [],
+    "counts": {"Accounts": {"created": 1, "updated": 1, "unchanged": 0, "rejected": 1}},
+    "rejected_rows": 1,
+    "issues": JOB_EXAMPLE["issues"],
+    "changed_records": 1,
+    "changes": [
+        {
+            "record": "account Acme Corporation",
+            "fields": [{"field": "employees", "old": "2822", "new": "4200"}],
+        }
+    ],
 }
 
 
@@ -467,6 +520,19 @@ class WizardImportListApi(WizardApi):
             )
         },
         responses={201: JOB_SCHEMA},
+        examples=[
+            OpenApiExample(
+                "Upload a Salesforce accounts report",
+                value={"files": ["accounts.csv"]},
+                media_type="multipart/form-data",
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The upload with its proposed mapping",
+                value={**JOB_UPLOADED_EXAMPLE, "file_previews": FILES_EXAMPLE["files"]},
+                response_only=True,
+            ),
+        ],
     )
     def post(self, request: Request) -> Response:
         if not _user(request).is_ops:
@@ -545,6 +611,28 @@ class WizardImportReportCsvApi(DownloadApi):
             "with 400."
         ),
         responses={(200, "text/csv"): str},
+        examples=[
+            OpenApiExample(
+                "Each row's outcome, the refusals and the counts",
+                value=(
+                    "file,line,outcome,object,reason\r\n"
+                    "accounts.csv,2,created,account Harbor Bank of the South,\r\n"
+                    "accounts.csv,3,updated,account Acme Corporation,\r\n"
+                    "accounts.csv,4,rejected,,Employees: not a number\r\n"
+                    "\r\n"
+                    "file,line,column,value,reason,action\r\n"
+                    "accounts.csv,4,Employees,about 40,not a number,rejected\r\n"
+                    "\r\n"
+                    "table,created,updated,unchanged,rejected\r\n"
+                    "Accounts,1,1,0,1\r\n"
+                    "\r\n"
+                    "score run,status\r\n"
+                    "57,succeeded\r\n"
+                ),
+                media_type="text/csv",
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request, pk: int) -> StreamingHttpResponse:
         mapped = _get_mapped_import_for_user(request, pk)
@@ -623,7 +711,12 @@ class WizardImportMappingApi(WizardApi):
                     }
                 },
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "The confirmed mapping",
+                value=FILES_EXAMPLE,
+                response_only=True,
+            ),
         ],
         responses={
             200: FILES_SCHEMA,
@@ -685,6 +778,28 @@ class WizardImportCheckApi(WizardApi):
         tags=["imports"],
         summary="Every problem, question, duplicate proposal and count, unwritten",
         responses={200: CHECK_SCHEMA, 202: JOB_SCHEMA},
+        examples=[
+            OpenApiExample(
+                "A check with a question to answer",
+                value=CHECK_EXAMPLE,
+                status_codes=[200],
+                response_only=True,
+            ),
+            OpenApiExample(
+                "A file too large to check while you wait",
+                value={
+                    **JOB_UPLOADED_EXAMPLE,
+                    "check": "48,211,904 bytes is over the 5,000,000 checked while "
+                    "you wait: POST /api/accounts/imports/31/start/ and the "
+                    "background run checks every row, writing nothing if one is "
+                    "refused unless keep_good_rows is set; follow it on this job",
+                    "job": "/api/accounts/imports/31/",
+                    "warnings": [],
+                },
+                status_codes=[202],
+                response_only=True,
+            ),
+        ],
     )
     def get(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
@@ -753,6 +868,22 @@ class WizardImportAnswerApi(WizardApi):
         summary="Answer a column's question (date order, decimal separator, currency)",
         request=InputSerializer,
         responses={200: ANSWERS_SCHEMA},
+        examples=[
+            OpenApiExample(
+                "Read the revenue column with a decimal comma",
+                value={
+                    "file": "accounts.csv",
+                    "column": "Annual Revenue",
+                    "option": ",",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The answers so far",
+                value={"answers": {"accounts.csv": {"Annual Revenue": ","}}},
+                response_only=True,
+            ),
+        ],
     )
     def post(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
@@ -829,6 +960,27 @@ class WizardImportSheetApi(WizardApi):
         ),
         request=InputSerializer,
         responses={200: FILES_SCHEMA},
+        examples=[
+            OpenApiExample(
+                "Read the workbook's Accounts sheet",
+                value={"file": "crm.xlsx", "sheet": "Accounts"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The sheet's proposed mapping",
+                value={
+                    "files": [
+                        {
+                            **FILES_EXAMPLE["files"][0],
+                            "name": "crm.xlsx",
+                            "read_as": "Read from the sheet 'Accounts' of an "
+                            "Excel workbook.",
+                        }
+                    ]
+                },
+                response_only=True,
+            ),
+        ],
     )
     def post(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
@@ -865,6 +1017,27 @@ class WizardImportStartApi(WizardApi):
         summary="Start the import in the background; follow it on the detail",
         request=InputSerializer,
         responses={202: JOB_SCHEMA},
+        examples=[
+            OpenApiExample(
+                "Merge a proposed duplicate and skip refused rows",
+                value={
+                    "merges": {"ACME CORP.": "Acme Corporation"},
+                    "keep_good_rows": True,
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The import, queued",
+                value={
+                    **JOB_UPLOADED_EXAMPLE,
+                    "confirmed_at": "2026-11-20T09:14:37Z",
+                    "keep_good_rows": True,
+                    "message": "Queued",
+                },
+                status_codes=[202],
+                response_only=True,
+            ),
+        ],
     )
     def post(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
@@ -1021,6 +1194,21 @@ class WizardImportUndoApi(WizardApi):
                 {"detail": serializers.CharField(), "current": UNDO_PREVIEW_SCHEMA},
             ),
         },
+        examples=[
+            OpenApiExample(
+                "The import, undone",
+                value={
+                    **JOB_EXAMPLE,
+                    "undone_at": "2026-11-21T08:02:10Z",
+                    "score_run": {
+                        **JOB_EXAMPLE["score_run"],
+                        "id": 58,
+                        "url": "/api/scoring/runs/58/",
+                    },
+                },
+                response_only=True,
+            )
+        ],
     )
     @transaction.atomic
     def post(self, request: Request, pk: int) -> Response:
@@ -1050,6 +1238,17 @@ class WizardImportReopenApi(WizardApi):
         summary="Let a rejected or failed import be checked and started again",
         request=None,
         responses={200: JOB_SCHEMA},
+        examples=[
+            OpenApiExample(
+                "A rejected import, open to check again",
+                value={
+                    **JOB_UPLOADED_EXAMPLE,
+                    "confirmed_at": "2026-11-20T09:14:37Z",
+                    "message": "Waiting for the go-ahead",
+                },
+                response_only=True,
+            )
+        ],
     )
     def post(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)

@@ -354,6 +354,14 @@ class LodePagination(LimitOffsetPagination):
             request, name=self.offset_query_param, minimum=0, maximum=2**31 - 1
         )
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        # The docs wrap each list's example item in a page built from these
+        # values: one page holding that one item, not DRF's made-up URLs.
+        paged = super().get_paginated_response_schema(schema)
+        for name, example in (("count", 1), ("next", None), ("previous", None)):
+            paged["properties"][name]["example"] = example
+        return paged
+
     def paginate_queryset(
         self, queryset: Any, request: Request, view: Any = None
     ) -> list[Any]:

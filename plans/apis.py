@@ -162,6 +162,146 @@ CREATED_RESPONSES: dict[int, Any] = {
 }
 
 
+STRATEGY_EXAMPLE = {
+    "kind": "strategy",
+    "id": 3,
+    "version": 2,
+    "fields": {
+        "kind": "initiative",
+        "title": "Cut onboarding time for new field staff this year",
+        "description": "The COO wants new technicians productive in four weeks.",
+        "horizon": "year",
+        "priority": "high",
+        "source": "meeting",
+        "source_detail": "Quarterly business review, 14 Nov 2026",
+        "status": "open",
+        "stakeholders": [31],
+    },
+    "display": {
+        "kind": "Short-term initiative",
+        "title": "Cut onboarding time for new field staff this year",
+        "description": "The COO wants new technicians productive in four weeks.",
+        "horizon": "Within a year",
+        "priority": "High",
+        "source": "Meeting",
+        "source_detail": "Quarterly business review, 14 Nov 2026",
+        "status": "Open",
+        "stakeholders": "Tamsin Fontaine",
+    },
+}
+CHECKPOINT_EXAMPLE = {
+    "kind": "checkpoint",
+    "id": 12,
+    "version": 1,
+    "fields": {
+        "description": "The finance lead reviewed the commercial terms",
+        "required": True,
+    },
+    "display": {
+        "description": "The finance lead reviewed the commercial terms",
+        "required": "True",
+    },
+    "validated": False,
+    "evidence": "",
+    "happened_on": None,
+    "validated_by": None,
+}
+CHECKPOINT_VALIDATED_EXAMPLE = {
+    **CHECKPOINT_EXAMPLE,
+    "version": 2,
+    "validated": True,
+    "evidence": "Marked-up terms came back from the CFO's office.",
+    "happened_on": "2026-11-27",
+    "validated_by": "Boris Faz",
+}
+PURSUIT_EXAMPLE = {
+    "kind": "pursuit",
+    "id": 5,
+    "version": 3,
+    "fields": {
+        "name": "GTK 500 for Acme Corporation",
+        "product": 7,
+        "strategy": 1,
+        "amount": "26768.00",
+        "currency": "USD",
+        "expected_close_on": "2027-01-29",
+        "owner": 28,
+        "outcome": "open",
+        "outcome_reason": "",
+        "reengage_on": None,
+    },
+    "display": {
+        "name": "GTK 500 for Acme Corporation",
+        "product": "GTK 500",
+        "strategy": "Grow recurring revenue outside the home market",
+        "amount": "26768.00",
+        "currency": "USD",
+        "expected_close_on": "2027-01-29",
+        "owner": "Boris Faz",
+        "outcome": "Open",
+        "outcome_reason": "",
+        "reengage_on": "",
+    },
+    "current_stage": "Propose",
+}
+STAGE_FIELDS_EXAMPLE = {
+    "name": "Propose",
+    "our_activities": "Build the business case with the sponsor; price the expansion.",
+    "exit_criteria": "Proposal delivered and walked through.",
+    "buyer_step": "Customer evaluates the options",
+}
+PLAN_ITEM_EXAMPLE: dict[str, Any] = {
+    "kind": "plan",
+    "id": 9,
+    "version": 1,
+    "fields": {
+        "status": "active",
+        "summary": "Carry the open GTK 500 pursuit into the new year.",
+        "owner": 28,
+    },
+    "display": {
+        "status": "Active",
+        "summary": "Carry the open GTK 500 pursuit into the new year.",
+        "owner": "Boris Faz",
+    },
+}
+BALANCE_EXAMPLE = [
+    {
+        "key": "strategy",
+        "label": "Long-term strategies",
+        "pipeline": 27500.0,
+        "pipeline_share": 52,
+        "effort_days": 20,
+        "effort_share": 100,
+        "pursuits": 2,
+    },
+    {
+        "key": "initiative",
+        "label": "Short-term initiatives",
+        "pipeline": 25000.0,
+        "pipeline_share": 48,
+        "effort_days": 0,
+        "effort_share": 0,
+        "pursuits": 1,
+    },
+    {
+        "key": "none",
+        "label": "Not tied to either",
+        "pipeline": 0.0,
+        "pipeline_share": 0,
+        "effort_days": 0,
+        "effort_share": 0,
+        "pursuits": 0,
+    },
+]
+OUTCOMES_EXAMPLE = {
+    "open": {"count": 3, "amount": 52500.0, "currency": "USD", "note": ""},
+    "won": {"count": 1, "amount": 26768.0, "currency": "USD", "note": ""},
+    "lost": {"count": 0, "amount": 0.0, "currency": "USD", "note": ""},
+    "no_decision": {"count": 1, "amount": 4821.0, "currency": "USD", "note": ""},
+}
+
+
 def _input_serializer(
     model: type[models.Model], extra: dict[str, serializers.Field] | None = None
 ) -> type[serializers.ModelSerializer]:
@@ -222,7 +362,11 @@ class ItemApi(APIView):
 
     OutputSerializer = ItemOutputSerializer
 
-    @extend_schema(tags=["plans"], responses=ItemOutputSerializer)
+    @extend_schema(
+        tags=["plans"],
+        responses=ItemOutputSerializer,
+        examples=[OpenApiExample("A strategy", value=STRATEGY_EXAMPLE)],
+    )
     def get(self, request: Request, kind: str, pk: int) -> Response:
         item = item_get_for_user(user=_user(request), kind=kind, pk=pk)
         return item_response(item)
@@ -233,6 +377,18 @@ class ItemApi(APIView):
         responses=ITEM_RESPONSES,
         description="Send only the fields to change; which fields depends on "
         "`kind`. A field the item does not have is refused by name.",
+        examples=[
+            OpenApiExample(
+                "Raise a strategy's priority",
+                value={"priority": "high"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The strategy as saved",
+                value=STRATEGY_EXAMPLE,
+                response_only=True,
+            ),
+        ],
     )
     def patch(self, request: Request, kind: str, pk: int) -> Response:
         item = item_get_for_user(user=_user(request), kind=kind, pk=pk)
@@ -273,6 +429,29 @@ class ItemCreateApi(APIView):
         responses=CREATED_RESPONSES,
         description="Send the new item's fields; a pursuit may also name its "
         "sell-cycle `template`. A field the item does not have is refused.",
+        examples=[
+            OpenApiExample(
+                "Add a short-term initiative (kind strategy)",
+                value={
+                    "kind": "initiative",
+                    "title": "Cut onboarding time for new field staff this year",
+                    "description": (
+                        "The COO wants new technicians productive in four weeks."
+                    ),
+                    "horizon": "year",
+                    "priority": "high",
+                    "source": "meeting",
+                    "source_detail": "Quarterly business review, 14 Nov 2026",
+                    "stakeholders": [31],
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The new initiative",
+                value={**STRATEGY_EXAMPLE, "version": 1},
+                response_only=True,
+            ),
+        ],
     )
     def post(self, request: Request, plan_pk: int, kind: str) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=plan_pk)
@@ -316,7 +495,23 @@ class CheckpointCreateApi(APIView):
 
     OutputSerializer = ItemOutputSerializer
 
-    @extend_schema(tags=["plans"], responses=CREATED_RESPONSES)
+    @extend_schema(
+        tags=["plans"],
+        responses=CREATED_RESPONSES,
+        examples=[
+            OpenApiExample(
+                "A buyer step that shows intent",
+                value={
+                    "description": "The finance lead reviewed the commercial terms",
+                    "required": True,
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The new checkpoint", value=CHECKPOINT_EXAMPLE, response_only=True
+            ),
+        ],
+    )
     def post(self, request: Request, pk: int) -> Response:
         stage = item_get_for_user(user=_user(request), kind="stage", pk=pk)
         assert isinstance(stage, PursuitStage)
@@ -343,7 +538,26 @@ class CheckpointValidateApi(APIView):
 
     OutputSerializer = ItemOutputSerializer
 
-    @extend_schema(tags=["plans"], responses=ITEM_RESPONSES)
+    @extend_schema(
+        tags=["plans"],
+        responses=ITEM_RESPONSES,
+        examples=[
+            OpenApiExample(
+                "Validate with what the buyer did",
+                value={
+                    "evidence": "Marked-up terms came back from the CFO's office.",
+                    "happened_on": "2026-11-27",
+                    "evidence_link": "https://crm.example.com/activities/88412",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The validated checkpoint",
+                value=CHECKPOINT_VALIDATED_EXAMPLE,
+                response_only=True,
+            ),
+        ],
+    )
     def post(self, request: Request, pk: int) -> Response:
         checkpoint = item_get_for_user(user=_user(request), kind="checkpoint", pk=pk)
         assert isinstance(checkpoint, Checkpoint)
@@ -393,6 +607,22 @@ class PursuitAdvanceApi(APIView):
     @extend_schema(
         tags=["plans"],
         responses={**ITEM_RESPONSES, 409: GateClosedOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Advance past a closed gate, as a manager",
+                value={
+                    "direction": "forward",
+                    "override_reason": "CFO sign-off is booked for Monday; "
+                    "the proposal has to go out first.",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The pursuit in its next stage",
+                value={**PURSUIT_EXAMPLE, "version": 4, "current_stage": "Commit"},
+                response_only=True,
+            ),
+        ],
     )
     def post(self, request: Request, pk: int) -> Response:
         pursuit = cast(
@@ -474,7 +704,140 @@ class PlanDetailApi(APIView):
 
     OutputSerializer = PlanDetailOutputSerializer
 
-    @extend_schema(tags=["plans"], responses=PlanDetailOutputSerializer)
+    @extend_schema(
+        tags=["plans"],
+        responses=PlanDetailOutputSerializer,
+        examples=[
+            OpenApiExample(
+                "A plan with one item in each section",
+                value={
+                    **PLAN_ITEM_EXAMPLE,
+                    "id": 1,
+                    "version": 4,
+                    "account": {"id": 1, "name": "Acme Corporation"},
+                    "fiscal_year": 2026,
+                    "period_start": "2026-01-01",
+                    "period_end": "2026-12-31",
+                    "can_edit": True,
+                    "strategies": [{**STRATEGY_EXAMPLE, "at_risk": False}],
+                    "alignments": [
+                        {
+                            "kind": "alignment",
+                            "id": 1,
+                            "version": 1,
+                            "fields": {
+                                "strategy": 1,
+                                "product": 7,
+                                "customer_value": "Fewer hours lost to manual work.",
+                                "effort_days": "5",
+                            },
+                            "display": {
+                                "strategy": "Grow recurring revenue outside the "
+                                "home market",
+                                "product": "GTK 500",
+                                "customer_value": "Fewer hours lost to manual work.",
+                                "effort_days": "5",
+                            },
+                        }
+                    ],
+                    "pursuits": [
+                        {
+                            **PURSUIT_EXAMPLE,
+                            "at_risk": False,
+                            "progress": {
+                                "stages": 4,
+                                "claimed": 2,
+                                "validated": 1,
+                                "checkpoints": 5,
+                                "checkpoints_validated": 1,
+                            },
+                            "stages": [
+                                {
+                                    "kind": "stage",
+                                    "id": 2,
+                                    "version": 1,
+                                    # A stage's texts read the same raw.
+                                    "fields": STAGE_FIELDS_EXAMPLE,
+                                    "display": STAGE_FIELDS_EXAMPLE,
+                                    "checkpoints": [CHECKPOINT_EXAMPLE],
+                                }
+                            ],
+                            "overrides": [
+                                {
+                                    "from": "Qualify",
+                                    "to": "Propose",
+                                    "reason": "The sponsor asked for the proposal "
+                                    "before the budget review.",
+                                    "by": "Dustin Brinkmann",
+                                    "at": "2026-11-18T10:02:44Z",
+                                }
+                            ],
+                        }
+                    ],
+                    "actions": [
+                        {
+                            "kind": "action",
+                            "id": 1,
+                            "version": 1,
+                            "fields": {
+                                "title": "Book the value review with the sponsor",
+                                "owner": 28,
+                                "due_on": "2026-12-02",
+                                "status": "open",
+                                "strategy": 1,
+                                "pursuit": None,
+                                "stakeholder": None,
+                            },
+                            "display": {
+                                "title": "Book the value review with the sponsor",
+                                "owner": "Boris Faz",
+                                "due_on": "2026-12-02",
+                                "status": "Open",
+                                "strategy": "Grow recurring revenue outside the "
+                                "home market",
+                                "pursuit": "",
+                                "stakeholder": "",
+                            },
+                            "overdue": True,
+                        }
+                    ],
+                    "forces": [
+                        {
+                            "kind": "force",
+                            "id": 1,
+                            "version": 1,
+                            "fields": {
+                                "kind": "regulation",
+                                "title": "New data-residency rules in the EU",
+                                "description": "Customer data must stay in the EU "
+                                "from July.",
+                                "impact": "high",
+                                "review_on": "2027-01-19",
+                                "status": "active",
+                                "strategies": [1],
+                                "pursuits": [5],
+                            },
+                            "display": {
+                                "kind": "Regulation",
+                                "title": "New data-residency rules in the EU",
+                                "description": "Customer data must stay in the EU "
+                                "from July.",
+                                "impact": "High",
+                                "review_on": "2027-01-19",
+                                "status": "Active",
+                                "strategies": "Grow recurring revenue outside the "
+                                "home market",
+                                "pursuits": "GTK 500 for Acme Corporation",
+                            },
+                        }
+                    ],
+                    "outcomes": OUTCOMES_EXAMPLE,
+                    "balance": BALANCE_EXAMPLE,
+                    "progress": {"claimed": 4, "validated": 1},
+                },
+            )
+        ],
+    )
     def get(self, request: Request, pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=pk)
         detail = plan_detail(plan=plan, user=_user(request))
@@ -545,7 +908,18 @@ class PlanNextApi(APIView):
 
     OutputSerializer = ItemOutputSerializer
 
-    @extend_schema(tags=["plans"], request=None, responses=CREATED_RESPONSES)
+    @extend_schema(
+        tags=["plans"],
+        request=None,
+        responses=CREATED_RESPONSES,
+        examples=[
+            OpenApiExample(
+                "Next year's plan, open work carried over",
+                value=PLAN_ITEM_EXAMPLE,
+                response_only=True,
+            )
+        ],
+    )
     def post(self, request: Request, pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=pk)
         require_edit(user=_user(request), account=plan.account)
@@ -600,18 +974,11 @@ class CommentListApi(APIView):
             OpenApiExample(
                 "A page of comments",
                 value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [
-                        {
-                            "id": 17,
-                            "body": "CFO wants the business case by Friday.",
-                            "author_id": 4,
-                            "author": "Rita Rep",
-                            "created_at": "2026-11-30T16:20:00Z",
-                        }
-                    ],
+                    "id": 17,
+                    "body": "CFO wants the business case by Friday.",
+                    "author_id": 4,
+                    "author": "Rita Rep",
+                    "created_at": "2026-11-30T16:20:00Z",
                 },
                 response_only=True,
             )
@@ -637,6 +1004,24 @@ class CommentListApi(APIView):
         tags=["plans"],
         summary="Comment on a plan",
         responses={**CREATED_RESPONSES, 201: CommentOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Ask the team",
+                value={"body": "CFO wants the business case by Friday."},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The comment",
+                value={
+                    "id": 17,
+                    "body": "CFO wants the business case by Friday.",
+                    "author_id": 28,
+                    "author": "Boris Faz",
+                    "created_at": "2026-11-30T16:20:00Z",
+                },
+                response_only=True,
+            ),
+        ],
     )
     def post(self, request: Request, pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=pk)
@@ -717,20 +1102,13 @@ class PlanHistoryApi(APIView):
             OpenApiExample(
                 "A page of changes",
                 value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [
-                        {
-                            "object": "Win the fleet renewal",
-                            "action": "update",
-                            "field": "priority",
-                            "old": "medium",
-                            "new": "high",
-                            "by": "Rita Rep",
-                            "at": "2026-11-30T16:20:00Z",
-                        }
-                    ],
+                    "object": "Win the fleet renewal",
+                    "action": "update",
+                    "field": "priority",
+                    "old": "medium",
+                    "new": "high",
+                    "by": "Rita Rep",
+                    "at": "2026-11-30T16:20:00Z",
                 },
                 response_only=True,
             )
@@ -773,7 +1151,29 @@ class PlanBalanceApi(APIView):
         outcome_period = serializers.CharField()
         plans = serializers.ListField(child=serializers.DictField())
 
-    @extend_schema(tags=["plans"], responses=OutputSerializer)
+    @extend_schema(
+        tags=["plans"],
+        responses=OutputSerializer,
+        examples=[
+            OpenApiExample(
+                "Your plans' balance",
+                value={
+                    "balance": BALANCE_EXAMPLE,
+                    "outcomes": OUTCOMES_EXAMPLE,
+                    "outcome_period": "FY2026 Q1 to FY2026 Q4",
+                    "plans": [
+                        {
+                            "id": 1,
+                            "account": "Acme Corporation",
+                            "fiscal_year": 2026,
+                            "balance": BALANCE_EXAMPLE,
+                            "overdue_actions": 1,
+                        }
+                    ],
+                },
+            )
+        ],
+    )
     def get(self, request: Request) -> Response:
         query_params_refuse_unknown(request, view=self)
         overview = plan_team_overview(user=_user(request))

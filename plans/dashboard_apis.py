@@ -168,11 +168,11 @@ class DashboardApi(APIView):
                         "stale": 30,
                     },
                     "notices": [],
-                    "quarters": [{"start": "2026-10-01", "label": "FY2027 Q2"}],
+                    "quarters": [{"start": "2026-10-01", "label": "FY2026 Q4"}],
                     "figures": [
                         {
                             "key": "quadrant.grow",
-                            "title": "Grow",
+                            "title": "Grow quadrant",
                             "count": 12,
                             "accounts": 12,
                         },
@@ -185,7 +185,13 @@ class DashboardApi(APIView):
                     ],
                 },
                 response_only=True,
-            )
+            ),
+            OpenApiExample(
+                "Figures still being prepared",
+                value={"detail": PREPARING, "accounts": 12480},
+                status_codes=[202],
+                response_only=True,
+            ),
         ],
     )
     def get(self, request: Request) -> Response:
@@ -277,26 +283,19 @@ class DashboardAccountListApi(APIView):
             OpenApiExample(
                 "The accounts in Grow",
                 value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [
-                        {
-                            "id": 12,
-                            "name": "Harbor Bank of the South",
-                            "reps": ["Dana Whitfield"],
-                            "regions": ["EMEA"],
-                            "quadrant": "grow",
-                            "tier": "A",
-                            "performance": 72.4,
-                            "potential": 81.0,
-                            "ttm_revenue": "1250000.00",
-                            "plan": 8,
-                            "plan_completeness": 80,
-                            "last_touched_on": "2026-11-18",
-                            "touches": 6,
-                        }
-                    ],
+                    "id": 12,
+                    "name": "Harbor Bank of the South",
+                    "reps": ["Dana Whitfield"],
+                    "regions": ["EMEA"],
+                    "quadrant": "grow",
+                    "tier": "A",
+                    "performance": 72.4,
+                    "potential": 81.0,
+                    "ttm_revenue": "1250000.00",
+                    "plan": 8,
+                    "plan_completeness": 80,
+                    "last_touched_on": "2026-11-18",
+                    "touches": 6,
                 },
                 response_only=True,
             )

@@ -106,7 +106,15 @@ class DashboardExportApi(DownloadApi):
                 ),
                 media_type=CSV,
                 response_only=True,
-            )
+            ),
+            OpenApiExample(
+                "Figures still being prepared",
+                value="These figures are being prepared. Ask for the export again "
+                "in a minute or two.",
+                media_type="text/plain",
+                status_codes=[202],
+                response_only=True,
+            ),
         ],
     )
     def get(
@@ -161,6 +169,21 @@ class ReviewExportApi(DownloadApi):
             (200, CSV): OpenApiTypes.BINARY,
             (200, XLSX): OpenApiTypes.BINARY,
         },
+        examples=[
+            OpenApiExample(
+                "The scorecard as CSV",
+                value=(
+                    "\ufeffMeasure,Unit,Direction,Baseline,Quarter,Quarter start,"
+                    "Target,Actual,Source\r\n"
+                    "Hours saved per month,hours,Higher is better,400.00,FY2026 Q3,"
+                    "2026-07-01,760.00,827.60,Joint monthly report\r\n"
+                    "Order-to-cash cycle,days,Lower is better,46.00,FY2026 Q3,"
+                    "2026-07-01,37.00,37.00,Joint monthly report\r\n"
+                ),
+                media_type=CSV,
+                response_only=True,
+            )
+        ],
     )
     def get(
         self, request: Request, account_pk: int, quarter: str, file_format: str

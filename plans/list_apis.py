@@ -18,6 +18,7 @@ from config.bounds import DATE_MAX
 from plans import services
 from plans.apis import (
     CREATED_RESPONSES,
+    PLAN_ITEM_EXAMPLE,
     item_response,
     plan_error_response,
     require_edit,
@@ -56,10 +57,6 @@ def _filters(request: Request, serializer: type[serializers.Serializer]) -> Any:
     filters = serializer(data=request.query_params)
     filters.is_valid(raise_exception=True)
     return filters.validated_data
-
-
-def _page(example: dict[str, Any]) -> dict[str, Any]:
-    return {"count": 1, "next": None, "previous": None, "results": [example]}
 
 
 class PlanListApi(APIView):
@@ -114,22 +111,20 @@ class PlanListApi(APIView):
         examples=[
             OpenApiExample(
                 "A page of plans",
-                value=_page(
-                    {
-                        "id": 8,
-                        "account_id": 12,
-                        "account": "Acme Corporation",
-                        "fiscal_year": 2027,
-                        "period_start": "2026-07-01",
-                        "period_end": "2027-06-30",
-                        "owner_id": 4,
-                        "owner": "rita",
-                        "status": "active",
-                        "version": 3,
-                        "created_at": "2026-07-02T09:00:00Z",
-                        "updated_at": "2026-11-30T16:20:00Z",
-                    }
-                ),
+                value={
+                    "id": 8,
+                    "account_id": 12,
+                    "account": "Acme Corporation",
+                    "fiscal_year": 2027,
+                    "period_start": "2026-07-01",
+                    "period_end": "2027-06-30",
+                    "owner_id": 4,
+                    "owner": "rita",
+                    "status": "active",
+                    "version": 3,
+                    "created_at": "2026-07-02T09:00:00Z",
+                    "updated_at": "2026-11-30T16:20:00Z",
+                },
                 response_only=True,
             )
         ],
@@ -159,9 +154,28 @@ class PlanListApi(APIView):
         examples=[
             OpenApiExample(
                 "Start next year's plan",
-                value={"account": 12, "fiscal_year": 2027, "summary": "Grow Ohio."},
+                value={
+                    "account": 12,
+                    "fiscal_year": 2027,
+                    "summary": "Land GTK 500 in the Ohio plants.",
+                },
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "The new plan",
+                value={
+                    **PLAN_ITEM_EXAMPLE,
+                    "fields": {
+                        **PLAN_ITEM_EXAMPLE["fields"],
+                        "summary": "Land GTK 500 in the Ohio plants.",
+                    },
+                    "display": {
+                        **PLAN_ITEM_EXAMPLE["display"],
+                        "summary": "Land GTK 500 in the Ohio plants.",
+                    },
+                },
+                response_only=True,
+            ),
         ],
     )
     def post(self, request: Request) -> Response:
@@ -234,25 +248,23 @@ class PursuitListApi(APIView):
         examples=[
             OpenApiExample(
                 "Pursuits that ended with no decision",
-                value=_page(
-                    {
-                        "id": 31,
-                        "plan_id": 8,
-                        "account_id": 12,
-                        "account": "Acme Corporation",
-                        "name": "GTX Pro for the Ohio plant",
-                        "product": "GTX Pro",
-                        "amount": "240000.00",
-                        "currency": "EUR",
-                        "expected_close_on": "2027-03-31",
-                        "stage": "Propose",
-                        "outcome": "no_decision",
-                        "outcome_reason": "Budget frozen",
-                        "closed_on": "2026-11-20",
-                        "version": 6,
-                        "updated_at": "2026-11-20T11:00:00Z",
-                    }
-                ),
+                value={
+                    "id": 31,
+                    "plan_id": 8,
+                    "account_id": 12,
+                    "account": "Acme Corporation",
+                    "name": "GTX Pro for the Ohio plant",
+                    "product": "GTX Pro",
+                    "amount": "240000.00",
+                    "currency": "EUR",
+                    "expected_close_on": "2027-03-31",
+                    "stage": "Propose",
+                    "outcome": "no_decision",
+                    "outcome_reason": "Budget frozen",
+                    "closed_on": "2026-11-20",
+                    "version": 6,
+                    "updated_at": "2026-11-20T11:00:00Z",
+                },
                 response_only=True,
             )
         ],
@@ -279,6 +291,20 @@ class PursuitListApi(APIView):
             queryset=pursuits,
             serializer=self.OutputSerializer,
         )
+
+
+MANAGER_REVIEW_EXAMPLE = {
+    "id": 5,
+    "plan_id": 8,
+    "reviewed_on": "2026-11-14",
+    "reviewer": "dustin.brinkmann",
+    "attendees": ["boris.faz"],
+    "other_attendees": "",
+    "coaching_points": "Meet the CFO before proposing.",
+    "agreed_actions": "Book the CFO meeting.",
+    "next_review_on": "2026-12-12",
+    "created_at": "2026-11-14T15:00:00Z",
+}
 
 
 class ManagerReviewListApi(APIView):
@@ -312,20 +338,7 @@ class ManagerReviewListApi(APIView):
         examples=[
             OpenApiExample(
                 "A manager review",
-                value=_page(
-                    {
-                        "id": 5,
-                        "plan_id": 8,
-                        "reviewed_on": "2026-11-14",
-                        "reviewer": "mark",
-                        "attendees": ["rita"],
-                        "other_attendees": "",
-                        "coaching_points": "Meet the CFO before proposing.",
-                        "agreed_actions": "Book the CFO meeting.",
-                        "next_review_on": "2026-12-12",
-                        "created_at": "2026-11-14T15:00:00Z",
-                    }
-                ),
+                value=MANAGER_REVIEW_EXAMPLE,
                 response_only=True,
             )
         ],
@@ -372,19 +385,17 @@ class ExecutiveReviewListApi(APIView):
         examples=[
             OpenApiExample(
                 "An executive review",
-                value=_page(
-                    {
-                        "id": 2,
-                        "quarter_start": "2026-10-01",
-                        "held_on": "2026-11-03",
-                        "attendees": "CFO, CIO, our VP Sales",
-                        "decisions": "Pilot GTX Pro in Ohio.",
-                        "next_steps": "Pilot plan by December.",
-                        "snapshot_id": 17,
-                        "version": 2,
-                        "updated_at": "2026-11-03T17:00:00Z",
-                    }
-                ),
+                value={
+                    "id": 2,
+                    "quarter_start": "2026-10-01",
+                    "held_on": "2026-11-03",
+                    "attendees": "CFO, CIO, our VP Sales",
+                    "decisions": "Pilot GTX Pro in Ohio.",
+                    "next_steps": "Pilot plan by December.",
+                    "snapshot_id": 17,
+                    "version": 2,
+                    "updated_at": "2026-11-03T17:00:00Z",
+                },
                 response_only=True,
             )
         ],

@@ -7,7 +7,7 @@ manager of the account's team. Anyone who may see the plan reads them.
 from typing import cast
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from config.api import LodePagination, StrictInputSerializer, paginated_response
 from plans.errors import PlanError
-from plans.list_apis import ManagerReviewListApi
+from plans.list_apis import MANAGER_REVIEW_EXAMPLE, ManagerReviewListApi
 from plans.manager_reviews import (
     manager_review_can_record,
     manager_review_create,
@@ -58,7 +58,15 @@ class PlanManagerReviewListApi(APIView):
 
     OutputSerializer = ReviewOutputSerializer
 
-    @extend_schema(tags=["reviews"], responses=ReviewOutputSerializer(many=True))
+    @extend_schema(
+        tags=["reviews"],
+        responses=ReviewOutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A page of reviews", value=MANAGER_REVIEW_EXAMPLE, response_only=True
+            )
+        ],
+    )
     def get(self, request: Request, plan_pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=plan_pk)
         reviews = manager_review_list(plan=plan).order_by("-reviewed_on", "-pk")
@@ -70,7 +78,29 @@ class PlanManagerReviewListApi(APIView):
             serializer=self.OutputSerializer,
         )
 
-    @extend_schema(tags=["reviews"], responses={201: ReviewOutputSerializer})
+    @extend_schema(
+        tags=["reviews"],
+        responses={201: ReviewOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Record a coaching session",
+                value={
+                    "reviewed_on": "2026-11-14",
+                    "coaching_points": "Meet the CFO before proposing.",
+                    "agreed_actions": "Book the CFO meeting.",
+                    "next_review_on": "2026-12-12",
+                    "attendees": [28],
+                    "other_attendees": "",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The review as recorded",
+                value=MANAGER_REVIEW_EXAMPLE,
+                response_only=True,
+            ),
+        ],
+    )
     def post(self, request: Request, plan_pk: int) -> Response:
         user = _user(request)
         plan = plan_get_for_user(user=user, pk=plan_pk)
@@ -118,7 +148,10 @@ class ManagerReviewApi(APIView):
 
     OutputSerializer = ReviewOutputSerializer
 
-    @extend_schema(tags=["reviews"])
+    @extend_schema(
+        tags=["reviews"],
+        examples=[OpenApiExample("A review", value=MANAGER_REVIEW_EXAMPLE)],
+    )
     def get(self, request: Request, pk: int) -> Response:
         reviews = ManagerReview.objects.filter(
             plan__in=plan_list_for_user(user=_user(request)).values("pk")

@@ -188,6 +188,64 @@ def scorecard_data(scorecard: Scorecard) -> dict[str, Any]:
     }
 
 
+QUARTERS_EXAMPLE = [
+    {"label": "FY2026 Q1", "start": "2026-01-01", "end": "2026-03-31"},
+    {"label": "FY2026 Q2", "start": "2026-04-01", "end": "2026-06-30"},
+    {"label": "FY2026 Q3", "start": "2026-07-01", "end": "2026-09-30"},
+    {"label": "FY2026 Q4", "start": "2026-10-01", "end": "2026-12-31"},
+]
+SCORECARD_EXAMPLE = {
+    "account": 1,
+    "quarters": QUARTERS_EXAMPLE,
+    "measures": [
+        {
+            "id": 1,
+            "name": "Hours saved per month",
+            "unit": "hours",
+            "direction": "up",
+            "baseline": 400.0,
+            "source": "Joint monthly report",
+            "quarters": [
+                {
+                    "quarter_start": "2026-01-01",
+                    "target": 520.0,
+                    "actual": 555.5,
+                    "note": "",
+                },
+                {
+                    "quarter_start": "2026-04-01",
+                    "target": 640.0,
+                    "actual": 622.0,
+                    "note": "",
+                },
+                {
+                    "quarter_start": "2026-07-01",
+                    "target": 760.0,
+                    "actual": 827.6,
+                    "note": "",
+                },
+                {
+                    "quarter_start": "2026-10-01",
+                    "target": 880.0,
+                    "actual": None,
+                    "note": "Reported in January.",
+                },
+            ],
+        }
+    ],
+    "ratings": [
+        {
+            "quarter_start": "2026-07-01",
+            "contact": "Ximena Dubois",
+            "score": 7,
+            "comment": "The planning module paid for itself.",
+            "entered_by_customer": True,
+            "entered_by": "the customer (own link)",
+        }
+    ],
+}
+
+
 QUARTER_PARAMETER = OpenApiParameter(
     "quarter",
     str,
@@ -225,7 +283,11 @@ class ScorecardApi(APIView):
 
     OutputSerializer = ScorecardOutputSerializer
 
-    @extend_schema(tags=["reviews"], parameters=[QUARTER_PARAMETER])
+    @extend_schema(
+        tags=["reviews"],
+        parameters=[QUARTER_PARAMETER],
+        examples=[OpenApiExample("A year of one measure", value=SCORECARD_EXAMPLE)],
+    )
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         raw = request.query_params.get("quarter")
@@ -263,6 +325,25 @@ class MeasureOutputSerializer(serializers.ModelSerializer):
             "position",
             "updated_at",
         ]
+
+
+MEASURE_EXAMPLE = {
+    "id": 1,
+    "name": "Hours saved per month",
+    "unit": "hours",
+    "direction": "up",
+    "baseline": "400.00",
+    "source": "Joint monthly report",
+    "position": 0,
+    "updated_at": "2026-11-03T10:15:00Z",
+}
+MEASURE_REQUEST_EXAMPLE = {
+    "name": "Hours saved per month",
+    "unit": "hours",
+    "direction": "up",
+    "baseline": "400.00",
+    "source": "Joint monthly report",
+}
 
 
 class MeasureInputSerializer(StrictInputSerializer):
@@ -320,7 +401,20 @@ class MeasureCreateApi(APIView):
     InputSerializer = MeasureInputSerializer
     OutputSerializer = MeasureOutputSerializer
 
-    @extend_schema(tags=["reviews"], responses={201: MeasureOutputSerializer})
+    @extend_schema(
+        tags=["reviews"],
+        responses={201: MeasureOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "A measure the customer agreed to",
+                value=MEASURE_REQUEST_EXAMPLE,
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The new measure", value=MEASURE_EXAMPLE, response_only=True
+            ),
+        ],
+    )
     def post(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         serializer = self.InputSerializer(data=request.data)
@@ -347,7 +441,9 @@ class MeasureApi(APIView):
     InputSerializer = MeasureInputSerializer
     OutputSerializer = MeasureOutputSerializer
 
-    @extend_schema(tags=["reviews"])
+    @extend_schema(
+        tags=["reviews"], examples=[OpenApiExample("A measure", value=MEASURE_EXAMPLE)]
+    )
     def get(self, request: Request, account_pk: int, pk: int) -> Response:
         measure = _measure(request, account_pk, pk)
         return Response(
@@ -355,7 +451,25 @@ class MeasureApi(APIView):
             headers={"ETag": etag_for(instance=measure)},
         )
 
-    @extend_schema(tags=["reviews"])
+    @extend_schema(
+        tags=["reviews"],
+        examples=[
+            OpenApiExample(
+                "Name where the figures come from",
+                value={"source": "Customer's ERP, monthly extract"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The measure as saved",
+                value={
+                    **MEASURE_EXAMPLE,
+                    "source": "Customer's ERP, monthly extract",
+                    "updated_at": "2026-12-02T10:41:07.518204Z",
+                },
+                response_only=True,
+            ),
+        ],
+    )
     def patch(self, request: Request, account_pk: int, pk: int) -> Response:
         measure = _measure(request, account_pk, pk)
         return versioned_update_respond(
@@ -429,6 +543,32 @@ class MeasureQuarterSetApi(APIView):
         operation_id="plans_accounts_scorecard_quarter_retrieve",
         summary="One quarter's figures, with the ETag a PUT needs",
         responses=QuarterOutputSerializer,
+        examples=[
+            OpenApiExample(
+                "Two measures' figures",
+                value={
+                    "account": 1,
+                    "quarter": "FY2026 Q3",
+                    "quarter_start": "2026-07-01",
+                    "figures": [
+                        {
+                            "measure": 1,
+                            "quarter_start": "2026-07-01",
+                            "target": "760.00",
+                            "actual": "827.60",
+                            "note": "",
+                        },
+                        {
+                            "measure": 2,
+                            "quarter_start": "2026-07-01",
+                            "target": "37.00",
+                            "actual": "37.00",
+                            "note": "",
+                        },
+                    ],
+                },
+            )
+        ],
     )
     def get(self, request: Request, account_pk: int, quarter: str) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
@@ -462,7 +602,32 @@ class MeasureQuarterSetApi(APIView):
         )
         note = serializers.CharField(allow_blank=True)
 
-    @extend_schema(tags=["reviews"])
+    @extend_schema(
+        tags=["reviews"],
+        examples=[
+            OpenApiExample(
+                "Enter the quarter's target and actual",
+                value={
+                    "measure": 1,
+                    "target": "880.00",
+                    "actual": "843.90",
+                    "note": "From the December report.",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The figures as saved",
+                value={
+                    "measure": 1,
+                    "quarter_start": "2026-10-01",
+                    "target": "880.00",
+                    "actual": "843.90",
+                    "note": "From the December report.",
+                },
+                response_only=True,
+            ),
+        ],
+    )
     def put(self, request: Request, account_pk: int, quarter: str) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         fiscal = _quarter(quarter)
@@ -538,6 +703,22 @@ class VoiceOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+VOICE_EXAMPLE = {
+    "id": 8,
+    "kind": "quote",
+    "body": "Planning used to take a week; now it takes an afternoon.",
+    "score": None,
+    "score_max": None,
+    "stakeholder_id": 41,
+    "stakeholder": "Dana Whitfield",
+    "speaker": "",
+    "said_on": "2026-11-19",
+    "recorded_by": "Boris Faz",
+    "created_at": "2026-11-19T16:02:00Z",
+    "updated_at": "2026-11-19T16:02:00Z",
+}
+
+
 class VoiceInputSerializer(StrictInputSerializer):
     kind = serializers.ChoiceField(choices=VoiceOfCustomer.Kind.choices)
     body = serializers.CharField(required=False, allow_blank=True)
@@ -587,7 +768,13 @@ class VoiceListApi(APIView):
     InputSerializer = VoiceInputSerializer
     OutputSerializer = VoiceOutputSerializer
 
-    @extend_schema(tags=["reviews"], responses=VoiceOutputSerializer(many=True))
+    @extend_schema(
+        tags=["reviews"],
+        responses=VoiceOutputSerializer(many=True),
+        examples=[
+            OpenApiExample("A page of entries", value=VOICE_EXAMPLE, response_only=True)
+        ],
+    )
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         entries = account.voice_entries.select_related(
@@ -601,7 +788,23 @@ class VoiceListApi(APIView):
             serializer=self.OutputSerializer,
         )
 
-    @extend_schema(tags=["reviews"], responses={201: VoiceOutputSerializer})
+    @extend_schema(
+        tags=["reviews"],
+        responses={201: VoiceOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "What the CFO said at the review",
+                value={
+                    "kind": "quote",
+                    "body": "Planning used to take a week; now it takes an afternoon.",
+                    "stakeholder": 41,
+                    "said_on": "2026-11-19",
+                },
+                request_only=True,
+            ),
+            OpenApiExample("The entry", value=VOICE_EXAMPLE, response_only=True),
+        ],
+    )
     def post(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         serializer = self.InputSerializer(data=request.data)
@@ -627,7 +830,9 @@ class VoiceApi(APIView):
     InputSerializer = VoiceInputSerializer
     OutputSerializer = VoiceOutputSerializer
 
-    @extend_schema(tags=["reviews"])
+    @extend_schema(
+        tags=["reviews"], examples=[OpenApiExample("An entry", value=VOICE_EXAMPLE)]
+    )
     def get(self, request: Request, account_pk: int, pk: int) -> Response:
         entry = _voice(request, account_pk, pk)
         return Response(
@@ -635,7 +840,25 @@ class VoiceApi(APIView):
             headers={"ETag": etag_for(instance=entry)},
         )
 
-    @extend_schema(tags=["reviews"])
+    @extend_schema(
+        tags=["reviews"],
+        examples=[
+            OpenApiExample(
+                "Correct the day it was said",
+                value={"said_on": "2026-11-18"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The entry as saved",
+                value={
+                    **VOICE_EXAMPLE,
+                    "said_on": "2026-11-18",
+                    "updated_at": "2026-11-20T08:45:00Z",
+                },
+                response_only=True,
+            ),
+        ],
+    )
     def patch(self, request: Request, account_pk: int, pk: int) -> Response:
         entry = _voice(request, account_pk, pk)
         return versioned_update_respond(
@@ -702,6 +925,38 @@ def _review_data(pack: dict[str, Any]) -> dict[str, Any]:
     ).data
 
 
+REVIEW_EXAMPLE = {
+    "account": 1,
+    "quarter": "FY2026 Q4",
+    "quarter_start": "2026-10-01",
+    "version": 2,
+    "held_on": "2026-12-10",
+    "attendees": "Ximena Dubois, Zofia Okafor, Boris Faz",
+    "decisions": "Add the planning module to next year's budget request.",
+    "next_steps": "Joint business case to the CFO before budget lock.",
+    "scorecard": SCORECARD_EXAMPLE,
+    "path": [
+        {
+            "quarter": "Q3 FY26",
+            "performance": 39.7,
+            "potential": 23.2,
+            "performance_text": "39.7",
+            "potential_text": "23.2",
+            "quadrant": "Monitor",
+        },
+        {
+            "quarter": "Q4 FY26",
+            "performance": 59.0,
+            "potential": 30.0,
+            "performance_text": "59.0",
+            "potential_text": "30.0",
+            "quadrant": "Maintain",
+        },
+    ],
+    "changes": ["Zofia Okafor: sentiment Supporter → Neutral"],
+}
+
+
 class ReviewApi(APIView):
     """GET the quarterly review; PUT the meeting's decisions and next steps."""
 
@@ -715,7 +970,10 @@ class ReviewApi(APIView):
 
     OutputSerializer = ReviewOutputSerializer
 
-    @extend_schema(tags=["reviews"])
+    @extend_schema(
+        tags=["reviews"],
+        examples=[OpenApiExample("A held review", value=REVIEW_EXAMPLE)],
+    )
     def get(self, request: Request, account_pk: int, quarter: str) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         pack = executive_review_pack(
@@ -725,7 +983,23 @@ class ReviewApi(APIView):
         version = pack["review"].version if pack["review"] is not None else 0
         return Response(_review_data(pack), headers={"ETag": f'"{version}"'})
 
-    @extend_schema(tags=["reviews"])
+    @extend_schema(
+        tags=["reviews"],
+        examples=[
+            OpenApiExample(
+                "Record the meeting",
+                value={
+                    "held_on": "2026-12-10",
+                    "attendees": "Ximena Dubois, Zofia Okafor, Boris Faz",
+                    "decisions": "Add the planning module to next year's budget "
+                    "request.",
+                    "next_steps": "Joint business case to the CFO before budget lock.",
+                },
+                request_only=True,
+            ),
+            OpenApiExample("The review", value=REVIEW_EXAMPLE, response_only=True),
+        ],
+    )
     def put(self, request: Request, account_pk: int, quarter: str) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
         fiscal = _quarter(quarter)
@@ -787,6 +1061,16 @@ class SnapshotDetailOutputSerializer(SnapshotOutputSerializer):
         fields = [*SnapshotOutputSerializer.Meta.fields, "data"]
 
 
+SNAPSHOT_EXAMPLE = {
+    "id": 4,
+    "label": "Before the Q4 executive review",
+    "trigger": "on_demand",
+    "quarter_start": "2026-10-01",
+    "taken_at": "2026-12-09T17:30:00Z",
+    "taken_by": "Boris Faz",
+}
+
+
 def _snapshot_data(snapshot: PlanSnapshot) -> dict[str, Any]:
     return SnapshotOutputSerializer(snapshot).data
 
@@ -803,7 +1087,15 @@ class SnapshotListApi(APIView):
 
     OutputSerializer = SnapshotOutputSerializer
 
-    @extend_schema(tags=["plans"], responses=SnapshotOutputSerializer(many=True))
+    @extend_schema(
+        tags=["plans"],
+        responses=SnapshotOutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A page of snapshots", value=SNAPSHOT_EXAMPLE, response_only=True
+            )
+        ],
+    )
     def get(self, request: Request, plan_pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=plan_pk)
         snapshots = plan_snapshot_list(plan=plan).select_related("plan__account")
@@ -815,7 +1107,18 @@ class SnapshotListApi(APIView):
             serializer=self.OutputSerializer,
         )
 
-    @extend_schema(tags=["plans"], responses={201: SnapshotOutputSerializer})
+    @extend_schema(
+        tags=["plans"],
+        responses={201: SnapshotOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Keep the plan as it stands before the review",
+                value={"label": "Before the Q4 executive review"},
+                request_only=True,
+            ),
+            OpenApiExample("The snapshot", value=SNAPSHOT_EXAMPLE, response_only=True),
+        ],
+    )
     def post(self, request: Request, plan_pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=plan_pk)
         serializer = self.InputSerializer(data=request.data)
@@ -835,7 +1138,84 @@ class SnapshotApi(APIView):
 
     OutputSerializer = SnapshotDetailOutputSerializer
 
-    @extend_schema(tags=["plans"])
+    @extend_schema(
+        tags=["plans"],
+        examples=[
+            OpenApiExample(
+                "A snapshot with what it captured",
+                value={
+                    **SNAPSHOT_EXAMPLE,
+                    "data": {
+                        "version": 1,
+                        "plan": {
+                            "id": 1,
+                            "account": "Acme Corporation",
+                            "label": "FY2026",
+                        },
+                        "details": {
+                            "plan": {
+                                "name": "Plan",
+                                "summary": "Carry the open GTK 500 pursuit into "
+                                "the new year.",
+                                "status": "Active",
+                                "owner": "Boris Faz",
+                                "period_start": "2026-01-01",
+                                "period_end": "2026-12-31",
+                            }
+                        },
+                        "score": {
+                            "account": {
+                                "name": "Account score",
+                                "quadrant": "Maintain",
+                                "performance": 59.0,
+                                "potential": 30.0,
+                                "tier": "B",
+                            }
+                        },
+                        "strategies": {
+                            "1": {
+                                "name": "Grow recurring revenue outside the home "
+                                "market",
+                                "kind": "Long-term strategy",
+                                "priority": "High",
+                                "status": "Open",
+                            }
+                        },
+                        "checkpoints": {
+                            "12": {
+                                "name": "The finance lead reviewed the commercial "
+                                "terms",
+                                "pursuit": "GTK 500 for Acme Corporation",
+                                "validated": "no",
+                            }
+                        },
+                        "whitespace": {"7": {"name": "GTK 500", "state": "pursued"}},
+                        "people": {
+                            "1": {
+                                "name": "Ximena Dubois",
+                                "title": "Chief Financial Officer",
+                                "sentiment": "Supporter",
+                                "influence": "Decisive",
+                                "owner": "Boris Faz",
+                                "status": "Active",
+                            }
+                        },
+                        "pursuits": {
+                            "5": {
+                                "name": "GTK 500 for Acme Corporation",
+                                "product": "GTK 500",
+                                "amount": "26768.00",
+                                "currency": "USD",
+                                "stage": "Propose",
+                                "outcome": "Open",
+                                "expected_close_on": "2027-01-29",
+                            }
+                        },
+                    },
+                },
+            )
+        ],
+    )
     def get(self, request: Request, plan_pk: int, pk: int) -> Response:
         plan = plan_get_for_user(user=_user(request), pk=plan_pk)
         snapshot = get_object_or_404(
@@ -876,6 +1256,26 @@ class SnapshotCompareApi(APIView):
             OpenApiParameter(
                 "to", str, description="A snapshot id, or `now` (the default)."
             ),
+        ],
+        examples=[
+            OpenApiExample(
+                "What changed since the snapshot",
+                value={
+                    "from": SNAPSHOT_EXAMPLE,
+                    "to": "now",
+                    "changes": [
+                        {
+                            "section": "people",
+                            "name": "Ximena Dubois",
+                            "kind": "changed",
+                            "field": "sentiment",
+                            "old": "Neutral",
+                            "new": "Supporter",
+                            "text": "Ximena Dubois: sentiment Neutral → Supporter",
+                        }
+                    ],
+                },
+            )
         ],
     )
     def get(self, request: Request, plan_pk: int) -> Response:
@@ -977,6 +1377,19 @@ def _account_for_links(request: Request, account_pk: int) -> Account:
     return account
 
 
+CUSTOMER_LINK_EXAMPLE = {
+    "id": 7,
+    "stakeholder_id": 41,
+    "stakeholder": "Dana Whitfield",
+    "checkpoints": [12],
+    "expires_at": "2027-01-01T09:00:00Z",
+    "revoked_at": None,
+    "last_used_at": "2026-12-03T18:22:10Z",
+    "created_at": "2026-12-02T09:00:00Z",
+    "is_usable": True,
+}
+
+
 class CustomerLinkListApi(APIView):
     """GET the account's customer links, newest first; POST makes one."""
 
@@ -997,7 +1410,15 @@ class CustomerLinkListApi(APIView):
 
     OutputSerializer = CustomerLinkOutputSerializer
 
-    @extend_schema(tags=["reviews"], responses=CustomerLinkOutputSerializer(many=True))
+    @extend_schema(
+        tags=["reviews"],
+        responses=CustomerLinkOutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A page of links", value=CUSTOMER_LINK_EXAMPLE, response_only=True
+            )
+        ],
+    )
     def get(self, request: Request, account_pk: int) -> Response:
         # Anyone who reads the account reads its links, executives too.
         account = account_get_for_user(user=_user(request), pk=account_pk)
@@ -1010,7 +1431,28 @@ class CustomerLinkListApi(APIView):
             serializer=self.OutputSerializer,
         )
 
-    @extend_schema(tags=["reviews"], responses={201: CustomerLinkCreatedSerializer})
+    @extend_schema(
+        tags=["reviews"],
+        responses={201: CustomerLinkCreatedSerializer},
+        examples=[
+            OpenApiExample(
+                "Ask the CFO to rate the quarter and confirm a checkpoint",
+                value={"stakeholder": 41, "days": 30, "checkpoints": [12]},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The link, with its address shown this once",
+                value={
+                    **CUSTOMER_LINK_EXAMPLE,
+                    "last_used_at": None,
+                    "url": "https://lode.example.com/plans/customer/"
+                    "eyJsaW5rIjo3LCJzZWNyZXQiOiJxN1hiSmsyIn0:1vRx2Q:"
+                    "Jf3kQ9sT2mWbXc8yLpZ0aVd5uE4gH7nR1oK6iC/",
+                },
+                response_only=True,
+            ),
+        ],
+    )
     def post(self, request: Request, account_pk: int) -> Response:
         account = _account_for_links(request, account_pk)
         serializer = self.InputSerializer(data=request.data)
@@ -1060,7 +1502,21 @@ class CustomerLinkRevokeApi(APIView):
 
     OutputSerializer = CustomerLinkOutputSerializer
 
-    @extend_schema(tags=["reviews"], request=None)
+    @extend_schema(
+        tags=["reviews"],
+        request=None,
+        examples=[
+            OpenApiExample(
+                "The link, revoked",
+                value={
+                    **CUSTOMER_LINK_EXAMPLE,
+                    "revoked_at": "2026-12-05T08:30:00Z",
+                    "is_usable": False,
+                },
+                response_only=True,
+            )
+        ],
+    )
     def post(self, request: Request, account_pk: int, link_pk: int) -> Response:
         account = _account_for_links(request, account_pk)
         link = get_object_or_404(CustomerLink, pk=link_pk, account=account)
@@ -1170,12 +1626,7 @@ class RatingListApi(APIView):
         examples=[
             OpenApiExample(
                 "Ratings of a quarter",
-                value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [RATING_EXAMPLE],
-                },
+                value=RATING_EXAMPLE,
                 response_only=True,
             )
         ],
@@ -1237,7 +1688,18 @@ class RatingListApi(APIView):
                     "comment": "Said so at the review.",
                 },
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "The team's entry",
+                value={
+                    **RATING_EXAMPLE,
+                    "comment": "Said so at the review.",
+                    "by_customer": False,
+                    "entered_by": "Boris Faz",
+                    "link": None,
+                },
+                response_only=True,
+            ),
         ],
     )
     def post(self, request: Request, account_pk: int) -> Response:

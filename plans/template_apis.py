@@ -107,7 +107,7 @@ class TemplateSerializer(serializers.ModelSerializer):
         ]
 
 
-TEMPLATE_EXAMPLE = {
+TEMPLATE_EXAMPLE: dict[str, Any] = {
     "id": 3,
     "name": "Enterprise expansion",
     "description": "For a new business unit at an existing customer.",
@@ -134,6 +134,51 @@ TEMPLATE_EXAMPLE = {
             ],
         }
     ],
+}
+
+
+STAGE_EXAMPLE: dict[str, Any] = TEMPLATE_EXAMPLE["stages"][0]
+PROPOSE_STAGE_EXAMPLE = {
+    "id": 12,
+    "template": 3,
+    "order": 1,
+    "name": "Propose",
+    "our_activities": "Build the business case with the sponsor.",
+    "exit_criteria": "Proposal walked through with the buying group.",
+    "buyer_step": "Evaluates the options",
+    "checkpoints": [],
+}
+# The template after each kind of change, as the change answers it.
+TEMPLATE_WITH_TWO_STAGES_EXAMPLE = {
+    **TEMPLATE_EXAMPLE,
+    "revision": 8,
+    "updated_at": "2026-12-01T09:30:00Z",
+    "stages": [STAGE_EXAMPLE, PROPOSE_STAGE_EXAMPLE],
+}
+TEMPLATE_WITH_TWO_CHECKPOINTS_EXAMPLE = {
+    **TEMPLATE_EXAMPLE,
+    "revision": 8,
+    "updated_at": "2026-12-01T09:30:00Z",
+    "stages": [
+        {
+            **STAGE_EXAMPLE,
+            "checkpoints": [
+                *STAGE_EXAMPLE["checkpoints"],
+                {
+                    "id": 32,
+                    "order": 1,
+                    "description": "The IT lead attended the technical demo",
+                    "required": True,
+                },
+            ],
+        }
+    ],
+}
+TEMPLATE_WITHOUT_STAGES_EXAMPLE = {
+    **TEMPLATE_EXAMPLE,
+    "revision": 8,
+    "updated_at": "2026-12-01T09:30:00Z",
+    "stages": [],
 }
 
 
@@ -236,20 +281,13 @@ class TemplateListApi(APIView):
             OpenApiExample(
                 "The active templates",
                 value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [
-                        {
-                            "id": 3,
-                            "name": "Enterprise expansion",
-                            "description": "For a new business unit.",
-                            "is_active": True,
-                            "revision": 7,
-                            "stage_count": 4,
-                            "updated_at": "2026-11-20T10:12:00Z",
-                        }
-                    ],
+                    "id": 3,
+                    "name": "Enterprise expansion",
+                    "description": "For a new business unit.",
+                    "is_active": True,
+                    "revision": 7,
+                    "stage_count": 4,
+                    "updated_at": "2026-11-20T10:12:00Z",
                 },
                 response_only=True,
             )
@@ -279,7 +317,19 @@ class TemplateListApi(APIView):
                 "A new template",
                 value={"name": "Renewal", "description": "Yearly renewal."},
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "The new template, still without stages",
+                value={
+                    **TEMPLATE_WITHOUT_STAGES_EXAMPLE,
+                    "id": 4,
+                    "name": "Renewal",
+                    "description": "Yearly renewal.",
+                    "revision": 1,
+                    "created_at": "2026-12-01T09:30:00Z",
+                },
+                response_only=True,
+            ),
         ],
     )
     def post(self, request: Request) -> Response:
@@ -319,7 +369,25 @@ class TemplateApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         return _current_response(_template_get(pk))
 
-    @extend_schema(tags=TAGS, summary="Rename, describe or retire a template")
+    @extend_schema(
+        tags=TAGS,
+        summary="Rename, describe or retire a template",
+        examples=[
+            OpenApiExample(
+                "Retire the template", value={"is_active": False}, request_only=True
+            ),
+            OpenApiExample(
+                "The retired template",
+                value={
+                    **TEMPLATE_EXAMPLE,
+                    "is_active": False,
+                    "revision": 8,
+                    "updated_at": "2026-12-01T09:30:00Z",
+                },
+                response_only=True,
+            ),
+        ],
+    )
     def patch(self, request: Request, pk: int) -> Response:
         _require_ops(request)
         template = _template_get(pk)
@@ -351,6 +419,23 @@ class TemplateStageCreateApi(APIView):
         tags=TAGS,
         summary="Add a stage at the end of a template",
         responses={201: TemplateSerializer},
+        examples=[
+            OpenApiExample(
+                "A proposal stage",
+                value={
+                    "name": "Propose",
+                    "our_activities": "Build the business case with the sponsor.",
+                    "exit_criteria": "Proposal walked through with the buying group.",
+                    "buyer_step": "Evaluates the options",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The template with its new stage",
+                value=TEMPLATE_WITH_TWO_STAGES_EXAMPLE,
+                response_only=True,
+            ),
+        ],
     )
     def post(self, request: Request, pk: int) -> Response:
         _require_ops(request)
@@ -383,7 +468,11 @@ class TemplateStageApi(APIView):
     InputSerializer = StageInputSerializer
     OutputSerializer = TemplateStageSerializer
 
-    @extend_schema(tags=TAGS, summary="Read one stage of a template")
+    @extend_schema(
+        tags=TAGS,
+        summary="Read one stage of a template",
+        examples=[OpenApiExample("A stage", value=STAGE_EXAMPLE)],
+    )
     def get(self, request: Request, pk: int) -> Response:
         stage = _stage_get(pk)
         return Response(
@@ -395,6 +484,28 @@ class TemplateStageApi(APIView):
         tags=TAGS,
         summary="Change a stage; answers with the whole template",
         responses={200: TemplateSerializer},
+        examples=[
+            OpenApiExample(
+                "Sharpen the exit criteria",
+                value={"exit_criteria": "A budget owner is named and has met us."},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The template with the changed stage",
+                value={
+                    **TEMPLATE_EXAMPLE,
+                    "revision": 8,
+                    "updated_at": "2026-12-01T09:30:00Z",
+                    "stages": [
+                        {
+                            **STAGE_EXAMPLE,
+                            "exit_criteria": "A budget owner is named and has met us.",
+                        }
+                    ],
+                },
+                response_only=True,
+            ),
+        ],
     )
     def patch(self, request: Request, pk: int) -> Response:
         _require_ops(request)
@@ -420,6 +531,13 @@ class TemplateStageApi(APIView):
         summary="Remove a stage and its checkpoints; answers with the template",
         request=None,
         responses={200: TemplateSerializer},
+        examples=[
+            OpenApiExample(
+                "The template without the stage",
+                value=TEMPLATE_WITHOUT_STAGES_EXAMPLE,
+                response_only=True,
+            )
+        ],
     )
     def delete(self, request: Request, pk: int) -> Response:
         _require_ops(request)
@@ -454,9 +572,17 @@ class TemplateCheckpointCreateApi(APIView):
         examples=[
             OpenApiExample(
                 "A checkpoint",
-                value={"description": "CFO reviewed the terms", "required": True},
+                value={
+                    "description": "The IT lead attended the technical demo",
+                    "required": True,
+                },
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "The template with the new checkpoint",
+                value=TEMPLATE_WITH_TWO_CHECKPOINTS_EXAMPLE,
+                response_only=True,
+            ),
         ],
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -489,6 +615,18 @@ class TemplateCheckpointApi(APIView):
         tags=TAGS,
         summary="Remove a buyer checkpoint; answers with the template",
         request=None,
+        examples=[
+            OpenApiExample(
+                "The template without the checkpoint",
+                value={
+                    **TEMPLATE_EXAMPLE,
+                    "revision": 8,
+                    "updated_at": "2026-12-01T09:30:00Z",
+                    "stages": [{**STAGE_EXAMPLE, "checkpoints": []}],
+                },
+                response_only=True,
+            )
+        ],
     )
     def delete(self, request: Request, pk: int) -> Response:
         _require_ops(request)

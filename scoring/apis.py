@@ -88,12 +88,7 @@ class ScoringModelListApi(APIView):
         examples=[
             OpenApiExample(
                 "The scoring models",
-                value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [SCORING_MODEL_EXAMPLE],
-                },
+                value=SCORING_MODEL_EXAMPLE,
                 response_only=True,
             )
         ],
@@ -184,7 +179,16 @@ class ScoringModelDetailApi(APIView):
                 "Weigh growth more",
                 value={"weight_growth": "40.00", "weight_breadth": "10.00"},
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "The model as saved",
+                value={
+                    **SCORING_MODEL_EXAMPLE,
+                    "weight_growth": "40.00",
+                    "weight_breadth": "10.00",
+                },
+                response_only=True,
+            ),
         ],
     )
     def patch(self, request: Request, pk: int) -> Response:
@@ -275,7 +279,13 @@ SCORE_RUN_EXAMPLE = {
         "idle_accounts": 12,
         "warning": "12 accounts have no revenue in the window Q4 2025\u2013Q3 2026",
     },
-    "timings": {"load": 0.41, "compute": 0.22, "save": 0.35},
+    "timings": {
+        "load_seconds": 0.41,
+        "score_seconds": 0.22,
+        "save_seconds": 0.35,
+        "render_seconds": 0.3,
+        "total_seconds": 1.28,
+    },
     "created_at": "2026-12-01T10:00:00Z",
     "started_at": "2026-12-01T10:00:01Z",
     "finished_at": "2026-12-01T10:00:03Z",
@@ -297,12 +307,7 @@ class ScoreRunListApi(APIView):
         examples=[
             OpenApiExample(
                 "Recent runs",
-                value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [SCORE_RUN_EXAMPLE],
-                },
+                value=SCORE_RUN_EXAMPLE,
                 response_only=True,
             )
         ],
@@ -432,15 +437,113 @@ class AccountScoreDetailSerializer(AccountScoreOutputSerializer):
 
 
 SCORE_EXAMPLE = {
-    "account_id": 12,
+    "account_id": 1,
     "account": "Acme Corporation",
-    "sector": "retail",
+    "sector": "technology",
     "run_id": 42,
-    "performance": 71.5,
-    "potential": 38.2,
-    "quadrant": "maintain",
-    "tier": "A",
-    "ttm_revenue": "1840000.00",
+    "performance": 42.0,
+    "potential": 24.1,
+    "quadrant": "monitor",
+    "tier": "B",
+    "ttm_revenue": "101744.00",
+}
+
+
+# What moved the score: each input, raw and normalised across the
+# portfolio, its weight and the points it gave.
+SCORE_COMPONENTS_EXAMPLE = {
+    "performance": {
+        "ttm_revenue": {
+            "raw": 101744.0,
+            "normalised": 41.18,
+            "weight": 50.0,
+            "share": 0.6667,
+            "points": 27.45,
+            "status": "used",
+        },
+        "growth": {
+            "raw": 2.0,
+            "normalised": 50.0,
+            "weight": 25.0,
+            "share": 0.0,
+            "points": 0.0,
+            "status": "no_prior_revenue",
+            "prior_revenue": 0.0,
+        },
+        "breadth": {
+            "raw": 0.86,
+            "normalised": 43.53,
+            "weight": 25.0,
+            "share": 0.3333,
+            "points": 14.51,
+            "status": "used",
+        },
+        "relationship_health": {
+            "raw": None,
+            "normalised": 0.0,
+            "weight": 20.0,
+            "share": 0.0,
+            "points": 0.0,
+            "status": "no_signals",
+            "satisfaction": None,
+            "nps": None,
+            "tickets": None,
+            "outside_first": None,
+            "outside_last": None,
+        },
+    },
+    "potential": {
+        "wallet_headroom": {
+            "raw": 0.0,
+            "normalised": 0.0,
+            "weight": 50.0,
+            "share": 0.5556,
+            "points": 0.0,
+            "status": "used",
+        },
+        "product_whitespace": {
+            "raw": 0.14,
+            "normalised": 57.65,
+            "weight": 25.0,
+            "share": 0.2778,
+            "points": 16.01,
+            "status": "used",
+        },
+        "subsidiary_whitespace": {
+            "raw": 0.0,
+            "normalised": 0.0,
+            "weight": 10.0,
+            "share": 0.0,
+            "points": 0.0,
+            "status": "no_separation",
+        },
+        "capacity_revenue": {
+            "raw": 1100.04,
+            "normalised": 45.88,
+            "weight": 7.5,
+            "share": 0.0833,
+            "points": 3.82,
+            "status": "used",
+        },
+        "capacity_employees": {
+            "raw": 2822.0,
+            "normalised": 51.76,
+            "weight": 7.5,
+            "share": 0.0833,
+            "points": 4.31,
+            "status": "used",
+        },
+    },
+    "peer_group": {
+        "level": "sector_size",
+        "sector": "technology",
+        "size_band": "mid",
+        "peers": 5,
+        "spend_per_musd": 82.95,
+        "expected_spend": 91253.38,
+    },
+    "currency": "USD",
+    "left_out": {},
 }
 
 
@@ -464,12 +567,7 @@ class ScoreListApi(APIView):
         examples=[
             OpenApiExample(
                 "A page of scores",
-                value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [SCORE_EXAMPLE],
-                },
+                value=SCORE_EXAMPLE,
                 response_only=True,
             )
         ],
@@ -517,7 +615,7 @@ class AccountScoreApi(APIView):
                 value={
                     **SCORE_EXAMPLE,
                     "run_finished_at": "2026-12-01T10:00:03Z",
-                    "components": {"ttm_revenue": 88.0, "growth": 52.1},
+                    "components": SCORE_COMPONENTS_EXAMPLE,
                 },
             )
         ],
@@ -544,15 +642,11 @@ class AccountScoreHistoryApi(APIView):
         responses=AccountScoreDetailSerializer(many=True),
         examples=[
             OpenApiExample(
-                "Two runs",
+                "The latest run",
                 value={
-                    "count": 2,
-                    "next": None,
-                    "previous": None,
-                    "results": [
-                        {**SCORE_EXAMPLE, "run_id": 42, "components": {}},
-                        {**SCORE_EXAMPLE, "run_id": 41, "components": {}},
-                    ],
+                    **SCORE_EXAMPLE,
+                    "run_finished_at": "2026-11-30T02:00:41Z",
+                    "components": SCORE_COMPONENTS_EXAMPLE,
                 },
                 response_only=True,
             )

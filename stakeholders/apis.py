@@ -241,6 +241,37 @@ STAKEHOLDER_EXAMPLE = {
 }
 
 
+STAKEHOLDER_LEFT_EXAMPLE = {
+    **STAKEHOLDER_EXAMPLE,
+    "status": "left",
+    "left_at": "2026-12-03T11:20:00Z",
+    "updated_at": "2026-12-03T11:20:00Z",
+}
+STAKEHOLDER_ERASED_EXAMPLE = {
+    **STAKEHOLDER_EXAMPLE,
+    "status": "erased",
+    "name": "Erased person #41",
+    "first_name": "",
+    "last_name": "",
+    "title": "",
+    "email": "",
+    "phone": "",
+    "goals": "",
+    "sentiment_confirmed_at": None,
+    "erased_at": "2026-12-04T15:02:41Z",
+    "updated_at": "2026-12-04T15:02:41Z",
+}
+INFLUENCE_LINK_EXAMPLE = {
+    "id": 8,
+    "account": 12,
+    "source": 41,
+    "target": 42,
+    "kind": "influences",
+    "strength": 3,
+    "note": "The CIO checks every purchase with the CFO first.",
+}
+
+
 STAKEHOLDER_STALE = inline_serializer(
     "StakeholderPreconditionFailed",
     {"detail": serializers.CharField(), "current": StakeholderOutputSerializer()},
@@ -266,12 +297,7 @@ class StakeholderListApi(APIView):
         examples=[
             OpenApiExample(
                 "The people at an account",
-                value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [STAKEHOLDER_EXAMPLE],
-                },
+                value=STAKEHOLDER_EXAMPLE,
                 response_only=True,
             )
         ],
@@ -317,7 +343,24 @@ class StakeholderCreateApi(APIView):
                     "roles": ["economic-buyer"],
                 },
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "The person as recorded",
+                value={
+                    **STAKEHOLDER_EXAMPLE,
+                    "email": "",
+                    "phone": "",
+                    "influence": 3,
+                    "sentiment_confirmed": False,
+                    "goals": "",
+                    "owner": None,
+                    "owner_name": "",
+                    "relationship_current": 1,
+                    "relationship_desired": 1,
+                    "sentiment_confirmed_at": None,
+                },
+                response_only=True,
+            ),
         ],
     )
     def post(self, request: Request, account_pk: int) -> Response:
@@ -384,7 +427,17 @@ class StakeholderDetailApi(APIView):
                 "They warmed to us",
                 value={"sentiment": 2, "sentiment_confirmed": True},
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "The person as saved",
+                value={
+                    **STAKEHOLDER_EXAMPLE,
+                    "sentiment": 2,
+                    "sentiment_confirmed_at": "2026-12-02T10:41:07Z",
+                    "updated_at": "2026-12-02T10:41:07.518204Z",
+                },
+                response_only=True,
+            ),
         ],
     )
     def patch(self, request: Request, pk: int) -> Response:
@@ -468,6 +521,13 @@ class StakeholderLeaveApi(APIView):
         parameters=[IF_MATCH],
         request=None,
         responses={200: StakeholderOutputSerializer, 412: STAKEHOLDER_STALE},
+        examples=[
+            OpenApiExample(
+                "The person, marked as left",
+                value=STAKEHOLDER_LEFT_EXAMPLE,
+                response_only=True,
+            )
+        ],
     )
     @transaction.atomic
     def post(self, request: Request, pk: int) -> Response:
@@ -486,6 +546,13 @@ class StakeholderEraseApi(APIView):
         parameters=[IF_MATCH],
         request=None,
         responses={200: StakeholderOutputSerializer, 412: STAKEHOLDER_STALE},
+        examples=[
+            OpenApiExample(
+                "What is left of the person",
+                value=STAKEHOLDER_ERASED_EXAMPLE,
+                response_only=True,
+            )
+        ],
     )
     @transaction.atomic
     def post(self, request: Request, pk: int) -> Response:
@@ -530,7 +597,16 @@ class StakeholderOwnerApi(APIView):
                 "Rita takes the CFO",
                 value={"owner": 3, "relationship_desired": 5},
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "The person with their new owner",
+                value={
+                    **STAKEHOLDER_EXAMPLE,
+                    "relationship_desired": 5,
+                    "updated_at": "2026-12-02T10:41:07.518204Z",
+                },
+                response_only=True,
+            ),
         ],
     )
     def put(self, request: Request, pk: int) -> Response:
@@ -589,6 +665,20 @@ class OwnerListApi(APIView):
         tags=TAGS,
         summary="Who on our team owns each active person at an account",
         responses=OutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A page of owners",
+                value={
+                    "id": 41,
+                    "name": "Dana Whitfield",
+                    "owner": 3,
+                    "owner_name": "Rita Rep",
+                    "relationship_current": 2,
+                    "relationship_desired": 4,
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
@@ -617,6 +707,18 @@ class BuyingRoleListApi(APIView):
         tags=TAGS,
         summary="The buying roles and business functions a person can hold",
         responses=OutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A buying role",
+                value={
+                    "key": "economic-buyer",
+                    "name": "Economic buyer",
+                    "kind": "buying",
+                    "description": "Releases the budget.",
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         query_params_refuse_unknown(request, view=self)
@@ -640,6 +742,13 @@ class ExpectedRoleApi(APIView):
         summary="The roles an account is expected to have; the ETag is their version",
         description="The sector's default until someone edits it for the account.",
         responses=OutputSerializer,
+        examples=[
+            OpenApiExample(
+                "A technology account's default",
+                value={"roles": ["economic-buyer", "technical-buyer"]},
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
@@ -670,7 +779,12 @@ class ExpectedRoleApi(APIView):
                 "Expect a buyer and a coach",
                 value={"roles": ["economic-buyer", "champion"]},
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "The roles now expected",
+                value={"roles": ["economic-buyer", "champion"]},
+                response_only=True,
+            ),
         ],
     )
     def put(self, request: Request, account_pk: int) -> Response:
@@ -732,6 +846,11 @@ class InfluenceLinkListApi(APIView):
         tags=TAGS,
         summary="Who influences whom at one account",
         responses=InfluenceLinkOutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A page of links", value=INFLUENCE_LINK_EXAMPLE, response_only=True
+            )
+        ],
     )
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
@@ -768,7 +887,12 @@ class InfluenceLinkCreateApi(APIView):
                 "The CFO sways the CIO",
                 value={"source": 41, "target": 42, "kind": "influences"},
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "The new link",
+                value={**INFLUENCE_LINK_EXAMPLE, "strength": 2, "note": ""},
+                response_only=True,
+            ),
         ],
     )
     def post(self, request: Request, account_pk: int) -> Response:
@@ -827,6 +951,7 @@ class InfluenceLinkDetailApi(APIView):
         tags=TAGS,
         summary="Read one influence link; the ETag header is its version",
         responses=InfluenceLinkOutputSerializer,
+        examples=[OpenApiExample("A link", value=INFLUENCE_LINK_EXAMPLE)],
     )
     def get(self, request: Request, pk: int) -> Response:
         link = influence_link_get_for_user(user=_user(request), pk=pk)
@@ -846,6 +971,19 @@ class InfluenceLinkDetailApi(APIView):
         parameters=[IF_MATCH],
         request=InputSerializer,
         responses={200: InfluenceLinkOutputSerializer, 412: INFLUENCE_LINK_STALE},
+        examples=[
+            OpenApiExample(
+                "A stronger pull than we thought",
+                value={
+                    "strength": 3,
+                    "note": "The CIO checks every purchase with the CFO first.",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The link as saved", value=INFLUENCE_LINK_EXAMPLE, response_only=True
+            ),
+        ],
     )
     def patch(self, request: Request, pk: int) -> Response:
         link = influence_link_get_for_user(user=_user(request), pk=pk)
@@ -944,7 +1082,19 @@ class ActivityCreateApi(APIView):
                 "A call with the CFO",
                 value={"stakeholders": [41], "kind": "call", "note": "Budget set."},
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "The touch as logged",
+                value={
+                    "id": 311,
+                    "account": 12,
+                    "user": 3,
+                    "stakeholders": [41],
+                    "kind": "call",
+                    "occurred_at": "2026-12-02T15:30:00Z",
+                },
+                response_only=True,
+            ),
         ],
     )
     def post(self, request: Request, account_pk: int) -> Response:
@@ -1001,19 +1151,12 @@ class FindingListApi(APIView):
             OpenApiExample(
                 "No owner for a decisive person",
                 value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [
-                        {
-                            "kind": "no_owner",
-                            "title": "Important person with no owner",
-                            "reason": "Influence is high and nobody on our side "
-                            "owns the relationship.",
-                            "person_id": 41,
-                            "role_id": None,
-                        }
-                    ],
+                    "kind": "no_owner",
+                    "title": "Important person with no owner",
+                    "reason": "Influence is high and nobody on our side "
+                    "owns the relationship.",
+                    "person_id": 41,
+                    "role_id": None,
                 },
                 response_only=True,
             )
@@ -1047,6 +1190,35 @@ class FindingRollupApi(APIView):
         tags=TAGS,
         summary="Coverage findings for every account you may see",
         responses=OutputSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A page of accounts with their findings",
+                value={
+                    "account": 1,
+                    "account_name": "Acme Corporation",
+                    "people": 7,
+                    "findings": [
+                        {
+                            "kind": "no_owner",
+                            "title": "Important person with no owner",
+                            "reason": "Zofia Okafor has influence 5/5 and no one "
+                            "on our team owns the relationship.",
+                            "person_id": 2,
+                            "role_id": None,
+                        },
+                        {
+                            "kind": "stale",
+                            "title": "Relationship going stale",
+                            "reason": "Last touch with Hana Eriksen was 120 days "
+                            "ago; relationships go stale after 90.",
+                            "person_id": 7,
+                            "role_id": None,
+                        },
+                    ],
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         rollup = coverage_rollup_for_user(user=_user(request))
@@ -1108,6 +1280,52 @@ class BoardApi(APIView):
         summary="What the org chart and the influence map draw for an account",
         description="Active people only; `reportsTo` is null at the top.",
         responses=OutputSerializer,
+        examples=[
+            OpenApiExample(
+                "Two people and how they sway each other",
+                value={
+                    "people": [
+                        {
+                            "id": 1,
+                            "name": "Ximena Dubois",
+                            "title": "Chief Financial Officer",
+                            "department": "Finance",
+                            "seniority": "C-level / executive",
+                            "sentiment": 1,
+                            "sentimentLabel": "Supporter",
+                            "influence": 5,
+                            "owner": "Boris Faz",
+                            "reportsTo": None,
+                            "inLoop": False,
+                        },
+                        {
+                            "id": 3,
+                            "name": "Tamsin Fontaine",
+                            "title": "IT Director",
+                            "department": "IT",
+                            "seniority": "Director / head of",
+                            "sentiment": 0,
+                            "sentimentLabel": "Neutral",
+                            "influence": 3,
+                            "owner": "",
+                            "reportsTo": 1,
+                            "inLoop": False,
+                        },
+                    ],
+                    "links": [
+                        {
+                            "id": 1,
+                            "source": 1,
+                            "target": 3,
+                            "kind": "influences",
+                            "kindLabel": "Influences",
+                            "strength": 2,
+                        }
+                    ],
+                    "loops": [],
+                },
+            )
+        ],
     )
     def get(self, request: Request, account_pk: int) -> Response:
         query_params_refuse_unknown(request, view=self)
@@ -1168,22 +1386,15 @@ class ActivityListApi(APIView):
             OpenApiExample(
                 "A call with the CFO",
                 value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [
-                        {
-                            "id": 90,
-                            "account": 12,
-                            "user": 4,
-                            "user_name": "Rita Rep",
-                            "stakeholders": [41],
-                            "kind": "call",
-                            "occurred_at": "2026-11-30T15:00:00Z",
-                            "note": "Budget set.",
-                            "created_at": "2026-11-30T15:20:00Z",
-                        }
-                    ],
+                    "id": 90,
+                    "account": 12,
+                    "user": 4,
+                    "user_name": "Rita Rep",
+                    "stakeholders": [41],
+                    "kind": "call",
+                    "occurred_at": "2026-11-30T15:00:00Z",
+                    "note": "Budget set.",
+                    "created_at": "2026-11-30T15:20:00Z",
                 },
                 response_only=True,
             )
@@ -1223,6 +1434,16 @@ class StakeholderRejoinApi(APIView):
         parameters=[IF_MATCH],
         request=None,
         responses={200: StakeholderOutputSerializer, 412: STAKEHOLDER_STALE},
+        examples=[
+            OpenApiExample(
+                "The person, back at the account",
+                value={
+                    **STAKEHOLDER_EXAMPLE,
+                    "updated_at": "2026-12-05T09:12:30Z",
+                },
+                response_only=True,
+            )
+        ],
     )
     @transaction.atomic
     def post(self, request: Request, pk: int) -> Response:
