@@ -7,6 +7,7 @@ revision in If-Match: without it the answer is 428, with an older one 412
 with the current template.
 """
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.db.models import Count, Prefetch
@@ -210,18 +211,43 @@ def _revision_require(request: Request, template: SellCycleTemplate) -> int:
     return template.revision
 
 
-def _write(template: SellCycleTemplate, revision: int, change: Any) -> None:
-    """Run a template change; a stale revision is 412, a refusal 400."""
+def _refusal(error: PlanError) -> ValidationError:
+    """Name the field a refused change is about, or the body as a whole."""
+    if error.field:
+        return ValidationError({error.field: [error.reason]})
+    return ValidationError({"non_field_errors": [str(error)]})
+
+
+def _template_change(
+    request: Request,
+    template: SellCycleTemplate,
+    change: Callable[[int, dict[str, Any]], object],
+    *,
+    input_serializer: type[serializers.Serializer] | None = None,
+    partial: bool = False,
+    code: int = status.HTTP_200_OK,
+) -> Response:
+    """Change a template, or anything in it, and answer the whole template.
+
+    The revision comes first (428 without If-Match, 412 when stale), then
+    the body (400); `change` gets the revision and the body's values.
+    """
+    revision = _revision_require(request, template)
+    values: dict[str, Any] = {}
+    if input_serializer is not None:
+        serializer = input_serializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
+
     try:
-        change(revision)
+        change(revision, values)
     except PlanError as error:
         current = SellCycleTemplate.objects.get(pk=template.pk)
         if current.revision != revision:
             # Someone saved between our check and the lock.
             raise _stale(template) from error
-        if error.field:
-            raise ValidationError({error.field: [error.reason]}) from error
-        raise ValidationError({"non_field_errors": [str(error)]}) from error
+        raise _refusal(error) from error
+    return _current_response(template, code)
 
 
 class TemplateInputSerializer(StrictInputSerializer):
@@ -342,9 +368,7 @@ class TemplateListApi(APIView):
                 user=_user(request), values=serializer.validated_data
             )
         except PlanError as error:
-            if error.field:
-                raise ValidationError({error.field: [error.reason]}) from error
-            raise ValidationError({"non_field_errors": [str(error)]}) from error
+            raise _refusal(error) from error
         return _current_response(template, status.HTTP_201_CREATED)
 
 
@@ -391,21 +415,16 @@ class TemplateApi(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         _require_ops(request)
         template = _template_get(pk)
-        revision = _revision_require(request, template)
-        serializer = self.InputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
 
-        _write(
+        return _template_change(
+            request,
             template,
-            revision,
-            lambda revision: sell_cycle_template_update(
-                user=_user(request),
-                template=template,
-                revision=revision,
-                values=serializer.validated_data,
+            lambda revision, values: sell_cycle_template_update(
+                user=_user(request), template=template, revision=revision, values=values
             ),
+            input_serializer=self.InputSerializer,
+            partial=True,
         )
-        return _current_response(template)
 
 
 class TemplateStageCreateApi(APIView):
@@ -440,21 +459,16 @@ class TemplateStageCreateApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         _require_ops(request)
         template = _template_get(pk)
-        revision = _revision_require(request, template)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
 
-        _write(
+        return _template_change(
+            request,
             template,
-            revision,
-            lambda revision: template_stage_create(
-                user=_user(request),
-                template=template,
-                revision=revision,
-                values=serializer.validated_data,
+            lambda revision, values: template_stage_create(
+                user=_user(request), template=template, revision=revision, values=values
             ),
+            input_serializer=self.InputSerializer,
+            code=status.HTTP_201_CREATED,
         )
-        return _current_response(template, status.HTTP_201_CREATED)
 
 
 def _stage_get(pk: int) -> TemplateStage:
@@ -510,21 +524,16 @@ class TemplateStageApi(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         _require_ops(request)
         stage = _stage_get(pk)
-        revision = _revision_require(request, stage.template)
-        serializer = self.InputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
 
-        _write(
+        return _template_change(
+            request,
             stage.template,
-            revision,
-            lambda revision: template_stage_update(
-                user=_user(request),
-                stage=stage,
-                revision=revision,
-                values=serializer.validated_data,
+            lambda revision, values: template_stage_update(
+                user=_user(request), stage=stage, revision=revision, values=values
             ),
+            input_serializer=self.InputSerializer,
+            partial=True,
         )
-        return _current_response(stage.template)
 
     @extend_schema(
         tags=TAGS,
@@ -542,17 +551,14 @@ class TemplateStageApi(APIView):
     def delete(self, request: Request, pk: int) -> Response:
         _require_ops(request)
         stage = _stage_get(pk)
-        template = stage.template
-        revision = _revision_require(request, template)
 
-        _write(
-            template,
-            revision,
-            lambda revision: template_stage_delete(
+        return _template_change(
+            request,
+            stage.template,
+            lambda revision, _: template_stage_delete(
                 user=_user(request), stage=stage, revision=revision
             ),
         )
-        return _current_response(template)
 
 
 class TemplateCheckpointCreateApi(APIView):
@@ -588,21 +594,16 @@ class TemplateCheckpointCreateApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         _require_ops(request)
         stage = _stage_get(pk)
-        revision = _revision_require(request, stage.template)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
 
-        _write(
+        return _template_change(
+            request,
             stage.template,
-            revision,
-            lambda revision: template_checkpoint_create(
-                user=_user(request),
-                stage=stage,
-                revision=revision,
-                **serializer.validated_data,
+            lambda revision, values: template_checkpoint_create(
+                user=_user(request), stage=stage, revision=revision, **values
             ),
+            input_serializer=self.InputSerializer,
+            code=status.HTTP_201_CREATED,
         )
-        return _current_response(stage.template, status.HTTP_201_CREATED)
 
 
 class TemplateCheckpointApi(APIView):
@@ -633,14 +634,11 @@ class TemplateCheckpointApi(APIView):
         checkpoint = get_object_or_404(
             TemplateCheckpoint.objects.select_related("stage__template"), pk=pk
         )
-        template = checkpoint.stage.template
-        revision = _revision_require(request, template)
 
-        _write(
-            template,
-            revision,
-            lambda revision: template_checkpoint_delete(
+        return _template_change(
+            request,
+            checkpoint.stage.template,
+            lambda revision, _: template_checkpoint_delete(
                 user=_user(request), checkpoint=checkpoint, revision=revision
             ),
         )
-        return _current_response(template)
