@@ -179,24 +179,30 @@ class Route:
 
 
 def url_routes(
-    patterns: list[Any] | None = None, prefix: str = "", namespace: str = ""
+    patterns: list[Any] | None = None,
+    prefix: str = "",
+    namespace: str = "",
+    kwargs: tuple[str, ...] = (),
 ) -> Iterator[Route]:
     if patterns is None:
         patterns = get_resolver().url_patterns
     for pattern in patterns:
+        # An include's own path may name arguments too: "<int:pk>/" above
+        # its routes "" and "next/".
+        named = kwargs + tuple(pattern.pattern.regex.groupindex)
         if isinstance(pattern, URLResolver):
             inner = pattern.namespace or namespace
             if inner in SKIPPED_NAMESPACES:
                 continue
             yield from url_routes(
-                pattern.url_patterns, prefix + str(pattern.pattern), inner
+                pattern.url_patterns, prefix + str(pattern.pattern), inner, named
             )
         elif isinstance(pattern, URLPattern):
             assert pattern.name, f"name the URL pattern {prefix}{pattern.pattern}"
             yield Route(
                 name=f"{namespace}:{pattern.name}" if namespace else pattern.name,
                 template=prefix + str(pattern.pattern),
-                kwargs=tuple(pattern.pattern.regex.groupindex),
+                kwargs=named,
             )
 
 
