@@ -6,10 +6,10 @@ the hand-counted team of test_dashboard.py.
 """
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from django.db import connection
@@ -61,6 +61,49 @@ def team_data(db: None) -> Team:
     return build_team()
 
 
+@pytest.fixture
+def viewer(team_data: Team, who: str) -> User:
+    """Return the team's `who`, or an executive, who sees every account."""
+    if who == "executive":
+        return UserFactory.create(role=User.Role.EXECUTIVE)
+    return getattr(team_data, who)
+
+
+@pytest.fixture
+def manager_client(client: Client, team_data: Team) -> Client:
+    client.force_login(team_data.manager)
+    return client
+
+
+T = TypeVar("T")
+TwoSizes = Callable[..., tuple[Any, Any]]
+
+
+@pytest.fixture
+def at_two_sizes(team_data: Team) -> TwoSizes:
+    """Return a taker of one measure after 2 accounts are added, then `more`.
+
+    The first accounts go to Rita, the later ones to Ray, both under Mark.
+    """
+
+    def take(measure: Callable[[], T], *, more: int = 12) -> tuple[T, T]:
+        _grow(2, team_data.manager, team_data.rita, "Small")
+        small = measure()
+        _grow(more, team_data.manager, team_data.ray, "Large")
+        return small, measure()
+
+    return take
+
+
+def _overdue_action_add(team_data: Team) -> None:
+    """Give Acme an overdue action through the plan's service, as Rita."""
+    action_create(
+        user=team_data.rita,
+        plan=team_data.plans["Acme"],
+        values={"title": "Late", "due_on": timezone.localdate() - timedelta(3)},
+    )
+
+
 def _shown(dashboard: Dashboard) -> dict[str, Any]:
     """Return what the dashboard page reads besides its rendered body."""
     return {
@@ -104,14 +147,9 @@ def _ids_by_name(dashboard: Dashboard, key: str) -> list[int]:
     ],
 )
 def test_the_stored_figures_equal_building_them(
-    team_data: Team, who: str, filters: dict[str, Any]
+    viewer: User, filters: dict[str, Any]
 ) -> None:
     # given
-    viewer = (
-        UserFactory.create(role=User.Role.EXECUTIVE)
-        if who == "executive"
-        else getattr(team_data, who)
-    )
     asked = DashboardFilters(**{"stale_days": 30, **filters})
     built = dashboard_for_user(user=viewer, filters=asked)
 
@@ -149,11 +187,7 @@ def test_a_recorded_plan_change_rebuilds_a_small_dashboard(team_data: Team) -> N
     assert before.figures["execution.overdue"].count == 1
 
     # when: Acme gets an overdue action through the plan's service
-    action_create(
-        user=team_data.rita,
-        plan=team_data.plans["Acme"],
-        values={"title": "Late", "due_on": timezone.localdate() - timedelta(3)},
-    )
+    _overdue_action_add(team_data)
     after = _stored(user=manager)
 
     # then
@@ -163,26 +197,21 @@ def test_a_recorded_plan_change_rebuilds_a_small_dashboard(team_data: Team) -> N
 
 
 def test_a_large_dashboard_is_shown_as_of_its_time_while_it_is_rebuilt(
-    client: Client,
+    manager_client: Client,
     team_data: Team,
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     # given: a stored dashboard, then every one counts as too large to build
     # in a request
-    client.force_login(team_data.manager)
-    client.get(reverse("plans:dashboard"))
+    manager_client.get(reverse("plans:dashboard"))
     monkeypatch.setattr("plans.dashboard_summaries.REBUILD_IN_REQUEST_MAX", 0)
-    action_create(
-        user=team_data.rita,
-        plan=team_data.plans["Acme"],
-        values={"title": "Late", "due_on": timezone.localdate() - timedelta(3)},
-    )
+    _overdue_action_add(team_data)
 
     # when: the page is asked after the change; its refresh runs on commit
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        stale = client.get(reverse("plans:dashboard"))
-    fresh = client.get(reverse("plans:dashboard"))
+        stale = manager_client.get(reverse("plans:dashboard"))
+    fresh = manager_client.get(reverse("plans:dashboard"))
 
     # then: the old figure, said to be old; then the new one
     assert len(callbacks) == 1
@@ -200,11 +229,7 @@ def test_a_finished_score_run_task_rebuilds_the_large_dashboards(
     # given: a large stored dashboard, then a change it has not seen
     dashboard_summary_for_user(user=team_data.manager)
     monkeypatch.setattr("plans.dashboard_summaries.REBUILD_IN_REQUEST_MAX", 0)
-    action_create(
-        user=team_data.rita,
-        plan=team_data.plans["Acme"],
-        values={"title": "Late", "due_on": timezone.localdate() - timedelta(3)},
-    )
+    _overdue_action_add(team_data)
     assert DashboardSummary.objects.get().version != dashboard_data_version()
 
     # when: the run task's success signal arrives (another task's is ignored)
@@ -221,19 +246,18 @@ def test_a_finished_score_run_task_rebuilds_the_large_dashboards(
 
 @pytest.mark.parametrize("block", [1_000, 2])
 def test_the_drill_down_pages_the_accounts_by_name(
-    client: Client, team_data: Team, monkeypatch: pytest.MonkeyPatch, block: int
+    manager_client: Client, monkeypatch: pytest.MonkeyPatch, block: int
 ) -> None:
     # given: three accounts a page, stored in blocks of two (a page then
     # reads across two blocks) or of a thousand
     monkeypatch.setattr("plans.views.ROWS_SHOWN", 3)
     monkeypatch.setattr("plans.dashboard_summaries.FIGURE_BLOCK", block)
-    client.force_login(team_data.manager)
     url = reverse("plans:dashboard_accounts")
 
     # when
-    first = client.get(url, {"figure": "accounts"})
-    second = client.get(url, {"figure": "accounts", "page": "2"})
-    beyond = client.get(url, {"figure": "accounts", "page": "nine"})
+    first = manager_client.get(url, {"figure": "accounts"})
+    second = manager_client.get(url, {"figure": "accounts", "page": "2"})
+    beyond = manager_client.get(url, {"figure": "accounts", "page": "nine"})
 
     # then
     assert [row.name for row in first.context["rows"]] == ["Acme", "Bolt", "Crane"]
@@ -247,12 +271,9 @@ def test_the_drill_down_pages_the_accounts_by_name(
 
 @pytest.mark.parametrize("who", ["manager", "executive"])
 def test_a_stored_dashboard_is_read_in_the_same_queries_at_two_sizes(
-    client: Client, team_data: Team, who: str
+    client: Client, viewer: User, at_two_sizes: TwoSizes, who: str
 ) -> None:
     # given
-    viewer = team_data.manager
-    if who == "executive":
-        viewer = UserFactory.create(role=User.Role.EXECUTIVE)
     client.force_login(viewer)
 
     def stored_page_queries() -> int:
@@ -263,12 +284,8 @@ def test_a_stored_dashboard_is_read_in_the_same_queries_at_two_sizes(
         assert response.context["dashboard"].built_at is not None
         return len(captured.captured_queries)
 
-    _grow(2, team_data.manager, team_data.rita, "Small")
-    small = stored_page_queries()
-
     # when
-    _grow(12, team_data.manager, team_data.ray, "Large")
-    large = stored_page_queries()
+    small, large = at_two_sizes(stored_page_queries)
 
     # then: session, user, the data version, the visible set, the summary
     assert small == large
@@ -322,20 +339,19 @@ def test_a_requested_score_run_rebuilds_the_large_dashboards(
 
 
 def test_a_large_first_dashboard_is_prepared_by_a_task_not_the_request(
-    client: Client,
+    manager_client: Client,
     team_data: Team,
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     # given: every dashboard counts as too large to build in a request
     monkeypatch.setattr("plans.dashboard_summaries.REBUILD_IN_REQUEST_MAX", 0)
-    client.force_login(team_data.manager)
     url = reverse("plans:dashboard")
 
     # when: the page is asked; the task it sends is held back
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        asked = client.get(url)
-        again = client.get(url)
+        asked = manager_client.get(url)
+        again = manager_client.get(url)
 
     # then: no figures were built; the page says so and offers to reload
     assert asked.status_code == 200
@@ -353,7 +369,7 @@ def test_a_large_first_dashboard_is_prepared_by_a_task_not_the_request(
 
     # when: the task runs, in process
     callbacks[0]()
-    shown = client.get(url)
+    shown = manager_client.get(url)
 
     # then
     built = dashboard_for_user(user=team_data.manager)
@@ -364,19 +380,17 @@ def test_a_large_first_dashboard_is_prepared_by_a_task_not_the_request(
 
 
 def test_figures_being_prepared_show_the_newest_stored_ones_meanwhile(
-    client: Client,
-    team_data: Team,
+    manager_client: Client,
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     # given: Mark's unfiltered dashboard is stored; then every one is large
-    client.force_login(team_data.manager)
-    client.get(reverse("plans:dashboard"))
+    manager_client.get(reverse("plans:dashboard"))
     monkeypatch.setattr("plans.dashboard_summaries.REBUILD_IN_REQUEST_MAX", 0)
 
     # when: he asks for the North region
     with django_capture_on_commit_callbacks(execute=False):
-        response = client.get(reverse("plans:dashboard"), {"region": "North"})
+        response = manager_client.get(reverse("plans:dashboard"), {"region": "North"})
 
     # then
     body = response.content.decode()
@@ -392,19 +406,19 @@ def test_figures_being_prepared_show_the_newest_stored_ones_meanwhile(
 
 
 def test_the_drill_down_and_exports_wait_for_figures_being_prepared(
-    client: Client,
-    team_data: Team,
+    manager_client: Client,
     monkeypatch: pytest.MonkeyPatch,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     # given
     monkeypatch.setattr("plans.dashboard_summaries.REBUILD_IN_REQUEST_MAX", 0)
-    client.force_login(team_data.manager)
 
     # when
     with django_capture_on_commit_callbacks(execute=False):
-        drill = client.get(reverse("plans:dashboard_accounts"), {"figure": "accounts"})
-        export = client.get(
+        drill = manager_client.get(
+            reverse("plans:dashboard_accounts"), {"figure": "accounts"}
+        )
+        export = manager_client.get(
             reverse("plans:dashboard_export", args=["csv"]), {"table": "accounts"}
         )
 
@@ -428,14 +442,9 @@ def test_the_drill_down_and_exports_wait_for_figures_being_prepared(
     ],
 )
 def test_the_stored_drill_down_rows_equal_a_fresh_build(
-    team_data: Team, who: str, filters: dict[str, Any]
+    viewer: User, filters: dict[str, Any]
 ) -> None:
     # given
-    viewer = (
-        UserFactory.create(role=User.Role.EXECUTIVE)
-        if who == "executive"
-        else getattr(team_data, who)
-    )
     asked = DashboardFilters(**{"stale_days": 30, **filters})
     stored = _stored(user=viewer, filters=asked)
     built = dashboard_for_user(user=viewer, filters=asked)
@@ -462,10 +471,9 @@ def test_the_stored_rows_hold_only_the_viewers_accounts(team_data: Team) -> None
 
 @pytest.mark.parametrize("filters", [{}, {"region": "North"}, {"tier": "A"}])
 def test_the_exports_of_the_stored_dashboard_equal_a_fresh_build(
-    client: Client, team_data: Team, filters: dict[str, str]
+    manager_client: Client, team_data: Team, filters: dict[str, str]
 ) -> None:
     # given
-    client.force_login(team_data.manager)
     built = dashboard_for_user(
         user=team_data.manager, filters=DashboardFilters.from_query(filters)
     )
@@ -473,12 +481,14 @@ def test_the_exports_of_the_stored_dashboard_equal_a_fresh_build(
     url = reverse("plans:dashboard_export", args=["csv"])
 
     # when
-    client.get(reverse("plans:dashboard"), filters)
+    manager_client.get(reverse("plans:dashboard"), filters)
     files = {
-        table.name: client.get(url, {"table": slugify(table.name), **filters})
+        table.name: manager_client.get(url, {"table": slugify(table.name), **filters})
         for table in expected
     }
-    workbook = client.get(reverse("plans:dashboard_export", args=["xlsx"]), filters)
+    workbook = manager_client.get(
+        reverse("plans:dashboard_export", args=["xlsx"]), filters
+    )
 
     # then
     for table in expected:
@@ -495,25 +505,20 @@ def test_the_exports_of_the_stored_dashboard_equal_a_fresh_build(
 
 
 def test_an_export_reads_the_stored_dashboard_in_the_same_queries_at_two_sizes(
-    client: Client, team_data: Team
+    manager_client: Client, at_two_sizes: TwoSizes
 ) -> None:
     # given
-    client.force_login(team_data.manager)
     url = reverse("plans:dashboard_export", args=["xlsx"])
 
     def export_queries() -> int:
-        client.get(reverse("plans:dashboard"))  # builds it after the change
+        manager_client.get(reverse("plans:dashboard"))  # builds it after the change
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(url)
+            response = manager_client.get(url)
         assert response.status_code == 200
         return len(captured.captured_queries)
 
-    _grow(2, team_data.manager, team_data.rita, "Small")
-    small = export_queries()
-
     # when
-    _grow(12, team_data.manager, team_data.ray, "Large")
-    large = export_queries()
+    small, large = at_two_sizes(export_queries)
 
     # then: session, user, the data version, the visible set, the summary,
     # its rows by name and by plan rank, each read as the workbook is
@@ -523,27 +528,22 @@ def test_an_export_reads_the_stored_dashboard_in_the_same_queries_at_two_sizes(
 
 
 def test_the_accounts_csv_streams_in_the_same_queries_at_two_sizes(
-    client: Client, team_data: Team
+    manager_client: Client, at_two_sizes: TwoSizes
 ) -> None:
     # given
-    client.force_login(team_data.manager)
     url = reverse("plans:dashboard_export", args=["csv"])
 
     def export_queries() -> tuple[int, int]:
-        client.get(reverse("plans:dashboard"))  # builds it after the change
+        manager_client.get(reverse("plans:dashboard"))  # builds it after the change
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(url, {"table": "accounts"})
+            response = manager_client.get(url, {"table": "accounts"})
             lines = response.getvalue().decode("utf-8-sig").splitlines()
         assert response.status_code == 200
         assert response.streaming
         return len(captured.captured_queries), len(lines) - 1
 
-    _grow(2, team_data.manager, team_data.rita, "Small")
-    small = export_queries()
-
     # when
-    _grow(12, team_data.manager, team_data.ray, "Large")
-    large = export_queries()
+    small, large = at_two_sizes(export_queries)
 
     # then: session, user, the data version, the visible set, the summary,
     # the audit record's actor and insert, and the rows, read as they are
@@ -553,12 +553,9 @@ def test_the_accounts_csv_streams_in_the_same_queries_at_two_sizes(
 
 @pytest.mark.parametrize("who", ["manager", "executive"])
 def test_a_drill_down_page_is_read_in_the_same_queries_at_two_sizes(
-    client: Client, team_data: Team, who: str
+    client: Client, viewer: User, at_two_sizes: TwoSizes, who: str
 ) -> None:
     # given
-    viewer = team_data.manager
-    if who == "executive":
-        viewer = UserFactory.create(role=User.Role.EXECUTIVE)
     client.force_login(viewer)
     url = reverse("plans:dashboard_accounts")
 
@@ -572,12 +569,8 @@ def test_a_drill_down_page_is_read_in_the_same_queries_at_two_sizes(
         )
         return len(captured.captured_queries)
 
-    _grow(2, team_data.manager, team_data.rita, "Small")
-    small = drill_down_queries()
-
-    # when
-    _grow(60, team_data.manager, team_data.ray, "Large")
-    large = drill_down_queries()
+    # when: past the page of 50
+    small, large = at_two_sizes(drill_down_queries, more=60)
 
     # then: session, user, the data version, the visible set, the summary,
     # the page's ids and the page's rows

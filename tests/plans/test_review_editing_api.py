@@ -7,6 +7,7 @@ of the last read, and each leaves a line in the account's history.
 
 import json
 import threading
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -26,6 +27,7 @@ from plans.models import (
 )
 from plans.review_services import plan_snapshot_take, value_measure_create
 from plans.services import plan_create
+from stakeholders.models import Stakeholder
 from tests.responses import ClientResponse
 from tests.stakeholders.factories import StakeholderFactory
 
@@ -41,6 +43,17 @@ def _send(
 
 
 @pytest.fixture
+def rep_client(client: Client, rep: User) -> Client:
+    client.force_login(rep)
+    return client
+
+
+@pytest.fixture
+def person(account: Account) -> Stakeholder:
+    return StakeholderFactory.create(account=account)
+
+
+@pytest.fixture
 def measure(rep: User, account: Account) -> ValueMeasure:
     return value_measure_create(
         user=rep,
@@ -49,21 +62,63 @@ def measure(rep: User, account: Account) -> ValueMeasure:
     )
 
 
-def _measure_url(account: Account, measure: ValueMeasure) -> str:
+@pytest.fixture
+def measure_url(account: Account, measure: ValueMeasure) -> str:
     return f"/api/plans/accounts/{account.pk}/scorecard/measures/{measure.pk}/"
 
 
+@pytest.fixture
+def links_url(account: Account) -> str:
+    return f"/api/plans/accounts/{account.pk}/customer-links/"
+
+
+Race = Callable[[str, str, Callable[[int], dict]], tuple[str, list[int]]]
+
+
+@pytest.fixture
+def race(rep: User) -> Race:
+    """Return a sender of ten writes at once, all with the ETag of one read.
+
+    Each write goes from its own client and database connection; the
+    sender answers the ETag read and the writes' statuses, sorted.
+    """
+
+    def send(
+        method: str, url: str, body: Callable[[int], dict]
+    ) -> tuple[str, list[int]]:
+        reader = Client()
+        reader.force_login(rep)
+        etag = reader.get(url)["ETag"]
+        statuses: list[int] = []
+        barrier = threading.Barrier(10)
+
+        def write(number: int) -> None:
+            client = Client()
+            client.force_login(rep)
+            barrier.wait()
+            response = _send(client, method, url, body(number), If_Match=etag)
+            statuses.append(response.status_code)
+            connection.close()
+
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return etag, sorted(statuses)
+
+    return send
+
+
 def test_a_measure_patch_with_its_etag_saves_and_records_history(
-    client: Client, rep: User, account: Account, measure: ValueMeasure
+    rep_client: Client, measure: ValueMeasure, measure_url: str
 ) -> None:
     # given
-    client.force_login(rep)
-    url = _measure_url(account, measure)
-    etag = client.get(url)["ETag"]
+    etag = rep_client.get(measure_url)["ETag"]
 
     # when
     response = _send(
-        client, "PATCH", url, {"name": "Hours saved a month"}, If_Match=etag
+        rep_client, "PATCH", measure_url, {"name": "Hours saved a month"}, If_Match=etag
     )
 
     # then
@@ -80,15 +135,13 @@ def test_a_measure_patch_with_its_etag_saves_and_records_history(
 
 
 def test_a_measure_patch_needs_a_current_etag(
-    client: Client, rep: User, account: Account, measure: ValueMeasure
+    rep_client: Client, measure_url: str
 ) -> None:
-    client.force_login(rep)
-    url = _measure_url(account, measure)
-    etag = client.get(url)["ETag"]
-    _send(client, "PATCH", url, {"unit": "hours"}, If_Match=etag)
+    etag = rep_client.get(measure_url)["ETag"]
+    _send(rep_client, "PATCH", measure_url, {"unit": "hours"}, If_Match=etag)
 
-    missing = _send(client, "PATCH", url, {"unit": "days"})
-    stale = _send(client, "PATCH", url, {"unit": "days"}, If_Match=etag)
+    missing = _send(rep_client, "PATCH", measure_url, {"unit": "days"})
+    stale = _send(rep_client, "PATCH", measure_url, {"unit": "days"}, If_Match=etag)
 
     assert missing.status_code == 428
     assert stale.status_code == 412
@@ -97,14 +150,16 @@ def test_a_measure_patch_needs_a_current_etag(
 
 
 def test_a_patch_naming_id_or_an_unknown_key_is_refused_by_name(
-    client: Client, rep: User, account: Account, measure: ValueMeasure
+    rep_client: Client, measure_url: str
 ) -> None:
-    client.force_login(rep)
-    url = _measure_url(account, measure)
-    etag = client.get(url)["ETag"]
+    etag = rep_client.get(measure_url)["ETag"]
 
     response = _send(
-        client, "PATCH", url, {"id": 9, "colour": "red", "unit": "h"}, If_Match=etag
+        rep_client,
+        "PATCH",
+        measure_url,
+        {"id": 9, "colour": "red", "unit": "h"},
+        If_Match=etag,
     )
 
     assert response.status_code == 400
@@ -114,12 +169,10 @@ def test_a_patch_naming_id_or_an_unknown_key_is_refused_by_name(
 
 
 def test_a_plan_item_patch_naming_id_is_refused_by_name(
-    client: Client, rep: User, plan: Plan
+    rep_client: Client, plan: Plan
 ) -> None:
-    client.force_login(rep)
-
     response = _send(
-        client,
+        rep_client,
         "PATCH",
         f"/api/plans/items/plan/{plan.pk}/",
         {"id": 1, "summary": "Grow."},
@@ -132,14 +185,12 @@ def test_a_plan_item_patch_naming_id_is_refused_by_name(
 
 
 def test_a_measure_delete_needs_the_etag_and_leaves_history(
-    client: Client, rep: User, account: Account, measure: ValueMeasure
+    rep_client: Client, measure: ValueMeasure, measure_url: str
 ) -> None:
-    client.force_login(rep)
-    url = _measure_url(account, measure)
-    etag = client.get(url)["ETag"]
+    etag = rep_client.get(measure_url)["ETag"]
 
-    refused = client.delete(url)
-    deleted = client.delete(url, headers={"If-Match": etag})
+    refused = rep_client.delete(measure_url)
+    deleted = rep_client.delete(measure_url, headers={"If-Match": etag})
 
     assert refused.status_code == 428
     assert deleted.status_code == 204
@@ -148,30 +199,27 @@ def test_a_measure_delete_needs_the_etag_and_leaves_history(
 
 
 def test_the_executive_reads_a_measure_but_cannot_change_it(
-    client: Client, executive: User, account: Account, measure: ValueMeasure
+    client: Client, executive: User, measure_url: str
 ) -> None:
     client.force_login(executive)
-    url = _measure_url(account, measure)
-    etag = client.get(url)["ETag"]
+    etag = client.get(measure_url)["ETag"]
 
-    patch = _send(client, "PATCH", url, {"unit": "h"}, If_Match=etag)
-    delete = client.delete(url, headers={"If-Match": etag})
+    patch = _send(client, "PATCH", measure_url, {"unit": "h"}, If_Match=etag)
+    delete = client.delete(measure_url, headers={"If-Match": etag})
 
     assert patch.status_code == delete.status_code == 403
     assert ValueMeasure.objects.get().unit == ""
 
 
 def test_voice_entries_are_created_edited_and_deleted(
-    client: Client, rep: User, account: Account
+    rep_client: Client, account: Account, person: Stakeholder
 ) -> None:
     # given
-    client.force_login(rep)
-    person = StakeholderFactory.create(account=account)
     base = f"/api/plans/accounts/{account.pk}/voice/"
 
     # when
     created = _send(
-        client,
+        rep_client,
         "POST",
         base,
         {
@@ -183,10 +231,10 @@ def test_voice_entries_are_created_edited_and_deleted(
     )
     url = f"{base}{created.json()['id']}/"
     edited = _send(
-        client, "PATCH", url, {"body": "It works well."}, If_Match=created["ETag"]
+        rep_client, "PATCH", url, {"body": "It works well."}, If_Match=created["ETag"]
     )
-    listed = client.get(base).json()
-    deleted = client.delete(url, headers={"If-Match": edited["ETag"]})
+    listed = rep_client.get(base).json()
+    deleted = rep_client.delete(url, headers={"If-Match": edited["ETag"]})
 
     # then
     assert created.status_code == 201
@@ -199,13 +247,12 @@ def test_voice_entries_are_created_edited_and_deleted(
 
 
 def test_a_voice_entry_cannot_name_a_person_of_another_account(
-    client: Client, rep: User, account: Account
+    rep_client: Client, account: Account
 ) -> None:
-    client.force_login(rep)
     stranger = StakeholderFactory.create()
 
     response = _send(
-        client,
+        rep_client,
         "POST",
         f"/api/plans/accounts/{account.pk}/voice/",
         {
@@ -296,19 +343,16 @@ def test_review_attendees_must_be_on_the_account_team(
 
 
 def test_a_customer_link_is_made_once_and_revoked(
-    client: Client, rep: User, account: Account
+    rep_client: Client, rep: User, person: Stakeholder, links_url: str
 ) -> None:
-    # given
-    client.force_login(rep)
-    person = StakeholderFactory.create(account=account)
-    base = f"/api/plans/accounts/{account.pk}/customer-links/"
-
     # when
-    created = _send(client, "POST", base, {"stakeholder": person.pk, "days": 7})
+    created = _send(
+        rep_client, "POST", links_url, {"stakeholder": person.pk, "days": 7}
+    )
     link_id = created.json()["id"]
-    listed = client.get(base).json()
-    revoked = client.post(f"{base}{link_id}/revoke/")
-    opened = client.get(created.json()["url"])
+    listed = rep_client.get(links_url).json()
+    revoked = rep_client.post(f"{links_url}{link_id}/revoke/")
+    opened = rep_client.get(created.json()["url"])
 
     # then
     assert created.status_code == 201
@@ -324,14 +368,12 @@ def test_a_customer_link_is_made_once_and_revoked(
 
 
 def test_the_executive_may_list_but_not_make_customer_links(
-    client: Client, executive: User, account: Account
+    client: Client, executive: User, person: Stakeholder, links_url: str
 ) -> None:
     client.force_login(executive)
-    person = StakeholderFactory.create(account=account)
-    base = f"/api/plans/accounts/{account.pk}/customer-links/"
 
-    listed = client.get(base)
-    created = _send(client, "POST", base, {"stakeholder": person.pk})
+    listed = client.get(links_url)
+    created = _send(client, "POST", links_url, {"stakeholder": person.pk})
 
     assert listed.status_code == 200
     assert listed.json()["results"] == []
@@ -341,21 +383,20 @@ def test_the_executive_may_list_but_not_make_customer_links(
 
 
 def test_an_erased_persons_link_shows_revoked(
-    client: Client, rep: User, account: Account
+    rep_client: Client, person: Stakeholder, links_url: str
 ) -> None:
     # given
-    client.force_login(rep)
-    person = StakeholderFactory.create(account=account)
-    base = f"/api/plans/accounts/{account.pk}/customer-links/"
-    created = _send(client, "POST", base, {"stakeholder": person.pk, "days": 7})
+    created = _send(
+        rep_client, "POST", links_url, {"stakeholder": person.pk, "days": 7}
+    )
 
     # when
-    etag = client.get(f"/api/stakeholders/people/{person.pk}/")["ETag"]
-    erased = client.post(
+    etag = rep_client.get(f"/api/stakeholders/people/{person.pk}/")["ETag"]
+    erased = rep_client.post(
         f"/api/stakeholders/people/{person.pk}/erase/", headers={"If-Match": etag}
     )
-    listed = client.get(base).json()["results"]
-    opened = client.get(created.json()["url"])
+    listed = rep_client.get(links_url).json()["results"]
+    opened = rep_client.get(created.json()["url"])
 
     # then
     assert erased.status_code == 200
@@ -371,16 +412,15 @@ def test_an_erased_persons_link_shows_revoked(
 
 
 def test_snapshots_are_taken_listed_and_read(
-    client: Client, rep: User, outsider: User, plan: Plan
+    rep_client: Client, outsider: User, plan: Plan
 ) -> None:
-    client.force_login(rep)
     base = f"/api/plans/{plan.pk}/snapshots/"
 
-    taken = _send(client, "POST", base, {"label": "Before the QBR"})
-    listed = client.get(base)
-    read = client.get(f"{base}{taken.json()['id']}/")
-    client.force_login(outsider)
-    hidden = client.get(f"{base}{taken.json()['id']}/")
+    taken = _send(rep_client, "POST", base, {"label": "Before the QBR"})
+    listed = rep_client.get(base)
+    read = rep_client.get(f"{base}{taken.json()['id']}/")
+    rep_client.force_login(outsider)
+    hidden = rep_client.get(f"{base}{taken.json()['id']}/")
 
     assert taken.status_code == 201
     assert listed.json()["count"] == 1
@@ -390,13 +430,12 @@ def test_snapshots_are_taken_listed_and_read(
 
 
 def test_a_snapshot_of_another_plan_is_not_found_under_this_one(
-    client: Client, rep: User, account: Account, plan: Plan
+    rep_client: Client, rep: User, account: Account, plan: Plan
 ) -> None:
     other = plan_create(user=rep, account=account, fiscal_year=2027)
     snapshot = plan_snapshot_take(plan=other, user=rep)
-    client.force_login(rep)
 
-    response = client.get(f"/api/plans/{plan.pk}/snapshots/{snapshot.pk}/")
+    response = rep_client.get(f"/api/plans/{plan.pk}/snapshots/{snapshot.pk}/")
 
     assert response.status_code == 404
     assert PlanSnapshot.objects.count() == 1
@@ -404,49 +443,28 @@ def test_a_snapshot_of_another_plan_is_not_found_under_this_one(
 
 @pytest.mark.django_db(transaction=True)
 def test_ten_concurrent_measure_patches_with_one_etag_give_one_success(
-    rep: User, account: Account, measure: ValueMeasure
+    race: Race, measure: ValueMeasure, measure_url: str
 ) -> None:
-    # given ten clients that all read the same version
-    url = _measure_url(account, measure)
-    reader = Client()
-    reader.force_login(rep)
-    etag = reader.get(url)["ETag"]
-    statuses: list[int] = []
-    barrier = threading.Barrier(10)
-
-    def patch(number: int) -> None:
-        client = Client()
-        client.force_login(rep)
-        barrier.wait()
-        response = _send(client, "PATCH", url, {"unit": f"u{number}"}, If_Match=etag)
-        statuses.append(response.status_code)
-        connection.close()
-
-    # when
-    threads = [threading.Thread(target=patch, args=(n,)) for n in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # when ten clients that all read the same version patch at once
+    _, statuses = race("PATCH", measure_url, lambda number: {"unit": f"u{number}"})
 
     # then
-    assert sorted(statuses) == [200] + [412] * 9
+    assert statuses == [200] + [412] * 9
     assert ChangeRecord.objects.filter(object_id=measure.pk, field="unit").count() == 1
 
 
 def test_listing_snapshots_takes_the_same_queries_for_one_or_five(
-    client: Client, rep: User, plan: Plan
+    rep_client: Client, rep: User, plan: Plan
 ) -> None:
-    client.force_login(rep)
     url = f"/api/plans/{plan.pk}/snapshots/"
     plan_snapshot_take(plan=plan, user=rep)
     with CaptureQueriesContext(connection) as one:
-        client.get(url)
+        rep_client.get(url)
     for _ in range(4):
         plan_snapshot_take(plan=plan, user=rep)
 
     with CaptureQueriesContext(connection) as five:
-        response = client.get(url)
+        response = rep_client.get(url)
 
     assert response.json()["count"] == 5
     assert len(five) == len(one)
@@ -454,32 +472,13 @@ def test_listing_snapshots_takes_the_same_queries_for_one_or_five(
 
 @pytest.mark.django_db(transaction=True)
 def test_ten_concurrent_first_saves_of_a_review_give_one_success(
-    rep: User, account: Account
+    race: Race, account: Account
 ) -> None:
-    # given ten clients that all read the review before anyone saved it
+    # when ten clients that all read the review before anyone saved it save
     url = f"/api/plans/accounts/{account.pk}/reviews/2026-04-01/"
-    reader = Client()
-    reader.force_login(rep)
-    etag = reader.get(url)["ETag"]
-    statuses: list[int] = []
-    barrier = threading.Barrier(10)
-
-    def put(number: int) -> None:
-        client = Client()
-        client.force_login(rep)
-        barrier.wait()
-        response = _send(client, "PUT", url, {"decisions": f"d{number}"}, If_Match=etag)
-        statuses.append(response.status_code)
-        connection.close()
-
-    # when
-    threads = [threading.Thread(target=put, args=(n,)) for n in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    etag, statuses = race("PUT", url, lambda number: {"decisions": f"d{number}"})
 
     # then
     assert etag == '"0"'
-    assert sorted(statuses) == [200] + [412] * 9
+    assert statuses == [200] + [412] * 9
     assert ExecutiveReview.objects.get().version == 2
