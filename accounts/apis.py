@@ -376,26 +376,19 @@ class AccountDealListApi(APIView):
         responses=DealOutputSerializer(many=True),
         examples=[
             OpenApiExample(
-                "Deals",
+                "A page of deals",
                 value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [
-                        {
-                            "id": 7,
-                            "external_id": "0065g00000Q1w2eAAB",
-                            "product": "GTX Pro",
-                            "owner": "Rita Rep",
-                            "stage": "won",
-                            "engaged_on": None,
-                            "closed_on": "2026-03-31",
-                            "close_value": "48000.00",
-                            "currency": "USD",
-                            "custom_values": {"Forecast_Category__c": "Closed"},
-                            "updated_at": "2026-12-01T09:00:00Z",
-                        }
-                    ],
+                    "id": 7,
+                    "external_id": "0065g00000Q1w2eAAB",
+                    "product": "GTX Pro",
+                    "owner": "Rita Rep",
+                    "stage": "won",
+                    "engaged_on": None,
+                    "closed_on": "2026-03-31",
+                    "close_value": "48000.00",
+                    "currency": "USD",
+                    "custom_values": {"Forecast_Category__c": "Closed"},
+                    "updated_at": "2026-12-01T09:00:00Z",
                 },
                 response_only=True,
             )

@@ -275,6 +275,7 @@ JOB_EXAMPLE: dict[str, Any] = {
         "status_label": "Succeeded",
         "url": "/api/scoring/runs/57/",
     },
+    "erasures": [],
 }
 # The same import just uploaded, its mapping not yet confirmed.
 JOB_UPLOADED_EXAMPLE = {
@@ -290,7 +291,6 @@ JOB_UPLOADED_EXAMPLE = {
     "issue_count": 0,
     "issues": [],
     "score_run": None,
-    "erasures": [],
 }
 CHECK_EXAMPLE = {
     "can_write": True,

@@ -232,6 +232,7 @@ STAKEHOLDER_EXAMPLE = {
     "relationship_desired": 4,
     "roles": ["economic-buyer"],
     "owner_name": "Rita Rep",
+    "custom_values": {},
     "sentiment_confirmed_at": "2026-11-20T09:00:00Z",
     "influence_confirmed_at": None,
     "left_at": None,
