@@ -437,32 +437,25 @@ class WizardImportListApi(WizardApi):
             OpenApiExample(
                 "A page with one finished import",
                 value={
-                    "count": 1,
-                    "next": None,
-                    "previous": None,
-                    "results": [
-                        {
-                            "id": 31,
-                            "url": "/api/accounts/imports/31/",
-                            "files": ["accounts.csv"],
-                            "created_by": {"id": 4, "name": "Olga Ops"},
-                            "created_at": "2026-11-20T09:12:04Z",
-                            "confirmed_at": "2026-11-20T09:14:37Z",
-                            "finished_at": "2026-11-20T09:14:41Z",
-                            "undone_at": None,
-                            "status": "succeeded",
-                            "status_label": "Succeeded",
-                            "counts": {
-                                "Accounts": {
-                                    "created": 1,
-                                    "updated": 1,
-                                    "unchanged": 0,
-                                    "rejected": 1,
-                                }
-                            },
-                            "report_csv": "/api/accounts/imports/31/report.csv",
+                    "id": 31,
+                    "url": "/api/accounts/imports/31/",
+                    "files": ["accounts.csv"],
+                    "created_by": {"id": 4, "name": "Olga Ops"},
+                    "created_at": "2026-11-20T09:12:04Z",
+                    "confirmed_at": "2026-11-20T09:14:37Z",
+                    "finished_at": "2026-11-20T09:14:41Z",
+                    "undone_at": None,
+                    "status": "succeeded",
+                    "status_label": "Succeeded",
+                    "counts": {
+                        "Accounts": {
+                            "created": 1,
+                            "updated": 1,
+                            "unchanged": 0,
+                            "rejected": 1,
                         }
-                    ],
+                    },
+                    "report_csv": "/api/accounts/imports/31/report.csv",
                 },
                 response_only=True,
             )
