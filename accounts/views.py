@@ -261,10 +261,18 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             option=request.POST["option"],
         )
         return redirect("accounts:wizard_check", pk=pk)
+    refused: list[str] = []
     if request.method == "POST":
-        merges = dict(
-            json.loads(value) for value in request.POST.getlist("merge") if value
+        try:
+            merges = wizard.mapped_import_merges_read(
+                values=request.POST.getlist("merge")
+            )
+        except wizard.WizardError as error:
+            merges, refused = {}, [str(error)]
+        refused = refused or wizard.mapped_import_merges_unknown(
+            mapped=mapped, merges=merges
         )
+    if request.method == "POST" and not refused:
         if "recheck" in request.POST:
             wizard.mapped_import_merges_set(mapped=mapped, merges=merges)
             return redirect("accounts:wizard_check", pk=pk)
@@ -274,6 +282,8 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             keep_good_rows=request.POST.get("keep_good_rows") == "on",
         )
         return redirect("accounts:wizard_report", pk=pk)
+    # A refused merge shows the page again, saying why, and writes nothing.
+    status = 400 if refused else 200
 
     if wizard.mapped_import_is_large(mapped=mapped):
         # A full check of a large upload would hold the request for minutes;
@@ -287,7 +297,9 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 "large_size": wizard.mapped_import_size(mapped=mapped),
                 # No dry run: its warnings are forecast, shown before the start.
                 "warnings": mapped_import_forewarnings(mapped=mapped),
+                "refused": refused,
             },
+            status=status,
         )
 
     outcome = wizard.mapped_import_check(mapped=mapped)
@@ -304,7 +316,9 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 (proposal, json.dumps([proposal["incoming"], proposal["existing"]]))
                 for proposal in outcome.proposals
             ],
+            "refused": refused,
         },
+        status=status,
     )
 
 

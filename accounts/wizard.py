@@ -1564,6 +1564,30 @@ def mapped_import_merges_unknown(
     ]
 
 
+def mapped_import_merges_read(*, values: Iterable[str]) -> dict[str, str]:
+    """Read the duplicates ticked on the check page, each a JSON pair."""
+    merges: dict[str, str] = {}
+    for value in values:
+        if not value:
+            continue
+        try:
+            pair = json.loads(value)
+        except ValueError:
+            pair = None
+        if (
+            not isinstance(pair, list)
+            or len(pair) != 2
+            or not all(isinstance(name, str) and name for name in pair)
+        ):
+            raise WizardError(
+                f"A ticked duplicate could not be read: {value[:200]!r} is not "
+                'a pair of names like ["incoming name", "existing account"]. '
+                "Tick the duplicates on this page again."
+            )
+        merges[pair[0]] = pair[1]
+    return merges
+
+
 def mapped_import_merges_set(
     *, mapped: MappedImport, merges: Mapping[str, str]
 ) -> None:
