@@ -918,12 +918,19 @@ def _plan(
             "are not imported: " + ", ".join(left)
         )
     entity = next(iter(preview.mapping.values()))[0]
+    # In the file's column order: a mapping stored in PostgreSQL's jsonb
+    # comes back with its keys sorted by length.
+    targets = [
+        (column, preview.mapping[column])
+        for column in preview.table.columns
+        if column in preview.mapping
+    ]
     extras = [
         column
-        for column, (kind, name) in preview.mapping.items()
+        for column, (kind, name) in targets
         if name == EXTRA and kind == entity and entity in _CUSTOM_VALUES_KEPT
     ]
-    for column, (kind, name) in preview.mapping.items():
+    for column, (kind, name) in targets:
         if column in extras:
             noun = _CUSTOM_VALUES_KEPT[entity]
             outcome.decisions.append(
@@ -4685,7 +4692,14 @@ def wizard_field_choices() -> list[tuple[str, list[tuple[str, str]]]]:
                 for name in names
                 # A field Lode does not keep is no target to choose.
                 if name != EXTRA and (entity, name) not in NOT_STORED
-            ],
+            ]
+            # Without this choice the page would post a recognised custom
+            # column (Salesforce's `__c`) as not imported.
+            + (
+                [(f"{entity}.{EXTRA}", "keep as custom field")]
+                if entity in _CUSTOM_VALUES_KEPT
+                else []
+            ),
         )
         for entity, names in WIZARD_FIELDS.items()
     ]
