@@ -213,6 +213,9 @@ LAYOUTS: tuple[Layout, ...] = (
             "Id": "external_id",
             "Name": "name",
             "AccountId": "account_external_id",
+            # A report or a SOQL query with the account's name beside the deal.
+            "Account.Name": "account_name",
+            "Account Name": "account_name",
             "StageName": "stage",
             "Amount": "amount",
             "CurrencyIsoCode": "currency",

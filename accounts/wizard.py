@@ -649,6 +649,13 @@ def mapping_problems(*, mapping: Mapping[str, tuple[str, str]]) -> list[str]:
                 "a people file needs a column with the account's ID or name: "
                 "each person is kept on an account"
             )
+    account_keys = {(OPPORTUNITY, "account_external_id"), (OPPORTUNITY, "account_name")}
+    if entities == {OPPORTUNITY} and not names & account_keys:
+        # Said once here rather than as the same refusal on every row.
+        problems.append(
+            "an opportunities file needs a column mapped to the account's ID "
+            "or name: each opportunity is kept on an account"
+        )
     return problems
 
 

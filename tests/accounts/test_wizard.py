@@ -413,7 +413,7 @@ def test_a_column_that_cannot_decide_its_date_order_asks_before_writing() -> Non
         mapped=mapped,
         mapping={
             "dates_ambiguous.csv": {
-                "Opportunity Name": ["opportunity", "name"],
+                "Opportunity Name": ["opportunity", "account_name"],
                 "Close Date": ["opportunity", "close_date"],
             }
         },
@@ -441,7 +441,10 @@ def test_a_column_that_cannot_decide_its_date_order_asks_before_writing() -> Non
     # then the column reads, and the rows fail only for want of an account
     outcome = mapped_import_check(mapped=mapped)
     assert outcome.questions == []
-    assert {issue.reason for issue in outcome.issues} == {"the row names no account"}
+    assert {issue.reason for issue in outcome.issues} == {
+        "no account 'Renewal'; import the accounts first or in the same upload",
+        "no account 'Expansion'; import the accounts first or in the same upload",
+    }
 
 
 def test_a_confirmed_mapping_is_offered_again_for_the_same_headers() -> None:

@@ -132,7 +132,7 @@ def test_a_bad_mapping_and_an_unanswered_question_are_reported(api, ops) -> None
         {
             "mapping": {
                 "dates_ambiguous.csv": {
-                    "Opportunity Name": "opportunity.name",
+                    "Opportunity Name": "opportunity.account_name",
                     "Close Date": "opportunity.close_date",
                 }
             }
