@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.api_tokens import (
@@ -17,6 +18,8 @@ from accounts.http import AuthenticatedHttpRequest
 
 # The secret is handed from the create POST to the next page view through
 # the session and removed as it is shown, so a reload never shows it again.
+# The page is never stored either: Back would otherwise bring the secret
+# back from the browser's history cache.
 NEW_SECRET_KEY = "api_token_new_secret"
 
 
@@ -27,6 +30,7 @@ class ApiTokenForm(forms.Form):
     )
 
 
+@never_cache
 @login_required
 def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)

@@ -59,13 +59,17 @@ def test_the_tokens_page_shows_a_secret_once_and_revokes(client, rep):
     client.force_login(rep)
 
     created = client.post("/accounts/tokens/", {"name": "Nightly <b>sync</b>"})
-    first = client.get("/accounts/tokens/").content.decode()
+    shown = client.get("/accounts/tokens/")
+    first = shown.content.decode()
     second = client.get("/accounts/tokens/").content.decode()
     token = ApiToken.objects.get(user=rep)
     revoked = client.post(f"/accounts/tokens/{token.pk}/revoke/", follow=True)
 
     assert created.status_code == 302
     assert "Copy your new token now" in first
+    assert shown["Cache-Control"] == (
+        "max-age=0, no-cache, no-store, must-revalidate, private"
+    )
     assert token.prefix in first
     assert "Copy your new token now" not in second
     assert "Nightly &lt;b&gt;sync&lt;/b&gt;" in second
