@@ -1,5 +1,6 @@
 """People through the import wizard: recognised, checked, written, undone."""
 
+from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
 
@@ -41,6 +42,45 @@ def harbor() -> Account:
     return AccountFactory.create(name="Harbor Freight Lines", external_id="")
 
 
+@pytest.fixture
+def ines_by_hand(vireo: Account) -> Callable[..., Stakeholder]:
+    """Return a maker of Ines, Vireo's CFO, as typed by hand before an import.
+
+    salesforce_contacts.csv has her too; each test sets what it checks.
+    """
+
+    def make(**values: str) -> Stakeholder:
+        typed = {
+            "first_name": "Ines",
+            "last_name": "Gruber",
+            "title": "CFO",
+            "email": "ines.gruber@vireo.example",
+        }
+        return Stakeholder.objects.create(account=vireo, **{**typed, **values})
+
+    return make
+
+
+def ran(
+    capture,
+    mapped: MappedImport,
+    *,
+    keep_good_rows: bool = False,
+    merges: dict[str, str] | None = None,
+) -> ImportJob:
+    """Run an import in process; the score run it asks for is not run here."""
+    with capture(execute=False):
+        mapped_import_start(
+            mapped=mapped,
+            merges=merges or {},
+            keep_good_rows=keep_good_rows,
+            enqueue=False,
+        )
+        mapped_import_run(mapped=mapped)
+    mapped.job.refresh_from_db()
+    return mapped.job
+
+
 def opened(*names: str, user: User | None = None) -> MappedImport:
     mapped = mapped_import_create_from_paths(
         user=user, paths=[FIXTURES / name for name in names]
@@ -56,18 +96,13 @@ def imported(
     keep_good_rows: bool = False,
     merges: dict[str, str] | None = None,
 ) -> ImportJob:
-    """Run an import in process; the score run it asks for is not run here."""
-    mapped = opened(*names, user=user)
-    with capture(execute=False):
-        mapped_import_start(
-            mapped=mapped,
-            merges=merges or {},
-            keep_good_rows=keep_good_rows,
-            enqueue=False,
-        )
-        mapped_import_run(mapped=mapped)
-    mapped.job.refresh_from_db()
-    return mapped.job
+    """Open the fixture files, accept their mapping and run the import."""
+    return ran(
+        capture,
+        opened(*names, user=user),
+        keep_good_rows=keep_good_rows,
+        merges=merges,
+    )
 
 
 def people() -> list[tuple]:
@@ -384,17 +419,10 @@ def test_reimporting_the_same_file_changes_nothing(
 
 
 def test_people_match_by_id_first_then_by_email_within_the_account(
-    django_capture_on_commit_callbacks, vireo, harbor
+    django_capture_on_commit_callbacks, ines_by_hand, harbor
 ) -> None:
     # given: Ines typed by hand, and an Ada at another account with Tom's email
-    by_hand = Stakeholder.objects.create(
-        account=vireo,
-        first_name="Ines",
-        last_name="Gruber",
-        title="CFO",
-        email="INES.GRUBER@vireo.example",
-        source="entered by hand",
-    )
+    by_hand = ines_by_hand(email="INES.GRUBER@vireo.example", source="entered by hand")
     elsewhere = Stakeholder.objects.create(
         account=harbor,
         first_name="Tom",
@@ -424,17 +452,10 @@ def test_people_match_by_id_first_then_by_email_within_the_account(
 
 
 def test_undo_restores_the_people_as_they_were(
-    django_capture_on_commit_callbacks, vireo
+    django_capture_on_commit_callbacks, ines_by_hand
 ) -> None:
     # given
-    ines = Stakeholder.objects.create(
-        account=vireo,
-        first_name="Ines",
-        last_name="Gruber",
-        title="CFO",
-        seniority="executive",
-        email="ines.gruber@vireo.example",
-    )
+    ines = ines_by_hand(seniority="executive")
     before = people()
     job = imported(django_capture_on_commit_callbacks, "salesforce_contacts.csv")
     assert Stakeholder.objects.count() == 3
@@ -676,19 +697,12 @@ def test_an_email_the_model_would_refuse_is_refused_by_row(vireo) -> None:
 
 
 def test_erasing_a_person_drops_what_an_import_kept_of_them(
-    django_capture_on_commit_callbacks, vireo
+    django_capture_on_commit_callbacks, ines_by_hand
 ) -> None:
     from stakeholders.services import stakeholder_erase
 
     # given: an import updated a person typed by hand
-    ines = Stakeholder.objects.create(
-        account=vireo,
-        first_name="Ines",
-        last_name="Gruber",
-        title="CFO",
-        email="ines.gruber@vireo.example",
-        phone="555",
-    )
+    ines = ines_by_hand(phone="555")
     job = imported(django_capture_on_commit_callbacks, "salesforce_contacts.csv")
 
     # when she is erased, and the import undone
@@ -775,19 +789,12 @@ def test_a_people_mapping_without_a_name_or_an_account_is_refused(vireo) -> None
 
 
 def test_the_people_history_keeps_the_import_and_records_its_undo(
-    django_capture_on_commit_callbacks, vireo, ops
+    django_capture_on_commit_callbacks, vireo, ines_by_hand, ops
 ) -> None:
     from accounts.models import ChangeRecord
 
     # given: Ines typed by hand, with a history of her own
-    ines = Stakeholder.objects.create(
-        account=vireo,
-        first_name="Ines",
-        last_name="Gruber",
-        title="CFO",
-        seniority="executive",
-        email="ines.gruber@vireo.example",
-    )
+    ines = ines_by_hand(seniority="executive")
     ChangeRecord.objects.create(
         account=vireo, target=ines, action="create", field="title", new_value="CFO"
     )
@@ -842,11 +849,7 @@ def test_a_report_names_the_manager_in_words_and_it_is_found_at_the_account(
     )
     mapped = mapped_import_create_from_paths_bytes("report.csv", content)
 
-    with django_capture_on_commit_callbacks(execute=False):
-        mapped_import_start(
-            mapped=mapped, merges={}, keep_good_rows=False, enqueue=False
-        )
-        job = mapped_import_run(mapped=mapped)
+    job = ran(django_capture_on_commit_callbacks, mapped)
 
     assert job.status == ImportJob.Status.SUCCEEDED, job.issues
     assert list(
@@ -921,11 +924,7 @@ def test_a_contact_moved_to_another_account_keeps_no_reporting_line_across(
         b"Id,AccountId,FirstName,LastName,Title,Department,Email,Phone,ReportsToId\n"
         b"M1,0015e00000HarAAA,Mia,Mover,,,,,\n",
     )
-    with django_capture_on_commit_callbacks(execute=False):
-        mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False)
-        mapped_import_run(mapped=mapped)
-    job = mapped.job
-    job.refresh_from_db()
+    job = ran(django_capture_on_commit_callbacks, mapped)
 
     # then neither line crosses the accounts, and the row report says why
     assert job.status == ImportJob.Status.SUCCEEDED
