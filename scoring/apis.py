@@ -333,7 +333,7 @@ class ScoreRunListApi(APIView):
 class ScoreRunCreateApi(APIView):
     @extend_schema(
         tags=["scoring"],
-        summary="Start a score run (sales ops and managers)",
+        summary="Start a score run (sales ops)",
         description=(
             "Answers 202 with the pending run at once; follow it at "
             "/api/scoring/runs/{id}/. A run already waiting is reused."
@@ -358,8 +358,8 @@ class ScoreRunCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         user = _user(request)
-        if not (user.is_ops or user.is_manager):
-            raise PermissionDenied("Only sales ops and managers recompute scores.")
+        if not user.is_ops:
+            raise PermissionDenied("Only sales ops recompute scores.")
         body_require_empty(request)
 
         run = score_run_request(trigger="api", user=user)

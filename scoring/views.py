@@ -6,15 +6,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import condition, require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import User
 from scoring import selectors
 from scoring.computation import ScoringInputError
 from scoring.models import AccountScore, ScoreRun
 from scoring.services import score_run_request
-
-
-def _can_recompute(user: User) -> bool:
-    return user.is_ops or user.is_manager
 
 
 def _run_state(run: ScoreRun | None) -> dict[str, object] | None:
@@ -47,7 +42,6 @@ def portfolio(request: AuthenticatedHttpRequest) -> HttpResponse:
         "pending_state": _run_state(pending),
         "quadrants": AccountScore.Quadrant.choices,
         "tiers": AccountScore.Tier.choices,
-        "can_recompute": _can_recompute(request.user),
         "visible_count": 0,
     }
     if run is None:
@@ -124,8 +118,10 @@ def portfolio_figure(request: AuthenticatedHttpRequest) -> JsonResponse:
 @login_required
 @require_POST
 def run_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if not _can_recompute(request.user):
-        raise PermissionDenied("Only sales ops and managers recompute scores.")
+    # A run scores the whole portfolio, beyond any one team, so it is for
+    # sales ops alone, as the README's roles say.
+    if not request.user.is_ops:
+        raise PermissionDenied("Only sales ops recompute scores.")
 
     try:
         run = score_run_request(trigger="manual", user=request.user)

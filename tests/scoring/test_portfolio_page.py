@@ -160,15 +160,28 @@ def test_with_no_score_it_says_what_to_do(client, ops):
     assert "Recompute scores" in response.content.decode()
 
 
-def test_a_rep_cannot_request_a_run(client, rep):
-    client.force_login(rep)
+@pytest.mark.parametrize(
+    ("who", "shown"),
+    [("ops", 1), ("manager", 0), ("rep", 0), ("executive", 0)],
+)
+def test_only_ops_see_the_recompute_button(request, client, who, shown):
+    current_run()
+    client.force_login(request.getfixturevalue(who))
+
+    page = client.get(reverse("scoring:portfolio")).content.decode()
+
+    assert page.count(">Recompute scores</button>") == shown
+
+
+@pytest.mark.parametrize("who", ["manager", "rep", "executive"])
+def test_only_ops_request_a_run(request, client, who):
+    client.force_login(request.getfixturevalue(who))
 
     response = client.post(reverse("scoring:run_create"))
 
     assert response.status_code == 403
-    assert "Only sales ops and managers recompute scores." in (
-        response.content.decode()
-    )
+    assert "Only sales ops recompute scores." in response.content.decode()
+    assert not ScoreRun.objects.exists()
 
 
 def test_the_progress_endpoint_reports_the_pending_run(client, manager):

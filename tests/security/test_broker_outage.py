@@ -268,12 +268,11 @@ def test_work_requested_while_the_broker_is_stopped_runs_when_a_worker_starts(
 ):
     # given
     portfolio_create(size=6)
-    manager = UserFactory.create(username="mona", role=User.Role.MANAGER)
     ops = UserFactory.create(username="olga", role=User.Role.OPS)
 
     # when both are requested with the broker out of reach
     with web_broker(UNREACHABLE_REDIS):
-        run, run_seconds = _score_run_requested_by(manager)
+        run, run_seconds = _score_run_requested_by(ops)
         job, job_seconds = _import_uploaded_by(ops)
 
     # then both requests answered quickly and left the work pending
@@ -297,10 +296,11 @@ def test_a_score_run_requested_while_redis_is_paused_runs_after(celery_worker):
     # given
     portfolio_create(size=6)
     manager = UserFactory.create(username="mona", role=User.Role.MANAGER)
+    ops = UserFactory.create(username="olga", role=User.Role.OPS)
 
     # when the run is requested while Redis holds every write
     with web_broker(settings.REDIS_URL), redis_paused(settings.REDIS_URL):
-        run, seconds = _score_run_requested_by(manager)
+        run, seconds = _score_run_requested_by(ops)
         run.refresh_from_db()
         status_during_pause = run.status
         # The API's throttles write to the cache in the same Redis.
