@@ -5,7 +5,8 @@ before an import is written registers a check here, as it registers an
 account page section. A check is called inside the dry run's transaction
 before anything is written, and returns a function that is called after
 the writes, still inside that transaction (which is then rolled back): it
-compares and returns its warnings in words.
+compares and returns its warnings: words, and whether the import may go
+ahead only when the user confirms it has read them.
 
 An upload too large to check while the user waits gets no dry run; a
 forecast stands in for it. A forecast is given the latest revenue day the
@@ -13,9 +14,19 @@ upload holds and returns its warnings in words, read from what is stored.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
-ImportCheck = Callable[[], Callable[[], list[str]]]
+
+@dataclass(frozen=True)
+class ImportCheckWarning:
+    text: str
+    # The import starts only once the user confirms it (a tick, --yes, a
+    # field): what it warns of would change records the upload never names.
+    confirm: bool = False
+
+
+ImportCheck = Callable[[], Callable[[], list[ImportCheckWarning]]]
 ImportForecast = Callable[[date], list[str]]
 
 _checks: dict[str, ImportCheck] = {}
@@ -27,7 +38,7 @@ def import_check_register(*, key: str, check: ImportCheck) -> None:
     _checks[key] = check
 
 
-def import_checks_start() -> list[Callable[[], list[str]]]:
+def import_checks_start() -> list[Callable[[], list[ImportCheckWarning]]]:
     """Run each check's before-step; return their after-steps, in key order."""
     return [check() for _, check in sorted(_checks.items())]
 

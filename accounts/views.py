@@ -272,6 +272,12 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         refused = refused or wizard.mapped_import_merges_unknown(
             mapped=mapped, merges=merges
         )
+        if not refused and "recheck" not in request.POST:
+            refused = wizard.mapped_import_unconfirmed(
+                mapped=mapped,
+                confirmed=request.POST.get("confirm_warnings") == "on",
+                how="Tick “I have read the warnings above” to import anyway.",
+            )
     if request.method == "POST" and not refused:
         if "recheck" in request.POST:
             wizard.mapped_import_merges_set(mapped=mapped, merges=merges)

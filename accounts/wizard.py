@@ -761,6 +761,8 @@ class Outcome:
     # What the import would change elsewhere, from the other apps' checks
     # (accounts.import_checks), e.g. a scoring window it would move.
     warnings: list[str] = field(default_factory=list)
+    # The warnings the user must confirm before the import starts.
+    confirmations: list[str] = field(default_factory=list)
     # Each existing record the import changes, with every field's old and
     # new value, so the check shows what an "updated" count stands for.
     changes: list[dict[str, Any]] = field(default_factory=list)
@@ -1493,7 +1495,10 @@ def mapped_import_check(*, mapped: MappedImport) -> Outcome:
             checks = import_checks_start()
             _execute(mapped=mapped, job=mapped.job, outcome=outcome, report=None)
             if outcome.can_write:
-                outcome.warnings += [text for check in checks for text in check()]
+                for warning in (w for check in checks for w in check()):
+                    outcome.warnings.append(warning.text)
+                    if warning.confirm:
+                        outcome.confirmations.append(warning.text)
             raise _DryRun
     except _DryRun:
         pass
@@ -1575,6 +1580,23 @@ def mapped_import_merges_unknown(
         f"{incoming!r} is {existing!r}: the check proposes no such duplicate"
         for incoming, existing in merges.items()
         if (incoming, existing) not in proposed
+    ]
+
+
+def mapped_import_unconfirmed(
+    *, mapped: MappedImport, confirmed: bool, how: str
+) -> list[str]:
+    """Return the warnings that stop the import until the user confirms them.
+
+    `how` says how to confirm, as the page, the API or the command line asks.
+    A large upload has no dry run to find them before it starts.
+    """
+    if confirmed or mapped_import_is_large(mapped=mapped):
+        return []
+
+    return [
+        f"Not started: {text} {how}"
+        for text in mapped_import_check(mapped=mapped).confirmations
     ]
 
 

@@ -1004,6 +1004,12 @@ class WizardImportStartApi(WizardApi):
             help_text="{incoming name: existing account name}, confirmed merges",
         )
         keep_good_rows = serializers.BooleanField(required=False, default=False)
+        confirm_warnings = serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text="true once the check's warnings that need confirming "
+            "(a scoring window move leaving accounts without revenue) are read",
+        )
 
     @extend_schema(
         tags=["imports"],
@@ -1041,9 +1047,17 @@ class WizardImportStartApi(WizardApi):
         )
         if unknown:
             raise ValidationError({"merges": unknown})
+        data = dict(serializer.validated_data)
+        unconfirmed = mapped.confirmed_at is None and wizard.mapped_import_unconfirmed(
+            mapped=mapped,
+            confirmed=data.pop("confirm_warnings"),
+            how="Send confirm_warnings: true to import anyway.",
+        )
+        if unconfirmed:
+            raise ValidationError({"confirm_warnings": unconfirmed})
 
         try:
-            wizard.mapped_import_start(mapped=mapped, **serializer.validated_data)
+            wizard.mapped_import_start(mapped=mapped, **data)
         except wizard.WizardError as error:
             raise ValidationError({"non_field_errors": [str(error)]}) from error
         return Response(_job_data(mapped), status=status.HTTP_202_ACCEPTED)

@@ -20,6 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Floor, Least, RowNumber
 
+from accounts.import_checks import ImportCheckWarning
 from accounts.models import Account, RevenueLine, User
 from accounts.selectors import account_list_for_user, account_visibility_key
 from scoring.charts import (
@@ -480,7 +481,7 @@ def account_score_current(*, account: Account) -> AccountScore | None:
     )
 
 
-def scoring_window_move_check() -> Callable[[], list[str]]:
+def scoring_window_move_check() -> Callable[[], list[ImportCheckWarning]]:
     """Return an import check: will the import move the scoring window?
 
     Before the dry run writes: the window the active model would score now.
@@ -495,15 +496,13 @@ def scoring_window_move_check() -> Callable[[], list[str]]:
 
     before = _revenue_as_of()
 
-    def after() -> list[str]:
+    def after() -> list[ImportCheckWarning]:
         now = _revenue_as_of()
         if before is None or now is None or now == before:
             return []
-        return [
-            window_move_warning(
-                before=before, after=now, idle_accounts=idle_account_count(as_of=now)
-            )
-        ]
+        idle = idle_account_count(as_of=now)
+        text = window_move_warning(before=before, after=now, idle_accounts=idle)
+        return [ImportCheckWarning(text, confirm=idle > 0)]
 
     return after
 

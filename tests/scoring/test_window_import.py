@@ -112,6 +112,89 @@ def test_the_page_the_api_and_the_command_line_show_the_warning(
     assert RevenueLine.objects.count() == 3
 
 
+@pytest.mark.django_db
+def test_the_page_starts_a_window_move_only_once_it_is_confirmed(
+    billed_early_2025, client, ops, django_capture_on_commit_callbacks
+):
+    # given
+    mapped = mapped_import_create_from_paths(user=ops, paths=[ERP_REVENUE])
+    assert mapped_import_mapping_accept(mapped=mapped, user=ops) == {}
+    client.force_login(ops)
+    url = reverse("accounts:wizard_check", args=[mapped.job_id])
+    page = client.get(url)
+
+    # when
+    refused = client.post(url, {})
+
+    # then
+    assert page.context["outcome"].confirmations == [MOVE_WARNING]
+    assert b'name="confirm_warnings"' in page.content
+    assert refused.status_code == 400
+    assert refused.context["refused"] == [
+        f"Not started: {MOVE_WARNING} Tick \u201cI have read the warnings "
+        "above\u201d to import anyway."
+    ]
+    mapped.refresh_from_db()
+    assert mapped.confirmed_at is None
+    assert RevenueLine.objects.count() == 3
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(url, {"confirm_warnings": "on"})
+
+    # then
+    assert started.status_code == 302
+    assert RevenueLine.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_the_api_starts_a_window_move_only_once_it_is_confirmed(
+    billed_early_2025, ops, django_capture_on_commit_callbacks
+):
+    # given
+    api = APIClient()
+    api.force_authenticate(ops)
+    job = api.post(
+        "/api/accounts/imports/",
+        {"files": [SimpleUploadedFile("erp.csv", ERP_REVENUE.read_bytes())]},
+        format="multipart",
+    ).json()
+    url = f"/api/accounts/imports/{job['id']}/"
+    etag = api.get(url + "mapping/")["ETag"]
+    api.put(url + "mapping/", {"mapping": {}}, format="json", HTTP_IF_MATCH=etag)
+
+    # when
+    refused = api.post(url + "start/", {}, format="json")
+
+    # then
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "confirm_warnings": [
+            f"Not started: {MOVE_WARNING} Send confirm_warnings: true to import anyway."
+        ]
+    }
+    assert RevenueLine.objects.count() == 3
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        started = api.post(url + "start/", {"confirm_warnings": True}, format="json")
+
+    # then
+    assert started.status_code == 202
+    assert RevenueLine.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_a_fixed_window_needs_no_confirmation(billed_early_2025):
+    model = scoring_model_active()
+    model.score_as_of = date(2025, 3, 31)
+    model.save()
+    mapped = mapped_import_create_from_paths(user=None, paths=[ERP_REVENUE])
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+
+    assert mapped_import_check(mapped=mapped).confirmations == []
+
+
 FORECAST_WARNING = (
     MOVE_WARNING + " (Counted from the revenue stored now: this upload's own "
     "lines may give some of them revenue in the new window.)"
