@@ -307,7 +307,7 @@ def review_pdf(pack: dict[str, Any]) -> bytes:
     heading("What changed since the last review")
     if pack["changes"]:
         for change in pack["changes"][:40]:
-            para(f"{change.section_title}: {change.text}")
+            para(change.line)
         if len(pack["changes"]) > 40:
             para(f"And {len(pack['changes']) - 40} more changes.")
     else:
@@ -650,7 +650,7 @@ def review_pptx(pack: dict[str, Any]) -> bytes:
 
     bullets(
         "What changed since the last review",
-        [f"{c.section_title}: {c.text}" for c in pack["changes"][:14]]
+        [change.line for change in pack["changes"][:14]]
         + (
             [f"And {len(pack['changes']) - 14} more."]
             if len(pack["changes"]) > 14

@@ -260,6 +260,13 @@ class Change:
             return f"{self.name} removed"
         return f"{self.name}: {self.field} {self.shown_old} → {self.shown_new}"
 
+    @property
+    def line(self) -> str:
+        """Return the change under its section's title, naming each once."""
+        if self.name == self.section_title:
+            return self.text
+        return f"{self.section_title}: {self.text}"
+
 
 def _shown(value: Any) -> str:
     """Return a captured value for reading: amounts get thousands separators."""

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -17,13 +17,14 @@ from reportlab.graphics.charts.linecharts import HorizontalLineChart
 
 from accounts.models import Account, User
 from plans.calendar import fiscal_quarter_for
-from plans.models import ExecutiveReview, Plan
+from plans.models import ExecutiveReview, Plan, PlanSnapshot
 from plans.review_exports import pdf_trend_chart, review_pdf, review_pptx
 from plans.review_selectors import executive_review_pack
 from plans.review_services import (
     customer_rating_record,
     executive_review_save,
     measure_quarter_set,
+    plan_snapshot_take,
     value_measure_create,
 )
 from stakeholders.models import Stakeholder
@@ -180,6 +181,36 @@ def test_the_slides_hold_the_scorecard_values_and_native_charts(
         "Q2 FY26",
     ]
     assert "quadrant" in charts
+
+
+def test_the_changes_slide_names_the_plan_once(
+    settings: Settings, rep: User, account: Account, plan: Plan
+) -> None:
+    # given: the summary was written after the last snapshot before the quarter
+    _settings_january(settings)
+    snapshot = plan_snapshot_take(plan=plan, user=rep)
+    PlanSnapshot.objects.filter(pk=snapshot.pk).update(
+        taken_at=datetime(2026, 3, 1, tzinfo=UTC)
+    )
+    Plan.objects.filter(pk=plan.pk).update(summary="Grow cloud revenue")
+    pack = executive_review_pack(account=account, quarter=QUARTER)
+
+    # when
+    deck = Presentation(io.BytesIO(review_pptx(pack)))
+    pdf = PdfReader(io.BytesIO(review_pdf(pack)))
+
+    # then
+    slide = next(
+        slide
+        for slide in deck.slides
+        if slide.shapes.title.text == "What changed since the last review"
+    )
+    assert [p.text for p in slide.placeholders[1].text_frame.paragraphs] == [
+        "Plan: summary (none) → Grow cloud revenue"
+    ]
+    pdf_lines = "\n".join(page.extract_text() for page in pdf.pages).splitlines()
+    # The PDF's font has no arrow, so the PDF writes one in ASCII.
+    assert "Plan: summary (none) -> Grow cloud revenue" in pdf_lines
 
 
 def test_the_csv_neutralises_formulas_and_keeps_negative_numbers(
