@@ -27,7 +27,7 @@ class ImportCheckWarning:
 
 
 ImportCheck = Callable[[], Callable[[], list[ImportCheckWarning]]]
-ImportForecast = Callable[[date], list[str]]
+ImportForecast = Callable[[date], list[ImportCheckWarning]]
 
 _checks: dict[str, ImportCheck] = {}
 _forecasts: dict[str, ImportForecast] = {}
@@ -48,7 +48,7 @@ def import_forecast_register(*, key: str, forecast: ImportForecast) -> None:
     _forecasts[key] = forecast
 
 
-def import_forecasts(*, latest: date) -> list[str]:
+def import_forecasts(*, latest: date) -> list[ImportCheckWarning]:
     """Return every forecast's warnings for revenue up to `latest`."""
     return [
         text for _, forecast in sorted(_forecasts.items()) for text in forecast(latest)

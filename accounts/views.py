@@ -29,7 +29,10 @@ from accounts.services import (
 )
 from accounts.tabular import SheetChoiceError
 from accounts.wizard_discard import DiscardError, mapped_import_discard
-from accounts.wizard_forewarn import mapped_import_forewarnings
+from accounts.wizard_forewarn import (
+    mapped_import_forewarnings,
+    mapped_import_unconfirmed,
+)
 from accounts.wizard_sheets import mapped_import_sheets_choose, workbook_sheet_names
 
 
@@ -273,7 +276,7 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             mapped=mapped, merges=merges
         )
         if not refused and "recheck" not in request.POST:
-            refused = wizard.mapped_import_unconfirmed(
+            refused = mapped_import_unconfirmed(
                 mapped=mapped,
                 confirmed=request.POST.get("confirm_warnings") == "on",
                 how="Tick “I have read the warnings above” to import anyway.",

@@ -1583,23 +1583,6 @@ def mapped_import_merges_unknown(
     ]
 
 
-def mapped_import_unconfirmed(
-    *, mapped: MappedImport, confirmed: bool, how: str
-) -> list[str]:
-    """Return the warnings that stop the import until the user confirms them.
-
-    `how` says how to confirm, as the page, the API or the command line asks.
-    A large upload has no dry run to find them before it starts.
-    """
-    if confirmed or mapped_import_is_large(mapped=mapped):
-        return []
-
-    return [
-        f"Not started: {text} {how}"
-        for text in mapped_import_check(mapped=mapped).confirmations
-    ]
-
-
 def mapped_import_merges_read(*, values: Iterable[str]) -> dict[str, str]:
     """Read the duplicates ticked on the check page, each a JSON pair."""
     merges: dict[str, str] = {}

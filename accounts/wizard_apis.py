@@ -35,7 +35,10 @@ from accounts.models import ImportJob, MappedImport, User
 from accounts.selectors import mapped_import_get_for_user, mapped_import_list_for_user
 from accounts.services import import_job_progress
 from accounts.wizard_discard import DiscardError, mapped_import_discard
-from accounts.wizard_forewarn import mapped_import_forewarnings
+from accounts.wizard_forewarn import (
+    mapped_import_forewarnings,
+    mapped_import_unconfirmed,
+)
 from accounts.wizard_sheets import mapped_import_sheets_choose, workbook_sheet_names
 from config.api import (
     LodePagination,
@@ -1048,7 +1051,7 @@ class WizardImportStartApi(WizardApi):
         if unknown:
             raise ValidationError({"merges": unknown})
         data = dict(serializer.validated_data)
-        unconfirmed = mapped.confirmed_at is None and wizard.mapped_import_unconfirmed(
+        unconfirmed = mapped.confirmed_at is None and mapped_import_unconfirmed(
             mapped=mapped,
             confirmed=data.pop("confirm_warnings"),
             how="Send confirm_warnings: true to import anyway.",

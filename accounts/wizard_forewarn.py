@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from accounts.import_checks import import_forecasts
+from accounts.import_checks import ImportCheckWarning, import_forecasts
 from accounts.models import MappedImport, Opportunity
 from accounts.recognise import OPPORTUNITY
 from accounts.streaming import table_chunks
@@ -24,7 +24,9 @@ from accounts.wizard import (
     _plan,
     _rows_type,
     _stage,
+    mapped_import_check,
     mapped_import_files_read,
+    mapped_import_is_large,
 )
 
 # The fields that say when an entity's rows become revenue, date first.
@@ -36,6 +38,28 @@ _REVENUE_DATES = {
 
 def mapped_import_forewarnings(*, mapped: MappedImport) -> list[str]:
     """Return the warnings the import's check would give, without a dry run."""
+    return [warning.text for warning in _forewarnings(mapped=mapped)]
+
+
+def mapped_import_unconfirmed(
+    *, mapped: MappedImport, confirmed: bool, how: str
+) -> list[str]:
+    """Return the warnings that stop the import until the user confirms them.
+
+    `how` says how to confirm, as the page or the API asks. A large upload
+    has no dry run: its warnings are forecast.
+    """
+    if confirmed:
+        return []
+
+    if mapped_import_is_large(mapped=mapped):
+        found = [w.text for w in _forewarnings(mapped=mapped) if w.confirm]
+    else:
+        found = mapped_import_check(mapped=mapped).confirmations
+    return [f"Not started: {text} {how}" for text in found]
+
+
+def _forewarnings(*, mapped: MappedImport) -> list[ImportCheckWarning]:
     outcome = Outcome()
     plans = []
     for preview in mapped_import_files_read(mapped=mapped):
@@ -46,7 +70,7 @@ def mapped_import_forewarnings(*, mapped: MappedImport) -> list[str]:
         )
         if plan is not None:
             plans.append(plan)
-    warnings = list(outcome.warnings)
+    warnings = [ImportCheckWarning(text) for text in outcome.warnings]
 
     latest = None
     for plan in plans:

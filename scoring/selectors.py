@@ -507,7 +507,7 @@ def scoring_window_move_check() -> Callable[[], list[ImportCheckWarning]]:
     return after
 
 
-def scoring_window_forecast(latest: date) -> list[str]:
+def scoring_window_forecast(latest: date) -> list[ImportCheckWarning]:
     """Return the window warning of an upload with revenue up to `latest`.
 
     For an upload too large for a dry run: the window is moved as the
@@ -521,13 +521,13 @@ def scoring_window_forecast(latest: date) -> list[str]:
     after = quarter_end(latest)
     if before is None or after <= before:
         return []
-    return [
-        window_move_warning(
-            before=before, after=after, idle_accounts=idle_account_count(as_of=after)
-        )
+    idle = idle_account_count(as_of=after)
+    text = (
+        window_move_warning(before=before, after=after, idle_accounts=idle)
         + " (Counted from the revenue stored now: this upload's own lines may "
         "give some of them revenue in the new window.)"
-    ]
+    )
+    return [ImportCheckWarning(text, confirm=idle > 0)]
 
 
 def revenue_last_date() -> date | None:

@@ -219,8 +219,8 @@ def test_the_command_line_with_yes_warns_before_it_writes(billed_early_2025):
 
 
 @pytest.mark.django_db
-def test_a_large_upload_shows_the_forecast_before_it_starts(
-    billed_early_2025, client, ops, monkeypatch
+def test_a_large_upload_shows_the_forecast_and_starts_once_confirmed(
+    billed_early_2025, client, ops, monkeypatch, django_capture_on_commit_callbacks
 ):
     # given: every upload is checked in the background
     monkeypatch.setattr("accounts.wizard.INLINE_CHECK_MAX_BYTES", 10)
@@ -248,6 +248,33 @@ def test_a_large_upload_shows_the_forecast_before_it_starts(
     assert FORECAST_WARNING in shown
     assert shown.index(FORECAST_WARNING) < shown.index("Import in the background")
     assert RevenueLine.objects.count() == 3
+
+    # when: started without confirming, on the page and by the API
+    refused_page = client.post(reverse("accounts:wizard_check", args=[job["id"]]), {})
+    refused_api = api.post(url + "start/", {}, format="json")
+
+    # then
+    assert refused_page.status_code == 400
+    assert refused_page.context["refused"] == [
+        f"Not started: {FORECAST_WARNING} Tick \u201cI have read the warnings "
+        "above\u201d to import anyway."
+    ]
+    assert refused_api.json() == {
+        "confirm_warnings": [
+            f"Not started: {FORECAST_WARNING} Send confirm_warnings: true to "
+            "import anyway."
+        ]
+    }
+    assert RevenueLine.objects.count() == 3
+    assert b'name="confirm_warnings"' in page.content
+
+    # when: confirmed
+    with django_capture_on_commit_callbacks(execute=True):
+        started = api.post(url + "start/", {"confirm_warnings": True}, format="json")
+
+    # then
+    assert started.status_code == 202
+    assert RevenueLine.objects.count() == 6
 
 
 @pytest.mark.django_db
