@@ -179,7 +179,9 @@ class ScoreRun(models.Model):
         """Return what a finished run could not count, one sentence each."""
         if self.status != self.Status.SUCCEEDED or not self.message:
             return []
-        return [part.strip() for part in self.message.split("; ") if part.strip()]
+        # The page ends each with a full stop, so one in the message goes.
+        parts = (part.strip().rstrip(".") for part in self.message.split("; "))
+        return [part for part in parts if part]
 
 
 class FloatArrayField(models.Field):

@@ -17,6 +17,7 @@ from plans.models import (
     VoiceOfCustomer,
 )
 from plans.services import plan_create
+from scoring.computation import window_label
 from scoring.models import AccountScore, ScoreRun
 from tests.accounts.factories import AccountFactory
 from tests.plans.test_dashboard import _run, _score
@@ -84,3 +85,27 @@ def test_the_first_demo_account_changes_quadrant(demo_accounts: list[Account]) -
     )
     assert len(quadrants) == 4
     assert len(set(quadrants)) >= 2
+
+
+def test_the_demo_score_history_reads_as_finished_runs(
+    client, ops: User, demo_accounts: list[Account]
+) -> None:
+    # given
+    call_command("reviews_demo", count=3)
+    client.force_login(ops)
+
+    # when
+    runs = ScoreRun.objects.filter(trigger="demo-history").order_by("as_of")
+    pages = [client.get(f"/scoring/runs/{run.pk}/").content.decode() for run in runs]
+
+    # then
+    assert len(pages) == 3
+    for run, page in zip(runs, pages, strict=True):
+        assert run.as_of is not None
+        assert "<dt>Progress</dt><dd>100 %</dd>" in page
+        assert (
+            f"<dt>Window</dt><dd>{window_label(run.as_of)} "
+            f"(as of {run.as_of:%-d %b %Y})</dd>"
+        ) in page
+        assert "<dt>Reporting currency</dt><dd>USD</dd>" in page
+        assert "<li>Synthetic demo: past scores for the review demo only.</li>" in page

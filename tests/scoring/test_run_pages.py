@@ -164,3 +164,15 @@ def test_the_list_reads_a_fixed_number_of_queries(
         client.get("/scoring/runs/all/")
 
     assert len(more) == len(few)
+
+
+def test_a_warning_that_ends_in_a_full_stop_gets_only_one() -> None:
+    run = ScoreRun(
+        status=ScoreRun.Status.SUCCEEDED,
+        message="Scores for the demo only.; 2 accounts have no revenue.",
+    )
+
+    assert run.warnings == [
+        "Scores for the demo only",
+        "2 accounts have no revenue",
+    ]

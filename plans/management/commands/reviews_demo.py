@@ -39,6 +39,7 @@ from plans.models import (
     VoiceOfCustomer,
 )
 from plans.snapshots import snapshot_capture
+from scoring.computation import window_label
 from scoring.models import AccountScore, ScoreRun, ScoringModel
 from stakeholders.models import Stakeholder
 
@@ -150,15 +151,28 @@ class Command(BaseCommand):
         if model is None or not current:
             return
         performance_line = float(model.performance_threshold)
+        currency = next(iter(current.values())).run.summary.get("reporting_currency")
         for back, quarter in enumerate(reversed(quarters[:-1]), start=1):
+            # A finished run, as the page shows one, with the window it
+            # stands for; it read no revenue lines, and says so by its 0.
+            finished = timezone.now()
             run = ScoreRun.objects.create(
                 scoring_model=model,
                 status=ScoreRun.Status.SUCCEEDED,
                 trigger="demo-history",
-                message=f"{MARKER}: past scores for the review demo only.",
+                message=f"{MARKER}: past scores for the review demo only",
                 as_of=quarter.end,
                 accounts_scored=len(current),
-                finished_at=timezone.now(),
+                progress=100,
+                started_at=finished,
+                finished_at=finished,
+                summary={
+                    "window": {
+                        "as_of": quarter.end.isoformat(),
+                        "label": window_label(quarter.end),
+                    },
+                    "reporting_currency": currency or "USD",
+                },
             )
             scores = []
             for account in accounts:
