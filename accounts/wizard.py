@@ -598,6 +598,14 @@ def _extra_recognise(
     return best[1], best[2], best[3]
 
 
+# The records kept on an account: what their file and one of them are called.
+_ON_AN_ACCOUNT = {
+    OPPORTUNITY: ("an opportunities file", "opportunity"),
+    REVENUE: ("a revenue file", "revenue line"),
+    SUPPORT: ("a support file", "support signal"),
+}
+
+
 def mapping_problems(*, mapping: Mapping[str, tuple[str, str]]) -> list[str]:
     """Return what is wrong with one file's mapping, in plain words."""
     problems: list[str] = []
@@ -649,13 +657,14 @@ def mapping_problems(*, mapping: Mapping[str, tuple[str, str]]) -> list[str]:
                 "a people file needs a column with the account's ID or name: "
                 "each person is kept on an account"
             )
-    account_keys = {(OPPORTUNITY, "account_external_id"), (OPPORTUNITY, "account_name")}
-    if entities == {OPPORTUNITY} and not names & account_keys:
-        # Said once here rather than as the same refusal on every row.
-        problems.append(
-            "an opportunities file needs a column mapped to the account's ID "
-            "or name: each opportunity is kept on an account"
-        )
+    # Said once here rather than as the same refusal on every row.
+    for entity, (file, record) in _ON_AN_ACCOUNT.items():
+        keys = {(entity, "account_external_id"), (entity, "account_name")}
+        if entities == {entity} and not names & keys:
+            problems.append(
+                f"{file} needs a column mapped to the account's ID or name: "
+                f"each {record} is kept on an account"
+            )
     return problems
 
 

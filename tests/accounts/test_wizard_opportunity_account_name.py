@@ -12,6 +12,7 @@ from accounts.wizard import (
     mapped_import_create_from_paths,
     mapped_import_files_read,
     mapped_import_mapping_accept,
+    mapped_import_mapping_confirm,
     mapped_import_run,
     mapped_import_start,
 )
@@ -108,3 +109,34 @@ def test_an_opportunities_mapping_without_the_account_names_what_is_missing(
             "name: each opportunity is kept on an account"
         ]
     }
+
+
+@pytest.mark.parametrize(
+    ("mapping", "problem"),
+    [
+        (
+            {"Day": "revenue.date", "Total": "revenue.amount"},
+            "a revenue file needs a column mapped to the account's ID or name: "
+            "each revenue line is kept on an account",
+        ),
+        (
+            {"Day": "support.period", "Total": "support.tickets"},
+            "a support file needs a column mapped to the account's ID or name: "
+            "each support signal is kept on an account",
+        ),
+    ],
+)
+def test_revenue_and_support_mappings_without_the_account_are_refused(
+    tmp_path: Path, mapping, problem
+) -> None:
+    path = tmp_path / "lines.csv"
+    path.write_text("Day,Total\n2024-11-02,10\n")
+    mapped = mapped_import_create_from_paths(user=None, paths=[path])
+
+    problems = mapped_import_mapping_confirm(
+        mapped=mapped,
+        mapping={"lines.csv": {c: t.split(".") for c, t in mapping.items()}},
+        user=None,
+    )
+
+    assert problems == {"lines.csv": [problem]}
