@@ -811,6 +811,7 @@ class Dashboard:
         return {
             "performance_threshold": self.performance_threshold,
             "potential_threshold": self.potential_threshold,
+            "latest_quarter": self.quarters[-1].short_label if self.quarters else "",
             "accounts": accounts,
         }
 

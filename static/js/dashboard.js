@@ -56,6 +56,23 @@
     };
   }
 
+  // Traces with no points that only explain the chart in its legend: which
+  // end of a path is the latest quarter and what its colour says.
+  function legendTraces(latestQuarter) {
+    var grey = "#616e7c";
+    var entry = function (name, mode, marker) {
+      return { type: "scatter", mode: mode, name: name, x: [null], y: [null],
+        marker: marker, line: { color: grey, width: 1.5 }, hoverinfo: "skip" };
+    };
+    return [
+      entry("Earlier quarters (small dots)", "markers",
+        { color: grey, size: 6, opacity: 0.55 }),
+      entry("Latest quarter, " + latestQuarter + " (large dot)", "markers",
+        { color: grey, size: 11 }),
+      entry("Colour: quadrant in the latest quarter", "lines", { color: grey })
+    ];
+  }
+
   function drawPaths() {
     var holder = document.getElementById("path-chart");
     var source = document.getElementById("path-data");
@@ -73,11 +90,15 @@
     var line = { color: "#9aa5b1", width: 1, dash: "dot" };
     var layout = {
       autosize: true,
-      height: 360,
+      height: 400,
       margin: { l: 48, r: 12, t: 8, b: 40 },
       xaxis: { title: { text: "Performance" }, range: [-2, 102], zeroline: false },
       yaxis: { title: { text: "Potential" }, range: [-2, 102], zeroline: false },
       hovermode: "closest",
+      // The legend explains the dots; it does not hide paths when clicked.
+      showlegend: true,
+      legend: { orientation: "h", x: 0, y: -0.18, yanchor: "top",
+        font: { size: 11 }, itemclick: false, itemdoubleclick: false },
       shapes: [
         { type: "line", x0: px, x1: px, y0: 0, y1: 100, line: line },
         { type: "line", x0: 0, x1: 100, y0: py, y1: py, line: line }
@@ -89,7 +110,8 @@
         { x: 98, y: 2, text: "Maintain", showarrow: false, xanchor: "right", font: { color: COLOURS.maintain } }
       ]
     };
-    window.Plotly.newPlot(holder, data.accounts.map(pathTrace), layout, {
+    var traces = data.accounts.map(pathTrace).concat(legendTraces(data.latest_quarter));
+    window.Plotly.newPlot(holder, traces, layout, {
       displayModeBar: false,
       responsive: true
     });

@@ -5,6 +5,7 @@ from playwright.sync_api import Browser, Dialog, Page
 from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import Account
+from plans.calendar import fiscal_quarter_current
 from tests.conftest import browser_login
 from tests.plans.test_dashboard import build_team
 
@@ -20,8 +21,12 @@ def test_a_manager_clicks_a_figure_and_lands_on_its_accounts(
     page.get_by_role("link", name="Dashboard").click()
     page.get_by_role("heading", name="Manager dashboard").wait_for()
     # Acme, Bolt and Crane have kept scores; Dune has none, Edge is not Mark's.
-    page.locator("#path-chart .scatterlayer .trace").nth(2).wait_for()
-    assert page.locator("#path-chart .scatterlayer .trace").count() == 3
+    page.locator("#path-chart .legendtext").nth(2).wait_for()
+    paths = page.evaluate(
+        "document.getElementById('path-chart').data"
+        ".filter((trace) => trace.showlegend === false).map((trace) => trace.name)"
+    )
+    assert paths == ["Acme", "Bolt", "Crane"]
 
     # when
     page.locator('a[data-figure="execution.no_plan"]').click()
@@ -34,6 +39,31 @@ def test_a_manager_clicks_a_figure_and_lands_on_its_accounts(
     )
     names = page.locator("[data-testid=drill-accounts] tbody td:first-child a")
     assert names.all_inner_texts() == ["Bolt", "Dune"]
+
+
+def test_the_path_chart_legend_names_the_latest_quarter_and_the_dots(
+    browser: Browser, page: Page, live_server: LiveServer
+) -> None:
+    # given
+    team = build_team()
+    latest = fiscal_quarter_current().short_label
+    browser_login(page, live_server, team.manager.username)
+
+    # when
+    page.goto(f"{live_server.url}/plans/dashboard/")
+    page.locator("#path-chart .legendtext").nth(2).wait_for()
+
+    # then
+    assert page.locator("#path-chart .legendtext").all_text_contents() == [
+        "Earlier quarters (small dots)",
+        f"Latest quarter, {latest} (large dot)",
+        "Colour: quadrant in the latest quarter",
+    ]
+    chart = page.locator("#paths-title").locator("xpath=..")
+    for width in (1366, 820):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(300)
+        chart.screenshot(path=f"var/shots/dashboard-paths-{width}.png")
 
 
 def test_a_filter_applies_on_change_and_the_quadrant_drills_down(
