@@ -70,7 +70,7 @@ def test_the_account_name_column_is_mapped_and_the_deal_attached(
     tmp_path: Path, made
 ) -> None:
     # given
-    account = AccountFactory(name="Betatech")
+    account = AccountFactory.create(name="Betatech")
     path, column = made(tmp_path)
     mapped = mapped_import_create_from_paths(user=None, paths=[path])
     assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}

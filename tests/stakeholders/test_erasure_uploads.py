@@ -106,7 +106,7 @@ def test_an_import_whose_upload_was_scrubbed_still_reports_and_undoes(
     stakeholder_erase(user=None, stakeholder=rosa)
 
     # when the report is read and the import undone
-    report = mapped_import_report_csv(job=job).splitlines()
+    report = "".join(mapped_import_report_csv(job=job)).splitlines()
     with django_capture_on_commit_callbacks(execute=False):
         mapped_import_undo(mapped=job.mapped, user=None)
 
