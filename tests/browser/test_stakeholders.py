@@ -5,6 +5,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import Account
+from stakeholders.models import Stakeholder
 from stakeholders.services import stakeholder_update
 from tests.conftest import browser_login
 from tests.stakeholders.factories import InfluenceLinkFactory, StakeholderFactory
@@ -508,3 +509,29 @@ def test_at_45_people_no_link_runs_over_a_name(page, live_server, rep, account, 
         "backdropPerPerson": True,
     }
     page.locator("#influence-map").screenshot(path=f"{SHOTS}/stk-map-45-{width}.png")
+
+
+def test_a_long_email_stays_whole_on_the_person_page(page, live_server, rep, account):
+    # given
+    person = Stakeholder.objects.create(
+        account=account,
+        first_name="Ximena",
+        last_name="Dubois",
+        email="ximena.dubois@example.invalid",
+    )
+    browser_login(page, live_server, rep.username)
+    page.goto(f"{live_server.url}/stakeholders/{person.pk}/")
+    contact = page.locator("dd.contact")
+
+    for width in (1366, 820):
+        # when
+        page.set_viewport_size({"width": width, "height": 900})
+
+        # then: the address sits on one line
+        lines = contact.evaluate(
+            "(dd) => { const r = document.createRange();"
+            " r.selectNodeContents(dd);"
+            " return new Set([...r.getClientRects()].map((x) => x.top)).size; }"
+        )
+        assert (width, lines) == (width, 1)
+        page.screenshot(path=f"var/shots/person-email-{width}.png", full_page=True)
