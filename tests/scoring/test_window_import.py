@@ -30,6 +30,19 @@ MOVE_WARNING = (
 )
 
 
+def erp_upload_confirmed(api: APIClient) -> tuple[dict, str]:
+    """Upload the ERP revenue file by API and confirm its mapping."""
+    job = api.post(
+        "/api/accounts/imports/",
+        {"files": [SimpleUploadedFile("erp.csv", ERP_REVENUE.read_bytes())]},
+        format="multipart",
+    ).json()
+    url = f"/api/accounts/imports/{job['id']}/"
+    etag = api.get(url + "mapping/")["ETag"]
+    api.put(url + "mapping/", {"mapping": {}}, format="json", HTTP_IF_MATCH=etag)
+    return job, url
+
+
 @pytest.fixture
 def billed_early_2025(settings, tmp_path) -> list:
     """Three accounts billed in Q1 2025; the ERP file bills two in Q2 2026."""
@@ -89,14 +102,7 @@ def test_the_page_the_api_and_the_command_line_show_the_warning(
     # given an upload whose mapping is confirmed
     api = APIClient()
     api.force_authenticate(ops)
-    job = api.post(
-        "/api/accounts/imports/",
-        {"files": [SimpleUploadedFile("erp.csv", ERP_REVENUE.read_bytes())]},
-        format="multipart",
-    ).json()
-    url = f"/api/accounts/imports/{job['id']}/"
-    etag = api.get(url + "mapping/")["ETag"]
-    api.put(url + "mapping/", {"mapping": {}}, format="json", HTTP_IF_MATCH=etag)
+    job, url = erp_upload_confirmed(api)
     client.force_login(ops)
 
     # when
@@ -154,14 +160,7 @@ def test_the_api_starts_a_window_move_only_once_it_is_confirmed(
     # given
     api = APIClient()
     api.force_authenticate(ops)
-    job = api.post(
-        "/api/accounts/imports/",
-        {"files": [SimpleUploadedFile("erp.csv", ERP_REVENUE.read_bytes())]},
-        format="multipart",
-    ).json()
-    url = f"/api/accounts/imports/{job['id']}/"
-    etag = api.get(url + "mapping/")["ETag"]
-    api.put(url + "mapping/", {"mapping": {}}, format="json", HTTP_IF_MATCH=etag)
+    job, url = erp_upload_confirmed(api)
 
     # when
     refused = api.post(url + "start/", {}, format="json")
@@ -226,14 +225,7 @@ def test_a_large_upload_shows_the_forecast_and_starts_once_confirmed(
     monkeypatch.setattr("accounts.wizard.INLINE_CHECK_MAX_BYTES", 10)
     api = APIClient()
     api.force_authenticate(ops)
-    job = api.post(
-        "/api/accounts/imports/",
-        {"files": [SimpleUploadedFile("erp.csv", ERP_REVENUE.read_bytes())]},
-        format="multipart",
-    ).json()
-    url = f"/api/accounts/imports/{job['id']}/"
-    etag = api.get(url + "mapping/")["ETag"]
-    api.put(url + "mapping/", {"mapping": {}}, format="json", HTTP_IF_MATCH=etag)
+    job, url = erp_upload_confirmed(api)
     client.force_login(ops)
 
     # when
