@@ -4346,7 +4346,9 @@ def _undo_refusal(*, mapped: MappedImport) -> None:
         )
 
 
-def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> UndoResult:
+def mapped_import_undo(
+    *, mapped: MappedImport, user: User | None, preview: UndoPreview | None = None
+) -> UndoResult:
     """Restore every object the import touched to its state before it.
 
     Work done in Lode since is left alone (see accounts.undo_keep): a
@@ -4355,9 +4357,17 @@ def mapped_import_undo(*, mapped: MappedImport, user: User | None) -> UndoResult
     created are deleted, unless they have since logged in or anything
     refers to them: those are deactivated instead. The import's history
     stays, and the undo adds its own where the import wrote some.
+
+    `preview` is what the caller showed, computed with the import locked:
+    the undo then keeps what it said instead of working that out again.
     """
     job = mapped.job
-    keep = mapped_import_undo_plan(mapped=mapped)
+    if preview is None:
+        keep = mapped_import_undo_plan(mapped=mapped)
+    elif preview.refusal:
+        raise WizardError(preview.refusal)
+    else:
+        keep = preview.keep
     mine = ImportRowChange.objects.filter(job=job)
     history = _undo_history_places(job=job)
 

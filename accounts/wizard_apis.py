@@ -1066,8 +1066,7 @@ class WizardImportStartApi(WizardApi):
         return Response(_job_data(mapped), status=status.HTTP_202_ACCEPTED)
 
 
-def _undo_preview_data(mapped: MappedImport) -> dict[str, Any]:
-    preview = wizard.mapped_import_undo_preview(mapped=mapped)
+def _undo_preview_data(preview: wizard.UndoPreview) -> dict[str, Any]:
     return {
         "can_undo": not preview.refusal,
         "refusal": preview.refusal or None,
@@ -1185,7 +1184,7 @@ class WizardImportUndoApi(WizardApi):
     )
     def get(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
-        preview = _undo_preview_data(mapped)
+        preview = _undo_preview_data(wizard.mapped_import_undo_preview(mapped=mapped))
         return Response(preview, headers={"ETag": _undo_etag(mapped, preview)})
 
     @extend_schema(
@@ -1230,12 +1229,17 @@ class WizardImportUndoApi(WizardApi):
             .select_related("job", "job__created_by")
             .get(pk=mapped.pk)
         )
-        preview = _undo_preview_data(mapped)
-        etag_require(request=request, etag=_undo_etag(mapped, preview), current=preview)
+        # Worked out once, under the lock: the ETag names it and the undo
+        # keeps what it says.
+        preview = wizard.mapped_import_undo_preview(mapped=mapped)
+        shown = _undo_preview_data(preview)
+        etag_require(request=request, etag=_undo_etag(mapped, shown), current=shown)
         body_require_empty(request)
 
         try:
-            wizard.mapped_import_undo(mapped=mapped, user=_user(request))
+            wizard.mapped_import_undo(
+                mapped=mapped, user=_user(request), preview=preview
+            )
         except wizard.WizardError as error:
             raise ValidationError({"non_field_errors": [str(error)]}) from error
         mapped.refresh_from_db()

@@ -1,10 +1,14 @@
 """GET …/undo/ previews an undo through the API; POST does it under If-Match."""
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accounts import wizard
 from accounts.models import Account, ChangeRecord, User
+from accounts.undo_keep import UndoKeep, undo_keep_find
 from stakeholders.models import Activity, Stakeholder
 from stakeholders.services import activity_log, stakeholder_update
 from tests.accounts.factories import AccountFactory, UserFactory
@@ -164,6 +168,33 @@ def test_the_undo_needs_the_previews_etag(
     assert stale["ETag"] == read["ETag"]
     assert done.status_code == 200, done.content
     assert done.json()["undone_at"] is not None
+    assert list(Stakeholder.objects.values_list("first_name", flat=True)) == ["Rosa"]
+    assert list(Account.objects.values_list("name", flat=True)) == ["Kestrel Mining"]
+
+
+def test_the_undo_works_out_what_it_keeps_once(
+    api, django_capture_on_commit_callbacks, ops, bruce, monkeypatch
+) -> None:
+    # given: an import with kept work, its preview read
+    job = kestrel_imported(django_capture_on_commit_callbacks, ops)
+    meeting_with_rosa(bruce)
+    read = api.get(undo_url(job.pk))
+    searches: list[int] = []
+
+    def counted(**kwargs: Any) -> UndoKeep:
+        searches.append(kwargs["job"].pk)
+        return undo_keep_find(**kwargs)
+
+    monkeypatch.setattr(wizard, "undo_keep_find", counted)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=False):
+        done = api.post(undo_url(job.pk), HTTP_IF_MATCH=read["ETag"])
+
+    # then: one search served both the ETag check and the undo, which kept
+    # what the preview said
+    assert done.status_code == 200, done.content
+    assert searches == [job.pk]
     assert list(Stakeholder.objects.values_list("first_name", flat=True)) == ["Rosa"]
     assert list(Account.objects.values_list("name", flat=True)) == ["Kestrel Mining"]
 
