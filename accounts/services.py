@@ -38,6 +38,7 @@ from accounts.models import (
     Opportunity,
     Product,
     RevenueLine,
+    RevenueQuarter,
     Team,
     User,
 )
@@ -1354,6 +1355,7 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
         written.update(
             {label: (created, touched) for label, created, touched in cursor}
         )
+        _written_tables_analyze(cursor, written=written)
 
     totals = {
         "teams": len(tables.teams),
@@ -1369,6 +1371,40 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
         created, touched = written.get(table, (0, 0))
         counts[table] = _counts(created, touched - created, total - touched, 0)
     return counts
+
+
+# The tables each label of the import's writes lands in.
+_WRITTEN_TABLES: dict[str, list[type[models.Model]]] = {
+    "teams": [Team],
+    "users": [User],
+    "products": [Product],
+    "accounts": [Account],
+    "opportunities": [Opportunity],
+    "revenue_lines": [RevenueLine, RevenueQuarter],
+    "account_team_members": [AccountTeamMember],
+}
+
+
+def _written_tables_analyze(
+    cursor: CursorWrapper, *, written: dict[str, tuple[int, int]]
+) -> None:
+    """Refresh the planner's statistics of the tables the import changed.
+
+    Autovacuum analyses a table a minute or more after a bulk write (never
+    where it is off); until then the pages are planned on the old counts. A
+    rep's portfolio over a freshly imported 100,000 accounts was planned as
+    a walk over every score, filtered by team (600 ms instead of 1 ms).
+    ANALYZE reads a fixed sample per table: about 4 s at 100k accounts and
+    1M deals, under load.
+    """
+    changed = [
+        model._meta.db_table
+        for label, models in _WRITTEN_TABLES.items()
+        if written.get(label, (0, 0))[1]
+        for model in models
+    ]
+    if changed:
+        cursor.execute("ANALYZE " + ", ".join(changed))
 
 
 def import_job_progress(*, job: ImportJob) -> dict[str, object]:

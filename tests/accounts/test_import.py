@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from accounts import importing
 from accounts.models import (
@@ -1008,4 +1009,25 @@ def test_ids_of_any_length_and_alphabet_are_stored_as_read(tmp_path):
             None,
         ),
         ("商机4", None, "GTX Basic", "moses.frase", "prospecting", None, None, None),
+    ]
+
+
+def test_the_import_refreshes_the_statistics_of_what_it_wrote(postgres, tmp_path):
+    # Pages are planned on these counts; autovacuum would see the new rows
+    # a minute or more later. ANALYZE sees the import's own rows, and
+    # writes the count to pg_class at once, whatever the transaction does.
+    maven_import_directory(directory=write_export(tmp_path))
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples::int FROM pg_class WHERE relname IN "
+            "('accounts_account', 'accounts_accountteammember', "
+            "'accounts_opportunity') ORDER BY relname"
+        )
+        counts = cursor.fetchall()
+
+    assert counts == [
+        ("accounts_account", 3),
+        ("accounts_accountteammember", 3),
+        ("accounts_opportunity", 5),
     ]
