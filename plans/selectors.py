@@ -70,9 +70,15 @@ def plan_list_for_user(*, user: User) -> QuerySet[Plan]:
 def plan_get_for_user(*, user: User, pk: int) -> Plan:
     """Return the plan if the user may see its account, else raise 404."""
     try:
-        return plan_list_for_user(user=user).get(pk=pk)
+        plan = plan_list_for_user(user=user).get(pk=pk)
     except Plan.DoesNotExist as error:
         raise Http404("No such plan.") from error
+
+    # Its account was just read through the access rule, as
+    # account_get_for_user marks it: the page's edit and gate checks need
+    # not ask the database again.
+    plan.account._seen_by = user.pk  # type: ignore[attr-defined]
+    return plan
 
 
 def plan_current_for_account(*, account: Account) -> Plan | None:

@@ -1,0 +1,40 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.django_db
+
+
+def _access_checks(client, plan) -> tuple[object, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/plans/{plan.pk}/")
+    checks = [q["sql"] for q in queries if q["sql"].startswith("SELECT 1 AS")]
+    return response, checks
+
+
+@pytest.mark.parametrize("who", ["rep", "manager"])
+def test_the_page_asks_no_more_whether_the_user_may_edit_or_override(
+    request, client, plan, who
+):
+    # The plan was just read through the access rule, so the edit check and
+    # the manager's gate check answer without asking the database again.
+    client.force_login(request.getfixturevalue(who))
+
+    response, checks = _access_checks(client, plan)
+
+    assert response.status_code == 200
+    assert response.context["may_write"] is True
+    assert response.context["can_override"] is (who == "manager")
+    assert checks == [], checks
+
+
+def test_a_manager_of_another_team_may_neither_open_nor_override(
+    client, plan, outsider
+):
+    outsider.role = outsider.Role.MANAGER
+    outsider.save()
+    client.force_login(outsider)
+
+    response = client.get(f"/plans/{plan.pk}/")
+
+    assert response.status_code == 404
