@@ -133,6 +133,7 @@ from accounts.signals import import_finished
 from accounts.streaming import table_chunks
 from accounts.tabular import Table
 from accounts.undo_keep import UndoKeep, undo_keep_find
+from accounts.wizard_accounts import AccountFinder
 from config.bounds import date_problem
 from config.spreadsheet import cell_neutralise
 
@@ -2101,6 +2102,7 @@ class _Writer:
         self.changed: dict[tuple[int, object], dict[str, Any]] = {}
         # The outcome's proposals, by incoming name.
         self.proposed_for: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.finder: AccountFinder | None = None
 
     def flush(self, entity: str) -> None:
         """Write what an entity's rows add up to, once all were read."""
@@ -2113,6 +2115,9 @@ class _Writer:
             self._sales_teams_flush()
         elif entity in self.others:
             self.others[entity].flush()
+        if self.finder is not None:
+            # The names accepted as accounts, once the rows naming them are in.
+            self.finder.aliases_create()
 
     def registered(self, entity: str) -> EntityWrite:
         """Return this import's writer of another app's records."""
@@ -3063,37 +3068,15 @@ class _Writer:
         ]
         self._apply(entity=TEAM, model=AccountTeamMember, creates=creates, updates=[])
 
-    def account_resolver(self) -> Callable[[dict[str, Any]], Account | None]:
-        accounts = list(Account.objects.all())
-        by_id = {a.external_id: a for a in accounts if a.external_id}
-        by_name = {a.name: a for a in accounts}
+    def account_finder(self) -> AccountFinder:
+        """Return the finder of the accounts rows name, made at first use.
 
-        def resolve(row: dict[str, Any]) -> Account | None:
-            external_id = row.get("account_external_id")
-            if external_id and external_id in by_id:
-                return by_id[external_id]
-            name = row.get("account_name")
-            if name:
-                return by_name.get(self.merges.get(name, name))
-            return None
-
-        return resolve
-
-    def _unknown_account(
-        self, entity: str, file: str, line: int, row: dict[str, Any]
-    ) -> None:
-        named = row.get("account_external_id") or row.get("account_name") or ""
-        reason = (
-            f"no account {named!r}; import the accounts first or in the same upload"
-            if named
-            else "the row names no account"
-        )
-        field = (
-            "account_external_id"
-            if row.get("account_external_id")
-            else ("account_name")
-        )
-        self._reject(entity, file, line, self._col(file, field), named, reason)
+        Every account file is written before the records that sit on an
+        account, so an account the upload adds is found by its exact name.
+        """
+        if self.finder is None:
+            self.finder = AccountFinder(self)
+        return self.finder
 
     # Opportunities and the revenue they realise
 
@@ -3113,14 +3096,16 @@ class _Writer:
         self._rejected_lines(files, OPPORTUNITY)
         if not files:
             return
-        resolve = self.account_resolver()
+        finder = self.account_finder()
         prepared: list[tuple[str, int, dict[str, Any], str | None]] = []
         for rows in files:
             product_lines = any(name in rows.values for name in PRODUCT_LINE_FIELDS)
+            finder.names_read(rows.values.get("account_name", []))
             for line, row in rows.rows():
-                account = resolve(row)
+                account = finder.account_for(
+                    entity=OPPORTUNITY, file=rows.file, line=line, row=row
+                )
                 if account is None:
-                    self._unknown_account(OPPORTUNITY, rows.file, line, row)
                     continue
                 if product_lines:
                     row["amount"] = self._line_amount(rows.file, line, row)
@@ -3457,17 +3442,19 @@ class _Writer:
         self._rejected_lines(files, REVENUE)
         if not files:
             return
-        resolve = self.account_resolver()
+        finder = self.account_finder()
         # Each line's key ("" until its invoice's lines are placed), values
         # and where it was read.
         read: list[tuple[str, dict[str, Any], str, int]] = []
         invoices: dict[tuple[str, str], list[int]] = defaultdict(list)
         for rows in files:
             keys = self.line_keys.setdefault(rows.file, LineKeys())
+            finder.names_read(rows.values.get("account_name", []))
             for line, row in rows.rows():
-                account = resolve(row)
+                account = finder.account_for(
+                    entity=REVENUE, file=rows.file, line=line, row=row
+                )
                 if account is None:
-                    self._unknown_account(REVENUE, rows.file, line, row)
                     continue
                 amount, day = row.get("amount"), row.get("date")
                 if not isinstance(amount, Money) or day is None:
@@ -3666,17 +3653,19 @@ class _Writer:
         self._rejected_lines(files, SUPPORT)
         if not files:
             return
-        resolve = self.account_resolver()
+        finder = self.account_finder()
         existing = {
             (signal.account_id, signal.period_start): signal
             for signal in SupportSignal.objects.all()
         }
         creates, updates = [], []
         for rows in files:
+            finder.names_read(rows.values.get("account_name", []))
             for line, row in rows.rows():
-                account = resolve(row)
+                account = finder.account_for(
+                    entity=SUPPORT, file=rows.file, line=line, row=row
+                )
                 if account is None:
-                    self._unknown_account(SUPPORT, rows.file, line, row)
                     continue
                 if row.get("period") is None:
                     self._reject(

@@ -204,9 +204,10 @@ CHECK_SCHEMA = inline_serializer(
             child=serializers.DictField(),
             help_text="Names that match an existing account only once "
             "normalised: incoming, existing, kind, reason, merged, records "
-            '("accounts" or "people") and rows. Accept one by passing it in '
-            "the start's merges; a people row whose company is proposed and "
-            "not accepted is refused.",
+            '("accounts", "people", "opportunities", "revenue lines" or '
+            '"support signals") and rows. Accept one by passing it in the '
+            "start's merges; a people, deal, revenue or support row whose "
+            "company is proposed and not accepted is refused.",
         ),
         "counts": serializers.DictField(),
         "rejected_rows": serializers.IntegerField(),

@@ -9,16 +9,16 @@ stage, and the rows are written in chunks, so a file of any length is
 imported in bounded memory. A person matches a stored
 one by external ID first, then by email within the account, and sits on an
 account named by its ID or by its exact name; a company name that matches
-an account only once normalised is proposed, as the account import proposes
-it, and attaches only once the user accepts it. Every change is recorded by
-the wizard, so an undo restores it.
+an account only once normalised is proposed and attaches only once the user
+accepts it (accounts.wizard_accounts, as for deals, revenue and support
+rows). Every change is recorded by the wizard, so an undo restores it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -31,16 +31,15 @@ from django.utils import timezone
 
 from accounts.history import history_text
 from accounts.importing import KEPT, Issue
-from accounts.matching import SAME, MatchProposal, account_match_propose
 from accounts.models import (
     Account,
-    AccountAlias,
     AccountTeamMember,
     ChangeRecord,
     ImportRowChange,
 )
 from accounts.recognise import PERSON
 from accounts.wizard import objects_update
+from accounts.wizard_accounts import AccountFinder
 from stakeholders.models import PersonImportRow, Stakeholder
 from stakeholders.seniority import seniority_from_title
 
@@ -88,131 +87,22 @@ class _Row:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class _AccountFinder:
-    """Find the account each people row names, as the account import would.
-
-    An account ID or an exact name (or a name confirmed earlier, an alias)
-    finds it. A name that matches one account only once case, spacing,
-    punctuation and legal form are ignored (accounts.matching) is proposed
-    to the user, as an account row's name is; the row finds that account
-    only once the user accepted the proposal, else it is refused.
-    """
-
-    def __init__(self, writer: PeopleWrite) -> None:
-        self.writer = writer
-        accounts = list(Account.objects.only("pk", "name", "external_id"))
-        self.by_pk = {account.pk: account for account in accounts}
-        self.by_id = {a.external_id: a for a in accounts if a.external_id}
-        self.by_name = {account.name: account for account in accounts}
-        self.aliases: dict[str, Account] = {}
-        for alias, account_id in AccountAlias.objects.values_list("name", "account_id"):
-            if account_id in self.by_pk:
-                self.aliases.setdefault(alias, self.by_pk[account_id])
-        # Each name that is no account's, with the accounts it may be.
-        self.candidates: dict[str, list[MatchProposal]] = {}
-        # Each name the user confirmed as an account's, to keep as an alias.
-        self.confirmed: dict[str, int] = {}
-
-    def names_read(self, names: Iterable[str]) -> None:
-        """Find the accounts that names no account has may be, in one pass."""
-        unknown = [
-            name
-            for name in dict.fromkeys(names)
-            if name
-            and name not in self.candidates
-            and name not in self.by_name
-            and name not in self.aliases
-        ]
-        if not unknown:
-            return
-        proposals = account_match_propose(incoming=unknown, existing=list(self.by_name))
-        for name in unknown:
-            self.candidates[name] = []
-        for proposal in proposals:
-            self.candidates[proposal.incoming].append(proposal)
-
-    def find(self, row: dict[str, Any]) -> tuple[Account | None, str]:
-        """Return the row's account, or None and why not."""
-        external_id, name = row.get("account_external_id"), row.get("account_name")
-        if external_id and external_id in self.by_id:
-            return self.by_id[external_id], ""
-        if not name:
-            if external_id:
-                return None, self._unknown(external_id)
-            return None, "the row names no account"
-
-        exact = self.by_name.get(name) or self.aliases.get(name)
-        if exact is not None:
-            return exact, ""
-        self.names_read([name])
-        proposals = self.candidates[name]
-        if len(proposals) == 1:
-            self.writer.wizard.proposal_note(
-                entity=PERSON,
-                incoming=name,
-                existing=proposals[0].existing,
-                kind=proposals[0].kind,
-                reason=proposals[0].reason,
-                rows=1,
-            )
-        merged = self.by_name.get(self.writer.wizard.merges.get(name, ""))
-        if merged is not None:
-            self.confirmed[name] = merged.pk
-            return merged, ""
-
-        if not proposals:
-            return None, self._unknown(external_id or name)
-        if len(proposals) > 1:
-            if proposals[0].kind == SAME:
-                said = (
-                    f"are called {name!r} once case, spacing, punctuation and "
-                    "legal form are ignored"
-                )
-            else:
-                said = f"are one letter from {name!r}"
-            return None, (
-                f"{len(proposals)} accounts {said}: "
-                + ", ".join(sorted(repr(p.existing) for p in proposals))
-                + "; name the account by its ID"
-            )
-        return None, (
-            f'Company "{name}" matches no account exactly; accept the proposed '
-            f'match to "{proposals[0].existing}" or fix the name'
-        )
-
-    def aliases_create(self) -> None:
-        """Remember each confirmed match, so the name matches next time."""
-        self.writer.wizard._aliases_create(
-            self.confirmed, known=self.aliases, names=self.by_name
-        )
-        for name, account_id in self.confirmed.items():
-            self.aliases.setdefault(name, self.by_pk[account_id])
-        self.confirmed = {}
-
-    @staticmethod
-    def _unknown(named: str) -> str:
-        return f"no account {named!r}; import the accounts first or in the same upload"
-
-
 class PeopleWrite:
     """One import's people: check and stage each chunk, write them at flush."""
 
     def __init__(self, wizard: _Writer) -> None:
         self.wizard = wizard
-        self.finder: _AccountFinder | None = None
         self.staged = 0
 
     def write(self, files: list[FileRows]) -> None:
         self.wizard._rejected_lines(files, PERSON)
-        if self.finder is None:
-            # Made at the first chunk, once the upload's accounts are written.
-            self.finder = _AccountFinder(self)
+        finder = self.wizard.account_finder()
         for rows in files:
             read = list(rows.rows())
-            self.finder.names_read(row.get("account_name") or "" for _, row in read)
+            finder.names_read(row.get("account_name") or "" for _, row in read)
             checked = []
             for line, cells in read:
-                found = self._row_check(rows.file, line, cells, rows.kind, self.finder)
+                found = self._row_check(rows.file, line, cells, rows.kind, finder)
                 if found is not None:
                     checked.append(found)
             checked = self._repeats_refuse(checked)
@@ -284,7 +174,7 @@ class PeopleWrite:
         line: int,
         row: dict[str, Any],
         kind: str,
-        finder: _AccountFinder,
+        finder: AccountFinder,
     ) -> _Row | None:
         names = self._name(file, line, row)
         if names is None:
@@ -297,12 +187,8 @@ class PeopleWrite:
             except ValidationError:
                 self._reject(file, line, "email", email, "not an email address")
                 return None
-        account, why = finder.find(row)
+        account = finder.account_for(entity=PERSON, file=file, line=line, row=row)
         if account is None:
-            name = "account_external_id" if row.get("account_external_id") else ""
-            name = name or "account_name"
-            value = row.get("account_external_id") or row.get("account_name") or ""
-            self._reject(file, line, name, value, why)
             return None
         external_id = (row.get("external_id") or "").strip()
         values: dict[str, Any] = {
@@ -506,12 +392,11 @@ class PeopleWrite:
     def flush(self) -> None:
         if not self.staged:
             return
-        assert self.finder is not None
 
         self._managers_find()
         self._loops_refuse()
         self._persons_write()
-        self.finder.aliases_create()
+        self.wizard.account_finder().aliases_create()
         self._reports_to()
         self._moved_lines_clear()
         PersonImportRow.objects.filter(job=self.wizard.job).delete()

@@ -126,7 +126,8 @@ class Command(BaseCommand):
             default=[],
             metavar=("NAME", "ACCOUNT"),
             help="accept one proposed match as the check prints it: rows naming "
-            "NAME (an account or a person's company) are the existing ACCOUNT",
+            "NAME (an account, or the company of a person, deal, revenue line or "
+            "support signal) are the existing ACCOUNT",
         )
         parser.add_argument(
             "--merge-proposed",

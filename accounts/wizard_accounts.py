@@ -1,0 +1,142 @@
+"""Find the account a people, deal, revenue or support row names.
+
+An account ID or an exact name (or a name confirmed earlier, an alias)
+finds it. A name that matches one account only once case, spacing,
+punctuation and legal form are ignored (accounts.matching) is proposed to
+the user, as an account row's name is; the row finds that account only once
+the user accepted the proposal, else it is refused. An accepted name is
+kept as the account's alias, recorded for undo, so the same file read again
+finds the account without asking.
+
+One finder serves every kind of row of an import: it is made once the
+upload's accounts are written, so a name the same upload adds is exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from accounts.matching import SAME, MatchProposal, account_match_propose
+from accounts.models import Account, AccountAlias
+
+if TYPE_CHECKING:
+    from accounts.wizard import _Writer
+
+
+class AccountFinder:
+    """The accounts, their aliases and the names proposed as them."""
+
+    def __init__(self, wizard: _Writer) -> None:
+        self.wizard = wizard
+        accounts = list(Account.objects.only("pk", "name", "external_id"))
+        self.by_pk = {account.pk: account for account in accounts}
+        self.by_id = {a.external_id: a for a in accounts if a.external_id}
+        self.by_name = {account.name: account for account in accounts}
+        self.aliases: dict[str, Account] = {}
+        for alias, account_id in AccountAlias.objects.values_list("name", "account_id"):
+            if account_id in self.by_pk:
+                self.aliases.setdefault(alias, self.by_pk[account_id])
+        # Each name that is no account's, with the accounts it may be.
+        self.candidates: dict[str, list[MatchProposal]] = {}
+        # Each name the user confirmed as an account's, to keep as an alias.
+        self.confirmed: dict[str, int] = {}
+
+    def names_read(self, names: Iterable[str]) -> None:
+        """Find the accounts that names no account has may be, in one pass."""
+        unknown = [
+            name
+            for name in dict.fromkeys(names)
+            if name
+            and name not in self.candidates
+            and name not in self.by_name
+            and name not in self.aliases
+        ]
+        if not unknown:
+            return
+
+        proposals = account_match_propose(incoming=unknown, existing=list(self.by_name))
+        for name in unknown:
+            self.candidates[name] = []
+        for proposal in proposals:
+            self.candidates[proposal.incoming].append(proposal)
+
+    def account_for(
+        self, *, entity: str, file: str, line: int, row: dict[str, Any]
+    ) -> Account | None:
+        """Return the row's account; refuse the row when it has none."""
+        account, field, why = self._find(entity, row)
+        if account is None:
+            column = self.wizard._col(file, field)
+            value = row.get(field) or ""
+            self.wizard._reject(entity, file, line, column, value, why)
+        return account
+
+    def _find(
+        self, entity: str, row: dict[str, Any]
+    ) -> tuple[Account | None, str, str]:
+        """Return the row's account, or None with the field at fault and why."""
+        external_id, name = row.get("account_external_id"), row.get("account_name")
+        if external_id and external_id in self.by_id:
+            return self.by_id[external_id], "", ""
+        if not name:
+            if external_id:
+                return None, "account_external_id", self._unknown(external_id)
+            return None, "account_name", "the row names no account"
+
+        exact = self.by_name.get(name) or self.aliases.get(name)
+        if exact is not None:
+            return exact, "", ""
+        self.names_read([name])
+        proposals = self.candidates[name]
+        if len(proposals) == 1:
+            self.wizard.proposal_note(
+                entity=entity,
+                incoming=name,
+                existing=proposals[0].existing,
+                kind=proposals[0].kind,
+                reason=proposals[0].reason,
+                rows=1,
+            )
+        merged = self.by_name.get(self.wizard.merges.get(name, ""))
+        if merged is not None:
+            self.confirmed[name] = merged.pk
+            return merged, "", ""
+
+        if not proposals:
+            field = "account_external_id" if external_id else "account_name"
+            return None, field, self._unknown(external_id or name)
+        if len(proposals) > 1:
+            if proposals[0].kind == SAME:
+                said = (
+                    f"are called {name!r} once case, spacing, punctuation and "
+                    "legal form are ignored"
+                )
+            else:
+                said = f"are one letter from {name!r}"
+            return (
+                None,
+                "account_name",
+                f"{len(proposals)} accounts {said}: "
+                + ", ".join(sorted(repr(p.existing) for p in proposals))
+                + "; name the account by its ID",
+            )
+        return (
+            None,
+            "account_name",
+            f'Company "{name}" matches no account exactly; accept the proposed '
+            f'match to "{proposals[0].existing}" or fix the name',
+        )
+
+    def aliases_create(self) -> None:
+        """Remember each confirmed match, so the name matches next time."""
+        self.wizard._aliases_create(
+            self.confirmed, known=self.aliases, names=self.by_name
+        )
+        for name, account_id in self.confirmed.items():
+            self.aliases.setdefault(name, self.by_pk[account_id])
+        self.confirmed = {}
+
+    @staticmethod
+    def _unknown(named: str) -> str:
+        return f"no account {named!r}; import the accounts first or in the same upload"
