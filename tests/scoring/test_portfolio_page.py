@@ -281,6 +281,23 @@ def test_someone_who_sees_all_reads_stored_counts(client, ops, size):
 SEES_ALL_QUERIES = 5
 
 
+@pytest.mark.parametrize("url", ["scoring:portfolio", "scoring:run_progress"])
+def test_the_page_and_its_poll_leave_the_stored_chart_unread(client, ops, url):
+    # The chart grows with the portfolio and has its own URL.
+    run = current_run()
+    score(run, AccountFactory.create(name="Acme"))
+    store_figure(run)
+    client.force_login(ops)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse(url))
+
+    assert response.status_code == 200
+    run_reads = [q["sql"] for q in queries if "scoring_scorerun" in q["sql"]]
+    assert len(run_reads) == 1, run_reads
+    assert '"figure"' not in run_reads[0]
+
+
 def test_one_query_finds_the_current_run_and_the_one_waiting_after_it():
     # given an old pending run, the current run and two newer waiting runs
     model = ScoringModel.objects.filter(is_active=True).first()
