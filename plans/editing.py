@@ -64,8 +64,13 @@ def editor_fields(
     model: type[models.Model],
     item: models.Model | None,
     lookups: dict[str, list[tuple[Any, str]]],
+    currency: str = "",
 ) -> list[FieldSpec]:
-    """Return one spec per editable field, filled from the item if given."""
+    """Return one spec per editable field, filled from the item if given.
+
+    `currency` is the reporting currency a new item starts in, when the
+    caller has read it already; else it is read here.
+    """
     specs = []
     for name in EDITABLE_FIELDS[model]:
         model_field = cast(models.Field, model._meta.get_field(name))
@@ -97,7 +102,7 @@ def editor_fields(
         value = getattr(item, name) if item else model_field.get_default()
         if name == "currency" and item is None:
             # As pursuit_create does when no currency is given.
-            value = reporting_currency_active()
+            value = currency or reporting_currency_active()
         if model_field.choices:
             specs.append(
                 FieldSpec(
@@ -157,7 +162,12 @@ def attach_editors(detail: dict[str, Any]) -> None:
             item.editor = editor_fields(model=model, item=item, lookups=lookups)
         detail[f"new_{key}"] = [
             spec
-            for spec in editor_fields(model=model, item=None, lookups=lookups)
+            for spec in editor_fields(
+                model=model,
+                item=None,
+                lookups=lookups,
+                currency=detail.get("reporting_currency", ""),
+            )
             if spec.name not in NOT_ON_CREATE
         ]
     for pursuit in detail["pursuits"]:

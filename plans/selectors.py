@@ -505,6 +505,8 @@ def plan_detail(*, plan: Plan, user: User, today: date | None = None) -> dict[st
         "history": list(plan_history(plan=plan)),
         "outcomes": outcomes,
         "money_notes": outcome_notes(outcomes),
+        # New pursuits start in it; read once with the rates above.
+        "reporting_currency": money.reporting_currency,
         "balance": plan_balance(
             pursuits=pursuits, alignments=alignments, strategy_kinds=kinds, money=money
         ),

@@ -2,6 +2,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from scoring.models import ScoringModel
+
 pytestmark = pytest.mark.django_db
 
 
@@ -38,3 +40,18 @@ def test_a_manager_of_another_team_may_neither_open_nor_override(
     response = client.get(f"/plans/{plan.pk}/")
 
     assert response.status_code == 404
+
+
+def test_the_reporting_currency_is_read_once_and_starts_new_pursuits(client, rep, plan):
+    ScoringModel.objects.filter(is_active=True).update(reporting_currency="SEK")
+    client.force_login(rep)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/plans/{plan.pk}/")
+
+    reads = [q["sql"] for q in queries if '"scoring_scoringmodel"' in q["sql"]]
+    assert len(reads) == 1, reads
+    currency = next(
+        spec for spec in response.context["new_pursuits"] if spec.name == "currency"
+    )
+    assert currency.value == "SEK"
