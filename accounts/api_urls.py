@@ -18,6 +18,12 @@ urlpatterns = [
         name="deal_list",
     ),
     path(
+        "<int:account_pk>/deals/create/",
+        apis.DealCreateApi.as_view(),
+        name="deal_create",
+    ),
+    path("deals/<int:pk>/", apis.DealDetailApi.as_view(), name="deal_detail"),
+    path(
         "<int:account_pk>/whitespace/",
         apis.AccountWhitespaceApi.as_view(),
         name="whitespace",

@@ -2,6 +2,7 @@
 
 from typing import Any, cast
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, F, Q, Sum
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -36,9 +37,15 @@ from accounts.selectors import (
     account_can_edit,
     account_get_for_user,
     account_list_for_user,
+    deal_get_for_user,
     whitespace_bought_since,
 )
-from accounts.services import account_update
+from accounts.services import (
+    DEAL_OWNER_NOT_ON_TEAM,
+    account_update,
+    deal_create,
+    deal_update,
+)
 from config.api import (
     LodePagination,
     StrictInputSerializer,
@@ -329,7 +336,10 @@ class AccountRevenueListApi(APIView):
 
 
 class DealOutputSerializer(serializers.ModelSerializer):
+    account_id = serializers.IntegerField(read_only=True)
+    product_id = serializers.IntegerField(read_only=True)
     product = serializers.CharField(source="product.name", read_only=True)
+    owner_id = serializers.IntegerField(read_only=True, allow_null=True)
     owner = serializers.CharField(
         source="owner.display_name", read_only=True, default=""
     )
@@ -339,7 +349,10 @@ class DealOutputSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "external_id",
+            "account_id",
+            "product_id",
             "product",
+            "owner_id",
             "owner",
             "stage",
             "engaged_on",
@@ -354,6 +367,227 @@ class DealOutputSerializer(serializers.ModelSerializer):
 
 DEAL_ORDERINGS = {"closed_on", "-closed_on", "external_id", "-external_id"}
 
+DEAL_EXAMPLE = {
+    "id": 7,
+    "external_id": "0065g00000Q1w2eAAB",
+    "account_id": 12,
+    "product_id": 3,
+    "product": "GTX Pro",
+    "owner_id": 5,
+    "owner": "Rita Rep",
+    "stage": "won",
+    "engaged_on": "2026-01-12",
+    "closed_on": "2026-03-31",
+    "close_value": "48000.00",
+    "currency": "USD",
+    "custom_values": {"Forecast_Category__c": "Closed"},
+    "updated_at": "2026-12-01T09:00:00Z",
+}
+# The input names the product and owner by id, as the output's *_id.
+DEAL_INPUT_NAMES = {"product": "product_id", "owner": "owner_id"}
+
+
+class DealInputSerializer(StrictInputSerializer):
+    product_id = serializers.IntegerField(min_value=1)
+    stage = serializers.ChoiceField(choices=Opportunity.Stage.choices)
+    close_value = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True, required=False
+    )
+    currency = serializers.CharField(max_length=3, required=False)
+    engaged_on = serializers.DateField(allow_null=True, required=False)
+    closed_on = serializers.DateField(allow_null=True, required=False)
+    owner_id = serializers.IntegerField(min_value=1, allow_null=True, required=False)
+
+
+def _deal_values(data: dict[str, Any]) -> dict[str, Any]:
+    """Turn the ids in validated input into the product and owner rows."""
+    values = {
+        name: value
+        for name, value in data.items()
+        if name not in DEAL_INPUT_NAMES.values()
+    }
+    if "product_id" in data:
+        product = Product.objects.filter(pk=data["product_id"]).first()
+        if product is None:
+            raise ValidationError({"product_id": ["No product has this id."]})
+        values["product"] = product
+    if "owner_id" in data:
+        owner = None
+        if data["owner_id"] is not None:
+            owner = User.objects.filter(pk=data["owner_id"], is_active=True).first()
+            if owner is None:
+                # Unnamed: any user id may be sent, and who exists is not
+                # for the sender to learn.
+                raise ValidationError({"owner_id": [DEAL_OWNER_NOT_ON_TEAM]})
+        values["owner"] = owner
+    return values
+
+
+def _deal_refused(error: DjangoValidationError) -> ValidationError:
+    """Name each refused field as the client sent it: `owner_id`, not `owner`."""
+    return ValidationError(
+        {
+            DEAL_INPUT_NAMES.get(field, field): messages
+            for field, messages in error.message_dict.items()
+        }
+    )
+
+
+DEAL_STALE = inline_serializer(
+    "DealPreconditionFailed",
+    {"detail": serializers.CharField(), "current": DealOutputSerializer()},
+)
+
+
+class DealCreateApi(APIView):
+    @extend_schema(
+        tags=["accounts"],
+        summary="Add a deal to an account by hand",
+        description=(
+            "The deal gets an id of Lode's own (`lode-...`) in `external_id`. "
+            "A won or lost deal needs `closed_on`; a won one needs "
+            "`close_value`. `owner_id` is someone on the account's team. "
+            "The ETag header is the new deal's version."
+        ),
+        request=DealInputSerializer,
+        responses={201: DealOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "A renewal in play",
+                value={
+                    "product_id": 3,
+                    "stage": "engaging",
+                    "close_value": "52000.00",
+                    "currency": "EUR",
+                    "engaged_on": "2026-11-20",
+                    "closed_on": "2027-03-31",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The deal as recorded",
+                value={
+                    **DEAL_EXAMPLE,
+                    "external_id": "lode-3f9c2a7be41d4c08",
+                    "owner_id": None,
+                    "owner": "",
+                    "stage": "engaging",
+                    "engaged_on": "2026-11-20",
+                    "closed_on": "2027-03-31",
+                    "close_value": "52000.00",
+                    "currency": "EUR",
+                    "custom_values": {},
+                    "updated_at": "2026-12-05T09:12:44.208311Z",
+                },
+                response_only=True,
+            ),
+        ],
+    )
+    def post(self, request: Request, account_pk: int) -> Response:
+        account = account_get_for_user(user=_user(request), pk=account_pk)
+        if not account_can_edit(user=_user(request), account=account):
+            raise PermissionDenied("You may read this account but not change it.")
+        serializer = DealInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        try:
+            deal = deal_create(
+                account=account,
+                user=_user(request),
+                data=_deal_values(serializer.validated_data),
+            )
+        except DjangoValidationError as error:
+            raise _deal_refused(error) from error
+
+        return Response(
+            DealOutputSerializer(deal).data,
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": etag_for(instance=deal)},
+        )
+
+
+class DealDetailApi(APIView):
+    if_match_methods = frozenset({"PATCH"})
+
+    @extend_schema(
+        tags=["accounts"],
+        summary="Read one deal; the ETag header is its version",
+        responses=DealOutputSerializer,
+        examples=[OpenApiExample("A deal", value=DEAL_EXAMPLE)],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        deal = deal_get_for_user(user=_user(request), pk=pk)
+
+        return Response(
+            DealOutputSerializer(deal).data,
+            headers={"ETag": etag_for(instance=deal)},
+        )
+
+    @extend_schema(
+        tags=["accounts"],
+        summary="Change a deal: stage, amount, dates, product or owner",
+        description=(
+            "Send the ETag from your last read in If-Match. Without it the "
+            "answer is 428; if the deal changed since, 412 with the current "
+            "deal in `current` and its ETag in the header. Each changed field "
+            "is recorded in the account's history, so undoing an import that "
+            "touched the deal keeps it."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="The ETag from your last read.",
+            )
+        ],
+        request=DealInputSerializer,
+        responses={200: DealOutputSerializer, 412: DEAL_STALE},
+        examples=[
+            OpenApiExample(
+                "The deal slipped a quarter",
+                value={"closed_on": "2026-06-30", "close_value": "45000.00"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The deal as saved",
+                value={
+                    **DEAL_EXAMPLE,
+                    "closed_on": "2026-06-30",
+                    "close_value": "45000.00",
+                    "updated_at": "2026-12-05T10:41:07.518204Z",
+                },
+                response_only=True,
+            ),
+        ],
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        deal = deal_get_for_user(user=_user(request), pk=pk)
+        if not account_can_edit(
+            user=_user(request), account=cast(Account, deal.account)
+        ):
+            raise PermissionDenied("You may read this account but not change it.")
+
+        def save(data: dict[str, Any], version: Any) -> bool:
+            try:
+                return deal_update(
+                    deal=deal,
+                    user=_user(request),
+                    data=_deal_values(data),
+                    expected_version=version,
+                )
+            except DjangoValidationError as error:
+                raise _deal_refused(error) from error
+
+        return versioned_update_respond(
+            request=request,
+            instance=deal,
+            input_serializer=DealInputSerializer,
+            output_serializer=DealOutputSerializer,
+            save=save,
+        )
+
 
 class AccountDealListApi(APIView):
     pagination_class = LodePagination
@@ -362,8 +596,9 @@ class AccountDealListApi(APIView):
         tags=["accounts"],
         summary="The CRM deals of one account, with the CRM's own fields",
         description=(
-            "Deals come from imports only; `custom_values` holds the CRM's "
-            "own columns (Salesforce `__c` fields) as text, by column."
+            "Deals come from imports or are added by hand; `custom_values` "
+            "holds the CRM's own columns (Salesforce `__c` fields) as text, "
+            "by column, and only an import writes it."
         ),
         parameters=[
             OpenApiParameter(
@@ -375,23 +610,7 @@ class AccountDealListApi(APIView):
         ],
         responses=DealOutputSerializer(many=True),
         examples=[
-            OpenApiExample(
-                "A page of deals",
-                value={
-                    "id": 7,
-                    "external_id": "0065g00000Q1w2eAAB",
-                    "product": "GTX Pro",
-                    "owner": "Rita Rep",
-                    "stage": "won",
-                    "engaged_on": None,
-                    "closed_on": "2026-03-31",
-                    "close_value": "48000.00",
-                    "currency": "USD",
-                    "custom_values": {"Forecast_Category__c": "Closed"},
-                    "updated_at": "2026-12-01T09:00:00Z",
-                },
-                response_only=True,
-            )
+            OpenApiExample("A page of deals", value=DEAL_EXAMPLE, response_only=True)
         ],
     )
     def get(self, request: Request, account_pk: int) -> Response:

@@ -1,9 +1,12 @@
-from typing import Any
+from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q
 
 from accounts import importing
+from accounts.models import AccountTeamMember, Opportunity, Product, User
 
 HEADER_BYTES = 64 * 1024
 
@@ -60,4 +63,74 @@ class ImportUploadForm(forms.Form):
             importing.PRODUCTS: self.cleaned_data["products"],
             importing.SALES_TEAMS: self.cleaned_data["sales_teams"],
             importing.SALES_PIPELINE: self.cleaned_data["sales_pipeline"],
+        }
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """A choice of users, each shown by name."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return cast(User, obj).display_name
+
+
+class DealForm(forms.Form):
+    """A deal's values as a person edits them; the service checks the rules.
+
+    The choices are the catalogue and the account's team, each with the
+    deal's current product or owner, so an imported value stays choosable.
+    """
+
+    product = forms.ModelChoiceField(queryset=Product.objects.none())
+    stage = forms.ChoiceField(choices=Opportunity.Stage.choices)
+    close_value = forms.DecimalField(
+        label="Amount", max_digits=14, decimal_places=2, required=False
+    )
+    currency = forms.CharField(max_length=3)
+    engaged_on = forms.DateField(
+        label="Engaged on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    closed_on = forms.DateField(
+        label="Close date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    owner = PersonChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Nobody"
+    )
+    # The deal's ETag when the form was shown: a stale form is refused.
+    version = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, deal: Opportunity, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields = cast(dict[str, forms.Field], self.fields)
+        product = cast(forms.ModelChoiceField, fields["product"])
+        product.queryset = Product.objects.filter(
+            Q(is_placeholder=False) | Q(pk=deal.product_id)
+        ).order_by("name", "pk")
+        owner = cast(forms.ModelChoiceField, fields["owner"])
+        # A subquery, not a join: one row per person whatever their other
+        # accounts.
+        team = AccountTeamMember.objects.filter(account_id=cast(int, deal.account_id))
+        owner.queryset = User.objects.filter(
+            Q(pk__in=team.values("user_id")) | Q(pk=deal.owner_id or 0)
+        ).order_by("first_name", "last_name", "username", "pk")
+
+    def clean_close_value(self) -> Decimal | None:
+        # Stored with two places, so "48000" and "48000.00" are one value
+        # and an unchanged amount is not recorded as an edit.
+        value = self.cleaned_data["close_value"]
+        return None if value is None else value.quantize(Decimal("0.01"))
+
+    def clean_currency(self) -> str:
+        return str(self.cleaned_data["currency"]).strip().upper()
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Return the deal's fields as cleaned, without the form's version."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name != "version"
         }

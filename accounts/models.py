@@ -4,11 +4,14 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from accounts.currency_codes import ISO_4217, NOT_A_CODE
 from accounts.numbers import ExactDigitsValidator
+from config.bounds import date_problem
 
 
 class Team(models.Model):
@@ -283,6 +286,42 @@ class Opportunity(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
+
+    def clean(self) -> None:
+        """Refuse values no deal can hold, naming the field of each reason.
+
+        An import keeps a won deal without a close date or an amount (and
+        says it is not counted as revenue); a hand edit must not make one.
+        """
+        errors: dict[str, list[str]] = {}
+
+        def refuse(field: str, message: str) -> None:
+            errors.setdefault(field, []).append(message)
+
+        if self.stage in (self.Stage.WON, self.Stage.LOST) and not self.closed_on:
+            refuse(
+                "closed_on",
+                f"A {self.get_stage_display().lower()} deal needs a close date.",
+            )
+        if self.stage == self.Stage.WON and self.close_value is None:
+            refuse("close_value", "A won deal needs an amount.")
+        if self.close_value is not None and self.close_value < 0:
+            refuse("close_value", "The amount cannot be below zero.")
+        for field in ("engaged_on", "closed_on"):
+            problem = date_problem(getattr(self, field))
+            if problem:
+                refuse(field, problem)
+        if (
+            self.engaged_on
+            and self.closed_on
+            and self.closed_on < self.engaged_on
+            and "closed_on" not in errors
+        ):
+            refuse("closed_on", "The close date cannot be before the engaged date.")
+        if self.currency not in ISO_4217:
+            refuse("currency", NOT_A_CODE)
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def custom_value_items(self) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
@@ -113,6 +113,26 @@ def account_can_edit(*, user: User, account: Account) -> bool:
     return account_list_for_user(user=user).filter(pk=account.pk).exists()
 
 
+def deal_get_for_user(*, user: User, pk: int) -> Opportunity:
+    """Return the deal if the user may see its account, else raise 404.
+
+    A deal is seen with its account: through account_list_for_user, so a
+    deal of an account the user may not see answers as if it did not exist.
+    """
+    try:
+        deal = (
+            Opportunity.objects.filter(account__in=account_list_for_user(user=user))
+            .select_related("account", "product", "owner")
+            .get(pk=pk)
+        )
+    except Opportunity.DoesNotExist as error:
+        raise Http404("No such deal.") from error
+
+    account = cast(Account, deal.account)
+    account._seen_by = user.pk  # type: ignore[attr-defined]
+    return deal
+
+
 def mapped_import_list_for_user(*, user: User) -> QuerySet[MappedImport]:
     """Return the wizard imports this user may see, newest first.
 
@@ -170,13 +190,17 @@ class AccountOverview:
     # Which quarters' won deals are left out because invoices cover them,
     # in words, or "".
     revenue_set_aside_note: str = ""
-    # The latest deals that carry the CRM's own fields, and how many do.
-    custom_deals: list[Opportunity] = field(default_factory=list)
-    custom_deals_count: int = 0
+    # The latest deals, open ones first, and how many the account has.
+    deals: list[Opportunity] = field(default_factory=list)
+    deals_count: int = 0
+
+    @property
+    def deals_have_custom_values(self) -> bool:
+        return any(deal.custom_values for deal in self.deals)
 
 
-# How many deals with CRM fields the account page lists.
-CUSTOM_DEALS_SHOWN = 20
+# How many deals the account page lists.
+DEALS_SHOWN = 20
 
 
 def account_revenue_by_quarter(
@@ -344,10 +368,9 @@ def account_overview_for_user(*, user: User, account: Account) -> AccountOvervie
         noun="deal",
     )
     open_stages = {Opportunity.Stage.PROSPECTING, Opportunity.Stage.ENGAGING}
-    custom_deals = (
+    latest_deals = (
         Opportunity.objects.filter(account=account)
-        .exclude(custom_values={})
-        .select_related("product")
+        .select_related("product", "owner")
         .order_by(F("closed_on").desc(nulls_first=True), "external_id")
     )
 
@@ -367,8 +390,8 @@ def account_overview_for_user(*, user: User, account: Account) -> AccountOvervie
         reporting_currency=reporting_currency,
         company_revenue_note=annual_revenue_source_note(account=account),
         revenue_set_aside_note=revenue_set_aside_note(quarters=set_aside),
-        custom_deals=list(custom_deals[:CUSTOM_DEALS_SHOWN]),
-        custom_deals_count=custom_deals.count(),
+        deals=list(latest_deals[:DEALS_SHOWN]),
+        deals_count=sum(deal["count"] for deal in deals),
     )
 
 

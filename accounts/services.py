@@ -8,19 +8,21 @@ import logging
 import math
 import struct
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, models, transaction
 from django.db.backends.utils import CursorWrapper
@@ -30,6 +32,7 @@ from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 
 from accounts import importing
+from accounts.currency_codes import currency_code_normal
 from accounts.history import change_record_many
 from accounts.models import (
     Account,
@@ -1460,5 +1463,101 @@ def account_update(
                 account=account,
                 target=account,
                 changes={field: (before[field], data[field]) for field in fields},
+            )
+    return saved
+
+
+# Deals edited by hand, through the API or the deal page
+
+DEAL_EDITABLE_FIELDS = (
+    "product",
+    "owner",
+    "stage",
+    "engaged_on",
+    "closed_on",
+    "close_value",
+    "currency",
+)
+# The owner a deal was imported with may be anyone the CRM named; a new
+# owner is someone on the account's team, as for a person's owner.
+DEAL_OWNER_NOT_ON_TEAM = "That user is not on this account's team."
+
+
+def _deal_owner_check(*, account: Account, owner: User | None) -> None:
+    if owner is None:
+        return
+    if not account.team_memberships.filter(user=owner).exists():
+        raise ValidationError({"owner": [DEAL_OWNER_NOT_ON_TEAM]})
+
+
+def _deal_values_set(deal: Opportunity, data: Mapping[str, Any]) -> list[str]:
+    fields = [field for field in DEAL_EDITABLE_FIELDS if field in data]
+    for field in fields:
+        value = data[field]
+        if field == "currency" and isinstance(value, str):
+            value = currency_code_normal(value)
+        setattr(deal, field, value)
+    return fields
+
+
+def deal_create(
+    *, account: Account, user: User, data: Mapping[str, Any]
+) -> Opportunity:
+    """Add a deal to the account by hand, each value in its history.
+
+    A deal made in Lode has no CRM id; it gets one of ours, so an import
+    never takes it for one of its own.
+    """
+    external_id = data.get("external_id") or f"lode-{uuid.uuid4().hex[:16]}"
+    deal = Opportunity(account=account, external_id=external_id)
+    fields = _deal_values_set(deal, data)
+    _deal_owner_check(account=account, owner=deal.owner)
+    deal.full_clean()
+
+    with transaction.atomic():
+        deal.save()
+        change_record_many(
+            user=user,
+            account=account,
+            target=deal,
+            changes={
+                field: (None, getattr(deal, field))
+                for field in ("external_id", *fields)
+            },
+            action="create",
+        )
+    logger.info("deal %s created on account %s by hand", deal.pk, account.pk)
+    return deal
+
+
+def deal_update(
+    *, deal: Opportunity, user: User, data: Mapping[str, Any], expected_version: Any
+) -> bool:
+    """Change a deal unless someone else changed it first.
+
+    As for an account, each changed field goes to the account's history,
+    so an import's undo keeps this edit and sets back only what the user
+    left alone. Return False, saving nothing, when the deal is no longer
+    at the version the caller read.
+    """
+    account = cast(Account, deal.account)
+    before = {field: getattr(deal, field) for field in DEAL_EDITABLE_FIELDS}
+    fields = _deal_values_set(deal, data)
+    if "owner" in fields and deal.owner != before["owner"]:
+        _deal_owner_check(account=account, owner=deal.owner)
+    deal.full_clean()
+
+    with transaction.atomic():
+        saved = instance_save_if_unchanged(
+            instance=deal, fields=fields, expected_version=expected_version
+        )
+        if saved:
+            change_record_many(
+                user=user,
+                account=account,
+                target=deal,
+                changes={
+                    field: (before[field], getattr(deal, field)) for field in fields
+                },
             )
     return saved

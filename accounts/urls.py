@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("<int:pk>/", views.account_detail, name="detail"),
+    path("deals/<int:pk>/edit/", views.deal_edit, name="deal_edit"),
     path("import/", views.import_upload, name="import"),
     path("import/<int:pk>/", views.import_detail, name="import_detail"),
     path("import/<int:pk>/progress/", views.import_progress, name="import_progress"),

@@ -1,28 +1,37 @@
 import json
 from pathlib import Path
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from accounts import importing, wizard
-from accounts.forms import ImportUploadForm
+from accounts.forms import DealForm, ImportUploadForm
+from accounts.history import change_list_for_target
 from accounts.http import AuthenticatedHttpRequest
 from accounts.importing import ImportFileError
-from accounts.models import ImportJob, MappedImport
+from accounts.models import Account, ImportJob, MappedImport, Opportunity
 from accounts.sections import account_section_render_context
 from accounts.selectors import (
+    account_can_edit,
     account_get_for_user,
     account_overview_for_user,
+    deal_get_for_user,
     mapped_import_get_for_user,
     mapped_import_list_for_user,
 )
 from accounts.services import (
+    DEAL_EDITABLE_FIELDS,
+    deal_update,
     import_job_create,
     import_job_progress,
     import_job_retry_keeping_good_rows,
@@ -34,6 +43,10 @@ from accounts.wizard_forewarn import (
     mapped_import_unconfirmed,
 )
 from accounts.wizard_sheets import mapped_import_sheets_choose, workbook_sheet_names
+from config.api import etag_for
+
+# How many of a deal's recorded changes its edit page lists.
+DEAL_HISTORY_SHOWN = 20
 
 
 @login_required
@@ -61,9 +74,81 @@ def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "accounts/account_detail.html",
         {
             "account": account,
+            "can_edit": account_can_edit(user=request.user, account=account),
             "overview": overview,
             "sections": sections,
             "revenue_chart": overview.revenue_by_quarter,
+        },
+    )
+
+
+# Deals: edited by anyone who may change their account
+
+
+def _editable_deal(request: AuthenticatedHttpRequest, pk: int) -> Opportunity:
+    deal = deal_get_for_user(user=request.user, pk=pk)
+    if not account_can_edit(user=request.user, account=cast(Account, deal.account)):
+        raise PermissionDenied("You may read this account but not change it.")
+    return deal
+
+
+def _deal_stale_message(deal: Opportunity) -> str:
+    latest = change_list_for_target(target=deal).first()
+    by = f" by {latest.changed_by.display_name}" if latest and latest.changed_by else ""
+    when = date_format(timezone.localtime(deal.updated_at), "j M Y H:i")
+    return (
+        f"Deal {deal.external_id} was changed since you opened this page "
+        f"(last changed {when}{by}), so nothing was saved. The form now shows "
+        "the deal as it is; make your change again if it is still needed."
+    )
+
+
+@login_required
+def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    deal = _editable_deal(request, pk)
+    version = etag_for(instance=deal)
+    form = DealForm(
+        request.POST or None,
+        deal=deal,
+        initial={
+            **{field: getattr(deal, field) for field in DEAL_EDITABLE_FIELDS},
+            "version": version,
+        },
+    )
+
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["version"] != version:
+            messages.error(request, _deal_stale_message(deal))
+            return redirect("accounts:deal_edit", pk=deal.pk)
+        try:
+            saved = deal_update(
+                deal=deal,
+                user=request.user,
+                data=form.values,
+                expected_version=deal.updated_at,
+            )
+        except ValidationError as error:
+            for field, reasons in error.message_dict.items():
+                for reason in reasons:
+                    form.add_error(field if field in form.fields else None, reason)
+        else:
+            if not saved:
+                deal.refresh_from_db()
+                messages.error(request, _deal_stale_message(deal))
+                return redirect("accounts:deal_edit", pk=deal.pk)
+            messages.success(request, f"Deal {deal.external_id} saved.")
+            return redirect(
+                reverse("accounts:detail", args=[deal.account_id]) + "#deals"
+            )
+
+    return render(
+        request,
+        "accounts/deal_edit.html",
+        {
+            "deal": deal,
+            "account": deal.account,
+            "form": form,
+            "history": change_list_for_target(target=deal)[:DEAL_HISTORY_SHOWN],
         },
     )
 

@@ -55,7 +55,10 @@ def test_a_rep_reads_the_deals_latest_close_first_without_dates_last(
     del first["id"]
     assert first == {
         "external_id": "D-won",
+        "account_id": account.pk,
+        "product_id": Opportunity.objects.get(external_id="D-won").product_id,
         "product": "GTX Pro",
+        "owner_id": rep.pk,
         "owner": rep.display_name,
         "stage": "won",
         "engaged_on": None,

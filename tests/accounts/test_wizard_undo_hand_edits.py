@@ -1,8 +1,9 @@
 """Undo sets back the fields an import changed, except those edited by hand.
 
-A hand edit of an account (through the API) or of a deal (in the admin) is
-recorded field by field in the shared history; the undo keeps that field,
-says why, and still sets back every other field the import changed.
+A hand edit of an account (through the API) or of a deal (through the API,
+the deal page or the admin) is recorded field by field in the shared
+history; the undo keeps that field, says why, and still sets back every
+other field the import changed.
 """
 
 import html
@@ -241,3 +242,105 @@ def test_the_admin_records_only_the_deal_fields_it_changed(client, bruce) -> Non
             "account__name", "object_label", "field", "old_value", "new_value"
         )
     ) == [("Acme Widgets, Inc", "0065g00000Q1w2eAAB", "stage", "won", "lost")]
+
+
+def negotiated_then_won(ops: User, tmp_path: Path) -> ImportJob:
+    """Import a deal in negotiation, then the import that closes it as won."""
+    imported(BYOD / "salesforce_api_accounts.csv", user=ops)
+    earlier = tmp_path / "negotiation.csv"
+    earlier.write_text(
+        '"Id","AccountId","StageName","Amount","CloseDate","IsWon",'
+        '"Forecast_Category__c"\n'
+        '"0065g00000Q1w2eAAB","0015g00000AbCdEAAV","Negotiation","40000",'
+        '"2026-02-28","false","Pipeline"\n'
+    )
+    imported(earlier, user=ops)
+    return imported(BYOD / "salesforce_api_opportunities.csv", user=ops)
+
+
+def test_undo_keeps_a_deals_close_date_edited_through_the_api(
+    ops, bruce, tmp_path
+) -> None:
+    # given
+    job = negotiated_then_won(ops, tmp_path)
+    deal = Opportunity.objects.get()
+
+    # and Bruce moves the close date through the deal API
+    api = APIClient()
+    api.force_authenticate(bruce)
+    url = reverse("accounts_api:deal_detail", args=[deal.pk])
+    edit = api.patch(
+        url,
+        {"closed_on": "2026-04-15"},
+        format="json",
+        HTTP_IF_MATCH=api.get(url)["ETag"],
+    )
+    assert edit.status_code == 200, edit.json()
+    edited_later()
+
+    # when
+    plan = mapped_import_undo_plan(mapped=job.mapped)
+    done = mapped_import_undo(mapped=job.mapped, user=ops)
+
+    # then: the close date stays, the rest of the import goes back
+    assert (
+        plan.notes
+        == done.kept
+        == [
+            "0065g00000Q1w2eAAB's closed on kept as “2026-04-15”: edited by Bruce "
+            "Wayne on 5 Dec 2026."
+        ]
+    )
+    deal.refresh_from_db()
+    assert (deal.stage, deal.close_value, deal.closed_on, deal.custom_values) == (
+        "engaging",
+        Decimal("40000.00"),
+        date(2026, 4, 15),
+        {"Forecast_Category__c": "Pipeline"},
+    )
+
+
+def test_undo_keeps_a_deals_amount_edited_on_the_deal_page(
+    client, ops, bruce, tmp_path
+) -> None:
+    # given
+    job = negotiated_then_won(ops, tmp_path)
+    deal = Opportunity.objects.get()
+
+    # and Bruce corrects the amount on the deal page, leaving the rest
+    client.force_login(bruce)
+    url = reverse("accounts:deal_edit", args=[deal.pk])
+    form = client.get(url).context["form"]
+    sent = {
+        name: "" if value is None else str(getattr(value, "pk", value))
+        for name, value in form.initial.items()
+    }
+    edit = client.post(url, {**sent, "close_value": "50000"})
+    assert edit.status_code == 302
+    assert list(
+        ChangeRecord.objects.filter(import_job=None).values_list(
+            "field", "old_value", "new_value"
+        )
+    ) == [("close_value", "48000.00", "50000.00")]
+    edited_later()
+
+    # when
+    plan = mapped_import_undo_plan(mapped=job.mapped)
+    done = mapped_import_undo(mapped=job.mapped, user=ops)
+
+    # then: the amount stays; stage, close date and CRM fields go back
+    assert (
+        plan.notes
+        == done.kept
+        == [
+            "0065g00000Q1w2eAAB's close value kept as “50000.00”: edited by Bruce "
+            "Wayne on 5 Dec 2026."
+        ]
+    )
+    deal.refresh_from_db()
+    assert (deal.stage, deal.close_value, deal.closed_on, deal.custom_values) == (
+        "engaging",
+        Decimal("50000.00"),
+        date(2026, 2, 28),
+        {"Forecast_Category__c": "Pipeline"},
+    )

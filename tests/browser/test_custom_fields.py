@@ -48,14 +48,17 @@ def test_the_account_page_lists_its_deals_crm_fields(
     page.goto(live_server.url + reverse("accounts:detail", args=[account.pk]))
 
     # then
-    deals = page.locator("[data-testid=custom-deals]")
+    deals = page.locator("[data-testid=deals]")
     assert deals.locator("tbody td").all_inner_texts() == [
         "0065g00000Q1w2eAAB",
         "GTX Pro",
         "Won",
+        "—",
         "31 Mar 2026",
+        "—",
         "Competitor__c\nGlobex Industrial Automation Holdings\n"
         "Forecast_Category__c\nClosed",
+        "Edit",
     ]
     width_seen = page.evaluate("document.documentElement.scrollWidth")
     assert width_seen <= width

@@ -26,6 +26,7 @@ from accounts.models import (
     AccountTeamMember,
     ImportJob,
     MappedImport,
+    Opportunity,
     User,
 )
 from plans.calendar import fiscal_quarter_current
@@ -57,6 +58,8 @@ PK_OBJECTS: dict[str, str | None] = {
     "tokens:revoke": "token",
     "accounts:detail": "account",
     "accounts_api:detail": "account",
+    "accounts_api:deal_detail": "deal",
+    "accounts:deal_edit": "deal",
     "accounts_api:token_revoke": "token",
     "plans:detail": "plan",
     "plans_api:detail": "plan",
@@ -138,6 +141,7 @@ PK_OBJECTS: dict[str, str | None] = {
 # a rep of another team must get 404 for each.
 HIDDEN_OBJECTS = {
     "account",
+    "deal",
     "plan",
     "stakeholder",
     "link",
@@ -259,6 +263,12 @@ def world(db: None) -> World:
         name="Hidden deal",
     )
     stage = PursuitStage.objects.create(pursuit=pursuit, order=0, name="Qualify")
+    deal = Opportunity.objects.create(
+        external_id="hidden-deal",
+        account=account,
+        product=pursuit.product,
+        stage=Opportunity.Stage.ENGAGING,
+    )
     checkpoint = Checkpoint.objects.create(stage=stage, description="CFO met us")
     customer_link = CustomerLink.objects.create(
         account=account,
@@ -296,6 +306,7 @@ def world(db: None) -> World:
         objects={
             **review_objects,
             "account": account,
+            "deal": deal,
             "plan": plan,
             "strategy": strategy,
             "pursuit": pursuit,

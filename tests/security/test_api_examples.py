@@ -22,7 +22,7 @@ from drf_spectacular.generators import SchemaGenerator
 from jsonschema import Draft4Validator
 from openpyxl import Workbook
 
-from accounts.models import ApiToken, ImportJob, User
+from accounts.models import ApiToken, ImportJob, Product, User
 from plans.models import (
     Checkpoint,
     Plan,
@@ -192,6 +192,7 @@ def _pk_row(plan: Plan, path: str) -> Any:
     stage = TemplateStage.objects.earliest("pk")
     rows: dict[str, Callable[[], Any]] = {
         "/api/accounts/": lambda: account,
+        "/api/accounts/deals/": lambda: account.opportunities.latest("pk"),
         "/api/accounts/imports/": lambda: ImportJob.objects.latest("pk"),
         "/api/accounts/tokens/": lambda: ApiToken.objects.latest("pk"),
         "/api/plans/": lambda: plan,
@@ -278,6 +279,12 @@ def _writes(plan: Plan) -> list[tuple[str, str, dict[str, Any]]]:
     held_on = review.quarter_start + timedelta(days=60)
     return [
         ("patch", "/api/accounts/{pk}/", {}),
+        ("patch", "/api/accounts/deals/{pk}/", {}),
+        (
+            "post",
+            "/api/accounts/{account_pk}/deals/create/",
+            {"product_id": Product.objects.catalogue().earliest("pk").pk},
+        ),
         ("post", "/api/accounts/tokens/create/", {}),
         ("post", "/api/plans/{pk}/comments/", {}),
         ("post", "/api/plans/{plan_pk}/items/{kind}/", {"stakeholders": [person.pk]}),

@@ -27,7 +27,7 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 from schemathesis.core.failures import FailureGroup
 
 from accounts.api_tokens import api_token_create
-from accounts.models import User
+from accounts.models import Opportunity, User
 from plans.calendar import fiscal_quarter_current
 from plans.models import (
     Checkpoint,
@@ -126,6 +126,12 @@ def fuzz_world(db: None) -> dict[str, Any]:
         "stakeholder": stakeholder,
         "link": link,
         "token": spare,
+        "deal": Opportunity.objects.create(
+            external_id="fuzz-deal",
+            account=account,
+            product=pursuit.product,
+            stage=Opportunity.Stage.ENGAGING,
+        ),
     }
 
 
@@ -134,6 +140,7 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, Any] | N
     pk_owner: list[tuple[str, str | None]] = [
         ("/api/accounts/imports/", None),  # sales ops only: a rep gets 404
         ("/api/accounts/tokens/", "token"),
+        ("/api/accounts/deals/", "deal"),
         ("/api/accounts/", "account"),
         ("/api/stakeholders/people/", "stakeholder"),
         ("/api/stakeholders/links/", "link"),

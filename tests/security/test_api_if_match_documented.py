@@ -124,6 +124,7 @@ def test_every_write_that_needs_if_match_documents_it(
         "PATCH /api/stakeholders/people/{pk}/",
         "PATCH /api/scoring/models/{pk}/",
         "PATCH /api/accounts/{pk}/",
+        "PATCH /api/accounts/deals/{pk}/",
         "PATCH /api/plans/templates/{pk}/",
         "PATCH /api/plans/templates/stages/{pk}/",
         "DELETE /api/plans/templates/stages/{pk}/",

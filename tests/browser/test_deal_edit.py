@@ -1,0 +1,65 @@
+"""A rep edits a deal from the account page, in Chromium, at two widths."""
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Account, ChangeRecord, Opportunity, User
+from tests.accounts.factories import ProductFactory
+from tests.conftest import browser_login
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.parametrize("width", [1366, 820])
+def test_a_rep_edits_a_deal_from_the_account_page(
+    page, live_server, rep: User, account: Account, tmp_path: Path, width: int
+) -> None:
+    # given
+    deal = Opportunity.objects.create(
+        external_id="0065g00000Q1w2eAAB",
+        account=account,
+        product=ProductFactory.create(name="GTX Pro"),
+        owner=rep,
+        stage=Opportunity.Stage.ENGAGING,
+        engaged_on=date(2026, 1, 12),
+        closed_on=date(2026, 3, 31),
+        close_value=Decimal("48000.00"),
+    )
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_login(page, live_server, rep.username)
+    page.goto(live_server.url + reverse("accounts:detail", args=[account.pk]))
+
+    # when: Rita opens the deal, wins it without an amount, then fixes it
+    page.get_by_role("link", name="Edit deal 0065g00000Q1w2eAAB").click()
+    page.select_option("select[name=stage]", "won")
+    page.fill("input[name=close_value]", "")
+    page.get_by_role("button", name="Save deal").click()
+    error = page.locator("#id_close_value-error")
+    assert error.inner_text() == "A won deal needs an amount."
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(tmp_path / f"deal-refused-{width}.png"), full_page=True)
+    page.fill("input[name=close_value]", "52000")
+    page.get_by_role("button", name="Save deal").click()
+
+    # then: back on the account page, saved and said so
+    assert page.locator(".messages li").inner_text() == "Deal 0065g00000Q1w2eAAB saved."
+    row = page.locator("[data-testid=deals] tbody tr").first
+    assert row.locator("td").all_inner_texts()[:6] == [
+        "0065g00000Q1w2eAAB",
+        "GTX Pro",
+        "Won",
+        "52,000.00 USD",
+        "31 Mar 2026",
+        rep.display_name,
+    ]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(tmp_path / f"deal-saved-{width}.png"), full_page=True)
+    deal.refresh_from_db()
+    assert (deal.stage, deal.close_value) == ("won", Decimal("52000.00"))
+    assert list(
+        ChangeRecord.objects.order_by("pk").values_list("field", "new_value")
+    ) == [("stage", "won"), ("close_value", "52000.00")]
