@@ -238,12 +238,16 @@ def test_the_account_page_lists_the_deals_fields_from_the_crm(client, ops) -> No
     # then
     shown = html.unescape(page.content.decode())
     assert page.status_code == 200
+    deal = Opportunity.objects.get()
     assert (
         "<tr><td>0065g00000Q1w2eAAB</td><td>Unspecified</td><td>Won</td>"
-        '<td>31 Mar 2026</td><td><dl class="custom-fields">'
-        "<div><dt>Forecast_Category__c</dt><dd>Closed</dd></div></dl></td></tr>"
+        '<td class="num">48,000.00 USD</td><td>31 Mar 2026</td><td>—</td>'
+        '<td><dl class="custom-fields">'
+        "<div><dt>Forecast_Category__c</dt><dd>Closed</dd></div></dl></td>"
+        f'<td><a href="/accounts/deals/{deal.pk}/edit/" '
+        'aria-label="Edit deal 0065g00000Q1w2eAAB">Edit</a></td></tr>'
     ) in shown
-    assert "deals with fields from the CRM." not in shown
+    assert "The latest" not in shown
 
 
 def test_the_account_page_names_how_many_deals_it_leaves_out(client, ops) -> None:
@@ -269,13 +273,14 @@ def test_the_account_page_names_how_many_deals_it_leaves_out(client, ops) -> Non
     # when
     page = client.get(reverse("accounts:detail", args=[account.pk]))
 
-    # then: the latest close dates first, 20 of the 22 with fields
+    # then: the deal without a close date first, then the latest close
+    # dates, 20 of the 23
     shown = page.content.decode()
     assert shown.count("<tr><td>D-") == 20
-    assert shown.index("<tr><td>D-22<") < shown.index("<tr><td>D-03<")
-    assert "<tr><td>D-02<" not in shown
-    assert "D-plain" not in shown
-    assert "The latest 20 of 22 deals with fields from the CRM." in shown
+    assert shown.index("<tr><td>D-plain<") < shown.index("<tr><td>D-22<")
+    assert shown.index("<tr><td>D-22<") < shown.index("<tr><td>D-04<")
+    assert "<tr><td>D-03<" not in shown
+    assert "The latest 20 of 23 deals." in shown
 
 
 def test_the_api_gives_an_accounts_custom_fields_read_only(ops) -> None:
