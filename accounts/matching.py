@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 SAME = "same"
@@ -175,69 +175,90 @@ def _similar(one: list[str], two: list[str]) -> bool:
     return _one_edit_apart(a, b)
 
 
+# A name and its words, as the index keeps them.
+_Words = tuple[str, list[str]]
+
+
+class AccountNameIndex:
+    """The existing account names by key and by shape, to propose against.
+
+    Made once per import (it folds every account's name), it answers any
+    number of incoming names; it holds a few entries per account, none per
+    incoming name.
+    """
+
+    def __init__(self, existing: Iterable[str]) -> None:
+        self.names: set[str] = set()
+        self.by_key: dict[str, list[str]] = defaultdict(list)
+        self.by_shape: dict[tuple[int, str], list[_Words]] = defaultdict(list)
+        for name in existing:
+            if name in self.names:
+                continue
+            self.names.add(name)
+            words = account_name_words(name)
+            if not words:
+                continue
+            self.by_key[" ".join(words)].append(name)
+            # Index by word count and the first word or the last: a single
+            # typo leaves at least one of them intact when there are two.
+            self.by_shape[(len(words), words[0])].append((name, words))
+            self.by_shape[(len(words), "$" + words[-1])].append((name, words))
+
+    def propose(self, *, incoming: Iterable[str]) -> list[MatchProposal]:
+        """Return proposed pairs of incoming and existing names, same key first.
+
+        An incoming name equal to an existing one is no proposal: it is
+        simply that account. Otherwise a shared key is proposed as the same
+        account, a single typo in a distinctive word as a similar one.
+        """
+        proposals: list[MatchProposal] = []
+        for name in dict.fromkeys(incoming):
+            if name in self.names:
+                continue
+            words = account_name_words(name)
+            if not words:
+                continue
+            key = " ".join(words)
+            same = [other for other in self.by_key.get(key, []) if other != name]
+            for other in same:
+                proposals.append(
+                    MatchProposal(
+                        incoming=name,
+                        existing=other,
+                        kind=SAME,
+                        reason=f"same name once case, spacing, punctuation and "
+                        f"legal form are ignored ({key!r})",
+                    )
+                )
+            if same:
+                continue
+            candidates = self.by_shape.get(
+                (len(words), words[0]), []
+            ) + self.by_shape.get((len(words), "$" + words[-1]), [])
+            seen: set[str] = set()
+            for other, other_words in candidates:
+                if other in seen or not _similar(words, other_words):
+                    continue
+                seen.add(other)
+                typo = next(
+                    (a, b) for a, b in zip(words, other_words, strict=True) if a != b
+                )
+                proposals.append(
+                    MatchProposal(
+                        incoming=name,
+                        existing=other,
+                        kind=SIMILAR,
+                        reason=f"one letter apart: {typo[0]!r} and {typo[1]!r}",
+                    )
+                )
+        return proposals
+
+
 def account_match_propose(
     *, incoming: Sequence[str], existing: Sequence[str]
 ) -> list[MatchProposal]:
-    """Return proposed pairs of incoming and existing names, same key first.
-
-    An incoming name equal to an existing one is no proposal: it is simply
-    that account. Otherwise a shared key is proposed as the same account, a
-    single typo in a distinctive word as a similar one.
-    """
-    existing_names = set(existing)
-    by_key: dict[str, list[str]] = defaultdict(list)
-    by_shape: dict[tuple[int, str], list[tuple[str, list[str]]]] = defaultdict(list)
-    for name in dict.fromkeys(existing):
-        words = account_name_words(name)
-        if not words:
-            continue
-        by_key[" ".join(words)].append(name)
-        # Index by word count and the first word or the last: a single typo
-        # leaves at least one of them intact when there are two words.
-        by_shape[(len(words), words[0])].append((name, words))
-        by_shape[(len(words), "$" + words[-1])].append((name, words))
-
-    proposals: list[MatchProposal] = []
-    for name in dict.fromkeys(incoming):
-        if name in existing_names:
-            continue
-        words = account_name_words(name)
-        if not words:
-            continue
-        key = " ".join(words)
-        same = [other for other in by_key.get(key, []) if other != name]
-        for other in same:
-            proposals.append(
-                MatchProposal(
-                    incoming=name,
-                    existing=other,
-                    kind=SAME,
-                    reason=f"same name once case, spacing, punctuation and legal "
-                    f"form are ignored ({key!r})",
-                )
-            )
-        if same:
-            continue
-        candidates = by_shape.get((len(words), words[0]), []) + by_shape.get(
-            (len(words), "$" + words[-1]), []
-        )
-        seen: set[str] = set()
-        for other, other_words in candidates:
-            if other in seen or not _similar(words, other_words):
-                continue
-            seen.add(other)
-            typo = next(
-                (a, b) for a, b in zip(words, other_words, strict=True) if a != b
-            )
-            proposals.append(
-                MatchProposal(
-                    incoming=name,
-                    existing=other,
-                    kind=SIMILAR,
-                    reason=f"one letter apart: {typo[0]!r} and {typo[1]!r}",
-                )
-            )
-    return proposals
+    """Return proposed pairs of incoming and existing names, same key first."""
+    return AccountNameIndex(existing).propose(incoming=incoming)
 
 
 def account_name_groups(*, names: Sequence[str]) -> list[list[str]]:

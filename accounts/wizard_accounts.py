@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from accounts.matching import SAME, MatchProposal, account_match_propose
+from accounts.matching import SAME, AccountNameIndex, MatchProposal
 from accounts.models import Account, AccountAlias
 
 if TYPE_CHECKING:
@@ -37,29 +37,41 @@ class AccountFinder:
         for alias, account_id in AccountAlias.objects.values_list("name", "account_id"):
             if account_id in self.by_pk:
                 self.aliases.setdefault(alias, self.by_pk[account_id])
-        # Each name that is no account's, with the accounts it may be.
+        self._index: AccountNameIndex | None = None
+        # Each name of the chunk read last that is no account's, with the
+        # accounts it may be.
         self.candidates: dict[str, list[MatchProposal]] = {}
         # Each name the user confirmed as an account's, to keep as an alias.
         self.confirmed: dict[str, int] = {}
 
     def names_read(self, names: Iterable[str]) -> None:
-        """Find the accounts that names no account has may be, in one pass."""
+        """Find, in one pass, the accounts a chunk's unknown names may be.
+
+        Only the last chunk's names are kept: a name read again in a later
+        chunk is looked up in the index again, so what the finder holds
+        grows with the accounts, not with the file.
+        """
         unknown = [
             name
             for name in dict.fromkeys(names)
-            if name
-            and name not in self.candidates
-            and name not in self.by_name
-            and name not in self.aliases
+            if name and name not in self.by_name and name not in self.aliases
         ]
+        self.candidates = {name: [] for name in unknown}
         if not unknown:
             return
 
-        proposals = account_match_propose(incoming=unknown, existing=list(self.by_name))
-        for name in unknown:
-            self.candidates[name] = []
-        for proposal in proposals:
+        for proposal in self.index().propose(incoming=unknown):
             self.candidates[proposal.incoming].append(proposal)
+
+    def index(self) -> AccountNameIndex:
+        """Return the index of the accounts' names, made at first use.
+
+        Folding every account's name is the costly part of a proposal, so
+        it is done once per import, not once per chunk or kind of file.
+        """
+        if self._index is None:
+            self._index = AccountNameIndex(self.by_name)
+        return self._index
 
     def account_for(
         self, *, entity: str, file: str, line: int, row: dict[str, Any]
@@ -87,8 +99,10 @@ class AccountFinder:
         exact = self.by_name.get(name) or self.aliases.get(name)
         if exact is not None:
             return exact, "", ""
-        self.names_read([name])
-        proposals = self.candidates[name]
+        proposals = self.candidates.get(name)
+        if proposals is None:
+            proposals = self.index().propose(incoming=[name])
+            self.candidates[name] = proposals
         if len(proposals) == 1:
             self.wizard.proposal_note(
                 entity=entity,

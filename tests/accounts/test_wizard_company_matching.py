@@ -9,6 +9,7 @@ changes nothing, and an undo removes the alias with the rows.
 """
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,6 +21,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
+from accounts import streaming, wizard_accounts
+from accounts.matching import AccountNameIndex
 from accounts.models import (
     Account,
     AccountAlias,
@@ -76,7 +79,7 @@ class Kind:
     records: str
     counts: str
     column: str
-    stored: object
+    stored: Callable[[], list[tuple]]
     # What the two loosely named rows store once accepted, and the exact row.
     accepted: list[tuple]
     exact: list[tuple]
@@ -479,3 +482,66 @@ def test_the_check_page_shows_the_proposal_and_takes_the_tick(
     assert mapped.merges == {"BETATECH Inc.": "Betatech"}
     assert BETATECH_REFUSED.replace('"', "&quot;") not in page
     assert "2 rows rejected" in page
+
+
+def test_the_account_names_are_indexed_once_per_import(
+    django_capture_on_commit_callbacks, betatech, monkeypatch, tmp_path
+) -> None:
+    # given: one row a chunk, so each file's loose names fall in two chunks
+    monkeypatch.setattr(streaming, "CHUNK_ROWS", 1)
+    built: list[AccountNameIndex] = []
+
+    class CountedIndex(AccountNameIndex):
+        def __init__(self, existing: Iterable[str]) -> None:
+            super().__init__(existing)
+            built.append(self)
+
+    monkeypatch.setattr(wizard_accounts, "AccountNameIndex", CountedIndex)
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "First Name,Last Name,Account Name\nAda,Ames,BETATECH Inc.\n"
+        "Bo,Berg,BETATECH Inc.\nCy,Cole,Nordic Steel\n",
+        encoding="utf-8",
+    )
+    mapped = mapped_import_create_from_paths(
+        user=None, paths=[people, *(WIZARD / kind.file for kind in KINDS.values())]
+    )
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+
+    # when
+    outcome = mapped_import_check(mapped=mapped)
+
+    # then: every chunk of every kind of file was matched against one index
+    assert len(built) == 1
+    assert [
+        (p["incoming"], p["existing"], p["records"], p["rows"])
+        for p in outcome.proposals
+    ] == [
+        ("BETATECH Inc.", "Betatech", "people", 2),
+        ("BETATECH Inc.", "Betatech", "opportunities", 2),
+        ("BETATECH Inc.", "Betatech", "revenue lines", 2),
+        ("BETATECH Inc.", "Betatech", "support signals", 2),
+    ]
+    issues = [i.as_dict() for i in outcome.issues]
+    assert refused([i for i in issues if i["file"] == "people.csv"]) == [
+        (2, "Account Name", "BETATECH Inc.", BETATECH_REFUSED),
+        (3, "Account Name", "BETATECH Inc.", BETATECH_REFUSED),
+        (4, "Account Name", "Nordic Steel", NORDIC_REFUSED),
+    ]
+    for kind in KINDS.values():
+        assert refused([i for i in issues if i["file"] == kind.file]) == refusals(kind)
+
+    # when: the import runs with the match accepted
+    built.clear()
+    job = run(
+        django_capture_on_commit_callbacks,
+        mapped,
+        merges={"BETATECH Inc.": "Betatech"},
+        keep_good_rows=True,
+    )
+
+    # then: it built its own index once, and every kind attached its rows
+    assert len(built) == 1
+    assert job.counts["People"]["created"] == 2
+    for kind in KINDS.values():
+        assert kind.stored() == kind.accepted
