@@ -565,7 +565,8 @@ class ImportJob(models.Model):
     issues = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     # Where the request that started the import came from, for the audit of
-    # what the worker then changes; blank for the command line.
+    # what the worker then changes; for the command line, the command and
+    # the OS user who ran it (config.security.command_line_audited).
     started_ip_address = models.GenericIPAddressField(null=True, blank=True)
     started_user_agent = models.CharField(max_length=300, blank=True)
     # One entry per erasure that reached this job: [{"erased_at": iso,

@@ -127,7 +127,8 @@ JOB_SCHEMA = inline_serializer(
             "WizardImportCreator",
             {"id": serializers.IntegerField(), "name": serializers.CharField()},
             allow_null=True,
-            help_text="who uploaded the files; null once that user is deleted",
+            help_text="who uploaded the files; null once that user is deleted, "
+            "or for the command line run without --user",
         ),
         "created_at": serializers.DateTimeField(),
         "status": serializers.CharField(),

@@ -6,12 +6,14 @@ holds across web processes; when the cache is down it fails open and logs,
 because a Redis outage must not lock everyone out.
 """
 
+import getpass
 import hashlib
 import ipaddress
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -128,10 +130,43 @@ class Origin:
     user_agent: str = ""
 
 
+# Who an audit names when a management command does the work and no Lode
+# user was given, and where it says the work came from.
+COMMAND_LINE = "command line"
+
+_command_current: ContextVar[Origin | None] = ContextVar("audit_command", default=None)
+
+
+def _os_login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        # No login name in the environment and none for this uid.
+        return "unknown"
+
+
+@contextmanager
+def command_line_audited(*, command: str) -> Iterator[Origin]:
+    """Audit what runs inside as done from the command line.
+
+    The records name the Lode user the command was given, or "command line"
+    without one, and come from "command line (manage.py <command>, OS user
+    <login>)" rather than from no address at all.
+    """
+    origin = Origin(
+        user_agent=f"{COMMAND_LINE} (manage.py {command}, OS user {_os_login()})"[:300]
+    )
+    token = _command_current.set(origin)
+    try:
+        yield origin
+    finally:
+        _command_current.reset(token)
+
+
 def request_origin(request: HttpRequest | None) -> Origin:
     """Return the address and browser of a request, for an audit to come."""
     if request is None:
-        return Origin()
+        return _command_current.get() or Origin()
     return Origin(
         ip_address=client_address(request),
         user_agent=request.headers.get("User-Agent", "")[:300],
@@ -157,6 +192,8 @@ def audit_event(
         actor = None
     if request is not None or origin is None:
         origin = request_origin(request)
+    if actor is None and not actor_label and _command_current.get() is not None:
+        actor_label = COMMAND_LINE
     event = AuditEvent(
         actor=actor,
         actor_label=(actor.get_username() if actor else actor_label)[:150],

@@ -5,6 +5,8 @@ everyone's access before and after its write; a wizard import run by the
 worker names the address of the request that started it.
 """
 
+import getpass
+import io
 import time
 from pathlib import Path
 
@@ -197,3 +199,70 @@ def test_a_users_import_run_by_the_worker_names_the_address_that_started_it(
         ("oona", "lee.park@lode.example", "198.51.100.17", BROWSER),
         ("oona", "sam.ortiz@lode.example", "198.51.100.17", BROWSER),
     ]
+
+
+def command_line_origin() -> str:
+    return f"command line (manage.py import_files, OS user {getpass.getuser()})"
+
+
+# Transactional: the import audits once its write commits, which in a real
+# run happens inside the command.
+@pytest.mark.django_db(transaction=True)
+def test_the_import_command_without_a_user_audits_as_the_command_line() -> None:
+    # when a users file is imported from the command line, naming no user
+    call_command(
+        "import_files", str(WIZARD / "plain_users.csv"), "--yes", stdout=io.StringIO()
+    )
+
+    # then the job says where it came from, and so does each change it made,
+    # in the name of the command line
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    assert (job.created_by, job.started_ip_address, job.started_user_agent) == (
+        None,
+        None,
+        command_line_origin(),
+    )
+    assert [event[:4] for event in permission_events()] == [
+        ("command line", "dana.weiss@lode.example", None, command_line_origin()),
+        ("command line", "lee.park@lode.example", None, command_line_origin()),
+        ("command line", "sam.ortiz@lode.example", None, command_line_origin()),
+        ("command line", "Enterprise East", None, command_line_origin()),
+    ]
+    assert AuditEvent.objects.filter(actor__isnull=False).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_import_command_audits_the_user_it_is_given(ops: User, tmp_path) -> None:
+    # given: a users file imported from the command line as Oona
+    users = ["--yes", "--user", "oona"]
+    call_command("import_files", str(WIZARD / "plain_users.csv"), *users, stdout=None)
+    AuditEvent.objects.all().delete()
+
+    # when she makes Lee a manager with a second file
+    promotion = tmp_path / "promotion.csv"
+    promotion.write_text(
+        "email,name,role,team,manager,active\n"
+        "lee.park@lode.example,Lee Park,manager,Enterprise East,,yes\n"
+    )
+    call_command("import_files", str(promotion), *users, stdout=None)
+
+    # then both jobs and the change name Oona, from the command line
+    assert [
+        (job.created_by, job.started_user_agent)
+        for job in ImportJob.objects.order_by("pk")
+    ] == [(ops, command_line_origin())] * 2
+    assert permission_events() == [
+        (
+            "oona",
+            "lee.park@lode.example",
+            None,
+            command_line_origin(),
+            {
+                "source": "users import",
+                "import": ImportJob.objects.latest("pk").pk,
+                "changes": {"role": {"from": "rep", "to": "manager"}},
+            },
+        )
+    ]
+    assert set(AuditEvent.objects.values_list("actor", flat=True)) == {ops.pk}

@@ -29,6 +29,7 @@ from accounts.wizard import (
 )
 from accounts.wizard_forewarn import mapped_import_forewarnings
 from accounts.wizard_sheets import mapped_import_sheets_choose
+from config.security import command_line_audited
 
 COUNT_COLUMNS = ["created", "updated", "unchanged", "rejected"]
 XLSX = (".xlsx", ".xlsm")
@@ -149,11 +150,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user",
             metavar="LOGIN",
-            help="the sales ops user the import is recorded as; a users file "
-            "may give the ops role only with this",
+            help="the sales ops user the import (or undo) is recorded as; "
+            'without it the audit names "command line". A users file may give '
+            "the ops role only with this",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The job and every audit record it leads to say it came from here,
+        # and who ran it: the --user given, or the command line itself.
+        with command_line_audited(command="import_files"):
+            self._handle(options)
+
+    def _handle(self, options: dict[str, Any]) -> None:
         user = self._user(options["user"])
         if options["undo"]:
             self._undo(options["undo"], user)
