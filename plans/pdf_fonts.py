@@ -4,17 +4,19 @@ reportlab's built-in Helvetica covers Latin-1 only: an Arabic account name
 or a symbol in a measure printed as empty boxes. DejaVu Sans covers Latin,
 Greek, Cyrillic, Arabic, Hebrew and many symbols; Droid Sans Fallback covers
 Chinese, Japanese and Korean, and writes whatever DejaVu has no glyph for.
-Both ship here (licences in fonts/) so an export reads the same on every
-machine, whatever fonts it has installed.
+They ship here with Symbola (licences in fonts/), so an export reads the
+same on every machine, whatever fonts it has installed.
 
 reportlab draws text left to right, one glyph per character, without
 shaping. So right-to-left text is shaped first (Arabic letters take their
 joined forms) and put in the order it is seen, one line at a time, with
 arabic-reshaper and python-bidi.
 
-Pictographic emoji beyond DejaVu's emoticons (such as 👍 or 🚀) still have
-no glyph: the freely licensed emoji fonts are colour bitmaps, which reportlab
-cannot embed.
+Emoji and other pictographs DejaVu lacks (👍, 🚀) print in Symbola, a
+monochrome outline font reportlab can embed (it covers Unicode 9). A
+character no bundled font has, such as an emoji newer than that, prints as
+the replacement character �, so the reader sees something was there;
+nothing is dropped without a mark.
 """
 
 import re
@@ -27,6 +29,9 @@ FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "LodeSans"
 FONT_BOLD = "LodeSans-Bold"
 FONT_CJK = "LodeCJK"
+FONT_SYMBOLS = "LodeSymbols"
+# What a character no bundled font has prints as; DejaVu has it.
+REPLACEMENT = "\ufffd"
 
 # Hebrew, Arabic, Syriac, Thaana, N'Ko and the Arabic presentation forms.
 _RIGHT_TO_LEFT = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
@@ -40,18 +45,53 @@ def pdf_fonts_register() -> None:
 
     if FONT in pdfmetrics.getRegisteredFontNames():
         return
+    _to_unicode_cmap_fix()
     pdfmetrics.registerFont(TTFont(FONT, FONT_DIR / "DejaVuSans.ttf"))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, FONT_DIR / "DejaVuSans-Bold.ttf"))
     pdfmetrics.registerFont(TTFont(FONT_CJK, FONT_DIR / "DroidSansFallback.ttf"))
+    pdfmetrics.registerFont(TTFont(FONT_SYMBOLS, FONT_DIR / "Symbola.ttf"))
     # Paragraph markup such as <b> finds the bold face through this family.
     addMapping(FONT, 0, 0, FONT)
     addMapping(FONT, 1, 0, FONT_BOLD)
     addMapping(FONT, 0, 1, FONT)
     addMapping(FONT, 1, 1, FONT_BOLD)
-    # The fallback has one face; bold CJK prints in it as regular.
-    for bold in (0, 1):
-        for italic in (0, 1):
-            addMapping(FONT_CJK, bold, italic, FONT_CJK)
+    # The fallbacks have one face; bold prints in them as regular.
+    for fallback in (FONT_CJK, FONT_SYMBOLS):
+        for bold in (0, 1):
+            for italic in (0, 1):
+                addMapping(fallback, bold, italic, fallback)
+
+
+def _utf16_hex(code: int) -> str:
+    return chr(code).encode("utf-16-be").hex().upper()
+
+
+def _to_unicode_cmap_fix() -> None:
+    """Make reportlab map characters past U+FFFF back to text correctly.
+
+    Its ToUnicode map writes such a code point as is (<1F680>), where PDF
+    wants UTF-16 (<D83DDE80>); readers then lose every emoji when the text
+    is copied or extracted. Each such entry is rewritten; the rest is
+    reportlab's own output.
+    """
+    from reportlab.pdfbase import ttfonts
+
+    made = ttfonts.makeToUnicodeCMap
+    if getattr(made, "lode_utf16", False):
+        return
+
+    def cmap(fontname: str, subset: list[int]) -> str:
+        text: str = made(fontname, subset)
+        for index, code in enumerate(subset):
+            if code > 0xFFFF:
+                text = text.replace(
+                    f"<{index:02X}> <{code:04X}>",
+                    f"<{index:02X}> <{_utf16_hex(code)}>",
+                )
+        return text
+
+    cmap.lode_utf16 = True  # type: ignore[attr-defined]
+    ttfonts.makeToUnicodeCMap = cmap
 
 
 @cache
@@ -62,18 +102,27 @@ def _glyphs(font: str) -> frozenset[int]:
     return frozenset(face.charToGlyph)
 
 
-def _font_for(character: str, font: str) -> str:
-    # Spaces and marks stay with the text around them.
+def _font_for(character: str, font: str) -> str | None:
+    """Return the first font with a glyph for the character, or None."""
+    # Spaces stay with the text around them.
     if character.isspace() or ord(character) in _glyphs(font):
         return font
-    return FONT_CJK if ord(character) in _glyphs(FONT_CJK) else font
+    for fallback in (FONT_CJK, FONT_SYMBOLS):
+        if ord(character) in _glyphs(fallback):
+            return fallback
+    return None
 
 
 def pdf_runs(text: str, font: str = FONT) -> Iterator[tuple[str, str]]:
-    """Yield (font, text) runs: the fallback writes what `font` has no glyph for."""
+    """Yield (font, text) runs: fallbacks write what `font` has no glyph for.
+
+    A character no font has is written as REPLACEMENT in `font`.
+    """
     run, run_font = "", font
     for character in text:
         wanted = _font_for(character, font)
+        if wanted is None:
+            character, wanted = REPLACEMENT, font
         if wanted != run_font and run:
             yield run_font, run
             run = ""

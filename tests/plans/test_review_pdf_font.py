@@ -117,7 +117,30 @@ def test_a_long_arabic_paragraph_breaks_before_it_is_reordered() -> None:
     )
 
 
-# TODO: pictographic emoji beyond DejaVu's emoticons block (👍, 🚀) still
-# print as empty boxes: the freely licensed emoji fonts Debian ships are
-# colour bitmaps, which reportlab cannot embed. Letters of every script
-# above print; an emoji in a name is the remaining gap.
+@pytest.mark.django_db
+def test_emoji_print_in_the_symbol_font_and_unknown_ones_as_a_mark(
+    fiscal_calendar,
+) -> None:
+    # given: an account named with emoji Symbola has (👍, 🚀) and one newer
+    # than any bundled font (🫠, Unicode 14)
+    reader = _pdf_of("Rocket Labs 🚀 👍 🫠")
+
+    # when
+    title = reader.pages[0].extract_text().splitlines()[0]
+
+    # then: the emoji come out of the PDF as themselves, the newer one as the
+    # replacement character, and Symbola is embedded beside DejaVu
+    assert title == "Executive review: Rocket Labs 🚀 👍 \ufffd, FY2026 Q2"
+    assert _font_names(reader) == {"DejaVuSans", "DejaVuSans-Bold", "Symbola"}
+
+
+def test_a_character_no_font_has_is_written_as_the_replacement() -> None:
+    pdf_fonts_register()
+
+    runs = list(pdf_runs("Done 👍\U0001fae0!"))
+
+    assert runs == [
+        ("LodeSans", "Done "),
+        ("LodeSymbols", "👍"),
+        ("LodeSans", "\ufffd!"),
+    ]
