@@ -6,9 +6,11 @@ Both quote the uploaded cells, so a rejected or noted row names the person
 it was about; erasing that person takes the quotes out of both.
 
 The uploaded files themselves stay under MEDIA_ROOT/imports/<id>/ for the
-row report and a retry, and hold the person's own row. Each is rewritten
-with the person's values replaced, row for row, so line numbers in the
-report still point at the same rows; the job records what was replaced.
+row report and a retry, and hold the person's own row. Each upload of an
+import that held the person's rows is rewritten with the person's values
+replaced, row for row, so line numbers in the report still point at the
+same rows; the job records what was replaced. Other imports' uploads are
+neither read nor rewritten.
 """
 
 import csv
@@ -20,10 +22,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.utils import timezone
 
 from accounts.history import ERASED
-from accounts.models import ImportJob, MappedImport
+from accounts.models import ImportJob, ImportRowChange, MappedImport
 from accounts.recognise import PERSON
 from accounts.tabular import delimiter_sniff, text_decode
 from accounts.wizard import ENTITY_LABELS, row_report_path
@@ -224,12 +228,15 @@ def _stored_sizes_update(job: ImportJob) -> None:
 
 
 def import_jobs_values_erase(
-    *, values: Sequence[str], names: Sequence[str] = ()
+    *, person: models.Model, values: Sequence[str], names: Sequence[str] = ()
 ) -> list[int]:
     """Replace a person's values in imports' reports and uploaded files.
 
     `names` are the person's first name, last name and title: replaced in
-    the uploads only in the person's own rows. Return the jobs changed.
+    the uploads only in the person's own rows. Only the uploads of imports
+    that held the person's rows are read and rewritten: those that created
+    or updated `person`, and people imports whose notes or row report named
+    them (a row rejected, or left unchanged). Return the jobs changed.
     """
     pattern = _pattern(values)
     if pattern is None:
@@ -242,14 +249,23 @@ def import_jobs_values_erase(
             "pk", flat=True
         )
     )
+    wrote_person = set(
+        ImportRowChange.objects.filter(
+            content_type=ContentType.objects.get_for_model(person),
+            object_id=person.pk,
+        ).values_list("job_id", flat=True)
+    )
     scrubbed_directories: set[str] = set()
-    jobs = ImportJob.objects.exclude(source_directory="")
+    jobs = ImportJob.objects.exclude(source_directory="").filter(
+        pk__in=people_jobs | wrote_person
+    )
     for job in jobs.only("pk", "issues", "source_directory", "erasures").order_by("pk"):
         issues_changed = job.pk in people_jobs and _issues_scrub(job, pattern)
         rows_changed = job.pk in people_jobs and _rows_scrub(job, pattern)
+        held_person = job.pk in wrote_person or issues_changed or rows_changed
         # A retry shares its first run's folder; that is scrubbed once.
         files: dict[str, int] = {}
-        if job.source_directory not in scrubbed_directories:
+        if held_person and job.source_directory not in scrubbed_directories:
             scrubbed_directories.add(job.source_directory)
             files = _uploads_scrub(job, scrub)
         if not (issues_changed or rows_changed or files):

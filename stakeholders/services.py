@@ -375,6 +375,7 @@ def stakeholder_erase(
     )
     _import_changes_erase(stakeholder=stakeholder)
     import_jobs = import_jobs_values_erase(
+        person=stakeholder,
         values=values,
         names=[personal["first_name"], personal["last_name"], personal["title"]],
     )

@@ -164,6 +164,53 @@ def test_erasing_a_person_rewrites_an_uploaded_workbook(
     assert job.erasures[0]["files"] == {"people.xlsx": 4}
 
 
+def test_uploads_of_imports_without_the_persons_rows_are_left_as_they_were(
+    django_capture_on_commit_callbacks, vireo
+) -> None:
+    # given: Rosa imported from one file; then an accounts file whose notes
+    # quote her address, and a people file of a colleague only
+    people = imported(
+        django_capture_on_commit_callbacks,
+        "people.csv",
+        b"Id,AccountId,FirstName,LastName,Email\n"
+        b"P1,0015e00000VirAAA,Rosa,Vidal,rosa@vireo.example\n",
+    )
+    others = [
+        stored(
+            imported(
+                django_capture_on_commit_callbacks,
+                "accounts.csv",
+                b"Account Name,Notes\nKestrel Mining,Ask rosa@vireo.example first\n",
+            ),
+            "accounts.csv",
+        ),
+        stored(
+            imported(
+                django_capture_on_commit_callbacks,
+                "colleagues.csv",
+                b"Id,AccountId,FirstName,LastName,Email\n"
+                b"P2,0015e00000VirAAA,Tom,Berg,tom@vireo.example\n",
+            ),
+            "colleagues.csv",
+        ),
+    ]
+    before = [(path.read_bytes(), path.stat().st_mtime_ns) for path in others]
+
+    # when she is erased
+    stakeholder_erase(user=None, stakeholder=Stakeholder.objects.get(external_id="P1"))
+
+    # then only the import that wrote her had its upload rewritten; the
+    # others are as they were stored, and record no erasure
+    assert stored(people, "people.csv").read_bytes() == (
+        b"Id,AccountId,FirstName,LastName,Email\n"
+        b"P1,0015e00000VirAAA,[erased],[erased],[erased]\n"
+    )
+    assert [(path.read_bytes(), path.stat().st_mtime_ns) for path in others] == before
+    assert list(ImportJob.objects.order_by("pk").values_list("erasures", flat=True))[
+        1:
+    ] == [[], []]
+
+
 def test_a_folder_imported_from_the_command_line_is_left_as_it_is(
     tmp_path, vireo
 ) -> None:
