@@ -24,5 +24,8 @@ RUN useradd --system --uid 1000 --home-dir /app lode \
 USER lode
 
 EXPOSE 8000
+# --preload: the app and its API schema load once, before the workers fork;
+# loading leaves no database or Redis connection open to share (see
+# docker-compose.yml).
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", \
-     "--workers", "3", "--access-logfile", "-"]
+     "--workers", "3", "--preload", "--access-logfile", "-"]
