@@ -24,8 +24,10 @@ from accounts.tabular import (
     LineTap,
     Table,
     _table_build,
+    byte_lines,
     cell_text,
     delimiter_sniff,
+    mixed_encoding_check,
     not_xlsx_check,
     sheet_choose,
     summary_row,
@@ -64,6 +66,10 @@ def encoding_detect(*, path: Path, file: str) -> str:
         else:
             return "utf-8-sig" if bom else "utf-8"
 
+        stream.seek(0)
+        mixed_encoding_check(
+            lines=byte_lines(iter(lambda: stream.read(BLOCK_BYTES), b"")), file=file
+        )
         stream.seek(0)
         offset = 0
         while block := stream.read(BLOCK_BYTES):

@@ -152,6 +152,7 @@ def text_decode(*, content: bytes, file: str) -> tuple[str, str]:
         return content.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    mixed_encoding_check(lines=byte_lines([content]), file=file)
     try:
         return content.decode("cp1252"), "cp1252"
     except UnicodeDecodeError as error:
@@ -160,6 +161,74 @@ def text_decode(*, content: bytes, file: str) -> tuple[str, str]:
             f"byte {error.start} (0x{content[error.start]:02X}) is neither UTF-8 "
             "nor Windows-1252; save the file as UTF-8 CSV and upload it again",
         ) from error
+
+
+# How many line numbers a mixed-encoding refusal names for each encoding.
+NAMED_LINES = 10
+
+
+def byte_lines(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """Yield the physical lines of bytes read in blocks, without their ends.
+
+    A line ends at \\r\\n, \\n or a bare \\r, as csv.reader counts them;
+    an \\r\\n split between two blocks is one line end.
+    """
+    rest = b""
+    for block in blocks:
+        data = rest + block
+        cut = len(data) - 1 if data.endswith(b"\r") else len(data)
+        lines = re.split(rb"\r\n|\r|\n", data[:cut])
+        rest = lines.pop() + data[cut:]
+        yield from lines
+    if rest:
+        yield from re.split(rb"\r\n|\r|\n", rest.removesuffix(b"\r"))
+
+
+def mixed_encoding_check(*, lines: Iterable[bytes], file: str) -> None:
+    """Refuse a file whose lines are partly UTF-8 and partly Windows-1252.
+
+    Called once the file is known not to be UTF-8 throughout. A line whose
+    accented letters are valid UTF-8 was written as UTF-8: reading the file
+    as Windows-1252 would turn its "é" into "Ã©" without any error, and
+    reading it as UTF-8 would fail on the other lines, so neither is
+    guessed.
+    """
+    found: dict[str, list[int]] = {"UTF-8": [], "Windows-1252": []}
+    counts = dict.fromkeys(found, 0)
+    for number, line in enumerate(lines, start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            encoding = "Windows-1252"
+        else:
+            encoding = "UTF-8"
+        counts[encoding] += 1
+        if len(found[encoding]) < NAMED_LINES:
+            found[encoding].append(number)
+    if not counts["UTF-8"] or not counts["Windows-1252"]:
+        return
+
+    utf8 = _lines_said(found["UTF-8"], counts["UTF-8"])
+    other = _lines_said(found["Windows-1252"], counts["Windows-1252"])
+    raise ImportFileError(
+        file,
+        f"the file mixes two text encodings: {utf8} UTF-8 but {other} "
+        "Windows-1252, and reading it as either would garble the accented "
+        "letters of the other lines; save the whole file as UTF-8 CSV and "
+        "upload it again",
+    )
+
+
+def _lines_said(numbers: list[int], count: int) -> str:
+    """Return "line 3 is", "lines 3 and 5 are" or "lines 3, 5 and 9 more are"."""
+    if count == 1:
+        return f"line {numbers[0]} is"
+    said = [str(number) for number in numbers]
+    if count > len(numbers):
+        return f"lines {', '.join(said)} and {count - len(numbers):,} more are"
+    return f"lines {', '.join(said[:-1])} and {said[-1]} are"
 
 
 def delimiter_sniff(*, text: str) -> str:
@@ -271,6 +340,7 @@ class LineTap:
                     delimiter=delimiter,
                     width=width,
                     file=file,
+                    record=record,
                 )
             if not width and any(cell.strip() for cell in record):
                 width = len(record)
@@ -279,14 +349,22 @@ class LineTap:
 
 
 def open_quote_check(
-    *, source: str, line: int, delimiter: str, width: int, file: str
+    *,
+    source: str,
+    line: int,
+    delimiter: str,
+    width: int,
+    file: str,
+    record: list[str] | None = None,
 ) -> None:
     """Refuse a record that spans lines because a quote was never closed.
 
-    `source` is the record's raw text. A quote still open at the end of the
-    file has swallowed every line after it; a quoted value whose lines hold
-    as many delimiters as whole rows most likely swallowed rows until a
-    stray quote further down closed it.
+    `source` is the record's raw text and `record` its values. A quote
+    still open at the end of the file has swallowed every line after it; a
+    quoted value whose lines hold as many delimiters as whole rows most
+    likely swallowed rows until a stray quote further down closed it; and a
+    record left short of the header's values while its quoted value holds
+    enough delimiters to fill them swallowed the rest of its own row.
     """
     try:
         for _ in csv.reader(
@@ -301,6 +379,19 @@ def open_quote_check(
                 "every line after it would be read into that one value. Add "
                 "the missing closing quote and upload the file again",
             ) from error
+    if record is not None and 0 < len(record) < width:
+        spanning = [cell for cell in record if "\n" in cell or "\r" in cell]
+        swallowed = sum(cell.count(delimiter) for cell in spanning)
+        if spanning and len(record) + swallowed >= width:
+            last = line + len(re.findall(r"\r\n|\r|\n", source.rstrip("\r\n")))
+            raise ImportFileError(
+                file,
+                f"a quoted value that starts on line {line} is closed only on "
+                f"line {last}, so the row has {len(record)} of its {width} "
+                "values and the delimiters inside the quotes were read as "
+                "text; is a closing quote missing? Fix the quotes and upload "
+                "the file again",
+            )
     if width < 3:
         return
     rowlike = [
