@@ -13,11 +13,31 @@ import gzip
 import shutil
 import zipfile
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 # What an archive may hold: the files the wizard reads.
 ARCHIVED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+# Files that travel with an export but hold no rows: left out and listed.
+DOCUMENT_SUFFIXES = (
+    ".pdf",
+    ".doc",
+    ".docx",
+    ".odt",
+    ".rtf",
+    ".md",
+    ".html",
+    ".htm",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+)
+DOCUMENT_STEMS = ("readme", "license", "licence", "changelog", "notice")
+SYSTEM_FILE = "a file macOS or Windows adds to archives, not data"
+DOCUMENT_FILE = "a document or image, not a data file"
 BLOCK_BYTES = 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -43,18 +63,28 @@ def upload_is_archive(*, name: str, path: Path) -> bool:
         return stream.read(2) == _GZIP_MAGIC
 
 
-def upload_unpack(*, name: str, path: Path, limit: int) -> list[tuple[str, Path]]:
+@dataclass
+class Unpacked:
+    """The files an archive held: those to read, and those left out and why."""
+
+    files: list[tuple[str, Path]]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def upload_unpack(*, name: str, path: Path, limit: int) -> Unpacked:
     """Unpack an archive beside itself; return each file's name and path.
 
-    The archive is removed once unpacked. Raises ArchiveError naming the
-    archive and the reason when it cannot be read, holds nothing the wizard
-    reads, or unpacks to more than `limit` bytes.
+    The archive is removed once unpacked. System files and documents that
+    travel with an export are left out and listed with the reason. Raises
+    ArchiveError naming the archive and the reason when it cannot be read,
+    holds a data file the wizard cannot read, holds nothing it reads, or
+    unpacks to more than `limit` bytes.
     """
     try:
         if name.lower().endswith(".zip") or zipfile.is_zipfile(path):
             unpacked = _zip_unpack(name=name, path=path, limit=limit)
         else:
-            unpacked = [_gzip_unpack(name=name, path=path, limit=limit)]
+            unpacked = Unpacked([_gzip_unpack(name=name, path=path, limit=limit)])
     except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
         raise ArchiveError(
             f"{name}: the archive cannot be read ({error}); compress the file "
@@ -76,13 +106,18 @@ def _gzip_unpack(*, name: str, path: Path, limit: int) -> tuple[str, Path]:
     return Path(inner).name, target
 
 
-def _zip_unpack(*, name: str, path: Path, limit: int) -> list[tuple[str, Path]]:
+def _zip_unpack(*, name: str, path: Path, limit: int) -> Unpacked:
     with zipfile.ZipFile(path) as archive:
-        members = [
-            member
-            for member in archive.infolist()
-            if not member.is_dir() and not _is_clutter(member.filename)
-        ]
+        members: list[zipfile.ZipInfo] = []
+        skipped: list[tuple[str, str]] = []
+        for member in archive.infolist():
+            if member.is_dir():
+                continue
+            reason = _left_out(member.filename)
+            if reason:
+                skipped.append((member.filename, reason))
+            else:
+                members.append(member)
         refused = [
             member.filename
             for member in members
@@ -90,11 +125,15 @@ def _zip_unpack(*, name: str, path: Path, limit: int) -> list[tuple[str, Path]]:
         ]
         if refused:
             raise ArchiveError(
-                f"{name}: holds {', '.join(refused)}; a ZIP upload may hold "
-                "only CSV and XLSX files"
+                f"{name}: holds {', '.join(refused)}, which Lode cannot read; a "
+                "ZIP upload may hold only CSV and XLSX files (save a workbook "
+                "in another format as .xlsx or CSV)"
             )
         if not members:
-            raise ArchiveError(f"{name}: the ZIP archive holds no CSV or XLSX file")
+            left = "".join(f"; left out {one}: {why}" for one, why in skipped)
+            raise ArchiveError(
+                f"{name}: the ZIP archive holds no CSV or XLSX file{left}"
+            )
         names = [PurePosixPath(member.filename).name for member in members]
         repeated = sorted({one for one in names if names.count(one) > 1})
         if repeated:
@@ -118,17 +157,25 @@ def _zip_unpack(*, name: str, path: Path, limit: int) -> list[tuple[str, Path]]:
                     source=source, target=target, name=name, limit=limit, used=used
                 )
             unpacked.append((inner, target))
-    return unpacked
+    return Unpacked(unpacked, skipped)
 
 
-def _is_clutter(filename: str) -> bool:
-    # macOS and Windows add these to archives made by their file managers.
+def _left_out(filename: str) -> str:
+    """Return why an archive member is left out, or "" to read it."""
     parts = PurePosixPath(filename).parts
-    return (
+    # macOS and Windows add these to archives made by their file managers.
+    if (
         parts[0] == "__MACOSX"
         or parts[-1].startswith(".")
-        or (parts[-1].lower() == "thumbs.db")
-    )
+        or parts[-1].lower() in ("thumbs.db", "desktop.ini")
+    ):
+        return SYSTEM_FILE
+    base = PurePosixPath(parts[-1])
+    if base.suffix.lower() in DOCUMENT_SUFFIXES or base.stem.lower() in (
+        DOCUMENT_STEMS
+    ):
+        return DOCUMENT_FILE
+    return ""
 
 
 def _copy(*, source: _Readable, target: Path, name: str, limit: int, used: int) -> int:

@@ -710,6 +710,9 @@ class MappedImport(models.Model):
     answers = models.JSONField(default=dict, blank=True)
     # {incoming account name: existing account name}, confirmed by the user.
     merges = models.JSONField(default=dict, blank=True)
+    # [{"archive": "export.zip", "file": "__MACOSX/._a.csv", "reason": "..."}]:
+    # the members of uploaded archives left out, and why.
+    skipped = models.JSONField(default=list, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(

@@ -442,18 +442,29 @@ def mapped_import_create(
                 for chunk in content.chunks():
                     target.write(chunk)
         stored.append({"name": name, "path": str(path), "size": path.stat().st_size})
-    stored = _archives_unpack(job=job, directory=directory, stored=stored)
+    skipped: list[dict[str, str]] = []
+    stored = _archives_unpack(
+        job=job, directory=directory, stored=stored, skipped=skipped
+    )
     job.source_directory = str(directory)
     job.progress_message = "Waiting for the mapping"
     job.save(update_fields=["source_directory", "progress_message", "updated_at"])
 
-    return MappedImport.objects.create(job=job, files=stored)
+    return MappedImport.objects.create(job=job, files=stored, skipped=skipped)
 
 
 def _archives_unpack(
-    *, job: ImportJob, directory: Path, stored: list[dict[str, Any]]
+    *,
+    job: ImportJob,
+    directory: Path,
+    stored: list[dict[str, Any]],
+    skipped: list[dict[str, str]],
 ) -> list[dict[str, Any]]:
-    """Replace each .gz or .zip upload by the files it holds, sized unpacked."""
+    """Replace each .gz or .zip upload by the files it holds, sized unpacked.
+
+    The archive members left out (system files, documents) are added to
+    `skipped`, each with its archive and the reason.
+    """
     limit = settings.LODE_UPLOAD_MAX_BYTES
     unpacked: list[dict[str, Any]] = []
     try:
@@ -462,10 +473,15 @@ def _archives_unpack(
             if not upload_is_archive(name=item["name"], path=path):
                 unpacked.append(item)
                 continue
-            for name, inner in upload_unpack(name=item["name"], path=path, limit=limit):
+            held = upload_unpack(name=item["name"], path=path, limit=limit)
+            for name, inner in held.files:
                 unpacked.append(
                     {"name": name, "path": str(inner), "size": inner.stat().st_size}
                 )
+            skipped.extend(
+                {"archive": item["name"], "file": file, "reason": reason}
+                for file, reason in held.skipped
+            )
         names = [item["name"] for item in unpacked]
         if len(set(names)) != len(names):
             raise ArchiveError(

@@ -101,6 +101,7 @@ def _job_data(mapped: MappedImport) -> dict[str, Any]:
     return {
         "id": job.pk,
         "files": mapped.file_names,
+        "skipped": mapped.skipped,
         "created_by": (
             {"id": creator.pk, "name": creator.display_name} if creator else None
         ),
@@ -123,6 +124,18 @@ JOB_SCHEMA = inline_serializer(
     {
         "id": serializers.IntegerField(),
         "files": serializers.ListField(child=serializers.CharField()),
+        "skipped": serializers.ListField(
+            child=inline_serializer(
+                "WizardImportSkipped",
+                {
+                    "archive": serializers.CharField(),
+                    "file": serializers.CharField(),
+                    "reason": serializers.CharField(),
+                },
+            ),
+            help_text="files in an uploaded archive that were left out, such "
+            "as a macOS __MACOSX folder or a README, and why",
+        ),
         "created_by": inline_serializer(
             "WizardImportCreator",
             {"id": serializers.IntegerField(), "name": serializers.CharField()},
@@ -251,6 +264,13 @@ FILES_EXAMPLE: dict[str, Any] = {
 JOB_EXAMPLE: dict[str, Any] = {
     "id": 31,
     "files": ["accounts.csv"],
+    "skipped": [
+        {
+            "archive": "export.zip",
+            "file": "README.txt",
+            "reason": "a document or image, not a data file",
+        }
+    ],
     "created_by": {"id": 4, "name": "Olga Ops"},
     "created_at": "2026-11-20T09:12:04Z",
     "confirmed_at": "2026-11-20T09:14:37Z",

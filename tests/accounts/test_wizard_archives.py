@@ -111,14 +111,16 @@ def test_a_zip_of_a_csv_and_a_workbook_imports_both(ops) -> None:
     ]
 
 
-def test_a_zip_holding_other_files_is_refused_and_leaves_no_job(ops) -> None:
-    archive = zipped({"accounts.csv": ACCOUNTS, "notes.pdf": b"%PDF-1.4"})
+def test_a_zip_holding_other_data_files_is_refused_and_leaves_no_job(ops) -> None:
+    archive = zipped({"accounts.csv": ACCOUNTS, "accounts.xls": b"\xd0\xcf\x11\xe0"})
 
     with pytest.raises(WizardError) as refused:
         mapped_import_create(user=ops, files=[("export.zip", archive)])
 
     assert str(refused.value) == (
-        "export.zip: holds notes.pdf; a ZIP upload may hold only CSV and XLSX files"
+        "export.zip: holds accounts.xls, which Lode cannot read; a ZIP upload "
+        "may hold only CSV and XLSX files (save a workbook in another format "
+        "as .xlsx or CSV)"
     )
     assert ImportJob.objects.count() == 0
 
@@ -216,6 +218,7 @@ def test_the_api_refuses_a_zip_of_other_files(ops) -> None:
     assert response.status_code == 400
     assert response.json() == {
         "files": [
-            "export.zip: holds a.docx; a ZIP upload may hold only CSV and XLSX files"
+            "export.zip: the ZIP archive holds no CSV or XLSX file; left out "
+            "a.docx: a document or image, not a data file"
         ]
     }
