@@ -507,6 +507,59 @@ LAYOUTS: tuple[Layout, ...] = (
         for name in ("last name", "full name")
         for account in ("account", "account name", "company", "account id")
     ),
+    # An accounts list kept by hand or exported from a spreadsheet, in plain
+    # words: "Company, Industry, Country, Employees". It comes after the
+    # CRM layouts, so a tie goes to the export the headers were named after.
+    *(
+        _layout(
+            "plain accounts",
+            ACCOUNT,
+            {
+                "account id": "external_id",
+                "company id": "external_id",
+                "customer id": "external_id",
+                "company": "name",
+                "company name": "name",
+                "account": "name",
+                "account name": "name",
+                "organisation": "name",
+                "organization": "name",
+                "name": "name",
+                "owner": "owner",
+                "account owner": "owner",
+                "company owner": "owner",
+                "industry": "sector",
+                "sector": "sector",
+                "revenue": "annual_revenue",
+                "annual revenue": "annual_revenue",
+                "turnover": "annual_revenue",
+                "employees": "employees",
+                "number of employees": "employees",
+                "employee count": "employees",
+                "headcount": "employees",
+                "country": "country",
+                "city": "city",
+                "website": "website",
+                "web site": "website",
+                "domain": "website",
+                "year founded": "year_established",
+                "founded": "year_established",
+                "parent": "parent_name",
+                "parent company": "parent_name",
+                "parent account": "parent_name",
+                "currency": "currency",
+            },
+            markers=[name],
+        )
+        for name in (
+            "company",
+            "company name",
+            "account",
+            "account name",
+            "organisation",
+            "organization",
+        )
+    ),
     # The bundled data set (accounts.importing reads it as a whole).
     _layout(
         "bundled accounts",
