@@ -39,7 +39,11 @@ from accounts.wizard_forewarn import (
     mapped_import_forewarnings,
     mapped_import_unconfirmed,
 )
-from accounts.wizard_sheets import mapped_import_sheets_choose, workbook_sheet_names
+from accounts.wizard_sheets import (
+    mapped_import_sheets_choose,
+    mapped_import_workbook,
+    workbook_sheet_names,
+)
 from config.api import (
     LodePagination,
     QueryParamsDocumented,
@@ -931,7 +935,13 @@ class WizardImportSheetApi(WizardApi):
     parser_classes = [DepthLimitedJSONParser]
 
     class FilterSerializer(serializers.Serializer):
-        file = serializers.CharField(help_text="The workbook's file name.")
+        file = serializers.CharField(
+            required=False,
+            help_text=(
+                "The workbook's file name. Needed only when the import holds "
+                "more than one XLSX workbook; without it, the only one is read."
+            ),
+        )
 
     class InputSerializer(StrictInputSerializer):
         file = serializers.CharField()
@@ -940,6 +950,11 @@ class WizardImportSheetApi(WizardApi):
     @extend_schema(
         tags=["imports"],
         summary="List an uploaded workbook's sheets and the one read now",
+        description=(
+            "Reads the import's only XLSX workbook, or the one named in `file`. "
+            "An import with no workbook, or with several and none named, is "
+            "answered 400 with the reason under `file`."
+        ),
         parameters=[FilterSerializer],
         responses={200: SHEETS_SCHEMA},
         examples=[
@@ -958,16 +973,18 @@ class WizardImportSheetApi(WizardApi):
         mapped = _get_mapped_import_for_user(request, pk)
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        file = filters.validated_data["file"]
-        stored = next((f for f in mapped.files if f["name"] == file), None)
-        if stored is None:
-            raise ValidationError({"file": [f"This import has no file {file!r}."]})
-
         try:
-            sheets = workbook_sheet_names(path=Path(stored["path"]), file=file)
+            stored = mapped_import_workbook(
+                mapped=mapped, file=filters.validated_data.get("file")
+            )
+            sheets = workbook_sheet_names(
+                path=Path(stored["path"]), file=stored["name"]
+            )
         except wizard.WizardError as error:
             raise ValidationError({"file": [str(error)]}) from error
-        return Response({"file": file, "sheets": sheets, "chosen": stored.get("sheet")})
+        return Response(
+            {"file": stored["name"], "sheets": sheets, "chosen": stored.get("sheet")}
+        )
 
     @extend_schema(
         tags=["imports"],

@@ -8,8 +8,10 @@ API all record the choice here, per file.
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from accounts.models import MappedImport
+from accounts.tabular import _ZIP_MAGIC
 from accounts.wizard import WizardError
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,39 @@ def workbook_sheet_names(*, path: Path, file: str) -> list[str]:
         return list(workbook.sheetnames)
     finally:
         workbook.close()
+
+
+def mapped_import_workbook(*, mapped: MappedImport, file: str | None) -> dict[str, Any]:
+    """Return the stored workbook whose sheets are asked for.
+
+    With no file named, the import's only workbook is meant; an import with
+    none or several is refused with the names to choose from.
+    """
+    stored = {one["name"]: one for one in mapped.files}
+    if file is not None:
+        if file not in stored:
+            raise WizardError(f"This import has no file {file!r}.")
+        return stored[file]
+
+    books = [one for one in mapped.files if _is_workbook(Path(one["path"]))]
+    if len(books) == 1:
+        return books[0]
+    names = ", ".join(repr(name) for name in stored)
+    if not books:
+        raise WizardError(
+            "This import holds no XLSX workbook, so it has no sheets to "
+            f"choose; its files are {names}."
+        )
+    raise WizardError(
+        f"This import holds {len(books)} workbooks; name one as ?file=, one of "
+        + ", ".join(repr(one["name"]) for one in books)
+        + "."
+    )
+
+
+def _is_workbook(path: Path) -> bool:
+    with path.open("rb") as stream:
+        return stream.read(len(_ZIP_MAGIC)) == _ZIP_MAGIC
 
 
 def mapped_import_sheets_choose(
