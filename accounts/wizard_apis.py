@@ -1177,12 +1177,12 @@ UNDO_PREVIEW_SCHEMA = inline_serializer(
 UNDO_PREVIEW_EXAMPLE = {
     "can_undo": True,
     "refusal": None,
-    "deleted": {"accounts": 1, "stakeholders": 2},
+    "deleted": {"accounts": 1, "people": 2},
     "restored": {"accounts": 1},
     "users": 0,
     "kept": [
         {
-            "kind": "stakeholder",
+            "kind": "person",
             "record": "Rosa Vidal",
             "field": None,
             "value": None,

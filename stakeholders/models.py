@@ -194,6 +194,10 @@ class Stakeholder(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
+        # The pages call them people; undo previews, row reports and the
+        # admin read these names.
+        verbose_name = "person"
+        verbose_name_plural = "people"
         indexes = [models.Index(fields=["account", "status"])]
         constraints = [
             models.CheckConstraint(

@@ -227,21 +227,21 @@ def test_reporting_lines_between_people_are_reported_at_their_rows() -> None:
     job = imported(PEOPLE / "salesforce_contacts.csv")
 
     assert rows_section(job)[1:] == [
-        ["salesforce_contacts.csv", "2", "created", "stakeholder Ines Gruber", ""],
-        ["salesforce_contacts.csv", "3", "created", "stakeholder Tom Yates", ""],
-        ["salesforce_contacts.csv", "4", "created", "stakeholder Lena Ortiz", ""],
+        ["salesforce_contacts.csv", "2", "created", "person Ines Gruber", ""],
+        ["salesforce_contacts.csv", "3", "created", "person Tom Yates", ""],
+        ["salesforce_contacts.csv", "4", "created", "person Lena Ortiz", ""],
         [
             "salesforce_contacts.csv",
             "3",
             "created",
-            "stakeholder Tom Yates",
+            "person Tom Yates",
             "from this row: reports to Ines Gruber",
         ],
         [
             "salesforce_contacts.csv",
             "4",
             "created",
-            "stakeholder Lena Ortiz",
+            "person Lena Ortiz",
             "from this row: reports to Tom Yates",
         ],
     ]

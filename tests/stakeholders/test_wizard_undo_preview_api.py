@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 MEETING_KEPT = [
     {
-        "kind": "stakeholder",
+        "kind": "person",
         "record": "Rosa Vidal",
         "field": None,
         "value": None,
@@ -100,7 +100,7 @@ def test_without_later_work_the_preview_lists_the_deletions(
     assert response.json() == {
         "can_undo": True,
         "refusal": None,
-        "deleted": {"accounts": 1, "stakeholders": 1},
+        "deleted": {"accounts": 1, "people": 1},
         "restored": {},
         "users": 0,
         "kept": [],
@@ -133,10 +133,10 @@ def test_a_value_edited_by_hand_is_kept_with_its_field_and_value(
     preview = api.get(undo_url(job.pk)).json()
 
     # then
-    assert preview["restored"] == {"stakeholders": 1}
+    assert preview["restored"] == {"people": 1}
     assert preview["kept"] == [
         {
-            "kind": "stakeholder",
+            "kind": "person",
             "record": "Ines Gruber",
             "field": "title",
             "value": "Group CFO",
