@@ -4228,6 +4228,32 @@ UNDO_ORDER = (
     User,
 )
 UNDONE = "undone"
+# Where the row report places a note on no line of any file.
+WHOLE_IMPORT = "(whole import)"
+
+
+def issue_place(issue: Mapping[str, Any]) -> tuple[str, int | str]:
+    """Return the file and line a report shows for an issue.
+
+    A note on the import as a whole (what an undo kept or deleted, a
+    mapping that cannot be written) has no line: it is labelled as the
+    whole import's, never as line 0.
+    """
+    if not issue["line"]:
+        return str(issue["file"] or WHOLE_IMPORT), ""
+    return str(issue["file"]), int(issue["line"])
+
+
+def _whole_import_note(column: str, value: str, reason: str) -> dict[str, object]:
+    """Return an undo's note for the row report: on the import, on no line."""
+    return {
+        "file": "",
+        "line": None,
+        "column": column,
+        "value": value,
+        "reason": reason,
+        "action": UNDONE,
+    }
 
 
 def _undo_order() -> tuple[type[models.Model], ...]:
@@ -4449,7 +4475,7 @@ def mapped_import_undo(
         if keep.notes:
             job.issues = [
                 *job.issues,
-                *(Issue("", 0, "", "", note, UNDONE).as_dict() for note in keep.notes),
+                *(_whole_import_note("", "", note) for note in keep.notes),
             ]
             job.save(update_fields=["issues", "updated_at"])
         mapped.undone_at = timezone.now()
@@ -4586,7 +4612,7 @@ def _created_users_undo(*, job: ImportJob, ids: models.QuerySet) -> list[str]:
         else:
             reason = "deleted: created by this import and not used since"
         said.append(f"{user.email}: {reason}")
-        issues.append(Issue("", 0, "email", user.email, reason, UNDONE).as_dict())
+        issues.append(_whole_import_note("email", user.email, reason))
     User.objects.filter(pk__in=[u.pk for u in users if done.get(u.pk)]).update(
         is_active=False
     )
@@ -4664,10 +4690,7 @@ def mapped_import_report_csv(*, job: ImportJob) -> Iterator[str]:
     # Values and reasons quote the uploaded cells, which may be formulas.
     for start in range(0, len(job.issues), REPORT_CHUNK_LINES):
         writer.writerows(
-            [
-                cell_neutralise(issue[name])
-                for name in ("file", "line", "column", "value", "reason", "action")
-            ]
+            _issue_csv_row(issue)
             for issue in job.issues[start : start + REPORT_CHUNK_LINES]
         )
         yield taken()
@@ -4689,6 +4712,16 @@ def mapped_import_report_csv(*, job: ImportJob) -> Iterator[str]:
         writer.writerow(["score run", "status"])
         writer.writerow([run["id"], run["status"]])
     yield taken()
+
+
+def _issue_csv_row(issue: Mapping[str, Any]) -> list[Any]:
+    file, line = issue_place(issue)
+    return [
+        cell_neutralise(file),
+        line,
+        *(cell_neutralise(issue[name]) for name in ("column", "value", "reason")),
+        issue["action"],
+    ]
 
 
 def role_question_key(*, column: str, value: str) -> str:

@@ -483,7 +483,7 @@ def test_undo_deactivates_an_imported_user_who_has_since_done_something(
     job.refresh_from_db()
     assert job.issues[-2] == {
         "file": "",
-        "line": 0,
+        "line": None,
         "column": "email",
         "value": "lee.park@lode.example",
         "reason": "deactivated, not deleted: since the import they have logged "

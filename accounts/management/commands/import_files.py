@@ -14,6 +14,7 @@ from accounts.wizard import (
     WizardError,
     currency_answer_meant,
     currency_question_key,
+    issue_place,
     mapped_import_answer,
     mapped_import_check,
     mapped_import_create_from_paths,
@@ -337,11 +338,12 @@ class Command(BaseCommand):
         return sheets
 
     def _print(self, counts: dict[str, dict[str, int]], issues: list[dict]) -> None:
-        for line in counts_table(counts):
-            self.stdout.write(line)
+        for row in counts_table(counts):
+            self.stdout.write(row)
         for issue in issues:
+            file, line = issue_place(issue)
             self.stdout.write(
-                f"{issue['file']}:{issue['line']} {issue['column']} "
+                f"{file}{f':{line}' if line else ''} {issue['column']} "
                 f"{issue['value']!r}: {issue['reason']} ({issue['action']})"
             )
 
