@@ -190,6 +190,14 @@ class AccountAlias(models.Model):
         Account, on_delete=models.CASCADE, related_name="aliases"
     )
     name = models.CharField(max_length=200, unique=True)
+    # The import whose merge accepted the name; its creator is who accepted.
+    job = models.ForeignKey(
+        "ImportJob",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="aliases",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -21,6 +21,7 @@ from accounts.currency import (
 )
 from accounts.models import (
     Account,
+    AccountAlias,
     AccountTeamMember,
     MappedImport,
     Opportunity,
@@ -193,6 +194,8 @@ class AccountOverview:
     # The latest deals, open ones first, and how many the account has.
     deals: list[Opportunity] = field(default_factory=list)
     deals_count: int = 0
+    # Other names imports accepted as this account, with their import.
+    aliases: list[AccountAlias] = field(default_factory=list)
 
     @property
     def deals_have_custom_values(self) -> bool:
@@ -392,6 +395,11 @@ def account_overview_for_user(*, user: User, account: Account) -> AccountOvervie
         revenue_set_aside_note=revenue_set_aside_note(quarters=set_aside),
         deals=list(latest_deals[:DEALS_SHOWN]),
         deals_count=sum(deal["count"] for deal in deals),
+        aliases=list(
+            AccountAlias.objects.filter(account=account).select_related(
+                "job__created_by"
+            )
+        ),
     )
 
 

@@ -2772,7 +2772,7 @@ class _Writer:
         """Remember each confirmed merge, so the name matches next time."""
         aliases = AccountAlias.objects.bulk_create(
             [
-                AccountAlias(name=name, account_id=account_id)
+                AccountAlias(name=name, account_id=account_id, job=self.job)
                 for name, account_id in fresh.items()
                 if name not in known and name not in names
             ]

@@ -7,7 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import Account, CurrencyRate, ImportJob, Opportunity
+from accounts.models import (
+    Account,
+    AccountAlias,
+    CurrencyRate,
+    ImportJob,
+    Opportunity,
+)
 from accounts.wizard import (
     mapped_import_create_from_paths,
     mapped_import_mapping_accept,
@@ -332,7 +338,7 @@ CURRENCIES = ["USD", "EUR", "SEK", "CHF"]
 
 
 def grow_account(account, rep, start: int, stop: int) -> None:
-    """Add revenue lines, won deals, subsidiaries and team members."""
+    """Add revenue lines, won deals, subsidiaries, team members and aliases."""
     products = [ProductFactory.create(name=f"P{index}") for index in range(4)]
     for index in range(start, stop):
         RevenueLineFactory.create(
@@ -346,6 +352,13 @@ def grow_account(account, rep, start: int, stop: int) -> None:
         if index % 2:
             child.team_members.add(rep)
         account.team_members.add(UserFactory.create(username=f"teammate{index}"))
+        AccountAlias.objects.create(
+            account=account,
+            name=f"{account.name} {index} Inc",
+            job=ImportJob.objects.create(
+                created_by=UserFactory.create(username=f"importer{index}")
+            ),
+        )
 
 
 def page_queries(client, account) -> int:
