@@ -42,7 +42,11 @@ from accounts.models import (
     Product,
     User,
 )
-from accounts.selectors import account_list_for_user, whitespace_bought_since
+from accounts.selectors import (
+    account_list_for_user,
+    whitespace_bought_since,
+    whitespace_bought_sql,
+)
 from plans.calendar import (
     FiscalQuarter,
     fiscal_quarter_for,
@@ -65,13 +69,12 @@ from plans.models import (
 )
 from plans.selectors import ITEM_KINDS, OUTCOME_QUARTERS, pursuit_outcome_counts_in
 from scoring.models import AccountScore, ScoreRun
-from stakeholders.coverage import HIGH_INFLUENCE
+from stakeholders.coverage import BLANK_CHARACTERS, HIGH_INFLUENCE
 from stakeholders.models import (
-    AccountExpectedRole,
     Activity,
-    SectorRoleDefault,
     Stakeholder,
 )
+from stakeholders.selectors import role_unheld_counts
 from stakeholders.selectors import stale_days as stakeholder_stale_days
 
 QUARTERS_SHOWN = OUTCOME_QUARTERS
@@ -87,13 +90,6 @@ COMPLETE_ENOUGH = 70
 LITERAL_IDS_MAX = 5_000
 # The accounts a query reads: their ids, or a subquery giving them.
 AccountIds = models.QuerySet | list[int]
-# What str.strip() takes off, listed: a plan summary of these alone is
-# empty. SQL's TRIM takes off spaces only, so the database is asked whether
-# a summary holds any other character.
-BLANK_CHARACTERS = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003"
-    "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
 # A plan's sections, in the order the completeness measure lists them.
 SECTION_NAMES = (
     "Summary",
@@ -285,11 +281,24 @@ def moved_figure(*, paths: Mapping[int, list[ScoreFact | None]]) -> Figure:
     return _figure("quadrant.moved", moved)
 
 
+@dataclass(frozen=True)
+class OwnedCells:
+    """How many catalogue cells were owned before one quarter's start.
+
+    `cells` counts them over every account; `full` holds the accounts that
+    owned every catalogue product by then, so none of their cells is open.
+    """
+
+    cells: int
+    full: frozenset[int]
+
+
 def whitespace_figures(
     *,
     account_ids: Iterable[int],
-    product_ids: Iterable[int],
-    first_bought: Mapping[tuple[int, int], date],
+    product_count: int,
+    owned: Mapping[str, OwnedCells],
+    pursuit_cells_bought: Mapping[tuple[int, int], date],
     pursuits: Iterable[PursuitFact],
     quarters: list[FiscalQuarter],
 ) -> dict[str, Figure]:
@@ -300,22 +309,19 @@ def whitespace_figures(
     pursuit on it. Of those open cells, it is pursued in the quarter when a
     pursuit on it was open at some point in the quarter, and won when a
     pursuit on it was won in the quarter.
+
+    `owned` holds each quarter's owned catalogue cells, by quarter slug,
+    counted by the database (_whitespace_owned); `pursuit_cells_bought` when
+    each cell with a pursuit was bought, if it was.
     """
-    accounts = list(account_ids)
-    products = list(product_ids)
+    accounts = frozenset(account_ids)
     pursuits = list(pursuits)
-    owned_since: dict[tuple[int, int], date] = dict(first_bought)
+    owned_since: dict[tuple[int, int], date] = dict(pursuit_cells_bought)
     for pursuit in pursuits:
         if pursuit.outcome == Pursuit.Outcome.WON and pursuit.closed_on:
             cell = (pursuit.account_id, pursuit.product_id)
             if cell not in owned_since or pursuit.closed_on < owned_since[cell]:
                 owned_since[cell] = pursuit.closed_on
-
-    product_set = set(products)
-    owned_days: dict[int, list[date]] = defaultdict(list)
-    for (account_id, product_id), since in owned_since.items():
-        if product_id in product_set:
-            owned_days[account_id].append(since)
 
     figures = {}
     for quarter in quarters:
@@ -324,13 +330,12 @@ def whitespace_figures(
             since = owned_since.get(cell)
             return since is None or since >= start
 
-        open_count = 0
-        open_accounts = []
-        for account_id in accounts:
-            owned = sum(1 for since in owned_days[account_id] if since < quarter.start)
-            if owned < len(products):
-                open_count += len(products) - owned
-                open_accounts.append(account_id)
+        counted = owned[quarter.slug]
+        if product_count:
+            open_count = len(accounts) * product_count - counted.cells
+            open_accounts = accounts - counted.full
+        else:
+            open_count, open_accounts = 0, frozenset()
 
         pursued: set[tuple[int, int]] = set()
         won: set[tuple[int, int]] = set()
@@ -992,6 +997,105 @@ def _pursuit_facts(scope: AccountIds) -> list[PursuitFact]:
     return facts
 
 
+def _scope_sql(scope: AccountIds) -> tuple[str, tuple[Any, ...]]:
+    """Return SQL for `IN (...)` over the accounts, and its parameters."""
+    if isinstance(scope, list):
+        return ", ".join(["%s"] * len(scope)) or "NULL", tuple(scope)
+    sql, params = scope.order_by().query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _whitespace_owned(
+    scope: AccountIds, quarters: list[FiscalQuarter]
+) -> tuple[int, dict[str, OwnedCells]]:
+    """Count the catalogue products, and the cells owned before each quarter.
+
+    One statement, whatever the number of accounts and revenue lines: a cell
+    is owned from the day it was bought (accounts.selectors'
+    whitespace_bought_sql, its running sums by window) or its first pursuit
+    won, whichever came first. The database sums the owned cells per
+    quarter and names the few accounts that owned every product; no row per
+    account comes back.
+    """
+    bought_sql, bought_params = whitespace_bought_sql(account_ids=scope)
+    if not bought_sql:
+        nothing = OwnedCells(0, frozenset())
+        return 0, {quarter.slug: nothing for quarter in quarters}
+    scope_sql, scope_params = _scope_sql(scope)
+    catalogue_sql, catalogue_params = (
+        Product.objects.catalogue().order_by().values("pk").query.sql_with_params()
+    )
+    starts = [connection.ops.adapt_datefield_value(q.start) for q in quarters]
+    counts = ", ".join(
+        f"SUM(CASE WHEN since < %s THEN 1 ELSE 0 END) AS q{index}"
+        for index in range(len(quarters))
+    )
+    totals = ", ".join(f"SUM(q{index})" for index in range(len(quarters)))
+    columns = ", ".join(f"q{index}" for index in range(len(quarters)))
+    full = " OR ".join(f"q{index} >= products.count" for index in range(len(quarters)))
+    pursuit, plan = Pursuit._meta.db_table, Plan._meta.db_table
+    sql = f"""
+        WITH per_account AS (
+            SELECT account_id, {counts}
+            FROM (
+                SELECT account_id, product_id, MIN(since) AS since
+                FROM (
+                    {bought_sql}
+                    UNION ALL
+                    SELECT plan.account_id, pursuit.product_id, pursuit.closed_on
+                    FROM {pursuit} pursuit
+                    JOIN {plan} plan ON plan.id = pursuit.plan_id
+                    WHERE pursuit.outcome = %s
+                    AND pursuit.closed_on IS NOT NULL
+                    AND plan.account_id IN ({scope_sql})
+                ) cells
+                WHERE product_id IN ({catalogue_sql})
+                GROUP BY account_id, product_id
+            ) owned
+            GROUP BY account_id
+        )
+        , products AS (SELECT COUNT(*) AS count FROM ({catalogue_sql}) catalogue)
+        SELECT NULL, products.count, {totals} FROM products
+        LEFT JOIN per_account ON 1 = 1
+        GROUP BY products.count
+        UNION ALL
+        SELECT account_id, products.count, {columns}
+        FROM per_account, products WHERE {full}
+    """
+    params = (
+        *starts,
+        *bought_params,
+        Pursuit.Outcome.WON.value,
+        *scope_params,
+        *catalogue_params,
+        *catalogue_params,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+
+    products, *cells = (int(total or 0) for total in rows[0][1:])
+    return products, {
+        quarter.slug: OwnedCells(
+            cells[index],
+            frozenset(row[0] for row in rows[1:] if row[index + 2] >= products),
+        )
+        for index, quarter in enumerate(quarters)
+    }
+
+
+def _pursuit_cells_bought(scope: AccountIds) -> dict[tuple[int, int], date]:
+    """Return when each cell of an account with a pursuit was bought.
+
+    whitespace_figures asks it of the cells with a pursuit only; the
+    accounts without one cost nothing here.
+    """
+    pursued = Pursuit.objects.filter(plan__account_id__in=scope).values(
+        "plan__account_id"
+    )
+    return whitespace_bought_since(account_ids=pursued)
+
+
 def _coverage_counts(
     scope: AccountIds, sectors: Iterable[str], now: datetime
 ) -> dict[int, tuple[int, ...]]:
@@ -999,7 +1103,7 @@ def _coverage_counts(
 
     Set-based, in three queries whatever the number of people: each
     account's active people counted by what the figures ask of them, and
-    (_unheld_role_counts) its expected roles that no active person holds.
+    (role_unheld_counts) its expected roles that no active person holds.
     The rules are the coverage page's (stakeholders.coverage), asked of the
     database. `sectors` are the accounts' sectors as stored. Accounts with
     nothing to count are left out.
@@ -1037,78 +1141,12 @@ def _coverage_counts(
         .values_list("account_id", *counts)
     }
 
-    missing = _unheld_role_counts(scope, sectors)
+    missing = role_unheld_counts(scope=scope, sectors=sectors)
     nothing = (0,) * (len(COVERAGE_KEYS) - 1)
     return {
         pk: (missing.get(pk, 0), *people.get(pk, nothing))
         for pk in missing.keys() | people.keys()
     }
-
-
-def _unheld_role_counts(scope: AccountIds, sectors: Iterable[str]) -> dict[int, int]:
-    """Return how many expected roles no active person holds, by account.
-
-    The roles an account expects: its own list, else its sector's defaults
-    (the sector stripped and lower-cased), else the blank sector's, as
-    stakeholders.selectors.account_expected_roles_map has it. The few
-    distinct sectors are matched to their defaults here, in Python, so the
-    database compares sectors as stored; the pairs of account and role are
-    then counted in one statement. Raw SQL: the ORM cannot join accounts to
-    their sector's defaults, and a subquery per account took 12 s at 100k.
-    """
-    default_sectors = set(SectorRoleDefault.objects.values_list("sector", flat=True))
-    keyed = [
-        (sector, key)
-        for sector in set(sectors)
-        if (key := sector.strip().lower()) and key in default_sectors
-    ]
-    if isinstance(scope, list):
-        if not scope:
-            return {}
-        scope_sql, scope_params = ", ".join(["%s"] * len(scope)), tuple(scope)
-    else:
-        scope_sql, scope_params = scope.order_by().query.sql_with_params()
-    key_sql = "''"
-    if keyed:
-        key_sql = (
-            f"CASE a.sector {' '.join(['WHEN %s THEN %s'] * len(keyed))} ELSE '' END"
-        )
-    tables = {
-        "account": Account._meta.db_table,
-        "own": AccountExpectedRole._meta.db_table,
-        "default": SectorRoleDefault._meta.db_table,
-        "person": Stakeholder._meta.db_table,
-        "holds": Stakeholder.roles.through._meta.db_table,
-    }
-    sql = f"""
-        SELECT expected.account_id, COUNT(*)
-        FROM (
-            SELECT own.account_id, own.role_id FROM {tables["own"]} own
-            WHERE own.account_id IN ({scope_sql})
-            UNION ALL
-            SELECT a.id, d.role_id FROM {tables["account"]} a
-            JOIN {tables["default"]} d ON d.sector = {key_sql}
-            WHERE a.id IN ({scope_sql}) AND NOT EXISTS (
-                SELECT 1 FROM {tables["own"]} own WHERE own.account_id = a.id
-            )
-        ) expected
-        WHERE NOT EXISTS (
-            SELECT 1 FROM {tables["holds"]} holds
-            JOIN {tables["person"]} person ON person.id = holds.stakeholder_id
-            WHERE person.account_id = expected.account_id
-            AND person.status = %s AND holds.buyingrole_id = expected.role_id
-        )
-        GROUP BY expected.account_id
-    """
-    params: list[Any] = [
-        *scope_params,
-        *(value for pair in keyed for value in pair),
-        *scope_params,
-        Stakeholder.Status.ACTIVE.value,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return dict(cursor.fetchall())
 
 
 def _current_plan_ids(scope: AccountIds) -> models.QuerySet:
@@ -1390,9 +1428,9 @@ def dashboard_for_user(
 
     # load the facts of those accounts
     history = _score_history(ids, quarters, run)
-    product_ids = list(Product.objects.catalogue().values_list("pk", flat=True))
-    first_bought = whitespace_bought_since(account_ids=ids)
+    product_count, owned = _whitespace_owned(ids, quarters)
     pursuits = _pursuit_facts(ids)
+    pursuit_cells_bought = _pursuit_cells_bought(ids)
     plan_ids = _current_plan_ids(ids)
     # One zone for the request: looking it up per date cost seconds at 100k.
     zone = organisation_zone()
@@ -1423,8 +1461,9 @@ def dashboard_for_user(
     figures.update(
         whitespace_figures(
             account_ids=account_ids,
-            product_ids=product_ids,
-            first_bought=first_bought,
+            product_count=product_count,
+            owned=owned,
+            pursuit_cells_bought=pursuit_cells_bought,
             pursuits=pursuits,
             quarters=quarters,
         )

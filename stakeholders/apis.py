@@ -26,7 +26,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Account, User
-from accounts.selectors import account_can_edit, account_get_for_user
+from accounts.selectors import (
+    account_can_edit,
+    account_get_for_user,
+    account_list_for_user,
+)
 from config.api import (
     LodePagination,
     PreconditionFailed,
@@ -42,8 +46,8 @@ from stakeholders.models import Activity, BuyingRole, InfluenceLink, Stakeholder
 from stakeholders.selectors import (
     account_expected_roles_map,
     account_stakeholder_board,
+    coverage_findings_for_accounts,
     coverage_for_account,
-    coverage_rollup_for_user,
     expected_roles_etag,
     influence_link_get_for_user,
     stakeholder_get_for_user,
@@ -1222,9 +1226,12 @@ class FindingRollupApi(APIView):
         ],
     )
     def get(self, request: Request) -> Response:
-        rollup = coverage_rollup_for_user(user=_user(request))
+        # A page of accounts by name, then the findings of those alone.
+        accounts = account_list_for_user(user=_user(request)).order_by("name", "pk")
         paginator = LodePagination()
-        page = paginator.paginate_queryset(rollup, request, view=self) or []
+        page = coverage_findings_for_accounts(
+            accounts=paginator.paginate_queryset(accounts, request, view=self) or []
+        )
 
         return paginator.get_paginated_response(
             self.OutputSerializer(

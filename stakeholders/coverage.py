@@ -74,6 +74,14 @@ KIND_SHORT = {
 
 SENTIMENT_WORDS = {-2: "an opponent", -1: "a sceptic"}
 
+# What str.strip() takes off, listed: an action plan of these alone is
+# empty. SQL's TRIM takes off spaces only, so a query that counts findings
+# asks the database whether a text holds any other character.
+BLANK_CHARACTERS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003"
+    "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
 
 def coverage_findings(
     *,

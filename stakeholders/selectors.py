@@ -2,18 +2,25 @@
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     BooleanField,
+    Count,
     DateTimeField,
+    Exists,
     Field,
     Max,
+    OuterRef,
     Prefetch,
+    Q,
     QuerySet,
 )
 from django.http import Http404
@@ -23,7 +30,18 @@ from django.utils.formats import date_format
 from accounts.history import ERASED, change_list_for_target
 from accounts.models import Account, ChangeRecord, User
 from accounts.selectors import account_can_edit, account_list_for_user
-from stakeholders.coverage import Finding, Person, coverage_findings
+from stakeholders.coverage import (
+    AGAINST,
+    BLANK_CHARACTERS,
+    HIGH_INFLUENCE,
+    KIND_TITLES,
+    LOW_INFLUENCE,
+    SUPPORTIVE,
+    Finding,
+    Kind,
+    Person,
+    coverage_findings,
+)
 from stakeholders.graph import reporting_loops
 from stakeholders.models import (
     AccountExpectedRole,
@@ -33,6 +51,7 @@ from stakeholders.models import (
     SectorRoleDefault,
     Stakeholder,
 )
+from stakeholders.seniority import JUNIOR, SENIOR
 
 
 def stakeholder_list_for_user(*, user: User) -> QuerySet[Stakeholder]:
@@ -107,6 +126,101 @@ def account_expected_roles_map(
     return result
 
 
+# The accounts a coverage count reads: their ids, or a subquery of them.
+AccountScope = QuerySet[Any] | list[int]
+
+
+def _role_unheld_sql(
+    *, scope: AccountScope, sectors: Iterable[str]
+) -> tuple[str, list[Any]]:
+    """Return SQL giving each expected role no active person holds.
+
+    Rows of (account_id, role_id). The roles an account expects: its own
+    list, else its sector's defaults (the sector stripped and lower-cased),
+    else the blank sector's, as account_expected_roles_map has it. The few
+    distinct `sectors` are matched to their defaults here, in Python (whose
+    strip() and lower() SQL cannot match), so the database compares sectors
+    as stored. Raw SQL: the ORM cannot join accounts to their sector's
+    defaults, and a subquery per account took 12 s at 100k.
+    """
+    default_sectors = set(SectorRoleDefault.objects.values_list("sector", flat=True))
+    keyed = [
+        (sector, key)
+        for sector in set(sectors)
+        if (key := sector.strip().lower()) and key in default_sectors
+    ]
+    if isinstance(scope, list):
+        scope_sql = ", ".join(["%s"] * len(scope)) or "NULL"
+        scope_params: tuple[Any, ...] = tuple(scope)
+    else:
+        scope_sql, scope_params = scope.order_by().query.sql_with_params()
+    key_sql = "''"
+    if keyed:
+        key_sql = (
+            f"CASE a.sector {' '.join(['WHEN %s THEN %s'] * len(keyed))} ELSE '' END"
+        )
+    tables = {
+        "account": Account._meta.db_table,
+        "own": AccountExpectedRole._meta.db_table,
+        "default": SectorRoleDefault._meta.db_table,
+        "person": Stakeholder._meta.db_table,
+        "holds": Stakeholder.roles.through._meta.db_table,
+    }
+    sql = f"""
+        SELECT expected.account_id, expected.role_id
+        FROM (
+            SELECT own.account_id, own.role_id FROM {tables["own"]} own
+            WHERE own.account_id IN ({scope_sql})
+            UNION ALL
+            SELECT a.id, d.role_id FROM {tables["account"]} a
+            JOIN {tables["default"]} d ON d.sector = {key_sql}
+            WHERE a.id IN ({scope_sql}) AND NOT EXISTS (
+                SELECT 1 FROM {tables["own"]} own WHERE own.account_id = a.id
+            )
+        ) expected
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {tables["holds"]} holds
+            JOIN {tables["person"]} person ON person.id = holds.stakeholder_id
+            WHERE person.account_id = expected.account_id
+            AND person.status = %s AND holds.buyingrole_id = expected.role_id
+        )
+    """
+    params: list[Any] = [
+        *scope_params,
+        *(value for pair in keyed for value in pair),
+        *scope_params,
+        Stakeholder.Status.ACTIVE.value,
+    ]
+    return sql, params
+
+
+def role_unheld_counts(
+    *, scope: AccountScope, sectors: Iterable[str]
+) -> dict[int, int]:
+    """Return how many expected roles no active person holds, by account.
+
+    One statement for any number of accounts; `sectors` are the accounts'
+    sectors as stored (_role_unheld_sql). Accounts with none are left out.
+    """
+    if isinstance(scope, list) and not scope:
+        return {}
+    sql, params = _role_unheld_sql(scope=scope, sectors=sectors)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT account_id, COUNT(*) FROM ({sql}) unheld GROUP BY account_id",
+            params,
+        )
+        return dict(cursor.fetchall())
+
+
+def role_unheld_total(*, scope: AccountScope, sectors: Iterable[str]) -> int:
+    """Return how many expected roles no active person holds, in all."""
+    sql, params = _role_unheld_sql(scope=scope, sectors=sectors)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) unheld", params)
+        return int(cursor.fetchone()[0])
+
+
 def _as_person(stakeholder: Stakeholder) -> Person:
     return Person(
         id=stakeholder.pk,
@@ -147,15 +261,20 @@ def coverage_for_account(*, account: Account) -> list[Finding]:
     return _findings(people, roles, timezone.now())
 
 
-def coverage_rollup_for_user(*, user: User) -> list[AccountCoverage]:
-    """Return every visible account's findings, in a fixed number of queries."""
-    accounts = list(account_list_for_user(user=user).order_by("name"))
+def coverage_findings_for_accounts(
+    *, accounts: Sequence[Account]
+) -> list[AccountCoverage]:
+    """Return these accounts' findings, in a fixed number of queries.
+
+    For one page of accounts: each finding is worded for its person or
+    role, so the people of every account given are read whole.
+    """
     people: dict[int, list[Stakeholder]] = defaultdict(list)
     for person in _people_queryset().filter(
         account__in=[account.pk for account in accounts]
     ):
         people[person.account_id].append(person)
-    roles = account_expected_roles_map(accounts=accounts)
+    roles = account_expected_roles_map(accounts=list(accounts))
     now = timezone.now()
     return [
         AccountCoverage(
@@ -165,6 +284,152 @@ def coverage_rollup_for_user(*, user: User) -> list[AccountCoverage]:
         )
         for account in accounts
     ]
+
+
+# Accounts a page of the coverage roll-up shows.
+COVERAGE_PAGE_SIZE = 100
+# The kinds a roll-up counts, in the order its columns show them.
+COVERAGE_KINDS = tuple(KIND_TITLES)
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    account: Account
+    people: int
+    # Findings of each kind, in COVERAGE_KINDS' order.
+    counts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CoverageRollup:
+    """One page of accounts with their findings counted, and every total."""
+
+    page: Page
+    rows: list[CoverageRow]
+    people: int
+    # Findings of each kind over every visible account, as in a row.
+    totals: tuple[int, ...]
+
+
+def _person_finding_counts(now: datetime) -> dict[str, Count]:
+    """Return the counts of active people that coverage_findings' rules ask.
+
+    Each is a conditional COUNT of active people, by the rules of
+    stakeholders.coverage: whole days since the last touch (or since the
+    person was added) above the stale days is the same as that moment being
+    at or before now less one more day; an action plan of blanks is none.
+    """
+    important = Q(influence__gte=HIGH_INFLUENCE)
+    touches = Activity.stakeholders.through.objects.filter(
+        stakeholder_id=OuterRef("pk")
+    )
+    cutoff = now - timedelta(days=stale_days() + 1)
+    return {
+        "people": Count("pk"),
+        "supporters": Count("pk", filter=Q(sentiment__gte=SUPPORTIVE)),
+        Kind.NO_OWNER: Count("pk", filter=important & Q(owner__isnull=True)),
+        Kind.UNADDRESSED_OPPONENT: Count(
+            "pk",
+            filter=important
+            & Q(sentiment__lte=AGAINST)
+            & ~Q(action_plan__regex=f"[^{BLANK_CHARACTERS}]"),
+        ),
+        Kind.STALE: Count(
+            "pk",
+            filter=Q(owner__isnull=False)
+            & ~Exists(touches.filter(activity__occurred_at__gt=cutoff))
+            & (Exists(touches) | Q(created_at__lte=cutoff)),
+        ),
+        Kind.EMPTY_SUIT: Count(
+            "pk", filter=Q(seniority__in=SENIOR, influence__lte=LOW_INFLUENCE)
+        ),
+        Kind.HIDDEN_INFLUENCER: Count("pk", filter=important & Q(seniority__in=JUNIOR)),
+    }
+
+
+def _row_counts(
+    counted: Mapping[str, Any], *, missing: int, single: int
+) -> tuple[int, ...]:
+    return tuple(
+        missing
+        if kind == Kind.MISSING_ROLE
+        else single
+        if kind == Kind.SINGLE_THREADED
+        else counted.get(kind, 0)
+        for kind in COVERAGE_KINDS
+    )
+
+
+def coverage_rollup_page_for_user(*, user: User, page: int | str) -> CoverageRollup:
+    """Return a page of the visible accounts, by name, with findings counted.
+
+    Set-based, in the same number of queries at any size: the page's
+    accounts and their people counted by a GROUP BY, and the totals over
+    every visible account by aggregates, none of them a row per account.
+    The counts are those of coverage_findings' kinds: an account with at
+    most one supportive active person counts one single-threaded finding.
+    """
+    now = timezone.now()
+    visible = account_list_for_user(user=user)
+    paginator = Paginator(
+        visible.order_by("name", "pk").only("pk", "name", "sector"),
+        COVERAGE_PAGE_SIZE,
+    )
+    shown = paginator.get_page(page)
+    accounts = list(shown.object_list)
+    counts = _person_finding_counts(now)
+    active = Stakeholder.objects.filter(status=Stakeholder.Status.ACTIVE).order_by()
+
+    # the page: its accounts' people counted, and their unheld roles
+    ids = [account.pk for account in accounts]
+    by_account: dict[int, Mapping[str, Any]] = {
+        row["account_id"]: row
+        for row in active.filter(account_id__in=ids)
+        .values("account_id")
+        .annotate(**counts)
+    }
+    missing = role_unheld_counts(
+        scope=ids, sectors={account.sector for account in accounts}
+    )
+    nobody: Mapping[str, Any] = {"people": 0, "supporters": 0}
+    rows = []
+    for account in accounts:
+        counted = by_account.get(account.pk, nobody)
+        rows.append(
+            CoverageRow(
+                account=account,
+                people=counted["people"],
+                counts=_row_counts(
+                    counted,
+                    missing=missing.get(account.pk, 0),
+                    single=int(counted["supporters"] <= 1),
+                ),
+            )
+        )
+
+    # every visible account: the people's counts summed, the accounts
+    # with two supporters or more counted, the unheld roles counted
+    scope = visible.values("pk")
+    people = active.filter(account_id__in=scope)
+    totals = people.aggregate(**counts)
+    threaded = (
+        people.filter(sentiment__gte=SUPPORTIVE)
+        .values("account_id")
+        .annotate(supporters=Count("pk"))
+        .filter(supporters__gt=1)
+        .count()
+    )
+    sectors = visible.order_by().values_list("sector", flat=True).distinct()
+    return CoverageRollup(
+        page=shown,
+        rows=rows,
+        people=totals["people"],
+        totals=_row_counts(
+            totals,
+            missing=role_unheld_total(scope=scope, sectors=list(sectors)),
+            single=paginator.count - threaded,
+        ),
+    )
 
 
 def _graph(people: list[Stakeholder], links: list[InfluenceLink]) -> dict[str, Any]:

@@ -1,7 +1,5 @@
 """Pages for people at an account, one person and coverage."""
 
-from collections import Counter
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,8 +18,9 @@ from config.api import etag_for
 from stakeholders.coverage import KIND_SHORT, KIND_TITLES
 from stakeholders.models import Stakeholder
 from stakeholders.selectors import (
+    COVERAGE_KINDS,
     account_stakeholder_board,
-    coverage_rollup_for_user,
+    coverage_rollup_page_for_user,
     stakeholder_get_for_user,
     stakeholder_history,
 )
@@ -165,30 +164,18 @@ def erase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def coverage(request: AuthenticatedHttpRequest) -> HttpResponse:
-    rollup = coverage_rollup_for_user(user=request.user)
+    rollup = coverage_rollup_page_for_user(
+        user=request.user, page=request.GET.get("page") or 1
+    )
 
-    kinds = [(kind, KIND_SHORT[kind], title) for kind, title in KIND_TITLES.items()]
-    rows = []
-    totals = Counter[str]()
-    for item in rollup:
-        counts = Counter(finding.kind for finding in item.findings)
-        totals.update(counts)
-        rows.append(
-            {
-                "account": item.account,
-                "people": item.people,
-                "counts": [counts[kind] for kind, _, _ in kinds],
-            }
-        )
-
+    kinds = [(kind, KIND_SHORT[kind], KIND_TITLES[kind]) for kind in COVERAGE_KINDS]
     return render(
         request,
         "stakeholders/coverage.html",
         {
             "kinds": kinds,
-            "rows": rows,
-            "totals": [totals[kind] for kind, _, _ in kinds],
-            "total_people": sum(item.people for item in rollup),
+            "rollup": rollup,
+            "page": rollup.page,
         },
     )
 

@@ -1,10 +1,11 @@
 import pytest
 from django.core.management import call_command
 
+from accounts.selectors import account_list_for_user
 from stakeholders.coverage import KIND_TITLES, Kind
 from stakeholders.demo import DEMO_SOURCE
 from stakeholders.models import Stakeholder
-from stakeholders.selectors import coverage_rollup_for_user
+from stakeholders.selectors import coverage_findings_for_accounts
 from stakeholders.seniority import JUNIOR, seniority_from_title
 from tests.accounts.factories import AccountFactory
 from tests.stakeholders.factories import StakeholderFactory
@@ -37,7 +38,9 @@ def test_the_demo_gives_every_account_a_labelled_repeatable_group(ops, rep):
     demo = Stakeholder.objects.filter(source=DEMO_SOURCE)
     assert set(demo.values_list("account", flat=True)) == {a.pk for a in accounts}
     assert Stakeholder.objects.filter(pk=real.pk).exists()
-    rollup = coverage_rollup_for_user(user=ops)
+    rollup = coverage_findings_for_accounts(
+        accounts=list(account_list_for_user(user=ops))
+    )
     kinds = {finding.kind for item in rollup for finding in item.findings}
     assert kinds == set(KIND_TITLES)
     assert any(not item.findings for item in rollup)
@@ -56,7 +59,9 @@ def test_demo_seniority_matches_each_title_and_no_senior_is_a_hidden_influencer(
     by_id = {person.pk: person for person in Stakeholder.objects.all()}
     hidden = [
         by_id[finding.person_id]
-        for item in coverage_rollup_for_user(user=ops)
+        for item in coverage_findings_for_accounts(
+            accounts=list(account_list_for_user(user=ops))
+        )
         for finding in item.findings
         if finding.kind == Kind.HIDDEN_INFLUENCER
     ]

@@ -1,0 +1,150 @@
+"""The coverage roll-up, counted by the database, against each account's findings.
+
+The page counts findings with a few aggregates over every visible account.
+Here the same counts come from coverage_findings, one account at a time, on
+the dashboard's edge-case portfolio (sectors matched only once stripped and
+lower-cased, an account's own role list, people who left or were erased,
+stale days an hour either side) and a few people more for the kinds the
+dashboard does not count: opponents with a blank or a real action plan,
+empty suits, hidden influencers and accounts with one or two supporters.
+"""
+
+from collections import Counter
+from typing import Any, cast
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
+
+from accounts.models import Account, User
+from stakeholders.coverage import BLANK_CHARACTERS
+from stakeholders.models import Stakeholder
+from stakeholders.selectors import (
+    COVERAGE_KINDS,
+    coverage_findings_for_accounts,
+    coverage_rollup_page_for_user,
+)
+from tests.accounts.factories import AccountFactory, UserFactory
+from tests.plans.test_dashboard_set_based import portfolio  # noqa: F401
+from tests.stakeholders.factories import StakeholderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _person(account: Account, **values: Any) -> Stakeholder:
+    return cast(Stakeholder, StakeholderFactory.create(account=account, **values))
+
+
+@pytest.fixture
+def groups(portfolio: dict[str, Any]) -> dict[str, Account]:  # noqa: F811
+    accounts = portfolio["accounts"]
+    charlie, echo, foxtrot = (accounts[name] for name in ("Charlie", "Echo", "Foxtrot"))
+    # Opponents of high influence: a plan of blanks is none, a word is one.
+    _person(charlie, sentiment=-2, influence=5, action_plan=BLANK_CHARACTERS)
+    _person(charlie, sentiment=-1, influence=4, action_plan=" Meet the CFO ")
+    # A senior title of low influence, a junior one of high influence.
+    _person(echo, seniority=Stakeholder.Seniority.VICE_PRESIDENT, influence=2)
+    _person(echo, seniority=Stakeholder.Seniority.MANAGER, influence=4)
+    # Two supporters: no longer single-threaded.
+    _person(foxtrot, sentiment=1, seniority=Stakeholder.Seniority.DIRECTOR, influence=2)
+    _person(foxtrot, sentiment=2, status=Stakeholder.Status.LEFT)
+    _person(foxtrot, sentiment=2, influence=1)
+    return cast(dict[str, Account], accounts)
+
+
+def _findings_by_hand(accounts: list[Account]) -> list[tuple[str, int, tuple]]:
+    """Count each account's findings from coverage_findings, kind by kind."""
+    rows = []
+    for item in coverage_findings_for_accounts(accounts=accounts):
+        kinds = Counter(finding.kind for finding in item.findings)
+        rows.append(
+            (item.account.name, item.people, tuple(kinds[k] for k in COVERAGE_KINDS))
+        )
+    return rows
+
+
+def test_the_rollup_counts_what_each_accounts_findings_say(
+    groups: dict[str, Account],
+) -> None:
+    # given
+    ops = cast(User, UserFactory.create(role=User.Role.OPS))
+    accounts = list(Account.objects.order_by("name", "pk"))
+
+    # when
+    rollup = coverage_rollup_page_for_user(user=ops, page=1)
+
+    # then: each row as its account's findings, and the totals as their sums
+    by_hand = _findings_by_hand(accounts)
+    shown = [(row.account.name, row.people, row.counts) for row in rollup.rows]
+    assert shown == by_hand
+    assert rollup.people == sum(people for _, people, _ in by_hand)
+    assert rollup.totals == tuple(
+        sum(counts[index] for _, _, counts in by_hand)
+        for index in range(len(COVERAGE_KINDS))
+    )
+    # and by value, in COVERAGE_KINDS' order: unnamed roles, no owner,
+    # opponents with no plan, single-threaded, stale, empty suits, hidden
+    # influencers
+    assert list(COVERAGE_KINDS) == [
+        "missing_role",
+        "no_owner",
+        "unaddressed_opponent",
+        "single_threaded",
+        "stale",
+        "empty_suit",
+        "hidden_influencer",
+    ]
+    # (the factory's people are staff, so any of influence 4 or more is a
+    # hidden influencer; Charlie's blank plan is none, its worded one is)
+    assert shown == [
+        ("Alpha", 1, (1, 1, 0, 1, 0, 0, 1)),
+        ("Bravo", 2, (2, 0, 0, 0, 1, 0, 1)),
+        ("Charlie", 3, (1, 2, 1, 1, 0, 0, 2)),
+        ("Delta", 3, (1, 0, 1, 1, 1, 0, 1)),
+        ("Echo", 4, (0, 1, 1, 1, 0, 1, 2)),
+        ("Foxtrot", 2, (1, 0, 0, 0, 0, 1, 0)),
+    ]
+    assert (rollup.people, rollup.totals) == (15, (6, 4, 3, 4, 2, 2, 7))
+
+
+def _portfolio_of(size: int, rep: User) -> None:
+    for number in range(size):
+        account = cast(Account, AccountFactory.create(name=f"Account {number:03}"))
+        account.team_members.add(rep)
+        _person(account, sentiment=number % 5 - 2, influence=number % 5 + 1)
+
+
+@pytest.mark.parametrize("size", [3, 130])
+def test_the_page_asks_the_same_queries_at_any_size(
+    client: Client,
+    rep: User,
+    size: int,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    # given: more accounts than a page holds at the larger size
+    _portfolio_of(size, rep)
+    client.force_login(rep)
+
+    # when / then: session, user, and the roll-up's own queries
+    with django_assert_num_queries(12):
+        page = client.get(reverse("stakeholders:coverage"))
+
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert f"All {size} accounts" in body
+    assert body.count('href="/stakeholders/account/') == min(size, 100)
+
+
+def test_the_second_page_lists_the_accounts_after_the_first_hundred(
+    client: Client, rep: User
+) -> None:
+    _portfolio_of(130, rep)
+    client.force_login(rep)
+
+    page = client.get(reverse("stakeholders:coverage"), {"page": 2})
+
+    body = page.content.decode()
+    assert "Page 2 of 2" in body
+    assert "Account 100" in body and "Account 129" in body
+    assert "Account 099" not in body
