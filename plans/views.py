@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,7 +37,7 @@ from plans.exports import (
     CSV_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
     csv_chunks,
-    tables_xlsx_file,
+    xlsx_chunks,
 )
 from plans.history import history_entries
 from plans.manager_reviews import (
@@ -204,13 +204,13 @@ def dashboard_export_view(
     table_name = request.GET.get("table", "accounts")
     stamp = timezone.localdate().isoformat()
     # The tables' rows are read from the stored dashboard as the file is
-    # written: a CSV streams as it is read, a workbook is written to a
-    # temporary file a row at a time, then sent a block at a time.
+    # written, and the file is sent as it is written: a CSV as text, a
+    # workbook as its compressed sheets.
     tables = dashboard_summary_tables(dashboard=stored)
     response: StreamingHttpResponse
     if file_format == "xlsx":
-        response = FileResponse(
-            tables_xlsx_file(tables=tables), content_type=XLSX_CONTENT_TYPE
+        response = StreamingHttpResponse(
+            xlsx_chunks(tables=tables), content_type=XLSX_CONTENT_TYPE
         )
         filename = f"lode-dashboard-{stamp}.xlsx"
     else:

@@ -2,10 +2,10 @@
 
 At 100,000 accounts the plan completeness table and the workbook must not
 be built in memory: the CSV streams the stored rows a chunk at a time, and
-the workbook is written a row at a time to a temporary file, then sent a
-block at a time. These tests watch the rows being read as the file is
-written, on the hand-counted team of test_dashboard.py grown by a dozen
-accounts with plans.
+so does the workbook, its sheets compressed as they are written. These
+tests watch the rows being read as the file is written, on the
+hand-counted team of test_dashboard.py grown by a dozen accounts with
+plans.
 """
 
 import io
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 
 import pytest
 from django.db import connection
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -24,7 +24,7 @@ from plans.dashboard_summaries import (
     dashboard_summary_for_user,
     dashboard_summary_row_stream,
 )
-from plans.exports import csv_chunks, table_csv, tables_xlsx
+from plans.exports import csv_chunks, table_csv, tables_xlsx, xlsx_chunks
 from tests.plans.test_dashboard import Team, _grow, build_team
 
 
@@ -113,7 +113,7 @@ def test_the_plan_completeness_csv_is_streamed_as_ranked(
     assert len(lines) == 1 + 14
 
 
-def test_the_workbook_is_written_a_row_at_a_time_and_sent_from_a_file(
+def test_the_workbook_is_streamed_as_its_rows_are_read(
     client: Client, team_data: Team
 ) -> None:
     # given
@@ -124,10 +124,9 @@ def test_the_workbook_is_written_a_row_at_a_time_and_sent_from_a_file(
     # when
     response = client.get(reverse("plans:dashboard_export", args=["xlsx"]))
 
-    # then: sent from a file on disk, written in constant memory mode, which
-    # writes text inline in each row instead of in a shared table held to
-    # the end, and holding every table's rows
-    assert isinstance(response, FileResponse)
+    # then: streamed, each sheet's text written inline in its rows rather
+    # than in a shared table held to the end, holding every table's rows
+    assert isinstance(response, StreamingHttpResponse)
     body = response.getvalue()
     parts = zipfile.ZipFile(io.BytesIO(body)).namelist()
     assert "xl/sharedStrings.xml" not in parts
@@ -143,3 +142,47 @@ def test_the_workbook_is_written_a_row_at_a_time_and_sent_from_a_file(
         for sheet in fresh.worksheets
     ]
     assert [sheet.max_row for sheet in shown.worksheets] == [17, 5, 15, 50]
+    assert shown.sheetnames == [
+        "Accounts",
+        "Quarters",
+        "Plan completeness",
+        "Figures",
+    ]
+    assert shown["Accounts"].freeze_panes == "A2"
+    assert shown["Accounts"]["A1"].font.b is True
+
+
+def test_the_workbook_leaves_in_chunks_as_its_rows_are_read(
+    team_data: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: chunks of a few hundred bytes, the rows counted as read
+    monkeypatch.setattr("plans.exports._CHUNK_BYTES", 1)
+    monkeypatch.setattr("plans.exports._ROWS_WRITTEN", 2)
+    stored = _stored(team_data)
+    read: list[str] = []
+
+    def counted(rows: Iterable[AccountRow]) -> Iterator[AccountRow]:
+        for row in rows:
+            read.append(row.name)
+            yield row
+
+    accounts = dashboard_tables(
+        dashboard=stored,
+        rows=counted(dashboard_summary_row_stream(dashboard=stored)),
+        ranked=[],
+    )[0]
+
+    # when: the first chunk of the sheet's rows
+    chunks = xlsx_chunks(tables=[accounts])
+    first = next(chunks)
+
+    # then: it left after two rows were read, not all seventeen
+    assert first
+    assert len(read) == 2
+    rest = b"".join(chunks)
+    assert len(read) == 16
+    sheet = load_workbook(io.BytesIO(first + rest)).worksheets[0]
+    assert [row[0].value for row in sheet.iter_rows(max_row=3)] == [
+        "Account",
+        *read[:2],
+    ]
