@@ -27,6 +27,7 @@ def test_the_second_tab_sees_both_versions_and_applies_its_own(
     url = f"{live_server.url}/plans/templates/{template.pk}/"
     page.goto(url)
     second = page.context.new_page()
+    second.set_viewport_size({"width": width, "height": 900})
     second.goto(url)
 
     # when: the first tab saves, then the second
@@ -54,6 +55,35 @@ def test_the_second_tab_sees_both_versions_and_applies_its_own(
     assert second_form.locator("textarea[name=exit_criteria]").input_value() == (
         "Budget and CFO named"
     )
+
+    # when: the second tab reloads, goes back and forward again
+    assert "?draft=" in second.url
+    methods: list[str] = []
+    second.on(
+        "request",
+        lambda request: (
+            methods.append(request.method)
+            if request.resource_type == "document"
+            else None
+        ),
+    )
+    second.reload()
+    second.get_by_test_id("kept").wait_for()
+    second.go_back()
+    second.go_forward()
+
+    # then: each is a GET of a page, and the input is still kept
+    assert methods == ["GET", "GET", "GET"]
+    assert (
+        second.get_by_test_id("kept")
+        .inner_text()
+        .startswith(
+            "Not saved. Enterprise changed since you opened it (now revision 2)."
+        )
+    )
+    assert _stage_form(second, stage).locator(
+        "textarea[name=exit_criteria]"
+    ).input_value() == ("Budget and CFO named")
 
     # when: the second tab saves again
     second_form.get_by_role("button", name="Save stage").click()

@@ -1,10 +1,13 @@
 """Sales ops keep sell-cycle templates on their own page, not the admin."""
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
 from accounts.models import User
 from plans.models import SellCycleTemplate, TemplateCheckpoint, TemplateStage
+from tests.responses import ClientResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -14,6 +17,30 @@ def template() -> SellCycleTemplate:
     template = SellCycleTemplate.objects.create(name="Enterprise test")
     TemplateStage.objects.create(template=template, order=0, name="Qualify")
     return template
+
+
+@pytest.fixture
+def stage(client: Client, ops: User, template: SellCycleTemplate) -> TemplateStage:
+    """Template's one stage, as sales ops open it in this client."""
+    client.force_login(ops)
+    return template.stages.get()
+
+
+def _edit_stage(client: Client, stage: TemplateStage, **values: Any) -> ClientResponse:
+    return client.post(f"/plans/templates/stages/{stage.pk}/edit/", values, follow=True)
+
+
+def _refused(response: ClientResponse, page: str) -> str:
+    """Return the draft URL a refused save sent the browser to.
+
+    A refused save answers with a redirect, so going back or reloading
+    never posts the form again; the page it leads to shows the input.
+    """
+    assert len(response.redirect_chain) == 1
+    url, status = response.redirect_chain[0]
+    assert status == 302
+    assert url.startswith(f"{page}?draft=")
+    return url
 
 
 def test_ops_create_a_template_and_build_its_stages(client: Client, ops: User) -> None:
@@ -83,10 +110,21 @@ def test_a_duplicate_name_is_said_on_the_form(
 ) -> None:
     client.force_login(ops)
 
-    response = client.post("/plans/templates/", {"name": "Enterprise test"})
+    response = client.post(
+        "/plans/templates/",
+        {"name": "Enterprise test", "description": "Large accounts"},
+        follow=True,
+    )
 
+    url = _refused(response, "/plans/templates/")
+    page = response.content.decode()
     assert response.status_code == 400
-    assert "already exists" in response.content.decode()
+    assert "<li>Name: Sell cycle template with this Name already exists.</li>" in page
+    assert 'value="Enterprise test" autofocus' in page
+    assert '<textarea name="description" rows="2">Large accounts</textarea>' in page
+    assert '<input type="checkbox" name="is_active"> Offer it' in page
+    assert client.get(url).content.decode().count("already exists") == 1
+    assert "already exists" not in client.get("/plans/templates/").content.decode()
 
 
 @pytest.mark.parametrize("who", ["rep", "manager", "executive"])
@@ -168,28 +206,23 @@ def test_removing_a_stage_or_checkpoint_asks_first(
 
 
 def test_a_stage_saved_from_an_older_revision_keeps_what_was_typed(
-    client: Client, ops: User, template: SellCycleTemplate
+    client: Client, template: SellCycleTemplate, stage: TemplateStage
 ) -> None:
     # given: another tab saved the stage's exit criteria first
-    client.force_login(ops)
-    stage = template.stages.get()
-    client.post(
-        f"/plans/templates/stages/{stage.pk}/edit/",
-        {"revision": 1, "name": "Qualify", "exit_criteria": "Budget named"},
-    )
+    _edit_stage(client, stage, revision=1, name="Qualify", exit_criteria="Budget named")
 
     # when: this tab saves from revision 1
-    response = client.post(
-        f"/plans/templates/stages/{stage.pk}/edit/",
-        {
-            "revision": 1,
-            "name": "Qualify",
-            "exit_criteria": "Budget and CFO named",
-            "buyer_step": "Buyer shares the budget",
-        },
+    response = _edit_stage(
+        client,
+        stage,
+        revision=1,
+        name="Qualify",
+        exit_criteria="Budget and CFO named",
+        buyer_step="Buyer shares the budget",
     )
 
     # then: nothing of it is saved, all of it is on the page
+    _refused(response, f"/plans/templates/{template.pk}/")
     page = response.content.decode()
     assert response.status_code == 409
     stage.refresh_from_db()
@@ -212,30 +245,94 @@ def test_a_stage_saved_from_an_older_revision_keeps_what_was_typed(
     assert page.count('<input type="hidden" name="revision" value="2">') == 5
 
 
+@pytest.fixture
+def draft_url(client: Client, template: SellCycleTemplate, stage: TemplateStage) -> str:
+    """Return where a stage save refused by an earlier one sent the browser."""
+    _edit_stage(client, stage, revision=1, name="Qualify", exit_criteria="Budget named")
+    refused = _edit_stage(
+        client, stage, revision=1, name="Qualify", exit_criteria="CFO named"
+    )
+    return _refused(refused, f"/plans/templates/{template.pk}/")
+
+
+def test_a_reload_shows_the_kept_input_against_what_is_saved_then(
+    client: Client, stage: TemplateStage, draft_url: str
+) -> None:
+    # given: a refused save, then another change to the same field
+    _edit_stage(client, stage, revision=2, name="Qualify", exit_criteria="Budget set")
+
+    # when: the browser reloads the page it was sent to
+    reloaded = client.get(draft_url)
+
+    # then: the input is still there, beside what is saved now
+    page = reloaded.content.decode()
+    assert reloaded.status_code == 409
+    assert '<dd class="theirs">Saved now: Budget set</dd>' in page
+    assert '<dd class="yours">Yours (not saved): CFO named</dd>' in page
+    assert page.count('<input type="hidden" name="revision" value="3">') == 5
+
+
+def test_the_page_without_its_draft_shows_what_is_saved(
+    client: Client, template: SellCycleTemplate, draft_url: str
+) -> None:
+    # when
+    plain = client.get(f"/plans/templates/{template.pk}/")
+    unknown = client.get(f"/plans/templates/{template.pk}/?draft=nothing")
+
+    # then
+    for response in (plain, unknown):
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert 'data-testid="kept"' not in page
+        assert '<textarea name="exit_criteria" rows="2">Budget named</textarea>' in (
+            page
+        )
+
+
+def test_a_draft_is_shown_only_on_its_own_template(
+    client: Client, draft_url: str
+) -> None:
+    # given
+    other = SellCycleTemplate.objects.create(name="Mid-market")
+    token = draft_url.split("=")[1]
+
+    # when
+    response = client.get(f"/plans/templates/{other.pk}/?draft={token}")
+
+    # then
+    assert response.status_code == 200
+    assert 'data-testid="kept"' not in response.content.decode()
+
+
 def test_saving_the_kept_input_again_applies_it(
-    client: Client, ops: User, template: SellCycleTemplate
+    client: Client, template: SellCycleTemplate, stage: TemplateStage
 ) -> None:
     # given: a refused save, sent again as the page shows it
-    client.force_login(ops)
-    stage = template.stages.get()
-    client.post(
-        f"/plans/templates/stages/{stage.pk}/edit/",
-        {"revision": 1, "name": "Qualify", "exit_criteria": "Budget named"},
-    )
+    _edit_stage(client, stage, revision=1, name="Qualify", exit_criteria="Budget named")
     typed = {"name": "Qualify", "exit_criteria": "Budget and CFO named"}
-    client.post(f"/plans/templates/stages/{stage.pk}/edit/", {"revision": 1, **typed})
+    refused = _edit_stage(client, stage, revision=1, **typed)
+    url = _refused(refused, f"/plans/templates/{template.pk}/")
+
+    token = url.split("draft=")[1]
+    assert f'<input type="hidden" name="draft" value="{token}">' in (
+        refused.content.decode()
+    )
 
     # when
     response = client.post(
-        f"/plans/templates/stages/{stage.pk}/edit/", {"revision": 2, **typed}
+        f"/plans/templates/stages/{stage.pk}/edit/",
+        {"revision": 2, "draft": token, **typed},
     )
 
-    # then
+    # then: it is saved, and its draft is forgotten
     assert response.status_code == 302
     stage.refresh_from_db()
     assert stage.exit_criteria == "Budget and CFO named"
     template.refresh_from_db()
     assert template.revision == 3
+    going_back = client.get(url)
+    assert going_back.status_code == 200
+    assert 'data-testid="kept"' not in going_back.content.decode()
 
 
 def test_the_template_form_keeps_its_input_on_a_conflict(
@@ -251,9 +348,11 @@ def test_the_template_form_keeps_its_input_on_a_conflict(
     response = client.post(
         f"/plans/templates/{template.pk}/",
         {"revision": 1, "name": "Enterprise", "description": "For large accounts"},
+        follow=True,
     )
 
     # then
+    _refused(response, f"/plans/templates/{template.pk}/")
     page = response.content.decode()
     assert response.status_code == 409
     template.refresh_from_db()
@@ -273,26 +372,26 @@ def test_the_template_form_keeps_its_input_on_a_conflict(
 
 
 def test_a_new_checkpoint_and_a_new_stage_keep_their_input_on_a_conflict(
-    client: Client, ops: User, template: SellCycleTemplate
+    client: Client, template: SellCycleTemplate, stage: TemplateStage
 ) -> None:
     # given
-    client.force_login(ops)
-    stage = template.stages.get()
-    client.post(
-        f"/plans/templates/stages/{stage.pk}/edit/", {"revision": 1, "name": "Qualify+"}
-    )
+    _edit_stage(client, stage, revision=1, name="Qualify+")
 
     # when
     checkpoint = client.post(
         f"/plans/templates/stages/{stage.pk}/checkpoints/",
         {"revision": 1, "description": "CFO met the sponsor"},
+        follow=True,
     )
     new_stage = client.post(
         f"/plans/templates/{template.pk}/stages/",
         {"revision": 1, "name": "Negotiate", "buyer_step": "Legal reviews"},
+        follow=True,
     )
 
     # then
+    _refused(checkpoint, f"/plans/templates/{template.pk}/")
+    _refused(new_stage, f"/plans/templates/{template.pk}/")
     assert checkpoint.status_code == new_stage.status_code == 409
     assert not stage.checkpoints.exists()
     assert list(template.stages.values_list("name", flat=True)) == ["Qualify+"]
@@ -316,8 +415,10 @@ def test_a_refused_new_template_name_keeps_the_other_fields(
     response = client.post(
         f"/plans/templates/{other.pk}/",
         {"revision": 1, "name": "Enterprise test", "description": "Smaller deals"},
+        follow=True,
     )
 
+    _refused(response, f"/plans/templates/{other.pk}/")
     page = response.content.decode()
     assert response.status_code == 400
     assert (
