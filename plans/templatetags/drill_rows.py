@@ -31,13 +31,22 @@ def _url_for(name: str) -> Callable[[int], str]:
 
 
 def _reps_cell(reps: list[str]) -> SafeString:
+    """Return the reps, each kept on one line and cut with its full name.
+
+    In a narrow column the names break between one another, never inside
+    one, so a tablet shows a name a line rather than a word a line.
+    """
     if not reps:
         return mark_safe("—")
-    shown = ", ".join(reps[:REPS_SHOWN])
+    shown = format_html_join(
+        ", ",
+        '<span class="rep" title="{}">{}</span>',
+        ((rep, rep) for rep in reps[:REPS_SHOWN]),
+    )
     if len(reps) <= REPS_SHOWN:
-        return format_html("{}", shown)
+        return shown
     return format_html(
-        '{} <span class="muted" title="{}">+{} more</span>',
+        '{} <span class="muted rep" title="{}">+{} more</span>',
         shown,
         ", ".join(reps),
         len(reps) - REPS_SHOWN,

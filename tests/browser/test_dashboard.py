@@ -6,6 +6,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import Account
 from plans.calendar import fiscal_quarter_current
+from tests.accounts.factories import UserFactory
 from tests.conftest import browser_login
 from tests.plans.test_dashboard import build_team
 
@@ -172,3 +173,66 @@ def test_each_sentiment_tile_shows_its_label_whole(
         {"label": label, "lines": 1, "fits": True}
         for label in ["Opponents", "Sceptics", "Neutral", "Supporters", "Allies"]
     ]
+
+
+REP_LINES = """
+() => Array.from(document.querySelectorAll("[data-testid=drill-accounts] .rep"))
+  .map((rep) => ({
+    text: rep.textContent,
+    title: rep.title,
+    lines: Math.round(rep.getBoundingClientRect().height
+      / parseFloat(getComputedStyle(rep).lineHeight)),
+    cut: rep.scrollWidth > rep.clientWidth,
+  }))
+"""
+
+
+@pytest.mark.parametrize("width", [1366, 820])
+def test_the_drill_down_keeps_each_rep_name_on_one_line(
+    page: Page, live_server: LiveServer, width: int
+) -> None:
+    # given: Crane has four reps, one with a name longer than the column
+    team = build_team()
+    crane = Account.objects.get(name="Crane")
+    for first_name, last_name in [
+        ("Bartholomew", "Featherstonehaugh"),
+        ("Maximiliane", "Oberhausen-Wittgenstein-Habsburg"),
+    ]:
+        crane.team_members.add(
+            UserFactory.create(
+                first_name=first_name, last_name=last_name, team=team.rita.team
+            )
+        )
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_login(page, live_server, team.manager.username)
+
+    # when
+    page.goto(f"{live_server.url}/plans/dashboard/accounts/?figure=accounts")
+    page.get_by_test_id("drill-accounts").wait_for()
+
+    # then: every name is on one line, the long one cut with its whole name
+    # in the title, and the table fits its card
+    reps = page.evaluate(REP_LINES)
+    assert [(rep["text"], rep["lines"]) for rep in reps] == [
+        ("Rita Reyes", 1),
+        ("Ray Ortiz", 1),
+        ("Bartholomew Featherstonehaugh", 1),
+        ("Maximiliane Oberhausen-Wittgenstein-Habsburg", 1),
+        ("Ray Ortiz", 1),
+        ("+1 more", 1),
+        ("Ray Ortiz", 1),
+    ]
+    # A laptop has room for all but the longest name; a tablet cuts both.
+    assert [rep["text"] for rep in reps if rep["cut"]] == (
+        ["Maximiliane Oberhausen-Wittgenstein-Habsburg"]
+        if width == 1366
+        else [
+            "Bartholomew Featherstonehaugh",
+            "Maximiliane Oberhausen-Wittgenstein-Habsburg",
+        ]
+    )
+    assert [rep["title"] for rep in reps[2:4]] == [rep["text"] for rep in reps[2:4]]
+    assert page.evaluate(
+        "(() => { const wrap = document.querySelector('.table-wrap');"
+        " return wrap.scrollWidth <= wrap.clientWidth; })()"
+    )

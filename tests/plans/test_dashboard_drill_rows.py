@@ -11,13 +11,14 @@ from plans.dashboard import AccountRow, ScoreFact, dashboard_for_user
 from plans.templatetags.drill_rows import drill_rows
 from tests.plans.test_dashboard import Team, build_team
 
-# The drill-down's row markup as a template, before the rows were written
-# in one pass; the tag must give the same cells.
+# The drill-down's row markup as a template, as it was before the rows were
+# written in one pass (each rep since kept whole); the tag must give the
+# same cells.
 TEMPLATE_ROWS = Template(
     """{% load humanize %}{% for row in rows %}
 <tr>
 <td><a href="{% url 'accounts:detail' row.pk %}">{{ row.name }}</a></td>
-<td class="reps">{% for rep in row.reps|slice:":3" %}{{ rep }}{% if not forloop.last %}, {% endif %}{% empty %}—{% endfor %}{% if row.reps|length > 3 %} <span class="muted" title="{{ row.reps|join:', ' }}">+{{ row.reps|length|add:"-3" }} more</span>{% endif %}</td>
+<td class="reps">{% for rep in row.reps|slice:":3" %}<span class="rep" title="{{ rep }}">{{ rep }}</span>{% if not forloop.last %}, {% endif %}{% empty %}—{% endfor %}{% if row.reps|length > 3 %} <span class="muted rep" title="{{ row.reps|join:', ' }}">+{{ row.reps|length|add:"-3" }} more</span>{% endif %}</td>
 <td>{% if row.score %}<span class="badge {{ row.score.quadrant }}">{{ row.score.quadrant|capfirst }}</span>{% else %}<span class="muted">Not scored</span>{% endif %}</td>
 <td>{{ row.score.tier|default:"—" }}</td>
 <td class="num">{% if row.score %}{{ row.score.potential|floatformat:0 }}{% else %}—{% endif %}</td>
@@ -62,8 +63,10 @@ def test_the_rows_read_as_the_template_did(team_data: Team) -> None:
     assert written.count("<tr>") == len(rows) == 6
     assert "&lt;b&gt;&quot;Hostile&quot; &amp; Co&lt;/b&gt;" in written
     assert (
-        'Ann, Bo, Cy <span class="muted" '
-        'title="Ann, Bo, Cy, Di, &lt;i&gt;Ed&lt;/i&gt;">+2 more</span>' in written
+        '<td class="reps"><span class="rep" title="Ann">Ann</span>, '
+        '<span class="rep" title="Bo">Bo</span>, '
+        '<span class="rep" title="Cy">Cy</span> <span class="muted rep" '
+        'title="Ann, Bo, Cy, Di, &lt;i&gt;Ed&lt;/i&gt;">+2 more</span></td>' in written
     )
     assert '<td class="num">1,234,568</td>' in written
 
