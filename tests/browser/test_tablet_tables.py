@@ -58,3 +58,30 @@ def test_wide_tables_scroll_in_their_card_with_a_shadow_cue(
 
     # The portfolio table is the one the tester found cut at tablet width.
     assert (True in widths["/scoring/portfolio/"]) == (size == 820)
+
+
+@pytest.mark.parametrize("size", [1366, 820])
+def test_the_coverage_table_fits_a_laptop_and_a_tablet(
+    size: int, page, live_server, manager, rep: User, account: Account
+) -> None:
+    # given: an account name with a long word, which widens its column
+    account.name = "Internationalisation Procurement and Supply Holdings"
+    account.save()
+    StakeholderFactory.create(account=account)
+    page.set_viewport_size({"width": size, "height": 900})
+    browser_login(page, live_server, manager.username)
+
+    # when
+    page.goto(f"{live_server.url}/stakeholders/coverage/")
+    table = page.get_by_test_id("rollup")
+
+    # then: every column, the hidden influencers last, shows without scrolling
+    assert table.locator("thead th").all_inner_texts()[-1].split() == [
+        "Hidden",
+        "influencers",
+    ]
+    assert page.evaluate(WRAPS) == [{"wider": False, "scrolls": True, "shadow": True}]
+    last = table.locator("thead th").last.bounding_box()
+    card = page.locator(".card").bounding_box()
+    assert last is not None and card is not None
+    assert last["x"] + last["width"] <= card["x"] + card["width"]
