@@ -48,7 +48,7 @@ def test_the_second_tab_sees_both_versions_and_applies_its_own(
         "Saved now: Budget named",
         "Yours (not saved): Budget and CFO named",
         "Your input is kept in the form below. Save again to apply it over what "
-        "is saved now, or reload the template to drop it.",
+        "is saved now, or drop it and show the template as saved.",
     ]
     assert kept.is_visible()
     second_form = _stage_form(second, stage)
