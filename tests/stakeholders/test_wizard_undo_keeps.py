@@ -24,6 +24,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # The import ran on 1 Dec; the later work happened on 5 Dec.
 IMPORTED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 LATER = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
+# An undo dated after the later work, whatever the clock says when it runs.
+UNDONE = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 
@@ -164,16 +166,18 @@ def test_a_title_edited_by_hand_after_the_import_is_not_set_back(
     assert not ChangeRecord.objects.filter(
         object_id=ines.pk, action="undo", field="title"
     ).exists()
-    # and her history names the import, the hand edit and the undo
+    # and her history names the undo, the hand edit and the import, newest
+    # first
+    ChangeRecord.objects.filter(action="undo").update(changed_at=UNDONE)
     by, undo = f"import {job.pk}", f"undo of import {job.pk}"
     assert [
         (entry.action, entry.field, entry.changed_by, entry.source, entry.new)
         for entry in stakeholder_history(stakeholder=ines)
     ] == [
-        ("Changed", "Title", "Bruce Wayne", "", "Group CFO"),
         ("Set back", "Phone", ops.display_name, undo, ""),
         ("Set back", "External id", ops.display_name, undo, ""),
         ("Set back", "Department or business unit", ops.display_name, undo, ""),
+        ("Changed", "Title", "Bruce Wayne", "", "Group CFO"),
         ("Changed", "External id", ops.display_name, by, "0035e00000AbCdEAA1"),
         ("Changed", "Phone", ops.display_name, by, "+43 1 555 0101"),
         ("Changed", "Department or business unit", ops.display_name, by, "Finance"),
