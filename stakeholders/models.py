@@ -358,8 +358,10 @@ class PersonImportRow(models.Model):
     reports_to = models.TextField(blank=True)
     # What the row sets on the person, as the writer takes it.
     values = models.JSONField()
+    # DO_NOTHING: the stage is deleted a job at a time, in one statement;
+    # SET_NULL would have Django load every staged row to null the links.
     manager_row = models.ForeignKey(
-        "self", null=True, on_delete=models.SET_NULL, related_name="+"
+        "self", null=True, on_delete=models.DO_NOTHING, related_name="+"
     )
     manager_person = models.ForeignKey(
         Stakeholder, null=True, on_delete=models.CASCADE, related_name="+"

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import models
+from django.db import connection, models
 from django.db.models.functions import Concat, Lower, Trim
 from django.utils import timezone
 
@@ -399,8 +399,21 @@ class PeopleWrite:
         self.wizard.account_finder().aliases_create()
         self._reports_to()
         self._moved_lines_clear()
-        PersonImportRow.objects.filter(job=self.wizard.job).delete()
+        self._stage_delete()
         self.staged = 0
+
+    def _stage_delete(self) -> None:
+        """Delete this import's staged rows in one statement.
+
+        Django's delete() would collect the rows first when anything (a
+        signal, a link's on_delete) needs them, which holds every row of
+        the file in memory at once.
+        """
+        table = connection.ops.quote_name(PersonImportRow._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE job_id = %s", [self.wizard.job.pk]
+            )
 
     def _managers_find(self) -> None:
         """Find the person each staged row reports to, in the file or stored."""

@@ -9,6 +9,8 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts import streaming
 from accounts.models import Account, ImportJob
@@ -19,7 +21,7 @@ from accounts.wizard import (
     mapped_import_start,
 )
 from stakeholders import wizard_people
-from stakeholders.models import Stakeholder
+from stakeholders.models import PersonImportRow, Stakeholder
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +30,7 @@ ACCOUNTS = 50
 # small by default, so the suite stays quick; LODE_PEOPLE_MEMORY=
 # "5000,20000,100000" measures the issue's sizes.
 CHUNK, SMALL, LARGE = (
-    int(n) for n in os.environ.get("LODE_PEOPLE_MEMORY", "100,200,600").split(",")
+    int(n) for n in os.environ.get("LODE_PEOPLE_MEMORY", "100,200,1000").split(",")
 )
 
 
@@ -81,10 +83,16 @@ def peak_import(tmp_path: Path, rows: int, capture) -> int:
     return peak
 
 
-# Known gap: staging keeps the people rows out of memory, but about 1 KB a
-# row still grows (on PostgreSQL the larger file peaks over the limit), so
-# the bound is not yet met. The test stays, to pass once the growth is found.
-@pytest.mark.xfail(reason="a people import still grows about 1 KB a row", strict=False)
+# Known gap: the staged rows are now deleted in one statement (Django's
+# delete loaded them all), and a fresh process peaked at 259 MB RSS at 20k
+# rows and 260 MB at 100k on PostgreSQL (chunks of 5,000). But under
+# tracemalloc, after a warm-up import, the run's peak still grows about
+# 1.2 KB a row at these sizes (2.17 MB at 200 rows, 3.16 MB at 1,000 on
+# PostgreSQL, chunks of 100), most in setting managers and walking
+# reporting lines; the cause is not found, so the bound is not met yet.
+@pytest.mark.xfail(
+    reason="a people import's peak still grows with its rows", strict=False
+)
 def test_the_peak_memory_of_a_people_import_does_not_grow_with_its_rows(
     tmp_path, monkeypatch, django_capture_on_commit_callbacks
 ) -> None:
@@ -95,6 +103,11 @@ def test_the_peak_memory_of_a_people_import_does_not_grow_with_its_rows(
         Account.objects.create(
             name=f"Synthetic {account}", external_id=f"ACC{account:03d}"
         )
+    # A first import fills what a process keeps once (imported modules,
+    # content types, compiled patterns), which would count in the smaller
+    # file's peak alone.
+    peak_import(tmp_path, SMALL, django_capture_on_commit_callbacks)
+    Stakeholder.objects.all().delete()
 
     # when
     small = peak_import(tmp_path, SMALL, django_capture_on_commit_callbacks)
@@ -104,4 +117,45 @@ def test_the_peak_memory_of_a_people_import_does_not_grow_with_its_rows(
     # then
     print(f"peak: {SMALL:,} rows {small:,} B; {LARGE:,} rows {large:,} B")
     assert Stakeholder.objects.filter(reports_to=None).count() == ACCOUNTS
-    assert large < small * 1.25
+    assert PersonImportRow.objects.count() == 0
+    # At the default sizes, five times the rows: a kilobyte more a row
+    # would put the larger file's peak 0.8 MB over a peak of about 3 MB.
+    assert large < small * 1.1
+
+
+def test_an_import_deletes_its_staged_people_rows_in_one_statement(
+    tmp_path, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    # given
+    monkeypatch.setattr(streaming, "CHUNK_ROWS", 100)
+    monkeypatch.setattr(wizard_people, "STAGE_ROWS", 100)
+    for account in range(ACCOUNTS):
+        Account.objects.create(
+            name=f"Synthetic {account}", external_id=f"ACC{account:03d}"
+        )
+    path = tmp_path / "synthetic_people.csv"
+    synthetic_people(path, 300)
+    mapped = mapped_import_create_from_paths(user=None, paths=[path])
+    mapped_import_mapping_accept(mapped=mapped, user=None)
+    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+
+    # when
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=False),
+    ):
+        job = mapped_import_run(mapped=mapped)
+
+    # then
+    assert job.status == ImportJob.Status.SUCCEEDED
+    assert Stakeholder.objects.exclude(reports_to=None).count() == 250
+    assert PersonImportRow.objects.count() == 0
+    # Django's delete would have read the rows back and nulled their links.
+    deletes = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith('DELETE FROM "stakeholders_personimportrow"')
+    ]
+    assert deletes == [
+        f'DELETE FROM "stakeholders_personimportrow" WHERE job_id = {job.pk}'
+    ]
