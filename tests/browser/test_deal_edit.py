@@ -63,3 +63,35 @@ def test_a_rep_edits_a_deal_from_the_account_page(
     assert list(
         ChangeRecord.objects.order_by("pk").values_list("field", "new_value")
     ) == [("stage", "won"), ("close_value", "52000.00")]
+
+
+@pytest.mark.parametrize("width", [1366, 820])
+def test_a_long_deal_id_wraps_in_its_cell_on_the_account_page(
+    page, live_server, rep: User, account: Account, tmp_path: Path, width: int
+) -> None:
+    # given a deal whose CRM ID is 100 characters with no break in it
+    long_id = "L" + "W" * 99
+    Opportunity.objects.create(
+        external_id=long_id,
+        account=account,
+        product=ProductFactory.create(name="GTX Pro"),
+        owner=rep,
+        stage=Opportunity.Stage.ENGAGING,
+    )
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_login(page, live_server, rep.username)
+
+    # when Rita opens the account page
+    page.goto(live_server.url + reverse("accounts:detail", args=[account.pk]))
+    page.screenshot(path=str(tmp_path / f"long-deal-id-{width}.png"), full_page=True)
+
+    # then the page, and the Deals table in its card, fit the window
+    assert page.evaluate("document.documentElement.scrollWidth") == width
+    wrap = page.locator("[data-testid=deals] .table-wrap")
+    assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth") is True
+    cell = page.locator("[data-testid=deals] tbody td").first
+    assert cell.inner_text().replace("\n", "") == long_id
+    edit = page.get_by_role("link", name=f"Edit deal {long_id}")
+    box = edit.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= width
