@@ -1437,6 +1437,17 @@ ACCOUNT_EDITABLE_FIELDS = (
 )
 
 
+def _fields_changed(
+    *, instance: models.Model, before: Mapping[str, Any], fields: list[str]
+) -> list[str]:
+    """Return the fields whose cleaned value differs from the stored one.
+
+    A PATCH that changes nothing writes nothing, so it leaves updated_at,
+    and with it everyone else's ETag, as it was.
+    """
+    return [field for field in fields if getattr(instance, field) != before[field]]
+
+
 def account_update(
     *, account: Account, user: User, data: dict[str, Any], expected_version: Any
 ) -> bool:
@@ -1452,6 +1463,9 @@ def account_update(
     for field in fields:
         setattr(account, field, data[field])
     account.full_clean()
+    fields = _fields_changed(instance=account, before=before, fields=fields)
+    if not fields:
+        return True
 
     with transaction.atomic():
         saved = instance_save_if_unchanged(
@@ -1546,6 +1560,9 @@ def deal_update(
     if "owner" in fields and deal.owner != before["owner"]:
         _deal_owner_check(account=account, owner=deal.owner)
     deal.full_clean()
+    fields = _fields_changed(instance=deal, before=before, fields=fields)
+    if not fields:
+        return True
 
     with transaction.atomic():
         saved = instance_save_if_unchanged(
