@@ -285,6 +285,10 @@ class Opportunity(models.Model):
     edits_in_history = True
 
     class Meta:
+        # The pages call them deals; the undo preview's counts read the
+        # plural. The singular stays: it names each kept record in the
+        # import API and row reports, which clients already read.
+        verbose_name_plural = "deals"
         indexes = [models.Index(fields=["account", "stage"])]
         constraints = [
             models.UniqueConstraint(

@@ -344,3 +344,23 @@ def test_undo_keeps_a_deals_amount_edited_on_the_deal_page(
         date(2026, 2, 28),
         {"Forecast_Category__c": "Pipeline"},
     )
+
+
+def test_the_undo_preview_counts_deals_as_deals(client, ops, tmp_path) -> None:
+    # given
+    job = negotiated_then_won(ops, tmp_path)
+    api = APIClient()
+    api.force_authenticate(ops)
+    client.force_login(ops)
+
+    # when
+    preview = api.get(reverse("accounts_api:import_undo", args=[job.pk])).json()
+    page = client.get(reverse("accounts:wizard_undo", args=[job.mapped.pk]))
+
+    # then
+    assert (preview["deleted"], preview["restored"]) == (
+        {"revenue lines": 1},
+        {"deals": 1},
+    )
+    assert '<th scope="row">Deals</th>' in page.content.decode()
+    assert "pportunitys" not in page.content.decode()
