@@ -47,9 +47,11 @@ from accounts.wizard_sheets import (
 from config.api import (
     LodePagination,
     QueryParamsDocumented,
+    RangeFilterSerializer,
     StrictInputSerializer,
     body_require_empty,
     etag_require,
+    id_filter,
     paginated_response,
     query_params_refuse_unknown,
 )
@@ -372,7 +374,13 @@ class WizardImportListApi(WizardApi):
     pagination_class = LodePagination
     parser_classes = [MultiPartParser, FormParser]
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(RangeFilterSerializer):
+        range_fields = (
+            "created_after",
+            "created_before",
+            "Must not be before created_after.",
+        )
+
         status = serializers.ChoiceField(
             choices=ImportJob.Status.choices, required=False
         )
@@ -388,12 +396,7 @@ class WizardImportListApi(WizardApi):
             help_text="Only imports whose run read rows of this kind of record "
             "(an import not run yet has read none).",
         )
-        created_by = serializers.IntegerField(
-            min_value=1,
-            max_value=2**31 - 1,
-            required=False,
-            help_text="Only imports uploaded by this user.",
-        )
+        created_by = id_filter("Only imports uploaded by this user.")
         created_after = serializers.DateTimeField(
             required=False, help_text="Only imports uploaded at or after this time."
         )
@@ -403,14 +406,6 @@ class WizardImportListApi(WizardApi):
         ordering = serializers.ChoiceField(
             choices=IMPORT_ORDERINGS, required=False, default="-created_at"
         )
-
-        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-            after, before = attrs.get("created_after"), attrs.get("created_before")
-            if after and before and after > before:
-                raise ValidationError(
-                    {"created_before": ["Must not be before created_after."]}
-                )
-            return attrs
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField(source="job_id")

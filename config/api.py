@@ -255,6 +255,29 @@ def paginated_response(
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
+def id_filter(help_text: str) -> serializers.IntegerField:
+    """Return an optional list filter on a row id, within a database integer."""
+    return serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, required=False, help_text=help_text
+    )
+
+
+class RangeFilterSerializer(serializers.Serializer):
+    """A list's filters, with a range whose end may not come before its start.
+
+    A subclass names the range's two fields and the message for the end.
+    """
+
+    range_fields: tuple[str, str, str]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end, message = self.range_fields
+        low, high = attrs.get(start), attrs.get(end)
+        if low and high and low > high:
+            raise exceptions.ValidationError({end: [message]})
+        return attrs
+
+
 def _query_int(request: Request, *, name: str, minimum: int, maximum: int) -> int:
     raw = request.query_params[name]
     try:

@@ -23,8 +23,10 @@ from accounts.models import Account, ChangeRecord, User
 from accounts.selectors import account_can_edit
 from config.api import (
     LodePagination,
+    RangeFilterSerializer,
     StrictInputSerializer,
     body_require_empty,
+    id_filter,
     if_match_version,
     paginated_response,
     query_params_refuse_unknown,
@@ -1048,16 +1050,17 @@ class PlanHistoryApi(APIView):
 
     pagination_class = LodePagination
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(RangeFilterSerializer):
+        range_fields = (
+            "changed_from",
+            "changed_to",
+            "Must be on or after changed_from.",
+        )
+
         field = serializers.CharField(
             max_length=100, required=False, help_text="Only changes to this field."
         )
-        author = serializers.IntegerField(
-            min_value=1,
-            max_value=2**31 - 1,
-            required=False,
-            help_text="Only changes by this user.",
-        )
+        author = id_filter("Only changes by this user.")
         changed_from = serializers.DateField(
             required=False, help_text="Only changes on or after this day."
         )
@@ -1067,14 +1070,6 @@ class PlanHistoryApi(APIView):
         ordering = serializers.ChoiceField(
             choices=HISTORY_ORDERINGS, required=False, default="-changed_at"
         )
-
-        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-            start, end = attrs.get("changed_from"), attrs.get("changed_to")
-            if start and end and start > end:
-                raise serializers.ValidationError(
-                    {"changed_to": ["Must be on or after changed_from."]}
-                )
-            return attrs
 
     class OutputSerializer(serializers.Serializer):
         object = serializers.CharField(source="object_label", allow_blank=True)
