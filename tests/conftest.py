@@ -229,6 +229,18 @@ def ops(db: None) -> User:
 
 
 @pytest.fixture
+def bruce(db: None) -> User:
+    """A rep who edits by hand what an import wrote."""
+    return UserFactory.create(username="bruce", first_name="Bruce", last_name="Wayne")
+
+
+@pytest.fixture
+def media_in_tmp(settings: Settings, tmp_path: Path) -> None:
+    """Keep the files a test uploads in its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
 def account(rep: User) -> Account:
     account = AccountFactory.create(name="Acme Corporation")
     account.team_members.add(rep)

@@ -18,7 +18,7 @@ from accounts.wizard import (
 from stakeholders.models import Activity, Stakeholder
 from stakeholders.selectors import stakeholder_history
 from stakeholders.services import activity_log, stakeholder_create, stakeholder_update
-from tests.accounts.factories import AccountFactory, UserFactory
+from tests.accounts.factories import AccountFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # The import ran on 1 Dec; the later work happened on 5 Dec.
@@ -27,17 +27,7 @@ LATER = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
 # An undo dated after the later work, whatever the clock says when it runs.
 UNDONE = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def bruce() -> User:
-    return UserFactory.create(username="bruce", first_name="Bruce", last_name="Wayne")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 
 def imported(capture, *names: str, user: User) -> ImportJob:
@@ -59,6 +49,25 @@ def imported(capture, *names: str, user: User) -> ImportJob:
     ChangeRecord.objects.filter(import_job=job).update(changed_at=IMPORTED)
     job.refresh_from_db()
     return job
+
+
+def ines_at_vireo(**values: str) -> Stakeholder:
+    """Return Ines Gruber at Vireo Health, typed in by hand before any import."""
+    vireo = AccountFactory.create(name="Vireo Health", external_id="0015e00000VirAAA")
+    return Stakeholder.objects.create(
+        account=vireo,
+        first_name="Ines",
+        last_name="Gruber",
+        title="CFO",
+        email="ines.gruber@vireo.example",
+        **values,
+    )
+
+
+def title_edited_later(ines: Stakeholder, *, by: User, title: str) -> None:
+    """Edit Ines's title by hand on 5 Dec, after the import."""
+    stakeholder_update(user=by, stakeholder=ines, data={"title": title})
+    ChangeRecord.objects.filter(import_job=None, changed_by=by).update(changed_at=LATER)
 
 
 def kestrel_imported(capture, ops: User) -> ImportJob:
@@ -127,24 +136,13 @@ def test_a_title_edited_by_hand_after_the_import_is_not_set_back(
     django_capture_on_commit_callbacks, ops, bruce
 ) -> None:
     # given: Ines typed by hand, then the import changes her title and more
-    vireo = AccountFactory.create(name="Vireo Health", external_id="0015e00000VirAAA")
-    ines = Stakeholder.objects.create(
-        account=vireo,
-        first_name="Ines",
-        last_name="Gruber",
-        title="CFO",
-        seniority="executive",
-        email="ines.gruber@vireo.example",
-    )
+    ines = ines_at_vireo(seniority="executive")
     job = imported(
         django_capture_on_commit_callbacks, "salesforce_contacts.csv", user=ops
     )
     ines.refresh_from_db()
     assert ines.title == "Chief Financial Officer"
-    stakeholder_update(user=bruce, stakeholder=ines, data={"title": "Group CFO"})
-    ChangeRecord.objects.filter(import_job=None, changed_by=bruce).update(
-        changed_at=LATER
-    )
+    title_edited_later(ines, by=bruce, title="Group CFO")
     notes = [
         "Ines Gruber's title kept as “Group CFO”: edited by Bruce Wayne on 5 Dec 2026."
     ]
@@ -189,14 +187,7 @@ def test_an_undo_with_no_later_work_keeps_nothing_and_restores_everything(
     django_capture_on_commit_callbacks, ops
 ) -> None:
     # given
-    vireo = AccountFactory.create(name="Vireo Health", external_id="0015e00000VirAAA")
-    ines = Stakeholder.objects.create(
-        account=vireo,
-        first_name="Ines",
-        last_name="Gruber",
-        title="CFO",
-        email="ines.gruber@vireo.example",
-    )
+    ines = ines_at_vireo()
     fields = [
         f.name for f in Stakeholder._meta.concrete_fields if f.name != "updated_at"
     ]
@@ -215,7 +206,7 @@ def test_an_undo_with_no_later_work_keeps_nothing_and_restores_everything(
     assert (done.kept, done.users) == ([], [])
     after = list(Stakeholder.objects.values(*fields))
     assert after == before
-    assert list(Account.objects.values_list("name", flat=True)) == [vireo.name]
+    assert list(Account.objects.values_list("name", flat=True)) == [ines.account.name]
     assert ines.pk == after[0]["id"]
 
 

@@ -7,18 +7,19 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts import wizard
-from accounts.models import Account, ChangeRecord, User
+from accounts.models import Account, User
 from accounts.undo_keep import UndoKeep, undo_keep_find
 from stakeholders.models import Activity, Stakeholder
-from stakeholders.services import activity_log, stakeholder_update
-from tests.accounts.factories import AccountFactory, UserFactory
+from stakeholders.services import activity_log
 from tests.stakeholders.test_wizard_undo_keeps import (
     LATER,
     imported,
+    ines_at_vireo,
     kestrel_imported,
+    title_edited_later,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 MEETING_KEPT = [
     {
@@ -38,16 +39,6 @@ MEETING_KEPT = [
         "note": "Kestrel Mining kept: a meeting was logged on 5 Dec 2026.",
     },
 ]
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def bruce() -> User:
-    return UserFactory.create(username="bruce", first_name="Bruce", last_name="Wayne")
 
 
 @pytest.fixture
@@ -111,23 +102,12 @@ def test_a_value_edited_by_hand_is_kept_with_its_field_and_value(
     api, django_capture_on_commit_callbacks, ops, bruce
 ) -> None:
     # given: the import changes Ines's title; Bruce then edits it by hand
-    vireo = AccountFactory.create(name="Vireo Health", external_id="0015e00000VirAAA")
-    ines = Stakeholder.objects.create(
-        account=vireo,
-        first_name="Ines",
-        last_name="Gruber",
-        title="CFO",
-        seniority="executive",
-        email="ines.gruber@vireo.example",
-    )
+    ines = ines_at_vireo(seniority="executive")
     job = imported(
         django_capture_on_commit_callbacks, "salesforce_contacts.csv", user=ops
     )
     ines.refresh_from_db()
-    stakeholder_update(user=bruce, stakeholder=ines, data={"title": "Group CFO"})
-    ChangeRecord.objects.filter(import_job=None, changed_by=bruce).update(
-        changed_at=LATER
-    )
+    title_edited_later(ines, by=bruce, title="Group CFO")
 
     # when
     preview = api.get(undo_url(job.pk)).json()
