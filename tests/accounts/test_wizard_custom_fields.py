@@ -1,40 +1,26 @@
 """Salesforce custom `__c` columns: kept on accounts and deals, shown, undone."""
 
-import html
 from datetime import date
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from accounts.models import Account, ImportJob, Opportunity, Product
-from accounts.wizard import (
-    mapped_import_check,
-    mapped_import_create_from_paths,
-    mapped_import_mapping_accept,
-    mapped_import_run,
-    mapped_import_start,
-    mapped_import_undo,
+from accounts.wizard import mapped_import_undo
+from tests.accounts.wizard_runs import (
+    counted,
+    custom_column_decisions,
+    custom_values_read_only,
+    imported,
+    page_shown,
 )
 
 BYOD = Path(__file__).parent / "fixtures" / "byod"
 ACCOUNTS = BYOD / "salesforce_api_accounts.csv"
 OPPORTUNITIES = BYOD / "salesforce_api_opportunities.csv"
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def imported(path: Path) -> ImportJob:
-    mapped = mapped_import_create_from_paths(user=None, paths=[path])
-    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
-    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
-    return mapped_import_run(mapped=mapped)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 
 def custom() -> list[tuple[str, dict]]:
@@ -42,12 +28,7 @@ def custom() -> list[tuple[str, dict]]:
 
 
 def test_the_check_says_custom_columns_are_kept() -> None:
-    mapped = mapped_import_create_from_paths(user=None, paths=[ACCOUNTS])
-    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
-
-    outcome = mapped_import_check(mapped=mapped)
-
-    assert [d for d in outcome.decisions if d[1].endswith("__c")] == [
+    assert custom_column_decisions(ACCOUNTS) == [
         (
             "salesforce_api_accounts.csv",
             "Region__c",
@@ -72,12 +53,7 @@ def test_custom_columns_are_stored_and_a_reimport_changes_nothing() -> None:
         ("Acme Widgets Europe GmbH", {"Region__c": "EMEA", "Tier__c": "B"}),
         ("Acme Widgets, Inc", {"Region__c": "North America", "Tier__c": "A"}),
     ]
-    assert again.counts["Accounts"] == {
-        "created": 0,
-        "updated": 0,
-        "unchanged": 2,
-        "rejected": 0,
-    }
+    assert again.counts["Accounts"] == counted(unchanged=2)
 
 
 def test_a_changed_value_updates_keeps_the_others_and_undo_restores(tmp_path) -> None:
@@ -94,12 +70,7 @@ def test_a_changed_value_updates_keeps_the_others_and_undo_restores(tmp_path) ->
     job = imported(changed)
 
     # then: a blank cell says nothing; a new column is added beside the old
-    assert job.counts["Accounts"] == {
-        "created": 0,
-        "updated": 1,
-        "unchanged": 1,
-        "rejected": 0,
-    }
+    assert job.counts["Accounts"] == counted(updated=1, unchanged=1)
     assert custom() == [
         ("Acme Widgets Europe GmbH", {"Region__c": "EMEA", "Tier__c": "B"}),
         (
@@ -126,14 +97,11 @@ def test_the_account_page_shows_the_custom_fields(client, ops) -> None:
     # given
     imported(ACCOUNTS)
     account = Account.objects.get(name="Acme Widgets, Inc")
-    client.force_login(ops)
 
     # when
-    page = client.get(reverse("accounts:detail", args=[account.pk]))
+    shown = page_shown(client, ops, "accounts:detail", account.pk)
 
     # then
-    shown = html.unescape(page.content.decode())
-    assert page.status_code == 200
     assert (
         "<h2>Fields from the CRM</h2>\n"
         '        <dl class="facts custom-fields">\n'
@@ -170,12 +138,7 @@ def test_a_deals_custom_columns_are_stored_and_a_reimport_changes_nothing() -> N
     # then
     assert first.status == ImportJob.Status.SUCCEEDED, first.issues
     assert deals() == [("0065g00000Q1w2eAAB", {"Forecast_Category__c": "Closed"})]
-    assert again.counts["Opportunities"] == {
-        "created": 0,
-        "updated": 0,
-        "unchanged": 1,
-        "rejected": 0,
-    }
+    assert again.counts["Opportunities"] == counted(unchanged=1)
 
 
 def test_a_deals_changed_value_updates_keeps_the_others_and_undo_restores(
@@ -196,12 +159,7 @@ def test_a_deals_changed_value_updates_keeps_the_others_and_undo_restores(
     job = imported(changed)
 
     # then: a new column is added beside the old, a changed one replaced
-    assert job.counts["Opportunities"] == {
-        "created": 0,
-        "updated": 1,
-        "unchanged": 0,
-        "rejected": 0,
-    }
+    assert job.counts["Opportunities"] == counted(updated=1)
     assert deals() == [
         (
             "0065g00000Q1w2eAAB",
@@ -230,14 +188,11 @@ def test_the_account_page_lists_the_deals_fields_from_the_crm(client, ops) -> No
     imported(ACCOUNTS)
     imported(OPPORTUNITIES)
     account = Account.objects.get(name="Acme Widgets, Inc")
-    client.force_login(ops)
 
     # when
-    page = client.get(reverse("accounts:detail", args=[account.pk]))
+    shown = page_shown(client, ops, "accounts:detail", account.pk)
 
     # then
-    shown = html.unescape(page.content.decode())
-    assert page.status_code == 200
     deal = Opportunity.objects.get()
     assert (
         "<tr><td>0065g00000Q1w2eAAB</td><td>Unspecified</td><td>Won</td>"
@@ -287,27 +242,12 @@ def test_the_api_gives_an_accounts_custom_fields_read_only(ops) -> None:
     # given
     imported(ACCOUNTS)
     account = Account.objects.get(name="Acme Widgets, Inc")
-    api = APIClient()
-    api.force_authenticate(ops)
     url = reverse("accounts_api:detail", args=[account.pk])
 
     # when
-    read = api.get(url)
-    written = api.patch(
-        url,
-        {"custom_values": {"Tier__c": "C"}},
-        format="json",
-        HTTP_IF_MATCH=read["ETag"],
-    )
+    read = custom_values_read_only(user=ops, url=url, attempt={"Tier__c": "C"})
 
     # then
-    assert read.json()["custom_values"] == {
-        "Region__c": "North America",
-        "Tier__c": "A",
-    }
-    assert written.status_code == 400
-    assert written.json() == {
-        "custom_values": ["This field cannot be set here; it is read-only or unknown."]
-    }
+    assert read == {"Region__c": "North America", "Tier__c": "A"}
     account.refresh_from_db()
     assert account.custom_values == {"Region__c": "North America", "Tier__c": "A"}

@@ -9,38 +9,26 @@ from django.urls import reverse
 
 from accounts import wizard
 from accounts.models import ImportJob, User
-from accounts.wizard import (
-    mapped_import_create_from_paths,
-    mapped_import_mapping_accept,
-    mapped_import_report_csv,
-    mapped_import_run,
-    mapped_import_start,
-)
+from accounts.wizard import mapped_import_report_csv
 from tests.accounts.factories import AccountFactory, UserFactory
+from tests.accounts.wizard_runs import imported
 
 WIZARD = Path(__file__).parent / "fixtures" / "wizard"
 PEOPLE = Path(__file__).parents[1] / "stakeholders" / "fixtures"
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def imported(path: Path, *, keep_good_rows: bool = False) -> ImportJob:
-    mapped = mapped_import_create_from_paths(user=None, paths=[path])
-    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
-    mapped_import_start(
-        mapped=mapped, merges={}, keep_good_rows=keep_good_rows, enqueue=False
-    )
-    return mapped_import_run(mapped=mapped)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 
 def rows_section(job: ImportJob) -> list[list[str]]:
+    """Return the report's rows section, after checking its heading."""
     table = list(csv.reader(io.StringIO("".join(mapped_import_report_csv(job=job)))))
-    return table[: table.index([])]
+    assert table[0] == ["file", "line", "outcome", "object", "reason"]
+    return table[1 : table.index([])]
+
+
+def at(path: str, line: int, outcome: str, what: str, reason: str = "") -> list[str]:
+    """Return one line of the rows section."""
+    return [path, str(line), outcome, what, reason]
 
 
 def test_every_row_is_reported_created_then_unchanged(tmp_path) -> None:
@@ -56,14 +44,12 @@ def test_every_row_is_reported_created_then_unchanged(tmp_path) -> None:
 
     # then
     assert rows_section(first) == [
-        ["file", "line", "outcome", "object", "reason"],
-        ["accounts.csv", "2", "created", "account Pelican Paper Co", ""],
-        ["accounts.csv", "3", "unchanged", "account Gull Bank", ""],
+        at("accounts.csv", 2, "created", "account Pelican Paper Co"),
+        at("accounts.csv", 3, "unchanged", "account Gull Bank"),
     ]
     assert rows_section(again) == [
-        ["file", "line", "outcome", "object", "reason"],
-        ["accounts.csv", "2", "updated", "account Pelican Paper Co", ""],
-        ["accounts.csv", "3", "unchanged", "account Gull Bank", ""],
+        at("accounts.csv", 2, "updated", "account Pelican Paper Co"),
+        at("accounts.csv", 3, "unchanged", "account Gull Bank"),
     ]
 
 
@@ -72,9 +58,8 @@ def test_a_rejected_row_is_reported_with_its_reason() -> None:
 
     assert job.status == ImportJob.Status.SUCCEEDED, job.issues
     assert rows_section(job) == [
-        ["file", "line", "outcome", "object", "reason"],
-        ["one_bad_row.csv", "2", "created", "account Good Co", ""],
-        ["one_bad_row.csv", "3", "rejected", "", "Employees: not a number"],
+        at("one_bad_row.csv", 2, "created", "account Good Co"),
+        at("one_bad_row.csv", 3, "rejected", "", "Employees: not a number"),
     ]
 
 
@@ -110,31 +95,31 @@ def test_parent_links_and_owners_are_reported_at_their_rows(tmp_path, rita) -> N
     job = imported(path)
 
     # then
+    owner = "from this row: the account's owner joins its team"
     assert rows_section(job) == [
-        ["file", "line", "outcome", "object", "reason"],
-        ["accounts.csv", "2", "created", "account Pelican Holdings", ""],
-        ["accounts.csv", "3", "created", "account Pelican Paper Co", ""],
-        [
+        at("accounts.csv", 2, "created", "account Pelican Holdings"),
+        at("accounts.csv", 3, "created", "account Pelican Paper Co"),
+        at(
             "accounts.csv",
-            "3",
+            3,
             "updated",
             "account Pelican Paper Co",
             "from this row: parent link to Pelican Holdings",
-        ],
-        [
+        ),
+        at(
             "accounts.csv",
-            "2",
+            2,
             "created",
             "account team member Rita Rep on Pelican Holdings",
-            "from this row: the account's owner joins its team",
-        ],
-        [
+            owner,
+        ),
+        at(
             "accounts.csv",
-            "3",
+            3,
             "created",
             "account team member Rita Rep on Pelican Paper Co",
-            "from this row: the account's owner joins its team",
-        ],
+            owner,
+        ),
     ]
 
 
@@ -157,61 +142,45 @@ def test_won_revenue_and_deal_owners_are_reported_at_their_rows(tmp_path, rita) 
     again = imported(path)
 
     # then: a quarter's revenue line sits at its first deal's row
-    won = "from this row: the quarter's won deals summed"
+    def deals(outcome: str) -> list[list[str]]:
+        return [
+            at("deals.csv", line, outcome, f"opportunity {deal}")
+            for line, deal in [(2, "006A"), (3, "006B"), (4, "006C")]
+        ]
+
+    def revenue(outcome: str) -> list[list[str]]:
+        won = "from this row: the quarter's won deals summed"
+        line = "revenue line Fjord Freight AB / Unspecified"
+        return [
+            at(
+                "deals.csv",
+                2,
+                outcome,
+                f"{line} / 2026-01-01 / USD",
+                f"{won} with line 3",
+            ),
+            at("deals.csv", 4, outcome, f"{line} / 2026-04-01 / USD", won),
+        ]
+
     assert rows_section(first) == [
-        ["file", "line", "outcome", "object", "reason"],
-        [
+        at(
             "deals.csv",
-            "2",
+            2,
             "created",
             "product Unspecified",
             "from this row: its product was not in Lode yet",
-        ],
-        ["deals.csv", "2", "created", "opportunity 006A", ""],
-        ["deals.csv", "3", "created", "opportunity 006B", ""],
-        ["deals.csv", "4", "created", "opportunity 006C", ""],
-        [
+        ),
+        *deals("created"),
+        at(
             "deals.csv",
-            "2",
+            2,
             "created",
             "account team member Rita Rep on Fjord Freight AB",
             "from this row: the deal's owner joins the account's team",
-        ],
-        [
-            "deals.csv",
-            "2",
-            "created",
-            "revenue line Fjord Freight AB / Unspecified / 2026-01-01 / USD",
-            f"{won} with line 3",
-        ],
-        [
-            "deals.csv",
-            "4",
-            "created",
-            "revenue line Fjord Freight AB / Unspecified / 2026-04-01 / USD",
-            won,
-        ],
+        ),
+        *revenue("created"),
     ]
-    assert rows_section(again) == [
-        ["file", "line", "outcome", "object", "reason"],
-        ["deals.csv", "2", "unchanged", "opportunity 006A", ""],
-        ["deals.csv", "3", "unchanged", "opportunity 006B", ""],
-        ["deals.csv", "4", "unchanged", "opportunity 006C", ""],
-        [
-            "deals.csv",
-            "2",
-            "unchanged",
-            "revenue line Fjord Freight AB / Unspecified / 2026-01-01 / USD",
-            f"{won} with line 3",
-        ],
-        [
-            "deals.csv",
-            "4",
-            "unchanged",
-            "revenue line Fjord Freight AB / Unspecified / 2026-04-01 / USD",
-            won,
-        ],
-    ]
+    assert rows_section(again) == [*deals("unchanged"), *revenue("unchanged")]
     # one report line per record the counts name
     assert {table: c["created"] for table, c in first.counts.items()} == {
         "Opportunities": 3,
@@ -226,24 +195,25 @@ def test_reporting_lines_between_people_are_reported_at_their_rows() -> None:
 
     job = imported(PEOPLE / "salesforce_contacts.csv")
 
-    assert rows_section(job)[1:] == [
-        ["salesforce_contacts.csv", "2", "created", "person Ines Gruber", ""],
-        ["salesforce_contacts.csv", "3", "created", "person Tom Yates", ""],
-        ["salesforce_contacts.csv", "4", "created", "person Lena Ortiz", ""],
-        [
-            "salesforce_contacts.csv",
-            "3",
+    contacts = "salesforce_contacts.csv"
+    assert rows_section(job) == [
+        at(contacts, 2, "created", "person Ines Gruber"),
+        at(contacts, 3, "created", "person Tom Yates"),
+        at(contacts, 4, "created", "person Lena Ortiz"),
+        at(
+            contacts,
+            3,
             "created",
             "person Tom Yates",
             "from this row: reports to Ines Gruber",
-        ],
-        [
-            "salesforce_contacts.csv",
-            "4",
+        ),
+        at(
+            contacts,
+            4,
             "created",
             "person Lena Ortiz",
             "from this row: reports to Tom Yates",
-        ],
+        ),
     ]
 
 

@@ -1,46 +1,32 @@
 """Salesforce custom `__c` columns of a contacts export: kept on the person."""
 
-import html
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from accounts.models import Account, ImportJob
-from accounts.wizard import (
-    mapped_import_check,
-    mapped_import_create_from_paths,
-    mapped_import_mapping_accept,
-    mapped_import_run,
-    mapped_import_start,
-    mapped_import_undo,
-)
+from accounts.wizard import mapped_import_undo
 from stakeholders.models import Stakeholder
 from stakeholders.selectors import stakeholder_history
 from stakeholders.services import stakeholder_erase
 from tests.accounts.factories import AccountFactory
+from tests.accounts.wizard_runs import (
+    counted,
+    custom_column_decisions,
+    custom_values_read_only,
+    imported,
+    page_shown,
+)
 
 CONTACTS = Path(__file__).parent / "fixtures" / "salesforce_contacts_custom.csv"
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 
 @pytest.fixture
 def vireo() -> Account:
     return AccountFactory.create(name="Vireo Health", external_id="0015e00000VirAAA")
-
-
-def imported(path: Path) -> ImportJob:
-    mapped = mapped_import_create_from_paths(user=None, paths=[path])
-    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
-    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
-    return mapped_import_run(mapped=mapped)
 
 
 def custom() -> list[tuple[str, dict]]:
@@ -52,12 +38,7 @@ def custom() -> list[tuple[str, dict]]:
 
 
 def test_the_check_says_a_persons_custom_columns_are_kept(vireo) -> None:
-    mapped = mapped_import_create_from_paths(user=None, paths=[CONTACTS])
-    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
-
-    outcome = mapped_import_check(mapped=mapped)
-
-    assert [d for d in outcome.decisions if d[1].endswith("__c")] == [
+    assert custom_column_decisions(CONTACTS) == [
         (
             "salesforce_contacts_custom.csv",
             "Preferred_Language__c",
@@ -84,12 +65,7 @@ def test_a_persons_custom_columns_are_stored_and_a_reimport_changes_nothing(
         ("Gruber", {"Buying_Committee__c": "Yes", "Preferred_Language__c": "German"}),
         ("Yates", {"Preferred_Language__c": "English"}),
     ]
-    assert again.counts["People"] == {
-        "created": 0,
-        "updated": 0,
-        "unchanged": 2,
-        "rejected": 0,
-    }
+    assert again.counts["People"] == counted(unchanged=2)
 
 
 def test_a_persons_changed_value_updates_keeps_the_others_and_undo_restores(
@@ -108,12 +84,7 @@ def test_a_persons_changed_value_updates_keeps_the_others_and_undo_restores(
     job = imported(changed)
 
     # then
-    assert job.counts["People"] == {
-        "created": 0,
-        "updated": 1,
-        "unchanged": 1,
-        "rejected": 0,
-    }
+    assert job.counts["People"] == counted(updated=1, unchanged=1)
     assert custom() == [
         (
             "Gruber",
@@ -140,14 +111,11 @@ def test_the_person_page_shows_the_fields_from_the_crm(client, ops, vireo) -> No
     # given
     imported(CONTACTS)
     ines = Stakeholder.objects.get(last_name="Gruber")
-    client.force_login(ops)
 
     # when
-    page = client.get(reverse("stakeholders:detail", args=[ines.pk]))
+    shown = page_shown(client, ops, "stakeholders:detail", ines.pk)
 
     # then
-    shown = html.unescape(page.content.decode())
-    assert page.status_code == 200
     assert (
         "<h2>Fields from the CRM</h2>\n"
         '        <dl class="facts custom-fields">\n'
@@ -170,28 +138,15 @@ def test_the_api_gives_a_persons_custom_fields_read_only(ops, vireo) -> None:
     # given
     imported(CONTACTS)
     ines = Stakeholder.objects.get(last_name="Gruber")
-    api = APIClient()
-    api.force_authenticate(ops)
     url = reverse("stakeholders_api:detail", args=[ines.pk])
 
     # when
-    read = api.get(url)
-    written = api.patch(
-        url,
-        {"custom_values": {"Buying_Committee__c": "No"}},
-        format="json",
-        HTTP_IF_MATCH=read["ETag"],
+    read = custom_values_read_only(
+        user=ops, url=url, attempt={"Buying_Committee__c": "No"}
     )
 
     # then
-    assert read.json()["custom_values"] == {
-        "Buying_Committee__c": "Yes",
-        "Preferred_Language__c": "German",
-    }
-    assert written.status_code == 400
-    assert written.json() == {
-        "custom_values": ["This field cannot be set here; it is read-only or unknown."]
-    }
+    assert read == {"Buying_Committee__c": "Yes", "Preferred_Language__c": "German"}
     ines.refresh_from_db()
     assert ines.custom_values["Buying_Committee__c"] == "Yes"
 
