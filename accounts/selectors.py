@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 import pandas as pd
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.http import Http404
@@ -438,7 +439,7 @@ def whitespace_bought_sql(
     as a subquery: each quarter's total, its running sum by window, and the
     first quarter after the last one whose running sum was zero or less. A
     cell whose latest running sum is not positive has no such quarter and
-    no row. ("", ()) when `account_ids` is an empty list.
+    no row. ("", ()) when `account_ids` is empty or can match no account.
 
     Totals and running sums are rounded to the amounts' two places: on
     SQLite they are summed as floats, and a refund must bring a sum back to
@@ -447,7 +448,10 @@ def whitespace_bought_sql(
     if isinstance(account_ids, QuerySet):
         if not account_ids.query.values_select:
             account_ids = account_ids.values("pk")
-        scope_sql, scope_params = account_ids.order_by().query.sql_with_params()
+        try:
+            scope_sql, scope_params = account_ids.order_by().query.sql_with_params()
+        except EmptyResultSet:  # a filter that can match no account
+            return "", ()
     else:
         ids = tuple(account_ids)
         if not ids:

@@ -218,3 +218,26 @@ def test_the_dashboards_whitespace_equals_counting_each_cell_the_old_way(
     )
     assert shown[f"whitespace.pursued.{this}"] == (2, {"Beta", "Delta"})
     assert shown[f"whitespace.won.{this}"] == (1, {"Delta"})
+
+
+def test_no_account_in_scope_has_no_bought_cell() -> None:
+    # given: a scope that the database is never asked, as it matches nothing
+    nothing = Account.objects.filter(pk__in=[]).values("pk")
+
+    # then
+    assert whitespace_bought_since(account_ids=nothing) == {}
+    assert whitespace_bought_since(account_ids=[]) == {}
+
+
+def test_a_rep_without_accounts_sees_an_empty_whitespace(rep: User) -> None:
+    # when: the rep's scope is empty, so every subquery over it is too
+    dashboard = dashboard_for_user(user=rep)
+
+    # then
+    whitespace = {
+        key: figure.count
+        for key, figure in dashboard.figures.items()
+        if key.startswith("whitespace.")
+    }
+    assert whitespace
+    assert set(whitespace.values()) == {0}
