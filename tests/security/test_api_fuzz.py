@@ -1,33 +1,52 @@
 """Fuzz every API operation from the generated schema, in process.
 
-Schemathesis reads /api/schema/ from the WSGI app and sends generated
-requests to it through the same app, as a rep with a few accounts, using
-a personal API token. Each operation gets valid-looking requests on the
-rep's real objects and deliberately invalid ones; none may answer 500, and
-every documented response must match its own schema. The examples are
-bounded and derandomised, so a run is repeatable and takes about a minute.
+Schemathesis reads the schema /api/schema/ serves and sends generated
+requests through the WSGI app, using a personal API token: every
+operation as a rep with a few accounts, and the sales ops operations
+(imports, templates, scoring) again as sales ops. Each operation gets
+valid-looking requests on the user's real objects and deliberately invalid
+ones; none may answer 500, and every documented response must match its
+own schema.
+
+Each operation is a test of its own, and each example runs in a savepoint
+that is rolled back, with the throttle counters forgotten: an example sees
+the same objects and counters whatever ran before it, so Hypothesis's
+replay of a failing example meets the state the example first met. The
+examples are bounded and derandomised, so a run is repeatable.
 """
 
+import json
+import traceback
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.utils import timezone
+from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Ok
 
 from accounts.api_tokens import api_token_create
-from accounts.models import Opportunity, User
+from accounts.models import ImportJob, Opportunity, User
+from accounts.wizard import (
+    mapped_import_create,
+    mapped_import_mapping_accept,
+    mapped_import_run,
+    mapped_import_start,
+)
+from config.schema_view import api_schema
 from plans.calendar import fiscal_quarter_current
 from plans.models import (
     Checkpoint,
@@ -40,20 +59,66 @@ from plans.models import (
     VoiceOfCustomer,
 )
 from plans.review_services import plan_snapshot_take
+from scoring.models import ScoreRun
+from scoring.services import scoring_model_active
 from tests.accounts.factories import (
     AccountFactory,
     ProductFactory,
     TeamFactory,
     UserFactory,
 )
-from tests.plans.factories import PlanFactory
+from tests.plans.factories import PlanFactory, gated_template
 from tests.security.conftest import forget_counters
 from tests.stakeholders.factories import InfluenceLinkFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 
 EXAMPLES_PER_MODE = 12
+# Sales ops operations again as sales ops: fewer, as the rep already sent
+# each of them a full set that got as far as the access check.
+OPS_EXAMPLES_PER_MODE = 6
 CHECKS = [not_a_server_error, response_schema_conformance]
+
+# The operations only sales ops may use; anyone else gets 404.
+OPS_PATHS = (
+    "/api/accounts/audit/",
+    "/api/accounts/imports/",
+    "/api/plans/templates/",
+    "/api/scoring/models/{pk}/",
+    "/api/scoring/runs/start/",
+)
+OPS_READS_TOO = ("/api/accounts/audit/", "/api/accounts/imports/")
+
+
+@cache
+def schema_document() -> dict[str, Any]:
+    """Return the schema /api/schema/ serves, as JSON, built once."""
+    return json.loads(OpenApiJsonRenderer().render(api_schema(), renderer_context={}))
+
+
+@cache
+def api_operations() -> dict[str, Any]:
+    """Return the schema's operations by label, in the schema's order."""
+    schema = schemathesis.openapi.from_dict(schema_document())
+    operations = {}
+    for result in schema.get_all_operations():
+        # A schema schemathesis cannot read fails here, naming the operation.
+        assert isinstance(result, Ok), result
+        operations[result.ok().label] = result.ok()
+    return operations
+
+
+def is_ops_only(label: str) -> bool:
+    method, path = label.split(" ", 1)
+    if not path.startswith(OPS_PATHS):
+        return False
+    return method != "GET" or path.startswith(OPS_READS_TOO)
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path) -> None:
+    # Uploads the fuzzer sends as sales ops land here.
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -135,15 +200,51 @@ def fuzz_world(db: None) -> dict[str, Any]:
     }
 
 
+@pytest.fixture
+def ops_world(fuzz_world: dict[str, Any]) -> dict[str, Any]:
+    """Sales ops with a token, two imports, a template, a model and a run."""
+    ops = UserFactory.create(username="fuzzing-ops", role=User.Role.OPS)
+    _, secret = api_token_create(user=ops, name="fuzzing as ops")
+    content = b"Account Name,Industry\nFuzz Freight,Logistics\n"
+    waiting = mapped_import_create(user=ops, files=[("accounts.csv", content)])
+    written = mapped_import_create(user=ops, files=[("accounts.csv", content)])
+    assert mapped_import_mapping_accept(mapped=written, user=ops) == {}
+    mapped_import_start(mapped=written, merges={}, keep_good_rows=False, enqueue=False)
+    job = mapped_import_run(mapped=written)
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    template = gated_template()
+    stage = template.stages.order_by("order")[0]
+    model = scoring_model_active()
+    return {
+        **fuzz_world,
+        "secret": secret,
+        "import": waiting.job,
+        "import_written": job,
+        "template": template,
+        "template_stage": stage,
+        "template_checkpoint": stage.checkpoints.first(),
+        "model": model,
+        "run": ScoreRun.objects.create(scoring_model=model, requested_by=ops),
+    }
+
+
 def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, Any] | None:
-    """Return path parameters naming the rep's own objects, where known."""
+    """Return path parameters naming the world's own objects, where known."""
     pk_owner: list[tuple[str, str | None]] = [
-        ("/api/accounts/imports/", None),  # sales ops only: a rep gets 404
+        # An import that wrote something is what these act on; the others
+        # act on one waiting for its mapping. A rep's world has neither.
+        ("/api/accounts/imports/{pk}/report.csv", "import_written"),
+        ("/api/accounts/imports/{pk}/undo/", "import_written"),
+        ("/api/accounts/imports/{pk}/reopen/", "import_written"),
+        ("/api/accounts/imports/", "import"),
         ("/api/accounts/tokens/", "token"),
         ("/api/accounts/deals/", "deal"),
         ("/api/accounts/", "account"),
         ("/api/stakeholders/people/", "stakeholder"),
         ("/api/stakeholders/links/", "link"),
+        ("/api/plans/templates/stages/", "template_stage"),
+        ("/api/plans/templates/checkpoints/", "template_checkpoint"),
+        ("/api/plans/templates/", "template"),
         ("/api/plans/{pk}", "plan"),
         ("/api/plans/{plan_pk}/snapshots/", "snapshot"),
         ("/api/plans/accounts/{account_pk}/scorecard/measures/", "measure"),
@@ -153,6 +254,8 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, Any] | N
         ("/api/plans/pursuits/", "pursuit"),
         ("/api/plans/stages/", "stage"),
         ("/api/plans/checkpoints/", "checkpoint"),
+        ("/api/scoring/models/", "model"),
+        ("/api/scoring/runs/", "run"),
     ]
     parameters: dict[str, Any] = {}
     if "{account_pk}" in path:
@@ -165,7 +268,7 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, Any] | N
         owner = next(
             (name for prefix, name in pk_owner if path.startswith(prefix)), None
         )
-        if owner is None:
+        if owner is None or owner not in world:
             return None
         parameters["pk"] = world[owner].pk
     if "{kind}" in path:
@@ -181,13 +284,14 @@ def fuzz(
     mode: GenerationMode,
     path_parameters: dict[str, Any] | None,
     headers: dict[str, str],
+    examples: int,
 ) -> Callable[[], None]:
     strategy = operation.as_strategy(
         generation_mode=mode, path_parameters=path_parameters or None
     )
 
     @hypothesis_settings(
-        max_examples=EXAMPLES_PER_MODE,
+        max_examples=examples,
         deadline=None,
         derandomize=True,
         database=None,
@@ -196,41 +300,76 @@ def fuzz(
     )
     @given(case=strategy)
     def run(case: Any) -> None:
-        case.call_and_validate(headers=headers, checks=CHECKS)
+        # Rolled back whatever it did: the next example, and a replay of
+        # this one, start from the same objects and counters.
+        with transaction.atomic():
+            forget_counters()
+            case.call_and_validate(headers=headers, checks=CHECKS)
+            transaction.set_rollback(True)
 
     return run
 
 
-def test_fuzzed_api_requests_get_no_500_and_match_the_schema(wsgi_app, fuzz_world):
-    # given the schema, read through the app as the rep
-    headers = {"Authorization": f"Token {fuzz_world['secret']}"}
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app, headers=headers)
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) > 20
+def operation_fuzz(
+    label: str, *, app: Any, world: dict[str, Any], examples: int
+) -> list[str]:
+    """Fuzz one operation as the world's token holder; return its failures."""
+    operation = api_operations()[label]
+    # The app under test sends each case; this test's app, not the last's.
+    operation.app = operation.schema.app = app
+    headers = {"Authorization": f"Token {world['secret']}"}
+    real = real_path_parameters(operation.path, world)
+    runs: list[tuple[GenerationMode, dict[str, Any] | None]] = [
+        (GenerationMode.NEGATIVE, None)
+    ]
+    if real is not None:
+        runs.insert(0, (GenerationMode.POSITIVE, real))
 
-    # when every operation is fuzzed, on real objects and on made-up ones
     failures = []
-    for operation in operations:
-        real = real_path_parameters(operation.path, fuzz_world)
-        runs = [(GenerationMode.NEGATIVE, None)]
-        if real is not None:
-            runs.insert(0, (GenerationMode.POSITIVE, real))
-        for mode, path_parameters in runs:
-            # Fresh throttle counters per operation: the fuzzer is fast.
-            forget_counters()
-            try:
-                fuzz(
-                    operation,
-                    mode=mode,
-                    path_parameters=path_parameters,
-                    headers=headers,
-                )()
-            except Unsatisfiable:
-                # Nothing in this operation can be made invalid (no
-                # parameters, no body): its positive pass covers it.
-                assert mode is GenerationMode.NEGATIVE, operation.label
-            except (Exception, FailureGroup) as error:  # report every operation
-                failures.append(f"{operation.label} ({mode.value}):\n{error}")
+    for mode, path_parameters in runs:
+        try:
+            fuzz(
+                operation,
+                mode=mode,
+                path_parameters=path_parameters,
+                headers=headers,
+                examples=examples,
+            )()
+        except Unsatisfiable:
+            # Nothing in this operation can be made invalid (no parameters,
+            # no body): its positive pass covers it.
+            assert mode is GenerationMode.NEGATIVE, label
+        except (Exception, FailureGroup) as error:  # report both modes
+            # In full: a FlakyFailure's message alone hides what failed.
+            said = "".join(traceback.format_exception(error))
+            failures.append(f"{label} ({mode.value}):\n{said}")
+    return failures
 
-    # then
+
+def test_the_schema_has_the_operations_fuzzed_below() -> None:
+    labels = list(api_operations())
+
+    assert len(labels) > 100
+    assert len([label for label in labels if is_ops_only(label)]) > 20
+
+
+@pytest.mark.parametrize("label", list(api_operations()))
+def test_fuzzed_requests_as_a_rep_get_no_500_and_match_the_schema(
+    label, wsgi_app, fuzz_world
+) -> None:
+    failures = operation_fuzz(
+        label, app=wsgi_app, world=fuzz_world, examples=EXAMPLES_PER_MODE
+    )
+
+    assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("label", [o for o in api_operations() if is_ops_only(o)])
+def test_fuzzed_requests_as_sales_ops_get_no_500_and_match_the_schema(
+    label, wsgi_app, ops_world
+) -> None:
+    failures = operation_fuzz(
+        label, app=wsgi_app, world=ops_world, examples=OPS_EXAMPLES_PER_MODE
+    )
+
     assert not failures, "\n\n".join(failures)
