@@ -195,8 +195,9 @@ def test_the_account_page_lists_the_deals_fields_from_the_crm(client, ops) -> No
     # then
     deal = Opportunity.objects.get()
     assert (
-        "<tr><td>0065g00000Q1w2eAAB</td><td>Unspecified</td><td>Won</td>"
-        '<td class="num">48,000.00 USD</td><td>31 Mar 2026</td><td>—</td>'
+        '<tr><td class="wrap">0065g00000Q1w2eAAB</td><td class="wrap">Unspecified</td>'
+        '<td>Won</td><td class="num">48,000.00 USD</td><td>31 Mar 2026</td>'
+        '<td class="wrap">—</td>'
         '<td><dl class="custom-fields">'
         "<div><dt>Forecast_Category__c</dt><dd>Closed</dd></div></dl></td>"
         f'<td><a href="/accounts/deals/{deal.pk}/edit/" '
@@ -231,10 +232,12 @@ def test_the_account_page_names_how_many_deals_it_leaves_out(client, ops) -> Non
     # then: the deal without a close date first, then the latest close
     # dates, 20 of the 23
     shown = page.content.decode()
-    assert shown.count("<tr><td>D-") == 20
-    assert shown.index("<tr><td>D-plain<") < shown.index("<tr><td>D-22<")
-    assert shown.index("<tr><td>D-22<") < shown.index("<tr><td>D-04<")
-    assert "<tr><td>D-03<" not in shown
+    assert shown.count('<tr><td class="wrap">D-') == 20
+    assert shown.index('<td class="wrap">D-plain<') < shown.index(
+        '<td class="wrap">D-22<'
+    )
+    assert shown.index('<td class="wrap">D-22<') < shown.index('<td class="wrap">D-04<')
+    assert '<td class="wrap">D-03<' not in shown
     assert "The latest 20 of 23 deals." in shown
 
 

@@ -355,7 +355,7 @@ def test_the_undo_preview_counts_deals_as_deals(client, ops, tmp_path) -> None:
 
     # when
     preview = api.get(reverse("accounts_api:import_undo", args=[job.pk])).json()
-    page = client.get(reverse("accounts:wizard_undo", args=[job.mapped.pk]))
+    page = client.get(reverse("accounts:wizard_undo", args=[job.pk]))
 
     # then
     assert (preview["deleted"], preview["restored"]) == (

@@ -236,7 +236,7 @@ def test_the_undo_confirm_page_counts_what_it_deletes_and_sets_back(
     rows = page.locator("#undo-counts tr")
     assert rows.all_inner_texts() == [
         "Records\tDeleted\tSet back",
-        "Stakeholders\t2\t1",
+        "People\t2\t1",
     ]
     assert page.is_visible("#undo-nothing-kept")
     shoot(page, "wizard-undo-counts")

@@ -117,8 +117,8 @@ def test_an_import_whose_upload_was_scrubbed_still_reports_and_undoes(
         b"P2,0015e00000VirAAA,Tom,Berg,CIO,tom@vireo.example\r\n"
     )
     assert report[1:3] == [
-        "people.csv,2,created,stakeholder [erased],",
-        "people.csv,3,created,stakeholder Tom Berg,",
+        "people.csv,2,created,person [erased],",
+        "people.csv,3,created,person Tom Berg,",
     ]
     assert report[-1] == "People,2,0,0,0"
     # and the undo removed Tom; Rosa's erased row, worked on since, stays

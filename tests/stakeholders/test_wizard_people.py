@@ -874,7 +874,7 @@ def test_erasing_a_person_takes_their_values_out_of_import_reports(
     )
     good = Stakeholder.objects.get(external_id="P1")
     before = "".join(mapped_import_report_csv(job=job))
-    assert "stakeholder Good Person" in before
+    assert "person Good Person" in before
     assert "good@vireo.example" in before
 
     # when she is erased
@@ -886,7 +886,7 @@ def test_erasing_a_person_takes_their_values_out_of_import_reports(
     lines = report.splitlines()
     assert "Good Person" not in report
     assert "good@vireo.example" not in report
-    assert lines[1] == "people_problems.csv,2,created,stakeholder [erased],"
+    assert lines[1] == "people_problems.csv,2,created,person [erased],"
     assert lines[-4] == (
         "people_problems.csv,10,Email,[erased],the same email at this account as "
         "line 2: each person is listed once,rejected"
