@@ -533,15 +533,6 @@ class DealDetailApi(APIView):
             "is recorded in the account's history, so undoing an import that "
             "touched the deal keeps it."
         ),
-        parameters=[
-            OpenApiParameter(
-                "If-Match",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                required=True,
-                description="The ETag from your last read.",
-            )
-        ],
         request=DealInputSerializer,
         responses={200: DealOutputSerializer, 412: DEAL_STALE},
         examples=[
