@@ -4,7 +4,7 @@ It goes through the service the API uses: the same rules and messages, a
 version that refuses a stale form, and one history entry per changed field.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC
 from decimal import Decimal
 
 import pytest
@@ -12,60 +12,18 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.test import APIClient
 
-from accounts.models import AccountTeamMember, ChangeRecord, Opportunity, User
+from accounts.models import AccountTeamMember, Opportunity
 from config.api import etag_for
+from tests.accounts.conftest import (
+    api_for,
+    detail_url,
+    history,
+    page_url,
+)
 from tests.accounts.factories import ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-STALE_DETAIL = (
-    "Someone changed this since you read it. Here is the current version; "
-    "apply your change to it and send its ETag."
-)
-
-
-def api_for(user: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
-
-
-@pytest.fixture
-def deal(account, rep) -> Opportunity:
-    deal = Opportunity.objects.create(
-        external_id="0065g00000Q1w2eAAB",
-        account=account,
-        product=ProductFactory.create(name="GTX Pro"),
-        owner=rep,
-        stage=Opportunity.Stage.ENGAGING,
-        engaged_on=date(2026, 1, 12),
-        closed_on=date(2026, 3, 31),
-        close_value=Decimal("48000.00"),
-        currency="USD",
-    )
-    Opportunity.objects.filter(pk=deal.pk).update(
-        updated_at=datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    )
-    deal.refresh_from_db()
-    return deal
-
-
-def detail_url(deal: Opportunity) -> str:
-    return reverse("accounts_api:deal_detail", args=[deal.pk])
-
-
-def page_url(deal: Opportunity) -> str:
-    return reverse("accounts:deal_edit", args=[deal.pk])
-
-
-def history() -> list[tuple[str, str, str, str, str]]:
-    return list(
-        ChangeRecord.objects.order_by("pk").values_list(
-            "action", "field", "old_value", "new_value", "changed_by__username"
-        )
-    )
 
 
 def form_data(deal: Opportunity, **changes: str) -> dict[str, str]:

@@ -6,67 +6,25 @@ changed field.
 """
 
 import threading
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from rest_framework.test import APIClient
 
-from accounts.models import ChangeRecord, Opportunity, User
+from accounts.models import ChangeRecord, Opportunity
 from config.api import etag_for
+from tests.accounts.conftest import (
+    STALE_DETAIL,
+    api_for,
+    detail_url,
+    history,
+)
 from tests.accounts.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
-
-STALE_DETAIL = (
-    "Someone changed this since you read it. Here is the current version; "
-    "apply your change to it and send its ETag."
-)
-
-
-def api_for(user: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
-
-
-@pytest.fixture
-def deal(account, rep) -> Opportunity:
-    deal = Opportunity.objects.create(
-        external_id="0065g00000Q1w2eAAB",
-        account=account,
-        product=ProductFactory.create(name="GTX Pro"),
-        owner=rep,
-        stage=Opportunity.Stage.ENGAGING,
-        engaged_on=date(2026, 1, 12),
-        closed_on=date(2026, 3, 31),
-        close_value=Decimal("48000.00"),
-        currency="USD",
-    )
-    Opportunity.objects.filter(pk=deal.pk).update(
-        updated_at=datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    )
-    deal.refresh_from_db()
-    return deal
-
-
-def detail_url(deal: Opportunity) -> str:
-    return reverse("accounts_api:deal_detail", args=[deal.pk])
-
-
-def page_url(deal: Opportunity) -> str:
-    return reverse("accounts:deal_edit", args=[deal.pk])
-
-
-def history() -> list[tuple[str, str, str, str, str]]:
-    return list(
-        ChangeRecord.objects.order_by("pk").values_list(
-            "action", "field", "old_value", "new_value", "changed_by__username"
-        )
-    )
 
 
 def test_a_rep_reads_a_deal_with_its_etag(deal, rep, account) -> None:

@@ -4,44 +4,16 @@ Bumping updated_at on a no-op would make every other reader's ETag stale
 for no change, so their next edit would be refused with 412.
 """
 
-from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from accounts.models import Account, ChangeRecord, Opportunity, User
 from config.api import etag_for
-from tests.accounts.factories import ProductFactory
+from tests.accounts.conftest import READ_AT, api_for
 
 pytestmark = pytest.mark.django_db
-
-READ_AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-def api_for(user: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
-
-
-@pytest.fixture
-def deal(account: Account, rep: User) -> Opportunity:
-    deal = Opportunity.objects.create(
-        external_id="0065g00000Q1w2eAAB",
-        account=account,
-        product=ProductFactory.create(name="GTX Pro"),
-        owner=rep,
-        stage=Opportunity.Stage.ENGAGING,
-        engaged_on=date(2026, 1, 12),
-        closed_on=date(2026, 3, 31),
-        close_value=Decimal("48000.00"),
-        currency="USD",
-    )
-    Opportunity.objects.filter(pk=deal.pk).update(updated_at=READ_AT)
-    deal.refresh_from_db()
-    return deal
 
 
 @pytest.fixture
