@@ -98,11 +98,14 @@ def maven_import_directory(
     progress: Progress | None = None,
 ) -> ImportJob:
     """Import the four CSVs in a directory now, in this process."""
-    job = ImportJob.objects.create(
+    job = ImportJob(
         created_by=user,
         source_directory=str(Path(directory).resolve()),
         keep_good_rows=keep_good_rows,
     )
+    # From a command, its audit names the command line rather than no one.
+    import_job_origin_keep(job=job)
+    job.save()
     return maven_import_run(job=job, progress=progress)
 
 

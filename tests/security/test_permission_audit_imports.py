@@ -139,17 +139,23 @@ def test_the_bundled_import_command_audits_as_the_command_line(tmp_path) -> None
     call_command("import_maven", str(directory), stdout=None)
 
     # then the first run recorded the five users and two teams it made, and
-    # the second only Anna's move, each by the command line from nowhere
+    # the second only Anna's move, each by the command line, naming the
+    # command and who ran it, as the jobs do
+    origin = command_line_origin("import_maven")
     assert [(actor, address, agent) for actor, _, address, agent, _ in first] == [
-        ("command line", None, "")
+        ("command line", None, origin)
     ] * 7
+    assert [
+        (job.created_by, job.started_ip_address, job.started_user_agent)
+        for job in ImportJob.objects.order_by("pk")
+    ] == [(None, None, origin)] * 2
     job = ImportJob.objects.order_by("pk").reverse()[0]
     assert permission_events() == [
         (
             "command line",
             "anna.snelling",
             None,
-            "",
+            origin,
             {
                 "source": "bundled import",
                 "import": job.pk,
@@ -201,8 +207,8 @@ def test_a_users_import_run_by_the_worker_names_the_address_that_started_it(
     ]
 
 
-def command_line_origin() -> str:
-    return f"command line (manage.py import_files, OS user {getpass.getuser()})"
+def command_line_origin(command: str = "import_files") -> str:
+    return f"command line (manage.py {command}, OS user {getpass.getuser()})"
 
 
 # Transactional: the import audits once its write commits, which in a real

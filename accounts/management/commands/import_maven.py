@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.importing import ACTIONS, issues_grouped
 from accounts.models import ImportJob
 from accounts.services import BUNDLED_DATA, maven_import_directory
+from config.security import command_line_audited
 
 ISSUE_COLUMNS = ["file", "line", "column", "value", "action", "reason"]
 COUNT_COLUMNS = ["created", "updated", "unchanged", "rejected"]
@@ -49,11 +50,13 @@ class Command(BaseCommand):
         if not directory.is_dir():
             raise CommandError(f"{directory} is not a directory")
 
-        job = maven_import_directory(
-            directory=directory,
-            keep_good_rows=bool(options["keep_good_rows"]),
-            progress=self._progress,
-        )
+        # The job and the access changes it audits say they came from here.
+        with command_line_audited(command="import_maven"):
+            job = maven_import_directory(
+                directory=directory,
+                keep_good_rows=bool(options["keep_good_rows"]),
+                progress=self._progress,
+            )
 
         self._print_counts(job)
         self._print_issues(
