@@ -1,6 +1,6 @@
 import json
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +19,7 @@ from accounts.forms import DealForm, ImportUploadForm
 from accounts.history import change_list_for_target
 from accounts.http import AuthenticatedHttpRequest
 from accounts.importing import ImportFileError
-from accounts.models import Account, ImportJob, MappedImport, Opportunity
+from accounts.models import Account, ImportJob, MappedImport, Opportunity, User
 from accounts.sections import account_section_render_context
 from accounts.selectors import (
     account_can_edit,
@@ -92,15 +92,27 @@ def _editable_deal(request: AuthenticatedHttpRequest, pk: int) -> Opportunity:
     return deal
 
 
-def _deal_stale_message(deal: Opportunity) -> str:
+def _deal_stale_message(deal: Opportunity, user: User) -> str:
     latest = change_list_for_target(target=deal).first()
-    by = f" by {latest.changed_by.display_name}" if latest and latest.changed_by else ""
+    by = ""
+    if latest and latest.changed_by_id == user.pk:
+        # Most often the same form sent again after Back, or another tab.
+        by = " by you, in another tab or window"
+    elif latest and latest.changed_by:
+        by = f" by {latest.changed_by.display_name}"
+    elif latest and latest.import_job_id:
+        by = f" by import {latest.import_job_id}"
     when = date_format(timezone.localtime(deal.updated_at), "j M Y H:i")
     return (
         f"Deal {deal.external_id} was changed since you opened this page "
         f"(last changed {when}{by}), so nothing was saved. The form now shows "
         "the deal as it is; make your change again if it is still needed."
     )
+
+
+def _deal_holds(deal: Opportunity, values: dict[str, Any]) -> bool:
+    """Say if the deal already holds every value the form sends."""
+    return all(getattr(deal, field) == value for field, value in values.items())
 
 
 @login_required
@@ -118,7 +130,15 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["version"] != version:
-            messages.error(request, _deal_stale_message(deal))
+            if _deal_holds(deal, form.values):
+                # The same form sent again (Back, then Save): it was saved.
+                messages.success(
+                    request, f"Deal {deal.external_id} was already saved as sent."
+                )
+                return redirect(
+                    reverse("accounts:detail", args=[deal.account_id]) + "#deals"
+                )
+            messages.error(request, _deal_stale_message(deal, request.user))
             return redirect("accounts:deal_edit", pk=deal.pk)
         try:
             saved = deal_update(
@@ -134,7 +154,7 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             if not saved:
                 deal.refresh_from_db()
-                messages.error(request, _deal_stale_message(deal))
+                messages.error(request, _deal_stale_message(deal, request.user))
                 return redirect("accounts:deal_edit", pk=deal.pk)
             messages.success(request, f"Deal {deal.external_id} saved.")
             return redirect(
