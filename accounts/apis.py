@@ -1,5 +1,6 @@
 """REST endpoints for accounts, their revenue, products and API tokens."""
 
+from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -387,12 +388,28 @@ DEAL_EXAMPLE = {
 DEAL_INPUT_NAMES = {"product": "product_id", "owner": "owner_id"}
 
 
+class AmountField(serializers.DecimalField):
+    """An amount to the cent, of any size: the model says what is too large.
+
+    So the API refuses too large an amount in the words the deal page and
+    the import use, not in DRF's own.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_digits=None, decimal_places=2, **kwargs)
+
+    def quantize(self, value: Decimal) -> Decimal:
+        try:
+            return super().quantize(value)
+        except InvalidOperation:
+            # Too large to round: left for the model to refuse.
+            return value
+
+
 class DealInputSerializer(StrictInputSerializer):
     product_id = serializers.IntegerField(min_value=1)
     stage = serializers.ChoiceField(choices=Opportunity.Stage.choices)
-    close_value = serializers.DecimalField(
-        max_digits=14, decimal_places=2, allow_null=True, required=False
-    )
+    close_value = AmountField(allow_null=True, required=False)
     currency = serializers.CharField(max_length=3, required=False)
     engaged_on = serializers.DateField(allow_null=True, required=False)
     closed_on = serializers.DateField(allow_null=True, required=False)

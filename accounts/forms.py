@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from django import forms
@@ -82,9 +82,9 @@ class DealForm(forms.Form):
 
     product = forms.ModelChoiceField(queryset=Product.objects.none())
     stage = forms.ChoiceField(choices=Opportunity.Stage.choices)
-    close_value = forms.DecimalField(
-        label="Amount", max_digits=14, decimal_places=2, required=False
-    )
+    # No digit limit of its own: the deal's field says what is too large,
+    # in the words the API and the import use.
+    close_value = forms.DecimalField(label="Amount", decimal_places=2, required=False)
     currency = forms.CharField(max_length=3)
     engaged_on = forms.DateField(
         label="Engaged on",
@@ -121,7 +121,13 @@ class DealForm(forms.Form):
         # Stored with two places, so "48000" and "48000.00" are one value
         # and an unchanged amount is not recorded as an edit.
         value = self.cleaned_data["close_value"]
-        return None if value is None else value.quantize(Decimal("0.01"))
+        if value is None:
+            return None
+        try:
+            return value.quantize(Decimal("0.01"))
+        except InvalidOperation:
+            # Too large to round; the deal refuses it with its reason.
+            return value
 
     def clean_currency(self) -> str:
         return str(self.cleaned_data["currency"]).strip().upper()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.currency_codes import ISO_4217, NOT_A_CODE
-from accounts.numbers import ExactDigitsValidator
+from accounts.numbers import ExactDigitsValidator, too_large_messages
 from config.bounds import date_problem
 
 
@@ -272,7 +272,11 @@ class Opportunity(models.Model):
     engaged_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
     close_value = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, blank=True
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        error_messages=too_large_messages(max_digits=14, decimal_places=2),
     )
     # A database default too, so the bulk import's COPY may leave it out.
     currency = models.CharField(max_length=3, default="USD", db_default="USD")

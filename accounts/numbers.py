@@ -23,6 +23,21 @@ def significant_digits(number: Decimal) -> int:
     return len(number.normalize().as_tuple().digits)
 
 
+def too_large_message(*, whole_digits: int) -> str:
+    """Return the one message for a number too large for where it is kept.
+
+    The deal page, the API and the import all say this, whichever limit
+    Django's own check trips first (digits in total or before the point).
+    """
+    return f"Too large: at most {whole_digits} digits before the decimal point."
+
+
+def too_large_messages(*, max_digits: int, decimal_places: int) -> dict[str, str]:
+    """Return a decimal model field's error messages for too large a number."""
+    message = too_large_message(whole_digits=max_digits - decimal_places)
+    return {"max_digits": message, "max_whole_digits": message}
+
+
 @deconstructible
 class ExactDigitsValidator:
     """Refuse a number with more significant digits than SQLite keeps."""

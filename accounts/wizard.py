@@ -88,7 +88,7 @@ from accounts.models import (
     Team,
     User,
 )
-from accounts.numbers import EXACT_DIGITS, significant_digits
+from accounts.numbers import EXACT_DIGITS, significant_digits, too_large_message
 from accounts.parsing import (
     DAY_FIRST,
     MONTH_FIRST,
@@ -1359,7 +1359,7 @@ def _number_limit_reason(*, entity: str, name: str, number: Decimal) -> str | No
         digits = model_field.max_digits - model_field.decimal_places + shift
         places = max(model_field.decimal_places - shift, 0)
         if number_too_large(number=number, digits=digits, places=places):
-            return f"too large: at most {digits} digits before the decimal point"
+            return too_large_message(whole_digits=digits)
         if significant_digits(number) > EXACT_DIGITS:
             # SQLite would keep a rounded figure, or one it cannot read back.
             return f"too many digits: at most {EXACT_DIGITS} significant digits"

@@ -74,7 +74,7 @@ def test_the_check_refuses_an_annual_revenue_too_large_to_store() -> None:
         (
             2,
             "Annual Revenue",
-            "too large: at most 18 digits before the decimal point",
+            "Too large: at most 18 digits before the decimal point.",
         )
     ]
     assert outcome.issues[0].value == NINES_30
@@ -88,7 +88,7 @@ def test_four_hundred_digits_are_a_row_problem_not_a_crash() -> None:
         (
             2,
             "Annual Revenue",
-            "too large: at most 18 digits before the decimal point",
+            "Too large: at most 18 digits before the decimal point.",
         )
     ]
 
@@ -135,7 +135,7 @@ def test_millions_and_whole_numbers_are_checked_against_their_fields(
         (
             2,
             "Annual Revenue (M USD)",
-            "too large: at most 12 digits before the decimal point",
+            "Too large: at most 12 digits before the decimal point.",
         ),
         (3, "Employees", "too large: at most 2,147,483,647"),
         (4, "Year Established", "too large: at most 32,767"),
@@ -151,8 +151,8 @@ def test_the_command_reports_the_row_instead_of_a_traceback() -> None:
         )
 
     assert (
-        "overlong400.csv:2 Annual Revenue '" + "9" * 400 + "': too large: at most "
-        "18 digits before the decimal point (rejected)"
+        "overlong400.csv:2 Annual Revenue '" + "9" * 400 + "': Too large: at most "
+        "18 digits before the decimal point. (rejected)"
     ) in out.getvalue()
     assert not Account.objects.exists()
 
@@ -285,7 +285,7 @@ def test_the_report_csv_link_of_the_api_serves_a_token_client(
     assert link == f"/api/accounts/imports/{job.pk}/report.csv"
     assert report.status_code == 200
     assert report["Content-Type"] == "text/csv; charset=utf-8"
-    assert "too large: at most 18 digits before the decimal point" in (
+    assert "Too large: at most 18 digits before the decimal point." in (
         report.getvalue().decode()
     )
     for secret, pk in ((rep_secret, job.pk), (ops_secret, job.pk + 1)):
