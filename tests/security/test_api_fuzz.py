@@ -12,7 +12,8 @@ Each operation is a test of its own, and each example runs in a savepoint
 that is rolled back, with the throttle counters forgotten: an example sees
 the same objects and counters whatever ran before it, so Hypothesis's
 replay of a failing example meets the state the example first met. The
-examples are bounded and derandomised, so a run is repeatable.
+examples are bounded and derandomised, so a run is repeatable; to try other
+examples, pass a seed: ``pytest --hypothesis-seed=N``.
 """
 
 import json
@@ -30,7 +31,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 from drf_spectacular.renderers import OpenApiJsonRenderer
-from hypothesis import HealthCheck, Phase, given
+from hypothesis import HealthCheck, Phase, given, seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -285,6 +286,7 @@ def fuzz(
     path_parameters: dict[str, Any] | None,
     headers: dict[str, str],
     examples: int,
+    chosen_seed: int | None,
 ) -> Callable[[], None]:
     strategy = operation.as_strategy(
         generation_mode=mode, path_parameters=path_parameters or None
@@ -307,11 +309,17 @@ def fuzz(
             case.call_and_validate(headers=headers, checks=CHECKS)
             transaction.set_rollback(True)
 
-    return run
+    # A seed given on the command line overrides the derandomised one.
+    return run if chosen_seed is None else seed(chosen_seed)(run)
 
 
 def operation_fuzz(
-    label: str, *, app: Any, world: dict[str, Any], examples: int
+    label: str,
+    *,
+    app: Any,
+    world: dict[str, Any],
+    examples: int,
+    chosen_seed: int | None,
 ) -> list[str]:
     """Fuzz one operation as the world's token holder; return its failures."""
     operation = api_operations()[label]
@@ -334,6 +342,7 @@ def operation_fuzz(
                 path_parameters=path_parameters,
                 headers=headers,
                 examples=examples,
+                chosen_seed=chosen_seed,
             )()
         except Unsatisfiable:
             # Nothing in this operation can be made invalid (no parameters,
@@ -346,6 +355,13 @@ def operation_fuzz(
     return failures
 
 
+@pytest.fixture
+def chosen_seed(request: pytest.FixtureRequest) -> int | None:
+    """The seed ``--hypothesis-seed`` names, if any; derandomised without."""
+    value = request.config.getoption("hypothesis_seed")
+    return None if value is None else int(value)
+
+
 def test_the_schema_has_the_operations_fuzzed_below() -> None:
     labels = list(api_operations())
 
@@ -355,10 +371,14 @@ def test_the_schema_has_the_operations_fuzzed_below() -> None:
 
 @pytest.mark.parametrize("label", list(api_operations()))
 def test_fuzzed_requests_as_a_rep_get_no_500_and_match_the_schema(
-    label, wsgi_app, fuzz_world
+    label, wsgi_app, fuzz_world, chosen_seed
 ) -> None:
     failures = operation_fuzz(
-        label, app=wsgi_app, world=fuzz_world, examples=EXAMPLES_PER_MODE
+        label,
+        app=wsgi_app,
+        world=fuzz_world,
+        examples=EXAMPLES_PER_MODE,
+        chosen_seed=chosen_seed,
     )
 
     assert not failures, "\n\n".join(failures)
@@ -366,10 +386,14 @@ def test_fuzzed_requests_as_a_rep_get_no_500_and_match_the_schema(
 
 @pytest.mark.parametrize("label", [o for o in api_operations() if is_ops_only(o)])
 def test_fuzzed_requests_as_sales_ops_get_no_500_and_match_the_schema(
-    label, wsgi_app, ops_world
+    label, wsgi_app, ops_world, chosen_seed
 ) -> None:
     failures = operation_fuzz(
-        label, app=wsgi_app, world=ops_world, examples=OPS_EXAMPLES_PER_MODE
+        label,
+        app=wsgi_app,
+        world=ops_world,
+        examples=OPS_EXAMPLES_PER_MODE,
+        chosen_seed=chosen_seed,
     )
 
     assert not failures, "\n\n".join(failures)
