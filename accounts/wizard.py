@@ -104,6 +104,7 @@ from accounts.parsing import (
     text_column_parse,
 )
 from accounts.permission_audit import import_job_origin_keep
+from accounts.planner_statistics import tables_written_analyze
 from accounts.recognise import (
     ACCOUNT,
     EXTRA,
@@ -1705,6 +1706,9 @@ def mapped_import_run(
             if blocked or (outcome.rejected_rows and not job.keep_good_rows):
                 raise _DryRun
             _rejected_rows_log(outcome, row_log)
+            # As the bundled import does: pages are planned on these counts.
+            report(98, "Refreshing the database's statistics")
+            tables_written_analyze()
             job.counts = outcome.counts
             job.issues = [issue.as_dict() for issue in outcome.issues]
             _finish(job, ImportJob.Status.SUCCEEDED, report, "Done")
@@ -4481,6 +4485,7 @@ def mapped_import_undo(
         mapped.undone_at = timezone.now()
         mapped.undone_by = user
         mapped.save(update_fields=["undone_at", "undone_by", "updated_at"])
+        tables_written_analyze()
         transaction.on_commit(lambda: import_finished.send(sender=ImportJob, job=job))
     return UndoResult(kept=keep.notes, users=said)
 
