@@ -6,6 +6,7 @@ import pytest
 
 from accounts.models import Account
 from tests.accounts.factories import AccountFactory
+from tests.browser.wizard_steps import wizard_checked
 from tests.conftest import browser_login
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,12 +41,7 @@ def test_ops_see_each_change_and_ticking_a_duplicate_rechecks(
     path.write_text(UPDATES)
     page.set_viewport_size({"width": width, "height": 900})
     browser_login(page, live_server, ops.username)
-    page.goto(f"{live_server.url}/accounts/import/wizard/")
-    page.set_input_files("#wizard-files", [str(path)])
-    page.click("text=Upload and preview")
-    page.wait_for_url("**/mapping/")
-    page.click("#confirm-mapping")
-    page.wait_for_url("**/check/")
+    wizard_checked(page, live_server, path)
 
     # when
     page.check("input[name=merge]")
