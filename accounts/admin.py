@@ -6,11 +6,19 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from accounts.history import change_record_many
-from accounts.models import Account, AuditEvent, Opportunity, Product, Team, User
+from accounts.models import (
+    Account,
+    AuditEvent,
+    Opportunity,
+    Product,
+    Team,
+    User,
+)
 from accounts.permission_audit import (
     permission_changes_record,
     user_permissions_read,
 )
+from accounts.won_revenue import won_revenue_deal_cell, won_revenue_sync
 
 
 @admin.register(User)
@@ -123,6 +131,21 @@ class OpportunityAdmin(HistoryAdmin):
     list_select_related = ("account", "product")
     raw_id_fields = ("account", "owner")
     readonly_fields = ("custom_values",)
+
+    def save_model(
+        self, request: HttpRequest, obj: Opportunity, form: ModelForm, change: bool
+    ) -> None:
+        # The admin's change view runs in one transaction: the revenue
+        # line follows in it, from the cell the deal counted in before.
+        stored = Opportunity.objects.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+
+        won_revenue_sync(
+            cells=[
+                won_revenue_deal_cell(stored) if stored else None,
+                won_revenue_deal_cell(obj),
+            ]
+        )
 
 
 @admin.register(AuditEvent)

@@ -52,6 +52,7 @@ from accounts.permission_audit import (
 )
 from accounts.revenue_keys import won_key
 from accounts.signals import import_finished
+from accounts.won_revenue import won_revenue_deal_cell, won_revenue_sync
 from config.api import instance_save_if_unchanged
 
 logger = logging.getLogger(__name__)
@@ -1495,6 +1496,8 @@ DEAL_EDITABLE_FIELDS = (
     "close_value",
     "currency",
 )
+# What a deal's won revenue line hangs on, of what a user may change.
+WON_REVENUE_FIELDS = {"product", "stage", "closed_on", "close_value", "currency"}
 # The owner a deal was imported with may be anyone the CRM named; a new
 # owner is someone on the account's team, as for a person's owner.
 DEAL_OWNER_NOT_ON_TEAM = "That user is not on this account's team."
@@ -1523,7 +1526,8 @@ def deal_create(
     """Add a deal to the account by hand, each value in its history.
 
     A deal made in Lode has no CRM id; it gets one of ours, so an import
-    never takes it for one of its own.
+    never takes it for one of its own. A won one is revenue at once: its
+    won revenue line is summed in the same transaction.
     """
     external_id = data.get("external_id") or f"lode-{uuid.uuid4().hex[:16]}"
     deal = Opportunity(account=account, external_id=external_id)
@@ -1543,6 +1547,7 @@ def deal_create(
             },
             action="create",
         )
+        won_revenue_sync(cells=[won_revenue_deal_cell(deal)])
     logger.info("deal %s created on account %s by hand", deal.pk, account.pk)
     return deal
 
@@ -1554,11 +1559,15 @@ def deal_update(
 
     As for an account, each changed field goes to the account's history,
     so an import's undo keeps this edit and sets back only what the user
-    left alone. Return False, saving nothing, when the deal is no longer
-    at the version the caller read.
+    left alone. A change to what the deal counts as revenue (won or not,
+    amount, currency, quarter, product) sums the won revenue lines of the
+    quarters it left and joined again, in the same transaction. Return
+    False, saving nothing, when the deal is no longer at the version the
+    caller read.
     """
     account = cast(Account, deal.account)
     before = {field: getattr(deal, field) for field in DEAL_EDITABLE_FIELDS}
+    counted_in = won_revenue_deal_cell(deal)
     fields = _deal_values_set(deal, data)
     if "owner" in fields and deal.owner != before["owner"]:
         _deal_owner_check(account=account, owner=deal.owner)
@@ -1580,4 +1589,6 @@ def deal_update(
                     field: (before[field], getattr(deal, field)) for field in fields
                 },
             )
+            if set(fields) & WON_REVENUE_FIELDS:
+                won_revenue_sync(cells=[counted_in, won_revenue_deal_cell(deal)])
     return saved

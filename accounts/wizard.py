@@ -135,6 +135,13 @@ from accounts.streaming import table_chunks
 from accounts.tabular import Table
 from accounts.undo_keep import UndoKeep, undo_keep_find
 from accounts.wizard_accounts import AccountFinder
+from accounts.won_revenue import (
+    WON_PREFIX,
+    Cell,
+    won_revenue_lines,
+    won_revenue_sums,
+    won_revenue_sync,
+)
 from config.bounds import date_problem
 from config.spreadsheet import cell_neutralise
 
@@ -3332,33 +3339,14 @@ class _Writer:
         """
         if not won:
             return
-        totals: dict[tuple[int, int, date], dict[str, Decimal]] = defaultdict(dict)
-        accounts = {key[0] for key in won}
-        deals = Opportunity.objects.filter(
-            account_id__in=accounts,
-            stage=Opportunity.Stage.WON,
-            closed_on__isnull=False,
-        ).values_list(
-            "account_id", "product_id", "closed_on", "close_value", "currency"
+        totals = won_revenue_sums(cells=won.keys())
+        lines = won_revenue_lines(
+            sums={
+                # A quarter whose won deals are gone keeps its line at zero.
+                key: totals.get(key) or {min(currencies): Decimal(0)}
+                for key, currencies in won.items()
+            }
         )
-        for account_id, product_id, closed_on, value, currency in deals:
-            if closed_on is None:
-                continue
-            key = (account_id, product_id, quarter_start(closed_on))
-            if key in won and value is not None:
-                sums = totals[key]
-                sums[currency] = sums.get(currency, Decimal(0)) + value
-        lines: dict[str, tuple[tuple[int, int, date], Decimal, str]] = {}
-        for key, currencies in won.items():
-            sums = totals.get(key) or {min(currencies): Decimal(0)}
-            for index, currency in enumerate(sorted(sums)):
-                import_key = won_key(
-                    account_id=key[0],
-                    product_id=key[1],
-                    quarter=key[2],
-                    currency=currency if index else "",
-                )
-                lines[import_key] = (key, sums[currency], currency)
         self._revenue_lines_write(lines)
 
     def _revenue_lines_write(
@@ -4407,6 +4395,7 @@ def mapped_import_undo(
     history = _undo_history_places(job=job)
 
     with transaction.atomic():
+        counted_in = _undo_won_cells(job=job, lines=True)
         records: list[ChangeRecord] = []
         for model in _undo_order():
             content_type = ContentType.objects.get_for_model(model)
@@ -4476,6 +4465,10 @@ def mapped_import_undo(
         ChangeRecord.objects.bulk_create(
             [one for one in records if one.account_id in alive]
         )
+        # A deal the undo keeps, or whose hand-edited fields it keeps, keeps
+        # its won revenue: every quarter the import's deals and won lines
+        # counted in, before the undo or after it, is summed again.
+        won_revenue_sync(cells=counted_in | _undo_won_cells(job=job, lines=False))
         if keep.notes:
             job.issues = [
                 *job.issues,
@@ -4488,6 +4481,34 @@ def mapped_import_undo(
         tables_written_analyze()
         transaction.on_commit(lambda: import_finished.send(sender=ImportJob, job=job))
     return UndoResult(kept=keep.notes, users=said)
+
+
+def _undo_won_cells(*, job: ImportJob, lines: bool) -> set[Cell]:
+    """Return where the import's won deals, and its won lines if asked, count."""
+    mine = ImportRowChange.objects.filter(job=job)
+    deals = Opportunity.objects.filter(
+        pk__in=mine.filter(
+            content_type=ContentType.objects.get_for_model(Opportunity)
+        ).values("object_id"),
+        stage=Opportunity.Stage.WON,
+        closed_on__isnull=False,
+        account__isnull=False,
+    ).values_list("account_id", "product_id", "closed_on")
+    cells = {
+        (account_id, product_id, quarter_start(closed_on))
+        for account_id, product_id, closed_on in deals
+        if closed_on is not None  # filtered out; for mypy
+    }
+    if lines:
+        cells.update(
+            RevenueLine.objects.filter(
+                pk__in=mine.filter(
+                    content_type=ContentType.objects.get_for_model(RevenueLine)
+                ).values("object_id"),
+                import_key__startswith=WON_PREFIX,
+            ).values_list("account_id", "product_id", "quarter_start")
+        )
+    return cells
 
 
 def history_name(name: str) -> str:

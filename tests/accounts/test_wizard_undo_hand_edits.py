@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -20,9 +21,11 @@ from accounts.models import (
     ChangeRecord,
     ImportJob,
     Opportunity,
+    Product,
     RevenueLine,
     User,
 )
+from accounts.selectors import account_revenue_by_quarter, whitespace_bought_since
 from accounts.wizard import (
     mapped_import_create_from_paths,
     mapped_import_mapping_accept,
@@ -31,6 +34,7 @@ from accounts.wizard import (
     mapped_import_undo,
     mapped_import_undo_plan,
 )
+from scoring.loading import scoring_frames_load
 from tests.accounts.factories import AccountFactory, UserFactory
 
 BYOD = Path(__file__).parent / "fixtures" / "byod"
@@ -344,6 +348,8 @@ def test_undo_keeps_a_deals_amount_edited_on_the_deal_page(
         date(2026, 2, 28),
         {"Forecast_Category__c": "Pipeline"},
     )
+    # and the deal, no longer won, has no won revenue left
+    assert list(RevenueLine.objects.values_list("amount", flat=True)) == []
 
 
 def test_the_undo_preview_counts_deals_as_deals(client, ops, tmp_path) -> None:
@@ -364,3 +370,59 @@ def test_the_undo_preview_counts_deals_as_deals(client, ops, tmp_path) -> None:
     )
     assert '<th scope="row">Deals</th>' in page.content.decode()
     assert "pportunitys" not in page.content.decode()
+
+
+def test_undoing_the_import_that_made_a_won_deal_keeps_its_hand_edited_revenue(
+    ops, bruce
+) -> None:
+    # given: an import makes a won deal of 48,000, and Bruce corrects it
+    imported(BYOD / "salesforce_api_accounts.csv", user=ops)
+    job = imported(BYOD / "salesforce_api_opportunities.csv", user=ops)
+    deal = Opportunity.objects.get()
+    account = Account.objects.get(opportunities=deal)
+    api = APIClient()
+    api.force_authenticate(bruce)
+    url = reverse("accounts_api:deal_detail", args=[deal.pk])
+    edit = api.patch(
+        url,
+        {"close_value": "50000.00"},
+        format="json",
+        HTTP_IF_MATCH=api.get(url)["ETag"],
+    )
+    assert edit.status_code == 200, edit.json()
+    edited_later()
+    Product.objects.update(updated_at=IMPORTED)
+
+    # when
+    done = mapped_import_undo(mapped=job.mapped, user=ops)
+
+    # then: the deal stays, as edited, and so does its revenue
+    assert done.kept == [
+        "0065g00000Q1w2eAAB kept: its close value was edited by Bruce Wayne on "
+        "5 Dec 2026.",
+        "Unspecified kept: it is the product of 0065g00000Q1w2eAAB, which is kept.",
+    ]
+    deal.refresh_from_db()
+    assert (deal.stage, deal.close_value, deal.closed_on) == (
+        "won",
+        Decimal("50000.00"),
+        date(2026, 3, 31),
+    )
+    q1 = date(2026, 1, 1)
+    assert list(
+        RevenueLine.objects.values_list(
+            "account_id", "product_id", "quarter_start", "amount", "currency"
+        )
+    ) == [(account.pk, deal.product_id, q1, Decimal("50000.00"), "USD")]
+    assert account_revenue_by_quarter(account=account, reporting_currency="USD") == [
+        {"quarter": "2026-01-01", "product": "Unspecified", "amount": 50000.0}
+    ]
+    # A placeholder product is never whitespace, but it is bought.
+    assert whitespace_bought_since(account_ids=[account.pk]) == {
+        (account.pk, deal.product_id): q1
+    }
+    revenue = scoring_frames_load().revenue
+    assert [
+        (row.account_id, row.product_id, row.quarter_start, row.amount, row.currency)
+        for row in revenue.itertuples()
+    ] == [(account.pk, deal.product_id, pd.Timestamp(q1), 50000.0, "USD")]
