@@ -8,17 +8,13 @@ An accepted name is kept as the account's alias, so the file read again
 changes nothing, and an undo removes the alias with the rows.
 """
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from accounts import streaming, wizard_accounts
@@ -36,10 +32,9 @@ from accounts.wizard import (
     mapped_import_check,
     mapped_import_create_from_paths,
     mapped_import_mapping_accept,
-    mapped_import_run,
-    mapped_import_start,
     mapped_import_undo,
 )
+from tests.accounts import company_matching as matching
 from tests.accounts.factories import AccountFactory
 
 WIZARD = Path(__file__).parent / "fixtures" / "wizard"
@@ -127,44 +122,18 @@ KINDS = {
     ),
 }
 
-BETATECH_REFUSED = (
-    'Company "BETATECH Inc." matches no account exactly; accept the proposed '
-    'match to "Betatech" or fix the name'
-)
-HARBOR_REFUSED = (
-    "no account 'Harbor Bank of the South'; import the accounts first or in "
-    "the same upload"
-)
-NORDIC_REFUSED = (
-    "2 accounts are called 'Nordic Steel' once case, spacing, punctuation and "
-    "legal form are ignored: 'NORDIC STEEL Ltd', 'Nordic Steel AB'; name the "
-    "account by its ID"
-)
+BETATECH: matching.Company = {"incoming": "BETATECH Inc.", "existing": "Betatech"}
+BETATECH_REFUSED = matching.loose_refused(**BETATECH)
 
 
 def proposal(kind: Kind, merged: str = "") -> dict:
-    return {
-        "incoming": "BETATECH Inc.",
-        "existing": "Betatech",
-        "kind": "same",
-        "reason": "same name once case, spacing, punctuation and legal form are "
-        "ignored ('betatech')",
-        "merged": merged,
-        "records": kind.records,
-        "rows": 2,
-    }
+    return matching.loose_proposal(
+        **BETATECH, key="betatech", records=kind.records, merged=merged
+    )
 
 
 def refusals(kind: Kind, *, accepted: bool = False) -> list[tuple]:
-    betatech = [
-        (2, kind.column, "BETATECH Inc.", BETATECH_REFUSED),
-        (3, kind.column, "BETATECH Inc.", BETATECH_REFUSED),
-    ]
-    return [
-        *([] if accepted else betatech),
-        (5, kind.column, "Harbor Bank of the South", HARBOR_REFUSED),
-        (6, kind.column, "Nordic Steel", NORDIC_REFUSED),
-    ]
+    return matching.loose_refusals(column=kind.column, **BETATECH, accepted=accepted)
 
 
 @pytest.fixture(autouse=True)
@@ -174,9 +143,7 @@ def media_root(settings, tmp_path) -> None:
 
 @pytest.fixture
 def betatech() -> Account:
-    AccountFactory.create(name="Harbor Bank of the North", external_id="")
-    AccountFactory.create(name="Nordic Steel AB", external_id="")
-    AccountFactory.create(name="NORDIC STEEL Ltd", external_id="")
+    matching.look_alike_accounts()
     return AccountFactory.create(name="Betatech", external_id="")
 
 
@@ -186,25 +153,7 @@ def kind(request) -> Kind:
 
 
 def opened(kind: Kind) -> MappedImport:
-    mapped = mapped_import_create_from_paths(user=None, paths=[WIZARD / kind.file])
-    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
-    return mapped
-
-
-def refused(issues: list[dict]) -> list[tuple]:
-    return [
-        (i["line"], i["column"], i["value"], i["reason"])
-        for i in issues
-        if i["action"] == "rejected"
-    ]
-
-
-def run(capture, mapped: MappedImport, **start) -> ImportJob:
-    with capture(execute=False):
-        mapped_import_start(mapped=mapped, enqueue=False, **start)
-        mapped_import_run(mapped=mapped)
-    mapped.job.refresh_from_db()
-    return mapped.job
+    return matching.opened(WIZARD / kind.file)
 
 
 def test_a_loosely_matching_company_is_proposed_and_its_rows_refused(
@@ -214,7 +163,7 @@ def test_a_loosely_matching_company_is_proposed_and_its_rows_refused(
 
     # Harbor Bank of the South shares only generic words with the North's.
     assert outcome.proposals == [proposal(kind)]
-    assert refused([i.as_dict() for i in outcome.issues]) == refusals(kind)
+    assert matching.refused([i.as_dict() for i in outcome.issues]) == refusals(kind)
     assert outcome.counts[kind.counts] == {
         "created": 1,
         "updated": 0,
@@ -227,7 +176,7 @@ def test_an_unaccepted_proposal_is_never_attached(
     django_capture_on_commit_callbacks, betatech, kind
 ) -> None:
     # when: the good rows are written and the proposal is not accepted
-    job = run(
+    job = matching.run(
         django_capture_on_commit_callbacks,
         opened(kind),
         merges={},
@@ -236,7 +185,7 @@ def test_an_unaccepted_proposal_is_never_attached(
 
     # then
     assert job.status == ImportJob.Status.SUCCEEDED
-    assert refused(job.issues) == refusals(kind)
+    assert matching.refused(job.issues) == refusals(kind)
     assert kind.stored() == kind.exact
     assert not AccountAlias.objects.exists()
 
@@ -250,12 +199,12 @@ def test_an_accepted_proposal_attaches_is_kept_and_is_undone(
     mapped.save()
     outcome = mapped_import_check(mapped=mapped)
     assert outcome.proposals == [proposal(kind, merged="yes")]
-    assert refused([i.as_dict() for i in outcome.issues]) == refusals(
+    assert matching.refused([i.as_dict() for i in outcome.issues]) == refusals(
         kind, accepted=True
     )
 
     # when
-    job = run(
+    job = matching.run(
         django_capture_on_commit_callbacks,
         mapped,
         merges={"BETATECH Inc.": "Betatech"},
@@ -277,7 +226,7 @@ def test_an_accepted_proposal_attaches_is_kept_and_is_undone(
     # and the same file again finds the account by the name accepted
     again_mapped = opened(kind)
     assert mapped_import_check(mapped=again_mapped).proposals == []
-    again = run(
+    again = matching.run(
         django_capture_on_commit_callbacks,
         again_mapped,
         merges={},
@@ -322,7 +271,7 @@ def test_a_name_accepted_for_people_attaches_the_deals_of_that_name(
     ]
 
     # when: the one name is accepted
-    job = run(
+    job = matching.run(
         django_capture_on_commit_callbacks,
         mapped,
         merges={"BETATECH Inc.": "Betatech"},
@@ -338,55 +287,25 @@ def test_a_name_accepted_for_people_attaches_the_deals_of_that_name(
     ]
 
 
-def upload(api: APIClient, kind: Kind) -> int:
-    path = WIZARD / kind.file
-    uploaded = api.post(
-        "/api/accounts/imports/",
-        {"files": [SimpleUploadedFile(kind.file, path.read_bytes(), "text/csv")]},
-    )
-    job_id = uploaded.json()["id"]
-    mapping_url = f"/api/accounts/imports/{job_id}/mapping/"
-    etag = api.get(mapping_url)["ETag"]
-    api.put(mapping_url, {"mapping": {}}, format="json", HTTP_IF_MATCH=etag)
-    return job_id
-
-
 def test_the_api_proposes_the_match_and_takes_it_as_a_merge(
     ops, betatech, kind, django_capture_on_commit_callbacks
 ) -> None:
     # given
     api = APIClient()
     api.force_authenticate(ops)
-    job_id = upload(api, kind)
+    job_id = matching.api_mapped(api, WIZARD / kind.file)
 
     # when
     check = api.get(f"/api/accounts/imports/{job_id}/check/").json()
 
     # then
     assert check["proposals"] == [proposal(kind)]
-    assert refused(check["issues"]) == refusals(kind)
+    assert matching.refused(check["issues"]) == refusals(kind)
 
-    # a match of generic words only was not proposed, so it cannot be taken
-    start_url = f"/api/accounts/imports/{job_id}/start/"
-    unproposed = api.post(
-        start_url,
-        {"merges": {"Harbor Bank of the South": "Harbor Bank of the North"}},
-        format="json",
+    # and only the proposed match can be taken
+    matching.api_started_with_the_match(
+        api, django_capture_on_commit_callbacks, job_id, **BETATECH
     )
-    assert unproposed.status_code == 400
-    assert unproposed.json()["merges"] == [
-        "'Harbor Bank of the South' is 'Harbor Bank of the North': the check "
-        "proposes no such duplicate"
-    ]
-
-    # and the proposed one is
-    with django_capture_on_commit_callbacks(execute=True):
-        started = api.post(
-            start_url,
-            {"merges": {"BETATECH Inc.": "Betatech"}, "keep_good_rows": True},
-            format="json",
-        )
-    assert started.status_code == 202
     assert api.get(f"/api/accounts/imports/{job_id}/").json()["counts"][
         kind.counts
     ] == {"created": 3, "updated": 0, "unchanged": 0, "rejected": 2}
@@ -397,9 +316,7 @@ def test_the_api_proposes_the_match_and_takes_it_as_a_merge(
 
 
 def command(kind: Kind, *args: str) -> str:
-    out = StringIO()
-    call_command("import_files", str(WIZARD / kind.file), *args, stdout=out)
-    return out.getvalue()
+    return matching.command_output(WIZARD / kind.file, *args)
 
 
 def test_the_command_line_shows_the_proposal_and_takes_it_with_merge(
@@ -415,21 +332,10 @@ def test_the_command_line_shows_the_proposal_and_takes_it_with_merge(
         f"{kind.file}:2 {kind.column} 'BETATECH Inc.': {BETATECH_REFUSED} (rejected)\n"
     ) in checked
 
-    # without accepting it, the rows stop the import
-    with pytest.raises(CommandError) as stopped:
-        command(kind, "--yes")
-    assert "4 rows rejected (listed above), so nothing was written" in str(
-        stopped.value
-    )
+    # without accepting it, or with a match the check does not propose, the
+    # rows stop the import
+    matching.command_refuses_without_the_match(lambda *args: command(kind, *args))
     assert kind.stored() == []
-
-    # a match the check does not propose is refused
-    with pytest.raises(CommandError) as unproposed:
-        command(kind, "--merge", "Nordic Steel", "Nordic Steel AB", "--yes")
-    assert str(unproposed.value) == (
-        "--merge: 'Nordic Steel' is 'Nordic Steel AB': the check proposes no "
-        "such duplicate"
-    )
 
     # accepted, its rows attach
     command(kind, "--merge", "BETATECH Inc.", "Betatech", "--yes", "--keep-good-rows")
@@ -458,30 +364,9 @@ def test_the_command_line_accepts_every_proposal_with_merge_proposed(
 def test_the_check_page_shows_the_proposal_and_takes_the_tick(
     client, ops, betatech, kind
 ) -> None:
-    # given
     client.force_login(ops)
-    mapped = opened(kind)
-    url = f"/accounts/import/wizard/{mapped.job_id}/check/"
 
-    # when
-    page = client.get(url).content.decode()
-
-    # then
-    assert "<strong>BETATECH Inc.</strong> is <strong>Betatech</strong>" in page
-    assert f'<span class="muted rows">2 rows of {kind.records}</span>' in page
-    assert BETATECH_REFUSED.replace('"', "&quot;") in page
-    assert "4 rows rejected" in page
-
-    # when: the proposal is ticked and checked again
-    value = json.dumps(["BETATECH Inc.", "Betatech"])
-    client.post(url, {"merge": value, "recheck": "1"})
-    page = client.get(url).content.decode()
-
-    # then
-    mapped.refresh_from_db()
-    assert mapped.merges == {"BETATECH Inc.": "Betatech"}
-    assert BETATECH_REFUSED.replace('"', "&quot;") not in page
-    assert "2 rows rejected" in page
+    matching.check_page_ticked(client, opened(kind), **BETATECH, records=kind.records)
 
 
 def test_the_account_names_are_indexed_once_per_import(
@@ -523,17 +408,19 @@ def test_the_account_names_are_indexed_once_per_import(
         ("BETATECH Inc.", "Betatech", "support signals", 2),
     ]
     issues = [i.as_dict() for i in outcome.issues]
-    assert refused([i for i in issues if i["file"] == "people.csv"]) == [
+    assert matching.refused([i for i in issues if i["file"] == "people.csv"]) == [
         (2, "Account Name", "BETATECH Inc.", BETATECH_REFUSED),
         (3, "Account Name", "BETATECH Inc.", BETATECH_REFUSED),
-        (4, "Account Name", "Nordic Steel", NORDIC_REFUSED),
+        (4, "Account Name", "Nordic Steel", matching.NORDIC_REFUSED),
     ]
     for kind in KINDS.values():
-        assert refused([i for i in issues if i["file"] == kind.file]) == refusals(kind)
+        assert matching.refused(
+            [i for i in issues if i["file"] == kind.file]
+        ) == refusals(kind)
 
     # when: the import runs with the match accepted
     built.clear()
-    job = run(
+    job = matching.run(
         django_capture_on_commit_callbacks,
         mapped,
         merges={"BETATECH Inc.": "Betatech"},
