@@ -22,7 +22,10 @@ from django.db.models.functions import Floor, Least, RowNumber
 
 from accounts.import_checks import ImportCheckWarning
 from accounts.models import Account, RevenueLine, User
-from accounts.selectors import account_list_for_user, account_visibility_key
+from accounts.selectors import (
+    account_list_for_user,
+    account_visibility_key,
+)
 from scoring.charts import (
     DENSITY_BINS,
     DENSITY_FROM,
@@ -61,6 +64,13 @@ PORTFOLIO_SORTS = {
 }
 
 
+# A page number alone is read by OFFSET up to this page (the first 1,000
+# rows); the pager's own links carry the account at the edge of the page
+# instead, so a page reached by Next or Previous costs the same at any
+# depth and any portfolio size.
+OFFSET_PAGES = 20
+
+
 @dataclass(frozen=True)
 class PortfolioPage:
     """One page of the account table: its rows and where it sits."""
@@ -71,6 +81,19 @@ class PortfolioPage:
     has_next: bool
     first: int
     last: int
+    # The page number asked for was past OFFSET_PAGES, so this is that page.
+    clamped: bool = False
+
+    @property
+    def previous_cursor(self) -> int | None:
+        """Return the account the previous page ends before, or None for page 1."""
+        if self.number <= 2 or not self.rows:
+            return None
+        return self.rows[0].account_id
+
+    @property
+    def next_cursor(self) -> int | None:
+        return self.rows[-1].account_id if self.rows else None
 
 
 def _sees_all(user: User) -> bool:
@@ -195,30 +218,57 @@ def portfolio_page(
     search: str = "",
     sort: str = "name",
     page: int = 1,
+    after: int | None = None,
+    before: int | None = None,
     page_size: int = PAGE_SIZE,
 ) -> PortfolioPage:
     """Return one page of the scores that pass the filters, in the asked order.
 
     Filtering, sorting and paging happen in SQL. `sort` is a column name with
-    a leading "-" for descending; an unknown column sorts by name. One query
-    reads a row more than the page to know whether another page follows, so
-    nothing counts the whole table.
+    a leading "-" for descending; an unknown column sorts by name. Every
+    order ends with the account id, in the same direction, so rows that tie
+    keep one order and an index on the column serves it.
+
+    `after` or `before` name the account at the edge of the page the user
+    came from: the rows are then read from there on (a keyset), not
+    counted off from the top, and `page` only numbers them. Without one,
+    `page` is read by OFFSET, up to OFFSET_PAGES. One query reads a row
+    more than the page to know whether another follows, so nothing counts
+    the whole table.
     """
+    filtered = scores
     if quadrant:
-        scores = scores.filter(quadrant=quadrant)
+        filtered = filtered.filter(quadrant=quadrant)
     if tier:
-        scores = scores.filter(tier=tier)
+        filtered = filtered.filter(tier=tier)
     if sector:
-        scores = scores.filter(account__sector=sector)
+        filtered = filtered.filter(account__sector=sector)
     if search.strip():
-        scores = scores.filter(account__name__icontains=search.strip())
+        filtered = filtered.filter(account__name__icontains=search.strip())
     descending = sort.startswith("-")
     field_name = PORTFOLIO_SORTS.get(sort.lstrip("-"), PORTFOLIO_SORTS["name"])
-    order = F(field_name).desc() if descending else F(field_name).asc()
-    number = max(page, 1)
+    cursor = after if after is not None else before
+    if cursor is not None:
+        keyset = _portfolio_keyset(
+            filtered=filtered,
+            scores=scores,
+            field_name=field_name,
+            descending=descending,
+            cursor=cursor,
+            forward=after is not None,
+            page=page,
+            page_size=page_size,
+        )
+        if keyset is not None:
+            return keyset
+
+    # A stale cursor (its account gone, or no longer shown) falls back to
+    # the page number.
+    clamped = page > OFFSET_PAGES
+    number = min(max(page, 1), OFFSET_PAGES)
     offset = (number - 1) * page_size
     rows = list(
-        scores.select_related("account").order_by(order, "account_id")[
+        _portfolio_ordered(filtered, field_name, descending=descending)[
             offset : offset + page_size + 1
         ]
     )
@@ -230,6 +280,78 @@ def portfolio_page(
         has_next=len(rows) > page_size,
         first=offset + 1 if shown else 0,
         last=offset + len(shown),
+        clamped=clamped,
+    )
+
+
+def _portfolio_ordered(
+    scores: QuerySet[AccountScore], field_name: str, *, descending: bool
+) -> QuerySet[AccountScore]:
+    if descending:
+        order = [F(field_name).desc(), F("account_id").desc()]
+    else:
+        order = [F(field_name).asc(), F("account_id").asc()]
+    return scores.select_related("account").order_by(*order)
+
+
+def _portfolio_keyset(
+    *,
+    filtered: QuerySet[AccountScore],
+    scores: QuerySet[AccountScore],
+    field_name: str,
+    descending: bool,
+    cursor: int,
+    forward: bool,
+    page: int,
+    page_size: int,
+) -> PortfolioPage | None:
+    """Return the page after (or before) the cursor's row, None if it is gone.
+
+    The cursor's sort value is read by a subquery of the scores the user
+    may see, so a cursor naming someone else's account finds nothing. The
+    extra "column >= value" lets PostgreSQL start its index scan there.
+    """
+    value = Subquery(scores.filter(account_id=cursor).values(field_name)[:1])
+    # Walking back is walking forward in the reversed order.
+    upward = forward != descending
+    if upward:
+        beyond = Q(**{f"{field_name}__gt": value}) | Q(
+            **{field_name: value, "account_id__gt": cursor}
+        )
+        bound = Q(**{f"{field_name}__gte": value})
+    else:
+        beyond = Q(**{f"{field_name}__lt": value}) | Q(
+            **{field_name: value, "account_id__lt": cursor}
+        )
+        bound = Q(**{f"{field_name}__lte": value})
+    rows = list(
+        _portfolio_ordered(
+            filtered.filter(bound, beyond),
+            field_name,
+            descending=descending if forward else not descending,
+        )[: page_size + 1]
+    )
+    if not rows:
+        return None
+
+    more = len(rows) > page_size
+    shown = rows[:page_size]
+    if forward:
+        number = max(page, 2)
+        has_previous, has_next = True, more
+    else:
+        shown.reverse()
+        # Nothing before this page: it is the first, whatever the link said.
+        number = max(page, 2) if more else 1
+        has_previous, has_next = more, True
+    first = (number - 1) * page_size + 1
+    return PortfolioPage(
+        rows=shown,
+        number=number,
+        has_previous=has_previous,
+        has_next=has_next,
+        first=first,
+        last=first + len(shown) - 1,
     )
 
 

@@ -32,6 +32,15 @@ def _page_number(value: str | None) -> int:
         return 1
 
 
+def _cursor(value: str | None) -> int | None:
+    """Return the account id a pager link names, None for none or nonsense."""
+    try:
+        number = int(value or "")
+    except ValueError:
+        return None
+    return number if 0 < number < 2**63 else None
+
+
 @login_required
 @require_GET
 def portfolio(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -63,6 +72,8 @@ def portfolio(request: AuthenticatedHttpRequest) -> HttpResponse:
                 search=request.GET.get("q", ""),
                 sort=request.GET.get("sort", "name"),
                 page=_page_number(request.GET.get("page")),
+                after=_cursor(request.GET.get("after")),
+                before=_cursor(request.GET.get("before")),
             ),
             "hidden_gold": selectors.hidden_gold_list(
                 scores=scores,

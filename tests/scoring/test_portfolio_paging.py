@@ -1,0 +1,195 @@
+"""The account table pages by keyset: Next and Previous at any depth."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from scoring.models import AccountScore, ScoreRun
+from scoring.selectors import (
+    OFFSET_PAGES,
+    PAGE_SIZE,
+    PORTFOLIO_SORTS,
+    account_score_queryset_for_user,
+    portfolio_page,
+)
+from tests.accounts.factories import AccountFactory
+from tests.scoring.test_portfolio_page import current_run, score
+
+pytestmark = pytest.mark.django_db
+
+SIZE = 5
+SORTS = [f"{sign}{key}" for key in PORTFOLIO_SORTS for sign in ("", "-")]
+
+
+def tied_portfolio(run: ScoreRun, count: int = 23) -> None:
+    """Score accounts whose every column but the name ties with others."""
+    quadrants = AccountScore.Quadrant.values
+    for index in range(count):
+        account = AccountFactory.create(
+            name=f"Account {(index * 7) % count:03}",
+            sector=["retail", "medical", ""][index % 3],
+            country=["Norway", "Kenya"][index % 2],
+        )
+        score(
+            run,
+            account,
+            performance=float(index % 4) * 12.5,
+            potential=float(index % 3) / 3,
+            quadrant=quadrants[index % 4],
+            tier="ABC"[index % 3],
+            ttm_revenue=Decimal("1000.10") * (index % 5),
+        )
+
+
+def ids(page) -> list[int]:
+    return [row.account_id for row in page.rows]
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_next_and_previous_walk_the_same_pages_as_page_numbers(executive, sort):
+    # given
+    run = current_run()
+    tied_portfolio(run)
+    scores = account_score_queryset_for_user(user=executive, run=run)
+    numbered = [
+        ids(portfolio_page(scores=scores, sort=sort, page=number, page_size=SIZE))
+        for number in range(1, 6)
+    ]
+
+    # when: Next from page 1 to the end, then Previous back to page 1
+    forward = [portfolio_page(scores=scores, sort=sort, page_size=SIZE)]
+    while forward[-1].has_next:
+        here = forward[-1]
+        forward.append(
+            portfolio_page(
+                scores=scores,
+                sort=sort,
+                page=here.number + 1,
+                after=here.next_cursor,
+                page_size=SIZE,
+            )
+        )
+    backward = [forward[-1]]
+    while backward[-1].has_previous:
+        here = backward[-1]
+        backward.append(
+            portfolio_page(
+                scores=scores,
+                sort=sort,
+                page=here.number - 1,
+                before=here.rows[0].account_id,
+                page_size=SIZE,
+            )
+        )
+
+    # then
+    assert [ids(page) for page in forward] == numbered
+    assert [ids(page) for page in reversed(backward)] == numbered
+    assert sorted(sum(numbered, [])) == sorted(
+        scores.values_list("account_id", flat=True)
+    )
+    assert [(page.number, page.first, page.last) for page in forward] == [
+        (1, 1, 5),
+        (2, 6, 10),
+        (3, 11, 15),
+        (4, 16, 20),
+        (5, 21, 23),
+    ]
+    assert [page.number for page in backward] == [5, 4, 3, 2, 1]
+
+
+def test_filters_and_search_hold_across_cursor_pages(executive):
+    run = current_run()
+    tied_portfolio(run)
+    scores = account_score_queryset_for_user(user=executive, run=run)
+    asked = {"scores": scores, "sort": "-performance", "tier": "A", "page_size": 3}
+
+    first = portfolio_page(**asked)
+    second = portfolio_page(**asked, page=2, after=first.next_cursor)
+    third = portfolio_page(**asked, page=3, after=second.next_cursor)
+
+    expected = list(
+        scores.filter(tier="A")
+        .order_by("-performance", "-account_id")
+        .values_list("account_id", flat=True)
+    )
+    assert ids(first) + ids(second) + ids(third) == expected
+    assert not third.has_next
+
+
+def test_a_cursor_to_an_account_not_shown_falls_back_to_the_page_number(rep, account):
+    # given: a rep's one account, and a cursor naming an account they can't see
+    run = current_run()
+    score(run, account)
+    hidden = AccountFactory.create(name="Hidden")
+    score(run, hidden)
+    scores = account_score_queryset_for_user(user=rep, run=run)
+
+    # when
+    page = portfolio_page(scores=scores, page=1, after=hidden.pk)
+
+    # then
+    assert ids(page) == [account.pk]
+    assert (page.number, page.has_previous, page.has_next) == (1, False, False)
+
+
+def test_a_page_number_past_the_offset_pages_shows_the_last_of_them(executive):
+    run = current_run()
+    tied_portfolio(run, count=OFFSET_PAGES * 2 + 1)
+    scores = account_score_queryset_for_user(user=executive, run=run)
+
+    page = portfolio_page(scores=scores, page=OFFSET_PAGES + 5, page_size=2)
+
+    assert page.clamped
+    assert page.number == OFFSET_PAGES
+    assert ids(page) == ids(
+        portfolio_page(scores=scores, page=OFFSET_PAGES, page_size=2)
+    )
+
+
+@pytest.mark.parametrize("size", [PAGE_SIZE * 3 + 1, PAGE_SIZE * 6 + 1])
+def test_the_pager_links_carry_the_cursor_and_cost_the_same_queries(
+    client, executive, size
+):
+    # given
+    run = current_run()
+    for index in range(size):
+        score(run, AccountFactory.create(name=f"Account {index:04}"))
+    client.force_login(executive)
+    url = reverse("scoring:portfolio")
+
+    # when: Next to the last page, counting each page's queries
+    response = client.get(url, {"sort": "-potential"})
+    seen, counts = [], []
+    while True:
+        seen += ids(response.context["page"])
+        link = re.search(r'rel="next" href="([^"]+)"', response.content.decode())
+        if link is None:
+            break
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url + link.group(1).replace("&amp;", "&"))
+        counts.append(len(queries))
+
+    # then
+    assert len(seen) == len(set(seen)) == size
+    assert "after=" in link_of(client, url, "-potential")
+    assert len(set(counts)) == 1
+    assert counts[0] == SAME_QUERIES
+    html = response.content.decode()
+    assert f"Showing {size - size % PAGE_SIZE + 1:,}–{size:,}" in html
+    assert "before=" in html
+    assert 'data-testid="first-page"' in html
+
+
+def link_of(client, url: str, sort: str) -> str:
+    html = client.get(url, {"sort": sort}).content.decode()
+    return re.search(r'rel="next" href="([^"]+)"', html).group(1)
+
+
+# As the first page of the portfolio, for someone who sees all (session,
+# user, runs, one table page, hidden gold): a cursor page adds none.
+SAME_QUERIES = 5
