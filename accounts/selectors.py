@@ -63,6 +63,24 @@ def _memberships_seen(user: User) -> QuerySet[AccountTeamMember]:
     return AccountTeamMember.objects.filter(user__in=people)
 
 
+# A search of fewer letters than this matches the start of a name, through
+# a b-tree index (migration 0026); from this many on it matches anywhere in
+# the name, through the trigram index, which needs three letters.
+NAME_SEARCH_ANYWHERE_FROM = 3
+
+
+def account_name_search(*, search: str, field: str = "name") -> Q:
+    """Return the condition for accounts whose name matches a search.
+
+    `field` is the path to the account's name from the rows filtered, as
+    "account__name" from scores.
+    """
+    term = search.strip()
+    if len(term) < NAME_SEARCH_ANYWHERE_FROM:
+        return Q(**{f"{field}__istartswith": term})
+    return Q(**{f"{field}__icontains": term})
+
+
 def account_visibility_key(*, user: User) -> str:
     """Return a short text that changes whenever the user's accounts may change.
 

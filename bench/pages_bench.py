@@ -332,7 +332,8 @@ def pages_benchmark(*, requests: int) -> list[Figure]:
                 ],
                 requests=requests,
             )
-            # Two letters give the trigram index nothing to look up.
+            # Two letters give the trigram index nothing to look up: they
+            # match the start of names, through a b-tree (since 2026-12-05).
             figures += _page_figures(
                 client=client,
                 name=f"portfolio, name search of two letters{label}",

@@ -24,6 +24,7 @@ from accounts.import_checks import ImportCheckWarning
 from accounts.models import Account, RevenueLine, User
 from accounts.selectors import (
     account_list_for_user,
+    account_name_search,
     account_visibility_key,
 )
 from scoring.charts import (
@@ -244,7 +245,9 @@ def portfolio_page(
     if sector:
         filtered = filtered.filter(account__sector=sector)
     if search.strip():
-        filtered = filtered.filter(account__name__icontains=search.strip())
+        filtered = filtered.filter(
+            account_name_search(search=search, field="account__name")
+        )
     descending = sort.startswith("-")
     field_name = PORTFOLIO_SORTS.get(sort.lstrip("-"), PORTFOLIO_SORTS["name"])
     cursor = after if after is not None else before

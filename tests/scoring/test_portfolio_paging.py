@@ -8,6 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Account
+from accounts.selectors import account_name_search
 from scoring.models import AccountScore, ScoreRun
 from scoring.selectors import (
     OFFSET_PAGES,
@@ -193,3 +195,49 @@ def link_of(client, url: str, sort: str) -> str:
 # As the first page of the portfolio, for someone who sees all (session,
 # user, runs, one table page, hidden gold): a cursor page adds none.
 SAME_QUERIES = 5
+
+
+def test_a_search_of_one_or_two_letters_matches_the_start_of_names(client, executive):
+    run = current_run()
+    for name in ("Acme", "Pacific Traders", "ACE Tools", "Tracer"):
+        score(run, AccountFactory.create(name=name))
+    client.force_login(executive)
+    url = reverse("scoring:portfolio")
+
+    def found(search: str) -> list[str]:
+        response = client.get(url, {"q": search})
+        return [row.account.name for row in response.context["page"].rows]
+
+    assert found("ac") == ["ACE Tools", "Acme"]
+    assert found(" a ") == ["ACE Tools", "Acme"]
+    assert found("acI") == ["Pacific Traders"]
+    assert found("ace") == ["ACE Tools", "Tracer"]
+    html = client.get(url).content.decode()
+    assert (
+        "One or two letters find names that start with them; three or more, "
+        "names that contain them."
+    ) in html
+
+
+def test_a_short_search_reads_the_prefix_index_on_postgresql(postgres):
+    # given: enough names that reading them all costs more than the index
+    Account.objects.bulk_create(
+        Account(name=f"{prefix} {index:04}")
+        for index in range(1000)
+        for prefix in ("Zen", "Kor", "Bel", "Tri")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE accounts_account")
+
+    # when
+    sql, params = (
+        Account.objects.filter(account_name_search(search="ko"))
+        .values("pk")
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    # then
+    assert "accounts_account_name_prefix" in plan, plan
