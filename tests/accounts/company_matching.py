@@ -19,12 +19,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import ImportJob, MappedImport
-from accounts.wizard import (
-    mapped_import_create_from_paths,
-    mapped_import_mapping_accept,
-    mapped_import_run,
-    mapped_import_start,
-)
+from accounts.wizard import mapped_import_run, mapped_import_start
 from tests.accounts.factories import AccountFactory
 
 HARBOR_REFUSED = (
@@ -88,13 +83,6 @@ def look_alike_accounts() -> None:
     AccountFactory.create(name="Harbor Bank of the North", external_id="")
     AccountFactory.create(name="Nordic Steel AB", external_id="")
     AccountFactory.create(name="NORDIC STEEL Ltd", external_id="")
-
-
-def opened(path: Path) -> MappedImport:
-    """Upload one file in the wizard and take its proposed mapping."""
-    mapped = mapped_import_create_from_paths(user=None, paths=[path])
-    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
-    return mapped
 
 
 def refused(issues: list[dict]) -> list[tuple]:

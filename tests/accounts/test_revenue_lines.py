@@ -9,24 +9,18 @@ import pytest
 from django.db.models import Sum
 from rest_framework.test import APIClient
 
-from accounts.models import ImportJob, MappedImport, RevenueLine
+from accounts.models import ImportJob, RevenueLine
 from accounts.wizard import (
     mapped_import_check,
-    mapped_import_create_from_paths,
-    mapped_import_mapping_accept,
     mapped_import_start,
     mapped_import_undo,
 )
 from tests.accounts.factories import AccountFactory, ProductFactory
+from tests.accounts.wizard_steps import opened
 
 WIZARD = Path(__file__).parent / "fixtures" / "wizard"
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 
 @pytest.fixture
@@ -34,12 +28,6 @@ def brightwater(rep):
     account = AccountFactory.create(name="Brightwater Foods")
     account.team_members.add(rep)
     return account
-
-
-def opened(*paths: Path) -> MappedImport:
-    mapped = mapped_import_create_from_paths(user=None, paths=list(paths))
-    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
-    return mapped
 
 
 def imported(capture, *paths: Path) -> ImportJob:

@@ -11,7 +11,6 @@ from accounts.models import (
     CurrencyRate,
     ImportJob,
     ImportRowChange,
-    MappedImport,
     Opportunity,
     Product,
     RevenueLine,
@@ -26,7 +25,6 @@ from accounts.wizard import (
     mapped_import_check,
     mapped_import_create_from_paths,
     mapped_import_files_read,
-    mapped_import_mapping_accept,
     mapped_import_mapping_confirm,
     mapped_import_report_csv,
     mapped_import_start,
@@ -34,22 +32,12 @@ from accounts.wizard import (
 )
 from scoring.models import ScoreRun
 from tests.accounts.factories import AccountFactory, UserFactory
+from tests.accounts.wizard_steps import opened
 
 BYOD = Path(__file__).parent / "fixtures" / "byod"
 WIZARD = Path(__file__).parent / "fixtures" / "wizard"
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def opened(*paths: Path) -> MappedImport:
-    mapped = mapped_import_create_from_paths(user=None, paths=list(paths))
-    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
-    return mapped
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 
 def imported(

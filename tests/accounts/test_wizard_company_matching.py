@@ -36,6 +36,7 @@ from accounts.wizard import (
 )
 from tests.accounts import company_matching as matching
 from tests.accounts.factories import AccountFactory
+from tests.accounts.wizard_steps import opened as wizard_opened
 
 WIZARD = Path(__file__).parent / "fixtures" / "wizard"
 
@@ -153,7 +154,7 @@ def kind(request) -> Kind:
 
 
 def opened(kind: Kind) -> MappedImport:
-    return matching.opened(WIZARD / kind.file)
+    return wizard_opened(WIZARD / kind.file)
 
 
 def test_a_loosely_matching_company_is_proposed_and_its_rows_refused(

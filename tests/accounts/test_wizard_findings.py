@@ -14,7 +14,6 @@ from accounts.models import (
     Account,
     AccountAlias,
     ImportJob,
-    MappedImport,
     RevenueLine,
     SupportSignal,
     User,
@@ -31,22 +30,12 @@ from accounts.wizard import (
     mapped_import_undo,
     wizard_field_choices,
 )
+from tests.accounts.wizard_steps import opened
 
 WIZARD = Path(__file__).parent / "fixtures" / "wizard"
 NINES_30 = "9" * 30
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def opened(*paths: Path) -> MappedImport:
-    mapped = mapped_import_create_from_paths(user=None, paths=list(paths))
-    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
-    return mapped
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 
 def imported(capture, *paths: Path) -> ImportJob:

@@ -7,32 +7,19 @@ import pytest
 from accounts.models import (
     CurrencyRate,
     ImportJob,
-    MappedImport,
     Opportunity,
     SupportSignal,
 )
 from accounts.wizard import (
     mapped_import_check,
-    mapped_import_create_from_paths,
-    mapped_import_mapping_accept,
     mapped_import_start,
 )
 from tests.accounts.factories import AccountFactory
+from tests.accounts.wizard_steps import opened
 
 WIZARD = Path(__file__).parent / "fixtures" / "wizard"
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def opened(*paths: Path) -> MappedImport:
-    mapped = mapped_import_create_from_paths(user=None, paths=list(paths))
-    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
-    return mapped
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 
 def imported(capture, *paths: Path) -> ImportJob:

@@ -21,7 +21,6 @@ from accounts.models import (
     AccountAlias,
     AccountTeamMember,
     ImportJob,
-    MappedImport,
     User,
 )
 from accounts.streaming import table_chunks
@@ -37,22 +36,12 @@ from accounts.wizard import (
     mapped_import_undo,
 )
 from tests.accounts.factories import AccountFactory, UserFactory
+from tests.accounts.wizard_steps import opened
 from tests.responses import ApiResponse
 
 QUIRKS = Path(__file__).parent / "fixtures" / "quirks"
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def opened(*paths: Path) -> MappedImport:
-    mapped = mapped_import_create_from_paths(user=None, paths=list(paths))
-    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
-    return mapped
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 
 def test_plain_company_headers_map_to_accounts_with_no_manual_mapping(

@@ -20,6 +20,7 @@ from accounts.wizard import (
 from stakeholders.models import Stakeholder
 from tests.accounts import company_matching as matching
 from tests.accounts.factories import AccountFactory
+from tests.accounts.wizard_steps import opened as wizard_opened
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FILE = "people_company_names.csv"
@@ -44,7 +45,7 @@ def acme() -> Account:
 
 
 def opened() -> MappedImport:
-    return matching.opened(FIXTURES / FILE)
+    return wizard_opened(FIXTURES / FILE)
 
 
 def people_at() -> list[tuple[str, str]]:
