@@ -1452,6 +1452,45 @@ def _fields_changed(
     return [field for field in fields if getattr(instance, field) != before[field]]
 
 
+def _hand_edit_save(
+    *,
+    instance: Account | Opportunity,
+    account: Account,
+    user: User,
+    before: Mapping[str, Any],
+    fields: list[str],
+    expected_version: Any,
+    on_saved: Callable[[list[str]], None] | None = None,
+) -> bool:
+    """Save the fields a user changed, cleaned, unless someone changed it first.
+
+    Only the fields whose value differs are written, each to the account's
+    history, with whatever `on_saved` does with them in the same transaction.
+    Return False, saving nothing, when the instance is no longer at the
+    version the caller read.
+    """
+    fields = _fields_changed(instance=instance, before=before, fields=fields)
+    if not fields:
+        return True
+
+    with transaction.atomic():
+        saved = instance_save_if_unchanged(
+            instance=instance, fields=fields, expected_version=expected_version
+        )
+        if saved:
+            change_record_many(
+                user=user,
+                account=account,
+                target=instance,
+                changes={
+                    field: (before[field], getattr(instance, field)) for field in fields
+                },
+            )
+            if on_saved is not None:
+                on_saved(fields)
+    return saved
+
+
 def account_update(
     *, account: Account, user: User, data: dict[str, Any], expected_version: Any
 ) -> bool:
@@ -1467,22 +1506,15 @@ def account_update(
     for field in fields:
         setattr(account, field, data[field])
     account.full_clean()
-    fields = _fields_changed(instance=account, before=before, fields=fields)
-    if not fields:
-        return True
 
-    with transaction.atomic():
-        saved = instance_save_if_unchanged(
-            instance=account, fields=fields, expected_version=expected_version
-        )
-        if saved:
-            change_record_many(
-                user=user,
-                account=account,
-                target=account,
-                changes={field: (before[field], data[field]) for field in fields},
-            )
-    return saved
+    return _hand_edit_save(
+        instance=account,
+        account=account,
+        user=user,
+        before=before,
+        fields=fields,
+        expected_version=expected_version,
+    )
 
 
 # Deals edited by hand, through the API or the deal page
@@ -1572,23 +1604,17 @@ def deal_update(
     if "owner" in fields and deal.owner != before["owner"]:
         _deal_owner_check(account=account, owner=deal.owner)
     deal.full_clean()
-    fields = _fields_changed(instance=deal, before=before, fields=fields)
-    if not fields:
-        return True
 
-    with transaction.atomic():
-        saved = instance_save_if_unchanged(
-            instance=deal, fields=fields, expected_version=expected_version
-        )
-        if saved:
-            change_record_many(
-                user=user,
-                account=account,
-                target=deal,
-                changes={
-                    field: (before[field], getattr(deal, field)) for field in fields
-                },
-            )
-            if set(fields) & WON_REVENUE_FIELDS:
-                won_revenue_sync(cells=[counted_in, won_revenue_deal_cell(deal)])
-    return saved
+    def revenue_sync(changed: list[str]) -> None:
+        if set(changed) & WON_REVENUE_FIELDS:
+            won_revenue_sync(cells=[counted_in, won_revenue_deal_cell(deal)])
+
+    return _hand_edit_save(
+        instance=deal,
+        account=account,
+        user=user,
+        before=before,
+        fields=fields,
+        expected_version=expected_version,
+        on_saved=revenue_sync,
+    )
