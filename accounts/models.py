@@ -137,6 +137,12 @@ class Account(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            # The portfolio table sorts by these, ties by name: a page of
+            # it is a range of one index at any depth.
+            models.Index(fields=["sector", "name"]),
+            models.Index(fields=["country", "name"]),
+        ]
 
     def __str__(self) -> str:
         return self.name

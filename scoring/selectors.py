@@ -3,14 +3,17 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from django.core.cache import cache
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
     F,
+    Func,
     Max,
     Q,
     QuerySet,
@@ -287,14 +290,31 @@ def portfolio_page(
     )
 
 
+def _tiebreak(field_name: str) -> str:
+    """Return the column that orders rows tying on the sorted one.
+
+    A column of the account (sector, country) ties in long runs: those go
+    by name, unique and beside it in the account's index, so a page deep
+    in one sector starts at its cursor. Anything else goes by account id.
+    """
+    if field_name.startswith("account__") and field_name != "account__name":
+        return "account__name"
+    return "account_id"
+
+
 def _portfolio_ordered(
     scores: QuerySet[AccountScore], field_name: str, *, descending: bool
 ) -> QuerySet[AccountScore]:
+    tiebreak = _tiebreak(field_name)
     if descending:
-        order = [F(field_name).desc(), F("account_id").desc()]
+        order = [F(field_name).desc(), F(tiebreak).desc()]
     else:
-        order = [F(field_name).asc(), F("account_id").asc()]
+        order = [F(field_name).asc(), F(tiebreak).asc()]
     return scores.select_related("account").order_by(*order)
+
+
+def _row(*expressions: Any) -> Func:
+    return Func(*expressions, template="(%(expressions)s)")
 
 
 def _portfolio_keyset(
@@ -317,7 +337,20 @@ def _portfolio_keyset(
     value = Subquery(scores.filter(account_id=cursor).values(field_name)[:1])
     # Walking back is walking forward in the reversed order.
     upward = forward != descending
-    if upward:
+    bound: Q | Func
+    if _tiebreak(field_name) == "account__name":
+        # (sector, name) > (its sector, its name): a row comparison, which
+        # PostgreSQL starts from in the account's (sector, name) index.
+        name = Subquery(scores.filter(account_id=cursor).values("account__name")[:1])
+        bound = Func(
+            _row(F(field_name), F("account__name")),
+            _row(value, name),
+            template="%(expressions)s",
+            arg_joiner=" > " if upward else " < ",
+            output_field=BooleanField(),
+        )
+        beyond = Q()
+    elif upward:
         beyond = Q(**{f"{field_name}__gt": value}) | Q(
             **{field_name: value, "account_id__gt": cursor}
         )

@@ -241,3 +241,17 @@ def test_a_short_search_reads_the_prefix_index_on_postgresql(postgres):
 
     # then
     assert "accounts_account_name_prefix" in plan, plan
+
+
+def test_accounts_of_one_sector_or_country_go_by_name(executive):
+    run = current_run()
+    for name, sector in (("Cobalt", "retail"), ("Alder", "retail"), ("Birch", "")):
+        score(run, AccountFactory.create(name=name, sector=sector, country=sector))
+    scores = account_score_queryset_for_user(user=executive, run=run)
+
+    def names(sort: str) -> list[str]:
+        page = portfolio_page(scores=scores, sort=sort)
+        return [row.account.name for row in page.rows]
+
+    assert names("sector") == names("country") == ["Birch", "Alder", "Cobalt"]
+    assert names("-sector") == names("-country") == ["Cobalt", "Alder", "Birch"]
