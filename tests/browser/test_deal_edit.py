@@ -38,8 +38,10 @@ def test_a_rep_edits_a_deal_from_the_account_page(
     page.select_option("select[name=stage]", "won")
     page.fill("input[name=close_value]", "")
     page.get_by_role("button", name="Save deal").click()
-    error = page.locator("#id_close_value-error")
+    error = page.locator("#id_close_value_error")
     assert error.inner_text() == "A won deal needs an amount."
+    described_by = page.get_attribute("input[name=close_value]", "aria-describedby")
+    assert page.locator(f"#{described_by}").inner_text() == error.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=str(tmp_path / f"deal-refused-{width}.png"), full_page=True)
     page.fill("input[name=close_value]", "52000")
