@@ -1,8 +1,10 @@
 """The ISO 4217 currency codes a stored amount may carry.
 
 Kept here rather than taken from a library: none in our environment lists
-them, and the list changes seldom (a new code every few years). Test and
-no-currency codes (XTS, XXX) are left out: no deal is priced in them.
+them, and the list changes seldom (a new code every few years). ISO 4217
+also lists codes that are not money: precious metals, funds and units of
+account, and the test and no-currency codes (XTS, XXX, left out of the list
+below). No deal is priced in them, so each is refused with what it is.
 """
 
 from typing import Any
@@ -191,7 +193,36 @@ ISO_4217 = frozenset(
         "ZWG",
     ]
 )
-NOT_A_CODE = "Enter an ISO 4217 currency code, such as EUR."
+_FUND = "a fund"
+_BOND_UNIT = "a bond market unit"
+# The codes ISO 4217 lists for something other than a currency, and what each
+# stands for, for the message that refuses it.
+NOT_MONEY = {
+    "BOV": _FUND,
+    "CHE": _FUND,
+    "CHW": _FUND,
+    "CLF": _FUND,
+    "COU": _FUND,
+    "MXV": _FUND,
+    "USN": _FUND,
+    "UYI": _FUND,
+    "UYW": _FUND,
+    "XAG": "silver",
+    "XAU": "gold",
+    "XBA": _BOND_UNIT,
+    "XBB": _BOND_UNIT,
+    "XBC": _BOND_UNIT,
+    "XBD": _BOND_UNIT,
+    "XDR": "the IMF's special drawing right",
+    "XPD": "palladium",
+    "XPT": "platinum",
+    "XSU": "the SUCRE unit of account",
+    "XTS": "testing",
+    "XUA": "the African Development Bank's unit of account",
+    "XXX": "no currency",
+}
+# The codes of money: what a deal, a revenue line or a rate may be in.
+MONEY_CODES = ISO_4217 - NOT_MONEY.keys()
 
 
 def currency_code_normal(value: str) -> str:
@@ -199,10 +230,26 @@ def currency_code_normal(value: str) -> str:
     return value.strip().upper()
 
 
+def currency_code_problem(value: str) -> str | None:
+    """Return why the value is not the code of a currency, naming it."""
+    code = currency_code_normal(value)
+    if code in MONEY_CODES:
+        return None
+    if code in NOT_MONEY:
+        return (
+            f"The currency {code} is ISO 4217's code for {NOT_MONEY[code]}, not "
+            "money: enter the code of a currency, such as EUR."
+        )
+    return (
+        f"The currency {code} is not an ISO 4217 currency code: enter one such as EUR."
+    )
+
+
 def currency_code_validate(value: str) -> None:
-    """Refuse a code that is not ISO 4217, whatever its case."""
-    if currency_code_normal(value) not in ISO_4217:
-        raise ValidationError(NOT_A_CODE, code="invalid")
+    """Refuse a code that is not a currency of money, whatever its case."""
+    problem = currency_code_problem(value)
+    if problem is not None:
+        raise ValidationError(problem, code="invalid")
 
 
 class CurrencyCodeField(models.CharField):

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from accounts.currency_codes import ISO_4217, NOT_A_CODE
+from accounts.currency_codes import currency_code_problem
 from accounts.numbers import ExactDigitsValidator, too_large_messages
 from config.bounds import date_problem
 
@@ -340,8 +340,9 @@ class Opportunity(models.Model):
             and "closed_on" not in errors
         ):
             refuse("closed_on", "The close date cannot be before the engaged date.")
-        if self.currency not in ISO_4217:
-            refuse("currency", NOT_A_CODE)
+        currency_problem = currency_code_problem(self.currency)
+        if currency_problem is not None:
+            refuse("currency", currency_problem)
         if errors:
             raise ValidationError(errors)
 

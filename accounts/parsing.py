@@ -19,6 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from accounts.currency_codes import currency_code_problem
 from accounts.importing import REJECTED, REPAIRED, Issue
 
 DAY_FIRST = "day-first"
@@ -429,6 +430,8 @@ def number_column_parse(
 
     parsed: list[Any] = []
     dollar_seen = False
+    # The codes cells name, each judged once: XAU 100 is gold, not money.
+    code_problems: dict[str, str | None] = {}
     for value, line, amount in zip(values, lines, amounts, strict=True):
         if amount is None:
             parsed.append(None)
@@ -454,6 +457,10 @@ def number_column_parse(
             reason = "not a whole number"
         elif amount.currency and not with_currency:
             reason = f"a currency ({amount.currency}) where a plain number belongs"
+        elif amount.currency:
+            if amount.currency not in code_problems:
+                code_problems[amount.currency] = currency_code_problem(amount.currency)
+            reason = code_problems[amount.currency] or ""
         if reason:
             issues.append(Issue(file, line, column, value, reason, REJECTED))
             parsed.append(None)

@@ -50,6 +50,7 @@ from accounts.archives import (
     upload_unpack,
 )
 from accounts.currency import Rate, annual_revenue_source_values
+from accounts.currency_codes import currency_code_normal, currency_code_problem
 from accounts.history import history_text
 from accounts.import_checks import import_checks_start
 from accounts.import_writers import (
@@ -906,17 +907,21 @@ def _currency_parse(
 ) -> ParsedColumn:
     parsed: list[str | None] = []
     issues: list[Issue] = []
+    # A file repeats a few codes over many rows: each is judged once.
+    problems: dict[str, str | None] = {}
     for value, line in zip(values, lines, strict=True):
-        code = value.strip().upper()
+        code = currency_code_normal(value)
         if code == "":
             parsed.append(None)
-        elif len(code) == 3 and code.isalpha():
+            continue
+        if code not in problems:
+            problems[code] = currency_code_problem(code)
+        problem = problems[code]
+        if problem is None:
             parsed.append(code)
         else:
             parsed.append(None)
-            issues.append(
-                Issue(file, line, column, value, "not an ISO currency code", REJECTED)
-            )
+            issues.append(Issue(file, line, column, value, problem, REJECTED))
     return ParsedColumn(values=parsed, issues=issues)
 
 
@@ -1153,6 +1158,12 @@ class _CurrencyMix:
             if split is None or split.dash:
                 continue
             if split.currency:
+                # A code that is no money (XAU 100) is refused on its row,
+                # not offered as the currency of the bare amounts.
+                if split.currency not in self.currencies and currency_code_problem(
+                    split.currency
+                ):
+                    continue
                 self.currencies.setdefault(split.currency, (line, value))
             elif self.bare is None:
                 self.bare = (line, value)

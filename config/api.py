@@ -6,9 +6,11 @@ Updates carry the ETag from the last read in If-Match: without it they are
 refused with 428, with a stale one or `*` with 412 and the current state.
 """
 
+import datetime
 import functools
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -413,6 +415,16 @@ def _date_bound(value: Any) -> None:
         raise serializers.ValidationError(problem)
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_parse(value: str, input_format: str) -> datetime.datetime:
+    """Read a date as YYYY-MM-DD only: strptime alone also takes 2026-1-5."""
+    if not ISO_DATE.fullmatch(value):
+        raise ValueError(f"{value!r} is not YYYY-MM-DD")
+    return datetime.datetime.strptime(value, input_format)
+
+
 class StrictInputSerializer(serializers.Serializer):
     # DRF drops unknown keys silently, so a client sending a read-only field
     # such as `name` or `id` would think it had changed it. The docstring is
@@ -431,6 +443,9 @@ class StrictInputSerializer(serializers.Serializer):
                 field.validators.append(MaxLengthValidator(TEXT_MAX, TEXT_MESSAGE))
             elif isinstance(field, serializers.DateField | serializers.DateTimeField):
                 field.validators.append(_date_bound)
+            if isinstance(field, serializers.DateField):
+                # DATE_INPUT_FORMATS names the one format, YYYY-MM-DD.
+                field.datetime_parser = _iso_date_parse
         return fields
 
     def to_internal_value(self, data: Any) -> Any:

@@ -238,6 +238,9 @@ REST_FRAMEWORK = {
     # update from them was refused. /api/docs/ is where to try requests.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.JsonOnlyNegotiation",
+    # Dates in and out as ISO 8601 YYYY-MM-DD only: DRF's default takes
+    # whatever Python's fromisoformat does, 20260105 among them.
+    "DATE_INPUT_FORMATS": ["%Y-%m-%d"],
     "DEFAULT_PAGINATION_CLASS": "config.api.LodePagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "config.api_schema.LodeAutoSchema",

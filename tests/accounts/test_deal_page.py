@@ -111,7 +111,9 @@ def test_the_page_shows_each_refusal_beside_its_field(client, deal, rep) -> None
     assert form.errors == {
         "closed_on": ["A won deal needs a close date."],
         "close_value": ["The amount cannot be below zero."],
-        "currency": ["Enter an ISO 4217 currency code, such as EUR."],
+        "currency": [
+            "The currency ZZZ is not an ISO 4217 currency code: enter one such as EUR."
+        ],
     }
     body = response.content.decode()
     assert (

@@ -167,7 +167,12 @@ def test_a_patch_wins_the_deal_and_records_each_changed_field(deal, rep) -> None
         ),
         (
             {"currency": "ZZZ"},
-            {"currency": ["Enter an ISO 4217 currency code, such as EUR."]},
+            {
+                "currency": [
+                    "The currency ZZZ is not an ISO 4217 currency code: enter "
+                    "one such as EUR."
+                ]
+            },
         ),
         ({"stage": "closed"}, {"stage": ['"closed" is not a valid choice.']}),
         ({"close_value": "lots"}, {"close_value": ["A valid number is required."]}),

@@ -73,7 +73,8 @@ def test_a_currency_that_is_not_an_iso_code_is_refused(
         )
 
     assert str(refused.value) == (
-        "Currency: Enter an ISO 4217 currency code, such as EUR."
+        "Currency: The currency XYZ is not an ISO 4217 currency code: enter one "
+        "such as EUR."
     )
     pursuit.refresh_from_db()
     assert pursuit.currency == "USD"
@@ -117,7 +118,9 @@ def test_the_api_refuses_a_made_up_currency_and_takes_lower_case(
     # then
     assert made_up.status_code == 400
     assert made_up.json() == {
-        "currency": ["Enter an ISO 4217 currency code, such as EUR."]
+        "currency": [
+            "The currency XYZ is not an ISO 4217 currency code: enter one such as EUR."
+        ]
     }
     assert lower.status_code == 200
     assert lower.json()["fields"]["currency"] == "SEK"
