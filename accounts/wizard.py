@@ -2002,6 +2002,11 @@ def objects_update(
             )
 
 
+def quarter_text(day: date) -> str:
+    """Name the quarter a day falls in as people write it: Q3 2017."""
+    return f"Q{(day.month - 1) // 3 + 1} {day.year}"
+
+
 def _object_label(obj: models.Model) -> str:
     """Name a written object for the row report, without another query."""
     kind = str(obj._meta.verbose_name)
@@ -2386,8 +2391,53 @@ class _Writer:
         if key in self.changed:
             self.changed[key]["fields"] += fields
             return
-        self.changed[key] = {"record": _object_label(obj), "fields": fields}
+        self.changed[key] = {
+            "record": self._change_label(obj),
+            # Stable and unique for a client to key on; the record's name
+            # above is for people and may repeat.
+            "key": f"{obj._meta.label_lower}:{obj.pk}",
+            "fields": fields,
+        }
         self.outcome.changes.append(self.changed[key])
+
+    def _account_name(self, pk: int) -> str:
+        if pk not in self.account_names:
+            name = Account.objects.filter(pk=pk).values_list("name", flat=True)
+            self.account_names[pk] = name.first() or f"#{pk}"
+        return self.account_names[pk]
+
+    def _product_name(self, pk: int) -> str:
+        if pk not in self.product_names:
+            name = Product.objects.filter(pk=pk).values_list("name", flat=True)
+            self.product_names[pk] = name.first() or f"#{pk}"
+        return self.product_names[pk]
+
+    def _change_label(self, obj: models.Model) -> str:
+        """Name a changed record as a person knows it, not by its keys."""
+        if isinstance(obj, RevenueLine):
+            label = (
+                f"revenue line {self._account_name(obj.account_id)} / "
+                f"{self._product_name(obj.product_id)} / "
+                f"{quarter_text(obj.quarter_start)}"
+            )
+            kind, _, rest = obj.import_key.partition(":")
+            if kind == "invoice":
+                label += f" (invoice {rest.rpartition(':')[0]})"
+            elif kind == "won":
+                label += " (won deals)"
+            elif obj.booked_on:
+                label += f" (booked {obj.booked_on.isoformat()})"
+            return label
+        if isinstance(obj, Opportunity) and obj.account_id:
+            return f"deal {obj.external_id} of {self._account_name(obj.account_id)}"
+        if isinstance(obj, SupportSignal):
+            return (
+                f"support signal {self._account_name(obj.account_id)} / "
+                f"{obj.period_start:%B %Y}"
+            )
+        if isinstance(obj, CurrencyRate):
+            return f"currency rate {obj.currency} / {obj.rate_date.isoformat()}"
+        return _object_label(obj)
 
     # Currency
 
@@ -3475,6 +3525,8 @@ class _Writer:
                 )
                 if account is None:
                     continue
+                # For the changes shown: no query to name its account.
+                self.account_names[account.pk] = account.name
                 amount, day = row.get("amount"), row.get("date")
                 if not isinstance(amount, Money) or day is None:
                     self._reject(
@@ -3686,6 +3738,8 @@ class _Writer:
                 )
                 if account is None:
                     continue
+                # For the changes shown: no query to name its account.
+                self.account_names[account.pk] = account.name
                 if row.get("period") is None:
                     self._reject(
                         SUPPORT,

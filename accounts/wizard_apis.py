@@ -237,8 +237,9 @@ CHECK_SCHEMA = inline_serializer(
         ),
         "changes": serializers.ListField(
             child=serializers.DictField(),
-            help_text="the first 1000 of them: record, and each field's old "
-            "and new value",
+            help_text="the first 1000 of them: record (its name, as people "
+            "know it), key (`<app>.<model>:<id>`, stable for a client to key "
+            "on) and each field's old and new value",
         ),
     },
 )
@@ -352,6 +353,7 @@ CHECK_EXAMPLE = {
     "changes": [
         {
             "record": "account Acme Corporation",
+            "key": "accounts.account:12",
             "fields": [{"field": "employees", "old": "2822", "new": "4200"}],
         }
     ],

@@ -45,6 +45,10 @@ def existing() -> None:
     AccountFactory(name="Acme Corporation", sector="Retail", employees=2822)
 
 
+def globex() -> Account:
+    return Account.objects.get(name="Globex Corporation")
+
+
 UPDATES = (
     "Account Name,Industry,Employees\n"
     "Globex Corporation,Energy,60\n"
@@ -67,6 +71,7 @@ def test_the_check_names_each_field_an_update_changes(tmp_path, existing) -> Non
     assert outcome.changes == [
         {
             "record": "account Globex Corporation",
+            "key": f"accounts.account:{globex().pk}",
             "fields": [
                 {"field": "sector", "old": "technology", "new": "Energy"},
                 {"field": "employees", "old": "2497", "new": "60"},
@@ -100,11 +105,13 @@ def test_a_ticked_duplicate_counts_and_shows_as_an_update(
     assert response.url == url
     page = client.get(url)
     outcome = page.context["outcome"]
+    acme = Account.objects.get(name="Acme Corporation")
     assert outcome.counts["Accounts"]["created"] == 0
     assert outcome.counts["Accounts"]["updated"] == 1
     assert outcome.changes == [
         {
             "record": "account Acme Corporation",
+            "key": f"accounts.account:{acme.pk}",
             "fields": [{"field": "employees", "old": "2822", "new": "100"}],
         }
     ]
@@ -186,6 +193,7 @@ def test_the_api_check_lists_the_changes(tmp_path, ops, existing) -> None:
     assert check["changes"] == [
         {
             "record": "account Globex Corporation",
+            "key": f"accounts.account:{globex().pk}",
             "fields": [
                 {"field": "sector", "old": "technology", "new": "Energy"},
                 {"field": "employees", "old": "2497", "new": "60"},
