@@ -1,6 +1,9 @@
+import re
 from typing import Any
 
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.recognise import layout_label
 from accounts.wizard import issue_place
@@ -24,3 +27,24 @@ def issue_file(issue: dict[str, Any]) -> str:
 def issue_line(issue: dict[str, Any]) -> int | str:
     """Return a row report line's line number, blank for the whole import."""
     return issue_place(issue)[1]
+
+
+# A value may wrap at its spaces and after these marks; a run of more than
+# LONG_TOKEN characters with neither may wrap anywhere (see wizard.css).
+_WRAP_MARKS = r"_./\\,;:@=&?+-"
+_AFTER_MARK = re.compile(rf"(?<=[{_WRAP_MARKS}])")
+_TOKEN_ENDS = re.compile(rf"[\s{_WRAP_MARKS}]+")
+LONG_TOKEN = 24
+
+
+@register.filter
+def wrap_points(value: object) -> SafeString:
+    """Return the value escaped, with a chance to wrap after each mark."""
+    parts = _AFTER_MARK.split(str(value))
+    return mark_safe("<wbr>".join(escape(part) for part in parts))  # noqa: S308
+
+
+@register.filter
+def has_long_token(value: object) -> bool:
+    """Say if the value holds a run too long to wrap at a space or mark."""
+    return any(len(token) > LONG_TOKEN for token in _TOKEN_ENDS.split(str(value)))

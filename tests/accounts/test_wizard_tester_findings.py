@@ -146,7 +146,7 @@ def test_an_undone_report_labels_its_undo_lines_as_the_whole_imports(
     assert not [row for row in report if row[1:2] == ["0"]]
     assert mapped.job.issues[-1]["line"] is None
     assert (
-        '<td>(whole import)</td><td class="num"></td><td>email</td>'
+        '<td class="file">(whole import)</td><td class="num"></td><td>email</td>'
         in page.content.decode()
     )
 
