@@ -772,10 +772,13 @@ class FileRows:
     # The recognised layout ("hubspot contacts"), or "unknown".
     kind: str = ""
 
-    def rows(self) -> Iterable[tuple[int, dict[str, Any]]]:
+    def rows(
+        self, *, rejected_too: bool = False
+    ) -> Iterable[tuple[int, dict[str, Any]]]:
+        """Yield each row's line and values, the rejected ones too if asked."""
         names = list(self.values)
         for index, line in enumerate(self.lines):
-            if line in self.rejected:
+            if line in self.rejected and not rejected_too:
                 continue
             yield line, {name: self.values[name][index] for name in names}
 
@@ -2146,6 +2149,9 @@ class _Writer:
         # The outcome's proposals, by incoming name.
         self.proposed_for: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.finder: AccountFinder | None = None
+        # The rows refused so far, by file and line: only these, so it grows
+        # with the problems found, not with the file.
+        self.rejected_at: set[tuple[str, int]] = set()
 
     def flush(self, entity: str) -> None:
         """Write what an entity's rows add up to, once all were read."""
@@ -2219,7 +2225,10 @@ class _Writer:
         self, entity: str, file: str, line: int, column: str, value: str, reason: str
     ) -> None:
         self.outcome.issues.append(Issue(file, line, column, value, reason, REJECTED))
-        self._counts(entity)["rejected"] += 1
+        # A row with three problems is one rejected row.
+        if (file, line) not in self.rejected_at:
+            self.rejected_at.add((file, line))
+            self._counts(entity)["rejected"] += 1
 
     def _repeated(
         self,
@@ -2281,7 +2290,9 @@ class _Writer:
             return
         counts = self._counts(entity)
         for rows in files:
-            counts["rejected"] += len(rows.rejected & set(rows.lines))
+            rejected = rows.rejected & set(rows.lines)
+            counts["rejected"] += len(rejected)
+            self.rejected_at.update((rows.file, line) for line in rejected)
 
     def _apply(
         self,
@@ -3168,6 +3179,25 @@ class _Writer:
 
     # Opportunities and the revenue they realise
 
+    def _row_account(
+        self,
+        finder: AccountFinder,
+        entity: str,
+        rows: FileRows,
+        line: int,
+        row: dict[str, Any],
+    ) -> Account | None:
+        """Return the account a row names, refusing the row when none is.
+
+        A row a cell already rejected is looked up only when it names an
+        account: a name the parse refused is blank here, and already told.
+        """
+        if line in rows.rejected and not (
+            row.get("account_name") or row.get("account_external_id")
+        ):
+            return None
+        return finder.account_for(entity=entity, file=rows.file, line=line, row=row)
+
     def _opportunity_owner(
         self, file: str, line: int, row: dict[str, Any]
     ) -> int | None:
@@ -3189,18 +3219,18 @@ class _Writer:
         for rows in files:
             product_lines = any(name in rows.values for name in PRODUCT_LINE_FIELDS)
             finder.names_read(rows.values.get("account_name", []))
-            for line, row in rows.rows():
-                account = finder.account_for(
-                    entity=OPPORTUNITY, file=rows.file, line=line, row=row
-                )
-                if account is None:
-                    continue
-                if product_lines:
+            for line, row in rows.rows(rejected_too=True):
+                # A row a cell already rejected is checked on, so the report
+                # names each of its problems, but never written.
+                rejected = line in rows.rejected
+                account = self._row_account(finder, OPPORTUNITY, rows, line, row)
+                if product_lines and not rejected:
                     row["amount"] = self._line_amount(rows.file, line, row)
+                clash = self._currency_clash(OPPORTUNITY, rows.file, line, row)
+                if account is None or clash or rejected:
+                    continue
                 amount = row.get("amount")
                 currency = None
-                if self._currency_clash(OPPORTUNITY, rows.file, line, row):
-                    continue
                 if isinstance(amount, Money):
                     currency = (
                         amount.currency or row.get("currency") or REPORTING_CURRENCY
@@ -3519,16 +3549,16 @@ class _Writer:
         for rows in files:
             keys = self.line_keys.setdefault(rows.file, LineKeys())
             finder.names_read(rows.values.get("account_name", []))
-            for line, row in rows.rows():
-                account = finder.account_for(
-                    entity=REVENUE, file=rows.file, line=line, row=row
-                )
-                if account is None:
-                    continue
-                # For the changes shown: no query to name its account.
-                self.account_names[account.pk] = account.name
+            for line, row in rows.rows(rejected_too=True):
+                rejected = line in rows.rejected
+                account = self._row_account(finder, REVENUE, rows, line, row)
                 amount, day = row.get("amount"), row.get("date")
-                if not isinstance(amount, Money) or day is None:
+                # A cell rejected already says why the amount or date is
+                # missing; only a row without one at all is told here.
+                missing = not rejected and (
+                    not isinstance(amount, Money) or day is None
+                )
+                if missing:
                     self._reject(
                         REVENUE,
                         rows.file,
@@ -3537,10 +3567,12 @@ class _Writer:
                         "",
                         "a revenue line needs an amount and a date",
                     )
+                clash = self._currency_clash(REVENUE, rows.file, line, row)
+                if account is None or missing or clash or rejected:
                     continue
-
-                if self._currency_clash(REVENUE, rows.file, line, row):
-                    continue
+                amount, day = cast(Money, amount), cast(date, day)
+                # For the changes shown: no query to name its account.
+                self.account_names[account.pk] = account.name
                 product = row.get("product") or UNSPECIFIED_PRODUCT
                 currency = amount.currency or row.get("currency") or REPORTING_CURRENCY
                 number = row.get("invoice_number")
@@ -3732,15 +3764,11 @@ class _Writer:
         creates, updates = [], []
         for rows in files:
             finder.names_read(rows.values.get("account_name", []))
-            for line, row in rows.rows():
-                account = finder.account_for(
-                    entity=SUPPORT, file=rows.file, line=line, row=row
-                )
-                if account is None:
-                    continue
-                # For the changes shown: no query to name its account.
-                self.account_names[account.pk] = account.name
-                if row.get("period") is None:
+            for line, row in rows.rows(rejected_too=True):
+                rejected = line in rows.rejected
+                account = self._row_account(finder, SUPPORT, rows, line, row)
+                missing = not rejected and row.get("period") is None
+                if missing:
                     self._reject(
                         SUPPORT,
                         rows.file,
@@ -3749,7 +3777,10 @@ class _Writer:
                         "",
                         "a support signal needs a period",
                     )
+                if account is None or missing or rejected:
                     continue
+                # For the changes shown: no query to name its account.
+                self.account_names[account.pk] = account.name
                 values = {
                     "tickets": int(row["tickets"])
                     if row.get("tickets") is not None

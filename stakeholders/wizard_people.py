@@ -98,11 +98,20 @@ class PeopleWrite:
         self.wizard._rejected_lines(files, PERSON)
         finder = self.wizard.account_finder()
         for rows in files:
-            read = list(rows.rows())
+            # The rows a cell rejected are checked on too, so the report names
+            # each of their problems; they are never written.
+            read = list(rows.rows(rejected_too=True))
             finder.names_read(row.get("account_name") or "" for _, row in read)
             checked = []
             for line, cells in read:
-                found = self._row_check(rows.file, line, cells, rows.kind, finder)
+                found = self._row_check(
+                    rows.file,
+                    line,
+                    cells,
+                    rows.kind,
+                    finder,
+                    rejected=line in rows.rejected,
+                )
                 if found is not None:
                     checked.append(found)
             checked = self._repeats_refuse(checked)
@@ -175,21 +184,30 @@ class PeopleWrite:
         row: dict[str, Any],
         kind: str,
         finder: AccountFinder,
+        *,
+        rejected: bool = False,
     ) -> _Row | None:
-        names = self._name(file, line, row)
-        if names is None:
-            return None
-        first, last = names
+        """Return the row to write, or None once each of its problems is told.
+
+        A cell the parse rejected is blank here and already told, so a
+        rejected row's blank name or account is not refused again.
+        """
+        named = any(row.get(name) for name in ("first_name", "last_name", "full_name"))
+        names = self._name(file, line, row) if named or not rejected else None
         email = (row.get("email") or "").strip()
+        email_ok = True
         if email:
             try:
                 validate_email(email)
             except ValidationError:
                 self._reject(file, line, "email", email, "not an email address")
-                return None
-        account = finder.account_for(entity=PERSON, file=file, line=line, row=row)
-        if account is None:
+                email_ok = False
+        account = None
+        if not rejected or row.get("account_name") or row.get("account_external_id"):
+            account = finder.account_for(entity=PERSON, file=file, line=line, row=row)
+        if names is None or not email_ok or account is None or rejected:
             return None
+        first, last = names
         external_id = (row.get("external_id") or "").strip()
         values: dict[str, Any] = {
             "first_name": first or None,
