@@ -42,6 +42,11 @@ urlpatterns = [
         name="import_report_csv",
     ),
     path(
+        "imports/<int:pk>/changes.csv",
+        wizard_apis.WizardImportChangesCsvApi.as_view(),
+        name="import_changes_csv",
+    ),
+    path(
         "imports/<int:pk>/mapping/",
         wizard_apis.WizardImportMappingApi.as_view(),
         name="import_mapping",

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from django.db import transaction
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -663,6 +663,64 @@ class WizardImportReportCsvApi(DownloadApi):
         )
         response["Content-Disposition"] = (
             f'attachment; filename="import-{pk}-report.csv"'
+        )
+        return response
+
+
+class WizardImportChangesCsvApi(DownloadApi):
+    # As WizardApi: anyone but sales ops gets 404.
+    permission_classes = [IsAuthenticated, QueryParamsDocumented]
+
+    @extend_schema(
+        tags=["imports"],
+        summary="Download every change the checked import would make to records",
+        description=(
+            "One line per field of an existing record the import would change, "
+            "old and new: all of them, where the check lists only the first "
+            f"{ISSUE_LIMIT} records. Only while the import is being checked: with "
+            "no mapping yet, or once it has started, 404. An "
+            "upload too large to check while you wait is refused with 400; "
+            "its background run checks it. Always CSV, whatever the Accept "
+            "header says; errors are JSON. Takes no query parameters."
+        ),
+        responses={(200, "text/csv"): str},
+        examples=[
+            OpenApiExample(
+                "Two fields of one account",
+                value=(
+                    "record,field,old,new\r\n"
+                    "account Globex Corporation,sector,technology,Energy\r\n"
+                    "account Globex Corporation,employees,2497,60\r\n"
+                ),
+                media_type="text/csv",
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        mapped = _get_mapped_import_for_user(request, pk)
+        query_params_refuse_unknown(request, view=self)
+        # As on the wizard's page: there are changes to list only while the
+        # import is being checked.
+        if mapped.confirmed_at is not None or not mapped.mapping:
+            raise Http404("No check for this import.")
+        if wizard.mapped_import_is_large(mapped=mapped):
+            raise ValidationError(
+                {
+                    "check": [
+                        "This upload is too large to check while you wait; "
+                        "start it, and the background run checks every row."
+                    ]
+                }
+            )
+
+        outcome = wizard.mapped_import_check(mapped=mapped)
+        response = HttpResponse(
+            wizard.import_changes_csv(changes=outcome.changes),
+            content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="import-{pk}-changes.csv"'
         )
         return response
 

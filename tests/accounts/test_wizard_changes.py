@@ -150,6 +150,50 @@ def test_the_page_caps_the_list_and_the_csv_holds_every_change(
     )
 
 
+def test_the_api_csv_holds_every_change_while_the_import_is_checked(
+    ops, rep, tmp_path, django_capture_on_commit_callbacks
+) -> None:
+    # given: 52 accounts an upload would change, more than the check lists
+    for number in range(52):
+        AccountFactory(name=f"Account {number:02}", employees=1)
+    rows = "".join(f"Account {number:02},2\n" for number in range(52))
+    mapped = opened(tmp_path, "Account Name,Employees\n" + rows)
+    url = reverse("accounts_api:import_changes_csv", args=[mapped.job_id])
+    api = APIClient()
+    api.force_authenticate(ops)
+
+    # when
+    response = api.get(url)
+
+    # then: every change, as the page's download has them
+    lines = response.content.decode().splitlines()
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="import-{mapped.job_id}-changes.csv"'
+    )
+    assert lines[:3] == [
+        "record,field,old,new",
+        "account Account 00,employees,1,2",
+        "account Account 01,employees,1,2",
+    ]
+    assert len(lines) == 53
+
+    # and a rep gets 404, as for every import; so does anyone once it started
+    api.force_authenticate(rep)
+    assert api.get(url).status_code == 404
+    api.force_authenticate(ops)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = api.post(
+            reverse("accounts_api:import_start", args=[mapped.job_id]),
+            {},
+            format="json",
+        )
+    assert started.status_code == 202
+    assert api.get(url).status_code == 404
+    assert Account.objects.filter(employees=2).count() == 52
+
+
 def test_others_cannot_read_the_changes(client, rep, tmp_path) -> None:
     mapped = opened(tmp_path, UPDATES)
     client.force_login(rep)

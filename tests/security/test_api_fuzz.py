@@ -203,11 +203,13 @@ def fuzz_world(db: None) -> dict[str, Any]:
 
 @pytest.fixture
 def ops_world(fuzz_world: dict[str, Any]) -> dict[str, Any]:
-    """Sales ops with a token, two imports, a template, a model and a run."""
+    """Sales ops with a token, three imports, a template, a model and a run."""
     ops = UserFactory.create(username="fuzzing-ops", role=User.Role.OPS)
     _, secret = api_token_create(user=ops, name="fuzzing as ops")
     content = b"Account Name,Industry\nFuzz Freight,Logistics\n"
     waiting = mapped_import_create(user=ops, files=[("accounts.csv", content)])
+    checked = mapped_import_create(user=ops, files=[("accounts.csv", content)])
+    assert mapped_import_mapping_accept(mapped=checked, user=ops) == {}
     written = mapped_import_create(user=ops, files=[("accounts.csv", content)])
     assert mapped_import_mapping_accept(mapped=written, user=ops) == {}
     mapped_import_start(mapped=written, merges={}, keep_good_rows=False, enqueue=False)
@@ -220,6 +222,7 @@ def ops_world(fuzz_world: dict[str, Any]) -> dict[str, Any]:
         **fuzz_world,
         "secret": secret,
         "import": waiting.job,
+        "import_checked": checked.job,
         "import_written": job,
         "template": template,
         "template_stage": stage,
@@ -237,6 +240,8 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, Any] | N
         ("/api/accounts/imports/{pk}/report.csv", "import_written"),
         ("/api/accounts/imports/{pk}/undo/", "import_written"),
         ("/api/accounts/imports/{pk}/reopen/", "import_written"),
+        # Its changes are there to list only while it is being checked.
+        ("/api/accounts/imports/{pk}/changes.csv", "import_checked"),
         ("/api/accounts/imports/", "import"),
         ("/api/accounts/tokens/", "token"),
         ("/api/accounts/deals/", "deal"),
