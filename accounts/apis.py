@@ -74,6 +74,24 @@ def _user(request: Request) -> User:
     return cast(User, request.user)
 
 
+class AmountField(serializers.DecimalField):
+    """An amount to the cent, of any size: the model says what is too large.
+
+    So the API refuses too large an amount in the words the pages and the
+    import use, not in DRF's own.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_digits=None, decimal_places=2, **kwargs)
+
+    def quantize(self, value: Decimal) -> Decimal:
+        try:
+            return super().quantize(value)
+        except InvalidOperation:
+            # Too large to round: left for the model to refuse.
+            return value
+
+
 class AccountOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Account
@@ -168,13 +186,7 @@ class AccountDetailApi(APIView):
         year_established = serializers.IntegerField(
             min_value=1800, max_value=2100, allow_null=True, required=False
         )
-        annual_revenue_musd = serializers.DecimalField(
-            max_digits=14,
-            decimal_places=2,
-            min_value=0,
-            allow_null=True,
-            required=False,
-        )
+        annual_revenue_musd = AmountField(min_value=0, allow_null=True, required=False)
         employees = serializers.IntegerField(
             min_value=0, max_value=10_000_000, allow_null=True, required=False
         )
@@ -386,24 +398,6 @@ DEAL_EXAMPLE = {
 }
 # The input names the product and owner by id, as the output's *_id.
 DEAL_INPUT_NAMES = {"product": "product_id", "owner": "owner_id"}
-
-
-class AmountField(serializers.DecimalField):
-    """An amount to the cent, of any size: the model says what is too large.
-
-    So the API refuses too large an amount in the words the deal page and
-    the import use, not in DRF's own.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_digits=None, decimal_places=2, **kwargs)
-
-    def quantize(self, value: Decimal) -> Decimal:
-        try:
-            return super().quantize(value)
-        except InvalidOperation:
-            # Too large to round: left for the model to refuse.
-            return value
 
 
 class DealInputSerializer(StrictInputSerializer):

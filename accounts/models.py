@@ -90,6 +90,7 @@ class Account(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
+        error_messages=too_large_messages(max_digits=14, decimal_places=2),
     )
     # Where annual_revenue_musd was converted from another currency: the
     # amount as entered and the rate used. The page names them only while

@@ -1,6 +1,7 @@
 """Too large an amount: one rule and one message on the page, API and import."""
 
 import pytest
+from django.urls import reverse
 
 from accounts.wizard import mapped_import_check
 from tests.accounts.conftest import api_for, detail_url, history, page_url
@@ -42,6 +43,29 @@ def test_the_api_refuses_too_large_an_amount_with_the_one_message(
 
     assert response.status_code == 400
     assert response.json() == {"close_value": [TOO_LARGE]}
+    assert history() == []
+
+
+@pytest.mark.parametrize(
+    ("amount", "said"),
+    [
+        *((amount, TOO_LARGE) for amount in AMOUNTS),
+        ("-1e30", "Ensure this value is greater than or equal to 0."),
+    ],
+)
+def test_the_api_refuses_too_large_an_annual_revenue_with_the_one_message(
+    account, rep, amount, said
+) -> None:
+    api = api_for(rep)
+    url = reverse("accounts_api:detail", args=[account.pk])
+    etag = api.get(url)["ETag"]
+
+    response = api.patch(
+        url, {"annual_revenue_musd": amount}, format="json", HTTP_IF_MATCH=etag
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"annual_revenue_musd": [said]}
     assert history() == []
 
 
