@@ -221,8 +221,52 @@ NOT_MONEY = {
     "XUA": "the African Development Bank's unit of account",
     "XXX": "no currency",
 }
+# Currencies ISO 4217 has withdrawn since the euro's start, with the year each
+# left. Revenue and deals from before then were priced in them (Croatian
+# invoices in HRK until 2023, say), so history in them is still money.
+WITHDRAWN = {
+    "ATS": 2002,
+    "AZM": 2006,
+    "BEF": 2002,
+    "BYR": 2016,
+    "CSD": 2006,
+    "CUC": 2021,
+    "CYP": 2008,
+    "DEM": 2002,
+    "EEK": 2011,
+    "ESP": 2002,
+    "FIM": 2002,
+    "FRF": 2002,
+    "GHC": 2007,
+    "GRD": 2002,
+    "HRK": 2023,
+    "IEP": 2002,
+    "ITL": 2002,
+    "LTL": 2015,
+    "LUF": 2002,
+    "LVL": 2014,
+    "MGF": 2005,
+    "MRO": 2018,
+    "MTL": 2008,
+    "MZM": 2006,
+    "NLG": 2002,
+    "PTE": 2002,
+    "ROL": 2005,
+    "SDD": 2007,
+    "SIT": 2007,
+    "SKK": 2009,
+    "SLL": 2024,
+    "STD": 2018,
+    "TMM": 2009,
+    "TRL": 2005,
+    "VEF": 2018,
+    "YUM": 2003,
+    "ZMK": 2013,
+    "ZWD": 2009,
+    "ZWL": 2024,
+}
 # The codes of money: what a deal, a revenue line or a rate may be in.
-MONEY_CODES = ISO_4217 - NOT_MONEY.keys()
+MONEY_CODES = (ISO_4217 - NOT_MONEY.keys()) | WITHDRAWN.keys()
 
 
 def currency_code_normal(value: str) -> str:

@@ -75,6 +75,33 @@ def test_the_api_takes_real_currencies_that_look_alike(deal, rep, code) -> None:
     assert response.json()["currency"] == code.upper()
 
 
+def test_the_api_takes_a_withdrawn_currency_for_older_deals(deal, rep) -> None:
+    response = patched(deal, rep, {"currency": "HRK"})
+
+    assert response.status_code == 200
+    assert response.json()["currency"] == "HRK"
+
+
+def test_the_import_takes_revenue_in_a_withdrawn_currency(tmp_path) -> None:
+    # given: a Croatian deal won in 2019, priced in kuna
+    AccountFactory.create(name="Alpha Co")
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "Id,Account Name,StageName,Amount,CloseDate,CurrencyIsoCode\n"
+        "006A1,Alpha Co,Closed Won,7400,2019-03-14,HRK\n",
+        encoding="utf-8",
+    )
+
+    # when
+    job = imported(path)
+
+    # then
+    assert job.issues == []
+    assert list(Opportunity.objects.values_list("external_id", "currency")) == [
+        ("006A1", "HRK")
+    ]
+
+
 def test_the_import_refuses_a_code_that_is_not_money_in_either_place(
     tmp_path,
 ) -> None:
