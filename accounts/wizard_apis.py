@@ -617,6 +617,16 @@ class WizardImportDetailApi(WizardApi):
         return Response(_job_data(mapped))
 
 
+def _csv_example(name: str, text: str) -> OpenApiExample:
+    return OpenApiExample(name, value=text, media_type="text/csv", response_only=True)
+
+
+def _import_csv_attach(
+    response: HttpResponse | StreamingHttpResponse, *, pk: int, name: str
+) -> None:
+    response["Content-Disposition"] = f'attachment; filename="import-{pk}-{name}"'
+
+
 class WizardImportReportCsvApi(DownloadApi):
     # As WizardApi: anyone but sales ops gets 404.
     permission_classes = [IsAuthenticated, QueryParamsDocumented]
@@ -631,9 +641,9 @@ class WizardImportReportCsvApi(DownloadApi):
         ),
         responses={(200, "text/csv"): str},
         examples=[
-            OpenApiExample(
+            _csv_example(
                 "Each row's outcome, the refusals and the counts",
-                value=(
+                (
                     "file,line,outcome,object,reason\r\n"
                     "accounts.csv,2,created,account Harbor Bank of the South,\r\n"
                     "accounts.csv,3,updated,account Acme Corporation,\r\n"
@@ -648,8 +658,6 @@ class WizardImportReportCsvApi(DownloadApi):
                     "score run,status\r\n"
                     "57,succeeded\r\n"
                 ),
-                media_type="text/csv",
-                response_only=True,
             )
         ],
     )
@@ -661,9 +669,7 @@ class WizardImportReportCsvApi(DownloadApi):
             wizard.mapped_import_report_csv(job=mapped.job),
             content_type="text/csv; charset=utf-8",
         )
-        response["Content-Disposition"] = (
-            f'attachment; filename="import-{pk}-report.csv"'
-        )
+        _import_csv_attach(response, pk=pk, name="report.csv")
         return response
 
 
@@ -677,23 +683,19 @@ class WizardImportChangesCsvApi(DownloadApi):
         description=(
             "One line per field of an existing record the import would change, "
             "old and new: all of them, where the check lists only the first "
-            f"{ISSUE_LIMIT} records. Only while the import is being checked: with "
-            "no mapping yet, or once it has started, 404. An "
-            "upload too large to check while you wait is refused with 400; "
-            "its background run checks it. Always CSV, whatever the Accept "
-            "header says; errors are JSON. Takes no query parameters."
+            f"{ISSUE_LIMIT} records. Only while the import is being checked: "
+            "with no mapping yet, or once it has started, 404. An upload too "
+            "large to check while you wait is refused with 400; its background "
+            "run checks it. Always CSV, whatever the Accept header says; errors "
+            "are JSON. Takes no query parameters."
         ),
         responses={(200, "text/csv"): str},
         examples=[
-            OpenApiExample(
+            _csv_example(
                 "Two fields of one account",
-                value=(
-                    "record,field,old,new\r\n"
-                    "account Globex Corporation,sector,technology,Energy\r\n"
-                    "account Globex Corporation,employees,2497,60\r\n"
-                ),
-                media_type="text/csv",
-                response_only=True,
+                "record,field,old,new\r\n"
+                "account Globex Corporation,sector,technology,Energy\r\n"
+                "account Globex Corporation,employees,2497,60\r\n",
             )
         ],
     )
@@ -719,9 +721,7 @@ class WizardImportChangesCsvApi(DownloadApi):
             wizard.import_changes_csv(changes=outcome.changes),
             content_type="text/csv; charset=utf-8",
         )
-        response["Content-Disposition"] = (
-            f'attachment; filename="import-{pk}-changes.csv"'
-        )
+        _import_csv_attach(response, pk=pk, name="changes.csv")
         return response
 
 

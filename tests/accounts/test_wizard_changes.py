@@ -121,14 +121,20 @@ def test_a_ticked_duplicate_counts_and_shows_as_an_update(
     assert Account.objects.get(name="Acme Corporation").employees == 2822
 
 
-def test_the_page_caps_the_list_and_the_csv_holds_every_change(
-    client, ops, tmp_path, settings
-) -> None:
-    # given
+@pytest.fixture
+def many_changes(tmp_path) -> MappedImport:
+    """An upload that would change 52 accounts, more than the page lists."""
     for number in range(52):
         AccountFactory(name=f"Account {number:02}", employees=1)
     rows = "".join(f"Account {number:02},2\n" for number in range(52))
-    mapped = opened(tmp_path, "Account Name,Employees\n" + rows)
+    return opened(tmp_path, "Account Name,Employees\n" + rows)
+
+
+def test_the_page_caps_the_list_and_the_csv_holds_every_change(
+    client, ops, many_changes
+) -> None:
+    # given
+    mapped = many_changes
     client.force_login(ops)
 
     # when
@@ -151,13 +157,10 @@ def test_the_page_caps_the_list_and_the_csv_holds_every_change(
 
 
 def test_the_api_csv_holds_every_change_while_the_import_is_checked(
-    ops, rep, tmp_path, django_capture_on_commit_callbacks
+    ops, rep, many_changes, django_capture_on_commit_callbacks
 ) -> None:
-    # given: 52 accounts an upload would change, more than the check lists
-    for number in range(52):
-        AccountFactory(name=f"Account {number:02}", employees=1)
-    rows = "".join(f"Account {number:02},2\n" for number in range(52))
-    mapped = opened(tmp_path, "Account Name,Employees\n" + rows)
+    # given
+    mapped = many_changes
     url = reverse("accounts_api:import_changes_csv", args=[mapped.job_id])
     api = APIClient()
     api.force_authenticate(ops)
