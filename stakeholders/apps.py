@@ -11,6 +11,7 @@ class StakeholdersConfig(AppConfig):
         from accounts.recognise import PERSON
         from accounts.sections import AccountSection, account_section_register
         from stakeholders.models import Stakeholder
+        from stakeholders.receivers import receivers_connect
         from stakeholders.sections import stakeholder_section_context
         from stakeholders.wizard_people import people_write_start
 
@@ -30,3 +31,4 @@ class StakeholdersConfig(AppConfig):
                 models=(Stakeholder, ChangeRecord),
             )
         )
+        receivers_connect()

@@ -1,6 +1,7 @@
 """Reads for people, links and coverage, always through account access."""
 
 import hashlib
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -26,10 +28,15 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 
 from accounts.history import ERASED, change_list_for_target
 from accounts.models import Account, ChangeRecord, User
-from accounts.selectors import account_can_edit, account_list_for_user
+from accounts.selectors import (
+    account_can_edit,
+    account_list_for_user,
+    account_visibility_key,
+)
 from stakeholders.coverage import (
     AGAINST,
     BLANK_CHARACTERS,
@@ -309,6 +316,8 @@ class CoverageRollup:
     people: int
     # Findings of each kind over every visible account, as in a row.
     totals: tuple[int, ...]
+    # When the totals were counted: they are kept a few minutes.
+    counted_at: datetime
 
 
 def _person_finding_counts(now: datetime) -> dict[str, Count]:
@@ -360,33 +369,46 @@ def _row_counts(
     )
 
 
+class _CountedPaginator(Paginator):
+    """A Paginator told its count, so it does not COUNT the list again."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
 def coverage_rollup_page_for_user(*, user: User, page: int | str) -> CoverageRollup:
     """Return a page of the visible accounts, by name, with findings counted.
 
-    Set-based, in the same number of queries at any size: the page's
-    accounts and their people counted by a GROUP BY, and the totals over
-    every visible account by aggregates, none of them a row per account.
-    The counts are those of coverage_findings' kinds: an account with at
-    most one supportive active person counts one single-threaded finding.
+    Bounded by the page, not the portfolio: the page's accounts and their
+    people counted by a GROUP BY over those hundred ids, and the totals over
+    every visible account from coverage_totals_for_user, which counts them
+    at most once every few minutes per scope. The counts are those of
+    coverage_findings' kinds: an account with at most one supportive active
+    person counts one single-threaded finding.
     """
-    now = timezone.now()
-    visible = account_list_for_user(user=user)
-    paginator = Paginator(
-        visible.order_by("name", "pk").only("pk", "name", "sector"),
+    totals = coverage_totals_for_user(user=user)
+    paginator = _CountedPaginator(
+        account_list_for_user(user=user)
+        .order_by("name", "pk")
+        .only("pk", "name", "sector"),
         COVERAGE_PAGE_SIZE,
+        count=totals.accounts,
     )
     shown = paginator.get_page(page)
     accounts = list(shown.object_list)
-    counts = _person_finding_counts(now)
-    active = Stakeholder.objects.filter(status=Stakeholder.Status.ACTIVE).order_by()
 
-    # the page: its accounts' people counted, and their unheld roles
     ids = [account.pk for account in accounts]
     by_account: dict[int, Mapping[str, Any]] = {
         row["account_id"]: row
-        for row in active.filter(account_id__in=ids)
+        for row in _active_people()
+        .filter(account_id__in=ids)
         .values("account_id")
-        .annotate(**counts)
+        .annotate(**_person_finding_counts(timezone.now()))
     }
     missing = role_unheld_counts(
         scope=ids, sectors={account.sector for account in accounts}
@@ -406,12 +428,93 @@ def coverage_rollup_page_for_user(*, user: User, page: int | str) -> CoverageRol
                 ),
             )
         )
+    return CoverageRollup(
+        page=shown,
+        rows=rows,
+        people=totals.people,
+        totals=totals.counts,
+        counted_at=totals.counted_at,
+    )
 
-    # every visible account: the people's counts summed, the accounts
-    # with two supporters or more counted, the unheld roles counted
+
+def _active_people() -> QuerySet[Stakeholder]:
+    return Stakeholder.objects.filter(status=Stakeholder.Status.ACTIVE).order_by()
+
+
+@dataclass(frozen=True)
+class CoverageTotals:
+    """The roll-up's totals over every account a user sees, and when."""
+
+    accounts: int
+    people: int
+    # Findings of each kind, in COVERAGE_KINDS' order.
+    counts: tuple[int, ...]
+    counted_at: datetime
+
+
+# How long totals over a scope are kept. Writes through the ORM start new
+# totals at once (stakeholders.receivers); this bounds what they miss: bulk
+# writes that send no signal, and people turning stale as the clock moves.
+COVERAGE_TOTALS_SECONDS = 5 * 60
+
+
+def _coverage_version_key() -> str:
+    # Named after the database: the tests, the bench and a copy of the data
+    # may share one Redis, and none may show another's totals.
+    return f"stakeholders:coverage-version:{connection.settings_dict['NAME']}"
+
+
+def coverage_data_version() -> str:
+    """Return the token the cached coverage totals are current for."""
+    key = _coverage_version_key()
+    version = cache.get(key)
+    if version is None:
+        version = uuid.uuid4().hex
+        # add(), not set(): two first requests at once keep one token.
+        if not cache.add(key, version, timeout=None):
+            version = cache.get(key, version)
+    return str(version)
+
+
+def coverage_data_changed() -> None:
+    """Make every cached coverage total out of date.
+
+    A new random token rather than a counter: a counter kept in a cache
+    that was emptied, or in the tests' rolled-back databases, could come
+    back to a value whose totals are still stored.
+    """
+    cache.set(_coverage_version_key(), uuid.uuid4().hex, timeout=None)
+
+
+def coverage_totals_for_user(*, user: User) -> CoverageTotals:
+    """Return the totals over every visible account, counted lately.
+
+    Counting them reads every person of every visible account (2.4 s at
+    100,000 accounts and 300,000 people), so they are kept per scope (the
+    accounts a user sees, as account_visibility_key names them) for
+    COVERAGE_TOTALS_SECONDS and the page says when they were counted.
+    """
+    key = (
+        f"stakeholders:coverage-totals:{coverage_data_version()}:"
+        f"{stale_days()}:{account_visibility_key(user=user)}"
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return CoverageTotals(**cached)
+
+    totals = _coverage_totals_count(visible=account_list_for_user(user=user))
+    cache.set(key, totals.__dict__, COVERAGE_TOTALS_SECONDS)
+    return totals
+
+
+def _coverage_totals_count(*, visible: QuerySet[Account]) -> CoverageTotals:
+    """Count the roll-up's totals over these accounts, now."""
+    # the people's counts summed, the accounts with two supporters or more
+    # counted, the unheld roles counted
+    now = timezone.now()
     scope = visible.values("pk")
-    people = active.filter(account_id__in=scope)
-    totals = people.aggregate(**counts)
+    people = _active_people().filter(account_id__in=scope)
+    totals = people.aggregate(**_person_finding_counts(now))
     threaded = (
         people.filter(sentiment__gte=SUPPORTIVE)
         .values("account_id")
@@ -419,16 +522,17 @@ def coverage_rollup_page_for_user(*, user: User, page: int | str) -> CoverageRol
         .filter(supporters__gt=1)
         .count()
     )
+    accounts = visible.order_by().count()
     sectors = visible.order_by().values_list("sector", flat=True).distinct()
-    return CoverageRollup(
-        page=shown,
-        rows=rows,
+    return CoverageTotals(
+        accounts=accounts,
         people=totals["people"],
-        totals=_row_counts(
+        counts=_row_counts(
             totals,
             missing=role_unheld_total(scope=scope, sectors=list(sectors)),
-            single=paginator.count - threaded,
+            single=accounts - threaded,
         ),
+        counted_at=now,
     )
 
 
