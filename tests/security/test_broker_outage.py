@@ -5,9 +5,9 @@ machine's Redis is never stopped. "Paused" stalls the machine's real Redis
 with CLIENT PAUSE: a stall is what a socket timeout has to catch, and only a
 real server shows it. The pause holds every client of that server, other
 test runs on the machine too, so it is kept as small as the point allows:
-only writes are held (what sending a task does first: kombu's SADD of the
-queue binding, then the LPUSH; what a worker's BRPOP does; what the
-throttles' cache writes do), reads go on; it is lifted as soon as the
+only writes are held (sending a task writes: kombu's SADD binding the queue
+on a new connection, then the LPUSH; so do a worker's BRPOP and the
+throttles' cache writes), reads go on; it is lifted as soon as the
 requests under test have answered, in a finally; and Redis lifts it by
 itself after a few seconds should this process die first.
 """
