@@ -289,6 +289,11 @@ LAYOUTS: tuple[Layout, ...] = (
             "Probability (%)": "probability",
             "Opportunity Owner": "owner",
             "Product Name": "product",
+            # The plain headers of a deals list a user wrote or renamed.
+            "Account": "account_name",
+            "Currency": "currency",
+            "Owner": "owner",
+            "Product": "product",
         },
         markers=["Opportunity Name"],
     ),

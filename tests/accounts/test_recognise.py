@@ -287,3 +287,31 @@ def test_a_layout_without_its_markers_needs_most_of_the_columns() -> None:
 
     assert recognition.kind == "salesforce-report accounts"
     assert recognition.mapping == {"Account Name": ("account", "name")}
+
+
+def test_plain_deal_headers_map_to_their_fields() -> None:
+    headers = [
+        "Opportunity ID",
+        "Account",
+        "Product",
+        "Stage",
+        "Close Date",
+        "Amount",
+        "Currency",
+        "Owner",
+    ]
+
+    recognition = headers_recognise(headers=headers)
+
+    assert recognition.kind == "salesforce-report opportunities"
+    assert recognition.mapping == {
+        "Opportunity ID": ("opportunity", "external_id"),
+        "Account": ("opportunity", "account_name"),
+        "Product": ("opportunity", "product"),
+        "Stage": ("opportunity", "stage"),
+        "Close Date": ("opportunity", "close_date"),
+        "Amount": ("opportunity", "amount"),
+        "Currency": ("opportunity", "currency"),
+        "Owner": ("opportunity", "owner"),
+    }
+    assert recognition.unmapped == []
