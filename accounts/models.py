@@ -10,7 +10,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.currency_codes import currency_code_problem
-from accounts.numbers import ExactDigitsValidator, too_large_messages
+from accounts.numbers import (
+    AMOUNT_BELOW_ZERO,
+    RATE_NOT_ABOVE_ZERO,
+    ExactDigitsValidator,
+    too_large_messages,
+)
 from config.bounds import date_problem
 
 
@@ -329,7 +334,7 @@ class Opportunity(models.Model):
         if self.stage == self.Stage.WON and self.close_value is None:
             refuse("close_value", "A won deal needs an amount.")
         if self.close_value is not None and self.close_value < 0:
-            refuse("close_value", "The amount cannot be below zero.")
+            refuse("close_value", AMOUNT_BELOW_ZERO)
         for field in ("engaged_on", "closed_on"):
             problem = date_problem(getattr(self, field))
             if problem:
@@ -834,6 +839,11 @@ class CurrencyRate(models.Model):
 
     def __str__(self) -> str:
         return f"1 {self.currency} = {self.rate} {self.reporting_currency}"
+
+    def clean(self) -> None:
+        # A rate of 0 would count every amount in the currency as nothing.
+        if self.rate is not None and self.rate <= 0:
+            raise ValidationError({"rate": RATE_NOT_ABOVE_ZERO})
 
 
 class SupportSignal(models.Model):

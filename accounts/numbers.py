@@ -15,6 +15,11 @@ from django.utils.deconstruct import deconstructible
 
 EXACT_DIGITS = 15
 
+# The one wording of each sign rule, said alike by the deal page, the API
+# and the import.
+AMOUNT_BELOW_ZERO = "The amount cannot be below zero."
+RATE_NOT_ABOVE_ZERO = "A currency rate must be above zero."
+
 
 def significant_digits(number: Decimal) -> int:
     """Return how many significant digits `number` has (0.50 has 1)."""

@@ -89,7 +89,13 @@ from accounts.models import (
     Team,
     User,
 )
-from accounts.numbers import EXACT_DIGITS, significant_digits, too_large_message
+from accounts.numbers import (
+    AMOUNT_BELOW_ZERO,
+    EXACT_DIGITS,
+    RATE_NOT_ABOVE_ZERO,
+    significant_digits,
+    too_large_message,
+)
 from accounts.parsing import (
     DAY_FIRST,
     MONTH_FIRST,
@@ -132,6 +138,7 @@ from accounts.revenue_keys import (
     won_key,
 )
 from accounts.signals import import_finished
+from accounts.stages import stage_known
 from accounts.streaming import table_chunks
 from accounts.tabular import Table
 from accounts.undo_keep import UndoKeep, undo_keep_find
@@ -354,6 +361,9 @@ _MONEY = {
 }
 _WHOLE = {"employees", "year_established", "tickets"}
 _SIGNED_WHOLE = {"nps"}
+# Read with their sign, which the stored record's own rule then judges in
+# its own words (a rate must be above zero, not only not negative).
+_SIGN_BY_RULE = {"rate"}
 _NUMBERS = {"satisfaction", "rate", "probability", "quantity"}
 _DATES = {"close_date", "engage_date", "period", "date", "rate_date"}
 _FLAGS = {"is_won", "is_closed", "is_active"}
@@ -838,7 +848,7 @@ def _column_parse(
             column=column,
             decimal=answer,
             whole=name not in _NUMBERS,
-            negative=name in _SIGNED_WHOLE,
+            negative=name in _SIGNED_WHOLE | _SIGN_BY_RULE,
         )
     if name in _DATES:
         return date_column_parse(
@@ -1368,6 +1378,12 @@ def _number_limit_reason(*, entity: str, name: str, number: Decimal) -> str | No
     model, field_name, shift = target
     if number < 0 and name in _UNSIGNED_MONEY:
         return "must not be negative"
+    if number < 0 and entity == OPPORTUNITY:
+        # What the deal page and the API refuse: a negative deal would
+        # lower the won revenue it is counted in.
+        return AMOUNT_BELOW_ZERO
+    if number <= 0 and entity == RATE:
+        return RATE_NOT_ABOVE_ZERO
     model_field = model._meta.get_field(field_name)
     exponent = number.normalize().as_tuple().exponent
     places_given = -exponent if isinstance(exponent, int) and exponent < 0 else 0
@@ -3227,7 +3243,26 @@ class _Writer:
                 if product_lines and not rejected:
                     row["amount"] = self._line_amount(rows.file, line, row)
                 clash = self._currency_clash(OPPORTUNITY, rows.file, line, row)
-                if account is None or clash or rejected:
+                stage = stage_known(
+                    name=row.get("stage") or "",
+                    is_won=row.get("is_won"),
+                    is_closed=row.get("is_closed"),
+                )
+                if stage not in Opportunity.Stage:
+                    self._reject(
+                        OPPORTUNITY,
+                        rows.file,
+                        line,
+                        self._col(rows.file, "stage"),
+                        row.get("stage") or "",
+                        stage,
+                    )
+                if (
+                    account is None
+                    or clash
+                    or rejected
+                    or stage not in Opportunity.Stage
+                ):
                     continue
                 amount = row.get("amount")
                 currency = None
@@ -3235,7 +3270,6 @@ class _Writer:
                     currency = (
                         amount.currency or row.get("currency") or REPORTING_CURRENCY
                     )
-                stage = _stage(row)
                 external_id = row.get("external_id") or _derived_id(account.name, row)
                 if product_lines:
                     external_id = self._line_key(rows.file, external_id, row)
@@ -4278,18 +4312,6 @@ def _user_values(row: Mapping[str, Any], *, role: str | None) -> dict[str, Any]:
 
 def _person_key(text: str) -> str:
     return " ".join(text.casefold().split())
-
-
-def _stage(row: Mapping[str, Any]) -> str:
-    """Return our stage for a CRM stage name and won/closed flags."""
-    text = (row.get("stage") or "").casefold().replace(" ", "")
-    if row.get("is_won") is True or "won" in text:
-        return Opportunity.Stage.WON
-    if "lost" in text or (row.get("is_closed") is True and row.get("is_won") is False):
-        return Opportunity.Stage.LOST
-    if any(word in text for word in ("prospect", "qualif", "lead", "new")):
-        return Opportunity.Stage.PROSPECTING
-    return Opportunity.Stage.ENGAGING
 
 
 def _derived_id(account: str, row: Mapping[str, Any]) -> str:

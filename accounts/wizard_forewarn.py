@@ -15,6 +15,7 @@ from datetime import date
 from accounts.import_checks import ImportCheckWarning, import_forecasts
 from accounts.models import MappedImport, Opportunity
 from accounts.recognise import OPPORTUNITY
+from accounts.stages import stage_known
 from accounts.streaming import table_chunks
 from accounts.wizard import (
     REVENUE,
@@ -23,7 +24,6 @@ from accounts.wizard import (
     _decide,
     _plan,
     _rows_type,
-    _stage,
     mapped_import_check,
     mapped_import_files_read,
     mapped_import_is_large,
@@ -111,7 +111,14 @@ def _latest_revenue_day(plan: FilePlan) -> date | None:
             day = row.get(fields[0])
             if day is None:
                 continue
-            if plan.entity == OPPORTUNITY and _stage(row) != Opportunity.Stage.WON:
+            if plan.entity == OPPORTUNITY and (
+                stage_known(
+                    name=row.get("stage") or "",
+                    is_won=row.get("is_won"),
+                    is_closed=row.get("is_closed"),
+                )
+                != Opportunity.Stage.WON
+            ):
                 continue
             if latest is None or day > latest:
                 latest = day
