@@ -16,7 +16,9 @@ spacing and punctuation ignored), never by a word inside it: "Not Won" and
 
 A Salesforce Won (IsWon) or Closed (IsClosed) column, where the file has
 one, says more than the name and is read first. Any other name is refused
-with its row, so no deal is counted as won, lost or open by a guess.
+with its row, and the check asks once per name whether a deal at it is
+won, lost or open; the answer is kept with the import's other answers.
+So no deal is counted as won, lost or open by a guess.
 """
 
 from accounts.models import Opportunity
@@ -55,15 +57,33 @@ KNOWN_STAGES: dict[str, Stage] = {
 }
 
 
+# What a user may map an unknown stage name to, and the stage it gives.
+STAGE_ANSWERS: dict[str, Stage] = {
+    "won": Stage.WON,
+    "lost": Stage.LOST,
+    "open": Stage.ENGAGING,
+}
+
+
+def stage_name_known(name: str) -> bool:
+    """Tell whether a stage name is in the vocabulary above."""
+    return header_normalise(name) in KNOWN_STAGES
+
+
 def stage_known(
-    *, name: str, is_won: bool | None = None, is_closed: bool | None = None
+    *,
+    name: str,
+    is_won: bool | None = None,
+    is_closed: bool | None = None,
+    answer: str | None = None,
 ) -> Stage | str:
     """Return Lode's stage for a CRM stage name and flags, else the reason.
 
     The flags decide where they can: won, closed and not won (lost), or
     open. An open deal keeps its named open stage, else counts as engaging.
+    `answer` is what the user mapped an unknown name to (won, lost, open).
     """
-    known = KNOWN_STAGES.get(header_normalise(name))
+    known = KNOWN_STAGES.get(header_normalise(name)) or STAGE_ANSWERS.get(answer or "")
     if is_won is True:
         return Stage.WON
     if is_closed is True and is_won is False:
@@ -80,7 +100,7 @@ def stage_known(
             "or Closed Lost"
         )
     return (
-        f'stage "{name}" is not known; use a Salesforce, HubSpot or bundled '
-        "data set stage (such as Prospecting, Negotiation/Review, Closed Won "
-        "or Closed Lost), or add a Won or Closed column"
+        f'stage "{name}" is not known; map it to won, lost or open, or use '
+        "a Salesforce, HubSpot or bundled data set stage (such as Prospecting, "
+        "Negotiation/Review, Closed Won or Closed Lost)"
     )

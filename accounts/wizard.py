@@ -138,7 +138,7 @@ from accounts.revenue_keys import (
     won_key,
 )
 from accounts.signals import import_finished
-from accounts.stages import stage_known
+from accounts.stages import STAGE_ANSWERS, stage_known, stage_name_known
 from accounts.streaming import table_chunks
 from accounts.tabular import Table
 from accounts.undo_keep import UndoKeep, undo_keep_find
@@ -2114,6 +2114,7 @@ class _Writer:
         self.answers = answers or {}
         # The unknown role values already asked about, by file.
         self.roles_asked: set[tuple[str, str]] = set()
+        self.stages_asked: set[tuple[str, str]] = set()
         self.rates_cache: dict[str, tuple[Decimal, date] | None] = {}
         self.users: dict[str, int] | None = None
         self.user_external_ids: dict[str, int] = {}
@@ -3243,26 +3244,8 @@ class _Writer:
                 if product_lines and not rejected:
                     row["amount"] = self._line_amount(rows.file, line, row)
                 clash = self._currency_clash(OPPORTUNITY, rows.file, line, row)
-                stage = stage_known(
-                    name=row.get("stage") or "",
-                    is_won=row.get("is_won"),
-                    is_closed=row.get("is_closed"),
-                )
-                if stage not in Opportunity.Stage:
-                    self._reject(
-                        OPPORTUNITY,
-                        rows.file,
-                        line,
-                        self._col(rows.file, "stage"),
-                        row.get("stage") or "",
-                        stage,
-                    )
-                if (
-                    account is None
-                    or clash
-                    or rejected
-                    or stage not in Opportunity.Stage
-                ):
+                stage = self._stage(rows.file, line, row)
+                if account is None or clash or rejected or stage is None:
                     continue
                 amount = row.get("amount")
                 currency = None
@@ -3350,6 +3333,48 @@ class _Writer:
                 pair = (values["account_id"], values["owner_id"])
                 owners.setdefault(pair, (file, line))
         self._deal_owners_join(owners)
+
+    def _stage(self, file: str, line: int, row: dict[str, Any]) -> str | None:
+        """Return a deal's stage, or refuse the row and ask about its name."""
+        given = row.get("stage") or ""
+        column = self._col(file, "stage")
+        key = stage_question_key(column=column, value=given)
+        stage = stage_known(
+            name=given,
+            is_won=row.get("is_won"),
+            is_closed=row.get("is_closed"),
+            answer=self.answers.get(file, {}).get(key),
+        )
+        if stage in Opportunity.Stage:
+            return stage
+
+        self._reject(OPPORTUNITY, file, line, column, given, stage)
+        if given.strip() and not stage_name_known(given):
+            self._stage_ask(file, line, column, given, key)
+        return None
+
+    def _stage_ask(
+        self, file: str, line: int, column: str, given: str, key: str
+    ) -> None:
+        """Ask once per file whether a deal at an unknown stage is won."""
+        if (file, key) in self.stages_asked:
+            return
+        self.stages_asked.add((file, key))
+        self.outcome.questions.append(
+            (
+                file,
+                Question(
+                    column=key,
+                    kind="stage",
+                    message=(
+                        f"{column!r} says {given!r} (line {line}), which is no "
+                        "known deal stage; is a deal at it won, lost or open?"
+                    ),
+                    options=list(STAGE_ANSWERS),
+                    examples=[(line, given)],
+                ),
+            )
+        )
 
     def _deal_owners_join(self, pairs: dict[tuple[int, int], tuple[str, int]]) -> None:
         """Put each deal's owner on the account's team.
@@ -4868,6 +4893,14 @@ def _issue_csv_row(issue: Mapping[str, Any]) -> list[Any]:
     ]
 
 
+STAGE_ANSWER = "|stage"
+
+
+def stage_question_key(*, column: str, value: str) -> str:
+    """Return the key an unknown stage name's answer is kept under."""
+    return f"{column}={value}{STAGE_ANSWER}"
+
+
 def role_question_key(*, column: str, value: str) -> str:
     """Return the key an unknown role value's answer is kept under."""
     return f"{column}={value}"
@@ -4879,7 +4912,8 @@ def mapped_import_answer(
     """Keep the user's answer to one column's question.
 
     A role question's column is "Column=value" (see `role_question_key`);
-    its answer is a Lode role other than ops, which no mapping may give.
+    its answer is a Lode role other than ops, which no mapping may give. A
+    stage question's is "Column=value|stage", answered won, lost or open.
     """
     allowed: tuple[str, ...] = (
         ROLE_ANSWERS if "=" in column else (DAY_FIRST, MONTH_FIRST, ".", ",")
@@ -4887,6 +4921,8 @@ def mapped_import_answer(
     if column.endswith(CURRENCY_ANSWER):
         option = option.strip().upper()
         allowed = (option,) if len(option) == 3 and option.isalpha() else ()
+    if column.endswith(STAGE_ANSWER):
+        allowed = tuple(STAGE_ANSWERS)
     if option not in allowed:
         raise WizardError(f"{option!r} is not an answer to this question")
     answers = dict(mapped.answers)

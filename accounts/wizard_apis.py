@@ -942,7 +942,10 @@ class WizardImportAnswerApi(WizardApi):
 
     @extend_schema(
         tags=["imports"],
-        summary="Answer a column's question (date order, decimal separator, currency)",
+        summary=(
+            "Answer a column's question (date order, decimal separator, "
+            "currency, role, deal stage)"
+        ),
         request=InputSerializer,
         responses={200: ANSWERS_SCHEMA},
         examples=[
@@ -952,6 +955,15 @@ class WizardImportAnswerApi(WizardApi):
                     "file": "accounts.csv",
                     "column": "Annual Revenue",
                     "option": ",",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Count deals at an unknown stage as open",
+                value={
+                    "file": "deals.csv",
+                    "column": "Stage=Banana|stage",
+                    "option": "open",
                 },
                 request_only=True,
             ),
