@@ -3236,6 +3236,9 @@ class _Writer:
         for rows in files:
             product_lines = any(name in rows.values for name in PRODUCT_LINE_FIELDS)
             finder.names_read(rows.values.get("account_name", []))
+            staged = any(name in rows.values for name in STAGE_FIELDS)
+            if not staged:
+                self.outcome.decisions.append((rows.file, "", NO_STAGE_COLUMN))
             for line, row in rows.rows(rejected_too=True):
                 # A row a cell already rejected is checked on, so the report
                 # names each of its problems, but never written.
@@ -3244,7 +3247,11 @@ class _Writer:
                 if product_lines and not rejected:
                     row["amount"] = self._line_amount(rows.file, line, row)
                 clash = self._currency_clash(OPPORTUNITY, rows.file, line, row)
-                stage = self._stage(rows.file, line, row)
+                stage = (
+                    self._stage(rows.file, line, row)
+                    if staged
+                    else Opportunity.Stage.ENGAGING
+                )
                 if account is None or clash or rejected or stage is None:
                     continue
                 amount = row.get("amount")
@@ -4894,6 +4901,10 @@ def _issue_csv_row(issue: Mapping[str, Any]) -> list[Any]:
 
 
 STAGE_ANSWER = "|stage"
+# The columns that say a deal's stage; a deals file with none of them is
+# read as open deals, and the check says so.
+STAGE_FIELDS = ("stage", "is_won", "is_closed")
+NO_STAGE_COLUMN = "no stage, Won or Closed column: every deal is read as open"
 
 
 def stage_question_key(*, column: str, value: str) -> str:

@@ -352,3 +352,22 @@ def test_the_check_page_asks_about_a_stage_and_keeps_the_answer(client, ops) -> 
     assert answered.status_code == 302
     mapped.refresh_from_db()
     assert mapped.answers == {"deal_stages.csv": {"Stage=Banana|stage": "open"}}
+
+
+def test_a_deals_file_without_a_stage_column_says_its_deals_are_open(
+    django_capture_on_commit_callbacks,
+) -> None:
+    AccountFactory.create(name="Acme Corporation")
+    path = WIZARD / "deals_no_stage.csv"
+
+    outcome = mapped_import_check(mapped=opened(path))
+    job = imported(path, django_capture_on_commit_callbacks)
+
+    assert (
+        "deals_no_stage.csv",
+        "",
+        "no stage, Won or Closed column: every deal is read as open",
+    ) in outcome.decisions
+    assert refusals(outcome) == []
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    assert stages() == {"X-1": "engaging"}
