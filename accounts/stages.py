@@ -27,14 +27,13 @@ from accounts.recognise import header_normalise
 Stage = Opportunity.Stage
 
 _NAMES: dict[Stage, tuple[str, ...]] = {
-    Stage.PROSPECTING: (
-        "Prospecting",
-        "Qualification",
-        "Appointment Scheduled",
-        "Qualified To Buy",
-    ),
+    Stage.PROSPECTING: ("Prospecting", "Qualification"),
+    # HubSpot's default pipeline starts once a meeting is set: every open
+    # stage of it is engaging.
     Stage.ENGAGING: (
         "Engaging",
+        "Appointment Scheduled",
+        "Qualified To Buy",
         "Needs Analysis",
         "Value Proposition",
         "Id. Decision Makers",
