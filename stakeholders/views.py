@@ -162,10 +162,17 @@ def erase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("stakeholders:account", pk=person.account_id)
 
 
+def _cursor(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
 @login_required
 def coverage(request: AuthenticatedHttpRequest) -> HttpResponse:
     rollup = coverage_rollup_page_for_user(
-        user=request.user, page=request.GET.get("page") or 1
+        user=request.user,
+        page=request.GET.get("page") or 1,
+        after=_cursor(request.GET.get("after")),
+        before=_cursor(request.GET.get("before")),
     )
 
     kinds = [(kind, KIND_SHORT[kind], KIND_TITLES[kind]) for kind in COVERAGE_KINDS]

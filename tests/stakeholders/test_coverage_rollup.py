@@ -23,6 +23,7 @@ from stakeholders.coverage import BLANK_CHARACTERS
 from stakeholders.models import Stakeholder
 from stakeholders.selectors import (
     COVERAGE_KINDS,
+    CoverageRollup,
     coverage_findings_for_accounts,
     coverage_rollup_page_for_user,
 )
@@ -153,4 +154,94 @@ def test_the_second_page_lists_the_accounts_after_the_first_hundred(
     body = page.content.decode()
     assert "Page 2 of 2" in body
     assert "Account 100" in body and "Account 129" in body
+    assert "Account 099" not in body
+
+
+def _names(rollup: CoverageRollup) -> list[str]:
+    return [row.account.name for row in rollup.rows]
+
+
+def test_next_and_previous_read_from_the_edge_the_same_pages_as_numbers(
+    rep: User,
+) -> None:
+    # given
+    _portfolio_of(250, rep)
+    by_number = [
+        _names(coverage_rollup_page_for_user(user=rep, page=number))
+        for number in (1, 2, 3)
+    ]
+
+    # when: Next to the end, then Previous back
+    forward = [coverage_rollup_page_for_user(user=rep, page=1)]
+    for number in (2, 3):
+        after = forward[-1].rows[-1].account.pk
+        forward.append(
+            coverage_rollup_page_for_user(user=rep, page=number, after=after)
+        )
+    backward = [forward[-1]]
+    for number in (2, 1):
+        before = backward[-1].rows[0].account.pk
+        backward.append(
+            coverage_rollup_page_for_user(user=rep, page=number, before=before)
+        )
+
+    # then
+    assert [_names(rollup) for rollup in forward] == by_number
+    assert [_names(rollup) for rollup in backward] == by_number[::-1]
+    assert [len(names) for names in by_number] == [100, 100, 50]
+    assert [rollup.page.number for rollup in forward] == [1, 2, 3]
+
+
+def test_a_cursor_the_user_may_not_see_falls_back_to_the_page_number(
+    rep: User,
+) -> None:
+    _portfolio_of(130, rep)
+    hidden = cast(Account, AccountFactory.create(name="Account 050 hidden"))
+
+    rollup = coverage_rollup_page_for_user(user=rep, page=2, after=hidden.pk)
+
+    assert _names(rollup)[0] == "Account 100"
+    assert rollup.page.number == 2
+
+
+def test_the_pager_links_carry_the_edge_of_the_page(client: Client, rep: User) -> None:
+    # given
+    _portfolio_of(130, rep)
+    client.force_login(rep)
+    first = Account.objects.get(name="Account 100")
+    last = Account.objects.get(name="Account 099")
+
+    # when
+    page_one = client.get(reverse("stakeholders:coverage")).content.decode()
+    page_two = client.get(
+        reverse("stakeholders:coverage"), {"page": 2, "after": last.pk}
+    ).content.decode()
+
+    # then
+    assert f'href="?page=2&amp;after={last.pk}"' in page_one
+    assert f'href="?page=1&amp;before={first.pk}"' in page_two
+    assert "Account 100" in page_two and "Account 099" not in page_two
+
+
+@pytest.mark.parametrize("size", [130, 260])
+def test_a_next_page_asks_the_same_queries_at_any_size(
+    client: Client,
+    rep: User,
+    size: int,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    # given: the totals kept by a first visit
+    _portfolio_of(size, rep)
+    client.force_login(rep)
+    client.get(reverse("stakeholders:coverage"))
+    last = Account.objects.get(name="Account 099")
+
+    # when / then: as page 1 once counted, the page read from its edge
+    with django_assert_num_queries(7):
+        page = client.get(
+            reverse("stakeholders:coverage"), {"page": 2, "after": last.pk}
+        )
+
+    body = page.content.decode()
+    assert "Account 100" in body and f"Account {min(size, 200) - 1}" in body
     assert "Account 099" not in body
