@@ -3,6 +3,7 @@
 import io
 import logging
 import sys
+from collections.abc import Iterator
 
 import pytest
 from django.test import Client
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def console() -> io.StringIO:
+def console() -> Iterator[io.StringIO]:
     """What Lode's console handler writes during the test."""
     (handler,) = (
         handler

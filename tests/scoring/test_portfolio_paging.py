@@ -189,7 +189,9 @@ def test_the_pager_links_carry_the_cursor_and_cost_the_same_queries(
 
 def link_of(client, url: str, sort: str) -> str:
     html = client.get(url, {"sort": sort}).content.decode()
-    return re.search(r'rel="next" href="([^"]+)"', html).group(1)
+    found = re.search(r'rel="next" href="([^"]+)"', html)
+    assert found, "the page has no Next link"
+    return found.group(1)
 
 
 # As the first page of the portfolio, for someone who sees all (session,
