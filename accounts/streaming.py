@@ -35,7 +35,8 @@ from accounts.tabular import (
 
 CHUNK_ROWS = 50_000
 HEAD_BYTES = 64 * 1024
-BLOCK_BYTES = 1024 * 1024
+# The encoding check holds a block and its decoded text at once.
+BLOCK_BYTES = 64 * 1024
 
 
 def encoding_detect(*, path: Path, file: str) -> str:
@@ -219,15 +220,23 @@ def _chunked(
         first = False
         return table
 
+    # A chunk is cut once a few rows past its end are read: enough to see
+    # that it ends on a row with data. Reading twice its rows first would
+    # hold two chunks of records at once.
+    ahead = max(1, rows // 50)
+    attempt = rows + ahead
     broken: csv.Error | None = None
     try:
         for line, record in records:
             batch.append((line, record))
-            if len(batch) >= 2 * rows:
+            if len(batch) >= attempt:
                 cut = _cut(batch, rows)
-                if cut is not None:
-                    yield build(batch[:cut])
-                    batch = batch[cut:]
+                if cut is None:
+                    attempt = len(batch) + ahead
+                    continue
+                yield build(batch[:cut])
+                batch = batch[cut:]
+                attempt = rows + ahead
     except csv.Error as error:
         # The rows read so far come first, so a preview of the head works;
         # the error follows them.

@@ -14,7 +14,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -73,6 +73,12 @@ class Table:
     @property
     def columns(self) -> list[str]:
         return [str(column) for column in self.frame.columns]
+
+    def rows_drop(self) -> Table:
+        """Return this table's columns and how it was read, without its rows."""
+        return replace(
+            self, frame=pd.DataFrame(columns=self.frame.columns, dtype=str), lines=[]
+        )
 
     @property
     def encoding_label(self) -> str:

@@ -1884,6 +1884,10 @@ def _execute(
             answers=mapped.answers.get(preview.name, {}),
             outcome=outcome,
         )
+        # The run reads every row again in chunks: the head read for the
+        # preview (up to PREVIEW_READ_ROWS rows) would otherwise be held
+        # until the last file is written.
+        preview.table = preview.table.rows_drop()
         if plan is not None:
             plans.append(plan)
     if outcome.problems:
