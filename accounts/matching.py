@@ -192,17 +192,33 @@ class AccountNameIndex:
         self.by_key: dict[str, list[str]] = defaultdict(list)
         self.by_shape: dict[tuple[int, str], list[_Words]] = defaultdict(list)
         for name in existing:
-            if name in self.names:
-                continue
-            self.names.add(name)
-            words = account_name_words(name)
-            if not words:
-                continue
-            self.by_key[" ".join(words)].append(name)
-            # Index by word count and the first word or the last: a single
-            # typo leaves at least one of them intact when there are two.
-            self.by_shape[(len(words), words[0])].append((name, words))
-            self.by_shape[(len(words), "$" + words[-1])].append((name, words))
+            self.add(name)
+
+    def add(self, name: str) -> None:
+        """Index one more existing name, such as an account just created."""
+        if name in self.names:
+            return
+        self.names.add(name)
+        words = account_name_words(name)
+        if not words:
+            return
+        self.by_key[" ".join(words)].append(name)
+        # Index by word count and the first word or the last: a single typo
+        # leaves at least one of them intact when there are two.
+        self.by_shape[(len(words), words[0])].append((name, words))
+        self.by_shape[(len(words), "$" + words[-1])].append((name, words))
+
+    def discard(self, name: str) -> None:
+        """Forget a name no account has any more, such as a renamed one's."""
+        if name not in self.names:
+            return
+        self.names.discard(name)
+        words = account_name_words(name)
+        if not words:
+            return
+        self.by_key[" ".join(words)].remove(name)
+        for shape in ((len(words), words[0]), (len(words), "$" + words[-1])):
+            self.by_shape[shape].remove((name, words))
 
     def propose(self, *, incoming: Iterable[str]) -> list[MatchProposal]:
         """Return proposed pairs of incoming and existing names, same key first.

@@ -69,7 +69,7 @@ from accounts.importing import (
 )
 from accounts.matching import (
     SAME,
-    account_match_propose,
+    AccountNameIndex,
     account_name_groups,
 )
 from accounts.models import (
@@ -2173,6 +2173,9 @@ class _Writer:
         # The rows refused so far, by file and line: only these, so it grows
         # with the problems found, not with the file.
         self.rejected_at: set[tuple[str, int]] = set()
+        # The account names an accounts file's rows are proposed against,
+        # made at its first chunk.
+        self.account_index: AccountNameIndex | None = None
 
     def flush(self, entity: str) -> None:
         """Write what an entity's rows add up to, once all were read."""
@@ -2632,7 +2635,12 @@ class _Writer:
             and row["name"] not in aliases
             and not (row.get("external_id") and row["external_id"] in by_id)
         ]
-        self._propose(incoming=incoming, existing=list(by_name))
+        if self.account_index is None:
+            # Folding every account's name is the costly part of a proposal:
+            # done once per import, then kept up with what each chunk writes.
+            self.account_index = AccountNameIndex(by_name)
+        index = self.account_index
+        self._propose(incoming=incoming, index=index)
 
         creates: list[dict[str, Any]] = []
         pending: dict[str, dict[str, Any]] = {}
@@ -2755,9 +2763,19 @@ class _Writer:
             dropped = {id(made[key]) for key in refused if key in made}
             creates = [fresh for fresh in creates if id(fresh) not in dropped]
             updates = [update for update in updates if id(update) not in dropped]
+        renamed = [
+            (cast(Account, target).name, values["name"])
+            for target, values in updates
+            if values.get("name") and values["name"] != cast(Account, target).name
+        ]
         _, _, unchanged = self._apply(
             entity=ACCOUNT, model=Account, creates=creates, updates=updates
         )
+        for old_name, new_name in renamed:
+            index.discard(old_name)
+            index.add(new_name)
+        for fresh in creates:
+            index.add(fresh["name"])
         self._aliases_create(fresh_aliases, known=aliases, names=by_name)
         self._parents(links, unchanged)
         self._owners(links)
@@ -2975,9 +2993,9 @@ class _Writer:
                 values.update(annual_revenue_source_values())
         return values
 
-    def _propose(self, *, incoming: list[str], existing: list[str]) -> None:
+    def _propose(self, *, incoming: list[str], index: AccountNameIndex) -> None:
         rows = Counter(incoming)
-        for proposal in account_match_propose(incoming=incoming, existing=existing):
+        for proposal in index.propose(incoming=incoming):
             self.proposal_note(
                 entity=ACCOUNT,
                 incoming=proposal.incoming,
@@ -2986,7 +3004,7 @@ class _Writer:
                 reason=proposal.reason,
                 rows=rows[proposal.incoming],
             )
-        fresh = [name for name in incoming if name not in set(existing)]
+        fresh = [name for name in incoming if name not in index.names]
         for group in account_name_groups(names=fresh):
             first, *others = group
             for other in others:

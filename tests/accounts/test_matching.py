@@ -1,6 +1,8 @@
 import pytest
 
 from accounts.matching import (
+    SAME,
+    AccountNameIndex,
     MatchProposal,
     account_match_propose,
     account_name_groups,
@@ -87,6 +89,26 @@ def test_it_does_not_match_numbers_short_words_or_lone_words() -> None:
 
 def test_an_exact_name_is_that_account_not_a_proposal() -> None:
     assert account_match_propose(incoming=["Acme Inc"], existing=["Acme Inc"]) == []
+
+
+def test_an_index_follows_names_added_and_discarded() -> None:
+    # given
+    index = AccountNameIndex(["Nordic Freight AB", "Acme Inc"])
+
+    # when: one account is renamed, another created
+    index.discard("Nordic Freight AB")
+    index.add("Baltic Freight AB")
+    index.add("Delft Instruments B.V.")
+
+    # then
+    proposals = index.propose(
+        incoming=["NORDIC FREIGHT", "BALTIC FREIGHT", "Delft Instruments"]
+    )
+    assert [(p.incoming, p.existing, p.kind) for p in proposals] == [
+        ("BALTIC FREIGHT", "Baltic Freight AB", SAME),
+        ("Delft Instruments", "Delft Instruments B.V.", SAME),
+    ]
+    assert index.names == {"Acme Inc", "Baltic Freight AB", "Delft Instruments B.V."}
 
 
 def test_it_groups_spellings_of_one_name_within_a_file() -> None:

@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -5,6 +6,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from accounts import streaming
+from accounts import wizard as wizard_module
+from accounts.matching import AccountNameIndex
 from accounts.models import (
     Account,
     AccountTeamMember,
@@ -233,6 +237,41 @@ def test_semicolons_decimal_commas_and_day_first_dates_import_as_written(
         Decimal("50000"),
     )
     assert job.counts["Revenue lines"]["created"] == 2
+
+
+def test_an_accounts_file_indexes_the_account_names_once_per_import(
+    monkeypatch, tmp_path: Path
+) -> None:
+    # given: one row a chunk; the third row's name is the first row's
+    # account, created by this import two chunks earlier
+    monkeypatch.setattr(streaming, "CHUNK_ROWS", 1)
+    built: list[AccountNameIndex] = []
+
+    class CountedIndex(AccountNameIndex):
+        def __init__(self, existing: Iterable[str]) -> None:
+            super().__init__(existing)
+            built.append(self)
+
+    monkeypatch.setattr(wizard_module, "AccountNameIndex", CountedIndex)
+    AccountFactory.create(name="Acme  Widgets Inc.")
+    path = tmp_path / "accounts.csv"
+    path.write_text(
+        'Account Name,Employees\nNordic Steel AB,10\n"ACME WIDGETS, INC",20\n'
+        "NORDIC STEEL,30\nDelft Instruments,40\n",
+        encoding="utf-8",
+    )
+    mapped = opened(path)
+
+    # when
+    outcome = mapped_import_check(mapped=mapped)
+
+    # then: every chunk was matched against the one index, kept up to date
+    assert len(built) == 1
+    assert [(p["incoming"], p["existing"], p["kind"]) for p in outcome.proposals] == [
+        ("ACME WIDGETS, INC", "Acme  Widgets Inc.", "same"),
+        ("NORDIC STEEL", "Nordic Steel AB", "same"),
+    ]
+    assert outcome.counts["Accounts"]["created"] == 4
 
 
 def test_it_proposes_names_equal_after_normalisation_and_merges_only_when_confirmed(
