@@ -558,7 +558,12 @@ class PeopleWrite:
             models.Q(manager_row__isnull=False) | models.Q(manager_person__isnull=False)
         )
         refused: list[PersonImportRow] = []
-        for chunk in self._stage_rows(with_manager.select_related("manager_row")):
+        # The staged values are not needed to walk a line: left in the
+        # database, they are not decoded for every row and its manager.
+        walked = with_manager.select_related("manager_row").defer(
+            "values", "manager_row__values"
+        )
+        for chunk in self._stage_rows(walked):
             paths = {row.pk: [_node(row)] for row in chunk}
             current = {row.pk: self._manager_node(row) for row in chunk}
             loops: dict[int, list[Node]] = {}
@@ -608,9 +613,11 @@ class PeopleWrite:
         rows = {pk for kind, pk in nodes if kind == "row"}
         people = {pk for kind, pk in nodes if kind == "person"}
         managers: dict[Node, Node] = {}
-        for row in stage.filter(
-            models.Q(pk__in=rows) | models.Q(person_id__in=people)
-        ).select_related("manager_row"):
+        for row in (
+            stage.filter(models.Q(pk__in=rows) | models.Q(person_id__in=people))
+            .select_related("manager_row")
+            .defer("values", "manager_row__values")
+        ):
             if row.manager_row_id is not None or row.manager_person_id is not None:
                 managers[_node(row)] = self._manager_node(row)
         # A stored person keeps their manager unless the file gives one.
@@ -720,7 +727,8 @@ class PeopleWrite:
         )
         counts = self.wizard._counts(PERSON)
         related = ("person", "manager_row__person", "manager_person")
-        for chunk in self._stage_rows(stage.select_related(*related)):
+        linked = stage.select_related(*related).defer("values", "manager_row__values")
+        for chunk in self._stage_rows(linked):
             updates: list[tuple[models.Model, dict[str, Any]]] = []
             fresh: list[tuple[Stakeholder, int | None]] = []
             for row in chunk:
