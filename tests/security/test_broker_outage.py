@@ -40,6 +40,9 @@ from tests.accounts.test_import import SMALL
 from tests.scoring.test_runs import portfolio_create
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:6399/0"
+# The bound on a request that would enqueue work while the broker is
+# down or stalled. It is the product's promise, not a speed figure: the
+# broker's socket timeouts (2 s) are what keep it.
 ANSWER_WITHIN_SECONDS = 3.0
 # The longest a pause may last if nothing lifts it sooner. It must outlast
 # the broker's 2-second socket timeout, or a send would only wait out the
@@ -339,7 +342,7 @@ def test_a_score_run_requested_while_redis_is_paused_runs_after(celery_worker, c
 
     # when the run is requested while Redis holds every write
     with web_broker(settings.REDIS_URL), redis_paused(settings.REDIS_URL):
-        run, _ = _score_run_requested_by(ops)
+        run, run_seconds = _score_run_requested_by(ops)
         run.refresh_from_db()
         status_during_pause = run.status
         # The API's throttles write to the cache in the same Redis.
@@ -349,6 +352,7 @@ def test_a_score_run_requested_while_redis_is_paused_runs_after(celery_worker, c
     # then both requests answered while Redis still held writes, not after
     # it let go, the run recorded as pending and its send given up on
     assert answered_while_held
+    assert run_seconds < ANSWER_WITHIN_SECONDS
     assert status_during_pause == ScoreRun.Status.PENDING
     assert send_failures(caplog) == [
         f"Could not enqueue score run {run.pk}; it stays pending"
@@ -369,7 +373,7 @@ def test_an_import_uploaded_while_redis_is_paused_runs_after(celery_worker, capl
 
     # when
     with web_broker(settings.REDIS_URL), redis_paused(settings.REDIS_URL):
-        job, _ = _import_uploaded_by(ops)
+        job, job_seconds = _import_uploaded_by(ops)
         job.refresh_from_db()
         status_during_pause = job.status
         answered_while_held = writes_held(settings.REDIS_URL)
@@ -377,6 +381,7 @@ def test_an_import_uploaded_while_redis_is_paused_runs_after(celery_worker, capl
     # then the upload answered while Redis still held writes, the job
     # pending and its send given up on
     assert answered_while_held
+    assert job_seconds < ANSWER_WITHIN_SECONDS
     assert status_during_pause == ImportJob.Status.PENDING
     assert send_failures(caplog) == [
         "could not send accounts.tasks.import_job_task; the work stays pending"
