@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
@@ -10,6 +11,7 @@ from accounts.models import (
     Account,
     AuditEvent,
     Opportunity,
+    OpportunityDeletion,
     Product,
     Team,
     User,
@@ -18,6 +20,7 @@ from accounts.permission_audit import (
     permission_changes_record,
     user_permissions_read,
 )
+from accounts.services import deal_delete
 from accounts.won_revenue import won_revenue_deal_cell, won_revenue_sync
 
 
@@ -146,6 +149,25 @@ class OpportunityAdmin(HistoryAdmin):
                 won_revenue_deal_cell(obj),
             ]
         )
+
+    def delete_model(self, request: HttpRequest, obj: Opportunity) -> None:
+        deal_delete(deal=obj, user=request.user)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for deal in queryset.select_related("account"):
+            deal_delete(deal=deal, user=request.user)  # type: ignore[arg-type]
+
+
+@admin.register(OpportunityDeletion)
+class OpportunityDeletionAdmin(admin.ModelAdmin):
+    """Deals deleted by hand; delete one here to let an import bring it back."""
+
+    list_display = ("external_id", "account", "deleted_by", "deleted_at")
+    search_fields = ("external_id",)
+    readonly_fields = ("external_id", "account", "deleted_by", "deleted_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(AuditEvent)

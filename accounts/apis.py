@@ -1,5 +1,6 @@
 """REST endpoints for accounts, their revenue, products and API tokens."""
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
@@ -45,6 +46,7 @@ from accounts.services import (
     DEAL_OWNER_NOT_ON_TEAM,
     account_update,
     deal_create,
+    deal_delete,
     deal_update,
 )
 from config.api import (
@@ -54,6 +56,7 @@ from config.api import (
     ordering_param,
     paginated_response,
     query_params_refuse_unknown,
+    versioned_delete_respond,
     versioned_update_respond,
 )
 
@@ -410,6 +413,16 @@ class DealInputSerializer(StrictInputSerializer):
     owner_id = serializers.IntegerField(min_value=1, allow_null=True, required=False)
 
 
+class DealReplaceInputSerializer(DealInputSerializer):
+    """Every field a user may set, each sent: a PUT leaves none as it was."""
+
+    close_value = AmountField(allow_null=True)
+    currency = serializers.CharField(max_length=3)
+    engaged_on = serializers.DateField(allow_null=True)
+    closed_on = serializers.DateField(allow_null=True)
+    owner_id = serializers.IntegerField(min_value=1, allow_null=True)
+
+
 def _deal_values(data: dict[str, Any]) -> dict[str, Any]:
     """Turn the ids in validated input into the product and owner rows."""
     values = {
@@ -518,7 +531,7 @@ class DealCreateApi(APIView):
 
 
 class DealDetailApi(APIView):
-    if_match_methods = frozenset({"PATCH"})
+    if_match_methods = frozenset({"PATCH", "PUT", "DELETE"})
 
     @extend_schema(
         tags=["accounts"],
@@ -565,30 +578,131 @@ class DealDetailApi(APIView):
         ],
     )
     def patch(self, request: Request, pk: int) -> Response:
-        deal = deal_get_for_user(user=_user(request), pk=pk)
-        if not account_can_edit(
-            user=_user(request), account=cast(Account, deal.account)
-        ):
-            raise PermissionDenied("You may read this account but not change it.")
-
-        def save(data: dict[str, Any], version: Any) -> bool:
-            try:
-                return deal_update(
-                    deal=deal,
-                    user=_user(request),
-                    data=_deal_values(data),
-                    expected_version=version,
-                )
-            except DjangoValidationError as error:
-                raise _deal_refused(error) from error
+        deal = self._editable(request, pk)
 
         return versioned_update_respond(
             request=request,
             instance=deal,
             input_serializer=DealInputSerializer,
             output_serializer=DealOutputSerializer,
-            save=save,
+            save=_deal_save(request, deal),
         )
+
+    @extend_schema(
+        tags=["accounts"],
+        summary="Replace a deal: every field a user may set, all sent",
+        description=(
+            "As PATCH, but every field is required: `close_value`, "
+            "`engaged_on`, `closed_on` and `owner_id` may be null, not left "
+            "out. Send the ETag from your last read in If-Match: 428 without "
+            "it, 412 with the current deal when it changed since. A won "
+            "deal's revenue by quarter follows in the same write."
+        ),
+        request=DealReplaceInputSerializer,
+        responses={200: DealOutputSerializer, 412: DEAL_STALE},
+        examples=[
+            OpenApiExample(
+                "The deal lost, as the CRM now has it",
+                value={
+                    "product_id": 3,
+                    "owner_id": 5,
+                    "stage": "lost",
+                    "engaged_on": "2026-01-12",
+                    "closed_on": "2026-03-31",
+                    "close_value": None,
+                    "currency": "USD",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The deal as saved",
+                value={
+                    **DEAL_EXAMPLE,
+                    "stage": "lost",
+                    "close_value": None,
+                    "updated_at": "2026-12-05T11:02:31.904117Z",
+                },
+                response_only=True,
+            ),
+        ],
+    )
+    def put(self, request: Request, pk: int) -> Response:
+        deal = self._editable(request, pk)
+
+        return versioned_update_respond(
+            request=request,
+            instance=deal,
+            input_serializer=DealReplaceInputSerializer,
+            output_serializer=DealOutputSerializer,
+            save=_deal_save(request, deal),
+            partial=False,
+        )
+
+    @extend_schema(
+        tags=["accounts"],
+        summary="Delete a deal; the next import skips it",
+        description=(
+            "Send the ETag from your last read in If-Match: 428 without it, "
+            "412 with the current deal when it changed since. The deal's "
+            "values go to the account's history as removed, its won revenue "
+            "goes with it, and its `external_id` is recorded as deleted: an "
+            "import that reads it again skips the row and says "
+            '"deleted by <user> on <day>, skipped" in its row report.'
+        ),
+        request=None,
+        responses={204: None, 412: DEAL_STALE},
+        examples=[
+            OpenApiExample(
+                "The deal changed since it was read",
+                value={
+                    "detail": (
+                        "Someone changed this since you read it. Here is the "
+                        "current version; apply your change to it and send "
+                        "its ETag."
+                    ),
+                    "current": DEAL_EXAMPLE,
+                },
+                response_only=True,
+                status_codes=["412"],
+            ),
+        ],
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        deal = self._editable(request, pk)
+
+        return versioned_delete_respond(
+            request=request,
+            instance=deal,
+            output_serializer=DealOutputSerializer,
+            delete=lambda version: deal_delete(
+                deal=deal, user=_user(request), expected_version=version
+            ),
+        )
+
+    def _editable(self, request: Request, pk: int) -> Opportunity:
+        deal = deal_get_for_user(user=_user(request), pk=pk)
+        if not account_can_edit(
+            user=_user(request), account=cast(Account, deal.account)
+        ):
+            raise PermissionDenied("You may read this account but not change it.")
+        return deal
+
+
+def _deal_save(request: Request, deal: Opportunity) -> Callable[[dict, Any], bool]:
+    """Return the versioned save a PATCH or PUT of this deal applies."""
+
+    def save(data: dict[str, Any], version: Any) -> bool:
+        try:
+            return deal_update(
+                deal=deal,
+                user=_user(request),
+                data=_deal_values(data),
+                expected_version=version,
+            )
+        except DjangoValidationError as error:
+            raise _deal_refused(error) from error
+
+    return save
 
 
 class AccountDealListApi(APIView):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -73,8 +73,10 @@ BLOCK = 1 << 20
 REPAIRED = "repaired"
 REJECTED = "rejected"
 KEPT = "kept"
+# The row names a deal someone deleted by hand: read, and left out.
+SKIPPED = "skipped"
 # The order issues are reported in: what stopped the import first.
-ACTIONS = [REJECTED, REPAIRED, KEPT]
+ACTIONS = [REJECTED, REPAIRED, KEPT, SKIPPED]
 
 
 class ImportFileError(Exception):
@@ -653,6 +655,7 @@ def maven_tables_read(
     directory: Path,
     chunk_lines: int = PIPELINE_CHUNK_LINES,
     sink: PipelineSink | None = None,
+    deleted: Mapping[str, str] | None = None,
 ) -> MavenTables:
     """Read, check and repair the four files; build the tables to write.
 
@@ -677,7 +680,9 @@ def maven_tables_read(
     pipeline = csv_chunks(
         path=directory / SALES_PIPELINE, file=SALES_PIPELINE, lines=chunk_lines
     )
-    return maven_tables_check(frames=frames, pipeline=pipeline, sink=sink)
+    return maven_tables_check(
+        frames=frames, pipeline=pipeline, sink=sink, deleted=deleted
+    )
 
 
 def maven_tables_check(
@@ -685,8 +690,14 @@ def maven_tables_check(
     frames: dict[str, pd.DataFrame],
     pipeline: Iterable[pd.DataFrame] | None = None,
     sink: PipelineSink | None = None,
+    deleted: Mapping[str, str] | None = None,
 ) -> MavenTables:
-    """Check the frames; the pipeline comes as `pipeline` chunks or a frame."""
+    """Check the frames; the pipeline comes as `pipeline` chunks or a frame.
+
+    `deleted` gives, by opportunity id, why a deal deleted by hand is
+    skipped ("deleted by … on …, skipped"): its rows are reported and
+    left out of everything written.
+    """
     report = _Report()
     rows_read = {file: len(frame) for file, frame in frames.items()}
 
@@ -707,6 +718,7 @@ def maven_tables_check(
         "product_by_key": _pairs(products["key"], products["name"]),
         "agent_names": _pairs(agents["full_name"], agents["username"]),
         "account_names": _pairs(accounts["name"], accounts["name"]),
+        "deleted": pd.Series(dict(deleted or {}), dtype=object),
     }
     # Repeated ids are found here, in memory, or by the sink at the end.
     seen = _SeenIds() if sink is None else None
@@ -1119,6 +1131,18 @@ def _pipeline_check(
             action=REJECTED,
         )
         frame = frame[~repeated]
+    if len(lookups["deleted"]):
+        why = frame["opportunity_id"].map(lookups["deleted"])
+        skipped = why.notna()
+        report.rows(
+            frame,
+            skipped,
+            file=SALES_PIPELINE,
+            column="opportunity_id",
+            reason=why,
+            action=SKIPPED,
+        )
+        frame = frame[~skipped]
     product_by_key = lookups["product_by_key"]
     agent_names = lookups["agent_names"]
     account_names = lookups["account_names"]

@@ -357,6 +357,52 @@ class Opportunity(models.Model):
         return custom_value_items(self.custom_values)
 
 
+class OpportunityDeletion(models.Model):
+    """A deal deleted by hand: the imports skip its CRM id from then on.
+
+    Its history entry (action "delete") says what it held; this row is what
+    an import looks its rows up in, by the unique id, so a deleted deal
+    does not come back with the next export of the same CRM. Deleting the
+    row here (the admin) lets an import bring the deal back.
+    """
+
+    external_id = models.CharField(max_length=100, unique=True)
+    account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        # Kept when the account goes (an undone import): the deal's CRM id
+        # still names a deal someone deleted.
+        on_delete=models.SET_NULL,
+        related_name="opportunity_deletions",
+    )
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opportunity_deletions",
+    )
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    # Not an import's record: an undo leaves it alone.
+    import_undo_ignores = True
+
+    class Meta:
+        verbose_name = "deleted deal"
+        ordering = ["-deleted_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+    @property
+    def skipped_reason(self) -> str:
+        """Say why an import skips the deal: "deleted by Rita Rep on …"."""
+        who = self.deleted_by.display_name if self.deleted_by else "someone"
+        moment = timezone.localtime(self.deleted_at)
+        return f"deleted by {who} on {date_format(moment, 'j M Y')}, skipped"
+
+
 class RevenueLineQuerySet(models.QuerySet):
     """Revenue lines, and the one rule for which of them are counted.
 

@@ -39,6 +39,7 @@ from accounts.models import (
     AccountTeamMember,
     ImportJob,
     Opportunity,
+    OpportunityDeletion,
     Product,
     RevenueLine,
     RevenueQuarter,
@@ -198,6 +199,7 @@ def _import_checked(
                 directory=Path(job.source_directory),
                 chunk_lines=importing.PIPELINE_CHUNK_LINES,
                 sink=sink,
+                deleted=deal_deletions_said(),
             )
     except importing.ImportFileError as error:
         problems = [(error.file, error.line, error.message)]
@@ -242,6 +244,14 @@ def _import_checked(
             transaction.on_commit(
                 lambda: import_finished.send(sender=ImportJob, job=job)
             )
+
+
+def deal_deletions_said() -> dict[str, str]:
+    """Return why an import skips each deal deleted by hand, by its CRM id."""
+    return {
+        gone.external_id: gone.skipped_reason
+        for gone in OpportunityDeletion.objects.select_related("deleted_by")
+    }
 
 
 def _reporter(job: ImportJob, progress: Progress | None) -> Progress:
@@ -1618,3 +1628,46 @@ def deal_update(
         expected_version=expected_version,
         on_saved=revenue_sync,
     )
+
+
+def deal_delete(
+    *, deal: Opportunity, user: User | None, expected_version: Any = None
+) -> bool:
+    """Delete a deal unless someone else changed it first.
+
+    Its values go to the account's history as removed, its won revenue
+    goes with it, and its CRM id is recorded as deleted, so the next
+    import skips the deal instead of bringing it back. Return False,
+    deleting nothing, when the deal is no longer at `expected_version`
+    (None: whatever its version, as the admin deletes).
+    """
+    rows = Opportunity.objects.filter(pk=deal.pk)
+    if expected_version is not None:
+        rows = rows.filter(updated_at=expected_version)
+
+    with transaction.atomic():
+        deleted, _ = rows.delete()
+        if not deleted:
+            return False
+        if deal.account is not None:
+            change_record_many(
+                user=user,
+                account=deal.account,
+                target=deal,
+                changes={
+                    field: (getattr(deal, field), None)
+                    for field in ("external_id", *DEAL_EDITABLE_FIELDS)
+                },
+                action="delete",
+            )
+        OpportunityDeletion.objects.update_or_create(
+            external_id=deal.external_id,
+            defaults={
+                "account": deal.account,
+                "deleted_by": user,
+                "deleted_at": timezone.now(),
+            },
+        )
+        won_revenue_sync(cells=[won_revenue_deal_cell(deal)])
+    logger.info("deal %s deleted by hand", deal.pk)
+    return True

@@ -90,9 +90,14 @@ def undo_keep_find(
     own_history = mine.filter(
         content_type=_type(ChangeRecord), action=ImportRowChange.Action.CREATED
     ).values("object_id")
-    hand_edits = ChangeRecord.objects.filter(
-        import_job__isnull=True, changed_at__gte=job.created_at
-    ).exclude(pk__in=own_history)
+    # A deal deleted by hand is gone: nothing of it is left to keep.
+    hand_edits = (
+        ChangeRecord.objects.filter(
+            import_job__isnull=True, changed_at__gte=job.created_at
+        )
+        .exclude(pk__in=own_history)
+        .exclude(action="delete")
+    )
     since = job.finished_at or job.created_at
     reasons: dict[Key, list[str]] = defaultdict(list)
     keep = UndoKeep()

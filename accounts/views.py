@@ -176,7 +176,7 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 # Import (sales ops only; everyone else gets 404, as for accounts they
 # may not see)
 
-ISSUE_ACTIONS = ["rejected", "repaired", "kept"]
+ISSUE_ACTIONS = ["rejected", "repaired", "kept", "skipped"]
 # The changed records the check page lists; the rest are in its CSV.
 CHANGES_SHOWN = 50
 

@@ -64,6 +64,7 @@ from accounts.importing import (
     REJECTED,
     REPAIRED,
     SECTOR_REPAIRS,
+    SKIPPED,
     ImportFileError,
     Issue,
 )
@@ -82,6 +83,7 @@ from accounts.models import (
     ImportRowChange,
     MappedImport,
     Opportunity,
+    OpportunityDeletion,
     Product,
     RevenueLine,
     SavedMapping,
@@ -3315,6 +3317,7 @@ class _Writer:
                 prepared.append((rows.file, line, values, currency))
                 self.account_names[account.pk] = account.name
 
+        prepared = self._deleted_deals_skip(prepared)
         product_ids = self.product_ids(
             {
                 values["product"]: (file, line)
@@ -3487,6 +3490,46 @@ class _Writer:
             f"{self._col(file, 'currency')!r} says {stated}",
         )
         return True
+
+    def _deleted_deals_skip(
+        self, prepared: list[tuple[str, int, dict[str, Any], str | None]]
+    ) -> list[tuple[str, int, dict[str, Any], str | None]]:
+        """Leave out the deals someone deleted by hand, saying who, per row.
+
+        A deleted deal must not come back with the next export of the same
+        CRM: its id is recorded (OpportunityDeletion), and a row with it is
+        skipped, not refused, so the rest of the file still imports.
+        """
+        deleted = {
+            gone.external_id: gone
+            for gone in OpportunityDeletion.objects.filter(
+                external_id__in=[values["external_id"] for _, _, values, _ in prepared]
+            ).select_related("deleted_by")
+        }
+        if not deleted:
+            return prepared
+
+        kept = []
+        for file, line, values, currency in prepared:
+            gone = deleted.get(values["external_id"])
+            if gone is None:
+                kept.append((file, line, values, currency))
+                continue
+            reason = gone.skipped_reason
+            self.outcome.issues.append(
+                Issue(
+                    file,
+                    line,
+                    self._col(file, "external_id"),
+                    gone.external_id,
+                    reason,
+                    SKIPPED,
+                )
+            )
+            if self.row_log is not None:
+                label = f"{Opportunity._meta.verbose_name} {gone.external_id}"
+                self.row_log(file, line, SKIPPED, label, reason)
+        return kept
 
     def _won_uncounted_note(self, file: str, line: int, values: dict[str, Any]) -> None:
         """Say so when a won deal's revenue cannot be counted."""

@@ -206,11 +206,13 @@ def versioned_update_respond(
     input_serializer: type[serializers.Serializer],
     output_serializer: type[serializers.Serializer],
     save: Callable[[dict[str, Any], Any], bool],
+    partial: bool = True,
 ) -> Response:
     """Apply a PATCH under If-Match and answer with the new state and ETag.
 
     `save(data, expected_version)` writes the validated data only if the row
-    is still at the version that was read, and says whether it did.
+    is still at the version that was read, and says whether it did. A PUT
+    passes partial=False: every field the input requires must be sent.
     """
     version = instance.updated_at  # type: ignore[attr-defined]
     etag_require(
@@ -218,7 +220,7 @@ def versioned_update_respond(
         etag=etag_for(instance=instance),
         current=output_serializer(instance).data,
     )
-    serializer = input_serializer(data=request.data, partial=True)
+    serializer = input_serializer(data=request.data, partial=partial)
     serializer.is_valid(raise_exception=True)
 
     saved = save(serializer.validated_data, version)
@@ -233,6 +235,36 @@ def versioned_update_respond(
         output_serializer(instance).data,
         headers={"ETag": etag_for(instance=instance)},
     )
+
+
+def versioned_delete_respond(
+    *,
+    request: Request,
+    instance: models.Model,
+    output_serializer: type[serializers.Serializer],
+    delete: Callable[[Any], bool],
+) -> Response:
+    """Apply a DELETE under If-Match: 428 without it, 412 with the current state.
+
+    `delete(expected_version)` deletes only if the row is still at the
+    version that was read, and says whether it did. Answer 204, or 404 when
+    someone deleted it first.
+    """
+    version = instance.updated_at  # type: ignore[attr-defined]
+    etag_require(
+        request=request,
+        etag=etag_for(instance=instance),
+        current=output_serializer(instance).data,
+    )
+
+    if not delete(version):
+        current = type(instance)._default_manager.filter(pk=instance.pk).first()
+        if current is None:
+            raise Http404("Someone deleted this already.")
+        raise PreconditionFailed(
+            current=output_serializer(current).data, etag=etag_for(instance=current)
+        )
+    return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # Paging

@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any, cast
 
-from django.db import models, transaction
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -31,13 +31,13 @@ from accounts.numbers import EXACT_DIGITS
 from accounts.selectors import account_can_edit, account_get_for_user
 from config.api import (
     LodePagination,
-    PreconditionFailed,
     StrictInputSerializer,
     body_require_empty,
     etag_for,
     etag_require,
     if_match_version,
     paginated_response,
+    versioned_delete_respond,
     versioned_update_respond,
 )
 from config.api_schema import PRECONDITION_FAILED, PRECONDITION_REQUIRED
@@ -372,31 +372,6 @@ def _refusing(save: Callable[..., bool]) -> Callable[..., bool]:
     return run
 
 
-def _versioned_delete(
-    *,
-    request: Request,
-    instance: models.Model,
-    output: type[serializers.Serializer],
-    delete: Callable[[Any], bool],
-) -> Response:
-    """Delete under If-Match: 428 without it, 412 with the current state."""
-    version = instance.updated_at  # type: ignore[attr-defined]
-    etag_require(
-        request=request,
-        etag=etag_for(instance=instance),
-        current=output(instance).data,
-    )
-
-    if not _refusing(delete)(version):
-        current = type(instance)._default_manager.filter(pk=instance.pk).first()
-        if current is None:
-            raise Http404("Someone deleted this already.")
-        raise PreconditionFailed(
-            current=output(current).data, etag=etag_for(instance=current)
-        )
-    return Response(status=status.HTTP_204_NO_CONTENT)
-
-
 class MeasureCreateApi(APIView):
     InputSerializer = MeasureInputSerializer
     OutputSerializer = MeasureOutputSerializer
@@ -490,12 +465,14 @@ class MeasureApi(APIView):
     @extend_schema(tags=["reviews"], responses={204: None})
     def delete(self, request: Request, account_pk: int, pk: int) -> Response:
         measure = _measure(request, account_pk, pk)
-        return _versioned_delete(
+        return versioned_delete_respond(
             request=request,
             instance=measure,
-            output=self.OutputSerializer,
-            delete=lambda version: value_measure_delete(
-                user=_user(request), measure=measure, expected_version=version
+            output_serializer=self.OutputSerializer,
+            delete=_refusing(
+                lambda version: value_measure_delete(
+                    user=_user(request), measure=measure, expected_version=version
+                )
             ),
         )
 
@@ -879,12 +856,14 @@ class VoiceApi(APIView):
     @extend_schema(tags=["reviews"], responses={204: None})
     def delete(self, request: Request, account_pk: int, pk: int) -> Response:
         entry = _voice(request, account_pk, pk)
-        return _versioned_delete(
+        return versioned_delete_respond(
             request=request,
             instance=entry,
-            output=self.OutputSerializer,
-            delete=lambda version: voice_delete(
-                user=_user(request), entry=entry, expected_version=version
+            output_serializer=self.OutputSerializer,
+            delete=_refusing(
+                lambda version: voice_delete(
+                    user=_user(request), entry=entry, expected_version=version
+                )
             ),
         )
 

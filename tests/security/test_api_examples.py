@@ -281,6 +281,14 @@ def _writes(plan: Plan) -> list[tuple[str, str, dict[str, Any]]]:
         ("patch", "/api/accounts/{pk}/", {}),
         ("patch", "/api/accounts/deals/{pk}/", {}),
         (
+            "put",
+            "/api/accounts/deals/{pk}/",
+            {
+                "product_id": Product.objects.catalogue().earliest("pk").pk,
+                "owner_id": None,
+            },
+        ),
+        (
             "post",
             "/api/accounts/{account_pk}/deals/create/",
             {"product_id": Product.objects.catalogue().earliest("pk").pk},
