@@ -116,6 +116,9 @@ class DealForm(forms.Form):
         owner.queryset = User.objects.filter(
             Q(pk__in=team.values("user_id")) | Q(pk=deal.owner_id or 0)
         ).order_by("first_name", "last_name", "username", "pk")
+        if deal.pk is None:
+            # A new deal has no version a stale form could miss.
+            del fields["version"]
 
     def clean_close_value(self) -> Decimal | None:
         # Stored with two places, so "48000" and "48000.00" are one value

@@ -346,6 +346,15 @@ def account_relatives_for_user(
     return parent, subsidiaries
 
 
+def deal_list_for_account(*, account: Account) -> QuerySet[Opportunity]:
+    """Return the account's deals, latest first: open ones, then by close date."""
+    return (
+        Opportunity.objects.filter(account=account)
+        .select_related("product", "owner")
+        .order_by(F("closed_on").desc(nulls_first=True), "external_id", "pk")
+    )
+
+
 def account_overview_for_user(*, user: User, account: Account) -> AccountOverview:
     """Return the account page facts in a fixed number of queries."""
     reporting_currency = reporting_currency_active()
@@ -393,11 +402,7 @@ def account_overview_for_user(*, user: User, account: Account) -> AccountOvervie
         noun="deal",
     )
     open_stages = {Opportunity.Stage.PROSPECTING, Opportunity.Stage.ENGAGING}
-    latest_deals = (
-        Opportunity.objects.filter(account=account)
-        .select_related("product", "owner")
-        .order_by(F("closed_on").desc(nulls_first=True), "external_id")
-    )
+    latest_deals = deal_list_for_account(account=account)
 
     return AccountOverview(
         revenue_by_quarter=revenue,

@@ -6,6 +6,8 @@ app_name = "accounts"
 
 urlpatterns = [
     path("<int:pk>/", views.account_detail, name="detail"),
+    path("<int:account_pk>/deals/", views.deal_list, name="deal_list"),
+    path("<int:account_pk>/deals/new/", views.deal_new, name="deal_create"),
     path("deals/<int:pk>/edit/", views.deal_edit, name="deal_edit"),
     path("import/", views.import_upload, name="import"),
     path("import/<int:pk>/", views.import_detail, name="import_detail"),

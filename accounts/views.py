@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from accounts import importing, wizard
+from accounts.currency import reporting_currency_active
 from accounts.forms import DealForm, ImportUploadForm
 from accounts.history import change_list_for_target
 from accounts.http import AuthenticatedHttpRequest
@@ -26,11 +27,13 @@ from accounts.selectors import (
     account_get_for_user,
     account_overview_for_user,
     deal_get_for_user,
+    deal_list_for_account,
     mapped_import_get_for_user,
     mapped_import_list_for_user,
 )
 from accounts.services import (
     DEAL_EDITABLE_FIELDS,
+    deal_create,
     deal_update,
     import_job_create,
     import_job_progress,
@@ -47,6 +50,8 @@ from config.api import etag_for
 
 # How many of a deal's recorded changes its edit page lists.
 DEAL_HISTORY_SHOWN = 20
+# How many deals one page of an account's deal list shows.
+DEALS_PER_PAGE = 50
 
 
 @login_required
@@ -90,6 +95,61 @@ def _editable_deal(request: AuthenticatedHttpRequest, pk: int) -> Opportunity:
     if not account_can_edit(user=request.user, account=cast(Account, deal.account)):
         raise PermissionDenied("You may read this account but not change it.")
     return deal
+
+
+@login_required
+def deal_list(request: AuthenticatedHttpRequest, account_pk: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, pk=account_pk)
+    page = Paginator(deal_list_for_account(account=account), DEALS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+
+    return render(
+        request,
+        "accounts/deal_list.html",
+        {
+            "account": account,
+            "page": page,
+            "can_edit": account_can_edit(user=request.user, account=account),
+            "show_custom": any(deal.custom_values for deal in page),
+        },
+    )
+
+
+@login_required
+def deal_new(request: AuthenticatedHttpRequest, account_pk: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, pk=account_pk)
+    if not account_can_edit(user=request.user, account=account):
+        raise PermissionDenied("You may read this account but not change it.")
+    deal = Opportunity(account=account)
+    form = DealForm(
+        request.POST or None,
+        deal=deal,
+        # The one adding it owns it, when on the account's team (the
+        # owner's choices); anyone else starts from nobody.
+        initial={
+            "stage": Opportunity.Stage.PROSPECTING,
+            "currency": reporting_currency_active(),
+            "owner": request.user.pk,
+        },
+    )
+
+    if request.method == "POST" and form.is_valid():
+        try:
+            deal = deal_create(account=account, user=request.user, data=form.values)
+        except ValidationError as error:
+            for field, reasons in error.message_dict.items():
+                for reason in reasons:
+                    form.add_error(field if field in form.fields else None, reason)
+        else:
+            messages.success(request, f"Deal {deal.external_id} added.")
+            return redirect(reverse("accounts:detail", args=[account.pk]) + "#deals")
+
+    return render(
+        request,
+        "accounts/deal_edit.html",
+        {"deal": deal, "account": account, "form": form, "history": []},
+    )
 
 
 def _deal_stale_message(deal: Opportunity, user: User) -> str:
