@@ -59,6 +59,7 @@ from config.api import (
     versioned_delete_respond,
     versioned_update_respond,
 )
+from config.api_schema import write_examples
 
 ACCOUNT_ORDERINGS = {
     "name",
@@ -236,22 +237,20 @@ class AccountDetailApi(APIView):
                 },
             ),
         },
-        examples=[
-            OpenApiExample(
+        examples=write_examples(
+            request=(
                 "Correct the head count",
-                value={"employees": 4300},
-                request_only=True,
+                {"employees": 4300},
             ),
-            OpenApiExample(
+            response=(
                 "The account as saved",
-                value={
+                {
                     **ACCOUNT_EXAMPLE,
                     "employees": 4300,
                     "updated_at": "2026-12-02T10:41:07.518204Z",
                 },
-                response_only=True,
             ),
-        ],
+        ),
     )
     def patch(self, request: Request, pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=pk)
@@ -475,10 +474,10 @@ class DealCreateApi(APIView):
         ),
         request=DealInputSerializer,
         responses={201: DealOutputSerializer},
-        examples=[
-            OpenApiExample(
+        examples=write_examples(
+            request=(
                 "A renewal in play",
-                value={
+                {
                     "product_id": 3,
                     "stage": "engaging",
                     "close_value": "52000.00",
@@ -486,11 +485,10 @@ class DealCreateApi(APIView):
                     "engaged_on": "2026-11-20",
                     "closed_on": "2027-03-31",
                 },
-                request_only=True,
             ),
-            OpenApiExample(
+            response=(
                 "The deal as recorded",
-                value={
+                {
                     **DEAL_EXAMPLE,
                     "external_id": "lode-3f9c2a7be41d4c08",
                     "owner_id": None,
@@ -503,9 +501,8 @@ class DealCreateApi(APIView):
                     "custom_values": {},
                     "updated_at": "2026-12-05T09:12:44.208311Z",
                 },
-                response_only=True,
             ),
-        ],
+        ),
     )
     def post(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
@@ -559,34 +556,24 @@ class DealDetailApi(APIView):
         ),
         request=DealInputSerializer,
         responses={200: DealOutputSerializer, 412: DEAL_STALE},
-        examples=[
-            OpenApiExample(
+        examples=write_examples(
+            request=(
                 "The deal slipped a quarter",
-                value={"closed_on": "2026-06-30", "close_value": "45000.00"},
-                request_only=True,
+                {"closed_on": "2026-06-30", "close_value": "45000.00"},
             ),
-            OpenApiExample(
+            response=(
                 "The deal as saved",
-                value={
+                {
                     **DEAL_EXAMPLE,
                     "closed_on": "2026-06-30",
                     "close_value": "45000.00",
                     "updated_at": "2026-12-05T10:41:07.518204Z",
                 },
-                response_only=True,
             ),
-        ],
+        ),
     )
     def patch(self, request: Request, pk: int) -> Response:
-        deal = self._editable(request, pk)
-
-        return versioned_update_respond(
-            request=request,
-            instance=deal,
-            input_serializer=DealInputSerializer,
-            output_serializer=DealOutputSerializer,
-            save=_deal_save(request, deal),
-        )
+        return self._update(request, pk, DealInputSerializer, partial=True)
 
     @extend_schema(
         tags=["accounts"],
@@ -600,10 +587,10 @@ class DealDetailApi(APIView):
         ),
         request=DealReplaceInputSerializer,
         responses={200: DealOutputSerializer, 412: DEAL_STALE},
-        examples=[
-            OpenApiExample(
+        examples=write_examples(
+            request=(
                 "The deal lost, as the CRM now has it",
-                value={
+                {
                     "product_id": 3,
                     "owner_id": 5,
                     "stage": "lost",
@@ -612,31 +599,20 @@ class DealDetailApi(APIView):
                     "close_value": None,
                     "currency": "USD",
                 },
-                request_only=True,
             ),
-            OpenApiExample(
+            response=(
                 "The deal as saved",
-                value={
+                {
                     **DEAL_EXAMPLE,
                     "stage": "lost",
                     "close_value": None,
                     "updated_at": "2026-12-05T11:02:31.904117Z",
                 },
-                response_only=True,
             ),
-        ],
+        ),
     )
     def put(self, request: Request, pk: int) -> Response:
-        deal = self._editable(request, pk)
-
-        return versioned_update_respond(
-            request=request,
-            instance=deal,
-            input_serializer=DealReplaceInputSerializer,
-            output_serializer=DealOutputSerializer,
-            save=_deal_save(request, deal),
-            partial=False,
-        )
+        return self._update(request, pk, DealReplaceInputSerializer, partial=False)
 
     @extend_schema(
         tags=["accounts"],
@@ -677,6 +653,25 @@ class DealDetailApi(APIView):
             delete=lambda version: deal_delete(
                 deal=deal, user=_user(request), expected_version=version
             ),
+        )
+
+    def _update(
+        self,
+        request: Request,
+        pk: int,
+        input_serializer: type[serializers.Serializer],
+        *,
+        partial: bool,
+    ) -> Response:
+        deal = self._editable(request, pk)
+
+        return versioned_update_respond(
+            request=request,
+            instance=deal,
+            input_serializer=input_serializer,
+            output_serializer=DealOutputSerializer,
+            save=_deal_save(request, deal),
+            partial=partial,
         )
 
     def _editable(self, request: Request, pk: int) -> Opportunity:
@@ -850,22 +845,20 @@ class ApiTokenCreateApi(APIView):
         summary="Create a personal API token; its secret is shown once",
         request=InputSerializer,
         responses={201: OutputSerializer},
-        examples=[
-            OpenApiExample(
+        examples=write_examples(
+            request=(
                 "Name the token after where it will live",
-                value={"name": "CRM nightly sync"},
-                request_only=True,
+                {"name": "CRM nightly sync"},
             ),
-            OpenApiExample(
+            response=(
                 "The new token with its secret",
-                value={
+                {
                     **TOKEN_EXAMPLE,
                     "last_used_at": None,
                     "secret": "lode_1UgC7hQ2vR9xKpW4sT8mYb3nLd6fJz0cXe5aGu1H",
                 },
-                response_only=True,
             ),
-        ],
+        ),
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)

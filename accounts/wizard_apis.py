@@ -55,6 +55,7 @@ from config.api import (
     paginated_response,
     query_params_refuse_unknown,
 )
+from config.api_schema import write_examples
 from config.downloads import DownloadApi
 from config.parsers import DepthLimitedJSONParser
 
@@ -775,10 +776,10 @@ class WizardImportMappingApi(WizardApi):
             )
         ],
         request=InputSerializer,
-        examples=[
-            OpenApiExample(
+        examples=write_examples(
+            request=(
                 "Leave a column out of the import",
-                value={
+                {
                     "mapping": {
                         "accounts.csv": {
                             "Account Name": "account.name",
@@ -787,14 +788,12 @@ class WizardImportMappingApi(WizardApi):
                         }
                     }
                 },
-                request_only=True,
             ),
-            OpenApiExample(
+            response=(
                 "The confirmed mapping",
-                value=FILES_EXAMPLE,
-                response_only=True,
+                FILES_EXAMPLE,
             ),
-        ],
+        ),
         responses={
             200: FILES_SCHEMA,
             412: inline_serializer(
@@ -1062,15 +1061,14 @@ class WizardImportSheetApi(WizardApi):
         ),
         request=InputSerializer,
         responses={200: FILES_SCHEMA},
-        examples=[
-            OpenApiExample(
+        examples=write_examples(
+            request=(
                 "Read the workbook's Accounts sheet",
-                value={"file": "crm.xlsx", "sheet": "Accounts"},
-                request_only=True,
+                {"file": "crm.xlsx", "sheet": "Accounts"},
             ),
-            OpenApiExample(
+            response=(
                 "The sheet's proposed mapping",
-                value={
+                {
                     "files": [
                         {
                             **FILES_EXAMPLE["files"][0],
@@ -1080,9 +1078,8 @@ class WizardImportSheetApi(WizardApi):
                         }
                     ]
                 },
-                response_only=True,
             ),
-        ],
+        ),
     )
     def post(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
 NOT_FOUND = inline_serializer(
@@ -185,6 +185,16 @@ PRECONDITION_FAILED_HEADERS = {
         "schema": {"type": "string"},
     }
 }
+
+
+def write_examples(
+    *, request: tuple[str, Any], response: tuple[str, Any]
+) -> list[OpenApiExample]:
+    """Return a write's two examples: the body it sends and the answer to it."""
+    return [
+        OpenApiExample(request[0], value=request[1], request_only=True),
+        OpenApiExample(response[0], value=response[1], response_only=True),
+    ]
 
 
 def _error(

@@ -22,6 +22,7 @@ from config.api import (
     query_params_refuse_unknown,
     versioned_update_respond,
 )
+from config.api_schema import write_examples
 from scoring.api_services import EDITABLE_FIELDS, scoring_model_update
 from scoring.models import AccountScore, ScoreRun, ScoringModel
 from scoring.selectors import account_score_queryset_for_user, score_run_current
@@ -174,22 +175,20 @@ class ScoringModelDetailApi(APIView):
         ],
         request=InputSerializer,
         responses={200: ScoringModelOutputSerializer},
-        examples=[
-            OpenApiExample(
+        examples=write_examples(
+            request=(
                 "Weigh growth more",
-                value={"weight_growth": "40.00", "weight_breadth": "10.00"},
-                request_only=True,
+                {"weight_growth": "40.00", "weight_breadth": "10.00"},
             ),
-            OpenApiExample(
+            response=(
                 "The model as saved",
-                value={
+                {
                     **SCORING_MODEL_EXAMPLE,
                     "weight_growth": "40.00",
                     "weight_breadth": "10.00",
                 },
-                response_only=True,
             ),
-        ],
+        ),
     )
     def patch(self, request: Request, pk: int) -> Response:
         model = _scoring_model_get(pk=pk)
