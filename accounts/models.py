@@ -17,6 +17,7 @@ from accounts.numbers import (
     too_large_messages,
 )
 from config.bounds import date_problem
+from config.versions import VersionedQuerySet
 
 
 class Team(models.Model):
@@ -136,6 +137,8 @@ class Account(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VersionedQuerySet.as_manager()
 
     # Every hand edit (the API, the admin) is in the shared history, field
     # by field: an import's undo keeps just the fields edited since.
@@ -296,6 +299,8 @@ class Opportunity(models.Model):
     custom_values = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VersionedQuerySet.as_manager()
 
     # Every hand edit (the admin) is in the shared history, field by field.
     edits_in_history = True

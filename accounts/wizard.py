@@ -1989,10 +1989,18 @@ def objects_update(
     Django's bulk_update builds a CASE expression per object and field,
     which costs seconds per ten thousand rows in Python alone; on PostgreSQL
     one UPDATE ... FROM (VALUES ...) per batch does the same work in the
-    database.
+    database. A model with `updated_at` gets it moved to now with them, as
+    `save()` would: it is the ETag an open form or API client holds.
     """
     if not objects:
         return
+    if "updated_at" not in fields and any(
+        field.name == "updated_at" for field in model._meta.concrete_fields
+    ):
+        now = timezone.now()
+        for obj in objects:
+            obj.updated_at = now  # type: ignore[attr-defined]
+        fields = [*fields, "updated_at"]
     if connection.vendor != "postgresql":
         model._default_manager.bulk_update(objects, fields, batch_size=500)
         return
@@ -2395,16 +2403,10 @@ class _Writer:
             )
             counts["updated"] += 1
         if changed_objects:
-            fields = sorted(changed_fields)
-            if any(f.name == "updated_at" for f in model._meta.fields):
-                now = timezone.now()
-                for obj in changed_objects:
-                    obj.updated_at = now  # type: ignore[attr-defined]
-                fields.append("updated_at")
             objects_update(
                 model=model,
                 objects=list({obj.pk: obj for obj in changed_objects}.values()),
-                fields=fields,
+                fields=sorted(changed_fields),
             )
         ImportRowChange.objects.bulk_create(changes, batch_size=CREATE_BATCH)
         return (

@@ -17,6 +17,7 @@ from django.db.models.functions import Replace
 
 from accounts.history import ERASED
 from accounts.models import Account
+from config.versions import version_bump
 
 logger = logging.getLogger(__name__)
 
@@ -93,18 +94,23 @@ def plans_erase_values(
                         erased,
                     )
                     if clean != data:
-                        rows.filter(pk=pk).update(**{field.attname: clean})
+                        rows.filter(pk=pk).update(
+                            **{field.attname: clean}, **version_bump(model=model)
+                        )
                         changed += 1
                 continue
             if kind not in _TEXT_TYPES or field.choices:
                 continue
             for text in erased:  # empty when the person quoted nothing
+                # The version moves, so a form read before the erasure
+                # cannot put the erased text back.
                 changed += rows.filter(**{f"{field.attname}__contains": text}).update(
                     **{
                         field.attname: Replace(
                             field.attname, Value(text), Value(ERASED)
                         )
-                    }
+                    },
+                    **version_bump(model=model),
                 )
     return changed
 

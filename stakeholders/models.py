@@ -5,6 +5,7 @@ from django.db.models import F, Q
 
 from accounts.models import Account, ImportJob, custom_value_items
 from accounts.undo_keep import day
+from config.versions import VersionedQuerySet
 
 
 class BuyingRole(models.Model):
@@ -173,6 +174,8 @@ class Stakeholder(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = VersionedQuerySet.as_manager()
+
     # Every hand edit and every import's change is in the shared history,
     # field by field: an import's undo keeps just the fields edited since.
     edits_in_history = True
@@ -273,6 +276,8 @@ class InfluenceLink(models.Model):
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
