@@ -1231,6 +1231,12 @@ def _pipeline_check(
         "close_date",
         "closes before it engages",
     )
+    # The rule of accounts.models.won_close_problem, for this pure module.
+    reject(
+        won & (closed_on > pd.Timestamp(date.today())).fillna(False),
+        "close_date",
+        "a won deal cannot close after today",
+    )
     close_value, reasons = numbers_parse(frame["close_value"])
     reject(reasons != "", "close_value", reasons)
     reject(

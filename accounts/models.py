@@ -1,4 +1,5 @@
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -252,6 +253,29 @@ class Product(models.Model):
         return self.name
 
 
+def won_close_problem(*, stage: str, closed_on: Any) -> str | None:
+    """Return why a won deal cannot close on this day, or None if it can.
+
+    A deal is won once it has closed: a close date after today is a typo or
+    a forecast, and as revenue it would move every account's scoring window.
+    """
+    if stage != "won" or not isinstance(closed_on, date):
+        return None
+    if isinstance(closed_on, datetime):
+        closed_on = closed_on.date()
+    if closed_on <= timezone.localdate():
+        return None
+    return won_close_message()
+
+
+def won_close_message() -> str:
+    """Say that a won deal cannot close after today, naming today."""
+    return (
+        f"A won deal cannot close after today ({timezone.localdate():%-d %b %Y}); "
+        "give the day it was won."
+    )
+
+
 class Opportunity(models.Model):
     """A deal from the CRM pipeline, open or closed."""
 
@@ -338,6 +362,9 @@ class Opportunity(models.Model):
             )
         if self.stage == self.Stage.WON and self.close_value is None:
             refuse("close_value", "A won deal needs an amount.")
+        problem = won_close_problem(stage=self.stage, closed_on=self.closed_on)
+        if problem:
+            refuse("closed_on", problem)
         if self.close_value is not None and self.close_value < 0:
             refuse("close_value", AMOUNT_BELOW_ZERO)
         for field in ("engaged_on", "closed_on"):

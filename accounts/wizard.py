@@ -90,6 +90,7 @@ from accounts.models import (
     SupportSignal,
     Team,
     User,
+    won_close_problem,
 )
 from accounts.numbers import (
     AMOUNT_BELOW_ZERO,
@@ -3278,7 +3279,18 @@ class _Writer:
                     if staged
                     else Opportunity.Stage.ENGAGING
                 )
-                if account is None or clash or rejected or stage is None:
+                closed_on = row.get("close_date")
+                late = won_close_problem(stage=stage or "", closed_on=closed_on)
+                if late:
+                    self._reject(
+                        OPPORTUNITY,
+                        rows.file,
+                        line,
+                        self._col(rows.file, "close_date"),
+                        f"{closed_on:%Y-%m-%d}",
+                        late,
+                    )
+                if account is None or clash or rejected or stage is None or late:
                     continue
                 amount = row.get("amount")
                 currency = None

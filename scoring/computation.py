@@ -18,7 +18,9 @@ Inputs
 Method
     as_of defaults to the last day of the latest quarter in the revenue, so
     "trailing twelve months" (TTM) is relative to the data, not to today;
-    a scoring model may fix it instead (ScoringModel.score_as_of). Accounts
+    a quarter after today, or one only a few accounts reach, does not count
+    (default_as_of); a scoring model may fix it instead
+    (ScoringModel.score_as_of). Accounts
     with revenue lines, none of them in the window, are counted
     (`idle_accounts`): a window moved by a few recent lines shows there.
     The TTM window holds quarters starting after as_of minus one year; the
@@ -267,12 +269,34 @@ def growth_score(*, ttm: pd.Series, prior: pd.Series) -> pd.Series:
     return normalised
 
 
-def default_as_of(revenue: pd.DataFrame) -> date | None:
-    """Return the last day of the latest quarter present in the revenue."""
+# A latest quarter that fewer accounts reach than this share of a usual
+# quarter's does not set the window: one rep's deal dated years ahead
+# would otherwise leave the whole portfolio idle.
+WINDOW_END_SHARE = 0.1
+
+
+def default_as_of(revenue: pd.DataFrame, *, today: date | None = None) -> date | None:
+    """Return the last day of the latest quarter the portfolio's revenue reaches.
+
+    A quarter that starts after today is left out, and so is a latest
+    quarter only a few accounts reach (see WINDOW_END_SHARE): the window
+    follows the portfolio, not one outlying line.
+    """
     if revenue.empty:
         return None
 
-    return quarter_end(pd.Timestamp(revenue["quarter_start"].max()).date())
+    starts = pd.to_datetime(revenue["quarter_start"])
+    if today is not None:
+        starts = starts[starts <= pd.Timestamp(today)]
+        if starts.empty:
+            return quarter_end(today)
+    if "account_id" in revenue.columns:
+        reach = revenue["account_id"].loc[starts.index].groupby(starts).nunique()
+        enough = max(1.0, float(reach.median()) * WINDOW_END_SHARE)
+        latest = reach.index[reach >= enough].max()
+    else:
+        latest = starts.max()
+    return quarter_end(pd.Timestamp(latest).date())
 
 
 def quarter_end(day: date) -> date:
@@ -318,8 +342,13 @@ def score_accounts(
     as_of: date | None = None,
     rates: pd.DataFrame | None = None,
     signals: pd.DataFrame | None = None,
+    today: date | None = None,
 ) -> ScoringResult:
-    """Score every account on performance and potential, with a breakdown."""
+    """Score every account on performance and potential, with a breakdown.
+
+    Without as_of, the window ends where default_as_of says, never after
+    today when given.
+    """
     axis_weights = weights.axis_weights()
     for axis, inputs in axis_weights.items():
         if sum(inputs.values()) <= 0:
@@ -327,7 +356,7 @@ def score_accounts(
 
     frame = _account_frame(accounts)
     revenue = revenue_read = _revenue_frame(revenue)
-    as_of = as_of or default_as_of(revenue)
+    as_of = as_of or default_as_of(revenue, today=today)
     revenue, left_out = _revenue_converted(
         revenue=revenue,
         rates=rates,

@@ -157,6 +157,7 @@ def score_run_execute(
             as_of=run.scoring_model.score_as_of,
             rates=frames.rates,
             signals=frames.signals,
+            today=timezone.localdate(),
         )
         scored = perf_counter()
         _score_run_progress(run_id=run_id, progress=60)

@@ -81,6 +81,33 @@ def test_as_of_defaults_to_the_end_of_the_latest_quarter(small_portfolio: dict) 
     assert default_as_of(revenue) == date(2017, 12, 31)
 
 
+def test_a_quarter_after_today_does_not_set_the_window(small_portfolio: dict) -> None:
+    revenue = revenue_frame(
+        [*small_portfolio["revenue"].itertuples(index=False)]
+        + [(2, P1, date(2099, 10, 1), 900)]
+    )
+
+    assert default_as_of(revenue, today=date(2026, 12, 5)) == date(2017, 9, 30)
+
+
+def test_one_accounts_outlying_quarter_does_not_set_the_window() -> None:
+    # given: 30 accounts buy every quarter of 2016-2017; one deal of one
+    # account is dated January 2026, in the past but years after the rest
+    rows = [
+        (account, P1, date(year, month, 1), 100)
+        for account in range(1, 31)
+        for year in (2016, 2017)
+        for month in (1, 4, 7, 10)
+    ]
+    revenue = revenue_frame([*rows, (7, P1, date(2026, 1, 1), 5000)])
+
+    # then: the window ends with the portfolio's last quarter
+    assert default_as_of(revenue, today=date(2026, 12, 5)) == date(2017, 12, 31)
+    # and three accounts reaching a quarter is enough to set it
+    later = [(account, P1, date(2018, 1, 1), 100) for account in (1, 2, 3)]
+    assert default_as_of(revenue_frame([*rows, *later])) == date(2018, 3, 31)
+
+
 def test_it_scores_performance_by_hand(small_portfolio: dict) -> None:
     result = score_accounts(**small_portfolio, as_of=date(2017, 12, 31))
     scores = result.scores
