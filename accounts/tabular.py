@@ -36,6 +36,10 @@ ENCODING_LABELS = {
 # How many records the delimiter sniffer looks at.
 SNIFF_RECORDS = 20
 
+# The widest file read. A CRM or ERP export has tens of columns, a few
+# hundred at most; thousands make a mapping page of tens of megabytes.
+MAX_COLUMNS = 500
+
 # A quoted value with this many lines shaped like whole rows is taken for
 # a missing closing quote rather than a note with line breaks.
 ROWLIKE_LINES = 2
@@ -576,6 +580,13 @@ def _header_clean(header: list[str], *, file: str, notes: list[Issue]) -> list[s
         columns.pop()
     if not columns:
         raise ImportFileError(file, "the header row is empty")
+    if len(columns) > MAX_COLUMNS:
+        raise ImportFileError(
+            file,
+            f"the header has {len(columns):,} columns and Lode reads at most "
+            f"{MAX_COLUMNS}; remove the columns you do not need and upload it "
+            "again",
+        )
 
     seen: dict[str, int] = {}
     named: list[str] = []

@@ -429,3 +429,24 @@ def test_it_writes_cells_as_a_csv_export_would() -> None:
     assert cell_text(3.0) == "3"
     assert cell_text(0.1) == "0.1"
     assert cell_text(datetime(2024, 1, 31)) == "2024-01-31"
+
+
+def test_it_refuses_a_file_wider_than_500_columns(tmp_path: Path) -> None:
+    header = ",".join(f"c{index}" for index in range(5000))
+    content = f"{header}\n{','.join(['1'] * 5000)}\n".encode()
+    path = tmp_path / "wide.csv"
+    path.write_bytes(content)
+    said = (
+        "the header has 5,000 columns and Lode reads at most 500; remove the "
+        "columns you do not need and upload it again"
+    )
+
+    with pytest.raises(ImportFileError) as read_whole:
+        table_read(content=content, file="wide.csv")
+    with pytest.raises(ImportFileError) as streamed:
+        next(table_chunks(path=path, file="wide.csv", rows=100, sheet=None))
+
+    assert read_whole.value.message == said
+    assert streamed.value.message == said
+    five_hundred = ",".join(f"c{index}" for index in range(500))
+    assert len(table_read(content=five_hundred.encode(), file="ok.csv").columns) == 500
