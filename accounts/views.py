@@ -47,6 +47,7 @@ from accounts.wizard_forewarn import (
 )
 from accounts.wizard_sheets import mapped_import_sheets_choose, workbook_sheet_names
 from config.api import etag_for
+from config.spreadsheet import BOM, CSV_CONTENT_TYPE, csv_for_spreadsheet
 
 # How many of a deal's recorded changes its edit page lists.
 DEAL_HISTORY_SHOWN = 20
@@ -529,7 +530,8 @@ def wizard_changes_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 
     outcome = wizard.mapped_import_check(mapped=mapped)
     response = HttpResponse(
-        wizard.import_changes_csv(changes=outcome.changes), content_type="text/csv"
+        BOM + wizard.import_changes_csv(changes=outcome.changes),
+        content_type=CSV_CONTENT_TYPE,
     )
     response["Content-Disposition"] = f'attachment; filename="import-{pk}-changes.csv"'
     return response
@@ -541,7 +543,8 @@ def wizard_report_csv(
 ) -> StreamingHttpResponse:
     mapped = _get_mapped_import_for_user(request, pk)
     response = StreamingHttpResponse(
-        wizard.mapped_import_report_csv(job=mapped.job), content_type="text/csv"
+        csv_for_spreadsheet(wizard.mapped_import_report_csv(job=mapped.job)),
+        content_type=CSV_CONTENT_TYPE,
     )
     response["Content-Disposition"] = f'attachment; filename="import-{pk}-report.csv"'
     return response

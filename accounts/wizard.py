@@ -4907,7 +4907,11 @@ def import_changes_csv(*, changes: Sequence[Mapping[str, Any]]) -> str:
     writer.writerow(["record", "field", "old", "new"])
     for change in changes:
         for one in change["fields"]:
-            writer.writerow([change["record"], one["field"], one["old"], one["new"]])
+            # The old and new values quote uploaded cells and stored text.
+            writer.writerow(
+                cell_neutralise(value)
+                for value in (change["record"], one["field"], one["old"], one["new"])
+            )
     return out.getvalue()
 
 

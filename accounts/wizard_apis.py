@@ -58,6 +58,7 @@ from config.api import (
 from config.api_schema import write_examples
 from config.downloads import DownloadApi
 from config.parsers import DepthLimitedJSONParser
+from config.spreadsheet import CSV_CONTENT_TYPE, csv_for_spreadsheet
 
 ISSUE_LIMIT = 1000
 
@@ -636,7 +637,8 @@ class WizardImportReportCsvApi(DownloadApi):
         tags=["imports"],
         summary="Download the row report: every rejected, repaired or kept row",
         description=(
-            "Always CSV, whatever the Accept header says; errors are JSON. "
+            "Always CSV in UTF-8 with a byte order mark first, for Excel, "
+            "whatever the Accept header says; errors are JSON. "
             "Takes no query parameters: `format` and any other are refused "
             "with 400."
         ),
@@ -667,8 +669,8 @@ class WizardImportReportCsvApi(DownloadApi):
         query_params_refuse_unknown(request, view=self)
 
         response = StreamingHttpResponse(
-            wizard.mapped_import_report_csv(job=mapped.job),
-            content_type="text/csv; charset=utf-8",
+            csv_for_spreadsheet(wizard.mapped_import_report_csv(job=mapped.job)),
+            content_type=CSV_CONTENT_TYPE,
         )
         _import_csv_attach(response, pk=pk, name="report.csv")
         return response

@@ -5,11 +5,24 @@ some also treat a leading tab or carriage return as the start of one. Every
 file Lode writes for a spreadsheet (exports, import row reports) passes its
 text cells through `cell_neutralise`, which puts a leading apostrophe in
 front: every spreadsheet shows that as plain text.
+
+Such a CSV goes out as UTF-8 said in its content type and with a byte order
+mark first: without the mark Excel reads it as the system's code page and
+shows "Pérez" as "PÃ©rez".
 """
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+BOM = "\ufeff"
+
+
+def csv_for_spreadsheet(chunks: Iterable[str]) -> Iterator[str]:
+    """Yield CSV text for a spreadsheet: the byte order mark, then the text."""
+    yield BOM
+    yield from chunks
 
 
 def cell_neutralise(value: Any) -> Any:

@@ -144,8 +144,9 @@ def test_the_page_caps_the_list_and_the_csv_holds_every_change(
     # then
     assert len(page.context["changes"]) == 50
     assert b"Showing the first 50 of 52 records." in page.content
+    assert csv["Content-Type"] == "text/csv; charset=utf-8"
     lines = csv.content.decode().splitlines()
-    assert lines[0] == "record,field,old,new"
+    assert lines[0] == "\ufeffrecord,field,old,new"
     assert lines[1:3] == [
         "account Account 00,employees,1,2",
         "account Account 01,employees,1,2",
@@ -284,3 +285,30 @@ def test_the_api_refuses_to_start_with_merges_it_did_not_propose(
         format="json",
     )
     assert started.status_code == 202
+
+
+def test_the_changes_download_reads_in_excel_and_runs_no_formula(
+    client, ops, tmp_path, existing
+) -> None:
+    # given: a new sector that Excel would run, and a name with an accent
+    AccountFactory(name="Pérez Hermanos", sector="Retail")
+    mapped = opened(
+        tmp_path,
+        "Account Name,Industry\n"
+        'Globex Corporation,"=HYPERLINK(""http://x"",""y"")"\n'
+        "Pérez Hermanos,Energy\n",
+    )
+    client.force_login(ops)
+
+    # when
+    response = client.get(reverse("accounts:wizard_changes_csv", args=[mapped.job_id]))
+
+    # then: UTF-8, said in the header and by the byte order mark
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(b"\xef\xbb\xbfrecord,field,old,new\r\n")
+    assert response.content.decode("utf-8-sig").splitlines() == [
+        "record,field,old,new",
+        "account Globex Corporation,sector,technology,"
+        '"\'=HYPERLINK(""http://x"",""y"")"',
+        "account Pérez Hermanos,sector,Retail,Energy",
+    ]

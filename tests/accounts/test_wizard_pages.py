@@ -90,7 +90,7 @@ def test_ops_walk_upload_mapping_check_and_report(
     report = client.get(reverse("accounts:wizard_report", args=[job.pk]))
     assert b"Undo this import" in report.content
     csv = client.get(reverse("accounts:wizard_report_csv", args=[job.pk]))
-    assert csv["Content-Type"] == "text/csv"
+    assert csv["Content-Type"] == "text/csv; charset=utf-8"
     assert b"Accounts,2,0,0,0" in csv.getvalue()
 
     # when: undo

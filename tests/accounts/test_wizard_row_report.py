@@ -255,6 +255,12 @@ def test_the_report_goes_out_a_chunk_of_lines_at_a_time(
         "Accounts,5,0,0,0",
     ]
     assert len(chunks) == 4
+    # and each download is the same chunks, after the byte order mark Excel
+    # needs to read them as UTF-8
     for response in (page, api):
         assert response.streaming
-        assert list(response.streaming_content) == [c.encode() for c in chunks]
+        assert response["Content-Type"] == "text/csv; charset=utf-8"
+        assert list(response.streaming_content) == [
+            "\ufeff".encode(),
+            *(c.encode() for c in chunks),
+        ]
