@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import re
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -21,16 +22,19 @@ from accounts.tabular import (
     _TOTALS,
     _ZIP_MAGIC,
     DELIMITERS,
+    HEADER_SCAN,
     LineTap,
     Table,
     _table_build,
     byte_lines,
     cell_text,
     delimiter_sniff,
+    header_split,
     mixed_encoding_check,
     not_xlsx_check,
     sheet_choose,
     summary_row,
+    title_notes,
 )
 
 CHUNK_ROWS = 50_000
@@ -192,13 +196,23 @@ def _chunked(
     delimiter: str | None,
     sheet: str | None,
 ) -> Iterator[Table]:
-    header: list[str] | None = None
-    for _, record in records:
-        if any(cell.strip() for cell in record):
-            header = record
-            break
-    if header is None:
+    head: list[tuple[int, list[str]]] = []
+    unread: csv.Error | ImportFileError | None = None
+    try:
+        for line, record in records:
+            if head or any(cell.strip() for cell in record):
+                head.append((line, record))
+            if len(head) > HEADER_SCAN:
+                break
+    except (csv.Error, ImportFileError) as error:
+        # Said after the rows before it, as further down the file.
+        unread = error
+    if not head:
+        if unread is not None:
+            raise unread
         raise ImportFileError(file, "the file is empty")
+    title, (_, header), rest = header_split(head)
+    records = itertools.chain(rest, _raising(unread) if unread else records)
 
     first = True
     batch: list[tuple[int, list[str]]] = []
@@ -213,6 +227,7 @@ def _chunked(
             encoding=encoding,
             delimiter=delimiter,
             sheet=sheet,
+            notes=title_notes(title, file=file) if first else [],
         )
         if not first:
             # Header repairs are reported once, with the first chunk.
@@ -253,6 +268,13 @@ def _chunked(
     if batch:
         yield build(batch)
     raise broken
+
+
+def _raising(
+    error: csv.Error | ImportFileError,
+) -> Iterator[tuple[int, list[str]]]:
+    raise error
+    yield  # a generator: the error comes when the records run out
 
 
 def _cut(batch: list[tuple[int, list[str]]], rows: int) -> int | None:

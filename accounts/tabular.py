@@ -36,6 +36,9 @@ ENCODING_LABELS = {
 # How many records the delimiter sniffer looks at.
 SNIFF_RECORDS = 20
 
+# How many records past the first the header may sit below a title.
+HEADER_SCAN = 20
+
 # The widest file read. A CRM or ERP export has tens of columns, a few
 # hundred at most; thousands make a mapping page of tens of megabytes.
 MAX_COLUMNS = 500
@@ -304,17 +307,68 @@ def _csv_read(*, text: str, encoding: str, file: str) -> Table:
     if not records:
         raise ImportFileError(file, "the file is empty")
 
-    header, *rows = records
-    first_line_number = skipped + 2
+    numbered = list(enumerate(records, start=skipped + 1))
+    title, (_, header), rows = header_split(numbered)
+    first_line_number = skipped + len(title) + 2
     return _table_build(
         file=file,
         header=header,
-        rows=rows,
+        rows=[cells for _, cells in rows],
         lines=list(range(first_line_number, first_line_number + len(rows))),
         encoding=encoding,
         delimiter=delimiter,
         sheet=None,
+        notes=title_notes(title, file=file),
     )
+
+
+Numbered = tuple[int, list[str]]
+
+
+def header_split(
+    records: list[Numbered],
+) -> tuple[list[Numbered], Numbered, list[Numbered]]:
+    """Return the title lines above the header, the header and the rows.
+
+    A report saved from a CRM may start with its title and filter lines,
+    each one cell, and a blank line, before the header row: when the data
+    records are two or more cells wide, the header is the first record at
+    least half as wide as they are. A file of one column, some of whose
+    values hold a stray comma, keeps its first record as the header.
+    """
+    filled = [
+        sum(1 for cell in cells if cell.strip())
+        for _, cells in records[: HEADER_SCAN + 1]
+    ]
+    # The widest a record is that another one is as wide as: a data row's.
+    usual = max((count for count in set(filled) if filled.count(count) > 1), default=0)
+    at = 0
+    if filled and filled[0] < 2 <= usual:
+        at = next(
+            index for index, count in enumerate(filled) if count >= max(2, usual / 2)
+        )
+    return records[:at], records[at], records[at + 1 :]
+
+
+def title_notes(title: list[Numbered], *, file: str) -> list[Issue]:
+    """Say that the title lines above the header were left out."""
+    said = [" ".join(cell for cell in cells if cell) for _, cells in title]
+    said = [text for text in said if text]
+    if not said:
+        return []
+    first, last = title[0][0], title[-1][0]
+    where = f"line {first}" if first == last else f"lines {first}-{last}"
+    return [
+        Issue(
+            file,
+            first,
+            "",
+            said[0],
+            f"the report's title above the header, {where}, is not data and "
+            "was left out",
+            DROPPED,
+        )
+    ]
 
 
 class LineTap:
@@ -485,7 +539,7 @@ def _xlsx_read(*, content: bytes, file: str, sheet: str | None) -> Table:
         numbered.pop(0)
     if not numbered:
         raise ImportFileError(file, f"sheet {sheet!r} is empty")
-    (_, header), *rows = numbered
+    title, (_, header), rows = header_split(numbered)
     return _table_build(
         file=file,
         header=header,
@@ -494,6 +548,7 @@ def _xlsx_read(*, content: bytes, file: str, sheet: str | None) -> Table:
         encoding="xlsx",
         delimiter=None,
         sheet=sheet,
+        notes=title_notes(title, file=file),
     )
 
 
@@ -525,8 +580,9 @@ def _table_build(
     encoding: str,
     delimiter: str | None,
     sheet: str | None,
+    notes: list[Issue] | None = None,
 ) -> Table:
-    notes: list[Issue] = []
+    notes = list(notes or [])
     columns = _header_clean(header, file=file, notes=notes)
     width = len(columns)
 
@@ -677,7 +733,7 @@ def _footer_drop(
             continue
         if len(filled) == 1 or _TOTALS.match(filled[0]):
             start = index
-            marked = marked or bool(_FOOTER_MARKERS.match(filled[0]))
+            marked = marked or _footer_line(filled[0])
             continue
         break
     if not marked:
@@ -686,24 +742,34 @@ def _footer_drop(
     # Give back the single-value data rows above the first footer line.
     while start < len(rows):
         filled = [cell for cell in rows[start] if cell]
-        if not filled or _FOOTER_MARKERS.match(filled[0]):
+        if not filled or _footer_line(filled[0]):
             break
         start += 1
 
     footer = [" ".join(cell for cell in row if cell) for row in rows[start:]]
     footer = [text for text in footer if text]
+    first, last = lines[start], lines[-1]
+    where = f"line {first}" if first == last else f"lines {first}-{last}"
     notes.append(
         Issue(
             file,
             lines[start],
             "",
             footer[0],
-            f"Salesforce report footer, lines {lines[start]}-{lines[-1]}, "
-            "is not data and was left out",
+            f"Salesforce report footer, {where}, is not data and was left out",
             DROPPED,
         )
     )
     return rows[:start], lines[:start]
+
+
+def _footer_line(text: str) -> bool:
+    """Say if a line alone in its row marks a report's footer.
+
+    A report saved as XLSX ends with a "Total" row whose figures may be
+    blank; alone in the last rows it is the footer, like "Grand Totals".
+    """
+    return bool(_FOOTER_MARKERS.match(text) or _SUMMARY_LABEL.match(text))
 
 
 def _blank_drop(

@@ -450,3 +450,78 @@ def test_it_refuses_a_file_wider_than_500_columns(tmp_path: Path) -> None:
     assert streamed.value.message == said
     five_hundred = ",".join(f"c{index}" for index in range(500))
     assert len(table_read(content=five_hundred.encode(), file="ok.csv").columns) == 500
+
+
+def report_workbook(path: Path) -> Path:
+    """Save an opportunity report as Salesforce formats it for Excel."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Opportunities"
+    sheet.append(["Opportunity Report - Q2 FY2017"])
+    sheet.append(["Filtered By: Stage equals Closed Won"])
+    sheet.append([])
+    sheet.append(["Opportunity ID", "Account Name", "Stage", "Amount"])
+    sheet.append(["X-1", "Acme Corporation", "Closed Won", 4821])
+    sheet.append(["X-2", "Betatech", "Closed Won", 55.5])
+    sheet.append(["Total"])
+    workbook.save(path)
+    return path
+
+
+def test_it_finds_the_header_below_a_reports_title_and_drops_its_total(
+    tmp_path: Path,
+) -> None:
+    path = report_workbook(tmp_path / "opps.xlsx")
+
+    read_whole = table_read(content=path.read_bytes(), file="opps.xlsx")
+    streamed = next(table_chunks(path=path, file="opps.xlsx", rows=100, sheet=None))
+
+    for table in (read_whole, streamed):
+        assert table.columns == ["Opportunity ID", "Account Name", "Stage", "Amount"]
+        assert rows(table) == [
+            ["X-1", "Acme Corporation", "Closed Won", "4821"],
+            ["X-2", "Betatech", "Closed Won", "55.5"],
+        ]
+        assert table.lines == [5, 6]
+        assert [(note.line, note.value, note.reason) for note in table.notes] == [
+            (
+                1,
+                "Opportunity Report - Q2 FY2017",
+                "the report's title above the header, lines 1-3, is not data "
+                "and was left out",
+            ),
+            (
+                7,
+                "Total",
+                "Salesforce report footer, line 7, is not data and was left out",
+            ),
+        ]
+
+
+def test_it_finds_the_header_below_a_title_line_in_a_csv(tmp_path: Path) -> None:
+    content = (
+        b"Contacts export\nRecord ID,First Name,Last Name\n1501,Ana,P\xc3\xa9rez\n"
+    )
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(content)
+
+    read_whole = table_read(content=content, file="contacts.csv")
+    streamed = next(table_chunks(path=path, file="contacts.csv", rows=100, sheet=None))
+
+    for table in (read_whole, streamed):
+        assert table.columns == ["Record ID", "First Name", "Last Name"]
+        assert rows(table) == [["1501", "Ana", "Pérez"]]
+        assert table.lines == [3]
+        assert [note.reason for note in table.notes] == [
+            "the report's title above the header, line 1, is not data and was left out"
+        ]
+
+
+def test_a_file_of_one_column_keeps_its_first_line_as_the_header() -> None:
+    table = table_read(content=b"Account Name\nAcme\nBeta, Inc\n", file="one.csv")
+
+    assert table.columns == ["Account Name"]
+    assert [(note.line, note.reason) for note in table.notes] == [
+        (3, "2 values but the header has 1 columns")
+    ]
