@@ -58,7 +58,7 @@ from config.api import (
 from config.api_schema import write_examples
 from config.downloads import DownloadApi
 from config.parsers import DepthLimitedJSONParser
-from config.spreadsheet import CSV_CONTENT_TYPE, csv_for_spreadsheet
+from config.spreadsheet import BOM, CSV_CONTENT_TYPE, csv_for_spreadsheet
 
 ISSUE_LIMIT = 1000
 
@@ -721,8 +721,8 @@ class WizardImportChangesCsvApi(DownloadApi):
 
         outcome = wizard.mapped_import_check(mapped=mapped)
         response = HttpResponse(
-            wizard.import_changes_csv(changes=outcome.changes),
-            content_type="text/csv; charset=utf-8",
+            BOM + wizard.import_changes_csv(changes=outcome.changes),
+            content_type=CSV_CONTENT_TYPE,
         )
         _import_csv_attach(response, pk=pk, name="changes.csv")
         return response

@@ -177,7 +177,7 @@ def test_the_api_csv_holds_every_change_while_the_import_is_checked(
         f'attachment; filename="import-{mapped.job_id}-changes.csv"'
     )
     assert lines[:3] == [
-        "record,field,old,new",
+        "\ufeffrecord,field,old,new",
         "account Account 00,employees,1,2",
         "account Account 01,employees,1,2",
     ]
