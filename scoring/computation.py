@@ -286,17 +286,28 @@ def default_as_of(revenue: pd.DataFrame, *, today: date | None = None) -> date |
         return None
 
     starts = pd.to_datetime(revenue["quarter_start"])
+    if "account_id" not in revenue.columns:
+        return window_end(pd.Series(1, index=starts.unique()), today=today)
+    return window_end(revenue["account_id"].groupby(starts).nunique(), today=today)
+
+
+def window_end(reach: pd.Series, *, today: date | None = None) -> date | None:
+    """Return where the window ends, given how many accounts each quarter has.
+
+    `reach` counts the accounts with revenue, by quarter start; the rule of
+    default_as_of, for a caller that counts them in the database.
+    """
+    reach = reach[reach > 0]
+    if reach.empty:
+        return None
+    reach.index = pd.to_datetime(reach.index)
     if today is not None:
-        starts = starts[starts <= pd.Timestamp(today)]
-        if starts.empty:
+        reach = reach[reach.index <= pd.Timestamp(today)]
+        if reach.empty:
             return quarter_end(today)
-    if "account_id" in revenue.columns:
-        reach = revenue["account_id"].loc[starts.index].groupby(starts).nunique()
-        enough = max(1.0, float(reach.median()) * WINDOW_END_SHARE)
-        latest = reach.index[reach >= enough].max()
-    else:
-        latest = starts.max()
-    return quarter_end(pd.Timestamp(latest).date())
+
+    enough = max(1.0, float(reach.median()) * WINDOW_END_SHARE)
+    return quarter_end(pd.Timestamp(reach.index[reach >= enough].max()).date())
 
 
 def quarter_end(day: date) -> date:

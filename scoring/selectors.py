@@ -14,7 +14,6 @@ from django.db.models import (
     Exists,
     F,
     Func,
-    Max,
     Q,
     QuerySet,
     Subquery,
@@ -22,6 +21,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Floor, Least, RowNumber
+from django.utils import timezone
 
 from accounts.import_checks import ImportCheckWarning
 from accounts.models import Account, RevenueLine, User
@@ -39,7 +39,7 @@ from scoring.charts import (
     quadrant_figure_filter,
     quadrant_scatter_build,
 )
-from scoring.computation import quarter_end, window_bounds, window_label
+from scoring.computation import quarter_end, window_bounds, window_end, window_label
 from scoring.models import AccountScore, ScoreRun, ScoringModel
 
 
@@ -697,8 +697,16 @@ def revenue_last_date() -> date | None:
 
 
 def _revenue_as_of() -> date | None:
-    latest = RevenueLine.objects.aggregate(latest=Max("quarter_start"))["latest"]
-    return None if latest is None else quarter_end(latest)
+    """Return where a score run now would end the window: see window_end."""
+    reach = (
+        RevenueLine.objects.order_by()
+        .values("quarter_start")
+        .annotate(accounts=Count("account_id", distinct=True))
+    )
+    counts = {row["quarter_start"]: row["accounts"] for row in reach}
+    if not counts:
+        return None
+    return window_end(pd.Series(counts), today=timezone.localdate())
 
 
 def idle_account_count(*, as_of: date) -> int:

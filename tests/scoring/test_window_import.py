@@ -18,6 +18,7 @@ from accounts.wizard import (
     mapped_import_create_from_paths,
     mapped_import_mapping_accept,
 )
+from scoring.selectors import revenue_last_date
 from scoring.services import scoring_model_active
 from tests.accounts.factories import AccountFactory, ProductFactory
 
@@ -291,3 +292,17 @@ def test_the_forecast_names_unimported_columns_and_no_move_for_old_revenue(
         "WARNING erp_old.csv: 1 of 4 columns are not imported: Notes",
     ]
     assert RevenueLine.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_a_line_dated_after_today_does_not_move_the_stored_window(
+    billed_early_2025,
+) -> None:
+    RevenueLine.objects.create(
+        account=billed_early_2025[0],
+        product=ProductFactory.create(name="GTX Pro"),
+        quarter_start=date(2099, 10, 1),
+        amount=Decimal(100),
+    )
+
+    assert revenue_last_date() == date(2025, 3, 31)
