@@ -149,6 +149,7 @@ from accounts.wizard_accounts import AccountFinder
 from accounts.won_revenue import (
     WON_PREFIX,
     Cell,
+    won_revenue_deal_cell,
     won_revenue_lines,
     won_revenue_sums,
     won_revenue_sync,
@@ -3357,6 +3358,11 @@ class _Writer:
                 self.won[key].add(currency or REPORTING_CURRENCY)
                 self.won_rows[key].append((file, line))
             target = existing.get(values["external_id"])
+            counted_in = won_revenue_deal_cell(target) if target else None
+            if target is not None and counted_in is not None:
+                # A deal won before may be lost now, or won in another
+                # quarter: the quarter it counted in is summed again too.
+                self.won[counted_in].add(target.currency or REPORTING_CURRENCY)
             if target is None:
                 fresh = {**values, "custom_values": values["custom_values"] or {}}
                 creates.append(self._row(fresh, file, line))
