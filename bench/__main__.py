@@ -4,6 +4,16 @@ Each benchmark prints its figure beside the baseline from the same run and
 appends a row to bench/RESULTS.md (or to $BENCH_RESULTS). Database work
 happens in a throwaway database named after the configured one plus
 "_bench", created and dropped here, so no real data is touched.
+
+`--keep-database NAME` works in the PostgreSQL database NAME instead and
+keeps it. When NAME already holds the scale's scored accounts, the import
+and the score run are skipped, so the pages can be measured again in
+minutes rather than after an hour of rebuilding:
+
+    python -m bench --scale 100k --only pages --keep-database lode_pages
+
+`--prepare` builds such a database (import, score run, plans and people,
+every viewer's dashboard, ANALYZE) and times no page.
 """
 
 import argparse
@@ -36,8 +46,34 @@ def say(text: str) -> None:
     sys.stdout.flush()
 
 
+def data_folder(*, spec: Spec) -> Path:
+    """Return the scale's generated data set, generating it when missing."""
+    started = time.perf_counter()
+    folder = DATA_ROOT / spec.folder_name()
+    if not (folder / "SOURCE.md").exists():
+        generate(spec=spec, root=DATA_ROOT)
+    say(f"data: {folder} ({time.perf_counter() - started:.1f} s)")
+    return folder
+
+
+def _kept_data_ready(*, spec: Spec) -> bool:
+    """Return whether the kept database holds this scale's scored accounts."""
+    from accounts.models import Account
+    from scoring.models import ScoreRun
+
+    return (
+        ScoreRun.objects.filter(is_current=True).exists()
+        and Account.objects.count() == spec.accounts
+    )
+
+
 def database_benchmarks(
-    *, spec: Spec, folder: Path, only: list[str], requests: int
+    *,
+    spec: Spec,
+    only: list[str],
+    requests: int,
+    keep: str | None = None,
+    prepare: bool = False,
 ) -> tuple[list[Figure], str]:
     from django.conf import settings
     from django.db import connection
@@ -48,7 +84,11 @@ def database_benchmarks(
     from bench.run_bench import score_run_benchmark
 
     database = settings.DATABASES["default"]
-    if connection.vendor == "postgresql":
+    if keep is not None:
+        if connection.vendor != "postgresql":
+            raise RuntimeError("--keep-database needs PostgreSQL (DATABASE_URL)")
+        database.setdefault("TEST", {})["NAME"] = keep
+    elif connection.vendor == "postgresql":
         database.setdefault("TEST", {})["NAME"] = f"{database['NAME']}_bench"
     setup_test_environment(debug=False)
     # Production serves a collected manifest; the bench has not collected
@@ -59,7 +99,17 @@ def database_benchmarks(
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    if keep is not None:
+        # Created when missing, migrated when it exists; never serialised,
+        # which at 100k would copy every row into memory.
+        old_name = connection.creation.create_test_db(
+            verbosity=0, serialize=False, keepdb=True
+        )
+        ready = _kept_data_ready(spec=spec)
+        say(f"database {keep}: {'reused' if ready else 'to be built'}")
+    else:
+        old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+        ready = False
     version = connection.get_database_version()
     if connection.vendor == "postgresql":
         label = f"PostgreSQL {version[0]}"
@@ -67,14 +117,15 @@ def database_benchmarks(
         label = f"SQLite {'.'.join(map(str, version))}"
     figures: list[Figure] = []
     try:
-        if "import" in only or "pages" in only:
-            figures += import_benchmark(folder=folder, lines=spec.lines)
+        if ("import" in only or "pages" in only) and not ready:
+            figures += import_benchmark(folder=data_folder(spec=spec), lines=spec.lines)
             for figure in figures:
                 say(figure.line())
         if (
             ("run" in only or "worker" in only)
             and "import" not in only
             and "pages" not in only
+            and not ready
         ):
             # The run alone: rows straight into the tables, no importer,
             # with a tenth of the lines in other currencies (one without a
@@ -88,11 +139,11 @@ def database_benchmarks(
             loading = time.perf_counter()
             bench_rows_load(
                 frames=frames_with_currencies_and_signals(
-                    frames=frames_from_folder(folder=folder)
+                    frames=frames_from_folder(folder=data_folder(spec=spec))
                 )
             )
             say(f"rows loaded with COPY ({time.perf_counter() - loading:.1f} s)")
-        if "pages" in only or "run" in only:
+        if ("pages" in only or "run" in only) and not ready:
             run_figures = score_run_benchmark()
             for figure in run_figures:
                 say(figure.line())
@@ -115,13 +166,23 @@ def database_benchmarks(
             for figure in worker_figures:
                 say(figure.line())
             figures += worker_figures
-        if "pages" in only:
+        if "pages" in only and prepare:
+            from bench.pages_bench import pages_data_prepare
+
+            prepared = pages_data_prepare()
+            for figure in prepared:
+                say(figure.line())
+            figures += prepared
+        elif "pages" in only:
             page_figures = pages_benchmark(requests=requests)
             for figure in page_figures:
                 say(figure.line())
             figures += page_figures
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if keep is None:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+        else:
+            connection.close()
     return figures, label
 
 
@@ -134,9 +195,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=0, help="0: by scale")
     parser.add_argument("--repeats", type=int, default=0, help="0: by scale")
     parser.add_argument(
+        "--keep-database",
+        metavar="NAME",
+        help="work in this PostgreSQL database and keep it; reuse its data "
+        "when it holds the scale's scored accounts",
+    )
+    parser.add_argument(
+        "--prepare",
+        action="store_true",
+        help="with --keep-database and pages: build the database, time no page",
+    )
+    parser.add_argument(
         "--results", type=Path, default=Path(os.environ.get("BENCH_RESULTS", RESULTS))
     )
     args = parser.parse_args(argv)
+    if args.prepare and args.keep_database is None:
+        parser.error("--prepare needs --keep-database")
     only = args.only or BENCHMARKS
     spec = SCALES[args.scale]
     repeats = args.repeats or (3 if spec.accounts <= 10_000 else 1)
@@ -149,17 +223,12 @@ def main(argv: list[str] | None = None) -> None:
     django.setup()
 
     started = time.perf_counter()
-    folder = DATA_ROOT / spec.folder_name()
-    if not (folder / "SOURCE.md").exists():
-        generate(spec=spec, root=DATA_ROOT)
-    say(f"data: {folder} ({time.perf_counter() - started:.1f} s)")
-
     figures: list[Figure] = []
     if "scoring" in only:
         from bench.frames import frames_from_folder
         from bench.scoring_bench import scoring_benchmark
 
-        frames = frames_from_folder(folder=folder)
+        frames = frames_from_folder(folder=data_folder(spec=spec))
         for figure in scoring_benchmark(frames=frames, repeats=repeats):
             say(figure.line())
             figures.append(figure)
@@ -168,7 +237,11 @@ def main(argv: list[str] | None = None) -> None:
     label = "no database"
     if any(name in only for name in ("import", "pages", "run", "worker")):
         database_figures, label = database_benchmarks(
-            spec=spec, folder=folder, only=only, requests=requests
+            spec=spec,
+            only=only,
+            requests=requests,
+            keep=args.keep_database,
+            prepare=args.prepare,
         )
         figures += database_figures
 
