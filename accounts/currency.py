@@ -6,17 +6,20 @@ close date). An amount with no such rate, or with no date, is left out of
 the total, counted and named, so no page ever adds euros to dollars as if
 they were one number, and the account page and scoring always agree.
 
-`rates_on_or_before` is that rule, set-based for any number of amounts; the
-scoring engine and `money_rollup` (the account page) both use it. Neither
+`rates_on_or_before` is that rule, set-based for any number of amounts, for
+the scoring engine; `RateTable.rate_on_or_before` is the same rule for one
+amount at a time, for `money_rollup` (the account and plan pages), whose
+few amounts cost less to look up one by one than to put in frames. Neither
 needs a database: the models are imported only where rows are read.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
@@ -37,6 +40,68 @@ RATE_COLUMNS = ["currency", "rate_date", "rate"]
 class Rate:
     rate: Decimal
     rate_date: date
+
+
+@dataclass(frozen=True)
+class RateTable:
+    """The stored rates into one reporting currency, in plain Python.
+
+    Per currency, the rate days oldest first and the rates in the same
+    order. Read once per page and shared by the sections that convert.
+    """
+
+    reporting_currency: str
+    days: dict[str, list[date]] = field(default_factory=dict)
+    rates: dict[str, list[Decimal]] = field(default_factory=dict)
+
+    @classmethod
+    def from_rows(
+        cls, *, reporting_currency: str, rows: Sequence[tuple[str, object, object]]
+    ) -> RateTable:
+        """Return the table of (currency, rate_date, rate) rows in any order.
+
+        Rates become Decimals as money_rollup has always made them, and
+        rows of one currency keep their order among equal days.
+        """
+        by_currency: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
+        for currency, day, rate in rows:
+            by_currency[str(currency)].append((_day(day), Decimal(rate)))  # type: ignore[arg-type]
+        table = cls(reporting_currency=reporting_currency)
+        for currency, pairs in by_currency.items():
+            pairs.sort(key=lambda pair: pair[0])
+            table.days[currency] = [day for day, _ in pairs]
+            table.rates[currency] = [rate for _, rate in pairs]
+        return table
+
+    @classmethod
+    def from_frame(
+        cls, *, rates: pd.DataFrame | None, reporting_currency: str
+    ) -> RateTable:
+        if rates is None or rates.empty:
+            return cls(reporting_currency=reporting_currency)
+        return cls.from_rows(
+            reporting_currency=reporting_currency,
+            rows=list(
+                zip(
+                    rates["currency"].tolist(),
+                    pd.to_datetime(rates["rate_date"]).tolist(),
+                    rates["rate"].tolist(),
+                    strict=True,
+                )
+            ),
+        )
+
+    def rate_on_or_before(self, *, currency: str, day: date | None) -> Rate | None:
+        """Return the latest rate of the currency dated on or before the day."""
+        days = self.days.get(currency)
+        if day is None or not days:
+            return None
+        if isinstance(day, datetime):
+            day = day.date()
+        index = bisect_right(days, day) - 1
+        if index < 0:
+            return None
+        return Rate(rate=self.rates[currency][index], rate_date=days[index])
 
 
 @dataclass(frozen=True)
@@ -216,45 +281,36 @@ class Rollup:
 def money_rollup(
     *,
     amounts: Sequence[DatedAmount],
-    rates: pd.DataFrame | None,
+    rates: RateTable | pd.DataFrame | None,
     reporting_currency: str = REPORTING_CURRENCY,
     noun: str = "amount",
 ) -> Rollup:
     """Return the sum of dated amounts in the reporting currency.
 
-    `rates` has currency, rate_date and rate (Decimal) rows into the
-    reporting currency; each amount takes the rate rates_on_or_before
-    picks for its own date.
+    `rates` is a RateTable, or a frame of currency, rate_date and rate
+    (Decimal) rows into the reporting currency; each amount takes the
+    latest rate of its currency dated on or before its own date.
     """
-    currencies = pd.Series(
-        [(item.currency or "").strip().upper() for item in amounts], dtype=object
+    table = (
+        rates
+        if isinstance(rates, RateTable)
+        else RateTable.from_frame(rates=rates, reporting_currency=reporting_currency)
     )
-    match = rates_on_or_before(
-        currencies=currencies,
-        days=pd.Series([item.day for item in amounts], dtype=object),
-        rates=rates,
-        reporting_currency=reporting_currency,
-    )
-    table = rates if rates is not None else pd.DataFrame(columns=RATE_COLUMNS)
-    values = table["rate"].tolist()
-    rate_days = table["rate_date"].tolist()
-
     by_currency: dict[str, Decimal] = defaultdict(Decimal)
     used: dict[str, set[Rate]] = defaultdict(set)
     lost: dict[str, list[DatedAmount]] = defaultdict(list)
     converted: list[Decimal | None] = []
     total = Decimal(0)
-    for index, item in enumerate(amounts):
-        currency = currencies[index] or reporting_currency
+    for item in amounts:
+        code = (item.currency or "").strip().upper()
+        currency = code or reporting_currency
         by_currency[currency] += item.amount
-        if not match.foreign[index]:
+        if currency == reporting_currency:
             converted.append(item.amount)
-        elif match.position[index] < 0:
+        elif (rate := table.rate_on_or_before(currency=code, day=item.day)) is None:
             converted.append(None)
             lost[currency].append(item)
         else:
-            picked = int(match.position[index])
-            rate = Rate(rate=Decimal(values[picked]), rate_date=_day(rate_days[picked]))
             used[currency].add(rate)
             converted.append(item.amount * rate.rate)
         if converted[-1] is not None:
@@ -282,6 +338,19 @@ def money_rollup(
 
 def _day(value: object) -> date:
     return value.date() if isinstance(value, pd.Timestamp) else value  # type: ignore[return-value]
+
+
+def rate_table_load(*, reporting_currency: str | None = None) -> RateTable:
+    """Return every stored rate into the reporting currency, by default the
+    active one, in two queries (one when the currency is given)."""
+    currency = reporting_currency or reporting_currency_active()
+    rows = (
+        apps.get_model("accounts", "CurrencyRate")
+        .objects.filter(reporting_currency=currency)
+        .order_by("currency", "rate_date")
+        .values_list(*RATE_COLUMNS)
+    )
+    return RateTable.from_rows(reporting_currency=currency, rows=list(rows))
 
 
 def reporting_currency_active() -> str:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from accounts.currency import RateTable
 from accounts.models import Account, User
 
 SectionContext = Callable[..., dict[str, Any]]
@@ -20,9 +21,13 @@ class AccountSection:
     title: str
     template: str
     order: int
-    # Called as context(user=..., account=...); must run a fixed number of
+    # Called as context(user=..., account=...), and with rates=... (the
+    # page's RateTable) when converts_money; must run a fixed number of
     # queries whatever the size of the account.
     context: SectionContext
+    # Whether the section converts money: it then shares the rates the page
+    # read once, instead of reading them again.
+    converts_money: bool = False
 
 
 _sections: dict[str, AccountSection] = {}
@@ -38,9 +43,14 @@ def account_section_list() -> list[AccountSection]:
 
 
 def account_section_render_context(
-    *, user: User, account: Account
+    *, user: User, account: Account, rates: RateTable
 ) -> list[tuple[AccountSection, dict[str, Any]]]:
     return [
-        (section, section.context(user=user, account=account))
+        (
+            section,
+            section.context(user=user, account=account, rates=rates)
+            if section.converts_money
+            else section.context(user=user, account=account),
+        )
         for section in account_section_list()
     ]

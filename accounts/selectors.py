@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
-import pandas as pd
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
@@ -15,11 +14,11 @@ from django.http import Http404
 
 from accounts.currency import (
     DatedAmount,
+    RateTable,
     Rollup,
     annual_revenue_source_note,
-    currency_rates_frame,
     money_rollup,
-    reporting_currency_active,
+    rate_table_load,
 )
 from accounts.models import (
     Account,
@@ -234,14 +233,14 @@ def account_revenue_by_quarter(
     """Return realised revenue per quarter and product, oldest first."""
     revenue, _, _, _ = _revenue_and_bought(
         account=account,
-        rates=currency_rates_frame(reporting_currency=reporting_currency),
+        rates=rate_table_load(reporting_currency=reporting_currency),
         reporting_currency=reporting_currency,
     )
     return revenue
 
 
 def _revenue_and_bought(
-    *, account: Account, rates: pd.DataFrame, reporting_currency: str
+    *, account: Account, rates: RateTable, reporting_currency: str
 ) -> tuple[list[dict[str, object]], Rollup, set[int], list[date]]:
     """Return the converted revenue by quarter, its roll-up, the bought
     products and the quarters whose won deals are set aside, in one query.
@@ -355,10 +354,16 @@ def deal_list_for_account(*, account: Account) -> QuerySet[Opportunity]:
     )
 
 
-def account_overview_for_user(*, user: User, account: Account) -> AccountOverview:
-    """Return the account page facts in a fixed number of queries."""
-    reporting_currency = reporting_currency_active()
-    rates = currency_rates_frame(reporting_currency=reporting_currency)
+def account_overview_for_user(
+    *, user: User, account: Account, rates: RateTable | None = None
+) -> AccountOverview:
+    """Return the account page facts in a fixed number of queries.
+
+    `rates` are the active reporting currency's, when the page has read
+    them for its sections too.
+    """
+    rates = rates or rate_table_load()
+    reporting_currency = rates.reporting_currency
     revenue, revenue_rollup, bought_ids, set_aside = _revenue_and_bought(
         account=account, rates=rates, reporting_currency=reporting_currency
     )

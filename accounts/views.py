@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from accounts import importing, wizard
-from accounts.currency import reporting_currency_active
+from accounts.currency import rate_table_load, reporting_currency_active
 from accounts.forms import DealForm, ImportUploadForm
 from accounts.history import change_list_for_target
 from accounts.http import AuthenticatedHttpRequest
@@ -58,7 +58,11 @@ DEALS_PER_PAGE = 50
 @login_required
 def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = account_get_for_user(user=request.user, pk=pk)
-    overview = account_overview_for_user(user=request.user, account=account)
+    # The overview and the plan section convert money: read the rates once.
+    rates = rate_table_load()
+    overview = account_overview_for_user(
+        user=request.user, account=account, rates=rates
+    )
     # Each app's section renders its own template with its own context, so
     # no section sees another's variables.
     sections = [
@@ -71,7 +75,7 @@ def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
         )
         for section, context in account_section_render_context(
-            user=request.user, account=account
+            user=request.user, account=account, rates=rates
         )
     ]
 

@@ -105,10 +105,13 @@ def index_count(*, table: str, schema: str = "public") -> int:
 def backend_cpu() -> float | None:
     """Return the CPU seconds our PostgreSQL backend has used, if it is local.
 
-    Read from /proc, so only for a server on this machine; None elsewhere.
+    Read from /proc, so only for a server on this machine; None elsewhere
+    and on SQLite, which has no backend of its own.
     On a shared machine the wall clock grows with everyone's load, while
     the CPU a piece of work takes does not.
     """
+    if connection.vendor != "postgresql":
+        return None
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]

@@ -30,5 +30,6 @@ class PlansConfig(AppConfig):
                 template="plans/_account_section_row.html",
                 order=30,
                 context=plan_section_context,
+                converts_money=True,
             )
         )

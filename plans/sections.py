@@ -2,14 +2,22 @@
 
 from typing import Any
 
+from accounts.currency import RateTable
 from accounts.models import Account, User
 from accounts.selectors import account_can_edit
 from plans.models import Action, Pursuit
-from plans.selectors import plan_current_for_account, pursuit_outcome_totals
+from plans.selectors import (
+    PursuitMoney,
+    plan_current_for_account,
+    pursuit_outcome_totals,
+)
 
 
-def plan_section_context(*, user: User, account: Account) -> dict[str, Any]:
-    """Return the current plan's headline figures in four queries at most."""
+def plan_section_context(
+    *, user: User, account: Account, rates: RateTable | None = None
+) -> dict[str, Any]:
+    """Return the current plan's headline figures in three queries at most,
+    with the page's rates (read here when not given)."""
     plan = plan_current_for_account(account=account)
     context: dict[str, Any] = {
         "account": account,
@@ -18,8 +26,20 @@ def plan_section_context(*, user: User, account: Account) -> dict[str, Any]:
     }
     if plan is None:
         return context
-    pursuits = list(Pursuit.objects.filter(plan=plan).only("outcome", "amount"))
-    context["outcomes"] = pursuit_outcome_totals(pursuits=pursuits)
+    # What the totals read: the amount, and the day it converts at.
+    pursuits = list(
+        Pursuit.objects.filter(plan=plan).only(
+            "outcome",
+            "amount",
+            "currency",
+            "closed_on",
+            "expected_close_on",
+            "created_at",
+        )
+    )
+    context["outcomes"] = pursuit_outcome_totals(
+        pursuits=pursuits, money=PursuitMoney.load(rates=rates)
+    )
     context["overdue"] = [
         action
         for action in Action.objects.filter(plan=plan, due_on__isnull=False)

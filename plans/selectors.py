@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import pandas as pd
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
@@ -17,10 +16,10 @@ from django.utils import timezone
 
 from accounts.currency import (
     DatedAmount,
+    RateTable,
     Rollup,
-    currency_rates_frame,
     money_rollup,
-    reporting_currency_active,
+    rate_table_load,
 )
 from accounts.models import Account, ChangeRecord, Product, User
 from accounts.selectors import (
@@ -119,12 +118,13 @@ class PursuitMoney:
     """The reporting currency and its stored rates, read once per page."""
 
     reporting_currency: str
-    rates: pd.DataFrame
+    rates: RateTable
 
     @classmethod
-    def load(cls) -> "PursuitMoney":
-        currency = reporting_currency_active()
-        return cls(currency, currency_rates_frame(reporting_currency=currency))
+    def load(cls, *, rates: RateTable | None = None) -> "PursuitMoney":
+        """Return the active currency's rates: those given, else read now."""
+        rates = rates or rate_table_load()
+        return cls(rates.reporting_currency, rates)
 
 
 @dataclass
