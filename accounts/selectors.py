@@ -427,10 +427,12 @@ def account_overview_for_user(
         revenue_set_aside_note=revenue_set_aside_note(quarters=set_aside),
         deals=list(latest_deals[:DEALS_SHOWN]),
         deals_count=sum(deal["count"] for deal in deals),
+        # An import's issues and erasures run to megabytes at 100k lines;
+        # the page names the import and who ran it.
         aliases=list(
-            AccountAlias.objects.filter(account=account).select_related(
-                "job__created_by"
-            )
+            AccountAlias.objects.filter(account=account)
+            .select_related("job__created_by")
+            .defer("job__counts", "job__issues", "job__error", "job__erasures")
         ),
     )
 

@@ -3,6 +3,8 @@
 from datetime import date, timedelta
 from typing import Any
 
+from django.db.models import F
+
 from accounts.models import Account, User
 from accounts.sections import AccountSection, account_section_register
 from scoring.models import AccountScore, ScoringModel
@@ -238,9 +240,14 @@ def score_component_rows(
 
 def scoring_section_context(*, user: User, account: Account) -> dict[str, Any]:
     """Return the account's current score and its breakdown, in one query."""
+    # The run's chart, timings and portfolio-wide summary are large (the
+    # chart alone 0.15 MB at 100k accounts) and decoded on every read: only
+    # the summary's scoring window is shown here.
     score = (
         AccountScore.objects.filter(account=account, run__is_current=True)
         .select_related("run", "run__scoring_model")
+        .defer("run__figure", "run__timings", "run__summary")
+        .annotate(run_window=F("run__summary__window"))
         .first()
     )
     if score is None:
@@ -264,6 +271,7 @@ def scoring_section_context(*, user: User, account: Account) -> dict[str, Any]:
     return {
         "score": score,
         "run": score.run,
+        "window": score.run_window or {},  # type: ignore[attr-defined]
         "performance_rows": rows["performance"],
         "potential_rows": rows["potential"],
         "performance_note": " ".join(

@@ -15,6 +15,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    CharField,
     Count,
     DateTimeField,
     Exists,
@@ -25,6 +26,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
 from django.http import Http404
 from django.utils import timezone
@@ -132,6 +134,29 @@ def account_expected_roles_map(
             roles = by_sector.get(account.sector.strip().lower()) or by_sector[""]
         result[account.pk] = sorted(roles, key=lambda role: (role.position, role.name))
     return result
+
+
+def _account_expected_roles(
+    *, account: Account, roles: list[BuyingRole]
+) -> list[BuyingRole]:
+    """Return one account's expected roles as account_expected_roles_map
+    does, in one query: its own list and the defaults of its sector and of
+    the blank sector, read together; `roles` are every buying role."""
+    key = account.sector.strip().lower()
+    own = (
+        AccountExpectedRole.objects.filter(account=account)
+        .annotate(default_sector=Value(None, output_field=CharField()))
+        .values_list("default_sector", "role_id")
+    )
+    defaults = SectorRoleDefault.objects.filter(sector__in=[key, ""]).values_list(
+        "sector", "role_id"
+    )
+    by_sector: dict[str | None, list[BuyingRole]] = defaultdict(list)
+    by_id = {role.pk: role for role in roles}
+    for sector, role_id in own.union(defaults, all=True):
+        by_sector[sector].append(by_id[role_id])
+    chosen = by_sector[None] or by_sector[key] or by_sector[""]
+    return sorted(chosen, key=lambda role: (role.position, role.name))
 
 
 # The accounts a coverage count reads: their ids, or a subquery of them.
@@ -653,13 +678,13 @@ def account_stakeholder_board(*, user: User, account: Account) -> dict[str, Any]
     """
     people = list(_people_queryset().filter(account=account))
     links = list(InfluenceLink.objects.filter(account=account))
-    expected = account_expected_roles_map(accounts=[account])[account.pk]
+    roles = list(BuyingRole.objects.all())
+    expected = _account_expected_roles(account=account, roles=roles)
     team = list(
         User.objects.filter(account_memberships__account=account).order_by(
             "first_name", "last_name", "username"
         )
     )
-    roles = list(BuyingRole.objects.all())
     now = timezone.now()
     findings = _findings(people, expected, now)
     names = {person.pk: person.name for person in people}

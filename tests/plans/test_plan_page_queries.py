@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from plans.models import Pursuit
 from scoring.models import ScoringModel
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +56,29 @@ def test_the_reporting_currency_is_read_once_and_starts_new_pursuits(client, rep
         spec for spec in response.context["new_pursuits"] if spec.name == "currency"
     )
     assert currency.value == "SEK"
+
+
+def _account_page_queries(client, account) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/accounts/{account.pk}/")
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_account_page_totals_1_or_30_pursuits_in_the_same_queries(
+    client, rep, account, plan, pursuit
+):
+    # The plan section converts each pursuit at its own day, which needs
+    # fields beyond the amount; none may be read one pursuit at a time.
+    client.force_login(rep)
+    one = _account_page_queries(client, account)
+    for index in range(29):
+        pursuit.pk = None
+        pursuit.name = f"Pursuit {index}"
+        pursuit.currency = "EUR" if index % 2 else "USD"
+        pursuit.save()
+
+    thirty = _account_page_queries(client, account)
+
+    assert Pursuit.objects.filter(plan=plan).count() == 30
+    assert one == thirty
