@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.currency import (
@@ -320,25 +320,21 @@ def revenue_set_aside_note(*, quarters: list[date]) -> str:
 def account_relatives_for_user(
     *, user: User, account: Account
 ) -> tuple[RelatedAccount | None, list[RelatedAccount]]:
-    """Return the parent and subsidiaries, marking which the user may see."""
-    relatives = list(
-        Account.objects.filter(
-            Q(parent_id=account.pk) | Q(pk=account.parent_id or 0)
-        ).order_by("name")
-    )
-    if not relatives:
-        return None, []
-
-    visible = set(
-        account_list_for_user(user=user)
-        .filter(pk__in=[relative.pk for relative in relatives])
-        .values_list("pk", flat=True)
+    """Return the parent and subsidiaries, marking which the user may see,
+    in one query."""
+    relatives = (
+        Account.objects.filter(Q(parent_id=account.pk) | Q(pk=account.parent_id or 0))
+        .annotate(
+            visible=Exists(account_list_for_user(user=user).filter(pk=OuterRef("pk")))
+        )
+        .order_by("name")
+        .values_list("pk", "name", "visible")
     )
     parent = None
     subsidiaries = []
-    for relative in relatives:
-        item = RelatedAccount(relative.pk, relative.name, relative.pk in visible)
-        if relative.pk == account.parent_id:
+    for pk, name, visible in relatives:
+        item = RelatedAccount(pk, name, visible)
+        if pk == account.parent_id:
             parent = item
         else:
             subsidiaries.append(item)

@@ -362,7 +362,7 @@ def grow_account(account, rep, start: int, stop: int) -> None:
 
 
 # With a team, relatives, aliases and an account without a plan.
-ACCOUNT_PAGE_QUERIES = 20
+ACCOUNT_PAGE_QUERIES = 19
 
 
 def page_queries(client, account) -> int:
@@ -390,7 +390,7 @@ def test_the_page_runs_the_same_queries_with_2_or_40_revenue_lines(
 
     assert account.revenue_lines.count() == 40
     # Session, user, account; the currency and its rates once for every
-    # section; revenue, products, relatives and which are visible, team,
+    # section; revenue, products, relatives with which are visible, team,
     # deals twice, aliases; the score; five for the stakeholder section (no
     # people, so no roles of theirs); the plan, which the account lacks.
     assert small == large == ACCOUNT_PAGE_QUERIES
