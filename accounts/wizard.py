@@ -3320,7 +3320,8 @@ class _Writer:
                 values = {
                     "external_id": external_id,
                     "account_id": account.pk,
-                    "product": row.get("product") or UNSPECIFIED_PRODUCT,
+                    # None: the row names no product (see below).
+                    "product": row.get("product") or None,
                     "owner_id": self._opportunity_owner(rows.file, line, row),
                     "stage": stage,
                     "engaged_on": row.get("engage_date"),
@@ -3333,21 +3334,32 @@ class _Writer:
                 self.account_names[account.pk] = account.name
 
         prepared = self._deleted_deals_skip(prepared)
-        product_ids = self.product_ids(
-            {
-                values["product"]: (file, line)
-                for file, line, values, _ in reversed(prepared)
-            }
-        )
         existing = {
             opportunity.external_id: opportunity
             for opportunity in Opportunity.objects.filter(
                 external_id__in=[values["external_id"] for _, _, values, _ in prepared]
             )
         }
+        # A row naming no product keeps the deal's product; only a new deal
+        # without one goes under the placeholder product.
+        for _, _, values, _ in prepared:
+            if values["product"] is None and values["external_id"] not in existing:
+                values["product"] = UNSPECIFIED_PRODUCT
+        product_ids = self.product_ids(
+            {
+                values["product"]: (file, line)
+                for file, line, values, _ in reversed(prepared)
+                if values["product"] is not None
+            }
+        )
         creates, updates = [], []
         for file, line, values, currency in prepared:
-            values["product_id"] = product_ids[values.pop("product")]
+            product = values.pop("product")
+            values["product_id"] = (
+                existing[values["external_id"]].product_id
+                if product is None
+                else product_ids[product]
+            )
             self._won_uncounted_note(file, line, values)
             if values["stage"] == Opportunity.Stage.WON and values["closed_on"]:
                 key = (
