@@ -12,9 +12,11 @@ from __future__ import annotations
 import codecs
 import csv
 import itertools
+import os
 import re
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import TextIO
 
 from accounts.importing import ImportFileError
 from accounts.tabular import (
@@ -123,6 +125,7 @@ def table_chunks(
 def _csv_chunks(*, path: Path, file: str, rows: int) -> Iterator[Table]:
     encoding = encoding_detect(path=path, file=file)
     with path.open("r", encoding=encoding, newline="") as text:
+        opened = os.fstat(text.fileno())
         head = text.read(HEAD_BYTES)
         text.seek(0)
         hint = re.match(r'"?sep=(.)"?(\r\n|\r|\n)', head)
@@ -131,7 +134,7 @@ def _csv_chunks(*, path: Path, file: str, rows: int) -> Iterator[Table]:
             text.readline()
         else:
             delimiter = delimiter_sniff(text=head)
-        tap = LineTap(text)
+        tap = LineTap(_unchanged(text, opened=opened, file=file))
         reader = csv.reader(tap, delimiter=delimiter)
         try:
             records = _records(tap.checked(reader, file=file, delimiter=delimiter))
@@ -147,6 +150,23 @@ def _csv_chunks(*, path: Path, file: str, rows: int) -> Iterator[Table]:
             raise ImportFileError(
                 file, f"line {reader.line_num} cannot be read as CSV ({error})"
             ) from error
+
+
+def _unchanged(text: TextIO, *, opened: os.stat_result, file: str) -> Iterator[str]:
+    """Yield the text's lines; refuse the file if it changed while read.
+
+    A file rewritten in place under an open reader (another upload given
+    the same folder) ends, for that reader, wherever the new one ends: its
+    rows would be taken for the whole file without a word.
+    """
+    yield from text
+    now = os.fstat(text.fileno())
+    if (now.st_size, now.st_mtime_ns) != (opened.st_size, opened.st_mtime_ns):
+        raise ImportFileError(
+            file,
+            "the file changed while it was read, so it may not have been read "
+            "whole; start the import again",
+        )
 
 
 def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:

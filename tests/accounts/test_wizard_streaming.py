@@ -82,6 +82,31 @@ def test_a_quote_left_open_far_down_a_file_stops_the_chunks(tmp_path: Path) -> N
     )
 
 
+def test_a_file_rewritten_while_it_is_read_is_refused_not_cut_short(
+    tmp_path: Path,
+) -> None:
+    # given
+    path = tmp_path / "firms.csv"
+    header = "Account Name,Annual Revenue,Billing Country\n"
+    rows = [f"Firm {number},{number},Norway\n" for number in range(2000)]
+    path.write_text(header + "".join(rows))
+    chunks = table_chunks(path=path, file="firms.csv", rows=100)
+    first = next(chunks)
+
+    # when: another upload writes its own, shorter file over it, in place
+    with path.open("w") as other:
+        other.write(header + "".join(rows[:10]))
+
+    # then
+    with pytest.raises(ImportFileError) as refused:
+        list(chunks)
+    assert first.lines[0] == 2
+    assert refused.value.message == (
+        "the file changed while it was read, so it may not have been read "
+        "whole; start the import again"
+    )
+
+
 def test_an_xlsx_workbook_streams_in_chunks(tmp_path: Path) -> None:
     workbook = Workbook()
     sheet = workbook.active
