@@ -10,6 +10,7 @@ files and counts them at their unpacked size.
 from __future__ import annotations
 
 import gzip
+import secrets
 import shutil
 import zipfile
 import zlib
@@ -201,6 +202,25 @@ def _too_large(name: str, size: int, limit: int, *, at_least: bool = False) -> s
 
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):,.1f} MB"
+
+
+def upload_directory_create(*, root: Path, job_id: int) -> Path:
+    """Make a new, empty folder under `root` for one job's uploaded files.
+
+    Named by the job and a random suffix: a job's number is unique only in
+    its own database, and two databases (a restored backup, a second
+    instance) may share MEDIA_ROOT. A folder named by the number alone was
+    reused, and a second upload's file overwrote, in place, one a run was
+    still reading, which then ended early as if the file ended there.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    while True:
+        directory = root / f"{job_id}-{secrets.token_hex(4)}"
+        try:
+            directory.mkdir()
+        except FileExistsError:
+            continue
+        return directory
 
 
 def archive_remove(*, directory: Path) -> None:

@@ -32,6 +32,7 @@ from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 
 from accounts import importing
+from accounts.archives import upload_directory_create
 from accounts.currency_codes import currency_code_normal
 from accounts.history import change_record_many
 from accounts.models import (
@@ -118,8 +119,9 @@ def import_job_create(
     job = ImportJob(created_by=user, keep_good_rows=keep_good_rows)
     import_job_origin_keep(job=job)
     job.save()
-    directory = Path(settings.MEDIA_ROOT) / "imports" / str(job.pk)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = upload_directory_create(
+        root=Path(settings.MEDIA_ROOT) / "imports", job_id=job.pk
+    )
     for name in importing.FILE_NAMES:
         with (directory / name).open("wb") as target:
             for chunk in files[name].chunks():

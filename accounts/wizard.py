@@ -46,6 +46,7 @@ from django.utils import timezone
 from accounts.archives import (
     ArchiveError,
     archive_remove,
+    upload_directory_create,
     upload_is_archive,
     upload_unpack,
 )
@@ -451,8 +452,9 @@ def mapped_import_create(
         raise WizardError("Two files have the same name; rename one.")
 
     job = ImportJob.objects.create(created_by=user)
-    directory = Path(settings.MEDIA_ROOT) / "imports" / str(job.pk)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = upload_directory_create(
+        root=Path(settings.MEDIA_ROOT) / "imports", job_id=job.pk
+    )
     stored = []
     for name, content in files:
         path = directory / Path(name).name

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from django.db.models.signals import post_save
 from openpyxl import Workbook
 
 from accounts import streaming
@@ -12,6 +13,7 @@ from accounts.streaming import table_chunks
 from accounts.tabular import table_read
 from accounts.wizard import (
     mapped_import_check,
+    mapped_import_create,
     mapped_import_create_from_paths,
     mapped_import_files_read,
     mapped_import_mapping_accept,
@@ -105,6 +107,37 @@ def test_a_file_rewritten_while_it_is_read_is_refused_not_cut_short(
         "the file changed while it was read, so it may not have been read "
         "whole; start the import again"
     )
+
+
+@pytest.mark.django_db
+def test_two_uploads_under_the_same_job_number_keep_their_own_files(
+    settings, tmp_path: Path
+) -> None:
+    # given: another database sharing MEDIA_ROOT has an import under the
+    # number this one's job gets, still being read
+    kept = b"Account Name\nTheirs\n"
+
+    def theirs(instance: ImportJob, created: bool, **kwargs: object) -> None:
+        if created:
+            folder = Path(settings.MEDIA_ROOT) / "imports" / str(instance.pk)
+            folder.mkdir(parents=True)
+            (folder / "firms.csv").write_bytes(kept)
+
+    post_save.connect(theirs, sender=ImportJob)
+    try:
+        # when
+        mapped = mapped_import_create(
+            user=None, files=[("firms.csv", b"Account Name\nOurs\n")]
+        )
+    finally:
+        post_save.disconnect(theirs, sender=ImportJob)
+
+    # then
+    other = Path(settings.MEDIA_ROOT) / "imports" / str(mapped.job_id)
+    assert (other / "firms.csv").read_bytes() == kept
+    ours = Path(mapped.files[0]["path"])
+    assert ours.parent != other
+    assert ours.read_bytes() == b"Account Name\nOurs\n"
 
 
 def test_an_xlsx_workbook_streams_in_chunks(tmp_path: Path) -> None:
