@@ -3340,28 +3340,23 @@ class _Writer:
             opportunity.external_id: opportunity
             for opportunity in Opportunity.objects.filter(
                 external_id__in=[values["external_id"] for _, _, values, _ in prepared]
-            )
+            ).select_related("product")
         }
         # A row naming no product keeps the deal's product; only a new deal
         # without one goes under the placeholder product.
         for _, _, values, _ in prepared:
-            if values["product"] is None and values["external_id"] not in existing:
-                values["product"] = UNSPECIFIED_PRODUCT
+            if values["product"] is None:
+                known = existing.get(values["external_id"])
+                values["product"] = known.product.name if known else UNSPECIFIED_PRODUCT
         product_ids = self.product_ids(
             {
                 values["product"]: (file, line)
                 for file, line, values, _ in reversed(prepared)
-                if values["product"] is not None
             }
         )
         creates, updates = [], []
         for file, line, values, currency in prepared:
-            product = values.pop("product")
-            values["product_id"] = (
-                existing[values["external_id"]].product_id
-                if product is None
-                else product_ids[product]
-            )
+            values["product_id"] = product_ids[values.pop("product")]
             self._won_uncounted_note(file, line, values)
             if values["stage"] == Opportunity.Stage.WON and values["closed_on"]:
                 key = (
