@@ -277,6 +277,11 @@ class AccountScore(models.Model):
             models.Index(fields=["run", "potential"]),
             models.Index(fields=["run", "performance"]),
             models.Index(fields=["run", "ttm_revenue"]),
+            # Four quadrants and three tiers tie in long runs: the account
+            # breaks the tie inside the index, so a page (and a cursor deep
+            # in one quadrant) starts where it shows, not after every score.
+            models.Index(fields=["run", "quadrant", "account"]),
+            models.Index(fields=["run", "tier", "account"]),
         ]
 
     def __str__(self) -> str:

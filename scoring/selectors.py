@@ -68,6 +68,10 @@ PORTFOLIO_SORTS = {
 }
 
 
+# Columns of a few values, so most rows tie: a cursor page compares the
+# row (column, account) with the cursor's, as their index orders them.
+TIED_SORTS = frozenset({"quadrant", "tier"})
+
 # A page number alone is read by OFFSET up to this page (the first 1,000
 # rows); the pager's own links carry the account at the edge of the page
 # instead, so a page reached by Next or Previous costs the same at any
@@ -338,7 +342,19 @@ def _portfolio_keyset(
     # Walking back is walking forward in the reversed order.
     upward = forward != descending
     bound: Q | Func
-    if _tiebreak(field_name) == "account__name":
+    if field_name in TIED_SORTS:
+        # (quadrant, account) > (its quadrant, its account): the index's
+        # own order, so a page deep in one quadrant starts at its cursor
+        # rather than after every account before it in that quadrant.
+        bound = Func(
+            _row(F(field_name), F("account_id")),
+            _row(value, Value(cursor)),
+            template="%(expressions)s",
+            arg_joiner=" > " if upward else " < ",
+            output_field=BooleanField(),
+        )
+        beyond = Q()
+    elif _tiebreak(field_name) == "account__name":
         # (sector, name) > (its sector, its name): a row comparison, which
         # PostgreSQL starts from in the account's (sector, name) index.
         name = Subquery(scores.filter(account_id=cursor).values("account__name")[:1])

@@ -153,19 +153,26 @@ def test_a_page_number_past_the_offset_pages_shows_the_last_of_them(executive):
     )
 
 
+@pytest.mark.parametrize("sort", ["-potential", "quadrant", "-tier"])
 @pytest.mark.parametrize("size", [PAGE_SIZE * 3 + 1, PAGE_SIZE * 6 + 1])
 def test_the_pager_links_carry_the_cursor_and_cost_the_same_queries(
-    client, executive, size
+    client, executive, size, sort
 ):
     # given
     run = current_run()
+    quadrants = AccountScore.Quadrant.values
     for index in range(size):
-        score(run, AccountFactory.create(name=f"Account {index:04}"))
+        score(
+            run,
+            AccountFactory.create(name=f"Account {index:04}"),
+            quadrant=quadrants[index % 2],
+            tier="AB"[index % 2],
+        )
     client.force_login(executive)
     url = reverse("scoring:portfolio")
 
     # when: Next to the last page, counting each page's queries
-    response = client.get(url, {"sort": "-potential"})
+    response = client.get(url, {"sort": sort})
     seen, counts = [], []
     while True:
         seen += ids(response.context["page"])
@@ -178,7 +185,7 @@ def test_the_pager_links_carry_the_cursor_and_cost_the_same_queries(
 
     # then
     assert len(seen) == len(set(seen)) == size
-    assert "after=" in link_of(client, url, "-potential")
+    assert "after=" in link_of(client, url, sort)
     assert len(set(counts)) == 1
     assert counts[0] == SAME_QUERIES
     html = response.content.decode()
@@ -260,3 +267,48 @@ def test_accounts_of_one_sector_or_country_go_by_name(executive):
 
     assert names("sector") == names("country") == ["Birch", "Alder", "Cobalt"]
     assert names("-sector") == names("-country") == ["Cobalt", "Alder", "Birch"]
+
+
+@pytest.mark.parametrize("sort", ["quadrant", "-quadrant", "tier", "-tier"])
+def test_a_quadrant_or_tier_page_reads_its_index_without_sorting(postgres, sort):
+    # given: a portfolio large enough that sorting every score would be
+    # planned, were no index to give the order
+    run = current_run()
+    accounts = Account.objects.bulk_create(
+        Account(name=f"Account {index:05}") for index in range(3000)
+    )
+    AccountScore.objects.bulk_create(
+        AccountScore(
+            run=run,
+            account=account,
+            performance=1.0,
+            potential=1.0,
+            quadrant=AccountScore.Quadrant.values[index % 4],
+            tier="ABC"[index % 3],
+            ttm_revenue=Decimal("1"),
+        )
+        for index, account in enumerate(accounts)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE scoring_accountscore")
+        cursor.execute("ANALYZE accounts_account")
+    scores = AccountScore.objects.filter(run=run)
+    cursor_id = accounts[1700].pk
+
+    # when: the first page, and a page after a cursor deep in one value
+    plans = []
+    for after in (None, cursor_id):
+        with CaptureQueriesContext(connection) as queries:
+            portfolio_page(scores=scores, sort=sort, after=after)
+        (sql,) = [query["sql"] for query in queries]
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + sql)
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+
+    # then
+    field = sort.lstrip("-")
+    for plan in plans:
+        assert "Sort" not in plan, plan
+        assert f"{field}_account_id_idx" in plan, plan
+    # the cursor bounds the index scan itself, not a filter after it
+    assert re.search(r"Index Cond: .*ROW\(.*account_id\) [<>] ROW", plans[1]), plans[1]
