@@ -9,7 +9,18 @@ from typing import Any, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Collate, Upper
 from django.http import Http404
 
 from accounts.currency import (
@@ -63,7 +74,7 @@ def _memberships_seen(user: User) -> QuerySet[AccountTeamMember]:
 
 
 # A search of fewer letters than this matches the start of a name, through
-# a b-tree index (migration 0026); from this many on it matches anywhere in
+# a b-tree index (migration 0030); from this many on it matches anywhere in
 # the name, through the trigram index, which needs three letters.
 NAME_SEARCH_ANYWHERE_FROM = 3
 
@@ -78,6 +89,25 @@ def account_name_search(*, search: str, field: str = "name") -> Q:
     if len(term) < NAME_SEARCH_ANYWHERE_FROM:
         return Q(**{f"{field}__istartswith": term})
     return Q(**{f"{field}__icontains": term})
+
+
+def account_name_prefix_key(*, search: str, field: str = "name") -> Func | None:
+    """Return the key a short search matches and orders names by, or None.
+
+    A short search many names share (two letters: 12,500 of 100,000) read
+    the name index in its order past every other name, since the prefix
+    index could filter but not order. Matched and ordered on one key, the
+    upper-cased name in byte order, the page reads that index from the
+    prefix on and stops after its rows (migration accounts 0030 indexes
+    the key and the name on PostgreSQL). Only for ASCII: Python's upper()
+    of the search and the database's of the names agree there.
+    """
+    term = search.strip()
+    if not term or len(term) >= NAME_SEARCH_ANYWHERE_FROM or not term.isascii():
+        return None
+    if connection.vendor == "postgresql":
+        return Collate(Upper(field), "C")
+    return Upper(field)
 
 
 def account_visibility_key(*, user: User) -> str:

@@ -27,6 +27,7 @@ from accounts.import_checks import ImportCheckWarning
 from accounts.models import Account, RevenueLine, User
 from accounts.selectors import (
     account_list_for_user,
+    account_name_prefix_key,
     account_name_search,
     account_visibility_key,
 )
@@ -67,6 +68,10 @@ PORTFOLIO_SORTS = {
     "tier": "tier",
 }
 
+
+# The upper-cased name a short search matches and pages by
+# (accounts.selectors.account_name_prefix_key), annotated under this name.
+NAME_KEY = "account_name_key"
 
 # Columns of a few values, so most rows tie: a cursor page compares the
 # row (column, account) with the cursor's, as their index orders them.
@@ -251,12 +256,22 @@ def portfolio_page(
         filtered = filtered.filter(tier=tier)
     if sector:
         filtered = filtered.filter(account__sector=sector)
-    if search.strip():
+    descending = sort.startswith("-")
+    field_name = PORTFOLIO_SORTS.get(sort.lstrip("-"), PORTFOLIO_SORTS["name"])
+    key = account_name_prefix_key(search=search, field="account__name")
+    if key is not None:
+        filtered = filtered.annotate(**{NAME_KEY: key}).filter(
+            **{f"{NAME_KEY}__startswith": search.strip().upper()}
+        )
+        if field_name == PORTFOLIO_SORTS["name"]:
+            # By the key the search matched, so one index scan matches
+            # and orders; the cursor's key is read from the scores too.
+            field_name = NAME_KEY
+            scores = scores.annotate(**{NAME_KEY: key})
+    elif search.strip():
         filtered = filtered.filter(
             account_name_search(search=search, field="account__name")
         )
-    descending = sort.startswith("-")
-    field_name = PORTFOLIO_SORTS.get(sort.lstrip("-"), PORTFOLIO_SORTS["name"])
     cursor = after if after is not None else before
     if cursor is not None:
         keyset = _portfolio_keyset(
@@ -299,9 +314,13 @@ def _tiebreak(field_name: str) -> str:
 
     A column of the account (sector, country) ties in long runs: those go
     by name, unique and beside it in the account's index, so a page deep
-    in one sector starts at its cursor. Anything else goes by account id.
+    in one sector starts at its cursor. The upper-cased name of a short
+    search ties between names that differ only in case: by name too, its
+    index's second column. Anything else goes by account id.
     """
-    if field_name.startswith("account__") and field_name != "account__name":
+    if field_name == NAME_KEY or (
+        field_name.startswith("account__") and field_name != "account__name"
+    ):
         return "account__name"
     return "account_id"
 

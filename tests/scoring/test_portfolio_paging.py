@@ -153,10 +153,13 @@ def test_a_page_number_past_the_offset_pages_shows_the_last_of_them(executive):
     )
 
 
-@pytest.mark.parametrize("sort", ["-potential", "quadrant", "-tier"])
+@pytest.mark.parametrize(
+    ("sort", "search"),
+    [("-potential", ""), ("quadrant", ""), ("-tier", ""), ("name", "ac")],
+)
 @pytest.mark.parametrize("size", [PAGE_SIZE * 3 + 1, PAGE_SIZE * 6 + 1])
 def test_the_pager_links_carry_the_cursor_and_cost_the_same_queries(
-    client, executive, size, sort
+    client, executive, size, sort, search
 ):
     # given
     run = current_run()
@@ -172,7 +175,7 @@ def test_the_pager_links_carry_the_cursor_and_cost_the_same_queries(
     url = reverse("scoring:portfolio")
 
     # when: Next to the last page, counting each page's queries
-    response = client.get(url, {"sort": sort})
+    response = client.get(url, {"sort": sort, "q": search})
     seen, counts = [], []
     while True:
         seen += ids(response.context["page"])
@@ -252,7 +255,7 @@ def test_a_short_search_reads_the_prefix_index_on_postgresql(postgres):
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     # then
-    assert "accounts_account_name_prefix" in plan, plan
+    assert "accounts_account_name_upper_c" in plan, plan
 
 
 def test_accounts_of_one_sector_or_country_go_by_name(executive):
@@ -312,3 +315,72 @@ def test_a_quadrant_or_tier_page_reads_its_index_without_sorting(postgres, sort)
         assert f"{field}_account_id_idx" in plan, plan
     # the cursor bounds the index scan itself, not a filter after it
     assert re.search(r"Index Cond: .*ROW\(.*account_id\) [<>] ROW", plans[1]), plans[1]
+
+
+def test_a_short_search_pages_by_the_upper_cased_name(executive):
+    # given: names that differ in case, and one that only contains the letters
+    run = current_run()
+    for name in ("acme b", "ACME A", "Acme c", "Ace", "Bac", "Zed"):
+        score(run, AccountFactory.create(name=name))
+    scores = account_score_queryset_for_user(user=executive, run=run)
+
+    def walk(sort: str) -> list[list[str]]:
+        asked = {"scores": scores, "search": "aC", "sort": sort, "page_size": 2}
+        pages = [portfolio_page(**asked)]
+        while pages[-1].has_next:
+            pages.append(
+                portfolio_page(
+                    **asked, page=pages[-1].number + 1, after=pages[-1].next_cursor
+                )
+            )
+        back = portfolio_page(**asked, page=1, before=pages[-1].previous_cursor)
+        assert [row.account.name for row in back.rows] == [
+            row.account.name for row in pages[-2].rows
+        ]
+        return [[row.account.name for row in page.rows] for page in pages]
+
+    # then
+    assert walk("name") == [["Ace", "ACME A"], ["acme b", "Acme c"]]
+    assert walk("-name") == [["Acme c", "acme b"], ["ACME A", "Ace"]]
+    # other sorts keep their own order over the same matches
+    assert walk("-potential")[0][0] in {"Ace", "ACME A", "acme b", "Acme c"}
+
+
+def test_a_short_search_many_names_share_reads_one_index_on_postgresql(postgres):
+    # given: the letters searched for start a third of the names, all of
+    # them after the others in name order
+    run = current_run()
+    accounts = Account.objects.bulk_create(
+        Account(name=f"{prefix} {index:04}")
+        for index in range(1000)
+        for prefix in ("Bel", "Tri", "Zen")
+    )
+    AccountScore.objects.bulk_create(
+        AccountScore(
+            run=run,
+            account=account,
+            performance=1.0,
+            potential=1.0,
+            quadrant=AccountScore.Quadrant.MONITOR,
+            tier="C",
+            ttm_revenue=Decimal("1"),
+        )
+        for account in accounts
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE scoring_accountscore")
+        cursor.execute("ANALYZE accounts_account")
+    scores = AccountScore.objects.filter(run=run)
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        page = portfolio_page(scores=scores, search="ze")
+    (sql,) = [query["sql"] for query in queries]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    # then: the names' key index finds and orders them; nothing is sorted
+    assert page.rows[0].account.name == "Zen 0000"
+    assert "accounts_account_name_upper_c" in plan, plan
+    assert "Sort" not in plan, plan
