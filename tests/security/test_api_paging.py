@@ -1,10 +1,12 @@
 """Paging junk, unknown PATCH fields and token guessing all answer clearly."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.api_tokens import api_token_create
-from config.api import etag_for
+from config.api import LodePagination, etag_for
 from tests.accounts.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +69,66 @@ def test_an_empty_list_answers_200_at_offset_zero(client, rep):
 
     assert response.status_code == 200
     assert response.json()["count"] == 0
+
+
+@pytest.fixture
+def count_limit(monkeypatch):
+    monkeypatch.setattr(LodePagination, "count_limit", 2)
+    return 2
+
+
+def test_a_list_longer_than_the_count_limit_has_no_count_and_pages_by_next(
+    client, rep, accounts, count_limit
+):
+    client.force_login(rep)
+
+    first = client.get("/api/accounts/?limit=2").json()
+    last = client.get("/api/accounts/?limit=2&offset=2").json()
+
+    assert first["count"] is None
+    assert [row["name"] for row in first["results"]] == ["Paged 0", "Paged 1"]
+    assert first["next"] == "http://testserver/api/accounts/?limit=2&offset=2"
+    assert first["previous"] is None
+    assert last["count"] is None
+    assert [row["name"] for row in last["results"]] == ["Paged 2"]
+    assert last["next"] is None
+    assert last["previous"] == "http://testserver/api/accounts/?limit=2"
+
+
+def test_an_offset_past_the_end_of_an_uncounted_list_is_a_404(
+    client, rep, accounts, count_limit
+):
+    client.force_login(rep)
+
+    response = client.get("/api/accounts/?offset=3")
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == (
+        "Offset 3 is past the end of the list (more than 2 items)."
+    )
+
+
+@pytest.mark.parametrize("size", [3, 9])
+def test_a_long_list_counts_no_further_than_the_limit(client, rep, count_limit, size):
+    # given
+    for number in range(size):
+        AccountFactory.create(name=f"Paged {number}").team_members.add(rep)
+    client.force_login(rep)
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/accounts/?limit=1")
+
+    # then: the same queries at both sizes, the count stopping at 3 rows
+    assert response.json()["count"] is None
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1, counts
+    assert "LIMIT 3" in counts[0], counts[0]
+    assert len(queries) == LONG_LIST_QUERIES
+
+
+# session, user, the capped count, the page of accounts
+LONG_LIST_QUERIES = 4
 
 
 @pytest.mark.parametrize("field", ["name", "id", "no_such_field"])
