@@ -340,6 +340,35 @@ def pages_benchmark(*, requests: int) -> list[Figure]:
                 urls=[f"{portfolio}?q=ac", f"{portfolio}?q=zx"],
                 requests=fewer,
             )
+            # Quadrant and tier tie in long runs; each has its index with
+            # the account (since 2026-12-05), page 40 read from a cursor.
+            figures += _page_figures(
+                client=client,
+                name=f"portfolio sorted by quadrant or tier{label}",
+                urls=[
+                    f"{portfolio}?sort=quadrant",
+                    f"{portfolio}?sort=-tier&page=3",
+                    _deep_page_url(portfolio, user=user, sort="quadrant", page=40),
+                    f"{portfolio}?sort=tier",
+                ],
+                requests=fewer,
+            )
+            # Two letters an eighth of the generated names start with: the
+            # page reads them by the upper-cased name's index from the
+            # prefix on (since 2026-12-05), not past the names before them.
+            figures += _page_figures(
+                client=client,
+                name=f"portfolio, name search of two letters many names share{label}",
+                urls=[f"{portfolio}?q=ze", f"{portfolio}?q=ze&sort=-name"],
+                requests=fewer,
+            )
+            # The API's longest list; its count stops at 10,001 rows.
+            figures += _page_figures(
+                client=client,
+                name=f"API account list{label}",
+                urls=["/api/accounts/", "/api/accounts/?offset=100"],
+                requests=fewer,
+            )
             # The chart's data, fetched by the page; timed without the
             # browser's revalidation (304), so this is the first load.
             figures += _page_figures(
