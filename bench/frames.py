@@ -1,7 +1,9 @@
 """Turn a generated CSV folder into the scoring engine's input frames.
 
-The same mapping as the importer's: won deals become revenue per account,
-product and quarter of the close date; `subsidiary_of` gives parent ids.
+Revenue comes from the invoice lines (the won deals billed in instalments
+within their closing quarter), summed per account, product and quarter as
+the database keeps them, so the sums are the won deals' sums, as the
+importer makes them from the pipeline; `subsidiary_of` gives parent ids.
 Ids are row numbers from 1, as a fresh database would assign them.
 """
 
@@ -24,6 +26,10 @@ class Frames:
     products: pd.DataFrame
     rates: pd.DataFrame | None = None
     signals: pd.DataFrame | None = None
+    # The invoice lines behind `revenue`: account_id, product_id,
+    # quarter_start, booked_on, amount, and `cell`, the row of `revenue`
+    # each adds to.
+    lines: pd.DataFrame | None = None
 
 
 def frames_with_currencies_and_signals(
@@ -31,8 +37,9 @@ def frames_with_currencies_and_signals(
 ) -> Frames:
     """Return the frames with some lines in other currencies, and signals.
 
-    Seeded. About `foreign_share` of the revenue lines move to EUR, SEK or
-    NOK (amounts unchanged, as if invoiced there); EUR and SEK get one rate
+    Seeded. About `foreign_share` of the quarter sums move to EUR, SEK or
+    NOK (amounts unchanged, as if invoiced there), each with all its invoice
+    lines, so the sums the database keeps are the frame's; EUR and SEK get one rate
     per quarter, NOK none. About 60 % of the accounts get support signals
     for the last four quarters of the data, each value sometimes blank.
     """
@@ -45,6 +52,11 @@ def frames_with_currencies_and_signals(
         len(codes) - 1,
     )
     revenue["currency"] = np.where(draw < foreign_share, codes[pick], "USD")
+    lines = frames.lines
+    if lines is not None:
+        lines = lines.assign(
+            currency=revenue["currency"].to_numpy()[lines["cell"].to_numpy()]
+        )
 
     quarters = pd.date_range(RATES_FROM, revenue["quarter_start"].max(), freq="QS")
     rates = pd.DataFrame(
@@ -75,11 +87,11 @@ def frames_with_currencies_and_signals(
     )
     for column in ("tickets", "satisfaction", "nps"):
         signals.loc[generator.random(count) < 0.15, column] = np.nan
-    return replace(frames, revenue=revenue, rates=rates, signals=signals)
+    return replace(frames, revenue=revenue, rates=rates, signals=signals, lines=lines)
 
 
 def frames_from_folder(*, folder: Path) -> Frames:
-    """Read accounts, products and won deals into engine-shaped frames."""
+    """Read accounts, products and invoice lines into engine-shaped frames."""
     raw_accounts = pd.read_csv(folder / "accounts.csv", dtype={"subsidiary_of": str})
     ids = pd.Series(range(1, len(raw_accounts) + 1), index=raw_accounts["account"])
     accounts = pd.DataFrame(
@@ -99,24 +111,31 @@ def frames_from_folder(*, folder: Path) -> Frames:
     )
     products = pd.DataFrame({"product_id": product_ids.to_numpy()})
 
-    pipeline = pd.read_csv(
-        folder / "sales_pipeline.csv",
-        usecols=["product", "account", "deal_stage", "close_date", "close_value"],
+    invoices = pd.read_csv(
+        folder / "invoice_lines.csv",
+        usecols=["account_name", "product", "date", "amount"],
+        dtype={"account_name": "category", "product": "category"},
     )
-    won = pipeline[pipeline["deal_stage"] == "Won"]
-    quarter = pd.to_datetime(won["close_date"]).dt.to_period("Q").dt.start_time
-    revenue = (
-        pd.DataFrame(
-            {
-                "account_id": won["account"].map(ids),
-                "product_id": won["product"].map(product_ids),
-                "quarter_start": quarter,
-                "amount": won["close_value"].astype(float),
-            }
-        )
-        .groupby(["account_id", "product_id", "quarter_start"], as_index=False)[
-            "amount"
-        ]
-        .sum()
+    booked = pd.to_datetime(invoices["date"], format="%Y-%m-%d")
+    lines = pd.DataFrame(
+        {
+            "account_id": _codes_to_ids(invoices["account_name"], ids),
+            "product_id": _codes_to_ids(invoices["product"], product_ids),
+            "quarter_start": booked.dt.to_period("Q").dt.start_time,
+            "booked_on": booked,
+            # Cents, so the sums are exact whatever the order of adding.
+            "cents": np.round(invoices["amount"].to_numpy() * 100).astype(np.int64),
+        }
     )
-    return Frames(accounts=accounts, revenue=revenue, products=products)
+    del invoices
+    grouped = lines.groupby(["account_id", "product_id", "quarter_start"], sort=True)
+    lines["cell"] = grouped.ngroup().to_numpy()
+    revenue = grouped["cents"].sum().reset_index()
+    revenue["amount"] = revenue.pop("cents") / 100
+    lines["amount"] = lines.pop("cents") / 100
+    return Frames(accounts=accounts, revenue=revenue, products=products, lines=lines)
+
+
+def _codes_to_ids(names: pd.Series, ids: pd.Series) -> np.ndarray:
+    # Map each distinct name once, then spread by the categorical codes.
+    return ids.reindex(names.cat.categories).to_numpy()[names.cat.codes.to_numpy()]

@@ -8,6 +8,11 @@ written beside them, never inside the CSVs.
 Rows are generated in fixed-size chunks from one seeded numpy generator, so
 the output is byte-identical for a seed and memory stays bounded at any
 number of revenue lines: only per-account arrays (a few floats each) are held.
+
+Beside the layout, invoice_lines.csv bills every won deal in one or more
+instalments dated in the deal's closing quarter, in the wizard's invoice
+layout, so an account has several lines per product and quarter, about
+`revenue_lines_per_account` in all, as an ERP extract would give.
 """
 
 import argparse
@@ -76,6 +81,7 @@ class Spec:
     products: int = 12
     people_per_account: int = 3
     plan_items_per_account: int = 2
+    revenue_lines_per_account: int = 10
 
     @property
     def agents(self) -> int:
@@ -86,7 +92,16 @@ class Spec:
         return max(6, self.agents // 6)
 
     def folder_name(self) -> str:
-        return f"synthetic-{self.accounts}a-{self.lines}l-s{self.seed}"
+        return (
+            f"synthetic-{self.accounts}a-{self.lines}l"
+            f"-{self.revenue_lines_per_account}i-s{self.seed}"
+        )
+
+    @property
+    def extra_instalments(self) -> float:
+        """Return the mean number of instalments a won deal has beyond one."""
+        won = self.lines * STAGE_SHARES[0]
+        return max(self.accounts * self.revenue_lines_per_account / won - 1, 0.0)
 
 
 def account_name(index: int) -> str:
@@ -197,8 +212,57 @@ def write_teams(spec: Spec, path: Path) -> None:
             )
 
 
-def write_pipeline(spec: Spec, rng: np.random.Generator, path: Path) -> None:
-    """Write the opportunities; won ones become the revenue lines."""
+def invoice_lines(
+    spec: Spec, rng: np.random.Generator, won: pd.DataFrame
+) -> pd.DataFrame:
+    """Return the invoice lines of a chunk's won deals.
+
+    A deal's instalments add up to its close value to the cent and fall
+    between its close date and the end of that quarter, so the quarter
+    sums are the won deals' sums, whatever the split.
+    """
+    counts = 1 + rng.poisson(spec.extra_instalments, len(won))
+    deal = np.repeat(np.arange(len(won)), counts)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    shares = rng.uniform(0.5, 1.5, len(deal))
+    shares /= np.add.reduceat(shares, starts)[deal]
+    cents = won["close_value"].to_numpy(dtype=np.int64) * 100
+    parts = np.floor(cents[deal] * shares).astype(np.int64)
+    # The last instalment takes what rounding down left over.
+    parts[starts + counts - 1] += cents - np.add.reduceat(parts, starts)
+
+    closed = pd.to_datetime(won["close_date"]).to_numpy()[deal]
+    quarter_end = (
+        pd.DatetimeIndex(closed).to_period("Q").end_time.normalize().to_numpy()
+    )
+    span = (quarter_end - closed).astype("timedelta64[D]").astype(np.int64)
+    booked = closed + (rng.random(len(deal)) * (span + 1)).astype("timedelta64[D]")
+    number = np.arange(len(deal)) - starts[deal] + 1
+    return pd.DataFrame(
+        {
+            "invoice_number": (
+                "INV-"
+                + pd.Series(won["opportunity_id"].to_numpy()[deal])
+                + "-"
+                + pd.Series(number).astype(str)
+            ),
+            "account_name": won["account"].to_numpy()[deal],
+            "product": won["product"].to_numpy()[deal],
+            "date": pd.Series(booked).dt.strftime("%Y-%m-%d"),
+            "amount": parts / 100,
+        }
+    )
+
+
+def write_pipeline(
+    spec: Spec,
+    rng: np.random.Generator,
+    path: Path,
+    *,
+    invoice_rng: np.random.Generator,
+    invoice_path: Path,
+) -> None:
+    """Write the opportunities, and the invoice lines of the won ones."""
     # Skewed demand: a Pareto weight per account, so a few accounts dominate
     # revenue as in real portfolios. Products are weighted too.
     account_weights = rng.pareto(1.3, spec.accounts) + 0.05
@@ -261,6 +325,14 @@ def write_pipeline(spec: Spec, rng: np.random.Generator, path: Path) -> None:
             index=False,
             lineterminator="\r\n",
         )
+        invoice_lines(spec, invoice_rng, frame[stages == "Won"]).to_csv(
+            invoice_path,
+            mode="w" if header else "a",
+            header=header,
+            index=False,
+            lineterminator="\r\n",
+            float_format="%.2f",
+        )
         header = False
 
 
@@ -306,6 +378,8 @@ def write_source_note(spec: Spec, folder: Path) -> None:
         f"settings always give the same bytes.\n\n{settings}\n\n"
         f"accounts.csv, products.csv, sales_teams.csv and sales_pipeline.csv\n"
         f"follow the layout of data/maven-crm-sales-opportunities/ exactly.\n"
+        f"invoice_lines.csv bills each won deal in instalments within its\n"
+        f"closing quarter, in the import wizard's invoice layout.\n"
         f"people.csv (Salesforce contact layout) and plan_items.csv feed the\n"
         f"page benchmarks.\n"
     )
@@ -317,12 +391,16 @@ def generate(*, spec: Spec, root: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     # One child generator per file: adding rows to one file never shifts the
     # random stream of another.
-    streams = np.random.SeedSequence(spec.seed).spawn(3)
+    streams = np.random.SeedSequence(spec.seed).spawn(4)
     write_accounts(spec, np.random.default_rng(streams[0]), folder / "accounts.csv")
     write_products(spec, folder / "products.csv")
     write_teams(spec, folder / "sales_teams.csv")
     write_pipeline(
-        spec, np.random.default_rng(streams[1]), folder / "sales_pipeline.csv"
+        spec,
+        np.random.default_rng(streams[1]),
+        folder / "sales_pipeline.csv",
+        invoice_rng=np.random.default_rng(streams[3]),
+        invoice_path=folder / "invoice_lines.csv",
     )
     write_people(spec, np.random.default_rng(streams[2]), folder / "people.csv")
     write_plan_items(spec, folder / "plan_items.csv")
@@ -336,6 +414,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lines", type=int, required=True)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--products", type=int, default=12)
+    parser.add_argument("--revenue-lines-per-account", type=int, default=10)
     parser.add_argument("--out", type=Path, default=Path("var/bench/data"))
     args = parser.parse_args(argv)
     spec = Spec(
@@ -343,6 +422,7 @@ def main(argv: list[str] | None = None) -> None:
         lines=args.lines,
         seed=args.seed,
         products=args.products,
+        revenue_lines_per_account=args.revenue_lines_per_account,
     )
     folder = generate(spec=spec, root=args.out)
     sys.stdout.write(f"{folder}\n")

@@ -11,6 +11,7 @@ they have them (bench.frames.frames_with_currencies_and_signals).
 import io
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 
@@ -19,10 +20,15 @@ from accounts.models import (
     CurrencyRate,
     Product,
     RevenueLine,
+    RevenueQuarter,
     SupportSignal,
 )
 from accounts.services import copy_text
 from bench.frames import Frames
+
+# Rows a COPY statement: each one's triggers add its lines to the quarter
+# sums, and its text stays a few hundred MB at most.
+COPY_CHUNK_ROWS = 2_000_000
 
 
 def _copy_in(table: str, frame: pd.DataFrame) -> None:
@@ -68,24 +74,7 @@ def bench_rows_load(*, frames: Frames) -> None:
                 }
             ),
         )
-        revenue = frames.revenue
-        _copy_in(
-            RevenueLine._meta.db_table,
-            pd.DataFrame(
-                {
-                    "account_id": revenue["account_id"],
-                    "product_id": revenue["product_id"],
-                    "quarter_start": revenue["quarter_start"].dt.strftime("%Y-%m-%d"),
-                    "amount": revenue["amount"].round(2),
-                    "currency": (
-                        revenue["currency"] if "currency" in revenue.columns else "USD"
-                    ),
-                    "source": RevenueLine._meta.get_field("source").default,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            ),
-        )
+        _revenue_copy_in(frames=frames, now=now)
         if frames.rates is not None and len(frames.rates):
             _copy_in(
                 CurrencyRate._meta.db_table,
@@ -126,8 +115,40 @@ def bench_rows_load(*, frames: Frames) -> None:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT max(id) FROM {table}))"
                 )
-            for analysed in (Account, RevenueLine, SupportSignal):
+            for analysed in (Account, RevenueLine, RevenueQuarter, SupportSignal):
                 cursor.execute(f"ANALYZE {analysed._meta.db_table}")
+
+
+def _revenue_copy_in(*, frames: Frames, now: str) -> None:
+    # The invoice lines when the frames have them (the quarter sums the
+    # database then keeps are the frames' revenue), else one line a sum.
+    revenue = frames.revenue if frames.lines is None else frames.lines
+    if "cell" in revenue.columns:
+        revenue = revenue.sort_values("cell", kind="stable")
+    for start in range(0, len(revenue), COPY_CHUNK_ROWS):
+        chunk = revenue.iloc[start : start + COPY_CHUNK_ROWS]
+
+        # Categories, so the COPY text escapes each distinct value once.
+        def repeated(value: str, rows: int = len(chunk)) -> pd.Categorical:
+            return pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), [value])
+
+        columns = {
+            "account_id": chunk["account_id"].to_numpy(),
+            "product_id": chunk["product_id"].to_numpy(),
+            "quarter_start": chunk["quarter_start"].to_numpy(),
+            "amount": chunk["amount"].round(2).to_numpy(),
+            "currency": (
+                pd.Categorical(chunk["currency"])
+                if "currency" in chunk.columns
+                else repeated("USD")
+            ),
+            "source": repeated(RevenueLine._meta.get_field("source").default),
+            "created_at": repeated(now),
+            "updated_at": repeated(now),
+        }
+        if "booked_on" in chunk.columns:
+            columns["booked_on"] = chunk["booked_on"].to_numpy()
+        _copy_in(RevenueLine._meta.db_table, pd.DataFrame(columns))
 
 
 def _product_defaults() -> dict[str, object]:

@@ -50,8 +50,13 @@ def scoring_benchmark(*, frames: Frames, repeats: int) -> list[Figure]:
             target="<= 1.5x baseline",
             note=(
                 f"{len(frames.accounts):,} accounts, "
-                f"{len(frames.revenue):,} revenue lines, best of {repeats}; "
+                f"{len(frames.revenue):,} quarter sums"
+                f"{_lines_note(frames)}, best of {repeats}; "
                 "engine also keeps the breakdown, column-wise"
             ),
         )
     ]
+
+
+def _lines_note(frames: Frames) -> str:
+    return "" if frames.lines is None else f" of {len(frames.lines):,} invoice lines"
