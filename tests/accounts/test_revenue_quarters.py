@@ -318,9 +318,21 @@ def test_the_bench_rows_and_a_truncate_keep_the_sums(
     # when
     bench_rows_load(frames=frames)
 
-    # then
-    assert RevenueQuarter.objects.count() == len(fresh_sums()) > 0
+    # then: several invoice lines a quarter sum, and the sums the frames'
+    assert frames.lines is not None
+    assert RevenueLine.objects.count() == len(frames.lines) > len(frames.revenue)
+    assert RevenueQuarter.objects.count() == len(fresh_sums()) == len(frames.revenue)
     assert_sums_match()
+    expected = sorted(
+        (row.account_id, row.product_id, row.quarter_start.date(), row.currency)
+        + (Decimal(f"{row.amount:.2f}"),)
+        for row in frames.revenue.itertuples()
+    )
+    kept = [
+        (account, product, quarter, currency, amount)
+        for account, product, quarter, currency, _source, amount, _lines in kept_sums()
+    ]
+    assert kept == expected
     with connection.cursor() as cursor:
         # The COPYed rows' deferred key checks must run before a TRUNCATE.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

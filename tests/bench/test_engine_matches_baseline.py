@@ -96,3 +96,24 @@ def test_engine_and_baseline_agree_with_currencies_and_signals(
     pd.testing.assert_frame_equal(
         result.scores[SCORE_COLUMNS], baseline, check_exact=True, check_dtype=True
     )
+
+
+def test_the_quarter_sums_are_the_invoice_lines_sums(folder: Path) -> None:
+    # given
+    frames = frames_with_currencies_and_signals(
+        frames=frames_from_folder(folder=folder)
+    )
+    lines = frames.lines
+
+    # when
+    assert lines is not None
+    cells = lines.groupby("cell").agg(
+        amount=("amount", "sum"), currency=("currency", "first"), count=("cell", "size")
+    )
+
+    # then: several lines a sum, each sum in its lines' one currency
+    assert len(lines) > 2 * len(frames.revenue)
+    assert cells.index.tolist() == list(range(len(frames.revenue)))
+    assert (lines.groupby("cell")["currency"].nunique() == 1).all()
+    assert (cells["currency"].to_numpy() == frames.revenue["currency"]).all()
+    assert (cells["amount"].round(2).to_numpy() == frames.revenue["amount"]).all()

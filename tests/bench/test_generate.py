@@ -1,6 +1,8 @@
 import csv
 from pathlib import Path
 
+import pandas as pd
+
 from bench.generate import Spec, generate
 
 BUNDLED = Path(__file__).resolve().parents[2] / "data" / "maven-crm-sales-opportunities"
@@ -51,7 +53,56 @@ def test_it_is_deterministic_for_a_seed(tmp_path: Path) -> None:
     second = generate(spec=Spec(accounts=80, lines=900, seed=7), root=tmp_path / "b")
     other = generate(spec=Spec(accounts=80, lines=900, seed=8), root=tmp_path / "c")
 
-    for name in [*LAYOUT_FILES, "people.csv", "plan_items.csv"]:
+    for name in [*LAYOUT_FILES, "invoice_lines.csv", "people.csv", "plan_items.csv"]:
         assert (first / name).read_bytes() == (second / name).read_bytes()
     pipeline = "sales_pipeline.csv"
     assert (first / pipeline).read_bytes() != (other / pipeline).read_bytes()
+
+
+def test_it_bills_each_won_deal_in_invoice_lines_within_its_quarter(
+    tmp_path: Path,
+) -> None:
+    # given
+    spec = Spec(accounts=500, lines=5_000)
+
+    # when
+    folder = generate(spec=spec, root=tmp_path)
+
+    # then: about ten lines an account, several a deal, summing to the cent
+    pipeline = pd.read_csv(folder / "sales_pipeline.csv")
+    won = pipeline[pipeline["deal_stage"] == "Won"].set_index("opportunity_id")
+    invoices = pd.read_csv(folder / "invoice_lines.csv")
+    assert list(invoices.columns) == [
+        "invoice_number",
+        "account_name",
+        "product",
+        "date",
+        "amount",
+    ]
+    assert invoices["invoice_number"].is_unique
+    assert 9 * 500 < len(invoices) < 11 * 500
+    deal = invoices["invoice_number"].str.slice(4, 12)
+    assert deal.value_counts().max() > 2
+    cents = (invoices["amount"] * 100).round().astype("int64")
+    billed = cents.groupby(deal).sum()
+    assert billed.to_dict() == (won["close_value"] * 100).astype("int64").to_dict()
+    assert (invoices["account_name"].to_numpy() == won.loc[deal, "account"]).all()
+    assert (invoices["product"].to_numpy() == won.loc[deal, "product"]).all()
+    booked = pd.to_datetime(invoices["date"])
+    closed = pd.to_datetime(won.loc[deal, "close_date"]).to_numpy()
+    assert (booked.to_numpy() >= closed).all()
+    assert (
+        booked.dt.to_period("Q").to_numpy()
+        == pd.DatetimeIndex(closed).to_period("Q").to_numpy()
+    ).all()
+
+
+def test_it_gives_about_ten_lines_an_account_at_every_scale() -> None:
+    # given: won deals are 48 % of the pipeline lines
+    small = Spec(accounts=1_000, lines=20_000)
+    large = Spec(accounts=1_000_000, lines=10_000_000)
+
+    # then: the mean instalments a deal tops them up to ten lines an account
+    assert round(1 + small.extra_instalments, 4) == round(10 / 9.6, 4)
+    assert round(1 + large.extra_instalments, 4) == round(10 / 4.8, 4)
+    assert Spec(accounts=10, lines=1_000).extra_instalments == 0
