@@ -35,6 +35,7 @@ from accounts.models import (
     RevenueLine,
     User,
 )
+from accounts.numbers import zero_unsigned
 from accounts.selectors import (
     account_can_edit,
     account_get_for_user,
@@ -90,7 +91,7 @@ class AmountField(serializers.DecimalField):
 
     def quantize(self, value: Decimal) -> Decimal:
         try:
-            return super().quantize(value)
+            return zero_unsigned(super().quantize(value))
         except InvalidOperation:
             # Too large to round: left for the model to refuse.
             return value

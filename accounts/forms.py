@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from accounts import importing
 from accounts.models import AccountTeamMember, Opportunity, Product, User
+from accounts.numbers import zero_unsigned
 
 HEADER_BYTES = 64 * 1024
 
@@ -127,7 +128,7 @@ class DealForm(forms.Form):
         if value is None:
             return None
         try:
-            return value.quantize(Decimal("0.01"))
+            return zero_unsigned(value.quantize(Decimal("0.01")))
         except InvalidOperation:
             # Too large to round; the deal refuses it with its reason.
             return value

@@ -16,6 +16,7 @@ from accounts.numbers import (
     RATE_NOT_ABOVE_ZERO,
     ExactDigitsValidator,
     too_large_messages,
+    zero_unsigned,
 )
 from config.bounds import date_problem
 from config.versions import VersionedQuerySet
@@ -365,6 +366,8 @@ class Opportunity(models.Model):
         problem = won_close_problem(stage=self.stage, closed_on=self.closed_on)
         if problem:
             refuse("closed_on", problem)
+        if self.close_value is not None:
+            self.close_value = zero_unsigned(self.close_value)
         if self.close_value is not None and self.close_value < 0:
             refuse("close_value", AMOUNT_BELOW_ZERO)
         for field in ("engaged_on", "closed_on"):

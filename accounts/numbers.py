@@ -21,6 +21,12 @@ AMOUNT_BELOW_ZERO = "The amount cannot be below zero."
 RATE_NOT_ABOVE_ZERO = "A currency rate must be above zero."
 
 
+def zero_unsigned(number: Decimal) -> Decimal:
+    """Return the number, with a zero written "-0" as plain 0 of its places."""
+    # Decimal keeps the sign of zero: "-0" would be stored and shown as -0.00.
+    return number.copy_abs() if number.is_zero() else number
+
+
 def significant_digits(number: Decimal) -> int:
     """Return how many significant digits `number` has (0.50 has 1)."""
     if not number.is_finite() or number.is_zero():

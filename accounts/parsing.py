@@ -21,6 +21,7 @@ from typing import Any
 
 from accounts.currency_codes import currency_code_problem
 from accounts.importing import REJECTED, REPAIRED, Issue
+from accounts.numbers import zero_unsigned
 
 DAY_FIRST = "day-first"
 MONTH_FIRST = "month-first"
@@ -469,6 +470,7 @@ def number_column_parse(
         assert number is not None
         if amount.negative:
             number = -number
+        number = zero_unsigned(number)
         if whole:
             number = Decimal(int(number))
         if with_currency:

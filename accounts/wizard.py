@@ -99,6 +99,7 @@ from accounts.numbers import (
     RATE_NOT_ABOVE_ZERO,
     significant_digits,
     too_large_message,
+    zero_unsigned,
 )
 from accounts.parsing import (
     DAY_FIRST,
@@ -3482,7 +3483,7 @@ class _Writer:
                     REPAIRED,
                 )
             )
-        return Money(amount=cents, currency=price.currency)
+        return Money(amount=zero_unsigned(cents), currency=price.currency)
 
     def _line_key(self, file: str, opportunity: str, row: dict[str, Any]) -> str:
         """Return a product line's key: opportunity, product and its place.
