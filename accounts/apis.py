@@ -1,6 +1,7 @@
 """REST endpoints for accounts, their revenue, products and API tokens."""
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
@@ -27,6 +28,7 @@ from accounts.api_tokens import (
     api_token_list_for_user,
     api_token_revoke,
 )
+from accounts.day_text import DayTextError, day_from_text
 from accounts.models import (
     Account,
     AuditEvent,
@@ -403,13 +405,25 @@ DEAL_EXAMPLE = {
 DEAL_INPUT_NAMES = {"product": "product_id", "owner": "owner_id"}
 
 
+class DayField(serializers.DateField):
+    """A date sent as YYYY-MM-DD, refused in the deal page's words otherwise."""
+
+    def to_internal_value(self, value: Any) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return day_from_text(str(value))
+        except DayTextError as error:
+            raise ValidationError(error.message) from error
+
+
 class DealInputSerializer(StrictInputSerializer):
     product_id = serializers.IntegerField(min_value=1)
     stage = serializers.ChoiceField(choices=Opportunity.Stage.choices)
     close_value = AmountField(allow_null=True, required=False)
     currency = serializers.CharField(max_length=3, required=False)
-    engaged_on = serializers.DateField(allow_null=True, required=False)
-    closed_on = serializers.DateField(allow_null=True, required=False)
+    engaged_on = DayField(allow_null=True, required=False)
+    closed_on = DayField(allow_null=True, required=False)
     owner_id = serializers.IntegerField(min_value=1, allow_null=True, required=False)
 
 
@@ -418,8 +432,8 @@ class DealReplaceInputSerializer(DealInputSerializer):
 
     close_value = AmountField(allow_null=True)
     currency = serializers.CharField(max_length=3)
-    engaged_on = serializers.DateField(allow_null=True)
-    closed_on = serializers.DateField(allow_null=True)
+    engaged_on = DayField(allow_null=True)
+    closed_on = DayField(allow_null=True)
     owner_id = serializers.IntegerField(min_value=1, allow_null=True)
 
 

@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
@@ -6,6 +7,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 
 from accounts import importing
+from accounts.day_text import DAY_FORMAT_HELP, DayTextError, day_from_text
 from accounts.models import AccountTeamMember, Opportunity, Product, User
 from accounts.numbers import zero_unsigned
 
@@ -74,6 +76,37 @@ class PersonChoiceField(forms.ModelChoiceField):
         return cast(User, obj).display_name
 
 
+class DayField(forms.DateField):
+    """A date typed as YYYY-MM-DD; one with slashes is refused, never guessed."""
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", DAY_FORMAT_HELP)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> date | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return day_from_text(str(value))
+        except DayTextError as error:
+            raise forms.ValidationError(error.message, code="invalid") from error
+
+
+MISSING_VERSION = (
+    "This form is missing its version, so nothing was saved: reload the deal "
+    "and make your change again. The values you typed are kept below."
+)
+
+MISSING_KEY = (
+    "This form is missing its one-time key, so nothing was saved: reload the "
+    "New deal page and add the deal again. The values you typed are kept below."
+)
+
+
 class DealForm(forms.Form):
     """A deal's values as a person edits them; the service checks the rules.
 
@@ -87,21 +120,21 @@ class DealForm(forms.Form):
     # in the words the API and the import use.
     close_value = forms.DecimalField(label="Amount", decimal_places=2, required=False)
     currency = forms.CharField(max_length=3)
-    engaged_on = forms.DateField(
-        label="Engaged on",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    closed_on = forms.DateField(
-        label="Close date",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    engaged_on = DayField(label="Engaged on", required=False)
+    closed_on = DayField(label="Close date", required=False)
     owner = PersonChoiceField(
         queryset=User.objects.none(), required=False, empty_label="Nobody"
     )
     # The deal's ETag when the form was shown: a stale form is refused.
-    version = forms.CharField(widget=forms.HiddenInput)
+    version = forms.CharField(
+        widget=forms.HiddenInput, error_messages={"required": MISSING_VERSION}
+    )
+    # A new deal's form carries a one-time key instead: sent twice, it adds
+    # one deal.
+    creation_key = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={"required": MISSING_KEY, "invalid": MISSING_KEY},
+    )
 
     def __init__(self, *args: Any, deal: Opportunity, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -120,6 +153,8 @@ class DealForm(forms.Form):
         if deal.pk is None:
             # A new deal has no version a stale form could miss.
             del fields["version"]
+        else:
+            del fields["creation_key"]
 
     def clean_close_value(self) -> Decimal | None:
         # Stored with two places, so "48000" and "48000.00" are one value
@@ -138,9 +173,14 @@ class DealForm(forms.Form):
 
     @property
     def values(self) -> dict[str, Any]:
-        """Return the deal's fields as cleaned, without the form's version."""
+        """Return the deal's fields as cleaned, without the form's own keys."""
         return {
             name: value
             for name, value in self.cleaned_data.items()
-            if name != "version"
+            if name not in ("version", "creation_key")
         }
+
+    @property
+    def hidden_errors(self) -> list[str]:
+        """Return why the form's hidden fields were refused, to say at the top."""
+        return [str(error) for field in self.hidden_fields() for error in field.errors]

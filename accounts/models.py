@@ -322,6 +322,10 @@ class Opportunity(models.Model):
     currency = models.CharField(max_length=3, default="USD", db_default="USD")
     # A CRM's own fields (Salesforce's "Forecast_Category__c"), as text.
     custom_values = models.JSONField(default=dict, blank=True)
+    # The one-time key of the New deal form that added it, so the same form
+    # sent twice adds one deal. Unique in the database: two posts racing
+    # each other cannot both insert. Blank for an imported deal.
+    creation_key = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -339,7 +343,10 @@ class Opportunity(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["external_id"], name="opportunity_unique_external_id"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["creation_key"], name="opportunity_unique_creation_key"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -24,7 +24,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Exists, OuterRef
 from django.db.models.expressions import RawSQL
@@ -1573,12 +1573,43 @@ def deal_create(
     never takes it for one of its own. A won one is revenue at once: its
     won revenue line is summed in the same transaction.
     """
+    deal, _ = deal_create_once(account=account, user=user, data=data, key=None)
+    return deal
+
+
+def deal_create_once(
+    *, account: Account, user: User, data: Mapping[str, Any], key: uuid.UUID | None
+) -> tuple[Opportunity, bool]:
+    """Add a deal as deal_create does, once per form `key`.
+
+    Return the deal and True when this call added it; the deal the same
+    key added before and False when the form was sent again. Two posts of
+    one form at the same moment are told apart by the key's unique index,
+    not by a look first: the second insert fails and finds the first's deal.
+    """
+    if key is not None:
+        earlier = Opportunity.objects.filter(account=account, creation_key=key).first()
+        if earlier is not None:
+            return earlier, False
     external_id = data.get("external_id") or f"lode-{uuid.uuid4().hex[:16]}"
-    deal = Opportunity(account=account, external_id=external_id)
+    deal = Opportunity(account=account, external_id=external_id, creation_key=key)
     fields = _deal_values_set(deal, data)
     _deal_owner_check(account=account, owner=deal.owner)
-    deal.full_clean()
+    # The key's uniqueness is the insert's to enforce (see above).
+    deal.full_clean(exclude=["creation_key"])
 
+    try:
+        return _deal_insert(deal=deal, user=user, fields=fields), True
+    except IntegrityError:
+        earlier = Opportunity.objects.filter(account=account, creation_key=key).first()
+        if key is None or earlier is None:
+            raise
+        logger.info("deal form %s sent twice at once; kept deal %s", key, earlier.pk)
+        return earlier, False
+
+
+def _deal_insert(*, deal: Opportunity, user: User, fields: list[str]) -> Opportunity:
+    account = cast(Account, deal.account)
     with transaction.atomic():
         deal.save()
         change_record_many(

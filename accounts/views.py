@@ -1,4 +1,5 @@
 import json
+import uuid
 from pathlib import Path
 from typing import Any, cast
 
@@ -33,7 +34,7 @@ from accounts.selectors import (
 )
 from accounts.services import (
     DEAL_EDITABLE_FIELDS,
-    deal_create,
+    deal_create_once,
     deal_update,
     import_job_create,
     import_job_progress,
@@ -136,24 +137,47 @@ def deal_new(request: AuthenticatedHttpRequest, account_pk: int) -> HttpResponse
             "stage": Opportunity.Stage.PROSPECTING,
             "currency": reporting_currency_active(),
             "owner": request.user.pk,
+            "creation_key": uuid.uuid4(),
         },
     )
 
     if request.method == "POST" and form.is_valid():
         try:
-            deal = deal_create(account=account, user=request.user, data=form.values)
+            deal, added = deal_create_once(
+                account=account,
+                user=request.user,
+                data=form.values,
+                key=form.cleaned_data["creation_key"],
+            )
         except ValidationError as error:
             for field, reasons in error.message_dict.items():
                 for reason in reasons:
                     form.add_error(field if field in form.fields else None, reason)
         else:
+            if not added:
+                # Double click, or the browser sent the form again.
+                messages.info(request, _deal_added_before_message(deal))
+                return redirect("accounts:deal_edit", pk=deal.pk)
             messages.success(request, f"Deal {deal.external_id} added.")
             return redirect(reverse("accounts:detail", args=[account.pk]) + "#deals")
 
     return render(
         request,
         "accounts/deal_edit.html",
-        {"deal": deal, "account": account, "form": form, "history": []},
+        {
+            "deal": deal,
+            "account": account,
+            "form": form,
+            "hidden_errors": form.hidden_errors,
+            "history": [],
+        },
+    )
+
+
+def _deal_added_before_message(deal: Opportunity) -> str:
+    return (
+        f"This form was already sent: deal {deal.external_id} was added then, "
+        "so nothing more was saved. Here is the deal as it was saved."
     )
 
 
@@ -233,6 +257,7 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "deal": deal,
             "account": deal.account,
             "form": form,
+            "hidden_errors": form.hidden_errors,
             "history": change_list_for_target(target=deal)[:DEAL_HISTORY_SHOWN],
         },
     )

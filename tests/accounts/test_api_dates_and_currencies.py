@@ -13,7 +13,7 @@ from tests.accounts.wizard_runs import imported
 
 pytestmark = pytest.mark.django_db
 
-NOT_ISO_DATE = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+NOT_ISO_DATE = "Enter the date as YYYY-MM-DD, such as 2026-03-31."
 GOLD = (
     "The currency XAU is ISO 4217's code for gold, not money: enter the code of "
     "a currency, such as EUR."
@@ -26,12 +26,24 @@ def patched(deal: Opportunity, rep, body: dict[str, str]):
     return api.patch(detail_url(deal), body, format="json", HTTP_IF_MATCH=etag)
 
 
-@pytest.mark.parametrize("sent", ["20260105", "2026-1-5", "05/01/2026", "2026-W02-1"])
-def test_the_api_takes_a_date_only_as_yyyy_mm_dd(deal, rep, sent) -> None:
+@pytest.mark.parametrize(
+    ("sent", "message"),
+    [
+        ("20260105", NOT_ISO_DATE),
+        ("2026-1-5", NOT_ISO_DATE),
+        ("2026-W02-1", NOT_ISO_DATE),
+        (
+            "05/01/2026",
+            "05/01/2026 could be 5 January 2026 (day first) or 1 May 2026 (month "
+            "first): enter the date as YYYY-MM-DD, 2026-01-05 or 2026-05-01.",
+        ),
+    ],
+)
+def test_the_api_takes_a_date_only_as_yyyy_mm_dd(deal, rep, sent, message) -> None:
     response = patched(deal, rep, {"closed_on": sent})
 
     assert response.status_code == 400
-    assert response.json() == {"closed_on": [NOT_ISO_DATE]}
+    assert response.json() == {"closed_on": [message]}
     assert history() == []
 
 

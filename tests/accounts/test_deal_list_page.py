@@ -18,6 +18,9 @@ from tests.accounts.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
+# The one-time key a New deal form carries.
+NEW_FORM_KEY = "5f0c6a52-8d1e-4c7b-9a43-2b7e1d6f9c80"
+
 
 def deals_made(account: Account, start: int, stop: int) -> None:
     product = ProductFactory.create(name=f"Product {start}")
@@ -152,6 +155,7 @@ def test_a_rep_adds_a_won_deal_that_counts_as_revenue(client, rep, account) -> N
             "engaged_on": "2026-01-05",
             "closed_on": "2026-02-20",
             "owner": rep.pk,
+            "creation_key": NEW_FORM_KEY,
         },
     )
 
@@ -183,7 +187,12 @@ def test_a_refused_new_deal_says_why_on_its_field(client, rep, account) -> None:
 
     response = client.post(
         new_url(account),
-        {"product": product.pk, "stage": "won", "currency": "USD"},
+        {
+            "product": product.pk,
+            "stage": "won",
+            "currency": "USD",
+            "creation_key": NEW_FORM_KEY,
+        },
     )
 
     assert response.status_code == 200

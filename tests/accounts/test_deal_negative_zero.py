@@ -1,7 +1,5 @@
 """An amount written -0 is zero: stored and shown as 0.00, never -0.00."""
 
-from decimal import Decimal
-
 import pytest
 
 from accounts.models import Opportunity

@@ -120,8 +120,8 @@ def test_the_page_shows_each_refusal_beside_its_field(client, deal, rep) -> None
         '<span class="field-error" id="id_closed_on_error">'
         "A won deal needs a close date.</span>"
     ) in body
-    # the field names its message for screen readers
-    assert 'aria-describedby="id_closed_on_error"' in body
+    # the field names its help and its message for screen readers
+    assert 'aria-describedby="id_closed_on_helptext id_closed_on_error"' in body
     deal.refresh_from_db()
     assert deal.stage == "engaging"
     assert history() == []
