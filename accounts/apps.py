@@ -15,9 +15,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts.permission_audit import receivers_connect
+        from accounts import permission_audit, user_removal
 
-        receivers_connect()
+        permission_audit.receivers_connect()
+        user_removal.receivers_connect()
         post_migrate.connect(
             revenue_quarters_after_migrate,
             sender=self,
