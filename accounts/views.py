@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import importing, wizard
 from accounts.currency import rate_table_load, reporting_currency_active
+from accounts.deal_history import deal_history
 from accounts.forms import DealForm, ImportUploadForm
 from accounts.history import change_list_for_target
 from accounts.http import AuthenticatedHttpRequest
@@ -258,7 +259,9 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "account": deal.account,
             "form": form,
             "hidden_errors": form.hidden_errors,
-            "history": change_list_for_target(target=deal)[:DEAL_HISTORY_SHOWN],
+            "history": deal_history(deal=deal, limit=DEAL_HISTORY_SHOWN),
+            # Only sales ops may open an import's report.
+            "imports_linked": request.user.is_ops,
         },
     )
 

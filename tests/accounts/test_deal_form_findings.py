@@ -70,9 +70,10 @@ def test_the_new_deal_page_carries_a_one_time_key(client, rep, account) -> None:
     second = client.get(new_url(account)).content.decode()
 
     keys = [
-        re.search(r'name="creation_key" value="([0-9a-f-]{36})"', page).group(1)
+        re.findall(r'name="creation_key" value="([0-9a-f-]{36})"', page)
         for page in (first, second)
     ]
+    assert [len(found) for found in keys] == [1, 1]
     assert keys[0] != keys[1]
 
 
