@@ -14,8 +14,8 @@ from django.utils.dateformat import format as date_format
 ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 SLASHED_DAY = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
 DAY_FORMAT_HELP = (
-    "YYYY-MM-DD, such as 2026-03-31. A date with slashes, such as 05/01/2026, "
-    "is refused: it could be read day-first or month-first."
+    "Pick the day, or type it as YYYY-MM-DD: a date with slashes, such as "
+    "05/01/2026, is refused rather than guessed."
 )
 NOT_ISO_DAY = "Enter the date as YYYY-MM-DD, such as 2026-03-31."
 

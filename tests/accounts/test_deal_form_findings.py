@@ -215,9 +215,9 @@ def test_the_page_says_which_dates_it_takes(client, deal, rep) -> None:
     body = client.get(page_url(deal)).content.decode()
 
     assert (
-        '<span class="field-help" id="id_closed_on_helptext">YYYY-MM-DD, such as '
-        "2026-03-31. A date with slashes, such as 05/01/2026, is refused: it could "
-        "be read day-first or month-first.</span>"
+        '<span class="field-help" id="id_closed_on_helptext">Pick the day, or type '
+        "it as YYYY-MM-DD: a date with slashes, such as 05/01/2026, is refused "
+        "rather than guessed.</span>"
     ) in body
 
 

@@ -1,0 +1,92 @@
+"""A deal's history and a New deal form sent twice, in Chromium, at two widths."""
+
+import os
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Account, AccountTeamMember, Opportunity, User
+from accounts.services import deal_update
+from tests.accounts.factories import ProductFactory
+from tests.conftest import browser_login
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def shots(tmp_path: Path) -> Path:
+    # DEAL_SHOTS keeps the screenshots somewhere a person can look at them.
+    return Path(os.environ.get("DEAL_SHOTS", str(tmp_path)))
+
+
+@pytest.mark.parametrize("width", [1366, 820])
+def test_the_deal_history_reads_as_names_and_money(
+    page,
+    live_server,
+    rep: User,
+    manager: User,
+    account: Account,
+    tmp_path: Path,
+    width: int,
+) -> None:
+    # given: Rita handed the deal to Mark and won it in euros
+    deal = Opportunity.objects.create(
+        external_id="0065g00000Q1w2eAAB",
+        account=account,
+        product=ProductFactory.create(name="GTX Pro"),
+        owner=rep,
+        stage=Opportunity.Stage.ENGAGING,
+        engaged_on=date(2026, 1, 12),
+        closed_on=date(2026, 3, 31),
+        close_value=Decimal("48000.00"),
+    )
+    AccountTeamMember.objects.create(account=account, user=manager)
+    deal_update(
+        deal=deal,
+        user=rep,
+        data={
+            "owner": manager,
+            "stage": "won",
+            "close_value": Decimal("50000.00"),
+            "currency": "EUR",
+        },
+        expected_version=deal.updated_at,
+    )
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_login(page, live_server, rep.username)
+
+    # when
+    page.goto(live_server.url + reverse("accounts:deal_edit", args=[deal.pk]))
+
+    # then
+    rows = page.locator("[data-testid=history] tbody tr")
+    assert [rows.nth(n).locator("td").all_inner_texts()[2:] for n in range(4)] == [
+        ["Changed", "Currency", "USD", "EUR"],
+        ["Changed", "Amount", "48,000.00 USD", "50,000.00 EUR"],
+        ["Changed", "Stage", "Engaging", "Won"],
+        ["Changed", "Owner", rep.display_name, manager.display_name],
+    ]
+    help_text = page.locator("#id_closed_on_helptext").inner_text()
+    assert help_text.startswith("Pick the day, or type it as YYYY-MM-DD")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(shots(tmp_path) / f"deal-{width}.png"), full_page=True)
+
+
+def test_a_double_click_on_add_deal_adds_one_deal(
+    page, live_server, rep: User, account: Account
+) -> None:
+    # given
+    ProductFactory.create(name="GTX Pro")
+    browser_login(page, live_server, rep.username)
+    page.goto(live_server.url + reverse("accounts:deal_create", args=[account.pk]))
+    page.select_option("select[name=product]", label="GTX Pro")
+    page.fill("input[name=close_value]", "52000")
+
+    # when
+    page.get_by_role("button", name="Add deal").dblclick()
+    page.wait_for_load_state("networkidle")
+
+    # then
+    assert Opportunity.objects.filter(account=account).count() == 1
