@@ -67,6 +67,11 @@ urlpatterns = [
         name="import_sheet",
     ),
     path(
+        "imports/<int:pk>/header/",
+        wizard_apis.WizardImportHeaderApi.as_view(),
+        name="import_header",
+    ),
+    path(
         "imports/<int:pk>/start/",
         wizard_apis.WizardImportStartApi.as_view(),
         name="import_start",

@@ -31,6 +31,7 @@ from accounts.tabular import (
     byte_lines,
     cell_text,
     delimiter_sniff,
+    header_read,
     header_split,
     mixed_encoding_check,
     not_xlsx_check,
@@ -95,12 +96,18 @@ def encoding_detect(*, path: Path, file: str) -> str:
 
 
 def table_chunks(
-    *, path: Path, file: str, rows: int | None = None, sheet: str | None = None
+    *,
+    path: Path,
+    file: str,
+    rows: int | None = None,
+    sheet: str | None = None,
+    header_line: int | None = None,
 ) -> Generator[Table, None, None]:
     """Yield the file's rows as Tables of about `rows` rows, in order.
 
     A chunk may run a little past `rows` so that it ends on a row with data.
     `sheet` names a workbook's sheet; see accounts.tabular.sheet_choose.
+    `header_line` names the header row, else it is found (header_split).
     """
     rows = rows or CHUNK_ROWS
     with path.open("rb") as stream:
@@ -108,7 +115,9 @@ def table_chunks(
     if not head.strip():
         raise ImportFileError(file, "the file is empty")
     if head.startswith(_ZIP_MAGIC):
-        yield from _xlsx_chunks(path=path, file=file, rows=rows, sheet=sheet)
+        yield from _xlsx_chunks(
+            path=path, file=file, rows=rows, sheet=sheet, header_line=header_line
+        )
         return
     if head.startswith(_OLE_MAGIC):
         raise ImportFileError(
@@ -119,10 +128,12 @@ def table_chunks(
     if sheet is not None:
         raise ImportFileError(file, "a sheet can only be chosen in an XLSX workbook")
     not_xlsx_check(file=file)
-    yield from _csv_chunks(path=path, file=file, rows=rows)
+    yield from _csv_chunks(path=path, file=file, rows=rows, header_line=header_line)
 
 
-def _csv_chunks(*, path: Path, file: str, rows: int) -> Iterator[Table]:
+def _csv_chunks(
+    *, path: Path, file: str, rows: int, header_line: int | None
+) -> Iterator[Table]:
     encoding = encoding_detect(path=path, file=file)
     with path.open("r", encoding=encoding, newline="") as text:
         opened = os.fstat(text.fileno())
@@ -145,6 +156,7 @@ def _csv_chunks(*, path: Path, file: str, rows: int) -> Iterator[Table]:
                 encoding=encoding,
                 delimiter=delimiter,
                 sheet=None,
+                header_line=header_line,
             )
         except csv.Error as error:
             raise ImportFileError(
@@ -176,7 +188,7 @@ def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
 
 
 def _xlsx_chunks(
-    *, path: Path, file: str, rows: int, sheet: str | None
+    *, path: Path, file: str, rows: int, sheet: str | None, header_line: int | None
 ) -> Iterator[Table]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
@@ -202,6 +214,7 @@ def _xlsx_chunks(
             encoding="xlsx",
             delimiter=None,
             sheet=sheet,
+            header_line=header_line,
         )
     finally:
         workbook.close()
@@ -215,6 +228,7 @@ def _chunked(
     encoding: str,
     delimiter: str | None,
     sheet: str | None,
+    header_line: int | None = None,
 ) -> Iterator[Table]:
     head: list[tuple[int, list[str]]] = []
     unread: csv.Error | ImportFileError | None = None
@@ -231,7 +245,8 @@ def _chunked(
         if unread is not None:
             raise unread
         raise ImportFileError(file, "the file is empty")
-    title, (_, header), rest = header_split(head)
+    read = header_read(head, file=file, line=header_line)
+    title, (_, header), rest = header_split(head, line=read.line, file=file)
     records = itertools.chain(rest, _raising(unread) if unread else records)
 
     first = True
@@ -247,9 +262,11 @@ def _chunked(
             encoding=encoding,
             delimiter=delimiter,
             sheet=sheet,
-            notes=title_notes(title, file=file) if first else [],
+            notes=title_notes(title, file=file, chosen=read.chosen) if first else [],
         )
-        if not first:
+        if first:
+            table.header = read
+        else:
             # Header repairs are reported once, with the first chunk.
             table.notes = [note for note in table.notes if note.line != 1]
         first = False

@@ -66,6 +66,33 @@ _FIGURE = re.compile(r"^[^A-Za-z]*([A-Z]{3})?[^A-Za-z]*$")
 
 
 @dataclass
+class HeaderRead:
+    """Which record was read as the header row, and why that may be wrong."""
+
+    line: int
+    # True when the user named the line, False when it was found.
+    chosen: bool = False
+    # Why the line found may not be the header, in words for the user.
+    doubts: list[str] = field(default_factory=list)
+    # The records above the header, left out of the rows.
+    skipped: list[tuple[int, list[str]]] = field(default_factory=list)
+    # The records the header may be chosen from.
+    candidates: list[tuple[int, list[str]]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """Return one sentence saying which row is the header, and any doubt."""
+        skipped = len(self.skipped)
+        how = "chosen by you" if self.chosen else "found"
+        if skipped:
+            how += f", {skipped} line{'s' if skipped != 1 else ''} above it skipped"
+        said = f"Header row: line {self.line} ({how})."
+        if self.doubts:
+            unsure = "Check it" if self.chosen else "Lode is not sure"
+            said += f" {unsure}: " + "; ".join(self.doubts) + "."
+        return said
+
+
+@dataclass
 class Table:
     """One sheet of text cells, where each row came from and how it was read."""
 
@@ -76,6 +103,7 @@ class Table:
     delimiter: str | None = None
     sheet: str | None = None
     notes: list[Issue] = field(default_factory=list)
+    header: HeaderRead | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -102,12 +130,24 @@ class Table:
         return f"Read as {self.encoding_label} text, {self.delimiter_label}-separated."
 
 
-def table_read(*, content: bytes, file: str, sheet: str | None = None) -> Table:
-    """Read one uploaded file, CSV or XLSX, into a Table of text cells."""
+def table_read(
+    *,
+    content: bytes,
+    file: str,
+    sheet: str | None = None,
+    header_line: int | None = None,
+) -> Table:
+    """Read one uploaded file, CSV or XLSX, into a Table of text cells.
+
+    `header_line` names the header row; without it the row is found below
+    any title lines (see `header_split`).
+    """
     if not content.strip():
         raise ImportFileError(file, "the file is empty")
     if content.startswith(_ZIP_MAGIC):
-        return _xlsx_read(content=content, file=file, sheet=sheet)
+        return _xlsx_read(
+            content=content, file=file, sheet=sheet, header_line=header_line
+        )
     if content.startswith(_OLE_MAGIC):
         raise ImportFileError(
             file,
@@ -119,7 +159,7 @@ def table_read(*, content: bytes, file: str, sheet: str | None = None) -> Table:
     not_xlsx_check(file=file)
 
     text, encoding = text_decode(content=content, file=file)
-    return _csv_read(text=text, encoding=encoding, file=file)
+    return _csv_read(text=text, encoding=encoding, file=file, header_line=header_line)
 
 
 def not_xlsx_check(*, file: str) -> None:
@@ -278,7 +318,9 @@ def _head_records(text: str, delimiter: str) -> list[list[str]]:
     return records
 
 
-def _csv_read(*, text: str, encoding: str, file: str) -> Table:
+def _csv_read(
+    *, text: str, encoding: str, file: str, header_line: int | None = None
+) -> Table:
     # Excel writes "sep=;" as a first line to name the delimiter; it is not
     # shown as a row, so the header after it is still line 1.
     hint = re.match(r'"?sep=(.)"?(\r\n|\r|\n)', text)
@@ -308,9 +350,10 @@ def _csv_read(*, text: str, encoding: str, file: str) -> Table:
         raise ImportFileError(file, "the file is empty")
 
     numbered = list(enumerate(records, start=skipped + 1))
-    title, (_, header), rows = header_split(numbered)
+    read = header_read(numbered, file=file, line=header_line)
+    title, (_, header), rows = header_split(numbered, line=read.line, file=file)
     first_line_number = skipped + len(title) + 2
-    return _table_build(
+    table = _table_build(
         file=file,
         header=header,
         rows=[cells for _, cells in rows],
@@ -318,17 +361,29 @@ def _csv_read(*, text: str, encoding: str, file: str) -> Table:
         encoding=encoding,
         delimiter=delimiter,
         sheet=None,
-        notes=title_notes(title, file=file),
+        notes=title_notes(title, file=file, chosen=read.chosen),
     )
+    table.header = read
+    return table
 
 
 Numbered = tuple[int, list[str]]
 
 
 def header_split(
-    records: list[Numbered],
+    records: list[Numbered], *, line: int | None = None, file: str = ""
 ) -> tuple[list[Numbered], Numbered, list[Numbered]]:
     """Return the title lines above the header, the header and the rows.
+
+    `line` names the header's record; without it, it is found as
+    `header_find` says.
+    """
+    at = header_find(records) if line is None else _header_at(records, line, file)
+    return records[:at], records[at], records[at + 1 :]
+
+
+def header_find(records: list[Numbered]) -> int:
+    """Return where the header row is among the records.
 
     A report saved from a CRM may start with its title and filter lines,
     each one cell, and a blank line, before the header row: when the data
@@ -336,21 +391,125 @@ def header_split(
     least half as wide as they are. A file of one column, some of whose
     values hold a stray comma, keeps its first record as the header.
     """
-    filled = [
-        sum(1 for cell in cells if cell.strip())
-        for _, cells in records[: HEADER_SCAN + 1]
-    ]
-    # The widest a record is that another one is as wide as: a data row's.
-    usual = max((count for count in set(filled) if filled.count(count) > 1), default=0)
-    at = 0
+    filled = [_filled(cells) for _, cells in records[: HEADER_SCAN + 1]]
+    usual = _usual_width(filled)
     if filled and filled[0] < 2 <= usual:
-        at = next(
+        return next(
             index for index, count in enumerate(filled) if count >= max(2, usual / 2)
         )
-    return records[:at], records[at], records[at + 1 :]
+    return 0
 
 
-def title_notes(title: list[Numbered], *, file: str) -> list[Issue]:
+def _filled(cells: list[str]) -> int:
+    return sum(1 for cell in cells if cell.strip())
+
+
+def _last_filled(cells: list[str]) -> int:
+    return max(
+        (place for place, cell in enumerate(cells, start=1) if cell.strip()),
+        default=0,
+    )
+
+
+def _usual_width(filled: list[int]) -> int:
+    # The widest a record is that another one is as wide as: a data row's.
+    return max((count for count in set(filled) if filled.count(count) > 1), default=0)
+
+
+def _header_at(records: list[Numbered], line: int, file: str) -> int:
+    scanned = records[: HEADER_SCAN + 1]
+    for index, (number, cells) in enumerate(scanned):
+        if number != line:
+            continue
+        if not _filled(cells):
+            raise ImportFileError(
+                file, f"line {line} is blank, so it cannot be the header row"
+            )
+        return index
+    first, last = scanned[0][0], scanned[-1][0]
+    raise ImportFileError(
+        file,
+        f"line {line} cannot be the header row; choose one of lines {first}-{last}",
+    )
+
+
+# A cell that holds a figure or a date, as a value does and a name seldom.
+_VALUE_LIKE = re.compile(r"^[-+(]?[^\w\s]?\s?\d[\d\s.,:/-]*%?\)?$")
+
+
+def header_read(
+    records: list[Numbered], *, file: str, line: int | None = None
+) -> HeaderRead:
+    """Return which record is the header and why it may not be.
+
+    The doubts are said for a header found and for one chosen alike: another
+    record that could be the header, and cells a header seldom has (blank,
+    repeated, or a figure or date).
+    """
+    at = header_find(records) if line is None else _header_at(records, line, file)
+    scanned = records[: HEADER_SCAN + 1]
+    number, header = records[at]
+    cells = [cell.strip() for cell in header]
+    rows = [cells for _, cells in scanned[at + 1 :] if _filled(cells)]
+    # Trailing empty cells (a spreadsheet's) make no column.
+    width = max(_last_filled(row) for row in [cells, *rows])
+    named = (cells + [""] * width)[:width]
+    doubts: list[str] = []
+
+    # A row the user chose to skip is no doubt about the one they chose.
+    above = [
+        (other, _filled(above_cells))
+        for other, above_cells in records[:at]
+        if _filled(above_cells) >= 2 and line is None
+    ]
+    if above:
+        other, count = above[-1]
+        doubts.append(f"line {other} above it has {count} values too")
+    blank = [cell for cell in named if not cell]
+    if blank:
+        below = rows[0] if rows else []
+        if (
+            rows
+            and len([cell for cell in below if cell.strip()]) > len(named) - len(blank)
+            and not any(_VALUE_LIKE.match(cell.strip()) for cell in below)
+        ):
+            doubts.append(
+                f"line {scanned[at + 1][0]} below it names more columns and "
+                "holds no figures"
+            )
+        verb = "has" if len(blank) == 1 else "have"
+        doubts.append(f"{len(blank)} of its {width} columns {verb} no name")
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for cell in cells:
+        key = cell.casefold()
+        if cell and key in seen and cell not in repeated:
+            repeated.append(cell)
+        seen.add(key)
+    if repeated:
+        doubts.append(
+            "it names " + ", ".join(repr(cell) for cell in repeated) + " twice"
+        )
+    values = [cell for cell in cells if cell and _VALUE_LIKE.match(cell)]
+    if values:
+        doubts.append(
+            "it holds "
+            + ", ".join(repr(cell) for cell in values[:3])
+            + (" and more" if len(values) > 3 else "")
+            + ", which read as figures or dates, not column names"
+        )
+    return HeaderRead(
+        line=number,
+        chosen=line is not None,
+        doubts=doubts,
+        skipped=[(other, cells) for other, cells in records[:at] if _filled(cells)],
+        candidates=[(other, cells) for other, cells in scanned if _filled(cells)],
+    )
+
+
+def title_notes(
+    title: list[Numbered], *, file: str, chosen: bool = False
+) -> list[Issue]:
     """Say that the title lines above the header were left out."""
     said = [" ".join(cell for cell in cells if cell) for _, cells in title]
     said = [text for text in said if text]
@@ -358,14 +517,20 @@ def title_notes(title: list[Numbered], *, file: str) -> list[Issue]:
         return []
     first, last = title[0][0], title[-1][0]
     where = f"line {first}" if first == last else f"lines {first}-{last}"
+    said_why = (
+        f"{where.capitalize()}, above the header row chosen, "
+        f"{'is' if first == last else 'are'} skipped"
+        if chosen
+        else f"the report's title above the header, {where}, is not data and "
+        "was left out"
+    )
     return [
         Issue(
             file,
             first,
             "",
             said[0],
-            f"the report's title above the header, {where}, is not data and "
-            "was left out",
+            said_why,
             DROPPED,
         )
     ]
@@ -516,7 +681,9 @@ def _sheet_has_data(worksheet: Any) -> bool:
     )
 
 
-def _xlsx_read(*, content: bytes, file: str, sheet: str | None) -> Table:
+def _xlsx_read(
+    *, content: bytes, file: str, sheet: str | None, header_line: int | None = None
+) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -539,8 +706,9 @@ def _xlsx_read(*, content: bytes, file: str, sheet: str | None) -> Table:
         numbered.pop(0)
     if not numbered:
         raise ImportFileError(file, f"sheet {sheet!r} is empty")
-    title, (_, header), rows = header_split(numbered)
-    return _table_build(
+    read = header_read(numbered, file=file, line=header_line)
+    title, (_, header), rows = header_split(numbered, line=read.line, file=file)
+    table = _table_build(
         file=file,
         header=header,
         rows=[cells for _, cells in rows],
@@ -548,8 +716,10 @@ def _xlsx_read(*, content: bytes, file: str, sheet: str | None) -> Table:
         encoding="xlsx",
         delimiter=None,
         sheet=sheet,
-        notes=title_notes(title, file=file),
+        notes=title_notes(title, file=file, chosen=read.chosen),
     )
+    table.header = read
+    return table
 
 
 def cell_text(value: object) -> str:

@@ -31,6 +31,7 @@ urlpatterns = [
     ),
     path("import/wizard/<int:pk>/undo/", views.wizard_undo, name="wizard_undo"),
     path("import/wizard/<int:pk>/sheet/", views.wizard_sheet, name="wizard_sheet"),
+    path("import/wizard/<int:pk>/header/", views.wizard_header, name="wizard_header"),
     path(
         "import/wizard/<int:pk>/discard/",
         views.wizard_discard,

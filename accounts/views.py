@@ -47,6 +47,7 @@ from accounts.wizard_forewarn import (
     mapped_import_forewarnings,
     mapped_import_unconfirmed,
 )
+from accounts.wizard_headers import mapped_import_headers_choose
 from accounts.wizard_sheets import mapped_import_sheets_choose, workbook_sheet_names
 from config.api import etag_for
 from config.spreadsheet import BOM, CSV_CONTENT_TYPE, csv_for_spreadsheet
@@ -591,6 +592,24 @@ def wizard_sheet(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     file, sheet = request.POST.get("file", ""), request.POST.get("sheet", "")
     try:
         mapped_import_sheets_choose(mapped=mapped, sheets={file: sheet})
+    except wizard.WizardError as problem:
+        messages.error(request, str(problem))
+    return redirect("accounts:wizard_mapping", pk=pk)
+
+
+@login_required
+@require_POST
+def wizard_header(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    mapped = _get_mapped_import_for_user(request, pk)
+    file, line = request.POST.get("file", ""), request.POST.get("line", "")
+    try:
+        chosen = int(line) if line else None
+    except ValueError:
+        messages.error(request, f"{line!r} is not a line number.")
+        return redirect("accounts:wizard_mapping", pk=pk)
+
+    try:
+        mapped_import_headers_choose(mapped=mapped, headers={file: chosen})
     except wizard.WizardError as problem:
         messages.error(request, str(problem))
     return redirect("accounts:wizard_mapping", pk=pk)

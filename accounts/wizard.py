@@ -432,6 +432,8 @@ class FilePreview:
     # The workbook sheet chosen for the import; None reads the only sheet
     # with data (accounts.tabular.sheet_choose).
     sheet: str | None = None
+    # The header row chosen by the user; None finds it (tabular.header_find).
+    header_line: int | None = None
 
     @property
     def head(self) -> list[list[str]]:
@@ -547,6 +549,7 @@ def mapped_import_files_read(*, mapped: MappedImport) -> list[FilePreview]:
             file=stored["name"],
             rows=PREVIEW_READ_ROWS,
             sheet=stored.get("sheet"),
+            header_line=stored.get("header_line"),
         )
         table = next(chunks)
         try:
@@ -558,6 +561,7 @@ def mapped_import_files_read(*, mapped: MappedImport) -> list[FilePreview]:
         preview = _preview(table=table, chosen=mapped.mapping.get(stored["name"]))
         preview.path = Path(stored["path"])
         preview.sheet = stored.get("sheet")
+        preview.header_line = stored.get("header_line")
         preview.size = int(stored.get("size", 0))
         preview.complete = complete
         previews.append(preview)
@@ -1076,7 +1080,10 @@ def _decide(*, plan: FilePlan, outcome: Outcome) -> None:
     decided: dict[str, dict[str, str]] = {column: {} for column, _ in columns}
     asked: dict[str, Question] = {}
     for table in table_chunks(
-        path=plan.preview.path, file=plan.preview.name, sheet=plan.preview.sheet
+        path=plan.preview.path,
+        file=plan.preview.name,
+        sheet=plan.preview.sheet,
+        header_line=plan.preview.header_line,
     ):
         for column, mix in mixes.items():
             mix.read(table.frame[column].tolist(), table.lines)
@@ -1935,6 +1942,7 @@ def _execute(
                 path=plan.preview.path,
                 file=plan.preview.name,
                 sheet=plan.preview.sheet,
+                header_line=plan.preview.header_line,
             ):
                 step(percent, f"Writing {label}: {done:,} rows so far")
                 rows = _rows_type(plan=plan, table=table, outcome=outcome)
@@ -5125,9 +5133,28 @@ def wizard_mapping_rows(
                 "preview": preview,
                 "columns": columns,
                 "label": ENTITY_LABELS.get(preview.entity or "", ""),
+                "header": preview.table.header,
+                "skipped": [
+                    {"line": line, "text": _cells_said(cells)}
+                    for line, cells in header.skipped
+                ]
+                if (header := preview.table.header)
+                else [],
+                "header_choices": [
+                    {"line": line, "label": f"line {line}: {_cells_said(cells)}"}
+                    for line, cells in header.candidates
+                ]
+                if header
+                else [],
             }
         )
     return files
+
+
+def _cells_said(cells: Sequence[str], limit: int = 60) -> str:
+    """Return a record's filled cells as one short line of text."""
+    said = " · ".join(cell.strip() for cell in cells if cell.strip())
+    return said if len(said) <= limit else said[: limit - 1] + "…"
 
 
 def mapped_import_mapping_post(

@@ -34,11 +34,13 @@ from accounts.importing import ImportFileError
 from accounts.models import ImportJob, MappedImport, User
 from accounts.selectors import mapped_import_get_for_user, mapped_import_list_for_user
 from accounts.services import import_job_progress
+from accounts.tabular import HeaderRead
 from accounts.wizard_discard import DiscardError, mapped_import_discard
 from accounts.wizard_forewarn import (
     mapped_import_forewarnings,
     mapped_import_unconfirmed,
 )
+from accounts.wizard_headers import mapped_import_headers_choose
 from accounts.wizard_sheets import (
     mapped_import_sheets_choose,
     mapped_import_workbook,
@@ -89,9 +91,22 @@ def _files_data(mapped: MappedImport) -> list[dict[str, Any]]:
                 for column, (entity, name) in preview.mapping.items()
             },
             "head": preview.head,
+            "header": _header_data(preview.table.header),
         }
         for preview in previews
     ]
+
+
+def _header_data(header: HeaderRead | None) -> dict[str, Any] | None:
+    if header is None:
+        return None
+    return {
+        "line": header.line,
+        "chosen": header.chosen,
+        "said": header.describe(),
+        "doubts": header.doubts,
+        "skipped": [{"line": line, "cells": cells} for line, cells in header.skipped],
+    }
 
 
 def _mapping_etag(mapped: MappedImport, files: list[dict[str, Any]]) -> str:
@@ -194,6 +209,29 @@ FILES_SCHEMA = inline_serializer(
                         help_text='{"Column": "account.name"}',
                     ),
                     "head": serializers.ListField(child=serializers.ListField()),
+                    "header": inline_serializer(
+                        "WizardImportHeader",
+                        {
+                            "line": serializers.IntegerField(
+                                help_text="the line read as the header row"
+                            ),
+                            "chosen": serializers.BooleanField(
+                                help_text="true when named by the user, false "
+                                "when found"
+                            ),
+                            "said": serializers.CharField(),
+                            "doubts": serializers.ListField(
+                                child=serializers.CharField(),
+                                help_text="why the line may not be the header; "
+                                "choose another with POST .../header/",
+                            ),
+                            "skipped": serializers.ListField(
+                                child=serializers.DictField(),
+                                help_text="the lines above the header, not read "
+                                "as rows: line and cells",
+                            ),
+                        },
+                    ),
                 },
             )
         )
@@ -266,6 +304,16 @@ FILES_EXAMPLE: dict[str, Any] = {
                 "Employees": "account.employees",
             },
             "head": [["Harbor Bank of the South", "Banking", "300"]],
+            "header": {
+                "line": 4,
+                "chosen": False,
+                "said": "Header row: line 4 (found, 2 lines above it skipped).",
+                "doubts": [],
+                "skipped": [
+                    {"line": 1, "cells": ["Accounts by region"]},
+                    {"line": 2, "cells": ["Filtered by: Region equals EMEA"]},
+                ],
+            },
         }
     ]
 }
@@ -537,6 +585,11 @@ class WizardImportListApi(WizardApi):
                         "read from a workbook with data on several; such a "
                         "workbook is refused without it, naming its sheets",
                     ),
+                    "header_rows": serializers.CharField(
+                        required=False,
+                        help_text='JSON {"file.csv": 3}: the line of the header '
+                        "row, where the one found is not it",
+                    ),
                 },
             )
         },
@@ -560,6 +613,7 @@ class WizardImportListApi(WizardApi):
             raise Http404("No such page.")
         uploads = request.FILES.getlist("files")
         sheets = _sheets_read(request.POST.get("sheets", ""))
+        header_rows = _header_rows_read(request.POST.get("header_rows", ""))
         try:
             mapped = wizard.mapped_import_create(
                 user=_user(request), files=[(upload.name, upload) for upload in uploads]
@@ -579,8 +633,33 @@ class WizardImportListApi(WizardApi):
         except ValidationError:
             mapped_import_discard(mapped=mapped, user=_user(request))
             raise
+        if header_rows:
+            try:
+                mapped_import_headers_choose(mapped=mapped, headers=header_rows)
+                previews = _files_data(mapped)
+            except wizard.WizardError as error:
+                mapped_import_discard(mapped=mapped, user=_user(request))
+                raise ValidationError({"header_rows": [str(error)]}) from error
         data = {**_job_data(mapped), "file_previews": previews}
         return Response(data, status=status.HTTP_201_CREATED)
+
+
+def _header_rows_read(text: str) -> dict[str, int | None]:
+    if not text:
+        return {}
+    try:
+        rows = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValidationError(
+            {"header_rows": [f"header_rows is not valid JSON ({error})"]}
+        ) from error
+    if not isinstance(rows, dict) or not all(
+        type(line) is int for line in rows.values()
+    ):
+        raise ValidationError(
+            {"header_rows": ['header_rows must be a JSON object: {"file.csv": 3}']}
+        )
+    return rows
 
 
 def _sheets_read(text: str) -> dict[str, str]:
@@ -1095,6 +1174,54 @@ class WizardImportSheetApi(WizardApi):
             )
         except wizard.WizardError as error:
             raise ValidationError({"sheet": [str(error)]}) from error
+        files = _files_data(mapped)
+        return Response(
+            {"files": files}, headers={"ETag": _mapping_etag(mapped, files)}
+        )
+
+
+class WizardImportHeaderApi(WizardApi):
+    """Choose the row an uploaded file's header is read from."""
+
+    parser_classes = [DepthLimitedJSONParser]
+
+    class InputSerializer(StrictInputSerializer):
+        file = serializers.CharField()
+        line = serializers.IntegerField(
+            allow_null=True,
+            help_text="the line of the header row; null finds it again",
+        )
+
+    @extend_schema(
+        tags=["imports"],
+        summary="Choose the header row of an uploaded file",
+        description=(
+            "The rows above it are skipped, and the file's mapping and answers "
+            "are proposed afresh for its columns; read the mapping again "
+            "before confirming it."
+        ),
+        request=InputSerializer,
+        responses={200: FILES_SCHEMA},
+        examples=write_examples(
+            request=(
+                "Read line 4 as the header",
+                {"file": "accounts.csv", "line": 4},
+            ),
+            response=("The file read from its new header", FILES_EXAMPLE),
+        ),
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        mapped = _get_mapped_import_for_user(request, pk)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+
+        try:
+            mapped_import_headers_choose(
+                mapped=mapped, headers={data["file"]: data["line"]}
+            )
+        except wizard.WizardError as error:
+            raise ValidationError({"line": [str(error)]}) from error
         files = _files_data(mapped)
         return Response(
             {"files": files}, headers={"ETag": _mapping_etag(mapped, files)}

@@ -104,7 +104,10 @@ def _latest_revenue_day(plan: FilePlan) -> date | None:
         return None
     latest = None
     for table in table_chunks(
-        path=plan.preview.path, file=plan.preview.name, sheet=plan.preview.sheet
+        path=plan.preview.path,
+        file=plan.preview.name,
+        sheet=plan.preview.sheet,
+        header_line=plan.preview.header_line,
     ):
         rows = _rows_type(plan=dated, table=table, outcome=scratch)
         for _, row in rows.rows():

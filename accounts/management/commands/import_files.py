@@ -29,6 +29,7 @@ from accounts.wizard import (
     mapping_from_json,
 )
 from accounts.wizard_forewarn import mapped_import_forewarnings
+from accounts.wizard_headers import mapped_import_headers_choose
 from accounts.wizard_sheets import mapped_import_sheets_choose
 from config.security import command_line_audited
 
@@ -122,6 +123,15 @@ class Command(BaseCommand):
             "export.xlsx:Accounts; without FILE, from every workbook given",
         )
         parser.add_argument(
+            "--header-row",
+            action="append",
+            default=[],
+            metavar="[FILE:]LINE",
+            help="the line of the header row, where the one found is not it, "
+            "e.g. report.csv:4; without FILE, in every file given. The lines "
+            "above it are skipped",
+        )
+        parser.add_argument(
             "--merge",
             action="append",
             nargs=2,
@@ -194,6 +204,9 @@ class Command(BaseCommand):
         sheets = self._sheets(options["sheet"], paths)
         if sheets:
             mapped_import_sheets_choose(mapped=mapped, sheets=sheets)
+        header_rows = self._header_rows(options["header_row"], paths)
+        if header_rows:
+            mapped_import_headers_choose(mapped=mapped, headers=header_rows)
         try:
             previews = mapped_import_files_read(mapped=mapped)
         except SheetChoiceError as error:
@@ -222,6 +235,16 @@ class Command(BaseCommand):
                 f"{preview.name}: {preview.table.describe()} "
                 f"{rows} rows, {preview.kind} ({preview.source})"
             )
+            header = preview.table.header
+            if header is not None:
+                self.stdout.write(f"  {header.describe()}")
+                if header.doubts and not header.chosen:
+                    self.stdout.write(
+                        f"  Choose another with --header-row '{preview.name}:<line>'"
+                    )
+                for line, cells in header.skipped:
+                    said = ", ".join(cell for cell in cells if cell.strip())
+                    self.stdout.write(f"  line {line} skipped: {said}")
             # The arrows line up, so the targets read as a column.
             width = max((len(column) for column in preview.table.columns), default=0)
             for column in preview.table.columns:
@@ -336,6 +359,29 @@ class Command(BaseCommand):
                 )
             sheets[file] = sheet
         return sheets
+
+    def _header_rows(self, given: list[str], paths: list[Path]) -> dict[str, int]:
+        # A line number holds no ":", so the last one ends the file name.
+        names = [path.name for path in paths]
+        rows: dict[str, int] = {}
+        for value in given:
+            file, _, line = value.rpartition(":")
+            if not line.isdigit() or int(line) < 1:
+                raise CommandError(
+                    f"--header-row {value!r}: give the header's line number "
+                    "from 1, e.g. report.csv:4"
+                )
+            if not file:
+                rows.update(dict.fromkeys(names, int(line)))
+                continue
+            file = Path(file).name
+            if file not in names:
+                raise CommandError(
+                    f"--header-row {value!r} names {file!r}, which is not one "
+                    "of the files given"
+                )
+            rows[file] = int(line)
+        return rows
 
     def _print(self, counts: dict[str, dict[str, int]], issues: list[dict]) -> None:
         for row in counts_table(counts):

@@ -1,0 +1,336 @@
+"""The header row: found below a report's title, said when unsure, chosen."""
+
+from io import StringIO
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts.models import Account, ImportJob
+from accounts.tabular import table_read
+from accounts.wizard import (
+    WizardError,
+    mapped_import_check,
+    mapped_import_create,
+    mapped_import_files_read,
+    mapped_import_mapping_accept,
+    mapped_import_run,
+    mapped_import_start,
+)
+from accounts.wizard_headers import mapped_import_headers_choose
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
+
+# A group row ("Company", "Size") above the real header: the first row is
+# two cells wide, so it is read as the header, and said to be unsure.
+GROUPED = (
+    "Company,,Size,\n"
+    "Account Name,Industry,Employees,Billing Country\n"
+    "Pelican Paper Co,Paper,120,Sweden\n"
+    "Gull Bank,Banking,3400,Norway\n"
+).encode()
+REPORT = (
+    "Accounts by region\n"
+    "Filtered by: Region equals EMEA\n"
+    "\n"
+    "Account Name,Industry,Employees\n"
+    "Pelican Paper Co,Paper,120\n"
+    "Gull Bank,Banking,3400\n"
+).encode()
+PLAIN = b"Account Name,Employees\nPelican Paper Co,120\nGull Bank,3400\n"
+GROUPED_UNSURE = (
+    "Header row: line 1 (found). Lode is not sure: line 2 below it names more "
+    "columns and holds no figures; 2 of its 4 columns have no name."
+)
+GROUPED_CHOSEN = "Header row: line 2 (chosen by you, 1 line above it skipped)."
+ACCOUNTS_MAPPING = {
+    "Account Name": ("account", "name"),
+    "Industry": ("account", "sector"),
+    "Employees": ("account", "employees"),
+    "Billing Country": ("account", "country"),
+}
+
+
+def uploaded(name: str, content: bytes, ops):
+    return mapped_import_create(user=ops, files=[(name, content)])
+
+
+def test_a_report_title_is_skipped_and_the_header_found_without_doubt(ops) -> None:
+    mapped = uploaded("report.csv", REPORT, ops)
+
+    (preview,) = mapped_import_files_read(mapped=mapped)
+
+    header = preview.table.header
+    assert header is not None
+    assert header.describe() == (
+        "Header row: line 4 (found, 2 lines above it skipped)."
+    )
+    assert header.skipped == [
+        (1, ["Accounts by region"]),
+        (2, ["Filtered by: Region equals EMEA"]),
+    ]
+    assert header.doubts == []
+    assert preview.table.lines == [5, 6]
+
+
+def test_a_group_row_above_the_header_is_read_but_said_to_be_unsure(ops) -> None:
+    mapped = uploaded("grouped.csv", GROUPED, ops)
+
+    (preview,) = mapped_import_files_read(mapped=mapped)
+
+    assert preview.table.header is not None
+    assert preview.table.header.describe() == GROUPED_UNSURE
+    assert preview.table.columns == ["Company", "Column 2", "Size"]
+
+
+def test_choosing_the_header_row_reparses_and_proposes_the_mapping_again(
+    ops,
+) -> None:
+    # given
+    mapped = uploaded("grouped.csv", GROUPED, ops)
+    assert mapped_import_mapping_accept(mapped=mapped, user=ops) == {}
+    assert mapped.mapping == {"grouped.csv": {"Company": ["account", "name"]}}
+
+    # when
+    mapped_import_headers_choose(mapped=mapped, headers={"grouped.csv": 2})
+    (preview,) = mapped_import_files_read(mapped=mapped)
+
+    # then
+    mapped.refresh_from_db()
+    assert mapped.mapping == {}
+    assert mapped.files[0]["header_line"] == 2
+    assert preview.table.header is not None
+    assert preview.table.header.describe() == GROUPED_CHOSEN
+    assert preview.table.header.skipped == [(1, ["Company", "", "Size", ""])]
+    assert preview.table.columns == list(ACCOUNTS_MAPPING)
+    assert preview.mapping == ACCOUNTS_MAPPING
+    assert preview.source == "recognised"
+    assert preview.head == [
+        ["Pelican Paper Co", "Paper", "120", "Sweden"],
+        ["Gull Bank", "Banking", "3400", "Norway"],
+    ]
+    assert [(note.line, note.value, note.reason) for note in preview.table.notes] == [
+        (1, "Company Size", "Line 1, above the header row chosen, is skipped")
+    ]
+
+
+def test_the_chosen_header_is_checked_and_written_with_its_lines(ops) -> None:
+    # given
+    mapped = uploaded("grouped.csv", GROUPED, ops)
+    mapped_import_headers_choose(mapped=mapped, headers={"grouped.csv": 2})
+    assert mapped_import_mapping_accept(mapped=mapped, user=ops) == {}
+
+    # when
+    outcome = mapped_import_check(mapped=mapped)
+    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+    job = mapped_import_run(mapped=mapped)
+
+    # then
+    assert outcome.problems == []
+    assert outcome.counts["Accounts"]["created"] == 2
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    assert sorted(
+        Account.objects.values_list("name", "sector", "employees", "country")
+    ) == [
+        ("Gull Bank", "Banking", 3400, "Norway"),
+        ("Pelican Paper Co", "Paper", 120, "Sweden"),
+    ]
+
+
+def test_a_header_can_be_chosen_when_detection_is_sure_and_found_again(
+    ops,
+) -> None:
+    mapped = uploaded("plain.csv", PLAIN, ops)
+
+    mapped_import_headers_choose(mapped=mapped, headers={"plain.csv": 1})
+    (chosen,) = mapped_import_files_read(mapped=mapped)
+    mapped_import_headers_choose(mapped=mapped, headers={"plain.csv": None})
+    (found,) = mapped_import_files_read(mapped=mapped)
+
+    assert chosen.table.header is not None
+    assert chosen.table.header.describe() == "Header row: line 1 (chosen by you)."
+    assert found.table.header is not None
+    assert found.table.header.describe() == "Header row: line 1 (found)."
+    assert "header_line" not in mapped.files[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b"Name,2024,Name\nAcme,1,x\nBeta,2,y\n",
+            "Header row: line 1 (found). Lode is not sure: it names 'Name' twice; "
+            "it holds '2024', which read as figures or dates, not column names.",
+        ),
+        (
+            b"Q3 pipeline\n"
+            b"Filtered by:,Region = EMEA\n"
+            b"Account Name,Industry,Employees,Country,Owner,Stage\n"
+            b"Acme,Paper,10,SE,Ann,Won\n"
+            b"Beta,Bank,20,NO,Bob,Lost\n",
+            "Header row: line 3 (found, 2 lines above it skipped). Lode is not "
+            "sure: line 2 above it has 2 values too.",
+        ),
+    ],
+)
+def test_the_preview_says_why_it_is_unsure_of_the_header(
+    content: bytes, message: str
+) -> None:
+    table = table_read(content=content, file="a.csv")
+
+    assert table.header is not None
+    assert table.header.describe() == message
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (9, "grouped.csv: line 9 cannot be the header row; choose one of lines 1-4"),
+        (0, "grouped.csv: the header row is a line number from 1."),
+    ],
+)
+def test_a_header_row_outside_the_file_is_refused(ops, line: int, message: str) -> None:
+    mapped = uploaded("grouped.csv", GROUPED, ops)
+
+    with pytest.raises(WizardError) as refused:
+        mapped_import_headers_choose(mapped=mapped, headers={"grouped.csv": line})
+
+    assert str(refused.value) == message
+    mapped.refresh_from_db()
+    assert "header_line" not in mapped.files[0]
+
+
+def test_a_blank_line_is_refused_as_the_header(ops) -> None:
+    mapped = uploaded("report.csv", REPORT, ops)
+
+    with pytest.raises(WizardError) as refused:
+        mapped_import_headers_choose(mapped=mapped, headers={"report.csv": 3})
+
+    assert str(refused.value) == (
+        "report.csv: line 3 is blank, so it cannot be the header row"
+    )
+
+
+def test_the_api_takes_the_header_row_on_upload_and_after_it(ops) -> None:
+    # given
+    api = APIClient()
+    api.force_authenticate(ops)
+
+    # when
+    uploaded = api.post(
+        "/api/accounts/imports/",
+        {
+            "files": [SimpleUploadedFile("grouped.csv", GROUPED, "text/csv")],
+            "header_rows": '{"grouped.csv": 2}',
+        },
+        format="multipart",
+    )
+    url = f"/api/accounts/imports/{uploaded.json()['id']}/"
+    found = api.post(
+        url + "header/", {"file": "grouped.csv", "line": None}, format="json"
+    )
+    refused = api.post(
+        url + "header/", {"file": "grouped.csv", "line": 9}, format="json"
+    )
+
+    # then
+    assert uploaded.status_code == 201, uploaded.content
+    (file,) = uploaded.json()["file_previews"]
+    assert file["header"] == {
+        "line": 2,
+        "chosen": True,
+        "said": GROUPED_CHOSEN,
+        "doubts": [],
+        "skipped": [{"line": 1, "cells": ["Company", "", "Size", ""]}],
+    }
+    assert file["mapping"]["Employees"] == "account.employees"
+    assert found.status_code == 200, found.content
+    assert found.json()["files"][0]["header"]["said"] == GROUPED_UNSURE
+    assert refused.status_code == 400
+    assert refused.json()["line"] == [
+        "grouped.csv: line 9 cannot be the header row; choose one of lines 1-4"
+    ]
+
+
+def test_the_command_says_the_header_and_takes_another(tmp_path) -> None:
+    path = tmp_path / "grouped.csv"
+    path.write_bytes(GROUPED)
+    unsure, chosen = StringIO(), StringIO()
+
+    with pytest.raises(CommandError):
+        call_command("import_files", str(path), stdout=unsure)
+    call_command(
+        "import_files", str(path), "--header-row", "grouped.csv:2", stdout=chosen
+    )
+
+    assert (
+        f"  {GROUPED_UNSURE}\n  Choose another with --header-row 'grouped.csv:<line>'\n"
+    ) in unsure.getvalue()
+    assert f"  {GROUPED_CHOSEN}\n  line 1 skipped: Company, Size\n" in (
+        chosen.getvalue()
+    )
+    assert "  Employees       -> account.employees\n" in chosen.getvalue()
+    assert "Checked import" in chosen.getvalue()
+
+
+def test_the_command_refuses_a_header_row_that_is_no_line(tmp_path) -> None:
+    path = tmp_path / "grouped.csv"
+    path.write_bytes(GROUPED)
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_files", str(path), "--header-row", "grouped.csv:two")
+
+    assert str(refused.value) == (
+        "--header-row 'grouped.csv:two': give the header's line number from 1, "
+        "e.g. report.csv:4"
+    )
+
+
+def test_the_mapping_page_says_the_header_and_takes_another(client, ops) -> None:
+    # given
+    mapped = uploaded("grouped.csv", GROUPED, ops)
+    client.force_login(ops)
+    url = reverse("accounts:wizard_mapping", args=[mapped.job_id])
+
+    # when
+    asked = client.get(url).content.decode()
+    chosen = client.post(
+        reverse("accounts:wizard_header", args=[mapped.job_id]),
+        {"file": "grouped.csv", "line": "2"},
+    )
+    page = client.get(url).content.decode()
+
+    # then
+    assert (
+        '<p class="header-said">Header row: line 1 (found). Lode is not sure: '
+        "line 2 below it names more columns and holds no figures; 2 of its 4 "
+        "columns have no name.</p>"
+    ) in asked
+    assert (
+        '<option value="2">line 2: Account Name · Industry · Employees · '
+        "Billing Country</option>"
+    ) in asked
+    assert chosen.status_code == 302
+    assert f'<p class="header-said">{GROUPED_CHOSEN}</p>' in page
+    assert (
+        '<li><span class="muted">Line 1, skipped:</span> Company · Size</li>'
+    ) in page
+    assert '<option value="2" selected>' in page
+    assert 'aria-label="Field for Billing Country"' in page
+
+
+def test_the_mapping_page_names_a_refused_header_row(client, ops) -> None:
+    mapped = uploaded("grouped.csv", GROUPED, ops)
+    client.force_login(ops)
+
+    page = client.post(
+        reverse("accounts:wizard_header", args=[mapped.job_id]),
+        {"file": "grouped.csv", "line": "9"},
+        follow=True,
+    )
+
+    assert (
+        "grouped.csv: line 9 cannot be the header row; choose one of lines 1-4"
+    ) in page.content.decode()
