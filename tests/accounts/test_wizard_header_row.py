@@ -26,19 +26,19 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 # A group row ("Company", "Size") above the real header: the first row is
 # two cells wide, so it is read as the header, and said to be unsure.
 GROUPED = (
-    "Company,,Size,\n"
-    "Account Name,Industry,Employees,Billing Country\n"
-    "Pelican Paper Co,Paper,120,Sweden\n"
-    "Gull Bank,Banking,3400,Norway\n"
-).encode()
+    b"Company,,Size,\n"
+    b"Account Name,Industry,Employees,Billing Country\n"
+    b"Pelican Paper Co,Paper,120,Sweden\n"
+    b"Gull Bank,Banking,3400,Norway\n"
+)
 REPORT = (
-    "Accounts by region\n"
-    "Filtered by: Region equals EMEA\n"
-    "\n"
-    "Account Name,Industry,Employees\n"
-    "Pelican Paper Co,Paper,120\n"
-    "Gull Bank,Banking,3400\n"
-).encode()
+    b"Accounts by region\n"
+    b"Filtered by: Region equals EMEA\n"
+    b"\n"
+    b"Account Name,Industry,Employees\n"
+    b"Pelican Paper Co,Paper,120\n"
+    b"Gull Bank,Banking,3400\n"
+)
 PLAIN = b"Account Name,Employees\nPelican Paper Co,120\nGull Bank,3400\n"
 GROUPED_UNSURE = (
     "Header row: line 1 (found). Lode is not sure: line 2 below it names more "
