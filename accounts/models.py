@@ -860,6 +860,9 @@ class SavedMapping(models.Model):
     headers = models.JSONField(default=list, blank=True)
     # {normalised header: [entity, field]}, as recognise.mapping_save_form.
     mapping = models.JSONField(default=dict, blank=True)
+    # {normalised stage name: "won" | "lost" | "open"}: the user's answers
+    # for deal stages Lode does not know, applied to the next import too.
+    stage_answers = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -816,6 +816,9 @@ class Outcome:
     # or "people") and rows (how many rows name it).
     proposals: list[dict[str, Any]] = field(default_factory=list)
     decisions: list[tuple[str, str, str]] = field(default_factory=list)
+    # The answers saved with a mapping that this import applied, each with
+    # file, column (its question's key), value, answer and message.
+    saved_answers: list[dict[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     # What the import would change elsewhere, from the other apps' checks
     # (accounts.import_checks), e.g. a scoring window it would move.
@@ -1912,8 +1915,19 @@ def _execute(
     if outcome.questions:
         return
 
+    saved = dict(
+        SavedMapping.objects.filter(
+            signature__in=[plan.preview.signature for plan in plans]
+        ).values_list("signature", "stage_answers")
+    )
     writer = _Writer(
-        job=job, outcome=outcome, merges=mapped.merges, answers=mapped.answers
+        job=job,
+        outcome=outcome,
+        merges=mapped.merges,
+        answers=mapped.answers,
+        saved_stages={
+            plan.preview.name: saved.get(plan.preview.signature) or {} for plan in plans
+        },
     )
     writer.row_log = row_log
     write: dict[str, Callable[[list[FileRows]], None]] = {
@@ -2134,11 +2148,15 @@ class _Writer:
         outcome: Outcome,
         merges: Mapping[str, str],
         answers: Mapping[str, Mapping[str, str]] | None = None,
+        saved_stages: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.job = job
         self.outcome = outcome
         self.merges = dict(merges)
         self.answers = answers or {}
+        # By file: the stage answers saved with the mapping of its headers.
+        self.saved_stages = saved_stages or {}
+        self.saved_applied: set[tuple[str, str]] = set()
         # The unknown role values already asked about, by file.
         self.roles_asked: set[tuple[str, str]] = set()
         self.stages_asked: set[tuple[str, str]] = set()
@@ -3409,11 +3427,16 @@ class _Writer:
         given = row.get("stage") or ""
         column = self._col(file, "stage")
         key = stage_question_key(column=column, value=given)
+        answer = self.answers.get(file, {}).get(key)
+        if answer is None and not stage_name_known(given):
+            answer = self.saved_stages.get(file, {}).get(header_normalise(given))
+            if answer is not None:
+                self._saved_stage_note(file, column, given, key, answer)
         stage = stage_known(
             name=given,
             is_won=row.get("is_won"),
             is_closed=row.get("is_closed"),
-            answer=self.answers.get(file, {}).get(key),
+            answer=answer,
         )
         if stage in Opportunity.Stage:
             return stage
@@ -3422,6 +3445,28 @@ class _Writer:
         if given.strip() and not stage_name_known(given):
             self._stage_ask(file, line, column, given, key)
         return None
+
+    def _saved_stage_note(
+        self, file: str, column: str, given: str, key: str, answer: str
+    ) -> None:
+        """Say once per file that a saved answer decided a stage name."""
+        if (file, key) in self.saved_applied:
+            return
+        self.saved_applied.add((file, key))
+        self.outcome.saved_answers.append(
+            {
+                "file": file,
+                "column": key,
+                "value": given,
+                "answer": answer,
+                "message": (
+                    f"{column!r} says {given!r}, which is no known deal stage: "
+                    f"read as {answer}, the answer saved with the mapping for "
+                    "these headers. Answer again to change it (won, lost or "
+                    "open), or clear it to be asked"
+                ),
+            }
+        )
 
     def _stage_ask(
         self, file: str, line: int, column: str, given: str, key: str
@@ -5024,6 +5069,9 @@ def role_question_key(*, column: str, value: str) -> str:
     return f"{column}={value}"
 
 
+STAGE_CLEAR = "clear"
+
+
 def mapped_import_answer(
     *, mapped: MappedImport, file: str, column: str, option: str
 ) -> None:
@@ -5031,22 +5079,71 @@ def mapped_import_answer(
 
     A role question's column is "Column=value" (see `role_question_key`);
     its answer is a Lode role other than ops, which no mapping may give. A
-    stage question's is "Column=value|stage", answered won, lost or open.
+    stage question's is "Column=value|stage", answered won, lost or open;
+    that answer is also saved with the file's mapping, for the next file
+    with the same headers, and "clear" forgets it, so the check asks again.
     """
+    if column.endswith(STAGE_ANSWER):
+        _stage_answer(mapped=mapped, file=file, column=column, option=option)
+        return
     allowed: tuple[str, ...] = (
         ROLE_ANSWERS if "=" in column else (DAY_FIRST, MONTH_FIRST, ".", ",")
     )
     if column.endswith(CURRENCY_ANSWER):
         option = option.strip().upper()
         allowed = (option,) if len(option) == 3 and option.isalpha() else ()
-    if column.endswith(STAGE_ANSWER):
-        allowed = tuple(STAGE_ANSWERS)
     if option not in allowed:
         raise WizardError(f"{option!r} is not an answer to this question")
     answers = dict(mapped.answers)
     answers.setdefault(file, {})[column] = option
     mapped.answers = answers
     mapped.save(update_fields=["answers", "updated_at"])
+
+
+def _stage_answer(*, mapped: MappedImport, file: str, column: str, option: str) -> None:
+    if option not in (*STAGE_ANSWERS, STAGE_CLEAR):
+        raise WizardError(f"{option!r} is not an answer to this question")
+    preview = next(
+        (one for one in mapped_import_files_read(mapped=mapped) if one.name == file),
+        None,
+    )
+    if preview is None:
+        raise WizardError(f"This import has no file {file!r}.")
+    value = column.removesuffix(STAGE_ANSWER).partition("=")[2]
+
+    answers = dict(mapped.answers)
+    kept = dict(answers.get(file, {}))
+    if option == STAGE_CLEAR:
+        kept.pop(column, None)
+    else:
+        kept[column] = option
+    answers[file] = kept
+    mapped.answers = answers
+    mapped.save(update_fields=["answers", "updated_at"])
+
+    # Saved under the stage name as matched (case, spacing and punctuation
+    # ignored), for any later file with these headers.
+    with transaction.atomic():
+        saved = (
+            SavedMapping.objects.select_for_update()
+            .filter(signature=preview.signature)
+            .first()
+        )
+        if saved is None:
+            return
+        stages = dict(saved.stage_answers)
+        if option == STAGE_CLEAR:
+            stages.pop(header_normalise(value), None)
+        else:
+            stages[header_normalise(value)] = option
+        saved.stage_answers = stages
+        saved.save(update_fields=["stage_answers", "updated_at"])
+    logger.info(
+        "import %s saved stage answer %s for mapping %s",
+        mapped.job_id,
+        option,
+        saved.pk,
+    )
 
 
 def wizard_field_choices() -> list[tuple[str, list[tuple[str, str]]]]:

@@ -260,6 +260,13 @@ CHECK_SCHEMA = inline_serializer(
             )
         ),
         "decisions": serializers.ListField(child=serializers.DictField()),
+        "saved_answers": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="The deal stage answers saved with the mapping for these "
+            "headers that this import applies: file, column (the question's "
+            "key), value, answer and message. POST the column to .../answer/ "
+            'with won, lost or open to change one, or "clear" to be asked.',
+        ),
         "proposals": serializers.ListField(
             child=serializers.DictField(),
             help_text="Names that match an existing account only once "
@@ -395,6 +402,7 @@ CHECK_EXAMPLE = {
             "decision": "decimal point, '$' read as USD",
         }
     ],
+    "saved_answers": [],
     "proposals": [],
     "counts": {"Accounts": {"created": 1, "updated": 1, "unchanged": 0, "rejected": 1}},
     "rejected_rows": 1,
@@ -1002,6 +1010,7 @@ class WizardImportCheckApi(WizardApi):
                     {"file": file, "column": column, "decision": decision}
                     for file, column, decision in outcome.decisions
                 ],
+                "saved_answers": outcome.saved_answers,
                 "proposals": outcome.proposals,
                 "counts": outcome.counts,
                 "rejected_rows": outcome.rejected_rows,
@@ -1025,6 +1034,10 @@ class WizardImportAnswerApi(WizardApi):
         summary=(
             "Answer a column's question (date order, decimal separator, "
             "currency, role, deal stage)"
+        ),
+        description=(
+            "A deal stage's answer is also saved with the mapping for files "
+            'with the same headers; "clear" forgets it, so the check asks again.'
         ),
         request=InputSerializer,
         responses={200: ANSWERS_SCHEMA},

@@ -112,7 +112,9 @@ class Command(BaseCommand):
             "deals.csv:Close Date=day-first, accounts.csv:Revenue=, (decimal "
             "comma), accounts.csv:Annual Revenue=EUR (the currency of amounts "
             "without one; also accepted as ...:Annual Revenue|currency=EUR) or "
-            "users.csv:Role=Boss=manager (a role value's Lode role)",
+            "users.csv:Role=Boss=manager (a role value's Lode role); a deal "
+            "stage's answer (deals.csv:Stage=Verbal|stage=won) is saved with the "
+            "mapping, and =clear forgets it",
         )
         parser.add_argument(
             "--sheet",
@@ -277,6 +279,12 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"import {mapped.job_id} cannot be written:\n"
                     + "\n".join(outcome.problems)
+                )
+            for saved in outcome.saved_answers:
+                self.stdout.write(
+                    f"SAVED ANSWER {saved['file']}: {saved['message']}. Change "
+                    f"with --answer '{saved['file']}:{saved['column']}="
+                    "<won|lost|open|clear>'"
                 )
             for file, question in outcome.questions:
                 self.stdout.write(
