@@ -521,6 +521,7 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "warnings": outcome.warnings,
             "issues": [issue.as_dict() for issue in outcome.issues[:500]],
             "stage_options": list(STAGE_ANSWERS),
+            "stage_asked": any(q.kind == "stage" for _, q in outcome.questions),
             "changes": outcome.changes[:CHANGES_SHOWN],
             "proposals": [
                 (proposal, json.dumps([proposal["incoming"], proposal["existing"]]))
