@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0030_account_name_upper_key'),
+        ('accounts', '0031_opportunity_creation_key'),
     ]
 
     operations = [
