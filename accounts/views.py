@@ -457,12 +457,15 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("accounts:wizard_mapping", pk=pk)
 
     if request.method == "POST" and "option" in request.POST:
-        wizard.mapped_import_answer(
-            mapped=mapped,
-            file=request.POST.get("file", ""),
-            column=request.POST.get("column", ""),
-            option=request.POST["option"],
-        )
+        try:
+            wizard.mapped_import_answer(
+                mapped=mapped,
+                file=request.POST.get("file", ""),
+                column=request.POST.get("column", ""),
+                option=request.POST["option"],
+            )
+        except wizard.WizardError as problem:
+            messages.error(request, str(problem))
         return redirect("accounts:wizard_check", pk=pk)
     refused: list[str] = []
     if request.method == "POST":

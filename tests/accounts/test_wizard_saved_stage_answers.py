@@ -280,3 +280,24 @@ def test_the_check_page_shows_and_changes_a_saved_answer(client, ops) -> None:
     ) in page
     assert changed.status_code == 302
     assert saved_stages()["banana"] == "lost"
+
+
+def test_the_check_page_says_why_it_refuses_an_answer(client, ops) -> None:
+    # given
+    mapped = opened(DEALS)
+    client.force_login(ops)
+    url = reverse("accounts:wizard_check", args=[mapped.job_id])
+
+    # when
+    refused = client.post(
+        url,
+        {"file": FILE, "column": "Stage=Banana|stage", "option": "maybe"},
+        follow=True,
+    )
+
+    # then
+    assert refused.status_code == 200
+    assert (
+        '<li class="error">&#x27;maybe&#x27; is not an answer to this question</li>'
+    ) in refused.content.decode()
+    assert saved_stages() == {}
