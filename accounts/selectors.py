@@ -41,6 +41,7 @@ from accounts.models import (
     RevenueLine,
     User,
 )
+from config.bounds import id_possible
 
 
 def account_list_for_user(*, user: User) -> QuerySet[Account]:
@@ -201,6 +202,8 @@ def mapped_import_list_for_user(*, user: User) -> QuerySet[MappedImport]:
 
 def mapped_import_get_for_user(*, user: User, pk: int) -> MappedImport:
     """Return the import of job `pk` if the user may see it, else raise 404."""
+    if not id_possible(pk):
+        raise Http404("No such import.")
     try:
         return mapped_import_list_for_user(user=user).get(job_id=pk)
     except MappedImport.DoesNotExist as error:

@@ -51,6 +51,7 @@ from accounts.wizard_forewarn import (
 from accounts.wizard_headers import mapped_import_headers_choose
 from accounts.wizard_sheets import mapped_import_sheets_choose, workbook_sheet_names
 from config.api import etag_for
+from config.bounds import id_possible
 from config.spreadsheet import BOM, CSV_CONTENT_TYPE, csv_for_spreadsheet
 
 # How many of a deal's recorded changes its edit page lists.
@@ -277,7 +278,7 @@ CHANGES_SHOWN = 50
 
 
 def _get_import_job_for_user(request: AuthenticatedHttpRequest, pk: int) -> ImportJob:
-    if not request.user.is_ops:
+    if not request.user.is_ops or not id_possible(pk):
         raise Http404("No such import.")
     return get_object_or_404(ImportJob, pk=pk)
 

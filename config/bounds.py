@@ -13,6 +13,10 @@ TEXT_MAX = 10_000
 DATE_MIN = date(1990, 1, 1)
 DATE_MAX = date(2099, 12, 31)
 
+# The largest id a row can have: a 64-bit signed integer. A bigger one in a
+# URL names nothing, and SQLite would overflow on it rather than find nothing.
+ID_MAX = 2**63 - 1
+
 TEXT_MESSAGE = f"Keep this under {TEXT_MAX:,} characters."
 DATE_MESSAGE = f"Give a date from {DATE_MIN:%-d %B %Y} to {DATE_MAX:%-d %B %Y}."
 
@@ -31,3 +35,8 @@ def date_problem(value: Any) -> str | None:
     if isinstance(value, date) and not DATE_MIN <= value <= DATE_MAX:
         return DATE_MESSAGE
     return None
+
+
+def id_possible(value: int) -> bool:
+    """Return whether a row could have this id."""
+    return 0 < value <= ID_MAX
