@@ -60,6 +60,10 @@ _MONEY = re.compile(
     rf"(?P<trail>{_SIGN}|{_CODE})?\s*(?P<trail_minus>[-−])?\s*(?P<close>\))?$"
 )
 _SCIENTIFIC = re.compile(r"^[-+]?\d(?:[.,]\d+)?[eE][-+]?\d+$")
+# A number in scientific notation with a decimal point, as Python, XLSX and
+# the deal page write it; the exponent is bounded so no huge power is built.
+_POINT_SCIENTIFIC = re.compile(r"^[-+]?\d+(?:\.\d+)?[eE][-+]?\d{1,3}$")
+SCIENTIFIC_NOTE = "scientific notation read as"
 _GROUP_SPACES = re.compile(r"[\s\u00a0\u202f']")
 
 TRUE_WORDS = {"true", "yes", "y", "1", "won", "x"}
@@ -238,6 +242,9 @@ class _Amount:
     negative: bool
     currency: str | None
     dash: bool
+    # A plain number in scientific notation ("1e+20"), as an XLSX cell
+    # holding a very large or very small number reads: its value, unsigned.
+    scientific: Decimal | None = None
 
 
 def _amount_split(value: str, *, dollar: str) -> _Amount | None:
@@ -260,6 +267,21 @@ def _amount_split(value: str, *, dollar: str) -> _Amount | None:
     digits = match["number"]
     dash = digits == "-"
     return _Amount(digits=digits, negative=signs == 1, currency=currency, dash=dash)
+
+
+def _scientific_split(value: str) -> _Amount | None:
+    """Read "1e+20" or "-1.5E3" as the number it writes, if it is one."""
+    text = value.strip()
+    if not _POINT_SCIENTIFIC.match(text):
+        return None
+    number = Decimal(text)
+    return _Amount(
+        digits=text,
+        negative=number < 0,
+        currency=None,
+        dash=False,
+        scientific=abs(number),
+    )
 
 
 def amount_split(value: str, *, dollar: str = "USD") -> _Amount | None:
@@ -368,7 +390,7 @@ def number_column_parse(
         if value.strip() == "":
             amounts.append(None)
             continue
-        amount = _amount_split(value, dollar=dollar)
+        amount = _amount_split(value, dollar=dollar) or _scientific_split(value)
         if amount is None:
             reason = _unknown_sign_reason(value) or "not a number"
             issues.append(Issue(file, line, column, value, reason, REJECTED))
@@ -379,7 +401,7 @@ def number_column_parse(
         votes: dict[str, list[tuple[int, str]]] = {DECIMAL_POINT: [], DECIMAL_COMMA: []}
         undecided: list[tuple[int, str]] = []
         for value, line, amount in zip(values, lines, amounts, strict=True):
-            if amount is None or amount.dash:
+            if amount is None or amount.dash or amount.scientific is not None:
                 continue
             vote = _decimal_vote(amount.digits, whole=whole)
             if vote is not None:
@@ -441,6 +463,18 @@ def number_column_parse(
             number: Decimal | None = Decimal("0")
             issues.append(
                 Issue(file, line, column, value, "accounting dash read as 0", REPAIRED)
+            )
+        elif amount.scientific is not None:
+            number = amount.scientific
+            issues.append(
+                Issue(
+                    file,
+                    line,
+                    column,
+                    value,
+                    f"{SCIENTIFIC_NOTE} {number:f}",
+                    REPAIRED,
+                )
             )
         else:
             number = _number_read(amount.digits, decimal=decimal)

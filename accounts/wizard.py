@@ -104,6 +104,7 @@ from accounts.numbers import (
 from accounts.parsing import (
     DAY_FIRST,
     MONTH_FIRST,
+    SCIENTIFIC_NOTE,
     Money,
     ParsedColumn,
     Question,
@@ -1320,18 +1321,23 @@ def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
                 else value
                 for value in parsed.values
             ]
-        found.extend(parsed.issues)
-        found.extend(
-            _number_limits_check(
-                entity=plan.entity,
-                name=name,
-                parsed=parsed.values,
-                raw=table.frame[column].tolist(),
-                lines=table.lines,
-                file=plan.preview.name,
-                column=column,
-            )
+        limits = _number_limits_check(
+            entity=plan.entity,
+            name=name,
+            parsed=parsed.values,
+            raw=table.frame[column].tolist(),
+            lines=table.lines,
+            file=plan.preview.name,
+            column=column,
         )
+        refused = {issue.line for issue in limits}
+        # A number refused as too large was not read after all: say only why.
+        found.extend(
+            issue
+            for issue in parsed.issues
+            if not (issue.line in refused and issue.reason.startswith(SCIENTIFIC_NOTE))
+        )
+        found.extend(limits)
         found.extend(
             _range_check(
                 name=name,

@@ -1,13 +1,19 @@
 """Too large an amount: one rule and one message on the page, API and import."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
+from openpyxl import Workbook
+
+from accounts.models import Opportunity
 
 from accounts.wizard import mapped_import_check
 from tests.accounts.conftest import api_for, detail_url, history, page_url
 from tests.accounts.factories import AccountFactory
 from tests.accounts.test_deal_page import form_data
 from tests.accounts.test_wizard_tester_findings import opened
+from tests.accounts.wizard_runs import imported
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +104,65 @@ def test_the_import_refuses_too_large_an_amount_with_the_one_message(
         (2, "Amount", TOO_LARGE),
         (3, "Amount", TOO_LARGE),
     ]
+
+
+def _deals_workbook(path, amounts) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Id", "Account Name", "StageName", "Amount", "CloseDate"])
+    for number, amount in enumerate(amounts, start=1):
+        sheet.append([f"006X{number}", "Alpha Co", "Closed Won", amount, "2026-01-05"])
+    workbook.save(path)
+
+
+def test_a_workbook_number_past_the_limit_is_too_large_not_unreadable(
+    tmp_path,
+) -> None:
+    AccountFactory.create(name="Alpha Co")
+    path = tmp_path / "deals.xlsx"
+    _deals_workbook(path, [1e20, -1e20, 1234567890123.0, 999999999999.99])
+
+    outcome = mapped_import_check(mapped=opened(path))
+
+    assert [(i.line, i.column, i.value, i.reason) for i in outcome.issues] == [
+        (2, "Amount", "1e+20", TOO_LARGE),
+        (3, "Amount", "-1e+20", "The amount cannot be below zero."),
+        (4, "Amount", "1234567890123", TOO_LARGE),
+    ]
+
+
+def test_a_csv_amount_in_scientific_notation_is_read_and_said(tmp_path) -> None:
+    AccountFactory.create(name="Alpha Co")
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "Id,Account Name,StageName,Amount,CloseDate\n"
+        "006A1,Alpha Co,Closed Won,1e+20,2026-01-05\n"
+        "006A2,Alpha Co,Closed Won,1.5E+3,2026-01-05\n",
+        encoding="utf-8",
+    )
+
+    outcome = mapped_import_check(mapped=opened(path))
+
+    assert [(i.line, i.value, i.reason, i.action) for i in outcome.issues] == [
+        (2, "1e+20", TOO_LARGE, "rejected"),
+        (3, "1.5E+3", "scientific notation read as 1500", "repaired"),
+    ]
+
+
+def test_an_amount_in_scientific_notation_is_stored_as_its_number(
+    tmp_path,
+) -> None:
+    AccountFactory.create(name="Alpha Co")
+    csv_path = tmp_path / "deals.csv"
+    csv_path.write_text(
+        "Id,Account Name,StageName,Amount,CloseDate\n"
+        "006A1,Alpha Co,Closed Won,2.5e4,2026-01-05\n",
+        encoding="utf-8",
+    )
+
+    job = imported(csv_path)
+
+    assert job.status == "succeeded"
+    assert list(
+        Opportunity.objects.values_list("external_id", "close_value", "currency")
+    ) == [("006A1", Decimal("25000.00"), "USD")]
