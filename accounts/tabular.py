@@ -562,7 +562,10 @@ class LineTap:
     ) -> Iterator[list[str]]:
         width = 0
         for record in reader:
-            if len(self.held) > 1:
+            # One line holding an odd number of quotes can only be the last
+            # line with its quote left open: anywhere else the reader would
+            # have read on into the next line.
+            if len(self.held) > 1 or (self.held and self.held[0].count('"') % 2):
                 open_quote_check(
                     source="".join(self.held),
                     line=self.line - len(self.held) + 1,
@@ -601,7 +604,17 @@ def open_quote_check(
         ):
             pass
     except csv.Error as error:
-        if "unexpected end of data" in str(error):
+        if "unexpected end of data" not in str(error):
+            pass
+        elif re.search(r"\r\n|\r|\n", source.rstrip("\r\n")) is None:
+            raise ImportFileError(
+                file,
+                f"a quoted value that starts on line {line}, the last line, "
+                "is never closed, so the rest of that line would be read as "
+                "one value. Add the missing closing quote and upload the file "
+                "again",
+            ) from error
+        else:
             raise ImportFileError(
                 file,
                 f"a quoted value that starts on line {line} is never closed; "

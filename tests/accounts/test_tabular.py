@@ -169,6 +169,48 @@ def test_it_refuses_a_quote_left_open_to_the_end_of_the_file() -> None:
     )
 
 
+@pytest.mark.parametrize("ending", [b"", b"\n", b"\r\n"])
+def test_it_refuses_a_quote_left_open_on_the_last_line(ending: bytes) -> None:
+    content = (
+        b"Account Name,Annual Revenue,Billing Country\n"
+        b"Fine Co,50,Norway\n"
+        b'Alpha Co,"100,Norway' + ending
+    )
+
+    with pytest.raises(ImportFileError) as refused:
+        table_read(content=content, file="lastq.csv")
+
+    assert refused.value.message == (
+        "a quoted value that starts on line 3, the last line, is never closed, "
+        "so the rest of that line would be read as one value. Add the missing "
+        "closing quote and upload the file again"
+    )
+
+
+def test_a_stream_refuses_a_quote_left_open_on_the_last_line(tmp_path) -> None:
+    path = tmp_path / "lastq.csv"
+    path.write_bytes(
+        b"Account Name,Annual Revenue,Billing Country\n"
+        b"Fine Co,50,Norway\n"
+        b'"Alpha Co,100,Norway\n'
+    )
+
+    with pytest.raises(ImportFileError) as refused:
+        list(table_chunks(path=path, file="lastq.csv", rows=10))
+
+    assert refused.value.message.startswith(
+        "a quoted value that starts on line 3, the last line, is never closed"
+    )
+
+
+def test_it_keeps_a_lone_quote_inside_a_bare_value() -> None:
+    content = b'Account Name,Notes\nAlpha Co,5" pipe\nBeta Co,"closed ""quote"""\n'
+
+    table = table_read(content=content, file="inch.csv")
+
+    assert rows(table) == [["Alpha Co", '5" pipe'], ["Beta Co", 'closed "quote"']]
+
+
 def test_it_refuses_a_quoted_value_that_swallows_whole_rows() -> None:
     # The quote opened on line 3 is closed by a stray quote on line 6.
     content = (
