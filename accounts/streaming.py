@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import IO, Any, TextIO
 
 from accounts.importing import ImportFileError
 from accounts.tabular import (
@@ -172,13 +172,40 @@ def _unchanged(text: TextIO, *, opened: os.stat_result, file: str) -> Iterator[s
     rows would be taken for the whole file without a word.
     """
     yield from text
-    now = os.fstat(text.fileno())
+    _unchanged_check(stream=text, opened=opened, file=file)
+
+
+def _unchanged_check(*, stream: IO[Any], opened: os.stat_result, file: str) -> None:
+    """Refuse the file if its size or time differ from when it was opened."""
+    now = os.fstat(stream.fileno())
     if (now.st_size, now.st_mtime_ns) != (opened.st_size, opened.st_mtime_ns):
         raise ImportFileError(
             file,
             "the file changed while it was read, so it may not have been read "
             "whole; start the import again",
         )
+
+
+def _rows_unchanged(
+    rows: Iterator[tuple[Any, ...]],
+    *,
+    stream: IO[bytes],
+    opened: os.stat_result,
+    file: str,
+) -> Iterator[tuple[Any, ...]]:
+    """Yield a workbook's rows; refuse the workbook if it changed while read.
+
+    A workbook is read through the ZIP directory found when it was opened:
+    rewritten in place, its rows come from the new file's bytes at the old
+    offsets, so reading fails in some way of the ZIP's or the XML's, or
+    ends early. Each of these is said as the change it is.
+    """
+    try:
+        yield from rows
+    except Exception:
+        _unchanged_check(stream=stream, opened=opened, file=file)
+        raise
+    _unchanged_check(stream=stream, opened=opened, file=file)
 
 
 def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
@@ -190,22 +217,47 @@ def _records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
 def _xlsx_chunks(
     *, path: Path, file: str, rows: int, sheet: str | None, header_line: int | None
 ) -> Iterator[Table]:
+    with path.open("rb") as stream:
+        opened = os.fstat(stream.fileno())
+        yield from _workbook_chunks(
+            stream=stream,
+            opened=opened,
+            file=file,
+            rows=rows,
+            sheet=sheet,
+            header_line=header_line,
+        )
+
+
+def _workbook_chunks(
+    *,
+    stream: IO[bytes],
+    opened: os.stat_result,
+    file: str,
+    rows: int,
+    sheet: str | None,
+    header_line: int | None,
+) -> Iterator[Table]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(stream, read_only=True, data_only=True)
     except (InvalidFileException, KeyError, OSError, ValueError) as error:
         raise ImportFileError(
             file, "this is a ZIP file but not a readable XLSX workbook"
         ) from error
     try:
         sheet = sheet_choose(workbook=workbook, file=file, sheet=sheet)
+        cells = _rows_unchanged(
+            workbook[sheet].iter_rows(values_only=True),
+            stream=stream,
+            opened=opened,
+            file=file,
+        )
         records = (
             (number, [cell_text(value) for value in row])
-            for number, row in enumerate(
-                workbook[sheet].iter_rows(values_only=True), start=1
-            )
+            for number, row in enumerate(cells, start=1)
         )
         yield from _chunked(
             records,

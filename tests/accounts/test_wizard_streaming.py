@@ -1,3 +1,4 @@
+import os
 from datetime import date
 from pathlib import Path
 
@@ -107,6 +108,75 @@ def test_a_file_rewritten_while_it_is_read_is_refused_not_cut_short(
         "the file changed while it was read, so it may not have been read "
         "whole; start the import again"
     )
+
+
+def _firms_workbook(path: Path, count: int) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Account Name", "Annual Revenue", "Billing Country"])
+    for number in range(count):
+        sheet.append([f"Firm {number}", number, "Norway"])
+    workbook.save(path)
+
+
+def test_a_workbook_rewritten_while_it_is_read_is_refused_not_cut_short(
+    tmp_path: Path,
+) -> None:
+    # given
+    path = tmp_path / "firms.xlsx"
+    _firms_workbook(path, 2000)
+    shorter = tmp_path / "shorter.xlsx"
+    _firms_workbook(shorter, 10)
+    chunks = table_chunks(path=path, file="firms.xlsx", rows=100)
+    first = next(chunks)
+
+    # when: another upload writes its own, shorter workbook over it, in place
+    with path.open("r+b") as other:
+        other.write(shorter.read_bytes())
+        other.truncate()
+
+    # then
+    with pytest.raises(ImportFileError) as refused:
+        list(chunks)
+    assert first.lines[:2] == [2, 3]
+    assert refused.value.message == (
+        "the file changed while it was read, so it may not have been read "
+        "whole; start the import again"
+    )
+
+
+def test_a_workbook_touched_while_it_is_read_is_refused(tmp_path: Path) -> None:
+    # given
+    path = tmp_path / "firms.xlsx"
+    _firms_workbook(path, 300)
+    chunks = table_chunks(path=path, file="firms.xlsx", rows=100)
+    next(chunks)
+
+    # when: the same bytes written again, in place: only the time moves
+    content = path.read_bytes()
+    before = path.stat()
+    with path.open("r+b") as other:
+        other.write(content)
+    # The clock that stamps files is coarse: move the time past any doubt.
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 10**9))
+
+    # then
+    with pytest.raises(ImportFileError) as refused:
+        list(chunks)
+    assert refused.value.message == (
+        "the file changed while it was read, so it may not have been read "
+        "whole; start the import again"
+    )
+
+
+def test_an_unchanged_workbook_is_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "firms.xlsx"
+    _firms_workbook(path, 300)
+
+    chunks = list(table_chunks(path=path, file="firms.xlsx", rows=100))
+
+    assert [len(chunk.lines) for chunk in chunks] == [100, 100, 100]
+    assert chunks[-1].frame.iloc[-1].tolist() == ["Firm 299", "299", "Norway"]
 
 
 @pytest.mark.django_db
