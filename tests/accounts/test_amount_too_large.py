@@ -7,7 +7,6 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from accounts.models import Opportunity
-
 from accounts.wizard import mapped_import_check
 from tests.accounts.conftest import api_for, detail_url, history, page_url
 from tests.accounts.factories import AccountFactory
