@@ -54,6 +54,8 @@ from accounts.services import (
 )
 from config.api import (
     LodePagination,
+    QueryDateField,
+    QueryDateTimeField,
     StrictInputSerializer,
     etag_for,
     ordering_param,
@@ -325,7 +327,7 @@ class AccountRevenueListApi(APIView):
             lines = lines.filter(product__name=params["product"])
         if params.get("since"):
             try:
-                since = serializers.DateField().run_validation(params["since"])
+                since = QueryDateField().run_validation(params["since"])
             except ValidationError as error:
                 raise ValidationError({"since": error.detail}) from error
             lines = lines.filter(quarter_start__gte=since)
@@ -1003,8 +1005,8 @@ class AuditEventListApi(APIView):
         actor = serializers.CharField(
             max_length=150, required=False, help_text="Username, as recorded."
         )
-        since = serializers.DateTimeField(required=False)
-        until = serializers.DateTimeField(required=False)
+        since = QueryDateTimeField(required=False)
+        until = QueryDateTimeField(required=False)
 
         def validate(self, data: dict[str, Any]) -> dict[str, Any]:
             if "since" in data and "until" in data and data["since"] > data["until"]:

@@ -48,6 +48,7 @@ from accounts.wizard_sheets import (
 )
 from config.api import (
     LodePagination,
+    QueryDateTimeField,
     QueryParamsDocumented,
     RangeFilterSerializer,
     StrictInputSerializer,
@@ -457,10 +458,10 @@ class WizardImportListApi(WizardApi):
             "(an import not run yet has read none).",
         )
         created_by = id_filter("Only imports uploaded by this user.")
-        created_after = serializers.DateTimeField(
+        created_after = QueryDateTimeField(
             required=False, help_text="Only imports uploaded at or after this time."
         )
-        created_before = serializers.DateTimeField(
+        created_before = QueryDateTimeField(
             required=False, help_text="Only imports uploaded at or before this time."
         )
         ordering = serializers.ChoiceField(

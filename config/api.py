@@ -26,11 +26,13 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import (
     AnonRateThrottle,
     SimpleRateThrottle,
     UserRateThrottle,
 )
+from rest_framework.utils import humanize_datetime
 from rest_framework.utils.urls import replace_query_param
 
 from config.bounds import TEXT_MAX, TEXT_MESSAGE, date_problem
@@ -510,6 +512,43 @@ def _iso_date_parse(value: str, input_format: str) -> datetime.datetime:
     if not ISO_DATE.fullmatch(value):
         raise ValueError(f"{value!r} is not YYYY-MM-DD")
     return datetime.datetime.strptime(value, input_format)
+
+
+# The date part every moment in a query begins with, then a time or nothing.
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ].*)?", re.DOTALL)
+
+
+class QueryDateField(serializers.DateField):
+    """A date in a query string: YYYY-MM-DD only, in the plausible range.
+
+    A bare DateField reads with strptime, which also takes 2026-1-5; the
+    strict input serializers get the same parser in `get_fields`.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.datetime_parser = _iso_date_parse
+        self.validators.append(_date_bound)
+
+
+class QueryDateTimeField(serializers.DateTimeField):
+    """A moment in a query string whose date is YYYY-MM-DD, in range.
+
+    DRF reads a moment with fromisoformat and then a looser pattern, which
+    take 20260105 and 2026-1-5T09:00.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(_date_bound)
+
+    def to_internal_value(self, value: Any) -> datetime.datetime:
+        if isinstance(value, str) and not ISO_MOMENT.fullmatch(value):
+            formats = getattr(
+                self, "input_formats", api_settings.DATETIME_INPUT_FORMATS
+            )
+            self.fail("invalid", format=humanize_datetime.datetime_formats(formats))
+        return super().to_internal_value(value)
 
 
 class StrictInputSerializer(serializers.Serializer):

@@ -23,6 +23,7 @@ from accounts.models import Account, ChangeRecord, User
 from accounts.selectors import account_can_edit
 from config.api import (
     LodePagination,
+    QueryDateField,
     RangeFilterSerializer,
     StrictInputSerializer,
     body_require_empty,
@@ -1061,10 +1062,10 @@ class PlanHistoryApi(APIView):
             max_length=100, required=False, help_text="Only changes to this field."
         )
         author = id_filter("Only changes by this user.")
-        changed_from = serializers.DateField(
+        changed_from = QueryDateField(
             required=False, help_text="Only changes on or after this day."
         )
-        changed_to = serializers.DateField(
+        changed_to = QueryDateField(
             required=False, help_text="Only changes on or before this day."
         )
         ordering = serializers.ChoiceField(

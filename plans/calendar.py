@@ -9,6 +9,7 @@ last evening of a quarter stays in that quarter whatever UTC says.
 Quarters are stored by their first day, which no label convention changes.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
@@ -156,6 +157,9 @@ QUARTER_RANGE_MESSAGE = (
 
 def fiscal_quarter_parse(slug: str) -> FiscalQuarter:
     """Return the quarter named by its first day in a URL, or raise ValueError."""
+    # YYYY-MM-DD only: fromisoformat also takes 20261001 and 2026-W40-4.
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", slug):
+        raise ValueError(f"{slug!r} is not YYYY-MM-DD")
     start = date.fromisoformat(slug)
     # Year 1 has no quarter before it and 9999 none after, and the review
     # shows neighbours of the quarter asked for.
