@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -1747,10 +1747,12 @@ def mapped_import_run(
     rows_file = rows_path.open("w", newline="", encoding="utf-8")
     rows_csv = csv.writer(rows_file)
 
-    def row_log(file: str, line: int, result: str, obj: str, reason: str) -> None:
+    def row_log(
+        file: str, line: int, result: str, obj: str, reason: str, key: str = ""
+    ) -> None:
         # Names and reasons quote uploaded cells, which may be formulas.
         rows_csv.writerow(
-            [cell_neutralise(file), line, result, cell_neutralise(obj), reason]
+            [cell_neutralise(file), line, result, cell_neutralise(obj), reason, key]
         )
 
     try:
@@ -1825,7 +1827,23 @@ def mapped_import_run(
     return job
 
 
-ROW_REPORT_HEADER = ["file", "line", "outcome", "object", "reason"]
+# `object` names a record as the check page does; `key` is the record's
+# stable id for a program to match on, as the check API gives it.
+ROW_REPORT_HEADER = ["file", "line", "outcome", "object", "reason", "key"]
+
+
+class RowLog(Protocol):
+    """Log one row's outcome, and the record it came to, in the row report."""
+
+    def __call__(
+        self,
+        file: str,
+        line: int,
+        result: str,
+        obj: str,
+        reason: str,
+        key: str = "",
+    ) -> None: ...
 
 
 def row_report_path(*, job: ImportJob) -> Path:
@@ -1839,9 +1857,7 @@ def row_report_path(*, job: ImportJob) -> Path:
     return Path(directory) / "report" / "rows.csv"
 
 
-def _rejected_rows_log(
-    outcome: Outcome, row_log: Callable[[str, int, str, str, str], None]
-) -> None:
+def _rejected_rows_log(outcome: Outcome, row_log: RowLog) -> None:
     reasons: dict[tuple[str, int], list[str]] = defaultdict(list)
     for issue in outcome.issues:
         if issue.action == REJECTED and issue.line:
@@ -1894,7 +1910,7 @@ def _execute(
     job: ImportJob,
     outcome: Outcome,
     report: Progress | None,
-    row_log: Callable[[str, int, str, str, str], None] | None = None,
+    row_log: RowLog | None = None,
 ) -> None:
     def step(percent: int, message: str) -> None:
         if report is not None:
@@ -2073,6 +2089,11 @@ def quarter_text(day: date) -> str:
     return f"Q{(day.month - 1) // 3 + 1} {day.year}"
 
 
+def record_key(obj: models.Model) -> str:
+    """Return a record's stable key, as the check and the row report give it."""
+    return f"{obj._meta.label_lower}:{obj.pk}"
+
+
 def _object_label(obj: models.Model) -> str:
     """Name a written object for the row report, without another query."""
     kind = str(obj._meta.verbose_name)
@@ -2181,7 +2202,7 @@ class _Writer:
         # membership) its label and how it came from the row. Where the run
         # logs each row's outcome for the full row report; None on the check.
         self.sources: dict[int, tuple[dict[str, Any], list[Source]]] = {}
-        self.row_log: Callable[[str, int, str, str, str], None] | None = None
+        self.row_log: RowLog | None = None
         # (file, field) -> the source column, for the row report.
         self.columns: dict[tuple[str, str], str] = {}
         self.unknown_deal_owners: dict[str, tuple[str, int, int]] = {}
@@ -2276,15 +2297,18 @@ class _Writer:
         """Report a record a row led to, written without `_apply`."""
         if self.row_log is not None:
             reason = f"from this row: {reason}"
-            self.row_log(file, line, outcome, _object_label(obj), reason)
+            label, key = self._change_label(obj), record_key(obj)
+            self.row_log(file, line, outcome, label, reason, key)
 
     def _rows_log(self, values: dict[str, Any], outcome: str, obj: object) -> None:
         if self.row_log is None:
             return
         _, where = self.sources.pop(id(values), (values, []))
+        record = cast(models.Model, obj)
+        key = record_key(record)
         for source in where:
-            label = source.label or _object_label(cast(models.Model, obj))
-            self.row_log(source.file, source.line, outcome, label, source.reason)
+            label = source.label or self._change_label(record)
+            self.row_log(source.file, source.line, outcome, label, source.reason, key)
 
     def _col(self, file: str, field: str) -> str:
         return self.columns.get((file, field), field)
@@ -2471,7 +2495,7 @@ class _Writer:
             "record": self._change_label(obj),
             # Stable and unique for a client to key on; the record's name
             # above is for people and may repeat.
-            "key": f"{obj._meta.label_lower}:{obj.pk}",
+            "key": record_key(obj),
             "fields": fields,
         }
         self.outcome.changes.append(self.changed[key])
@@ -3616,8 +3640,8 @@ class _Writer:
                 )
             )
             if self.row_log is not None:
-                label = f"{Opportunity._meta.verbose_name} {gone.external_id}"
-                self.row_log(file, line, SKIPPED, label, reason)
+                label, key = self._change_label(gone), record_key(gone)
+                self.row_log(file, line, SKIPPED, label, reason, key)
         return kept
 
     def _won_uncounted_note(self, file: str, line: int, values: dict[str, Any]) -> None:
@@ -3701,7 +3725,7 @@ class _Writer:
                 }
             rows = self.won_rows[keyed[import_key]]
             if rows:
-                values = self._won_line_derived(values, key, currency, rows)
+                values = self._won_line_derived(values, key, rows)
             if import_key in existing:
                 updates.append((existing[import_key], values))
             else:
@@ -3720,15 +3744,16 @@ class _Writer:
         self,
         values: dict[str, Any],
         key: tuple[int, int, date],
-        currency: str,
         rows: list[tuple[str, int]],
     ) -> dict[str, Any]:
         """Tie a quarter's won-revenue line to the first deal row summed in it."""
         account, product, quarter = key
+        # Named as the check names the line (see _change_label); the
+        # currency is in the record's key, at the end of the report's line.
         label = (
             f"revenue line {self.account_names.get(account, account)} / "
-            f"{self.product_names.get(product, product)} / {quarter.isoformat()} "
-            f"/ {currency}"
+            f"{self.product_names.get(product, product)} / "
+            f"{quarter_text(quarter)} (won deals)"
         )
         (file, line), others = rows[0], rows[1:]
         said = "the quarter's won deals summed"
@@ -5014,10 +5039,12 @@ def mapped_import_report_csv(*, job: ImportJob) -> Iterator[str]:
     rows_path = row_report_path(job=job)
     if rows_path.is_file():
         writer.writerow(ROW_REPORT_HEADER)
+        width = len(ROW_REPORT_HEADER)
         with rows_path.open(newline="", encoding="utf-8") as rows:
             reader = csv.reader(rows)
             while chunk := list(itertools.islice(reader, REPORT_CHUNK_LINES)):
-                writer.writerows(chunk)
+                # A run before the key column logged no key.
+                writer.writerows(row + [""] * (width - len(row)) for row in chunk)
                 yield taken()
         writer.writerow([])
     writer.writerow(["file", "line", "column", "value", "reason", "action"])

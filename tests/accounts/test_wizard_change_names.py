@@ -8,8 +8,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import Opportunity, RevenueLine
-from accounts.wizard import mapped_import_check
+from accounts.wizard import mapped_import_check, mapped_import_report_csv
 from tests.accounts.factories import AccountFactory, ProductFactory
+from tests.accounts.test_wizard_row_report import keyed_rows_section
 from tests.accounts.test_wizard_tester_findings import opened
 from tests.accounts.wizard_runs import imported
 
@@ -91,3 +92,66 @@ def test_the_page_command_and_api_show_the_names_not_the_keys(
         "100.00 -> 150.00\n"
     ) in out.getvalue()
     assert "won:" not in out.getvalue()
+
+
+def test_the_row_report_names_records_as_the_check_does_with_their_keys(
+    won_deal,
+) -> None:
+    # given
+    deal, line = Opportunity.objects.get(), RevenueLine.objects.get()
+    names = [c["record"] for c in mapped_import_check(mapped=opened(won_deal)).changes]
+
+    # when
+    job = imported(won_deal)
+
+    # then
+    assert keyed_rows_section(job) == [
+        [
+            "deals.csv",
+            "2",
+            "updated",
+            "deal 006A1 of Alpha Co",
+            "",
+            f"accounts.opportunity:{deal.pk}",
+        ],
+        [
+            "deals.csv",
+            "2",
+            "updated",
+            "revenue line Alpha Co / GTX Pro / Q3 2017 (won deals)",
+            "from this row: the quarter's won deals summed",
+            f"accounts.revenueline:{line.pk}",
+        ],
+    ]
+    assert [row[3] for row in keyed_rows_section(job)] == names
+    report = "".join(mapped_import_report_csv(job=job))
+    assert "won:" not in report
+
+
+def test_the_row_report_names_an_invoice_line_by_its_invoice(tmp_path, settings):
+    # given
+    settings.MEDIA_ROOT = tmp_path / "media"
+    AccountFactory.create(name="Alpha Co")
+    ProductFactory.create(name="GTX Pro")
+    path = tmp_path / "invoices.csv"
+    path.write_text(
+        "Invoice Number,Account Name,Product,Invoice Date,Amount,Currency\n"
+        "INV-7,Alpha Co,GTX Pro,2017-08-15,100,USD\n"
+    )
+
+    # when
+    job = imported(path)
+
+    # then
+    line = RevenueLine.objects.get()
+    assert keyed_rows_section(job) == [
+        [
+            "invoices.csv",
+            "2",
+            "created",
+            "revenue line Alpha Co / GTX Pro / Q3 2017 (invoice INV-7)",
+            "",
+            f"accounts.revenueline:{line.pk}",
+        ]
+    ]
+    assert "invoice:" not in "".join(mapped_import_report_csv(job=job))

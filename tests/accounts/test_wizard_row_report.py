@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounts import wizard
-from accounts.models import ImportJob, User
+from accounts.models import Account, ImportJob, User
 from accounts.wizard import mapped_import_report_csv
 from tests.accounts.factories import AccountFactory, UserFactory
 from tests.accounts.wizard_runs import imported
@@ -20,9 +20,14 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 
 
 def rows_section(job: ImportJob) -> list[list[str]]:
+    """Return the report's rows section without its keys, checking its heading."""
+    return [row[:-1] for row in keyed_rows_section(job)]
+
+
+def keyed_rows_section(job: ImportJob) -> list[list[str]]:
     """Return the report's rows section, after checking its heading."""
     table = list(csv.reader(io.StringIO("".join(mapped_import_report_csv(job=job)))))
-    assert table[0] == ["file", "line", "outcome", "object", "reason"]
+    assert table[0] == ["file", "line", "outcome", "object", "reason", "key"]
     return table[1 : table.index([])]
 
 
@@ -144,7 +149,7 @@ def test_won_revenue_and_deal_owners_are_reported_at_their_rows(tmp_path, rita) 
     # then: a quarter's revenue line sits at its first deal's row
     def deals(outcome: str) -> list[list[str]]:
         return [
-            at("deals.csv", line, outcome, f"opportunity {deal}")
+            at("deals.csv", line, outcome, f"deal {deal} of Fjord Freight AB")
             for line, deal in [(2, "006A"), (3, "006B"), (4, "006C")]
         ]
 
@@ -156,10 +161,10 @@ def test_won_revenue_and_deal_owners_are_reported_at_their_rows(tmp_path, rita) 
                 "deals.csv",
                 2,
                 outcome,
-                f"{line} / 2026-01-01 / USD",
+                f"{line} / Q1 2026 (won deals)",
                 f"{won} with line 3",
             ),
-            at("deals.csv", 4, outcome, f"{line} / 2026-04-01 / USD", won),
+            at("deals.csv", 4, outcome, f"{line} / Q2 2026 (won deals)", won),
         ]
 
     assert rows_section(first) == [
@@ -235,17 +240,19 @@ def test_the_report_goes_out_a_chunk_of_lines_at_a_time(
     api = client.get(reverse("accounts_api:import_report_csv", args=[job.pk]))
 
     # then: the rows were read two at a time, never all together
+    ids = dict(Account.objects.values_list("name", "pk"))
+
+    def line(number: int) -> str:
+        name = f"Co {number}"
+        return (
+            f"accounts.csv,{number + 1},created,account {name},,"
+            f"accounts.account:{ids[name]}"
+        )
+
     assert [chunk.splitlines() for chunk in chunks[:3]] == [
-        [
-            "file,line,outcome,object,reason",
-            "accounts.csv,2,created,account Co 1,",
-            "accounts.csv,3,created,account Co 2,",
-        ],
-        [
-            "accounts.csv,4,created,account Co 3,",
-            "accounts.csv,5,created,account Co 4,",
-        ],
-        ["accounts.csv,6,created,account Co 5,"],
+        ["file,line,outcome,object,reason,key", line(1), line(2)],
+        [line(3), line(4)],
+        [line(5)],
     ]
     assert chunks[3].splitlines() == [
         "",
