@@ -30,6 +30,11 @@ urlpatterns = [
         name="wizard_report_csv",
     ),
     path("import/wizard/<int:pk>/undo/", views.wizard_undo, name="wizard_undo"),
+    path(
+        "import/wizard/<int:pk>/undo.csv",
+        views.wizard_undo_csv,
+        name="wizard_undo_csv",
+    ),
     path("import/wizard/<int:pk>/sheet/", views.wizard_sheet, name="wizard_sheet"),
     path("import/wizard/<int:pk>/header/", views.wizard_header, name="wizard_header"),
     path(

@@ -50,6 +50,11 @@ from accounts.wizard_forewarn import (
 )
 from accounts.wizard_headers import mapped_import_headers_choose
 from accounts.wizard_sheets import mapped_import_sheets_choose, workbook_sheet_names
+from accounts.wizard_undo_list import (
+    UNDO_SHOWN,
+    mapped_import_undo_csv,
+    mapped_import_undo_records,
+)
 from config.api import etag_for
 from config.bounds import id_possible
 from config.spreadsheet import BOM, CSV_CONTENT_TYPE, csv_for_spreadsheet
@@ -679,6 +684,14 @@ def _wizard_undo_page(
 ) -> HttpResponse:
     preview = wizard.mapped_import_undo_preview(mapped=mapped)
     kinds = sorted({*preview.deleted, *preview.restored})
+    records = []
+    if not preview.refusal:
+        records = mapped_import_undo_records(
+            mapped=mapped, preview=preview, limit=UNDO_SHOWN
+        )
+    total = (
+        sum(preview.deleted.values()) + sum(preview.restored.values()) + preview.users
+    )
     return render(
         request,
         "accounts/wizard_undo.html",
@@ -696,8 +709,30 @@ def _wizard_undo_page(
                 for kind in kinds
             ],
             "users": preview.users,
+            "records": records,
+            # Grouped as elsewhere on the page: "and 1,204 more".
+            "more": f"{total - len(records):,}" if total > len(records) else "",
         },
     )
+
+
+@login_required
+def wizard_undo_csv(
+    request: AuthenticatedHttpRequest, pk: int
+) -> HttpResponse | StreamingHttpResponse:
+    """Send every record undoing the import would delete or set back."""
+    mapped = _get_mapped_import_for_user(request, pk)
+    preview = wizard.mapped_import_undo_preview(mapped=mapped)
+    if preview.refusal:
+        messages.error(request, preview.refusal)
+        return redirect("accounts:wizard_undo", pk=pk)
+
+    response = StreamingHttpResponse(
+        csv_for_spreadsheet(mapped_import_undo_csv(mapped=mapped, keep=preview.keep)),
+        content_type=CSV_CONTENT_TYPE,
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{pk}-undo.csv"'
+    return response
 
 
 @login_required

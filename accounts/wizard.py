@@ -2089,6 +2089,42 @@ def quarter_text(day: date) -> str:
     return f"Q{(day.month - 1) // 3 + 1} {day.year}"
 
 
+def record_label(
+    obj: models.Model,
+    *,
+    account_name: Callable[[int], str],
+    product_name: Callable[[int], str],
+) -> str:
+    """Name a record as a person knows it, not by its keys.
+
+    The check, the row report and the undo page all say this; the callables
+    name an account or product by id, from what the caller has at hand.
+    """
+    if isinstance(obj, RevenueLine):
+        label = (
+            f"revenue line {account_name(obj.account_id)} / "
+            f"{product_name(obj.product_id)} / "
+            f"{quarter_text(obj.quarter_start)}"
+        )
+        kind, _, rest = obj.import_key.partition(":")
+        if kind == "invoice":
+            label += f" (invoice {rest.rpartition(':')[0]})"
+        elif kind == "won":
+            label += " (won deals)"
+        elif obj.booked_on:
+            label += f" (booked {obj.booked_on.isoformat()})"
+        return label
+    if isinstance(obj, Opportunity) and obj.account_id:
+        return f"deal {obj.external_id} of {account_name(obj.account_id)}"
+    if isinstance(obj, SupportSignal):
+        return (
+            f"support signal {account_name(obj.account_id)} / {obj.period_start:%B %Y}"
+        )
+    if isinstance(obj, CurrencyRate):
+        return f"currency rate {obj.currency} / {obj.rate_date.isoformat()}"
+    return _object_label(obj)
+
+
 def record_key(obj: models.Model) -> str:
     """Return a record's stable key, as the check and the row report give it."""
     return f"{obj._meta.label_lower}:{obj.pk}"
@@ -2514,30 +2550,9 @@ class _Writer:
 
     def _change_label(self, obj: models.Model) -> str:
         """Name a changed record as a person knows it, not by its keys."""
-        if isinstance(obj, RevenueLine):
-            label = (
-                f"revenue line {self._account_name(obj.account_id)} / "
-                f"{self._product_name(obj.product_id)} / "
-                f"{quarter_text(obj.quarter_start)}"
-            )
-            kind, _, rest = obj.import_key.partition(":")
-            if kind == "invoice":
-                label += f" (invoice {rest.rpartition(':')[0]})"
-            elif kind == "won":
-                label += " (won deals)"
-            elif obj.booked_on:
-                label += f" (booked {obj.booked_on.isoformat()})"
-            return label
-        if isinstance(obj, Opportunity) and obj.account_id:
-            return f"deal {obj.external_id} of {self._account_name(obj.account_id)}"
-        if isinstance(obj, SupportSignal):
-            return (
-                f"support signal {self._account_name(obj.account_id)} / "
-                f"{obj.period_start:%B %Y}"
-            )
-        if isinstance(obj, CurrencyRate):
-            return f"currency rate {obj.currency} / {obj.rate_date.isoformat()}"
-        return _object_label(obj)
+        return record_label(
+            obj, account_name=self._account_name, product_name=self._product_name
+        )
 
     # Currency
 
@@ -4577,7 +4592,7 @@ def _whole_import_note(column: str, value: str, reason: str) -> dict[str, object
     }
 
 
-def _undo_order() -> tuple[type[models.Model], ...]:
+def undo_order() -> tuple[type[models.Model], ...]:
     # Other apps' records sit on ours (a person on an account): they go first.
     return (*import_writer_models(), *UNDO_ORDER)
 
@@ -4597,7 +4612,7 @@ def mapped_import_undo_plan(*, mapped: MappedImport) -> UndoKeep:
     nothing written, or a later import built on what it wrote.
     """
     _undo_refusal(mapped=mapped)
-    return undo_keep_find(job=mapped.job, order=_undo_order())
+    return undo_keep_find(job=mapped.job, order=undo_order())
 
 
 @dataclass
@@ -4640,7 +4655,7 @@ def mapped_import_undo_preview(*, mapped: MappedImport) -> UndoPreview:
         .annotate(total=models.Count("object_id", distinct=True))
         .order_by()
     }
-    for model in _undo_order():
+    for model in undo_order():
         # The import's own history stays: the undo adds to it.
         if model is ChangeRecord:
             continue
@@ -4726,7 +4741,7 @@ def mapped_import_undo(
     with transaction.atomic():
         counted_in = _undo_won_cells(job=job, lines=True)
         records: list[ChangeRecord] = []
-        for model in _undo_order():
+        for model in undo_order():
             content_type = ContentType.objects.get_for_model(model)
             changes = list(
                 mine.filter(
@@ -4771,7 +4786,7 @@ def mapped_import_undo(
                     model=model, objects=list(restored.values()), fields=sorted(names)
                 )
         said: list[str] = []
-        for model in _undo_order():
+        for model in undo_order():
             # The history keeps what the import did and what its undo did.
             if model is ChangeRecord:
                 continue
@@ -4901,7 +4916,7 @@ def _later_children_jobs(*, job: ImportJob) -> list[int]:
         status=ImportJob.Status.SUCCEEDED,
     )
     found: set[int] = set()
-    order = _undo_order()
+    order = undo_order()
     for parent in order:
         created = ImportRowChange.objects.filter(
             job=job,

@@ -90,6 +90,7 @@ PK_OBJECTS: dict[str, str | None] = {
     "accounts:wizard_report_csv": "import_job",
     "accounts:wizard_changes_csv": "import_job",
     "accounts:wizard_undo": "import_job",
+    "accounts:wizard_undo_csv": "import_job",
     "accounts:wizard_reopen": "import_job",
     "accounts:wizard_answer": "import_job",
     "accounts_api:import_detail": "import_job",

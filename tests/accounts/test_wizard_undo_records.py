@@ -1,0 +1,157 @@
+"""The undo page names the records the undo removes or restores."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import Account, Opportunity, Product, RevenueLine, User
+from accounts.wizard_undo_list import UNDO_SHOWN
+from tests.accounts.factories import AccountFactory, ProductFactory
+from tests.accounts.wizard_runs import imported
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
+
+
+def accounts_file(tmp_path, count: int):
+    path = tmp_path / "accounts.csv"
+    path.write_text(
+        "Account Name,Employees\nGull Bank,3500\n"
+        + "".join(f"Co {number:03d},{number}\n" for number in range(1, count + 1))
+    )
+    return path
+
+
+def shown(client: Client, pk: int) -> list[tuple[str, str]]:
+    """Return the undo page's named records, as (record, what the undo does)."""
+    page = client.get(reverse("accounts:wizard_undo", args=[pk]))
+    assert page.status_code == 200
+    return [(one.name, one.action) for one in page.context["records"]]
+
+
+def test_the_page_names_each_record_and_what_the_undo_does_to_it(
+    tmp_path, client, ops: User
+) -> None:
+    # given
+    AccountFactory.create(name="Gull Bank", employees=3400)
+    job = imported(accounts_file(tmp_path, 2))
+    client.force_login(ops)
+
+    # when
+    page = client.get(reverse("accounts:wizard_undo", args=[job.pk]))
+
+    # then
+    assert shown(client, job.pk) == [
+        ("account Co 001", "deleted"),
+        ("account Co 002", "deleted"),
+        ("account Gull Bank", "set back"),
+    ]
+    body = page.content.decode()
+    assert '<th scope="row">account Co 001</th><td>deleted</td>' in body
+    assert '<th scope="row">account Gull Bank</th><td>set back</td>' in body
+    assert 'id="undo-more"' not in body
+    assert reverse("accounts:wizard_undo_csv", args=[job.pk]) in body
+
+
+def test_a_long_list_is_cut_with_how_many_more_and_the_csv_has_all(
+    tmp_path, client, ops: User
+) -> None:
+    # given
+    AccountFactory.create(name="Gull Bank", employees=3400)
+    job = imported(accounts_file(tmp_path, 60))
+    client.force_login(ops)
+
+    # when
+    page = client.get(reverse("accounts:wizard_undo", args=[job.pk]))
+    download = client.get(reverse("accounts:wizard_undo_csv", args=[job.pk]))
+
+    # then: the first fifty, and how many more
+    assert [name for name, _ in shown(client, job.pk)] == [
+        f"account Co {number:03d}" for number in range(1, UNDO_SHOWN + 1)
+    ]
+    assert '<span id="undo-more">and 11 more.</span>' in page.content.decode()
+    # and the CSV names all 61, with each record's key
+    assert download.status_code == 200
+    assert download["Content-Disposition"] == (
+        f'attachment; filename="import-{job.pk}-undo.csv"'
+    )
+    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    ids = dict(Account.objects.values_list("name", "pk"))
+    assert rows[0] == ["action", "kind", "record", "key"]
+    assert rows[1:] == [
+        *(
+            [
+                "deleted",
+                "account",
+                f"account Co {number:03d}",
+                f"accounts.account:{ids[f'Co {number:03d}']}",
+            ]
+            for number in range(1, 61)
+        ),
+        [
+            "set back",
+            "account",
+            "account Gull Bank",
+            f"accounts.account:{ids['Gull Bank']}",
+        ],
+    ]
+
+
+def test_the_page_reads_as_many_queries_for_5_records_as_for_120(
+    tmp_path, client, ops: User
+) -> None:
+    client.force_login(ops)
+    AccountFactory.create(name="Gull Bank", employees=3400)
+    small_path = tmp_path / "small"
+    small_path.mkdir()
+    small = imported(accounts_file(small_path, 5))
+    AccountFactory.create(name="Gull Bank Two", employees=1)
+    big_path = tmp_path / "big"
+    big_path.mkdir()
+    big_file = big_path / "accounts.csv"
+    big_file.write_text(
+        "Account Name,Employees\nGull Bank Two,2\n"
+        + "".join(f"Big {number:03d},{number}\n" for number in range(1, 121))
+    )
+    big = imported(big_file)
+
+    def queries(pk: int) -> int:
+        with CaptureQueriesContext(connection) as seen:
+            page = client.get(reverse("accounts:wizard_undo", args=[pk]))
+        assert page.status_code == 200
+        return len(seen)
+
+    assert len(shown(client, small.pk)) == 6
+    assert len(shown(client, big.pk)) == UNDO_SHOWN
+    assert queries(small.pk) == queries(big.pk)
+
+
+def test_deals_and_revenue_lines_are_named_as_the_check_names_them(
+    tmp_path, client, ops: User
+) -> None:
+    # given
+    AccountFactory.create(name="Alpha Co")
+    ProductFactory.create(name="GTX Pro")
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "Opportunity ID,Opportunity Name,Account Name,Product Name,Stage,Amount,"
+        "Close Date\n006A1,Press line,Alpha Co,GTX Pro,Closed Won,100,2017-08-15\n"
+    )
+    job = imported(path)
+    client.force_login(ops)
+
+    # when
+    records = shown(client, job.pk)
+
+    # then
+    assert Opportunity.objects.count() == RevenueLine.objects.count() == 1
+    assert Product.objects.count() == 1
+    assert records == [
+        ("revenue line Alpha Co / GTX Pro / Q3 2017 (won deals)", "deleted"),
+        ("deal 006A1 of Alpha Co", "deleted"),
+    ]
