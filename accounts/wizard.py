@@ -3655,8 +3655,10 @@ class _Writer:
                 )
             )
             if self.row_log is not None:
-                label, key = self._change_label(gone), record_key(gone)
-                self.row_log(file, line, SKIPPED, label, reason, key)
+                # As the check names a deal; deleted, it has no key left.
+                account = self._account_name(values["account_id"])
+                label = f"deal {gone.external_id} of {account}"
+                self.row_log(file, line, SKIPPED, label, reason)
         return kept
 
     def _won_uncounted_note(self, file: str, line: int, values: dict[str, Any]) -> None:

@@ -273,8 +273,9 @@ def test_the_wizard_skips_a_deal_deleted_by_hand_and_says_who(
         "salesforce_api_opportunities.csv",
         "2",
         "skipped",
-        "opportunity 0065g00000Q1w2eAAB",
+        "deal 0065g00000Q1w2eAAB of Acme Widgets, Inc",
         reason,
+        "",
     ] in rows
 
 

@@ -597,10 +597,11 @@ def test_an_import_that_wrote_starts_a_score_run_and_reports_as_csv(
 
     assert ScoreRun.objects.filter(trigger="import").exists()
     report = "".join(mapped_import_report_csv(job=job))
+    good = Account.objects.get(name="Good Co")
     assert report.splitlines()[:7] == [
-        "file,line,outcome,object,reason",
-        "one_bad_row.csv,2,created,account Good Co,",
-        "one_bad_row.csv,3,rejected,,Employees: not a number",
+        "file,line,outcome,object,reason,key",
+        f"one_bad_row.csv,2,created,account Good Co,,accounts.account:{good.pk}",
+        "one_bad_row.csv,3,rejected,,Employees: not a number,",
         "",
         "file,line,column,value,reason,action",
         "one_bad_row.csv,3,Employees,ten,not a number,rejected",

@@ -103,6 +103,7 @@ def test_an_import_whose_upload_was_scrubbed_still_reports_and_undoes(
     )
     job = imported(django_capture_on_commit_callbacks, "people.csv", content)
     rosa = Stakeholder.objects.get(external_id="P1")
+    tom = Stakeholder.objects.get(external_id="P2")
     stakeholder_erase(user=None, stakeholder=rosa)
 
     # when the report is read and the import undone
@@ -117,8 +118,8 @@ def test_an_import_whose_upload_was_scrubbed_still_reports_and_undoes(
         b"P2,0015e00000VirAAA,Tom,Berg,CIO,tom@vireo.example\r\n"
     )
     assert report[1:3] == [
-        "people.csv,2,created,person [erased],",
-        "people.csv,3,created,person Tom Berg,",
+        f"people.csv,2,created,person [erased],,stakeholders.stakeholder:{rosa.pk}",
+        f"people.csv,3,created,person Tom Berg,,stakeholders.stakeholder:{tom.pk}",
     ]
     assert report[-1] == "People,2,0,0,0"
     # and the undo removed Tom; Rosa's erased row, worked on since, stays

@@ -886,7 +886,10 @@ def test_erasing_a_person_takes_their_values_out_of_import_reports(
     lines = report.splitlines()
     assert "Good Person" not in report
     assert "good@vireo.example" not in report
-    assert lines[1] == "people_problems.csv,2,created,person [erased],"
+    assert lines[1] == (
+        f"people_problems.csv,2,created,person [erased],,"
+        f"stakeholders.stakeholder:{good.pk}"
+    )
     assert lines[-4] == (
         "people_problems.csv,10,Email,[erased],the same email at this account as "
         "line 2: each person is listed once,rejected"
@@ -894,7 +897,7 @@ def test_erasing_a_person_takes_their_values_out_of_import_reports(
     # and the rows about others are as they were
     assert lines[6] == (
         "people_problems.csv,7,rejected,,ReportsToId: reports-to loop: "
-        "Ann Ash → Ben Birch → Ann Ash"
+        "Ann Ash → Ben Birch → Ann Ash,"
     )
     assert len(lines) == len(before.splitlines())
     event = AuditEvent.objects.get(action=AuditEvent.Action.ERASURE)
