@@ -1,5 +1,6 @@
 """REST endpoints for accounts, their revenue, products and API tokens."""
 
+import functools
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -12,6 +13,7 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
     extend_schema,
+    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -29,8 +31,16 @@ from accounts.api_tokens import (
     api_token_revoke,
 )
 from accounts.day_text import DayTextError, day_from_text
+from accounts.directory import (
+    account_parent_check,
+    account_relations_update,
+    account_team_users,
+    directory_can_edit,
+)
 from accounts.models import (
     Account,
+    AccountAlias,
+    AccountTeamMember,
     AuditEvent,
     Opportunity,
     Product,
@@ -39,13 +49,16 @@ from accounts.models import (
 )
 from accounts.numbers import zero_unsigned
 from accounts.selectors import (
+    RelatedAccount,
     account_can_edit,
     account_get_for_user,
     account_list_for_user,
+    account_relatives_for_user,
     deal_get_for_user,
     whitespace_bought_since,
 )
 from accounts.services import (
+    ACCOUNT_EDITABLE_FIELDS,
     DEAL_OWNER_NOT_ON_TEAM,
     account_update,
     deal_create,
@@ -136,6 +149,156 @@ ACCOUNT_EXAMPLE = {
 }
 
 
+class RelatedAccountSerializer(serializers.Serializer):
+    id = serializers.IntegerField(
+        allow_null=True, help_text="Null when the account is not one you may see."
+    )
+    name = serializers.CharField()
+    visible = serializers.BooleanField()
+
+
+def _related(related: RelatedAccount) -> dict[str, Any]:
+    # As the page: the name always, the link only to an account one may see.
+    return {
+        "id": related.pk if related.visible else None,
+        "name": related.name,
+        "visible": related.visible,
+    }
+
+
+class AccountDetailOutputSerializer(AccountOutputSerializer):
+    """An account with its parent, subsidiaries, team and other names.
+
+    Needs the reader in its context as `user`: which relatives they may
+    open decides what each relative shows.
+    """
+
+    parent = serializers.SerializerMethodField()
+    subsidiaries = serializers.SerializerMethodField()
+    team = serializers.SerializerMethodField()
+    aliases = serializers.SerializerMethodField()
+
+    class Meta(AccountOutputSerializer.Meta):
+        fields = [
+            *AccountOutputSerializer.Meta.fields[:-2],
+            "parent",
+            "subsidiaries",
+            "team",
+            "aliases",
+            "created_at",
+            "updated_at",
+        ]
+
+    def _relatives(self, account: Account) -> Any:
+        # Parent and subsidiaries come from one query, kept for this
+        # serialization only: the account may change before the next.
+        cache = self.__dict__.setdefault("_relatives_by_pk", {})
+        if account.pk not in cache:
+            cache[account.pk] = account_relatives_for_user(
+                user=self.context["user"], account=account
+            )
+        return cache[account.pk]
+
+    @extend_schema_field(RelatedAccountSerializer(allow_null=True))
+    def get_parent(self, account: Account) -> dict[str, Any] | None:
+        parent, _ = self._relatives(account)
+        return _related(parent) if parent else None
+
+    @extend_schema_field(RelatedAccountSerializer(many=True))
+    def get_subsidiaries(self, account: Account) -> list[dict[str, Any]]:
+        _, subsidiaries = self._relatives(account)
+        return [_related(item) for item in subsidiaries]
+
+    @extend_schema_field(
+        inline_serializer(
+            "AccountTeamMember",
+            {
+                "user_id": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "role": serializers.CharField(),
+                "team": serializers.CharField(allow_null=True),
+                "source": serializers.CharField(),
+            },
+            many=True,
+        )
+    )
+    def get_team(self, account: Account) -> list[dict[str, Any]]:
+        members = (
+            AccountTeamMember.objects.filter(account=account)
+            .select_related("user", "user__team")
+            .order_by("user__last_name", "user__first_name", "user__username")
+        )
+        return [
+            {
+                "user_id": member.user_id,
+                "name": member.user.display_name,
+                "role": member.user.role,
+                "team": member.user.team.name if member.user.team else None,
+                "source": member.source,
+            }
+            for member in members
+        ]
+
+    @extend_schema_field(
+        inline_serializer(
+            "AccountAlias",
+            {
+                "name": serializers.CharField(),
+                "import_id": serializers.IntegerField(allow_null=True),
+                "accepted_by": serializers.CharField(allow_null=True),
+                "created_at": serializers.DateTimeField(),
+            },
+            many=True,
+        )
+    )
+    def get_aliases(self, account: Account) -> list[dict[str, Any]]:
+        # The import's issues run to megabytes; only who ran it is needed.
+        aliases = (
+            AccountAlias.objects.filter(account=account)
+            .select_related("job__created_by")
+            .only("name", "job_id", "created_at", "job__created_by")
+        )
+        return [
+            {
+                "name": alias.name,
+                "import_id": alias.job_id,
+                "accepted_by": (
+                    alias.job.created_by.display_name
+                    if alias.job and alias.job.created_by
+                    else None
+                ),
+                "created_at": alias.created_at,
+            }
+            for alias in aliases
+        ]
+
+
+ACCOUNT_DETAIL_EXAMPLE = {
+    **{key: value for key, value in ACCOUNT_EXAMPLE.items() if "_at" not in key},
+    "parent": {"id": 3, "name": "Acme Holdings", "visible": True},
+    "subsidiaries": [{"id": None, "name": "Acme Retail GmbH", "visible": False}],
+    "team": [
+        {
+            "user_id": 5,
+            "name": "Rita Rep",
+            "role": "rep",
+            "team": "North",
+            "source": "manual",
+        }
+    ],
+    "aliases": [
+        {
+            "name": "ACME Corp.",
+            "import_id": 31,
+            "accepted_by": "Olga Ops",
+            "created_at": "2026-11-20T09:14:37Z",
+        }
+    ],
+    "created_at": ACCOUNT_EXAMPLE["created_at"],
+    "updated_at": ACCOUNT_EXAMPLE["updated_at"],
+}
+
+
 class AccountListApi(APIView):
     # Named here so the schema describes the paged envelope, not a bare list.
     pagination_class = LodePagination
@@ -199,28 +362,47 @@ class AccountDetailApi(APIView):
         employees = serializers.IntegerField(
             min_value=0, max_value=10_000_000, allow_null=True, required=False
         )
+        parent_id = serializers.IntegerField(
+            min_value=1,
+            max_value=2**31 - 1,
+            allow_null=True,
+            required=False,
+            help_text="An account you may see, or null for none.",
+        )
+        team_ids = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+            max_length=500,
+            required=False,
+            help_text="The whole account team, by user id (sales ops only).",
+        )
 
     @extend_schema(
         tags=["accounts"],
         summary="Read one account; the ETag header is its version",
-        responses=AccountOutputSerializer,
-        examples=[OpenApiExample("An account", value=ACCOUNT_EXAMPLE)],
+        responses=AccountDetailOutputSerializer,
+        examples=[OpenApiExample("An account", value=ACCOUNT_DETAIL_EXAMPLE)],
     )
     def get(self, request: Request, pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=pk)
 
         return Response(
-            AccountOutputSerializer(account).data,
+            AccountDetailOutputSerializer(
+                account, context={"user": _user(request)}
+            ).data,
             headers={"ETag": etag_for(instance=account)},
         )
 
     @extend_schema(
         tags=["accounts"],
-        summary="Change an account's firmographics",
+        summary="Change an account's firmographics, parent or team",
         description=(
             "Send the ETag from your last read in If-Match. Without it the "
             "answer is 428; if the account changed since, 412 with the "
-            "current account in `current` and its ETag in the header."
+            "current account in `current` and its ETag in the header. "
+            "`parent_id` names an account you may see; `team_ids` replaces "
+            "the whole account team and is for sales ops only (403 for "
+            "anyone else): each person added or removed is audited as a "
+            "permission change."
         ),
         parameters=[
             OpenApiParameter(
@@ -233,12 +415,12 @@ class AccountDetailApi(APIView):
         ],
         request=InputSerializer,
         responses={
-            200: AccountOutputSerializer,
+            200: AccountDetailOutputSerializer,
             412: inline_serializer(
                 "AccountPreconditionFailed",
                 {
                     "detail": serializers.CharField(),
-                    "current": AccountOutputSerializer(),
+                    "current": AccountDetailOutputSerializer(),
                 },
             ),
         },
@@ -250,7 +432,7 @@ class AccountDetailApi(APIView):
             response=(
                 "The account as saved",
                 {
-                    **ACCOUNT_EXAMPLE,
+                    **ACCOUNT_DETAIL_EXAMPLE,
                     "employees": 4300,
                     "updated_at": "2026-12-02T10:41:07.518204Z",
                 },
@@ -258,20 +440,50 @@ class AccountDetailApi(APIView):
         ),
     )
     def patch(self, request: Request, pk: int) -> Response:
-        account = account_get_for_user(user=_user(request), pk=pk)
-        if not account_can_edit(user=_user(request), account=account):
+        user = _user(request)
+        account = account_get_for_user(user=user, pk=pk)
+        if not account_can_edit(user=user, account=account):
             raise PermissionDenied("You may read this account but not change it.")
+        sent = request.data if isinstance(request.data, dict) else {}
+        if "team_ids" in sent and not directory_can_edit(user=user):
+            # Who is on the team decides who sees the account.
+            raise PermissionDenied("Only sales operations change an account's team.")
+
+        def save(data: dict[str, Any], version: Any) -> bool:
+            if "parent_id" not in data and "team_ids" not in data:
+                return account_update(
+                    account=account, user=user, data=data, expected_version=version
+                )
+            values = {
+                field: data[field] for field in ACCOUNT_EDITABLE_FIELDS if field in data
+            }
+            if "parent_id" in data:
+                values["parent"] = account_parent_check(
+                    user=user, account=account, parent_id=data["parent_id"]
+                )
+            team = None
+            if "team_ids" in data:
+                team = account_team_users(user_ids=data["team_ids"])
+            return account_relations_update(
+                account=account,
+                actor=user,
+                values=values,
+                team=team,
+                expected_version=version,
+                request=request._request,
+            )
+
         return versioned_update_respond(
             request=request,
             instance=account,
             input_serializer=self.InputSerializer,
-            output_serializer=AccountOutputSerializer,
-            save=lambda data, version: account_update(
-                account=account,
-                user=_user(request),
-                data=data,
-                expected_version=version,
+            output_serializer=cast(
+                type[serializers.Serializer],
+                functools.partial(
+                    AccountDetailOutputSerializer, context={"user": user}
+                ),
             ),
+            save=save,
         )
 
 
