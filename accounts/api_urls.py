@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import apis, wizard_apis
+from accounts import apis, directory_apis, wizard_apis
 
 app_name = "accounts_api"
 
@@ -30,6 +30,21 @@ urlpatterns = [
     ),
     path("audit/", apis.AuditEventListApi.as_view(), name="audit_list"),
     path("products/", apis.ProductListApi.as_view(), name="product_list"),
+    path(
+        "products/create/",
+        directory_apis.ProductCreateApi.as_view(),
+        name="product_create",
+    ),
+    path(
+        "products/<int:pk>/",
+        directory_apis.ProductDetailApi.as_view(),
+        name="product_detail",
+    ),
+    path("users/", directory_apis.UserListApi.as_view(), name="user_list"),
+    path("users/<int:pk>/", directory_apis.UserDetailApi.as_view(), name="user_detail"),
+    path("teams/", directory_apis.TeamListApi.as_view(), name="team_list"),
+    path("teams/create/", directory_apis.TeamCreateApi.as_view(), name="team_create"),
+    path("teams/<int:pk>/", directory_apis.TeamDetailApi.as_view(), name="team_detail"),
     path("imports/", wizard_apis.WizardImportListApi.as_view(), name="import_list"),
     path(
         "imports/<int:pk>/",

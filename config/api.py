@@ -9,6 +9,7 @@ refused with 428, with a stale one or `*` with 412 and the current state.
 import datetime
 import functools
 import hashlib
+import json
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -137,6 +138,17 @@ def etag_for(*, instance: models.Model, version_field: str = "updated_at") -> st
     if hasattr(version, "isoformat"):
         version = version.isoformat()
     raw = f"{instance._meta.label}:{instance.pk}:{version}"
+    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+
+
+def etag_for_state(*, label: str, pk: Any, state: Any) -> str:
+    """Return a strong ETag for a row without a version field: its state.
+
+    For rows such as users that keep no updated_at, the tag is a hash of
+    what a reader was shown; a writer holds the row locked while it
+    compares, so two writers with one tag cannot both pass.
+    """
+    raw = f"{label}:{pk}:{json.dumps(state, sort_keys=True, default=str)}"
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
 
 

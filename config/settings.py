@@ -299,6 +299,7 @@ SPECTACULAR_SETTINGS = {
         "MeasureDirectionEnum": "plans.models.ValueMeasure.Direction",
         "InfluenceKindEnum": "stakeholders.models.InfluenceLink.Kind",
         "ActivityKindEnum": "stakeholders.models.Activity.Kind",
+        "BuyingRoleKindEnum": "stakeholders.models.BuyingRole.Kind",
         "RelationshipLevelEnum": "stakeholders.models.Stakeholder.RelationshipLevel",
     },
 }

@@ -1,11 +1,15 @@
 from django.urls import path
 
-from stakeholders import apis
+from stakeholders import apis, role_apis
 
 app_name = "stakeholders_api"
 
 urlpatterns = [
     path("roles/", apis.BuyingRoleListApi.as_view(), name="role_list"),
+    path("roles/create/", role_apis.BuyingRoleCreateApi.as_view(), name="role_create"),
+    path(
+        "roles/<int:pk>/", role_apis.BuyingRoleDetailApi.as_view(), name="role_detail"
+    ),
     path("findings/", apis.FindingRollupApi.as_view(), name="finding_rollup"),
     path(
         "accounts/<int:account_pk>/people/",

@@ -702,11 +702,21 @@ class OwnerListApi(APIView):
         )
 
 
+BUYING_ROLE_EXAMPLE = {
+    "id": 3,
+    "key": "economic-buyer",
+    "name": "Economic buyer",
+    "kind": "buying",
+    "description": "Releases the budget.",
+    "position": 2,
+}
+
+
 class BuyingRoleListApi(APIView):
     class OutputSerializer(serializers.ModelSerializer):
         class Meta:
             model = BuyingRole
-            fields = ["key", "name", "kind", "description"]
+            fields = ["id", "key", "name", "kind", "description", "position"]
 
     @extend_schema(
         tags=TAGS,
@@ -715,12 +725,7 @@ class BuyingRoleListApi(APIView):
         examples=[
             OpenApiExample(
                 "A buying role",
-                value={
-                    "key": "economic-buyer",
-                    "name": "Economic buyer",
-                    "kind": "buying",
-                    "description": "Releases the budget.",
-                },
+                value=BUYING_ROLE_EXAMPLE,
                 response_only=True,
             )
         ],

@@ -40,6 +40,7 @@ from plans.models import (
     TemplateCheckpoint,
     TemplateStage,
 )
+from stakeholders.models import BuyingRole
 from tests.accounts.factories import ProductFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -140,6 +141,12 @@ PK_OBJECTS: dict[str, str | None] = {
     "plans_api:template_checkpoint": "template_checkpoint",
     "scoring_api:run_detail": None,
     "scoring:run_detail": None,
+    # The catalogue is everyone's to read; only sales ops change it.
+    "accounts_api:product_detail": "product",
+    "stakeholders_api:role_detail": "role",
+    # north1 and the North team: a rep of another team sees neither.
+    "accounts_api:user_detail": "north1_user",
+    "accounts_api:team_detail": "north_team",
 }
 # The fixture objects that belong to north1's hidden account (or to north1):
 # a rep of another team must get 404 for each.
@@ -159,6 +166,8 @@ HIDDEN_OBJECTS = {
     "measure",
     "voice",
     "manager_review",
+    "north1_user",
+    "north_team",
 }
 # Every other URL argument, by name.
 KWARG_OBJECTS: dict[str, str | None] = {
@@ -321,6 +330,10 @@ def world(db: None) -> World:
             "link": link,
             "token": token,
             "import_job": import_job,
+            "product": pursuit.product,
+            "role": BuyingRole.objects.earliest("pk"),
+            "north1_user": reps["north1"],
+            "north_team": north,
             "template": template,
             "template_stage": template_stage,
             "template_checkpoint": template_checkpoint,
@@ -442,3 +455,30 @@ def test_list_counts_equal_the_visible_accounts(world, who, expected):
     assert response.status_code == 200
     assert response.json()["count"] == expected
     assert len(response.json()["results"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("who", "users", "teams"),
+    [
+        # north1's team is North: north1, north2 and their manager.
+        ("north1", ["north1", "north2", "walker-manager"], ["North"]),
+        ("south1", ["south1"], ["South"]),
+        ("manager", ["north1", "north2", "walker-manager"], ["North"]),
+        (
+            "executive",
+            ["north1", "north2", "south1", "walker-exec", "walker-manager"],
+            ["North", "South"],
+        ),
+    ],
+)
+def test_user_and_team_lists_hold_what_each_role_may_see(world, who, users, teams):
+    client = Client()
+    client.force_login(getattr(world, who))
+
+    listed_users = client.get("/api/accounts/users/?limit=1000").json()
+    listed_teams = client.get("/api/accounts/teams/?limit=1000").json()
+
+    assert listed_users["count"] == len(users)
+    assert [user["username"] for user in listed_users["results"]] == users
+    assert listed_teams["count"] == len(teams)
+    assert [team["name"] for team in listed_teams["results"]] == teams

@@ -22,7 +22,7 @@ from drf_spectacular.generators import SchemaGenerator
 from jsonschema import Draft4Validator
 from openpyxl import Workbook
 
-from accounts.models import ApiToken, ImportJob, Product, User
+from accounts.models import ApiToken, ImportJob, Product, Team, User
 from plans.models import (
     Checkpoint,
     Plan,
@@ -33,7 +33,7 @@ from plans.models import (
     VoiceOfCustomer,
 )
 from scoring.models import ScoreRun, ScoringModel
-from stakeholders.models import Stakeholder
+from stakeholders.models import BuyingRole, Stakeholder
 
 
 def _schema() -> dict[str, Any]:
@@ -195,6 +195,10 @@ def _pk_row(plan: Plan, path: str) -> Any:
         "/api/accounts/deals/": lambda: account.opportunities.latest("pk"),
         "/api/accounts/imports/": lambda: ImportJob.objects.latest("pk"),
         "/api/accounts/tokens/": lambda: ApiToken.objects.latest("pk"),
+        "/api/accounts/products/": lambda: Product.objects.catalogue().earliest("pk"),
+        "/api/accounts/users/": lambda: User.objects.get(username="ops"),
+        "/api/accounts/teams/": lambda: Team.objects.earliest("pk"),
+        "/api/stakeholders/roles/": lambda: BuyingRole.objects.earliest("pk"),
         "/api/plans/": lambda: plan,
         "/api/plans/items/{kind}/": lambda: plan.strategies.latest("pk"),
         "/api/plans/manager-reviews/": lambda: plan.manager_reviews.latest("pk"),
@@ -277,6 +281,8 @@ def _writes(plan: Plan) -> list[tuple[str, str, dict[str, Any]]]:
     # has its own measure of the example's name.
     review = account.executive_reviews.latest("quarter_start")
     held_on = review.quarter_start + timedelta(days=60)
+    team = Team.objects.earliest("pk")
+    manager = User.objects.filter(role=User.Role.MANAGER).earliest("pk")
     return [
         ("patch", "/api/accounts/{pk}/", {}),
         ("patch", "/api/accounts/deals/{pk}/", {}),
@@ -294,6 +300,13 @@ def _writes(plan: Plan) -> list[tuple[str, str, dict[str, Any]]]:
             {"product_id": Product.objects.catalogue().earliest("pk").pk},
         ),
         ("post", "/api/accounts/tokens/create/", {}),
+        ("patch", "/api/accounts/users/{pk}/", {"team_id": team.pk}),
+        ("post", "/api/accounts/teams/create/", {"manager_id": manager.pk}),
+        ("patch", "/api/accounts/teams/{pk}/", {"manager_id": manager.pk}),
+        ("post", "/api/accounts/products/create/", {}),
+        ("patch", "/api/accounts/products/{pk}/", {}),
+        ("post", "/api/stakeholders/roles/create/", {}),
+        ("patch", "/api/stakeholders/roles/{pk}/", {}),
         ("post", "/api/plans/{pk}/comments/", {}),
         ("post", "/api/plans/{plan_pk}/items/{kind}/", {"stakeholders": [person.pk]}),
         ("patch", "/api/plans/items/{kind}/{pk}/", {}),

@@ -62,6 +62,7 @@ from plans.models import (
 from plans.review_services import plan_snapshot_take
 from scoring.models import ScoreRun
 from scoring.services import scoring_model_active
+from stakeholders.models import BuyingRole
 from tests.accounts.factories import (
     AccountFactory,
     ProductFactory,
@@ -87,6 +88,10 @@ OPS_PATHS = (
     "/api/plans/templates/",
     "/api/scoring/models/{pk}/",
     "/api/scoring/runs/start/",
+    "/api/accounts/users/",
+    "/api/accounts/teams/",
+    "/api/accounts/products/",
+    "/api/stakeholders/roles/",
 )
 OPS_READS_TOO = ("/api/accounts/audit/", "/api/accounts/imports/")
 
@@ -192,6 +197,10 @@ def fuzz_world(db: None) -> dict[str, Any]:
         "stakeholder": stakeholder,
         "link": link,
         "token": spare,
+        "user": rep,
+        "team": team,
+        "product": pursuit.product,
+        "role": BuyingRole.objects.earliest("pk"),
         "deal": Opportunity.objects.create(
             external_id="fuzz-deal",
             account=account,
@@ -244,6 +253,10 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, Any] | N
         ("/api/accounts/imports/{pk}/changes.csv", "import_checked"),
         ("/api/accounts/imports/", "import"),
         ("/api/accounts/tokens/", "token"),
+        ("/api/accounts/users/", "user"),
+        ("/api/accounts/teams/", "team"),
+        ("/api/accounts/products/", "product"),
+        ("/api/stakeholders/roles/", "role"),
         ("/api/accounts/deals/", "deal"),
         ("/api/accounts/", "account"),
         ("/api/stakeholders/people/", "stakeholder"),

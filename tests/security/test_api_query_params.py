@@ -95,7 +95,7 @@ def test_every_paged_list_refuses_unknown_and_accepts_documented_parameters(
         for name, body in documented.items():
             refused = body.get(name, []) if isinstance(body, dict) else []
             assert not any(str(m).startswith(UNKNOWN) for m in refused), (path, name)
-    assert len(lists) == 30
+    assert len(lists) == 32
 
 
 def test_the_people_at_an_account_are_paged_like_other_lists(
@@ -188,4 +188,4 @@ def test_every_read_refuses_an_unknown_parameter(client, admin, account) -> None
         assert response.status_code == 400, (path, response.status_code)
         assert list(response.json()) == ["zz_unknown"], path
         assert "zz_unknown" not in names
-    assert len(operations) == 65
+    assert len(operations) == 71

@@ -40,6 +40,7 @@ def test_every_operation_is_in_an_endpoint_group() -> None:
         "accounts",
         "audit",
         "dashboard",
+        "directory",
         "exports",
         "imports",
         "plans",

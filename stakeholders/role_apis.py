@@ -1,0 +1,159 @@
+"""REST endpoints that change the buying-role taxonomy (sales ops).
+
+Everyone reads the roles; only sales ops add or change one. Anyone else
+gets 403, as the roles are everyone's to see.
+"""
+
+from typing import Any, cast
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.directory import ONLY_OPS, directory_can_edit
+from accounts.models import User
+from config.api import (
+    StrictInputSerializer,
+    etag_for,
+    instance_save_if_unchanged,
+    versioned_update_respond,
+)
+from config.api_schema import write_examples
+from stakeholders.apis import BUYING_ROLE_EXAMPLE, BuyingRoleListApi
+from stakeholders.models import BuyingRole
+
+TAGS = ["stakeholders"]
+RoleOutputSerializer = BuyingRoleListApi.OutputSerializer
+ROLE_FIELDS = ("key", "name", "kind", "description", "position")
+
+
+def _editor_require(request: Request) -> None:
+    if not directory_can_edit(user=cast(User, request.user)):
+        raise PermissionDenied(ONLY_OPS)
+
+
+def _role_get(pk: int) -> BuyingRole:
+    role = BuyingRole.objects.filter(pk=pk).first()
+    if role is None:
+        raise Http404("No such buying role.")
+    return role
+
+
+def buying_role_save(
+    *, role: BuyingRole, data: dict[str, Any], expected_version: Any = None
+) -> bool:
+    """Create or change a role; a stored one only if still at the version."""
+    fields = [field for field in ROLE_FIELDS if field in data]
+    for field in fields:
+        setattr(role, field, data[field])
+    role.full_clean()
+
+    if role.pk is None:
+        role.save()
+        return True
+    return instance_save_if_unchanged(
+        instance=role, fields=fields, expected_version=expected_version
+    )
+
+
+class BuyingRoleInputSerializer(StrictInputSerializer):
+    key = serializers.SlugField(max_length=50)
+    name = serializers.CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=BuyingRole.Kind.choices, required=False)
+    description = serializers.CharField(allow_blank=True, required=False)
+    position = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+
+
+class BuyingRoleCreateApi(APIView):
+    InputSerializer = BuyingRoleInputSerializer
+    OutputSerializer = RoleOutputSerializer
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Add a buying role or business function (sales ops)",
+        responses={201: RoleOutputSerializer},
+        examples=write_examples(
+            request=(
+                "A new buying role",
+                {
+                    "key": "legal-counsel",
+                    "name": "Legal counsel",
+                    "kind": "buying",
+                    "description": "Reviews the contract terms.",
+                    "position": 12,
+                },
+            ),
+            response=(
+                "The role as created",
+                {
+                    "id": 13,
+                    "key": "legal-counsel",
+                    "name": "Legal counsel",
+                    "kind": "buying",
+                    "description": "Reviews the contract terms.",
+                    "position": 12,
+                },
+            ),
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        _editor_require(request)
+        serializer = BuyingRoleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        role = BuyingRole()
+        buying_role_save(role=role, data=dict(serializer.validated_data))
+
+        return Response(
+            RoleOutputSerializer(role).data,
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": etag_for(instance=role)},
+        )
+
+
+class BuyingRoleDetailApi(APIView):
+    if_match_methods = frozenset({"PATCH"})
+    InputSerializer = BuyingRoleInputSerializer
+    OutputSerializer = RoleOutputSerializer
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Read one buying role; the ETag header is its version",
+        examples=[OpenApiExample("A buying role", value=BUYING_ROLE_EXAMPLE)],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        role = _role_get(pk)
+
+        return Response(
+            RoleOutputSerializer(role).data, headers={"ETag": etag_for(instance=role)}
+        )
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Rename, describe or reorder a buying role (sales ops)",
+        description="Send the ETag from your last read in If-Match.",
+        examples=write_examples(
+            request=("Reword the description", {"description": "Signs the budget."}),
+            response=(
+                "The role as saved",
+                {**BUYING_ROLE_EXAMPLE, "description": "Signs the budget."},
+            ),
+        ),
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        role = _role_get(pk)
+        _editor_require(request)
+
+        return versioned_update_respond(
+            request=request,
+            instance=role,
+            input_serializer=BuyingRoleInputSerializer,
+            output_serializer=RoleOutputSerializer,
+            save=lambda data, version: buying_role_save(
+                role=role, data=data, expected_version=version
+            ),
+        )
