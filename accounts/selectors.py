@@ -35,6 +35,7 @@ from accounts.models import (
     Account,
     AccountAlias,
     AccountTeamMember,
+    ImportJob,
     MappedImport,
     Opportunity,
     Product,
@@ -198,6 +199,28 @@ def mapped_import_list_for_user(*, user: User) -> QuerySet[MappedImport]:
     return MappedImport.objects.select_related("job", "job__created_by").order_by(
         "-job__created_at", "-job_id"
     )
+
+
+def import_job_list_for_user(*, user: User) -> QuerySet[ImportJob]:
+    """Return every import this user may see, wizard or bundled, newest first.
+
+    The same rule as mapped_import_list_for_user: sales ops see them all,
+    anyone else none. A bundled four-file import (the demo's, or the
+    `import_maven` command's) has a job and no wizard row.
+    """
+    if not user.is_authenticated or not user.is_active or not user.is_ops:
+        return ImportJob.objects.none()
+    return ImportJob.objects.select_related("created_by", "mapped").order_by(
+        "-created_at", "-id"
+    )
+
+
+def import_job_get_for_user(*, user: User, pk: int) -> ImportJob:
+    """Return import job `pk` if the user may see it, else raise 404."""
+    try:
+        return import_job_list_for_user(user=user).get(pk=pk)
+    except ImportJob.DoesNotExist as error:
+        raise Http404("No such import.") from error
 
 
 def mapped_import_get_for_user(*, user: User, pk: int) -> MappedImport:

@@ -22,7 +22,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -30,9 +30,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import wizard
-from accounts.importing import ImportFileError
+from accounts.importing import (
+    ACCOUNTS,
+    PRODUCTS,
+    SALES_PIPELINE,
+    SALES_TEAMS,
+    ImportFileError,
+)
 from accounts.models import ImportJob, MappedImport, User
-from accounts.selectors import mapped_import_get_for_user, mapped_import_list_for_user
+from accounts.selectors import (
+    import_job_get_for_user,
+    import_job_list_for_user,
+    mapped_import_get_for_user,
+)
 from accounts.services import import_job_progress
 from accounts.tabular import HeaderRead
 from accounts.wizard_discard import DiscardError, mapped_import_discard
@@ -71,8 +81,71 @@ def _user(request: Request) -> User:
     return cast(User, request.user)
 
 
+BUNDLED_HAS_NO = (
+    "Import {pk} is a bundled four-file import: it has no mapping, check, "
+    "sheets, start, undo, reopen or discard. Read it at "
+    "/api/accounts/imports/{pk}/ and its row report at "
+    "/api/accounts/imports/{pk}/report.csv."
+)
+
+
 def _get_mapped_import_for_user(request: Request, pk: int) -> MappedImport:
-    return mapped_import_get_for_user(user=_user(request), pk=pk)
+    try:
+        return mapped_import_get_for_user(user=_user(request), pk=pk)
+    except Http404:
+        # To sales ops, say what a bundled import lacks rather than that
+        # it does not exist; to anyone else, no import exists at all.
+        job = import_job_list_for_user(user=_user(request)).filter(pk=pk).first()
+        if job is not None:
+            raise NotFound(BUNDLED_HAS_NO.format(pk=pk)) from None
+        raise
+
+
+def _import_kind(job: ImportJob) -> str:
+    return "wizard" if hasattr(job, "mapped") else "bundled"
+
+
+def _score_run_data(job: ImportJob) -> dict[str, Any] | None:
+    # From the prefetched runs when the list read them all in one query.
+    runs = list(job.score_runs.all())  # type: ignore[attr-defined]
+    if not runs:
+        return None
+    run = max(runs, key=lambda run: run.pk)
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "url": reverse("scoring_api:run_detail", args=[run.pk]),
+    }
+
+
+def _bundled_job_data(job: ImportJob) -> dict[str, Any]:
+    """Return a bundled import as a wizard import reads, without what it lacks."""
+    creator = job.created_by
+    return {
+        "id": job.pk,
+        "kind": "bundled",
+        "files": list(BUNDLED_FILES),
+        "skipped": [],
+        "created_by": (
+            {"id": creator.pk, "name": creator.display_name} if creator else None
+        ),
+        "created_at": job.created_at,
+        "confirmed_at": None,
+        "undone_at": None,
+        "keep_good_rows": job.keep_good_rows,
+        **import_job_progress(job=job),
+        "counts": job.counts,
+        "issue_count": len(job.issues),
+        "issues": job.issues[:ISSUE_LIMIT],
+        "report_csv": reverse("accounts_api:import_report_csv", args=[job.pk]),
+        "score_run": wizard.mapped_import_score_run(job=job),
+        "erasures": job.erasures_said,
+    }
+
+
+# What a bundled import reads: the demo's four files, always these.
+BUNDLED_FILES = (ACCOUNTS, PRODUCTS, SALES_TEAMS, SALES_PIPELINE)
 
 
 def _files_data(mapped: MappedImport) -> list[dict[str, Any]]:
@@ -124,6 +197,7 @@ def _job_data(mapped: MappedImport) -> dict[str, Any]:
     creator = job.created_by
     return {
         "id": job.pk,
+        "kind": "wizard",
         "files": mapped.file_names,
         "skipped": mapped.skipped,
         "created_by": (
@@ -147,6 +221,12 @@ JOB_SCHEMA = inline_serializer(
     "WizardImport",
     {
         "id": serializers.IntegerField(),
+        "kind": serializers.ChoiceField(
+            choices=["wizard", "bundled"],
+            help_text="wizard: uploaded through the import wizard; bundled: "
+            "the four-file layout of the demo and the import_maven command, "
+            "which has no mapping, check or undo",
+        ),
         "files": serializers.ListField(child=serializers.CharField()),
         "skipped": serializers.ListField(
             child=inline_serializer(
@@ -328,6 +408,7 @@ FILES_EXAMPLE: dict[str, Any] = {
 
 JOB_EXAMPLE: dict[str, Any] = {
     "id": 31,
+    "kind": "wizard",
     "files": ["accounts.csv"],
     "skipped": [
         {
@@ -442,6 +523,12 @@ class WizardImportListApi(WizardApi):
             "Must not be before created_after.",
         )
 
+        kind = serializers.ChoiceField(
+            choices=["wizard", "bundled"],
+            required=False,
+            help_text="wizard: uploaded through the wizard; bundled: the "
+            "four-file layout of the demo and the import_maven command.",
+        )
         status = serializers.ChoiceField(
             choices=ImportJob.Status.choices, required=False
         )
@@ -469,31 +556,54 @@ class WizardImportListApi(WizardApi):
         )
 
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField(source="job_id")
+        id = serializers.IntegerField()
+        kind = serializers.SerializerMethodField()
         url = serializers.SerializerMethodField()
-        files = serializers.ListField(
-            child=serializers.CharField(), source="file_names"
-        )
+        files = serializers.SerializerMethodField()
         created_by = serializers.SerializerMethodField()
-        created_at = serializers.DateTimeField(source="job.created_at")
-        confirmed_at = serializers.DateTimeField(allow_null=True)
-        finished_at = serializers.DateTimeField(
-            source="job.finished_at", allow_null=True
-        )
-        undone_at = serializers.DateTimeField(allow_null=True)
-        status = serializers.CharField(source="job.status")
-        status_label = serializers.CharField(source="job.get_status_display")
+        created_at = serializers.DateTimeField()
+        confirmed_at = serializers.SerializerMethodField()
+        finished_at = serializers.DateTimeField(allow_null=True)
+        undone_at = serializers.SerializerMethodField()
+        status = serializers.CharField()
+        status_label = serializers.CharField(source="get_status_display")
         counts = serializers.DictField(
-            source="job.counts",
             help_text='By kind of record: {"Accounts": {"created": 1, ...}}',
         )
         report_csv = serializers.SerializerMethodField()
+        score_run = serializers.SerializerMethodField()
 
-        def get_url(self, mapped: MappedImport) -> str:
-            return reverse("accounts_api:import_detail", args=[mapped.job_id])
+        @extend_schema_field(
+            serializers.ChoiceField(
+                choices=["wizard", "bundled"],
+                help_text="bundled: the demo's four-file layout, which has "
+                "no mapping, check or undo",
+            )
+        )
+        def get_kind(self, job: ImportJob) -> str:
+            return _import_kind(job)
 
-        def get_report_csv(self, mapped: MappedImport) -> str:
-            return reverse("accounts_api:import_report_csv", args=[mapped.job_id])
+        def get_url(self, job: ImportJob) -> str:
+            return reverse("accounts_api:import_detail", args=[job.pk])
+
+        @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+        def get_files(self, job: ImportJob) -> list[str]:
+            if hasattr(job, "mapped"):
+                return job.mapped.file_names
+            return list(BUNDLED_FILES)
+
+        @extend_schema_field(serializers.DateTimeField(allow_null=True))
+        def get_confirmed_at(self, job: ImportJob) -> Any:
+            mapped = getattr(job, "mapped", None)
+            return mapped.confirmed_at if mapped else None
+
+        @extend_schema_field(serializers.DateTimeField(allow_null=True))
+        def get_undone_at(self, job: ImportJob) -> Any:
+            mapped = getattr(job, "mapped", None)
+            return mapped.undone_at if mapped else None
+
+        def get_report_csv(self, job: ImportJob) -> str:
+            return reverse("accounts_api:import_report_csv", args=[job.pk])
 
         @extend_schema_field(
             inline_serializer(
@@ -502,11 +612,26 @@ class WizardImportListApi(WizardApi):
                 allow_null=True,
             )
         )
-        def get_created_by(self, mapped: MappedImport) -> dict[str, Any] | None:
-            creator = mapped.job.created_by
+        def get_created_by(self, job: ImportJob) -> dict[str, Any] | None:
+            creator = job.created_by
             if creator is None:
                 return None
             return {"id": creator.pk, "name": creator.display_name}
+
+        @extend_schema_field(
+            inline_serializer(
+                "WizardImportListScoreRun",
+                {
+                    "id": serializers.IntegerField(),
+                    "status": serializers.CharField(),
+                    "status_label": serializers.CharField(),
+                    "url": serializers.CharField(),
+                },
+                allow_null=True,
+            )
+        )
+        def get_score_run(self, job: ImportJob) -> dict[str, Any] | None:
+            return _score_run_data(job)
 
     @extend_schema(
         tags=["imports"],
@@ -523,6 +648,7 @@ class WizardImportListApi(WizardApi):
                 "A page with one finished import",
                 value={
                     "id": 31,
+                    "kind": "wizard",
                     "url": "/api/accounts/imports/31/",
                     "files": ["accounts.csv"],
                     "created_by": {"id": 4, "name": "Olga Ops"},
@@ -541,6 +667,12 @@ class WizardImportListApi(WizardApi):
                         }
                     },
                     "report_csv": "/api/accounts/imports/31/report.csv",
+                    "score_run": {
+                        "id": 57,
+                        "status": "succeeded",
+                        "status_label": "Succeeded",
+                        "url": "/api/scoring/runs/57/",
+                    },
                 },
                 response_only=True,
             )
@@ -553,30 +685,40 @@ class WizardImportListApi(WizardApi):
         filters.is_valid(raise_exception=True)
         wanted = filters.validated_data
 
-        imports = mapped_import_list_for_user(user=_user(request))
+        imports = import_job_list_for_user(user=_user(request))
+        if "kind" in wanted:
+            imports = imports.filter(mapped__isnull=wanted["kind"] == "bundled")
         if "status" in wanted:
-            imports = imports.filter(job__status=wanted["status"])
+            imports = imports.filter(status=wanted["status"])
         if wanted["undone"] is not None:
-            imports = imports.filter(undone_at__isnull=not wanted["undone"])
+            # A bundled import is never undone.
+            imports = (
+                imports.filter(mapped__undone_at__isnull=False)
+                if wanted["undone"]
+                else imports.filter(mapped__undone_at__isnull=True)
+            )
         if "target" in wanted:
-            imports = imports.filter(job__counts__has_key=TARGETS[wanted["target"]])
+            imports = imports.filter(counts__has_key=TARGETS[wanted["target"]])
         if "created_by" in wanted:
-            imports = imports.filter(job__created_by_id=wanted["created_by"])
+            imports = imports.filter(created_by_id=wanted["created_by"])
         if "created_after" in wanted:
-            imports = imports.filter(job__created_at__gte=wanted["created_after"])
+            imports = imports.filter(created_at__gte=wanted["created_after"])
         if "created_before" in wanted:
-            imports = imports.filter(job__created_at__lte=wanted["created_before"])
+            imports = imports.filter(created_at__lte=wanted["created_before"])
         descending = wanted["ordering"].startswith("-")
-        ordering = ["-job__created_at", "-job_id"]
+        ordering = ["-created_at", "-id"]
         if not descending:
-            ordering = ["job__created_at", "job_id"]
+            ordering = ["created_at", "id"]
 
         return paginated_response(
             request=request,
             view=self,
             # The issues of a large import run to megabytes; the list names
-            # the import and its detail has them.
-            queryset=imports.defer("job__issues").order_by(*ordering),
+            # the import and its detail has them. Score runs come in one
+            # query for the page.
+            queryset=imports.defer("issues")
+            .prefetch_related("score_runs")
+            .order_by(*ordering),
             serializer=self.OutputSerializer,
         )
 
@@ -693,6 +835,11 @@ class WizardImportDetailApi(WizardApi):
     @extend_schema(
         tags=["imports"],
         summary="Follow an import: status, progress, counts and row report",
+        description=(
+            "A bundled four-file import (`kind` bundled) reads the same, "
+            "with no confirmation, undo or skipped files; the wizard's "
+            "steps on it answer 404 saying what it does not have."
+        ),
         responses={200: JOB_SCHEMA},
         examples=[
             OpenApiExample(
@@ -703,8 +850,10 @@ class WizardImportDetailApi(WizardApi):
         ],
     )
     def get(self, request: Request, pk: int) -> Response:
-        mapped = _get_mapped_import_for_user(request, pk)
-        return Response(_job_data(mapped))
+        job = import_job_get_for_user(user=_user(request), pk=pk)
+        if not hasattr(job, "mapped"):
+            return Response(_bundled_job_data(job))
+        return Response(_job_data(job.mapped))
 
 
 def _csv_example(name: str, text: str) -> OpenApiExample:
@@ -753,11 +902,12 @@ class WizardImportReportCsvApi(DownloadApi):
         ],
     )
     def get(self, request: Request, pk: int) -> StreamingHttpResponse:
-        mapped = _get_mapped_import_for_user(request, pk)
+        # A bundled import has a report too: its notes, counts and run.
+        job = import_job_get_for_user(user=_user(request), pk=pk)
         query_params_refuse_unknown(request, view=self)
 
         response = StreamingHttpResponse(
-            csv_for_spreadsheet(wizard.mapped_import_report_csv(job=mapped.job)),
+            csv_for_spreadsheet(wizard.mapped_import_report_csv(job=job)),
             content_type=CSV_CONTENT_TYPE,
         )
         _import_csv_attach(response, pk=pk, name="report.csv")

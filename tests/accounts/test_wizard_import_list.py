@@ -83,6 +83,7 @@ def test_ops_see_every_import_newest_first(api, ops, imports) -> None:
     people = response.json()["results"][3]
     assert people == {
         "id": imports["people"].job_id,
+        "kind": "wizard",
         "url": f"/api/accounts/imports/{imports['people'].job_id}/",
         "files": ["people.csv"],
         "created_by": {"id": imports["people"].job.created_by_id, "name": "Olga Ops"},
@@ -94,6 +95,7 @@ def test_ops_see_every_import_newest_first(api, ops, imports) -> None:
         "status_label": "Succeeded",
         "counts": PEOPLE,
         "report_csv": f"/api/accounts/imports/{imports['people'].job_id}/report.csv",
+        "score_run": None,
     }
     assert response.json()["results"][0]["created_by"] is None
 
@@ -191,8 +193,8 @@ def test_created_by_names_the_uploader(api, ops, imports) -> None:
             {
                 "account": [
                     "Unknown query parameter; this list takes: created_after, "
-                    "created_before, created_by, limit, offset, ordering, status, "
-                    "target, undone."
+                    "created_before, created_by, kind, limit, offset, ordering, "
+                    "status, target, undone."
                 ]
             },
         ),
@@ -221,7 +223,8 @@ def test_the_list_takes_the_same_queries_for_5_imports_and_for_40(
         assert api.get(LIST).json()["count"] == 40
 
     assert len(many.captured_queries) == len(few.captured_queries)
-    assert len(few.captured_queries) == 2
+    # The count, the page, and the page's score runs.
+    assert len(few.captured_queries) == 3
 
 
 def test_the_schema_documents_the_list_with_its_filters_and_example(api) -> None:
@@ -234,6 +237,7 @@ def test_the_schema_documents_the_list_with_its_filters_and_example(api) -> None
         "created_after",
         "created_before",
         "created_by",
+        "kind",
         "limit",
         "offset",
         "ordering",
