@@ -173,7 +173,9 @@ class AccountDetailOutputSerializer(AccountOutputSerializer):
     open decides what each relative shows.
     """
 
-    parent = serializers.SerializerMethodField()
+    # The metaclass takes declared fields off the class, so this does not
+    # shadow Field.parent at run time; the stubs cannot tell.
+    parent = serializers.SerializerMethodField()  # type: ignore[assignment]
     subsidiaries = serializers.SerializerMethodField()
     team = serializers.SerializerMethodField()
     aliases = serializers.SerializerMethodField()

@@ -172,7 +172,7 @@ def product_save(
     *, product: Product, data: dict[str, Any], expected_version: Any = None
 ) -> bool:
     """Create or change a product; a stored one only if still at the version."""
-    fields = [f for f in ("name", "series", "list_price") if f in data]
+    fields: list[str] = [f for f in ("name", "series", "list_price") if f in data]
     for field in fields:
         setattr(product, field, data[field])
     product.full_clean()
