@@ -70,6 +70,8 @@ def _id_input(help_text: str) -> serializers.IntegerField:
 
 class UserOutputSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="display_name", read_only=True)
+    # Text, not an email format: a user may have none, which is "".
+    email = serializers.CharField(read_only=True)
     team_id = serializers.IntegerField(read_only=True, allow_null=True)
     team = serializers.CharField(
         source="team.name", read_only=True, default=None, allow_null=True

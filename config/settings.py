@@ -300,6 +300,8 @@ SPECTACULAR_SETTINGS = {
         "InfluenceKindEnum": "stakeholders.models.InfluenceLink.Kind",
         "ActivityKindEnum": "stakeholders.models.Activity.Kind",
         "BuyingRoleKindEnum": "stakeholders.models.BuyingRole.Kind",
+        # accounts.wizard_apis: how an import was made.
+        "ImportKindEnum": ["wizard", "bundled"],
         "RelationshipLevelEnum": "stakeholders.models.Stakeholder.RelationshipLevel",
     },
 }
