@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,9 +23,14 @@ from playwright.sync_api import Browser, Page
 from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from accounts.models import Account, Team, User
+from accounts.models import Account, Opportunity, Team, User
 from config.celery import app as celery_app
-from tests.accounts.factories import AccountFactory, TeamFactory, UserFactory
+from tests.accounts.factories import (
+    AccountFactory,
+    ProductFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM would
 # otherwise refuse to run beside it in the live-server tests.
@@ -32,6 +39,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = "/usr/bin/chromium"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# When the deal fixture was last changed, so its ETag is known.
+READ_AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def require_service(available: bool, reason: str) -> None:
@@ -245,3 +254,21 @@ def account(rep: User) -> Account:
     account = AccountFactory.create(name="Acme Corporation")
     account.team_members.add(rep)
     return account
+
+
+@pytest.fixture
+def deal(account: Account, rep: User) -> Opportunity:
+    deal = Opportunity.objects.create(
+        external_id="0065g00000Q1w2eAAB",
+        account=account,
+        product=ProductFactory.create(name="GTX Pro"),
+        owner=rep,
+        stage=Opportunity.Stage.ENGAGING,
+        engaged_on=date(2026, 1, 12),
+        closed_on=date(2026, 3, 31),
+        close_value=Decimal("48000.00"),
+        currency="USD",
+    )
+    Opportunity.objects.filter(pk=deal.pk).update(updated_at=READ_AT)
+    deal.refresh_from_db()
+    return deal

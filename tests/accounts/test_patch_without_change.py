@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from accounts.models import Account, ChangeRecord, Opportunity, User
 from config.api import etag_for
-from tests.accounts.conftest import READ_AT, api_for
+from tests.accounts.conftest import api_for
+from tests.conftest import READ_AT
 
 pytestmark = pytest.mark.django_db
 

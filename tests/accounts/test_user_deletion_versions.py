@@ -13,9 +13,10 @@ from django.contrib.messages import get_messages
 from accounts.models import Opportunity, User
 from config.api import etag_for
 from plans.models import Plan
-from tests.accounts.conftest import READ_AT, STALE_DETAIL, api_for, detail_url, page_url
+from tests.accounts.conftest import STALE_DETAIL, api_for, detail_url, page_url
 from tests.accounts.factories import UserFactory
 from tests.accounts.test_deal_page import form_data
+from tests.conftest import READ_AT
 from tests.plans.factories import PlanFactory
 
 pytestmark = pytest.mark.django_db

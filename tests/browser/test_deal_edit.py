@@ -1,6 +1,5 @@
 """A rep edits a deal from the account page, in Chromium, at two widths."""
 
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,19 +15,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.mark.parametrize("width", [1366, 820])
 def test_a_rep_edits_a_deal_from_the_account_page(
-    page, live_server, rep: User, account: Account, tmp_path: Path, width: int
+    page,
+    live_server,
+    rep: User,
+    account: Account,
+    deal: Opportunity,
+    tmp_path: Path,
+    width: int,
 ) -> None:
     # given
-    deal = Opportunity.objects.create(
-        external_id="0065g00000Q1w2eAAB",
-        account=account,
-        product=ProductFactory.create(name="GTX Pro"),
-        owner=rep,
-        stage=Opportunity.Stage.ENGAGING,
-        engaged_on=date(2026, 1, 12),
-        closed_on=date(2026, 3, 31),
-        close_value=Decimal("48000.00"),
-    )
     page.set_viewport_size({"width": width, "height": 900})
     browser_login(page, live_server, rep.username)
     page.goto(live_server.url + reverse("accounts:detail", args=[account.pk]))

@@ -1,7 +1,6 @@
 """A deal's history and a New deal form sent twice, in Chromium, at two widths."""
 
 import os
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,20 +27,11 @@ def test_the_deal_history_reads_as_names_and_money(
     rep: User,
     manager: User,
     account: Account,
+    deal: Opportunity,
     tmp_path: Path,
     width: int,
 ) -> None:
     # given: Rita handed the deal to Mark and won it in euros
-    deal = Opportunity.objects.create(
-        external_id="0065g00000Q1w2eAAB",
-        account=account,
-        product=ProductFactory.create(name="GTX Pro"),
-        owner=rep,
-        stage=Opportunity.Stage.ENGAGING,
-        engaged_on=date(2026, 1, 12),
-        closed_on=date(2026, 3, 31),
-        close_value=Decimal("48000.00"),
-    )
     AccountTeamMember.objects.create(account=account, user=manager)
     deal_update(
         deal=deal,
