@@ -64,6 +64,11 @@ _SCIENTIFIC = re.compile(r"^[-+]?\d(?:[.,]\d+)?[eE][-+]?\d+$")
 # the deal page write it; the exponent is bounded so no huge power is built.
 _POINT_SCIENTIFIC = re.compile(r"^[-+]?\d+(?:\.\d+)?[eE][-+]?\d{1,3}$")
 SCIENTIFIC_NOTE = "scientific notation read as"
+# What an ID a spreadsheet showed in scientific notation is refused with.
+ID_SCIENTIFIC = (
+    "an ID in scientific notation: a spreadsheet has rounded it and its digits "
+    "are lost; export the column as text"
+)
 _GROUP_SPACES = re.compile(r"[\s\u00a0\u202f']")
 
 TRUE_WORDS = {"true", "yes", "y", "1", "won", "x"}
@@ -194,8 +199,7 @@ def id_column_parse(
                     line,
                     column,
                     value,
-                    "an ID in scientific notation: a spreadsheet has rounded it "
-                    "and its digits are lost; export the column as text",
+                    ID_SCIENTIFIC,
                     REJECTED,
                 )
             )
