@@ -26,16 +26,17 @@ from accounts.tabular import (
     DELIMITERS,
     HEADER_SCAN,
     LineTap,
+    SheetMarks,
     Table,
     _table_build,
     byte_lines,
-    cell_text,
     delimiter_sniff,
     header_read,
     header_split,
     mixed_encoding_check,
     not_xlsx_check,
     sheet_choose,
+    sheet_records,
     summary_row,
     title_notes,
 )
@@ -247,17 +248,15 @@ def _workbook_chunks(
         raise ImportFileError(
             file, "this is a ZIP file but not a readable XLSX workbook"
         ) from error
+    marks = SheetMarks()
     try:
         sheet = sheet_choose(workbook=workbook, file=file, sheet=sheet)
-        cells = _rows_unchanged(
-            workbook[sheet].iter_rows(values_only=True),
+        # Both reads share the stream: a ZIP member keeps its own offset.
+        records = _rows_unchanged(
+            sheet_records(workbook=workbook, sheet=sheet, source=stream, marks=marks),
             stream=stream,
             opened=opened,
             file=file,
-        )
-        records = (
-            (number, [cell_text(value) for value in row])
-            for number, row in enumerate(cells, start=1)
         )
         yield from _chunked(
             records,
@@ -267,6 +266,7 @@ def _workbook_chunks(
             delimiter=None,
             sheet=sheet,
             header_line=header_line,
+            marks=marks,
         )
     finally:
         workbook.close()
@@ -281,6 +281,7 @@ def _chunked(
     delimiter: str | None,
     sheet: str | None,
     header_line: int | None = None,
+    marks: SheetMarks | None = None,
 ) -> Iterator[Table]:
     head: list[tuple[int, list[str]]] = []
     unread: csv.Error | ImportFileError | None = None
@@ -315,7 +316,16 @@ def _chunked(
             delimiter=delimiter,
             sheet=sheet,
             notes=title_notes(title, file=file, chosen=read.chosen) if first else [],
+            marks=marks,
         )
+        if marks is not None and part:
+            # Marked cells of rows already built are not needed again.
+            done = part[-1][0]
+            for key in [key for key in marks.unsaved_formulas if key[0] <= done]:
+                del marks.unsaved_formulas[key]
+            marks.shown_scientific -= {
+                key for key in marks.shown_scientific if key[0] <= done
+            }
         if first:
             table.header = read
         else:

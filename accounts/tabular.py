@@ -104,6 +104,10 @@ class Table:
     sheet: str | None = None
     notes: list[Issue] = field(default_factory=list)
     header: HeaderRead | None = None
+    # XLSX cells whose text alone would mislead, by (column, line): formulas
+    # saved without their value, and numbers a spreadsheet shows rounded.
+    unsaved_formulas: dict[tuple[str, int], str] = field(default_factory=dict)
+    shown_scientific: set[tuple[str, int]] = field(default_factory=set)
 
     @property
     def columns(self) -> list[str]:
@@ -694,6 +698,89 @@ def _sheet_has_data(worksheet: Any) -> bool:
     )
 
 
+@dataclass
+class SheetMarks:
+    """XLSX cells whose text alone would mislead, by (line, column index)."""
+
+    unsaved_formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    shown_scientific: set[tuple[int, int]] = field(default_factory=set)
+
+
+# A formula element in a sheet's XML, with or without a namespace prefix.
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+# Excel's General format shows at most 11 digits; a longer number is shown,
+# and saved to CSV, in scientific notation with its last digits lost.
+GENERAL_DIGITS = 11
+
+
+def sheet_records(
+    *, workbook: Any, sheet: str, source: Any, marks: SheetMarks
+) -> Iterator[Numbered]:
+    """Yield each row of a sheet as text, marking the cells text would hide.
+
+    A formula saved by a tool that does not compute has no value: read on
+    its own it would be a blank cell, so it is read again with its formulas.
+    """
+    from openpyxl import load_workbook
+
+    worksheet = workbook[sheet]
+    written: Iterator[tuple[Any, ...]] = iter(())
+    formulas = None
+    if _has_formulas(worksheet):
+        formulas = load_workbook(source, read_only=True, data_only=False)
+        written = formulas[sheet].iter_rows(values_only=True)
+    try:
+        for number, row in enumerate(worksheet.iter_rows(), start=1):
+            texts = next(written, ())
+            cells: list[str] = []
+            for index, cell in enumerate(row):
+                formula = _formula_text(texts[index] if index < len(texts) else None)
+                if cell.value is None and cell.data_type == "n" and formula:
+                    marks.unsaved_formulas[(number, index)] = formula
+                    cells.append(formula)
+                    continue
+                if _shown_scientific(cell.value, cell.number_format):
+                    marks.shown_scientific.add((number, index))
+                cells.append(cell_text(cell.value))
+            yield number, cells
+    finally:
+        if formulas is not None:
+            formulas.close()
+
+
+def _has_formulas(worksheet: Any) -> bool:
+    # Reading a sheet's XML for a formula tag is far quicker than reading
+    # the whole sheet a second time; without the path, read it anyway.
+    path = getattr(worksheet, "_worksheet_path", None)
+    archive = getattr(worksheet.parent, "_archive", None)
+    if path is None or archive is None:
+        return True
+    tail = b""
+    with archive.open(path) as stream:
+        while block := stream.read(1 << 20):
+            if _FORMULA_TAG.search(tail + block):
+                return True
+            tail = block[-16:]
+    return False
+
+
+def _formula_text(value: object) -> str:
+    text = getattr(value, "text", value)
+    if isinstance(text, str) and text.startswith("="):
+        return text
+    return ""
+
+
+def _shown_scientific(value: object, number_format: str | None) -> bool:
+    """Say if a spreadsheet shows this number in scientific notation."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if "E+" in (number_format or "").upper():
+        return True
+    return len(str(int(abs(value)))) > GENERAL_DIGITS
+
+
 def _xlsx_read(
     *, content: bytes, file: str, sheet: str | None, header_line: int | None = None
 ) -> Table:
@@ -706,12 +793,17 @@ def _xlsx_read(
         raise ImportFileError(
             file, "this is a ZIP file but not a readable XLSX workbook"
         ) from error
+    marks = SheetMarks()
     try:
         sheet = sheet_choose(workbook=workbook, file=file, sheet=sheet)
-        worksheet = workbook[sheet]
-        numbered: list[tuple[int, list[str]]] = []
-        for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            numbered.append((number, [cell_text(value) for value in row]))
+        numbered = list(
+            sheet_records(
+                workbook=workbook,
+                sheet=sheet,
+                source=io.BytesIO(content),
+                marks=marks,
+            )
+        )
     finally:
         workbook.close()
 
@@ -730,6 +822,7 @@ def _xlsx_read(
         delimiter=None,
         sheet=sheet,
         notes=title_notes(title, file=file, chosen=read.chosen),
+        marks=marks,
     )
     table.header = read
     return table
@@ -764,6 +857,7 @@ def _table_build(
     delimiter: str | None,
     sheet: str | None,
     notes: list[Issue] | None = None,
+    marks: SheetMarks | None = None,
 ) -> Table:
     notes = list(notes or [])
     columns = _header_clean(header, file=file, notes=notes)
@@ -802,6 +896,8 @@ def _table_build(
     if frame.empty:
         frame = pd.DataFrame({column: pd.Series(dtype=str) for column in columns})
     notes.sort(key=lambda note: note.line)
+    marks = marks or SheetMarks()
+    kept = set(kept_lines)
     return Table(
         file=file,
         frame=frame,
@@ -810,6 +906,16 @@ def _table_build(
         delimiter=delimiter,
         sheet=sheet,
         notes=notes,
+        unsaved_formulas={
+            (columns[index], line): formula
+            for (line, index), formula in marks.unsaved_formulas.items()
+            if line in kept and index < width
+        },
+        shown_scientific={
+            (columns[index], line)
+            for line, index in marks.shown_scientific
+            if line in kept and index < width
+        },
     )
 
 
@@ -929,16 +1035,21 @@ def _footer_drop(
             break
         start += 1
 
-    footer = [" ".join(cell for cell in row if cell) for row in rows[start:]]
-    footer = [text for text in footer if text]
-    first, last = lines[start], lines[-1]
+    # Said from the first line with text to the last: the blank lines
+    # around the footer are dropped with it, but not named.
+    footer = [
+        (line, " ".join(cell for cell in row if cell))
+        for row, line in zip(rows[start:], lines[start:], strict=True)
+    ]
+    footer = [(line, text) for line, text in footer if text]
+    first, last = footer[0][0], footer[-1][0]
     where = f"line {first}" if first == last else f"lines {first}-{last}"
     notes.append(
         Issue(
             file,
-            lines[start],
+            first,
             "",
-            footer[0],
+            footer[0][1],
             f"Salesforce report footer, {where}, is not data and was left out",
             DROPPED,
         )

@@ -103,6 +103,7 @@ from accounts.numbers import (
 )
 from accounts.parsing import (
     DAY_FIRST,
+    ID_SCIENTIFIC,
     MONTH_FIRST,
     SCIENTIFIC_NOTE,
     Money,
@@ -1313,6 +1314,15 @@ def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
         )
         if parsed.question is not None:
             outcome.questions.append((plan.preview.name, parsed.question))
+        found.extend(
+            _sheet_cells_check(
+                table=table,
+                file=plan.preview.name,
+                column=column,
+                name=name,
+                parsed=parsed,
+            )
+        )
         bare = plan.answers.get(currency_question_key(column=column))
         if bare is not None and name in _MONEY:
             parsed.values = [
@@ -1365,6 +1375,40 @@ def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
     return rows
 
 
+UNSAVED_FORMULA = (
+    "a formula with no saved value: open and save the file in a spreadsheet, "
+    "or export values"
+)
+
+
+def _sheet_cells_check(
+    *, table: Table, file: str, column: str, name: str, parsed: ParsedColumn
+) -> list[Issue]:
+    """Refuse the XLSX cells whose text alone would be read wrong.
+
+    A formula saved without its value would read as its formula text, and
+    an ID a spreadsheet shows in scientific notation has lost its digits.
+    The parser's own words on such a cell are replaced.
+    """
+    if not table.unsaved_formulas and not table.shown_scientific:
+        return []
+    refused: list[Issue] = []
+    for index, line in enumerate(table.lines):
+        formula = table.unsaved_formulas.get((column, line))
+        if formula is not None:
+            reason = UNSAVED_FORMULA
+            value = formula
+        elif name in _IDS and (column, line) in table.shown_scientific:
+            reason = ID_SCIENTIFIC
+            value = str(table.frame[column].iloc[index])
+        else:
+            continue
+        parsed.issues = [issue for issue in parsed.issues if issue.line != line]
+        parsed.values[index] = None
+        refused.append(Issue(file, line, column, value, reason, REJECTED))
+    return refused
+
+
 def _custom_values(
     *, plan: FilePlan, table: Table, found: list[Issue]
 ) -> list[dict[str, str] | None]:
@@ -1377,6 +1421,15 @@ def _custom_values(
             file=plan.preview.name,
             column=column,
             max_length=CUSTOM_VALUE_MAX_LENGTH,
+        )
+        found.extend(
+            _sheet_cells_check(
+                table=table,
+                file=plan.preview.name,
+                column=column,
+                name="",
+                parsed=parsed,
+            )
         )
         found.extend(parsed.issues)
         for values, value in zip(per_row, parsed.values, strict=True):
@@ -1392,6 +1445,22 @@ def number_too_large(*, number: Decimal, digits: int, places: int) -> bool:
     """
     largest = Decimal(10) ** digits - Decimal(5).scaleb(-(places + 1))
     return abs(number) >= largest
+
+
+# Annual revenue is kept in millions to two decimals, so less than 5,000
+# would be stored as nothing at all.
+_REVENUE_BELOW_UNIT = (
+    "too small to keep: annual revenue is stored to the nearest 0.01 million "
+    "(10,000), so less than 5,000 would be stored as 0.00"
+)
+
+
+def _rounds_away(millions: Decimal) -> bool:
+    """Say if an annual revenue in millions would be stored as 0.00."""
+    return (
+        millions != 0
+        and millions.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) == 0
+    )
 
 
 def _number_limit_reason(*, entity: str, name: str, number: Decimal) -> str | None:
@@ -3030,6 +3099,8 @@ class _Writer:
                 reason = _number_limit_reason(
                     entity=ACCOUNT, name="annual_revenue_musd", number=millions
                 )
+                if reason is None and _rounds_away(millions):
+                    reason = _REVENUE_BELOW_UNIT
                 if reason is not None:
                     self.outcome.issues.append(
                         Issue(
@@ -3063,6 +3134,18 @@ class _Writer:
                         f"annual revenue in millions must be in "
                         f"{REPORTING_CURRENCY}, not {stated.currency}; the "
                         "annual revenue was left as it was",
+                        KEPT,
+                    )
+                )
+            elif _rounds_away(stated.amount):
+                self.outcome.issues.append(
+                    Issue(
+                        file,
+                        line,
+                        self._col(file, "annual_revenue_musd"),
+                        str(stated.amount),
+                        f"{_REVENUE_BELOW_UNIT} in millions of {REPORTING_CURRENCY}; "
+                        "the annual revenue was left as it was",
                         KEPT,
                     )
                 )

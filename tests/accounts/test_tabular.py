@@ -304,10 +304,10 @@ def test_it_drops_a_salesforce_report_footer_with_a_note() -> None:
     assert table.notes == [
         Issue(
             "salesforce_report_accounts.csv",
-            5,
+            6,
             "",
             "Grand Totals (3 records)",
-            "Salesforce report footer, lines 5-12, is not data and was left out",
+            "Salesforce report footer, lines 6-12, is not data and was left out",
             "dropped",
         )
     ]
@@ -335,19 +335,19 @@ def test_it_drops_report_total_and_subtotal_rows_with_a_note() -> None:
         ),
         Issue(
             file,
-            6,
-            "",
-            "Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved.",
-            "Salesforce report footer, lines 6-12, is not data and was left out",
-            "dropped",
-        ),
-        Issue(
-            file,
             7,
             "",
             "Total $13,650,000.00 1,370",
             "the report's summary row 'Total' adds up other rows, is not data "
             "and was left out",
+            "dropped",
+        ),
+        Issue(
+            file,
+            9,
+            "",
+            "Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved.",
+            "Salesforce report footer, lines 9-12, is not data and was left out",
             "dropped",
         ),
     ]

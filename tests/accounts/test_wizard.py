@@ -187,9 +187,9 @@ def test_a_report_export_drops_its_footer_and_says_when_a_rate_is_missing(
         "import a rate and this file again",
     ) in reasons
     assert (
-        5,
+        6,
         "dropped",
-        "Salesforce report footer, lines 5-12, is not data and was left out",
+        "Salesforce report footer, lines 6-12, is not data and was left out",
     ) in reasons
 
 

@@ -282,8 +282,8 @@ def test_the_data_loader_form_and_a_report_with_its_footer_import_too(
         (issue["line"], issue["reason"], issue["action"]) for issue in report.issues
     ] == [
         (
-            4,
-            "Salesforce report footer, lines 4-10, is not data and was left out",
+            5,
+            "Salesforce report footer, lines 5-10, is not data and was left out",
             "dropped",
         )
     ]
