@@ -84,13 +84,27 @@ def test_an_excel_sep_line_names_the_delimiter() -> None:
 
 
 def test_decimal_commas_are_read_and_zero_is_kept_apart_from_blank() -> None:
-    run("decimal_comma.csv")
+    job = run("decimal_comma.csv")
 
+    # 12,5 would be 0.00 million: left out and said, not stored as zero.
     assert stored("annual_revenue_musd") == [
         ("Acme GmbH", Decimal("1.23")),
-        ("Beta AG", Decimal("0.00")),
+        ("Beta AG", None),
         ("Delta BV", None),
         ("Gamma SA", Decimal("0.00")),
+    ]
+    assert [
+        (issue["line"], issue["value"], issue["reason"])
+        for issue in job.issues
+        if issue["action"] == "kept"
+    ] == [
+        (
+            3,
+            "USD 12.5",
+            "too small to keep: annual revenue is stored to the nearest 0.01 "
+            "million (10,000), so less than 5,000 would be stored as 0.00 in "
+            "millions of USD; the annual revenue was left as it was",
+        )
     ]
 
 
@@ -248,7 +262,7 @@ def test_a_negative_annual_revenue_is_refused() -> None:
     job = run("revenue_negative.csv", keep_good_rows=True)
 
     assert rejected(job) == [(2, "Annual Revenue", "must not be negative")]
-    assert stored("annual_revenue_musd") == [("Beta AG", Decimal("0.00"))]
+    assert stored("annual_revenue_musd") == [("Beta AG", None)]
 
 
 def test_a_won_deal_without_a_close_date_or_amount_is_named_in_the_check() -> None:
