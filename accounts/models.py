@@ -207,6 +207,9 @@ class AccountAlias(models.Model):
         Account, on_delete=models.CASCADE, related_name="aliases"
     )
     name = models.CharField(max_length=200, unique=True)
+    # The ID the merged row had, when the account already had another one:
+    # the same file read again finds the account by this ID.
+    external_id = models.CharField(max_length=100, blank=True, db_index=True)
     # The import whose merge accepted the name; its creator is who accepted.
     job = models.ForeignKey(
         "ImportJob",

@@ -1589,6 +1589,20 @@ def _range_check(
     return found
 
 
+# The column a merged row's value came from, for the fields it can disagree on.
+MERGED_COLUMNS = {
+    "employees": "employees",
+    "year_established": "year_established",
+    "annual_revenue_musd": "annual_revenue",
+}
+
+
+def _merged_value(field: str, value: object) -> str:
+    if field == "annual_revenue_musd":
+        return f"{value} million {REPORTING_CURRENCY}"
+    return str(_json_value(value))
+
+
 def _where(earlier: tuple[str, int, str], file: str) -> str:
     return f"line {earlier[1]}" + (f" of {earlier[0]}" if earlier[0] != file else "")
 
@@ -2766,15 +2780,24 @@ class _Writer:
             by_pk[account.pk] = account
             if account.external_id:
                 by_id[account.external_id] = account
-        # Names the user has confirmed as an account's in an earlier import.
-        aliases = {
-            name: by_pk[account_id]
-            for name, account_id in AccountAlias.objects.values_list(
-                "name", "account_id"
-            )
-            if account_id in by_pk
-        }
-        fresh_aliases: dict[str, int] = {}
+        # Names the user has confirmed as an account's in an earlier import,
+        # and the IDs the merged rows had.
+        aliases: dict[str, Account] = {}
+        alias_ids: set[str] = set()
+        for alias_name, account_id, alias_id in AccountAlias.objects.values_list(
+            "name", "account_id", "external_id"
+        ):
+            if account_id not in by_pk:
+                continue
+            aliases[alias_name] = by_pk[account_id]
+            if alias_id and alias_id not in by_id:
+                by_id[alias_id] = by_pk[account_id]
+                alias_ids.add(alias_id)
+        # Alias name: (account pk, or the name of one this chunk creates; ID).
+        fresh_aliases: dict[str, tuple[int | str, str]] = {}
+        # The values each account of this chunk takes, and the row that
+        # first gave them: a merged row joins them instead of writing again.
+        taken: dict[int | str, tuple[dict[str, Any], tuple[str, int, str]]] = {}
 
         incoming = [
             row["name"]
@@ -2819,6 +2842,9 @@ class _Writer:
                 # A name confirmed as this account's alias (a merge) is not a
                 # rename: the account keeps the name it was merged into.
                 alias = aliases.get(name) if name else None
+                merged_row = bool(external_id and external_id in alias_ids) or (
+                    target is not None and alias is not None and alias.pk == target.pk
+                )
                 if (
                     target is not None
                     and name
@@ -2848,6 +2874,7 @@ class _Writer:
                         and external_id
                         and target.external_id
                         and target.external_id != external_id
+                        and merged == name
                     ):
                         self._reject(
                             ACCOUNT,
@@ -2858,26 +2885,39 @@ class _Writer:
                             f"name {name!r} already used by Id {target.external_id}",
                         )
                         continue
-                    elif target is not None and merged != name:
-                        fresh_aliases.setdefault(name, target.pk)
+                    if target is not None and merged != name:
+                        merged_row = True
+                        kept_id = (
+                            external_id
+                            if target.external_id and external_id != target.external_id
+                            else ""
+                        )
+                        fresh_aliases.setdefault(name, (target.pk, kept_id or ""))
                     if target is not None and external_id and not target.external_id:
                         values["external_id"] = external_id
                     if target is None and merged in pending:
-                        pending[merged].update(
-                            {k: v for k, v in values.items() if v is not None}
+                        into = pending[merged]
+                        if external_id and not into["external_id"]:
+                            into["external_id"] = external_id
+                        kept_id = (
+                            external_id
+                            if external_id and external_id != into["external_id"]
+                            else ""
                         )
-                        self._row(pending[merged], rows.file, line)
+                        if merged != name:
+                            fresh_aliases.setdefault(name, (merged, kept_id))
+                        self._merged_note(
+                            rows.file,
+                            line,
+                            row,
+                            into=into,
+                            values=values,
+                            earlier=taken[merged][1],
+                            kept_id=kept_id,
+                        )
+                        into.update({k: v for k, v in values.items() if v is not None})
+                        self._row(into, rows.file, line)
                         links.append((rows.file, line, row, merged))
-                        self.outcome.issues.append(
-                            Issue(
-                                rows.file,
-                                line,
-                                self._col(rows.file, "name"),
-                                row["name"],
-                                f"merged into {merged!r}, named earlier in this upload",
-                                REPAIRED,
-                            )
-                        )
                         continue
                     name = merged
                 if target is None:
@@ -2894,15 +2934,53 @@ class _Writer:
                     fresh = {"name": name, "external_id": external_id or ""}
                     fresh.update({k: v for k, v in values.items() if v is not None})
                     pending[name] = fresh
+                    taken[name] = (fresh, (rows.file, line, name))
                     creates.append(self._row(fresh, rows.file, line))
                     made[(rows.file, line)] = fresh
                     links.append((rows.file, line, row, name))
+                    continue
+                # The row's own name: a merged one was replaced above.
+                merged_from = row.get("name") or ""
+                kept_id = fresh_aliases.get(merged_from, (0, ""))[1]
+                if merged_row and target.pk in taken:
+                    into, earlier = taken[target.pk]
+                    self._merged_note(
+                        rows.file,
+                        line,
+                        row,
+                        into=into,
+                        values=values,
+                        earlier=earlier,
+                        kept_id=kept_id,
+                    )
+                    if values.get("custom_values"):
+                        values["custom_values"] = {
+                            **(into.get("custom_values") or {}),
+                            **values["custom_values"],
+                        }
+                    values.pop("name", None)
+                    into.update({k: v for k, v in values.items() if v is not None})
+                    self._row(into, rows.file, line)
+                    links.append(
+                        (rows.file, line, row, into.get("name") or target.name)
+                    )
                     continue
                 if values.get("custom_values"):
                     values["custom_values"] = {
                         **target.custom_values,
                         **values["custom_values"],
                     }
+                if merged_from in fresh_aliases and target.pk not in taken:
+                    self._merged_note(
+                        rows.file,
+                        line,
+                        row,
+                        into={"name": target.name},
+                        values={},
+                        earlier=None,
+                        kept_id=kept_id,
+                    )
+                taken.setdefault(target.pk, (values, (rows.file, line, target.name)))
                 updates.append((target, self._row(values, rows.file, line)))
                 made[(rows.file, line)] = updates[-1]
                 links.append((rows.file, line, row, values.get("name") or target.name))
@@ -2917,17 +2995,77 @@ class _Writer:
             for target, values in updates
             if values.get("name") and values["name"] != cast(Account, target).name
         ]
-        _, _, unchanged = self._apply(
+        created, _, unchanged = self._apply(
             entity=ACCOUNT, model=Account, creates=creates, updates=updates
         )
+        created_pks = {
+            fresh["name"]: obj.pk for fresh, obj in zip(creates, created, strict=True)
+        }
         for old_name, new_name in renamed:
             index.discard(old_name)
             index.add(new_name)
         for fresh in creates:
             index.add(fresh["name"])
-        self._aliases_create(fresh_aliases, known=aliases, names=by_name)
+        self._aliases_create(
+            {
+                name: (
+                    created_pks.get(account, 0)
+                    if isinstance(account, str)
+                    else account,
+                    kept_id,
+                )
+                for name, (account, kept_id) in fresh_aliases.items()
+            },
+            known=aliases,
+            names=by_name,
+        )
         self._parents(links, unchanged)
         self._owners(links)
+
+    def _merged_note(
+        self,
+        file: str,
+        line: int,
+        row: Mapping[str, Any],
+        *,
+        into: Mapping[str, Any],
+        values: Mapping[str, Any],
+        earlier: tuple[str, int, str] | None,
+        kept_id: str,
+    ) -> None:
+        """Say which account a merged row joined and which of its values won.
+
+        Rows merged into one account are read in file order, so where they
+        disagree the later row's value is the one kept.
+        """
+        account = earlier[2] if earlier is not None else into["name"]
+        reason = f"merged into {account!r}"
+        if earlier is not None:
+            reason += f", named on {_where(earlier, file)}"
+        won = [
+            f"{self._col(file, MERGED_COLUMNS.get(field, field))} "
+            f"{_merged_value(field, value)} "
+            f"(was {_merged_value(field, into[field])})"
+            for field, value in values.items()
+            if field in MERGED_COLUMNS or field in ("sector", "country")
+            if value is not None
+            and into.get(field) is not None
+            and not _same(into[field], value)
+        ]
+        if won:
+            reason += "; where the rows differ this later row wins: " + ", ".join(won)
+        if kept_id:
+            reason += f"; Id {kept_id} kept as another ID of the account"
+        self.outcome.issues.append(
+            Issue(
+                file,
+                line,
+                self._col(file, "name"),
+                row.get("name") or "",
+                reason,
+                REPAIRED,
+            )
+        )
 
     def _account_clash(
         self, file: str, line: int, name: str | None, external_id: str | None
@@ -2949,7 +3087,9 @@ class _Writer:
                     "with another name",
                 )
                 return True
-        if merged:
+        # A row merged by confirmation into another name keeps its own ID,
+        # as another ID of that account.
+        if merged and merged == name:
             earlier = self.account_names_read.setdefault(
                 merged, (file, line, external_id or "")
             )
@@ -3035,17 +3175,19 @@ class _Writer:
 
     def _aliases_create(
         self,
-        fresh: Mapping[str, int],
+        fresh: Mapping[str, tuple[int, str]],
         *,
         known: Mapping[str, Account],
         names: Mapping[str, Account],
     ) -> None:
-        """Remember each confirmed merge, so the name matches next time."""
+        """Remember each confirmed merge, so its name and ID match next time."""
         aliases = AccountAlias.objects.bulk_create(
             [
-                AccountAlias(name=name, account_id=account_id, job=self.job)
-                for name, account_id in fresh.items()
-                if name not in known and name not in names
+                AccountAlias(
+                    name=name, account_id=account_id, external_id=kept_id, job=self.job
+                )
+                for name, (account_id, kept_id) in fresh.items()
+                if account_id and name not in known and name not in names
             ]
         )
         content_type = ContentType.objects.get_for_model(AccountAlias)

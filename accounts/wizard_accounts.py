@@ -34,9 +34,14 @@ class AccountFinder:
         self.by_id = {a.external_id: a for a in accounts if a.external_id}
         self.by_name = {account.name: account for account in accounts}
         self.aliases: dict[str, Account] = {}
-        for alias, account_id in AccountAlias.objects.values_list("name", "account_id"):
+        for alias, account_id, alias_id in AccountAlias.objects.values_list(
+            "name", "account_id", "external_id"
+        ):
             if account_id in self.by_pk:
                 self.aliases.setdefault(alias, self.by_pk[account_id])
+                # A merged row's ID names the account it was merged into.
+                if alias_id:
+                    self.by_id.setdefault(alias_id, self.by_pk[account_id])
         self._index: AccountNameIndex | None = None
         # Each name of the chunk read last that is no account's, with the
         # accounts it may be.
@@ -145,7 +150,9 @@ class AccountFinder:
     def aliases_create(self) -> None:
         """Remember each confirmed match, so the name matches next time."""
         self.wizard._aliases_create(
-            self.confirmed, known=self.aliases, names=self.by_name
+            {name: (account_id, "") for name, account_id in self.confirmed.items()},
+            known=self.aliases,
+            names=self.by_name,
         )
         for name, account_id in self.confirmed.items():
             self.aliases.setdefault(name, self.by_pk[account_id])
