@@ -3,10 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from accounts.models import AccountAlias, Opportunity
+from accounts.models import Account, AccountAlias, Opportunity
 from tests.accounts.factories import AccountFactory
 from tests.browser.wizard_steps import (
     company_match_proposed_and_taken,
+    proposal_ticked,
+    refused_rows,
+    shoot,
     wizard_checked,
 )
 from tests.conftest import browser_login
@@ -60,3 +63,46 @@ def test_ops_accept_a_proposed_company_match_for_deals_on_the_check_page(
     assert list(AccountAlias.objects.values_list("name", "account_id")) == [
         ("BETATECH Inc.", betatech.pk)
     ]
+
+
+def test_ops_merge_two_rows_of_a_companies_export_into_one_account(
+    page, live_server, ops
+) -> None:
+    # given: a HubSpot export naming one company on lines 3 and 4, under two
+    # record IDs
+    browser_login(page, live_server, ops.username)
+    wizard_checked(page, live_server, WIZARD / "hubspot_companies_merge.csv")
+    assert page.locator(".proposals li").all_inner_texts() == [
+        # The page shows the double space of "Acme  Widgets Inc." as one.
+        "Acme Widgets Inc. is Acme Widgets, Inc\n1 row of accounts\nsame name in "
+        "this upload once case, spacing, punctuation and legal form are ignored"
+    ]
+    shoot(page, "merge-in-file-proposal")
+
+    # when: the proposal is ticked
+    proposal_ticked(page)
+
+    # then: nothing is rejected, and the merged row says what it changed
+    assert "rows rejected" not in page.inner_text("main")
+    assert refused_rows(page, "already used by Id") == 0
+    assert page.locator("table.issues tbody tr").all_inner_texts() == [
+        "hubspot_companies_merge.csv\t4\tCompany name\tAcme Widgets Inc.\tmerged "
+        "into 'Acme Widgets, Inc', named on line 3; where the rows differ this "
+        "later row wins: Number of Employees 130 (was 120); Id 9003 kept as "
+        "another ID of the account\trepaired"
+    ]
+    shoot(page, "merge-in-file-ticked")
+
+    # when: imported without skipping any row
+    page.locator("#start-import").last.click()
+    page.wait_for_url("**/import/wizard/*/")
+    page.wait_for_selector("#report-counts")
+
+    # then
+    assert "Accounts\t2\t0\t0\t0" in page.inner_text("#report-counts")
+    assert list(
+        Account.objects.order_by("name").values_list("name", "external_id", "employees")
+    ) == [("Acme Widgets, Inc", "9002", 130), ("Wayne Enterprises", "9001", 50)]
+    assert list(
+        AccountAlias.objects.values_list("name", "external_id", "account__name")
+    ) == [("Acme  Widgets Inc.", "9003", "Acme Widgets, Inc")]
