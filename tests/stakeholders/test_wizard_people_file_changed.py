@@ -12,16 +12,17 @@ from pathlib import Path
 import pytest
 
 from accounts import streaming
-from accounts.models import Account, ImportJob
+from accounts.models import ImportJob
 from accounts.wizard import (
-    mapped_import_create_from_paths,
-    mapped_import_mapping_accept,
     mapped_import_run,
-    mapped_import_start,
 )
 from stakeholders import wizard_people
 from stakeholders.models import PersonImportRow, Stakeholder
-from tests.stakeholders.test_wizard_people_memory import ACCOUNTS, synthetic_people
+from tests.stakeholders.people_files import (
+    started_people_import,
+    synthetic_accounts,
+    synthetic_people,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,15 +38,8 @@ def test_a_people_file_rewritten_while_read_is_refused_whole(
     # given
     monkeypatch.setattr(streaming, "CHUNK_ROWS", 100)
     monkeypatch.setattr(wizard_people, "STAGE_ROWS", 100)
-    for account in range(ACCOUNTS):
-        Account.objects.create(
-            name=f"Synthetic {account}", external_id=f"ACC{account:03d}"
-        )
-    path = tmp_path / "people.csv"
-    synthetic_people(path, 2000)
-    mapped = mapped_import_create_from_paths(user=None, paths=[path])
-    mapped_import_mapping_accept(mapped=mapped, user=None)
-    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+    synthetic_accounts()
+    mapped = started_people_import(tmp_path / "people.csv", 2000)
     upload = Path(mapped.files[0]["path"])
     shorter = tmp_path / "shorter.csv"
     synthetic_people(shorter, 100)

@@ -1,7 +1,7 @@
 """A people file is imported in bounded memory, whatever its length.
 
-The rows are synthetic: generated here, in a Salesforce contact export's
-layout, with every manager listed below the people who report to them.
+The rows are synthetic, written by the bench's people writer (see
+tests/stakeholders/people_files.py).
 """
 
 import os
@@ -13,19 +13,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts import streaming
-from accounts.models import Account, ImportJob
-from accounts.wizard import (
-    mapped_import_create_from_paths,
-    mapped_import_mapping_accept,
-    mapped_import_run,
-    mapped_import_start,
-)
+from accounts.models import ImportJob
+from accounts.wizard import mapped_import_run
 from stakeholders import wizard_people
 from stakeholders.models import PersonImportRow, Stakeholder
+from tests.stakeholders.people_files import (
+    ACCOUNTS,
+    started_people_import,
+    synthetic_accounts,
+)
 
 pytestmark = pytest.mark.django_db
 
-ACCOUNTS = 50
 # Rows per chunk (read and staged), and the two file lengths compared:
 # small by default, so the suite stays quick; LODE_PEOPLE_MEMORY=
 # "5000,20000,100000" measures the issue's sizes.
@@ -43,36 +42,9 @@ def media_root(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def synthetic_people(path: Path, rows: int) -> None:
-    """Write `rows` synthetic contacts, managers below their reports.
-
-    Each account's people form a tree ten wide, so a reporting line is a
-    few steps long; the file lists each account's tree upside down.
-    """
-    per_account = rows // ACCOUNTS
-    with path.open("w", encoding="utf-8") as out:
-        out.write("Id,AccountId,FirstName,LastName,Title,Email,ReportsToId\n")
-        for place in reversed(range(per_account)):
-            for account in range(ACCOUNTS):
-                number = place * ACCOUNTS + account
-                manager = (
-                    f"SYN{((place - 1) // 10) * ACCOUNTS + account:08d}"
-                    if place
-                    else ""
-                )
-                out.write(
-                    f"SYN{number:08d},ACC{account:03d},Synthetic,Person {number},"
-                    f"Analyst,person{number}@synthetic.example,{manager}\n"
-                )
-
-
 def peak_import(tmp_path: Path, rows: int, capture) -> int:
     """Import a synthetic file of `rows` people; return the peak bytes."""
-    path = tmp_path / f"synthetic_people_{rows}.csv"
-    synthetic_people(path, rows)
-    mapped = mapped_import_create_from_paths(user=None, paths=[path])
-    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
-    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+    mapped = started_people_import(tmp_path / f"synthetic_people_{rows}.csv", rows)
 
     tracemalloc.start()
     try:
@@ -106,10 +78,7 @@ def test_the_peak_memory_of_a_people_import_does_not_grow_with_its_rows(
     # given
     monkeypatch.setattr(streaming, "CHUNK_ROWS", CHUNK)
     monkeypatch.setattr(wizard_people, "STAGE_ROWS", CHUNK)
-    for account in range(ACCOUNTS):
-        Account.objects.create(
-            name=f"Synthetic {account}", external_id=f"ACC{account:03d}"
-        )
+    synthetic_accounts()
     # A first import fills what a process keeps once (imported modules,
     # content types, compiled patterns), which would count in the smaller
     # file's peak alone.
@@ -135,15 +104,8 @@ def test_an_import_deletes_its_staged_people_rows_in_one_statement(
     # given
     monkeypatch.setattr(streaming, "CHUNK_ROWS", 100)
     monkeypatch.setattr(wizard_people, "STAGE_ROWS", 100)
-    for account in range(ACCOUNTS):
-        Account.objects.create(
-            name=f"Synthetic {account}", external_id=f"ACC{account:03d}"
-        )
-    path = tmp_path / "synthetic_people.csv"
-    synthetic_people(path, 300)
-    mapped = mapped_import_create_from_paths(user=None, paths=[path])
-    mapped_import_mapping_accept(mapped=mapped, user=None)
-    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+    synthetic_accounts()
+    mapped = started_people_import(tmp_path / "synthetic_people.csv", 300)
 
     # when
     with (

@@ -2,15 +2,10 @@
 
 from django.db import connection
 
-from accounts.models import Account, ImportJob
-from accounts.wizard import (
-    mapped_import_create_from_paths,
-    mapped_import_mapping_accept,
-    mapped_import_run,
-    mapped_import_start,
-)
+from accounts.models import ImportJob
+from accounts.wizard import mapped_import_run
 from stakeholders import wizard_people
-from tests.stakeholders.test_wizard_people_memory import ACCOUNTS, synthetic_people
+from tests.stakeholders.people_files import started_people_import, synthetic_accounts
 
 
 def stage_estimate() -> int:
@@ -32,15 +27,8 @@ def test_the_stage_is_analysed_before_its_managers_are_found(
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE stakeholders_personimportrow")
     assert stage_estimate() == 0
-    for account in range(ACCOUNTS):
-        Account.objects.create(
-            name=f"Synthetic {account}", external_id=f"ACC{account:03d}"
-        )
-    path = tmp_path / "synthetic_people.csv"
-    synthetic_people(path, 300)
-    mapped = mapped_import_create_from_paths(user=None, paths=[path])
-    mapped_import_mapping_accept(mapped=mapped, user=None)
-    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+    synthetic_accounts()
+    mapped = started_people_import(tmp_path / "synthetic_people.csv", 300)
     seen = []
     find = wizard_people.PeopleWrite._managers_find
 
