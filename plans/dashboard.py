@@ -47,6 +47,7 @@ from accounts.selectors import (
     whitespace_bought_since,
     whitespace_bought_sql,
 )
+from config.bounds import query_id
 from plans.calendar import (
     FiscalQuarter,
     fiscal_quarter_for,
@@ -547,7 +548,7 @@ class DashboardFilters:
         """
         notices = []
         rep_text = query.get("rep", "").strip()
-        rep = int(rep_text) if rep_text.isdigit() else None
+        rep = query_id(query, "rep")
         if rep_text and rep is None:
             notices.append(f"Rep filter “{rep_text[:40]}” is unknown and was ignored.")
         quadrant = query.get("quadrant", "").strip()

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import condition, require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
+from config.bounds import query_id
 from scoring import selectors
 from scoring.computation import ScoringInputError
 from scoring.models import AccountScore, ScoreRun
@@ -30,15 +31,6 @@ def _page_number(value: str | None) -> int:
         return max(int(value or 1), 1)
     except ValueError:
         return 1
-
-
-def _cursor(value: str | None) -> int | None:
-    """Return the account id a pager link names, None for none or nonsense."""
-    try:
-        number = int(value or "")
-    except ValueError:
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 @login_required
@@ -72,8 +64,8 @@ def portfolio(request: AuthenticatedHttpRequest) -> HttpResponse:
                 search=request.GET.get("q", ""),
                 sort=request.GET.get("sort", "name"),
                 page=_page_number(request.GET.get("page")),
-                after=_cursor(request.GET.get("after")),
-                before=_cursor(request.GET.get("before")),
+                after=query_id(request.GET, "after"),
+                before=query_id(request.GET, "before"),
             ),
             "hidden_gold": selectors.hidden_gold_list(
                 scores=scores,

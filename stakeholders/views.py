@@ -15,6 +15,7 @@ from accounts.history import change_list_for_target
 from accounts.http import AuthenticatedHttpRequest
 from accounts.selectors import account_can_edit, account_get_for_user
 from config.api import etag_for
+from config.bounds import query_id
 from stakeholders.coverage import KIND_SHORT, KIND_TITLES
 from stakeholders.models import Stakeholder
 from stakeholders.selectors import (
@@ -162,17 +163,13 @@ def erase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("stakeholders:account", pk=person.account_id)
 
 
-def _cursor(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @login_required
 def coverage(request: AuthenticatedHttpRequest) -> HttpResponse:
     rollup = coverage_rollup_page_for_user(
         user=request.user,
         page=request.GET.get("page") or 1,
-        after=_cursor(request.GET.get("after")),
-        before=_cursor(request.GET.get("before")),
+        after=query_id(request.GET, "after"),
+        before=query_id(request.GET, "before"),
     )
 
     kinds = [(kind, KIND_SHORT[kind], KIND_TITLES[kind]) for kind in COVERAGE_KINDS]
