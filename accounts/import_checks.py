@@ -9,11 +9,12 @@ compares and returns its warnings: words, and whether the import may go
 ahead only when the user confirms it has read them.
 
 An upload too large to check while the user waits gets no dry run; a
-forecast stands in for it. A forecast is given the latest revenue day the
-upload holds and returns its warnings in words, read from what is stored.
+forecast stands in for it. A forecast is given how many accounts the upload
+gives revenue to in each quarter (by quarter start) and returns its
+warnings in words, read with what is stored.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,7 +28,7 @@ class ImportCheckWarning:
 
 
 ImportCheck = Callable[[], Callable[[], list[ImportCheckWarning]]]
-ImportForecast = Callable[[date], list[ImportCheckWarning]]
+ImportForecast = Callable[[Mapping[date, int]], list[ImportCheckWarning]]
 
 _checks: dict[str, ImportCheck] = {}
 _forecasts: dict[str, ImportForecast] = {}
@@ -48,8 +49,8 @@ def import_forecast_register(*, key: str, forecast: ImportForecast) -> None:
     _forecasts[key] = forecast
 
 
-def import_forecasts(*, latest: date) -> list[ImportCheckWarning]:
-    """Return every forecast's warnings for revenue up to `latest`."""
+def import_forecasts(*, reach: Mapping[date, int]) -> list[ImportCheckWarning]:
+    """Return every forecast's warnings for an upload with revenue in `reach`."""
     return [
-        text for _, forecast in sorted(_forecasts.items()) for text in forecast(latest)
+        text for _, forecast in sorted(_forecasts.items()) for text in forecast(reach)
     ]

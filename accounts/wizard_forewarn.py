@@ -4,17 +4,21 @@ An upload too large to check while the user waits, and the command line's
 --yes, write in one pass with no check first; the warnings the check would
 give must still come before the write. The columns left unimported are read
 from the files' heads, as the check reads them. Whether the scoring window
-would move is forecast from the latest revenue day the upload holds (invoice
-dates and won deals' close dates), read column by column without writing.
+would move is forecast from the quarters the upload gives revenue to
+(invoice dates and won deals' close dates) and how many accounts each
+names, read column by column without writing: the window's rules weigh a
+quarter by its accounts, so its latest day alone would mislead.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 
 from accounts.import_checks import ImportCheckWarning, import_forecasts
 from accounts.models import MappedImport, Opportunity
 from accounts.recognise import OPPORTUNITY
+from accounts.revenue_keys import quarter_start
 from accounts.stages import stage_known
 from accounts.streaming import table_chunks
 from accounts.wizard import (
@@ -34,11 +38,24 @@ _REVENUE_DATES = {
     REVENUE: ("date",),
     OPPORTUNITY: ("close_date", "stage", "is_won", "is_closed"),
 }
+# The fields that name a row's account, the most exact first.
+_ACCOUNT_KEYS = ("account_external_id", "account_name")
 
 
 def mapped_import_forewarnings(*, mapped: MappedImport) -> list[str]:
     """Return the warnings the import's check would give, without a dry run."""
     return [warning.text for warning in _forewarnings(mapped=mapped)]
+
+
+def mapped_import_warnings(*, mapped: MappedImport) -> list[str]:
+    """Return the warnings of an import about to be written in one pass.
+
+    Its dry run's, as the page and the API show them; a large upload has
+    none, and its warnings are forecast, as there too.
+    """
+    if mapped_import_is_large(mapped=mapped):
+        return mapped_import_forewarnings(mapped=mapped)
+    return mapped_import_check(mapped=mapped).warnings
 
 
 def mapped_import_unconfirmed(
@@ -72,24 +89,25 @@ def _forewarnings(*, mapped: MappedImport) -> list[ImportCheckWarning]:
             plans.append(plan)
     warnings = [ImportCheckWarning(text) for text in outcome.warnings]
 
-    latest = None
+    accounts: dict[date, set[str]] = defaultdict(set)
     for plan in plans:
-        day = _latest_revenue_day(plan)
-        if day is not None and (latest is None or day > latest):
-            latest = day
-    if latest is not None:
-        warnings += import_forecasts(latest=latest)
+        for quarter, keys in _revenue_accounts(plan).items():
+            accounts[quarter] |= keys
+    if accounts:
+        reach = {quarter: len(keys) for quarter, keys in accounts.items()}
+        warnings += import_forecasts(reach=reach)
     return warnings
 
 
-def _latest_revenue_day(plan: FilePlan) -> date | None:
-    """Return the latest day a file's rows would book revenue on."""
+def _revenue_accounts(plan: FilePlan) -> dict[date, set[str]]:
+    """Return the accounts a file's rows book revenue to, by quarter start."""
     fields = _REVENUE_DATES.get(plan.entity)
     if fields is None:
-        return None
-    mapping = {c: t for c, t in plan.mapping.items() if t[1] in fields}
+        return {}
+    wanted = {*fields, *_ACCOUNT_KEYS}
+    mapping = {c: t for c, t in plan.mapping.items() if t[1] in wanted}
     if fields[0] not in {name for _, name in mapping.values()}:
-        return None
+        return {}
 
     dated = FilePlan(
         preview=plan.preview,
@@ -101,8 +119,8 @@ def _latest_revenue_day(plan: FilePlan) -> date | None:
     _decide(plan=dated, outcome=scratch)
     if scratch.questions:
         # The date order is still to be answered; the run asks it first.
-        return None
-    latest = None
+        return {}
+    accounts: dict[date, set[str]] = defaultdict(set)
     for table in table_chunks(
         path=plan.preview.path,
         file=plan.preview.name,
@@ -123,6 +141,8 @@ def _latest_revenue_day(plan: FilePlan) -> date | None:
                 != Opportunity.Stage.WON
             ):
                 continue
-            if latest is None or day > latest:
-                latest = day
-    return latest
+            # A row naming no account is refused by the run: it books none.
+            key = next((str(row[k]) for k in _ACCOUNT_KEYS if row.get(k)), None)
+            if key is not None:
+                accounts[quarter_start(day)].add(key.strip().casefold())
+    return accounts

@@ -1,6 +1,6 @@
 """Reads for scores, runs and the portfolio page."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -40,7 +40,7 @@ from scoring.charts import (
     quadrant_figure_filter,
     quadrant_scatter_build,
 )
-from scoring.computation import quarter_end, window_bounds, window_end, window_label
+from scoring.computation import window_bounds, window_end, window_label
 from scoring.models import AccountScore, ScoreRun, ScoringModel
 
 
@@ -703,19 +703,26 @@ def scoring_window_move_check() -> Callable[[], list[ImportCheckWarning]]:
     return after
 
 
-def scoring_window_forecast(latest: date) -> list[ImportCheckWarning]:
-    """Return the window warning of an upload with revenue up to `latest`.
+def scoring_window_forecast(reach: Mapping[date, int]) -> list[ImportCheckWarning]:
+    """Return the window warning of an upload with revenue in `reach`.
 
-    For an upload too large for a dry run: the window is moved as the
-    upload's latest revenue would move it, and the accounts left without
+    For an upload too large for a dry run. `reach` counts the accounts the
+    upload gives revenue to, by quarter start; added to the stored counts,
+    the window ends where a score run after the import would end it, by the
+    same rules (quarters after today and a thin last quarter left out). The
+    sum may count an account twice in a quarter; the accounts left without
     revenue are counted from what is stored, before the upload adds any.
     """
     model = ScoringModel.objects.filter(is_active=True).first()
     if model is not None and model.score_as_of is not None:
         return []
-    before = _revenue_as_of()
-    after = quarter_end(latest)
-    if before is None or after <= before:
+    stored = _revenue_reach()
+    before = _window_end(stored)
+    combined = dict(stored)
+    for quarter, accounts in reach.items():
+        combined[quarter] = combined.get(quarter, 0) + accounts
+    after = _window_end(combined)
+    if before is None or after is None or after == before:
         return []
     idle = idle_account_count(as_of=after)
     text = (
@@ -733,15 +740,23 @@ def revenue_last_date() -> date | None:
 
 def _revenue_as_of() -> date | None:
     """Return where a score run now would end the window: see window_end."""
+    return _window_end(_revenue_reach())
+
+
+def _revenue_reach() -> dict[date, int]:
+    """Count the accounts with revenue in each quarter, by quarter start."""
     reach = (
         RevenueLine.objects.order_by()
         .values("quarter_start")
         .annotate(accounts=Count("account_id", distinct=True))
     )
-    counts = {row["quarter_start"]: row["accounts"] for row in reach}
-    if not counts:
+    return {row["quarter_start"]: row["accounts"] for row in reach}
+
+
+def _window_end(reach: Mapping[date, int]) -> date | None:
+    if not reach:
         return None
-    return window_end(pd.Series(counts), today=timezone.localdate())
+    return window_end(pd.Series(dict(reach)), today=timezone.localdate())
 
 
 def idle_account_count(*, as_of: date) -> int:

@@ -18,7 +18,8 @@ from accounts.wizard import (
     mapped_import_create_from_paths,
     mapped_import_mapping_accept,
 )
-from scoring.selectors import revenue_last_date
+from scoring.models import ScoreRun
+from scoring.selectors import revenue_last_date, scoring_window_forecast
 from scoring.services import scoring_model_active
 from tests.accounts.factories import AccountFactory, ProductFactory
 
@@ -211,9 +212,10 @@ def test_the_command_line_with_yes_warns_before_it_writes(billed_early_2025):
     # when
     call_command("import_files", str(ERP_REVENUE), "--yes", stdout=output)
 
-    # then: the warning comes before the counts the write prints
+    # then: the dry run's warning, as the page and the API give it for the
+    # same file, before the counts the write prints
     text = output.getvalue()
-    assert f"WARNING {FORECAST_WARNING}\n" in text
+    assert f"WARNING {MOVE_WARNING}\n" in text
     assert text.index("WARNING") < text.index("\nrecords ") < text.index("Import ")
     assert RevenueLine.objects.count() == 6
 
@@ -306,3 +308,95 @@ def test_a_line_dated_after_today_does_not_move_the_stored_window(
     )
 
     assert revenue_last_date() == date(2025, 3, 31)
+
+
+@pytest.fixture
+def billed_in_2017(settings, tmp_path) -> Path:
+    """Twenty accounts billed each quarter of 2017, and an upload whose
+    latest lines are one account's in Q1 2026 and one dated after today."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    product = ProductFactory.create(name="GTX Pro")
+    accounts = [AccountFactory.create(name=f"Account {n:02d}") for n in range(20)]
+    RevenueLine.objects.bulk_create(
+        RevenueLine(
+            account=account,
+            product=product,
+            quarter_start=date(2017, month, 1),
+            amount=Decimal(100),
+        )
+        for account in accounts
+        for month in (1, 4, 7, 10)
+    )
+    path = tmp_path / "erp_thin.csv"
+    path.write_text(
+        "Customer,Invoice Date,Product,Net Amount,Currency\n"
+        "Account 01,2017-11-02,GTX Pro,10.00,USD\n"
+        "Account 02,2026-02-10,GTX Pro,10.00,USD\n"
+        "Account 03,2099-01-15,GTX Pro,10.00,USD\n"
+    )
+    return path
+
+
+@pytest.mark.django_db
+def test_a_thin_or_future_quarter_moves_no_window_anywhere(
+    billed_in_2017, client, ops, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given: the window a score run would use now
+    assert revenue_last_date() == date(2017, 12, 31)
+    api = APIClient()
+    api.force_authenticate(ops)
+    client.force_login(ops)
+    mapped = mapped_import_create_from_paths(user=ops, paths=[billed_in_2017])
+    assert mapped_import_mapping_accept(mapped=mapped, user=ops) == {}
+    url = f"/api/accounts/imports/{mapped.job_id}/check/"
+    page_url = reverse("accounts:wizard_check", args=[mapped.job_id])
+
+    # when: checked by a dry run, then forecast as a large upload
+    checked = [
+        mapped_import_check(mapped=mapped).warnings,
+        api.get(url).json()["warnings"],
+    ]
+    page = client.get(page_url)
+    monkeypatch.setattr("accounts.wizard.INLINE_CHECK_MAX_BYTES", 10)
+    forecast = api.get(url)
+    large_page = client.get(page_url)
+    monkeypatch.undo()
+    output = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_files", str(billed_in_2017), "--yes", stdout=output)
+
+    # then: none says the window moves, and the score run after the import
+    # keeps it
+    assert checked == [[], []]
+    assert page.context["outcome"].warnings == []
+    assert forecast.status_code == 202
+    assert forecast.json()["warnings"] == []
+    assert large_page.context["warnings"] == []
+    assert "WARNING" not in output.getvalue()
+    assert f"Import {mapped.job_id + 1}: Succeeded" in output.getvalue()
+    assert ScoreRun.objects.latest("pk").as_of == date(2017, 12, 31)
+    assert revenue_last_date() == date(2017, 12, 31)
+
+
+@pytest.mark.django_db
+def test_a_forecast_moves_the_window_only_for_a_quarter_enough_accounts_reach(
+    billed_in_2017,
+):
+    # given: stored, twenty accounts a quarter in 2017
+    thin = {date(2026, 1, 1): 1, date(2099, 1, 1): 20}
+    enough = {date(2026, 1, 1): 2}
+
+    # when
+    thin_warnings = scoring_window_forecast(thin)
+    enough_warnings = scoring_window_forecast(enough)
+
+    # then
+    assert thin_warnings == []
+    assert [warning.text for warning in enough_warnings] == [
+        "This import moves the scoring window from Q1 2017\u2013Q4 2017 to "
+        "Q2 2025\u2013Q1 2026: 20 accounts with revenue would have none in the "
+        "new window and score as if they bought nothing. To keep the window, "
+        "set Score as of on the scoring model before importing. (Counted from "
+        "the revenue stored now: this upload's own lines may give some of them "
+        "revenue in the new window.)"
+    ]

@@ -28,7 +28,7 @@ from accounts.wizard import (
     mapped_import_undo,
     mapping_from_json,
 )
-from accounts.wizard_forewarn import mapped_import_forewarnings
+from accounts.wizard_forewarn import mapped_import_warnings
 from accounts.wizard_headers import mapped_import_headers_choose
 from accounts.wizard_sheets import mapped_import_sheets_choose
 from config.security import command_line_audited
@@ -329,9 +329,9 @@ class Command(BaseCommand):
                 merges = {**proposed, **merges}
 
         else:
-            # No check runs before this write: its warnings are forecast and
-            # said first, as the check would say them.
-            for warning in mapped_import_forewarnings(mapped=mapped):
+            # The write checks as it goes; its warnings are said first, as
+            # the page and the API say them for the same files.
+            for warning in mapped_import_warnings(mapped=mapped):
                 self.stdout.write(f"WARNING {warning}")
 
         # With --yes the run checks as it writes, in one pass over the files;
