@@ -8,12 +8,14 @@ the command line and the API all record the user's choice here, per file.
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from accounts.importing import ImportFileError
 from accounts.models import MappedImport
 from accounts.streaming import table_chunks
 from accounts.tabular import HeaderRead
 from accounts.wizard import WizardError
+from accounts.wizard_sheets import mapped_import_files_choose
 
 logger = logging.getLogger(__name__)
 
@@ -25,31 +27,21 @@ def mapped_import_headers_choose(
     *, mapped: MappedImport, headers: Mapping[str, int | None]
 ) -> None:
     """Record the header row of each named file; None finds it again."""
-    if mapped.confirmed_at is not None:
-        raise WizardError("This import has already been started.")
-    stored = {file["name"]: file for file in mapped.files}
-    for name, line in headers.items():
-        file = stored.get(name)
-        if file is None:
-            raise WizardError(
-                f"This import has no file {name!r}; its files are "
-                + ", ".join(repr(known) for known in stored)
-                + "."
-            )
-        if line is not None and (isinstance(line, bool) or line < 1):
-            raise WizardError(f"{name}: the header row is a line number from 1.")
-        header_read_for(file=file, line=line)
 
-        # Other headers are other columns: the file's mapping and answers
-        # are proposed afresh.
+    def record(file: dict[str, Any], line: int | None) -> None:
+        if line is not None and (isinstance(line, bool) or line < 1):
+            raise WizardError(
+                f"{file['name']}: the header row is a line number from 1."
+            )
+        header_read_for(file=file, line=line)
         if line is None:
             file.pop("header_line", None)
         else:
             file["header_line"] = line
-        mapped.mapping.pop(name, None)
-        mapped.answers.pop(name, None)
-    mapped.save(update_fields=["files", "mapping", "answers", "updated_at"])
-    logger.info("import %s reads header rows %s", mapped.job_id, dict(headers))
+
+    mapped_import_files_choose(
+        mapped=mapped, choices=headers, record=record, what="header rows"
+    )
 
 
 def header_read_for(*, file: Mapping, line: int | None) -> HeaderRead:

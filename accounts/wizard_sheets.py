@@ -6,15 +6,17 @@ API all record the choice here, per file.
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from accounts.models import MappedImport
 from accounts.tabular import _ZIP_MAGIC
 from accounts.wizard import WizardError
 
 logger = logging.getLogger(__name__)
+
+Choice = TypeVar("Choice")
 
 
 def workbook_sheet_names(*, path: Path, file: str) -> list[str]:
@@ -67,14 +69,22 @@ def _is_workbook(path: Path) -> bool:
         return stream.read(len(_ZIP_MAGIC)) == _ZIP_MAGIC
 
 
-def mapped_import_sheets_choose(
-    *, mapped: MappedImport, sheets: Mapping[str, str]
+def mapped_import_files_choose(
+    *,
+    mapped: MappedImport,
+    choices: Mapping[str, Choice],
+    record: Callable[[dict[str, Any], Choice], None],
+    what: str,
 ) -> None:
-    """Record the sheet each named workbook is read from."""
+    """Record `what` was chosen for each named file, by `record`.
+
+    Another sheet or header row has other columns, so each chosen file's
+    mapping and answers are proposed afresh.
+    """
     if mapped.confirmed_at is not None:
         raise WizardError("This import has already been started.")
     stored = {file["name"]: file for file in mapped.files}
-    for name, sheet in sheets.items():
+    for name, choice in choices.items():
         file = stored.get(name)
         if file is None:
             raise WizardError(
@@ -82,18 +92,28 @@ def mapped_import_sheets_choose(
                 + ", ".join(repr(known) for known in stored)
                 + "."
             )
-        names = workbook_sheet_names(path=Path(file["path"]), file=name)
-        if sheet not in names:
-            raise WizardError(
-                f"{name} has no sheet {sheet!r}; its sheets are "
-                + ", ".join(repr(known) for known in names)
-                + "."
-            )
-
-        # Another sheet has other columns: the file's mapping and answers
-        # are proposed afresh.
-        file["sheet"] = sheet
+        record(file, choice)
         mapped.mapping.pop(name, None)
         mapped.answers.pop(name, None)
     mapped.save(update_fields=["files", "mapping", "answers", "updated_at"])
-    logger.info("import %s reads sheets %s", mapped.job_id, dict(sheets))
+    logger.info("import %s reads %s %s", mapped.job_id, what, dict(choices))
+
+
+def mapped_import_sheets_choose(
+    *, mapped: MappedImport, sheets: Mapping[str, str]
+) -> None:
+    """Record the sheet each named workbook is read from."""
+
+    def record(file: dict[str, Any], sheet: str) -> None:
+        names = workbook_sheet_names(path=Path(file["path"]), file=file["name"])
+        if sheet not in names:
+            raise WizardError(
+                f"{file['name']} has no sheet {sheet!r}; its sheets are "
+                + ", ".join(repr(known) for known in names)
+                + "."
+            )
+        file["sheet"] = sheet
+
+    mapped_import_files_choose(
+        mapped=mapped, choices=sheets, record=record, what="sheets"
+    )
