@@ -50,7 +50,8 @@ def _user(request: Request) -> User:
     return cast(User, request.user)
 
 
-def _editor_require(request: Request) -> None:
+def directory_editor_require(request: Request) -> None:
+    """Refuse with 403 anyone but sales ops, who alone change the directory."""
     if not directory_can_edit(user=_user(request)):
         raise PermissionDenied(ONLY_OPS)
 
@@ -217,7 +218,7 @@ class UserDetailApi(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         actor = _user(request)
         user_get_for_user(user=actor, pk=pk)
-        _editor_require(request)
+        directory_editor_require(request)
 
         with transaction.atomic():
             # Locked from the comparison to the save: the ETag is a hash of
@@ -356,7 +357,7 @@ class TeamCreateApi(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        _editor_require(request)
+        directory_editor_require(request)
         serializer = TeamInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
 
@@ -411,7 +412,7 @@ class TeamDetailApi(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         actor = _user(request)
         team = team_get_for_user(user=actor, pk=pk)
-        _editor_require(request)
+        directory_editor_require(request)
 
         return versioned_update_respond(
             request=request,
@@ -471,7 +472,7 @@ class ProductCreateApi(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        _editor_require(request)
+        directory_editor_require(request)
         serializer = ProductInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
 
@@ -517,7 +518,7 @@ class ProductDetailApi(APIView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         product = _product_get(pk)
-        _editor_require(request)
+        directory_editor_require(request)
 
         return versioned_update_respond(
             request=request,

@@ -7,6 +7,7 @@ else gets 404 as for an import that does not exist.
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -1327,20 +1328,14 @@ class WizardImportSheetApi(WizardApi):
         ),
     )
     def post(self, request: Request, pk: int) -> Response:
-        mapped = _get_mapped_import_for_user(request, pk)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-
-        try:
-            mapped_import_sheets_choose(
-                mapped=mapped, sheets={data["file"]: data["sheet"]}
-            )
-        except wizard.WizardError as error:
-            raise ValidationError({"sheet": [str(error)]}) from error
-        files = _files_data(mapped)
-        return Response(
-            {"files": files}, headers={"ETag": _mapping_etag(mapped, files)}
+        return _file_choice_answer(
+            request,
+            pk,
+            self.InputSerializer,
+            field="sheet",
+            choose=lambda mapped, sheets: mapped_import_sheets_choose(
+                mapped=mapped, sheets=sheets
+            ),
         )
 
 
@@ -1375,20 +1370,14 @@ class WizardImportHeaderApi(WizardApi):
         ),
     )
     def post(self, request: Request, pk: int) -> Response:
-        mapped = _get_mapped_import_for_user(request, pk)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-
-        try:
-            mapped_import_headers_choose(
-                mapped=mapped, headers={data["file"]: data["line"]}
-            )
-        except wizard.WizardError as error:
-            raise ValidationError({"line": [str(error)]}) from error
-        files = _files_data(mapped)
-        return Response(
-            {"files": files}, headers={"ETag": _mapping_etag(mapped, files)}
+        return _file_choice_answer(
+            request,
+            pk,
+            self.InputSerializer,
+            field="line",
+            choose=lambda mapped, lines: mapped_import_headers_choose(
+                mapped=mapped, headers=lines
+            ),
         )
 
 
@@ -1686,3 +1675,25 @@ class WizardImportDiscardApi(WizardApi):
         except DiscardError as error:
             raise ValidationError({"non_field_errors": [str(error)]}) from error
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _file_choice_answer(
+    request: Request,
+    pk: int,
+    serializer_class: type[serializers.Serializer],
+    *,
+    field: str,
+    choose: Callable[[MappedImport, dict[str, Any]], None],
+) -> Response:
+    """Record the `field` chosen for one file; answer the files read afresh."""
+    mapped = _get_mapped_import_for_user(request, pk)
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+
+    try:
+        choose(mapped, {data["file"]: data[field]})
+    except wizard.WizardError as error:
+        raise ValidationError({field: [str(error)]}) from error
+    files = _files_data(mapped)
+    return Response({"files": files}, headers={"ETag": _mapping_etag(mapped, files)})

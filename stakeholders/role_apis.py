@@ -4,18 +4,16 @@ Everyone reads the roles; only sales ops add or change one. Anyone else
 gets 403, as the roles are everyone's to see.
 """
 
-from typing import Any, cast
+from typing import Any
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.directory import ONLY_OPS, directory_can_edit
-from accounts.models import User
+from accounts.directory_apis import directory_editor_require
 from config.api import (
     StrictInputSerializer,
     etag_for,
@@ -29,11 +27,6 @@ from stakeholders.models import BuyingRole
 TAGS = ["stakeholders"]
 RoleOutputSerializer = BuyingRoleListApi.OutputSerializer
 ROLE_FIELDS = ("key", "name", "kind", "description", "position")
-
-
-def _editor_require(request: Request) -> None:
-    if not directory_can_edit(user=cast(User, request.user)):
-        raise PermissionDenied(ONLY_OPS)
 
 
 def _role_get(pk: int) -> BuyingRole:
@@ -101,7 +94,7 @@ class BuyingRoleCreateApi(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        _editor_require(request)
+        directory_editor_require(request)
         serializer = BuyingRoleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
 
@@ -146,7 +139,7 @@ class BuyingRoleDetailApi(APIView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         role = _role_get(pk)
-        _editor_require(request)
+        directory_editor_require(request)
 
         return versioned_update_respond(
             request=request,
