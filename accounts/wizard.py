@@ -2944,15 +2944,18 @@ class _Writer:
                 kept_id = fresh_aliases.get(merged_from, (0, ""))[1]
                 if merged_row and target.pk in taken:
                     into, earlier = taken[target.pk]
-                    self._merged_note(
-                        rows.file,
-                        line,
-                        row,
-                        into=into,
-                        values=values,
-                        earlier=earlier,
-                        kept_id=kept_id,
-                    )
+                    # A merge kept from an earlier import joins the rows as
+                    # it did then, without a word: only a ticked one is news.
+                    if merged_from in self.merges:
+                        self._merged_note(
+                            rows.file,
+                            line,
+                            row,
+                            into=into,
+                            values=values,
+                            earlier=earlier,
+                            kept_id=kept_id,
+                        )
                     if values.get("custom_values"):
                         values["custom_values"] = {
                             **(into.get("custom_values") or {}),

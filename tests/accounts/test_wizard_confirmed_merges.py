@@ -4,8 +4,8 @@ Two rows of one HubSpot companies export name one company, once case,
 spacing, punctuation and legal form are ignored, under two record IDs. Once
 the proposal is ticked the rows become one account, the later row winning
 where they disagree, and the second ID is kept as an alias: the file read
-again matches by ID, proposes nothing and changes nothing; an undo puts back
-what was there before.
+again matches by ID, proposes nothing, changes nothing and says nothing of
+the merge; an undo puts back what was there before.
 """
 
 import json
@@ -115,9 +115,11 @@ def test_a_merge_within_the_file_is_one_account_kept_by_id_and_undone(
     # and the same file again matches by ID, proposes nothing, changes nothing
     again = opened()
     assert mapped_import_check(mapped=again).proposals == []
+    assert mapped_import_check(mapped=again).issues == []
     again_job = matching.run(
         django_capture_on_commit_callbacks, again, merges={}, keep_good_rows=False
     )
+    assert again_job.issues == []
     assert again_job.counts["Accounts"] == {
         "created": 0,
         "updated": 0,
@@ -176,9 +178,11 @@ def test_a_merge_into_an_existing_account_updates_it_and_is_undone(
     # and read again it changes nothing
     again = opened()
     assert mapped_import_check(mapped=again).proposals == []
+    assert mapped_import_check(mapped=again).issues == []
     again_job = matching.run(
         django_capture_on_commit_callbacks, again, merges={}, keep_good_rows=False
     )
+    assert again_job.issues == []
     assert again_job.counts["Accounts"]["unchanged"] == 2
     assert stored() == STORED
 
