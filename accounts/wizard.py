@@ -2299,6 +2299,8 @@ class _Writer:
         self.job = job
         self.outcome = outcome
         self.merges = dict(merges)
+        # The names the ticked merges join rows into.
+        self.merged_into = set(self.merges.values())
         self.answers = answers or {}
         # By file: the stage answers saved with the mapping of its headers.
         self.saved_stages = saved_stages or {}
@@ -2363,6 +2365,17 @@ class _Writer:
         # The account names an accounts file's rows are proposed against,
         # made at its first chunk.
         self.account_index: AccountNameIndex | None = None
+        # The rows of accounts a merge joins (a ticked one, or one kept as
+        # an alias before), by file: a file's chunks may split them, so they
+        # are written together once the last chunk is read. They grow with
+        # the merged accounts' rows, not with the file.
+        self.merge_held: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        # The names and IDs of the accounts held, and the parent links of
+        # other rows that name one, to make once it is written.
+        self.merge_held_names: set[str] = set()
+        self.merge_held_ids: set[str] = set()
+        self.merge_held_links: list[tuple[str, int, dict[str, Any], str]] = []
+        self.merge_held_unchanged: set[int] = set()
 
     def flush(self, entity: str) -> None:
         """Write what an entity's rows add up to, once all were read."""
@@ -2373,6 +2386,8 @@ class _Writer:
             self._users_flush()
         elif entity == SALES_TEAM:
             self._sales_teams_flush()
+        elif entity == ACCOUNT:
+            self._merge_held_write()
         elif entity in self.others:
             self.others[entity].flush()
         if self.finder is not None:
@@ -2768,7 +2783,12 @@ class _Writer:
 
     # Accounts
 
-    def accounts(self, files: list[FileRows]) -> None:
+    def accounts(self, files: list[FileRows], *, held: bool = False) -> None:
+        """Write a chunk of account rows; `held` ones were read and checked.
+
+        The rows of an account a merge joins are held until the last chunk
+        (see _merge_hold), then written here together, as one chunk.
+        """
         self._rejected_lines(files, ACCOUNT)
         if not files:
             return
@@ -2793,26 +2813,31 @@ class _Writer:
             if alias_id and alias_id not in by_id:
                 by_id[alias_id] = by_pk[account_id]
                 alias_ids.add(alias_id)
+        aliased = {account.pk for account in aliases.values()}
         # Alias name: (account pk, or the name of one this chunk creates; ID).
         fresh_aliases: dict[str, tuple[int | str, str]] = {}
         # The values each account of this chunk takes, and the row that
         # first gave them: a merged row joins them instead of writing again.
         taken: dict[int | str, tuple[dict[str, Any], tuple[str, int, str]]] = {}
 
-        incoming = [
-            row["name"]
-            for rows in files
-            for _, row in rows.rows()
-            if row.get("name")
-            and row["name"] not in aliases
-            and not (row.get("external_id") and row["external_id"] in by_id)
-        ]
         if self.account_index is None:
             # Folding every account's name is the costly part of a proposal:
             # done once per import, then kept up with what each chunk writes.
             self.account_index = AccountNameIndex(by_name)
         index = self.account_index
-        self._propose(incoming=incoming, index=index)
+        if not held:
+            # Held rows were proposed when their chunk was read.
+            self._propose(
+                incoming=[
+                    row["name"]
+                    for rows in files
+                    for _, row in rows.rows()
+                    if row.get("name")
+                    and row["name"] not in aliases
+                    and not (row.get("external_id") and row["external_id"] in by_id)
+                ],
+                index=index,
+            )
 
         creates: list[dict[str, Any]] = []
         pending: dict[str, dict[str, Any]] = {}
@@ -2835,7 +2860,19 @@ class _Writer:
                         "an account needs a name or an ID",
                     )
                     continue
-                if self._account_clash(rows.file, line, name, external_id):
+                if not held and self._account_clash(rows.file, line, name, external_id):
+                    continue
+                if not held and self._merge_hold(
+                    rows.file,
+                    line,
+                    row,
+                    account=(
+                        (by_id.get(external_id) if external_id else None)
+                        or ((by_name.get(name) or aliases.get(name)) if name else None)
+                    ),
+                    aliased=aliased,
+                    known=aliases,
+                ):
                     continue
                 values = self._account_values(rows.file, line, row)
                 target = by_id.get(external_id) if external_id else None
@@ -3024,6 +3061,71 @@ class _Writer:
         )
         self._parents(links, unchanged)
         self._owners(links)
+
+    def _merge_hold(
+        self,
+        file: str,
+        line: int,
+        row: dict[str, Any],
+        *,
+        account: Account | None,
+        aliased: set[int],
+        known: Mapping[str, Account],
+    ) -> bool:
+        """Hold a row of an account a merge joins; say whether it was held.
+
+        The rows a merge joins may fall in different chunks of a long file;
+        held to the end, they are written as one account whichever chunk
+        each was read in: the later row winning, counted and reported once.
+        """
+        name = row.get("name") or ""
+        joined = (
+            name in self.merges
+            or name in self.merged_into
+            or (account is not None and account.pk in aliased)
+        )
+        if not joined:
+            return False
+
+        self.merge_held.setdefault(file, []).append((line, row))
+        into = self.merges.get(name, name) if name else ""
+        if into and name not in known:
+            self.merge_held_names.add(into)
+            # Later chunks propose their names against it, as they would
+            # had it been written with its own chunk.
+            cast(AccountNameIndex, self.account_index).add(into)
+        if account is not None:
+            self.merge_held_names.add(account.name)
+        if row.get("external_id"):
+            self.merge_held_ids.add(row["external_id"])
+        return True
+
+    def _merge_held_write(self) -> None:
+        """Write the held rows of merged accounts, and the links to them."""
+        if not self.merge_held:
+            return
+
+        files = []
+        for file, held in self.merge_held.items():
+            fields = list(dict.fromkeys(name for _, row in held for name in row))
+            files.append(
+                FileRows(
+                    file=file,
+                    entity=ACCOUNT,
+                    lines=[line for line, _ in held],
+                    values={
+                        name: [row.get(name) for _, row in held] for name in fields
+                    },
+                )
+            )
+        links, unchanged = self.merge_held_links, self.merge_held_unchanged
+        # Written now, the held accounts are found as any other.
+        self.merge_held = {}
+        self.merge_held_names, self.merge_held_ids = set(), set()
+        self.merge_held_links, self.merge_held_unchanged = [], set()
+
+        self.accounts(files, held=True)
+        self._parents(links, unchanged)
 
     def _merged_note(
         self,
@@ -3366,19 +3468,37 @@ class _Writer:
         unchanged: set[int],
     ) -> None:
         wanted = [
-            (file, line, row.get("parent_external_id"), row.get("parent_name"), name)
-            for file, line, row, name in links
-            if row.get("parent_external_id") or row.get("parent_name")
+            link
+            for link in links
+            if link[2].get("parent_external_id") or link[2].get("parent_name")
         ]
         if not wanted:
             return
         accounts = {a.name: a for a in Account.objects.all()}
         by_id = {a.external_id: a for a in accounts.values() if a.external_id}
         updates: list[tuple[models.Model, dict[str, Any]]] = []
-        for file, line, parent_id, parent_name, name in wanted:
+        for link in wanted:
+            file, line, row, name = link
+            parent_id, parent_name = (
+                row.get("parent_external_id"),
+                row.get("parent_name"),
+            )
             parent = by_id.get(parent_id) if parent_id else None
             if parent is None and parent_name:
                 parent = accounts.get(self.merges.get(parent_name, parent_name))
+            if parent is None and (
+                (parent_id and parent_id in self.merge_held_ids)
+                or (
+                    parent_name
+                    and self.merges.get(parent_name, parent_name)
+                    in self.merge_held_names
+                )
+            ):
+                # The parent is a merged account, written at the file's end.
+                self.merge_held_links.append(link)
+                if accounts[name].pk in unchanged:
+                    self.merge_held_unchanged.add(accounts[name].pk)
+                continue
             if parent is None:
                 self.outcome.issues.append(
                     Issue(
