@@ -2804,16 +2804,24 @@ class _Writer:
         # and the IDs the merged rows had.
         aliases: dict[str, Account] = {}
         alias_ids: set[str] = set()
-        for alias_name, account_id, alias_id in AccountAlias.objects.values_list(
-            "name", "account_id", "external_id"
+        # The aliases kept without an ID, which a row may give them one.
+        bare_aliases: dict[str, AccountAlias] = {}
+        for alias_record in AccountAlias.objects.only(
+            "pk", "name", "account_id", "external_id"
         ):
+            alias_name, account_id = alias_record.name, alias_record.account_id
             if account_id not in by_pk:
                 continue
             aliases[alias_name] = by_pk[account_id]
+            alias_id = alias_record.external_id
+            if not alias_id:
+                bare_aliases[alias_name] = alias_record
             if alias_id and alias_id not in by_id:
                 by_id[alias_id] = by_pk[account_id]
                 alias_ids.add(alias_id)
         aliased = {account.pk for account in aliases.values()}
+        # Each bare alias a row gives an ID, with the row.
+        alias_gains: list[tuple[AccountAlias, dict[str, Any]]] = []
         # Alias name: (account pk, or the name of one this chunk creates; ID).
         fresh_aliases: dict[str, tuple[int | str, str]] = {}
         # The values each account of this chunk takes, and the row that
@@ -2907,6 +2915,27 @@ class _Writer:
                     if target is None and merged == name:
                         target = aliases.get(name)
                     if (
+                        target is not None
+                        and external_id
+                        and target.external_id
+                        and name in bare_aliases
+                        and merged == name
+                    ):
+                        # Merged before from a row without an ID, the name
+                        # now brings one: the alias keeps it, as the
+                        # account's other ID.
+                        alias_gains.append(
+                            self._alias_gain(
+                                rows.file,
+                                line,
+                                row,
+                                alias=bare_aliases.pop(name),
+                                account=target,
+                            )
+                        )
+                        by_id[external_id] = target
+                        merged_row = True
+                    elif (
                         target is not None
                         and external_id
                         and target.external_id
@@ -3059,6 +3088,13 @@ class _Writer:
             known=aliases,
             names=by_name,
         )
+        self._apply(
+            entity=ACCOUNT,
+            model=AccountAlias,
+            creates=[],
+            updates=alias_gains,
+            count=False,
+        )
         self._parents(links, unchanged)
         self._owners(links)
 
@@ -3126,6 +3162,40 @@ class _Writer:
 
         self.accounts(files, held=True)
         self._parents(links, unchanged)
+
+    def _alias_gain(
+        self,
+        file: str,
+        line: int,
+        row: Mapping[str, Any],
+        *,
+        alias: AccountAlias,
+        account: Account,
+    ) -> tuple[AccountAlias, dict[str, Any]]:
+        """Give an alias kept without an ID the ID its row now brings."""
+        external_id = row["external_id"]
+        reason = (
+            f"Id {external_id} kept as another ID of {account.name!r}, which "
+            f"{alias.name!r} was merged into before"
+        )
+        self.outcome.issues.append(
+            Issue(
+                file,
+                line,
+                self._col(file, "external_id"),
+                external_id,
+                reason,
+                REPAIRED,
+            )
+        )
+        values = self._derived(
+            {"external_id": external_id},
+            file=file,
+            line=line,
+            label="",
+            reason=f"Id {external_id} kept as another ID of {account.name}",
+        )
+        return alias, values
 
     def _merged_note(
         self,

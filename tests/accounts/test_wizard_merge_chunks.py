@@ -4,10 +4,12 @@ The wizard reads a file in chunks (accounts.streaming.CHUNK_ROWS rows each);
 here a chunk is one or two rows, so the two rows of one merged account fall
 in different chunks. The account, its alias, the counts and the row report
 come out as they do when both rows share a chunk; the file read again says
-nothing about merging; and each undo puts back what was there before.
+nothing about merging; an alias merged without an ID takes the one a later
+file gives it; and each undo puts back what was there before.
 """
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +36,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 # None leaves the chunk as long as it is: the whole file is one chunk.
 CHUNKS = [None, 2, 1]
 FILE = HUBSPOT.name
+GAINED = (
+    "Id 9003 kept as another ID of 'Acme Widgets, Inc', which 'Acme  Widgets "
+    "Inc.' was merged into before"
+)
 
 
 @pytest.fixture(params=CHUNKS, ids=lambda rows: f"chunk={rows or 'whole'}")
@@ -216,3 +222,97 @@ def test_a_child_in_a_later_chunk_finds_its_merged_parent(
     # then
     assert Account.objects.count() == 0
     assert AccountAlias.objects.count() == 0
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text("Record ID,Company name,Number of Employees\n" + text)
+    return path
+
+
+def test_an_alias_merged_without_an_id_takes_the_id_a_later_file_gives(
+    django_capture_on_commit_callbacks, chunk, tmp_path
+) -> None:
+    # given: a row without an ID merged into the account, kept as an alias
+    AccountFactory.create(name="Acme Widgets, Inc", external_id="9002", employees=100)
+    first = opened(write(tmp_path / "first.csv", ",Acme  Widgets Inc.,130\n"))
+    first.merges = MERGES
+    first.save()
+    matching.run(
+        django_capture_on_commit_callbacks, first, merges=MERGES, keep_good_rows=False
+    )
+    assert aliases() == [("Acme  Widgets Inc.", "", "Acme Widgets, Inc")]
+    later = write(
+        tmp_path / "later.csv",
+        '9002,"Acme Widgets, Inc",120\n9003,Acme  Widgets Inc.,130\n',
+    )
+
+    # when: a later file gives the name an ID
+    mapped = opened(later)
+    checked = mapped_import_check(mapped=mapped)
+    job = matching.run(
+        django_capture_on_commit_callbacks, mapped, merges={}, keep_good_rows=False
+    )
+
+    # then: the alias keeps it, and the check, issues and row report say so
+    assert checked.proposals == []
+    assert [i.as_dict() for i in checked.issues] == [
+        {
+            "file": "later.csv",
+            "line": 3,
+            "column": "Record ID",
+            "value": "9003",
+            "reason": GAINED,
+            "action": "repaired",
+        }
+    ]
+    alias = AccountAlias.objects.get()
+    assert checked.changes == [
+        {
+            "record": "account alias Acme  Widgets Inc.",
+            "key": f"accounts.accountalias:{alias.pk}",
+            "fields": [{"field": "external id", "old": "(empty)", "new": "9003"}],
+        }
+    ]
+    assert job.issues == [i.as_dict() for i in checked.issues]
+    assert job.counts["Accounts"] == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 1,
+        "rejected": 0,
+    }
+    assert aliases() == [("Acme  Widgets Inc.", "9003", "Acme Widgets, Inc")]
+    assert list(Account.objects.values_list("name", "external_id", "employees")) == [
+        ("Acme Widgets, Inc", "9002", 130)
+    ]
+    assert rows_section(job) == [
+        at("later.csv", 2, "unchanged", "account Acme Widgets, Inc"),
+        at("later.csv", 3, "unchanged", "account Acme Widgets, Inc"),
+        at(
+            "later.csv",
+            3,
+            "updated",
+            "account alias Acme  Widgets Inc.",
+            "from this row: Id 9003 kept as another ID of Acme Widgets, Inc",
+        ),
+    ]
+
+    # and the same file again finds the account by that ID, saying nothing
+    again = opened(later)
+    again_job = matching.run(
+        django_capture_on_commit_callbacks, again, merges={}, keep_good_rows=False
+    )
+    assert again_job.issues == []
+    assert again_job.counts["Accounts"]["unchanged"] == 1
+    assert again.job.row_changes.count() == 0
+
+    # when: each import is undone, the last first
+    mapped_import_undo(mapped=again, user=None)
+    mapped_import_undo(mapped=mapped, user=None)
+
+    # then: the alias is as the first import left it, then gone
+    assert aliases() == [("Acme  Widgets Inc.", "", "Acme Widgets, Inc")]
+    mapped_import_undo(mapped=first, user=None)
+    assert aliases() == []
+    assert list(Account.objects.values_list("name", "external_id", "employees")) == [
+        ("Acme Widgets, Inc", "9002", 100)
+    ]
