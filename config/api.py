@@ -80,6 +80,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, IntegrityError):
         exc = Conflict()
 
+    if isinstance(exc, PreconditionFailed) and context.get("request") is not None:
+        exc.reword(precondition_failure(context["request"]))
+
     response = exception_handler(exc, context)
     if response is not None:
         etag = getattr(exc, "etag", None)
@@ -114,22 +117,59 @@ class PreconditionRequired(exceptions.APIException):
     default_code = "precondition_required"
 
 
+STALE = (
+    "Someone changed this since you read it. Here is the current version; "
+    "apply your change to it and send its ETag."
+)
+
+
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_code = "precondition_failed"
 
     def __init__(self, *, current: dict[str, Any], etag: str) -> None:
         # The body carries the current state so the client can merge and
-        # retry without another read; the header carries its ETag.
-        self.detail = {
-            "detail": exceptions.ErrorDetail(
-                "Someone changed this since you read it. Here is the current "
-                "version; apply your change to it and send its ETag.",
-                code=self.default_code,
-            ),
-            "current": current,
-        }
+        # retry without another read; the header carries its ETag. The
+        # error handler words the detail after the If-Match that was sent.
+        self.current = current
         self.etag = etag
+        self.reword(STALE)
+
+    def reword(self, message: str) -> None:
+        """Set the message, keeping the current state beside it."""
+        self.detail = {
+            "detail": exceptions.ErrorDetail(message, code=self.default_code),
+            "current": self.current,
+        }
+
+
+def precondition_failure(request: Request, stale: str = STALE) -> str:
+    """Say why an If-Match failed: a stale version, or a tag no read gave.
+
+    Every endpoint refuses `*`, weak tags and unquoted text, but only a
+    stale version means that someone else changed the record: that case
+    keeps the endpoint's own words, `stale`.
+    """
+    header = request.headers.get("If-Match", "")
+    tags = [tag.strip() for tag in header.split(",") if tag.strip()]
+    if "*" in tags:
+        return (
+            "If-Match: * is not accepted, as it would overwrite whatever is "
+            "stored now. Here is the current version; apply your change to "
+            "it and send its ETag."
+        )
+    if tags and all(tag.startswith("W/") for tag in tags):
+        return (
+            'A weak ETag (W/"...") cannot name one exact version. Here is '
+            "the current version; send its ETag as given, without W/."
+        )
+    if not any(re.fullmatch(r'"[^"]*"|\d+', tag) for tag in tags):
+        return (
+            "If-Match holds no ETag that Lode gives out: an ETag is the "
+            'quoted value of the ETag header of a read, such as "3". Here is '
+            "the current version; apply your change to it and send its ETag."
+        )
+    return stale
 
 
 def etag_for(*, instance: models.Model, version_field: str = "updated_at") -> str:

@@ -30,6 +30,7 @@ from config.api import (
     id_filter,
     if_match_version,
     paginated_response,
+    precondition_failure,
     query_params_refuse_unknown,
 )
 from plans import services
@@ -333,9 +334,12 @@ def _input_serializer(
     )
 
 
-def _conflict_response(error: VersionConflict) -> Response:
+def _conflict_response(request: Request, error: VersionConflict) -> Response:
     current = error.current
-    body = {"detail": str(error), "current": current and item_data(current)}
+    body = {
+        "detail": precondition_failure(request, str(error)),
+        "current": current and item_data(current),
+    }
     response = Response(body, status=status.HTTP_412_PRECONDITION_FAILED)
     if current is not None:
         response["ETag"] = _etag(current)
@@ -415,7 +419,7 @@ class ItemApi(APIView):
                 values=serializer.validated_data,
             )
         except VersionConflict as error:
-            return _conflict_response(error)
+            return _conflict_response(request, error)
         except PlanError as error:
             return plan_error_response(error)
         return item_response(item)
@@ -584,7 +588,7 @@ class CheckpointValidateApi(APIView):
                 evidence_link=serializer.validated_data.get("evidence_link", ""),
             )
         except VersionConflict as error:
-            return _conflict_response(error)
+            return _conflict_response(request, error)
         except PlanError as error:
             return plan_error_response(error)
         return item_response(checkpoint)
@@ -657,7 +661,7 @@ class PursuitAdvanceApi(APIView):
                     request=request,
                 )
         except VersionConflict as error:
-            return _conflict_response(error)
+            return _conflict_response(request, error)
         except GateClosed as error:
             return Response(
                 {"detail": str(error), "missing": error.missing},

@@ -37,6 +37,7 @@ from config.api import (
     etag_require,
     if_match_version,
     paginated_response,
+    precondition_failure,
     versioned_delete_respond,
     versioned_update_respond,
 )
@@ -1006,7 +1007,7 @@ class ReviewApi(APIView):
             stored = current["review"].version if current["review"] else 0
             return Response(
                 {
-                    "detail": str(error),
+                    "detail": precondition_failure(request, str(error)),
                     "version": stored,
                     "current": _review_data(current),
                 },

@@ -33,8 +33,8 @@ def test_a_weak_etag_is_refused_on_an_account(client, rep, account):
 
     assert response.status_code == 412
     assert response.json()["detail"] == (
-        "Someone changed this since you read it. Here is the current version; "
-        "apply your change to it and send its ETag."
+        'A weak ETag (W/"...") cannot name one exact version. Here is the '
+        "current version; send its ETag as given, without W/."
     )
     assert response.json()["current"]["employees"] == 1000
     assert response["ETag"] == etag
