@@ -418,6 +418,7 @@ class PeopleWrite:
         # then sorted them (28 s a 5,000-row chunk at 1M staged rows).
         tables_written_analyze()
         self._managers_find()
+        self._stage_analyze()
         self._loops_refuse()
         self._persons_write()
         self.wizard.account_finder().aliases_create()
@@ -425,6 +426,22 @@ class PeopleWrite:
         self._moved_lines_clear()
         self._stage_delete()
         self.staged = 0
+
+    def _stage_analyze(self) -> None:
+        """ANALYZE the stage again, now that its managers are found.
+
+        Analysed while every manager column was still empty, the planner
+        took the rows with a manager for one: walking reporting lines and
+        setting managers fetched each chunk through the manager indexes,
+        every linked row of the job per chunk, then sorted them (1.4 s a
+        5,000-row chunk at 50,000 staged rows, 6.1 s at 500,000).
+        """
+        if connection.vendor != "postgresql":
+            return
+
+        table = connection.ops.quote_name(PersonImportRow._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
 
     def _stage_delete(self) -> None:
         """Delete this import's staged rows in one statement.
