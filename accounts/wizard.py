@@ -1695,7 +1695,7 @@ def mapped_import_start(
     if not mapped.mapping:
         raise WizardError("Confirm the mapping first.")
 
-    mapped.merges = dict(merges)
+    mapped.merges = mapped_import_merges_new(merges=merges)
     mapped.confirmed_at = timezone.now()
     mapped.save(update_fields=["merges", "confirmed_at", "updated_at"])
     job.keep_good_rows = keep_good_rows
@@ -1728,6 +1728,7 @@ def mapped_import_merges_unknown(
     A large upload is not checked here (that would take minutes); there a
     merge must at least name an existing account.
     """
+    merges = mapped_import_merges_new(merges=merges)
     if not merges:
         return []
     if mapped_import_is_large(mapped=mapped):
@@ -1751,6 +1752,30 @@ def mapped_import_merges_unknown(
         for incoming, existing in merges.items()
         if (incoming, existing) not in proposed
     ]
+
+
+def mapped_import_merges_kept(*, merges: Mapping[str, str]) -> dict[str, str]:
+    """Return the merges an earlier import already keeps as aliases.
+
+    Such a name already finds its account, so the check proposes nothing
+    for it; a nightly command that names the merge again is not refused.
+    """
+    kept = dict(
+        AccountAlias.objects.filter(name__in=list(merges)).values_list(
+            "name", "account__name"
+        )
+    )
+    return {
+        incoming: existing
+        for incoming, existing in merges.items()
+        if kept.get(incoming) == existing
+    }
+
+
+def mapped_import_merges_new(*, merges: Mapping[str, str]) -> dict[str, str]:
+    """Return the merges that no earlier import keeps as aliases yet."""
+    kept = mapped_import_merges_kept(merges=merges) if merges else {}
+    return {name: to for name, to in merges.items() if name not in kept}
 
 
 def mapped_import_merges_read(*, values: Iterable[str]) -> dict[str, str]:
@@ -1784,7 +1809,7 @@ def mapped_import_merges_set(
     if mapped.confirmed_at is not None:
         raise WizardError("This import has already been started.")
 
-    mapped.merges = dict(merges)
+    mapped.merges = mapped_import_merges_new(merges=merges)
     mapped.save(update_fields=["merges", "updated_at"])
 
 

@@ -276,6 +276,26 @@ def test_the_command_line_imports_a_merge_within_the_file() -> None:
     assert aliases() == [("Acme  Widgets Inc.", "9003", "Acme Widgets, Inc")]
 
 
+def test_the_command_line_run_again_with_its_merge_changes_nothing() -> None:
+    # given: a nightly command that names its merge every time
+    merge = ("--merge", "Acme  Widgets Inc.", "Acme Widgets, Inc", "--yes")
+    matching.command_output(HUBSPOT, *merge)
+
+    # when
+    written = matching.command_output(HUBSPOT, *merge)
+
+    # then
+    assert (
+        "MERGED BEFORE 'Acme  Widgets Inc.' is kept as another name of "
+        "'Acme Widgets, Inc'; nothing to merge\n"
+    ) in written
+    assert "merged into" not in written
+    counts = [line.split() for line in written.splitlines()]
+    assert ["Accounts", "0", "0", "2", "0"] in counts
+    assert stored() == STORED
+    assert aliases() == [("Acme  Widgets Inc.", "9003", "Acme Widgets, Inc")]
+
+
 def test_the_check_page_imports_a_ticked_merge_within_the_file(
     client, ops, django_capture_on_commit_callbacks
 ) -> None:

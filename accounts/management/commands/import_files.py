@@ -21,6 +21,7 @@ from accounts.wizard import (
     mapped_import_files_read,
     mapped_import_for_job,
     mapped_import_mapping_confirm,
+    mapped_import_merges_kept,
     mapped_import_merges_set,
     mapped_import_merges_unknown,
     mapped_import_run,
@@ -265,6 +266,11 @@ class Command(BaseCommand):
             mapped_import_answer(mapped=mapped, file=file, column=column, option=option)
 
         merges = dict(options["merge"])
+        for incoming, existing in mapped_import_merges_kept(merges=merges).items():
+            self.stdout.write(
+                f"MERGED BEFORE {incoming!r} is kept as another name of "
+                f"{existing!r}; nothing to merge"
+            )
         if merges:
             unknown = mapped_import_merges_unknown(mapped=mapped, merges=merges)
             if unknown:
