@@ -242,8 +242,7 @@ class AccountNameIndex:
                         incoming=name,
                         existing=other,
                         kind=SAME,
-                        reason=f"same name once case, spacing, punctuation and "
-                        f"legal form are ignored ({key!r})",
+                        reason=_same_reason(name, other, key),
                     )
                 )
             if same:
@@ -285,3 +284,14 @@ def account_name_groups(*, names: Sequence[str]) -> list[list[str]]:
         if key:
             groups[key].append(name)
     return [group for group in groups.values() if len(group) > 1]
+
+
+def _same_reason(name: str, other: str, key: str) -> str:
+    # A browser shows two spaces as one, so a name that differs only in its
+    # spaces would read as the account's own name; the reason says so.
+    if name.split() == other.split():
+        return f"differs only in its spaces: {name!r} against {other!r}"
+    return (
+        "same name once case, spacing, punctuation and legal form are "
+        f"ignored ({key!r})"
+    )

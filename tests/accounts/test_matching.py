@@ -47,6 +47,24 @@ def test_it_proposes_spellings_of_one_name_as_the_same_account() -> None:
     ]
 
 
+def test_a_name_that_differs_only_in_its_spaces_says_so() -> None:
+    proposals = account_match_propose(
+        incoming=["Globex  Corporation"], existing=["Globex Corporation"]
+    )
+
+    assert proposals == [
+        MatchProposal(
+            incoming="Globex  Corporation",
+            existing="Globex Corporation",
+            kind=SAME,
+            reason=(
+                "differs only in its spaces: 'Globex  Corporation' against "
+                "'Globex Corporation'"
+            ),
+        )
+    ]
+
+
 def test_names_sharing_only_generic_words_are_not_proposed() -> None:
     proposals = account_match_propose(
         incoming=["Harbor Bank of the North", "First National Bank"],
