@@ -73,8 +73,8 @@ def test_ops_merge_two_rows_of_a_companies_export_into_one_account(
     browser_login(page, live_server, ops.username)
     wizard_checked(page, live_server, WIZARD / "hubspot_companies_merge.csv")
     assert page.locator(".proposals li").all_inner_texts() == [
-        # The page shows the double space of "Acme  Widgets Inc." as one.
-        "Acme Widgets Inc. is Acme Widgets, Inc\n1 row of accounts\nsame name in "
+        # The page keeps the double space of "Acme  Widgets Inc.".
+        "Acme  Widgets Inc. is Acme Widgets, Inc\n1 row of accounts\nsame name in "
         "this upload once case, spacing, punctuation and legal form are ignored"
     ]
     shoot(page, "merge-in-file-proposal")
