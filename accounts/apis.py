@@ -17,7 +17,12 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import (
+    APIException,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,6 +36,16 @@ from accounts.api_tokens import (
     api_token_revoke,
 )
 from accounts.day_text import DayTextError, day_from_text
+from accounts.deal_keys import (
+    IDEMPOTENCY_KEY_HEADER,
+    KEY_MOST_CHARACTERS,
+    KEY_REFUSED,
+    KEY_REUSED,
+    REPLAYED_HEADER,
+    deal_key_for,
+    deal_key_problem,
+    deal_request_digest,
+)
 from accounts.directory import (
     account_parent_check,
     account_relations_update,
@@ -60,8 +75,9 @@ from accounts.selectors import (
 from accounts.services import (
     ACCOUNT_EDITABLE_FIELDS,
     DEAL_OWNER_NOT_ON_TEAM,
+    DealKeyReused,
     account_update,
-    deal_create,
+    deal_create_once,
     deal_delete,
     deal_update,
 )
@@ -693,6 +709,17 @@ DEAL_STALE = inline_serializer(
 )
 
 
+class IdempotencyKeyReused(APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = KEY_REUSED
+    default_code = "idempotency_key_reused"
+
+
+DEAL_KEY_REUSED = inline_serializer(
+    "DealIdempotencyKeyReused", {"detail": serializers.CharField()}
+)
+
+
 class DealCreateApi(APIView):
     @extend_schema(
         tags=["accounts"],
@@ -701,10 +728,42 @@ class DealCreateApi(APIView):
             "The deal gets an id of Lode's own (`lode-...`) in `external_id`. "
             "A won or lost deal needs `closed_on`; a won one needs "
             "`close_value`. `owner_id` is someone on the account's team. "
-            "The ETag header is the new deal's version."
+            "The ETag header is the new deal's version.\n\n"
+            f"Send an `{IDEMPOTENCY_KEY_HEADER}` (a UUID, say) to retry "
+            "safely after a timeout: the same key and the same values to "
+            "the same account add the deal once, and a retry answers 201 "
+            "with that deal as it is now and "
+            f"`{REPLAYED_HEADER}: true`. The same key with other values or "
+            "to another account is refused with 422, adding nothing. Keys "
+            "are per user; a key whose deal was deleted since adds a new one."
         ),
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_KEY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                description=(
+                    "Your own key for this deal, 1 to "
+                    f"{KEY_MOST_CHARACTERS} visible ASCII characters: send "
+                    "the same one when you retry the same request."
+                ),
+                pattern=f"^[!-~]{{1,{KEY_MOST_CHARACTERS}}}$",
+            ),
+            OpenApiParameter(
+                REPLAYED_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[201],
+                enum=["true"],
+                description=(
+                    "Sent as `true` when the key added the deal before and "
+                    "this request added nothing."
+                ),
+            ),
+        ],
         request=DealInputSerializer,
-        responses={201: DealOutputSerializer},
+        responses={201: DealOutputSerializer, 422: DEAL_KEY_REUSED},
         examples=write_examples(
             request=(
                 "A renewal in play",
@@ -739,22 +798,38 @@ class DealCreateApi(APIView):
         account = account_get_for_user(user=_user(request), pk=account_pk)
         if not account_can_edit(user=_user(request), account=account):
             raise PermissionDenied("You may read this account but not change it.")
+        key_text = request.headers.get(IDEMPOTENCY_KEY_HEADER)
+        if key_text is not None and deal_key_problem(key_text):
+            raise ValidationError({IDEMPOTENCY_KEY_HEADER: [KEY_REFUSED]})
         serializer = DealInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
 
+        key, digest = None, ""
+        if key_text is not None:
+            key = deal_key_for(user=_user(request), text=key_text)
+            digest = deal_request_digest(
+                account=account, values=serializer.validated_data
+            )
         try:
-            deal = deal_create(
+            deal, added = deal_create_once(
                 account=account,
                 user=_user(request),
                 data=_deal_values(serializer.validated_data),
+                key=key,
+                digest=digest,
             )
         except DjangoValidationError as error:
             raise _deal_refused(error) from error
+        except DealKeyReused as error:
+            raise IdempotencyKeyReused() from error
 
+        headers = {"ETag": etag_for(instance=deal)}
+        if not added:
+            headers[REPLAYED_HEADER] = "true"
         return Response(
             DealOutputSerializer(deal).data,
             status=status.HTTP_201_CREATED,
-            headers={"ETag": etag_for(instance=deal)},
+            headers=headers,
         )
 
 

@@ -106,6 +106,12 @@ MISSING_KEY = (
     "New deal page and add the deal again. The values you typed are kept below."
 )
 
+KEY_USED_ELSEWHERE = (
+    "This form's one-time key already added a deal to another account, so "
+    "nothing was saved: reload the New deal page and add the deal again. The "
+    "values you typed are kept below."
+)
+
 
 class DealForm(forms.Form):
     """A deal's values as a person edits them; the service checks the rules.

@@ -329,6 +329,13 @@ class Opportunity(models.Model):
     # sent twice adds one deal. Unique in the database: two posts racing
     # each other cannot both insert. Blank for an imported deal.
     creation_key = models.UUIDField(null=True, blank=True, editable=False)
+    # What the API request that added it asked for, hashed: the same
+    # Idempotency-Key sent with another request is refused, not replayed.
+    # Blank for the form's key, which always sends its own values. A
+    # database default too, for the bulk import's COPY.
+    creation_digest = models.CharField(
+        max_length=64, blank=True, default="", db_default="", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1577,22 +1577,58 @@ def deal_create(
     return deal
 
 
+class DealKeyReused(Exception):
+    """A creation key sent again with another request than the one it added."""
+
+    def __init__(self, deal: Opportunity) -> None:
+        super().__init__(f"creation key of deal {deal.pk} reused")
+        self.deal = deal
+
+
+def _deal_created_with(
+    *, key: uuid.UUID, account: Account, digest: str
+) -> Opportunity | None:
+    """Return the deal `key` added, or None; raise if it was another request.
+
+    Looked up by the key alone, not within the account: a key sent to a
+    second account must not add a second deal there.
+    """
+    earlier = Opportunity.objects.filter(creation_key=key).first()
+    if earlier is None:
+        return None
+    if earlier.account_id != account.pk or earlier.creation_digest != digest:
+        raise DealKeyReused(earlier)
+    return earlier
+
+
 def deal_create_once(
-    *, account: Account, user: User, data: Mapping[str, Any], key: uuid.UUID | None
+    *,
+    account: Account,
+    user: User,
+    data: Mapping[str, Any],
+    key: uuid.UUID | None,
+    digest: str = "",
 ) -> tuple[Opportunity, bool]:
-    """Add a deal as deal_create does, once per form `key`.
+    """Add a deal as deal_create does, once per form or request `key`.
 
     Return the deal and True when this call added it; the deal the same
     key added before and False when the form was sent again. Two posts of
     one form at the same moment are told apart by the key's unique index,
     not by a look first: the second insert fails and finds the first's deal.
+    Raise DealKeyReused when the key added a deal on another account, or
+    from a request whose `digest` differs.
     """
     if key is not None:
-        earlier = Opportunity.objects.filter(account=account, creation_key=key).first()
+        earlier = _deal_created_with(key=key, account=account, digest=digest)
         if earlier is not None:
             return earlier, False
     external_id = data.get("external_id") or f"lode-{uuid.uuid4().hex[:16]}"
-    deal = Opportunity(account=account, external_id=external_id, creation_key=key)
+    deal = Opportunity(
+        account=account,
+        external_id=external_id,
+        creation_key=key,
+        creation_digest=digest if key is not None else "",
+    )
     fields = _deal_values_set(deal, data)
     _deal_owner_check(account=account, owner=deal.owner)
     # The key's uniqueness is the insert's to enforce (see above).
@@ -1601,10 +1637,12 @@ def deal_create_once(
     try:
         return _deal_insert(deal=deal, user=user, fields=fields), True
     except IntegrityError:
-        earlier = Opportunity.objects.filter(account=account, creation_key=key).first()
-        if key is None or earlier is None:
+        if key is None:
             raise
-        logger.info("deal form %s sent twice at once; kept deal %s", key, earlier.pk)
+        earlier = _deal_created_with(key=key, account=account, digest=digest)
+        if earlier is None:
+            raise
+        logger.info("deal key %s sent twice at once; kept deal %s", key, earlier.pk)
         return earlier, False
 
 

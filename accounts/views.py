@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts import importing, wizard
 from accounts.currency import rate_table_load, reporting_currency_active
 from accounts.deal_history import deal_history
-from accounts.forms import DealForm, ImportUploadForm
+from accounts.forms import KEY_USED_ELSEWHERE, DealForm, ImportUploadForm
 from accounts.history import change_list_for_target
 from accounts.http import AuthenticatedHttpRequest
 from accounts.importing import ImportFileError
@@ -35,6 +35,7 @@ from accounts.selectors import (
 )
 from accounts.services import (
     DEAL_EDITABLE_FIELDS,
+    DealKeyReused,
     deal_create_once,
     deal_update,
     import_job_create,
@@ -162,6 +163,8 @@ def deal_new(request: AuthenticatedHttpRequest, account_pk: int) -> HttpResponse
             for field, reasons in error.message_dict.items():
                 for reason in reasons:
                     form.add_error(field if field in form.fields else None, reason)
+        except DealKeyReused:
+            form.add_error(None, KEY_USED_ELSEWHERE)
         else:
             if not added:
                 # Double click, or the browser sent the form again.

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accounts.models import Account, ChangeRecord, Opportunity, User
 from tests.accounts.conftest import api_for, detail_url, history, page_url
-from tests.accounts.factories import ProductFactory
+from tests.accounts.factories import AccountFactory, ProductFactory
 from tests.accounts.test_deal_page import form_data
 
 pytestmark = pytest.mark.django_db
@@ -136,6 +136,32 @@ def test_a_new_deal_form_without_its_key_says_so_and_keeps_the_values(
     ]
     assert 'name="close_value" value="52000"' in body
     assert Opportunity.objects.count() == 0
+
+
+def test_a_new_deal_forms_key_sent_to_another_account_adds_nothing_there(
+    client, rep, account
+) -> None:
+    # given: the form added its deal to Acme; Rita is on Globex's team too
+    product = ProductFactory.create(name="MG Special")
+    globex = AccountFactory.create(name="Globex")
+    globex.team_members.add(rep)
+    client.force_login(rep)
+    client.post(new_url(account), new_deal(product.pk))
+
+    # when: the same form, its address changed to Globex's
+    response = client.post(new_url(globex), new_deal(product.pk))
+
+    # then
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert alerts(body) == [
+        "This form&#x27;s one-time key already added a deal to another account, "
+        "so nothing was saved: reload the New deal page and add the deal again. "
+        "The values you typed are kept below."
+    ]
+    assert list(Opportunity.objects.values_list("account_id", flat=True)) == [
+        account.pk
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
