@@ -20,6 +20,7 @@ from django.utils.dateformat import format as date_format
 
 from accounts.history import ERASED, history_text
 from accounts.models import ChangeRecord, ImportRowChange, Opportunity, Product, User
+from accounts.user_removal import USER_DELETED
 
 # How far back the history reads, of each kind of record.
 HISTORY_READ = 500
@@ -51,6 +52,8 @@ ACTION_LABELS = {
     "delete": "Removed",
     "erase": "Erased",
     "undo": "Set back",
+    # The owner was cleared because that user was deleted.
+    USER_DELETED: "User deleted",
 }
 RELATIONS = ("product", "owner", "account")
 # An import's change with no "after" of its own yet.
@@ -181,7 +184,10 @@ def _day(text: str) -> str:
 class _Names:
     """The products and people the history names, read once for all of it."""
 
-    def __init__(self, changes: list[_Change]) -> None:
+    def __init__(
+        self, changes: list[_Change], *, deleted_owners: dict[str, str]
+    ) -> None:
+        self.deleted_owners = deleted_owners
         wanted: dict[str, set[int]] = {"product": set(), "owner": set()}
         for change in changes:
             if change.field in wanted:
@@ -204,6 +210,11 @@ class _Names:
             return text
         if field == "product":
             return self.products.get(int(text), f"a removed product (#{text})")
+        if field == "owner" and not text.isdigit():
+            # A deleted user's name, as the deletion recorded it.
+            return text
+        if field == "owner" and text in self.deleted_owners:
+            return self.deleted_owners[text]
         if field == "owner":
             return self.people.get(int(text), f"a deleted user (#{text})")
         if field == "stage":
@@ -232,12 +243,18 @@ def deal_history(*, deal: Opportunity, limit: int) -> list[DealHistoryRow]:
     # that change's old value, and after it what the next change found.
     state = {field: _current(deal, field) for field in FIELD_LABELS}
     currency_after: dict[int, str] = {}
+    # A deleted owner's id, named by the record their deletion left.
+    deleted_owners: dict[str, str] = {}
     for change in reversed(changes):
         currency_after[id(change)] = state["currency"]
         if change.new is UNKNOWN:
             change.new = state.get(change.field, "")
+        elif change.field == "owner" and change.new.isdigit():
+            after = state["owner"]
+            if after and not after.isdigit():
+                deleted_owners.setdefault(change.new, after)
         state[change.field] = change.old
-    names = _Names(changes)
+    names = _Names(changes, deleted_owners=deleted_owners)
 
     rows: list[DealHistoryRow] = []
     newest_first = list(reversed(changes))

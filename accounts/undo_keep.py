@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import ChangeRecord, ImportJob, ImportRowChange, User
+from accounts.user_removal import USER_DELETED
 
 # How many later rows per relation are read to explain a kept record.
 _SAMPLE = 200
@@ -90,13 +91,14 @@ def undo_keep_find(
     own_history = mine.filter(
         content_type=_type(ChangeRecord), action=ImportRowChange.Action.CREATED
     ).values("object_id")
-    # A deal deleted by hand is gone: nothing of it is left to keep.
+    # A deal deleted by hand is gone: nothing of it is left to keep. An
+    # owner cleared with their user was not edited by anyone.
     hand_edits = (
         ChangeRecord.objects.filter(
             import_job__isnull=True, changed_at__gte=job.created_at
         )
         .exclude(pk__in=own_history)
-        .exclude(action="delete")
+        .exclude(action__in=["delete", USER_DELETED])
     )
     since = job.finished_at or job.created_at
     reasons: dict[Key, list[str]] = defaultdict(list)

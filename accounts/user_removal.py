@@ -4,16 +4,24 @@ A foreign key to a user with SET_NULL is cleared by Django in an UPDATE
 that leaves `updated_at` (the ETag) and a plan's `version` as they were,
 so a form or a PATCH read before would overwrite the cleared value
 without a conflict. This moves both, in the deletion's own transaction.
+Each deal the user owned also says so in its history: its owner went
+with the user, deleted by whom and when.
 """
 
 from typing import Any
 
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.signals import pre_delete
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ChangeRecord, Opportunity, User
+from config.security import request_current
+
+# The history action of a value cleared because the user it named was
+# deleted: not a hand edit, so an import's undo does not keep it as one.
+USER_DELETED = "user_delete"
 
 
 def _cleared_by_user_deletion() -> list[tuple[type[models.Model], str]]:
@@ -48,9 +56,49 @@ def user_references_touch(*, user: User) -> int:
     return touched
 
 
+def _deleted_by(user: User) -> User | None:
+    """Return who is deleting `user`: the request's user, if any."""
+    request = request_current()
+    deleter = getattr(request, "user", None)
+    if deleter is None or not deleter.is_authenticated or deleter.pk == user.pk:
+        # A command, or someone deleting themselves: a record naming the
+        # user being deleted would hold a key to a row about to go.
+        return None
+    return deleter
+
+
+def deal_owner_removals_record(*, user: User) -> int:
+    """Record on each deal the user owns that its owner goes with them.
+
+    The record keeps the user's name, not their id, as the old value: once
+    the user is gone, an id would name no one. Return how many deals.
+    """
+    deleter = _deleted_by(user)
+    deals = Opportunity.objects.filter(owner=user, account__isnull=False).only(
+        "pk", "account_id", "external_id"
+    )
+    content_type = ContentType.objects.get_for_model(Opportunity)
+    records = ChangeRecord.objects.bulk_create(
+        ChangeRecord(
+            account_id=deal.account_id,
+            content_type=content_type,
+            object_id=deal.pk,
+            object_label=str(deal)[:300],
+            action=USER_DELETED,
+            field="owner",
+            old_value=user.display_name,
+            new_value="",
+            changed_by_id=deleter.pk if deleter else None,
+        )
+        for deal in deals
+    )
+    return len(records)
+
+
 def _user_pre_delete(sender: type[User], instance: User, **kwargs: object) -> None:
     # pre_delete runs inside the deletion's transaction, before Django's
     # collector clears the references, so they still find the user here.
+    deal_owner_removals_record(user=instance)
     user_references_touch(user=instance)
 
 
