@@ -13,9 +13,14 @@ from django.utils.dateformat import format as date_format
 
 ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 SLASHED_DAY = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+# The date box of a browser such as Chromium shows the day in the
+# browser's own way (10/20/2016 in US English) and sends YYYY-MM-DD, so
+# the help must not call every slashed date refused: only one typed as
+# text, where the browser has no date box, and one sent to the API.
 DAY_FORMAT_HELP = (
-    "Pick the day, or type it as YYYY-MM-DD: a date with slashes, such as "
-    "05/01/2026, is refused rather than guessed."
+    "The box shows the day your browser's way (10/20/2016 in US English). "
+    "Typed as text, or in the API, a date is YYYY-MM-DD; one with slashes is "
+    "refused, not guessed."
 )
 NOT_ISO_DAY = "Enter the date as YYYY-MM-DD, such as 2026-03-31."
 

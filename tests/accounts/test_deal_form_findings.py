@@ -241,10 +241,12 @@ def test_the_page_says_which_dates_it_takes(client, deal, rep) -> None:
     body = client.get(page_url(deal)).content.decode()
 
     assert (
-        '<span class="field-help" id="id_closed_on_helptext">Pick the day, or type '
-        "it as YYYY-MM-DD: a date with slashes, such as 05/01/2026, is refused "
-        "rather than guessed.</span>"
+        '<span class="field-help" id="id_closed_on_helptext">The box shows the day '
+        "your browser&#x27;s way (10/20/2016 in US English). Typed as text, or in "
+        "the API, a date is YYYY-MM-DD; one with slashes is refused, not "
+        "guessed.</span>"
     ) in body
+    assert 'type="date" name="closed_on" value="2026-03-31"' in body
 
 
 @pytest.mark.parametrize(

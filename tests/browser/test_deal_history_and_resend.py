@@ -1,6 +1,7 @@
 """A deal's history and a New deal form sent twice, in Chromium, at two widths."""
 
 import os
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +14,12 @@ from tests.accounts.factories import ProductFactory
 from tests.conftest import browser_login
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+DAY_HELP = (
+    "The box shows the day your browser's way (10/20/2016 in US English). "
+    "Typed as text, or in the API, a date is YYYY-MM-DD; one with slashes is "
+    "refused, not guessed."
+)
 
 
 def shots(tmp_path: Path) -> Path:
@@ -58,10 +65,31 @@ def test_the_deal_history_reads_as_names_and_money(
         ["Changed", "Stage", "Engaging", "Won"],
         ["Changed", "Owner", rep.display_name, manager.display_name],
     ]
-    help_text = page.locator("#id_closed_on_helptext").inner_text()
-    assert help_text.startswith("Pick the day, or type it as YYYY-MM-DD")
+    assert page.locator("#id_closed_on_helptext").inner_text() == DAY_HELP
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=str(shots(tmp_path) / f"deal-{width}.png"), full_page=True)
+
+
+def test_a_day_typed_in_the_browsers_own_way_is_saved(
+    page, live_server, rep: User, deal: Opportunity
+) -> None:
+    # given: Chromium in US English shows the close date as 03/31/2026
+    browser_login(page, live_server, rep.username)
+    page.goto(live_server.url + reverse("accounts:deal_edit", args=[deal.pk]))
+    closed_on = page.locator("input[name=closed_on]")
+    assert closed_on.get_attribute("type") == "date"
+    assert closed_on.input_value() == "2026-03-31"
+
+    # when: Rita types 04/30/2026 into the box, month first as it shows
+    closed_on.click()
+    page.keyboard.press("Home")
+    page.keyboard.type("04302026")
+    page.get_by_role("button", name="Save deal").click()
+    page.wait_for_load_state("networkidle")
+
+    # then
+    deal.refresh_from_db()
+    assert deal.closed_on == date(2026, 4, 30)
 
 
 def test_a_double_click_on_add_deal_adds_one_deal(
