@@ -6,10 +6,18 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AccountTeamMember, ChangeRecord, Opportunity, User
+from accounts.models import (
+    AccountTeamMember,
+    ChangeRecord,
+    Opportunity,
+    Product,
+    User,
+)
 from accounts.services import deal_update
+from accounts.wizard import mapped_import_undo, mapped_import_undo_plan
 from tests.accounts.factories import UserFactory
 from tests.accounts.test_deal_history_page import history_rows
+from tests.accounts.test_wizard_undo_hand_edits import BYOD, IMPORTED, imported
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +143,28 @@ def test_each_deal_the_user_owned_gets_its_own_entry(
         )
     ) == sorted([(deal.pk, "Melvin Marxen", None), (second.pk, "Melvin Marxen", None)])
     assert Opportunity.objects.filter(owner__isnull=True).count() == 2
+
+
+def test_an_owner_gone_with_their_user_is_no_hand_edit_to_an_undo(
+    client, ops, admin_user, media_in_tmp
+) -> None:
+    # given: an import added a deal; Melvin came to own it, then was deleted
+    imported(BYOD / "salesforce_api_accounts.csv", user=ops)
+    job = imported(BYOD / "salesforce_api_opportunities.csv", user=ops)
+    # The import's own placeholder product, dated with the import.
+    Product.objects.update(updated_at=IMPORTED)
+    melvin = UserFactory.create(username="melvin.marxen")
+    Opportunity.objects.update(owner=melvin)
+    client.force_login(admin_user)
+    client.post(
+        reverse("admin:accounts_user_delete", args=[melvin.pk]), {"post": "yes"}
+    )
+    assert ChangeRecord.objects.filter(action="user_delete").count() == 1
+
+    # when
+    plan = mapped_import_undo_plan(mapped=job.mapped)
+    done = mapped_import_undo(mapped=job.mapped, user=ops)
+
+    # then: nothing kept for it; the deal goes with the import
+    assert plan.notes == done.kept == []
+    assert Opportunity.objects.count() == 0
