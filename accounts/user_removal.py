@@ -8,7 +8,7 @@ Each deal the user owned also says so in its history: its owner went
 with the user, deleted by whom and when.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
@@ -80,7 +80,8 @@ def deal_owner_removals_record(*, user: User) -> int:
     content_type = ContentType.objects.get_for_model(Opportunity)
     records = ChangeRecord.objects.bulk_create(
         ChangeRecord(
-            account_id=deal.account_id,
+            # Deals without an account are left out above.
+            account_id=cast(int, deal.account_id),
             content_type=content_type,
             object_id=deal.pk,
             object_label=str(deal)[:300],

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import (
+    Account,
     AccountTeamMember,
     ChangeRecord,
     Opportunity,
@@ -25,12 +26,12 @@ DELETED_AT = datetime(2026, 12, 3, 14, 5, tzinfo=UTC)
 
 
 @pytest.fixture
-def melvin(deal: Opportunity) -> User:
+def melvin(account: Account) -> User:
     """The deal's owner, a manager on the account's team, about to leave."""
     user = UserFactory.create(
         username="melvin.marxen", first_name="Melvin", last_name="Marxen"
     )
-    AccountTeamMember.objects.create(account=deal.account, user=user)
+    AccountTeamMember.objects.create(account=account, user=user)
     return user
 
 
