@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts.models import AccountTeamMember, ImportJob, Opportunity
+from accounts.models import AccountTeamMember, ChangeRecord, ImportJob, Opportunity
 from accounts.services import deal_update
 from tests.accounts.conftest import page_url
 from tests.accounts.factories import AccountFactory, ProductFactory, UserFactory
@@ -114,13 +114,20 @@ def test_a_rep_sees_the_import_named_without_a_link(client, deal, rep) -> None:
     deal_update(
         deal=deal, user=rep, data={"owner": leaver}, expected_version=deal.updated_at
     )
-    gone = leaver.pk
+    gone, name = leaver.pk, leaver.display_name
     leaver.delete()
     client.force_login(rep)
 
     rows = history_rows(client, deal)
 
+    # then: the deletion's own entry names them, and so the edit does
     assert rows == [
+        ("—", "User deleted", "Owner", name, "—"),
+        (rep.display_name, "Changed", "Owner", rep.display_name, name),
+    ]
+    # and a user deleted before deletions were recorded has only an id
+    ChangeRecord.objects.filter(action="user_delete").delete()
+    assert history_rows(client, deal) == [
         (
             rep.display_name,
             "Changed",
