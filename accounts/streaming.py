@@ -24,6 +24,7 @@ from accounts.tabular import (
     _TOTALS,
     _ZIP_MAGIC,
     DELIMITERS,
+    HEADER_CHOICE_LINES,
     HEADER_SCAN,
     LineTap,
     SheetMarks,
@@ -289,7 +290,9 @@ def _chunked(
         for line, record in records:
             if head or any(cell.strip() for cell in record):
                 head.append((line, record))
-            if len(head) > HEADER_SCAN:
+            # Every line the header may be chosen from, and the rows below
+            # it that header_read weighs it against.
+            if len(head) > HEADER_SCAN and line >= HEADER_CHOICE_LINES + HEADER_SCAN:
                 break
     except (csv.Error, ImportFileError) as error:
         # Said after the rows before it, as further down the file.
@@ -310,6 +313,7 @@ def _chunked(
         table = _table_build(
             file=file,
             header=header,
+            header_line=read.line,
             rows=[cells for _, cells in part],
             lines=[line for line, _ in part],
             encoding=encoding,

@@ -36,8 +36,14 @@ ENCODING_LABELS = {
 # How many records the delimiter sniffer looks at.
 SNIFF_RECORDS = 20
 
-# How many records past the first the header may sit below a title.
+# How many records past the first the header is looked for below a title.
 HEADER_SCAN = 20
+
+# The last line the user may choose as the header row. A CRM report or an
+# ERP extract can open with tens of lines of title, filters and notes; a
+# header further down than this is more likely a slip than a preamble, and
+# every line up to it is offered on the page.
+HEADER_CHOICE_LINES = 200
 
 # The widest file read. A CRM or ERP export has tens of columns, a few
 # hundred at most; thousands make a mapping page of tens of megabytes.
@@ -76,7 +82,8 @@ class HeaderRead:
     doubts: list[str] = field(default_factory=list)
     # The records above the header, left out of the rows.
     skipped: list[tuple[int, list[str]]] = field(default_factory=list)
-    # The records the header may be chosen from.
+    # The records the header may be chosen from: those with content among
+    # the first HEADER_CHOICE_LINES lines.
     candidates: list[tuple[int, list[str]]] = field(default_factory=list)
 
     def describe(self) -> str:
@@ -360,6 +367,7 @@ def _csv_read(
     table = _table_build(
         file=file,
         header=header,
+        header_line=read.line,
         rows=[cells for _, cells in rows],
         lines=list(range(first_line_number, first_line_number + len(rows))),
         encoding=encoding,
@@ -421,8 +429,15 @@ def _usual_width(filled: list[int]) -> int:
 
 
 def _header_at(records: list[Numbered], line: int, file: str) -> int:
-    scanned = records[: HEADER_SCAN + 1]
-    for index, (number, cells) in enumerate(scanned):
+    if line > HEADER_CHOICE_LINES:
+        raise ImportFileError(
+            file,
+            f"line {line} cannot be the header row: it must be one of the first "
+            f"{HEADER_CHOICE_LINES} lines; delete the lines above the header "
+            "and upload the file again",
+        )
+    offered = [record for record in records if record[0] <= HEADER_CHOICE_LINES]
+    for index, (number, cells) in enumerate(offered):
         if number != line:
             continue
         if not _filled(cells):
@@ -430,7 +445,7 @@ def _header_at(records: list[Numbered], line: int, file: str) -> int:
                 file, f"line {line} is blank, so it cannot be the header row"
             )
         return index
-    first, last = scanned[0][0], scanned[-1][0]
+    first, last = offered[0][0], offered[-1][0]
     raise ImportFileError(
         file,
         f"line {line} cannot be the header row; choose one of lines {first}-{last}",
@@ -451,10 +466,10 @@ def header_read(
     repeated, or a figure or date).
     """
     at = header_find(records) if line is None else _header_at(records, line, file)
-    scanned = records[: HEADER_SCAN + 1]
+    following = records[at + 1 : at + 1 + HEADER_SCAN]
     number, header = records[at]
     cells = [cell.strip() for cell in header]
-    rows = [cells for _, cells in scanned[at + 1 :] if _filled(cells)]
+    rows = [cells for _, cells in following if _filled(cells)]
     # Trailing empty cells (a spreadsheet's) make no column.
     width = max(_last_filled(row) for row in [cells, *rows])
     named = (cells + [""] * width)[:width]
@@ -478,8 +493,7 @@ def header_read(
             and not any(_VALUE_LIKE.match(cell.strip()) for cell in below)
         ):
             doubts.append(
-                f"line {scanned[at + 1][0]} below it names more columns and "
-                "holds no figures"
+                f"line {following[0][0]} below it names more columns and holds no figures"
             )
         verb = "has" if len(blank) == 1 else "have"
         doubts.append(f"{len(blank)} of its {width} columns {verb} no name")
@@ -507,7 +521,11 @@ def header_read(
         chosen=line is not None,
         doubts=doubts,
         skipped=[(other, cells) for other, cells in records[:at] if _filled(cells)],
-        candidates=[(other, cells) for other, cells in scanned if _filled(cells)],
+        candidates=[
+            (other, cells)
+            for other, cells in records
+            if other <= HEADER_CHOICE_LINES and _filled(cells)
+        ],
     )
 
 
@@ -816,6 +834,7 @@ def _xlsx_read(
     table = _table_build(
         file=file,
         header=header,
+        header_line=read.line,
         rows=[cells for _, cells in rows],
         lines=[number for number, _ in rows],
         encoding="xlsx",
@@ -851,6 +870,7 @@ def _table_build(
     *,
     file: str,
     header: list[str],
+    header_line: int,
     rows: list[list[str]],
     lines: list[int],
     encoding: str,
@@ -860,7 +880,7 @@ def _table_build(
     marks: SheetMarks | None = None,
 ) -> Table:
     notes = list(notes or [])
-    columns = _header_clean(header, file=file, notes=notes)
+    columns = _header_clean(header, line=header_line, file=file, notes=notes)
     width = len(columns)
 
     kept_rows: list[list[str]] = []
@@ -919,7 +939,9 @@ def _table_build(
     )
 
 
-def _header_clean(header: list[str], *, file: str, notes: list[Issue]) -> list[str]:
+def _header_clean(
+    header: list[str], *, line: int, file: str, notes: list[Issue]
+) -> list[str]:
     columns = [cell.strip() for cell in header]
     while columns and columns[-1] == "":
         columns.pop()
@@ -939,7 +961,7 @@ def _header_clean(header: list[str], *, file: str, notes: list[Issue]) -> list[s
         if column == "":
             column = f"Column {position}"
             notes.append(
-                Issue(file, 1, column, "", "the header cell is empty", REPAIRED)
+                Issue(file, line, column, "", "the header cell is empty", REPAIRED)
             )
         key = column.casefold()
         if key in seen:
@@ -948,7 +970,7 @@ def _header_clean(header: list[str], *, file: str, notes: list[Issue]) -> list[s
             notes.append(
                 Issue(
                     file,
-                    1,
+                    line,
                     renamed,
                     column,
                     f"the column name {column!r} repeats, read as {renamed!r}",

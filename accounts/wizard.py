@@ -147,7 +147,7 @@ from accounts.revenue_keys import (
 from accounts.signals import import_finished
 from accounts.stages import STAGE_ANSWERS, stage_known, stage_name_known
 from accounts.streaming import table_chunks
-from accounts.tabular import Table
+from accounts.tabular import HEADER_CHOICE_LINES, Table
 from accounts.undo_keep import UndoKeep, undo_keep_find
 from accounts.wizard_accounts import AccountFinder
 from accounts.won_revenue import (
@@ -5736,6 +5736,7 @@ def wizard_mapping_rows(
                 ]
                 if header
                 else [],
+                "header_bound": HEADER_CHOICE_LINES,
             }
         )
     return files

@@ -1,11 +1,12 @@
 """The header row: found below a report's title, said when unsure, chosen."""
 
-from io import StringIO
+from io import BytesIO, StringIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from openpyxl import Workbook
 from rest_framework.test import APIClient
 
 from accounts.models import Account, ImportJob
@@ -334,3 +335,192 @@ def test_the_mapping_page_names_a_refused_header_row(client, ops) -> None:
     assert (
         "grouped.csv: line 9 cannot be the header row; choose one of lines 1-4"
     ) in page.content.decode()
+
+
+# An ERP extract's preamble: 39 lines of title, parameters and notes, one
+# cell each, above the header on line 40.
+PREAMBLE = [f"Report parameter {number}: all" for number in range(1, 40)]
+LONG = (
+    "\n".join(PREAMBLE)
+    + "\nAccount Name,Industry,Employees\n"
+    + "Pelican Paper Co,Paper,120\n"
+    + "Gull Bank,Banking,3400\n"
+).encode()
+LONG_CHOSEN = "Header row: line 40 (chosen by you, 39 lines above it skipped)."
+PAST_THE_BOUND = (
+    "long.csv: line 201 cannot be the header row: it must be one of the first "
+    "200 lines; delete the lines above the header and upload the file again"
+)
+
+
+def long_workbook() -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    for text in PREAMBLE:
+        sheet.append([text])
+    sheet.append(["Account Name", "Industry", "Employees"])
+    sheet.append(["Pelican Paper Co", "Paper", 120])
+    sheet.append(["Gull Bank", "Banking", 3400])
+    out = BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"), [("long.csv", LONG), ("long.xlsx", long_workbook())]
+)
+def test_a_header_on_line_40_can_be_chosen(ops, name: str, content: bytes) -> None:
+    # given
+    mapped = uploaded(name, content, ops)
+    (found,) = mapped_import_files_read(mapped=mapped)
+    assert found.table.header is not None
+    assert found.table.header.line == 1
+
+    # when
+    mapped_import_headers_choose(mapped=mapped, headers={name: 40})
+    (preview,) = mapped_import_files_read(mapped=mapped)
+
+    # then
+    assert [line for line, _ in found.table.header.candidates] == list(range(1, 43))
+    assert preview.table.header is not None
+    assert preview.table.header.describe() == LONG_CHOSEN
+    assert preview.table.columns == ["Account Name", "Industry", "Employees"]
+    assert preview.head == [
+        ["Pelican Paper Co", "Paper", "120"],
+        ["Gull Bank", "Banking", "3400"],
+    ]
+    assert preview.table.lines == [41, 42]
+    assert [(note.line, note.reason) for note in preview.table.notes] == [
+        (1, "Lines 1-39, above the header row chosen, are skipped")
+    ]
+
+
+def test_the_chosen_header_on_line_40_is_written_with_its_lines(ops) -> None:
+    # given
+    mapped = uploaded("long.csv", LONG, ops)
+    mapped_import_headers_choose(mapped=mapped, headers={"long.csv": 40})
+    assert mapped_import_mapping_accept(mapped=mapped, user=ops) == {}
+
+    # when
+    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+    job = mapped_import_run(mapped=mapped)
+
+    # then
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    assert sorted(Account.objects.values_list("name", "sector", "employees")) == [
+        ("Gull Bank", "Banking", 3400),
+        ("Pelican Paper Co", "Paper", 120),
+    ]
+
+
+def test_a_header_row_past_the_first_200_lines_is_refused(ops) -> None:
+    rows = b"".join(b"Acme %d,Paper,%d\n" % (number, number) for number in range(300))
+    mapped = uploaded("long.csv", b"Account Name,Industry,Employees\n" + rows, ops)
+
+    with pytest.raises(WizardError) as past:
+        mapped_import_headers_choose(mapped=mapped, headers={"long.csv": 201})
+    mapped_import_headers_choose(mapped=mapped, headers={"long.csv": 200})
+    (preview,) = mapped_import_files_read(mapped=mapped)
+
+    assert str(past.value) == PAST_THE_BOUND
+    assert preview.table.columns == ["Acme 198", "Paper", "198"]
+    assert preview.table.lines[0] == 201
+
+
+def test_the_api_takes_a_header_row_on_line_40(ops) -> None:
+    # given
+    api = APIClient()
+    api.force_authenticate(ops)
+
+    # when
+    uploaded = api.post(
+        "/api/accounts/imports/",
+        {
+            "files": [SimpleUploadedFile("long.csv", LONG, "text/csv")],
+            "header_rows": '{"long.csv": 40}',
+        },
+        format="multipart",
+    )
+    url = f"/api/accounts/imports/{uploaded.json()['id']}/header/"
+    refused = api.post(url, {"file": "long.csv", "line": 201}, format="json")
+    chosen = api.post(url, {"file": "long.csv", "line": 40}, format="json")
+
+    # then
+    assert uploaded.status_code == 201, uploaded.content
+    (file,) = uploaded.json()["file_previews"]
+    assert file["header"]["said"] == LONG_CHOSEN
+    assert file["mapping"] == {
+        "Account Name": "account.name",
+        "Industry": "account.sector",
+        "Employees": "account.employees",
+    }
+    assert refused.status_code == 400
+    assert refused.json() == {"line": [PAST_THE_BOUND]}
+    assert chosen.status_code == 200, chosen.content
+    assert chosen.json()["files"][0]["header"]["line"] == 40
+
+
+def test_the_command_takes_a_header_row_on_line_40(tmp_path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_bytes(LONG)
+    out = StringIO()
+
+    call_command("import_files", str(path), "--header-row", "long.csv:40", stdout=out)
+    with pytest.raises(CommandError) as refused:
+        call_command("import_files", str(path), "--header-row", "long.csv:201")
+
+    assert f"  {LONG_CHOSEN}\n  line 1 skipped: Report parameter 1: all\n" in (
+        out.getvalue()
+    )
+    assert "  Employees    -> account.employees\n" in out.getvalue()
+    assert str(refused.value) == PAST_THE_BOUND
+
+
+def test_the_mapping_page_offers_every_line_up_to_200(client, ops) -> None:
+    # given
+    mapped = uploaded("long.csv", LONG, ops)
+    client.force_login(ops)
+    url = reverse("accounts:wizard_mapping", args=[mapped.job_id])
+
+    # when
+    asked = client.get(url).content.decode()
+    chosen = client.post(
+        reverse("accounts:wizard_header", args=[mapped.job_id]),
+        {"file": "long.csv", "line": "40"},
+    )
+    page = client.get(url).content.decode()
+
+    # then
+    assert (
+        '<option value="40">line 40: Account Name · Industry · Employees</option>'
+    ) in asked
+    chooser = asked.partition('<select id="header-line-0"')[2].partition("</select>")[0]
+    assert chooser.count("<option value=") == 42
+    assert ("Any line with content among the first 200 can be the header.</p>") in asked
+    assert chosen.status_code == 302
+    assert f'<p class="header-said">{LONG_CHOSEN}</p>' in page
+    assert 'aria-label="Field for Employees"' in page
+
+
+def test_a_repaired_header_names_its_own_line(ops) -> None:
+    content = REPORT.replace(
+        b"Account Name,Industry,Employees", b"Account Name,,Employees,employees"
+    )
+    mapped = uploaded("report.csv", content, ops)
+
+    (preview,) = mapped_import_files_read(mapped=mapped)
+
+    assert [
+        (note.line, note.column, note.value, note.reason, note.action)
+        for note in preview.table.notes
+        if note.action == "repaired"
+    ] == [
+        (4, "Column 2", "", "the header cell is empty", "repaired"),
+        (
+            4,
+            "employees (2)",
+            "employees",
+            "the column name 'employees' repeats, read as 'employees (2)'",
+            "repaired",
+        ),
+    ]
