@@ -108,6 +108,16 @@ _ISO_MONTH = re.compile(r"^(\d{4})[-/.]M?(\d{1,2})$", re.IGNORECASE)
 _NAMED_MONTH = re.compile(r"^([A-Za-z]{3,9})\.?[-\s]+(\d{4})$")
 _DAY_MONTH_NAME = re.compile(r"^(\d{1,2})[-\s.]([A-Za-z]{3,9})\.?[-\s,]+(\d{4})$")
 _MONTH_NAME_DAY = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})$")
+# A date with no separators, as ERP extracts write it: 20260105, perhaps
+# with a time. A day-first or month-first date written so (19052026 for
+# 19 May 2026) has 19 or 20 for a month when read year first, so it is
+# never read as one; a year from 1900 to 2099 is taken, as nothing older
+# or later is a date in a CRM export.
+_COMPACT_DATE = re.compile(
+    r"^(\d{4})(\d{2})(\d{2})"
+    r"(?:[T ]\d{2}:?\d{2}(?::?\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
+COMPACT = "YYYYMMDD"
 
 
 @dataclass(frozen=True)
@@ -578,8 +588,10 @@ def date_column_parse(
     day-first, any whose second part is over 12 proves month-first; when no
     value decides (or both orders are proven) the column asks. A time after
     the date is ignored. A bare number is refused: it is a spreadsheet's
-    serial day count, not a date anyone typed. With `months` a month alone
-    (2026-09, 2026-M09, Sep 2026) reads as its first day, as a period.
+    serial day count, not a date anyone typed, but for a compact date
+    (20260105): read as YYYYMMDD, which no other order can be mistaken for,
+    and said once for the column. With `months` a month alone (2026-09,
+    2026-M09, Sep 2026) reads as its first day, as a period.
     """
     if order not in (None, DAY_FIRST, MONTH_FIRST):
         raise ValueError(f"unknown date order {order!r}")
@@ -643,6 +655,7 @@ def date_column_parse(
 
     parsed: list[date | None] = []
     issues: list[Issue] = []
+    compact: tuple[int, str] | None = None
     for value, line in zip(values, lines, strict=True):
         text = value.strip()
         if text == "":
@@ -653,11 +666,27 @@ def date_column_parse(
             day, reason = _month_read(text) or (day, reason)
         if reason:
             issues.append(Issue(file, line, column, value, reason, REJECTED))
+        elif compact is None and _COMPACT_DATE.match(text):
+            compact = (line, text)
         parsed.append(day)
+    if compact is not None:
+        said = f"compact dates read as {COMPACT}, as {compact[1]!r} on line "
+        decision = "; ".join(filter(None, [decision, f"{said}{compact[0]} shows"]))
     return ParsedColumn(values=parsed, issues=issues, decision=decision)
 
 
 def _date_read(text: str, *, order: str | None) -> tuple[date | None, str]:
+    match = _COMPACT_DATE.match(text)
+    if match:
+        year = int(match[1])
+        day = _date_or_none(year, int(match[2]), int(match[3]))
+        if day is None or not 1900 <= year <= 2099:
+            return None, (
+                f"no such date when read as {COMPACT} (year 1900-2099, month, "
+                "day); write it as YYYY-MM-DD"
+            )
+        return day, ""
+
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return None, "a bare number, not a date (a spreadsheet serial day count?)"
 

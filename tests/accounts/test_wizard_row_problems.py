@@ -21,7 +21,10 @@ GOLD = (
     "a currency, such as EUR."
 )
 NO_NOBODY = "no account 'Nobody Ltd'; import the accounts first or in the same upload"
-SERIAL = "a bare number, not a date (a spreadsheet serial day count?)"
+NOT_COMPACT = (
+    "no such date when read as YYYYMMDD (year 1900-2099, month, day); write it "
+    "as YYYY-MM-DD"
+)
 # Line 2: three problems; line 3: none; line 4: one.
 DEALS = (
     "Id,Account Name,StageName,Amount,CloseDate,CurrencyIsoCode\n"
@@ -44,7 +47,7 @@ def test_the_check_names_every_problem_of_a_row_and_counts_it_once(deals) -> Non
     outcome = mapped_import_check(mapped=opened(deals))
 
     assert [(i.line, i.column, i.value, i.reason) for i in outcome.issues] == [
-        (2, "CloseDate", "20261301", SERIAL),
+        (2, "CloseDate", "20261301", NOT_COMPACT),
         (2, "CurrencyIsoCode", "XAU", GOLD),
         (2, "Account Name", "Nobody Ltd", NO_NOBODY),
         (4, "CloseDate", "2026-13-45", "no such date"),
@@ -77,7 +80,7 @@ def test_the_row_report_names_every_problem_and_writes_the_good_row(deals) -> No
         ["deals.csv", "4", "rejected", ""],
     ]
     assert [row[4] for row in table[1:blank] if row[2] == "rejected"] == [
-        f"CloseDate: {SERIAL}; CurrencyIsoCode: {GOLD}; Account Name: {NO_NOBODY}",
+        f"CloseDate: {NOT_COMPACT}; CurrencyIsoCode: {GOLD}; Account Name: {NO_NOBODY}",
         "CloseDate: no such date",
     ]
     issues = table[blank + 2 : blank + 6]
@@ -104,7 +107,7 @@ def test_the_command_and_api_name_every_problem_of_a_row(deals, ops) -> None:
 
     # then
     printed = out.getvalue()
-    assert f"deals.csv:2 CloseDate '20261301': {SERIAL} (rejected)" in printed
+    assert f"deals.csv:2 CloseDate '20261301': {NOT_COMPACT} (rejected)" in printed
     assert f"deals.csv:2 CurrencyIsoCode 'XAU': {GOLD} (rejected)" in printed
     assert f"deals.csv:2 Account Name 'Nobody Ltd': {NO_NOBODY} (rejected)" in printed
     assert [(i["line"], i["column"]) for i in check["issues"]] == [
