@@ -8,6 +8,7 @@ else gets 404 as for an import that does not exist.
 import hashlib
 import json
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -764,8 +765,12 @@ class WizardImportListApi(WizardApi):
         if not _user(request).is_ops:
             raise Http404("No such page.")
         uploads = request.FILES.getlist("files")
-        sheets = _sheets_read(request.POST.get("sheets", ""))
-        header_rows = _header_rows_read(request.POST.get("header_rows", ""))
+        sheets = _choices_read(
+            request, field="sheets", valid=str, example='{"file.xlsx": "sheet"}'
+        )
+        header_rows = _choices_read(
+            request, field="header_rows", valid=int, example='{"file.csv": 3}'
+        )
         try:
             mapped = wizard.mapped_import_create(
                 user=_user(request), files=[(upload.name, upload) for upload in uploads]
@@ -774,62 +779,51 @@ class WizardImportListApi(WizardApi):
             raise ValidationError({"files": [str(error)]}) from error
 
         # A refused upload goes on only as another upload (with the sheet
-        # named, say), so it leaves no unstarted import behind.
+        # named, say), so it leaves no unstarted import behind. The sheet
+        # comes first: a header row is a line of the sheet read.
+        choices = [
+            (sheets, "sheets", partial(mapped_import_sheets_choose, sheets=sheets)),
+            (
+                header_rows,
+                "header_rows",
+                partial(mapped_import_headers_choose, headers=header_rows),
+            ),
+        ]
         try:
-            if sheets:
-                mapped_import_sheets_choose(mapped=mapped, sheets=sheets)
+            for chosen, field, choose in choices:
+                if not chosen:
+                    continue
+                try:
+                    choose(mapped=mapped)
+                except wizard.WizardError as error:
+                    raise ValidationError({field: [str(error)]}) from error
             previews = _files_data(mapped)
-        except wizard.WizardError as error:
-            mapped_import_discard(mapped=mapped, user=_user(request))
-            raise ValidationError({"sheets": [str(error)]}) from error
         except ValidationError:
             mapped_import_discard(mapped=mapped, user=_user(request))
             raise
-        if header_rows:
-            try:
-                mapped_import_headers_choose(mapped=mapped, headers=header_rows)
-                previews = _files_data(mapped)
-            except wizard.WizardError as error:
-                mapped_import_discard(mapped=mapped, user=_user(request))
-                raise ValidationError({"header_rows": [str(error)]}) from error
         data = {**_job_data(mapped), "file_previews": previews}
         return Response(data, status=status.HTTP_201_CREATED)
 
 
-def _header_rows_read(text: str) -> dict[str, int | None]:
+def _choices_read(
+    request: Request, *, field: str, valid: type, example: str
+) -> dict[str, Any]:
+    """Read an upload's JSON object of a choice per file, e.g. its sheet."""
+    text = request.POST.get(field, "")
     if not text:
         return {}
     try:
-        rows = json.loads(text)
+        choices = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValidationError(
-            {"header_rows": [f"header_rows is not valid JSON ({error})"]}
+            {field: [f"{field} is not valid JSON ({error})"]}
         ) from error
-    if not isinstance(rows, dict) or not all(
-        type(line) is int for line in rows.values()
+    # type() and not isinstance(): true is no line number.
+    if not isinstance(choices, dict) or not all(
+        type(choice) is valid for choice in choices.values()
     ):
-        raise ValidationError(
-            {"header_rows": ['header_rows must be a JSON object: {"file.csv": 3}']}
-        )
-    return rows
-
-
-def _sheets_read(text: str) -> dict[str, str]:
-    if not text:
-        return {}
-    try:
-        sheets = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValidationError(
-            {"sheets": [f"sheets is not valid JSON ({error})"]}
-        ) from error
-    if not isinstance(sheets, dict) or not all(
-        isinstance(value, str) for value in sheets.values()
-    ):
-        raise ValidationError(
-            {"sheets": ['sheets must be a JSON object: {"file.xlsx": "sheet"}']}
-        )
-    return sheets
+        raise ValidationError({field: [f"{field} must be a JSON object: {example}"]})
+    return choices
 
 
 class WizardImportDetailApi(WizardApi):

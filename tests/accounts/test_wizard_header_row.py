@@ -524,3 +524,33 @@ def test_a_repaired_header_names_its_own_line(ops) -> None:
             "repaired",
         ),
     ]
+
+
+def test_an_upload_with_a_refused_header_row_leaves_no_import(ops) -> None:
+    api = APIClient()
+    api.force_authenticate(ops)
+
+    refused = api.post(
+        "/api/accounts/imports/",
+        {
+            "files": [SimpleUploadedFile("long.csv", LONG, "text/csv")],
+            "header_rows": '{"long.csv": 201}',
+        },
+        format="multipart",
+    )
+    not_a_line = api.post(
+        "/api/accounts/imports/",
+        {
+            "files": [SimpleUploadedFile("long.csv", LONG, "text/csv")],
+            "header_rows": '{"long.csv": true}',
+        },
+        format="multipart",
+    )
+
+    assert refused.status_code == 400
+    assert refused.json() == {"header_rows": [PAST_THE_BOUND]}
+    assert not_a_line.status_code == 400
+    assert not_a_line.json() == {
+        "header_rows": ['header_rows must be a JSON object: {"file.csv": 3}']
+    }
+    assert not ImportJob.objects.exists()
