@@ -97,6 +97,11 @@ urlpatterns = [
         name="import_undo",
     ),
     path(
+        "imports/<int:pk>/undo.csv",
+        wizard_apis.WizardImportUndoCsvApi.as_view(),
+        name="import_undo_csv",
+    ),
+    path(
         "imports/<int:pk>/reopen/",
         wizard_apis.WizardImportReopenApi.as_view(),
         name="import_reopen",

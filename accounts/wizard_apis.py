@@ -58,6 +58,14 @@ from accounts.wizard_sheets import (
     mapped_import_workbook,
     workbook_sheet_names,
 )
+from accounts.wizard_undo_list import (
+    DELETED,
+    SET_BACK,
+    UNDO_SHOWN,
+    USER_GONE,
+    mapped_import_undo_csv,
+    mapped_import_undo_records,
+)
 from config.api import (
     LodePagination,
     QueryDateTimeField,
@@ -1466,6 +1474,32 @@ def _undo_preview_data(preview: wizard.UndoPreview) -> dict[str, Any]:
     }
 
 
+def _undo_records_data(
+    mapped: MappedImport, preview: wizard.UndoPreview
+) -> dict[str, Any]:
+    """Name the first records the undo deletes or sets back, as its page does."""
+    if preview.refusal:
+        return {"records": [], "records_total": 0, "records_csv": None}
+    records = mapped_import_undo_records(
+        mapped=mapped, preview=preview, limit=UNDO_SHOWN
+    )
+    return {
+        "records": [
+            {
+                "action": one.action,
+                "kind": one.kind,
+                "record": one.name,
+                "key": one.key,
+            }
+            for one in records
+        ],
+        "records_total": sum(preview.deleted.values())
+        + sum(preview.restored.values())
+        + preview.users,
+        "records_csv": reverse("accounts_api:import_undo_csv", args=[mapped.pk]),
+    }
+
+
 def _undo_etag(mapped: MappedImport, preview: dict[str, Any]) -> str:
     # The tag names what the preview said: an undo sent with it does what
     # the client was shown, and one sent after later work changed that
@@ -1511,6 +1545,34 @@ UNDO_PREVIEW_SCHEMA = inline_serializer(
             ),
             help_text="the work done in Lode since, which the undo leaves alone",
         ),
+        "records": serializers.ListField(
+            child=inline_serializer(
+                "WizardImportUndoRecord",
+                {
+                    "action": serializers.ChoiceField(
+                        choices=[DELETED, SET_BACK, USER_GONE],
+                        help_text=f"{USER_GONE!r} for a user the import created",
+                    ),
+                    "kind": serializers.CharField(),
+                    "record": serializers.CharField(
+                        help_text="named as people know it"
+                    ),
+                    "key": serializers.CharField(
+                        help_text="app.model:id, as in the CSV"
+                    ),
+                },
+            ),
+            help_text=f"the first {UNDO_SHOWN} records the undo deletes or sets "
+            "back, by kind in the order it undoes them; `records_csv` has all",
+        ),
+        "records_total": serializers.IntegerField(
+            help_text="how many records the undo deletes or sets back in all"
+        ),
+        "records_csv": serializers.CharField(
+            allow_null=True,
+            help_text="where to download every one of those records as CSV; "
+            "null when the import cannot be undone",
+        ),
     },
 )
 
@@ -1539,6 +1601,22 @@ UNDO_PREVIEW_EXAMPLE = {
             "which is kept.",
         },
     ],
+    "records": [
+        {
+            "action": "deleted",
+            "kind": "person",
+            "record": "person Ana Lind",
+            "key": "stakeholders.person:88",
+        },
+        {
+            "action": "set back",
+            "kind": "account",
+            "record": "account Acme Corporation",
+            "key": "accounts.account:12",
+        },
+    ],
+    "records_total": 2,
+    "records_csv": "/api/accounts/imports/42/undo.csv",
 }
 
 
@@ -1550,7 +1628,9 @@ class WizardImportUndoApi(WizardApi):
         summary="Preview an undo: what it deletes, sets back and keeps, and why",
         description=(
             "The ETag in the answer goes in If-Match to undo. An import that "
-            "cannot be undone says why in `refusal`."
+            "cannot be undone says why in `refusal`. `records` names the first "
+            f"{UNDO_SHOWN} records the undo deletes or sets back, as the undo "
+            "page does; `records_csv` downloads every one."
         ),
         responses={200: UNDO_PREVIEW_SCHEMA},
         examples=[
@@ -1563,8 +1643,13 @@ class WizardImportUndoApi(WizardApi):
     )
     def get(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
-        preview = _undo_preview_data(wizard.mapped_import_undo_preview(mapped=mapped))
-        return Response(preview, headers={"ETag": _undo_etag(mapped, preview)})
+        preview = wizard.mapped_import_undo_preview(mapped=mapped)
+        shown = _undo_preview_data(preview)
+        # The tag covers what the undo does, not how its records are named
+        # now: renaming an account since the read changes no undo.
+        etag = _undo_etag(mapped, shown)
+        shown |= _undo_records_data(mapped, preview)
+        return Response(shown, headers={"ETag": etag})
 
     @extend_schema(
         tags=["imports"],
@@ -1612,7 +1697,12 @@ class WizardImportUndoApi(WizardApi):
         # keeps what it says.
         preview = wizard.mapped_import_undo_preview(mapped=mapped)
         shown = _undo_preview_data(preview)
-        etag_require(request=request, etag=_undo_etag(mapped, shown), current=shown)
+        etag = _undo_etag(mapped, shown)
+        etag_require(
+            request=request,
+            etag=etag,
+            current=shown | _undo_records_data(mapped, preview),
+        )
         body_require_empty(request)
 
         try:
@@ -1623,6 +1713,48 @@ class WizardImportUndoApi(WizardApi):
             raise ValidationError({"non_field_errors": [str(error)]}) from error
         mapped.refresh_from_db()
         return Response(_job_data(mapped))
+
+
+class WizardImportUndoCsvApi(DownloadApi):
+    # As WizardApi: anyone but sales ops gets 404.
+    permission_classes = [IsAuthenticated, QueryParamsDocumented]
+
+    @extend_schema(
+        tags=["imports"],
+        summary="Download every record an undo would delete or set back",
+        description=(
+            "All of them, where the undo preview names the first "
+            f"{UNDO_SHOWN}: one line each, with what the undo does to it and "
+            "its key. An import that cannot be undone is answered 400 with "
+            "the reason. Always CSV in UTF-8 with a byte order mark first, "
+            "whatever the Accept header says; errors are JSON. Takes no query "
+            "parameters."
+        ),
+        responses={(200, "text/csv"): str},
+        examples=[
+            _csv_example(
+                "An account the import created and one it changed",
+                "action,kind,record,key\r\n"
+                "deleted,account,account Kestrel Mining,accounts.account:31\r\n"
+                "set back,account,account Acme Corporation,accounts.account:12\r\n",
+            )
+        ],
+    )
+    def get(self, request: Request, pk: int) -> StreamingHttpResponse:
+        mapped = _get_mapped_import_for_user(request, pk)
+        query_params_refuse_unknown(request, view=self)
+        preview = wizard.mapped_import_undo_preview(mapped=mapped)
+        if preview.refusal:
+            raise ValidationError({"non_field_errors": [preview.refusal]})
+
+        response = StreamingHttpResponse(
+            csv_for_spreadsheet(
+                mapped_import_undo_csv(mapped=mapped, keep=preview.keep)
+            ),
+            content_type=CSV_CONTENT_TYPE,
+        )
+        _import_csv_attach(response, pk=pk, name="undo.csv")
+        return response
 
 
 class WizardImportReopenApi(WizardApi):

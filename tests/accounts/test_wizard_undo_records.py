@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from accounts.models import Account, Opportunity, Product, RevenueLine, User
 from accounts.wizard_undo_list import UNDO_SHOWN
@@ -155,3 +156,108 @@ def test_deals_and_revenue_lines_are_named_as_the_check_names_them(
         ("revenue line Alpha Co / GTX Pro / Q3 2017 (won deals)", "deleted"),
         ("deal 006A1 of Alpha Co", "deleted"),
     ]
+
+
+def test_the_api_names_the_first_records_and_downloads_every_one(
+    tmp_path, ops: User
+) -> None:
+    # given
+    AccountFactory.create(name="Gull Bank", employees=3400)
+    job = imported(accounts_file(tmp_path, 60))
+    api = APIClient()
+    api.force_authenticate(ops)
+    url = f"/api/accounts/imports/{job.pk}/undo/"
+    ids = dict(Account.objects.values_list("name", "pk"))
+
+    # when
+    preview = api.get(url)
+    download = api.get(preview.json()["records_csv"])
+    undone = api.post(url, HTTP_IF_MATCH=preview["ETag"])
+
+    # then
+    assert preview.status_code == 200
+    body = preview.json()
+    assert body["records"][:2] == [
+        {
+            "action": "deleted",
+            "kind": "account",
+            "record": "account Co 001",
+            "key": f"accounts.account:{ids['Co 001']}",
+        },
+        {
+            "action": "deleted",
+            "kind": "account",
+            "record": "account Co 002",
+            "key": f"accounts.account:{ids['Co 002']}",
+        },
+    ]
+    assert [one["record"] for one in body["records"]] == [
+        f"account Co {number:03d}" for number in range(1, UNDO_SHOWN + 1)
+    ]
+    assert body["records_total"] == 61
+    assert body["records_csv"] == f"/api/accounts/imports/{job.pk}/undo.csv"
+    assert download.status_code == 200
+    assert download["Content-Disposition"] == (
+        f'attachment; filename="import-{job.pk}-undo.csv"'
+    )
+    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["action", "kind", "record", "key"]
+    assert len(rows) == 62
+    assert rows[-1] == [
+        "set back",
+        "account",
+        "account Gull Bank",
+        f"accounts.account:{ids['Gull Bank']}",
+    ]
+    assert undone.status_code == 200, undone.content
+
+
+def test_the_api_names_no_records_of_an_import_it_cannot_undo(
+    tmp_path, ops: User
+) -> None:
+    # given
+    job = imported(accounts_file(tmp_path, 2))
+    api = APIClient()
+    api.force_authenticate(ops)
+    url = f"/api/accounts/imports/{job.pk}/undo/"
+    first = api.get(url)
+    assert api.post(url, HTTP_IF_MATCH=first["ETag"]).status_code == 200
+
+    # when
+    preview = api.get(url)
+    download = api.get(f"/api/accounts/imports/{job.pk}/undo.csv")
+
+    # then
+    body = preview.json()
+    assert body["refusal"] == "This import has already been undone."
+    assert (body["records"], body["records_total"], body["records_csv"]) == (
+        [],
+        0,
+        None,
+    )
+    assert download.status_code == 400
+    assert download.json() == {
+        "non_field_errors": ["This import has already been undone."]
+    }
+
+
+def test_the_api_preview_reads_as_many_queries_for_5_records_as_for_120(
+    tmp_path, ops: User
+) -> None:
+    api = APIClient()
+    api.force_authenticate(ops)
+    small_path = tmp_path / "small"
+    small_path.mkdir()
+    small = imported(accounts_file(small_path, 5))
+    big_path = tmp_path / "big"
+    big_path.mkdir()
+    big = imported(accounts_file(big_path, 120))
+
+    def queries(pk: int) -> int:
+        with CaptureQueriesContext(connection) as seen:
+            preview = api.get(f"/api/accounts/imports/{pk}/undo/")
+        assert preview.status_code == 200
+        return len(seen)
+
+    assert queries(small.pk) == queries(big.pk)

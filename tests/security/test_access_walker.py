@@ -97,6 +97,7 @@ PK_OBJECTS: dict[str, str | None] = {
     "accounts_api:import_detail": "import_job",
     "accounts_api:import_report_csv": "import_job",
     "accounts_api:import_changes_csv": "import_job",
+    "accounts_api:import_undo_csv": "import_job",
     "accounts_api:import_mapping": "import_job",
     "accounts_api:import_check": "import_job",
     "accounts_api:import_answer": "import_job",

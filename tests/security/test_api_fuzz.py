@@ -248,6 +248,7 @@ def real_path_parameters(path: str, world: dict[str, Any]) -> dict[str, Any] | N
         # act on one waiting for its mapping. A rep's world has neither.
         ("/api/accounts/imports/{pk}/report.csv", "import_written"),
         ("/api/accounts/imports/{pk}/undo/", "import_written"),
+        ("/api/accounts/imports/{pk}/undo.csv", "import_written"),
         ("/api/accounts/imports/{pk}/reopen/", "import_written"),
         # Its changes are there to list only while it is being checked.
         ("/api/accounts/imports/{pk}/changes.csv", "import_checked"),
