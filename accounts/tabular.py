@@ -436,7 +436,11 @@ def _header_at(records: list[Numbered], line: int, file: str) -> int:
             f"{HEADER_CHOICE_LINES} lines; delete the lines above the header "
             "and upload the file again",
         )
-    offered = [record for record in records if record[0] <= HEADER_CHOICE_LINES]
+    offered = [
+        record
+        for record in records[:HEADER_CHOICE_LINES]
+        if record[0] <= HEADER_CHOICE_LINES
+    ]
     for index, (number, cells) in enumerate(offered):
         if number != line:
             continue
@@ -484,6 +488,16 @@ def header_read(
     if above:
         other, count = above[-1]
         doubts.append(f"line {other} above it has {count} values too")
+    # A preamble longer than the search reads as a file of one column: the
+    # first wider line further down is likely the header.
+    wider = [
+        (other, _filled(below_cells))
+        for other, below_cells in records[at + 1 : HEADER_CHOICE_LINES]
+        if other <= HEADER_CHOICE_LINES and _filled(below_cells) >= 2
+    ]
+    if line is None and _filled(header) == 1 and wider:
+        other, count = wider[0]
+        doubts.append(f"line {other} below it has {count} values")
     blank = [cell for cell in named if not cell]
     if blank:
         below = rows[0] if rows else []
@@ -493,7 +507,8 @@ def header_read(
             and not any(_VALUE_LIKE.match(cell.strip()) for cell in below)
         ):
             doubts.append(
-                f"line {following[0][0]} below it names more columns and holds no figures"
+                f"line {following[0][0]} below it names more columns "
+                "and holds no figures"
             )
         verb = "has" if len(blank) == 1 else "have"
         doubts.append(f"{len(blank)} of its {width} columns {verb} no name")
@@ -523,7 +538,8 @@ def header_read(
         skipped=[(other, cells) for other, cells in records[:at] if _filled(cells)],
         candidates=[
             (other, cells)
-            for other, cells in records
+            # A record's line is at least its place: no more need reading.
+            for other, cells in records[:HEADER_CHOICE_LINES]
             if other <= HEADER_CHOICE_LINES and _filled(cells)
         ],
     )

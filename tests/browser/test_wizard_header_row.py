@@ -109,3 +109,50 @@ def test_ops_see_a_saved_stage_answer_and_change_it(page, live_server, ops) -> N
 
     # then
     assert SavedMapping.objects.get().stage_answers == {"banana": "lost"}
+
+
+def test_ops_pick_a_header_row_on_line_40_below_a_long_preamble(
+    page, live_server, ops, tmp_path
+) -> None:
+    # given: an ERP extract with 39 lines of parameters above its header
+    path = tmp_path / "extract.csv"
+    path.write_text(
+        "".join(f"Report parameter {number}: all\n" for number in range(1, 40))
+        + "Account Name,Industry,Employees\n"
+        + "Pelican Paper Co,Paper,120\n"
+        + "Gull Bank,Banking,3400\n"
+    )
+    browser_login(page, live_server, ops.username)
+    page.goto(f"{live_server.url}/accounts/import/wizard/")
+    page.set_input_files("#wizard-files", [str(path)])
+    page.click("text=Upload and preview")
+    page.wait_for_url("**/mapping/")
+    assert page.inner_text(".header-bound") == (
+        "Any line with content among the first 200 can be the header."
+    )
+    shoot(page, "header-long-found")
+
+    # when: line 40 is chosen
+    page.select_option("#header-line-0", "40")
+    page.click("text=Read this row as the header")
+    page.wait_for_selector("text=chosen by you")
+
+    # then
+    assert page.inner_text(".header-said") == (
+        "Header row: line 40 (chosen by you, 39 lines above it skipped)."
+    )
+    assert page.locator("table.mapping thead th").all_inner_texts() == [
+        "Account Name",
+        "Industry",
+        "Employees",
+    ]
+    assert page.input_value("#header-line-0") == "40"
+    assert page.inner_text(".skipped-many summary") == (
+        "39 lines with content skipped above the header"
+    )
+    assert not page.is_visible(".skipped-rows")
+    shoot(page, "header-long-chosen")
+    page.click(".skipped-many summary")
+    assert page.locator(".skipped-rows li").nth(38).inner_text() == (
+        "Line 39, skipped: Report parameter 39: all"
+    )
