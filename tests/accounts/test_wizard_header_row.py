@@ -375,8 +375,7 @@ def test_a_header_on_line_40_can_be_chosen(ops, name: str, content: bytes) -> No
     (found,) = mapped_import_files_read(mapped=mapped)
     assert found.table.header is not None
     assert found.table.header.describe() == (
-        "Header row: line 1 (found). Lode is not sure: line 40 below it has 3 "
-        "values."
+        "Header row: line 1 (found). Lode is not sure: line 40 below it has 3 values."
     )
 
     # when

@@ -200,7 +200,7 @@ def test_the_api_names_the_first_records_and_downloads_every_one(
     assert download["Content-Disposition"] == (
         f'attachment; filename="import-{job.pk}-undo.csv"'
     )
-    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    text = download.getvalue().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["action", "kind", "record", "key"]
     assert len(rows) == 62
