@@ -188,4 +188,4 @@ def test_every_read_refuses_an_unknown_parameter(client, admin, account) -> None
         assert response.status_code == 400, (path, response.status_code)
         assert list(response.json()) == ["zz_unknown"], path
         assert "zz_unknown" not in names
-    assert len(operations) == 71
+    assert len(operations) == 72
