@@ -1496,7 +1496,7 @@ def _undo_records_data(
         "records_total": sum(preview.deleted.values())
         + sum(preview.restored.values())
         + preview.users,
-        "records_csv": reverse("accounts_api:import_undo_csv", args=[mapped.pk]),
+        "records_csv": reverse("accounts_api:import_undo_csv", args=[mapped.job_id]),
     }
 
 
