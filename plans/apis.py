@@ -370,6 +370,7 @@ class ItemApi(APIView):
     OutputSerializer = ItemOutputSerializer
 
     @extend_schema(
+        summary="Read one plan item",
         tags=["plans"],
         responses=ItemOutputSerializer,
         examples=[OpenApiExample("A strategy", value=STRATEGY_EXAMPLE)],
@@ -379,6 +380,7 @@ class ItemApi(APIView):
         return item_response(item)
 
     @extend_schema(
+        summary="Change a plan item's fields",
         tags=["plans"],
         request={"application/json": {"type": "object"}},
         responses=ITEM_RESPONSES,
@@ -431,6 +433,7 @@ class ItemCreateApi(APIView):
     OutputSerializer = ItemOutputSerializer
 
     @extend_schema(
+        summary="Add an item to a plan",
         tags=["plans"],
         request={"application/json": {"type": "object"}},
         responses=CREATED_RESPONSES,
@@ -503,6 +506,7 @@ class CheckpointCreateApi(APIView):
     OutputSerializer = ItemOutputSerializer
 
     @extend_schema(
+        summary="Add a buyer checkpoint to a pursuit's stage",
         tags=["plans"],
         responses=CREATED_RESPONSES,
         examples=[
@@ -546,6 +550,7 @@ class CheckpointValidateApi(APIView):
     OutputSerializer = ItemOutputSerializer
 
     @extend_schema(
+        summary="Record the evidence that a buyer checkpoint happened",
         tags=["plans"],
         responses=ITEM_RESPONSES,
         examples=[
@@ -612,6 +617,7 @@ class PursuitAdvanceApi(APIView):
     OutputSerializer = ItemOutputSerializer
 
     @extend_schema(
+        summary="Move a pursuit to its next stage",
         tags=["plans"],
         responses={**ITEM_RESPONSES, 409: GateClosedOutputSerializer},
         examples=[
@@ -712,6 +718,7 @@ class PlanDetailApi(APIView):
     OutputSerializer = PlanDetailOutputSerializer
 
     @extend_schema(
+        summary="Read a whole plan: sections, totals and balance",
         tags=["plans"],
         responses=PlanDetailOutputSerializer,
         examples=[
@@ -916,6 +923,7 @@ class PlanNextApi(APIView):
     OutputSerializer = ItemOutputSerializer
 
     @extend_schema(
+        summary="Start the next period's plan, carrying forward what is open",
         tags=["plans"],
         request=None,
         responses=CREATED_RESPONSES,
@@ -1152,6 +1160,7 @@ class PlanBalanceApi(APIView):
         plans = serializers.ListField(child=serializers.DictField())
 
     @extend_schema(
+        summary="Balance and outcome totals across your visible plans",
         tags=["plans"],
         responses=OutputSerializer,
         examples=[

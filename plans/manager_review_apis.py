@@ -59,6 +59,7 @@ class PlanManagerReviewListApi(APIView):
     OutputSerializer = ReviewOutputSerializer
 
     @extend_schema(
+        summary="Read a plan's manager reviews, newest first",
         tags=["reviews"],
         responses=ReviewOutputSerializer(many=True),
         examples=[
@@ -79,6 +80,7 @@ class PlanManagerReviewListApi(APIView):
         )
 
     @extend_schema(
+        summary="Record a manager's review of a plan",
         tags=["reviews"],
         responses={201: ReviewOutputSerializer},
         examples=[
@@ -149,6 +151,7 @@ class ManagerReviewApi(APIView):
     OutputSerializer = ReviewOutputSerializer
 
     @extend_schema(
+        summary="Read one manager review of a plan",
         tags=["reviews"],
         examples=[OpenApiExample("A review", value=MANAGER_REVIEW_EXAMPLE)],
     )

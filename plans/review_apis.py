@@ -285,6 +285,7 @@ class ScorecardApi(APIView):
     OutputSerializer = ScorecardOutputSerializer
 
     @extend_schema(
+        summary="Read an account's scorecard over four quarters",
         tags=["reviews"],
         parameters=[QUARTER_PARAMETER],
         examples=[OpenApiExample("A year of one measure", value=SCORECARD_EXAMPLE)],
@@ -378,6 +379,7 @@ class MeasureCreateApi(APIView):
     OutputSerializer = MeasureOutputSerializer
 
     @extend_schema(
+        summary="Add a value measure to an account's scorecard",
         tags=["reviews"],
         responses={201: MeasureOutputSerializer},
         examples=[
@@ -418,7 +420,9 @@ class MeasureApi(APIView):
     OutputSerializer = MeasureOutputSerializer
 
     @extend_schema(
-        tags=["reviews"], examples=[OpenApiExample("A measure", value=MEASURE_EXAMPLE)]
+        summary="Read one value measure",
+        tags=["reviews"],
+        examples=[OpenApiExample("A measure", value=MEASURE_EXAMPLE)],
     )
     def get(self, request: Request, account_pk: int, pk: int) -> Response:
         measure = _measure(request, account_pk, pk)
@@ -428,6 +432,7 @@ class MeasureApi(APIView):
         )
 
     @extend_schema(
+        summary="Change a value measure",
         tags=["reviews"],
         examples=[
             OpenApiExample(
@@ -463,7 +468,9 @@ class MeasureApi(APIView):
             ),
         )
 
-    @extend_schema(tags=["reviews"], responses={204: None})
+    @extend_schema(
+        summary="Delete a value measure", tags=["reviews"], responses={204: None}
+    )
     def delete(self, request: Request, account_pk: int, pk: int) -> Response:
         measure = _measure(request, account_pk, pk)
         return versioned_delete_respond(
@@ -581,6 +588,7 @@ class MeasureQuarterSetApi(APIView):
         note = serializers.CharField(allow_blank=True)
 
     @extend_schema(
+        summary="Set one measure's figures for a quarter",
         tags=["reviews"],
         examples=[
             OpenApiExample(
@@ -747,6 +755,7 @@ class VoiceListApi(APIView):
     OutputSerializer = VoiceOutputSerializer
 
     @extend_schema(
+        summary="Read an account's voice-of-customer entries, newest first",
         tags=["reviews"],
         responses=VoiceOutputSerializer(many=True),
         examples=[
@@ -767,6 +776,7 @@ class VoiceListApi(APIView):
         )
 
     @extend_schema(
+        summary="Add a voice-of-customer entry",
         tags=["reviews"],
         responses={201: VoiceOutputSerializer},
         examples=[
@@ -809,7 +819,9 @@ class VoiceApi(APIView):
     OutputSerializer = VoiceOutputSerializer
 
     @extend_schema(
-        tags=["reviews"], examples=[OpenApiExample("An entry", value=VOICE_EXAMPLE)]
+        summary="Read one voice-of-customer entry",
+        tags=["reviews"],
+        examples=[OpenApiExample("An entry", value=VOICE_EXAMPLE)],
     )
     def get(self, request: Request, account_pk: int, pk: int) -> Response:
         entry = _voice(request, account_pk, pk)
@@ -819,6 +831,7 @@ class VoiceApi(APIView):
         )
 
     @extend_schema(
+        summary="Change a voice-of-customer entry",
         tags=["reviews"],
         examples=[
             OpenApiExample(
@@ -854,7 +867,11 @@ class VoiceApi(APIView):
             ),
         )
 
-    @extend_schema(tags=["reviews"], responses={204: None})
+    @extend_schema(
+        summary="Delete a voice-of-customer entry",
+        tags=["reviews"],
+        responses={204: None},
+    )
     def delete(self, request: Request, account_pk: int, pk: int) -> Response:
         entry = _voice(request, account_pk, pk)
         return versioned_delete_respond(
@@ -951,6 +968,7 @@ class ReviewApi(APIView):
     OutputSerializer = ReviewOutputSerializer
 
     @extend_schema(
+        summary="Read an account's quarterly executive review",
         tags=["reviews"],
         examples=[OpenApiExample("A held review", value=REVIEW_EXAMPLE)],
     )
@@ -964,6 +982,7 @@ class ReviewApi(APIView):
         return Response(_review_data(pack), headers={"ETag": f'"{version}"'})
 
     @extend_schema(
+        summary="Record a quarterly review's decisions and next steps",
         tags=["reviews"],
         examples=[
             OpenApiExample(
@@ -1068,6 +1087,7 @@ class SnapshotListApi(APIView):
     OutputSerializer = SnapshotOutputSerializer
 
     @extend_schema(
+        summary="Read a plan's snapshots, newest first",
         tags=["plans"],
         responses=SnapshotOutputSerializer(many=True),
         examples=[
@@ -1088,6 +1108,7 @@ class SnapshotListApi(APIView):
         )
 
     @extend_schema(
+        summary="Take a snapshot of a plan now",
         tags=["plans"],
         responses={201: SnapshotOutputSerializer},
         examples=[
@@ -1119,6 +1140,7 @@ class SnapshotApi(APIView):
     OutputSerializer = SnapshotDetailOutputSerializer
 
     @extend_schema(
+        summary="Read one snapshot of a plan",
         tags=["plans"],
         examples=[
             OpenApiExample(
@@ -1230,6 +1252,7 @@ class SnapshotCompareApi(APIView):
             return fields
 
     @extend_schema(
+        summary="Compare two snapshots of a plan, or one with now",
         tags=["plans"],
         parameters=[
             OpenApiParameter("from", int, required=True),
@@ -1391,6 +1414,7 @@ class CustomerLinkListApi(APIView):
     OutputSerializer = CustomerLinkOutputSerializer
 
     @extend_schema(
+        summary="Read an account's customer links, newest first",
         tags=["reviews"],
         responses=CustomerLinkOutputSerializer(many=True),
         examples=[
@@ -1412,6 +1436,7 @@ class CustomerLinkListApi(APIView):
         )
 
     @extend_schema(
+        summary="Make a link the customer can open to rate and comment",
         tags=["reviews"],
         responses={201: CustomerLinkCreatedSerializer},
         examples=[
@@ -1483,6 +1508,7 @@ class CustomerLinkRevokeApi(APIView):
     OutputSerializer = CustomerLinkOutputSerializer
 
     @extend_schema(
+        summary="Stop a customer link working",
         tags=["reviews"],
         request=None,
         examples=[
