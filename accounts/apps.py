@@ -16,9 +16,14 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import permission_audit, user_removal
+        from accounts.import_checks import import_check_register
+        from accounts.revenue_replaced import revenue_replaced_check
 
         permission_audit.receivers_connect()
         user_removal.receivers_connect()
+        import_check_register(
+            key="accounts.revenue_replaced", check=revenue_replaced_check
+        )
         post_migrate.connect(
             revenue_quarters_after_migrate,
             sender=self,

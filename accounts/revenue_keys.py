@@ -24,6 +24,11 @@ def quarter_start(day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
+def quarter_label(day: date) -> str:
+    """Return a quarter start as people say it: "Q3 2017"."""
+    return f"Q{(day.month - 1) // 3 + 1} {day.year}"
+
+
 def won_key(
     *, account_id: int, product_id: int, quarter: date, currency: str = ""
 ) -> str:

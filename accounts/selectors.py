@@ -1,7 +1,7 @@
 """Reads for accounts, and the one rule for who may see which account."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -42,6 +42,7 @@ from accounts.models import (
     RevenueLine,
     User,
 )
+from accounts.revenue_keys import quarter_label
 from config.bounds import id_possible
 
 
@@ -295,9 +296,19 @@ def account_revenue_by_quarter(
     return revenue
 
 
+@dataclass(frozen=True)
+class SetAside:
+    """The quarters whose won deals invoices replace, oldest first."""
+
+    quarters: list[date]
+    # Those of them with invoices that no rate converts: the total lacks
+    # those invoices, and the won deals they replace count in none.
+    rateless: list[date] = field(default_factory=list)
+
+
 def _revenue_and_bought(
     *, account: Account, rates: RateTable, reporting_currency: str
-) -> tuple[list[dict[str, object]], Rollup, set[int], list[date]]:
+) -> tuple[list[dict[str, object]], Rollup, set[int], SetAside]:
     """Return the converted revenue by quarter, its roll-up, the bought
     products and the quarters whose won deals are set aside, in one query.
 
@@ -310,9 +321,16 @@ def _revenue_and_bought(
     lines = list(
         RevenueLine.objects.filter(account=account)
         .with_set_aside()
-        .values("quarter_start", "product_id", "product__name", "currency", "set_aside")
+        .values(
+            "quarter_start",
+            "product_id",
+            "product__name",
+            "currency",
+            "source",
+            "set_aside",
+        )
         .annotate(total=Sum("amount"), count=Count("pk"))
-        .order_by("quarter_start", "product__name", "product_id", "currency")
+        .order_by("quarter_start", "product__name", "product_id", "currency", "source")
     )
     rows = [row for row in lines if not row["set_aside"]]
     set_aside = sorted({row["quarter_start"] for row in lines if row["set_aside"]})
@@ -332,9 +350,12 @@ def _revenue_and_bought(
     )
     converted: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
     raw: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
+    rateless: set[date] = set()
     for row, amount in zip(rows, rollup.converted, strict=True):
         if amount is not None:
             converted[(row["quarter_start"], row["product__name"])] += amount
+        elif row["source"] == RevenueLine.Source.INVOICE:
+            rateless.add(row["quarter_start"])
     for row in lines:
         raw[(row["product_id"], row["quarter_start"])] += row["total"]
     revenue = [
@@ -355,22 +376,47 @@ def _revenue_and_bought(
             for (product_id, quarter_start), total in sorted(raw.items())
         )
     }
-    return revenue, rollup, bought, set_aside
+    return (
+        revenue,
+        rollup,
+        bought,
+        SetAside(
+            quarters=set_aside,
+            rateless=sorted(rateless.intersection(set_aside)),
+        ),
+    )
 
 
-def revenue_set_aside_note(*, quarters: list[date]) -> str:
-    """Return which quarters' won deals invoices replaced, in words, or ""."""
+def revenue_set_aside_note(
+    *, quarters: list[date], rateless: Sequence[date] = ()
+) -> str:
+    """Return which quarters' won deals invoices replaced, in words, or "".
+
+    Quarters whose invoices lack a rate are named apart: their total is
+    short of those invoices until a rate is stored.
+    """
     if not quarters:
         return ""
-    labels = [f"Q{(day.month - 1) // 3 + 1} {day.year}" for day in quarters]
-    named = labels[0] if len(labels) == 1 else ", ".join(labels[:-1])
-    if len(labels) > 1:
-        named = f"{named} and {labels[-1]}"
-    them = "that quarter" if len(labels) == 1 else "those quarters"
-    return (
-        f"Won deals of {named} are set aside: invoices cover {them}, so "
-        "their sales count once."
+    them = "that quarter" if len(quarters) == 1 else "those quarters"
+    note = (
+        f"Won deals of {_quarters_named(quarters)} are set aside: invoices cover "
+        f"{them}, so their sales count once."
     )
+    if not rateless:
+        return note
+    lack = "lacks" if len(rateless) == 1 else "lack"
+    return (
+        f"{note} {_quarters_named(rateless)} {lack} a rate for some of "
+        "those invoices: the total leaves them out, and counts the won deals "
+        "they replace in no amount, until a rate is stored."
+    )
+
+
+def _quarters_named(quarters: Sequence[date]) -> str:
+    labels = [quarter_label(day) for day in quarters]
+    if len(labels) == 1:
+        return labels[0]
+    return f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
 def account_relatives_for_user(
@@ -476,7 +522,9 @@ def account_overview_for_user(
         open_deals=sum(deal["count"] for deal in deals if deal["stage"] in open_stages),
         reporting_currency=reporting_currency,
         company_revenue_note=annual_revenue_source_note(account=account),
-        revenue_set_aside_note=revenue_set_aside_note(quarters=set_aside),
+        revenue_set_aside_note=revenue_set_aside_note(
+            quarters=set_aside.quarters, rateless=set_aside.rateless
+        ),
         deals=list(latest_deals[:DEALS_SHOWN]),
         deals_count=sum(deal["count"] for deal in deals),
         # An import's issues and erasures run to megabytes at 100k lines;

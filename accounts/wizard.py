@@ -144,6 +144,7 @@ from accounts.revenue_keys import (
     row_digest,
     won_key,
 )
+from accounts.revenue_replaced import revenue_replaced_start
 from accounts.signals import import_finished
 from accounts.stages import STAGE_ANSWERS, stage_known, stage_name_known
 from accounts.streaming import table_chunks
@@ -184,6 +185,8 @@ ROLE_ANSWERS = (User.Role.REP, User.Role.MANAGER, User.Role.EXECUTIVE)
 # A row report action: the rows were read, and what they add up to was not
 # written.
 NOT_WRITTEN_ACTION = "not written"
+# A row report outcome: the import's invoices replaced counted won deals.
+REVENUE_REPLACED = "revenue replaced"
 CREATE_BATCH = 2000
 
 # The fields the wizard maps to. People belong to stakeholders, which
@@ -1865,6 +1868,7 @@ def mapped_import_run(
 
     try:
         with transaction.atomic():
+            replaced = revenue_replaced_start()
             _execute(
                 mapped=mapped,
                 job=job,
@@ -1876,6 +1880,10 @@ def mapped_import_run(
             if blocked or (outcome.rejected_rows and not job.keep_good_rows):
                 raise _DryRun
             _rejected_rows_log(outcome, row_log)
+            # The won deals the invoices replaced, as the check said, on no
+            # line of any file.
+            for text in replaced():
+                row_log(WHOLE_IMPORT, 0, REVENUE_REPLACED, "", text)
             # As the bundled import does: pages are planned on these counts.
             report(98, "Refreshing the database's statistics")
             tables_written_analyze()

@@ -1,17 +1,41 @@
 """Where invoices cover a quarter, its won deals count in no amount."""
 
+import csv
+import io
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from pytest_django import DjangoCaptureOnCommitCallbacks
 from rest_framework.test import APIClient
 
+from accounts import revenue_replaced
 from accounts.currency import account_revenue_rollup
-from accounts.models import Account, Product, RevenueLine
+from accounts.models import (
+    Account,
+    CurrencyRate,
+    ImportJob,
+    Opportunity,
+    Product,
+    RevenueLine,
+)
 from accounts.revenue_keys import won_key
 from accounts.selectors import revenue_set_aside_note
-from tests.accounts.factories import ProductFactory
+from accounts.wizard import (
+    mapped_import_check,
+    mapped_import_create_from_paths,
+    mapped_import_mapping_accept,
+    mapped_import_report_csv,
+    mapped_import_undo,
+)
+from accounts.won_revenue import won_revenue_deal_cell, won_revenue_sync
+from scoring.loading import scoring_frames_load
+from scoring.models import AccountScore
+from scoring.services import score_run_request
+from tests.accounts.factories import AccountFactory, ProductFactory
+from tests.accounts.wizard_runs import imported
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +200,280 @@ def test_the_revenue_rollup_counts_each_sale_once(both_sources: Account) -> None
 )
 def test_the_set_aside_note(quarters: list[date], text: str) -> None:
     assert revenue_set_aside_note(quarters=quarters) == text
+
+
+ERP_HEADER = "Invoice No;Customer Name;Invoice Date;Product;Net Amount;Currency\n"
+
+
+def erp_file(directory: Path, *rows: str) -> Path:
+    """Return an ERP invoice extract of the given rows, as the tester's."""
+    path = directory / "erp.csv"
+    path.write_text(ERP_HEADER + "".join(f"{row}\n" for row in rows))
+    return path
+
+
+def won_deals(account: Account, product: Product, *closes: tuple[date, str]) -> None:
+    """Store won deals and the quarter sums the imports keep of them."""
+    deals = [
+        Opportunity.objects.create(
+            external_id=f"deal-{account.pk}-{product.pk}-{number}",
+            account=account,
+            product=product,
+            stage=Opportunity.Stage.WON,
+            engaged_on=date(2017, 1, 2),
+            closed_on=closed_on,
+            close_value=Decimal(value),
+            currency="USD",
+        )
+        for number, (closed_on, value) in enumerate(closes)
+    ]
+    won_revenue_sync(cells=[won_revenue_deal_cell(deal) for deal in deals])
+
+
+def checked(path: Path) -> list[str]:
+    mapped = mapped_import_create_from_paths(user=None, paths=[path])
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+
+    outcome = mapped_import_check(mapped=mapped)
+
+    assert outcome.problems == []
+    assert outcome.questions == []
+    return outcome.warnings
+
+
+@pytest.fixture
+def acme_won(account: Account, catalogue: tuple[Product, ...]) -> Account:
+    """Acme's won deals: three in Q3 2017, two in Q4 2017."""
+    won_deals(
+        account,
+        catalogue[0],
+        (date(2017, 7, 3), "5000.00"),
+        (date(2017, 8, 20), "2878.00"),
+        (date(2017, 9, 29), "10000.00"),
+        (date(2017, 10, 2), "6000.00"),
+        (date(2017, 12, 1), "700.50"),
+    )
+    return account
+
+
+def test_the_check_says_which_won_deals_the_invoices_will_replace(
+    acme_won: Account, tmp_path: Path
+) -> None:
+    # given
+    path = erp_file(
+        tmp_path, "INV-2017-9;Acme Corporation;15/08/2017;GTK 500;10,00;USD"
+    )
+
+    # when
+    warnings = checked(path)
+
+    # then
+    assert warnings == [
+        "Acme Corporation Q3 2017: invoices will replace 3 won deals "
+        "(17,878.00 USD) counted now"
+    ]
+    # Nothing was written: the deals still count.
+    assert account_revenue_rollup(account=acme_won).total == Decimal("24578.50")
+    assert not RevenueLine.objects.filter(source=RevenueLine.Source.INVOICE).exists()
+
+
+def test_the_check_says_nothing_of_a_quarter_invoices_already_cover(
+    acme_won: Account, catalogue: tuple[Product, ...], tmp_path: Path
+) -> None:
+    invoiced(acme_won, catalogue[0], date(2017, 7, 5), "900.00")
+    path = erp_file(
+        tmp_path, "INV-2017-9;Acme Corporation;15/08/2017;GTK 500;10,00;USD"
+    )
+
+    assert checked(path) == []
+
+
+def test_the_check_names_a_few_quarters_and_totals_the_rest(
+    catalogue: tuple[Product, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given
+    monkeypatch.setattr(revenue_replaced, "REPLACED_SHOWN", 1)
+    rows = []
+    for name in ("Delta Freight", "Harbor Bank", "Kestrel Labs"):
+        account = AccountFactory.create(name=name)
+        won_deals(account, catalogue[0], (date(2017, 8, 1), "100.00"))
+        rows.append(f"INV-{name[:3]};{name};15/08/2017;GTK 500;10,00;USD")
+    won_deals(
+        Account.objects.get(name="Kestrel Labs"),
+        catalogue[1],
+        (date(2017, 9, 1), "50.25"),
+    )
+
+    # when
+    warnings = checked(erp_file(tmp_path, *rows))
+
+    # then
+    assert warnings == [
+        "Delta Freight Q3 2017: invoices will replace 1 won deal (100.00 USD) "
+        "counted now",
+        "and 2 more account-quarters: invoices will replace 3 won deals "
+        "(250.25 USD) counted now",
+    ]
+
+
+def test_the_import_lists_the_replaced_won_deals_in_its_row_report(
+    acme_won: Account, tmp_path: Path
+) -> None:
+    # given
+    path = erp_file(
+        tmp_path, "INV-2017-9;Acme Corporation;15/08/2017;GTK 500;10,00;USD"
+    )
+
+    # when
+    job = imported(path)
+
+    # then
+    assert job.status == ImportJob.Status.SUCCEEDED
+    report = list(csv.reader(io.StringIO("".join(mapped_import_report_csv(job=job)))))
+    assert [
+        "(whole import)",
+        "0",
+        "revenue replaced",
+        "",
+        "Acme Corporation Q3 2017: invoices will replace 3 won deals "
+        "(17,878.00 USD) counted now",
+        "",
+    ] in report
+    assert account_revenue_rollup(account=acme_won).total == Decimal("6710.50")
+
+
+def test_undoing_the_invoices_counts_the_won_deals_again(
+    acme_won: Account, tmp_path: Path
+) -> None:
+    # given
+    path = erp_file(
+        tmp_path, "INV-2017-9;Acme Corporation;15/08/2017;GTK 500;10,00;USD"
+    )
+    job = imported(path)
+
+    # when
+    mapped_import_undo(mapped=job.mapped, user=None)
+
+    # then
+    assert account_revenue_rollup(account=acme_won).total == Decimal("24578.50")
+    assert not RevenueLine.objects.set_aside().exists()
+
+
+RATELESS_ROWS = (
+    "INV-2017-11;Acme Corporation;22/11/2017;GTK 500;10,00;EUR",
+    "INV-2017-12;Acme Corporation;14/12/2017;GTK 500;20,00;CHF",
+)
+
+
+def test_the_check_warns_of_invoices_no_rate_converts(
+    acme_won: Account, tmp_path: Path
+) -> None:
+    warnings = checked(erp_file(tmp_path, *RATELESS_ROWS))
+
+    assert warnings == [
+        "Acme Corporation Q4 2017: invoices will replace 2 won deals "
+        "(6,700.50 USD) counted now",
+        "Acme Corporation Q4 2017: 1 invoice line (20.00 CHF) will be left out "
+        "of totals, which will say they lack a rate: no CHF rate on or before "
+        "1 Oct 2017",
+        "Acme Corporation Q4 2017: 1 invoice line (10.00 EUR) will be left out "
+        "of totals, which will say they lack a rate: no EUR rate on or before "
+        "1 Oct 2017",
+    ]
+
+
+def test_the_check_says_nothing_of_a_rate_that_exists(
+    acme_won: Account, tmp_path: Path
+) -> None:
+    CurrencyRate.objects.create(
+        currency="EUR",
+        reporting_currency="USD",
+        rate_date=date(2017, 9, 30),
+        rate=Decimal("1.18"),
+    )
+
+    warnings = checked(erp_file(tmp_path, RATELESS_ROWS[0]))
+
+    assert warnings == [
+        "Acme Corporation Q4 2017: invoices will replace 2 won deals "
+        "(6,700.50 USD) counted now"
+    ]
+
+
+def test_invoices_without_a_rate_leave_totals_that_say_so(
+    client,
+    rep,
+    acme_won: Account,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    # given
+    imported(erp_file(tmp_path, *RATELESS_ROWS))
+    client.force_login(rep)
+
+    # when
+    page = client.get(reverse("accounts:detail", args=[acme_won.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = score_run_request(trigger="manual")
+    run.refresh_from_db()
+
+    # then the page leaves out both invoices and says why
+    overview = page.context["overview"]
+    assert overview.revenue_rollup.total == Decimal("17878.00")
+    assert overview.revenue_rollup.notes() == [
+        "20 CHF not included (1 line): no CHF rate on or before 1 Oct 2017",
+        "10 EUR not included (1 line): no EUR rate on or before 1 Oct 2017",
+    ]
+    note = (
+        "Won deals of Q4 2017 are set aside: invoices cover that quarter, so "
+        "their sales count once. Q4 2017 lacks a rate for some of those "
+        "invoices: the total leaves them out, and counts the won deals they "
+        "replace in no amount, until a rate is stored."
+    )
+    assert overview.revenue_set_aside_note == note
+    assert note in page.content.decode()
+    # and the scoring run reads the same lines and says the same
+    assert run.status == run.Status.SUCCEEDED
+    assert run.summary["left_out_lines"] == {"CHF": 1, "EUR": 1}
+    assert run.summary["revenue_set_aside"] == 1
+    score = AccountScore.objects.get(run=run, account=acme_won)
+    assert score.components["left_out"] == {"CHF": 1, "EUR": 1}
+    assert score.ttm_revenue == Decimal("17878.00")
+
+
+def test_the_scoring_frame_sets_the_rateless_quarter_aside_as_the_page_does(
+    acme_won: Account, tmp_path: Path
+) -> None:
+    imported(erp_file(tmp_path, *RATELESS_ROWS))
+
+    frames = scoring_frames_load()
+
+    rows = frames.revenue.assign(currency=frames.revenue["currency"].astype(str))
+    assert sorted(
+        (row["quarter_start"].date(), row["amount"], row["currency"])
+        for row in rows.to_dict("records")
+    ) == [
+        (date(2017, 7, 1), 17878.0, "USD"),
+        (date(2017, 10, 1), 10.0, "EUR"),
+        (date(2017, 10, 1), 20.0, "CHF"),
+    ]
+    assert frames.revenue_set_aside == 1
+
+
+def test_the_revenue_api_lists_the_rateless_invoices_in_their_currency(
+    rep, acme_won: Account, tmp_path: Path
+) -> None:
+    imported(erp_file(tmp_path, *RATELESS_ROWS))
+    api = APIClient()
+    api.force_authenticate(user=rep)
+
+    response = api.get(f"/api/accounts/{acme_won.pk}/revenue/")
+
+    assert [
+        (row["quarter_start"], row["amount"], row["currency"])
+        for row in response.json()["results"]
+    ] == [
+        ("2017-07-01", "17878.00", "USD"),
+        ("2017-10-01", "20.00", "CHF"),
+        ("2017-10-01", "10.00", "EUR"),
+    ]

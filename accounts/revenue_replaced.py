@@ -1,0 +1,196 @@
+"""What an import's invoices replace: the won deals counted before them.
+
+Invoices are the ledger of record (RevenueLineQuerySet): the first invoice
+of an account-quarter sets aside every won deal counted there. The import
+check says so before anything is written, per account and quarter, with
+the deals' count and amount, and names the invoices that no stored rate
+converts: totals leave those out and say they lack a rate, so the quarter
+would count neither the deals nor the invoices until a rate is stored.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Sum
+
+from accounts.currency import missing_rate_reason, reporting_currency_active
+from accounts.import_checks import ImportCheckWarning
+from accounts.models import CurrencyRate, Opportunity, RevenueLine
+from accounts.revenue_keys import quarter_label, quarter_start
+
+# How many account-quarters the check names one by one; the rest are
+# summed in one closing line.
+REPLACED_SHOWN = 20
+
+
+@dataclass
+class Replaced:
+    """The won deals one account-quarter counts now, that invoices replace."""
+
+    account: str
+    quarter: date
+    deals: int = 0
+    # Per currency, the won-deal lines' sum.
+    amounts: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return (
+            f"{self.account} {quarter_label(self.quarter)}: invoices will replace "
+            f"{deals_text(self.deals)} ({amounts_text(self.amounts)}) counted now"
+        )
+
+
+def deals_text(count: int) -> str:
+    return f"{count:,} won deal{'' if count == 1 else 's'}"
+
+
+def amounts_text(amounts: dict[str, Decimal]) -> str:
+    """Return "17,878.00 USD", or several currencies' sums apart."""
+    return ", ".join(
+        f"{amount:,.2f} {currency}" for currency, amount in sorted(amounts.items())
+    )
+
+
+def revenue_replaced_check() -> Callable[[], list[ImportCheckWarning]]:
+    """Return an import check: which counted won deals do its invoices replace?
+
+    Before the dry run writes: the last revenue line stored. After: the
+    account-quarters that had won deals counted and no invoice, and now
+    have one of the import's, and the import's invoices no rate converts.
+    """
+    last = _last_line()
+
+    def after() -> list[ImportCheckWarning]:
+        return [ImportCheckWarning(text) for text in revenue_replaced_texts(last=last)]
+
+    return after
+
+
+def revenue_replaced_start() -> Callable[[], list[str]]:
+    """Return what revenue_replaced_texts says of the lines written from now."""
+    last = _last_line()
+    return lambda: revenue_replaced_texts(last=last)
+
+
+def _last_line() -> int:
+    return RevenueLine.objects.aggregate(last=Max("pk"))["last"] or 0
+
+
+def revenue_replaced_texts(*, last: int) -> list[str]:
+    """Return, in words, what the invoice lines stored after `last` change.
+
+    The won deals they replace, one account-quarter a line up to
+    REPLACED_SHOWN and then a total, and then the invoices left out of
+    totals for want of a rate.
+    """
+    fresh = RevenueLine.objects.filter(pk__gt=last, source=RevenueLine.Source.INVOICE)
+    same_quarter = {
+        "account_id": OuterRef("account_id"),
+        "quarter_start": OuterRef("quarter_start"),
+    }
+    won = (
+        RevenueLine.objects.filter(pk__lte=last, source=RevenueLine.Source.PIPELINE)
+        .filter(Exists(fresh.filter(**same_quarter)))
+        .exclude(
+            Exists(
+                RevenueLine.objects.filter(
+                    pk__lte=last, source=RevenueLine.Source.INVOICE, **same_quarter
+                )
+            )
+        )
+        .values("account_id", "account__name", "quarter_start", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by("account__name", "account_id", "quarter_start", "currency")
+    )
+    replaced: dict[tuple[int, date], Replaced] = {}
+    for row in won:
+        key = (row["account_id"], row["quarter_start"])
+        item = replaced.setdefault(
+            key, Replaced(account=row["account__name"], quarter=row["quarter_start"])
+        )
+        item.amounts[row["currency"]] = row["total"]
+    for key, deals in _won_deal_counts(replaced).items():
+        replaced[key].deals = deals
+
+    found = list(replaced.values())
+    texts = [item.text for item in found[:REPLACED_SHOWN]]
+    rest = found[REPLACED_SHOWN:]
+    if rest:
+        amounts: dict[str, Decimal] = defaultdict(Decimal)
+        for item in rest:
+            for currency, amount in item.amounts.items():
+                amounts[currency] += amount
+        texts.append(
+            f"and {len(rest):,} more account-quarters: invoices will replace "
+            f"{deals_text(sum(item.deals for item in rest))} "
+            f"({amounts_text(amounts)}) counted now"
+        )
+    return texts + _rateless_texts(fresh)
+
+
+def _won_deal_counts(
+    replaced: dict[tuple[int, date], Replaced],
+) -> dict[tuple[int, date], int]:
+    """Count the won deals behind each account-quarter's won-deal lines."""
+    if not replaced:
+        return {}
+    quarters = [quarter for _, quarter in replaced]
+    deals = Opportunity.objects.filter(
+        stage=Opportunity.Stage.WON,
+        account_id__in={account_id for account_id, _ in replaced},
+        closed_on__gte=min(quarters),
+    ).values_list("account_id", "closed_on")
+    counts: dict[tuple[int, date], int] = defaultdict(int)
+    for account_id, closed_on in deals.iterator():
+        if closed_on is None:
+            continue
+        key = (account_id, quarter_start(closed_on))
+        if key in replaced:
+            counts[key] += 1
+    return counts
+
+
+def _rateless_texts(fresh: QuerySet[RevenueLine]) -> list[str]:
+    """Name the fresh invoices of each account-quarter that no rate converts."""
+    reporting_currency = reporting_currency_active()
+    rated = CurrencyRate.objects.filter(
+        reporting_currency=reporting_currency,
+        currency=OuterRef("currency"),
+        rate_date__lte=OuterRef("quarter_start"),
+    )
+    lines = list(
+        fresh.exclude(currency__in=["", reporting_currency])
+        .exclude(Exists(rated))
+        .values("account__name", "account_id", "quarter_start", "currency")
+        .annotate(total=Sum("amount"), count=Count("pk"))
+        .order_by("account__name", "account_id", "quarter_start", "currency")
+    )
+    texts = [
+        f"{row['account__name']} {quarter_label(row['quarter_start'])}: "
+        f"{_invoices_text(row['count'])} ({row['total']:,.2f} {row['currency']}) "
+        "will be left out of totals, which will say they lack a rate: "
+        + missing_rate_reason(currency=row["currency"], days=[row["quarter_start"]])
+        for row in lines[:REPLACED_SHOWN]
+    ]
+    rest = lines[REPLACED_SHOWN:]
+    if rest:
+        amounts: dict[str, Decimal] = defaultdict(Decimal)
+        for row in rest:
+            amounts[row["currency"]] += row["total"]
+        texts.append(
+            f"and {len(rest):,} more: "
+            f"{_invoices_text(sum(row['count'] for row in rest))} "
+            f"({amounts_text(amounts)}) will be left out of totals, which will "
+            "say they lack a rate"
+        )
+    return texts
+
+
+def _invoices_text(count: int) -> str:
+    return f"{count:,} invoice line{'' if count == 1 else 's'}"
