@@ -11,16 +11,21 @@ would count neither the deals nor the invoices until a rate is stored.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models.functions import Lower
 
-from accounts.currency import missing_rate_reason, reporting_currency_active
+from accounts.currency import (
+    missing_rate_reason,
+    rate_table_load,
+    reporting_currency_active,
+)
 from accounts.import_checks import ImportCheckWarning
-from accounts.models import CurrencyRate, Opportunity, RevenueLine
+from accounts.models import Account, CurrencyRate, Opportunity, RevenueLine
 from accounts.revenue_keys import quarter_label, quarter_start
 
 # How many account-quarters the check names one by one; the rest are
@@ -95,7 +100,11 @@ def revenue_replaced_texts(*, last: int) -> list[str]:
         "quarter_start": OuterRef("quarter_start"),
     }
     won = (
-        RevenueLine.objects.filter(pk__lte=last, source=RevenueLine.Source.PIPELINE)
+        RevenueLine.objects.filter(
+            pk__lte=last,
+            source=RevenueLine.Source.PIPELINE,
+            account_id__in=fresh.values("account_id"),
+        )
         .filter(Exists(fresh.filter(**same_quarter)))
         .exclude(
             Exists(
@@ -115,6 +124,127 @@ def revenue_replaced_texts(*, last: int) -> list[str]:
             key, Replaced(account=row["account__name"], quarter=row["quarter_start"])
         )
         item.amounts[row["currency"]] = row["total"]
+    reporting_currency = reporting_currency_active()
+    rated = CurrencyRate.objects.filter(
+        reporting_currency=reporting_currency,
+        currency=OuterRef("currency"),
+        rate_date__lte=OuterRef("quarter_start"),
+    )
+    rateless = (
+        fresh.exclude(currency__in=["", reporting_currency])
+        .exclude(Exists(rated))
+        .values("account__name", "account_id", "quarter_start", "currency")
+        .annotate(total=Sum("amount"), count=Count("pk"))
+        .order_by("account__name", "account_id", "quarter_start", "currency")
+    )
+    return _replaced_texts(replaced) + _rateless_texts(
+        [
+            Invoiced(
+                account=row["account__name"],
+                quarter=row["quarter_start"],
+                currency=row["currency"],
+                total=row["total"],
+                count=row["count"],
+            )
+            for row in rateless
+        ]
+    )
+
+
+def revenue_replaced_forecast(
+    *, invoiced: Mapping[tuple[str, date, str], tuple[Decimal, int]]
+) -> list[str]:
+    """Return what the check would say of invoices not yet written.
+
+    For an upload too large for a dry run. `invoiced` holds its invoices'
+    sum and count by account key (external id, or name case-folded),
+    quarter start and currency. An account is found by its external id or
+    its name, case aside; one the import would match only once its legal
+    suffix is dropped is not forecast.
+    """
+    accounts = _accounts_by_key({key for key, _, _ in invoiced})
+    sums: dict[tuple[int, date, str], tuple[Decimal, int]] = {}
+    for (account_key, day, code), (total, count) in invoiced.items():
+        if account_key not in accounts:
+            continue
+        place = (accounts[account_key], day, code)
+        summed, counted = sums.get(place, (Decimal(0), 0))
+        sums[place] = (summed + total, counted + count)
+    if not sums:
+        return []
+
+    names = dict(
+        Account.objects.filter(pk__in={pk for pk, _, _ in sums}).values_list(
+            "pk", "name"
+        )
+    )
+    quarters = {(pk, quarter) for pk, quarter, _ in sums}
+    stored = (
+        RevenueLine.objects.filter(
+            account_id__in={pk for pk, _ in quarters},
+            quarter_start__in={quarter for _, quarter in quarters},
+        )
+        .values("account_id", "quarter_start", "source", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    covered = set()
+    replaced: dict[tuple[int, date], Replaced] = {}
+    for row in stored:
+        key = (row["account_id"], row["quarter_start"])
+        if key not in quarters:
+            continue
+        if row["source"] == RevenueLine.Source.INVOICE:
+            covered.add(key)
+            continue
+        item = replaced.setdefault(key, Replaced(account=names[key[0]], quarter=key[1]))
+        item.amounts[row["currency"]] = row["total"]
+    for key in covered:
+        replaced.pop(key, None)
+    replaced = dict(
+        sorted(replaced.items(), key=lambda pair: (pair[1].account, *pair[0]))
+    )
+
+    rates = rate_table_load()
+    rateless = [
+        Invoiced(
+            account=names[pk],
+            quarter=quarter,
+            currency=currency,
+            total=total,
+            count=count,
+        )
+        for (pk, quarter, currency), (total, count) in sorted(
+            sums.items(), key=lambda pair: (names[pair[0][0]], *pair[0])
+        )
+        if currency not in ("", rates.reporting_currency)
+        and rates.rate_on_or_before(currency=currency, day=quarter) is None
+    ]
+    return _replaced_texts(replaced) + _rateless_texts(rateless)
+
+
+# How many account keys one lookup names.
+KEYS_PER_QUERY = 1000
+
+
+def _accounts_by_key(keys: set[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), KEYS_PER_QUERY):
+        chunk = ordered[start : start + KEYS_PER_QUERY]
+        rows = (
+            Account.objects.annotate(folded=Lower("name"))
+            .filter(Q(external_id__in=chunk) | Q(folded__in=chunk))
+            .values_list("pk", "external_id", "folded")
+        )
+        for pk, external_id, folded in rows:
+            for key in (external_id, folded):
+                if key in keys:
+                    found.setdefault(key, pk)
+    return found
+
+
+def _replaced_texts(replaced: dict[tuple[int, date], Replaced]) -> list[str]:
     for key, deals in _won_deal_counts(replaced).items():
         replaced[key].deals = deals
 
@@ -131,7 +261,7 @@ def revenue_replaced_texts(*, last: int) -> list[str]:
             f"{deals_text(sum(item.deals for item in rest))} "
             f"({amounts_text(amounts)}) counted now"
         )
-    return texts + _rateless_texts(fresh)
+    return texts
 
 
 def _won_deal_counts(
@@ -156,36 +286,34 @@ def _won_deal_counts(
     return counts
 
 
-def _rateless_texts(fresh: QuerySet[RevenueLine]) -> list[str]:
-    """Name the fresh invoices of each account-quarter that no rate converts."""
-    reporting_currency = reporting_currency_active()
-    rated = CurrencyRate.objects.filter(
-        reporting_currency=reporting_currency,
-        currency=OuterRef("currency"),
-        rate_date__lte=OuterRef("quarter_start"),
-    )
-    lines = list(
-        fresh.exclude(currency__in=["", reporting_currency])
-        .exclude(Exists(rated))
-        .values("account__name", "account_id", "quarter_start", "currency")
-        .annotate(total=Sum("amount"), count=Count("pk"))
-        .order_by("account__name", "account_id", "quarter_start", "currency")
-    )
+@dataclass(frozen=True)
+class Invoiced:
+    """An import's invoices of one account, quarter and currency."""
+
+    account: str
+    quarter: date
+    currency: str
+    total: Decimal
+    count: int
+
+
+def _rateless_texts(invoiced: list[Invoiced]) -> list[str]:
+    """Name the invoices of each account-quarter that no rate converts."""
     texts = [
-        f"{row['account__name']} {quarter_label(row['quarter_start'])}: "
-        f"{_invoices_text(row['count'])} ({row['total']:,.2f} {row['currency']}) "
+        f"{item.account} {quarter_label(item.quarter)}: "
+        f"{_invoices_text(item.count)} ({item.total:,.2f} {item.currency}) "
         "will be left out of totals, which will say they lack a rate: "
-        + missing_rate_reason(currency=row["currency"], days=[row["quarter_start"]])
-        for row in lines[:REPLACED_SHOWN]
+        + missing_rate_reason(currency=item.currency, days=[item.quarter])
+        for item in invoiced[:REPLACED_SHOWN]
     ]
-    rest = lines[REPLACED_SHOWN:]
+    rest = invoiced[REPLACED_SHOWN:]
     if rest:
         amounts: dict[str, Decimal] = defaultdict(Decimal)
-        for row in rest:
-            amounts[row["currency"]] += row["total"]
+        for item in rest:
+            amounts[item.currency] += item.total
         texts.append(
             f"and {len(rest):,} more: "
-            f"{_invoices_text(sum(row['count'] for row in rest))} "
+            f"{_invoices_text(sum(item.count for item in rest))} "
             f"({amounts_text(amounts)}) will be left out of totals, which will "
             "say they lack a rate"
         )

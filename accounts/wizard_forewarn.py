@@ -14,14 +14,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from decimal import Decimal
 
 from accounts.import_checks import ImportCheckWarning, import_forecasts
 from accounts.models import MappedImport, Opportunity
+from accounts.parsing import Money
 from accounts.recognise import OPPORTUNITY
 from accounts.revenue_keys import quarter_start
+from accounts.revenue_replaced import revenue_replaced_forecast
 from accounts.stages import stage_known
 from accounts.streaming import table_chunks
 from accounts.wizard import (
+    REPORTING_CURRENCY,
     REVENUE,
     FilePlan,
     Outcome,
@@ -90,21 +94,33 @@ def _forewarnings(*, mapped: MappedImport) -> list[ImportCheckWarning]:
     warnings = [ImportCheckWarning(text) for text in outcome.warnings]
 
     accounts: dict[date, set[str]] = defaultdict(set)
+    invoiced: dict[tuple[str, date, str], tuple[Decimal, int]] = {}
     for plan in plans:
-        for quarter, keys in _revenue_accounts(plan).items():
+        for quarter, keys in _revenue_accounts(plan, invoiced).items():
             accounts[quarter] |= keys
+    # In the dry run's order: the accounts check's key sorts first.
+    if invoiced:
+        found = revenue_replaced_forecast(invoiced=invoiced)
+        warnings += [ImportCheckWarning(text) for text in found]
     if accounts:
         reach = {quarter: len(keys) for quarter, keys in accounts.items()}
         warnings += import_forecasts(reach=reach)
     return warnings
 
 
-def _revenue_accounts(plan: FilePlan) -> dict[date, set[str]]:
-    """Return the accounts a file's rows book revenue to, by quarter start."""
+def _revenue_accounts(
+    plan: FilePlan, invoiced: dict[tuple[str, date, str], tuple[Decimal, int]]
+) -> dict[date, set[str]]:
+    """Return the accounts a file's rows book revenue to, by quarter start.
+
+    An invoice file's rows are also summed into `invoiced`, by account key,
+    quarter start and currency, with how many rows make each sum.
+    """
     fields = _REVENUE_DATES.get(plan.entity)
     if fields is None:
         return {}
-    wanted = {*fields, *_ACCOUNT_KEYS}
+    money = ("amount", "currency") if plan.entity == REVENUE else ()
+    wanted = {*fields, *_ACCOUNT_KEYS, *money}
     mapping = {c: t for c, t in plan.mapping.items() if t[1] in wanted}
     if fields[0] not in {name for _, name in mapping.values()}:
         return {}
@@ -143,6 +159,32 @@ def _revenue_accounts(plan: FilePlan) -> dict[date, set[str]]:
                 continue
             # A row naming no account is refused by the run: it books none.
             key = next((str(row[k]) for k in _ACCOUNT_KEYS if row.get(k)), None)
-            if key is not None:
-                accounts[quarter_start(day)].add(key.strip().casefold())
+            if key is None:
+                continue
+            key = key.strip().casefold()
+            accounts[quarter_start(day)].add(key)
+            if money:
+                _invoice_add(invoiced, key=key, day=day, row=row)
     return accounts
+
+
+def _invoice_add(
+    invoiced: dict[tuple[str, date, str], tuple[Decimal, int]],
+    *,
+    key: str,
+    day: date,
+    row: dict[str, object],
+) -> None:
+    """Add one invoice row's amount to its account-quarter's sum."""
+    value = row.get("amount")
+    currency = row.get("currency")
+    if isinstance(value, Money):
+        currency = currency or value.currency
+        value = value.amount
+    if not isinstance(value, Decimal):
+        # No amount: the run refuses the row.
+        return
+    code = str(currency or REPORTING_CURRENCY).strip().upper()
+    place = (key, quarter_start(day), code)
+    total, count = invoiced.get(place, (Decimal(0), 0))
+    invoiced[place] = (total + value, count + 1)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from pytest_django import DjangoCaptureOnCommitCallbacks
 from rest_framework.test import APIClient
@@ -30,6 +31,7 @@ from accounts.wizard import (
     mapped_import_report_csv,
     mapped_import_undo,
 )
+from accounts.wizard_forewarn import mapped_import_forewarnings
 from accounts.won_revenue import won_revenue_deal_cell, won_revenue_sync
 from scoring.loading import scoring_frames_load
 from scoring.models import AccountScore
@@ -203,6 +205,8 @@ def test_the_set_aside_note(quarters: list[date], text: str) -> None:
 
 
 ERP_HEADER = "Invoice No;Customer Name;Invoice Date;Product;Net Amount;Currency\n"
+# The tester's one invoice: 10 USD of Acme's, in Q3 2017.
+ACME_Q3_ROW = "INV-2017-9;Acme Corporation;15/08/2017;GTK 500;10,00;USD"
 
 
 def erp_file(directory: Path, *rows: str) -> Path:
@@ -260,9 +264,7 @@ def test_the_check_says_which_won_deals_the_invoices_will_replace(
     acme_won: Account, tmp_path: Path
 ) -> None:
     # given
-    path = erp_file(
-        tmp_path, "INV-2017-9;Acme Corporation;15/08/2017;GTK 500;10,00;USD"
-    )
+    path = erp_file(tmp_path, ACME_Q3_ROW)
 
     # when
     warnings = checked(path)
@@ -281,9 +283,7 @@ def test_the_check_says_nothing_of_a_quarter_invoices_already_cover(
     acme_won: Account, catalogue: tuple[Product, ...], tmp_path: Path
 ) -> None:
     invoiced(acme_won, catalogue[0], date(2017, 7, 5), "900.00")
-    path = erp_file(
-        tmp_path, "INV-2017-9;Acme Corporation;15/08/2017;GTK 500;10,00;USD"
-    )
+    path = erp_file(tmp_path, ACME_Q3_ROW)
 
     assert checked(path) == []
 
@@ -320,9 +320,7 @@ def test_the_import_lists_the_replaced_won_deals_in_its_row_report(
     acme_won: Account, tmp_path: Path
 ) -> None:
     # given
-    path = erp_file(
-        tmp_path, "INV-2017-9;Acme Corporation;15/08/2017;GTK 500;10,00;USD"
-    )
+    path = erp_file(tmp_path, ACME_Q3_ROW)
 
     # when
     job = imported(path)
@@ -346,9 +344,7 @@ def test_undoing_the_invoices_counts_the_won_deals_again(
     acme_won: Account, tmp_path: Path
 ) -> None:
     # given
-    path = erp_file(
-        tmp_path, "INV-2017-9;Acme Corporation;15/08/2017;GTK 500;10,00;USD"
-    )
+    path = erp_file(tmp_path, ACME_Q3_ROW)
     job = imported(path)
 
     # when
@@ -477,3 +473,78 @@ def test_the_revenue_api_lists_the_rateless_invoices_in_their_currency(
         ("2017-10-01", "20.00", "CHF"),
         ("2017-10-01", "10.00", "EUR"),
     ]
+
+
+def test_a_large_upload_forecasts_the_same_warnings(
+    acme_won: Account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: an upload too large to check with a dry run
+    monkeypatch.setattr("accounts.wizard.INLINE_CHECK_MAX_BYTES", 10)
+    path = erp_file(
+        tmp_path,
+        "INV-2017-9;ACME CORPORATION;15/08/2017;GTK 500;10,00;USD",
+        *RATELESS_ROWS,
+        "INV-2017-13;Nobody Known;15/08/2017;GTK 500;5,00;EUR",
+    )
+    mapped = mapped_import_create_from_paths(user=None, paths=[path])
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+
+    # when
+    warnings = mapped_import_forewarnings(mapped=mapped)
+
+    # then
+    assert warnings == [
+        "Acme Corporation Q3 2017: invoices will replace 3 won deals "
+        "(17,878.00 USD) counted now",
+        "Acme Corporation Q4 2017: invoices will replace 2 won deals "
+        "(6,700.50 USD) counted now",
+        "Acme Corporation Q4 2017: 1 invoice line (20.00 CHF) will be left out "
+        "of totals, which will say they lack a rate: no CHF rate on or before "
+        "1 Oct 2017",
+        "Acme Corporation Q4 2017: 1 invoice line (10.00 EUR) will be left out "
+        "of totals, which will say they lack a rate: no EUR rate on or before "
+        "1 Oct 2017",
+    ]
+
+
+def test_the_check_page_shows_the_won_deals_the_invoices_replace(
+    client, ops, acme_won: Account, tmp_path: Path
+) -> None:
+    # given
+    path = erp_file(tmp_path, ACME_Q3_ROW)
+    mapped = mapped_import_create_from_paths(user=ops, paths=[path])
+    assert mapped_import_mapping_accept(mapped=mapped, user=ops) == {}
+    client.force_login(ops)
+
+    # when
+    page = client.get(reverse("accounts:wizard_check", args=[mapped.job_id]))
+
+    # then
+    assert page.status_code == 200
+    assert page.context["warnings"] == [
+        "Acme Corporation Q3 2017: invoices will replace 3 won deals "
+        "(17,878.00 USD) counted now"
+    ]
+    assert (
+        "<li>Acme Corporation Q3 2017: invoices will replace 3 won deals "
+        "(17,878.00 USD) counted now</li>"
+    ) in page.content.decode()
+
+
+def test_the_command_line_warns_before_it_writes(
+    acme_won: Account, tmp_path: Path, settings
+) -> None:
+    # given
+    settings.MEDIA_ROOT = tmp_path / "media"
+    path = erp_file(tmp_path, ACME_Q3_ROW)
+    out = io.StringIO()
+
+    # when
+    call_command("import_files", str(path), "--yes", stdout=out)
+
+    # then
+    assert (
+        "WARNING Acme Corporation Q3 2017: invoices will replace 3 won deals "
+        "(17,878.00 USD) counted now\n"
+    ) in out.getvalue()
+    assert account_revenue_rollup(account=acme_won).total == Decimal("6710.50")

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.models import RevenueLine
+from accounts.models import CurrencyRate, RevenueLine
 from accounts.wizard import (
     mapped_import_check,
     mapped_import_create_from_paths,
@@ -61,6 +61,14 @@ def billed_early_2025(settings, tmp_path) -> list:
             quarter_start=date(2025, 1, 1),
             amount=Decimal(100),
         )
+    # The file bills in EUR: with a rate, the check has no missing one to
+    # warn of, only the window.
+    CurrencyRate.objects.create(
+        currency="EUR",
+        reporting_currency="USD",
+        rate_date=date(2026, 3, 31),
+        rate=Decimal("1.08"),
+    )
     return accounts
 
 
