@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from accounts.models import Account, MappedImport, Product, RevenueLine
+from accounts.models import (
+    Account,
+    CurrencyRate,
+    MappedImport,
+    Product,
+    RevenueLine,
+)
 from accounts.wizard import mapped_import_mapping_accept
 from tests.conftest import browser_login
 
@@ -35,6 +41,13 @@ def test_a_large_upload_shows_its_warnings_before_the_start(
             quarter_start=date(2025, 1, 1),
             amount=Decimal(100),
         )
+    # The file bills in EUR: with a rate, the window is the first warning.
+    CurrencyRate.objects.create(
+        currency="EUR",
+        reporting_currency="USD",
+        rate_date=date(2026, 3, 31),
+        rate=Decimal("1.08"),
+    )
     page.set_viewport_size({"width": width, "height": 900})
     browser_login(page, live_server, ops.username)
     page.goto(f"{live_server.url}/accounts/import/wizard/")
