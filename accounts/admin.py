@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
@@ -106,21 +106,28 @@ class HistoryAdmin(admin.ModelAdmin):
             return
 
         fields = {f.name: f.attname for f in obj._meta.concrete_fields}
+        changes = {
+            name: (getattr(stored, fields[name]), getattr(obj, fields[name]))
+            for name in form.changed_data
+            if name in fields
+        }
+        if isinstance(obj, Account) and "annual_revenue" in changes:
+            # The amount with its currency, as the account page shows it.
+            changes["annual_revenue"] = (
+                cast(Account, stored).annual_revenue_text,
+                obj.annual_revenue_text,
+            )
         change_record_many(
             user=request.user,  # type: ignore[arg-type]
             account=account,
             target=obj,
-            changes={
-                name: (getattr(stored, fields[name]), getattr(obj, fields[name]))
-                for name in form.changed_data
-                if name in fields
-            },
+            changes=changes,
         )
 
 
 @admin.register(Account)
 class AccountAdmin(HistoryAdmin):
-    list_display = ("name", "sector", "country", "annual_revenue_musd", "parent")
+    list_display = ("name", "sector", "country", "annual_revenue_text", "parent")
     search_fields = ("name",)
     readonly_fields = ("custom_values",)
 

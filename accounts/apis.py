@@ -65,6 +65,7 @@ from accounts.models import (
 from accounts.numbers import zero_unsigned
 from accounts.selectors import (
     RelatedAccount,
+    account_annual_revenue_usd,
     account_can_edit,
     account_get_for_user,
     account_list_for_user,
@@ -74,8 +75,10 @@ from accounts.selectors import (
 )
 from accounts.services import (
     ACCOUNT_EDITABLE_FIELDS,
+    ANNUAL_REVENUE_GIVEN,
     DEAL_OWNER_NOT_ON_TEAM,
     DealKeyReused,
+    account_annual_revenue_values,
     account_update,
     deal_create_once,
     deal_delete,
@@ -98,8 +101,8 @@ from config.api_schema import write_examples
 ACCOUNT_ORDERINGS = {
     "name",
     "-name",
-    "annual_revenue_musd",
-    "-annual_revenue_musd",
+    "annual_revenue",
+    "-annual_revenue",
     "employees",
     "-employees",
     "updated_at",
@@ -140,7 +143,10 @@ class AccountOutputSerializer(serializers.ModelSerializer):
             "sector",
             "country",
             "year_established",
-            "annual_revenue_musd",
+            "annual_revenue",
+            "annual_revenue_currency",
+            "annual_revenue_rate",
+            "annual_revenue_rate_date",
             "employees",
             "custom_values",
             "created_at",
@@ -157,7 +163,10 @@ ACCOUNT_EXAMPLE = {
     "sector": "retail",
     "country": "United States",
     "year_established": 1998,
-    "annual_revenue_musd": "1250.50",
+    "annual_revenue": "1250500000.00",
+    "annual_revenue_currency": "USD",
+    "annual_revenue_rate": None,
+    "annual_revenue_rate_date": None,
     "employees": 4200,
     "custom_values": {"Region__c": "North America", "Tier__c": "A"},
     "created_at": "2026-11-02T09:15:00Z",
@@ -353,9 +362,12 @@ class AccountListApi(APIView):
             accounts = accounts.filter(sector=params["sector"])
         if params.get("country"):
             accounts = accounts.filter(country=params["country"])
-        accounts = accounts.order_by(
-            ordering_param(request, allowed=ACCOUNT_ORDERINGS, default="name"), "pk"
-        )
+        ordering = ordering_param(request, allowed=ACCOUNT_ORDERINGS, default="name")
+        if ordering.lstrip("-") == "annual_revenue":
+            # Revenues in several currencies sort by what they are in USD.
+            accounts = accounts.annotate(revenue_usd=account_annual_revenue_usd())
+            ordering = ordering.replace("annual_revenue", "revenue_usd")
+        accounts = accounts.order_by(ordering, "pk")
 
         return paginated_response(
             request=request,
@@ -376,7 +388,22 @@ class AccountDetailApi(APIView):
         year_established = serializers.IntegerField(
             min_value=1800, max_value=2100, allow_null=True, required=False
         )
-        annual_revenue_musd = AmountField(min_value=0, allow_null=True, required=False)
+        annual_revenue = AmountField(
+            min_value=0,
+            allow_null=True,
+            required=False,
+            help_text="The amount exactly as the company reports it.",
+        )
+        annual_revenue_currency = serializers.CharField(
+            max_length=3,
+            allow_blank=True,
+            required=False,
+            help_text=(
+                "Its ISO code; left out, the account's own (USD for a first "
+                "revenue). Another than USD takes the latest stored rate into "
+                "USD, and is refused without one."
+            ),
+        )
         employees = serializers.IntegerField(
             min_value=0, max_value=10_000_000, allow_null=True, required=False
         )
@@ -475,6 +502,8 @@ class AccountDetailApi(APIView):
             values = {
                 field: data[field] for field in ACCOUNT_EDITABLE_FIELDS if field in data
             }
+            if any(field in data for field in ANNUAL_REVENUE_GIVEN):
+                values.update(account_annual_revenue_values(account=account, data=data))
             if "parent_id" in data:
                 values["parent"] = account_parent_check(
                     user=user, account=account, parent_id=data["parent_id"]

@@ -28,6 +28,8 @@ import pandas as pd
 from django.apps import apps
 from django.db.models import Count, Sum
 
+from accounts.currency_codes import ANNUAL_REVENUE_CURRENCY
+
 if TYPE_CHECKING:
     from accounts.models import Account
 
@@ -418,55 +420,50 @@ def account_revenue_rollup(
     )
 
 
-def annual_revenue_source_values(
+def annual_revenue_values(
     *,
     amount: Decimal | None = None,
     currency: str = "",
     rate: Rate | None = None,
-    reporting_currency: str = REPORTING_CURRENCY,
 ) -> dict[str, object]:
-    """Return the account fields that record where annual revenue came from.
+    """Return the account fields of an annual revenue, exactly as given.
 
-    Without a rate, or in the reporting currency, they are cleared.
+    A revenue in USD keeps no rate; in another currency, the rate into USD
+    it was converted at and that rate's date. Without an amount, all clear.
     """
-    if amount is None or rate is None or currency in ("", reporting_currency):
+    if amount is None:
         return {
-            "annual_revenue_source": None,
+            "annual_revenue": None,
             "annual_revenue_currency": "",
             "annual_revenue_rate": None,
             "annual_revenue_rate_date": None,
         }
+    converted = currency != ANNUAL_REVENUE_CURRENCY and rate is not None
     return {
-        "annual_revenue_source": amount,
+        "annual_revenue": amount,
         "annual_revenue_currency": currency,
-        "annual_revenue_rate": rate.rate,
-        "annual_revenue_rate_date": rate.rate_date,
+        "annual_revenue_rate": rate.rate if converted and rate else None,
+        "annual_revenue_rate_date": rate.rate_date if converted and rate else None,
     }
 
 
-def annual_revenue_source_note(*, account: Account) -> str:
-    """Return "entered as 12,500,000 EUR; EUR at 1.08 from 31 Mar 2026", or "".
+def annual_revenue_note(*, account: Account) -> str:
+    """Return "about 13.50 M USD; EUR at 1.08 from 31 Mar 2026", or "".
 
-    Only while the stored source still gives the stored millions: an edit
-    that bypassed the conversion makes the note false, so it is dropped.
+    Only for a revenue in another currency than USD: the figure the
+    scoring reads, and the rate that gave it.
     """
-    source = account.annual_revenue_source
     rate = account.annual_revenue_rate
     day = account.annual_revenue_rate_date
+    millions = account.annual_revenue_musd
+    currency = account.annual_revenue_currency
     if (
-        source is None
-        or rate is None
+        rate is None
         or day is None
-        or not account.annual_revenue_currency
-        or account.annual_revenue_musd is None
+        or millions is None
+        or currency in ("", ANNUAL_REVENUE_CURRENCY)
     ):
         return ""
-    millions = (source * rate / Decimal(1_000_000)).quantize(
-        CENT, rounding=ROUND_HALF_UP
-    )
-    if millions != account.annual_revenue_musd:
-        return ""
-    currency = account.annual_revenue_currency
-    entered = money_text(source, currency)
+    shown = millions.quantize(CENT, rounding=ROUND_HALF_UP)
     used = rate_note(currency=currency, rate=Rate(rate=rate, rate_date=day))
-    return f"entered as {entered}; {used}"
+    return f"about {shown:,} M {ANNUAL_REVENUE_CURRENCY}; {used}"

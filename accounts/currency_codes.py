@@ -269,6 +269,11 @@ WITHDRAWN = {
 MONEY_CODES = (ISO_4217 - NOT_MONEY.keys()) | WITHDRAWN.keys()
 
 
+# The currency the scoring's company size is in: an annual revenue in any
+# other currency keeps the rate it was converted into this one at.
+ANNUAL_REVENUE_CURRENCY = "USD"
+
+
 def currency_code_normal(value: str) -> str:
     """Return the code as stored: trimmed and in capitals."""
     return value.strip().upper()

@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from accounts.currency_codes import currency_code_problem
+from accounts.currency_codes import ANNUAL_REVENUE_CURRENCY, currency_code_problem
 from accounts.numbers import (
     AMOUNT_BELOW_ZERO,
     RATE_NOT_ABOVE_ZERO,
@@ -92,35 +93,37 @@ class Account(models.Model):
     external_id = models.CharField(max_length=100, blank=True, db_index=True)
     sector = models.CharField(max_length=100, blank=True)
     year_established = models.PositiveSmallIntegerField(null=True, blank=True)
-    annual_revenue_musd = models.DecimalField(
-        "annual revenue (million USD)",
-        max_digits=14,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        error_messages=too_large_messages(max_digits=14, decimal_places=2),
-    )
-    # Where annual_revenue_musd was converted from another currency: the
-    # amount as entered and the rate used. The page names them only while
-    # they still give annual_revenue_musd, so an edit elsewhere drops them.
-    annual_revenue_source = models.DecimalField(
+    # The company's annual revenue exactly as it was given, in its own
+    # currency (USD too). A revenue in another currency keeps the rate
+    # into USD it was converted at and that rate's date, so the millions
+    # of USD the scoring reads are the same figure every time.
+    annual_revenue = models.DecimalField(
+        "annual revenue",
         max_digits=20,
         decimal_places=2,
         null=True,
         blank=True,
         validators=[ExactDigitsValidator()],
+        error_messages=too_large_messages(max_digits=20, decimal_places=2),
     )
     annual_revenue_currency = models.CharField(
-        max_length=3, blank=True, default="", db_default=""
+        "annual revenue currency",
+        max_length=3,
+        blank=True,
+        default="",
+        db_default="",
     )
     annual_revenue_rate = models.DecimalField(
+        "annual revenue rate into USD",
         max_digits=20,
         decimal_places=10,
         null=True,
         blank=True,
         validators=[ExactDigitsValidator()],
     )
-    annual_revenue_rate_date = models.DateField(null=True, blank=True)
+    annual_revenue_rate_date = models.DateField(
+        "annual revenue rate date", null=True, blank=True
+    )
     employees = models.PositiveIntegerField(null=True, blank=True)
     country = models.CharField(max_length=100, blank=True)
     # A CRM's own fields (Salesforce's "Region__c"), by column, as text.
@@ -157,6 +160,58 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        self.annual_revenue_check()
+
+    def annual_revenue_check(self) -> None:
+        """Refuse a revenue without its currency, or converted without a rate."""
+        if self.annual_revenue is None:
+            if self.annual_revenue_currency:
+                raise ValidationError(
+                    {"annual_revenue": ["A currency needs an annual revenue."]}
+                )
+            return
+        if self.annual_revenue < 0:
+            raise ValidationError({"annual_revenue": [AMOUNT_BELOW_ZERO]})
+        if not self.annual_revenue_currency:
+            raise ValidationError(
+                {"annual_revenue_currency": ["An annual revenue needs its currency."]}
+            )
+        problem = currency_code_problem(self.annual_revenue_currency)
+        if problem:
+            raise ValidationError({"annual_revenue_currency": [problem]})
+        converted = self.annual_revenue_currency != ANNUAL_REVENUE_CURRENCY
+        if converted and (
+            self.annual_revenue_rate is None or self.annual_revenue_rate_date is None
+        ):
+            raise ValidationError(
+                {
+                    "annual_revenue_currency": [
+                        f"An annual revenue in {self.annual_revenue_currency} "
+                        f"needs its rate into {ANNUAL_REVENUE_CURRENCY} and "
+                        "that rate's date."
+                    ]
+                }
+            )
+
+    @property
+    def annual_revenue_musd(self) -> Decimal | None:
+        """Return the annual revenue in millions of USD, unrounded."""
+        if self.annual_revenue is None:
+            return None
+        rate = self.annual_revenue_rate
+        if self.annual_revenue_currency == ANNUAL_REVENUE_CURRENCY or rate is None:
+            rate = Decimal(1)
+        return self.annual_revenue * rate / Decimal(1_000_000)
+
+    @property
+    def annual_revenue_text(self) -> str:
+        """Return the revenue as stored, with its currency: "4,999.00 USD"."""
+        if self.annual_revenue is None:
+            return ""
+        return f"{self.annual_revenue:,.2f} {self.annual_revenue_currency}"
 
     @property
     def custom_value_items(self) -> list[tuple[str, str]]:

@@ -11,7 +11,9 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Count,
+    DecimalField,
     Exists,
+    ExpressionWrapper,
     F,
     Func,
     Max,
@@ -19,15 +21,17 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    Value,
 )
-from django.db.models.functions import Collate, Upper
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Coalesce, Collate, Upper
 from django.http import Http404
 
 from accounts.currency import (
     DatedAmount,
     RateTable,
     Rollup,
-    annual_revenue_source_note,
+    annual_revenue_note,
     money_rollup,
     rate_table_load,
 )
@@ -44,6 +48,14 @@ from accounts.models import (
 )
 from accounts.revenue_keys import quarter_label
 from config.bounds import id_possible
+
+
+def account_annual_revenue_usd() -> Combinable:
+    """Return an account's annual revenue in USD, as a query expression."""
+    return ExpressionWrapper(
+        F("annual_revenue") * Coalesce(F("annual_revenue_rate"), Value(Decimal(1))),
+        output_field=DecimalField(max_digits=40, decimal_places=12),
+    )
 
 
 def account_list_for_user(*, user: User) -> QuerySet[Account]:
@@ -264,7 +276,8 @@ class AccountOverview:
     won_deals: int
     open_deals: int
     reporting_currency: str
-    # Which currency and rate annual_revenue_musd came from, if converted.
+    # For a revenue in another currency than USD: its millions of USD and
+    # the rate that gave them.
     company_revenue_note: str
     # Which quarters' won deals are left out because invoices cover them,
     # in words, or "".
@@ -521,7 +534,7 @@ def account_overview_for_user(
         won_deals=sum(deal["count"] for deal in won),
         open_deals=sum(deal["count"] for deal in deals if deal["stage"] in open_stages),
         reporting_currency=reporting_currency,
-        company_revenue_note=annual_revenue_source_note(account=account),
+        company_revenue_note=annual_revenue_note(account=account),
         revenue_set_aside_note=revenue_set_aside_note(
             quarters=set_aside.quarters, rateless=set_aside.rateless
         ),

@@ -33,11 +33,17 @@ from django.utils import timezone
 
 from accounts import importing
 from accounts.archives import upload_directory_create
-from accounts.currency_codes import currency_code_normal
+from accounts.currency import Rate, annual_revenue_values
+from accounts.currency_codes import (
+    ANNUAL_REVENUE_CURRENCY,
+    currency_code_normal,
+    currency_code_problem,
+)
 from accounts.history import change_record_many
 from accounts.models import (
     Account,
     AccountTeamMember,
+    CurrencyRate,
     ImportJob,
     Opportunity,
     OpportunityDeletion,
@@ -422,6 +428,29 @@ def _python_values(frame: pd.DataFrame) -> pd.DataFrame:
     return values
 
 
+MILLION = Decimal(1_000_000)
+# The account fields of an annual revenue, all written together.
+ANNUAL_REVENUE_FIELDS = [
+    "annual_revenue",
+    "annual_revenue_currency",
+    "annual_revenue_rate",
+    "annual_revenue_rate_date",
+]
+
+
+def _bundled_revenue_values(millions: pd.Series) -> dict[str, list[Any]]:
+    """Return the bundled layout's revenue, in millions of USD, as stored."""
+    amounts = [None if value is None else value * MILLION for value in millions]
+    return {
+        "annual_revenue": amounts,
+        "annual_revenue_currency": [
+            "" if amount is None else ANNUAL_REVENUE_CURRENCY for amount in amounts
+        ],
+        "annual_revenue_rate": [None] * len(amounts),
+        "annual_revenue_rate_date": [None] * len(amounts),
+    }
+
+
 def _write_bulk(tables: importing.MavenTables, report: Progress) -> dict:
     """Write with bulk statements batched by Django: the SQLite path."""
     tables = importing.MavenTables(
@@ -469,10 +498,13 @@ def _write_bulk(tables: importing.MavenTables, report: Progress) -> dict:
 
     report(50, "Writing accounts")
     accounts = tables.accounts
+    accounts = accounts.assign(
+        **_bundled_revenue_values(accounts.pop("annual_revenue_musd"))
+    )
     account_fields = [
         "sector",
         "year_established",
-        "annual_revenue_musd",
+        *ANNUAL_REVENUE_FIELDS,
         "employees",
         "country",
     ]
@@ -1263,7 +1295,14 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
                 "name": "s.name",
                 "sector": "s.sector",
                 "year_established": "s.year_established",
-                "annual_revenue_musd": "s.annual_revenue_musd::numeric / 100",
+                # Millions of USD in cents: whole USD are 10,000 times them.
+                "annual_revenue": "s.annual_revenue_musd::numeric * 10000",
+                "annual_revenue_currency": (
+                    "CASE WHEN s.annual_revenue_musd IS NULL THEN '' "
+                    f"ELSE '{ANNUAL_REVENUE_CURRENCY}' END"
+                ),
+                "annual_revenue_rate": "NULL::numeric",
+                "annual_revenue_rate_date": "NULL::date",
                 "employees": "s.employees",
                 "country": "s.country",
             },
@@ -1448,9 +1487,10 @@ ACCOUNT_EDITABLE_FIELDS = (
     "sector",
     "country",
     "year_established",
-    "annual_revenue_musd",
     "employees",
 )
+# The API's and the admin's two revenue fields; the rate follows from them.
+ANNUAL_REVENUE_GIVEN = ("annual_revenue", "annual_revenue_currency")
 
 
 def _fields_changed(
@@ -1473,13 +1513,15 @@ def _hand_edit_save(
     fields: list[str],
     expected_version: Any,
     on_saved: Callable[[list[str]], None] | None = None,
+    shown: Mapping[str, tuple[str, str]] | None = None,
 ) -> bool:
     """Save the fields a user changed, cleaned, unless someone changed it first.
 
     Only the fields whose value differs are written, each to the account's
-    history, with whatever `on_saved` does with them in the same transaction.
-    Return False, saving nothing, when the instance is no longer at the
-    version the caller read.
+    history, with whatever `on_saved` does with them in the same transaction;
+    `shown` holds the old and new text the history shows for some fields
+    in place of the stored values. Return False, saving nothing, when the
+    instance is no longer at the version the caller read.
     """
     fields = _fields_changed(instance=instance, before=before, fields=fields)
     if not fields:
@@ -1495,7 +1537,10 @@ def _hand_edit_save(
                 account=account,
                 target=instance,
                 changes={
-                    field: (before[field], getattr(instance, field)) for field in fields
+                    field: (shown or {}).get(
+                        field, (before[field], getattr(instance, field))
+                    )
+                    for field in fields
                 },
             )
             if on_saved is not None:
@@ -1514,9 +1559,19 @@ def account_update(
     caller read.
     """
     fields = [field for field in ACCOUNT_EDITABLE_FIELDS if field in data]
+    revenue = any(field in data for field in ANNUAL_REVENUE_GIVEN)
+    if revenue:
+        fields += ANNUAL_REVENUE_FIELDS
     before = {field: getattr(account, field) for field in fields}
-    for field in fields:
-        setattr(account, field, data[field])
+    revenue_before = account.annual_revenue_text
+    for field in ACCOUNT_EDITABLE_FIELDS:
+        if field in data:
+            setattr(account, field, data[field])
+    if revenue:
+        for field, value in account_annual_revenue_values(
+            account=account, data=data
+        ).items():
+            setattr(account, field, value)
     account.full_clean()
 
     return _hand_edit_save(
@@ -1526,7 +1581,69 @@ def account_update(
         before=before,
         fields=fields,
         expected_version=expected_version,
+        # The history shows the amount with its currency, as the page does.
+        shown={"annual_revenue": (revenue_before, account.annual_revenue_text)},
     )
+
+
+def account_annual_revenue_values(
+    *, account: Account, data: Mapping[str, Any]
+) -> dict[str, object]:
+    """Return the revenue fields of an edit: as given, with the rate into USD.
+
+    A currency left out stays the account's (USD for a first revenue). A
+    revenue in another currency takes the latest stored rate into USD when
+    its amount or currency changes, and keeps its rate when neither does.
+    """
+    amount = data.get("annual_revenue", account.annual_revenue)
+    given = data.get("annual_revenue_currency")
+    currency = currency_code_normal(given or "") or (
+        account.annual_revenue_currency or ANNUAL_REVENUE_CURRENCY
+    )
+    if amount is None:
+        if given:
+            raise ValidationError(
+                {"annual_revenue_currency": ["A currency needs an annual revenue."]}
+            )
+        return annual_revenue_values()
+    problem = currency_code_problem(currency)
+    if problem:
+        raise ValidationError({"annual_revenue_currency": [problem]})
+    if currency == ANNUAL_REVENUE_CURRENCY:
+        return annual_revenue_values(amount=amount, currency=currency)
+    rate: Rate | None = None
+    unchanged = (
+        amount == account.annual_revenue and currency == account.annual_revenue_currency
+    )
+    if (
+        unchanged
+        and account.annual_revenue_rate is not None
+        and account.annual_revenue_rate_date is not None
+    ):
+        rate = Rate(
+            rate=account.annual_revenue_rate,
+            rate_date=account.annual_revenue_rate_date,
+        )
+    else:
+        stored = (
+            CurrencyRate.objects.filter(
+                currency=currency, reporting_currency=ANNUAL_REVENUE_CURRENCY
+            )
+            .order_by("-rate_date")
+            .first()
+        )
+        if stored is not None:
+            rate = Rate(rate=stored.rate, rate_date=stored.rate_date)
+    if rate is None:
+        raise ValidationError(
+            {
+                "annual_revenue_currency": [
+                    f"No {currency} to {ANNUAL_REVENUE_CURRENCY} rate is stored; "
+                    f"import one before giving a revenue in {currency}."
+                ]
+            }
+        )
+    return annual_revenue_values(amount=amount, currency=currency, rate=rate)
 
 
 # Deals edited by hand, through the API or the deal page

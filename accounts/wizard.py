@@ -50,7 +50,7 @@ from accounts.archives import (
     upload_is_archive,
     upload_unpack,
 )
-from accounts.currency import Rate, annual_revenue_source_values
+from accounts.currency import Rate, annual_revenue_values
 from accounts.currency_codes import currency_code_normal, currency_code_problem
 from accounts.history import history_text
 from accounts.import_checks import import_checks_start
@@ -249,13 +249,13 @@ NOT_STORED = {
 }
 
 # The model field each number lands in, and how many of its digits before the
-# decimal point a file's value may use up (annual revenue arrives in currency
-# units and is stored in millions). A value too large for its field is
+# decimal point a file's value may use up (annual revenue in millions is
+# stored as the whole amount). A value too large for its field is
 # refused at the check: PostgreSQL would fail the whole write, and SQLite
 # would store it and fail every later read of the account.
 _NUMBER_FIELDS: dict[tuple[str, str], tuple[type[models.Model], str, int]] = {
-    (ACCOUNT, "annual_revenue"): (Account, "annual_revenue_musd", 6),
-    (ACCOUNT, "annual_revenue_musd"): (Account, "annual_revenue_musd", 0),
+    (ACCOUNT, "annual_revenue"): (Account, "annual_revenue", 0),
+    (ACCOUNT, "annual_revenue_musd"): (Account, "annual_revenue", -6),
     (ACCOUNT, "employees"): (Account, "employees", 0),
     (ACCOUNT, "year_established"): (Account, "year_established", 0),
     (PRODUCT, "list_price"): (Product, "list_price", 0),
@@ -269,10 +269,13 @@ _NUMBER_FIELDS: dict[tuple[str, str], tuple[type[models.Model], str, int]] = {
     (RATE, "rate"): (CurrencyRate, "rate", 0),
 }
 
+# Annual revenue in millions is stored as the whole amount it stands for.
+MILLION = Decimal(1_000_000)
 # Company revenue is never negative; a line's amount may be (a credit note).
 _UNSIGNED_MONEY = {"annual_revenue", "annual_revenue_musd"}
 # The numbers stored to the cent and refused with more decimals than that.
 _CENTS = {
+    (ACCOUNT, "annual_revenue"),
     (PRODUCT, "list_price"),
     (OPPORTUNITY, "amount"),
     (OPPORTUNITY, "line_total"),
@@ -1450,22 +1453,6 @@ def number_too_large(*, number: Decimal, digits: int, places: int) -> bool:
     return abs(number) >= largest
 
 
-# Annual revenue is kept in millions to two decimals, so less than 5,000
-# would be stored as nothing at all.
-_REVENUE_BELOW_UNIT = (
-    "too small to keep: annual revenue is stored to the nearest 0.01 million "
-    "(10,000), so less than 5,000 would be stored as 0.00"
-)
-
-
-def _rounds_away(millions: Decimal) -> bool:
-    """Say if an annual revenue in millions would be stored as 0.00."""
-    return (
-        millions != 0
-        and millions.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) == 0
-    )
-
-
 def _number_limit_reason(*, entity: str, name: str, number: Decimal) -> str | None:
     target = _NUMBER_FIELDS.get((entity, name))
     if target is None:
@@ -1596,13 +1583,11 @@ def _range_check(
 MERGED_COLUMNS = {
     "employees": "employees",
     "year_established": "year_established",
-    "annual_revenue_musd": "annual_revenue",
+    "annual_revenue": "annual_revenue",
 }
 
 
 def _merged_value(field: str, value: object) -> str:
-    if field == "annual_revenue_musd":
-        return f"{value} million {REPORTING_CURRENCY}"
     return str(_json_value(value))
 
 
@@ -3431,79 +3416,66 @@ class _Writer:
         if isinstance(revenue, Money):
             currency = revenue.currency or row.get("currency") or REPORTING_CURRENCY
             rate = self.rate_for(currency)
+            reason = _number_limit_reason(
+                entity=ACCOUNT, name="annual_revenue", number=revenue.amount
+            )
             if rate is None:
+                reason = (
+                    f"no {currency} to {REPORTING_CURRENCY} rate is stored, so "
+                    "the annual revenue was left as it was; import a rate "
+                    "and this file again"
+                )
+            elif reason is not None:
+                reason = f"{reason}; the annual revenue was left as it was"
+            if rate is not None and reason is None:
+                values.update(
+                    annual_revenue_values(
+                        amount=revenue.amount, currency=currency, rate=Rate(*rate)
+                    )
+                )
+            else:
                 self.outcome.issues.append(
                     Issue(
                         file,
                         line,
                         self._col(file, "annual_revenue"),
                         f"{currency} {revenue.amount}",
-                        f"no {currency} to {REPORTING_CURRENCY} rate is stored, so "
-                        "the annual revenue was left as it was; import a rate "
-                        "and this file again",
+                        str(reason),
                         KEPT,
                     )
                 )
-            else:
-                millions = revenue.amount * rate[0] / Decimal(1_000_000)
-                reason = _number_limit_reason(
-                    entity=ACCOUNT, name="annual_revenue_musd", number=millions
-                )
-                if reason is None and _rounds_away(millions):
-                    reason = _REVENUE_BELOW_UNIT
-                if reason is not None:
-                    self.outcome.issues.append(
-                        Issue(
-                            file,
-                            line,
-                            self._col(file, "annual_revenue"),
-                            f"{currency} {revenue.amount}",
-                            f"{reason} in millions of {REPORTING_CURRENCY}; the "
-                            "annual revenue was left as it was",
-                            KEPT,
-                        )
-                    )
-                else:
-                    values["annual_revenue_musd"] = millions.quantize(
-                        Decimal("0.01"), rounding=ROUND_HALF_UP
-                    )
-                    values.update(
-                        annual_revenue_source_values(
-                            amount=revenue.amount, currency=currency, rate=Rate(*rate)
-                        )
-                    )
         stated = row.get("annual_revenue_musd")
         if isinstance(stated, Money):
-            if stated.currency not in (None, REPORTING_CURRENCY):
-                self.outcome.issues.append(
-                    Issue(
-                        file,
-                        line,
-                        self._col(file, "annual_revenue_musd"),
-                        f"{stated.currency} {stated.amount}",
-                        f"annual revenue in millions must be in "
-                        f"{REPORTING_CURRENCY}, not {stated.currency}; the "
-                        "annual revenue was left as it was",
-                        KEPT,
-                    )
+            reason = _number_limit_reason(
+                entity=ACCOUNT, name="annual_revenue_musd", number=stated.amount
+            )
+            if reason is None and (stated.amount * MILLION) % Decimal("0.01"):
+                reason = (
+                    "more than 8 decimals: annual revenue in millions is kept "
+                    "to the cent"
                 )
-            elif _rounds_away(stated.amount):
+            if stated.currency not in (None, REPORTING_CURRENCY):
+                reason = (
+                    f"annual revenue in millions must be in "
+                    f"{REPORTING_CURRENCY}, not {stated.currency}"
+                )
+            if reason is not None:
                 self.outcome.issues.append(
                     Issue(
                         file,
                         line,
                         self._col(file, "annual_revenue_musd"),
-                        str(stated.amount),
-                        f"{_REVENUE_BELOW_UNIT} in millions of {REPORTING_CURRENCY}; "
-                        "the annual revenue was left as it was",
+                        f"{stated.currency or ''} {stated.amount}".strip(),
+                        f"{reason}; the annual revenue was left as it was",
                         KEPT,
                     )
                 )
             else:
-                values["annual_revenue_musd"] = stated.amount.quantize(
-                    Decimal("0.01"), rounding=ROUND_HALF_UP
+                values.update(
+                    annual_revenue_values(
+                        amount=stated.amount * MILLION, currency=REPORTING_CURRENCY
+                    )
                 )
-                values.update(annual_revenue_source_values())
         return values
 
     def _propose(self, *, incoming: list[str], index: AccountNameIndex) -> None:

@@ -64,7 +64,13 @@ def bench_rows_load(*, frames: Frames) -> None:
                     "name": accounts["name"],
                     "external_id": "",
                     "sector": accounts["sector"].fillna(""),
-                    "annual_revenue_musd": accounts["annual_revenue_musd"],
+                    # The engine's millions of USD, stored as whole USD.
+                    "annual_revenue": (
+                        accounts["annual_revenue_musd"] * 1_000_000
+                    ).round(2),
+                    "annual_revenue_currency": accounts["annual_revenue_musd"]
+                    .notna()
+                    .map({True: "USD", False: ""}),
                     "employees": accounts["employees"].astype("Int64"),
                     "country": "",
                     "custom_values": "{}",

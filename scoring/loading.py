@@ -16,15 +16,16 @@ portfolio grows.
 import contextlib
 import io
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Field, QuerySet
+from django.db.models import Field
 
 from accounts.models import (
     Account,
@@ -78,8 +79,8 @@ class ScoringFrames:
     revenue_set_aside: int = 0
 
 
-def _frame(queryset: QuerySet, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame.from_records(list(queryset), columns=columns)
+def _frame(rows: Iterable[Any], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(list(rows), columns=columns)
 
 
 def _uses_copy() -> bool:
@@ -119,8 +120,19 @@ def scoring_frames_load(
         )
 
     accounts = _frame(
-        Account.objects.order_by("pk").values_list(
-            "pk", "name", "sector", "annual_revenue_musd", "employees", "parent_id"
+        (
+            (pk, name, sector, _millions(amount, rate), employees, parent_id)
+            for pk, name, sector, amount, rate, employees, parent_id in (
+                Account.objects.order_by("pk").values_list(
+                    "pk",
+                    "name",
+                    "sector",
+                    "annual_revenue",
+                    "annual_revenue_rate",
+                    "employees",
+                    "parent_id",
+                )
+            )
         ),
         ACCOUNT_COLUMNS,
     )
@@ -167,6 +179,13 @@ def scoring_frames_load(
     )
 
 
+def _millions(amount: Decimal | None, rate: Decimal | None) -> Decimal | None:
+    """Return an annual revenue in millions of USD, as Account gives it."""
+    if amount is None:
+        return None
+    return amount * (rate or Decimal(1)) / Decimal(1_000_000)
+
+
 def _set_aside_mark(
     *, account_ids: np.ndarray, quarters: np.ndarray, invoiced: np.ndarray
 ) -> np.ndarray:
@@ -211,7 +230,8 @@ def _copy_out(sql: str) -> bytes:
 def _accounts_copy_out() -> pd.DataFrame:
     table = Account._meta.db_table
     data = _copy_out(
-        "COPY (SELECT id, name, sector, annual_revenue_musd::float8, "
+        "COPY (SELECT id, name, sector, (annual_revenue "
+        "* COALESCE(annual_revenue_rate, 1) / 1000000)::float8, "
         f"employees::float8, parent_id FROM {table} ORDER BY id) "
         "TO STDOUT WITH (FORMAT csv)"
     )

@@ -42,7 +42,8 @@ class AccountFactory(factory.django.DjangoModelFactory[Account]):
     name = factory.Sequence(lambda n: f"Account {n}")
     sector = "retail"
     year_established = 2000
-    annual_revenue_musd = Decimal("500.00")
+    annual_revenue = Decimal("500000000.00")
+    annual_revenue_currency = "USD"
     employees = 1000
     country = "United States"
 

@@ -252,8 +252,8 @@ def test_an_imported_account_names_the_currencies_behind_its_money(
 
     # then
     html = response.content.decode()
-    assert "13.50 M USD" in html
-    assert "entered as 12,500,000 EUR; EUR at 1.08 from 31 Jan 2026" in html
+    assert "12,500,000.00 EUR" in html
+    assert "about 13.50 M USD; EUR at 1.08 from 31 Jan 2026" in html
     assert "10,800 USD" in html
     assert "(3 deals)" in html
     assert (
@@ -265,27 +265,40 @@ def test_an_imported_account_names_the_currencies_behind_its_money(
     )
 
 
-def test_a_company_revenue_edited_after_conversion_drops_the_old_source(
+def test_a_company_revenue_shows_exactly_as_stored_with_its_currency(
     client, rep, account
 ):
-    # given a conversion recorded, then the millions changed elsewhere
-    account.annual_revenue_musd = Decimal("13.50")
-    account.annual_revenue_source = Decimal("12500000")
-    account.annual_revenue_currency = "EUR"
-    account.annual_revenue_rate = Decimal("1.08")
-    account.annual_revenue_rate_date = datetime.date(2026, 3, 31)
-    account.save()
+    # given
+    Account.objects.filter(pk=account.pk).update(
+        annual_revenue=Decimal("4999.00"), annual_revenue_currency="USD"
+    )
     client.force_login(rep)
-    converted = client.get(reverse("accounts:detail", args=[account.pk]))
-    Account.objects.filter(pk=account.pk).update(annual_revenue_musd=Decimal("20"))
 
     # when
-    edited = client.get(reverse("accounts:detail", args=[account.pk]))
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
 
     # then
-    assert "entered as 12,500,000 EUR" in converted.content.decode()
-    assert "20.00 M USD" in edited.content.decode()
-    assert "entered as" not in edited.content.decode()
+    html = response.content.decode()
+    assert '<span data-testid="company-revenue">4,999.00 USD</span>' in html
+    assert "company-revenue-note" not in html
+
+
+def test_a_zero_company_revenue_is_shown_apart_from_none(client, rep, account):
+    client.force_login(rep)
+    Account.objects.filter(pk=account.pk).update(
+        annual_revenue=Decimal("0"), annual_revenue_currency="USD"
+    )
+    zero = client.get(reverse("accounts:detail", args=[account.pk]))
+    Account.objects.filter(pk=account.pk).update(
+        annual_revenue=None, annual_revenue_currency=""
+    )
+
+    blank = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    assert (
+        '<span data-testid="company-revenue">0.00 USD</span>' in zero.content.decode()
+    )
+    assert "<dt>Company revenue</dt><dd>—</dd>" in blank.content.decode()
 
 
 def test_it_explains_the_current_score(client, rep, account):

@@ -54,7 +54,8 @@ def test_the_api_refuses_too_large_an_amount_with_the_one_message(
 @pytest.mark.parametrize(
     ("amount", "said"),
     [
-        *((amount, TOO_LARGE) for amount in AMOUNTS),
+        ("1e18", "Too large: at most 18 digits before the decimal point."),
+        ("1e30", "Too large: at most 18 digits before the decimal point."),
         ("-1e30", "Ensure this value is greater than or equal to 0."),
     ],
 )
@@ -66,11 +67,11 @@ def test_the_api_refuses_too_large_an_annual_revenue_with_the_one_message(
     etag = api.get(url)["ETag"]
 
     response = api.patch(
-        url, {"annual_revenue_musd": amount}, format="json", HTTP_IF_MATCH=etag
+        url, {"annual_revenue": amount}, format="json", HTTP_IF_MATCH=etag
     )
 
     assert response.status_code == 400
-    assert response.json() == {"annual_revenue_musd": [said]}
+    assert response.json() == {"annual_revenue": [said]}
     assert history() == []
 
 

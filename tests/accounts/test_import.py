@@ -138,7 +138,10 @@ def test_it_maps_people_teams_and_accounts():
     bluth = Account.objects.get(name="Bluth Company")
     assert bluth.parent.name == "Acme Corporation"
     assert bluth.sector == "technology"
-    assert bluth.annual_revenue_musd == Decimal("1242.32")
+    assert (bluth.annual_revenue, bluth.annual_revenue_currency) == (
+        Decimal("1242320000.00"),
+        "USD",
+    )
     assert Account.objects.get(name="Bioholding").country == "Philippines"
     assert Product.objects.get(name="GTX Pro").list_price == Decimal("4821")
 
@@ -426,7 +429,9 @@ def test_a_changed_row_is_updated_and_the_rest_untouched(tmp_path):
     after = {a.name: a.updated_at for a in Account.objects.all()}
     assert after["Acme Corporation"] == before["Acme Corporation"]
     assert after["Betatech"] > before["Betatech"]
-    assert Account.objects.get(name="Betatech").annual_revenue_musd == Decimal("700")
+    assert Account.objects.get(name="Betatech").annual_revenue == Decimal(
+        "700000000.00"
+    )
 
 
 @pytest.mark.parametrize(
@@ -475,7 +480,7 @@ def test_it_reads_semicolons_a_bom_and_windows_1252(tmp_path):
 
     assert job.status == ImportJob.Status.SUCCEEDED, job.issues
     account = Account.objects.get(name="Bétatech")
-    assert account.annual_revenue_musd == Decimal("1647.18")
+    assert account.annual_revenue == Decimal("1647180000.00")
 
 
 def test_it_sends_import_finished_on_commit_only_when_it_wrote(
@@ -953,8 +958,8 @@ def test_trailing_zeros_past_two_decimals_are_no_more_decimals(tmp_path):
     # then
     assert job.status == ImportJob.Status.SUCCEEDED, job.issues
     assert Account.objects.filter(name="Initech").values_list(
-        "annual_revenue_musd", "employees"
-    ).get() == (Decimal("12.50"), 80)
+        "annual_revenue", "annual_revenue_currency", "employees"
+    ).get() == (Decimal("12500000.00"), "USD", 80)
 
 
 def test_ids_of_any_length_and_alphabet_are_stored_as_read(tmp_path):

@@ -20,7 +20,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def stored_account(account: Account) -> Account:
     Account.objects.filter(pk=account.pk).update(
-        sector="retail", employees=4200, annual_revenue_musd=Decimal("1250.50")
+        sector="retail",
+        employees=4200,
+        annual_revenue=Decimal("1250500000.00"),
+        annual_revenue_currency="USD",
     )
     Account.objects.filter(pk=account.pk).update(updated_at=READ_AT)
     account.refresh_from_db()
@@ -82,7 +85,7 @@ def test_a_deal_patch_after_a_no_op_one_still_goes_through(
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"sector": "retail", "employees": 4200, "annual_revenue_musd": "1250.5"}],
+    [{}, {"sector": "retail", "employees": 4200, "annual_revenue": "1250500000.0"}],
     ids=["empty", "same-values"],
 )
 def test_an_account_patch_that_changes_nothing_keeps_the_etag(

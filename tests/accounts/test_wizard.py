@@ -67,7 +67,8 @@ def portfolio_state() -> dict[str, list[tuple]]:
                 "name",
                 "external_id",
                 "sector",
-                "annual_revenue_musd",
+                "annual_revenue",
+                "annual_revenue_currency",
                 "employees",
                 "country",
                 "parent_id",
@@ -107,9 +108,12 @@ def test_salesforce_api_exports_import_with_no_manual_mapping(
         1200,
         "United States",
     )
-    assert parent.annual_revenue_musd == Decimal("12.50")
+    assert (parent.annual_revenue, parent.annual_revenue_currency) == (
+        Decimal("12500000.00"),
+        "USD",
+    )
     assert child.parent == parent
-    assert child.annual_revenue_musd == Decimal("3.40")
+    assert child.annual_revenue == Decimal("3400000.00")
 
     deal = Opportunity.objects.get(external_id="0065g00000Q1w2eAAB")
     assert (deal.account, deal.stage, deal.closed_on, deal.close_value) == (
@@ -159,7 +163,10 @@ def test_a_hubspot_company_export_imports_with_no_manual_mapping(
         "Machinery",
         1200,
     )
-    assert account.annual_revenue_musd == Decimal("12.50")
+    assert (account.annual_revenue, account.annual_revenue_currency) == (
+        Decimal("12500000.00"),
+        "USD",
+    )
 
 
 def test_a_report_export_drops_its_footer_and_says_when_a_rate_is_missing(
@@ -172,11 +179,11 @@ def test_a_report_export_drops_its_footer_and_says_when_a_rate_is_missing(
     assert job.status == ImportJob.Status.SUCCEEDED
     assert job.counts["Accounts"]["created"] == 3
     europe = Account.objects.get(name="Acme Widgets Europe GmbH")
-    assert europe.annual_revenue_musd is None
+    assert (europe.annual_revenue, europe.annual_revenue_currency) == (None, "")
     assert europe.parent == Account.objects.get(name="Acme Widgets, Inc")
     harbor = Account.objects.get(name="Harbor Bank of the North")
     # Zero employees is kept apart from a blank revenue.
-    assert (harbor.employees, harbor.annual_revenue_musd) == (0, None)
+    assert (harbor.employees, harbor.annual_revenue) == (0, None)
     reasons = {
         (issue["line"], issue["action"], issue["reason"]) for issue in job.issues
     }
@@ -206,9 +213,15 @@ def test_a_stored_rate_converts_revenue_to_the_reporting_currency(
         django_capture_on_commit_callbacks, BYOD / "salesforce_report_accounts.csv"
     )
 
-    # then: EUR 3,400,000.00 at 1.085 is USD 3.689 million
+    # then: EUR 3,400,000.00 is kept in EUR, at 1.085 it is USD 3.689 million
     europe = Account.objects.get(name="Acme Widgets Europe GmbH")
-    assert europe.annual_revenue_musd == Decimal("3.69")
+    assert (
+        europe.annual_revenue,
+        europe.annual_revenue_currency,
+        europe.annual_revenue_rate,
+        europe.annual_revenue_rate_date,
+    ) == (Decimal("3400000.00"), "EUR", Decimal("1.085"), date(2026, 11, 30))
+    assert europe.annual_revenue_musd == Decimal("3.689")
 
 
 def test_semicolons_decimal_commas_and_day_first_dates_import_as_written(
@@ -222,8 +235,9 @@ def test_semicolons_decimal_commas_and_day_first_dates_import_as_written(
 
     assert job.status == ImportJob.Status.SUCCEEDED, job.issues
     nordlicht = Account.objects.get(name="Nordlicht Maschinenbau GmbH")
-    assert nordlicht.annual_revenue_musd == Decimal("1.25")
+    assert nordlicht.annual_revenue == Decimal("1250000.00")
     brightwater = Account.objects.get(name="Brightwater Foods")
+    assert brightwater.annual_revenue == Decimal("980500.50")
     assert brightwater.employees == 1200
     press = Opportunity.objects.get(account=nordlicht, close_value=Decimal("48000"))
     assert press.closed_on == date(2026, 2, 13)
@@ -347,7 +361,7 @@ def test_undoing_an_import_restores_the_state_before_it(
         name="Brightwater Foods",
         employees=50,
         sector="Food",
-        annual_revenue_musd=Decimal("0.50"),
+        annual_revenue=Decimal("500000.00"),
     )
     before = portfolio_state()
     job = imported(
@@ -795,7 +809,11 @@ def test_the_bundled_accounts_file_reimports_unchanged_in_millions(
     maven_import_directory()
     before = portfolio_state()
     acme = Account.objects.get(name="Acme Corporation")
-    assert (acme.sector, acme.annual_revenue_musd) == ("technology", Decimal("1100.04"))
+    assert (acme.sector, acme.annual_revenue, acme.annual_revenue_currency) == (
+        "technology",
+        Decimal("1100040000.00"),
+        "USD",
+    )
 
     # when its accounts.csv comes through the wizard
     mapped = opened(BUNDLED_DATA / "accounts.csv")
@@ -835,10 +853,12 @@ def test_a_semicolon_bundled_file_reads_its_decimal_commas_in_millions(
 
     assert job.status == ImportJob.Status.SUCCEEDED, job.issues
     assert list(
-        Account.objects.order_by("name").values_list("name", "annual_revenue_musd")
+        Account.objects.order_by("name").values_list(
+            "name", "annual_revenue", "annual_revenue_currency"
+        )
     ) == [
-        ("Brasserie Lumière", Decimal("1234567.89")),
-        ("Käsefabrik Müller GmbH", Decimal("987654.00")),
+        ("Brasserie Lumière", Decimal("1234567890000.00"), "USD"),
+        ("Käsefabrik Müller GmbH", Decimal("987654000000.00"), "USD"),
     ]
 
 

@@ -39,7 +39,7 @@ def existing() -> None:
         name="Globex Corporation",
         sector="technology",
         employees=2497,
-        annual_revenue_musd=Decimal("1223.72"),
+        annual_revenue=Decimal("1223720000.00"),
     )
     AccountFactory(name="Initech", sector="technology", employees=80)
     AccountFactory(name="Acme Corporation", sector="Retail", employees=2822)

@@ -36,8 +36,8 @@ MERGED_IN_FILE = (
     "another ID of the account"
 )
 STORED = [
-    ("Acme Widgets, Inc", "9002", 130, Decimal("2.50"), "Manufacturing"),
-    ("Wayne Enterprises", "9001", 50, Decimal("1.00"), "Retail"),
+    ("Acme Widgets, Inc", "9002", 130, Decimal("2500000.00"), "Manufacturing"),
+    ("Wayne Enterprises", "9001", 50, Decimal("1000000.00"), "Retail"),
 ]
 
 
@@ -72,7 +72,7 @@ def merge_note(reason: str) -> dict:
 def stored() -> list[tuple]:
     return list(
         Account.objects.order_by("name").values_list(
-            "name", "external_id", "employees", "annual_revenue_musd", "sector"
+            "name", "external_id", "employees", "annual_revenue", "sector"
         )
     )
 
@@ -146,7 +146,7 @@ def test_a_merge_into_an_existing_account_updates_it_and_is_undone(
         name="Acme Widgets, Inc",
         external_id="9002",
         employees=100,
-        annual_revenue_musd=Decimal("2.50"),
+        annual_revenue=Decimal("2500000.00"),
         sector="Manufacturing",
     )
     before = stored()

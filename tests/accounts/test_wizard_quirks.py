@@ -86,26 +86,14 @@ def test_an_excel_sep_line_names_the_delimiter() -> None:
 def test_decimal_commas_are_read_and_zero_is_kept_apart_from_blank() -> None:
     job = run("decimal_comma.csv")
 
-    # 12,5 would be 0.00 million: left out and said, not stored as zero.
-    assert stored("annual_revenue_musd") == [
-        ("Acme GmbH", Decimal("1.23")),
-        ("Beta AG", None),
-        ("Delta BV", None),
-        ("Gamma SA", Decimal("0.00")),
+    # Every amount is kept as written, however small; zero is not blank.
+    assert stored("annual_revenue", "annual_revenue_currency") == [
+        ("Acme GmbH", Decimal("1234567.89"), "USD"),
+        ("Beta AG", Decimal("12.50"), "USD"),
+        ("Delta BV", None, ""),
+        ("Gamma SA", Decimal("0.00"), "USD"),
     ]
-    assert [
-        (issue["line"], issue["value"], issue["reason"])
-        for issue in job.issues
-        if issue["action"] == "kept"
-    ] == [
-        (
-            3,
-            "USD 12.5",
-            "too small to keep: annual revenue is stored to the nearest 0.01 "
-            "million (10,000), so less than 5,000 would be stored as 0.00 in "
-            "millions of USD; the annual revenue was left as it was",
-        )
-    ]
+    assert [issue for issue in job.issues if issue["action"] == "kept"] == []
 
 
 def test_an_id_a_spreadsheet_rounded_is_refused_and_the_others_kept() -> None:
@@ -170,8 +158,8 @@ def test_an_xlsx_workbook_imports_like_a_csv(tmp_path: Path) -> None:
     job = mapped_import_run(mapped=mapped)
 
     assert job.status == ImportJob.Status.SUCCEEDED, job.issues
-    assert stored("external_id", "employees", "annual_revenue_musd") == [
-        ("Nordlicht GmbH", "00917", 340, Decimal("1.25"))
+    assert stored("external_id", "employees", "annual_revenue") == [
+        ("Nordlicht GmbH", "00917", 340, Decimal("1250000.50"))
     ]
 
 
@@ -262,7 +250,7 @@ def test_a_negative_annual_revenue_is_refused() -> None:
     job = run("revenue_negative.csv", keep_good_rows=True)
 
     assert rejected(job) == [(2, "Annual Revenue", "must not be negative")]
-    assert stored("annual_revenue_musd") == [("Beta AG", None)]
+    assert stored("annual_revenue") == [("Beta AG", Decimal("12.50"))]
 
 
 def test_a_won_deal_without_a_close_date_or_amount_is_named_in_the_check() -> None:

@@ -103,10 +103,11 @@ def test_plain_revenue_website_and_owner_headers_map_to_accounts(
     ) in outcome.decisions
     assert mapped.job.status == ImportJob.Status.SUCCEEDED, mapped.job.issues
     account = Account.objects.get()
-    assert (account.name, account.annual_revenue_musd) == (
-        "Pelican Paper Co",
-        Decimal("2.50"),
-    )
+    assert (
+        account.name,
+        account.annual_revenue,
+        account.annual_revenue_currency,
+    ) == ("Pelican Paper Co", Decimal("2500000.00"), "USD")
     assert list(
         AccountTeamMember.objects.values_list("account__name", "user__username")
     ) == [("Pelican Paper Co", "praman")]

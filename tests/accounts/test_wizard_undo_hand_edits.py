@@ -92,7 +92,7 @@ def test_undo_sets_back_an_accounts_sector_and_keeps_its_hand_edited_employees(
         sector="Retail",
         employees=900,
         country="Canada",
-        annual_revenue_musd=Decimal("9.80"),
+        annual_revenue=Decimal("9800000.00"),
     )
     job = imported(BYOD / "salesforce_api_accounts.csv", user=ops)
     acme.refresh_from_db()
@@ -126,9 +126,10 @@ def test_undo_sets_back_an_accounts_sector_and_keeps_its_hand_edited_employees(
         acme.sector,
         acme.employees,
         acme.country,
-        acme.annual_revenue_musd,
+        acme.annual_revenue,
+        acme.annual_revenue_currency,
         acme.custom_values,
-    ) == ("Retail", 1300, "Canada", Decimal("9.80"), {})
+    ) == ("Retail", 1300, "Canada", Decimal("9800000.00"), "USD", {})
     assert list(Account.objects.values_list("name", flat=True)) == [acme.name]
 
 

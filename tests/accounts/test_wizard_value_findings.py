@@ -50,7 +50,7 @@ def workbook(path: Path, rows: list[list]) -> Path:
     return path
 
 
-def test_a_revenue_too_small_for_millions_is_kept_out_and_said(tmp_path) -> None:
+def test_a_small_revenue_is_stored_to_the_cent(tmp_path) -> None:
     path = tmp_path / "report.csv"
     path.write_text(
         '"Account Name","Annual Revenue"\n'
@@ -64,24 +64,17 @@ def test_a_revenue_too_small_for_millions_is_kept_out_and_said(tmp_path) -> None
     job = run(path)
 
     assert list(
-        Account.objects.order_by("name").values_list("name", "annual_revenue_musd")
+        Account.objects.order_by("name").values_list(
+            "name", "annual_revenue", "annual_revenue_currency"
+        )
     ) == [
-        ("Acme", None),
-        ("Beta", None),
-        ("Delta", Decimal("0.01")),
-        ("Gamma", None),
-        ("Omega", Decimal("0.00")),
+        ("Acme", Decimal("1234.50"), "USD"),
+        ("Beta", Decimal("1000.00"), "USD"),
+        ("Delta", Decimal("5000.00"), "USD"),
+        ("Gamma", Decimal("4999.99"), "USD"),
+        ("Omega", Decimal("0.00"), "USD"),
     ]
-    reason = (
-        "too small to keep: annual revenue is stored to the nearest 0.01 million "
-        "(10,000), so less than 5,000 would be stored as 0.00 in millions of USD; "
-        "the annual revenue was left as it was"
-    )
-    assert said(job, "kept") == [
-        (2, "Annual Revenue", "USD 1234.50", reason),
-        (3, "Annual Revenue", "USD 1000.00", reason),
-        (4, "Annual Revenue", "USD 4999.99", reason),
-    ]
+    assert said(job, "kept") == []
 
 
 def test_a_hubspot_revenue_in_scientific_notation_is_read_as_its_number(
@@ -89,16 +82,14 @@ def test_a_hubspot_revenue_in_scientific_notation_is_read_as_its_number(
 ) -> None:
     path = tmp_path / "hubspot.csv"
     path.write_text(
-        "Record ID,Company name,Annual Revenue\n101,Acme,1.5E+07\n102,Beta,2.5E-3\n"
+        "Record ID,Company name,Annual Revenue\n101,Acme,1.5E+07\n102,Beta,2.5E-1\n"
     )
 
     job = run(path)
 
     assert list(
-        Account.objects.order_by("name").values_list(
-            "external_id", "annual_revenue_musd"
-        )
-    ) == [("101", Decimal("15.00")), ("102", None)]
+        Account.objects.order_by("name").values_list("external_id", "annual_revenue")
+    ) == [("101", Decimal("15000000.00")), ("102", Decimal("0.25"))]
     assert said(job, "repaired") == [
         (
             2,
@@ -109,8 +100,8 @@ def test_a_hubspot_revenue_in_scientific_notation_is_read_as_its_number(
         (
             3,
             "Annual Revenue",
-            "2.5E-3",
-            "scientific notation read as 0.0025",
+            "2.5E-1",
+            "scientific notation read as 0.25",
         ),
     ]
     assert said(job, "rejected") == []
@@ -129,9 +120,9 @@ def test_an_xlsx_formula_with_no_saved_value_is_refused(tmp_path) -> None:
 
     job = run(path)
 
-    assert list(
-        Account.objects.values_list("name", "annual_revenue_musd", "employees")
-    ) == [("Gamma", Decimal("3.00"), 30)]
+    assert list(Account.objects.values_list("name", "annual_revenue", "employees")) == [
+        ("Gamma", Decimal("3000000.00"), 30)
+    ]
     reason = (
         "a formula with no saved value: open and save the file in a spreadsheet, "
         "or export values"

@@ -39,7 +39,8 @@ def portfolio_create(*, size: int, prefix: str = "Account") -> list[Account]:
         Account(
             name=f"{prefix} {index:04d}",
             sector="retail" if index % 2 else "medical",
-            annual_revenue_musd=Decimal(100 + index),
+            annual_revenue=Decimal(100 + index) * 1_000_000,
+            annual_revenue_currency="USD",
             employees=10 * (index + 1),
         )
         for index in range(size)
