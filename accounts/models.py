@@ -148,6 +148,16 @@ class Account(models.Model):
     # Every hand edit (the API, the admin) is in the shared history, field
     # by field: an import's undo keeps just the fields edited since.
     edits_in_history = True
+    # An amount means nothing without its currency and rate: an undo keeps
+    # them all when any one was edited by hand.
+    edits_together = (
+        (
+            "annual_revenue",
+            "annual_revenue_currency",
+            "annual_revenue_rate",
+            "annual_revenue_rate_date",
+        ),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -72,8 +72,17 @@ class UndoKeep:
         return [one.note for one in self.kept]
 
     def keeps(self, model: type[models.Model], pk: int, name: str) -> bool:
-        """Return whether the undo leaves this field of this object as it is."""
-        return _canonical(model, name) in self.fields.get((model, pk), set())
+        """Return whether the undo leaves this field of this object as it is.
+
+        Fields a model names in `edits_together` (an amount and its
+        currency) are kept all together once any one was edited.
+        """
+        edited = self.fields.get((model, pk), set())
+        name = _canonical(model, name)
+        for group in getattr(model, "edits_together", ()):
+            if name in group:
+                return not edited.isdisjoint(group)
+        return name in edited
 
 
 def day(moment: datetime) -> str:

@@ -133,6 +133,43 @@ def test_undo_sets_back_an_accounts_sector_and_keeps_its_hand_edited_employees(
     assert list(Account.objects.values_list("name", flat=True)) == [acme.name]
 
 
+def test_undo_keeps_a_hand_edited_revenue_with_its_currency_and_rate(
+    ops, bruce
+) -> None:
+    # given: a revenue in EUR the import replaces with one in USD
+    acme = AccountFactory.create(
+        name="Acme Widgets, Inc",
+        external_id="0015g00000AbCdEAAV",
+        annual_revenue=Decimal("9000000.00"),
+        annual_revenue_currency="EUR",
+        annual_revenue_rate=Decimal("1.08"),
+        annual_revenue_rate_date=date(2026, 3, 31),
+    )
+    job = imported(BYOD / "salesforce_api_accounts.csv", user=ops)
+    # and Bruce corrects the amount alone, in USD as the import left it
+    api = APIClient()
+    api.force_authenticate(bruce)
+    url = reverse("accounts_api:detail", args=[acme.pk])
+    etag = api.get(url)["ETag"]
+    edit = api.patch(
+        url, {"annual_revenue": "13000000.50"}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert edit.status_code == 200, edit.json()
+    edited_later()
+
+    # when
+    mapped_import_undo(mapped=job.mapped, user=ops)
+
+    # then: the amount keeps the currency it was entered in, not the old EUR
+    acme.refresh_from_db()
+    assert (
+        acme.annual_revenue,
+        acme.annual_revenue_currency,
+        acme.annual_revenue_rate,
+        acme.annual_revenue_rate_date,
+    ) == (Decimal("13000000.50"), "USD", None, None)
+
+
 def test_the_hand_edit_is_in_the_accounts_history(bruce) -> None:
     acme = AccountFactory.create(name="Acme Widgets, Inc", employees=900, country="")
     api = APIClient()
