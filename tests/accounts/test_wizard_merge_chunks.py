@@ -126,7 +126,7 @@ def test_an_existing_account_merged_across_chunks_is_updated_once(
         name="Acme Widgets, Inc",
         external_id="9002",
         employees=100,
-        annual_revenue_musd=Decimal("2.50"),
+        annual_revenue=Decimal("2500000.00"),
         sector="Manufacturing",
     )
     before = stored()
