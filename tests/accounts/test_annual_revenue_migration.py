@@ -1,4 +1,4 @@
-"""Migration 0034 keeps every stored revenue as the exact amount it meant."""
+"""Migration 0035 keeps every stored revenue as the exact amount it meant."""
 
 from datetime import date
 from decimal import Decimal
@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("accounts", "0033_account_alias_external_id")]
-AFTER = [("accounts", "0034_account_annual_revenue_exact")]
+BEFORE = [("accounts", "0034_opportunity_creation_digest")]
+AFTER = [("accounts", "0035_account_annual_revenue_exact")]
 
 
 def migrated(targets: list[tuple[str, str]]) -> MigrationExecutor:

@@ -76,7 +76,7 @@ def millions_from_exact(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0033_account_alias_external_id"),
+        ("accounts", "0034_opportunity_creation_digest"),
     ]
 
     operations = [
