@@ -165,9 +165,9 @@ def precondition_failure(request: Request, stale: str = STALE) -> str:
         )
     if not any(re.fullmatch(r'"[^"]*"|\d+', tag) for tag in tags):
         return (
-            "If-Match holds no ETag that Lode gives out: an ETag is the "
-            'quoted value of the ETag header of a read, such as "3". Here is '
-            "the current version; apply your change to it and send its ETag."
+            "If-Match holds no ETag that Lode gives out: send the ETag header "
+            "of your last read as it came, quotes included. Here is the "
+            "current version; apply your change to it and send its ETag."
         )
     return stale
 

@@ -22,8 +22,8 @@ STAR = (
     "ETag."
 )
 UNKNOWN = (
-    "If-Match holds no ETag that Lode gives out: an ETag is the quoted value "
-    'of the ETag header of a read, such as "3". Here is the current version; '
+    "If-Match holds no ETag that Lode gives out: send the ETag header of your "
+    "last read as it came, quotes included. Here is the current version; "
     "apply your change to it and send its ETag."
 )
 
