@@ -6,6 +6,8 @@ Updates carry the ETag from the last read in If-Match: without it they are
 refused with 428, with a stale one or `*` with 412 and the current state.
 """
 
+import base64
+import binascii
 import datetime
 import functools
 import hashlib
@@ -18,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxLengthValidator
 from django.db import DataError, IntegrityError, models
 from django.http import Http404
@@ -34,7 +37,7 @@ from rest_framework.throttling import (
     UserRateThrottle,
 )
 from rest_framework.utils import humanize_datetime
-from rest_framework.utils.urls import replace_query_param
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from config.bounds import TEXT_MAX, TEXT_MESSAGE, date_problem
 
@@ -440,6 +443,149 @@ def query_params_refuse_unknown(
     raise exceptions.ValidationError({name: [message] for name in unknown})
 
 
+# Keyset paging
+
+
+class CursorRefused(exceptions.ValidationError):
+    """A cursor that cannot be read, or read for another ordering."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__({"cursor": [why]})
+
+
+def _ordering_fields(queryset: Any) -> list[tuple[str, bool]] | None:
+    """Return the (path, descending) pairs a queryset is ordered by.
+
+    None when a keyset cannot walk it: no explicit ordering, an ordering by
+    an expression, or a last field that is not unique (rows tying on every
+    field could be skipped or repeated).
+    """
+    if not isinstance(queryset, models.QuerySet):
+        return None
+    ordering = list(queryset.query.order_by)
+    if not ordering or not all(isinstance(part, str) for part in ordering):
+        return None
+    fields = [(str(part).lstrip("-"), str(part).startswith("-")) for part in ordering]
+    last = _model_field(queryset.model, fields[-1][0])
+    if last is None or not (last.primary_key or last.unique):
+        return None
+    if any(_model_field(queryset.model, path) is None for path, _ in fields):
+        return None
+    return fields
+
+
+def _model_field(model: type[models.Model], path: str) -> Any:
+    # The field at the end of a double-underscore path, or None.
+    field: Any = None
+    for part in path.split("__"):
+        if field is not None:
+            if field.related_model is None:
+                return None
+            model = field.related_model
+        try:
+            field = model._meta.pk if part == "pk" else model._meta.get_field(part)
+        except Exception:
+            return None
+    return field
+
+
+def _row_value(row: Any, path: str) -> Any:
+    for part in path.split("__"):
+        row = getattr(row, part)
+        if row is None:
+            return None
+    return row
+
+
+def _ordered(fields: list[tuple[str, bool]]) -> list[Any]:
+    # Nulls after the values going up and before them going down, as
+    # PostgreSQL does by default; SQLite is told so, so one cursor reads
+    # the same rows on both.
+    return [
+        models.F(path).desc(nulls_first=True)
+        if descending
+        else models.F(path).asc(nulls_last=True)
+        for path, descending in fields
+    ]
+
+
+def _after(path: str, descending: bool, value: Any) -> models.Q:
+    # Rows strictly after `value` in one field's order (_ordered's nulls).
+    if value is None:
+        return (
+            models.Q(**{f"{path}__isnull": False})
+            if descending
+            else models.Q(pk__in=[])
+        )
+    if descending:
+        return models.Q(**{f"{path}__lt": value})
+    return models.Q(**{f"{path}__gt": value}) | models.Q(**{f"{path}__isnull": True})
+
+
+def _same(path: str, value: Any) -> models.Q:
+    if value is None:
+        return models.Q(**{f"{path}__isnull": True})
+    return models.Q(**{path: value})
+
+
+def keyset_after(
+    queryset: models.QuerySet, fields: list[tuple[str, bool]], values: list[Any]
+) -> models.QuerySet:
+    """Return the rows after the row with these values, in the fields' order.
+
+    Lexicographic: after on the first field, or equal on it and after on
+    the second, and so on; the last field is unique, so no row is the
+    cursor's equal and none is read twice or passed over.
+    """
+    condition = models.Q(pk__in=[])
+    equal = models.Q()
+    for (path, descending), value in zip(fields, values, strict=True):
+        condition |= equal & _after(path, descending, value)
+        equal &= _same(path, value)
+    return queryset.filter(condition).order_by(*_ordered(fields))
+
+
+def cursor_encode(*, fields: list[tuple[str, bool]], row: Any) -> str:
+    """Return the cursor that reads on after this row."""
+    ordering = ",".join(f"{'-' if down else ''}{path}" for path, down in fields)
+    values = [_row_value(row, path) for path, _ in fields]
+    raw = json.dumps({"o": ordering, "v": values}, cls=DjangoJSONEncoder)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def cursor_decode(
+    *, cursor: str, queryset: models.QuerySet, fields: list[tuple[str, bool]]
+) -> list[Any]:
+    """Return the values a cursor holds, refusing one this list cannot use."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        ordering, values = data["o"], data["v"]
+    except (ValueError, TypeError, KeyError, binascii.Error):
+        raise CursorRefused(
+            "This cursor cannot be read; use the `next` link of the page "
+            "before, as it was given."
+        ) from None
+    wanted = ",".join(f"{'-' if down else ''}{path}" for path, down in fields)
+    if ordering != wanted or not isinstance(values, list) or len(values) != len(fields):
+        raise CursorRefused(
+            "This cursor was made for another ordering; ask again with the "
+            "ordering it was given for, or start without a cursor."
+        )
+    try:
+        return [
+            None
+            if value is None
+            else _model_field(queryset.model, path).to_python(value)
+            for (path, _), value in zip(fields, values, strict=True)
+        ]
+    except DjangoValidationError:
+        raise CursorRefused(
+            "This cursor holds a value this list cannot sort by; start "
+            "without a cursor."
+        ) from None
+
+
 class LodePagination(LimitOffsetPagination):
     """Limit/offset paging with a ceiling, so no one pulls a table in one go.
 
@@ -489,15 +635,38 @@ class LodePagination(LimitOffsetPagination):
         }
         return paged
 
+    cursor_query_param = "cursor"
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    f"Where to read on from, as the `next` link of a list of "
+                    f"more than {self.count_limit:,} items gives it; instead "
+                    "of `offset`, which stops at "
+                    f"{self.count_limit:,}."
+                ),
+                "schema": {"type": "string"},
+            },
+        ]
+
     def get_next_link(self) -> str | None:
+        if self.request is None:
+            return None
+        if self._next_cursor is not None:
+            url = self.request.build_absolute_uri()
+            url = remove_query_param(url, self.offset_query_param)
+            url = replace_query_param(url, self.limit_query_param, self.limit)
+            return replace_query_param(url, self.cursor_query_param, self._next_cursor)
+        if self.cursor_query_param in self.request.query_params:
+            return None
         if self.count is not None:
             return super().get_next_link()
-        if (
-            not self._more
-            or self.request is None
-            or self.limit is None
-            or self.offset is None
-        ):
+        if not self._more or self.limit is None or self.offset is None:
             return None
         # DRF's link stops at the count; past the cap, the extra row read
         # says whether another page follows.
@@ -506,6 +675,13 @@ class LodePagination(LimitOffsetPagination):
         return replace_query_param(
             url, self.offset_query_param, self.offset + self.limit
         )
+
+    def get_previous_link(self) -> str | None:
+        # A cursor reads forward only: the page before is the one the
+        # client came from.
+        if self.request is None or self.cursor_query_param in self.request.query_params:
+            return None
+        return super().get_previous_link()
 
     def paginate_queryset(
         self, queryset: Any, request: Request, view: Any = None
@@ -518,11 +694,33 @@ class LodePagination(LimitOffsetPagination):
             query_params_refuse_unknown(
                 request,
                 view=view,
-                also={self.limit_query_param, self.offset_query_param},
+                also={
+                    self.limit_query_param,
+                    self.offset_query_param,
+                    self.cursor_query_param,
+                },
             )
         self.request = request
         self.limit = self.get_limit(request)
         self.offset = self.get_offset(request)
+        self._next_cursor: str | None = None
+        fields = _ordering_fields(queryset)
+        if fields is not None:
+            queryset = queryset.order_by(*_ordered(fields))
+        if self.cursor_query_param in request.query_params:
+            return self._cursor_page(queryset, request, fields=fields)
+        # An offset makes the database read every row before it; past the
+        # count's cap a cursor reads on from the last row by the index.
+        if fields is not None and self.offset > self.count_limit:
+            raise exceptions.ValidationError(
+                {
+                    self.offset_query_param: [
+                        f"An offset goes up to {self.count_limit:,}. Past "
+                        "that, follow `next`: it carries a `cursor` that "
+                        "reads on from the last item."
+                    ]
+                }
+            )
         # Unordered: the rows counted are any count_limit + 1 of them, read
         # as they come rather than sorted first.
         unordered = (
@@ -547,7 +745,31 @@ class LodePagination(LimitOffsetPagination):
                 f"{self.count_limit:,} items)."
             )
         self._more = len(rows) > self.limit
+        if self._more and fields is not None:
+            self._next_cursor = cursor_encode(fields=fields, row=rows[self.limit - 1])
         return rows[: self.limit]
+
+    def _cursor_page(
+        self, queryset: Any, request: Request, *, fields: list[tuple[str, bool]] | None
+    ) -> list[Any]:
+        """Return the page after the cursor's row, counted as an offset page is."""
+        if fields is None:
+            raise CursorRefused("This list pages with limit and offset only.")
+        if self.offset_query_param in request.query_params:
+            raise CursorRefused("Give a cursor or an offset, not both.")
+        values = cursor_decode(
+            cursor=request.query_params[self.cursor_query_param],
+            queryset=queryset,
+            fields=fields,
+        )
+        limit = self.get_limit(request)
+        counted = self.get_count(queryset.order_by()[: self.count_limit + 1])
+        self.count = counted if counted <= self.count_limit else None
+        rows = list(keyset_after(queryset, fields, values)[: limit + 1])
+        self._more = len(rows) > limit
+        if self._more:
+            self._next_cursor = cursor_encode(fields=fields, row=rows[limit - 1])
+        return rows[:limit]
 
 
 def _date_bound(value: Any) -> None:

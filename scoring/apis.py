@@ -592,7 +592,7 @@ class ScoreListApi(APIView):
                 scores = scores.filter(**{name: value})
         if params.get("sector"):
             scores = scores.filter(account__sector=params["sector"])
-        scores = scores.select_related("account").order_by(ordering, "account_id")
+        scores = scores.select_related("account").order_by(ordering, "account_id", "pk")
 
         return paginated_response(
             request=request,
@@ -658,7 +658,7 @@ class AccountScoreHistoryApi(APIView):
                 account=account, run__status=ScoreRun.Status.SUCCEEDED
             )
             .select_related("account", "run")
-            .order_by("-run__created_at", "-run_id")
+            .order_by("-run__created_at", "-run_id", "-pk")
         )
 
         return paginated_response(

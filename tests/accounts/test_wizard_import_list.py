@@ -193,8 +193,8 @@ def test_created_by_names_the_uploader(api, ops, imports) -> None:
             {
                 "account": [
                     "Unknown query parameter; this list takes: created_after, "
-                    "created_before, created_by, kind, limit, offset, ordering, "
-                    "status, target, undone."
+                    "created_before, created_by, cursor, kind, limit, offset, "
+                    "ordering, status, target, undone."
                 ]
             },
         ),

@@ -67,7 +67,8 @@ def test_it_refuses_unknown_and_malformed_parameters(
     assert unknown.status_code == 400
     assert unknown.json() == {
         "since": [
-            "Unknown query parameter; this list takes: author, limit, offset, ordering."
+            "Unknown query parameter; this list takes: author, cursor, limit, offset, "
+            "ordering."
         ]
     }
     assert malformed.status_code == 400

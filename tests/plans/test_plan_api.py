@@ -279,7 +279,7 @@ def test_the_history_api_pages_filters_and_orders(client, rep, strategy):
     assert unknown.json() == {
         "since": [
             "Unknown query parameter; this list takes: author, changed_from, "
-            "changed_to, field, limit, offset, ordering."
+            "changed_to, cursor, field, limit, offset, ordering."
         ]
     }
     assert backwards.status_code == 400

@@ -83,29 +83,16 @@ def test_a_list_longer_than_the_count_limit_has_no_count_and_pages_by_next(
     client.force_login(rep)
 
     first = client.get("/api/accounts/?limit=2").json()
-    last = client.get("/api/accounts/?limit=2&offset=2").json()
+    last = client.get(first["next"]).json()
 
     assert first["count"] is None
     assert [row["name"] for row in first["results"]] == ["Paged 0", "Paged 1"]
-    assert first["next"] == "http://testserver/api/accounts/?limit=2&offset=2"
+    assert first["next"].startswith("http://testserver/api/accounts/?cursor=")
     assert first["previous"] is None
     assert last["count"] is None
     assert [row["name"] for row in last["results"]] == ["Paged 2"]
     assert last["next"] is None
-    assert last["previous"] == "http://testserver/api/accounts/?limit=2"
-
-
-def test_an_offset_past_the_end_of_an_uncounted_list_is_a_404(
-    client, rep, accounts, count_limit
-):
-    client.force_login(rep)
-
-    response = client.get("/api/accounts/?offset=3")
-
-    assert response.status_code == 404
-    assert response.json()["detail"] == (
-        "Offset 3 is past the end of the list (more than 2 items)."
-    )
+    assert last["previous"] is None
 
 
 @pytest.mark.parametrize("size", [3, 9])
@@ -212,3 +199,110 @@ def test_good_tokens_do_not_count_as_failures(settings, rep):
     ]
 
     assert statuses == [200] * 5
+
+
+def _walk(client, url):
+    # Every page from the first, by `next`, as a client walks a list.
+    seen, pages = [], 0
+    while url:
+        body = client.get(url).json()
+        seen += [row["id"] for row in body["results"]]
+        url, pages = body["next"], pages + 1
+    return seen, pages
+
+
+@pytest.mark.parametrize("ordering", ["employees", "-employees"])
+def test_a_cursor_walks_every_row_once_through_ties_and_blanks(
+    client, rep, count_limit, ordering
+):
+    # given: seven accounts, three tying on 50 employees, two with none
+    sizes = [50, None, 10, 50, 90, None, 50]
+    made = [
+        AccountFactory.create(name=f"Tied {number}", employees=size)
+        for number, size in enumerate(sizes)
+    ]
+    for account in made:
+        account.team_members.add(rep)
+    client.force_login(rep)
+
+    # when
+    seen, pages = _walk(client, f"/api/accounts/?limit=2&ordering={ordering}")
+
+    # then: each row once, in the order asked, blanks last going up
+    by_size = {account.pk: account.employees for account in made}
+    going_up = sorted(
+        by_size, key=lambda pk: (by_size[pk] is None, by_size[pk] or 0, pk)
+    )
+    going_down = sorted(
+        by_size, key=lambda pk: (by_size[pk] is not None, -(by_size[pk] or 0), pk)
+    )
+    assert seen == (going_up if ordering == "employees" else going_down)
+    assert pages == 4
+
+
+def test_an_offset_past_the_count_limit_is_a_400_pointing_to_the_cursor(
+    client, rep, accounts, count_limit
+):
+    client.force_login(rep)
+
+    response = client.get("/api/accounts/?offset=3")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "offset": [
+            "An offset goes up to 2. Past that, follow `next`: it carries a "
+            "`cursor` that reads on from the last item."
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "cursor=not-a-cursor",
+            "This cursor cannot be read; use the `next` link of the page "
+            "before, as it was given.",
+        ),
+        (
+            "cursor=eyJvIjogIm5hbWUscGsiLCAidiI6IFsiUGFnZWQgMSIsIDJdfQ"
+            "&ordering=-employees",
+            "This cursor was made for another ordering; ask again with the "
+            "ordering it was given for, or start without a cursor.",
+        ),
+        (
+            "cursor=eyJvIjogIm5hbWUscGsiLCAidiI6IFsiUGFnZWQgMSIsIDJdfQ&offset=2",
+            "Give a cursor or an offset, not both.",
+        ),
+    ],
+)
+def test_a_bad_cursor_is_a_400_saying_why(client, rep, accounts, query, message):
+    client.force_login(rep)
+
+    response = client.get(f"/api/accounts/?{query}")
+
+    assert response.status_code == 400
+    assert response.json() == {"cursor": [message]}
+
+
+@pytest.mark.parametrize("size", [5, 11])
+def test_a_cursor_page_reads_the_same_queries_at_any_depth(
+    client, rep, count_limit, size
+):
+    # given: the last page of a list, reached by cursors
+    for number in range(size):
+        AccountFactory.create(name=f"Paged {number:02}").team_members.add(rep)
+    client.force_login(rep)
+    url = "/api/accounts/?limit=2"
+    while (body := client.get(url).json())["next"]:
+        url = body["next"]
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+
+    # then: session, user, the capped count, the page from its cursor
+    assert response.json()["results"][-1]["name"] == f"Paged {size - 1:02}"
+    assert len(queries) == LONG_LIST_QUERIES
+    page = queries[-1]["sql"]
+    assert "OFFSET" not in page.upper(), page

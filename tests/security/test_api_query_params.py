@@ -50,8 +50,8 @@ def test_page_size_and_account_on_the_accounts_list_are_refused_by_name(
 
     assert response.status_code == 400
     message = (
-        "Unknown query parameter; this list takes: country, limit, offset, "
-        "ordering, search, sector."
+        "Unknown query parameter; this list takes: country, cursor, limit, "
+        "offset, ordering, search, sector."
     )
     assert response.json() == {"account": [message], "page_size": [message]}
 

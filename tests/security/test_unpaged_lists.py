@@ -17,7 +17,7 @@ def test_the_plan_history_refuses_page_size(client, rep, account) -> None:
     assert response.json() == {
         "page_size": [
             "Unknown query parameter; this list takes: author, changed_from, "
-            "changed_to, field, limit, offset, ordering."
+            "changed_to, cursor, field, limit, offset, ordering."
         ]
     }
 

@@ -107,7 +107,7 @@ def test_bad_filters_are_refused_by_name(
     assert person.json() == {"stakeholder": ["A valid integer is required."]}
     assert unknown.json() == {
         "since": [
-            "Unknown query parameter; this list takes: kind, limit, offset, "
+            "Unknown query parameter; this list takes: cursor, kind, limit, offset, "
             "ordering, stakeholder."
         ]
     }
