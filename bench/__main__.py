@@ -41,7 +41,9 @@ SCALES = {
 # "worker" (a score run through a real Celery worker against the service
 # called directly) runs only when asked for: it needs REDIS_URL.
 BENCHMARKS = ["scoring", "import", "pages", "run"]
-OPTIONAL_BENCHMARKS = ["worker"]
+# "coverage" (the coverage roll-up alone, a part of "pages") runs only when
+# asked for, on a kept database --prepare built.
+OPTIONAL_BENCHMARKS = ["worker", "coverage"]
 DATA_ROOT = Path(__file__).resolve().parent.parent / "var" / "bench" / "data"
 
 
@@ -179,6 +181,15 @@ def database_benchmarks(
             for figure in prepared:
                 say(figure.line())
             figures += prepared
+        elif "coverage" in only:
+            from bench.pages_bench import coverage_pages_benchmark
+
+            if not ready:
+                raise RuntimeError("--only coverage needs a database --prepare built")
+            page_figures = coverage_pages_benchmark(requests=requests)
+            for figure in page_figures:
+                say(figure.line())
+            figures += page_figures
         elif "pages" in only:
             page_figures = pages_benchmark(requests=requests)
             for figure in page_figures:
@@ -241,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
         del frames
 
     label = "no database"
-    if any(name in only for name in ("import", "pages", "run", "worker")):
+    if any(name in only for name in ("import", "pages", "run", "worker", "coverage")):
         database_figures, label = database_benchmarks(
             spec=spec,
             only=only,

@@ -389,7 +389,85 @@ def pages_benchmark(*, requests: int) -> list[Figure]:
             urls=[reverse("plans:detail", args=[pk]) for pk in plan_ids],
             requests=fewer,
         )
+    figures += coverage_pages_benchmark(requests=fewer)
     return figures + dashboard_pages_benchmark(requests=fewer)
+
+
+def coverage_pages_benchmark(*, requests: int) -> list[Figure]:
+    """Time the coverage roll-up, read alone and right after a people write.
+
+    As sales ops, a manager and a rep. The write is one person's influence
+    saved through the ORM, as an edit saves it; it is timed too, with what
+    it does after its commit, apart from the page.
+    """
+    page_data_seed()
+    url = reverse("stakeholders:coverage")
+    figures: list[Figure] = []
+    for label, user in _people():
+        client = Client()
+        client.force_login(user)
+        figures += _page_figures(
+            client=client,
+            name=f"coverage roll-up{label}",
+            urls=[url],
+            requests=requests,
+        )
+        figures += _after_write_figures(
+            client=client, label=label, user=user, url=url, requests=requests
+        )
+    return figures
+
+
+def _after_write_figures(
+    *, client: Client, label: str, user: User, url: str, requests: int
+) -> list[Figure]:
+    people = list(
+        Stakeholder.objects.filter(
+            account__in=account_list_for_user(user=user).values("pk")
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:requests]
+    )
+    writes: list[float] = []
+    pages: list[float] = []
+    load_before = _load()
+    for index in range(requests):
+        person = Stakeholder.objects.get(pk=people[index % len(people)])
+        person.influence = person.influence % 5 + 1
+        started = time.perf_counter()
+        person.save(update_fields=["influence", "updated_at"])
+        writes.append(time.perf_counter() - started)
+        seconds, status = _get(client, url)
+        if status != 200:
+            raise RuntimeError(f"{url} answered {status}")
+        pages.append(seconds)
+        if index + 1 >= SLOW_REQUESTS and statistics.median(pages) > SLOW_SECONDS:
+            break
+    note = (
+        f"{len(pages)} requests, each right after a write to one person; "
+        f"load average before {load_before}, after {_load()}"
+    )
+    return [
+        Figure(
+            benchmark=f"coverage roll-up right after a people write{label} page p50",
+            value=statistics.median(pages) * 1000,
+            unit="ms",
+            note=note,
+        ),
+        Figure(
+            benchmark=f"coverage roll-up right after a people write{label} page p95",
+            value=_percentile(pages, 0.95) * 1000,
+            unit="ms",
+            target="<= 50 ms at 100k accounts",
+            note=note,
+        ),
+        Figure(
+            benchmark=f"one person saved, with what follows its commit{label} p95",
+            value=_percentile(writes, 0.95) * 1000,
+            unit="ms",
+            note=note,
+        ),
+    ]
 
 
 def dashboard_pages_benchmark(*, requests: int) -> list[Figure]:
