@@ -1,4 +1,18 @@
 from django.apps import AppConfig
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.signals import post_migrate
+
+
+def coverage_counts_after_migrate(*, using: str, **kwargs: object) -> None:
+    """Put back triggers a table rebuild dropped, and fold what is marked."""
+    from stakeholders.coverage_counts import (
+        coverage_counts_ensure,
+        coverage_counts_fold,
+    )
+
+    coverage_counts_ensure(connection=connections[using])
+    if using == DEFAULT_DB_ALIAS:
+        coverage_counts_fold()
 
 
 class StakeholdersConfig(AppConfig):
@@ -32,3 +46,8 @@ class StakeholdersConfig(AppConfig):
             )
         )
         receivers_connect()
+        post_migrate.connect(
+            coverage_counts_after_migrate,
+            sender=self,
+            dispatch_uid="stakeholders.coverage_counts_after_migrate",
+        )

@@ -385,3 +385,77 @@ class PersonImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}"
+
+
+class AccountCoverageCount(models.Model):
+    """One account's coverage findings counted, as coverage_findings has them.
+
+    Kept by stakeholders.coverage_counts: a write that can change them marks
+    the account (a database trigger, in the write's transaction) and a fold
+    counts the marked accounts again. No foreign key constraint: an account
+    deleted in a cascade is marked, and its row goes at the next fold.
+    """
+
+    account = models.OneToOneField(
+        Account,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="coverage_count",
+    )
+    people = models.PositiveIntegerField(default=0)
+    supporters = models.PositiveIntegerField(default=0)
+    missing_role = models.PositiveIntegerField(default=0)
+    no_owner = models.PositiveIntegerField(default=0)
+    unaddressed_opponent = models.PositiveIntegerField(default=0)
+    empty_suit = models.PositiveIntegerField(default=0)
+    hidden_influencer = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"coverage of account {self.account_id}"
+
+
+class CoverageQuietPerson(models.Model):
+    """Since when an owned, active person has gone untouched.
+
+    Their last touch, or when they were added if never touched: staleness
+    moves with the clock, so it is counted at read time from this moment,
+    by its index, rather than kept as a number.
+    """
+
+    stakeholder = models.OneToOneField(
+        Stakeholder,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="coverage_quiet",
+    )
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="coverage_quiet_people",
+    )
+    quiet_since = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "quiet_since"])]
+
+    def __str__(self) -> str:
+        return f"person {self.stakeholder_id} quiet since {self.quiet_since}"
+
+
+class CoverageChangedAccount(models.Model):
+    """An account written since its coverage was last counted."""
+
+    account = models.OneToOneField(
+        Account,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="coverage_changed",
+    )
+    marked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"account {self.account_id} changed"

@@ -1,7 +1,6 @@
 """Reads for people, links and coverage, always through account access."""
 
 import hashlib
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -9,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -26,6 +24,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
 from django.http import Http404
@@ -38,7 +37,6 @@ from accounts.models import Account, ChangeRecord, User
 from accounts.selectors import (
     account_can_edit,
     account_list_for_user,
-    account_visibility_key,
 )
 from stakeholders.coverage import (
     AGAINST,
@@ -52,11 +50,15 @@ from stakeholders.coverage import (
     Person,
     coverage_findings,
 )
+from stakeholders.coverage_counts import KEPT
 from stakeholders.graph import reporting_loops
 from stakeholders.models import (
+    AccountCoverageCount,
     AccountExpectedRole,
     Activity,
     BuyingRole,
+    CoverageChangedAccount,
+    CoverageQuietPerson,
     InfluenceLink,
     SectorRoleDefault,
     Stakeholder,
@@ -450,8 +452,8 @@ def coverage_rollup_page_for_user(
     Bounded by the page, not the portfolio: the page's accounts (from the
     account `after` or `before` it, when given), their people counted by a
     GROUP BY over those hundred ids, and the totals over
-    every visible account from coverage_totals_for_user, which counts them
-    at most once every few minutes per scope. The counts are those of
+    every visible account from coverage_totals_for_user, which sums the
+    counts kept as people are written. The counts are those of
     coverage_findings' kinds: an account with at most one supportive active
     person counts one single-threaded finding.
     """
@@ -515,66 +517,60 @@ class CoverageTotals:
     counted_at: datetime
 
 
-# How long totals over a scope are kept. Writes through the ORM start new
-# totals at once (stakeholders.receivers); this bounds what they miss: bulk
-# writes that send no signal, and people turning stale as the clock moves.
-COVERAGE_TOTALS_SECONDS = 5 * 60
-
-
-def _coverage_version_key() -> str:
-    # Named after the database: the tests, the bench and a copy of the data
-    # may share one Redis, and none may show another's totals.
-    return f"stakeholders:coverage-version:{connection.settings_dict['NAME']}"
-
-
-def coverage_data_version() -> str:
-    """Return the token the cached coverage totals are current for."""
-    key = _coverage_version_key()
-    version = cache.get(key)
-    if version is None:
-        version = uuid.uuid4().hex
-        # add(), not set(): two first requests at once keep one token.
-        if not cache.add(key, version, timeout=None):
-            version = cache.get(key, version)
-    return str(version)
-
-
-def coverage_data_changed() -> None:
-    """Make every cached coverage total out of date.
-
-    A new random token rather than a counter: a counter kept in a cache
-    that was emptied, or in the tests' rolled-back databases, could come
-    back to a value whose totals are still stored.
-    """
-    cache.set(_coverage_version_key(), uuid.uuid4().hex, timeout=None)
-
-
 def coverage_totals_for_user(*, user: User) -> CoverageTotals:
-    """Return the totals over every visible account, counted lately.
+    """Return the totals over every visible account, exact as of now.
 
-    Counting them reads every person of every visible account (2.4 s at
-    100,000 accounts and 300,000 people), so they are kept per scope (the
-    accounts a user sees, as account_visibility_key names them) for
-    COVERAGE_TOTALS_SECONDS and the page says when they were counted.
+    The stored counts (stakeholders.coverage_counts) of the accounts no
+    write has marked since they were counted, summed, plus a fresh count
+    of the marked ones: the work follows the writes not yet folded, not
+    the portfolio's people. Staleness moves with the clock, so it is
+    counted now, from the moment each owned person went quiet, by index.
     """
-    key = (
-        f"stakeholders:coverage-totals:{coverage_data_version()}:"
-        f"{stale_days()}:{account_visibility_key(user=user)}"
+    now = timezone.now()
+    visible = account_list_for_user(user=user)
+    marked = CoverageChangedAccount.objects.values("account_id")
+    counts = AccountCoverageCount.objects.exclude(account_id__in=marked)
+    quiet = CoverageQuietPerson.objects.exclude(account_id__in=marked)
+    if not user.sees_all_accounts:
+        counts = counts.filter(account_id__in=visible.values("pk"))
+        quiet = quiet.filter(account_id__in=visible.values("pk"))
+    stored = counts.aggregate(
+        accounts=Count("pk"),
+        threaded=Count("pk", filter=Q(supporters__gt=1)),
+        people=Sum("people", default=0),
+        missing=Sum("missing_role", default=0),
+        **{
+            kind: Sum(field, default=0)
+            for kind, field in KEPT.items()
+            if kind not in ("people", "supporters")
+        },
     )
-    cached = cache.get(key)
-    if cached is not None:
-        return CoverageTotals(**cached)
+    stored[Kind.STALE] = quiet.filter(
+        quiet_since__lte=now - timedelta(days=stale_days() + 1)
+    ).count()
+    fresh = _coverage_totals_count(visible=visible.filter(pk__in=marked), now=now)
+    counts_stored = _row_counts(
+        stored,
+        missing=stored["missing"],
+        single=stored["accounts"] - stored["threaded"],
+    )
+    return CoverageTotals(
+        accounts=stored["accounts"] + fresh.accounts,
+        people=stored["people"] + fresh.people,
+        counts=tuple(
+            mine + theirs
+            for mine, theirs in zip(counts_stored, fresh.counts, strict=True)
+        ),
+        counted_at=now,
+    )
 
-    totals = _coverage_totals_count(visible=account_list_for_user(user=user))
-    cache.set(key, totals.__dict__, COVERAGE_TOTALS_SECONDS)
-    return totals
 
-
-def _coverage_totals_count(*, visible: QuerySet[Account]) -> CoverageTotals:
-    """Count the roll-up's totals over these accounts, now."""
+def _coverage_totals_count(
+    *, visible: QuerySet[Account], now: datetime
+) -> CoverageTotals:
+    """Count the roll-up's totals over these accounts afresh."""
     # the people's counts summed, the accounts with two supporters or more
     # counted, the unheld roles counted
-    now = timezone.now()
     scope = visible.values("pk")
     people = _active_people().filter(account_id__in=scope)
     totals = people.aggregate(**_person_finding_counts(now))
