@@ -116,7 +116,11 @@ def _postgresql_statements() -> list[str]:
             name = f"coverage_mark_{table}_{event}"
             rows = "old_rows" if event == "delete" else "new_rows"
             if table == DEFAULTS:
-                select = f"SELECT id AS account_id FROM {ACCOUNT}"
+                # A statement trigger fires for no rows too: mark nothing then.
+                select = (
+                    f"SELECT id AS account_id FROM {ACCOUNT} "
+                    f"WHERE EXISTS (SELECT 1 FROM {rows})"
+                )
             elif table == ACCOUNT and event == "update":
                 # Only a new sector changes the roles an account expects;
                 # a score run or an import rewrites accounts far more often.
