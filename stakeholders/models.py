@@ -396,6 +396,9 @@ class AccountCoverageCount(models.Model):
     deleted in a cascade is marked, and its row goes at the next fold.
     """
 
+    # Kept by the fold, not work: an import's undo deletes past it.
+    import_undo_ignores = True
+
     account = models.OneToOneField(
         Account,
         on_delete=models.DO_NOTHING,
@@ -423,6 +426,9 @@ class CoverageQuietPerson(models.Model):
     by its index, rather than kept as a number.
     """
 
+    # Kept by the fold, not work: an import's undo deletes past it.
+    import_undo_ignores = True
+
     stakeholder = models.OneToOneField(
         Stakeholder,
         on_delete=models.DO_NOTHING,
@@ -447,6 +453,9 @@ class CoverageQuietPerson(models.Model):
 
 class CoverageChangedAccount(models.Model):
     """An account written since its coverage was last counted."""
+
+    # Kept by the fold, not work: an import's undo deletes past it.
+    import_undo_ignores = True
 
     account = models.OneToOneField(
         Account,
