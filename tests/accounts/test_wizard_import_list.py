@@ -237,6 +237,7 @@ def test_the_schema_documents_the_list_with_its_filters_and_example(api) -> None
         "created_after",
         "created_before",
         "created_by",
+        "cursor",
         "kind",
         "limit",
         "offset",
