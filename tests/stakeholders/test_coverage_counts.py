@@ -7,7 +7,7 @@ count, and after it every account's stored row equals a fresh count.
 """
 
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from django.db import connection
@@ -60,41 +60,36 @@ def acme() -> Account:
     return cast(Account, AccountFactory.create(name="Acme", sector="Retail"))
 
 
-def _stored() -> tuple[list[dict], list[dict]]:
-    counts = sorted(
-        AccountCoverageCount.objects.values(), key=lambda row: row["account_id"]
-    )
-    quiet = sorted(
-        CoverageQuietPerson.objects.values(), key=lambda row: row["stakeholder_id"]
-    )
+def _stored() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    counts = [
+        dict(row) for row in AccountCoverageCount.objects.order_by("account").values()
+    ]
+    quiet = [
+        dict(row)
+        for row in CoverageQuietPerson.objects.order_by("stakeholder").values()
+    ]
     return counts, quiet
 
 
-def _fresh() -> tuple[list[dict], list[dict]]:
+def _fresh() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     made, went_quiet = coverage_counts_compute(
         account_ids=Account.objects.values_list("pk", flat=True)
     )
-    counts = sorted(
-        (
-            {
-                field.attname: getattr(row, field.attname)
-                for field in AccountCoverageCount._meta.fields
-            }
-            for row in made
-        ),
-        key=lambda row: row["account_id"],
-    )
-    quiet = sorted(
-        (
-            {
-                "stakeholder_id": row.stakeholder_id,
-                "account_id": row.account_id,
-                "quiet_since": row.quiet_since,
-            }
-            for row in went_quiet
-        ),
-        key=lambda row: row["stakeholder_id"],
-    )
+    counts: list[dict[str, Any]] = [
+        {
+            field.attname: getattr(row, field.attname)
+            for field in AccountCoverageCount._meta.fields
+        }
+        for row in sorted(made, key=lambda row: row.account_id)
+    ]
+    quiet: list[dict[str, Any]] = [
+        {
+            "stakeholder_id": row.stakeholder_id,
+            "account_id": row.account_id,
+            "quiet_since": row.quiet_since,
+        }
+        for row in sorted(went_quiet, key=lambda row: row.stakeholder_id)
+    ]
     return counts, quiet
 
 
