@@ -62,11 +62,12 @@ def acme() -> Account:
 
 def _stored() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     counts = [
-        dict(row) for row in AccountCoverageCount.objects.order_by("account").values()
+        dict(row)
+        for row in AccountCoverageCount.objects.order_by("account_id").values()
     ]
     quiet = [
         dict(row)
-        for row in CoverageQuietPerson.objects.order_by("stakeholder").values()
+        for row in CoverageQuietPerson.objects.order_by("stakeholder_id").values()
     ]
     return counts, quiet
 
