@@ -94,8 +94,8 @@ def test_bad_filters_are_refused_by_name(
     }
     assert unknown.json() == {
         "score": [
-            "Unknown query parameter; this list takes: by_customer, limit, "
-            "offset, ordering, quarter, stakeholder."
+            "Unknown query parameter; this list takes: by_customer, cursor, "
+            "limit, offset, ordering, quarter, stakeholder."
         ]
     }
 
