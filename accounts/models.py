@@ -1020,7 +1020,9 @@ class SupportSignal(models.Model):
     )
     period_start = models.DateField()
     tickets = models.PositiveIntegerField(null=True, blank=True)
-    # Satisfaction as the export gives it (CSAT per cent, or a 1-5 mean).
+    # Satisfaction on the export's own scale: CSAT per cent from 0 to 100
+    # ("92%" and a workbook's 0.92 shown as 92% are both kept as 92), or a
+    # 1-5 mean.
     satisfaction = models.DecimalField(
         max_digits=6, decimal_places=2, null=True, blank=True
     )

@@ -69,6 +69,8 @@ ID_SCIENTIFIC = (
     "an ID in scientific notation: a spreadsheet has rounded it and its digits "
     "are lost; export the column as text"
 )
+# What a per cent sign in a column of plain numbers is refused with.
+PERCENT_NOT_ALLOWED = "a per cent value where a plain number belongs"
 _GROUP_SPACES = re.compile(r"[\s\u00a0\u202f']")
 
 TRUE_WORDS = {"true", "yes", "y", "1", "won", "x"}
@@ -387,6 +389,7 @@ def number_column_parse(
     negative: bool = True,
     dollar: str = "USD",
     with_currency: bool = False,
+    percent: bool = False,
 ) -> ParsedColumn:
     """Read numbers with the column's decimal separator, given or detected.
 
@@ -396,15 +399,25 @@ def number_column_parse(
     "(1,234.00)", trailing minus signs, currency signs and ISO codes are
     read; a lone accounting dash reads as zero and says so; zero is 0 and
     blank is None. With `with_currency` the values are Money, keeping the
-    currency of each cell (None where the cell names none).
+    currency of each cell (None where the cell names none). With `percent`
+    a trailing per cent sign is allowed and dropped: "92%" reads as 92.
     """
     amounts: list[_Amount | None] = []
     issues: list[Issue] = []
     for value, line in zip(values, lines, strict=True):
-        if value.strip() == "":
+        text = value.strip()
+        if text == "":
             amounts.append(None)
             continue
-        amount = _amount_split(value, dollar=dollar) or _scientific_split(value)
+        if text.endswith("%") and not percent:
+            issues.append(
+                Issue(file, line, column, value, PERCENT_NOT_ALLOWED, REJECTED)
+            )
+            amounts.append(None)
+            continue
+        if text.endswith("%"):
+            text = text[:-1].rstrip()
+        amount = _amount_split(text, dollar=dollar) or _scientific_split(text)
         if amount is None:
             reason = _unknown_sign_reason(value) or "not a number"
             issues.append(Issue(file, line, column, value, reason, REJECTED))
@@ -467,6 +480,8 @@ def number_column_parse(
 
     parsed: list[Any] = []
     dollar_seen = False
+    # The first cell read without its per cent sign, said once per column.
+    percent_seen: tuple[str, Decimal] | None = None
     # The codes cells name, each judged once: XAU 100 is gold, not money.
     code_problems: dict[str, str | None] = {}
     for value, line, amount in zip(values, lines, amounts, strict=True):
@@ -526,9 +541,16 @@ def number_column_parse(
             parsed.append(Money(amount=number, currency=amount.currency))
         else:
             parsed.append(number)
+        if percent_seen is None and value.strip().endswith("%"):
+            percent_seen = (value.strip(), number)
 
     if dollar_seen:
         decision = ", ".join(filter(None, [decision, f"'$' read as {dollar}"]))
+    if percent_seen is not None:
+        shown, number = percent_seen
+        decision = ", ".join(
+            filter(None, [decision, f"per cent: {shown!r} is kept as {number:f}"])
+        )
     issues.sort(key=lambda issue: issue.line)
     return ParsedColumn(values=parsed, issues=issues, decision=decision)
 

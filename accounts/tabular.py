@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -776,6 +777,9 @@ def sheet_records(
                     continue
                 if _shown_scientific(cell.value, cell.number_format):
                     marks.shown_scientific.add((number, index))
+                if _shown_percent(cell.value, cell.number_format):
+                    cells.append(percent_text(cell.value))
+                    continue
                 cells.append(cell_text(cell.value))
             yield number, cells
     finally:
@@ -813,6 +817,22 @@ def _shown_scientific(value: object, number_format: str | None) -> bool:
     if "E+" in (number_format or "").upper():
         return True
     return len(str(int(abs(value)))) > GENERAL_DIGITS
+
+
+def _shown_percent(value: object, number_format: str | None) -> bool:
+    """Say if a spreadsheet shows this number as a percentage (0.92 as 92%)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    # A quoted or escaped sign (0"%" or 0\%) is only written after the
+    # number: such a format shows 92 as 92%, not as 9200%.
+    plain = re.sub(r'"[^"]*"|\\.', "", number_format or "")
+    return "%" in plain
+
+
+def percent_text(value: int | float) -> str:
+    """Return a percentage cell as a CSV export would hold it: 0.805 as 80.5%."""
+    number = (Decimal(repr(value)) * 100).normalize()
+    return f"{number:f}%"
 
 
 def _xlsx_read(

@@ -319,26 +319,74 @@ _EXTRA_LAYOUTS: tuple[tuple[str, str, dict[str, str], tuple[str, ...]], ...] = (
         "support desk",
         SUPPORT,
         {
+            # Written from the way Zendesk, Freshdesk and ServiceNow-style
+            # desks name their per-account reports, normalised.
             "accountid": "account_external_id",
+            "accountnumber": "account_external_id",
             "organizationid": "account_external_id",
+            "organisationid": "account_external_id",
+            "companyid": "account_external_id",
+            "customerid": "account_external_id",
             "account": "account_name",
             "accountname": "account_name",
             "organization": "account_name",
             "organisation": "account_name",
+            "organizationname": "account_name",
+            "organisationname": "account_name",
             "company": "account_name",
+            "companyname": "account_name",
             "customer": "account_name",
+            "customername": "account_name",
             "period": "period",
+            "periodstart": "period",
+            "reportingperiod": "period",
             "month": "period",
+            "monthstart": "period",
             "date": "period",
             "tickets": "tickets",
             "ticketcount": "tickets",
+            "ticketscount": "tickets",
+            "numberoftickets": "tickets",
+            "nooftickets": "tickets",
+            "oftickets": "tickets",
+            "totaltickets": "tickets",
+            "ticketvolume": "tickets",
+            "ticketscreated": "tickets",
+            "createdtickets": "tickets",
+            "newtickets": "tickets",
             "ticketsopened": "tickets",
+            "ticketsreceived": "tickets",
+            "ticketssubmitted": "tickets",
+            "incidents": "tickets",
+            "incidentcount": "tickets",
+            "numberofincidents": "tickets",
+            "incidentsopened": "tickets",
+            "cases": "tickets",
+            "casecount": "tickets",
+            "numberofcases": "tickets",
+            "casescreated": "tickets",
+            # "CSAT %" and "CSAT (%)" normalise to "csat".
             "csat": "satisfaction",
             "csatscore": "satisfaction",
+            "csatrating": "satisfaction",
+            "averagecsat": "satisfaction",
+            "avgcsat": "satisfaction",
             "satisfaction": "satisfaction",
             "satisfactionscore": "satisfaction",
+            "satisfactionscorecsat": "satisfaction",
+            "satisfactionrating": "satisfaction",
+            "satisfactionpercent": "satisfaction",
+            "satisfactionpercentage": "satisfaction",
+            "customersatisfaction": "satisfaction",
+            "customersatisfactionscore": "satisfaction",
+            "customersatisfactioncsat": "satisfaction",
+            "customersatisfactionscorecsat": "satisfaction",
+            "customersatisfactionrating": "satisfaction",
             "nps": "nps",
+            "npsscore": "nps",
+            "netpromoter": "nps",
             "netpromoterscore": "nps",
+            "netpromoterscorenps": "nps",
         },
         ("period",),
     ),
@@ -377,8 +425,11 @@ _WHOLE = {"employees", "year_established", "tickets"}
 _SIGNED_WHOLE = {"nps"}
 # Read with their sign, which the stored record's own rule then judges in
 # its own words (a rate must be above zero, not only not negative).
-_SIGN_BY_RULE = {"rate"}
+_SIGN_BY_RULE = {"rate", "satisfaction"}
 _NUMBERS = {"satisfaction", "rate", "probability", "quantity"}
+# Numbers a file may give per cent, kept as the number before the sign: a
+# CSAT of "92%" is stored as 92 on the 0–100 scale, not as 0.92.
+_PERCENT = {"satisfaction", "probability"}
 _DATES = {"close_date", "engage_date", "period", "date", "rate_date"}
 _FLAGS = {"is_won", "is_closed", "is_active"}
 # Names kept on one line: a line break inside one reads as a space.
@@ -871,6 +922,7 @@ def _column_parse(
             decimal=answer,
             whole=name not in _NUMBERS,
             negative=name in _SIGNED_WHOLE | _SIGN_BY_RULE,
+            percent=name in _PERCENT,
         )
     if name in _DATES:
         return date_column_parse(
@@ -1528,7 +1580,12 @@ NPS_MIN, NPS_MAX = -100, 100
 _CSAT_SCALES = {"1–5": (Decimal(1), Decimal(5)), "0–100": (Decimal(0), Decimal(100))}
 
 
-def _csat_scale(*, column: str, numbers: Sequence[Decimal]) -> str:
+def _csat_scale(
+    *, column: str, numbers: Sequence[Decimal], percent: bool = False
+) -> str:
+    if percent:
+        # A cell written "92%" puts the whole column on the per cent scale.
+        return "0–100"
     header = column.lower().replace(" ", "")
     if any(mark in header for mark in ("1-5", "1–5", "1to5", "outof5", "/5")):
         return "1–5"
@@ -1563,11 +1620,19 @@ def _range_check(
                 )
     elif name == "satisfaction":
         numbers = [Decimal(v) for v in parsed if isinstance(v, int | Decimal)]
+        given_percent = any(text.strip().endswith("%") for text in raw)
         if numbers:
-            scale = _csat_scale(column=column, numbers=numbers)
+            scale = _csat_scale(column=column, numbers=numbers, percent=given_percent)
             low, high = _CSAT_SCALES[scale]
             for index, value in enumerate(parsed):
-                if isinstance(value, int | Decimal) and not low <= value <= high:
+                if not isinstance(value, int | Decimal) or low <= value <= high:
+                    continue
+                if raw[index].strip().endswith("%"):
+                    reasons[index] = (
+                        f"CSAT {value:f}% is outside 0% to 100%; a satisfaction "
+                        "percentage cannot go beyond them"
+                    )
+                else:
                     reasons[index] = (
                         f"CSAT {value} is outside this column's {scale} scale; "
                         "one column cannot mix scales"

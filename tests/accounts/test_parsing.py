@@ -113,7 +113,7 @@ def test_it_refuses_what_is_not_a_number_in_the_chosen_format() -> None:
     )
 
     assert reasons(result) == [
-        (2, "12%", "not a number"),
+        (2, "12%", "a per cent value where a plain number belongs"),
         (3, "abc", "not a number"),
         (4, "1,23,456", "not a number with '.' as the decimal separator"),
         (5, "1.234,5", "not a number with '.' as the decimal separator"),
