@@ -938,6 +938,9 @@ class SavedMapping(models.Model):
     # {normalised stage name: "won" | "lost" | "open"}: the user's answers
     # for deal stages Lode does not know, applied to the next import too.
     stage_answers = models.JSONField(default=dict, blank=True)
+    # {normalised header: "day-first" | "month-first"}: the user's answers
+    # for date columns whose values could be read either way.
+    date_orders = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

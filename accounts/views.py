@@ -42,7 +42,6 @@ from accounts.services import (
     import_job_progress,
     import_job_retry_keeping_good_rows,
 )
-from accounts.stages import STAGE_ANSWERS
 from accounts.tabular import SheetChoiceError
 from accounts.wizard_discard import DiscardError, mapped_import_discard
 from accounts.wizard_forewarn import (
@@ -532,7 +531,6 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "outcome": outcome,
             "warnings": outcome.warnings,
             "issues": [issue.as_dict() for issue in outcome.issues[:500]],
-            "stage_options": list(STAGE_ANSWERS),
             "stage_asked": any(q.kind == "stage" for _, q in outcome.questions),
             "changes": outcome.changes[:CHANGES_SHOWN],
             "proposals": [

@@ -493,6 +493,9 @@ class FilePreview:
     sheet: str | None = None
     # The header row chosen by the user; None finds it (tabular.header_find).
     header_line: int | None = None
+    # {normalised column: day-first or month-first}: the date orders the
+    # user gave for a file with these headers, saved with its mapping.
+    saved_orders: dict[str, str] = field(default_factory=dict)
 
     @property
     def head(self) -> list[list[str]]:
@@ -645,9 +648,11 @@ def _preview(
         source = "recognised" if mapping else "none"
 
     saved = SavedMapping.objects.filter(signature=signature).first()
+    saved_orders: dict[str, str] = {}
     if saved is not None:
         mapping = mapping_reuse(headers=headers, saved=saved.mapping)
         source = "saved"
+        saved_orders = dict(saved.date_orders)
     if chosen is not None:
         mapping = {
             column: (target[0], target[1])
@@ -671,6 +676,7 @@ def _preview(
         source=source,
         signature=signature,
         notes=notes,
+        saved_orders=saved_orders,
     )
 
 
@@ -876,8 +882,8 @@ class Outcome:
     proposals: list[dict[str, Any]] = field(default_factory=list)
     decisions: list[tuple[str, str, str]] = field(default_factory=list)
     # The answers saved with a mapping that this import applied, each with
-    # file, column (its question's key), value, answer and message.
-    saved_answers: list[dict[str, str]] = field(default_factory=list)
+    # file, column (its question's key), value, answer, message and options.
+    saved_answers: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     # What the import would change elsewhere, from the other apps' checks
     # (accounts.import_checks), e.g. a scoring window it would move.
@@ -1171,9 +1177,29 @@ def _decide(*, plan: FilePlan, outcome: Outcome) -> None:
             elif parsed.decision:
                 decided[column].setdefault("", parsed.decision)
 
-    for column, _ in columns:
+    # The date columns whose own values decide the order, for the date
+    # columns of the same file whose values cannot.
+    proven: dict[str, tuple[str, str]] = {}
+    for column, name in columns:
+        orders = {k: v for k, v in decided[column].items() if k in _ORDERS}
+        if name in _DATES and len(orders) == 1 and "?" not in decided[column]:
+            proven[column] = next(iter(orders.items()))
+    for column, name in columns:
         found = decided[column]
         note = found.pop("", "")
+        if (
+            name in _DATES
+            and not found
+            and column in asked
+            and _order_borrow(
+                plan=plan,
+                outcome=outcome,
+                column=column,
+                proven=proven,
+                question=asked[column],
+            )
+        ):
+            continue
         if "?" in found:
             outcome.questions.append((plan.preview.name, asked[column]))
             continue
@@ -1209,6 +1235,60 @@ def _decide(*, plan: FilePlan, outcome: Outcome) -> None:
             outcome.decisions.append((plan.preview.name, column, note))
     for column, mix in mixes.items():
         _currency_mix_decide(plan=plan, column=column, mix=mix, outcome=outcome)
+
+
+_ORDERS = (DAY_FIRST, MONTH_FIRST)
+
+
+def _order_borrow(
+    *,
+    plan: FilePlan,
+    outcome: Outcome,
+    column: str,
+    proven: Mapping[str, tuple[str, str]],
+    question: Question,
+) -> bool:
+    """Read an undecided date column as the file's other columns prove.
+
+    One export writes all its dates one way, so a column that proves its
+    order settles the others; when the file's columns disagree, or none
+    decides, the answer saved with the mapping for these headers is taken,
+    else the column asks. Return whether the column was settled.
+    """
+    if not _undecided(question):
+        return False
+    orders = {option for option, _ in proven.values()}
+    file = plan.preview.name
+    if len(orders) == 1:
+        other, (option, decision) = next(iter(proven.items()))
+        shown = decision.removeprefix(f"{option}, as ").removesuffix(" shows")
+        plan.answers[column] = option
+        outcome.decisions.append(
+            (file, column, f"{option}, as {other!r} in this file shows ({shown})")
+        )
+        return True
+
+    saved = plan.preview.saved_orders.get(header_normalise(column))
+    if saved in _ORDERS:
+        plan.answers[column] = saved
+        outcome.saved_answers.append(
+            {
+                "file": file,
+                "column": column,
+                "value": "",
+                "answer": saved,
+                "message": (
+                    f"No date in {column!r} says whether it is day-first or "
+                    f"month-first: read {saved}, the answer saved with the "
+                    "mapping for these headers. Answer again to change it "
+                    f"({DAY_FIRST} or {MONTH_FIRST}), or clear it to be asked"
+                ),
+                "options": [DAY_FIRST, MONTH_FIRST],
+            }
+        )
+        return True
+
+    return False
 
 
 CURRENCY_ANSWER = "|currency"
@@ -3992,6 +4072,7 @@ class _Writer:
                 "column": key,
                 "value": given,
                 "answer": answer,
+                "options": list(STAGE_ANSWERS),
                 "message": (
                     f"{column!r} says {given!r}, which is no known deal stage: "
                     f"read as {answer}, the answer saved with the mapping for "
@@ -5620,9 +5701,14 @@ def mapped_import_answer(
     stage question's is "Column=value|stage", answered won, lost or open;
     that answer is also saved with the file's mapping, for the next file
     with the same headers, and "clear" forgets it, so the check asks again.
+    A date column's day-first or month-first is saved and cleared the same
+    way.
     """
     if column.endswith(STAGE_ANSWER):
         _stage_answer(mapped=mapped, file=file, column=column, option=option)
+        return
+    if option == STAGE_CLEAR and "=" not in column and "|" not in column:
+        _date_order_answer(mapped=mapped, file=file, column=column, option=option)
         return
     allowed: tuple[str, ...] = (
         ROLE_ANSWERS if "=" in column else (DAY_FIRST, MONTH_FIRST, ".", ",")
@@ -5632,10 +5718,61 @@ def mapped_import_answer(
         allowed = (option,) if len(option) == 3 and option.isalpha() else ()
     if option not in allowed:
         raise WizardError(f"{option!r} is not an answer to this question")
+    if option in _ORDERS:
+        _date_order_answer(mapped=mapped, file=file, column=column, option=option)
+        return
     answers = dict(mapped.answers)
     answers.setdefault(file, {})[column] = option
     mapped.answers = answers
     mapped.save(update_fields=["answers", "updated_at"])
+
+
+def _date_order_answer(
+    *, mapped: MappedImport, file: str, column: str, option: str
+) -> None:
+    """Keep a date column's order, and save it with the file's mapping."""
+    preview = next(
+        (one for one in mapped_import_files_read(mapped=mapped) if one.name == file),
+        None,
+    )
+    if preview is None:
+        raise WizardError(f"This import has no file {file!r}.")
+    if column not in preview.table.columns:
+        raise WizardError(f"{file!r} has no column {column!r}.")
+
+    answers = dict(mapped.answers)
+    kept = dict(answers.get(file, {}))
+    if option == STAGE_CLEAR:
+        kept.pop(column, None)
+    else:
+        kept[column] = option
+    answers[file] = kept
+    mapped.answers = answers
+    mapped.save(update_fields=["answers", "updated_at"])
+
+    # Saved under the header as matched, for any later file with these
+    # headers: the same export next month is not asked again.
+    with transaction.atomic():
+        saved = (
+            SavedMapping.objects.select_for_update()
+            .filter(signature=preview.signature)
+            .first()
+        )
+        if saved is None:
+            return
+        orders = dict(saved.date_orders)
+        if option == STAGE_CLEAR:
+            orders.pop(header_normalise(column), None)
+        else:
+            orders[header_normalise(column)] = option
+        saved.date_orders = orders
+        saved.save(update_fields=["date_orders", "updated_at"])
+    logger.info(
+        "import %s saved date order %s for mapping %s",
+        mapped.job_id,
+        option,
+        saved.pk,
+    )
 
 
 def _stage_answer(*, mapped: MappedImport, file: str, column: str, option: str) -> None:

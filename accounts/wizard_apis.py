@@ -353,10 +353,11 @@ CHECK_SCHEMA = inline_serializer(
         "decisions": serializers.ListField(child=serializers.DictField()),
         "saved_answers": serializers.ListField(
             child=serializers.DictField(),
-            help_text="The deal stage answers saved with the mapping for these "
-            "headers that this import applies: file, column (the question's "
-            "key), value, answer and message. POST the column to .../answer/ "
-            'with won, lost or open to change one, or "clear" to be asked.',
+            help_text="The deal stage and date order answers saved with the "
+            "mapping for these headers that this import applies: file, column "
+            "(the question's key), value, answer, message and options. POST "
+            "the column to .../answer/ with one of the options to change one, "
+            'or "clear" to be asked.',
         ),
         "proposals": serializers.ListField(
             child=serializers.DictField(),

@@ -120,7 +120,9 @@ def _revenue_accounts(
     if fields is None:
         return {}
     money = ("amount", "currency") if plan.entity == REVENUE else ()
-    wanted = {*fields, *_ACCOUNT_KEYS, *money}
+    # A deal's created date is kept too: where it proves the file's date
+    # order, the close date is read the same way (wizard._order_borrow).
+    wanted = {*fields, *_ACCOUNT_KEYS, *money, "engage_date"}
     mapping = {c: t for c, t in plan.mapping.items() if t[1] in wanted}
     if fields[0] not in {name for _, name in mapping.values()}:
         return {}

@@ -101,6 +101,7 @@ def test_the_next_file_with_the_same_headers_is_not_asked_again(
         "value": "Banana",
         "answer": "open",
         "message": BANANA_SAVED,
+        "options": ["won", "lost", "open"],
     }
     assert mapped.job.status == ImportJob.Status.SUCCEEDED, mapped.job.issues
     assert dict(Opportunity.objects.values_list("external_id", "stage"))["S-6"] == (

@@ -290,7 +290,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"SAVED ANSWER {saved['file']}: {saved['message']}. Change "
                     f"with --answer '{saved['file']}:{saved['column']}="
-                    "<won|lost|open|clear>'"
+                    f"<{'|'.join([*saved['options'], 'clear'])}>'"
                 )
             for file, question in outcome.questions:
                 self.stdout.write(
