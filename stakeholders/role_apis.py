@@ -4,8 +4,6 @@ Everyone reads the roles; only sales ops add or change one. Anyone else
 gets 403, as the roles are everyone's to see.
 """
 
-from typing import Any
-
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
@@ -17,16 +15,15 @@ from accounts.directory_apis import directory_editor_require
 from config.api import (
     StrictInputSerializer,
     etag_for,
-    instance_save_if_unchanged,
     versioned_update_respond,
 )
 from config.api_schema import write_examples
 from stakeholders.apis import BUYING_ROLE_EXAMPLE, BuyingRoleListApi
 from stakeholders.models import BuyingRole
+from stakeholders.services import buying_role_save
 
 TAGS = ["stakeholders"]
 RoleOutputSerializer = BuyingRoleListApi.OutputSerializer
-ROLE_FIELDS = ("key", "name", "kind", "description", "position")
 
 
 def _role_get(pk: int) -> BuyingRole:
@@ -34,23 +31,6 @@ def _role_get(pk: int) -> BuyingRole:
     if role is None:
         raise Http404("No such buying role.")
     return role
-
-
-def buying_role_save(
-    *, role: BuyingRole, data: dict[str, Any], expected_version: Any = None
-) -> bool:
-    """Create or change a role; a stored one only if still at the version."""
-    fields = [field for field in ROLE_FIELDS if field in data]
-    for field in fields:
-        setattr(role, field, data[field])
-    role.full_clean()
-
-    if role.pk is None:
-        role.save()
-        return True
-    return instance_save_if_unchanged(
-        instance=role, fields=fields, expected_version=expected_version
-    )
 
 
 class BuyingRoleInputSerializer(StrictInputSerializer):

@@ -25,6 +25,7 @@ from accounts.history import (
 )
 from accounts.import_erasure import import_jobs_values_erase
 from accounts.models import Account, AuditEvent, ChangeRecord, ImportRowChange, User
+from config.api import instance_save_if_unchanged
 from config.security import audit_record
 from stakeholders.graph import reporting_chain
 from stakeholders.models import (
@@ -632,3 +633,25 @@ def account_expected_roles_set(
         changes={"expected_roles": (old_keys, _role_keys(roles))},
     )
     return roles
+
+
+# The buying-role taxonomy (sales ops)
+
+BUYING_ROLE_FIELDS = ("key", "name", "kind", "description", "position")
+
+
+def buying_role_save(
+    *, role: BuyingRole, data: Mapping[str, Any], expected_version: Any = None
+) -> bool:
+    """Create or change a role; a stored one only if still at the version."""
+    fields = [field for field in BUYING_ROLE_FIELDS if field in data]
+    for field in fields:
+        setattr(role, field, data[field])
+    role.full_clean()
+
+    if role.pk is None:
+        role.save()
+        return True
+    return instance_save_if_unchanged(
+        instance=role, fields=fields, expected_version=expected_version
+    )
