@@ -41,6 +41,7 @@ urlpatterns = [
         name="product_detail",
     ),
     path("users/", directory_apis.UserListApi.as_view(), name="user_list"),
+    path("users/create/", directory_apis.UserCreateApi.as_view(), name="user_create"),
     path("users/<int:pk>/", directory_apis.UserDetailApi.as_view(), name="user_detail"),
     path("teams/", directory_apis.TeamListApi.as_view(), name="team_list"),
     path("teams/create/", directory_apis.TeamCreateApi.as_view(), name="team_create"),

@@ -8,24 +8,53 @@ Every change to who may see what is recorded as a permission change, as
 the admin records it.
 """
 
+import logging
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from accounts.history import change_record_many
-from accounts.models import Account, AccountTeamMember, Product, Team, User
+from accounts.models import (
+    Account,
+    AccountTeamMember,
+    AuditEvent,
+    Product,
+    Team,
+    User,
+)
 from accounts.permission_audit import (
     permission_changes_record,
     user_permissions_read,
 )
 from accounts.selectors import account_list_for_user
 from config.api import instance_save_if_unchanged
+from config.security import audit_event, audit_events_save
+
+logger = logging.getLogger(__name__)
 
 ONLY_OPS = "Only sales operations change this."
+
+
+class InUseError(Exception):
+    """A row that others still name, so it is not deleted; says who does."""
+
+
+def in_use_message(*, noun: str, uses: Counter[str], remedy: str) -> str:
+    """Return why a row stays: "This product is still used (deals: 3). ..."."""
+    listed = ", ".join(f"{name}: {count}" for name, count in sorted(uses.items()))
+    return f"This {noun} is still used ({listed}). {remedy}"
+
+
+def _protected_uses(error: models.ProtectedError) -> Counter[str]:
+    return Counter(
+        str(row._meta.verbose_name_plural) for row in error.protected_objects
+    )
 
 
 def directory_can_edit(*, user: User) -> bool:
@@ -86,6 +115,8 @@ def user_update(
         if field in data:
             setattr(target, field, data[field])
     target.full_clean(exclude=["password"])
+    if "email" in data:
+        _user_email_check(target)
     target.save(update_fields=[f for f in USER_EDITABLE_FIELDS if f in data])
 
     permission_changes_record(
@@ -97,6 +128,92 @@ def user_update(
         source="api",
     )
     return target
+
+
+USERNAME_TAKEN = "A user with that username already exists."
+EMAIL_TAKEN = "Another user has this email address."
+
+
+def _user_email_check(user: User) -> None:
+    # Not unique in the table (the admin allows it), but an address names
+    # one person: two users with one would each get the other's mail.
+    others = User.objects.exclude(pk=user.pk or 0)
+    if user.email and others.filter(email__iexact=user.email).exists():
+        raise ValidationError({"email": [EMAIL_TAKEN]})
+
+
+def user_create(
+    *,
+    actor: User,
+    data: dict[str, Any],
+    password: str | None,
+    request: HttpRequest | None,
+) -> User:
+    """Create a user and record their access as a permission change.
+
+    The password is checked against the configured validators, as the
+    admin checks it; without one the user cannot sign in until a password
+    is set. It is never stored anywhere but as the hash.
+    """
+    fields = [f for f in ("username", *USER_EDITABLE_FIELDS) if f in data]
+    user = User(**{field: data[field] for field in fields})
+    user.full_clean(exclude=["password"])
+    # The login compares usernames exactly; "Rita" beside "rita" is a typo
+    # that would give one person two accounts.
+    if User.objects.filter(username__iexact=user.username).exists():
+        raise ValidationError({"username": [USERNAME_TAKEN]})
+    _user_email_check(user)
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from error
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+
+    with transaction.atomic():
+        user.save()
+        permission_changes_record(
+            targets={user.pk: user},
+            before={user.pk: None},
+            after=user_permissions_read(user_ids=[user.pk]),
+            actor=actor,
+            request=request,
+            source="api",
+        )
+    logger.info("user %s created by %s", user.pk, actor.pk)
+    return user
+
+
+def user_delete(
+    *,
+    target: User,
+    actor: User,
+    request: HttpRequest | None,
+    source: str = "api",
+) -> None:
+    """Delete a user and record it, with the access they had, as an erasure.
+
+    The caller holds the row locked since its read. Deleting clears every
+    record that named the user and moves its version (accounts.user_removal).
+    """
+    if target.pk == actor.pk:
+        raise ValidationError({"non_field_errors": ["You cannot delete yourself."]})
+    access = user_permissions_read(user_ids=[target.pk])[target.pk]
+    # Built before the row goes, so it still has the user's id and name.
+    event = audit_event(
+        actor=actor,
+        action=AuditEvent.Action.ERASURE,
+        target=target,
+        request=request,
+        detail={"source": source, "deleted": "user", "access": access},
+    )
+
+    with transaction.atomic():
+        target.delete()
+        audit_events_save([event])
+    logger.info("user %s deleted by %s", event.target_id, actor.pk)
 
 
 # Teams
@@ -165,6 +282,55 @@ def team_save(
     return True
 
 
+def team_delete(
+    *,
+    team: Team,
+    actor: User,
+    request: HttpRequest | None,
+    expected_version: Any,
+    source: str = "api",
+) -> bool:
+    """Delete a team if still at the version read; return whether it was.
+
+    Its members are left without a team and its manager no longer sees
+    its accounts through it: each is a permission change, as is the team.
+    """
+    with transaction.atomic():
+        locked = (
+            Team.objects.select_for_update()
+            .filter(pk=team.pk, updated_at=expected_version)
+            .first()
+        )
+        if locked is None:
+            return False
+        members = {member.pk: member for member in locked.members.order_by("pk")}
+        before = user_permissions_read(user_ids=members)
+        manager = _manager_state(locked)
+        locked.delete()
+
+        after = user_permissions_read(user_ids=members)
+        permission_changes_record(
+            targets=members,
+            before=before,
+            # One event per member, in id order on every database.
+            after={pk: after[pk] for pk in members},
+            actor=actor,
+            request=request,
+            source=source,
+            detail={"team_deleted": team.name},
+        )
+        permission_changes_record(
+            targets={team.pk: team},
+            before={team.pk: {**manager, "deleted": False}},
+            after={team.pk: {"manager": None, "deleted": True}},
+            actor=actor,
+            request=request,
+            source=source,
+        )
+    logger.info("team %s deleted by %s", team.pk, actor.pk)
+    return True
+
+
 # Products and buying roles: the catalogue everyone reads.
 
 
@@ -183,6 +349,34 @@ def product_save(
     return instance_save_if_unchanged(
         instance=product, fields=fields, expected_version=expected_version
     )
+
+
+def product_delete(*, product: Product, expected_version: Any) -> bool:
+    """Delete a product no deal, revenue or plan names, if still at the version.
+
+    Return whether it was deleted; raise InUseError, naming what uses it,
+    when something does: its history would go with it.
+    """
+    with transaction.atomic():
+        locked = (
+            Product.objects.select_for_update()
+            .filter(pk=product.pk, updated_at=expected_version)
+            .first()
+        )
+        if locked is None:
+            return False
+        try:
+            locked.delete()
+        except models.ProtectedError as error:
+            raise InUseError(
+                in_use_message(
+                    noun="product",
+                    uses=_protected_uses(error),
+                    remedy="Move those to another product first.",
+                )
+            ) from error
+    logger.info("product %s deleted", product.pk)
+    return True
 
 
 # An account's parent and team

@@ -1,8 +1,9 @@
 """REST endpoints for users, teams and products.
 
 Everyone reads what the access model lets them see (accounts.directory);
-only sales ops change anything. Someone else gets 403 for a write to what
-they can see and 404 for what they cannot, as for every object.
+only sales ops create, change or delete anything. Someone else gets 403
+for a write to what they can see and 404 for what they cannot, as for
+every object.
 """
 
 from typing import Any, cast
@@ -10,7 +11,13 @@ from typing import Any, cast
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -20,17 +27,23 @@ from rest_framework.views import APIView
 from accounts.apis import ProductOutputSerializer
 from accounts.directory import (
     ONLY_OPS,
+    InUseError,
     directory_can_edit,
+    product_delete,
     product_save,
+    team_delete,
     team_get_for_user,
     team_list_for_user,
     team_save,
+    user_create,
+    user_delete,
     user_get_for_user,
     user_list_for_user,
     user_update,
 )
 from accounts.models import Product, Team, User
 from config.api import (
+    Conflict,
     LodePagination,
     StrictInputSerializer,
     etag_for,
@@ -38,6 +51,7 @@ from config.api import (
     etag_require,
     ordering_param,
     paginated_response,
+    versioned_delete_respond,
     versioned_update_respond,
 )
 from config.api_schema import write_examples
@@ -54,6 +68,34 @@ def directory_editor_require(request: Request) -> None:
     """Refuse with 403 anyone but sales ops, who alone change the directory."""
     if not directory_can_edit(user=_user(request)):
         raise PermissionDenied(ONLY_OPS)
+
+
+def in_use_response(*, noun: str, example: str) -> OpenApiResponse:
+    """Document the 409 of a delete refused because something still uses it."""
+    return OpenApiResponse(
+        response=inline_serializer("InUse", {"detail": serializers.CharField()}),
+        description=f"Something still uses the {noun}; the detail says what.",
+        examples=[
+            OpenApiExample(
+                f"The {noun} is in use",
+                value={"detail": example},
+                response_only=True,
+                status_codes=["409"],
+            )
+        ],
+    )
+
+
+def in_use_refuse(delete: Any) -> Any:
+    """Wrap a delete so that InUseError answers 409 with its message."""
+
+    def refusing(version: Any) -> bool:
+        try:
+            return bool(delete(version))
+        except InUseError as error:
+            raise Conflict(str(error)) from error
+
+    return refusing
 
 
 def _id_input(help_text: str) -> serializers.IntegerField:
@@ -168,8 +210,132 @@ class UserListApi(APIView):
         )
 
 
+class UserCreateApi(APIView):
+    class InputSerializer(StrictInputSerializer):
+        username = serializers.CharField(
+            max_length=150,
+            help_text="Letters, digits and @ . + - _ only; unique, whatever the case.",
+        )
+        first_name = serializers.CharField(
+            max_length=150, allow_blank=True, required=False
+        )
+        last_name = serializers.CharField(
+            max_length=150, allow_blank=True, required=False
+        )
+        email = serializers.EmailField(
+            max_length=254,
+            allow_blank=True,
+            required=False,
+            help_text="No other user may have it, whatever the case.",
+        )
+        role = serializers.ChoiceField(choices=User.Role.choices, required=False)
+        team_id = _id_input("The user's team, or null for none.")
+        is_active = serializers.BooleanField(required=False)
+        password = serializers.CharField(
+            write_only=True,
+            required=False,
+            max_length=128,
+            trim_whitespace=False,
+            style={"input_type": "password"},
+            help_text=(
+                "Checked as the admin checks it (length, common, numeric, "
+                "like the username). Never answered back. Without it the "
+                "user cannot sign in until a password is set."
+            ),
+        )
+
+    OutputSerializer = UserOutputSerializer
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Create a user (sales ops)",
+        description=(
+            "The new user's role, team and active flag are audited as a "
+            "permission change. The password, if sent, is only ever stored "
+            "as its hash: no answer and no audit entry carries it."
+        ),
+        responses={201: UserOutputSerializer},
+        examples=write_examples(
+            request=(
+                "A rep on the North team",
+                {
+                    "username": "nina",
+                    "first_name": "Nina",
+                    "last_name": "North",
+                    "email": "nina@example.com",
+                    "role": "rep",
+                    "team_id": 2,
+                    "password": "a long passphrase of her own",
+                },
+            ),
+            response=(
+                "The user as created",
+                {
+                    **USER_EXAMPLE,
+                    "id": 36,
+                    "username": "nina",
+                    "name": "Nina North",
+                    "first_name": "Nina",
+                    "last_name": "North",
+                    "email": "nina@example.com",
+                },
+            ),
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        directory_editor_require(request)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        password = data.pop("password", None)
+        if "team_id" in data:
+            data["team"] = _team_from_id(data.pop("team_id"))
+
+        target = user_create(
+            actor=_user(request),
+            data=data,
+            password=password,
+            request=request._request,
+        )
+        target = User.objects.select_related("team").get(pk=target.pk)
+
+        return Response(
+            UserOutputSerializer(target).data,
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": _user_etag(target)},
+        )
+
+
+def _team_from_id(team_id: int | None) -> Team | None:
+    if team_id is None:
+        return None
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise ValidationError({"team_id": ["No team has this id."]})
+    return team
+
+
+def _user_locked(request: Request, pk: int) -> User:
+    """Return the user `pk` locked for a write by sales ops, under If-Match."""
+    actor = _user(request)
+    user_get_for_user(user=actor, pk=pk)
+    directory_editor_require(request)
+
+    # Locked from the comparison to the write: the ETag is a hash of the
+    # state, not a version an UPDATE could compare against.
+    target = User.objects.select_for_update().get(pk=pk)
+    if target.is_superuser and not actor.is_superuser:
+        raise PermissionDenied("Only a superuser changes a superuser.")
+    etag_require(
+        request=request,
+        etag=_user_etag(target),
+        current=UserOutputSerializer(target).data,
+    )
+    return target
+
+
 class UserDetailApi(APIView):
-    if_match_methods = frozenset({"PATCH"})
+    if_match_methods = frozenset({"PATCH", "DELETE"})
 
     class InputSerializer(StrictInputSerializer):
         first_name = serializers.CharField(
@@ -216,38 +382,47 @@ class UserDetailApi(APIView):
         ),
     )
     def patch(self, request: Request, pk: int) -> Response:
-        actor = _user(request)
-        user_get_for_user(user=actor, pk=pk)
-        directory_editor_require(request)
-
         with transaction.atomic():
-            # Locked from the comparison to the save: the ETag is a hash of
-            # the state, not a version an UPDATE could compare against.
-            target = User.objects.select_for_update().get(pk=pk)
-            if target.is_superuser and not actor.is_superuser:
-                raise PermissionDenied("Only a superuser changes a superuser.")
-            etag_require(
-                request=request,
-                etag=_user_etag(target),
-                current=UserOutputSerializer(target).data,
-            )
+            target = _user_locked(request, pk)
             serializer = self.InputSerializer(data=request.data, partial=True)
             serializer.is_valid(raise_exception=True)
             data = dict(serializer.validated_data)
             if "team_id" in data:
-                team_id = data.pop("team_id")
-                data["team"] = None
-                if team_id is not None:
-                    data["team"] = Team.objects.filter(pk=team_id).first()
-                    if data["team"] is None:
-                        raise ValidationError({"team_id": ["No team has this id."]})
+                data["team"] = _team_from_id(data.pop("team_id"))
 
-            user_update(target=target, actor=actor, data=data, request=request._request)
+            user_update(
+                target=target,
+                actor=_user(request),
+                data=data,
+                request=request._request,
+            )
         target = User.objects.select_related("team").get(pk=pk)
 
         return Response(
             UserOutputSerializer(target).data, headers={"ETag": _user_etag(target)}
         )
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Delete a user (sales ops)",
+        description=(
+            "Send the ETag from your last read in If-Match. Whatever named "
+            "the user (owner of a person, plan or deal, author of a "
+            "comment...) is cleared and its version moves, so an edit read "
+            "before fails with 412. The deletion, with the access the user "
+            "had, is audited as an erasure. To keep a leaver's name on "
+            "their work, deactivate them instead (PATCH is_active). Nobody "
+            "deletes themselves; only a superuser deletes a superuser."
+        ),
+        request=None,
+        responses={204: None},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        with transaction.atomic():
+            target = _user_locked(request, pk)
+            user_delete(target=target, actor=_user(request), request=request._request)
+
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # Teams
@@ -377,7 +552,7 @@ class TeamCreateApi(APIView):
 
 
 class TeamDetailApi(APIView):
-    if_match_methods = frozenset({"PATCH"})
+    if_match_methods = frozenset({"PATCH", "DELETE"})
     InputSerializer = TeamInputSerializer
     OutputSerializer = TeamOutputSerializer
 
@@ -423,6 +598,35 @@ class TeamDetailApi(APIView):
                 team=team,
                 actor=actor,
                 data=_team_values(data),
+                request=request._request,
+                expected_version=version,
+            ),
+        )
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Delete a team (sales ops)",
+        description=(
+            "Send the ETag from your last read in If-Match. Its members are "
+            "left without a team and its manager stops seeing its accounts "
+            "through it; each of them, and the team, is audited as a "
+            "permission change. Accounts stay with their account teams."
+        ),
+        request=None,
+        responses={204: None},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        actor = _user(request)
+        team = team_get_for_user(user=actor, pk=pk)
+        directory_editor_require(request)
+
+        return versioned_delete_respond(
+            request=request,
+            instance=team,
+            output_serializer=TeamOutputSerializer,
+            delete=lambda version: team_delete(
+                team=team,
+                actor=actor,
                 request=request._request,
                 expected_version=version,
             ),
@@ -487,7 +691,7 @@ class ProductCreateApi(APIView):
 
 
 class ProductDetailApi(APIView):
-    if_match_methods = frozenset({"PATCH"})
+    if_match_methods = frozenset({"PATCH", "DELETE"})
     InputSerializer = ProductInputSerializer
     OutputSerializer = ProductOutputSerializer
 
@@ -527,6 +731,41 @@ class ProductDetailApi(APIView):
             output_serializer=ProductOutputSerializer,
             save=lambda data, version: product_save(
                 product=product, data=data, expected_version=version
+            ),
+        )
+
+    @extend_schema(
+        tags=["accounts"],
+        summary="Delete a product nothing uses (sales ops)",
+        description=(
+            "Send the ETag from your last read in If-Match. A product that "
+            "deals, revenue lines or plans still name is not deleted: 409 "
+            "says what uses it, as their history would go with it."
+        ),
+        request=None,
+        responses={
+            204: None,
+            409: in_use_response(
+                noun="product",
+                example=(
+                    "This product is still used (deals: 412, revenue lines: "
+                    "96). Move those to another product first."
+                ),
+            ),
+        },
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        product = _product_get(pk)
+        directory_editor_require(request)
+
+        return versioned_delete_respond(
+            request=request,
+            instance=product,
+            output_serializer=ProductOutputSerializer,
+            delete=in_use_refuse(
+                lambda version: product_delete(
+                    product=product, expected_version=version
+                )
             ),
         )
 

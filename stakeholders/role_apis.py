@@ -1,7 +1,7 @@
 """REST endpoints that change the buying-role taxonomy (sales ops).
 
-Everyone reads the roles; only sales ops add or change one. Anyone else
-gets 403, as the roles are everyone's to see.
+Everyone reads the roles; only sales ops add, change or delete one. Anyone
+else gets 403, as the roles are everyone's to see.
 """
 
 from django.http import Http404
@@ -11,16 +11,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.directory_apis import directory_editor_require
+from accounts.directory_apis import (
+    directory_editor_require,
+    in_use_refuse,
+    in_use_response,
+)
 from config.api import (
     StrictInputSerializer,
     etag_for,
+    versioned_delete_respond,
     versioned_update_respond,
 )
 from config.api_schema import write_examples
 from stakeholders.apis import BUYING_ROLE_EXAMPLE, BuyingRoleListApi
 from stakeholders.models import BuyingRole
-from stakeholders.services import buying_role_save
+from stakeholders.services import buying_role_delete, buying_role_save
 
 TAGS = ["stakeholders"]
 RoleOutputSerializer = BuyingRoleListApi.OutputSerializer
@@ -89,7 +94,7 @@ class BuyingRoleCreateApi(APIView):
 
 
 class BuyingRoleDetailApi(APIView):
-    if_match_methods = frozenset({"PATCH"})
+    if_match_methods = frozenset({"PATCH", "DELETE"})
     InputSerializer = BuyingRoleInputSerializer
     OutputSerializer = RoleOutputSerializer
 
@@ -128,5 +133,40 @@ class BuyingRoleDetailApi(APIView):
             output_serializer=RoleOutputSerializer,
             save=lambda data, version: buying_role_save(
                 role=role, data=data, expected_version=version
+            ),
+        )
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Delete a buying role nobody holds (sales ops)",
+        description=(
+            "Send the ETag from your last read in If-Match. A role a person "
+            "holds or an account expects is not deleted: 409 says how many, "
+            "as taking it from them would leave no trace in their history. "
+            "The sector defaults that name the role go with it."
+        ),
+        request=None,
+        responses={
+            204: None,
+            409: in_use_response(
+                noun="buying role",
+                example=(
+                    "This buying role is still used (accounts expecting it: "
+                    "2, people holding it: 14). Take it off those people and "
+                    "accounts first."
+                ),
+            ),
+        },
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        role = _role_get(pk)
+        directory_editor_require(request)
+
+        return versioned_delete_respond(
+            request=request,
+            instance=role,
+            output_serializer=RoleOutputSerializer,
+            delete=in_use_refuse(
+                lambda version: buying_role_delete(role=role, expected_version=version)
             ),
         )

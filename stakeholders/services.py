@@ -5,6 +5,7 @@ of who changed what, and erasure can scrub a person from all of it.
 """
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from django.db.models.functions import Replace
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.directory import InUseError, in_use_message
 from accounts.history import (
     ERASED,
     change_record_many,
@@ -655,3 +657,42 @@ def buying_role_save(
     return instance_save_if_unchanged(
         instance=role, fields=fields, expected_version=expected_version
     )
+
+
+def buying_role_delete(*, role: BuyingRole, expected_version: Any) -> bool:
+    """Delete a role no person holds and no account expects, if still at the
+    version read; return whether it was.
+
+    Raise InUseError naming who still uses it: deleting would take the role
+    from them without a trace in their history. The sector defaults that
+    name it are part of the taxonomy and go with it.
+    """
+    with transaction.atomic():
+        locked = (
+            BuyingRole.objects.select_for_update()
+            .filter(pk=role.pk, updated_at=expected_version)
+            .first()
+        )
+        if locked is None:
+            return False
+        uses = Counter(
+            {
+                "people holding it": Stakeholder.roles.through.objects.filter(
+                    buyingrole_id=locked.pk
+                ).count(),
+                "accounts expecting it": AccountExpectedRole.objects.filter(
+                    role=locked
+                ).count(),
+            }
+        )
+        if uses.total():
+            raise InUseError(
+                in_use_message(
+                    noun="buying role",
+                    uses=+uses,
+                    remedy="Take it off those people and accounts first.",
+                )
+            )
+        locked.delete()
+    logger.info("buying role %s deleted", role.pk)
+    return True

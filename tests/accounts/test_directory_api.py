@@ -4,11 +4,21 @@ Everyone reads what they may see; only sales ops write. Someone else gets
 403 for a write to what they see and 404 for what they do not.
 """
 
+import json
+
 import pytest
 
-from accounts.models import AuditEvent, Product, Team, User
-from stakeholders.models import BuyingRole
-from tests.accounts.factories import ProductFactory, TeamFactory, UserFactory
+from accounts.models import AuditEvent, Product, RevenueLine, Team, User
+from plans.models import Plan
+from stakeholders.models import AccountExpectedRole, BuyingRole, SectorRoleDefault
+from tests.accounts.factories import (
+    ProductFactory,
+    RevenueLineFactory,
+    TeamFactory,
+    UserFactory,
+)
+from tests.plans.factories import PlanFactory
+from tests.stakeholders.factories import BuyingRoleFactory, StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +26,17 @@ pytestmark = pytest.mark.django_db
 def patch(client, url, body, etag=None):
     headers = {"HTTP_IF_MATCH": etag} if etag else {}
     return client.patch(url, body, content_type="application/json", **headers)
+
+
+def delete(client, url, etag=None):
+    headers = {"HTTP_IF_MATCH": etag} if etag else {}
+    return client.delete(url, **headers)
+
+
+def create_user(client, body):
+    return client.post(
+        "/api/accounts/users/create/", body, content_type="application/json"
+    )
 
 
 def permission_changes() -> list[tuple[str, dict]]:
@@ -124,6 +145,186 @@ def test_an_unknown_team_is_refused(client, ops, rep):
     assert response.json() == {"team_id": ["No team has this id."]}
 
 
+def test_ops_create_a_user_whose_password_is_never_answered(client, ops, team):
+    # given
+    client.force_login(ops)
+
+    # when
+    response = create_user(
+        client,
+        {
+            "username": "nina",
+            "first_name": "Nina",
+            "last_name": "North",
+            "email": "nina@example.com",
+            "role": "manager",
+            "team_id": team.pk,
+            "password": "a long passphrase of her own",
+        },
+    )
+
+    # then
+    assert response.status_code == 201
+    nina = User.objects.get(username="nina")
+    assert response.json() == {
+        "id": nina.pk,
+        "username": "nina",
+        "name": "Nina North",
+        "first_name": "Nina",
+        "last_name": "North",
+        "email": "nina@example.com",
+        "role": "manager",
+        "team_id": team.pk,
+        "team": "Central",
+        "is_active": True,
+    }
+    assert response["ETag"] == client.get(f"/api/accounts/users/{nina.pk}/")["ETag"]
+    assert nina.check_password("a long passphrase of her own")
+    assert permission_changes() == [
+        (
+            "nina",
+            {
+                "role": {"from": None, "to": "manager"},
+                "team": {"from": None, "to": "Central"},
+                "is_staff": {"from": None, "to": False},
+                "is_superuser": {"from": None, "to": False},
+                "is_active": {"from": None, "to": True},
+            },
+        )
+    ]
+    stored = json.dumps(list(AuditEvent.objects.values()), default=str)
+    assert "passphrase" not in stored
+
+
+def test_a_user_created_without_a_password_cannot_sign_in(client, ops):
+    client.force_login(ops)
+
+    response = create_user(client, {"username": "sso.only"})
+
+    assert response.status_code == 201
+    assert response.json()["role"] == "rep"
+    assert not User.objects.get(username="sso.only").has_usable_password()
+
+
+def test_a_weak_password_is_refused_and_not_answered_back(client, ops):
+    client.force_login(ops)
+
+    response = create_user(client, {"username": "nina", "password": "12345"})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "password": [
+            "This password is too short. It must contain at least 8 characters.",
+            "This password is too common.",
+            "This password is entirely numeric.",
+        ]
+    }
+    assert not User.objects.filter(username="nina").exists()
+
+
+def test_a_taken_or_malformed_username_or_email_is_refused(client, ops, rep):
+    User.objects.filter(pk=rep.pk).update(email="rita@example.com")
+    client.force_login(ops)
+
+    same_name = create_user(client, {"username": "RITA"})
+    bad_name = create_user(client, {"username": "rita smith"})
+    same_email = create_user(client, {"username": "rita2", "email": "Rita@Example.com"})
+    bad_email = create_user(client, {"username": "rita3", "email": "rita@"})
+    url = f"/api/accounts/users/{ops.pk}/"
+    patched = patch(client, url, {"email": "RITA@example.com"}, client.get(url)["ETag"])
+
+    assert same_name.json() == {
+        "username": ["A user with that username already exists."]
+    }
+    assert bad_name.json() == {
+        "username": [
+            "Enter a valid username. This value may contain only letters, "
+            "numbers, and @/./+/-/_ characters."
+        ]
+    }
+    assert same_email.json() == {"email": ["Another user has this email address."]}
+    assert bad_email.json() == {"email": ["Enter a valid email address."]}
+    assert patched.json() == {"email": ["Another user has this email address."]}
+    assert [same_name.status_code, bad_name.status_code, patched.status_code] == [
+        400,
+        400,
+        400,
+    ]
+    assert sorted(User.objects.values_list("username", flat=True)) == [
+        "mark",
+        "oona",
+        "rita",
+    ]
+
+
+def test_only_ops_create_a_user(client, manager):
+    client.force_login(manager)
+
+    response = create_user(client, {"username": "nina", "role": "ops"})
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Only sales operations change this."}
+    assert not User.objects.filter(username="nina").exists()
+
+
+def test_ops_delete_a_user_under_if_match_and_it_is_audited(client, ops, rep, account):
+    # given: Rita owns a person and a plan, read before she goes
+    person = StakeholderFactory.create(account=account, owner=rep)
+    plan = PlanFactory.create(account=account, owner=rep)
+    person_read, plan_read = person.updated_at, plan.version
+    client.force_login(ops)
+    url = f"/api/accounts/users/{rep.pk}/"
+    etag = client.get(url)["ETag"]
+    User.objects.filter(pk=rep.pk).update(first_name="Rita-Maria")
+    moved = client.get(url)["ETag"]
+
+    # when
+    without = delete(client, url)
+    stale = delete(client, url, etag)
+    deleted = delete(client, url, moved)
+    again = delete(client, url, moved)
+
+    # then
+    assert without.status_code == 428
+    assert stale.status_code == 412
+    assert stale.json()["current"]["first_name"] == "Rita-Maria"
+    assert deleted.status_code == 204
+    assert again.status_code == 404
+    assert not User.objects.filter(username="rita").exists()
+    person.refresh_from_db()
+    plan = Plan.objects.get(pk=plan.pk)
+    assert (person.owner_id, plan.owner_id) == (None, None)
+    assert person.updated_at > person_read
+    assert plan.version == plan_read + 1
+    event = AuditEvent.objects.get(action=AuditEvent.Action.ERASURE)
+    assert (event.actor, event.target_label, event.target_id) == (ops, "rita", rep.pk)
+    assert event.detail == {
+        "source": "api",
+        "deleted": "user",
+        "access": {
+            "role": "rep",
+            "team": "Central",
+            "is_staff": False,
+            "is_superuser": False,
+            "is_active": True,
+        },
+    }
+
+
+def test_nobody_deletes_themselves_and_a_rep_deletes_nobody(client, ops, rep, manager):
+    client.force_login(ops)
+    own = f"/api/accounts/users/{ops.pk}/"
+    itself = delete(client, own, client.get(own)["ETag"])
+    client.force_login(rep)
+    theirs = f"/api/accounts/users/{manager.pk}/"
+    refused = delete(client, theirs, client.get(theirs)["ETag"])
+
+    assert itself.status_code == 400
+    assert itself.json() == {"non_field_errors": ["You cannot delete yourself."]}
+    assert refused.status_code == 403
+    assert User.objects.filter(username__in=["oona", "mark"]).count() == 2
+
+
 # Teams
 
 
@@ -184,6 +385,59 @@ def test_a_manager_may_not_rename_their_team(client, manager, team):
     assert response.status_code == 403
     assert created.status_code == 403
     assert Team.objects.get(pk=team.pk).name == "Central"
+
+
+def test_ops_delete_a_team_and_each_member_is_audited(client, ops, team, rep, manager):
+    # given
+    client.force_login(ops)
+    url = f"/api/accounts/teams/{team.pk}/"
+    etag = client.get(url)["ETag"]
+
+    # when
+    without = delete(client, url)
+    deleted = delete(client, url, etag)
+    again = delete(client, url, etag)
+
+    # then
+    assert without.status_code == 428
+    assert deleted.status_code == 204
+    assert again.status_code == 404
+    assert not Team.objects.filter(name="Central").exists()
+    assert User.objects.get(pk=rep.pk).team_id is None
+    assert permission_changes() == [
+        ("mark", {"team": {"from": "Central", "to": None}}),
+        ("rita", {"team": {"from": "Central", "to": None}}),
+        (
+            "Central",
+            {
+                "manager": {"from": "mark", "to": None},
+                "deleted": {"from": False, "to": True},
+            },
+        ),
+    ]
+
+
+def test_a_stale_team_delete_answers_the_current_team(client, ops, team):
+    client.force_login(ops)
+    url = f"/api/accounts/teams/{team.pk}/"
+    etag = client.get(url)["ETag"]
+    patch(client, url, {"region": "Alps"}, etag)
+
+    response = delete(client, url, etag)
+
+    assert response.status_code == 412
+    assert response.json()["current"]["region"] == "Alps"
+    assert Team.objects.filter(pk=team.pk).exists()
+
+
+def test_a_manager_may_not_delete_their_team(client, manager, team):
+    client.force_login(manager)
+    url = f"/api/accounts/teams/{team.pk}/"
+
+    response = delete(client, url, client.get(url)["ETag"])
+
+    assert response.status_code == 403
+    assert Team.objects.filter(pk=team.pk).exists()
 
 
 # Products and buying roles
@@ -249,3 +503,72 @@ def test_ops_add_and_change_a_buying_role(client, ops, rep):
     assert created.status_code == 201
     assert changed.status_code == 200
     assert BuyingRole.objects.get(key="legal").position == 1
+
+
+def test_ops_delete_an_unused_product_under_if_match(client, ops, rep):
+    product = ProductFactory.create(name="GTK 900")
+    url = f"/api/accounts/products/{product.pk}/"
+    client.force_login(rep)
+    etag = client.get(url)["ETag"]
+    refused = delete(client, url, etag)
+    client.force_login(ops)
+
+    without = delete(client, url)
+    deleted = delete(client, url, etag)
+
+    assert refused.status_code == 403
+    assert without.status_code == 428
+    assert deleted.status_code == 204
+    assert not Product.objects.filter(name="GTK 900").exists()
+
+
+def test_a_product_in_use_is_kept_and_the_answer_says_what_uses_it(client, ops, deal):
+    RevenueLineFactory.create(account=deal.account, product=deal.product)
+    RevenueLineFactory.create(account=deal.account, product=deal.product)
+    client.force_login(ops)
+    url = f"/api/accounts/products/{deal.product_id}/"
+
+    response = delete(client, url, client.get(url)["ETag"])
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "This product is still used (deals: 1, revenue lines: 2). "
+        "Move those to another product first."
+    }
+    assert RevenueLine.objects.filter(product=deal.product).count() == 2
+
+
+def test_ops_delete_an_unused_role_and_its_sector_defaults(client, ops):
+    role = BuyingRole.objects.get(key="gatekeeper")
+    assert SectorRoleDefault.objects.filter(role=role).exists()
+    client.force_login(ops)
+    url = f"/api/stakeholders/roles/{role.pk}/"
+    etag = client.get(url)["ETag"]
+    patch(client, url, {"position": 40}, etag)
+
+    stale = delete(client, url, etag)
+    deleted = delete(client, url, client.get(url)["ETag"])
+
+    assert stale.status_code == 412
+    assert stale.json()["current"]["position"] == 40
+    assert deleted.status_code == 204
+    assert not BuyingRole.objects.filter(key="gatekeeper").exists()
+    assert not SectorRoleDefault.objects.filter(role_id=role.pk).exists()
+
+
+def test_a_role_someone_holds_is_kept_and_the_answer_says_who(client, ops, account):
+    role = BuyingRoleFactory.create(key="legal", name="Legal")
+    for _ in range(2):
+        StakeholderFactory.create(account=account).roles.add(role)
+    AccountExpectedRole.objects.create(account=account, role=role)
+    client.force_login(ops)
+    url = f"/api/stakeholders/roles/{role.pk}/"
+
+    response = delete(client, url, client.get(url)["ETag"])
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "This buying role is still used (accounts expecting it: 1, "
+        "people holding it: 2). Take it off those people and accounts first."
+    }
+    assert BuyingRole.objects.filter(key="legal").exists()

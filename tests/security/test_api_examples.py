@@ -300,6 +300,7 @@ def _writes(plan: Plan) -> list[tuple[str, str, dict[str, Any]]]:
             {"product_id": Product.objects.catalogue().earliest("pk").pk},
         ),
         ("post", "/api/accounts/tokens/create/", {}),
+        ("post", "/api/accounts/users/create/", {"team_id": team.pk}),
         ("patch", "/api/accounts/users/{pk}/", {"team_id": team.pk}),
         ("post", "/api/accounts/teams/create/", {"manager_id": manager.pk}),
         ("patch", "/api/accounts/teams/{pk}/", {"manager_id": manager.pk}),
