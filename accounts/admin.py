@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from accounts.directory import team_delete, user_delete
 from accounts.history import change_record_many
 from accounts.models import (
     Account,
@@ -59,6 +60,27 @@ class LodeUserAdmin(UserAdmin):
             source="admin",
         )
 
+    def has_delete_permission(
+        self, request: HttpRequest, obj: User | None = None
+    ) -> bool:
+        # As through the API: nobody deletes themselves.
+        if obj is not None and obj.pk == request.user.pk:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        # The API's deletion: clears what named the user, audits an erasure.
+        user_delete(
+            target=obj,
+            actor=request.user,  # type: ignore[arg-type]
+            request=request,
+            source="admin",
+        )
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for user in queryset.exclude(pk=request.user.pk):
+            self.delete_model(request, user)
+
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
@@ -85,6 +107,20 @@ class TeamAdmin(admin.ModelAdmin):
             request=request,
             source="admin",
         )
+
+    def delete_model(self, request: HttpRequest, obj: Team) -> None:
+        # The API's deletion: each member left without a team is audited.
+        team_delete(
+            team=obj,
+            actor=request.user,  # type: ignore[arg-type]
+            request=request,
+            expected_version=obj.updated_at,
+            source="admin",
+        )
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for team in queryset:
+            self.delete_model(request, team)
 
 
 admin.site.register(Product)

@@ -261,3 +261,64 @@ def test_a_users_import_and_its_undo_are_audited(ops) -> None:
             },
         ),
     ]
+
+
+def test_deleting_a_user_in_the_admin_is_audited_as_an_erasure(
+    client, admin_user, rep
+) -> None:
+    client.force_login(admin_user)
+
+    response = client.post(
+        f"/admin/accounts/user/{rep.pk}/delete/",
+        {"post": "yes"},
+        REMOTE_ADDR="203.0.113.9",
+    )
+    itself = client.post(
+        f"/admin/accounts/user/{admin_user.pk}/delete/", {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert itself.status_code == 403
+    assert not User.objects.filter(username="rita").exists()
+    [event] = AuditEvent.objects.filter(action=AuditEvent.Action.ERASURE)
+    assert (event.actor_label, event.target_label, event.ip_address) == (
+        "ada",
+        "rita",
+        "203.0.113.9",
+    )
+    assert event.detail == {
+        "source": "admin",
+        "deleted": "user",
+        "access": {
+            "role": "rep",
+            "team": "Central",
+            "is_staff": False,
+            "is_superuser": False,
+            "is_active": True,
+        },
+    }
+
+
+def test_deleting_a_team_in_the_admin_audits_each_member(
+    client, admin_user, team, rep, manager
+) -> None:
+    client.force_login(admin_user)
+
+    response = client.post(f"/admin/accounts/team/{team.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert User.objects.get(pk=rep.pk).team_id is None
+    assert [
+        (target, detail["changes"]) for _, target, _, detail in permission_events()
+    ] == [
+        ("mark", {"team": {"from": "Central", "to": None}}),
+        ("rita", {"team": {"from": "Central", "to": None}}),
+        (
+            "Central",
+            {
+                "manager": {"from": "mark", "to": None},
+                "deleted": {"from": False, "to": True},
+            },
+        ),
+    ]
+    assert {detail["source"] for *_, detail in permission_events()} == {"admin"}
