@@ -196,7 +196,8 @@ def user_delete(
     """Delete a user and record it, with the access they had, as an erasure.
 
     The caller holds the row locked since its read. Deleting clears every
-    record that named the user and moves its version (accounts.user_removal).
+    record that named the user and moves its version (accounts.user_removal);
+    a team they managed is left without a manager, a permission change.
     """
     if target.pk == actor.pk:
         raise ValidationError({"non_field_errors": ["You cannot delete yourself."]})
@@ -211,8 +212,17 @@ def user_delete(
     )
 
     with transaction.atomic():
+        managed = {team.pk: team for team in target.managed_teams.order_by("pk")}
         target.delete()
         audit_events_save([event])
+        permission_changes_record(
+            targets=managed,
+            before={pk: {"manager": target.username} for pk in managed},
+            after={pk: {"manager": None} for pk in managed},
+            actor=actor,
+            request=request,
+            source=source,
+        )
     logger.info("user %s deleted by %s", event.target_id, actor.pk)
 
 

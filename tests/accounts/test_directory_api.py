@@ -311,6 +311,22 @@ def test_ops_delete_a_user_under_if_match_and_it_is_audited(client, ops, rep, ac
     }
 
 
+def test_deleting_a_manager_leaves_their_team_without_one_audited(
+    client, ops, manager, team
+):
+    client.force_login(ops)
+    url = f"/api/accounts/users/{manager.pk}/"
+
+    response = delete(client, url, client.get(url)["ETag"])
+
+    assert response.status_code == 204
+    assert Team.objects.get(pk=team.pk).manager_id is None
+    assert permission_changes() == [
+        ("Central", {"manager": {"from": "mark", "to": None}})
+    ]
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.ERASURE).count() == 1
+
+
 def test_nobody_deletes_themselves_and_a_rep_deletes_nobody(client, ops, rep, manager):
     client.force_login(ops)
     own = f"/api/accounts/users/{ops.pk}/"
