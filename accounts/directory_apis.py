@@ -16,7 +16,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    inline_serializer,
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -70,10 +69,14 @@ def directory_editor_require(request: Request) -> None:
         raise PermissionDenied(ONLY_OPS)
 
 
+class InUseSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What still uses it, and what to do.")
+
+
 def in_use_response(*, noun: str, example: str) -> OpenApiResponse:
     """Document the 409 of a delete refused because something still uses it."""
     return OpenApiResponse(
-        response=inline_serializer("InUse", {"detail": serializers.CharField()}),
+        response=InUseSerializer,
         description=f"Something still uses the {noun}; the detail says what.",
         examples=[
             OpenApiExample(
