@@ -4,6 +4,9 @@ At 100,000 accounts the template loop over a page of 50 rows was most of
 the page's own work: a URL reversed and eight cells resolved and filtered
 per row. Here the account URL is reversed once per page and each row is
 formatted directly; the cells read as the template's did.
+
+The name cell also carries the sector and country, folded under the name,
+for tablet widths where their own columns are hidden (portfolio.css).
 """
 
 from collections.abc import Iterable
@@ -32,7 +35,8 @@ def portfolio_rows(rows: Iterable[AccountScore]) -> SafeString:
     quadrants = dict(AccountScore.Quadrant.choices)
     html = format_html_join(
         "",
-        '<tr data-account="{}"><td><a href="{}{}{}">{}</a></td><td>{}</td>'
+        '<tr data-account="{}"><td><a href="{}{}{}">{}</a>'
+        '<span class="folded">{}</span></td><td>{}</td>'
         '<td>{}</td><td class="num">{}</td><td class="num">{}</td>'
         '<td class="num">{}</td><td><span class="badge {}">{}</span></td>'
         "<td>{}</td></tr>",
@@ -43,6 +47,11 @@ def portfolio_rows(rows: Iterable[AccountScore]) -> SafeString:
                 score.account_id,
                 after,
                 score.account.name,
+                " · ".join(
+                    part
+                    for part in (capfirst(score.account.sector), score.account.country)
+                    if part
+                ),
                 capfirst(score.account.sector),
                 score.account.country,
                 floatformat(score.ttm_revenue, "0g"),

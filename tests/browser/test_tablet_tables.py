@@ -1,8 +1,12 @@
 """At tablet width a table wider than its card scrolls inside it, with a cue."""
 
+from decimal import Decimal
+
 import pytest
+from django.utils import timezone
 
 from accounts.models import Account, User
+from scoring.models import AccountScore
 from tests.conftest import browser_login
 from tests.scoring.test_portfolio_page import current_run, score
 from tests.stakeholders.factories import StakeholderFactory
@@ -56,8 +60,72 @@ def test_wide_tables_scroll_in_their_card_with_a_shadow_cue(
         assert all(wrap["scrolls"] and wrap["shadow"] for wrap in wraps), url
         widths[url] = [wrap["wider"] for wrap in wraps]
 
-    # The portfolio table is the one the tester found cut at tablet width.
-    assert (True in widths["/scoring/portfolio/"]) == (size == 820)
+    # The portfolio table, once cut at tablet width, now fits at both.
+    assert widths["/scoring/portfolio/"] == [False]
+
+
+def test_the_portfolio_scores_show_on_a_tablet_with_the_place_folded(
+    page, live_server, manager, rep: User, account: Account
+) -> None:
+    # given: long values in every column that used to push the scores out
+    account.name = "Internationalisation Procurement and Supply Holdings"
+    account.sector = "telecommunications"
+    account.country = "United Kingdom of Great Britain and Northern Ireland"
+    account.save()
+    score(
+        current_run(),
+        account,
+        ttm_revenue=Decimal("123456789"),
+        quadrant=AccountScore.Quadrant.EXPAND,
+        tier=AccountScore.Tier.A,
+    )
+    page.set_viewport_size({"width": 820, "height": 900})
+    browser_login(page, live_server, manager.username)
+
+    # when
+    page.goto(f"{live_server.url}/scoring/portfolio/")
+    row = page.locator("#account-table tbody tr").first
+    cells = row.locator("td")
+
+    # then: the quadrant and tier cells lie inside the viewport, and the
+    # page does not scroll sideways
+    quadrant = cells.nth(6).bounding_box()
+    tier = cells.nth(7).bounding_box()
+    assert quadrant is not None and tier is not None
+    assert quadrant["x"] + quadrant["width"] <= 820
+    assert tier["x"] + tier["width"] <= 820
+    assert cells.nth(6).inner_text() == "Expand"
+    assert cells.nth(7).inner_text() == "A"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 820
+    assert page.evaluate(WRAPS) == [{"wider": False, "scrolls": True, "shadow": True}]
+
+    # and the hidden sector and country read under the account name
+    assert cells.nth(1).is_hidden() and cells.nth(2).is_hidden()
+    assert cells.first.inner_text().splitlines() == [
+        "Internationalisation Procurement and Supply Holdings",
+        "Telecommunications · United Kingdom of Great Britain and Northern Ireland",
+    ]
+
+
+def test_the_portfolio_shows_sector_and_country_columns_on_a_laptop(
+    page, live_server, manager, rep: User, account: Account
+) -> None:
+    # given
+    score(current_run(), account)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    browser_login(page, live_server, manager.username)
+
+    # when
+    page.goto(f"{live_server.url}/scoring/portfolio/")
+    cells = page.locator("#account-table tbody tr").first.locator("td")
+
+    # then: each value has its own column and nothing is folded
+    assert cells.all_inner_texts()[:3] == [
+        "Acme Corporation",
+        "Retail",
+        "United States",
+    ]
+    assert cells.first.locator(".folded").is_hidden()
 
 
 @pytest.mark.parametrize("size", [1366, 820])
@@ -85,3 +153,29 @@ def test_the_coverage_table_fits_a_laptop_and_a_tablet(
     card = page.locator(".card").bounding_box()
     assert last is not None and card is not None
     assert last["x"] + last["width"] <= card["x"] + card["width"]
+
+
+def test_the_score_run_warnings_show_on_a_tablet(
+    page, live_server, manager: User
+) -> None:
+    # given: a finished run with a warning, requested by hand
+    run = current_run()
+    run.message = "2 revenue lines in CHF left out for want of a rate"
+    run.trigger = "manual"
+    run.requested_by = manager
+    run.started_at = run.finished_at = timezone.now()
+    run.save()
+    page.set_viewport_size({"width": 820, "height": 900})
+    browser_login(page, live_server, manager.username)
+
+    # when
+    page.goto(f"{live_server.url}/scoring/runs/all/")
+    warnings = page.locator(f"tr[data-run='{run.pk}'] td").last
+
+    # then: the warnings column fits beside the dates, which break instead
+    box = warnings.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 820
+    assert warnings.inner_text() == (
+        "1 warning: 2 revenue lines in CHF left out for want of a rate"
+    )
+    assert page.evaluate(WRAPS) == [{"wider": False, "scrolls": True, "shadow": True}]
