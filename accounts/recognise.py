@@ -610,6 +610,9 @@ LAYOUTS: tuple[Layout, ...] = (
             "sales_agent": "owner",
             "product": "product",
             "account": "account_name",
+            # The same file with its headers retitled in words ("Opportunity
+            # ID, Account Name, Deal Stage"), as a spreadsheet user leaves it.
+            "account name": "account_name",
             "deal_stage": "stage",
             "engage_date": "engage_date",
             "close_date": "close_date",

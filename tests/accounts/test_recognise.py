@@ -179,6 +179,46 @@ def test_it_recognises_the_bundled_data_set(file: str, kind: str) -> None:
     assert result.confidence == 1.0
 
 
+def test_the_bundled_pipeline_keeps_its_account_column() -> None:
+    result = headers_recognise(headers=headers_of(BUNDLED_DATA / "sales_pipeline.csv"))
+
+    assert result.mapping == {
+        "opportunity_id": ("opportunity", "external_id"),
+        "sales_agent": ("opportunity", "owner"),
+        "product": ("opportunity", "product"),
+        "account": ("opportunity", "account_name"),
+        "deal_stage": ("opportunity", "stage"),
+        "engage_date": ("opportunity", "engage_date"),
+        "close_date": ("opportunity", "close_date"),
+        "close_value": ("opportunity", "amount"),
+    }
+
+
+def test_a_pipeline_with_titled_headers_maps_its_account_name() -> None:
+    headers = [
+        "Opportunity ID",
+        "Account Name",
+        "Product",
+        "Deal Stage",
+        "Close Date",
+        "Close Value",
+    ]
+
+    result = headers_recognise(headers=headers)
+
+    assert result.kind == "bundled pipeline"
+    assert result.mapping == {
+        "Opportunity ID": ("opportunity", "external_id"),
+        "Account Name": ("opportunity", "account_name"),
+        "Product": ("opportunity", "product"),
+        "Deal Stage": ("opportunity", "stage"),
+        "Close Date": ("opportunity", "close_date"),
+        "Close Value": ("opportunity", "amount"),
+    }
+    assert result.unmapped == []
+    assert result.confidence == 1.0
+
+
 def test_it_says_unknown_rather_than_guess() -> None:
     result = headers_recognise(headers=["Kunde", "Umsatz", "Ort"])
 

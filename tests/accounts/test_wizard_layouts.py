@@ -1,13 +1,17 @@
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from accounts.models import ImportJob, Opportunity
 from accounts.wizard import (
     mapped_import_check,
     mapped_import_create_from_paths,
     mapped_import_files_read,
 )
-from tests.accounts.factories import AccountFactory
+from tests.accounts.factories import AccountFactory, ProductFactory
+from tests.accounts.wizard_runs import imported
 from tests.accounts.wizard_steps import opened
 
 WIZARD = Path(__file__).parent / "fixtures" / "wizard"
@@ -55,4 +59,45 @@ def test_the_check_warns_of_columns_with_data_left_out() -> None:
 
     assert outcome.warnings == [
         "accounts_extra_columns.csv: 2 of 3 columns are not imported: Region, Notes"
+    ]
+
+
+def test_a_pipeline_with_titled_headers_maps_its_account_name() -> None:
+    assert proposed(WIZARD / "pipeline_titled_headers.csv") == (
+        "bundled pipeline",
+        {
+            "Opportunity ID": ("opportunity", "external_id"),
+            "Account Name": ("opportunity", "account_name"),
+            "Product": ("opportunity", "product"),
+            "Deal Stage": ("opportunity", "stage"),
+            "Close Date": ("opportunity", "close_date"),
+            "Close Value": ("opportunity", "amount"),
+        },
+    )
+
+
+def test_a_titled_pipeline_keeps_its_deals_on_the_named_accounts() -> None:
+    # given
+    acme = AccountFactory.create(name="Acme Corporation")
+    betasoloin = AccountFactory.create(name="Betasoloin")
+    ProductFactory.create(name="GTX Pro")
+    ProductFactory.create(name="MG Special")
+
+    # when
+    job = imported(WIZARD / "pipeline_titled_headers.csv")
+
+    # then
+    assert job.status == ImportJob.Status.SUCCEEDED
+    assert list(
+        Opportunity.objects.order_by("external_id").values_list(
+            "external_id",
+            "account_id",
+            "product__name",
+            "stage",
+            "closed_on",
+            "close_value",
+        )
+    ) == [
+        ("PW-0001", acme.pk, "GTX Pro", "won", date(2026, 3, 31), Decimal("4821")),
+        ("PW-0002", betasoloin.pk, "MG Special", "engaging", None, None),
     ]
