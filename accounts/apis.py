@@ -44,7 +44,6 @@ from accounts.deal_keys import (
     REPLAYED_HEADER,
     deal_key_for,
     deal_key_problem,
-    deal_request_digest,
 )
 from accounts.directory import (
     account_parent_check,
@@ -833,19 +832,16 @@ class DealCreateApi(APIView):
         serializer = DealInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
 
-        key, digest = None, ""
+        key = None
         if key_text is not None:
             key = deal_key_for(user=_user(request), text=key_text)
-            digest = deal_request_digest(
-                account=account, values=serializer.validated_data
-            )
         try:
             deal, added = deal_create_once(
                 account=account,
                 user=_user(request),
                 data=_deal_values(serializer.validated_data),
                 key=key,
-                digest=digest,
+                same_values=True,
             )
         except DjangoValidationError as error:
             raise _deal_refused(error) from error

@@ -6,15 +6,17 @@ the deal the first added instead of adding another. The key is kept in
 the deal's creation key, the column the New deal form's one-time key uses,
 so its unique index settles two POSTs racing each other; a digest of the
 request beside it tells a retry from another request under the same key.
+
+Both kinds of key are derived per user, each kind in its own namespace:
+the column is shared by everyone, so a key one user sends must never
+find, nor take up, the key of anyone else's form or request.
 """
 
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping
-from typing import Any
 
-from accounts.models import Account, User
+from accounts.models import Opportunity, User
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 # Sent, as "true", with the answer to a request that added nothing.
@@ -23,6 +25,17 @@ KEY_MOST_CHARACTERS = 255
 # Fixed for good: a key must name the same deal in every process and
 # after every deploy.
 _KEY_NAMESPACE = uuid.UUID("5c8b8c92-c907-42fa-af3a-17161d996b93")
+_FORM_KEY_NAMESPACE = uuid.UUID("9e2d4b17-6a3f-4c58-b0e1-7d94a2c6f183")
+# What a create request's digest covers: the deal's values as stored.
+_DIGEST_FIELDS = (
+    "product_id",
+    "owner_id",
+    "stage",
+    "engaged_on",
+    "closed_on",
+    "close_value",
+    "currency",
+)
 
 KEY_REFUSED = (
     f"Send an {IDEMPOTENCY_KEY_HEADER} of 1 to {KEY_MOST_CHARACTERS} visible "
@@ -54,14 +67,25 @@ def deal_key_for(*, user: User, text: str) -> uuid.UUID:
     return uuid.uuid5(_KEY_NAMESPACE, f"{user.pk}:{text}")
 
 
-def deal_request_digest(*, account: Account, values: Mapping[str, Any]) -> str:
-    """Return a digest of what a create request asked for, as validated.
+def deal_form_key_for(*, user: User, key: uuid.UUID) -> uuid.UUID:
+    """Return the creation key a user's New deal form stands for.
 
-    Values, not bytes: "52000" and "52000.00", or the same fields in
-    another order, are the same request.
+    The form's key is in the page, so anyone may send any UUID: derived
+    per user, it cannot be another user's form key, nor any API key.
     """
-    said = {
-        name: None if value is None else str(value) for name, value in values.items()
+    return uuid.uuid5(_FORM_KEY_NAMESPACE, f"{user.pk}:{key}")
+
+
+def deal_request_digest(*, deal: Opportunity) -> str:
+    """Return a digest of the deal a create request would store, unsaved.
+
+    The values as stored, not as sent: "52000" and "52000.00", "eur" and
+    "EUR", an owner_id of null and none sent, or the fields in another
+    order, are the same request.
+    """
+    values = {
+        name: None if getattr(deal, name) is None else str(getattr(deal, name))
+        for name in _DIGEST_FIELDS
     }
-    text = json.dumps({"account": account.pk, "values": said}, sort_keys=True)
+    text = json.dumps({"account": deal.account_id, "values": values}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()

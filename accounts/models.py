@@ -390,11 +390,12 @@ class Opportunity(models.Model):
     currency = models.CharField(max_length=3, default="USD", db_default="USD")
     # A CRM's own fields (Salesforce's "Forecast_Category__c"), as text.
     custom_values = models.JSONField(default=dict, blank=True)
-    # The one-time key of the New deal form that added it, so the same form
-    # sent twice adds one deal. Unique in the database: two posts racing
-    # each other cannot both insert. Blank for an imported deal.
+    # The one-time key of the New deal form or API request that added it,
+    # derived per user (accounts.deal_keys), so the same form sent twice
+    # adds one deal. Unique in the database: two posts racing each other
+    # cannot both insert. Blank for an imported deal.
     creation_key = models.UUIDField(null=True, blank=True, editable=False)
-    # What the API request that added it asked for, hashed: the same
+    # The deal the API request that added it would store, hashed: the same
     # Idempotency-Key sent with another request is refused, not replayed.
     # Blank for the form's key, which always sends its own values. A
     # database default too, for the bulk import's COPY.

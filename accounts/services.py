@@ -39,6 +39,7 @@ from accounts.currency_codes import (
     currency_code_normal,
     currency_code_problem,
 )
+from accounts.deal_keys import deal_request_digest
 from accounts.history import change_record_many
 from accounts.models import (
     Account,
@@ -1724,7 +1725,7 @@ def deal_create_once(
     user: User,
     data: Mapping[str, Any],
     key: uuid.UUID | None,
-    digest: str = "",
+    same_values: bool = False,
 ) -> tuple[Opportunity, bool]:
     """Add a deal as deal_create does, once per form or request `key`.
 
@@ -1732,21 +1733,21 @@ def deal_create_once(
     key added before and False when the form was sent again. Two posts of
     one form at the same moment are told apart by the key's unique index,
     not by a look first: the second insert fails and finds the first's deal.
-    Raise DealKeyReused when the key added a deal on another account, or
-    from a request whose `digest` differs.
+    Raise DealKeyReused when the key added a deal on another account, or,
+    with `same_values`, one whose values differ from those `data` gives.
     """
+    external_id = data.get("external_id") or f"lode-{uuid.uuid4().hex[:16]}"
+    deal = Opportunity(account=account, external_id=external_id, creation_key=key)
+    fields = _deal_values_set(deal, data)
+    # Of the values as they would be stored, so two ways of sending one
+    # value are one request.
+    digest = deal_request_digest(deal=deal) if key is not None and same_values else ""
+    deal.creation_digest = digest
     if key is not None:
         earlier = _deal_created_with(key=key, account=account, digest=digest)
         if earlier is not None:
             return earlier, False
-    external_id = data.get("external_id") or f"lode-{uuid.uuid4().hex[:16]}"
-    deal = Opportunity(
-        account=account,
-        external_id=external_id,
-        creation_key=key,
-        creation_digest=digest if key is not None else "",
-    )
-    fields = _deal_values_set(deal, data)
+
     _deal_owner_check(account=account, owner=deal.owner)
     # The key's uniqueness is the insert's to enforce (see above).
     deal.full_clean(exclude=["creation_key"])

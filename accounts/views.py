@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts import importing, wizard
 from accounts.currency import rate_table_load, reporting_currency_active
 from accounts.deal_history import deal_history
+from accounts.deal_keys import deal_form_key_for
 from accounts.forms import KEY_USED_ELSEWHERE, DealForm, ImportUploadForm
 from accounts.history import change_list_for_target
 from accounts.http import AuthenticatedHttpRequest
@@ -156,7 +157,9 @@ def deal_new(request: AuthenticatedHttpRequest, account_pk: int) -> HttpResponse
                 account=account,
                 user=request.user,
                 data=form.values,
-                key=form.cleaned_data["creation_key"],
+                key=deal_form_key_for(
+                    user=request.user, key=form.cleaned_data["creation_key"]
+                ),
             )
         except ValidationError as error:
             for field, reasons in error.message_dict.items():

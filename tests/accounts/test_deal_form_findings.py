@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from accounts.deal_keys import deal_key_for
 from accounts.models import Account, ChangeRecord, Opportunity, User
 from tests.accounts.conftest import api_for, detail_url, history, page_url
 from tests.accounts.factories import AccountFactory, ProductFactory
@@ -162,6 +163,65 @@ def test_a_new_deal_forms_key_sent_to_another_account_adds_nothing_there(
     assert list(Opportunity.objects.values_list("account_id", flat=True)) == [
         account.pk
     ]
+
+
+def test_a_new_deal_form_with_another_users_api_key_adds_its_own_deal(
+    client, rep, manager, account
+) -> None:
+    # given: Rita added a deal through the API under "order-1"
+    product = ProductFactory.create(name="MG Special")
+    api_url = reverse("accounts_api:deal_create", args=[account.pk])
+    body = {"product_id": product.pk, "stage": "engaging"}
+    first = api_for(rep).post(
+        api_url, body, format="json", HTTP_IDEMPOTENCY_KEY="order-1"
+    )
+    ritas_key = str(deal_key_for(user=rep, text="order-1"))
+
+    # when: Mark sends the New deal form with the key her request stands for
+    client.force_login(manager)
+    response = client.post(
+        new_url(account), new_deal(product.pk, creation_key=ritas_key)
+    )
+
+    # then: a deal of his own, and nothing tells of hers
+    assert first.status_code == 201
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:detail", args=[account.pk]) + (
+        "#deals"
+    )
+    marks = Opportunity.objects.exclude(pk=first.json()["id"]).get()
+    assert said(response) == [f"Deal {marks.external_id} added."]
+    assert (marks.account_id, marks.currency) == (account.pk, "EUR")
+    assert ChangeRecord.objects.filter(field="external_id").count() == 2
+
+
+def test_a_new_deal_form_cannot_take_up_another_users_api_key(
+    client, rep, manager, account
+) -> None:
+    # given: Mark sent the form with the key Rita's "order-2" will stand for
+    product = ProductFactory.create(name="MG Special")
+    ritas_key = str(deal_key_for(user=rep, text="order-2"))
+    client.force_login(manager)
+    client.post(new_url(account), new_deal(product.pk, creation_key=ritas_key))
+
+    # when: Rita adds her deal through the API under "order-2"
+    response = api_for(rep).post(
+        reverse("accounts_api:deal_create", args=[account.pk]),
+        {"product_id": product.pk, "stage": "engaging"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="order-2",
+    )
+
+    # then: her deal is added, not refused nor taken for his
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response
+    ritas = Opportunity.objects.get(pk=response.json()["id"])
+    assert (ritas.account_id, ritas.stage, ritas.currency) == (
+        account.pk,
+        "engaging",
+        "USD",
+    )
+    assert Opportunity.objects.count() == 2
 
 
 @pytest.mark.django_db(transaction=True)

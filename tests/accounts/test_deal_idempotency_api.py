@@ -98,6 +98,28 @@ def test_a_retry_after_an_edit_answers_with_the_deal_as_it_is_now(
     assert again["ETag"] == etag_for(instance=deal) != first["ETag"]
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [{"owner_id": None}, {"currency": "eur"}],
+    ids=["owner_id null, none sent before", "currency in lower case"],
+)
+def test_a_retry_sending_the_same_values_otherwise_is_the_same_request(
+    account, rep, product, changes
+) -> None:
+    # given
+    first = post(rep, account, renewal(product))
+
+    # when: the retry says the same deal another way
+    again = post(rep, account, renewal(product, **changes))
+
+    # then: the first deal, as stored, once
+    deal = Opportunity.objects.get()
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert (deal.owner_id, deal.currency) == (None, "EUR")
+
+
 def test_the_same_key_with_other_values_is_refused(account, rep, product) -> None:
     # given
     post(rep, account, renewal(product))
