@@ -78,7 +78,9 @@ class _Change:
     # Ties at one moment keep the order the rows were written in, and an
     # import's fields the form's order, newest first.
     order: tuple[int, int, int]
-    who: User | None
+    # Who made it, as the page names them, and their user's id if any.
+    who: str
+    who_id: int | None
     import_job_id: int | None
     action: str
     field: str
@@ -119,7 +121,8 @@ def _changes(deal: Opportunity) -> list[_Change]:
         _Change(
             changed_at=record.changed_at,
             order=(1, record.pk, 0),
-            who=record.changed_by,
+            who=record.changed_by_label,
+            who_id=record.changed_by_id,
             import_job_id=record.import_job_id,
             action=record.action,
             field=_field(record.field),
@@ -145,7 +148,8 @@ def _changes(deal: Opportunity) -> list[_Change]:
             _Change(
                 changed_at=moment,
                 order=(0, row.pk, -place),
-                who=job.created_by,
+                who=job.created_by.display_name if job.created_by else "",
+                who_id=job.created_by_id,
                 import_job_id=job.pk,
                 action=action,
                 field=field,
@@ -231,7 +235,7 @@ def _same_save(one: _Change, two: _Change) -> bool:
     return (
         one.action == two.action
         and one.import_job_id == two.import_job_id
-        and (one.who.pk if one.who else None) == (two.who.pk if two.who else None)
+        and (one.who_id, one.who) == (two.who_id, two.who)
         and abs((one.changed_at - two.changed_at).total_seconds()) < 1
     )
 
@@ -281,7 +285,7 @@ def deal_history(*, deal: Opportunity, limit: int) -> list[DealHistoryRow]:
         rows.append(
             DealHistoryRow(
                 changed_at=timezone.localtime(change.changed_at),
-                who=change.who.display_name if change.who else "",
+                who=change.who,
                 import_job_id=change.import_job_id,
                 action=ACTION_LABELS.get(change.action, change.action.capitalize()),
                 field=FIELD_LABELS.get(change.field, change.field.replace("_", " ")),

@@ -705,6 +705,9 @@ class ChangeRecord(models.Model):
         on_delete=models.SET_NULL,
         related_name="change_records",
     )
+    # Who made the change, kept when their user is deleted and the key
+    # above is cleared, so the history still names them.
+    changed_by_name = models.CharField(max_length=300, blank=True)
     changed_at = models.DateTimeField(auto_now_add=True)
     # The import that made this change, or whose undo did; blank for a hand
     # edit. The history names it, and an undo tells the two apart by it.
@@ -725,6 +728,15 @@ class ChangeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_label}.{self.field} by {self.changed_by}"
+
+    @property
+    def changed_by_label(self) -> str:
+        """Return who made the change, marked if their user has gone."""
+        if self.changed_by is not None:
+            return self.changed_by.display_name
+        if self.changed_by_name:
+            return f"{self.changed_by_name} (deleted)"
+        return ""
 
 
 class ImportJob(models.Model):

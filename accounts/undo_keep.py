@@ -265,7 +265,7 @@ def _edits(
 
 
 def _who(record: ChangeRecord) -> str:
-    return record.changed_by.display_name if record.changed_by else "someone"
+    return record.changed_by_label or "someone"
 
 
 def _field_label(model: type[models.Model], name: str) -> str:

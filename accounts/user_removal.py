@@ -5,7 +5,8 @@ that leaves `updated_at` (the ETag) and a plan's `version` as they were,
 so a form or a PATCH read before would overwrite the cleared value
 without a conflict. This moves both, in the deletion's own transaction.
 Each deal the user owned also says so in its history: its owner went
-with the user, deleted by whom and when.
+with the user, deleted by whom and when. The history keeps the user's
+name on every change they made, as the key to them is cleared.
 """
 
 from typing import Any, cast
@@ -96,9 +97,17 @@ def deal_owner_removals_record(*, user: User) -> int:
     return len(records)
 
 
+def change_authors_keep(*, user: User) -> int:
+    """Write the user's name on each change they made; return how many."""
+    return ChangeRecord.objects.filter(changed_by=user).update(
+        changed_by_name=user.display_name[:300]
+    )
+
+
 def _user_pre_delete(sender: type[User], instance: User, **kwargs: object) -> None:
     # pre_delete runs inside the deletion's transaction, before Django's
     # collector clears the references, so they still find the user here.
+    change_authors_keep(user=instance)
     deal_owner_removals_record(user=instance)
     user_references_touch(user=instance)
 

@@ -201,8 +201,8 @@ def _deal_stale_message(deal: Opportunity, user: User) -> str:
     if latest and latest.changed_by_id == user.pk:
         # Most often the same form sent again after Back, or another tab.
         by = " by you, in another tab or window"
-    elif latest and latest.changed_by:
-        by = f" by {latest.changed_by.display_name}"
+    elif latest and latest.changed_by_label:
+        by = f" by {latest.changed_by_label}"
     elif latest and latest.import_job_id:
         by = f" by import {latest.import_job_id}"
     when = date_format(timezone.localtime(deal.updated_at), "j M Y H:i")

@@ -1099,7 +1099,7 @@ class PlanHistoryApi(APIView):
 
         @extend_schema_field(serializers.CharField(allow_null=True))
         def get_by(self, record: ChangeRecord) -> str | None:
-            return record.changed_by.display_name if record.changed_by else None
+            return record.changed_by_label or None
 
     @extend_schema(
         tags=["plans"],

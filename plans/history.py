@@ -99,6 +99,7 @@ def history_entries(records: list[ChangeRecord]) -> list[HistoryEntry]:
             and last.record.content_type_id == record.content_type_id
             and last.record.object_id == record.object_id
             and last.record.changed_by_id == record.changed_by_id
+            and last.record.changed_by_name == record.changed_by_name
         ):
             if record.new_value:
                 last.changes.append(_change(record))

@@ -814,9 +814,7 @@ def stakeholder_history(
         entries.append(
             HistoryEntry(
                 changed_at=record.changed_at,
-                changed_by=(
-                    record.changed_by.display_name if record.changed_by else "system"
-                ),
+                changed_by=record.changed_by_label or "system",
                 action=HISTORY_ACTIONS.get(record.action, record.action),
                 field=Stakeholder.field_label(field) if field else "",
                 old=shown(field, record.old_value),

@@ -98,7 +98,7 @@ def _person_at_version(
         return None
 
     latest = change_list_for_target(target=person).first()
-    by = f" by {latest.changed_by.display_name}" if latest and latest.changed_by else ""
+    by = f" by {latest.changed_by_label}" if latest and latest.changed_by_label else ""
     when = timezone.localtime(person.updated_at)
     messages.error(
         request,
