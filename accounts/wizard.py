@@ -5731,73 +5731,72 @@ def _date_order_answer(
     *, mapped: MappedImport, file: str, column: str, option: str
 ) -> None:
     """Keep a date column's order, and save it with the file's mapping."""
-    preview = next(
-        (one for one in mapped_import_files_read(mapped=mapped) if one.name == file),
-        None,
-    )
-    if preview is None:
-        raise WizardError(f"This import has no file {file!r}.")
+    preview = _answered_file(mapped=mapped, file=file)
     if column not in preview.table.columns:
         raise WizardError(f"{file!r} has no column {column!r}.")
-
-    answers = dict(mapped.answers)
-    kept = dict(answers.get(file, {}))
-    if option == STAGE_CLEAR:
-        kept.pop(column, None)
-    else:
-        kept[column] = option
-    answers[file] = kept
-    mapped.answers = answers
-    mapped.save(update_fields=["answers", "updated_at"])
-
-    # Saved under the header as matched, for any later file with these
-    # headers: the same export next month is not asked again.
-    with transaction.atomic():
-        saved = (
-            SavedMapping.objects.select_for_update()
-            .filter(signature=preview.signature)
-            .first()
-        )
-        if saved is None:
-            return
-        orders = dict(saved.date_orders)
-        if option == STAGE_CLEAR:
-            orders.pop(header_normalise(column), None)
-        else:
-            orders[header_normalise(column)] = option
-        saved.date_orders = orders
-        saved.save(update_fields=["date_orders", "updated_at"])
-    logger.info(
-        "import %s saved date order %s for mapping %s",
-        mapped.job_id,
-        option,
-        saved.pk,
+    # Saved under the header as matched.
+    _answer_keep(
+        mapped=mapped,
+        preview=preview,
+        column=column,
+        option=option,
+        saved_field="date_orders",
+        saved_key=header_normalise(column),
     )
 
 
 def _stage_answer(*, mapped: MappedImport, file: str, column: str, option: str) -> None:
     if option not in (*STAGE_ANSWERS, STAGE_CLEAR):
         raise WizardError(f"{option!r} is not an answer to this question")
+    preview = _answered_file(mapped=mapped, file=file)
+    value = column.removesuffix(STAGE_ANSWER).partition("=")[2]
+    # Saved under the stage name as matched (case, spacing and punctuation
+    # ignored).
+    _answer_keep(
+        mapped=mapped,
+        preview=preview,
+        column=column,
+        option=option,
+        saved_field="stage_answers",
+        saved_key=header_normalise(value),
+    )
+
+
+def _answered_file(*, mapped: MappedImport, file: str) -> FilePreview:
     preview = next(
         (one for one in mapped_import_files_read(mapped=mapped) if one.name == file),
         None,
     )
     if preview is None:
         raise WizardError(f"This import has no file {file!r}.")
-    value = column.removesuffix(STAGE_ANSWER).partition("=")[2]
+    return preview
 
+
+def _answer_keep(
+    *,
+    mapped: MappedImport,
+    preview: FilePreview,
+    column: str,
+    option: str,
+    saved_field: str,
+    saved_key: str,
+) -> None:
+    """Keep an answer for this import and save it with the file's mapping.
+
+    Saved with the mapping, under `saved_key` in its `saved_field`, the
+    answer serves any later file with these headers: the same export next
+    month is not asked again. STAGE_CLEAR takes the answer back.
+    """
     answers = dict(mapped.answers)
-    kept = dict(answers.get(file, {}))
+    kept = dict(answers.get(preview.name, {}))
     if option == STAGE_CLEAR:
         kept.pop(column, None)
     else:
         kept[column] = option
-    answers[file] = kept
+    answers[preview.name] = kept
     mapped.answers = answers
     mapped.save(update_fields=["answers", "updated_at"])
 
-    # Saved under the stage name as matched (case, spacing and punctuation
-    # ignored), for any later file with these headers.
     with transaction.atomic():
         saved = (
             SavedMapping.objects.select_for_update()
@@ -5806,16 +5805,17 @@ def _stage_answer(*, mapped: MappedImport, file: str, column: str, option: str) 
         )
         if saved is None:
             return
-        stages = dict(saved.stage_answers)
+        stored = dict(getattr(saved, saved_field))
         if option == STAGE_CLEAR:
-            stages.pop(header_normalise(value), None)
+            stored.pop(saved_key, None)
         else:
-            stages[header_normalise(value)] = option
-        saved.stage_answers = stages
-        saved.save(update_fields=["stage_answers", "updated_at"])
+            stored[saved_key] = option
+        setattr(saved, saved_field, stored)
+        saved.save(update_fields=[saved_field, "updated_at"])
     logger.info(
-        "import %s saved stage answer %s for mapping %s",
+        "import %s saved %s %s for mapping %s",
         mapped.job_id,
+        saved_field,
         option,
         saved.pk,
     )
