@@ -77,6 +77,9 @@ def test_the_preview_says_what_is_deleted_and_what_is_kept_and_why(
         "restored": {},
         "users": 0,
         "kept": MEETING_KEPT,
+        "records": [],
+        "records_total": 0,
+        "records_csv": f"/api/accounts/imports/{job.pk}/undo.csv",
     }
     assert response["ETag"].startswith('"')
 
@@ -88,6 +91,8 @@ def test_without_later_work_the_preview_lists_the_deletions(
 
     response = api.get(undo_url(job.pk))
 
+    rosa = Stakeholder.objects.get(first_name="Rosa", last_name="Vidal")
+    kestrel = Account.objects.get(name="Kestrel Mining")
     assert response.json() == {
         "can_undo": True,
         "refusal": None,
@@ -95,6 +100,22 @@ def test_without_later_work_the_preview_lists_the_deletions(
         "restored": {},
         "users": 0,
         "kept": [],
+        "records": [
+            {
+                "action": "deleted",
+                "kind": "person",
+                "record": "person Rosa Vidal",
+                "key": f"stakeholders.stakeholder:{rosa.pk}",
+            },
+            {
+                "action": "deleted",
+                "kind": "account",
+                "record": "account Kestrel Mining",
+                "key": f"accounts.account:{kestrel.pk}",
+            },
+        ],
+        "records_total": 2,
+        "records_csv": f"/api/accounts/imports/{job.pk}/undo.csv",
     }
 
 
@@ -221,6 +242,9 @@ def test_an_undone_import_previews_its_refusal_and_refuses_again(
         "restored": {},
         "users": 0,
         "kept": [],
+        "records": [],
+        "records_total": 0,
+        "records_csv": None,
     }
     assert again.status_code == 400
     assert again.json() == {
