@@ -322,5 +322,15 @@ def coverage_counts_fold() -> int:
 
 
 def coverage_counts_fold_on_commit() -> None:
-    """Fold once the current transaction commits (at once outside one)."""
+    """Fold once the current transaction commits (at once outside one).
+
+    One fold a transaction: it counts every account marked by then, so the
+    further saves and role changes of one write add nothing to wait for. A
+    fold of a rolled-back savepoint is dropped with it, and asked again.
+    """
+    # Each entry holds the savepoint ids, then the callback.
+    if connection.in_atomic_block and any(
+        entry[1] is coverage_counts_fold for entry in connection.run_on_commit
+    ):
+        return
     transaction.on_commit(coverage_counts_fold, using=connection.alias, robust=True)
