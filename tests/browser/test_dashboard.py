@@ -128,12 +128,13 @@ def test_a_hostile_name_shows_as_typed_in_the_path_hover(
     assert dialogs == []
 
 
+@pytest.mark.parametrize("width", [820, 768])
 def test_the_completeness_table_fits_a_tablet(
-    browser: Browser, page: Page, live_server: LiveServer
+    browser: Browser, page: Page, live_server: LiveServer, width: int
 ) -> None:
     # given
     team = build_team()
-    page.set_viewport_size({"width": 820, "height": 900})
+    page.set_viewport_size({"width": width, "height": 900})
     browser_login(page, live_server, team.manager.username)
 
     # when

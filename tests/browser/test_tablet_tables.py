@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Account, User
 from scoring.models import AccountScore
+from stakeholders.models import BuyingRole, Stakeholder
 from tests.conftest import browser_login
 from tests.scoring.test_portfolio_page import current_run, score
 from tests.stakeholders.factories import StakeholderFactory
@@ -178,4 +179,47 @@ def test_the_score_run_warnings_show_on_a_tablet(
     assert warnings.inner_text() == (
         "1 warning: 2 revenue lines in CHF left out for want of a rate"
     )
+    assert page.evaluate(WRAPS) == [{"wider": False, "scrolls": True, "shadow": True}]
+
+
+def test_the_people_table_shows_its_edit_buttons_at_768(
+    page, live_server, rep: User, account: Account
+) -> None:
+    # given: people as the demo has them, with roles, an owner and the
+    # relationship they should grow into
+    economic = BuyingRole.objects.get(key="economic-buyer")
+    coach = BuyingRole.objects.get(key="champion")
+    for title, roles in (
+        ("Chief Information Officer", [economic, coach]),
+        ("Head of Procurement", [coach]),
+    ):
+        person = StakeholderFactory.create(
+            account=account,
+            first_name="Tamsin",
+            last_name="Fontaine",
+            title=title,
+            department="Operations",
+            seniority=Stakeholder.Seniority.DIRECTOR,
+            source="synthetic demo data",
+            owner=rep,
+            sentiment=Stakeholder.Sentiment.SUPPORTER,
+            sentiment_confirmed=True,
+            sentiment_confirmed_at=timezone.now(),
+            influence_confirmed=True,
+            relationship_current=Stakeholder.RelationshipLevel.PROBLEM_SOLVER,
+            relationship_desired=Stakeholder.RelationshipLevel.STRATEGIC_CONTRIBUTOR,
+        )
+        person.roles.set(roles)
+    page.set_viewport_size({"width": 768, "height": 900})
+    browser_login(page, live_server, rep.username)
+
+    # when
+    page.goto(f"{live_server.url}/stakeholders/account/{account.pk}/")
+    edit = page.locator("table.people button[data-edit]").first
+    box = edit.bounding_box()
+    card = page.locator("table.people").locator("xpath=..").bounding_box()
+
+    # then: the table fits its card, Edit buttons included
+    assert box is not None and card is not None
+    assert box["x"] + box["width"] <= card["x"] + card["width"]
     assert page.evaluate(WRAPS) == [{"wider": False, "scrolls": True, "shadow": True}]
