@@ -54,6 +54,7 @@ from accounts.wizard_forewarn import (
 )
 from accounts.wizard_headers import mapped_import_headers_choose
 from accounts.wizard_sheets import (
+    UnknownFileError,
     mapped_import_sheets_choose,
     mapped_import_workbook,
     workbook_sheet_names,
@@ -1820,6 +1821,8 @@ def _file_choice_answer(
 
     try:
         choose(mapped, {data["file"]: data[field]})
+    except UnknownFileError as error:
+        raise ValidationError({"file": [str(error)]}) from error
     except wizard.WizardError as error:
         raise ValidationError({field: [str(error)]}) from error
     files = _files_data(mapped)

@@ -19,6 +19,10 @@ logger = logging.getLogger(__name__)
 Choice = TypeVar("Choice")
 
 
+class UnknownFileError(WizardError):
+    """A choice named a file the import does not hold."""
+
+
 def workbook_sheet_names(*, path: Path, file: str) -> list[str]:
     """Return the sheet names of an XLSX workbook, in workbook order."""
     from openpyxl import load_workbook
@@ -87,7 +91,7 @@ def mapped_import_files_choose(
     for name, choice in choices.items():
         file = stored.get(name)
         if file is None:
-            raise WizardError(
+            raise UnknownFileError(
                 f"This import has no file {name!r}; its files are "
                 + ", ".join(repr(known) for known in stored)
                 + "."

@@ -556,3 +556,24 @@ def test_an_upload_with_a_refused_header_row_leaves_no_import(ops) -> None:
         "header_rows": ['header_rows must be a JSON object: {"file.csv": 3}']
     }
     assert not ImportJob.objects.exists()
+
+
+def test_the_header_api_names_an_unknown_file_under_file(ops) -> None:
+    # given
+    api = APIClient()
+    api.force_authenticate(ops)
+    uploaded = api.post(
+        "/api/accounts/imports/",
+        {"files": [SimpleUploadedFile("long.csv", LONG, "text/csv")]},
+        format="multipart",
+    )
+    url = f"/api/accounts/imports/{uploaded.json()['id']}/header/"
+
+    # when
+    refused = api.post(url, {"file": "deals.csv", "line": 40}, format="json")
+
+    # then
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "file": ["This import has no file 'deals.csv'; its files are 'long.csv'."]
+    }

@@ -307,6 +307,7 @@ def test_the_api_chooses_another_sheet_after_the_upload(tmp_path: Path, ops) -> 
     listed = api.get(url, {"file": "export.xlsx"})
     no_file = api.get(url, {"file": "deals.csv"})
     wrong = api.post(url, {"file": "export.xlsx", "sheet": "Deals"}, format="json")
+    unknown = api.post(url, {"file": "deals.csv", "sheet": "Deals"}, format="json")
     chosen = api.post(url, {"file": "export.xlsx", "sheet": "Accounts"}, format="json")
     after = api.get(url, {"file": "export.xlsx"})
 
@@ -323,6 +324,10 @@ def test_the_api_chooses_another_sheet_after_the_upload(tmp_path: Path, ops) -> 
         "sheet": [
             "export.xlsx has no sheet 'Deals'; its sheets are 'Read me', 'Accounts'."
         ]
+    }
+    assert unknown.status_code == 400
+    assert unknown.json() == {
+        "file": ["This import has no file 'deals.csv'; its files are 'export.xlsx'."]
     }
     assert chosen.status_code == 200, chosen.content
     [file] = chosen.json()["files"]
