@@ -776,10 +776,18 @@ class WizardImportListApi(WizardApi):
             raise Http404("No such page.")
         uploads = request.FILES.getlist("files")
         sheets = _choices_read(
-            request, field="sheets", valid=str, example='{"file.xlsx": "sheet"}'
+            request,
+            field="sheets",
+            valid=str,
+            what="each workbook's sheet name",
+            example='{"file.xlsx": "sheet"}',
         )
         header_rows = _choices_read(
-            request, field="header_rows", valid=int, example='{"file.csv": 3}'
+            request,
+            field="header_rows",
+            valid=int,
+            what="each file's header line number",
+            example='{"file.csv": 3}',
         )
         try:
             mapped = wizard.mapped_import_create(
@@ -816,7 +824,7 @@ class WizardImportListApi(WizardApi):
 
 
 def _choices_read(
-    request: Request, *, field: str, valid: type, example: str
+    request: Request, *, field: str, valid: type, what: str, example: str
 ) -> dict[str, Any]:
     """Read an upload's JSON object of a choice per file, e.g. its sheet."""
     text = request.POST.get(field, "")
@@ -828,12 +836,30 @@ def _choices_read(
         raise ValidationError(
             {field: [f"{field} is not valid JSON ({error})"]}
         ) from error
-    # type() and not isinstance(): true is no line number.
-    if not isinstance(choices, dict) or not all(
-        type(choice) is valid for choice in choices.values()
-    ):
-        raise ValidationError({field: [f"{field} must be a JSON object: {example}"]})
+    shape = f"a JSON object of {what}, such as {example}"
+    if not isinstance(choices, dict):
+        raise ValidationError(
+            {field: [f"{field} must be {shape}; got {_json_said(choices)}"]}
+        )
+    for file, choice in choices.items():
+        # type() and not isinstance(): true is no line number.
+        if type(choice) is not valid:
+            raise ValidationError(
+                {
+                    field: [
+                        f"{field}: the value for {file!r} must be "
+                        f"{'a whole number' if valid is int else 'text'}, in "
+                        f"{shape}; got {_json_said(choice)}"
+                    ]
+                }
+            )
     return choices
+
+
+def _json_said(value: object) -> str:
+    """Return a JSON value as the user sent it, cut short if long."""
+    said = json.dumps(value)
+    return said if len(said) <= 40 else said[:39] + "…"
 
 
 class WizardImportDetailApi(WizardApi):

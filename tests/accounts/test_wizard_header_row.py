@@ -553,7 +553,45 @@ def test_an_upload_with_a_refused_header_row_leaves_no_import(ops) -> None:
     assert refused.json() == {"header_rows": [PAST_THE_BOUND]}
     assert not_a_line.status_code == 400
     assert not_a_line.json() == {
-        "header_rows": ['header_rows must be a JSON object: {"file.csv": 3}']
+        "header_rows": [
+            "header_rows: the value for 'long.csv' must be a whole number, in a "
+            "JSON object of each file's header line number, such as "
+            '{"file.csv": 3}; got true'
+        ]
+    }
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("sent", "got"),
+    [
+        ("40", "40"),
+        ("[40]", "[40]"),
+        ('"long.csv: 40"', '"long.csv: 40"'),
+        ("null", "null"),
+    ],
+)
+def test_header_rows_that_are_not_an_object_are_refused_by_field(
+    ops, sent: str, got: str
+) -> None:
+    api = APIClient()
+    api.force_authenticate(ops)
+
+    refused = api.post(
+        "/api/accounts/imports/",
+        {
+            "files": [SimpleUploadedFile("long.csv", LONG, "text/csv")],
+            "header_rows": sent,
+        },
+        format="multipart",
+    )
+
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "header_rows": [
+            "header_rows must be a JSON object of each file's header line "
+            f'number, such as {{"file.csv": 3}}; got {got}'
+        ]
     }
     assert not ImportJob.objects.exists()
 

@@ -257,7 +257,10 @@ def test_the_api_refuses_sheets_that_are_not_an_object(tmp_path: Path, ops) -> N
 
     assert response.status_code == 400
     assert response.json() == {
-        "sheets": ['sheets must be a JSON object: {"file.xlsx": "sheet"}']
+        "sheets": [
+            "sheets must be a JSON object of each workbook's sheet name, such "
+            'as {"file.xlsx": "sheet"}; got ["Accounts"]'
+        ]
     }
     assert not ImportJob.objects.exists()
 
