@@ -471,9 +471,15 @@ def test_the_command_takes_a_header_row_on_line_40(tmp_path) -> None:
     with pytest.raises(CommandError) as refused:
         call_command("import_files", str(path), "--header-row", "long.csv:201")
 
-    assert f"  {LONG_CHOSEN}\n  line 1 skipped: Report parameter 1: all\n" in (
-        out.getvalue()
-    )
+    assert (
+        f"  {LONG_CHOSEN}\n"
+        "  line 1 skipped: Report parameter 1: all\n"
+        "  line 2 skipped: Report parameter 2: all\n"
+        "  line 3 skipped: Report parameter 3: all\n"
+        "  and 36 more lines skipped, up to line 39\n"
+        "  Account Name -> account.name\n"
+    ) in out.getvalue()
+    assert out.getvalue().count(" skipped: ") == 3
     assert "  Employees    -> account.employees\n" in out.getvalue()
     assert str(refused.value) == PAST_THE_BOUND
 

@@ -36,6 +36,8 @@ from config.security import command_line_audited
 
 COUNT_COLUMNS = ["created", "updated", "unchanged", "rejected"]
 XLSX = (".xlsx", ".xlsm")
+# How many of the lines skipped above a header row are printed.
+SKIPPED_SHOWN = 3
 
 
 def counts_table(counts: dict[str, dict[str, int]]) -> list[str]:
@@ -245,9 +247,17 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"  Choose another with --header-row '{preview.name}:<line>'"
                     )
-                for line, cells in header.skipped:
+                # A report's preamble may run to dozens of lines: the first
+                # few say what was skipped, the count above says how much.
+                for line, cells in header.skipped[:SKIPPED_SHOWN]:
                     said = ", ".join(cell for cell in cells if cell.strip())
                     self.stdout.write(f"  line {line} skipped: {said}")
+                rest = header.skipped[SKIPPED_SHOWN:]
+                if rest:
+                    self.stdout.write(
+                        f"  and {len(rest)} more line{'s' if len(rest) != 1 else ''}"
+                        f" skipped, up to line {rest[-1][0]}"
+                    )
             # The arrows line up, so the targets read as a column.
             width = max((len(column) for column in preview.table.columns), default=0)
             for column in preview.table.columns:
