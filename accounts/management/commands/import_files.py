@@ -313,12 +313,14 @@ class Command(BaseCommand):
                 )
             for proposal in outcome.proposals:
                 rows = proposal["rows"]
-                accept = (
-                    "accepted"
-                    if proposal["merged"]
-                    else "Accept with --merge "
-                    + shlex.join([proposal["incoming"], proposal["existing"]])
-                )
+                if proposal["merged"]:
+                    accept = "accepted"
+                elif options["merge_proposed"]:
+                    accept = "Accepted by --merge-proposed"
+                else:
+                    accept = "Accept with --merge " + shlex.join(
+                        [proposal["incoming"], proposal["existing"]]
+                    )
                 self.stdout.write(
                     f"DUPLICATE? {proposal['incoming']!r} is "
                     f"{proposal['existing']!r}: {proposal['reason']} ({rows:,} "
