@@ -3251,14 +3251,21 @@ class _Writer:
             known=aliases,
             names=by_name,
         )
-        self._apply(
+        _, gained, _ = self._apply(
             entity=ACCOUNT,
             model=AccountAlias,
             creates=[],
             updates=alias_gains,
             count=False,
         )
-        self._parents(links, unchanged)
+        # An account whose rows changed nothing but gave its alias an ID was
+        # updated all the same.
+        moved = {alias.account_id for alias, _ in alias_gains if alias.pk in gained}
+        moved &= unchanged
+        counts = self._counts(ACCOUNT)
+        counts["updated"] += len(moved)
+        counts["unchanged"] -= len(moved)
+        self._parents(links, unchanged - moved)
         self._owners(links)
 
     def _merge_hold(
