@@ -312,6 +312,25 @@ _EXTRA_LAYOUTS: tuple[tuple[str, str, dict[str, str], tuple[str, ...]], ...] = (
             "amount": "amount",
             "revenue": "amount",
             "currency": "currency",
+            # German ERP extracts (DATEV, SAP and Sage exports in German),
+            # accents dropped as header_normalise drops them: "Währung".
+            "kundennummer": "account_external_id",
+            "kundennr": "account_external_id",
+            "kunde": "account_name",
+            "kundenname": "account_name",
+            "artikel": "product",
+            "artikelbezeichnung": "product",
+            "artikelnummer": "product",
+            "rechnungsnummer": "invoice_number",
+            "rechnungsnr": "invoice_number",
+            "belegnummer": "invoice_number",
+            "rechnungsdatum": "date",
+            "belegdatum": "date",
+            "buchungsdatum": "date",
+            "nettobetrag": "amount",
+            "betrag": "amount",
+            "bruttobetrag": "amount",
+            "wahrung": "currency",
         },
         ("date", "amount"),
     ),
@@ -686,14 +705,22 @@ def _extra_recognise(
     keys = [header_normalise(header) for header in headers]
     best: tuple[int, str, str, dict[str, tuple[str, str]]] | None = None
     for kind, entity, fields, markers in _EXTRA_LAYOUTS:
-        mapping: dict[str, tuple[str, str]] = {}
-        taken: set[str] = set()
+        # Of two columns meaning one field, the layout's first name wins:
+        # "Nettobetrag" is the amount beside "Bruttobetrag", "Artikel"
+        # the product beside "Artikelnummer", whatever their order.
+        places = {key: place for place, key in enumerate(fields)}
+        chosen: dict[str, tuple[int, str]] = {}
         for header, key in zip(headers, keys, strict=True):
             target = fields.get(key)
-            if target is None or target in taken:
+            if target is None:
                 continue
-            taken.add(target)
-            mapping[header] = (entity, target)
+            if target not in chosen or places[key] < chosen[target][0]:
+                chosen[target] = (places[key], header)
+        kept = {header: target for target, (_, header) in chosen.items()}
+        mapping = {
+            header: (entity, kept[header]) for header in headers if header in kept
+        }
+        taken = set(chosen)
         if not all(marker in taken for marker in markers):
             continue
         if entity == SUPPORT and not taken & {"tickets", "satisfaction", "nps"}:
