@@ -282,17 +282,21 @@ class AccountDetailOutputSerializer(AccountOutputSerializer):
         aliases = (
             AccountAlias.objects.filter(account=account)
             .select_related("job__created_by")
-            .only("name", "job_id", "created_at", "job__created_by")
+            .only(
+                "name",
+                "job_id",
+                "created_at",
+                "job__created_by",
+                "job__created_by_name",
+            )
         )
         return [
             {
                 "name": alias.name,
                 "import_id": alias.job_id,
-                "accepted_by": (
-                    alias.job.created_by.display_name
-                    if alias.job and alias.job.created_by
-                    else None
-                ),
+                "accepted_by": (alias.job.created_by_label or None)
+                if alias.job
+                else None,
                 "created_at": alias.created_at,
             }
             for alias in aliases

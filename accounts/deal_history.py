@@ -148,7 +148,7 @@ def _changes(deal: Opportunity) -> list[_Change]:
             _Change(
                 changed_at=moment,
                 order=(0, row.pk, -place),
-                who=job.created_by.display_name if job.created_by else "",
+                who=job.created_by_label,
                 who_id=job.created_by_id,
                 import_job_id=job.pk,
                 action=action,

@@ -756,6 +756,9 @@ class ImportJob(models.Model):
         on_delete=models.SET_NULL,
         related_name="import_jobs",
     )
+    # Who started the import, kept when their user is deleted and the key
+    # above is cleared, so the import still names them.
+    created_by_name = models.CharField(max_length=300, blank=True)
     # A directory holding accounts.csv, products.csv, sales_teams.csv and
     # sales_pipeline.csv: MEDIA_ROOT/imports/<id>/ for uploads, or the
     # directory given to the management command.
@@ -787,6 +790,15 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"Import {self.pk} ({self.status})"
+
+    @property
+    def created_by_label(self) -> str:
+        """Return who started the import, marked if their user has gone."""
+        if self.created_by is not None:
+            return self.created_by.display_name
+        if self.created_by_name:
+            return f"{self.created_by_name} (deleted)"
+        return ""
 
     @property
     def is_finished(self) -> bool:

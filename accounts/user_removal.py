@@ -6,7 +6,7 @@ so a form or a PATCH read before would overwrite the cleared value
 without a conflict. This moves both, in the deletion's own transaction.
 Each deal the user owned also says so in its history: its owner went
 with the user, deleted by whom and when. The history keeps the user's
-name on every change they made, as the key to them is cleared.
+name on every change and import they made, as the key to them is cleared.
 """
 
 from typing import Any, cast
@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models.signals import pre_delete
 from django.utils import timezone
 
-from accounts.models import ChangeRecord, Opportunity, User
+from accounts.models import ChangeRecord, ImportJob, Opportunity, User
 from config.security import request_current
 
 # The history action of a value cleared because the user it named was
@@ -98,9 +98,14 @@ def deal_owner_removals_record(*, user: User) -> int:
 
 
 def change_authors_keep(*, user: User) -> int:
-    """Write the user's name on each change they made; return how many."""
-    return ChangeRecord.objects.filter(changed_by=user).update(
-        changed_by_name=user.display_name[:300]
+    """Write the user's name on each change and import they made.
+
+    Return how many records were named.
+    """
+    name = user.display_name[:300]
+    changes = ChangeRecord.objects.filter(changed_by=user).update(changed_by_name=name)
+    return changes + ImportJob.objects.filter(created_by=user).update(
+        created_by_name=name
     )
 
 

@@ -132,15 +132,12 @@ def _score_run_data(job: ImportJob) -> dict[str, Any] | None:
 
 def _bundled_job_data(job: ImportJob) -> dict[str, Any]:
     """Return a bundled import as a wizard import reads, without what it lacks."""
-    creator = job.created_by
     return {
         "id": job.pk,
         "kind": "bundled",
         "files": list(BUNDLED_FILES),
         "skipped": [],
-        "created_by": (
-            {"id": creator.pk, "name": creator.display_name} if creator else None
-        ),
+        "created_by": _creator_data(job),
         "created_at": job.created_at,
         "confirmed_at": None,
         "undone_at": None,
@@ -153,6 +150,13 @@ def _bundled_job_data(job: ImportJob) -> dict[str, Any]:
         "score_run": wizard.mapped_import_score_run(job=job),
         "erasures": job.erasures_said,
     }
+
+
+def _creator_data(job: ImportJob) -> dict[str, Any] | None:
+    """Return who started the import; a deleted user by name, without an id."""
+    if not job.created_by_label:
+        return None
+    return {"id": job.created_by_id, "name": job.created_by_label}
 
 
 # What a bundled import reads: the demo's four files, always these.
@@ -205,15 +209,12 @@ def _mapping_etag(mapped: MappedImport, files: list[dict[str, Any]]) -> str:
 
 def _job_data(mapped: MappedImport) -> dict[str, Any]:
     job = mapped.job
-    creator = job.created_by
     return {
         "id": job.pk,
         "kind": "wizard",
         "files": mapped.file_names,
         "skipped": mapped.skipped,
-        "created_by": (
-            {"id": creator.pk, "name": creator.display_name} if creator else None
-        ),
+        "created_by": _creator_data(job),
         "created_at": job.created_at,
         "confirmed_at": mapped.confirmed_at,
         "undone_at": mapped.undone_at,
@@ -253,10 +254,17 @@ JOB_SCHEMA = inline_serializer(
         ),
         "created_by": inline_serializer(
             "WizardImportCreator",
-            {"id": serializers.IntegerField(), "name": serializers.CharField()},
+            {
+                "id": serializers.IntegerField(
+                    allow_null=True, help_text="null once that user is deleted"
+                ),
+                "name": serializers.CharField(
+                    help_text='a deleted user\'s name ends " (deleted)"'
+                ),
+            },
             allow_null=True,
-            help_text="who uploaded the files; null once that user is deleted, "
-            "or for the command line run without --user",
+            help_text="who uploaded the files; null for the command line run "
+            "without --user",
         ),
         "created_at": serializers.DateTimeField(),
         "status": serializers.CharField(),
@@ -620,15 +628,15 @@ class WizardImportListApi(WizardApi):
         @extend_schema_field(
             inline_serializer(
                 "WizardImportListCreator",
-                {"id": serializers.IntegerField(), "name": serializers.CharField()},
+                {
+                    "id": serializers.IntegerField(allow_null=True),
+                    "name": serializers.CharField(),
+                },
                 allow_null=True,
             )
         )
         def get_created_by(self, job: ImportJob) -> dict[str, Any] | None:
-            creator = job.created_by
-            if creator is None:
-                return None
-            return {"id": creator.pk, "name": creator.display_name}
+            return _creator_data(job)
 
         @extend_schema_field(
             inline_serializer(

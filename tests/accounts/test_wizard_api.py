@@ -170,8 +170,9 @@ def test_the_job_detail_names_who_uploaded_it(api, ops) -> None:
     assert detail["created_by"] == {"id": ops.pk, "name": "Oona Ops"}
 
 
-def test_the_job_detail_says_null_once_the_uploader_is_gone(api, ops) -> None:
-    # given
+def test_the_job_detail_says_null_for_an_import_no_one_is_named_on(api, ops) -> None:
+    # given: as the command line run without --user leaves it (a deleted
+    # uploader is named: tests/accounts/test_import_author_deletion.py)
     api.force_authenticate(ops)
     job = upload(api, WIZARD / "duplicates.csv")
     ImportJob.objects.filter(pk=job["id"]).update(created_by=None)
