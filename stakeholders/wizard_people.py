@@ -706,11 +706,9 @@ class PeopleWrite:
                 updates=updates,
                 remember_created=False,
             )
-            for row, person, values in zip(made, created, creates, strict=True):
+            for row, person in zip(made, created, strict=True):
                 row.person = cast(Stakeholder, person)
                 row.result = "created"
-                changes = {k: (None, v) for k, v in values.items() if k != "account_id"}
-                history.append((row.person, "create", changes))
             for row in chunk:
                 if row.result:
                     continue
@@ -720,6 +718,8 @@ class PeopleWrite:
             objects_update(
                 model=PersonImportRow, objects=chunk, fields=["person", "result"]
             )
+            if made:
+                self._created_history(first=chunk[0].pk, last=chunk[-1].pk)
 
     def _changes(
         self, person: Stakeholder, account_id: int, values: dict[str, Any]
@@ -743,6 +743,90 @@ class PeopleWrite:
         ):
             values["seniority"] = seniority_from_title(title)
         return values
+
+    def _created_history(self, *, first: int, last: int) -> None:
+        """Record the people these staged rows created: a field an entry.
+
+        Two INSERT ... SELECT statements, the history from the stage and its
+        new people, then the undo records naming that history: built as
+        objects a row at a time, they took 55 s of SQL alone at 50,000
+        people. Each entry is what a person created with these values would
+        record: the source and seniority always, then each field the row
+        gave, in the file's field order.
+        """
+        job = self.wizard.job
+        quote = connection.ops.quote_name
+        history = quote(ChangeRecord._meta.db_table)
+        values = quote("values")
+        fields = ["source", "seniority", *(n for n in _STAGED if n != "source")]
+        places = ", ".join(
+            f"({place}, '{name}', '{_HISTORY_NAMES.get(name, name)}')"
+            for place, name in enumerate(fields)
+        )
+        texts = " ".join(
+            f"WHEN '{name}' THEN person.{quote(name)}"
+            for name in fields
+            if name not in ("custom_values", "owner_id")
+        )
+        if connection.vendor == "postgresql":
+            given = f"jsonb_typeof(staged.{values} -> field.name)"
+            # As history_text writes a dict: "name: value; ..." by name.
+            custom = (
+                "(SELECT string_agg(item.key || ': ' || item.value, '; ' "
+                'ORDER BY item.key COLLATE "C") '
+                "FROM jsonb_each_text(person.custom_values) AS item)"
+            )
+        else:
+            given = f"json_type(staged.{values}, '$.' || field.name)"
+            custom = (
+                "(SELECT group_concat(item.key || ': ' || item.value, '; ') "
+                "FROM (SELECT key, value FROM json_each(person.custom_values) "
+                "ORDER BY key) AS item)"
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {history}")
+            (before,) = cursor.fetchone()
+            cursor.execute(
+                f"WITH field (place, name, label) AS (VALUES {places}) "
+                f"INSERT INTO {history} (account_id, content_type_id, object_id, "
+                "object_label, action, field, old_value, new_value, "
+                "changed_by_id, changed_by_name, changed_at, import_job_id) "
+                "SELECT person.account_id, %s, person.id, "
+                "SUBSTR(staged.name, 1, 300), 'create', field.label, '', "
+                f"CASE field.name {texts} "
+                "WHEN 'owner_id' THEN CAST(person.owner_id AS TEXT) "
+                f"WHEN 'custom_values' THEN {custom} END, "
+                "%s, '', %s, %s "
+                f"FROM {quote(PersonImportRow._meta.db_table)} AS staged "
+                f"JOIN {quote(Stakeholder._meta.db_table)} AS person "
+                "ON person.id = staged.person_id CROSS JOIN field "
+                "WHERE staged.job_id = %s AND staged.id BETWEEN %s AND %s "
+                "AND staged.result = 'created' "
+                f"AND (field.place < 2 OR COALESCE({given}, 'null') <> 'null') "
+                "ORDER BY staged.id, field.place",
+                [
+                    ContentType.objects.get_for_model(Stakeholder).pk,
+                    job.created_by_id,
+                    timezone.now(),
+                    job.pk,
+                    job.pk,
+                    first,
+                    last,
+                ],
+            )
+            cursor.execute(
+                f"INSERT INTO {quote(ImportRowChange._meta.db_table)} "
+                "(job_id, content_type_id, object_id, action, old_values) "
+                f"SELECT %s, %s, id, %s, '{{}}' FROM {history} "
+                "WHERE import_job_id = %s AND id > %s ORDER BY id",
+                [
+                    job.pk,
+                    ContentType.objects.get_for_model(ChangeRecord).pk,
+                    ImportRowChange.Action.CREATED,
+                    job.pk,
+                    before,
+                ],
+            )
 
     def _reports_to(self) -> None:
         stage = PersonImportRow.objects.filter(refused=False).filter(
