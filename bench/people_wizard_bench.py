@@ -21,6 +21,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import django
 import numpy as np
@@ -97,12 +98,47 @@ def prepare(*, rows: int, seed: int) -> None:
     _say(f"job {job.pk} ready: {path} ({path.stat().st_size:,} bytes)")
 
 
+# The steps of a people import once its file is read, timed one by one.
+STEPS = (
+    "_managers_find",
+    "_stage_analyze",
+    "_loops_refuse",
+    "_persons_write",
+    "_reports_to",
+    "_moved_lines_clear",
+    "_stage_delete",
+)
+
+
+def _steps_time(started: float) -> None:
+    """Print when each flush step of a people import starts and ends."""
+    from stakeholders.wizard_people import PeopleWrite
+
+    def timed(name: str, step: Any) -> Any:
+        def run_step(self: PeopleWrite) -> None:
+            begun = time.perf_counter()
+            _say(f"{begun - started:8.1f} s: {name} starts; load {_load()}")
+            step(self)
+            ended = time.perf_counter()
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            _say(
+                f"{ended - started:8.1f} s: {name} took {ended - begun:.1f} s; "
+                f"peak RSS {peak:.0f} MB; load {_load()}"
+            )
+
+        return run_step
+
+    for name in STEPS:
+        setattr(PeopleWrite, name, timed(name, getattr(PeopleWrite, name)))
+
+
 def run(*, job_id: int) -> None:
     from accounts.models import ImportJob
     from accounts.tasks import mapped_import_task
 
     load_before = _load()
     started = time.perf_counter()
+    _steps_time(started)
     mapped_import_task(job_id)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
