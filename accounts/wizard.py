@@ -145,6 +145,7 @@ from accounts.revenue_keys import (
     won_key,
 )
 from accounts.revenue_replaced import revenue_replaced_start
+from accounts.row_report import RowReportOrder, row_report_sort
 from accounts.signals import import_finished
 from accounts.stages import STAGE_ANSWERS, stage_known, stage_name_known
 from accounts.streaming import table_chunks
@@ -2014,14 +2015,15 @@ def mapped_import_run(
     rows_path.parent.mkdir(parents=True, exist_ok=True)
     rows_file = rows_path.open("w", newline="", encoding="utf-8")
     rows_csv = csv.writer(rows_file)
+    order = RowReportOrder()
 
     def row_log(
         file: str, line: int, result: str, obj: str, reason: str, key: str = ""
     ) -> None:
         # Names and reasons quote uploaded cells, which may be formulas.
-        rows_csv.writerow(
-            [cell_neutralise(file), line, result, cell_neutralise(obj), reason, key]
-        )
+        file = cell_neutralise(file)
+        order.note(file=file, line=line)
+        rows_csv.writerow([file, line, result, cell_neutralise(obj), reason, key])
 
     try:
         with transaction.atomic():
@@ -2041,6 +2043,9 @@ def mapped_import_run(
             # line of any file.
             for text in replaced():
                 row_log(WHOLE_IMPORT, 0, REVENUE_REPLACED, "", text)
+            rows_file.close()
+            if not order.sorted:
+                row_report_sort(path=rows_path)
             # As the bundled import does: pages are planned on these counts.
             report(98, "Refreshing the database's statistics")
             tables_written_analyze()
