@@ -2471,6 +2471,9 @@ class Source(NamedTuple):
     reason: str
 
 
+# How a merged row's note begins.
+MERGED_INTO = "merged into"
+
 # How many more deal rows a won-revenue line's report line names.
 WON_ROWS_SHOWN = 5
 
@@ -2571,6 +2574,11 @@ class _Writer:
         self.merge_held_ids: set[str] = set()
         self.merge_held_links: list[tuple[str, int, dict[str, Any], str]] = []
         self.merge_held_unchanged: set[int] = set()
+        # The held rows' own parent links, by the account each joins: the
+        # family check sees them in file order, before they are written.
+        self.merge_held_families: list[tuple[str, int, dict[str, Any], str]] = []
+        # Each accounts file's place in the upload, for that file order.
+        self.account_files: dict[str, int] = {}
 
     def flush(self, entity: str) -> None:
         """Write what an entity's rows add up to, once all were read."""
@@ -2987,6 +2995,8 @@ class _Writer:
         self._rejected_lines(files, ACCOUNT)
         if not files:
             return
+        for rows in files:
+            self.account_files.setdefault(rows.file, len(self.account_files))
         by_id: dict[str, Account] = {}
         by_name: dict[str, Account] = {}
         by_pk: dict[int, Account] = {}
@@ -3050,6 +3060,9 @@ class _Writer:
         links: list[tuple[str, int, dict[str, Any], str]] = []
         # The create or update each row made, should its parent be refused.
         made: dict[tuple[str, int], object] = {}
+        # The alias names and ID gains each row brought, likewise.
+        alias_rows: dict[tuple[str, int], str] = {}
+        gained: dict[tuple[str, int], tuple[AccountAlias, dict[str, Any]]] = {}
         for rows in files:
             for line, row in rows.rows():
                 name, external_id = row.get("name"), row.get("external_id")
@@ -3119,15 +3132,14 @@ class _Writer:
                         # Merged before from a row without an ID, the name
                         # now brings one: the alias keeps it, as the
                         # account's other ID.
-                        alias_gains.append(
-                            self._alias_gain(
-                                rows.file,
-                                line,
-                                row,
-                                alias=bare_aliases.pop(name),
-                                account=target,
-                            )
+                        gained[(rows.file, line)] = self._alias_gain(
+                            rows.file,
+                            line,
+                            row,
+                            alias=bare_aliases.pop(name),
+                            account=target,
                         )
+                        alias_gains.append(gained[(rows.file, line)])
                         by_id[external_id] = target
                         merged_row = True
                     elif (
@@ -3154,6 +3166,7 @@ class _Writer:
                             else ""
                         )
                         fresh_aliases.setdefault(name, (target.pk, kept_id or ""))
+                        alias_rows[(rows.file, line)] = name
                     if target is not None and external_id and not target.external_id:
                         values["external_id"] = external_id
                     if target is None and merged in pending:
@@ -3167,6 +3180,7 @@ class _Writer:
                         )
                         if merged != name:
                             fresh_aliases.setdefault(name, (merged, kept_id))
+                            alias_rows[(rows.file, line)] = name
                         self._merged_note(
                             rows.file,
                             line,
@@ -3248,12 +3262,35 @@ class _Writer:
                 updates.append((target, self._row(values, rows.file, line)))
                 made[(rows.file, line)] = updates[-1]
                 links.append((rows.file, line, row, values.get("name") or target.name))
-        refused = self._families_check(links, by_pk=by_pk, pending=pending)
+        refused = self._families_check(
+            links,
+            by_pk=by_pk,
+            pending=pending,
+            earlier=[
+                *self.merge_held_links,
+                *([] if held else self.merge_held_families),
+            ],
+        )
         if refused:
             links = [link for link in links if (link[0], link[1]) not in refused]
             dropped = {id(made[key]) for key in refused if key in made}
+            dropped |= {id(gained[key]) for key in refused if key in gained}
             creates = [fresh for fresh in creates if id(fresh) not in dropped]
             updates = [update for update in updates if id(update) not in dropped]
+            alias_gains = [gain for gain in alias_gains if id(gain) not in dropped]
+            # A refused row's name is no alias, unless a row kept has it too,
+            # and it joined no account.
+            kept_names = {link[2].get("name") for link in links}
+            for key in refused:
+                if alias_rows.get(key) not in kept_names:
+                    fresh_aliases.pop(alias_rows.get(key, ""), None)
+            self.outcome.issues[:] = [
+                issue
+                for issue in self.outcome.issues
+                if issue.action != REPAIRED
+                or (issue.file, issue.line) not in refused
+                or not issue.reason.startswith(MERGED_INTO)
+            ]
         renamed = [
             (cast(Account, target).name, values["name"])
             for target, values in updates
@@ -3327,6 +3364,8 @@ class _Writer:
 
         self.merge_held.setdefault(file, []).append((line, row))
         into = self.merges.get(name, name) if name else ""
+        joins = account.name if account is not None else into
+        self.merge_held_families.append((file, line, row, joins))
         if into and name not in known:
             self.merge_held_names.add(into)
             # Later chunks propose their names against it, as they would
@@ -3357,12 +3396,14 @@ class _Writer:
                 )
             )
         links, unchanged = self.merge_held_links, self.merge_held_unchanged
-        # Written now, the held accounts are found as any other.
+        # Written now, the held accounts are found as any other; the links
+        # to them stay for the family check of their rows.
         self.merge_held = {}
         self.merge_held_names, self.merge_held_ids = set(), set()
-        self.merge_held_links, self.merge_held_unchanged = [], set()
+        self.merge_held_families = []
 
         self.accounts(files, held=True)
+        self.merge_held_links, self.merge_held_unchanged = [], set()
         self._parents(links, unchanged)
 
     def _alias_gain(
@@ -3416,7 +3457,7 @@ class _Writer:
         disagree the later row's value is the one kept.
         """
         account = earlier[2] if earlier is not None else into["name"]
-        reason = f"merged into {account!r}"
+        reason = f"{MERGED_INTO} {account!r}"
         if earlier is not None:
             reason += f", named on {_where(earlier, file)}"
         won = [
@@ -3491,11 +3532,15 @@ class _Writer:
         *,
         by_pk: Mapping[int, Account],
         pending: Mapping[str, dict[str, Any]],
+        earlier: list[tuple[str, int, dict[str, Any], str]],
     ) -> set[tuple[str, int]]:
         """Refuse each row whose parent is itself or closes a cycle.
 
         Accounts are keyed by name, as the upload leaves them; the stored
-        parents are the family the upload's rows join.
+        parents are the family the upload's rows join. `earlier` are the
+        links not stored yet that another pass judges (the rows of merged
+        accounts, held to the end, and the links to them): read with these
+        rows in file order, the row that closes a cycle is the one refused.
         """
         parent_of = {
             account.name: by_pk[account.parent_id].name
@@ -3511,14 +3556,19 @@ class _Writer:
             for account in by_pk.values()
             if account.external_id
         }
-        for _, _, row, name in links:
+        judged = {(file, line) for file, line, _, _ in links}
+        read = sorted(
+            [*links, *earlier],
+            key=lambda link: (self.account_files.get(link[0], 0), link[1]),
+        )
+        for _, _, row, name in read:
             if row.get("external_id"):
                 by_id.setdefault(row["external_id"], name)
                 label[name] = row["external_id"]
             label.setdefault(name, name)
         names = set(label) | set(pending)
         refused: set[tuple[str, int]] = set()
-        for file, line, row, name in links:
+        for file, line, row, name in read:
             parent_id, parent_name = (
                 row.get("parent_external_id"),
                 row.get("parent_name"),
@@ -3544,6 +3594,8 @@ class _Writer:
                 reason = f"parent {given} makes a cycle: " + " → ".join(
                     label.get(step, step) for step in path
                 )
+            if (file, line) not in judged:
+                continue
             self._reject(
                 ACCOUNT, file, line, self._col(file, field_name), given, reason
             )
@@ -3735,6 +3787,13 @@ class _Writer:
             return
         accounts = {a.name: a for a in Account.objects.all()}
         by_id = {a.external_id: a for a in accounts.values() if a.external_id}
+        by_pk = {a.pk: a for a in accounts.values()}
+        # A merged row's ID names the account it was merged into.
+        for alias_id, account_id in AccountAlias.objects.exclude(
+            external_id=""
+        ).values_list("external_id", "account_id"):
+            if account_id in by_pk:
+                by_id.setdefault(alias_id, by_pk[account_id])
         updates: list[tuple[models.Model, dict[str, Any]]] = []
         for link in wanted:
             file, line, row, name = link

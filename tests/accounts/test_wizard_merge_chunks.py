@@ -313,3 +313,156 @@ def test_an_alias_merged_without_an_id_takes_the_id_a_later_file_gives(
     assert list(Account.objects.values_list("name", "external_id", "employees")) == [
         ("Acme Widgets, Inc", "9002", 100)
     ]
+
+
+# Alpha's parent is the row merged into the stored Acme, whose parent is Alpha.
+ALPHA_FIRST = (
+    "Account ID,Account Name,Parent Account ID\n"
+    "9010,Alpha,9003\n"
+    "9003,Acme  Widgets Inc.,9010\n"
+)
+ALPHA_FIRST_REFUSED = "parent 9010 makes a cycle: 9003 → 9010 → 9003"
+
+
+def families() -> list[tuple]:
+    return list(
+        Account.objects.order_by("name").values_list(
+            "name", "external_id", "parent__name"
+        )
+    )
+
+
+def checked_and_run(capture, path: Path) -> tuple[list[dict], MappedImport]:
+    mapped = opened(path)
+    assert proposed(mapped) == [("Acme  Widgets Inc.", "Acme Widgets, Inc", 1)]
+    mapped.merges = MERGES
+    mapped.save()
+    checked = [i.as_dict() for i in mapped_import_check(mapped=mapped).issues]
+    matching.run(capture, mapped, merges=MERGES, keep_good_rows=True)
+    return checked, mapped
+
+
+def issue(line: int, column: str, value: str, reason: str, action: str) -> dict:
+    return {
+        "file": "accounts.csv",
+        "line": line,
+        "column": column,
+        "value": value,
+        "reason": reason,
+        "action": action,
+    }
+
+
+def test_a_merged_row_that_closes_a_cycle_is_refused_whole(
+    django_capture_on_commit_callbacks, tmp_path
+) -> None:
+    # given: Alpha's parent is the merged row's ID, written with Acme at the end
+    AccountFactory.create(name="Acme Widgets, Inc", external_id="")
+    before = families()
+    path = tmp_path / "accounts.csv"
+    path.write_text(ALPHA_FIRST)
+
+    # when
+    checked, mapped = checked_and_run(django_capture_on_commit_callbacks, path)
+
+    # then: line 3 closes the cycle, so it is refused, its merge and ID too
+    issues = [
+        issue(
+            2,
+            "Parent Account ID",
+            "9003",
+            "no such parent account; the parent was left as it was",
+            "kept",
+        ),
+        issue(3, "Parent Account ID", "9010", ALPHA_FIRST_REFUSED, "rejected"),
+    ]
+    assert checked == issues
+    job = mapped.job
+    assert job.issues == issues
+    assert job.counts["Accounts"] == {
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+    }
+    assert families() == [("Acme Widgets, Inc", "", None), ("Alpha", "9010", None)]
+    assert aliases() == []
+    assert rows_section(job) == [
+        at("accounts.csv", 2, "created", "account Alpha"),
+        at(
+            "accounts.csv",
+            3,
+            "rejected",
+            "",
+            f"Parent Account ID: {ALPHA_FIRST_REFUSED}",
+        ),
+    ]
+
+    # when undone
+    mapped_import_undo(mapped=mapped, user=None)
+
+    # then
+    assert families() == before
+
+
+def test_a_row_that_closes_a_cycle_through_a_held_row_is_refused(
+    django_capture_on_commit_callbacks, chunk, tmp_path
+) -> None:
+    # given: the merged row comes first, held to the end; Alpha's row closes
+    AccountFactory.create(name="Acme Widgets, Inc", external_id="9002")
+    path = tmp_path / "accounts.csv"
+    path.write_text(
+        "Account ID,Account Name,Parent Account ID\n"
+        "9003,Acme  Widgets Inc.,9010\n"
+        "9010,Alpha,9003\n"
+    )
+
+    # when
+    checked, mapped = checked_and_run(django_capture_on_commit_callbacks, path)
+
+    # then: Alpha is refused, so Acme keeps no parent, and the merge is kept
+    issues = [
+        issue(
+            2,
+            "Account Name",
+            "Acme  Widgets Inc.",
+            "merged into 'Acme Widgets, Inc'; Id 9003 kept as another ID of "
+            "the account",
+            "repaired",
+        ),
+        issue(
+            2,
+            "Parent Account ID",
+            "9010",
+            "no such parent account; the parent was left as it was",
+            "kept",
+        ),
+        issue(
+            3,
+            "Parent Account ID",
+            "9003",
+            "parent 9003 makes a cycle: 9010 → 9003 → 9010",
+            "rejected",
+        ),
+    ]
+    assert checked == issues
+    job = mapped.job
+    assert job.issues == issues
+    assert job.counts["Accounts"] == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 1,
+        "rejected": 1,
+    }
+    assert families() == [("Acme Widgets, Inc", "9002", None)]
+    assert aliases() == [("Acme  Widgets Inc.", "9003", "Acme Widgets, Inc")]
+    assert rows_section(job) == [
+        at("accounts.csv", 2, "unchanged", "account Acme Widgets, Inc"),
+        at(
+            "accounts.csv",
+            3,
+            "rejected",
+            "",
+            "Parent Account ID: parent 9003 makes a cycle: 9010 → 9003 → 9010",
+        ),
+    ]
