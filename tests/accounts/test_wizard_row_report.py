@@ -7,9 +7,14 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from accounts import wizard
+from accounts import row_report, wizard
 from accounts.models import Account, ImportJob, User
-from accounts.wizard import mapped_import_report_csv
+from accounts.wizard import (
+    mapped_import_create_from_paths,
+    mapped_import_mapping_accept,
+    mapped_import_report_csv,
+)
+from tests.accounts import company_matching as matching
 from tests.accounts.factories import AccountFactory, UserFactory
 from tests.accounts.wizard_runs import imported
 
@@ -271,3 +276,73 @@ def test_the_report_goes_out_a_chunk_of_lines_at_a_time(
             "\ufeff".encode(),
             *(c.encode() for c in chunks),
         ]
+
+
+@pytest.mark.parametrize("run_lines", [None, 1], ids=["one run", "runs of 1"])
+def test_held_and_refused_rows_are_reported_in_file_order(
+    client, ops, django_capture_on_commit_callbacks, monkeypatch, tmp_path, run_lines
+) -> None:
+    # given: lines 3 and 4 are one account, held to the end; line 5 is refused
+    if run_lines is not None:
+        monkeypatch.setattr(row_report, "RUN_LINES", run_lines)
+    path = tmp_path / "companies.csv"
+    path.write_text(
+        "Record ID,Company name,Number of Employees\n"
+        "9001,Wayne Enterprises,50\n"
+        '9002,"Acme Widgets, Inc",120\n'
+        "9003,Acme  Widgets Inc.,130\n"
+        "9004,Gull Bank,ten\n"
+        "9005,Pelican Paper Co,80\n"
+    )
+    mapped = mapped_import_create_from_paths(user=ops, paths=[path])
+    assert mapped_import_mapping_accept(mapped=mapped, user=ops) == {}
+    merges = {"Acme  Widgets Inc.": "Acme Widgets, Inc"}
+
+    # when
+    job = matching.run(
+        django_capture_on_commit_callbacks, mapped, merges=merges, keep_good_rows=True
+    )
+    client.force_login(ops)
+    page = client.get(reverse("accounts:wizard_report", args=[job.pk]))
+
+    # then: the download lists every row by its line
+    assert rows_section(job) == [
+        at("companies.csv", 2, "created", "account Wayne Enterprises"),
+        at("companies.csv", 3, "created", "account Acme Widgets, Inc"),
+        at("companies.csv", 4, "created", "account Acme Widgets, Inc"),
+        at("companies.csv", 5, "rejected", "", "Number of Employees: not a number"),
+        at("companies.csv", 6, "created", "account Pelican Paper Co"),
+    ]
+    # and so does the page, the merged row's note before the refused row
+    assert [(i["line"], i["action"]) for i in page.context["issues"]] == [
+        (4, "repaired"),
+        (5, "rejected"),
+    ]
+
+
+def test_the_report_sort_keeps_each_rows_lines_in_order(monkeypatch, tmp_path) -> None:
+    # given: a report logged by kind of record, in runs of two lines
+    monkeypatch.setattr(row_report, "RUN_LINES", 2)
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        "b.csv,3,created,account B,,\n"
+        "(whole import),0,revenue replaced,,Acme Q3 2017,\n"
+        "a.csv,10,created,account A,,\n"
+        "b.csv,2,created,account C,,\n"
+        "a.csv,10,updated,account A,from this row: parent link to C,\n"
+        "a.csv,9,rejected,,Employees: not a number,\n"
+    )
+
+    # when
+    row_report.row_report_sort(path=path)
+
+    # then
+    assert path.read_text().splitlines() == [
+        "a.csv,9,rejected,,Employees: not a number,",
+        "a.csv,10,created,account A,,",
+        "a.csv,10,updated,account A,from this row: parent link to C,",
+        "b.csv,2,created,account C,,",
+        "b.csv,3,created,account B,,",
+        "(whole import),0,revenue replaced,,Acme Q3 2017,",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.csv"]
