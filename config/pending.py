@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import ImportJob
 from scoring.models import ScoreRun
+from stakeholders.models import CoverageChangedAccount
 
 logger = logging.getLogger(__name__)
 
@@ -83,11 +84,11 @@ class LongTask(EnqueueOrLeavePendingTask):
             connections.close_all()
 
 
-def _send(task: Task, pk: int) -> bool:
+def _send(task: Task, *args: int) -> bool:
     try:
-        task.apply_async(args=[pk])
+        task.apply_async(args=args)
     except Exception:
-        logger.exception("could not send %s for %s; still pending", task.name, pk)
+        logger.exception("could not send %s for %s; still pending", task.name, args)
         return False
     return True
 
@@ -95,10 +96,15 @@ def _send(task: Task, pk: int) -> bool:
 def pending_work_resend(
     *, older_than: timedelta = PENDING_RESEND_AFTER
 ) -> dict[str, int]:
-    """Send every pending score run and import job again; return the counts."""
+    """Send every pending score run, import job and coverage fold again.
+
+    Return how many of each were sent. Accounts marked for a coverage fold
+    are its pending work: one fold counts them all.
+    """
     # Imported here: the task modules import this one for the base class.
     from accounts.tasks import import_job_task, mapped_import_task
     from scoring.tasks import scoring_run_task
+    from stakeholders.tasks import coverage_counts_fold_task
 
     cutoff = timezone.now() - older_than
     run_ids = ScoreRun.objects.filter(
@@ -120,6 +126,10 @@ def pending_work_resend(
         "score_runs": sum(_send(scoring_run_task, pk) for pk in run_ids),
         "import_jobs": sum(_send(import_job_task, pk) for pk in job_ids)
         + sum(_send(mapped_import_task, pk) for pk in mapped_ids),
+        "coverage_folds": int(
+            CoverageChangedAccount.objects.filter(marked_at__lte=cutoff).exists()
+            and _send(coverage_counts_fold_task)
+        ),
     }
     if any(sent.values()):
         logger.info("resent pending work: %s", sent)

@@ -13,7 +13,13 @@ accounts again, with the same rules as the coverage page
 So at every commit, an account that is not marked has counts equal to a
 fresh count; the page adds the stored counts of unmarked accounts to a
 live count of the marked ones, and is exact between a write and its fold.
-Writes fold after they commit (stakeholders.receivers).
+Writes ask the worker for a fold after they commit (stakeholders.receivers);
+the marks themselves are the pending work config.pending sends again.
+
+The fold also keeps CoverageTotal, the stored counts summed over every
+account, and CoverageQuietDay, the quiet people by day, in the transaction
+that rewrites the counts: the roll-up of every account reads those and the
+marked accounts, never a row per account.
 
 On PostgreSQL one statement-level trigger per table and kind of write
 marks the statement's accounts from its transition table, set-based; on
@@ -28,7 +34,9 @@ marks every account.
 """
 
 import logging
+from collections import Counter
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -44,7 +52,9 @@ from stakeholders.models import (
     AccountExpectedRole,
     Activity,
     CoverageChangedAccount,
+    CoverageQuietDay,
     CoverageQuietPerson,
+    CoverageTotal,
     SectorRoleDefault,
     Stakeholder,
 )
@@ -67,6 +77,17 @@ KEPT = {
     Kind.HIDDEN_INFLUENCER: "hidden_influencer",
 }
 
+# CoverageTotal's sums, in its columns' order: accounts, threaded, counts.
+TOTALLED = (
+    "accounts",
+    "threaded",
+    "people",
+    "missing_role",
+    "no_owner",
+    "unaddressed_opponent",
+    "empty_suit",
+    "hidden_influencer",
+)
 
 NOBODY: dict[str, Any] = {}
 
@@ -289,12 +310,71 @@ def coverage_counts_compute(
     return counts, quiet
 
 
+def _summed(counts: Iterable[AccountCoverageCount]) -> dict[str, int]:
+    # One account's share of CoverageTotal is its counts, and one account
+    # threaded when it has more than one supporter.
+    summed = dict.fromkeys(TOTALLED, 0)
+    for count in counts:
+        summed["accounts"] += 1
+        summed["threaded"] += int(count.supporters > 1)
+        for field in TOTALLED[2:]:
+            summed[field] += getattr(count, field)
+    return summed
+
+
+def _quiet_days(moments: Iterable[datetime]) -> Counter[date]:
+    return Counter(moment.astimezone(UTC).date() for moment in moments)
+
+
+def _totals_add(*, gone: dict[str, int], new: dict[str, int]) -> None:
+    # An upsert that adds: the row may be missing (a flushed test database),
+    # and two folds of other accounts may add at once.
+    change = {field: new[field] - gone[field] for field in TOTALLED}
+    if not any(change.values()):
+        return
+    table = CoverageTotal._meta.db_table
+    columns = ", ".join(TOTALLED)
+    additions = ", ".join(
+        f"{field} = {table}.{field} + excluded.{field}" for field in TOTALLED
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, {columns}) "
+            f"VALUES (1, {', '.join(['%s'] * len(TOTALLED))}) "
+            f"ON CONFLICT (id) DO UPDATE SET {additions}",
+            [change[field] for field in TOTALLED],
+        )
+
+
+def _quiet_days_add(change: Counter[date]) -> None:
+    days = {day: people for day, people in change.items() if people}
+    if not days:
+        return
+    table = CoverageQuietDay._meta.db_table
+    addition = f"people = {table}.people + excluded.people"
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (day, people) VALUES (%s, %s) "
+            f"ON CONFLICT (day) DO UPDATE SET {addition}",
+            list(days.items()),
+        )
+        cursor.execute(f"DELETE FROM {table} WHERE people = 0")
+
+
 def _store(account_ids: list[int]) -> None:
     counts, quiet = coverage_counts_compute(account_ids=account_ids)
-    AccountCoverageCount.objects.filter(account_id__in=account_ids).delete()
-    CoverageQuietPerson.objects.filter(account_id__in=account_ids).delete()
+    stored = AccountCoverageCount.objects.filter(account_id__in=account_ids)
+    stored_quiet = CoverageQuietPerson.objects.filter(account_id__in=account_ids)
+    gone = _summed(stored)
+    quiet_days = _quiet_days(row.quiet_since for row in quiet)
+    quiet_days.subtract(_quiet_days(stored_quiet.values_list("quiet_since", flat=True)))
+
+    stored.delete()
+    stored_quiet.delete()
     AccountCoverageCount.objects.bulk_create(counts)
     CoverageQuietPerson.objects.bulk_create(quiet)
+    _totals_add(gone=gone, new=_summed(counts))
+    _quiet_days_add(quiet_days)
 
 
 def coverage_counts_fold() -> int:
@@ -322,15 +402,25 @@ def coverage_counts_fold() -> int:
 
 
 def coverage_counts_fold_on_commit() -> None:
-    """Fold once the current transaction commits (at once outside one).
+    """Ask the worker to fold once the current transaction commits.
 
     One fold a transaction: it counts every account marked by then, so the
     further saves and role changes of one write add nothing to wait for. A
     fold of a rolled-back savepoint is dropped with it, and asked again.
+    The marks are the pending work: a broker that is down only delays the
+    fold (config.pending sends it again), and the page counts marked
+    accounts afresh until then. In the embedded default the task runs in
+    process, after the commit.
     """
     # Each entry holds the savepoint ids, then the callback.
     if connection.in_atomic_block and any(
-        entry[1] is coverage_counts_fold for entry in connection.run_on_commit
+        entry[1] is _fold_send for entry in connection.run_on_commit
     ):
         return
-    transaction.on_commit(coverage_counts_fold, using=connection.alias, robust=True)
+    transaction.on_commit(_fold_send, using=connection.alias, robust=True)
+
+
+def _fold_send() -> None:
+    from stakeholders.tasks import coverage_counts_fold_task
+
+    coverage_counts_fold_task.delay()

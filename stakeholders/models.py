@@ -445,7 +445,11 @@ class CoverageQuietPerson(models.Model):
     quiet_since = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["account", "quiet_since"])]
+        indexes = [
+            models.Index(fields=["account", "quiet_since"]),
+            # For the one day at the staleness cutoff (CoverageQuietDay).
+            models.Index(fields=["quiet_since"]),
+        ]
 
     def __str__(self) -> str:
         return f"person {self.stakeholder_id} quiet since {self.quiet_since}"
@@ -468,3 +472,46 @@ class CoverageChangedAccount(models.Model):
 
     def __str__(self) -> str:
         return f"account {self.account_id} changed"
+
+
+class CoverageTotal(models.Model):
+    """The coverage counts summed over every account that has them.
+
+    One row, kept by the fold in the transaction that rewrites the counts
+    it sums, so the roll-up of every account reads one row rather than
+    summing a row per account. `threaded` counts the accounts with more
+    than one supporter.
+    """
+
+    # Kept by the fold, not work: an import's undo deletes past it.
+    import_undo_ignores = True
+
+    accounts = models.BigIntegerField(default=0)
+    threaded = models.BigIntegerField(default=0)
+    people = models.BigIntegerField(default=0)
+    missing_role = models.BigIntegerField(default=0)
+    no_owner = models.BigIntegerField(default=0)
+    unaddressed_opponent = models.BigIntegerField(default=0)
+    empty_suit = models.BigIntegerField(default=0)
+    hidden_influencer = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"coverage of {self.accounts} accounts"
+
+
+class CoverageQuietDay(models.Model):
+    """How many owned, active people went quiet on one day (UTC).
+
+    Kept by the fold beside CoverageQuietPerson: staleness over every
+    account sums the days before the cutoff's and counts that one day's
+    people, instead of counting every quiet person.
+    """
+
+    # Kept by the fold, not work: an import's undo deletes past it.
+    import_undo_ignores = True
+
+    day = models.DateField(primary_key=True)
+    people = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.people} people quiet since {self.day}"

@@ -50,7 +50,7 @@ from stakeholders.coverage import (
     Person,
     coverage_findings,
 )
-from stakeholders.coverage_counts import KEPT
+from stakeholders.coverage_counts import KEPT, TOTALLED
 from stakeholders.graph import reporting_loops
 from stakeholders.models import (
     AccountCoverageCount,
@@ -58,7 +58,9 @@ from stakeholders.models import (
     Activity,
     BuyingRole,
     CoverageChangedAccount,
+    CoverageQuietDay,
     CoverageQuietPerson,
+    CoverageTotal,
     InfluenceLink,
     SectorRoleDefault,
     Stakeholder,
@@ -521,37 +523,35 @@ def coverage_totals_for_user(*, user: User) -> CoverageTotals:
     """Return the totals over every visible account, exact as of now.
 
     The stored counts (stakeholders.coverage_counts) of the accounts no
-    write has marked since they were counted, summed, plus a fresh count
-    of the marked ones: the work follows the writes not yet folded, not
-    the portfolio's people. Staleness moves with the clock, so it is
-    counted now, from the moment each owned person went quiet, by index.
+    write has marked since they were counted, plus a fresh count of the
+    marked ones: the work follows the writes not yet folded. Someone who
+    sees every account reads the kept sums (CoverageTotal, CoverageQuietDay)
+    less the marked accounts' stored counts, in the same few queries at any
+    size; anyone else sums the stored counts of the accounts they see.
+    Staleness moves with the clock, so it is counted now, from the moment
+    each owned person went quiet.
     """
     now = timezone.now()
+    cutoff = now - timedelta(days=stale_days() + 1)
     visible = account_list_for_user(user=user)
     marked = CoverageChangedAccount.objects.values("account_id")
-    counts = AccountCoverageCount.objects.exclude(account_id__in=marked)
-    quiet = CoverageQuietPerson.objects.exclude(account_id__in=marked)
-    if not user.sees_all_accounts:
-        counts = counts.filter(account_id__in=visible.values("pk"))
-        quiet = quiet.filter(account_id__in=visible.values("pk"))
-    stored = counts.aggregate(
-        accounts=Count("pk"),
-        threaded=Count("pk", filter=Q(supporters__gt=1)),
-        people=Sum("people", default=0),
-        missing=Sum("missing_role", default=0),
-        **{
-            kind: Sum(field, default=0)
-            for kind, field in KEPT.items()
-            if kind not in ("people", "supporters")
-        },
-    )
-    stored[Kind.STALE] = quiet.filter(
-        quiet_since__lte=now - timedelta(days=stale_days() + 1)
-    ).count()
+    if user.sees_all_accounts:
+        stored = _stored_totals_all(cutoff=cutoff)
+    else:
+        scope = visible.values("pk")
+        stored = _stored_totals(
+            AccountCoverageCount.objects.filter(account_id__in=scope).exclude(
+                account_id__in=marked
+            ),
+            CoverageQuietPerson.objects.filter(account_id__in=scope).exclude(
+                account_id__in=marked
+            ),
+            cutoff=cutoff,
+        )
     fresh = _coverage_totals_count(visible=visible.filter(pk__in=marked), now=now)
     counts_stored = _row_counts(
         stored,
-        missing=stored["missing"],
+        missing=stored["missing_role"],
         single=stored["accounts"] - stored["threaded"],
     )
     return CoverageTotals(
@@ -563,6 +563,59 @@ def coverage_totals_for_user(*, user: User) -> CoverageTotals:
         ),
         counted_at=now,
     )
+
+
+def _stored_totals(
+    counts: QuerySet[AccountCoverageCount],
+    quiet: QuerySet[CoverageQuietPerson],
+    *,
+    cutoff: datetime,
+) -> dict[str, int]:
+    """Sum these stored counts, by CoverageTotal's names and the kinds'."""
+    stored = counts.aggregate(
+        accounts=Count("pk"),
+        threaded=Count("pk", filter=Q(supporters__gt=1)),
+        **{field: Sum(field, default=0) for field in TOTALLED[2:]},
+    )
+    stored[Kind.STALE] = quiet.filter(quiet_since__lte=cutoff).count()
+    for kind, field in KEPT.items():
+        if field in TOTALLED:
+            stored[kind] = stored[field]
+    return stored
+
+
+def _stored_totals_all(*, cutoff: datetime) -> dict[str, int]:
+    """Sum the stored counts of every unmarked account, from the kept sums.
+
+    The kept sums cover every stored row, marked or not; the marked
+    accounts' rows (as many as the writes not yet folded) are taken off.
+    Quiet people are summed by whole days before the cutoff's day, and
+    that day's counted by the quiet_since index.
+    """
+    kept = CoverageTotal.objects.filter(pk=1).values(*TOTALLED).first()
+    kept = kept or dict.fromkeys(TOTALLED, 0)
+    marked = CoverageChangedAccount.objects.values("account_id")
+    quiet = CoverageQuietPerson.objects.filter(account_id__in=marked)
+    taken = _stored_totals(
+        AccountCoverageCount.objects.filter(account_id__in=marked),
+        quiet,
+        cutoff=cutoff,
+    )
+    day = cutoff.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    stale = (
+        CoverageQuietDay.objects.filter(day__lt=day.date()).aggregate(
+            people=Sum("people", default=0)
+        )["people"]
+        + CoverageQuietPerson.objects.filter(
+            quiet_since__gte=day, quiet_since__lte=cutoff
+        ).count()
+    )
+    stored = {field: kept[field] - taken[field] for field in TOTALLED}
+    stored[Kind.STALE] = stale - taken[Kind.STALE]
+    for kind, field in KEPT.items():
+        if field in TOTALLED:
+            stored[kind] = stored[field]
+    return stored
 
 
 def _coverage_totals_count(

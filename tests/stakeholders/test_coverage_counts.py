@@ -6,7 +6,7 @@ totals (stored counts plus the marked accounts counted live) equal a fresh
 count, and after it every account's stored row equals a fresh count.
 """
 
-from datetime import timedelta
+from datetime import UTC, date, timedelta
 from typing import Any, cast
 
 import pytest
@@ -17,19 +17,27 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account, User
+from accounts.selectors import account_list_for_user
 from accounts.wizard import mapped_import_undo
 from stakeholders.coverage import Kind
-from stakeholders.coverage_counts import coverage_counts_compute, coverage_counts_fold
+from stakeholders.coverage_counts import (
+    TOTALLED,
+    coverage_counts_compute,
+    coverage_counts_fold,
+)
 from stakeholders.models import (
     AccountCoverageCount,
     BuyingRole,
     CoverageChangedAccount,
+    CoverageQuietDay,
     CoverageQuietPerson,
+    CoverageTotal,
     SectorRoleDefault,
     Stakeholder,
 )
 from stakeholders.selectors import (
     COVERAGE_KINDS,
+    CoverageTotals,
     _coverage_totals_count,
     coverage_totals_for_user,
 )
@@ -94,20 +102,49 @@ def _fresh() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return counts, quiet
 
 
-def assert_kept_exactly(ops: User) -> None:
-    """Check the totals before the fold, then every stored row after it."""
-    totals = coverage_totals_for_user(user=ops)
-    fresh = _coverage_totals_count(visible=Account.objects.all(), now=totals.counted_at)
+def _kept_sums() -> tuple[dict[str, int], dict[date, int]]:
+    kept = CoverageTotal.objects.values(*TOTALLED).first()
+    days = dict(CoverageQuietDay.objects.order_by("day").values_list("day", "people"))
+    return kept or dict.fromkeys(TOTALLED, 0), days
+
+
+def _summed_now() -> tuple[dict[str, int], dict[date, int]]:
+    rows = AccountCoverageCount.objects.all()
+    summed = {
+        "accounts": rows.count(),
+        "threaded": rows.filter(supporters__gt=1).count(),
+        **{field: sum(getattr(row, field) for row in rows) for field in TOTALLED[2:]},
+    }
+    days: dict[date, int] = {}
+    for moment in CoverageQuietPerson.objects.values_list("quiet_since", flat=True):
+        day = moment.astimezone(UTC).date()
+        days[day] = days.get(day, 0) + 1
+    return summed, dict(sorted(days.items()))
+
+
+def assert_totals_exact(user: User) -> CoverageTotals:
+    """Check the user's totals against a fresh count; return them."""
+    totals = coverage_totals_for_user(user=user)
+    fresh = _coverage_totals_count(
+        visible=account_list_for_user(user=user), now=totals.counted_at
+    )
     assert (totals.accounts, totals.people, totals.counts) == (
         fresh.accounts,
         fresh.people,
         fresh.counts,
     )
+    return totals
+
+
+def assert_kept_exactly(ops: User) -> None:
+    """Check the totals before the fold, then every stored row after it."""
+    fresh = assert_totals_exact(ops)
 
     coverage_counts_fold()
 
     assert not CoverageChangedAccount.objects.exists()
     assert _stored() == _fresh()
+    assert _kept_sums() == _summed_now()
     after = coverage_totals_for_user(user=ops)
     assert (after.accounts, after.people, after.counts) == (
         fresh.accounts,
@@ -249,8 +286,9 @@ def test_the_coverage_page_reads_the_same_queries_at_any_size(
     assert len(queries) == COVERAGE_PAGE_QUERIES, [q["sql"] for q in queries]
 
 
-# session, user; the totals: stored counts, stale people, then the marked
-# accounts counted live (people, supporters, accounts, sectors, sector
-# defaults, unheld roles); the page: its accounts, their people, sector
-# defaults, unheld roles
-COVERAGE_PAGE_QUERIES = 14
+# session, user; the totals: the kept sums, the marked accounts' stored
+# counts and their stale people, the quiet days before the cutoff's and
+# that day's people, then the marked accounts counted live (people,
+# supporters, accounts, sectors, sector defaults, unheld roles); the page:
+# its accounts, their people, sector defaults, unheld roles
+COVERAGE_PAGE_QUERIES = 17
