@@ -347,7 +347,10 @@ def _totals_add(*, gone: dict[str, int], new: dict[str, int]) -> None:
 
 
 def _quiet_days_add(change: Counter[date]) -> None:
-    days = {day: people for day, people in change.items() if people}
+    # In the days' order, so two folds adding to the same days lock them in
+    # the same order and cannot deadlock; the days left empty are only ones
+    # this transaction holds already.
+    days = sorted((day, people) for day, people in change.items() if people)
     if not days:
         return
     table = CoverageQuietDay._meta.db_table
@@ -356,9 +359,9 @@ def _quiet_days_add(change: Counter[date]) -> None:
         cursor.executemany(
             f"INSERT INTO {table} (day, people) VALUES (%s, %s) "
             f"ON CONFLICT (day) DO UPDATE SET {addition}",
-            list(days.items()),
+            days,
         )
-        cursor.execute(f"DELETE FROM {table} WHERE people = 0")
+    CoverageQuietDay.objects.filter(day__in=[day for day, _ in days], people=0).delete()
 
 
 def _store(account_ids: list[int]) -> None:
