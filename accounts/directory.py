@@ -361,11 +361,19 @@ def product_save(
     )
 
 
-def product_delete(*, product: Product, expected_version: Any) -> bool:
+def product_delete(
+    *,
+    product: Product,
+    actor: User,
+    request: HttpRequest | None,
+    expected_version: Any,
+    source: str = "api",
+) -> bool:
     """Delete a product no deal, revenue or plan names, if still at the version.
 
     Return whether it was deleted; raise InUseError, naming what uses it,
-    when something does: its history would go with it.
+    when something does: its history would go with it. The deletion, with
+    what the product was, is audited as an erasure.
     """
     with transaction.atomic():
         locked = (
@@ -375,6 +383,24 @@ def product_delete(*, product: Product, expected_version: Any) -> bool:
         )
         if locked is None:
             return False
+        # Built before the row goes, so it still has the product's id.
+        event = audit_event(
+            actor=actor,
+            action=AuditEvent.Action.ERASURE,
+            target=locked,
+            request=request,
+            detail={
+                "source": source,
+                "deleted": "product",
+                "values": {
+                    "name": locked.name,
+                    "series": locked.series,
+                    "list_price": None
+                    if locked.list_price is None
+                    else str(locked.list_price),
+                },
+            },
+        )
         try:
             locked.delete()
         except models.ProtectedError as error:
@@ -385,7 +411,8 @@ def product_delete(*, product: Product, expected_version: Any) -> bool:
                     remedy="Move those to another product first.",
                 )
             ) from error
-    logger.info("product %s deleted", product.pk)
+        audit_events_save([event])
+    logger.info("product %s deleted by %s", product.pk, actor.pk)
     return True
 
 

@@ -743,7 +743,8 @@ class ProductDetailApi(APIView):
         description=(
             "Send the ETag from your last read in If-Match. A product that "
             "deals, revenue lines or plans still name is not deleted: 409 "
-            "says what uses it, as their history would go with it."
+            "says what uses it, as their history would go with it. The "
+            "deletion, with what the product was, is audited as an erasure."
         ),
         request=None,
         responses={
@@ -767,7 +768,10 @@ class ProductDetailApi(APIView):
             output_serializer=ProductOutputSerializer,
             delete=in_use_refuse(
                 lambda version: product_delete(
-                    product=product, expected_version=version
+                    product=product,
+                    actor=_user(request),
+                    request=request._request,
+                    expected_version=version,
                 )
             ),
         )

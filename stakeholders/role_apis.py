@@ -4,6 +4,8 @@ Everyone reads the roles; only sales ops add, change or delete one. Anyone
 else gets 403, as the roles are everyone's to see.
 """
 
+from typing import cast
+
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
@@ -16,6 +18,7 @@ from accounts.directory_apis import (
     in_use_refuse,
     in_use_response,
 )
+from accounts.models import User
 from config.api import (
     StrictInputSerializer,
     etag_for,
@@ -143,7 +146,9 @@ class BuyingRoleDetailApi(APIView):
             "Send the ETag from your last read in If-Match. A role a person "
             "holds or an account expects is not deleted: 409 says how many, "
             "as taking it from them would leave no trace in their history. "
-            "The sector defaults that name the role go with it."
+            "The sector defaults that name the role go with it. The "
+            "deletion, with what the role was and the sectors that "
+            "expected it, is audited as an erasure."
         ),
         request=None,
         responses={
@@ -167,6 +172,11 @@ class BuyingRoleDetailApi(APIView):
             instance=role,
             output_serializer=RoleOutputSerializer,
             delete=in_use_refuse(
-                lambda version: buying_role_delete(role=role, expected_version=version)
+                lambda version: buying_role_delete(
+                    role=role,
+                    actor=cast(User, request.user),
+                    request=request._request,
+                    expected_version=version,
+                )
             ),
         )

@@ -28,13 +28,14 @@ from accounts.history import (
 from accounts.import_erasure import import_jobs_values_erase
 from accounts.models import Account, AuditEvent, ChangeRecord, ImportRowChange, User
 from config.api import instance_save_if_unchanged
-from config.security import audit_record
+from config.security import audit_event, audit_events_save, audit_record
 from stakeholders.graph import reporting_chain
 from stakeholders.models import (
     AccountExpectedRole,
     Activity,
     BuyingRole,
     InfluenceLink,
+    SectorRoleDefault,
     Stakeholder,
 )
 from stakeholders.selectors import account_expected_roles_map
@@ -659,13 +660,22 @@ def buying_role_save(
     )
 
 
-def buying_role_delete(*, role: BuyingRole, expected_version: Any) -> bool:
+def buying_role_delete(
+    *,
+    role: BuyingRole,
+    actor: User,
+    request: HttpRequest | None,
+    expected_version: Any,
+    source: str = "api",
+) -> bool:
     """Delete a role no person holds and no account expects, if still at the
     version read; return whether it was.
 
     Raise InUseError naming who still uses it: deleting would take the role
     from them without a trace in their history. The sector defaults that
-    name it are part of the taxonomy and go with it.
+    name it are part of the taxonomy and go with it. The deletion, with
+    what the role was and the sectors that expected it, is audited as an
+    erasure.
     """
     with transaction.atomic():
         locked = (
@@ -693,6 +703,29 @@ def buying_role_delete(*, role: BuyingRole, expected_version: Any) -> bool:
                     remedy="Take it off those people and accounts first.",
                 )
             )
+        sectors = sorted(
+            SectorRoleDefault.objects.filter(role=locked).values_list(
+                "sector", flat=True
+            )
+        )
+        # Built before the row goes, so it still has the role's id.
+        event = audit_event(
+            actor=actor,
+            action=AuditEvent.Action.ERASURE,
+            target=locked,
+            request=request,
+            detail={
+                "source": source,
+                "deleted": "buying role",
+                "values": {
+                    "key": locked.key,
+                    "name": locked.name,
+                    "kind": locked.kind,
+                },
+                "sector_defaults": sectors,
+            },
+        )
         locked.delete()
-    logger.info("buying role %s deleted", role.pk)
+        audit_events_save([event])
+    logger.info("buying role %s deleted by %s", role.pk, actor.pk)
     return True

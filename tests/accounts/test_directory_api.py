@@ -521,21 +521,64 @@ def test_ops_add_and_change_a_buying_role(client, ops, rep):
     assert BuyingRole.objects.get(key="legal").position == 1
 
 
-def test_ops_delete_an_unused_product_under_if_match(client, ops, rep):
-    product = ProductFactory.create(name="GTK 900")
+def erasures() -> list[tuple]:
+    events = AuditEvent.objects.filter(action=AuditEvent.Action.ERASURE)
+    return [
+        (
+            event.actor_id,
+            event.actor_label,
+            event.target_type.model if event.target_type else None,
+            event.target_id,
+            event.target_label,
+            event.ip_address,
+            event.user_agent,
+            event.detail,
+        )
+        for event in events.order_by("pk")
+    ]
+
+
+def test_ops_delete_an_unused_product_under_if_match_and_it_is_audited(
+    client, ops, rep
+):
+    # given
+    product = ProductFactory.create(name="GTK 900", series="GTK", list_price=1250)
     url = f"/api/accounts/products/{product.pk}/"
     client.force_login(rep)
     etag = client.get(url)["ETag"]
     refused = delete(client, url, etag)
     client.force_login(ops)
 
+    # when
     without = delete(client, url)
-    deleted = delete(client, url, etag)
+    deleted = client.delete(
+        url,
+        HTTP_IF_MATCH=etag,
+        REMOTE_ADDR="198.51.100.7",
+        HTTP_USER_AGENT="lode-sync/2.1",
+    )
 
+    # then
     assert refused.status_code == 403
     assert without.status_code == 428
     assert deleted.status_code == 204
     assert not Product.objects.filter(name="GTK 900").exists()
+    assert erasures() == [
+        (
+            ops.pk,
+            "oona",
+            "product",
+            product.pk,
+            "GTK 900",
+            "198.51.100.7",
+            "lode-sync/2.1",
+            {
+                "source": "api",
+                "deleted": "product",
+                "values": {"name": "GTK 900", "series": "GTK", "list_price": "1250.00"},
+            },
+        )
+    ]
 
 
 def test_a_product_in_use_is_kept_and_the_answer_says_what_uses_it(client, ops, deal):
@@ -552,6 +595,7 @@ def test_a_product_in_use_is_kept_and_the_answer_says_what_uses_it(client, ops, 
         "Move those to another product first."
     }
     assert RevenueLine.objects.filter(product=deal.product).count() == 2
+    assert erasures() == []
 
 
 def test_ops_delete_an_unused_role_and_its_sector_defaults(client, ops):
@@ -570,6 +614,27 @@ def test_ops_delete_an_unused_role_and_its_sector_defaults(client, ops):
     assert deleted.status_code == 204
     assert not BuyingRole.objects.filter(key="gatekeeper").exists()
     assert not SectorRoleDefault.objects.filter(role_id=role.pk).exists()
+    assert erasures() == [
+        (
+            ops.pk,
+            "oona",
+            "buyingrole",
+            role.pk,
+            "Gatekeeper",
+            "127.0.0.1",
+            "",
+            {
+                "source": "api",
+                "deleted": "buying role",
+                "values": {
+                    "key": "gatekeeper",
+                    "name": "Gatekeeper",
+                    "kind": "buying",
+                },
+                "sector_defaults": ["medical"],
+            },
+        )
+    ]
 
 
 def test_a_role_someone_holds_is_kept_and_the_answer_says_who(client, ops, account):
@@ -588,3 +653,4 @@ def test_a_role_someone_holds_is_kept_and_the_answer_says_who(client, ops, accou
         "people holding it: 2). Take it off those people and accounts first."
     }
     assert BuyingRole.objects.filter(key="legal").exists()
+    assert erasures() == []
