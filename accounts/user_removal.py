@@ -3,7 +3,8 @@
 A foreign key to a user with SET_NULL is cleared by Django in an UPDATE
 that leaves `updated_at` (the ETag) and a plan's `version` as they were,
 so a form or a PATCH read before would overwrite the cleared value
-without a conflict. This moves both, in the deletion's own transaction.
+without a conflict. This moves both, in the deletion's own transaction,
+and the version of each account whose team the user leaves with it.
 Each deal the user owned also says so in its history: its owner went
 with the user, deleted by whom and when. The history keeps the user's
 name on every change and import they made, as the key to them is cleared.
@@ -17,7 +18,7 @@ from django.db import models
 from django.db.models.signals import pre_delete
 from django.utils import timezone
 
-from accounts.models import ChangeRecord, ImportJob, Opportunity, User
+from accounts.models import Account, ChangeRecord, ImportJob, Opportunity, User
 from config.security import request_current
 
 # The history action of a value cleared because the user it named was
@@ -55,6 +56,19 @@ def user_references_touch(*, user: User) -> int:
         if changes:
             touched += model._default_manager.filter(**{field: user}).update(**changes)
     return touched
+
+
+def account_teams_touch(*, user: User) -> int:
+    """Move the version of each account whose team the user is on.
+
+    Deleting the user deletes their team memberships (CASCADE): the
+    account's team changes though no column of the account does, so a
+    PATCH read before would pass its If-Match over the change. Return how
+    many accounts.
+    """
+    return Account.objects.filter(team_memberships__user=user).update(
+        updated_at=timezone.now()
+    )
 
 
 def _deleted_by(user: User) -> User | None:
@@ -115,6 +129,7 @@ def _user_pre_delete(sender: type[User], instance: User, **kwargs: object) -> No
     change_authors_keep(user=instance)
     deal_owner_removals_record(user=instance)
     user_references_touch(user=instance)
+    account_teams_touch(user=instance)
 
 
 def receivers_connect() -> None:

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.messages import get_messages
 
-from accounts.models import Opportunity, User
+from accounts.models import Account, Opportunity, User
 from config.api import etag_for
 from plans.models import Plan
 from tests.accounts.conftest import STALE_DETAIL, api_for, detail_url, page_url
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import AccountFactory, UserFactory
 from tests.accounts.test_deal_page import form_data
 from tests.conftest import READ_AT
 from tests.plans.factories import PlanFactory
@@ -87,3 +87,43 @@ def test_a_form_opened_before_the_deletion_conflicts(client, deal, leaver, rep) 
     ]
     assert str(deal.close_value) == "48000.00"
     assert deal.updated_at > datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def test_deleting_a_team_member_makes_a_patch_read_before_conflict(
+    client, account, rep, ops
+) -> None:
+    # given: Olga read the account while Lee was on its team with Rita
+    lee = UserFactory.create(username="lee", first_name="Lee", last_name="Leaver")
+    account.team_members.add(lee)
+    other = AccountFactory.create(name="Globex")
+    Account.objects.filter(pk__in=[account.pk, other.pk]).update(updated_at=READ_AT)
+    url = f"/api/accounts/{account.pk}/"
+    client.force_login(ops)
+    read = client.get(url)
+    user_url = f"/api/accounts/users/{lee.pk}/"
+
+    # when: Lee is deleted through the directory API
+    deleted = client.delete(user_url, HTTP_IF_MATCH=client.get(user_url)["ETag"])
+    stale = client.patch(
+        url,
+        {"employees": 120},
+        content_type="application/json",
+        HTTP_IF_MATCH=read["ETag"],
+    )
+
+    # then: the old tag is stale and the answer shows the team without Lee
+    assert sorted(member["user_id"] for member in read.json()["team"]) == [
+        rep.pk,
+        lee.pk,
+    ]
+    assert deleted.status_code == 204
+    assert stale.status_code == 412
+    assert stale.json()["detail"] == STALE_DETAIL
+    current = stale.json()["current"]
+    assert [member["user_id"] for member in current["team"]] == [rep.pk]
+    assert current["employees"] == read.json()["employees"]
+    account.refresh_from_db()
+    assert account.updated_at > READ_AT
+    assert stale["ETag"] == etag_for(instance=account)
+    # An account Lee was not on keeps its version.
+    assert Account.objects.get(pk=other.pk).updated_at == READ_AT
