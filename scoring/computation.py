@@ -18,9 +18,8 @@ Inputs
 Method
     as_of defaults to the last day of the latest quarter in the revenue, so
     "trailing twelve months" (TTM) is relative to the data, not to today;
-    a quarter after today, or one only a few accounts reach, does not count
-    (default_as_of); a scoring model may fix it instead
-    (ScoringModel.score_as_of). Accounts
+    a quarter after today does not count (default_as_of); a scoring model
+    may fix it instead (ScoringModel.score_as_of). Accounts
     with revenue lines, none of them in the window, are counted
     (`idle_accounts`): a window moved by a few recent lines shows there.
     The TTM window holds quarters starting after as_of minus one year; the
@@ -269,26 +268,19 @@ def growth_score(*, ttm: pd.Series, prior: pd.Series) -> pd.Series:
     return normalised
 
 
-# A latest quarter that fewer accounts reach than this share of a usual
-# quarter's does not set the window: one rep's deal dated years ahead
-# would otherwise leave the whole portfolio idle.
-WINDOW_END_SHARE = 0.1
-
-
 def default_as_of(revenue: pd.DataFrame, *, today: date | None = None) -> date | None:
-    """Return the last day of the latest quarter the portfolio's revenue reaches.
+    """Return the last day of the latest quarter with revenue, up to today.
 
-    A quarter that starts after today is left out, and so is a latest
-    quarter only a few accounts reach (see WINDOW_END_SHARE): the window
-    follows the portfolio, not one outlying line.
+    However few accounts reach that quarter: the import check asks before an
+    import moves the window and leaves accounts without revenue in it, and
+    the run names them (idle_accounts), so a thin quarter is never passed
+    over in silence.
     """
     if revenue.empty:
         return None
 
     starts = pd.to_datetime(revenue["quarter_start"])
-    if "account_id" not in revenue.columns:
-        return window_end(pd.Series(1, index=starts.unique()), today=today)
-    return window_end(revenue["account_id"].groupby(starts).nunique(), today=today)
+    return window_end(pd.Series(1, index=starts.unique()), today=today)
 
 
 def window_end(reach: pd.Series, *, today: date | None = None) -> date | None:
@@ -306,8 +298,7 @@ def window_end(reach: pd.Series, *, today: date | None = None) -> date | None:
         if reach.empty:
             return quarter_end(today)
 
-    enough = max(1.0, float(reach.median()) * WINDOW_END_SHARE)
-    return quarter_end(pd.Timestamp(reach.index[reach >= enough].max()).date())
+    return quarter_end(pd.Timestamp(reach.index.max()).date())
 
 
 def quarter_end(day: date) -> date:

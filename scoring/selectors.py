@@ -709,7 +709,7 @@ def scoring_window_forecast(reach: Mapping[date, int]) -> list[ImportCheckWarnin
     For an upload too large for a dry run. `reach` counts the accounts the
     upload gives revenue to, by quarter start; added to the stored counts,
     the window ends where a score run after the import would end it, by the
-    same rules (quarters after today and a thin last quarter left out). The
+    same rule (quarters after today left out). The
     sum may count an account twice in a quarter; the accounts left without
     revenue are counted from what is stored, before the upload adds any.
     """

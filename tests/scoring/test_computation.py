@@ -90,7 +90,7 @@ def test_a_quarter_after_today_does_not_set_the_window(small_portfolio: dict) ->
     assert default_as_of(revenue, today=date(2026, 12, 5)) == date(2017, 9, 30)
 
 
-def test_one_accounts_outlying_quarter_does_not_set_the_window() -> None:
+def test_the_latest_past_quarter_sets_the_window_however_few_reach_it() -> None:
     # given: 30 accounts buy every quarter of 2016-2017; one deal of one
     # account is dated January 2026, in the past but years after the rest
     rows = [
@@ -101,11 +101,20 @@ def test_one_accounts_outlying_quarter_does_not_set_the_window() -> None:
     ]
     revenue = revenue_frame([*rows, (7, P1, date(2026, 1, 1), 5000)])
 
-    # then: the window ends with the portfolio's last quarter
-    assert default_as_of(revenue, today=date(2026, 12, 5)) == date(2017, 12, 31)
-    # and three accounts reaching a quarter is enough to set it
-    later = [(account, P1, date(2018, 1, 1), 100) for account in (1, 2, 3)]
-    assert default_as_of(revenue_frame([*rows, *later])) == date(2018, 3, 31)
+    # then: the window ends with that quarter, as the model page says
+    assert default_as_of(revenue, today=date(2026, 12, 5)) == date(2026, 3, 31)
+    # and the run counts the accounts it leaves without revenue
+    result = score_accounts(
+        accounts=accounts_frame(
+            [(account, "tech", 10.0, 100, None) for account in range(1, 31)]
+        ),
+        revenue=revenue,
+        products=products_frame([P1]),
+        weights=ScoringWeights(),
+        today=date(2026, 12, 5),
+    )
+    assert result.as_of == date(2026, 3, 31)
+    assert result.idle_accounts == 29
 
 
 def test_it_scores_performance_by_hand(small_portfolio: dict) -> None:

@@ -345,8 +345,20 @@ def billed_in_2017(settings, tmp_path) -> Path:
     return path
 
 
+THIN_MOVE_WARNING = (
+    "This import moves the scoring window from Q1 2017\u2013Q4 2017 to "
+    "Q2 2025\u2013Q1 2026: {idle} accounts with revenue would have none in the "
+    "new window and score as if they bought nothing. To keep the window, set "
+    "Score as of on the scoring model before importing."
+)
+FORECAST_NOTE = (
+    " (Counted from the revenue stored now: this upload's own lines may give "
+    "some of them revenue in the new window.)"
+)
+
+
 @pytest.mark.django_db
-def test_a_thin_or_future_quarter_moves_no_window_anywhere(
+def test_later_revenue_of_one_account_moves_the_window_everywhere(
     billed_in_2017, client, ops, monkeypatch, django_capture_on_commit_callbacks
 ):
     # given: the window a score run would use now
@@ -359,7 +371,8 @@ def test_a_thin_or_future_quarter_moves_no_window_anywhere(
     url = f"/api/accounts/imports/{mapped.job_id}/check/"
     page_url = reverse("accounts:wizard_check", args=[mapped.job_id])
 
-    # when: checked by a dry run, then forecast as a large upload
+    # when: checked by a dry run, then forecast as a large upload, then
+    # imported from the command line
     checked = [
         mapped_import_check(mapped=mapped).warnings,
         api.get(url).json()["warnings"],
@@ -373,38 +386,42 @@ def test_a_thin_or_future_quarter_moves_no_window_anywhere(
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_files", str(billed_in_2017), "--yes", stdout=output)
 
-    # then: none says the window moves, and the score run after the import
-    # keeps it
-    assert checked == [[], []]
-    assert page.context["outcome"].warnings == []
+    # then: each says the window moves to the quarter one account reaches
+    # (the line dated after today moves nothing), and the score run after
+    # the import ends its window there
+    moved = THIN_MOVE_WARNING.format(idle=19)
+    assert checked == [[moved], [moved]]
+    assert page.context["outcome"].warnings == [moved]
     assert forecast.status_code == 202
-    assert forecast.json()["warnings"] == []
-    assert large_page.context["warnings"] == []
-    assert "WARNING" not in output.getvalue()
+    assert forecast.json()["warnings"] == [
+        THIN_MOVE_WARNING.format(idle=20) + FORECAST_NOTE
+    ]
+    assert large_page.context["warnings"] == [
+        THIN_MOVE_WARNING.format(idle=20) + FORECAST_NOTE
+    ]
+    assert f"WARNING {moved}\n" in output.getvalue()
     assert f"Import {mapped.job_id + 1}: Succeeded" in output.getvalue()
-    assert ScoreRun.objects.latest("pk").as_of == date(2017, 12, 31)
-    assert revenue_last_date() == date(2017, 12, 31)
+    run = ScoreRun.objects.latest("pk")
+    assert run.trigger == "import"
+    assert run.as_of == date(2026, 3, 31)
+    assert run.message == (
+        "19 accounts have no revenue in the window Q2 2025\u2013Q1 2026"
+    )
+    assert revenue_last_date() == date(2026, 3, 31)
 
 
 @pytest.mark.django_db
-def test_a_forecast_moves_the_window_only_for_a_quarter_enough_accounts_reach(
-    billed_in_2017,
-):
+def test_a_forecast_moves_the_window_for_any_past_quarter(billed_in_2017):
     # given: stored, twenty accounts a quarter in 2017
-    thin = {date(2026, 1, 1): 1, date(2099, 1, 1): 20}
-    enough = {date(2026, 1, 1): 2}
+    later = {date(2026, 1, 1): 1}
+    future = {date(2099, 1, 1): 20}
 
     # when
-    thin_warnings = scoring_window_forecast(thin)
-    enough_warnings = scoring_window_forecast(enough)
+    later_warnings = scoring_window_forecast(later)
+    future_warnings = scoring_window_forecast(future)
 
     # then
-    assert thin_warnings == []
-    assert [warning.text for warning in enough_warnings] == [
-        "This import moves the scoring window from Q1 2017\u2013Q4 2017 to "
-        "Q2 2025\u2013Q1 2026: 20 accounts with revenue would have none in the "
-        "new window and score as if they bought nothing. To keep the window, "
-        "set Score as of on the scoring model before importing. (Counted from "
-        "the revenue stored now: this upload's own lines may give some of them "
-        "revenue in the new window.)"
+    assert [warning.text for warning in later_warnings] == [
+        THIN_MOVE_WARNING.format(idle=20) + FORECAST_NOTE
     ]
+    assert future_warnings == []
