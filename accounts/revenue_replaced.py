@@ -6,12 +6,14 @@ check says so before anything is written, per account and quarter, with
 the deals' count and amount, and names the invoices that no stored rate
 converts: totals leave those out and say they lack a rate, so the quarter
 would count neither the deals nor the invoices until a rate is stored.
+Won deals an import brings into a quarter invoices cover are said the same
+way: they will not count.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -25,7 +27,13 @@ from accounts.currency import (
     reporting_currency_active,
 )
 from accounts.import_checks import ImportCheckWarning
-from accounts.models import Account, CurrencyRate, Opportunity, RevenueLine
+from accounts.models import (
+    Account,
+    CurrencyRate,
+    ImportRowChange,
+    Opportunity,
+    RevenueLine,
+)
 from accounts.revenue_keys import quarter_label, quarter_start
 
 # How many account-quarters the check names one by one; the rest are
@@ -50,6 +58,14 @@ class Replaced:
             f"{deals_text(self.deals)} ({amounts_text(self.amounts)}) counted now"
         )
 
+    @property
+    def uncounted_text(self) -> str:
+        return (
+            f"{self.account} {quarter_label(self.quarter)}: "
+            f"{deals_text(self.deals)} ({amounts_text(self.amounts)}) will not "
+            "count: invoices cover the quarter"
+        )
+
 
 def deals_text(count: int) -> str:
     return f"{count:,} won deal{'' if count == 1 else 's'}"
@@ -65,34 +81,43 @@ def amounts_text(amounts: dict[str, Decimal]) -> str:
 def revenue_replaced_check() -> Callable[[], list[ImportCheckWarning]]:
     """Return an import check: which counted won deals do its invoices replace?
 
-    Before the dry run writes: the last revenue line stored. After: the
-    account-quarters that had won deals counted and no invoice, and now
-    have one of the import's, and the import's invoices no rate converts.
+    Before the dry run writes: the last revenue line and row change
+    stored. After: the account-quarters that had won deals counted and no
+    invoice, and now have one of the import's; those whose won deals the
+    import wrote and invoices cover; and the import's invoices no rate
+    converts.
     """
-    last = _last_line()
+    last, last_change = _last_written()
 
     def after() -> list[ImportCheckWarning]:
-        return [ImportCheckWarning(text) for text in revenue_replaced_texts(last=last)]
+        return [
+            ImportCheckWarning(text)
+            for text in revenue_replaced_texts(last=last, last_change=last_change)
+        ]
 
     return after
 
 
 def revenue_replaced_start() -> Callable[[], list[str]]:
     """Return what revenue_replaced_texts says of the lines written from now."""
-    last = _last_line()
-    return lambda: revenue_replaced_texts(last=last)
+    last, last_change = _last_written()
+    return lambda: revenue_replaced_texts(last=last, last_change=last_change)
 
 
-def _last_line() -> int:
-    return RevenueLine.objects.aggregate(last=Max("pk"))["last"] or 0
+def _last_written() -> tuple[int, int]:
+    """Return the last revenue line and the last import row change stored."""
+    line = RevenueLine.objects.aggregate(last=Max("pk"))["last"]
+    change = ImportRowChange.objects.aggregate(last=Max("pk"))["last"]
+    return line or 0, change or 0
 
 
-def revenue_replaced_texts(*, last: int) -> list[str]:
-    """Return, in words, what the invoice lines stored after `last` change.
+def revenue_replaced_texts(*, last: int, last_change: int) -> list[str]:
+    """Return, in words, what the revenue lines written after `last` change.
 
-    The won deals they replace, one account-quarter a line up to
-    REPLACED_SHOWN and then a total, and then the invoices left out of
-    totals for want of a rate.
+    The won deals the invoice lines replace, one account-quarter a line up
+    to REPLACED_SHOWN and then a total; the won deals the won-deal lines
+    created or updated after `last_change` add to quarters invoices cover,
+    likewise; and then the invoices left out of totals for want of a rate.
     """
     fresh = RevenueLine.objects.filter(pk__gt=last, source=RevenueLine.Source.INVOICE)
     same_quarter = {
@@ -124,6 +149,7 @@ def revenue_replaced_texts(*, last: int) -> list[str]:
             key, Replaced(account=row["account__name"], quarter=row["quarter_start"])
         )
         item.amounts[row["currency"]] = row["total"]
+    uncounted = _uncounted(last_change=last_change, replaced=replaced.keys())
     reporting_currency = reporting_currency_active()
     rated = CurrencyRate.objects.filter(
         reporting_currency=reporting_currency,
@@ -137,18 +163,61 @@ def revenue_replaced_texts(*, last: int) -> list[str]:
         .annotate(total=Sum("amount"), count=Count("pk"))
         .order_by("account__name", "account_id", "quarter_start", "currency")
     )
-    return _replaced_texts(replaced) + _rateless_texts(
-        [
-            Invoiced(
-                account=row["account__name"],
-                quarter=row["quarter_start"],
-                currency=row["currency"],
-                total=row["total"],
-                count=row["count"],
-            )
-            for row in rateless
-        ]
+    return (
+        _replaced_texts(replaced)
+        + _uncounted_texts(uncounted)
+        + _rateless_texts(
+            [
+                Invoiced(
+                    account=row["account__name"],
+                    quarter=row["quarter_start"],
+                    currency=row["currency"],
+                    total=row["total"],
+                    count=row["count"],
+                )
+                for row in rateless
+            ]
+        )
     )
+
+
+def _uncounted(
+    *, last_change: int, replaced: Collection[tuple[int, date]]
+) -> dict[tuple[int, date], Replaced]:
+    """Return the won deals the import wrote into quarters invoices cover.
+
+    Per account-quarter with a won-deal line the import created or updated,
+    every won-deal line set aside there; a quarter whose invoices are the
+    import's own and replace deals counted before is said by `replaced`.
+    """
+    written = ImportRowChange.objects.filter(
+        pk__gt=last_change,
+        content_type__app_label=RevenueLine._meta.app_label,
+        content_type__model=RevenueLine._meta.model_name,
+    ).values("object_id")
+    touched = RevenueLine.objects.filter(
+        pk__in=written,
+        source=RevenueLine.Source.PIPELINE,
+        account_id=OuterRef("account_id"),
+        quarter_start=OuterRef("quarter_start"),
+    )
+    lines = (
+        RevenueLine.objects.set_aside()
+        .filter(Exists(touched))
+        .values("account_id", "account__name", "quarter_start", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by("account__name", "account_id", "quarter_start", "currency")
+    )
+    uncounted: dict[tuple[int, date], Replaced] = {}
+    for row in lines:
+        key = (row["account_id"], row["quarter_start"])
+        if key in replaced:
+            continue
+        item = uncounted.setdefault(
+            key, Replaced(account=row["account__name"], quarter=row["quarter_start"])
+        )
+        item.amounts[row["currency"]] = row["total"]
+    return uncounted
 
 
 def revenue_replaced_forecast(
@@ -252,16 +321,37 @@ def _replaced_texts(replaced: dict[tuple[int, date], Replaced]) -> list[str]:
     texts = [item.text for item in found[:REPLACED_SHOWN]]
     rest = found[REPLACED_SHOWN:]
     if rest:
-        amounts: dict[str, Decimal] = defaultdict(Decimal)
-        for item in rest:
-            for currency, amount in item.amounts.items():
-                amounts[currency] += amount
         texts.append(
             f"and {len(rest):,} more account-quarters: invoices will replace "
             f"{deals_text(sum(item.deals for item in rest))} "
-            f"({amounts_text(amounts)}) counted now"
+            f"({amounts_text(_amounts_summed(rest))}) counted now"
         )
     return texts
+
+
+def _uncounted_texts(uncounted: dict[tuple[int, date], Replaced]) -> list[str]:
+    for key, deals in _won_deal_counts(uncounted).items():
+        uncounted[key].deals = deals
+
+    found = list(uncounted.values())
+    texts = [item.uncounted_text for item in found[:REPLACED_SHOWN]]
+    rest = found[REPLACED_SHOWN:]
+    if rest:
+        texts.append(
+            f"and {len(rest):,} more account-quarters: "
+            f"{deals_text(sum(item.deals for item in rest))} "
+            f"({amounts_text(_amounts_summed(rest))}) will not count: invoices "
+            "cover those quarters"
+        )
+    return texts
+
+
+def _amounts_summed(items: list[Replaced]) -> dict[str, Decimal]:
+    amounts: dict[str, Decimal] = defaultdict(Decimal)
+    for item in items:
+        for currency, amount in item.amounts.items():
+            amounts[currency] += amount
+    return amounts
 
 
 def _won_deal_counts(

@@ -548,3 +548,121 @@ def test_the_command_line_warns_before_it_writes(
         "(17,878.00 USD) counted now\n"
     ) in out.getvalue()
     assert account_revenue_rollup(account=acme_won).total == Decimal("6710.50")
+
+
+NORTHWIND_INVOICES = (
+    "INV-2026-1;Northwind Traders;14/01/2026;GTX Pro;1200,00;USD",
+    "INV-2026-2;Northwind Traders;23/03/2026;GTX Pro;800,00;USD",
+)
+# The tester's Data Loader extract, with no product column: two deals won
+# in Q1 2026, and one in Q4 2025, which no invoice covers.
+DATA_LOADER_DEALS = (
+    "ID,NAME,ACCOUNT.NAME,STAGENAME,AMOUNT,CLOSEDATE,ISWON,ISCLOSED\n"
+    "006NW1,Northwind renewal,Northwind Traders,Closed Won,25000,2026-02-14,"
+    "true,true\n"
+    "006NW2,Northwind add-on,Northwind Traders,Closed Won,1500.50,2026-03-20,"
+    "true,true\n"
+    "006NW3,Northwind upsell,Northwind Traders,Closed Won,4000,2025-11-06,"
+    "true,true\n"
+)
+NORTHWIND_UNCOUNTED = (
+    "Northwind Traders Q1 2026: 2 won deals (26,500.50 USD) will not count: "
+    "invoices cover the quarter"
+)
+
+
+@pytest.fixture
+def northwind_invoiced(
+    rep, catalogue: tuple[Product, ...], tmp_path: Path, settings
+) -> tuple[Account, Path]:
+    """Northwind's Q1 2026 invoices imported; the deals file beside them."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    northwind = AccountFactory.create(name="Northwind Traders")
+    northwind.team_members.add(rep)
+    assert imported(erp_file(tmp_path, *NORTHWIND_INVOICES)).status == (
+        ImportJob.Status.SUCCEEDED
+    )
+    deals = tmp_path / "opportunities.csv"
+    deals.write_text(DATA_LOADER_DEALS)
+    return northwind, deals
+
+
+def test_the_check_says_won_deals_of_an_invoiced_quarter_will_not_count(
+    northwind_invoiced: tuple[Account, Path],
+) -> None:
+    # given
+    northwind, deals = northwind_invoiced
+
+    # when
+    warnings = checked(deals)
+
+    # then: the Q4 2025 deal counts, so only Q1 2026 is named
+    assert warnings == [NORTHWIND_UNCOUNTED]
+    assert not Opportunity.objects.exists()
+
+
+def test_the_page_the_api_and_the_command_line_say_so_too(
+    client, ops, northwind_invoiced: tuple[Account, Path]
+) -> None:
+    # given
+    northwind, deals = northwind_invoiced
+    mapped = mapped_import_create_from_paths(user=ops, paths=[deals])
+    assert mapped_import_mapping_accept(mapped=mapped, user=ops) == {}
+    client.force_login(ops)
+    api = APIClient()
+    api.force_authenticate(ops)
+    out = io.StringIO()
+
+    # when
+    page = client.get(reverse("accounts:wizard_check", args=[mapped.job_id]))
+    answer = api.get(f"/api/accounts/imports/{mapped.job_id}/check/")
+    call_command("import_files", str(deals), "--yes", stdout=out)
+
+    # then
+    assert page.context["warnings"] == [NORTHWIND_UNCOUNTED]
+    assert f"<li>{NORTHWIND_UNCOUNTED}</li>" in page.content.decode()
+    assert answer.json()["warnings"] == [NORTHWIND_UNCOUNTED]
+    assert f"WARNING {NORTHWIND_UNCOUNTED}\n" in out.getvalue()
+
+
+def test_the_row_report_names_the_won_deals_that_do_not_count(
+    rep, northwind_invoiced: tuple[Account, Path]
+) -> None:
+    # given
+    northwind, deals = northwind_invoiced
+
+    # when
+    job = imported(deals)
+
+    # then
+    assert job.status == ImportJob.Status.SUCCEEDED
+    report = list(csv.reader(io.StringIO("".join(mapped_import_report_csv(job=job)))))
+    assert [row for row in report if row[:1] == ["(whole import)"]] == [
+        ["(whole import)", "0", "revenue replaced", "", NORTHWIND_UNCOUNTED, ""]
+    ]
+    api = APIClient()
+    api.force_authenticate(rep)
+    revenue = api.get(f"/api/accounts/{northwind.pk}/revenue/").json()["results"]
+    assert [
+        (row["product"], row["quarter_start"], row["amount"]) for row in revenue
+    ] == [
+        ("Unspecified", "2025-10-01", "4000.00"),
+        ("GTX Pro", "2026-01-01", "2000.00"),
+    ]
+    assert list(RevenueLine.objects.set_aside().values_list("amount", flat=True)) == [
+        Decimal("26500.50")
+    ]
+
+
+def test_importing_the_same_deals_again_warns_of_nothing(
+    northwind_invoiced: tuple[Account, Path],
+) -> None:
+    # given
+    northwind, deals = northwind_invoiced
+    imported(deals)
+
+    # when
+    warnings = checked(deals)
+
+    # then
+    assert warnings == []
