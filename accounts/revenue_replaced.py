@@ -221,33 +221,31 @@ def _uncounted(
 
 
 def revenue_replaced_forecast(
-    *, invoiced: Mapping[tuple[str, date, str], tuple[Decimal, int]]
+    *,
+    invoiced: Mapping[tuple[str, date, str], tuple[Decimal, int]],
+    won: Mapping[tuple[str, date, str], tuple[Decimal, int]],
 ) -> list[str]:
-    """Return what the check would say of invoices not yet written.
+    """Return what the check would say of invoices and won deals not yet written.
 
     For an upload too large for a dry run. `invoiced` holds its invoices'
     sum and count by account key (external id, or name case-folded),
-    quarter start and currency. An account is found by its external id or
-    its name, case aside; one the import would match only once its legal
-    suffix is dropped is not forecast.
+    quarter start and currency; `won` its won deals' likewise. An account
+    is found by its external id or its name, case aside; one the import
+    would match only once its legal suffix is dropped is not forecast. A
+    won deal is named even if it is stored already, as the upload has it.
     """
-    accounts = _accounts_by_key({key for key, _, _ in invoiced})
-    sums: dict[tuple[int, date, str], tuple[Decimal, int]] = {}
-    for (account_key, day, code), (total, count) in invoiced.items():
-        if account_key not in accounts:
-            continue
-        place = (accounts[account_key], day, code)
-        summed, counted = sums.get(place, (Decimal(0), 0))
-        sums[place] = (summed + total, counted + count)
-    if not sums:
+    accounts = _accounts_by_key({key for key, _, _ in (*invoiced, *won)})
+    sums = _sums_by_account(invoiced, accounts)
+    won_sums = _sums_by_account(won, accounts)
+    if not sums and not won_sums:
         return []
 
     names = dict(
-        Account.objects.filter(pk__in={pk for pk, _, _ in sums}).values_list(
-            "pk", "name"
-        )
+        Account.objects.filter(
+            pk__in={pk for pk, _, _ in (*sums, *won_sums)}
+        ).values_list("pk", "name")
     )
-    quarters = {(pk, quarter) for pk, quarter, _ in sums}
+    quarters = {(pk, quarter) for pk, quarter, _ in (*sums, *won_sums)}
     stored = (
         RevenueLine.objects.filter(
             account_id__in={pk for pk, _ in quarters},
@@ -259,12 +257,15 @@ def revenue_replaced_forecast(
     )
     covered = set()
     replaced: dict[tuple[int, date], Replaced] = {}
+    invoiced_now = {(pk, quarter) for pk, quarter, _ in sums}
     for row in stored:
         key = (row["account_id"], row["quarter_start"])
         if key not in quarters:
             continue
         if row["source"] == RevenueLine.Source.INVOICE:
             covered.add(key)
+            continue
+        if key not in invoiced_now:
             continue
         item = replaced.setdefault(key, Replaced(account=names[key[0]], quarter=key[1]))
         item.amounts[row["currency"]] = row["total"]
@@ -273,6 +274,17 @@ def revenue_replaced_forecast(
     replaced = dict(
         sorted(replaced.items(), key=lambda pair: (pair[1].account, *pair[0]))
     )
+
+    uncounted: dict[tuple[int, date], Replaced] = {}
+    for (pk, quarter, currency), (total, count) in sorted(
+        won_sums.items(), key=lambda pair: (names[pair[0][0]], *pair[0])
+    ):
+        key = (pk, quarter)
+        if key in replaced or (key not in covered and key not in invoiced_now):
+            continue
+        item = uncounted.setdefault(key, Replaced(account=names[pk], quarter=quarter))
+        item.deals += count
+        item.amounts[currency] = total
 
     rates = rate_table_load()
     rateless = [
@@ -289,7 +301,26 @@ def revenue_replaced_forecast(
         if currency not in ("", rates.reporting_currency)
         and rates.rate_on_or_before(currency=currency, day=quarter) is None
     ]
-    return _replaced_texts(replaced) + _rateless_texts(rateless)
+    return (
+        _replaced_texts(replaced)
+        + _uncounted_texts(uncounted, counted=True)
+        + _rateless_texts(rateless)
+    )
+
+
+def _sums_by_account(
+    by_key: Mapping[tuple[str, date, str], tuple[Decimal, int]],
+    accounts: Mapping[str, int],
+) -> dict[tuple[int, date, str], tuple[Decimal, int]]:
+    """Add up an upload's sums by the account each key finds, if any."""
+    sums: dict[tuple[int, date, str], tuple[Decimal, int]] = {}
+    for (account_key, day, code), (total, count) in by_key.items():
+        if account_key not in accounts:
+            continue
+        place = (accounts[account_key], day, code)
+        summed, counted = sums.get(place, (Decimal(0), 0))
+        sums[place] = (summed + total, counted + count)
+    return sums
 
 
 # How many account keys one lookup names.
@@ -329,9 +360,17 @@ def _replaced_texts(replaced: dict[tuple[int, date], Replaced]) -> list[str]:
     return texts
 
 
-def _uncounted_texts(uncounted: dict[tuple[int, date], Replaced]) -> list[str]:
-    for key, deals in _won_deal_counts(uncounted).items():
-        uncounted[key].deals = deals
+def _uncounted_texts(
+    uncounted: dict[tuple[int, date], Replaced], *, counted: bool = False
+) -> list[str]:
+    """Name each account-quarter's won deals that will not count.
+
+    Their number is read from the stored deals unless `counted` says the
+    caller counted them.
+    """
+    if not counted:
+        for key, deals in _won_deal_counts(uncounted).items():
+            uncounted[key].deals = deals
 
     found = list(uncounted.values())
     texts = [item.uncounted_text for item in found[:REPLACED_SHOWN]]

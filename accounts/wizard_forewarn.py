@@ -95,12 +95,14 @@ def _forewarnings(*, mapped: MappedImport) -> list[ImportCheckWarning]:
 
     accounts: dict[date, set[str]] = defaultdict(set)
     invoiced: dict[tuple[str, date, str], tuple[Decimal, int]] = {}
+    won: dict[tuple[str, date, str], tuple[Decimal, int]] = {}
     for plan in plans:
-        for quarter, keys in _revenue_accounts(plan, invoiced).items():
+        sums = invoiced if plan.entity == REVENUE else won
+        for quarter, keys in _revenue_accounts(plan, sums).items():
             accounts[quarter] |= keys
     # In the dry run's order: the accounts check's key sorts first.
-    if invoiced:
-        found = revenue_replaced_forecast(invoiced=invoiced)
+    if invoiced or won:
+        found = revenue_replaced_forecast(invoiced=invoiced, won=won)
         warnings += [ImportCheckWarning(text) for text in found]
     if accounts:
         reach = {quarter: len(keys) for quarter, keys in accounts.items()}
@@ -109,17 +111,18 @@ def _forewarnings(*, mapped: MappedImport) -> list[ImportCheckWarning]:
 
 
 def _revenue_accounts(
-    plan: FilePlan, invoiced: dict[tuple[str, date, str], tuple[Decimal, int]]
+    plan: FilePlan, sums: dict[tuple[str, date, str], tuple[Decimal, int]]
 ) -> dict[date, set[str]]:
     """Return the accounts a file's rows book revenue to, by quarter start.
 
-    An invoice file's rows are also summed into `invoiced`, by account key,
-    quarter start and currency, with how many rows make each sum.
+    The rows' amounts (an invoice file's, or a deals file's won ones) are
+    also summed into `sums`, by account key, quarter start and currency,
+    with how many rows make each sum.
     """
     fields = _REVENUE_DATES.get(plan.entity)
     if fields is None:
         return {}
-    money = ("amount", "currency") if plan.entity == REVENUE else ()
+    money = ("amount", "line_total", "currency")
     # A deal's created date is kept too: where it proves the file's date
     # order, the close date is read the same way (wizard._order_borrow).
     wanted = {*fields, *_ACCOUNT_KEYS, *money, "engage_date"}
@@ -165,20 +168,19 @@ def _revenue_accounts(
                 continue
             key = key.strip().casefold()
             accounts[quarter_start(day)].add(key)
-            if money:
-                _invoice_add(invoiced, key=key, day=day, row=row)
+            _amount_add(sums, key=key, day=day, row=row)
     return accounts
 
 
-def _invoice_add(
-    invoiced: dict[tuple[str, date, str], tuple[Decimal, int]],
+def _amount_add(
+    sums: dict[tuple[str, date, str], tuple[Decimal, int]],
     *,
     key: str,
     day: date,
     row: dict[str, object],
 ) -> None:
-    """Add one invoice row's amount to its account-quarter's sum."""
-    value = row.get("amount")
+    """Add one row's amount to its account-quarter's sum."""
+    value = row.get("amount") or row.get("line_total")
     currency = row.get("currency")
     if isinstance(value, Money):
         currency = currency or value.currency
@@ -188,5 +190,5 @@ def _invoice_add(
         return
     code = str(currency or REPORTING_CURRENCY).strip().upper()
     place = (key, quarter_start(day), code)
-    total, count = invoiced.get(place, (Decimal(0), 0))
-    invoiced[place] = (total + value, count + 1)
+    total, count = sums.get(place, (Decimal(0), 0))
+    sums[place] = (total + value, count + 1)

@@ -666,3 +666,19 @@ def test_importing_the_same_deals_again_warns_of_nothing(
 
     # then
     assert warnings == []
+
+
+def test_a_large_deals_upload_forecasts_the_same_warning(
+    northwind_invoiced: tuple[Account, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: an upload too large to check with a dry run
+    northwind, deals = northwind_invoiced
+    monkeypatch.setattr("accounts.wizard.INLINE_CHECK_MAX_BYTES", 10)
+    mapped = mapped_import_create_from_paths(user=None, paths=[deals])
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+
+    # when
+    warnings = mapped_import_forewarnings(mapped=mapped)
+
+    # then
+    assert warnings == [NORTHWIND_UNCOUNTED]
