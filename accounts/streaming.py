@@ -40,6 +40,7 @@ from accounts.tabular import (
     sheet_records,
     summary_row,
     title_notes,
+    workbook_open,
 )
 
 CHUNK_ROWS = 50_000
@@ -240,15 +241,7 @@ def _workbook_chunks(
     sheet: str | None,
     header_line: int | None,
 ) -> Iterator[Table]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as error:
-        raise ImportFileError(
-            file, "this is a ZIP file but not a readable XLSX workbook"
-        ) from error
+    workbook = workbook_open(stream, file=file)
     marks = SheetMarks()
     try:
         sheet = sheet_choose(workbook=workbook, file=file, sheet=sheet)

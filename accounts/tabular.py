@@ -13,15 +13,20 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 import pandas as pd
 
 from accounts.importing import REJECTED, REPAIRED, ImportFileError, Issue
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 DROPPED = "dropped"
 
@@ -835,18 +840,38 @@ def percent_text(value: int | float) -> str:
     return f"{number:f}%"
 
 
-def _xlsx_read(
-    *, content: bytes, file: str, sheet: str | None, header_line: int | None = None
-) -> Table:
+def workbook_open(stream: IO[bytes], *, file: str) -> Workbook:
+    """Open an XLSX workbook to read, or raise ImportFileError saying why not."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        return load_workbook(stream, read_only=True, data_only=True)
+    except zipfile.BadZipFile as error:
+        # A damaged or cut-short download: its ZIP directory is unreadable.
+        raise ImportFileError(
+            file,
+            f"this is not a readable XLSX workbook: it is damaged or incomplete "
+            f"({error}); save it again from the spreadsheet and upload it again",
+        ) from error
     except (InvalidFileException, KeyError, OSError, ValueError) as error:
         raise ImportFileError(
             file, "this is a ZIP file but not a readable XLSX workbook"
         ) from error
+
+
+def workbook_check(*, path: Path, file: str) -> None:
+    """Raise ImportFileError if `path` starts as a workbook but cannot be opened."""
+    with path.open("rb") as stream:
+        if stream.read(len(_ZIP_MAGIC)) != _ZIP_MAGIC:
+            return
+        workbook_open(stream, file=file).close()
+
+
+def _xlsx_read(
+    *, content: bytes, file: str, sheet: str | None, header_line: int | None = None
+) -> Table:
+    workbook = workbook_open(io.BytesIO(content), file=file)
     marks = SheetMarks()
     try:
         sheet = sheet_choose(workbook=workbook, file=file, sheet=sheet)

@@ -149,7 +149,7 @@ from accounts.row_report import RowReportOrder, row_report_sort
 from accounts.signals import import_finished
 from accounts.stages import STAGE_ANSWERS, stage_known, stage_name_known
 from accounts.streaming import table_chunks
-from accounts.tabular import HEADER_CHOICE_LINES, Table
+from accounts.tabular import HEADER_CHOICE_LINES, Table, workbook_check
 from accounts.undo_keep import UndoKeep, undo_keep_find
 from accounts.wizard_accounts import AccountFinder
 from accounts.won_revenue import (
@@ -556,6 +556,14 @@ def mapped_import_create(
     stored = _archives_unpack(
         job=job, directory=directory, stored=stored, skipped=skipped
     )
+    try:
+        for item in stored:
+            workbook_check(path=Path(str(item["path"])), file=str(item["name"]))
+    except ImportFileError as error:
+        # Refused at the door, like a broken archive: no job is left open.
+        archive_remove(directory=directory)
+        job.delete()
+        raise WizardError(str(error)) from error
     job.source_directory = str(directory)
     job.progress_message = "Waiting for the mapping"
     job.save(update_fields=["source_directory", "progress_message", "updated_at"])
