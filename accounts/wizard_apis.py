@@ -19,6 +19,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     inline_serializer,
@@ -1441,7 +1442,33 @@ class WizardImportStartApi(WizardApi):
         tags=["imports"],
         summary="Start the import in the background; follow it on the detail",
         request=InputSerializer,
-        responses={202: JOB_SCHEMA},
+        responses={
+            202: JOB_SCHEMA,
+            409: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="The import was already started; the answer says "
+                "how far it got, as the detail's status fields do.",
+                examples=[
+                    OpenApiExample(
+                        "Started before",
+                        value={
+                            "detail": "This import was already started at "
+                            "2026-11-20T09:14:37+00:00; it is Running (40%: "
+                            "Writing accounts). Follow it with GET "
+                            "/api/accounts/imports/42/ instead of starting it "
+                            "again.",
+                            "status": "running",
+                            "status_label": "Running",
+                            "progress": 40,
+                            "message": "Writing accounts",
+                            "finished": False,
+                        },
+                        response_only=True,
+                        status_codes=["409"],
+                    )
+                ],
+            ),
+        },
         examples=[
             OpenApiExample(
                 "Merge a proposed duplicate and skip refused rows",
@@ -1466,15 +1493,20 @@ class WizardImportStartApi(WizardApi):
     )
     def post(self, request: Request, pk: int) -> Response:
         mapped = _get_mapped_import_for_user(request, pk)
+        if mapped.confirmed_at is not None:
+            # A client retrying after a timeout lands here: say where the
+            # first start got to rather than refuse its body.
+            return Response(_started_data(mapped), status=status.HTTP_409_CONFLICT)
+
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        unknown = mapped.confirmed_at is None and wizard.mapped_import_merges_unknown(
-            mapped=mapped, merges=serializer.validated_data["merges"]
+        data = dict(serializer.validated_data)
+        unknown = wizard.mapped_import_merges_unknown(
+            mapped=mapped, merges=data["merges"]
         )
         if unknown:
             raise ValidationError({"merges": unknown})
-        data = dict(serializer.validated_data)
-        unconfirmed = mapped.confirmed_at is None and mapped_import_unconfirmed(
+        unconfirmed = mapped_import_unconfirmed(
             mapped=mapped,
             confirmed=data.pop("confirm_warnings"),
             how="Send confirm_warnings: true to import anyway.",
@@ -1487,6 +1519,23 @@ class WizardImportStartApi(WizardApi):
         except wizard.WizardError as error:
             raise ValidationError({"non_field_errors": [str(error)]}) from error
         return Response(_job_data(mapped), status=status.HTTP_202_ACCEPTED)
+
+
+def _started_data(mapped: MappedImport) -> dict[str, Any]:
+    progress = import_job_progress(job=mapped.job)
+    confirmed_at = mapped.confirmed_at
+    assert confirmed_at is not None
+    return {
+        "detail": (
+            f"This import was already started at "
+            f"{confirmed_at.isoformat(timespec='seconds')}; it is "
+            f"{progress['status_label']} ({progress['progress']}%: "
+            f"{progress['message']}). Follow it with GET "
+            f"{reverse('accounts_api:import_detail', args=[mapped.job_id])} "
+            "instead of starting it again."
+        ),
+        **progress,
+    }
 
 
 def _undo_preview_data(preview: wizard.UndoPreview) -> dict[str, Any]:
