@@ -38,7 +38,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.urls import reverse
 from django.utils import timezone
@@ -152,6 +152,7 @@ from accounts.streaming import table_chunks
 from accounts.tabular import HEADER_CHOICE_LINES, Table, workbook_check
 from accounts.undo_keep import UndoKeep, undo_keep_find
 from accounts.wizard_accounts import AccountFinder
+from accounts.wizard_conflicts import ConflictRow, WrittenMeanwhile, conflict_issues
 from accounts.won_revenue import (
     WON_PREFIX,
     Cell,
@@ -2095,9 +2096,27 @@ def mapped_import_run(
     except ImportFileError as error:
         job.issues = [Issue(error.file, 1, "", "", error.message, REJECTED).as_dict()]
         _finish(job, ImportJob.Status.REJECTED, report, "Rejected: nothing was written")
+    except WrittenMeanwhile as conflict:
+        logger.warning("mapped import %s met %s", job.pk, conflict.__cause__)
+        job.counts = {}
+        job.issues = [
+            issue.as_dict() for issue in conflict_issues(conflict=conflict, job=job)
+        ]
+        _finish(
+            job,
+            ImportJob.Status.REJECTED,
+            report,
+            "Rejected: another import created some of these "
+            f"{conflict.model._meta.verbose_name_plural} meanwhile; check it again",
+        )
     except Exception as error:
         logger.exception("mapped import %s failed", job.pk)
-        job.error = f"{type(error).__name__}: {error}"
+        job.error = (
+            # The database's own words name tables and constraints.
+            f"the database refused a write (logged with import {job.pk})"
+            if isinstance(error, DatabaseError)
+            else f"{type(error).__name__}: {error}"
+        )
         _finish(job, ImportJob.Status.FAILED, report, "Failed")
     finally:
         rows_file.close()
@@ -2655,6 +2674,21 @@ class _Writer:
             label = source.label or self._change_label(record)
             self.row_log(source.file, source.line, outcome, label, source.reason, key)
 
+    def _conflict_rows(self, creates: list[dict[str, Any]]) -> list[ConflictRow]:
+        rows: list[ConflictRow] = []
+        for values in creates:
+            name = str(values.get("name") or "")
+            _, where = self.sources.get(id(values), (values, []))
+            rows.extend(
+                ConflictRow(
+                    name, source.file, source.line, self._col(source.file, "name")
+                )
+                for source in where
+            )
+            if not where:
+                rows.append(ConflictRow(name, WHOLE_IMPORT, 0, ""))
+        return rows
+
     def _col(self, file: str, field: str) -> str:
         return self.columns.get((file, field), field)
 
@@ -2755,9 +2789,16 @@ class _Writer:
             return [], set(), set()
         counts = self._counts(entity) if count else _empty_counts()
         content_type = ContentType.objects.get_for_model(model)
-        created = model._default_manager.bulk_create(
-            [model(**values) for values in creates], batch_size=CREATE_BATCH
-        )
+        try:
+            created = model._default_manager.bulk_create(
+                [model(**values) for values in creates], batch_size=CREATE_BATCH
+            )
+        except IntegrityError as error:
+            # Another import created one of these since they were looked
+            # up. The transaction is broken: name the rows, look up after.
+            raise WrittenMeanwhile(
+                model=model, rows=self._conflict_rows(creates)
+            ) from error
         if created and created[0].pk is None:
             raise RuntimeError("the database did not return the new primary keys")
         changes = [
