@@ -41,6 +41,11 @@ from accounts.currency_codes import (
 )
 from accounts.deal_keys import deal_request_digest
 from accounts.history import change_record_many
+from accounts.import_heartbeat import (
+    import_heartbeat,
+    import_job_stalled,
+    import_job_stalled_message,
+)
 from accounts.models import (
     Account,
     AccountTeamMember,
@@ -162,6 +167,11 @@ def _enqueue(job: ImportJob) -> None:
 
 def maven_import_run(*, job: ImportJob, progress: Progress | None = None) -> ImportJob:
     """Read, check and write one import; never leave half of it written."""
+    with import_heartbeat(job_id=job.pk):
+        return _maven_import_run(job=job, progress=progress)
+
+
+def _maven_import_run(*, job: ImportJob, progress: Progress | None) -> ImportJob:
     started = time.monotonic()
     report = _reporter(job, progress)
     job.status = ImportJob.Status.RUNNING
@@ -1469,13 +1479,17 @@ def _written_tables_analyze(
 def import_job_progress(*, job: ImportJob) -> dict[str, object]:
     """Return the job's progress, live from the cache while it writes."""
     percent, message = job.progress, job.progress_message
+    label = job.get_status_display()
     if not job.is_finished:
         percent, message = cache.get(
             import_progress_cache_key(job.pk), (percent, message)
         )
+    if import_job_stalled(job=job):
+        label = "Stalled"
+        message = import_job_stalled_message(job=job, percent=percent, message=message)
     return {
         "status": job.status,
-        "status_label": job.get_status_display(),
+        "status_label": label,
         "progress": percent,
         "message": message,
         "finished": job.is_finished,

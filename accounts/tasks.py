@@ -1,30 +1,26 @@
 import logging
-from datetime import timedelta
 
 from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.import_heartbeat import import_job_stalled, import_jobs_stalled_fail
 from accounts.models import ImportJob
 from accounts.services import maven_import_run
 from config.pending import LongTask
 
 logger = logging.getLogger(__name__)
 
-# A job still "running" this long after its last change is taken to be from
-# a killed worker, and a redelivered task may run it again.
-STALE_IMPORT_AFTER = timedelta(minutes=30)
 
-
-def _import_job_claim(*, job_id: int) -> bool:
+def _import_job_claim(*, job: ImportJob) -> bool:
     # The job may be sent more than once (a retry after a broker outage, the
-    # pending-work sweeper); of several deliveries only one runs it.
-    now = timezone.now()
-    claimable = Q(status=ImportJob.Status.PENDING) | Q(
-        status=ImportJob.Status.RUNNING, updated_at__lt=now - STALE_IMPORT_AFTER
-    )
-    claimed = ImportJob.objects.filter(claimable, pk=job_id).update(
-        status=ImportJob.Status.RUNNING, updated_at=now
+    # pending-work sweeper); of several deliveries only one runs it. A
+    # running one is run again only once its process has stopped beating.
+    claimable = Q(status=ImportJob.Status.PENDING)
+    if import_job_stalled(job=job):
+        claimable |= Q(status=ImportJob.Status.RUNNING, updated_at=job.updated_at)
+    claimed = ImportJob.objects.filter(claimable, pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, updated_at=timezone.now()
     )
     return claimed == 1
 
@@ -39,7 +35,7 @@ def import_job_task(job_id: int) -> None:
     if job.is_finished:
         logger.info("import job %s already finished as %s", job_id, job.status)
         return
-    if not _import_job_claim(job_id=job_id):
+    if not _import_job_claim(job=job):
         logger.info("import job %s is already running elsewhere", job_id)
         return
 
@@ -59,7 +55,7 @@ def mapped_import_task(job_id: int) -> None:
     if job.is_finished:
         logger.info("mapped import %s already finished as %s", job_id, job.status)
         return
-    if not _import_job_claim(job_id=job_id):
+    if not _import_job_claim(job=job):
         logger.info("mapped import %s is already running elsewhere", job_id)
         return
 
@@ -73,3 +69,9 @@ def mapped_imports_abandoned_delete_task() -> None:
     from accounts.wizard_discard import mapped_imports_abandoned_delete
 
     mapped_imports_abandoned_delete()
+
+
+@shared_task
+def import_jobs_stalled_fail_task() -> None:
+    """Mark failed the imports whose process died, so they can run again."""
+    import_jobs_stalled_fail()

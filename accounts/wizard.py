@@ -54,6 +54,7 @@ from accounts.currency import Rate, annual_revenue_values
 from accounts.currency_codes import currency_code_normal, currency_code_problem
 from accounts.history import history_text
 from accounts.import_checks import import_checks_start
+from accounts.import_heartbeat import import_heartbeat, import_job_stall_fail
 from accounts.import_writers import (
     EntityWrite,
     import_writer_get,
@@ -1993,10 +1994,13 @@ def mapped_import_questions(*, job: ImportJob) -> list[dict[str, Any]]:
 
 
 def mapped_import_reopen(*, mapped: MappedImport) -> None:
-    """Let a rejected or failed import be checked and started again."""
+    """Let a rejected, failed or stalled import be checked and started again."""
     job = mapped.job
+    import_job_stall_fail(job=job)
     if job.status not in (ImportJob.Status.REJECTED, ImportJob.Status.FAILED):
-        raise WizardError("Only a rejected or failed import can be started again.")
+        raise WizardError(
+            "Only a rejected, failed or stalled import can be started again."
+        )
 
     mapped.confirmed_at = None
     mapped.save(update_fields=["confirmed_at", "updated_at"])
@@ -2011,6 +2015,11 @@ def mapped_import_run(
     *, mapped: MappedImport, progress: Progress | None = None
 ) -> ImportJob:
     """Write one confirmed import, all of it or (if asked) its good rows."""
+    with import_heartbeat(job_id=mapped.job_id):
+        return _mapped_import_run(mapped=mapped, progress=progress)
+
+
+def _mapped_import_run(*, mapped: MappedImport, progress: Progress | None) -> ImportJob:
     job = mapped.job
     started = time.monotonic()
     report = _reporter(job, progress)

@@ -1845,7 +1845,7 @@ class WizardImportUndoCsvApi(DownloadApi):
 class WizardImportReopenApi(WizardApi):
     @extend_schema(
         tags=["imports"],
-        summary="Let a rejected or failed import be checked and started again",
+        summary="Let a rejected, failed or stalled import be checked and started again",
         request=None,
         responses={200: JOB_SCHEMA},
         examples=[

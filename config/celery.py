@@ -32,6 +32,13 @@ def schedule_nightly_scoring(sender: Celery, **kwargs: object) -> None:
         sender.signature("plans.tasks.plan_snapshots_quarter_end_task"),
         name="quarter-end plan snapshots",
     )
+    # Imports whose process died mid-run are marked failed (nothing of them
+    # was written), so they can be checked and started again.
+    sender.add_periodic_task(
+        float(settings.LODE_IMPORT_STALLED_SECONDS),
+        sender.signature("accounts.tasks.import_jobs_stalled_fail_task"),
+        name="stalled imports",
+    )
     # Wizard imports whose mapping was never confirmed are deleted, with
     # their uploaded files, a week after the upload.
     sender.add_periodic_task(

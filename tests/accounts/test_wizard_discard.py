@@ -232,7 +232,9 @@ def test_ops_reopen_only_a_rejected_or_failed_import_through_the_api(
     reopened = client.post(url)
 
     assert pending.json() == {
-        "non_field_errors": ["Only a rejected or failed import can be started again."]
+        "non_field_errors": [
+            "Only a rejected, failed or stalled import can be started again."
+        ]
     }
     assert reopened.status_code == 200
     assert reopened.json()["status"] == "pending"

@@ -1,0 +1,290 @@
+"""An import whose process died is shown stalled, marked failed, run again."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.import_heartbeat import (
+    import_heartbeat,
+    import_heartbeat_cache_key,
+    import_job_stalled,
+    import_jobs_stalled_fail,
+)
+from accounts.models import Account, ImportJob, MappedImport, User
+from accounts.services import import_progress_cache_key
+from accounts.tasks import import_jobs_stalled_fail_task
+from accounts.wizard import (
+    mapped_import_create,
+    mapped_import_mapping_accept,
+    mapped_import_reopen,
+    mapped_import_run,
+    mapped_import_start,
+    row_report_path,
+)
+
+ACCOUNTS = b"Account Name,Employees\nPelican Paper Co,120\nGull Bank,3400\n"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def started(user: User, content: bytes = ACCOUNTS) -> MappedImport:
+    mapped = mapped_import_create(user=user, files=[("accounts.csv", content)])
+    assert mapped_import_mapping_accept(mapped=mapped, user=user) == {}
+    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+    return mapped
+
+
+def killed_at(mapped: MappedImport, *, minutes_ago: int) -> ImportJob:
+    """Leave the job as a process that died while writing accounts leaves it."""
+    last = timezone.now() - timedelta(minutes=minutes_ago)
+    ImportJob.objects.filter(pk=mapped.job_id).update(
+        status=ImportJob.Status.RUNNING,
+        progress=2,
+        progress_message="Reading the files",
+        updated_at=last,
+    )
+    cache.set(import_progress_cache_key(mapped.job_id), (30, "Writing accounts"))
+    cache.delete(import_heartbeat_cache_key(mapped.job_id))
+    return ImportJob.objects.get(pk=mapped.job_id)
+
+
+@pytest.mark.django_db
+def test_an_import_silent_past_the_bound_shows_stalled(ops: User) -> None:
+    # given
+    mapped = started(ops)
+    job = killed_at(mapped, minutes_ago=5)
+    api = APIClient()
+    api.force_authenticate(user=ops)
+
+    # when
+    detail = api.get(f"/api/accounts/imports/{mapped.job_id}/").json()
+
+    # then
+    assert (detail["status"], detail["status_label"], detail["progress"]) == (
+        "running",
+        "Stalled",
+        30,
+    )
+    assert detail["message"] == (
+        "Stalled: its process stopped at 30% (Writing accounts); no sign of "
+        f"life since {job.updated_at:%Y-%m-%d %H:%M:%S} UTC. Nothing was "
+        "written; check it again to retry."
+    )
+
+
+@pytest.mark.django_db
+def test_a_live_import_beats_and_is_not_stalled(ops: User) -> None:
+    mapped = started(ops)
+    job = killed_at(mapped, minutes_ago=5)
+
+    with import_heartbeat(job_id=job.pk):
+        beating = import_job_stalled(job=job)
+        swept = import_jobs_stalled_fail()
+
+    assert (beating, swept) == (False, 0)
+    assert ImportJob.objects.get(pk=job.pk).status == "running"
+    assert cache.get(import_heartbeat_cache_key(job.pk)) is None
+    assert import_job_stalled(job=job) is True
+
+
+@pytest.mark.django_db
+def test_the_sweep_fails_a_stalled_import_and_it_runs_again(ops: User) -> None:
+    # given: a run killed while writing, its row report half written
+    mapped = started(ops)
+    job = killed_at(mapped, minutes_ago=5)
+    report = row_report_path(job=job)
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text("accounts.csv,2,created,Pelican Paper Co,,\n")
+    last = job.updated_at
+
+    # when
+    import_jobs_stalled_fail_task()
+
+    # then
+    job.refresh_from_db()
+    assert (job.status, job.progress_message) == (
+        ImportJob.Status.FAILED,
+        "Failed: its process stopped",
+    )
+    assert job.error == (
+        "its process stopped at 30% (Writing accounts); no sign of life since "
+        f"{last:%Y-%m-%d %H:%M:%S} UTC. Nothing was written; check it again "
+        "to retry."
+    )
+    assert not report.exists()
+    assert Account.objects.count() == 0
+
+    # when: checked and started again
+    mapped = MappedImport.objects.get(pk=mapped.pk)
+    mapped_import_reopen(mapped=mapped)
+    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+    again = mapped_import_run(mapped=mapped)
+
+    # then
+    assert again.status == ImportJob.Status.SUCCEEDED, again.issues
+    assert sorted(Account.objects.values_list("name", "employees")) == [
+        ("Gull Bank", 3400),
+        ("Pelican Paper Co", 120),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_stalled_import_reopens_and_discards_through_the_api(ops: User) -> None:
+    # given
+    mapped = started(ops)
+    killed_at(mapped, minutes_ago=5)
+    api = APIClient()
+    api.force_authenticate(user=ops)
+
+    # when
+    reopened = api.post(f"/api/accounts/imports/{mapped.job_id}/reopen/")
+    discarded = api.post(f"/api/accounts/imports/{mapped.job_id}/discard/")
+
+    # then
+    assert reopened.status_code == 200, reopened.content
+    assert reopened.json()["status"] == "pending"
+    assert discarded.status_code == 204, discarded.content
+    assert ImportJob.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_running_import_within_the_bound_is_not_reopened(ops: User) -> None:
+    mapped = started(ops)
+    killed_at(mapped, minutes_ago=1)
+
+    api = APIClient()
+    api.force_authenticate(user=ops)
+    response = api.post(f"/api/accounts/imports/{mapped.job_id}/reopen/")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "non_field_errors": [
+            "Only a rejected, failed or stalled import can be started again."
+        ]
+    }
+    assert ImportJob.objects.get(pk=mapped.job_id).status == "running"
+
+
+def wait_for(check, *, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_import_process_leaves_nothing_and_runs_again(
+    postgres, redis_url: str, ops: User, settings, tmp_path: Path
+) -> None:
+    # given: 40,000 new accounts imported by the command line in a process
+    # of its own, on this test's database and Redis
+    rows = "".join(f"Killed Co {number},{number}\n" for number in range(40_000))
+    export = tmp_path / "accounts.csv"
+    export.write_text("Account Name,Employees\n" + rows)
+    database = connection.settings_dict
+    environment = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        ),
+        "REDIS_URL": redis_url,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "import_files", str(export), "--yes"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    # when: it is killed while it writes the accounts
+    try:
+        job = wait_for(
+            lambda: ImportJob.objects.filter(status="running").first(),
+            seconds=300,
+            what="the import to start",
+        )
+        wait_for(
+            lambda: str(
+                (cache.get(import_progress_cache_key(job.pk)) or (0, ""))[1]
+            ).startswith("Writing accounts"),
+            seconds=300,
+            what="the import to write accounts",
+        )
+        assert cache.get(import_heartbeat_cache_key(job.pk)) is not None
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
+
+    # then: nothing of it was written, and once silent past the bound it
+    # is stalled, swept to failed, and runs again from the check
+    settings.LODE_IMPORT_STALLED_SECONDS = 1
+    time.sleep(1.5)
+    job.refresh_from_db()
+    assert job.status == "running"
+    assert Account.objects.count() == 0
+    api = APIClient()
+    api.force_authenticate(user=ops)
+    detail = api.get(f"/api/accounts/imports/{job.pk}/").json()
+    assert detail["status_label"] == "Stalled"
+    assert detail["message"].startswith("Stalled: its process stopped at 30% (")
+
+    assert import_jobs_stalled_fail() == 1
+    reopened = api.post(f"/api/accounts/imports/{job.pk}/reopen/")
+    assert reopened.status_code == 200, reopened.content
+    mapped = MappedImport.objects.get(job_id=job.pk)
+    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+    again = mapped_import_run(mapped=mapped)
+    assert again.status == ImportJob.Status.SUCCEEDED, again.issues
+    assert again.counts["Accounts"]["created"] == 40_000
+    assert Account.objects.count() == 40_000
+
+
+@pytest.mark.django_db
+def test_the_report_page_offers_a_stalled_import_back_to_the_check(
+    ops: User,
+) -> None:
+    # given
+    mapped = started(ops)
+    job = killed_at(mapped, minutes_ago=5)
+    client = Client()
+    client.force_login(ops)
+    report = reverse("accounts:wizard_report", args=[job.pk])
+
+    # when
+    page = client.get(report)
+    reopened = client.post(reverse("accounts:wizard_reopen", args=[job.pk]))
+
+    # then
+    html = page.content.decode()
+    assert (
+        '<p id="import-message">Stalled: its process stopped at 30% (Writing '
+        f"accounts); no sign of life since {job.updated_at:%Y-%m-%d %H:%M:%S} "
+        "UTC. Nothing was written; check it again to retry.</p>"
+    ) in html
+    assert 'id="import-status">Stalled</span>' in html
+    assert 'id="reopen-import"' in html
+    assert reopened.status_code == 302
+    assert reopened["Location"] == reverse("accounts:wizard_check", args=[job.pk])
+    assert ImportJob.objects.get(pk=job.pk).status == "pending"
