@@ -3378,7 +3378,7 @@ class _Writer:
             known=aliases,
             names=by_name,
         )
-        _, gained, _ = self._apply(
+        _, gained_ids, _ = self._apply(
             entity=ACCOUNT,
             model=AccountAlias,
             creates=[],
@@ -3387,7 +3387,7 @@ class _Writer:
         )
         # An account whose rows changed nothing but gave its alias an ID was
         # updated all the same.
-        moved = {alias.account_id for alias, _ in alias_gains if alias.pk in gained}
+        moved = {alias.account_id for alias, _ in alias_gains if alias.pk in gained_ids}
         moved &= unchanged
         counts = self._counts(ACCOUNT)
         counts["updated"] += len(moved)
