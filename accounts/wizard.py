@@ -3634,7 +3634,7 @@ class _Writer:
             parent = by_id.get(parent_id) if parent_id else None
             if parent is None and parent_name:
                 parent = self.merges.get(parent_name, parent_name)
-                parent = parent if parent in names else None
+                parent = parent if parent in names else by_id.get(parent_name)
             if parent is None:
                 continue
             field_name = "parent_external_id" if parent_id else "parent_name"
@@ -3861,9 +3861,14 @@ class _Writer:
             )
             parent = by_id.get(parent_id) if parent_id else None
             if parent is None and parent_name:
-                parent = accounts.get(self.merges.get(parent_name, parent_name))
+                # HubSpot's "Parent Company" holds the parent's Record ID, so
+                # a name no account has may be an account's external id.
+                parent = accounts.get(
+                    self.merges.get(parent_name, parent_name)
+                ) or by_id.get(parent_name)
             if parent is None and (
                 (parent_id and parent_id in self.merge_held_ids)
+                or (parent_name and parent_name in self.merge_held_ids)
                 or (
                     parent_name
                     and self.merges.get(parent_name, parent_name)

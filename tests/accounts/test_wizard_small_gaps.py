@@ -1,0 +1,76 @@
+"""Smaller import gaps a tester found in HubSpot and Salesforce exports."""
+
+from pathlib import Path
+
+import pytest
+
+from accounts.models import Account, ImportJob
+from tests.accounts.wizard_runs import imported
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
+
+
+def written(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def said(job: ImportJob) -> list[tuple]:
+    return [
+        (issue["line"], issue["column"], issue["value"], issue["reason"])
+        for issue in job.issues
+    ]
+
+
+def test_a_hubspot_parent_company_given_as_a_record_id_links_to_it(
+    tmp_path,
+) -> None:
+    # given
+    path = written(
+        tmp_path / "companies.csv",
+        "Record ID,Company name,Parent Company\n"
+        "102,Acme Widgets,101\n"
+        "101,Acme Holdings,\n"
+        "103,Acme Tools,Acme Holdings\n",
+    )
+
+    # when
+    job = imported(path)
+
+    # then
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    assert said(job) == []
+    assert list(
+        Account.objects.order_by("external_id").values_list(
+            "external_id", "name", "parent__external_id"
+        )
+    ) == [
+        ("101", "Acme Holdings", None),
+        ("102", "Acme Widgets", "101"),
+        ("103", "Acme Tools", "101"),
+    ]
+
+
+def test_a_hubspot_parent_record_id_that_closes_a_cycle_is_refused(
+    tmp_path,
+) -> None:
+    path = written(
+        tmp_path / "companies.csv",
+        "Record ID,Company name,Parent Company\n201,Loop A,202\n202,Loop B,201\n",
+    )
+
+    job = imported(path, keep_good_rows=True)
+
+    # Line 3 is refused, so line 2's parent is not there to link to.
+    assert said(job) == [
+        (
+            2,
+            "Parent Company",
+            "202",
+            "no such parent account; the parent was left as it was",
+        ),
+        (3, "Parent Company", "201", "parent 201 makes a cycle: 202 → 201 → 202"),
+    ]
+    assert list(Account.objects.values_list("external_id", "parent__external_id")) == [
+        ("201", None)
+    ]
