@@ -24,6 +24,15 @@ if TYPE_CHECKING:
     from accounts.wizard import _Writer
 
 
+# What one row of each kind is, as a message names it.
+ONE_ACCOUNT = {
+    "opportunity": "a deal",
+    "person": "a person",
+    "revenue": "a revenue line",
+    "support": "a support signal",
+}
+
+
 class AccountFinder:
     """The accounts, their aliases and the names proposed as them."""
 
@@ -96,6 +105,19 @@ class AccountFinder:
         external_id, name = row.get("account_external_id"), row.get("account_name")
         if external_id and external_id in self.by_id:
             return self.by_id[external_id], "", ""
+        several = [part.strip() for part in (external_id or "").split(";")]
+        several = [part for part in several if part]
+        if len(several) > 1:
+            # HubSpot joins every associated company's ID with ";". Which one
+            # the row belongs to is the user's to say, not ours to guess.
+            return (
+                None,
+                "account_external_id",
+                f"{ONE_ACCOUNT.get(entity, 'a row')} belongs to one account, and "
+                f"this row names {len(several)}: "
+                + ", ".join(repr(part) for part in several)
+                + "; keep the ID of its account",
+            )
         if not name:
             if external_id:
                 return None, "account_external_id", self._unknown(external_id)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from accounts.models import Account, ImportJob
+from accounts.models import Account, ImportJob, Opportunity
 from tests.accounts.wizard_runs import imported
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
@@ -74,3 +74,38 @@ def test_a_hubspot_parent_record_id_that_closes_a_cycle_is_refused(
     assert list(Account.objects.values_list("external_id", "parent__external_id")) == [
         ("201", None)
     ]
+
+
+def test_a_hubspot_deal_with_several_associated_companies_is_refused(
+    tmp_path,
+) -> None:
+    # given
+    imported(
+        written(
+            tmp_path / "companies.csv",
+            "Record ID,Company name\n101,Acme Holdings\n102,Acme Widgets\n",
+        )
+    )
+    path = written(
+        tmp_path / "deals.csv",
+        "Record ID,Deal Name,Deal Stage,Amount,Close Date,Associated Company IDs\n"
+        "D1,Big deal,closedwon,100,2026-01-05,101;102\n"
+        "D2,Small deal,closedwon,50,2026-01-06,102\n",
+    )
+
+    # when
+    job = imported(path, keep_good_rows=True)
+
+    # then
+    assert said(job) == [
+        (
+            2,
+            "Associated Company IDs",
+            "101;102",
+            "a deal belongs to one account, and this row names 2: '101', '102'; "
+            "keep the ID of its account",
+        ),
+    ]
+    assert list(
+        Opportunity.objects.values_list("external_id", "account__external_id")
+    ) == [("D2", "102")]
