@@ -337,6 +337,8 @@ LAYOUTS: tuple[Layout, ...] = (
             "Account ID": "account_external_id",
             "Account Name": "account_name",
             "Reports To": "reports_to",
+            # A report names a lookup's field after it: the manager's name.
+            "Reports To: Full Name": "reports_to",
             "Contact Owner": "owner",
         },
         markers=["Last Name", "Account Name"],
