@@ -2984,10 +2984,13 @@ class _Writer:
 
     # Products
 
-    def product_ids(self, names: Mapping[str, tuple[str, int]]) -> dict[str, int]:
+    def product_ids(
+        self, names: Mapping[str, tuple[str, int]], *, record: str
+    ) -> dict[str, int]:
         """Return product ids by name, creating the products not there yet.
 
-        `names` gives the first row that named each, for the row report.
+        `names` gives the first row that named each, for the row report,
+        which says why a `record` (a deal, a revenue line) led to it.
         """
         ids = dict(Product.objects.filter(name__in=names).values_list("name", "pk"))
         missing = sorted(set(names) - set(ids))
@@ -3001,7 +3004,7 @@ class _Writer:
                         file=names[name][0],
                         line=names[name][1],
                         label="",
-                        reason="its product was not in Lode yet",
+                        reason=self._product_reason(name, names[name][0], record),
                     )
                     for name in missing
                 ],
@@ -3010,6 +3013,15 @@ class _Writer:
             ids.update({obj.name: obj.pk for obj in created})  # type: ignore[attr-defined]
         self.product_names.update({pk: name for name, pk in ids.items()})
         return ids
+
+    def _product_reason(self, name: str, file: str, record: str) -> str:
+        if name != UNSPECIFIED_PRODUCT:
+            return "its product was not in Lode yet"
+        if (file, "product") in self.columns:
+            return f'the row names no product, so the {record} is filed under "{name}"'
+        return (
+            f'the file has no product column, so the {record} is filed under "{name}"'
+        )
 
     def products(self, files: list[FileRows]) -> None:
         self._rejected_lines(files, PRODUCT)
@@ -4153,7 +4165,8 @@ class _Writer:
             {
                 values["product"]: (file, line)
                 for file, line, values, _ in reversed(prepared)
-            }
+            },
+            record="deal",
         )
         creates, updates = [], []
         for file, line, values, currency in prepared:
@@ -4598,7 +4611,8 @@ class _Writer:
             {
                 values["product"]: (file, line)
                 for _, values, file, line in reversed(read)
-            }
+            },
+            record="revenue line",
         )
         for _, values, _, _ in read:
             values["product_id"] = product_ids[values.pop("product")]

@@ -175,7 +175,8 @@ def test_won_revenue_and_deal_owners_are_reported_at_their_rows(tmp_path, rita) 
             2,
             "created",
             "product Unspecified",
-            "from this row: its product was not in Lode yet",
+            "from this row: the file has no product column, so the deal is filed "
+            'under "Unspecified"',
         ),
         deal(2, "created"),
         at(

@@ -1,10 +1,13 @@
 """Smaller import gaps a tester found in HubSpot and Salesforce exports."""
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
 
 from accounts.models import Account, ImportJob, Opportunity
+from accounts.wizard import mapped_import_report_csv
 from tests.accounts.wizard_runs import imported
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
@@ -109,3 +112,52 @@ def test_a_hubspot_deal_with_several_associated_companies_is_refused(
     assert list(
         Opportunity.objects.values_list("external_id", "account__external_id")
     ) == [("D2", "102")]
+
+
+def product_reasons(job: ImportJob) -> list[tuple[str, str, str]]:
+    """Return where and why the row report says each product was created."""
+    table = list(csv.reader(io.StringIO("".join(mapped_import_report_csv(job=job)))))
+    return [
+        (row[0], row[1], row[4])
+        for row in table[1 : table.index([])]
+        if row[3].startswith("product ")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "cells", "reason"),
+    [
+        (
+            "",
+            "",
+            "from this row: the file has no product column, so the deal is filed "
+            'under "Unspecified"',
+        ),
+        (
+            ",Product",
+            ",",
+            "from this row: the row names no product, so the deal is filed under "
+            '"Unspecified"',
+        ),
+    ],
+)
+def test_a_deal_without_a_product_says_why_it_is_filed_under_unspecified(
+    tmp_path, header: str, cells: str, reason: str
+) -> None:
+    # given
+    Account.objects.create(name="Acme", external_id="101")
+    path = written(
+        tmp_path / "deals.csv",
+        f"Opportunity Name,Account ID,Stage,Amount,Close Date{header}\n"
+        f"Big deal,101,Closed Won,100,2026-01-05{cells}\n",
+    )
+
+    # when
+    job = imported(path)
+
+    # then
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    assert product_reasons(job) == [("deals.csv", "2", reason)]
+    assert list(Opportunity.objects.values_list("product__name", flat=True)) == [
+        "Unspecified"
+    ]
