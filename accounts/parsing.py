@@ -555,6 +555,51 @@ def number_column_parse(
     return ParsedColumn(values=parsed, issues=issues, decision=decision)
 
 
+# A date in a column of years: "01.04.1998", "4/1/1998", "1998-04-01".
+_DATE_LIKE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}")
+
+
+def year_column_parse(
+    *,
+    values: Sequence[str],
+    lines: Sequence[int],
+    file: str,
+    column: str,
+    decimal: str | None = None,
+) -> ParsedColumn:
+    """Read whole years; refuse a date where the year alone belongs.
+
+    Read as a number, "01.04.1998" would take its points for thousands
+    separators, and decide the column's decimal separator with them.
+    """
+    dated = [_DATE_LIKE.fullmatch(value.strip()) is not None for value in values]
+    parsed = number_column_parse(
+        values=["" if is_date else v for v, is_date in zip(values, dated, strict=True)],
+        lines=lines,
+        file=file,
+        column=column,
+        decimal=decimal,
+        whole=True,
+        negative=False,
+    )
+    for value, line, is_date in zip(values, lines, dated, strict=True):
+        if is_date:
+            year = re.search(r"\d{4}", value)
+            shown = f"e.g. {year.group()}" if year else "in four digits"
+            parsed.issues.append(
+                Issue(
+                    file,
+                    line,
+                    column,
+                    value,
+                    f"a date where a year is expected; give the year alone, {shown}",
+                    REJECTED,
+                )
+            )
+    parsed.issues.sort(key=lambda issue: issue.line)
+    return parsed
+
+
 def money_column_parse(
     *,
     values: Sequence[str],

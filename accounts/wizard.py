@@ -117,6 +117,7 @@ from accounts.parsing import (
     money_column_parse,
     number_column_parse,
     text_column_parse,
+    year_column_parse,
 )
 from accounts.permission_audit import import_job_origin_keep
 from accounts.planner_statistics import tables_written_analyze
@@ -955,6 +956,10 @@ def _column_parse(
         return id_column_parse(values=values, lines=lines, file=file, column=column)
     if name in _MONEY:
         return money_column_parse(
+            values=values, lines=lines, file=file, column=column, decimal=answer
+        )
+    if name == "year_established":
+        return year_column_parse(
             values=values, lines=lines, file=file, column=column, decimal=answer
         )
     if name in _WHOLE | _SIGNED_WHOLE | _NUMBERS:

@@ -161,3 +161,36 @@ def test_a_deal_without_a_product_says_why_it_is_filed_under_unspecified(
     assert list(Opportunity.objects.values_list("product__name", flat=True)) == [
         "Unspecified"
     ]
+
+
+def test_a_date_in_a_year_founded_column_is_refused_as_a_date(tmp_path) -> None:
+    # given
+    path = written(
+        tmp_path / "companies.csv",
+        "Record ID,Company name,Year Founded\n"
+        "301,Old Co,01.04.1998\n"
+        "302,New Co,2001\n"
+        "303,Mid Co,4/1/98\n",
+    )
+
+    # when
+    job = imported(path, keep_good_rows=True)
+
+    # then
+    assert said(job) == [
+        (
+            2,
+            "Year Founded",
+            "01.04.1998",
+            "a date where a year is expected; give the year alone, e.g. 1998",
+        ),
+        (
+            4,
+            "Year Founded",
+            "4/1/98",
+            "a date where a year is expected; give the year alone, in four digits",
+        ),
+    ]
+    assert list(Account.objects.values_list("name", "year_established")) == [
+        ("New Co", 2001)
+    ]
