@@ -154,6 +154,19 @@ class ParsedColumn:
 # Text and IDs
 
 
+# An over-long value is quoted by its start; the file holds the rest.
+QUOTED_START = 60
+
+
+def value_start(value: str) -> str:
+    """Return a value as a message quotes it: its start, cut with an ellipsis."""
+    return value if len(value) <= QUOTED_START else value[:QUOTED_START] + "…"
+
+
+def too_long_reason(value: str, limit: int) -> str:
+    return f"{len(value):,} characters, over the limit of {limit:,}"
+
+
 def text_column_parse(
     *,
     values: Sequence[str],
@@ -175,8 +188,8 @@ def text_column_parse(
                     file,
                     line,
                     column,
-                    value,
-                    f"{len(value)} characters, over the limit of {max_length}",
+                    value_start(value),
+                    too_long_reason(value, max_length),
                     REJECTED,
                 )
             )

@@ -117,6 +117,8 @@ from accounts.parsing import (
     money_column_parse,
     number_column_parse,
     text_column_parse,
+    too_long_reason,
+    value_start,
     year_column_parse,
 )
 from accounts.permission_audit import import_job_origin_keep
@@ -5184,8 +5186,8 @@ class _Writer:
                     file,
                     line,
                     column,
-                    written,
-                    f"{len(name)} characters, over the limit of 150",
+                    value_start(written),
+                    too_long_reason(name, 150),
                 )
                 continue
             if name.casefold() in seen:

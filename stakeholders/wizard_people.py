@@ -37,6 +37,7 @@ from accounts.models import (
     ChangeRecord,
     ImportRowChange,
 )
+from accounts.parsing import too_long_reason, value_start
 from accounts.planner_statistics import tables_written_analyze
 from accounts.recognise import PERSON
 from accounts.wizard import objects_update
@@ -162,9 +163,8 @@ class PeopleWrite:
                         file,
                         line,
                         "full_name",
-                        full,
-                        f"a name part of {len(part)} characters, over the "
-                        f"limit of {limit}",
+                        value_start(full),
+                        f"a name part of {too_long_reason(part, limit)}",
                     )
                     return None
         if not first and not last:

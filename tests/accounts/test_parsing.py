@@ -311,7 +311,9 @@ def test_it_refuses_an_over_long_value_naming_the_limit() -> None:
     result = text_column_parse(**column("overlong.csv", "Account Name"), max_length=200)
 
     assert result.values == [None, "Acme"]
-    assert reasons(result) == [(2, "A" * 201, "201 characters, over the limit of 200")]
+    assert reasons(result) == [
+        (2, "A" * 60 + "…", "201 characters, over the limit of 200")
+    ]
 
 
 def test_it_reads_yes_no_flags() -> None:

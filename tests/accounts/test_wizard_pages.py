@@ -299,6 +299,6 @@ def test_an_overlong_value_shows_its_start_and_length_in_the_problems(
 
     assert page.status_code == 200
     text = page.content.decode()
-    assert f'<code class="long-token">{"L" * 80}…</code>' in text
-    assert "(5,000 characters)" in text
-    assert "L" * 81 not in text
+    assert f'<code class="long-token">{"L" * 60}…</code>' in text
+    assert "<td>5,000 characters, over the limit of 200</td>" in text
+    assert "L" * 61 not in text

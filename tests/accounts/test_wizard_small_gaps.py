@@ -5,6 +5,7 @@ import io
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from accounts.models import Account, ImportJob, Opportunity
 from accounts.wizard import mapped_import_report_csv
@@ -194,3 +195,19 @@ def test_a_date_in_a_year_founded_column_is_refused_as_a_date(tmp_path) -> None:
     assert list(Account.objects.values_list("name", "year_established")) == [
         ("New Co", 2001)
     ]
+
+
+def test_the_command_quotes_the_start_of_an_over_long_value(tmp_path) -> None:
+    path = written(
+        tmp_path / "long.csv",
+        f"Account Name,Billing Country\n{'L' * 5000},Norway\nShort Co,Norway\n",
+    )
+    out = io.StringIO()
+
+    call_command("import_files", str(path), stdout=out)
+
+    assert (
+        f"long.csv:2 Account Name '{'L' * 60}…': 5,000 characters, over the limit "
+        "of 200 (rejected)\n"
+    ) in out.getvalue()
+    assert "L" * 61 not in out.getvalue()
