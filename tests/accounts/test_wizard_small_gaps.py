@@ -5,7 +5,7 @@ import io
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import Account, ImportJob, Opportunity
 from accounts.wizard import mapped_import_report_csv
@@ -211,3 +211,35 @@ def test_the_command_quotes_the_start_of_an_over_long_value(tmp_path) -> None:
         "of 200 (rejected)\n"
     ) in out.getvalue()
     assert "L" * 61 not in out.getvalue()
+
+
+def test_the_command_refuses_one_name_merged_into_two_accounts(tmp_path) -> None:
+    # given
+    Account.objects.create(name="Acme Corporation")
+    Account.objects.create(name="Acme Industries")
+    path = written(tmp_path / "accounts.csv", "Account Name\nACME CORP\n")
+
+    # when
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "import_files",
+            str(path),
+            "--yes",
+            "--merge",
+            "ACME CORP",
+            "Acme Corporation",
+            "--merge",
+            "ACME CORP",
+            "Acme Industries",
+            stdout=io.StringIO(),
+        )
+
+    # then
+    assert str(refused.value) == (
+        "--merge 'ACME CORP' is given twice, as 'Acme Corporation' and as "
+        "'Acme Industries'; name one account for it"
+    )
+    assert list(Account.objects.order_by("name").values_list("name", flat=True)) == [
+        "Acme Corporation",
+        "Acme Industries",
+    ]

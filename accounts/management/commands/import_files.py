@@ -275,7 +275,7 @@ class Command(BaseCommand):
                 column = currency_question_key(column=column)
             mapped_import_answer(mapped=mapped, file=file, column=column, option=option)
 
-        merges = dict(options["merge"])
+        merges = self._merges(options["merge"])
         for incoming, existing in mapped_import_merges_kept(merges=merges).items():
             self.stdout.write(
                 f"MERGED BEFORE {incoming!r} is kept as another name of "
@@ -366,6 +366,17 @@ class Command(BaseCommand):
         if job.status != ImportJob.Status.SUCCEEDED:
             reason = job.error or rejection_reason(job)
             raise CommandError(f"import {job.pk} ended {job.status}: {reason}")
+
+    def _merges(self, given: list[list[str]]) -> dict[str, str]:
+        merges: dict[str, str] = {}
+        for incoming, existing in given:
+            earlier = merges.setdefault(incoming, existing)
+            if earlier != existing:
+                raise CommandError(
+                    f"--merge {incoming!r} is given twice, as {earlier!r} and as "
+                    f"{existing!r}; name one account for it"
+                )
+        return merges
 
     def _sheets(self, given: list[str], paths: list[Path]) -> dict[str, str]:
         # A sheet name cannot hold ":", so the last one ends the file name.
