@@ -771,8 +771,17 @@ def mapping_problems(*, mapping: Mapping[str, tuple[str, str]]) -> list[str]:
                 "here, as the stakeholders app is not installed"
             )
             continue
-        if name not in WIZARD_FIELDS.get(entity, ()):
-            problems.append(f"{column!r} maps to an unknown field {entity}.{name}")
+        if entity not in WIZARD_FIELDS:
+            problems.append(
+                f"{column!r} maps to {entity}.{name}, and {entity!r} is no kind of "
+                "record; the kinds are " + ", ".join(WIZARD_FIELDS)
+            )
+            continue
+        if name not in WIZARD_FIELDS[entity]:
+            problems.append(
+                f"{column!r} maps to an unknown field {entity}.{name}; the "
+                f"{entity} fields are " + ", ".join(WIZARD_FIELDS[entity])
+            )
             continue
         entities.add(entity)
         if name != EXTRA and (entity, name) in used:

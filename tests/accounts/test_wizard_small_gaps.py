@@ -243,3 +243,74 @@ def test_the_command_refuses_one_name_merged_into_two_accounts(tmp_path) -> None
         "Acme Corporation",
         "Acme Industries",
     ]
+
+
+COMPANIES = "Record ID,Company name,Industry,Year Founded\n401,Map Co,Retail,1999\n"
+
+
+def test_the_command_mapping_changes_only_the_columns_it_names(tmp_path) -> None:
+    # given
+    path = written(tmp_path / "map.csv", COMPANIES)
+    out = io.StringIO()
+
+    # when
+    call_command(
+        "import_files",
+        str(path),
+        "--yes",
+        "--mapping",
+        '{"map.csv": {"Industry": "account.country", "Year Founded": ""}}',
+        stdout=out,
+    )
+
+    # then
+    assert (
+        "  Record ID    -> account.external_id\n"
+        "  Company name -> account.name\n"
+        "  Industry     -> account.country\n"
+        "  Year Founded -> (not imported)\n"
+    ) in out.getvalue()
+    assert list(
+        Account.objects.values_list(
+            "external_id", "name", "country", "sector", "year_established"
+        )
+    ) == [("401", "Map Co", "Retail", "", None)]
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        (
+            '{"map.csv": {"Industry": "account.sektor"}}',
+            "the mapping cannot be used:\nmap.csv: 'Industry' maps to an unknown "
+            "field account.sektor; the account fields are external_id, name, "
+            "owner, sector, annual_revenue, annual_revenue_musd, employees, "
+            "country, city, website, year_established, parent_external_id, "
+            "parent_name, currency, extra",
+        ),
+        (
+            '{"map.csv": {"Industry": "acount.sector"}}',
+            "the mapping cannot be used:\nmap.csv: 'Industry' maps to "
+            "acount.sector, and 'acount' is no kind of record; the kinds are "
+            "account, person, opportunity, product, revenue, support, rate, "
+            "user, sales_team",
+        ),
+        (
+            '{"map.csv": {"Industri": "account.sector"}}',
+            "--mapping names 'Industri', which map.csv does not have; its "
+            "columns are 'Record ID', 'Company name', 'Industry', 'Year Founded'",
+        ),
+    ],
+)
+def test_the_command_mapping_names_what_it_could_have_said(
+    tmp_path, mapping: str, message: str
+) -> None:
+    path = written(tmp_path / "map.csv", COMPANIES)
+
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "import_files", str(path), "--mapping", mapping, stdout=io.StringIO()
+        )
+
+    assert str(refused.value) == message
+    assert not Account.objects.exists()

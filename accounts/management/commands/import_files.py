@@ -11,6 +11,7 @@ from accounts.models import ImportJob, User
 from accounts.tabular import SheetChoiceError
 from accounts.wizard import (
     QUESTION,
+    FilePreview,
     WizardError,
     currency_answer_meant,
     currency_question_key,
@@ -104,7 +105,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--mapping",
             help='JSON, or a path to a JSON file: {"file.csv": {"Column": '
-            '"account.name", ...}}; files left out keep the proposed mapping',
+            '"account.name", ...}}; only the columns named change ("" leaves one '
+            "out), the others keep the proposed mapping",
         )
         parser.add_argument(
             "--answer",
@@ -226,7 +228,9 @@ class Command(BaseCommand):
             text = options["mapping"]
             if not text.lstrip().startswith("{"):
                 text = Path(text).read_text(encoding="utf-8")
-            mapping.update(mapping_from_json(text=text))
+            for file, columns in mapping_from_json(text=text).items():
+                self._columns_check(file, columns, previews)
+                mapping.setdefault(file, {}).update(columns)
         problems = mapped_import_mapping_confirm(
             mapped=mapped, mapping=mapping, user=user
         )
@@ -262,7 +266,7 @@ class Command(BaseCommand):
             width = max((len(column) for column in preview.table.columns), default=0)
             for column in preview.table.columns:
                 target = mapping.get(preview.name, {}).get(column)
-                shown = ".".join(target) if target else "(not imported)"
+                shown = ".".join(target) if target and target[0] else "(not imported)"
                 self.stdout.write(f"  {column:<{width}} -> {shown}")
         if problems:
             lines = [f"{file}: {p}" for file, found in problems.items() for p in found]
@@ -366,6 +370,20 @@ class Command(BaseCommand):
         if job.status != ImportJob.Status.SUCCEEDED:
             reason = job.error or rejection_reason(job)
             raise CommandError(f"import {job.pk} ended {job.status}: {reason}")
+
+    def _columns_check(
+        self, file: str, columns: dict[str, list[str]], previews: list[FilePreview]
+    ) -> None:
+        preview = next((p for p in previews if p.name == file), None)
+        if preview is None:
+            return
+        unknown = [column for column in columns if column not in preview.table.columns]
+        if unknown:
+            raise CommandError(
+                f"--mapping names {', '.join(map(repr, unknown))}, which {file} "
+                "does not have; its columns are "
+                + ", ".join(map(repr, preview.table.columns))
+            )
 
     def _merges(self, given: list[list[str]]) -> dict[str, str]:
         merges: dict[str, str] = {}
