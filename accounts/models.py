@@ -966,6 +966,9 @@ class SavedMapping(models.Model):
     # {normalised header: "day-first" | "month-first"}: the user's answers
     # for date columns whose values could be read either way.
     date_orders = models.JSONField(default=dict, blank=True)
+    # {normalised header: currency code}: the user's answers for money
+    # columns whose amounts name no currency beside amounts that do.
+    currency_answers = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

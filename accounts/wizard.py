@@ -521,6 +521,9 @@ class FilePreview:
     # {normalised column: day-first or month-first}: the date orders the
     # user gave for a file with these headers, saved with its mapping.
     saved_orders: dict[str, str] = field(default_factory=dict)
+    # {normalised column: currency code}: the currency of a money column's
+    # amounts that name none, saved the same way.
+    saved_currencies: dict[str, str] = field(default_factory=dict)
 
     @property
     def head(self) -> list[list[str]]:
@@ -682,10 +685,12 @@ def _preview(
 
     saved = SavedMapping.objects.filter(signature=signature).first()
     saved_orders: dict[str, str] = {}
+    saved_currencies: dict[str, str] = {}
     if saved is not None:
         mapping = mapping_reuse(headers=headers, saved=saved.mapping)
         source = "saved"
         saved_orders = dict(saved.date_orders)
+        saved_currencies = dict(saved.currency_answers)
     if chosen is not None:
         mapping = {
             column: (target[0], target[1])
@@ -710,6 +715,7 @@ def _preview(
         signature=signature,
         notes=notes,
         saved_orders=saved_orders,
+        saved_currencies=saved_currencies,
     )
 
 
@@ -1457,6 +1463,25 @@ def _currency_mix_decide(
     # ones this column happens to show.
     rated = CurrencyRate.objects.values_list("currency", flat=True).distinct()
     options = sorted({*mix.currencies, REPORTING_CURRENCY, *rated})
+    saved = plan.preview.saved_currencies.get(header_normalise(column))
+    if saved is not None:
+        plan.answers[key] = saved
+        outcome.saved_answers.append(
+            {
+                "file": plan.preview.name,
+                "column": key,
+                "value": value,
+                "answer": saved,
+                "message": (
+                    f"{column!r} has amounts without a currency (e.g. {value!r} "
+                    f"on line {line}) beside amounts with one, {signed}: read "
+                    f"in {saved}, the answer saved with the mapping for these "
+                    "headers. Answer again to change it, or clear it to be asked"
+                ),
+                "options": options,
+            }
+        )
+        return
     outcome.questions.append(
         (
             plan.preview.name,
@@ -5892,8 +5917,8 @@ def mapped_import_answer(
     stage question's is "Column=value|stage", answered won, lost or open;
     that answer is also saved with the file's mapping, for the next file
     with the same headers, and "clear" forgets it, so the check asks again.
-    A date column's day-first or month-first is saved and cleared the same
-    way.
+    A date column's day-first or month-first, and a money column's currency
+    ("Column|currency"), are saved and cleared the same way.
     """
     if column.endswith(STAGE_ANSWER):
         _stage_answer(mapped=mapped, file=file, column=column, option=option)
@@ -5905,8 +5930,8 @@ def mapped_import_answer(
         ROLE_ANSWERS if "=" in column else (DAY_FIRST, MONTH_FIRST, ".", ",")
     )
     if column.endswith(CURRENCY_ANSWER):
-        option = option.strip().upper()
-        allowed = (option,) if len(option) == 3 and option.isalpha() else ()
+        _currency_answer(mapped=mapped, file=file, column=column, option=option)
+        return
     if option not in allowed:
         raise WizardError(f"{option!r} is not an answer to this question")
     if option in _ORDERS:
@@ -5933,6 +5958,29 @@ def _date_order_answer(
         option=option,
         saved_field="date_orders",
         saved_key=header_normalise(column),
+    )
+
+
+def _currency_answer(
+    *, mapped: MappedImport, file: str, column: str, option: str
+) -> None:
+    """Keep a money column's currency, and save it with the file's mapping."""
+    if option != STAGE_CLEAR:
+        option = option.strip().upper()
+        if len(option) != 3 or not option.isalpha():
+            raise WizardError(f"{option!r} is not an answer to this question")
+    preview = _answered_file(mapped=mapped, file=file)
+    money = column.removesuffix(CURRENCY_ANSWER)
+    if money not in preview.table.columns:
+        raise WizardError(f"{file!r} has no column {money!r}.")
+    # Saved under the header as matched.
+    _answer_keep(
+        mapped=mapped,
+        preview=preview,
+        column=column,
+        option=option,
+        saved_field="currency_answers",
+        saved_key=header_normalise(money),
     )
 
 

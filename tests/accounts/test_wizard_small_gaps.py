@@ -2,12 +2,20 @@
 
 import csv
 import io
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import Account, ImportJob, Opportunity
+from accounts.models import (
+    Account,
+    CurrencyRate,
+    ImportJob,
+    Opportunity,
+    SavedMapping,
+)
 from accounts.wizard import mapped_import_report_csv
 from tests.accounts.wizard_runs import imported
 
@@ -313,4 +321,89 @@ def test_the_command_mapping_names_what_it_could_have_said(
         )
 
     assert str(refused.value) == message
+    assert not Account.objects.exists()
+
+
+def euro_rate() -> None:
+    CurrencyRate.objects.create(
+        currency="EUR",
+        reporting_currency="USD",
+        rate=Decimal("1.08"),
+        rate_date=date(2026, 3, 31),
+    )
+
+
+def test_a_currency_answer_is_saved_with_the_mapping_for_the_next_file(
+    tmp_path,
+) -> None:
+    # given: a file answered once
+    euro_rate()
+    first = written(
+        tmp_path / "revenue.csv",
+        "Account Name,Annual Revenue\nEuro Co,€1200.50\nBare Co,300\n",
+    )
+    call_command(
+        "import_files",
+        str(first),
+        "--yes",
+        "--answer",
+        "revenue.csv:Annual Revenue|currency=EUR",
+        stdout=io.StringIO(),
+    )
+    later = written(
+        tmp_path / "revenue.csv",
+        "Account Name,Annual Revenue\nEuro Co,€1300.50\nBare Co,400\n",
+    )
+
+    # when: next month's file comes with the same headers
+    call_command("import_files", str(later), "--yes", stdout=io.StringIO())
+
+    # then
+    assert list(
+        Account.objects.order_by("name").values_list(
+            "name", "annual_revenue", "annual_revenue_currency"
+        )
+    ) == [
+        ("Bare Co", Decimal("400.00"), "EUR"),
+        ("Euro Co", Decimal("1300.50"), "EUR"),
+    ]
+
+
+def test_a_saved_currency_answer_is_said_and_can_be_cleared(tmp_path) -> None:
+    # given
+    euro_rate()
+    path = written(
+        tmp_path / "revenue.csv",
+        "Account Name,Annual Revenue\nEuro Co,€1200.50\nBare Co,300\n",
+    )
+    call_command(
+        "import_files",
+        str(path),
+        "--answer",
+        "revenue.csv:Annual Revenue|currency=EUR",
+        stdout=io.StringIO(),
+    )
+    out = io.StringIO()
+
+    # when
+    call_command("import_files", str(path), stdout=out)
+    with pytest.raises(CommandError) as asked:
+        call_command(
+            "import_files",
+            str(path),
+            "--answer",
+            "revenue.csv:Annual Revenue|currency=clear",
+            stdout=io.StringIO(),
+        )
+
+    # then
+    assert (
+        "SAVED ANSWER revenue.csv: 'Annual Revenue' has amounts without a "
+        "currency (e.g. '300' on line 3) beside amounts with one, EUR "
+        "('€1200.50' on line 2): read in EUR, the answer saved with the mapping "
+        "for these headers. Answer again to change it, or clear it to be asked. "
+        "Change with --answer 'revenue.csv:Annual Revenue|currency=<EUR|USD|clear>'"
+    ) in out.getvalue()
+    assert str(asked.value).endswith("needs answers before it can be written")
+    assert SavedMapping.objects.get().currency_answers == {}
     assert not Account.objects.exists()
