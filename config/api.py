@@ -456,22 +456,34 @@ class CursorRefused(exceptions.ValidationError):
 def _ordering_fields(queryset: Any) -> list[tuple[str, bool]] | None:
     """Return the (path, descending) pairs a queryset is ordered by.
 
-    None when a keyset cannot walk it: no explicit ordering, an ordering by
-    an expression, or a last field that is not unique (rows tying on every
-    field could be skipped or repeated).
+    The primary key ends them when the last field is not unique, in that
+    field's direction: rows tying on every field would otherwise come in
+    any order, and a page could repeat or skip them. None when a keyset
+    cannot walk it: no ordering, or an ordering by an expression.
     """
     if not isinstance(queryset, models.QuerySet):
         return None
     ordering = list(queryset.query.order_by)
+    if not ordering and queryset.query.default_ordering:
+        ordering = list(queryset.model._meta.ordering)
     if not ordering or not all(isinstance(part, str) for part in ordering):
         return None
     fields = [(str(part).lstrip("-"), str(part).startswith("-")) for part in ordering]
-    last = _model_field(queryset.model, fields[-1][0])
-    if last is None or not (last.primary_key or last.unique):
+    if any(_sort_field(queryset, path) is None for path, _ in fields):
         return None
-    if any(_model_field(queryset.model, path) is None for path, _ in fields):
-        return None
+    last = _sort_field(queryset, fields[-1][0])
+    if not (last.primary_key or (last.unique and not last.null)):
+        fields.append(("pk", fields[-1][1]))
     return fields
+
+
+def _sort_field(queryset: models.QuerySet, path: str) -> Any:
+    """Return the field a queryset sorts by at `path`: a model field, or
+    the output field of an annotation (such as a revenue in USD)."""
+    annotation = queryset.query.annotations.get(path)
+    if annotation is not None:
+        return annotation.output_field
+    return _model_field(queryset.model, path)
 
 
 def _model_field(model: type[models.Model], path: str) -> Any:
@@ -574,9 +586,7 @@ def cursor_decode(
         )
     try:
         return [
-            None
-            if value is None
-            else _model_field(queryset.model, path).to_python(value)
+            None if value is None else _sort_field(queryset, path).to_python(value)
             for (path, _), value in zip(fields, values, strict=True)
         ]
     except DjangoValidationError:
