@@ -42,8 +42,9 @@ SCALES = {
 # called directly) runs only when asked for: it needs REDIS_URL.
 BENCHMARKS = ["scoring", "import", "pages", "run"]
 # "coverage" (the coverage roll-up alone, a part of "pages") runs only when
-# asked for, on a kept database --prepare built.
-OPTIONAL_BENCHMARKS = ["worker", "coverage"]
+# asked for, on a kept database --prepare built. "cursor" (the account list
+# API's cursor pages) needs only the accounts, loaded with COPY.
+OPTIONAL_BENCHMARKS = ["worker", "coverage", "cursor"]
 DATA_ROOT = Path(__file__).resolve().parent.parent / "var" / "bench" / "data"
 
 
@@ -60,6 +61,13 @@ def data_folder(*, spec: Spec) -> Path:
         generate(spec=spec, root=DATA_ROOT)
     say(f"data: {folder} ({time.perf_counter() - started:.1f} s)")
     return folder
+
+
+def _kept_accounts_ready(*, spec: Spec) -> bool:
+    """Return whether the kept database holds this scale's accounts."""
+    from accounts.models import Account
+
+    return Account.objects.count() == spec.accounts
 
 
 def _kept_data_ready(*, spec: Spec) -> bool:
@@ -111,7 +119,9 @@ def database_benchmarks(
         old_name = connection.creation.create_test_db(
             verbosity=0, serialize=False, keepdb=True
         )
-        ready = _kept_data_ready(spec=spec)
+        ready = _kept_data_ready(spec=spec) or (
+            only == ["cursor"] and _kept_accounts_ready(spec=spec)
+        )
         say(f"database {keep}: {'reused' if ready else 'to be built'}")
     else:
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
@@ -128,7 +138,7 @@ def database_benchmarks(
             for figure in figures:
                 say(figure.line())
         if (
-            ("run" in only or "worker" in only)
+            ("run" in only or "worker" in only or "cursor" in only)
             and "import" not in only
             and "pages" not in only
             and not ready
@@ -190,6 +200,13 @@ def database_benchmarks(
             for figure in page_figures:
                 say(figure.line())
             figures += page_figures
+        elif "cursor" in only:
+            from bench.pages_bench import api_cursor_benchmark
+
+            cursor_figures = api_cursor_benchmark(requests=requests)
+            for figure in cursor_figures:
+                say(figure.line())
+            figures += cursor_figures
         elif "pages" in only:
             page_figures = pages_benchmark(requests=requests)
             for figure in page_figures:
@@ -252,7 +269,10 @@ def main(argv: list[str] | None = None) -> None:
         del frames
 
     label = "no database"
-    if any(name in only for name in ("import", "pages", "run", "worker", "coverage")):
+    if any(
+        name in only
+        for name in ("import", "pages", "run", "worker", "coverage", "cursor")
+    ):
         database_figures, label = database_benchmarks(
             spec=spec,
             only=only,

@@ -7,6 +7,7 @@ and the manager dashboard get a plan per account with a strategy and an
 action, and one to five people per account, written in bulk first.
 """
 
+import dataclasses
 import datetime
 import os
 import statistics
@@ -621,3 +622,64 @@ def _whole_download(*, client: Client, name: str, url: str) -> Figure:
 
 def _load() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def _cursor_url(client: Client, url: str, *, past: int) -> str:
+    """Return the `next` link a client holds after reading `past` rows.
+
+    Read by `next` in pages of 1,000, as an integration walks the list;
+    the link carries a cursor once the list is longer than its count cap.
+    """
+    read = 0
+    while read < past:
+        body = client.get(url).json()
+        read += len(body["results"])
+        url = body["next"]
+        if url is None:
+            raise RuntimeError(f"the list ends after {read} rows, before {past}")
+    if "cursor=" not in url:
+        raise RuntimeError(f"{url} is not a cursor link")
+    return url.replace("limit=1000", "limit=100")
+
+
+def api_cursor_benchmark(*, requests: int) -> list[Figure]:
+    """Time the account list API's cursor pages against an early offset page.
+
+    As sales ops, who see every account, in two orderings: by name (unique
+    only with the id) and by annual revenue going down, which ties and has
+    blanks, so the id breaks the ties. The first page, a page read by
+    cursor past 10,000 rows, and the baseline: the page at offset 100.
+    """
+    ops, _ = User.objects.get_or_create(
+        username="bench-ops", defaults={"role": User.Role.OPS}
+    )
+    client = Client()
+    client.force_login(ops)
+    past = min(11_000, Account.objects.count() - 200)
+    figures: list[Figure] = []
+    for ordering in ["name", "-annual_revenue"]:
+        base = f"/api/accounts/?ordering={ordering}"
+        deep = _cursor_url(client, f"{base}&limit=1000", past=past)
+        timed = {
+            "first page": [f"{base}&limit=100"],
+            f"page by cursor past {past:,} rows": [deep],
+            "offset 100 (baseline)": [f"{base}&limit=100&offset=100"],
+        }
+        by_page = {
+            page: _page_figures(
+                client=client,
+                name=f"API account list ordered by {ordering}, {page}",
+                urls=urls,
+                requests=requests,
+            )
+            for page, urls in timed.items()
+        }
+        baseline = by_page["offset 100 (baseline)"]
+        for page_figures in by_page.values():
+            figures += [
+                figure
+                if figure is baseline[index]
+                else dataclasses.replace(figure, baseline=baseline[index].value)
+                for index, figure in enumerate(page_figures)
+            ]
+    return figures
