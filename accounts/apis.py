@@ -603,6 +603,7 @@ class AccountRevenueListApi(APIView):
             .annotate(total=Sum("amount"), lines=Count("pk"))
             .order_by(
                 ordering.replace("amount", "total"),
+                "quarter_start",
                 "product__name",
                 "product_id",
                 "currency",

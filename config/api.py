@@ -15,7 +15,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxLengthValidator
 from django.db import DataError, IntegrityError, models
+from django.db.models.expressions import OrderBy
 from django.http import Http404
 from django.utils import timezone
 from rest_framework import exceptions, serializers, status
@@ -453,28 +454,58 @@ class CursorRefused(exceptions.ValidationError):
         super().__init__({"cursor": [why]})
 
 
-def _ordering_fields(queryset: Any) -> list[tuple[str, bool]] | None:
-    """Return the (path, descending) pairs a queryset is ordered by.
+class SortKey(NamedTuple):
+    """One field a list sorts by: its path, direction and where nulls go."""
+
+    path: str
+    descending: bool
+    nulls_first: bool
+
+
+def _sort_key(part: Any) -> SortKey | None:
+    # A name ("-closed_on"), or F("closed_on").desc(nulls_last=True). Nulls
+    # go after the values going up and before them going down unless the
+    # expression says otherwise, as PostgreSQL does by default.
+    if isinstance(part, str):
+        descending = part.startswith("-")
+        return SortKey(part.lstrip("-"), descending, descending)
+    if isinstance(part, OrderBy) and isinstance(part.expression, models.F):
+        descending = part.descending
+        nulls_first = bool(part.nulls_first) or (descending and not part.nulls_last)
+        return SortKey(part.expression.name, descending, nulls_first)
+    return None
+
+
+def _ordering_fields(queryset: Any) -> list[SortKey] | None:
+    """Return the keys a queryset is ordered by.
 
     The primary key ends them when the last field is not unique, in that
     field's direction: rows tying on every field would otherwise come in
-    any order, and a page could repeat or skip them. None when a keyset
-    cannot walk it: no ordering, or an ordering by an expression.
+    any order, and a page could repeat or skip them. A grouped list
+    (`values(...).annotate(...)`) is unique on its grouped fields, so it
+    must sort by all of them instead. None when a keyset cannot walk it:
+    no ordering, an ordering by another expression, or a grouped list not
+    sorted by every grouped field.
     """
     if not isinstance(queryset, models.QuerySet):
         return None
     ordering = list(queryset.query.order_by)
     if not ordering and queryset.query.default_ordering:
         ordering = list(queryset.model._meta.ordering)
-    if not ordering or not all(isinstance(part, str) for part in ordering):
+    fields = [_sort_key(part) for part in ordering]
+    if not fields or None in fields:
         return None
-    fields = [(str(part).lstrip("-"), str(part).startswith("-")) for part in ordering]
-    if any(_sort_field(queryset, path) is None for path, _ in fields):
+    keys = [key for key in fields if key is not None]
+    if any(_sort_field(queryset, key.path) is None for key in keys):
         return None
-    last = _sort_field(queryset, fields[-1][0])
+    if queryset.query.group_by is not None:
+        grouped = set(queryset.query.values_select)
+        return keys if grouped <= {key.path for key in keys} else None
+    last = _sort_field(queryset, keys[-1].path)
     if not (last.primary_key or (last.unique and not last.null)):
-        fields.append(("pk", fields[-1][1]))
-    return fields
+        descending = keys[-1].descending
+        keys.append(SortKey("pk", descending, descending))
+    return keys
 
 
 def _sort_field(queryset: models.QuerySet, path: str) -> Any:
@@ -502,6 +533,9 @@ def _model_field(model: type[models.Model], path: str) -> Any:
 
 
 def _row_value(row: Any, path: str) -> Any:
+    if isinstance(row, dict):
+        # A grouped list's row, keyed by the paths it was grouped by.
+        return row[path]
     for part in path.split("__"):
         row = getattr(row, part)
         if row is None:
@@ -509,29 +543,31 @@ def _row_value(row: Any, path: str) -> Any:
     return row
 
 
-def _ordered(fields: list[tuple[str, bool]]) -> list[Any]:
-    # Nulls after the values going up and before them going down, as
-    # PostgreSQL does by default; SQLite is told so, so one cursor reads
-    # the same rows on both.
+def _ordered(fields: list[SortKey]) -> list[Any]:
+    # Nulls placed as each key says on every database, so one cursor reads
+    # the same rows on SQLite as on PostgreSQL.
     return [
-        models.F(path).desc(nulls_first=True)
-        if descending
-        else models.F(path).asc(nulls_last=True)
-        for path, descending in fields
+        OrderBy(
+            models.F(key.path),
+            descending=key.descending,
+            nulls_first=key.nulls_first or None,
+            nulls_last=not key.nulls_first or None,
+        )
+        for key in fields
     ]
 
 
-def _after(path: str, descending: bool, value: Any) -> models.Q:
-    # Rows strictly after `value` in one field's order (_ordered's nulls).
+def _after(key: SortKey, value: Any) -> models.Q:
+    # Rows strictly after `value` in one key's order.
+    path = key.path
     if value is None:
-        return (
-            models.Q(**{f"{path}__isnull": False})
-            if descending
-            else models.Q(pk__in=[])
-        )
-    if descending:
-        return models.Q(**{f"{path}__lt": value})
-    return models.Q(**{f"{path}__gt": value}) | models.Q(**{f"{path}__isnull": True})
+        if key.nulls_first:
+            return models.Q(**{f"{path}__isnull": False})
+        return models.Q(pk__in=[])
+    after = models.Q(**{f"{path}__{'lt' if key.descending else 'gt'}": value})
+    if key.nulls_first:
+        return after
+    return after | models.Q(**{f"{path}__isnull": True})
 
 
 def _same(path: str, value: Any) -> models.Q:
@@ -541,32 +577,49 @@ def _same(path: str, value: Any) -> models.Q:
 
 
 def keyset_after(
-    queryset: models.QuerySet, fields: list[tuple[str, bool]], values: list[Any]
+    queryset: models.QuerySet, fields: list[SortKey], values: list[Any]
 ) -> models.QuerySet:
-    """Return the rows after the row with these values, in the fields' order.
+    """Return the rows after the row with these values, in the keys' order.
 
-    Lexicographic: after on the first field, or equal on it and after on
-    the second, and so on; the last field is unique, so no row is the
+    Lexicographic: after on the first key, or equal on it and after on
+    the second, and so on; the keys together are unique, so no row is the
     cursor's equal and none is read twice or passed over.
     """
     condition = models.Q(pk__in=[])
     equal = models.Q()
-    for (path, descending), value in zip(fields, values, strict=True):
-        condition |= equal & _after(path, descending, value)
-        equal &= _same(path, value)
+    for key, value in zip(fields, values, strict=True):
+        condition |= equal & _after(key, value)
+        equal &= _same(key.path, value)
     return queryset.filter(condition).order_by(*_ordered(fields))
 
 
-def cursor_encode(*, fields: list[tuple[str, bool]], row: Any) -> str:
-    """Return the cursor that reads on after this row."""
-    ordering = ",".join(f"{'-' if down else ''}{path}" for path, down in fields)
-    values = [_row_value(row, path) for path, _ in fields]
-    raw = json.dumps({"o": ordering, "v": values}, cls=DjangoJSONEncoder)
+class _CursorEncoder(DjangoJSONEncoder):
+    # Django's encoder cuts times to the millisecond, so a cursor after
+    # 23:07:17.111400 would also pass over a row at 23:07:17.111900. Times
+    # keep every digit; decimals are already written as exact strings.
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime.datetime | datetime.time):
+            return o.isoformat()
+        return super().default(o)
+
+
+def _cursor_ordering(fields: list[SortKey]) -> str:
+    return ",".join(
+        f"{'-' if key.descending else ''}{key.path}"
+        f"{'' if key.nulls_first == key.descending else '~'}"
+        for key in fields
+    )
+
+
+def cursor_encode(*, fields: list[SortKey], row: Any) -> str:
+    """Return the cursor that reads on after this row, its values exact."""
+    values = [_row_value(row, key.path) for key in fields]
+    raw = json.dumps({"o": _cursor_ordering(fields), "v": values}, cls=_CursorEncoder)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
 def cursor_decode(
-    *, cursor: str, queryset: models.QuerySet, fields: list[tuple[str, bool]]
+    *, cursor: str, queryset: models.QuerySet, fields: list[SortKey]
 ) -> list[Any]:
     """Return the values a cursor holds, refusing one this list cannot use."""
     try:
@@ -578,16 +631,19 @@ def cursor_decode(
             "This cursor cannot be read; use the `next` link of the page "
             "before, as it was given."
         ) from None
-    wanted = ",".join(f"{'-' if down else ''}{path}" for path, down in fields)
-    if ordering != wanted or not isinstance(values, list) or len(values) != len(fields):
+    if (
+        ordering != _cursor_ordering(fields)
+        or not isinstance(values, list)
+        or len(values) != len(fields)
+    ):
         raise CursorRefused(
             "This cursor was made for another ordering; ask again with the "
             "ordering it was given for, or start without a cursor."
         )
     try:
         return [
-            None if value is None else _sort_field(queryset, path).to_python(value)
-            for (path, _), value in zip(fields, values, strict=True)
+            None if value is None else _sort_field(queryset, key.path).to_python(value)
+            for key, value in zip(fields, values, strict=True)
         ]
     except DjangoValidationError:
         raise CursorRefused(
@@ -760,7 +816,7 @@ class LodePagination(LimitOffsetPagination):
         return rows[: self.limit]
 
     def _cursor_page(
-        self, queryset: Any, request: Request, *, fields: list[tuple[str, bool]] | None
+        self, queryset: Any, request: Request, *, fields: list[SortKey] | None
     ) -> list[Any]:
         """Return the page after the cursor's row, counted as an offset page is."""
         if fields is None:
