@@ -472,7 +472,8 @@ def _sort_key(part: Any) -> SortKey | None:
     if isinstance(part, OrderBy) and isinstance(part.expression, models.F):
         descending = part.descending
         nulls_first = bool(part.nulls_first) or (descending and not part.nulls_last)
-        return SortKey(part.expression.name, descending, nulls_first)
+        path = part.expression.name  # type: ignore[attr-defined]
+        return SortKey(path, descending, nulls_first)
     return None
 
 

@@ -182,7 +182,6 @@ def rows(world: World) -> None:
                 quadrant=AccountScore.Quadrant.MONITOR,
                 tier=AccountScore.Tier.C,
                 ttm_revenue=Decimal("1000"),
-                components={},
             )
     # Automatic times tie too, to the microsecond.
     for model, field in (
