@@ -499,8 +499,8 @@ def _ordering_fields(queryset: Any) -> list[SortKey] | None:
     keys = [key for key in fields if key is not None]
     if any(_sort_field(queryset, key.path) is None for key in keys):
         return None
-    if queryset.query.group_by is not None:
-        grouped = set(queryset.query.values_select)
+    grouped = set(queryset.query.values_select)
+    if grouped and queryset.query.group_by is not None:
         return keys if grouped <= {key.path for key in keys} else None
     last = _sort_field(queryset, keys[-1].path)
     if not (last.primary_key or (last.unique and not last.null)):
