@@ -784,6 +784,9 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep deleted the uploaded files, LODE_UPLOAD_KEEP_DAYS after
+    # the import ended (accounts.upload_retention); its report is kept.
+    uploads_removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -807,6 +810,18 @@ class ImportJob(models.Model):
             self.Status.FAILED,
             self.Status.REJECTED,
         }
+
+    @property
+    def uploads_removed_said(self) -> str:
+        """Say that the uploads are gone, and why; blank while they are kept."""
+        if self.uploads_removed_at is None:
+            return ""
+        day = timezone.localtime(self.uploads_removed_at)
+        return (
+            f"The uploaded files of import {self.pk} were deleted on "
+            f"{day:%-d %b %Y}, {settings.LODE_UPLOAD_KEEP_DAYS} days after it "
+            "ended; upload them again to import them."
+        )
 
     @property
     def rejected_count(self) -> int:

@@ -72,6 +72,14 @@ def mapped_imports_abandoned_delete_task() -> None:
 
 
 @shared_task
+def import_uploads_expired_delete_task() -> None:
+    """Delete the uploaded files of imports that ended LODE_UPLOAD_KEEP_DAYS ago."""
+    from accounts.upload_retention import import_uploads_expired_delete
+
+    import_uploads_expired_delete()
+
+
+@shared_task
 def import_jobs_stalled_fail_task() -> None:
     """Mark failed the imports whose process died, so they can run again."""
     import_jobs_stalled_fail()

@@ -361,6 +361,7 @@ def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ],
             "can_keep_good_rows": (
                 job.status == ImportJob.Status.REJECTED
+                and job.uploads_removed_at is None
                 and bool(job.counts)
                 and by_action["rejected"] > 0
             ),
@@ -378,6 +379,9 @@ def import_progress(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
 @require_POST
 def import_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = _get_import_job_for_user(request, pk)
+    if job.uploads_removed_at is not None:
+        messages.error(request, job.uploads_removed_said)
+        return redirect("accounts:import_detail", pk=pk)
     retry = import_job_retry_keeping_good_rows(job=job, user=request.user)
     return redirect("accounts:import_detail", pk=retry.pk)
 
@@ -563,7 +567,12 @@ def wizard_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 "finished": job.is_finished or mapped.confirmed_at is None,
             },
             "issues": job.issues[:500],
-            "questions": wizard.mapped_import_questions(job=job),
+            # Answering reopens the import, which needs its uploads.
+            "questions": (
+                []
+                if job.uploads_removed_at
+                else wizard.mapped_import_questions(job=job)
+            ),
             "can_undo": job.status == ImportJob.Status.SUCCEEDED
             and mapped.undone_at is None,
             "score_run": wizard.mapped_import_score_run(job=job),

@@ -2042,6 +2042,8 @@ def mapped_import_reopen(*, mapped: MappedImport) -> None:
         raise WizardError(
             "Only a rejected, failed or stalled import can be started again."
         )
+    if job.uploads_removed_at is not None:
+        raise WizardError(job.uploads_removed_said)
 
     mapped.confirmed_at = None
     mapped.save(update_fields=["confirmed_at", "updated_at"])

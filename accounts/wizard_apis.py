@@ -150,6 +150,7 @@ def _bundled_job_data(job: ImportJob) -> dict[str, Any]:
         "report_csv": reverse("accounts_api:import_report_csv", args=[job.pk]),
         "score_run": wizard.mapped_import_score_run(job=job),
         "erasures": job.erasures_said,
+        "uploads_removed_at": job.uploads_removed_at,
     }
 
 
@@ -227,6 +228,7 @@ def _job_data(mapped: MappedImport) -> dict[str, Any]:
         "report_csv": reverse("accounts_api:import_report_csv", args=[job.pk]),
         "score_run": wizard.mapped_import_score_run(job=job),
         "erasures": job.erasures_said,
+        "uploads_removed_at": job.uploads_removed_at,
     }
 
 
@@ -286,6 +288,13 @@ JOB_SCHEMA = inline_serializer(
             child=serializers.CharField(),
             help_text="one sentence per erasure of a person that replaced "
             "their values in this import's files, row report or notes",
+        ),
+        "uploads_removed_at": serializers.DateTimeField(
+            allow_null=True,
+            help_text="when the uploaded files were deleted, "
+            "LODE_UPLOAD_KEEP_DAYS after the import ended (its report and "
+            "undo stay, but it can no longer be checked or started again); "
+            "null while they are kept",
         ),
     },
 )
@@ -468,6 +477,7 @@ JOB_EXAMPLE: dict[str, Any] = {
         "url": "/api/scoring/runs/57/",
     },
     "erasures": [],
+    "uploads_removed_at": None,
 }
 # The same import just uploaded, its mapping not yet confirmed.
 JOB_UPLOADED_EXAMPLE = {

@@ -46,3 +46,10 @@ def schedule_nightly_scoring(sender: Celery, **kwargs: object) -> None:
         sender.signature("accounts.tasks.mapped_imports_abandoned_delete_task"),
         name="abandoned wizard imports",
     )
+    # Imports that ended LODE_UPLOAD_KEEP_DAYS ago lose their uploaded files
+    # (their report and undo stay).
+    sender.add_periodic_task(
+        crontab(hour=3, minute=45),
+        sender.signature("accounts.tasks.import_uploads_expired_delete_task"),
+        name="expired import uploads",
+    )

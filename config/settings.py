@@ -334,6 +334,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # The largest request body carrying files; config.security refuses a larger
 # one with a message.
 LODE_UPLOAD_MAX_BYTES = env_int("LODE_UPLOAD_MAX_BYTES", 256 * 1024 * 1024)
+# Days an ended import keeps its uploaded files (accounts.upload_retention).
+LODE_UPLOAD_KEEP_DAYS = env_int("LODE_UPLOAD_KEEP_DAYS", 30)
+if LODE_UPLOAD_KEEP_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"LODE_UPLOAD_KEEP_DAYS must be 1 or more, not {LODE_UPLOAD_KEEP_DAYS}"
+    )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Also serve files straight from the static folders, so a server started
 # without `collectstatic` still has its styles and scripts.

@@ -1,5 +1,6 @@
 """Pages for people at an account, one person and coverage."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -64,6 +65,7 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "can_edit": account_can_edit(user=request.user, account=person.account),
         # The version the leaving and erasure forms were shown at.
         "version": etag_for(instance=person),
+        "upload_keep_days": settings.LODE_UPLOAD_KEEP_DAYS,
     }
 
     return render(request, "stakeholders/detail.html", context)
