@@ -127,6 +127,8 @@ def test_an_import_whose_uploads_are_gone_cannot_be_started_again(client, ops) -
     html = page.content.decode()
     assert f'id="uploads-removed">{said} The row report is kept.</p>' in html
     assert 'id="reopen-import"' not in html
+    # Ended on another day than it started: the day is said too.
+    assert "· finished 7 Feb 2027 04:00:00" in html
 
 
 def test_beat_sweeps_expired_uploads_every_night(ops) -> None:
