@@ -41,8 +41,8 @@ from accounts.currency_codes import (
 )
 from accounts.deal_keys import deal_request_digest
 from accounts.history import change_record_many
-from accounts.import_heartbeat import (
-    import_heartbeat,
+from accounts.import_liveness import (
+    import_job_liveness,
     import_job_stalled,
     import_job_stalled_message,
 )
@@ -167,7 +167,7 @@ def _enqueue(job: ImportJob) -> None:
 
 def maven_import_run(*, job: ImportJob, progress: Progress | None = None) -> ImportJob:
     """Read, check and write one import; never leave half of it written."""
-    with import_heartbeat(job_id=job.pk):
+    with import_job_liveness(job_id=job.pk):
         return _maven_import_run(job=job, progress=progress)
 
 

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.import_heartbeat import import_job_stalled, import_jobs_stalled_fail
+from accounts.import_liveness import import_job_stalled, import_jobs_stalled_fail
 from accounts.models import ImportJob
 from accounts.services import maven_import_run
 from config.pending import LongTask
@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 def _import_job_claim(*, job: ImportJob) -> bool:
     # The job may be sent more than once (a retry after a broker outage, the
     # pending-work sweeper); of several deliveries only one runs it. A
-    # running one is run again only once its process has stopped beating.
+    # running one is run again only once its process has died.
     claimable = Q(status=ImportJob.Status.PENDING)
     if import_job_stalled(job=job):
         claimable |= Q(status=ImportJob.Status.RUNNING, updated_at=job.updated_at)

@@ -54,7 +54,7 @@ from accounts.currency import Rate, annual_revenue_values
 from accounts.currency_codes import currency_code_normal, currency_code_problem
 from accounts.history import history_text
 from accounts.import_checks import import_checks_start
-from accounts.import_heartbeat import import_heartbeat, import_job_stall_fail
+from accounts.import_liveness import import_job_liveness, import_job_stall_fail
 from accounts.import_writers import (
     EntityWrite,
     import_writer_get,
@@ -2058,7 +2058,7 @@ def mapped_import_run(
     *, mapped: MappedImport, progress: Progress | None = None
 ) -> ImportJob:
     """Write one confirmed import, all of it or (if asked) its good rows."""
-    with import_heartbeat(job_id=mapped.job_id):
+    with import_job_liveness(job_id=mapped.job_id):
         return _mapped_import_run(mapped=mapped, progress=progress)
 
 

@@ -179,8 +179,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_IMPORTS = ["config.pending"]
 PENDING_RESEND_EVERY_SECONDS = env_int("PENDING_RESEND_EVERY_SECONDS", 60)
-# An import whose process shows no sign of life this long is stalled
-# (accounts.import_heartbeat); the sweep marks such imports failed.
+# An import marked running this long ago whose process holds no liveness
+# lock is stalled (accounts.import_liveness); the sweep marks such imports
+# failed, and runs this often.
 LODE_IMPORT_STALLED_SECONDS = env_int("LODE_IMPORT_STALLED_SECONDS", 120)
 CELERY_TIMEZONE = "UTC"
 SCORING_NIGHTLY_HOUR = env_int("SCORING_NIGHTLY_HOUR", 2)

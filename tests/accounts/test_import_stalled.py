@@ -2,9 +2,11 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,9 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.import_heartbeat import (
-    import_heartbeat,
-    import_heartbeat_cache_key,
+from accounts.import_liveness import (
+    import_job_alive,
+    import_job_liveness,
     import_job_stalled,
     import_jobs_stalled_fail,
 )
@@ -60,7 +62,6 @@ def killed_at(mapped: MappedImport, *, minutes_ago: int) -> ImportJob:
         updated_at=last,
     )
     cache.set(import_progress_cache_key(mapped.job_id), (30, "Writing accounts"))
-    cache.delete(import_heartbeat_cache_key(mapped.job_id))
     return ImportJob.objects.get(pk=mapped.job_id)
 
 
@@ -82,25 +83,38 @@ def test_an_import_silent_past_the_bound_shows_stalled(ops: User) -> None:
         30,
     )
     assert detail["message"] == (
-        "Stalled: its process stopped at 30% (Writing accounts); no sign of "
-        f"life since {job.updated_at:%Y-%m-%d %H:%M:%S} UTC. Nothing was "
-        "written; check it again to retry."
+        "Stalled: the process that started it at "
+        f"{job.updated_at:%Y-%m-%d %H:%M:%S} UTC stopped at 30% (Writing "
+        "accounts). Nothing was written; check it again to retry."
     )
 
 
 @pytest.mark.django_db
-def test_a_live_import_beats_and_is_not_stalled(ops: User) -> None:
+def test_a_live_import_holds_its_lock_and_is_not_stalled(ops: User) -> None:
     mapped = started(ops)
     job = killed_at(mapped, minutes_ago=5)
 
-    with import_heartbeat(job_id=job.pk):
-        beating = import_job_stalled(job=job)
+    with import_job_liveness(job_id=job.pk):
+        alive = import_job_alive(job_id=job.pk)
+        stalled = import_job_stalled(job=job)
         swept = import_jobs_stalled_fail()
 
-    assert (beating, swept) == (False, 0)
+    assert (alive, stalled, swept) == (True, False, 0)
     assert ImportJob.objects.get(pk=job.pk).status == "running"
-    assert cache.get(import_heartbeat_cache_key(job.pk)) is None
+    assert import_job_alive(job_id=job.pk) is False
     assert import_job_stalled(job=job) is True
+
+
+@pytest.mark.django_db
+def test_a_job_marked_running_within_the_bound_is_not_stalled_yet(
+    ops: User,
+) -> None:
+    # A run marks its job running a moment before it takes the lock.
+    mapped = started(ops)
+    job = killed_at(mapped, minutes_ago=1)
+
+    assert import_job_alive(job_id=job.pk) is False
+    assert import_job_stalled(job=job) is False
 
 
 @pytest.mark.django_db
@@ -123,9 +137,9 @@ def test_the_sweep_fails_a_stalled_import_and_it_runs_again(ops: User) -> None:
         "Failed: its process stopped",
     )
     assert job.error == (
-        "its process stopped at 30% (Writing accounts); no sign of life since "
-        f"{last:%Y-%m-%d %H:%M:%S} UTC. Nothing was written; check it again "
-        "to retry."
+        f"the process that started it at {last:%Y-%m-%d %H:%M:%S} UTC stopped "
+        "at 30% (Writing accounts). Nothing was written; check it again to "
+        "retry."
     )
     assert not report.exists()
     assert Account.objects.count() == 0
@@ -191,26 +205,41 @@ def wait_for(check, *, seconds: float, what: str):
     raise AssertionError(f"gave up waiting for {what}")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_killed_import_process_leaves_nothing_and_runs_again(
-    postgres, redis_url: str, ops: User, settings, tmp_path: Path
-) -> None:
-    # given: 40,000 new accounts imported by the command line in a process
-    # of its own, on this test's database and Redis
-    rows = "".join(f"Killed Co {number},{number}\n" for number in range(40_000))
-    export = tmp_path / "accounts.csv"
-    export.write_text("Account Name,Employees\n" + rows)
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """Hold a port on 127.0.0.1 that listens to nothing: connections fail."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield held.getsockname()[1]
+
+
+def accounts_export(folder: Path, *, rows: int) -> Path:
+    export = folder / "accounts.csv"
+    lines = "".join(f"Killed Co {number},{number}\n" for number in range(rows))
+    export.write_text("Account Name,Employees\n" + lines)
+    return export
+
+
+def import_process(
+    export: Path, *, redis_url: str, media: Path
+) -> subprocess.Popen[bytes]:
+    """Start the command-line import in a process of its own, on this
+    test's database, with the Redis (or none) given."""
     database = connection.settings_dict
-    environment = {
-        **os.environ,
-        "DATABASE_URL": (
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{database['NAME']}"
+    else:
+        url = (
             f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
             f"{database['PORT'] or 5432}/{database['NAME']}"
-        ),
+        )
+    environment = {
+        **os.environ,
+        "DATABASE_URL": url,
         "REDIS_URL": redis_url,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "MEDIA_ROOT": str(media),
     }
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "manage.py", "import_files", str(export), "--yes"],
         cwd=ROOT,
         env=environment,
@@ -218,13 +247,27 @@ def test_a_killed_import_process_leaves_nothing_and_runs_again(
         stderr=subprocess.DEVNULL,
     )
 
+
+def running_job() -> ImportJob:
+    return wait_for(
+        lambda: ImportJob.objects.filter(status="running").first(),
+        seconds=300,
+        what="the import to start",
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_import_process_leaves_nothing_and_runs_again(
+    postgres, redis_url: str, ops: User, settings, tmp_path: Path
+) -> None:
+    # given: 40,000 new accounts imported by the command line in a process
+    # of its own, on this test's database and Redis
+    export = accounts_export(tmp_path, rows=40_000)
+    process = import_process(export, redis_url=redis_url, media=settings.MEDIA_ROOT)
+
     # when: it is killed while it writes the accounts
     try:
-        job = wait_for(
-            lambda: ImportJob.objects.filter(status="running").first(),
-            seconds=300,
-            what="the import to start",
-        )
+        job = running_job()
         wait_for(
             lambda: str(
                 (cache.get(import_progress_cache_key(job.pk)) or (0, ""))[1]
@@ -232,15 +275,20 @@ def test_a_killed_import_process_leaves_nothing_and_runs_again(
             seconds=300,
             what="the import to write accounts",
         )
-        assert cache.get(import_heartbeat_cache_key(job.pk)) is not None
+        assert import_job_alive(job_id=job.pk) is True
     finally:
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=60)
 
-    # then: nothing of it was written, and once silent past the bound it
-    # is stalled, swept to failed, and runs again from the check
+    # then: nothing of it was written, and once past the bound it is
+    # stalled, swept to failed, and runs again from the check
     settings.LODE_IMPORT_STALLED_SECONDS = 1
     time.sleep(1.5)
+    wait_for(
+        lambda: not import_job_alive(job_id=job.pk),
+        seconds=30,
+        what="PostgreSQL to free the killed process's lock",
+    )
     job.refresh_from_db()
     assert job.status == "running"
     assert Account.objects.count() == 0
@@ -248,7 +296,10 @@ def test_a_killed_import_process_leaves_nothing_and_runs_again(
     api.force_authenticate(user=ops)
     detail = api.get(f"/api/accounts/imports/{job.pk}/").json()
     assert detail["status_label"] == "Stalled"
-    assert detail["message"].startswith("Stalled: its process stopped at 30% (")
+    assert detail["message"].startswith(
+        "Stalled: the process that started it at "
+        f"{job.updated_at:%Y-%m-%d %H:%M:%S} UTC stopped at 30% (Writing accounts"
+    )
 
     assert import_jobs_stalled_fail() == 1
     reopened = api.post(f"/api/accounts/imports/{job.pk}/reopen/")
@@ -258,6 +309,100 @@ def test_a_killed_import_process_leaves_nothing_and_runs_again(
     again = mapped_import_run(mapped=mapped)
     assert again.status == ImportJob.Status.SUCCEEDED, again.issues
     assert again.counts["Accounts"]["created"] == 40_000
+    assert Account.objects.count() == 40_000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_import_process_is_stalled_without_redis(
+    ops: User, settings, tmp_path: Path
+) -> None:
+    # given: an import by the command line with no Redis at all, on this
+    # test's database (SQLite by default, PostgreSQL in CI)
+    export = accounts_export(tmp_path, rows=40_000)
+    process = import_process(export, redis_url="", media=settings.MEDIA_ROOT)
+
+    # when: it is killed while it runs
+    try:
+        job = running_job()
+        wait_for(
+            lambda: import_job_alive(job_id=job.pk),
+            seconds=60,
+            what="the import to take its lock",
+        )
+        time.sleep(1)
+        assert process.poll() is None
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
+
+    # then
+    settings.LODE_IMPORT_STALLED_SECONDS = 1
+    time.sleep(1.5)
+    wait_for(
+        lambda: not import_job_alive(job_id=job.pk),
+        seconds=30,
+        what="the killed process's lock to be freed",
+    )
+    api = APIClient()
+    api.force_authenticate(user=ops)
+    detail = api.get(f"/api/accounts/imports/{job.pk}/").json()
+    assert (detail["status"], detail["status_label"]) == ("running", "Stalled")
+    assert import_jobs_stalled_fail() == 1
+    job.refresh_from_db()
+    assert (job.status, job.progress_message) == (
+        "failed",
+        "Failed: its process stopped",
+    )
+    assert Account.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_live_import_with_redis_unreachable_is_not_swept_and_finishes(
+    postgres, ops: User, settings, tmp_path: Path, closed_port: int
+) -> None:
+    # given: this test's cache and the import's process both pointed at a
+    # port of 127.0.0.1 where no Redis listens, so no beat could reach
+    # any cache, and a bound of one second
+    unreachable = f"redis://127.0.0.1:{closed_port}/2"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.FailSoftRedisCache",
+            "LOCATION": unreachable,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    settings.LODE_IMPORT_STALLED_SECONDS = 1
+    export = accounts_export(tmp_path, rows=40_000)
+    process = import_process(export, redis_url=unreachable, media=settings.MEDIA_ROOT)
+    api = APIClient()
+    api.force_authenticate(user=ops)
+
+    # when: it is still writing past the bound, and the sweep runs
+    try:
+        job = running_job()
+        wait_for(
+            lambda: import_job_alive(job_id=job.pk),
+            seconds=60,
+            what="the import to take its lock",
+        )
+        past = (job.updated_at - timezone.now()).total_seconds() + 1.5
+        time.sleep(max(past, 0))
+        swept = import_jobs_stalled_fail()
+        detail = api.get(f"/api/accounts/imports/{job.pk}/").json()
+        writing = process.poll() is None
+        finished = process.wait(timeout=600)
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=60)
+
+    # then: it was not taken for dead, and it finished
+    assert (swept, writing) == (0, True)
+    assert (detail["status"], detail["status_label"]) == ("running", "Running")
+    assert finished == 0
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.SUCCEEDED
+    assert job.counts["Accounts"]["created"] == 40_000
     assert Account.objects.count() == 40_000
 
 
@@ -279,12 +424,13 @@ def test_the_report_page_offers_a_stalled_import_back_to_the_check(
     # then
     html = page.content.decode()
     assert (
-        '<p id="import-message">Stalled: its process stopped at 30% (Writing '
-        f"accounts); no sign of life since {job.updated_at:%Y-%m-%d %H:%M:%S} "
-        "UTC. Nothing was written; check it again to retry.</p>"
+        '<p id="import-message">Stalled: the process that started it at '
+        f"{job.updated_at:%Y-%m-%d %H:%M:%S} UTC stopped at 30% (Writing "
+        "accounts). Nothing was written; check it again to retry.</p>"
     ) in html
     assert 'id="import-status">Stalled</span>' in html
     assert 'id="reopen-import"' in html
     assert reopened.status_code == 302
     assert reopened["Location"] == reverse("accounts:wizard_check", args=[job.pk])
     assert ImportJob.objects.get(pk=job.pk).status == "pending"
+
