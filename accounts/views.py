@@ -22,6 +22,7 @@ from accounts.deal_keys import deal_form_key_for
 from accounts.forms import KEY_USED_ELSEWHERE, DealForm, ImportUploadForm
 from accounts.history import change_list_for_target
 from accounts.http import AuthenticatedHttpRequest
+from accounts.import_liveness import import_job_status_label
 from accounts.importing import ImportFileError
 from accounts.models import Account, ImportJob, MappedImport, Opportunity, User
 from accounts.sections import account_section_render_context
@@ -307,7 +308,10 @@ def import_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         return redirect("accounts:import_detail", pk=job.pk)
 
-    recent = ImportJob.objects.select_related("created_by", "mapped")[:10]
+    recent = [
+        {"job": job, "status_label": import_job_status_label(job=job)}
+        for job in ImportJob.objects.select_related("created_by", "mapped")[:10]
+    ]
     return render(
         request, "accounts/import_upload.html", {"form": form, "recent": recent}
     )
@@ -415,7 +419,10 @@ def wizard_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             return redirect("accounts:wizard_mapping", pk=mapped.job_id)
 
-    recent = mapped_import_list_for_user(user=request.user)[:10]
+    recent = [
+        {"mapped": mapped, "status_label": import_job_status_label(job=mapped.job)}
+        for mapped in mapped_import_list_for_user(user=request.user)[:10]
+    ]
     return render(
         request, "accounts/wizard_upload.html", {"error": error, "recent": recent}
     )

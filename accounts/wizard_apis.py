@@ -33,6 +33,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import wizard
+from accounts.import_liveness import import_job_status_label
 from accounts.importing import (
     ACCOUNTS,
     PRODUCTS,
@@ -597,7 +598,9 @@ class WizardImportListApi(WizardApi):
         finished_at = serializers.DateTimeField(allow_null=True)
         undone_at = serializers.SerializerMethodField()
         status = serializers.CharField()
-        status_label = serializers.CharField(source="get_status_display")
+        status_label = serializers.SerializerMethodField(
+            help_text="Stalled for a running import whose process has died"
+        )
         counts = serializers.DictField(
             help_text='By kind of record: {"Accounts": {"created": 1, ...}}',
         )
@@ -632,6 +635,9 @@ class WizardImportListApi(WizardApi):
         def get_undone_at(self, job: ImportJob) -> Any:
             mapped = getattr(job, "mapped", None)
             return mapped.undone_at if mapped else None
+
+        def get_status_label(self, job: ImportJob) -> str:
+            return import_job_status_label(job=job)
 
         def get_report_csv(self, job: ImportJob) -> str:
             return reverse("accounts_api:import_report_csv", args=[job.pk])

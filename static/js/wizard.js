@@ -50,7 +50,9 @@
     percent.textContent = data.progress + "%";
     message.textContent = data.message || "Waiting for a worker";
     status.textContent = data.status_label;
-    status.className = "status status-" + data.status;
+    status.className =
+      "status status-" +
+      (data.status_label === "Stalled" ? "stalled" : data.status);
   }
 
   function poll() {

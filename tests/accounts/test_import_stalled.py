@@ -428,9 +428,38 @@ def test_the_report_page_offers_a_stalled_import_back_to_the_check(
         f"{job.updated_at:%Y-%m-%d %H:%M:%S} UTC stopped at 30% (Writing "
         "accounts). Nothing was written; check it again to retry.</p>"
     ) in html
-    assert 'id="import-status">Stalled</span>' in html
+    assert 'class="status status-stalled" id="import-status">Stalled</span>' in html
     assert 'id="reopen-import"' in html
     assert reopened.status_code == 302
     assert reopened["Location"] == reverse("accounts:wizard_check", args=[job.pk])
     assert ImportJob.objects.get(pk=job.pk).status == "pending"
 
+
+@pytest.mark.django_db
+def test_the_recent_imports_say_stalled_and_offer_the_check(ops: User) -> None:
+    # given: one import stalled, one still within the bound
+    stalled = started(ops)
+    killed_at(stalled, minutes_ago=5)
+    running = started(ops)
+    killed_at(running, minutes_ago=1)
+    client = Client()
+    client.force_login(ops)
+    api = APIClient()
+    api.force_authenticate(user=ops)
+
+    # when
+    html = client.get(reverse("accounts:wizard")).content.decode()
+    bundled_html = client.get(reverse("accounts:import")).content.decode()
+    listed = api.get("/api/accounts/imports/").json()["results"]
+
+    # then
+    reopen = reverse("accounts:wizard_reopen", args=[stalled.job_id])
+    assert html.count('<span class="status status-stalled">Stalled</span>') == 1
+    assert html.count('<span class="status status-running">Running</span>') == 1
+    assert f'<form method="post" action="{reopen}" class="reopen-form">' in html
+    assert reverse("accounts:wizard_reopen", args=[running.job_id]) not in html
+    assert bundled_html.count('<span class="status status-stalled">Stalled</span>') == 1
+    assert [(item["id"], item["status_label"]) for item in listed] == [
+        (running.job_id, "Running"),
+        (stalled.job_id, "Stalled"),
+    ]
