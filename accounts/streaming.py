@@ -247,7 +247,9 @@ def _workbook_chunks(
         sheet = sheet_choose(workbook=workbook, file=file, sheet=sheet)
         # Both reads share the stream: a ZIP member keeps its own offset.
         records = _rows_unchanged(
-            sheet_records(workbook=workbook, sheet=sheet, source=stream, marks=marks),
+            sheet_records(
+                workbook=workbook, sheet=sheet, source=stream, marks=marks, file=file
+            ),
             stream=stream,
             opened=opened,
             file=file,

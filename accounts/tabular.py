@@ -20,6 +20,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+from xml.etree.ElementTree import ParseError
 
 import pandas as pd
 
@@ -725,17 +726,32 @@ def sheet_choose(*, workbook: Any, file: str, sheet: str | None) -> str:
     if len(names) == 1:
         return names[0]
 
-    filled = [name for name in names if _sheet_has_data(workbook[name])]
+    filled = [name for name in names if _sheet_has_data(workbook[name], file=file)]
     if len(filled) > 1:
         raise SheetChoiceError(file, filled)
     return filled[0] if filled else names[0]
 
 
-def _sheet_has_data(worksheet: Any) -> bool:
-    return any(
-        any(cell not in (None, "") for cell in row)
-        for row in worksheet.iter_rows(values_only=True)
-    )
+def _sheet_has_data(worksheet: Any, *, file: str) -> bool:
+    try:
+        return any(
+            any(cell not in (None, "") for cell in row)
+            for row in worksheet.iter_rows(values_only=True)
+        )
+    except ParseError as error:
+        raise SheetDamagedError(file, worksheet.title, line=1, error=error) from error
+
+
+class SheetDamagedError(ImportFileError):
+    """A workbook whose ZIP is whole but one of whose sheets is not XML."""
+
+    def __init__(self, file: str, sheet: str, *, line: int, error: ParseError) -> None:
+        super().__init__(
+            file,
+            f"sheet {sheet!r} is damaged: it cannot be read from row {line:,} on "
+            f"({error}); save it again from the spreadsheet and upload it again",
+            line,
+        )
 
 
 @dataclass
@@ -755,7 +771,7 @@ GENERAL_DIGITS = 11
 
 
 def sheet_records(
-    *, workbook: Any, sheet: str, source: Any, marks: SheetMarks
+    *, workbook: Any, sheet: str, source: Any, marks: SheetMarks, file: str
 ) -> Iterator[Numbered]:
     """Yield each row of a sheet as text, marking the cells text would hide.
 
@@ -769,9 +785,12 @@ def sheet_records(
     formulas = None
     if _has_formulas(worksheet):
         formulas = load_workbook(source, read_only=True, data_only=False)
-        written = formulas[sheet].iter_rows(values_only=True)
+        written = _rows_parsed(
+            formulas[sheet].iter_rows(values_only=True), file=file, sheet=sheet
+        )
+    rows = _rows_parsed(worksheet.iter_rows(), file=file, sheet=sheet)
     try:
-        for number, row in enumerate(worksheet.iter_rows(), start=1):
+        for number, row in enumerate(rows, start=1):
             texts = next(written, ())
             cells: list[str] = []
             for index, cell in enumerate(row):
@@ -790,6 +809,18 @@ def sheet_records(
     finally:
         if formulas is not None:
             formulas.close()
+
+
+def _rows_parsed(rows: Iterator[Any], *, file: str, sheet: str) -> Iterator[Any]:
+    # openpyxl reads a sheet's XML as it goes: a broken sheet raises only
+    # where it breaks, and is said to break after the rows read before it.
+    read = 0
+    try:
+        for row in rows:
+            read += 1
+            yield row
+    except ParseError as error:
+        raise SheetDamagedError(file, sheet, line=read + 1, error=error) from error
 
 
 def _has_formulas(worksheet: Any) -> bool:
@@ -854,18 +885,27 @@ def workbook_open(stream: IO[bytes], *, file: str) -> Workbook:
             f"this is not a readable XLSX workbook: it is damaged or incomplete "
             f"({error}); save it again from the spreadsheet and upload it again",
         ) from error
+    except ParseError as error:
+        # A sheet without its size is read whole as the workbook opens.
+        raise ImportFileError(
+            file,
+            f"this is not a readable XLSX workbook: a sheet of it is damaged "
+            f"({error}); save it again from the spreadsheet and upload it again",
+        ) from error
     except (InvalidFileException, KeyError, OSError, ValueError) as error:
         raise ImportFileError(
             file, "this is a ZIP file but not a readable XLSX workbook"
         ) from error
 
 
-def workbook_check(*, path: Path, file: str) -> None:
-    """Raise ImportFileError if `path` starts as a workbook but cannot be opened."""
+def workbook_check(*, path: Path, file: str) -> bool:
+    """Return whether `path` is a workbook; raise ImportFileError if it
+    starts as one but cannot be opened."""
     with path.open("rb") as stream:
         if stream.read(len(_ZIP_MAGIC)) != _ZIP_MAGIC:
-            return
+            return False
         workbook_open(stream, file=file).close()
+    return True
 
 
 def _xlsx_read(
@@ -881,6 +921,7 @@ def _xlsx_read(
                 sheet=sheet,
                 source=io.BytesIO(content),
                 marks=marks,
+                file=file,
             )
         )
     finally:

@@ -153,7 +153,12 @@ from accounts.row_report import RowReportOrder, row_report_sort
 from accounts.signals import import_finished
 from accounts.stages import STAGE_ANSWERS, stage_known, stage_name_known
 from accounts.streaming import table_chunks
-from accounts.tabular import HEADER_CHOICE_LINES, Table, workbook_check
+from accounts.tabular import (
+    HEADER_CHOICE_LINES,
+    SheetDamagedError,
+    Table,
+    workbook_check,
+)
 from accounts.undo_keep import UndoKeep, undo_keep_find
 from accounts.wizard_accounts import AccountFinder
 from accounts.wizard_conflicts import ConflictRow, WrittenMeanwhile, conflict_issues
@@ -566,7 +571,7 @@ def mapped_import_create(
     )
     try:
         for item in stored:
-            workbook_check(path=Path(str(item["path"])), file=str(item["name"]))
+            _workbook_head_check(path=Path(str(item["path"])), file=str(item["name"]))
     except ImportFileError as error:
         # Refused at the door, like a broken archive: no job is left open.
         archive_remove(directory=directory)
@@ -577,6 +582,27 @@ def mapped_import_create(
     job.save(update_fields=["source_directory", "progress_message", "updated_at"])
 
     return MappedImport.objects.create(job=job, files=stored, skipped=skipped)
+
+
+def _workbook_head_check(*, path: Path, file: str) -> None:
+    """Raise ImportFileError for a workbook whose preview could not be read.
+
+    The sheet's rows are read as the preview reads them: a sheet whose XML
+    breaks there would otherwise be taken in and fail on the next page.
+    """
+    if not workbook_check(path=path, file=file):
+        return
+
+    chunks = table_chunks(path=path, file=file, rows=PREVIEW_READ_ROWS)
+    try:
+        next(chunks)
+    except SheetDamagedError:
+        raise
+    except ImportFileError:
+        # Several sheets or no header row: the next pages ask about these.
+        pass
+    finally:
+        chunks.close()
 
 
 def _archives_unpack(
