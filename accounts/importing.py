@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -169,12 +169,18 @@ def csv_chunks(
 
 def _csv_options(*, path: Path, file: str) -> dict[str, object]:
     """Return read_csv options for this file: delimiter and encoding."""
+    # The wizard's reader builds on this module, so its NUL check is
+    # fetched when called.
+    from accounts.tabular import nul_check
+
     if not path.exists():
         raise ImportFileError(file, "the file is missing")
     with path.open("rb") as source:
         head = source.read(BLOCK)
-        if _looks_binary(head[:4096]):
+        if looks_binary(head[:4096]):
             raise ImportFileError(file, "this is not a CSV text file")
+        nul_check(blocks=lambda: _blocks(source), file=file)
+        source.seek(len(head))
         text = head
         while not text.strip():
             text = source.read(BLOCK)
@@ -197,12 +203,18 @@ def _csv_options(*, path: Path, file: str) -> dict[str, object]:
 _CONTROL = bytes(set(range(32)) - {9, 10, 12, 13}) + b"\x7f"
 
 
-def _looks_binary(head: bytes) -> bool:
-    """Return whether these first bytes are not text: a NUL, or many controls."""
-    if b"\x00" in head:
-        return True
+def looks_binary(head: bytes) -> bool:
+    """Return whether these first bytes are not text: many control bytes.
+
+    A stray NUL in text is damage, which nul_check names by line.
+    """
     controls = len(head) - len(head.translate(None, _CONTROL))
     return controls > max(1, len(head) // 200)
+
+
+def _blocks(source: IO[bytes]) -> Iterator[bytes]:
+    source.seek(0)
+    yield from iter(lambda: source.read(BLOCK), b"")
 
 
 def _is_utf8(path: Path) -> bool:
@@ -335,7 +347,7 @@ def csv_header_check(*, content: bytes, file: str) -> None:
     """Raise ImportFileError unless these bytes start with this file's header."""
     if not content.strip():
         raise ImportFileError(file, "the file is empty")
-    if _looks_binary(content[:4096]):
+    if looks_binary(content[:4096]):
         raise ImportFileError(file, "this is not a CSV text file")
     header = _decode(content).lstrip().splitlines()[0]
     delimiter = max([",", ";", "\t"], key=header.count)

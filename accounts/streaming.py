@@ -36,6 +36,7 @@ from accounts.tabular import (
     header_split,
     mixed_encoding_check,
     not_xlsx_check,
+    nul_check,
     sheet_choose,
     sheet_records,
     summary_row,
@@ -49,6 +50,12 @@ HEAD_BYTES = 64 * 1024
 BLOCK_BYTES = 64 * 1024
 
 
+def _blocks(stream: IO[bytes]) -> Iterator[bytes]:
+    """Yield a file's bytes from its start, a block at a time."""
+    stream.seek(0)
+    yield from iter(lambda: stream.read(BLOCK_BYTES), b"")
+
+
 def encoding_detect(*, path: Path, file: str) -> str:
     """Return the file's encoding, decided from all of it, like text_decode.
 
@@ -59,9 +66,7 @@ def encoding_detect(*, path: Path, file: str) -> str:
         head = stream.read(4)
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             return "utf-16"
-        stream.seek(0)
-        if b"\x00" in stream.read(4096):
-            raise ImportFileError(file, "this is not a CSV text file")
+        nul_check(blocks=lambda: _blocks(stream), file=file)
         stream.seek(0)
         bom = head.startswith(b"\xef\xbb\xbf")
         decoder = codecs.getincrementaldecoder("utf-8")()

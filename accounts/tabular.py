@@ -14,7 +14,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -24,7 +24,13 @@ from xml.etree.ElementTree import ParseError
 
 import pandas as pd
 
-from accounts.importing import REJECTED, REPAIRED, ImportFileError, Issue
+from accounts.importing import (
+    REJECTED,
+    REPAIRED,
+    ImportFileError,
+    Issue,
+    looks_binary,
+)
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -208,8 +214,7 @@ def text_decode(*, content: bytes, file: str) -> tuple[str, str]:
             raise ImportFileError(
                 file, "the file starts like UTF-16 text but is not valid UTF-16"
             ) from error
-    if b"\x00" in content[:4096]:
-        raise ImportFileError(file, "this is not a CSV text file")
+    nul_check(blocks=lambda: iter([content]), file=file)
     if content.startswith(b"\xef\xbb\xbf"):
         try:
             return content[3:].decode("utf-8"), "utf-8-sig"
@@ -302,6 +307,42 @@ def _lines_said(numbers: list[int], count: int) -> str:
     return f"lines {', '.join(said[:-1])} and {said[-1]} are"
 
 
+def nul_check(*, blocks: Callable[[], Iterator[bytes]], file: str) -> None:
+    """Refuse a file holding NUL bytes, naming the lines that hold them.
+
+    No text holds a NUL. Many control bytes at the start are a file that
+    is not text at all (an old-format spreadsheet or a PDF under a .csv
+    name); a few NULs are damage to a text file, said by line rather than
+    read past:
+    PostgreSQL cannot store a NUL, and dropping one unseen could join two
+    words. `blocks` gives the file's bytes from the start, once for the
+    fast look and again only when a NUL was found.
+    """
+    found = False
+    for index, block in enumerate(blocks()):
+        if index == 0 and looks_binary(block[:4096]):
+            raise ImportFileError(file, "this is not a CSV text file")
+        if b"\x00" in block:
+            found = True
+            break
+    if not found:
+        return
+
+    numbers: list[int] = []
+    count = 0
+    for number, line in enumerate(byte_lines(blocks()), start=1):
+        if b"\x00" in line:
+            count += 1
+            if len(numbers) < NAMED_LINES:
+                numbers.append(number)
+    they = "it holds a NUL byte" if count == 1 else "they hold NUL bytes"
+    raise ImportFileError(
+        file,
+        f"{_lines_said(numbers, count)} damaged: {they} (0x00), which no text "
+        f"has; remove {'it' if count == 1 else 'them'} and upload the file again",
+    )
+
+
 def delimiter_sniff(*, text: str) -> str:
     """Return the delimiter that splits the first records most consistently.
 
@@ -323,7 +364,8 @@ def delimiter_sniff(*, text: str) -> str:
 
 
 def _head_records(text: str, delimiter: str) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # Read as the file is read: a bare \r ends a record too.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records: list[list[str]] = []
     try:
         for record in reader:

@@ -916,6 +916,24 @@ def test_a_binary_file_is_not_a_csv_text_file(tmp_path):
     ]
 
 
+def test_a_nul_byte_in_the_bundled_layout_is_refused_by_line(tmp_path):
+    directory = write_export(tmp_path)
+    accounts = (directory / "accounts.csv").read_bytes().split(b"\n")
+    accounts[2] = accounts[2].replace(b",", b"\x00,", 1)
+    (directory / "accounts.csv").write_bytes(b"\n".join(accounts))
+
+    job = maven_import_directory(directory=directory)
+
+    assert [(i["file"], i["reason"]) for i in job.issues] == [
+        (
+            "accounts.csv",
+            "line 3 is damaged: it holds a NUL byte (0x00), which no text has; "
+            "remove it and upload the file again",
+        )
+    ]
+    assert Account.objects.count() == 0
+
+
 def test_an_empty_directory_names_all_four_missing_files(tmp_path):
     job = maven_import_directory(directory=tmp_path)
 

@@ -64,6 +64,46 @@ def test_it_refuses_bytes_that_are_neither_utf8_nor_windows_1252() -> None:
     )
 
 
+def _with_nul_bytes(tmp_path: Path, lines: list[int]) -> tuple[Path, bytes]:
+    """Write 400 accounts, a NUL in each of `lines` (the header is line 1)."""
+    rows = ["Account Name,Industry"] + [f"Account {n},retail" for n in range(400)]
+    for line in lines:
+        rows[line - 1] = f"Account\x00 {line},retail"
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(("\r\n".join(rows) + "\r\n").encode())
+    return path, path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("lines", "said"),
+    [
+        (
+            [301],
+            "line 301 is damaged: it holds a NUL byte (0x00), which no text has; "
+            "remove it and upload the file again",
+        ),
+        (
+            [3, 250, 251],
+            "lines 3, 250 and 251 are damaged: they hold NUL bytes (0x00), which "
+            "no text has; remove them and upload the file again",
+        ),
+    ],
+)
+def test_a_nul_byte_in_text_is_refused_by_line(
+    tmp_path: Path, lines: list[int], said: str
+) -> None:
+    # Line 301 lies past the first 4 KB, all that was once looked at.
+    path, content = _with_nul_bytes(tmp_path, lines)
+
+    with pytest.raises(ImportFileError) as whole:
+        table_read(content=content, file="damaged.csv")
+    with pytest.raises(ImportFileError) as streamed:
+        list(table_chunks(path=path, file="damaged.csv"))
+
+    assert whole.value.message == said
+    assert streamed.value.message == said
+
+
 def test_it_refuses_binary_and_old_excel_files() -> None:
     with pytest.raises(ImportFileError) as binary:
         table_read(content=b"\x00\x01\x02abc", file="blob.csv")
@@ -255,6 +295,44 @@ def test_it_reads_bare_carriage_return_line_endings() -> None:
 
     assert rows(table) == [["Acme", "10"], ["Beta", "20"]]
     assert table.lines == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("name", "described", "expected"),
+    [
+        (
+            "cr_only_semicolon.csv",
+            "semicolon-separated",
+            [
+                ["Account Name", "Annual Revenue", "Employees"],
+                ["Cr Semi One", "1.000,50", "10"],
+                ["Cr Semi Two", "2.000,00", "20"],
+            ],
+        ),
+        (
+            "cr_only_tab.tsv",
+            "tab-separated",
+            [
+                ["Account Name", "Period", "Tickets"],
+                ["Zeroes & Co", "2025-04", "12"],
+                ["Blank Revenue KG", "Q2 2025", "3"],
+            ],
+        ),
+    ],
+)
+def test_it_finds_the_delimiter_of_bare_carriage_return_files(
+    name: str, described: str, expected: list[list[str]]
+) -> None:
+    content = (FIXTURES / name).read_bytes()
+    assert b"\n" not in content
+
+    table = read(name)
+    [chunk] = table_chunks(path=FIXTURES / name, file=name)
+
+    assert table.describe() == f"Read as UTF-8 text, {described}."
+    assert [table.columns, *rows(table)] == expected
+    assert table.lines == [2, 3]
+    assert [chunk.columns, *rows(chunk)] == expected
 
 
 def test_it_drops_blank_rows_with_a_note() -> None:
