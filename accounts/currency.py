@@ -394,7 +394,7 @@ def account_revenue_rollup(
     """Return an account's realised revenue in the reporting currency."""
     lines = (
         apps.get_model("accounts", "RevenueLine")
-        .objects.counted()
+        .objects.counted(reporting_currency=reporting_currency)
         .filter(account=account)
     )
     if since is not None:

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from accounts.currency import reporting_currency_active
 from accounts.currency_codes import ANNUAL_REVENUE_CURRENCY, currency_code_problem
 from accounts.numbers import (
     AMOUNT_BELOW_ZERO,
@@ -524,36 +525,88 @@ class OpportunityDeletion(models.Model):
 class RevenueLineQuerySet(models.QuerySet):
     """Revenue lines, and the one rule for which of them are counted.
 
-    Invoices are the ledger of record: where an account has any invoice
-    line in a quarter, its won-deal (pipeline) lines of that quarter are
-    set aside, so sales imported both as won deals and as invoices are
-    counted once. Every reader of amounts goes through counted(); the
-    scoring load applies the same rule to the quarter sums the database
-    keeps (RevenueQuarter, scoring.loading._set_aside_mark).
+    Invoices are the ledger of record: where an account has an invoice line
+    in a quarter that covers it, its won-deal (pipeline) lines of that
+    quarter are set aside, so sales imported both as won deals and as
+    invoices are counted once. An invoice line covers its quarter when a
+    stored rate converts it into the reporting currency (the rule of
+    accounts.currency), or when its import was told to let invoices
+    without a rate replace the won deals (covers_without_rate). Otherwise
+    totals would leave out both the invoices and the deals. Every reader
+    of amounts goes through counted(); the scoring load marks the quarter
+    sums it reads by set_aside_quarters().
     """
 
-    def with_set_aside(self) -> "RevenueLineQuerySet":
+    def converted(
+        self, *, reporting_currency: str | None = None
+    ) -> "RevenueLineQuerySet":
+        """Return the lines a stored rate converts, or that need none."""
+        currency = reporting_currency or reporting_currency_active()
+        return self.filter(_converted_q(currency))
+
+    def covering(
+        self, *, reporting_currency: str | None = None
+    ) -> "RevenueLineQuerySet":
+        """Return the invoice lines that set aside their quarter's won deals."""
+        currency = reporting_currency or reporting_currency_active()
+        return self.filter(source=RevenueLine.Source.INVOICE).filter(
+            _converted_q(currency) | models.Q(covers_without_rate=True)
+        )
+
+    def with_set_aside(
+        self, *, reporting_currency: str | None = None
+    ) -> "RevenueLineQuerySet":
         """Annotate each line with set_aside: invoices cover its quarter."""
         return self.annotate(
             set_aside=models.ExpressionWrapper(
-                _set_aside_q(), output_field=models.BooleanField()
+                _set_aside_q(reporting_currency), output_field=models.BooleanField()
             )
         )
 
-    def counted(self) -> "RevenueLineQuerySet":
+    def counted(
+        self, *, reporting_currency: str | None = None
+    ) -> "RevenueLineQuerySet":
         """Return the lines counted as revenue: none that invoices cover."""
-        return self.exclude(_set_aside_q())
+        return self.exclude(_set_aside_q(reporting_currency))
 
-    def set_aside(self) -> "RevenueLineQuerySet":
+    def set_aside(
+        self, *, reporting_currency: str | None = None
+    ) -> "RevenueLineQuerySet":
         """Return the won-deal lines set aside because invoices cover them."""
-        return self.filter(_set_aside_q())
+        return self.filter(_set_aside_q(reporting_currency))
+
+    def set_aside_quarters(
+        self, *, reporting_currency: str | None = None
+    ) -> set[tuple[int, date]]:
+        """Return the account-quarters whose won-deal lines are set aside."""
+        return set(
+            self.set_aside(reporting_currency=reporting_currency)
+            .order_by()
+            .values_list("account_id", "quarter_start")
+            .distinct()
+        )
 
 
-def _set_aside_q() -> models.Q:
-    invoiced = RevenueLine.objects.filter(
+def _converted_q(reporting_currency: str) -> models.Q:
+    # The rule of accounts.currency: the latest rate dated on or before the
+    # quarter start converts a quarter's line; blank is the reporting
+    # currency.
+    rated = CurrencyRate.objects.filter(
+        reporting_currency=reporting_currency,
+        currency=models.OuterRef("currency"),
+        rate_date__lte=models.OuterRef("quarter_start"),
+    )
+    return models.Q(currency__in=["", reporting_currency]) | models.Q(
+        models.Exists(rated)
+    )
+
+
+def _set_aside_q(reporting_currency: str | None) -> models.Q:
+    invoiced = RevenueLine.objects.covering(
+        reporting_currency=reporting_currency
+    ).filter(
         account_id=models.OuterRef("account_id"),
         quarter_start=models.OuterRef("quarter_start"),
-        source=RevenueLine.Source.INVOICE,
     )
     return models.Q(source=RevenueLine.Source.PIPELINE) & models.Q(
         models.Exists(invoiced)
@@ -599,6 +652,12 @@ class RevenueLine(models.Model):
     # entered otherwise have none. The database default lets a bulk COPY
     # leave it out.
     import_key = models.CharField(max_length=255, blank=True, default="", db_default="")
+    # An invoice line whose import was told to let it replace the quarter's
+    # won deals even while no stored rate converts it (ImportJob's
+    # invoices_without_rate); see RevenueLineQuerySet.covering().
+    covers_without_rate = models.BooleanField(
+        "replaces won deals without a rate", default=False, db_default=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -739,6 +798,13 @@ class ChangeRecord(models.Model):
         return ""
 
 
+class InvoicesWithoutRate(models.TextChoices):
+    """Whether invoices no stored rate converts replace counted won deals."""
+
+    KEEP_DEALS = "keep_deals", "Keep counting the won deals until a rate is stored"
+    REPLACE_DEALS = "replace_deals", "Let the invoices replace the won deals now"
+
+
 class ImportJob(models.Model):
     """One import of a CRM export: its files, progress, counts and report."""
 
@@ -767,6 +833,13 @@ class ImportJob(models.Model):
         max_length=20, choices=Status.choices, default=Status.PENDING
     )
     keep_good_rows = models.BooleanField(default=False)
+    # What the import's invoices do to a quarter's counted won deals while
+    # no stored rate converts them: by default the deals keep counting.
+    invoices_without_rate = models.CharField(
+        max_length=20,
+        choices=InvoicesWithoutRate.choices,
+        default=InvoicesWithoutRate.KEEP_DEALS,
+    )
     progress = models.PositiveSmallIntegerField(default=0)
     progress_message = models.CharField(max_length=200, blank=True)
     counts = models.JSONField(default=dict, blank=True)
@@ -802,6 +875,13 @@ class ImportJob(models.Model):
         if self.created_by_name:
             return f"{self.created_by_name} (deleted)"
         return ""
+
+    @property
+    def invoices_without_rate_said(self) -> str:
+        """Say what the import's invoices without a rate do to won deals."""
+        if self.invoices_without_rate == InvoicesWithoutRate.REPLACE_DEALS:
+            return "invoices without a rate replace the won deals at once"
+        return "won deals count until their quarter's invoices have a rate"
 
     @property
     def is_finished(self) -> bool:

@@ -1,13 +1,15 @@
 """What an import's invoices replace: the won deals counted before them.
 
 Invoices are the ledger of record (RevenueLineQuerySet): the first invoice
-of an account-quarter sets aside every won deal counted there. The import
-check says so before anything is written, per account and quarter, with
-the deals' count and amount, and names the invoices that no stored rate
-converts: totals leave those out and say they lack a rate, so the quarter
-would count neither the deals nor the invoices until a rate is stored.
-Won deals an import brings into a quarter invoices cover are said the same
-way: they will not count.
+of an account-quarter that a stored rate converts sets aside every won deal
+counted there. The import check says so before anything is written, per
+account and quarter, with the deals' count and amount. Invoices that no
+stored rate converts are left out of totals, which say they lack a rate;
+unless the import was told to let them replace the won deals anyway
+(ImportJob.invoices_without_rate), those deals keep counting until a rate
+is stored, and the check names them (revenue_waiting) so the user can
+decide. Won deals an import brings into a quarter invoices cover are said
+the same way: they will not count.
 """
 
 from __future__ import annotations
@@ -29,16 +31,20 @@ from accounts.currency import (
 from accounts.import_checks import ImportCheckWarning
 from accounts.models import (
     Account,
-    CurrencyRate,
     ImportRowChange,
     Opportunity,
     RevenueLine,
+    RevenueLineQuerySet,
 )
 from accounts.revenue_keys import quarter_label, quarter_start
 
 # How many account-quarters the check names one by one; the rest are
 # summed in one closing line.
 REPLACED_SHOWN = 20
+WAITING_REASON = (
+    "no stored rate converts the invoices that would replace them, and the "
+    "import keeps won deals until one does"
+)
 
 
 @dataclass
@@ -56,6 +62,14 @@ class Replaced:
         return (
             f"{self.account} {quarter_label(self.quarter)}: invoices will replace "
             f"{deals_text(self.deals)} ({amounts_text(self.amounts)}) counted now"
+        )
+
+    @property
+    def waiting_text(self) -> str:
+        return (
+            f"{self.account} {quarter_label(self.quarter)}: "
+            f"{deals_text(self.deals)} ({amounts_text(self.amounts)}) still "
+            f"counted: {WAITING_REASON}"
         )
 
     @property
@@ -104,6 +118,14 @@ def revenue_replaced_start() -> Callable[[], list[str]]:
     return lambda: revenue_replaced_texts(last=last, last_change=last_change)
 
 
+def revenue_waiting_start() -> Callable[[], list[Waiting]]:
+    """Return what revenue_waiting says of the lines written from now."""
+    last, _ = _last_written()
+    return lambda: revenue_waiting(
+        last=last, reporting_currency=reporting_currency_active()
+    )
+
+
 def _last_written() -> tuple[int, int]:
     """Return the last revenue line and the last import row change stored."""
     line = RevenueLine.objects.aggregate(last=Max("pk"))["last"]
@@ -115,56 +137,40 @@ def revenue_replaced_texts(*, last: int, last_change: int) -> list[str]:
     """Return, in words, what the revenue lines written after `last` change.
 
     The won deals the invoice lines replace, one account-quarter a line up
-    to REPLACED_SHOWN and then a total; the won deals the won-deal lines
-    created or updated after `last_change` add to quarters invoices cover,
-    likewise; and then the invoices left out of totals for want of a rate.
+    to REPLACED_SHOWN and then a total; the won deals that keep counting
+    because the import's invoices lack a rate and it was not told to let
+    them replace the deals, likewise; the won deals the won-deal lines
+    created or updated after `last_change` add to quarters invoices cover;
+    and then the invoices left out of totals for want of a rate.
     """
-    fresh = RevenueLine.objects.filter(pk__gt=last, source=RevenueLine.Source.INVOICE)
-    same_quarter = {
-        "account_id": OuterRef("account_id"),
-        "quarter_start": OuterRef("quarter_start"),
-    }
-    won = (
-        RevenueLine.objects.filter(
-            pk__lte=last,
-            source=RevenueLine.Source.PIPELINE,
-            account_id__in=fresh.values("account_id"),
-        )
-        .filter(Exists(fresh.filter(**same_quarter)))
-        .exclude(
-            Exists(
-                RevenueLine.objects.filter(
-                    pk__lte=last, source=RevenueLine.Source.INVOICE, **same_quarter
-                )
-            )
-        )
-        .values("account_id", "account__name", "quarter_start", "currency")
-        .annotate(total=Sum("amount"))
-        .order_by("account__name", "account_id", "quarter_start", "currency")
-    )
-    replaced: dict[tuple[int, date], Replaced] = {}
-    for row in won:
-        key = (row["account_id"], row["quarter_start"])
-        item = replaced.setdefault(
-            key, Replaced(account=row["account__name"], quarter=row["quarter_start"])
-        )
-        item.amounts[row["currency"]] = row["total"]
-    uncounted = _uncounted(last_change=last_change, replaced=replaced.keys())
     reporting_currency = reporting_currency_active()
-    rated = CurrencyRate.objects.filter(
+    replaced = _replaced(last=last, reporting_currency=reporting_currency)
+    waiting = {
+        (item.account_id, item.quarter): Replaced(
+            account=item.account, quarter=item.quarter, amounts=dict(item.amounts)
+        )
+        for item in revenue_waiting(last=last, reporting_currency=reporting_currency)
+        if (item.account_id, item.quarter) not in replaced
+    }
+    uncounted = _uncounted(
+        last_change=last_change,
+        replaced=replaced.keys(),
         reporting_currency=reporting_currency,
-        currency=OuterRef("currency"),
-        rate_date__lte=OuterRef("quarter_start"),
     )
     rateless = (
-        fresh.exclude(currency__in=["", reporting_currency])
-        .exclude(Exists(rated))
+        _fresh_invoices(last=last)
+        .exclude(
+            pk__in=_fresh_invoices(last=last).converted(
+                reporting_currency=reporting_currency
+            )
+        )
         .values("account__name", "account_id", "quarter_start", "currency")
         .annotate(total=Sum("amount"), count=Count("pk"))
         .order_by("account__name", "account_id", "quarter_start", "currency")
     )
     return (
         _replaced_texts(replaced)
+        + _waiting_texts(waiting)
         + _uncounted_texts(uncounted)
         + _rateless_texts(
             [
@@ -181,8 +187,179 @@ def revenue_replaced_texts(*, last: int, last_change: int) -> list[str]:
     )
 
 
+def _fresh_invoices(*, last: int) -> RevenueLineQuerySet:
+    return RevenueLine.objects.filter(pk__gt=last, source=RevenueLine.Source.INVOICE)
+
+
+def _same_quarter() -> dict[str, OuterRef]:
+    return {
+        "account_id": OuterRef("account_id"),
+        "quarter_start": OuterRef("quarter_start"),
+    }
+
+
+def _won_before(*, last: int, reporting_currency: str) -> RevenueLineQuerySet:
+    """Return the won-deal lines stored before `last` and counted then.
+
+    Counted then: no invoice stored before `last` covered their quarter.
+    """
+    return RevenueLine.objects.filter(
+        pk__lte=last, source=RevenueLine.Source.PIPELINE
+    ).exclude(
+        Exists(
+            RevenueLine.objects.covering(reporting_currency=reporting_currency).filter(
+                pk__lte=last, **_same_quarter()
+            )
+        )
+    )
+
+
+def _replaced(
+    *, last: int, reporting_currency: str
+) -> dict[tuple[int, date], Replaced]:
+    """Return the counted won deals that invoices written after `last` replace."""
+    covering = _fresh_invoices(last=last).covering(
+        reporting_currency=reporting_currency
+    )
+    won = (
+        _won_before(last=last, reporting_currency=reporting_currency)
+        .filter(account_id__in=covering.values("account_id"))
+        .filter(Exists(covering.filter(**_same_quarter())))
+        .values("account_id", "account__name", "quarter_start", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by("account__name", "account_id", "quarter_start", "currency")
+    )
+    replaced: dict[tuple[int, date], Replaced] = {}
+    for row in won:
+        key = (row["account_id"], row["quarter_start"])
+        item = replaced.setdefault(
+            key, Replaced(account=row["account__name"], quarter=row["quarter_start"])
+        )
+        item.amounts[row["currency"]] = row["total"]
+    return replaced
+
+
+@dataclass
+class Waiting:
+    """An account-quarter whose won deals an import's invoices would replace,
+    but no stored rate converts those invoices."""
+
+    account_id: int
+    account: str
+    quarter: date
+    deals: int = 0
+    # Per currency, the won-deal lines' sum, and the invoices' sum.
+    amounts: dict[str, Decimal] = field(default_factory=dict)
+    invoices: int = 0
+    invoiced: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return (
+            f"{self.account} {quarter_label(self.quarter)}: "
+            f"{deals_text(self.deals)} ({amounts_text(self.amounts)}), or "
+            f"{_invoices_text(self.invoices)} ({amounts_text(self.invoiced)}) "
+            "that no stored rate converts"
+        )
+
+    @property
+    def quarter_text(self) -> str:
+        return quarter_label(self.quarter)
+
+    @property
+    def amounts_text(self) -> str:
+        return amounts_text(self.amounts)
+
+    @property
+    def invoiced_text(self) -> str:
+        return amounts_text(self.invoiced)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "account": self.account,
+            "quarter": quarter_label(self.quarter),
+            "quarter_start": self.quarter.isoformat(),
+            "won_deals": self.deals,
+            "won_amounts": _cents(self.amounts),
+            "invoice_lines": self.invoices,
+            "invoice_amounts": _cents(self.invoiced),
+        }
+
+
+def _cents(amounts: Mapping[str, Decimal]) -> dict[str, str]:
+    # SQLite sums come back without their trailing zeros.
+    return {
+        code: str(Decimal(total).quantize(Decimal("0.01")))
+        for code, total in sorted(amounts.items())
+    }
+
+
+def revenue_waiting(*, last: int, reporting_currency: str) -> list[Waiting]:
+    """Return the quarters whose counted won deals wait on a rate.
+
+    Per account-quarter with won deals counted before `last` and invoices
+    written after it, none of which a stored rate converts: by default the
+    won deals keep counting there until a rate is stored; an import told
+    otherwise lets its invoices replace them at once. The choice itself
+    does not change the answer, so the check can name what it decides.
+    """
+    fresh = _fresh_invoices(last=last)
+    converted = fresh.converted(reporting_currency=reporting_currency)
+    waiting_invoices = fresh.exclude(
+        Exists(converted.filter(**_same_quarter()))
+    ).filter(
+        Exists(
+            _won_before(last=last, reporting_currency=reporting_currency).filter(
+                **_same_quarter()
+            )
+        )
+    )
+    found: dict[tuple[int, date], Waiting] = {}
+    for row in (
+        waiting_invoices.values(
+            "account_id", "account__name", "quarter_start", "currency"
+        )
+        .annotate(total=Sum("amount"), count=Count("pk"))
+        .order_by("account__name", "account_id", "quarter_start", "currency")
+    ):
+        key = (row["account_id"], row["quarter_start"])
+        item = found.setdefault(
+            key,
+            Waiting(
+                account_id=row["account_id"],
+                account=row["account__name"],
+                quarter=row["quarter_start"],
+            ),
+        )
+        item.invoices += row["count"]
+        item.invoiced[row["currency"]] = row["total"]
+    if not found:
+        return []
+
+    won = (
+        _won_before(last=last, reporting_currency=reporting_currency)
+        .filter(
+            account_id__in={pk for pk, _ in found},
+            quarter_start__in={quarter for _, quarter in found},
+        )
+        .values("account_id", "quarter_start", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by("currency")
+    )
+    for row in won:
+        key = (row["account_id"], row["quarter_start"])
+        if key in found:
+            found[key].amounts[row["currency"]] = row["total"]
+    for key, deals in _won_deal_counts(found).items():
+        found[key].deals = deals
+    return list(found.values())
+
+
 def _uncounted(
-    *, last_change: int, replaced: Collection[tuple[int, date]]
+    *,
+    last_change: int,
+    replaced: Collection[tuple[int, date]],
+    reporting_currency: str,
 ) -> dict[tuple[int, date], Replaced]:
     """Return the won deals the import wrote into quarters invoices cover.
 
@@ -202,7 +379,7 @@ def _uncounted(
         quarter_start=OuterRef("quarter_start"),
     )
     lines = (
-        RevenueLine.objects.set_aside()
+        RevenueLine.objects.set_aside(reporting_currency=reporting_currency)
         .filter(Exists(touched))
         .values("account_id", "account__name", "quarter_start", "currency")
         .annotate(total=Sum("amount"))
@@ -246,33 +423,58 @@ def revenue_replaced_forecast(
         ).values_list("pk", "name")
     )
     quarters = {(pk, quarter) for pk, quarter, _ in (*sums, *won_sums)}
+    rates = rate_table_load()
+
+    def converts(currency: str, quarter: date) -> bool:
+        return (
+            currency in ("", rates.reporting_currency)
+            or rates.rate_on_or_before(currency=currency, day=quarter) is not None
+        )
+
     stored = (
         RevenueLine.objects.filter(
             account_id__in={pk for pk, _ in quarters},
             quarter_start__in={quarter for _, quarter in quarters},
         )
-        .values("account_id", "quarter_start", "source", "currency")
+        .values(
+            "account_id", "quarter_start", "source", "currency", "covers_without_rate"
+        )
         .annotate(total=Sum("amount"))
         .order_by()
     )
     covered = set()
     replaced: dict[tuple[int, date], Replaced] = {}
-    invoiced_now = {(pk, quarter) for pk, quarter, _ in sums}
+    waiting: dict[tuple[int, date], Replaced] = {}
+    # As the import's default has it: only invoices a rate converts replace
+    # the won deals; the others leave them counted until a rate is stored.
+    invoiced_now = {
+        (pk, quarter) for pk, quarter, code in sums if converts(code, quarter)
+    }
+    rateless_now = {(pk, quarter) for pk, quarter, _ in sums} - invoiced_now
     for row in stored:
         key = (row["account_id"], row["quarter_start"])
         if key not in quarters:
             continue
         if row["source"] == RevenueLine.Source.INVOICE:
-            covered.add(key)
+            if row["covers_without_rate"] or converts(row["currency"], key[1]):
+                covered.add(key)
             continue
-        if key not in invoiced_now:
+        if key in invoiced_now:
+            found = replaced
+        elif key in rateless_now:
+            found = waiting
+        else:
             continue
-        item = replaced.setdefault(key, Replaced(account=names[key[0]], quarter=key[1]))
+        item = found.setdefault(key, Replaced(account=names[key[0]], quarter=key[1]))
         item.amounts[row["currency"]] = row["total"]
     for key in covered:
         replaced.pop(key, None)
+        waiting.pop(key, None)
     replaced = dict(
         sorted(replaced.items(), key=lambda pair: (pair[1].account, *pair[0]))
+    )
+    waiting = dict(
+        sorted(waiting.items(), key=lambda pair: (pair[1].account, *pair[0]))
     )
 
     uncounted: dict[tuple[int, date], Replaced] = {}
@@ -286,7 +488,6 @@ def revenue_replaced_forecast(
         item.deals += count
         item.amounts[currency] = total
 
-    rates = rate_table_load()
     rateless = [
         Invoiced(
             account=names[pk],
@@ -298,11 +499,11 @@ def revenue_replaced_forecast(
         for (pk, quarter, currency), (total, count) in sorted(
             sums.items(), key=lambda pair: (names[pair[0][0]], *pair[0])
         )
-        if currency not in ("", rates.reporting_currency)
-        and rates.rate_on_or_before(currency=currency, day=quarter) is None
+        if not converts(currency, quarter)
     ]
     return (
         _replaced_texts(replaced)
+        + _waiting_texts(waiting)
         + _uncounted_texts(uncounted, counted=True)
         + _rateless_texts(rateless)
     )
@@ -360,6 +561,24 @@ def _replaced_texts(replaced: dict[tuple[int, date], Replaced]) -> list[str]:
     return texts
 
 
+def _waiting_texts(waiting: dict[tuple[int, date], Replaced]) -> list[str]:
+    """Name each account-quarter's won deals that count until a rate is stored."""
+    for key, deals in _won_deal_counts(waiting).items():
+        waiting[key].deals = deals
+
+    found = list(waiting.values())
+    texts = [item.waiting_text for item in found[:REPLACED_SHOWN]]
+    rest = found[REPLACED_SHOWN:]
+    if rest:
+        texts.append(
+            f"and {len(rest):,} more account-quarters: "
+            f"{deals_text(sum(item.deals for item in rest))} "
+            f"({amounts_text(_amounts_summed(rest))}) still counted: "
+            f"{WAITING_REASON}"
+        )
+    return texts
+
+
 def _uncounted_texts(
     uncounted: dict[tuple[int, date], Replaced], *, counted: bool = False
 ) -> list[str]:
@@ -394,7 +613,7 @@ def _amounts_summed(items: list[Replaced]) -> dict[str, Decimal]:
 
 
 def _won_deal_counts(
-    replaced: dict[tuple[int, date], Replaced],
+    replaced: Mapping[tuple[int, date], object],
 ) -> dict[tuple[int, date], int]:
     """Count the won deals behind each account-quarter's won-deal lines."""
     if not replaced:

@@ -317,6 +317,9 @@ class SetAside:
     # Those of them with invoices that no rate converts: the total lacks
     # those invoices, and the won deals they replace count in none.
     rateless: list[date] = field(default_factory=list)
+    # Quarters whose won deals still count because their invoices lack a
+    # rate, until one is stored.
+    waiting: list[date] = field(default_factory=list)
 
 
 def _revenue_and_bought(
@@ -333,7 +336,7 @@ def _revenue_and_bought(
     """
     lines = list(
         RevenueLine.objects.filter(account=account)
-        .with_set_aside()
+        .with_set_aside(reporting_currency=reporting_currency)
         .values(
             "quarter_start",
             "product_id",
@@ -364,11 +367,14 @@ def _revenue_and_bought(
     converted: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
     raw: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
     rateless: set[date] = set()
+    won_counted: set[date] = set()
     for row, amount in zip(rows, rollup.converted, strict=True):
         if amount is not None:
             converted[(row["quarter_start"], row["product__name"])] += amount
         elif row["source"] == RevenueLine.Source.INVOICE:
             rateless.add(row["quarter_start"])
+        if row["source"] == RevenueLine.Source.PIPELINE:
+            won_counted.add(row["quarter_start"])
     for row in lines:
         raw[(row["product_id"], row["quarter_start"])] += row["total"]
     revenue = [
@@ -396,20 +402,38 @@ def _revenue_and_bought(
         SetAside(
             quarters=set_aside,
             rateless=sorted(rateless.intersection(set_aside)),
+            waiting=sorted(rateless.intersection(won_counted)),
         ),
     )
 
 
 def revenue_set_aside_note(
-    *, quarters: list[date], rateless: Sequence[date] = ()
+    *,
+    quarters: list[date],
+    rateless: Sequence[date] = (),
+    waiting: Sequence[date] = (),
 ) -> str:
     """Return which quarters' won deals invoices replaced, in words, or "".
 
     Quarters whose invoices lack a rate are named apart: their total is
-    short of those invoices until a rate is stored.
+    short of those invoices until a rate is stored, and where the import
+    did not let them replace the won deals, those deals count meanwhile.
     """
-    if not quarters:
-        return ""
+    notes = []
+    if quarters:
+        notes.append(_replaced_note(quarters=quarters, rateless=rateless))
+    if waiting:
+        them = "that quarter" if len(waiting) == 1 else "those quarters"
+        lack = "lacks" if len(waiting) == 1 else "lack"
+        notes.append(
+            f"{_quarters_named(waiting)} {lack} a rate for some invoices: the "
+            f"won deals of {them} count until a rate that converts the "
+            "invoices is stored."
+        )
+    return " ".join(notes)
+
+
+def _replaced_note(*, quarters: list[date], rateless: Sequence[date]) -> str:
     them = "that quarter" if len(quarters) == 1 else "those quarters"
     note = (
         f"Won deals of {_quarters_named(quarters)} are set aside: invoices cover "
@@ -536,7 +560,9 @@ def account_overview_for_user(
         reporting_currency=reporting_currency,
         company_revenue_note=annual_revenue_note(account=account),
         revenue_set_aside_note=revenue_set_aside_note(
-            quarters=set_aside.quarters, rateless=set_aside.rateless
+            quarters=set_aside.quarters,
+            rateless=set_aside.rateless,
+            waiting=set_aside.waiting,
         ),
         deals=list(latest_deals[:DEALS_SHOWN]),
         deals_count=sum(deal["count"] for deal in deals),

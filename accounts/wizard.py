@@ -83,6 +83,7 @@ from accounts.models import (
     CurrencyRate,
     ImportJob,
     ImportRowChange,
+    InvoicesWithoutRate,
     MappedImport,
     Opportunity,
     OpportunityDeletion,
@@ -148,7 +149,11 @@ from accounts.revenue_keys import (
     row_digest,
     won_key,
 )
-from accounts.revenue_replaced import revenue_replaced_start
+from accounts.revenue_replaced import (
+    Waiting,
+    revenue_replaced_start,
+    revenue_waiting_start,
+)
 from accounts.row_report import RowReportOrder, row_report_sort
 from accounts.signals import import_finished
 from accounts.stages import STAGE_ANSWERS, stage_known, stage_name_known
@@ -975,6 +980,10 @@ class Outcome:
     # Each existing record the import changes, with every field's old and
     # new value, so the check shows what an "updated" count stands for.
     changes: list[dict[str, Any]] = field(default_factory=list)
+    # The account-quarters whose counted won deals the invoices would
+    # replace if no stored rate converting them were needed: what the
+    # user's invoices_without_rate choice decides.
+    waiting: list[Waiting] = field(default_factory=list)
 
     @property
     def rejected_rows(self) -> int:
@@ -1901,8 +1910,10 @@ def mapped_import_check(*, mapped: MappedImport) -> Outcome:
     try:
         with transaction.atomic():
             checks = import_checks_start()
+            waiting = revenue_waiting_start()
             _execute(mapped=mapped, job=mapped.job, outcome=outcome, report=None)
             if outcome.can_write:
+                outcome.waiting = waiting()
                 for warning in (w for check in checks for w in check()):
                     outcome.warnings.append(warning.text)
                     if warning.confirm:
@@ -1920,10 +1931,13 @@ def mapped_import_start(
     mapped: MappedImport,
     merges: Mapping[str, str],
     keep_good_rows: bool,
+    invoices_without_rate: str = InvoicesWithoutRate.KEEP_DEALS,
     enqueue: bool = True,
 ) -> ImportJob:
     """Record the user's go-ahead and queue the import in the background.
 
+    `invoices_without_rate` says whether invoices no stored rate converts
+    replace the won deals counted in their quarters (InvoicesWithoutRate).
     With `enqueue=False` the caller runs it (the command line does, in
     process, with `mapped_import_run`).
     """
@@ -1932,17 +1946,21 @@ def mapped_import_start(
         raise WizardError("This import has already been started.")
     if not mapped.mapping:
         raise WizardError("Confirm the mapping first.")
+    if invoices_without_rate not in InvoicesWithoutRate.values:
+        raise WizardError(invoices_without_rate_problem(invoices_without_rate))
 
     mapped.merges = mapped_import_merges_new(merges=merges)
     mapped.confirmed_at = timezone.now()
     mapped.save(update_fields=["merges", "confirmed_at", "updated_at"])
     job.keep_good_rows = keep_good_rows
+    job.invoices_without_rate = invoices_without_rate
     job.status = ImportJob.Status.PENDING
     job.progress_message = "Queued"
     import_job_origin_keep(job=job)
     job.save(
         update_fields=[
             "keep_good_rows",
+            "invoices_without_rate",
             "status",
             "progress_message",
             "started_ip_address",
@@ -1956,6 +1974,23 @@ def mapped_import_start(
 
         transaction.on_commit(lambda: mapped_import_task.delay(job.pk))
     return job
+
+
+def mapped_import_has_invoices(*, mapped: MappedImport) -> bool:
+    """Return whether the confirmed mapping reads any invoice lines."""
+    return any(
+        target and target[0] == REVENUE
+        for columns in mapped.mapping.values()
+        for target in columns.values()
+    )
+
+
+def invoices_without_rate_problem(value: object) -> str:
+    """Say why a value is no answer to invoices_without_rate."""
+    return (
+        f"invoices_without_rate must be {' or '.join(InvoicesWithoutRate.values)}"
+        f", not {str(value)[:100]!r}."
+    )
 
 
 def mapped_import_merges_unknown(
@@ -4616,6 +4651,9 @@ class _Writer:
         if not files:
             return
         finder = self.account_finder()
+        replace_deals = (
+            self.job.invoices_without_rate == InvoicesWithoutRate.REPLACE_DEALS
+        )
         # Each line's key ("" until its invoice's lines are placed), values
         # and where it was read.
         read: list[tuple[str, dict[str, Any], str, int]] = []
@@ -4672,6 +4710,12 @@ class _Writer:
                     "currency": currency,
                     "source": RevenueLine.Source.INVOICE,
                 }
+                if replace_deals:
+                    # Told so: the line replaces the quarter's won deals
+                    # even before a rate converts it. Left out otherwise,
+                    # so an import that was not told keeps what an earlier
+                    # one was.
+                    values["covers_without_rate"] = True
                 read.append((import_key, values, rows.file, line))
         if not read:
             return

@@ -16,8 +16,9 @@ portfolio grows.
 import contextlib
 import io
 import struct
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -109,7 +110,9 @@ def scoring_frames_load(
     rates["rate_date"] = pd.to_datetime(rates["rate_date"])
     if _uses_copy():
         accounts = _accounts_copy_out()
-        revenue, set_aside = _counted_revenue(_revenue_copy_out())
+        revenue, set_aside = _counted_revenue(
+            _revenue_copy_out(reporting_currency=reporting_currency)
+        )
         return ScoringFrames(
             accounts=accounts,
             revenue=revenue,
@@ -154,6 +157,9 @@ def scoring_frames_load(
         account_ids=revenue["account_id"].to_numpy(dtype="int64"),
         quarters=revenue["quarter_start"].to_numpy(),
         invoiced=(revenue["source"] == RevenueLine.Source.INVOICE).to_numpy(),
+        set_aside=RevenueLine.objects.set_aside_quarters(
+            reporting_currency=reporting_currency
+        ),
     )
     signals = _frame(
         SupportSignal.objects.order_by().values_list(*SIGNAL_COLUMNS),
@@ -187,19 +193,29 @@ def _millions(amount: Decimal | None, rate: Decimal | None) -> Decimal | None:
 
 
 def _set_aside_mark(
-    *, account_ids: np.ndarray, quarters: np.ndarray, invoiced: np.ndarray
+    *,
+    account_ids: np.ndarray,
+    quarters: np.ndarray,
+    invoiced: np.ndarray,
+    set_aside: Collection[tuple[int, date]],
 ) -> np.ndarray:
-    """Mark the won-deal sums of account-quarters that invoices cover.
+    """Mark the won-deal sums of the account-quarters in `set_aside`.
 
-    RevenueLineQuerySet.counted()'s rule, on quarter sums that keep their
-    source apart: invoices are the ledger of record, so an account-quarter
-    with any invoice sum has its won-deal sums set aside.
+    Which quarters those are is RevenueLineQuerySet's rule alone (it
+    depends on the stored rates and on what each import was told), read
+    once per run by set_aside_quarters(); here it only marks the sums.
     """
     days = quarters.astype("datetime64[D]").astype("int64")
     # One number per account-quarter: days since 1970 stay below 10**6
     # for any date the import accepts (1990 to 2099).
-    keys = account_ids * 1_000_000 + (days - days.min() if len(days) else days)
-    return ~invoiced & np.isin(keys, keys[invoiced])
+    keys = account_ids * 1_000_000 + days
+    epoch = date(1970, 1, 1)
+    wanted = np.fromiter(
+        (pk * 1_000_000 + (day - epoch).days for pk, day in set_aside),
+        dtype="int64",
+        count=len(set_aside),
+    )
+    return ~invoiced & np.isin(keys, wanted)
 
 
 def _counted_revenue(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -287,7 +303,7 @@ def _currency_text(code: int) -> str:
     return "".join(chr(character) for character in characters if character)
 
 
-def _revenue_copy_out() -> pd.DataFrame:
+def _revenue_copy_out(*, reporting_currency: str) -> pd.DataFrame:
     # The sums the database keeps per quarter and source (RevenueQuarter):
     # reading them is a plain scan, where summing the invoice lines here
     # was a GROUP BY over every line at every run.
@@ -333,6 +349,9 @@ def _revenue_copy_out() -> pd.DataFrame:
                 account_ids=account_ids,
                 quarters=days,
                 invoiced=rows["invoiced"].astype(bool),
+                set_aside=RevenueLine.objects.set_aside_quarters(
+                    reporting_currency=reporting_currency
+                ),
             ),
         }
     )

@@ -18,6 +18,7 @@ from accounts.models import (
     Account,
     CurrencyRate,
     ImportJob,
+    InvoicesWithoutRate,
     Opportunity,
     Product,
     RevenueLine,
@@ -32,11 +33,18 @@ from accounts.wizard import (
     mapped_import_undo,
 )
 from accounts.wizard_forewarn import mapped_import_forewarnings
-from accounts.won_revenue import won_revenue_deal_cell, won_revenue_sync
 from scoring.loading import scoring_frames_load
 from scoring.models import AccountScore
 from scoring.services import score_run_request
-from tests.accounts.factories import AccountFactory, ProductFactory
+from tests.accounts.factories import AccountFactory
+from tests.accounts.invoice_files import (
+    ACME_Q3_ROW,
+    ACME_Q4_RATELESS,
+    ACME_Q4_WAITING,
+    RATELESS_ROWS,
+    erp_file,
+    won_deals,
+)
 from tests.accounts.wizard_runs import imported
 
 pytestmark = pytest.mark.django_db
@@ -64,15 +72,6 @@ def won(account: Account, product: Product, quarter: date, amount: str) -> None:
         import_key=won_key(
             account_id=account.pk, product_id=product.pk, quarter=quarter
         ),
-    )
-
-
-@pytest.fixture
-def catalogue() -> tuple[Product, Product, Product]:
-    return (
-        ProductFactory.create(name="GTX Pro"),
-        ProductFactory.create(name="MG Special"),
-        ProductFactory.create(name="MG Advanced"),
     )
 
 
@@ -204,36 +203,6 @@ def test_the_set_aside_note(quarters: list[date], text: str) -> None:
     assert revenue_set_aside_note(quarters=quarters) == text
 
 
-ERP_HEADER = "Invoice No;Customer Name;Invoice Date;Product;Net Amount;Currency\n"
-# The tester's one invoice: 10 USD of Acme's, in Q3 2017.
-ACME_Q3_ROW = "INV-2017-9;Acme Corporation;15/08/2017;GTK 500;10,00;USD"
-
-
-def erp_file(directory: Path, *rows: str) -> Path:
-    """Return an ERP invoice extract of the given rows, as the tester's."""
-    path = directory / "erp.csv"
-    path.write_text(ERP_HEADER + "".join(f"{row}\n" for row in rows))
-    return path
-
-
-def won_deals(account: Account, product: Product, *closes: tuple[date, str]) -> None:
-    """Store won deals and the quarter sums the imports keep of them."""
-    deals = [
-        Opportunity.objects.create(
-            external_id=f"deal-{account.pk}-{product.pk}-{number}",
-            account=account,
-            product=product,
-            stage=Opportunity.Stage.WON,
-            engaged_on=date(2017, 1, 2),
-            closed_on=closed_on,
-            close_value=Decimal(value),
-            currency="USD",
-        )
-        for number, (closed_on, value) in enumerate(closes)
-    ]
-    won_revenue_sync(cells=[won_revenue_deal_cell(deal) for deal in deals])
-
-
 def checked(path: Path) -> list[str]:
     mapped = mapped_import_create_from_paths(user=None, paths=[path])
     assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
@@ -243,21 +212,6 @@ def checked(path: Path) -> list[str]:
     assert outcome.problems == []
     assert outcome.questions == []
     return outcome.warnings
-
-
-@pytest.fixture
-def acme_won(account: Account, catalogue: tuple[Product, ...]) -> Account:
-    """Acme's won deals: three in Q3 2017, two in Q4 2017."""
-    won_deals(
-        account,
-        catalogue[0],
-        (date(2017, 7, 3), "5000.00"),
-        (date(2017, 8, 20), "2878.00"),
-        (date(2017, 9, 29), "10000.00"),
-        (date(2017, 10, 2), "6000.00"),
-        (date(2017, 12, 1), "700.50"),
-    )
-    return account
 
 
 def test_the_check_says_which_won_deals_the_invoices_will_replace(
@@ -355,27 +309,12 @@ def test_undoing_the_invoices_counts_the_won_deals_again(
     assert not RevenueLine.objects.set_aside().exists()
 
 
-RATELESS_ROWS = (
-    "INV-2017-11;Acme Corporation;22/11/2017;GTK 500;10,00;EUR",
-    "INV-2017-12;Acme Corporation;14/12/2017;GTK 500;20,00;CHF",
-)
-
-
 def test_the_check_warns_of_invoices_no_rate_converts(
     acme_won: Account, tmp_path: Path
 ) -> None:
     warnings = checked(erp_file(tmp_path, *RATELESS_ROWS))
 
-    assert warnings == [
-        "Acme Corporation Q4 2017: invoices will replace 2 won deals "
-        "(6,700.50 USD) counted now",
-        "Acme Corporation Q4 2017: 1 invoice line (20.00 CHF) will be left out "
-        "of totals, which will say they lack a rate: no CHF rate on or before "
-        "1 Oct 2017",
-        "Acme Corporation Q4 2017: 1 invoice line (10.00 EUR) will be left out "
-        "of totals, which will say they lack a rate: no EUR rate on or before "
-        "1 Oct 2017",
-    ]
+    assert warnings == [ACME_Q4_WAITING, *ACME_Q4_RATELESS]
 
 
 def test_the_check_says_nothing_of_a_rate_that_exists(
@@ -396,7 +335,7 @@ def test_the_check_says_nothing_of_a_rate_that_exists(
     ]
 
 
-def test_invoices_without_a_rate_leave_totals_that_say_so(
+def test_invoices_without_a_rate_leave_the_won_deals_counted(
     client,
     rep,
     acme_won: Account,
@@ -413,13 +352,51 @@ def test_invoices_without_a_rate_leave_totals_that_say_so(
         run = score_run_request(trigger="manual")
     run.refresh_from_db()
 
-    # then the page leaves out both invoices and says why
+    # then the page counts the won deals, leaves out both invoices, says why
     overview = page.context["overview"]
-    assert overview.revenue_rollup.total == Decimal("17878.00")
+    assert overview.revenue_rollup.total == Decimal("24578.50")
     assert overview.revenue_rollup.notes() == [
         "20 CHF not included (1 line): no CHF rate on or before 1 Oct 2017",
         "10 EUR not included (1 line): no EUR rate on or before 1 Oct 2017",
     ]
+    note = (
+        "Q4 2017 lacks a rate for some invoices: the won deals of that quarter "
+        "count until a rate that converts the invoices is stored."
+    )
+    assert overview.revenue_set_aside_note == note
+    assert note in page.content.decode()
+    # and the scoring run reads the same lines and says the same
+    assert run.status == run.Status.SUCCEEDED
+    assert run.summary["left_out_lines"] == {"CHF": 1, "EUR": 1}
+    assert run.summary["revenue_set_aside"] == 0
+    score = AccountScore.objects.get(run=run, account=acme_won)
+    assert score.components["left_out"] == {"CHF": 1, "EUR": 1}
+    assert score.ttm_revenue == Decimal("24578.50")
+
+
+def test_invoices_told_to_replace_leave_totals_that_say_so(
+    client,
+    rep,
+    acme_won: Account,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    # given
+    imported(
+        erp_file(tmp_path, *RATELESS_ROWS),
+        invoices_without_rate=InvoicesWithoutRate.REPLACE_DEALS,
+    )
+    client.force_login(rep)
+
+    # when
+    page = client.get(reverse("accounts:detail", args=[acme_won.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = score_run_request(trigger="manual")
+    run.refresh_from_db()
+
+    # then the page leaves out both invoices and the deals, and says why
+    overview = page.context["overview"]
+    assert overview.revenue_rollup.total == Decimal("17878.00")
     note = (
         "Won deals of Q4 2017 are set aside: invoices cover that quarter, so "
         "their sales count once. Q4 2017 lacks a rate for some of those "
@@ -433,27 +410,50 @@ def test_invoices_without_a_rate_leave_totals_that_say_so(
     assert run.summary["left_out_lines"] == {"CHF": 1, "EUR": 1}
     assert run.summary["revenue_set_aside"] == 1
     score = AccountScore.objects.get(run=run, account=acme_won)
-    assert score.components["left_out"] == {"CHF": 1, "EUR": 1}
     assert score.ttm_revenue == Decimal("17878.00")
 
 
-def test_the_scoring_frame_sets_the_rateless_quarter_aside_as_the_page_does(
-    acme_won: Account, tmp_path: Path
+@pytest.mark.parametrize(
+    ("choice", "rows", "set_aside"),
+    [
+        (
+            InvoicesWithoutRate.KEEP_DEALS,
+            [
+                (date(2017, 7, 1), 17878.0, "USD"),
+                (date(2017, 10, 1), 10.0, "EUR"),
+                (date(2017, 10, 1), 20.0, "CHF"),
+                (date(2017, 10, 1), 6700.5, "USD"),
+            ],
+            0,
+        ),
+        (
+            InvoicesWithoutRate.REPLACE_DEALS,
+            [
+                (date(2017, 7, 1), 17878.0, "USD"),
+                (date(2017, 10, 1), 10.0, "EUR"),
+                (date(2017, 10, 1), 20.0, "CHF"),
+            ],
+            1,
+        ),
+    ],
+)
+def test_the_scoring_frame_counts_the_rateless_quarter_as_the_page_does(
+    acme_won: Account,
+    tmp_path: Path,
+    choice: str,
+    rows: list[tuple[date, float, str]],
+    set_aside: int,
 ) -> None:
-    imported(erp_file(tmp_path, *RATELESS_ROWS))
+    imported(erp_file(tmp_path, *RATELESS_ROWS), invoices_without_rate=choice)
 
     frames = scoring_frames_load()
 
-    rows = frames.revenue.assign(currency=frames.revenue["currency"].astype(str))
+    read = frames.revenue.assign(currency=frames.revenue["currency"].astype(str))
     assert sorted(
         (row["quarter_start"].date(), row["amount"], row["currency"])
-        for row in rows.to_dict("records")
-    ) == [
-        (date(2017, 7, 1), 17878.0, "USD"),
-        (date(2017, 10, 1), 10.0, "EUR"),
-        (date(2017, 10, 1), 20.0, "CHF"),
-    ]
-    assert frames.revenue_set_aside == 1
+        for row in read.to_dict("records")
+    ) == sorted(rows)
+    assert frames.revenue_set_aside == set_aside
 
 
 def test_the_revenue_api_lists_the_rateless_invoices_in_their_currency(
@@ -472,6 +472,7 @@ def test_the_revenue_api_lists_the_rateless_invoices_in_their_currency(
         ("2017-07-01", "17878.00", "USD"),
         ("2017-10-01", "20.00", "CHF"),
         ("2017-10-01", "10.00", "EUR"),
+        ("2017-10-01", "6700.50", "USD"),
     ]
 
 
@@ -496,14 +497,8 @@ def test_a_large_upload_forecasts_the_same_warnings(
     assert warnings == [
         "Acme Corporation Q3 2017: invoices will replace 3 won deals "
         "(17,878.00 USD) counted now",
-        "Acme Corporation Q4 2017: invoices will replace 2 won deals "
-        "(6,700.50 USD) counted now",
-        "Acme Corporation Q4 2017: 1 invoice line (20.00 CHF) will be left out "
-        "of totals, which will say they lack a rate: no CHF rate on or before "
-        "1 Oct 2017",
-        "Acme Corporation Q4 2017: 1 invoice line (10.00 EUR) will be left out "
-        "of totals, which will say they lack a rate: no EUR rate on or before "
-        "1 Oct 2017",
+        ACME_Q4_WAITING,
+        *ACME_Q4_RATELESS,
     ]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.models import ImportJob, User
+from accounts.models import ImportJob, InvoicesWithoutRate, User
 from accounts.wizard import (
     mapped_import_check,
     mapped_import_create_from_paths,
@@ -21,12 +21,21 @@ READ_ONLY = {
 }
 
 
-def imported(path: Path, *, keep_good_rows: bool = False) -> ImportJob:
+def imported(
+    path: Path,
+    *,
+    keep_good_rows: bool = False,
+    invoices_without_rate: str = InvoicesWithoutRate.KEEP_DEALS,
+) -> ImportJob:
     """Import one file with the suggested mapping, all rows or the good ones."""
     mapped = mapped_import_create_from_paths(user=None, paths=[path])
     assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
     mapped_import_start(
-        mapped=mapped, merges={}, keep_good_rows=keep_good_rows, enqueue=False
+        mapped=mapped,
+        merges={},
+        keep_good_rows=keep_good_rows,
+        invoices_without_rate=invoices_without_rate,
+        enqueue=False,
     )
     return mapped_import_run(mapped=mapped)
 

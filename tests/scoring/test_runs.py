@@ -315,8 +315,9 @@ def test_loading_takes_one_query_per_table(
 ) -> None:
     portfolio_create(size=size)
 
-    # Products, rates, accounts, revenue lines, support signals.
-    with django_assert_num_queries(5):
+    # Products, rates, accounts, revenue lines, the quarters whose won
+    # deals invoices cover, support signals.
+    with django_assert_num_queries(6):
         frames = scoring_frames_load()
 
     assert len(frames.accounts) == size
