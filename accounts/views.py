@@ -24,7 +24,14 @@ from accounts.history import change_list_for_target
 from accounts.http import AuthenticatedHttpRequest
 from accounts.import_liveness import import_job_status_label
 from accounts.importing import ImportFileError
-from accounts.models import Account, ImportJob, MappedImport, Opportunity, User
+from accounts.models import (
+    Account,
+    ImportJob,
+    InvoicesWithoutRate,
+    MappedImport,
+    Opportunity,
+    User,
+)
 from accounts.sections import account_section_render_context
 from accounts.selectors import (
     account_can_edit,
@@ -500,6 +507,11 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         refused = refused or wizard.mapped_import_merges_unknown(
             mapped=mapped, merges=merges
         )
+        invoices_without_rate = request.POST.get(
+            "invoices_without_rate", InvoicesWithoutRate.KEEP_DEALS
+        )
+        if not refused and invoices_without_rate not in InvoicesWithoutRate.values:
+            refused = [wizard.invoices_without_rate_problem(invoices_without_rate)]
         if not refused and "recheck" not in request.POST:
             refused = mapped_import_unconfirmed(
                 mapped=mapped,
@@ -514,6 +526,7 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             mapped=mapped,
             merges=merges,
             keep_good_rows=request.POST.get("keep_good_rows") == "on",
+            invoices_without_rate=invoices_without_rate,
         )
         return redirect("accounts:wizard_report", pk=pk)
     # A refused merge shows the page again, saying why, and writes nothing.
@@ -532,6 +545,16 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 # No dry run: its warnings are forecast, shown before the start.
                 "warnings": mapped_import_forewarnings(mapped=mapped),
                 "refused": refused,
+                # Unchecked, the quarters cannot be named; the choice is
+                # offered wherever invoices are read.
+                "ask_invoices_without_rate": wizard.mapped_import_has_invoices(
+                    mapped=mapped
+                ),
+                "invoices_without_rate": (
+                    request.POST.get("invoices_without_rate")
+                    or mapped.job.invoices_without_rate
+                ),
+                "invoices_without_rate_choices": InvoicesWithoutRate.choices,
             },
             status=status,
         )
@@ -552,6 +575,12 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 for proposal in outcome.proposals
             ],
             "refused": refused,
+            "waiting": outcome.waiting,
+            "invoices_without_rate": (
+                request.POST.get("invoices_without_rate")
+                or mapped.job.invoices_without_rate
+            ),
+            "invoices_without_rate_choices": InvoicesWithoutRate.choices,
         },
         status=status,
     )

@@ -41,7 +41,7 @@ from accounts.importing import (
     SALES_TEAMS,
     ImportFileError,
 )
-from accounts.models import ImportJob, MappedImport, User
+from accounts.models import ImportJob, InvoicesWithoutRate, MappedImport, User
 from accounts.selectors import (
     import_job_get_for_user,
     import_job_list_for_user,
@@ -144,6 +144,7 @@ def _bundled_job_data(job: ImportJob) -> dict[str, Any]:
         "confirmed_at": None,
         "undone_at": None,
         "keep_good_rows": job.keep_good_rows,
+        **_invoices_without_rate_data(job),
         **import_job_progress(job=job),
         "counts": job.counts,
         "issue_count": len(job.issues),
@@ -152,6 +153,13 @@ def _bundled_job_data(job: ImportJob) -> dict[str, Any]:
         "score_run": wizard.mapped_import_score_run(job=job),
         "erasures": job.erasures_said,
         "uploads_removed_at": job.uploads_removed_at,
+    }
+
+
+def _invoices_without_rate_data(job: ImportJob) -> dict[str, str]:
+    return {
+        "invoices_without_rate": job.invoices_without_rate,
+        "invoices_without_rate_label": job.invoices_without_rate_said,
     }
 
 
@@ -222,6 +230,7 @@ def _job_data(mapped: MappedImport) -> dict[str, Any]:
         "confirmed_at": mapped.confirmed_at,
         "undone_at": mapped.undone_at,
         "keep_good_rows": job.keep_good_rows,
+        **_invoices_without_rate_data(job),
         **import_job_progress(job=job),
         "counts": job.counts,
         "issue_count": len(job.issues),
@@ -271,6 +280,16 @@ JOB_SCHEMA = inline_serializer(
             "without --user",
         ),
         "created_at": serializers.DateTimeField(),
+        "invoices_without_rate": serializers.ChoiceField(
+            choices=InvoicesWithoutRate.values,
+            help_text="keep_deals (the default): where no stored rate converts "
+            "the import's invoices, the won deals they would replace keep "
+            "counting until a rate is stored; replace_deals: the invoices "
+            "replace them at once, and the quarter counts neither until then",
+        ),
+        "invoices_without_rate_label": serializers.CharField(
+            help_text="the same, in words"
+        ),
         "status": serializers.CharField(),
         "counts": serializers.DictField(),
         "issues": serializers.ListField(child=serializers.DictField()),
@@ -400,6 +419,33 @@ CHECK_SCHEMA = inline_serializer(
             "know it), key (`<app>.<model>:<id>`, stable for a client to key "
             "on) and each field's old and new value",
         ),
+        "invoices_without_rate": serializers.ListField(
+            child=inline_serializer(
+                "WizardImportInvoicesWithoutRate",
+                {
+                    "account": serializers.CharField(),
+                    "quarter": serializers.CharField(help_text='"Q4 2017"'),
+                    "quarter_start": serializers.DateField(),
+                    "won_deals": serializers.IntegerField(
+                        help_text="won deals counted there now"
+                    ),
+                    "won_amounts": serializers.DictField(
+                        child=serializers.DecimalField(max_digits=30, decimal_places=2),
+                        help_text="their sum, by currency",
+                    ),
+                    "invoice_lines": serializers.IntegerField(),
+                    "invoice_amounts": serializers.DictField(
+                        child=serializers.DecimalField(max_digits=30, decimal_places=2),
+                        help_text="the import's invoices there, by currency",
+                    ),
+                },
+            ),
+            help_text="Account-quarters where the import's invoices would "
+            "replace counted won deals, but no stored rate converts them. "
+            "The start's invoices_without_rate decides: keep_deals (the "
+            "default) keeps the deals counted until a rate is stored, "
+            "replace_deals lets the invoices replace them at once.",
+        ),
     },
 )
 
@@ -479,6 +525,9 @@ JOB_EXAMPLE: dict[str, Any] = {
     },
     "erasures": [],
     "uploads_removed_at": None,
+    "invoices_without_rate": "keep_deals",
+    "invoices_without_rate_label": "won deals count until their quarter's "
+    "invoices have a rate",
 }
 # The same import just uploaded, its mapping not yet confirmed.
 JOB_UPLOADED_EXAMPLE = {
@@ -527,6 +576,17 @@ CHECK_EXAMPLE = {
             "record": "account Acme Corporation",
             "key": "accounts.account:12",
             "fields": [{"field": "employees", "old": "2822", "new": "4200"}],
+        }
+    ],
+    "invoices_without_rate": [
+        {
+            "account": "Acme Corporation",
+            "quarter": "Q4 2017",
+            "quarter_start": "2017-10-01",
+            "won_deals": 2,
+            "won_amounts": {"USD": "6700.50"},
+            "invoice_lines": 1,
+            "invoice_amounts": {"EUR": "10.00"},
         }
     ],
 }
@@ -1224,6 +1284,9 @@ class WizardImportCheckApi(WizardApi):
                 "issues": [i.as_dict() for i in outcome.issues[:ISSUE_LIMIT]],
                 "changed_records": len(outcome.changes),
                 "changes": outcome.changes[:ISSUE_LIMIT],
+                "invoices_without_rate": [
+                    item.as_dict() for item in outcome.waiting[:ISSUE_LIMIT]
+                ],
             }
         )
 
@@ -1436,6 +1499,9 @@ class WizardImportHeaderApi(WizardApi):
         )
 
 
+INVOICES_WITHOUT_RATE_INVALID = 'Send keep_deals or replace_deals, not "{input}".'
+
+
 class WizardImportStartApi(WizardApi):
     parser_classes = [DepthLimitedJSONParser]
 
@@ -1447,6 +1513,16 @@ class WizardImportStartApi(WizardApi):
             help_text="{incoming name: existing account name}, confirmed merges",
         )
         keep_good_rows = serializers.BooleanField(required=False, default=False)
+        invoices_without_rate = serializers.ChoiceField(
+            choices=InvoicesWithoutRate.values,
+            required=False,
+            default=InvoicesWithoutRate.KEEP_DEALS,
+            error_messages={"invalid_choice": INVOICES_WITHOUT_RATE_INVALID},
+            help_text="What invoices no stored rate converts do to the won "
+            "deals counted in their quarters (the check lists them): "
+            "keep_deals, the default, keeps the deals counted until a rate is "
+            "stored; replace_deals lets the invoices replace them at once",
+        )
         confirm_warnings = serializers.BooleanField(
             required=False,
             default=False,
@@ -1460,6 +1536,25 @@ class WizardImportStartApi(WizardApi):
         request=InputSerializer,
         responses={
             202: JOB_SCHEMA,
+            400: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="A value the start cannot take, under its field's "
+                "name: merges that match no proposed duplicate, warnings not "
+                "confirmed, or an invoices_without_rate other than keep_deals "
+                "or replace_deals.",
+                examples=[
+                    OpenApiExample(
+                        "An unknown invoices_without_rate",
+                        value={
+                            "invoices_without_rate": [
+                                'Send keep_deals or replace_deals, not "replace".'
+                            ]
+                        },
+                        response_only=True,
+                        status_codes=["400"],
+                    )
+                ],
+            ),
             409: OpenApiResponse(
                 response=OpenApiTypes.OBJECT,
                 description="The import was already started; the answer says "
@@ -1492,6 +1587,11 @@ class WizardImportStartApi(WizardApi):
                     "merges": {"ACME CORP.": "Acme Corporation"},
                     "keep_good_rows": True,
                 },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Let invoices without a rate replace the won deals",
+                value={"invoices_without_rate": "replace_deals"},
                 request_only=True,
             ),
             OpenApiExample(

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.importing import REJECTED, ImportFileError
-from accounts.models import ImportJob, User
+from accounts.models import ImportJob, InvoicesWithoutRate, User
 from accounts.tabular import SheetChoiceError
 from accounts.wizard import (
     QUESTION,
@@ -158,6 +158,15 @@ class Command(BaseCommand):
             "--keep-good-rows",
             action="store_true",
             help="write the good rows even when some are rejected",
+        )
+        parser.add_argument(
+            "--invoices-without-rate",
+            choices=InvoicesWithoutRate.values,
+            default=InvoicesWithoutRate.KEEP_DEALS,
+            help="where no stored rate converts the invoices of a quarter that "
+            "counts won deals (the check prints each as NO RATE): keep_deals, "
+            "the default, keeps counting the deals until a rate is stored; "
+            "replace_deals lets the invoices replace them at once",
         )
         parser.add_argument(
             "--yes", action="store_true", help="write the import, not only check it"
@@ -333,6 +342,12 @@ class Command(BaseCommand):
                 )
             for warning in outcome.warnings:
                 self.stdout.write(f"WARNING {warning}")
+            chosen = options["invoices_without_rate"]
+            for item in outcome.waiting:
+                self.stdout.write(
+                    f"NO RATE {item.text}. {InvoicesWithoutRate(chosen).label} "
+                    f"(--invoices-without-rate {chosen})"
+                )
             for change in outcome.changes:
                 for one in change["fields"]:
                     self.stdout.write(
@@ -362,6 +377,7 @@ class Command(BaseCommand):
             mapped=mapped,
             merges=merges,
             keep_good_rows=options["keep_good_rows"],
+            invoices_without_rate=options["invoices_without_rate"],
             enqueue=False,
         )
         job = mapped_import_run(mapped=mapped)
