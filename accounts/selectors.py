@@ -70,7 +70,16 @@ def account_list_for_user(*, user: User) -> QuerySet[Account]:
         return Account.objects.none()
     if user.sees_all_accounts:
         return Account.objects.all()
+    return account_team_scope(user=user)
 
+
+def account_team_scope(*, user: User) -> QuerySet[Account]:
+    """Return the accounts a user sees through account teams.
+
+    Those whose team they are on and, for a manager, those of the reps on
+    the teams they manage: everyone who does not see every account sees
+    these. The coverage roll-up keeps its totals over them.
+    """
     # Subqueries rather than joins keep one row per account without DISTINCT,
     # which stays cheap when the portfolio grows.
     return Account.objects.filter(pk__in=_memberships_seen(user).values("account_id"))

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import ImportJob
 from scoring.models import ScoreRun
-from stakeholders.models import CoverageChangedAccount
+from stakeholders.models import CoverageChangedAccount, CoverageChangedViewer
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +98,8 @@ def pending_work_resend(
 ) -> dict[str, int]:
     """Send every pending score run, import job and coverage fold again.
 
-    Return how many of each were sent. Accounts marked for a coverage fold
-    are its pending work: one fold counts them all.
+    Return how many of each were sent. Accounts and viewers marked for a
+    coverage fold are its pending work: one fold counts them all.
     """
     # Imported here: the task modules import this one for the base class.
     from accounts.tasks import import_job_task, mapped_import_task
@@ -127,7 +127,10 @@ def pending_work_resend(
         "import_jobs": sum(_send(import_job_task, pk) for pk in job_ids)
         + sum(_send(mapped_import_task, pk) for pk in mapped_ids),
         "coverage_folds": int(
-            CoverageChangedAccount.objects.filter(marked_at__lte=cutoff).exists()
+            (
+                CoverageChangedAccount.objects.filter(marked_at__lte=cutoff).exists()
+                or CoverageChangedViewer.objects.filter(marked_at__lte=cutoff).exists()
+            )
             and _send(coverage_counts_fold_task)
         ),
     }

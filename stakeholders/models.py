@@ -515,3 +515,83 @@ class CoverageQuietDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.people} people quiet since {self.day}"
+
+
+class CoverageViewerTotal(models.Model):
+    """The coverage counts summed over the accounts one person sees by team.
+
+    The accounts `accounts.selectors.account_team_scope` gives them: those
+    whose team they are on and, for a manager, those of the reps on the
+    teams they manage. Kept by the fold beside CoverageTotal, in the
+    transaction that rewrites the counts it sums, and counted again when
+    the person's scope changes (a membership, a team, a team's manager, a
+    role), so a rep's or a manager's roll-up reads one row. No row: no
+    account counted.
+    """
+
+    # Kept by the fold, not work: an import's undo deletes past it.
+    import_undo_ignores = True
+
+    viewer = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="coverage_total",
+    )
+    accounts = models.BigIntegerField(default=0)
+    threaded = models.BigIntegerField(default=0)
+    people = models.BigIntegerField(default=0)
+    missing_role = models.BigIntegerField(default=0)
+    no_owner = models.BigIntegerField(default=0)
+    unaddressed_opponent = models.BigIntegerField(default=0)
+    empty_suit = models.BigIntegerField(default=0)
+    hidden_influencer = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"coverage of {self.accounts} accounts seen by {self.viewer_id}"
+
+
+class CoverageViewerQuietDay(models.Model):
+    """How many owned, active people one person sees went quiet on a day."""
+
+    # Kept by the fold, not work: an import's undo deletes past it.
+    import_undo_ignores = True
+
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="coverage_quiet_days",
+    )
+    day = models.DateField()
+    people = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["viewer", "day"], name="unique_coverage_viewer_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.people} people seen by {self.viewer_id} quiet since {self.day}"
+
+
+class CoverageChangedViewer(models.Model):
+    """A person whose accounts may have changed since their total was kept."""
+
+    # Kept by the fold, not work: an import's undo deletes past it.
+    import_undo_ignores = True
+
+    viewer = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="coverage_changed",
+    )
+    marked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"viewer {self.viewer_id} changed"

@@ -58,9 +58,11 @@ from stakeholders.models import (
     Activity,
     BuyingRole,
     CoverageChangedAccount,
+    CoverageChangedViewer,
     CoverageQuietDay,
     CoverageQuietPerson,
     CoverageTotal,
+    CoverageViewerQuietDay,
     InfluenceLink,
     SectorRoleDefault,
     Stakeholder,
@@ -527,16 +529,23 @@ def coverage_totals_for_user(*, user: User) -> CoverageTotals:
     marked ones: the work follows the writes not yet folded. Someone who
     sees every account reads the kept sums (CoverageTotal, CoverageQuietDay)
     less the marked accounts' stored counts, in the same few queries at any
-    size; anyone else sums the stored counts of the accounts they see.
+    size; a rep or a manager reads their own kept sums (CoverageViewerTotal,
+    CoverageViewerQuietDay) the same way. Only while a write that changed
+    whom they see waits for its fold do they sum the stored counts of the
+    accounts they see.
     Staleness moves with the clock, so it is counted now, from the moment
     each owned person went quiet.
     """
     now = timezone.now()
     cutoff = now - timedelta(days=stale_days() + 1)
     visible = account_list_for_user(user=user)
-    marked = CoverageChangedAccount.objects.values("account_id")
+    marked = _marked_accounts()
     if user.sees_all_accounts:
-        stored = _stored_totals_all(cutoff=cutoff)
+        stored = _stored_totals_all(marked=marked, cutoff=cutoff)
+    elif (kept := _viewer_kept(user=user)) is not None:
+        stored = _stored_totals_viewer(
+            user=user, kept=kept, visible=visible, marked=marked, cutoff=cutoff
+        )
     else:
         scope = visible.values("pk")
         stored = _stored_totals(
@@ -548,7 +557,15 @@ def coverage_totals_for_user(*, user: User) -> CoverageTotals:
             ),
             cutoff=cutoff,
         )
-    fresh = _coverage_totals_count(visible=visible.filter(pk__in=marked), now=now)
+    if marked == []:
+        fresh = CoverageTotals(
+            accounts=0,
+            people=0,
+            counts=(0,) * len(COVERAGE_KINDS),
+            counted_at=now,
+        )
+    else:
+        fresh = _coverage_totals_count(visible=visible.filter(pk__in=marked), now=now)
     counts_stored = _row_counts(
         stored,
         missing=stored["missing_role"],
@@ -584,31 +601,113 @@ def _stored_totals(
     return stored
 
 
-def _stored_totals_all(*, cutoff: datetime) -> dict[str, int]:
-    """Sum the stored counts of every unmarked account, from the kept sums.
+# Marked accounts read as a list of ids up to this many, else as a subquery.
+MARKED_LISTED = 1_000
+
+
+def _marked_accounts() -> list[int] | QuerySet[Any]:
+    """Return the accounts marked for a fold: their ids when few.
+
+    Read first, so the queries after are planned knowing them: planned as
+    a subquery of a table that is nearly always empty, PostgreSQL expects
+    hundreds of rows and scans every person (300 ms a query at 100k
+    accounts). None marked, the marked accounts are not counted at all.
+    After an import marks thousands, a subquery.
+    """
+    ids = list(
+        CoverageChangedAccount.objects.order_by("account_id").values_list(
+            "account_id", flat=True
+        )[: MARKED_LISTED + 1]
+    )
+    if len(ids) <= MARKED_LISTED:
+        return ids
+    return CoverageChangedAccount.objects.values("account_id")
+
+
+def _stored_totals_all(
+    *, marked: list[int] | QuerySet[Any], cutoff: datetime
+) -> dict[str, int]:
+    """Sum the stored counts of every unmarked account, from the kept sums."""
+    kept = CoverageTotal.objects.filter(pk=1).values(*TOTALLED).first()
+    return _stored_from_kept(
+        kept=kept or dict.fromkeys(TOTALLED, 0),
+        counts=AccountCoverageCount.objects.filter(account_id__in=marked),
+        quiet=CoverageQuietPerson.objects.all(),
+        days=CoverageQuietDay.objects.all(),
+        marked=marked,
+        cutoff=cutoff,
+    )
+
+
+def _viewer_kept(*, user: User) -> dict[str, int] | None:
+    """Return a rep's or a manager's kept sums; None when not to be trusted.
+
+    None while a write that changed whom they see waits for its fold, and
+    for an inactive user, who sees nothing. No kept row: nothing counted.
+    """
+    if not user.is_active:
+        return None
+    names = {field: f"coverage_total__{field}" for field in TOTALLED}
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            marked=Exists(
+                CoverageChangedViewer.objects.filter(viewer_id=OuterRef("pk"))
+            )
+        )
+        .values("marked", *names.values())
+        .first()
+    )
+    if row is None or row["marked"]:
+        return None
+    return {field: row[name] or 0 for field, name in names.items()}
+
+
+def _stored_totals_viewer(
+    *,
+    user: User,
+    kept: dict[str, int],
+    visible: QuerySet[Account],
+    marked: list[int] | QuerySet[Any],
+    cutoff: datetime,
+) -> dict[str, int]:
+    """Sum the stored counts of the unmarked accounts a user sees, kept."""
+    scope = visible.values("pk")
+    return _stored_from_kept(
+        kept=kept,
+        counts=AccountCoverageCount.objects.filter(account_id__in=marked).filter(
+            account_id__in=scope
+        ),
+        quiet=CoverageQuietPerson.objects.filter(account_id__in=scope),
+        days=CoverageViewerQuietDay.objects.filter(viewer_id=user.pk),
+        marked=marked,
+        cutoff=cutoff,
+    )
+
+
+def _stored_from_kept(
+    *,
+    kept: dict[str, int],
+    counts: QuerySet[AccountCoverageCount],
+    quiet: QuerySet[CoverageQuietPerson],
+    days: QuerySet[Any],
+    marked: list[int] | QuerySet[Any],
+    cutoff: datetime,
+) -> dict[str, int]:
+    """Take the marked accounts' stored `counts` off the `kept` sums.
 
     The kept sums cover every stored row, marked or not; the marked
     accounts' rows (as many as the writes not yet folded) are taken off.
-    Quiet people are summed by whole days before the cutoff's day, and
-    that day's counted by the quiet_since index.
+    Quiet people are summed by whole days before the cutoff's from `days`,
+    and that day's counted from `quiet` by the quiet_since index.
     """
-    kept = CoverageTotal.objects.filter(pk=1).values(*TOTALLED).first()
-    kept = kept or dict.fromkeys(TOTALLED, 0)
-    marked = CoverageChangedAccount.objects.values("account_id")
-    quiet = CoverageQuietPerson.objects.filter(account_id__in=marked)
-    taken = _stored_totals(
-        AccountCoverageCount.objects.filter(account_id__in=marked),
-        quiet,
-        cutoff=cutoff,
-    )
+    taken = _stored_totals(counts, quiet.filter(account_id__in=marked), cutoff=cutoff)
     day = cutoff.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     stale = (
-        CoverageQuietDay.objects.filter(day__lt=day.date()).aggregate(
-            people=Sum("people", default=0)
-        )["people"]
-        + CoverageQuietPerson.objects.filter(
-            quiet_since__gte=day, quiet_since__lte=cutoff
-        ).count()
+        days.filter(day__lt=day.date()).aggregate(people=Sum("people", default=0))[
+            "people"
+        ]
+        + quiet.filter(quiet_since__gte=day, quiet_since__lte=cutoff).count()
     )
     stored = {field: kept[field] - taken[field] for field in TOTALLED}
     stored[Kind.STALE] = stale - taken[Kind.STALE]

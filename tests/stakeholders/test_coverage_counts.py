@@ -286,9 +286,9 @@ def test_the_coverage_page_reads_the_same_queries_at_any_size(
     assert len(queries) == COVERAGE_PAGE_QUERIES, [q["sql"] for q in queries]
 
 
-# session, user; the totals: the kept sums, the marked accounts' stored
-# counts and their stale people, the quiet days before the cutoff's and
-# that day's people, then the marked accounts counted live (people,
-# supporters, accounts, sectors, sector defaults, unheld roles); the page:
-# its accounts, their people, sector defaults, unheld roles
-COVERAGE_PAGE_QUERIES = 17
+# session, user; the totals: the marked accounts' ids, the kept sums,
+# their stored counts and their stale people, the quiet days before the
+# cutoff's and that day's people, then the marked accounts counted live
+# (people, supporters, accounts, sectors, sector defaults, unheld roles);
+# the page: its accounts, their people, sector defaults, unheld roles
+COVERAGE_PAGE_QUERIES = 18

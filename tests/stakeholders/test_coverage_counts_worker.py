@@ -13,9 +13,15 @@ from typing import cast
 import pytest
 from django.utils import timezone
 
-from accounts.models import Account, User
+from accounts.models import Account, AccountTeamMember, User
+from accounts.wizard import mapped_import_undo
 from config.pending import pending_work_resend
-from stakeholders.models import BuyingRole, CoverageChangedAccount, Stakeholder
+from stakeholders.models import (
+    BuyingRole,
+    CoverageChangedAccount,
+    CoverageChangedViewer,
+    Stakeholder,
+)
 from stakeholders.services import activity_log, stakeholder_create
 from tests.accounts.factories import AccountFactory
 from tests.stakeholders.test_coverage_counts import (
@@ -25,11 +31,19 @@ from tests.stakeholders.test_coverage_counts import (
     _summed_now,
     assert_totals_exact,
 )
+from tests.stakeholders.test_coverage_viewer_totals import (
+    kept_by_viewer,
+    summed_by_viewer,
+)
+from tests.stakeholders.test_wizard_people import imported
 
 
 def _folded(timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
-    while CoverageChangedAccount.objects.exists():
+    while (
+        CoverageChangedAccount.objects.exists()
+        or CoverageChangedViewer.objects.exists()
+    ):
         if time.monotonic() > deadline:
             pytest.fail(f"accounts still marked after {timeout}s")
         time.sleep(0.1)
@@ -72,6 +86,70 @@ def test_the_worker_folds_what_a_save_marked(celery_worker: None, ops: User) -> 
     assert _kept_sums() == _summed_now()
     totals = assert_totals_exact(ops)
     assert (totals.accounts, totals.people) == (2, 2)
+
+
+def _every_role_kept(*users: User) -> None:
+    # Each write asked the worker for a fold; once it ran, every viewer's
+    # kept total equals a fresh sum over what they see, and every role's
+    # totals a fresh count.
+    _folded()
+    assert kept_by_viewer() == summed_by_viewer()
+    for user in users:
+        assert_totals_exact(user)
+
+
+@pytest.mark.worker
+def test_the_worker_keeps_every_viewers_totals(
+    celery_worker: None,
+    django_capture_on_commit_callbacks,
+    media_in_tmp: None,
+    ops: User,
+    manager: User,
+    rep: User,
+    outsider: User,
+) -> None:
+    # given: Vireo on Rita's team, Harbor on Otto's (another team)
+    vireo = cast(
+        Account,
+        AccountFactory.create(name="Vireo Health", external_id="0015e00000VirAAA"),
+    )
+    harbor = cast(Account, AccountFactory.create(name="Harbor Freight Lines"))
+    vireo.team_members.add(rep)
+    harbor.team_members.add(outsider)
+    everyone = (ops, manager, rep, outsider)
+    _every_role_kept(*everyone)
+
+    # when / then: people written by hand and by an import
+    stakeholder_create(
+        user=ops,
+        account=harbor,
+        data={"first_name": "Bo", "last_name": "Ek", "influence": 5},
+    )
+    job = imported(django_capture_on_commit_callbacks, "salesforce_contacts.csv")
+    _every_role_kept(*everyone)
+    assert kept_by_viewer()[manager.pk][0]["people"] == 3
+
+    # when / then: Harbor's owner becomes Rita, by a bulk write
+    AccountTeamMember.objects.filter(account=harbor).update(user=rep)
+    stakeholder_create(
+        user=ops, account=vireo, data={"first_name": "Al", "last_name": "Oh"}
+    )
+    _every_role_kept(*everyone)
+    assert kept_by_viewer()[manager.pk][0]["people"] == 5
+
+    # when / then: Otto joins Mark's team and takes Vireo
+    outsider.team = manager.team
+    outsider.save()
+    vireo.team_members.remove(rep)
+    vireo.team_members.add(outsider)
+    _every_role_kept(*everyone)
+    assert kept_by_viewer()[outsider.pk][0]["people"] == 4
+
+    # when / then: the import undone
+    with django_capture_on_commit_callbacks(execute=False):
+        mapped_import_undo(mapped=job.mapped, user=None)
+    _every_role_kept(*everyone)
+    assert kept_by_viewer()[manager.pk][0]["people"] == 2
 
 
 @pytest.mark.django_db
