@@ -2,7 +2,8 @@
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     CharField,
@@ -459,8 +460,36 @@ def coverage_rollup_page_for_user(
     every visible account from coverage_totals_for_user, which sums the
     counts kept as people are written. The counts are those of
     coverage_findings' kinds: an account with at most one supportive active
-    person counts one single-threaded finding.
+    person counts one single-threaded finding. Totals and rows are read in
+    one snapshot, so they agree however the folds fall.
     """
+    with _one_snapshot():
+        return _coverage_rollup_page(user=user, page=page, after=after, before=before)
+
+
+@contextmanager
+def _one_snapshot() -> Iterator[None]:
+    """Make every read inside see the database as of the first one.
+
+    On PostgreSQL a REPEATABLE READ, READ ONLY transaction when none is
+    open: a fold that commits between the totals and the page's rows
+    cannot make them disagree. Inside an open transaction the reads join
+    it, without a savepoint. SQLite's transaction holds its read lock from
+    the first read to the end, which gives the same.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(savepoint=False):
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+                )
+        yield
+
+
+def _coverage_rollup_page(
+    *, user: User, page: int | str, after: int | None, before: int | None
+) -> CoverageRollup:
     totals = coverage_totals_for_user(user=user)
     visible = (
         account_list_for_user(user=user).order_by("name").only("pk", "name", "sector")

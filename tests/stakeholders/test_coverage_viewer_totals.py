@@ -7,8 +7,10 @@ account_list_for_user, and every role's page totals equal a fresh count,
 before the fold and after it.
 """
 
+import threading
 from datetime import UTC, date, timedelta
-from typing import cast
+from typing import Any, cast
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -20,6 +22,7 @@ from django.utils import timezone
 from accounts.models import Account, AccountTeamMember, Team, User
 from accounts.selectors import account_list_for_user
 from accounts.wizard import mapped_import_undo
+from stakeholders import selectors
 from stakeholders.coverage_counts import TOTALLED, coverage_counts_fold
 from stakeholders.models import (
     AccountCoverageCount,
@@ -30,6 +33,7 @@ from stakeholders.models import (
     CoverageViewerTotal,
     Stakeholder,
 )
+from stakeholders.selectors import coverage_rollup_page_for_user
 from stakeholders.services import activity_log, stakeholder_create
 from tests.accounts.factories import AccountFactory, TeamFactory, UserFactory
 from tests.stakeholders.factories import StakeholderFactory
@@ -255,3 +259,41 @@ def test_the_page_asks_the_same_queries_for_each_role_at_any_size(
 # One account written: also its stored counts and stale people, then it
 # counted live (people, supporters, accounts, sectors, sector defaults,
 # unheld roles).
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fold_between_the_totals_and_the_rows_leaves_them_agreeing(
+    postgres: None, rep: User
+) -> None:
+    # given: Rita's one account with one person, counted
+    acme = cast(Account, AccountFactory.create(name="Acme", sector="Retail"))
+    acme.team_members.add(rep)
+    StakeholderFactory.create(account=acme)
+    coverage_counts_fold()
+    page_read = selectors._coverage_page
+
+    def fold_landing_between(*args: Any, **kwargs: Any) -> Any:
+        # Another connection writes a person and folds, committed, after
+        # the totals are read and before the page's rows are.
+        def write_and_fold() -> None:
+            try:
+                StakeholderFactory.create(account=acme)
+                coverage_counts_fold()
+            finally:
+                connection.close()
+
+        writer = threading.Thread(target=write_and_fold)
+        writer.start()
+        writer.join()
+        return page_read(*args, **kwargs)
+
+    # when
+    with mock.patch.object(selectors, "_coverage_page", fold_landing_between):
+        during = coverage_rollup_page_for_user(user=rep, page=1)
+    after = coverage_rollup_page_for_user(user=rep, page=1)
+
+    # then: the fold committed, yet the first page read as before it
+    assert Stakeholder.objects.count() == 2
+    assert not CoverageChangedAccount.objects.exists()
+    assert (during.people, [row.people for row in during.rows]) == (1, [1])
+    assert (after.people, [row.people for row in after.rows]) == (2, [2])
