@@ -19,6 +19,7 @@ The payload of the third shape does not grow with the portfolio.
 
 import base64
 import json
+from collections import Counter
 from collections.abc import Iterable
 from html import escape
 from typing import Any
@@ -37,6 +38,9 @@ QUADRANTS = {
 
 
 SVG_POINTS_MAX = 2_000
+# Accounts with the very same scores draw one marker over another; the
+# largest such stacks get a count beside them.
+STACKS_LABELLED = 30
 DENSITY_FROM = 20_000
 DENSITY_BINS = 50
 TOP_ACCOUNTS = 125
@@ -111,7 +115,45 @@ def quadrant_scatter_build(
         )
     _decorate(figure, performance_threshold, potential_threshold)
     # plotly's own encoder turns numpy values into plain JSON types.
-    return json.loads(figure.to_json())
+    built = json.loads(figure.to_json())
+    _stacks_add(built)
+    return built
+
+
+def _stacks_add(figure: dict) -> None:
+    """Add a count beside each marker that covers other accounts' markers.
+
+    A scatter shows 302 accounts with the same two scores as one dot; the
+    count says how many are there. Counted over the markers the figure
+    holds, so a figure filtered to one viewer's accounts counts theirs.
+    """
+    spots: Counter[tuple[float, float]] = Counter()
+    for trace in figure.get("data", []):
+        if "customdata" in trace:
+            spots.update(
+                zip(_values(trace.get("x")), _values(trace.get("y")), strict=True)
+            )
+    stacked = [(spot, count) for spot, count in spots.most_common() if count > 1]
+    if not stacked:
+        return
+    stacked = stacked[:STACKS_LABELLED]
+    figure["data"].append(
+        {
+            "type": "scatter",
+            # An unseen marker the size of the drawn ones sets the count
+            # beside them, not over them.
+            "mode": "markers+text",
+            "marker": {"size": 11, "opacity": 0},
+            "x": [x for (x, _), _ in stacked],
+            "y": [y for (_, y), _ in stacked],
+            "text": [f"×{count:,}" for _, count in stacked],
+            "textposition": "middle right",
+            "textfont": {"size": 12, "color": "#37474f"},
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "meta": {"stacks": True},
+        }
+    )
 
 
 def _marker_trace(
@@ -239,7 +281,9 @@ def quadrant_density_build(
         },
         margin={"t": 40},
     )
-    return json.loads(figure.to_json())
+    built = json.loads(figure.to_json())
+    _stacks_add(built)
+    return built
 
 
 def _decorate(
@@ -262,8 +306,8 @@ def _decorate(
             xanchor="right" if corner_x else "left",
             yanchor="top" if corner_y else "bottom",
             showarrow=False,
-            font={"color": colour, "size": 13},
-            bgcolor="rgba(255,255,255,0.8)",
+            # A halo rather than a box: a marker in the corner stays whole.
+            font={"color": colour, "size": 13, "shadow": "auto"},
         )
 
     figure.update_layout(
@@ -299,6 +343,8 @@ def quadrant_figure_filter(*, figure: dict, visible_ids: set[int]) -> dict:
     """Return a copy of the figure keeping only the points of these accounts."""
     filtered = {**figure, "data": []}
     for trace in figure.get("data", []):
+        if (trace.get("meta") or {}).get("stacks"):
+            continue
         if "customdata" not in trace:
             filtered["data"].append(trace)
             continue
@@ -321,4 +367,5 @@ def quadrant_figure_filter(*, figure: dict, visible_ids: set[int]) -> dict:
         if label:
             trace["name"] = f"{label} ({len(keep)})"
         filtered["data"].append(trace)
+    _stacks_add(filtered)
     return filtered
