@@ -1064,6 +1064,9 @@ class SavedMapping(models.Model):
     # {normalised header: currency code}: the user's answers for money
     # columns whose amounts name no currency beside amounts that do.
     currency_answers = models.JSONField(default=dict, blank=True)
+    # {normalised header: "." | ","}: the user's answers for number columns
+    # whose values could read either mark as the decimal separator.
+    decimal_answers = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -534,6 +534,9 @@ class FilePreview:
     # {normalised column: currency code}: the currency of a money column's
     # amounts that name none, saved the same way.
     saved_currencies: dict[str, str] = field(default_factory=dict)
+    # {normalised column: "." or ","}: the decimal separator of a number
+    # column whose values could be read either way, saved the same way.
+    saved_decimals: dict[str, str] = field(default_factory=dict)
 
     @property
     def head(self) -> list[list[str]]:
@@ -717,11 +720,13 @@ def _preview(
     saved = SavedMapping.objects.filter(signature=signature).first()
     saved_orders: dict[str, str] = {}
     saved_currencies: dict[str, str] = {}
+    saved_decimals: dict[str, str] = {}
     if saved is not None:
         mapping = mapping_reuse(headers=headers, saved=saved.mapping)
         source = "saved"
         saved_orders = dict(saved.date_orders)
         saved_currencies = dict(saved.currency_answers)
+        saved_decimals = dict(saved.decimal_answers)
     if chosen is not None:
         mapping = {
             column: (target[0], target[1])
@@ -747,6 +752,7 @@ def _preview(
         notes=notes,
         saved_orders=saved_orders,
         saved_currencies=saved_currencies,
+        saved_decimals=saved_decimals,
     )
 
 
@@ -1295,6 +1301,15 @@ def _decide(*, plan: FilePlan, outcome: Outcome) -> None:
             )
         ):
             continue
+        if (
+            name not in _DATES
+            and not found
+            and column in asked
+            and _decimal_saved_apply(
+                plan=plan, outcome=outcome, column=column, question=asked[column]
+            )
+        ):
+            continue
         if "?" in found:
             outcome.questions.append((plan.preview.name, asked[column]))
             continue
@@ -1384,6 +1399,46 @@ def _order_borrow(
         return True
 
     return False
+
+
+# A decimal separator in words, as a decision says it.
+_DECIMAL_WORDS = {".": "a decimal point", ",": "a decimal comma"}
+
+
+def _decimal_saved_apply(
+    *, plan: FilePlan, outcome: Outcome, column: str, question: Question
+) -> bool:
+    """Read a number column no value decides with the separator saved for it.
+
+    Only a column whose values could be read either way takes the saved
+    answer: a value that proves one separator wins over it, and a column
+    that mixes both asks again. Return whether the column was settled.
+    """
+    if not _undecided(question):
+        return False
+    saved = plan.preview.saved_decimals.get(header_normalise(column))
+    if saved not in _DECIMAL_WORDS:
+        return False
+
+    line, value = question.examples[0]
+    plan.answers[column] = saved
+    outcome.saved_answers.append(
+        {
+            "file": plan.preview.name,
+            "column": column,
+            "value": value,
+            "answer": saved,
+            "message": (
+                f"In {column!r}, {value!r} (line {line}) could be a thousands "
+                "separator or a decimal separator: read with "
+                f"{_DECIMAL_WORDS[saved]}, the answer saved with the mapping "
+                "for these headers. Answer again to change it (a decimal point "
+                "or a decimal comma), or clear it to be asked"
+            ),
+            "options": list(_DECIMAL_WORDS),
+        }
+    )
+    return True
 
 
 CURRENCY_ANSWER = "|currency"
@@ -5989,14 +6044,15 @@ def mapped_import_answer(
     stage question's is "Column=value|stage", answered won, lost or open;
     that answer is also saved with the file's mapping, for the next file
     with the same headers, and "clear" forgets it, so the check asks again.
-    A date column's day-first or month-first, and a money column's currency
-    ("Column|currency"), are saved and cleared the same way.
+    A date column's day-first or month-first, a number column's decimal
+    separator and a money column's currency ("Column|currency") are saved
+    and cleared the same way.
     """
     if column.endswith(STAGE_ANSWER):
         _stage_answer(mapped=mapped, file=file, column=column, option=option)
         return
     if option == STAGE_CLEAR and "=" not in column and "|" not in column:
-        _date_order_answer(mapped=mapped, file=file, column=column, option=option)
+        _column_answer_clear(mapped=mapped, file=file, column=column)
         return
     allowed: tuple[str, ...] = (
         ROLE_ANSWERS if "=" in column else (DAY_FIRST, MONTH_FIRST, ".", ",")
@@ -6008,6 +6064,9 @@ def mapped_import_answer(
         raise WizardError(f"{option!r} is not an answer to this question")
     if option in _ORDERS:
         _date_order_answer(mapped=mapped, file=file, column=column, option=option)
+        return
+    if option in _DECIMAL_WORDS:
+        _decimal_answer(mapped=mapped, file=file, column=column, option=option)
         return
     answers = dict(mapped.answers)
     answers.setdefault(file, {})[column] = option
@@ -6029,6 +6088,40 @@ def _date_order_answer(
         column=column,
         option=option,
         saved_field="date_orders",
+        saved_key=header_normalise(column),
+    )
+
+
+def _decimal_answer(
+    *, mapped: MappedImport, file: str, column: str, option: str
+) -> None:
+    """Keep a number column's decimal separator, saved with the mapping."""
+    preview = _answered_file(mapped=mapped, file=file)
+    if column not in preview.table.columns:
+        raise WizardError(f"{file!r} has no column {column!r}.")
+    _answer_keep(
+        mapped=mapped,
+        preview=preview,
+        column=column,
+        option=option,
+        saved_field="decimal_answers",
+        saved_key=header_normalise(column),
+    )
+
+
+def _column_answer_clear(*, mapped: MappedImport, file: str, column: str) -> None:
+    """Forget a column's date order or decimal separator, whichever it has."""
+    preview = _answered_file(mapped=mapped, file=file)
+    if column not in preview.table.columns:
+        raise WizardError(f"{file!r} has no column {column!r}.")
+    target = preview.mapping.get(column)
+    dated = target is None or target[1] in _DATES
+    _answer_keep(
+        mapped=mapped,
+        preview=preview,
+        column=column,
+        option=STAGE_CLEAR,
+        saved_field="date_orders" if dated else "decimal_answers",
         saved_key=header_normalise(column),
     )
 
