@@ -2669,6 +2669,26 @@ class Source(NamedTuple):
 # How a merged row's note begins.
 MERGED_INTO = "merged into"
 
+
+@dataclass
+class _Join:
+    """A merged row's values joined to those an earlier row of it gave."""
+
+    file: str
+    line: int
+    row: Mapping[str, Any]
+    values: Mapping[str, Any]
+    # The row that gave the account's values first, as _merged_note names it.
+    earlier: tuple[str, int, str]
+    # A row of a new account: its ID, which the account takes if it has none.
+    external_id: str = ""
+    # A row of a stored account: the ID it keeps as the account's other ID.
+    kept_id: str = ""
+    noted: bool = True
+    # Whether the row's custom values join the account's or replace them.
+    custom_values_joined: bool = False
+
+
 # How many more deal rows a won-revenue line's report line names.
 WON_ROWS_SHOWN = 5
 
@@ -3261,6 +3281,9 @@ class _Writer:
         # The values each account of this chunk takes, and the row that
         # first gave them: a merged row joins them instead of writing again.
         taken: dict[int | str, tuple[dict[str, Any], tuple[str, int, str]]] = {}
+        # Each account's values before a merged row first joined them, and
+        # every join in file order, to take back a join whose row is refused.
+        joined: dict[int, tuple[dict[str, Any], dict[str, Any], list[_Join]]] = {}
 
         if self.account_index is None:
             # Folding every account's name is the costly part of a proposal:
@@ -3400,26 +3423,21 @@ class _Writer:
                         values["external_id"] = external_id
                     if target is None and merged in pending:
                         into = pending[merged]
-                        if external_id and not into["external_id"]:
-                            into["external_id"] = external_id
-                        kept_id = (
-                            external_id
-                            if external_id and external_id != into["external_id"]
-                            else ""
+                        join = _Join(
+                            file=rows.file,
+                            line=line,
+                            row=row,
+                            values=values,
+                            earlier=taken[merged][1],
+                            external_id=external_id or "",
                         )
+                        joined.setdefault(id(into), (into, dict(into), []))[2].append(
+                            join
+                        )
+                        kept_id = self._merge_join(into, join)
                         if merged != name:
                             fresh_aliases.setdefault(name, (merged, kept_id))
                             alias_rows[(rows.file, line)] = name
-                        self._merged_note(
-                            rows.file,
-                            line,
-                            row,
-                            into=into,
-                            values=values,
-                            earlier=taken[merged][1],
-                            kept_id=kept_id,
-                        )
-                        into.update({k: v for k, v in values.items() if v is not None})
                         self._row(into, rows.file, line)
                         links.append((rows.file, line, row, merged))
                         continue
@@ -3448,25 +3466,22 @@ class _Writer:
                 kept_id = fresh_aliases.get(merged_from, (0, ""))[1]
                 if merged_row and target.pk in taken:
                     into, earlier = taken[target.pk]
-                    # A merge kept from an earlier import joins the rows as
-                    # it did then, without a word: only a ticked one is news.
-                    if merged_from in self.merges:
-                        self._merged_note(
-                            rows.file,
-                            line,
-                            row,
-                            into=into,
-                            values=values,
-                            earlier=earlier,
-                            kept_id=kept_id,
-                        )
-                    if values.get("custom_values"):
-                        values["custom_values"] = {
-                            **(into.get("custom_values") or {}),
-                            **values["custom_values"],
-                        }
                     values.pop("name", None)
-                    into.update({k: v for k, v in values.items() if v is not None})
+                    join = _Join(
+                        file=rows.file,
+                        line=line,
+                        row=row,
+                        values=values,
+                        earlier=earlier,
+                        kept_id=kept_id,
+                        # A merge kept from an earlier import joins the rows
+                        # as it did then, without a word: only a ticked one
+                        # is news.
+                        noted=merged_from in self.merges,
+                        custom_values_joined=True,
+                    )
+                    joined.setdefault(id(into), (into, dict(into), []))[2].append(join)
+                    self._merge_join(into, join)
                     self._row(into, rows.file, line)
                     links.append(
                         (rows.file, line, row, into.get("name") or target.name)
@@ -3520,6 +3535,12 @@ class _Writer:
                 or (issue.file, issue.line) not in refused
                 or not issue.reason.startswith(MERGED_INTO)
             ]
+            self._merge_joins_take_back(
+                joined,
+                refused=refused,
+                fresh_aliases=fresh_aliases,
+                alias_rows=alias_rows,
+            )
         renamed = [
             (cast(Account, target).name, values["name"])
             for target, values in updates
@@ -3565,6 +3586,79 @@ class _Writer:
         counts["unchanged"] -= len(moved)
         self._parents(links, unchanged - moved)
         self._owners(links)
+
+    def _merge_join(self, into: dict[str, Any], join: _Join) -> str:
+        """Join a merged row's values to its account's; return the ID it keeps.
+
+        A new account takes the ID of the first of its rows that has one;
+        another row's ID is kept as another ID of the account.
+        """
+        kept_id = join.kept_id
+        if join.external_id:
+            if not into["external_id"]:
+                into["external_id"] = join.external_id
+            kept_id = (
+                join.external_id if join.external_id != into["external_id"] else ""
+            )
+        if join.noted:
+            self._merged_note(
+                join.file,
+                join.line,
+                join.row,
+                into=into,
+                values=join.values,
+                earlier=join.earlier,
+                kept_id=kept_id,
+            )
+        given = {k: v for k, v in join.values.items() if v is not None}
+        if join.custom_values_joined and given.get("custom_values"):
+            given["custom_values"] = {
+                **(into.get("custom_values") or {}),
+                **given["custom_values"],
+            }
+        into.update(given)
+        return kept_id
+
+    def _merge_joins_take_back(
+        self,
+        joined: Mapping[int, tuple[dict[str, Any], dict[str, Any], list[_Join]]],
+        *,
+        refused: set[tuple[str, int]],
+        fresh_aliases: dict[str, tuple[int | str, str]],
+        alias_rows: Mapping[tuple[str, int], str],
+    ) -> None:
+        """Take the values of refused merged rows back out of their account.
+
+        A row refused for its parent contributes nothing: its account is
+        set back to its values before the first merged row joined them, and
+        the rows kept join again in file order, each said anew.
+        """
+        for into, before, joins in joined.values():
+            kept = [join for join in joins if (join.file, join.line) not in refused]
+            if len(kept) == len(joins):
+                continue
+
+            places = {(join.file, join.line) for join in kept}
+            self.outcome.issues[:] = [
+                issue
+                for issue in self.outcome.issues
+                if issue.action != REPAIRED
+                or (issue.file, issue.line) not in places
+                or not issue.reason.startswith(MERGED_INTO)
+            ]
+            _, sources = self.sources.get(id(into), (into, []))
+            sources[:] = [
+                source
+                for source in sources
+                if (source.file, source.line) not in refused
+            ]
+            into.clear()
+            into.update(before)
+            for join in kept:
+                kept_id = self._merge_join(into, join)
+                alias = alias_rows.get((join.file, join.line))
+                if alias is not None and alias in fresh_aliases:
+                    fresh_aliases[alias] = (fresh_aliases[alias][0], kept_id)
 
     def _merge_hold(
         self,

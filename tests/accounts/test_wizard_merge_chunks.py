@@ -466,3 +466,120 @@ def test_a_row_that_closes_a_cycle_through_a_held_row_is_refused(
             "Parent Account ID: parent 9003 makes a cycle: 9010 → 9003 → 9010",
         ),
     ]
+
+
+# Acme's two rows are merged into one new account; the second one's parent,
+# Alpha, is a child of the first.
+CYCLE_IN_SECOND = (
+    "Account ID,Account Name,Parent Account ID,Employees\n"
+    '9001,"Acme Widgets, Inc",,100\n'
+    "9010,Alpha,9001,5\n"
+    "9003,Acme  Widgets Inc.,9010,130\n"
+)
+
+
+def staffed() -> list[tuple]:
+    return list(
+        Account.objects.order_by("name").values_list(
+            "name", "external_id", "parent__name", "employees"
+        )
+    )
+
+
+def test_a_merged_row_refused_for_a_cycle_adds_nothing_to_a_new_account(
+    django_capture_on_commit_callbacks, chunk, tmp_path
+) -> None:
+    # given
+    path = tmp_path / "accounts.csv"
+    path.write_text(CYCLE_IN_SECOND)
+
+    # when
+    checked, mapped = checked_and_run(django_capture_on_commit_callbacks, path)
+
+    # then: line 4 is refused whole: Acme keeps line 2's employees and ID
+    refused = issue(
+        4,
+        "Parent Account ID",
+        "9010",
+        "parent 9010 makes a cycle: 9003 → 9010 → 9003",
+        "rejected",
+    )
+    assert checked == [refused]
+    job = mapped.job
+    assert job.issues == [refused]
+    assert job.counts["Accounts"] == {
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+    }
+    assert staffed() == [
+        ("Acme Widgets, Inc", "9001", None, 100),
+        ("Alpha", "9010", "Acme Widgets, Inc", 5),
+    ]
+    assert aliases() == []
+    assert rows_section(job) == [
+        at("accounts.csv", 2, "created", "account Acme Widgets, Inc"),
+        at("accounts.csv", 3, "created", "account Alpha"),
+        at(
+            "accounts.csv",
+            3,
+            "updated",
+            "account Alpha",
+            "from this row: parent link to Acme Widgets, Inc",
+        ),
+        at(
+            "accounts.csv",
+            4,
+            "rejected",
+            "",
+            "Parent Account ID: parent 9010 makes a cycle: 9003 → 9010 → 9003",
+        ),
+    ]
+
+    # when undone
+    mapped_import_undo(mapped=mapped, user=None)
+
+    # then
+    assert staffed() == []
+
+
+def test_a_merged_row_refused_for_a_cycle_adds_nothing_to_a_stored_account(
+    django_capture_on_commit_callbacks, chunk, tmp_path
+) -> None:
+    # given: Acme is stored; its rows are read as in the test above
+    AccountFactory.create(name="Acme Widgets, Inc", external_id="9001", employees=90)
+    path = tmp_path / "accounts.csv"
+    path.write_text(CYCLE_IN_SECOND)
+
+    # when
+    checked, mapped = checked_and_run(django_capture_on_commit_callbacks, path)
+
+    # then: Acme takes line 2's employees, not line 4's
+    refused = issue(
+        4,
+        "Parent Account ID",
+        "9010",
+        "parent 9010 makes a cycle: 9003 → 9010 → 9003",
+        "rejected",
+    )
+    assert checked == [refused]
+    job = mapped.job
+    assert job.issues == [refused]
+    assert job.counts["Accounts"] == {
+        "created": 1,
+        "updated": 1,
+        "unchanged": 0,
+        "rejected": 1,
+    }
+    assert staffed() == [
+        ("Acme Widgets, Inc", "9001", None, 100),
+        ("Alpha", "9010", "Acme Widgets, Inc", 5),
+    ]
+    assert aliases() == []
+
+    # when undone
+    mapped_import_undo(mapped=mapped, user=None)
+
+    # then
+    assert staffed() == [("Acme Widgets, Inc", "9001", None, 90)]
