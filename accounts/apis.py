@@ -632,6 +632,7 @@ class DealOutputSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "external_id",
+            "name",
             "account_id",
             "product_id",
             "product",
@@ -653,6 +654,7 @@ DEAL_ORDERINGS = {"closed_on", "-closed_on", "external_id", "-external_id"}
 DEAL_EXAMPLE = {
     "id": 7,
     "external_id": "0065g00000Q1w2eAAB",
+    "name": "Northwind renewal 2026",
     "account_id": 12,
     "product_id": 3,
     "product": "GTX Pro",
@@ -814,6 +816,7 @@ class DealCreateApi(APIView):
                 {
                     **DEAL_EXAMPLE,
                     "external_id": "lode-3f9c2a7be41d4c08",
+                    "name": "",
                     "owner_id": None,
                     "owner": "",
                     "stage": "engaging",

@@ -26,6 +26,7 @@ from accounts.user_removal import USER_DELETED
 HISTORY_READ = 500
 FIELD_LABELS = {
     "external_id": "CRM id",
+    "name": "Name",
     "account": "Account",
     "product": "Product",
     "owner": "Owner",
@@ -38,6 +39,7 @@ FIELD_LABELS = {
 }
 # What an import that added the deal set, in the order the form shows.
 ADDED_FIELDS = (
+    "name",
     "product",
     "stage",
     "close_value",

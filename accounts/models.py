@@ -358,6 +358,10 @@ class Opportunity(models.Model):
     # Unique through Meta.constraints: the one unique index, without the
     # pattern-matching twin Django adds for unique=True on PostgreSQL.
     external_id = models.CharField(max_length=100)
+    # The deal's name in the CRM (Salesforce's Opportunity Name, HubSpot's
+    # Deal Name); blank for a deal added by hand or a file without one. A
+    # database default too, for the bulk import's COPY.
+    name = models.CharField(max_length=200, blank=True, default="", db_default="")
     # Indexed as the first column of (account, stage) below.
     account = models.ForeignKey(
         Account,

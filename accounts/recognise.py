@@ -212,6 +212,8 @@ LAYOUTS: tuple[Layout, ...] = (
         {
             "Id": "external_id",
             "Name": "name",
+            # A report or a SOQL query with the deal's name under its label.
+            "Opportunity Name": "name",
             "AccountId": "account_external_id",
             # A report or a SOQL query with the account's name beside the deal.
             "Account.Name": "account_name",
@@ -290,6 +292,7 @@ LAYOUTS: tuple[Layout, ...] = (
             "Opportunity Owner": "owner",
             "Product Name": "product",
             # The plain headers of a deals list a user wrote or renamed.
+            "Deal Name": "name",
             "Account": "account_name",
             "Currency": "currency",
             "Owner": "owner",
@@ -615,6 +618,8 @@ LAYOUTS: tuple[Layout, ...] = (
             # The same file with its headers retitled in words ("Opportunity
             # ID, Account Name, Deal Stage"), as a spreadsheet user leaves it.
             "account name": "account_name",
+            "opportunity name": "name",
+            "deal name": "name",
             "deal_stage": "stage",
             "engage_date": "engage_date",
             "close_date": "close_date",

@@ -260,7 +260,6 @@ PRODUCT_LINE_FIELDS = ("line_total", "quantity", "unit_price")
 NOT_STORED = {
     (ACCOUNT, "city"),
     (ACCOUNT, "website"),
-    (OPPORTUNITY, "name"),
     (OPPORTUNITY, "probability"),
 }
 
@@ -4387,6 +4386,8 @@ class _Writer:
                     continue
                 values = {
                     "external_id": external_id,
+                    # None where the cell is blank: the stored name is kept.
+                    "name": row.get("name"),
                     "account_id": account.pk,
                     # None: the row names no product (see below).
                     "product": row.get("product") or None,
@@ -4440,7 +4441,11 @@ class _Writer:
                 # quarter: the quarter it counted in is summed again too.
                 self.won[counted_in].add(target.currency or REPORTING_CURRENCY)
             if target is None:
-                fresh = {**values, "custom_values": values["custom_values"] or {}}
+                fresh = {
+                    **values,
+                    "name": values["name"] or "",
+                    "custom_values": values["custom_values"] or {},
+                }
                 creates.append(self._row(fresh, file, line))
                 existing[values["external_id"]] = Opportunity(**fresh)
             else:

@@ -55,6 +55,7 @@ def test_a_rep_reads_the_deals_latest_close_first_without_dates_last(
     del first["id"]
     assert first == {
         "external_id": "D-won",
+        "name": "",
         "account_id": account.pk,
         "product_id": Opportunity.objects.get(external_id="D-won").product_id,
         "product": "GTX Pro",

@@ -35,6 +35,7 @@ def test_a_rep_reads_a_deal_with_its_etag(deal, rep, account) -> None:
     assert response.json() == {
         "id": deal.pk,
         "external_id": "0065g00000Q1w2eAAB",
+        "name": "",
         "account_id": account.pk,
         "product_id": deal.product_id,
         "product": "GTX Pro",

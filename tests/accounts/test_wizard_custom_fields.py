@@ -195,8 +195,10 @@ def test_the_account_page_lists_the_deals_fields_from_the_crm(client, ops) -> No
     # then
     deal = Opportunity.objects.get()
     assert (
-        '<tr><td class="wrap">0065g00000Q1w2eAAB</td><td class="wrap">Unspecified</td>'
-        '<td>Won</td><td class="num">48,000.00 USD</td><td>31 Mar 2026</td>'
+        '<tr><td class="wrap"><span class="deal-name">Acme renewal 2026</span> '
+        '<span class="muted deal-id">0065g00000Q1w2eAAB</span></td>'
+        '<td class="wrap">Unspecified</td><td>Won</td>'
+        '<td class="num">48,000.00 USD</td><td>31 Mar 2026</td>'
         '<td class="wrap">—</td>'
         '<td><dl class="custom-fields">'
         "<div><dt>Forecast_Category__c</dt><dd>Closed</dd></div></dl></td>"
