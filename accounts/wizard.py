@@ -25,7 +25,7 @@ import time
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -2688,6 +2688,20 @@ class _Join:
     custom_values_joined: bool = False
 
 
+@dataclass
+class _Joined:
+    """An account's values that merged rows joined, and the rows that did."""
+
+    into: dict[str, Any]
+    # Its values before the first join: those of the row that gave them.
+    before: dict[str, Any]
+    # That row, as (file, line, account name).
+    first: tuple[str, int, str]
+    # Whether that row creates the account, or updates a stored one.
+    created: bool
+    joins: list[_Join] = field(default_factory=list)
+
+
 # How many more deal rows a won-revenue line's report line names.
 WON_ROWS_SHOWN = 5
 
@@ -3282,7 +3296,7 @@ class _Writer:
         taken: dict[int | str, tuple[dict[str, Any], tuple[str, int, str]]] = {}
         # Each account's values before a merged row first joined them, and
         # every join in file order, to take back a join whose row is refused.
-        joined: dict[int, tuple[dict[str, Any], dict[str, Any], list[_Join]]] = {}
+        joined: dict[int, _Joined] = {}
 
         if self.account_index is None:
             # Folding every account's name is the costly part of a proposal:
@@ -3430,9 +3444,10 @@ class _Writer:
                             earlier=taken[merged][1],
                             external_id=external_id or "",
                         )
-                        joined.setdefault(id(into), (into, dict(into), []))[2].append(
-                            join
-                        )
+                        joined.setdefault(
+                            id(into),
+                            _Joined(into, dict(into), taken[merged][1], created=True),
+                        ).joins.append(join)
                         kept_id = self._merge_join(into, join)
                         if merged != name:
                             fresh_aliases.setdefault(name, (merged, kept_id))
@@ -3479,7 +3494,9 @@ class _Writer:
                         noted=merged_from in self.merges,
                         custom_values_joined=True,
                     )
-                    joined.setdefault(id(into), (into, dict(into), []))[2].append(join)
+                    joined.setdefault(
+                        id(into), _Joined(into, dict(into), earlier, created=False)
+                    ).joins.append(join)
                     self._merge_join(into, join)
                     self._row(into, rows.file, line)
                     links.append(
@@ -3516,7 +3533,17 @@ class _Writer:
         )
         if refused:
             links = [link for link in links if (link[0], link[1]) not in refused]
-            dropped = {id(made[key]) for key in refused if key in made}
+            # A refused row's values are taken back out of the account its
+            # merged rows share; the account stays if one of them is kept.
+            shared = self._merge_joins_take_back(
+                joined,
+                refused=refused,
+                fresh_aliases=fresh_aliases,
+                alias_rows=alias_rows,
+            )
+            dropped = {
+                id(made[key]) for key in refused if key in made and key not in shared
+            }
             dropped |= {id(gained[key]) for key in refused if key in gained}
             creates = [fresh for fresh in creates if id(fresh) not in dropped]
             updates = [update for update in updates if id(update) not in dropped]
@@ -3534,12 +3561,6 @@ class _Writer:
                 or (issue.file, issue.line) not in refused
                 or not issue.reason.startswith(MERGED_INTO)
             ]
-            self._merge_joins_take_back(
-                joined,
-                refused=refused,
-                fresh_aliases=fresh_aliases,
-                alias_rows=alias_rows,
-            )
         renamed = [
             (cast(Account, target).name, values["name"])
             for target, values in updates
@@ -3620,21 +3641,28 @@ class _Writer:
 
     def _merge_joins_take_back(
         self,
-        joined: Mapping[int, tuple[dict[str, Any], dict[str, Any], list[_Join]]],
+        joined: Mapping[int, _Joined],
         *,
         refused: set[tuple[str, int]],
         fresh_aliases: dict[str, tuple[int | str, str]],
         alias_rows: Mapping[tuple[str, int], str],
-    ) -> None:
+    ) -> set[tuple[str, int]]:
         """Take the values of refused merged rows back out of their account.
 
         A row refused for its parent contributes nothing: its account is
         set back to its values before the first merged row joined them, and
-        the rows kept join again in file order, each said anew.
+        the rows kept join again in file order, each said anew. When the
+        first row is the one refused, the first row kept gives the values
+        instead. Return the refused first rows whose account stays.
         """
-        for into, before, joins in joined.values():
+        shared: set[tuple[str, int]] = set()
+        for account in joined.values():
+            into, joins = account.into, account.joins
+            first = account.first[:2]
             kept = [join for join in joins if (join.file, join.line) not in refused]
-            if len(kept) == len(joins):
+            if len(kept) == len(joins) and first not in refused:
+                continue
+            if first in refused and not kept:
                 continue
 
             places = {(join.file, join.line) for join in kept}
@@ -3652,12 +3680,40 @@ class _Writer:
                 if (source.file, source.line) not in refused
             ]
             into.clear()
-            into.update(before)
-            for join in kept:
+            into.update(account.before)
+            lead_noted = False
+            if first in refused:
+                shared.add(first)
+                # Only what no row gave: a new account's name and a blank ID.
+                into.clear()
+                if account.created:
+                    into.update(name=account.before["name"], external_id="")
+                lead = kept[0]
+                lead_noted = lead.noted
+                kept = [
+                    replace(lead, noted=False),
+                    *(
+                        replace(join, earlier=(lead.file, lead.line, join.earlier[2]))
+                        for join in kept[1:]
+                    ),
+                ]
+            for place, join in enumerate(kept):
                 kept_id = self._merge_join(into, join)
                 alias = alias_rows.get((join.file, join.line))
                 if alias is not None and alias in fresh_aliases:
                     fresh_aliases[alias] = (fresh_aliases[alias][0], kept_id)
+                if place == 0 and lead_noted:
+                    # The row kept first is said as a lone merged row is.
+                    self._merged_note(
+                        join.file,
+                        join.line,
+                        join.row,
+                        into={"name": account.first[2]},
+                        values={},
+                        earlier=None,
+                        kept_id=kept_id,
+                    )
+        return shared
 
     def _merge_hold(
         self,

@@ -583,3 +583,146 @@ def test_a_merged_row_refused_for_a_cycle_adds_nothing_to_a_stored_account(
 
     # then
     assert staffed() == [("Acme Widgets, Inc", "9001", None, 90)]
+
+
+def test_a_merged_account_whose_first_row_is_refused_takes_the_row_kept(
+    django_capture_on_commit_callbacks, tmp_path
+) -> None:
+    # given: Acme's first row closes a cycle through Alpha; its second is kept.
+    # Read as one chunk: read a row at a time, Alpha would find no parent 9001
+    # yet, and no cycle would close.
+    path = tmp_path / "accounts.csv"
+    path.write_text(
+        "Account ID,Account Name,Parent Account ID,Employees\n"
+        "9010,Alpha,9001,5\n"
+        '9001,"Acme Widgets, Inc",9010,100\n'
+        "9003,Acme  Widgets Inc.,,130\n"
+    )
+
+    # when
+    checked, mapped = checked_and_run(django_capture_on_commit_callbacks, path)
+
+    # then: Acme is written from line 4 alone
+    issues = [
+        issue(
+            2,
+            "Parent Account ID",
+            "9001",
+            "no such parent account; the parent was left as it was",
+            "kept",
+        ),
+        issue(
+            3,
+            "Parent Account ID",
+            "9010",
+            "parent 9010 makes a cycle: 9003 → 9010 → 9003",
+            "rejected",
+        ),
+        issue(
+            4,
+            "Account Name",
+            "Acme  Widgets Inc.",
+            "merged into 'Acme Widgets, Inc'",
+            "repaired",
+        ),
+    ]
+    assert checked == issues
+    job = mapped.job
+    assert job.issues == issues
+    assert job.counts["Accounts"] == {
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+    }
+    assert staffed() == [
+        ("Acme Widgets, Inc", "9003", None, 130),
+        ("Alpha", "9010", None, 5),
+    ]
+    assert aliases() == [("Acme  Widgets Inc.", "", "Acme Widgets, Inc")]
+    assert rows_section(job) == [
+        at("accounts.csv", 2, "created", "account Alpha"),
+        at(
+            "accounts.csv",
+            3,
+            "rejected",
+            "",
+            "Parent Account ID: parent 9010 makes a cycle: 9003 → 9010 → 9003",
+        ),
+        at("accounts.csv", 4, "created", "account Acme Widgets, Inc"),
+    ]
+
+
+def test_a_stored_account_whose_first_merged_row_is_refused_takes_the_row_kept(
+    django_capture_on_commit_callbacks, chunk, tmp_path
+) -> None:
+    # given
+    AccountFactory.create(name="Acme Widgets, Inc", external_id="9001", employees=90)
+    path = tmp_path / "accounts.csv"
+    path.write_text(
+        "Account ID,Account Name,Parent Account ID,Employees\n"
+        "9010,Alpha,9001,5\n"
+        '9001,"Acme Widgets, Inc",9010,100\n'
+        "9003,Acme  Widgets Inc.,,130\n"
+    )
+
+    # when
+    checked, mapped = checked_and_run(django_capture_on_commit_callbacks, path)
+
+    # then: Acme takes line 4's employees, and keeps its ID
+    issues = [
+        issue(
+            3,
+            "Parent Account ID",
+            "9010",
+            "parent 9010 makes a cycle: 9003 → 9010 → 9003",
+            "rejected",
+        ),
+        issue(
+            4,
+            "Account Name",
+            "Acme  Widgets Inc.",
+            "merged into 'Acme Widgets, Inc'; Id 9003 kept as another ID of the "
+            "account",
+            "repaired",
+        ),
+    ]
+    assert checked == issues
+    job = mapped.job
+    assert job.issues == issues
+    assert job.counts["Accounts"] == {
+        "created": 1,
+        "updated": 1,
+        "unchanged": 0,
+        "rejected": 1,
+    }
+    assert staffed() == [
+        ("Acme Widgets, Inc", "9001", None, 130),
+        ("Alpha", "9010", "Acme Widgets, Inc", 5),
+    ]
+    assert aliases() == [("Acme  Widgets Inc.", "9003", "Acme Widgets, Inc")]
+    assert rows_section(job) == [
+        at("accounts.csv", 2, "created", "account Alpha"),
+        at(
+            "accounts.csv",
+            2,
+            "updated",
+            "account Alpha",
+            "from this row: parent link to Acme Widgets, Inc",
+        ),
+        at(
+            "accounts.csv",
+            3,
+            "rejected",
+            "",
+            "Parent Account ID: parent 9010 makes a cycle: 9003 → 9010 → 9003",
+        ),
+        at("accounts.csv", 4, "updated", "account Acme Widgets, Inc"),
+    ]
+
+    # when undone
+    mapped_import_undo(mapped=mapped, user=None)
+
+    # then
+    assert staffed() == [("Acme Widgets, Inc", "9001", None, 90)]
+    assert aliases() == []
