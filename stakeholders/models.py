@@ -474,13 +474,10 @@ class CoverageChangedAccount(models.Model):
         return f"account {self.account_id} changed"
 
 
-class CoverageTotal(models.Model):
-    """The coverage counts summed over every account that has them.
+class CoverageSums(models.Model):
+    """The coverage counts of a set of accounts, summed.
 
-    One row, kept by the fold in the transaction that rewrites the counts
-    it sums, so the roll-up of every account reads one row rather than
-    summing a row per account. `threaded` counts the accounts with more
-    than one supporter.
+    `threaded` counts the accounts with more than one supporter.
     """
 
     # Kept by the fold, not work: an import's undo deletes past it.
@@ -494,6 +491,18 @@ class CoverageTotal(models.Model):
     unaddressed_opponent = models.BigIntegerField(default=0)
     empty_suit = models.BigIntegerField(default=0)
     hidden_influencer = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CoverageTotal(CoverageSums):
+    """The coverage counts summed over every account that has them.
+
+    One row, kept by the fold in the transaction that rewrites the counts
+    it sums, so the roll-up of every account reads one row rather than
+    summing a row per account.
+    """
 
     def __str__(self) -> str:
         return f"coverage of {self.accounts} accounts"
@@ -517,7 +526,7 @@ class CoverageQuietDay(models.Model):
         return f"{self.people} people quiet since {self.day}"
 
 
-class CoverageViewerTotal(models.Model):
+class CoverageViewerTotal(CoverageSums):
     """The coverage counts summed over the accounts one person sees by team.
 
     The accounts `accounts.selectors.account_team_scope` gives them: those
@@ -529,9 +538,6 @@ class CoverageViewerTotal(models.Model):
     account counted.
     """
 
-    # Kept by the fold, not work: an import's undo deletes past it.
-    import_undo_ignores = True
-
     viewer = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
@@ -539,14 +545,6 @@ class CoverageViewerTotal(models.Model):
         primary_key=True,
         related_name="coverage_total",
     )
-    accounts = models.BigIntegerField(default=0)
-    threaded = models.BigIntegerField(default=0)
-    people = models.BigIntegerField(default=0)
-    missing_role = models.BigIntegerField(default=0)
-    no_owner = models.BigIntegerField(default=0)
-    unaddressed_opponent = models.BigIntegerField(default=0)
-    empty_suit = models.BigIntegerField(default=0)
-    hidden_influencer = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"coverage of {self.accounts} accounts seen by {self.viewer_id}"
