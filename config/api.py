@@ -6,8 +6,10 @@ Updates carry the ETag from the last read in If-Match: without it they are
 refused with 428, with a stale one or `*` with 412 and the current state.
 """
 
+import abc
 import base64
 import binascii
+import bisect
 import datetime
 import functools
 import hashlib
@@ -612,45 +614,120 @@ def _cursor_ordering(fields: list[SortKey]) -> str:
     )
 
 
+CURSOR_VALUE_REFUSED = (
+    "This cursor holds a value this list cannot sort by; start without a cursor."
+)
+
+
+def _cursor_token(*, ordering: str, values: list[Any]) -> str:
+    raw = json.dumps({"o": ordering, "v": values}, cls=_CursorEncoder)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _cursor_values(*, cursor: str, ordering: str, length: int) -> list[Any]:
+    """Return the values a cursor holds if it was made for this ordering."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        held, values = data["o"], data["v"]
+    except (ValueError, TypeError, KeyError, binascii.Error):
+        raise CursorRefused(
+            "This cursor cannot be read; use the `next` link of the page "
+            "before, as it was given."
+        ) from None
+    if held != ordering or not isinstance(values, list) or len(values) != length:
+        raise CursorRefused(
+            "This cursor was made for another ordering; ask again with the "
+            "ordering it was given for, or start without a cursor."
+        )
+    return values
+
+
 def cursor_encode(*, fields: list[SortKey], row: Any) -> str:
     """Return the cursor that reads on after this row, its values exact."""
     values = [_row_value(row, key.path) for key in fields]
-    raw = json.dumps({"o": _cursor_ordering(fields), "v": values}, cls=_CursorEncoder)
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return _cursor_token(ordering=_cursor_ordering(fields), values=values)
 
 
 def cursor_decode(
     *, cursor: str, queryset: models.QuerySet, fields: list[SortKey]
 ) -> list[Any]:
     """Return the values a cursor holds, refusing one this list cannot use."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-        ordering, values = data["o"], data["v"]
-    except (ValueError, TypeError, KeyError, binascii.Error):
-        raise CursorRefused(
-            "This cursor cannot be read; use the `next` link of the page "
-            "before, as it was given."
-        ) from None
-    if (
-        ordering != _cursor_ordering(fields)
-        or not isinstance(values, list)
-        or len(values) != len(fields)
-    ):
-        raise CursorRefused(
-            "This cursor was made for another ordering; ask again with the "
-            "ordering it was given for, or start without a cursor."
-        )
+    values = _cursor_values(
+        cursor=cursor, ordering=_cursor_ordering(fields), length=len(fields)
+    )
     try:
         return [
             None if value is None else _sort_field(queryset, key.path).to_python(value)
             for key, value in zip(fields, values, strict=True)
         ]
     except DjangoValidationError:
-        raise CursorRefused(
-            "This cursor holds a value this list cannot sort by; start "
-            "without a cursor."
-        ) from None
+        raise CursorRefused(CURSOR_VALUE_REFUSED) from None
+
+
+class CursorRows(abc.ABC):
+    """A list that is not a query and still pages by an exact cursor.
+
+    Its rows come in a fixed order that ends on a unique key. A cursor holds
+    the exact values the last row shown sorts by, under `ordering`, and the
+    next page starts at the first row after them: a row added or removed
+    before it since shifts no row into the page or out of it.
+    """
+
+    ordering: str
+    length: int
+
+    def __len__(self) -> int:
+        return self.length
+
+    @abc.abstractmethod
+    def __getitem__(self, index: slice) -> list[Any]:
+        """Return the rows of an offset page."""
+
+    @abc.abstractmethod
+    def cursor_values(self, row: Any) -> list[Any]:
+        """Return the exact values the row sorts by, as JSON holds them."""
+
+    @abc.abstractmethod
+    def rows_after(self, values: list[Any], *, limit: int) -> list[Any]:
+        """Return up to `limit` rows after these values; CursorRefused if
+        a value cannot be sorted by."""
+
+
+class SortedRows(CursorRows):
+    """Rows worked out in Python, sorted by `sort_key` of their cursor values.
+
+    `sort_key` raises KeyError, TypeError or ValueError for values no row
+    could hold, such as a cursor someone edited.
+    """
+
+    def __init__(
+        self,
+        rows: Iterable[Any],
+        *,
+        ordering: str,
+        values: Callable[[Any], list[Any]],
+        sort_key: Callable[[list[Any]], Any],
+    ) -> None:
+        self.ordering = ordering
+        self._values = values
+        self._sort_key = sort_key
+        self.rows = sorted(rows, key=lambda row: sort_key(values(row)))
+        self.keys = [sort_key(values(row)) for row in self.rows]
+        self.length = len(self.rows)
+
+    def __getitem__(self, index: slice) -> list[Any]:
+        return self.rows[index]
+
+    def cursor_values(self, row: Any) -> list[Any]:
+        return self._values(row)
+
+    def rows_after(self, values: list[Any], *, limit: int) -> list[Any]:
+        try:
+            start = bisect.bisect_right(self.keys, self._sort_key(values))
+        except (KeyError, TypeError, ValueError):
+            raise CursorRefused(CURSOR_VALUE_REFUSED) from None
+        return self.rows[start : start + limit]
 
 
 class LodePagination(LimitOffsetPagination):
@@ -771,23 +848,15 @@ class LodePagination(LimitOffsetPagination):
         self.limit = self.get_limit(request)
         self.offset = self.get_offset(request)
         self._next_cursor: str | None = None
+        if isinstance(queryset, CursorRows):
+            return self._rows_page(queryset, request)
         fields = _ordering_fields(queryset)
         if fields is not None:
             queryset = queryset.order_by(*_ordered(fields))
         if self.cursor_query_param in request.query_params:
             return self._cursor_page(queryset, request, fields=fields)
-        # An offset makes the database read every row before it; past the
-        # count's cap a cursor reads on from the last row by the index.
-        if fields is not None and self.offset > self.count_limit:
-            raise exceptions.ValidationError(
-                {
-                    self.offset_query_param: [
-                        f"An offset goes up to {self.count_limit:,}. Past "
-                        "that, follow `next`: it carries a `cursor` that "
-                        "reads on from the last item."
-                    ]
-                }
-            )
+        if fields is not None:
+            self._offset_check()
         # Unordered: the rows counted are any count_limit + 1 of them, read
         # as they come rather than sorted first.
         unordered = (
@@ -815,6 +884,51 @@ class LodePagination(LimitOffsetPagination):
         if self._more and fields is not None:
             self._next_cursor = cursor_encode(fields=fields, row=rows[self.limit - 1])
         return rows[: self.limit]
+
+    def _offset_check(self) -> None:
+        # An offset makes the database read every row before it; past the
+        # count's cap a cursor reads on from the last row by the index.
+        if self.offset is not None and self.offset > self.count_limit:
+            raise exceptions.ValidationError(
+                {
+                    self.offset_query_param: [
+                        f"An offset goes up to {self.count_limit:,}. Past "
+                        "that, follow `next`: it carries a `cursor` that "
+                        "reads on from the last item."
+                    ]
+                }
+            )
+
+    def _rows_page(self, rows: CursorRows, request: Request) -> list[Any]:
+        """Return a page of rows that are not a query, by offset or cursor."""
+        assert self.limit is not None and self.offset is not None
+        total = len(rows)
+        self.count = total if total <= self.count_limit else None
+        if self.cursor_query_param in request.query_params:
+            if self.offset_query_param in request.query_params:
+                raise CursorRefused("Give a cursor or an offset, not both.")
+            values = _cursor_values(
+                cursor=request.query_params[self.cursor_query_param],
+                ordering=rows.ordering,
+                length=len(rows.ordering.split(",")),
+            )
+            page = rows.rows_after(values, limit=self.limit + 1)
+        else:
+            self._offset_check()
+            if self.offset > 0 and self.offset >= total:
+                raise exceptions.NotFound(
+                    f"Offset {self.offset} is past the end of the list ({total} items)."
+                )
+            page = rows[self.offset : self.offset + self.limit + 1]
+
+        self._more = len(page) > self.limit
+        cursor_page = self.cursor_query_param in request.query_params
+        if self._more and (cursor_page or self.count is None):
+            self._next_cursor = _cursor_token(
+                ordering=rows.ordering,
+                values=rows.cursor_values(page[self.limit - 1]),
+            )
+        return page[: self.limit]
 
     def _cursor_page(
         self, queryset: Any, request: Request, *, fields: list[SortKey] | None
