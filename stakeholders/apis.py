@@ -34,6 +34,7 @@ from accounts.selectors import (
 from config.api import (
     LodePagination,
     PreconditionFailed,
+    SortedRows,
     StrictInputSerializer,
     body_require_empty,
     etag_for,
@@ -41,7 +42,7 @@ from config.api import (
     paginated_response,
     query_params_refuse_unknown,
 )
-from stakeholders.coverage import KIND_TITLES
+from stakeholders.coverage import KIND_TITLES, finding_sort_key
 from stakeholders.models import Activity, BuyingRole, InfluenceLink, Stakeholder
 from stakeholders.selectors import (
     account_expected_roles_map,
@@ -1156,6 +1157,11 @@ class FindingListApi(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Where coverage of one account is thin, and why",
+        description=(
+            "By kind (missing_role, no_owner, unaddressed_opponent, "
+            "single_threaded, stale, empty_suit, hidden_influencer), then by "
+            "person and role id, a finding without one first."
+        ),
         responses=FindingOutputSerializer(many=True),
         examples=[
             OpenApiExample(
@@ -1175,12 +1181,20 @@ class FindingListApi(APIView):
     def get(self, request: Request, account_pk: int) -> Response:
         account = account_get_for_user(user=_user(request), pk=account_pk)
 
-        findings = coverage_for_account(account=account)
+        findings = SortedRows(
+            [
+                _finding_data(finding)
+                for finding in coverage_for_account(account=account)
+            ],
+            ordering="kind,person_id,role_id",
+            values=lambda row: [row["kind"], row["person_id"], row["role_id"]],
+            sort_key=finding_sort_key,
+        )
 
         return paginated_response(
             request=request,
             view=self,
-            queryset=[_finding_data(finding) for finding in findings],
+            queryset=findings,
             serializer=self.OutputSerializer,
         )
 

@@ -61,6 +61,25 @@ KIND_TITLES = {
     Kind.HIDDEN_INFLUENCER: "Hidden influencer",
 }
 
+# A list of findings sorts by kind in this order, then by person and role
+# (none first): no two findings of one account share all three.
+KIND_ORDER = {kind: number for number, kind in enumerate(KIND_TITLES)}
+
+
+def _sorted_id(value: object) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{value!r} is not an id")
+    return value
+
+
+def finding_sort_key(values: list[object]) -> tuple[int, int, int]:
+    """Return where a finding with this kind, person and role id sorts."""
+    kind, person_id, role_id = values
+    return KIND_ORDER[str(kind)], _sorted_id(person_id), _sorted_id(role_id)
+
+
 # Column heads for tables that show every kind side by side.
 KIND_SHORT = {
     Kind.MISSING_ROLE: "Unnamed roles",
