@@ -1417,8 +1417,11 @@ def dashboard_for_user(
     # filter the accounts every figure is about, in SQL
     scope = _filtered_accounts(visible=visible, filters=filters, run=run)
     ids: AccountIds = scope.values("pk")
+    # By name, then id: two names alike but for case come in one order on
+    # every build, so a drill-down's cursor reads on where it stopped.
     accounts = sorted(
-        scope.values_list("pk", "name", "sector"), key=lambda row: row[1].lower()
+        scope.values_list("pk", "name", "sector"),
+        key=lambda row: (row[1].lower(), row[0]),
     )
     names = {pk: name for pk, name, _ in accounts}
     account_ids = list(names)

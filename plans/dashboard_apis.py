@@ -27,9 +27,8 @@ from plans.dashboard import (
 )
 from plans.dashboard_summaries import (
     DashboardPreparing,
-    dashboard_summary_figure_ids,
+    FigureRows,
     dashboard_summary_for_user,
-    dashboard_summary_rows,
 )
 from scoring.models import AccountScore
 
@@ -73,7 +72,7 @@ def _dashboard(
 ) -> Dashboard | Response:
     """Return the caller's dashboard for the filters, or the 202 answer."""
     query_params_refuse_unknown(
-        request, view=view, also={"limit", "offset"} if paged else ()
+        request, view=view, also={"limit", "offset", "cursor"} if paged else ()
     )
     filters = filter_serializer(data=request.query_params)
     filters.is_valid(raise_exception=True)
@@ -273,7 +272,8 @@ class DashboardAccountListApi(APIView):
         tags=TAGS,
         summary="The accounts behind one dashboard figure",
         description=(
-            "The same accounts, in the same order, as the page's drill-down. "
+            "The same accounts, in the same order, as the page's drill-down: "
+            "by name, then by id. "
             "Takes the dashboard's filters too; a figure the dashboard does "
             "not have is refused by name."
         ),
@@ -312,12 +312,9 @@ class DashboardAccountListApi(APIView):
             )
 
         paginator = LodePagination()
-        ids = paginator.paginate_queryset(
-            dashboard_summary_figure_ids(dashboard=dashboard, key=key),
-            request,
-            view=self,
+        rows = paginator.paginate_queryset(
+            FigureRows(dashboard=dashboard, key=key), request, view=self
         )
-        rows = dashboard_summary_rows(dashboard=dashboard, account_ids=list(ids))
         return paginator.get_paginated_response(
             DashboardAccountOutputSerializer(
                 [_row_data(row) for row in rows], many=True

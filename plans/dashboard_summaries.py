@@ -14,6 +14,7 @@ is never built in a request either: the page says it is being prepared,
 shows the viewer's newest other figures meanwhile, and a task builds it.
 """
 
+import bisect
 import contextlib
 import functools
 import hashlib
@@ -45,6 +46,7 @@ from accounts.models import (
     User,
 )
 from accounts.selectors import account_list_for_user, account_visibility_key
+from config.api import CURSOR_VALUE_REFUSED, CursorRefused, CursorRows
 from plans.calendar import local_date
 from plans.dashboard import (
     ROWS_SHOWN,
@@ -296,17 +298,7 @@ def _build(
             )
             DashboardSummaryFigure.objects.filter(summary=summary).delete()
             DashboardSummaryFigure.objects.bulk_create(
-                (
-                    DashboardSummaryFigure(
-                        summary=summary,
-                        key=name,
-                        block=start // FIGURE_BLOCK,
-                        account_ids=ids[start : start + FIGURE_BLOCK],
-                    )
-                    for name, ids in figure_ids.items()
-                    for start in range(0, len(ids), FIGURE_BLOCK)
-                ),
-                batch_size=ROWS_BATCH,
+                _figure_blocks(summary, dashboard, figure_ids), batch_size=ROWS_BATCH
             )
             DashboardSummaryRow.objects.filter(summary=summary).delete()
             _rows_store(summary, dashboard)
@@ -322,6 +314,25 @@ def _build(
         seconds,
     )
     return dashboard, summary
+
+
+def _figure_blocks(
+    summary: DashboardSummary, dashboard: Dashboard, figure_ids: dict[str, list[int]]
+) -> Iterator[DashboardSummaryFigure]:
+    """Yield each figure's accounts a block at a time, with their positions."""
+    position_of = {pk: position for position, pk in enumerate(dashboard.rows)}
+    for name, ids in figure_ids.items():
+        for start in range(0, len(ids), FIGURE_BLOCK):
+            block = ids[start : start + FIGURE_BLOCK]
+            positions = [position_of[pk] for pk in block]
+            yield DashboardSummaryFigure(
+                summary=summary,
+                key=name,
+                block=start // FIGURE_BLOCK,
+                account_ids=block,
+                positions=positions,
+                last_position=positions[-1],
+            )
 
 
 def _rows_store(summary: DashboardSummary, dashboard: Dashboard) -> None:
@@ -586,6 +597,86 @@ class FigureAccounts(Sequence[int]):
         ids = [pk for block in blocks for pk in block]
         offset = first * FIGURE_BLOCK
         return ids[start - offset : stop - offset]
+
+    def after(self, position: int, *, limit: int) -> list[int]:
+        """Return up to `limit` accounts whose rows come after `position`.
+
+        Reads the blocks from the one the position falls in, by their last
+        positions, in one query.
+        """
+        blocks = (
+            self.blocks.filter(last_position__gt=position)
+            .order_by("block")
+            .values_list("account_ids", "positions")[: 1 + -(-limit // FIGURE_BLOCK)]
+        )
+        ids: list[int] = []
+        positions: list[int] = []
+        for block_ids, block_positions in blocks:
+            ids += block_ids
+            positions += block_positions
+        start = bisect.bisect_right(positions, position)
+        return ids[start : start + limit]
+
+
+class FigureRows(CursorRows):
+    """The stored rows of one figure's accounts, by name then id, for paging.
+
+    A cursor holds the exact name and id of the last row shown. The next
+    page starts after that row's position when the summary still holds it
+    under that name, in one query; when the summary was built again since
+    and the row left or was renamed, the position is found by halving the
+    rows by name, a query a step.
+    """
+
+    ordering = "name,id"
+
+    def __init__(self, *, dashboard: Dashboard, key: str) -> None:
+        self.dashboard = dashboard
+        self.ids = dashboard_summary_figure_ids(dashboard=dashboard, key=key)
+        self.length = len(self.ids)
+        self.stored = DashboardSummaryRow.objects.filter(
+            summary__key=dashboard.summary_key
+        )
+
+    def __getitem__(self, index: slice) -> list[AccountRow]:
+        return dashboard_summary_rows(
+            dashboard=self.dashboard, account_ids=self.ids[index]
+        )
+
+    def cursor_values(self, row: AccountRow) -> list[object]:
+        return [row.name, row.pk]
+
+    def rows_after(self, values: list[object], *, limit: int) -> list[AccountRow]:
+        name, pk = values
+        if not isinstance(name, str) or isinstance(pk, bool) or not isinstance(pk, int):
+            raise CursorRefused(CURSOR_VALUE_REFUSED)
+        ids = self.ids.after(self._position(name, pk), limit=limit)
+        return dashboard_summary_rows(dashboard=self.dashboard, account_ids=ids)
+
+    def _position(self, name: str, pk: int) -> int:
+        """Return the position of the last row at or before (name, pk)."""
+        held = self.stored.filter(account_id=pk).values_list("position", "row").first()
+        if held is not None and pickle.loads(bytes(held[1])).name == name:
+            return held[0]
+
+        wanted = (name.lower(), pk)
+        totals = self.dashboard.totals or {}
+        low, high = 0, totals.get("rows", len(self.dashboard.rows))
+        while low < high:
+            middle = (low + high) // 2
+            found = (
+                self.stored.filter(position=middle)
+                .values_list("row", flat=True)
+                .first()
+            )
+            stored: AccountRow | None = (
+                None if found is None else pickle.loads(bytes(found))
+            )
+            if stored is not None and (stored.name.lower(), stored.pk) <= wanted:
+                low = middle + 1
+            else:
+                high = middle
+        return low - 1
 
 
 def dashboard_summary_figure_ids(*, dashboard: Dashboard, key: str) -> FigureAccounts:

@@ -1036,6 +1036,11 @@ class DashboardSummaryFigure(models.Model):
     key = models.CharField(max_length=100)
     block = models.PositiveIntegerField(default=0)
     account_ids = models.JSONField(default=list, blank=True)
+    # Each account's row position (DashboardSummaryRow.position), beside its
+    # id, and the block's last: a cursor page finds where it reads on from
+    # by position, in the block it falls in.
+    positions = models.JSONField(default=list, blank=True)
+    last_position = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
