@@ -15,12 +15,13 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import permission_audit, user_removal
+        from accounts import permission_audit, team_versions, user_removal
         from accounts.import_checks import import_check_register
         from accounts.revenue_replaced import revenue_replaced_check
 
         permission_audit.receivers_connect()
         user_removal.receivers_connect()
+        team_versions.receivers_connect()
         import_check_register(
             key="accounts.revenue_replaced", check=revenue_replaced_check
         )

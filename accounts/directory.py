@@ -33,6 +33,7 @@ from accounts.permission_audit import (
     user_permissions_read,
 )
 from accounts.selectors import account_list_for_user
+from accounts.team_versions import account_versions_touch
 from config.api import instance_save_if_unchanged
 from config.security import audit_event, audit_events_save
 
@@ -267,6 +268,7 @@ def team_save(
     """
     creating = team.pk is None
     before = None if creating else _manager_state(team)
+    renamed = not creating and data.get("name", team.name) != team.name
     for field in ("name", "region", "manager"):
         if field in data:
             setattr(team, field, data[field])
@@ -281,6 +283,10 @@ def team_save(
             expected_version=expected_version,
         ):
             return False
+        if renamed:
+            # Saved by an UPDATE, which sends no signal: the accounts whose
+            # team list names the team move here.
+            account_versions_touch(team_ids=[team.pk])
         permission_changes_record(
             targets={team.pk: team},
             before={team.pk: before},

@@ -66,6 +66,7 @@ from accounts.permission_audit import (
 )
 from accounts.revenue_keys import won_key
 from accounts.signals import import_finished
+from accounts.team_versions import account_versions_touch
 from accounts.won_revenue import won_revenue_deal_cell, won_revenue_sync
 from config.api import instance_save_if_unchanged
 
@@ -491,6 +492,10 @@ def _write_bulk(tables: importing.MavenTables, report: Progress) -> dict:
     )
     counts["users"] = _summary(user_total, user_created, user_updated)
     user_ids = dict(User.objects.values_list("username", "pk"))
+    if user_updated:
+        # A new name, role or team shows on the team list of each account
+        # the user is on: those accounts' ETags go stale.
+        account_versions_touch(user_ids=[user_ids[name] for name in user_updated])
     teams = teams.assign(manager_id=teams["manager_username"].map(user_ids))
     _, team_managed, _ = _sync(
         model=Team, key=["name"], fields=["region", "manager_id"], incoming=teams
@@ -846,6 +851,28 @@ def _insert_defaults(
                 model_field.get_default(), connection
             )
     return defaults
+
+
+def _team_lists_touch(cursor: CursorWrapper, *, now: datetime) -> None:
+    """Move the version of each account whose team shows a user the staged
+    users change: their name, role or team. Run before the users' upsert,
+    while the stored values are the old ones; one statement."""
+    account, member, user, team = (
+        Account._meta.db_table,
+        AccountTeamMember._meta.db_table,
+        User._meta.db_table,
+        Team._meta.db_table,
+    )
+    cursor.execute(
+        f"UPDATE {account} SET updated_at = %s WHERE id IN ("
+        f"SELECT m.account_id FROM {member} m "
+        f"JOIN {user} _old ON _old.id = m.user_id "
+        "JOIN import_users s ON s.username = _old.username "
+        f"LEFT JOIN {team} t ON t.name = s.team_name "
+        "WHERE ROW(_old.first_name, _old.last_name, _old.role, _old.team_id) "
+        "IS DISTINCT FROM ROW(s.first_name, s.last_name, s.role, t.id))",
+        [now],
+    )
 
 
 def _upsert(
@@ -1250,6 +1277,7 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
             key=["name"],
             now=now,
         )
+        _team_lists_touch(cursor, now=now)
         written["users"] = _upsert(
             cursor,
             label="users",

@@ -164,6 +164,10 @@ from accounts.tabular import (
     Table,
     workbook_check,
 )
+from accounts.team_versions import (
+    account_versions_touch,
+    account_versions_touch_for_rows,
+)
 from accounts.undo_keep import UndoKeep, undo_keep_find
 from accounts.wizard_accounts import AccountFinder
 from accounts.wizard_conflicts import ConflictRow, WrittenMeanwhile, conflict_issues
@@ -2515,6 +2519,9 @@ def objects_update(
     """
     if not objects:
         return
+    account_versions_touch_for_rows(
+        model=model, pks=[obj.pk for obj in objects], fields=fields
+    )
     if "updated_at" not in fields and any(
         field.name == "updated_at" for field in model._meta.concrete_fields
     ):
@@ -3002,6 +3009,11 @@ class _Writer:
             ) from error
         if created and created[0].pk is None:
             raise RuntimeError("the database did not return the new primary keys")
+        if model is AccountTeamMember and created:
+            # The account's team list grew: readers' ETags must go stale.
+            account_versions_touch(
+                account_ids={obj.account_id for obj in created}  # type: ignore[attr-defined]
+            )
         changes = [
             ImportRowChange(
                 job=self.job,
@@ -5867,9 +5879,15 @@ def mapped_import_undo(
                 said = _created_users_undo(job=job, ids=ids)
                 continue
             # A subquery, not a list: an import may have created a million.
-            model._default_manager.filter(pk__in=ids).exclude(
+            undone = model._default_manager.filter(pk__in=ids).exclude(
                 pk__in=keep.created.get(model, set())
-            ).delete()
+            )
+            if model is AccountTeamMember:
+                # The accounts' team lists shrink: readers' ETags go stale.
+                account_versions_touch(
+                    account_ids=undone.values_list("account_id", flat=True)
+                )
+            undone.delete()
         alive = set(
             Account.objects.filter(
                 pk__in={one.account_id for one in records}
