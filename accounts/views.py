@@ -1,5 +1,6 @@
 import json
 import uuid
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, cast
 
@@ -522,12 +523,14 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if "recheck" in request.POST:
             wizard.mapped_import_merges_set(mapped=mapped, merges=merges)
             return redirect("accounts:wizard_check", pk=pk)
-        wizard.mapped_import_start(
-            mapped=mapped,
-            merges=merges,
-            keep_good_rows=request.POST.get("keep_good_rows") == "on",
-            invoices_without_rate=invoices_without_rate,
-        )
+        # Another click may have started it first; the report follows that run.
+        with suppress(wizard.ImportStartedError):
+            wizard.mapped_import_start(
+                mapped=mapped,
+                merges=merges,
+                keep_good_rows=request.POST.get("keep_good_rows") == "on",
+                invoices_without_rate=invoices_without_rate,
+            )
         return redirect("accounts:wizard_report", pk=pk)
     # A refused merge shows the page again, saying why, and writes nothing.
     status = 400 if refused else 200

@@ -506,6 +506,10 @@ class WizardError(Exception):
     """Something the wizard cannot do, in words for the user."""
 
 
+class ImportStartedError(WizardError):
+    """Another request started the import first."""
+
+
 # Files and mapping
 
 
@@ -2001,36 +2005,45 @@ def mapped_import_start(
     """
     job = mapped.job
     if mapped.confirmed_at is not None:
-        raise WizardError("This import has already been started.")
+        raise ImportStartedError("This import has already been started.")
     if not mapped.mapping:
         raise WizardError("Confirm the mapping first.")
     if invoices_without_rate not in InvoicesWithoutRate.values:
         raise WizardError(invoices_without_rate_problem(invoices_without_rate))
 
-    mapped.merges = mapped_import_merges_new(merges=merges)
-    mapped.confirmed_at = timezone.now()
-    mapped.save(update_fields=["merges", "confirmed_at", "updated_at"])
-    job.keep_good_rows = keep_good_rows
-    job.invoices_without_rate = invoices_without_rate
-    job.status = ImportJob.Status.PENDING
-    job.progress_message = "Queued"
-    import_job_origin_keep(job=job)
-    job.save(
-        update_fields=[
-            "keep_good_rows",
-            "invoices_without_rate",
-            "status",
-            "progress_message",
-            "started_ip_address",
-            "started_user_agent",
-            "updated_at",
-        ]
-    )
+    new_merges = mapped_import_merges_new(merges=merges)
+    now = timezone.now()
+    with transaction.atomic():
+        # Two clicks, or two clients, may both have read the import as not
+        # started. Only one of these conditional updates finds confirmed_at
+        # still empty, on SQLite as on PostgreSQL; the others queue nothing.
+        claimed = MappedImport.objects.filter(
+            pk=mapped.pk, confirmed_at__isnull=True
+        ).update(merges=new_merges, confirmed_at=now, updated_at=now)
+        if claimed != 1:
+            raise ImportStartedError("This import has already been started.")
+        mapped.merges, mapped.confirmed_at, mapped.updated_at = new_merges, now, now
 
-    if enqueue:
-        from accounts.tasks import mapped_import_task
+        job.keep_good_rows = keep_good_rows
+        job.invoices_without_rate = invoices_without_rate
+        job.status = ImportJob.Status.PENDING
+        job.progress_message = "Queued"
+        import_job_origin_keep(job=job)
+        job.save(
+            update_fields=[
+                "keep_good_rows",
+                "invoices_without_rate",
+                "status",
+                "progress_message",
+                "started_ip_address",
+                "started_user_agent",
+                "updated_at",
+            ]
+        )
+        if enqueue:
+            from accounts.tasks import mapped_import_task
 
-        transaction.on_commit(lambda: mapped_import_task.delay(job.pk))
+            transaction.on_commit(lambda: mapped_import_task.delay(job.pk))
     return job
 
 

@@ -1632,6 +1632,10 @@ class WizardImportStartApi(WizardApi):
 
         try:
             wizard.mapped_import_start(mapped=mapped, **data)
+        except wizard.ImportStartedError:
+            # Another request started it while this one was checking.
+            started = MappedImport.objects.select_related("job").get(pk=mapped.pk)
+            return Response(_started_data(started), status=status.HTTP_409_CONFLICT)
         except wizard.WizardError as error:
             raise ValidationError({"non_field_errors": [str(error)]}) from error
         return Response(_job_data(mapped), status=status.HTTP_202_ACCEPTED)
