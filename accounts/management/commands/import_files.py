@@ -7,11 +7,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.importing import REJECTED, ImportFileError
-from accounts.models import ImportJob, InvoicesWithoutRate, User
+from accounts.models import ImportJob, InvoicesWithoutRate, MappedImport, User
 from accounts.tabular import SheetChoiceError
 from accounts.wizard import (
     QUESTION,
     FilePreview,
+    Outcome,
     WizardError,
     currency_answer_meant,
     currency_question_key,
@@ -301,6 +302,11 @@ class Command(BaseCommand):
             mapped_import_merges_set(mapped=mapped, merges=merges)
         if not options["yes"] or options["merge_proposed"]:
             outcome = mapped_import_check(mapped=mapped)
+            by_proposed: set[str] = set()
+            if options["merge_proposed"]:
+                outcome, merges, by_proposed = self._proposals_merged(
+                    mapped, outcome, merges
+                )
             for file, column, decision in outcome.decisions:
                 where = f"{file}: {column}" if column else file
                 self.stdout.write(f"DECIDED {where}: {decision}")
@@ -326,10 +332,10 @@ class Command(BaseCommand):
                 )
             for proposal in outcome.proposals:
                 rows = proposal["rows"]
-                if proposal["merged"]:
-                    accept = "accepted"
-                elif options["merge_proposed"]:
+                if proposal["incoming"] in by_proposed:
                     accept = "Accepted by --merge-proposed"
+                elif proposal["merged"]:
+                    accept = "accepted"
                 else:
                     accept = "Accept with --merge " + shlex.join(
                         [proposal["incoming"], proposal["existing"]]
@@ -361,9 +367,6 @@ class Command(BaseCommand):
                     "Run again with --yes to write it."
                 )
                 return
-            if options["merge_proposed"]:
-                proposed = {p["incoming"]: p["existing"] for p in outcome.proposals}
-                merges = {**proposed, **merges}
 
         else:
             # The write checks as it goes; its warnings are said first, as
@@ -386,6 +389,29 @@ class Command(BaseCommand):
         if job.status != ImportJob.Status.SUCCEEDED:
             reason = job.error or rejection_reason(job)
             raise CommandError(f"import {job.pk} ended {job.status}: {reason}")
+
+    def _proposals_merged(
+        self, mapped: MappedImport, outcome: Outcome, merges: dict[str, str]
+    ) -> tuple[Outcome, dict[str, str], set[str]]:
+        """Check again with every proposal merged, as the write will merge them.
+
+        Return that check, the merges the write takes and the names that
+        --merge-proposed merged. Rows attached by one merge may bring another
+        proposal to light, so this repeats until no new one appears.
+        """
+        by_proposed: set[str] = set()
+        while True:
+            proposed = {
+                p["incoming"]: p["existing"]
+                for p in outcome.proposals
+                if p["incoming"] not in merges
+            }
+            if not proposed:
+                return outcome, merges, by_proposed
+            by_proposed |= set(proposed)
+            merges = {**proposed, **merges}
+            mapped_import_merges_set(mapped=mapped, merges=merges)
+            outcome = mapped_import_check(mapped=mapped)
 
     def _columns_check(
         self, file: str, columns: dict[str, list[str]], previews: list[FilePreview]
