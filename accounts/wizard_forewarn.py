@@ -51,15 +51,33 @@ def mapped_import_forewarnings(*, mapped: MappedImport) -> list[str]:
     return [warning.text for warning in _forewarnings(mapped=mapped)]
 
 
-def mapped_import_warnings(*, mapped: MappedImport) -> list[str]:
+def mapped_import_warnings(*, mapped: MappedImport) -> list[ImportCheckWarning]:
     """Return the warnings of an import about to be written in one pass.
 
     Its dry run's, as the page and the API show them; a large upload has
     none, and its warnings are forecast, as there too.
     """
     if mapped_import_is_large(mapped=mapped):
-        return mapped_import_forewarnings(mapped=mapped)
-    return mapped_import_check(mapped=mapped).warnings
+        return _forewarnings(mapped=mapped)
+    outcome = mapped_import_check(mapped=mapped)
+    return [
+        ImportCheckWarning(text, confirm=text in outcome.confirmations)
+        for text in outcome.warnings
+    ]
+
+
+def import_warnings_unconfirmed(
+    *, confirmations: list[str], confirmed: bool, how: str
+) -> list[str]:
+    """Say which warnings stop the import until the user confirms them.
+
+    `how` says how to confirm: the page's tick, the API's field or the
+    command line's flag.
+    """
+    if confirmed:
+        return []
+
+    return [f"Not started: {text} {how}" for text in confirmations]
 
 
 def mapped_import_unconfirmed(
@@ -73,11 +91,8 @@ def mapped_import_unconfirmed(
     if confirmed:
         return []
 
-    if mapped_import_is_large(mapped=mapped):
-        found = [w.text for w in _forewarnings(mapped=mapped) if w.confirm]
-    else:
-        found = mapped_import_check(mapped=mapped).confirmations
-    return [f"Not started: {text} {how}" for text in found]
+    found = [w.text for w in mapped_import_warnings(mapped=mapped) if w.confirm]
+    return import_warnings_unconfirmed(confirmations=found, confirmed=False, how=how)
 
 
 def _forewarnings(*, mapped: MappedImport) -> list[ImportCheckWarning]:

@@ -218,7 +218,9 @@ def test_the_command_line_with_yes_warns_before_it_writes(billed_early_2025):
     output = StringIO()
 
     # when
-    call_command("import_files", str(ERP_REVENUE), "--yes", stdout=output)
+    call_command(
+        "import_files", str(ERP_REVENUE), "--yes", "--accept-warnings", stdout=output
+    )
 
     # then: the dry run's warning, as the page and the API give it for the
     # same file, before the counts the write prints
@@ -384,7 +386,13 @@ def test_later_revenue_of_one_account_moves_the_window_everywhere(
     monkeypatch.undo()
     output = StringIO()
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("import_files", str(billed_in_2017), "--yes", stdout=output)
+        call_command(
+            "import_files",
+            str(billed_in_2017),
+            "--yes",
+            "--accept-warnings",
+            stdout=output,
+        )
 
     # then: each says the window moves to the quarter one account reaches
     # (the line dated after today moves nothing), and the score run after

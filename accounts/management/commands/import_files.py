@@ -31,7 +31,10 @@ from accounts.wizard import (
     mapped_import_undo,
     mapping_from_json,
 )
-from accounts.wizard_forewarn import mapped_import_warnings
+from accounts.wizard_forewarn import (
+    import_warnings_unconfirmed,
+    mapped_import_warnings,
+)
 from accounts.wizard_headers import mapped_import_headers_choose
 from accounts.wizard_sheets import mapped_import_sheets_choose
 from config.security import command_line_audited
@@ -40,6 +43,8 @@ COUNT_COLUMNS = ["created", "updated", "unchanged", "rejected"]
 XLSX = (".xlsx", ".xlsm")
 # How many of the lines skipped above a header row are printed.
 SKIPPED_SHOWN = 3
+# What a warning that stops --yes says to do, as the page says to tick.
+ACCEPT_HOW = "Run again with --accept-warnings to import anyway."
 
 
 def counts_table(counts: dict[str, dict[str, int]]) -> list[str]:
@@ -171,6 +176,13 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--yes", action="store_true", help="write the import, not only check it"
+        )
+        parser.add_argument(
+            "--accept-warnings",
+            action="store_true",
+            help="with --yes, write past the warnings the check page asks to "
+            "confirm (such as a scoring window move that leaves accounts "
+            "without revenue); without it such a warning stops the import",
         )
         parser.add_argument(
             "--undo", type=int, metavar="JOB", help="undo the wizard import JOB"
@@ -362,17 +374,31 @@ class Command(BaseCommand):
                     )
             if not options["yes"]:
                 self._print(outcome.counts, [i.as_dict() for i in outcome.issues])
+                flags = "--yes --accept-warnings" if outcome.confirmations else "--yes"
                 self.stdout.write(
                     f"Checked import {mapped.job_id}: nothing written. "
-                    "Run again with --yes to write it."
+                    f"Run again with {flags} to write it."
                 )
                 return
+            confirmations = outcome.confirmations
 
         else:
             # The write checks as it goes; its warnings are said first, as
             # the page and the API say them for the same files.
-            for warning in mapped_import_warnings(mapped=mapped):
-                self.stdout.write(f"WARNING {warning}")
+            warnings = mapped_import_warnings(mapped=mapped)
+            for one in warnings:
+                self.stdout.write(f"WARNING {one.text}")
+            confirmations = [one.text for one in warnings if one.confirm]
+
+        # The page starts past these only once they are ticked, the API
+        # once confirm_warnings is sent; here, once --accept-warnings is.
+        unconfirmed = import_warnings_unconfirmed(
+            confirmations=confirmations,
+            confirmed=options["accept_warnings"],
+            how=ACCEPT_HOW,
+        )
+        if unconfirmed:
+            raise CommandError("\n".join(unconfirmed))
 
         # With --yes the run checks as it writes, in one pass over the files;
         # all or nothing unless --keep-good-rows.
