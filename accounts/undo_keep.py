@@ -137,9 +137,14 @@ def undo_keep_find(
             Kept(str(model._meta.verbose_name), label, "", "", _shown_reasons(said))
         )
 
+    # A value the job replaced is kept only if edited after the job wrote,
+    # not after it was uploaded: an edit made while it waited to start is
+    # the value it replaced, which the undo puts back. The job held its
+    # rows locked until it finished.
+    after_write = hand_edits.filter(changed_at__gte=since)
     for model in candidates:
         stamps = _stamps_only(model)
-        _values_edited(model, mine, hand_edits, since if stamps else None, keep, job)
+        _values_edited(model, mine, after_write, since if stamps else None, keep, job)
     return keep
 
 
@@ -172,13 +177,13 @@ def _stamped(
 ) -> list[tuple[int, datetime]]:
     """Return the records updated since the import, by hand as far as known.
 
-    A later import that was undone since touched the row too; its undo,
-    not a person, explains an update at or before that undo.
+    Another import that wrote the row and was undone since touched it too;
+    its undo, not a person, explains an update at or before that undo. It
+    wrote after the job: one that wrote before could not be undone since.
     """
-    undone_later = ImportRowChange.objects.filter(
+    undone_later = ImportRowChange.objects.exclude(job=job).filter(
         content_type=_type(model),
         object_id=models.OuterRef("pk"),
-        job__created_at__gt=job.created_at,
         job__mapped__undone_at__gte=models.OuterRef("updated_at"),
     )
     return list(

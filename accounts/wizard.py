@@ -5776,20 +5776,20 @@ def _undo_refusal(*, mapped: MappedImport) -> None:
         raise WizardError("Only an import that wrote something can be undone.")
 
     mine = ImportRowChange.objects.filter(job=job)
+    # Afterwards in the order the rows were written, which the change
+    # records keep: an import uploaded first may well be started last.
     later = (
-        ImportRowChange.objects.filter(
-            job__created_at__gt=job.created_at,
-            job__mapped__undone_at__isnull=True,
-            job__status=ImportJob.Status.SUCCEEDED,
-        )
+        _others_in_force(job=job)
         .filter(
             models.Exists(
                 mine.filter(
                     content_type=models.OuterRef("content_type"),
                     object_id=models.OuterRef("object_id"),
+                    pk__lt=models.OuterRef("pk"),
                 )
             )
         )
+        .order_by("pk")
         .values_list("job_id", flat=True)
         .first()
     )
@@ -6004,40 +6004,58 @@ def _undo_record(
 
 
 def _later_children_jobs(*, job: ImportJob) -> list[int]:
-    """Return the later imports that wrote rows under records `job` created.
+    """Return the imports that since wrote rows under records `job` created.
 
     Deleting an account or product the job created would take those rows
     (revenue lines, support signals, deals) with it, behind the back of
     imports that still say they succeeded.
     """
-    later = ImportJob.objects.filter(
-        created_at__gt=job.created_at,
-        mapped__undone_at__isnull=True,
-        status=ImportJob.Status.SUCCEEDED,
-    )
+    others = _others_in_force(job=job)
     found: set[int] = set()
     order = undo_order()
     for parent in order:
-        created = ImportRowChange.objects.filter(
+        made = ImportRowChange.objects.filter(
             job=job,
             content_type=ContentType.objects.get_for_model(parent),
             action=ImportRowChange.Action.CREATED,
-        ).values("object_id")
+        )
         for relation in parent._meta.related_objects:
             child = relation.related_model
             if child not in order or not relation.one_to_many:
                 continue
+            # Each row with the change record that made its parent: a row
+            # another import wrote after that record is built on the job's
+            # work, whenever that import was uploaded. One it wrote before
+            # was moved under the parent by the job, whose undo moves it back.
             rows = child._default_manager.filter(
-                **{f"{relation.field.name}__in": created}
-            ).values("pk")
+                **{f"{relation.field.name}__in": made.values("object_id")}
+            ).annotate(
+                parent_made=models.Subquery(
+                    made.filter(
+                        object_id=models.OuterRef(relation.field.attname)
+                    ).values("pk")[:1]
+                )
+            )
             found.update(
-                ImportRowChange.objects.filter(
-                    job__in=later,
+                others.filter(
+                    models.Exists(
+                        rows.filter(
+                            pk=models.OuterRef("object_id"),
+                            parent_made__lt=models.OuterRef("pk"),
+                        )
+                    ),
                     content_type=ContentType.objects.get_for_model(child),
-                    object_id__in=rows,
                 ).values_list("job_id", flat=True)
             )
     return sorted(found)
+
+
+def _others_in_force(*, job: ImportJob) -> models.QuerySet[ImportRowChange]:
+    """Return the change records of the other imports that still stand."""
+    return ImportRowChange.objects.exclude(job=job).filter(
+        job__mapped__undone_at__isnull=True,
+        job__status=ImportJob.Status.SUCCEEDED,
+    )
 
 
 def _user_activity(users: Sequence[User]) -> dict[int, list[str]]:
