@@ -4,11 +4,13 @@ An import can be undone as a whole, but not at the cost of what people did
 after it. A record the import created is kept when someone has worked on it
 since (logged a meeting with the person, added a person by hand at the
 account, started a plan there, edited it), and so is every record the import
-created that a kept one needs. A value the import changed is left as it is
-when someone has edited that field by hand since: read from the shared
-history (accounts.history), field by field, for the models that record every
-hand edit there, and from a later `updated_at` for the rest. Everything else
-is deleted or restored exactly as before.
+created that a kept one needs, and the place on an account's team it gave
+a user who has worked there since, without which they could not open that
+work. A value the import changed is left as it is when someone has edited
+that field by hand since: read from the shared history (accounts.history),
+field by field, for the models that record every hand edit there, and from
+a later `updated_at` for the rest. Everything else is deleted or restored
+exactly as before.
 
 Work is found through the relations Django knows, so accounts never imports
 the apps that sit on it; a model whose rows a score run remakes says so with
@@ -27,7 +29,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from accounts.models import ChangeRecord, ImportJob, ImportRowChange, User
+from accounts.models import (
+    AccountTeamMember,
+    ChangeRecord,
+    ImportJob,
+    ImportRowChange,
+    User,
+)
 from accounts.user_removal import USER_DELETED
 
 # How many later rows per relation are read to explain a kept record.
@@ -128,11 +136,20 @@ def undo_keep_find(
                 if (model, pk) not in reasons:
                     reasons[(model, pk)].append(f"it was edited on {day(moment)}")
 
+    # Work done after the job wrote is what relies on the access it gave.
+    places = _places_at_work(mine, hand_edits.filter(changed_at__gte=since))
+    for member, why in places.items():
+        reasons[(AccountTeamMember, member.pk)].append(why)
     _needed(reasons, mine, order)
     objects = _load(reasons)
     for (model, pk), said in reasons.items():
         keep.created.setdefault(model, set()).add(pk)
-        label = str(objects.get((model, pk), f"{model._meta.verbose_name} {pk}"))
+        obj = objects.get((model, pk))
+        label = (
+            _place(obj)
+            if isinstance(obj, AccountTeamMember)
+            else str(obj or f"{model._meta.verbose_name} {pk}")
+        )
         keep.kept.append(
             Kept(str(model._meta.verbose_name), label, "", "", _shown_reasons(said))
         )
@@ -146,6 +163,73 @@ def undo_keep_find(
         stamps = _stamps_only(model)
         _values_edited(model, mine, after_write, since if stamps else None, keep, job)
     return keep
+
+
+def _places_at_work(
+    mine: models.QuerySet, hand_edits: models.QuerySet[ChangeRecord]
+) -> dict[AccountTeamMember, str]:
+    """Return the team places the job gave to users who then worked there.
+
+    A rep sees an account only through its team: deleting the place the
+    import gave them would lock them out of the deals, people and plans
+    they added there since, on an account the undo keeps for that work.
+    """
+    made = mine.filter(
+        content_type=_type(AccountTeamMember), action=ImportRowChange.Action.CREATED
+    ).values("object_id")
+    work = hand_edits.filter(
+        account_id=models.OuterRef("account_id"),
+        changed_by_id=models.OuterRef("user_id"),
+    )
+    members = (
+        AccountTeamMember.objects.filter(pk__in=made)
+        .filter(models.Exists(work))
+        .select_related("user", "account")
+        .order_by("pk")
+    )
+    found: dict[AccountTeamMember, str] = {}
+    for member in members:
+        records = hand_edits.filter(
+            account_id=member.account_id, changed_by_id=member.user_id
+        ).order_by("changed_at", "pk")
+        kinds: list[str] = []
+        last = None
+        for content_type_id, changed_at in records.values_list(
+            "content_type_id", "changed_at"
+        ):
+            kind = _kind_named(content_type_id)
+            if kind not in kinds:
+                kinds.append(kind)
+            last = changed_at
+        assert last is not None  # the member has work there: Exists above
+        who = member.user.display_name
+        them = "it" if len(kinds) == 1 else "them"
+        found[member] = (
+            f"{who} added or edited {_listed(kinds)} there by hand, last on "
+            f"{day(last)}, and would lose access to {them} without it"
+        )
+    return found
+
+
+def _kind_named(content_type_id: int) -> str:
+    """Return what a record of this kind is called: "a person", "the account"."""
+    model = ContentType.objects.get_for_id(content_type_id).model_class()
+    if model is None:
+        return "a record"
+    if model._meta.model_name == "account":
+        return "the account"
+    return _article(str(model._meta.verbose_name))
+
+
+def _listed(words: list[str]) -> str:
+    """Return "a, b and c"."""
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _place(member: AccountTeamMember) -> str:
+    return f"{member.user.display_name}'s place on the {member.account} team"
 
 
 def _type(model: type[models.Model]) -> ContentType:
