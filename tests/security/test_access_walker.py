@@ -7,6 +7,7 @@ the test: add the argument to KWARG_OBJECTS (or, for `pk`, the route to
 PK_OBJECTS) with a fixture object.
 """
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -259,52 +260,11 @@ def world(db: None) -> World:
         )
 
     # The hidden account: north1's, invisible to south1.
-    account = Account.objects.get(name="north1-acct-00")
-    from tests.plans.factories import PlanFactory
-    from tests.stakeholders.factories import InfluenceLinkFactory, StakeholderFactory
-
-    stakeholder = StakeholderFactory.create(account=account, last_name="Hiddenperson")
-    link = InfluenceLinkFactory.create(
-        source=stakeholder,
-        target=StakeholderFactory.create(account=account, last_name="Hiddenperson"),
+    hidden = hidden_objects_create(
+        account=Account.objects.get(name="north1-acct-00"),
+        rep=reps["north1"],
+        label="Hidden",
     )
-    token, _ = api_token_create(user=reps["north1"], name="north1 token")
-    plan = PlanFactory.create(account=account)
-    strategy = Strategy.objects.create(plan=plan, title="Hidden strategy")
-    pursuit = Pursuit.objects.create(
-        plan=plan,
-        product=ProductFactory.create(name="Hidden product"),
-        name="Hidden deal",
-    )
-    stage = PursuitStage.objects.create(pursuit=pursuit, order=0, name="Qualify")
-    deal = Opportunity.objects.create(
-        external_id="hidden-deal",
-        account=account,
-        product=pursuit.product,
-        stage=Opportunity.Stage.ENGAGING,
-    )
-    checkpoint = Checkpoint.objects.create(stage=stage, description="CFO met us")
-    customer_link = CustomerLink.objects.create(
-        account=account,
-        stakeholder=stakeholder,
-        secret_hash="0" * 64,
-        expires_at=timezone.now() + timedelta(days=30),
-    )
-    from plans.models import ManagerReview, ValueMeasure, VoiceOfCustomer
-    from plans.review_services import plan_snapshot_take
-
-    review_objects = {
-        "snapshot": plan_snapshot_take(plan=plan),
-        "measure": ValueMeasure.objects.create(
-            account=account, name="Hidden measure", baseline=1
-        ),
-        "voice": VoiceOfCustomer.objects.create(
-            account=account, body="Hidden quote", speaker="CFO", said_on="2026-11-02"
-        ),
-        "manager_review": ManagerReview.objects.create(
-            plan=plan, reviewed_on="2026-11-14", coaching_points="Hidden coaching"
-        ),
-    }
     template = SellCycleTemplate.objects.create(name="Walker template")
     template_stage = TemplateStage.objects.create(
         template=template, order=0, name="Qualify"
@@ -318,20 +278,8 @@ def world(db: None) -> World:
         manager=manager,
         executive=UserFactory.create(username="walker-exec", role=User.Role.EXECUTIVE),
         objects={
-            **review_objects,
-            "account": account,
-            "deal": deal,
-            "plan": plan,
-            "strategy": strategy,
-            "pursuit": pursuit,
-            "stage": stage,
-            "checkpoint": checkpoint,
-            "customer_link": customer_link,
-            "stakeholder": stakeholder,
-            "link": link,
-            "token": token,
+            **hidden,
             "import_job": import_job,
-            "product": pursuit.product,
             "role": BuyingRole.objects.earliest("pk"),
             "north1_user": reps["north1"],
             "north_team": north,
@@ -345,6 +293,65 @@ def world(db: None) -> World:
         },
         **reps,
     )
+
+
+def hidden_objects_create(*, account: Account, rep: User, label: str) -> dict[str, Any]:
+    """Create one of each object that hangs off `account`, keyed as HIDDEN_OBJECTS.
+
+    The label starts every name, so a walk can look for it in a response.
+    """
+    from plans.models import ManagerReview, ValueMeasure, VoiceOfCustomer
+    from plans.review_services import plan_snapshot_take
+    from tests.plans.factories import PlanFactory
+    from tests.stakeholders.factories import InfluenceLinkFactory, StakeholderFactory
+
+    stakeholder = StakeholderFactory.create(account=account, last_name=f"{label}person")
+    link = InfluenceLinkFactory.create(
+        source=stakeholder,
+        target=StakeholderFactory.create(account=account, last_name=f"{label}person"),
+    )
+    token, _ = api_token_create(user=rep, name=f"{rep.username} token")
+    plan = PlanFactory.create(account=account)
+    pursuit = Pursuit.objects.create(
+        plan=plan,
+        product=ProductFactory.create(name=f"{label} product"),
+        name=f"{label} deal",
+    )
+    stage = PursuitStage.objects.create(pursuit=pursuit, order=0, name="Qualify")
+    return {
+        "account": account,
+        "deal": Opportunity.objects.create(
+            external_id=f"{label.lower()}-deal",
+            account=account,
+            product=pursuit.product,
+            stage=Opportunity.Stage.ENGAGING,
+        ),
+        "plan": plan,
+        "strategy": Strategy.objects.create(plan=plan, title=f"{label} strategy"),
+        "pursuit": pursuit,
+        "stage": stage,
+        "checkpoint": Checkpoint.objects.create(stage=stage, description="CFO met us"),
+        "customer_link": CustomerLink.objects.create(
+            account=account,
+            stakeholder=stakeholder,
+            secret_hash=hashlib.sha256(label.encode()).hexdigest(),
+            expires_at=timezone.now() + timedelta(days=30),
+        ),
+        "stakeholder": stakeholder,
+        "link": link,
+        "token": token,
+        "product": pursuit.product,
+        "snapshot": plan_snapshot_take(plan=plan),
+        "measure": ValueMeasure.objects.create(
+            account=account, name=f"{label} measure", baseline=1
+        ),
+        "voice": VoiceOfCustomer.objects.create(
+            account=account, body=f"{label} quote", speaker="CFO", said_on="2026-11-02"
+        ),
+        "manager_review": ManagerReview.objects.create(
+            plan=plan, reviewed_on="2026-11-14", coaching_points=f"{label} coaching"
+        ),
+    }
 
 
 def route_url(route: Route, world: World) -> tuple[str, bool]:
