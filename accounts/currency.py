@@ -451,19 +451,27 @@ def annual_revenue_note(*, account: Account) -> str:
     """Return "about 13.50 M USD; EUR at 1.08 from 31 Mar 2026", or "".
 
     Only for a revenue in another currency than USD: the figure the
-    scoring reads, and the rate that gave it.
+    scoring reads and the rate that gave it, or that it has no rate.
     """
     rate = account.annual_revenue_rate
     day = account.annual_revenue_rate_date
     millions = account.annual_revenue_musd
     currency = account.annual_revenue_currency
-    if (
-        rate is None
-        or day is None
-        or millions is None
-        or currency in ("", ANNUAL_REVENUE_CURRENCY)
-    ):
+    if account.annual_revenue is None or currency in ("", ANNUAL_REVENUE_CURRENCY):
         return ""
+    if rate is None or day is None or millions is None:
+        return (
+            f"{annual_revenue_no_rate(currency=currency)}; store a {currency} "
+            "rate, then give the revenue again"
+        )
     shown = millions.quantize(CENT, rounding=ROUND_HALF_UP)
     used = rate_note(currency=currency, rate=Rate(rate=rate, rate_date=day))
     return f"about {shown:,} M {ANNUAL_REVENUE_CURRENCY}; {used}"
+
+
+def annual_revenue_no_rate(*, currency: str) -> str:
+    """Return why a revenue in this currency is not in USD, and the remedy."""
+    return (
+        f"not converted: no {currency} to {ANNUAL_REVENUE_CURRENCY} rate was "
+        "stored when it was given, so the scoring leaves it out"
+    )

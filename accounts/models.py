@@ -97,7 +97,8 @@ class Account(models.Model):
     # The company's annual revenue exactly as it was given, in its own
     # currency (USD too). A revenue in another currency keeps the rate
     # into USD it was converted at and that rate's date, so the millions
-    # of USD the scoring reads are the same figure every time.
+    # of USD the scoring reads are the same figure every time; given while
+    # no rate was stored, it keeps no rate and is converted nowhere.
     annual_revenue = models.DecimalField(
         "annual revenue",
         max_digits=20,
@@ -177,7 +178,7 @@ class Account(models.Model):
         self.annual_revenue_check()
 
     def annual_revenue_check(self) -> None:
-        """Refuse a revenue without its currency, or converted without a rate."""
+        """Refuse a revenue without its currency, or a rate without its date."""
         if self.annual_revenue is None:
             if self.annual_revenue_currency:
                 raise ValidationError(
@@ -193,28 +194,32 @@ class Account(models.Model):
         problem = currency_code_problem(self.annual_revenue_currency)
         if problem:
             raise ValidationError({"annual_revenue_currency": [problem]})
-        converted = self.annual_revenue_currency != ANNUAL_REVENUE_CURRENCY
-        if converted and (
-            self.annual_revenue_rate is None or self.annual_revenue_rate_date is None
+        if (self.annual_revenue_rate is None) != (
+            self.annual_revenue_rate_date is None
         ):
             raise ValidationError(
                 {
-                    "annual_revenue_currency": [
-                        f"An annual revenue in {self.annual_revenue_currency} "
-                        f"needs its rate into {ANNUAL_REVENUE_CURRENCY} and "
-                        "that rate's date."
+                    "annual_revenue_rate": [
+                        f"A rate into {ANNUAL_REVENUE_CURRENCY} needs its date, "
+                        "and a rate date its rate."
                     ]
                 }
             )
 
     @property
     def annual_revenue_musd(self) -> Decimal | None:
-        """Return the annual revenue in millions of USD, unrounded."""
+        """Return the annual revenue in millions of USD, unrounded.
+
+        None without a revenue, and for one in another currency that was
+        given while no rate into USD was stored.
+        """
         if self.annual_revenue is None:
             return None
         rate = self.annual_revenue_rate
-        if self.annual_revenue_currency == ANNUAL_REVENUE_CURRENCY or rate is None:
+        if self.annual_revenue_currency == ANNUAL_REVENUE_CURRENCY:
             rate = Decimal(1)
+        if rate is None:
+            return None
         return self.annual_revenue * rate / Decimal(1_000_000)
 
     @property

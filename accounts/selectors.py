@@ -10,6 +10,7 @@ from typing import Any, cast
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
     Exists,
@@ -22,9 +23,10 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Coalesce, Collate, Upper
+from django.db.models.functions import Collate, Upper
 from django.http import Http404
 
 from accounts.currency import (
@@ -35,6 +37,7 @@ from accounts.currency import (
     money_rollup,
     rate_table_load,
 )
+from accounts.currency_codes import ANNUAL_REVENUE_CURRENCY
 from accounts.models import (
     Account,
     AccountAlias,
@@ -51,9 +54,16 @@ from config.bounds import id_possible
 
 
 def account_annual_revenue_usd() -> Combinable:
-    """Return an account's annual revenue in USD, as a query expression."""
+    """Return an account's annual revenue in USD, as a query expression.
+
+    Null for a revenue in another currency given while no rate was stored.
+    """
+    rate = Case(
+        When(annual_revenue_currency=ANNUAL_REVENUE_CURRENCY, then=Value(Decimal(1))),
+        default=F("annual_revenue_rate"),
+    )
     return ExpressionWrapper(
-        F("annual_revenue") * Coalesce(F("annual_revenue_rate"), Value(Decimal(1))),
+        F("annual_revenue") * rate,
         output_field=DecimalField(max_digits=40, decimal_places=12),
     )
 

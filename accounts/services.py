@@ -1636,7 +1636,8 @@ def account_annual_revenue_values(
 
     A currency left out stays the account's (USD for a first revenue). A
     revenue in another currency takes the latest stored rate into USD when
-    its amount or currency changes, and keeps its rate when neither does.
+    its amount or currency changes, or when it has none yet, and keeps its
+    rate when neither changes; with no rate stored it keeps none.
     """
     amount = data.get("annual_revenue", account.annual_revenue)
     given = data.get("annual_revenue_currency")
@@ -1677,15 +1678,8 @@ def account_annual_revenue_values(
         )
         if stored is not None:
             rate = Rate(rate=stored.rate, rate_date=stored.rate_date)
-    if rate is None:
-        raise ValidationError(
-            {
-                "annual_revenue_currency": [
-                    f"No {currency} to {ANNUAL_REVENUE_CURRENCY} rate is stored; "
-                    f"import one before giving a revenue in {currency}."
-                ]
-            }
-        )
+    # Without a stored rate the revenue is kept as given and converted
+    # nowhere; giving it again once a rate is stored converts it.
     return annual_revenue_values(amount=amount, currency=currency, rate=rate)
 
 

@@ -50,7 +50,12 @@ from accounts.archives import (
     upload_is_archive,
     upload_unpack,
 )
-from accounts.currency import Rate, annual_revenue_values
+from accounts.currency import (
+    Rate,
+    annual_revenue_no_rate,
+    annual_revenue_values,
+    money_text,
+)
 from accounts.currency_codes import currency_code_normal, currency_code_problem
 from accounts.history import history_text
 from accounts.import_checks import import_checks_start
@@ -4058,21 +4063,27 @@ class _Writer:
             reason = _number_limit_reason(
                 entity=ACCOUNT, name="annual_revenue", number=revenue.amount
             )
-            if rate is None:
-                reason = (
-                    f"no {currency} to {REPORTING_CURRENCY} rate is stored, so "
-                    "the annual revenue was left as it was; import a rate "
-                    "and this file again"
-                )
-            elif reason is not None:
+            if reason is not None:
                 reason = f"{reason}; the annual revenue was left as it was"
-            if rate is not None and reason is None:
+            elif rate is None:
+                # Kept as given, in its own currency: it converts nowhere
+                # until a rate is stored and it is given again.
+                reason = (
+                    f"kept as {money_text(revenue.amount, currency)}, "
+                    f"{annual_revenue_no_rate(currency=currency)}: import "
+                    f"a {currency} rate with this file, or before importing "
+                    "it again"
+                )
+                values.update(
+                    annual_revenue_values(amount=revenue.amount, currency=currency)
+                )
+            else:
                 values.update(
                     annual_revenue_values(
                         amount=revenue.amount, currency=currency, rate=Rate(*rate)
                     )
                 )
-            else:
+            if reason is not None:
                 self.outcome.issues.append(
                     Issue(
                         file,

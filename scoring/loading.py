@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Field
 
+from accounts.currency_codes import ANNUAL_REVENUE_CURRENCY
 from accounts.models import (
     Account,
     CurrencyRate,
@@ -124,13 +125,14 @@ def scoring_frames_load(
 
     accounts = _frame(
         (
-            (pk, name, sector, _millions(amount, rate), employees, parent_id)
-            for pk, name, sector, amount, rate, employees, parent_id in (
+            (pk, name, sector, _millions(amount, currency, rate), employees, parent_id)
+            for pk, name, sector, amount, currency, rate, employees, parent_id in (
                 Account.objects.order_by("pk").values_list(
                     "pk",
                     "name",
                     "sector",
                     "annual_revenue",
+                    "annual_revenue_currency",
                     "annual_revenue_rate",
                     "employees",
                     "parent_id",
@@ -185,11 +187,19 @@ def scoring_frames_load(
     )
 
 
-def _millions(amount: Decimal | None, rate: Decimal | None) -> Decimal | None:
-    """Return an annual revenue in millions of USD, as Account gives it."""
-    if amount is None:
+def _millions(
+    amount: Decimal | None, currency: str, rate: Decimal | None
+) -> Decimal | None:
+    """Return an annual revenue in millions of USD, as Account gives it.
+
+    A revenue in another currency given while no rate was stored has none:
+    the scoring reads it as unknown, never as USD.
+    """
+    if currency == ANNUAL_REVENUE_CURRENCY:
+        rate = Decimal(1)
+    if amount is None or rate is None:
         return None
-    return amount * (rate or Decimal(1)) / Decimal(1_000_000)
+    return amount * rate / Decimal(1_000_000)
 
 
 def _set_aside_mark(
@@ -246,8 +256,9 @@ def _copy_out(sql: str) -> bytes:
 def _accounts_copy_out() -> pd.DataFrame:
     table = Account._meta.db_table
     data = _copy_out(
-        "COPY (SELECT id, name, sector, (annual_revenue "
-        "* COALESCE(annual_revenue_rate, 1) / 1000000)::float8, "
+        "COPY (SELECT id, name, sector, (annual_revenue * CASE "
+        f"WHEN annual_revenue_currency = '{ANNUAL_REVENUE_CURRENCY}' THEN 1 "
+        "ELSE annual_revenue_rate END / 1000000)::float8, "
         f"employees::float8, parent_id FROM {table} ORDER BY id) "
         "TO STDOUT WITH (FORMAT csv)"
     )

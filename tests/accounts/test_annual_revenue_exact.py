@@ -139,30 +139,47 @@ def test_the_api_reads_back_the_exact_revenue_it_was_given(
     ) == [("500,000,000.00 USD", "1,234,567.89 EUR")]
 
 
-def test_the_api_refuses_a_currency_it_has_no_rate_for(
+def test_the_api_keeps_a_revenue_in_a_currency_it_has_no_rate_for(
     rep: User, account: Account
 ) -> None:
+    # given
     api = api_for(rep)
     url = reverse("accounts_api:detail", args=[account.pk])
-    etag = api.get(url)["ETag"]
 
-    response = api.patch(
+    # when
+    kept = api.patch(
         url,
         {"annual_revenue": "100", "annual_revenue_currency": "SEK"},
         format="json",
-        HTTP_IF_MATCH=etag,
+        HTTP_IF_MATCH=api.get(url)["ETag"],
+    )
+    CurrencyRate.objects.create(
+        currency="SEK", rate=Decimal("0.095"), rate_date=date(2026, 3, 31)
+    )
+    again = api.patch(
+        url,
+        {"annual_revenue": "100", "annual_revenue_currency": "SEK"},
+        format="json",
+        HTTP_IF_MATCH=api.get(url)["ETag"],
     )
 
-    assert response.status_code == 400
-    assert response.json() == {
-        "annual_revenue_currency": [
-            "No SEK to USD rate is stored; import one before giving a revenue in SEK."
-        ]
+    # then
+    assert kept.status_code == 200, kept.json()
+    assert {
+        key: kept.json()[key] for key in kept.json() if key.startswith("annual")
+    } == {
+        "annual_revenue": "100.00",
+        "annual_revenue_currency": "SEK",
+        "annual_revenue_rate": None,
+        "annual_revenue_rate_date": None,
     }
-    account.refresh_from_db()
-    assert (account.annual_revenue, account.annual_revenue_currency) == (
-        Decimal("500000000.00"),
-        "USD",
+    assert again.status_code == 200, again.json()
+    assert (
+        again.json()["annual_revenue_rate"],
+        again.json()["annual_revenue_rate_date"],
+    ) == (
+        "0.0950000000",
+        "2026-03-31",
     )
 
 

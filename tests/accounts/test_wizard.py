@@ -169,7 +169,7 @@ def test_a_hubspot_company_export_imports_with_no_manual_mapping(
     )
 
 
-def test_a_report_export_drops_its_footer_and_says_when_a_rate_is_missing(
+def test_a_report_export_drops_its_footer_and_keeps_a_revenue_without_a_rate(
     django_capture_on_commit_callbacks,
 ) -> None:
     job = imported(
@@ -179,7 +179,13 @@ def test_a_report_export_drops_its_footer_and_says_when_a_rate_is_missing(
     assert job.status == ImportJob.Status.SUCCEEDED
     assert job.counts["Accounts"]["created"] == 3
     europe = Account.objects.get(name="Acme Widgets Europe GmbH")
-    assert (europe.annual_revenue, europe.annual_revenue_currency) == (None, "")
+    assert (
+        europe.annual_revenue,
+        europe.annual_revenue_currency,
+        europe.annual_revenue_rate,
+        europe.annual_revenue_rate_date,
+    ) == (Decimal("3400000.00"), "EUR", None, None)
+    assert europe.annual_revenue_musd is None
     assert europe.parent == Account.objects.get(name="Acme Widgets, Inc")
     harbor = Account.objects.get(name="Harbor Bank of the North")
     # Zero employees is kept apart from a blank revenue.
@@ -190,8 +196,9 @@ def test_a_report_export_drops_its_footer_and_says_when_a_rate_is_missing(
     assert (
         3,
         "kept",
-        "no EUR to USD rate is stored, so the annual revenue was left as it was; "
-        "import a rate and this file again",
+        "kept as 3,400,000 EUR, not converted: no EUR to USD rate was stored "
+        "when it was given, so the scoring leaves it out: import a EUR rate "
+        "with this file, or before importing it again",
     ) in reasons
     assert (
         6,
