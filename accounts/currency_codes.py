@@ -269,6 +269,12 @@ WITHDRAWN = {
 MONEY_CODES = (ISO_4217 - NOT_MONEY.keys()) | WITHDRAWN.keys()
 
 
+# The currencies ISO 4217 writes to 3 decimals (1,000 fils to the dinar,
+# say). Every money column keeps 2, so an amount using the third is
+# refused with words of its own; see three_decimals_reason().
+THREE_DECIMAL_CURRENCIES = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
+
+
 # The currency the scoring's company size is in: an annual revenue in any
 # other currency keeps the rate it was converted into this one at.
 ANNUAL_REVENUE_CURRENCY = "USD"

@@ -56,7 +56,11 @@ from accounts.currency import (
     annual_revenue_values,
     money_text,
 )
-from accounts.currency_codes import currency_code_normal, currency_code_problem
+from accounts.currency_codes import (
+    THREE_DECIMAL_CURRENCIES,
+    currency_code_normal,
+    currency_code_problem,
+)
 from accounts.history import history_text
 from accounts.import_checks import import_checks_start
 from accounts.import_liveness import import_job_liveness, import_job_stall_fail
@@ -1621,6 +1625,10 @@ def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
         values={},
         kind=plan.preview.kind,
     )
+    currency_columns = [
+        column for column, (_, name) in plan.mapping.items() if name == "currency"
+    ]
+    currencies = table.frame[currency_columns[0]].tolist() if currency_columns else []
     for column, (_, name) in plan.mapping.items():
         parsed = _column_parse(
             name=name,
@@ -1658,6 +1666,7 @@ def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
             lines=table.lines,
             file=plan.preview.name,
             column=column,
+            currencies=currencies,
         )
         refused = {issue.line for issue in limits}
         # A number refused as too large was not read after all: say only why.
@@ -1766,7 +1775,24 @@ def number_too_large(*, number: Decimal, digits: int, places: int) -> bool:
     return abs(number) >= largest
 
 
-def _number_limit_reason(*, entity: str, name: str, number: Decimal) -> str | None:
+def three_decimals_reason(*, number: Decimal, currency: str) -> str:
+    """Return why an amount using its currency's third decimal is refused.
+
+    The money columns keep 2 decimals; widening them would rewrite the
+    largest tables (revenue lines and their quarter sums), so the user is
+    told the exact figure to write instead of having it rounded unseen.
+    """
+    rounded = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return (
+        f"3 decimals: {currency} has 3 decimals, but Lode keeps every amount "
+        f"to 2; round this one to 2 decimals in the file ({rounded} "
+        f"{currency}), or give it in a 2-decimal currency such as USD"
+    )
+
+
+def _number_limit_reason(
+    *, entity: str, name: str, number: Decimal, currency: str | None = None
+) -> str | None:
     target = _NUMBER_FIELDS.get((entity, name))
     if target is None:
         return None
@@ -1782,6 +1808,12 @@ def _number_limit_reason(*, entity: str, name: str, number: Decimal) -> str | No
     model_field = model._meta.get_field(field_name)
     exponent = number.normalize().as_tuple().exponent
     places_given = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if (
+        (entity, name) in _CENTS
+        and places_given == 3
+        and currency in THREE_DECIMAL_CURRENCIES
+    ):
+        return three_decimals_reason(number=number, currency=str(currency))
     if (entity, name) in _CENTS and places_given > 2:
         # Stored to the cent; rounding would change the amount unseen.
         return (
@@ -1818,8 +1850,13 @@ def _number_limits_check(
     lines: Sequence[int],
     file: str,
     column: str,
+    currencies: Sequence[str] = (),
 ) -> list[Issue]:
-    """Refuse each number too large for the field it is stored in."""
+    """Refuse each number too large for the field it is stored in.
+
+    `currencies` are the rows' currency column, when the file has one: an
+    amount naming no currency of its own is in its row's.
+    """
     if (entity, name) not in _NUMBER_FIELDS:
         return []
     found: list[Issue] = []
@@ -1827,7 +1864,12 @@ def _number_limits_check(
         number = value.amount if isinstance(value, Money) else value
         if not isinstance(number, Decimal | int):
             continue
-        reason = _number_limit_reason(entity=entity, name=name, number=Decimal(number))
+        currency = value.currency if isinstance(value, Money) else None
+        if currency is None and index < len(currencies):
+            currency = currency_code_normal(str(currencies[index] or ""))
+        reason = _number_limit_reason(
+            entity=entity, name=name, number=Decimal(number), currency=currency
+        )
         if reason is None:
             continue
         parsed[index] = None

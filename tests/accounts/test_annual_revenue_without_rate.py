@@ -14,6 +14,11 @@ from rest_framework.test import APIClient
 from accounts.currency import annual_revenue_note
 from accounts.models import Account, CurrencyRate, ImportJob, User
 from accounts.selectors import account_annual_revenue_usd
+from accounts.wizard import (
+    mapped_import_check,
+    mapped_import_create_from_paths,
+    mapped_import_mapping_accept,
+)
 from scoring.loading import scoring_frames_load
 from tests.accounts.factories import AccountFactory
 from tests.accounts.wizard_runs import imported
@@ -214,3 +219,43 @@ def test_the_account_page_says_the_revenue_has_no_rate(
     html = response.content.decode()
     assert '<span data-testid="company-revenue">2,345,678.91 EUR</span>' in html
     assert f'data-testid="company-revenue-note">{note}</small>' in html
+
+
+def checked(path: Path) -> list[tuple]:
+    mapped = mapped_import_create_from_paths(user=None, paths=[path])
+    mapped_import_mapping_accept(mapped=mapped, user=None)
+    outcome = mapped_import_check(mapped=mapped)
+    return [
+        (issue.line, issue.column, issue.value, issue.reason)
+        for issue in outcome.issues
+        if issue.action == "rejected"
+    ]
+
+
+def test_a_third_decimal_of_a_three_decimal_currency_says_what_to_write() -> None:
+    AccountFactory.create(name="Souq Traders")
+
+    assert checked(CURRENCY / "invoices_three_decimals.csv") == [
+        (
+            2,
+            "Net Amount",
+            "1.234,567",
+            "3 decimals: KWD has 3 decimals, but Lode keeps every amount to 2; "
+            "round this one to 2 decimals in the file (1234.57 KWD), or give it "
+            "in a 2-decimal currency such as USD",
+        ),
+        (
+            4,
+            "Net Amount",
+            "10,125",
+            "3 decimals: BHD has 3 decimals, but Lode keeps every amount to 2; "
+            "round this one to 2 decimals in the file (10.13 BHD), or give it "
+            "in a 2-decimal currency such as USD",
+        ),
+        (
+            5,
+            "Net Amount",
+            "10,125",
+            "3 decimals: amounts are kept to 2 decimals; round the amount in the file",
+        ),
+    ]
