@@ -6122,6 +6122,8 @@ def _user_activity(users: Sequence[User]) -> dict[int, list[str]]:
         if relation.many_to_many:
             continue
         related = cast(type[models.Model], relation.related_model)
+        if getattr(related, "import_undo_ignores", False):
+            continue
         name = relation.field.name
         referring = (
             related._default_manager.filter(**{f"{name}__in": ids})
