@@ -102,10 +102,9 @@ def test_the_page_keeps_custom_columns_with_the_suggested_mapping(
     assert '<option value="account.extra">keep as custom field</option>' in page
     check = client.get(response.url)
     assert [d for d in check.context["outcome"].decisions if "custom" in d[2]] == KEPT
-    # Lode keeps no deal name, so the page offers no field for it.
-    assert [w for w in check.context["warnings"] if "not imported" in w] == [
-        "sf_opportunities.csv: 1 of 11 columns are not imported: Name"
-    ]
+    # The deal's Name is its name: every column is imported.
+    assert form["map:2:2"] == "opportunity.name"
+    assert [w for w in check.context["warnings"] if "not imported" in w] == []
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(response.url, {})
