@@ -6321,11 +6321,16 @@ def mapped_import_answer(
         return
     if option not in allowed:
         raise WizardError(f"{option!r} is not an answer to this question")
-    if option in _ORDERS:
-        _date_order_answer(mapped=mapped, file=file, column=column, option=option)
-        return
-    if option in _DECIMAL_WORDS:
-        _decimal_answer(mapped=mapped, file=file, column=column, option=option)
+    if option in _ORDERS or option in _DECIMAL_WORDS:
+        # A date column's order or a number column's decimal separator.
+        saved_field = "date_orders" if option in _ORDERS else "decimal_answers"
+        _column_answer(
+            mapped=mapped,
+            file=file,
+            column=column,
+            option=option,
+            saved_field=saved_field,
+        )
         return
     answers = dict(mapped.answers)
     answers.setdefault(file, {})[column] = option
@@ -6333,10 +6338,10 @@ def mapped_import_answer(
     mapped.save(update_fields=["answers", "updated_at"])
 
 
-def _date_order_answer(
-    *, mapped: MappedImport, file: str, column: str, option: str
+def _column_answer(
+    *, mapped: MappedImport, file: str, column: str, option: str, saved_field: str
 ) -> None:
-    """Keep a date column's order, and save it with the file's mapping."""
+    """Keep a column's answer, saved with the file's mapping by its header."""
     preview = _answered_file(mapped=mapped, file=file)
     if column not in preview.table.columns:
         raise WizardError(f"{file!r} has no column {column!r}.")
@@ -6346,24 +6351,7 @@ def _date_order_answer(
         preview=preview,
         column=column,
         option=option,
-        saved_field="date_orders",
-        saved_key=header_normalise(column),
-    )
-
-
-def _decimal_answer(
-    *, mapped: MappedImport, file: str, column: str, option: str
-) -> None:
-    """Keep a number column's decimal separator, saved with the mapping."""
-    preview = _answered_file(mapped=mapped, file=file)
-    if column not in preview.table.columns:
-        raise WizardError(f"{file!r} has no column {column!r}.")
-    _answer_keep(
-        mapped=mapped,
-        preview=preview,
-        column=column,
-        option=option,
-        saved_field="decimal_answers",
+        saved_field=saved_field,
         saved_key=header_normalise(column),
     )
 
