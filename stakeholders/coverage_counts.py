@@ -46,12 +46,12 @@ marks every account, or every viewer.
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Max
 from django.db.models.functions import Coalesce
@@ -748,20 +748,7 @@ def coverage_counts_fold() -> int:
     Marks another fold holds are skipped, not waited for. Then the marked
     viewers' totals are counted again, the same way.
     """
-    folded = 0
-    while True:
-        with transaction.atomic():
-            marked = list(
-                CoverageChangedAccount.objects.select_for_update(skip_locked=True)
-                .order_by("account_id")
-                .values_list("account_id", flat=True)[:FOLD_BATCH]
-            )
-            if marked:
-                _store(marked)
-                CoverageChangedAccount.objects.filter(account_id__in=marked).delete()
-        folded += len(marked)
-        if len(marked) < FOLD_BATCH:
-            break
+    folded = _marks_fold(CoverageChangedAccount, "account_id", FOLD_BATCH, _store)
     viewers = coverage_viewers_fold()
     if viewers:
         logger.info("coverage totals counted again for %s viewers", viewers)
@@ -770,20 +757,32 @@ def coverage_counts_fold() -> int:
 
 def coverage_viewers_fold() -> int:
     """Count every marked viewer's totals again and unmark them; say how many."""
-    counted = 0
+    return _marks_fold(
+        CoverageChangedViewer, "viewer_id", VIEWER_BATCH, _viewers_recount
+    )
+
+
+def _marks_fold(
+    model: type[models.Model],
+    key: str,
+    batch: int,
+    count: Callable[[list[int]], object],
+) -> int:
+    """Count the marked keys again a batch at a time, unmarking each batch."""
+    done = 0
     while True:
         with transaction.atomic():
             marked = list(
-                CoverageChangedViewer.objects.select_for_update(skip_locked=True)
-                .order_by("viewer_id")
-                .values_list("viewer_id", flat=True)[:VIEWER_BATCH]
+                model._default_manager.select_for_update(skip_locked=True)
+                .order_by(key)
+                .values_list(key, flat=True)[:batch]
             )
             if marked:
-                _viewers_recount(marked)
-                CoverageChangedViewer.objects.filter(viewer_id__in=marked).delete()
-        counted += len(marked)
-        if len(marked) < VIEWER_BATCH:
-            return counted
+                count(marked)
+                model._default_manager.filter(**{f"{key}__in": marked}).delete()
+        done += len(marked)
+        if len(marked) < batch:
+            return done
 
 
 def coverage_counts_fold_on_commit() -> None:
