@@ -546,37 +546,20 @@ def _accounts_by_key(keys: set[str]) -> dict[str, int]:
 
 
 def _replaced_texts(replaced: dict[tuple[int, date], Replaced]) -> list[str]:
-    for key, deals in _won_deal_counts(replaced).items():
-        replaced[key].deals = deals
-
-    found = list(replaced.values())
-    texts = [item.text for item in found[:REPLACED_SHOWN]]
-    rest = found[REPLACED_SHOWN:]
-    if rest:
-        texts.append(
-            f"and {len(rest):,} more account-quarters: invoices will replace "
-            f"{deals_text(sum(item.deals for item in rest))} "
-            f"({amounts_text(_amounts_summed(rest))}) counted now"
-        )
-    return texts
+    return _quarters_said(
+        replaced,
+        lambda item: item.text,
+        lambda deals, amounts: f"invoices will replace {deals} ({amounts}) counted now",
+    )
 
 
 def _waiting_texts(waiting: dict[tuple[int, date], Replaced]) -> list[str]:
     """Name each account-quarter's won deals that count until a rate is stored."""
-    for key, deals in _won_deal_counts(waiting).items():
-        waiting[key].deals = deals
-
-    found = list(waiting.values())
-    texts = [item.waiting_text for item in found[:REPLACED_SHOWN]]
-    rest = found[REPLACED_SHOWN:]
-    if rest:
-        texts.append(
-            f"and {len(rest):,} more account-quarters: "
-            f"{deals_text(sum(item.deals for item in rest))} "
-            f"({amounts_text(_amounts_summed(rest))}) still counted: "
-            f"{WAITING_REASON}"
-        )
-    return texts
+    return _quarters_said(
+        waiting,
+        lambda item: item.waiting_text,
+        lambda deals, amounts: f"{deals} ({amounts}) still counted: {WAITING_REASON}",
+    )
 
 
 def _uncounted_texts(
@@ -587,20 +570,40 @@ def _uncounted_texts(
     Their number is read from the stored deals unless `counted` says the
     caller counted them.
     """
-    if not counted:
-        for key, deals in _won_deal_counts(uncounted).items():
-            uncounted[key].deals = deals
+    return _quarters_said(
+        uncounted,
+        lambda item: item.uncounted_text,
+        lambda deals, amounts: (
+            f"{deals} ({amounts}) will not count: invoices cover those quarters"
+        ),
+        counted=counted,
+    )
 
-    found = list(uncounted.values())
-    texts = [item.uncounted_text for item in found[:REPLACED_SHOWN]]
+
+def _quarters_said(
+    quarters: dict[tuple[int, date], Replaced],
+    text: Callable[[Replaced], str],
+    rest_text: Callable[[str, str], str],
+    *,
+    counted: bool = False,
+) -> list[str]:
+    """Say the first REPLACED_SHOWN account-quarters one by one, the rest summed.
+
+    Their won deals are counted from the stored deals unless `counted`.
+    """
+    if not counted:
+        for key, deals in _won_deal_counts(quarters).items():
+            quarters[key].deals = deals
+
+    found = list(quarters.values())
+    texts = [text(item) for item in found[:REPLACED_SHOWN]]
     rest = found[REPLACED_SHOWN:]
     if rest:
-        texts.append(
-            f"and {len(rest):,} more account-quarters: "
-            f"{deals_text(sum(item.deals for item in rest))} "
-            f"({amounts_text(_amounts_summed(rest))}) will not count: invoices "
-            "cover those quarters"
+        said = rest_text(
+            deals_text(sum(item.deals for item in rest)),
+            amounts_text(_amounts_summed(rest)),
         )
+        texts.append(f"and {len(rest):,} more account-quarters: {said}")
     return texts
 
 
