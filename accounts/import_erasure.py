@@ -21,7 +21,6 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
@@ -30,6 +29,7 @@ from accounts.history import ERASED
 from accounts.models import ImportJob, ImportRowChange, MappedImport
 from accounts.recognise import PERSON
 from accounts.tabular import delimiter_sniff, text_decode
+from accounts.upload_retention import upload_folder
 from accounts.wizard import ENTITY_LABELS, row_report_path
 
 logger = logging.getLogger(__name__)
@@ -191,11 +191,8 @@ def _replace(path: Path, content: bytes) -> None:
 
 def _uploads_scrub(job: ImportJob, scrub: _UploadScrub) -> dict[str, int]:
     """Scrub the files a job stored; return the cells replaced per file."""
-    directory = Path(job.source_directory)
-    uploads = (Path(settings.MEDIA_ROOT) / "imports").resolve()
-    # Only files an upload stored under MEDIA_ROOT are Lode's to rewrite;
-    # a folder named on the command line belongs to whoever ran it.
-    if not directory.is_dir() or directory.resolve().parent != uploads:
+    directory = upload_folder(job.source_directory)
+    if directory is None:
         return {}
 
     replaced: dict[str, int] = {}

@@ -36,10 +36,13 @@ def uploads_kept_for() -> timedelta:
     return timedelta(days=settings.LODE_UPLOAD_KEEP_DAYS)
 
 
-def _upload_folder(source_directory: str) -> Path | None:
-    # Only a folder an upload made under MEDIA_ROOT is Lode's to delete; a
-    # directory named on the command line belongs to whoever ran it, and
-    # its import keeps no uploads.
+def upload_folder(source_directory: str) -> Path | None:
+    """Return an import's folder if an upload made it under MEDIA_ROOT.
+
+    Only such a folder is Lode's to rewrite or delete: a directory named
+    on the command line belongs to whoever ran it, and an old row may name
+    a path elsewhere.
+    """
     uploads = (Path(settings.MEDIA_ROOT) / "imports").resolve()
     folder = Path(source_directory)
     if folder.is_dir() and folder.resolve().parent == uploads:
@@ -81,7 +84,7 @@ def import_uploads_expired_delete(*, now: datetime | None = None) -> list[int]:
 
     swept: list[int] = []
     for source_directory in folders:
-        folder = _upload_folder(source_directory)
+        folder = upload_folder(source_directory)
         if folder is None:
             continue
         _uploads_delete(folder)

@@ -8,13 +8,12 @@ can be discarded there, and the daily sweep removes any left for a week.
 import logging
 import shutil
 from datetime import timedelta
-from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import MappedImport, User
+from accounts.upload_retention import upload_folder
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +25,8 @@ class DiscardError(Exception):
 
 
 def _files_delete(mapped: MappedImport) -> None:
-    directory = Path(mapped.job.source_directory)
-    uploads = (Path(settings.MEDIA_ROOT) / "imports").resolve()
-    # Only a folder the upload made under MEDIA_ROOT is removed, never a
-    # path an old row might name elsewhere.
-    if directory.is_dir() and directory.resolve().parent == uploads:
+    directory = upload_folder(mapped.job.source_directory)
+    if directory is not None:
         shutil.rmtree(directory)
 
 
