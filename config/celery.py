@@ -1,13 +1,27 @@
 import os
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import beat_init, celeryd_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("lode")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+# A process learns it is a worker or beat from these signals alone: each is
+# sent once at start, before the process opens its first broker connection.
+# Web processes, shells and tests never get them and keep the fast-fail
+# broker settings.
+@celeryd_init.connect
+@beat_init.connect
+def use_consumer_broker_settings(sender: Any = None, **kwargs: Any) -> None:
+    from django.conf import settings
+
+    app.conf.update(settings.CONSUMER_CELERY_SETTINGS)
 
 
 @app.on_after_finalize.connect

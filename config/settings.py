@@ -177,6 +177,24 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,
 }
 CELERY_TASK_PUBLISH_RETRY = False
+# A worker or beat waits out a stalled or restarting Redis instead: nobody
+# waits on its answer, and a worker that gives up on acknowledging a task
+# keeps counting it as unacknowledged and, with a prefetch of one, never
+# asks for the next. config.celery applies these on top in such processes.
+# With one retry on a timeout an ack outlasts a stall of about a minute.
+CONSUMER_CELERY_SETTINGS = {
+    "broker_transport_options": {
+        "socket_connect_timeout": 5,
+        "socket_timeout": 30,
+        "retry_on_timeout": True,
+        "socket_keepalive": True,
+        "health_check_interval": 10,
+    },
+    "broker_connection_retry": True,
+    "broker_connection_retry_on_startup": True,
+    "broker_connection_max_retries": None,
+    "task_publish_retry": True,
+}
 CELERY_IMPORTS = ["config.pending"]
 PENDING_RESEND_EVERY_SECONDS = env_int("PENDING_RESEND_EVERY_SECONDS", 60)
 # An import marked running this long ago whose process holds no liveness
