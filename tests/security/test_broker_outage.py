@@ -21,20 +21,23 @@ from typing import Any
 
 import pytest
 import redis
+from celery.signals import beat_init, celeryd_init
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ImportJob, MappedImport, User
+from accounts.models import ImportJob, MappedImport, Product, User
 from accounts.tasks import import_job_task
 from config import cache as fail_soft_cache
 from config.celery import app as celery_app
 from config.pending import pending_work_resend, pending_work_resend_task
-from scoring.models import ScoreRun
+from scoring.models import AccountScore, ScoreRun
 from scoring.services import score_run_request
+from scoring.tasks import scoring_run_task
 from tests.accounts.factories import UserFactory
 from tests.accounts.test_import import SMALL
 from tests.scoring.test_runs import portfolio_create
@@ -49,6 +52,11 @@ ANSWER_WITHIN_SECONDS = 3.0
 # pause and succeed, and the requests under test on a busy machine; the
 # tests lift it as soon as those have answered.
 PAUSE_CAP_MILLISECONDS = 6000
+# The in-flight test holds writes longer: through the end of the task and
+# then past two web socket timeouts (the task's success sends one message
+# before the worker acknowledges the task).
+IN_FLIGHT_PAUSE_CAP_MILLISECONDS = 15000
+WEB_SOCKET_TIMEOUT_SECONDS = settings.CELERY_BROKER_TRANSPORT_OPTIONS["socket_timeout"]
 UNREACHABLE_CACHES = {
     "default": {
         "BACKEND": "config.cache.FailSoftRedisCache",
@@ -95,15 +103,17 @@ def web_broker(url: str) -> Iterator[None]:
 
 
 @contextmanager
-def redis_paused(url: str) -> Iterator[None]:
+def redis_paused(
+    url: str, cap_milliseconds: int = PAUSE_CAP_MILLISECONDS
+) -> Iterator[None]:
     """Hold every write to the Redis server while the block runs.
 
-    At most PAUSE_CAP_MILLISECONDS: Redis ends the pause by itself then, so
-    a test killed inside the block leaves no one stalled for long.
+    At most `cap_milliseconds`: Redis ends the pause by itself then, so a
+    test killed inside the block leaves no one stalled for long.
     """
     client = redis.Redis.from_url(url, socket_timeout=2)
     try:
-        client.execute_command("CLIENT", "PAUSE", PAUSE_CAP_MILLISECONDS, "WRITE")
+        client.execute_command("CLIENT", "PAUSE", cap_milliseconds, "WRITE")
         yield
     finally:
         client.execute_command("CLIENT", "UNPAUSE")
@@ -113,11 +123,10 @@ def redis_paused(url: str) -> Iterator[None]:
 def worker_idle(url: str, timeout: float = 30) -> None:
     """Wait until the worker holds no task and none waits in its queue.
 
-    The pause tests ask what happens to work requested while Redis holds
-    writes. A task the worker took just before the pause cannot be
-    acknowledged during it, and the worker (which shares the web's
-    no-retry broker options) then stops consuming: a different case, not
-    what these tests ask, so they start from an idle worker.
+    Most pause tests ask only what happens to work requested while Redis
+    holds writes, so they start from an idle worker. A task the worker
+    took just before the pause is acknowledged only once the pause ends,
+    the case of the test of a run in flight.
     """
     queue = redis.Redis.from_url(url, socket_timeout=2)
     deadline = time.monotonic() + timeout
@@ -132,6 +141,66 @@ def worker_idle(url: str, timeout: float = 30) -> None:
     finally:
         queue.close()
     pytest.fail(f"the worker did not go idle in {timeout}s")
+
+
+class TableLock:
+    """An exclusive lock on one model's table, from a connection of its own.
+
+    A worker task that reads the table waits on the lock, so the test
+    decides when the task goes on, without guessing how long it takes.
+    """
+
+    def __init__(self, model: type[Any]) -> None:
+        postgresql: Any = connection
+        self.table = model._meta.db_table
+        self.own = postgresql.Database.connect(**postgresql.get_connection_params())
+        self.held = False
+
+    def take(self) -> None:
+        with self.own.cursor() as cursor:
+            cursor.execute(f'LOCK TABLE "{self.table}" IN ACCESS EXCLUSIVE MODE')
+        self.held = True
+
+    def waited_on(self, timeout: float = 30) -> None:
+        """Wait until another session waits for this lock."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.own.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_locks"
+                    " WHERE relation = %s::regclass AND NOT granted",
+                    [self.table],
+                )
+                if cursor.fetchone()[0]:
+                    return
+            time.sleep(0.1)
+        pytest.fail(f"nothing waited on the lock on {self.table} in {timeout}s")
+
+    def release(self) -> None:
+        if self.held:
+            self.own.commit()
+            self.held = False
+
+    def close(self) -> None:
+        self.release()
+        self.own.close()
+
+
+def unacknowledged(url: str, timeout: float = 30) -> int:
+    """Return how many delivered messages wait for their ack, once none do.
+
+    Polls, because the worker acknowledges a task just after its last
+    database write. Kombu keeps each delivered, unacknowledged message in
+    the `unacked` hash until the ack (or a redelivery) removes it.
+    """
+    client = redis.Redis.from_url(url, socket_timeout=2)
+    deadline = time.monotonic() + timeout
+    try:
+        while (count := client.hlen("unacked")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        client.close()
+    return count
 
 
 def writes_held(url: str) -> bool:
@@ -318,7 +387,7 @@ def _score_run_requested_by(user: User) -> tuple[ScoreRun, float]:
     client = logged_in(user)
     response, seconds = timed(lambda: client.post(reverse("scoring:run_create")))
     assert response.status_code == 302
-    return ScoreRun.objects.get(), seconds
+    return ScoreRun.objects.latest("pk"), seconds
 
 
 def _import_uploaded_by(user: User) -> tuple[ImportJob, float]:
@@ -394,6 +463,73 @@ def test_a_score_run_requested_while_redis_is_paused_runs_after(celery_worker, c
 
 
 @pytest.mark.worker
+def test_a_run_in_flight_while_redis_is_paused_is_acked_and_work_goes_on(
+    celery_worker, caplog
+):
+    # given a score run the worker has taken and holds unacknowledged,
+    # kept waiting on a table lock so that it ends while Redis holds writes
+    portfolio_create(size=6)
+    ops = UserFactory.create(username="olga", role=User.Role.OPS)
+    lock = TableLock(Product)
+    try:
+        lock.take()
+        with web_broker(settings.REDIS_URL):
+            in_flight, _ = _score_run_requested_by(ops)
+        lock.waited_on()
+        in_flight.refresh_from_db()
+        assert in_flight.status == ScoreRun.Status.RUNNING
+
+        # when, while Redis holds writes, another run is requested and the
+        # one in flight ends
+        with (
+            web_broker(settings.REDIS_URL),
+            redis_paused(settings.REDIS_URL, IN_FLIGHT_PAUSE_CAP_MILLISECONDS),
+        ):
+            requested, requested_seconds = _score_run_requested_by(ops)
+            requested.refresh_from_db()
+            status_during_pause = requested.status
+            lock.release()
+            in_flight = finished(in_flight, FINISHED_RUN)
+            # Hold on past what a web process would wait, for the message
+            # the run's success sends and then for the ack.
+            time.sleep(2 * WEB_SOCKET_TIMEOUT_SECONDS + 1)
+            answered_while_held = writes_held(settings.REDIS_URL)
+    finally:
+        lock.close()
+
+    # then the request answered in time, its run pending and its send
+    # given up on, while the run in flight finished while writes were held
+    assert answered_while_held
+    assert requested_seconds < ANSWER_WITHIN_SECONDS
+    assert status_during_pause == ScoreRun.Status.PENDING
+    assert send_failures(caplog) == [
+        f"Could not enqueue score run {requested.pk}; it stays pending"
+    ]
+    assert in_flight.status == ScoreRun.Status.SUCCEEDED, in_flight.message
+    finished_at = in_flight.finished_at
+
+    # and once Redis answers again, the worker has acknowledged the run it
+    # held and takes new work: beat's next sweep gets the other run done
+    with web_broker(settings.REDIS_URL):
+        pending_work_resend_task.delay(older_than_seconds=0)
+    requested = finished(requested, FINISHED_RUN)
+    assert requested.status == ScoreRun.Status.SUCCEEDED, requested.message
+    assert unacknowledged(settings.REDIS_URL) == 0
+    assert AccountScore.objects.filter(run=requested).count() == 6
+
+    # and a second delivery of the run it held, which an ack that never
+    # got through would bring after the visibility timeout, changes nothing
+    with web_broker(settings.REDIS_URL):
+        scoring_run_task.delay(in_flight.pk)
+    worker_idle(settings.REDIS_URL)
+    assert unacknowledged(settings.REDIS_URL) == 0
+    in_flight.refresh_from_db()
+    assert in_flight.status == ScoreRun.Status.SUCCEEDED
+    assert in_flight.finished_at == finished_at
+    assert AccountScore.objects.filter(run=in_flight).count() == 6
+
+
+@pytest.mark.worker
 def test_an_import_uploaded_while_redis_is_paused_runs_after(celery_worker, caplog):
     # given
     ops = UserFactory.create(username="olga", role=User.Role.OPS)
@@ -445,3 +581,35 @@ def test_beat_resends_pending_work_every_minute():
 
     assert entry["task"] == "config.pending.pending_work_resend_task"
     assert entry["schedule"] == 60.0
+
+
+@pytest.mark.parametrize("started", [celeryd_init, beat_init], ids=["worker", "beat"])
+def test_a_worker_or_beat_waits_for_the_broker_where_a_request_fails_fast(started):
+    # given this process, which sends tasks as the web process does
+    keys = [*settings.CONSUMER_CELERY_SETTINGS]
+    web = {key: celery_app.conf[key] for key in keys}
+
+    # when Celery says the process is a worker or beat
+    try:
+        started.send(sender="celery@lode-test", conf=celery_app.conf, options={})
+        consumer = {key: celery_app.conf[key] for key in keys}
+    finally:
+        celery_app.conf.update(web)
+
+    # then it reconnects for as long as it takes and waits out a stall
+    # several times longer than a request may, retrying a timed-out command
+    assert web["broker_transport_options"] == {
+        "socket_connect_timeout": 2,
+        "socket_timeout": 2,
+        "max_retries": 0,
+    }
+    assert not web["task_publish_retry"]
+    options = consumer["broker_transport_options"]
+    assert options["socket_timeout"] >= 10 * WEB_SOCKET_TIMEOUT_SECONDS
+    assert options["retry_on_timeout"] is True
+    assert options["health_check_interval"] > 0
+    assert "max_retries" not in options
+    assert consumer["broker_connection_retry"] is True
+    assert consumer["broker_connection_retry_on_startup"] is True
+    assert consumer["broker_connection_max_retries"] is None
+    assert consumer["task_publish_retry"] is True
