@@ -461,8 +461,8 @@ def annual_revenue_note(*, account: Account) -> str:
         return ""
     if rate is None or day is None or millions is None:
         return (
-            f"{annual_revenue_no_rate(currency=currency)}; store a {currency} "
-            "rate, then give the revenue again"
+            f"{annual_revenue_no_rate(currency=currency)}; storing a {currency} "
+            "rate converts it"
         )
     shown = millions.quantize(CENT, rounding=ROUND_HALF_UP)
     used = rate_note(currency=currency, rate=Rate(rate=rate, rate_date=day))

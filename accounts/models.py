@@ -98,7 +98,8 @@ class Account(models.Model):
     # currency (USD too). A revenue in another currency keeps the rate
     # into USD it was converted at and that rate's date, so the millions
     # of USD the scoring reads are the same figure every time; given while
-    # no rate was stored, it keeps no rate and is converted nowhere.
+    # no rate was stored, it keeps no rate and is converted nowhere until a
+    # rate of its currency is stored (accounts.revenue_kept).
     annual_revenue = models.DecimalField(
         "annual revenue",
         max_digits=20,

@@ -1679,7 +1679,7 @@ def account_annual_revenue_values(
         if stored is not None:
             rate = Rate(rate=stored.rate, rate_date=stored.rate_date)
     # Without a stored rate the revenue is kept as given and converted
-    # nowhere; giving it again once a rate is stored converts it.
+    # nowhere until an import stores one (accounts.revenue_kept).
     return annual_revenue_values(amount=amount, currency=currency, rate=rate)
 
 

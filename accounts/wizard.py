@@ -55,6 +55,7 @@ from accounts.currency import (
     annual_revenue_no_rate,
     annual_revenue_values,
     money_text,
+    rate_note,
 )
 from accounts.currency_codes import (
     THREE_DECIMAL_CURRENCIES,
@@ -151,6 +152,7 @@ from accounts.recognise import (
     mapping_reuse,
     mapping_save_form,
 )
+from accounts.revenue_kept import annual_revenue_kept_convert
 from accounts.revenue_keys import (
     LineKeys,
     invoice_positions,
@@ -2802,6 +2804,9 @@ class _Writer:
         self.roles_asked: set[tuple[str, str]] = set()
         self.stages_asked: set[tuple[str, str]] = set()
         self.rates_cache: dict[str, tuple[Decimal, date] | None] = {}
+        # Where each currency's first rate was read: the revenues kept
+        # without a rate that it converts are reported on that row.
+        self.rate_rows: dict[str, tuple[str, int]] = {}
         self.users: dict[str, int] | None = None
         self.user_external_ids: dict[str, int] = {}
         self.users_by_email: dict[str, User] = {}
@@ -2886,6 +2891,8 @@ class _Writer:
             self._sales_teams_flush()
         elif entity == ACCOUNT:
             self._merge_held_write()
+        elif entity == RATE:
+            self._kept_revenues_convert()
         elif entity in self.others:
             self.others[entity].flush()
         if self.finder is not None:
@@ -3230,6 +3237,7 @@ class _Writer:
                     noun="rate",
                 ):
                     continue
+                self.rate_rows.setdefault(currency, (rows.file, line))
                 if key in existing:
                     updates.append(
                         (existing[key], self._row({"rate": rate}, rows.file, line))
@@ -3245,6 +3253,42 @@ class _Writer:
                     existing[key] = CurrencyRate(**values)
         self._apply(entity=RATE, model=CurrencyRate, creates=creates, updates=updates)
         self.rates_cache.clear()
+
+    def _kept_revenues_convert(self) -> None:
+        """Convert the annual revenues kept without a rate of this import's
+        currencies, each at its currency's latest rate, as undoable updates."""
+        content_type = ContentType.objects.get_for_model(Account)
+        old = {"annual_revenue_rate": None, "annual_revenue_rate_date": None}
+        for currency, (file, line) in sorted(self.rate_rows.items()):
+            found = self.rate_for(currency)
+            if found is None:
+                continue
+            rate = Rate(*found)
+            values = {
+                "annual_revenue_rate": rate.rate,
+                "annual_revenue_rate_date": rate.rate_date,
+            }
+            used = rate_note(currency=currency, rate=rate)
+            reason = f"annual revenue kept without a rate converted, {used}"
+            for batch in annual_revenue_kept_convert(currency=currency, rate=rate):
+                ImportRowChange.objects.bulk_create(
+                    [
+                        ImportRowChange(
+                            job=self.job,
+                            content_type=content_type,
+                            object_id=item.account_id,
+                            action=ImportRowChange.Action.UPDATED,
+                            old_values=old,
+                        )
+                        for item in batch
+                    ]
+                )
+                self._counts(ACCOUNT)["updated"] += len(batch)
+                for item in batch:
+                    account = Account(pk=item.account_id, name=item.name)
+                    self.account_names[item.account_id] = item.name
+                    self._change_note(content_type.pk, Account, account, values)
+                    self.derived_log(account, "updated", file, line, reason)
 
     # Products
 
@@ -4109,12 +4153,11 @@ class _Writer:
                 reason = f"{reason}; the annual revenue was left as it was"
             elif rate is None:
                 # Kept as given, in its own currency: it converts nowhere
-                # until a rate is stored and it is given again.
+                # until a rate of its currency is stored.
                 reason = (
                     f"kept as {money_text(revenue.amount, currency)}, "
                     f"{annual_revenue_no_rate(currency=currency)}: import "
-                    f"a {currency} rate with this file, or before importing "
-                    "it again"
+                    f"a {currency} rate, with this file or later, to convert it"
                 )
                 values.update(
                     annual_revenue_values(amount=revenue.amount, currency=currency)

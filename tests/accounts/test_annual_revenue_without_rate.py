@@ -39,8 +39,8 @@ KEPT_WITHOUT_RATE = [
 def no_rate_reason(amount: str) -> str:
     return (
         f"kept as {amount} EUR, not converted: no EUR to USD rate was stored "
-        "when it was given, so the scoring leaves it out: import a EUR rate "
-        "with this file, or before importing it again"
+        "when it was given, so the scoring leaves it out: import a EUR rate, "
+        "with this file or later, to convert it"
     )
 
 
@@ -213,7 +213,7 @@ def test_the_account_page_says_the_revenue_has_no_rate(
     # then
     note = (
         "not converted: no EUR to USD rate was stored when it was given, so "
-        "the scoring leaves it out; store a EUR rate, then give the revenue again"
+        "the scoring leaves it out; storing a EUR rate converts it"
     )
     assert annual_revenue_note(account=account) == note
     html = response.content.decode()

@@ -197,8 +197,8 @@ def test_a_report_export_drops_its_footer_and_keeps_a_revenue_without_a_rate(
         3,
         "kept",
         "kept as 3,400,000 EUR, not converted: no EUR to USD rate was stored "
-        "when it was given, so the scoring leaves it out: import a EUR rate "
-        "with this file, or before importing it again",
+        "when it was given, so the scoring leaves it out: import a EUR rate, "
+        "with this file or later, to convert it",
     ) in reasons
     assert (
         6,
