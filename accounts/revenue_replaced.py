@@ -401,7 +401,7 @@ def revenue_replaced_forecast(
     *,
     invoiced: Mapping[tuple[str, date, str], tuple[Decimal, int]],
     won: Mapping[tuple[str, date, str], tuple[Decimal, int]],
-) -> list[str]:
+) -> Forecast:
     """Return what the check would say of invoices and won deals not yet written.
 
     For an upload too large for a dry run. `invoiced` holds its invoices'
@@ -415,7 +415,7 @@ def revenue_replaced_forecast(
     sums = _sums_by_account(invoiced, accounts)
     won_sums = _sums_by_account(won, accounts)
     if not sums and not won_sums:
-        return []
+        return Forecast(texts=[], rateless=[])
 
     names = dict(
         Account.objects.filter(
@@ -501,11 +501,14 @@ def revenue_replaced_forecast(
         )
         if not converts(currency, quarter)
     ]
-    return (
-        _replaced_texts(replaced)
-        + _waiting_texts(waiting)
-        + _uncounted_texts(uncounted, counted=True)
-        + _rateless_texts(rateless)
+    return Forecast(
+        texts=(
+            _replaced_texts(replaced)
+            + _waiting_texts(waiting)
+            + _uncounted_texts(uncounted, counted=True)
+            + _rateless_texts(rateless)
+        ),
+        rateless=rateless,
     )
 
 
@@ -646,6 +649,29 @@ class Invoiced:
     currency: str
     total: Decimal
     count: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "account": self.account,
+            "quarter": quarter_label(self.quarter),
+            "quarter_start": self.quarter.isoformat(),
+            "currency": self.currency,
+            "invoice_lines": self.count,
+            "amount": _cents({self.currency: self.total})[self.currency],
+            "reason": missing_rate_reason(currency=self.currency, days=[self.quarter]),
+        }
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """What the check would say of an upload's revenue, before it is written.
+
+    `texts` are its warnings; `rateless` the upload's invoices no stored
+    rate converts, by account, quarter and currency, that those name.
+    """
+
+    texts: list[str]
+    rateless: list[Invoiced]
 
 
 def _rateless_texts(invoiced: list[Invoiced]) -> list[str]:

@@ -51,7 +51,7 @@ from accounts.services import import_job_progress
 from accounts.tabular import HeaderRead
 from accounts.wizard_discard import DiscardError, mapped_import_discard
 from accounts.wizard_forewarn import (
-    mapped_import_forewarnings,
+    mapped_import_forecast,
     mapped_import_unconfirmed,
 )
 from accounts.wizard_headers import mapped_import_headers_choose
@@ -242,9 +242,9 @@ def _job_data(mapped: MappedImport) -> dict[str, Any]:
     }
 
 
-JOB_SCHEMA = inline_serializer(
-    "WizardImport",
-    {
+def _job_fields() -> dict[str, serializers.Field]:
+    """Return the fields of an import job as the API answers it."""
+    return {
         "id": serializers.IntegerField(),
         "kind": serializers.ChoiceField(
             choices=["wizard", "bundled"],
@@ -316,8 +316,13 @@ JOB_SCHEMA = inline_serializer(
             "undo stay, but it can no longer be checked or started again); "
             "null while they are kept",
         ),
-    },
-)
+    }
+
+
+# Built once: the answers that show a job share its nested components. Each
+# serializer gets a copy, as declaring one takes the fields out of the dict.
+JOB_FIELDS = _job_fields()
+JOB_SCHEMA = inline_serializer("WizardImport", dict(JOB_FIELDS))
 
 
 FILES_SCHEMA = inline_serializer(
@@ -445,6 +450,47 @@ CHECK_SCHEMA = inline_serializer(
             "The start's invoices_without_rate decides: keep_deals (the "
             "default) keeps the deals counted until a rate is stored, "
             "replace_deals lets the invoices replace them at once.",
+        ),
+    },
+)
+
+LARGE_CHECK_SCHEMA = inline_serializer(
+    "WizardImportLargeCheck",
+    {
+        **JOB_FIELDS,
+        "check": serializers.CharField(
+            help_text="why the upload is not checked while you wait, and how "
+            "its background run checks it"
+        ),
+        "job": serializers.CharField(help_text="the job to follow"),
+        "warnings": serializers.ListField(
+            child=serializers.CharField(),
+            help_text="the check's warnings, forecast from the files without writing",
+        ),
+        "quarters_without_rate": serializers.ListField(
+            child=inline_serializer(
+                "WizardImportQuarterWithoutRate",
+                {
+                    "account": serializers.CharField(),
+                    "quarter": serializers.CharField(help_text='"Q4 2017"'),
+                    "quarter_start": serializers.DateField(),
+                    "currency": serializers.CharField(),
+                    "invoice_lines": serializers.IntegerField(),
+                    "amount": serializers.DecimalField(
+                        max_digits=30,
+                        decimal_places=2,
+                        help_text="the invoices' sum, in that currency",
+                    ),
+                    "reason": serializers.CharField(
+                        help_text='"no SEK rate on or before 1 Jul 2024"'
+                    ),
+                },
+            ),
+            help_text="The upload's invoices that no stored rate converts, by "
+            "account, quarter and currency, as the warnings name them: totals "
+            "will leave them out and say they lack a rate. Storing a rate on "
+            "or before the quarter's start converts them. The first "
+            f"{ISSUE_LIMIT} of them.",
         ),
     },
 )
@@ -1209,7 +1255,7 @@ class WizardImportCheckApi(WizardApi):
     @extend_schema(
         tags=["imports"],
         summary="Every problem, question, duplicate proposal and count, unwritten",
-        responses={200: CHECK_SCHEMA, 202: JOB_SCHEMA},
+        responses={200: CHECK_SCHEMA, 202: LARGE_CHECK_SCHEMA},
         examples=[
             OpenApiExample(
                 "A check with a question to answer",
@@ -1226,7 +1272,22 @@ class WizardImportCheckApi(WizardApi):
                     "background run checks every row, writing nothing if one is "
                     "refused unless keep_good_rows is set; follow it on this job",
                     "job": "/api/accounts/imports/31/",
-                    "warnings": [],
+                    "warnings": [
+                        "Nordvik Handel AB Q3 2024: 3 invoice lines (41,250.00 "
+                        "SEK) will be left out of totals, which will say they "
+                        "lack a rate: no SEK rate on or before 1 Jul 2024"
+                    ],
+                    "quarters_without_rate": [
+                        {
+                            "account": "Nordvik Handel AB",
+                            "quarter": "Q3 2024",
+                            "quarter_start": "2024-07-01",
+                            "currency": "SEK",
+                            "invoice_lines": 3,
+                            "amount": "41250.00",
+                            "reason": "no SEK rate on or before 1 Jul 2024",
+                        }
+                    ],
                 },
                 status_codes=[202],
                 response_only=True,
@@ -1242,6 +1303,7 @@ class WizardImportCheckApi(WizardApi):
             # As on the wizard's page: checking a large upload here would hold
             # the request for minutes; the background run checks as it goes.
             start = reverse("accounts_api:import_start", args=[mapped.job.pk])
+            forecast = mapped_import_forecast(mapped=mapped)
             return Response(
                 {
                     **_job_data(mapped),
@@ -1253,7 +1315,11 @@ class WizardImportCheckApi(WizardApi):
                         "keep_good_rows is set; follow it on this job"
                     ),
                     "job": reverse("accounts_api:import_detail", args=[mapped.job.pk]),
-                    "warnings": mapped_import_forewarnings(mapped=mapped),
+                    "warnings": forecast.texts,
+                    "quarters_without_rate": [
+                        item.as_dict()
+                        for item in forecast.quarters_without_rate[:ISSUE_LIMIT]
+                    ],
                 },
                 status=status.HTTP_202_ACCEPTED,
             )

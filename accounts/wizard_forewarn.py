@@ -13,6 +13,7 @@ quarter by its accounts, so its latest day alone would mislead.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -21,7 +22,7 @@ from accounts.models import MappedImport, Opportunity
 from accounts.parsing import Money
 from accounts.recognise import OPPORTUNITY
 from accounts.revenue_keys import quarter_start
-from accounts.revenue_replaced import revenue_replaced_forecast
+from accounts.revenue_replaced import Invoiced, revenue_replaced_forecast
 from accounts.stages import stage_known
 from accounts.streaming import table_chunks
 from accounts.wizard import (
@@ -46,9 +47,30 @@ _REVENUE_DATES = {
 _ACCOUNT_KEYS = ("account_external_id", "account_name")
 
 
+@dataclass(frozen=True)
+class Forewarning:
+    """What the check of an upload would say, forecast without a dry run.
+
+    `quarters_without_rate` are the upload's invoices no stored rate
+    converts, by account, quarter and currency: the warnings name them too.
+    """
+
+    warnings: list[ImportCheckWarning]
+    quarters_without_rate: list[Invoiced] = field(default_factory=list)
+
+    @property
+    def texts(self) -> list[str]:
+        return [warning.text for warning in self.warnings]
+
+
 def mapped_import_forewarnings(*, mapped: MappedImport) -> list[str]:
     """Return the warnings the import's check would give, without a dry run."""
-    return [warning.text for warning in _forewarnings(mapped=mapped)]
+    return mapped_import_forecast(mapped=mapped).texts
+
+
+def mapped_import_forecast(*, mapped: MappedImport) -> Forewarning:
+    """Return the warnings and the invoices without a rate, without a dry run."""
+    return _forewarnings(mapped=mapped)
 
 
 def mapped_import_warnings(*, mapped: MappedImport) -> list[ImportCheckWarning]:
@@ -58,7 +80,7 @@ def mapped_import_warnings(*, mapped: MappedImport) -> list[ImportCheckWarning]:
     none, and its warnings are forecast, as there too.
     """
     if mapped_import_is_large(mapped=mapped):
-        return _forewarnings(mapped=mapped)
+        return _forewarnings(mapped=mapped).warnings
     outcome = mapped_import_check(mapped=mapped)
     return [
         ImportCheckWarning(text, confirm=text in outcome.confirmations)
@@ -95,7 +117,7 @@ def mapped_import_unconfirmed(
     return import_warnings_unconfirmed(confirmations=found, confirmed=False, how=how)
 
 
-def _forewarnings(*, mapped: MappedImport) -> list[ImportCheckWarning]:
+def _forewarnings(*, mapped: MappedImport) -> Forewarning:
     outcome = Outcome()
     plans = []
     for preview in mapped_import_files_read(mapped=mapped):
@@ -116,13 +138,15 @@ def _forewarnings(*, mapped: MappedImport) -> list[ImportCheckWarning]:
         for quarter, keys in _revenue_accounts(plan, sums).items():
             accounts[quarter] |= keys
     # In the dry run's order: the accounts check's key sorts first.
+    rateless: list[Invoiced] = []
     if invoiced or won:
         found = revenue_replaced_forecast(invoiced=invoiced, won=won)
-        warnings += [ImportCheckWarning(text) for text in found]
+        warnings += [ImportCheckWarning(text) for text in found.texts]
+        rateless = found.rateless
     if accounts:
         reach = {quarter: len(keys) for quarter, keys in accounts.items()}
         warnings += import_forecasts(reach=reach)
-    return warnings
+    return Forewarning(warnings=warnings, quarters_without_rate=rateless)
 
 
 def _revenue_accounts(

@@ -31,8 +31,14 @@ from accounts.wizard import (
 from scoring.loading import scoring_frames_load
 from scoring.models import AccountScore
 from scoring.services import score_run_request
-from tests.accounts.invoice_files import ACME_Q4_WAITING, RATELESS_ROWS, erp_file
+from tests.accounts.invoice_files import (
+    ACME_Q4_RATELESS,
+    ACME_Q4_WAITING,
+    RATELESS_ROWS,
+    erp_file,
+)
 from tests.accounts.wizard_runs import imported
+from tests.security.test_api_examples import answer_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -485,3 +491,69 @@ def test_a_large_upload_offers_the_choice_before_it_starts(
     assert ImportJob.objects.get(pk=checked_job).invoices_without_rate == (
         "replace_deals"
     )
+
+
+def test_the_api_names_the_quarters_without_rate_of_a_large_upload(
+    api: APIClient,
+    acme_won: Account,
+    checked_job: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given: an upload too large to check with a dry run
+    monkeypatch.setattr("accounts.wizard.INLINE_CHECK_MAX_BYTES", 10)
+    url = f"/api/accounts/imports/{checked_job}/check/"
+
+    # when
+    check = api.get(url)
+
+    # then
+    assert check.status_code == 202, check.content
+    answer = check.json()
+    assert answer["warnings"] == [ACME_Q4_WAITING, *ACME_Q4_RATELESS]
+    assert answer["quarters_without_rate"] == [
+        {
+            "account": "Acme Corporation",
+            "quarter": "Q4 2017",
+            "quarter_start": "2017-10-01",
+            "currency": "CHF",
+            "invoice_lines": 1,
+            "amount": "20.00",
+            "reason": "no CHF rate on or before 1 Oct 2017",
+        },
+        {
+            "account": "Acme Corporation",
+            "quarter": "Q4 2017",
+            "quarter_start": "2017-10-01",
+            "currency": "EUR",
+            "invoice_lines": 1,
+            "amount": "10.00",
+            "reason": "no EUR rate on or before 1 Oct 2017",
+        },
+    ]
+    assert (
+        answer_errors(
+            method="get",
+            path="/api/accounts/imports/{pk}/check/",
+            code="202",
+            value=answer,
+        )
+        == []
+    )
+
+
+def test_a_large_upload_names_no_quarter_a_stored_rate_converts(
+    api: APIClient,
+    acme_won: Account,
+    checked_job: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given
+    monkeypatch.setattr("accounts.wizard.INLINE_CHECK_MAX_BYTES", 10)
+    rates_stored()
+
+    # when
+    check = api.get(f"/api/accounts/imports/{checked_job}/check/")
+
+    # then
+    assert check.status_code == 202, check.content
+    assert check.json()["quarters_without_rate"] == []

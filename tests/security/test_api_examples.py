@@ -123,6 +123,13 @@ def _errors(schema: dict[str, Any], part: dict[str, Any], value: Any) -> list[st
     ]
 
 
+def answer_errors(*, method: str, path: str, code: str, value: Any) -> list[str]:
+    """Return where a real answer breaks the schema the API documents for it."""
+    schema = _schema()
+    response = schema["paths"][path][method]["responses"][code]
+    return _errors(schema, response["content"]["application/json"], value)
+
+
 def test_every_example_validates_against_its_own_schema() -> None:
     schema = _schema()
     broken = []
