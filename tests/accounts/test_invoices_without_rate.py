@@ -29,7 +29,7 @@ from accounts.wizard import (
     mapped_import_undo,
 )
 from scoring.loading import scoring_frames_load
-from scoring.models import AccountScore
+from scoring.models import AccountScore, ScoreRun
 from scoring.services import score_run_request
 from tests.accounts.invoice_files import (
     ACME_Q4_RATELESS,
@@ -182,6 +182,48 @@ def test_storing_a_rate_later_switches_the_quarter_to_the_invoices(
     assert scored(acme_won, django_capture_on_commit_callbacks).ttm_revenue == (
         Decimal("17910.80")
     )
+
+
+def test_a_rate_imported_later_switches_the_quarter_everywhere(
+    client,
+    rep: User,
+    acme_won: Account,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    # given: the invoices, then their rates in an import of their own
+    imported(erp_file(tmp_path, *RATELESS_ROWS))
+    rates = tmp_path / "rates.csv"
+    rates.write_text(
+        "Currency,Rate,Rate Date\nEUR,1.18,2017-09-30\nCHF,1.05,2017-09-30\n"
+    )
+    client.force_login(rep)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        job = imported(rates)
+    page = client.get(reverse("accounts:detail", args=[acme_won.pk]))
+
+    # then the page counts the invoices instead of Q4's won deals
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    overview = page.context["overview"]
+    assert overview.revenue_rollup.total == Decimal("17910.80")
+    assert overview.revenue_rollup.notes() == [
+        "CHF at 1.05 from 30 Sep 2017",
+        "EUR at 1.18 from 30 Sep 2017",
+    ]
+    assert overview.revenue_set_aside_note == (
+        "Won deals of Q4 2017 are set aside: invoices cover that quarter, so "
+        "their sales count once."
+    )
+    # and so does the score run the rate import asked for
+    run = ScoreRun.objects.get(import_job=job)
+    assert run.status == ScoreRun.Status.SUCCEEDED
+    assert run.summary["revenue_set_aside"] == 1
+    assert run.summary["left_out_lines"] == {}
+    score = AccountScore.objects.get(run=run, account=acme_won)
+    assert score.components["left_out"] == {}
+    assert score.ttm_revenue == Decimal("17910.80")
 
 
 def test_undoing_an_import_told_to_replace_counts_the_won_deals_again(
