@@ -29,8 +29,18 @@ running a moment before its run takes the lock, so a running job without
 the lock counts as stalled only once its last change is older than
 settings.LODE_IMPORT_STALLED_SECONDS. A stalled import is marked failed
 (by the sweep, or when someone checks it again) and can then be checked and
-started again. The lock does not survive a transaction-pooling proxy
-(PgBouncer in transaction mode) between Lode and PostgreSQL.
+started again.
+
+A lock can be lost while its run lives: the lock's connection may drop (a
+restarted proxy, a network blip, an administrator ending idle sessions).
+A thread of the run looks at the connection every KEEP_SECONDS and, if it
+is gone, connects again and takes the lock again. Should a sweep fail the
+job in between, the run finds out before it commits: it locks its job's
+row in the write's transaction and rolls back unless the job still runs,
+so a job the sweep failed has had nothing written, as its message says.
+The lock does not survive a transaction-pooling proxy (PgBouncer in
+transaction mode) between Lode and PostgreSQL: the worker needs a direct
+or session-pooled connection.
 """
 
 from __future__ import annotations
@@ -38,6 +48,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -56,6 +67,8 @@ logger = logging.getLogger(__name__)
 # The first of the two advisory lock keys, the job's id being the second;
 # a constant of ours that no other lock of the project uses.
 LIVENESS_LOCK = 8_100_002
+# How often a run looks whether its lock's connection is still there.
+KEEP_SECONDS = 5.0
 
 _LOCK_HELD = """
     SELECT EXISTS (
@@ -84,25 +97,100 @@ def import_job_liveness(*, job_id: int) -> Iterator[None]:
             yield
 
 
+class ImportJobSwept(Exception):
+    """The run's job was marked failed, as stalled, while the run still ran."""
+
+
+def import_job_still_running(*, job: ImportJob) -> None:
+    """Lock the job's row in the write's transaction; raise if the job no
+    longer runs, so the write rolls back."""
+    status = (
+        ImportJob.objects.select_for_update()
+        .filter(pk=job.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status != ImportJob.Status.RUNNING:
+        raise ImportJobSwept(
+            "it was taken for stalled and marked failed while it still ran, "
+            "and rolled back. Nothing was written; check it again to retry."
+        )
+
+
+class _AdvisoryLock:
+    """A session advisory lock on a connection of its own, taken again on a
+    new connection whenever the old one drops."""
+
+    def __init__(self, keys: list[int]) -> None:
+        self.keys = keys
+        self.own: Any = None
+        # The driver itself, not get_new_connection(): a pooled connection
+        # would go back to the pool with the lock still held.
+        postgresql: Any = connection
+        self.driver = postgresql.Database
+        self.params = postgresql.get_connection_params()
+        self.stop = threading.Event()
+
+    def connect(self) -> Any:
+        own = self.driver.connect(**self.params)
+        own.autocommit = True
+        return own
+
+    def take(self) -> None:
+        self.own = self.connect()
+        with self.own.cursor() as cursor:
+            # Waits only while a run of the same job still holds it.
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", self.keys)
+
+    def keep(self) -> None:
+        while not self.stop.wait(KEEP_SECONDS):
+            try:
+                with self.own.cursor() as cursor:
+                    cursor.execute("SELECT 1")
+            except self.driver.Error:
+                self._take_again()
+
+    def _take_again(self) -> None:
+        logger.warning(
+            "import %s lost its liveness lock; taking it again", self.keys[1]
+        )
+        self.own.close()
+        try:
+            self.own = self.connect()
+            with self.own.cursor() as cursor:
+                # Not waiting: the run that holds it now, if any, is another.
+                cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", self.keys)
+                taken = cursor.fetchone()[0]
+        except self.driver.Error:
+            logger.warning("import %s could not reach the database", self.keys[1])
+            return
+        if not taken:
+            logger.warning("import %s: another run holds its lock", self.keys[1])
+
+    def release(self) -> None:
+        try:
+            with self.own.cursor() as cursor:
+                # The server frees a closed session's locks only once it
+                # sees the close; a run that ends says so at once.
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", self.keys)
+        except self.driver.Error:
+            pass  # A dropped connection holds nothing.
+        finally:
+            self.own.close()
+
+
 @contextmanager
 def _advisory_lock_held(job_id: int) -> Iterator[None]:
-    # The driver itself, not get_new_connection(): a pooled connection
-    # would go back to the pool with the lock still held.
-    postgresql: Any = connection
-    own = postgresql.Database.connect(**postgresql.get_connection_params())
-    own.autocommit = True
-    keys = [LIVENESS_LOCK, job_id]
+    lock = _AdvisoryLock([LIVENESS_LOCK, job_id])
+    lock.take()
+    keeper = threading.Thread(target=lock.keep, daemon=True)
+    keeper.start()
     try:
-        with own.cursor() as cursor:
-            # Waits only while a run of the same job still holds it.
-            cursor.execute("SELECT pg_advisory_lock(%s, %s)", keys)
         yield
-        with own.cursor() as cursor:
-            # The server frees a closed session's locks only once it sees
-            # the close; a run that ends says so at once.
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", keys)
     finally:
-        own.close()
+        lock.stop.set()
+        keeper.join()
+        lock.release()
 
 
 @contextmanager

@@ -42,9 +42,11 @@ from accounts.currency_codes import (
 from accounts.deal_keys import deal_request_digest
 from accounts.history import change_record_many
 from accounts.import_liveness import (
+    ImportJobSwept,
     import_job_liveness,
     import_job_stalled,
     import_job_stalled_message,
+    import_job_still_running,
 )
 from accounts.models import (
     Account,
@@ -193,6 +195,10 @@ def _maven_import_run(*, job: ImportJob, progress: Progress | None) -> ImportJob
             # SQLite locks whole tables for a transaction's length, so it
             # reads first and opens the transaction for the write alone.
             _import_checked(job, report, sink=None)
+    except ImportJobSwept as swept:
+        logger.warning("import job %s was swept while it ran", job.pk)
+        job.counts, job.error = {}, str(swept)
+        _finish(job, ImportJob.Status.FAILED, report, "Failed: taken for stalled")
     except Exception as error:
         logger.exception("import job %s failed", job.pk)
         job.error = f"{type(error).__name__}: {error}"
@@ -259,6 +265,7 @@ def _import_checked(
         for table, file in TABLES.items():
             counts[table]["rejected"] = _rejected_in(rejected, table=table, file=file)
         job.counts = {table: counts[table] for table in TABLES}
+        import_job_still_running(job=job)
         _finish(job, ImportJob.Status.SUCCEEDED, report, "Done")
         if any(c["created"] or c["updated"] for c in counts.values()):
             transaction.on_commit(

@@ -64,7 +64,12 @@ from accounts.currency_codes import (
 )
 from accounts.history import history_text
 from accounts.import_checks import import_checks_start
-from accounts.import_liveness import import_job_liveness, import_job_stall_fail
+from accounts.import_liveness import (
+    ImportJobSwept,
+    import_job_liveness,
+    import_job_stall_fail,
+    import_job_still_running,
+)
 from accounts.import_writers import (
     EntityWrite,
     import_writer_get,
@@ -2293,6 +2298,7 @@ def _mapped_import_run(*, mapped: MappedImport, progress: Progress | None) -> Im
             tables_written_analyze()
             job.counts = outcome.counts
             job.issues = [issue.as_dict() for issue in outcome.issues]
+            import_job_still_running(job=job)
             _finish(job, ImportJob.Status.SUCCEEDED, report, "Done")
             if any(c["created"] or c["updated"] for c in outcome.counts.values()):
                 # The import is written once this commits: a receiver that
@@ -2342,6 +2348,10 @@ def _mapped_import_run(*, mapped: MappedImport, progress: Progress | None) -> Im
             "Rejected: another import created some of these "
             f"{conflict.model._meta.verbose_name_plural} meanwhile; check it again",
         )
+    except ImportJobSwept as swept:
+        logger.warning("mapped import %s was swept while it ran", job.pk)
+        job.counts, job.issues, job.error = {}, [], str(swept)
+        _finish(job, ImportJob.Status.FAILED, report, "Failed: taken for stalled")
     except Exception as error:
         logger.exception("mapped import %s failed", job.pk)
         job.error = (

@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts import import_liveness
 from accounts.import_liveness import (
     import_job_alive,
     import_job_liveness,
@@ -463,3 +465,99 @@ def test_the_recent_imports_say_stalled_and_offer_the_check(ops: User) -> None:
         (running.job_id, "Running"),
         (stalled.job_id, "Stalled"),
     ]
+
+
+def lock_holder(job_id: int) -> int | None:
+    """Return the server process that holds the job's liveness lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid = %s AND objid = %s",
+            [import_liveness.LIVENESS_LOCK, job_id],
+        )
+        found = cursor.fetchone()
+    return found[0] if found else None
+
+
+def backend_end(pid: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_whose_lock_connection_drops_takes_the_lock_again(
+    postgres, monkeypatch
+) -> None:
+    # given
+    monkeypatch.setattr(import_liveness, "KEEP_SECONDS", 0.1)
+    job_id = 987_654
+
+    with import_job_liveness(job_id=job_id):
+        first = lock_holder(job_id)
+        assert first is not None
+
+        # when: the server ends the lock's connection
+        backend_end(first)
+
+        # then: the run connects again and holds the lock again
+        def taken_again() -> int | None:
+            holder = lock_holder(job_id)
+            return None if holder in (None, first) else holder
+
+        second = wait_for(
+            taken_again,
+            seconds=30,
+            what="the run to take its lock again",
+        )
+        assert import_job_alive(job_id=job_id) is True
+
+    assert second != first
+    assert lock_holder(job_id) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_the_sweep_failed_meanwhile_rolls_back_and_says_so(
+    postgres, ops: User, monkeypatch
+) -> None:
+    # given: a run whose lock connection drops just before it commits, and
+    # a sweep, in another process's place, that takes it for dead
+    monkeypatch.setattr(import_liveness, "KEEP_SECONDS", 3600)
+    mapped = started(ops)
+    swept: list[int] = []
+
+    def sweep_elsewhere() -> None:
+        old = timezone.now() - timedelta(minutes=5)
+        ImportJob.objects.filter(pk=mapped.job_id).update(updated_at=old)
+        swept.append(import_jobs_stalled_fail())
+        connection.close()
+
+    def progress(percent: int, message: str) -> None:
+        if percent == 98:
+            backend_end(lock_holder(mapped.job_id))
+            sweeper = threading.Thread(target=sweep_elsewhere)
+            sweeper.start()
+            sweeper.join()
+
+    # when
+    job = mapped_import_run(mapped=mapped, progress=progress)
+
+    # then
+    job.refresh_from_db()
+    assert swept == [1]
+    assert (job.status, job.progress_message) == ("failed", "Failed: taken for stalled")
+    assert job.error == (
+        "it was taken for stalled and marked failed while it still ran, and "
+        "rolled back. Nothing was written; check it again to retry."
+    )
+    assert Account.objects.count() == 0
+    assert not row_report_path(job=job).exists()
+
+    # when: checked and started again
+    mapped = MappedImport.objects.get(pk=mapped.pk)
+    mapped_import_reopen(mapped=mapped)
+    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+    again = mapped_import_run(mapped=mapped)
+
+    # then
+    assert again.status == ImportJob.Status.SUCCEEDED, again.issues
+    assert Account.objects.count() == 2
