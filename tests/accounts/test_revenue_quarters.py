@@ -4,6 +4,7 @@ RevenueQuarter is kept by database triggers; after each kind of write the
 stored sums must equal a fresh GROUP BY over the lines.
 """
 
+import logging
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -262,13 +263,23 @@ def test_lines_stored_before_the_migration_are_summed_by_it() -> None:
         )
 
     # when
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    summing = [("accounts", "0014_revenue_quarter")]
+    MigrationExecutor(connection).migrate(summing)
+    summed = MigrationExecutor(connection).loader.project_state(summing).apps
 
     # then
-    assert kept_sums() == [
+    quarters = summed.get_model("accounts", "RevenueQuarter").objects
+    assert sorted(quarters.values_list(*KEY, "amount", "lines")) == [
         (account.pk, product.pk, date(2026, 1, 1), "USD", "invoice", Decimal("42.5"), 2)
     ]
+
+    # when: on to the latest migration, whose table rebuilds on SQLite drop
+    # the triggers that migrate's post_migrate puts back
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    revenue_quarters_ensure(connection=connection)
+
+    # then
     RevenueLine.objects.filter(import_key="a").delete()
     assert kept_sums() == [
         (account.pk, product.pk, date(2026, 1, 1), "USD", "invoice", Decimal("32.5"), 1)
@@ -276,7 +287,9 @@ def test_lines_stored_before_the_migration_are_summed_by_it() -> None:
 
 
 @pytest.mark.django_db
-def test_triggers_a_table_rebuild_dropped_are_put_back_with_the_sums() -> None:
+def test_triggers_a_table_rebuild_dropped_are_put_back_with_the_sums(
+    caplog,
+) -> None:
     # given lines written while the triggers were gone, as after SQLite
     # rebuilds the table in a migration
     line = RevenueLine.objects.create(
@@ -290,10 +303,14 @@ def test_triggers_a_table_rebuild_dropped_are_put_back_with_the_sums() -> None:
     assert kept_sums() != fresh_sums()
 
     # when
-    repaired = revenue_quarters_ensure(connection=connection)
+    with caplog.at_level(logging.INFO, logger="accounts.revenue_quarters"):
+        repaired = revenue_quarters_ensure(connection=connection)
 
     # then
     assert repaired is True
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", "Revenue quarter triggers were missing; rebuilding the sums")
+    ]
     assert_sums_match()
     assert revenue_quarters_ensure(connection=connection) is False
     line.delete()
@@ -338,3 +355,18 @@ def test_the_bench_rows_and_a_truncate_keep_the_sums(
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"TRUNCATE {RevenueLine._meta.db_table}")
     assert kept_sums() == []
+
+
+@pytest.mark.django_db
+def test_triggers_missing_from_a_table_with_no_lines_are_no_warning(caplog) -> None:
+    # As after the migrations of a new database, which rebuild the table.
+    revenue_quarters_uninstall(connection=connection)
+
+    with caplog.at_level(logging.INFO, logger="accounts.revenue_quarters"):
+        repaired = revenue_quarters_ensure(connection=connection)
+
+    assert repaired is True
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("INFO", "Revenue quarter triggers were missing; rebuilding the sums")
+    ]
+    assert revenue_quarters_ensure(connection=connection) is False
