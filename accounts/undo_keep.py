@@ -56,6 +56,8 @@ class Kept:
     field: str
     value: str
     reasons: list[str]
+    # app.model:id, as the undo's list of records gives each record.
+    key: str
 
     @property
     def note(self) -> str:
@@ -151,7 +153,14 @@ def undo_keep_find(
             else str(obj or f"{model._meta.verbose_name} {pk}")
         )
         keep.kept.append(
-            Kept(str(model._meta.verbose_name), label, "", "", _shown_reasons(said))
+            Kept(
+                kind=str(model._meta.verbose_name),
+                record=label,
+                field="",
+                value="",
+                reasons=_shown_reasons(said),
+                key=_key(model, pk),
+            )
         )
 
     # A value the job replaced is kept only if edited after the job wrote,
@@ -230,6 +239,10 @@ def _listed(words: list[str]) -> str:
 
 def _place(member: AccountTeamMember) -> str:
     return f"{member.user.display_name}'s place on the {member.account} team"
+
+
+def _key(model: type[models.Model], pk: int) -> str:
+    return f"{model._meta.label_lower}:{pk}"
 
 
 def _type(model: type[models.Model]) -> ContentType:
@@ -452,11 +465,12 @@ def _values_edited(
             keep.fields.setdefault((model, pk), set()).add(_canonical(model, name))
             keep.kept.append(
                 Kept(
-                    str(model._meta.verbose_name),
-                    str(obj),
-                    _field_label(model, name),
-                    _shown(obj, name),
-                    [why],
+                    kind=str(model._meta.verbose_name),
+                    record=str(obj),
+                    field=_field_label(model, name),
+                    value=_shown(obj, name),
+                    reasons=[why],
+                    key=_key(model, pk),
                 )
             )
 

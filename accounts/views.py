@@ -772,7 +772,7 @@ def _wizard_undo_page(
 def wizard_undo_csv(
     request: AuthenticatedHttpRequest, pk: int
 ) -> HttpResponse | StreamingHttpResponse:
-    """Send every record undoing the import would delete or set back."""
+    """Send every record undoing the import would delete, set back or keep."""
     mapped = _get_mapped_import_for_user(request, pk)
     preview = wizard.mapped_import_undo_preview(mapped=mapped)
     if preview.refusal:

@@ -1841,8 +1841,9 @@ UNDO_PREVIEW_SCHEMA = inline_serializer(
         ),
         "records_csv": serializers.CharField(
             allow_null=True,
-            help_text="where to download every one of those records as CSV; "
-            "null when the import cannot be undone",
+            help_text="where to download every one of those records as CSV, "
+            "with what the undo keeps and why; null when the import cannot be "
+            "undone",
         ),
     },
 )
@@ -1992,11 +1993,15 @@ class WizardImportUndoCsvApi(DownloadApi):
 
     @extend_schema(
         tags=["imports"],
-        summary="Download every record an undo would delete or set back",
+        summary="Download every record an undo would delete, set back or keep",
         description=(
             "All of them, where the undo preview names the first "
             f"{UNDO_SHOWN}: one line each, with what the undo does to it and "
-            "its key. An import that cannot be undone is answered 400 with "
+            "its key. Then one line per record or value the undo keeps "
+            "(`kept`, as the preview's `kept` names them): `field` and "
+            "`value` say which value stays, both blank when the whole record "
+            "does, and `reason` why; these three are blank on the other "
+            "lines. An import that cannot be undone is answered 400 with "
             "the reason. Always CSV in UTF-8 with a byte order mark first, "
             "whatever the Accept header says; errors are JSON. Takes no query "
             "parameters."
@@ -2004,10 +2009,13 @@ class WizardImportUndoCsvApi(DownloadApi):
         responses={(200, "text/csv"): str},
         examples=[
             _csv_example(
-                "An account the import created and one it changed",
-                "action,kind,record,key\r\n"
-                "deleted,account,account Kestrel Mining,accounts.account:31\r\n"
-                "set back,account,account Acme Corporation,accounts.account:12\r\n",
+                "Records the import created and changed, and a kept value",
+                "action,kind,record,key,field,value,reason\r\n"
+                "deleted,account,account Kestrel Mining,accounts.account:31,,,\r\n"
+                "set back,account,account Acme Corporation,"
+                "accounts.account:12,,,\r\n"
+                "kept,account,Acme Corporation,accounts.account:12,employees,"
+                "1300,edited by Bruce Wayne on 5 Dec 2026\r\n",
             )
         ],
     )

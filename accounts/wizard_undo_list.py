@@ -1,7 +1,9 @@
 """Name the records an import's undo would delete or set back.
 
 The undo page lists the first of them and the CSV every one, so a user
-sees what they are undoing before they confirm. Both read the records a
+sees what they are undoing before they confirm. The CSV then lists what
+the undo keeps, with the reason the page gives, so the file alone tells
+why a record it names as set back still holds a value. Both read the records a
 kind at a time, never one by one: the page's queries do not grow with the
 import, and the CSV holds one chunk of records in memory, not the import.
 """
@@ -37,10 +39,12 @@ UNDO_CSV_CHUNK = 1000
 
 DELETED = "deleted"
 SET_BACK = "set back"
+# A record, or one value of it, the undo leaves alone for work done since.
+KEPT = "kept"
 # A user the import created goes, or stays deactivated where it is used.
 USER_GONE = "deleted or deactivated"
 
-UNDO_CSV_HEADER = ["action", "kind", "record", "key"]
+UNDO_CSV_HEADER = ["action", "kind", "record", "key", "field", "value", "reason"]
 
 # What to read with each kind, so naming a record takes no query of its own.
 _RELATED: dict[type[models.Model], tuple[str, ...]] = {
@@ -81,7 +85,10 @@ def mapped_import_undo_records(
 
 
 def mapped_import_undo_csv(*, mapped: MappedImport, keep: UndoKeep) -> Iterator[str]:
-    """Yield every record the undo would delete or set back, as CSV text."""
+    """Yield every record the undo would delete, set back or keep, as CSV text.
+
+    Field, value and reason are filled in only on the rows of what it keeps.
+    """
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(UNDO_CSV_HEADER)
@@ -93,12 +100,26 @@ def mapped_import_undo_csv(*, mapped: MappedImport, keep: UndoKeep) -> Iterator[
             after = chunk[-1]
             # Names quote uploaded cells, which may be formulas.
             writer.writerows(
-                [one.action, one.kind, cell_neutralise(one.name), one.key]
+                [one.action, one.kind, cell_neutralise(one.name), one.key, "", "", ""]
                 for one in _named_chunk(model, chunk, action=action)
             )
             yield out.getvalue()
             out.seek(0)
             out.truncate()
+    # Already in memory: the page and the API name every one of them too.
+    # Their names, values and reasons quote uploaded cells and hand edits.
+    writer.writerows(
+        [
+            KEPT,
+            one.kind,
+            cell_neutralise(one.record),
+            one.key,
+            cell_neutralise(one.field),
+            cell_neutralise(one.value),
+            cell_neutralise("; ".join(one.reasons)),
+        ]
+        for one in keep.kept
+    )
     yield out.getvalue()
 
 

@@ -10,7 +10,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.models import Account, Opportunity, Product, RevenueLine, User
+from accounts.models import (
+    Account,
+    ChangeRecord,
+    Opportunity,
+    Product,
+    RevenueLine,
+    User,
+)
+from accounts.services import account_update
+from accounts.undo_keep import day
 from accounts.wizard_undo_list import UNDO_SHOWN
 from tests.accounts.factories import AccountFactory, ProductFactory
 from tests.accounts.wizard_runs import imported
@@ -83,7 +92,7 @@ def test_a_long_list_is_cut_with_how_many_more_and_the_csv_has_all(
     text = b"".join(download.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     ids = dict(Account.objects.values_list("name", "pk"))
-    assert rows[0] == ["action", "kind", "record", "key"]
+    assert rows[0] == ["action", "kind", "record", "key", "field", "value", "reason"]
     assert rows[1:] == [
         *(
             [
@@ -91,6 +100,9 @@ def test_a_long_list_is_cut_with_how_many_more_and_the_csv_has_all(
                 "account",
                 f"account Co {number:03d}",
                 f"accounts.account:{ids[f'Co {number:03d}']}",
+                "",
+                "",
+                "",
             ]
             for number in range(1, 61)
         ),
@@ -99,6 +111,115 @@ def test_a_long_list_is_cut_with_how_many_more_and_the_csv_has_all(
             "account",
             "account Gull Bank",
             f"accounts.account:{ids['Gull Bank']}",
+            "",
+            "",
+            "",
+        ],
+    ]
+
+
+def downloaded(client: Client, pk: int) -> list[list[str]]:
+    """Return the rows of the undo's CSV, as the page's link downloads it."""
+    download = client.get(reverse("accounts:wizard_undo_csv", args=[pk]))
+    assert download.status_code == 200
+    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_the_csv_lists_what_the_undo_keeps_with_its_reason(
+    tmp_path, client, ops: User, rep: User
+) -> None:
+    # given: the import makes Co 001 and changes Gull Bank's head count
+    AccountFactory.create(name="Gull Bank", employees=3400)
+    job = imported(accounts_file(tmp_path, 1))
+    made, gull = Account.objects.order_by("name")
+    # and Rita then gives Co 001 a sector and corrects Gull Bank's head count
+    account_update(
+        account=made,
+        user=rep,
+        data={"sector": "Shipping"},
+        expected_version=made.updated_at,
+    )
+    account_update(
+        account=gull,
+        user=rep,
+        data={"employees": 3600},
+        expected_version=gull.updated_at,
+    )
+    edited = day(ChangeRecord.objects.get(field="employees").changed_at)
+    client.force_login(ops)
+
+    # when
+    page = client.get(reverse("accounts:wizard_undo", args=[job.pk]))
+    rows = downloaded(client, job.pk)
+
+    # then: the page explains both, and so does the CSV, after the set back
+    by = f"by {rep.display_name} on {edited}"
+    assert page.context["kept"] == [
+        f"Co 001 kept: its sector was edited {by}.",
+        f"Gull Bank's employees kept as “3600”: edited {by}.",
+    ]
+    assert rows == [
+        ["action", "kind", "record", "key", "field", "value", "reason"],
+        ["set back", "account", "account Gull Bank", f"accounts.account:{gull.pk}"]
+        + ["", "", ""],
+        [
+            "kept",
+            "account",
+            "Co 001",
+            f"accounts.account:{made.pk}",
+            "",
+            "",
+            f"its sector was edited by {rep.display_name} on {edited}",
+        ],
+        [
+            "kept",
+            "account",
+            "Gull Bank",
+            f"accounts.account:{gull.pk}",
+            "employees",
+            "3600",
+            f"edited by {rep.display_name} on {edited}",
+        ],
+    ]
+
+
+def test_the_page_offers_the_csv_when_the_undo_keeps_everything(
+    tmp_path, client, ops: User, rep: User
+) -> None:
+    # given: the import made one account, which Rita has edited since
+    path = tmp_path / "accounts.csv"
+    path.write_text("Account Name,Employees\nCo 001,1\n")
+    job = imported(path)
+    made = Account.objects.get()
+    account_update(
+        account=made,
+        user=rep,
+        data={"employees": 2},
+        expected_version=made.updated_at,
+    )
+    edited = day(ChangeRecord.objects.get().changed_at)
+    client.force_login(ops)
+
+    # when
+    page = client.get(reverse("accounts:wizard_undo", args=[job.pk]))
+
+    # then
+    assert page.context["records"] == []
+    assert (
+        f'<a href="{reverse("accounts:wizard_undo_csv", args=[job.pk])}" '
+        'id="undo-csv" download>'
+    ) in page.content.decode()
+    assert downloaded(client, job.pk) == [
+        ["action", "kind", "record", "key", "field", "value", "reason"],
+        [
+            "kept",
+            "account",
+            "Co 001",
+            f"accounts.account:{made.pk}",
+            "",
+            "",
+            f"its employees was edited by {rep.display_name} on {edited}",
         ],
     ]
 
@@ -202,13 +323,16 @@ def test_the_api_names_the_first_records_and_downloads_every_one(
     )
     text = download.getvalue().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["action", "kind", "record", "key"]
+    assert rows[0] == ["action", "kind", "record", "key", "field", "value", "reason"]
     assert len(rows) == 62
     assert rows[-1] == [
         "set back",
         "account",
         "account Gull Bank",
         f"accounts.account:{ids['Gull Bank']}",
+        "",
+        "",
+        "",
     ]
     assert undone.status_code == 200, undone.content
 

@@ -188,25 +188,44 @@ def test_a_place_the_import_gave_on_an_existing_account_stays_where_they_worked(
     )
     assert page.context["kept"] == [note]
     assert escape(note) in page.content.decode()
+    # and the CSV lists her kept place with its reason, after the rest
     assert list(csv.reader(io.StringIO(listed.decode("utf-8-sig")))) == [
-        ["action", "kind", "record", "key"],
+        ["action", "kind", "record", "key", "field", "value", "reason"],
         [
             "deleted",
             "account team member",
             "account team member Dana Pike on Harrier Freight",
             f"accounts.accountteammember:{harrier_place.pk}",
+            "",
+            "",
+            "",
         ],
         [
             "deleted",
             "account",
             "account Harrier Freight",
             f"accounts.account:{harrier}",
+            "",
+            "",
+            "",
         ],
         [
             "set back",
             "account",
             "account Osprey Mills",
             f"accounts.account:{osprey.pk}",
+            "",
+            "",
+            "",
+        ],
+        [
+            "kept",
+            "account team member",
+            "Dana Pike's place on the Osprey Mills team",
+            f"accounts.accountteammember:{place.pk}",
+            "",
+            "",
+            DANA_EDITED,
         ],
     ]
     osprey.refresh_from_db()
