@@ -684,7 +684,15 @@ class DayField(serializers.DateField):
             raise ValidationError(error.message) from error
 
 
+# As long as the deal's field; blank is a deal with no name, as one added
+# by hand starts.
+DEAL_NAME_MOST = 200
+
+
 class DealInputSerializer(StrictInputSerializer):
+    name = serializers.CharField(
+        max_length=DEAL_NAME_MOST, allow_blank=True, required=False
+    )
     product_id = serializers.IntegerField(min_value=1)
     stage = serializers.ChoiceField(choices=Opportunity.Stage.choices)
     close_value = AmountField(allow_null=True, required=False)
@@ -697,6 +705,7 @@ class DealInputSerializer(StrictInputSerializer):
 class DealReplaceInputSerializer(DealInputSerializer):
     """Every field a user may set, each sent: a PUT leaves none as it was."""
 
+    name = serializers.CharField(max_length=DEAL_NAME_MOST, allow_blank=True)
     close_value = AmountField(allow_null=True)
     currency = serializers.CharField(max_length=3)
     engaged_on = DayField(allow_null=True)
@@ -885,13 +894,14 @@ class DealDetailApi(APIView):
 
     @extend_schema(
         tags=["accounts"],
-        summary="Change a deal: stage, amount, dates, product or owner",
+        summary="Change a deal: name, stage, amount, dates, product or owner",
         description=(
             "Send the ETag from your last read in If-Match. Without it the "
             "answer is 428; if the deal changed since, 412 with the current "
-            "deal in `current` and its ETag in the header. Each changed field "
-            "is recorded in the account's history, so undoing an import that "
-            "touched the deal keeps it."
+            "deal in `current` and its ETag in the header. `name` is the "
+            "deal's name as people know it, up to 200 characters, or blank. "
+            "Each changed field is recorded in the account's history, so "
+            "undoing an import that touched the deal keeps it."
         ),
         request=DealInputSerializer,
         responses={200: DealOutputSerializer, 412: DEAL_STALE},
@@ -918,11 +928,12 @@ class DealDetailApi(APIView):
         tags=["accounts"],
         summary="Replace a deal: every field a user may set, all sent",
         description=(
-            "As PATCH, but every field is required: `close_value`, "
-            "`engaged_on`, `closed_on` and `owner_id` may be null, not left "
-            "out. Send the ETag from your last read in If-Match: 428 without "
-            "it, 412 with the current deal when it changed since. A won "
-            "deal's revenue by quarter follows in the same write."
+            "As PATCH, but every field is required: `name` may be blank, "
+            "and `close_value`, `engaged_on`, `closed_on` and `owner_id` may "
+            "be null, not left out. Send the ETag from your last read in "
+            "If-Match: 428 without it, 412 with the current deal when it "
+            "changed since. A won deal's revenue by quarter follows in the "
+            "same write."
         ),
         request=DealReplaceInputSerializer,
         responses={200: DealOutputSerializer, 412: DEAL_STALE},
@@ -930,6 +941,7 @@ class DealDetailApi(APIView):
             request=(
                 "The deal lost, as the CRM now has it",
                 {
+                    "name": "Northwind renewal 2026",
                     "product_id": 3,
                     "owner_id": 5,
                     "stage": "lost",

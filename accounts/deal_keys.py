@@ -87,5 +87,9 @@ def deal_request_digest(*, deal: Opportunity) -> str:
         name: None if getattr(deal, name) is None else str(getattr(deal, name))
         for name in _DIGEST_FIELDS
     }
+    # Only a name given counts: a request without one digests as it did
+    # before deals had names, so its retry still finds the deal it added.
+    if deal.name:
+        values["name"] = deal.name
     text = json.dumps({"account": deal.account_id, "values": values}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -120,6 +120,8 @@ class DealForm(forms.Form):
     deal's current product or owner, so an imported value stays choosable.
     """
 
+    # Blank is a deal without a name, as one added by hand starts.
+    name = forms.CharField(max_length=200, required=False)
     product = forms.ModelChoiceField(queryset=Product.objects.none())
     stage = forms.ChoiceField(choices=Opportunity.Stage.choices)
     # No digit limit of its own: the deal's field says what is too large,
@@ -179,11 +181,16 @@ class DealForm(forms.Form):
 
     @property
     def values(self) -> dict[str, Any]:
-        """Return the deal's fields as cleaned, without the form's own keys."""
+        """Return the deal's fields as cleaned, without the form's own keys.
+
+        A form without a name field at all (a page opened before the name
+        could be changed, then sent) leaves the name as it is, not blank.
+        """
         return {
             name: value
             for name, value in self.cleaned_data.items()
             if name not in ("version", "creation_key")
+            and (name != "name" or name in self.data)
         }
 
     @property

@@ -1693,6 +1693,7 @@ def account_annual_revenue_values(
 # Deals edited by hand, through the API or the deal page
 
 DEAL_EDITABLE_FIELDS = (
+    "name",
     "product",
     "owner",
     "stage",

@@ -40,6 +40,7 @@ pytestmark = pytest.mark.django_db
 BYOD = Path(__file__).parent / "fixtures" / "byod"
 DELETED_ON = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
 REPLACED = {
+    "name": "Acme renewal, lost",
     "owner_id": None,
     "stage": "lost",
     "engaged_on": "2026-01-12",
@@ -134,6 +135,7 @@ def test_deleting_a_won_deal_takes_its_revenue_and_records_who(
     assert whitespace_bought_since(account_ids=[account.pk]) == {}
     assert history() == [
         ("delete", "external_id", "0065g00000Q1w2eAAB", "", "rita"),
+        ("delete", "name", "", "", "rita"),
         ("delete", "product", str(deal.product_id), "", "rita"),
         ("delete", "owner", str(rep.pk), "", "rita"),
         ("delete", "stage", "won", "", "rita"),
@@ -175,12 +177,13 @@ def test_a_put_replaces_every_field_a_user_may_set(deal, rep, account) -> None:
     deal.refresh_from_db()
     assert response["ETag"] == etag_for(instance=deal)
     assert (
+        deal.name,
         deal.product_id,
         deal.owner_id,
         deal.stage,
         deal.close_value,
         deal.currency,
-    ) == (other.pk, None, "lost", None, "USD")
+    ) == ("Acme renewal, lost", other.pk, None, "lost", None, "USD")
 
 
 def test_a_put_must_send_every_field(deal, rep) -> None:
@@ -194,7 +197,14 @@ def test_a_put_must_send_every_field(deal, rep) -> None:
     assert response.status_code == 400
     assert response.json() == {
         name: ["This field is required."]
-        for name in ("close_value", "currency", "engaged_on", "closed_on", "owner_id")
+        for name in (
+            "name",
+            "close_value",
+            "currency",
+            "engaged_on",
+            "closed_on",
+            "owner_id",
+        )
     }
 
 

@@ -268,10 +268,13 @@ def test_the_deal_page_shows_the_name_as_text(client, rep, named_deal) -> None:
 
     page = client.get(reverse("accounts:deal_edit", args=[named_deal.pk]))
 
+    body = page.content.decode()
+    assert HOSTILE not in body
+    # In the crumbs, and in the field that edits it.
+    assert "› &lt;b&gt;Spares&lt;/b&gt; &amp; more</nav>" in body
     assert (
-        '<p class="deal-name" data-testid="deal-name"><span class="muted">Name in '
-        "the CRM:</span> &lt;b&gt;Spares&lt;/b&gt; &amp; more</p>"
-    ) in page.content.decode()
+        '<input type="text" name="name" value="&lt;b&gt;Spares&lt;/b&gt; &amp; more"'
+    ) in body
 
 
 def test_the_api_answers_the_name(rep, named_deal) -> None:

@@ -6,7 +6,9 @@ history; the undo keeps that field, says why, and still sets back every
 other field the import changed.
 """
 
+import csv
 import html
+import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -36,6 +38,7 @@ from accounts.wizard import (
 )
 from scoring.loading import scoring_frames_load
 from tests.accounts.factories import AccountFactory, UserFactory
+from tests.security.test_escaping import FORMULA
 
 BYOD = Path(__file__).parent / "fixtures" / "byod"
 # The import ran on 1 Dec; the hand edit happened on 5 Dec.
@@ -464,3 +467,122 @@ def test_undoing_the_import_that_made_a_won_deal_keeps_its_hand_edited_revenue(
         (row.account_id, row.product_id, row.quarter_start, row.amount, row.currency)
         for row in revenue.itertuples()
     ] == [(account.pk, deal.product_id, pd.Timestamp(q1), 50000.0, "USD")]
+
+
+def test_undo_keeps_a_deals_name_edited_on_the_deal_page_and_lists_it_in_the_csv(
+    client, ops, bruce, tmp_path
+) -> None:
+    # given: the import that wins the deal also names it
+    job = negotiated_then_won(ops, tmp_path)
+    deal = Opportunity.objects.get()
+    line = RevenueLine.objects.get()
+    assert deal.name == "Acme renewal 2026"
+
+    # and Bruce renames it on the deal page, leaving the rest
+    client.force_login(bruce)
+    url = reverse("accounts:deal_edit", args=[deal.pk])
+    form = client.get(url).context["form"]
+    sent = {
+        name: "" if value is None else str(getattr(value, "pk", value))
+        for name, value in form.initial.items()
+    }
+    edit = client.post(url, {**sent, "name": FORMULA})
+    assert edit.status_code == 302
+    assert list(
+        ChangeRecord.objects.filter(import_job=None).values_list(
+            "field", "old_value", "new_value"
+        )
+    ) == [("name", "Acme renewal 2026", FORMULA)]
+    edited_later()
+    reason = "edited by Bruce Wayne on 5 Dec 2026"
+
+    # when
+    plan = mapped_import_undo_plan(mapped=job.mapped)
+    download = client.get(reverse("accounts:wizard_undo_csv", args=[job.pk]))
+    rows = list(
+        csv.reader(
+            io.StringIO(b"".join(download.streaming_content).decode("utf-8-sig"))
+        )
+    )
+    done = mapped_import_undo(mapped=job.mapped, user=ops)
+
+    # then: the name stays; stage, amount, close date and CRM fields go back
+    assert (
+        plan.notes
+        == done.kept
+        == [f"0065g00000Q1w2eAAB's name kept as “{FORMULA}”: {reason}."]
+    )
+    deal.refresh_from_db()
+    assert (deal.name, deal.stage, deal.close_value, deal.closed_on) == (
+        FORMULA,
+        "engaging",
+        Decimal("40000.00"),
+        date(2026, 2, 28),
+    )
+    # and the CSV says so too, the name made inert for a spreadsheet
+    assert rows == [
+        ["action", "kind", "record", "key", "field", "value", "reason"],
+        [
+            "deleted",
+            "revenue line",
+            "revenue line Acme Widgets, Inc / Unspecified / Q1 2026 (won deals)",
+            f"accounts.revenueline:{line.pk}",
+            "",
+            "",
+            "",
+        ],
+        [
+            "set back",
+            "opportunity",
+            "deal 0065g00000Q1w2eAAB of Acme Widgets, Inc",
+            f"accounts.opportunity:{deal.pk}",
+            "",
+            "",
+            "",
+        ],
+        [
+            "kept",
+            "opportunity",
+            "0065g00000Q1w2eAAB",
+            f"accounts.opportunity:{deal.pk}",
+            "name",
+            "'" + FORMULA,
+            reason,
+        ],
+    ]
+
+
+def test_undoing_the_import_that_made_a_deal_keeps_it_for_its_hand_edited_name(
+    ops, bruce
+) -> None:
+    # given: an import makes the deal, and Bruce renames it through the API
+    imported(BYOD / "salesforce_api_accounts.csv", user=ops)
+    job = imported(BYOD / "salesforce_api_opportunities.csv", user=ops)
+    deal = Opportunity.objects.get()
+    api = APIClient()
+    api.force_authenticate(bruce)
+    url = reverse("accounts_api:deal_detail", args=[deal.pk])
+    edit = api.patch(
+        url,
+        {"name": "Acme renewal, signed"},
+        format="json",
+        HTTP_IF_MATCH=api.get(url)["ETag"],
+    )
+    assert edit.status_code == 200, edit.json()
+    edited_later()
+    Product.objects.update(updated_at=IMPORTED)
+
+    # when
+    done = mapped_import_undo(mapped=job.mapped, user=ops)
+
+    # then: the deal stays with the name Bruce gave it
+    assert done.kept == [
+        "0065g00000Q1w2eAAB kept: its name was edited by Bruce Wayne on 5 Dec 2026.",
+        "Unspecified kept: it is the product of 0065g00000Q1w2eAAB, which is kept.",
+    ]
+    deal.refresh_from_db()
+    assert (deal.name, deal.stage, deal.close_value) == (
+        "Acme renewal, signed",
+        "won",
+        Decimal("48000.00"),
+    )

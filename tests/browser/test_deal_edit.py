@@ -9,6 +9,7 @@ from django.urls import reverse
 from accounts.models import Account, ChangeRecord, Opportunity, User
 from tests.accounts.factories import ProductFactory
 from tests.conftest import browser_login
+from tests.security.test_escaping import HOSTILE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,3 +93,49 @@ def test_a_long_deal_id_wraps_in_its_cell_on_the_account_page(
     box = edit.bounding_box()
     assert box is not None
     assert box["x"] + box["width"] <= width
+
+
+@pytest.mark.parametrize("width", [1366, 820])
+def test_a_rep_renames_a_deal_and_sees_the_name_as_typed(
+    page,
+    live_server,
+    rep: User,
+    account: Account,
+    deal: Opportunity,
+    tmp_path: Path,
+    width: int,
+) -> None:
+    # given: a deal named in the CRM, and a watch for any script's dialog
+    Opportunity.objects.filter(pk=deal.pk).update(name="Acme renewal 2026")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_login(page, live_server, rep.username)
+    page.goto(live_server.url + reverse("accounts:detail", args=[account.pk]))
+
+    # when: Rita gives it a name that is markup, and saves
+    page.get_by_role("link", name="Edit deal 0065g00000Q1w2eAAB").click()
+    assert page.get_by_label("Name", exact=True).input_value() == "Acme renewal 2026"
+    page.get_by_label("Name", exact=True).fill(HOSTILE)
+    page.get_by_role("button", name="Save deal").click()
+
+    # then: the account page shows it as text, over the CRM id
+    assert page.locator(".messages li").inner_text() == "Deal 0065g00000Q1w2eAAB saved."
+    row = page.locator("[data-testid=deals] tbody tr").first
+    assert row.locator(".deal-name").inner_text() == HOSTILE
+    assert row.locator("img").count() == 0
+    page.screenshot(path=str(tmp_path / f"deal-renamed-{width}.png"), full_page=True)
+    # and the deal page has it in its field and its history
+    page.get_by_role("link", name="Edit deal 0065g00000Q1w2eAAB").click()
+    assert page.get_by_label("Name", exact=True).input_value() == HOSTILE
+    history = page.locator("[data-testid=history] tbody tr").first
+    assert history.locator("td").all_inner_texts()[2:] == [
+        "Changed",
+        "Name",
+        "Acme renewal 2026",
+        HOSTILE,
+    ]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert dialogs == []
+    deal.refresh_from_db()
+    assert deal.name == HOSTILE

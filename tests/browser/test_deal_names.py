@@ -1,5 +1,7 @@
 """A deal's CRM name on the pages that list it, as text over its CRM id.
 
+The deal page shows it in the field that edits it.
+
 In Chromium, at a laptop's and a tablet's width.
 """
 
@@ -44,11 +46,15 @@ def test_a_deal_name_shows_as_text_over_its_crm_id(
         shown[name] = page.locator(f"{part} .deal-name").all_inner_texts()
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(tmp_path / f"{name[9:]}-{width}.png"), full_page=True)
+    field = page.locator("input[name=name]")
 
     # then
     assert shown == {
         "accounts:detail": [HOSTILE],
         "accounts:deal_list": [HOSTILE],
-        "accounts:deal_edit": [f"Name in the CRM: {HOSTILE}"],
+        "accounts:deal_edit": [],
     }
+    assert field.input_value() == HOSTILE
+    # The whole name is in view: the field takes the form's whole row.
+    assert field.evaluate("e => e.scrollWidth <= e.clientWidth") is True
     assert page.locator(".crumbs").inner_text().endswith(f"Deals › {HOSTILE}")
