@@ -2,7 +2,9 @@
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import Resolver404
+from django.shortcuts import render
+from django.urls import Resolver404, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
@@ -44,3 +46,30 @@ def server_error(request: HttpRequest) -> HttpResponse:
             status=500,
         )
     return defaults.server_error(request)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Refuse a write whose CSRF token is missing or stale, in Lode's words."""
+    if request.path.startswith(API_PREFIX) or _wants_json(request):
+        return JsonResponse(
+            {
+                "detail": f"CSRF Failed: {reason} Reload the page for a fresh "
+                "token and send the request again."
+            },
+            status=403,
+        )
+
+    # Back to the page the form was on, when it is one of ours.
+    back = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("home")
+    return render(
+        request, "403_csrf.html", {"back": back, "reason": reason}, status=403
+    )
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept

@@ -42,8 +42,64 @@ def test_a_page_form_without_a_csrf_token_is_refused_with_a_page(rep):
 
     assert response.status_code == 403
     assert response["Content-Type"] == "text/html; charset=utf-8"
-    assert "CSRF verification failed. Request aborted." in response.text
+    assert "<h1>The form expired</h1>" in response.text
+    assert (
+        "<p>Go back, reload the page and send the form again. If it keeps "
+        "happening, check that your browser accepts cookies from this site.</p>"
+    ) in response.text
+    assert '<a href="/" data-testid="csrf-back">Back to the page</a>' in (response.text)
+    assert "Reason: CSRF cookie not set." in response.text
+    assert "DEBUG" not in response.text
     assert "Traceback" not in response.text
+    assert not ApiToken.objects.exists()
+
+
+def test_a_refused_form_links_back_to_the_page_it_came_from(rep):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(rep)
+
+    response = client.post(
+        "/accounts/tokens/",
+        {"name": "laptop"},
+        HTTP_REFERER="http://testserver/accounts/tokens/",
+    )
+
+    assert response.status_code == 403
+    assert (
+        '<a href="http://testserver/accounts/tokens/" data-testid="csrf-back">'
+        "Back to the page</a>"
+    ) in response.text
+
+
+def test_a_refused_form_does_not_link_back_to_another_site(rep):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(rep)
+
+    response = client.post(
+        "/accounts/tokens/",
+        {"name": "laptop"},
+        HTTP_REFERER="https://evil.example/phish",
+    )
+
+    assert response.status_code == 403
+    assert "evil.example" not in response.text
+    assert '<a href="/" data-testid="csrf-back">' in response.text
+
+
+def test_a_refused_json_write_to_a_page_is_answered_as_json(rep):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(rep)
+
+    response = client.post(
+        "/accounts/tokens/", {"name": "laptop"}, HTTP_ACCEPT="application/json"
+    )
+
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "detail": "CSRF Failed: CSRF cookie not set. Reload the page for a fresh "
+        "token and send the request again."
+    }
     assert not ApiToken.objects.exists()
 
 
