@@ -1128,6 +1128,29 @@ class WizardImportChangesCsvApi(DownloadApi):
         return response
 
 
+# How many of a file's columns a refused mapping entry lists.
+COLUMNS_NAMED = 20
+
+
+def _mapping_entry_problem(
+    *, file: str, column: str, target: str, columns: list[str]
+) -> str:
+    """Return what is wrong with one column's target in a mapping, or ""."""
+    if column not in columns:
+        named = ", ".join(repr(name) for name in columns[:COLUMNS_NAMED])
+        if len(columns) > COLUMNS_NAMED:
+            named += f" and {len(columns) - COLUMNS_NAMED:,} more"
+        return f"{file} has no column {column!r}; its columns are {named}"
+    entity, dot, name = target.partition(".")
+    if target and not (dot and entity and name):
+        return (
+            f"{target!r} is not a target: write the kind of record and its "
+            "field, such as account.name, or leave it blank to leave the "
+            "column out"
+        )
+    return ""
+
+
 class WizardImportMappingApi(WizardApi):
     if_match_methods = frozenset({"PUT"})
 
@@ -1139,6 +1162,27 @@ class WizardImportMappingApi(WizardApi):
             help_text='{"file.csv": {"Column": "account.name"}}; a file left out '
             "keeps its proposed mapping",
         )
+
+        def validate_mapping(
+            self, value: dict[str, dict[str, str]]
+        ) -> dict[str, dict[str, str]]:
+            # Said per entry: a misspelt column or a target without its kind
+            # of record would otherwise leave the column out without a word.
+            columns: dict[str, list[str]] = self.context["columns"]
+            errors: dict[str, dict[str, list[str]]] = {}
+            for file, targets in value.items():
+                known = columns.get(file)
+                if known is None:
+                    continue
+                for column, target in targets.items():
+                    problem = _mapping_entry_problem(
+                        file=file, column=column, target=target, columns=known
+                    )
+                    if problem:
+                        errors.setdefault(file, {})[column] = [problem]
+            if errors:
+                raise serializers.ValidationError(errors)
+            return value
 
     @extend_schema(
         tags=["imports"],
@@ -1220,7 +1264,10 @@ class WizardImportMappingApi(WizardApi):
             etag=_mapping_etag(mapped, files),
             current={"files": files},
         )
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.InputSerializer(
+            data=request.data,
+            context={"columns": {file["name"]: file["columns"] for file in files}},
+        )
         serializer.is_valid(raise_exception=True)
 
         mapping = {

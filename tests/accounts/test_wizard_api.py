@@ -155,6 +155,52 @@ def test_a_bad_mapping_and_an_unanswered_question_are_reported(api, ops) -> None
     assert api.get(url + "check/").json()["questions"] == []
 
 
+def test_a_mapping_entry_with_no_such_column_or_no_record_is_named(api, ops) -> None:
+    # given
+    api.force_authenticate(ops)
+    job = upload(api, BYOD / "dates_ambiguous.csv")
+    url = f"/api/accounts/imports/{job['id']}/"
+    etag = api.get(url + "mapping/")["ETag"]
+
+    # when
+    bad = api.put(
+        url + "mapping/",
+        {
+            "mapping": {
+                "dates_ambiguous.csv": {
+                    "Opportunity Name": "name",
+                    "Close Dat": "opportunity.close_date",
+                    "Close Date": "",
+                }
+            }
+        },
+        format="json",
+        HTTP_IF_MATCH=etag,
+    )
+
+    # then
+    assert bad.status_code == 400
+    assert bad.json() == {
+        "mapping": {
+            "dates_ambiguous.csv": {
+                "Opportunity Name": [
+                    "'name' is not a target: write the kind of record and its "
+                    "field, such as account.name, or leave it blank to leave the "
+                    "column out"
+                ],
+                "Close Dat": [
+                    "dates_ambiguous.csv has no column 'Close Dat'; its columns "
+                    "are 'Opportunity Name', 'Close Date'"
+                ],
+            }
+        }
+    }
+    assert (
+        api.get(url + "mapping/").json()["files"][0]["mapping"]
+        == (job["file_previews"][0]["mapping"])
+    )
+
+
 def test_the_job_detail_names_who_uploaded_it(api, ops) -> None:
     # given
     ops.first_name, ops.last_name = "Oona", "Ops"
