@@ -257,6 +257,21 @@ class Rollup:
     def complete(self) -> bool:
         return not self.left_out
 
+    @property
+    def left_out_count(self) -> int:
+        return sum(lost.count for lost in self.left_out.values())
+
+    def left_out_said(self) -> str:
+        """Return how many items no rate converts: "2 deals in CHF and SEK"."""
+        count = self.left_out_count
+        if not count:
+            return ""
+        items = f"{self.noun}{'' if count == 1 else 's'}"
+        codes = sorted(self.left_out)
+        if len(codes) == 1:
+            return f"{count:,} {codes[0]} {items}"
+        return f"{count:,} {items} in {', '.join(codes[:-1])} and {codes[-1]}"
+
     def notes(self) -> list[str]:
         """Return the rates used, then each amount left out and why."""
         used = [

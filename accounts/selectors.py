@@ -293,6 +293,8 @@ class AccountOverview:
     won_revenue: Decimal
     won_rollup: Rollup
     won_deals: int
+    # The won deals in the total: those no rate converts are left out.
+    won_deals_converted: int
     open_deals: int
     reporting_currency: str
     # For a revenue in another currency than USD: its millions of USD and
@@ -575,6 +577,9 @@ def account_overview_for_user(
         won_revenue=won_rollup.total,
         won_rollup=won_rollup,
         won_deals=sum(deal["count"] for deal in won),
+        won_deals_converted=(
+            sum(deal["count"] for deal in won) - won_rollup.left_out_count
+        ),
         open_deals=sum(deal["count"] for deal in deals if deal["stage"] in open_stages),
         reporting_currency=reporting_currency,
         company_revenue_note=annual_revenue_note(account=account),

@@ -121,6 +121,31 @@ def test_won_revenue_equals_the_sum_of_won_close_values(client, rep, account):
     assert "5,568 USD" in response.content.decode()
 
 
+def test_won_deals_no_rate_converts_are_counted_apart(client, rep, account):
+    # given: the tester's 2017 deals, one of them in yen with no rate
+    product = ProductFactory.create(name="GTX Pro")
+    won(account, product, "100.00", 1)
+    won(account, product, "200.00", 2)
+    won(account, product, "5000000", 3, "JPY")
+    client.force_login(rep)
+
+    # when
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    # then
+    overview = response.context["overview"]
+    assert overview.won_revenue == Decimal("300.00")
+    assert (overview.won_deals, overview.won_deals_converted) == (3, 2)
+    html = response.content.decode()
+    assert (
+        '<span class="muted" data-testid="won-deals">(2 of 3 deals; 1 JPY deal '
+        "has no rate)</span>"
+    ) in html
+    assert (
+        "5,000,000 JPY not included (1 deal): no JPY rate on or before 1 Mar 2017"
+    ) in html
+
+
 def test_it_converts_revenue_and_won_deals_and_names_rates_and_gaps(
     client, rep, account
 ):
@@ -177,7 +202,12 @@ def test_it_converts_revenue_and_won_deals_and_names_rates_and_gaps(
     ]
     html = response.content.decode()
     assert "10,500 USD" in html
-    assert "(3 deals)" in html
+    assert overview.won_deals == 3
+    assert overview.won_deals_converted == 1
+    assert (
+        '<span class="muted" data-testid="won-deals">(1 of 3 deals; 2 deals in '
+        "CHF and SEK have no rate)</span>"
+    ) in html
     assert "EUR at 1.08 from 31 Dec 2025" in html
     assert "700 EUR not included (1 line): no EUR rate on or before 1 Oct 2016" in html
     assert "115,000" not in html
@@ -255,7 +285,7 @@ def test_an_imported_account_names_the_currencies_behind_its_money(
     assert "12,500,000.00 EUR" in html
     assert "about 13.50 M USD; EUR at 1.08 from 31 Jan 2026" in html
     assert "10,800 USD" in html
-    assert "(3 deals)" in html
+    assert "(1 of 3 deals; 2 deals in CHF and SEK have no rate)" in html
     assert (
         "100,000 SEK not included (1 deal): no SEK rate on or before 11 Feb 2026"
         in html
