@@ -26,11 +26,13 @@ from accounts.tabular import (
     DELIMITERS,
     HEADER_CHOICE_LINES,
     HEADER_SCAN,
+    SNIFF_RECORDS,
     LineTap,
     SheetMarks,
     Table,
     _table_build,
     byte_lines,
+    delimiter_mix_check,
     delimiter_sniff,
     header_read,
     header_split,
@@ -303,6 +305,14 @@ def _chunked(
         raise ImportFileError(file, "the file is empty")
     read = header_read(head, file=file, line=header_line)
     title, (_, header), rest = header_split(head, line=read.line, file=file)
+    if delimiter is not None:
+        delimiter_mix_check(
+            header=header,
+            rows=rest[:SNIFF_RECORDS],
+            delimiter=delimiter,
+            line=read.line,
+            file=file,
+        )
     records = itertools.chain(rest, _raising(unread) if unread else records)
 
     first = True

@@ -133,10 +133,19 @@ class Table:
     def columns(self) -> list[str]:
         return [str(column) for column in self.frame.columns]
 
+    @property
+    def row_count(self) -> int:
+        """Return the data rows read, those refused as unreadable too."""
+        refused = {note.line for note in self.notes if note.action == REJECTED}
+        return len(self.frame) + len(refused)
+
     def rows_drop(self) -> Table:
         """Return this table's columns and how it was read, without its rows."""
         return replace(
-            self, frame=pd.DataFrame(columns=self.frame.columns, dtype=str), lines=[]
+            self,
+            frame=pd.DataFrame(columns=self.frame.columns, dtype=str),
+            lines=[],
+            notes=[note for note in self.notes if note.action != REJECTED],
         )
 
     @property
@@ -412,6 +421,13 @@ def _csv_read(
     numbered = list(enumerate(records, start=skipped + 1))
     read = header_read(numbered, file=file, line=header_line)
     title, (_, header), rows = header_split(numbered, line=read.line, file=file)
+    delimiter_mix_check(
+        header=header,
+        rows=rows[:SNIFF_RECORDS],
+        delimiter=delimiter,
+        line=read.line,
+        file=file,
+    )
     first_line_number = skipped + len(title) + 2
     table = _table_build(
         file=file,
@@ -429,6 +445,65 @@ def _csv_read(
 
 
 Numbered = tuple[int, list[str]]
+
+PLURALS = {",": "commas", ";": "semicolons", "\t": "tabs"}
+
+
+def other_split(cells: list[str], other: str) -> list[str]:
+    """Return the cells split again at another delimiter, as if it were one.
+
+    A figure such as "1.234,56" keeps its comma: in a semicolon-separated
+    export that is a decimal comma, not a delimiter.
+    """
+    split: list[str] = []
+    for cell in cells:
+        if other in cell and not _VALUE_LIKE.match(cell.strip()):
+            split.extend(part.strip() for part in cell.split(other))
+        else:
+            split.append(cell)
+    return split
+
+
+def delimiter_mix_check(
+    *, header: list[str], rows: list[Numbered], delimiter: str, line: int, file: str
+) -> None:
+    """Refuse a file whose header and rows mix two delimiters alike.
+
+    A header split at commas whose column name holds a semicolon, above
+    rows that split into as many values only at both, is a file written
+    with both delimiters: read with either, values land in the wrong
+    columns (a sector in the name) with every row the right width.
+    """
+    filled = [row for row in rows if _filled(row[1])]
+    if not filled:
+        return
+    width = _last_filled(header)
+    for other in DELIMITERS:
+        if other == delimiter:
+            continue
+        both = _last_filled(other_split(header, other))
+        if both == width:
+            continue
+        if any(_last_filled(other_split(cells, other)) != both for _, cells in filled):
+            continue
+
+        named = next(cell.strip() for cell in header if other in cell)
+        first, cells = next(
+            (number, cells)
+            for number, cells in filled
+            if any(other in cell for cell in cells)
+        )
+        raise ImportFileError(
+            file,
+            f"the file mixes {PLURALS[delimiter]} and {PLURALS[other]} as "
+            f"delimiters: line {line}, the header row, is split at "
+            f"{PLURALS[delimiter]} but its column {named!r} holds a "
+            f"{DELIMITERS[other]}, and the rows below split the same way "
+            f"(line {first}: {delimiter.join(cells)!r}), so Lode cannot tell "
+            "which values belong to which column. Save the file with one "
+            f"delimiter throughout ({PLURALS[delimiter]} or {PLURALS[other]}) "
+            "and upload it again",
+        )
 
 
 def header_split(
@@ -1029,6 +1104,8 @@ def _table_build(
 
     kept_rows: list[list[str]] = []
     kept_lines: list[int] = []
+    # The CSV rows with fewer values than the header, by line.
+    short: dict[int, list[str]] = {}
     for line, record in zip(lines, rows, strict=True):
         # A quoted line break reads as one "\n", whatever the file's endings.
         cells = [
@@ -1044,11 +1121,13 @@ def _table_build(
                     line,
                     "",
                     (delimiter or ",").join(cells),
-                    f"{len(cells)} values but the header has {width} columns",
+                    width_said(len(cells), width),
                     REJECTED,
                 )
             )
             continue
+        if len(cells) < width:
+            short[line] = cells
         cells = (cells + [""] * width)[:width]
         kept_rows.append(cells)
         kept_lines.append(line)
@@ -1056,6 +1135,16 @@ def _table_build(
     kept_rows, kept_lines = _summary_drop(kept_rows, kept_lines, file=file, notes=notes)
     kept_rows, kept_lines = _footer_drop(kept_rows, kept_lines, file=file, notes=notes)
     kept_rows, kept_lines = _blank_drop(kept_rows, kept_lines, file=file, notes=notes)
+    if delimiter is not None and short:
+        kept_rows, kept_lines = _short_check(
+            kept_rows,
+            kept_lines,
+            short=short,
+            columns=columns,
+            delimiter=delimiter,
+            file=file,
+            notes=notes,
+        )
     frame = pd.DataFrame(kept_rows, columns=columns, dtype=str)
     if frame.empty:
         frame = pd.DataFrame({column: pd.Series(dtype=str) for column in columns})
@@ -1081,6 +1170,86 @@ def _table_build(
             if line in kept and index < width
         },
     )
+
+
+def width_said(count: int, width: int) -> str:
+    """Return "2 values but the header has 3 columns", in the right numbers."""
+    values = "value" if count == 1 else "values"
+    columns = "column" if width == 1 else "columns"
+    return f"{count} {values} but the header has {width} {columns}"
+
+
+def _short_check(
+    rows: list[list[str]],
+    lines: list[int],
+    *,
+    short: dict[int, list[str]],
+    columns: list[str],
+    delimiter: str,
+    file: str,
+    notes: list[Issue],
+) -> tuple[list[list[str]], list[int]]:
+    """Refuse the short rows another delimiter splits, and note the rest.
+
+    A CSV row with fewer values than the header either left its last cells
+    out (an export may drop trailing empty cells), read as blank and said
+    so, or was written with another delimiter, which would put all its
+    values in its first columns: such a row is refused.
+    """
+    width = len(columns)
+    kept_rows: list[list[str]] = []
+    kept_lines: list[int] = []
+    for row, line in zip(rows, lines, strict=True):
+        cells = short.get(line)
+        if cells is None:
+            kept_rows.append(row)
+            kept_lines.append(line)
+            continue
+        count = len(cells)
+        others = [
+            other
+            for other in DELIMITERS
+            if other != delimiter
+            and count < len(split := other_split(cells, other))
+            and _last_filled(split) <= width <= len(split)
+        ]
+        if others:
+            other = others[0]
+            place, value = next(
+                (place, cell) for place, cell in enumerate(cells) if other in cell
+            )
+            notes.append(
+                Issue(
+                    file,
+                    line,
+                    columns[place],
+                    value,
+                    f"{width_said(count, width)}; split at {PLURALS[other]} too "
+                    f"it has {width}: {PLURALS[other]} seem to separate its "
+                    f"values while the file is {DELIMITERS[delimiter]}-separated; "
+                    f"save the file with {PLURALS[delimiter]} throughout and "
+                    "upload it again",
+                    REJECTED,
+                )
+            )
+            continue
+        missing = columns[count:]
+        notes.append(
+            Issue(
+                file,
+                line,
+                missing[0],
+                delimiter.join(cells),
+                f"{width_said(count, width)}: "
+                + ", ".join(repr(column) for column in missing)
+                + (" is" if len(missing) == 1 else " are")
+                + " read as blank",
+                REPAIRED,
+            )
+        )
+        kept_rows.append(row)
+        kept_lines.append(line)
+    return kept_rows, kept_lines
 
 
 def _header_clean(

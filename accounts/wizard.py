@@ -567,7 +567,7 @@ class FilePreview:
 
     @property
     def row_count(self) -> int | None:
-        return len(self.table.frame) if self.complete else None
+        return self.table.row_count if self.complete else None
 
 
 def mapped_import_create(
@@ -3049,9 +3049,10 @@ class _Writer:
             return
         counts = self._counts(entity)
         for rows in files:
-            rejected = rows.rejected & set(rows.lines)
-            counts["rejected"] += len(rejected)
-            self.rejected_at.update((rows.file, line) for line in rejected)
+            # A row refused as it was read (more values than the header)
+            # has no typed values, but is a row of the file all the same.
+            counts["rejected"] += len(rows.rejected)
+            self.rejected_at.update((rows.file, line) for line in rows.rejected)
 
     def _apply(
         self,

@@ -358,7 +358,16 @@ def test_it_rejects_a_row_wider_than_the_header_and_pads_a_short_one() -> None:
 
     assert rows(table) == [["Acme", "10", ""], ["Gamma", "30", "Banking"]]
     assert table.lines == [2, 4]
+    assert table.row_count == 3
     assert table.notes == [
+        Issue(
+            "ragged.csv",
+            2,
+            "Industry",
+            "Acme,10",
+            "2 values but the header has 3 columns: 'Industry' is read as blank",
+            "repaired",
+        ),
         Issue(
             "ragged.csv",
             3,
@@ -366,8 +375,121 @@ def test_it_rejects_a_row_wider_than_the_header_and_pads_a_short_one() -> None:
             "Beta,20,Retail,extra",
             "4 values but the header has 3 columns",
             "rejected",
-        )
+        ),
     ]
+
+
+def test_it_refuses_a_short_row_another_delimiter_splits_to_the_width() -> None:
+    content = (
+        b"Account Name,Industry,Annual Revenue\n"
+        b"Alpha Inc,Tech,100\n"
+        b"Beta LLC;Tech;200\n"
+        b"Gamma,Retail\n"
+        b"Delta,Tech;300\n"
+    )
+
+    table = table_read(content=content, file="mixed_rows.csv")
+
+    assert rows(table) == [["Alpha Inc", "Tech", "100"], ["Gamma", "Retail", ""]]
+    assert table.row_count == 4
+    advice = (
+        "semicolons seem to separate its values while the file is "
+        "comma-separated; save the file with commas throughout and upload it "
+        "again"
+    )
+    assert table.notes == [
+        Issue(
+            "mixed_rows.csv",
+            3,
+            "Account Name",
+            "Beta LLC;Tech;200",
+            "1 value but the header has 3 columns; split at semicolons too it "
+            "has 3: " + advice,
+            "rejected",
+        ),
+        Issue(
+            "mixed_rows.csv",
+            4,
+            "Annual Revenue",
+            "Gamma,Retail",
+            "2 values but the header has 3 columns: 'Annual Revenue' is read as blank",
+            "repaired",
+        ),
+        Issue(
+            "mixed_rows.csv",
+            5,
+            "Industry",
+            "Tech;300",
+            "2 values but the header has 3 columns; split at semicolons too it "
+            "has 3: " + advice,
+            "rejected",
+        ),
+    ]
+
+
+def test_decimal_commas_and_commas_in_names_keep_a_semicolon_file_whole() -> None:
+    content = (
+        b"Name;Revenue, EUR;Country\nAcme, Inc;1.234,56;DE\nBeta;12;FR\nGamma;7,5;FR\n"
+    )
+
+    table = table_read(content=content, file="semicolons.csv")
+
+    assert table.delimiter == ";"
+    assert rows(table) == [
+        ["Acme, Inc", "1.234,56", "DE"],
+        ["Beta", "12", "FR"],
+        ["Gamma", "7,5", "FR"],
+    ]
+    assert table.notes == []
+
+
+def test_a_header_and_rows_mixing_delimiters_refuse_the_file() -> None:
+    content = (
+        b"Account Name,Industry;Annual Revenue\nAlpha Inc,Tech;100\nBeta LLC;Tech,200\n"
+    )
+    path_message = (
+        "the file mixes commas and semicolons as delimiters: line 1, the header "
+        "row, is split at commas but its column 'Industry;Annual Revenue' holds "
+        "a semicolon, and the rows below split the same way (line 2: "
+        "'Alpha Inc,Tech;100'), so Lode cannot tell which values belong to "
+        "which column. Save the file with one delimiter throughout (commas or "
+        "semicolons) and upload it again"
+    )
+
+    with pytest.raises(ImportFileError) as read_whole:
+        table_read(content=content, file="mixed.csv")
+
+    assert str(read_whole.value) == f"mixed.csv: {path_message}"
+
+
+def test_streamed_chunks_refuse_a_file_mixing_delimiters(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        b"Account Name;Industry,Annual Revenue\nAlpha Inc;Tech,100\nBeta LLC,Tech;200\n"
+    )
+
+    with pytest.raises(ImportFileError) as streamed:
+        next(table_chunks(path=path, file="mixed.csv", rows=100, sheet=None))
+
+    # Both delimiters split every line alike: the sniffer's first, commas.
+    assert str(streamed.value) == (
+        "mixed.csv: the file mixes commas and semicolons as delimiters: line 1, "
+        "the header row, is split at commas but its column 'Account Name;"
+        "Industry' holds a semicolon, and the rows below split the same way "
+        "(line 2: 'Alpha Inc;Tech,100'), so Lode cannot tell which values "
+        "belong to which column. Save the file with one delimiter throughout "
+        "(commas or semicolons) and upload it again"
+    )
+
+
+def test_a_header_naming_a_semicolon_above_plain_rows_is_read() -> None:
+    content = b"Account Name,Notes;Comments\nAcme,fine\nBeta,good\n"
+
+    table = table_read(content=content, file="notes.csv")
+
+    assert table.columns == ["Account Name", "Notes;Comments"]
+    assert rows(table) == [["Acme", "fine"], ["Beta", "good"]]
+    assert table.notes == []
 
 
 def test_it_drops_a_salesforce_report_footer_with_a_note() -> None:
@@ -643,5 +765,5 @@ def test_a_file_of_one_column_keeps_its_first_line_as_the_header() -> None:
 
     assert table.columns == ["Account Name"]
     assert [(note.line, note.reason) for note in table.notes] == [
-        (3, "2 values but the header has 1 columns")
+        (3, "2 values but the header has 1 column")
     ]

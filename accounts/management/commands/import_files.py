@@ -260,7 +260,7 @@ class Command(BaseCommand):
             rows = (
                 f"{preview.row_count:,}"
                 if preview.row_count is not None
-                else f"more than {len(preview.table.lines):,}"
+                else f"more than {preview.table.row_count:,}"
             )
             self.stdout.write(
                 f"{preview.name}: {preview.table.describe()} "
