@@ -52,10 +52,13 @@ from accounts.archives import (
 )
 from accounts.currency import (
     Rate,
+    RateTable,
     annual_revenue_no_rate,
     annual_revenue_values,
+    missing_rate_reason,
     money_text,
     rate_note,
+    rate_table_load,
 )
 from accounts.currency_codes import (
     THREE_DECIMAL_CURRENCIES,
@@ -1970,6 +1973,10 @@ def _where(earlier: tuple[str, int, str], file: str) -> str:
     return f"line {earlier[1]}" + (f" of {earlier[0]}" if earlier[0] != file else "")
 
 
+# How many lines a warning names before it counts the rest.
+LINES_NAMED = 10
+
+
 def _lines(numbers: Sequence[int]) -> str:
     return ", ".join(str(number) for number in numbers)
 
@@ -2889,12 +2896,20 @@ class _Writer:
         self.merge_held_families: list[tuple[str, int, dict[str, Any], str]] = []
         # Each accounts file's place in the upload, for that file order.
         self.account_files: dict[str, int] = {}
+        # The stored rates won deals convert at, read at the first deal
+        # (after the upload's own rates are written), and the won deals
+        # none of them converts, by file and currency: line and close date.
+        self.deal_rates: RateTable | None = None
+        self.won_rateless: dict[tuple[str, str], list[tuple[int, date]]] = defaultdict(
+            list
+        )
 
     def flush(self, entity: str) -> None:
         """Write what an entity's rows add up to, once all were read."""
         if entity == OPPORTUNITY:
             self._won_revenue(self.won)
             self._unknown_owners(self.unknown_deal_owners)
+            self._won_rateless_warn()
         elif entity == USER:
             self._users_flush()
         elif entity == SALES_TEAM:
@@ -4614,6 +4629,7 @@ class _Writer:
         for file, line, values, currency in prepared:
             values["product_id"] = product_ids[values.pop("product")]
             self._won_uncounted_note(file, line, values)
+            self._won_rate_check(file, line, values)
             if values["stage"] == Opportunity.Stage.WON and values["closed_on"]:
                 key = (
                     values["account_id"],
@@ -4871,6 +4887,44 @@ class _Writer:
                 KEPT,
             )
         )
+
+    def _won_rate_check(self, file: str, line: int, values: dict[str, Any]) -> None:
+        """Keep a won deal whose amount no stored rate converts, to warn of."""
+        if values["stage"] != Opportunity.Stage.WON:
+            return
+        if not values["closed_on"] or values["close_value"] is None:
+            return
+
+        if self.deal_rates is None:
+            self.deal_rates = rate_table_load()
+        currency = values["currency"]
+        if currency == self.deal_rates.reporting_currency:
+            return
+        day = values["closed_on"]
+        if self.deal_rates.rate_on_or_before(currency=currency, day=day) is None:
+            self.won_rateless[(file, currency)].append((line, day))
+
+    def _won_rateless_warn(self) -> None:
+        """Warn of the won deals that won revenue will leave out, by currency."""
+        for (file, currency), found in sorted(self.won_rateless.items()):
+            count = len(found)
+            lines = sorted(line for line, _ in found)
+            named = _lines(lines[:LINES_NAMED])
+            if count > LINES_NAMED:
+                named += f" and {count - LINES_NAMED:,} more"
+            deals, they = (
+                ("1 won deal", "it is")
+                if count == 1
+                else (f"{count:,} won deals", "they are")
+            )
+            reason = missing_rate_reason(
+                currency=currency, days=[day for _, day in found]
+            )
+            self.outcome.warnings.append(
+                f"{file}: {deals} in {currency} (line{'s' if count != 1 else ''} "
+                f"{named}) left out of won revenue: {reason}; {they} stored "
+                f"in {currency} and counted once such a rate is stored"
+            )
 
     def _won_revenue(self, won: dict[tuple[int, int, date], set[str]]) -> None:
         """Set each touched quarter's revenue lines to its won deals' sums.

@@ -1,17 +1,19 @@
-"""Rows whose values do not fit the header, through the wizard.
+"""Rows whose values do not fit the header, and deals no rate converts.
 
 From a fresh-clone tester's files: a file that mixes delimiters is refused
-by line and column, and a row with too many values is counted with the
-others.
+by line and column, a row with too many values is counted with the others,
+and a won deal in a currency with no stored rate is warned of at the check.
 """
 
+import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from accounts.models import Account, ImportJob
+from accounts.models import Account, CurrencyRate, ImportJob, Opportunity
 from accounts.wizard import (
     mapped_import_check,
     mapped_import_create_from_paths,
@@ -92,3 +94,52 @@ def test_a_row_with_too_many_values_is_counted_everywhere() -> None:
         "5 values but the header has 4 columns,rejected"
     ) in report
     assert not Account.objects.exists()
+
+
+def test_the_check_warns_of_won_deals_no_rate_converts() -> None:
+    # given: a CHF rate but no JPY one; the open JPY deal counts nowhere
+    Account.objects.create(name="Acme Corporation")
+    CurrencyRate.objects.create(
+        currency="CHF", rate=Decimal("1.01"), rate_date=datetime.date(2017, 1, 2)
+    )
+    mapped = mapped_import_create_from_paths(
+        user=None, paths=[ROWS / "deals_without_rate.csv"]
+    )
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+
+    # when
+    outcome = mapped_import_check(mapped=mapped)
+
+    # then
+    assert outcome.can_write, (outcome.problems, outcome.questions)
+    assert outcome.warnings == [
+        "deals_without_rate.csv: 2 won deals in JPY (lines 3, 5) left out of "
+        "won revenue: no JPY rate on or before 7 Aug 2017 to 1 Sep 2017; they "
+        "are stored in JPY and counted once such a rate is stored"
+    ]
+    assert not Opportunity.objects.exists()
+
+
+def test_the_check_names_one_won_deal_no_rate_converts() -> None:
+    # given
+    Account.objects.create(name="Acme Corporation")
+    CurrencyRate.objects.create(
+        currency="CHF", rate=Decimal("1.01"), rate_date=datetime.date(2017, 1, 2)
+    )
+    CurrencyRate.objects.create(
+        currency="JPY", rate=Decimal("0.009"), rate_date=datetime.date(2017, 8, 20)
+    )
+    mapped = mapped_import_create_from_paths(
+        user=None, paths=[ROWS / "deals_without_rate.csv"]
+    )
+    mapped_import_mapping_accept(mapped=mapped, user=None)
+
+    # when
+    outcome = mapped_import_check(mapped=mapped)
+
+    # then: the rate of 20 Aug converts the deal of 1 Sep, not that of 7 Aug
+    assert outcome.warnings == [
+        "deals_without_rate.csv: 1 won deal in JPY (line 3) left out of won "
+        "revenue: no JPY rate on or before 7 Aug 2017; it is stored in JPY and "
+        "counted once such a rate is stored"
+    ]
