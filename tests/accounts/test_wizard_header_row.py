@@ -260,14 +260,19 @@ def test_the_command_says_the_header_and_takes_another(tmp_path) -> None:
     path.write_bytes(GROUPED)
     unsure, chosen = StringIO(), StringIO()
 
-    with pytest.raises(CommandError):
-        call_command("import_files", str(path), stdout=unsure)
+    # Read under line 1, every row has a value too many and is refused.
+    call_command("import_files", str(path), stdout=unsure)
     call_command(
         "import_files", str(path), "--header-row", "grouped.csv:2", stdout=chosen
     )
 
     assert (
         f"  {GROUPED_UNSURE}\n  Choose another with --header-row 'grouped.csv:<line>'\n"
+    ) in unsure.getvalue()
+    assert "Accounts        0        0          0         3\n" in unsure.getvalue()
+    assert (
+        "grouped.csv:3  'Pelican Paper Co,Paper,120,Sweden': 4 values but the "
+        "header has 3 columns (rejected)\n"
     ) in unsure.getvalue()
     assert f"  {GROUPED_CHOSEN}\n  line 1 skipped: Company, Size\n" in (
         chosen.getvalue()
@@ -529,6 +534,21 @@ def test_a_repaired_header_names_its_own_line(ops) -> None:
             "employees (2)",
             "employees",
             "the column name 'employees' repeats, read as 'employees (2)'",
+            "repaired",
+        ),
+        # The rows give the header's three columns, not its fourth.
+        (
+            5,
+            "employees (2)",
+            "Pelican Paper Co,Paper,120",
+            "3 values but the header has 4 columns: 'employees (2)' is read as blank",
+            "repaired",
+        ),
+        (
+            6,
+            "employees (2)",
+            "Gull Bank,Banking,3400",
+            "3 values but the header has 4 columns: 'employees (2)' is read as blank",
             "repaired",
         ),
     ]
