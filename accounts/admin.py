@@ -21,7 +21,7 @@ from accounts.permission_audit import (
     permission_changes_record,
     user_permissions_read,
 )
-from accounts.services import deal_delete
+from accounts.services import account_renamed_announce, deal_delete
 from accounts.won_revenue import won_revenue_deal_cell, won_revenue_sync
 
 
@@ -166,6 +166,13 @@ class AccountAdmin(HistoryAdmin):
     list_display = ("name", "sector", "country", "annual_revenue_text", "parent")
     search_fields = ("name",)
     readonly_fields = ("custom_values",)
+
+    def save_model(
+        self, request: HttpRequest, obj: Account, form: ModelForm, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            account_renamed_announce(account=obj)
 
 
 @admin.register(Opportunity)

@@ -384,6 +384,14 @@ class AccountDetailApi(APIView):
     if_match_methods = frozenset({"PATCH"})
 
     class InputSerializer(StrictInputSerializer):
+        name = serializers.CharField(
+            max_length=200,
+            required=False,
+            help_text=(
+                "Shown as typed everywhere. Refused when another account "
+                "has it, capitals aside."
+            ),
+        )
         sector = serializers.CharField(max_length=100, allow_blank=True, required=False)
         country = serializers.CharField(
             max_length=100, allow_blank=True, required=False
@@ -442,11 +450,12 @@ class AccountDetailApi(APIView):
 
     @extend_schema(
         tags=["accounts"],
-        summary="Change an account's firmographics, parent or team",
+        summary="Change an account's name, firmographics, parent or team",
         description=(
             "Send the ETag from your last read in If-Match. Without it the "
             "answer is 428; if the account changed since, 412 with the "
-            "current account in `current` and its ETag in the header. "
+            "current account in `current` and its ETag in the header. Each "
+            "changed field goes to the account's history. "
             "`parent_id` names an account you may see; `team_ids` replaces "
             "the whole account team and is for sales ops only (403 for "
             "anyone else): each person added or removed is audited as a "

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
@@ -33,6 +33,11 @@ from accounts.permission_audit import (
     user_permissions_read,
 )
 from accounts.selectors import account_list_for_user
+from accounts.services import (
+    account_name_check,
+    account_name_clash_raise,
+    account_renamed_announce,
+)
 from accounts.team_versions import account_versions_touch
 from config.api import instance_save_if_unchanged
 from config.security import audit_event, audit_events_save
@@ -532,6 +537,8 @@ def account_relations_update(
     every reader's ETag goes stale.
     """
     before = {field: getattr(account, field) for field in values}
+    if "name" in values:
+        account_name_check(account=account, name=values["name"])
     for field, value in values.items():
         setattr(account, field, value)
     account.full_clean()
@@ -545,19 +552,26 @@ def account_relations_update(
         # As a PATCH that changes nothing: everyone's ETag stays good.
         return True
 
-    with transaction.atomic():
-        if not instance_save_if_unchanged(
-            instance=account, fields=fields, expected_version=expected_version
-        ):
-            return False
-        change_record_many(
-            user=actor,
-            account=account,
-            target=account,
-            changes={
-                field: (before[field], getattr(account, field)) for field in fields
-            },
-        )
-        if team is not None:
-            account_team_set(account=account, users=team, actor=actor, request=request)
+    try:
+        with transaction.atomic():
+            if not instance_save_if_unchanged(
+                instance=account, fields=fields, expected_version=expected_version
+            ):
+                return False
+            change_record_many(
+                user=actor,
+                account=account,
+                target=account,
+                changes={
+                    field: (before[field], getattr(account, field)) for field in fields
+                },
+            )
+            if team is not None:
+                account_team_set(
+                    account=account, users=team, actor=actor, request=request
+                )
+            if "name" in fields:
+                account_renamed_announce(account=account)
+    except IntegrityError as error:
+        account_name_clash_raise(account=account, error=error)
     return True

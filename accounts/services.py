@@ -15,7 +15,7 @@ from contextlib import nullcontext
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import numpy as np
 import pandas as pd
@@ -67,7 +67,7 @@ from accounts.permission_audit import (
     permissions_snapshot,
 )
 from accounts.revenue_keys import won_key
-from accounts.signals import import_finished
+from accounts.signals import account_renamed, import_finished
 from accounts.team_versions import account_versions_touch
 from accounts.won_revenue import won_revenue_deal_cell, won_revenue_sync
 from config.api import instance_save_if_unchanged
@@ -1531,9 +1531,10 @@ def import_job_progress(*, job: ImportJob) -> dict[str, object]:
     }
 
 
-# Firmographics edited through the API
+# Names and firmographics edited through the API and the account form
 
 ACCOUNT_EDITABLE_FIELDS = (
+    "name",
     "sector",
     "country",
     "year_established",
@@ -1541,6 +1542,43 @@ ACCOUNT_EDITABLE_FIELDS = (
 )
 # The API's and the admin's two revenue fields; the rate follows from them.
 ANNUAL_REVENUE_GIVEN = ("annual_revenue", "annual_revenue_currency")
+# The other account may be one the user cannot see: the message names none.
+ACCOUNT_NAME_TAKEN = (
+    "Another account already has this name, or the same name in other capitals."
+)
+
+
+def account_name_check(*, account: Account, name: str) -> None:
+    """Refuse a new name that another account has, capitals aside.
+
+    Two accounts called "ACME" and "Acme" read as one in every list and
+    export, so a hand edit may not make them; a name left as it was is
+    never refused, even where an import kept two such names apart. Call it
+    before the account takes the name: `account.name` is the stored one.
+    """
+    if name == account.name:
+        return
+    if Account.objects.filter(name__iexact=name).exclude(pk=account.pk).exists():
+        raise ValidationError({"name": [ACCOUNT_NAME_TAKEN]})
+
+
+def account_renamed_announce(*, account: Account) -> None:
+    """Tell the other apps, once the rename commits, that the name changed."""
+    account_ids = [account.pk]
+    transaction.on_commit(
+        lambda: account_renamed.send(sender=Account, account_ids=account_ids)
+    )
+
+
+def account_name_clash_raise(*, account: Account, error: IntegrityError) -> NoReturn:
+    """Say a unique name's clash as the field's error; re-raise anything else.
+
+    Two people giving two accounts one name at the same moment both pass
+    account_name_check; the database lets one of them through.
+    """
+    if Account.objects.filter(name=account.name).exclude(pk=account.pk).exists():
+        raise ValidationError({"name": [ACCOUNT_NAME_TAKEN]}) from error
+    raise error
 
 
 def _fields_changed(
@@ -1614,6 +1652,8 @@ def account_update(
         fields += ANNUAL_REVENUE_FIELDS
     before = {field: getattr(account, field) for field in fields}
     revenue_before = account.annual_revenue_text
+    if "name" in data:
+        account_name_check(account=account, name=data["name"])
     for field in ACCOUNT_EDITABLE_FIELDS:
         if field in data:
             setattr(account, field, data[field])
@@ -1624,16 +1664,24 @@ def account_update(
             setattr(account, field, value)
     account.full_clean()
 
-    return _hand_edit_save(
-        instance=account,
-        account=account,
-        user=user,
-        before=before,
-        fields=fields,
-        expected_version=expected_version,
-        # The history shows the amount with its currency, as the page does.
-        shown={"annual_revenue": (revenue_before, account.annual_revenue_text)},
-    )
+    def announce(changed: list[str]) -> None:
+        if "name" in changed:
+            account_renamed_announce(account=account)
+
+    try:
+        return _hand_edit_save(
+            instance=account,
+            account=account,
+            user=user,
+            before=before,
+            fields=fields,
+            expected_version=expected_version,
+            on_saved=announce,
+            # The history shows the amount with its currency, as the page does.
+            shown={"annual_revenue": (revenue_before, account.annual_revenue_text)},
+        )
+    except IntegrityError as error:
+        account_name_clash_raise(account=account, error=error)
 
 
 def account_annual_revenue_values(

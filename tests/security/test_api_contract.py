@@ -192,23 +192,34 @@ def test_the_api_docs_send_a_visitor_without_a_session_to_log_in(client):
 REFUSED = ["This field cannot be set here; it is read-only or unknown."]
 
 
-def test_an_account_patch_naming_id_or_name_is_refused_field_by_field(
+def test_an_account_patch_naming_id_or_external_id_is_refused_field_by_field(
     client, rep, account
 ):
+    # The name may be changed (test_account_name_api); the CRM's id may not.
     client.force_login(rep)
     _, etag = read_account(client, account)
 
     response = client.patch(
         f"/api/accounts/{account.pk}/",
-        {"id": 1, "name": "Renamed", "colour": "red", "employees": 5},
+        {
+            "id": 1,
+            "external_id": "001X",
+            "name": "Renamed",
+            "colour": "red",
+            "employees": 5,
+        },
         content_type="application/json",
         HTTP_IF_MATCH=etag,
     )
 
     assert response.status_code == 400
-    assert response.json() == {"colour": REFUSED, "id": REFUSED, "name": REFUSED}
+    assert response.json() == {
+        "colour": REFUSED,
+        "external_id": REFUSED,
+        "id": REFUSED,
+    }
     account.refresh_from_db()
-    assert account.employees == 1000
+    assert (account.name, account.employees) == ("Acme Corporation", 1000)
 
 
 def test_a_new_token_refuses_a_chosen_secret_or_owner(client, rep, outsider):

@@ -1,0 +1,214 @@
+"""An account's name is changed by hand through the API, as its other fields.
+
+Under If-Match (428 without, 412 with the current account when stale),
+through the one access rule (404 for an account the user cannot see), into
+the account's history, and refused field by field when blank, too long or
+another account's.
+"""
+
+import pytest
+from django.db import IntegrityError
+from django.urls import reverse
+
+from accounts.models import Account, ChangeRecord, User
+from accounts.services import ACCOUNT_NAME_TAKEN
+from tests.accounts.conftest import STALE_DETAIL, api_for
+from tests.accounts.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def url(account: Account) -> str:
+    return reverse("accounts_api:detail", args=[account.pk])
+
+
+def rename(user: User, account: Account, body: dict, *, etag: str | None = None):
+    client = api_for(user)
+    etag = etag if etag is not None else client.get(url(account))["ETag"]
+    return client.patch(url(account), body, format="json", HTTP_IF_MATCH=etag)
+
+
+def test_a_rep_renames_an_account_under_if_match(rep, account) -> None:
+    # given
+    client = api_for(rep)
+    etag = client.get(url(account))["ETag"]
+
+    # when
+    without = client.patch(url(account), {"name": "Acme Group"}, format="json")
+    renamed = client.patch(
+        url(account), {"name": "Acme Group"}, format="json", HTTP_IF_MATCH=etag
+    )
+    stale = client.patch(
+        url(account), {"name": "Acme Old"}, format="json", HTTP_IF_MATCH=etag
+    )
+
+    # then
+    account.refresh_from_db()
+    assert without.status_code == 428
+    assert renamed.status_code == 200, renamed.json()
+    assert renamed.json()["name"] == "Acme Group"
+    assert renamed["ETag"] != etag
+    assert stale.status_code == 412
+    assert stale.json()["detail"] == STALE_DETAIL
+    assert stale.json()["current"]["name"] == "Acme Group"
+    assert stale["ETag"] == renamed["ETag"]
+    assert account.name == "Acme Group"
+    assert list(
+        ChangeRecord.objects.filter(account=account).values_list(
+            "field", "old_value", "new_value", "changed_by__username"
+        )
+    ) == [("name", "Acme Corporation", "Acme Group", "rita")]
+
+
+def test_the_name_comes_back_trimmed_and_a_same_name_writes_nothing(
+    rep, account
+) -> None:
+    etag = api_for(rep).get(url(account))["ETag"]
+
+    same = rename(rep, account, {"name": "  Acme Corporation "}, etag=etag)
+
+    assert same.status_code == 200
+    assert same["ETag"] == etag
+    assert ChangeRecord.objects.count() == 0
+
+
+def test_an_account_the_user_cannot_see_answers_404(outsider, account) -> None:
+    response = rename(outsider, account, {"name": "Mine now"}, etag='"x"')
+
+    account.refresh_from_db()
+    assert response.status_code == 404
+    assert account.name == "Acme Corporation"
+
+
+def test_an_executive_reads_the_account_but_may_not_rename_it(
+    executive, account
+) -> None:
+    response = rename(executive, account, {"name": "Renamed"})
+
+    account.refresh_from_db()
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Executives read Lode but do not change it."}
+    assert account.name == "Acme Corporation"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "This field may not be blank."),
+        ("   ", "This field may not be blank."),
+        (None, "This field may not be null."),
+        ("x" * 201, "Ensure this field has no more than 200 characters."),
+        ("Globex", ACCOUNT_NAME_TAKEN),
+        ("GLOBEX", ACCOUNT_NAME_TAKEN),
+        ("globex", ACCOUNT_NAME_TAKEN),
+    ],
+    ids=["empty", "spaces", "null", "too-long", "taken", "taken-upper", "taken-lower"],
+)
+def test_a_bad_name_is_refused_as_the_names_field_error(
+    rep, account, name, message
+) -> None:
+    # given another account, on nobody's team
+    AccountFactory.create(name="Globex")
+
+    # when
+    response = rename(rep, account, {"name": name, "employees": 5})
+
+    # then
+    account.refresh_from_db()
+    assert response.status_code == 400
+    assert response.json() == {"name": [message]}
+    assert (account.name, account.employees) == ("Acme Corporation", 1000)
+    assert ChangeRecord.objects.count() == 0
+
+
+def test_a_name_of_200_characters_is_kept_whole(rep, account) -> None:
+    response = rename(rep, account, {"name": "y" * 200})
+
+    account.refresh_from_db()
+    assert response.status_code == 200
+    assert account.name == "y" * 200
+
+
+def test_a_name_left_as_it_is_passes_beside_an_imported_twin(rep) -> None:
+    # given: an import kept "ACME" and "Acme" apart
+    AccountFactory.create(name="ACME")
+    acme = AccountFactory.create(name="Acme")
+    acme.team_members.add(rep)
+
+    # when
+    response = rename(rep, acme, {"name": "Acme", "employees": 5})
+
+    # then
+    acme.refresh_from_db()
+    assert response.status_code == 200, response.json()
+    assert (acme.name, acme.employees) == ("Acme", 5)
+
+
+def test_a_capitals_only_rename_of_the_same_account_passes(rep, account) -> None:
+    response = rename(rep, account, {"name": "ACME Corporation"})
+
+    account.refresh_from_db()
+    assert response.status_code == 200, response.json()
+    assert account.name == "ACME Corporation"
+
+
+def test_a_rename_beside_a_new_parent_keeps_the_same_rules(rep, account) -> None:
+    # given
+    parent = AccountFactory.create(name="Acme Holdings")
+    parent.team_members.add(rep)
+
+    # when
+    taken = rename(rep, account, {"name": "acme holdings", "parent_id": parent.pk})
+    saved = rename(rep, account, {"name": "Acme Europe", "parent_id": parent.pk})
+
+    # then
+    account.refresh_from_db()
+    assert taken.status_code == 400
+    assert taken.json() == {"name": [ACCOUNT_NAME_TAKEN]}
+    assert saved.status_code == 200, saved.json()
+    assert (account.name, account.parent_id) == ("Acme Europe", parent.pk)
+    assert sorted(
+        ChangeRecord.objects.filter(account=account).values_list(
+            "field", "old_value", "new_value"
+        )
+    ) == [("name", "Acme Corporation", "Acme Europe"), ("parent", "", str(parent.pk))]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"name": "Globex"}, {"name": "Globex", "parent_id": None}],
+    ids=["name", "name-and-parent"],
+)
+def test_a_clash_only_the_database_catches_is_the_names_field_error(
+    rep, account, monkeypatch, body
+) -> None:
+    # given: the other rename committed after this one's checks passed
+    AccountFactory.create(name="Globex")
+    monkeypatch.setattr("accounts.services.account_name_check", lambda **kw: None)
+    monkeypatch.setattr("accounts.directory.account_name_check", lambda **kw: None)
+    monkeypatch.setattr(Account, "validate_unique", lambda self, exclude=None: None)
+
+    # when
+    response = rename(rep, account, body)
+
+    # then
+    account.refresh_from_db()
+    assert response.status_code == 400
+    assert response.json() == {"name": [ACCOUNT_NAME_TAKEN]}
+    assert account.name == "Acme Corporation"
+
+
+def test_another_integrity_error_is_not_said_as_a_name_clash(
+    rep, account, monkeypatch
+) -> None:
+    def refuse(**kwargs: object) -> bool:
+        raise IntegrityError("some other constraint")
+
+    monkeypatch.setattr("accounts.services._hand_edit_save", refuse)
+
+    response = rename(rep, account, {"name": "Free name"})
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "This conflicts with data that already exists."
+    }
