@@ -339,6 +339,41 @@ def _values(column: Iterable[Any] | None) -> list:
     return list(column or [])
 
 
+def quadrant_figure_account_ids(*, figure: dict) -> set[int]:
+    """Return the ids of the accounts the figure draws as markers."""
+    return {
+        int(account_id)
+        for trace in figure.get("data", [])
+        if "customdata" in trace
+        for account_id in _values(trace["customdata"])
+    }
+
+
+def quadrant_figure_names_set(*, figure: dict, names: dict[int, str]) -> int:
+    """Write each account's name into its marker's label; return how many moved.
+
+    A label starts with the name, escaped and in bold (`_hover`); the rest
+    of it, the scores, stays as the run drew it. The figure is changed in
+    place.
+    """
+    moved = 0
+    for trace in figure.get("data", []):
+        if "customdata" not in trace or not isinstance(trace.get("text"), list):
+            continue
+        labels = trace["text"]
+        for index, account_id in enumerate(_values(trace["customdata"])):
+            name = names.get(int(account_id))
+            if name is None:
+                continue
+            # An escaped name holds no "<", so the first "</b>" ends it.
+            rest = labels[index][labels[index].index("</b>") + len("</b>") :]
+            label = f"<b>{escape(name, quote=False)}</b>{rest}"
+            if label != labels[index]:
+                labels[index] = label
+                moved += 1
+    return moved
+
+
 def quadrant_figure_filter(*, figure: dict, visible_ids: set[int]) -> dict:
     """Return a copy of the figure keeping only the points of these accounts."""
     filtered = {**figure, "data": []}

@@ -5,9 +5,9 @@ import logging
 
 from accounts.import_checks import import_check_register, import_forecast_register
 from accounts.models import ImportJob
-from accounts.signals import import_finished
+from accounts.signals import account_renamed, import_finished
 from scoring.selectors import scoring_window_forecast, scoring_window_move_check
-from scoring.services import score_run_request
+from scoring.services import score_run_figure_names_request, score_run_request
 
 logger = logging.getLogger(__name__)
 
@@ -20,9 +20,21 @@ def import_finished_score(sender: object, **kwargs: object) -> None:
     logger.info("Import finished; score run %s requested", run.pk)
 
 
+def account_renamed_figure(sender: object, **kwargs: object) -> None:
+    run_id = score_run_figure_names_request()
+    logger.info(
+        "Accounts %s renamed; names of run %s's chart requested",
+        kwargs.get("account_ids"),
+        run_id,
+    )
+
+
 def receivers_connect() -> None:
     import_finished.connect(
         import_finished_score, dispatch_uid="scoring.import_finished_score"
+    )
+    account_renamed.connect(
+        account_renamed_figure, dispatch_uid="scoring.account_renamed_figure"
     )
     import_check_register(key="scoring.window", check=scoring_window_move_check)
     import_forecast_register(key="scoring.window", forecast=scoring_window_forecast)

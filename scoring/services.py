@@ -12,8 +12,12 @@ from django.db.models import Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from accounts.models import ImportJob, User
-from scoring.charts import quadrant_figure_build
+from accounts.models import Account, ImportJob, User
+from scoring.charts import (
+    quadrant_figure_account_ids,
+    quadrant_figure_build,
+    quadrant_figure_names_set,
+)
 from scoring.computation import (
     ScoringResult,
     idle_accounts_warning,
@@ -242,6 +246,63 @@ def score_run_execute(
         run.timings["total_seconds"],
     )
     return run
+
+
+# A hand rename changes no score, so it starts no run: the names drawn in
+# the current run's chart follow it here instead.
+
+NAMES_READ_BATCH = 5_000
+
+
+def _score_run_figure_enqueue(run_id: int) -> None:
+    from scoring.tasks import scoring_figure_names_task
+
+    # With the broker down the chart keeps the old name until the next run.
+    try:
+        scoring_figure_names_task.delay(run_id)
+    except BrokerError:
+        logger.exception("Could not enqueue the names of run %s's chart", run_id)
+
+
+def score_run_figure_names_request() -> int | None:
+    """Ask the worker to redraw the names in the current run's chart.
+
+    Return the run's id, or None when no run is current.
+    """
+    run_id = ScoreRun.objects.filter(is_current=True).values_list("pk", flat=True)
+    current = run_id.first()
+    if current is not None:
+        transaction.on_commit(lambda: _score_run_figure_enqueue(current))
+    return current
+
+
+def score_run_figure_names_refresh(*, run_id: int) -> int:
+    """Redraw the account names in a run's stored chart as they are now.
+
+    The run stays locked while its chart is read, its accounts' names are
+    read and the chart is written: of two refreshes after two renames, the
+    one that writes last read both names. Return how many labels changed.
+    """
+    with transaction.atomic():
+        run = ScoreRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or not run.figure:
+            return 0
+
+        ids = sorted(quadrant_figure_account_ids(figure=run.figure))
+        names: dict[int, str] = {}
+        for start in range(0, len(ids), NAMES_READ_BATCH):
+            batch = ids[start : start + NAMES_READ_BATCH]
+            names.update(Account.objects.filter(pk__in=batch).values_list("pk", "name"))
+        moved = quadrant_figure_names_set(figure=run.figure, names=names)
+
+        if moved:
+            # updated_at is the chart's version: the browser's copy of it
+            # (scoring.views._figure_etag) goes stale with it.
+            ScoreRun.objects.filter(pk=run_id).update(
+                figure=run.figure, updated_at=timezone.now()
+            )
+    logger.info("Redrew %s names in the chart of run %s", moved, run_id)
+    return moved
 
 
 def score_run_summary(

@@ -7,7 +7,11 @@ from django.db import InterfaceError
 from django.db import OperationalError as DatabaseError
 from kombu.exceptions import OperationalError as BrokerError
 
-from scoring.services import score_run_execute, score_run_request
+from scoring.services import (
+    score_run_execute,
+    score_run_figure_names_refresh,
+    score_run_request,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +28,17 @@ CONNECTION_ERRORS = (BrokerError, DatabaseError, InterfaceError, ConnectionError
 )
 def scoring_run_task(run_id: int) -> None:
     score_run_execute(run_id=run_id)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=CONNECTION_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=120,
+    max_retries=5,
+)
+def scoring_figure_names_task(run_id: int) -> None:
+    score_run_figure_names_refresh(run_id=run_id)
 
 
 @shared_task

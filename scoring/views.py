@@ -89,15 +89,16 @@ def _current_run(request: HttpRequest) -> ScoreRun | None:
 def _figure_etag(request: AuthenticatedHttpRequest) -> str | None:
     """Tag the stored figure of the current run for people who see it whole.
 
-    Their figure changes only with the run, so the browser revalidates it
-    and gets 304 without the figure being read. Anyone else's figure is
-    cut to their accounts, which can change between runs: never tagged.
+    Their figure changes only with the run and with a rename redrawn in it
+    (the run's updated_at), so the browser revalidates it and gets 304
+    without the figure being read. Anyone else's figure is cut to their
+    accounts, which can change between runs: never tagged.
     """
     user = request.user
     if not (user.is_authenticated and user.is_active and user.sees_all_accounts):
         return None
     run = _current_run(request)
-    return f"run-{run.pk}-all" if run else None
+    return f"run-{run.pk}-{run.updated_at.timestamp()}-all" if run else None
 
 
 @login_required
