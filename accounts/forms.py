@@ -197,3 +197,60 @@ class DealForm(forms.Form):
     def hidden_errors(self) -> list[str]:
         """Return why the form's hidden fields were refused, to say at the top."""
         return [str(error) for field in self.hidden_fields() for error in field.errors]
+
+
+MISSING_ACCOUNT_VERSION = (
+    "This form is missing its version, so nothing was saved: reload the "
+    "account and make your change again. The values you typed are kept below."
+)
+
+
+class AccountForm(forms.Form):
+    """An account's name and firmographics as a person edits them.
+
+    The bounds are the API's; the service checks the rest (a name another
+    account has, a currency without a revenue) and says why by field.
+    """
+
+    name = forms.CharField(max_length=200)
+    sector = forms.CharField(max_length=100, required=False)
+    country = forms.CharField(max_length=100, required=False)
+    year_established = forms.IntegerField(
+        label="Established", min_value=1800, max_value=2100, required=False
+    )
+    employees = forms.IntegerField(min_value=0, max_value=10_000_000, required=False)
+    # No digit limit of its own: the account's field says what is too large.
+    annual_revenue = forms.DecimalField(
+        label="Company revenue",
+        min_value=0,
+        decimal_places=2,
+        required=False,
+        help_text="The amount exactly as the company reports it.",
+    )
+    annual_revenue_currency = forms.CharField(
+        label="Revenue currency",
+        max_length=3,
+        required=False,
+        help_text="Its ISO code, such as USD or EUR.",
+    )
+    # The account's ETag when the form was shown: a stale form is refused.
+    version = forms.CharField(
+        widget=forms.HiddenInput, error_messages={"required": MISSING_ACCOUNT_VERSION}
+    )
+
+    def clean_annual_revenue_currency(self) -> str:
+        return str(self.cleaned_data["annual_revenue_currency"]).strip().upper()
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Return the account's fields as cleaned, without the form's version."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name != "version"
+        }
+
+    @property
+    def hidden_errors(self) -> list[str]:
+        """Return why the form's hidden fields were refused, to say at the top."""
+        return [str(error) for field in self.hidden_fields() for error in field.errors]

@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("<int:pk>/", views.account_detail, name="detail"),
+    path("<int:pk>/edit/", views.account_edit, name="edit"),
     path("<int:account_pk>/deals/", views.deal_list, name="deal_list"),
     path("<int:account_pk>/deals/new/", views.deal_new, name="deal_create"),
     path("deals/<int:pk>/edit/", views.deal_edit, name="deal_edit"),

@@ -20,7 +20,12 @@ from accounts import importing, wizard
 from accounts.currency import rate_table_load, reporting_currency_active
 from accounts.deal_history import deal_history
 from accounts.deal_keys import deal_form_key_for
-from accounts.forms import KEY_USED_ELSEWHERE, DealForm, ImportUploadForm
+from accounts.forms import (
+    KEY_USED_ELSEWHERE,
+    AccountForm,
+    DealForm,
+    ImportUploadForm,
+)
 from accounts.history import change_list_for_target
 from accounts.http import AuthenticatedHttpRequest
 from accounts.import_liveness import import_job_status_label
@@ -44,8 +49,10 @@ from accounts.selectors import (
     mapped_import_list_for_user,
 )
 from accounts.services import (
+    ACCOUNT_EDITABLE_FIELDS,
     DEAL_EDITABLE_FIELDS,
     DealKeyReused,
+    account_update,
     deal_create_once,
     deal_update,
     import_job_create,
@@ -108,6 +115,120 @@ def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "overview": overview,
             "sections": sections,
             "revenue_chart": overview.revenue_by_quarter,
+        },
+    )
+
+
+# The account itself: edited by anyone who may change it
+
+# How many of the account's own recorded changes its edit page lists.
+ACCOUNT_HISTORY_SHOWN = 20
+ACCOUNT_FIELD_LABELS = {
+    "name": "Name",
+    "sector": "Sector",
+    "country": "Country",
+    "year_established": "Established",
+    "employees": "Employees",
+    "annual_revenue": "Company revenue",
+    "annual_revenue_currency": "Revenue currency",
+    "annual_revenue_rate": "Rate into USD",
+    "annual_revenue_rate_date": "Rate date",
+    "parent": "Parent",
+    "team": "Account team",
+}
+
+
+def _account_form_values(account: Account, form: AccountForm) -> dict[str, Any]:
+    """Return what the form changes, leaving out a revenue sent back as shown.
+
+    Sent again unchanged, a revenue given while no rate was stored would
+    be converted with today's rate: a change the user did not make.
+    """
+    values = form.values
+    if (values["annual_revenue"], values["annual_revenue_currency"]) == (
+        account.annual_revenue,
+        account.annual_revenue_currency,
+    ):
+        del values["annual_revenue"], values["annual_revenue_currency"]
+    return values
+
+
+def _account_stale_message(account: Account, user: User) -> str:
+    latest = change_list_for_target(target=account).first()
+    by = ""
+    if latest and latest.changed_by_id == user.pk:
+        by = " by you, in another tab or window"
+    elif latest and latest.changed_by_label:
+        by = f" by {latest.changed_by_label}"
+    elif latest and latest.import_job_id:
+        by = f" by import {latest.import_job_id}"
+    when = date_format(timezone.localtime(account.updated_at), "j M Y H:i")
+    return (
+        f"{account.name} was changed since you opened this page (last changed "
+        f"{when}{by}), so nothing was saved. The form now shows the account as "
+        "it is; make your change again if it is still needed."
+    )
+
+
+@login_required
+def account_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    account = account_get_for_user(user=request.user, pk=pk)
+    if not account_can_edit(user=request.user, account=account):
+        raise PermissionDenied("You may read this account but not change it.")
+    version = etag_for(instance=account)
+    form = AccountForm(
+        request.POST or None,
+        initial={
+            **{field: getattr(account, field) for field in ACCOUNT_EDITABLE_FIELDS},
+            "annual_revenue": account.annual_revenue,
+            "annual_revenue_currency": account.annual_revenue_currency,
+            "version": version,
+        },
+    )
+
+    if request.method == "POST" and form.is_valid():
+        values = _account_form_values(account, form)
+        if form.cleaned_data["version"] != version:
+            if all(getattr(account, field) == new for field, new in values.items()):
+                # The same form sent again (Back, then Save): it was saved.
+                messages.success(request, f"{account.name} was already saved as sent.")
+                return redirect("accounts:detail", pk=account.pk)
+            messages.error(request, _account_stale_message(account, request.user))
+            return redirect("accounts:edit", pk=account.pk)
+        try:
+            saved = account_update(
+                account=account,
+                user=request.user,
+                data=values,
+                expected_version=account.updated_at,
+            )
+        except ValidationError as error:
+            # The page names the account as it is stored, not as typed.
+            account.refresh_from_db()
+            for field, reasons in error.message_dict.items():
+                for reason in reasons:
+                    form.add_error(field if field in form.fields else None, reason)
+        else:
+            if not saved:
+                account.refresh_from_db()
+                messages.error(request, _account_stale_message(account, request.user))
+                return redirect("accounts:edit", pk=account.pk)
+            messages.success(request, f"{account.name} saved.")
+            return redirect("accounts:detail", pk=account.pk)
+
+    history = [
+        (record, ACCOUNT_FIELD_LABELS.get(record.field, record.field))
+        for record in change_list_for_target(target=account)[:ACCOUNT_HISTORY_SHOWN]
+    ]
+    return render(
+        request,
+        "accounts/account_edit.html",
+        {
+            "account": account,
+            "form": form,
+            "hidden_errors": form.hidden_errors,
+            "history": history,
+            "imports_linked": request.user.is_ops,
         },
     )
 
