@@ -2,21 +2,28 @@
 
 test_escaping.py writes its names straight into the database; here they
 go in the way a user sends them, and come back out of the page, the API,
-the review's CSV, XLSX, PDF and PowerPoint.
+the chart data, the dashboard's and the review's CSV, XLSX, PDF and
+PowerPoint: a scorecard's measures, and accounts renamed by hand.
 """
 
 import csv
 import io
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from openpyxl import load_workbook
 from pptx import Presentation
 from pypdf import PdfReader
 
-from accounts.models import Account, User
+from accounts.models import Account, RevenueLine, User
 from plans.calendar import fiscal_quarter_current
-from tests.security.test_escaping import FORMULA, HOSTILE
+from scoring.models import ScoreRun
+from scoring.services import score_run_request
+from tests.accounts.factories import AccountFactory, ProductFactory
+from tests.security.test_escaping import FORMULA, HOSTILE, _plotly_label_text
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +111,155 @@ def test_the_pdf_and_powerpoint_show_the_names_as_typed(written, account):
     assert f"Trend: {HOSTILE}" in pdf_text
     assert HOSTILE in deck_text
     assert FORMULA in deck_text
+
+
+# Accounts renamed by hand: one through the API, one through its form
+
+
+@pytest.fixture
+def renamed(
+    rep: User, manager: User, account: Account, django_capture_on_commit_callbacks
+) -> tuple[Account, Account]:
+    """Two scored accounts, renamed after the run and after an export."""
+    globex = AccountFactory.create(name="Globex")
+    globex.team_members.add(rep)
+    product = ProductFactory.create(name="GTX Pro")
+    for index, each in enumerate([account, globex]):
+        RevenueLine.objects.create(
+            account=each,
+            product=product,
+            quarter_start=date(2017, 4, 1),
+            amount=Decimal(1000 * (index + 1)),
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        score_run_request(trigger="manual")
+    # The dashboard is stored once read: the renames must not find it kept.
+    reader = Client()
+    reader.force_login(manager)
+    before = reader.get(reverse("plans:dashboard_export", args=["xlsx"]))
+    assert before.status_code == 200
+    client = Client()
+    client.force_login(rep)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        etag = client.get(f"/api/accounts/{account.pk}/")["ETag"]
+        by_api = client.patch(
+            f"/api/accounts/{account.pk}/",
+            {"name": HOSTILE},
+            "application/json",
+            HTTP_IF_MATCH=etag,
+        )
+    form = client.get(reverse("accounts:edit", args=[globex.pk])).context["form"]
+    with django_capture_on_commit_callbacks(execute=True):
+        by_form = client.post(
+            reverse("accounts:edit", args=[globex.pk]),
+            {
+                **{name: value or "" for name, value in form.initial.items()},
+                "name": FORMULA,
+            },
+        )
+
+    assert by_api.status_code == 200, by_api.content
+    assert by_form.status_code == 302, by_form.content
+    account.refresh_from_db()
+    globex.refresh_from_db()
+    assert (account.name, globex.name) == (HOSTILE, FORMULA)
+    return account, globex
+
+
+def test_renamed_accounts_read_back_as_typed_in_the_api(rep, renamed):
+    account, globex = renamed
+    client = Client()
+    client.force_login(rep)
+
+    listed = client.get("/api/accounts/").json()["results"]
+    detail = client.get(f"/api/accounts/{account.pk}/").json()
+    scores = client.get("/api/scoring/scores/").json()["results"]
+
+    assert sorted(row["name"] for row in listed) == sorted([HOSTILE, FORMULA])
+    assert detail["name"] == HOSTILE
+    assert sorted(row["account"] for row in scores) == sorted([HOSTILE, FORMULA])
+
+
+def test_renamed_accounts_are_text_on_every_page(rep, renamed):
+    account, globex = renamed
+    client = Client()
+    client.force_login(rep)
+    pages = [
+        f"/accounts/{account.pk}/",
+        f"/accounts/{account.pk}/edit/",
+        f"/accounts/{globex.pk}/",
+        f"/accounts/{globex.pk}/edit/",
+        "/scoring/portfolio/",
+        "/plans/",
+    ]
+
+    for path in pages:
+        html = client.get(path).content.decode()
+        assert HOSTILE not in html, path
+
+    detail = client.get(f"/accounts/{account.pk}/").content.decode()
+    edit = client.get(f"/accounts/{globex.pk}/edit/").content.decode()
+    assert "<h1>&lt;img src=x onerror=alert(1)&gt;</h1>" in detail
+    assert 'value="=HYPERLINK(&quot;http://evil.example&quot;,&quot;click&quot;)"' in (
+        edit
+    )
+    # The history shows the old and new names as text too.
+    history = client.get(f"/accounts/{account.pk}/edit/").content.decode()
+    assert "<td>Acme Corporation</td><td>&lt;img src=x onerror=alert(1)&gt;</td>" in (
+        history
+    )
+
+
+def test_renamed_accounts_are_literal_text_in_the_chart_data(rep, renamed):
+    client = Client()
+    client.force_login(rep)
+
+    stored = ScoreRun.objects.get(is_current=True).figure
+    served = client.get(reverse("scoring:portfolio_figure")).json()["figure"]
+
+    for figure in (stored, served):
+        labels = [
+            label
+            for trace in figure["data"]
+            if "customdata" in trace
+            for label in trace["text"]
+        ]
+        assert not any("<img" in label for label in labels)
+        shown = sorted(_plotly_label_text(label).splitlines()[1] for label in labels)
+        assert shown == sorted([HOSTILE, FORMULA])
+
+
+def test_renamed_accounts_are_inert_in_the_dashboard_csv_and_xlsx(manager, renamed):
+    client = Client()
+    client.force_login(manager)
+    csv_url = reverse("plans:dashboard_export", args=["csv"]) + "?table=accounts"
+    xlsx_url = reverse("plans:dashboard_export", args=["xlsx"])
+
+    text = client.get(csv_url).getvalue().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    sheet = load_workbook(io.BytesIO(client.get(xlsx_url).getvalue()))["Accounts"]
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+
+    assert sorted(row[0] for row in rows[1:]) == sorted([HOSTILE, "'" + FORMULA])
+    assert sorted(cell.value for cell in cells) == sorted([HOSTILE, FORMULA])
+    assert {cell.data_type for cell in cells} == {"s"}
+
+
+def test_renamed_accounts_are_text_in_the_review_pdf_and_powerpoint(rep, renamed):
+    client = Client()
+    client.force_login(rep)
+
+    for each in renamed:
+        pdf = PdfReader(io.BytesIO(export(client, each, "pdf")))
+        pdf_text = "\n".join(page.extract_text() for page in pdf.pages)
+        deck = Presentation(io.BytesIO(export(client, each, "pptx")))
+        titles = [
+            shape.text_frame.text
+            for slide in deck.slides
+            for shape in slide.shapes
+            if shape.has_text_frame
+        ]
+
+        assert f"Executive review: {each.name}," in pdf_text
+        assert f"Executive review: {each.name}" in titles
