@@ -1,7 +1,9 @@
 """Hostile names in Chromium: shown as typed in the quadrant, never run."""
 
 import pytest
+from django.urls import reverse
 
+from accounts.models import Account
 from scoring.services import score_run_request
 from tests.accounts.factories import AccountFactory, RevenueLineFactory
 from tests.conftest import PROJECT_DIR, browser_login
@@ -37,3 +39,40 @@ def test_a_hostile_name_shows_as_typed_in_the_quadrant_hover(
     assert page.locator("#quadrant a[href*='evil.example']").count() == 0
     assert dialogs == []
     assert HOSTILE in page.locator("#account-table tbody").inner_text()
+
+
+def test_a_hostile_name_typed_in_the_account_form_stays_text(
+    page, live_server, rep, account
+):
+    # given: Rita's account, scored once under its old name
+    RevenueLineFactory.create(account=account)
+    score_run_request(trigger="test")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    browser_login(page, live_server, rep.username)
+    page.goto(live_server.url + reverse("accounts:detail", args=[account.pk]))
+
+    # when: she renames it to markup in the account's form
+    page.get_by_role("link", name="Edit account").click()
+    page.fill("input[name=name]", HOSTILE)
+    page.get_by_role("button", name="Save account").click()
+
+    # then: the account page shows the name as typed, and nothing ran
+    assert page.locator(".messages li").inner_text() == f"{HOSTILE} saved."
+    assert page.locator("h1").inner_text() == HOSTILE
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("a[href*='evil.example']").count() == 0
+    assert Account.objects.get(pk=account.pk).name == HOSTILE
+
+    # and the quadrant's hover reads it as typed
+    page.goto(live_server.url + reverse("scoring:portfolio"))
+    page.wait_for_selector("#quadrant .scatterlayer .point")
+    page.locator("#quadrant .scatterlayer .point").first.hover(force=True)
+    label = page.wait_for_selector("#quadrant .hoverlayer .hovertext")
+    page.screenshot(path=str(PROJECT_DIR / "var" / "shots" / "renamed-hover.png"))
+    assert HOSTILE in label.text_content()
+    assert "Acme Corporation" not in label.text_content()
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("#quadrant a[href*='evil.example']").count() == 0
+    assert HOSTILE in page.locator("#account-table tbody").inner_text()
+    assert dialogs == []
