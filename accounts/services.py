@@ -9,7 +9,7 @@ import math
 import struct
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from datetime import date, datetime
@@ -608,8 +608,24 @@ def _write_bulk(tables: importing.MavenTables, report: Progress) -> dict:
         create_defaults={"source": AccountTeamMember.Source.PIPELINE},
     )
     counts["account_team_members"] = _summary(total, created, updated)
+    joined = members[_keys(members, ["account_id", "user_id"]).isin(created)]
+    _account_versions_move(account_ids=joined["account_id"].dropna().unique())
     _pipeline_derived_prune(account_ids=moved_from)
     return counts
+
+
+def _account_versions_move(*, account_ids: Iterable[Any]) -> None:
+    """Move the version of these accounts, a batch of ids a statement.
+
+    The pandas path's counterpart of the PostgreSQL path's one UPDATE over
+    the staged rows: each account whose team the import joined someone to.
+    """
+    ids = sorted({int(account_id) for account_id in account_ids})
+    now = timezone.now()
+    for start in range(0, len(ids), UPDATE_BATCH):
+        Account.objects.filter(pk__in=ids[start : start + UPDATE_BATCH]).update(
+            updated_at=now
+        )
 
 
 # What a deal's revenue line and team membership hang on.
@@ -664,13 +680,15 @@ def _pipeline_derived_prune(*, account_ids: list[int] | RawSQL) -> dict[str, int
     owned = Opportunity.objects.filter(
         account_id=OuterRef("account_id"), owner_id=OuterRef("user_id")
     )
-    members, _ = (
-        AccountTeamMember.objects.filter(
-            source=AccountTeamMember.Source.PIPELINE, account_id__in=account_ids
-        )
-        .exclude(Exists(owned))
-        .delete()
+    unowned = AccountTeamMember.objects.filter(
+        source=AccountTeamMember.Source.PIPELINE, account_id__in=account_ids
+    ).exclude(Exists(owned))
+    # The account's team list shows who left it: its version moves first,
+    # in one UPDATE, while the rows still say which accounts they were on.
+    Account.objects.filter(pk__in=unowned.values("account_id")).update(
+        updated_at=timezone.now()
     )
+    members, _ = unowned.delete()
     return {"revenue_lines": lines, "account_team_members": members}
 
 
@@ -1432,6 +1450,18 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
         )
 
         report(95, "Writing account teams")
+        # The account's team list shows who joins it: the version of each
+        # account the file puts someone new on moves, in one statement,
+        # before the INSERT below makes them members.
+        cursor.execute(
+            f"UPDATE {Account._meta.db_table} SET updated_at = %s WHERE id IN ("
+            "SELECT a.id FROM import_account_team s "
+            "JOIN import_account_ids a ON a.code = s.account_code "
+            "JOIN import_owner_ids u ON u.code = s.owner_code "
+            f"WHERE NOT EXISTS (SELECT FROM {AccountTeamMember._meta.db_table} m "
+            "WHERE m.account_id = a.id AND m.user_id = u.id))",
+            [now],
+        )
         written["account_team_members"] = _upsert(
             cursor,
             label="account_team_members",
