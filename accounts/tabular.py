@@ -871,6 +871,10 @@ class SheetDamagedError(ImportFileError):
         )
 
 
+class WorkbookBoundError(ImportFileError):
+    """A workbook refused unread: reading it would cost far too much."""
+
+
 @dataclass
 class SheetMarks:
     """XLSX cells whose text alone would mislead, by (line, column index)."""
@@ -895,13 +899,11 @@ def sheet_records(
     A formula saved by a tool that does not compute has no value: read on
     its own it would be a blank cell, so it is read again with its formulas.
     """
-    from openpyxl import load_workbook
-
     worksheet = workbook[sheet]
     written: Iterator[tuple[Any, ...]] = iter(())
     formulas = None
     if _has_formulas(worksheet):
-        formulas = load_workbook(source, read_only=True, data_only=False)
+        formulas = workbook_load(source, file=file, data_only=False)
         written = _rows_parsed(
             formulas[sheet].iter_rows(values_only=True), file=file, sheet=sheet
         )
@@ -988,13 +990,33 @@ def percent_text(value: int | float) -> str:
     return f"{number:f}%"
 
 
+def workbook_load(
+    stream: IO[bytes], *, file: str, read_only: bool = True, data_only: bool = True
+) -> Workbook:
+    """Open a workbook with openpyxl, bounded by the upload limit.
+
+    Raises WorkbookBoundError for a workbook that would cost too much to
+    read: see accounts.workbook_bounds.
+    """
+    from django.conf import settings
+
+    from accounts import workbook_bounds
+
+    return workbook_bounds.workbook_load(
+        stream,
+        file=file,
+        limit=settings.LODE_UPLOAD_MAX_BYTES,
+        read_only=read_only,
+        data_only=data_only,
+    )
+
+
 def workbook_open(stream: IO[bytes], *, file: str) -> Workbook:
     """Open an XLSX workbook to read, or raise ImportFileError saying why not."""
-    from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        return load_workbook(stream, read_only=True, data_only=True)
+        return workbook_load(stream, file=file)
     except zipfile.BadZipFile as error:
         # A damaged or cut-short download: its ZIP directory is unreadable.
         raise ImportFileError(

@@ -181,6 +181,7 @@ from accounts.tabular import (
     HEADER_CHOICE_LINES,
     SheetDamagedError,
     Table,
+    WorkbookBoundError,
     workbook_check,
 )
 from accounts.team_versions import (
@@ -630,7 +631,7 @@ def _workbook_head_check(*, path: Path, file: str) -> None:
     chunks = table_chunks(path=path, file=file, rows=PREVIEW_READ_ROWS)
     try:
         next(chunks)
-    except SheetDamagedError:
+    except (SheetDamagedError, WorkbookBoundError):
         raise
     except ImportFileError:
         # Several sheets or no header row: the next pages ask about these.

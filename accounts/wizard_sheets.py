@@ -10,8 +10,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from accounts.importing import ImportFileError
 from accounts.models import MappedImport
-from accounts.tabular import _ZIP_MAGIC
+from accounts.tabular import _ZIP_MAGIC, workbook_load
 from accounts.wizard import WizardError
 
 logger = logging.getLogger(__name__)
@@ -25,10 +26,11 @@ class UnknownFileError(WizardError):
 
 def workbook_sheet_names(*, path: Path, file: str) -> list[str]:
     """Return the sheet names of an XLSX workbook, in workbook order."""
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(path, read_only=True)
+        with path.open("rb") as stream:
+            workbook = workbook_load(stream, file=file)
+    except ImportFileError as error:
+        raise WizardError(str(error)) from error
     except Exception as error:
         # openpyxl raises several types for a file that is no workbook.
         raise WizardError(
