@@ -32,6 +32,7 @@ from accounts.tabular import (
     Table,
     _table_build,
     byte_lines,
+    csv_error_text,
     delimiter_mix_check,
     delimiter_sniff,
     header_read,
@@ -170,7 +171,9 @@ def _csv_chunks(
             )
         except csv.Error as error:
             raise ImportFileError(
-                file, f"line {reader.line_num} cannot be read as CSV ({error})"
+                file,
+                f"line {reader.line_num} cannot be read as CSV "
+                f"({csv_error_text(error)})",
             ) from error
 
 
@@ -302,7 +305,9 @@ def _chunked(
     if not head:
         if unread is not None:
             raise unread
-        raise ImportFileError(file, "the file is empty")
+        raise ImportFileError(
+            file, "the file is empty" if sheet is None else f"sheet {sheet!r} is empty"
+        )
     read = header_read(head, file=file, line=header_line)
     title, (_, header), rest = header_split(head, line=read.line, file=file)
     if delimiter is not None:

@@ -407,7 +407,8 @@ def _csv_read(
         records = list(tap.checked(reader, file=file, delimiter=delimiter))
     except csv.Error as error:
         raise ImportFileError(
-            file, f"line {reader.line_num} cannot be read as CSV ({error})"
+            file,
+            f"line {reader.line_num} cannot be read as CSV ({csv_error_text(error)})",
         ) from error
 
     # Leading blank records come before the header; count them as lines.
@@ -462,6 +463,21 @@ def other_split(cells: list[str], other: str) -> list[str]:
         else:
             split.append(cell)
     return split
+
+
+_FIELD_LIMIT = re.compile(r"field larger than field limit \((\d+)\)")
+
+
+def csv_error_text(error: csv.Error) -> str:
+    """Say in the product's words why a line cannot be read as CSV."""
+    limit = _FIELD_LIMIT.search(str(error))
+    if limit is None:
+        return str(error)
+    return (
+        f"a value there is longer than {int(limit[1]):,} characters, the most "
+        "one cell may hold; shorten it, or close the quote that opens it if it "
+        "runs on into the lines below"
+    )
 
 
 def delimiter_mix_check(

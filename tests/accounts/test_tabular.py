@@ -767,3 +767,43 @@ def test_a_file_of_one_column_keeps_its_first_line_as_the_header() -> None:
     assert [(note.line, note.reason) for note in table.notes] == [
         (3, "2 values but the header has 1 column")
     ]
+
+
+def test_a_chosen_empty_sheet_is_named_as_empty(tmp_path: Path) -> None:
+    workbook = Workbook()
+    workbook.active.title = "Deals"
+    workbook.active.append(["Opportunity Name", "Amount"])
+    workbook.active.append(["Acme renewal", 1200])
+    workbook.create_sheet("Blank")
+    path = tmp_path / "deals.xlsx"
+    workbook.save(path)
+
+    with pytest.raises(ImportFileError) as read:
+        table_read(content=path.read_bytes(), file="deals.xlsx", sheet="Blank")
+    with pytest.raises(ImportFileError) as streamed:
+        list(table_chunks(path=path, file="deals.xlsx", sheet="Blank"))
+
+    assert read.value.message == "sheet 'Blank' is empty"
+    assert streamed.value.message == "sheet 'Blank' is empty"
+
+
+def test_a_value_past_the_cell_limit_is_refused_in_plain_words(
+    tmp_path: Path,
+) -> None:
+    # An unclosed quote on line 3 runs on past the most a cell may hold.
+    content = b'Account Name,Employees\nAcme,10\n"Beta,20\n' + b"x" * 140_000 + b"\n"
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(content)
+
+    with pytest.raises(ImportFileError) as read:
+        table_read(content=content, file="accounts.csv")
+    with pytest.raises(ImportFileError) as streamed:
+        list(table_chunks(path=path, file="accounts.csv"))
+
+    said = (
+        "line 4 cannot be read as CSV (a value there is longer than 131,072 "
+        "characters, the most one cell may hold; shorten it, or close the "
+        "quote that opens it if it runs on into the lines below)"
+    )
+    assert read.value.message == said
+    assert streamed.value.message == said
