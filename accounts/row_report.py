@@ -3,24 +3,29 @@
 A run logs each row as it writes it: kind of record by kind (users before
 accounts), the rows of merged accounts once every accounts file is read,
 the refused rows last. The report reads by file, then line; the notes on
-the import as a whole (line 0) close it. Sorted in runs of RUN_LINES lines,
-merged from disk, so a report of millions of rows never sits in memory
-whole.
+the import as a whole (line 0) close it. Sorted in runs of about RUN_BYTES
+held in memory, then merged from disk MERGE_FAN_IN runs at a time, pass
+after pass, so what the sort holds is the same for a report of a thousand
+rows or of millions.
 """
 
 from __future__ import annotations
 
 import csv
 import heapq
-import itertools
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
-# How many report lines one sorted run holds in memory.
-RUN_LINES = 200_000
+# About how many bytes of report lines one sorted run holds in memory.
+RUN_BYTES = 8_000_000
+# How many sorted runs one merge reads at once: each open run holds its
+# file's read buffers.
+MERGE_FAN_IN = 16
+# What a line costs in memory beyond its text: the list and a str a cell.
+LINE_OVERHEAD = 400
 
 RowKey = tuple[bool, str, int]
 
@@ -44,32 +49,93 @@ class RowReportOrder:
 
 
 def row_report_sort(*, path: Path) -> None:
-    """Sort the report at `path` in place, keeping the order within a row."""
+    """Sort the report at `path` in place, keeping the order within a row.
+
+    sorted() and heapq.merge() are both stable, and a merge only ever joins
+    runs that follow each other in the file: a row's lines keep the order
+    they were logged in (the record, then what it led to).
+    """
+    # Sorted runs waiting to be merged, by how many merges made them: each
+    # level's runs come after all the runs of the levels above it.
+    levels: list[list[Path]] = []
+    try:
+        with path.open(newline="", encoding="utf-8") as source:
+            for lines in _runs(csv.reader(source)):
+                lines.sort(key=_key)
+                _level_add(path, levels, _written(path, lines))
+                # Not held while the next run is read.
+                del lines
+        # What is left, in file order, merged a few runs at a time to one.
+        levels = [[run for level in reversed(levels) for run in level]]
+        while len(levels[-1]) > 1:
+            runs = levels[-1]
+            levels.append([])
+            for start in range(0, len(runs), MERGE_FAN_IN):
+                levels[-1].append(_merged(path, runs[start : start + MERGE_FAN_IN]))
+            levels = [levels[-1]]
+        for run in levels[-1]:
+            os.replace(run, path)
+        levels = []
+    finally:
+        for level in levels:
+            for run in level:
+                run.unlink(missing_ok=True)
+
+
+def _runs(reader: Iterator[list[str]]) -> Iterator[list[list[str]]]:
+    """Yield the report's lines in runs of about RUN_BYTES each."""
+    while True:
+        run: list[list[str]] = []
+        size = 0
+        for row in reader:
+            run.append(row)
+            size += LINE_OVERHEAD + sum(len(cell) for cell in row)
+            if size >= RUN_BYTES:
+                break
+        if not run:
+            return
+        yield run
+
+
+def _level_add(beside: Path, levels: list[list[Path]], run: Path) -> None:
+    """Add a sorted run; merge a level's runs into one once it has enough."""
+    depth = 0
+    while True:
+        if depth == len(levels):
+            levels.append([])
+        levels[depth].append(run)
+        if len(levels[depth]) < MERGE_FAN_IN:
+            return
+        run = _merged(beside, levels[depth])
+        levels[depth] = []
+        depth += 1
+
+
+def _merged(beside: Path, runs: list[Path]) -> Path:
+    """Merge sorted runs, in their order, into one; delete the runs."""
+    if len(runs) == 1:
+        return runs[0]
     with ExitStack() as stack:
-        source = stack.enter_context(path.open(newline="", encoding="utf-8"))
-        reader = csv.reader(source)
-        runs: list[Path] = []
-        while chunk := list(itertools.islice(reader, RUN_LINES)):
-            # sorted() and heapq.merge() are both stable: a row's lines keep
-            # the order they were logged in (the record, then what it led to).
-            chunk.sort(key=_key)
-            runs.append(_written(path, chunk))
-        for run in runs:
-            stack.callback(run.unlink, missing_ok=True)
-        merged = heapq.merge(*(_read(stack, run) for run in runs), key=_key)
-        os.replace(_written(path, merged), path)
+        readers = [
+            csv.reader(stack.enter_context(run.open(newline="", encoding="utf-8")))
+            for run in runs
+        ]
+        merged = _written(beside, heapq.merge(*readers, key=_key))
+    for run in runs:
+        run.unlink(missing_ok=True)
+    return merged
 
 
 def _key(row: list[str]) -> RowKey:
     return row_report_key(file=row[0], line=int(row[1]))
 
 
-def _written(beside: Path, rows: Iterator[list[str]] | list[list[str]]) -> Path:
+def _written(beside: Path, rows: Iterable[list[str]]) -> Path:
     handle, name = tempfile.mkstemp(dir=beside.parent, suffix=".csv")
-    with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
-        csv.writer(out).writerows(rows)
+    try:
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
+            csv.writer(out).writerows(rows)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
     return Path(name)
-
-
-def _read(stack: ExitStack, path: Path) -> Iterator[list[str]]:
-    return csv.reader(stack.enter_context(path.open(newline="", encoding="utf-8")))

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import random
 from pathlib import Path
 
 import pytest
@@ -285,13 +286,13 @@ def test_the_report_goes_out_a_chunk_of_lines_at_a_time(
         ]
 
 
-@pytest.mark.parametrize("run_lines", [None, 1], ids=["one run", "runs of 1"])
+@pytest.mark.parametrize("run_bytes", [None, 1], ids=["one run", "runs of 1"])
 def test_held_and_refused_rows_are_reported_in_file_order(
-    client, ops, django_capture_on_commit_callbacks, monkeypatch, tmp_path, run_lines
+    client, ops, django_capture_on_commit_callbacks, monkeypatch, tmp_path, run_bytes
 ) -> None:
     # given: lines 3 and 4 are one account, held to the end; line 5 is refused
-    if run_lines is not None:
-        monkeypatch.setattr(row_report, "RUN_LINES", run_lines)
+    if run_bytes is not None:
+        monkeypatch.setattr(row_report, "RUN_BYTES", run_bytes)
     path = tmp_path / "companies.csv"
     path.write_text(
         "Record ID,Company name,Number of Employees\n"
@@ -327,9 +328,13 @@ def test_held_and_refused_rows_are_reported_in_file_order(
     ]
 
 
-def test_the_report_sort_keeps_each_rows_lines_in_order(monkeypatch, tmp_path) -> None:
+@pytest.mark.parametrize("fan_in", [16, 2], ids=["one merge", "merges of two"])
+def test_the_report_sort_keeps_each_rows_lines_in_order(
+    monkeypatch, tmp_path, fan_in
+) -> None:
     # given: a report logged by kind of record, in runs of two lines
-    monkeypatch.setattr(row_report, "RUN_LINES", 2)
+    monkeypatch.setattr(row_report, "RUN_BYTES", 2 * row_report.LINE_OVERHEAD)
+    monkeypatch.setattr(row_report, "MERGE_FAN_IN", fan_in)
     path = tmp_path / "rows.csv"
     path.write_text(
         "b.csv,3,created,account B,,\n"
@@ -352,4 +357,37 @@ def test_the_report_sort_keeps_each_rows_lines_in_order(monkeypatch, tmp_path) -
         "b.csv,3,created,account B,,",
         "(whole import),0,revenue replaced,,Acme Q3 2017,",
     ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.csv"]
+
+
+def test_a_report_of_many_runs_is_merged_a_few_at_a_time(monkeypatch, tmp_path) -> None:
+    # given: 500 lines in runs of three, merged three at a time, pass on pass
+    monkeypatch.setattr(row_report, "RUN_BYTES", 3 * row_report.LINE_OVERHEAD)
+    monkeypatch.setattr(row_report, "MERGE_FAN_IN", 3)
+    generator = random.Random(6)
+    lines = [
+        [generator.choice(["a.csv", "b.csv"]), str(generator.randrange(5)), str(n)]
+        for n in range(500)
+    ]
+    path = tmp_path / "rows.csv"
+    with path.open("w", newline="") as out:
+        csv.writer(out).writerows(lines)
+    merges: list[int] = []
+    merged = row_report._merged
+
+    def counted(beside: Path, runs: list[Path]) -> Path:
+        merges.append(len(runs))
+        return merged(beside, runs)
+
+    monkeypatch.setattr(row_report, "_merged", counted)
+
+    # when
+    row_report.row_report_sort(path=path)
+
+    # then: as one stable sort would have it, never more than three runs open
+    with path.open(newline="") as sorted_file:
+        assert list(csv.reader(sorted_file)) == sorted(
+            lines, key=lambda row: (row[1] == "0", row[0], int(row[1]))
+        )
+    assert max(merges) == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.csv"]
