@@ -145,6 +145,26 @@ class PeopleWrite:
             yield chunk
             last = chunk[-1].pk
 
+    def _stage_values(
+        self, rows: models.QuerySet, *fields: str
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Yield these fields of this import's staged rows, pk first, in chunks.
+
+        Tuples, not model instances: a pass that only reads the stage
+        holds a few small objects a row.
+        """
+        last = 0
+        while True:
+            chunk = list(
+                rows.filter(job=self.wizard.job, pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", *fields)[:STAGE_ROWS]
+            )
+            if not chunk:
+                return
+            yield chunk
+            last = chunk[-1][0]
+
     # Checking a chunk
 
     def _name(
@@ -814,8 +834,16 @@ class PeopleWrite:
                     last,
                 ],
             )
+        self._history_undo_records(after=before)
+
+    def _history_undo_records(self, *, after: int) -> None:
+        """Record for undo the history entries this import added past `after`."""
+        job = self.wizard.job
+        history = connection.ops.quote_name(ChangeRecord._meta.db_table)
+        changes = connection.ops.quote_name(ImportRowChange._meta.db_table)
+        with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {quote(ImportRowChange._meta.db_table)} "
+                f"INSERT INTO {changes} "
                 "(job_id, content_type_id, object_id, action, old_values) "
                 f"SELECT %s, %s, id, %s, '{{}}' FROM {history} "
                 "WHERE import_job_id = %s AND id > %s ORDER BY id",
@@ -824,67 +852,175 @@ class PeopleWrite:
                     ContentType.objects.get_for_model(ChangeRecord).pk,
                     ImportRowChange.Action.CREATED,
                     job.pk,
-                    before,
+                    after,
                 ],
             )
 
     def _reports_to(self) -> None:
-        stage = PersonImportRow.objects.filter(refused=False).filter(
-            models.Q(manager_row__isnull=False) | models.Q(manager_person__isnull=False)
+        """Set each staged row's manager on its person.
+
+        A person created here gets theirs by statements on the whole stage:
+        set a model instance at a time, the managers of a 1M-row file took
+        over an hour, and every chunk's rows and people sat in memory. A
+        person the file matched goes through the wizard, so the change is
+        shown, counted and undone like any other.
+        """
+        self._managers_not_imported_keep()
+        linked = PersonImportRow.objects.filter(refused=False).filter(
+            models.Q(
+                manager_row__isnull=False,
+                manager_row__refused=False,
+                manager_row__person__isnull=False,
+            )
+            | models.Q(manager_row__isnull=True, manager_person__isnull=False)
         )
+        self._created_managers_set()
+        self._created_managers_log(linked.filter(result="created"))
+        self._matched_managers_set(linked.exclude(result="created"))
+
+    def _managers_not_imported_keep(self) -> None:
+        """Note each row whose manager's row was refused: it keeps its manager."""
+        stage = PersonImportRow.objects.filter(
+            refused=False, manager_row__isnull=False
+        ).filter(
+            models.Q(manager_row__refused=True)
+            | models.Q(manager_row__person__isnull=True)
+        )
+        for chunk in self._stage_values(stage, "file", "line", "reports_to"):
+            for _, file, line, reports_to in chunk:
+                self._keep(
+                    file,
+                    line,
+                    "reports_to",
+                    reports_to,
+                    "the manager's row was not imported; the reports-to was "
+                    "left as it was",
+                )
+
+    def _created_managers_set(self) -> None:
+        """Set the managers of the people created here, and record them.
+
+        A person created here is deleted by an undo: their manager is set,
+        not recorded as a change to undo or to show; the shared history
+        still says it, a field an entry, as for any other change.
+        """
+        job = self.wizard.job
+        quote = connection.ops.quote_name
+        stage = quote(PersonImportRow._meta.db_table)
+        people = quote(Stakeholder._meta.db_table)
+        history = quote(ChangeRecord._meta.db_table)
+        # Each created person with a manager, and that manager's pk: the
+        # person the manager's row wrote, or the stored person it named.
+        linked = (
+            "SELECT staged.id AS stage_id, staged.person_id, staged.account_id, "
+            "staged.name, CASE WHEN staged.manager_row_id IS NULL "
+            "THEN staged.manager_person_id ELSE boss.person_id END AS manager_id "
+            f"FROM {stage} AS staged LEFT JOIN {stage} AS boss "
+            "ON boss.id = staged.manager_row_id "
+            "WHERE staged.job_id = %s AND staged.refused = %s "
+            "AND staged.result = 'created' "
+            "AND (staged.manager_row_id IS NULL OR boss.refused = %s)"
+        )
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {people} SET reports_to_id = linked.manager_id, "
+                f"updated_at = %s FROM ({linked}) AS linked "
+                f"WHERE {people}.id = linked.person_id "
+                "AND linked.manager_id IS NOT NULL",
+                [now, job.pk, False, False],
+            )
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {history}")
+            (before,) = cursor.fetchone()
+            cursor.execute(
+                f"INSERT INTO {history} (account_id, content_type_id, object_id, "
+                "object_label, action, field, old_value, new_value, "
+                "changed_by_id, changed_by_name, changed_at, import_job_id) "
+                "SELECT linked.account_id, %s, linked.person_id, "
+                "SUBSTR(linked.name, 1, 300), 'update', %s, '', "
+                "CAST(linked.manager_id AS TEXT), %s, '', %s, %s "
+                f"FROM ({linked}) AS linked WHERE linked.manager_id IS NOT NULL "
+                "ORDER BY linked.stage_id",
+                [
+                    ContentType.objects.get_for_model(Stakeholder).pk,
+                    _HISTORY_NAMES["reports_to_id"],
+                    job.created_by_id,
+                    now,
+                    job.pk,
+                    job.pk,
+                    False,
+                    False,
+                ],
+            )
+        self._history_undo_records(after=before)
+
+    def _created_managers_log(self, linked: models.QuerySet) -> None:
+        """Report the manager each created person got, at the person's row."""
+        if self.wizard.row_log is None:
+            return
+
+        names = ("first_name", "last_name", "status")
+        fields = [
+            "file",
+            "line",
+            "person_id",
+            *(f"person__{name}" for name in names),
+            "person__reports_to_id",
+            *(f"person__reports_to__{name}" for name in names),
+        ]
+        for chunk in self._stage_values(linked, *fields):
+            for (
+                _,
+                file,
+                line,
+                pk,
+                *person,
+                boss_pk,
+                boss_first,
+                boss_last,
+                boss_status,
+            ) in chunk:
+                first, last, status = person
+                boss = Stakeholder(
+                    pk=boss_pk,
+                    first_name=boss_first,
+                    last_name=boss_last,
+                    status=boss_status,
+                )
+                self.wizard.derived_log(
+                    Stakeholder(pk=pk, first_name=first, last_name=last, status=status),
+                    "created",
+                    file,
+                    line,
+                    f"reports to {boss}",
+                )
+
+    def _matched_managers_set(self, linked: models.QuerySet) -> None:
+        """Set the managers of the stored people the file matched."""
         counts = self.wizard._counts(PERSON)
         related = ("person", "manager_row__person", "manager_person")
-        linked = stage.select_related(*related).defer("values", "manager_row__values")
-        for chunk in self._stage_rows(linked):
+        rows = linked.select_related(*related).defer("values", "manager_row__values")
+        for chunk in self._stage_rows(rows):
             updates: list[tuple[models.Model, dict[str, Any]]] = []
-            fresh: list[tuple[Stakeholder, int | None]] = []
             for row in chunk:
                 manager = row.manager_row
-                if manager is not None and (
-                    manager.refused or manager.person_id is None
-                ):
-                    self._keep(
-                        row.file,
-                        row.line,
-                        "reports_to",
-                        row.reports_to,
-                        "the manager's row was not imported; the reports-to was "
-                        "left as it was",
-                    )
-                    continue
-                manager_pk = (
-                    manager.person_id if manager is not None else row.manager_person_id
-                )
-                person = cast(Stakeholder, row.person)
                 boss = manager.person if manager is not None else row.manager_person
-                said = f"reports to {boss}"
-                values = {"reports_to_id": manager_pk}
-                if row.result == "created":
-                    fresh.append((person, manager_pk))
-                    self.wizard.derived_log(person, "created", row.file, row.line, said)
-                else:
-                    values = self.wizard._derived(
-                        values, file=row.file, line=row.line, label="", reason=said
-                    )
-                updates.append((person, values))
+                values = self.wizard._derived(
+                    {"reports_to_id": cast(Stakeholder, boss).pk},
+                    file=row.file,
+                    line=row.line,
+                    label="",
+                    reason=f"reports to {boss}",
+                )
+                updates.append((cast(Stakeholder, row.person), values))
             history = _differences(updates)
-            # A person created here is deleted by an undo: their manager is
-            # set, not recorded as a change to undo or to show.
-            for person, manager_pk in fresh:
-                person.reports_to_id = manager_pk
-            created = {person.pk for person, _ in fresh}
-            objects_update(
-                model=Stakeholder,
-                objects=[person for person, _ in fresh],
-                fields=["reports_to"],
-            )
             # The rows were counted above; one that only gained a manager now
             # counts as updated instead of unchanged.
             _, updated, _ = self.wizard._apply(
                 entity=PERSON,
                 model=Stakeholder,
                 creates=[],
-                updates=[update for update in updates if update[0].pk not in created],
+                updates=updates,
                 count=False,
             )
             moved = sum(
