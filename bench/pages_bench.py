@@ -600,6 +600,17 @@ def pages_data_prepare() -> list[Figure]:
     return figures
 
 
+def database_vacuum() -> float:
+    """VACUUM ANALYZE the whole database; return the seconds it took.
+
+    Outside a transaction, as VACUUM must run.
+    """
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return time.perf_counter() - started
+
+
 def _whole_download(*, client: Client, name: str, url: str) -> Figure:
     """Time downloading the whole accounts CSV, to its last byte."""
     timings = []
