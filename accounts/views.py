@@ -533,7 +533,7 @@ def wizard_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.is_ops:
         raise Http404("No such page.")
 
-    error = ""
+    errors: list[str] = []
     if request.method == "POST":
         uploads = request.FILES.getlist("files")
         try:
@@ -543,9 +543,17 @@ def wizard_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
                 user=request.user,
                 files=[(upload.name or "", upload) for upload in uploads],
             )
+            # As the API does: an upload with a file that cannot be read
+            # is refused whole, naming every such file, and keeps nothing.
+            wizard.mapped_import_files_read(mapped=mapped)
         except wizard.WizardError as problem:
-            error = str(problem)
-        else:
+            errors = [str(problem)]
+        except SheetChoiceError:
+            pass  # The mapping page asks which sheet.
+        except ImportFileError as unread:
+            mapped_import_discard(mapped=mapped, user=request.user)
+            errors = wizard.import_file_error_said(unread)
+        if not errors:
             return redirect("accounts:wizard_mapping", pk=mapped.job_id)
 
     recent = [
@@ -553,7 +561,7 @@ def wizard_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         for mapped in mapped_import_list_for_user(user=request.user)[:10]
     ]
     return render(
-        request, "accounts/wizard_upload.html", {"error": error, "recent": recent}
+        request, "accounts/wizard_upload.html", {"errors": errors, "recent": recent}
     )
 
 

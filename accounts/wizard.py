@@ -179,6 +179,7 @@ from accounts.stages import STAGE_ANSWERS, stage_known, stage_name_known
 from accounts.streaming import table_chunks
 from accounts.tabular import (
     HEADER_CHOICE_LINES,
+    SheetChoiceError,
     SheetDamagedError,
     Table,
     WorkbookBoundError,
@@ -702,6 +703,8 @@ def mapped_import_files_read(*, mapped: MappedImport) -> list[FilePreview]:
     of a million rows returns at once; the run reads the rest in chunks.
     """
     previews = []
+    # Every file that cannot be read is named, not only the first.
+    unread: list[ImportFileError] = []
     for stored in mapped.files:
         chunks = table_chunks(
             path=Path(stored["path"]),
@@ -710,7 +713,13 @@ def mapped_import_files_read(*, mapped: MappedImport) -> list[FilePreview]:
             sheet=stored.get("sheet"),
             header_line=stored.get("header_line"),
         )
-        table = next(chunks)
+        try:
+            table = next(chunks)
+        except SheetChoiceError:
+            raise  # The mapping page asks which sheet.
+        except ImportFileError as error:
+            unread.append(error)
+            continue
         try:
             complete = next(chunks, None) is None
         except ImportFileError:
@@ -724,7 +733,16 @@ def mapped_import_files_read(*, mapped: MappedImport) -> list[FilePreview]:
         preview.size = int(stored.get("size", 0))
         preview.complete = complete
         previews.append(preview)
+    if unread:
+        first, *rest = unread
+        first.also += [(error.file, error.message) for error in rest]
+        raise first
     return previews
+
+
+def import_file_error_said(error: ImportFileError) -> list[str]:
+    """Return one sentence per file the error names."""
+    return [str(error)] + [f"{file}: {message}" for file, message in error.also]
 
 
 def _preview(

@@ -178,7 +178,9 @@ def _files_data(mapped: MappedImport) -> list[dict[str, Any]]:
     try:
         previews = wizard.mapped_import_files_read(mapped=mapped)
     except ImportFileError as error:
-        raise ValidationError({"files": [str(error)]}) from error
+        raise ValidationError(
+            {"files": wizard.import_file_error_said(error)}
+        ) from error
     return [
         {
             "name": preview.name,

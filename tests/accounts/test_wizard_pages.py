@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from accounts.models import Account, ImportJob, MappedImport, Opportunity
 from tests.accounts.factories import AccountFactory
@@ -302,3 +303,48 @@ def test_an_overlong_value_shows_its_start_and_length_in_the_problems(
     assert f'<code class="long-token">{"L" * 60}…</code>' in text
     assert "<td>5,000 characters, over the limit of 200</td>" in text
     assert "L" * 61 not in text
+
+
+UNREADABLE = (
+    ("accounts.csv", b"Account Name\nAcme\n"),
+    ("blank.csv", b"\r\n\r\n"),
+    # A quote never closed runs on past the most a cell may hold.
+    ("tall.csv", b'Account Name\n"Acme' + b"x" * 140_000),
+)
+UNREADABLE_SAID = [
+    "blank.csv: the file is empty",
+    "tall.csv: line 2 cannot be read as CSV (a value there is longer than "
+    "131,072 characters, the most one cell may hold; shorten it, or close the "
+    "quote that opens it if it runs on into the lines below)",
+]
+
+
+def test_an_upload_with_unreadable_files_names_each_and_keeps_nothing(
+    client, ops, settings
+) -> None:
+    client.force_login(ops)
+    files = [SimpleUploadedFile(name, content) for name, content in UNREADABLE]
+
+    response = client.post(reverse("accounts:wizard"), {"files": files})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    said = "".join(f"<li>{sentence}</li>" for sentence in UNREADABLE_SAID)
+    assert (
+        '<div class="error" role="alert"><p>Nothing was kept: these files '
+        f"cannot be read.</p><ul>{said}</ul></div>"
+    ) in html
+    assert (MappedImport.objects.count(), ImportJob.objects.count()) == (0, 0)
+    assert list((settings.MEDIA_ROOT / "imports").glob("*/*")) == []
+
+
+def test_the_api_names_each_unreadable_file_too(ops, settings) -> None:
+    api = APIClient()
+    api.force_authenticate(user=ops)
+    files = [SimpleUploadedFile(name, content) for name, content in UNREADABLE]
+
+    response = api.post("/api/accounts/imports/", {"files": files}, format="multipart")
+
+    assert response.status_code == 400
+    assert response.json() == {"files": UNREADABLE_SAID}
+    assert (MappedImport.objects.count(), ImportJob.objects.count()) == (0, 0)
