@@ -93,7 +93,7 @@ def test_the_wizard_page_says_so_on_the_upload_page(ops, settings) -> None:
     )
 
     assert response.status_code == 200
-    assert response.context["error"] == GARBAGE_MESSAGE
+    assert response.context["errors"] == [GARBAGE_MESSAGE]
     assert "Something went wrong" not in response.content.decode()
     assert_nothing_left(settings.MEDIA_ROOT)
 
@@ -219,7 +219,7 @@ def test_the_wizard_page_refuses_a_workbook_whose_sheet_is_broken(
     )
 
     assert response.status_code == 200
-    assert response.context["error"] == BROKEN_SHEET_MESSAGE
+    assert response.context["errors"] == [BROKEN_SHEET_MESSAGE]
     assert_nothing_left(settings.MEDIA_ROOT)
 
 

@@ -331,7 +331,7 @@ def test_the_upload_page_refuses_a_bomb_and_keeps_nothing(ops, media) -> None:
     )
 
     assert response.status_code == 200
-    assert response.context["error"] == LONG_COMMENT
+    assert response.context["errors"] == [LONG_COMMENT]
     assert_nothing_left(media)
 
 
