@@ -59,6 +59,7 @@ PUBLIC_ROUTES = {"home", "login", "logout", "admin_login"}
 PK_OBJECTS: dict[str, str | None] = {
     "tokens:revoke": "token",
     "accounts:detail": "account",
+    "accounts:edit": "account",
     "accounts_api:detail": "account",
     "accounts_api:deal_detail": "deal",
     "accounts:deal_edit": "deal",
