@@ -153,20 +153,27 @@ def _account_form_values(account: Account, form: AccountForm) -> dict[str, Any]:
     return values
 
 
-def _account_stale_message(account: Account, user: User) -> str:
-    latest = change_list_for_target(target=account).first()
+def _last_change_said(target: Account | Opportunity, user: User) -> str:
+    """Say when the record last changed and by whom, for a stale form."""
+    latest = change_list_for_target(target=target).first()
     by = ""
     if latest and latest.changed_by_id == user.pk:
+        # Most often the same form sent again after Back, or another tab.
         by = " by you, in another tab or window"
     elif latest and latest.changed_by_label:
         by = f" by {latest.changed_by_label}"
     elif latest and latest.import_job_id:
         by = f" by import {latest.import_job_id}"
-    when = date_format(timezone.localtime(account.updated_at), "j M Y H:i")
+    when = date_format(timezone.localtime(target.updated_at), "j M Y H:i")
+    return f"last changed {when}{by}"
+
+
+def _account_stale_message(account: Account, user: User) -> str:
     return (
-        f"{account.name} was changed since you opened this page (last changed "
-        f"{when}{by}), so nothing was saved. The form now shows the account as "
-        "it is; make your change again if it is still needed."
+        f"{account.name} was changed since you opened this page "
+        f"({_last_change_said(account, user)}), so nothing was saved. The form "
+        "now shows the account as it is; make your change again if it is still "
+        "needed."
     )
 
 
@@ -326,20 +333,10 @@ def _deal_added_before_message(deal: Opportunity) -> str:
 
 
 def _deal_stale_message(deal: Opportunity, user: User) -> str:
-    latest = change_list_for_target(target=deal).first()
-    by = ""
-    if latest and latest.changed_by_id == user.pk:
-        # Most often the same form sent again after Back, or another tab.
-        by = " by you, in another tab or window"
-    elif latest and latest.changed_by_label:
-        by = f" by {latest.changed_by_label}"
-    elif latest and latest.import_job_id:
-        by = f" by import {latest.import_job_id}"
-    when = date_format(timezone.localtime(deal.updated_at), "j M Y H:i")
     return (
         f"Deal {deal.external_id} was changed since you opened this page "
-        f"(last changed {when}{by}), so nothing was saved. The form now shows "
-        "the deal as it is; make your change again if it is still needed."
+        f"({_last_change_said(deal, user)}), so nothing was saved. The form now "
+        "shows the deal as it is; make your change again if it is still needed."
     )
 
 
