@@ -4,6 +4,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -153,6 +154,13 @@ def _account_form_values(account: Account, form: AccountForm) -> dict[str, Any]:
     return values
 
 
+def _form_errors_add(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's refusal on the form: by field, or above the form."""
+    for field, reasons in error.message_dict.items():
+        for reason in reasons:
+            form.add_error(field if field in form.fields else None, reason)
+
+
 def _last_change_said(target: Account | Opportunity, user: User) -> str:
     """Say when the record last changed and by whom, for a stale form."""
     latest = change_list_for_target(target=target).first()
@@ -212,9 +220,7 @@ def account_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             # The page names the account as it is stored, not as typed.
             account.refresh_from_db()
-            for field, reasons in error.message_dict.items():
-                for reason in reasons:
-                    form.add_error(field if field in form.fields else None, reason)
+            _form_errors_add(form, error)
         else:
             if not saved:
                 account.refresh_from_db()
@@ -299,9 +305,7 @@ def deal_new(request: AuthenticatedHttpRequest, account_pk: int) -> HttpResponse
                 ),
             )
         except ValidationError as error:
-            for field, reasons in error.message_dict.items():
-                for reason in reasons:
-                    form.add_error(field if field in form.fields else None, reason)
+            _form_errors_add(form, error)
         except DealKeyReused:
             form.add_error(None, KEY_USED_ELSEWHERE)
         else:
@@ -378,9 +382,7 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 expected_version=deal.updated_at,
             )
         except ValidationError as error:
-            for field, reasons in error.message_dict.items():
-                for reason in reasons:
-                    form.add_error(field if field in form.fields else None, reason)
+            _form_errors_add(form, error)
         else:
             if not saved:
                 deal.refresh_from_db()
