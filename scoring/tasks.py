@@ -17,26 +17,21 @@ logger = logging.getLogger(__name__)
 
 # Only a lost connection is worth another try; a bad input fails the run.
 CONNECTION_ERRORS = (BrokerError, DatabaseError, InterfaceError, ConnectionError)
+RETRIED = {
+    "acks_late": True,
+    "autoretry_for": CONNECTION_ERRORS,
+    "retry_backoff": 5,
+    "retry_backoff_max": 120,
+    "max_retries": 5,
+}
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=CONNECTION_ERRORS,
-    retry_backoff=5,
-    retry_backoff_max=120,
-    max_retries=5,
-)
+@shared_task(**RETRIED)
 def scoring_run_task(run_id: int) -> None:
     score_run_execute(run_id=run_id)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=CONNECTION_ERRORS,
-    retry_backoff=5,
-    retry_backoff_max=120,
-    max_retries=5,
-)
+@shared_task(**RETRIED)
 def scoring_figure_names_task(run_id: int) -> None:
     score_run_figure_names_refresh(run_id=run_id)
 
