@@ -110,11 +110,25 @@ def backend_cpu() -> float | None:
     On a shared machine the wall clock grows with everyone's load, while
     the CPU a piece of work takes does not.
     """
+    return backend_cpu_of(backend_pid())
+
+
+def backend_pid() -> int | None:
+    """Return our PostgreSQL backend's process id; None on SQLite."""
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
+        return cursor.fetchone()[0]
+
+
+def backend_cpu_of(pid: int | None) -> float | None:
+    """Return the CPU seconds PostgreSQL backend `pid` has used, from /proc.
+
+    Reads no database, so it can be called between timed requests.
+    """
+    if pid is None:
+        return None
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:

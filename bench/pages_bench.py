@@ -19,12 +19,13 @@ from typing import Any
 from django.core.signals import request_finished
 from django.db import close_old_connections, connection, transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
 from accounts.models import Account, User
 from accounts.selectors import account_list_for_user
-from bench.import_bench import backend_cpu
+from bench.baseline_page import BASELINE_PATH
+from bench.import_bench import backend_cpu_of, backend_pid
 from bench.results import Figure
 from plans.dashboard_summaries import (
     DashboardPreparing,
@@ -36,6 +37,8 @@ from stakeholders.coverage_counts import coverage_counts_fold
 from stakeholders.models import Stakeholder
 
 BATCH = 5_000
+# The product's URLs and the baseline page's, while the pages are timed.
+BASELINE_URLCONF = "bench.baseline_page"
 # A page slower than this per request is asked only SLOW_REQUESTS times:
 # 200 requests of a page that takes seconds would hold the bench for hours.
 SLOW_SECONDS = 1.0
@@ -86,15 +89,21 @@ def _stream(response: Any) -> Iterable[bytes]:
 
 
 class _SqlClock:
-    """Add up the time spent in the database driver, and count queries."""
+    """Add up the time spent in the database driver, and count queries.
+
+    While paused (the baseline page's requests) nothing is counted.
+    """
 
     def __init__(self) -> None:
         self.seconds = 0.0
         self.queries = 0
+        self.paused = False
 
     def __call__(
         self, execute: Any, sql: str, params: Any, many: bool, context: Any
     ) -> Any:
+        if self.paused:
+            return execute(sql, params, many, context)
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
@@ -111,7 +120,7 @@ def _page_figures(
     requests: int,
     first_byte: bool = False,
 ) -> list[Figure]:
-    """Time a page; note its CPU, SQL time and queries a request too.
+    """Time a page beside the baseline page; note CPU, SQL and queries too.
 
     On a shared machine the wall clock grows with everyone's load. The CPU
     this process spends on a request (time.process_time) and the CPU our
@@ -120,26 +129,50 @@ def _page_figures(
     and after. The SQL time is the wall clock inside the database driver:
     the queries' own work plus the round trips, which a loaded machine
     lengthens.
+
+    Each request of the page is followed by one of the baseline page
+    (bench/baseline_page.py), so both meet the same load; its percentiles
+    are each figure's baseline, and the ratio says how much the page
+    costs beyond a logged-in request through the same stack on this
+    machine. Only the page's requests count in its CPU, SQL and queries.
     """
+    with override_settings(ROOT_URLCONF=BASELINE_URLCONF):
+        return _page_and_baseline_figures(
+            client=client,
+            name=name,
+            urls=urls,
+            requests=requests,
+            first_byte=first_byte,
+        )
+
+
+def _page_and_baseline_figures(
+    *,
+    client: Client,
+    name: str,
+    urls: list[str],
+    requests: int,
+    first_byte: bool,
+) -> list[Figure]:
     started = time.perf_counter()
     for url in urls[:5]:
         _get(client, url, whole=not first_byte)
     warm = (time.perf_counter() - started) / len(urls[:5])
     asked = requests if warm < SLOW_SECONDS else min(requests, SLOW_REQUESTS)
-    timings = []
+    for _ in range(5):
+        _get(client, BASELINE_PATH)
+    page = _Timings()
+    baseline = _Timings()
     load_before = _load()
+    pid = backend_pid()
     clock = _SqlClock()
-    cpu_started, pg_started = time.process_time(), backend_cpu()
     with connection.execute_wrapper(clock):
         for index in range(asked):
-            seconds, status = _get(
-                client, urls[index % len(urls)], whole=not first_byte
-            )
-            timings.append(seconds)
-            if status != 200:
-                raise RuntimeError(f"{urls[index % len(urls)]} answered {status}")
-    cpu = (time.process_time() - cpu_started) / asked * 1000
-    pg_finished = backend_cpu()
+            url = urls[index % len(urls)]
+            page.time(client, url, pid=pid, whole=not first_byte)
+            clock.paused = True
+            baseline.time(client, BASELINE_PATH, pid=pid)
+            clock.paused = False
     counts = set()
     for url in dict.fromkeys([urls[0], urls[-1]]):
         with CaptureQueriesContext(connection) as queries:
@@ -151,27 +184,78 @@ def _page_figures(
     if asked < requests:
         note += f" (over {SLOW_SECONDS:.0f} s a request, so only {asked} asked)"
     note += (
-        f"; per request: CPU {cpu:.1f} ms in Python, SQL "
+        f"; per request: CPU {page.cpu_ms:.1f} ms in Python, SQL "
         f"{clock.seconds / asked * 1000:.1f} ms in {clock.queries / asked:.0f} queries"
     )
-    if pg_started is not None and pg_finished is not None:
-        note += f", PostgreSQL CPU {(pg_finished - pg_started) / asked * 1000:.1f} ms"
+    if page.backend_ms is not None:
+        note += f", PostgreSQL CPU {page.backend_ms:.1f} ms"
+    note += (
+        f"; baseline page p50 {baseline.p50_ms:.1f} ms, CPU {baseline.cpu_ms:.1f} ms"
+        " in Python"
+    )
+    if baseline.backend_ms is not None:
+        note += f", PostgreSQL CPU {baseline.backend_ms:.1f} ms"
     note += f"; load average before {load_before}, after {_load()}"
     return [
         Figure(
             benchmark=f"{name} page p50",
-            value=statistics.median(timings) * 1000,
+            value=page.p50_ms,
             unit="ms",
+            baseline=baseline.p50_ms,
             note=note,
         ),
         Figure(
             benchmark=f"{name} page p95",
-            value=_percentile(timings, 0.95) * 1000,
+            value=page.p95_ms,
             unit="ms",
+            baseline=baseline.p95_ms,
             target="<= 50 ms at 100k accounts",
             note=note,
         ),
     ]
+
+
+class _Timings:
+    """One page's wall clock, Python CPU and backend CPU, request by request."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+        self.cpu = 0.0
+        self.backend: float | None = 0.0
+
+    def time(
+        self, client: Client, url: str, *, pid: int | None, whole: bool = True
+    ) -> None:
+        backend_before = backend_cpu_of(pid)
+        cpu_before = time.process_time()
+        seconds, status = _get(client, url, whole=whole)
+        self.cpu += time.process_time() - cpu_before
+        backend_after = backend_cpu_of(pid)
+        if status != 200:
+            raise RuntimeError(f"{url} answered {status}")
+        self.seconds.append(seconds)
+        if self.backend is None or backend_before is None or backend_after is None:
+            self.backend = None
+        else:
+            self.backend += backend_after - backend_before
+
+    @property
+    def p50_ms(self) -> float:
+        return statistics.median(self.seconds) * 1000
+
+    @property
+    def p95_ms(self) -> float:
+        return _percentile(self.seconds, 0.95) * 1000
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu / len(self.seconds) * 1000
+
+    @property
+    def backend_ms(self) -> float | None:
+        if self.backend is None:
+            return None
+        return self.backend / len(self.seconds) * 1000
 
 
 def page_data_seed() -> None:
