@@ -157,6 +157,30 @@ def revenue_replaced_texts(*, last: int, last_change: int) -> list[str]:
         replaced=replaced.keys(),
         reporting_currency=reporting_currency,
     )
+    return (
+        _replaced_texts(replaced)
+        + _waiting_texts(waiting)
+        + _uncounted_texts(uncounted)
+        + _rateless_texts(
+            revenue_rateless(last=last, reporting_currency=reporting_currency)
+        )
+    )
+
+
+def revenue_rateless_start() -> Callable[[], list[Invoiced]]:
+    """Return what revenue_rateless says of the lines written from now."""
+    last, _ = _last_written()
+    return lambda: revenue_rateless(
+        last=last, reporting_currency=reporting_currency_active()
+    )
+
+
+def revenue_rateless(*, last: int, reporting_currency: str) -> list[Invoiced]:
+    """Return the invoices written after `last` that no stored rate converts.
+
+    By account, quarter and currency, in the order the check's warnings
+    name them.
+    """
     rateless = (
         _fresh_invoices(last=last)
         .exclude(
@@ -168,23 +192,16 @@ def revenue_replaced_texts(*, last: int, last_change: int) -> list[str]:
         .annotate(total=Sum("amount"), count=Count("pk"))
         .order_by("account__name", "account_id", "quarter_start", "currency")
     )
-    return (
-        _replaced_texts(replaced)
-        + _waiting_texts(waiting)
-        + _uncounted_texts(uncounted)
-        + _rateless_texts(
-            [
-                Invoiced(
-                    account=row["account__name"],
-                    quarter=row["quarter_start"],
-                    currency=row["currency"],
-                    total=row["total"],
-                    count=row["count"],
-                )
-                for row in rateless
-            ]
+    return [
+        Invoiced(
+            account=row["account__name"],
+            quarter=row["quarter_start"],
+            currency=row["currency"],
+            total=row["total"],
+            count=row["count"],
         )
-    )
+        for row in rateless
+    ]
 
 
 def _fresh_invoices(*, last: int) -> RevenueLineQuerySet:

@@ -169,7 +169,9 @@ from accounts.revenue_keys import (
     won_key,
 )
 from accounts.revenue_replaced import (
+    Invoiced,
     Waiting,
+    revenue_rateless_start,
     revenue_replaced_start,
     revenue_waiting_start,
 )
@@ -1035,6 +1037,9 @@ class Outcome:
     # replace if no stored rate converting them were needed: what the
     # user's invoices_without_rate choice decides.
     waiting: list[Waiting] = field(default_factory=list)
+    # The import's invoices that no stored rate converts, by account,
+    # quarter and currency: the warnings name them too.
+    quarters_without_rate: list[Invoiced] = field(default_factory=list)
 
     @property
     def rejected_rows(self) -> int:
@@ -2053,9 +2058,11 @@ def mapped_import_check(*, mapped: MappedImport) -> Outcome:
         with transaction.atomic():
             checks = import_checks_start()
             waiting = revenue_waiting_start()
+            rateless = revenue_rateless_start()
             _execute(mapped=mapped, job=mapped.job, outcome=outcome, report=None)
             if outcome.can_write:
                 outcome.waiting = waiting()
+                outcome.quarters_without_rate = rateless()
                 for warning in (w for check in checks for w in check()):
                     outcome.warnings.append(warning.text)
                     if warning.confirm:

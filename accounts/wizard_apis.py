@@ -375,6 +375,39 @@ FILES_SCHEMA = inline_serializer(
     },
 )
 
+
+class WizardImportQuarterWithoutRateSerializer(serializers.Serializer):
+    """An import's invoices of one account, quarter and currency, unconverted."""
+
+    account = serializers.CharField()
+    quarter = serializers.CharField(help_text='"Q4 2017"')
+    quarter_start = serializers.DateField()
+    currency = serializers.CharField()
+    invoice_lines = serializers.IntegerField()
+    amount = serializers.DecimalField(
+        max_digits=30,
+        decimal_places=2,
+        help_text="the invoices' sum, in that currency",
+    )
+    reason = serializers.CharField(help_text='"no SEK rate on or before 1 Jul 2024"')
+
+
+def quarters_without_rate_field() -> serializers.ListField:
+    """Return the check's list of invoices no stored rate converts.
+
+    The 200 check answer and the 202 one of a large upload share it, and
+    with it one schema component (one serializer class).
+    """
+    return serializers.ListField(
+        child=WizardImportQuarterWithoutRateSerializer(),
+        help_text="The upload's invoices that no stored rate converts, by "
+        "account, quarter and currency, as the warnings name them: totals "
+        "will leave them out and say they lack a rate. Storing a rate on "
+        "or before the quarter's start converts them. The first "
+        f"{ISSUE_LIMIT} of them.",
+    )
+
+
 CHECK_SCHEMA = inline_serializer(
     "WizardImportCheck",
     {
@@ -453,6 +486,7 @@ CHECK_SCHEMA = inline_serializer(
             "default) keeps the deals counted until a rate is stored, "
             "replace_deals lets the invoices replace them at once.",
         ),
+        "quarters_without_rate": quarters_without_rate_field(),
     },
 )
 
@@ -469,31 +503,7 @@ LARGE_CHECK_SCHEMA = inline_serializer(
             child=serializers.CharField(),
             help_text="the check's warnings, forecast from the files without writing",
         ),
-        "quarters_without_rate": serializers.ListField(
-            child=inline_serializer(
-                "WizardImportQuarterWithoutRate",
-                {
-                    "account": serializers.CharField(),
-                    "quarter": serializers.CharField(help_text='"Q4 2017"'),
-                    "quarter_start": serializers.DateField(),
-                    "currency": serializers.CharField(),
-                    "invoice_lines": serializers.IntegerField(),
-                    "amount": serializers.DecimalField(
-                        max_digits=30,
-                        decimal_places=2,
-                        help_text="the invoices' sum, in that currency",
-                    ),
-                    "reason": serializers.CharField(
-                        help_text='"no SEK rate on or before 1 Jul 2024"'
-                    ),
-                },
-            ),
-            help_text="The upload's invoices that no stored rate converts, by "
-            "account, quarter and currency, as the warnings name them: totals "
-            "will leave them out and say they lack a rate. Storing a rate on "
-            "or before the quarter's start converts them. The first "
-            f"{ISSUE_LIMIT} of them.",
-        ),
+        "quarters_without_rate": quarters_without_rate_field(),
     },
 )
 
@@ -635,6 +645,17 @@ CHECK_EXAMPLE = {
             "won_amounts": {"USD": "6700.50"},
             "invoice_lines": 1,
             "invoice_amounts": {"EUR": "10.00"},
+        }
+    ],
+    "quarters_without_rate": [
+        {
+            "account": "Acme Corporation",
+            "quarter": "Q4 2017",
+            "quarter_start": "2017-10-01",
+            "currency": "EUR",
+            "invoice_lines": 1,
+            "amount": "10.00",
+            "reason": "no EUR rate on or before 1 Oct 2017",
         }
     ],
 }
@@ -1401,6 +1422,10 @@ class WizardImportCheckApi(WizardApi):
                 "changes": outcome.changes[:ISSUE_LIMIT],
                 "invoices_without_rate": [
                     item.as_dict() for item in outcome.waiting[:ISSUE_LIMIT]
+                ],
+                "quarters_without_rate": [
+                    item.as_dict()
+                    for item in outcome.quarters_without_rate[:ISSUE_LIMIT]
                 ],
             }
         )

@@ -535,6 +535,28 @@ def test_a_large_upload_offers_the_choice_before_it_starts(
     )
 
 
+ACME_Q4_WITHOUT_RATE = [
+    {
+        "account": "Acme Corporation",
+        "quarter": "Q4 2017",
+        "quarter_start": "2017-10-01",
+        "currency": "CHF",
+        "invoice_lines": 1,
+        "amount": "20.00",
+        "reason": "no CHF rate on or before 1 Oct 2017",
+    },
+    {
+        "account": "Acme Corporation",
+        "quarter": "Q4 2017",
+        "quarter_start": "2017-10-01",
+        "currency": "EUR",
+        "invoice_lines": 1,
+        "amount": "10.00",
+        "reason": "no EUR rate on or before 1 Oct 2017",
+    },
+]
+
+
 def test_the_api_names_the_quarters_without_rate_of_a_large_upload(
     api: APIClient,
     acme_won: Account,
@@ -552,26 +574,7 @@ def test_the_api_names_the_quarters_without_rate_of_a_large_upload(
     assert check.status_code == 202, check.content
     answer = check.json()
     assert answer["warnings"] == [ACME_Q4_WAITING, *ACME_Q4_RATELESS]
-    assert answer["quarters_without_rate"] == [
-        {
-            "account": "Acme Corporation",
-            "quarter": "Q4 2017",
-            "quarter_start": "2017-10-01",
-            "currency": "CHF",
-            "invoice_lines": 1,
-            "amount": "20.00",
-            "reason": "no CHF rate on or before 1 Oct 2017",
-        },
-        {
-            "account": "Acme Corporation",
-            "quarter": "Q4 2017",
-            "quarter_start": "2017-10-01",
-            "currency": "EUR",
-            "invoice_lines": 1,
-            "amount": "10.00",
-            "reason": "no EUR rate on or before 1 Oct 2017",
-        },
-    ]
+    assert answer["quarters_without_rate"] == ACME_Q4_WITHOUT_RATE
     assert (
         answer_errors(
             method="get",
@@ -599,3 +602,65 @@ def test_a_large_upload_names_no_quarter_a_stored_rate_converts(
     # then
     assert check.status_code == 202, check.content
     assert check.json()["quarters_without_rate"] == []
+
+
+def test_the_api_check_while_you_wait_names_the_quarters_without_rate(
+    api: APIClient, acme_won: Account, checked_job: int
+) -> None:
+    # when: an upload small enough to check with a dry run
+    check = api.get(f"/api/accounts/imports/{checked_job}/check/")
+
+    # then: the same list as a large upload's, as the warnings name them
+    assert check.status_code == 200, check.content
+    answer = check.json()
+    assert answer["quarters_without_rate"] == ACME_Q4_WITHOUT_RATE
+    assert set(ACME_Q4_RATELESS) <= set(answer["warnings"])
+    assert (
+        answer_errors(
+            method="get",
+            path="/api/accounts/imports/{pk}/check/",
+            code="200",
+            value=answer,
+        )
+        == []
+    )
+    assert not RevenueLine.objects.filter(source=RevenueLine.Source.INVOICE).exists()
+
+
+def test_the_api_check_while_you_wait_names_no_quarter_a_rate_converts(
+    api: APIClient, acme_won: Account, checked_job: int
+) -> None:
+    rates_stored()
+
+    check = api.get(f"/api/accounts/imports/{checked_job}/check/")
+
+    assert check.status_code == 200, check.content
+    assert check.json()["quarters_without_rate"] == []
+
+
+def test_both_check_answers_document_one_quarter_without_rate_schema() -> None:
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    check = schema["paths"]["/api/accounts/imports/{pk}/check/"]["get"]
+    components = schema["components"]["schemas"]
+
+    def items(code: str) -> dict:
+        answer = check["responses"][code]["content"]["application/json"]["schema"]
+        properties = components[answer["$ref"].rpartition("/")[2]]["properties"]
+        return properties["quarters_without_rate"]["items"]
+
+    assert (
+        items("200")
+        == items("202")
+        == {"$ref": "#/components/schemas/WizardImportQuarterWithoutRate"}
+    )
+    example = check["responses"]["200"]["content"]["application/json"]["examples"]
+    (value,) = [
+        shown["value"]
+        for shown in example.values()
+        if "quarters_without_rate" in shown["value"] and "can_write" in shown["value"]
+    ]
+    assert value["quarters_without_rate"][0]["reason"] == (
+        "no EUR rate on or before 1 Oct 2017"
+    )
