@@ -28,7 +28,12 @@ from django.utils import timezone
 from accounts.history import ERASED
 from accounts.models import ImportJob, ImportRowChange, MappedImport
 from accounts.recognise import PERSON
-from accounts.tabular import delimiter_sniff, text_decode
+from accounts.tabular import (
+    WorkbookBoundError,
+    delimiter_sniff,
+    text_decode,
+    workbook_load,
+)
 from accounts.upload_retention import upload_folder
 from accounts.wizard import ENTITY_LABELS, row_report_path
 
@@ -159,9 +164,13 @@ def _csv_scrub(path: Path, scrub: _UploadScrub) -> int:
 
 
 def _xlsx_scrub(path: Path, scrub: _UploadScrub) -> int:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path)
+    # Through the bounds an upload is read with: a stored workbook is an
+    # upload all the same, and one that would stall or expand the reader
+    # is refused here too (WorkbookBoundError), not read whole.
+    with path.open("rb") as stream:
+        workbook = workbook_load(
+            stream, file=path.name, read_only=False, data_only=False
+        )
     replaced = 0
     for worksheet in workbook.worksheets:
         for row in worksheet.iter_rows():
@@ -189,13 +198,20 @@ def _replace(path: Path, content: bytes) -> None:
     os.replace(scratch, path)
 
 
-def _uploads_scrub(job: ImportJob, scrub: _UploadScrub) -> dict[str, int]:
-    """Scrub the files a job stored; return the cells replaced per file."""
+def _uploads_scrub(
+    job: ImportJob, scrub: _UploadScrub
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Scrub the files a job stored.
+
+    Return the cells replaced per file, and the workbooks refused unread
+    by the upload bounds with why: those may still hold the values.
+    """
     directory = upload_folder(job.source_directory)
     if directory is None:
-        return {}
+        return {}, {}
 
     replaced: dict[str, int] = {}
+    unread: dict[str, str] = {}
     for path in sorted(directory.iterdir()):
         if not path.is_file() or path.name.endswith(".erasing"):
             continue
@@ -203,6 +219,12 @@ def _uploads_scrub(job: ImportJob, scrub: _UploadScrub) -> dict[str, int]:
             with path.open("rb") as stream:
                 workbook = stream.read(4) == b"PK\x03\x04"
             count = (_xlsx_scrub if workbook else _csv_scrub)(path, scrub)
+        except WorkbookBoundError as error:
+            # Stored before the bounds refused such a file at upload, say.
+            # The job says it was not read, so no one takes it as scrubbed.
+            logger.warning("upload %s of import %s refused unread", path, job.pk)
+            unread[path.name] = error.message
+            continue
         except Exception:
             # A file we cannot read again is left alone and said so; the
             # rest of the erasure must go ahead.
@@ -210,7 +232,7 @@ def _uploads_scrub(job: ImportJob, scrub: _UploadScrub) -> dict[str, int]:
             continue
         if count:
             replaced[path.name] = count
-    return replaced
+    return replaced, unread
 
 
 def _stored_sizes_update(job: ImportJob) -> None:
@@ -262,20 +284,22 @@ def import_jobs_values_erase(
         held_person = job.pk in wrote_person or issues_changed or rows_changed
         # A retry shares its first run's folder; that is scrubbed once.
         files: dict[str, int] = {}
+        unread: dict[str, str] = {}
         if held_person and job.source_directory not in scrubbed_directories:
             scrubbed_directories.add(job.source_directory)
-            files = _uploads_scrub(job, scrub)
-        if not (issues_changed or rows_changed or files):
+            files, unread = _uploads_scrub(job, scrub)
+        if not (issues_changed or rows_changed or files or unread):
             continue
 
-        job.erasures.append(
-            {
-                "erased_at": timezone.now().isoformat(),
-                "files": files,
-                "row_report": rows_changed,
-                "notes": issues_changed,
-            }
-        )
+        erasure: dict[str, object] = {
+            "erased_at": timezone.now().isoformat(),
+            "files": files,
+            "row_report": rows_changed,
+            "notes": issues_changed,
+        }
+        if unread:
+            erasure["unread"] = unread
+        job.erasures.append(erasure)
         ImportJob.objects.filter(pk=job.pk).update(
             issues=job.issues, erasures=job.erasures
         )

@@ -944,10 +944,19 @@ class ImportJob(models.Model):
             if len(places) > 1:
                 places = [", ".join(places[:-1]) + " and " + places[-1]]
             moment = timezone.localtime(datetime.fromisoformat(erasure["erased_at"]))
-            said.append(
-                f"{date_format(moment, 'j M Y H:i')}: an erased person's values "
-                f"were replaced by [erased] in {places[0]}."
-            )
+            when = date_format(moment, "j M Y H:i")
+            if places:
+                said.append(
+                    f"{when}: an erased person's values were replaced by "
+                    f"[erased] in {places[0]}."
+                )
+            # A stored workbook the upload bounds refused was not read, so
+            # it may still hold the person's values: say so, and why.
+            for name, reason in erasure.get("unread", {}).items():
+                said.append(
+                    f"{when}: {name} was not read, so an erased person's values "
+                    f"may still be in it: {reason}"
+                )
         return said
 
 

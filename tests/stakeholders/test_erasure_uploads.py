@@ -19,6 +19,7 @@ from accounts.wizard import (
 from stakeholders.models import Stakeholder
 from stakeholders.services import stakeholder_erase
 from tests.accounts.factories import AccountFactory, UserFactory
+from tests.accounts.test_workbook_bounds import MAIN, workbook
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -255,3 +256,74 @@ def test_the_api_says_what_an_erasure_replaced(
         ": an erased person's values were replaced by [erased] in people.csv "
         "(3 values) and the row report."
     )
+
+
+def people_sheet(extra: str = "", *, prolog: str = "") -> bytes:
+    """Sheet XML of Rosa's and Tom's rows, with `extra` after them."""
+    rows = [
+        ["Id", "AccountId", "FirstName", "LastName", "Email"],
+        ["P1", "0015e00000VirAAA", "Rosa", "Vidal", "rosa@vireo.example"],
+        ["P2", "0015e00000VirAAA", "Tom", "Berg", "tom@vireo.example"],
+    ]
+    xml = "".join(
+        f'<row r="{line}">'
+        + "".join(
+            f'<c r="{"ABCDE"[column]}{line}" t="inlineStr"><is><t>{value}</t></is></c>'
+            for column, value in enumerate(cells)
+        )
+        + "</row>"
+        for line, cells in enumerate(rows, start=1)
+    )
+    return (
+        f'<?xml version="1.0"?>{prolog}<worksheet xmlns="{MAIN}"><sheetData>'
+        f"{xml}{extra}</sheetData></worksheet>"
+    ).encode()
+
+
+HOSTILE = {
+    # Cheap for openpyxl alone at this size; the bound is what refuses it.
+    "long comment": (
+        people_sheet("<!--" + " " * (300 * 1024) + "-->"),
+        "sheet 'Accounts' holds an XML comment of more than 256 KB (from byte ",
+    ),
+    "document type": (
+        people_sheet(
+            prolog='<!DOCTYPE worksheet [<!ENTITY who "Rosa Vidal">]>',
+            extra='<row r="4"><c r="A4" t="inlineStr"><is><t>&who;</t></is></c></row>',
+        ),
+        "sheet 'Accounts' declares a document type (<!DOCTYPE ...>), which is "
+        "how XML entity attacks start;",
+    ),
+}
+
+
+@pytest.mark.parametrize("hostile", HOSTILE, ids=list(HOSTILE))
+def test_a_stored_workbook_past_the_upload_bounds_is_refused_unread(
+    django_capture_on_commit_callbacks, vireo, hostile: str
+) -> None:
+    # given: Rosa imported from a workbook, whose stored copy then became
+    # one the upload bounds refuse (as one stored before they were)
+    job = imported(
+        django_capture_on_commit_callbacks, "people.xlsx", workbook(people_sheet())
+    )
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    sheet, reason = HOSTILE[hostile]
+    upload = stored(job, "people.xlsx")
+    upload.write_bytes(workbook(sheet))
+    before = upload.read_bytes()
+
+    # when she is erased
+    stakeholder_erase(user=None, stakeholder=Stakeholder.objects.get(external_id="P1"))
+
+    # then the workbook is not read, let alone written, and the job says
+    # it may still hold her values, and why
+    assert upload.read_bytes() == before
+    job.refresh_from_db()
+    (erasure,) = job.erasures
+    assert erasure["files"] == {}
+    assert erasure["unread"]["people.xlsx"].startswith(reason)
+    said = job.erasures_said[-1]
+    assert ": people.xlsx was not read, so an erased person's values may still " in (
+        said
+    )
+    assert reason in said
