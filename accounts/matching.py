@@ -144,6 +144,17 @@ def account_name_key(name: str) -> str:
     return " ".join(account_name_words(name))
 
 
+def account_name_caseless(name: str) -> str:
+    """Return a name with its capitals folded, alike in every alphabet.
+
+    Folded in Python, so SQLite (whose LIKE and LOWER fold ASCII only) and
+    PostgreSQL (whose UPPER follows the database's locale) agree: "ÉCLAIR
+    AB" and "éclair ab" are one name on both. Accents and spacing count.
+    """
+    composed = unicodedata.normalize("NFC", name)
+    return unicodedata.normalize("NFC", composed.casefold())
+
+
 def _one_edit_apart(one: str, two: str) -> bool:
     if one == two or abs(len(one) - len(two)) > 1:
         return False

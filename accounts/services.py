@@ -48,6 +48,7 @@ from accounts.import_liveness import (
     import_job_stalled_message,
     import_job_still_running,
 )
+from accounts.matching import account_name_caseless
 from accounts.models import (
     Account,
     AccountTeamMember,
@@ -1572,6 +1573,8 @@ ACCOUNT_EDITABLE_FIELDS = (
 )
 # The API's and the admin's two revenue fields; the rate follows from them.
 ANNUAL_REVENUE_GIVEN = ("annual_revenue", "annual_revenue_currency")
+# How many account names a duplicate check reads per round trip.
+NAMES_READ_AT_ONCE = 5000
 # The other account may be one the user cannot see: the message names none.
 ACCOUNT_NAME_TAKEN = (
     "Another account already has this name, or the same name in other capitals."
@@ -1588,7 +1591,14 @@ def account_name_check(*, account: Account, name: str) -> None:
     """
     if name == account.name:
         return
-    if Account.objects.filter(name__iexact=name).exclude(pk=account.pk).exists():
+    # Compared in Python, not with iexact: see account_name_caseless. A
+    # rename is rare, and reading the names is one indexed scan.
+    wanted = account_name_caseless(name)
+    others = Account.objects.exclude(pk=account.pk).values_list("name", flat=True)
+    if any(
+        account_name_caseless(other) == wanted
+        for other in others.iterator(chunk_size=NAMES_READ_AT_ONCE)
+    ):
         raise ValidationError({"name": [ACCOUNT_NAME_TAKEN]})
 
 

@@ -121,6 +121,44 @@ def test_a_bad_name_is_refused_as_the_names_field_error(
     assert ChangeRecord.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("existing", "name"),
+    [
+        ("ÉCLAIR AB", "éclair ab"),
+        ("éclair ab", "ÉCLAIR AB"),
+        ("ΣΟΦΙΑ ΑΕ", "σοφια αε"),
+        ("STRASSE GMBH", "Straße GmbH"),
+        # Composed and decomposed accents are one letter.
+        ("E\u0301clair AB", "ÉCLAIR AB"),
+    ],
+    ids=["lower", "upper", "greek", "sharp-s", "decomposed"],
+)
+def test_a_name_another_has_in_other_capitals_is_refused_in_any_alphabet(
+    rep, account, existing: str, name: str
+) -> None:
+    # given another account, on nobody's team
+    AccountFactory.create(name=existing)
+
+    # when
+    response = rename(rep, account, {"name": name})
+
+    # then: refused alike on SQLite, whose LIKE folds ASCII only, and on
+    # PostgreSQL
+    account.refresh_from_db()
+    assert response.status_code == 400
+    assert response.json() == {"name": [ACCOUNT_NAME_TAKEN]}
+    assert account.name == "Acme Corporation"
+
+
+def test_a_name_that_differs_in_its_accents_is_another_name(rep, account) -> None:
+    AccountFactory.create(name="ÉCLAIR AB")
+
+    response = rename(rep, account, {"name": "Eclair AB"})
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["name"] == "Eclair AB"
+
+
 def test_a_name_of_200_characters_is_kept_whole(rep, account) -> None:
     response = rename(rep, account, {"name": "y" * 200})
 
