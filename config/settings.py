@@ -178,14 +178,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_PUBLISH_RETRY = False
 # A worker or beat waits out a stalled or restarting Redis instead: nobody
-# waits on its answer, and a worker that gives up on acknowledging a task
-# keeps counting it as unacknowledged and, with a prefetch of one, never
-# asks for the next. config.celery applies these on top in such processes.
-# With one retry on a timeout an ack outlasts a stall of about a minute.
+# waits on its answer. config.celery applies these on top in such
+# processes. A command Redis does not answer within the timeout is tried
+# once more; past that the worker's acks are sent again by config.worker,
+# however long the stall lasts.
+WORKER_BROKER_TIMEOUT_SECONDS = env_int("WORKER_BROKER_TIMEOUT_SECONDS", 30)
 CONSUMER_CELERY_SETTINGS = {
     "broker_transport_options": {
         "socket_connect_timeout": 5,
-        "socket_timeout": 30,
+        "socket_timeout": WORKER_BROKER_TIMEOUT_SECONDS,
         "retry_on_timeout": True,
         "socket_keepalive": True,
         "health_check_interval": 10,

@@ -105,19 +105,34 @@ def redis_url() -> str:
 
 
 @pytest.fixture
-def celery_worker(
-    transactional_db: None, postgres: None, redis_url: str
-) -> Iterator[None]:
-    """Start a real Celery worker on Redis against the test database."""
+def celery_worker_env() -> dict[str, str]:
+    """Extra environment for the worker (and beat); a test module may override."""
+    return {}
+
+
+def celery_process_env(redis_url: str, extra: dict[str, str]) -> dict[str, str]:
+    """The environment of a worker or beat run against the test database."""
     database = connection.settings_dict
-    env = {
+    return {
         **os.environ,
         "DATABASE_URL": (
             f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}"
             f"/{database['NAME']}"
         ),
         "REDIS_URL": redis_url,
+        **extra,
     }
+
+
+@pytest.fixture
+def celery_worker(
+    transactional_db: None,
+    postgres: None,
+    redis_url: str,
+    celery_worker_env: dict[str, str],
+) -> Iterator[None]:
+    """Start a real Celery worker on Redis against the test database."""
+    env = celery_process_env(redis_url, celery_worker_env)
     command = [
         sys.executable,
         "-m",
