@@ -5,11 +5,15 @@ from celery import Celery
 from celery.schedules import crontab
 from celery.signals import beat_init, celeryd_init
 
+from config.worker import BrokerWatch
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("lode")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Lost acks sent again, and the heartbeat the worker's health check reads.
+app.steps["consumer"].add(BrokerWatch)
 
 
 # A process learns it is a worker or beat from these signals alone: each is
