@@ -2818,6 +2818,15 @@ class _Joined:
 WON_ROWS_SHOWN = 5
 
 
+def _converted_note(rate_row: tuple[str, int]) -> str:
+    """Say why an unchanged account row is counted as updated, and where."""
+    file, line = rate_row
+    return (
+        f"counted as updated at {file} line {line}, whose rate converted "
+        "its annual revenue"
+    )
+
+
 def _empty_counts() -> dict[str, int]:
     return {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
 
@@ -2917,6 +2926,10 @@ class _Writer:
         self.merge_held_ids: set[str] = set()
         self.merge_held_links: list[tuple[str, int, dict[str, Any], str]] = []
         self.merge_held_unchanged: set[int] = set()
+        # The accounts whose kept annual revenue this import's rates
+        # converted, counted as updated then, with the rate's row: their
+        # own rows, written after the rates, count them no more.
+        self.converted_accounts: dict[int, tuple[str, int]] = {}
         # The held rows' own parent links, by the account each joins: the
         # family check sees them in file order, before they are written.
         self.merge_held_families: list[tuple[str, int, dict[str, Any], str]] = []
@@ -2990,7 +3003,9 @@ class _Writer:
             label, key = self._change_label(obj), record_key(obj)
             self.row_log(file, line, outcome, label, reason, key)
 
-    def _rows_log(self, values: dict[str, Any], outcome: str, obj: object) -> None:
+    def _rows_log(
+        self, values: dict[str, Any], outcome: str, obj: object, *, note: str = ""
+    ) -> None:
         if self.row_log is None:
             return
         _, where = self.sources.pop(id(values), (values, []))
@@ -2998,7 +3013,8 @@ class _Writer:
         key = record_key(record)
         for source in where:
             label = source.label or self._change_label(record)
-            self.row_log(source.file, source.line, outcome, label, source.reason, key)
+            reason = source.reason or note
+            self.row_log(source.file, source.line, outcome, label, reason, key)
 
     def _conflict_rows(self, creates: list[dict[str, Any]]) -> list[ConflictRow]:
         rows: list[ConflictRow] = []
@@ -3151,6 +3167,9 @@ class _Writer:
         changed_objects: list[models.Model] = []
         changed_fields: set[str] = set()
         unchanged: set[int] = set()
+        # Accounts this import's rates converted were counted as updated
+        # then: each account counts once.
+        converted = self.converted_accounts if model is Account else {}
         for obj, values in updates:
             # A second row for the same object compares with the first
             # row's values, already set on the object.
@@ -3160,6 +3179,14 @@ class _Writer:
                 if value is not None and not _same(getattr(obj, name), value)
             }
             if not differing:
+                if obj.pk in converted:
+                    self._rows_log(
+                        values,
+                        "unchanged",
+                        obj,
+                        note=_converted_note(converted[obj.pk]),
+                    )
+                    continue
                 counts["unchanged"] += 1
                 unchanged.add(obj.pk)
                 self._rows_log(values, "unchanged", obj)
@@ -3180,7 +3207,8 @@ class _Writer:
                     old_values=old,
                 )
             )
-            counts["updated"] += 1
+            if obj.pk not in converted:
+                counts["updated"] += 1
         if changed_objects:
             objects_update(
                 model=model,
@@ -3337,6 +3365,7 @@ class _Writer:
                 )
                 self._counts(ACCOUNT)["updated"] += len(batch)
                 for item in batch:
+                    self.converted_accounts[item.account_id] = (file, line)
                     account = Account(pk=item.account_id, name=item.name)
                     self.account_names[item.account_id] = item.name
                     self._change_note(content_type.pk, Account, account, values)

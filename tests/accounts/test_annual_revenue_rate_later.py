@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.currency import annual_revenue_note
@@ -18,6 +20,9 @@ from accounts.wizard import (
     mapped_import_check,
     mapped_import_create_from_paths,
     mapped_import_mapping_accept,
+    mapped_import_report_csv,
+    mapped_import_run,
+    mapped_import_start,
     mapped_import_undo,
     row_report_path,
 )
@@ -302,4 +307,69 @@ def test_the_api_rate_import_converts_the_kept_revenue(
     detail = api.get(url).json()
     assert detail["status"] == ImportJob.Status.SUCCEEDED
     assert detail["counts"]["Accounts"] == counted(updated=2)
+    assert revenues() == CONVERTED
+
+
+def test_an_account_converted_and_listed_unchanged_counts_once(
+    tmp_path: Path, ops: User, client
+) -> None:
+    # given: the accounts kept without a rate, then one upload of the same
+    # accounts file and a EUR rate: the rate converts two of them, and the
+    # accounts file lists all three as they are now
+    imported(REPORT)
+    kellerei = Account.objects.get(name=KELLEREI)
+    mapped = mapped_import_create_from_paths(
+        user=ops, paths=[REPORT, rates_file(tmp_path, "EUR,1.08,2026-03-31")]
+    )
+    assert mapped_import_mapping_accept(mapped=mapped, user=ops) == {}
+    once = {
+        "Currency rates": counted(created=1),
+        "Accounts": counted(updated=2, unchanged=1),
+    }
+
+    # when
+    check = mapped_import_check(mapped=mapped)
+    api = APIClient()
+    api.force_authenticate(ops)
+    answered = api.get(f"/api/accounts/imports/{mapped.job_id}/check/")
+    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+    job = mapped_import_run(mapped=mapped)
+
+    # then: each account once, the converted ones as updated, in the
+    # check, the API's check, the job, its page and report.csv alike
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    assert check.counts == once
+    assert answered.json()["counts"] == once
+    assert job.counts == once
+    assert api.get(f"/api/accounts/imports/{job.pk}/").json()["counts"] == once
+    client.force_login(ops)
+    page = client.get(reverse("accounts:wizard_report", args=[job.pk]))
+    table = page.content.decode().split('id="report-counts"')[1].split("</table>")[0]
+    shown = [
+        [cell.strip() for cell in re.findall(r"<td[^>]*>([^<]*)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
+    ]
+    # PostgreSQL's jsonb keeps the tables in an order of its own.
+    assert sorted(shown) == [
+        ["Accounts", "0", "2", "1", "0"],
+        ["Currency rates", "1", "0", "0", "0"],
+    ]
+    report = list(csv.reader(io.StringIO("".join(mapped_import_report_csv(job=job)))))
+    assert sorted(report[-2:]) == [
+        ["Accounts", "0", "2", "1", "0"],
+        ["Currency rates", "1", "0", "0", "0"],
+    ]
+    # and the account's own row says where it was counted
+    (kellerei_row,) = [
+        row
+        for row in report
+        if row[:2] == [REPORT.name, "2"]
+        and row[-1] == f"accounts.account:{kellerei.pk}"
+    ]
+    assert kellerei_row[2:5] == [
+        "unchanged",
+        f"account {KELLEREI}",
+        "counted as updated at rates.csv line 2, whose rate converted its annual "
+        "revenue",
+    ]
     assert revenues() == CONVERTED
