@@ -24,7 +24,14 @@ import logging
 import time
 import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -65,6 +72,7 @@ from accounts.currency_codes import (
     currency_code_normal,
     currency_code_problem,
 )
+from accounts.former_names import FormerName, FormerNames
 from accounts.history import history_text
 from accounts.import_checks import import_checks_start
 from accounts.import_liveness import (
@@ -2930,6 +2938,8 @@ class _Writer:
         # converted, counted as updated then, with the rate's row: their
         # own rows, written after the rates, count them no more.
         self.converted_accounts: dict[int, tuple[str, int]] = {}
+        # The names accounts had before a rename, read at first need.
+        self._former_names: FormerNames | None = None
         # The held rows' own parent links, by the account each joins: the
         # family check sees them in file order, before they are written.
         self.merge_held_families: list[tuple[str, int, dict[str, Any], str]] = []
@@ -2962,6 +2972,34 @@ class _Writer:
         if self.finder is not None:
             # The names accepted as accounts, once the rows naming them are in.
             self.finder.aliases_create()
+
+    def former_names(self) -> FormerNames:
+        """Return the former names of the accounts the importing user sees."""
+        if self._former_names is None:
+            self._former_names = FormerNames.for_user(self.job.created_by)
+        return self._former_names
+
+    def _former_match(
+        self,
+        name: str | None,
+        external_id: str | None,
+        *,
+        known: Iterable[Collection[str]],
+    ) -> FormerName | None:
+        """Return the renamed account an account row's unknown name was.
+
+        Not for a name an account or alias has, one a ticked merge takes,
+        or a row whose ID is another account's than the one renamed.
+        """
+        if not name or name in self.merges or any(name in names for names in known):
+            return None
+        former = self.former_names().find(name)
+        if former is None:
+            return None
+        kept_id = former.account.external_id
+        if external_id and kept_id and external_id != kept_id:
+            return None
+        return former
 
     def registered(self, entity: str) -> EntityWrite:
         """Return this import's writer of another app's records."""
@@ -3484,6 +3522,8 @@ class _Writer:
                 by_id[alias_id] = by_pk[account_id]
                 alias_ids.add(alias_id)
         aliased = {account.pk for account in aliases.values()}
+        # Names an account or alias has: those are no former name's.
+        known = (by_name, aliases)
         # Each bare alias a row gives an ID, with the row.
         alias_gains: list[tuple[AccountAlias, dict[str, Any]]] = []
         # Alias name: (account pk, or the name of one this chunk creates; ID).
@@ -3510,6 +3550,10 @@ class _Writer:
                     if row.get("name")
                     and row["name"] not in aliases
                     and not (row.get("external_id") and row["external_id"] in by_id)
+                    and self._former_match(
+                        row["name"], row.get("external_id"), known=known
+                    )
+                    is None
                 ],
                 index=index,
             )
@@ -3584,6 +3628,23 @@ class _Writer:
                     target = by_name.get(merged)
                     if target is None and merged == name:
                         target = aliases.get(name)
+                    former = (
+                        self._former_match(name, external_id, known=known)
+                        if target is None and merged == name
+                        else None
+                    )
+                    if former is not None and former.account.pk in by_pk:
+                        target = by_pk[former.account.pk]
+                        self.outcome.issues.append(
+                            Issue(
+                                rows.file,
+                                line,
+                                self._col(rows.file, "name"),
+                                name,
+                                former.note,
+                                REPAIRED,
+                            )
+                        )
                     if (
                         target is not None
                         and external_id

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from accounts.former_names import FormerName
+from accounts.importing import REPAIRED, Issue
 from accounts.matching import SAME, AccountNameIndex, MatchProposal
 from accounts.models import Account, AccountAlias
 
@@ -57,6 +59,9 @@ class AccountFinder:
         self.candidates: dict[str, list[MatchProposal]] = {}
         # Each name the user confirmed as an account's, to keep as an alias.
         self.confirmed: dict[str, int] = {}
+        # The names matched by an account's former name, and the kinds of
+        # row already told so: one note per name and kind, not per row.
+        self.former_noted: set[tuple[str, str]] = set()
 
     def names_read(self, names: Iterable[str]) -> None:
         """Find, in one pass, the accounts a chunk's unknown names may be.
@@ -68,7 +73,10 @@ class AccountFinder:
         unknown = [
             name
             for name in dict.fromkeys(names)
-            if name and name not in self.by_name and name not in self.aliases
+            if name
+            and name not in self.by_name
+            and name not in self.aliases
+            and self._former(name) is None
         ]
         self.candidates = {name: [] for name in unknown}
         if not unknown:
@@ -91,6 +99,22 @@ class AccountFinder:
         self, *, entity: str, file: str, line: int, row: dict[str, Any]
     ) -> Account | None:
         """Return the row's account; refuse the row when it has none."""
+        former = self._former_for(row)
+        if former is not None:
+            name = str(row.get("account_name"))
+            if (entity, name) not in self.former_noted:
+                self.former_noted.add((entity, name))
+                self.wizard.outcome.issues.append(
+                    Issue(
+                        file,
+                        line,
+                        self.wizard._col(file, "account_name"),
+                        name,
+                        f"{former.note} (this row and every later one naming it)",
+                        REPAIRED,
+                    )
+                )
+            return self.by_pk[former.account.pk]
         account, field, why = self._find(entity, row)
         if account is None:
             column = self.wizard._col(file, field)
@@ -168,6 +192,27 @@ class AccountFinder:
             f'Company "{name}" matches no account exactly; accept the proposed '
             f'match to "{proposals[0].existing}" or fix the name',
         )
+
+    def _former(self, name: str) -> FormerName | None:
+        former = self.wizard.former_names().find(name)
+        if former is None or former.account.pk not in self.by_pk:
+            return None
+        return former
+
+    def _former_for(self, row: dict[str, Any]) -> FormerName | None:
+        """Return the renamed account a row names by a name it had, if so.
+
+        An account ID, an account's name, an alias or a ticked merge come
+        first.
+        """
+        external_id, name = row.get("account_external_id"), row.get("account_name")
+        if external_id and external_id in self.by_id:
+            return None
+        if not name or name in self.by_name or name in self.aliases:
+            return None
+        if name in self.wizard.merges:
+            return None
+        return self._former(name)
 
     def aliases_create(self) -> None:
         """Remember each confirmed match, so the name matches next time."""

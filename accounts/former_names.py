@@ -1,0 +1,101 @@
+"""Find an account by a name it had before it was renamed.
+
+A rename by hand (the API's PATCH, the account's edit page) is kept in the
+account's history (ChangeRecord, field "name"), old name and new. A CRM
+export without ids that still uses the old name would otherwise create a
+second account, or have its people, deals and revenue refused. The import
+matches such a name to the renamed account when exactly one account had
+it, once capitals and spacing are folded, and no account is called so now.
+
+Only the accounts the importing user may see lend their former names: a
+name is never matched, or said, through an account hidden from them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
+
+from accounts.matching import account_name_caseless
+from accounts.models import Account, ChangeRecord, User
+from accounts.selectors import account_list_for_user
+
+
+@dataclass(frozen=True)
+class FormerName:
+    """A name an account had before a rename."""
+
+    account: Account
+    name: str
+
+    @property
+    def note(self) -> str:
+        return (
+            f"matched by former name {self.name!r}: the account is now called "
+            f"{self.account.name!r}"
+        )
+
+
+def former_name_key(name: str) -> str:
+    """Return the key two spellings of one former name share: capitals and
+    spacing folded, alike on SQLite and PostgreSQL."""
+    return " ".join(account_name_caseless(name).split())
+
+
+class FormerNames:
+    """The former names of the accounts a user may see, by their key."""
+
+    def __init__(self, *, accounts: QuerySet[Account]) -> None:
+        self.by_key: dict[str, dict[int, FormerName]] = defaultdict(dict)
+        records = (
+            ChangeRecord.objects.filter(
+                content_type=ContentType.objects.get_for_model(Account),
+                field="name",
+                account__in=accounts,
+            )
+            .select_related("account")
+            .only("old_value", "account__id", "account__name", "account__external_id")
+            .order_by("changed_at", "pk")
+        )
+        for record in records:
+            key = former_name_key(record.old_value)
+            if key and key != former_name_key(record.account.name):
+                self.by_key[key].setdefault(
+                    record.account.pk, FormerName(record.account, record.old_value)
+                )
+        # Names accounts have now win over a name another account had.
+        self.current: set[str] = set()
+        if self.by_key:
+            self.current = {
+                former_name_key(name)
+                for name in Account.objects.values_list("name", flat=True).iterator(
+                    chunk_size=5000
+                )
+            }
+
+    @classmethod
+    def for_user(cls, user: User | None) -> FormerNames:
+        """Return the former names of the accounts `user` may see.
+
+        An import with no user (the command line, run on the server) sees
+        every account, as sales ops do.
+        """
+        if user is None:
+            return cls(accounts=Account.objects.all())
+        return cls(accounts=account_list_for_user(user=user))
+
+    def find(self, name: str) -> FormerName | None:
+        """Return the one account that had this name, if just one had it."""
+        if not self.by_key:
+            return None
+        key = former_name_key(name)
+        if key in self.current:
+            return None
+        found = self.by_key.get(key, {})
+        if len(found) != 1:
+            return None
+        (former,) = found.values()
+        return former
