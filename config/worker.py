@@ -99,6 +99,10 @@ class BrokerWatch(bootsteps.StartStopStep):
     def __init__(self, parent: Any, **kwargs: Any) -> None:
         super().__init__(parent, **kwargs)
         self.timer_entry: Any = None
+        # Lost acks of a connection that has since closed: Redis still lists
+        # those tasks as unacknowledged, and would run them again once the
+        # visibility timeout passes, until they are removed from its index.
+        self.acks_owed: set[str] = set()
         self.path = heartbeat.heartbeat_path()
         self.interval = heartbeat.heartbeat_seconds()
 
@@ -112,6 +116,13 @@ class BrokerWatch(bootsteps.StartStopStep):
         if self.timer_entry is not None:
             self.timer_entry.cancel()
             self.timer_entry = None
+        # The consumer stops its steps before it closes the channel, so the
+        # deliveries are still there to read (no Redis command is sent).
+        channel = _task_channel(parent)
+        if channel is not None:
+            self.acks_owed.update(
+                delivery_tags_stranded(channel, _requests_rate_limited(parent))
+            )
 
     def shutdown(self, parent: Any) -> None:
         self.stop(parent)
@@ -138,4 +149,12 @@ class BrokerWatch(bootsteps.StartStopStep):
     def acks_resend(self, channel: Any, waiting: list[Any]) -> None:
         for tag in delivery_tags_stranded(channel, waiting):
             channel.basic_ack(tag)
+            logger.warning("acknowledged delivery %s, whose ack Redis lost", tag)
+        # Owed from a closed channel: only Redis's index still holds them
+        # (kombu put them back in the queue on closing if Redis answered, and
+        # then this removes nothing; a second delivery of an ended task is
+        # harmless, the tasks being idempotent).
+        for tag in sorted(self.acks_owed):
+            channel.qos._remove_from_indices(tag).execute()
+            self.acks_owed.discard(tag)
             logger.warning("acknowledged delivery %s, whose ack Redis lost", tag)
