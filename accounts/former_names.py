@@ -5,7 +5,8 @@ account's history (ChangeRecord, field "name"), old name and new. A CRM
 export without ids that still uses the old name would otherwise create a
 second account, or have its people, deals and revenue refused. The import
 matches such a name to the renamed account when exactly one account had
-it, once capitals and spacing are folded, and no account is called so now.
+it, once capitals and spacing are folded, and no account is called so now;
+a name several accounts had is refused, naming none of them.
 
 Only the accounts the importing user may see lend their former names: a
 name is never matched, or said, through an account hidden from them.
@@ -87,15 +88,24 @@ class FormerNames:
             return cls(accounts=Account.objects.all())
         return cls(accounts=account_list_for_user(user=user))
 
-    def find(self, name: str) -> FormerName | None:
-        """Return the one account that had this name, if just one had it."""
+    def matches(self, name: str) -> list[FormerName]:
+        """Return the accounts that had this name, unless one has it now."""
         if not self.by_key:
-            return None
+            return []
         key = former_name_key(name)
         if key in self.current:
-            return None
-        found = self.by_key.get(key, {})
-        if len(found) != 1:
-            return None
-        (former,) = found.values()
-        return former
+            return []
+        return list(self.by_key.get(key, {}).values())
+
+    def find(self, name: str) -> FormerName | None:
+        """Return the one account that had this name, if just one had it."""
+        found = self.matches(name)
+        return found[0] if len(found) == 1 else None
+
+
+def former_names_shared_text(name: str, count: int) -> str:
+    """Say why a name several accounts had matches none of them."""
+    return (
+        f"{count} accounts were once called {name!r}, and none is now; name "
+        "the account by its ID"
+    )

@@ -72,7 +72,11 @@ from accounts.currency_codes import (
     currency_code_normal,
     currency_code_problem,
 )
-from accounts.former_names import FormerName, FormerNames
+from accounts.former_names import (
+    FormerName,
+    FormerNames,
+    former_names_shared_text,
+)
 from accounts.history import history_text
 from accounts.import_checks import import_checks_start
 from accounts.import_liveness import (
@@ -3001,6 +3005,24 @@ class _Writer:
             return None
         return former
 
+    def _former_shared(
+        self,
+        name: str | None,
+        external_id: str | None,
+        *,
+        known: Iterable[Collection[str]],
+    ) -> int:
+        """Return how many accounts had this unknown name, if more than one.
+
+        A row with an ID keeps its ID's say: it creates its account.
+        """
+        if not name or external_id or name in self.merges:
+            return 0
+        if any(name in names for names in known):
+            return 0
+        found = len(self.former_names().matches(name))
+        return found if found > 1 else 0
+
     def registered(self, entity: str) -> EntityWrite:
         """Return this import's writer of another app's records."""
         if entity not in self.others:
@@ -3633,6 +3655,21 @@ class _Writer:
                         if target is None and merged == name
                         else None
                     )
+                    former_shared = (
+                        self._former_shared(name, external_id, known=known)
+                        if target is None and former is None and merged == name
+                        else 0
+                    )
+                    if former_shared:
+                        self._reject(
+                            ACCOUNT,
+                            rows.file,
+                            line,
+                            self._col(rows.file, "name"),
+                            name,
+                            former_names_shared_text(name, former_shared),
+                        )
+                        continue
                     if former is not None and former.account.pk in by_pk:
                         target = by_pk[former.account.pk]
                         self.outcome.issues.append(

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from accounts.former_names import FormerName
+from accounts.former_names import FormerName, former_names_shared_text
 from accounts.importing import REPAIRED, Issue
 from accounts.matching import SAME, AccountNameIndex, MatchProposal
 from accounts.models import Account, AccountAlias
@@ -116,6 +116,10 @@ class AccountFinder:
                 )
             return self.by_pk[former.account.pk]
         account, field, why = self._find(entity, row)
+        shared = self._former_shared(row) if account is None else 0
+        if shared:
+            field = "account_name"
+            why = former_names_shared_text(str(row.get("account_name")), shared)
         if account is None:
             column = self.wizard._col(file, field)
             value = row.get(field) or ""
@@ -213,6 +217,18 @@ class AccountFinder:
         if name in self.wizard.merges:
             return None
         return self._former(name)
+
+    def _former_shared(self, row: dict[str, Any]) -> int:
+        """Return how many accounts had the row's unknown name, if several."""
+        name = row.get("account_name")
+        if not name or row.get("account_external_id") in self.by_id:
+            return 0
+        found = [
+            former
+            for former in self.wizard.former_names().matches(name)
+            if former.account.pk in self.by_pk
+        ]
+        return len(found) if len(found) > 1 else 0
 
     def aliases_create(self) -> None:
         """Remember each confirmed match, so the name matches next time."""

@@ -167,3 +167,48 @@ def test_another_teams_former_names_stay_unknown_to_a_user(
     assert FormerNames.for_user(outsider).find("Acme Corporation") is None
     found = FormerNames.for_user(rep).find("Acme Corporation")
     assert found is not None and found.account.pk == renamed.pk
+
+
+def test_a_name_two_accounts_had_is_refused_naming_neither(
+    tmp_path: Path, ops: User, rep: User, renamed: Account
+) -> None:
+    # given: a second account took the old name since, and was renamed too
+    second = AccountFactory.create(name="Acme Corporation")
+    second.team_members.add(rep)
+    client = api_for(rep)
+    url = reverse("accounts_api:detail", args=[second.pk])
+    response = client.patch(
+        url,
+        {"name": "Nadir Corp"},
+        format="json",
+        HTTP_IF_MATCH=client.get(url)["ETag"],
+    )
+    assert response.status_code == 200, response.json()
+    accounts = written(
+        tmp_path / "accounts.csv", "Account Name,Employees\nAcme Corporation,7\n"
+    )
+    people = written(
+        tmp_path / "contacts.csv",
+        "First Name,Last Name,Account Name\nRosa,Vidal,Acme Corporation\n",
+    )
+    refused = (
+        "2 accounts were once called 'Acme Corporation', and none is now; name "
+        "the account by its ID"
+    )
+
+    # when
+    accounts_check, _ = run(ops, accounts)
+    people_check, _ = run(ops, people)
+
+    # then: neither file guesses, nor creates a third account
+    assert [(i.value, i.reason, i.action) for i in accounts_check.issues] == [
+        ("Acme Corporation", refused, "rejected")
+    ]
+    assert [(i.value, i.reason, i.action) for i in people_check.issues] == [
+        ("Acme Corporation", refused, "rejected")
+    ]
+    assert sorted(Account.objects.values_list("name", flat=True)) == [
+        "Nadir Corp",
+        "Zenith Widgets",
+    ]
+    assert not Stakeholder.objects.exists()
