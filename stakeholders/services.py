@@ -27,6 +27,7 @@ from accounts.history import (
 )
 from accounts.import_erasure import import_jobs_values_erase
 from accounts.models import Account, AuditEvent, ChangeRecord, ImportRowChange, User
+from accounts.selectors import account_list_for_user
 from config.api import instance_save_if_unchanged
 from config.security import audit_event, audit_events_save, audit_record
 from stakeholders.graph import reporting_chain
@@ -167,6 +168,39 @@ def _check_owner(*, account: Account, owner: User | None) -> None:
         )
 
 
+def _check_external_id(
+    *, user: User | None, stakeholder: Stakeholder, data: Mapping[str, Any]
+) -> None:
+    """Refuse an ID that another person the user can see already has.
+
+    An import matches a person by their ID across every account, so an ID
+    held twice would leave it to pick one. People the user cannot see are
+    not asked about: an answer that differed would tell them that someone
+    at another team's account has this ID. Should two such people share an
+    ID all the same, the import refuses the rows that give it.
+    """
+    external_id = (data.get("external_id") or "").strip()
+    if not external_id or external_id == stakeholder.external_id:
+        return
+
+    others = Stakeholder.objects.exclude(status=Stakeholder.Status.ERASED).filter(
+        external_id=external_id
+    )
+    if stakeholder.pk is not None:
+        others = others.exclude(pk=stakeholder.pk)
+    if user is not None:
+        others = others.filter(account__in=account_list_for_user(user=user))
+    other = others.select_related("account").order_by("pk").first()
+    if other is not None:
+        raise StakeholderError(
+            f"Person ID: {other.name} at {other.account.name} already has the "
+            f"ID {external_id}; each person's ID is their own.",
+            field="external_id",
+            reason=f"{other.name} at {other.account.name} already has the ID "
+            f"{external_id}; each person's ID is their own.",
+        )
+
+
 def _apply(
     stakeholder: Stakeholder, data: Mapping[str, Any], *, now: datetime
 ) -> dict[str, tuple[Any, Any]]:
@@ -229,6 +263,7 @@ def stakeholder_create(
         raise StakeholderError("A person needs a first or last name.", "last_name")
     _check_owner(account=account, owner=data.get("owner"))
     _check_reports_to(stakeholder=stakeholder, manager=data.get("reports_to"))
+    _check_external_id(user=user, stakeholder=stakeholder, data=data)
 
     changes = _apply(stakeholder, data, now=timezone.now())
     _save(stakeholder)
@@ -272,6 +307,7 @@ def stakeholder_update(
         _check_owner(account=stakeholder.account, owner=data["owner"])
     if "reports_to" in data:
         _check_reports_to(stakeholder=stakeholder, manager=data["reports_to"])
+    _check_external_id(user=user, stakeholder=stakeholder, data=data)
 
     changes = _apply(stakeholder, data, now=timezone.now())
     if not (stakeholder.first_name or stakeholder.last_name):

@@ -310,9 +310,7 @@ class PeopleWrite:
         ids = {row.values["external_id"] for row in checked} - {None}
         emails = {row.values["email"].lower() for row in checked if row.values["email"]}
         stored = Stakeholder.objects.exclude(status=Stakeholder.Status.ERASED)
-        by_id = {
-            person.external_id: person for person in stored.filter(external_id__in=ids)
-        }
+        by_id, shared = _people_by_id(stored.filter(external_id__in=ids))
         by_email = {
             (person.account_id, person.email.casefold()): person
             for person in stored.annotate(email_key=Lower("email")).filter(
@@ -330,6 +328,15 @@ class PeopleWrite:
         kept = []
         for row in checked:
             external_id, email = row.values["external_id"], row.values["email"]
+            if external_id in shared:
+                self._reject(
+                    row.file,
+                    row.line,
+                    "external_id",
+                    external_id,
+                    _id_shared_reason(external_id, shared[external_id]),
+                )
+                continue
             person = by_id.get(external_id) if external_id else None
             if person is None and email:
                 person = by_email.get((row.account.pk, email.casefold()))
@@ -494,10 +501,9 @@ class PeopleWrite:
                     "pk", "account_id", "person_id", "name", "external_id"
                 )
             }
-            stored_by_id = {
-                person.external_id: person
-                for person in stored.filter(external_id__in=givens - set(rows_by_id))
-            }
+            stored_by_id, shared = _people_by_id(
+                stored.filter(external_id__in=givens - set(rows_by_id))
+            )
             # By email or name at the account: rows of the file, and stored
             # people the file does not list.
             at_account: dict[tuple[int, str], list[Any]] = defaultdict(list)
@@ -531,6 +537,8 @@ class PeopleWrite:
             found = []
             for row in chunk:
                 manager = self._manager(row, rows_by_id, stored_by_id, at_account)
+                if row.reports_to in shared:
+                    manager = _id_shared_reason(row.reports_to, shared[row.reports_to])
                 if isinstance(manager, Stakeholder) and manager.pk in rows_of:
                     manager = rows_of[manager.pk]
                 why = self._manager_refusal(row, manager)
@@ -1130,6 +1138,40 @@ class PeopleWrite:
             count=False,
             remember_created=False,
         )
+
+
+# How many of the people sharing an ID a refusal names.
+SHARED_ID_NAMED = 3
+
+
+def _people_by_id(
+    people: models.QuerySet[Stakeholder],
+) -> tuple[dict[str, Stakeholder], dict[str, list[Stakeholder]]]:
+    """Return the people by their ID, and apart the IDs several people share.
+
+    An ID two stored people share names neither of them: a row that gives
+    it is refused rather than written over whichever was read first.
+    """
+    found: dict[str, list[Stakeholder]] = defaultdict(list)
+    for person in people.select_related("account").order_by("pk"):
+        found[person.external_id].append(person)
+    alone = {key: group[0] for key, group in found.items() if len(group) == 1}
+    shared = {key: group for key, group in found.items() if len(group) > 1}
+    return alone, shared
+
+
+def _id_shared_reason(external_id: str, people: list[Stakeholder]) -> str:
+    """Say which stored people share an ID, so no row picks one of them."""
+    named = ", ".join(
+        f"{person.name} at {person.account.name}" for person in people[:SHARED_ID_NAMED]
+    )
+    more = len(people) - SHARED_ID_NAMED
+    if more > 0:
+        named += f" and {more} more"
+    return (
+        f"{len(people)} people in Lode have the ID {external_id} ({named}); "
+        "give each their own ID before this row can say which one it is"
+    )
 
 
 def _node(row: PersonImportRow) -> Node:
