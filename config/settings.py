@@ -152,6 +152,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Compile every kept query again and compare it with the kept SQL
+# (config/compiled_queries.py); the tests turn it on.
+COMPILED_QUERIES_CHECKED = env_bool("COMPILED_QUERIES_CHECKED", False)
 
 # Redis, Celery and cache
 

@@ -63,6 +63,12 @@ def eager_tasks(settings: Settings) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def compiled_queries_checked(settings: Settings) -> None:
+    """Compare each query kept compiled with a fresh compile of it."""
+    settings.COMPILED_QUERIES_CHECKED = True
+
+
+@pytest.fixture(autouse=True)
 def plain_static_storage(settings: Settings) -> None:
     """Serve static files from the source folders, as the demo does.
 
