@@ -51,6 +51,7 @@ from accounts.models import (
 )
 from accounts.revenue_keys import quarter_label
 from config.bounds import id_possible
+from config.compiled_queries import queryset_rows
 
 
 def account_annual_revenue_usd() -> Combinable:
@@ -355,19 +356,11 @@ def _revenue_and_bought(
     of a quarter that invoices cover count in no amount, but a product
     they name still counts as bought.
     """
-    lines = list(
-        RevenueLine.objects.filter(account=account)
-        .with_set_aside(reporting_currency=reporting_currency)
-        .values(
-            "quarter_start",
-            "product_id",
-            "product__name",
-            "currency",
-            "source",
-            "set_aside",
-        )
-        .annotate(total=Sum("amount"), count=Count("pk"))
-        .order_by("quarter_start", "product__name", "product_id", "currency", "source")
+    lines = queryset_rows(
+        "accounts.revenue_lines_by_quarter",
+        _revenue_lines_by_quarter,
+        account_id=account.pk,
+        reporting_currency=reporting_currency,
     )
     rows = [row for row in lines if not row["set_aside"]]
     set_aside = sorted({row["quarter_start"] for row in lines if row["set_aside"]})
@@ -425,6 +418,25 @@ def _revenue_and_bought(
             rateless=sorted(rateless.intersection(set_aside)),
             waiting=sorted(rateless.intersection(won_counted)),
         ),
+    )
+
+
+def _revenue_lines_by_quarter(
+    *, account_id: int, reporting_currency: str
+) -> QuerySet[Any]:
+    return (
+        RevenueLine.objects.filter(account_id=account_id)
+        .with_set_aside(reporting_currency=reporting_currency)
+        .values(
+            "quarter_start",
+            "product_id",
+            "product__name",
+            "currency",
+            "source",
+            "set_aside",
+        )
+        .annotate(total=Sum("amount"), count=Count("pk"))
+        .order_by("quarter_start", "product__name", "product_id", "currency", "source")
     )
 
 
@@ -501,7 +513,7 @@ def account_relatives_for_user(
     return parent, subsidiaries
 
 
-def deal_list_for_account(*, account: Account) -> QuerySet[Opportunity]:
+def deal_list_for_account(*, account: Account | int) -> QuerySet[Opportunity]:
     """Return the account's deals, latest first: open ones, then by close date."""
     return (
         Opportunity.objects.filter(account=account)
@@ -523,7 +535,9 @@ def account_overview_for_user(
     revenue, revenue_rollup, bought_ids, set_aside = _revenue_and_bought(
         account=account, rates=rates, reporting_currency=reporting_currency
     )
-    products = list(Product.objects.order_by("name"))
+    products = queryset_rows(
+        "accounts.products_by_name", lambda: Product.objects.order_by("name")
+    )
     placeholders = {product.name for product in products if product.is_placeholder}
     products = [product for product in products if not product.is_placeholder]
     without_product = sum(
@@ -535,17 +549,25 @@ def account_overview_for_user(
         Decimal(0),
     )
     parent, subsidiaries = account_relatives_for_user(user=user, account=account)
-    team = list(
-        AccountTeamMember.objects.filter(account=account)
-        .select_related("user", "user__team")
-        .order_by("user__last_name", "user__first_name", "user__username")
+    team = queryset_rows(
+        "accounts.account_team",
+        lambda account_id: (
+            AccountTeamMember.objects.filter(account_id=account_id)
+            .select_related("user", "user__team")
+            .order_by("user__last_name", "user__first_name", "user__username")
+        ),
+        account_id=account.pk,
     )
     # Per close date too: each won deal converts at the rate of its day.
-    deals = list(
-        Opportunity.objects.filter(account=account)
-        .values("stage", "currency", "closed_on")
-        .annotate(value=Sum("close_value"), count=Count("pk"))
-        .order_by("stage", "currency", "closed_on")
+    deals = queryset_rows(
+        "accounts.deal_sums",
+        lambda account_id: (
+            Opportunity.objects.filter(account_id=account_id)
+            .values("stage", "currency", "closed_on")
+            .annotate(value=Sum("close_value"), count=Count("pk"))
+            .order_by("stage", "currency", "closed_on")
+        ),
+        account_id=account.pk,
     )
     won = [deal for deal in deals if deal["stage"] == Opportunity.Stage.WON]
     won_rollup = money_rollup(
@@ -563,7 +585,6 @@ def account_overview_for_user(
         noun="deal",
     )
     open_stages = {Opportunity.Stage.PROSPECTING, Opportunity.Stage.ENGAGING}
-    latest_deals = deal_list_for_account(account=account)
 
     return AccountOverview(
         revenue_by_quarter=revenue,
@@ -588,14 +609,22 @@ def account_overview_for_user(
             rateless=set_aside.rateless,
             waiting=set_aside.waiting,
         ),
-        deals=list(latest_deals[:DEALS_SHOWN]),
+        deals=queryset_rows(
+            "accounts.latest_deals",
+            lambda account_id: deal_list_for_account(account=account_id)[:DEALS_SHOWN],
+            account_id=account.pk,
+        ),
         deals_count=sum(deal["count"] for deal in deals),
         # An import's issues and erasures run to megabytes at 100k lines;
         # the page names the import and who ran it.
-        aliases=list(
-            AccountAlias.objects.filter(account=account)
-            .select_related("job__created_by")
-            .defer("job__counts", "job__issues", "job__error", "job__erasures")
+        aliases=queryset_rows(
+            "accounts.aliases",
+            lambda account_id: (
+                AccountAlias.objects.filter(account_id=account_id)
+                .select_related("job__created_by")
+                .defer("job__counts", "job__issues", "job__error", "job__erasures")
+            ),
+            account_id=account.pk,
         ),
     )
 

@@ -5,6 +5,7 @@ from typing import Any
 from accounts.currency import RateTable
 from accounts.models import Account, User
 from accounts.selectors import account_can_edit
+from config.compiled_queries import queryset_rows
 from plans.models import Action, Pursuit
 from plans.selectors import (
     PursuitMoney,
@@ -27,22 +28,30 @@ def plan_section_context(
     if plan is None:
         return context
     # What the totals read: the amount, and the day it converts at.
-    pursuits = list(
-        Pursuit.objects.filter(plan=plan).only(
+    pursuits = queryset_rows(
+        "plans.section_pursuits",
+        lambda plan_id: Pursuit.objects.filter(plan_id=plan_id).only(
             "outcome",
             "amount",
             "currency",
             "closed_on",
             "expected_close_on",
             "created_at",
-        )
+        ),
+        plan_id=plan.pk,
     )
     context["outcomes"] = pursuit_outcome_totals(
         pursuits=pursuits, money=PursuitMoney.load(rates=rates)
     )
     context["overdue"] = [
         action
-        for action in Action.objects.filter(plan=plan, due_on__isnull=False)
+        for action in queryset_rows(
+            "plans.section_dated_actions",
+            lambda plan_id: Action.objects.filter(
+                plan_id=plan_id, due_on__isnull=False
+            ),
+            plan_id=plan.pk,
+        )
         if action.overdue
     ]
     return context

@@ -26,6 +26,7 @@ from accounts.selectors import (
     account_can_edit,
     account_list_for_user,
 )
+from config.compiled_queries import queryset_rows
 from plans.calendar import fiscal_quarter_current, fiscal_quarters_ending_with
 from plans.models import (
     Action,
@@ -41,6 +42,7 @@ from plans.models import (
     Strategy,
 )
 from plans.services import item_account
+from stakeholders.models import Stakeholder
 
 # URL names for the kinds of item the page and the API edit in place.
 ITEM_KINDS: dict[str, type[models.Model]] = {
@@ -82,12 +84,16 @@ def plan_get_for_user(*, user: User, pk: int) -> Plan:
 
 def plan_current_for_account(*, account: Account) -> Plan | None:
     """Return the account's open plan for the latest period, if any."""
-    return (
-        Plan.objects.filter(account=account)
-        .exclude(status=Plan.Status.CLOSED)
-        .order_by("-fiscal_year")
-        .first()
+    plans = queryset_rows(
+        "plans.current_for_account",
+        lambda account_id: (
+            Plan.objects.filter(account_id=account_id)
+            .exclude(status=Plan.Status.CLOSED)
+            .order_by("-fiscal_year")[:1]
+        ),
+        account_id=account.pk,
     )
+    return plans[0] if plans else None
 
 
 def item_get_for_user(*, user: User, kind: str, pk: int) -> models.Model:
@@ -412,10 +418,12 @@ def plan_history(*, plan: Plan, limit: int = 60) -> QuerySet[ChangeRecord]:
 def plan_detail(*, plan: Plan, user: User, today: date | None = None) -> dict[str, Any]:
     """Return everything the plan page shows, in a fixed number of queries."""
     today = today or timezone.localdate()
-    forces = list(
-        ExternalForce.objects.filter(plan=plan).prefetch_related(
+    forces = queryset_rows(
+        "plans.detail_forces",
+        lambda plan_id: ExternalForce.objects.filter(plan_id=plan_id).prefetch_related(
             "strategies", "pursuits"
-        )
+        ),
+        plan_id=plan.pk,
     )
     at_risk_strategies = {
         strategy.pk
@@ -429,11 +437,19 @@ def plan_detail(*, plan: Plan, user: User, today: date | None = None) -> dict[st
         if force.is_active
         for pursuit in force.pursuits.all()
     }
-    strategies = list(
-        Strategy.objects.filter(plan=plan).prefetch_related("stakeholders")
+    strategies = queryset_rows(
+        "plans.detail_strategies",
+        lambda plan_id: Strategy.objects.filter(plan_id=plan_id).prefetch_related(
+            "stakeholders"
+        ),
+        plan_id=plan.pk,
     )
-    alignments = list(
-        Alignment.objects.filter(plan=plan).select_related("product", "strategy")
+    alignments = queryset_rows(
+        "plans.detail_alignments",
+        lambda plan_id: Alignment.objects.filter(plan_id=plan_id).select_related(
+            "product", "strategy"
+        ),
+        plan_id=plan.pk,
     )
     stages = PursuitStage.objects.prefetch_related(
         Prefetch(
@@ -441,29 +457,43 @@ def plan_detail(*, plan: Plan, user: User, today: date | None = None) -> dict[st
             queryset=Checkpoint.objects.select_related("validated_by"),
         )
     )
-    pursuits = list(
-        Pursuit.objects.filter(plan=plan)
-        .select_related("product", "strategy", "owner", "current_stage", "template")
-        .prefetch_related(
-            Prefetch("stages", queryset=stages),
-            Prefetch(
-                "gate_overrides",
-                queryset=GateOverride.objects.select_related(
-                    "overridden_by", "from_stage", "to_stage"
+    pursuits = queryset_rows(
+        "plans.detail_pursuits",
+        lambda plan_id: (
+            Pursuit.objects.filter(plan_id=plan_id)
+            .select_related("product", "strategy", "owner", "current_stage", "template")
+            .prefetch_related(
+                Prefetch("stages", queryset=stages),
+                Prefetch(
+                    "gate_overrides",
+                    queryset=GateOverride.objects.select_related(
+                        "overridden_by", "from_stage", "to_stage"
+                    ),
                 ),
-            ),
-        )
+            )
+        ),
+        plan_id=plan.pk,
     )
-    actions = list(
-        Action.objects.filter(plan=plan).select_related(
+    actions = queryset_rows(
+        "plans.detail_actions",
+        lambda plan_id: Action.objects.filter(plan_id=plan_id).select_related(
             "owner", "strategy", "pursuit", "stakeholder"
-        )
+        ),
+        plan_id=plan.pk,
     )
-    stakeholders = list(plan.account.stakeholders.order_by("last_name", "first_name"))
-    team = list(
-        User.objects.filter(account_memberships__account=plan.account).order_by(
-            "last_name", "username"
-        )
+    stakeholders = queryset_rows(
+        "plans.detail_stakeholders",
+        lambda account_id: Stakeholder.objects.filter(account_id=account_id).order_by(
+            "last_name", "first_name"
+        ),
+        account_id=plan.account_id,
+    )
+    team = queryset_rows(
+        "plans.detail_team",
+        lambda account_id: User.objects.filter(
+            account_memberships__account_id=account_id
+        ).order_by("last_name", "username"),
+        account_id=plan.account_id,
     )
 
     for strategy in strategies:
@@ -497,10 +527,17 @@ def plan_detail(*, plan: Plan, user: User, today: date | None = None) -> dict[st
         "forces": forces,
         "stakeholders": stakeholders,
         "team": team,
-        "products": list(Product.objects.catalogue()),
-        "templates": list(SellCycleTemplate.objects.filter(is_active=True)),
-        "comments": list(
-            Comment.objects.filter(plan=plan).select_related("author")[:50]
+        "products": queryset_rows("plans.detail_products", Product.objects.catalogue),
+        "templates": queryset_rows(
+            "plans.detail_templates",
+            lambda: SellCycleTemplate.objects.filter(is_active=True),
+        ),
+        "comments": queryset_rows(
+            "plans.detail_comments",
+            lambda plan_id: Comment.objects.filter(plan_id=plan_id).select_related(
+                "author"
+            )[:50],
+            plan_id=plan.pk,
         ),
         "history": list(plan_history(plan=plan)),
         "outcomes": outcomes,

@@ -7,6 +7,7 @@ from django.db.models import F
 
 from accounts.models import Account, User
 from accounts.sections import AccountSection, account_section_register
+from config.compiled_queries import queryset_rows
 from scoring.models import AccountScore, ScoringModel
 from scoring.services import left_out_description
 
@@ -243,13 +244,18 @@ def scoring_section_context(*, user: User, account: Account) -> dict[str, Any]:
     # The run's chart, timings and portfolio-wide summary are large (the
     # chart alone 0.15 MB at 100k accounts) and decoded on every read: only
     # the summary's scoring window is shown here.
-    score = (
-        AccountScore.objects.filter(account=account, run__is_current=True)
-        .select_related("run", "run__scoring_model")
-        .defer("run__figure", "run__timings", "run__summary")
-        .annotate(run_window=F("run__summary__window"))
-        .first()
+    scores = queryset_rows(
+        "scoring.account_section_score",
+        lambda account_id: (
+            AccountScore.objects.filter(account_id=account_id, run__is_current=True)
+            .select_related("run", "run__scoring_model")
+            .defer("run__figure", "run__timings", "run__summary")
+            .annotate(run_window=F("run__summary__window"))
+            .order_by("pk")[:1]
+        ),
+        account_id=account.pk,
     )
+    score = scores[0] if scores else None
     if score is None:
         return {"score": None}
 

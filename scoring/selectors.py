@@ -31,6 +31,7 @@ from accounts.selectors import (
     account_name_search,
     account_visibility_key,
 )
+from config.compiled_queries import queryset_rows
 from scoring.charts import (
     DENSITY_BINS,
     DENSITY_FROM,
@@ -553,18 +554,22 @@ def score_run_current_and_pending() -> tuple[ScoreRun | None, ScoreRun | None]:
     never show it (the chart has its own URL), and it grows with the
     portfolio, 0.16 MB at 100,000 accounts and a 1.1 MB scatter at 10,000.
     """
+    runs = queryset_rows("scoring.run_current_and_pending", _runs_current_and_pending)
+    current = runs[0] if runs and runs[0].is_current else None
+    pending = [run for run in runs if not run.is_current][:1]
+    return current, pending[0] if pending else None
+
+
+def _runs_current_and_pending() -> QuerySet[ScoreRun]:
     current_pk = ScoreRun.objects.filter(is_current=True).values("pk")[:1]
     waiting = Q(status__in=[ScoreRun.Status.PENDING, ScoreRun.Status.RUNNING]) & (
         Q(pk__gt=Subquery(current_pk)) | ~Exists(current_pk)
     )
-    runs = list(
+    return (
         ScoreRun.objects.filter(Q(is_current=True) | waiting)
         .defer("figure")
         .order_by(F("is_current").desc(), "-pk")[:2]
     )
-    current = runs[0] if runs and runs[0].is_current else None
-    pending = [run for run in runs if not run.is_current][:1]
-    return current, pending[0] if pending else None
 
 
 def score_run_pending(*, current: ScoreRun | None = None) -> ScoreRun | None:

@@ -39,6 +39,7 @@ from accounts.selectors import (
     account_can_edit,
     account_list_for_user,
 )
+from config.compiled_queries import queryset_rows
 from stakeholders.coverage import (
     AGAINST,
     BLANK_CHARACTERS,
@@ -150,20 +151,31 @@ def _account_expected_roles(
     does, in one query: its own list and the defaults of its sector and of
     the blank sector, read together; `roles` are every buying role."""
     key = account.sector.strip().lower()
-    own = (
-        AccountExpectedRole.objects.filter(account=account)
-        .annotate(default_sector=Value(None, output_field=CharField()))
-        .values_list("default_sector", "role_id")
-    )
-    defaults = SectorRoleDefault.objects.filter(sector__in=[key, ""]).values_list(
-        "sector", "role_id"
-    )
     by_sector: dict[str | None, list[BuyingRole]] = defaultdict(list)
     by_id = {role.pk: role for role in roles}
-    for sector, role_id in own.union(defaults, all=True):
+    for sector, role_id in queryset_rows(
+        "stakeholders.expected_roles",
+        _expected_role_ids,
+        account_id=account.pk,
+        sector=key,
+    ):
         by_sector[sector].append(by_id[role_id])
     chosen = by_sector[None] or by_sector[key] or by_sector[""]
     return sorted(chosen, key=lambda role: (role.position, role.name))
+
+
+def _expected_role_ids(*, account_id: int, sector: str) -> QuerySet[Any]:
+    own = (
+        AccountExpectedRole.objects.filter(account_id=account_id)
+        .annotate(default_sector=Value(None, output_field=CharField()))
+        .values_list("default_sector", "role_id")
+    )
+    # Two equalities, not sector__in=[sector, ""]: IN drops a repeated value,
+    # so a blank sector would give other SQL than the kept one.
+    defaults = SectorRoleDefault.objects.filter(
+        Q(sector=sector) | Q(sector="")
+    ).values_list("sector", "role_id")
+    return own.union(defaults, all=True)
 
 
 # The accounts a coverage count reads: their ids, or a subquery of them.
@@ -853,14 +865,24 @@ def account_stakeholder_board(*, user: User, account: Account) -> dict[str, Any]
     their last touch, their roles, the links, the expected roles, the
     sector defaults, the team and the edit right.
     """
-    people = list(_people_queryset().filter(account=account))
-    links = list(InfluenceLink.objects.filter(account=account))
-    roles = list(BuyingRole.objects.all())
+    people = queryset_rows(
+        "stakeholders.board_people",
+        lambda account_id: _people_queryset().filter(account_id=account_id),
+        account_id=account.pk,
+    )
+    links = queryset_rows(
+        "stakeholders.board_links",
+        lambda account_id: InfluenceLink.objects.filter(account_id=account_id),
+        account_id=account.pk,
+    )
+    roles = queryset_rows("stakeholders.buying_roles", BuyingRole.objects.all)
     expected = _account_expected_roles(account=account, roles=roles)
-    team = list(
-        User.objects.filter(account_memberships__account=account).order_by(
-            "first_name", "last_name", "username"
-        )
+    team = queryset_rows(
+        "stakeholders.board_team",
+        lambda account_id: User.objects.filter(
+            account_memberships__account_id=account_id
+        ).order_by("first_name", "last_name", "username"),
+        account_id=account.pk,
     )
     now = timezone.now()
     findings = _findings(people, expected, now)
