@@ -88,6 +88,11 @@ urlpatterns = [
         name="import_header",
     ),
     path(
+        "imports/<int:pk>/delimiter/",
+        wizard_apis.WizardImportDelimiterApi.as_view(),
+        name="import_delimiter",
+    ),
+    path(
         "imports/<int:pk>/start/",
         wizard_apis.WizardImportStartApi.as_view(),
         name="import_start",

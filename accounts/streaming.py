@@ -29,10 +29,12 @@ from accounts.tabular import (
     SNIFF_RECORDS,
     LineTap,
     SheetMarks,
+    ShortRows,
     Table,
     _table_build,
     byte_lines,
     csv_error_text,
+    delimiter_chosen_check,
     delimiter_mix_check,
     delimiter_sniff,
     header_read,
@@ -113,12 +115,15 @@ def table_chunks(
     rows: int | None = None,
     sheet: str | None = None,
     header_line: int | None = None,
+    delimiter: str | None = None,
 ) -> Generator[Table, None, None]:
     """Yield the file's rows as Tables of about `rows` rows, in order.
 
     A chunk may run a little past `rows` so that it ends on a row with data.
     `sheet` names a workbook's sheet; see accounts.tabular.sheet_choose.
     `header_line` names the header row, else it is found (header_split).
+    `delimiter` names a CSV file's delimiter, else it is detected; a
+    workbook has none, and one named for it is not used.
     """
     rows = rows or CHUNK_ROWS
     with path.open("rb") as stream:
@@ -139,12 +144,20 @@ def table_chunks(
     if sheet is not None:
         raise ImportFileError(file, "a sheet can only be chosen in an XLSX workbook")
     not_xlsx_check(file=file)
-    yield from _csv_chunks(path=path, file=file, rows=rows, header_line=header_line)
+    yield from _csv_chunks(
+        path=path, file=file, rows=rows, header_line=header_line, delimiter=delimiter
+    )
 
 
 def _csv_chunks(
-    *, path: Path, file: str, rows: int, header_line: int | None
+    *,
+    path: Path,
+    file: str,
+    rows: int,
+    header_line: int | None,
+    delimiter: str | None = None,
 ) -> Iterator[Table]:
+    chosen = delimiter is not None
     encoding = encoding_detect(path=path, file=file)
     with path.open("r", encoding=encoding, newline="") as text:
         opened = os.fstat(text.fileno())
@@ -152,9 +165,9 @@ def _csv_chunks(
         text.seek(0)
         hint = re.match(r'"?sep=(.)"?(\r\n|\r|\n)', head)
         if hint and hint.group(1) in DELIMITERS:
-            delimiter = hint.group(1)
+            delimiter = delimiter or hint.group(1)
             text.readline()
-        else:
+        elif delimiter is None:
             delimiter = delimiter_sniff(text=head)
         tap = LineTap(_unchanged(text, opened=opened, file=file))
         reader = csv.reader(tap, delimiter=delimiter)
@@ -166,6 +179,7 @@ def _csv_chunks(
                 rows=rows,
                 encoding=encoding,
                 delimiter=delimiter,
+                delimiter_chosen=chosen,
                 sheet=None,
                 header_line=header_line,
             )
@@ -288,6 +302,7 @@ def _chunked(
     sheet: str | None,
     header_line: int | None = None,
     marks: SheetMarks | None = None,
+    delimiter_chosen: bool = False,
 ) -> Iterator[Table]:
     head: list[tuple[int, list[str]]] = []
     unread: csv.Error | ImportFileError | None = None
@@ -311,7 +326,7 @@ def _chunked(
     read = header_read(head, file=file, line=header_line)
     title, (_, header), rest = header_split(head, line=read.line, file=file)
     if delimiter is not None:
-        delimiter_mix_check(
+        (delimiter_chosen_check if delimiter_chosen else delimiter_mix_check)(
             header=header,
             rows=rest[:SNIFF_RECORDS],
             delimiter=delimiter,
@@ -322,8 +337,10 @@ def _chunked(
 
     first = True
     batch: list[tuple[int, list[str]]] = []
+    # The rows short of the header in every chunk, said with the last one.
+    short_rows = ShortRows()
 
-    def build(part: list[tuple[int, list[str]]]) -> Table:
+    def build(part: list[tuple[int, list[str]]], *, last: bool = False) -> Table:
         nonlocal first
         table = _table_build(
             file=file,
@@ -336,6 +353,9 @@ def _chunked(
             sheet=sheet,
             notes=title_notes(title, file=file, chosen=read.chosen) if first else [],
             marks=marks,
+            delimiter_chosen=delimiter_chosen,
+            short_rows=short_rows,
+            short_said=last,
         )
         if marks is not None and part:
             # Marked cells of rows already built are not needed again.
@@ -381,10 +401,10 @@ def _chunked(
         yield build(batch[:cut])
         batch = batch[cut:]
     if broken is None:
-        yield build(batch)
+        yield build(batch, last=True)
         return
     if batch:
-        yield build(batch)
+        yield build(batch, last=True)
     raise broken
 
 

@@ -38,6 +38,11 @@ if TYPE_CHECKING:
 DROPPED = "dropped"
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+# A delimiter chosen by the user, by its name or itself.
+DELIMITER_CHOICES = {
+    **{name: delimiter for delimiter, name in DELIMITERS.items()},
+    **{delimiter: delimiter for delimiter in DELIMITERS},
+}
 ENCODING_LABELS = {
     "utf-8": "UTF-8",
     "utf-8-sig": "UTF-8 with BOM",
@@ -124,6 +129,8 @@ class Table:
     sheet: str | None = None
     notes: list[Issue] = field(default_factory=list)
     header: HeaderRead | None = None
+    # True when the user chose the delimiter, False when it was detected.
+    delimiter_chosen: bool = False
     # XLSX cells whose text alone would mislead, by (column, line): formulas
     # saved without their value, and numbers a spreadsheet shows rounded.
     unsaved_formulas: dict[tuple[str, int], str] = field(default_factory=dict)
@@ -160,7 +167,11 @@ class Table:
         """Return one sentence saying how the file was read, for the preview."""
         if self.encoding == "xlsx":
             return f"Read sheet {self.sheet!r} of an XLSX workbook."
-        return f"Read as {self.encoding_label} text, {self.delimiter_label}-separated."
+        how = " (delimiter chosen by you)" if self.delimiter_chosen else ""
+        return (
+            f"Read as {self.encoding_label} text, "
+            f"{self.delimiter_label}-separated{how}."
+        )
 
 
 def table_read(
@@ -169,11 +180,13 @@ def table_read(
     file: str,
     sheet: str | None = None,
     header_line: int | None = None,
+    delimiter: str | None = None,
 ) -> Table:
     """Read one uploaded file, CSV or XLSX, into a Table of text cells.
 
     `header_line` names the header row; without it the row is found below
-    any title lines (see `header_split`).
+    any title lines (see `header_split`). `delimiter` names a CSV file's
+    delimiter; without it the delimiter is detected (`delimiter_sniff`).
     """
     if not content.strip():
         raise ImportFileError(file, "the file is empty")
@@ -192,7 +205,13 @@ def table_read(
     not_xlsx_check(file=file)
 
     text, encoding = text_decode(content=content, file=file)
-    return _csv_read(text=text, encoding=encoding, file=file, header_line=header_line)
+    return _csv_read(
+        text=text,
+        encoding=encoding,
+        file=file,
+        header_line=header_line,
+        delimiter=delimiter,
+    )
 
 
 def not_xlsx_check(*, file: str) -> None:
@@ -388,15 +407,21 @@ def _head_records(text: str, delimiter: str) -> list[list[str]]:
 
 
 def _csv_read(
-    *, text: str, encoding: str, file: str, header_line: int | None = None
+    *,
+    text: str,
+    encoding: str,
+    file: str,
+    header_line: int | None = None,
+    delimiter: str | None = None,
 ) -> Table:
+    chosen = delimiter is not None
     # Excel writes "sep=;" as a first line to name the delimiter; it is not
     # shown as a row, so the header after it is still line 1.
     hint = re.match(r'"?sep=(.)"?(\r\n|\r|\n)', text)
     if hint and hint.group(1) in DELIMITERS:
-        delimiter = hint.group(1)
+        delimiter = delimiter or hint.group(1)
         text = text[hint.end() :]
-    else:
+    elif delimiter is None:
         delimiter = delimiter_sniff(text=text)
 
     # csv.reader takes \n, \r\n and a bare \r as record ends and keeps line
@@ -422,7 +447,7 @@ def _csv_read(
     numbered = list(enumerate(records, start=skipped + 1))
     read = header_read(numbered, file=file, line=header_line)
     title, (_, header), rows = header_split(numbered, line=read.line, file=file)
-    delimiter_mix_check(
+    (delimiter_chosen_check if chosen else delimiter_mix_check)(
         header=header,
         rows=rows[:SNIFF_RECORDS],
         delimiter=delimiter,
@@ -438,6 +463,7 @@ def _csv_read(
         lines=list(range(first_line_number, first_line_number + len(rows))),
         encoding=encoding,
         delimiter=delimiter,
+        delimiter_chosen=chosen,
         sheet=None,
         notes=title_notes(title, file=file, chosen=read.chosen),
     )
@@ -516,10 +542,69 @@ def delimiter_mix_check(
             f"{PLURALS[delimiter]} but its column {named!r} holds a "
             f"{DELIMITERS[other]}, and the rows below split the same way "
             f"(line {first}: {delimiter.join(cells)!r}), so Lode cannot tell "
-            "which values belong to which column. Save the file with one "
-            f"delimiter throughout ({PLURALS[delimiter]} or {PLURALS[other]}) "
-            "and upload it again",
+            "which values belong to which column. Choose the delimiter that "
+            f"separates the columns, {DELIMITERS[delimiter]} or "
+            f"{DELIMITERS[other]} (Delimiter on the upload page, --delimiter "
+            'on the command line, "delimiters" in the API), and the other is '
+            "read as text; or save the file with one delimiter throughout and "
+            "upload it again",
         )
+
+
+def delimiter_chosen_check(
+    *, header: list[str], rows: list[Numbered], delimiter: str, line: int, file: str
+) -> None:
+    """Refuse a delimiter chosen by the user that does not split the file.
+
+    The header must split into columns, and the first rows into no more
+    values than the header has, at least one of them into as many: a row
+    may leave out its last empty cells, but a delimiter that gives every
+    row fewer values than the header, or one more, is not the file's.
+    """
+    width = _last_filled(header)
+    said = f"the {DELIMITERS[delimiter]} chosen as the delimiter"
+    how = "; choose another delimiter, or let Lode detect it"
+    if width < 2:
+        raise ImportFileError(
+            file,
+            f"line {line}, the header row, holds no {DELIMITERS[delimiter]}, so "
+            f"{said} does not split it into columns{how}",
+            line,
+        )
+    filled = [(number, cells) for number, cells in rows if _filled(cells)]
+    for number, cells in filled:
+        count = _last_filled(cells)
+        if count > width:
+            raise ImportFileError(
+                file,
+                f"line {number} splits into {count} values at {PLURALS[delimiter]} "
+                f"but the header row, line {line}, into {width} columns, so "
+                f"{said} does not split the file consistently{how}",
+                number,
+            )
+    if filled and all(len(cells) < width for _, cells in filled):
+        number, cells = filled[0]
+        raise ImportFileError(
+            file,
+            f"line {number} splits into {len(cells)} "
+            f"value{'s' if len(cells) != 1 else ''} at {PLURALS[delimiter]} "
+            f"but the header row, line {line}, into {width} columns, and no "
+            f"row of the first {len(filled)} has as many, so {said} does not "
+            f"split the file consistently{how}",
+            number,
+        )
+
+
+def delimiter_choice_read(*, choice: str, file: str = "") -> str:
+    """Return the delimiter a user named, as "semicolon" or ";"."""
+    delimiter = DELIMITER_CHOICES.get(choice)
+    if delimiter is None:
+        prefix = f"{file}: " if file else ""
+        raise ValueError(
+            f"{prefix}{choice!r} is no delimiter Lode reads; choose comma, "
+            "semicolon or tab"
+        )
+    return delimiter
 
 
 def header_split(
@@ -1135,8 +1220,18 @@ def _table_build(
     sheet: str | None,
     notes: list[Issue] | None = None,
     marks: SheetMarks | None = None,
+    delimiter_chosen: bool = False,
+    short_rows: ShortRows | None = None,
+    short_said: bool = True,
 ) -> Table:
+    """Return the rows as a Table, with a note for each row left out.
+
+    The rows that leave out their last cells are counted in `short_rows`,
+    which a file read in chunks shares between them, and said in one note
+    with the chunk built with `short_said`, the last.
+    """
     notes = list(notes or [])
+    short_rows = short_rows if short_rows is not None else ShortRows()
     columns = _header_clean(header, line=header_line, file=file, notes=notes)
     width = len(columns)
 
@@ -1180,9 +1275,13 @@ def _table_build(
             short=short,
             columns=columns,
             delimiter=delimiter,
+            delimiter_chosen=delimiter_chosen,
             file=file,
             notes=notes,
+            short_rows=short_rows,
         )
+    if short_said:
+        notes.extend(short_rows.notes(file=file, columns=columns))
     frame = pd.DataFrame(kept_rows, columns=columns, dtype=str)
     if frame.empty:
         frame = pd.DataFrame({column: pd.Series(dtype=str) for column in columns})
@@ -1195,6 +1294,7 @@ def _table_build(
         lines=kept_lines,
         encoding=encoding,
         delimiter=delimiter,
+        delimiter_chosen=delimiter_chosen,
         sheet=sheet,
         notes=notes,
         unsaved_formulas={
@@ -1226,13 +1326,16 @@ def _short_check(
     delimiter: str,
     file: str,
     notes: list[Issue],
+    short_rows: ShortRows,
+    delimiter_chosen: bool = False,
 ) -> tuple[list[list[str]], list[int]]:
-    """Refuse the short rows another delimiter splits, and note the rest.
+    """Refuse the short rows another delimiter splits, and count the rest.
 
     A CSV row with fewer values than the header either left its last cells
     out (an export may drop trailing empty cells), read as blank and said
-    so, or was written with another delimiter, which would put all its
-    values in its first columns: such a row is refused.
+    so in `short_rows`, or was written with another delimiter, which would
+    put all its values in its first columns: such a row is refused, unless
+    the user chose the delimiter and so said the other is text.
     """
     width = len(columns)
     kept_rows: list[list[str]] = []
@@ -1248,6 +1351,7 @@ def _short_check(
             other
             for other in DELIMITERS
             if other != delimiter
+            and not delimiter_chosen
             and count < len(split := other_split(cells, other))
             and _last_filled(split) <= width <= len(split)
         ]
@@ -1271,23 +1375,87 @@ def _short_check(
                 )
             )
             continue
-        missing = columns[count:]
-        notes.append(
-            Issue(
-                file,
-                line,
-                missing[0],
-                delimiter.join(cells),
-                f"{width_said(count, width)}: "
-                + ", ".join(repr(column) for column in missing)
-                + (" is" if len(missing) == 1 else " are")
-                + " read as blank",
-                REPAIRED,
-            )
-        )
+        short_rows.add(line=line, count=count, text=delimiter.join(cells))
         kept_rows.append(row)
         kept_lines.append(line)
     return kept_rows, kept_lines
+
+
+# How many lines a note on short rows names before "and n more".
+SHORT_LINES_NAMED = 5
+
+
+@dataclass
+class ShortRows:
+    """The rows that left out their last cells, to be said in one note.
+
+    An export that drops trailing empty cells does so on most rows: a note
+    a row would bury every other note of the report, so they are counted,
+    their first lines kept, and said once.
+    """
+
+    count: int = 0
+    lines: list[int] = field(default_factory=list)
+    # The fewest values a short row has: the columns from there are blank
+    # in one row or more.
+    fewest: int = 0
+    # The first short row's values and text, said whole when it is alone.
+    first_count: int = 0
+    first_text: str = ""
+
+    def add(self, *, line: int, count: int, text: str) -> None:
+        if not self.count:
+            self.first_count, self.first_text = count, text
+            self.fewest = count
+        self.count += 1
+        self.fewest = min(self.fewest, count)
+        if len(self.lines) < SHORT_LINES_NAMED:
+            self.lines.append(line)
+
+    def notes(self, *, file: str, columns: list[str]) -> list[Issue]:
+        """Return the note on the short rows: none, one row's, or the sum."""
+        if not self.count:
+            return []
+        width = len(columns)
+        if self.count == 1:
+            missing = columns[self.first_count :]
+            return [
+                Issue(
+                    file,
+                    self.lines[0],
+                    missing[0],
+                    self.first_text,
+                    f"{width_said(self.first_count, width)}: "
+                    + ", ".join(repr(column) for column in missing)
+                    + (" is" if len(missing) == 1 else " are")
+                    + " read as blank",
+                    REPAIRED,
+                )
+            ]
+        missing = columns[self.fewest :]
+        named = [repr(column) for column in missing]
+        listed = (
+            named[0] if len(named) == 1 else ", ".join(named[:-1]) + f" and {named[-1]}"
+        )
+        lines = [str(line) for line in self.lines]
+        more = self.count - len(lines)
+        where = (
+            f"lines {', '.join(lines)} and {more:,} more"
+            if more
+            else f"lines {', '.join(lines[:-1])} and {lines[-1]}"
+        )
+        return [
+            Issue(
+                file,
+                self.lines[0],
+                missing[0],
+                "",
+                f"{self.count:,} rows have fewer values than the header's "
+                f"{width} columns ({where}): the last cells they leave out, "
+                f"in {listed}, are read as blank",
+                REPAIRED,
+            )
+        ]
 
 
 def _header_clean(

@@ -39,6 +39,11 @@ urlpatterns = [
     path("import/wizard/<int:pk>/sheet/", views.wizard_sheet, name="wizard_sheet"),
     path("import/wizard/<int:pk>/header/", views.wizard_header, name="wizard_header"),
     path(
+        "import/wizard/<int:pk>/delimiter/",
+        views.wizard_delimiter,
+        name="wizard_delimiter",
+    ),
+    path(
         "import/wizard/<int:pk>/discard/",
         views.wizard_discard,
         name="wizard_discard",

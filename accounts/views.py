@@ -61,6 +61,10 @@ from accounts.services import (
     import_job_retry_keeping_good_rows,
 )
 from accounts.tabular import SheetChoiceError
+from accounts.wizard_delimiters import (
+    mapped_import_csv_files,
+    mapped_import_delimiters_choose,
+)
 from accounts.wizard_discard import DiscardError, mapped_import_discard
 from accounts.wizard_forewarn import (
     mapped_import_forewarnings,
@@ -414,6 +418,12 @@ def deal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 ISSUE_ACTIONS = ["rejected", "repaired", "kept", "skipped"]
 # The changed records the check page lists; the rest are in its CSV.
 CHANGES_SHOWN = 50
+# The delimiters a CSV upload may be read with, as the forms offer them.
+DELIMITER_CHOICES_SHOWN = [
+    ("comma", "Comma (,)"),
+    ("semicolon", "Semicolon (;)"),
+    ("tab", "Tab"),
+]
 
 
 def _get_import_job_for_user(request: AuthenticatedHttpRequest, pk: int) -> ImportJob:
@@ -533,6 +543,7 @@ def wizard_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise Http404("No such page.")
 
     errors: list[str] = []
+    delimiter = request.POST.get("delimiter", "")
     if request.method == "POST":
         uploads = request.FILES.getlist("files")
         try:
@@ -542,26 +553,57 @@ def wizard_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
                 user=request.user,
                 files=[(upload.name or "", upload) for upload in uploads],
             )
-            # As the API does: an upload with a file that cannot be read
-            # is refused whole, naming every such file, and keeps nothing.
-            wizard.mapped_import_files_read(mapped=mapped)
         except wizard.WizardError as problem:
             errors = [str(problem)]
-        except SheetChoiceError:
-            pass  # The mapping page asks which sheet.
-        except ImportFileError as unread:
-            mapped_import_discard(mapped=mapped, user=request.user)
-            errors = wizard.import_file_error_said(unread)
-        if not errors:
-            return redirect("accounts:wizard_mapping", pk=mapped.job_id)
+        else:
+            errors = _wizard_upload_read(request, mapped, delimiter)
+            if not errors:
+                return redirect("accounts:wizard_mapping", pk=mapped.job_id)
 
     recent = [
         {"mapped": mapped, "status_label": import_job_status_label(job=mapped.job)}
         for mapped in mapped_import_list_for_user(user=request.user)[:10]
     ]
     return render(
-        request, "accounts/wizard_upload.html", {"errors": errors, "recent": recent}
+        request,
+        "accounts/wizard_upload.html",
+        {
+            "errors": errors,
+            "recent": recent,
+            "delimiter": delimiter,
+            "delimiter_choices": DELIMITER_CHOICES_SHOWN,
+        },
     )
+
+
+def _wizard_upload_read(
+    request: AuthenticatedHttpRequest, mapped: MappedImport, delimiter: str
+) -> list[str]:
+    """Read a new upload with the delimiter chosen; say why it cannot be.
+
+    As the API does, an upload with a file that cannot be read is refused
+    whole, naming every such file, and keeps nothing.
+    """
+    try:
+        if delimiter:
+            # The delimiter chosen is every CSV file's; a workbook has none.
+            mapped_import_delimiters_choose(
+                mapped=mapped,
+                delimiters=dict.fromkeys(
+                    mapped_import_csv_files(mapped=mapped), delimiter
+                ),
+            )
+        wizard.mapped_import_files_read(mapped=mapped)
+    except wizard.WizardError as problem:
+        errors = [str(problem)]
+    except SheetChoiceError:
+        return []  # The mapping page asks which sheet.
+    except ImportFileError as unread:
+        errors = wizard.import_file_error_said(unread)
+    else:
+        return []
+    mapped_import_discard(mapped=mapped, user=request.user)
+    return errors
 
 
 @login_required
@@ -588,10 +630,18 @@ def wizard_mapping(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             {"mapped": mapped, "sheet_choice": error, "files": []},
         )
     except ImportFileError as error:
+        # A CSV file read wrong may read right with another delimiter.
+        delimited = error.file in mapped_import_csv_files(mapped=mapped)
         return render(
             request,
             "accounts/wizard_mapping.html",
-            {"mapped": mapped, "file_error": error, "files": []},
+            {
+                "mapped": mapped,
+                "file_error": error,
+                "files": [],
+                "delimiter_file": error.file if delimited else "",
+                "delimiter_choices": DELIMITER_CHOICES_SHOWN,
+            },
         )
 
     return render(
@@ -602,6 +652,7 @@ def wizard_mapping(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "files": wizard.wizard_mapping_rows(previews=previews, data=data),
             "choices": wizard.wizard_field_choices(),
             "problems": problems,
+            "delimiter_choices": DELIMITER_CHOICES_SHOWN,
         },
     )
 
@@ -802,6 +853,21 @@ def wizard_header(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
     try:
         mapped_import_headers_choose(mapped=mapped, headers={file: chosen})
+    except wizard.WizardError as problem:
+        messages.error(request, str(problem))
+    return redirect("accounts:wizard_mapping", pk=pk)
+
+
+@login_required
+@require_POST
+def wizard_delimiter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    mapped = _get_mapped_import_for_user(request, pk)
+    file, delimiter = request.POST.get("file", ""), request.POST.get("delimiter", "")
+
+    try:
+        mapped_import_delimiters_choose(
+            mapped=mapped, delimiters={file: delimiter or None}
+        )
     except wizard.WizardError as problem:
         messages.error(request, str(problem))
     return redirect("accounts:wizard_mapping", pk=pk)

@@ -570,6 +570,8 @@ class FilePreview:
     sheet: str | None = None
     # The header row chosen by the user; None finds it (tabular.header_find).
     header_line: int | None = None
+    # The CSV delimiter chosen by the user; None detects it.
+    delimiter: str | None = None
     # {normalised column: day-first or month-first}: the date orders the
     # user gave for a file with these headers, saved with its mapping.
     saved_orders: dict[str, str] = field(default_factory=dict)
@@ -726,6 +728,7 @@ def mapped_import_files_read(*, mapped: MappedImport) -> list[FilePreview]:
             rows=PREVIEW_READ_ROWS,
             sheet=stored.get("sheet"),
             header_line=stored.get("header_line"),
+            delimiter=stored.get("delimiter"),
         )
         try:
             table = next(chunks)
@@ -744,6 +747,7 @@ def mapped_import_files_read(*, mapped: MappedImport) -> list[FilePreview]:
         preview.path = Path(stored["path"])
         preview.sheet = stored.get("sheet")
         preview.header_line = stored.get("header_line")
+        preview.delimiter = stored.get("delimiter")
         preview.size = int(stored.get("size", 0))
         preview.complete = complete
         previews.append(preview)
@@ -1316,6 +1320,7 @@ def _decide(*, plan: FilePlan, outcome: Outcome) -> None:
         file=plan.preview.name,
         sheet=plan.preview.sheet,
         header_line=plan.preview.header_line,
+        delimiter=plan.preview.delimiter,
     ):
         for column, mix in mixes.items():
             mix.read(table.frame[column].tolist(), table.lines)
@@ -2572,6 +2577,7 @@ def _execute(
                 file=plan.preview.name,
                 sheet=plan.preview.sheet,
                 header_line=plan.preview.header_line,
+                delimiter=plan.preview.delimiter,
             ):
                 step(percent, f"Writing {label}: {done:,} rows so far")
                 rows = _rows_type(plan=plan, table=table, outcome=outcome)

@@ -48,7 +48,8 @@ from accounts.selectors import (
     mapped_import_get_for_user,
 )
 from accounts.services import import_job_progress
-from accounts.tabular import HeaderRead
+from accounts.tabular import HeaderRead, Table
+from accounts.wizard_delimiters import mapped_import_delimiters_choose
 from accounts.wizard_discard import DiscardError, mapped_import_discard
 from accounts.wizard_forewarn import (
     mapped_import_forecast,
@@ -194,9 +195,16 @@ def _files_data(mapped: MappedImport) -> list[dict[str, Any]]:
             },
             "head": preview.head,
             "header": _header_data(preview.table.header),
+            "delimiter": _delimiter_data(preview.table),
         }
         for preview in previews
     ]
+
+
+def _delimiter_data(table: Table) -> dict[str, Any] | None:
+    if table.delimiter is None:
+        return None
+    return {"name": table.delimiter_label, "chosen": table.delimiter_chosen}
 
 
 def _header_data(header: HeaderRead | None) -> dict[str, Any] | None:
@@ -346,6 +354,20 @@ FILES_SCHEMA = inline_serializer(
                         help_text='{"Column": "account.name"}',
                     ),
                     "head": serializers.ListField(child=serializers.ListField()),
+                    "delimiter": inline_serializer(
+                        "WizardImportDelimiter",
+                        {
+                            "name": serializers.ChoiceField(
+                                choices=["comma", "semicolon", "tab"]
+                            ),
+                            "chosen": serializers.BooleanField(
+                                help_text="true when named by the user, false "
+                                "when detected"
+                            ),
+                        },
+                        allow_null=True,
+                        help_text="the CSV delimiter read; null for a workbook",
+                    ),
                     "header": inline_serializer(
                         "WizardImportHeader",
                         {
@@ -527,6 +549,7 @@ FILES_EXAMPLE: dict[str, Any] = {
                 "Employees": "account.employees",
             },
             "head": [["Harbor Bank of the South", "Banking", "300"]],
+            "delimiter": {"name": "comma", "chosen": False},
             "header": {
                 "line": 4,
                 "chosen": False,
@@ -907,6 +930,13 @@ class WizardImportListApi(WizardApi):
                         help_text='JSON {"file.csv": 3}: the line of the header '
                         "row, where the one found is not it",
                     ),
+                    "delimiters": serializers.CharField(
+                        required=False,
+                        help_text='JSON {"file.csv": "comma"}: the delimiter '
+                        "(comma, semicolon or tab) of a CSV file, where the "
+                        "one detected is not it or the file is refused as "
+                        "mixing two",
+                    ),
                 },
             )
         },
@@ -943,6 +973,13 @@ class WizardImportListApi(WizardApi):
             what="each file's header line number",
             example='{"file.csv": 3}',
         )
+        delimiters = _choices_read(
+            request,
+            field="delimiters",
+            valid=str,
+            what="each CSV file's delimiter",
+            example='{"file.csv": "semicolon"}',
+        )
         try:
             mapped = wizard.mapped_import_create(
                 user=_user(request), files=[(upload.name, upload) for upload in uploads]
@@ -952,9 +989,15 @@ class WizardImportListApi(WizardApi):
 
         # A refused upload goes on only as another upload (with the sheet
         # named, say), so it leaves no unstarted import behind. The sheet
-        # comes first: a header row is a line of the sheet read.
+        # comes first: a header row is a line of the sheet read, split at
+        # the delimiter.
         choices = [
             (sheets, "sheets", partial(mapped_import_sheets_choose, sheets=sheets)),
+            (
+                delimiters,
+                "delimiters",
+                partial(mapped_import_delimiters_choose, delimiters=delimiters),
+            ),
             (
                 header_rows,
                 "header_rows",
@@ -1635,6 +1678,49 @@ class WizardImportHeaderApi(WizardApi):
             field="line",
             choose=lambda mapped, lines: mapped_import_headers_choose(
                 mapped=mapped, headers=lines
+            ),
+        )
+
+
+class WizardImportDelimiterApi(WizardApi):
+    """Choose the delimiter an uploaded CSV file is read with."""
+
+    parser_classes = [DepthLimitedJSONParser]
+
+    class InputSerializer(StrictInputSerializer):
+        file = serializers.CharField()
+        delimiter = serializers.CharField(
+            allow_null=True,
+            help_text="comma, semicolon or tab; null detects it again",
+        )
+
+    @extend_schema(
+        tags=["imports"],
+        summary="Choose the delimiter of an uploaded CSV file",
+        description=(
+            "The other delimiters are read as text. A delimiter that does "
+            "not split the file's first rows into its header's columns is "
+            "refused, naming the row; the file's mapping and answers are "
+            "proposed afresh, so read the mapping again before confirming it."
+        ),
+        request=InputSerializer,
+        responses={200: FILES_SCHEMA},
+        examples=write_examples(
+            request=(
+                "Read the file as comma-separated",
+                {"file": "accounts.csv", "delimiter": "comma"},
+            ),
+            response=("The file read with its delimiter", FILES_EXAMPLE),
+        ),
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return _file_choice_answer(
+            request,
+            pk,
+            self.InputSerializer,
+            field="delimiter",
+            choose=lambda mapped, chosen: mapped_import_delimiters_choose(
+                mapped=mapped, delimiters=chosen
             ),
         )
 

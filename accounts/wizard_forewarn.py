@@ -186,6 +186,7 @@ def _revenue_accounts(
         file=plan.preview.name,
         sheet=plan.preview.sheet,
         header_line=plan.preview.header_line,
+        delimiter=plan.preview.delimiter,
     ):
         rows = _rows_type(plan=dated, table=table, outcome=scratch)
         for _, row in rows.rows():

@@ -52,6 +52,7 @@ def header_read_for(*, file: Mapping, line: int | None) -> HeaderRead:
         rows=_HEAD_ROWS,
         sheet=file.get("sheet"),
         header_line=line,
+        delimiter=file.get("delimiter"),
     )
     try:
         table = next(chunks)

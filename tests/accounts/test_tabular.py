@@ -452,8 +452,10 @@ def test_a_header_and_rows_mixing_delimiters_refuse_the_file() -> None:
         "row, is split at commas but its column 'Industry;Annual Revenue' holds "
         "a semicolon, and the rows below split the same way (line 2: "
         "'Alpha Inc,Tech;100'), so Lode cannot tell which values belong to "
-        "which column. Save the file with one delimiter throughout (commas or "
-        "semicolons) and upload it again"
+        "which column. Choose the delimiter that separates the columns, comma "
+        "or semicolon (Delimiter on the upload page, --delimiter on the command "
+        'line, "delimiters" in the API), and the other is read as text; or save '
+        "the file with one delimiter throughout and upload it again"
     )
 
     with pytest.raises(ImportFileError) as read_whole:
@@ -477,8 +479,11 @@ def test_streamed_chunks_refuse_a_file_mixing_delimiters(tmp_path: Path) -> None
         "the header row, is split at commas but its column 'Account Name;"
         "Industry' holds a semicolon, and the rows below split the same way "
         "(line 2: 'Alpha Inc;Tech,100'), so Lode cannot tell which values "
-        "belong to which column. Save the file with one delimiter throughout "
-        "(commas or semicolons) and upload it again"
+        "belong to which column. Choose the delimiter that separates the "
+        "columns, comma or semicolon (Delimiter on the upload page, --delimiter "
+        'on the command line, "delimiters" in the API), and the other is read '
+        "as text; or save the file with one delimiter throughout and upload it "
+        "again"
     )
 
 

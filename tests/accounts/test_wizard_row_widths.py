@@ -39,8 +39,10 @@ MIXED = (
     "delimiters: line 1, the header row, is split at commas but its column "
     "'Industry;Annual Revenue' holds a semicolon, and the rows below split "
     "the same way (line 2: 'Alpha Inc,Tech;100'), so Lode cannot tell which "
-    "values belong to which column. Save the file with one delimiter "
-    "throughout (commas or semicolons) and upload it again"
+    "values belong to which column. Choose the delimiter that separates the "
+    "columns, comma or semicolon (Delimiter on the upload page, --delimiter on "
+    'the command line, "delimiters" in the API), and the other is read as '
+    "text; or save the file with one delimiter throughout and upload it again"
 )
 
 

@@ -47,7 +47,11 @@ def test_chunks_hold_the_same_rows_lines_and_notes_as_one_read(
     frame = pd.concat([chunk.frame for chunk in chunks], ignore_index=True)
     assert frame.equals(whole.frame.reset_index(drop=True))
     assert [line for chunk in chunks for line in chunk.lines] == whole.lines
-    assert [note for chunk in chunks for note in chunk.notes] == whole.notes
+    # The note on rows short of the header comes with the last chunk.
+    notes = sorted(
+        (note for chunk in chunks for note in chunk.notes), key=lambda n: n.line
+    )
+    assert notes == whole.notes
     assert {(chunk.encoding, chunk.delimiter) for chunk in chunks} == {
         (whole.encoding, whole.delimiter)
     }

@@ -31,6 +31,10 @@ from accounts.wizard import (
     mapped_import_undo,
     mapping_from_json,
 )
+from accounts.wizard_delimiters import (
+    mapped_import_csv_files,
+    mapped_import_delimiters_choose,
+)
 from accounts.wizard_forewarn import (
     import_warnings_unconfirmed,
     mapped_import_warnings,
@@ -136,6 +140,16 @@ class Command(BaseCommand):
             "export.xlsx:Accounts; without FILE, from every workbook given",
         )
         parser.add_argument(
+            "--delimiter",
+            action="append",
+            default=[],
+            metavar="[FILE:]DELIMITER",
+            help="the delimiter that separates a CSV file's columns: comma, "
+            "semicolon or tab, e.g. export.csv:comma, where the one detected is "
+            "not it or the file is refused as mixing two; the others are read "
+            "as text. Without FILE, for every CSV file given",
+        )
+        parser.add_argument(
             "--header-row",
             action="append",
             default=[],
@@ -233,6 +247,9 @@ class Command(BaseCommand):
         sheets = self._sheets(options["sheet"], paths)
         if sheets:
             mapped_import_sheets_choose(mapped=mapped, sheets=sheets)
+        delimiters = self._delimiters(options["delimiter"], paths, mapped)
+        if delimiters:
+            mapped_import_delimiters_choose(mapped=mapped, delimiters=delimiters)
         header_rows = self._header_rows(options["header_row"], paths)
         if header_rows:
             mapped_import_headers_choose(mapped=mapped, headers=header_rows)
@@ -482,6 +499,28 @@ class Command(BaseCommand):
                 )
             sheets[file] = sheet
         return sheets
+
+    def _delimiters(
+        self, given: list[str], paths: list[Path], mapped: MappedImport
+    ) -> dict[str, str]:
+        # A delimiter is one character or a word: the last ":" ends the
+        # file name, and "export.csv::" would name the colon, which is none.
+        names = [path.name for path in paths]
+        chosen: dict[str, str] = {}
+        for value in given:
+            file, colon, delimiter = value.rpartition(":")
+            if not colon:
+                csv_files = mapped_import_csv_files(mapped=mapped)
+                chosen.update(dict.fromkeys(csv_files, delimiter))
+                continue
+            file = Path(file).name
+            if file not in names:
+                raise CommandError(
+                    f"--delimiter {value!r} names {file!r}, which is not one of "
+                    "the files given"
+                )
+            chosen[file] = delimiter
+        return chosen
 
     def _header_rows(self, given: list[str], paths: list[Path]) -> dict[str, int]:
         # A line number holds no ":", so the last one ends the file name.
