@@ -712,11 +712,16 @@ def mapped_import_create_from_paths(
     )
 
 
-def mapped_import_files_read(*, mapped: MappedImport) -> list[FilePreview]:
+def mapped_import_files_read(
+    *, mapped: MappedImport, head_only: bool = False
+) -> list[FilePreview]:
     """Read the head of every file and propose (or reuse) a mapping for it.
 
     Only the first PREVIEW_READ_ROWS rows are read, so a preview of a file
     of a million rows returns at once; the run reads the rest in chunks.
+    The rows after a head with data are read, as one more chunk, only to
+    count a file that ends there; `head_only` leaves them unread, so the
+    preview's row_count is None for such a file.
     """
     previews = []
     # Every file that cannot be read is named, not only the first.
@@ -738,7 +743,9 @@ def mapped_import_files_read(*, mapped: MappedImport) -> list[FilePreview]:
             unread.append(error)
             continue
         try:
-            complete = next(chunks, None) is None
+            complete = (
+                False if head_only and table.row_count else next(chunks, None) is None
+            )
         except ImportFileError:
             # Trouble past the head is for the check to report.
             complete = False
@@ -2515,7 +2522,9 @@ def _execute(
             report(percent, message)
 
     plans: list[FilePlan] = []
-    for preview in mapped_import_files_read(mapped=mapped):
+    # Reading past the head would hold a second chunk beside it, and a plan
+    # needs to know only whether a file has rows.
+    for preview in mapped_import_files_read(mapped=mapped, head_only=True):
         plan = _plan(
             preview=preview,
             answers=mapped.answers.get(preview.name, {}),
