@@ -4,6 +4,7 @@ The rows are synthetic, written by the bench's people writer (see
 tests/stakeholders/people_files.py).
 """
 
+import gc
 import os
 import tracemalloc
 from pathlib import Path
@@ -42,47 +43,66 @@ def media_root(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+# How many tuples of each length CPython keeps for reuse once freed, and up
+# to which length (3.11's PyTuple_MAXFREELIST and PyTuple_MAXSAVESIZE).
+TUPLE_FREE_LIST = 2_000
+TUPLE_FREE_LIST_LENGTHS = 20
+
+
+def tuple_free_lists_fill() -> None:
+    """Fill CPython's free list of each short tuple length to its cap.
+
+    A tuple that Python builds by growing it (`zip(*row)` in Django's
+    bulk_create builds one of 16 items a staged row) takes no tuple from
+    the free list, but goes to it when freed: the list of that length
+    grows by a tuple a row until it holds TUPLE_FREE_LIST. Filled first,
+    under tracing, that bounded memory counts alike in every import.
+    """
+    held = [
+        tuple(range(length))
+        for length in range(1, TUPLE_FREE_LIST_LENGTHS + 1)
+        for _ in range(TUPLE_FREE_LIST)
+    ]
+    del held
+
+
 def peak_import(tmp_path: Path, rows: int, capture) -> int:
     """Import a synthetic file of `rows` people; return the peak bytes."""
     mapped = started_people_import(tmp_path / f"synthetic_people_{rows}.csv", rows)
+    # A full collection empties the free lists, so each is filled below
+    # with traced tuples only; none runs during the import, which would
+    # empty them again at a moment that differs from one import to the
+    # next. Cyclic garbage the import left would then add to its peak.
+    gc.collect()
+    gc.disable()
 
     tracemalloc.start()
     try:
+        tuple_free_lists_fill()
+        tracemalloc.reset_peak()
         with capture(execute=False):
             job = mapped_import_run(mapped=mapped)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+        gc.enable()
 
     assert job.status == ImportJob.Status.SUCCEEDED, job.issues[:3]
     assert job.counts["People"]["created"] == rows
     return peak
 
 
-# Known gap: five causes are fixed (the preview's head of up to 1,000 rows
-# held for the whole run, the encoding check decoding 1 MB blocks, so a
-# smaller file whole, the reading and walking of reporting lines decoding
-# every staged row's values, the row report sorted whole in memory below
-# 200,000 lines and merged from every run at once above, and the managers
-# of created people set through model instances and bulk_update). The
-# sort now holds one run of about RUN_BYTES, or MERGE_FAN_IN open runs;
-# created people's managers are set by statements on the stage. Measured
-# step by step under tracemalloc on SQLite, chunks of 100, 200 against
-# 2,000 rows (2026-12-06): setting managers' peak went from 2.04 and
-# 2.64 MB to 0.82 and 0.79 MB; this test went from 598 to 82 B a row on
-# SQLite and measured 144 B a row on PostgreSQL (once each, load average
-# about 11), so the bound is not met yet. What is left grows while the
-# file is read: the memory traced at each chunk's write rises from chunk
-# to chunk (by about 290 B a row), yet a full collection at the end of
-# reading frees it (0.18 and 0.48 MB) with no unreachable object found,
-# so part is Python's free lists; snapshots between the 2nd and the 10th
-# chunk also kept more cells from the CSV reader and more of bulk_create's
-# placeholder tuples. Which holder keeps those cells is not found yet.
-# Ruled out before: Django's query log (empty, no debug cursor forced),
-# the on-commit capture (one callback an import) and cyclic garbage.
-@pytest.mark.xfail(
-    reason="a people import's peak still grows with its rows", strict=False
-)
+# Six causes were fixed: the preview's head held for the whole run, the
+# encoding check decoding 1 MB blocks, the reporting lines decoding every
+# staged row's values, the row report sorted whole, the managers of created
+# people set through model instances, and the run reading a second chunk
+# past the preview's head only to count the file (which held 1,000 rows
+# beside the head's 1,000). What grew while the file was read was not the
+# import's: CPython's free list of 16-item tuples took one tuple a staged
+# row (sys._debugmallocstats, 2026-12-06: 225, 325, 1,025, then 1,925 at
+# the 2nd, 3rd, 10th and 19th chunk of 100), to its cap of 2,000; the
+# peak grew 72 B a row from 200 to 2,000 rows, 97 from 2,000 to 4,000 and
+# 15.5 from 4,000 to 8,000, as a bounded cost does.
 def test_the_peak_memory_of_a_people_import_does_not_grow_with_its_rows(
     tmp_path, monkeypatch, django_capture_on_commit_callbacks
 ) -> None:
