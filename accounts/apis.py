@@ -459,7 +459,10 @@ class AccountDetailApi(APIView):
             "`parent_id` names an account you may see; `team_ids` replaces "
             "the whole account team and is for sales ops only (403 for "
             "anyone else): each person added or removed is audited as a "
-            "permission change."
+            "permission change. A new `name` is for sales ops only too, "
+            "since a name must differ from every other account's, even "
+            "those you cannot see: anyone else gets the same 400 on `name` "
+            "whatever the name, and may send the name as it is."
         ),
         parameters=[
             OpenApiParameter(

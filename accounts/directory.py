@@ -538,7 +538,7 @@ def account_relations_update(
     """
     before = {field: getattr(account, field) for field in values}
     if "name" in values:
-        account_name_check(account=account, name=values["name"])
+        account_name_check(account=account, name=values["name"], user=actor)
     for field, value in values.items():
         setattr(account, field, value)
     account.full_clean()

@@ -10,6 +10,7 @@ from accounts import importing
 from accounts.day_text import DAY_FORMAT_HELP, DayTextError, day_from_text
 from accounts.models import AccountTeamMember, Opportunity, Product, User
 from accounts.numbers import zero_unsigned
+from accounts.services import ACCOUNT_RENAME_REFUSED
 
 HEADER_BYTES = 64 * 1024
 
@@ -237,6 +238,13 @@ class AccountForm(forms.Form):
     version = forms.CharField(
         widget=forms.HiddenInput, error_messages={"required": MISSING_ACCOUNT_VERSION}
     )
+
+    def __init__(self, *args: Any, can_rename: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_rename:
+            # A disabled field keeps the stored name whatever is posted.
+            self.fields["name"].disabled = True
+            self.fields["name"].help_text = ACCOUNT_RENAME_REFUSED
 
     def clean_annual_revenue_currency(self) -> str:
         return str(self.cleaned_data["annual_revenue_currency"]).strip().upper()

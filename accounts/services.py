@@ -1575,22 +1575,43 @@ ACCOUNT_EDITABLE_FIELDS = (
 ANNUAL_REVENUE_GIVEN = ("annual_revenue", "annual_revenue_currency")
 # How many account names a duplicate check reads per round trip.
 NAMES_READ_AT_ONCE = 5000
-# The other account may be one the user cannot see: the message names none.
+# Only someone who sees every account renames one, so the account the
+# message speaks of is always one the user may see; it names none all the
+# same.
 ACCOUNT_NAME_TAKEN = (
     "Another account already has this name, or the same name in other capitals."
 )
+ACCOUNT_RENAME_REFUSED = (
+    "Only sales operations rename an account: its name must differ from every "
+    "other account's, and imports from every team find it by that name."
+)
 
 
-def account_name_check(*, account: Account, name: str) -> None:
+def account_can_rename(*, user: User | None) -> bool:
+    """Return whether the user may give an account a new name.
+
+    A name is unique across the portfolio (the import finds accounts by it
+    for every team), so whether one is free can only be told to someone who
+    sees every account: telling anyone else would tell them that an account
+    they cannot see exists.
+    """
+    return user is None or user.sees_all_accounts
+
+
+def account_name_check(*, account: Account, name: str, user: User | None) -> None:
     """Refuse a new name that another account has, capitals aside.
 
     Two accounts called "ACME" and "Acme" read as one in every list and
     export, so a hand edit may not make them; a name left as it was is
     never refused, even where an import kept two such names apart. Call it
     before the account takes the name: `account.name` is the stored one.
+    A user who does not see every account may not rename one at all
+    (account_can_rename).
     """
     if name == account.name:
         return
+    if not account_can_rename(user=user):
+        raise ValidationError({"name": [ACCOUNT_RENAME_REFUSED]})
     # Compared in Python, not with iexact: see account_name_caseless. A
     # rename is rare, and reading the names is one indexed scan.
     wanted = account_name_caseless(name)
@@ -1693,7 +1714,7 @@ def account_update(
     before = {field: getattr(account, field) for field in fields}
     revenue_before = account.annual_revenue_text
     if "name" in data:
-        account_name_check(account=account, name=data["name"])
+        account_name_check(account=account, name=data["name"], user=user)
     for field in ACCOUNT_EDITABLE_FIELDS:
         if field in data:
             setattr(account, field, data[field])

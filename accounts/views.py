@@ -53,6 +53,7 @@ from accounts.services import (
     ACCOUNT_EDITABLE_FIELDS,
     DEAL_EDITABLE_FIELDS,
     DealKeyReused,
+    account_can_rename,
     account_update,
     deal_create_once,
     deal_update,
@@ -197,6 +198,7 @@ def account_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     version = etag_for(instance=account)
     form = AccountForm(
         request.POST or None,
+        can_rename=account_can_rename(user=request.user),
         initial={
             **{field: getattr(account, field) for field in ACCOUNT_EDITABLE_FIELDS},
             "annual_revenue": account.annual_revenue,

@@ -8,10 +8,11 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import escape
 
 from accounts.forms import MISSING_ACCOUNT_VERSION
 from accounts.models import Account, ChangeRecord, CurrencyRate
-from accounts.services import ACCOUNT_NAME_TAKEN
+from accounts.services import ACCOUNT_NAME_TAKEN, ACCOUNT_RENAME_REFUSED
 from config.api import etag_for
 from tests.accounts.factories import AccountFactory
 
@@ -66,11 +67,11 @@ def test_the_form_shows_the_account_as_stored(client, rep, account) -> None:
     assert form["version"].value() == etag_for(instance=account)
 
 
-def test_a_rep_renames_the_account_and_it_is_in_the_history(
-    client, rep, account
+def test_sales_ops_rename_the_account_and_it_is_in_the_history(
+    client, ops, account
 ) -> None:
     # given
-    client.force_login(rep)
+    client.force_login(ops)
 
     # when
     response = client.post(
@@ -88,8 +89,8 @@ def test_a_rep_renames_the_account_and_it_is_in_the_history(
             "field", "old_value", "new_value", "changed_by__username"
         )
     ) == [
-        ("country", "United States", "Canada", "rita"),
-        ("name", "Acme Corporation", "Acme Group", "rita"),
+        ("country", "United States", "Canada", "oona"),
+        ("name", "Acme Corporation", "Acme Group", "oona"),
     ]
     page = client.get(edit_url(account)).text
     assert "Acme Corporation" in page
@@ -106,11 +107,11 @@ def test_a_rep_renames_the_account_and_it_is_in_the_history(
     ids=["empty", "spaces", "too-long", "taken"],
 )
 def test_a_bad_name_is_said_beside_the_field_and_nothing_is_saved(
-    client, rep, account, name, message
+    client, ops, account, name, message
 ) -> None:
     # given
     AccountFactory.create(name="Globex")
-    client.force_login(rep)
+    client.force_login(ops)
 
     # when
     response = client.post(edit_url(account), form_data(account, name=name))
@@ -140,12 +141,12 @@ def test_a_currency_without_a_revenue_is_said_beside_the_currency(
     }
 
 
-def test_a_form_read_before_another_change_is_refused(client, rep, account) -> None:
+def test_a_form_read_before_another_change_is_refused(client, ops, account) -> None:
     # given: the form was read, then someone else changed the country
     read = form_data(account, name="Acme Group")
     Account.objects.filter(pk=account.pk).update(country="Canada")
     account.refresh_from_db()
-    client.force_login(rep)
+    client.force_login(ops)
 
     # when
     response = client.post(edit_url(account), read)
@@ -163,8 +164,8 @@ def test_a_form_read_before_another_change_is_refused(client, rep, account) -> N
     assert (account.name, account.country) == ("Acme Corporation", "Canada")
 
 
-def test_the_same_form_sent_twice_is_saved_once(client, rep, account) -> None:
-    client.force_login(rep)
+def test_the_same_form_sent_twice_is_saved_once(client, ops, account) -> None:
+    client.force_login(ops)
     sent = form_data(account, name="Acme Group")
 
     first = client.post(edit_url(account), sent)
@@ -190,7 +191,7 @@ def test_a_form_without_its_version_saves_nothing(client, rep, account) -> None:
 
 
 def test_an_unchanged_revenue_without_a_rate_is_not_converted_by_a_rename(
-    client, rep, account
+    client, ops, account
 ) -> None:
     # given: a revenue in EUR kept without a rate; a rate is stored since
     Account.objects.filter(pk=account.pk).update(
@@ -200,7 +201,7 @@ def test_an_unchanged_revenue_without_a_rate_is_not_converted_by_a_rename(
     CurrencyRate.objects.create(
         currency="EUR", rate=Decimal("1.1"), rate_date=date(2026, 11, 30)
     )
-    client.force_login(rep)
+    client.force_login(ops)
 
     # when
     client.post(edit_url(account), form_data(account, name="Acme Group"))
@@ -229,3 +230,25 @@ def test_someone_who_cannot_see_the_account_gets_404_and_an_executive_403(
     assert hidden == [404, 404]
     assert read_only.status_code == 403
     assert account.name == "Acme Corporation"
+
+
+def test_a_rep_sees_the_name_fixed_and_a_posted_name_is_left_as_it_was(
+    client, rep, account
+) -> None:
+    # given: Initech, on nobody's team, which the rep may not learn of
+    AccountFactory.create(name="Initech")
+    client.force_login(rep)
+
+    # when
+    shown = client.get(edit_url(account))
+    response = client.post(
+        edit_url(account), form_data(account, name="Initech", country="Canada")
+    )
+
+    # then: the rest of the form is saved, the name is not asked about
+    account.refresh_from_db()
+    assert shown.context["form"].fields["name"].disabled
+    assert escape(ACCOUNT_RENAME_REFUSED) in shown.text
+    assert response.status_code == 302
+    assert said(response) == ["Acme Corporation saved."]
+    assert (account.name, account.country) == ("Acme Corporation", "Canada")

@@ -93,12 +93,12 @@ def scored(django_capture_on_commit_callbacks, account: Account) -> ScoreRun:
 
 @pytest.mark.django_db
 def test_a_rename_through_the_api_redraws_the_chart_and_moves_its_etag(
-    client, ops, rep, account, scored, django_capture_on_commit_callbacks
+    client, ops, account, scored, django_capture_on_commit_callbacks
 ) -> None:
     # given: the chart as someone who sees all read it
     client.force_login(ops)
     before = client.get(reverse("scoring:portfolio_figure"))
-    api = api_for(rep)
+    api = api_for(ops)
     url = reverse("accounts_api:detail", args=[account.pk])
     etag = api.get(url)["ETag"]
 

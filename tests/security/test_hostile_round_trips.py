@@ -22,7 +22,7 @@ from accounts.models import Account, RevenueLine, User
 from plans.calendar import fiscal_quarter_current
 from scoring.models import ScoreRun
 from scoring.services import score_run_request
-from tests.accounts.factories import AccountFactory, ProductFactory
+from tests.accounts.factories import AccountFactory, ProductFactory, UserFactory
 from tests.security.test_escaping import FORMULA, HOSTILE, _plotly_label_text
 
 pytestmark = pytest.mark.django_db
@@ -138,8 +138,9 @@ def renamed(
     reader.force_login(manager)
     before = reader.get(reverse("plans:dashboard_export", args=["xlsx"]))
     assert before.status_code == 200
+    # Only sales ops, who see every account, rename one.
     client = Client()
-    client.force_login(rep)
+    client.force_login(UserFactory.create(username="opal", role=User.Role.OPS))
 
     with django_capture_on_commit_callbacks(execute=True):
         etag = client.get(f"/api/accounts/{account.pk}/")["ETag"]
