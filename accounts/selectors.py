@@ -49,7 +49,7 @@ from accounts.models import (
     RevenueLine,
     User,
 )
-from accounts.revenue_keys import quarter_label
+from accounts.revenue_keys import quarter_label, quarter_start
 from config.bounds import id_possible
 from config.compiled_queries import queryset_rows
 
@@ -296,6 +296,8 @@ class AccountOverview:
     won_deals: int
     # The won deals in the total: those no rate converts are left out.
     won_deals_converted: int
+    # Won deals left out because invoices cover their quarter.
+    won_deals_set_aside: int
     open_deals: int
     reporting_currency: str
     # For a revenue in another currency than USD: its millions of USD and
@@ -570,6 +572,17 @@ def account_overview_for_user(
         account_id=account.pk,
     )
     won = [deal for deal in deals if deal["stage"] == Opportunity.Stage.WON]
+    # Won deals of a quarter that invoices cover count in no total, as in
+    # the chart, the portfolio and the API's revenue: the sale is counted
+    # once, as invoiced.
+    replaced = set(set_aside.quarters)
+    won_set_aside = [
+        deal
+        for deal in won
+        if deal["closed_on"] is not None
+        and quarter_start(deal["closed_on"]) in replaced
+    ]
+    won = [deal for deal in won if deal not in won_set_aside]
     won_rollup = money_rollup(
         amounts=[
             DatedAmount(
@@ -598,6 +611,7 @@ def account_overview_for_user(
         won_revenue=won_rollup.total,
         won_rollup=won_rollup,
         won_deals=sum(deal["count"] for deal in won),
+        won_deals_set_aside=sum(deal["count"] for deal in won_set_aside),
         won_deals_converted=(
             sum(deal["count"] for deal in won) - won_rollup.left_out_count
         ),

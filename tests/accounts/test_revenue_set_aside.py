@@ -677,3 +677,38 @@ def test_a_large_deals_upload_forecasts_the_same_warning(
 
     # then
     assert warnings == [NORTHWIND_UNCOUNTED]
+
+
+def test_the_won_revenue_header_counts_what_the_chart_and_the_api_count(
+    client, rep, account: Account, catalogue: tuple[Product, ...]
+) -> None:
+    # given: won deals in Q3 and Q4 2017, and an invoice covering Q3 only
+    pro = catalogue[0]
+    won_deals(
+        account,
+        pro,
+        (date(2017, 7, 3), "1000.00"),
+        (date(2017, 8, 9), "2000.00"),
+        (date(2017, 11, 20), "400.00"),
+    )
+    invoiced(account, pro, date(2017, 8, 1), "1100.00")
+    client.force_login(rep)
+
+    # when
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    # then: the Q3 deals are set aside in the header as in the counted lines
+    overview = response.context["overview"]
+    counted = sum(
+        line.amount for line in RevenueLine.objects.counted().filter(account=account)
+    )
+    assert (overview.won_revenue, overview.won_deals) == (Decimal("400.00"), 1)
+    assert overview.won_deals_set_aside == 2
+    assert sum(row["amount"] for row in overview.revenue_by_quarter) == float(counted)
+    assert counted == Decimal("1500.00")
+    header = response.content.decode()
+    assert (
+        '<dd data-testid="won-revenue">400 USD <span class="muted" '
+        'data-testid="won-deals">(1 deal; 2 more set aside: invoices count in '
+        "their place)</span>"
+    ) in header
