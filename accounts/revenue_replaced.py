@@ -24,8 +24,11 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.db.models.functions import Lower
 
 from accounts.currency import (
+    Rate,
+    day_text,
     missing_rate_reason,
     rate_table_load,
+    rate_text,
     reporting_currency_active,
 )
 from accounts.import_checks import ImportCheckWarning
@@ -56,12 +59,22 @@ class Replaced:
     deals: int = 0
     # Per currency, the won-deal lines' sum.
     amounts: dict[str, Decimal] = field(default_factory=dict)
+    # Per currency, the sum of the invoices that replace them, and how each
+    # converts: "1,000.00 EUR = 1,100.00 USD at 1 EUR = 1.1 USD (rate of
+    # 1 Jan 2017)".
+    invoiced: dict[str, str] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
+        invoices = "invoices"
+        if self.invoiced:
+            invoices = "invoices of " + "; ".join(
+                self.invoiced[code] for code in sorted(self.invoiced)
+            )
         return (
-            f"{self.account} {quarter_label(self.quarter)}: invoices will replace "
-            f"{deals_text(self.deals)} ({amounts_text(self.amounts)}) counted now"
+            f"{self.account} {quarter_label(self.quarter)}: {invoices} will "
+            f"replace {deals_text(self.deals)} ({amounts_text(self.amounts)}) "
+            "counted now"
         )
 
     @property
@@ -253,7 +266,50 @@ def _replaced(
             key, Replaced(account=row["account__name"], quarter=row["quarter_start"])
         )
         item.amounts[row["currency"]] = row["total"]
+    if not replaced:
+        return replaced
+
+    rates = rate_table_load(reporting_currency=reporting_currency)
+    invoiced = (
+        covering.filter(account_id__in={account for account, _ in replaced})
+        .values("account_id", "quarter_start", "currency")
+        .annotate(total=Sum("amount"))
+        .order_by("account_id", "quarter_start", "currency")
+    )
+    for row in invoiced:
+        found = replaced.get((row["account_id"], row["quarter_start"]))
+        if found is not None:
+            currency = row["currency"] or reporting_currency
+            found.invoiced[currency] = conversion_text(
+                amount=Decimal(row["total"]),
+                currency=currency,
+                rate=rates.rate_on_or_before(
+                    currency=currency, day=row["quarter_start"]
+                ),
+                reporting_currency=reporting_currency,
+            )
     return replaced
+
+
+def conversion_text(
+    *, amount: Decimal, currency: str, rate: Rate | None, reporting_currency: str
+) -> str:
+    """Say an amount, and what a rate makes of it, its direction and date.
+
+    "1,000.00 EUR = 1,100.00 USD at 1 EUR = 1.1 USD (rate of 1 Jan 2017)";
+    an amount in the reporting currency, or one no rate converts, alone.
+    """
+    said = f"{amount:,.2f} {currency}"
+    if currency == reporting_currency:
+        return said
+    if rate is None:
+        return f"{said}, no rate into {reporting_currency}"
+    converted = (amount * rate.rate).quantize(Decimal("0.01"))
+    return (
+        f"{said} = {converted:,.2f} {reporting_currency} at 1 {currency} = "
+        f"{rate_text(rate.rate)} {reporting_currency} (rate of "
+        f"{day_text(rate.rate_date)})"
+    )
 
 
 @dataclass
@@ -487,6 +543,17 @@ def revenue_replaced_forecast(
     for key in covered:
         replaced.pop(key, None)
         waiting.pop(key, None)
+    # The invoices' side, converted, as the check after a dry run says it.
+    for (pk, quarter, currency), (total, _) in sums.items():
+        found_item = replaced.get((pk, quarter))
+        if found_item is not None and converts(currency, quarter):
+            code = currency or rates.reporting_currency
+            found_item.invoiced[code] = conversion_text(
+                amount=Decimal(total),
+                currency=code,
+                rate=rates.rate_on_or_before(currency=code, day=quarter),
+                reporting_currency=rates.reporting_currency,
+            )
     replaced = dict(
         sorted(replaced.items(), key=lambda pair: (pair[1].account, *pair[0]))
     )

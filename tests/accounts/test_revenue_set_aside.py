@@ -225,7 +225,7 @@ def test_the_check_says_which_won_deals_the_invoices_will_replace(
 
     # then
     assert warnings == [
-        "Acme Corporation Q3 2017: invoices will replace 3 won deals "
+        "Acme Corporation Q3 2017: invoices of 10.00 USD will replace 3 won deals "
         "(17,878.00 USD) counted now"
     ]
     # Nothing was written: the deals still count.
@@ -263,8 +263,8 @@ def test_the_check_names_a_few_quarters_and_totals_the_rest(
 
     # then
     assert warnings == [
-        "Delta Freight Q3 2017: invoices will replace 1 won deal (100.00 USD) "
-        "counted now",
+        "Delta Freight Q3 2017: invoices of 10.00 USD will replace 1 won deal "
+        "(100.00 USD) counted now",
         "and 2 more account-quarters: invoices will replace 3 won deals "
         "(250.25 USD) counted now",
     ]
@@ -287,7 +287,7 @@ def test_the_import_lists_the_replaced_won_deals_in_its_row_report(
         "0",
         "revenue replaced",
         "",
-        "Acme Corporation Q3 2017: invoices will replace 3 won deals "
+        "Acme Corporation Q3 2017: invoices of 10.00 USD will replace 3 won deals "
         "(17,878.00 USD) counted now",
         "",
     ] in report
@@ -329,8 +329,11 @@ def test_the_check_says_nothing_of_a_rate_that_exists(
 
     warnings = checked(erp_file(tmp_path, RATELESS_ROWS[0]))
 
+    # The invoice's side is said too: its amount, what the rate makes of
+    # it, which way the rate reads and its date.
     assert warnings == [
-        "Acme Corporation Q4 2017: invoices will replace 2 won deals "
+        "Acme Corporation Q4 2017: invoices of 10.00 EUR = 11.80 USD at "
+        "1 EUR = 1.18 USD (rate of 30 Sep 2017) will replace 2 won deals "
         "(6,700.50 USD) counted now"
     ]
 
@@ -495,7 +498,7 @@ def test_a_large_upload_forecasts_the_same_warnings(
 
     # then
     assert warnings == [
-        "Acme Corporation Q3 2017: invoices will replace 3 won deals "
+        "Acme Corporation Q3 2017: invoices of 10.00 USD will replace 3 won deals "
         "(17,878.00 USD) counted now",
         ACME_Q4_WAITING,
         *ACME_Q4_RATELESS,
@@ -517,11 +520,11 @@ def test_the_check_page_shows_the_won_deals_the_invoices_replace(
     # then
     assert page.status_code == 200
     assert page.context["warnings"] == [
-        "Acme Corporation Q3 2017: invoices will replace 3 won deals "
+        "Acme Corporation Q3 2017: invoices of 10.00 USD will replace 3 won deals "
         "(17,878.00 USD) counted now"
     ]
     assert (
-        "<li>Acme Corporation Q3 2017: invoices will replace 3 won deals "
+        "<li>Acme Corporation Q3 2017: invoices of 10.00 USD will replace 3 won deals "
         "(17,878.00 USD) counted now</li>"
     ) in page.content.decode()
 
@@ -539,8 +542,8 @@ def test_the_command_line_warns_before_it_writes(
 
     # then
     assert (
-        "WARNING Acme Corporation Q3 2017: invoices will replace 3 won deals "
-        "(17,878.00 USD) counted now\n"
+        "WARNING Acme Corporation Q3 2017: invoices of 10.00 USD will replace "
+        "3 won deals (17,878.00 USD) counted now\n"
     ) in out.getvalue()
     assert account_revenue_rollup(account=acme_won).total == Decimal("6710.50")
 
