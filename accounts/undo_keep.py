@@ -20,6 +20,7 @@ the apps that sit on it; a model whose rows a score run remakes says so with
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,10 +31,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import (
+    Account,
     AccountTeamMember,
     ChangeRecord,
     ImportJob,
     ImportRowChange,
+    Product,
     User,
 )
 from accounts.user_removal import USER_DELETED
@@ -61,9 +64,9 @@ class Kept:
 
     @property
     def note(self) -> str:
-        """Say it in one sentence: "Rosa Vidal kept: a meeting was logged …"."""
+        """Say it in one sentence: "person Rosa Vidal kept: a meeting was …"."""
         if self.field:
-            said = f"{self.record}'s {self.field} kept as “{self.value}”"
+            said = f"{self.field} “{self.value}” kept on {self.record}"
         else:
             said = f"{self.record} kept"
         return f"{said}: {'; '.join(self.reasons)}."
@@ -144,14 +147,16 @@ def undo_keep_find(
         reasons[(AccountTeamMember, member.pk)].append(why)
     _needed(reasons, mine, order)
     objects = _load(reasons)
+    labels = _labels(objects.values())
     for (model, pk), said in reasons.items():
         keep.created.setdefault(model, set()).add(pk)
         obj = objects.get((model, pk))
-        label = (
-            _place(obj)
-            if isinstance(obj, AccountTeamMember)
-            else str(obj or f"{model._meta.verbose_name} {pk}")
-        )
+        if isinstance(obj, AccountTeamMember):
+            label = _place(obj)
+        elif obj is None:
+            label = f"{model._meta.verbose_name} {pk}"
+        else:
+            label = labels[obj]
         keep.kept.append(
             Kept(
                 kind=str(model._meta.verbose_name),
@@ -404,9 +409,33 @@ def _needed(
             )
             if made.exists():
                 reasons[(parent, value)].append(
-                    f"it is the {one.verbose_name} of {obj}, which is kept"
+                    f"it is the {one.verbose_name} of {_labels([obj])[obj]}, "
+                    "which is kept"
                 )
                 queue.append((parent, value))
+
+
+def _labels(objects: Iterable[models.Model]) -> dict[models.Model, str]:
+    """Name records as the undo's list of records does: "deal 0065 of Acme"."""
+    # accounts.wizard reads this module as it loads: its namer is read late.
+    from accounts.wizard import record_label
+
+    objects = list(objects)
+    names: dict[tuple[type[models.Model], int], str] = {}
+    for attribute, model in (("account_id", Account), ("product_id", Product)):
+        ids = {getattr(obj, attribute, None) for obj in objects} - {None}
+        for pk, name in model._default_manager.filter(pk__in=ids).values_list(
+            "pk", "name"
+        ):
+            names[(model, pk)] = name
+    return {
+        obj: record_label(
+            obj,
+            account_name=lambda pk: names.get((Account, pk), f"#{pk}"),
+            product_name=lambda pk: names.get((Product, pk), f"#{pk}"),
+        )
+        for obj in objects
+    }
 
 
 def _load(keys: Any) -> dict[Key, models.Model]:
@@ -450,6 +479,7 @@ def _values_edited(
     if since is not None:
         stamped = dict(_stamped(model, list(changes), since, job))
     objects = model._default_manager.in_bulk(list(changes))
+    labels = _labels(objects.values())
     for pk, change in changes.items():
         obj = objects.get(pk)
         if obj is None:
@@ -466,7 +496,7 @@ def _values_edited(
             keep.kept.append(
                 Kept(
                     kind=str(model._meta.verbose_name),
-                    record=str(obj),
+                    record=labels[obj],
                     field=_field_label(model, name),
                     value=_shown(obj, name),
                     reasons=[why],

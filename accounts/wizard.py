@@ -6003,7 +6003,9 @@ def issue_place(issue: Mapping[str, Any]) -> tuple[str, int | str]:
     return str(issue["file"]), int(issue["line"])
 
 
-def _whole_import_note(column: str, value: str, reason: str) -> dict[str, object]:
+def _whole_import_note(
+    column: str, value: str, reason: str, *, action: str = UNDONE
+) -> dict[str, object]:
     """Return an undo's note for the row report: on the import, on no line."""
     return {
         "file": "",
@@ -6011,7 +6013,7 @@ def _whole_import_note(column: str, value: str, reason: str) -> dict[str, object
         "column": column,
         "value": value,
         "reason": reason,
-        "action": UNDONE,
+        "action": action,
     }
 
 
@@ -6245,7 +6247,8 @@ def mapped_import_undo(
         if keep.notes:
             job.issues = [
                 *job.issues,
-                *(_whole_import_note("", "", note) for note in keep.notes),
+                # What the undo left alone was kept, not undone.
+                *(_whole_import_note("", "", note, action=KEPT) for note in keep.notes),
             ]
             job.save(update_fields=["issues", "updated_at"])
         mapped.undone_at = timezone.now()

@@ -2017,20 +2017,20 @@ UNDO_PREVIEW_EXAMPLE = {
     "kept": [
         {
             "kind": "person",
-            "record": "Rosa Vidal",
+            "record": "person Rosa Vidal",
             "field": None,
             "value": None,
             "reasons": ["a meeting was logged on 5 Dec 2026"],
-            "note": "Rosa Vidal kept: a meeting was logged on 5 Dec 2026.",
+            "note": "person Rosa Vidal kept: a meeting was logged on 5 Dec 2026.",
         },
         {
             "kind": "account",
-            "record": "Kestrel Mining",
+            "record": "account Kestrel Mining",
             "field": None,
             "value": None,
-            "reasons": ["it is the account of Rosa Vidal, which is kept"],
-            "note": "Kestrel Mining kept: it is the account of Rosa Vidal, "
-            "which is kept.",
+            "reasons": ["it is the account of person Rosa Vidal, which is kept"],
+            "note": "account Kestrel Mining kept: it is the account of person "
+            "Rosa Vidal, which is kept.",
         },
     ],
     "records": [

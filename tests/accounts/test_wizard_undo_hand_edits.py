@@ -31,6 +31,7 @@ from accounts.selectors import account_revenue_by_quarter, whitespace_bought_sin
 from accounts.wizard import (
     mapped_import_create_from_paths,
     mapped_import_mapping_accept,
+    mapped_import_report_csv,
     mapped_import_run,
     mapped_import_start,
     mapped_import_undo,
@@ -44,6 +45,8 @@ BYOD = Path(__file__).parent / "fixtures" / "byod"
 # The import ran on 1 Dec; the hand edit happened on 5 Dec.
 IMPORTED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 LATER = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
+# The imported deal, named as the undo names every record.
+DEAL = "deal 0065g00000Q1w2eAAB of Acme Widgets, Inc"
 
 pytestmark = pytest.mark.django_db
 
@@ -110,8 +113,8 @@ def test_undo_sets_back_an_accounts_sector_and_keeps_its_hand_edited_employees(
     assert edit.status_code == 200, edit.json()
     edited_later()
     note = (
-        "Acme Widgets, Inc's employees kept as “1300”: edited by Bruce Wayne on "
-        "5 Dec 2026."
+        "employees “1300” kept on account Acme Widgets, Inc: edited by Bruce "
+        "Wayne on 5 Dec 2026."
     )
 
     # when
@@ -234,8 +237,7 @@ def test_undo_sets_back_a_deals_amount_and_keeps_its_hand_edited_close_date(
     assert edit.status_code == 302
     edited_later()
     note = (
-        "0065g00000Q1w2eAAB's closed on kept as “2026-04-15”: edited by Bruce "
-        "Wayne on 5 Dec 2026."
+        f"closed on “2026-04-15” kept on {DEAL}: edited by Bruce Wayne on 5 Dec 2026."
     )
 
     # when
@@ -332,8 +334,8 @@ def test_undo_keeps_a_deals_close_date_edited_through_the_api(
         plan.notes
         == done.kept
         == [
-            "0065g00000Q1w2eAAB's closed on kept as “2026-04-15”: edited by Bruce "
-            "Wayne on 5 Dec 2026."
+            f"closed on “2026-04-15” kept on {DEAL}: edited by Bruce Wayne on "
+            "5 Dec 2026."
         ]
     )
     deal.refresh_from_db()
@@ -378,8 +380,8 @@ def test_undo_keeps_a_deals_amount_edited_on_the_deal_page(
         plan.notes
         == done.kept
         == [
-            "0065g00000Q1w2eAAB's close value kept as “50000.00”: edited by Bruce "
-            "Wayne on 5 Dec 2026."
+            f"close value “50000.00” kept on {DEAL}: edited by Bruce Wayne on "
+            "5 Dec 2026."
         ]
     )
     deal.refresh_from_db()
@@ -439,9 +441,8 @@ def test_undoing_the_import_that_made_a_won_deal_keeps_its_hand_edited_revenue(
 
     # then: the deal stays, as edited, and so does its revenue
     assert done.kept == [
-        "0065g00000Q1w2eAAB kept: its close value was edited by Bruce Wayne on "
-        "5 Dec 2026.",
-        "Unspecified kept: it is the product of 0065g00000Q1w2eAAB, which is kept.",
+        f"{DEAL} kept: its close value was edited by Bruce Wayne on 5 Dec 2026.",
+        f"product Unspecified kept: it is the product of {DEAL}, which is kept.",
     ]
     deal.refresh_from_db()
     assert (deal.stage, deal.close_value, deal.closed_on) == (
@@ -507,11 +508,7 @@ def test_undo_keeps_a_deals_name_edited_on_the_deal_page_and_lists_it_in_the_csv
     done = mapped_import_undo(mapped=job.mapped, user=ops)
 
     # then: the name stays; stage, amount, close date and CRM fields go back
-    assert (
-        plan.notes
-        == done.kept
-        == [f"0065g00000Q1w2eAAB's name kept as “{FORMULA}”: {reason}."]
-    )
+    assert plan.notes == done.kept == [f"name “{FORMULA}” kept on {DEAL}: {reason}."]
     deal.refresh_from_db()
     assert (deal.name, deal.stage, deal.close_value, deal.closed_on) == (
         FORMULA,
@@ -543,7 +540,7 @@ def test_undo_keeps_a_deals_name_edited_on_the_deal_page_and_lists_it_in_the_csv
         [
             "kept",
             "opportunity",
-            "0065g00000Q1w2eAAB",
+            DEAL,
             f"accounts.opportunity:{deal.pk}",
             "name",
             "'" + FORMULA,
@@ -575,10 +572,17 @@ def test_undoing_the_import_that_made_a_deal_keeps_it_for_its_hand_edited_name(
     # when
     done = mapped_import_undo(mapped=job.mapped, user=ops)
 
-    # then: the deal stays with the name Bruce gave it
-    assert done.kept == [
-        "0065g00000Q1w2eAAB kept: its name was edited by Bruce Wayne on 5 Dec 2026.",
-        "Unspecified kept: it is the product of 0065g00000Q1w2eAAB, which is kept.",
+    # then: the deal stays with the name Bruce gave it, named as the undo's
+    # list of records names each record, its kind first
+    notes = [
+        f"{DEAL} kept: its name was edited by Bruce Wayne on 5 Dec 2026.",
+        f"product Unspecified kept: it is the product of {DEAL}, which is kept.",
+    ]
+    assert done.kept == notes
+    # and the row report lists them as kept by the undo, not as undone
+    report = list(csv.reader(io.StringIO("".join(mapped_import_report_csv(job=job)))))
+    assert [row for row in report if row[4:5] and row[4] in notes] == [
+        ["(whole import)", "", "", "", note, "kept"] for note in notes
     ]
     deal.refresh_from_db()
     assert (deal.name, deal.stage, deal.close_value) == (

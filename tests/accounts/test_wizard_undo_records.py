@@ -156,8 +156,8 @@ def test_the_csv_lists_what_the_undo_keeps_with_its_reason(
     # then: the page explains both, and so does the CSV, after the set back
     by = f"by {rep.display_name} on {edited}"
     assert page.context["kept"] == [
-        f"Co 001 kept: its sector was edited {by}.",
-        f"Gull Bank's employees kept as “3600”: edited {by}.",
+        f"account Co 001 kept: its sector was edited {by}.",
+        f"employees “3600” kept on account Gull Bank: edited {by}.",
     ]
     assert rows == [
         ["action", "kind", "record", "key", "field", "value", "reason"],
@@ -166,7 +166,7 @@ def test_the_csv_lists_what_the_undo_keeps_with_its_reason(
         [
             "kept",
             "account",
-            "Co 001",
+            "account Co 001",
             f"accounts.account:{made.pk}",
             "",
             "",
@@ -175,7 +175,7 @@ def test_the_csv_lists_what_the_undo_keeps_with_its_reason(
         [
             "kept",
             "account",
-            "Gull Bank",
+            "account Gull Bank",
             f"accounts.account:{gull.pk}",
             "employees",
             "3600",
@@ -215,7 +215,7 @@ def test_the_page_offers_the_csv_when_the_undo_keeps_everything(
         [
             "kept",
             "account",
-            "Co 001",
+            "account Co 001",
             f"accounts.account:{made.pk}",
             "",
             "",

@@ -129,7 +129,7 @@ def test_the_undo_page_names_the_field_edited_by_hand(
 
     # then
     assert page.locator("#undo-kept li").all_inner_texts() == [
-        f"Acme Widgets, Inc's employees kept as “1300”: edited by "
+        "employees “1300” kept on account Acme Widgets, Inc: edited by "
         f"{ops.display_name} on {edited:%-d %b %Y}."
     ]
     page.screenshot(path=str(tmp_path / f"undo-{width}.png"), full_page=True)

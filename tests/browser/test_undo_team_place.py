@@ -40,7 +40,7 @@ def test_the_undo_page_says_the_reps_place_is_kept(
 
     # then
     assert page.locator("#undo-kept li").all_inner_texts() == [
-        f"Harrier Freight kept: {deal} was added by hand on 5 Dec 2026; Lena "
+        f"account Harrier Freight kept: {deal} was added by hand on 5 Dec 2026; Lena "
         "Ortiz was added by hand on 5 Dec 2026; a plan was added on 5 Dec 2026.",
         f"Dana Pike's place on the Harrier Freight team kept: {DANA_WORKED}.",
     ]

@@ -162,8 +162,8 @@ def test_the_undo_confirm_page_lists_what_it_keeps_and_why(
 
     # then
     assert page.locator("#undo-kept li").all_inner_texts() == [
-        "Rosa Vidal kept: a meeting was logged on 5 Dec 2026.",
-        "Kestrel Mining kept: Lucius Fox was added by hand on 5 Dec 2026; a "
+        "person Rosa Vidal kept: a meeting was logged on 5 Dec 2026.",
+        "account Kestrel Mining kept: Lucius Fox was added by hand on 5 Dec 2026; a "
         "meeting was logged on 5 Dec 2026.",
     ]
     assert page.inner_text("#undo-nothing-deleted") == (
@@ -173,7 +173,7 @@ def test_the_undo_confirm_page_lists_what_it_keeps_and_why(
 
     page.click("#undo-confirm")
     page.wait_for_url(f"**/accounts/import/wizard/{job.pk}/")
-    assert "Kept: Rosa Vidal kept: a meeting" in page.inner_text(".messages")
+    assert "Kept: person Rosa Vidal kept: a meeting" in page.inner_text(".messages")
     assert sorted(Stakeholder.objects.values_list("first_name", flat=True)) == [
         "Lucius",
         "Rosa",

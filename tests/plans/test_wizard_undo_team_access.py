@@ -116,7 +116,7 @@ def test_an_account_kept_for_a_reps_work_keeps_their_place_on_its_team(
 
     # then
     notes = [
-        f"Harrier Freight kept: {deal} was added by hand on 5 Dec 2026; Lena "
+        f"account Harrier Freight kept: {deal} was added by hand on 5 Dec 2026; Lena "
         "Ortiz was added by hand on 5 Dec 2026; a plan was added on 5 Dec 2026.",
         f"Dana Pike's place on the Harrier Freight team kept: {DANA_WORKED}.",
     ]

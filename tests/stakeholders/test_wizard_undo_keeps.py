@@ -85,8 +85,8 @@ def test_a_meeting_with_an_imported_person_keeps_them_and_their_account(
     meeting = activity_log(user=bruce, account=rosa.account, stakeholders=[rosa])
     Activity.objects.filter(pk=meeting.pk).update(created_at=LATER)
     notes = [
-        "Rosa Vidal kept: a meeting was logged on 5 Dec 2026.",
-        "Kestrel Mining kept: a meeting was logged on 5 Dec 2026.",
+        "person Rosa Vidal kept: a meeting was logged on 5 Dec 2026.",
+        "account Kestrel Mining kept: a meeting was logged on 5 Dec 2026.",
     ]
 
     # when
@@ -101,9 +101,11 @@ def test_a_meeting_with_an_imported_person_keeps_them_and_their_account(
     ]
     assert list(Activity.objects.get().stakeholders.all()) == [rosa]
     job.refresh_from_db()
-    assert [issue["reason"] for issue in job.issues if issue["action"] == "undone"] == (
+    # and the row report lists them as kept, not as undone
+    assert [issue["reason"] for issue in job.issues if issue["action"] == "kept"] == (
         notes
     )
+    assert not [issue for issue in job.issues if issue["action"] == "undone"]
 
 
 def test_a_person_added_by_hand_keeps_the_imported_account(
@@ -125,7 +127,7 @@ def test_a_person_added_by_hand_keeps_the_imported_account(
 
     # then: Rosa, whom nobody worked on, goes; Lucius and his account stay
     assert done.kept == [
-        "Kestrel Mining kept: Lucius Fox was added by hand on 5 Dec 2026."
+        "account Kestrel Mining kept: Lucius Fox was added by hand on 5 Dec 2026."
     ]
     assert list(Stakeholder.objects.values_list("first_name", "account__name")) == [
         ("Lucius", "Kestrel Mining")
@@ -144,7 +146,8 @@ def test_a_title_edited_by_hand_after_the_import_is_not_set_back(
     assert ines.title == "Chief Financial Officer"
     title_edited_later(ines, by=bruce, title="Group CFO")
     notes = [
-        "Ines Gruber's title kept as “Group CFO”: edited by Bruce Wayne on 5 Dec 2026."
+        "title “Group CFO” kept on person Ines Gruber: edited by Bruce Wayne on "
+        "5 Dec 2026."
     ]
 
     # when
@@ -227,15 +230,15 @@ def test_the_confirm_page_lists_what_is_kept_and_the_result_says_it(
     # then
     assert page.status_code == 200
     assert [note.strip() for note in _items(page, "undo-kept")] == [
-        "Rosa Vidal kept: a meeting was logged on 5 Dec 2026.",
-        "Kestrel Mining kept: a meeting was logged on 5 Dec 2026.",
+        "person Rosa Vidal kept: a meeting was logged on 5 Dec 2026.",
+        "account Kestrel Mining kept: a meeting was logged on 5 Dec 2026.",
     ]
     with django_capture_on_commit_callbacks(execute=False):
         done = client.post(url, follow=True)
     assert [str(m) for m in done.context["messages"]] == [
-        f"Import {job.pk} was undone. Kept: Rosa Vidal kept: a meeting was "
-        "logged on 5 Dec 2026. Kestrel Mining kept: a meeting was logged on "
-        "5 Dec 2026."
+        f"Import {job.pk} was undone. Kept: person Rosa Vidal kept: a meeting was "
+        "logged on 5 Dec 2026. account Kestrel Mining kept: a meeting was logged "
+        "on 5 Dec 2026."
     ]
 
 

@@ -24,19 +24,19 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_in_tmp")]
 MEETING_KEPT = [
     {
         "kind": "person",
-        "record": "Rosa Vidal",
+        "record": "person Rosa Vidal",
         "field": None,
         "value": None,
         "reasons": ["a meeting was logged on 5 Dec 2026"],
-        "note": "Rosa Vidal kept: a meeting was logged on 5 Dec 2026.",
+        "note": "person Rosa Vidal kept: a meeting was logged on 5 Dec 2026.",
     },
     {
         "kind": "account",
-        "record": "Kestrel Mining",
+        "record": "account Kestrel Mining",
         "field": None,
         "value": None,
         "reasons": ["a meeting was logged on 5 Dec 2026"],
-        "note": "Kestrel Mining kept: a meeting was logged on 5 Dec 2026.",
+        "note": "account Kestrel Mining kept: a meeting was logged on 5 Dec 2026.",
     },
 ]
 
@@ -138,12 +138,12 @@ def test_a_value_edited_by_hand_is_kept_with_its_field_and_value(
     assert preview["kept"] == [
         {
             "kind": "person",
-            "record": "Ines Gruber",
+            "record": "person Ines Gruber",
             "field": "title",
             "value": "Group CFO",
             "reasons": ["edited by Bruce Wayne on 5 Dec 2026"],
-            "note": "Ines Gruber's title kept as “Group CFO”: edited by Bruce "
-            "Wayne on 5 Dec 2026.",
+            "note": "title “Group CFO” kept on person Ines Gruber: edited by "
+            "Bruce Wayne on 5 Dec 2026.",
         }
     ]
 
