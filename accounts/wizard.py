@@ -3475,8 +3475,23 @@ class _Writer:
                 updates=[],
             )
             ids.update({obj.name: obj.pk for obj in created})  # type: ignore[attr-defined]
+        if UNSPECIFIED_PRODUCT in missing:
+            # The check counts the product as created: it says why there.
+            file = names[UNSPECIFIED_PRODUCT][0]
+            self.outcome.decisions.append(
+                (file, "", self._placeholder_said(file, f"{record}s"))
+            )
         self.product_names.update({pk: name for name, pk in ids.items()})
         return ids
+
+    def _placeholder_said(self, file: str, records: str) -> str:
+        if (file, "product") in self.columns:
+            said = f"the {records} of rows that name no product are"
+        else:
+            said = f"the file has no product column, so its {records} are"
+        return (
+            f'{said} filed under "{UNSPECIFIED_PRODUCT}", a product this import creates'
+        )
 
     def _product_reason(self, name: str, file: str, record: str) -> str:
         if name != UNSPECIFIED_PRODUCT:
