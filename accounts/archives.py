@@ -193,10 +193,15 @@ def _copy(*, source: _Readable, target: Path, name: str, limit: int, used: int) 
 
 
 def _too_large(name: str, size: int, limit: int, *, at_least: bool = False) -> str:
-    unpacked = "more than the limit" if at_least else _megabytes(size)
+    # Reading stops at the limit, so the whole size is then unknown.
+    unpacked = (
+        "more than the upload limit of"
+        if at_least
+        else f"{_megabytes(size)}, over the upload limit of"
+    )
     return (
-        f"{name}: unpacks to {unpacked}, over the upload limit of "
-        f"{_megabytes(limit)}; split the file or import fewer rows at once"
+        f"{name}: unpacks to {unpacked} {_megabytes(limit)}; split the file or "
+        "import fewer rows at once"
     )
 
 

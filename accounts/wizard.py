@@ -49,6 +49,7 @@ from django.db import DatabaseError, IntegrityError, connection, models, transac
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.archives import (
     ArchiveError,
@@ -1228,9 +1229,12 @@ def _plan(
         and any(str(value).strip() for value in frame[column].tolist())
     ]
     if left:
+        total = len(preview.table.columns)
+        columns = ngettext("column", "columns", total)
+        are = ngettext("is", "are", len(left))
         outcome.warnings.append(
-            f"{preview.name}: {len(left)} of {len(preview.table.columns)} columns "
-            "are not imported: " + ", ".join(left)
+            f"{preview.name}: {len(left)} of {total} {columns} {are} not "
+            "imported: " + ", ".join(left)
         )
     entity = next(iter(preview.mapping.values()))[0]
     # In the file's column order: a mapping stored in PostgreSQL's jsonb

@@ -628,7 +628,7 @@ JOB_UPLOADED_EXAMPLE = {
 CHECK_EXAMPLE = {
     "can_write": True,
     "problems": [],
-    "warnings": ["accounts.csv: 1 of 4 columns are not imported: Industry"],
+    "warnings": ["accounts.csv: 1 of 4 columns is not imported: Industry"],
     "questions": [
         {
             "file": "accounts.csv",

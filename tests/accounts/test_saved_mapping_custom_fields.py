@@ -169,5 +169,5 @@ def test_a_custom_column_skipped_once_the_choice_exists_stays_skipped(
     assert reused.mapping["Deal_Source__c"] == ("opportunity", "extra")
     assert "competitorc" not in SavedMapping.objects.get().mapping
     assert outcome.warnings == [
-        "sf_opportunities.csv: 1 of 11 columns are not imported: Competitor__c"
+        "sf_opportunities.csv: 1 of 11 columns is not imported: Competitor__c"
     ]

@@ -35,7 +35,7 @@ def test_without_yes_it_shows_the_mapping_and_counts_and_writes_nothing() -> Non
         "  Company owner       -> account.owner\n"
         "  Number of Employees -> account.employees\n"
     ) in output
-    assert "hubspot companies (recognised)" in output
+    assert "comma-separated. 1 row, hubspot companies (recognised)" in output
     assert (
         "records   created  updated  unchanged  rejected\nAccounts        1" in output
     )

@@ -301,7 +301,7 @@ def test_the_forecast_names_unimported_columns_and_no_move_for_old_revenue(
         line for line in output.getvalue().splitlines() if "WARNING" in line
     ] == [
         output.getvalue().splitlines()[0],
-        "WARNING erp_old.csv: 1 of 4 columns are not imported: Notes",
+        "WARNING erp_old.csv: 1 of 4 columns is not imported: Notes",
     ]
     assert RevenueLine.objects.count() == 4
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import ngettext
 
 from accounts.importing import REJECTED, ImportFileError
 from accounts.models import ImportJob, InvoicesWithoutRate, MappedImport, User
@@ -275,13 +276,13 @@ class Command(BaseCommand):
         )
         for preview in previews:
             rows = (
-                f"{preview.row_count:,}"
+                f"{preview.row_count:,} {ngettext('row', 'rows', preview.row_count)}"
                 if preview.row_count is not None
-                else f"more than {preview.table.row_count:,}"
+                else f"more than {preview.table.row_count:,} rows"
             )
             self.stdout.write(
                 f"{preview.name}: {preview.table.describe()} "
-                f"{rows} rows, {preview.kind} ({preview.source})"
+                f"{rows}, {preview.kind} ({preview.source})"
             )
             header = preview.table.header
             if header is not None:
