@@ -266,6 +266,7 @@ LAYOUTS: tuple[Layout, ...] = (
             "Billing Country": "country",
             "Billing City": "city",
             "Website": "website",
+            "Year Started": "year_established",
             "Parent Account": "parent_name",
             "Parent Account ID": "parent_external_id",
             "Account Currency": "currency",
@@ -554,6 +555,10 @@ LAYOUTS: tuple[Layout, ...] = (
                 "domain": "website",
                 "year founded": "year_established",
                 "founded": "year_established",
+                # Lode's own word for it, as the account page shows it.
+                "year established": "year_established",
+                "established": "year_established",
+                "year started": "year_established",
                 "parent": "parent_name",
                 "parent company": "parent_name",
                 "parent account": "parent_name",

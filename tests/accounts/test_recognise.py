@@ -355,3 +355,31 @@ def test_plain_deal_headers_map_to_their_fields() -> None:
         "Owner": ("opportunity", "owner"),
     }
     assert recognition.unmapped == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "column"),
+    [
+        # The tester's file: Salesforce's labels, and a year in Lode's words.
+        (
+            ["Account Name", "Industry", "Employees", "Year Established", "Revenue"],
+            "Year Established",
+        ),
+        (["Company", "Established"], "Established"),
+        (["Company", "Year Started"], "Year Started"),
+    ],
+)
+def test_a_year_established_column_maps_to_the_accounts_year(
+    headers: list[str], column: str
+) -> None:
+    result = headers_recognise(headers=headers)
+
+    assert result.unmapped == []
+    assert result.mapping[column] == ("account", "year_established")
+
+
+def test_a_salesforce_report_maps_its_year_started_column() -> None:
+    result = headers_recognise(headers=["Account ID", "Account Name", "Year Started"])
+
+    assert result.kind == "salesforce-report accounts"
+    assert result.mapping["Year Started"] == ("account", "year_established")
