@@ -65,8 +65,37 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         back = reverse("home")
+    cause, remedy = _csrf_said(reason)
     return render(
-        request, "403_csrf.html", {"back": back, "reason": reason}, status=403
+        request,
+        "403_csrf.html",
+        {"back": back, "cause": cause, "remedy": remedy},
+        status=403,
+    )
+
+
+def _csrf_said(reason: str) -> tuple[str, str]:
+    """Return why a form was refused and what to do, in a user's words.
+
+    Django's reason ("CSRF token from POST incorrect.") is for the log,
+    where its CSRF middleware already writes it.
+    """
+    if reason.startswith("CSRF cookie"):
+        return (
+            "Your browser sent the form without the cookie Lode gave it with the page.",
+            "Check that your browser accepts cookies from this site, then go "
+            "back, reload the page and send the form again.",
+        )
+    if reason.startswith(("Origin checking", "Referer checking")):
+        return (
+            "The form came from another address than this site's.",
+            "Open Lode at its own address, then reload the page and send the "
+            "form again.",
+        )
+    return (
+        "This happens when a page stays open a long time, or after you signed "
+        "in or out in another tab.",
+        "Go back, reload the page and send the form again.",
     )
 
 

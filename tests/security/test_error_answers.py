@@ -5,6 +5,8 @@ LOGIN_LOCKOUT_SECONDS have passed, and an error no view expected answers
 a generic message.
 """
 
+import html
+import re
 import time
 
 import pytest
@@ -44,14 +46,70 @@ def test_a_page_form_without_a_csrf_token_is_refused_with_a_page(rep):
     assert response["Content-Type"] == "text/html; charset=utf-8"
     assert "<h1>The form expired</h1>" in response.text
     assert (
-        "<p>Go back, reload the page and send the form again. If it keeps "
-        "happening, check that your browser accepts cookies from this site.</p>"
+        "so nothing was saved. Your browser sent the form without the cookie "
+        "Lode gave it with the page.</p>"
+    ) in response.text
+    assert (
+        "<p>Check that your browser accepts cookies from this site, then go back, "
+        "reload the page and send the form again.</p>"
     ) in response.text
     assert '<a href="/" data-testid="csrf-back">Back to the page</a>' in (response.text)
-    assert "Reason: CSRF cookie not set." in response.text
+    assert "CSRF" not in shown_text(response.text)
     assert "DEBUG" not in response.text
     assert "Traceback" not in response.text
     assert not ApiToken.objects.exists()
+
+
+def test_a_stale_form_token_is_said_in_plain_words(rep):
+    # given: a page opened, then a sign-in elsewhere that changed the token
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(rep)
+    client.get("/accounts/tokens/")
+    stale = "a" * 64
+
+    # when
+    response = client.post(
+        "/accounts/tokens/", {"name": "laptop", "csrfmiddlewaretoken": stale}
+    )
+
+    # then: the cause and the way out, and not Django's technical reason
+    assert response.status_code == 403
+    assert (
+        "so nothing was saved. This happens when a page stays open a long time, "
+        "or after you signed in or out in another tab.</p>\n    <p>Go back, "
+        "reload the page and send the form again.</p>"
+    ) in response.text
+    assert "Reason" not in response.text
+    assert "CSRF" not in shown_text(response.text)
+    assert not ApiToken.objects.exists()
+
+
+def test_a_form_from_another_address_is_said_in_plain_words(rep):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(rep)
+    client.get("/accounts/tokens/")
+    token = client.cookies["csrftoken"].value
+
+    response = client.post(
+        "/accounts/tokens/",
+        {"name": "laptop", "csrfmiddlewaretoken": token},
+        HTTP_ORIGIN="https://evil.example",
+    )
+
+    assert response.status_code == 403
+    assert "The form came from another address than this site's." in (
+        html.unescape(response.text)
+    )
+    assert (
+        "<p>Open Lode at its own address, then reload the page and send the "
+        "form again.</p>"
+    ) in response.text
+    assert "evil.example" not in response.text
+
+
+def shown_text(html: str) -> str:
+    """Return the page's words, without its tags and hidden inputs."""
+    return re.sub(r"<[^>]*>", " ", html)
 
 
 def test_a_refused_form_links_back_to_the_page_it_came_from(rep):
