@@ -30,10 +30,12 @@ def issue_line(issue: dict[str, Any]) -> int | str:
 
 
 # A value may wrap at its spaces and after these marks; a run of more than
-# LONG_TOKEN characters with neither may wrap anywhere (see wizard.css).
+# LONG_TOKEN characters with neither may wrap anywhere (see wizard.css). A
+# mark between two digits is part of a number or a date ("1.234,567",
+# "2026-12-31"), which reads wrongly over two lines: it is no wrap point.
 _WRAP_MARKS = r"_./\\,;:@=&?+-"
-_AFTER_MARK = re.compile(rf"(?<=[{_WRAP_MARKS}])")
-_TOKEN_ENDS = re.compile(rf"[\s{_WRAP_MARKS}]+")
+_AFTER_MARK = re.compile(rf"(?<=[{_WRAP_MARKS}])(?!(?<=\d[{_WRAP_MARKS}])\d)")
+_TOKEN_ENDS = re.compile(rf"\s+|[{_WRAP_MARKS}]+(?!(?<=\d[{_WRAP_MARKS}])\d)")
 LONG_TOKEN = 24
 
 

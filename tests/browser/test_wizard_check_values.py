@@ -88,3 +88,50 @@ def test_the_value_column_wraps_at_spaces_and_breaks_only_long_tokens(
     assert [cell["longWrapped"] for cell in cells] == [False, True, False]
     assert not any(cell["overflows"] for cell in cells)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+# How many lines each Value cell's text takes.
+VALUE_LINES = r"""
+() => Array.from(document.querySelectorAll("table.issues td.value code")).map(
+  (code) => {
+    const range = document.createRange();
+    range.selectNodeContents(code);
+    const tops = Array.from(range.getClientRects()).map((rect) =>
+      Math.round(rect.top)
+    );
+    return [code.textContent, new Set(tops).size];
+  }
+)
+"""
+
+
+@pytest.mark.parametrize("width", [1366, 820])
+def test_a_number_with_separators_stays_on_one_line(
+    page, live_server, ops, tmp_path, width
+) -> None:
+    # given: head counts written with separators, which a head count refuses,
+    # beside a date; reasons long enough to squeeze the Value column
+    path = tmp_path / "accounts_with_grouped_numbers.csv"
+    path.write_text(
+        "Account Name,Employees,Year Established\n"
+        'Nordlicht Maschinenbau,"1.234,567",1990\n'
+        'Brightwater Foods,"12.345.678,9",2026-12-31\n',
+        encoding="utf-8",
+    )
+    mapped = mapped_import_create_from_paths(user=ops, paths=[path])
+    assert mapped_import_mapping_accept(mapped=mapped, user=ops) == {}
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_login(page, live_server, ops.username)
+
+    # when
+    page.goto(f"{live_server.url}/accounts/import/wizard/{mapped.job_id}/check/")
+    cells = page.evaluate(VALUE_LINES)
+    page.screenshot(path=str(tmp_path / f"check-numbers-{width}.png"), full_page=True)
+
+    # then: each number and date reads on one line, and the page fits
+    assert sorted(cells) == [
+        ["1.234,567", 1],
+        ["12.345.678,9", 1],
+        ["2026-12-31", 1],
+    ]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
