@@ -208,6 +208,16 @@
     }
   }
 
+  // Room kept between the highest arc and the influence map's top edge.
+  var ARC_MARGIN = 3;
+
+  // How far a link's control points rise: one along a row past its
+  // neighbour arcs over the people between.
+  function linkLift(from, to, cellWidth) {
+    var dx = Math.abs(to.x - from.x);
+    return Math.abs(to.y - from.y) < 1 && dx > cellWidth * 1.5 ? -40 : 0;
+  }
+
   function drawInfluenceMap(svg, graph) {
     clear(svg);
     var width = availableWidth(svg);
@@ -254,6 +264,28 @@
       bands.push(band);
       top += bandHeight;
     }
+    // An arc over a row of the top band would leave the map at its top
+    // edge: the map grows by what the highest arc needs, above its people.
+    var headroom = 0;
+    graph.links.forEach(function (link) {
+      var from = positions[link.source];
+      var to = positions[link.target];
+      if (from && to) {
+        var peak = Math.min(from.y, to.y) + 0.75 * linkLift(from, to, cellWidth);
+        headroom = Math.max(headroom, ARC_MARGIN + (1 + link.strength) / 2 - peak);
+      }
+    });
+    if (headroom > 0) {
+      Object.keys(positions).forEach(function (id) { positions[id].y += headroom; });
+      bands.forEach(function (band, index) {
+        if (index) {
+          band.top += headroom;
+        } else {
+          band.height += headroom;
+        }
+      });
+      top += headroom;
+    }
     var height = top + 4;
     svg.setAttribute("width", width);
     svg.setAttribute("height", height);
@@ -291,9 +323,8 @@
       // into the gap beside it; one along a row arcs over the people
       // between, so it never seems to pass through them.
       var dx = to.x - from.x;
-      var dy = to.y - from.y;
       var c1x, c2x;
-      var lift = 0;
+      var lift = linkLift(from, to, cellWidth);
       if (Math.abs(dx) < 1) {
         var side = link.id % 2 ? 1 : -1;
         c1x = from.x + side * cellWidth * 0.45;
@@ -302,9 +333,6 @@
         var reach = Math.sign(dx) * Math.max(30, Math.abs(dx) / 2);
         c1x = from.x + reach;
         c2x = to.x - reach;
-        if (Math.abs(dy) < 1 && Math.abs(dx) > cellWidth * 1.5) {
-          lift = -40;
-        }
       }
       var c1y = from.y + lift;
       var c2y = to.y + lift;

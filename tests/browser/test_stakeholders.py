@@ -283,6 +283,53 @@ def test_arrow_heads_stay_outside_large_circles(page, live_server, rep, account)
     page.locator("#influence-map").screenshot(path=f"{SHOTS}/stk-arrows.png")
 
 
+LINKS_INSIDE = """
+() => {
+  const svg = document.querySelector("#influence-map");
+  const height = +svg.getAttribute("height");
+  const width = +svg.getAttribute("width");
+  return Array.from(svg.querySelectorAll("path.link")).map((path) => {
+    const box = path.getBBox();
+    const half = +path.getAttribute("stroke-width") / 2;
+    return {
+      kind: path.getAttribute("class"),
+      inside:
+        box.y - half >= 0 &&
+        box.x - half >= 0 &&
+        box.y + box.height + half <= height &&
+        box.x + box.width + half <= width,
+    };
+  });
+}
+"""
+
+
+@pytest.mark.parametrize("width", [1366, 820])
+def test_an_arc_along_the_top_row_stays_inside_the_map(
+    page, live_server, rep, account, width
+):
+    # given: three of the most influential people, in one row at the top,
+    # the outer two allied over the one between them
+    first, _, last = (
+        StakeholderFactory.create(
+            account=account, first_name=name, department="Finance", influence=5
+        )
+        for name in ("Ada", "Bea", "Cy")
+    )
+    InfluenceLinkFactory.create(source=first, target=last, kind="allied", strength=3)
+    page.set_viewport_size({"width": width, "height": 900})
+    browser_login(page, live_server, rep.username)
+
+    # when
+    page.goto(live_server.url + reverse("stakeholders:account", args=[account.pk]))
+    page.wait_for_selector("#influence-map path.link.allied")
+    links = page.evaluate(LINKS_INSIDE)
+    page.locator("#influence-map").screenshot(path=f"{SHOTS}/stk-top-arc-{width}.png")
+
+    # then
+    assert links == [{"kind": "link allied", "inside": True}]
+
+
 def test_removing_a_link_asks_first_and_keeps_it_on_cancel(
     page, live_server, rep, account
 ):
