@@ -37,9 +37,9 @@ NOTE = (
 
 
 @pytest.fixture
-def renamed(rep: User, account: Account) -> Account:
-    """Acme Corporation, renamed by its rep through the API."""
-    client = api_for(rep)
+def renamed(ops: User, account: Account) -> Account:
+    """Acme Corporation, renamed by sales ops through the API."""
+    client = api_for(ops)
     url = reverse("accounts_api:detail", args=[account.pk])
     etag = client.get(url)["ETag"]
     response = client.patch(
@@ -175,7 +175,7 @@ def test_a_name_two_accounts_had_is_refused_naming_neither(
     # given: a second account took the old name since, and was renamed too
     second = AccountFactory.create(name="Acme Corporation")
     second.team_members.add(rep)
-    client = api_for(rep)
+    client = api_for(ops)
     url = reverse("accounts_api:detail", args=[second.pk])
     response = client.patch(
         url,

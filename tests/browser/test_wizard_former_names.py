@@ -28,13 +28,13 @@ def media_root(settings, tmp_path) -> None:
 
 @pytest.mark.parametrize("width", [1366, 820])
 def test_the_check_page_names_the_former_name_a_row_matched(
-    page, live_server, ops: User, rep: User, account: Account, tmp_path: Path, width
+    page, live_server, ops: User, account: Account, tmp_path: Path, width
 ) -> None:
-    # given: Acme renamed by its rep, and a CRM file still using the old name
+    # given: Acme renamed by sales ops, and a CRM file still using the old name
     shots = Path(os.environ.get("LODE_SCREENSHOTS") or tmp_path)
     assert account_update(
         account=account,
-        user=rep,
+        user=ops,
         data={"name": "Zenith Widgets"},
         expected_version=account.updated_at,
     )
