@@ -42,17 +42,17 @@ def test_a_hostile_name_shows_as_typed_in_the_quadrant_hover(
 
 
 def test_a_hostile_name_typed_in_the_account_form_stays_text(
-    page, live_server, rep, account
+    page, live_server, ops, account
 ):
-    # given: Rita's account, scored once under its old name
+    # given: an account scored once under its old name
     RevenueLineFactory.create(account=account)
     score_run_request(trigger="test")
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    browser_login(page, live_server, rep.username)
+    browser_login(page, live_server, ops.username)
     page.goto(live_server.url + reverse("accounts:detail", args=[account.pk]))
 
-    # when: she renames it to markup in the account's form
+    # when: sales ops renames it to markup in the account's form
     page.get_by_role("link", name="Edit account").click()
     page.fill("input[name=name]", HOSTILE)
     page.get_by_role("button", name="Save account").click()

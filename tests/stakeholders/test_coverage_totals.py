@@ -50,7 +50,7 @@ def test_a_bulk_update_shows_in_the_totals_at_once(client: Client, rep: User) ->
     rollup = coverage_rollup_page_for_user(user=rep, page=1)
     assert (rollup.rows[0].people, rollup.people) == (0, 0)
     as_of = timezone.localtime(rollup.counted_at).strftime("%H:%M")
-    assert 'accounts <span class="as-of muted"' in second.content.decode()
+    assert 'All 1 account <span class="as-of muted"' in second.content.decode()
     assert f"as of {as_of}</span>" in second.content.decode()
     assert first.status_code == 200
 
