@@ -492,13 +492,7 @@ class Command(BaseCommand):
                 workbooks = [name for name in names if name.lower().endswith(XLSX)]
                 sheets.update(dict.fromkeys(workbooks, sheet))
                 continue
-            file = Path(file).name
-            if file not in names:
-                raise CommandError(
-                    f"--sheet {value!r} names {file!r}, which is not one of the "
-                    "files given"
-                )
-            sheets[file] = sheet
+            sheets[_file_named("--sheet", value, file, names)] = sheet
         return sheets
 
     def _delimiters(
@@ -514,13 +508,7 @@ class Command(BaseCommand):
                 csv_files = mapped_import_csv_files(mapped=mapped)
                 chosen.update(dict.fromkeys(csv_files, delimiter))
                 continue
-            file = Path(file).name
-            if file not in names:
-                raise CommandError(
-                    f"--delimiter {value!r} names {file!r}, which is not one of "
-                    "the files given"
-                )
-            chosen[file] = delimiter
+            chosen[_file_named("--delimiter", value, file, names)] = delimiter
         return chosen
 
     def _header_rows(self, given: list[str], paths: list[Path]) -> dict[str, int]:
@@ -537,13 +525,7 @@ class Command(BaseCommand):
             if not file:
                 rows.update(dict.fromkeys(names, int(line)))
                 continue
-            file = Path(file).name
-            if file not in names:
-                raise CommandError(
-                    f"--header-row {value!r} names {file!r}, which is not one "
-                    "of the files given"
-                )
-            rows[file] = int(line)
+            rows[_file_named("--header-row", value, file, names)] = int(line)
         return rows
 
     def _print(self, counts: dict[str, dict[str, int]], issues: list[dict]) -> None:
@@ -567,3 +549,13 @@ class Command(BaseCommand):
         for line in [*said.kept, *said.users]:
             self.stdout.write(line)
         self.stdout.write(f"Import {job_id} undone.")
+
+
+def _file_named(option: str, value: str, file: str, names: list[str]) -> str:
+    """Return the given file a per-file option's value names, or refuse it."""
+    name = Path(file).name
+    if name not in names:
+        raise CommandError(
+            f"{option} {value!r} names {name!r}, which is not one of the files given"
+        )
+    return name
