@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -131,14 +132,16 @@ def celery_process_env(redis_url: str, extra: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture
-def celery_worker(
-    transactional_db: None,
-    postgres: None,
-    redis_url: str,
-    celery_worker_env: dict[str, str],
-) -> Iterator[None]:
-    """Start a real Celery worker on Redis against the test database."""
-    env = celery_process_env(redis_url, celery_worker_env)
+def celery_worker_pool() -> list[str]:
+    """The worker's pool options; a test module may override."""
+    return ["--pool=solo", "--concurrency=1"]
+
+
+@contextmanager
+def celery_worker_started(
+    env: dict[str, str], pool: list[str], log_path: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a real Celery worker, wait until it answers, stop it after."""
     command = [
         sys.executable,
         "-m",
@@ -146,14 +149,12 @@ def celery_worker(
         "-A",
         "config",
         "worker",
-        "--pool=solo",
-        "--concurrency=1",
+        *pool,
         "--loglevel=INFO",
         "--without-heartbeat",
         "--without-gossip",
         "--without-mingle",
     ]
-    log_path = PROJECT_DIR / "var" / "test-worker.log"
     log_path.parent.mkdir(exist_ok=True)
     log = log_path.open("w")
     worker = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=log)
@@ -163,7 +164,7 @@ def celery_worker(
         while not celery_app.control.ping(timeout=1):
             if worker.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the Celery worker did not start; see {log_path}")
-        yield
+        yield worker
     finally:
         celery_app.conf.task_always_eager = True
         worker.send_signal(signal.SIGTERM)
@@ -173,6 +174,26 @@ def celery_worker(
             worker.kill()
             worker.wait()
         log.close()
+
+
+@pytest.fixture
+def celery_worker_process(
+    transactional_db: None,
+    postgres: None,
+    redis_url: str,
+    celery_worker_env: dict[str, str],
+    celery_worker_pool: list[str],
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a real Celery worker on Redis against the test database."""
+    env = celery_process_env(redis_url, celery_worker_env)
+    log_path = PROJECT_DIR / "var" / "test-worker.log"
+    with celery_worker_started(env, celery_worker_pool, log_path) as worker:
+        yield worker
+
+
+@pytest.fixture
+def celery_worker(celery_worker_process: subprocess.Popen[bytes]) -> None:
+    """A real Celery worker runs for the test (celery_worker_process)."""
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,7 @@ test stops (every connection closed, new ones refused) and starts again.
 To them that is Redis going away and coming back.
 """
 
-import contextlib
 import re
-import selectors
-import socket
-import threading
-from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -21,9 +15,10 @@ from django.urls import reverse
 from accounts.models import Product, User
 from scoring.models import ScoreRun
 from tests.accounts.factories import UserFactory
-from tests.conftest import redis_reachable, require_service
 from tests.scoring.test_runs import portfolio_create
+from tests.security import redis_proxy as proxies
 from tests.security import test_worker_stall as stall
+from tests.security.redis_proxy import RedisProxy, proxied_url
 from tests.security.test_broker_outage import (
     ANSWER_WITHIN_SECONDS,
     FINISHED_RUN,
@@ -44,111 +39,13 @@ from tests.security.test_worker_stall import (
 heartbeat_file = stall.heartbeat_file
 celery_worker_env = stall.celery_worker_env
 celery_beat = stall.celery_beat
-
-
-class RedisProxy:
-    """Forward a local port to Redis until stopped; start again on that port."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.target = (host, port)
-        self.port = 0
-        self.lock = threading.Lock()
-        self.pairs: dict[socket.socket, socket.socket] = {}
-        self.listener: socket.socket | None = None
-        self.running = True
-        self.selector = selectors.DefaultSelector()
-        self.start()
-        self.thread = threading.Thread(target=self._pump, daemon=True)
-        self.thread.start()
-
-    def start(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(64)
-        listener.setblocking(False)
-        self.port = listener.getsockname()[1]
-        with self.lock:
-            self.listener = listener
-            self.selector.register(listener, selectors.EVENT_READ)
-
-    def stop(self) -> None:
-        """Close every connection and refuse new ones, as a stopped Redis."""
-        with self.lock:
-            if self.listener is not None:
-                self.selector.unregister(self.listener)
-                self.listener.close()
-                self.listener = None
-            for sock in list(self.pairs):
-                self._close(sock)
-
-    def close(self) -> None:
-        self.stop()
-        self.running = False
-        self.thread.join(timeout=5)
-
-    def _close(self, sock: socket.socket) -> None:
-        for one in (sock, self.pairs.pop(sock, None)):
-            if one is None:
-                continue
-            self.pairs.pop(one, None)
-            with contextlib.suppress(KeyError, ValueError):
-                self.selector.unregister(one)
-            one.close()
-
-    def _pump(self) -> None:
-        while self.running:
-            with self.lock:
-                if not self.selector.get_map():
-                    events = []
-                else:
-                    events = self.selector.select(timeout=0.05)
-                for key, _ in events:
-                    self._forward(key.fileobj)  # type: ignore[arg-type]
-            if not events:
-                threading.Event().wait(0.02)
-
-    def _forward(self, sock: socket.socket) -> None:
-        if sock is self.listener:
-            client, _ = sock.accept()
-            upstream = socket.create_connection(self.target)
-            self.pairs[client] = upstream
-            self.pairs[upstream] = client
-            self.selector.register(client, selectors.EVENT_READ)
-            self.selector.register(upstream, selectors.EVENT_READ)
-            return
-        if sock not in self.pairs:
-            return
-        try:
-            data = sock.recv(65536)
-        except OSError:
-            data = b""
-        if not data:
-            self._close(sock)
-            return
-        try:
-            self.pairs[sock].sendall(data)
-        except OSError:
-            self._close(sock)
-
-
-@pytest.fixture
-def redis_proxy(settings) -> Iterator[RedisProxy]:
-    require_service(
-        redis_reachable(), "this test needs Redis: set REDIS_URL and start Redis"
-    )
-    real = urlsplit(settings.REDIS_URL)
-    proxy = RedisProxy(real.hostname or "127.0.0.1", real.port or 6379)
-    try:
-        yield proxy
-    finally:
-        proxy.close()
+redis_proxy = proxies.redis_proxy
 
 
 @pytest.fixture
 def redis_url(redis_proxy: RedisProxy, settings) -> str:
     """The worker and beat of this module reach Redis through the proxy."""
-    return f"redis://127.0.0.1:{redis_proxy.port}{urlsplit(settings.REDIS_URL).path}"
+    return proxied_url(redis_proxy, settings.REDIS_URL)
 
 
 @pytest.mark.worker
