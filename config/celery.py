@@ -5,7 +5,7 @@ from celery import Celery
 from celery.schedules import crontab
 from celery.signals import beat_init, celeryd_init
 
-from config.worker import BrokerWatch
+from config.worker import BrokerWatch, StallExit
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -14,6 +14,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Lost acks sent again, and the heartbeat the worker's health check reads.
 app.steps["consumer"].add(BrokerWatch)
+# A worker that stops consuming for WORKER_STALL_EXIT_SECONDS exits, so the
+# container's restart policy brings a fresh one.
+app.steps["worker"].add(StallExit)
 
 
 # A process learns it is a worker or beat from these signals alone: each is

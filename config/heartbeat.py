@@ -7,7 +7,9 @@ runs without Django or Celery, so it stays cheap inside a container:
 
     python -m config.heartbeat            # exit 0 fresh, 1 stale or missing
 
-Both sides read the same two environment variables.
+Both sides read the same two environment variables. A worker that has not
+consumed for WORKER_STALL_EXIT_SECONDS exits (config.worker.StallExit), so
+the container's restart policy starts a fresh one.
 """
 
 import os
@@ -17,6 +19,9 @@ from pathlib import Path
 
 DEFAULT_FILE = "/tmp/lode-worker-heartbeat"
 DEFAULT_SECONDS = 10
+# Long enough for Redis to restart and load its data; a worker restarted
+# while Redis is still away only waits for it again.
+DEFAULT_STALL_EXIT_SECONDS = 300
 # A heartbeat this many intervals old means the worker stopped consuming:
 # one missed refresh can be a busy event loop, six cannot.
 STALE_AFTER_INTERVALS = 6
@@ -26,17 +31,24 @@ def heartbeat_path() -> Path:
     return Path(os.environ.get("WORKER_HEARTBEAT_FILE") or DEFAULT_FILE)
 
 
-def heartbeat_seconds() -> int:
-    raw = os.environ.get("WORKER_HEARTBEAT_SECONDS") or str(DEFAULT_SECONDS)
+def _seconds_from_env(name: str, default: int, minimum: int) -> int:
+    raw = os.environ.get(name) or str(default)
     try:
         seconds = int(raw)
     except ValueError as error:
-        raise ValueError(
-            f"WORKER_HEARTBEAT_SECONDS must be an integer, not {raw!r}"
-        ) from error
-    if seconds < 1:
-        raise ValueError(f"WORKER_HEARTBEAT_SECONDS must be at least 1, not {raw!r}")
+        raise ValueError(f"{name} must be an integer, not {raw!r}") from error
+    if seconds < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {raw!r}")
     return seconds
+
+
+def heartbeat_seconds() -> int:
+    return _seconds_from_env("WORKER_HEARTBEAT_SECONDS", DEFAULT_SECONDS, 1)
+
+
+def stall_exit_seconds() -> int:
+    """Return how long a worker may go without consuming; 0 never exits."""
+    return _seconds_from_env("WORKER_STALL_EXIT_SECONDS", DEFAULT_STALL_EXIT_SECONDS, 0)
 
 
 def heartbeat_touch(path: Path) -> None:

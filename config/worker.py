@@ -21,13 +21,25 @@ within its timeout. Kombu offers no public view of its QoS or of the BRPOP
 in flight, so this reads its attributes; tests/security/test_worker_stall.py
 checks them on a real Redis channel, so an upgrade that renames them fails
 there.
+
+`StallExit` is the last resort, for whatever else keeps a worker from
+consuming: a thread of the main process, outside the event loop (which a
+stall can hold too), that shuts the worker down once it has gone
+WORKER_STALL_EXIT_SECONDS without consuming, so the container's restart
+policy starts a fresh one. The shutdown is warm: tasks running in the pool
+end first. Should that itself hang on Redis, the process exits hard after a
+grace period; an acknowledgement lost that way leaves the task in Redis's
+`unacked` index, which hands it out again (the tasks are idempotent).
 """
 
 import logging
+import os
+import threading
 import time
 from typing import Any
 
 from celery import bootsteps
+from celery.platforms import EX_UNAVAILABLE
 from celery.worker import state
 
 from config import heartbeat
@@ -37,6 +49,28 @@ logger = logging.getLogger(__name__)
 # BRPOP is sent with a 1-second server-side timeout, so a live Redis answers
 # every one within a second; allow for a busy event loop on top.
 BRPOP_ANSWER_GRACE_SECONDS = 5.0
+# What a worker that stopped consuming exits with: a service it needs (Redis)
+# is unavailable to it.
+STALL_EXIT_CODE = EX_UNAVAILABLE
+# The most a warm shutdown after a stall may take before the process exits
+# at once; shorter when WORKER_STALL_EXIT_SECONDS is.
+STALL_EXIT_GRACE_SECONDS = 60
+
+
+class ConsumedClock:
+    """When this worker last took work from Redis, as BrokerWatch saw it."""
+
+    def __init__(self) -> None:
+        self.at = time.monotonic()
+
+    def tick(self) -> None:
+        self.at = time.monotonic()
+
+    def idle_seconds(self) -> float:
+        return time.monotonic() - self.at
+
+
+consumed = ConsumedClock()
 
 
 def _task_channel(consumer: Any) -> Any:
@@ -141,6 +175,7 @@ class BrokerWatch(bootsteps.StartStopStep):
 
         if not worker_consuming(channel, waiting):
             return
+        consumed.tick()
         try:
             heartbeat.heartbeat_touch(self.path)
         except OSError:
@@ -158,3 +193,57 @@ class BrokerWatch(bootsteps.StartStopStep):
             channel.qos._remove_from_indices(tag).execute()
             self.acks_owed.discard(tag)
             logger.warning("acknowledged delivery %s, whose ack Redis lost", tag)
+
+
+class StallExit(bootsteps.StartStopStep):
+    """Shut down a worker that has not consumed for too long, to be restarted."""
+
+    requires = ("celery.worker.components:Pool",)
+
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        super().__init__(parent, **kwargs)
+        self.limit = heartbeat.stall_exit_seconds()
+        self.interval = heartbeat.heartbeat_seconds()
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self, parent: Any) -> None:
+        if not self.limit:
+            return
+        # Counted from now: a worker that has not yet connected has not
+        # stopped consuming either, until the limit passes.
+        consumed.tick()
+        self.thread = threading.Thread(
+            target=self.watch, name="lode-stall-exit", daemon=True
+        )
+        self.thread.start()
+
+    def stop(self, parent: Any) -> None:
+        self.stopping.set()
+
+    def shutdown(self, parent: Any) -> None:
+        self.stop(parent)
+
+    def watch(self) -> None:
+        while not self.stopping.wait(self.interval):
+            idle = consumed.idle_seconds()
+            if idle > self.limit:
+                self.exit(idle)
+                return
+
+    def exit(self, idle: float) -> None:
+        logger.error(
+            "the worker has not consumed for %.0fs (WORKER_STALL_EXIT_SECONDS is "
+            "%s); shutting down to be started again",
+            idle,
+            self.limit,
+        )
+        # The event loop, the consumer's restarts and its reconnection
+        # attempts all check this flag, and shut the worker down warm.
+        state.should_stop = STALL_EXIT_CODE
+
+        grace = min(STALL_EXIT_GRACE_SECONDS, self.limit)
+        time.sleep(grace)
+        logger.error("the worker did not shut down in %ss; exiting now", grace)
+        logging.shutdown()
+        os._exit(STALL_EXIT_CODE)
