@@ -2,9 +2,12 @@
 
 The worker here waits 1 second on a Redis command where production waits
 30 (WORKER_BROKER_TIMEOUT_SECONDS), so a stall longer than everything the
-worker waits out lasts seconds, not minutes. It is a real CLIENT PAUSE of
-the machine's Redis, which holds every other client's writes too, so there
-is one such pause in this file, lifted as soon as the point is made.
+worker waits out lasts seconds, not minutes. The machine's Redis is shared,
+so it is never paused (CLIENT PAUSE would hold every engineer's test runs):
+the worker, beat and the requests reach it through a proxy on 127.0.0.1
+that stalls, passing nothing either way until it resumes
+(tests.security.redis_proxy). The worker runs with the solo pool and with
+prefork, two processes, as production runs it.
 """
 
 import os
@@ -19,7 +22,6 @@ from typing import Any
 import pytest
 import redis
 import yaml
-from django.conf import settings
 from django.urls import reverse
 from kombu import Connection, Exchange, Queue
 
@@ -29,22 +31,34 @@ from scoring.models import ScoreRun
 from tests.accounts.factories import UserFactory
 from tests.conftest import PROJECT_DIR, celery_process_env
 from tests.scoring.test_runs import portfolio_create
+from tests.security import redis_proxy as proxies
+from tests.security.redis_proxy import RedisProxy, proxied_url, proxy_holds
 from tests.security.test_broker_outage import (
     ANSWER_WITHIN_SECONDS,
     FINISHED_RUN,
     TableLock,
     finished,
     logged_in,
-    redis_paused,
     timed,
     web_broker,
-    writes_held,
 )
 
-# Longer than the worker's waits put together: the task's publish and its
-# retries, then the ack and its retry, then six missed heartbeats. The test
-# lifts the pause as soon as the worker has shown all that.
-STALL_CAP_MILLISECONDS = 40000
+redis_proxy = proxies.redis_proxy
+POOLS = {
+    "solo": ["--pool=solo", "--concurrency=1"],
+    "prefork-2": ["--pool=prefork", "--concurrency=2"],
+}
+
+
+@pytest.fixture
+def redis_url(redis_proxy: RedisProxy, settings) -> str:
+    """The worker, beat and requests of this module go through the proxy."""
+    return proxied_url(redis_proxy, settings.REDIS_URL)
+
+
+@pytest.fixture(params=list(POOLS.values()), ids=list(POOLS))
+def celery_worker_pool(request: pytest.FixtureRequest) -> list[str]:
+    return request.param
 
 
 @pytest.fixture
@@ -59,6 +73,9 @@ def celery_worker_env(heartbeat_file: Path) -> dict[str, str]:
         "WORKER_HEARTBEAT_SECONDS": "1",
         "WORKER_HEARTBEAT_FILE": str(heartbeat_file),
         "PENDING_RESEND_EVERY_SECONDS": "2",
+        # The stalls here end long before a worker would give up and exit
+        # (test_worker_stall_exit.py); this says so whatever the default.
+        "WORKER_STALL_EXIT_SECONDS": "600",
     }
 
 
@@ -201,32 +218,31 @@ def test_a_delivery_no_task_holds_counts_as_not_consuming_until_acked(redis_url)
 
 @pytest.mark.worker
 def test_after_a_stall_longer_than_the_worker_waits_it_consumes_again(
-    celery_worker, celery_beat, celery_worker_env, caplog
+    redis_proxy, redis_url, celery_worker, celery_beat, celery_worker_env
 ):
     # given a worker that consumes, beat sending its sweeps, and a score run
     # the worker holds unacknowledged, kept waiting on a table lock
     portfolio_create(size=6)
     ops = UserFactory.create(username="olga", role=User.Role.OPS)
+    client = logged_in(ops)
     eventually(lambda: health_check(celery_worker_env).returncode == 0, "heartbeat")
     eventually(lambda: beat_sent_the_sweep(celery_beat), "beat's first sweep", 90)
     lock = TableLock(Product)
     try:
         lock.take()
-        with web_broker(settings.REDIS_URL):
-            client = logged_in(ops)
+        with web_broker(redis_url):
             client.post(reverse("scoring:run_create"))
         in_flight = ScoreRun.objects.latest("pk")
         lock.waited_on()
 
-        # when Redis holds writes past every wait of the worker: the run in
-        # flight ends, its ack is lost, and another run is requested
-        with (
-            web_broker(settings.REDIS_URL),
-            redis_paused(settings.REDIS_URL, STALL_CAP_MILLISECONDS),
-        ):
-            response, seconds = timed(
-                lambda: client.post(reverse("scoring:run_create"))
-            )
+        # when Redis stalls past every wait of the worker: the run in flight
+        # ends, its ack is lost, and another run is requested
+        redis_proxy.stall()
+        try:
+            with web_broker(redis_url):
+                response, seconds = timed(
+                    lambda: client.post(reverse("scoring:run_create"))
+                )
             requested = ScoreRun.objects.latest("pk")
             status_during_stall = requested.status
             lock.release()
@@ -236,7 +252,9 @@ def test_after_a_stall_longer_than_the_worker_waits_it_consumes_again(
                 lambda: health_check(celery_worker_env).returncode == 1,
                 "the health check failing",
             )
-            held_throughout = writes_held(settings.REDIS_URL)
+            held_throughout = proxy_holds(redis_url)
+        finally:
+            redis_proxy.resume()
     finally:
         lock.close()
 
@@ -255,8 +273,14 @@ def test_after_a_stall_longer_than_the_worker_waits_it_consumes_again(
     eventually(lambda: health_check(celery_worker_env).returncode == 0, "heartbeat")
     tag = re.search(r"Couldn't ack '([^']+)'", worker_log())
     assert tag is not None
-    assert f"acknowledged delivery {tag.group(1)}, whose ack Redis lost" in (
-        worker_log()
+    eventually(
+        lambda: (
+            f"acknowledged delivery {tag.group(1)}, whose ack Redis lost"
+            in worker_log()
+        ),
+        "the lost ack sent again",
     )
-    unacked = redis.Redis.from_url(settings.REDIS_URL)
+    unacked = redis.Redis.from_url(redis_url)
     assert unacked.hget("unacked", tag.group(1)) is None
+    # and the worker never gave up and exited
+    assert "shutting down to be started again" not in worker_log()
