@@ -236,7 +236,7 @@ def _columns_check(columns: list[str], file: str) -> None:
     if missing:
         raise ImportFileError(
             file,
-            "missing column(s) "
+            f"missing column{'s' if len(missing) != 1 else ''} "
             + ", ".join(missing)
             + "; expected "
             + ", ".join(expected),
@@ -356,7 +356,7 @@ def csv_header_check(*, content: bytes, file: str) -> None:
     if missing:
         raise ImportFileError(
             file,
-            "missing column(s) "
+            f"missing column{'s' if len(missing) != 1 else ''} "
             + ", ".join(missing)
             + "; expected "
             + ", ".join(COLUMNS[file]),

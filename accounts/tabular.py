@@ -578,7 +578,8 @@ def delimiter_chosen_check(
             raise ImportFileError(
                 file,
                 f"line {number} splits into {count} values at {PLURALS[delimiter]} "
-                f"but the header row, line {line}, into {width} columns, so "
+                f"but the header row, line {line}, into {width} "
+                f"column{'s' if width != 1 else ''}, so "
                 f"{said} does not split the file consistently{how}",
                 number,
             )
@@ -1621,7 +1622,8 @@ def _blank_drop(
                 lines[end],
                 "",
                 "",
-                f"{len(rows) - end} blank row(s) at the end left out",
+                f"{len(rows) - end} blank "
+                f"row{'s' if len(rows) - end != 1 else ''} at the end left out",
                 DROPPED,
             )
         )

@@ -364,10 +364,12 @@ def _edits(
         edited[record.object_id][_canonical(model, record.field)] = record
     for pk, by_field in edited.items():
         last = max(by_field.values(), key=lambda record: (record.changed_at, record.pk))
-        names = " and ".join(_field_label(model, name) for name in by_field)
+        # "Its employees was edited" reads wrong: naming the field as a
+        # field keeps the verb agreeing whatever the field's label is.
+        names = _listed([_field_label(model, name) for name in by_field])
+        fields = "field was" if len(by_field) == 1 else "fields were"
         reasons[(model, pk)].append(
-            f"its {names} {'was' if len(by_field) == 1 else 'were'} edited "
-            f"by {_who(last)} on {day(last.changed_at)}"
+            f"its {names} {fields} edited by {_who(last)} on {day(last.changed_at)}"
         )
 
 

@@ -1677,6 +1677,13 @@ def _undecided(question: Question) -> bool:
     )
 
 
+def _writing_text(label: str, done: int) -> str:
+    """Return the progress line: "Writing accounts: 1 row so far"."""
+    if not done:
+        return f"Writing {label}"
+    return f"Writing {label}: {done:,} row{'' if done == 1 else 's'} so far"
+
+
 def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
     """Type one chunk of a file with the column answers already decided."""
     found = list(table.notes)
@@ -2592,7 +2599,7 @@ def _execute(
                 header_line=plan.preview.header_line,
                 delimiter=plan.preview.delimiter,
             ):
-                step(percent, f"Writing {label}: {done:,} rows so far")
+                step(percent, _writing_text(label, done))
                 rows = _rows_type(plan=plan, table=table, outcome=outcome)
                 write[entity]([rows])
                 done += len(table.lines)

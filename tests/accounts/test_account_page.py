@@ -147,6 +147,25 @@ def test_won_deals_no_rate_converts_are_counted_apart(client, rep, account):
     ) in html
 
 
+def test_a_single_won_deal_no_rate_converts_reads_as_not_counted(
+    client, rep, account
+) -> None:
+    # given: one won deal, in yen, with no rate
+    product = ProductFactory.create(name="GTX Pro")
+    won(account, product, "5000000", 3, "JPY")
+    client.force_login(rep)
+
+    # when
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    # then: not "0 of 1 deals"
+    html = response.content.decode()
+    assert (
+        '<span class="muted" data-testid="won-deals">(no deal counted: 1 JPY deal '
+        "has no rate)</span>"
+    ) in html
+
+
 def test_it_converts_revenue_and_won_deals_and_names_rates_and_gaps(
     client, rep, account
 ):

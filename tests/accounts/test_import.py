@@ -444,7 +444,7 @@ def test_a_changed_row_is_updated_and_the_rest_untouched(tmp_path):
         (
             "products.csv",
             "product,price\r\nGTX Basic,550\r\n",
-            "missing column(s) series, sales_price; "
+            "missing columns series, sales_price; "
             "expected product, series, sales_price",
         ),
     ],

@@ -142,7 +142,7 @@ def test_a_rejected_upload_offers_to_import_the_good_rows(
         ({"products": b""}, "products.csv: the file is empty."),
         (
             {"accounts": b"name,sector\r\nAcme,retail\r\n"},
-            "accounts.csv: missing column(s) account, year_established, revenue, "
+            "accounts.csv: missing columns account, year_established, revenue, "
             "employees, office_location, subsidiary_of; expected account, sector, "
             "year_established, revenue, employees, office_location, subsidiary_of.",
         ),

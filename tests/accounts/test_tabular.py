@@ -347,9 +347,17 @@ def test_it_drops_blank_rows_with_a_note() -> None:
             5,
             "",
             "",
-            "3 blank row(s) at the end left out",
+            "3 blank rows at the end left out",
             "dropped",
         ),
+    ]
+
+
+def test_one_blank_row_at_the_end_is_counted_in_the_singular() -> None:
+    table = table_read(content=b"Name,Value\nAcme,10\n,\n", file="one.csv")
+
+    assert table.notes == [
+        Issue("one.csv", 3, "", "", "1 blank row at the end left out", "dropped")
     ]
 
 

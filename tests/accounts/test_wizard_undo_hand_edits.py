@@ -441,7 +441,7 @@ def test_undoing_the_import_that_made_a_won_deal_keeps_its_hand_edited_revenue(
 
     # then: the deal stays, as edited, and so does its revenue
     assert done.kept == [
-        f"{DEAL} kept: its close value was edited by Bruce Wayne on 5 Dec 2026.",
+        f"{DEAL} kept: its close value field was edited by Bruce Wayne on 5 Dec 2026.",
         f"product Unspecified kept: it is the product of {DEAL}, which is kept.",
     ]
     deal.refresh_from_db()
@@ -575,7 +575,7 @@ def test_undoing_the_import_that_made_a_deal_keeps_it_for_its_hand_edited_name(
     # then: the deal stays with the name Bruce gave it, named as the undo's
     # list of records names each record, its kind first
     notes = [
-        f"{DEAL} kept: its name was edited by Bruce Wayne on 5 Dec 2026.",
+        f"{DEAL} kept: its name field was edited by Bruce Wayne on 5 Dec 2026.",
         f"product Unspecified kept: it is the product of {DEAL}, which is kept.",
     ]
     assert done.kept == notes

@@ -156,7 +156,7 @@ def test_the_csv_lists_what_the_undo_keeps_with_its_reason(
     # then: the page explains both, and so does the CSV, after the set back
     by = f"by {rep.display_name} on {edited}"
     assert page.context["kept"] == [
-        f"account Co 001 kept: its sector was edited {by}.",
+        f"account Co 001 kept: its sector field was edited {by}.",
         f"employees “3600” kept on account Gull Bank: edited {by}.",
     ]
     assert rows == [
@@ -170,7 +170,7 @@ def test_the_csv_lists_what_the_undo_keeps_with_its_reason(
             f"accounts.account:{made.pk}",
             "",
             "",
-            f"its sector was edited by {rep.display_name} on {edited}",
+            f"its sector field was edited by {rep.display_name} on {edited}",
         ],
         [
             "kept",
@@ -219,9 +219,35 @@ def test_the_page_offers_the_csv_when_the_undo_keeps_everything(
             f"accounts.account:{made.pk}",
             "",
             "",
-            f"its employees was edited by {rep.display_name} on {edited}",
+            f"its employees field was edited by {rep.display_name} on {edited}",
         ],
     ]
+
+
+def test_the_csv_names_two_edited_fields_with_one_plural_verb(
+    tmp_path, client, ops: User, rep: User
+) -> None:
+    # given: the import made one account; Rita then edited two of its fields
+    path = tmp_path / "accounts.csv"
+    path.write_text("Account Name,Employees,Industry\nCo 001,1,Banking\n")
+    job = imported(path)
+    made = Account.objects.get()
+    account_update(
+        account=made,
+        user=rep,
+        data={"employees": 2, "sector": "Insurance"},
+        expected_version=made.updated_at,
+    )
+    edited = day(ChangeRecord.objects.latest("changed_at").changed_at)
+    client.force_login(ops)
+
+    # when
+    rows = downloaded(client, job.pk)
+
+    # then
+    assert rows[1][-1] == (
+        f"its sector and employees fields were edited by {rep.display_name} on {edited}"
+    )
 
 
 def test_the_page_reads_as_many_queries_for_5_records_as_for_120(

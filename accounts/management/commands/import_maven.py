@@ -99,7 +99,8 @@ class Command(BaseCommand):
         summary = ", ".join(
             f"{count:,} {action}" for action, count in by_action.items() if count
         )
-        self.stdout.write(f"\n{len(issues):,} issues: {summary}")
+        noun = "issue" if len(issues) == 1 else "issues"
+        self.stdout.write(f"\n{len(issues):,} {noun}: {summary}")
         listed = issues if every_row else issues_grouped(issues)
         shown = listed[:limit] if limit else listed
         rows = [[str(issue[name]) for name in ISSUE_COLUMNS] for issue in shown]
@@ -107,10 +108,14 @@ class Command(BaseCommand):
         if len(shown) < len(listed):
             self.stdout.write(f"... and {len(listed) - len(shown):,} more")
         if len(listed) < len(issues):
-            self.stdout.write(
-                f"{len(issues) - len(listed):,} rows rejected for the same missing "
-                "entry are folded into one line each; --every-row lists them all"
-            )
+            folded = len(issues) - len(listed)
+            said = "1 row rejected for the same missing entry is folded into one line"
+            if folded != 1:
+                said = (
+                    f"{folded:,} rows rejected for the same missing entry are "
+                    "folded into one line each"
+                )
+            self.stdout.write(f"{said}; --every-row lists them all")
 
     def _table(
         self, header: list[str], rows: list[list[str]], right: Container[int]
