@@ -205,7 +205,18 @@ class Stakeholder(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(reports_to=F("id")), name="stakeholder_not_own_manager"
-            )
+            ),
+            # Each person's ID is their own among the people of an account,
+            # as stakeholder_create and stakeholder_update check; this holds
+            # when two saves race past that check. Across accounts the check
+            # looks only at the people the user can see (a refusal would
+            # tell them who exists elsewhere), so no constraint can.
+            models.UniqueConstraint(
+                fields=["account", "external_id"],
+                condition=~Q(external_id="") & ~Q(status="erased"),
+                name="unique_person_external_id_per_account",
+                violation_error_message="Another person at this account has this ID.",
+            ),
         ]
 
     def __str__(self) -> str:

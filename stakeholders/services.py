@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Replace
 from django.http import HttpRequest
@@ -91,6 +91,9 @@ class StakeholderError(Exception):
         # Every field's reasons, when the refusal is about several.
         self.errors = dict(errors or {})
 
+
+# The database's name for the rule that a person's ID is their own.
+PERSON_ID_CONSTRAINT = "unique_person_external_id_per_account"
 
 # The one answer for a person id that is unknown, hidden from the user or at
 # another account: a different answer would tell who exists elsewhere.
@@ -192,13 +195,15 @@ def _check_external_id(
         others = others.filter(account__in=account_list_for_user(user=user))
     other = others.select_related("account").order_by("pk").first()
     if other is not None:
-        raise StakeholderError(
-            f"Person ID: {other.name} at {other.account.name} already has the "
-            f"ID {external_id}; each person's ID is their own.",
-            field="external_id",
-            reason=f"{other.name} at {other.account.name} already has the ID "
-            f"{external_id}; each person's ID is their own.",
-        )
+        raise _external_id_taken(other=other, external_id=external_id)
+
+
+def _external_id_taken(*, other: Stakeholder, external_id: str) -> StakeholderError:
+    reason = (
+        f"{other.name} at {other.account.name} already has the ID {external_id}; "
+        "each person's ID is their own."
+    )
+    return StakeholderError(f"Person ID: {reason}", field="external_id", reason=reason)
 
 
 def _apply(
@@ -243,7 +248,30 @@ def _save(stakeholder: Stakeholder) -> None:
         stakeholder.full_clean()
     except ValidationError as error:
         _raise_from(error)
-    stakeholder.save()
+    try:
+        # A savepoint: the caller's transaction outlives a refused save.
+        with transaction.atomic():
+            stakeholder.save()
+    except IntegrityError as error:
+        # Another save took this ID at the account after our check read
+        # it (PERSON_ID_CONSTRAINT): the database waited for that save to
+        # commit, so it is there to name now.
+        if not stakeholder.external_id:
+            raise
+        other = (
+            Stakeholder.objects.select_related("account")
+            .filter(account_id=stakeholder.account_id)
+            .filter(external_id=stakeholder.external_id)
+            .exclude(status=Stakeholder.Status.ERASED)
+            .exclude(pk=stakeholder.pk)
+            .order_by("pk")
+            .first()
+        )
+        if other is None:
+            raise
+        raise _external_id_taken(
+            other=other, external_id=stakeholder.external_id
+        ) from error
 
 
 def _role_keys(roles: Iterable[BuyingRole]) -> str:

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 SHARED = (
     "2 people in Lode have the ID x (Copy Cat at Initech, Copy2 Cat at "
-    "Initech); give each their own ID before this row can say which one it is"
+    "Initrode); give each their own ID before this row can say which one it is"
 )
 
 
@@ -41,12 +41,14 @@ def initech() -> Account:
 
 @pytest.fixture
 def copies(initech: Account) -> list[Stakeholder]:
-    """Two people who came to share the ID "x" before the API refused it."""
+    """Two people who share the ID "x" at two accounts, as people who see
+    only one of the accounts may give it."""
+    initrode = AccountFactory.create(name="Initrode", external_id="")
     return [
         Stakeholder.objects.create(
-            account=initech, first_name=first, last_name="Cat", external_id="x"
+            account=at, first_name=first, last_name="Cat", external_id="x"
         )
-        for first in ("Copy", "Copy2")
+        for first, at in (("Copy", initech), ("Copy2", initrode))
     ]
 
 
