@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import QuerySet
 
@@ -28,6 +29,7 @@ class KeptRevenue:
 
     account_id: int
     name: str
+    amount: Decimal
 
 
 def annual_revenue_kept(*, currency: str) -> QuerySet[Account]:
@@ -56,12 +58,12 @@ def annual_revenue_kept_convert(
         annual_revenue_kept(currency=currency)
         .select_for_update()
         .order_by("pk")
-        .values_list("pk", "name")
+        .values_list("pk", "name", "annual_revenue")
     )
     for start in range(0, len(kept), CONVERT_BATCH):
         batch = [
-            KeptRevenue(account_id=pk, name=name)
-            for pk, name in kept[start : start + CONVERT_BATCH]
+            KeptRevenue(account_id=pk, name=name, amount=amount)
+            for pk, name, amount in kept[start : start + CONVERT_BATCH]
         ]
         # A versioned update: each account's ETag moves with it.
         Account.objects.filter(pk__in=[item.account_id for item in batch]).update(

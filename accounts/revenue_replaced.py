@@ -24,6 +24,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.db.models.functions import Lower
 
 from accounts.currency import (
+    CENT,
     Rate,
     day_text,
     missing_rate_reason,
@@ -63,6 +64,23 @@ class Replaced:
     # converts: "1,000.00 EUR = 1,100.00 USD at 1 EUR = 1.1 USD (rate of
     # 1 Jan 2017)".
     invoiced: dict[str, str] = field(default_factory=dict)
+    # Per currency, the invoices' sum, what it comes to in the reporting
+    # currency (None without a rate), and that currency: for a summary.
+    invoice_sums: dict[str, tuple[Decimal, Decimal | None, str]] = field(
+        default_factory=dict
+    )
+
+    def invoice_add(
+        self, *, amount: Decimal, currency: str, rate: Rate | None, reporting: str
+    ) -> None:
+        """Keep an invoice sum of this quarter, in words and in figures."""
+        self.invoiced[currency] = conversion_text(
+            amount=amount, currency=currency, rate=rate, reporting_currency=reporting
+        )
+        converted: Decimal | None = amount
+        if currency != reporting:
+            converted = None if rate is None else (amount * rate.rate).quantize(CENT)
+        self.invoice_sums[currency] = (amount, converted, reporting)
 
     @property
     def text(self) -> str:
@@ -92,6 +110,43 @@ class Replaced:
             f"{deals_text(self.deals)} ({amounts_text(self.amounts)}) will not "
             "count: invoices cover the quarter"
         )
+
+
+def invoices_summed_text(items: list[Replaced]) -> str:
+    """Return "invoices of 2,000.00 EUR = 2,200.00 USD at the rates of their
+    quarters", summed over account-quarters, or "" when none were kept."""
+    given: dict[str, Decimal] = defaultdict(Decimal)
+    converted: dict[str, Decimal | None] = {}
+    rated: set[str] = set()
+    reporting = ""
+    for item in items:
+        for code, (amount, result, into) in item.invoice_sums.items():
+            given[code] += amount
+            before = converted.get(code, Decimal(0))
+            converted[code] = (
+                None if before is None or result is None else before + result
+            )
+            if result is not None:
+                rated.add(code)
+            reporting = into
+    if not given:
+        return ""
+
+    parts = []
+    for code in sorted(given):
+        said = f"{given[code]:,.2f} {code}"
+        result = converted[code]
+        if code == reporting:
+            parts.append(said)
+        elif code not in rated:
+            parts.append(f"{said}, no rate into {reporting}")
+        elif result is None:
+            parts.append(f"{said}, not all with a rate into {reporting}")
+        else:
+            parts.append(
+                f"{said} = {result:,.2f} {reporting} at the rates of their quarters"
+            )
+    return "invoices of " + "; ".join(parts)
 
 
 def deals_text(count: int) -> str:
@@ -160,7 +215,13 @@ def revenue_replaced_texts(*, last: int, last_change: int) -> list[str]:
     replaced = _replaced(last=last, reporting_currency=reporting_currency)
     waiting = {
         (item.account_id, item.quarter): Replaced(
-            account=item.account, quarter=item.quarter, amounts=dict(item.amounts)
+            account=item.account,
+            quarter=item.quarter,
+            amounts=dict(item.amounts),
+            invoice_sums={
+                code: (Decimal(total), None, reporting_currency)
+                for code, total in item.invoiced.items()
+            },
         )
         for item in revenue_waiting(last=last, reporting_currency=reporting_currency)
         if (item.account_id, item.quarter) not in replaced
@@ -280,13 +341,13 @@ def _replaced(
         found = replaced.get((row["account_id"], row["quarter_start"]))
         if found is not None:
             currency = row["currency"] or reporting_currency
-            found.invoiced[currency] = conversion_text(
+            found.invoice_add(
                 amount=Decimal(row["total"]),
                 currency=currency,
                 rate=rates.rate_on_or_before(
                     currency=currency, day=row["quarter_start"]
                 ),
-                reporting_currency=reporting_currency,
+                reporting=reporting_currency,
             )
     return replaced
 
@@ -548,11 +609,18 @@ def revenue_replaced_forecast(
         found_item = replaced.get((pk, quarter))
         if found_item is not None and converts(currency, quarter):
             code = currency or rates.reporting_currency
-            found_item.invoiced[code] = conversion_text(
+            found_item.invoice_add(
                 amount=Decimal(total),
                 currency=code,
                 rate=rates.rate_on_or_before(currency=code, day=quarter),
-                reporting_currency=rates.reporting_currency,
+                reporting=rates.reporting_currency,
+            )
+        waiting_item = waiting.get((pk, quarter))
+        if waiting_item is not None and not converts(currency, quarter):
+            waiting_item.invoice_sums[currency] = (
+                Decimal(total),
+                None,
+                rates.reporting_currency,
             )
     replaced = dict(
         sorted(replaced.items(), key=lambda pair: (pair[1].account, *pair[0]))
@@ -636,7 +704,9 @@ def _replaced_texts(replaced: dict[tuple[int, date], Replaced]) -> list[str]:
     return _quarters_said(
         replaced,
         lambda item: item.text,
-        lambda deals, amounts: f"invoices will replace {deals} ({amounts}) counted now",
+        lambda deals, amounts, invoices: (
+            f"{invoices or 'invoices'} will replace {deals} ({amounts}) counted now"
+        ),
     )
 
 
@@ -645,7 +715,11 @@ def _waiting_texts(waiting: dict[tuple[int, date], Replaced]) -> list[str]:
     return _quarters_said(
         waiting,
         lambda item: item.waiting_text,
-        lambda deals, amounts: f"{deals} ({amounts}) still counted: {WAITING_REASON}",
+        lambda deals, amounts, invoices: (
+            f"{deals} ({amounts}) still counted"
+            + (f", not replaced by {invoices}" if invoices else "")
+            + f": {WAITING_REASON}"
+        ),
     )
 
 
@@ -660,7 +734,7 @@ def _uncounted_texts(
     return _quarters_said(
         uncounted,
         lambda item: item.uncounted_text,
-        lambda deals, amounts: (
+        lambda deals, amounts, _: (
             f"{deals} ({amounts}) will not count: invoices cover those quarters"
         ),
         counted=counted,
@@ -670,7 +744,7 @@ def _uncounted_texts(
 def _quarters_said(
     quarters: dict[tuple[int, date], Replaced],
     text: Callable[[Replaced], str],
-    rest_text: Callable[[str, str], str],
+    rest_text: Callable[[str, str, str], str],
     *,
     counted: bool = False,
 ) -> list[str]:
@@ -689,8 +763,14 @@ def _quarters_said(
         said = rest_text(
             deals_text(sum(item.deals for item in rest)),
             amounts_text(_amounts_summed(rest)),
+            invoices_summed_text(rest),
         )
-        texts.append(f"and {len(rest):,} more account-quarters: {said}")
+        quarters = (
+            "1 more account-quarter"
+            if len(rest) == 1
+            else (f"{len(rest):,} more account-quarters")
+        )
+        texts.append(f"and {quarters}: {said}")
     return texts
 
 

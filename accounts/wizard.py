@@ -69,6 +69,7 @@ from accounts.currency import (
     rate_table_load,
 )
 from accounts.currency_codes import (
+    ANNUAL_REVENUE_CURRENCY,
     THREE_DECIMAL_CURRENCIES,
     currency_code_normal,
     currency_code_problem,
@@ -184,6 +185,7 @@ from accounts.revenue_keys import (
 from accounts.revenue_replaced import (
     Invoiced,
     Waiting,
+    conversion_text,
     revenue_rateless_start,
     revenue_replaced_start,
     revenue_waiting_start,
@@ -230,6 +232,9 @@ SUPPORT = "support"
 RATE = "rate"
 
 REPORTING_CURRENCY = "USD"
+# How many annual revenue conversions the check says one by one, per file
+# and column; the rest are summed in one line.
+CONVERSIONS_SHOWN = 20
 PREVIEW_ROWS = 5
 PREVIEW_READ_ROWS = 1000
 # Above this many bytes the check before writing is not run in the request:
@@ -2968,6 +2973,13 @@ class _Writer:
         # converted, counted as updated then, with the rate's row: their
         # own rows, written after the rates, count them no more.
         self.converted_accounts: dict[int, tuple[str, int]] = {}
+        # The annual revenues converted, said one by one per file and
+        # column up to CONVERSIONS_SHOWN, then summed: how many, and per
+        # currency the amounts given and what they came to.
+        self.conversions_said: Counter[tuple[str, str]] = Counter()
+        self.conversions_rest: dict[
+            tuple[str, str], dict[str, tuple[int, Decimal, Rate]]
+        ] = defaultdict(dict)
         # The names accounts had before a rename, read at first need.
         self._former_names: FormerNames | None = None
         # The held rows' own parent links, by the account each joins: the
@@ -2995,6 +3007,8 @@ class _Writer:
             self._sales_teams_flush()
         elif entity == ACCOUNT:
             self._merge_held_write()
+            for file, column in list(self.conversions_rest):
+                self._conversions_rest_say(file, column)
         elif entity == RATE:
             self._kept_revenues_convert()
         elif entity in self.others:
@@ -3456,6 +3470,15 @@ class _Writer:
                     self.account_names[item.account_id] = item.name
                     self._change_note(content_type.pk, Account, account, values)
                     self.derived_log(account, "updated", file, line, reason)
+                    self._conversion_say(
+                        file,
+                        self._col(file, "rate"),
+                        account=item.name,
+                        amount=item.amount,
+                        currency=currency,
+                        rate=rate,
+                    )
+            self._conversions_rest_say(file, self._col(file, "rate"))
 
     # Products
 
@@ -4388,6 +4411,15 @@ class _Writer:
                         amount=revenue.amount, currency=currency, rate=Rate(*rate)
                     )
                 )
+                if currency != ANNUAL_REVENUE_CURRENCY:
+                    self._conversion_say(
+                        file,
+                        self._col(file, "annual_revenue"),
+                        account=str(row.get("name") or row.get("external_id")),
+                        amount=revenue.amount,
+                        currency=currency,
+                        rate=Rate(*rate),
+                    )
             if reason is not None:
                 self.outcome.issues.append(
                     Issue(
@@ -4432,6 +4464,59 @@ class _Writer:
                     )
                 )
         return values
+
+    def _conversion_say(
+        self,
+        file: str,
+        column: str,
+        *,
+        account: str,
+        amount: Decimal,
+        currency: str,
+        rate: Rate,
+    ) -> None:
+        """Say how an account's annual revenue converts into USD, or count it
+        among the rest once CONVERSIONS_SHOWN were said for this column."""
+        key = (file, column)
+        if self.conversions_said[key] < CONVERSIONS_SHOWN:
+            self.conversions_said[key] += 1
+            said = conversion_text(
+                amount=amount,
+                currency=currency,
+                rate=rate,
+                reporting_currency=ANNUAL_REVENUE_CURRENCY,
+            )
+            self.outcome.decisions.append(
+                (file, column, f"{account}: annual revenue {said}")
+            )
+            return
+
+        # One rate a currency: the import converts at its latest.
+        count, given, _ = self.conversions_rest[key].get(
+            currency, (0, Decimal(0), rate)
+        )
+        self.conversions_rest[key][currency] = (count + 1, given + amount, rate)
+
+    def _conversions_rest_say(self, file: str, column: str) -> None:
+        """Sum up the conversions past the first CONVERSIONS_SHOWN, once."""
+        rest = self.conversions_rest.pop((file, column), {})
+        if not rest:
+            return
+
+        count = sum(number for number, _, _ in rest.values())
+        sums = "; ".join(
+            conversion_text(
+                amount=given,
+                currency=currency,
+                rate=rate,
+                reporting_currency=ANNUAL_REVENUE_CURRENCY,
+            )
+            for currency, (_, given, rate) in sorted(rest.items())
+        )
+        accounts = "1 more account" if count == 1 else f"{count:,} more accounts"
+        self.outcome.decisions.append(
+            (file, column, f"and {accounts}: annual revenues of {sums} in all")
+        )
 
     def _propose(self, *, incoming: list[str], index: AccountNameIndex) -> None:
         rows = Counter(incoming)

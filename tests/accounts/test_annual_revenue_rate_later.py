@@ -373,3 +373,96 @@ def test_an_account_converted_and_listed_unchanged_counts_once(
         "revenue",
     ]
     assert revenues() == CONVERTED
+
+
+def test_the_check_says_each_conversion_with_its_amount_rate_and_result(
+    tmp_path: Path,
+) -> None:
+    # given: a revenue kept in yen, then a yen rate to import
+    AccountFactory.create(
+        name="Kaisha KK",
+        annual_revenue=Decimal("250000000.00"),
+        annual_revenue_currency="JPY",
+        annual_revenue_rate=None,
+    )
+    mapped = mapped_import_create_from_paths(
+        user=None, paths=[rates_file(tmp_path, "JPY,0.0067,2026-03-31")]
+    )
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+
+    # when
+    outcome = mapped_import_check(mapped=mapped)
+
+    # then: after how the rate column reads, the conversion
+    assert outcome.decisions[1:] == [
+        (
+            "rates.csv",
+            "Rate",
+            "Kaisha KK: annual revenue 250,000,000.00 JPY = 1,675,000.00 USD at "
+            "1 JPY = 0.0067 USD (rate of 31 Mar 2026)",
+        )
+    ]
+
+
+def test_a_revenue_a_stored_rate_converts_as_it_is_read_gets_its_line(
+    tmp_path: Path,
+) -> None:
+    # given: a stored CAD rate, and an accounts file with a CAD revenue
+    CurrencyRate.objects.create(
+        currency="CAD",
+        reporting_currency="USD",
+        rate=Decimal("0.73"),
+        rate_date=date(2026, 3, 31),
+    )
+    path = tmp_path / "accounts.csv"
+    path.write_text(
+        "Account Name,Annual Revenue,Currency\nMaple Freight Ltd,1500000.40,CAD\n"
+    )
+    mapped = mapped_import_create_from_paths(user=None, paths=[path])
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+
+    # when
+    outcome = mapped_import_check(mapped=mapped)
+
+    # then
+    assert (
+        "accounts.csv",
+        "Annual Revenue",
+        "Maple Freight Ltd: annual revenue 1,500,000.40 CAD = 1,095,000.29 USD "
+        "at 1 CAD = 0.73 USD (rate of 31 Mar 2026)",
+    ) in outcome.decisions
+
+
+def test_the_conversions_past_the_first_twenty_are_summed_in_one_line(
+    tmp_path: Path,
+) -> None:
+    # given: 22 revenues kept in euros
+    for number in range(1, 23):
+        AccountFactory.create(
+            name=f"Euro {number:02d} AG",
+            annual_revenue=Decimal("1000.00"),
+            annual_revenue_currency="EUR",
+            annual_revenue_rate=None,
+        )
+    mapped = mapped_import_create_from_paths(
+        user=None, paths=[rates_file(tmp_path, "EUR,1.08,2026-03-31")]
+    )
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+
+    # when
+    decisions = [
+        text
+        for _, _, text in mapped_import_check(mapped=mapped).decisions
+        if "annual revenue" in text
+    ]
+
+    # then
+    assert len(decisions) == 21
+    assert decisions[0] == (
+        "Euro 01 AG: annual revenue 1,000.00 EUR = 1,080.00 USD at 1 EUR = "
+        "1.08 USD (rate of 31 Mar 2026)"
+    )
+    assert decisions[-1] == (
+        "and 2 more accounts: annual revenues of 2,000.00 EUR = 2,160.00 USD "
+        "at 1 EUR = 1.08 USD (rate of 31 Mar 2026) in all"
+    )

@@ -265,9 +265,62 @@ def test_the_check_names_a_few_quarters_and_totals_the_rest(
     assert warnings == [
         "Delta Freight Q3 2017: invoices of 10.00 USD will replace 1 won deal "
         "(100.00 USD) counted now",
-        "and 2 more account-quarters: invoices will replace 3 won deals "
-        "(250.25 USD) counted now",
+        "and 2 more account-quarters: invoices of 20.00 USD will replace 3 won "
+        "deals (250.25 USD) counted now",
     ]
+
+
+def test_the_summed_quarters_say_their_invoices_converted(
+    catalogue: tuple[Product, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: two quarters replaced by euro invoices, one named, one summed
+    monkeypatch.setattr(revenue_replaced, "REPLACED_SHOWN", 1)
+    CurrencyRate.objects.create(
+        currency="EUR",
+        reporting_currency="USD",
+        rate_date=date(2017, 6, 30),
+        rate=Decimal("1.1"),
+    )
+    rows = []
+    for name in ("Delta Freight", "Harbor Bank"):
+        account = AccountFactory.create(name=name)
+        won_deals(account, catalogue[0], (date(2017, 8, 1), "100.00"))
+        rows.append(f"INV-{name[:3]};{name};15/08/2017;GTK 500;1.000,00;EUR")
+
+    # when
+    warnings = checked(erp_file(tmp_path, *rows))
+
+    # then
+    assert warnings == [
+        "Delta Freight Q3 2017: invoices of 1,000.00 EUR = 1,100.00 USD at "
+        "1 EUR = 1.1 USD (rate of 30 Jun 2017) will replace 1 won deal "
+        "(100.00 USD) counted now",
+        "and 1 more account-quarter: invoices of 1,000.00 EUR = 1,100.00 USD "
+        "at the rates of their quarters will replace 1 won deal (100.00 USD) "
+        "counted now",
+    ]
+
+
+def test_the_summed_quarters_waiting_on_a_rate_say_their_invoices(
+    catalogue: tuple[Product, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: two quarters whose yen invoices no rate converts
+    monkeypatch.setattr(revenue_replaced, "REPLACED_SHOWN", 0)
+    rows = []
+    for name in ("Delta Freight", "Harbor Bank"):
+        account = AccountFactory.create(name=name)
+        won_deals(account, catalogue[0], (date(2017, 8, 1), "100.00"))
+        rows.append(f"INV-{name[:3]};{name};15/08/2017;GTK 500;5000;JPY")
+
+    # when
+    warnings = checked(erp_file(tmp_path, *rows))
+
+    # then
+    assert warnings[0] == (
+        "and 2 more account-quarters: 2 won deals (200.00 USD) still counted, "
+        "not replaced by invoices of 10,000.00 JPY, no rate into USD: "
+        f"{revenue_replaced.WAITING_REASON}"
+    )
 
 
 def test_the_import_lists_the_replaced_won_deals_in_its_row_report(
