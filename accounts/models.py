@@ -1097,6 +1097,9 @@ class SavedMapping(models.Model):
     # {normalised header: "." | ","}: the user's answers for number columns
     # whose values could read either mark as the decimal separator.
     decimal_answers = models.JSONField(default=dict, blank=True)
+    # The CSV delimiter the user chose for a file with these headers ("" when
+    # it was detected): the next such file is read with it, not asked again.
+    delimiter = models.CharField(max_length=1, blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -131,6 +131,8 @@ class Table:
     header: HeaderRead | None = None
     # True when the user chose the delimiter, False when it was detected.
     delimiter_chosen: bool = False
+    # True when that choice came from the mapping saved for these headers.
+    delimiter_saved: bool = False
     # XLSX cells whose text alone would mislead, by (column, line): formulas
     # saved without their value, and numbers a spreadsheet shows rounded.
     unsaved_formulas: dict[tuple[str, int], str] = field(default_factory=dict)
@@ -168,6 +170,8 @@ class Table:
         if self.encoding == "xlsx":
             return f"Read sheet {self.sheet!r} of an XLSX workbook."
         how = " (delimiter chosen by you)" if self.delimiter_chosen else ""
+        if self.delimiter_saved:
+            how = " (delimiter reused from the mapping saved for these headers)"
         return (
             f"Read as {self.encoding_label} text, "
             f"{self.delimiter_label}-separated{how}."

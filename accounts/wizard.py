@@ -195,6 +195,7 @@ from accounts.signals import import_finished
 from accounts.stages import STAGE_ANSWERS, stage_known, stage_name_known
 from accounts.streaming import table_chunks
 from accounts.tabular import (
+    _ZIP_MAGIC,
     HEADER_CHOICE_LINES,
     SheetChoiceError,
     SheetDamagedError,
@@ -732,6 +733,8 @@ def mapped_import_files_read(
     previews = []
     # Every file that cannot be read is named, not only the first.
     unread: list[ImportFileError] = []
+    if _saved_delimiters_apply(mapped=mapped):
+        mapped.save(update_fields=["files", "updated_at"])
     for stored in mapped.files:
         chunks = table_chunks(
             path=Path(stored["path"]),
@@ -761,6 +764,7 @@ def mapped_import_files_read(
         preview.sheet = stored.get("sheet")
         preview.header_line = stored.get("header_line")
         preview.delimiter = stored.get("delimiter")
+        table.delimiter_saved = bool(stored.get("delimiter_saved"))
         preview.size = int(stored.get("size", 0))
         preview.complete = complete
         previews.append(preview)
@@ -769,6 +773,81 @@ def mapped_import_files_read(
         first.also += [(error.file, error.message) for error in rest]
         raise first
     return previews
+
+
+def _saved_delimiters_apply(*, mapped: MappedImport) -> bool:
+    """Read each CSV file with the delimiter saved for its headers, once.
+
+    A file whose delimiter was chosen is read the way its mapping was
+    saved: detected, its headers may not split (a mixed file is refused)
+    or split otherwise. Each saved delimiter is tried on a file with none
+    chosen; the one under which its headers have a mapping saved with that
+    delimiter is kept, as if chosen again. Return whether any file changed.
+    """
+    pending = [
+        stored
+        for stored in mapped.files
+        if "delimiter" not in stored and not stored.get("delimiter_looked")
+    ]
+    if not pending:
+        return False
+    saved = set(
+        SavedMapping.objects.exclude(delimiter="").values_list("delimiter", flat=True)
+    )
+    if not saved:
+        return False
+
+    for stored in pending:
+        # Looked at once: "Detect it again" is not undone on the next page.
+        stored["delimiter_looked"] = True
+        if _is_workbook_file(Path(stored["path"])):
+            continue
+        detected = _head_signature(stored, delimiter=None)
+        if (
+            detected is not None
+            and SavedMapping.objects.filter(signature=detected).exists()
+        ):
+            continue
+        for delimiter in sorted(saved):
+            signature = _head_signature(stored, delimiter=delimiter)
+            if (
+                signature is not None
+                and SavedMapping.objects.filter(
+                    signature=signature, delimiter=delimiter
+                ).exists()
+            ):
+                stored["delimiter"] = delimiter
+                stored["delimiter_saved"] = True
+                logger.info(
+                    "import %s: %s read with the saved delimiter %r",
+                    mapped.job_id,
+                    stored["name"],
+                    delimiter,
+                )
+                break
+    return True
+
+
+def _is_workbook_file(path: Path) -> bool:
+    with path.open("rb") as stream:
+        return stream.read(len(_ZIP_MAGIC)) == _ZIP_MAGIC
+
+
+def _head_signature(stored: Mapping[str, Any], *, delimiter: str | None) -> str | None:
+    """Return the header signature of a stored file read with `delimiter`."""
+    chunks = table_chunks(
+        path=Path(stored["path"]),
+        file=stored["name"],
+        rows=1,
+        header_line=stored.get("header_line"),
+        delimiter=delimiter,
+    )
+    try:
+        return header_signature(next(chunks).columns)
+    except (ImportFileError, StopIteration):
+        return None
+    finally:
+        chunks.close()
 
 
 def import_file_error_said(error: ImportFileError) -> list[str]:
@@ -997,6 +1076,8 @@ def mapped_import_mapping_confirm(
                 "mapping": mapping_save_form(
                     mapping={c: (t[0], t[1]) for c, t in columns.items()}
                 ),
+                # Chosen, it is read so again; detected, it is detected again.
+                "delimiter": preview.delimiter or "",
                 "created_by": user,
             },
         )

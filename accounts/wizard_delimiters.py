@@ -35,6 +35,9 @@ def mapped_import_delimiters_choose(
     """
 
     def record(file: dict[str, Any], choice: str | None) -> None:
+        # A choice, even "detect", replaces one reused from a saved mapping.
+        file.pop("delimiter_saved", None)
+        file["delimiter_looked"] = True
         if choice is None or choice == "":
             file.pop("delimiter", None)
             return

@@ -16,7 +16,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.importing import ImportFileError
-from accounts.models import Account, ImportJob, MappedImport
+from accounts.models import Account, ImportJob, MappedImport, SavedMapping
 from accounts.wizard import (
     WizardError,
     mapped_import_check,
@@ -328,3 +328,92 @@ def test_the_mapping_page_changes_the_delimiter_and_names_a_refusal(
     page = chosen.content.decode()
     assert "Read as UTF-8 text, comma-separated (delimiter chosen by you)." in page
     assert "Detect it again</button>" in page
+
+
+READ_REUSED = (
+    "Read as UTF-8 text, comma-separated (delimiter reused from the mapping "
+    "saved for these headers)."
+)
+
+
+@pytest.fixture
+def comma_saved() -> None:
+    """Import the mixed file once with a chosen comma: its mapping is saved."""
+    mapped = mapped_import_create_from_paths(user=None, paths=[SEGMENT])
+    mapped_import_delimiters_choose(mapped=mapped, delimiters={SEGMENT.name: "comma"})
+    job = imported(mapped, SEGMENT.name)
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues
+    Account.objects.all().delete()
+
+
+def test_the_chosen_delimiter_is_saved_with_the_mapping(comma_saved) -> None:
+    assert list(SavedMapping.objects.values_list("headers", "delimiter")) == [
+        (["Account Name", "Industry;Segment", "Annual Revenue"], ",")
+    ]
+
+
+def test_the_next_file_with_those_headers_is_read_with_it_and_says_so(
+    comma_saved,
+) -> None:
+    # given
+    mapped = mapped_import_create_from_paths(user=None, paths=[SEGMENT])
+
+    # when: nothing chosen
+    (preview,) = mapped_import_files_read(mapped=mapped)
+
+    # then: not refused as mixed; the saved mapping and delimiter reused
+    assert preview.table.describe() == READ_REUSED
+    assert preview.source == "saved"
+    assert preview.mapping == {
+        column: tuple(target) for column, target in MAPPING.items()
+    }
+    mapped.refresh_from_db()
+    assert mapped.files[0]["delimiter"] == ","
+
+
+def test_detecting_again_after_a_reuse_refuses_the_file_again(comma_saved) -> None:
+    # given
+    mapped = mapped_import_create_from_paths(user=None, paths=[SEGMENT])
+    mapped_import_files_read(mapped=mapped)
+
+    # when
+    mapped_import_delimiters_choose(mapped=mapped, delimiters={SEGMENT.name: None})
+
+    # then
+    with pytest.raises(ImportFileError) as refused:
+        mapped_import_files_read(mapped=mapped)
+    assert str(refused.value) == MIXED
+
+
+def test_the_command_reuses_the_saved_delimiter(comma_saved) -> None:
+    out = StringIO()
+
+    call_command("import_files", str(SEGMENT), "--yes", stdout=out)
+
+    assert f"segment_in_header.csv: {READ_REUSED} 2 rows" in out.getvalue()
+    assert stored() == STORED
+
+
+def test_the_api_upload_reuses_the_saved_delimiter(ops, comma_saved) -> None:
+    response = api_for(ops).post(
+        "/api/accounts/imports/", {"files": [upload(SEGMENT)]}, format="multipart"
+    )
+
+    assert response.status_code == 201, response.content
+    (file,) = response.json()["file_previews"]
+    assert file["read_as"] == READ_REUSED
+    assert file["delimiter"] == {"name": "comma", "chosen": True}
+
+
+def test_the_upload_page_reuses_the_saved_delimiter(client, ops, comma_saved) -> None:
+    # given
+    client.force_login(ops)
+
+    # when
+    uploaded = client.post(reverse("accounts:wizard"), {"files": [upload(SEGMENT)]})
+
+    # then
+    assert uploaded.status_code == 302
+    mapping = client.get(uploaded["Location"]).content.decode()
+    assert READ_REUSED in mapping
+    assert "Saved mapping reused" in mapping
