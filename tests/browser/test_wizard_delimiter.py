@@ -94,6 +94,22 @@ def test_ops_choose_the_comma_for_a_file_refused_as_mixing_delimiters(
         ("Kestrel Labs", "Biotech;Research"),
     ]
 
+    # when: the same file comes again, the delimiter left to detection
+    page.goto(f"{live_server.url}/accounts/import/wizard/")
+    page.set_input_files("#wizard-files", [str(SEGMENT)])
+    page.click("text=Upload and preview")
+    page.wait_for_url("**/mapping/")
+
+    # then: read with the comma saved with the mapping, not refused
+    facts = page.inner_text(".file-facts")
+    assert (
+        "Read as UTF-8 text, comma-separated (delimiter reused from the mapping "
+        "saved for these headers)." in facts
+    )
+    assert "Saved mapping reused" in facts
+    assert page.input_value("#delimiter-0") == "comma"
+    shoot(page, "delimiter-reused")
+
 
 def test_ops_detect_again_and_choose_from_the_refusal(page, live_server, ops) -> None:
     # given: the file read with the comma chosen
