@@ -62,7 +62,8 @@ def annual_revenue_kept_convert(
     )
     for start in range(0, len(kept), CONVERT_BATCH):
         batch = [
-            KeptRevenue(account_id=pk, name=name, amount=amount)
+            # annual_revenue_kept holds no blank revenue.
+            KeptRevenue(account_id=pk, name=name, amount=amount or Decimal(0))
             for pk, name, amount in kept[start : start + CONVERT_BATCH]
         ]
         # A versioned update: each account's ETag moves with it.

@@ -765,12 +765,12 @@ def _quarters_said(
             amounts_text(_amounts_summed(rest)),
             invoices_summed_text(rest),
         )
-        quarters = (
+        more = (
             "1 more account-quarter"
             if len(rest) == 1
-            else (f"{len(rest):,} more account-quarters")
+            else f"{len(rest):,} more account-quarters"
         )
-        texts.append(f"and {quarters}: {said}")
+        texts.append(f"and {more}: {said}")
     return texts
 
 
