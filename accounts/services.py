@@ -1624,11 +1624,12 @@ def account_name_check(*, account: Account, name: str, user: User | None) -> Non
 
 
 def account_renamed_announce(*, account: Account) -> None:
-    """Tell the other apps, once the rename commits, that the name changed."""
-    account_ids = [account.pk]
-    transaction.on_commit(
-        lambda: account_renamed.send(sender=Account, account_ids=account_ids)
-    )
+    """Tell the other apps, inside the rename's transaction, the name changed.
+
+    Inside it, so what they record of it commits or rolls back with the
+    rename; they send their own work on commit.
+    """
+    account_renamed.send(sender=Account, account_ids=[account.pk])
 
 
 def account_name_clash_raise(*, account: Account, error: IntegrityError) -> NoReturn:

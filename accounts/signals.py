@@ -6,6 +6,7 @@ from django.dispatch import Signal
 # The scoring app connects to it to start a score run.
 import_finished = Signal()
 
-# Sent on commit after a user renamed accounts by hand: sender=Account,
-# account_ids=[...]. The scoring app redraws the names in its stored chart.
+# Sent inside the transaction in which a user renames accounts by hand:
+# sender=Account, account_ids=[...]. The scoring app marks the names for
+# its stored chart there, and redraws them once the rename commits.
 account_renamed = Signal()

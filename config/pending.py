@@ -20,7 +20,7 @@ from django.db import connections
 from django.utils import timezone
 
 from accounts.models import ImportJob
-from scoring.models import ScoreRun
+from scoring.models import RenamedAccount, ScoreRun
 from stakeholders.models import CoverageChangedAccount, CoverageChangedViewer
 
 logger = logging.getLogger(__name__)
@@ -96,14 +96,16 @@ def _send(task: Task, *args: int) -> bool:
 def pending_work_resend(
     *, older_than: timedelta = PENDING_RESEND_AFTER
 ) -> dict[str, int]:
-    """Send every pending score run, import job and coverage fold again.
+    """Send every pending score run, import job, coverage fold and chart
+    names refresh again.
 
     Return how many of each were sent. Accounts and viewers marked for a
-    coverage fold are its pending work: one fold counts them all.
+    coverage fold are its pending work: one fold counts them all. So are
+    renamed accounts for the current chart's names, once a run is current.
     """
     # Imported here: the task modules import this one for the base class.
     from accounts.tasks import import_job_task, mapped_import_task
-    from scoring.tasks import scoring_run_task
+    from scoring.tasks import scoring_figure_names_task, scoring_run_task
     from stakeholders.tasks import coverage_counts_fold_task
 
     cutoff = timezone.now() - older_than
@@ -132,6 +134,11 @@ def pending_work_resend(
                 or CoverageChangedViewer.objects.filter(marked_at__lte=cutoff).exists()
             )
             and _send(coverage_counts_fold_task)
+        ),
+        "chart_names": int(
+            RenamedAccount.objects.filter(renamed_at__lte=cutoff).exists()
+            and ScoreRun.objects.filter(is_current=True).exists()
+            and _send(scoring_figure_names_task)
         ),
     }
     if any(sent.values()):

@@ -184,6 +184,29 @@ class ScoreRun(models.Model):
         return [part for part in parts if part]
 
 
+class RenamedAccount(models.Model):
+    """A rename the current run's chart may not show yet.
+
+    Written in the rename's transaction, so a rename made while the broker
+    is away is pending work all the same (config.pending sends it); deleted
+    once a refresh has drawn the name (scoring.services).
+    """
+
+    # Kept by the chart, not work: an import's undo deletes past it.
+    import_undo_ignores = True
+
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.CASCADE,
+        related_name="chart_renames",
+        db_constraint=False,
+    )
+    renamed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"account {self.account_id} renamed"
+
+
 class FloatArrayField(models.Field):
     """A list of floats: float8[] on PostgreSQL, JSON text elsewhere.
 

@@ -21,12 +21,11 @@ def import_finished_score(sender: object, **kwargs: object) -> None:
 
 
 def account_renamed_figure(sender: object, **kwargs: object) -> None:
-    run_id = score_run_figure_names_request()
-    logger.info(
-        "Accounts %s renamed; names of run %s's chart requested",
-        kwargs.get("account_ids"),
-        run_id,
-    )
+    account_ids = kwargs.get("account_ids")
+    if not isinstance(account_ids, list):
+        return
+    score_run_figure_names_request(account_ids=account_ids)
+    logger.info("Accounts %s renamed; the chart's names requested", account_ids)
 
 
 def receivers_connect() -> None:

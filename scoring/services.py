@@ -29,7 +29,7 @@ from scoring.loading import (
     scoring_frames_load,
     scoring_weights_from_model,
 )
-from scoring.models import ScoreRun, ScoringModel
+from scoring.models import RenamedAccount, ScoreRun, ScoringModel
 from scoring.selectors import quartile_from_sorted
 
 logger = logging.getLogger(__name__)
@@ -249,59 +249,66 @@ def score_run_execute(
 
 
 # A hand rename changes no score, so it starts no run: the names drawn in
-# the current run's chart follow it here instead.
+# the current run's chart follow it here instead. Each rename leaves a
+# RenamedAccount mark in its own transaction, and only a refresh deletes
+# marks: with the current run locked, after reading the names into its
+# chart. A run that becomes current takes the same lock and reads the names
+# again (_score_run_make_current), so every rename is either drawn in the
+# current chart or still marked, whether it came during a run or while the
+# broker was away.
 
 NAMES_READ_BATCH = 5_000
 
 
-def _score_run_figure_enqueue(run_id: int) -> None:
+def _score_run_figure_enqueue() -> None:
     from scoring.tasks import scoring_figure_names_task
 
-    # With the broker down the chart keeps the old name until the next run.
-    try:
-        scoring_figure_names_task.delay(run_id)
-    except BrokerError:
-        logger.exception("Could not enqueue the names of run %s's chart", run_id)
+    # Never raises: with the broker away the marks stay, and the pending
+    # work sweep (config.pending) sends the refresh once it is back.
+    scoring_figure_names_task.delay()
 
 
-def score_run_figure_names_request() -> int | None:
-    """Ask the worker to redraw the names in the current run's chart.
-
-    Return the run's id, or None when no run is current.
-    """
-    run_id = ScoreRun.objects.filter(is_current=True).values_list("pk", flat=True)
-    current = run_id.first()
-    if current is not None:
-        transaction.on_commit(lambda: _score_run_figure_enqueue(current))
-    return current
+def score_run_figure_names_request(*, account_ids: list[int]) -> None:
+    """Mark the accounts renamed and ask the worker to redraw their names."""
+    RenamedAccount.objects.bulk_create(
+        RenamedAccount(account_id=account_id) for account_id in account_ids
+    )
+    transaction.on_commit(_score_run_figure_enqueue)
 
 
-def score_run_figure_names_refresh(*, run_id: int) -> int:
-    """Redraw the account names in a run's stored chart as they are now.
+def _figure_names_read(*, figure: dict) -> int:
+    """Set the account names in `figure` as stored now; return how many moved."""
+    ids = sorted(quadrant_figure_account_ids(figure=figure))
+    names: dict[int, str] = {}
+    for start in range(0, len(ids), NAMES_READ_BATCH):
+        batch = ids[start : start + NAMES_READ_BATCH]
+        names.update(Account.objects.filter(pk__in=batch).values_list("pk", "name"))
+    return quadrant_figure_names_set(figure=figure, names=names)
 
-    The run stays locked while its chart is read, its accounts' names are
-    read and the chart is written: of two refreshes after two renames, the
-    one that writes last read both names. Return how many labels changed.
+
+def score_run_figure_names_refresh() -> int:
+    """Redraw the account names in the current run's chart as they are now.
+
+    Return how many labels changed. The renames marked when this starts
+    are drawn, and their marks deleted; later ones stay marked. With no
+    run current (or one becoming current meanwhile) every mark stays.
     """
     with transaction.atomic():
-        run = ScoreRun.objects.select_for_update().filter(pk=run_id).first()
-        if run is None or not run.figure:
+        run = ScoreRun.objects.select_for_update().filter(is_current=True).first()
+        if run is None:
             return 0
 
-        ids = sorted(quadrant_figure_account_ids(figure=run.figure))
-        names: dict[int, str] = {}
-        for start in range(0, len(ids), NAMES_READ_BATCH):
-            batch = ids[start : start + NAMES_READ_BATCH]
-            names.update(Account.objects.filter(pk__in=batch).values_list("pk", "name"))
-        moved = quadrant_figure_names_set(figure=run.figure, names=names)
-
+        # Read before the names: every rename marked here has committed.
+        marks = list(RenamedAccount.objects.values_list("pk", flat=True))
+        moved = _figure_names_read(figure=run.figure) if run.figure else 0
         if moved:
             # updated_at is the chart's version: the browser's copy of it
             # (scoring.views._figure_etag) goes stale with it.
-            ScoreRun.objects.filter(pk=run_id).update(
+            ScoreRun.objects.filter(pk=run.pk).update(
                 figure=run.figure, updated_at=timezone.now()
             )
-    logger.info("Redrew %s names in the chart of run %s", moved, run_id)
+        RenamedAccount.objects.filter(pk__in=marks).delete()
+    logger.info("Redrew %s names in the chart of run %s", moved, run.pk)
     return moved
 
 
@@ -380,6 +387,11 @@ def _score_run_make_current(*, run: ScoreRun) -> None:
         logger.info("Score run %s finished after newer run %s", run.pk, current.pk)
         return
 
+    # The names were read when the run started; a rename since may have
+    # been drawn into the current chart and its mark deleted. With that
+    # chart locked, no refresh runs until this one is current.
+    if run.figure and _figure_names_read(figure=run.figure):
+        ScoreRun.objects.filter(pk=run.pk).update(figure=run.figure)
     ScoreRun.objects.filter(is_current=True).update(is_current=False)
     ScoreRun.objects.filter(pk=run.pk).update(is_current=True)
     run.is_current = True

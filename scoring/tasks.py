@@ -7,6 +7,7 @@ from django.db import InterfaceError
 from django.db import OperationalError as DatabaseError
 from kombu.exceptions import OperationalError as BrokerError
 
+from config.pending import EnqueueOrLeavePendingTask
 from scoring.services import (
     score_run_execute,
     score_run_figure_names_refresh,
@@ -31,9 +32,12 @@ def scoring_run_task(run_id: int) -> None:
     score_run_execute(run_id=run_id)
 
 
-@shared_task(**RETRIED)
-def scoring_figure_names_task(run_id: int) -> None:
-    score_run_figure_names_refresh(run_id=run_id)
+# A rename's refresh is pending work: its marks wait in the database.
+@shared_task(base=EnqueueOrLeavePendingTask, **RETRIED)
+def scoring_figure_names_task(run_id: int | None = None) -> None:
+    # It redraws the current run, whichever that is when it runs; `run_id`
+    # is accepted for messages sent before that.
+    score_run_figure_names_refresh()
 
 
 @shared_task

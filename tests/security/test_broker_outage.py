@@ -284,7 +284,12 @@ def test_the_sweeper_sends_pending_work_older_than_a_few_seconds():
     sent = pending_work_resend()
 
     # then only the old one was sent, and it ran once
-    assert sent == {"score_runs": 1, "import_jobs": 0, "coverage_folds": 0}
+    assert sent == {
+        "score_runs": 1,
+        "import_jobs": 0,
+        "coverage_folds": 0,
+        "chart_names": 0,
+    }
     lost.refresh_from_db()
     assert lost.status == ScoreRun.Status.SUCCEEDED, lost.message
     # (the new accounts' coverage fold was never sent either: only that)
@@ -292,6 +297,7 @@ def test_the_sweeper_sends_pending_work_older_than_a_few_seconds():
         "score_runs": 0,
         "import_jobs": 0,
         "coverage_folds": 1,
+        "chart_names": 0,
     }
 
 
@@ -310,7 +316,12 @@ def test_the_sweeper_leaves_young_work_and_jobs_it_cannot_run_alone(tmp_path):
     sent = pending_work_resend()
 
     # then
-    assert sent == {"score_runs": 0, "import_jobs": 0, "coverage_folds": 0}
+    assert sent == {
+        "score_runs": 0,
+        "import_jobs": 0,
+        "coverage_folds": 0,
+        "chart_names": 0,
+    }
     run.refresh_from_db()
     assert run.status == ScoreRun.Status.PENDING
 
@@ -568,7 +579,12 @@ def test_the_sweeper_sends_a_confirmed_wizard_import_to_its_own_task(tmp_path):
     sent = pending_work_resend()
 
     # then the wizard's task claimed and ran it (here: with nothing mapped)
-    assert sent == {"score_runs": 0, "import_jobs": 1, "coverage_folds": 0}
+    assert sent == {
+        "score_runs": 0,
+        "import_jobs": 1,
+        "coverage_folds": 0,
+        "chart_names": 0,
+    }
     job.refresh_from_db()
     assert job.status != ImportJob.Status.PENDING
 

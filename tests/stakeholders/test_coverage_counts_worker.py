@@ -166,7 +166,12 @@ def test_the_sweeper_folds_accounts_marked_a_while_ago(ops: User) -> None:
     sent = pending_work_resend()
 
     # then: one fold ran (in process), and nothing is left to send
-    assert sent == {"score_runs": 0, "import_jobs": 0, "coverage_folds": 1}
+    assert sent == {
+        "score_runs": 0,
+        "import_jobs": 0,
+        "coverage_folds": 1,
+        "chart_names": 0,
+    }
     assert not CoverageChangedAccount.objects.exists()
     assert _stored() == _fresh()
     assert _kept_sums() == _summed_now()
@@ -175,6 +180,7 @@ def test_the_sweeper_folds_accounts_marked_a_while_ago(ops: User) -> None:
         "score_runs": 0,
         "import_jobs": 0,
         "coverage_folds": 0,
+        "chart_names": 0,
     }
 
 
@@ -185,7 +191,12 @@ def test_the_sweeper_leaves_a_mark_made_just_now(ops: User) -> None:
 
     sent = pending_work_resend()
 
-    assert sent == {"score_runs": 0, "import_jobs": 0, "coverage_folds": 0}
+    assert sent == {
+        "score_runs": 0,
+        "import_jobs": 0,
+        "coverage_folds": 0,
+        "chart_names": 0,
+    }
     assert list(CoverageChangedAccount.objects.values_list("account", flat=True)) == [
         acme.pk
     ]
