@@ -51,6 +51,8 @@ from stakeholders.selectors import (
     coverage_for_account,
     expected_roles_etag,
     influence_link_get_for_user,
+    stakeholder_can_erase,
+    stakeholder_erasers_text,
     stakeholder_get_for_user,
 )
 from stakeholders.services import (
@@ -478,7 +480,9 @@ class StakeholderDetailApi(APIView):
         )
 
 
-def _person_for_action(request: Request, pk: int) -> Stakeholder:
+def _person_for_action(
+    request: Request, pk: int, *, erase: bool = False
+) -> Stakeholder:
     """Return the person an action changes, locked, once If-Match holds.
 
     The row is locked until the action's transaction ends, so a change
@@ -486,6 +490,8 @@ def _person_for_action(request: Request, pk: int) -> Stakeholder:
     """
     found = stakeholder_get_for_user(user=_user(request), pk=pk)
     _require_edit(_user(request), found.account)
+    if erase and not stakeholder_can_erase(user=_user(request), stakeholder=found):
+        raise PermissionDenied(stakeholder_erasers_text(stakeholder=found))
     body_require_empty(request)
     person = Stakeholder.objects.select_for_update().get(pk=found.pk)
     etag_require(
@@ -562,7 +568,7 @@ class StakeholderEraseApi(APIView):
     )
     @transaction.atomic
     def post(self, request: Request, pk: int) -> Response:
-        person = _person_for_action(request, pk)
+        person = _person_for_action(request, pk, erase=True)
 
         stakeholder_erase(user=_user(request), stakeholder=person, request=request)
 

@@ -102,6 +102,40 @@ def stakeholder_can_edit(*, user: User, account: Account) -> bool:
     return account_can_edit(user=user, account=account)
 
 
+def stakeholder_can_erase(*, user: User, stakeholder: Stakeholder) -> bool:
+    """Return whether the user may erase this person's personal data.
+
+    Erasure cannot be undone, and a shared account's team may hold reps of
+    several sales teams: being on it lets a rep change the person, not
+    erase them. The person's owner, the owner's sales team and its manager,
+    and sales ops may; a person nobody owns, anyone who may change them.
+    Every page and endpoint that erases asks here.
+    """
+    if not account_can_edit(user=user, account=stakeholder.account):
+        return False
+    owner = stakeholder.owner
+    if user.is_ops or owner is None or owner.pk == user.pk:
+        return True
+    team = owner.team
+    if team is None:
+        return False
+    return user.team_id == team.pk or team.manager_id == user.pk
+
+
+def stakeholder_erasers_text(*, stakeholder: Stakeholder) -> str:
+    """Say who may erase the person, for a user who may not."""
+    owner = stakeholder.owner
+    if owner is None:
+        return "Only those who may change this account may erase this person."
+    team = owner.team
+    if team is None:
+        return f"Only {owner.display_name} or sales ops may erase this person."
+    return (
+        f"Only {owner.display_name}, {team.name} and its manager, or sales ops "
+        "may erase this person."
+    )
+
+
 def stale_days() -> int:
     return settings.STAKEHOLDER_STALE_DAYS
 

@@ -23,6 +23,8 @@ from stakeholders.selectors import (
     COVERAGE_KINDS,
     account_stakeholder_board,
     coverage_rollup_page_for_user,
+    stakeholder_can_erase,
+    stakeholder_erasers_text,
     stakeholder_get_for_user,
     stakeholder_history,
 )
@@ -63,6 +65,8 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "history": stakeholder_history(stakeholder=person),
         "activities": person.activities.select_related("user")[:50],
         "can_edit": account_can_edit(user=request.user, account=person.account),
+        "can_erase": stakeholder_can_erase(user=request.user, stakeholder=person),
+        "erasers": stakeholder_erasers_text(stakeholder=person),
         # The version the leaving and erasure forms were shown at.
         "version": etag_for(instance=person),
         "upload_keep_days": settings.LODE_UPLOAD_KEEP_DAYS,
@@ -71,22 +75,26 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "stakeholders/detail.html", context)
 
 
-def _editable_person(request: AuthenticatedHttpRequest, pk: int) -> Stakeholder:
+def _editable_person(
+    request: AuthenticatedHttpRequest, pk: int, *, erase: bool = False
+) -> Stakeholder:
     person = stakeholder_get_for_user(user=request.user, pk=pk)
     if not account_can_edit(user=request.user, account=person.account):
         raise PermissionDenied("You may read this account but not change it.")
+    if erase and not stakeholder_can_erase(user=request.user, stakeholder=person):
+        raise PermissionDenied(stakeholder_erasers_text(stakeholder=person))
     return person
 
 
 def _person_at_version(
-    request: AuthenticatedHttpRequest, pk: int
+    request: AuthenticatedHttpRequest, pk: int, *, erase: bool = False
 ) -> Stakeholder | None:
     """Return the person locked, or None (said) if the page was out of date.
 
     The lock holds until the caller's transaction ends, so no change can
     land between the check and the action.
     """
-    found = _editable_person(request, pk)
+    found = _editable_person(request, pk, erase=erase)
     person = Stakeholder.objects.select_for_update().get(pk=found.pk)
     sent = request.POST.get("version", "")
     if sent == etag_for(instance=person):
@@ -152,7 +160,7 @@ def rejoin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @transaction.atomic
 def erase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    person = _person_at_version(request, pk)
+    person = _person_at_version(request, pk, erase=True)
     if person is None:
         return redirect("stakeholders:detail", pk=pk)
     if request.POST.get("confirm") != "on":

@@ -30,6 +30,7 @@ from accounts.models import (
     Opportunity,
     User,
 )
+from config.api import etag_for
 from plans.calendar import fiscal_quarter_current
 from plans.models import (
     Checkpoint,
@@ -41,8 +42,9 @@ from plans.models import (
     TemplateCheckpoint,
     TemplateStage,
 )
-from stakeholders.models import BuyingRole
+from stakeholders.models import BuyingRole, Stakeholder
 from tests.accounts.factories import ProductFactory, TeamFactory, UserFactory
+from tests.stakeholders.factories import StakeholderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -493,3 +495,77 @@ def test_user_and_team_lists_hold_what_each_role_may_see(world, who, users, team
     assert [user["username"] for user in listed_users["results"]] == users
     assert listed_teams["count"] == len(teams)
     assert [team["name"] for team in listed_teams["results"]] == teams
+
+
+@pytest.fixture
+def shared_person(world: World) -> Stakeholder:
+    """A person north1 owns at an account south1 works on too.
+
+    Real account teams mix sales teams (the bundled Initech has reps of
+    six), so a rep may change a person another team owns without being
+    allowed to erase them.
+    """
+    account = Account.objects.create(name="Shared account", sector="retail")
+    account.team_members.add(world.north1, world.south1)
+    return StakeholderFactory.create(
+        account=account,
+        first_name="Sharon",
+        last_name="Sharedperson",
+        email="sharon@example.invalid",
+        owner=world.north1,
+    )
+
+
+def test_no_write_route_erases_a_person_for_another_sales_team(world, shared_person):
+    """Walk every route that names a person as south1, with its version.
+
+    The walk above sends writes without the version they need (If-Match,
+    the form's `version` and `confirm`), so each one stops at 428 or "the
+    page was out of date" before it can reach what it changes; its world
+    has no account shared by two sales teams; and it checks what a body
+    shows, never what a write did. Here each write carries the person's
+    current version, and the person must still have their name after it.
+    """
+    # given
+    routes = [
+        route
+        for route in url_routes()
+        if "pk" in route.kwargs and PK_OBJECTS.get(route.name) == "stakeholder"
+    ]
+    assert {"stakeholders:erase", "stakeholders_api:erase"} <= {
+        route.name for route in routes
+    }
+    client = Client()
+    client.force_login(world.south1)
+    failures: list[str] = []
+
+    # when
+    for route in routes:
+        url = reverse(route.name, kwargs={"pk": shared_person.pk})
+        for method in METHODS[1:]:
+            shared_person.refresh_from_db()
+            version = etag_for(instance=shared_person)
+            if route.template.startswith("api/"):
+                response = client.generic(
+                    method, url, "", headers={"If-Match": version}
+                )
+            else:
+                response = client.generic(
+                    method,
+                    url,
+                    f"version={version}&confirm=on",
+                    content_type="application/x-www-form-urlencoded",
+                )
+
+            # then
+            shared_person.refresh_from_db()
+            where = f"south1 {method} {url} -> {response.status_code}"
+            if shared_person.status == Stakeholder.Status.ERASED:
+                failures.append(f"erased another team's person: {where}")
+                shared_person.status = Stakeholder.Status.ACTIVE
+                shared_person.first_name = "Sharon"
+                shared_person.save()
+            if response.status_code >= 500:
+                failures.append(f"server error: {where}")
+
+    assert not failures, "\n".join(failures)
