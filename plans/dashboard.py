@@ -34,6 +34,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import ngettext
 
 from accounts.models import (
     Account,
@@ -137,6 +138,46 @@ FIGURE_TITLES = {
     "effort.tapped": "Low potential, much effort",
     "plans.incomplete": "Plans under the completeness bar",
 }
+# Each title that names what its figure counts, for a count of one: beside
+# its count the title agrees with it ("1 Gate overridden").
+FIGURE_SINGULARS = {
+    "accounts": "Account on the dashboard",
+    "whitespace.open": "Open whitespace cell at the start of",
+    "whitespace.pursued": "Whitespace cell with a pursuit in",
+    "whitespace.won": "Whitespace cell won in",
+    "coverage.missing_role": "Expected role with no named person",
+    "coverage.unowned": "Important person with no owner",
+    "coverage.stale": "Relationship going stale",
+    "coverage.important": "Important person",
+    "sentiment.2": "Ally",
+    "sentiment.1": "Supporter",
+    "sentiment.-1": "Sceptic",
+    "sentiment.-2": "Opponent",
+    "execution.ahead": "Pursuit claimed ahead of validated checkpoints",
+    "execution.overridden": "Gate overridden",
+    "execution.overdue": "Overdue action",
+    "execution.untouched": "Plan not touched recently",
+    "execution.forces": "External force putting items at risk",
+    "execution.no_plan": "Account without an open plan",
+    "outcome.won": "Pursuit won in",
+    "outcome.lost": "Pursuit lost in",
+    "outcome.no_decision": "Pursuit ending in no decision in",
+    "plans.incomplete": "Plan under the completeness bar",
+}
+# What a figure counts, in a sentence, where its title is no noun.
+FIGURE_NOUNS = {"sentiment.0": ("neutral person", "neutral people")}
+# The figures that count accounts: their count is their number of accounts.
+ACCOUNT_FIGURES = frozenset(
+    {
+        "accounts",
+        *(f"quadrant.{quadrant}" for quadrant in AccountScore.Quadrant.values),
+        "quadrant.unscored",
+        "quadrant.moved",
+        "execution.no_plan",
+        "effort.waiting",
+        "effort.tapped",
+    }
+)
 
 
 # -- Plain data in -----------------------------------------------------------
@@ -178,6 +219,24 @@ class Figure:
     @property
     def account_count(self) -> int:
         return len(self.account_ids) if self.accounts is None else self.accounts
+
+    @property
+    def kind(self) -> str:
+        """Return the key without its quarter: "outcome.won" of each quarter."""
+        return ".".join(self.key.split(".")[:2])
+
+    @property
+    def label(self) -> str:
+        """Return the title as it reads beside the count, agreeing with it."""
+        singular = FIGURE_SINGULARS.get(self.kind, self.title)
+        return ngettext(singular, self.title, self.count)
+
+    @property
+    def noun(self) -> str:
+        """Return what the figure counts, as it reads after the count."""
+        if self.kind in FIGURE_NOUNS:
+            return ngettext(*FIGURE_NOUNS[self.kind], self.count)
+        return self.label[:1].lower() + self.label[1:]
 
 
 @dataclass
@@ -1591,15 +1650,34 @@ def dashboard_figure_rows(*, dashboard: Dashboard, key: str) -> list[AccountRow]
     return [row for pk, row in dashboard.rows.items() if pk in figure.account_ids]
 
 
+def _figure_quarter(*, dashboard: Dashboard, key: str) -> str:
+    """Return the label of a per-quarter figure's quarter; others give ""."""
+    for quarter in dashboard.quarters:
+        if key.endswith(f".{quarter.slug}"):
+            return f" {quarter.label}"
+    return ""
+
+
 def figure_title(*, dashboard: Dashboard, key: str) -> str:
     """Return a figure's title, naming its quarter when it has one."""
     figure = dashboard.figures.get(key)
     if figure is None:
         return "Unknown figure"
-    for quarter in dashboard.quarters:
-        if key.endswith(f".{quarter.slug}"):
-            return f"{figure.title} {quarter.label}"
-    return figure.title
+    return figure.title + _figure_quarter(dashboard=dashboard, key=key)
+
+
+def figure_counted(*, dashboard: Dashboard, key: str, accounts: int) -> str:
+    """Say what a figure counts and on how many accounts, as a sentence.
+
+    "11 overdue actions across 9 accounts"; a figure of accounts counts them
+    once: "55 accounts".
+    """
+    figure = dashboard.figures[key]
+    across = f"{accounts:,} {ngettext('account', 'accounts', accounts)}"
+    if figure.kind in ACCOUNT_FIGURES:
+        return across
+    quarter = _figure_quarter(dashboard=dashboard, key=key)
+    return f"{figure.count:,} {figure.noun}{quarter} across {across}"
 
 
 def _quadrant_label(code: str | None) -> str | None:

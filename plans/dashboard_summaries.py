@@ -49,6 +49,9 @@ from accounts.selectors import account_list_for_user, account_visibility_key
 from config.api import CURSOR_VALUE_REFUSED, CursorRefused, CursorRows
 from plans.calendar import local_date
 from plans.dashboard import (
+    FIGURE_NOUNS,
+    FIGURE_SINGULARS,
+    FIGURE_TITLES,
     ROWS_SHOWN,
     AccountRow,
     Dashboard,
@@ -123,17 +126,19 @@ BODY_TEMPLATES = (
 
 @functools.cache
 def dashboard_body_version() -> str:
-    """Return a short hash of the body's templates.
+    """Return a short hash of the body's templates and its figures' words.
 
     A stored body is markup: after a release that changes it, every stored
     summary is rebuilt rather than shown in the old markup until its data
-    moves on.
+    moves on. The figures' titles are written into it as well.
     """
     engine = Engine.get_default()
     digest = hashlib.sha256()
     for name in BODY_TEMPLATES:
         template, _ = engine.find_template(name)
         digest.update(template.source.encode())
+    wording = (FIGURE_TITLES, FIGURE_SINGULARS, FIGURE_NOUNS)
+    digest.update(json.dumps(wording, sort_keys=True).encode())
     return digest.hexdigest()[:12]
 
 

@@ -20,6 +20,7 @@ from plans.dashboard import (
     ROWS_SHOWN,
     Dashboard,
     DashboardFilters,
+    figure_counted,
     figure_title,
     plan_completeness_for,
 )
@@ -173,6 +174,9 @@ def dashboard_accounts_view(request: AuthenticatedHttpRequest) -> HttpResponse:
             "dashboard": dashboard,
             "figure": dashboard.figures[key],
             "title": figure_title(dashboard=dashboard, key=key),
+            "counted": figure_counted(
+                dashboard=dashboard, key=key, accounts=page.paginator.count
+            ),
             "rows": rows,
             "page": page,
             "query": urlencode(query),

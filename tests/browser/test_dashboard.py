@@ -172,7 +172,7 @@ def test_each_sentiment_tile_shows_its_label_whole(
     )
     assert tiles == [
         {"label": label, "lines": 1, "fits": True}
-        for label in ["Opponents", "Sceptics", "Neutral", "Supporters", "Allies"]
+        for label in ["Opponent", "Sceptics", "Neutral", "Supporter", "Ally"]
     ]
 
 

@@ -25,6 +25,7 @@ from pytest_django import Settings
 
 from accounts.models import User
 from plans.dashboard import (
+    FIGURE_SINGULARS,
     Dashboard,
     DashboardFilters,
     dashboard_account_rows,
@@ -614,3 +615,23 @@ def test_a_release_that_changes_the_body_markup_rebuilds_a_stored_dashboard(
     assert stored.version != before
     assert stored.version.split(".")[:-1] == before.split(".")[:-1]
     assert stored.body_html.endswith("<p>New markup</p>\n")
+
+
+def test_a_release_that_rewords_a_figure_rebuilds_a_stored_dashboard(
+    team_data: Team, monkeypatch: pytest.MonkeyPatch, body_version_cleared: None
+) -> None:
+    # given: a stored dashboard, where one gate is overridden
+    manager = team_data.manager
+    _stored(user=manager)
+    before = DashboardSummary.objects.get().version
+
+    # when: the figure's words change in the code, and no template does
+    monkeypatch.setitem(FIGURE_SINGULARS, "execution.overridden", "Gate let through")
+    dashboard_body_version.cache_clear()
+    after = _stored(user=manager)
+
+    # then: it is built again, in the new words
+    stored = DashboardSummary.objects.get()
+    assert not after.outdated
+    assert stored.version != before
+    assert '<span class="figure-title">Gate let through</span>' in stored.body_html
