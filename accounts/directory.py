@@ -537,23 +537,27 @@ def account_relations_update(
     every reader's ETag goes stale.
     """
     before = {field: getattr(account, field) for field in values}
-    if "name" in values:
-        account_name_check(account=account, name=values["name"], user=actor)
-    for field, value in values.items():
-        setattr(account, field, value)
-    account.full_clean()
-    fields = [field for field in values if getattr(account, field) != before[field]]
-    team_changes = team is not None and {member.pk for member in team} != set(
-        AccountTeamMember.objects.filter(account=account).values_list(
-            "user_id", flat=True
-        )
-    )
-    if not fields and not team_changes:
-        # As a PATCH that changes nothing: everyone's ETag stays good.
-        return True
-
     try:
+        # One transaction from the name's check to its save: see
+        # account_name_check.
         with transaction.atomic():
+            if "name" in values:
+                account_name_check(account=account, name=values["name"], user=actor)
+            for field, value in values.items():
+                setattr(account, field, value)
+            account.full_clean()
+            fields = [
+                field for field in values if getattr(account, field) != before[field]
+            ]
+            team_changes = team is not None and {member.pk for member in team} != set(
+                AccountTeamMember.objects.filter(account=account).values_list(
+                    "user_id", flat=True
+                )
+            )
+            if not fields and not team_changes:
+                # As a PATCH that changes nothing: everyone's ETag stays good.
+                return True
+
             if not instance_save_if_unchanged(
                 instance=account, fields=fields, expected_version=expected_version
             ):

@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,7 @@ from django.utils.formats import date_format
 
 from accounts.currency import reporting_currency_active
 from accounts.currency_codes import ANNUAL_REVENUE_CURRENCY, currency_code_problem
+from accounts.matching import account_name_caseless
 from accounts.numbers import (
     AMOUNT_BELOW_ZERO,
     RATE_NOT_ABOVE_ZERO,
@@ -87,10 +89,69 @@ def custom_value_items(values: dict | None) -> list[tuple[str, str]]:
     return sorted((str(k), str(v)) for k, v in (values or {}).items())
 
 
+def account_name_keys_fill(
+    *, accounts: Iterable["Account"], fields: Iterable[str]
+) -> list[str]:
+    """Give each account the key of its name; return the fields to write.
+
+    The key follows the name wherever the name is written, so a caller
+    that writes "name" writes "name_key" with it.
+    """
+    fields = list(fields)
+    if "name" not in fields:
+        return fields
+
+    for account in accounts:
+        account.name_key = account_name_caseless(account.name)
+    return fields if "name_key" in fields else [*fields, "name_key"]
+
+
+class AccountQuerySet(VersionedQuerySet):
+    """Accounts, whose name key is written with their name by every write.
+
+    `save()` sets it on the instance; these cover the writes that bypass
+    `save()`. A set-based write in SQL gives the key itself (see
+    Account.name_key).
+    """
+
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> Any:
+        objs = list(objs)
+        account_name_keys_fill(accounts=objs, fields=["name"])
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(
+        self, objs: Iterable[Any], fields: Iterable[str], batch_size: int | None = None
+    ) -> int:
+        objs = list(objs)
+        fields = account_name_keys_fill(accounts=objs, fields=fields)
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    def update(self, **kwargs: Any) -> int:
+        if "name" in kwargs and "name_key" not in kwargs:
+            name = kwargs["name"]
+            if not isinstance(name, str):
+                # An expression's result is only known to the database,
+                # which cannot fold it as Python does.
+                raise TypeError("An account's name is updated with its name_key.")
+            kwargs["name_key"] = account_name_caseless(name)
+        return super().update(**kwargs)
+
+    bulk_update.alters_data = True  # type: ignore[attr-defined]
+    update.alters_data = True  # type: ignore[attr-defined]
+
+
 class Account(models.Model):
     """A customer company we already sell to, or could."""
 
     name = models.CharField(max_length=200, unique=True)
+    # The name with its capitals folded (account_name_caseless), indexed: a
+    # rename is refused when another account has the same key, found by
+    # one index probe rather than by folding every name in Python. It is
+    # not unique, since an import may keep "ACME" and "Acme" apart when the
+    # user does not merge them. Folding can lengthen a name ("ß" is "ss"),
+    # up to three times. Every write of a name writes it: save(),
+    # AccountQuerySet, and the SQL of the bundled data loader.
+    name_key = models.CharField(max_length=600, blank=True, editable=False)
     external_id = models.CharField(max_length=100, blank=True, db_index=True)
     sector = models.CharField(max_length=100, blank=True)
     year_established = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -146,7 +207,7 @@ class Account(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = VersionedQuerySet.as_manager()
+    objects = AccountQuerySet.as_manager()
 
     # Every hand edit (the API, the admin) is in the shared history, field
     # by field: an import's undo keeps just the fields edited since.
@@ -169,10 +230,18 @@ class Account(models.Model):
             # it is a range of one index at any depth.
             models.Index(fields=["sector", "name"]),
             models.Index(fields=["country", "name"]),
+            models.Index(fields=["name_key"], name="account_name_key"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_key = account_name_caseless(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()

@@ -21,7 +21,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
-from django.db.models.functions import Lower
 
 from accounts.currency import (
     CENT,
@@ -539,9 +538,10 @@ def revenue_replaced_forecast(
     """Return what the check would say of invoices and won deals not yet written.
 
     For an upload too large for a dry run. `invoiced` holds its invoices'
-    sum and count by account key (external id, or name case-folded),
-    quarter start and currency; `won` its won deals' likewise. An account
-    is found by its external id or its name, case aside; one the import
+    sum and count by account key (external id, or name folded by
+    account_name_caseless), quarter start and currency; `won` its won
+    deals' likewise. An account is found by its external id or its stored
+    name key, capitals aside in every alphabet; one the import
     would match only once its legal suffix is dropped is not forecast. A
     won deal is named even if it is stored already, as the upload has it.
     """
@@ -688,11 +688,11 @@ def _accounts_by_key(keys: set[str]) -> dict[str, int]:
     ordered = sorted(keys)
     for start in range(0, len(ordered), KEYS_PER_QUERY):
         chunk = ordered[start : start + KEYS_PER_QUERY]
-        rows = (
-            Account.objects.annotate(folded=Lower("name"))
-            .filter(Q(external_id__in=chunk) | Q(folded__in=chunk))
-            .values_list("pk", "external_id", "folded")
-        )
+        # A name key is folded as account_name_caseless folds it, which
+        # neither database's LOWER does for every alphabet.
+        rows = Account.objects.filter(
+            Q(external_id__in=chunk) | Q(name_key__in=chunk)
+        ).values_list("pk", "external_id", "name_key")
         for pk, external_id, folded in rows:
             for key in (external_id, folded):
                 if key in keys:

@@ -713,6 +713,7 @@ STAGING = {
     "products": {"name": "text", "series": "text", "list_price": "bigint"},
     "accounts": {
         "name": "text",
+        "name_key": "text",
         "sector": "text",
         "year_established": "integer",
         "annual_revenue_musd": "bigint",
@@ -1267,7 +1268,13 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
         report(30, "Copying the checked rows into staging tables")
         for name in STAGING:
             if name not in STREAMED | DERIVED:
-                _staging_copy(cursor, name=name, frame=getattr(tables, name))
+                frame = getattr(tables, name)
+                if name == "accounts":
+                    # Folded in Python, as Account.save() folds it.
+                    frame = frame.assign(
+                        name_key=frame["name"].map(account_name_caseless)
+                    )
+                _staging_copy(cursor, name=name, frame=frame)
         # Temporary tables are never auto-analysed; the joins and the
         # groupings below need row counts.
         cursor.execute("ANALYZE " + ", ".join(f"import_{name}" for name in STREAMED))
@@ -1358,6 +1365,7 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
             model=Account,
             select={
                 "name": "s.name",
+                "name_key": "s.name_key",
                 "sector": "s.sector",
                 "year_established": "s.year_established",
                 # Millions of USD in cents: whole USD are 10,000 times them.
@@ -1573,8 +1581,9 @@ ACCOUNT_EDITABLE_FIELDS = (
 )
 # The API's and the admin's two revenue fields; the rate follows from them.
 ANNUAL_REVENUE_GIVEN = ("annual_revenue", "annual_revenue_currency")
-# How many account names a duplicate check reads per round trip.
-NAMES_READ_AT_ONCE = 5000
+# The first half of a PostgreSQL advisory lock on an account name's key
+# (the second is the key's hash): "Lode" in ASCII, apart from other locks.
+NAME_KEY_LOCK = 0x4C6F6465
 # Only someone who sees every account renames one, so the account the
 # message speaks of is always one the user may see; it names none all the
 # same.
@@ -1604,22 +1613,28 @@ def account_name_check(*, account: Account, name: str, user: User | None) -> Non
     Two accounts called "ACME" and "Acme" read as one in every list and
     export, so a hand edit may not make them; a name left as it was is
     never refused, even where an import kept two such names apart. Call it
-    before the account takes the name: `account.name` is the stored one.
-    A user who does not see every account may not rename one at all
-    (account_can_rename).
+    before the account takes the name (`account.name` is the stored one),
+    in the transaction that saves it. A user who does not see every
+    account may not rename one at all (account_can_rename).
     """
     if name == account.name:
         return
     if not account_can_rename(user=user):
         raise ValidationError({"name": [ACCOUNT_RENAME_REFUSED]})
-    # Compared in Python, not with iexact: see account_name_caseless. A
-    # rename is rare, and reading the names is one indexed scan.
+
     wanted = account_name_caseless(name)
-    others = Account.objects.exclude(pk=account.pk).values_list("name", flat=True)
-    if any(
-        account_name_caseless(other) == wanted
-        for other in others.iterator(chunk_size=NAMES_READ_AT_ONCE)
-    ):
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # Two renames to "ÄRZTE GMBH" and "Ärzte GmbH" at one moment would
+        # each find the other's key absent, and no unique index stops them
+        # (an import may keep such twins). One lock per key, held to the
+        # end of the transaction, makes the second wait for the first to
+        # commit; its query below then sees the first's name.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                [NAME_KEY_LOCK, wanted],
+            )
+    if Account.objects.filter(name_key=wanted).exclude(pk=account.pk).exists():
         raise ValidationError({"name": [ACCOUNT_NAME_TAKEN]})
 
 
@@ -1714,34 +1729,39 @@ def account_update(
         fields += ANNUAL_REVENUE_FIELDS
     before = {field: getattr(account, field) for field in fields}
     revenue_before = account.annual_revenue_text
-    if "name" in data:
-        account_name_check(account=account, name=data["name"], user=user)
-    for field in ACCOUNT_EDITABLE_FIELDS:
-        if field in data:
-            setattr(account, field, data[field])
-    if revenue:
-        for field, value in account_annual_revenue_values(
-            account=account, data=data
-        ).items():
-            setattr(account, field, value)
-    account.full_clean()
 
     def announce(changed: list[str]) -> None:
         if "name" in changed:
             account_renamed_announce(account=account)
 
     try:
-        return _hand_edit_save(
-            instance=account,
-            account=account,
-            user=user,
-            before=before,
-            fields=fields,
-            expected_version=expected_version,
-            on_saved=announce,
-            # The history shows the amount with its currency, as the page does.
-            shown={"annual_revenue": (revenue_before, account.annual_revenue_text)},
-        )
+        # One transaction from the name's check to its save: see
+        # account_name_check.
+        with transaction.atomic():
+            if "name" in data:
+                account_name_check(account=account, name=data["name"], user=user)
+            for field in ACCOUNT_EDITABLE_FIELDS:
+                if field in data:
+                    setattr(account, field, data[field])
+            if revenue:
+                for field, value in account_annual_revenue_values(
+                    account=account, data=data
+                ).items():
+                    setattr(account, field, value)
+            account.full_clean()
+
+            return _hand_edit_save(
+                instance=account,
+                account=account,
+                user=user,
+                before=before,
+                fields=fields,
+                expected_version=expected_version,
+                on_saved=announce,
+                # The history shows the amount with its currency, as the
+                # page does.
+                shown={"annual_revenue": (revenue_before, account.annual_revenue_text)},
+            )
     except IntegrityError as error:
         account_name_clash_raise(account=account, error=error)
 

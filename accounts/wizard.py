@@ -125,6 +125,7 @@ from accounts.models import (
     SupportSignal,
     Team,
     User,
+    account_name_keys_fill,
     won_close_problem,
 )
 from accounts.numbers import (
@@ -2751,6 +2752,11 @@ def objects_update(
     account_versions_touch_for_rows(
         model=model, pks=[obj.pk for obj in objects], fields=fields
     )
+    if model is Account:
+        # An import's rename, or its undo's, writes the name's key with it.
+        fields = account_name_keys_fill(
+            accounts=cast(Sequence[Account], objects), fields=fields
+        )
     if "updated_at" not in fields and any(
         field.name == "updated_at" for field in model._meta.concrete_fields
     ):

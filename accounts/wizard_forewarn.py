@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal
 
 from accounts.import_checks import ImportCheckWarning, import_forecasts
+from accounts.matching import account_name_caseless
 from accounts.models import MappedImport, Opportunity
 from accounts.parsing import Money
 from accounts.recognise import OPPORTUNITY
@@ -206,7 +207,7 @@ def _revenue_accounts(
             key = next((str(row[k]) for k in _ACCOUNT_KEYS if row.get(k)), None)
             if key is None:
                 continue
-            key = key.strip().casefold()
+            key = account_name_caseless(key.strip())
             accounts[quarter_start(day)].add(key)
             _amount_add(sums, key=key, day=day, row=row)
     return accounts

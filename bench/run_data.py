@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 
+from accounts.matching import account_name_caseless
 from accounts.models import (
     Account,
     CurrencyRate,
@@ -62,6 +63,7 @@ def bench_rows_load(*, frames: Frames) -> None:
                 {
                     "id": accounts["account_id"],
                     "name": accounts["name"],
+                    "name_key": accounts["name"].map(account_name_caseless),
                     "external_id": "",
                     "sector": accounts["sector"].fillna(""),
                     # The engine's millions of USD, stored as whole USD.
