@@ -3354,6 +3354,9 @@ class _Writer:
         changed_objects: list[models.Model] = []
         changed_fields: set[str] = set()
         unchanged: set[int] = set()
+        # An account an ID row renames, in the history as a hand rename is:
+        # a file without IDs that still uses the old name then finds it.
+        renames: list[ChangeRecord] = []
         # Accounts this import's rates converted were counted as updated
         # then: each account counts once.
         converted = self.converted_accounts if model is Account else {}
@@ -3381,6 +3384,20 @@ class _Writer:
             self._rows_log(values, "updated", obj)
             self._change_note(content_type.pk, model, obj, differing)
             old = {name: _json_value(getattr(obj, name)) for name in differing}
+            if model is Account and "name" in differing:
+                renames.append(
+                    ChangeRecord(
+                        account_id=obj.pk,
+                        content_type=content_type,
+                        object_id=obj.pk,
+                        object_label=str(differing["name"])[:300],
+                        field="name",
+                        old_value=history_text(old["name"]),
+                        new_value=history_text(differing["name"]),
+                        changed_by_id=self.job.created_by_id,
+                        import_job=self.job,
+                    )
+                )
             for name, value in differing.items():
                 setattr(obj, name, value)
             changed_fields.update(differing)
@@ -3402,6 +3419,7 @@ class _Writer:
                 objects=list({obj.pk: obj for obj in changed_objects}.values()),
                 fields=sorted(changed_fields),
             )
+        ChangeRecord.objects.bulk_create(renames, batch_size=CREATE_BATCH)
         ImportRowChange.objects.bulk_create(changes, batch_size=CREATE_BATCH)
         return (
             created,
@@ -6408,6 +6426,19 @@ def mapped_import_undo(
                 objects_update(
                     model=model, objects=list(restored.values()), fields=sorted(names)
                 )
+        # The import's renames leave the history with the names they gave,
+        # which are no former names once undone; a name kept by a hand
+        # edit since keeps the rename that led to it.
+        named_since = [
+            pk
+            for (model, pk) in keep.fields
+            if model is Account and keep.keeps(Account, pk, "name")
+        ]
+        ChangeRecord.objects.filter(
+            import_job=job,
+            content_type=ContentType.objects.get_for_model(Account),
+            field="name",
+        ).exclude(object_id__in=named_since).delete()
         said: list[str] = []
         for model in undo_order():
             # The history keeps what the import did and what its undo did.
