@@ -144,6 +144,15 @@ def account_name_key(name: str) -> str:
     return " ".join(account_name_words(name))
 
 
+def account_name_shapes(words: list[str]) -> tuple[tuple[int, str], ...]:
+    """Return the shapes a name one typo from this one shares with it.
+
+    Its word count with its first word, and with its last: a single typo
+    leaves at least one of them intact when there are two words.
+    """
+    return (len(words), words[0]), (len(words), "$" + words[-1])
+
+
 def account_name_caseless(name: str) -> str:
     """Return a name with its capitals folded, alike in every alphabet.
 
@@ -168,6 +177,32 @@ def _one_edit_apart(one: str, two: str) -> bool:
     return True
 
 
+def _may_hold_typo(word: str) -> bool:
+    """Say if a word is distinctive and long enough to carry a typo match."""
+    return (
+        word not in GENERIC_WORDS
+        and not word.isdigit()
+        and len(word) >= TYPO_MIN_LENGTH
+    )
+
+
+def account_name_skeletons(words: list[str]) -> list[str]:
+    """Return the name's other words around each word a typo may be in.
+
+    Two names are one typo apart (`_similar`) only where they differ in
+    one such word and agree in all the others, so they share the skeleton
+    of that word: an exact key that finds them without comparing a name
+    with every name of its length.
+    """
+    if len(words) < 2:
+        return []
+    return [
+        f"{len(words)} {place} " + " ".join(words[:place] + words[place + 1 :])
+        for place, word in enumerate(words)
+        if _may_hold_typo(word)
+    ]
+
+
 def _similar(one: list[str], two: list[str]) -> bool:
     """Return True when the words differ by one typo in one distinctive word."""
     if len(one) != len(two):
@@ -176,9 +211,7 @@ def _similar(one: list[str], two: list[str]) -> bool:
     if len(differing) != 1:
         return False
     a, b = differing[0]
-    if a in GENERIC_WORDS or b in GENERIC_WORDS or a.isdigit() or b.isdigit():
-        return False
-    if min(len(a), len(b)) < TYPO_MIN_LENGTH:
+    if not _may_hold_typo(a) or not _may_hold_typo(b):
         return False
     if len(one) < 2:
         # A lone word one letter from another is as likely a different firm.
@@ -216,8 +249,8 @@ class AccountNameIndex:
         self.by_key[" ".join(words)].append(name)
         # Index by word count and the first word or the last: a single typo
         # leaves at least one of them intact when there are two.
-        self.by_shape[(len(words), words[0])].append((name, words))
-        self.by_shape[(len(words), "$" + words[-1])].append((name, words))
+        for shape in account_name_shapes(words):
+            self.by_shape[shape].append((name, words))
 
     def discard(self, name: str) -> None:
         """Forget a name no account has any more, such as a renamed one's."""
@@ -228,7 +261,7 @@ class AccountNameIndex:
         if not words:
             return
         self.by_key[" ".join(words)].remove(name)
-        for shape in ((len(words), words[0]), (len(words), "$" + words[-1])):
+        for shape in account_name_shapes(words):
             self.by_shape[shape].remove((name, words))
 
     def propose(self, *, incoming: Iterable[str]) -> list[MatchProposal]:
@@ -258,9 +291,8 @@ class AccountNameIndex:
                 )
             if same:
                 continue
-            candidates = self.by_shape.get(
-                (len(words), words[0]), []
-            ) + self.by_shape.get((len(words), "$" + words[-1]), [])
+            first, last = account_name_shapes(words)
+            candidates = self.by_shape.get(first, []) + self.by_shape.get(last, [])
             seen: set[str] = set()
             for other, other_words in candidates:
                 if other in seen or not _similar(words, other_words):

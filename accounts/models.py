@@ -1214,6 +1214,66 @@ class ImportRowChange(models.Model):
         return f"{self.action} {self.content_type_id}:{self.object_id}"
 
 
+class AccountNameStage(models.Model):
+    """An account name a running import proposes incoming names against.
+
+    The accounts import keeps the names it matches against here, folded
+    (accounts.matching), rather than in memory: a file of a million new
+    accounts would otherwise hold a million names and their words. The
+    rows live for one run, in its transaction, and go when it ends.
+    """
+
+    job = models.ForeignKey(
+        ImportJob, on_delete=models.CASCADE, related_name="account_names_staged"
+    )
+    name = models.CharField(max_length=200)
+    key = models.TextField()
+    # One row for each word a typo may be in, the name's other words as
+    # its skeleton (accounts.matching.account_name_skeletons); one row with
+    # a blank skeleton when no word may be.
+    skeleton = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["job", "name"]),
+            models.Index(fields=["job", "key"]),
+            models.Index(fields=["job", "skeleton"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccountReadStage(models.Model):
+    """Where a running import first read an account ID or name.
+
+    One ID is one account and one name one ID over the whole upload, so
+    a later row that gives either to another is refused, naming the row
+    that read it first. Kept here for one run rather than in memory, for
+    the same reason as `AccountNameStage`.
+    """
+
+    class Kind(models.TextChoices):
+        ID = "id", "ID"
+        NAME = "name", "Name"
+
+    job = models.ForeignKey(
+        ImportJob, on_delete=models.CASCADE, related_name="account_reads_staged"
+    )
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    value = models.TextField()
+    file = models.TextField()
+    line = models.PositiveIntegerField()
+    # The name read with an ID, or the ID read with a name ("" for none).
+    other = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "kind", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value}"
+
+
 class CurrencyRate(models.Model):
     """How many units of the reporting currency one unit of a currency buys."""
 

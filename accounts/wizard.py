@@ -104,12 +104,12 @@ from accounts.importing import (
 )
 from accounts.matching import (
     SAME,
-    AccountNameIndex,
     account_name_groups,
 )
 from accounts.models import (
     Account,
     AccountAlias,
+    AccountReadStage,
     AccountTeamMember,
     ChangeRecord,
     CurrencyRate,
@@ -128,6 +128,7 @@ from accounts.models import (
     account_name_keys_fill,
     won_close_problem,
 )
+from accounts.name_stage import StagedNameIndex, lookup_batches
 from accounts.numbers import (
     AMOUNT_BELOW_ZERO,
     EXACT_DIGITS,
@@ -2115,6 +2116,32 @@ def _merged_value(field: str, value: object) -> str:
     return str(_json_value(value))
 
 
+# Account names read from the database in one fetch when they are staged.
+ACCOUNT_READ_BATCH = 5_000
+
+
+def _accounts_read(by_pk: dict[int, Account], pks: Collection[int]) -> None:
+    """Read the accounts of these pks that `by_pk` lacks into it."""
+    wanted = sorted(pk for pk in pks if pk not in by_pk)
+    for batch in lookup_batches(wanted):
+        by_pk.update((a.pk, a) for a in Account.objects.filter(pk__in=batch))
+
+
+def _ancestors_read(by_pk: dict[int, Account]) -> None:
+    """Read every stored parent above the accounts in `by_pk` into it."""
+    tried: set[int] = set()
+    while True:
+        parents = {
+            account.parent_id
+            for account in by_pk.values()
+            if account.parent_id is not None and account.parent_id not in by_pk
+        } - tried
+        if not parents:
+            return
+        tried |= parents
+        _accounts_read(by_pk, parents)
+
+
 def _where(earlier: tuple[str, int, str], file: str) -> str:
     return f"line {earlier[1]}" + (f" of {earlier[0]}" if earlier[0] != file else "")
 
@@ -3028,13 +3055,19 @@ class _Writer:
         self.first_read: dict[tuple[str, object], tuple[str, int]] = {}
         # Where each account ID and name was first read in this import, with
         # the name or ID beside it: one ID is one account, one name one ID.
+        # Those of the chunk being written; the run's are staged
+        # (`_reads_load`, `_reads_save`), a file may hold millions.
         self.account_ids_read: dict[str, tuple[str, int, str]] = {}
         self.account_names_read: dict[str, tuple[str, int, str]] = {}
         # Writers of other apps' records (accounts.import_writers), by entity.
         self.others: dict[str, EntityWrite] = {}
         # The records this import created, by content type and pk, and the
         # changes it made to the others: only those are changes to show.
+        # Accounts are not kept here, a file may create millions: the job's
+        # row changes say which it created (`_created_by_job`).
         self.created_keys: set[tuple[int, object]] = set()
+        # Of the accounts being updated now, those this import created.
+        self.accounts_created: set[int] = set()
         self.changed: dict[tuple[int, object], dict[str, Any]] = {}
         # The outcome's proposals, by incoming name.
         self.proposed_for: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -3043,8 +3076,8 @@ class _Writer:
         # with the problems found, not with the file.
         self.rejected_at: set[tuple[str, int]] = set()
         # The account names an accounts file's rows are proposed against,
-        # made at its first chunk.
-        self.account_index: AccountNameIndex | None = None
+        # staged at its first chunk, dropped once the accounts are written.
+        self.account_index: StagedNameIndex | None = None
         # The rows of accounts a merge joins (a ticked one, or one kept as
         # an alias before), by file: a file's chunks may split them, so they
         # are written together once the last chunk is read. They grow with
@@ -3096,6 +3129,10 @@ class _Writer:
             self._merge_held_write()
             for file, column in list(self.conversions_rest):
                 self._conversions_rest_say(file, column)
+            if self.account_index is not None:
+                self.account_index.clear()
+                self.account_index = None
+            AccountReadStage.objects.filter(job=self.job).delete()
         elif entity == RATE:
             self._kept_revenues_convert()
         elif entity in self.others:
@@ -3346,7 +3383,7 @@ class _Writer:
             for obj in created
         ]
         counts["created"] += len(created)
-        if remember_created:
+        if remember_created and model is not Account:
             self.created_keys.update((content_type.pk, obj.pk) for obj in created)
         for values, obj in zip(creates, created, strict=True):
             self._rows_log(values, "created", obj)
@@ -3360,6 +3397,10 @@ class _Writer:
         # Accounts this import's rates converted were counted as updated
         # then: each account counts once.
         converted = self.converted_accounts if model is Account else {}
+        if model is Account:
+            self.accounts_created = self._created_by_job(
+                content_type.pk, [obj.pk for obj, _ in updates]
+            )
         for obj, values in updates:
             # A second row for the same object compares with the first
             # row's values, already set on the object.
@@ -3427,6 +3468,20 @@ class _Writer:
             unchanged - {obj.pk for obj in changed_objects},
         )
 
+    def _created_by_job(self, kind: int, pks: Iterable[int]) -> set[int]:
+        """Return which of these records of one type this import created."""
+        created: set[int] = set()
+        for batch in lookup_batches(sorted(set(pks))):
+            created.update(
+                ImportRowChange.objects.filter(
+                    job=self.job,
+                    content_type_id=kind,
+                    action=ImportRowChange.Action.CREATED,
+                    object_id__in=batch,
+                ).values_list("object_id", flat=True)
+            )
+        return created
+
     def _change_note(
         self,
         kind: int,
@@ -3437,6 +3492,8 @@ class _Writer:
         """Keep each field of an existing record this import changes."""
         key = (kind, obj.pk)
         if key in self.created_keys:
+            return
+        if model is Account and obj.pk in self.accounts_created:
             return
         fields = _field_changes(model=model, obj=obj, differing=differing)
         if key in self.changed:
@@ -3556,6 +3613,9 @@ class _Writer:
             used = rate_note(currency=currency, rate=rate)
             reason = f"annual revenue kept without a rate converted, {used}"
             for batch in annual_revenue_kept_convert(currency=currency, rate=rate):
+                self.accounts_created = self._created_by_job(
+                    content_type.pk, [item.account_id for item in batch]
+                )
                 ImportRowChange.objects.bulk_create(
                     [
                         ImportRowChange(
@@ -3685,12 +3745,22 @@ class _Writer:
             return
         for rows in files:
             self.account_files.setdefault(rows.file, len(self.account_files))
+        if not held:
+            self._reads_load(files)
         by_id: dict[str, Account] = {}
         by_name: dict[str, Account] = {}
-        by_pk: dict[int, Account] = {}
-        for account in Account.objects.all():
+        # Only the accounts this chunk's rows can name, their aliases, and
+        # their stored families: what is read grows with the chunk, not
+        # with the accounts earlier chunks wrote.
+        by_pk, alias_records = self._accounts_named(
+            files,
+            links=[
+                *self.merge_held_links,
+                *([] if held else self.merge_held_families),
+            ],
+        )
+        for account in by_pk.values():
             by_name[account.name] = account
-            by_pk[account.pk] = account
             if account.external_id:
                 by_id[account.external_id] = account
         # Names the user has confirmed as an account's in an earlier import,
@@ -3699,9 +3769,7 @@ class _Writer:
         alias_ids: set[str] = set()
         # The aliases kept without an ID, which a row may give them one.
         bare_aliases: dict[str, AccountAlias] = {}
-        for alias_record in AccountAlias.objects.only(
-            "pk", "name", "account_id", "external_id"
-        ):
+        for alias_record in alias_records:
             alias_name, account_id = alias_record.name, alias_record.account_id
             if account_id not in by_pk:
                 continue
@@ -3729,7 +3797,12 @@ class _Writer:
         if self.account_index is None:
             # Folding every account's name is the costly part of a proposal:
             # done once per import, then kept up with what each chunk writes.
-            self.account_index = AccountNameIndex(by_name)
+            self.account_index = StagedNameIndex(job=self.job)
+            self.account_index.fill(
+                Account.objects.order_by("name")
+                .values_list("name", flat=True)
+                .iterator(chunk_size=ACCOUNT_READ_BATCH)
+            )
         index = self.account_index
         if not held:
             # Held rows were proposed when their chunk was read.
@@ -3839,8 +3912,11 @@ class _Writer:
                             former_names_shared_text(name, former_shared),
                         )
                         continue
-                    if former is not None and former.account.pk in by_pk:
-                        target = by_pk[former.account.pk]
+                    if former is not None:
+                        target = self._account_read(
+                            former.account.pk, by_pk, by_name, by_id
+                        )
+                    if target is not None and former is not None:
                         self.outcome.issues.append(
                             Issue(
                                 rows.file,
@@ -3986,6 +4062,9 @@ class _Writer:
                 updates.append((target, self._row(values, rows.file, line)))
                 made[(rows.file, line)] = updates[-1]
                 links.append((rows.file, line, row, values.get("name") or target.name))
+        if not held:
+            self._reads_save()
+        _ancestors_read(by_pk)
         refused = self._families_check(
             links,
             by_pk=by_pk,
@@ -4038,9 +4117,8 @@ class _Writer:
         }
         for old_name, new_name in renamed:
             index.discard(old_name)
-            index.add(new_name)
-        for fresh in creates:
-            index.add(fresh["name"])
+            index.add([new_name])
+        index.add(fresh["name"] for fresh in creates)
         self._aliases_create(
             {
                 name: (
@@ -4070,6 +4148,72 @@ class _Writer:
         counts["unchanged"] -= len(moved)
         self._parents(links, unchanged - moved)
         self._owners(links)
+
+    def _accounts_named(
+        self,
+        files: list[FileRows],
+        *,
+        links: list[tuple[str, int, dict[str, Any], str]],
+    ) -> tuple[dict[int, Account], list[AccountAlias]]:
+        """Return the accounts a chunk's rows may name, by pk, and aliases.
+
+        The accounts its names, merged names, IDs and parents find (and
+        the links of rows held for a merge), those its aliases belong to,
+        and every stored parent above them, which the family check walks.
+        The aliases are those with one of those names or IDs, or of one of
+        those accounts.
+        """
+        names: set[str] = {name for *_, name in links}
+        ids: set[str] = set()
+        rows = [row for chunk in files for _, row in chunk.rows()]
+        for row in [*rows, *(link[2] for link in links)]:
+            for name in (row.get("name"), row.get("parent_name")):
+                if name:
+                    names.update((name, self.merges.get(name, name)))
+            # HubSpot's "Parent Company" holds the parent's Record ID.
+            for given in ("external_id", "parent_external_id", "parent_name"):
+                if row.get(given):
+                    ids.add(row[given])
+
+        by_pk: dict[int, Account] = {}
+        for field_name, keys in (("name", names), ("external_id", ids)):
+            for batch in lookup_batches(sorted(keys)):
+                for account in Account.objects.filter(**{f"{field_name}__in": batch}):
+                    by_pk[account.pk] = account
+        aliases: dict[int, AccountAlias] = {}
+        alias_fields = ("pk", "name", "account_id", "external_id")
+        wanted: tuple[tuple[str, list[Any]], ...] = (
+            ("name", sorted(names)),
+            ("external_id", sorted(ids)),
+            ("account_id", sorted(by_pk)),
+        )
+        for field_name, matching in wanted:
+            for batch in lookup_batches(matching):
+                found = AccountAlias.objects.filter(
+                    **{f"{field_name}__in": batch}
+                ).only(*alias_fields)
+                aliases.update((alias.pk, alias) for alias in found)
+        _accounts_read(by_pk, {alias.account_id for alias in aliases.values()})
+        _ancestors_read(by_pk)
+        # In the order of the aliases' names, as they were read before.
+        return by_pk, sorted(aliases.values(), key=lambda alias: alias.name)
+
+    @staticmethod
+    def _account_read(
+        pk: int,
+        by_pk: dict[int, Account],
+        by_name: dict[str, Account],
+        by_id: dict[str, Account],
+    ) -> Account | None:
+        """Return an account by pk, read and noted now if it was not yet."""
+        if pk not in by_pk:
+            _accounts_read(by_pk, {pk})
+            account = by_pk.get(pk)
+            if account is not None:
+                by_name.setdefault(account.name, account)
+                if account.external_id:
+                    by_id.setdefault(account.external_id, account)
+        return by_pk.get(pk)
 
     def _merge_join(self, into: dict[str, Any], join: _Join) -> str:
         """Join a merged row's values to its account's; return the ID it keeps.
@@ -4212,7 +4356,7 @@ class _Writer:
             self.merge_held_names.add(into)
             # Later chunks propose their names against it, as they would
             # had it been written with its own chunk.
-            cast(AccountNameIndex, self.account_index).add(into)
+            cast(StagedNameIndex, self.account_index).add([into])
         if account is not None:
             self.merge_held_names.add(account.name)
         if row.get("external_id"):
@@ -4326,6 +4470,56 @@ class _Writer:
                 REPAIRED,
             )
         )
+
+    def _reads_load(self, files: list[FileRows]) -> None:
+        """Read where earlier chunks first read this chunk's IDs and names."""
+        ids: set[str] = set()
+        names: set[str] = set()
+        for rows in files:
+            for _, row in rows.rows():
+                if row.get("external_id"):
+                    ids.add(row["external_id"])
+                if row.get("name"):
+                    names.add(self.merges.get(row["name"], row["name"]))
+        self.account_ids_read, self.account_names_read = {}, {}
+        for kind, values, read in (
+            (AccountReadStage.Kind.ID, ids, self.account_ids_read),
+            (AccountReadStage.Kind.NAME, names, self.account_names_read),
+        ):
+            for batch in lookup_batches(sorted(values)):
+                staged = AccountReadStage.objects.filter(
+                    job=self.job, kind=kind, value__in=batch
+                ).values_list("value", "file", "line", "other")
+                read.update(
+                    (value, (file, line, other))
+                    for value, *(file, line, other) in staged
+                )
+
+    def _reads_save(self) -> None:
+        """Stage where this chunk's IDs and names were first read."""
+        for kind, read in (
+            (AccountReadStage.Kind.ID, self.account_ids_read),
+            (AccountReadStage.Kind.NAME, self.account_names_read),
+        ):
+            for batch in lookup_batches(sorted(read)):
+                AccountReadStage.objects.filter(
+                    job=self.job, kind=kind, value__in=batch
+                ).delete()
+            AccountReadStage.objects.bulk_create(
+                (
+                    AccountReadStage(
+                        job=self.job,
+                        kind=kind,
+                        value=value,
+                        file=file,
+                        line=line,
+                        other=other,
+                    )
+                    for value, (file, line, other) in read.items()
+                ),
+                batch_size=CREATE_BATCH,
+            )
+        self.account_ids_read, self.account_names_read = {}, {}
 
     def _account_clash(
         self, file: str, line: int, name: str | None, external_id: str | None
@@ -4623,7 +4817,7 @@ class _Writer:
             (file, column, f"and {accounts}: annual revenues of {sums} in all")
         )
 
-    def _propose(self, *, incoming: list[str], index: AccountNameIndex) -> None:
+    def _propose(self, *, incoming: list[str], index: StagedNameIndex) -> None:
         rows = Counter(incoming)
         for proposal in index.propose(incoming=incoming):
             self.proposal_note(
@@ -4634,7 +4828,8 @@ class _Writer:
                 reason=proposal.reason,
                 rows=rows[proposal.incoming],
             )
-        fresh = [name for name in incoming if name not in index.names]
+        known = index.known(incoming)
+        fresh = [name for name in incoming if name not in known]
         for group in account_name_groups(names=fresh):
             first, *others = group
             for other in others:
@@ -4694,13 +4889,34 @@ class _Writer:
         ]
         if not wanted:
             return
-        accounts = {a.name: a for a in Account.objects.all()}
+        # Only the accounts these rows and their parents name.
+        names: set[str] = {name for *_, name in wanted}
+        ids: set[str] = set()
+        for _, _, row, _ in wanted:
+            if row.get("parent_external_id"):
+                ids.add(row["parent_external_id"])
+            if row.get("parent_name"):
+                parent_name = row["parent_name"]
+                names.add(self.merges.get(parent_name, parent_name))
+                ids.add(parent_name)
+        by_pk: dict[int, Account] = {}
+        for field_name, keys in (("name", names), ("external_id", ids)):
+            for batch in lookup_batches(sorted(keys)):
+                for account in Account.objects.filter(**{f"{field_name}__in": batch}):
+                    by_pk[account.pk] = account
+        accounts = {a.name: a for a in by_pk.values()}
         by_id = {a.external_id: a for a in accounts.values() if a.external_id}
-        by_pk = {a.pk: a for a in accounts.values()}
         # A merged row's ID names the account it was merged into.
-        for alias_id, account_id in AccountAlias.objects.exclude(
-            external_id=""
-        ).values_list("external_id", "account_id"):
+        merged_ids: list[tuple[str, str, int]] = []
+        for batch in lookup_batches(sorted(ids)):
+            merged_ids.extend(
+                AccountAlias.objects.filter(external_id__in=batch).values_list(
+                    "name", "external_id", "account_id"
+                )
+            )
+        _accounts_read(by_pk, {account_id for *_, account_id in merged_ids})
+        # In the order of the aliases' names, as they were read before.
+        for _, alias_id, account_id in sorted(merged_ids):
             if account_id in by_pk:
                 by_id.setdefault(alias_id, by_pk[account_id])
         updates: list[tuple[models.Model, dict[str, Any]]] = []

@@ -8,7 +8,6 @@ from django.test import Client
 
 from accounts import streaming
 from accounts import wizard as wizard_module
-from accounts.matching import AccountNameIndex
 from accounts.models import (
     Account,
     AccountTeamMember,
@@ -22,6 +21,7 @@ from accounts.models import (
     SupportSignal,
     User,
 )
+from accounts.name_stage import StagedNameIndex
 from accounts.services import BUNDLED_DATA, maven_import_directory
 from accounts.wizard import (
     WizardError,
@@ -266,14 +266,15 @@ def test_an_accounts_file_indexes_the_account_names_once_per_import(
     # given: one row a chunk; the third row's name is the first row's
     # account, created by this import two chunks earlier
     monkeypatch.setattr(streaming, "CHUNK_ROWS", 1)
-    built: list[AccountNameIndex] = []
+    built: list[list[str]] = []
 
-    class CountedIndex(AccountNameIndex):
-        def __init__(self, existing: Iterable[str]) -> None:
-            super().__init__(existing)
-            built.append(self)
+    class CountedIndex(StagedNameIndex):
+        def fill(self, names: Iterable[str]) -> None:
+            names = list(names)
+            built.append(names)
+            super().fill(names)
 
-    monkeypatch.setattr(wizard_module, "AccountNameIndex", CountedIndex)
+    monkeypatch.setattr(wizard_module, "StagedNameIndex", CountedIndex)
     AccountFactory.create(name="Acme  Widgets Inc.")
     path = tmp_path / "accounts.csv"
     path.write_text(
@@ -286,8 +287,10 @@ def test_an_accounts_file_indexes_the_account_names_once_per_import(
     # when
     outcome = mapped_import_check(mapped=mapped)
 
-    # then: every chunk was matched against the one index, kept up to date
-    assert len(built) == 1
+    # then: every chunk was matched against the one index, kept up to date:
+    # the stored names were staged once, the created ones as they came
+    assert built[0] == ["Acme  Widgets Inc."]
+    assert sum(len(names) for names in built) == 5
     assert [(p["incoming"], p["existing"], p["kind"]) for p in outcome.proposals] == [
         ("ACME WIDGETS, INC", "Acme  Widgets Inc.", "same"),
         ("NORDIC STEEL", "Nordic Steel AB", "same"),
