@@ -1,0 +1,115 @@
+"""A revenue lines file is imported in bounded memory, whatever its length.
+
+The rows are synthetic invoice lines written here: a few accounts and
+products, one line an invoice, every amount in USD.
+"""
+
+import gc
+import os
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from accounts import row_report, streaming
+from accounts.models import Account, ImportJob, Product, RevenueLine
+from accounts.wizard import (
+    mapped_import_create_from_paths,
+    mapped_import_mapping_accept,
+    mapped_import_run,
+    mapped_import_start,
+)
+from tests.accounts.test_wizard_accounts_memory import type_attribute_cache_fill
+from tests.stakeholders.test_wizard_people_memory import tuple_free_lists_fill
+
+pytestmark = pytest.mark.django_db
+
+# Rows per chunk, and the two file lengths compared (LODE_REVENUE_MEMORY).
+CHUNK, SMALL, LARGE = (
+    int(n) for n in os.environ.get("LODE_REVENUE_MEMORY", "100,200,2000").split(",")
+)
+BYTES_PER_ROW = 50
+ACCOUNTS, PRODUCTS = 20, 4
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def revenue_write(path: Path, rows: int) -> None:
+    """Write `rows` synthetic invoice lines over two years of months."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write("Invoice Number,Invoice Date,Account Name,Product,Amount,Currency\n")
+        for number in range(rows):
+            month = 1 + number % 12
+            year = 2024 + (number // 12) % 2
+            out.write(
+                f"SYN-{number:08d},{year}-{month:02d}-15,"
+                f"Synthetic {number % ACCOUNTS},Series {number % PRODUCTS},"
+                f"{100 + number % 997}.00,USD\n"
+            )
+
+
+def peak_import(tmp_path: Path, rows: int, capture) -> int:
+    """Import a synthetic file of `rows` revenue lines; return the peak bytes."""
+    folder = tmp_path / f"synthetic_revenue_{rows}"
+    folder.mkdir(exist_ok=True)
+    path = folder / "invoices.csv"
+    revenue_write(path, rows)
+    mapped = mapped_import_create_from_paths(user=None, paths=[path])
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+    mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
+    gc.collect()
+    gc.disable()
+
+    tracemalloc.start()
+    try:
+        tuple_free_lists_fill()
+        type_attribute_cache_fill()
+        tracemalloc.reset_peak()
+        with capture(execute=False):
+            job = mapped_import_run(mapped=mapped)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        gc.enable()
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.issues[:3]
+    assert job.counts["Revenue lines"]["created"] == rows
+    return peak
+
+
+# Measured 2026-12-06 on SQLite, chunks of 100: 5.88 MB at 200 rows, 7.00 MB
+# at 2,000, so about 620 B a row. Not fixed yet; the import keeps per file,
+# over all its chunks, a place set for each invoice number
+# (`_Writer.invoice_places`), each line key it read (`LineKeys`) and where
+# each revenue key was first read (`_Writer.first_read`), which are the
+# likely holders, not yet shown to be. Strict: a fix makes this pass.
+@pytest.mark.xfail(
+    strict=True, reason="a revenue lines import keeps state for every row"
+)
+def test_the_peak_memory_of_a_revenue_lines_import_does_not_grow_with_its_rows(
+    tmp_path, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    # given
+    monkeypatch.setattr(streaming, "CHUNK_ROWS", CHUNK)
+    monkeypatch.setattr(row_report, "RUN_BYTES", CHUNK * 2 * row_report.LINE_OVERHEAD)
+    monkeypatch.setattr(row_report, "MERGE_FAN_IN", 4)
+    for number in range(ACCOUNTS):
+        Account.objects.create(name=f"Synthetic {number}")
+    for number in range(PRODUCTS):
+        Product.objects.create(name=f"Series {number}")
+    peak_import(tmp_path, SMALL, django_capture_on_commit_callbacks)
+    RevenueLine.objects.all().delete()
+
+    # when
+    small = peak_import(tmp_path, SMALL, django_capture_on_commit_callbacks)
+    RevenueLine.objects.all().delete()
+    large = peak_import(tmp_path, LARGE, django_capture_on_commit_callbacks)
+
+    # then
+    per_row = (large - small) / (LARGE - SMALL)
+    print(f"peak: {SMALL:,} rows {small:,} B; {LARGE:,} rows {large:,} B")
+    assert RevenueLine.objects.count() == LARGE
+    assert per_row < BYTES_PER_ROW, f"the peak grew {per_row:.0f} B a row"
