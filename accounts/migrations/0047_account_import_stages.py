@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0045_saved_mapping_delimiter"),
+        ("accounts", "0046_account_name_key"),
     ]
 
     operations = [
