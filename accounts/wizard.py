@@ -2420,6 +2420,12 @@ def mapped_import_reopen(*, mapped: MappedImport) -> None:
     job.progress_message = "Waiting for the go-ahead"
     job.counts, job.issues, job.error, job.finished_at = {}, [], "", None
     job.save()
+    # The last run's progress stays cached for an hour, and an unfinished
+    # job is read from the cache: without this, the reopened import would
+    # still say "100%: Rejected".
+    from accounts.services import import_progress_cache_key
+
+    cache.delete(import_progress_cache_key(job.pk))
 
 
 def mapped_import_run(
