@@ -69,7 +69,7 @@ from accounts.wizard_delimiters import (
 from accounts.wizard_discard import DiscardError, mapped_import_discard
 from accounts.wizard_forewarn import (
     mapped_import_forewarnings,
-    mapped_import_unconfirmed,
+    mapped_import_start_refusals,
 )
 from accounts.wizard_headers import mapped_import_headers_choose
 from accounts.wizard_sheets import mapped_import_sheets_choose, workbook_sheet_names
@@ -695,11 +695,13 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if not refused and invoices_without_rate not in InvoicesWithoutRate.values:
             refused = [wizard.invoices_without_rate_problem(invoices_without_rate)]
         if not refused and "recheck" not in request.POST:
-            refused = mapped_import_unconfirmed(
+            refusals = mapped_import_start_refusals(
                 mapped=mapped,
                 confirmed=request.POST.get("confirm_warnings") == "on",
                 how="Tick “I have read the warnings above” to import anyway.",
+                answer_how="Answer it above first.",
             )
+            refused = [text for texts in refusals.values() for text in texts]
     if request.method == "POST" and not refused:
         if "recheck" in request.POST:
             wizard.mapped_import_merges_set(mapped=mapped, merges=merges)

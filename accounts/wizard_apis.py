@@ -53,7 +53,7 @@ from accounts.wizard_delimiters import mapped_import_delimiters_choose
 from accounts.wizard_discard import DiscardError, mapped_import_discard
 from accounts.wizard_forewarn import (
     mapped_import_forecast,
-    mapped_import_unconfirmed,
+    mapped_import_start_refusals,
 )
 from accounts.wizard_headers import mapped_import_headers_choose
 from accounts.wizard_sheets import (
@@ -1767,8 +1767,25 @@ class WizardImportStartApi(WizardApi):
                 description="A value the start cannot take, under its field's "
                 "name: merges that match no proposed duplicate, warnings not "
                 "confirmed, or an invoices_without_rate other than keep_deals "
-                "or replace_deals.",
+                "or replace_deals. A question the check asks that is not "
+                "answered yet stops the start under `questions`, and a mapping "
+                "the files cannot take under `mapping`, as the check's "
+                "can_write false says.",
                 examples=[
+                    OpenApiExample(
+                        "A question not answered yet",
+                        value={
+                            "questions": [
+                                "Not started: deals.csv asks: 'Stage' says "
+                                "'Banana' (line 3), which is no known deal "
+                                "stage; is a deal at it won, lost or open? "
+                                "Answer it with POST "
+                                "/api/accounts/imports/42/answer/ first."
+                            ]
+                        },
+                        response_only=True,
+                        status_codes=["400"],
+                    ),
                     OpenApiExample(
                         "An unknown invoices_without_rate",
                         value={
@@ -1778,7 +1795,7 @@ class WizardImportStartApi(WizardApi):
                         },
                         response_only=True,
                         status_codes=["400"],
-                    )
+                    ),
                 ],
             ),
             409: OpenApiResponse(
@@ -1848,13 +1865,15 @@ class WizardImportStartApi(WizardApi):
         )
         if unknown:
             raise ValidationError({"merges": unknown})
-        unconfirmed = mapped_import_unconfirmed(
+        answer = reverse("accounts_api:import_answer", args=[mapped.job.pk])
+        refusals = mapped_import_start_refusals(
             mapped=mapped,
             confirmed=data.pop("confirm_warnings"),
             how="Send confirm_warnings: true to import anyway.",
+            answer_how=f"Answer it with POST {answer} first.",
         )
-        if unconfirmed:
-            raise ValidationError({"confirm_warnings": unconfirmed})
+        if refusals:
+            raise ValidationError(refusals)
 
         try:
             wizard.mapped_import_start(mapped=mapped, **data)

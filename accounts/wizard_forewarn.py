@@ -103,19 +103,40 @@ def import_warnings_unconfirmed(
     return [f"Not started: {text} {how}" for text in confirmations]
 
 
-def mapped_import_unconfirmed(
-    *, mapped: MappedImport, confirmed: bool, how: str
-) -> list[str]:
-    """Return the warnings that stop the import until the user confirms them.
+def mapped_import_start_refusals(
+    *, mapped: MappedImport, confirmed: bool, how: str, answer_how: str
+) -> dict[str, list[str]]:
+    """Return what stops the import's start, under the field that says it.
 
-    `how` says how to confirm, as the page or the API asks. A large upload
-    has no dry run: its warnings are forecast.
+    The page and the API start an import only through here, on one dry
+    run: a question no one answered ("questions") or a mapping the files
+    cannot take ("mapping") stops it whatever the user confirms, as the
+    run would only reject it; a warning to confirm ("confirm_warnings")
+    stops it until confirmed. `how` says how to confirm and `answer_how`
+    how to answer, as the page or the API asks. A large upload has no dry
+    run: its warnings are forecast, and its run asks its questions.
     """
-    if confirmed:
-        return []
+    if mapped_import_is_large(mapped=mapped):
+        if confirmed:
+            return {}
+        found = [w.text for w in _forewarnings(mapped=mapped).warnings if w.confirm]
+        unconfirmed = import_warnings_unconfirmed(
+            confirmations=found, confirmed=confirmed, how=how
+        )
+        return {"confirm_warnings": unconfirmed} if unconfirmed else {}
 
-    found = [w.text for w in mapped_import_warnings(mapped=mapped) if w.confirm]
-    return import_warnings_unconfirmed(confirmations=found, confirmed=False, how=how)
+    outcome = mapped_import_check(mapped=mapped)
+    refusals = {
+        "questions": [
+            f"Not started: {file} asks: {question.message} {answer_how}"
+            for file, question in outcome.questions
+        ],
+        "mapping": [f"Not started: {problem}" for problem in outcome.problems],
+        "confirm_warnings": import_warnings_unconfirmed(
+            confirmations=outcome.confirmations, confirmed=confirmed, how=how
+        ),
+    }
+    return {field: texts for field, texts in refusals.items() if texts}
 
 
 def _forewarnings(*, mapped: MappedImport) -> Forewarning:
