@@ -754,7 +754,8 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "outcome": outcome,
             "warnings": outcome.warnings,
             "issues": [issue.as_dict() for issue in outcome.issues[:500]],
-            "stage_asked": any(q.kind == "stage" for _, q in outcome.questions),
+            # Every answer but a role's is saved with the mapping.
+            "saved_asked": any(q.kind != "role" for _, q in outcome.questions),
             "changes": outcome.changes[:CHANGES_SHOWN],
             "proposals": [
                 (proposal, json.dumps([proposal["incoming"], proposal["existing"]]))

@@ -1489,8 +1489,11 @@ class WizardImportAnswerApi(WizardApi):
             "currency, role, deal stage)"
         ),
         description=(
-            "A deal stage's answer is also saved with the mapping for files "
-            'with the same headers; "clear" forgets it, so the check asks again.'
+            "An answer about a deal stage, a currency, a date order or a "
+            "decimal separator is also saved with the mapping for files with "
+            "the same headers, whose check lists it under saved_answers; "
+            '"clear" forgets it, so the check asks again. A role answer holds '
+            "for this import only."
         ),
         request=InputSerializer,
         responses={200: ANSWERS_SCHEMA},
