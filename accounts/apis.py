@@ -35,6 +35,7 @@ from accounts.api_tokens import (
     api_token_list_for_user,
     api_token_revoke,
 )
+from accounts.currency_codes import MOST_MINOR_DIGITS, amount_kept, decimals_given
 from accounts.day_text import DayTextError, day_from_text
 from accounts.deal_keys import (
     IDEMPOTENCY_KEY_HEADER,
@@ -115,24 +116,36 @@ def _user(request: Request) -> User:
 
 
 class AmountField(serializers.DecimalField):
-    """An amount to the cent, of any size: the model says what is too large.
+    """An amount in its own currency, of any size and any decimals.
 
-    So the API refuses too large an amount in the words the pages and the
-    import use, not in DRF's own.
+    The model says what is too large and how many decimals the currency
+    allows (12.345 USD is refused, 12.345 KWD kept), in the words the pages
+    and the import use, not in DRF's own. Sent back as amount_kept gives it:
+    "48000.00", "12.345".
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_digits=None, decimal_places=2, **kwargs)
+        super().__init__(max_digits=None, decimal_places=None, **kwargs)
 
     def quantize(self, value: Decimal) -> Decimal:
         try:
-            return zero_unsigned(super().quantize(value))
+            if decimals_given(value) > MOST_MINOR_DIGITS:
+                # Never rounded: left for the model to refuse.
+                return value
+            return zero_unsigned(amount_kept(value))
         except InvalidOperation:
             # Too large to round: left for the model to refuse.
             return value
 
+    def to_representation(self, value: Any) -> Any:
+        if value is None:
+            return None
+        return f"{amount_kept(Decimal(value))}"
+
 
 class AccountOutputSerializer(serializers.ModelSerializer):
+    annual_revenue = AmountField(read_only=True, allow_null=True)
+
     class Meta:
         model = Account
         fields = [
@@ -552,7 +565,7 @@ class AccountDetailApi(APIView):
 class RevenueQuarterOutputSerializer(serializers.Serializer):
     product = serializers.CharField(source="product__name")
     quarter_start = serializers.DateField()
-    amount = serializers.DecimalField(source="total", max_digits=18, decimal_places=2)
+    amount = AmountField(source="total")
     currency = serializers.CharField()
     lines = serializers.IntegerField(help_text="Invoice or won-deal lines summed.")
 
@@ -638,6 +651,7 @@ class DealOutputSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(
         source="owner.display_name", read_only=True, default=""
     )
+    close_value = AmountField(read_only=True, allow_null=True)
 
     class Meta:
         model = Opportunity

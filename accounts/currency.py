@@ -28,7 +28,7 @@ import pandas as pd
 from django.apps import apps
 from django.db.models import Count, Sum
 
-from accounts.currency_codes import ANNUAL_REVENUE_CURRENCY
+from accounts.currency_codes import ANNUAL_REVENUE_CURRENCY, minor_digits
 
 if TYPE_CHECKING:
     from accounts.models import Account
@@ -180,10 +180,23 @@ def rate_text(rate: Decimal) -> str:
 
 
 def money_text(amount: Decimal, currency: str) -> str:
-    """Return "1,234.50 EUR", or "5,000 CHF" when there are no cents."""
+    """Return "1,234.50 EUR", "1,234.500 KWD", or "5,000 CHF" when whole.
+
+    One rule for every amount shown with its currency: a whole amount
+    without decimals, any other with all of its currency's (JPY none).
+    """
     if amount == amount.to_integral_value():
-        return f"{amount:,.0f} {currency}"
-    return f"{amount:,.2f} {currency}"
+        return f"{amount:,.0f} {currency}".strip()
+    return f"{amount:,.{minor_digits(currency)}f} {currency}".strip()
+
+
+def money_full_text(amount: Decimal, currency: str) -> str:
+    """Return an amount with every decimal its currency has: "5,000.00 USD".
+
+    For a single stored amount read as a record (a deal, an invoice total,
+    a company's revenue); money_text is for notes and totals.
+    """
+    return f"{amount:,.{minor_digits(currency)}f} {currency}".strip()
 
 
 def rate_note(*, currency: str, rate: Rate) -> str:

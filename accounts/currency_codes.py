@@ -7,6 +7,7 @@ account, and the test and no-currency codes (XTS, XXX, left out of the list
 below). No deal is priced in them, so each is refused with what it is.
 """
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -269,10 +270,97 @@ WITHDRAWN = {
 MONEY_CODES = (ISO_4217 - NOT_MONEY.keys()) | WITHDRAWN.keys()
 
 
-# The currencies ISO 4217 writes to 3 decimals (1,000 fils to the dinar,
-# say). Every money column keeps 2, so an amount using the third is
-# refused with words of its own; see three_decimals_reason().
-THREE_DECIMAL_CURRENCIES = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
+# How many minor digits (decimals) each currency's amounts have, as ISO 4217
+# gives them, for the currencies with other than 2: 1,000 fils to the
+# dinar, no subunit of the yen. Every other code has 2. Amounts are stored
+# to 3 decimals and refused with more than their currency's digits
+# (amount_places_problem), so no amount is rounded unseen.
+MINOR_DIGITS = {
+    # No minor unit in use.
+    "BIF": 0,
+    "CLP": 0,
+    "DJF": 0,
+    "GNF": 0,
+    "ISK": 0,
+    "JPY": 0,
+    "KMF": 0,
+    "KRW": 0,
+    "PYG": 0,
+    "RWF": 0,
+    "UGX": 0,
+    "UYI": 0,
+    "VND": 0,
+    "VUV": 0,
+    "XAF": 0,
+    "XOF": 0,
+    "XPF": 0,
+    # 1,000 to the unit.
+    "BHD": 3,
+    "IQD": 3,
+    "JOD": 3,
+    "KWD": 3,
+    "LYD": 3,
+    "OMR": 3,
+    "TND": 3,
+    # Withdrawn, with none; history in it may still be imported.
+    "BYR": 0,
+}
+# The most minor digits any currency has: what money columns keep.
+MOST_MINOR_DIGITS = 3
+
+
+def minor_digits(currency: str | None) -> int:
+    """Return how many decimals an amount in the currency has; 2 if unknown."""
+    return MINOR_DIGITS.get(currency_code_normal(currency or ""), 2)
+
+
+def decimals_given(amount: Decimal) -> int:
+    """Return how many decimals an amount uses: 2 for 1.50 and 12.5000 alike."""
+    exponent = amount.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def amount_places_problem(amount: Decimal | None, currency: str | None) -> str | None:
+    """Return why an amount has more decimals than its currency, or None.
+
+    "3 decimals, but USD has 2: ...". Rounding it would change the amount
+    unseen, so it is refused and the user writes what they mean. A blank
+    currency is the default, USD.
+    """
+    if amount is None or not amount.is_finite():
+        return None
+    code = currency_code_normal(currency or "") or "USD"
+    given, allowed = decimals_given(amount), minor_digits(code)
+    if given <= allowed:
+        return None
+    return (
+        f"{given} decimal{'' if given == 1 else 's'}, but {code} has "
+        f"{allowed or 'none'}: round the amount or check its currency"
+    )
+
+
+_CENT = Decimal("0.01")
+_MILL = Decimal("0.001")
+
+
+def amount_kept(amount: Decimal) -> Decimal:
+    """Return an amount to the cent, or to 3 decimals when it uses the third.
+
+    Money columns keep 3 decimals; read back, 1500 is 1500.00 as it always
+    was, so texts, keys and the API say what they said before, and only an
+    amount that uses its third decimal (12.345 KWD) shows it.
+    """
+    cents = amount.quantize(_CENT)
+    return cents if cents == amount else amount.quantize(_MILL)
+
+
+class MoneyAmountField(models.DecimalField):
+    """An amount in its own currency, read back as amount_kept gives it."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if isinstance(value, Decimal) and value.is_finite():
+            return amount_kept(value)
+        return value
 
 
 # The currency the scoring's company size is in: an annual revenue in any

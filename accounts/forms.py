@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 
 from accounts import importing
+from accounts.currency_codes import MOST_MINOR_DIGITS, amount_kept, decimals_given
 from accounts.day_text import DAY_FORMAT_HELP, DayTextError, day_from_text
 from accounts.models import AccountTeamMember, Opportunity, Product, User
 from accounts.numbers import zero_unsigned
@@ -127,7 +128,9 @@ class DealForm(forms.Form):
     stage = forms.ChoiceField(choices=Opportunity.Stage.choices)
     # No digit limit of its own: the deal's field says what is too large,
     # in the words the API and the import use.
-    close_value = forms.DecimalField(label="Amount", decimal_places=2, required=False)
+    # Nor a decimal limit: the deal refuses more decimals than its currency
+    # has (12.345 KWD is kept, 12.345 USD refused).
+    close_value = forms.DecimalField(label="Amount", required=False)
     currency = forms.CharField(max_length=3)
     engaged_on = DayField(label="Engaged on", required=False)
     closed_on = DayField(label="Close date", required=False)
@@ -166,13 +169,16 @@ class DealForm(forms.Form):
             del fields["creation_key"]
 
     def clean_close_value(self) -> Decimal | None:
-        # Stored with two places, so "48000" and "48000.00" are one value
+        # Read back to the cent, so "48000" and "48000.00" are one value
         # and an unchanged amount is not recorded as an edit.
         value = self.cleaned_data["close_value"]
         if value is None:
             return None
         try:
-            return zero_unsigned(value.quantize(Decimal("0.01")))
+            if decimals_given(value) > MOST_MINOR_DIGITS:
+                # Never rounded: the deal refuses it with its reason.
+                return value
+            return zero_unsigned(amount_kept(value))
         except InvalidOperation:
             # Too large to round; the deal refuses it with its reason.
             return value
@@ -224,7 +230,6 @@ class AccountForm(forms.Form):
     annual_revenue = forms.DecimalField(
         label="Company revenue",
         min_value=0,
-        decimal_places=2,
         required=False,
         help_text="The amount exactly as the company reports it.",
     )

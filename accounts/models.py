@@ -12,8 +12,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from accounts.currency import reporting_currency_active
-from accounts.currency_codes import ANNUAL_REVENUE_CURRENCY, currency_code_problem
+from accounts.currency import money_full_text, reporting_currency_active
+from accounts.currency_codes import (
+    ANNUAL_REVENUE_CURRENCY,
+    MoneyAmountField,
+    amount_places_problem,
+    currency_code_problem,
+)
 from accounts.matching import account_name_caseless
 from accounts.numbers import (
     AMOUNT_BELOW_ZERO,
@@ -161,14 +166,14 @@ class Account(models.Model):
     # of USD the scoring reads are the same figure every time; given while
     # no rate was stored, it keeps no rate and is converted nowhere until a
     # rate of its currency is stored (accounts.revenue_kept).
-    annual_revenue = models.DecimalField(
+    annual_revenue = MoneyAmountField(
         "annual revenue",
-        max_digits=20,
-        decimal_places=2,
+        max_digits=21,
+        decimal_places=3,
         null=True,
         blank=True,
         validators=[ExactDigitsValidator()],
-        error_messages=too_large_messages(max_digits=20, decimal_places=2),
+        error_messages=too_large_messages(max_digits=21, decimal_places=3),
     )
     annual_revenue_currency = models.CharField(
         "annual revenue currency",
@@ -264,6 +269,11 @@ class Account(models.Model):
         problem = currency_code_problem(self.annual_revenue_currency)
         if problem:
             raise ValidationError({"annual_revenue_currency": [problem]})
+        problem = amount_places_problem(
+            self.annual_revenue, self.annual_revenue_currency
+        )
+        if problem:
+            raise ValidationError({"annual_revenue": [problem]})
         if (self.annual_revenue_rate is None) != (
             self.annual_revenue_rate_date is None
         ):
@@ -297,7 +307,7 @@ class Account(models.Model):
         """Return the revenue as stored, with its currency: "4,999.00 USD"."""
         if self.annual_revenue is None:
             return ""
-        return f"{self.annual_revenue:,.2f} {self.annual_revenue_currency}"
+        return money_full_text(self.annual_revenue, self.annual_revenue_currency)
 
     @property
     def custom_value_items(self) -> list[tuple[str, str]]:
@@ -459,12 +469,12 @@ class Opportunity(models.Model):
     stage = models.CharField(max_length=20, choices=Stage.choices)
     engaged_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
-    close_value = models.DecimalField(
-        max_digits=14,
-        decimal_places=2,
+    close_value = MoneyAmountField(
+        max_digits=15,
+        decimal_places=3,
         null=True,
         blank=True,
-        error_messages=too_large_messages(max_digits=14, decimal_places=2),
+        error_messages=too_large_messages(max_digits=15, decimal_places=3),
     )
     # A database default too, so the bulk import's COPY may leave it out.
     currency = models.CharField(max_length=3, default="USD", db_default="USD")
@@ -558,12 +568,23 @@ class Opportunity(models.Model):
         currency_problem = currency_code_problem(self.currency)
         if currency_problem is not None:
             refuse("currency", currency_problem)
+        else:
+            places_problem = amount_places_problem(self.close_value, self.currency)
+            if places_problem is not None:
+                refuse("close_value", places_problem)
         if errors:
             raise ValidationError(errors)
 
     @property
     def custom_value_items(self) -> list[tuple[str, str]]:
         return custom_value_items(self.custom_values)
+
+    @property
+    def close_value_text(self) -> str:
+        """Return the amount with its currency's decimals: "48,000.00 USD"."""
+        if self.close_value is None:
+            return ""
+        return money_full_text(self.close_value, self.currency)
 
 
 class OpportunityDeletion(models.Model):
@@ -730,8 +751,10 @@ class RevenueLine(models.Model):
     quarter_start = models.DateField()
     # The invoice or posting date; blank for a quarter's sum.
     booked_on = models.DateField(null=True, blank=True)
-    amount = models.DecimalField(
-        max_digits=16, decimal_places=2, validators=[ExactDigitsValidator()]
+    # To 3 decimals, the most any currency has (KWD); an amount with more
+    # than its own currency's is refused (currency_codes.minor_digits).
+    amount = MoneyAmountField(
+        max_digits=17, decimal_places=3, validators=[ExactDigitsValidator()]
     )
     currency = models.CharField(max_length=3, default="USD")
     source = models.CharField(
@@ -771,6 +794,11 @@ class RevenueLine(models.Model):
     def __str__(self) -> str:
         return f"{self.account} {self.product} {self.quarter_start}"
 
+    def clean(self) -> None:
+        problem = amount_places_problem(self.amount, self.currency)
+        if problem:
+            raise ValidationError({"amount": [problem]})
+
 
 class RevenueQuarter(models.Model):
     """The revenue lines of one account, product, quarter, currency and source.
@@ -809,7 +837,7 @@ class RevenueQuarter(models.Model):
     quarter_start = models.DateField()
     currency = models.CharField(max_length=3)
     source = models.CharField(max_length=20, choices=RevenueLine.Source.choices)
-    amount = models.DecimalField(max_digits=30, decimal_places=2)
+    amount = MoneyAmountField(max_digits=31, decimal_places=3)
     lines = models.IntegerField()
 
     class Meta:

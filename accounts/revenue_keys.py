@@ -18,6 +18,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
+from accounts.currency_codes import amount_kept
+
 
 def quarter_start(day: date) -> date:
     """Return the first day of the calendar quarter holding `day`."""
@@ -54,8 +56,9 @@ def row_digest(
         account,
         product,
         booked_on.isoformat(),
-        # 1500, 1500.0 and 1500.00 are one amount.
-        f"{amount.quantize(Decimal('0.01')):f}",
+        # 1500, 1500.0 and 1500.00 are one amount; 12.345 KWD keeps its
+        # third decimal, and amounts to the cent keep the keys they had.
+        f"{amount_kept(amount):f}",
         currency,
     ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]

@@ -27,10 +27,12 @@ from accounts.currency import (
     Rate,
     day_text,
     missing_rate_reason,
+    money_full_text,
     rate_table_load,
     rate_text,
     reporting_currency_active,
 )
+from accounts.currency_codes import amount_kept, minor_digits
 from accounts.import_checks import ImportCheckWarning
 from accounts.models import (
     Account,
@@ -155,7 +157,8 @@ def deals_text(count: int) -> str:
 def amounts_text(amounts: dict[str, Decimal]) -> str:
     """Return "17,878.00 USD", or several currencies' sums apart."""
     return ", ".join(
-        f"{amount:,.2f} {currency}" for currency, amount in sorted(amounts.items())
+        money_full_text(amount, currency)
+        for currency, amount in sorted(amounts.items())
     )
 
 
@@ -359,14 +362,16 @@ def conversion_text(
     "1,000.00 EUR = 1,100.00 USD at 1 EUR = 1.1 USD (rate of 1 Jan 2017)";
     an amount in the reporting currency, or one no rate converts, alone.
     """
-    said = f"{amount:,.2f} {currency}"
+    said = money_full_text(amount, currency)
     if currency == reporting_currency:
         return said
     if rate is None:
         return f"{said}, no rate into {reporting_currency}"
-    converted = (amount * rate.rate).quantize(Decimal("0.01"))
+    converted = (amount * rate.rate).quantize(
+        Decimal(1).scaleb(-minor_digits(reporting_currency))
+    )
     return (
-        f"{said} = {converted:,.2f} {reporting_currency} at 1 {currency} = "
+        f"{said} = {money_full_text(converted, reporting_currency)} at 1 {currency} = "
         f"{rate_text(rate.rate)} {reporting_currency} (rate of "
         f"{day_text(rate.rate_date)})"
     )
@@ -420,9 +425,10 @@ class Waiting:
 
 
 def _cents(amounts: Mapping[str, Decimal]) -> dict[str, str]:
-    # SQLite sums come back without their trailing zeros.
+    # SQLite sums come back without their trailing zeros; a sum in KWD
+    # keeps its third decimal.
     return {
-        code: str(Decimal(total).quantize(Decimal("0.01")))
+        code: str(amount_kept(Decimal(total)))
         for code, total in sorted(amounts.items())
     }
 
@@ -842,7 +848,7 @@ def _rateless_texts(invoiced: list[Invoiced]) -> list[str]:
     """Name the invoices of each account-quarter that no rate converts."""
     texts = [
         f"{item.account} {quarter_label(item.quarter)}: "
-        f"{_invoices_text(item.count)} ({item.total:,.2f} {item.currency}) "
+        f"{_invoices_text(item.count)} ({money_full_text(item.total, item.currency)}) "
         "will be left out of totals, which will say they lack a rate: "
         + missing_rate_reason(currency=item.currency, days=[item.quarter])
         for item in invoiced[:REPLACED_SHOWN]

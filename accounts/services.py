@@ -36,6 +36,7 @@ from accounts.archives import upload_directory_create
 from accounts.currency import Rate, annual_revenue_values
 from accounts.currency_codes import (
     ANNUAL_REVENUE_CURRENCY,
+    amount_kept,
     currency_code_normal,
     currency_code_problem,
 )
@@ -334,7 +335,8 @@ def _canon(value: object) -> str:
     if value is pd.NA or value is pd.NaT:
         return ""
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        # 12.345 KWD and 12.346 KWD differ; 1500 and 1500.00 do not.
+        return f"{amount_kept(value)}"
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, date):

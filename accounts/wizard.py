@@ -70,9 +70,10 @@ from accounts.currency import (
 )
 from accounts.currency_codes import (
     ANNUAL_REVENUE_CURRENCY,
-    THREE_DECIMAL_CURRENCIES,
+    amount_places_problem,
     currency_code_normal,
     currency_code_problem,
+    minor_digits,
 )
 from accounts.former_names import (
     FormerName,
@@ -336,15 +337,17 @@ _NUMBER_FIELDS: dict[tuple[str, str], tuple[type[models.Model], str, int]] = {
 MILLION = Decimal(1_000_000)
 # Company revenue is never negative; a line's amount may be (a credit note).
 _UNSIGNED_MONEY = {"annual_revenue", "annual_revenue_musd"}
-# The numbers stored to the cent and refused with more decimals than that.
-_CENTS = {
+# The amounts in a currency of their own, refused with more decimals than
+# that currency has (currency_codes.minor_digits).
+_IN_CURRENCY = {
     (ACCOUNT, "annual_revenue"),
-    (PRODUCT, "list_price"),
     (OPPORTUNITY, "amount"),
     (OPPORTUNITY, "line_total"),
     (OPPORTUNITY, "unit_price"),
     (REVENUE, "amount"),
 }
+# A list price names no currency and is stored to the cent.
+_CENTS = {(PRODUCT, "list_price")}
 
 # Layouts accounts.recognise does not know: ERP invoice extracts, support
 # desk exports and rate tables, by normalised header.
@@ -1932,21 +1935,6 @@ def number_too_large(*, number: Decimal, digits: int, places: int) -> bool:
     return abs(number) >= largest
 
 
-def three_decimals_reason(*, number: Decimal, currency: str) -> str:
-    """Return why an amount using its currency's third decimal is refused.
-
-    The money columns keep 2 decimals; widening them would rewrite the
-    largest tables (revenue lines and their quarter sums), so the user is
-    told the exact figure to write instead of having it rounded unseen.
-    """
-    rounded = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return (
-        f"3 decimals: {currency} has 3 decimals, but Lode keeps every amount "
-        f"to 2; round this one to 2 decimals in the file ({rounded} "
-        f"{currency}), or give it in a 2-decimal currency such as USD"
-    )
-
-
 def _number_limit_reason(
     *, entity: str, name: str, number: Decimal, currency: str | None = None
 ) -> str | None:
@@ -1965,12 +1953,12 @@ def _number_limit_reason(
     model_field = model._meta.get_field(field_name)
     exponent = number.normalize().as_tuple().exponent
     places_given = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    if (
-        (entity, name) in _CENTS
-        and places_given == 3
-        and currency in THREE_DECIMAL_CURRENCIES
-    ):
-        return three_decimals_reason(number=number, currency=str(currency))
+    if (entity, name) in _IN_CURRENCY:
+        # Never rounded: 12.345 USD is a typo or a wrong currency, and
+        # only the user knows which.
+        problem = amount_places_problem(number, currency)
+        if problem is not None:
+            return problem
     if (entity, name) in _CENTS and places_given > 2:
         # Stored to the cent; rounding would change the amount unseen.
         return (
@@ -5380,19 +5368,22 @@ class _Writer:
             return None
 
         exact = Decimal(quantity) * price.amount
-        cents = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        if cents != exact:
+        code = price.currency or currency_code_normal(str(row.get("currency") or ""))
+        digits = minor_digits(code or "USD")
+        kept = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+        if kept != exact:
+            to = {0: "a whole amount", 2: "the cent"}.get(digits, f"{digits} decimals")
             self.outcome.issues.append(
                 Issue(
                     file,
                     line,
                     self._col(file, "quantity"),
                     f"{quantity} × {price.amount}",
-                    f"quantity × sales price is {exact}, kept to the cent as {cents}",
+                    f"quantity × sales price is {exact}, kept to {to} as {kept}",
                     REPAIRED,
                 )
             )
-        return Money(amount=zero_unsigned(cents), currency=price.currency)
+        return Money(amount=zero_unsigned(kept), currency=price.currency)
 
     def _line_key(self, file: str, opportunity: str, row: dict[str, Any]) -> str:
         """Return a product line's key: opportunity, product and its place.

@@ -33,6 +33,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import wizard
+from accounts.apis import AmountField
 from accounts.import_liveness import import_job_status_label
 from accounts.importing import (
     ACCOUNTS,
@@ -406,11 +407,7 @@ class WizardImportQuarterWithoutRateSerializer(serializers.Serializer):
     quarter_start = serializers.DateField()
     currency = serializers.CharField()
     invoice_lines = serializers.IntegerField()
-    amount = serializers.DecimalField(
-        max_digits=30,
-        decimal_places=2,
-        help_text="the invoices' sum, in that currency",
-    )
+    amount = AmountField(help_text="the invoices' sum, in that currency")
     reason = serializers.CharField(help_text='"no SEK rate on or before 1 Jul 2024"')
 
 
@@ -492,12 +489,12 @@ CHECK_SCHEMA = inline_serializer(
                         help_text="won deals counted there now"
                     ),
                     "won_amounts": serializers.DictField(
-                        child=serializers.DecimalField(max_digits=30, decimal_places=2),
+                        child=AmountField(),
                         help_text="their sum, by currency",
                     ),
                     "invoice_lines": serializers.IntegerField(),
                     "invoice_amounts": serializers.DictField(
-                        child=serializers.DecimalField(max_digits=30, decimal_places=2),
+                        child=AmountField(),
                         help_text="the import's invoices there, by currency",
                     ),
                 },

@@ -4,6 +4,7 @@ Editing takes the item's version in If-Match (the ETag of its last read):
 a stale one answers 412 with the current state, a missing one 428.
 """
 
+from decimal import Decimal
 from typing import Any, cast
 
 from django.db import models
@@ -19,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.currency_codes import amount_kept
 from accounts.models import Account, ChangeRecord, User
 from accounts.selectors import account_can_edit
 from config.api import (
@@ -81,6 +83,9 @@ def _display(item: models.Model, name: str) -> str:
     if field.choices:
         return getattr(item, f"get_{name}_display")()
     value = getattr(item, name)
+    if isinstance(value, Decimal):
+        # As stored: "26768.00", or "12.345" for an amount in KWD.
+        value = amount_kept(value)
     if isinstance(value, User):
         # The page shows people by name; a login name here would read as a
         # change, and as a conflict, where there is none.
@@ -101,6 +106,8 @@ def item_data(item: models.Model) -> dict[str, Any]:
             values[name] = getattr(item, field.attname)
         else:
             value = getattr(item, name)
+            if isinstance(value, Decimal):
+                value = amount_kept(value)
             values[name] = value if value is None else str(value)
             if isinstance(value, bool):
                 values[name] = value

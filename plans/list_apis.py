@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.apis import AmountField
 from accounts.models import User
 from accounts.selectors import account_get_for_user
 from config.api import LodePagination, StrictInputSerializer, paginated_response
@@ -219,6 +220,7 @@ class PursuitListApi(APIView):
         account = serializers.CharField(source="plan.account.name")
         product = serializers.CharField(source="product.name")
         stage = serializers.CharField(source="current_stage.name", allow_null=True)
+        amount = AmountField()
 
         class Meta:
             model = Pursuit

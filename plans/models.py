@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from accounts.currency_codes import CurrencyCodeField
+from accounts.currency_codes import CurrencyCodeField, MoneyAmountField
 from accounts.numbers import ExactDigitsValidator
 from config.bounds import DATE_MIN
 from plans.periods import fiscal_year_for
@@ -247,7 +247,7 @@ class Pursuit(models.Model):
         related_name="pursuits",
     )
     name = models.CharField(max_length=200)
-    amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal(0))
+    amount = MoneyAmountField(max_digits=15, decimal_places=3, default=Decimal(0))
     # The amount's currency. A new pursuit takes the organisation's
     # reporting currency (the active scoring model's) unless told otherwise.
     currency = CurrencyCodeField(default="USD", db_default="USD")

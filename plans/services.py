@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.currency import reporting_currency_active
+from accounts.currency_codes import amount_places_problem
 from accounts.history import change_record_many
 from accounts.models import Account, AuditEvent, User
 from accounts.selectors import account_list_for_user
@@ -201,6 +202,9 @@ def _check_pursuit_values(
     amount = values.get("amount")
     if amount is not None and amount < 0:
         raise PlanError("The amount cannot be negative.", field="amount")
+    problem = amount_places_problem(amount, values.get("currency", pursuit.currency))
+    if problem is not None:
+        raise PlanError(problem, field="amount")
     outcome = values.get("outcome", pursuit.outcome)
     close_on = values.get("expected_close_on")
     plan = pursuit.plan

@@ -13,6 +13,8 @@ from typing import Any
 
 from django.db.models import Prefetch
 
+from accounts.currency import money_text
+from accounts.currency_codes import amount_kept
 from accounts.models import Product
 from accounts.selectors import whitespace_bought_since
 from plans.models import Checkpoint, Plan, Pursuit, PursuitStage, Strategy
@@ -20,7 +22,7 @@ from scoring.models import AccountScore
 from stakeholders.models import Stakeholder
 
 CAPTURE_VERSION = 1
-AMOUNT = re.compile(r"(-?\d+\.\d{2})(?: ([A-Z]{3}))?")
+AMOUNT = re.compile(r"(-?\d+\.\d{2,3})(?: ([A-Z]{3}))?")
 
 # Section key, its heading, and the fields compared, each with its label.
 SECTIONS: list[tuple[str, str, list[tuple[str, str]]]] = [
@@ -170,7 +172,7 @@ def _pursuits(plan: Plan) -> tuple[dict[str, dict], dict[str, dict]]:
         captured[str(pursuit.pk)] = {
             "name": pursuit.name,
             "product": pursuit.product.name,
-            "amount": f"{pursuit.amount:.2f}",
+            "amount": f"{amount_kept(pursuit.amount)}",
             "currency": pursuit.currency,
             "stage": pursuit.current_stage.name if pursuit.current_stage else "",
             "outcome": pursuit.get_outcome_display(),
@@ -274,9 +276,7 @@ def _shown(value: Any) -> str:
         return "(none)"
     amount = AMOUNT.fullmatch(value) if isinstance(value, str) else None
     if amount:
-        whole, cents = f"{Decimal(amount[1]):,.2f}".split(".")
-        shown = whole if cents == "00" else f"{whole}.{cents}"
-        return f"{shown} {amount[2]}" if amount[2] else shown
+        return money_text(Decimal(amount[1]), amount[2] or "")
     return str(value)
 
 

@@ -222,13 +222,13 @@ def test_an_amount_with_more_than_two_decimals_is_refused_not_rounded() -> None:
             2,
             "Amount",
             "0.004",
-            "3 decimals: amounts are kept to 2 decimals; round the amount in the file",
+            "3 decimals, but USD has 2: round the amount or check its currency",
         ),
         (
             3,
             "Amount",
             "1234.567",
-            "3 decimals: amounts are kept to 2 decimals; round the amount in the file",
+            "3 decimals, but USD has 2: round the amount or check its currency",
         ),
     ]
 
@@ -241,7 +241,7 @@ def test_a_decimal_comma_amount_with_three_decimals_is_refused() -> None:
             2,
             "Amount",
             "1,234",
-            "3 decimals: amounts are kept to 2 decimals; round the amount in the file",
+            "3 decimals, but USD has 2: round the amount or check its currency",
         )
     ]
 
