@@ -51,7 +51,7 @@ def rejected(job: ImportJob) -> list[tuple]:
     ]
 
 
-def lines() -> list[tuple[str, Decimal, str]]:
+def lines() -> list[tuple[date | None, Decimal, str]]:
     return list(
         RevenueLine.objects.order_by("booked_on").values_list(
             "booked_on", "amount", "currency"
