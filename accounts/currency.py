@@ -185,9 +185,14 @@ def money_text(amount: Decimal, currency: str) -> str:
     One rule for every amount shown with its currency: a whole amount
     without decimals, any other with all of its currency's (JPY none).
     """
+    return f"{amount_text(amount, currency)} {currency}".strip()
+
+
+def amount_text(amount: Decimal, currency: str) -> str:
+    """Return the number of money_text alone: "1,234.500" for KWD."""
     if amount == amount.to_integral_value():
-        return f"{amount:,.0f} {currency}".strip()
-    return f"{amount:,.{minor_digits(currency)}f} {currency}".strip()
+        return f"{amount:,.0f}"
+    return f"{amount:,.{minor_digits(currency)}f}"
 
 
 def money_full_text(amount: Decimal, currency: str) -> str:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from accounts.currency import amount_text
 from accounts.currency_codes import CurrencyCodeField, MoneyAmountField
 from accounts.numbers import ExactDigitsValidator
 from config.bounds import DATE_MIN
@@ -289,6 +290,11 @@ class Pursuit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def amount_text(self) -> str:
+        """Return the amount as money_text writes it, without the currency."""
+        return amount_text(self.amount, self.currency)
 
     def clean(self) -> None:
         if self.outcome == self.Outcome.NO_DECISION:

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.currency_codes import MINOR_DIGITS
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import AuditEvent
 from accounts.selectors import account_can_edit, account_get_for_user
@@ -70,6 +71,8 @@ def plan_detail_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     detail["history"] = history_entries(detail["history"])
     attach_editors(detail)
     detail["can_override"] = gate_can_override(user=request.user, account=plan.account)
+    # For the script, which writes a saved amount as the page does.
+    detail["minor_digits"] = MINOR_DIGITS
     return render(request, "plans/plan_detail.html", detail)
 
 

@@ -144,11 +144,21 @@
 
   const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-  // Write a saved value the way the page first rendered it: whole amounts
-  // with thousands separators, dates as "4 Jan 2027".
-  function shownSaved(node, raw, text) {
+  // The currencies whose amounts have other than 2 decimals (KWD 3, JPY 0).
+  const minorDigitsNode = document.getElementById("minor-digits");
+  const MINOR_DIGITS = minorDigitsNode ? JSON.parse(minorDigitsNode.textContent) : {};
+
+  // Write a saved value the way the page first rendered it: amounts with
+  // thousands separators, whole ones without decimals and others with all
+  // of their currency's ("1,234.500" in KWD), dates as "4 Jan 2027".
+  function shownSaved(node, raw, text, fields) {
     if (node.dataset.format === "amount" && raw !== null && raw !== "") {
-      return Math.round(Number(raw)).toLocaleString("en-US");
+      const amount = Number(raw);
+      const digits = Number.isInteger(amount) ? 0 : (MINOR_DIGITS[fields.currency] ?? 2);
+      return amount.toLocaleString("en-US", {
+        minimumFractionDigits: digits,
+        maximumFractionDigits: digits,
+      });
     }
     if (node.dataset.format === "date") {
       if (!raw) return node.dataset.empty || "";
@@ -162,7 +172,7 @@
     item.dataset.version = data.version;
     Object.entries(data.display).forEach(([name, text]) => {
       item.querySelectorAll(":scope > .item-view [data-show='" + name + "']").forEach((node) => {
-        node.textContent = shownSaved(node, data.fields[name], text);
+        node.textContent = shownSaved(node, data.fields[name], text, data.fields);
       });
     });
   }
