@@ -368,8 +368,8 @@ def csv_header_check(*, content: bytes, file: str) -> None:
 _NUMBER_NOISE = re.compile(r"[\s$€£¥]|(?<=\d),(?=\d{3}\b)")
 
 
-# Amounts are kept to the cent, as the wizard keeps them: more decimals are
-# refused, never rounded unseen. Company revenue here is in millions of USD,
+# The bundled layout's amounts are in USD, kept to the cent as the wizard
+# keeps USD: more decimals are refused, never rounded unseen. Company revenue here is in millions of USD,
 # so its 2 decimals are 10,000 USD, and a third would be a finer figure than
 # Lode keeps.
 DECIMALS_REASON = (
