@@ -188,8 +188,9 @@ def money_text(amount: Decimal, currency: str) -> str:
     return f"{amount_text(amount, currency)} {currency}".strip()
 
 
-def amount_text(amount: Decimal, currency: str) -> str:
+def amount_text(amount: Decimal | int, currency: str) -> str:
     """Return the number of money_text alone: "1,234.500" for KWD."""
+    amount = Decimal(amount)
     if amount == amount.to_integral_value():
         return f"{amount:,.0f}"
     return f"{amount:,.{minor_digits(currency)}f}"

@@ -320,14 +320,19 @@ def decimals_given(amount: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
-def amount_places_problem(amount: Decimal | None, currency: str | None) -> str | None:
+def amount_places_problem(
+    amount: Decimal | int | None, currency: str | None
+) -> str | None:
     """Return why an amount has more decimals than its currency, or None.
 
     "3 decimals, but USD has 2: ...". Rounding it would change the amount
     unseen, so it is refused and the user writes what they mean. A blank
     currency is the default, USD.
     """
-    if amount is None or not amount.is_finite():
+    if amount is None or isinstance(amount, int):
+        return None
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        # Not a number at all: the field's own check says so.
         return None
     code = currency_code_normal(currency or "") or "USD"
     given, allowed = decimals_given(amount), minor_digits(code)
@@ -343,15 +348,15 @@ _CENT = Decimal("0.01")
 _MILL = Decimal("0.001")
 
 
-def amount_kept(amount: Decimal) -> Decimal:
+def amount_kept(amount: Decimal | int) -> Decimal:
     """Return an amount to the cent, or to 3 decimals when it uses the third.
 
     Money columns keep 3 decimals; read back, 1500 is 1500.00 as it always
     was, so texts, keys and the API say what they said before, and only an
     amount that uses its third decimal (12.345 KWD) shows it.
     """
-    cents = amount.quantize(_CENT)
-    return cents if cents == amount else amount.quantize(_MILL)
+    cents = Decimal(amount).quantize(_CENT)
+    return cents if cents == amount else Decimal(amount).quantize(_MILL)
 
 
 class MoneyAmountField(models.DecimalField):

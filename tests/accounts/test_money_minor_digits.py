@@ -73,6 +73,7 @@ def test_an_amount_with_more_decimals_than_its_currency_is_a_problem() -> None:
     assert amount_places_problem(Decimal("12.345"), "KWD") is None
     assert amount_places_problem(Decimal("12.3400"), "USD") is None
     assert amount_places_problem(Decimal("5000.00"), "JPY") is None
+    assert amount_places_problem(5000, "JPY") is None
     assert amount_places_problem(Decimal("12.345"), "USD") == USD_THIRD
     assert amount_places_problem(Decimal("12.345"), "") == USD_THIRD
     assert amount_places_problem(Decimal("100.5"), "JPY") == JPY_FIRST
