@@ -135,7 +135,7 @@ def invoices_summed_text(items: list[Replaced]) -> str:
 
     parts = []
     for code in sorted(given):
-        said = f"{given[code]:,.2f} {code}"
+        said = money_full_text(given[code], code)
         result = converted[code]
         if code == reporting:
             parts.append(said)
@@ -145,7 +145,8 @@ def invoices_summed_text(items: list[Replaced]) -> str:
             parts.append(f"{said}, not all with a rate into {reporting}")
         else:
             parts.append(
-                f"{said} = {result:,.2f} {reporting} at the rates of their quarters"
+                f"{said} = {money_full_text(result, reporting)} at the rates "
+                "of their quarters"
             )
     return "invoices of " + "; ".join(parts)
 
