@@ -369,9 +369,9 @@ _NUMBER_NOISE = re.compile(r"[\s$€£¥]|(?<=\d),(?=\d{3}\b)")
 
 
 # The bundled layout's amounts are in USD, kept to the cent as the wizard
-# keeps USD: more decimals are refused, never rounded unseen. Company revenue here is in millions of USD,
-# so its 2 decimals are 10,000 USD, and a third would be a finer figure than
-# Lode keeps.
+# keeps USD: more decimals are refused, never rounded unseen. Company
+# revenue here is in millions of USD, so its 2 decimals are 10,000 USD, and
+# a third would be a finer figure than Lode keeps.
 DECIMALS_REASON = (
     "{places} decimals: amounts are kept to 2 decimals; round the amount in the file"
 )
