@@ -14,7 +14,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0046_account_name_key"),
+        ("accounts", "0047_account_import_stages"),
     ]
 
     operations = [
