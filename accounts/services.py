@@ -101,6 +101,18 @@ REJECTED_IN = {
     importing.ACCOUNTS: "accounts",
     importing.SALES_PIPELINE: "opportunities",
 }
+# A table as its reader knows it, where that is not its key: the key, in the
+# job's counts and the API, keeps the model's name; the pages say deals.
+TABLE_NAMES = {
+    "opportunities": "deals",
+    "revenue_lines": "revenue lines",
+    "account_team_members": "account team members",
+}
+
+
+def import_table_name(table: str) -> str:
+    """Return how a table of the import's counts reads: "deals"."""
+    return TABLE_NAMES.get(table, table)
 
 
 def import_progress_cache_key(job_id: int) -> str:
@@ -546,7 +558,7 @@ def _write_bulk(tables: importing.MavenTables, report: Progress) -> dict:
     )
     counts["accounts"] = _summary(total, created, updated, parented)
 
-    report(60, f"Writing {len(tables.opportunities):,} opportunities")
+    report(60, f"Writing {len(tables.opportunities):,} deals")
     opportunities = tables.opportunities.assign(
         account_id=tables.opportunities["account_name"].map(
             lambda name: account_ids.get(name) if isinstance(name, str) else None
@@ -1398,7 +1410,7 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
             now=now,
         )
 
-        report(60, f"Writing {tables.opportunity_rows:,} opportunities")
+        report(60, f"Writing {tables.opportunity_rows:,} deals")
         # The id each staged code stands for, now that every row named
         # exists: the pipeline's rows then join on integers.
         code_ids = "".join(

@@ -60,6 +60,7 @@ from accounts.services import (
     import_job_create,
     import_job_progress,
     import_job_retry_keeping_good_rows,
+    import_table_name,
 )
 from accounts.tabular import SheetChoiceError
 from accounts.wizard_delimiters import (
@@ -500,7 +501,7 @@ def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 }
             ),
             "count_rows": [
-                (table.replace("_", " ").capitalize(), counts)
+                (import_table_name(table).capitalize(), counts)
                 for table, counts in job.counts.items()
             ],
             "can_keep_good_rows": (
@@ -784,6 +785,7 @@ def wizard_report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "mapped": mapped,
             "job": job,
+            "counts": wizard.mapped_import_counts(job=job),
             "progress": import_job_progress(job=job),
             "progress_config": {
                 "url": reverse("accounts:import_progress", args=[job.pk]),

@@ -284,7 +284,7 @@ WIZARD_FIELDS: dict[str, tuple[str, ...]] = {
 }
 ENTITY_LABELS = {
     ACCOUNT: "Accounts",
-    OPPORTUNITY: "Opportunities",
+    OPPORTUNITY: "Deals",
     PRODUCT: "Products",
     REVENUE: "Revenue lines",
     SUPPORT: "Support signals",
@@ -2622,7 +2622,7 @@ WRITE_ORDER = (
     (ACCOUNT, 30, "accounts"),
     # People after the accounts they sit on, from the same upload too.
     (PERSON, 40, "people"),
-    (OPPORTUNITY, 50, "opportunities"),
+    (OPPORTUNITY, 50, "deals"),
     (REVENUE, 70, "revenue lines"),
     (SUPPORT, 85, "support signals"),
 )
@@ -6928,6 +6928,16 @@ def import_changes_csv(*, changes: Sequence[Mapping[str, Any]]) -> str:
 REPORT_CHUNK_LINES = 1000
 
 
+def mapped_import_counts(*, job: ImportJob) -> list[tuple[str, dict[str, int]]]:
+    """Return the job's counts by kind of record, in ENTITY_LABELS' order.
+
+    PostgreSQL's jsonb keeps no key order (it puts shorter keys first), so
+    the stored order is not the one to show.
+    """
+    order = {label: place for place, label in enumerate(ENTITY_LABELS.values())}
+    return sorted(job.counts.items(), key=lambda item: order.get(item[0], len(order)))
+
+
 def mapped_import_report_csv(*, job: ImportJob) -> Iterator[str]:
     """Yield the job's full row report as CSV text, a chunk at a time.
 
@@ -6966,7 +6976,7 @@ def mapped_import_report_csv(*, job: ImportJob) -> Iterator[str]:
         yield taken()
     writer.writerow([])
     writer.writerow(["table", "created", "updated", "unchanged", "rejected"])
-    for table, counts in job.counts.items():
+    for table, counts in mapped_import_counts(job=job):
         writer.writerow(
             [
                 table,

@@ -461,7 +461,7 @@ CHECK_SCHEMA = inline_serializer(
             child=serializers.DictField(),
             help_text="Names that match an existing account only once "
             "normalised: incoming, existing, kind, reason, merged, records "
-            '("accounts", "people", "opportunities", "revenue lines" or '
+            '("accounts", "people", "deals", "revenue lines" or '
             '"support signals") and rows. Accept one by passing it in the '
             "start's merges; a people, deal, revenue or support row whose "
             "company is proposed and not accepted is refused.",

@@ -567,7 +567,7 @@ def test_the_command_prints_progress_counts_and_issues(capsys):
 
     out = capsys.readouterr().out
     assert "[100%] Done" in out
-    assert "opportunities" in out and "8,800" in out
+    assert "deals" in out and "8,800" in out
     assert "2,918 issues: 1,493 repaired, 1,425 kept" in out
     assert "misspelt sector, read as 'technology'" in out
 

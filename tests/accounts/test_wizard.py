@@ -134,7 +134,7 @@ def test_salesforce_api_exports_import_with_no_manual_mapping(
         "unchanged": 0,
         "rejected": 0,
     }
-    assert job.counts["Opportunities"]["created"] == 1
+    assert job.counts["Deals"]["created"] == 1
 
 
 def test_a_data_loader_export_in_upper_case_is_recognised() -> None:
@@ -360,7 +360,7 @@ def test_reimporting_the_same_files_changes_nothing(
     for counts in again.counts.values():
         assert counts["created"] == counts["updated"] == 0
     assert again.counts["Accounts"]["unchanged"] == 2
-    assert again.counts["Opportunities"]["unchanged"] == 4
+    assert again.counts["Deals"]["unchanged"] == 4
 
 
 def test_undoing_an_import_restores_the_state_before_it(
@@ -705,7 +705,7 @@ def test_salesforce_report_exports_import_together_and_again_unchanged(
     # A report export carries no deal ID: a stable one is made from the
     # account, deal name and close date, so the second import matches it.
     assert deal.external_id.startswith("wiz-")
-    assert again.counts["Opportunities"] == {
+    assert again.counts["Deals"] == {
         "created": 0,
         "updated": 0,
         "unchanged": 1,

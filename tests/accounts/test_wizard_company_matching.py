@@ -84,8 +84,8 @@ class Kind:
 KINDS = {
     "deals": Kind(
         file="deals_company_names.csv",
-        records="opportunities",
-        counts="Opportunities",
+        records="deals",
+        counts="Deals",
         column="Account.Name",
         stored=deals,
         accepted=[
@@ -268,7 +268,7 @@ def test_a_name_accepted_for_people_attaches_the_deals_of_that_name(
         for p in mapped_import_check(mapped=mapped).proposals
     ] == [
         ("BETATECH Inc.", "Betatech", "people", 1),
-        ("BETATECH Inc.", "Betatech", "opportunities", 2),
+        ("BETATECH Inc.", "Betatech", "deals", 2),
     ]
 
     # when: the one name is accepted
@@ -281,7 +281,7 @@ def test_a_name_accepted_for_people_attaches_the_deals_of_that_name(
 
     # then: both files' rows attach and one alias is kept
     assert job.counts["People"]["created"] == 1
-    assert job.counts["Opportunities"]["created"] == 3
+    assert job.counts["Deals"]["created"] == 3
     assert deals() == KINDS["deals"].accepted
     assert list(AccountAlias.objects.values_list("name", "account_id")) == [
         ("BETATECH Inc.", betatech.pk)
@@ -407,7 +407,7 @@ def test_the_account_names_are_indexed_once_per_import(
         for p in outcome.proposals
     ] == [
         ("BETATECH Inc.", "Betatech", "people", 2),
-        ("BETATECH Inc.", "Betatech", "opportunities", 2),
+        ("BETATECH Inc.", "Betatech", "deals", 2),
         ("BETATECH Inc.", "Betatech", "revenue lines", 2),
         ("BETATECH Inc.", "Betatech", "support signals", 2),
     ]

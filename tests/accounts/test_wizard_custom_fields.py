@@ -138,7 +138,7 @@ def test_a_deals_custom_columns_are_stored_and_a_reimport_changes_nothing() -> N
     # then
     assert first.status == ImportJob.Status.SUCCEEDED, first.issues
     assert deals() == [("0065g00000Q1w2eAAB", {"Forecast_Category__c": "Closed"})]
-    assert again.counts["Opportunities"] == counted(unchanged=1)
+    assert again.counts["Deals"] == counted(unchanged=1)
 
 
 def test_a_deals_changed_value_updates_keeps_the_others_and_undo_restores(
@@ -159,7 +159,7 @@ def test_a_deals_changed_value_updates_keeps_the_others_and_undo_restores(
     job = imported(changed)
 
     # then: a new column is added beside the old, a changed one replaced
-    assert job.counts["Opportunities"] == counted(updated=1)
+    assert job.counts["Deals"] == counted(updated=1)
     assert deals() == [
         (
             "0065g00000Q1w2eAAB",

@@ -112,19 +112,19 @@ def test_a_deal_name_is_stored_counted_and_set_back_by_an_undo(tmp_path) -> None
     renamed = imported(written(tmp_path, RENAMED))
 
     # then
-    assert first.counts["Opportunities"] == {
+    assert first.counts["Deals"] == {
         "created": 2,
         "updated": 0,
         "unchanged": 0,
         "rejected": 0,
     }
-    assert again.counts["Opportunities"] == {
+    assert again.counts["Deals"] == {
         "created": 0,
         "updated": 0,
         "unchanged": 2,
         "rejected": 0,
     }
-    assert renamed.counts["Opportunities"] == {
+    assert renamed.counts["Deals"] == {
         "created": 0,
         "updated": 1,
         "unchanged": 1,
@@ -180,8 +180,8 @@ def test_a_blank_name_keeps_the_stored_one_and_a_file_without_names_too(
     )
 
     # then
-    assert blank.counts["Opportunities"]["unchanged"] == 1
-    assert unnamed.counts["Opportunities"]["unchanged"] == 1
+    assert blank.counts["Deals"]["unchanged"] == 1
+    assert unnamed.counts["Deals"]["unchanged"] == 1
     assert names() == [("7001", "Acme press line"), ("7002", HOSTILE)]
 
 

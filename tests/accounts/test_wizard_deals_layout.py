@@ -49,7 +49,7 @@ def test_a_simple_deals_export_imports_as_deals(tmp_path, existing) -> None:
     assert preview.kind == "salesforce-report opportunities"
     assert layout_label(preview.kind) == "Salesforce report, opportunities"
     assert outcome.problems == []
-    assert outcome.counts["Opportunities"]["created"] == 1
+    assert outcome.counts["Deals"]["created"] == 1
 
 
 def test_a_saved_mapping_is_labelled_by_what_it_maps(tmp_path) -> None:

@@ -85,7 +85,7 @@ def test_the_account_name_column_is_mapped_and_the_deal_attached(
     assert preview.kind == "salesforce-api opportunities"
     assert preview.mapping[column] == ("opportunity", "account_name")
     assert outcome.issues == []
-    assert outcome.counts["Opportunities"]["created"] == 1
+    assert outcome.counts["Deals"]["created"] == 1
     assert list(
         Opportunity.objects.values_list("external_id", "account_id", "closed_on")
     ) == [("006X1", account.pk, date(2017, 6, 30))]

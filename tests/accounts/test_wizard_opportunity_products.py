@@ -138,7 +138,7 @@ def test_won_lines_become_revenue_per_product_and_open_ones_open_deals() -> None
         ("Rheinwerk AG", "GTX Basic", date(2026, 1, 1), Decimal("5500.00"), "USD"),
         ("Rheinwerk AG", "GTX Pro", date(2026, 1, 1), Decimal("13642.00"), "USD"),
     ]
-    assert job.counts["Opportunities"] == {
+    assert job.counts["Deals"] == {
         "created": 5,
         "updated": 0,
         "unchanged": 0,
@@ -156,7 +156,7 @@ def test_reimporting_the_report_changes_nothing() -> None:
 
     # then
     assert (deals(), revenue()) == before
-    assert again.counts["Opportunities"] == {
+    assert again.counts["Deals"] == {
         "created": 0,
         "updated": 0,
         "unchanged": 5,

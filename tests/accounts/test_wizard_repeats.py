@@ -54,7 +54,7 @@ def test_the_check_refuses_a_repeated_new_opportunity_id() -> None:
     outcome = mapped_import_check(mapped=opened(WIZARD / "opportunities_same_id.csv"))
 
     assert rejections(outcome) == [SAME_OPPORTUNITY]
-    assert outcome.counts["Opportunities"]["created"] == 1
+    assert outcome.counts["Deals"]["created"] == 1
 
 
 def test_the_first_of_a_repeated_opportunity_id_is_written(

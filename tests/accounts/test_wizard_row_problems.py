@@ -53,7 +53,7 @@ def test_the_check_names_every_problem_of_a_row_and_counts_it_once(deals) -> Non
         (4, "CloseDate", "2026-13-45", "no such date"),
     ]
     assert outcome.rejected_rows == 2
-    assert outcome.counts["Opportunities"] == {
+    assert outcome.counts["Deals"] == {
         "created": 1,
         "updated": 0,
         "unchanged": 0,
@@ -90,7 +90,7 @@ def test_the_row_report_names_every_problem_and_writes_the_good_row(deals) -> No
         ["2", "Account Name"],
         ["4", "CloseDate"],
     ]
-    assert ["Opportunities", "1", "0", "0", "2"] in table
+    assert ["Deals", "1", "0", "0", "2"] in table
     assert list(Opportunity.objects.values_list("external_id", flat=True)) == ["006A2"]
 
 
@@ -117,7 +117,7 @@ def test_the_command_and_api_name_every_problem_of_a_row(deals, ops) -> None:
         (4, "CloseDate"),
     ]
     assert check["rejected_rows"] == 2
-    assert check["counts"]["Opportunities"]["rejected"] == 2
+    assert check["counts"]["Deals"]["rejected"] == 2
 
 
 def test_a_revenue_row_is_told_its_account_and_its_amount(tmp_path, settings) -> None:

@@ -201,7 +201,7 @@ def test_won_revenue_and_deal_owners_are_reported_at_their_rows(tmp_path, rita) 
     ]
     # one report line per record the counts name
     assert {table: c["created"] for table, c in first.counts.items()} == {
-        "Opportunities": 3,
+        "Deals": 3,
         "Products": 1,
         "Account team members": 1,
         "Revenue lines": 2,

@@ -55,7 +55,7 @@ def test_ops_import_semicolon_day_first_files_and_see_them_on_the_quadrant(
     page.wait_for_selector("#report-counts")
     counts = page.inner_text("#report-counts")
     assert "Accounts\t2\t0\t0\t0" in counts
-    assert "Opportunities\t4\t0\t0\t0" in counts
+    assert "Deals\t4\t0\t0\t0" in counts
     job = ImportJob.objects.get()
     assert job.status == ImportJob.Status.SUCCEEDED
 

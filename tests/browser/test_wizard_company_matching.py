@@ -39,7 +39,7 @@ def test_ops_accept_a_proposed_company_match_for_deals_on_the_check_page(
     counts = company_match_proposed_and_taken(
         page,
         proposal=(
-            "BETATECH Inc. is Betatech\n2 rows of opportunities\nsame name once case, "
+            "BETATECH Inc. is Betatech\n2 rows of deals\nsame name once case, "
             "spacing, punctuation and legal form are ignored ('betatech')"
         ),
         refused=(
@@ -50,7 +50,7 @@ def test_ops_accept_a_proposed_company_match_for_deals_on_the_check_page(
     )
 
     # then
-    assert "Opportunities\t3\t0\t0\t2" in counts
+    assert "Deals\t3\t0\t0\t2" in counts
     assert list(
         Opportunity.objects.order_by("external_id").values_list(
             "external_id", "account__name", "close_value"

@@ -5,7 +5,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.importing import ACTIONS, issues_grouped
 from accounts.models import ImportJob
-from accounts.services import BUNDLED_DATA, maven_import_directory
+from accounts.services import (
+    BUNDLED_DATA,
+    import_table_name,
+    maven_import_directory,
+)
 from config.security import command_line_audited
 
 ISSUE_COLUMNS = ["file", "line", "column", "value", "action", "reason"]
@@ -80,7 +84,7 @@ class Command(BaseCommand):
         if not job.counts:
             return
         rows = [
-            [table, *(f"{counts[name]:,}" for name in COUNT_COLUMNS)]
+            [import_table_name(table), *(f"{counts[name]:,}" for name in COUNT_COLUMNS)]
             for table, counts in job.counts.items()
         ]
         self.stdout.write("")
