@@ -44,6 +44,20 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 READ_AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop on SIGTERM the way Ctrl-C stops, so fixtures end what they started.
+
+    Python's default for SIGTERM ends the process at once, which would leave
+    a test's Celery worker or beat running against Redis and the test
+    database, taking the next run's tasks.
+    """
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+
 def require_service(available: bool, reason: str) -> None:
     """Fail under CI, skip elsewhere, when a real service is missing."""
     if available:
