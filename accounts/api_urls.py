@@ -93,6 +93,11 @@ urlpatterns = [
         name="import_delimiter",
     ),
     path(
+        "imports/<int:pk>/number-format/",
+        wizard_apis.WizardImportNumberFormatApi.as_view(),
+        name="import_number_format",
+    ),
+    path(
         "imports/<int:pk>/start/",
         wizard_apis.WizardImportStartApi.as_view(),
         name="import_start",

@@ -1197,6 +1197,9 @@ class SavedMapping(models.Model):
     # The CSV delimiter the user chose for a file with these headers ("" when
     # it was detected): the next such file is read with it, not asked again.
     delimiter = models.CharField(max_length=1, blank=True, default="")
+    # The number format chosen for a file with these headers (a key of
+    # accounts.parsing.NUMBER_FORMATS; "" when each column was detected).
+    number_format = models.CharField(max_length=8, blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -27,6 +27,13 @@ DAY_FIRST = "day-first"
 MONTH_FIRST = "month-first"
 DECIMAL_POINT = "."
 DECIMAL_COMMA = ","
+# The whole-file number formats a user may choose, named by example as a
+# user writes them: each is its decimal mark and its thousands separator.
+NUMBER_FORMATS = {
+    "1,234.56": (DECIMAL_POINT, ","),
+    "1.234,56": (DECIMAL_COMMA, "."),
+    "1 234,56": (DECIMAL_COMMA, " "),
+}
 
 # Unambiguous currency signs. "$" is shared by many currencies: it reads as
 # the `dollar` argument (USD unless told) and the column says so.
@@ -391,6 +398,35 @@ def _number_read(digits: str, *, decimal: str) -> Decimal | None:
         return None
 
 
+def _format_read(digits: str, *, number_format: str) -> Decimal | None:
+    """Read `digits` written exactly in `number_format`, or return None.
+
+    The thousands separator is optional but, when written, groups every 3
+    digits; no other separator is taken. A space format takes the
+    no-break spaces spreadsheets write as well.
+    """
+    mark, group = NUMBER_FORMATS[number_format]
+    text = re.sub(r"[\u00a0\u202f]", " ", digits) if group == " " else digits
+    match = re.fullmatch(
+        rf"(\d{{1,3}}(?:{re.escape(group)}\d{{3}})+|\d+)(?:{re.escape(mark)}(\d+))?",
+        text,
+    )
+    if match is None:
+        return None
+    number = match[1].replace(group, "")
+    if match[2] is not None:
+        number += "." + match[2]
+    return Decimal(number)
+
+
+def number_format_refusal(number_format: str) -> str:
+    """Return why a value not written in the file's chosen format is refused."""
+    return (
+        f"not written as {number_format!r}, the number format chosen for this "
+        "file: it is not guessed; correct the value or choose another format"
+    )
+
+
 def number_column_parse(
     *,
     values: Sequence[str],
@@ -414,7 +450,12 @@ def number_column_parse(
     blank is None. With `with_currency` the values are Money, keeping the
     currency of each cell (None where the cell names none). With `percent`
     a trailing per cent sign is allowed and dropped: "92%" reads as 92.
+    With `decimal` one of NUMBER_FORMATS, the file's chosen format, every
+    value is read in it and one written otherwise is refused, not guessed.
     """
+    number_format = decimal if decimal in NUMBER_FORMATS else None
+    if number_format is not None:
+        decimal = NUMBER_FORMATS[number_format][0]
     amounts: list[_Amount | None] = []
     issues: list[Issue] = []
     for value, line in zip(values, lines, strict=True):
@@ -488,6 +529,8 @@ def number_column_parse(
             )
         else:
             decimal = DECIMAL_POINT
+    elif number_format is not None:
+        decision = f"number format {number_format!r} chosen for the file"
     else:
         decision = "decimal point" if decimal == "." else "decimal comma"
 
@@ -518,10 +561,14 @@ def number_column_parse(
                     REPAIRED,
                 )
             )
+        elif number_format is not None:
+            number = _format_read(amount.digits, number_format=number_format)
         else:
             number = _number_read(amount.digits, decimal=decimal)
         reason = ""
-        if number is None:
+        if number is None and number_format is not None:
+            reason = number_format_refusal(number_format)
+        elif number is None:
             other = "," if decimal == "." else "."
             reason = (
                 f"not a number with {decimal!r} as the decimal separator"

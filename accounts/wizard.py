@@ -584,6 +584,13 @@ class FilePreview:
     header_line: int | None = None
     # The CSV delimiter chosen by the user; None detects it.
     delimiter: str | None = None
+    # The number format every amount column is read in (a key of
+    # accounts.parsing.NUMBER_FORMATS); None detects each column's mark.
+    number_format: str | None = None
+    # True when that format came from the mapping saved for these headers.
+    number_format_saved: bool = False
+    # The number format saved with the mapping for these headers, if any.
+    saved_number_format: str = ""
     # {normalised column: day-first or month-first}: the date orders the
     # user gave for a file with these headers, saved with its mapping.
     saved_orders: dict[str, str] = field(default_factory=dict)
@@ -597,6 +604,20 @@ class FilePreview:
     @property
     def head(self) -> list[list[str]]:
         return self.table.frame.head(PREVIEW_ROWS).values.tolist()
+
+    def number_format_said(self) -> str:
+        """Say the number format the file's amounts are read in, if one."""
+        if self.number_format is None:
+            return ""
+        how = (
+            "reused from the mapping saved for these headers"
+            if self.number_format_saved
+            else "chosen for this file"
+        )
+        return (
+            f"Every amount is read as {self.number_format!r}, the number format "
+            f"{how}; a value written otherwise is refused."
+        )
 
     @property
     def row_count(self) -> int | None:
@@ -770,6 +791,7 @@ def mapped_import_files_read(
         preview.header_line = stored.get("header_line")
         preview.delimiter = stored.get("delimiter")
         table.delimiter_saved = bool(stored.get("delimiter_saved"))
+        _number_format_take(preview=preview, stored=stored)
         preview.size = int(stored.get("size", 0))
         preview.complete = complete
         previews.append(preview)
@@ -778,6 +800,19 @@ def mapped_import_files_read(
         first.also += [(error.file, error.message) for error in rest]
         raise first
     return previews
+
+
+def _number_format_take(*, preview: FilePreview, stored: Mapping[str, Any]) -> None:
+    """Give a preview the number format chosen for its file, or saved for it.
+
+    A file with no choice made ("detect" is one) is read in the format
+    saved with the mapping for its headers.
+    """
+    if stored.get("number_format"):
+        preview.number_format = stored["number_format"]
+    elif not stored.get("number_format_looked") and preview.saved_number_format:
+        preview.number_format = preview.saved_number_format
+        preview.number_format_saved = True
 
 
 def _saved_delimiters_apply(*, mapped: MappedImport) -> bool:
@@ -887,6 +922,7 @@ def _preview(
         saved_orders = dict(saved.date_orders)
         saved_currencies = dict(saved.currency_answers)
         saved_decimals = dict(saved.decimal_answers)
+    saved_number_format = saved.number_format if saved is not None else ""
     if chosen is not None:
         mapping = {
             column: (target[0], target[1])
@@ -913,6 +949,7 @@ def _preview(
         saved_orders=saved_orders,
         saved_currencies=saved_currencies,
         saved_decimals=saved_decimals,
+        saved_number_format=saved_number_format,
     )
 
 
@@ -1083,6 +1120,7 @@ def mapped_import_mapping_confirm(
                 ),
                 # Chosen, it is read so again; detected, it is detected again.
                 "delimiter": preview.delimiter or "",
+                "number_format": preview.number_format or "",
                 "created_by": user,
             },
         )
@@ -1379,9 +1417,39 @@ def _plan(
         preview=preview,
         entity=entity,
         mapping=mapping,
-        answers=dict(answers),
+        answers=_number_format_answers(
+            preview=preview, mapping=mapping, answers=answers, outcome=outcome
+        ),
         extras=extras,
     )
+
+
+def _number_format_answers(
+    *,
+    preview: FilePreview,
+    mapping: Mapping[str, tuple[str, str]],
+    answers: Mapping[str, str],
+    outcome: Outcome,
+) -> dict[str, str]:
+    """Answer every amount column of a file with its chosen number format.
+
+    A column the user answered in this import keeps its own answer; answers
+    saved per column with an earlier mapping only settle detection, so a
+    chosen format replaces them.
+    """
+    answered = dict(answers)
+    if preview.number_format is None:
+        return answered
+    numbers = [
+        column
+        for column, (_, name) in mapping.items()
+        if name in _DECIDED - _DATES and column not in answered
+    ]
+    for column in numbers:
+        answered[column] = preview.number_format
+    said = preview.number_format_said()
+    outcome.decisions.append((preview.name, "", said[0].lower() + said[1:-1]))
+    return answered
 
 
 def _option(decision: str) -> str | None:

@@ -43,6 +43,7 @@ from accounts.importing import (
     ImportFileError,
 )
 from accounts.models import ImportJob, InvoicesWithoutRate, MappedImport, User
+from accounts.parsing import NUMBER_FORMATS
 from accounts.selectors import (
     import_job_get_for_user,
     import_job_list_for_user,
@@ -57,6 +58,7 @@ from accounts.wizard_forewarn import (
     mapped_import_start_refusals,
 )
 from accounts.wizard_headers import mapped_import_headers_choose
+from accounts.wizard_number_formats import mapped_import_number_formats_choose
 from accounts.wizard_sheets import (
     UnknownFileError,
     mapped_import_sheets_choose,
@@ -197,9 +199,20 @@ def _files_data(mapped: MappedImport) -> list[dict[str, Any]]:
             "head": preview.head,
             "header": _header_data(preview.table.header),
             "delimiter": _delimiter_data(preview.table),
+            "number_format": _number_format_data(preview),
         }
         for preview in previews
     ]
+
+
+def _number_format_data(preview: wizard.FilePreview) -> dict[str, Any] | None:
+    if preview.number_format is None:
+        return None
+    return {
+        "name": preview.number_format,
+        "saved": preview.number_format_saved,
+        "said": preview.number_format_said(),
+    }
 
 
 def _delimiter_data(table: Table) -> dict[str, Any] | None:
@@ -368,6 +381,22 @@ FILES_SCHEMA = inline_serializer(
                         },
                         allow_null=True,
                         help_text="the CSV delimiter read; null for a workbook",
+                    ),
+                    "number_format": inline_serializer(
+                        "WizardImportNumberFormat",
+                        {
+                            "name": serializers.ChoiceField(
+                                choices=list(NUMBER_FORMATS)
+                            ),
+                            "saved": serializers.BooleanField(
+                                help_text="true when reused from the mapping "
+                                "saved for these headers, false when chosen"
+                            ),
+                            "said": serializers.CharField(),
+                        },
+                        allow_null=True,
+                        help_text="the number format every amount is read in; "
+                        "null when each column's decimal mark is detected",
                     ),
                     "header": inline_serializer(
                         "WizardImportHeader",
@@ -547,6 +576,7 @@ FILES_EXAMPLE: dict[str, Any] = {
             },
             "head": [["Harbor Bank of the South", "Banking", "300"]],
             "delimiter": {"name": "comma", "chosen": False},
+            "number_format": None,
             "header": {
                 "line": 4,
                 "chosen": False,
@@ -934,6 +964,13 @@ class WizardImportListApi(WizardApi):
                         "one detected is not it or the file is refused as "
                         "mixing two",
                     ),
+                    "number_formats": serializers.CharField(
+                        required=False,
+                        help_text='JSON {"file.csv": "1.234,56"}: the number '
+                        'format every amount of a file is written in, "1,234.56", '
+                        '"1.234,56" or "1 234,56"; "detect" (the default) '
+                        "detects each column's decimal mark",
+                    ),
                 },
             )
         },
@@ -977,6 +1014,13 @@ class WizardImportListApi(WizardApi):
             what="each CSV file's delimiter",
             example='{"file.csv": "semicolon"}',
         )
+        number_formats = _choices_read(
+            request,
+            field="number_formats",
+            valid=str,
+            what="each file's number format",
+            example='{"file.csv": "1.234,56"}',
+        )
         try:
             mapped = wizard.mapped_import_create(
                 user=_user(request), files=[(upload.name, upload) for upload in uploads]
@@ -999,6 +1043,11 @@ class WizardImportListApi(WizardApi):
                 header_rows,
                 "header_rows",
                 partial(mapped_import_headers_choose, headers=header_rows),
+            ),
+            (
+                number_formats,
+                "number_formats",
+                partial(mapped_import_number_formats_choose, formats=number_formats),
             ),
         ]
         try:
@@ -1721,6 +1770,52 @@ class WizardImportDelimiterApi(WizardApi):
             field="delimiter",
             choose=lambda mapped, chosen: mapped_import_delimiters_choose(
                 mapped=mapped, delimiters=chosen
+            ),
+        )
+
+
+class WizardImportNumberFormatApi(WizardApi):
+    """Choose the number format every amount of an uploaded file is read in."""
+
+    parser_classes = [DepthLimitedJSONParser]
+
+    class InputSerializer(StrictInputSerializer):
+        file = serializers.CharField()
+        number_format = serializers.CharField(
+            allow_null=True,
+            help_text='"1,234.56", "1.234,56" or "1 234,56"; "detect" or null '
+            "detects each column's decimal mark again",
+        )
+
+    @extend_schema(
+        tags=["imports"],
+        summary="Choose the number format of an uploaded file",
+        description=(
+            "Every amount column is read in it, except a column answered in "
+            "this import, and a value written otherwise is refused, naming "
+            "its line, column and why. The format is saved with the mapping "
+            "and reused for the next file with these headers; the file's "
+            "mapping and answers are proposed afresh, so read the mapping "
+            "again before confirming it."
+        ),
+        request=InputSerializer,
+        responses={200: FILES_SCHEMA},
+        examples=write_examples(
+            request=(
+                "Read the amounts with a decimal comma",
+                {"file": "accounts.csv", "number_format": "1.234,56"},
+            ),
+            response=("The file read in its number format", FILES_EXAMPLE),
+        ),
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return _file_choice_answer(
+            request,
+            pk,
+            self.InputSerializer,
+            field="number_format",
+            choose=lambda mapped, chosen: mapped_import_number_formats_choose(
+                mapped=mapped, formats=chosen
             ),
         )
 

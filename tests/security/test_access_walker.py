@@ -109,6 +109,7 @@ PK_OBJECTS: dict[str, str | None] = {
     "accounts_api:import_sheet": "import_job",
     "accounts_api:import_header": "import_job",
     "accounts_api:import_delimiter": "import_job",
+    "accounts_api:import_number_format": "import_job",
     "accounts_api:import_start": "import_job",
     "accounts_api:import_undo": "import_job",
     "accounts_api:import_reopen": "import_job",

@@ -41,6 +41,7 @@ from accounts.wizard_forewarn import (
     mapped_import_warnings,
 )
 from accounts.wizard_headers import mapped_import_headers_choose
+from accounts.wizard_number_formats import mapped_import_number_formats_choose
 from accounts.wizard_sheets import mapped_import_sheets_choose
 from config.security import command_line_audited
 
@@ -151,6 +152,17 @@ class Command(BaseCommand):
             "as text. Without FILE, for every CSV file given",
         )
         parser.add_argument(
+            "--number-format",
+            action="append",
+            default=[],
+            metavar="[FILE:]FORMAT",
+            help="the number format every amount of a file is written in: "
+            "'1,234.56', '1.234,56' or '1 234,56', e.g. 'export.csv:1.234,56', "
+            "or detect (each column's decimal mark detected, the default). A "
+            "value written otherwise is refused. Without FILE, for every file "
+            "given",
+        )
+        parser.add_argument(
             "--header-row",
             action="append",
             default=[],
@@ -251,6 +263,9 @@ class Command(BaseCommand):
         delimiters = self._delimiters(options["delimiter"], paths, mapped)
         if delimiters:
             mapped_import_delimiters_choose(mapped=mapped, delimiters=delimiters)
+        number_formats = self._number_formats(options["number_format"], paths)
+        if number_formats:
+            mapped_import_number_formats_choose(mapped=mapped, formats=number_formats)
         header_rows = self._header_rows(options["header_row"], paths)
         if header_rows:
             mapped_import_headers_choose(mapped=mapped, headers=header_rows)
@@ -284,6 +299,8 @@ class Command(BaseCommand):
                 f"{preview.name}: {preview.table.describe()} "
                 f"{rows}, {preview.kind} ({preview.source})"
             )
+            if preview.number_format_said():
+                self.stdout.write(f"  {preview.number_format_said()}")
             header = preview.table.header
             if header is not None:
                 self.stdout.write(f"  {header.describe()}")
@@ -509,6 +526,18 @@ class Command(BaseCommand):
                 chosen.update(dict.fromkeys(csv_files, delimiter))
                 continue
             chosen[_file_named("--delimiter", value, file, names)] = delimiter
+        return chosen
+
+    def _number_formats(self, given: list[str], paths: list[Path]) -> dict[str, str]:
+        # A format holds no ":", so the last one ends the file name.
+        names = [path.name for path in paths]
+        chosen: dict[str, str] = {}
+        for value in given:
+            file, colon, number_format = value.rpartition(":")
+            if not colon:
+                chosen.update(dict.fromkeys(names, number_format))
+                continue
+            chosen[_file_named("--number-format", value, file, names)] = number_format
         return chosen
 
     def _header_rows(self, given: list[str], paths: list[Path]) -> dict[str, int]:
