@@ -73,6 +73,10 @@ from accounts.wizard_forewarn import (
     mapped_import_start_refusals,
 )
 from accounts.wizard_headers import mapped_import_headers_choose
+from accounts.wizard_number_formats import (
+    NUMBER_FORMAT_CHOICES,
+    mapped_import_number_formats_choose,
+)
 from accounts.wizard_sheets import mapped_import_sheets_choose, workbook_sheet_names
 from accounts.wizard_undo_list import (
     UNDO_SHOWN,
@@ -547,6 +551,7 @@ def wizard_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     errors: list[str] = []
     delimiter = request.POST.get("delimiter", "")
+    number_format = request.POST.get("number_format", "")
     if request.method == "POST":
         uploads = request.FILES.getlist("files")
         try:
@@ -559,7 +564,7 @@ def wizard_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         except wizard.WizardError as problem:
             errors = [str(problem)]
         else:
-            errors = _wizard_upload_read(request, mapped, delimiter)
+            errors = _wizard_upload_read(request, mapped, delimiter, number_format)
             if not errors:
                 return redirect("accounts:wizard_mapping", pk=mapped.job_id)
 
@@ -575,12 +580,17 @@ def wizard_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
             "recent": recent,
             "delimiter": delimiter,
             "delimiter_choices": DELIMITER_CHOICES_SHOWN,
+            "number_format": number_format,
+            "number_format_choices": NUMBER_FORMAT_CHOICES,
         },
     )
 
 
 def _wizard_upload_read(
-    request: AuthenticatedHttpRequest, mapped: MappedImport, delimiter: str
+    request: AuthenticatedHttpRequest,
+    mapped: MappedImport,
+    delimiter: str,
+    number_format: str,
 ) -> list[str]:
     """Read a new upload with the delimiter chosen; say why it cannot be.
 
@@ -594,6 +604,14 @@ def _wizard_upload_read(
                 mapped=mapped,
                 delimiters=dict.fromkeys(
                     mapped_import_csv_files(mapped=mapped), delimiter
+                ),
+            )
+        if number_format:
+            # The format chosen is every file's, as the delimiter is.
+            mapped_import_number_formats_choose(
+                mapped=mapped,
+                formats=dict.fromkeys(
+                    [file["name"] for file in mapped.files], number_format
                 ),
             )
         wizard.mapped_import_files_read(mapped=mapped)
