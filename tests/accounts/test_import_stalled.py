@@ -533,7 +533,9 @@ def test_a_run_the_sweep_failed_meanwhile_rolls_back_and_says_so(
 
     def progress(percent: int, message: str) -> None:
         if percent == 98:
-            backend_end(lock_holder(mapped.job_id))
+            holder = lock_holder(mapped.job_id)
+            assert holder is not None
+            backend_end(holder)
             sweeper = threading.Thread(target=sweep_elsewhere)
             sweeper.start()
             sweeper.join()

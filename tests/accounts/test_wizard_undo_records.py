@@ -89,7 +89,7 @@ def test_a_long_list_is_cut_with_how_many_more_and_the_csv_has_all(
     assert download["Content-Disposition"] == (
         f'attachment; filename="import-{job.pk}-undo.csv"'
     )
-    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    text = download.getvalue().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     ids = dict(Account.objects.values_list("name", "pk"))
     assert rows[0] == ["action", "kind", "record", "key", "field", "value", "reason"]
@@ -122,7 +122,7 @@ def downloaded(client: Client, pk: int) -> list[list[str]]:
     """Return the rows of the undo's CSV, as the page's link downloads it."""
     download = client.get(reverse("accounts:wizard_undo_csv", args=[pk]))
     assert download.status_code == 200
-    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    text = download.getvalue().decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text)))
 
 

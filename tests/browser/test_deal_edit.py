@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import Dialog
 
 from accounts.models import Account, ChangeRecord, Opportunity, User
 from tests.accounts.factories import ProductFactory
@@ -108,7 +109,12 @@ def test_a_rep_renames_a_deal_and_sees_the_name_as_typed(
     # given: a deal named in the CRM, and a watch for any script's dialog
     Opportunity.objects.filter(pk=deal.pk).update(name="Acme renewal 2026")
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismissed(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismissed)
     page.set_viewport_size({"width": width, "height": 900})
     browser_login(page, live_server, rep.username)
     page.goto(live_server.url + reverse("accounts:detail", args=[account.pk]))
