@@ -50,3 +50,9 @@ def wrap_points(value: object) -> SafeString:
 def has_long_token(value: object) -> bool:
     """Say if the value holds a run too long to wrap at a space or mark."""
     return any(len(token) > LONG_TOKEN for token in _TOKEN_ENDS.split(str(value)))
+
+
+@register.filter
+def has_long_word(value: object) -> bool:
+    """Say if the text holds a run too long to wrap, with no space in it."""
+    return any(len(word) > LONG_TOKEN for word in str(value).split())

@@ -78,7 +78,7 @@ def test_an_executive_sees_the_list_without_edit_or_new_links(
 
     shown = client.get(list_url(account)).content.decode()
 
-    assert shown.count('<tr><td class="wrap">D-') == 3
+    assert shown.count('<tr><td class="wrap"><span class="deal-id">D-') == 3
     assert "New deal" not in shown
     assert "Edit deal" not in shown
 
@@ -93,11 +93,11 @@ def test_the_list_pages_through_every_deal_latest_first(client, rep, account) ->
     second = client.get(list_url(account) + "?page=2").content.decode()
 
     # then
-    assert first.count('<tr><td class="wrap">D-') == 50
+    assert first.count('<tr><td class="wrap"><span class="deal-id">D-') == 50
     assert first.index(">D-059<") < first.index(">D-010<")
     assert ">D-009<" not in first
     assert "Page 1 of 2" in first
-    assert second.count('<tr><td class="wrap">D-') == 10
+    assert second.count('<tr><td class="wrap"><span class="deal-id">D-') == 10
     assert ">D-009<" in second and ">D-000<" in second
 
 

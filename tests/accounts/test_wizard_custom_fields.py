@@ -234,12 +234,14 @@ def test_the_account_page_names_how_many_deals_it_leaves_out(client, ops) -> Non
     # then: the deal without a close date first, then the latest close
     # dates, 20 of the 23
     shown = page.content.decode()
-    assert shown.count('<tr><td class="wrap">D-') == 20
-    assert shown.index('<td class="wrap">D-plain<') < shown.index(
-        '<td class="wrap">D-22<'
+    assert shown.count('<tr><td class="wrap"><span class="deal-id">D-') == 20
+    assert shown.index('<td class="wrap"><span class="deal-id">D-plain<') < shown.index(
+        '<td class="wrap"><span class="deal-id">D-22<'
     )
-    assert shown.index('<td class="wrap">D-22<') < shown.index('<td class="wrap">D-04<')
-    assert '<td class="wrap">D-03<' not in shown
+    assert shown.index('<td class="wrap"><span class="deal-id">D-22<') < shown.index(
+        '<td class="wrap"><span class="deal-id">D-04<'
+    )
+    assert '<td class="wrap"><span class="deal-id">D-03<' not in shown
     assert "The latest 20 of 23 deals." in shown
 
 
