@@ -398,7 +398,7 @@ def test_the_check_says_each_conversion_with_its_amount_rate_and_result(
         (
             "rates.csv",
             "Rate",
-            "Kaisha KK: annual revenue 250,000,000.00 JPY = 1,675,000.00 USD at "
+            "Kaisha KK: annual revenue 250,000,000 JPY = 1,675,000.00 USD at "
             "1 JPY = 0.0067 USD (rate of 31 Mar 2026)",
         )
     ]

@@ -318,7 +318,7 @@ def test_the_summed_quarters_waiting_on_a_rate_say_their_invoices(
     # then
     assert warnings[0] == (
         "and 2 more account-quarters: 2 won deals (200.00 USD) still counted, "
-        "not replaced by invoices of 10,000.00 JPY, no rate into USD: "
+        "not replaced by invoices of 10,000 JPY, no rate into USD: "
         f"{revenue_replaced.WAITING_REASON}"
     )
 

@@ -57,7 +57,7 @@ def test_ops_see_a_kept_revenue_converted_with_its_rate_and_result(
 
     # then
     assert (
-        "Rate (rates_jpy.csv): Kaisha KK: annual revenue 250,000,000.00 JPY = "
+        "Rate (rates_jpy.csv): Kaisha KK: annual revenue 250,000,000 JPY = "
         "1,675,000.00 USD at 1 JPY = 0.0067 USD (rate of 31 Mar 2026)"
     ) in page.locator("ul.decisions li").all_inner_texts()
     shoot(page, "check-conversion")
