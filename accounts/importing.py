@@ -1175,7 +1175,7 @@ def _pipeline_check(
     reject(
         frame["opportunity_id"] == "",
         "opportunity_id",
-        "the opportunity id is required",
+        "the deal ID is required",
     )
 
     stage = frame["deal_stage"].str.lower()

@@ -993,7 +993,7 @@ def _extra_recognise(
 
 # The records kept on an account: what their file and one of them are called.
 _ON_AN_ACCOUNT = {
-    OPPORTUNITY: ("an opportunities file", "opportunity"),
+    OPPORTUNITY: ("a deals file", "deal"),
     REVENUE: ("a revenue file", "revenue line"),
     SUPPORT: ("a support file", "support signal"),
 }
@@ -1032,7 +1032,7 @@ def mapping_problems(*, mapping: Mapping[str, tuple[str, str]]) -> list[str]:
     if len(entities) > 1:
         problems.append(
             "one file holds one kind of record; this mapping mixes "
-            + ", ".join(sorted(entities))
+            + ", ".join(sorted(ENTITY_LABELS[kind].lower() for kind in entities))
         )
     if not mapping:
         problems.append("no column is mapped")
@@ -1396,8 +1396,8 @@ def _plan(
             (
                 preview.name,
                 "",
-                "each row is one product line of an opportunity, kept as a deal "
-                "of its own under the opportunity's ID, the product and its "
+                "each row is one product line of a CRM deal, kept as a deal of "
+                "its own under that deal's ID, the product and its "
                 "place among that product's lines; won lines add revenue per "
                 "product, open ones are open deals, and a re-import changes "
                 "nothing",
@@ -5243,10 +5243,10 @@ class _Writer:
                     if row.get("external_id")
                     else self._col(rows.file, "name"),
                     value=row.get("external_id") or row.get("name") or "",
-                    what="opportunity Id"
+                    what="deal ID"
                     if row.get("external_id")
-                    else "account, opportunity name and close date",
-                    noun="opportunity",
+                    else "account, deal name and close date",
+                    noun="deal",
                 ):
                     continue
                 values = {

@@ -554,7 +554,7 @@ def test_a_mapping_that_mixes_records_or_repeats_a_field_is_refused() -> None:
     assert problems == {
         "unknown_headers.csv": [
             "'Branche' and 'Kunde' both map to account.name",
-            "one file holds one kind of record; this mapping mixes account, product",
+            "one file holds one kind of record; this mapping mixes accounts, products",
         ]
     }
 

@@ -105,8 +105,8 @@ def test_an_opportunities_mapping_without_the_account_names_what_is_missing(
 
     assert problems == {
         "opportunities.csv": [
-            "an opportunities file needs a column mapped to the account's ID or "
-            "name: each opportunity is kept on an account"
+            "a deals file needs a column mapped to the account's ID or name: "
+            "each deal is kept on an account"
         ]
     }
 

@@ -83,8 +83,8 @@ def test_the_check_says_how_product_lines_are_kept() -> None:
     assert (
         "sf_opportunity_products.csv",
         "",
-        "each row is one product line of an opportunity, kept as a deal of its "
-        "own under the opportunity's ID, the product and its place among that "
+        "each row is one product line of a CRM deal, kept as a deal of its "
+        "own under that deal's ID, the product and its place among that "
         "product's lines; won lines add revenue per product, open ones are "
         "open deals, and a re-import changes nothing",
     ) in outcome.decisions

@@ -40,11 +40,11 @@ def rejections(outcome_or_job: object) -> list[tuple[int, str, str, str]]:
     ]
 
 
-SAME_OPPORTUNITY = (
+SAME_DEAL = (
     3,
     "Id",
     "006Z01",
-    "the same opportunity Id as line 2: each opportunity is listed once",
+    "the same deal ID as line 2: each deal is listed once",
 )
 
 
@@ -53,7 +53,7 @@ def test_the_check_refuses_a_repeated_new_opportunity_id() -> None:
 
     outcome = mapped_import_check(mapped=opened(WIZARD / "opportunities_same_id.csv"))
 
-    assert rejections(outcome) == [SAME_OPPORTUNITY]
+    assert rejections(outcome) == [SAME_DEAL]
     assert outcome.counts["Deals"]["created"] == 1
 
 
@@ -67,7 +67,7 @@ def test_the_first_of_a_repeated_opportunity_id_is_written(
     )
 
     assert job.status == ImportJob.Status.SUCCEEDED, job.issues
-    assert rejections(job) == [SAME_OPPORTUNITY]
+    assert rejections(job) == [SAME_DEAL]
     assert list(Opportunity.objects.values_list("external_id", "close_value")) == [
         ("006Z01", Decimal("100.00"))
     ]
@@ -86,7 +86,7 @@ def test_a_repeat_of_a_stored_opportunity_is_reported_not_written(
     )
 
     # then the second row is refused again and the stored amount kept
-    assert rejections(job) == [SAME_OPPORTUNITY]
+    assert rejections(job) == [SAME_DEAL]
     assert Opportunity.objects.get().close_value == Decimal("100.00")
 
 
