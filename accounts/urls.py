@@ -44,6 +44,11 @@ urlpatterns = [
         name="wizard_delimiter",
     ),
     path(
+        "import/wizard/<int:pk>/number-format/",
+        views.wizard_number_format,
+        name="wizard_number_format",
+    ),
+    path(
         "import/wizard/<int:pk>/discard/",
         views.wizard_discard,
         name="wizard_discard",

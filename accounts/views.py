@@ -74,6 +74,7 @@ from accounts.wizard_forewarn import (
 )
 from accounts.wizard_headers import mapped_import_headers_choose
 from accounts.wizard_number_formats import (
+    DETECT,
     NUMBER_FORMAT_CHOICES,
     mapped_import_number_formats_choose,
 )
@@ -674,6 +675,7 @@ def wizard_mapping(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "choices": wizard.wizard_field_choices(),
             "problems": problems,
             "delimiter_choices": DELIMITER_CHOICES_SHOWN,
+            "number_format_choices": NUMBER_FORMAT_CHOICES,
         },
     )
 
@@ -892,6 +894,22 @@ def wizard_delimiter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     try:
         mapped_import_delimiters_choose(
             mapped=mapped, delimiters={file: delimiter or None}
+        )
+    except wizard.WizardError as problem:
+        messages.error(request, str(problem))
+    return redirect("accounts:wizard_mapping", pk=pk)
+
+
+@login_required
+@require_POST
+def wizard_number_format(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    mapped = _get_mapped_import_for_user(request, pk)
+    file = request.POST.get("file", "")
+    number_format = request.POST.get("number_format", "")
+
+    try:
+        mapped_import_number_formats_choose(
+            mapped=mapped, formats={file: number_format or DETECT}
         )
     except wizard.WizardError as problem:
         messages.error(request, str(problem))

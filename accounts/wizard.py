@@ -607,6 +607,14 @@ class FilePreview:
 
     def number_format_said(self) -> str:
         """Say the number format the file's amounts are read in, if one."""
+        if self.number_format is None and self.saved_number_format:
+            # Only a choice to detect leaves a saved format unused.
+            return (
+                "Each amount column's decimal mark is detected from its values, "
+                "as chosen for this file; the number format saved with the "
+                f"mapping for these headers ({self.saved_number_format!r}) is "
+                "not used."
+            )
         if self.number_format is None:
             return ""
         how = (

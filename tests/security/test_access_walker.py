@@ -92,6 +92,7 @@ PK_OBJECTS: dict[str, str | None] = {
     "accounts:wizard_sheet": "import_job",
     "accounts:wizard_header": "import_job",
     "accounts:wizard_delimiter": "import_job",
+    "accounts:wizard_number_format": "import_job",
     "accounts:wizard_check": "import_job",
     "accounts:wizard_report_csv": "import_job",
     "accounts:wizard_changes_csv": "import_job",
