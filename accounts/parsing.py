@@ -70,6 +70,9 @@ _SCIENTIFIC = re.compile(r"^[-+]?\d(?:[.,]\d+)?[eE][-+]?\d+$")
 # A number in scientific notation with a decimal point, as Python, XLSX and
 # the deal page write it; the exponent is bounded so no huge power is built.
 _POINT_SCIENTIFIC = re.compile(r"^[-+]?\d+(?:\.\d+)?[eE][-+]?\d{1,3}$")
+# The same with a decimal comma, as a comma-decimal spreadsheet writes it:
+# read only in a file given a number format, whose decimal mark decides it.
+_COMMA_SCIENTIFIC = re.compile(r"^[-+]?\d+(?:,\d+)?[eE][-+]?\d{1,3}$")
 SCIENTIFIC_NOTE = "scientific notation read as"
 # What an ID a spreadsheet showed in scientific notation is refused with.
 ID_SCIENTIFIC = (
@@ -305,12 +308,15 @@ def _amount_split(value: str, *, dollar: str) -> _Amount | None:
     return _Amount(digits=digits, negative=signs == 1, currency=currency, dash=dash)
 
 
-def _scientific_split(value: str) -> _Amount | None:
-    """Read "1e+20" or "-1.5E3" as the number it writes, if it is one."""
+def _scientific_split(value: str, *, comma: bool = False) -> _Amount | None:
+    """Read "1e+20", "-1.5E3" or, with `comma`, "1,5E3" as its number."""
     text = value.strip()
-    if not _POINT_SCIENTIFIC.match(text):
+    if _POINT_SCIENTIFIC.match(text):
+        number = Decimal(text)
+    elif comma and _COMMA_SCIENTIFIC.match(text):
+        number = Decimal(text.replace(",", "."))
+    else:
         return None
-    number = Decimal(text)
     return _Amount(
         digits=text,
         negative=number < 0,
@@ -419,6 +425,26 @@ def _format_read(digits: str, *, number_format: str) -> Decimal | None:
     return Decimal(number)
 
 
+def _scientific_fits(digits: str, *, number_format: str | None) -> bool:
+    """Say if scientific notation writes the chosen format's decimal mark."""
+    if number_format is None:
+        return True
+    mark = NUMBER_FORMATS[number_format][0]
+    written = [sign for sign in (DECIMAL_POINT, DECIMAL_COMMA) if sign in digits]
+    return written in ([], [mark])
+
+
+def scientific_refusal(number_format: str) -> str:
+    """Return why scientific notation with the other decimal mark is refused."""
+    point = NUMBER_FORMATS[number_format][0] == DECIMAL_POINT
+    written, wanted = ("comma", "point") if point else ("point", "comma")
+    return (
+        f"scientific notation with a decimal {written}, where {number_format!r}, "
+        f"the number format chosen for this file, has a decimal {wanted}: it is "
+        "not guessed; correct the value or choose another format"
+    )
+
+
 def number_format_refusal(number_format: str) -> str:
     """Return why a value not written in the file's chosen format is refused."""
     return (
@@ -451,7 +477,8 @@ def number_column_parse(
     currency of each cell (None where the cell names none). With `percent`
     a trailing per cent sign is allowed and dropped: "92%" reads as 92.
     With `decimal` one of NUMBER_FORMATS, the file's chosen format, every
-    value is read in it and one written otherwise is refused, not guessed.
+    value is read in it and one written otherwise is refused, not guessed;
+    so is scientific notation ("1,23E+05") written with the other mark.
     """
     number_format = decimal if decimal in NUMBER_FORMATS else None
     if number_format is not None:
@@ -471,7 +498,9 @@ def number_column_parse(
             continue
         if text.endswith("%"):
             text = text[:-1].rstrip()
-        amount = _amount_split(text, dollar=dollar) or _scientific_split(text)
+        amount = _amount_split(text, dollar=dollar) or _scientific_split(
+            text, comma=number_format is not None
+        )
         if amount is None:
             reason = _unknown_sign_reason(value) or "not a number"
             issues.append(Issue(file, line, column, value, reason, REJECTED))
@@ -550,6 +579,12 @@ def number_column_parse(
                 Issue(file, line, column, value, "accounting dash read as 0", REPAIRED)
             )
         elif amount.scientific is not None:
+            if not _scientific_fits(amount.digits, number_format=number_format):
+                assert number_format is not None
+                reason = scientific_refusal(number_format)
+                issues.append(Issue(file, line, column, value, reason, REJECTED))
+                parsed.append(None)
+                continue
             number = amount.scientific
             issues.append(
                 Issue(
