@@ -28,7 +28,11 @@ import pandas as pd
 from django.apps import apps
 from django.db.models import Count, Sum
 
-from accounts.currency_codes import ANNUAL_REVENUE_CURRENCY, minor_digits
+from accounts.currency_codes import (
+    ANNUAL_REVENUE_CURRENCY,
+    amount_rounded,
+    minor_digits,
+)
 
 if TYPE_CHECKING:
     from accounts.models import Account
@@ -354,7 +358,7 @@ def money_rollup(
     return Rollup(
         reporting_currency=reporting_currency,
         by_currency=dict(sorted(by_currency.items())),
-        total=total.quantize(CENT),
+        total=amount_rounded(total, reporting_currency),
         rates_used={
             currency: sorted(rates_of, key=lambda rate: rate.rate_date)
             for currency, rates_of in sorted(used.items())

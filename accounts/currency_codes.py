@@ -7,7 +7,7 @@ account, and the test and no-currency codes (XTS, XXX, left out of the list
 below). No deal is priced in them, so each is refused with what it is.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -312,6 +312,22 @@ MOST_MINOR_DIGITS = 3
 def minor_digits(currency: str | None) -> int:
     """Return how many decimals an amount in the currency has; 2 if unknown."""
     return MINOR_DIGITS.get(currency_code_normal(currency or ""), 2)
+
+
+def minor_unit(currency: str | None) -> Decimal:
+    """Return the smallest amount of a currency: 0.01 USD, 0.001 KWD, 1 JPY."""
+    return Decimal(1).scaleb(-minor_digits(currency))
+
+
+def amount_rounded(amount: Decimal | int, currency: str | None) -> Decimal:
+    """Return an amount to its currency's minor digits, halves to even.
+
+    The one rule for a figure that converting or summing made, never for
+    an amount someone gave (amount_places_problem refuses those instead).
+    Half to even is what the scores' save has always used, so a total and
+    the scores it ranks round alike.
+    """
+    return Decimal(amount).quantize(minor_unit(currency), rounding=ROUND_HALF_EVEN)
 
 
 def decimals_given(amount: Decimal) -> int:

@@ -23,7 +23,6 @@ from decimal import Decimal
 from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 
 from accounts.currency import (
-    CENT,
     Rate,
     day_text,
     missing_rate_reason,
@@ -32,7 +31,7 @@ from accounts.currency import (
     rate_text,
     reporting_currency_active,
 )
-from accounts.currency_codes import amount_kept, minor_digits
+from accounts.currency_codes import amount_kept, amount_rounded
 from accounts.import_checks import ImportCheckWarning
 from accounts.models import (
     Account,
@@ -80,7 +79,9 @@ class Replaced:
         )
         converted: Decimal | None = amount
         if currency != reporting:
-            converted = None if rate is None else (amount * rate.rate).quantize(CENT)
+            converted = (
+                None if rate is None else amount_rounded(amount * rate.rate, reporting)
+            )
         self.invoice_sums[currency] = (amount, converted, reporting)
 
     @property
@@ -368,9 +369,7 @@ def conversion_text(
         return said
     if rate is None:
         return f"{said}, no rate into {reporting_currency}"
-    converted = (amount * rate.rate).quantize(
-        Decimal(1).scaleb(-minor_digits(reporting_currency))
-    )
+    converted = amount_rounded(amount * rate.rate, reporting_currency)
     return (
         f"{said} = {money_full_text(converted, reporting_currency)} at 1 {currency} = "
         f"{rate_text(rate.rate)} {reporting_currency} (rate of "

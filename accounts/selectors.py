@@ -37,7 +37,7 @@ from accounts.currency import (
     money_rollup,
     rate_table_load,
 )
-from accounts.currency_codes import ANNUAL_REVENUE_CURRENCY
+from accounts.currency_codes import ANNUAL_REVENUE_CURRENCY, amount_rounded
 from accounts.models import (
     Account,
     AccountAlias,
@@ -604,7 +604,7 @@ def account_overview_for_user(
         revenue_rollup=revenue_rollup,
         products_bought=[p for p in products if p.pk in bought_ids],
         products_not_bought=[p for p in products if p.pk not in bought_ids],
-        revenue_without_product=without_product.quantize(Decimal("0.01")),
+        revenue_without_product=amount_rounded(without_product, reporting_currency),
         parent=parent,
         subsidiaries=subsidiaries,
         team=team,

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.apis import AmountField
 from accounts.models import User
 from config.api import LodePagination, query_params_refuse_unknown
 from plans.dashboard import (
@@ -230,9 +231,7 @@ class DashboardAccountOutputSerializer(serializers.Serializer):
     tier = serializers.CharField(allow_null=True)
     performance = serializers.FloatField(allow_null=True)
     potential = serializers.FloatField(allow_null=True)
-    ttm_revenue = serializers.DecimalField(
-        max_digits=20, decimal_places=2, allow_null=True
-    )
+    ttm_revenue = AmountField(read_only=True, allow_null=True)
     plan = serializers.IntegerField(allow_null=True)
     plan_completeness = serializers.IntegerField(allow_null=True)
     last_touched_on = serializers.DateField(allow_null=True)

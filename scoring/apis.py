@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.apis import AmountField
 from accounts.models import User
 from accounts.selectors import account_get_for_user
 from config.api import (
@@ -406,6 +407,8 @@ class AccountScoreOutputSerializer(serializers.ModelSerializer):
     account = serializers.CharField(source="account.name")
     sector = serializers.CharField(source="account.sector")
     run_id = serializers.IntegerField()
+    # In the run's reporting currency: "1500.00", "12.345" in KWD.
+    ttm_revenue = AmountField(read_only=True)
 
     class Meta:
         model = AccountScore

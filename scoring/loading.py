@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Field
 
-from accounts.currency_codes import ANNUAL_REVENUE_CURRENCY
+from accounts.currency_codes import ANNUAL_REVENUE_CURRENCY, minor_digits
 from accounts.models import (
     Account,
     CurrencyRate,
@@ -473,6 +473,7 @@ def account_scores_save(
         )
 
     scores = result.scores
+    digits = minor_digits(result.reporting_currency)
     matrix = np.column_stack(columns) if columns else np.empty((len(scores), 0))
     batch_size = batch_size or SAVE_BATCH_SIZE
     saved = 0
@@ -488,7 +489,7 @@ def account_scores_save(
                     potential=float(row.potential),
                     quadrant=row.quadrant,
                     tier=row.tier,
-                    ttm_revenue=Decimal(f"{row.ttm_revenue:.2f}"),
+                    ttm_revenue=Decimal(f"{row.ttm_revenue:.{digits}f}"),
                     breakdown=breakdown,
                 )
                 for account_id, row, breakdown in zip(
@@ -554,25 +555,30 @@ def _ttm_revenue_check(scores: pd.DataFrame) -> None:
         )
 
 
-def _numeric_digits(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return numeric(16,2) amounts as a sign word and five base-10000 digits.
+def _numeric_digits(
+    values: np.ndarray, *, places: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return amounts as a sign word and five base-10000 digits.
 
-    Cents are the amount rounded half to even on its exact binary value
-    (extended precision makes the product by 100 exact), as Python's
-    f"{amount:.2f}" rounds it on the other backends.
+    `places` is the reporting currency's minor digits (0 to 3). Each
+    amount is rounded to them half to even on its exact binary value
+    (extended precision makes the product by 10**places exact), as
+    Python's f"{amount:.{places}f}" rounds it on the other backends.
     """
     if not np.isfinite(values).all():
         raise ValueError("A TTM revenue to save is not a finite number.")
-    cents = np.rint(values.astype(np.longdouble) * 100).astype("int64")
-    magnitude = np.abs(cents)
-    if len(magnitude) and magnitude.max() >= 10**16:
+    scale = 10**places
+    units = np.rint(values.astype(np.longdouble) * scale).astype("int64")
+    magnitude = np.abs(units)
+    if len(magnitude) and magnitude.max() >= TTM_REVENUE_LIMIT * scale:
         raise ValueError("A TTM revenue to save has more than 14 digits.")
-    whole, fraction = np.divmod(magnitude, 100)
+    whole, fraction = np.divmod(magnitude, scale)
     digits = np.empty((len(values), 5), dtype=">i2")
     for place in range(4):
         digits[:, 3 - place] = (whole // 10_000**place) % 10_000
-    digits[:, 4] = fraction * 100
-    signs = np.where(cents < 0, 0x4000, 0).astype(">u2")
+    # The fraction's one base-10000 digit: 0.345 is 3450.
+    digits[:, 4] = fraction * 10 ** (4 - places)
+    signs = np.where(units < 0, 0x4000, 0).astype(">u2")
     return signs, digits
 
 
@@ -627,6 +633,7 @@ def _score_rows(
     run_id: int,
     scores: pd.DataFrame,
     breakdown: np.ndarray,
+    places: int,
 ) -> Iterator[bytes]:
     """Yield binary COPY rows of scores, one block per quadrant and tier.
 
@@ -637,7 +644,9 @@ def _score_rows(
     quadrant_codes, quadrants = pd.factorize(scores["quadrant"].astype(str))
     tier_codes, tiers = pd.factorize(scores["tier"].astype(str))
     groups = quadrant_codes * len(tiers) + tier_codes
-    signs, digits = _numeric_digits(scores["ttm_revenue"].to_numpy(dtype="float64"))
+    signs, digits = _numeric_digits(
+        scores["ttm_revenue"].to_numpy(dtype="float64"), places=places
+    )
     width = breakdown.shape[1]
     for group in np.unique(groups):
         quadrant = str(quadrants[group // len(tiers)]).encode()
@@ -663,7 +672,7 @@ def _score_rows(
         rows["ttm_ndigits"] = 5
         rows["ttm_weight"] = 3
         rows["ttm_sign"] = signs[members]
-        rows["ttm_dscale"] = 2
+        rows["ttm_dscale"] = places
         rows["ttm_digits"] = digits[members]
         # jsonb's binary form: a version byte, then the text.
         rows["components_length"] = 3
@@ -701,6 +710,7 @@ def _score_stream(
     run_id: int,
     scores: pd.DataFrame,
     breakdown: np.ndarray,
+    places: int,
 ) -> Iterator[bytes]:
     yield COPY_HEADER
     for start in range(0, len(scores), COPY_SLICE_ROWS):
@@ -710,6 +720,7 @@ def _score_stream(
             run_id=run_id,
             scores=scores.iloc[start:stop],
             breakdown=breakdown[start:stop],
+            places=places,
         )
     yield COPY_TRAILER
 
@@ -779,6 +790,7 @@ def _scores_copy_in(
                         run_id=run.pk,
                         scores=scores.iloc[start:stop],
                         breakdown=matrix[start:stop],
+                        places=minor_digits(result.reporting_currency),
                     )
                 ),
             )

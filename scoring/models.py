@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.signals import post_init
 
+from accounts.currency_codes import MoneyAmountField
 from accounts.models import Account, ImportJob
 
 WEIGHT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
@@ -282,7 +283,9 @@ class AccountScore(models.Model):
     potential = models.FloatField()
     quadrant = models.CharField(max_length=20, choices=Quadrant.choices)
     tier = models.CharField(max_length=1, choices=Tier.choices)
-    ttm_revenue = models.DecimalField(max_digits=16, decimal_places=2)
+    # In the run's reporting currency, to its minor digits (3 for KWD): 14
+    # whole digits, as scoring.loading checks before a save.
+    ttm_revenue = MoneyAmountField(max_digits=17, decimal_places=3)
     stored_components = models.JSONField(
         default=dict, blank=True, db_column="components"
     )

@@ -91,6 +91,46 @@ def test_a_saved_run_reads_back_exactly_the_computed_frame(postgres: None) -> No
     }
 
 
+@pytest.mark.parametrize(
+    ("currency", "expected"),
+    [
+        (
+            "KWD",
+            ["0.013", "0.013", "-5.000", "123456789012.345", "99.999", "160.500"],
+        ),
+        ("JPY", ["0", "0", "-5", "123456789012", "100", "160"]),
+    ],
+)
+def test_a_saved_run_keeps_the_reporting_currencys_digits(
+    postgres: None, currency: str, expected: list[str]
+) -> None:
+    # given a reporting currency of 3 decimals, or none, and amounts on the
+    # edges of rounding to them
+    portfolio_create(size=8)
+    model = scoring_model_active()
+    model.reporting_currency = currency
+    model.save()
+    result = engine_result()
+    edges = [0.0125, 0.0135, -5.0005, 123_456_789_012.345, 99.9995, 160.5]
+    scores = result.scores.copy()
+    scores.iloc[: len(edges), scores.columns.get_loc("ttm_revenue")] = edges
+    result = replace(result, scores=scores)
+    run = ScoreRun.objects.create(scoring_model=model)
+
+    # when
+    account_scores_save(run=run, result=result)
+
+    # then each is rounded as the other databases round it, half to even
+    places = 3 if currency == "KWD" else 0
+    by_account = {
+        score.account_id: score.ttm_revenue
+        for score in AccountScore.objects.filter(run=run)
+    }
+    stored = [by_account[pk] for pk in scores.index[: len(edges)]]
+    assert stored == [Decimal(value) for value in expected]
+    assert stored == [Decimal(f"{value:.{places}f}") for value in edges]
+
+
 def test_scores_written_one_by_one_sit_beside_a_saved_run(postgres: None) -> None:
     # given one score written by hand, as the reviews demo does
     accounts = portfolio_create(size=5)
