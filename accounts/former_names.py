@@ -15,6 +15,7 @@ name is never matched, or said, through an account hidden from them.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -109,3 +110,83 @@ def former_names_shared_text(name: str, count: int) -> str:
         f"{count} accounts were once called {name!r}, and none is now; name "
         "the account by its ID"
     )
+
+
+# The bundled data loader finds accounts by their exact name. A file that
+# still gives a name an account had before a rename in Lode is read as that
+# account under its name now: its deals, revenue and team stay on it, and
+# the user's name stays. The rules, alike on both databases:
+# - a name an account has now is never a former name;
+# - a name several accounts had is the one that had it last;
+# - an account whose name now is in the file too is that row's account;
+# - an account that had several of the file's names takes the latest.
+
+
+def account_former_names_current(*, names: Iterable[str]) -> dict[str, str]:
+    """Return the current name of each account one of `names` is a former
+    name of, by that former name.
+
+    The pandas path's counterpart of account_former_names_staging: one query
+    of the accounts' name history, newest first, and one of the names
+    found that accounts have now.
+    """
+    staged = set(names)
+    records = list(
+        ChangeRecord.objects.filter(
+            content_type__app_label=Account._meta.app_label,
+            content_type__model=Account._meta.model_name,
+            field="name",
+        )
+        .order_by("-changed_at", "-pk")
+        .values_list("pk", "old_value", "account_id", "account__name")
+    )
+    last_holder: dict[str, int] = {}
+    for pk, old_name, _, _ in records:
+        if old_name in staged:
+            last_holder.setdefault(old_name, pk)
+    if not last_holder:
+        return {}
+
+    taken = set(
+        Account.objects.filter(name__in=list(last_holder)).values_list(
+            "name", flat=True
+        )
+    )
+    current: dict[str, str] = {}
+    resolved: set[int] = set()
+    for pk, old_name, account_id, name in records:
+        if (
+            last_holder.get(old_name) == pk
+            and old_name not in taken
+            and name not in staged
+            and account_id not in resolved
+        ):
+            current[old_name] = name
+            resolved.add(account_id)
+    return current
+
+
+def account_former_names_staging(*, table: str) -> tuple[str, list[str]]:
+    """Return the SQL, and its parameters, that fill `import_former_names`
+    (name, current_name, current_key) with the account names staged in
+    `table` that are former names: one join of the staged names against
+    the accounts' name history."""
+    account, change = Account._meta.db_table, ChangeRecord._meta.db_table
+    content_type = ContentType._meta.db_table
+    sql = (
+        "DROP TABLE IF EXISTS import_former_names; "
+        "CREATE TEMPORARY TABLE import_former_names ON COMMIT DROP AS "
+        "SELECT DISTINCT ON (h.account_id) h.old_value AS name, "
+        "a.name AS current_name, a.name_key AS current_key "
+        "FROM (SELECT DISTINCT ON (r.old_value) r.old_value, r.account_id, "
+        "r.changed_at, r.id "
+        f"FROM {table} s JOIN {change} r ON r.old_value = s.name "
+        f"JOIN {content_type} t ON t.id = r.content_type_id "
+        "WHERE t.app_label = %s AND t.model = %s AND r.field = 'name' "
+        "ORDER BY r.old_value, r.changed_at DESC, r.id DESC) h "
+        f"JOIN {account} a ON a.id = h.account_id "
+        f"WHERE NOT EXISTS (SELECT FROM {account} c WHERE c.name = h.old_value) "
+        f"AND NOT EXISTS (SELECT FROM {table} s WHERE s.name = a.name) "
+        "ORDER BY h.account_id, h.changed_at DESC, h.id DESC"
+    )
+    return sql, Account._meta.label_lower.split(".")

@@ -41,6 +41,10 @@ from accounts.currency_codes import (
     currency_code_problem,
 )
 from accounts.deal_keys import deal_request_digest
+from accounts.former_names import (
+    account_former_names_current,
+    account_former_names_staging,
+)
 from accounts.history import change_record_many
 from accounts.import_liveness import (
     ImportJobSwept,
@@ -485,16 +489,42 @@ def _bundled_revenue_values(millions: pd.Series) -> dict[str, list[Any]]:
     }
 
 
+def _names_now(
+    frame: pd.DataFrame, columns: list[str], current: Mapping[str, str]
+) -> pd.DataFrame:
+    """Return the frame with each former account name in `columns` replaced
+    by the account's name now."""
+    if not current:
+        return frame
+    return frame.assign(
+        **{
+            column: frame[column]
+            .astype(object)
+            .map(lambda name: current.get(name, name), na_action="ignore")
+            for column in columns
+        }
+    )
+
+
 def _write_bulk(tables: importing.MavenTables, report: Progress) -> dict:
     """Write with bulk statements batched by Django: the SQLite path."""
+    # A name an account had before a rename in Lode is that account's,
+    # under its name now (account_former_names_current).
+    current = account_former_names_current(names=tables.accounts["name"])
     tables = importing.MavenTables(
         teams=tables.teams,
         users=tables.users,
         products=_python_values(tables.products),
-        accounts=_python_values(tables.accounts),
-        opportunities=_python_values(tables.opportunities),
-        revenue_lines=_python_values(tables.revenue_lines),
-        account_team=tables.account_team,
+        accounts=_names_now(
+            _python_values(tables.accounts), ["name", "parent_name"], current
+        ),
+        opportunities=_names_now(
+            _python_values(tables.opportunities), ["account_name"], current
+        ),
+        revenue_lines=_names_now(
+            _python_values(tables.revenue_lines), ["account_name"], current
+        ),
+        account_team=_names_now(tables.account_team, ["account_name"], current),
     )
     counts: dict[str, dict[str, int]] = {}
 
@@ -1312,6 +1342,7 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
             "ANALYZE "
             + ", ".join(f"import_{name}" for name in STAGING if name not in STREAMED)
         )
+        _former_names_resolve(cursor)
 
         report(35, "Writing teams and users")
         _upsert(
@@ -1528,6 +1559,27 @@ def _write_postgresql(tables: importing.MavenTables, report: Progress) -> dict:
         created, touched = written.get(table, (0, 0))
         counts[table] = _counts(created, touched - created, total - touched, 0)
     return counts
+
+
+def _former_names_resolve(cursor: CursorWrapper) -> None:
+    """Give each staged account name that an account had before a rename in
+    Lode as that account's name now: in the accounts, their parents and the
+    names the deals' codes stand for. A join of the staged names against the
+    name history, then one UPDATE per staging table, sent as one batch; no
+    row crosses into Python."""
+    staging, parameters = account_former_names_staging(table="import_accounts")
+    cursor.execute(
+        f"{staging}; "
+        "UPDATE import_accounts s SET name = f.current_name, "
+        "name_key = f.current_key FROM import_former_names f "
+        "WHERE s.name = f.name; "
+        "UPDATE import_accounts s SET parent_name = f.current_name "
+        "FROM import_former_names f WHERE s.parent_name = f.name; "
+        "UPDATE import_names n SET name = f.current_name "
+        "FROM import_former_names f "
+        "WHERE n.kind = 'account_name' AND n.name = f.name",
+        parameters,
+    )
 
 
 # The tables each label of the import's writes lands in.
