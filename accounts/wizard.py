@@ -4759,7 +4759,10 @@ class _Writer:
             currency = revenue.currency or row.get("currency") or REPORTING_CURRENCY
             rate = self.rate_for(currency)
             reason = _number_limit_reason(
-                entity=ACCOUNT, name="annual_revenue", number=revenue.amount
+                entity=ACCOUNT,
+                name="annual_revenue",
+                number=revenue.amount,
+                currency=currency,
             )
             if reason is not None:
                 reason = f"{reason}; the annual revenue was left as it was"

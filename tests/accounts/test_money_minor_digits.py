@@ -189,6 +189,20 @@ def test_an_import_keeps_a_deal_in_dinars_to_the_fils() -> None:
     ]
 
 
+@pytest.mark.django_db
+def test_an_accounts_import_reads_revenue_decimals_in_the_rows_currency() -> None:
+    job = imported(FIXTURES / "accounts_kwd.csv", keep_good_rows=True)
+
+    assert rejected(job) == [(4, "Annual Revenue", "12.345", USD_THIRD)]
+    revenues = Account.objects.order_by("name").values_list(
+        "name", "annual_revenue", "annual_revenue_currency"
+    )
+    assert [(name, str(amount), code) for name, amount, code in revenues] == [
+        ("Kuwait Trading Co", "12.345", "KWD"),
+        ("Kuwait Two Co", "1.50", "KWD"),
+    ]
+
+
 # API
 
 
