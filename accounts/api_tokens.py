@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 SECRET_PREFIX = "lode_"
 KEYWORD = "Token"
+# "Bearer" is what most HTTP clients and integration tools send by default.
+KEYWORDS = {KEYWORD.lower().encode(), b"bearer"}
 # Writing last_used_at on every request would turn each API read into a
 # write; a minute's precision is plenty for "last used".
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -112,11 +114,11 @@ def api_token_authenticate(*, secret: str) -> ApiToken | None:
 
 
 class ApiTokenAuthentication(BaseAuthentication):
-    """`Authorization: Token <secret>` with a personal API token."""
+    """A personal API token, sent as `Token <secret>` or `Bearer <secret>`."""
 
     def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:
         parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != KEYWORD.lower().encode():
+        if not parts or parts[0].lower() not in KEYWORDS:
             return None
         if len(parts) != 2:
             self._refuse(request, "Send the header as 'Authorization: Token <secret>'.")
@@ -185,5 +187,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "Personal API token, sent as `Token <secret>`.",
+            "description": (
+                "Personal API token, sent as `Token <secret>` or `Bearer <secret>`."
+            ),
         }

@@ -36,6 +36,12 @@ def test_it_neutralises_text_that_a_spreadsheet_would_run() -> None:
     assert cell_neutralise(Decimal("-1.50")) == Decimal("-1.50")
 
 
+def test_it_leaves_a_signed_number_written_as_text() -> None:
+    assert [
+        cell_neutralise(text) for text in ["-99.99", "+5", "-1,234.50", "-1,23", "-9e9"]
+    ] == ["-99.99", "+5", "-1,234.50", "'-1,23", "'-9e9"]
+
+
 def test_csv_keeps_negative_numbers_and_neutralises_text() -> None:
     table = Table(
         name="T",

@@ -41,6 +41,15 @@ def test_revoking_a_token_takes_effect_on_the_next_request(rep, account):
     assert {AuditEvent.Action.TOKEN_CREATED, AuditEvent.Action.TOKEN_REVOKED} <= actions
 
 
+def test_a_token_sent_as_a_bearer_authenticates(rep, account):
+    _, secret = api_token_create(user=rep, name="CRM sync")
+
+    response = Client().get("/api/accounts/", HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+
+
 def test_an_unknown_or_malformed_token_is_refused(rep):
     assert api_get("/api/accounts/", "lode_nonsense").status_code == 401
     response = Client().get("/api/accounts/", HTTP_AUTHORIZATION="Token a b")
