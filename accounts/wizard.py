@@ -131,7 +131,6 @@ from accounts.models import (
 )
 from accounts.name_stage import StagedNameIndex, lookup_batches
 from accounts.numbers import (
-    AMOUNT_BELOW_ZERO,
     EXACT_DIGITS,
     RATE_NOT_ABOVE_ZERO,
     significant_digits,
@@ -295,6 +294,8 @@ ENTITY_LABELS = {
     SALES_TEAM: "Teams",
 }
 BUNDLED_SALES_TEAMS = "bundled sales teams"
+# Starts the ID Lode derives for a deal exported without one.
+DERIVED_ID_PREFIX = "wiz-"
 # Field labels that say more than the field's name.
 FIELD_LABELS = {
     "annual_revenue_musd": "annual revenue (millions of USD)",
@@ -2018,12 +2019,10 @@ def _number_limit_reason(
     if target is None:
         return None
     model, field_name, shift = target
-    if number < 0 and name in _UNSIGNED_MONEY:
-        return "must not be negative"
-    if number < 0 and entity == OPPORTUNITY:
-        # What the deal page and the API refuse: a negative deal would
+    if number < 0 and (name in _UNSIGNED_MONEY or entity == OPPORTUNITY):
+        # The deal page and the API refuse a negative deal too: it would
         # lower the won revenue it is counted in.
-        return AMOUNT_BELOW_ZERO
+        return "must not be negative"
     if number <= 0 and entity == RATE:
         return RATE_NOT_ABOVE_ZERO
     model_field = model._meta.get_field(field_name)
@@ -2926,7 +2925,11 @@ def record_label(
             label += f" (booked {obj.booked_on.isoformat()})"
         return label
     if isinstance(obj, Opportunity) and obj.account_id:
-        return f"deal {obj.external_id} of {account_name(obj.account_id)}"
+        # A report export's deal has no ID of its own: its name says more
+        # than the one Lode derived for it.
+        derived = obj.external_id.startswith(DERIVED_ID_PREFIX) and obj.name
+        label = f'"{obj.name}"' if derived else obj.external_id
+        return f"deal {label} of {account_name(obj.account_id)}"
     if isinstance(obj, SupportSignal):
         return (
             f"support signal {account_name(obj.account_id)} / {obj.period_start:%B %Y}"
@@ -6475,7 +6478,7 @@ def _derived_id(account: str, row: Mapping[str, Any]) -> str:
     """Return a stable ID for a deal exported without one (report exports)."""
     parts = [account, row.get("name") or "", str(row.get("close_date") or "")]
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
-    return f"wiz-{digest}"
+    return f"{DERIVED_ID_PREFIX}{digest}"
 
 
 # Undo

@@ -65,7 +65,7 @@ class FiscalQuarter:
 
     @property
     def short_label(self) -> str:
-        return f"Q{self.number} FY{self.fiscal_year % 100:02d}"
+        return f"FY{self.fiscal_year % 100:02d} Q{self.number}"
 
     @property
     def slug(self) -> str:

@@ -134,8 +134,8 @@ FIGURE_TITLES = {
     "outcome.won": "Pursuits won in",
     "outcome.lost": "Pursuits lost in",
     "outcome.no_decision": "Pursuits ending in no decision in",
-    "effort.waiting": "High potential, little effort",
-    "effort.tapped": "Low potential, much effort",
+    "effort.waiting": "Waiting: high potential, little effort",
+    "effort.tapped": "Tapped out: low potential, much effort",
     "plans.incomplete": "Plans under the completeness bar",
 }
 # Each title that names what its figure counts, for a count of one: beside

@@ -934,7 +934,7 @@ REVIEW_EXAMPLE = {
     "scorecard": SCORECARD_EXAMPLE,
     "path": [
         {
-            "quarter": "Q3 FY26",
+            "quarter": "FY26 Q3",
             "performance": 39.7,
             "potential": 23.2,
             "performance_text": "39.7",
@@ -942,7 +942,7 @@ REVIEW_EXAMPLE = {
             "quadrant": "Monitor",
         },
         {
-            "quarter": "Q4 FY26",
+            "quarter": "FY26 Q4",
             "performance": 59.0,
             "potential": 30.0,
             "performance_text": "59.0",

@@ -33,6 +33,7 @@ from accounts.wizard import (
     mapped_import_report_csv,
     mapped_import_start,
     mapped_import_undo,
+    record_label,
 )
 from scoring.models import ScoreRun
 from tests.accounts.factories import AccountFactory, UserFactory
@@ -705,6 +706,11 @@ def test_salesforce_report_exports_import_together_and_again_unchanged(
     # A report export carries no deal ID: a stable one is made from the
     # account, deal name and close date, so the second import matches it.
     assert deal.external_id.startswith("wiz-")
+    # Undo lists and row reports name such a deal by its name instead.
+    assert (
+        record_label(deal, account_name=lambda pk: "Acme", product_name=str)
+        == 'deal "Acme renewal 2026" of Acme'
+    )
     assert again.counts["Deals"] == {
         "created": 0,
         "updated": 0,

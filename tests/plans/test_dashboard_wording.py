@@ -34,7 +34,7 @@ def test_every_singular_belongs_to_a_figure_and_differs_from_its_title() -> None
         ("execution.overridden", 2, "Gates overridden"),
         ("coverage.unowned", 1, "Important person with no owner"),
         ("sentiment.0", 1, "Neutral"),
-        ("effort.waiting", 1, "High potential, little effort"),
+        ("effort.waiting", 1, "Waiting: high potential, little effort"),
     ],
 )
 def test_a_figure_label_agrees_with_its_count(key: str, count: int, label: str) -> None:
@@ -71,8 +71,8 @@ def test_the_dashboard_labels_agree_with_their_counts(
         ("1", "Plan not touched recently"),
         ("1", "External force putting items at risk"),
         ("2", "Accounts without an open plan"),
-        ("1", "High potential, little effort"),
-        ("1", "Low potential, much effort"),
+        ("1", "Waiting: high potential, little effort"),
+        ("1", "Tapped out: low potential, much effort"),
         ("1", "Plan under the completeness bar"),
     ]
     assert tiles == [

@@ -175,10 +175,10 @@ def test_the_slides_hold_the_scorecard_values_and_native_charts(
     assert series["Actual"] == [None, None, 875.5, 1250.0]
     assert series["Target"] == [None, None, 900.0, 1000.0]
     assert list(hours.plots[0].categories) == [
-        "Q3 FY25",
-        "Q4 FY25",
-        "Q1 FY26",
-        "Q2 FY26",
+        "FY25 Q3",
+        "FY25 Q4",
+        "FY26 Q1",
+        "FY26 Q2",
     ]
     assert "quadrant" in charts
 
@@ -400,10 +400,10 @@ def test_the_pdf_draws_a_trend_chart_per_measure(
         [[None, None, None, 20000.0], [None, None, None, -1250.5]],
     ]
     assert charts[0].categoryAxis.categoryNames == [
-        "Q3 FY25",
-        "Q4 FY25",
-        "Q1 FY26",
-        "Q2 FY26",
+        "FY25 Q3",
+        "FY25 Q4",
+        "FY26 Q1",
+        "FY26 Q2",
     ]
     # The negative actual stays inside the value axis.
     assert charts[1].valueAxis.valueMin <= -1250.5
@@ -448,7 +448,7 @@ def test_a_measure_with_only_a_target_draws_only_the_target_line() -> None:
             "target": [None, None, 99.5, None],
             "actual": [None, None, None, None],
         },
-        quarters=["Q3 FY25", "Q4 FY25", "Q1 FY26", "Q2 FY26"],
+        quarters=["FY25 Q3", "FY25 Q4", "FY26 Q1", "FY26 Q2"],
     )
 
     chart = next(
