@@ -234,7 +234,10 @@ def missing_rate_reason(*, currency: str, days: Sequence[date] = ()) -> str:
     """Return why a currency was not converted, naming the amounts' dates."""
     if not days:
         return f"no {currency} rate, and no date to choose one by"
-    return f"no {currency} rate on or before {days_text(days)}"
+    if min(days) == max(days):
+        return f"no {currency} rate on or before {days_text(days)}"
+    # A bare range after "on or before" reads as one bound; each has its day.
+    return f"no {currency} rate on or before their dates ({days_text(days)})"
 
 
 @dataclass(frozen=True)

@@ -125,8 +125,8 @@ def test_several_rates_are_named_as_a_range_of_dates() -> None:
     assert rollup.total == Decimal("2150.00")
     assert rollup.describe() == (
         "EUR at 1.05 to 1.1, rates from 1 Jan 2026 to 1 Jun 2026; "
-        "120 SEK not included (2 lines): no SEK rate on or before "
-        "1 Jan 2025 to 1 Apr 2025."
+        "120 SEK not included (2 lines): no SEK rate on or before their dates "
+        "(1 Jan 2025 to 1 Apr 2025)."
     )
 
 

@@ -116,8 +116,8 @@ def test_the_check_warns_of_won_deals_no_rate_converts() -> None:
     assert outcome.can_write, (outcome.problems, outcome.questions)
     assert outcome.warnings == [
         "deals_without_rate.csv: 2 won deals in JPY (lines 3, 5) left out of "
-        "won revenue: no JPY rate on or before 7 Aug 2017 to 1 Sep 2017; they "
-        "are stored in JPY and counted once such a rate is stored"
+        "won revenue: no JPY rate on or before their dates (7 Aug 2017 to 1 Sep "
+        "2017); they are stored in JPY and counted once such a rate is stored"
     ]
     assert not Opportunity.objects.exists()
 
