@@ -6,7 +6,8 @@ from django.dispatch import Signal
 # The scoring app connects to it to start a score run.
 import_finished = Signal()
 
-# Sent inside the transaction in which a user renames accounts by hand:
-# sender=Account, account_ids=[...]. The scoring app marks the names for
-# its stored chart there, and redraws them once the rename commits.
+# Sent inside the transaction in which accounts are renamed, by hand, by an
+# import (once per chunk) or by an import's undo: sender=Account,
+# account_ids=[...]. The scoring app marks the names for its stored chart
+# there, and redraws them once the rename commits.
 account_renamed = Signal()

@@ -193,7 +193,7 @@ from accounts.revenue_replaced import (
     revenue_waiting_start,
 )
 from accounts.row_report import RowReportOrder, row_report_sort
-from accounts.signals import import_finished
+from accounts.signals import account_renamed, import_finished
 from accounts.stages import STAGE_ANSWERS, stage_known, stage_name_known
 from accounts.streaming import table_chunks
 from accounts.tabular import (
@@ -3534,6 +3534,13 @@ class _Writer:
                 fields=sorted(changed_fields),
             )
         ChangeRecord.objects.bulk_create(renames, batch_size=CREATE_BATCH)
+        if renames:
+            # As a hand rename does, in the import's transaction: the chart
+            # redraws the names once it commits, with no score run. One
+            # signal, and one mark, for the chunk.
+            account_renamed.send(
+                sender=Account, account_ids=[one.account_id for one in renames]
+            )
         ImportRowChange.objects.bulk_create(changes, batch_size=CREATE_BATCH)
         return (
             created,
@@ -6689,6 +6696,7 @@ def mapped_import_undo(
             objects = model._default_manager.in_bulk([c.object_id for c in changes])
             restored: dict[int, Any] = {}
             names: set[str] = set()
+            renamed: list[int] = []
             for change in changes:
                 obj = objects.get(change.object_id)
                 if obj is None:
@@ -6703,6 +6711,8 @@ def mapped_import_undo(
                     before = getattr(obj, field.attname)
                     setattr(obj, name, field.to_python(value))
                     names.add(name)
+                    if model is Account and name == "name":
+                        renamed.append(obj.pk)
                     account_id = history.get((content_type.pk, obj.pk))
                     if account_id is not None:
                         records.append(
@@ -6721,6 +6731,10 @@ def mapped_import_undo(
                 objects_update(
                     model=model, objects=list(restored.values()), fields=sorted(names)
                 )
+            if renamed:
+                # The names the undo gives back reach the chart as the
+                # import's did: one mark for them all.
+                account_renamed.send(sender=Account, account_ids=renamed)
         # The import's renames leave the history with the names they gave,
         # which are no former names once undone; a name kept by a hand
         # edit since keeps the rename that led to it.

@@ -196,8 +196,13 @@ class RenamedAccount(models.Model):
     # Kept by the chart, not work: an import's undo deletes past it.
     import_undo_ignores = True
 
+    # The account renamed by hand. A refresh redraws every name in the
+    # chart, so an import's chunk of renames leaves one mark, which names
+    # none of its accounts (and goes with none of them if it is deleted).
     account = models.ForeignKey(
         Account,
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="chart_renames",
         db_constraint=False,
@@ -205,6 +210,8 @@ class RenamedAccount(models.Model):
     renamed_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
+        if self.account_id is None:
+            return "accounts renamed"
         return f"account {self.account_id} renamed"
 
 

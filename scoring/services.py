@@ -269,10 +269,17 @@ def _score_run_figure_enqueue() -> None:
 
 
 def score_run_figure_names_request(*, account_ids: list[int]) -> None:
-    """Mark the accounts renamed and ask the worker to redraw their names."""
-    RenamedAccount.objects.bulk_create(
-        RenamedAccount(account_id=account_id) for account_id in account_ids
-    )
+    """Mark the accounts renamed and ask the worker to redraw their names.
+
+    One mark stands for them all, naming the account only when it is one:
+    an import that renames a million accounts leaves a mark per chunk, not
+    a million for a refresh to read and delete.
+    """
+    if not account_ids:
+        return
+
+    only = account_ids[0] if len(account_ids) == 1 else None
+    RenamedAccount.objects.create(account_id=only)
     transaction.on_commit(_score_run_figure_enqueue)
 
 
@@ -300,6 +307,10 @@ def score_run_figure_names_refresh() -> int:
 
         # Read before the names: every rename marked here has committed.
         marks = list(RenamedAccount.objects.values_list("pk", flat=True))
+        if not marks:
+            # An earlier refresh drew them: an import's chunks each send one.
+            return 0
+
         moved = _figure_names_read(figure=run.figure) if run.figure else 0
         if moved:
             # updated_at is the chart's version: the browser's copy of it
