@@ -1305,6 +1305,31 @@ class AccountReadStage(models.Model):
         return f"{self.kind} {self.value}"
 
 
+class RevenueKeyStage(models.Model):
+    """How many lines of a revenue file a running import read under a key.
+
+    A line is keyed by its invoice number and its place among that
+    invoice's lines, else by its values and how often the same values came
+    before it in the same file (accounts.revenue_keys): the count of each
+    invoice and of each line's values is carried from chunk to chunk here
+    rather than in memory, for the same reason as `AccountNameStage`.
+    """
+
+    job = models.ForeignKey(
+        ImportJob, on_delete=models.CASCADE, related_name="revenue_keys_staged"
+    )
+    file = models.TextField()
+    # "invoice:<number>" or "row:<digest of the values>".
+    key = models.TextField()
+    lines = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "file", "key"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.lines}"
+
+
 class CurrencyRate(models.Model):
     """How many units of the reporting currency one unit of a currency buys."""
 

@@ -65,13 +65,22 @@ def row_digest(
 
 
 class LineKeys:
-    """Hand out the keys of one file's invoice lines in the order read."""
+    """Hand out the keys of one file's invoice lines in the order read.
 
-    def __init__(self) -> None:
-        self.seen: Counter[str] = Counter()
+    `seen` counts the lines read before under each key (a running import
+    stages them between chunks, accounts.models.RevenueKeyStage).
+    """
+
+    def __init__(self, seen: Mapping[str, int] | None = None) -> None:
+        self.seen: Counter[str] = Counter(seen or {})
+
+    @staticmethod
+    def row_base(digest: str) -> str:
+        """Return the key the lines read with these values are counted by."""
+        return f"row:{digest}"
 
     def row(self, digest: str) -> str:
-        return self._next(f"row:{digest}")
+        return self._next(self.row_base(digest))
 
     def _next(self, base: str) -> str:
         self.seen[base] += 1

@@ -121,6 +121,7 @@ from accounts.models import (
     Opportunity,
     OpportunityDeletion,
     Product,
+    RevenueKeyStage,
     RevenueLine,
     SavedMapping,
     SupportSignal,
@@ -3117,10 +3118,6 @@ class _Writer:
         )
         self.account_names: dict[int, str] = {}
         self.product_names: dict[int, str] = {}
-        # Each revenue file's line keys, counted over all its chunks.
-        self.line_keys: dict[str, LineKeys] = {}
-        # The places each invoice's lines took so far, per file and number.
-        self.invoice_places: dict[tuple[str, str], set[int]] = {}
         # The stored quarter sums the row report already named.
         self.quarter_sums_noted: set[str] = set()
         # Where each record's key was first read in this import, over all
@@ -3134,13 +3131,12 @@ class _Writer:
         self.account_names_read: dict[str, tuple[str, int, str]] = {}
         # Writers of other apps' records (accounts.import_writers), by entity.
         self.others: dict[str, EntityWrite] = {}
-        # The records this import created, by content type and pk, and the
-        # changes it made to the others: only those are changes to show.
-        # Accounts are not kept here, a file may create millions: the job's
-        # row changes say which it created (`_created_by_job`).
-        self.created_keys: set[tuple[int, object]] = set()
-        # Of the accounts being updated now, those this import created.
-        self.accounts_created: set[int] = set()
+        # The changes this import made to records it did not create: only
+        # those are changes to show. Which records it created is not kept
+        # here, a file may create millions: the job's row changes say so
+        # (`_created_by_job`). Of the records being updated now, those this
+        # import created:
+        self.created_now: set[int] = set()
         self.changed: dict[tuple[int, object], dict[str, Any]] = {}
         # The outcome's proposals, by incoming name.
         self.proposed_for: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -3208,6 +3204,8 @@ class _Writer:
             AccountReadStage.objects.filter(job=self.job).delete()
         elif entity == RATE:
             self._kept_revenues_convert()
+        elif entity == REVENUE:
+            RevenueKeyStage.objects.filter(job=self.job).delete()
         elif entity in self.others:
             self.others[entity].flush()
         if self.finder is not None:
@@ -3422,8 +3420,8 @@ class _Writer:
 
         Returns the created objects and the pks updated and left unchanged.
         A caller that never updates what it creates passes
-        `remember_created=False`, so a long file's new records are not all
-        held in memory to keep their later updates off the changes shown.
+        `remember_created=False`, sparing the query for which of the
+        records it updates this import created.
         """
         if not creates and not updates:
             return [], set(), set()
@@ -3456,8 +3454,6 @@ class _Writer:
             for obj in created
         ]
         counts["created"] += len(created)
-        if remember_created and model is not Account:
-            self.created_keys.update((content_type.pk, obj.pk) for obj in created)
         for values, obj in zip(creates, created, strict=True):
             self._rows_log(values, "created", obj)
 
@@ -3470,10 +3466,12 @@ class _Writer:
         # Accounts this import's rates converted were counted as updated
         # then: each account counts once.
         converted = self.converted_accounts if model is Account else {}
-        if model is Account:
-            self.accounts_created = self._created_by_job(
-                content_type.pk, [obj.pk for obj, _ in updates]
-            )
+        # An earlier chunk or file of this import may have created some.
+        self.created_now = (
+            self._created_by_job(content_type.pk, [obj.pk for obj, _ in updates])
+            if remember_created
+            else set()
+        )
         for obj, values in updates:
             # A second row for the same object compares with the first
             # row's values, already set on the object.
@@ -3571,9 +3569,7 @@ class _Writer:
     ) -> None:
         """Keep each field of an existing record this import changes."""
         key = (kind, obj.pk)
-        if key in self.created_keys:
-            return
-        if model is Account and obj.pk in self.accounts_created:
+        if obj.pk in self.created_now:
             return
         fields = _field_changes(model=model, obj=obj, differing=differing)
         if key in self.changed:
@@ -3693,7 +3689,7 @@ class _Writer:
             used = rate_note(currency=currency, rate=rate)
             reason = f"annual revenue kept without a rate converted, {used}"
             for batch in annual_revenue_kept_convert(currency=currency, rate=rate):
-                self.accounts_created = self._created_by_job(
+                self.created_now = self._created_by_job(
                     content_type.pk, [item.account_id for item in batch]
                 )
                 ImportRowChange.objects.bulk_create(
@@ -5740,8 +5736,10 @@ class _Writer:
         # and where it was read.
         read: list[tuple[str, dict[str, Any], str, int]] = []
         invoices: dict[tuple[str, str], list[int]] = defaultdict(list)
+        # The lines without an invoice number, keyed by their values once
+        # the counts of earlier chunks are read: place, file and digest.
+        digests: list[tuple[int, str, str]] = []
         for rows in files:
-            keys = self.line_keys.setdefault(rows.file, LineKeys())
             finder.names_read(rows.values.get("account_name", []))
             for line, row in rows.rows(rejected_too=True):
                 rejected = line in rows.rejected
@@ -5770,19 +5768,17 @@ class _Writer:
                 product = row.get("product") or UNSPECIFIED_PRODUCT
                 currency = amount.currency or row.get("currency") or REPORTING_CURRENCY
                 number = row.get("invoice_number")
-                import_key = ""
                 if number:
                     invoices[(rows.file, number)].append(len(read))
                 else:
-                    import_key = keys.row(
-                        row_digest(
-                            account=str(account.pk),
-                            product=product,
-                            booked_on=day,
-                            amount=amount.amount,
-                            currency=currency,
-                        )
+                    digest = row_digest(
+                        account=str(account.pk),
+                        product=product,
+                        booked_on=day,
+                        amount=amount.amount,
+                        currency=currency,
                     )
+                    digests.append((len(read), rows.file, digest))
                 values = {
                     "account_id": account.pk,
                     "product": product,
@@ -5798,9 +5794,16 @@ class _Writer:
                     # so an import that was not told keeps what an earlier
                     # one was.
                     values["covers_without_rate"] = True
-                read.append((import_key, values, rows.file, line))
+                read.append(("", values, rows.file, line))
         if not read:
             return
+
+        line_keys = self._line_keys_load(
+            [(file, f"invoice:{number}") for file, number in invoices]
+            + [(file, LineKeys.row_base(digest)) for _, file, digest in digests]
+        )
+        for index, file, digest in digests:
+            read[index] = (line_keys[file].row(digest), *read[index][1:])
 
         product_ids = self.product_ids(
             {
@@ -5811,7 +5814,8 @@ class _Writer:
         )
         for _, values, _, _ in read:
             values["product_id"] = product_ids[values.pop("product")]
-        existing = self._invoice_lines_place(read, invoices)
+        existing = self._invoice_lines_place(read, invoices, line_keys)
+        self._line_keys_save(line_keys)
         existing.update(
             self._lines_by_key([import_key for import_key, *_ in read if import_key])
         )
@@ -5842,10 +5846,43 @@ class _Writer:
         )
         self._quarter_sums_note(created=creates, where=where)
 
+    def _line_keys_load(self, bases: Iterable[tuple[str, str]]) -> dict[str, LineKeys]:
+        """Read how many lines earlier chunks read under these keys, by file."""
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for file, base in bases:
+            wanted[file].add(base)
+        line_keys: dict[str, LineKeys] = {}
+        for file, keys in wanted.items():
+            seen: dict[str, int] = {}
+            for batch in lookup_batches(sorted(keys)):
+                seen.update(
+                    RevenueKeyStage.objects.filter(
+                        job=self.job, file=file, key__in=batch
+                    ).values_list("key", "lines")
+                )
+            line_keys[file] = LineKeys(seen)
+        return line_keys
+
+    def _line_keys_save(self, line_keys: Mapping[str, LineKeys]) -> None:
+        """Stage how many lines have been read under this chunk's keys."""
+        for file, keys in line_keys.items():
+            for batch in lookup_batches(sorted(keys.seen)):
+                RevenueKeyStage.objects.filter(
+                    job=self.job, file=file, key__in=batch
+                ).delete()
+            RevenueKeyStage.objects.bulk_create(
+                (
+                    RevenueKeyStage(job=self.job, file=file, key=key, lines=lines)
+                    for key, lines in keys.seen.items()
+                ),
+                batch_size=CREATE_BATCH,
+            )
+
     def _invoice_lines_place(
         self,
         read: list[tuple[str, dict[str, Any], str, int]],
         invoices: Mapping[tuple[str, str], list[int]],
+        line_keys: Mapping[str, LineKeys],
     ) -> dict[str, RevenueLine]:
         """Key each invoice's lines by content first, then by place.
 
@@ -5859,15 +5896,13 @@ class _Writer:
             return {}
         wanted: dict[tuple[str, str], list[int]] = {}
         for (file, number), indexes in invoices.items():
-            keys = self.line_keys[file]
+            keys = line_keys[file]
             before = keys.seen[f"invoice:{number}"]
             keys.seen[f"invoice:{number}"] = before + len(indexes)
-            placed = self.invoice_places.setdefault((file, number), set())
-            wanted[(file, number)] = [
-                place
-                for place in range(1, before + len(indexes) + 1)
-                if place not in placed
-            ]
+            # Each line read takes one of the places up to the count read
+            # with it (invoice_positions hands out every place it is given),
+            # so the lines of earlier chunks took the first `before`.
+            wanted[(file, number)] = list(range(before + 1, before + len(indexes) + 1))
         kept = self._lines_by_key(
             [
                 f"invoice:{number}:{place}"
@@ -5902,7 +5937,6 @@ class _Writer:
                 for index in indexes
             ]
             places = invoice_positions(read=contents, stored=stored, free=free)
-            self.invoice_places[(file, number)].update(places)
             for index, place in zip(indexes, places, strict=True):
                 read[index] = (f"invoice:{number}:{place}", *read[index][1:])
         return kept
