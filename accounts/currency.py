@@ -183,30 +183,27 @@ def rate_text(rate: Decimal) -> str:
     return format(rate.normalize(), "f")
 
 
-def money_text(amount: Decimal, currency: str) -> str:
-    """Return "1,234.50 EUR", "1,234.500 KWD", or "5,000 CHF" when whole.
+def money_text(amount: Decimal | float | int, currency: str) -> str:
+    """Return "1,200.00 USD", "1,200 JPY" or "1,200.000 KWD".
 
-    One rule for every amount shown with its currency: a whole amount
-    without decimals, any other with all of its currency's (JPY none).
+    The one way Lode writes an amount with its currency, on pages, notes,
+    totals, exports and chart hover text alike: every decimal its currency
+    has (ISO 4217's minor digits), no more and no fewer, so a whole amount
+    reads as the currency writes it too.
     """
     return f"{amount_text(amount, currency)} {currency}".strip()
 
 
-def amount_text(amount: Decimal | int, currency: str) -> str:
-    """Return the number of money_text alone: "1,234.500" for KWD."""
-    amount = Decimal(amount)
-    if amount == amount.to_integral_value():
-        return f"{amount:,.0f}"
-    return f"{amount:,.{minor_digits(currency)}f}"
+def amount_text(amount: Decimal | float | int, currency: str) -> str:
+    """Return the number of money_text alone: "1,200.000" for KWD.
 
-
-def money_full_text(amount: Decimal, currency: str) -> str:
-    """Return an amount with every decimal its currency has: "5,000.00 USD".
-
-    For a single stored amount read as a record (a deal, an invoice total,
-    a company's revenue); money_text is for notes and totals.
+    For a table column or a field whose currency is said beside it. An
+    amount with more decimals (a converted total) is rounded to the
+    currency's, half to even.
     """
-    return f"{amount:,.{minor_digits(currency)}f} {currency}".strip()
+    if not isinstance(amount, Decimal):
+        amount = Decimal(str(amount))
+    return f"{amount_rounded(amount, currency):,.{minor_digits(currency)}f}"
 
 
 def rate_note(*, currency: str, rate: Rate) -> str:

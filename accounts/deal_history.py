@@ -18,7 +18,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from accounts.currency import money_full_text
+from accounts.currency import money_text
 from accounts.history import ERASED, history_text
 from accounts.models import ChangeRecord, ImportRowChange, Opportunity, Product, User
 from accounts.user_removal import USER_DELETED
@@ -178,7 +178,7 @@ def _money(text: str, currency: str) -> str:
         amount = Decimal(text)
     except InvalidOperation:
         return text
-    return money_full_text(amount, currency)
+    return money_text(amount, currency)
 
 
 def _day(text: str) -> str:

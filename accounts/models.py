@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from accounts.currency import money_full_text, reporting_currency_active
+from accounts.currency import money_text, reporting_currency_active
 from accounts.currency_codes import (
     ANNUAL_REVENUE_CURRENCY,
     MoneyAmountField,
@@ -307,7 +307,7 @@ class Account(models.Model):
         """Return the revenue as stored, with its currency: "4,999.00 USD"."""
         if self.annual_revenue is None:
             return ""
-        return money_full_text(self.annual_revenue, self.annual_revenue_currency)
+        return money_text(self.annual_revenue, self.annual_revenue_currency)
 
     @property
     def custom_value_items(self) -> list[tuple[str, str]]:
@@ -584,7 +584,7 @@ class Opportunity(models.Model):
         """Return the amount with its currency's decimals: "48,000.00 USD"."""
         if self.close_value is None:
             return ""
-        return money_full_text(self.close_value, self.currency)
+        return money_text(self.close_value, self.currency)
 
 
 class OpportunityDeletion(models.Model):

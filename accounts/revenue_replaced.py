@@ -26,7 +26,7 @@ from accounts.currency import (
     Rate,
     day_text,
     missing_rate_reason,
-    money_full_text,
+    money_text,
     rate_table_load,
     rate_text,
     reporting_currency_active,
@@ -136,7 +136,7 @@ def invoices_summed_text(items: list[Replaced]) -> str:
 
     parts = []
     for code in sorted(given):
-        said = money_full_text(given[code], code)
+        said = money_text(given[code], code)
         result = converted[code]
         if code == reporting:
             parts.append(said)
@@ -146,7 +146,7 @@ def invoices_summed_text(items: list[Replaced]) -> str:
             parts.append(f"{said}, not all with a rate into {reporting}")
         else:
             parts.append(
-                f"{said} = {money_full_text(result, reporting)} at the rates "
+                f"{said} = {money_text(result, reporting)} at the rates "
                 "of their quarters"
             )
     return "invoices of " + "; ".join(parts)
@@ -159,8 +159,7 @@ def deals_text(count: int) -> str:
 def amounts_text(amounts: dict[str, Decimal]) -> str:
     """Return "17,878.00 USD", or several currencies' sums apart."""
     return ", ".join(
-        money_full_text(amount, currency)
-        for currency, amount in sorted(amounts.items())
+        money_text(amount, currency) for currency, amount in sorted(amounts.items())
     )
 
 
@@ -364,14 +363,14 @@ def conversion_text(
     "1,000.00 EUR = 1,100.00 USD at 1 EUR = 1.1 USD (rate of 1 Jan 2017)";
     an amount in the reporting currency, or one no rate converts, alone.
     """
-    said = money_full_text(amount, currency)
+    said = money_text(amount, currency)
     if currency == reporting_currency:
         return said
     if rate is None:
         return f"{said}, no rate into {reporting_currency}"
     converted = amount_rounded(amount * rate.rate, reporting_currency)
     return (
-        f"{said} = {money_full_text(converted, reporting_currency)} at 1 {currency} = "
+        f"{said} = {money_text(converted, reporting_currency)} at 1 {currency} = "
         f"{rate_text(rate.rate)} {reporting_currency} (rate of "
         f"{day_text(rate.rate_date)})"
     )
@@ -848,7 +847,7 @@ def _rateless_texts(invoiced: list[Invoiced]) -> list[str]:
     """Name the invoices of each account-quarter that no rate converts."""
     texts = [
         f"{item.account} {quarter_label(item.quarter)}: "
-        f"{_invoices_text(item.count)} ({money_full_text(item.total, item.currency)}) "
+        f"{_invoices_text(item.count)} ({money_text(item.total, item.currency)}) "
         "will be left out of totals, which will say they lack a rate: "
         + missing_rate_reason(currency=item.currency, days=[item.quarter])
         for item in invoiced[:REPLACED_SHOWN]

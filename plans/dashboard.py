@@ -36,6 +36,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
+from accounts.currency import REPORTING_CURRENCY
 from accounts.models import (
     Account,
     AccountTeamMember,
@@ -1640,6 +1641,13 @@ def dashboard_account_rows(
         )
         for pk in ids
     ]
+
+
+def dashboard_revenue_currency() -> str:
+    """Return the currency of the rows' TTM revenue: the current run's."""
+    run = ScoreRun.objects.filter(is_current=True).only("summary").first()
+    summary = run.summary if run is not None else {}
+    return (summary or {}).get("reporting_currency") or REPORTING_CURRENCY
 
 
 def dashboard_figure_rows(*, dashboard: Dashboard, key: str) -> list[AccountRow]:

@@ -21,6 +21,7 @@ from plans.dashboard import (
     ROWS_SHOWN,
     Dashboard,
     DashboardFilters,
+    dashboard_revenue_currency,
     figure_counted,
     figure_title,
     plan_completeness_for,
@@ -181,6 +182,7 @@ def dashboard_accounts_view(request: AuthenticatedHttpRequest) -> HttpResponse:
                 dashboard=dashboard, key=key, accounts=page.paginator.count
             ),
             "rows": rows,
+            "revenue_currency": dashboard_revenue_currency(),
             "page": page,
             "query": urlencode(query),
             "page_query": urlencode({"figure": key, **query}),

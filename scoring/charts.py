@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from accounts.currency import REPORTING_CURRENCY, money_text
+
 QUADRANTS = {
     # quadrant: (legend name, what to do, colour, corner x, corner y)
     "grow": ("Grow", "Grow — invest", "#2e7d32", 1, 1),
@@ -48,21 +50,27 @@ POINT_COLUMNS = ["name", "performance", "potential", "ttm_revenue", "tier", "qua
 
 
 def _hover(
-    name: str, performance: float, potential: float, revenue: float, tier: str
+    name: str,
+    performance: float,
+    potential: float,
+    revenue: float,
+    tier: str,
+    *,
+    currency: str,
 ) -> str:
     # plotly.js reads hover text as its own small HTML: a name with a tag in
     # it would lose the tag, or style the label. Escaped, it shows as typed.
     return (
         f"<b>{escape(name, quote=False)}</b><br>"
         f"Performance {performance:.0f} · Potential {potential:.0f}<br>"
-        f"TTM revenue ${revenue:,.0f} · Tier {tier}"
+        f"TTM revenue {money_text(revenue, currency)} · Tier {tier}"
     )
 
 
-def _hover_texts(part: pd.DataFrame) -> list[str]:
+def _hover_texts(part: pd.DataFrame, currency: str) -> list[str]:
     columns = ["name", "performance", "potential", "ttm_revenue", "tier"]
     return [
-        _hover(*values)
+        _hover(*values, currency=currency)
         for values in zip(*(part[column].tolist() for column in columns), strict=True)
     ]
 
@@ -73,6 +81,7 @@ def quadrant_figure_build(
     names: pd.Series,
     performance_threshold: float,
     potential_threshold: float,
+    currency: str = REPORTING_CURRENCY,
 ) -> dict:
     """Return the plotly figure of every account as JSON-safe plain data.
 
@@ -93,25 +102,36 @@ def quadrant_figure_build(
             top=top_accounts(frame),
             performance_threshold=performance_threshold,
             potential_threshold=potential_threshold,
+            currency=currency,
         )
     return quadrant_scatter_build(
         points=frame,
         performance_threshold=performance_threshold,
         potential_threshold=potential_threshold,
+        currency=currency,
     )
 
 
 def quadrant_scatter_build(
-    *, points: pd.DataFrame, performance_threshold: float, potential_threshold: float
+    *,
+    points: pd.DataFrame,
+    performance_threshold: float,
+    potential_threshold: float,
+    currency: str = REPORTING_CURRENCY,
 ) -> dict:
-    """Return the scatter of these accounts (POINT_COLUMNS, indexed by id)."""
+    """Return the scatter of these accounts (POINT_COLUMNS, indexed by id).
+
+    `currency` is the TTM revenue's, the run's reporting currency.
+    """
     frame = points.sort_values("name")
     webgl = len(frame) > SVG_POINTS_MAX
     figure = go.Figure()
     for quadrant, (label, _, colour, _, _) in QUADRANTS.items():
         part = frame[frame["quadrant"] == quadrant]
         figure.add_trace(
-            _marker_trace(part, quadrant, label, colour, len(part), webgl=webgl)
+            _marker_trace(
+                part, quadrant, label, colour, len(part), webgl=webgl, currency=currency
+            )
         )
     _decorate(figure, performance_threshold, potential_threshold)
     # plotly's own encoder turns numpy values into plain JSON types.
@@ -164,10 +184,11 @@ def _marker_trace(
     total: int,
     *,
     webgl: bool,
+    currency: str,
 ) -> go.Scatter | go.Scattergl:
     common = {
         "legendgroup": quadrant,
-        "text": _hover_texts(part),
+        "text": _hover_texts(part, currency),
         "hovertemplate": "%{text}<extra></extra>",
         "mode": "markers",
         "meta": {"quadrant": quadrant, "label": label},
@@ -226,6 +247,7 @@ def quadrant_density_build(
     top: pd.DataFrame,
     performance_threshold: float,
     potential_threshold: float,
+    currency: str = REPORTING_CURRENCY,
 ) -> dict:
     """Return the density of all accounts with the top accounts drawn.
 
@@ -262,7 +284,9 @@ def quadrant_density_build(
         part = frame[frame["quadrant"] == quadrant]
         total = int(quadrant_totals.get(quadrant, 0))
         figure.add_trace(
-            _marker_trace(part, quadrant, label, colour, total, webgl=True)
+            _marker_trace(
+                part, quadrant, label, colour, total, webgl=True, currency=currency
+            )
         )
 
     _decorate(figure, performance_threshold, potential_threshold)

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db.models import F
 
+from accounts.currency import money_text
 from accounts.models import Account, User
 from accounts.sections import AccountSection, account_section_register
 from config.compiled_queries import queryset_rows
@@ -211,7 +212,8 @@ def score_component_rows(
         if points is None and weight is not None and normalised is not None:
             points = weight * normalised
         label, unit = known.get(key, (key.replace("_", " "), ""))
-        unit = currency if unit == "CUR" else unit
+        money = unit == "CUR"
+        unit = currency if money else unit
         raw = _number(_first(part, "raw", "value"))
         if raw is not None and key in PERCENT_INPUTS:
             raw *= 100
@@ -224,6 +226,8 @@ def score_component_rows(
                 "label": _first(part, "label") or label,
                 "raw": raw,
                 "unit": _first(part, "unit") or unit,
+                # An amount in the reporting currency, shown with its decimals.
+                "money": money,
                 "normalised": normalised,
                 "weight": weight,
                 "points": points,
@@ -330,7 +334,8 @@ def peer_group_description(peer_group: Any) -> str:
     currency = str(peer_group.get("currency") or "USD")
     if rate and level != "none":
         facts.append(
-            f"peers spend {rate:,.0f} {currency} per million USD of company revenue"
+            f"peers spend {money_text(rate, currency)} per million USD of company "
+            "revenue"
         )
     return words + (f": {', '.join(facts)}" if facts else "")
 

@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Floor, Least, RowNumber
 from django.utils import timezone
 
+from accounts.currency import REPORTING_CURRENCY, money_text
 from accounts.import_checks import ImportCheckWarning
 from accounts.models import Account, RevenueLine, User
 from accounts.selectors import (
@@ -521,8 +522,9 @@ def hidden_gold_list(
     )
     for score in rows:
         reason = (
-            f"Tier {score.tier} on revenue alone ({score.ttm_revenue:,.0f} "
-            f"{currency} in the last 12 months), yet potential "
+            f"Tier {score.tier} on revenue alone "
+            f"({money_text(score.ttm_revenue, currency)} in the last 12 "
+            "months), yet potential "
             f"{score.potential:.0f} is in the top quarter (at or above "
             f"{threshold:.0f})"
         )
@@ -614,9 +616,12 @@ def quadrant_figure_for_user(*, user: User, run: ScoreRun) -> dict | None:
         "performance_threshold": float(run.scoring_model.performance_threshold),
         "potential_threshold": float(run.scoring_model.potential_threshold),
     }
+    currency = (run.summary or {}).get("reporting_currency", REPORTING_CURRENCY)
     totals = dict(scores.order_by().values_list("quadrant").annotate(count=Count("pk")))
     if sum(totals.values()) <= DENSITY_FROM:
-        return quadrant_scatter_build(points=_score_points(scores), **thresholds)
+        return quadrant_scatter_build(
+            points=_score_points(scores), currency=currency, **thresholds
+        )
 
     # Bin in the database: the grid is DENSITY_BINS cells of equal width
     # over 0-100, a score of exactly 100 in the last cell, as numpy does.
@@ -652,6 +657,7 @@ def quadrant_figure_for_user(*, user: User, run: ScoreRun) -> dict | None:
         counts=counts,
         quadrant_totals=totals,
         top=top[~top.index.duplicated()],
+        currency=currency,
         **thresholds,
     )
 

@@ -182,6 +182,7 @@ def score_run_execute(
             names=frames.accounts.set_index("account_id")["name"],
             performance_threshold=weights.performance_threshold,
             potential_threshold=weights.potential_threshold,
+            currency=result.reporting_currency,
         )
         rendered = perf_counter()
 

@@ -50,6 +50,7 @@ def portfolio(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     currency = (run.summary or {}).get("reporting_currency", "USD")
     context["revenue_label"] = f"TTM revenue ({currency})"
+    context["reporting_currency"] = currency
     scores = selectors.account_score_queryset_for_user(user=request.user, run=run)
     summary = selectors.portfolio_summary_for_user(
         user=request.user, run=run, scores=scores

@@ -9,12 +9,12 @@ read as the template's did.
 from collections.abc import Callable, Iterable
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import capfirst, floatformat
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.currency import amount_text
 from plans.dashboard import AccountRow
 
 register = template.Library()
@@ -64,8 +64,8 @@ def _quadrant_cell(row: AccountRow) -> SafeString:
 
 
 @register.simple_tag
-def drill_rows(rows: Iterable[AccountRow]) -> SafeString:
-    """Return the table rows of a drill-down page."""
+def drill_rows(rows: Iterable[AccountRow], currency: str) -> SafeString:
+    """Return the table rows of a drill-down page, revenue in `currency`."""
     account_url = _url_for("accounts:detail")
     plan_url = _url_for("plans:detail")
     reviews_url = _url_for("plans:reviews")
@@ -88,7 +88,7 @@ def drill_rows(rows: Iterable[AccountRow]) -> SafeString:
             _quadrant_cell(row),
             score.tier if score is not None and score.tier else "—",
             floatformat(score.potential, 0) if score is not None else "—",
-            intcomma(floatformat(row.ttm_revenue, 0))
+            amount_text(row.ttm_revenue, currency)
             if row.ttm_revenue is not None
             else "—",
             f"{row.completeness.percent}%"

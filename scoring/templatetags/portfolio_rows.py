@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.currency import amount_text
 from scoring.models import AccountScore
 
 register = template.Library()
@@ -29,8 +30,11 @@ EMPTY_ROW = (
 
 
 @register.simple_tag
-def portfolio_rows(rows: Iterable[AccountScore]) -> SafeString:
-    """Return the table rows of one portfolio page, or the empty row."""
+def portfolio_rows(rows: Iterable[AccountScore], currency: str) -> SafeString:
+    """Return the table rows of one portfolio page, or the empty row.
+
+    Revenue is in `currency`, the run's reporting currency, with its decimals.
+    """
     before, after = reverse("accounts:detail", args=[_MARK]).split(str(_MARK))
     quadrants = dict(AccountScore.Quadrant.choices)
     html = format_html_join(
@@ -54,7 +58,7 @@ def portfolio_rows(rows: Iterable[AccountScore]) -> SafeString:
                 ),
                 capfirst(score.account.sector),
                 score.account.country,
-                floatformat(score.ttm_revenue, "0g"),
+                amount_text(score.ttm_revenue, currency),
                 floatformat(score.performance, 0),
                 floatformat(score.potential, 0),
                 score.quadrant,

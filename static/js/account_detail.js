@@ -10,6 +10,8 @@
     }
     var rows = JSON.parse(source.textContent);
     var currency = holder.dataset.currency || "USD";
+    // Every decimal the currency has, as amounts read elsewhere on the page.
+    var digits = Number(holder.dataset.minorDigits || "2");
     var quarters = [];
     var byProduct = {};
     rows.forEach(function (row) {
@@ -25,7 +27,7 @@
         name: product,
         x: quarters,
         y: quarters.map(function (q) { return byProduct[product][q] || 0; }),
-        hovertemplate: "%{fullData.name}<br>%{x|%Y Q%q}: %{y:,.0f} " + currency + "<extra></extra>"
+        hovertemplate: "%{fullData.name}<br>%{x|%Y Q%q}: %{y:,." + digits + "f} " + currency + "<extra></extra>"
       };
     });
     var layout = {

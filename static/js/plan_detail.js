@@ -149,12 +149,12 @@
   const MINOR_DIGITS = minorDigitsNode ? JSON.parse(minorDigitsNode.textContent) : {};
 
   // Write a saved value the way the page first rendered it: amounts with
-  // thousands separators, whole ones without decimals and others with all
-  // of their currency's ("1,234.500" in KWD), dates as "4 Jan 2027".
+  // thousands separators and every decimal of their currency ("1,200.00"
+  // in USD, "1,234.500" in KWD, "5,000" in JPY), dates as "4 Jan 2027".
   function shownSaved(node, raw, text, fields) {
     if (node.dataset.format === "amount" && raw !== null && raw !== "") {
       const amount = Number(raw);
-      const digits = Number.isInteger(amount) ? 0 : (MINOR_DIGITS[fields.currency] ?? 2);
+      const digits = MINOR_DIGITS[fields.currency] ?? 2;
       return amount.toLocaleString("en-US", {
         minimumFractionDigits: digits,
         maximumFractionDigits: digits,

@@ -73,7 +73,7 @@ def test_it_shows_the_facts_products_family_and_team(client, rep, account):
     overview = response.context["overview"]
     assert [p.name for p in overview.products_bought] == ["GTX Basic"]
     assert [p.name for p in overview.products_not_bought] == ["MG Advanced"]
-    assert "3,393 USD" in html
+    assert "3,393.00 USD" in html
     assert reverse("accounts:detail", args=[visible_child.pk]) in html
     assert "Child Hidden" in html
     assert "not in your accounts" in html
@@ -119,7 +119,7 @@ def test_won_revenue_equals_the_sum_of_won_close_values(client, rep, account):
 
     assert response.context["overview"].won_revenue == Decimal("5568")
     assert response.context["overview"].open_deals == 1
-    assert "5,568 USD" in response.content.decode()
+    assert "5,568.00 USD" in response.content.decode()
 
 
 def test_won_deals_no_rate_converts_are_counted_apart(client, rep, account):
@@ -211,17 +211,17 @@ def test_it_converts_revenue_and_won_deals_and_names_rates_and_gaps(
     ]
     assert overview.revenue_rollup.notes() == [
         "EUR at 1.08 from 31 Dec 2025",
-        "700 EUR not included (1 line): no EUR rate on or before 1 Oct 2016",
-        "10,000 SEK not included (1 line): no SEK rate on or before 1 Jan 2026",
+        "700.00 EUR not included (1 line): no EUR rate on or before 1 Oct 2016",
+        "10,000.00 SEK not included (1 line): no SEK rate on or before 1 Jan 2026",
     ]
     assert overview.won_revenue == Decimal("10500.00")
     assert overview.won_rollup.notes() == [
         "EUR at 1.05 from 30 Dec 2016",
-        "5,000 CHF not included (1 deal): no CHF rate on or before 1 Mar 2017",
-        "100,000 SEK not included (1 deal): no SEK rate on or before 1 Mar 2017",
+        "5,000.00 CHF not included (1 deal): no CHF rate on or before 1 Mar 2017",
+        "100,000.00 SEK not included (1 deal): no SEK rate on or before 1 Mar 2017",
     ]
     html = response.content.decode()
-    assert "10,500 USD" in html
+    assert "10,500.00 USD" in html
     assert overview.won_deals == 3
     assert overview.won_deals_converted == 1
     assert (
@@ -229,7 +229,9 @@ def test_it_converts_revenue_and_won_deals_and_names_rates_and_gaps(
         "CHF and SEK have no rate)</span>"
     ) in html
     assert "EUR at 1.08 from 31 Dec 2025" in html
-    assert "700 EUR not included (1 line): no EUR rate on or before 1 Oct 2016" in html
+    assert (
+        "700.00 EUR not included (1 line): no EUR rate on or before 1 Oct 2016" in html
+    )
     assert "115,000" not in html
     assert 'data-currency="USD"' in html
 
@@ -267,9 +269,43 @@ def test_it_totals_in_the_active_models_reporting_currency(client, rep, account)
         {"quarter": "2025-10-01", "product": "Wartung", "amount": 22000.0}
     ]
     html = response.content.decode()
-    assert "1,000 EUR" in html
+    assert "1,000.00 EUR" in html
     assert "SEK at 0.088 from 30 Sep 2025" in html
     assert 'data-currency="EUR"' in html
+
+
+def test_a_kwd_reporting_currency_shows_every_fils_on_the_page(client, rep, account):
+    # given a model reporting in KWD, a deal in dinars and one in euros
+    ScoringModel.objects.update(is_active=False)
+    ScoringModel.objects.create(name="Gulf", is_active=True, reporting_currency="KWD")
+    product = ProductFactory.create(name="Support")
+    won(account, product, "12.345", 1, "KWD")
+    won(account, product, "1234.56", 2, "EUR")
+    RevenueLineFactory.create(
+        account=account,
+        product=product,
+        quarter_start=datetime.date(2016, 10, 1),
+        amount=Decimal("1.5"),
+        currency="KWD",
+    )
+    CurrencyRate.objects.create(
+        currency="EUR",
+        reporting_currency="KWD",
+        rate="0.33",
+        rate_date=datetime.date(2016, 1, 1),
+    )
+    client.force_login(rep)
+
+    # when
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
+
+    # then 12.345 + 407.4048 is kept to the fils, rounded half to even
+    overview = response.context["overview"]
+    assert overview.won_revenue == Decimal("419.750")
+    html = response.content.decode()
+    assert '<dd data-testid="won-revenue">419.750 KWD <span' in html
+    assert "EUR at 0.33 from 1 Jan 2016" in html
+    assert 'data-currency="KWD" data-minor-digits="3"' in html
 
 
 def test_an_imported_account_names_the_currencies_behind_its_money(
@@ -304,14 +340,15 @@ def test_an_imported_account_names_the_currencies_behind_its_money(
     html = response.content.decode()
     assert "12,500,000.00 EUR" in html
     assert "about 13.50 M USD; EUR at 1.08 from 31 Jan 2026" in html
-    assert "10,800 USD" in html
+    assert "10,800.00 USD" in html
     assert "(1 of 3 deals; 2 deals in CHF and SEK have no rate)" in html
     assert (
-        "100,000 SEK not included (1 deal): no SEK rate on or before 11 Feb 2026"
+        "100,000.00 SEK not included (1 deal): no SEK rate on or before 11 Feb 2026"
         in html
     )
     assert (
-        "5,000 CHF not included (1 deal): no CHF rate on or before 1 Mar 2026" in html
+        "5,000.00 CHF not included (1 deal): no CHF rate on or before 1 Mar 2026"
+        in html
     )
 
 

@@ -89,7 +89,7 @@ def test_a_total_without_a_rate_counts_and_names_what_it_leaves_out() -> None:
     assert rollup.missing_rates == ["GBP"]
     assert rollup.notes() == [
         "EUR at 1.085 from 30 Nov 2026",
-        "5 GBP not included (2 lines): no GBP rate on or before 1 Dec 2026",
+        "5.00 GBP not included (2 lines): no GBP rate on or before 1 Dec 2026",
     ]
 
 
@@ -125,7 +125,7 @@ def test_several_rates_are_named_as_a_range_of_dates() -> None:
     assert rollup.total == Decimal("2150.00")
     assert rollup.describe() == (
         "EUR at 1.05 to 1.1, rates from 1 Jan 2026 to 1 Jun 2026; "
-        "120 SEK not included (2 lines): no SEK rate on or before their dates "
+        "120.00 SEK not included (2 lines): no SEK rate on or before their dates "
         "(1 Jan 2025 to 1 Apr 2025)."
     )
 
@@ -139,7 +139,7 @@ def test_an_undated_amount_is_left_out_and_says_why() -> None:
 
     assert rollup.total == Decimal("0.00")
     assert rollup.notes() == [
-        "5,000 CHF not included (1 deal): no CHF rate, and no date to choose one by"
+        "5,000.00 CHF not included (1 deal): no CHF rate, and no date to choose one by"
     ]
 
 
@@ -161,7 +161,7 @@ def test_it_names_the_amount_and_currency_it_leaves_out() -> None:
     assert rollup.total == Decimal("20300.00")
     assert rollup.describe() == (
         "EUR at 1.08 from 31 Mar 2026; SEK at 0.095 from 1 Jan 2025; "
-        "5,000 CHF not included (1 deal): no CHF rate on or before 1 Dec 2026."
+        "5,000.00 CHF not included (1 deal): no CHF rate on or before 1 Dec 2026."
     )
 
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from accounts.currency import (
     DatedAmount,
-    money_full_text,
+    amount_text,
     money_rollup,
     money_text,
 )
@@ -82,20 +82,22 @@ def test_an_amount_with_more_decimals_than_its_currency_is_a_problem() -> None:
     )
 
 
-def test_money_text_shows_the_currencys_decimals_unless_whole() -> None:
+def test_money_text_shows_every_decimal_of_the_currency() -> None:
+    assert money_text(Decimal("5000"), "USD") == "5,000.00 USD"
+    assert money_text(Decimal("12.345"), "KWD") == "12.345 KWD"
+    assert money_text(Decimal("5000"), "KWD") == "5,000.000 KWD"
+    assert money_text(Decimal("250000.00"), "JPY") == "250,000 JPY"
     assert money_text(Decimal("1234.5"), "KWD") == "1,234.500 KWD"
-    assert money_text(Decimal("1234.567"), "KWD") == "1,234.567 KWD"
-    assert money_text(Decimal("5000"), "JPY") == "5,000 JPY"
-    assert money_text(Decimal("5000.000"), "KWD") == "5,000 KWD"
-    assert money_text(Decimal("5000"), "CHF") == "5,000 CHF"
     assert money_text(Decimal("1234.5"), "EUR") == "1,234.50 EUR"
+    assert money_text(Decimal("1200"), "CHF") == "1,200.00 CHF"
 
 
-def test_money_full_text_shows_every_decimal_of_the_currency() -> None:
-    assert money_full_text(Decimal("5000"), "USD") == "5,000.00 USD"
-    assert money_full_text(Decimal("12.345"), "KWD") == "12.345 KWD"
-    assert money_full_text(Decimal("5000"), "KWD") == "5,000.000 KWD"
-    assert money_full_text(Decimal("250000.00"), "JPY") == "250,000 JPY"
+def test_amount_text_rounds_a_converted_figure_to_the_currencys_digits() -> None:
+    assert amount_text(Decimal("407.4048"), "KWD") == "407.405"
+    assert amount_text(Decimal("160.5"), "JPY") == "160"
+    assert amount_text(161.5, "JPY") == "162"
+    assert amount_text(0, "USD") == "0.00"
+    assert amount_text(Decimal("1200"), "KWD") == "1,200.000"
 
 
 def test_an_amount_reads_back_to_the_cent_unless_it_uses_its_third() -> None:

@@ -37,7 +37,7 @@ def test_the_account_page_says_how_much_revenue_names_no_product(
     assert [product.name for product in overview.products_bought] == []
     assert [product.name for product in overview.products_not_bought] == ["MG Special"]
     assert (
-        "746 USD of revenue names no product: it counts in the account's "
+        "745.50 USD of revenue names no product: it counts in the account's "
         "revenue, in no product here." in response.content.decode()
     )
 

@@ -412,8 +412,8 @@ def test_invoices_without_a_rate_leave_the_won_deals_counted(
     overview = page.context["overview"]
     assert overview.revenue_rollup.total == Decimal("24578.50")
     assert overview.revenue_rollup.notes() == [
-        "20 CHF not included (1 line): no CHF rate on or before 1 Oct 2017",
-        "10 EUR not included (1 line): no EUR rate on or before 1 Oct 2017",
+        "20.00 CHF not included (1 line): no CHF rate on or before 1 Oct 2017",
+        "10.00 EUR not included (1 line): no EUR rate on or before 1 Oct 2017",
     ]
     note = (
         "Q4 2017 lacks a rate for some invoices: the won deals of that quarter "
@@ -764,7 +764,7 @@ def test_the_won_revenue_header_counts_what_the_chart_and_the_api_count(
     assert counted == Decimal("1500.00")
     header = response.content.decode()
     assert (
-        '<dd data-testid="won-revenue">400 USD <span class="muted" '
+        '<dd data-testid="won-revenue">400.00 USD <span class="muted" '
         'data-testid="won-deals">(1 deal; 2 more set aside: invoices count in '
         "their place)</span>"
     ) in header

@@ -197,7 +197,7 @@ def test_a_report_export_drops_its_footer_and_keeps_a_revenue_without_a_rate(
     assert (
         3,
         "kept",
-        "kept as 3,400,000 EUR, not converted: no EUR to USD rate was stored "
+        "kept as 3,400,000.00 EUR, not converted: no EUR to USD rate was stored "
         "when it was given, so the scoring leaves it out: import a EUR rate, "
         "with this file or later, to convert it",
     ) in reasons

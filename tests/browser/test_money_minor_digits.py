@@ -63,6 +63,15 @@ def test_a_pursuit_saved_in_dinars_shows_the_fils_in_place_and_after_a_reload(
         page.screenshot(path=f"/tmp/money3_pursuit_{width}.png")
     assert plan.pursuits.get().amount == Decimal("1234.500")
 
+    # and a whole amount in dollars keeps its cents when saved in place
+    pursuit.get_by_role("button", name="Edit").click()
+    pursuit.locator("input[name=amount]").fill("1200")
+    pursuit.locator("[name=currency]").fill("USD")
+    pursuit.get_by_role("button", name="Save").click()
+    expect(meta).to_contain_text("1,200.00 USD")
+    page.reload()
+    expect(meta).to_contain_text("1,200.00 USD")
+
 
 def test_the_account_page_lists_deals_in_their_currencys_decimals(
     page, live_server, rep, account

@@ -265,7 +265,7 @@ def test_an_inline_pursuit_save_shows_the_amount_as_the_page_does(
 
     # then
     meta = pursuit.locator(":scope > .item-view p.meta").first
-    expect(meta).to_contain_text("10,000 EUR · close 4 Jan 2027")
+    expect(meta).to_contain_text("10,000.00 EUR · close 4 Jan 2027")
     page.set_viewport_size({"width": 1366, "height": 900})
     page.screenshot(path="/tmp/pagefix_pursuit_1366.png", full_page=False)
     assert Plan.objects.get(pk=plan.pk).pursuits.get().currency == "EUR"

@@ -195,7 +195,7 @@ def test_the_account_page_shows_the_plan_section(client, rep, plan, pursuit):
     assert "FY2026 plan" in response.content.decode()
     assert f"/plans/{plan.pk}/" in response.content.decode()
     page = response.content.decode()
-    assert "Plan pursuits open 50,000 USD in 1 pursuit" in page
+    assert "Plan pursuits open 50,000.00 USD in 1 pursuit" in page
     assert '<dt>Open deals</dt><dd data-testid="open-deals">0 deals</dd>' in page
     assert "Open pipeline" not in page
 

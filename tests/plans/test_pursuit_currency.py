@@ -167,10 +167,10 @@ def test_a_currency_change_shows_in_what_changed(
 
     # then
     assert [c.text for c in snapshot_diff(before, moved)] == [
-        "Deal 8000: amount 8,000 USD → 10,000 EUR"
+        "Deal 8000: amount 8,000.00 USD → 10,000.00 EUR"
     ]
     assert [c.text for c in snapshot_diff(moved, only_currency)] == [
-        "Deal 8000: amount 10,000 EUR → 10,000 GBP"
+        "Deal 8000: amount 10,000.00 EUR → 10,000.00 GBP"
     ]
 
 
@@ -193,10 +193,10 @@ def test_the_plan_page_converts_the_pipeline_and_says_what_it_left_out(
     page = response.content.decode()
     open_total = response.context["outcomes"]["open"]
     assert (open_total.count, open_total.amount) == (3, Decimal("1600.00"))
-    assert "1,600 USD</strong>" in page
+    assert "1,600.00 USD</strong>" in page
     assert '<span data-show="currency">EUR</span>' in page
     assert response.context["money_notes"] == [
-        "Open: EUR at 1.1 from 30 Jun 2026; 300 SEK not included (1 pursuit): "
+        "Open: EUR at 1.1 from 30 Jun 2026; 300.00 SEK not included (1 pursuit): "
         "no SEK rate on or before 30 Sep 2026."
     ]
     assert response.context["balance"].pipeline == Decimal("1600.00")
@@ -215,9 +215,39 @@ def test_the_plans_list_and_the_api_give_the_currency(
     assert "no SEK rate on or before 30 Sep 2026" in page
     assert balance["outcomes"]["open"]["amount"] == 1600.0
     assert balance["outcomes"]["open"]["currency"] == "USD"
-    assert "300 SEK not included" in balance["outcomes"]["open"]["note"]
+    assert "300.00 SEK not included" in balance["outcomes"]["open"]["note"]
     assert sorted((row["amount"], row["currency"]) for row in listed["results"]) == [
         ("1000.00", "EUR"),
         ("300.00", "SEK"),
         ("500.00", "USD"),
     ]
+
+
+def test_a_kwd_pipeline_reads_to_the_fils_on_the_plan_pages(
+    client: Client, rep: User, plan: Plan, strategy: Strategy
+) -> None:
+    # given a model reporting in KWD, a pursuit in dinars and one in euros
+    model = scoring_model_active()
+    model.reporting_currency = "KWD"
+    model.save()
+    CurrencyRate.objects.create(
+        currency="EUR",
+        reporting_currency="KWD",
+        rate=Decimal("0.33"),
+        rate_date=date(2026, 6, 30),
+    )
+    _pursuit(rep, plan, strategy, "12.345", currency="KWD")
+    _pursuit(rep, plan, strategy, "1234.56", currency="EUR")
+    client.force_login(rep)
+
+    # when
+    detail = client.get(f"/plans/{plan.pk}/").content.decode()
+    listed = client.get("/plans/").content.decode()
+
+    # then 12.345 + 407.4048 is kept to the fils everywhere it is shown
+    assert "419.750 KWD</strong>" in detail
+    assert "% of pipeline (419.750 KWD)" in detail
+    assert '<span data-show="amount" data-format="amount">12.345</span>' in detail
+    assert '<span data-show="amount" data-format="amount">1,234.56</span>' in detail
+    assert "Open pipeline (KWD)" in listed
+    assert '<td class="num">419.750</td>' in listed

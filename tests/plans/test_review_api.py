@@ -126,7 +126,7 @@ def test_the_snapshot_compare_api_lists_the_changes(
 
     assert response.status_code == 200
     assert [c["text"] for c in response.json()["changes"]] == [
-        "Asia rollout: amount 50,000 USD → 75,000 USD"
+        "Asia rollout: amount 50,000.00 USD → 75,000.00 USD"
     ]
 
 

@@ -111,7 +111,7 @@ def test_the_diff_between_two_snapshots_lists_exactly_the_changes_made(
             "yes",
         ),
     ]
-    assert changes[2].text == "Asia rollout: amount 50,000 USD → 80,000 USD"
+    assert changes[2].text == "Asia rollout: amount 50,000.00 USD → 80,000.00 USD"
     assert new_strategy.pk is not None
 
 

@@ -425,8 +425,32 @@ def test_revenue_is_labelled_in_the_run_s_reporting_currency(client, executive):
     page = client.get(reverse("scoring:portfolio")).content.decode()
 
     assert "TTM revenue (EUR)" in page
-    assert "(1,000 EUR in the last 12 months)" in page
+    assert "(1,000.00 EUR in the last 12 months)" in page
     assert "USD" not in page
+
+
+def test_revenue_shows_every_decimal_of_a_kwd_reporting_currency(client, executive):
+    # given a run reporting in KWD, and a revenue with fils
+    run = current_run()
+    run.summary = {**(run.summary or {}), "reporting_currency": "KWD"}
+    run.save(update_fields=["summary"])
+    for name, potential in [("B1", 96.0), ("C1", 10.0), ("C2", 20.0), ("C3", 30.0)]:
+        score(
+            run,
+            AccountFactory.create(name=name),
+            potential=potential,
+            tier="B",
+            ttm_revenue=Decimal("1234.5"),
+        )
+    client.force_login(executive)
+
+    # when
+    page = client.get(reverse("scoring:portfolio")).content.decode()
+
+    # then the table and the reason both keep the third decimal
+    assert "TTM revenue (KWD)" in page
+    assert '<td class="num">1,234.500</td>' in page
+    assert "(1,234.500 KWD in the last 12 months)" in page
 
 
 def test_an_empty_search_says_no_account_matches_once(client, executive):

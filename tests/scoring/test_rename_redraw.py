@@ -33,7 +33,9 @@ from tests.accounts.factories import AccountFactory, ProductFactory
 from tests.security.test_broker_outage import TableLock, web_broker
 
 
-def figure_of(names: dict[int, str], *, count: int | None = None) -> dict:
+def figure_of(
+    names: dict[int, str], *, count: int | None = None, currency: str = "USD"
+) -> dict:
     ids = list(names)
     scores = pd.DataFrame(
         {
@@ -50,6 +52,7 @@ def figure_of(names: dict[int, str], *, count: int | None = None) -> dict:
         names=pd.Series(names),
         performance_threshold=50.0,
         potential_threshold=50.0,
+        currency=currency,
     )
 
 
@@ -72,8 +75,23 @@ def test_a_new_name_replaces_only_the_name_part_of_a_label() -> None:
     assert moved == 1
     assert labels(figure) == [
         "<b>&lt;img src=x onerror=alert(1)&gt;</b><br>Performance 10 · "
-        "Potential 20<br>TTM revenue $1,000 · Tier C",
-        "<b>Globex</b><br>Performance 11 · Potential 21<br>TTM revenue $2,000 · Tier C",
+        "Potential 20<br>TTM revenue 1,000.00 USD · Tier C",
+        "<b>Globex</b><br>Performance 11 · Potential 21<br>"
+        "TTM revenue 2,000.00 USD · Tier C",
+    ]
+
+
+def test_a_label_says_the_revenue_in_the_runs_currency_and_its_decimals() -> None:
+    kwd = figure_of({1: "Dinar Trading"}, currency="KWD")
+    jpy = figure_of({1: "Yen Works"}, currency="JPY")
+
+    assert labels(kwd) == [
+        "<b>Dinar Trading</b><br>Performance 10 · Potential 20<br>"
+        "TTM revenue 1,000.000 KWD · Tier C"
+    ]
+    assert labels(jpy) == [
+        "<b>Yen Works</b><br>Performance 10 · Potential 20<br>"
+        "TTM revenue 1,000 JPY · Tier C"
     ]
 
 
