@@ -5,14 +5,10 @@ bench/accounts_wizard_bench.py): the bundled data set's layout, names no
 rule merges, and about one account in seven a subsidiary of an earlier one.
 """
 
-import gc
-import os
-import tracemalloc
 from pathlib import Path
 
 import pytest
 
-from accounts import row_report, streaming, wizard
 from accounts.models import (
     Account,
     AccountNameStage,
@@ -22,54 +18,25 @@ from accounts.models import (
 from accounts.wizard import (
     mapped_import_create_from_paths,
     mapped_import_mapping_accept,
-    mapped_import_run,
     mapped_import_start,
 )
 from bench.accounts_wizard_bench import accounts_write
-from tests.stakeholders.test_wizard_people_memory import tuple_free_lists_fill
+from tests.import_memory import (
+    BYTES_PER_ROW,
+    import_bounds_scale,
+    import_peak,
+    memory_sizes,
+)
 
 pytestmark = pytest.mark.django_db
 
-# Rows per chunk, and the two file lengths compared: small by default, so
-# the suite stays quick; LODE_ACCOUNTS_MEMORY="5000,20000,100000" measures
-# larger ones.
-CHUNK, SMALL, LARGE = (
-    int(n) for n in os.environ.get("LODE_ACCOUNTS_MEMORY", "100,200,2000").split(",")
-)
-# What a row may add to the peak. A name, a key or a pk kept for each row
-# costs more than this; what is left is noise between runs.
-BYTES_PER_ROW = 50
-# The bytes read at once to sniff a file and check its encoding, below the
-# 12 kB of the smaller file.
-READ_BYTES = 4096
+# LODE_ACCOUNTS_MEMORY="5000,20000,100000" measures larger files.
+CHUNK, SMALL, LARGE = memory_sizes("LODE_ACCOUNTS_MEMORY")
 
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-# Lookups that fill CPython's type attribute cache (4,096 entries in 3.11,
-# each lookup of an attribute of a class takes two) many times over.
-TYPE_CACHE_LOOKUPS = 40_000
-
-
-class _Probe:
-    pass
-
-
-def type_attribute_cache_fill() -> None:
-    """Fill CPython's type attribute cache with names of traced strings.
-
-    The cache keeps the last name looked up in each entry alive, and finds
-    an entry by the name's address: a name built as it is asked for (the
-    "as_" + vendor of Django's SQL compiler) is a new string each time, so
-    the cache keeps up to 4,096 such strings, more of them the longer the
-    import runs. Filled first, under tracing, with strings no shorter, that
-    bounded memory counts alike in every import.
-    """
-    for number in range(TYPE_CACHE_LOOKUPS):
-        getattr(_Probe, f"probe_{number:010d}", None)
 
 
 def peak_import(tmp_path: Path, rows: int, capture) -> int:
@@ -81,21 +48,8 @@ def peak_import(tmp_path: Path, rows: int, capture) -> int:
     mapped = mapped_import_create_from_paths(user=None, paths=[path])
     assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
     mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
-    # As in the people import's test: no collection runs while traced.
-    gc.collect()
-    gc.disable()
 
-    tracemalloc.start()
-    try:
-        tuple_free_lists_fill()
-        type_attribute_cache_fill()
-        tracemalloc.reset_peak()
-        with capture(execute=False):
-            job = mapped_import_run(mapped=mapped)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-        gc.enable()
+    job, peak = import_peak(mapped=mapped, capture=capture)
 
     assert job.status == ImportJob.Status.SUCCEEDED, job.issues[:3]
     assert job.counts["Accounts"]["created"] == rows
@@ -112,21 +66,15 @@ def peak_import(tmp_path: Path, rows: int, capture) -> int:
 # load 4, 2026-12-06). The peak came from reads that fill up to a bound
 # the 200-row file (12 kB) does not reach: the plan's head of up to
 # PREVIEW_READ_ROWS (1,000) rows, and the 64 kB head and blocks of the
-# encoding check. Those bounds are scaled down with the chunk's below;
+# encoding check. Those bounds are scaled down with the chunk's
+# (import_bounds_scale);
 # then 12 to 15 B a row on SQLite (load 8) and 31 to 39 on PostgreSQL
 # (load 9), three runs each, 2026-12-06.
 def test_the_peak_memory_of_an_accounts_import_does_not_grow_with_its_rows(
     tmp_path, monkeypatch, django_capture_on_commit_callbacks
 ) -> None:
     # given
-    monkeypatch.setattr(streaming, "CHUNK_ROWS", CHUNK)
-    monkeypatch.setattr(row_report, "RUN_BYTES", CHUNK * 2 * row_report.LINE_OVERHEAD)
-    monkeypatch.setattr(row_report, "MERGE_FAN_IN", 4)
-    # The plan's head and the reads of whole blocks, small enough that the
-    # smaller file reaches them too.
-    monkeypatch.setattr(wizard, "PREVIEW_READ_ROWS", CHUNK)
-    monkeypatch.setattr(streaming, "HEAD_BYTES", READ_BYTES)
-    monkeypatch.setattr(streaming, "BLOCK_BYTES", READ_BYTES)
+    import_bounds_scale(monkeypatch, chunk=CHUNK)
     # A first import fills what a process keeps once.
     peak_import(tmp_path, SMALL, django_capture_on_commit_callbacks)
     Account.objects.all().delete()

@@ -4,34 +4,27 @@ The rows are synthetic invoice lines written here: a few accounts and
 products, one line an invoice, every amount in USD.
 """
 
-import gc
-import os
-import tracemalloc
 from pathlib import Path
 
 import pytest
 
-from accounts import row_report, streaming, wizard
 from accounts.models import Account, ImportJob, Product, RevenueKeyStage, RevenueLine
 from accounts.wizard import (
     mapped_import_create_from_paths,
     mapped_import_mapping_accept,
-    mapped_import_run,
     mapped_import_start,
 )
-from tests.accounts.test_wizard_accounts_memory import type_attribute_cache_fill
-from tests.stakeholders.test_wizard_people_memory import tuple_free_lists_fill
+from tests.import_memory import (
+    BYTES_PER_ROW,
+    import_bounds_scale,
+    import_peak,
+    memory_sizes,
+)
 
 pytestmark = pytest.mark.django_db
 
-# Rows per chunk, and the two file lengths compared (LODE_REVENUE_MEMORY).
-CHUNK, SMALL, LARGE = (
-    int(n) for n in os.environ.get("LODE_REVENUE_MEMORY", "100,200,2000").split(",")
-)
-BYTES_PER_ROW = 50
-# The bytes read at once to sniff a file and check its encoding, below the
-# 11 kB of the smaller file (see the accounts import's test).
-READ_BYTES = 4096
+# LODE_REVENUE_MEMORY="5000,20000,100000" measures larger files.
+CHUNK, SMALL, LARGE = memory_sizes("LODE_REVENUE_MEMORY")
 ACCOUNTS, PRODUCTS = 20, 4
 
 
@@ -63,20 +56,8 @@ def peak_import(tmp_path: Path, rows: int, capture) -> int:
     mapped = mapped_import_create_from_paths(user=None, paths=[path])
     assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
     mapped_import_start(mapped=mapped, merges={}, keep_good_rows=False, enqueue=False)
-    gc.collect()
-    gc.disable()
 
-    tracemalloc.start()
-    try:
-        tuple_free_lists_fill()
-        type_attribute_cache_fill()
-        tracemalloc.reset_peak()
-        with capture(execute=False):
-            job = mapped_import_run(mapped=mapped)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-        gc.enable()
+    job, peak = import_peak(mapped=mapped, capture=capture)
 
     assert job.status == ImportJob.Status.SUCCEEDED, job.issues[:3]
     assert job.counts["Revenue lines"]["created"] == rows
@@ -93,19 +74,14 @@ def peak_import(tmp_path: Path, rows: int, capture) -> int:
 # (`_Writer.created_keys`, 160 B). The places were always the first
 # of the count, so they went; the counts are staged in the database for
 # the run (RevenueKeyStage), and which lines the import created is read
-# from its row changes, as for accounts. Then, with the bounds below
-# scaled as in the accounts import's test, three runs each: 12 to 21 B a
-# row on SQLite (load 10 to 12), 39 to 43 on PostgreSQL (load 15).
+# from its row changes, as for accounts. Then, with the bounds scaled
+# (import_bounds_scale), three runs each: 12 to 21 B a row on SQLite
+# (load 10 to 12), 39 to 43 on PostgreSQL (load 15).
 def test_the_peak_memory_of_a_revenue_lines_import_does_not_grow_with_its_rows(
     tmp_path, monkeypatch, django_capture_on_commit_callbacks
 ) -> None:
     # given
-    monkeypatch.setattr(streaming, "CHUNK_ROWS", CHUNK)
-    monkeypatch.setattr(row_report, "RUN_BYTES", CHUNK * 2 * row_report.LINE_OVERHEAD)
-    monkeypatch.setattr(row_report, "MERGE_FAN_IN", 4)
-    monkeypatch.setattr(wizard, "PREVIEW_READ_ROWS", CHUNK)
-    monkeypatch.setattr(streaming, "HEAD_BYTES", READ_BYTES)
-    monkeypatch.setattr(streaming, "BLOCK_BYTES", READ_BYTES)
+    import_bounds_scale(monkeypatch, chunk=CHUNK)
     for number in range(ACCOUNTS):
         Account.objects.create(name=f"Synthetic {number}")
     for number in range(PRODUCTS):

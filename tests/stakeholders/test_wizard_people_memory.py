@@ -4,20 +4,23 @@ The rows are synthetic, written by the bench's people writer (see
 tests/stakeholders/people_files.py).
 """
 
-import gc
-import os
-import tracemalloc
 from pathlib import Path
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts import row_report, streaming
+from accounts import streaming
 from accounts.models import ImportJob
 from accounts.wizard import mapped_import_run
 from stakeholders import wizard_people
 from stakeholders.models import PersonImportRow, Stakeholder
+from tests.import_memory import (
+    BYTES_PER_ROW,
+    import_bounds_scale,
+    import_peak,
+    memory_sizes,
+)
 from tests.stakeholders.people_files import (
     ACCOUNTS,
     started_people_import,
@@ -26,16 +29,9 @@ from tests.stakeholders.people_files import (
 
 pytestmark = pytest.mark.django_db
 
-# Rows per chunk (read and staged), and the two file lengths compared:
-# small by default, so the suite stays quick; LODE_PEOPLE_MEMORY=
-# "5000,20000,100000" measures the issue's sizes.
-CHUNK, SMALL, LARGE = (
-    int(n) for n in os.environ.get("LODE_PEOPLE_MEMORY", "100,200,2000").split(",")
-)
-# What a row may add to the peak. Anything an import kept for each row (its
-# cells, an id in a set, a name in a dict) costs more than this; what is
-# left is noise of a few kilobytes between runs.
-BYTES_PER_ROW = 50
+# Rows per chunk (read and staged), and the two file lengths compared;
+# LODE_PEOPLE_MEMORY="5000,20000,100000" measures the issue's sizes.
+CHUNK, SMALL, LARGE = memory_sizes("LODE_PEOPLE_MEMORY")
 
 
 @pytest.fixture(autouse=True)
@@ -43,49 +39,11 @@ def media_root(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-# How many tuples of each length CPython keeps for reuse once freed, and up
-# to which length (3.11's PyTuple_MAXFREELIST and PyTuple_MAXSAVESIZE).
-TUPLE_FREE_LIST = 2_000
-TUPLE_FREE_LIST_LENGTHS = 20
-
-
-def tuple_free_lists_fill() -> None:
-    """Fill CPython's free list of each short tuple length to its cap.
-
-    A tuple that Python builds by growing it (`zip(*row)` in Django's
-    bulk_create builds one of 16 items a staged row) takes no tuple from
-    the free list, but goes to it when freed: the list of that length
-    grows by a tuple a row until it holds TUPLE_FREE_LIST. Filled first,
-    under tracing, that bounded memory counts alike in every import.
-    """
-    held = [
-        tuple(range(length))
-        for length in range(1, TUPLE_FREE_LIST_LENGTHS + 1)
-        for _ in range(TUPLE_FREE_LIST)
-    ]
-    del held
-
-
 def peak_import(tmp_path: Path, rows: int, capture) -> int:
     """Import a synthetic file of `rows` people; return the peak bytes."""
     mapped = started_people_import(tmp_path / f"synthetic_people_{rows}.csv", rows)
-    # A full collection empties the free lists, so each is filled below
-    # with traced tuples only; none runs during the import, which would
-    # empty them again at a moment that differs from one import to the
-    # next. Cyclic garbage the import left would then add to its peak.
-    gc.collect()
-    gc.disable()
 
-    tracemalloc.start()
-    try:
-        tuple_free_lists_fill()
-        tracemalloc.reset_peak()
-        with capture(execute=False):
-            job = mapped_import_run(mapped=mapped)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-        gc.enable()
+    job, peak = import_peak(mapped=mapped, capture=capture)
 
     assert job.status == ImportJob.Status.SUCCEEDED, job.issues[:3]
     assert job.counts["People"]["created"] == rows
@@ -107,12 +65,8 @@ def test_the_peak_memory_of_a_people_import_does_not_grow_with_its_rows(
     tmp_path, monkeypatch, django_capture_on_commit_callbacks
 ) -> None:
     # given
-    monkeypatch.setattr(streaming, "CHUNK_ROWS", CHUNK)
+    import_bounds_scale(monkeypatch, chunk=CHUNK)
     monkeypatch.setattr(wizard_people, "STAGE_ROWS", CHUNK)
-    # The report sorted in runs of about CHUNK rows, merged four at a time:
-    # both files' reports reach those bounds.
-    monkeypatch.setattr(row_report, "RUN_BYTES", CHUNK * 2 * row_report.LINE_OVERHEAD)
-    monkeypatch.setattr(row_report, "MERGE_FAN_IN", 4)
     synthetic_accounts()
     # A first import fills what a process keeps once (imported modules,
     # content types, compiled patterns), which would count in the smaller
