@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -284,6 +284,9 @@ class _Amount:
     # A plain number in scientific notation ("1e+20"), as an XLSX cell
     # holding a very large or very small number reads: its value, unsigned.
     scientific: Decimal | None = None
+    # Held by the file as a number, not text (an XLSX number cell): its
+    # digits are its exact value with a point, whatever the file's format.
+    typed: bool = False
 
 
 def _amount_split(value: str, *, dollar: str) -> _Amount | None:
@@ -324,6 +327,14 @@ def _scientific_split(value: str, *, comma: bool = False) -> _Amount | None:
         dash=False,
         scientific=abs(number),
     )
+
+
+def _typed_split(value: str) -> _Amount | None:
+    """Read the text of a cell held as a number: "-1234.5", "1.5e+20"."""
+    amount = _scientific_split(value) or _amount_split(value, dollar="USD")
+    if amount is None or amount.currency is not None or amount.dash:
+        return None
+    return replace(amount, typed=True)
 
 
 def amount_split(value: str, *, dollar: str = "USD") -> _Amount | None:
@@ -465,6 +476,7 @@ def number_column_parse(
     dollar: str = "USD",
     with_currency: bool = False,
     percent: bool = False,
+    typed: Collection[int] = (),
 ) -> ParsedColumn:
     """Read numbers with the column's decimal separator, given or detected.
 
@@ -479,6 +491,9 @@ def number_column_parse(
     With `decimal` one of NUMBER_FORMATS, the file's chosen format, every
     value is read in it and one written otherwise is refused, not guessed;
     so is scientific notation ("1,23E+05") written with the other mark.
+    The cells on the `typed` lines were numbers in the file, not text (an
+    XLSX number cell reads "1234.5"): each is read as exactly its value,
+    whatever the separator or format, and none of them decides it.
     """
     number_format = decimal if decimal in NUMBER_FORMATS else None
     if number_format is not None:
@@ -498,9 +513,12 @@ def number_column_parse(
             continue
         if text.endswith("%"):
             text = text[:-1].rstrip()
-        amount = _amount_split(text, dollar=dollar) or _scientific_split(
-            text, comma=number_format is not None
-        )
+        if line in typed:
+            amount = _typed_split(text)
+        else:
+            amount = _amount_split(text, dollar=dollar) or _scientific_split(
+                text, comma=number_format is not None
+            )
         if amount is None:
             reason = _unknown_sign_reason(value) or "not a number"
             issues.append(Issue(file, line, column, value, reason, REJECTED))
@@ -512,6 +530,9 @@ def number_column_parse(
         undecided: list[tuple[int, str]] = []
         for value, line, amount in zip(values, lines, amounts, strict=True):
             if amount is None or amount.dash or amount.scientific is not None:
+                continue
+            if amount.typed:
+                # A number cell's point says nothing of how the file writes.
                 continue
             vote = _decimal_vote(amount.digits, whole=whole)
             if vote is not None:
@@ -579,7 +600,9 @@ def number_column_parse(
                 Issue(file, line, column, value, "accounting dash read as 0", REPAIRED)
             )
         elif amount.scientific is not None:
-            if not _scientific_fits(amount.digits, number_format=number_format):
+            if not amount.typed and not _scientific_fits(
+                amount.digits, number_format=number_format
+            ):
                 assert number_format is not None
                 reason = scientific_refusal(number_format)
                 issues.append(Issue(file, line, column, value, reason, REJECTED))
@@ -596,6 +619,8 @@ def number_column_parse(
                     REPAIRED,
                 )
             )
+        elif amount.typed:
+            number = _number_read(amount.digits, decimal=DECIMAL_POINT)
         elif number_format is not None:
             number = _format_read(amount.digits, number_format=number_format)
         else:
@@ -661,6 +686,7 @@ def year_column_parse(
     file: str,
     column: str,
     decimal: str | None = None,
+    typed: Collection[int] = (),
 ) -> ParsedColumn:
     """Read whole years; refuse a date where the year alone belongs.
 
@@ -676,6 +702,7 @@ def year_column_parse(
         decimal=decimal,
         whole=True,
         negative=False,
+        typed=typed,
     )
     for value, line, is_date in zip(values, lines, dated, strict=True):
         if is_date:
@@ -703,6 +730,7 @@ def money_column_parse(
     column: str,
     decimal: str | None = None,
     dollar: str = "USD",
+    typed: Collection[int] = (),
 ) -> ParsedColumn:
     """Read amounts as Money, each keeping the currency its cell names."""
     return number_column_parse(
@@ -713,6 +741,7 @@ def money_column_parse(
         decimal=decimal,
         dollar=dollar,
         with_currency=True,
+        typed=typed,
     )
 
 

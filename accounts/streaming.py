@@ -359,12 +359,7 @@ def _chunked(
         )
         if marks is not None and part:
             # Marked cells of rows already built are not needed again.
-            done = part[-1][0]
-            for key in [key for key in marks.unsaved_formulas if key[0] <= done]:
-                del marks.unsaved_formulas[key]
-            marks.shown_scientific -= {
-                key for key in marks.shown_scientific if key[0] <= done
-            }
+            marks.lines_forget(done=part[-1][0])
         if first:
             table.header = read
         else:

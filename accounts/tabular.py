@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -137,10 +138,17 @@ class Table:
     # saved without their value, and numbers a spreadsheet shows rounded.
     unsaved_formulas: dict[tuple[str, int], str] = field(default_factory=dict)
     shown_scientific: set[tuple[str, int]] = field(default_factory=set)
+    # The lines of each column whose XLSX cell held a number, not text: its
+    # text ("1234.5") has a point whatever number format the file is given.
+    typed_numbers: dict[str, set[int]] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
         return [str(column) for column in self.frame.columns]
+
+    def typed_lines(self, column: str) -> set[int]:
+        """Return the lines whose cell in `column` the file held as a number."""
+        return self.typed_numbers.get(column, set())
 
     @property
     def row_count(self) -> int:
@@ -155,6 +163,9 @@ class Table:
             frame=pd.DataFrame(columns=self.frame.columns, dtype=str),
             lines=[],
             notes=[note for note in self.notes if note.action != REJECTED],
+            unsaved_formulas={},
+            shown_scientific=set(),
+            typed_numbers={},
         )
 
     @property
@@ -987,6 +998,14 @@ class SheetMarks:
 
     unsaved_formulas: dict[tuple[int, int], str] = field(default_factory=dict)
     shown_scientific: set[tuple[int, int]] = field(default_factory=set)
+    typed_numbers: set[tuple[int, int]] = field(default_factory=set)
+
+    def lines_forget(self, *, done: int) -> None:
+        """Forget the marks of the lines up to `done`, already built."""
+        for key in [key for key in self.unsaved_formulas if key[0] <= done]:
+            del self.unsaved_formulas[key]
+        self.shown_scientific -= {k for k in self.shown_scientific if k[0] <= done}
+        self.typed_numbers -= {k for k in self.typed_numbers if k[0] <= done}
 
 
 # A formula element in a sheet's XML, with or without a namespace prefix.
@@ -1024,6 +1043,8 @@ def sheet_records(
                     marks.unsaved_formulas[(number, index)] = formula
                     cells.append(formula)
                     continue
+                if _typed_number(cell.value):
+                    marks.typed_numbers.add((number, index))
                 if _shown_scientific(cell.value, cell.number_format):
                     marks.shown_scientific.add((number, index))
                 if _shown_percent(cell.value, cell.number_format):
@@ -1069,6 +1090,13 @@ def _formula_text(value: object) -> str:
     if isinstance(text, str) and text.startswith("="):
         return text
     return ""
+
+
+def _typed_number(value: object) -> bool:
+    """Say if a cell holds a number, not text: its text is its exact value."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value)
 
 
 def _shown_scientific(value: object, number_format: str | None) -> bool:
@@ -1293,6 +1321,10 @@ def _table_build(
     notes.sort(key=lambda note: note.line)
     marks = marks or SheetMarks()
     kept = set(kept_lines)
+    typed: dict[str, set[int]] = {}
+    for line, index in marks.typed_numbers:
+        if line in kept and index < width:
+            typed.setdefault(columns[index], set()).add(line)
     return Table(
         file=file,
         frame=frame,
@@ -1312,6 +1344,7 @@ def _table_build(
             for line, index in marks.shown_scientific
             if line in kept and index < width
         },
+        typed_numbers=typed,
     )
 
 

@@ -1222,16 +1222,28 @@ def _column_parse(
     column: str,
     answer: str | None,
     entity: str = "",
+    typed: Collection[int] = (),
 ) -> ParsedColumn:
+    """Type one column; the `typed` lines held numbers, not text."""
     if name in _IDS:
         return id_column_parse(values=values, lines=lines, file=file, column=column)
     if name in _MONEY:
         return money_column_parse(
-            values=values, lines=lines, file=file, column=column, decimal=answer
+            values=values,
+            lines=lines,
+            file=file,
+            column=column,
+            decimal=answer,
+            typed=typed,
         )
     if name == "year_established":
         return year_column_parse(
-            values=values, lines=lines, file=file, column=column, decimal=answer
+            values=values,
+            lines=lines,
+            file=file,
+            column=column,
+            decimal=answer,
+            typed=typed,
         )
     if name in _WHOLE | _SIGNED_WHOLE | _NUMBERS:
         return number_column_parse(
@@ -1243,6 +1255,7 @@ def _column_parse(
             whole=name not in _NUMBERS,
             negative=name in _SIGNED_WHOLE | _SIGN_BY_RULE,
             percent=name in _PERCENT,
+            typed=typed,
         )
     if name in _DATES:
         return date_column_parse(
@@ -1512,6 +1525,7 @@ def _decide(*, plan: FilePlan, outcome: Outcome) -> None:
                 file=plan.preview.name,
                 column=column,
                 answer=None,
+                typed=table.typed_lines(column),
             )
             if parsed.question is not None:
                 asked.setdefault(column, parsed.question)
@@ -1876,6 +1890,7 @@ def _rows_type(*, plan: FilePlan, table: Table, outcome: Outcome) -> FileRows:
             column=column,
             answer=plan.answers.get(column),
             entity=plan.entity,
+            typed=table.typed_lines(column),
         )
         if parsed.question is not None:
             outcome.questions.append((plan.preview.name, parsed.question))

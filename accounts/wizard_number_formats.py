@@ -4,9 +4,11 @@ Each amount column's decimal mark is detected from its own values, and a
 column that cannot tell is asked (accounts.wizard._decide). A file can
 instead be given one format for all its amounts, named by example as
 accounts.parsing.NUMBER_FORMATS names them; a value written otherwise is
-refused, never guessed. The page, the command line and the API all record
-that choice here, per file, and the mapping saved for the file's headers
-keeps it for the next such file.
+refused, never guessed. A workbook's number cells were never written in
+any format: each is read as its value, and only its text cells are held
+to the choice. The page, the command line and the API all record that
+choice here, per file, and the mapping saved for the file's headers keeps
+it for the next such file.
 """
 
 from collections.abc import Mapping
