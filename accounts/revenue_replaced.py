@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Sum
 
 from accounts.currency import (
     Rate,
@@ -33,6 +33,7 @@ from accounts.currency import (
 )
 from accounts.currency_codes import amount_kept, amount_rounded
 from accounts.import_checks import ImportCheckWarning
+from accounts.matching import account_name_caseless
 from accounts.models import (
     Account,
     ImportRowChange,
@@ -543,12 +544,12 @@ def revenue_replaced_forecast(
     """Return what the check would say of invoices and won deals not yet written.
 
     For an upload too large for a dry run. `invoiced` holds its invoices'
-    sum and count by account key (external id, or name folded by
-    account_name_caseless), quarter start and currency; `won` its won
-    deals' likewise. An account is found by its external id or its stored
-    name key, capitals aside in every alphabet; one the import
-    would match only once its legal suffix is dropped is not forecast. A
-    won deal is named even if it is stored already, as the upload has it.
+    sum and count by account key (revenue_account_key), quarter start and
+    currency; `won` its won deals' likewise. An account is found by its
+    external id as written, or by its stored name key, capitals aside in
+    every alphabet; one the import would match only once its legal suffix
+    is dropped is not forecast. A won deal is named even if it is stored
+    already, as the upload has it.
     """
     accounts = _accounts_by_key({key for key, _, _ in (*invoiced, *won)})
     sums = _sums_by_account(invoiced, accounts)
@@ -686,22 +687,37 @@ def _sums_by_account(
 
 # How many account keys one lookup names.
 KEYS_PER_QUERY = 1000
+# An upload's account key says which column found it: an external ID is
+# matched as written ("001Ab00000XyZ12" and "001AB00000XYZ12" are two
+# Salesforce records), a name by its stored key, folded as
+# account_name_caseless folds it, which neither database's LOWER does for
+# every alphabet.
+KEY_BY_ID = "id:"
+KEY_BY_NAME = "name:"
+
+
+def revenue_account_key(*, external_id: str = "", name: str = "") -> str:
+    """Return the key an upload's row finds its account by: its ID as
+    written, else its name as account_name_caseless folds it."""
+    if external_id:
+        return KEY_BY_ID + external_id
+    return KEY_BY_NAME + account_name_caseless(name)
 
 
 def _accounts_by_key(keys: set[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    ordered = sorted(keys)
-    for start in range(0, len(ordered), KEYS_PER_QUERY):
-        chunk = ordered[start : start + KEYS_PER_QUERY]
-        # A name key is folded as account_name_caseless folds it, which
-        # neither database's LOWER does for every alphabet.
-        rows = Account.objects.filter(
-            Q(external_id__in=chunk) | Q(name_key__in=chunk)
-        ).values_list("pk", "external_id", "name_key")
-        for pk, external_id, folded in rows:
-            for key in (external_id, folded):
-                if key in keys:
-                    found.setdefault(key, pk)
+    for prefix, column in ((KEY_BY_ID, "external_id"), (KEY_BY_NAME, "name_key")):
+        ordered = sorted(key for key in keys if key.startswith(prefix))
+        for start in range(0, len(ordered), KEYS_PER_QUERY):
+            chunk = [
+                key.removeprefix(prefix)
+                for key in ordered[start : start + KEYS_PER_QUERY]
+            ]
+            rows = Account.objects.filter(**{f"{column}__in": chunk}).values_list(
+                column, "pk"
+            )
+            for value, pk in rows.order_by("pk"):
+                found.setdefault(prefix + value, pk)
     return found
 
 

@@ -18,12 +18,15 @@ from datetime import date
 from decimal import Decimal
 
 from accounts.import_checks import ImportCheckWarning, import_forecasts
-from accounts.matching import account_name_caseless
 from accounts.models import MappedImport, Opportunity
 from accounts.parsing import Money
 from accounts.recognise import OPPORTUNITY
 from accounts.revenue_keys import quarter_start
-from accounts.revenue_replaced import Invoiced, revenue_replaced_forecast
+from accounts.revenue_replaced import (
+    Invoiced,
+    revenue_account_key,
+    revenue_replaced_forecast,
+)
 from accounts.stages import stage_known
 from accounts.streaming import table_chunks
 from accounts.wizard import (
@@ -225,10 +228,11 @@ def _revenue_accounts(
             ):
                 continue
             # A row naming no account is refused by the run: it books none.
-            key = next((str(row[k]) for k in _ACCOUNT_KEYS if row.get(k)), None)
-            if key is None:
+            external_id = str(row.get("account_external_id") or "").strip()
+            name = str(row.get("account_name") or "").strip()
+            if not external_id and not name:
                 continue
-            key = account_name_caseless(key.strip())
+            key = revenue_account_key(external_id=external_id, name=name)
             accounts[quarter_start(day)].add(key)
             _amount_add(sums, key=key, day=day, row=row)
     return accounts

@@ -315,3 +315,30 @@ def test_two_renames_racing_to_one_name_end_with_one_refused(
         ("Beta", "beta"),
         ("Ärzte GmbH", "ärzte gmbh"),
     ]
+
+
+def test_a_large_upload_forecast_finds_an_account_by_its_id_as_written(
+    acme_won: Account, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: Acme's Salesforce ID has capitals; another account's ID is the
+    # same in small letters, a different record to Salesforce
+    acme_won.external_id = "001Ab00000XyZ12"
+    acme_won.save()
+    AccountFactory.create(name="Globex", external_id="001ab00000xyz12")
+    monkeypatch.setattr("accounts.wizard.INLINE_CHECK_MAX_BYTES", 10)
+    path = tmp_path / "erp.csv"
+    path.write_text(
+        "Invoice No;Customer ID;Invoice Date;Product;Net Amount;Currency\n"
+        "INV-2017-9;001Ab00000XyZ12;15/08/2017;GTK 500;10,00;USD\n"
+    )
+    mapped = mapped_import_create_from_paths(user=None, paths=[path])
+    assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
+
+    # when
+    warnings = mapped_import_forewarnings(mapped=mapped)
+
+    # then
+    assert warnings == [
+        "Acme Corporation Q3 2017: invoices of 10.00 USD will replace 3 won "
+        "deals (17,878.00 USD) counted now",
+    ]
