@@ -18,6 +18,36 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from accounts.currency import day_text
+
+
+@dataclass(frozen=True)
+class WindowMove:
+    """Where the scoring window ends now and where the import would end it.
+
+    `idle_accounts` counts the accounts with revenue that would have none
+    in the moved window.
+    """
+
+    before: date
+    after: date
+    idle_accounts: int
+
+    @property
+    def keep_said(self) -> str:
+        return (
+            f"Keep scoring the twelve months to {day_text(self.before)} "
+            "(the window stays)"
+        )
+
+    @property
+    def move_said(self) -> str:
+        accounts = "account" if self.idle_accounts == 1 else "accounts"
+        return (
+            f"Move the window to {day_text(self.after)} "
+            f"({self.idle_accounts:,} {accounts} would have no revenue in it)"
+        )
+
 
 @dataclass(frozen=True)
 class ImportCheckWarning:
@@ -25,6 +55,9 @@ class ImportCheckWarning:
     # The import starts only once the user confirms it (a tick, --yes, a
     # field): what it warns of would change records the upload never names.
     confirm: bool = False
+    # Set when the warning is that the import would move the scoring
+    # window: the user then chooses to keep it (the default) or move it.
+    window: WindowMove | None = None
 
 
 ImportCheck = Callable[[], Callable[[], list[ImportCheckWarning]]]

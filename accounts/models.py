@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from accounts.currency import money_text, reporting_currency_active
+from accounts.currency import day_text, money_text, reporting_currency_active
 from accounts.currency_codes import (
     ANNUAL_REVENUE_CURRENCY,
     MoneyAmountField,
@@ -933,6 +933,12 @@ class ImportJob(models.Model):
         FAILED = "failed", "Failed"
         REJECTED = "rejected", "Rejected (nothing written)"
 
+    class Window(models.TextChoices):
+        """What the import does to a scoring window it would move."""
+
+        KEEP = "keep", "Keep the window"
+        MOVE = "move", "Move the window"
+
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -958,6 +964,13 @@ class ImportJob(models.Model):
         choices=InvoicesWithoutRate.choices,
         default=InvoicesWithoutRate.KEEP_DEALS,
     )
+    # Blank when the check found the window would not move. Otherwise the
+    # user's choice, and where the window ended before the import and would
+    # end after it: keeping it pins the active scoring model's Score as of
+    # to window_before before the import's score run, and undo unpins it.
+    window = models.CharField(max_length=4, choices=Window.choices, blank=True)
+    window_before = models.DateField(null=True, blank=True)
+    window_after = models.DateField(null=True, blank=True)
     progress = models.PositiveSmallIntegerField(default=0)
     progress_message = models.CharField(max_length=200, blank=True)
     counts = models.JSONField(default=dict, blank=True)
@@ -992,6 +1005,23 @@ class ImportJob(models.Model):
             return self.created_by.display_name
         if self.created_by_name:
             return f"{self.created_by_name} (deleted)"
+        return ""
+
+    @property
+    def window_said(self) -> str:
+        """Say what the import chose to do with the scoring window, or ""."""
+        if self.window == self.Window.KEEP and self.window_before is not None:
+            return (
+                "Scoring window kept: the twelve months to "
+                f"{day_text(self.window_before)} (this import's revenue "
+                f"reaches {day_text(self.window_after or self.window_before)})."
+            )
+        if self.window == self.Window.MOVE and self.window_after is not None:
+            return (
+                "Scoring window moved: from the twelve months to "
+                f"{day_text(self.window_before or self.window_after)} to the "
+                f"twelve months to {day_text(self.window_after)}."
+            )
         return ""
 
     @property

@@ -69,8 +69,9 @@ from accounts.wizard_delimiters import (
 )
 from accounts.wizard_discard import DiscardError, mapped_import_discard
 from accounts.wizard_forewarn import (
-    mapped_import_forewarnings,
-    mapped_import_start_refusals,
+    StartReview,
+    mapped_import_forecast,
+    mapped_import_start_review,
 )
 from accounts.wizard_headers import mapped_import_headers_choose
 from accounts.wizard_number_formats import (
@@ -700,6 +701,9 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(problem))
         return redirect("accounts:wizard_check", pk=pk)
     refused: list[str] = []
+    review: StartReview | None = None
+    # Keeping the scoring window is the default; moving it is for sales ops.
+    window = request.POST.get("window", ImportJob.Window.KEEP)
     if request.method == "POST":
         try:
             merges = wizard.mapped_import_merges_read(
@@ -716,13 +720,15 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if not refused and invoices_without_rate not in InvoicesWithoutRate.values:
             refused = [wizard.invoices_without_rate_problem(invoices_without_rate)]
         if not refused and "recheck" not in request.POST:
-            refusals = mapped_import_start_refusals(
+            review = mapped_import_start_review(
                 mapped=mapped,
                 confirmed=request.POST.get("confirm_warnings") == "on",
                 how="Tick “I have read the warnings above” to import anyway.",
                 answer_how="Answer it above first.",
+                window=window,
+                user=request.user,
             )
-            refused = [text for texts in refusals.values() for text in texts]
+            refused = [text for texts in review.refusals.values() for text in texts]
     if request.method == "POST" and not refused:
         if "recheck" in request.POST:
             wizard.mapped_import_merges_set(mapped=mapped, merges=merges)
@@ -734,6 +740,8 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 merges=merges,
                 keep_good_rows=request.POST.get("keep_good_rows") == "on",
                 invoices_without_rate=invoices_without_rate,
+                window=window,
+                window_move=review.window if review else None,
             )
         return redirect("accounts:wizard_report", pk=pk)
     # A refused merge shows the page again, saying why, and writes nothing.
@@ -742,6 +750,7 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if wizard.mapped_import_is_large(mapped=mapped):
         # A full check of a large upload would hold the request for minutes;
         # the background run checks as it goes instead.
+        forecast = mapped_import_forecast(mapped=mapped)
         return render(
             request,
             "accounts/wizard_check.html",
@@ -750,7 +759,10 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 "large": True,
                 "large_size": wizard.mapped_import_size(mapped=mapped),
                 # No dry run: its warnings are forecast, shown before the start.
-                "warnings": mapped_import_forewarnings(mapped=mapped),
+                "warnings": forecast.texts,
+                "window_move": forecast.window,
+                "window": window,
+                "may_move_window": request.user.is_ops,
                 "refused": refused,
                 # Unchecked, the quarters cannot be named; the choice is
                 # offered wherever invoices are read.
@@ -784,6 +796,9 @@ def wizard_check(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ],
             "refused": refused,
             "waiting": outcome.waiting,
+            "window_move": outcome.window,
+            "window": window,
+            "may_move_window": request.user.is_ops,
             "invoices_without_rate": (
                 request.POST.get("invoices_without_rate")
                 or mapped.job.invoices_without_rate

@@ -81,7 +81,11 @@ from accounts.former_names import (
     former_names_shared_text,
 )
 from accounts.history import history_text
-from accounts.import_checks import import_checks_start
+from accounts.import_checks import (
+    ImportCheckWarning,
+    WindowMove,
+    import_checks_start,
+)
 from accounts.import_liveness import (
     ImportJobSwept,
     import_job_liveness,
@@ -1193,6 +1197,15 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     # The warnings the user must confirm before the import starts.
     confirmations: list[str] = field(default_factory=list)
+    # The warning that the import would move the scoring window, if it
+    # would: the user chooses to keep it (the default, which needs no
+    # confirmation) or move it, so it is not among the confirmations.
+    window_warning: ImportCheckWarning | None = None
+
+    @property
+    def window(self) -> WindowMove | None:
+        return self.window_warning.window if self.window_warning else None
+
     # Each existing record the import changes, with every field's old and
     # new value, so the check shows what an "updated" count stands for.
     changes: list[dict[str, Any]] = field(default_factory=list)
@@ -2293,7 +2306,9 @@ def mapped_import_check(*, mapped: MappedImport) -> Outcome:
                 outcome.quarters_without_rate = rateless()
                 for warning in (w for check in checks for w in check()):
                     outcome.warnings.append(warning.text)
-                    if warning.confirm:
+                    if warning.window is not None:
+                        outcome.window_warning = warning
+                    elif warning.confirm:
                         outcome.confirmations.append(warning.text)
             raise _DryRun
     except _DryRun:
@@ -2309,12 +2324,17 @@ def mapped_import_start(
     merges: Mapping[str, str],
     keep_good_rows: bool,
     invoices_without_rate: str = InvoicesWithoutRate.KEEP_DEALS,
+    window: str = ImportJob.Window.KEEP,
+    window_move: WindowMove | None = None,
     enqueue: bool = True,
 ) -> ImportJob:
     """Record the user's go-ahead and queue the import in the background.
 
     `invoices_without_rate` says whether invoices no stored rate converts
     replace the won deals counted in their quarters (InvoicesWithoutRate).
+    `window_move` is where the check found the import would move the
+    scoring window, and `window` whether the user keeps it or moves it
+    (ImportJob.Window); both are kept on the job for scoring to act on.
     With `enqueue=False` the caller runs it (the command line does, in
     process, with `mapped_import_run`).
     """
@@ -2325,6 +2345,8 @@ def mapped_import_start(
         raise WizardError("Confirm the mapping first.")
     if invoices_without_rate not in InvoicesWithoutRate.values:
         raise WizardError(invoices_without_rate_problem(invoices_without_rate))
+    if window not in ImportJob.Window.values:
+        raise WizardError(f"window must be keep or move, not {str(window)[:100]!r}.")
 
     new_merges = mapped_import_merges_new(merges=merges)
     now = timezone.now()
@@ -2341,6 +2363,9 @@ def mapped_import_start(
 
         job.keep_good_rows = keep_good_rows
         job.invoices_without_rate = invoices_without_rate
+        job.window = window if window_move is not None else ""
+        job.window_before = window_move.before if window_move else None
+        job.window_after = window_move.after if window_move else None
         job.status = ImportJob.Status.PENDING
         job.progress_message = "Queued"
         import_job_origin_keep(job=job)
@@ -2348,6 +2373,9 @@ def mapped_import_start(
             update_fields=[
                 "keep_good_rows",
                 "invoices_without_rate",
+                "window",
+                "window_before",
+                "window_after",
                 "status",
                 "progress_message",
                 "started_ip_address",

@@ -34,6 +34,7 @@ from rest_framework.views import APIView
 
 from accounts import wizard
 from accounts.apis import AmountField
+from accounts.import_checks import WindowMove
 from accounts.import_liveness import import_job_status_label
 from accounts.importing import (
     ACCOUNTS,
@@ -55,7 +56,7 @@ from accounts.wizard_delimiters import mapped_import_delimiters_choose
 from accounts.wizard_discard import DiscardError, mapped_import_discard
 from accounts.wizard_forewarn import (
     mapped_import_forecast,
-    mapped_import_start_refusals,
+    mapped_import_start_review,
 )
 from accounts.wizard_headers import mapped_import_headers_choose
 from accounts.wizard_number_formats import mapped_import_number_formats_choose
@@ -149,6 +150,7 @@ def _bundled_job_data(job: ImportJob) -> dict[str, Any]:
         "undone_at": None,
         "keep_good_rows": job.keep_good_rows,
         **_invoices_without_rate_data(job),
+        **_window_data(job),
         **import_job_progress(job=job),
         "counts": job.counts,
         "issue_count": len(job.issues),
@@ -165,6 +167,47 @@ def _invoices_without_rate_data(job: ImportJob) -> dict[str, str]:
         "invoices_without_rate": job.invoices_without_rate,
         "invoices_without_rate_label": job.invoices_without_rate_said,
     }
+
+
+def _window_data(job: ImportJob) -> dict[str, Any]:
+    return {
+        "window": job.window,
+        "window_before": job.window_before,
+        "window_after": job.window_after,
+        "window_label": job.window_said,
+    }
+
+
+def _window_move_data(move: WindowMove | None) -> dict[str, Any] | None:
+    """Return the window choice the check offers, or None."""
+    if move is None:
+        return None
+    return {
+        "before": move.before,
+        "after": move.after,
+        "idle_accounts": move.idle_accounts,
+        "keep": move.keep_said,
+        "move": move.move_said,
+    }
+
+
+WINDOW_MOVE_FIELD = inline_serializer(
+    "WizardImportWindowMove",
+    {
+        "before": serializers.DateField(help_text="where the scoring window ends now"),
+        "after": serializers.DateField(
+            help_text="where the import's revenue would end it"
+        ),
+        "idle_accounts": serializers.IntegerField(
+            help_text="accounts with revenue that would have none in the moved window"
+        ),
+        "keep": serializers.CharField(help_text="window: keep, said"),
+        "move": serializers.CharField(help_text="window: move, said"),
+    },
+    allow_null=True,
+    help_text="set when the import would move the scoring window: start it "
+    "with window keep (the default) or move (sales ops only)",
+)
 
 
 def _creator_data(job: ImportJob) -> dict[str, Any] | None:
@@ -255,6 +298,7 @@ def _job_data(mapped: MappedImport) -> dict[str, Any]:
         "undone_at": mapped.undone_at,
         "keep_good_rows": job.keep_good_rows,
         **_invoices_without_rate_data(job),
+        **_window_data(job),
         **import_job_progress(job=job),
         "counts": job.counts,
         "issue_count": len(job.issues),
@@ -333,6 +377,18 @@ def _job_fields() -> dict[str, serializers.Field]:
             help_text="one sentence per erasure of a person that replaced "
             "their values in this import's files, row report or notes",
         ),
+        "window": serializers.ChoiceField(
+            choices=["", *ImportJob.Window.values],
+            help_text="what the import did with a scoring window it would "
+            "move: keep or move; blank when it would move none",
+        ),
+        "window_before": serializers.DateField(
+            allow_null=True, help_text="where the window ended before the import"
+        ),
+        "window_after": serializers.DateField(
+            allow_null=True, help_text="where the import's revenue would end it"
+        ),
+        "window_label": serializers.CharField(help_text="the window choice, said"),
         "uploads_removed_at": serializers.DateTimeField(
             allow_null=True,
             help_text="when the uploaded files were deleted, "
@@ -466,6 +522,7 @@ CHECK_SCHEMA = inline_serializer(
             help_text="What the import would change elsewhere, e.g. a "
             "scoring window it would move; nothing stops the import.",
         ),
+        "window_move": WINDOW_MOVE_FIELD,
         "questions": serializers.ListField(
             child=inline_serializer(
                 "WizardImportQuestion",
@@ -551,6 +608,7 @@ LARGE_CHECK_SCHEMA = inline_serializer(
             child=serializers.CharField(),
             help_text="the check's warnings, forecast from the files without writing",
         ),
+        "window_move": WINDOW_MOVE_FIELD,
         "quarters_without_rate": quarters_without_rate_field(),
     },
 )
@@ -636,6 +694,10 @@ JOB_EXAMPLE: dict[str, Any] = {
     "invoices_without_rate": "keep_deals",
     "invoices_without_rate_label": "won deals count until their quarter's "
     "invoices have a rate",
+    "window": "",
+    "window_before": None,
+    "window_after": None,
+    "window_label": "",
 }
 # The same import just uploaded, its mapping not yet confirmed.
 JOB_UPLOADED_EXAMPLE = {
@@ -656,6 +718,7 @@ CHECK_EXAMPLE = {
     "can_write": True,
     "problems": [],
     "warnings": ["accounts.csv: 1 of 4 columns is not imported: Industry"],
+    "window_move": None,
     "questions": [
         {
             "file": "accounts.csv",
@@ -1423,6 +1486,31 @@ class WizardImportCheckApi(WizardApi):
                 response_only=True,
             ),
             OpenApiExample(
+                "A check of revenue that would move the scoring window",
+                value={
+                    **CHECK_EXAMPLE,
+                    "questions": [],
+                    "warnings": [
+                        "This import moves the scoring window from Q2 2024–"
+                        "Q1 2025 to Q3 2025–Q2 2026: 1 account with revenue "
+                        "would have none in the new window and score as if they "
+                        "bought nothing. The import keeps the window unless you "
+                        "choose to move it."
+                    ],
+                    "window_move": {
+                        "before": "2025-03-31",
+                        "after": "2026-06-30",
+                        "idle_accounts": 1,
+                        "keep": "Keep scoring the twelve months to 31 Mar 2025 "
+                        "(the window stays)",
+                        "move": "Move the window to 30 Jun 2026 (1 account would "
+                        "have no revenue in it)",
+                    },
+                },
+                status_codes=[200],
+                response_only=True,
+            ),
+            OpenApiExample(
                 "A file too large to check while you wait",
                 value={
                     **JOB_UPLOADED_EXAMPLE,
@@ -1436,6 +1524,7 @@ class WizardImportCheckApi(WizardApi):
                         "SEK) will be left out of totals, which will say they "
                         "lack a rate: no SEK rate on or before 1 Jul 2024"
                     ],
+                    "window_move": None,
                     "quarters_without_rate": [
                         {
                             "account": "Nordvik Handel AB",
@@ -1475,6 +1564,7 @@ class WizardImportCheckApi(WizardApi):
                     ),
                     "job": reverse("accounts_api:import_detail", args=[mapped.job.pk]),
                     "warnings": forecast.texts,
+                    "window_move": _window_move_data(forecast.window),
                     "quarters_without_rate": [
                         item.as_dict()
                         for item in forecast.quarters_without_rate[:ISSUE_LIMIT]
@@ -1489,6 +1579,7 @@ class WizardImportCheckApi(WizardApi):
                 "can_write": outcome.can_write,
                 "problems": outcome.problems,
                 "warnings": outcome.warnings,
+                "window_move": _window_move_data(outcome.window),
                 "questions": [
                     {
                         "file": file,
@@ -1844,11 +1935,22 @@ class WizardImportStartApi(WizardApi):
             "keep_deals, the default, keeps the deals counted until a rate is "
             "stored; replace_deals lets the invoices replace them at once",
         )
+        window = serializers.ChoiceField(
+            choices=ImportJob.Window.values,
+            required=False,
+            default=ImportJob.Window.KEEP,
+            help_text="Where the check's window_move says the import would "
+            "move the scoring window: keep, the default, pins the active "
+            "scoring model's Score as of where the window ends now before "
+            "the import's score run (undo releases it); move lets it move, "
+            "and is for sales ops only",
+        )
         confirm_warnings = serializers.BooleanField(
             required=False,
             default=False,
             help_text="true once the check's warnings that need confirming "
-            "(a scoring window move leaving accounts without revenue) are read",
+            "(a scoring window move leaving accounts without revenue, when "
+            "window is move) are read",
         )
 
     @extend_schema(
@@ -1961,17 +2063,19 @@ class WizardImportStartApi(WizardApi):
         if unknown:
             raise ValidationError({"merges": unknown})
         answer = reverse("accounts_api:import_answer", args=[mapped.job.pk])
-        refusals = mapped_import_start_refusals(
+        review = mapped_import_start_review(
             mapped=mapped,
             confirmed=data.pop("confirm_warnings"),
             how="Send confirm_warnings: true to import anyway.",
             answer_how=f"Answer it with POST {answer} first.",
+            window=data["window"],
+            user=_user(request),
         )
-        if refusals:
-            raise ValidationError(refusals)
+        if review.refusals:
+            raise ValidationError(review.refusals)
 
         try:
-            wizard.mapped_import_start(mapped=mapped, **data)
+            wizard.mapped_import_start(mapped=mapped, window_move=review.window, **data)
         except wizard.ImportStartedError:
             # Another request started it while this one was checking.
             started = MappedImport.objects.select_related("job").get(pk=mapped.pk)

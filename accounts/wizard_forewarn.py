@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from accounts.import_checks import ImportCheckWarning, import_forecasts
-from accounts.models import MappedImport, Opportunity
+from accounts.import_checks import ImportCheckWarning, WindowMove, import_forecasts
+from accounts.models import ImportJob, MappedImport, Opportunity, User
 from accounts.parsing import Money
 from accounts.recognise import OPPORTUNITY
 from accounts.revenue_keys import quarter_start
@@ -66,6 +66,10 @@ class Forewarning:
     def texts(self) -> list[str]:
         return [warning.text for warning in self.warnings]
 
+    @property
+    def window(self) -> WindowMove | None:
+        return next((w.window for w in self.warnings if w.window), None)
+
 
 def mapped_import_forewarnings(*, mapped: MappedImport) -> list[str]:
     """Return the warnings the import's check would give, without a dry run."""
@@ -86,9 +90,28 @@ def mapped_import_warnings(*, mapped: MappedImport) -> list[ImportCheckWarning]:
     if mapped_import_is_large(mapped=mapped):
         return _forewarnings(mapped=mapped).warnings
     outcome = mapped_import_check(mapped=mapped)
+    window = outcome.window_warning
     return [
-        ImportCheckWarning(text, confirm=text in outcome.confirmations)
+        window
+        if window is not None and text == window.text
+        else ImportCheckWarning(text, confirm=text in outcome.confirmations)
         for text in outcome.warnings
+    ]
+
+
+def import_warnings_to_confirm(
+    *, warnings: list[ImportCheckWarning], window: str
+) -> list[str]:
+    """Return the warnings the user must confirm, given the window choice.
+
+    Keeping the scoring window moves nothing, so its warning needs no
+    confirmation then; moving it does, like any other.
+    """
+    return [
+        warning.text
+        for warning in warnings
+        if warning.confirm
+        and (warning.window is None or window == ImportJob.Window.MOVE)
     ]
 
 
@@ -106,40 +129,93 @@ def import_warnings_unconfirmed(
     return [f"Not started: {text} {how}" for text in confirmations]
 
 
-def mapped_import_start_refusals(
-    *, mapped: MappedImport, confirmed: bool, how: str, answer_how: str
-) -> dict[str, list[str]]:
-    """Return what stops the import's start, under the field that says it.
+@dataclass(frozen=True)
+class StartReview:
+    """What stops an import's start, and where it would move the window.
+
+    `refusals` lists what stops it under the field that says it; `window`
+    is the move the user chose about, kept on the job when it starts.
+    """
+
+    refusals: dict[str, list[str]]
+    window: WindowMove | None = None
+
+
+def mapped_import_start_review(
+    *,
+    mapped: MappedImport,
+    confirmed: bool,
+    how: str,
+    answer_how: str,
+    window: str = ImportJob.Window.KEEP,
+    user: User | None = None,
+) -> StartReview:
+    """Return what stops the import's start, and the window it would move.
 
     The page and the API start an import only through here, on one dry
-    run: a question no one answered ("questions") or a mapping the files
-    cannot take ("mapping") stops it whatever the user confirms, as the
-    run would only reject it; a warning to confirm ("confirm_warnings")
-    stops it until confirmed. `how` says how to confirm and `answer_how`
-    how to answer, as the page or the API asks. A large upload has no dry
-    run: its warnings are forecast, and its run asks its questions.
-    """
-    if mapped_import_is_large(mapped=mapped):
-        if confirmed:
-            return {}
-        found = [w.text for w in _forewarnings(mapped=mapped).warnings if w.confirm]
-        unconfirmed = import_warnings_unconfirmed(
-            confirmations=found, confirmed=confirmed, how=how
-        )
-        return {"confirm_warnings": unconfirmed} if unconfirmed else {}
+    run (the command line reads the same warnings and choice through
+    mapped_import_warnings and import_warnings_to_confirm): a question no
+    one answered ("questions") or a mapping the files cannot take
+    ("mapping") stops it whatever the user confirms, as the run would only
+    reject it; a warning to confirm ("confirm_warnings") stops it until
+    confirmed. `how` says how to
+    confirm and `answer_how` how to answer, as the page or the API asks. A
+    large upload has no dry run: its warnings are forecast, and its run
+    asks its questions.
 
-    outcome = mapped_import_check(mapped=mapped)
-    refusals = {
-        "questions": [
-            f"Not started: {file} asks: {question.message} {answer_how}"
-            for file, question in outcome.questions
-        ],
-        "mapping": [f"Not started: {problem}" for problem in outcome.problems],
-        "confirm_warnings": import_warnings_unconfirmed(
-            confirmations=outcome.confirmations, confirmed=confirmed, how=how
-        ),
-    }
-    return {field: texts for field, texts in refusals.items() if texts}
+    `window` is the user's choice if the import would move the scoring
+    window: keeping it (the default) needs no confirmation, as nothing
+    moves; moving it is for those who may edit the scoring model (sales
+    ops; `user` None is the command line) and is confirmed like any
+    warning.
+    """
+    if window not in ImportJob.Window.values:
+        return StartReview({"window": [window_choice_problem(window)]})
+
+    if mapped_import_is_large(mapped=mapped):
+        forecast = _forewarnings(mapped=mapped)
+        warning = next((w for w in forecast.warnings if w.window), None)
+        found = [w.text for w in forecast.warnings if w.confirm and not w.window]
+        refusals: dict[str, list[str]] = {}
+    else:
+        outcome = mapped_import_check(mapped=mapped)
+        warning = outcome.window_warning
+        found = outcome.confirmations
+        refusals = {
+            "questions": [
+                f"Not started: {file} asks: {question.message} {answer_how}"
+                for file, question in outcome.questions
+            ],
+            "mapping": [f"Not started: {problem}" for problem in outcome.problems],
+        }
+    move = warning.window if warning is not None else None
+    if move is not None and window == ImportJob.Window.MOVE:
+        if user is not None and not user.is_ops:
+            refusals["window"] = [WINDOW_MOVE_REFUSED]
+        # Keeping the window moves nothing; moving it is confirmed.
+        if warning is not None and warning.confirm:
+            found = [*found, warning.text]
+    refusals["confirm_warnings"] = import_warnings_unconfirmed(
+        confirmations=found, confirmed=confirmed, how=how
+    )
+    return StartReview(
+        {field: texts for field, texts in refusals.items() if texts}, move
+    )
+
+
+# Said to a user who may not edit the scoring model but asked to move it.
+WINDOW_MOVE_REFUSED = (
+    "Not started: only sales operations may move the scoring window, as only "
+    "they edit the scoring model. Keep the window, or ask them to import."
+)
+
+
+def window_choice_problem(value: object) -> str:
+    """Say why a value is no answer to the window choice."""
+    return (
+        f"window must be {' or '.join(ImportJob.Window.values)}, "
+        f"not {str(value)[:100]!r}."
+    )
 
 
 def _forewarnings(*, mapped: MappedImport) -> Forewarning:

@@ -4,16 +4,28 @@ import checks with us before it writes."""
 import logging
 
 from accounts.import_checks import import_check_register, import_forecast_register
-from accounts.models import ImportJob
+from accounts.models import ImportJob, MappedImport
 from accounts.signals import account_renamed, import_finished
 from scoring.selectors import scoring_window_forecast, scoring_window_move_check
-from scoring.services import score_run_figure_names_request, score_run_request
+from scoring.services import (
+    score_run_figure_names_request,
+    score_run_request,
+    scoring_window_import_keep,
+    scoring_window_import_release,
+)
 
 logger = logging.getLogger(__name__)
 
 
 def import_finished_score(sender: object, **kwargs: object) -> None:
     job = kwargs.get("job")
+    if isinstance(job, ImportJob):
+        # An undo sends this too; the window the import kept is released.
+        mapped = MappedImport.objects.filter(job=job).first()
+        if mapped is not None and mapped.undone_at is not None:
+            scoring_window_import_release(job=job)
+        elif job.status == ImportJob.Status.SUCCEEDED:
+            scoring_window_import_keep(job=job)
     run = score_run_request(
         trigger="import", import_job=job if isinstance(job, ImportJob) else None
     )

@@ -24,7 +24,7 @@ from django.db.models.functions import Floor, Least, RowNumber
 from django.utils import timezone
 
 from accounts.currency import REPORTING_CURRENCY, money_text
-from accounts.import_checks import ImportCheckWarning
+from accounts.import_checks import ImportCheckWarning, WindowMove
 from accounts.models import Account, RevenueLine, User
 from accounts.selectors import (
     account_list_for_user,
@@ -709,7 +709,8 @@ def scoring_window_move_check() -> Callable[[], list[ImportCheckWarning]]:
             return []
         idle = idle_account_count(as_of=now)
         text = window_move_warning(before=before, after=now, idle_accounts=idle)
-        return [ImportCheckWarning(text, confirm=idle > 0)]
+        move = WindowMove(before=before, after=now, idle_accounts=idle)
+        return [ImportCheckWarning(text, confirm=idle > 0, window=move)]
 
     return after
 
@@ -741,7 +742,8 @@ def scoring_window_forecast(reach: Mapping[date, int]) -> list[ImportCheckWarnin
         + " (Counted from the revenue stored now: this upload's own lines may "
         "give some of them revenue in the new window.)"
     )
-    return [ImportCheckWarning(text, confirm=idle > 0)]
+    move = WindowMove(before=before, after=after, idle_accounts=idle)
+    return [ImportCheckWarning(text, confirm=idle > 0, window=move)]
 
 
 def revenue_last_date() -> date | None:
@@ -795,6 +797,6 @@ def window_move_warning(*, before: date, after: date, idle_accounts: int) -> str
     return (
         f"This import moves the scoring window from {window_label(before)} to "
         f"{window_label(after)}: {idle_accounts:,} {accounts} with revenue would "
-        "have none in the new window and score as if they bought nothing. To "
-        "keep the window, set Score as of on the scoring model before importing."
+        "have none in the new window and score as if they bought nothing. The "
+        "import keeps the window unless you choose to move it."
     )

@@ -52,6 +52,52 @@ def scoring_model_active() -> ScoringModel:
     return model
 
 
+def scoring_window_import_keep(*, job: ImportJob) -> bool:
+    """Pin the active model's window where an import chose to keep it.
+
+    Called before the import's score run. Only a model still following the
+    latest revenue quarter is pinned: one pinned by hand since the check
+    keeps its date. Return whether the model was pinned.
+    """
+    if job.window != ImportJob.Window.KEEP or job.window_before is None:
+        return False
+
+    model = scoring_model_active()
+    # A compare-and-set that also moves the version (updated_at), so an
+    # editor who read the model before is told it changed.
+    pinned = ScoringModel.objects.filter(pk=model.pk, score_as_of__isnull=True).update(
+        score_as_of=job.window_before, updated_at=timezone.now()
+    )
+    if pinned:
+        logger.info(
+            "Import %s kept the scoring window: model %s scores as of %s",
+            job.pk,
+            model.pk,
+            job.window_before,
+        )
+    return bool(pinned)
+
+
+def scoring_window_import_release(*, job: ImportJob) -> bool:
+    """Let the active model follow the revenue again once its import is undone.
+
+    Only the date the import pinned is released: a date set by hand since
+    is kept. Return whether the model was released.
+    """
+    if job.window != ImportJob.Window.KEEP or job.window_before is None:
+        return False
+
+    model = scoring_model_active()
+    released = ScoringModel.objects.filter(
+        pk=model.pk, score_as_of=job.window_before
+    ).update(score_as_of=None, updated_at=timezone.now())
+    if released:
+        logger.info(
+            "Import %s undone: model %s follows the revenue again", job.pk, model.pk
+        )
+    return bool(released)
+
+
 def _score_run_enqueue(run_id: int) -> None:
     from scoring.tasks import scoring_run_task
 

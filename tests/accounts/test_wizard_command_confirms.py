@@ -34,8 +34,8 @@ ERP_WINDOW = WIZARD / "erp_window_cp1252.csv"
 MOVE_WARNING = (
     "This import moves the scoring window from Q2 2024\u2013Q1 2025 to "
     "Q3 2025\u2013Q2 2026: 1 account with revenue would have none in the new "
-    "window and score as if they bought nothing. To keep the window, set "
-    "Score as of on the scoring model before importing."
+    "window and score as if they bought nothing. The import keeps the "
+    "window unless you choose to move it."
 )
 FORECAST_WARNING = (
     MOVE_WARNING.replace("1 account with", "3 accounts with")
@@ -154,7 +154,7 @@ def test_merge_proposed_checks_the_rows_it_merges_as_the_write_writes_them() -> 
 def test_yes_stops_at_a_warning_the_page_makes_the_user_tick(billed_early_2025) -> None:
     # when
     with pytest.raises(CommandError) as refused:
-        run(str(ERP_WINDOW), "--yes")
+        run(str(ERP_WINDOW), "--yes", "--window", "move")
 
     # then
     assert str(refused.value) == REFUSED
@@ -165,9 +165,15 @@ def test_yes_stops_at_a_warning_the_page_makes_the_user_tick(billed_early_2025) 
 
 
 def test_the_check_says_which_flags_write_past_the_warning(billed_early_2025) -> None:
-    output = run(str(ERP_WINDOW))
+    output = run(str(ERP_WINDOW), "--window", "move")
 
     assert f"WARNING {MOVE_WARNING}\n" in output
+    assert (
+        "WINDOW Keep scoring the twelve months to 31 Mar 2025 (the window "
+        "stays): choose with --window keep\n"
+        "WINDOW Move the window to 30 Jun 2026 (1 account would have no revenue "
+        "in it): chosen with --window move\n"
+    ) in output
     job = ImportJob.objects.get()
     assert output.endswith(
         f"Checked import {job.pk}: nothing written. Run again with --yes "
@@ -178,7 +184,7 @@ def test_the_check_says_which_flags_write_past_the_warning(billed_early_2025) ->
 
 def test_merge_proposed_with_yes_stops_at_the_warning_too(billed_early_2025) -> None:
     with pytest.raises(CommandError) as refused:
-        run(str(ERP_WINDOW), "--yes", "--merge-proposed")
+        run(str(ERP_WINDOW), "--yes", "--merge-proposed", "--window", "move")
 
     assert str(refused.value) == REFUSED
     assert revenue_stored() == BEFORE
@@ -186,7 +192,7 @@ def test_merge_proposed_with_yes_stops_at_the_warning_too(billed_early_2025) -> 
 
 def test_accept_warnings_writes_past_the_warning(billed_early_2025) -> None:
     # when
-    output = run(str(ERP_WINDOW), "--yes", "--accept-warnings")
+    output = run(str(ERP_WINDOW), "--yes", "--accept-warnings", "--window", "move")
 
     # then
     assert f"WARNING {MOVE_WARNING}\n" in output
@@ -202,7 +208,7 @@ def test_a_large_upload_stops_at_the_forecast_warning(
 
     # when
     with pytest.raises(CommandError) as refused:
-        run(str(ERP_WINDOW), "--yes")
+        run(str(ERP_WINDOW), "--yes", "--window", "move")
 
     # then
     assert str(refused.value) == (
@@ -240,7 +246,7 @@ def test_the_api_start_asks_the_same_confirmation(
     api.put(url + "mapping/", {"mapping": {}}, format="json", HTTP_IF_MATCH=etag)
 
     # when
-    refused = api.post(url + "start/", {}, format="json")
+    refused = api.post(url + "start/", {"window": "move"}, format="json")
 
     # then
     assert refused.status_code == 400
@@ -253,7 +259,9 @@ def test_the_api_start_asks_the_same_confirmation(
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        started = api.post(url + "start/", {"confirm_warnings": True}, format="json")
+        started = api.post(
+            url + "start/", {"window": "move", "confirm_warnings": True}, format="json"
+        )
 
     # then
     assert started.status_code == 202

@@ -62,14 +62,14 @@ def all_at_once(monkeypatch, module: Any, requests: int) -> None:
     do, and only the start itself can keep the second from running it.
     """
     ready = threading.Barrier(requests, timeout=120)
-    checked = module.mapped_import_start_refusals
+    checked = module.mapped_import_start_review
 
     def held(**kwargs: Any) -> dict[str, list[str]]:
         found = checked(**kwargs)
         ready.wait()
         return found
 
-    monkeypatch.setattr(module, "mapped_import_start_refusals", held)
+    monkeypatch.setattr(module, "mapped_import_start_review", held)
 
 
 def in_threads(send: Callable[[], Any], count: int) -> list[Any]:

@@ -44,7 +44,8 @@ def test_the_import_starts_only_once_the_window_move_is_ticked(
     page.goto(check)
     page.screenshot(path=str(tmp_path / f"confirm-{width}.png"), full_page=True)
 
-    # when: Import without the tick
+    # when: moving the window, and Import without the tick
+    page.check("input[name=window][value=move]")
     page.click("#start-import")
 
     # then

@@ -27,8 +27,8 @@ ERP_REVENUE = Path(__file__).parents[1] / "accounts/fixtures/wizard/erp_revenue.
 MOVE_WARNING = (
     "This import moves the scoring window from Q2 2024\u2013Q1 2025 to "
     "Q3 2025\u2013Q2 2026: 1 account with revenue would have none in the new "
-    "window and score as if they bought nothing. To keep the window, set "
-    "Score as of on the scoring model before importing."
+    "window and score as if they bought nothing. The import keeps the "
+    "window unless you choose to move it."
 )
 
 
@@ -140,10 +140,11 @@ def test_the_page_starts_a_window_move_only_once_it_is_confirmed(
     page = client.get(url)
 
     # when
-    refused = client.post(url, {})
+    refused = client.post(url, {"window": "move"})
 
     # then
-    assert page.context["outcome"].confirmations == [MOVE_WARNING]
+    assert page.context["outcome"].confirmations == []
+    assert page.context["outcome"].window_warning.text == MOVE_WARNING
     assert b'name="confirm_warnings"' in page.content
     assert refused.status_code == 400
     assert refused.context["refused"] == [
@@ -156,7 +157,7 @@ def test_the_page_starts_a_window_move_only_once_it_is_confirmed(
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        started = client.post(url, {"confirm_warnings": "on"})
+        started = client.post(url, {"window": "move", "confirm_warnings": "on"})
 
     # then
     assert started.status_code == 302
@@ -173,7 +174,7 @@ def test_the_api_starts_a_window_move_only_once_it_is_confirmed(
     job, url = erp_upload_confirmed(api)
 
     # when
-    refused = api.post(url + "start/", {}, format="json")
+    refused = api.post(url + "start/", {"window": "move"}, format="json")
 
     # then
     assert refused.status_code == 400
@@ -186,7 +187,9 @@ def test_the_api_starts_a_window_move_only_once_it_is_confirmed(
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        started = api.post(url + "start/", {"confirm_warnings": True}, format="json")
+        started = api.post(
+            url + "start/", {"window": "move", "confirm_warnings": True}, format="json"
+        )
 
     # then
     assert started.status_code == 202
@@ -202,6 +205,7 @@ def test_a_fixed_window_needs_no_confirmation(billed_early_2025):
     assert mapped_import_mapping_accept(mapped=mapped, user=None) == {}
 
     assert mapped_import_check(mapped=mapped).confirmations == []
+    assert mapped_import_check(mapped=mapped).window_warning is None
 
 
 FORECAST_WARNING = (
@@ -255,8 +259,10 @@ def test_a_large_upload_shows_the_forecast_and_starts_once_confirmed(
     assert RevenueLine.objects.count() == 3
 
     # when: started without confirming, on the page and by the API
-    refused_page = client.post(reverse("accounts:wizard_check", args=[job["id"]]), {})
-    refused_api = api.post(url + "start/", {}, format="json")
+    refused_page = client.post(
+        reverse("accounts:wizard_check", args=[job["id"]]), {"window": "move"}
+    )
+    refused_api = api.post(url + "start/", {"window": "move"}, format="json")
 
     # then
     assert refused_page.status_code == 400
@@ -275,7 +281,9 @@ def test_a_large_upload_shows_the_forecast_and_starts_once_confirmed(
 
     # when: confirmed
     with django_capture_on_commit_callbacks(execute=True):
-        started = api.post(url + "start/", {"confirm_warnings": True}, format="json")
+        started = api.post(
+            url + "start/", {"window": "move", "confirm_warnings": True}, format="json"
+        )
 
     # then
     assert started.status_code == 202
@@ -350,8 +358,8 @@ def billed_in_2017(settings, tmp_path) -> Path:
 THIN_MOVE_WARNING = (
     "This import moves the scoring window from Q1 2017\u2013Q4 2017 to "
     "Q2 2025\u2013Q1 2026: {idle} accounts with revenue would have none in the "
-    "new window and score as if they bought nothing. To keep the window, set "
-    "Score as of on the scoring model before importing."
+    "new window and score as if they bought nothing. The import keeps the "
+    "window unless you choose to move it."
 )
 FORECAST_NOTE = (
     " (Counted from the revenue stored now: this upload's own lines may give "
@@ -391,6 +399,8 @@ def test_later_revenue_of_one_account_moves_the_window_everywhere(
             str(billed_in_2017),
             "--yes",
             "--accept-warnings",
+            "--window",
+            "move",
             stdout=output,
         )
 

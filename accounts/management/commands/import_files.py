@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import ngettext
 
+from accounts.import_checks import WindowMove
 from accounts.importing import REJECTED, ImportFileError
 from accounts.models import ImportJob, InvoicesWithoutRate, MappedImport, User
 from accounts.tabular import SheetChoiceError
@@ -37,6 +38,7 @@ from accounts.wizard_delimiters import (
     mapped_import_delimiters_choose,
 )
 from accounts.wizard_forewarn import (
+    import_warnings_to_confirm,
     import_warnings_unconfirmed,
     mapped_import_warnings,
 )
@@ -200,6 +202,15 @@ class Command(BaseCommand):
             "counts won deals (the check prints each as NO RATE): keep_deals, "
             "the default, keeps counting the deals until a rate is stored; "
             "replace_deals lets the invoices replace them at once",
+        )
+        parser.add_argument(
+            "--window",
+            choices=ImportJob.Window.values,
+            default=ImportJob.Window.KEEP,
+            help="where the import would move the scoring window (the check "
+            "prints WINDOW): keep, the default, keeps scoring the twelve months "
+            "it scores now; move lets the import's revenue move it (confirm "
+            "with --accept-warnings when accounts would have no revenue in it)",
         )
         parser.add_argument(
             "--yes", action="store_true", help="write the import, not only check it"
@@ -395,6 +406,9 @@ class Command(BaseCommand):
                 )
             for warning in outcome.warnings:
                 self.stdout.write(f"WARNING {warning}")
+            window_move = outcome.window
+            if window_move is not None:
+                self._window_print(window_move, options["window"])
             chosen = options["invoices_without_rate"]
             for item in outcome.waiting:
                 self.stdout.write(
@@ -407,15 +421,20 @@ class Command(BaseCommand):
                         f"CHANGE {change['record']}: {one['field']} "
                         f"{one['old']} -> {one['new']}"
                     )
+            confirmations = list(outcome.confirmations)
+            window_warning = outcome.window_warning
+            if window_warning is not None:
+                confirmations += import_warnings_to_confirm(
+                    warnings=[window_warning], window=options["window"]
+                )
             if not options["yes"]:
                 self._print(outcome.counts, [i.as_dict() for i in outcome.issues])
-                flags = "--yes --accept-warnings" if outcome.confirmations else "--yes"
+                flags = "--yes --accept-warnings" if confirmations else "--yes"
                 self.stdout.write(
                     f"Checked import {mapped.job_id}: nothing written. "
                     f"Run again with {flags} to write it."
                 )
                 return
-            confirmations = outcome.confirmations
 
         else:
             # The write checks as it goes; its warnings are said first, as
@@ -423,7 +442,12 @@ class Command(BaseCommand):
             warnings = mapped_import_warnings(mapped=mapped)
             for one in warnings:
                 self.stdout.write(f"WARNING {one.text}")
-            confirmations = [one.text for one in warnings if one.confirm]
+            window_move = next((one.window for one in warnings if one.window), None)
+            if window_move is not None:
+                self._window_print(window_move, options["window"])
+            confirmations = import_warnings_to_confirm(
+                warnings=warnings, window=options["window"]
+            )
 
         # The page starts past these only once they are ticked, the API
         # once confirm_warnings is sent; here, once --accept-warnings is.
@@ -442,6 +466,8 @@ class Command(BaseCommand):
             merges=merges,
             keep_good_rows=options["keep_good_rows"],
             invoices_without_rate=options["invoices_without_rate"],
+            window=options["window"],
+            window_move=window_move,
             enqueue=False,
         )
         job = mapped_import_run(mapped=mapped)
@@ -450,6 +476,15 @@ class Command(BaseCommand):
         if job.status != ImportJob.Status.SUCCEEDED:
             reason = job.error or rejection_reason(job)
             raise CommandError(f"import {job.pk} ended {job.status}: {reason}")
+
+    def _window_print(self, move: WindowMove, chosen: str) -> None:
+        """Print the window choice, marking the one this run takes."""
+        for value, said in (
+            (ImportJob.Window.KEEP, move.keep_said),
+            (ImportJob.Window.MOVE, move.move_said),
+        ):
+            taken = "chosen" if value == chosen else "choose"
+            self.stdout.write(f"WINDOW {said}: {taken} with --window {value}")
 
     def _proposals_merged(
         self, mapped: MappedImport, outcome: Outcome, merges: dict[str, str]
