@@ -11,10 +11,13 @@ Three shapes, by how many accounts the chart shows:
   the portfolio, so a density layer (a heatmap of account counts on a
   DENSITY_BINS x DENSITY_BINS grid over 0-100) shows where all accounts
   sit, and only each quadrant's TOP_ACCOUNTS by potential and TOP_ACCOUNTS
-  by TTM revenue (at most 1,000) are drawn as markers, with hover and
+  by TTM revenue (at most 1,000) are drawn as SVG markers, with hover and
   click-through as before. Legend counts stay those of every account shown.
 
-The payload of the third shape does not grow with the portfolio.
+The payload of the third shape does not grow with the portfolio, and it
+needs no WebGL. A browser without WebGL gets the second shape redrawn in
+SVG when it holds up to SVG_POINTS_MAX markers, and as the third shape
+otherwise (quadrant_figure_without_webgl).
 """
 
 import base64
@@ -283,9 +286,11 @@ def quadrant_density_build(
     for quadrant, (label, _, colour, _, _) in QUADRANTS.items():
         part = frame[frame["quadrant"] == quadrant]
         total = int(quadrant_totals.get(quadrant, 0))
+        # At most 8 x TOP_ACCOUNTS markers: SVG draws them at once, and
+        # the density view then works where WebGL does not.
         figure.add_trace(
             _marker_trace(
-                part, quadrant, label, colour, total, webgl=True, currency=currency
+                part, quadrant, label, colour, total, webgl=False, currency=currency
             )
         )
 
@@ -396,6 +401,34 @@ def quadrant_figure_names_set(*, figure: dict, names: dict[int, str]) -> int:
                 labels[index] = label
                 moved += 1
     return moved
+
+
+def quadrant_figure_without_webgl(*, figure: dict) -> dict | None:
+    """Return the figure drawn without WebGL traces, or None if SVG can't.
+
+    A figure without WebGL traces comes back as it is. One whose WebGL
+    markers number up to SVG_POINTS_MAX comes back as a copy with SVG
+    markers. Past that, None: the caller draws the density view instead.
+    """
+    traces = figure.get("data", [])
+    webgl = [trace for trace in traces if trace.get("type") == "scattergl"]
+    if not webgl:
+        return figure
+    if sum(len(_values(trace.get("x"))) for trace in webgl) > SVG_POINTS_MAX:
+        return None
+
+    flat = {**figure, "data": []}
+    for trace in traces:
+        if trace.get("type") == "scattergl":
+            trace = dict(trace, type="scatter")
+            for key in ("x", "y"):
+                trace[key] = _values(trace.get(key))
+            if "customdata" in trace:
+                trace["customdata"] = [
+                    int(account_id) for account_id in _values(trace["customdata"])
+                ]
+        flat["data"].append(trace)
+    return flat
 
 
 def quadrant_figure_filter(*, figure: dict, visible_ids: set[int]) -> dict:

@@ -40,6 +40,7 @@ from scoring.charts import (
     TOP_ACCOUNTS,
     quadrant_density_build,
     quadrant_figure_filter,
+    quadrant_figure_without_webgl,
     quadrant_scatter_build,
 )
 from scoring.computation import window_bounds, window_end, window_label
@@ -588,7 +589,9 @@ def score_run_pending(*, current: ScoreRun | None = None) -> ScoreRun | None:
     return runs.order_by("-pk").first()
 
 
-def quadrant_figure_for_user(*, user: User, run: ScoreRun) -> dict | None:
+def quadrant_figure_for_user(
+    *, user: User, run: ScoreRun, webgl: bool = True
+) -> dict | None:
     """Return the run's figure with only the accounts the user may see.
 
     A user who sees everything gets the stored figure as it is, with no
@@ -600,29 +603,62 @@ def quadrant_figure_for_user(*, user: User, run: ScoreRun) -> dict | None:
     (never recomputed): a scatter when they see up to DENSITY_FROM accounts,
     else a density aggregated in SQL with their top accounts of each
     quadrant drawn. That is at most four queries at any size.
+
+    With `webgl` False the figure holds no WebGL trace: a scatter past
+    SVG_POINTS_MAX markers becomes the density view of the same accounts,
+    built from the stored scores in at most four more queries.
     """
     if not run.figure:
         return None
 
+    figure = _quadrant_figure_visible(user=user, run=run, stored=run.figure)
+    if webgl:
+        return figure
+    flat = quadrant_figure_without_webgl(figure=figure)
+    if flat is not None:
+        return flat
+    scores = AccountScore.objects.filter(run=run)
+    if not _sees_all(user):
+        visible = account_list_for_user(user=user)
+        scores = scores.filter(account__in=visible.values("pk"))
+    totals = dict(scores.order_by().values_list("quadrant").annotate(count=Count("pk")))
+    return _quadrant_density_query(scores=scores, totals=totals, run=run)
+
+
+def _quadrant_figure_visible(*, user: User, run: ScoreRun, stored: dict) -> dict:
     if _sees_all(user):
-        return run.figure
+        return stored
     visible = account_list_for_user(user=user)
     if run.accounts_scored <= DENSITY_FROM:
         ids = set(visible.values_list("pk", flat=True))
-        return quadrant_figure_filter(figure=run.figure, visible_ids=ids)
+        return quadrant_figure_filter(figure=stored, visible_ids=ids)
 
     scores = AccountScore.objects.filter(run=run, account__in=visible.values("pk"))
-    thresholds = {
-        "performance_threshold": float(run.scoring_model.performance_threshold),
-        "potential_threshold": float(run.scoring_model.potential_threshold),
-    }
-    currency = (run.summary or {}).get("reporting_currency", REPORTING_CURRENCY)
     totals = dict(scores.order_by().values_list("quadrant").annotate(count=Count("pk")))
     if sum(totals.values()) <= DENSITY_FROM:
         return quadrant_scatter_build(
-            points=_score_points(scores), currency=currency, **thresholds
+            points=_score_points(scores),
+            currency=_quadrant_currency(run=run),
+            **_quadrant_thresholds(run=run),
         )
+    return _quadrant_density_query(scores=scores, totals=totals, run=run)
 
+
+def _quadrant_currency(*, run: ScoreRun) -> str:
+    return (run.summary or {}).get("reporting_currency", REPORTING_CURRENCY)
+
+
+def _quadrant_thresholds(*, run: ScoreRun) -> dict[str, float]:
+    return {
+        "performance_threshold": float(run.scoring_model.performance_threshold),
+        "potential_threshold": float(run.scoring_model.potential_threshold),
+    }
+
+
+def _quadrant_density_query(
+    *, scores: QuerySet[AccountScore], totals: dict[str, int], run: ScoreRun
+) -> dict:
+    """Return the density view of these scores, binned and ranked in SQL."""
     # Bin in the database: the grid is DENSITY_BINS cells of equal width
     # over 0-100, a score of exactly 100 in the last cell, as numpy does.
     width = 100.0 / DENSITY_BINS
@@ -657,8 +693,8 @@ def quadrant_figure_for_user(*, user: User, run: ScoreRun) -> dict | None:
         counts=counts,
         quadrant_totals=totals,
         top=top[~top.index.duplicated()],
-        currency=currency,
-        **thresholds,
+        currency=_quadrant_currency(run=run),
+        **_quadrant_thresholds(run=run),
     )
 
 

@@ -99,7 +99,16 @@ def _figure_etag(request: AuthenticatedHttpRequest) -> str | None:
     if not (user.is_authenticated and user.is_active and user.sees_all_accounts):
         return None
     run = _current_run(request)
-    return f"run-{run.pk}-{run.updated_at.timestamp()}-all" if run else None
+    if run is None:
+        return None
+    renderer = "webgl" if _figure_webgl(request) else "svg"
+    return f"run-{run.pk}-{run.updated_at.timestamp()}-all-{renderer}"
+
+
+def _figure_webgl(request: HttpRequest) -> bool:
+    # static/js/portfolio.js asks for ?renderer=svg where plotly.js cannot
+    # draw WebGL: no WebGL context, or a page policy that forbids eval.
+    return request.GET.get("renderer") != "svg"
 
 
 @login_required
@@ -109,11 +118,16 @@ def portfolio_figure(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Return the quadrant figure of the accounts this user may see.
 
     The portfolio page fetches it, so the page itself stays small however
-    many accounts the chart holds.
+    many accounts the chart holds. With ?renderer=svg the figure holds no
+    WebGL trace, for a browser that cannot draw one.
     """
     run = _current_run(request)
     figure = (
-        selectors.quadrant_figure_for_user(user=request.user, run=run) if run else None
+        selectors.quadrant_figure_for_user(
+            user=request.user, run=run, webgl=_figure_webgl(request)
+        )
+        if run
+        else None
     )
     response = JsonResponse({"figure": figure})
     response["Cache-Control"] = "private, no-cache"

@@ -14,36 +14,89 @@
     return data;
   }
 
+  // plotly.js draws its WebGL traces through regl, which compiles its draw
+  // calls with new Function: a page whose policy forbids eval (ours does)
+  // gets plotly's "WebGL is not supported" notice, a link to an outside
+  // site, instead of the chart. So WebGL counts only when a context opens
+  // and eval runs; otherwise the server sends a figure drawn without it.
+  function webglUsable() {
+    var canvas = document.createElement("canvas");
+    var context = null;
+    try {
+      context = canvas.getContext("webgl") || canvas.getContext("experimental-webgl");
+    } catch (error) {
+      context = null;
+    }
+    if (!context) {
+      return false;
+    }
+    try {
+      return new Function("return true")();
+    } catch (error) {
+      return false;
+    }
+  }
+
+  function figureUrl(holder, webgl) {
+    var url = holder.getAttribute("data-figure-url");
+    return webgl ? url : url + (url.indexOf("?") < 0 ? "?" : "&") + "renderer=svg";
+  }
+
+  function fetchFigure(url) {
+    return fetch(url, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" }
+    }).then(function (response) {
+      if (!response.ok) {
+        throw new Error("figure " + response.status);
+      }
+      return response.json();
+    });
+  }
+
+  function plotFigure(holder, figure) {
+    var layout = Object.assign({}, figure.layout || {}, { autosize: true });
+    delete layout.width;
+    delete layout.height;
+    return window.Plotly.newPlot(holder, figure.data || [], layout, {
+      displayModeBar: false,
+      responsive: true
+    });
+  }
+
   function drawQuadrant() {
     var holder = document.getElementById("quadrant");
     if (!holder || !window.Plotly) {
       return;
     }
+    var webgl = webglUsable();
+    holder.setAttribute("data-renderer", webgl ? "webgl" : "svg");
     // The figure comes separately, so the page stays small at any size.
-    fetch(holder.getAttribute("data-figure-url"), {
-      credentials: "same-origin",
-      headers: { Accept: "application/json" }
-    })
-      .then(function (response) {
-        if (!response.ok) {
-          throw new Error("figure " + response.status);
-        }
-        return response.json();
-      })
+    fetchFigure(figureUrl(holder, webgl))
       .then(function (payload) {
         var figure = payload.figure;
         holder.textContent = "";
         if (!figure) {
           holder.textContent = "No chart is stored for this run yet.";
+          return null;
+        }
+        return plotFigure(holder, figure).then(function () {
+          // Should WebGL still fail, plotly shows its notice (linking to
+          // an outside site): draw the figure without WebGL instead.
+          if (!holder.querySelector(".no-webgl")) {
+            return null;
+          }
+          holder.setAttribute("data-renderer", "svg");
+          window.Plotly.purge(holder);
+          return fetchFigure(figureUrl(holder, false)).then(function (again) {
+            return plotFigure(holder, again.figure);
+          });
+        });
+      })
+      .then(function () {
+        if (!holder.on) {
           return;
         }
-        var layout = Object.assign({}, figure.layout || {}, { autosize: true });
-        delete layout.width;
-        delete layout.height;
-        window.Plotly.newPlot(holder, figure.data || [], layout, {
-          displayModeBar: false,
-          responsive: true
-        });
         holder.on("plotly_click", function (event) {
           var id = event.points.length ? accountIdOf(event.points[0]) : null;
           if (id) {

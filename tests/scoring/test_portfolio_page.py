@@ -344,6 +344,20 @@ def test_the_chart_of_someone_who_sees_all_is_revalidated_not_resent(client, ops
     assert again.status_code == 304
 
 
+def test_the_chart_without_webgl_has_its_own_tag(client, ops):
+    run = current_run()
+    client.force_login(ops)
+    url = reverse("scoring:portfolio_figure")
+
+    webgl = client.get(url)
+    svg = client.get(url, {"renderer": "svg"}, HTTP_IF_NONE_MATCH=webgl["ETag"])
+
+    # A cached WebGL figure is never reused where WebGL cannot draw it.
+    assert svg.status_code == 200
+    assert svg["ETag"] != webgl["ETag"]
+    assert svg.json()["figure"] == run.figure
+
+
 def test_the_chart_needs_a_login(client):
     response = client.get(reverse("scoring:portfolio_figure"))
 

@@ -441,6 +441,57 @@ def test_a_mid_sized_portfolio_is_drawn_with_webgl_typed_arrays(
     assert plotted_ids(for_rep) == [accounts[2].pk]
 
 
+def test_without_webgl_a_mid_sized_portfolio_is_a_density_of_its_scores(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+    small_limits: None,
+    ops: User,
+    rep: User,
+) -> None:
+    # given 10 accounts the worker draws as WebGL markers; the rep is on 2
+    accounts = portfolio_create(size=10)
+    for account in accounts[:2]:
+        account.team_members.add(rep)
+    run = run_requested(django_capture_on_commit_callbacks)
+
+    # when
+    with django_assert_max_num_queries(5):
+        for_ops = selectors.quadrant_figure_for_user(user=ops, run=run, webgl=False)
+    for_rep = selectors.quadrant_figure_for_user(user=rep, run=run, webgl=False)
+
+    # then sales ops gets the density of all 10, its top markers in SVG
+    density, *markers = drawn(for_ops)["data"]
+    assert density["type"] == "heatmap"
+    assert density_total(density) == 10
+    assert {trace["type"] for trace in markers} == {"scatter"}
+    assert drawn(for_ops)["layout"]["meta"]["accounts"] == 10
+    assert set(plotted_ids(for_ops)) <= {account.pk for account in accounts}
+    # and the rep's 2 markers, few enough for SVG, are the scatter in SVG
+    assert {trace["type"] for trace in drawn(for_rep)["data"]} == {"scatter"}
+    assert plotted_ids(for_rep) == sorted(account.pk for account in accounts[:2])
+    # while with WebGL both keep the stored WebGL markers
+    with_webgl = selectors.quadrant_figure_for_user(user=ops, run=run)
+    assert {trace["type"] for trace in drawn(with_webgl)["data"]} == {"scattergl"}
+
+
+def test_the_density_view_draws_its_top_accounts_without_webgl(
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    small_limits: None,
+    ops: User,
+) -> None:
+    # given 30 accounts, over the (shrunk) density limit of 12
+    portfolio_create(size=30)
+
+    # when
+    run = run_requested(django_capture_on_commit_callbacks)
+    without = selectors.quadrant_figure_for_user(user=ops, run=run, webgl=False)
+
+    # then the stored figure holds no WebGL trace, so it is served as it is
+    types = [trace["type"] for trace in drawn(run.figure)["data"]]
+    assert types[:5] == ["heatmap", "scatter", "scatter", "scatter", "scatter"]
+    assert without is run.figure
+
+
 def test_a_large_portfolio_stores_a_density_and_the_top_accounts(
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
     small_limits: None,
