@@ -174,13 +174,25 @@ def database_benchmarks(
                 say(figure.line())
             figures += run_figures
         if "run" in only:
+            from accounts.models import User
             from bench.chart_bench import chart_interactive_benchmark
             from scoring.models import ScoreRun
+            from scoring.selectors import quadrant_figure_for_user
 
             current = ScoreRun.objects.get(is_current=True)
             if current.figure is None:
                 raise RuntimeError(f"the current run {current.pk} drew no chart")
             chart_figures = chart_interactive_benchmark(figure=current.figure)
+            # What the portfolio page draws where plotly.js has no WebGL:
+            # everywhere our content security policy applies.
+            without_webgl = quadrant_figure_for_user(
+                user=User(role=User.Role.OPS), run=current, webgl=False
+            )
+            if without_webgl is None:
+                raise RuntimeError(f"the current run {current.pk} drew no chart")
+            chart_figures += chart_interactive_benchmark(
+                figure=without_webgl, name=", figure without WebGL"
+            )
             for figure in chart_figures:
                 say(figure.line())
             figures += chart_figures
