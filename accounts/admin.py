@@ -21,7 +21,11 @@ from accounts.permission_audit import (
     permission_changes_record,
     user_permissions_read,
 )
-from accounts.services import account_renamed_announce, deal_delete
+from accounts.services import (
+    account_name_check,
+    account_renamed_announce,
+    deal_delete,
+)
 from accounts.won_revenue import won_revenue_deal_cell, won_revenue_sync
 
 
@@ -161,11 +165,47 @@ class HistoryAdmin(admin.ModelAdmin):
         )
 
 
+class AccountAdminForm(ModelForm):
+    """An account as the admin edits it, its name checked as the API checks it."""
+
+    # Who renames the account; None on the add form, which renames nothing.
+    # Set per request by AccountAdmin.get_form.
+    renamed_by: User | None = None
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        name = self.cleaned_data.get("name")
+        if name is not None:
+            # `instance.name` is still the stored name: the form's values
+            # reach the instance after clean(). The admin's view is one
+            # transaction, so the check's lock lasts until the save.
+            account_name_check(account=self.instance, name=name, user=self.renamed_by)
+        return self.cleaned_data
+
+
 @admin.register(Account)
 class AccountAdmin(HistoryAdmin):
+    form = AccountAdminForm
     list_display = ("name", "sector", "country", "annual_revenue_text", "parent")
     search_fields = ("name",)
     readonly_fields = ("custom_values",)
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Account | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[ModelForm]:
+        # A new class on every call (modelform_factory), so the user set on
+        # it is this request's alone. Only a rename is limited to those who
+        # see every account; who adds one is the admin's add permission.
+        form = cast(
+            type[AccountAdminForm],
+            super().get_form(request, obj, change=change, **kwargs),
+        )
+        form.renamed_by = cast(User, request.user) if obj is not None else None
+        return form
 
     def save_model(
         self, request: HttpRequest, obj: Account, form: ModelForm, change: bool
