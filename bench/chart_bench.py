@@ -4,14 +4,12 @@ The page holds only plotly.js and the figure JSON, as the portfolio page
 ships them; the clock runs from parsing the JSON to the first frame painted
 after Plotly.newPlot resolves (the chart then answers hover and click).
 
-The bench page has no content security policy, so plotly.js may draw WebGL
-traces here (Chromium's SwiftShader, on the CPU). The portfolio page's
-policy forbids eval, which plotly.js's WebGL code needs, so there the page
-asks for the figure without WebGL (scoring.charts). Each figure says which
-renderer drew it; a figure plotly.js could not draw raises instead.
+The page loads the plotly.js the portfolio page serves, the strict bundle
+under static/vendor/plotly, whose WebGL traces need no eval; here WebGL is
+Chromium's SwiftShader, on the CPU. Each figure says which renderer drew
+it; a figure plotly.js could not draw raises instead.
 """
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -19,17 +17,13 @@ from pathlib import Path
 from bench.results import Figure
 
 CHROMIUM = "/usr/bin/chromium"
-
-
-def _package_folder(name: str) -> Path:
-    """Return the folder an installed package lives in, without importing it."""
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.origin is None:
-        raise ImportError(f"the {name} package is not installed")
-    return Path(spec.origin).parent
-
-
-PLOTLY_JS = _package_folder("plotly") / "package_data" / "plotly.min.js"
+PLOTLY_JS = (
+    Path(__file__).resolve().parent.parent
+    / "static"
+    / "vendor"
+    / "plotly"
+    / "plotly-strict.min.js"
+)
 MEASURE = """
 async (payload) => {
   const started = performance.now();

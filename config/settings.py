@@ -4,7 +4,6 @@ Unset variables give the embedded default: a SQLite file under var/, Celery
 tasks run in process, no other service.
 """
 
-import importlib.util
 import os
 from pathlib import Path
 
@@ -42,14 +41,6 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
-
-
-def package_folder(name: str) -> Path:
-    """Return the folder an installed package lives in, without importing it."""
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.origin is None:
-        raise ImproperlyConfigured(f"the {name} package is not installed")
-    return Path(spec.origin).parent
 
 
 # Core
@@ -343,14 +334,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# plotly.js comes from the plotly package itself, so no page needs a CDN.
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    (
-        "vendor/plotly",
-        package_folder("plotly") / "package_data",
-    ),
-]
+# plotly.js is vendored under static/vendor/plotly (its README says which
+# build), so no page needs a CDN.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
