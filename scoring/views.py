@@ -106,8 +106,8 @@ def _figure_etag(request: AuthenticatedHttpRequest) -> str | None:
 
 
 def _figure_webgl(request: HttpRequest) -> bool:
-    # static/js/portfolio.js asks for ?renderer=svg where plotly.js cannot
-    # draw WebGL: no WebGL context, or a page policy that forbids eval.
+    # static/js/portfolio.js asks for ?renderer=svg where the browser opens
+    # no WebGL context, or where plotly.js still showed its no-WebGL notice.
     return request.GET.get("renderer") != "svg"
 
 

@@ -14,24 +14,13 @@
     return data;
   }
 
-  // plotly.js draws its WebGL traces through regl, which compiles its draw
-  // calls with new Function: a page whose policy forbids eval (ours does)
-  // gets plotly's "WebGL is not supported" notice, a link to an outside
-  // site, instead of the chart. So WebGL counts only when a context opens
-  // and eval runs; otherwise the server sends a figure drawn without it.
+  // The page loads plotly.js's strict bundle, whose WebGL traces need no
+  // eval, so WebGL counts wherever the browser opens a context. Where it
+  // does not, the server sends a figure drawn without WebGL.
   function webglUsable() {
     var canvas = document.createElement("canvas");
-    var context = null;
     try {
-      context = canvas.getContext("webgl") || canvas.getContext("experimental-webgl");
-    } catch (error) {
-      context = null;
-    }
-    if (!context) {
-      return false;
-    }
-    try {
-      return new Function("return true")();
+      return Boolean(canvas.getContext("webgl") || canvas.getContext("experimental-webgl"));
     } catch (error) {
       return false;
     }

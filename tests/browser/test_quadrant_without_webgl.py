@@ -1,4 +1,4 @@
-"""The quadrant chart draws in a browser where plotly.js cannot use WebGL.
+"""The quadrant chart draws with WebGL where the browser has it, else without.
 
 Each test launches its own Chromium, one with WebGL switched off and one
 as it comes, and opens a portfolio past SVG_POINTS_MAX accounts, which the
@@ -27,6 +27,25 @@ PLOTLY_NOTICE = "WebGL is not supported"
 WEBGL_PROBE = """() => {
   const canvas = document.createElement("canvas");
   return Boolean(canvas.getContext("webgl"));
+}"""
+# Count the pixels plotly.js drew into its WebGL canvas. Its contexts keep
+# their drawing buffer, so the pixels are still there to read; asking for
+# the context a canvas already has returns that context, not a new one.
+WEBGL_PIXELS_DRAWN = """() => {
+  const canvas = document.querySelector("#quadrant canvas.gl-canvas-context");
+  const gl = canvas && canvas.getContext("webgl");
+  if (!gl) {
+    return -1;
+  }
+  const width = gl.drawingBufferWidth;
+  const height = gl.drawingBufferHeight;
+  const pixels = new Uint8Array(width * height * 4);
+  gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, pixels);
+  let drawn = 0;
+  for (let alpha = 3; alpha < pixels.length; alpha += 4) {
+    drawn += pixels[alpha] > 0 ? 1 : 0;
+  }
+  return drawn;
 }"""
 
 
@@ -77,19 +96,42 @@ def portfolio_scored(*, size: int) -> None:
     score_run_request(trigger="test")
 
 
-def chart_opened(
-    browser: Browser, live_server: LiveServer, user: User, width: int, height: int
+def page_opened(
+    browser: Browser,
+    live_server: LiveServer,
+    user: User,
+    width: int,
+    height: int,
+    requested: list[str],
 ) -> Page:
+    """Log in on a new page, noting in `requested` every URL it asks for."""
     page = browser.new_context(viewport={"width": width, "height": height}).new_page()
     page.set_default_timeout(30000)
+    page.on("request", lambda request: requested.append(request.url))
     browser_login(page, live_server, user.username)
     page.wait_for_selector("#quadrant .main-svg")
-    page.wait_for_selector("#quadrant .scatterlayer .point")
+    return page
+
+
+def legend_drawn(page: Page) -> None:
     # The legend is drawn after the markers, and again on a resize.
     page.wait_for_function(
         "() => [...document.querySelectorAll('#quadrant .legendtext')]"
         ".some(text => text.textContent.startsWith('Monitor ('))"
     )
+
+
+def chart_opened(
+    browser: Browser,
+    live_server: LiveServer,
+    user: User,
+    width: int,
+    height: int,
+    requested: list[str],
+) -> Page:
+    page = page_opened(browser, live_server, user, width, height, requested)
+    page.wait_for_selector("#quadrant .scatterlayer .point")
+    legend_drawn(page)
     return page
 
 
@@ -125,18 +167,23 @@ def test_it_draws_the_density_view_where_webgl_is_off(
 ) -> None:
     # given a portfolio the worker draws with WebGL markers
     portfolio_scored(size=ACCOUNTS)
+    requested: list[str] = []
 
     # when
-    page = chart_opened(browser_without_webgl, live_server, ops, width, height)
+    page = chart_opened(
+        browser_without_webgl, live_server, ops, width, height, requested
+    )
 
     # then
     assert page.evaluate(WEBGL_PROBE) is False
     assert_drawn_without_webgl(page)
+    assert any("renderer=svg" in url for url in requested)
+    assert page.locator("#quadrant canvas.gl-canvas-context").count() == 0
     page.screenshot(path=str(tmp_path / f"quadrant-no-webgl-{width}.png"))
 
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 768), (820, 1180)])
-def test_it_draws_without_webgl_where_the_page_policy_forbids_eval(
+def test_it_draws_webgl_markers_under_the_page_policy(
     browser_with_webgl: Browser,
     live_server: LiveServer,
     ops: User,
@@ -144,18 +191,34 @@ def test_it_draws_without_webgl_where_the_page_policy_forbids_eval(
     width: int,
     height: int,
 ) -> None:
-    # given a Chromium that offers WebGL, where plotly.js still cannot use
-    # it: its WebGL traces compile with eval, which our policy forbids
+    # given a Chromium that offers WebGL, and a page policy without eval:
+    # the strict plotly.js bundle draws WebGL traces without it
     portfolio_scored(size=ACCOUNTS)
+    requested: list[str] = []
 
     # when
-    page = chart_opened(browser_with_webgl, live_server, ops, width, height)
+    page = page_opened(browser_with_webgl, live_server, ops, width, height, requested)
+    page.wait_for_selector("#quadrant canvas.gl-canvas-context")
+    legend_drawn(page)
 
     # then
+    policy = page.context.request.get(page.url).headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "'unsafe-eval'" not in policy
     assert page.evaluate(WEBGL_PROBE) is True
-    assert (
-        "'unsafe-eval'"
-        not in (page.context.request.get(page.url).headers)["content-security-policy"]
+    holder = page.locator("#quadrant")
+    assert holder.get_attribute("data-renderer") == "webgl"
+    traces = page.evaluate(
+        "document.getElementById('quadrant').data.map(trace => trace.type)"
     )
-    assert_drawn_without_webgl(page)
+    assert traces.count("scattergl") == 4
+    assert "heatmap" not in traces
+    assert page.evaluate(WEBGL_PIXELS_DRAWN) > 1000
+    figures = [url for url in requested if "/figure" in url]
+    assert figures, requested
+    assert not any("renderer=svg" in url for url in requested), figures
+    assert page.locator(".no-webgl").count() == 0
+    assert PLOTLY_NOTICE not in page.locator("body").inner_text()
+    legend = page.locator("#quadrant .legend .legendtext").all_text_contents()
+    assert any(text.startswith("Grow (") for text in legend), legend
     page.screenshot(path=str(tmp_path / f"quadrant-webgl-{width}.png"))
