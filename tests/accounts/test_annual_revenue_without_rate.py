@@ -46,7 +46,7 @@ def no_rate_reason(amount: str) -> str:
 
 ISSUES = [
     (2, "Annual Revenue", "EUR 2345678.91", no_rate_reason("2,345,678.91"), "kept"),
-    (3, "Annual Revenue", "EUR 0", no_rate_reason("0"), "kept"),
+    (3, "Annual Revenue", "EUR 0", no_rate_reason("0.00"), "kept"),
 ]
 
 
@@ -119,7 +119,7 @@ def test_the_command_keeps_a_revenue_it_has_no_rate_for() -> None:
 
     assert stored() == KEPT_WITHOUT_RATE
     assert (
-        f"{REPORT.name}:3 Annual Revenue 'EUR 0': {no_rate_reason('0')} (kept)"
+        f"{REPORT.name}:3 Annual Revenue 'EUR 0': {no_rate_reason('0.00')} (kept)"
     ) in out.getvalue()
 
 
