@@ -656,11 +656,10 @@ def test_both_check_answers_document_one_quarter_without_rate_schema() -> None:
         == {"$ref": "#/components/schemas/WizardImportQuarterWithoutRate"}
     )
     example = check["responses"]["200"]["content"]["application/json"]["examples"]
-    (value,) = [
-        shown["value"]
+    reasons = [
+        shown["value"]["quarters_without_rate"][0]["reason"]
         for shown in example.values()
-        if "quarters_without_rate" in shown["value"] and "can_write" in shown["value"]
+        if shown["value"].get("quarters_without_rate") and "can_write" in shown["value"]
     ]
-    assert value["quarters_without_rate"][0]["reason"] == (
-        "no EUR rate on or before 1 Oct 2017"
-    )
+    assert reasons
+    assert set(reasons) == {"no EUR rate on or before 1 Oct 2017"}

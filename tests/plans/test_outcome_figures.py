@@ -73,7 +73,7 @@ def test_the_plans_list_counts_outcomes_as_the_dashboard_does(
     assert page.context["outcome_period"] == f"{first.label} to {last.label}"
     assert (
         f"Closed {first.label} to {last.label}, on every plan of your accounts "
-        "(closed plans too), as on the dashboard: Won 1 (1,000)"
+        "(closed plans too), as on the dashboard: Won 1 (1,000.00)"
     ) in page.content.decode()
 
 
