@@ -39,6 +39,7 @@ TEXT_QUERY_PARAMS = {
     "region",
     "quadrant",
     "rows",
+    "renderer",
     "sector",
     "sort",
     "table",
