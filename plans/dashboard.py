@@ -1646,8 +1646,7 @@ def dashboard_account_rows(
 def dashboard_revenue_currency() -> str:
     """Return the currency of the rows' TTM revenue: the current run's."""
     run = ScoreRun.objects.filter(is_current=True).only("summary").first()
-    summary = run.summary if run is not None else {}
-    return (summary or {}).get("reporting_currency") or REPORTING_CURRENCY
+    return run.reporting_currency if run is not None else REPORTING_CURRENCY
 
 
 def dashboard_figure_rows(*, dashboard: Dashboard, key: str) -> list[AccountRow]:

@@ -232,7 +232,7 @@ class ScoreRunOutputSerializer(serializers.ModelSerializer):
         return dict((run.summary or {}).get("window") or {})
 
     def get_reporting_currency(self, run: ScoreRun) -> str:
-        return str((run.summary or {}).get("reporting_currency") or "USD")
+        return run.reporting_currency
 
     def get_left_out_lines(self, run: ScoreRun) -> dict[str, int]:
         return dict((run.summary or {}).get("left_out_lines") or {})

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.signals import post_init
 
+from accounts.currency import REPORTING_CURRENCY
 from accounts.currency_codes import MoneyAmountField
 from accounts.models import Account, ImportJob
 
@@ -174,6 +175,11 @@ class ScoreRun(models.Model):
     @property
     def trigger_label(self) -> str:
         return self.TRIGGER_LABELS.get(self.trigger, self.trigger or "Unknown")
+
+    @property
+    def reporting_currency(self) -> str:
+        """Return the currency the run's figures are in, as it recorded it."""
+        return (self.summary or {}).get("reporting_currency") or REPORTING_CURRENCY
 
     @property
     def warnings(self) -> list[str]:

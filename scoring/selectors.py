@@ -23,7 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Floor, Least, RowNumber
 from django.utils import timezone
 
-from accounts.currency import REPORTING_CURRENCY, money_text
+from accounts.currency import money_text
 from accounts.import_checks import ImportCheckWarning, WindowMove
 from accounts.models import Account, RevenueLine, User
 from accounts.selectors import (
@@ -645,7 +645,7 @@ def _quadrant_figure_visible(*, user: User, run: ScoreRun, stored: dict) -> dict
 
 
 def _quadrant_currency(*, run: ScoreRun) -> str:
-    return (run.summary or {}).get("reporting_currency", REPORTING_CURRENCY)
+    return run.reporting_currency
 
 
 def _quadrant_thresholds(*, run: ScoreRun) -> dict[str, float]:

@@ -48,7 +48,7 @@ def portfolio(request: AuthenticatedHttpRequest) -> HttpResponse:
     if run is None:
         return render(request, "scoring/portfolio.html", context)
 
-    currency = (run.summary or {}).get("reporting_currency", "USD")
+    currency = run.reporting_currency
     context["revenue_label"] = f"TTM revenue ({currency})"
     context["reporting_currency"] = currency
     scores = selectors.account_score_queryset_for_user(user=request.user, run=run)
